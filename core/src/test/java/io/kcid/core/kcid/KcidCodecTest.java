@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
@@ -102,6 +103,16 @@ class KcidCodecTest {
       kcids.add(codec.mint(T, 0));
     }
     assertThat(kcids).hasSize(100_000);
+  }
+
+  @Test
+  void oneCodecServesManyThreads() {
+    List<String> kcids = IntStream.range(0, 20_000).parallel()
+        .mapToObj(i -> codec.mint(T.plusSeconds(i), i % 64))
+        .toList();
+
+    assertThat(kcids.parallelStream().map(codec::decode).map(DecodedKcid::issueTime).toList())
+        .isEqualTo(IntStream.range(0, 20_000).mapToObj(T::plusSeconds).toList());
   }
 
   @Test
