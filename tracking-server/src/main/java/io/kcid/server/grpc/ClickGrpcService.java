@@ -1,0 +1,88 @@
+package io.kcid.server.grpc;
+
+import com.google.protobuf.Timestamp;
+import io.grpc.stub.StreamObserver;
+import io.kcid.core.kcid.DecodedKcid;
+import io.kcid.core.kcid.KcidCodec;
+import io.kcid.core.kcid.KcidDiagnosis;
+import io.kcid.proto.tracking.v1.ClickServiceGrpc;
+import io.kcid.proto.tracking.v1.ErrorReason;
+import io.kcid.proto.tracking.v1.GetClickRequest;
+import io.kcid.proto.tracking.v1.GetClickResponse;
+import io.kcid.proto.tracking.v1.InspectKcidRequest;
+import io.kcid.proto.tracking.v1.InspectKcidResponse;
+import io.kcid.proto.tracking.v1.IssueClickRequest;
+import io.kcid.proto.tracking.v1.IssueClickResponse;
+import io.kcid.server.domain.ClickIssuer;
+import io.kcid.server.store.ClickStore;
+import java.util.concurrent.CompletableFuture;
+
+/** {@code kcid.tracking.v1.ClickService}. */
+public final class ClickGrpcService extends ClickServiceGrpc.ClickServiceImplBase {
+  private final ClickIssuer issuer;
+  private final ClickStore clicks;
+  private final KcidCodec codec;
+
+  public ClickGrpcService(ClickIssuer issuer, ClickStore clicks, KcidCodec codec) {
+    this.issuer = issuer;
+    this.clicks = clicks;
+    this.codec = codec;
+  }
+
+  @Override
+  public void issueClick(IssueClickRequest request, StreamObserver<IssueClickResponse> observer) {
+    Replies.reply(observer, () -> issuer.issue(request));
+  }
+
+  @Override
+  public void getClick(GetClickRequest request, StreamObserver<GetClickResponse> observer) {
+    Replies.reply(
+        observer,
+        () -> {
+          DecodedKcid kcid = codec.decode(request.getKcid());
+          return clicks
+              .find(kcid)
+              .thenApply(
+                  found ->
+                      GetClickResponse.newBuilder()
+                          .setClick(
+                              found
+                                  .orElseThrow(
+                                      () ->
+                                          new io.kcid.core.KcidException(
+                                              ErrorReason.ERROR_REASON_CLICK_NOT_FOUND,
+                                              "No click is stored for this kcid (never issued here,"
+                                                  + " or expired)."))
+                                  .click())
+                          .build());
+        });
+  }
+
+  @Override
+  public void inspectKcid(
+      InspectKcidRequest request, StreamObserver<InspectKcidResponse> observer) {
+    Replies.reply(
+        observer,
+        () -> {
+          KcidDiagnosis diagnosis = codec.inspect(request.getKcid());
+          InspectKcidResponse.Builder response =
+              InspectKcidResponse.newBuilder()
+                  .setValid(diagnosis.valid())
+                  .setReason(
+                      diagnosis.valid() ? ErrorReason.ERROR_REASON_UNSPECIFIED : diagnosis.reason())
+                  .setHint(diagnosis.hint() == null ? "" : diagnosis.hint());
+          diagnosis
+              .decoded()
+              .ifPresent(
+                  d ->
+                      response
+                          .setNormalizedKcid(d.kcid())
+                          .setVersion(d.version())
+                          .setIssueTime(
+                              Timestamp.newBuilder().setSeconds(d.issueTime().getEpochSecond()))
+                          .setPartition(d.partition())
+                          .setKeyId(d.keyId()));
+          return CompletableFuture.completedFuture(response.build());
+        });
+  }
+}

@@ -1,0 +1,23 @@
+package io.kcid.server.store;
+
+import io.kcid.core.kcid.DecodedKcid;
+import io.kcid.proto.tracking.v1.Conversion;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/** Where conversions are matched and recorded. Implementations never block the caller. */
+public interface ConversionStore {
+
+  /**
+   * Checks the click, applies the counting rule, claims the dedupe key and writes the conversion
+   * in one atomic step. A failure of the returned stage means the outcome is unknown.
+   */
+  CompletionStage<RecordResult> record(RecordCommand command);
+
+  /** The n-th conversion of a click. */
+  CompletionStage<Optional<Conversion>> find(DecodedKcid kcid, long sequence);
+
+  /** Conversions of a click with sequence numbers above {@code afterSequence}, oldest first. */
+  CompletionStage<List<Conversion>> listForClick(DecodedKcid kcid, long afterSequence, int limit);
+}

@@ -1,0 +1,18 @@
+package io.kcid.server.store;
+
+/** The outcome of {@link ConversionStore#record}. */
+public record RecordResult(Code code, String conversionId) {
+
+  /** What the atomic step decided. */
+  public enum Code {
+    ACCEPTED,
+    /** The goal counts once per click and already has a conversion. */
+    DUPLICATE_GOAL,
+    /** The goal counts once per transaction id and this one is known. */
+    DUPLICATE_TRANSACTION,
+    CLICK_NOT_FOUND,
+    ACCOUNT_MISMATCH,
+    /** The request id was used before with another payload. */
+    REQUEST_ID_REUSED
+  }
+}

@@ -1,0 +1,94 @@
+package io.kcid.server.store.redis;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import redis.embedded.RedisServer;
+
+/**
+ * A real {@code redis-server} process (6.2, shipped inside the embedded-redis artifact) for local
+ * use and tests: {@code ./kcid up} without KCID_REDIS_URL, and every store test. Bound to
+ * loopback; AOF on, so a local restart keeps its clicks.
+ */
+public final class LocalRedis implements AutoCloseable {
+  private final RedisServer server;
+  private final int port;
+
+  private LocalRedis(RedisServer server, int port) {
+    this.server = server;
+    this.port = port;
+  }
+
+  /**
+   * Starts redis-server on {@code port} (0 picks a free one) keeping its files in {@code dataDir}.
+   *
+   * @param fsyncAlways {@code appendfsync always} (no acknowledged write lost on a crash) instead of
+   *     {@code everysec}
+   */
+  public static LocalRedis start(int port, Path dataDir, boolean fsyncAlways) {
+    try {
+      Files.createDirectories(dataDir);
+      IOException last = null;
+      for (int attempt = 0; attempt < 5; attempt++) {
+        int chosen = port == 0 ? freePort() : port;
+        RedisServer server =
+            RedisServer.newRedisServer()
+                .port(chosen)
+                .bind("127.0.0.1")
+                .setting("dir " + dataDir.toAbsolutePath())
+                .setting("appendonly yes")
+                .setting("appendfsync " + (fsyncAlways ? "always" : "everysec"))
+                .setting("save \"\"")
+                .setting("protected-mode yes")
+                .build();
+        try {
+          server.start();
+          return new LocalRedis(server, chosen);
+        } catch (IOException e) {
+          last = e;
+          if (port != 0) {
+            break;
+          }
+        }
+      }
+      throw new IOException("redis-server did not start: " + (last == null ? "" : last.getMessage()), last);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A throwaway instance in a fresh temp directory. */
+  public static LocalRedis startTemporary() {
+    try {
+      return start(0, Files.createTempDirectory("kcid-redis"), false);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String url() {
+    return "redis://127.0.0.1:" + port;
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.stop();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+}

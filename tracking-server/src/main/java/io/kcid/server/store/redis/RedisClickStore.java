@@ -1,0 +1,77 @@
+package io.kcid.server.store.redis;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.kcid.core.kcid.DecodedKcid;
+import io.kcid.proto.tracking.v1.Click;
+import io.kcid.server.store.ClickStore;
+import io.kcid.server.store.StoredClick;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Clicks as one string each: {@code <account>\0<Click protobuf>}. The owner comes first so the
+ * record script can check it without decoding protobuf in Lua; kcid and partition are not stored
+ * (they are the key).
+ */
+public final class RedisClickStore implements ClickStore {
+  private final RedisClusterAsyncCommands<byte[], byte[]> redis;
+
+  public RedisClickStore(RedisClusterAsyncCommands<byte[], byte[]> redis) {
+    this.redis = redis;
+  }
+
+  @Override
+  public CompletionStage<Boolean> insert(
+      DecodedKcid kcid, String accountId, Click click, Duration ttl) {
+    byte[] value = encode(accountId, click.toBuilder().clearKcid().clearPartition().build());
+    return Stages.translate(
+        redis
+            .set(RedisKeys.click(kcid.partition(), kcid.kcid()), value,
+                SetArgs.Builder.nx().px(ttl.toMillis()))
+            .thenApply("OK"::equals));
+  }
+
+  @Override
+  public CompletionStage<Optional<StoredClick>> find(DecodedKcid kcid) {
+    return Stages.translate(
+        redis
+            .get(RedisKeys.click(kcid.partition(), kcid.kcid()))
+            .thenApply(value -> Optional.ofNullable(value).map(v -> decode(kcid, v))));
+  }
+
+  static byte[] encode(String accountId, Click click) {
+    byte[] owner = accountId.getBytes(StandardCharsets.UTF_8);
+    byte[] body = click.toByteArray();
+    byte[] value = new byte[owner.length + 1 + body.length];
+    System.arraycopy(owner, 0, value, 0, owner.length);
+    System.arraycopy(body, 0, value, owner.length + 1, body.length);
+    return value;
+  }
+
+  static StoredClick decode(DecodedKcid kcid, byte[] value) {
+    int sep = 0;
+    while (sep < value.length && value[sep] != 0) {
+      sep++;
+    }
+    if (sep == value.length) {
+      throw new IllegalStateException("Corrupt click record for partition " + kcid.partition());
+    }
+    String owner = new String(value, 0, sep, StandardCharsets.UTF_8);
+    try {
+      Click click =
+          Click.parseFrom(java.nio.ByteBuffer.wrap(value, sep + 1, value.length - sep - 1))
+              .toBuilder()
+              .setKcid(kcid.kcid())
+              .setPartition(kcid.partition())
+              .setAccountId(owner)
+              .build();
+      return new StoredClick(owner, click);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("Corrupt click record", e);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package io.kcid.server.store.redis;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The keyspace, in one place. Everything about a click lives under its partition's hash tag
+ * {@code {p}} so that one Lua script can touch the click, its dedupe state, its conversions and
+ * the partition's stream atomically, on a single node and on a Cluster alike. Account data lives
+ * under the account's own tag {@code {a:<id>}}.
+ *
+ * <pre>
+ * kc:{p}:c:&lt;kcid&gt;               click: "&lt;account&gt;\0" + Click protobuf       (TTL = retention)
+ * kc:{p}:x:&lt;kcid&gt;               hash: n (conversion seq), g:&lt;goal&gt;, t:&lt;goal&gt;:&lt;txid&gt;
+ * kc:{p}:v:&lt;kcid&gt;:&lt;n&gt;           conversion n of the click (Conversion protobuf, id omitted)
+ * kc:{p}:r:&lt;kcid&gt;:&lt;request_id&gt;  first answer to a request id
+ * kc:{p}:s                       stream of recorded conversions of the partition
+ * kc:{a:&lt;id&gt;}                   Account protobuf
+ * kc:{a:&lt;id&gt;}:s                 hash: postback_token, click_secret
+ * kc:{a:&lt;id&gt;}:g                 hash: goal key -&gt; Goal protobuf
+ * kc:t:&lt;sha256(token)&gt;           account id of a postback token
+ * kc:accounts                    sorted set of account ids (lexicographic listing)
+ * </pre>
+ */
+public final class RedisKeys {
+  private RedisKeys() {}
+
+  static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static String partitionTag(int partition) {
+    return "kc:{" + partition + "}:";
+  }
+
+  public static byte[] click(int partition, String kcid) {
+    return bytes(partitionTag(partition) + "c:" + kcid);
+  }
+
+  public static byte[] clickState(int partition, String kcid) {
+    return bytes(partitionTag(partition) + "x:" + kcid);
+  }
+
+  public static String conversionPrefix(int partition, String kcid) {
+    return partitionTag(partition) + "v:" + kcid + ":";
+  }
+
+  public static byte[] conversion(int partition, String kcid, long n) {
+    return bytes(conversionPrefix(partition, kcid) + n);
+  }
+
+  public static byte[] request(int partition, String kcid, String requestId) {
+    return bytes(partitionTag(partition) + "r:" + kcid + ":" + requestId);
+  }
+
+  /** A key in the partition's slot, passed when a script has no request id to guard. */
+  public static byte[] noRequest(int partition) {
+    return bytes(partitionTag(partition) + "r:-");
+  }
+
+  public static byte[] stream(int partition) {
+    return bytes(partitionTag(partition) + "s");
+  }
+
+  public static byte[] account(String accountId) {
+    return bytes("kc:{a:" + accountId + "}");
+  }
+
+  public static byte[] accountSecrets(String accountId) {
+    return bytes("kc:{a:" + accountId + "}:s");
+  }
+
+  public static byte[] accountGoals(String accountId) {
+    return bytes("kc:{a:" + accountId + "}:g");
+  }
+
+  public static byte[] tokenIndex(String tokenSha256Hex) {
+    return bytes("kc:t:" + tokenSha256Hex);
+  }
+
+  public static byte[] accountIndex() {
+    return bytes("kc:accounts");
+  }
+}

@@ -1,0 +1,236 @@
+package io.kcid.server.store.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.Timestamp;
+import io.kcid.core.KcidException;
+import io.kcid.core.kcid.DecodedKcid;
+import io.kcid.core.kcid.KcidCodec;
+import io.kcid.core.kcid.KcidKeyRing;
+import io.kcid.proto.tracking.v1.Account;
+import io.kcid.proto.tracking.v1.AccountSecrets;
+import io.kcid.proto.tracking.v1.Click;
+import io.kcid.proto.tracking.v1.Conversion;
+import io.kcid.proto.tracking.v1.CountingMode;
+import io.kcid.proto.tracking.v1.ErrorReason;
+import io.kcid.proto.tracking.v1.Goal;
+import io.kcid.server.domain.Secrets;
+import io.kcid.server.store.RecordCommand;
+import io.kcid.server.store.RecordResult;
+import io.kcid.server.store.RecordResult.Code;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The store contract, against a real redis-server process. */
+class RedisStoreContractTest {
+  private static LocalRedis redisServer;
+  private static RedisConnector connector;
+  private static RedisClickStore clicks;
+  private static RedisConversionStore conversions;
+  private static RedisAccountStore accounts;
+  private static final KcidCodec codec = new KcidCodec(KcidKeyRing.generate(1), 16);
+
+  @BeforeAll
+  static void start() {
+    redisServer = LocalRedis.startTemporary();
+    connector = RedisConnector.connect(redisServer.url(), Duration.ofSeconds(2), 1000);
+    clicks = new RedisClickStore(connector.commands());
+    conversions = new RedisConversionStore(connector.commands(), 10_000);
+    accounts = new RedisAccountStore(connector.commands());
+  }
+
+  @AfterAll
+  static void stop() {
+    connector.close();
+    redisServer.close();
+  }
+
+  private static DecodedKcid newClick(String account) {
+    DecodedKcid kcid = codec.decode(codec.mintRandomPartition(Instant.now()));
+    Click click = Click.newBuilder().setCampaignId("camp-1").setDestinationUrl("https://a.example/").build();
+    assertThat(join(clicks.insert(kcid, account, click, Duration.ofHours(1)))).isTrue();
+    return kcid;
+  }
+
+  private static RecordCommand command(
+      DecodedKcid kcid, String account, CountingMode mode, String txid, String requestId, String fp) {
+    return new RecordCommand(
+        kcid, account, "purchase", mode, txid, requestId, fp,
+        Conversion.newBuilder()
+            .setAccountId(account)
+            .setGoalKey("purchase")
+            .setRecordTime(Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond()))
+            .build(),
+        Duration.ofHours(1), Duration.ofHours(2));
+  }
+
+  private static <T> T join(java.util.concurrent.CompletionStage<T> stage) {
+    return stage.toCompletableFuture().join();
+  }
+
+  @Test
+  void insertNeverOverwritesAnExistingClick() {
+    DecodedKcid kcid = newClick("acme");
+    Click other = Click.newBuilder().setCampaignId("intruder").build();
+    assertThat(join(clicks.insert(kcid, "evil", other, Duration.ofHours(1)))).isFalse();
+    var stored = join(clicks.find(kcid)).orElseThrow();
+    assertThat(stored.accountId()).isEqualTo("acme");
+    assertThat(stored.click().getCampaignId()).isEqualTo("camp-1");
+    assertThat(stored.click().getKcid()).isEqualTo(kcid.kcid());
+  }
+
+  @Test
+  void clickExpiresWithItsTtl() throws Exception {
+    DecodedKcid kcid = codec.decode(codec.mintRandomPartition(Instant.now()));
+    join(clicks.insert(kcid, "acme", Click.getDefaultInstance(), Duration.ofMillis(200)));
+    assertThat(join(clicks.find(kcid))).isPresent();
+    Thread.sleep(400);
+    assertThat(join(clicks.find(kcid))).isEmpty();
+  }
+
+  @Test
+  void oncePerClickRecordsTheFirstAndReportsLaterOnesAsDuplicatesOfIt() {
+    DecodedKcid kcid = newClick("acme");
+    RecordResult first = join(conversions.record(command(kcid, "acme", CountingMode.COUNTING_MODE_ONCE_PER_CLICK, "", "", "f1")));
+    RecordResult second = join(conversions.record(command(kcid, "acme", CountingMode.COUNTING_MODE_ONCE_PER_CLICK, "", "", "f2")));
+    assertThat(first.code()).isEqualTo(Code.ACCEPTED);
+    assertThat(first.conversionId()).isEqualTo(kcid.kcid() + "-1");
+    assertThat(second.code()).isEqualTo(Code.DUPLICATE_GOAL);
+    assertThat(second.conversionId()).isEqualTo(first.conversionId());
+    assertThat(join(conversions.listForClick(kcid, 0, 10))).hasSize(1);
+  }
+
+  @Test
+  void everyPostbackCountsEachOne() {
+    DecodedKcid kcid = newClick("acme");
+    for (int i = 1; i <= 3; i++) {
+      RecordResult r = join(conversions.record(command(kcid, "acme", CountingMode.COUNTING_MODE_EVERY_POSTBACK, "", "", "f")));
+      assertThat(r.code()).isEqualTo(Code.ACCEPTED);
+      assertThat(r.conversionId()).isEqualTo(kcid.kcid() + "-" + i);
+    }
+    List<Conversion> listed = join(conversions.listForClick(kcid, 0, 10));
+    assertThat(listed).extracting(Conversion::getConversionId)
+        .containsExactly(kcid.kcid() + "-1", kcid.kcid() + "-2", kcid.kcid() + "-3");
+    assertThat(join(conversions.listForClick(kcid, 1, 1))).extracting(Conversion::getConversionId)
+        .containsExactly(kcid.kcid() + "-2");
+  }
+
+  @Test
+  void uniqueTransactionPerClickDedupesByTransactionId() {
+    DecodedKcid kcid = newClick("acme");
+    var mode = CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_CLICK;
+    assertThat(join(conversions.record(command(kcid, "acme", mode, "order-1", "", "a"))).code()).isEqualTo(Code.ACCEPTED);
+    assertThat(join(conversions.record(command(kcid, "acme", mode, "order-2", "", "b"))).code()).isEqualTo(Code.ACCEPTED);
+    assertThat(join(conversions.record(command(kcid, "acme", mode, "order-1", "", "c"))).code()).isEqualTo(Code.DUPLICATE_TRANSACTION);
+  }
+
+  @Test
+  void requestIdReplaysTheFirstAnswerAndRefusesReuseForAnotherPayload() {
+    DecodedKcid kcid = newClick("acme");
+    var mode = CountingMode.COUNTING_MODE_EVERY_POSTBACK;
+    RecordResult first = join(conversions.record(command(kcid, "acme", mode, "", "req-1", "fp-a")));
+    RecordResult retry = join(conversions.record(command(kcid, "acme", mode, "", "req-1", "fp-a")));
+    RecordResult reused = join(conversions.record(command(kcid, "acme", mode, "", "req-1", "fp-b")));
+    assertThat(retry).isEqualTo(first);
+    assertThat(reused.code()).isEqualTo(Code.REQUEST_ID_REUSED);
+    assertThat(join(conversions.listForClick(kcid, 0, 10))).hasSize(1);
+  }
+
+  @Test
+  void unknownClickAndForeignAccountWriteNothing() {
+    DecodedKcid ghost = codec.decode(codec.mintRandomPartition(Instant.now()));
+    assertThat(join(conversions.record(command(ghost, "acme", CountingMode.COUNTING_MODE_ONCE_PER_CLICK, "", "r", "f"))).code())
+        .isEqualTo(Code.CLICK_NOT_FOUND);
+    DecodedKcid kcid = newClick("acme");
+    assertThat(join(conversions.record(command(kcid, "other", CountingMode.COUNTING_MODE_ONCE_PER_CLICK, "", "", "f"))).code())
+        .isEqualTo(Code.ACCOUNT_MISMATCH);
+    assertThat(join(conversions.listForClick(kcid, 0, 10))).isEmpty();
+    // The right account can still convert: the mismatch claimed nothing.
+    assertThat(join(conversions.record(command(kcid, "acme", CountingMode.COUNTING_MODE_ONCE_PER_CLICK, "", "", "f"))).code())
+        .isEqualTo(Code.ACCEPTED);
+  }
+
+  @Test
+  void concurrentIdenticalPostbacksRecordExactlyOnce() {
+    DecodedKcid kcid = newClick("acme");
+    List<CompletableFuture<RecordResult>> all = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      all.add(conversions.record(command(kcid, "acme", CountingMode.COUNTING_MODE_ONCE_PER_CLICK, "", "", "f")).toCompletableFuture());
+    }
+    long accepted = all.stream().map(CompletableFuture::join).filter(r -> r.code() == Code.ACCEPTED).count();
+    assertThat(accepted).isEqualTo(1);
+    assertThat(join(conversions.listForClick(kcid, 0, 1000))).hasSize(1);
+  }
+
+  @Test
+  void recordingSurvivesAScriptCacheFlush() {
+    try (RedisClient raw = RedisClient.create(redisServer.url());
+        StatefulRedisConnection<String, String> c = raw.connect()) {
+      c.sync().scriptFlush();
+      DecodedKcid kcid = newClick("acme");
+      assertThat(join(conversions.record(command(kcid, "acme", CountingMode.COUNTING_MODE_ONCE_PER_CLICK, "", "", "f"))).code())
+          .isEqualTo(Code.ACCEPTED);
+      // The fallback sent the full script, which re-cached it for the next EVALSHA.
+      String sha = LuaScript.fromClasspath("/lua/record_conversion.lua").sha();
+      assertThat(c.sync().scriptExists(sha)).containsExactly(true);
+    }
+  }
+
+  @Test
+  void conversionIsWrittenToThePartitionStream() {
+    DecodedKcid kcid = newClick("acme");
+    RecordResult r = join(conversions.record(command(kcid, "acme", CountingMode.COUNTING_MODE_ONCE_PER_CLICK, "", "", "f")));
+    try (RedisClient raw = RedisClient.create(redisServer.url());
+        StatefulRedisConnection<String, String> c = raw.connect()) {
+      var entries = c.sync().xrange("kc:{" + kcid.partition() + "}:s", io.lettuce.core.Range.create("-", "+"));
+      assertThat(entries).anySatisfy(e -> assertThat(e.getBody()).containsEntry("id", r.conversionId()));
+    }
+  }
+
+  @Test
+  void accountsAreCreatedOnceAndFoundByTokenDigest() {
+    String id = "acct-" + System.nanoTime();
+    Account account = Account.newBuilder().setAccountId(id).setDisplayName("Acme").build();
+    AccountSecrets secrets = AccountSecrets.newBuilder().setPostbackToken("pbt_secret_" + id).setClickSecret("cks_x").build();
+    Goal goal = Goal.newBuilder().setAccountId(id).setGoalKey("default").build();
+    assertThat(join(accounts.create(account, secrets, goal))).isTrue();
+    AccountSecrets other = AccountSecrets.newBuilder().setPostbackToken("pbt_other_" + id).setClickSecret("cks_y").build();
+    assertThat(join(accounts.create(account, other, goal))).isFalse();
+    assertThat(join(accounts.accountIdForToken("pbt_other_" + id))).isEmpty();
+    assertThat(join(accounts.accountIdForToken("pbt_secret_" + id))).contains(id);
+    var loaded = join(accounts.load(id)).orElseThrow();
+    assertThat(loaded.secrets().getClickSecret()).isEqualTo("cks_x");
+    // Only the digest of the token is stored.
+    assertThat(loaded.secrets().getPostbackToken()).isEqualTo(Secrets.sha256Hex("pbt_secret_" + id));
+    assertThat(loaded.goal("default")).isPresent();
+    assertThat(join(accounts.createGoal(goal))).isFalse();
+    assertThat(join(accounts.list("", 1000))).extracting(Account::getAccountId).contains(id);
+  }
+
+  @Test
+  void aStoppedRedisIsAnUnknownOutcomeNotASuccess() {
+    LocalRedis doomed = LocalRedis.startTemporary();
+    RedisConnector c = RedisConnector.connect(doomed.url(), Duration.ofMillis(300), 100);
+    try {
+      RedisClickStore store = new RedisClickStore(c.commands());
+      DecodedKcid kcid = codec.decode(codec.mintRandomPartition(Instant.now()));
+      doomed.close();
+      assertThatThrownBy(() -> join(store.insert(kcid, "acme", Click.getDefaultInstance(), Duration.ofHours(1))))
+          .hasCauseInstanceOf(KcidException.class)
+          .cause()
+          .satisfies(e -> assertThat(((KcidException) e).reason())
+              .isIn(ErrorReason.ERROR_REASON_STORE_UNAVAILABLE, ErrorReason.ERROR_REASON_STORE_TIMEOUT));
+    } finally {
+      c.close();
+    }
+  }
+}
