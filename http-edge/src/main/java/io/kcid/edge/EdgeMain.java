@@ -1,0 +1,80 @@
+package io.kcid.edge;
+
+import io.kcid.edge.config.EdgeConfig;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code edge}: runs the HTTP edge until SIGTERM or Ctrl-C. Every flag has a {@code KCID_EDGE_…} env default. */
+@Command(
+    name = "edge",
+    mixinStandardHelpOptions = true,
+    description = "Runs the kcid HTTP edge: signed click redirects and advertiser postbacks, forwarded to tracking-server over gRPC.")
+public final class EdgeMain implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(EdgeMain.class);
+
+  @Option(names = "--port", defaultValue = "${env:KCID_EDGE_PORT:-8080}", description = "HTTP port; 0 = any free port (env KCID_EDGE_PORT, default ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--bind", defaultValue = "${env:KCID_EDGE_BIND:-0.0.0.0}", description = "Address to listen on (env KCID_EDGE_BIND, default ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(names = "--grpc-addr", defaultValue = "${env:KCID_GRPC_ADDR:-localhost:9090}", description = "tracking-server gRPC target (env KCID_GRPC_ADDR, default ${DEFAULT-VALUE}).")
+  String grpcAddr;
+
+  @Option(names = "--deadline-ms", defaultValue = "${env:KCID_EDGE_DEADLINE_MS:-1500}", description = "Deadline of every backend call in ms (env KCID_EDGE_DEADLINE_MS, default ${DEFAULT-VALUE}).")
+  long deadlineMs;
+
+  @Option(names = "--max-body-bytes", defaultValue = "${env:KCID_EDGE_MAX_BODY_BYTES:-65536}", description = "Largest accepted request body (env KCID_EDGE_MAX_BODY_BYTES, default ${DEFAULT-VALUE}).")
+  int maxBodyBytes;
+
+  @Option(names = "--worker-threads", defaultValue = "${env:KCID_EDGE_WORKER_THREADS:-0}", description = "Netty worker threads; 0 = 2 x CPUs (env KCID_EDGE_WORKER_THREADS, default ${DEFAULT-VALUE}).")
+  int workerThreads;
+
+  @Option(names = "--retry-after-seconds", defaultValue = "${env:KCID_EDGE_RETRY_AFTER_SECONDS:-2}", description = "Retry-After of every 503/429 (env KCID_EDGE_RETRY_AFTER_SECONDS, default ${DEFAULT-VALUE}).")
+  long retryAfterSeconds;
+
+  @Override
+  public Integer call() {
+    EdgeConfig config;
+    try {
+      config =
+          new EdgeConfig(
+              bind, port, grpcAddr, Duration.ofMillis(deadlineMs), maxBodyBytes, workerThreads, Duration.ofSeconds(retryAfterSeconds));
+    } catch (IllegalArgumentException | NullPointerException e) {
+      System.err.println("edge: invalid configuration: " + e.getMessage());
+      return 2;
+    }
+    HttpEdge edge = HttpEdge.start(config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  edge.close();
+                  stopped.countDown();
+                },
+                "kcid-edge-shutdown"));
+    log.info(
+        "kcid http-edge listening on http://{}:{} (gRPC target {})", config.bindHost(), edge.port(), config.grpcTarget());
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    int exitCode = new CommandLine(new EdgeMain()).execute(args);
+    // Exit explicitly only on failure: calling System.exit while the shutdown hook runs would hang.
+    if (exitCode != 0) {
+      System.exit(exitCode);
+    }
+  }
+}

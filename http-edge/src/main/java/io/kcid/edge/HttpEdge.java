@@ -1,0 +1,180 @@
+package io.kcid.edge;
+
+import io.grpc.ManagedChannel;
+import io.kcid.edge.click.ClickHandler;
+import io.kcid.edge.config.EdgeConfig;
+import io.kcid.edge.grpc.BackendChannels;
+import io.kcid.edge.grpc.BackendHealth;
+import io.kcid.edge.http.EdgeChannelInitializer;
+import io.kcid.edge.http.Lifecycle;
+import io.kcid.edge.http.OpsHandlers;
+import io.kcid.edge.http.Responses;
+import io.kcid.edge.http.Route;
+import io.kcid.edge.http.RouteHandler;
+import io.kcid.edge.http.Router;
+import io.kcid.edge.metrics.EdgeMetrics;
+import io.kcid.edge.postback.PostbackHandler;
+import io.kcid.proto.tracking.v1.ClickServiceGrpc;
+import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running HTTP edge: a Netty HTTP/1.1 server that translates click redirects and postbacks into
+ * gRPC calls to the tracking-server. Stateless; start as many as needed behind a load balancer.
+ */
+public final class HttpEdge implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HttpEdge.class);
+
+  /** How long close() lets in-flight requests finish before it closes their connections. */
+  private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration HEALTH_INTERVAL = Duration.ofSeconds(1);
+  private static final Duration MAX_HEALTH_DEADLINE = Duration.ofMillis(800);
+
+  private final EventLoopGroup acceptors;
+  private final EventLoopGroup workers;
+  private final Channel serverChannel;
+  private final ChannelGroup connections;
+  private final Lifecycle lifecycle;
+  private final BackendHealth health;
+  private final EdgeMetrics metrics;
+  private final ManagedChannel ownedChannel;
+  private final int port;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private HttpEdge(
+      EventLoopGroup acceptors,
+      EventLoopGroup workers,
+      Channel serverChannel,
+      ChannelGroup connections,
+      Lifecycle lifecycle,
+      BackendHealth health,
+      EdgeMetrics metrics,
+      ManagedChannel ownedChannel) {
+    this.acceptors = acceptors;
+    this.workers = workers;
+    this.serverChannel = serverChannel;
+    this.connections = connections;
+    this.lifecycle = lifecycle;
+    this.health = health;
+    this.metrics = metrics;
+    this.ownedChannel = ownedChannel;
+    this.port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+  }
+
+  /** Starts an edge with its own gRPC channel to {@code config.grpcTarget()}, closed by {@link #close()}. */
+  public static HttpEdge start(EdgeConfig config) {
+    ManagedChannel channel = BackendChannels.create(config.grpcTarget());
+    try {
+      return start(config, channel, channel);
+    } catch (RuntimeException e) {
+      channel.shutdownNow();
+      throw e;
+    }
+  }
+
+  /** Starts an edge that calls the backend over {@code channel}; the caller keeps ownership of it. */
+  public static HttpEdge start(EdgeConfig config, ManagedChannel channel) {
+    return start(config, channel, null);
+  }
+
+  private static HttpEdge start(EdgeConfig config, ManagedChannel channel, ManagedChannel owned) {
+    EdgeMetrics metrics = new EdgeMetrics();
+    Lifecycle lifecycle = new Lifecycle();
+    Responses responses = new Responses(config.retryAfterSeconds());
+    Duration healthDeadline =
+        config.callDeadline().compareTo(MAX_HEALTH_DEADLINE) < 0 ? config.callDeadline() : MAX_HEALTH_DEADLINE;
+    BackendHealth health = new BackendHealth(channel, HEALTH_INTERVAL, healthDeadline);
+
+    Map<Route, RouteHandler> handlers = new EnumMap<>(Route.class);
+    handlers.put(Route.CLICK, new ClickHandler(ClickServiceGrpc.newStub(channel), config.callDeadline(), responses, metrics));
+    handlers.put(
+        Route.POSTBACK,
+        new PostbackHandler(ConversionServiceGrpc.newStub(channel), config.callDeadline(), responses, metrics));
+    handlers.put(Route.HEALTHZ, OpsHandlers.healthz());
+    handlers.put(Route.READYZ, OpsHandlers.readyz(lifecycle, health::serving, responses));
+    handlers.put(Route.METRICS, OpsHandlers.metrics(metrics));
+    Router router = new Router(handlers, responses);
+
+    EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(config.workerThreads(), NioIoHandler.newFactory());
+    ChannelGroup connections = new DefaultChannelGroup("kcid-edge-connections", GlobalEventExecutor.INSTANCE);
+    try {
+      Channel serverChannel =
+          new ServerBootstrap()
+              .group(acceptors, workers)
+              .channel(NioServerSocketChannel.class)
+              .option(ChannelOption.SO_BACKLOG, 1024)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childOption(ChannelOption.SO_KEEPALIVE, true)
+              .childHandler(new EdgeChannelInitializer(router, metrics, lifecycle, connections, config.maxBodyBytes()))
+              .bind(config.bindHost(), config.port())
+              .syncUninterruptibly()
+              .channel();
+      health.start();
+      return new HttpEdge(acceptors, workers, serverChannel, connections, lifecycle, health, metrics, owned);
+    } catch (RuntimeException e) {
+      health.close();
+      acceptors.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      metrics.close();
+      throw new IllegalStateException(
+          "cannot listen on " + config.bindHost() + ":" + config.port() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The port the edge listens on (the real one when started with port 0). */
+  public int port() {
+    return port;
+  }
+
+  /**
+   * Graceful stop: no new connections, {@code /readyz} answers 503 SHUTTING_DOWN, in-flight requests
+   * get up to 5 s to finish, then connections, event loops and the owned gRPC channel are closed.
+   * Idempotent. Blocks, so never call it from an event loop.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    lifecycle.beginShutdown();
+    serverChannel.close().awaitUninterruptibly();
+    if (!lifecycle.awaitIdle(DRAIN_TIMEOUT)) {
+      log.warn("{} request(s) still unanswered after {} s; closing their connections", lifecycle.inFlight(), DRAIN_TIMEOUT.toSeconds());
+    }
+    connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+    health.close();
+    workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+    acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+    if (ownedChannel != null) {
+      ownedChannel.shutdown();
+      try {
+        if (!ownedChannel.awaitTermination(2, TimeUnit.SECONDS)) {
+          ownedChannel.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        ownedChannel.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+    metrics.close();
+    log.info("kcid http-edge on port {} stopped", port);
+  }
+}

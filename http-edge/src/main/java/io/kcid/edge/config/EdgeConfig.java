@@ -1,0 +1,68 @@
+package io.kcid.edge.config;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Immutable settings of one http-edge process, validated once at start-up so a bad value fails fast
+ * with a message that names the value and what was expected.
+ *
+ * @param bindHost address to listen on, e.g. {@code 0.0.0.0}
+ * @param port TCP port; 0 picks a free ephemeral port
+ * @param grpcTarget gRPC target of the tracking-server, e.g. {@code localhost:9090} or {@code dns:///tracking:9090}
+ * @param callDeadline deadline of every backend call; an answer later than this is an unknown outcome (503)
+ * @param maxBodyBytes largest accepted request body; larger bodies are answered 413
+ * @param workerThreads Netty worker event loops; 0 = Netty's default (2 x CPUs)
+ * @param retryAfter value of {@code Retry-After} on every 503 and 429, rounded up to whole seconds
+ */
+public record EdgeConfig(
+    String bindHost,
+    int port,
+    String grpcTarget,
+    Duration callDeadline,
+    int maxBodyBytes,
+    int workerThreads,
+    Duration retryAfter) {
+
+  /** Upper bound of the body limit: the edge aggregates bodies in memory. */
+  public static final int MAX_BODY_LIMIT = 16 * 1024 * 1024;
+
+  public EdgeConfig {
+    require(bindHost != null && !bindHost.isBlank(), "bind host must be a host name or IP address, got '" + bindHost + "'");
+    require(port >= 0 && port <= 65535, "port must be between 0 and 65535 (0 = any free port), got " + port);
+    require(
+        grpcTarget != null && !grpcTarget.isBlank() && grpcTarget.chars().noneMatch(Character::isWhitespace),
+        "gRPC target must be host:port or a gRPC target URI such as dns:///host:9090, got '" + grpcTarget + "'");
+    Objects.requireNonNull(callDeadline, "call deadline must be set");
+    require(
+        !callDeadline.isNegative() && !callDeadline.isZero() && callDeadline.compareTo(Duration.ofMinutes(1)) <= 0,
+        "call deadline must be between 1 ms and 60000 ms, got " + callDeadline.toMillis() + " ms");
+    require(
+        maxBodyBytes >= 1 && maxBodyBytes <= MAX_BODY_LIMIT,
+        "max body bytes must be between 1 and " + MAX_BODY_LIMIT + ", got " + maxBodyBytes);
+    require(
+        workerThreads >= 0 && workerThreads <= 1024,
+        "worker threads must be between 0 (Netty default) and 1024, got " + workerThreads);
+    Objects.requireNonNull(retryAfter, "retry-after must be set");
+    require(
+        retryAfter.compareTo(Duration.ofSeconds(1)) >= 0 && retryAfter.compareTo(Duration.ofHours(1)) <= 0,
+        "retry-after must be between 1 s and 3600 s, got " + retryAfter.toMillis() + " ms");
+  }
+
+  /** Bind 0.0.0.0:8080, backend localhost:9090, 1500 ms deadline, 64 KiB bodies, default workers, Retry-After 2 s. */
+  public static EdgeConfig defaults() {
+    return new EdgeConfig("0.0.0.0", 8080, "localhost:9090", Duration.ofMillis(1500), 65536, 0, Duration.ofSeconds(2));
+  }
+
+  /** {@code Retry-After} in whole seconds (rounded up, never 0). */
+  public long retryAfterSeconds() {
+    long seconds = retryAfter.toSeconds();
+    return retryAfter.toNanosPart() > 0 ? seconds + 1 : seconds;
+  }
+
+  private static void require(boolean condition, String message) {
+    if (!condition) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package io.kcid.edge.grpc;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.ErrorInfo;
+import io.grpc.Status;
+import io.grpc.protobuf.StatusProto;
+import io.kcid.proto.ErrorReasons;
+import io.kcid.proto.tracking.v1.ErrorReason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place that turns a failed gRPC call into a reason. A kcid {@link ErrorInfo} wins; without
+ * one the status code decides, with two rules: an unknown outcome is never answered 2xx (it is 503
+ * BACKEND_UNAVAILABLE, safe to retry), and a fault of the edge or the backend is never blamed on the
+ * client (it is 500 INTERNAL, never a 4xx).
+ */
+public final class BackendErrors {
+  private static final Logger log = LoggerFactory.getLogger(BackendErrors.class);
+
+  static final String UNAVAILABLE_MESSAGE =
+      "The tracking backend is unreachable or did not answer in time; the outcome is unknown. "
+          + "Retry the same request later.";
+  static final String INTERNAL_MESSAGE = "The request could not be processed because of a server error; it has been logged.";
+
+  private BackendErrors() {}
+
+  /** Maps a failed call (any throwable; wrappers such as CompletionException are looked through). */
+  public static BackendFailure classify(Throwable failure) {
+    Status status = Status.fromThrowable(failure);
+    ErrorInfo info = kcidErrorInfo(failure);
+    if (info != null) {
+      ErrorReason reason = ErrorReasons.fromShortName(info.getReason());
+      if (reason != ErrorReason.ERROR_REASON_UNSPECIFIED) {
+        String message = status.getDescription() == null ? ErrorReasons.shortName(reason) : status.getDescription();
+        String conversionId = info.getMetadataOrDefault("conversionId", null);
+        return new BackendFailure(reason, message, conversionId, status.getCode());
+      }
+      // A reason this edge does not know (a newer server): fall back to the code, never guess a 4xx.
+      log.warn("backend answered {} with an unknown reason '{}'", status.getCode(), info.getReason());
+    }
+    return byCode(status);
+  }
+
+  private static BackendFailure byCode(Status status) {
+    Status.Code code = status.getCode();
+    switch (code) {
+      case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, RESOURCE_EXHAUSTED, ABORTED -> {
+        return new BackendFailure(ErrorReason.ERROR_REASON_BACKEND_UNAVAILABLE, UNAVAILABLE_MESSAGE, null, code);
+      }
+      case UNAUTHENTICATED, PERMISSION_DENIED -> {
+        // The edge itself was refused: a deployment problem (API key, roles), not the client's fault.
+        log.error("tracking-server refused the edge's call ({}): check the edge's credentials and roles", code);
+        return new BackendFailure(ErrorReason.ERROR_REASON_INTERNAL, INTERNAL_MESSAGE, null, code);
+      }
+      default -> {
+        log.error("backend call failed with {}: {}", code, status.getDescription(), status.getCause());
+        return new BackendFailure(ErrorReason.ERROR_REASON_INTERNAL, INTERNAL_MESSAGE, null, code);
+      }
+    }
+  }
+
+  private static ErrorInfo kcidErrorInfo(Throwable failure) {
+    com.google.rpc.Status proto = StatusProto.fromThrowable(failure);
+    if (proto == null) {
+      return null;
+    }
+    for (Any detail : proto.getDetailsList()) {
+      if (detail.is(ErrorInfo.class)) {
+        try {
+          ErrorInfo info = detail.unpack(ErrorInfo.class);
+          if (ErrorReasons.DOMAIN.equals(info.getDomain())) {
+            return info;
+          }
+        } catch (InvalidProtocolBufferException e) {
+          log.warn("backend sent an unreadable ErrorInfo detail", e);
+        }
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,31 @@
+package io.kcid.edge.grpc;
+
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+
+/** Bridges the async stubs' observers to futures. */
+public final class UnaryCalls {
+  private UnaryCalls() {}
+
+  /** An observer that completes {@code future} with the single response or the call's error. */
+  public static <T> StreamObserver<T> completing(CompletableFuture<T> future) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(T value) {
+        future.complete(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        future.completeExceptionally(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        // A unary call that completes without a message is a broken server; never leave the request hanging.
+        future.completeExceptionally(
+            io.grpc.Status.INTERNAL.withDescription("call completed without a response").asRuntimeException());
+      }
+    };
+  }
+}

@@ -1,0 +1,106 @@
+package io.kcid.edge.metrics;
+
+import io.grpc.Status;
+import io.kcid.edge.http.Route;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The edge's Prometheus metrics. Every label value comes from a closed set (route labels, status
+ * codes, reason names, gRPC code names), never from request data: no tokens, signatures, kcids or
+ * raw paths can reach {@code /metrics}.
+ */
+public final class EdgeMetrics implements AutoCloseable {
+  /** Prometheus text exposition format 0.0.4, what {@link PrometheusMeterRegistry#scrape()} writes. */
+  public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+  private static final Duration[] BUCKETS = {
+    Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
+    Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+    Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5)
+  };
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+  private final Counter unknownPostbackParameters;
+
+  public EdgeMetrics() {
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    gcMetrics.bindTo(registry);
+    for (Route route : Route.values()) {
+      timer(route); // registered up front so every route shows in the first scrape
+    }
+    unknownPostbackParameters =
+        Counter.builder("kcid.edge.postback.unknown.parameters")
+            .description("Postback parameters the edge does not know and ignored")
+            .register(registry);
+  }
+
+  /** One answered request. */
+  public void request(Route route, int status, long durationNanos) {
+    Counter.builder("kcid.edge.requests")
+        .description("HTTP requests answered, by route and status")
+        .tag("route", route.label())
+        .tag("status", Integer.toString(status))
+        .register(registry)
+        .increment();
+    timer(route).record(durationNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** One postback outcome: accepted, duplicate or rejected, with its reason short name ("none" when accepted). */
+  public void postback(String outcome, String reason) {
+    Counter.builder("kcid.edge.postbacks")
+        .description("Postbacks by outcome and reason")
+        .tag("outcome", outcome)
+        .tag("reason", reason)
+        .register(registry)
+        .increment();
+  }
+
+  /** One failed backend call, by gRPC status code. */
+  public void backendError(Status.Code code) {
+    Counter.builder("kcid.edge.backend.errors")
+        .description("Failed gRPC calls to the tracking-server, by status code")
+        .tag("code", code.name())
+        .register(registry)
+        .increment();
+  }
+
+  /** Parameters a postback carried that the edge ignores (names are not labels: senders choose them). */
+  public void unknownPostbackParameters(int count) {
+    if (count > 0) {
+      unknownPostbackParameters.increment(count);
+    }
+  }
+
+  /** Prometheus text of every meter. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  private Timer timer(Route route) {
+    return Timer.builder("kcid.edge.request.duration")
+        .description("Time from a complete request to its response, by route")
+        .tag("route", route.label())
+        .serviceLevelObjectives(BUCKETS)
+        .register(registry);
+  }
+
+  @Override
+  public void close() {
+    gcMetrics.close();
+    registry.close();
+  }
+}

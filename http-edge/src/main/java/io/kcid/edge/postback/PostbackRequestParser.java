@@ -1,0 +1,166 @@
+package io.kcid.edge.postback;
+
+import io.kcid.edge.http.Rejection;
+import io.kcid.proto.tracking.v1.ConversionStatus;
+import io.kcid.proto.tracking.v1.ErrorReason;
+import io.kcid.proto.tracking.v1.Money;
+import io.kcid.proto.tracking.v1.PostbackCredentials;
+import io.kcid.proto.tracking.v1.RecordConversionRequest;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.Locale;
+
+/**
+ * Maps collected postback parameters (and two headers) onto a {@link RecordConversionRequest}.
+ * It checks shape only: the kcid, value and currency are forwarded raw, because the server
+ * diagnoses them precisely (macro not replaced, MAC mismatch, bad decimal …).
+ * Empty values count as absent: senders fill unknown macros with nothing.
+ */
+final class PostbackRequestParser {
+  private static final String BEARER = "bearer ";
+
+  private PostbackRequestParser() {}
+
+  /** The request plus how many parameters were ignored as unknown. */
+  record Parsed(RecordConversionRequest request, int unknownParameters) {}
+
+  static Parsed parse(PostbackParameters parameters, HttpHeaders headers) {
+    // Resolve every alias group first: an ambiguous postback is rejected before anything else.
+    String kcid = resolve(parameters, PostbackField.KCID);
+    String goal = resolve(parameters, PostbackField.GOAL);
+    String value = resolve(parameters, PostbackField.VALUE);
+    String currency = resolve(parameters, PostbackField.CURRENCY);
+    String txid = resolve(parameters, PostbackField.TXID);
+    String status = resolve(parameters, PostbackField.STATUS);
+    String eventTime = resolve(parameters, PostbackField.EVENT_TIME);
+    String test = resolve(parameters, PostbackField.TEST);
+    String account = resolve(parameters, PostbackField.ACCOUNT);
+    String requestId =
+        agree("request_id", resolve(parameters, PostbackField.REQUEST_ID), "Idempotency-Key", header(headers, "Idempotency-Key"));
+    String token = agree("token", resolve(parameters, PostbackField.TOKEN), "Authorization: Bearer", bearer(headers));
+
+    if (token == null) {
+      throw new Rejection(
+          ErrorReason.ERROR_REASON_POSTBACK_CREDENTIALS_MISSING,
+          "No postback credentials: pass the account's postback token as 'token' or 'Authorization: Bearer <token>'.");
+    }
+    if (kcid == null) {
+      throw new Rejection(
+          ErrorReason.ERROR_REASON_KCID_MISSING,
+          "No kcid: pass the click id the landing page received as 'kcid' (or clickid, click_id, cid, subid, transaction_id).");
+    }
+    RecordConversionRequest.Builder request =
+        RecordConversionRequest.newBuilder()
+            .setKcid(kcid)
+            .setCredentials(PostbackCredentials.newBuilder().setToken(token));
+    if (goal != null) {
+      request.setGoalKey(goal);
+    }
+    if (value != null || currency != null) {
+      request.setValue(
+          Money.newBuilder().setAmount(value == null ? "" : value).setCurrencyCode(currency == null ? "" : currency));
+    }
+    if (txid != null) {
+      request.setTransactionId(txid);
+    }
+    if (status != null) {
+      request.setStatus(status(status));
+    }
+    if (eventTime != null) {
+      request.setEventTime(EventTimes.parse(eventTime));
+    }
+    if (test != null) {
+      request.setTest(test(test));
+    }
+    if (requestId != null) {
+      request.setRequestId(requestId);
+    }
+    if (account != null) {
+      request.setAccountId(account);
+    }
+    for (PostbackField adv : PostbackField.ADV_SUB_IDS) {
+      String advValue = resolve(parameters, adv);
+      if (advValue != null) {
+        request.putAdvSubIds(adv.canonicalName(), advValue);
+      }
+    }
+    int unknown = 0;
+    for (String name : parameters.asMap().keySet()) {
+      if (!PostbackField.isKnown(name)) {
+        unknown++;
+      }
+    }
+    return new Parsed(request.build(), unknown);
+  }
+
+  /** The one non-empty value given under the field's names, or null; different values are rejected. */
+  private static String resolve(PostbackParameters parameters, PostbackField field) {
+    String value = null;
+    String from = null;
+    for (String name : field.names()) {
+      String candidate = parameters.get(name);
+      if (candidate == null || candidate.isEmpty()) {
+        continue;
+      }
+      if (value == null) {
+        value = candidate;
+        from = name;
+      } else if (!value.equals(candidate)) {
+        throw new Rejection(
+            ErrorReason.ERROR_REASON_INVALID_PARAMETER,
+            "'" + from + "' and '" + name + "' both name the " + field.canonicalName() + " but differ; send one value.");
+      }
+    }
+    return value;
+  }
+
+  private static String agree(String parameterName, String parameter, String headerName, String header) {
+    if (parameter != null && header != null && !parameter.equals(header)) {
+      throw new Rejection(
+          ErrorReason.ERROR_REASON_INVALID_PARAMETER,
+          "'" + parameterName + "' and '" + headerName + "' are both given but differ; send one.");
+    }
+    return parameter != null ? parameter : header;
+  }
+
+  private static String header(HttpHeaders headers, String name) {
+    String value = headers.get(name);
+    return value == null || value.isBlank() ? null : value.trim();
+  }
+
+  /** The token of {@code Authorization: Bearer <token>} (scheme case-insensitive); other schemes are not ours. */
+  private static String bearer(HttpHeaders headers) {
+    String authorization = headers.get("Authorization");
+    if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      return null;
+    }
+    String token = authorization.substring(BEARER.length()).trim();
+    return token.isEmpty() ? null : token;
+  }
+
+  private static ConversionStatus status(String text) {
+    switch (text.toLowerCase(Locale.ROOT)) {
+      case "approved":
+        return ConversionStatus.CONVERSION_STATUS_APPROVED;
+      case "pending":
+        return ConversionStatus.CONVERSION_STATUS_PENDING;
+      case "rejected":
+        return ConversionStatus.CONVERSION_STATUS_REJECTED;
+      default:
+        throw new Rejection(
+            ErrorReason.ERROR_REASON_INVALID_STATUS, "status must be approved, pending or rejected.");
+    }
+  }
+
+  private static boolean test(String text) {
+    switch (text.toLowerCase(Locale.ROOT)) {
+      case "1":
+      case "true":
+        return true;
+      case "0":
+      case "false":
+        return false;
+      default:
+        throw new Rejection(ErrorReason.ERROR_REASON_INVALID_PARAMETER, "test must be 1, true, 0 or false.");
+    }
+  }
+}

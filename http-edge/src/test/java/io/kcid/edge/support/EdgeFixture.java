@@ -1,0 +1,89 @@
+package io.kcid.edge.support;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.kcid.edge.HttpEdge;
+import io.kcid.edge.config.EdgeConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** A fake backend, a channel to it and an edge on a free port, plus HTTP helpers. */
+public final class EdgeFixture implements AutoCloseable {
+  public static final Duration DEADLINE = Duration.ofMillis(400);
+  public static final int MAX_BODY = 4096;
+
+  public final FakeBackend backend = new FakeBackend();
+  public final ManagedChannel channel =
+      NettyChannelBuilder.forTarget(backend.target()).usePlaintext().build();
+  public final HttpEdge edge =
+      HttpEdge.start(new EdgeConfig("127.0.0.1", 0, backend.target(), DEADLINE, MAX_BODY, 2, Duration.ofSeconds(3)), channel);
+  private final HttpClient client =
+      HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(2)).build();
+
+  public URI uri(String pathAndQuery) {
+    return URI.create("http://127.0.0.1:" + edge.port() + pathAndQuery);
+  }
+
+  public HttpResponse<String> get(String pathAndQuery) {
+    return send(HttpRequest.newBuilder(uri(pathAndQuery)).GET());
+  }
+
+  public HttpResponse<String> post(String pathAndQuery, String contentType, String body) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(pathAndQuery)).POST(HttpRequest.BodyPublishers.ofString(body));
+    if (contentType != null) {
+      request.header("Content-Type", contentType);
+    }
+    return send(request);
+  }
+
+  public HttpResponse<String> send(HttpRequest.Builder request) {
+    try {
+      return client.send(request.timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Writes raw bytes on a fresh socket and returns everything the edge sends until it closes (or 3 s pass). */
+  public String raw(String request) {
+    try (Socket socket = new Socket("127.0.0.1", edge.port())) {
+      socket.setSoTimeout(3000);
+      OutputStream out = socket.getOutputStream();
+      out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      StringBuilder response = new StringBuilder();
+      byte[] buffer = new byte[8192];
+      try {
+        for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+          response.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+        }
+      } catch (java.net.SocketTimeoutException | java.net.SocketException e) {
+        // keep-alive connection stayed open, or was reset after the answer: return what arrived
+      }
+      return response.toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    edge.close();
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    backend.close();
+  }
+}

@@ -1,0 +1,182 @@
+package io.kcid.edge.support;
+
+import com.google.protobuf.Any;
+import com.google.rpc.ErrorInfo;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.StreamObserver;
+import io.kcid.proto.ErrorReasons;
+import io.kcid.proto.tracking.v1.ClickServiceGrpc;
+import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.ErrorReason;
+import io.kcid.proto.tracking.v1.IssueClickRequest;
+import io.kcid.proto.tracking.v1.IssueClickResponse;
+import io.kcid.proto.tracking.v1.RecordConversionRequest;
+import io.kcid.proto.tracking.v1.RecordConversionResponse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A real gRPC server on a free port with scripted ClickService, ConversionService and health.
+ * Each service records the requests it got and answers what the test scripted.
+ */
+public final class FakeBackend implements AutoCloseable {
+  /** A scripted answer: a response, an error, and an optional delay before either. */
+  public record Answer<T>(T response, Throwable error, Duration delay) {
+    public static <T> Answer<T> ok(T response) {
+      return new Answer<>(response, null, Duration.ZERO);
+    }
+
+    public static <T> Answer<T> fail(Throwable error) {
+      return new Answer<>(null, error, Duration.ZERO);
+    }
+
+    public Answer<T> after(Duration delay) {
+      return new Answer<>(response, error, delay);
+    }
+  }
+
+  public final BlockingQueue<IssueClickRequest> clicks = new LinkedBlockingQueue<>();
+  public final BlockingQueue<RecordConversionRequest> conversions = new LinkedBlockingQueue<>();
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final ScheduledExecutorService delays = Executors.newSingleThreadScheduledExecutor();
+  private volatile Function<IssueClickRequest, Answer<IssueClickResponse>> clickScript;
+  private volatile Function<RecordConversionRequest, Answer<RecordConversionResponse>> conversionScript;
+  private final Server server;
+
+  public FakeBackend() {
+    reset();
+    server =
+        Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+            .addService(new Clicks())
+            .addService(new Conversions())
+            .addService(health.getHealthService())
+            .build();
+    try {
+      server.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  public String target() {
+    return "localhost:" + port();
+  }
+
+  /** Default scripts: a click redirects to example.com with its kcid; a conversion is accepted. */
+  public void reset() {
+    clicks.clear();
+    conversions.clear();
+    clickScript =
+        request ->
+            Answer.ok(
+                IssueClickResponse.newBuilder()
+                    .setRedirectUrl(request.getDestinationUrl() + "?kcid=k1")
+                    .build());
+    conversionScript =
+        request ->
+            Answer.ok(
+                RecordConversionResponse.newBuilder()
+                    .setOutcome(io.kcid.proto.tracking.v1.Outcome.OUTCOME_ACCEPTED)
+                    .setConversionId(request.getKcid() + "-1")
+                    .build());
+    setServing(true);
+  }
+
+  public void onClick(Function<IssueClickRequest, Answer<IssueClickResponse>> script) {
+    clickScript = script;
+  }
+
+  public void onConversion(Function<RecordConversionRequest, Answer<RecordConversionResponse>> script) {
+    conversionScript = script;
+  }
+
+  public void setServing(boolean serving) {
+    health.setStatus("", serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+  }
+
+  /** The error a kcid server sends: status + ErrorInfo{reason, domain} (+ optional conversionId metadata). */
+  public static StatusRuntimeException kcidError(ErrorReason reason, String message, String conversionId) {
+    ErrorInfo.Builder info =
+        ErrorInfo.newBuilder().setReason(ErrorReasons.shortName(reason)).setDomain(ErrorReasons.DOMAIN);
+    if (conversionId != null) {
+      info.putMetadata("conversionId", conversionId);
+    }
+    return StatusProto.toStatusRuntimeException(
+        com.google.rpc.Status.newBuilder()
+            .setCode(ErrorReasons.grpcCode(reason).value())
+            .setMessage(message)
+            .addDetails(Any.pack(info.build()))
+            .build());
+  }
+
+  public static StatusRuntimeException plain(Status.Code code) {
+    return code.toStatus().withDescription("scripted " + code).asRuntimeException();
+  }
+
+  private <T> void answer(Answer<T> answer, StreamObserver<T> observer) {
+    Runnable send =
+        () -> {
+          if (answer.error() != null) {
+            observer.onError(answer.error());
+          } else {
+            observer.onNext(answer.response());
+            observer.onCompleted();
+          }
+        };
+    if (answer.delay().isZero()) {
+      send.run();
+    } else {
+      delays.schedule(send, answer.delay().toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private final class Clicks extends ClickServiceGrpc.ClickServiceImplBase {
+    @Override
+    public void issueClick(IssueClickRequest request, StreamObserver<IssueClickResponse> observer) {
+      clicks.add(request);
+      answer(clickScript.apply(request), observer);
+    }
+  }
+
+  private final class Conversions extends ConversionServiceGrpc.ConversionServiceImplBase {
+    @Override
+    public void recordConversion(RecordConversionRequest request, StreamObserver<RecordConversionResponse> observer) {
+      conversions.add(request);
+      answer(conversionScript.apply(request), observer);
+    }
+  }
+
+  /** Stops the server now (the "backend down" case). */
+  public void stop() {
+    server.shutdownNow();
+    try {
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+    delays.shutdownNow();
+  }
+}
