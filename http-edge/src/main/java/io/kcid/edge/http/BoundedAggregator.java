@@ -33,11 +33,9 @@ final class BoundedAggregator extends HttpObjectAggregator {
       ctx.close();
       return;
     }
-    // Same rule as Netty's: keep the connection (the aggregator skips the rest of the body) only when
-    // the body has not been sent yet or the client wants keep-alive; otherwise close after answering.
-    boolean close =
-        oversized instanceof FullHttpMessage
-            || (!HttpUtil.is100ContinueExpected(oversized) && !HttpUtil.isKeepAlive(oversized));
+    // Keep a keep-alive connection: the aggregator skips the rest of the body and the next request
+    // can follow. Close when the client asked to, or when the whole body is already in hand.
+    boolean close = oversized instanceof FullHttpMessage || !HttpUtil.isKeepAlive(oversized);
     ctx.fireChannelRead(new OversizedRequest(request.uri(), close));
   }
 }
