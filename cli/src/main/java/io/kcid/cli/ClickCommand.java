@@ -1,0 +1,33 @@
+package io.kcid.cli;
+
+import io.kcid.proto.tracking.v1.GetClickRequest;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** {@code kcid click KCID}: show a stored click. */
+@Command(name = "click", mixinStandardHelpOptions = true, description = "Show a stored click.")
+final class ClickCommand implements Runnable {
+  @Mixin GrpcOptions grpc;
+
+  @Parameters(index = "0", description = "The kcid.")
+  String kcid;
+
+  @Override
+  public void run() {
+    try (GrpcOptions channel = grpc) {
+      var click = grpc.clicks().getClick(GetClickRequest.newBuilder().setKcid(kcid).build()).getClick();
+      if (grpc.json) {
+        System.out.println(Output.json(click));
+        return;
+      }
+      Output.line("kcid", click.getKcid());
+      Output.line("account", click.getAccountId());
+      Output.line("campaign", click.getCampaignId());
+      Output.line("clicked", java.time.Instant.ofEpochSecond(click.getClickTime().getSeconds()));
+      Output.line("expires", java.time.Instant.ofEpochSecond(click.getExpireTime().getSeconds()));
+      Output.line("destination", click.getDestinationUrl());
+      click.getSubIdsMap().forEach((k, v) -> Output.line(k, v));
+    }
+  }
+}

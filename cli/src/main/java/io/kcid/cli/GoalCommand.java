@@ -1,0 +1,149 @@
+package io.kcid.cli;
+
+import io.kcid.proto.tracking.v1.CountingMode;
+import io.kcid.proto.tracking.v1.CreateGoalRequest;
+import io.kcid.proto.tracking.v1.Goal;
+import io.kcid.proto.tracking.v1.GoalState;
+import io.kcid.proto.tracking.v1.ListGoalsRequest;
+import io.kcid.proto.tracking.v1.Money;
+import io.kcid.proto.tracking.v1.UpdateGoalRequest;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code kcid goal create|list|pause|resume}. */
+@Command(
+    name = "goal",
+    mixinStandardHelpOptions = true,
+    description = "Manage an account's conversion goals.",
+    subcommands = {GoalCommand.Create.class, GoalCommand.ListGoals.class, GoalCommand.Pause.class, GoalCommand.Resume.class})
+final class GoalCommand {
+
+  @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a goal.")
+  static final class Create implements Runnable {
+    @Mixin GrpcOptions grpc;
+
+    @Option(names = "--account", required = true, description = "Account id.")
+    String account;
+
+    @Option(names = "--key", required = true, description = "Goal key used in postbacks (goal=…).")
+    String key;
+
+    @Option(names = "--name", defaultValue = "", description = "Display name.")
+    String name;
+
+    @Option(names = "--window", defaultValue = "30d", description = "Attribution window (90s, 15m, 12h, 30d). Default: ${DEFAULT-VALUE}")
+    String window;
+
+    @Option(names = "--counting", defaultValue = "once-per-click",
+        description = "once-per-click | every-postback | unique-transaction. Default: ${DEFAULT-VALUE}")
+    String counting;
+
+    @Option(names = "--value", defaultValue = "", description = "Default value when a postback has none.")
+    String value;
+
+    @Option(names = "--currency", defaultValue = "USD", description = "Currency of --value. Default: ${DEFAULT-VALUE}")
+    String currency;
+
+    @Override
+    public void run() {
+      try (GrpcOptions channel = grpc) {
+        CreateGoalRequest.Builder request = CreateGoalRequest.newBuilder()
+            .setAccountId(account)
+            .setGoalKey(key)
+            .setDisplayName(name)
+            .setAttributionWindow(com.google.protobuf.Duration.newBuilder().setSeconds(Durations.parse(window).getSeconds()))
+            .setCountingMode(counting(counting));
+        if (!value.isEmpty()) {
+          request.setDefaultValue(Money.newBuilder().setAmount(value).setCurrencyCode(currency));
+        }
+        Goal goal = grpc.admin().createGoal(request.build()).getGoal();
+        print(grpc, goal);
+      }
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List an account's goals.")
+  static final class ListGoals implements Runnable {
+    @Mixin GrpcOptions grpc;
+
+    @Option(names = "--account", required = true, description = "Account id.")
+    String account;
+
+    @Override
+    public void run() {
+      try (GrpcOptions channel = grpc) {
+        var goals = grpc.admin().listGoals(ListGoalsRequest.newBuilder().setAccountId(account).build());
+        if (grpc.json) {
+          System.out.println(Output.json(goals));
+          return;
+        }
+        for (Goal g : goals.getGoalsList()) {
+          System.out.printf("%-20s %-8s %-32s window %dd%n", g.getGoalKey(), state(g.getState()),
+              g.getCountingMode().name().replace("COUNTING_MODE_", "").toLowerCase(Locale.ROOT),
+              g.getAttributionWindow().getSeconds() / 86400);
+        }
+      }
+    }
+  }
+
+  @Command(name = "pause", mixinStandardHelpOptions = true, description = "Stop counting a goal's postbacks.")
+  static final class Pause implements Runnable {
+    @Mixin GrpcOptions grpc;
+    @Option(names = "--account", required = true) String account;
+    @Option(names = "--key", required = true) String key;
+
+    @Override
+    public void run() {
+      try (GrpcOptions channel = grpc) {
+        print(grpc, grpc.admin().updateGoal(UpdateGoalRequest.newBuilder().setAccountId(account).setGoalKey(key)
+            .setState(GoalState.GOAL_STATE_PAUSED).build()).getGoal());
+      }
+    }
+  }
+
+  @Command(name = "resume", mixinStandardHelpOptions = true, description = "Count a paused goal's postbacks again.")
+  static final class Resume implements Runnable {
+    @Mixin GrpcOptions grpc;
+    @Option(names = "--account", required = true) String account;
+    @Option(names = "--key", required = true) String key;
+
+    @Override
+    public void run() {
+      try (GrpcOptions channel = grpc) {
+        print(grpc, grpc.admin().updateGoal(UpdateGoalRequest.newBuilder().setAccountId(account).setGoalKey(key)
+            .setState(GoalState.GOAL_STATE_ACTIVE).build()).getGoal());
+      }
+    }
+  }
+
+  static CountingMode counting(String text) {
+    return switch (text) {
+      case "once-per-click" -> CountingMode.COUNTING_MODE_ONCE_PER_CLICK;
+      case "every-postback" -> CountingMode.COUNTING_MODE_EVERY_POSTBACK;
+      case "unique-transaction" -> CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_CLICK;
+      default -> throw new CliException(
+          "--counting '" + text + "': expected once-per-click, every-postback or unique-transaction");
+    };
+  }
+
+  private static String state(GoalState s) {
+    return s == GoalState.GOAL_STATE_PAUSED ? "paused" : "active";
+  }
+
+  private static void print(GrpcOptions grpc, Goal goal) {
+    if (grpc.json) {
+      System.out.println(Output.json(goal));
+      return;
+    }
+    Output.line("goal", goal.getGoalKey());
+    Output.line("account", goal.getAccountId());
+    Output.line("state", state(goal.getState()));
+    Output.line("counting", goal.getCountingMode().name().replace("COUNTING_MODE_", "").toLowerCase(Locale.ROOT));
+    Output.line("window", goal.getAttributionWindow().getSeconds() / 3600 + " hours");
+    if (!goal.getDefaultValue().getAmount().isEmpty()) {
+      Output.line("default value", goal.getDefaultValue().getAmount() + " " + goal.getDefaultValue().getCurrencyCode());
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package io.kcid.cli;
+
+import io.kcid.proto.ErrorReasons;
+import io.kcid.proto.tracking.v1.InspectKcidRequest;
+import java.time.Instant;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** {@code kcid inspect KCID}: decode and diagnose a kcid without touching the store. */
+@Command(name = "inspect", mixinStandardHelpOptions = true, description = "Decode and diagnose a kcid.")
+final class InspectCommand implements java.util.concurrent.Callable<Integer> {
+  @Mixin GrpcOptions grpc;
+
+  @Parameters(index = "0", description = "The kcid (any case), or whatever a postback sent.")
+  String kcid;
+
+  @Override
+  public Integer call() {
+    try (GrpcOptions channel = grpc) {
+      var r = grpc.clicks().inspectKcid(InspectKcidRequest.newBuilder().setKcid(kcid).build());
+      if (grpc.json) {
+        System.out.println(Output.json(r));
+      } else {
+        Output.line("valid", r.getValid());
+        if (!r.getValid()) {
+          Output.line("reason", ErrorReasons.shortName(r.getReason()));
+          Output.line("hint", r.getHint());
+        }
+        if (!r.getNormalizedKcid().isEmpty()) {
+          Output.line("kcid", r.getNormalizedKcid());
+          Output.line("issued", Instant.ofEpochSecond(r.getIssueTime().getSeconds()));
+          Output.line("partition", r.getPartition());
+          Output.line("key id", r.getKeyId());
+        }
+      }
+      return r.getValid() ? 0 : 1;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package io.kcid.cli;
+
+import io.kcid.edge.EdgeMain;
+import io.kcid.server.ServerMain;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ./kcid}: the one entry point for running kcid and talking to it. */
+@Command(
+    name = "kcid",
+    mixinStandardHelpOptions = true,
+    version = "kcid 0.1.0",
+    description = "Server-to-server conversion tracking: click ids, postbacks, exactly-once conversions.",
+    subcommands = {
+      UpCommand.class,
+      ServerMain.class,
+      EdgeMain.class,
+      AccountCommand.class,
+      GoalCommand.class,
+      ClickUrlCommand.class,
+      PostbackCommand.class,
+      InspectCommand.class,
+      ClickCommand.class,
+      ConversionsCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class KcidCli implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new KcidCli());
+    cli.setExecutionExceptionHandler(new CliErrors());
+    return cli;
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+}

@@ -1,0 +1,99 @@
+package io.kcid.cli;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kcid postback}: sends a postback through the HTTP edge exactly as an advertiser's server
+ * would, and prints the edge's answer. The token travels in the Authorization header, not the URL.
+ */
+@Command(name = "postback", mixinStandardHelpOptions = true,
+    description = "Send a test postback to the edge and print its answer.")
+final class PostbackCommand implements Callable<Integer> {
+  @Option(names = "--kcid", required = true, description = "The kcid from the landing page.")
+  String kcid;
+
+  @Option(names = "--goal", defaultValue = "", description = "Goal key; default: the account's default goal.")
+  String goal;
+
+  @Option(names = "--value", defaultValue = "", description = "Conversion value, e.g. 12.50.")
+  String value;
+
+  @Option(names = "--currency", defaultValue = "", description = "ISO 4217 currency, e.g. USD.")
+  String currency;
+
+  @Option(names = "--txid", defaultValue = "", description = "Transaction / order id.")
+  String txid;
+
+  @Option(names = "--status", defaultValue = "", description = "approved | pending | rejected.")
+  String status;
+
+  @Option(names = "--token", defaultValue = "${env:KCID_POSTBACK_TOKEN}",
+      description = "Postback token (KCID_POSTBACK_TOKEN); default: the copy saved for --account.")
+  String token;
+
+  @Option(names = "--account", defaultValue = "", description = "Account whose saved token to use.")
+  String account;
+
+  @Option(names = "--edge", defaultValue = "${env:KCID_EDGE_URL:-http://localhost:8080}",
+      description = "Edge base URL (KCID_EDGE_URL). Default: ${DEFAULT-VALUE}")
+  String edge;
+
+  @Option(names = "--json", description = "Print only the edge's JSON body.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    String bearer = token != null && !token.isEmpty() ? token : savedToken();
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("kcid", kcid);
+    params.put("goal", goal);
+    params.put("value", value);
+    params.put("currency", currency);
+    params.put("txid", txid);
+    params.put("status", status);
+    StringJoiner query = new StringJoiner("&");
+    params.forEach((k, v) -> {
+      if (!v.isEmpty()) {
+        query.add(k + "=" + URLEncoder.encode(v, StandardCharsets.UTF_8));
+      }
+    });
+    HttpRequest request = HttpRequest.newBuilder(URI.create(edge.replaceAll("/+$", "") + "/postback?" + query))
+        .header("Authorization", "Bearer " + bearer)
+        .timeout(Duration.ofSeconds(10))
+        .GET()
+        .build();
+    HttpResponse<String> response;
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    try {
+      response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (java.net.ConnectException e) {
+      throw new CliException("cannot reach the edge at " + edge + " (is `./kcid up` running? KCID_EDGE_URL)");
+    }
+    if (!json) {
+      System.out.println("HTTP " + response.statusCode());
+    }
+    System.out.println(response.body());
+    return response.statusCode() / 100 == 2 ? 0 : 1;
+  }
+
+  private String savedToken() {
+    if (account.isEmpty()) {
+      throw new CliException("pass --token, or --account of an account created with this CLI");
+    }
+    return LocalCredentials.load(account)
+        .map(LocalCredentials.Secrets::postbackToken)
+        .orElseThrow(() -> new CliException("no saved token for account '" + account + "': pass --token"));
+  }
+}

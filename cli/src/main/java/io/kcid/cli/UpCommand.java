@@ -1,0 +1,106 @@
+package io.kcid.cli;
+
+import io.kcid.core.kcid.KcidKeyRing;
+import io.kcid.edge.config.EdgeConfig;
+import io.kcid.edge.HttpEdge;
+import io.kcid.server.ServerMain;
+import io.kcid.server.TrackingServer;
+import io.kcid.server.config.ServerConfig;
+import io.kcid.server.store.redis.LocalRedis;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kcid up}: Redis (embedded real redis-server unless KCID_REDIS_URL is set), the
+ * tracking-server and the http-edge in one foreground process, for a laptop or a demo. Ctrl-C
+ * stops them in order: edge, server (draining), Redis.
+ */
+@Command(name = "up", mixinStandardHelpOptions = true,
+    description = "Start Redis, tracking-server and http-edge locally, in the foreground.")
+final class UpCommand implements Callable<Integer> {
+  @Option(names = "--edge-port", defaultValue = "${env:KCID_EDGE_PORT:-8080}",
+      description = "HTTP edge port (KCID_EDGE_PORT). Default: ${DEFAULT-VALUE}")
+  int edgePort;
+
+  @Option(names = "--redis-port", defaultValue = "${env:KCID_REDIS_PORT:-0}",
+      description = "Port of the embedded Redis; 0 picks a free one (KCID_REDIS_PORT). Default: ${DEFAULT-VALUE}")
+  int redisPort;
+
+  @Override
+  public Integer call() throws Exception {
+    Path home = LocalCredentials.home().toAbsolutePath();
+    ServerMain serverOptions = CommandLine.populateCommand(new ServerMain());
+    LocalRedis localRedis = null;
+    if (!serverOptions.hasRedisUrl()) {
+      localRedis = LocalRedis.start(redisPort, home.resolve("redis"), false);
+    }
+    ServerConfig config;
+    try {
+      config = serverOptions
+          .withLocalDefaults(localRedis == null ? null : localRedis.url(), devKeys(home))
+          .config();
+    } catch (IllegalArgumentException e) {
+      if (localRedis != null) {
+        localRedis.close();
+      }
+      System.err.println("kcid up: invalid configuration: " + e.getMessage());
+      return 2;
+    }
+    TrackingServer server = TrackingServer.start(config);
+    EdgeConfig defaults = EdgeConfig.defaults();
+    HttpEdge edge = HttpEdge.start(new EdgeConfig(
+        defaults.bindHost(), edgePort, "localhost:" + server.port(), defaults.callDeadline(),
+        defaults.maxBodyBytes(), defaults.workerThreads(), defaults.retryAfter()));
+
+    System.out.println("kcid is up");
+    System.out.println("  gRPC   localhost:" + server.port() + "   (tracking-server; grpcurl -plaintext localhost:" + server.port() + " list)");
+    System.out.println("  HTTP   http://localhost:" + edge.port() + "   (/c click redirects, /postback, /healthz, /readyz, /metrics)");
+    System.out.println("  Redis  " + (localRedis == null
+        ? ServerConfig.redactUrl(config.redisUrl())
+        : localRedis.url() + "   (embedded redis-server, data in " + home.resolve("redis") + ")"));
+    System.out.println("Press Ctrl-C to stop.");
+
+    LocalRedis redisToStop = localRedis;
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      edge.close();
+      server.close();
+      if (redisToStop != null) {
+        redisToStop.close();
+      }
+      System.out.println("kcid stopped");
+      stopped.countDown();
+    }, "kcid-up-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  /**
+   * The local deployment's kcid MAC key, generated once and kept next to its Redis data so kcids
+   * minted before a restart still verify after it.
+   */
+  private static String devKeys(Path home) throws IOException {
+    Path file = home.resolve("dev-mac-keys");
+    if (Files.exists(file)) {
+      return Files.readString(file, StandardCharsets.UTF_8).trim();
+    }
+    Files.createDirectories(home);
+    String spec = KcidKeyRing.generate(1).toSpec();
+    Files.writeString(file, spec + "\n", StandardCharsets.UTF_8);
+    try {
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException ignored) {
+      // not a POSIX file system
+    }
+    return spec;
+  }
+}
