@@ -1,0 +1,21 @@
+export { connect, type ConnectOptions, type KcidClient } from "./client.js";
+export { KcidError, ERROR_DOMAIN, grpcCodeName, codeFromGrpcName } from "./errors.js";
+export { canonicalQuery, sign, signedUrl, percentEncode, type ClickParams } from "./signer.js";
+export {
+  defaultServiceConfig,
+  findMethodConfig,
+  parseDuration,
+  retryInterceptor,
+  timeoutMsFor,
+  type MethodConfig,
+  type RetryOptions,
+  type RetryPolicy,
+  type ServiceConfig,
+} from "./service-config.js";
+export { Code, ConnectError } from "@connectrpc/connect";
+export * from "../gen/kcid/tracking/v1/admin_service_pb.js";
+export * from "../gen/kcid/tracking/v1/click_service_pb.js";
+export * from "../gen/kcid/tracking/v1/conversion_service_pb.js";
+export * from "../gen/kcid/tracking/v1/error_reason_pb.js";
+export * from "../gen/kcid/tracking/v1/resources_pb.js";
+export { ErrorInfoSchema, type ErrorInfo } from "../gen/google/rpc/error_details_pb.js";

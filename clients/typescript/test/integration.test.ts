@@ -1,0 +1,94 @@
+// Integration against a live kcid started by test.sh (KCID_TEST_GRPC_PORT / KCID_TEST_EDGE_PORT).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { get } from "node:http";
+import { connect, KcidError, Outcome, ErrorReason, Code, signedUrl, type KcidClient } from "../src/index.js";
+
+const grpcPort = process.env["KCID_TEST_GRPC_PORT"];
+const edgePort = process.env["KCID_TEST_EDGE_PORT"];
+const edge = `http://127.0.0.1:${edgePort}`;
+let client: KcidClient;
+
+before(() => {
+  assert.ok(grpcPort && edgePort, "run via test.sh: it starts kcid and sets KCID_TEST_GRPC_PORT/KCID_TEST_EDGE_PORT");
+  client = connect({ target: `127.0.0.1:${grpcPort}`, apiKey: "not-enforced-yet" });
+});
+
+after(() => client?.close());
+
+function getNoRedirect(url: string): Promise<{ status: number; location: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    get(url, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, body }));
+    }).on("error", reject);
+  });
+}
+
+async function rejectsWith(p: Promise<unknown>, reason: string, code: Code): Promise<KcidError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof KcidError, `expected a KcidError, got ${String(e)}`);
+    assert.equal(e.reason, reason, e.message);
+    assert.equal(e.code, code);
+    assert.equal(e.domain, "tracking.kcid.io");
+    return e;
+  }
+  assert.fail(`expected ${reason}`);
+}
+
+test("walkthrough: account, click, signed click URL, conversion, duplicate, errors", async () => {
+  const accountId = `ts-${randomBytes(6).toString("hex")}`;
+  const created = await client.admin.createAccount({ accountId, displayName: "TypeScript client test" });
+  assert.equal(created.account?.accountId, accountId);
+  const token = created.secrets?.postbackToken ?? "";
+  const clickSecret = created.secrets?.clickSecret ?? "";
+  assert.ok(token && clickSecret);
+
+  // IssueClick over gRPC
+  const issued = await client.clicks.issueClick({
+    accountId,
+    campaignId: "spring-sale",
+    subIds: { s1: "pub42" },
+    destinationUrl: "https://shop.example/landing?ref=ad",
+  });
+  const kcid = issued.click?.kcid ?? "";
+  assert.match(kcid, /^[0-9a-hjkmnp-tv-z]{32}$/);
+  assert.ok(issued.redirectUrl.includes(`kcid=${kcid}`), issued.redirectUrl);
+
+  // a click URL signed by this client, followed on the edge without redirects
+  const url = signedUrl(edge, { a: accountId, c: "spring-sale", s1: "café ☕", u: "https://shop.example/landing?ref=ad" }, clickSecret);
+  const res = await getNoRedirect(url);
+  assert.equal(res.status, 302, res.body);
+  assert.match(res.location ?? "", /[?&]kcid=[0-9a-z]{32}(&|#|$)/);
+
+  // the conversion, then its duplicate
+  const first = await client.conversions.recordConversion({ kcid, credentials: { token } });
+  assert.equal(first.outcome, Outcome.ACCEPTED);
+  assert.ok(first.conversionId.startsWith(kcid), first.conversionId);
+  const second = await client.conversions.recordConversion({ kcid, credentials: { token } });
+  assert.equal(second.outcome, Outcome.DUPLICATE);
+  assert.equal(second.conversionId, first.conversionId);
+  assert.equal(second.duplicateReason, ErrorReason.DUPLICATE_CONVERSION);
+
+  // a corrupted kcid: 21st character changed
+  const chars = [...kcid];
+  chars[20] = chars[20] === "0" ? "1" : "0";
+  const err = await rejectsWith(
+    client.conversions.recordConversion({ kcid: chars.join(""), credentials: { token } }),
+    "KCID_MAC_MISMATCH",
+    Code.InvalidArgument,
+  );
+  assert.equal(err.grpcCode, "INVALID_ARGUMENT");
+
+  // an unknown account
+  await rejectsWith(
+    client.clicks.issueClick({ accountId: `${accountId}-missing`, campaignId: "c" }),
+    "ACCOUNT_NOT_FOUND",
+    Code.NotFound,
+  );
+});
