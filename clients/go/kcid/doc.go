@@ -1,0 +1,13 @@
+// Package kcid is the Go client of kcid, the server-to-server conversion tracker.
+//
+// It is a thin layer over the generated gRPC stubs in package kcidpb:
+//
+//   - [Connect] opens a connection with the shared retry/deadline service config
+//     (clients/service_config.json), an optional API key and plaintext or TLS, and
+//     returns a [Client] holding the ClickService, ConversionService and
+//     AdminService stubs.
+//   - Every failed call returns an [*Error] carrying the kcid reason (for example
+//     "KCID_MAC_MISMATCH"), the gRPC code and the message.
+//   - [CanonicalQuery], [Sign] and [SignedURL] sign click URLs exactly as the
+//     http-edge verifies them (core/KCID-FORMAT.md).
+package kcid

@@ -1,0 +1,269 @@
+package kcid_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kcid/kcid/clients/go/kcid"
+	"github.com/kcid/kcid/clients/go/kcidpb"
+)
+
+// server is a full local kcid (`kcid.jar up`) started for one test.
+type server struct {
+	grpcAddr string
+	edgeURL  string
+}
+
+// startKcid starts `java -jar kcid.jar up` on free ports in a fresh KCID_HOME and
+// stops it (SIGTERM, then wait) when the test ends. The jar is KCID_JAR or
+// cli/target/kcid.jar of this repository.
+func startKcid(t *testing.T) server {
+	t.Helper()
+	jar := os.Getenv("KCID_JAR")
+	if jar == "" {
+		jar = filepath.Join(repoRoot, "cli", "target", "kcid.jar")
+	}
+	if _, err := os.Stat(jar); err != nil {
+		t.Fatalf("the kcid server jar is missing (%v): build it with "+
+			"`cd /work/main && ./mvnw -B -q -o install -DskipTests`, or set KCID_JAR", err)
+	}
+	grpcPort, edgePort := freePort(t), freePort(t)
+
+	env := []string{}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "KCID_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env,
+		"KCID_HOME="+t.TempDir(),
+		fmt.Sprintf("KCID_GRPC_PORT=%d", grpcPort),
+		fmt.Sprintf("KCID_EDGE_PORT=%d", edgePort),
+		"KCID_DRAIN_DELAY_MS=100")
+
+	cmd := exec.Command("java", "-jar", jar, "up")
+	cmd.Env = env
+	cmd.SysProcAttr = serverProcAttr()
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting kcid: %v", err)
+	}
+	exited := make(chan error, 1)
+	var log syncBuffer
+	up := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		once := sync.Once{}
+		for sc.Scan() {
+			log.Write(append(sc.Bytes(), '\n'))
+			if strings.Contains(sc.Text(), "kcid is up") {
+				once.Do(func() { close(up) })
+			}
+		}
+		exited <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+			t.Errorf("kcid did not stop within 30 s of SIGTERM")
+		}
+	})
+
+	select {
+	case <-up:
+	case err := <-exited:
+		exited <- err
+		t.Fatalf("kcid exited before it was up: %v\nstdout:\n%s\nstderr:\n%s", err, log.String(), stderr.String())
+	case <-time.After(90 * time.Second):
+		t.Fatalf("kcid was not up after 90 s\nstdout:\n%s\nstderr:\n%s", log.String(), stderr.String())
+	}
+	return server{
+		grpcAddr: fmt.Sprintf("localhost:%d", grpcPort),
+		edgeURL:  fmt.Sprintf("http://localhost:%d", edgePort),
+	}
+}
+
+var kcidQuery = regexp.MustCompile(`kcid=([0-9a-z]{32})(?:[&#]|$)`)
+
+func TestAgainstLiveKcid(t *testing.T) {
+	srv := startKcid(t)
+	client, err := kcid.Connect(srv.grpcAddr, kcid.WithAPIKey("go-client-test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	accountID := "go-" + randomHex(t, 8)
+	created, err := client.Admin.CreateAccount(ctx, &kcidpb.CreateAccountRequest{
+		AccountId: accountID, DisplayName: "Go client test"})
+	if err != nil {
+		t.Fatalf("CreateAccount: %v", err)
+	}
+	secrets := created.GetSecrets()
+	if created.GetAccount().GetAccountId() != accountID || secrets.GetPostbackToken() == "" ||
+		secrets.GetClickSecret() == "" {
+		t.Fatalf("unexpected CreateAccount response: %v", created)
+	}
+
+	issued, err := client.Clicks.IssueClick(ctx, &kcidpb.IssueClickRequest{
+		AccountId: accountID, CampaignId: "spring-sale"})
+	if err != nil {
+		t.Fatalf("IssueClick: %v", err)
+	}
+	clickID := issued.GetClick().GetKcid()
+	if len(clickID) != 32 {
+		t.Fatalf("IssueClick kcid %q is not 32 characters", clickID)
+	}
+
+	t.Run("signed click URL redirects with a kcid", func(t *testing.T) {
+		url, err := kcid.SignedURL(srv.edgeURL, map[string]string{
+			"a": accountID, "c": "spring-sale", "s1": "pub 42",
+			"u": "https://shop.example/landing?ref=ad",
+		}, secrets.GetClickSecret())
+		if err != nil {
+			t.Fatal(err)
+		}
+		noRedirects := &http.Client{
+			Timeout:       10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+		resp, err := noRedirects.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		location := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusFound {
+			t.Fatalf("GET %s: status %d, want 302", url, resp.StatusCode)
+		}
+		if !strings.HasPrefix(location, "https://shop.example/landing?ref=ad&") || !kcidQuery.MatchString(location) {
+			t.Fatalf("Location %q does not carry kcid=<32 chars>", location)
+		}
+	})
+
+	record := &kcidpb.RecordConversionRequest{
+		Kcid:        clickID,
+		Credentials: &kcidpb.PostbackCredentials{Token: secrets.GetPostbackToken()},
+	}
+	first, err := client.Conversions.RecordConversion(ctx, record)
+	if err != nil {
+		t.Fatalf("RecordConversion: %v", err)
+	}
+	if first.GetOutcome() != kcidpb.Outcome_OUTCOME_ACCEPTED || first.GetConversionId() == "" {
+		t.Fatalf("first RecordConversion: %v, want OUTCOME_ACCEPTED with an id", first)
+	}
+
+	t.Run("second postback is a duplicate of the first", func(t *testing.T) {
+		again, err := client.Conversions.RecordConversion(ctx, record)
+		if err != nil {
+			t.Fatalf("RecordConversion again: %v", err)
+		}
+		if again.GetOutcome() != kcidpb.Outcome_OUTCOME_DUPLICATE {
+			t.Errorf("outcome %s, want OUTCOME_DUPLICATE", again.GetOutcome())
+		}
+		if again.GetConversionId() != first.GetConversionId() {
+			t.Errorf("duplicate names %q, want the original %q", again.GetConversionId(), first.GetConversionId())
+		}
+		if again.GetDuplicateReason() == kcidpb.ErrorReason_ERROR_REASON_UNSPECIFIED {
+			t.Error("duplicate has no duplicate_reason")
+		}
+	})
+
+	t.Run("tampered kcid is KCID_MAC_MISMATCH", func(t *testing.T) {
+		b := []byte(clickID)
+		if b[20] == '0' {
+			b[20] = '1'
+		} else {
+			b[20] = '0'
+		}
+		_, err := client.Conversions.RecordConversion(ctx, &kcidpb.RecordConversionRequest{
+			Kcid:        string(b),
+			Credentials: &kcidpb.PostbackCredentials{Token: secrets.GetPostbackToken()},
+		})
+		expectReason(t, err, "KCID_MAC_MISMATCH")
+	})
+
+	t.Run("unknown account is ACCOUNT_NOT_FOUND", func(t *testing.T) {
+		_, err := client.Clicks.IssueClick(ctx, &kcidpb.IssueClickRequest{
+			AccountId: "no-such-" + randomHex(t, 8), CampaignId: "c"})
+		expectReason(t, err, "ACCOUNT_NOT_FOUND")
+	})
+}
+
+func expectReason(t *testing.T, err error, reason string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("call succeeded, want %s", reason)
+	}
+	e, ok := err.(*kcid.Error)
+	if !ok {
+		t.Fatalf("error is %T (%v), want *kcid.Error", err, err)
+	}
+	if e.Reason != reason {
+		t.Fatalf("reason %q (code %s, %q), want %s", e.Reason, e.Code, e.Message, reason)
+	}
+	if e.Message == "" {
+		t.Errorf("%s has no message", reason)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func randomHex(t *testing.T, n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
