@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""The kcid walkthrough with the Python client, against a local `./kcid up`.
+
+    python examples/walkthrough.py [GRPC_TARGET] [EDGE_URL]    # default localhost:9090 http://localhost:8080
+
+Creates an account, mints a kcid, signs a click URL, records a conversion, records it
+again (a duplicate) and shows how a rejected request explains itself.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+
+import kcid
+from kcid import signing, v1
+
+
+def main(target: str = "localhost:9090", edge_url: str = "http://localhost:8080") -> None:
+    with kcid.connect(target) as client:  # add api_key="…", tls=True or ca_file="ca.pem" as needed
+        # 1. An advertiser account; its secrets are returned only now.
+        created = client.admin.CreateAccount(
+            v1.CreateAccountRequest(account_id="demo-" + uuid.uuid4().hex[:8], display_name="Demo")
+        )
+        account_id = created.account.account_id
+        print("account      ", account_id)
+
+        # 2a. What an ad server does on each click: mint a kcid (and the landing URL with it).
+        issued = client.clicks.IssueClick(
+            v1.IssueClickRequest(
+                account_id=account_id,
+                campaign_id="spring-sale",
+                sub_ids={"s1": "pub42"},
+                destination_url="https://shop.example/landing?ref=ad",
+            )
+        )
+        kcid_value = issued.click.kcid
+        print("kcid         ", kcid_value)
+        print("redirect     ", issued.redirect_url)
+
+        # 2b. Or put a signed click URL behind the ad; the edge mints the kcid and redirects.
+        url = signing.signed_url(
+            edge_url,
+            {"a": account_id, "c": "spring-sale", "s1": "pub42", "u": "https://shop.example/landing"},
+            created.secrets.click_secret,
+        )
+        print("click URL    ", url)
+
+        # 3. The advertiser posts the conversion back with its postback token.
+        request = v1.RecordConversionRequest(
+            kcid=kcid_value,
+            goal_key="default",
+            value=v1.Money(amount="49.90", currency_code="EUR"),
+            transaction_id="order-1001",
+            credentials=v1.PostbackCredentials(token=created.secrets.postback_token),
+        )
+        first = client.conversions.RecordConversion(request)
+        print("postback     ", v1.Outcome.Name(first.outcome), first.conversion_id)
+
+        # 4. Senders retry: the same postback again is a duplicate of the first.
+        again = client.conversions.RecordConversion(request)
+        print(
+            "again        ",
+            v1.Outcome.Name(again.outcome),
+            again.conversion_id,
+            v1.ErrorReason.Name(again.duplicate_reason),
+        )
+
+        # 5. Mistakes explain themselves.
+        try:
+            client.conversions.RecordConversion(
+                v1.RecordConversionRequest(kcid=kcid_value[:20], credentials=request.credentials)
+            )
+        except kcid.KcidError as err:
+            print("truncated    ", err.code.name, err.reason, "-", err.message)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])

@@ -1,0 +1,208 @@
+import datetime
+
+from google.protobuf import duration_pb2 as _duration_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from kcid._gen.tracking.v1 import resources_pb2 as _resources_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class SecretKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SECRET_KIND_UNSPECIFIED: _ClassVar[SecretKind]
+    SECRET_KIND_POSTBACK_TOKEN: _ClassVar[SecretKind]
+    SECRET_KIND_CLICK_SECRET: _ClassVar[SecretKind]
+    SECRET_KIND_POSTBACK_SIGNING_SECRET: _ClassVar[SecretKind]
+SECRET_KIND_UNSPECIFIED: SecretKind
+SECRET_KIND_POSTBACK_TOKEN: SecretKind
+SECRET_KIND_CLICK_SECRET: SecretKind
+SECRET_KIND_POSTBACK_SIGNING_SECRET: SecretKind
+
+class CreateAccountRequest(_message.Message):
+    __slots__ = ("account_id", "display_name", "kcid_parameter", "request_id")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    KCID_PARAMETER_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    display_name: str
+    kcid_parameter: str
+    request_id: str
+    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateAccountResponse(_message.Message):
+    __slots__ = ("account", "secrets")
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    SECRETS_FIELD_NUMBER: _ClassVar[int]
+    account: _resources_pb2.Account
+    secrets: _resources_pb2.AccountSecrets
+    def __init__(self, account: _Optional[_Union[_resources_pb2.Account, _Mapping]] = ..., secrets: _Optional[_Union[_resources_pb2.AccountSecrets, _Mapping]] = ...) -> None: ...
+
+class GetAccountRequest(_message.Message):
+    __slots__ = ("account_id",)
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    def __init__(self, account_id: _Optional[str] = ...) -> None: ...
+
+class GetAccountResponse(_message.Message):
+    __slots__ = ("account",)
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    account: _resources_pb2.Account
+    def __init__(self, account: _Optional[_Union[_resources_pb2.Account, _Mapping]] = ...) -> None: ...
+
+class UpdateAccountRequest(_message.Message):
+    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "legacy_http_200", "postback_auth", "request_id")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    KCID_PARAMETER_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_GOAL_KEY_FIELD_NUMBER: _ClassVar[int]
+    LEGACY_HTTP_200_FIELD_NUMBER: _ClassVar[int]
+    POSTBACK_AUTH_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    display_name: str
+    kcid_parameter: str
+    default_goal_key: str
+    legacy_http_200: bool
+    postback_auth: _resources_pb2.PostbackAuth
+    request_id: str
+    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[_resources_pb2.PostbackAuth, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class UpdateAccountResponse(_message.Message):
+    __slots__ = ("account",)
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    account: _resources_pb2.Account
+    def __init__(self, account: _Optional[_Union[_resources_pb2.Account, _Mapping]] = ...) -> None: ...
+
+class RotateAccountSecretRequest(_message.Message):
+    __slots__ = ("account_id", "kind", "grace_period", "request_id")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    GRACE_PERIOD_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    kind: SecretKind
+    grace_period: _duration_pb2.Duration
+    request_id: str
+    def __init__(self, account_id: _Optional[str] = ..., kind: _Optional[_Union[SecretKind, str]] = ..., grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class RotateAccountSecretResponse(_message.Message):
+    __slots__ = ("secrets", "previous_expire_time")
+    SECRETS_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    secrets: _resources_pb2.AccountSecrets
+    previous_expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, secrets: _Optional[_Union[_resources_pb2.AccountSecrets, _Mapping]] = ..., previous_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListAccountsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListAccountsResponse(_message.Message):
+    __slots__ = ("accounts", "next_page_token")
+    ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    accounts: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Account]
+    next_page_token: str
+    def __init__(self, accounts: _Optional[_Iterable[_Union[_resources_pb2.Account, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class CreateGoalRequest(_message.Message):
+    __slots__ = ("account_id", "goal_key", "display_name", "attribution_window", "counting_mode", "default_value", "state", "min_time_to_convert", "campaign_ids", "allow_negative_value", "request_id")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    GOAL_KEY_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTION_WINDOW_FIELD_NUMBER: _ClassVar[int]
+    COUNTING_MODE_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_VALUE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    MIN_TIME_TO_CONVERT_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGN_IDS_FIELD_NUMBER: _ClassVar[int]
+    ALLOW_NEGATIVE_VALUE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    goal_key: str
+    display_name: str
+    attribution_window: _duration_pb2.Duration
+    counting_mode: _resources_pb2.CountingMode
+    default_value: _resources_pb2.Money
+    state: _resources_pb2.GoalState
+    min_time_to_convert: _duration_pb2.Duration
+    campaign_ids: _containers.RepeatedScalarFieldContainer[str]
+    allow_negative_value: bool
+    request_id: str
+    def __init__(self, account_id: _Optional[str] = ..., goal_key: _Optional[str] = ..., display_name: _Optional[str] = ..., attribution_window: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., counting_mode: _Optional[_Union[_resources_pb2.CountingMode, str]] = ..., default_value: _Optional[_Union[_resources_pb2.Money, _Mapping]] = ..., state: _Optional[_Union[_resources_pb2.GoalState, str]] = ..., min_time_to_convert: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., campaign_ids: _Optional[_Iterable[str]] = ..., allow_negative_value: _Optional[bool] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateGoalResponse(_message.Message):
+    __slots__ = ("goal",)
+    GOAL_FIELD_NUMBER: _ClassVar[int]
+    goal: _resources_pb2.Goal
+    def __init__(self, goal: _Optional[_Union[_resources_pb2.Goal, _Mapping]] = ...) -> None: ...
+
+class GetGoalRequest(_message.Message):
+    __slots__ = ("account_id", "goal_key")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    GOAL_KEY_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    goal_key: str
+    def __init__(self, account_id: _Optional[str] = ..., goal_key: _Optional[str] = ...) -> None: ...
+
+class GetGoalResponse(_message.Message):
+    __slots__ = ("goal",)
+    GOAL_FIELD_NUMBER: _ClassVar[int]
+    goal: _resources_pb2.Goal
+    def __init__(self, goal: _Optional[_Union[_resources_pb2.Goal, _Mapping]] = ...) -> None: ...
+
+class ListGoalsRequest(_message.Message):
+    __slots__ = ("account_id",)
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    def __init__(self, account_id: _Optional[str] = ...) -> None: ...
+
+class ListGoalsResponse(_message.Message):
+    __slots__ = ("goals",)
+    GOALS_FIELD_NUMBER: _ClassVar[int]
+    goals: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Goal]
+    def __init__(self, goals: _Optional[_Iterable[_Union[_resources_pb2.Goal, _Mapping]]] = ...) -> None: ...
+
+class UpdateGoalRequest(_message.Message):
+    __slots__ = ("account_id", "goal_key", "display_name", "attribution_window", "counting_mode", "default_value", "state", "min_time_to_convert", "campaign_ids", "update_campaign_ids", "allow_negative_value", "request_id")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    GOAL_KEY_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTION_WINDOW_FIELD_NUMBER: _ClassVar[int]
+    COUNTING_MODE_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_VALUE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    MIN_TIME_TO_CONVERT_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGN_IDS_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_CAMPAIGN_IDS_FIELD_NUMBER: _ClassVar[int]
+    ALLOW_NEGATIVE_VALUE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    goal_key: str
+    display_name: str
+    attribution_window: _duration_pb2.Duration
+    counting_mode: _resources_pb2.CountingMode
+    default_value: _resources_pb2.Money
+    state: _resources_pb2.GoalState
+    min_time_to_convert: _duration_pb2.Duration
+    campaign_ids: _containers.RepeatedScalarFieldContainer[str]
+    update_campaign_ids: bool
+    allow_negative_value: bool
+    request_id: str
+    def __init__(self, account_id: _Optional[str] = ..., goal_key: _Optional[str] = ..., display_name: _Optional[str] = ..., attribution_window: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., counting_mode: _Optional[_Union[_resources_pb2.CountingMode, str]] = ..., default_value: _Optional[_Union[_resources_pb2.Money, _Mapping]] = ..., state: _Optional[_Union[_resources_pb2.GoalState, str]] = ..., min_time_to_convert: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., campaign_ids: _Optional[_Iterable[str]] = ..., update_campaign_ids: _Optional[bool] = ..., allow_negative_value: _Optional[bool] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class UpdateGoalResponse(_message.Message):
+    __slots__ = ("goal",)
+    GOAL_FIELD_NUMBER: _ClassVar[int]
+    goal: _resources_pb2.Goal
+    def __init__(self, goal: _Optional[_Union[_resources_pb2.Goal, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,85 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from kcid._gen.tracking.v1 import error_reason_pb2 as _error_reason_pb2
+from kcid._gen.tracking.v1 import resources_pb2 as _resources_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class IssueClickRequest(_message.Message):
+    __slots__ = ("account_id", "campaign_id", "creative_id", "placement_id", "sub_ids", "destination_url", "click_signature", "request_id")
+    class SubIdsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATIVE_ID_FIELD_NUMBER: _ClassVar[int]
+    PLACEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SUB_IDS_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_URL_FIELD_NUMBER: _ClassVar[int]
+    CLICK_SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    campaign_id: str
+    creative_id: str
+    placement_id: str
+    sub_ids: _containers.ScalarMap[str, str]
+    destination_url: str
+    click_signature: str
+    request_id: str
+    def __init__(self, account_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., creative_id: _Optional[str] = ..., placement_id: _Optional[str] = ..., sub_ids: _Optional[_Mapping[str, str]] = ..., destination_url: _Optional[str] = ..., click_signature: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class IssueClickResponse(_message.Message):
+    __slots__ = ("click", "redirect_url")
+    CLICK_FIELD_NUMBER: _ClassVar[int]
+    REDIRECT_URL_FIELD_NUMBER: _ClassVar[int]
+    click: _resources_pb2.Click
+    redirect_url: str
+    def __init__(self, click: _Optional[_Union[_resources_pb2.Click, _Mapping]] = ..., redirect_url: _Optional[str] = ...) -> None: ...
+
+class GetClickRequest(_message.Message):
+    __slots__ = ("kcid",)
+    KCID_FIELD_NUMBER: _ClassVar[int]
+    kcid: str
+    def __init__(self, kcid: _Optional[str] = ...) -> None: ...
+
+class GetClickResponse(_message.Message):
+    __slots__ = ("click",)
+    CLICK_FIELD_NUMBER: _ClassVar[int]
+    click: _resources_pb2.Click
+    def __init__(self, click: _Optional[_Union[_resources_pb2.Click, _Mapping]] = ...) -> None: ...
+
+class InspectKcidRequest(_message.Message):
+    __slots__ = ("kcid",)
+    KCID_FIELD_NUMBER: _ClassVar[int]
+    kcid: str
+    def __init__(self, kcid: _Optional[str] = ...) -> None: ...
+
+class InspectKcidResponse(_message.Message):
+    __slots__ = ("valid", "reason", "hint", "normalized_kcid", "version", "issue_time", "partition", "key_id")
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    HINT_FIELD_NUMBER: _ClassVar[int]
+    NORMALIZED_KCID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ISSUE_TIME_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    valid: bool
+    reason: _error_reason_pb2.ErrorReason
+    hint: str
+    normalized_kcid: str
+    version: int
+    issue_time: _timestamp_pb2.Timestamp
+    partition: int
+    key_id: int
+    def __init__(self, valid: _Optional[bool] = ..., reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., hint: _Optional[str] = ..., normalized_kcid: _Optional[str] = ..., version: _Optional[int] = ..., issue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., partition: _Optional[int] = ..., key_id: _Optional[int] = ...) -> None: ...
