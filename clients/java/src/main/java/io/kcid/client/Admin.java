@@ -1,0 +1,77 @@
+package io.kcid.client;
+
+import static io.kcid.client.Calls.call;
+
+import io.kcid.proto.tracking.v1.AdminServiceGrpc;
+import io.kcid.proto.tracking.v1.AdminServiceGrpc.AdminServiceBlockingStub;
+import io.kcid.proto.tracking.v1.CreateAccountRequest;
+import io.kcid.proto.tracking.v1.CreateAccountResponse;
+import io.kcid.proto.tracking.v1.CreateGoalRequest;
+import io.kcid.proto.tracking.v1.CreateGoalResponse;
+import io.kcid.proto.tracking.v1.GetAccountRequest;
+import io.kcid.proto.tracking.v1.GetAccountResponse;
+import io.kcid.proto.tracking.v1.GetGoalRequest;
+import io.kcid.proto.tracking.v1.GetGoalResponse;
+import io.kcid.proto.tracking.v1.ListAccountsRequest;
+import io.kcid.proto.tracking.v1.ListAccountsResponse;
+import io.kcid.proto.tracking.v1.ListGoalsRequest;
+import io.kcid.proto.tracking.v1.ListGoalsResponse;
+import io.kcid.proto.tracking.v1.UpdateGoalRequest;
+import io.kcid.proto.tracking.v1.UpdateGoalResponse;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code kcid.tracking.v1.AdminService}: the generated blocking stub, with every failure thrown as
+ * {@link KcidException}.
+ */
+public final class Admin {
+  private final AdminServiceBlockingStub stub;
+
+  Admin(AdminServiceBlockingStub stub) {
+    this.stub = stub;
+  }
+
+  /** The generated stub behind this one (throws {@code StatusRuntimeException}). */
+  public AdminServiceBlockingStub stub() {
+    return stub;
+  }
+
+  /** A copy whose calls get this deadline, counted from now, instead of the default. */
+  public Admin withDeadline(Duration deadline) {
+    return new Admin(stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS));
+  }
+
+  /** Creates an account; its postback token and click secret are in the response only. */
+  public CreateAccountResponse createAccount(CreateAccountRequest request) {
+    return call(() -> stub.createAccount(request));
+  }
+
+  public GetAccountResponse getAccount(GetAccountRequest request) {
+    return call(() -> stub.getAccount(request));
+  }
+
+  public ListAccountsResponse listAccounts(ListAccountsRequest request) {
+    return call(() -> stub.listAccounts(request));
+  }
+
+  public CreateGoalResponse createGoal(CreateGoalRequest request) {
+    return call(() -> stub.createGoal(request));
+  }
+
+  public GetGoalResponse getGoal(GetGoalRequest request) {
+    return call(() -> stub.getGoal(request));
+  }
+
+  public ListGoalsResponse listGoals(ListGoalsRequest request) {
+    return call(() -> stub.listGoals(request));
+  }
+
+  public UpdateGoalResponse updateGoal(UpdateGoalRequest request) {
+    return call(() -> stub.updateGoal(request));
+  }
+
+  static Admin of(io.grpc.Channel channel) {
+    return new Admin(AdminServiceGrpc.newBlockingStub(channel));
+  }
+}

@@ -1,0 +1,53 @@
+package io.kcid.client;
+
+import static io.kcid.client.Calls.call;
+
+import io.kcid.proto.tracking.v1.ClickServiceGrpc;
+import io.kcid.proto.tracking.v1.ClickServiceGrpc.ClickServiceBlockingStub;
+import io.kcid.proto.tracking.v1.GetClickRequest;
+import io.kcid.proto.tracking.v1.GetClickResponse;
+import io.kcid.proto.tracking.v1.InspectKcidRequest;
+import io.kcid.proto.tracking.v1.InspectKcidResponse;
+import io.kcid.proto.tracking.v1.IssueClickRequest;
+import io.kcid.proto.tracking.v1.IssueClickResponse;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code kcid.tracking.v1.ClickService}: the generated blocking stub, with every failure thrown as
+ * {@link KcidException}.
+ */
+public final class Clicks {
+  private final ClickServiceBlockingStub stub;
+
+  Clicks(ClickServiceBlockingStub stub) {
+    this.stub = stub;
+  }
+
+  /** The generated stub behind this one (throws {@code StatusRuntimeException}). */
+  public ClickServiceBlockingStub stub() {
+    return stub;
+  }
+
+  /** A copy whose calls get this deadline, counted from now, instead of the default. */
+  public Clicks withDeadline(Duration deadline) {
+    return new Clicks(stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS));
+  }
+
+  /** Mints a click and its kcid (a server-to-server click, e.g. from an ad server). */
+  public IssueClickResponse issueClick(IssueClickRequest request) {
+    return call(() -> stub.issueClick(request));
+  }
+
+  public GetClickResponse getClick(GetClickRequest request) {
+    return call(() -> stub.getClick(request));
+  }
+
+  public InspectKcidResponse inspectKcid(InspectKcidRequest request) {
+    return call(() -> stub.inspectKcid(request));
+  }
+
+  static Clicks of(io.grpc.Channel channel) {
+    return new Clicks(ClickServiceGrpc.newBlockingStub(channel));
+  }
+}
