@@ -14,6 +14,10 @@ import io.kcid.server.domain.AccountAdmin;
 import io.kcid.server.domain.AccountDirectory;
 import io.kcid.server.domain.ClickIssuer;
 import io.kcid.server.domain.ConversionRecorder;
+import io.kcid.server.domain.IdempotentWrites;
+import io.kcid.server.domain.PostbackAuthenticator;
+import io.kcid.server.domain.StatusUpdater;
+import io.kcid.server.store.redis.RedisTransactionClaims;
 import io.kcid.server.grpc.AdminGrpcService;
 import io.kcid.server.grpc.ClickGrpcService;
 import io.kcid.server.grpc.ConversionGrpcService;
@@ -76,9 +80,13 @@ public final class TrackingServer implements AutoCloseable {
     var conversions = new RedisConversionStore(redis.commands(), config.streamMaxLength());
     var accountStore = new RedisAccountStore(redis.commands());
     var accounts = new AccountDirectory(accountStore, clock, config.accountCacheTtl());
-    var issuer = new ClickIssuer(codec, clicks, accounts, clock);
-    var recorder = new ConversionRecorder(codec, conversions, clicks, accounts, clock);
-    var admin = new AccountAdmin(accountStore, accounts, clock);
+    var idempotent = new IdempotentWrites(accountStore);
+    var issuer = new ClickIssuer(codec, clicks, accounts, idempotent, clock);
+    var authenticator = new PostbackAuthenticator(accounts, clicks, clock);
+    var recorder = new ConversionRecorder(
+        codec, conversions, new RedisTransactionClaims(redis.commands()), authenticator, clock);
+    var statuses = new StatusUpdater(codec, conversions, accounts, clock);
+    var admin = new AccountAdmin(accountStore, accounts, idempotent, clock);
 
     HealthStatusManager health = new HealthStatusManager();
     Server server =
@@ -88,7 +96,7 @@ public final class TrackingServer implements AutoCloseable {
             .permitKeepAliveWithoutCalls(true)
             .maxInboundMessageSize(1 << 20)
             .addService(new ClickGrpcService(issuer, clicks, codec))
-            .addService(new ConversionGrpcService(recorder, conversions, codec))
+            .addService(new ConversionGrpcService(recorder, statuses, conversions, codec))
             .addService(new AdminGrpcService(admin, accounts, accountStore))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())

@@ -1,15 +1,13 @@
 package io.kcid.core.click;
 
+import io.kcid.core.Hmac;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Signs and verifies click URLs: {@code sig = base64url(HMAC-SHA256(click secret, canonical
@@ -27,7 +25,6 @@ public final class ClickUrlSigner {
   /** The parameter holding the signature; never part of what is signed. */
   public static final String SIGNATURE_PARAMETER = "sig";
 
-  private static final String ALGORITHM = "HmacSHA256";
 
   private ClickUrlSigner() {}
 
@@ -91,16 +88,6 @@ public final class ClickUrlSigner {
 
   private static byte[] mac(String clickSecret, String canonicalQuery) {
     Objects.requireNonNull(canonicalQuery, "canonicalQuery");
-    if (clickSecret == null || clickSecret.isEmpty()) {
-      throw new IllegalArgumentException("the click secret must not be empty");
-    }
-    try {
-      // A fresh Mac per call: signing is once per click, and Mac is not thread-safe.
-      Mac mac = Mac.getInstance(ALGORITHM);
-      mac.init(new SecretKeySpec(clickSecret.getBytes(StandardCharsets.UTF_8), ALGORITHM));
-      return mac.doFinal(canonicalQuery.getBytes(StandardCharsets.UTF_8));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is required of every Java runtime", e);
-    }
+    return Hmac.sha256(clickSecret, canonicalQuery.getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -30,21 +30,47 @@ public final class AccountAdmin {
   private static final String ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
   private static final SecureRandom RANDOM = new SecureRandom();
 
+  private static final java.time.Duration DEFAULT_GRACE = java.time.Duration.ofHours(24);
+  private static final java.time.Duration MAX_GRACE = java.time.Duration.ofDays(30);
+  private static final java.time.Duration MAX_SIGNATURE_TOLERANCE = java.time.Duration.ofHours(1);
+  private static final int MAX_CAMPAIGNS = 1000;
+  private static final int MAX_ALLOWLIST = 256;
+
   private final AccountStore store;
   private final AccountDirectory directory;
+  private final IdempotentWrites idempotent;
   private final Clock clock;
 
-  public AccountAdmin(AccountStore store, AccountDirectory directory, Clock clock) {
+  public AccountAdmin(
+      AccountStore store, AccountDirectory directory, IdempotentWrites idempotent, Clock clock) {
     this.store = store;
     this.directory = directory;
+    this.idempotent = idempotent;
     this.clock = clock;
   }
 
+  /**
+   * Creates an account with fresh secrets. With a request_id, a retry within 24 hours returns the
+   * first answer, secrets included (kept that long under the account's request key).
+   */
   public CompletionStage<CreateAccountResponse> createAccount(CreateAccountRequest request) {
+    if (!request.getRequestId().isEmpty() && request.getAccountId().isEmpty()) {
+      // A generated id would differ on retry; the request id names the account instead.
+      throw Identifiers.invalid(
+          "account_id", "account_id is required with request_id, so a retry names the same account");
+    }
     String id =
         request.getAccountId().isEmpty()
             ? generatedId()
             : Identifiers.key("account_id", request.getAccountId());
+    return idempotent.run(
+        id, request.getRequestId(),
+        IdempotentWrites.fingerprint(request, CreateAccountRequest.getDescriptor().findFieldByName("request_id")),
+        CreateAccountResponse.parser(),
+        () -> create(id, request));
+  }
+
+  private CompletionStage<CreateAccountResponse> create(String id, CreateAccountRequest request) {
     String parameter = request.getKcidParameter().isEmpty() ? "kcid" : request.getKcidParameter();
     if (!PARAMETER.matcher(parameter).matches()) {
       throw Identifiers.invalid("kcid_parameter", "kcid_parameter must match [A-Za-z0-9_.-]{1,64}");
@@ -66,6 +92,7 @@ public final class AccountAdmin {
         AccountSecrets.newBuilder()
             .setPostbackToken(Secrets.newSecret("pbt_"))
             .setClickSecret(Secrets.newSecret("cks_"))
+            .setPostbackSigningSecret(Secrets.newSecret("pbs_"))
             .build();
     Account account =
         Account.newBuilder()
@@ -94,6 +121,15 @@ public final class AccountAdmin {
   public CompletionStage<Goal> createGoal(CreateGoalRequest request) {
     String key = Identifiers.key("goal_key", request.getGoalKey());
     Identifiers.freeText("display_name", request.getDisplayName());
+    String accountId = Identifiers.key("account_id", request.getAccountId());
+    return idempotent.run(
+        accountId, request.getRequestId(),
+        IdempotentWrites.fingerprint(request, CreateGoalRequest.getDescriptor().findFieldByName("request_id")),
+        Goal.parser(),
+        () -> insertGoal(key, request));
+  }
+
+  private CompletionStage<Goal> insertGoal(String key, CreateGoalRequest request) {
     return fresh(request.getAccountId())
         .thenCompose(
             account -> {
@@ -115,23 +151,38 @@ public final class AccountAdmin {
                               : request.getState())
                       .setCreateTime(now)
                       .setUpdateTime(now)
+                      .addAllCampaignIds(checkedCampaigns(request.getCampaignIdsList()))
+                      .setAllowNegativeValue(request.getAllowNegativeValue())
                       .build();
+              if (request.hasMinTimeToConvert()) {
+                goal = goal.toBuilder().setMinTimeToConvert(checkedMinTime(request.getMinTimeToConvert(), goal)).build();
+              }
+              Goal created = goal;
               return store
-                  .createGoal(goal)
+                  .createGoal(created)
                   .thenCompose(
-                      created -> {
-                        if (!created) {
+                      inserted -> {
+                        if (!inserted) {
                           throw new KcidException(
                               ErrorReason.ERROR_REASON_GOAL_ALREADY_EXISTS,
-                              "Account '" + goal.getAccountId() + "' already has a goal '" + key + "'.",
+                              "Account '" + created.getAccountId() + "' already has a goal '" + key + "'.",
                               Map.of("goalKey", key));
                         }
-                        return afterGoalChange(account, goal);
+                        return afterGoalChange(account, created);
                       });
             });
   }
 
   public CompletionStage<Goal> updateGoal(UpdateGoalRequest request) {
+    String accountId = Identifiers.key("account_id", request.getAccountId());
+    return idempotent.run(
+        accountId, request.getRequestId(),
+        IdempotentWrites.fingerprint(request, UpdateGoalRequest.getDescriptor().findFieldByName("request_id")),
+        Goal.parser(),
+        () -> changeGoal(request));
+  }
+
+  private CompletionStage<Goal> changeGoal(UpdateGoalRequest request) {
     return fresh(request.getAccountId())
         .thenCompose(
             account -> {
@@ -155,10 +206,149 @@ public final class AccountAdmin {
               if (request.getState() != GoalState.GOAL_STATE_UNSPECIFIED) {
                 goal.setState(request.getState());
               }
+              if (request.getUpdateCampaignIds()) {
+                goal.clearCampaignIds().addAllCampaignIds(checkedCampaigns(request.getCampaignIdsList()));
+              }
+              if (request.hasAllowNegativeValue()) {
+                goal.setAllowNegativeValue(request.getAllowNegativeValue());
+              }
+              if (request.hasMinTimeToConvert()) {
+                goal.setMinTimeToConvert(checkedMinTime(request.getMinTimeToConvert(), goal.build()));
+              }
               goal.setUpdateTime(ClickIssuer.timestamp(clock.instant()));
               Goal updated = goal.build();
               return store.updateGoal(updated).thenCompose(x -> afterGoalChange(account, updated));
             });
+  }
+
+  /** Changes the account settings named in the request. */
+  public CompletionStage<io.kcid.proto.tracking.v1.Account> updateAccount(
+      io.kcid.proto.tracking.v1.UpdateAccountRequest request) {
+    String accountId = Identifiers.key("account_id", request.getAccountId());
+    return idempotent.run(
+        accountId, request.getRequestId(),
+        IdempotentWrites.fingerprint(request,
+            io.kcid.proto.tracking.v1.UpdateAccountRequest.getDescriptor().findFieldByName("request_id")),
+        io.kcid.proto.tracking.v1.Account.parser(),
+        () -> fresh(accountId).thenCompose(record -> {
+          Account.Builder account = record.account().toBuilder();
+          if (request.hasDisplayName()) {
+            account.setDisplayName(Identifiers.freeText("display_name", request.getDisplayName()));
+          }
+          if (request.hasKcidParameter()) {
+            if (!PARAMETER.matcher(request.getKcidParameter()).matches()) {
+              throw Identifiers.invalid("kcid_parameter", "kcid_parameter must match [A-Za-z0-9_.-]{1,64}");
+            }
+            account.setKcidParameter(request.getKcidParameter());
+          }
+          if (request.hasDefaultGoalKey()) {
+            requireGoal(record, request.getDefaultGoalKey());
+            account.setDefaultGoalKey(request.getDefaultGoalKey());
+          }
+          if (request.hasLegacyHttp200()) {
+            account.setLegacyHttp200(request.getLegacyHttp200());
+          }
+          if (request.hasPostbackAuth()) {
+            account.setPostbackAuth(checkedAuth(request.getPostbackAuth()));
+          }
+          Account updated = account.build();
+          return store.updateAccount(updated).thenApply(x -> {
+            directory.invalidate(accountId);
+            return updated;
+          });
+        }));
+  }
+
+  /** Replaces one secret; the previous one stays valid for the grace period. */
+  public CompletionStage<io.kcid.proto.tracking.v1.RotateAccountSecretResponse> rotateSecret(
+      io.kcid.proto.tracking.v1.RotateAccountSecretRequest request) {
+    String accountId = Identifiers.key("account_id", request.getAccountId());
+    var kind = request.getKind();
+    if (kind == io.kcid.proto.tracking.v1.SecretKind.SECRET_KIND_UNSPECIFIED
+        || kind == io.kcid.proto.tracking.v1.SecretKind.UNRECOGNIZED) {
+      throw Identifiers.invalid("kind", "kind must be POSTBACK_TOKEN, CLICK_SECRET or POSTBACK_SIGNING_SECRET");
+    }
+    java.time.Duration grace = request.hasGracePeriod()
+        ? java.time.Duration.ofSeconds(request.getGracePeriod().getSeconds())
+        : DEFAULT_GRACE;
+    if (grace.isNegative() || grace.compareTo(MAX_GRACE) > 0) {
+      throw Identifiers.invalid("grace_period", "grace_period must lie between 0 and 30 days");
+    }
+    return idempotent.run(
+        accountId, request.getRequestId(),
+        IdempotentWrites.fingerprint(request,
+            io.kcid.proto.tracking.v1.RotateAccountSecretRequest.getDescriptor().findFieldByName("request_id")),
+        io.kcid.proto.tracking.v1.RotateAccountSecretResponse.parser(),
+        () -> fresh(accountId).thenCompose(record -> {
+          AccountSecrets.Builder secrets = AccountSecrets.newBuilder();
+          String value;
+          switch (kind) {
+            case SECRET_KIND_POSTBACK_TOKEN -> secrets.setPostbackToken(value = Secrets.newSecret("pbt_"));
+            case SECRET_KIND_CLICK_SECRET -> secrets.setClickSecret(value = Secrets.newSecret("cks_"));
+            default -> secrets.setPostbackSigningSecret(value = Secrets.newSecret("pbs_"));
+          }
+          java.time.Instant expiry = grace.isZero() ? null : clock.instant().plus(grace);
+          CompletionStage<Void> hint = kind == io.kcid.proto.tracking.v1.SecretKind.SECRET_KIND_POSTBACK_TOKEN
+              ? store.updateAccount(record.account().toBuilder().setPostbackTokenHint(Secrets.hint(value)).build())
+              : CompletableFuture.completedFuture(null);
+          return store.rotateSecret(accountId, kind, value, expiry)
+              .thenCompose(x -> hint)
+              .thenApply(x -> {
+                directory.invalidate(accountId);
+                var response = io.kcid.proto.tracking.v1.RotateAccountSecretResponse.newBuilder()
+                    .setSecrets(secrets);
+                if (expiry != null) {
+                  response.setPreviousExpireTime(ClickIssuer.timestamp(expiry));
+                }
+                return response.build();
+              });
+        }));
+  }
+
+  private static io.kcid.proto.tracking.v1.PostbackAuth checkedAuth(io.kcid.proto.tracking.v1.PostbackAuth auth) {
+    for (var method : auth.getMethodsList()) {
+      if (method == io.kcid.proto.tracking.v1.PostbackAuthMethod.POSTBACK_AUTH_METHOD_UNSPECIFIED
+          || method == io.kcid.proto.tracking.v1.PostbackAuthMethod.UNRECOGNIZED) {
+        throw Identifiers.invalid("postback_auth.methods", "methods may hold TOKEN and SIGNATURE only");
+      }
+    }
+    if (auth.getIpAllowlistCount() > MAX_ALLOWLIST) {
+      throw Identifiers.invalid("postback_auth.ip_allowlist", "at most " + MAX_ALLOWLIST + " allowlist entries");
+    }
+    IpAllowlist.parse(auth.getIpAllowlistList());
+    if (auth.getMethodsCount() == 0 && auth.getIpAllowlistCount() == 0) {
+      // Nothing configured means the default: the postback token.
+      return auth.toBuilder().addMethods(io.kcid.proto.tracking.v1.PostbackAuthMethod.POSTBACK_AUTH_METHOD_TOKEN).build();
+    }
+    if (auth.hasSignatureTolerance()) {
+      long s = auth.getSignatureTolerance().getSeconds();
+      if (s < 1 || s > MAX_SIGNATURE_TOLERANCE.getSeconds()) {
+        throw Identifiers.invalid("postback_auth.signature_tolerance", "signature_tolerance must lie between 1 s and 1 hour");
+      }
+    }
+    return auth;
+  }
+
+  private static List<String> checkedCampaigns(List<String> campaigns) {
+    if (campaigns.size() > MAX_CAMPAIGNS) {
+      throw Identifiers.invalid("campaign_ids", "at most " + MAX_CAMPAIGNS + " campaign ids");
+    }
+    for (String c : campaigns) {
+      Identifiers.required("campaign_ids", c);
+      Identifiers.freeText("campaign_ids", c);
+      if (c.indexOf('\n') >= 0 || c.indexOf('\0') >= 0) {
+        throw Identifiers.invalid("campaign_ids", "campaign ids cannot contain line breaks");
+      }
+    }
+    return campaigns;
+  }
+
+  private static Duration checkedMinTime(Duration min, Goal goal) {
+    long window = goal.hasAttributionWindow() ? goal.getAttributionWindow().getSeconds() : Retention.DEFAULT_WINDOW.getSeconds();
+    if (min.getSeconds() < 0 || min.getSeconds() >= window) {
+      throw Identifiers.invalid("min_time_to_convert", "min_time_to_convert must lie between 0 and the attribution window");
+    }
+    return Duration.newBuilder().setSeconds(min.getSeconds()).build();
   }
 
   public CompletionStage<Goal> getGoal(String accountId, String goalKey) {

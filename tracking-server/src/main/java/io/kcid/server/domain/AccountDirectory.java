@@ -73,12 +73,22 @@ public final class AccountDirectory {
         .thenCompose(
             id ->
                 id.isEmpty()
-                    ? CompletableFuture.failedFuture(invalidToken())
-                    : get(id.get()))
+                    ? CompletableFuture.<AccountRecord>failedFuture(invalidToken())
+                    : get(id.get())
+                        .exceptionally(
+                            failure -> {
+                              // An index entry whose account is gone is just an unknown token.
+                              throw invalidToken();
+                            }))
         .thenApply(
             record -> {
               String digest = Secrets.sha256Hex(postbackToken);
-              if (!Secrets.constantTimeEquals(digest, record.secrets().getPostbackToken())) {
+              boolean valid = false;
+              // Current token, or the previous one within its rotation grace period.
+              for (String known : record.secrets().tokenDigestsAt(clock.instant())) {
+                valid |= Secrets.constantTimeEquals(digest, known);
+              }
+              if (!valid) {
                 throw invalidToken();
               }
               return record;

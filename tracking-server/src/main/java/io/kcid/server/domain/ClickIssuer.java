@@ -31,16 +31,29 @@ public final class ClickIssuer {
   private final ClickStore clicks;
   private final AccountDirectory accounts;
   private final Clock clock;
+  private final IdempotentWrites idempotent;
 
-  public ClickIssuer(KcidCodec codec, ClickStore clicks, AccountDirectory accounts, Clock clock) {
+  public ClickIssuer(
+      KcidCodec codec, ClickStore clicks, AccountDirectory accounts, IdempotentWrites idempotent, Clock clock) {
     this.codec = codec;
     this.clicks = clicks;
     this.accounts = accounts;
+    this.idempotent = idempotent;
     this.clock = clock;
   }
 
+  /** Mints and stores a click; with a request_id, a retry returns the same click. */
   public CompletionStage<IssueClickResponse> issue(IssueClickRequest request) {
     String accountId = Identifiers.key("account_id", request.getAccountId());
+    return idempotent.run(
+        accountId,
+        request.getRequestId(),
+        IdempotentWrites.fingerprint(request, IssueClickRequest.getDescriptor().findFieldByName("request_id")),
+        IssueClickResponse.parser(),
+        () -> mint(accountId, request));
+  }
+
+  private CompletionStage<IssueClickResponse> mint(String accountId, IssueClickRequest request) {
     Identifiers.required("campaign_id", request.getCampaignId());
     Map<String, String> params = signedParameters(request);
     if (!request.getDestinationUrl().isEmpty()) {
@@ -51,7 +64,7 @@ public final class ClickIssuer {
         .thenCompose(
             account -> {
               if (!request.getClickSignature().isEmpty()) {
-                verifySignature(account, params, request.getClickSignature());
+                verifySignature(account, params, request.getClickSignature(), clock.instant());
               }
               Instant now = clock.instant();
               Duration retention = Retention.clickRetention(account.account());
@@ -124,9 +137,14 @@ public final class ClickIssuer {
   }
 
   private static void verifySignature(
-      AccountRecord account, Map<String, String> params, String signature) {
+      AccountRecord account, Map<String, String> params, String signature, Instant now) {
     String canonical = ClickUrlSigner.canonicalQuery(params);
-    if (!ClickUrlSigner.verify(account.secrets().getClickSecret(), canonical, signature)) {
+    boolean valid = false;
+    // The current secret, or the previous one within its rotation grace period.
+    for (String secret : account.secrets().clickSecretsAt(now)) {
+      valid |= ClickUrlSigner.verify(secret, canonical, signature);
+    }
+    if (!valid) {
       throw new KcidException(
           ErrorReason.ERROR_REASON_CLICK_SIGNATURE_INVALID,
           "The click URL's sig does not match its parameters: the URL was changed after signing,"

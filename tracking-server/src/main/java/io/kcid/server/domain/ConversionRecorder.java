@@ -14,46 +14,53 @@ import io.kcid.proto.tracking.v1.Outcome;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionResponse;
 import io.kcid.server.store.AccountRecord;
-import io.kcid.server.store.ClickStore;
 import io.kcid.server.store.ConversionStore;
 import io.kcid.server.store.RecordCommand;
 import io.kcid.server.store.RecordResult;
+import io.kcid.server.store.TransactionClaims;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 
 /**
  * Matches a postback to its click and records it exactly once. Everything that can be decided
- * without Redis (kcid MAC, credentials, goal rules, window) is decided first; the remaining
- * checks and the write are one atomic script.
+ * without Redis (kcid MAC, credentials of a cached account, goal rules, window, minimum time) is
+ * decided first; the remaining checks and the write are one atomic script in the click's
+ * partition. Goals that count a transaction once per account first claim it under the account's
+ * hash tag (see {@link TransactionClaims}).
  */
 public final class ConversionRecorder {
   /** Clocks of advertisers' servers drift; tolerate this much before calling a time wrong. */
   static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
+  /** Metadata key telling the edge to answer a rejection with HTTP 200 (the account's choice). */
+  public static final String LEGACY_HTTP_200 = "legacyHttp200";
 
   private static final Pattern ADV_KEY = Pattern.compile("adv[1-5]");
   private static final String DEFAULT_CURRENCY = "USD";
 
   private final KcidCodec codec;
   private final ConversionStore conversions;
-  private final ClickStore clicks;
-  private final AccountDirectory accounts;
+  private final TransactionClaims claims;
+  private final PostbackAuthenticator authenticator;
   private final Clock clock;
 
   public ConversionRecorder(
       KcidCodec codec,
       ConversionStore conversions,
-      ClickStore clicks,
-      AccountDirectory accounts,
+      TransactionClaims claims,
+      PostbackAuthenticator authenticator,
       Clock clock) {
     this.codec = codec;
     this.conversions = conversions;
-    this.clicks = clicks;
-    this.accounts = accounts;
+    this.claims = claims;
+    this.authenticator = authenticator;
     this.clock = clock;
   }
 
@@ -62,77 +69,71 @@ public final class ConversionRecorder {
     String requestId = Identifiers.requestId(request.getRequestId());
     Identifiers.freeText("transaction_id", request.getTransactionId());
     request.getAdvSubIdsMap().forEach(ConversionRecorder::checkAdvSubId);
-    return resolveAccount(request, kcid)
-        .thenCompose(account -> recordFor(account, kcid, requestId, request));
+    return authenticator
+        .authenticate(request, kcid)
+        .thenCompose(
+            account ->
+                withLegacyFlag(account, () -> recordFor(account, kcid, requestId, request)));
   }
 
-  /** The account whose rules apply: from the credentials, the request, or the click itself. */
-  private CompletionStage<AccountRecord> resolveAccount(
-      RecordConversionRequest request, DecodedKcid kcid) {
-    if (request.hasCredentials() && !request.getCredentials().getToken().isEmpty()) {
-      return accounts
-          .authenticate(request.getCredentials().getToken())
-          .thenApply(
-              account -> {
-                String named = request.getAccountId();
-                if (!named.isEmpty() && !named.equals(account.account().getAccountId())) {
-                  throw new KcidException(
-                      ErrorReason.ERROR_REASON_POSTBACK_TOKEN_INVALID,
-                      "The postback token does not belong to account '" + named + "'.");
-                }
-                return account;
-              });
+  /**
+   * Rejections of an account in "legacy 200" mode carry a flag so the edge answers 200 (with the
+   * reason in the body) to senders that retry anything else.
+   */
+  private static <T> CompletionStage<T> withLegacyFlag(
+      AccountRecord account, java.util.function.Supplier<CompletionStage<T>> work) {
+    CompletionStage<T> stage;
+    try {
+      stage = work.get();
+    } catch (RuntimeException e) {
+      stage = CompletableFuture.failedFuture(e);
     }
-    if (request.hasCredentials()) {
-      throw new KcidException(
-          ErrorReason.ERROR_REASON_POSTBACK_CREDENTIALS_MISSING,
-          "The postback carries no credentials: add ?token=… or an Authorization: Bearer header.");
+    if (!account.account().getLegacyHttp200()) {
+      return stage;
     }
-    if (!request.getAccountId().isEmpty()) {
-      return accounts.get(request.getAccountId());
-    }
-    // A trusted gRPC caller that named no account: the click says whose rules apply.
-    return clicks
-        .find(kcid)
-        .thenCompose(
-            click ->
-                accounts.get(
-                    click.orElseThrow(() -> clickMissing(kcid, null)).accountId()));
+    return stage.exceptionally(
+        failure -> {
+          Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+          if (t instanceof KcidException k) {
+            Map<String, String> metadata = new HashMap<>(k.metadata());
+            metadata.put(LEGACY_HTTP_200, "true");
+            throw new KcidException(k.reason(), k.getMessage(), metadata);
+          }
+          throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+        });
   }
 
   private CompletionStage<RecordConversionResponse> recordFor(
-      AccountRecord account,
-      DecodedKcid kcid,
-      String requestId,
-      RecordConversionRequest request) {
+      AccountRecord account, DecodedKcid kcid, String requestId, RecordConversionRequest request) {
     Goal goal = goal(account, request.getGoalKey());
     Instant now = clock.instant();
     Instant eventTime = eventTime(request, kcid, now);
-    Duration age = Duration.between(kcid.issueTime(), eventTime);
-    if (age.compareTo(Retention.window(goal)) > 0) {
-      throw new KcidException(
-          ErrorReason.ERROR_REASON_OUTSIDE_ATTRIBUTION_WINDOW,
-          "The click is " + humanize(age) + " old; goal '" + goal.getGoalKey()
-              + "' counts conversions up to " + humanize(Retention.window(goal)) + " after the click.",
-          Map.of("goalKey", goal.getGoalKey()));
-    }
-    if (goal.getCountingMode() == CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_CLICK
-        && request.getTransactionId().isEmpty()) {
+    checkTiming(goal, Duration.between(kcid.issueTime(), eventTime));
+    CountingMode mode =
+        goal.getCountingMode() == CountingMode.COUNTING_MODE_UNSPECIFIED
+            ? CountingMode.COUNTING_MODE_ONCE_PER_CLICK
+            : goal.getCountingMode();
+    String txid = request.getTransactionId();
+    if (txid.isEmpty()
+        && (mode == CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_CLICK
+            || mode == CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_ACCOUNT)) {
       throw new KcidException(
           ErrorReason.ERROR_REASON_MISSING_PARAMETER,
           "goal '" + goal.getGoalKey() + "' counts unique transactions: txid is required.",
           Map.of("field", "txid"));
     }
-    Conversion conversion =
+    checkStatus(request.getStatus());
+    io.kcid.proto.tracking.v1.Money value = value(request, goal);
+    ConversionStatus status =
+        request.getStatus() == ConversionStatus.CONVERSION_STATUS_UNSPECIFIED
+            ? ConversionStatus.CONVERSION_STATUS_APPROVED
+            : request.getStatus();
+    Conversion payload =
         Conversion.newBuilder()
             .setAccountId(account.account().getAccountId())
             .setGoalKey(goal.getGoalKey())
-            .setStatus(
-                request.getStatus() == ConversionStatus.CONVERSION_STATUS_UNSPECIFIED
-                    ? ConversionStatus.CONVERSION_STATUS_APPROVED
-                    : request.getStatus())
-            .setValue(value(request, goal))
-            .setTransactionId(request.getTransactionId())
+            .setOriginalValue(value)
+            .setTransactionId(txid)
             .setEventTime(timestamp(eventTime))
             .setRecordTime(timestamp(now))
             .setClickTime(timestamp(kcid.issueTime()))
@@ -145,29 +146,85 @@ public final class ConversionRecorder {
             kcid,
             account.account().getAccountId(),
             goal.getGoalKey(),
-            goal.getCountingMode() == CountingMode.COUNTING_MODE_UNSPECIFIED
-                ? CountingMode.COUNTING_MODE_ONCE_PER_CLICK
-                : goal.getCountingMode(),
-            request.getTransactionId(),
+            mode,
+            txid,
             requestId,
             fingerprint(request),
-            conversion,
+            payload.toByteArray(),
+            value,
+            request.getStatus(),
+            status,
+            StatusTransitions.sourcesOf(request.getStatus()),
+            goal.getCampaignIdsList(),
+            request.getTest(),
+            now,
             retention,
             max(retention, Retention.MIN_REQUEST_ID_TTL));
+    Conversion recorded = payload.toBuilder().setStatus(status).setValue(value).build();
+    if (mode == CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_ACCOUNT) {
+      return recordAccountUnique(command, recorded, retention, now);
+    }
     return conversions
         .record(command)
-        .thenApply(result -> response(result, conversion, kcid, retention, now));
+        .thenApply(result -> response(result, recorded, kcid, retention, now));
+  }
+
+  /**
+   * Claim the transaction account-wide (it lives in another hash slot than the click), then record
+   * in the click's partition. A retry of the same postback finds its own claim and is deduplicated
+   * by the partition's per-click transaction key; a definite refusal releases the claim.
+   */
+  private CompletionStage<RecordConversionResponse> recordAccountUnique(
+      RecordCommand command, Conversion recorded, Duration retention, Instant now) {
+    String account = command.requiredAccountId();
+    String kcid = command.kcid().kcid();
+    Duration claimTtl = max(retention, Retention.MIN_REQUEST_ID_TTL);
+    return claims
+        .claim(account, command.goalKey(), command.transactionId(), kcid, claimTtl)
+        .thenCompose(
+            holder -> {
+              if (!holder.kcid().equals(kcid)) {
+                return CompletableFuture.completedFuture(
+                    RecordConversionResponse.newBuilder()
+                        .setOutcome(Outcome.OUTCOME_DUPLICATE)
+                        .setConversionId(holder.conversionId())
+                        .setDuplicateReason(ErrorReason.ERROR_REASON_DUPLICATE_TRANSACTION)
+                        .build());
+              }
+              return conversions
+                  .record(command)
+                  .thenCompose(
+                      result -> {
+                        boolean written =
+                            result.code() == RecordResult.Code.ACCEPTED
+                                || result.code() == RecordResult.Code.DUPLICATE_TRANSACTION
+                                || result.code() == RecordResult.Code.STATUS_CHANGED
+                                || result.code() == RecordResult.Code.INVALID_TRANSITION;
+                        CompletionStage<Void> bookkeeping =
+                            written
+                                ? claims.settle(account, command.goalKey(), command.transactionId(), kcid, result.conversionId())
+                                : claims.release(account, command.goalKey(), command.transactionId(), kcid);
+                        return bookkeeping.thenApply(
+                            x -> response(result, recorded, command.kcid(), retention, now));
+                      });
+            });
   }
 
   private static RecordConversionResponse response(
-      RecordResult result, Conversion conversion, DecodedKcid kcid, Duration retention, Instant now) {
+      RecordResult result, Conversion recorded, DecodedKcid kcid, Duration retention, Instant now) {
     return switch (result.code()) {
       case ACCEPTED ->
           RecordConversionResponse.newBuilder()
               .setOutcome(Outcome.OUTCOME_ACCEPTED)
               .setConversionId(result.conversionId())
               .setConversion(
-                  conversion.toBuilder().setConversionId(result.conversionId()).setKcid(kcid.kcid()))
+                  recorded.toBuilder().setConversionId(result.conversionId()).setKcid(kcid.kcid()))
+              .build();
+      case STATUS_CHANGED ->
+          // The postback's status was applied to the transaction's existing conversion.
+          RecordConversionResponse.newBuilder()
+              .setOutcome(Outcome.OUTCOME_ACCEPTED)
+              .setConversionId(result.conversionId())
               .build();
       case DUPLICATE_GOAL, DUPLICATE_TRANSACTION ->
           RecordConversionResponse.newBuilder()
@@ -178,12 +235,26 @@ public final class ConversionRecorder {
                       ? ErrorReason.ERROR_REASON_DUPLICATE_CONVERSION
                       : ErrorReason.ERROR_REASON_DUPLICATE_TRANSACTION)
               .build();
-      case CLICK_NOT_FOUND -> throw clickMissing(kcid, Duration.between(kcid.issueTime(), now).compareTo(retention) > 0 ? retention : null);
+      case INVALID_TRANSITION ->
+          throw new KcidException(
+              ErrorReason.ERROR_REASON_INVALID_STATUS_TRANSITION,
+              "Conversion " + result.conversionId() + " cannot move to "
+                  + statusName(recorded.getStatus()) + ": " + StatusTransitions.describe() + ".",
+              Map.of("conversionId", result.conversionId()));
+      case CLICK_NOT_FOUND ->
+          throw clickMissing(
+              kcid, Duration.between(kcid.issueTime(), now).compareTo(retention) > 0 ? retention : null);
       case ACCOUNT_MISMATCH ->
           throw new KcidException(
               ErrorReason.ERROR_REASON_CLICK_ACCOUNT_MISMATCH,
               "The click belongs to another account than the postback's credentials. Check that the"
                   + " advertiser posts back with the token of the account that issued the click.");
+      case CAMPAIGN_MISMATCH ->
+          throw new KcidException(
+              ErrorReason.ERROR_REASON_GOAL_CAMPAIGN_MISMATCH,
+              "Goal '" + recorded.getGoalKey() + "' counts only clicks of its campaigns; this click"
+                  + " belongs to another campaign.",
+              Map.of("goalKey", recorded.getGoalKey()));
       case REQUEST_ID_REUSED ->
           throw new KcidException(
               ErrorReason.ERROR_REASON_REQUEST_ID_REUSED,
@@ -230,6 +301,34 @@ public final class ConversionRecorder {
     return goal;
   }
 
+  private static void checkTiming(Goal goal, Duration age) {
+    if (age.compareTo(Retention.window(goal)) > 0) {
+      throw new KcidException(
+          ErrorReason.ERROR_REASON_OUTSIDE_ATTRIBUTION_WINDOW,
+          "The click is " + humanize(age) + " old; goal '" + goal.getGoalKey()
+              + "' counts conversions up to " + humanize(Retention.window(goal)) + " after the click.",
+          Map.of("goalKey", goal.getGoalKey()));
+    }
+    if (goal.hasMinTimeToConvert()
+        && age.getSeconds() < goal.getMinTimeToConvert().getSeconds()) {
+      throw new KcidException(
+          ErrorReason.ERROR_REASON_BELOW_MINIMUM_TIME,
+          "The conversion came " + age.getSeconds() + " s after the click; goal '" + goal.getGoalKey()
+              + "' counts conversions from " + goal.getMinTimeToConvert().getSeconds()
+              + " s after the click (faster ones are usually bots or click injection).",
+          Map.of("goalKey", goal.getGoalKey()));
+    }
+  }
+
+  private static void checkStatus(ConversionStatus status) {
+    if (status == ConversionStatus.UNRECOGNIZED) {
+      throw new KcidException(
+          ErrorReason.ERROR_REASON_INVALID_STATUS,
+          "status must be approved, pending or rejected.",
+          Map.of("field", "status"));
+    }
+  }
+
   private static Instant eventTime(RecordConversionRequest request, DecodedKcid kcid, Instant now) {
     if (!request.hasEventTime()) {
       return now;
@@ -246,10 +345,10 @@ public final class ConversionRecorder {
           ErrorReason.ERROR_REASON_EVENT_TIME_BEFORE_CLICK,
           "event_time " + t + " lies before the click (" + kcid.issueTime() + ").");
     }
-    return t;
+    return t.isAfter(now) ? now : t;
   }
 
-  private static io.kcid.proto.tracking.v1.Money value(RecordConversionRequest request, Goal goal) {
+  static io.kcid.proto.tracking.v1.Money value(RecordConversionRequest request, Goal goal) {
     String amount = request.getValue().getAmount();
     String currency = request.getValue().getCurrencyCode();
     if (amount.isEmpty()) {
@@ -266,7 +365,7 @@ public final class ConversionRecorder {
           ? goal.getDefaultValue().getCurrencyCode()
           : DEFAULT_CURRENCY;
     }
-    return Money.normalize(amount, currency);
+    return Money.normalize(amount, currency, goal.getAllowNegativeValue());
   }
 
   /** What makes two requests "the same conversion" for request_id replay. */
@@ -293,6 +392,10 @@ public final class ConversionRecorder {
           Map.of("field", "adv_sub_ids"));
     }
     Identifiers.freeText(key, value);
+  }
+
+  static String statusName(ConversionStatus s) {
+    return s.name().replace("CONVERSION_STATUS_", "").toLowerCase(java.util.Locale.ROOT);
   }
 
   private static Duration max(Duration a, Duration b) {

@@ -22,9 +22,15 @@ public final class Money {
 
   /**
    * Validates an amount and currency; returns them normalised (plain decimal string, upper-case
-   * code). Negative amounts are refused: corrections go through the status lifecycle.
+   * code). Negative amounts are refused unless the goal allows corrections.
    */
   public static io.kcid.proto.tracking.v1.Money normalize(String amount, String currency) {
+    return normalize(amount, currency, false);
+  }
+
+  /** As {@link #normalize(String, String)}, allowing a negative amount when {@code negativeAllowed}. */
+  public static io.kcid.proto.tracking.v1.Money normalize(
+      String amount, String currency, boolean negativeAllowed) {
     String code = currency.toUpperCase(Locale.ROOT);
     if (!ISO_4217.contains(code)) {
       throw new KcidException(
@@ -33,22 +39,23 @@ public final class Money {
           Map.of("field", "currency"));
     }
     return io.kcid.proto.tracking.v1.Money.newBuilder()
-        .setAmount(parseAmount(amount).toPlainString())
+        .setAmount(parseAmount(amount, negativeAllowed).toPlainString())
         .setCurrencyCode(code)
         .build();
   }
 
-  static BigDecimal parseAmount(String amount) {
+  static BigDecimal parseAmount(String amount, boolean negativeAllowed) {
     BigDecimal value;
     try {
-      if (!amount.matches("[0-9]{1,18}(\\.[0-9]{1,6})?")) {
+      if (!amount.matches((negativeAllowed ? "-?" : "") + "[0-9]{1,18}(\\.[0-9]{1,6})?")) {
         throw new NumberFormatException();
       }
       value = new BigDecimal(amount);
     } catch (NumberFormatException e) {
       throw new KcidException(
           ErrorReason.ERROR_REASON_INVALID_VALUE,
-          "value '" + printable(amount) + "' is not a non-negative decimal with at most "
+          "value '" + printable(amount) + "' is not a " + (negativeAllowed ? "" : "non-negative ")
+              + "decimal with at most "
               + MAX_INTEGER_DIGITS + " digits before and " + MAX_FRACTION_DIGITS
               + " after the point (e.g. 12.50).",
           Map.of("field", "value"));

@@ -56,6 +56,23 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   }
 
   @Override
+  public void updateAccount(
+      io.kcid.proto.tracking.v1.UpdateAccountRequest request,
+      StreamObserver<io.kcid.proto.tracking.v1.UpdateAccountResponse> observer) {
+    Replies.reply(
+        observer,
+        () -> admin.updateAccount(request)
+            .thenApply(a -> io.kcid.proto.tracking.v1.UpdateAccountResponse.newBuilder().setAccount(a).build()));
+  }
+
+  @Override
+  public void rotateAccountSecret(
+      io.kcid.proto.tracking.v1.RotateAccountSecretRequest request,
+      StreamObserver<io.kcid.proto.tracking.v1.RotateAccountSecretResponse> observer) {
+    Replies.reply(observer, () -> admin.rotateSecret(request));
+  }
+
+  @Override
   public void listAccounts(
       ListAccountsRequest request, StreamObserver<ListAccountsResponse> observer) {
     int size = request.getPageSize() <= 0 ? DEFAULT_PAGE : Math.min(request.getPageSize(), MAX_PAGE);

@@ -12,7 +12,20 @@ import io.kcid.proto.tracking.v1.ListConversionsRequest;
 import io.kcid.proto.tracking.v1.ListConversionsResponse;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionResponse;
+import io.kcid.proto.tracking.v1.RecordConversionResult;
+import io.kcid.proto.tracking.v1.RecordConversionsRequest;
+import io.kcid.proto.tracking.v1.RecordConversionsResponse;
+import io.kcid.proto.tracking.v1.UpdateConversionStatusRequest;
+import io.kcid.proto.tracking.v1.UpdateConversionStatusResponse;
+import io.kcid.proto.tracking.v1.UpdateConversionStatusResult;
+import io.kcid.proto.tracking.v1.UpdateConversionStatusesRequest;
+import io.kcid.proto.tracking.v1.UpdateConversionStatusesResponse;
+import io.kcid.server.domain.ConversionId;
 import io.kcid.server.domain.ConversionRecorder;
+import io.kcid.server.domain.StatusUpdater;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import io.kcid.server.store.ConversionStore;
 import java.util.Map;
 
@@ -21,15 +34,87 @@ public final class ConversionGrpcService extends ConversionServiceGrpc.Conversio
   private static final int DEFAULT_PAGE = 100;
   private static final int MAX_PAGE = 1000;
 
+  /** Largest batch of RecordConversions and UpdateConversionStatuses. */
+  public static final int MAX_BATCH = 100;
+
   private final ConversionRecorder recorder;
+  private final StatusUpdater statuses;
   private final ConversionStore conversions;
   private final KcidCodec codec;
 
   public ConversionGrpcService(
-      ConversionRecorder recorder, ConversionStore conversions, KcidCodec codec) {
+      ConversionRecorder recorder, StatusUpdater statuses, ConversionStore conversions, KcidCodec codec) {
     this.recorder = recorder;
+    this.statuses = statuses;
     this.conversions = conversions;
     this.codec = codec;
+  }
+
+  @Override
+  public void recordConversions(
+      RecordConversionsRequest request, StreamObserver<RecordConversionsResponse> observer) {
+    Replies.reply(
+        observer,
+        () -> {
+          checkBatch(request.getItemsCount());
+          List<CompletableFuture<RecordConversionResult>> results = new ArrayList<>();
+          for (int i = 0; i < request.getItemsCount(); i++) {
+            int index = i;
+            results.add(
+                Batches.each(() -> recorder.record(request.getItems(index)))
+                    .thenApply(
+                        outcome ->
+                            outcome.value() != null
+                                ? RecordConversionResult.newBuilder().setIndex(index).setResponse(outcome.value()).build()
+                                : RecordConversionResult.newBuilder().setIndex(index).setError(outcome.error()).build()));
+          }
+          return Batches.all(results)
+              .thenApply(list -> RecordConversionsResponse.newBuilder().addAllResults(list).build());
+        });
+  }
+
+  @Override
+  public void updateConversionStatus(
+      UpdateConversionStatusRequest request, StreamObserver<UpdateConversionStatusResponse> observer) {
+    Replies.reply(
+        observer,
+        () -> statuses.update(request)
+            .thenApply(c -> UpdateConversionStatusResponse.newBuilder().setConversion(c).build()));
+  }
+
+  @Override
+  public void updateConversionStatuses(
+      UpdateConversionStatusesRequest request, StreamObserver<UpdateConversionStatusesResponse> observer) {
+    Replies.reply(
+        observer,
+        () -> {
+          checkBatch(request.getItemsCount());
+          List<CompletableFuture<UpdateConversionStatusResult>> results = new ArrayList<>();
+          for (int i = 0; i < request.getItemsCount(); i++) {
+            int index = i;
+            results.add(
+                Batches.each(() -> statuses.update(request.getItems(index)))
+                    .thenApply(
+                        outcome ->
+                            outcome.value() != null
+                                ? UpdateConversionStatusResult.newBuilder().setIndex(index).setConversion(outcome.value()).build()
+                                : UpdateConversionStatusResult.newBuilder().setIndex(index).setError(outcome.error()).build()));
+          }
+          return Batches.all(results)
+              .thenApply(list -> UpdateConversionStatusesResponse.newBuilder().addAllResults(list).build());
+        });
+  }
+
+  private static void checkBatch(int size) {
+    if (size == 0) {
+      throw new KcidException(ErrorReason.ERROR_REASON_MISSING_PARAMETER, "items is empty", Map.of("field", "items"));
+    }
+    if (size > MAX_BATCH) {
+      throw new KcidException(
+          ErrorReason.ERROR_REASON_BATCH_TOO_LARGE,
+          "A batch holds at most " + MAX_BATCH + " items; this one has " + size + ". Split it.",
+          Map.of("field", "items"));
+    }
   }
 
   @Override
@@ -45,14 +130,9 @@ public final class ConversionGrpcService extends ConversionServiceGrpc.Conversio
         observer,
         () -> {
           String id = request.getConversionId();
-          int dash = id.lastIndexOf('-');
-          long sequence = dash < 0 ? -1 : parseSequence(id.substring(dash + 1));
-          if (sequence < 1) {
-            throw notFound(id);
-          }
-          DecodedKcid kcid = codec.decode(id.substring(0, dash));
+          ConversionId parsed = ConversionId.parse(codec, id);
           return conversions
-              .find(kcid, sequence)
+              .find(parsed.kcid(), parsed.sequence())
               .thenApply(
                   c ->
                       GetConversionResponse.newBuilder()

@@ -3,6 +3,8 @@ package io.kcid.server.store;
 import io.kcid.proto.tracking.v1.Account;
 import io.kcid.proto.tracking.v1.AccountSecrets;
 import io.kcid.proto.tracking.v1.Goal;
+import io.kcid.proto.tracking.v1.SecretKind;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -30,4 +32,26 @@ public interface AccountStore {
 
   /** Replaces the account's settings (not its secrets). */
   CompletionStage<Void> updateAccount(Account account);
+
+  /**
+   * Makes {@code newValue} the current secret of this kind; the previous one stays valid until
+   * {@code previousExpiry}. For postback tokens {@code newValue} is the clear token (the store
+   * keeps only its digest and re-indexes it).
+   */
+  CompletionStage<Void> rotateSecret(
+      String accountId, SecretKind kind, String newValue, Instant previousExpiry);
+
+  /**
+   * Starts an idempotent write: claims {@code requestId} for the account. Completes with empty
+   * when the caller should execute the write, or with the stored first answer of an earlier call.
+   */
+  CompletionStage<java.util.Optional<IdempotentReply>> beginRequest(
+      String accountId, String requestId, String fingerprint);
+
+  /** Stores the answer of a write begun with {@link #beginRequest}. */
+  CompletionStage<Void> completeRequest(
+      String accountId, String requestId, String fingerprint, byte[] reply);
+
+  /** Releases a claimed request id after a definite failure, so a retry runs again. */
+  CompletionStage<Void> abandonRequest(String accountId, String requestId);
 }

@@ -15,6 +15,12 @@ public interface ConversionStore {
    */
   CompletionStage<RecordResult> record(RecordCommand command);
 
+  /** Applies a status change atomically, with its audit entry. */
+  CompletionStage<StatusUpdate.Result> updateStatus(StatusUpdate update);
+
+  /** The sequence number of the latest conversion with this transaction id on the click's goal, if any. */
+  CompletionStage<java.util.Optional<Long>> findByTransaction(DecodedKcid kcid, String transactionId);
+
   /** The n-th conversion of a click. */
   CompletionStage<Optional<Conversion>> find(DecodedKcid kcid, long sequence);
 

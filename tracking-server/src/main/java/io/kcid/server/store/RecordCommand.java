@@ -1,9 +1,13 @@
 package io.kcid.server.store;
 
 import io.kcid.core.kcid.DecodedKcid;
-import io.kcid.proto.tracking.v1.Conversion;
+import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.CountingMode;
+import io.kcid.proto.tracking.v1.Money;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Everything the atomic record step needs.
@@ -11,7 +15,11 @@ import java.time.Duration;
  * @param requiredAccountId the click must belong to this account; empty accepts any
  * @param requestId idempotency key; empty when the caller sent none
  * @param fingerprint digest of the request's payload, to spot a request id reused for another
- * @param conversion the conversion to write (its id is assigned by the store)
+ * @param payload the conversion's immutable part (id, status and value are stored beside it)
+ * @param allowedCampaigns campaigns the goal counts; empty counts all
+ * @param requestedStatus the status the postback named, UNSPECIFIED when none
+ * @param newStatus the status of a new conversion
+ * @param transitionSources statuses a known transaction may move from to {@code requestedStatus}
  */
 public record RecordCommand(
     DecodedKcid kcid,
@@ -21,6 +29,13 @@ public record RecordCommand(
     String transactionId,
     String requestId,
     String fingerprint,
-    Conversion conversion,
+    byte[] payload,
+    Money value,
+    ConversionStatus requestedStatus,
+    ConversionStatus newStatus,
+    Set<ConversionStatus> transitionSources,
+    List<String> allowedCampaigns,
+    boolean test,
+    Instant recordTime,
     Duration conversionTtl,
     Duration requestIdTtl) {}

@@ -5,6 +5,11 @@ import static io.kcid.server.store.redis.RedisKeys.bytes;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.kcid.proto.tracking.v1.Account;
 import io.kcid.proto.tracking.v1.AccountSecrets;
+import io.kcid.proto.tracking.v1.SecretKind;
+import io.kcid.server.store.IdempotentReply;
+import io.kcid.server.store.SecretKinds;
+import io.kcid.server.store.StoredSecrets;
+import java.time.Instant;
 import io.kcid.proto.tracking.v1.Goal;
 import io.kcid.server.domain.Secrets;
 import io.kcid.server.store.AccountRecord;
@@ -28,8 +33,11 @@ import java.util.concurrent.CompletionStage;
  */
 public final class RedisAccountStore implements AccountStore {
   private static final LuaScript CREATE = LuaScript.fromClasspath("/lua/create_account.lua");
-  private static final byte[] CLICK_SECRET = bytes("click_secret");
-  private static final byte[] TOKEN_SHA256 = bytes("token_sha256");
+  private static final LuaScript ROTATE = LuaScript.fromClasspath("/lua/rotate_secret.lua");
+  /** An in-flight idempotent write holds its request id this long at most. */
+  private static final long IN_PROGRESS_TTL_MS = 60_000;
+  /** First answers of idempotent writes are kept this long. */
+  private static final long REPLY_TTL_MS = java.time.Duration.ofHours(24).toMillis();
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
 
@@ -58,7 +66,8 @@ public final class RedisAccountStore implements AccountStore {
                         bytes(secrets.getClickSecret()),
                         bytes(tokenDigest),
                         bytes(firstGoal.getGoalKey()),
-                        firstGoal.toByteArray()))
+                        firstGoal.toByteArray(),
+                        bytes(secrets.getPostbackSigningSecret())))
             .thenCompose(
                 result -> {
                   if (result == 1L) {
@@ -91,18 +100,10 @@ public final class RedisAccountStore implements AccountStore {
                   Map<String, Goal> goalsByKey = new HashMap<>();
                   goals.toCompletableFuture().join()
                       .forEach((k, v) -> goalsByKey.put(str(k), parseGoal(v)));
-                  AccountSecrets.Builder sec = AccountSecrets.newBuilder();
-                  s.forEach(
-                      (k, v) -> {
-                        if (java.util.Arrays.equals(k, CLICK_SECRET)) {
-                          sec.setClickSecret(str(v));
-                        } else if (java.util.Arrays.equals(k, TOKEN_SHA256)) {
-                          // The digest stands in the token field: the clear token is never stored.
-                          sec.setPostbackToken(str(v));
-                        }
-                      });
+                  Map<String, String> fields = new HashMap<>();
+                  s.forEach((k, v) -> fields.put(str(k), str(v)));
                   return Optional.of(
-                      new AccountRecord(parseAccount(accountBytes), sec.build(), goalsByKey));
+                      new AccountRecord(parseAccount(accountBytes), secrets(fields), goalsByKey));
                 });
     return Stages.translate(loaded);
   }
@@ -167,6 +168,102 @@ public final class RedisAccountStore implements AccountStore {
         redis
             .set(RedisKeys.account(account.getAccountId()), account.toByteArray())
             .thenApply(x -> null));
+  }
+
+  private static StoredSecrets secrets(Map<String, String> f) {
+    return new StoredSecrets(
+        f.get("token_sha256"), f.get("token_sha256_prev"), expiry(f.get("token_sha256_prev_exp")),
+        f.get("click_secret"), f.get("click_secret_prev"), expiry(f.get("click_secret_prev_exp")),
+        f.get("signing_secret"), f.get("signing_secret_prev"), expiry(f.get("signing_secret_prev_exp")));
+  }
+
+  private static Instant expiry(String epochMillis) {
+    return epochMillis == null ? null : Instant.ofEpochMilli(Long.parseLong(epochMillis));
+  }
+
+  @Override
+  public CompletionStage<Void> rotateSecret(
+      String accountId, SecretKind kind, String newValue, Instant previousExpiry) {
+    boolean token = kind == SecretKind.SECRET_KIND_POSTBACK_TOKEN;
+    String stored = token ? Secrets.sha256Hex(newValue) : newValue;
+    long expiryMs = previousExpiry == null ? 0 : previousExpiry.toEpochMilli();
+    CompletionStage<Void> rotated =
+        (token
+                ? redis.set(RedisKeys.tokenIndex(stored), bytes(accountId)).thenApply(ok -> null)
+                : CompletableFuture.<Object>completedFuture(null))
+            .thenCompose(
+                ignored ->
+                    ROTATE.<byte[]>run(
+                        redis,
+                        ScriptOutputType.VALUE,
+                        new byte[][] {RedisKeys.accountSecrets(accountId)},
+                        bytes(SecretKinds.field(kind)),
+                        bytes(stored),
+                        bytes(Long.toString(expiryMs))))
+            .thenCompose(
+                old -> {
+                  if (!token || old == null) {
+                    return CompletableFuture.<Void>completedFuture(null);
+                  }
+                  // The old token resolves until its grace period ends, then vanishes by itself.
+                  byte[] oldIndex = RedisKeys.tokenIndex(str(old));
+                  CompletionStage<?> expire =
+                      expiryMs > 0 ? redis.pexpireat(oldIndex, expiryMs) : redis.del(oldIndex);
+                  return expire.thenApply(x -> (Void) null);
+                });
+    return Stages.translate(rotated);
+  }
+
+  @Override
+  public CompletionStage<Optional<IdempotentReply>> beginRequest(
+      String accountId, String requestId, String fingerprint) {
+    byte[] key = RedisKeys.accountRequest(accountId, requestId);
+    CompletionStage<Optional<IdempotentReply>> begun =
+        redis
+            .set(key, bytes("P|" + fingerprint), io.lettuce.core.SetArgs.Builder.nx().px(IN_PROGRESS_TTL_MS))
+            .thenCompose(
+                ok -> {
+                  if ("OK".equals(ok)) {
+                    return CompletableFuture.completedFuture(Optional.<IdempotentReply>empty());
+                  }
+                  return redis.get(key).thenApply(v -> Optional.of(parseReply(v, fingerprint)));
+                });
+    return Stages.translate(begun);
+  }
+
+  private static IdempotentReply parseReply(byte[] v, String fingerprint) {
+    if (v == null) {
+      // Expired between SET and GET: treat as still running; the caller retries.
+      return new IdempotentReply(new byte[0], true, true);
+    }
+    String head = new String(v, 0, Math.min(v.length, 2 + fingerprint.length()), StandardCharsets.UTF_8);
+    boolean same = head.length() == 2 + fingerprint.length() && head.substring(2).equals(fingerprint);
+    if (v[0] == 'P') {
+      return new IdempotentReply(new byte[0], true, same);
+    }
+    int offset = 3 + fingerprint.length();
+    byte[] reply = offset <= v.length ? java.util.Arrays.copyOfRange(v, offset, v.length) : new byte[0];
+    return new IdempotentReply(reply, false, same);
+  }
+
+  @Override
+  public CompletionStage<Void> completeRequest(
+      String accountId, String requestId, String fingerprint, byte[] reply) {
+    byte[] head = bytes("D|" + fingerprint + "|");
+    byte[] value = new byte[head.length + reply.length];
+    System.arraycopy(head, 0, value, 0, head.length);
+    System.arraycopy(reply, 0, value, head.length, reply.length);
+    return Stages.translate(
+        redis
+            .set(RedisKeys.accountRequest(accountId, requestId), value,
+                io.lettuce.core.SetArgs.Builder.px(REPLY_TTL_MS))
+            .thenApply(x -> (Void) null));
+  }
+
+  @Override
+  public CompletionStage<Void> abandonRequest(String accountId, String requestId) {
+    return Stages.translate(
+        redis.del(RedisKeys.accountRequest(accountId, requestId)).thenApply(x -> (Void) null));
   }
 
   private static String str(byte[] b) {

@@ -13,9 +13,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Clicks as one string each: {@code <account>\0<Click protobuf>}. The owner comes first so the
- * record script can check it without decoding protobuf in Lua; kcid and partition are not stored
- * (they are the key).
+ * Clicks as one string each: {@code <account>\0<campaign>\0<Click protobuf>}. Owner and campaign
+ * come first so the record script can check them without decoding protobuf in Lua; kcid and
+ * partition are not stored (they are the key).
  */
 public final class RedisClickStore implements ClickStore {
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
@@ -27,7 +27,7 @@ public final class RedisClickStore implements ClickStore {
   @Override
   public CompletionStage<Boolean> insert(
       DecodedKcid kcid, String accountId, Click click, Duration ttl) {
-    byte[] value = encode(accountId, click.toBuilder().clearKcid().clearPartition().build());
+    byte[] value = encode(accountId, click.getCampaignId(), click.toBuilder().clearKcid().clearPartition().build());
     return Stages.translate(
         redis
             .set(RedisKeys.click(kcid.partition(), kcid.kcid()), value,
@@ -43,24 +43,32 @@ public final class RedisClickStore implements ClickStore {
             .thenApply(value -> Optional.ofNullable(value).map(v -> decode(kcid, v))));
   }
 
-  static byte[] encode(String accountId, Click click) {
-    byte[] owner = accountId.getBytes(StandardCharsets.UTF_8);
+  static byte[] encode(String accountId, String campaignId, Click click) {
+    byte[] head = (accountId + "\0" + campaignId + "\0").getBytes(StandardCharsets.UTF_8);
     byte[] body = click.toByteArray();
-    byte[] value = new byte[owner.length + 1 + body.length];
-    System.arraycopy(owner, 0, value, 0, owner.length);
-    System.arraycopy(body, 0, value, owner.length + 1, body.length);
+    byte[] value = new byte[head.length + body.length];
+    System.arraycopy(head, 0, value, 0, head.length);
+    System.arraycopy(body, 0, value, head.length, body.length);
     return value;
   }
 
-  static StoredClick decode(DecodedKcid kcid, byte[] value) {
-    int sep = 0;
-    while (sep < value.length && value[sep] != 0) {
-      sep++;
+  private static int indexOfZero(byte[] value, int from) {
+    for (int i = from; i < value.length; i++) {
+      if (value[i] == 0) {
+        return i;
+      }
     }
-    if (sep == value.length) {
+    return -1;
+  }
+
+  static StoredClick decode(DecodedKcid kcid, byte[] value) {
+    int sep = indexOfZero(value, 0);
+    int body = indexOfZero(value, sep + 1);
+    if (sep < 0 || body < 0) {
       throw new IllegalStateException("Corrupt click record for partition " + kcid.partition());
     }
     String owner = new String(value, 0, sep, StandardCharsets.UTF_8);
+    sep = body;
     try {
       Click click =
           Click.parseFrom(java.nio.ByteBuffer.wrap(value, sep + 1, value.length - sep - 1))

@@ -2,6 +2,7 @@ package io.kcid.server.store.redis;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
@@ -71,14 +72,34 @@ public final class RedisConnector implements AutoCloseable {
                             .build())
                     .build())
             .build());
-    try {
-      return new RedisConnector(resources, client, client.connect(ByteArrayCodec.INSTANCE));
-    } catch (RuntimeException e) {
-      client.shutdown(0, 2, TimeUnit.SECONDS);
-      resources.shutdown(0, 2, TimeUnit.SECONDS);
-      throw e;
+    // A Redis that is still starting (a fresh container, the embedded one under load) refuses
+    // connections for a moment: retry for a bounded time, then fail with the cause.
+    long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+    while (true) {
+      try {
+        return new RedisConnector(resources, client, client.connect(ByteArrayCodec.INSTANCE));
+      } catch (RedisConnectionException e) {
+        if (System.nanoTime() > deadline) {
+          client.shutdown(0, 2, TimeUnit.SECONDS);
+          resources.shutdown(0, 2, TimeUnit.SECONDS);
+          throw e;
+        }
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      } catch (RuntimeException e) {
+        client.shutdown(0, 2, TimeUnit.SECONDS);
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
+        throw e;
+      }
     }
   }
+
+  /** How long start-up waits for Redis to accept a connection. */
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(10);
 
   public RedisClusterAsyncCommands<byte[], byte[]> commands() {
     return connection.async();

@@ -3,25 +3,39 @@ package io.kcid.server.store.redis;
 import static io.kcid.server.store.redis.RedisKeys.bytes;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Timestamp;
 import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.proto.tracking.v1.Conversion;
+import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.CountingMode;
+import io.kcid.proto.tracking.v1.Money;
+import io.kcid.proto.tracking.v1.StatusChange;
 import io.kcid.server.store.ConversionStore;
 import io.kcid.server.store.RecordCommand;
 import io.kcid.server.store.RecordResult;
-import io.lettuce.core.KeyValue;
+import io.kcid.server.store.StatusUpdate;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
 
-/** Conversions recorded by one Lua script per postback (see {@code record_conversion.lua}). */
+/**
+ * Conversions recorded by one Lua script per postback (see {@code record_conversion.lua}). A
+ * conversion is a hash: {@code p} its immutable protobuf, {@code s} its current status, {@code a}
+ * and {@code c} its current value; its audit history is a list beside it.
+ */
 public final class RedisConversionStore implements ConversionStore {
   private static final LuaScript RECORD = LuaScript.fromClasspath("/lua/record_conversion.lua");
+  private static final LuaScript UPDATE = LuaScript.fromClasspath("/lua/update_status.lua");
+  /** Separates the fields of a history entry (ASCII unit separator). */
+  private static final String FIELD = "\u001f";
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
   private final long streamMaxLength;
@@ -48,14 +62,23 @@ public final class RedisConversionStore implements ConversionStore {
       bytes(modeCode(c.countingMode())),
       bytes(c.transactionId()),
       bytes(c.fingerprint()),
-      c.conversion().toByteArray(),
+      c.payload(),
       bytes(Long.toString(c.conversionTtl().toMillis())),
       bytes(Long.toString(c.requestIdTtl().toMillis())),
       bytes(Long.toString(streamMaxLength)),
-      bytes(Long.toString(c.conversion().getRecordTime().getSeconds() * 1000)),
+      bytes(Long.toString(c.recordTime().toEpochMilli())),
       bytes(RedisKeys.conversionPrefix(p, kcid.kcid())),
       bytes(kcid.kcid() + "-"),
-      bytes(hasRequest ? "1" : "0")
+      bytes(hasRequest ? "1" : "0"),
+      bytes(String.join("\n", c.allowedCampaigns())),
+      bytes(c.requestedStatus() == ConversionStatus.CONVERSION_STATUS_UNSPECIFIED
+          ? "" : Integer.toString(c.requestedStatus().getNumber())),
+      bytes(Integer.toString(c.newStatus().getNumber())),
+      bytes(c.value().getAmount()),
+      bytes(c.value().getCurrencyCode()),
+      bytes(RedisKeys.historyPrefix(p, kcid.kcid())),
+      bytes(framed(c.transitionSources())),
+      bytes(c.test() ? "1" : "0")
     };
     return Stages.translate(
         RECORD.<List<Object>>run(redis, ScriptOutputType.MULTI, keys, args)
@@ -67,8 +90,13 @@ public final class RedisConversionStore implements ConversionStore {
       case COUNTING_MODE_ONCE_PER_CLICK -> "1";
       case COUNTING_MODE_EVERY_POSTBACK -> "2";
       case COUNTING_MODE_UNIQUE_TRANSACTION_PER_CLICK -> "3";
+      case COUNTING_MODE_UNIQUE_TRANSACTION_PER_ACCOUNT -> "4";
       default -> throw new IllegalArgumentException("No counting mode: " + mode);
     };
+  }
+
+  private static String framed(Set<ConversionStatus> statuses) {
+    return "," + statuses.stream().map(s -> Integer.toString(s.getNumber())).collect(Collectors.joining(",")) + ",";
   }
 
   private static RecordResult result(List<Object> reply) {
@@ -79,24 +107,84 @@ public final class RedisConversionStore implements ConversionStore {
           case "A" -> RecordResult.Code.ACCEPTED;
           case "D1" -> RecordResult.Code.DUPLICATE_GOAL;
           case "D3" -> RecordResult.Code.DUPLICATE_TRANSACTION;
+          case "U" -> RecordResult.Code.STATUS_CHANGED;
+          case "IT" -> RecordResult.Code.INVALID_TRANSITION;
           case "NF" -> RecordResult.Code.CLICK_NOT_FOUND;
           case "AM" -> RecordResult.Code.ACCOUNT_MISMATCH;
+          case "CM" -> RecordResult.Code.CAMPAIGN_MISMATCH;
           case "RR" -> RecordResult.Code.REQUEST_ID_REUSED;
           default -> throw new IllegalStateException("Unexpected script answer " + code);
         };
     return new RecordResult(outcome, id);
   }
 
-  private static String text(Object o) {
-    return o instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(o);
+  @Override
+  public CompletionStage<StatusUpdate.Result> updateStatus(StatusUpdate u) {
+    DecodedKcid kcid = u.kcid();
+    int p = kcid.partition();
+    boolean hasRequest = !u.requestId().isEmpty();
+    byte[][] keys = {
+      RedisKeys.conversion(p, kcid.kcid(), u.sequence()),
+      RedisKeys.history(p, kcid.kcid(), u.sequence()),
+      hasRequest ? RedisKeys.request(p, kcid.kcid(), u.requestId()) : RedisKeys.noRequest(p),
+      RedisKeys.stream(p)
+    };
+    byte[][] args = {
+      bytes(Integer.toString(u.newStatus().getNumber())),
+      bytes(framed(u.allowedSources())),
+      bytes(u.reason()),
+      bytes(Long.toString(u.time().toEpochMilli())),
+      bytes(u.newValue().getAmount()),
+      bytes(u.newValue().getCurrencyCode()),
+      bytes(hasRequest ? "1" : "0"),
+      bytes(u.fingerprint()),
+      bytes(Long.toString(u.requestIdTtl().toMillis())),
+      bytes(kcid.kcid() + "-" + u.sequence()),
+      bytes(Long.toString(streamMaxLength))
+    };
+    return Stages.translate(
+        UPDATE.<List<Object>>run(redis, ScriptOutputType.MULTI, keys, args)
+            .thenApply(
+                reply ->
+                    switch (text(reply.get(0))) {
+                      case "OK" -> StatusUpdate.Result.UPDATED;
+                      case "NF" -> StatusUpdate.Result.NOT_FOUND;
+                      case "IT" -> StatusUpdate.Result.INVALID_TRANSITION;
+                      case "RR" -> StatusUpdate.Result.REQUEST_ID_REUSED;
+                      default -> throw new IllegalStateException("Unexpected script answer " + reply);
+                    }));
+  }
+
+  @Override
+  public CompletionStage<Optional<Long>> findByTransaction(DecodedKcid kcid, String transactionId) {
+    String suffix = ":" + transactionId;
+    return Stages.translate(
+        redis
+            .hgetall(RedisKeys.clickState(kcid.partition(), kcid.kcid()))
+            .thenApply(
+                fields -> {
+                  long latest = -1;
+                  for (Map.Entry<byte[], byte[]> e : fields.entrySet()) {
+                    String name = text(e.getKey());
+                    if (name.startsWith("x:") && name.endsWith(suffix)) {
+                      latest = Math.max(latest, Long.parseLong(text(e.getValue())));
+                    }
+                  }
+                  return latest < 0 ? Optional.<Long>empty() : Optional.of(latest);
+                }));
   }
 
   @Override
   public CompletionStage<Optional<Conversion>> find(DecodedKcid kcid, long sequence) {
-    return Stages.translate(
-        redis
-            .get(RedisKeys.conversion(kcid.partition(), kcid.kcid(), sequence))
-            .thenApply(v -> Optional.ofNullable(v).map(b -> decode(kcid, sequence, b))));
+    return Stages.translate(read(kcid, sequence));
+  }
+
+  private CompletableFuture<Optional<Conversion>> read(DecodedKcid kcid, long sequence) {
+    int p = kcid.partition();
+    // Both reads share the partition's slot and are pipelined on the one connection.
+    var hash = redis.hgetall(RedisKeys.conversion(p, kcid.kcid(), sequence)).toCompletableFuture();
+    var history = redis.lrange(RedisKeys.history(p, kcid.kcid(), sequence), 0, -1).toCompletableFuture();
+    return hash.thenCombine(history, (h, hist) -> decode(kcid, sequence, h, hist));
   }
 
   @Override
@@ -108,42 +196,64 @@ public final class RedisConversionStore implements ConversionStore {
             .hget(RedisKeys.clickState(p, kcid.kcid()), bytes("n"))
             .thenCompose(
                 count -> {
-                  long last = count == null ? 0 : Long.parseLong(new String(count, StandardCharsets.UTF_8));
+                  long last = count == null ? 0 : Long.parseLong(text(count));
                   long to = Math.min(last, afterSequence + limit);
-                  if (to <= afterSequence) {
-                    return CompletableFuture.completedFuture(List.of());
-                  }
-                  byte[][] keys = new byte[(int) (to - afterSequence)][];
+                  List<CompletableFuture<Optional<Conversion>>> reads = new ArrayList<>();
                   for (long n = afterSequence + 1; n <= to; n++) {
-                    keys[(int) (n - afterSequence - 1)] = RedisKeys.conversion(p, kcid.kcid(), n);
+                    reads.add(read(kcid, n));
                   }
-                  // One MGET: every key shares the partition's hash slot.
-                  return redis
-                      .mget(keys)
+                  return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
                       .thenApply(
-                          values -> {
-                            List<Conversion> out = new ArrayList<>(values.size());
-                            long n = afterSequence + 1;
-                            for (KeyValue<byte[], byte[]> kv : values) {
-                              if (kv.hasValue()) {
-                                out.add(decode(kcid, n, kv.getValue()));
-                              }
-                              n++;
-                            }
-                            return out;
-                          });
+                          x -> reads.stream().map(CompletableFuture::join).flatMap(Optional::stream).toList());
                 });
     return Stages.translate(listed);
   }
 
-  private static Conversion decode(DecodedKcid kcid, long sequence, byte[] bytes) {
+  private static Optional<Conversion> decode(
+      DecodedKcid kcid, long sequence, Map<byte[], byte[]> hash, List<byte[]> history) {
+    Map<String, byte[]> fields = new java.util.HashMap<>();
+    hash.forEach((k, v) -> fields.put(text(k), v));
+    if (!fields.containsKey("p")) {
+      return Optional.empty();
+    }
     try {
-      return Conversion.parseFrom(bytes).toBuilder()
+      Conversion.Builder c = Conversion.parseFrom(fields.get("p")).toBuilder()
           .setConversionId(kcid.kcid() + "-" + sequence)
           .setKcid(kcid.kcid())
-          .build();
+          .setStatus(ConversionStatus.forNumber(Integer.parseInt(text(fields.get("s")))));
+      String amount = text(fields.getOrDefault("a", new byte[0]));
+      if (!amount.isEmpty()) {
+        c.setValue(Money.newBuilder().setAmount(amount).setCurrencyCode(text(fields.getOrDefault("c", new byte[0]))));
+      }
+      for (byte[] entry : history) {
+        c.addHistory(change(text(entry)));
+      }
+      return Optional.of(c.build());
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("Corrupt conversion record", e);
     }
+  }
+
+  /** Parses one history entry: from, to, time ms, source, value before (2), value after (2), reason. */
+  private static StatusChange change(String entry) {
+    String[] f = entry.split(FIELD, -1);
+    long ms = Long.parseLong(f[2]);
+    StatusChange.Builder change = StatusChange.newBuilder()
+        .setFromStatus(ConversionStatus.forNumber(Integer.parseInt(f[0])))
+        .setToStatus(ConversionStatus.forNumber(Integer.parseInt(f[1])))
+        .setChangeTime(Timestamp.newBuilder().setSeconds(ms / 1000).setNanos((int) (ms % 1000) * 1_000_000))
+        .setSource(f[3])
+        .setReason(f[8]);
+    if (!f[4].isEmpty()) {
+      change.setValueBefore(Money.newBuilder().setAmount(f[4]).setCurrencyCode(f[5]));
+    }
+    if (!f[6].isEmpty()) {
+      change.setValueAfter(Money.newBuilder().setAmount(f[6]).setCurrencyCode(f[7]));
+    }
+    return change.build();
+  }
+
+  private static String text(Object o) {
+    return o instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(o);
   }
 }

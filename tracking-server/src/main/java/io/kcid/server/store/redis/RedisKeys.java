@@ -9,14 +9,17 @@ import java.nio.charset.StandardCharsets;
  * under the account's own tag {@code {a:<id>}}.
  *
  * <pre>
- * kc:{p}:c:&lt;kcid&gt;               click: "&lt;account&gt;\0" + Click protobuf       (TTL = retention)
- * kc:{p}:x:&lt;kcid&gt;               hash: n (conversion seq), g:&lt;goal&gt;, t:&lt;goal&gt;:&lt;txid&gt;
- * kc:{p}:v:&lt;kcid&gt;:&lt;n&gt;           conversion n of the click (Conversion protobuf, id omitted)
+ * kc:{p}:c:&lt;kcid&gt;               click: "&lt;account&gt;\0&lt;campaign&gt;\0" + Click protobuf       (TTL = retention)
+ * kc:{p}:x:&lt;kcid&gt;               hash: n (conversion seq), g:&lt;goal&gt;, t:&lt;goal&gt;:&lt;txid&gt;, x:&lt;goal&gt;:&lt;txid&gt;
+ * kc:{p}:v:&lt;kcid&gt;:&lt;n&gt;           conversion n: hash p (Conversion protobuf), s (status), a, c (value)
+ * kc:{p}:h:&lt;kcid&gt;:&lt;n&gt;           its status/value history (list)
  * kc:{p}:r:&lt;kcid&gt;:&lt;request_id&gt;  first answer to a request id
  * kc:{p}:s                       stream of recorded conversions of the partition
  * kc:{a:&lt;id&gt;}                   Account protobuf
- * kc:{a:&lt;id&gt;}:s                 hash: postback_token, click_secret
+ * kc:{a:&lt;id&gt;}:s                 hash: token_sha256, click_secret, signing_secret (+ _prev, _prev_exp)
  * kc:{a:&lt;id&gt;}:g                 hash: goal key -&gt; Goal protobuf
+ * kc:{a:&lt;id&gt;}:q:&lt;request_id&gt;    first answer of an idempotent admin or click write
+ * kc:{a:&lt;id&gt;}:tx:&lt;goal&gt;:&lt;txid&gt;  kcid holding an account-wide transaction id
  * kc:t:&lt;sha256(token)&gt;           account id of a postback token
  * kc:accounts                    sorted set of account ids (lexicographic listing)
  * </pre>
@@ -48,6 +51,14 @@ public final class RedisKeys {
     return bytes(conversionPrefix(partition, kcid) + n);
   }
 
+  public static String historyPrefix(int partition, String kcid) {
+    return partitionTag(partition) + "h:" + kcid + ":";
+  }
+
+  public static byte[] history(int partition, String kcid, long n) {
+    return bytes(historyPrefix(partition, kcid) + n);
+  }
+
   public static byte[] request(int partition, String kcid, String requestId) {
     return bytes(partitionTag(partition) + "r:" + kcid + ":" + requestId);
   }
@@ -71,6 +82,16 @@ public final class RedisKeys {
 
   public static byte[] accountGoals(String accountId) {
     return bytes("kc:{a:" + accountId + "}:g");
+  }
+
+  /** First answer of an idempotent account-scoped write. */
+  public static byte[] accountRequest(String accountId, String requestId) {
+    return bytes("kc:{a:" + accountId + "}:q:" + requestId);
+  }
+
+  /** Account-wide claim of a transaction id for a goal (UNIQUE_TRANSACTION_PER_ACCOUNT). */
+  public static byte[] accountTransaction(String accountId, String goalKey, String transactionId) {
+    return bytes("kc:{a:" + accountId + "}:tx:" + goalKey + ":" + transactionId);
   }
 
   public static byte[] tokenIndex(String tokenSha256Hex) {

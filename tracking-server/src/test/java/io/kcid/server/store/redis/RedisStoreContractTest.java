@@ -15,7 +15,11 @@ import io.kcid.proto.tracking.v1.Conversion;
 import io.kcid.proto.tracking.v1.CountingMode;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.Goal;
+import io.kcid.proto.tracking.v1.ConversionStatus;
+import io.kcid.proto.tracking.v1.Money;
 import io.kcid.server.domain.Secrets;
+import io.kcid.server.domain.StatusTransitions;
+import io.kcid.server.store.StatusUpdate;
 import io.kcid.server.store.RecordCommand;
 import io.kcid.server.store.RecordResult;
 import io.kcid.server.store.RecordResult.Code;
@@ -63,13 +67,27 @@ class RedisStoreContractTest {
 
   private static RecordCommand command(
       DecodedKcid kcid, String account, CountingMode mode, String txid, String requestId, String fp) {
+    return command(kcid, account, mode, txid, requestId, fp, ConversionStatus.CONVERSION_STATUS_UNSPECIFIED, List.of());
+  }
+
+  private static RecordCommand command(
+      DecodedKcid kcid, String account, CountingMode mode, String txid, String requestId, String fp,
+      ConversionStatus requested, List<String> campaigns) {
     return new RecordCommand(
         kcid, account, "purchase", mode, txid, requestId, fp,
         Conversion.newBuilder()
             .setAccountId(account)
             .setGoalKey("purchase")
             .setRecordTime(Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond()))
-            .build(),
+            .build()
+            .toByteArray(),
+        Money.newBuilder().setAmount("10.00").setCurrencyCode("USD").build(),
+        requested,
+        requested == ConversionStatus.CONVERSION_STATUS_UNSPECIFIED ? ConversionStatus.CONVERSION_STATUS_APPROVED : requested,
+        StatusTransitions.sourcesOf(requested),
+        campaigns,
+        false,
+        Instant.now(),
         Duration.ofHours(1), Duration.ofHours(2));
   }
 
@@ -208,12 +226,142 @@ class RedisStoreContractTest {
     assertThat(join(accounts.accountIdForToken("pbt_other_" + id))).isEmpty();
     assertThat(join(accounts.accountIdForToken("pbt_secret_" + id))).contains(id);
     var loaded = join(accounts.load(id)).orElseThrow();
-    assertThat(loaded.secrets().getClickSecret()).isEqualTo("cks_x");
+    assertThat(loaded.secrets().clickSecret()).isEqualTo("cks_x");
     // Only the digest of the token is stored.
-    assertThat(loaded.secrets().getPostbackToken()).isEqualTo(Secrets.sha256Hex("pbt_secret_" + id));
+    assertThat(loaded.secrets().tokenDigest()).isEqualTo(Secrets.sha256Hex("pbt_secret_" + id));
     assertThat(loaded.goal("default")).isPresent();
     assertThat(join(accounts.createGoal(goal))).isFalse();
     assertThat(join(accounts.list("", 1000))).extracting(Account::getAccountId).contains(id);
+  }
+
+  @Test
+  void goalsRestrictedToCampaignsRefuseOtherCampaignsAndWriteNothing() {
+    DecodedKcid kcid = newClick("acme"); // campaign camp-1
+    var once = CountingMode.COUNTING_MODE_ONCE_PER_CLICK;
+    var none = ConversionStatus.CONVERSION_STATUS_UNSPECIFIED;
+    assertThat(join(conversions.record(command(kcid, "acme", once, "", "", "f", none, List.of("camp-9", "camp-2")))).code())
+        .isEqualTo(Code.CAMPAIGN_MISMATCH);
+    assertThat(join(conversions.listForClick(kcid, 0, 10))).isEmpty();
+    assertThat(join(conversions.record(command(kcid, "acme", once, "", "", "f", none, List.of("camp-9", "camp-1")))).code())
+        .isEqualTo(Code.ACCEPTED);
+  }
+
+  @Test
+  void aPostbackStatusForAKnownTransactionMovesItsConversion() {
+    DecodedKcid kcid = newClick("acme");
+    var mode = CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_CLICK;
+    RecordResult pending = join(conversions.record(command(kcid, "acme", mode, "o-1", "", "a",
+        ConversionStatus.CONVERSION_STATUS_PENDING, List.of())));
+    assertThat(pending.code()).isEqualTo(Code.ACCEPTED);
+    RecordResult approved = join(conversions.record(command(kcid, "acme", mode, "o-1", "", "b",
+        ConversionStatus.CONVERSION_STATUS_APPROVED, List.of())));
+    assertThat(approved).isEqualTo(new RecordResult(Code.STATUS_CHANGED, pending.conversionId()));
+    // Same status again: an ordinary duplicate.
+    assertThat(join(conversions.record(command(kcid, "acme", mode, "o-1", "", "c",
+        ConversionStatus.CONVERSION_STATUS_APPROVED, List.of()))).code()).isEqualTo(Code.DUPLICATE_TRANSACTION);
+    // Nothing returns to pending.
+    assertThat(join(conversions.record(command(kcid, "acme", mode, "o-1", "", "d",
+        ConversionStatus.CONVERSION_STATUS_PENDING, List.of()))).code()).isEqualTo(Code.INVALID_TRANSITION);
+    Conversion stored = join(conversions.find(kcid, 1)).orElseThrow();
+    assertThat(stored.getStatus()).isEqualTo(ConversionStatus.CONVERSION_STATUS_APPROVED);
+    assertThat(stored.getHistoryList()).singleElement().satisfies(h -> {
+      assertThat(h.getFromStatus()).isEqualTo(ConversionStatus.CONVERSION_STATUS_PENDING);
+      assertThat(h.getToStatus()).isEqualTo(ConversionStatus.CONVERSION_STATUS_APPROVED);
+      assertThat(h.getSource()).isEqualTo("postback");
+    });
+    assertThat(join(conversions.findByTransaction(kcid, "o-1"))).contains(1L);
+    assertThat(join(conversions.findByTransaction(kcid, "o-2"))).isEmpty();
+  }
+
+  private static StatusUpdate update(DecodedKcid kcid, long seq, ConversionStatus to, String amount, String requestId, String fp) {
+    return new StatusUpdate(kcid, seq, to, StatusTransitions.sourcesOf(to), "chargeback",
+        amount.isEmpty() ? Money.getDefaultInstance() : Money.newBuilder().setAmount(amount).setCurrencyCode("USD").build(),
+        Instant.now(), requestId, fp, Duration.ofHours(1));
+  }
+
+  @Test
+  void statusUpdatesFollowTheLifecycleAndAreAudited() {
+    DecodedKcid kcid = newClick("acme");
+    join(conversions.record(command(kcid, "acme", CountingMode.COUNTING_MODE_ONCE_PER_CLICK, "", "", "f")));
+    assertThat(join(conversions.updateStatus(update(kcid, 1, ConversionStatus.CONVERSION_STATUS_REJECTED, "0", "r1", "x"))))
+        .isEqualTo(StatusUpdate.Result.UPDATED);
+    // The same request id again: the first answer, no second history entry.
+    assertThat(join(conversions.updateStatus(update(kcid, 1, ConversionStatus.CONVERSION_STATUS_REJECTED, "0", "r1", "x"))))
+        .isEqualTo(StatusUpdate.Result.UPDATED);
+    assertThat(join(conversions.updateStatus(update(kcid, 1, ConversionStatus.CONVERSION_STATUS_APPROVED, "", "r1", "y"))))
+        .isEqualTo(StatusUpdate.Result.REQUEST_ID_REUSED);
+    assertThat(join(conversions.updateStatus(update(kcid, 1, ConversionStatus.CONVERSION_STATUS_REJECTED, "", "", "z"))))
+        .isEqualTo(StatusUpdate.Result.INVALID_TRANSITION);
+    assertThat(join(conversions.updateStatus(update(kcid, 1, ConversionStatus.CONVERSION_STATUS_PENDING, "", "", "z"))))
+        .isEqualTo(StatusUpdate.Result.INVALID_TRANSITION);
+    assertThat(join(conversions.updateStatus(update(kcid, 7, ConversionStatus.CONVERSION_STATUS_REJECTED, "", "", "z"))))
+        .isEqualTo(StatusUpdate.Result.NOT_FOUND);
+    Conversion c = join(conversions.find(kcid, 1)).orElseThrow();
+    assertThat(c.getStatus()).isEqualTo(ConversionStatus.CONVERSION_STATUS_REJECTED);
+    assertThat(c.getValue().getAmount()).isEqualTo("0");
+    assertThat(c.getHistoryList()).singleElement().satisfies(h -> {
+      assertThat(h.getValueBefore().getAmount()).isEqualTo("10.00");
+      assertThat(h.getValueAfter().getAmount()).isEqualTo("0");
+      assertThat(h.getReason()).isEqualTo("chargeback");
+      assertThat(h.getSource()).isEqualTo("api");
+    });
+  }
+
+  @Test
+  void transactionClaimsAdmitOneKcidAndAreReleasedOnlyByIt() {
+    var claims = new RedisTransactionClaims(connector.commands());
+    String account = "acct-" + System.nanoTime();
+    var first = join(claims.claim(account, "buy", "t1", "kcid-a", Duration.ofMinutes(1)));
+    assertThat(first.kcid()).isEqualTo("kcid-a");
+    assertThat(join(claims.claim(account, "buy", "t1", "kcid-b", Duration.ofMinutes(1))).kcid()).isEqualTo("kcid-a");
+    // A retry of the holder passes again.
+    assertThat(join(claims.claim(account, "buy", "t1", "kcid-a", Duration.ofMinutes(1))).kcid()).isEqualTo("kcid-a");
+    join(claims.release(account, "buy", "t1", "kcid-b"));
+    assertThat(join(claims.claim(account, "buy", "t1", "kcid-b", Duration.ofMinutes(1))).kcid()).isEqualTo("kcid-a");
+    join(claims.settle(account, "buy", "t1", "kcid-a", "kcid-a-1"));
+    join(claims.release(account, "buy", "t1", "kcid-a")); // settled claims stay
+    assertThat(join(claims.claim(account, "buy", "t1", "kcid-b", Duration.ofMinutes(1))))
+        .isEqualTo(new io.kcid.server.store.TransactionClaims.Holder("kcid-a", "kcid-a-1"));
+    join(claims.release(account, "buy", "t2", "kcid-c"));
+    assertThat(join(claims.claim(account, "buy", "t2", "kcid-c", Duration.ofMinutes(1))).kcid()).isEqualTo("kcid-c");
+    join(claims.release(account, "buy", "t2", "kcid-c"));
+    assertThat(join(claims.claim(account, "buy", "t2", "kcid-d", Duration.ofMinutes(1))).kcid()).isEqualTo("kcid-d");
+  }
+
+  @Test
+  void rotatedSecretsKeepThePreviousValueUntilItsDeadline() {
+    String id = "rot-" + System.nanoTime();
+    Account account = Account.newBuilder().setAccountId(id).build();
+    AccountSecrets secrets = AccountSecrets.newBuilder().setPostbackToken("pbt_old_" + id).setClickSecret("cks_old").setPostbackSigningSecret("pbs_old").build();
+    join(accounts.create(account, secrets, Goal.newBuilder().setAccountId(id).setGoalKey("default").build()));
+    Instant later = Instant.now().plusSeconds(3600);
+    join(accounts.rotateSecret(id, io.kcid.proto.tracking.v1.SecretKind.SECRET_KIND_POSTBACK_TOKEN, "pbt_new_" + id, later));
+    join(accounts.rotateSecret(id, io.kcid.proto.tracking.v1.SecretKind.SECRET_KIND_CLICK_SECRET, "cks_new", null));
+    var loaded = join(accounts.load(id)).orElseThrow().secrets();
+    assertThat(loaded.tokenDigestsAt(Instant.now()))
+        .containsExactly(Secrets.sha256Hex("pbt_new_" + id), Secrets.sha256Hex("pbt_old_" + id));
+    assertThat(loaded.tokenDigestsAt(later.plusSeconds(1))).containsExactly(Secrets.sha256Hex("pbt_new_" + id));
+    assertThat(loaded.clickSecretsAt(Instant.now())).containsExactly("cks_new");
+    assertThat(loaded.signingSecretsAt(Instant.now())).containsExactly("pbs_old");
+    assertThat(join(accounts.accountIdForToken("pbt_new_" + id))).contains(id);
+    assertThat(join(accounts.accountIdForToken("pbt_old_" + id))).contains(id);
+  }
+
+  @Test
+  void idempotentRequestsReplayTheFirstAnswer() {
+    String id = "idem-" + System.nanoTime();
+    assertThat(join(accounts.beginRequest(id, "req-1", "fp1"))).isEmpty();
+    assertThat(join(accounts.beginRequest(id, "req-1", "fp1"))).hasValueSatisfying(r -> assertThat(r.inProgress()).isTrue());
+    join(accounts.completeRequest(id, "req-1", "fp1", new byte[] {1, 2, 3}));
+    assertThat(join(accounts.beginRequest(id, "req-1", "fp1"))).hasValueSatisfying(r -> {
+      assertThat(r.inProgress()).isFalse();
+      assertThat(r.sameRequest()).isTrue();
+      assertThat(r.reply()).containsExactly(1, 2, 3);
+    });
+    assertThat(join(accounts.beginRequest(id, "req-1", "fp2"))).hasValueSatisfying(r -> assertThat(r.sameRequest()).isFalse());
+    assertThat(join(accounts.beginRequest(id, "req-2", "fp1"))).isEmpty();
+    join(accounts.abandonRequest(id, "req-2"));
+    assertThat(join(accounts.beginRequest(id, "req-2", "fp1"))).isEmpty();
   }
 
   @Test

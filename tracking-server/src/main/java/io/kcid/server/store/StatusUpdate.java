@@ -1,0 +1,35 @@
+package io.kcid.server.store;
+
+import io.kcid.core.kcid.DecodedKcid;
+import io.kcid.proto.tracking.v1.ConversionStatus;
+import io.kcid.proto.tracking.v1.Money;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+
+/**
+ * A status (and optional value) change of one conversion.
+ *
+ * @param newValue the adjusted value, or the default instance to keep the current one
+ * @param allowedSources statuses the conversion may be in for the change to apply
+ */
+public record StatusUpdate(
+    DecodedKcid kcid,
+    long sequence,
+    ConversionStatus newStatus,
+    Set<ConversionStatus> allowedSources,
+    String reason,
+    Money newValue,
+    Instant time,
+    String requestId,
+    String fingerprint,
+    Duration requestIdTtl) {
+
+  /** What the atomic update decided. */
+  public enum Result {
+    UPDATED,
+    NOT_FOUND,
+    INVALID_TRANSITION,
+    REQUEST_ID_REUSED
+  }
+}

@@ -1,0 +1,48 @@
+-- Moves one conversion to another status (and/or value), appending the change to its history.
+-- KEYS[1] conversion hash kc:{p}:v:<kcid>:<n>   KEYS[2] history list kc:{p}:h:<kcid>:<n>
+-- KEYS[3] request id kc:{p}:r:<kcid>:<request_id> (placeholder when none)   KEYS[4] stream kc:{p}:s
+-- ARGV[1] new status number        ARGV[2] statuses it may come from, ',' framed (",1,3,")
+-- ARGV[3] reason                   ARGV[4] time ms
+-- ARGV[5] new amount ("" = keep)   ARGV[6] new currency ("" = keep)
+-- ARGV[7] '1' when KEYS[3] is a real request id   ARGV[8] fingerprint   ARGV[9] request ttl ms
+-- ARGV[10] conversion id           ARGV[11] stream max length
+-- Returns {code}: OK, NF (no such conversion), IT (transition not allowed), RR (request id reused)
+if ARGV[7] == '1' then
+  local previous = redis.call('GET', KEYS[3])
+  if previous then
+    local fp, code = string.match(previous, '^([^|]*)|(.*)$')
+    if fp ~= ARGV[8] then
+      return {'RR'}
+    end
+    return {code}
+  end
+end
+local current = redis.call('HGET', KEYS[1], 's')
+if not current then
+  return {'NF'}
+end
+local amount = redis.call('HGET', KEYS[1], 'a') or ''
+local currency = redis.call('HGET', KEYS[1], 'c') or ''
+local new_amount = ARGV[5] ~= '' and ARGV[5] or amount
+local new_currency = ARGV[6] ~= '' and ARGV[6] or currency
+local code
+if current == ARGV[1] and new_amount == amount and new_currency == currency then
+  code = 'IT'
+elseif current ~= ARGV[1] and not string.find(ARGV[2], ',' .. current .. ',', 1, true) then
+  code = 'IT'
+else
+  code = 'OK'
+  redis.call('HSET', KEYS[1], 's', ARGV[1], 'a', new_amount, 'c', new_currency)
+  redis.call('RPUSH', KEYS[2], table.concat(
+    {current, ARGV[1], ARGV[4], 'api', amount, currency, new_amount, new_currency, ARGV[3]}, '\31'))
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then
+    redis.call('PEXPIRE', KEYS[2], ttl)
+  end
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[11], '*',
+    'type', 'status', 'id', ARGV[10], 's', ARGV[1], 't', ARGV[4])
+end
+if ARGV[7] == '1' then
+  redis.call('SET', KEYS[3], ARGV[8] .. '|' .. code, 'PX', ARGV[9])
+end
+return {code}
