@@ -21,7 +21,6 @@ import io.kcid.server.store.TransactionClaims;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -39,8 +38,6 @@ import java.util.regex.Pattern;
 public final class ConversionRecorder {
   /** Clocks of advertisers' servers drift; tolerate this much before calling a time wrong. */
   static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
-  /** Metadata key telling the edge to answer a rejection with HTTP 200 (the account's choice). */
-  public static final String LEGACY_HTTP_200 = "legacyHttp200";
 
   private static final Pattern ADV_KEY = Pattern.compile("adv[1-5]");
   private static final String DEFAULT_CURRENCY = "USD";
@@ -95,9 +92,7 @@ public final class ConversionRecorder {
         failure -> {
           Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
           if (t instanceof KcidException k) {
-            Map<String, String> metadata = new HashMap<>(k.metadata());
-            metadata.put(LEGACY_HTTP_200, "true");
-            throw new KcidException(k.reason(), k.getMessage(), metadata);
+            throw LegacyMode.mark(account, k);
           }
           throw failure instanceof CompletionException c ? c : new CompletionException(failure);
         });

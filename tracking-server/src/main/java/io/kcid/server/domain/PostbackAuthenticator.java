@@ -62,31 +62,44 @@ public final class PostbackAuthenticator {
                       "Account '" + account.account().getAccountId() + "' does not accept postback"
                           + " tokens; sign the postback (X-Kcid-Signature) instead.");
                 }
-                checkAddress(account, credentials);
+                try {
+                  checkAddress(account, credentials);
+                } catch (KcidException rejection) {
+                  throw LegacyMode.mark(account, rejection);
+                }
                 return account;
               });
     }
     return accountOf(request, kcid)
         .thenApply(
             account -> {
-              List<PostbackAuthMethod> methods = methods(account);
-              if (!credentials.getSignature().isEmpty()) {
-                if (!methods.contains(PostbackAuthMethod.POSTBACK_AUTH_METHOD_SIGNATURE)) {
-                  throw new KcidException(
-                      ErrorReason.ERROR_REASON_POSTBACK_SIGNATURE_INVALID,
-                      "Account '" + account.account().getAccountId()
-                          + "' does not accept signed postbacks; use its postback token.");
-                }
-                checkSignature(account, credentials);
-              } else if (!(methods.isEmpty() && hasAllowlist(account))) {
-                throw new KcidException(
-                    ErrorReason.ERROR_REASON_POSTBACK_CREDENTIALS_MISSING,
-                    "The postback carries no credentials: add ?token=…, an Authorization: Bearer"
-                        + " header or an X-Kcid-Signature header, as the account is set up for.");
+              try {
+                check(account, credentials);
+              } catch (KcidException rejection) {
+                throw LegacyMode.mark(account, rejection);
               }
-              checkAddress(account, credentials);
               return account;
             });
+  }
+
+  /** The checks once the account is known (so a rejection can honour its legacy mode). */
+  private void check(AccountRecord account, PostbackCredentials credentials) {
+    List<PostbackAuthMethod> methods = methods(account);
+    if (!credentials.getSignature().isEmpty()) {
+      if (!methods.contains(PostbackAuthMethod.POSTBACK_AUTH_METHOD_SIGNATURE)) {
+        throw new KcidException(
+            ErrorReason.ERROR_REASON_POSTBACK_SIGNATURE_INVALID,
+            "Account '" + account.account().getAccountId()
+                + "' does not accept signed postbacks; use its postback token.");
+      }
+      checkSignature(account, credentials);
+    } else if (!(methods.isEmpty() && hasAllowlist(account))) {
+      throw new KcidException(
+          ErrorReason.ERROR_REASON_POSTBACK_CREDENTIALS_MISSING,
+          "The postback carries no credentials: add ?token=…, an Authorization: Bearer"
+              + " header or an X-Kcid-Signature header, as the account is set up for.");
+    }
+    checkAddress(account, credentials);
   }
 
   private CompletionStage<AccountRecord> accountOf(RecordConversionRequest request, DecodedKcid kcid) {
