@@ -40,7 +40,7 @@ func startKcid(t *testing.T) server {
 	}
 	if _, err := os.Stat(jar); err != nil {
 		t.Fatalf("the kcid server jar is missing (%v): build it with "+
-			"`cd /work/main && ./mvnw -B -q -o install -DskipTests`, or set KCID_JAR", err)
+			"`./mvnw -B -q install -DskipTests` at the repository root, or set KCID_JAR", err)
 	}
 	grpcPort, edgePort := freePort(t), freePort(t)
 

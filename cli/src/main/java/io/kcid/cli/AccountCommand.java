@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
     name = "account",
     mixinStandardHelpOptions = true,
     description = "Create and read advertiser accounts.",
-    subcommands = {AccountCommand.Create.class, AccountCommand.Get.class, AccountCommand.ListAll.class})
+    subcommands = {AccountCommand.Create.class, AccountCommand.Get.class, AccountCommand.ListAll.class,
+        AccountCommand.Update.class, AccountCommand.RotateSecret.class})
 final class AccountCommand {
 
   @Command(name = "create", mixinStandardHelpOptions = true,
@@ -36,7 +37,8 @@ final class AccountCommand {
         var created = grpc.admin().createAccount(
             CreateAccountRequest.newBuilder().setAccountId(id).setDisplayName(name).setKcidParameter(kcidParameter).build());
         var path = LocalCredentials.save(created.getAccount().getAccountId(),
-            new LocalCredentials.Secrets(created.getSecrets().getPostbackToken(), created.getSecrets().getClickSecret()));
+            new LocalCredentials.Secrets(created.getSecrets().getPostbackToken(), created.getSecrets().getClickSecret(),
+                created.getSecrets().getPostbackSigningSecret()));
         if (grpc.json) {
           System.out.println(Output.json(created));
           return;
@@ -45,6 +47,7 @@ final class AccountCommand {
         Output.line("name", created.getAccount().getDisplayName());
         Output.line("postback token", created.getSecrets().getPostbackToken());
         Output.line("click secret", created.getSecrets().getClickSecret());
+        Output.line("signing secret", created.getSecrets().getPostbackSigningSecret());
         Output.line("saved to", path);
         System.out.println("The token and secret are shown once; keep them safe.");
       }
@@ -88,6 +91,122 @@ final class AccountCommand {
     }
   }
 
+  @Command(name = "update", mixinStandardHelpOptions = true, description = "Change account settings.")
+  static final class Update implements Runnable {
+    @Mixin GrpcOptions grpc;
+
+    @picocli.CommandLine.Parameters(index = "0", description = "Account id.")
+    String id;
+
+    @Option(names = "--name", description = "Display name.")
+    String name;
+
+    @Option(names = "--kcid-param", description = "Landing-page parameter for the kcid.")
+    String kcidParameter;
+
+    @Option(names = "--default-goal", description = "Goal of postbacks that name none.")
+    String defaultGoal;
+
+    @Option(names = "--legacy-200", arity = "1", description = "true: answer every postback with HTTP 200 (reason in the body).")
+    Boolean legacy200;
+
+    @Option(names = "--auth", split = ",", description = "Accepted postback credentials: token, signature (comma-separated; empty with --allow-ip for IP-only).")
+    java.util.List<String> auth;
+
+    @Option(names = "--allow-ip", split = ",", description = "IP addresses / CIDR blocks postbacks must come from.")
+    java.util.List<String> allowIps;
+
+    @Option(names = "--signature-tolerance", description = "Replay window of signed postbacks, e.g. 300s.")
+    String tolerance;
+
+    @Override
+    public void run() {
+      try (GrpcOptions channel = grpc) {
+        var request = io.kcid.proto.tracking.v1.UpdateAccountRequest.newBuilder().setAccountId(id);
+        if (name != null) {
+          request.setDisplayName(name);
+        }
+        if (kcidParameter != null) {
+          request.setKcidParameter(kcidParameter);
+        }
+        if (defaultGoal != null) {
+          request.setDefaultGoalKey(defaultGoal);
+        }
+        if (legacy200 != null) {
+          request.setLegacyHttp200(legacy200);
+        }
+        if (auth != null || allowIps != null || tolerance != null) {
+          var policy = io.kcid.proto.tracking.v1.PostbackAuth.newBuilder();
+          for (String method : auth == null ? java.util.List.<String>of() : auth) {
+            policy.addMethods(switch (method.trim()) {
+              case "token" -> io.kcid.proto.tracking.v1.PostbackAuthMethod.POSTBACK_AUTH_METHOD_TOKEN;
+              case "signature" -> io.kcid.proto.tracking.v1.PostbackAuthMethod.POSTBACK_AUTH_METHOD_SIGNATURE;
+              case "" -> throw new CliException("--auth: empty method");
+              default -> throw new CliException("--auth " + method + ": expected token or signature");
+            });
+          }
+          if (allowIps != null) {
+            policy.addAllIpAllowlist(allowIps);
+          }
+          if (tolerance != null) {
+            policy.setSignatureTolerance(com.google.protobuf.Duration.newBuilder().setSeconds(Durations.parse(tolerance).getSeconds()));
+          }
+          request.setPostbackAuth(policy);
+        }
+        Account a = grpc.admin().updateAccount(request.build()).getAccount();
+        if (grpc.json) {
+          System.out.println(Output.json(a));
+          return;
+        }
+        print(a);
+      }
+    }
+  }
+
+  @Command(name = "rotate-secret", mixinStandardHelpOptions = true,
+      description = "Replace a secret; the previous one stays valid for --grace. Updates the saved copy.")
+  static final class RotateSecret implements Runnable {
+    @Mixin GrpcOptions grpc;
+
+    @picocli.CommandLine.Parameters(index = "0", description = "Account id.")
+    String id;
+
+    @Option(names = "--kind", required = true, description = "postback-token | click-secret | signing-secret")
+    String kind;
+
+    @Option(names = "--grace", defaultValue = "24h", description = "How long the previous secret stays valid (0s revokes it now). Default: ${DEFAULT-VALUE}")
+    String grace;
+
+    @Override
+    public void run() {
+      var secretKind = switch (kind) {
+        case "postback-token" -> io.kcid.proto.tracking.v1.SecretKind.SECRET_KIND_POSTBACK_TOKEN;
+        case "click-secret" -> io.kcid.proto.tracking.v1.SecretKind.SECRET_KIND_CLICK_SECRET;
+        case "signing-secret" -> io.kcid.proto.tracking.v1.SecretKind.SECRET_KIND_POSTBACK_SIGNING_SECRET;
+        default -> throw new CliException("--kind " + kind + ": expected postback-token, click-secret or signing-secret");
+      };
+      try (GrpcOptions channel = grpc) {
+        var rotated = grpc.admin().rotateAccountSecret(io.kcid.proto.tracking.v1.RotateAccountSecretRequest.newBuilder()
+            .setAccountId(id).setKind(secretKind)
+            .setGracePeriod(com.google.protobuf.Duration.newBuilder().setSeconds(Durations.parse(grace).getSeconds()))
+            .build());
+        var s = rotated.getSecrets();
+        var changes = new LocalCredentials.Secrets(
+            s.getPostbackToken().isEmpty() ? null : s.getPostbackToken(),
+            s.getClickSecret().isEmpty() ? null : s.getClickSecret(),
+            s.getPostbackSigningSecret().isEmpty() ? null : s.getPostbackSigningSecret());
+        LocalCredentials.save(id, LocalCredentials.load(id).map(old -> old.with(changes)).orElse(changes));
+        if (grpc.json) {
+          System.out.println(Output.json(rotated));
+          return;
+        }
+        Output.line("new secret", s.getPostbackToken() + s.getClickSecret() + s.getPostbackSigningSecret());
+        Output.line("previous until", rotated.hasPreviousExpireTime()
+            ? java.time.Instant.ofEpochSecond(rotated.getPreviousExpireTime().getSeconds()) : "revoked now");
+      }
+    }
+  }
+
   static void print(Account a) {
     Output.line("account", a.getAccountId());
     Output.line("name", a.getDisplayName());
@@ -95,5 +214,9 @@ final class AccountCommand {
     Output.line("default goal", a.getDefaultGoalKey());
     Output.line("token hint", a.getPostbackTokenHint());
     Output.line("click retention", a.getClickRetention().getSeconds() / 86400 + " days");
+    Output.line("legacy 200", a.getLegacyHttp200());
+    Output.line("postback auth", a.getPostbackAuth().getMethodsList().stream()
+        .map(m -> m.name().replace("POSTBACK_AUTH_METHOD_", "").toLowerCase(java.util.Locale.ROOT)).toList()
+        + (a.getPostbackAuth().getIpAllowlistCount() > 0 ? " from " + a.getPostbackAuth().getIpAllowlistList() : ""));
   }
 }

@@ -15,6 +15,10 @@ final class ConversionsCommand implements Runnable {
   @Option(names = "--kcid", required = true, description = "The click's kcid.")
   String kcid;
 
+  static String status(io.kcid.proto.tracking.v1.ConversionStatus s) {
+    return s.name().replace("CONVERSION_STATUS_", "").toLowerCase(Locale.ROOT);
+  }
+
   @Override
   public void run() {
     try (GrpcOptions channel = grpc) {
@@ -28,7 +32,7 @@ final class ConversionsCommand implements Runnable {
       }
       for (Conversion c : page.getConversionsList()) {
         System.out.printf("%s  %-10s %-9s %s %s  txid=%s%s%n", c.getConversionId(), c.getGoalKey(),
-            c.getStatus().name().replace("CONVERSION_STATUS_", "").toLowerCase(Locale.ROOT),
+            status(c.getStatus()),
             c.getValue().getAmount().isEmpty() ? "-" : c.getValue().getAmount(), c.getValue().getCurrencyCode(),
             c.getTransactionId(), c.getTest() ? "  (test)" : "");
       }

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       InspectCommand.class,
       ClickCommand.class,
       ConversionsCommand.class,
+      ConversionStatusCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class KcidCli implements Runnable {

@@ -21,7 +21,14 @@ import java.util.Optional;
 final class LocalCredentials {
   private static final JsonFactory JSON = new JsonFactory();
 
-  record Secrets(String postbackToken, String clickSecret) {}
+  record Secrets(String postbackToken, String clickSecret, String signingSecret) {
+    Secrets with(Secrets changes) {
+      return new Secrets(
+          changes.postbackToken() != null ? changes.postbackToken() : postbackToken,
+          changes.clickSecret() != null ? changes.clickSecret() : clickSecret,
+          changes.signingSecret() != null ? changes.signingSecret() : signingSecret);
+    }
+  }
 
   private LocalCredentials() {}
 
@@ -52,6 +59,7 @@ final class LocalCredentials {
         out.writeStringField("account_id", accountId);
         out.writeStringField("postback_token", secrets.postbackToken());
         out.writeStringField("click_secret", secrets.clickSecret());
+        out.writeStringField("postback_signing_secret", secrets.signingSecret());
         out.writeEndObject();
       }
       Files.move(tmp, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
@@ -79,6 +87,7 @@ final class LocalCredentials {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return Optional.of(new Secrets(fields.get("postback_token"), fields.get("click_secret")));
+    return Optional.of(new Secrets(
+        fields.get("postback_token"), fields.get("click_secret"), fields.get("postback_signing_secret")));
   }
 }

@@ -50,12 +50,14 @@ final class PostbackCommand implements Callable<Integer> {
       description = "Edge base URL (KCID_EDGE_URL). Default: ${DEFAULT-VALUE}")
   String edge;
 
+  @Option(names = "--sign", description = "Authenticate with an X-Kcid-Signature (the saved signing secret of --account) instead of the token.")
+  boolean sign;
+
   @Option(names = "--json", description = "Print only the edge's JSON body.")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
-    String bearer = token != null && !token.isEmpty() ? token : savedToken();
     Map<String, String> params = new LinkedHashMap<>();
     params.put("kcid", kcid);
     params.put("goal", goal);
@@ -69,15 +71,22 @@ final class PostbackCommand implements Callable<Integer> {
         query.add(k + "=" + URLEncoder.encode(v, StandardCharsets.UTF_8));
       }
     });
-    HttpRequest request = HttpRequest.newBuilder(URI.create(edge.replaceAll("/+$", "") + "/postback?" + query))
-        .header("Authorization", "Bearer " + bearer)
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(edge.replaceAll("/+$", "") + "/postback?" + query))
         .timeout(Duration.ofSeconds(10))
-        .GET()
-        .build();
+        .GET();
+    if (sign) {
+      Map<String, String> sent = new LinkedHashMap<>(params);
+      sent.values().removeIf(String::isEmpty);
+      String secret = saved().signingSecret();
+      request.header(io.kcid.core.postback.PostbackSigner.HEADER, io.kcid.core.postback.PostbackSigner.header(
+          secret, java.time.Instant.now().getEpochSecond(), io.kcid.core.postback.PostbackSigner.queryPayload(sent)));
+    } else {
+      request.header("Authorization", "Bearer " + (token != null && !token.isEmpty() ? token : saved().postbackToken()));
+    }
     HttpResponse<String> response;
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     } catch (java.net.ConnectException e) {
       throw new CliException("cannot reach the edge at " + edge + " (is `./kcid up` running? KCID_EDGE_URL)");
     }
@@ -88,12 +97,11 @@ final class PostbackCommand implements Callable<Integer> {
     return response.statusCode() / 100 == 2 ? 0 : 1;
   }
 
-  private String savedToken() {
+  private LocalCredentials.Secrets saved() {
     if (account.isEmpty()) {
       throw new CliException("pass --token, or --account of an account created with this CLI");
     }
     return LocalCredentials.load(account)
-        .map(LocalCredentials.Secrets::postbackToken)
-        .orElseThrow(() -> new CliException("no saved token for account '" + account + "': pass --token"));
+        .orElseThrow(() -> new CliException("no saved secrets for account '" + account + "': pass --token"));
   }
 }
