@@ -2,6 +2,8 @@ package io.kcid.edge;
 
 import io.kcid.edge.config.EdgeConfig;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -39,13 +41,30 @@ public final class EdgeMain implements Callable<Integer> {
   @Option(names = "--retry-after-seconds", defaultValue = "${env:KCID_EDGE_RETRY_AFTER_SECONDS:-2}", description = "Retry-After of every 503/429 (env KCID_EDGE_RETRY_AFTER_SECONDS, default ${DEFAULT-VALUE}).")
   long retryAfterSeconds;
 
+  @Option(names = "--trusted-proxies", defaultValue = "${env:KCID_EDGE_TRUSTED_PROXIES:-}", description = "Comma-separated IP addresses or CIDR blocks of proxies whose X-Forwarded-For is believed (env KCID_EDGE_TRUSTED_PROXIES, default none).")
+  String trustedProxies;
+
+  /** The comma-separated list, blanks dropped. */
+  static List<String> splitList(String text) {
+    List<String> values = new ArrayList<>();
+    if (text != null) {
+      for (String value : text.split(",")) {
+        if (!value.isBlank()) {
+          values.add(value.trim());
+        }
+      }
+    }
+    return values;
+  }
+
   @Override
   public Integer call() {
     EdgeConfig config;
     try {
       config =
           new EdgeConfig(
-              bind, port, grpcAddr, Duration.ofMillis(deadlineMs), maxBodyBytes, workerThreads, Duration.ofSeconds(retryAfterSeconds));
+              bind, port, grpcAddr, Duration.ofMillis(deadlineMs), maxBodyBytes, workerThreads, Duration.ofSeconds(retryAfterSeconds),
+              splitList(trustedProxies));
     } catch (IllegalArgumentException | NullPointerException e) {
       System.err.println("edge: invalid configuration: " + e.getMessage());
       return 2;

@@ -13,6 +13,8 @@ import io.kcid.edge.http.Route;
 import io.kcid.edge.http.RouteHandler;
 import io.kcid.edge.http.Router;
 import io.kcid.edge.metrics.EdgeMetrics;
+import io.kcid.edge.net.ClientIpResolver;
+import io.kcid.edge.postback.BatchPostbackHandler;
 import io.kcid.edge.postback.PostbackHandler;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
@@ -104,9 +106,11 @@ public final class HttpEdge implements AutoCloseable {
 
     Map<Route, RouteHandler> handlers = new EnumMap<>(Route.class);
     handlers.put(Route.CLICK, new ClickHandler(ClickServiceGrpc.newStub(channel), config.callDeadline(), responses, metrics));
+    ClientIpResolver clientIps = new ClientIpResolver(config.trustedProxies());
+    ConversionServiceGrpc.ConversionServiceStub conversions = ConversionServiceGrpc.newStub(channel);
+    handlers.put(Route.POSTBACK, new PostbackHandler(conversions, config.callDeadline(), responses, metrics, clientIps));
     handlers.put(
-        Route.POSTBACK,
-        new PostbackHandler(ConversionServiceGrpc.newStub(channel), config.callDeadline(), responses, metrics));
+        Route.POSTBACKS, new BatchPostbackHandler(conversions, config.callDeadline(), responses, metrics, clientIps));
     handlers.put(Route.HEALTHZ, OpsHandlers.healthz());
     handlers.put(Route.READYZ, OpsHandlers.readyz(lifecycle, health::serving, responses));
     handlers.put(Route.METRICS, OpsHandlers.metrics(metrics));

@@ -26,6 +26,21 @@ class EdgeMainTest {
   }
 
   @Test
+  void badTrustedProxyExitsWith2AndSaysWhich() {
+    PrintStream original = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      assertThat(new CommandLine(new EdgeMain()).execute("--trusted-proxies", "10.0.0.0/8, 300.1.1.1")).isEqualTo(2);
+    } finally {
+      System.setErr(original);
+    }
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("trusted proxy").contains("'300.1.1.1'");
+    assertThat(EdgeMain.splitList(" 10.0.0.0/8 ,, fd00::/8 ,")).containsExactly("10.0.0.0/8", "fd00::/8");
+    assertThat(EdgeMain.splitList("")).isEmpty();
+  }
+
+  @Test
   void nonNumericFlagIsAUsageError() {
     CommandLine command = new CommandLine(new EdgeMain());
     command.setErr(new java.io.PrintWriter(new java.io.StringWriter()));
@@ -44,5 +59,6 @@ class EdgeMainTest {
     assertThat(main.grpcAddr).isEqualTo("localhost:9090");
     assertThat(main.deadlineMs).isEqualTo(1500);
     assertThat(main.maxBodyBytes).isEqualTo(65536);
+    assertThat(main.trustedProxies).isEmpty();
   }
 }

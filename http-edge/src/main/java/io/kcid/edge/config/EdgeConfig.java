@@ -1,6 +1,8 @@
 package io.kcid.edge.config;
 
+import io.kcid.edge.net.Cidr;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -14,6 +16,8 @@ import java.util.Objects;
  * @param maxBodyBytes largest accepted request body; larger bodies are answered 413
  * @param workerThreads Netty worker event loops; 0 = Netty's default (2 x CPUs)
  * @param retryAfter value of {@code Retry-After} on every 503 and 429, rounded up to whole seconds
+ * @param trustedProxies IP addresses or CIDR blocks of the proxies in front of the edge; only their
+ *     {@code X-Forwarded-For} is believed when the edge forwards a postback's client address
  */
 public record EdgeConfig(
     String bindHost,
@@ -22,7 +26,8 @@ public record EdgeConfig(
     Duration callDeadline,
     int maxBodyBytes,
     int workerThreads,
-    Duration retryAfter) {
+    Duration retryAfter,
+    List<String> trustedProxies) {
 
   /** Upper bound of the body limit: the edge aggregates bodies in memory. */
   public static final int MAX_BODY_LIMIT = 16 * 1024 * 1024;
@@ -47,9 +52,25 @@ public record EdgeConfig(
     require(
         retryAfter.compareTo(Duration.ofSeconds(1)) >= 0 && retryAfter.compareTo(Duration.ofHours(1)) <= 0,
         "retry-after must be between 1 s and 3600 s, got " + retryAfter.toMillis() + " ms");
+    Objects.requireNonNull(trustedProxies, "trusted proxies must be set (an empty list trusts none)");
+    trustedProxies = List.copyOf(trustedProxies);
+    for (String block : trustedProxies) {
+      Cidr.parse(block); // throws IllegalArgumentException naming the bad value
+    }
   }
 
-  /** Bind 0.0.0.0:8080, backend localhost:9090, 1500 ms deadline, 64 KiB bodies, default workers, Retry-After 2 s. */
+  /** No trusted proxies: the client address is always the TCP peer. */
+  public EdgeConfig(
+      String bindHost, int port, String grpcTarget, Duration callDeadline, int maxBodyBytes, int workerThreads, Duration retryAfter) {
+    this(bindHost, port, grpcTarget, callDeadline, maxBodyBytes, workerThreads, retryAfter, List.of());
+  }
+
+  /** A copy with these trusted proxies (IP addresses or CIDR blocks). */
+  public EdgeConfig withTrustedProxies(List<String> proxies) {
+    return new EdgeConfig(bindHost, port, grpcTarget, callDeadline, maxBodyBytes, workerThreads, retryAfter, proxies);
+  }
+
+  /** Bind 0.0.0.0:8080, backend localhost:9090, 1500 ms deadline, 64 KiB bodies, default workers, Retry-After 2 s, no trusted proxies. */
   public static EdgeConfig defaults() {
     return new EdgeConfig("0.0.0.0", 8080, "localhost:9090", Duration.ofMillis(1500), 65536, 0, Duration.ofSeconds(2));
   }

@@ -7,6 +7,7 @@ import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
 import io.kcid.proto.ErrorReasons;
 import io.kcid.proto.tracking.v1.ErrorReason;
+import io.kcid.proto.tracking.v1.ItemError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,9 @@ public final class BackendErrors {
           + "Retry the same request later.";
   static final String INTERNAL_MESSAGE = "The request could not be processed because of a server error; it has been logged.";
 
+  /** ErrorInfo metadata key the server sets for accounts that want every postback answered 200. */
+  public static final String LEGACY_HTTP_200 = "legacyHttp200";
+
   private BackendErrors() {}
 
   /** Maps a failed call (any throwable; wrappers such as CompletionException are looked through). */
@@ -35,12 +39,33 @@ public final class BackendErrors {
       if (reason != ErrorReason.ERROR_REASON_UNSPECIFIED) {
         String message = status.getDescription() == null ? ErrorReasons.shortName(reason) : status.getDescription();
         String conversionId = info.getMetadataOrDefault("conversionId", null);
-        return new BackendFailure(reason, message, conversionId, status.getCode());
+        return new BackendFailure(reason, message, conversionId, status.getCode(), legacyHttp200(info.getMetadataMap()));
       }
       // A reason this edge does not know (a newer server): fall back to the code, never guess a 4xx.
       log.warn("backend answered {} with an unknown reason '{}'", status.getCode(), info.getReason());
     }
     return byCode(status);
+  }
+
+  /**
+   * Maps the error of one batch item. A reason this edge does not know is never guessed into a 4xx:
+   * it becomes INTERNAL (and is logged).
+   */
+  public static BackendFailure classify(ItemError error) {
+    ErrorReason reason = error.getReason();
+    if (reason == ErrorReason.ERROR_REASON_UNSPECIFIED || reason == ErrorReason.UNRECOGNIZED) {
+      log.error("backend answered a batch item with an unknown reason ({})", error.getReasonValue());
+      return new BackendFailure(ErrorReason.ERROR_REASON_INTERNAL, INTERNAL_MESSAGE, null, Status.Code.INTERNAL);
+    }
+    String message = error.getMessage().isEmpty() ? ErrorReasons.shortName(reason) : error.getMessage();
+    String conversionId = error.getMetadataOrDefault("conversionId", null);
+    return new BackendFailure(
+        reason, message, conversionId, ErrorReasons.grpcCode(reason), legacyHttp200(error.getMetadataMap()));
+  }
+
+  /** ErrorInfo (or ItemError) metadata {@code legacyHttp200} is {@code true}. */
+  private static boolean legacyHttp200(java.util.Map<String, String> metadata) {
+    return "true".equalsIgnoreCase(metadata.get(LEGACY_HTTP_200));
   }
 
   private static BackendFailure byCode(Status status) {

@@ -84,7 +84,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     } catch (RuntimeException e) {
       route = Route.OTHER;
     }
-    enqueue(ctx, route, HttpUtil.isKeepAlive(request), request.protocolVersion(), router.dispatch(route, request));
+    enqueue(ctx, route, HttpUtil.isKeepAlive(request), request.protocolVersion(), router.dispatch(route, request, ctx.channel().remoteAddress()));
   }
 
   private EdgeResponse malformed(Throwable cause) {

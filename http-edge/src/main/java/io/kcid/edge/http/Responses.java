@@ -1,5 +1,6 @@
 package io.kcid.edge.http;
 
+import io.kcid.edge.grpc.BackendFailure;
 import io.kcid.proto.ErrorReasons;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +37,29 @@ public final class Responses {
     int status = ErrorReasons.httpStatus(reason);
     EdgeResponse response = json(status, body);
     return status == 503 || status == 429 ? response.withHeader("Retry-After", retryAfterSeconds) : response;
+  }
+
+  /**
+   * The answer to a postback whose backend call failed. Normally {@link #rejected}; for an account
+   * in legacy mode ({@code legacyHttp200}) the same body with status 200, unless the sender must
+   * resend ({@link #mustResend}): those keep their 503/429 and {@code Retry-After}.
+   */
+  public EdgeResponse postbackFailure(BackendFailure failure) {
+    EdgeResponse response = rejected(failure.reason(), failure.message(), failure.conversionId());
+    if (failure.legacyHttp200() && !mustResend(failure.reason())) {
+      return new EdgeResponse(200, response.contentType(), response.body(), Map.of(), false);
+    }
+    return response;
+  }
+
+  /**
+   * True when the request was not (or not knowably) processed and the sender must send it again:
+   * the table's retryable reasons (unknown outcome: UNAVAILABLE, DEADLINE_EXCEEDED) plus any reason
+   * answered 503 or 429 (RATE_LIMITED: refused before processing).
+   */
+  public static boolean mustResend(ErrorReason reason) {
+    int status = ErrorReasons.httpStatus(reason);
+    return ErrorReasons.isRetryable(reason) || status == 503 || status == 429;
   }
 
   /** A JSON object response. */

@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 public enum Route {
   CLICK("/c", "c", HttpMethod.GET),
   POSTBACK("/postback", "postback", HttpMethod.GET, HttpMethod.POST),
+  POSTBACKS("/postbacks", "postbacks", HttpMethod.POST),
   HEALTHZ("/healthz", "healthz", HttpMethod.GET),
   READYZ("/readyz", "readyz", HttpMethod.GET),
   METRICS("/metrics", "metrics", HttpMethod.GET),

@@ -1,6 +1,7 @@
 package io.kcid.edge.http;
 
 import io.netty.handler.codec.http.FullHttpRequest;
+import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -11,4 +12,12 @@ import java.util.concurrent.CompletableFuture;
 @FunctionalInterface
 public interface RouteHandler {
   CompletableFuture<EdgeResponse> handle(FullHttpRequest request);
+
+  /**
+   * As {@link #handle(FullHttpRequest)}, with the connection's remote address for the handlers
+   * that need it (postbacks forward the client address). The router always calls this one.
+   */
+  default CompletableFuture<EdgeResponse> handle(FullHttpRequest request, SocketAddress peer) {
+    return handle(request);
+  }
 }

@@ -2,6 +2,7 @@ package io.kcid.edge.http;
 
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.netty.handler.codec.http.FullHttpRequest;
+import java.net.SocketAddress;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -25,7 +26,7 @@ public final class Router {
   }
 
   /** Never throws: every outcome is a response future. */
-  public CompletableFuture<EdgeResponse> dispatch(Route route, FullHttpRequest request) {
+  public CompletableFuture<EdgeResponse> dispatch(Route route, FullHttpRequest request, SocketAddress peer) {
     RouteHandler handler = handlers.get(route);
     if (handler == null) {
       return CompletableFuture.completedFuture(
@@ -38,7 +39,7 @@ public final class Router {
               .withHeader("Allow", route.allowHeader()));
     }
     try {
-      return handler.handle(request);
+      return handler.handle(request, peer);
     } catch (Rejection rejection) {
       return CompletableFuture.completedFuture(responses.rejected(rejection.reason(), rejection.getMessage()));
     } catch (RuntimeException e) {

@@ -11,7 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * Reads a flat JSON object with Jackson's streaming parser. Strings, numbers and booleans become
+ * Reads flat JSON objects with Jackson's streaming parser. Strings, numbers and booleans become
  * their text; numbers keep their literal text ({@code 12.50} stays "12.50"), because money must not
  * pass through a binary float. {@code null} means absent. Nested values are refused: there is no
  * single obvious way to flatten them.
@@ -19,37 +19,72 @@ import java.io.UncheckedIOException;
 final class JsonBodyParser {
   private JsonBodyParser() {}
 
+  /** A {@code /postback} body: exactly one flat object. */
   static void parse(byte[] body, PostbackParameters into) {
     try (JsonParser json = Json.FACTORY.createParser(body)) {
       if (json.nextToken() != JsonToken.START_OBJECT) {
         throw invalid("The JSON body must be one flat object.");
       }
-      for (JsonToken token = json.nextToken(); token != JsonToken.END_OBJECT; token = json.nextToken()) {
-        String name = json.currentName();
-        JsonToken value = json.nextToken();
-        switch (value) {
-          case VALUE_STRING, VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE -> into.add(name, json.getText());
-          case VALUE_NULL -> { }
-          default -> throw invalid(
-              "JSON field '" + PostbackParameters.clip(name) + "' must be a string, number or boolean, not "
-                  + (value == JsonToken.START_ARRAY ? "an array." : "an object."));
-        }
-      }
+      Rejection problem = readObject(json, into);
       if (json.nextToken() != null) {
         throw invalid("The JSON body has content after its object.");
       }
+      if (problem != null) {
+        throw problem;
+      }
     } catch (StreamReadException e) {
-      // Only the position: Jackson's full message may quote body text, which can hold a token.
-      JsonLocation at = e.getLocation();
-      throw invalid(
-          "The body is not valid JSON"
-              + (at == null ? "." : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")."));
+      throw syntax(e);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read an in-memory JSON body", e);
     }
   }
 
-  private static Rejection invalid(String message) {
+  /**
+   * Reads the fields of an object whose {@code START_OBJECT} was just read, up to and including its
+   * {@code END_OBJECT}, even when a field is wrong, so the parser stays in step (a batch goes on with
+   * its next item).
+   *
+   * @return the first problem of this object (a nested value, a name given twice with different
+   *     values), or null
+   */
+  static Rejection readObject(JsonParser json, PostbackParameters into) throws IOException {
+    Rejection problem = null;
+    for (JsonToken token = json.nextToken(); token != JsonToken.END_OBJECT; token = json.nextToken()) {
+      if (token == null) {
+        throw invalid("The body is not valid JSON (it ends inside an object).");
+      }
+      String name = json.currentName();
+      JsonToken value = json.nextToken();
+      switch (value) {
+        case VALUE_STRING, VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE -> {
+          try {
+            into.add(name, json.getText());
+          } catch (Rejection conflict) {
+            problem = problem == null ? conflict : problem;
+          }
+        }
+        case VALUE_NULL -> { }
+        default -> {
+          json.skipChildren();
+          if (problem == null) {
+            problem = invalid(
+                "JSON field '" + PostbackParameters.clip(name) + "' must be a string, number or boolean, not "
+                    + (value == JsonToken.START_ARRAY ? "an array." : "an object."));
+          }
+        }
+      }
+    }
+    return problem;
+  }
+
+  /** Only the position: Jackson's full message may quote body text, which can hold a token. */
+  static Rejection syntax(StreamReadException e) {
+    JsonLocation at = e.getLocation();
+    return invalid(
+        "The body is not valid JSON" + (at == null ? "." : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")."));
+  }
+
+  static Rejection invalid(String message) {
     return new Rejection(ErrorReason.ERROR_REASON_INVALID_PARAMETER, message);
   }
 }

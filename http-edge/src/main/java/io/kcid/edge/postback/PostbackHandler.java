@@ -9,44 +9,71 @@ import io.kcid.edge.http.Rejection;
 import io.kcid.edge.http.Responses;
 import io.kcid.edge.http.RouteHandler;
 import io.kcid.edge.metrics.EdgeMetrics;
+import io.kcid.edge.net.ClientIpResolver;
 import io.kcid.proto.ErrorReasons;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
-import io.kcid.proto.tracking.v1.ErrorReason;
+import io.kcid.proto.tracking.v1.PostbackCredentials;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionResponse;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** {@code GET|POST /postback}: records a conversion through the backend. */
 public final class PostbackHandler implements RouteHandler {
-  private static final Logger log = LoggerFactory.getLogger(PostbackHandler.class);
-
   private final ConversionServiceGrpc.ConversionServiceStub stub;
   private final Duration deadline;
   private final Responses responses;
   private final EdgeMetrics metrics;
+  private final ClientIpResolver clientIps;
 
   public PostbackHandler(
-      ConversionServiceGrpc.ConversionServiceStub stub, Duration deadline, Responses responses, EdgeMetrics metrics) {
+      ConversionServiceGrpc.ConversionServiceStub stub,
+      Duration deadline,
+      Responses responses,
+      EdgeMetrics metrics,
+      ClientIpResolver clientIps) {
     this.stub = stub;
     this.deadline = deadline;
     this.responses = responses;
     this.metrics = metrics;
+    this.clientIps = clientIps;
   }
 
   @Override
   public CompletableFuture<EdgeResponse> handle(FullHttpRequest request) {
+    return handle(request, null);
+  }
+
+  @Override
+  public CompletableFuture<EdgeResponse> handle(FullHttpRequest request, SocketAddress peer) {
     PostbackRequestParser.Parsed parsed;
     try {
-      parsed = PostbackRequestParser.parse(collect(request), request.headers());
+      SignatureHeader signature = SignatureHeader.from(request.headers());
+      boolean post = HttpMethod.POST.equals(request.method());
+      Map<String, List<String>> query = QueryParams.parameters(QueryParams.uri(request.uri()));
+      PostbackParameters parameters = new PostbackParameters();
+      for (Map.Entry<String, List<String>> parameter : query.entrySet()) {
+        PostbackBody.addAll(parameters, parameter.getKey(), parameter.getValue());
+      }
+      if (post) {
+        PostbackBody.parse(request, parameters);
+      }
+      PostbackCredentials credentials =
+          PresentedCredentials.of(
+              PresentedCredentials.clientIp(request, peer, clientIps),
+              signature,
+              post ? ByteBufUtil.getBytes(request.content()) : null,
+              post ? null : PresentedCredentials.singleValued(query));
+      parsed = PostbackRequestParser.parse(parameters, PostbackRequestParser.Outer.of(request.headers()), credentials);
+      PresentedCredentials.requireForwardable(parsed.request().getSerializedSize());
     } catch (Rejection rejection) {
       metrics.postback("rejected", ErrorReasons.shortName(rejection.reason()));
       throw rejection;
@@ -59,48 +86,25 @@ public final class PostbackHandler implements RouteHandler {
     return call.handle((recorded, failure) -> failure == null ? answered(sent, recorded) : backendFailed(failure));
   }
 
-  private static PostbackParameters collect(FullHttpRequest request) {
-    PostbackParameters parameters = new PostbackParameters();
-    for (Map.Entry<String, List<String>> parameter : QueryParams.parameters(QueryParams.uri(request.uri())).entrySet()) {
-      PostbackBody.addAll(parameters, parameter.getKey(), parameter.getValue());
-    }
-    if (HttpMethod.POST.equals(request.method())) {
-      PostbackBody.parse(request, parameters);
-    }
-    return parameters;
-  }
-
   private EdgeResponse answered(RecordConversionRequest sent, RecordConversionResponse recorded) {
-    switch (recorded.getOutcome()) {
-      case OUTCOME_ACCEPTED -> {
-        metrics.postback("accepted", "none");
-        Map<String, String> body = new LinkedHashMap<>();
+    PostbackResult result = PostbackResult.of(sent, recorded);
+    metrics.postback(result.outcome(), result.reasonLabel());
+    Map<String, String> body = new LinkedHashMap<>();
+    switch (result.kind()) {
+      case ACCEPTED -> {
         body.put("status", "accepted");
-        body.put("conversion_id", recorded.getConversionId());
+        body.put("conversion_id", result.conversionId());
         return Responses.json(200, body);
       }
-      case OUTCOME_DUPLICATE -> {
-        ErrorReason reason =
-            recorded.getDuplicateReason() == ErrorReason.ERROR_REASON_UNSPECIFIED
-                    || recorded.getDuplicateReason() == ErrorReason.UNRECOGNIZED
-                ? ErrorReason.ERROR_REASON_DUPLICATE_CONVERSION
-                : recorded.getDuplicateReason();
-        metrics.postback("duplicate", ErrorReasons.shortName(reason));
-        Map<String, String> body = new LinkedHashMap<>();
+      case DUPLICATE -> {
         body.put("status", "duplicate");
-        body.put("reason", ErrorReasons.shortName(reason));
-        body.put("message", "Already recorded as " + recorded.getConversionId() + "; nothing new was written.");
-        body.put("conversion_id", recorded.getConversionId());
+        body.put("reason", ErrorReasons.shortName(result.reason()));
+        body.put("message", result.message());
+        body.put("conversion_id", result.conversionId());
         return Responses.json(200, body);
       }
       default -> {
-        // Not an outcome this edge knows: never claim success for it.
-        log.error("tracking-server answered RecordConversion with outcome {} (request_id set: {})",
-            recorded.getOutcomeValue(), !sent.getRequestId().isEmpty());
-        metrics.postback("rejected", ErrorReasons.shortName(ErrorReason.ERROR_REASON_INTERNAL));
-        return responses.rejected(
-            ErrorReason.ERROR_REASON_INTERNAL,
-            "The tracking backend gave an answer this edge does not understand; it has been logged.");
+        return responses.rejected(result.reason(), result.message(), result.conversionId());
       }
     }
   }
@@ -109,6 +113,6 @@ public final class PostbackHandler implements RouteHandler {
     BackendFailure mapped = BackendErrors.classify(failure);
     metrics.backendError(mapped.code());
     metrics.postback("rejected", ErrorReasons.shortName(mapped.reason()));
-    return responses.rejected(mapped.reason(), mapped.message(), mapped.conversionId());
+    return responses.postbackFailure(mapped);
   }
 }

@@ -10,7 +10,9 @@ import io.netty.handler.codec.http.HttpHeaders;
 import java.util.Locale;
 
 /**
- * Maps collected postback parameters (and two headers) onto a {@link RecordConversionRequest}.
+ * Maps collected postback parameters (and two headers) onto a {@link RecordConversionRequest}. The
+ * one code path for a parameter map, whether it came from {@code /postback} (query and body) or from
+ * one item of a {@code /postbacks} batch.
  * It checks shape only: the kcid, value and currency are forwarded raw, because the server
  * diagnoses them precisely (macro not replaced, MAC mismatch, bad decimal …).
  * Empty values count as absent: senders fill unknown macros with nothing.
@@ -23,7 +25,34 @@ final class PostbackRequestParser {
   /** The request plus how many parameters were ignored as unknown. */
   record Parsed(RecordConversionRequest request, int unknownParameters) {}
 
-  static Parsed parse(PostbackParameters parameters, HttpHeaders headers) {
+  /**
+   * What a postback gets from outside its own parameters.
+   *
+   * @param idempotencyKey the {@code Idempotency-Key} header, or null
+   * @param token the token given outside the parameters (Bearer, or a batch's token), or null
+   * @param tokenSource how that token was given, for messages
+   * @param parameterTokenWins a {@code token} parameter replaces {@link #token} (a batch item's own
+   *     token); otherwise the two must agree
+   */
+  record Outer(String idempotencyKey, String token, String tokenSource, boolean parameterTokenWins) {
+    /** One postback: {@code Idempotency-Key} and {@code Authorization: Bearer}, which must agree with the parameters. */
+    static Outer of(HttpHeaders headers) {
+      return new Outer(header(headers, "Idempotency-Key"), bearer(headers), "Authorization: Bearer", false);
+    }
+
+    /** One item of a batch: the batch's token unless the item carries its own. */
+    static Outer batchItem(String batchToken) {
+      return new Outer(null, batchToken, "the batch token", true);
+    }
+  }
+
+  /**
+   * Maps one postback's parameters onto a request.
+   *
+   * @param credentials everything the request presents except the token (client address, signature);
+   *     the resolved token is added to it
+   */
+  static Parsed parse(PostbackParameters parameters, Outer outer, PostbackCredentials credentials) {
     // Resolve every alias group first: an ambiguous postback is rejected before anything else.
     String kcid = resolve(parameters, PostbackField.KCID);
     String goal = resolve(parameters, PostbackField.GOAL);
@@ -34,24 +63,28 @@ final class PostbackRequestParser {
     String eventTime = resolve(parameters, PostbackField.EVENT_TIME);
     String test = resolve(parameters, PostbackField.TEST);
     String account = resolve(parameters, PostbackField.ACCOUNT);
-    String requestId =
-        agree("request_id", resolve(parameters, PostbackField.REQUEST_ID), "Idempotency-Key", header(headers, "Idempotency-Key"));
-    String token = agree("token", resolve(parameters, PostbackField.TOKEN), "Authorization: Bearer", bearer(headers));
+    String requestId = agree("request_id", resolve(parameters, PostbackField.REQUEST_ID), "Idempotency-Key", outer.idempotencyKey());
+    String tokenParameter = resolve(parameters, PostbackField.TOKEN);
+    String token =
+        outer.parameterTokenWins() && tokenParameter != null
+            ? tokenParameter
+            : agree("token", tokenParameter, outer.tokenSource(), outer.token());
 
-    if (token == null) {
-      throw new Rejection(
-          ErrorReason.ERROR_REASON_POSTBACK_CREDENTIALS_MISSING,
-          "No postback credentials: pass the account's postback token as 'token' or 'Authorization: Bearer <token>'.");
-    }
+    // No credentials is not decided here: the account may authenticate by IP allowlist alone, and
+    // only the server knows (it answers POSTBACK_CREDENTIALS_MISSING when it needs one).
     if (kcid == null) {
       throw new Rejection(
           ErrorReason.ERROR_REASON_KCID_MISSING,
           "No kcid: pass the click id the landing page received as 'kcid' (or clickid, click_id, cid, subid, transaction_id).");
     }
+    PostbackCredentials.Builder presented = credentials.toBuilder();
+    if (token != null) {
+      presented.setToken(token);
+    }
     RecordConversionRequest.Builder request =
         RecordConversionRequest.newBuilder()
             .setKcid(kcid)
-            .setCredentials(PostbackCredentials.newBuilder().setToken(token));
+            .setCredentials(presented);
     if (goal != null) {
       request.setGoalKey(goal);
     }
@@ -122,13 +155,13 @@ final class PostbackRequestParser {
     return parameter != null ? parameter : header;
   }
 
-  private static String header(HttpHeaders headers, String name) {
+  static String header(HttpHeaders headers, String name) {
     String value = headers.get(name);
     return value == null || value.isBlank() ? null : value.trim();
   }
 
   /** The token of {@code Authorization: Bearer <token>} (scheme case-insensitive); other schemes are not ours. */
-  private static String bearer(HttpHeaders headers) {
+  static String bearer(HttpHeaders headers) {
     String authorization = headers.get("Authorization");
     if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       return null;

@@ -14,6 +14,7 @@ class EdgeConfigTest {
     assertThat(D)
         .isEqualTo(new EdgeConfig("0.0.0.0", 8080, "localhost:9090", Duration.ofMillis(1500), 65536, 0, Duration.ofSeconds(2)));
     assertThat(D.retryAfterSeconds()).isEqualTo(2);
+    assertThat(D.trustedProxies()).isEmpty();
     assertThat(new EdgeConfig("h", 0, "t", Duration.ofMillis(1), 1, 0, Duration.ofMillis(1500)).retryAfterSeconds()).isEqualTo(2);
   }
 
@@ -33,5 +34,16 @@ class EdgeConfigTest {
         .hasMessageContaining("worker threads").hasMessageContaining("got -1");
     assertThatThrownBy(() -> new EdgeConfig("h", 1, "t", D.callDeadline(), 1, 0, Duration.ZERO))
         .hasMessageContaining("retry-after must be between 1 s and 3600 s");
+  }
+
+  @Test
+  void trustedProxiesAreValidatedAndCopied() {
+    java.util.List<String> blocks = new java.util.ArrayList<>(java.util.List.of("10.0.0.0/8", "2001:db8::/32", "192.0.2.1"));
+    EdgeConfig config = D.withTrustedProxies(blocks);
+    blocks.clear();
+    assertThat(config.trustedProxies()).containsExactly("10.0.0.0/8", "2001:db8::/32", "192.0.2.1");
+    assertThatThrownBy(() -> D.withTrustedProxies(java.util.List.of("10.0.0.0/8", "lb.internal")))
+        .hasMessageContaining("trusted proxy").hasMessageContaining("'lb.internal'");
+    assertThatThrownBy(() -> D.withTrustedProxies(null)).hasMessageContaining("trusted proxies");
   }
 }

@@ -77,14 +77,14 @@ class HttpProtocolTest {
     String response =
         fixture.raw(
             "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
-                + "GET /postback?kcid=K HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /postback?token=t HTTP/1.1\r\nHost: x\r\n\r\n"
                 + "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     Matcher statuses = Pattern.compile("HTTP/1\\.1 (\\d{3}) ").matcher(response);
     StringBuilder seen = new StringBuilder();
     while (statuses.find()) {
       seen.append(statuses.group(1)).append(' ');
     }
-    assertThat(seen.toString().trim()).isEqualTo("404 401 200");
+    assertThat(seen.toString().trim()).isEqualTo("404 400 200");
   }
 
   @Test

@@ -35,6 +35,10 @@ class LogHygieneTest {
       fixture.get("/postback?kcid=K&token=TOKENSECRET");
       fixture.send(HttpRequest.newBuilder(fixture.uri("/postback?kcid=K")).header("Authorization", "Bearer BEARERSECRET").GET());
       fixture.get("/c?a=acme&c=x&u=https%3A%2F%2Fx.example&sig=SIGSECRET");
+      fixture.send(HttpRequest.newBuilder(fixture.uri("/postback?kcid=K")).header("X-Kcid-Signature", "t=1,v1=HMACSECRET").GET());
+      fixture.send(HttpRequest.newBuilder(fixture.uri("/postback?kcid=K")).header("X-Kcid-Signature", "t=x,v1=HMACSECRET").GET());
+      fixture.send(HttpRequest.newBuilder(fixture.uri("/postbacks?token=BATCHSECRET")).header("X-Kcid-Signature", "t=1,v1=HMACSECRET")
+          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("[{\"kcid\":\"K\"}]")));
       fixture.backend.onClick(r -> Answer.fail(FakeBackend.plain(Status.Code.PERMISSION_DENIED)));
       fixture.get("/c?a=acme&c=x&u=https%3A%2F%2Fx.example&sig=SIGSECRET");
     } finally {
@@ -49,6 +53,6 @@ class LogHygieneTest {
       }
     }
     assertThat(all).contains("refusing to redirect").contains("PERMISSION_DENIED");
-    assertThat(all.toString()).doesNotContain("TOKENSECRET", "BEARERSECRET", "SIGSECRET", "SECRETURL");
+    assertThat(all.toString()).doesNotContain("TOKENSECRET", "BEARERSECRET", "SIGSECRET", "SECRETURL", "HMACSECRET", "BATCHSECRET");
   }
 }

@@ -58,7 +58,9 @@ class OpsEndpointsTest {
     fixture.get("/postback?kcid=KCIDVALUE123&token=SUPERSECRETTOKEN&junk1=a&junk2=b");
     fixture.send(
         HttpRequest.newBuilder(fixture.uri("/postback?kcid=KCIDVALUE123")).header("Authorization", "Bearer BEARERSECRET").GET());
-    fixture.get("/postback?kcid=KCIDVALUE123");
+    fixture.send(
+        HttpRequest.newBuilder(fixture.uri("/postback?kcid=KCIDVALUE123")).header("X-Kcid-Signature", "t=1,v2=HMACSECRET").GET());
+    fixture.post("/postbacks?token=SUPERSECRETTOKEN", "application/json", "[{\"kcid\":\"KCIDVALUE123\"}]");
     fixture.get("/c?a=acme&c=x&u=https%3A%2F%2Fx.example&sig=SIGNATURESECRET");
     fixture.get("/no/such/path/SECRETPATH");
 
@@ -74,10 +76,11 @@ class OpsEndpointsTest {
         .contains("kcid_edge_requests_total{route=\"other\",status=\"404\"}")
         .contains("kcid_edge_request_duration_seconds_bucket{route=\"postback\"")
         .contains("kcid_edge_postbacks_total{outcome=\"accepted\",reason=\"none\"}")
-        .contains("kcid_edge_postbacks_total{outcome=\"rejected\",reason=\"POSTBACK_CREDENTIALS_MISSING\"}")
+        .contains("kcid_edge_postbacks_total{outcome=\"rejected\",reason=\"POSTBACK_SIGNATURE_INVALID\"}")
+        .contains("kcid_edge_requests_total{route=\"postbacks\",status=\"200\"}")
         .contains("kcid_edge_postback_unknown_parameters_total 2.0")
         .contains("jvm_memory_used_bytes");
-    assertThat(text).doesNotContain("SUPERSECRETTOKEN", "BEARERSECRET", "SIGNATURESECRET", "KCIDVALUE123", "SECRETPATH");
+    assertThat(text).doesNotContain("SUPERSECRETTOKEN", "BEARERSECRET", "SIGNATURESECRET", "KCIDVALUE123", "SECRETPATH", "HMACSECRET");
   }
 
   @Test
@@ -170,10 +173,14 @@ class OpsEndpointsTest {
     return response;
   }
 
-  /** A bare client for edges started outside the fixture. */
-  private record EdgeFixtureClient(int port) {
-    private static final java.net.http.HttpClient CLIENT =
-        java.net.http.HttpClient.newBuilder().followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
+  /**
+   * A bare client for edges started outside the fixture. Each has its own connection pool: a shared
+   * one could hand a test a pooled connection to an earlier, closed edge that had the same port.
+   */
+  private record EdgeFixtureClient(int port, java.net.http.HttpClient client) {
+    EdgeFixtureClient(int port) {
+      this(port, java.net.http.HttpClient.newBuilder().followRedirects(java.net.http.HttpClient.Redirect.NEVER).build());
+    }
 
     HttpResponse<String> get(String path) {
       try {
@@ -184,7 +191,7 @@ class OpsEndpointsTest {
     }
 
     java.util.concurrent.CompletableFuture<HttpResponse<String>> getAsync(String path) {
-      return CLIENT.sendAsync(
+      return client.sendAsync(
           HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
           HttpResponse.BodyHandlers.ofString());
     }

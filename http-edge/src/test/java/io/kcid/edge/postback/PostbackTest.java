@@ -161,12 +161,19 @@ class PostbackTest {
   }
 
   @Test
-  void missingCredentialsIs401WithoutABackendCall() {
-    assertRejected(fixture.get("/postback?kcid=K"), 401, "POSTBACK_CREDENTIALS_MISSING", "token");
+  void noCredentialsAtAllStillReachTheBackendWhichDecides() throws Exception {
+    // IP-allowlist accounts present no credential: only the server knows whether one is needed.
+    assertThat(fixture.get("/postback?kcid=K").statusCode()).isEqualTo(200);
+    RecordConversionRequest sent = sent();
+    assertThat(sent.getCredentials().getToken()).isEmpty();
+    assertThat(sent.getCredentials().getSignature()).isEmpty();
+    assertThat(sent.getCredentials().getClientIp()).isEqualTo("127.0.0.1");
+
+    backend.onConversion(r -> Answer.fail(FakeBackend.kcidError(ErrorReason.ERROR_REASON_POSTBACK_CREDENTIALS_MISSING, "no token", null)));
     HttpResponse<String> basic =
         fixture.send(HttpRequest.newBuilder(fixture.uri("/postback?kcid=K")).header("Authorization", "Basic dTpw").GET());
-    assertRejected(basic, 401, "POSTBACK_CREDENTIALS_MISSING", "token");
-    assertThat(backend.conversions).isEmpty();
+    assertRejected(basic, 401, "POSTBACK_CREDENTIALS_MISSING", "no token");
+    assertThat(sent().getCredentials().getToken()).isEmpty();
   }
 
   @Test

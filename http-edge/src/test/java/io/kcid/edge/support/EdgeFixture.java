@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A fake backend, a channel to it and an edge on a free port, plus HTTP helpers. */
@@ -25,10 +26,21 @@ public final class EdgeFixture implements AutoCloseable {
   public final FakeBackend backend = new FakeBackend();
   public final ManagedChannel channel =
       NettyChannelBuilder.forTarget(backend.target()).usePlaintext().build();
-  public final HttpEdge edge =
-      HttpEdge.start(new EdgeConfig("127.0.0.1", 0, backend.target(), DEADLINE, MAX_BODY, 2, Duration.ofSeconds(3)), channel);
+  public final HttpEdge edge;
   private final HttpClient client =
       HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(2)).build();
+
+  public EdgeFixture() {
+    this(List.of());
+  }
+
+  /** An edge that believes X-Forwarded-For from these proxies. */
+  public EdgeFixture(List<String> trustedProxies) {
+    edge =
+        HttpEdge.start(
+            new EdgeConfig("127.0.0.1", 0, backend.target(), DEADLINE, MAX_BODY, 2, Duration.ofSeconds(3), trustedProxies),
+            channel);
+  }
 
   public URI uri(String pathAndQuery) {
     return URI.create("http://127.0.0.1:" + edge.port() + pathAndQuery);

@@ -19,6 +19,10 @@ import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.IssueClickResponse;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionResponse;
+import io.kcid.proto.tracking.v1.RecordConversionResult;
+import io.kcid.proto.tracking.v1.RecordConversionsRequest;
+import io.kcid.proto.tracking.v1.RecordConversionsResponse;
+import java.util.Map;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -51,10 +55,12 @@ public final class FakeBackend implements AutoCloseable {
 
   public final BlockingQueue<IssueClickRequest> clicks = new LinkedBlockingQueue<>();
   public final BlockingQueue<RecordConversionRequest> conversions = new LinkedBlockingQueue<>();
+  public final BlockingQueue<RecordConversionsRequest> batches = new LinkedBlockingQueue<>();
   private final HealthStatusManager health = new HealthStatusManager();
   private final ScheduledExecutorService delays = Executors.newSingleThreadScheduledExecutor();
   private volatile Function<IssueClickRequest, Answer<IssueClickResponse>> clickScript;
   private volatile Function<RecordConversionRequest, Answer<RecordConversionResponse>> conversionScript;
+  private volatile Function<RecordConversionsRequest, Answer<RecordConversionsResponse>> batchScript;
   private final Server server;
 
   public FakeBackend() {
@@ -84,6 +90,7 @@ public final class FakeBackend implements AutoCloseable {
   public void reset() {
     clicks.clear();
     conversions.clear();
+    batches.clear();
     clickScript =
         request ->
             Answer.ok(
@@ -97,7 +104,45 @@ public final class FakeBackend implements AutoCloseable {
                     .setOutcome(io.kcid.proto.tracking.v1.Outcome.OUTCOME_ACCEPTED)
                     .setConversionId(request.getKcid() + "-1")
                     .build());
+    // A batch answers each item with what the single-conversion script says (errors as ItemError).
+    batchScript = request -> Answer.ok(perItem(request, conversionScript));
     setServing(true);
+  }
+
+  /** Each item answered by {@code script}: a response, or its kcid ErrorInfo as an ItemError. */
+  public static RecordConversionsResponse perItem(
+      RecordConversionsRequest request, Function<RecordConversionRequest, Answer<RecordConversionResponse>> script) {
+    RecordConversionsResponse.Builder response = RecordConversionsResponse.newBuilder();
+    for (int i = 0; i < request.getItemsCount(); i++) {
+      Answer<RecordConversionResponse> answer = script.apply(request.getItems(i));
+      RecordConversionResult.Builder result = RecordConversionResult.newBuilder().setIndex(i);
+      if (answer.error() == null) {
+        result.setResponse(answer.response());
+      } else {
+        com.google.rpc.Status status = StatusProto.fromThrowable(answer.error());
+        io.kcid.proto.tracking.v1.ItemError.Builder error = io.kcid.proto.tracking.v1.ItemError.newBuilder();
+        if (status != null) {
+          error.setMessage(status.getMessage());
+          for (Any detail : status.getDetailsList()) {
+            if (detail.is(ErrorInfo.class)) {
+              try {
+                ErrorInfo info = detail.unpack(ErrorInfo.class);
+                error.setReason(ErrorReasons.fromShortName(info.getReason())).putAllMetadata(info.getMetadataMap());
+              } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new IllegalStateException(e);
+              }
+            }
+          }
+        }
+        result.setError(error);
+      }
+      response.addResults(result);
+    }
+    return response.build();
+  }
+
+  public void onBatch(Function<RecordConversionsRequest, Answer<RecordConversionsResponse>> script) {
+    batchScript = script;
   }
 
   public void onClick(Function<IssueClickRequest, Answer<IssueClickResponse>> script) {
@@ -114,8 +159,14 @@ public final class FakeBackend implements AutoCloseable {
 
   /** The error a kcid server sends: status + ErrorInfo{reason, domain} (+ optional conversionId metadata). */
   public static StatusRuntimeException kcidError(ErrorReason reason, String message, String conversionId) {
+    return kcidError(reason, message, conversionId, Map.of());
+  }
+
+  /** As {@link #kcidError(ErrorReason, String, String)}, with more ErrorInfo metadata (e.g. legacyHttp200). */
+  public static StatusRuntimeException kcidError(
+      ErrorReason reason, String message, String conversionId, Map<String, String> metadata) {
     ErrorInfo.Builder info =
-        ErrorInfo.newBuilder().setReason(ErrorReasons.shortName(reason)).setDomain(ErrorReasons.DOMAIN);
+        ErrorInfo.newBuilder().setReason(ErrorReasons.shortName(reason)).setDomain(ErrorReasons.DOMAIN).putAllMetadata(metadata);
     if (conversionId != null) {
       info.putMetadata("conversionId", conversionId);
     }
@@ -161,6 +212,12 @@ public final class FakeBackend implements AutoCloseable {
     public void recordConversion(RecordConversionRequest request, StreamObserver<RecordConversionResponse> observer) {
       conversions.add(request);
       answer(conversionScript.apply(request), observer);
+    }
+
+    @Override
+    public void recordConversions(RecordConversionsRequest request, StreamObserver<RecordConversionsResponse> observer) {
+      batches.add(request);
+      answer(batchScript.apply(request), observer);
     }
   }
 
