@@ -37,8 +37,17 @@ final class GoalCommand {
     String window;
 
     @Option(names = "--counting", defaultValue = "once-per-click",
-        description = "once-per-click | every-postback | unique-transaction. Default: ${DEFAULT-VALUE}")
+        description = "once-per-click | every-postback | unique-transaction | unique-transaction-per-account. Default: ${DEFAULT-VALUE}")
     String counting;
+
+    @Option(names = "--min-time", description = "Refuse conversions sooner than this after the click (e.g. 10s, 5m).")
+    String minTime;
+
+    @Option(names = "--campaign", description = "Count only clicks of this campaign (repeatable).")
+    java.util.List<String> campaigns = new java.util.ArrayList<>();
+
+    @Option(names = "--allow-negative", description = "Accept negative values (corrections).")
+    boolean allowNegative;
 
     @Option(names = "--value", defaultValue = "", description = "Default value when a postback has none.")
     String value;
@@ -54,7 +63,12 @@ final class GoalCommand {
             .setGoalKey(key)
             .setDisplayName(name)
             .setAttributionWindow(com.google.protobuf.Duration.newBuilder().setSeconds(Durations.parse(window).getSeconds()))
-            .setCountingMode(counting(counting));
+            .setCountingMode(counting(counting))
+            .addAllCampaignIds(campaigns)
+            .setAllowNegativeValue(allowNegative);
+        if (minTime != null) {
+          request.setMinTimeToConvert(com.google.protobuf.Duration.newBuilder().setSeconds(Durations.parse(minTime).getSeconds()));
+        }
         if (!value.isEmpty()) {
           request.setDefaultValue(Money.newBuilder().setAmount(value).setCurrencyCode(currency));
         }
@@ -123,8 +137,9 @@ final class GoalCommand {
       case "once-per-click" -> CountingMode.COUNTING_MODE_ONCE_PER_CLICK;
       case "every-postback" -> CountingMode.COUNTING_MODE_EVERY_POSTBACK;
       case "unique-transaction" -> CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_CLICK;
-      default -> throw new CliException(
-          "--counting '" + text + "': expected once-per-click, every-postback or unique-transaction");
+      case "unique-transaction-per-account" -> CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_ACCOUNT;
+      default -> throw new CliException("--counting '" + text
+          + "': expected once-per-click, every-postback, unique-transaction or unique-transaction-per-account");
     };
   }
 

@@ -51,6 +51,12 @@ public final class TrackingServer implements AutoCloseable {
           ConversionServiceGrpc.SERVICE_NAME,
           AdminServiceGrpc.SERVICE_NAME);
 
+  /**
+   * Large enough for a batch of 100 signed postbacks, each carrying the signed body (the edge caps
+   * bodies at 64 KiB by default).
+   */
+  private static final int MAX_MESSAGE_BYTES = 16 << 20;
+
   private final ServerConfig config;
   private final RedisConnector redis;
   private final Server server;
@@ -94,7 +100,7 @@ public final class TrackingServer implements AutoCloseable {
             .directExecutor()
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
-            .maxInboundMessageSize(1 << 20)
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
             .addService(new ClickGrpcService(issuer, clicks, codec))
             .addService(new ConversionGrpcService(recorder, statuses, conversions, codec))
             .addService(new AdminGrpcService(admin, accounts, accountStore))
