@@ -102,33 +102,36 @@ final class GoalCommand {
     }
   }
 
-  @Command(name = "pause", mixinStandardHelpOptions = true, description = "Stop counting a goal's postbacks.")
-  static final class Pause implements Runnable {
+  /** Pause and resume differ only in the state they set. */
+  abstract static class SetState implements Runnable {
     @Mixin GrpcOptions grpc;
-    @Option(names = "--account", required = true) String account;
-    @Option(names = "--key", required = true) String key;
+    @Option(names = "--account", required = true, description = "Account id.") String account;
+    @Option(names = "--key", required = true, description = "Goal key.") String key;
+
+    abstract GoalState state();
 
     @Override
     public void run() {
       try (GrpcOptions channel = grpc) {
         print(grpc, grpc.admin().updateGoal(UpdateGoalRequest.newBuilder().setAccountId(account).setGoalKey(key)
-            .setState(GoalState.GOAL_STATE_PAUSED).build()).getGoal());
+            .setState(state()).build()).getGoal());
       }
     }
   }
 
-  @Command(name = "resume", mixinStandardHelpOptions = true, description = "Count a paused goal's postbacks again.")
-  static final class Resume implements Runnable {
-    @Mixin GrpcOptions grpc;
-    @Option(names = "--account", required = true) String account;
-    @Option(names = "--key", required = true) String key;
-
+  @Command(name = "pause", mixinStandardHelpOptions = true, description = "Stop counting a goal's postbacks.")
+  static final class Pause extends SetState {
     @Override
-    public void run() {
-      try (GrpcOptions channel = grpc) {
-        print(grpc, grpc.admin().updateGoal(UpdateGoalRequest.newBuilder().setAccountId(account).setGoalKey(key)
-            .setState(GoalState.GOAL_STATE_ACTIVE).build()).getGoal());
-      }
+    GoalState state() {
+      return GoalState.GOAL_STATE_PAUSED;
+    }
+  }
+
+  @Command(name = "resume", mixinStandardHelpOptions = true, description = "Count a paused goal's postbacks again.")
+  static final class Resume extends SetState {
+    @Override
+    GoalState state() {
+      return GoalState.GOAL_STATE_ACTIVE;
     }
   }
 
