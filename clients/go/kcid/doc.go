@@ -10,4 +10,6 @@
 //     "KCID_MAC_MISMATCH"), the gRPC code and the message.
 //   - [CanonicalQuery], [Sign] and [SignedURL] sign click URLs exactly as the
 //     http-edge verifies them (core/KCID-FORMAT.md).
+//   - [SignPostback], [PostbackSignatureHeader] and [PostbackQueryPayload] sign
+//     postbacks (the [PostbackSignatureHeaderName] header, X-Kcid-Signature).
 package kcid

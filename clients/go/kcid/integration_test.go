@@ -6,7 +6,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -27,6 +29,7 @@ import (
 type server struct {
 	grpcAddr string
 	edgeURL  string
+	edgePort int
 }
 
 // startKcid starts `java -jar kcid.jar up` on free ports in a fresh KCID_HOME and
@@ -104,6 +107,7 @@ func startKcid(t *testing.T) server {
 	return server{
 		grpcAddr: fmt.Sprintf("localhost:%d", grpcPort),
 		edgeURL:  fmt.Sprintf("http://localhost:%d", edgePort),
+		edgePort: edgePort,
 	}
 }
 
@@ -127,7 +131,7 @@ func TestAgainstLiveKcid(t *testing.T) {
 	}
 	secrets := created.GetSecrets()
 	if created.GetAccount().GetAccountId() != accountID || secrets.GetPostbackToken() == "" ||
-		secrets.GetClickSecret() == "" {
+		secrets.GetClickSecret() == "" || secrets.GetPostbackSigningSecret() == "" {
 		t.Fatalf("unexpected CreateAccount response: %v", created)
 	}
 
@@ -209,11 +213,78 @@ func TestAgainstLiveKcid(t *testing.T) {
 		expectReason(t, err, "KCID_MAC_MISMATCH")
 	})
 
+	t.Run("signed postback on the edge", func(t *testing.T) {
+		_, err := client.Admin.UpdateAccount(ctx, &kcidpb.UpdateAccountRequest{
+			AccountId: accountID,
+			PostbackAuth: &kcidpb.PostbackAuth{Methods: []kcidpb.PostbackAuthMethod{
+				kcidpb.PostbackAuthMethod_POSTBACK_AUTH_METHOD_SIGNATURE}},
+		})
+		if err != nil {
+			t.Fatalf("UpdateAccount: %v", err)
+		}
+		issued, err := client.Clicks.IssueClick(ctx, &kcidpb.IssueClickRequest{
+			AccountId: accountID, CampaignId: "spring-sale"})
+		if err != nil {
+			t.Fatalf("IssueClick: %v", err)
+		}
+		postbackURL := fmt.Sprintf("http://127.0.0.1:%d/postback", srv.edgePort)
+		body := []byte(`{"kcid":"` + issued.GetClick().GetKcid() + `"}`)
+		signingSecret := secrets.GetPostbackSigningSecret()
+
+		// The server's account cache may be up to 1 s stale after UpdateAccount.
+		var status int
+		var answer map[string]any
+		for deadline := time.Now().Add(3 * time.Second); ; {
+			header := kcid.PostbackSignatureHeaderNow(signingSecret, body)
+			status, answer = postJSON(t, postbackURL, body, header)
+			if status == http.StatusOK || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if status != http.StatusOK || answer["status"] != "accepted" {
+			t.Fatalf("signed postback: HTTP %d %v, want 200 with status accepted", status, answer)
+		}
+
+		header := kcid.PostbackSignatureHeaderNow(signingSecret, body)
+		changed := []byte(`{"kcid": "` + issued.GetClick().GetKcid() + `"}`) // one space added after signing
+		status, answer = postJSON(t, postbackURL, changed, header)
+		if status != http.StatusUnauthorized || answer["reason"] != "POSTBACK_SIGNATURE_INVALID" {
+			t.Fatalf("postback changed after signing: HTTP %d %v, want 401 POSTBACK_SIGNATURE_INVALID", status, answer)
+		}
+	})
+
 	t.Run("unknown account is ACCOUNT_NOT_FOUND", func(t *testing.T) {
 		_, err := client.Clicks.IssueClick(ctx, &kcidpb.IssueClickRequest{
 			AccountId: "no-such-" + randomHex(t, 8), CampaignId: "c"})
 		expectReason(t, err, "ACCOUNT_NOT_FOUND")
 	})
+}
+
+// postJSON POSTs body as application/json with the X-Kcid-Signature header and
+// returns the status and the decoded JSON answer.
+func postJSON(t *testing.T, url string, body []byte, signature string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(kcid.PostbackSignatureHeaderName, signature)
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var answer map[string]any
+	if err := json.Unmarshal(raw, &answer); err != nil {
+		t.Fatalf("POST %s: HTTP %d, body %q is not JSON: %v", url, resp.StatusCode, raw, err)
+	}
+	return resp.StatusCode, answer
 }
 
 func expectReason(t *testing.T, err error, reason string) {

@@ -1,7 +1,9 @@
 """The walkthrough against a live kcid (see conftest.server)."""
 
 import http.client
+import json
 import re
+import time
 import urllib.parse
 import uuid
 
@@ -9,7 +11,7 @@ import grpc
 import pytest
 
 import kcid
-from kcid import signing, v1
+from kcid import postback, signing, v1
 
 KCID_RE = re.compile(r"^[0-9a-hjkmnp-tv-z]{32}$")
 
@@ -28,6 +30,7 @@ def account(client):
     )
     assert created.account.account_id == account_id
     assert created.secrets.postback_token and created.secrets.click_secret
+    assert created.secrets.postback_signing_secret
     return created
 
 
@@ -107,6 +110,67 @@ def test_tampered_kcid_is_mac_mismatch(client, account):
     assert caught.value.reason == "KCID_MAC_MISMATCH"
     assert caught.value.code == grpc.StatusCode.INVALID_ARGUMENT
     assert caught.value.message
+
+
+def _post_json(url, body, signature_header):
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        conn.request(
+            "POST",
+            parts.path,
+            body=body,
+            headers={
+                "Content-Type": "application/json",
+                postback.POSTBACK_SIGNATURE_HEADER: signature_header,
+            },
+        )
+        response = conn.getresponse()
+        raw = response.read()
+        return response.status, json.loads(raw)
+    finally:
+        conn.close()
+
+
+def test_signed_postback_on_the_edge(server, client):
+    created = client.admin.CreateAccount(
+        v1.CreateAccountRequest(
+            account_id="py-sig-" + uuid.uuid4().hex[:12], display_name="Python signed postbacks"
+        )
+    )
+    account_id = created.account.account_id
+    signing_secret = created.secrets.postback_signing_secret
+    assert signing_secret
+    client.admin.UpdateAccount(
+        v1.UpdateAccountRequest(
+            account_id=account_id,
+            postback_auth=v1.PostbackAuth(methods=[v1.POSTBACK_AUTH_METHOD_SIGNATURE]),
+        )
+    )
+    click = client.clicks.IssueClick(
+        v1.IssueClickRequest(account_id=account_id, campaign_id="spring-sale")
+    ).click
+    edge_port = urllib.parse.urlsplit(server.edge_url).port
+    url = "http://127.0.0.1:{}/postback".format(edge_port)
+    body = json.dumps({"kcid": click.kcid}, separators=(",", ":")).encode("utf-8")
+
+    # The server's account cache may be up to 1 s stale after UpdateAccount: retry for ~3 s.
+    deadline = time.monotonic() + 3
+    while True:
+        header = postback.postback_signature_header(signing_secret, payload=body)
+        status, answer = _post_json(url, body, header)
+        if status == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert status == 200, answer
+    assert answer["status"] == "accepted", answer
+
+    header = postback.postback_signature_header(signing_secret, payload=body)
+    changed = body.replace(b'":"', b'": "', 1)  # one space added after signing
+    assert changed != body
+    status, answer = _post_json(url, changed, header)
+    assert status == 401, answer
+    assert answer["reason"] == "POSTBACK_SIGNATURE_INVALID", answer
 
 
 def test_unknown_account_is_account_not_found(client):

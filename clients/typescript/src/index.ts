@@ -2,6 +2,13 @@ export { connect, type ConnectOptions, type KcidClient } from "./client.js";
 export { KcidError, ERROR_DOMAIN, grpcCodeName, codeFromGrpcName } from "./errors.js";
 export { canonicalQuery, sign, signedUrl, percentEncode, type ClickParams } from "./signer.js";
 export {
+  POSTBACK_SIGNATURE_HEADER,
+  signPostback,
+  postbackSignatureHeader,
+  postbackQueryPayload,
+  type PostbackPayload,
+} from "./postback.js";
+export {
   defaultServiceConfig,
   findMethodConfig,
   parseDuration,

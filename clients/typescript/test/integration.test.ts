@@ -2,8 +2,19 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { get } from "node:http";
-import { connect, KcidError, Outcome, ErrorReason, Code, signedUrl, type KcidClient } from "../src/index.js";
+import { get, request } from "node:http";
+import {
+  connect,
+  KcidError,
+  Outcome,
+  ErrorReason,
+  Code,
+  signedUrl,
+  POSTBACK_SIGNATURE_HEADER,
+  postbackSignatureHeader,
+  PostbackAuthMethod,
+  type KcidClient,
+} from "../src/index.js";
 
 const grpcPort = process.env["KCID_TEST_GRPC_PORT"];
 const edgePort = process.env["KCID_TEST_EDGE_PORT"];
@@ -25,6 +36,32 @@ function getNoRedirect(url: string): Promise<{ status: number; location: string 
       res.on("data", (c: string) => (body += c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, body }));
     }).on("error", reject);
+  });
+}
+
+function postJson(url: string, body: Uint8Array, signature: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/json", [POSTBACK_SIGNATURE_HEADER]: signature, "Content-Length": body.length },
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (text += c));
+        res.on("end", () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> });
+          } catch (e) {
+            reject(new Error(`HTTP ${res.statusCode}: body is not JSON: ${text}`, { cause: e }));
+          }
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
   });
 }
 
@@ -91,4 +128,34 @@ test("walkthrough: account, click, signed click URL, conversion, duplicate, erro
     "ACCOUNT_NOT_FOUND",
     Code.NotFound,
   );
+});
+
+test("signed postback on the edge: accepted, then refused once the body changed after signing", async () => {
+  const accountId = `ts-sig-${randomBytes(6).toString("hex")}`;
+  const created = await client.admin.createAccount({ accountId, displayName: "TypeScript signed postbacks" });
+  const signingSecret = created.secrets?.postbackSigningSecret ?? "";
+  assert.ok(signingSecret, "CreateAccount returned no postback signing secret");
+  await client.admin.updateAccount({ accountId, postbackAuth: { methods: [PostbackAuthMethod.SIGNATURE] } });
+  const { click } = await client.clicks.issueClick({ accountId, campaignId: "spring-sale" });
+  const kcid = click?.kcid ?? "";
+  assert.match(kcid, /^[0-9a-z]{32}$/);
+
+  const url = `${edge}/postback`;
+  const body = new Uint8Array(Buffer.from(JSON.stringify({ kcid }), "utf8"));
+
+  // The server's account cache may be up to 1 s stale after UpdateAccount: retry for ~3 s.
+  const deadline = Date.now() + 3000;
+  let res = await postJson(url, body, postbackSignatureHeader(signingSecret, body));
+  while (res.status !== 200 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    res = await postJson(url, body, postbackSignatureHeader(signingSecret, body));
+  }
+  assert.equal(res.status, 200, JSON.stringify(res.json));
+  assert.equal(res.json["status"], "accepted", JSON.stringify(res.json));
+
+  const header = postbackSignatureHeader(signingSecret, body);
+  const changed = new Uint8Array(Buffer.from(`{"kcid": "${kcid}"}`, "utf8")); // one space added after signing
+  const refused = await postJson(url, changed, header);
+  assert.equal(refused.status, 401, JSON.stringify(refused.json));
+  assert.equal(refused.json["reason"], "POSTBACK_SIGNATURE_INVALID", JSON.stringify(refused.json));
 });

@@ -8,12 +8,32 @@
         print(click.kcid)
 
 Every failed call raises :class:`kcid.KcidError` (``.reason``, ``.code``, ``.message``).
-Click URLs are signed with :mod:`kcid.signing`.
+Click URLs are signed with :mod:`kcid.signing`, postbacks (``X-Kcid-Signature``) with
+:mod:`kcid.postback`.
 """
 
-from kcid import signing, v1
+from kcid import postback, signing, v1
 from kcid._client import Client, connect, service_config
 from kcid.errors import ERROR_DOMAIN, KcidError
+from kcid.postback import (
+    POSTBACK_SIGNATURE_HEADER,
+    postback_query_payload,
+    postback_signature_header,
+    sign_postback,
+)
 
-__all__ = ["Client", "connect", "service_config", "KcidError", "ERROR_DOMAIN", "signing", "v1"]
+__all__ = [
+    "Client",
+    "connect",
+    "service_config",
+    "KcidError",
+    "ERROR_DOMAIN",
+    "signing",
+    "postback",
+    "POSTBACK_SIGNATURE_HEADER",
+    "sign_postback",
+    "postback_signature_header",
+    "postback_query_payload",
+    "v1",
+]
 __version__ = "0.1.0"
