@@ -29,6 +29,8 @@
 -- ARGV[19] history key prefix     kc:{p}:h:<kcid>:
 -- ARGV[20] statuses a known transaction may move from to ARGV[15], ',' framed (",1,3,")
 -- ARGV[21] '1' for a test conversion
+-- ARGV[22] the request id ("" = none), listed in the state hash as r:<request_id> so that deleting
+--          the click finds its request-id keys without a SCAN
 --
 -- Returns {code, conversion_id}:
 --   A  accepted          D1 duplicate for the goal      D3 duplicate transaction
@@ -132,6 +134,11 @@ if not code then
 end
 
 if has_request then
-  redis.call('SET', KEYS[3], ARGV[5] .. '|' .. code .. '|' .. id, 'PX', math.max(ttl, tonumber(ARGV[8])))
+  local request_ttl = math.max(ttl, tonumber(ARGV[8]))
+  redis.call('SET', KEYS[3], ARGV[5] .. '|' .. code .. '|' .. id, 'PX', request_ttl)
+  redis.call('HSET', KEYS[2], 'r:' .. ARGV[22], '1')
+  if redis.call('PTTL', KEYS[2]) < 0 then
+    redis.call('PEXPIRE', KEYS[2], math.max(keep, request_ttl))
+  end
 end
 return {code, id}
