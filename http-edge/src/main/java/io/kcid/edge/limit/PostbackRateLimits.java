@@ -14,8 +14,8 @@ import java.util.function.LongSupplier;
 /**
  * Postback rate limits of this edge instance (limits are per instance: N edges behind a load
  * balancer admit up to N times the rate). Per client address, checked before anything else, and per
- * account, identified without a backend call: the {@code a}/{@code account} parameter, else a digest
- * of the token. A refused postback is 429 RATE_LIMITED with {@code Retry-After}; every postback
+ * account, identified without a backend call: a digest of the token, else the {@code a}/{@code account}
+ * parameter. A refused postback is 429 RATE_LIMITED with {@code Retry-After}; every postback
  * answer carries the IETF draft {@code RateLimit-Limit}, {@code RateLimit-Remaining} and
  * {@code RateLimit-Reset} headers of the tighter of the two buckets.
  */
@@ -72,10 +72,12 @@ public final class PostbackRateLimits {
     if (perAccount == null) {
       return;
     }
-    if (accountId != null && !accountId.isEmpty()) {
-      charge(applied, perAccount, "a:" + accountId, cost, "this account");
-    } else if (token != null && !token.isEmpty()) {
+    // The token first: anyone can name an account, so a flood naming one must not spend the budget of
+    // its senders that hold a token. Signed postbacks (no token) are counted under the account name.
+    if (token != null && !token.isEmpty()) {
       charge(applied, perAccount, "t:" + tokenDigest(token), cost, "this account");
+    } else if (accountId != null && !accountId.isEmpty()) {
+      charge(applied, perAccount, "a:" + accountId, cost, "this account");
     }
   }
 
