@@ -75,7 +75,7 @@ public final class ServerMain implements Callable<Integer> {
   long shutdownGraceMs;
 
   @Option(names = "--auth", defaultValue = "${env:KCID_AUTH}",
-      description = "required: every call needs an API key; open: calls without a key get every role (KCID_AUTH). Default: required (up: open)")
+      description = "required: every call needs an API key; open: no authentication, every call gets every role (KCID_AUTH). Default: required (up: open)")
   String auth;
 
   @Option(names = "--api-keys", defaultValue = "${env:KCID_API_KEYS}",

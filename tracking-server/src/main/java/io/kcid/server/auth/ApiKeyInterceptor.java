@@ -42,21 +42,21 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
       return next.startCall(call, headers);
     }
     String presented = bearer(headers.get(AUTHORIZATION));
-    ApiKeys.Caller caller;
-    if (presented == null) {
-      if (mode != AuthMode.OPEN) {
-        return refuse(call, ErrorReason.ERROR_REASON_API_KEY_INVALID,
-            "This method needs an API key: send the header 'authorization: Bearer <key>'.", Map.of());
-      }
-      caller = ApiKeys.ANONYMOUS;
-    } else {
-      Optional<ApiKeys.Caller> known = keys.authenticate(presented);
-      if (known.isEmpty()) {
-        return refuse(call, ErrorReason.ERROR_REASON_API_KEY_INVALID,
-            "The API key is not known: it was revoked, mistyped or belongs to another deployment.", Map.of());
-      }
-      caller = known.get();
+    Optional<ApiKeys.Caller> known = presented == null ? Optional.empty() : keys.authenticate(presented);
+    if (mode == AuthMode.OPEN) {
+      // No authentication: every call has every role; a known key only names the caller.
+      String name = known.map(ApiKeys.Caller::name).orElse(ApiKeys.ANONYMOUS.name());
+      return Contexts.interceptCall(Context.current().withValue(CALLER, name), call, headers, next);
     }
+    if (presented == null) {
+      return refuse(call, ErrorReason.ERROR_REASON_API_KEY_INVALID,
+          "This method needs an API key: send the header 'authorization: Bearer <key>'.", Map.of());
+    }
+    if (known.isEmpty()) {
+      return refuse(call, ErrorReason.ERROR_REASON_API_KEY_INVALID,
+          "The API key is not known: it was revoked, mistyped or belongs to another deployment.", Map.of());
+    }
+    ApiKeys.Caller caller = known.get();
     if (!caller.roles().contains(needed.get())) {
       String role = ApiKeyRoles.name(needed.get());
       return refuse(call, ErrorReason.ERROR_REASON_API_KEY_ROLE_MISSING,

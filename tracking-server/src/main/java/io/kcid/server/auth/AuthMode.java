@@ -7,8 +7,8 @@ public enum AuthMode {
   /** Every method except health and reflection needs a key with the method's role. */
   REQUIRED,
   /**
-   * Calls without a key are let through with every role (a local demo on loopback); a key that is
-   * presented is still checked, so a misconfigured client is noticed before production.
+   * No authentication (a local demo on loopback): every call has every role, with or without a
+   * key; a known key only names the caller. Logged loudly at start.
    */
   OPEN;
 
