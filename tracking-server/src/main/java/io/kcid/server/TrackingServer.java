@@ -15,6 +15,7 @@ import io.kcid.server.auth.AuthMode;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.domain.ClickEraser;
+import io.kcid.server.domain.ClickOwners;
 import io.kcid.server.grpc.CallLimitInterceptor;
 import io.kcid.server.store.redis.RedisApiKeyStore;
 import java.util.concurrent.ExecutionException;
@@ -97,14 +98,15 @@ public final class TrackingServer implements AutoCloseable {
     var accounts = new AccountDirectory(accountStore, clock, config.accountCacheTtl());
     var idempotent = new IdempotentWrites(accountStore);
     var issuer = new ClickIssuer(codec, clicks, accounts, idempotent, clock);
-    var authenticator = new PostbackAuthenticator(accounts, clicks, clock);
+    var owners = new ClickOwners(clicks);
+    var authenticator = new PostbackAuthenticator(accounts, owners, clock);
     var recorder = new ConversionRecorder(
         codec, conversions, new RedisTransactionClaims(redis.commands()), authenticator, clock);
     var statuses = new StatusUpdater(codec, conversions, accounts, clock);
     var admin = new AccountAdmin(accountStore, accounts, idempotent, clock);
     ServerSecurity security = config.security();
     var apiKeys = new ApiKeys(new RedisApiKeyStore(redis.commands()), security.apiKeys(), clock);
-    var eraser = new ClickEraser(codec, clicks, new RedisTransactionClaims(redis.commands()));
+    var eraser = new ClickEraser(codec, clicks, new RedisTransactionClaims(redis.commands()), owners);
 
     HealthStatusManager health = new HealthStatusManager();
     Server server;

@@ -21,11 +21,13 @@ public final class ClickEraser {
   private final KcidCodec codec;
   private final ClickStore clicks;
   private final TransactionClaims claims;
+  private final ClickOwners owners;
 
-  public ClickEraser(KcidCodec codec, ClickStore clicks, TransactionClaims claims) {
+  public ClickEraser(KcidCodec codec, ClickStore clicks, TransactionClaims claims, ClickOwners owners) {
     this.codec = codec;
     this.clicks = clicks;
     this.claims = claims;
+    this.owners = owners;
   }
 
   public CompletionStage<DeleteClickResponse> delete(String kcidText) {
@@ -34,6 +36,7 @@ public final class ClickEraser {
         .delete(kcid)
         .thenCompose(
             erased -> {
+              owners.forget(kcid.kcid());
               ClickErasure erasure =
                   erased.orElseThrow(
                       () -> new KcidException(
