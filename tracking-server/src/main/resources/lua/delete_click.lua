@@ -1,8 +1,10 @@
 -- Deletes a click and every key derived from it in its partition, atomically: the click, its
--- state hash, its conversions 1..n and their histories, and the request-id replies whose ids the
--- state hash lists (field r:<request_id>). Key names are deterministic: no SCAN.
+-- state hash, its conversions 1..n and their histories, the request-id replies whose ids the
+-- state hash lists (field r:<request_id>) and its entries in the partition's conversion stream
+-- (field e:<entry id>). Key names are deterministic: no SCAN.
 -- KEYS[1] click      kc:{p}:c:<kcid>
 -- KEYS[2] state hash kc:{p}:x:<kcid>
+-- KEYS[3] stream     kc:{p}:s
 -- ARGV[1] conversion key prefix kc:{p}:v:<kcid>:
 -- ARGV[2] history key prefix    kc:{p}:h:<kcid>:
 -- ARGV[3] request key prefix    kc:{p}:r:<kcid>:
@@ -29,6 +31,8 @@ for _, field in ipairs(redis.call('HKEYS', KEYS[2])) do
   local kind = string.sub(field, 1, 2)
   if kind == 'r:' then
     redis.call('DEL', ARGV[3] .. string.sub(field, 3))
+  elseif kind == 'e:' then
+    redis.call('XDEL', KEYS[3], string.sub(field, 3))
   elseif kind == 'x:' then
     -- x:<goal>:<txid>; goal keys never contain ':'.
     local rest = string.sub(field, 3)

@@ -102,6 +102,21 @@ class DeleteClickTest {
     return found;
   }
 
+  /** Entries of every stream in Redis whose fields mention {@code text}. */
+  private static long streamEntriesMentioning(String text) {
+    RedisCommands<String, String> sync = connection.sync();
+    long found = 0;
+    for (String key : sync.keys("kc:{*}:s")) {
+      if (!"stream".equals(sync.type(key))) {
+        continue; // an account's secrets hash matches the pattern too
+      }
+      found += sync.xrange(key, io.lettuce.core.Range.create("-", "+")).stream()
+          .filter(entry -> entry.getBody().values().stream().anyMatch(v -> v.contains(text)))
+          .count();
+    }
+    return found;
+  }
+
   @Test
   void deletingAClickRemovesEveryKeyDerivedFromIt() {
     CreateAccountResponse account = admin().createAccount(CreateAccountRequest.newBuilder().setDisplayName("Acme").build());
@@ -124,6 +139,7 @@ class DeleteClickTest {
         .setStatus(ConversionStatus.CONVERSION_STATUS_REJECTED).setReason("chargeback").setRequestId("req-3").build());
     conversions().recordConversion(postback(kept, token, "view", "", "req-k").build());
     assertThat(keysMentioning(doomed)).as("keys of the click before deletion").hasSizeGreaterThanOrEqualTo(9);
+    assertThat(streamEntriesMentioning(doomed)).as("3 conversions and a status change").isEqualTo(4);
     List<String> keptKeys = keysMentioning(kept);
 
     assertThat(clicks().deleteClick(DeleteClickRequest.newBuilder().setKcid(doomed).build()).getDeletedConversions())
@@ -131,6 +147,9 @@ class DeleteClickTest {
 
     assertThat(keysMentioning(doomed)).isEmpty();
     assertThat(keysMentioning(kept)).containsExactlyInAnyOrderElementsOf(keptKeys);
+    // Its entries left the partition's conversion stream too; the other click's stayed.
+    assertThat(streamEntriesMentioning(doomed)).isZero();
+    assertThat(streamEntriesMentioning(kept)).isEqualTo(1);
     // Deleted means gone: reading, recording and deleting again all say so.
     assertThatThrownBy(() -> clicks().deleteClick(DeleteClickRequest.newBuilder().setKcid(doomed).build()))
         .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(ErrorReason.ERROR_REASON_CLICK_NOT_FOUND));

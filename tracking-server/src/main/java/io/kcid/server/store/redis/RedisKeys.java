@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  * <pre>
  * kc:{p}:c:&lt;kcid&gt;               click: "&lt;account&gt;\0&lt;campaign&gt;\0" + Click protobuf       (TTL = retention)
  * kc:{p}:x:&lt;kcid&gt;               hash: n (conversion seq), g:&lt;goal&gt;, t:&lt;goal&gt;:&lt;txid&gt;, x:&lt;goal&gt;:&lt;txid&gt;,
- *                                r:&lt;request_id&gt; (the click's request-id keys, for deletion)
+ *                                r:&lt;request_id&gt;, e:&lt;stream entry id&gt; (what DeleteClick removes)
  * kc:{p}:v:&lt;kcid&gt;:&lt;n&gt;           conversion n: hash p (Conversion protobuf), s (status), a, c (value)
  * kc:{p}:h:&lt;kcid&gt;:&lt;n&gt;           its status/value history (list)
  * kc:{p}:r:&lt;kcid&gt;:&lt;request_id&gt;  first answer to a request id
