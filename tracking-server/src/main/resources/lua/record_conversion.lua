@@ -4,7 +4,8 @@
 -- so this runs on one node, standalone or Cluster. (Redis runs Lua 5.1: no goto.)
 --
 -- KEYS[1] click            kc:{p}:c:<kcid>     "<account>\0<campaign>\0<Click protobuf>"
--- KEYS[2] click state hash kc:{p}:x:<kcid>     n, g:<goal>, t:<goal>:<txid>, x:<goal>:<txid> -> seq
+-- KEYS[2] click state hash kc:{p}:x:<kcid>     n, g:<goal>, t:<goal>:<txid>, x:<goal>:<txid> -> seq,
+--                                              r:<request_id>, e:<stream entry id> (for DeleteClick)
 -- KEYS[3] request id       kc:{p}:r:<kcid>:<request_id>  (a same-slot placeholder when none:
 --                          an empty key would hash to another slot on a Cluster)
 -- KEYS[4] stream           kc:{p}:s
@@ -29,6 +30,8 @@
 -- ARGV[19] history key prefix     kc:{p}:h:<kcid>:
 -- ARGV[20] statuses a known transaction may move from to ARGV[15], ',' framed (",1,3,")
 -- ARGV[21] '1' for a test conversion
+-- ARGV[22] the request id ("" = none), listed in the state hash as r:<request_id> so that deleting
+--          the click finds its request-id keys without a SCAN
 --
 -- Returns {code, conversion_id}:
 --   A  accepted          D1 duplicate for the goal      D3 duplicate transaction
@@ -88,8 +91,9 @@ if txid ~= '' and ARGV[15] ~= '' then
         redis.call('RPUSH', ARGV[19] .. seq, table.concat(
           {current, ARGV[15], now, 'postback', amount, currency, amount, currency, 'postback status'}, '\31'))
         redis.call('PEXPIRE', ARGV[19] .. seq, keep)
-        redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*',
+        local entry = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*',
           'type', 'status', 'id', id, 'a', owner, 'g', goal, 's', ARGV[15], 't', now)
+        redis.call('HSET', KEYS[2], 'e:' .. entry, '1')
         code = 'U'
       else
         code = 'IT'
@@ -126,12 +130,18 @@ if not code then
     local key = ARGV[11] .. n
     redis.call('HSET', key, 'p', ARGV[6], 's', ARGV[16], 'a', ARGV[17], 'c', ARGV[18])
     redis.call('PEXPIRE', key, keep)
-    redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*',
+    local entry = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*',
       'type', 'conversion', 'id', id, 'a', owner, 'g', goal, 's', ARGV[16], 't', now, 'test', ARGV[21])
+    redis.call('HSET', KEYS[2], 'e:' .. entry, '1')
   end
 end
 
 if has_request then
-  redis.call('SET', KEYS[3], ARGV[5] .. '|' .. code .. '|' .. id, 'PX', math.max(ttl, tonumber(ARGV[8])))
+  local request_ttl = math.max(ttl, tonumber(ARGV[8]))
+  redis.call('SET', KEYS[3], ARGV[5] .. '|' .. code .. '|' .. id, 'PX', request_ttl)
+  redis.call('HSET', KEYS[2], 'r:' .. ARGV[22], '1')
+  if redis.call('PTTL', KEYS[2]) < 0 then
+    redis.call('PEXPIRE', KEYS[2], math.max(keep, request_ttl))
+  end
 end
 return {code, id}

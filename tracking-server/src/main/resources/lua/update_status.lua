@@ -6,6 +6,8 @@
 -- ARGV[5] new amount ("" = keep)   ARGV[6] new currency ("" = keep)
 -- ARGV[7] '1' when KEYS[3] is a real request id   ARGV[8] fingerprint   ARGV[9] request ttl ms
 -- ARGV[10] conversion id           ARGV[11] stream max length
+-- KEYS[5] click state hash kc:{p}:x:<kcid>   ARGV[12] request id, listed there as r:<request_id>
+--         (and the stream entry as e:<entry id>) so that deleting the click finds them
 -- Returns {code}: OK, NF (no such conversion), IT (transition not allowed), RR (request id reused)
 if ARGV[7] == '1' then
   local previous = redis.call('GET', KEYS[3])
@@ -39,10 +41,16 @@ else
   if ttl > 0 then
     redis.call('PEXPIRE', KEYS[2], ttl)
   end
-  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[11], '*',
+  local entry = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[11], '*',
     'type', 'status', 'id', ARGV[10], 's', ARGV[1], 't', ARGV[4])
+  if redis.call('EXISTS', KEYS[5]) == 1 then
+    redis.call('HSET', KEYS[5], 'e:' .. entry, '1')
+  end
 end
 if ARGV[7] == '1' then
   redis.call('SET', KEYS[3], ARGV[8] .. '|' .. code, 'PX', ARGV[9])
+  if redis.call('EXISTS', KEYS[5]) == 1 then
+    redis.call('HSET', KEYS[5], 'r:' .. ARGV[12], '1')
+  end
 end
 return {code}

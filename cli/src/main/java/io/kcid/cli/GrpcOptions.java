@@ -1,7 +1,11 @@
 package io.kcid.cli;
 
 import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.kcid.edge.grpc.BackendAuth;
+import java.io.File;
+import javax.net.ssl.SSLException;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
@@ -14,6 +18,14 @@ final class GrpcOptions implements AutoCloseable {
       description = "tracking-server address (KCID_GRPC_ADDR). Default: ${DEFAULT-VALUE}")
   String grpcAddr;
 
+  @Option(names = "--api-key", defaultValue = "${env:KCID_API_KEY}",
+      description = "API key sent as 'authorization: Bearer' (KCID_API_KEY). Default: the local admin key of ./kcid up, if any.")
+  String apiKey;
+
+  @Option(names = "--grpc-tls-ca", defaultValue = "${env:KCID_GRPC_TLS_CA}",
+      description = "PEM CA of the tracking-server's certificate: talk TLS (KCID_GRPC_TLS_CA).")
+  String tlsCa;
+
   @Option(names = "--json", description = "Print JSON for scripts.")
   boolean json;
 
@@ -24,7 +36,21 @@ final class GrpcOptions implements AutoCloseable {
 
   private ManagedChannel channel() {
     if (channel == null) {
-      channel = NettyChannelBuilder.forTarget(grpcAddr).usePlaintext().build();
+      NettyChannelBuilder builder = NettyChannelBuilder.forTarget(grpcAddr);
+      if (tlsCa == null || tlsCa.isBlank()) {
+        builder.usePlaintext();
+      } else {
+        try {
+          builder.sslContext(GrpcSslContexts.forClient().trustManager(new File(tlsCa.trim())).build());
+        } catch (SSLException | IllegalArgumentException e) {
+          throw new CliException("KCID_GRPC_TLS_CA=" + tlsCa + ": " + e.getMessage());
+        }
+      }
+      String key = apiKey != null && !apiKey.isBlank() ? apiKey.trim() : LocalApiKeys.admin(LocalCredentials.home()).orElse(null);
+      if (key != null) {
+        builder.intercept(BackendAuth.bearer(key));
+      }
+      channel = builder.build();
     }
     return channel;
   }

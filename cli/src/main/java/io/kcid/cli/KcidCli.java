@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       ClickCommand.class,
       ConversionsCommand.class,
       ConversionStatusCommand.class,
+      ApiKeyCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class KcidCli implements Runnable {

@@ -1,7 +1,12 @@
 package io.kcid.cli;
 
 import io.kcid.core.kcid.KcidKeyRing;
+import io.kcid.edge.EdgeMain;
 import io.kcid.edge.config.EdgeConfig;
+import io.kcid.edge.config.EdgeSecurity;
+import io.kcid.server.auth.AuthMode;
+import io.kcid.server.auth.ConfiguredApiKeys.ConfiguredKey;
+import java.util.List;
 import io.kcid.edge.HttpEdge;
 import io.kcid.server.ServerMain;
 import io.kcid.server.TrackingServer;
@@ -43,11 +48,16 @@ final class UpCommand implements Callable<Integer> {
     if (!serverOptions.hasRedisUrl()) {
       localRedis = LocalRedis.start(redisPort, home.resolve("redis"), false);
     }
+    List<ConfiguredKey> localKeys = LocalApiKeys.ensure(home);
     ServerConfig config;
+    EdgeSecurity edgeSecurity;
     try {
       config = serverOptions
           .withLocalDefaults(localRedis == null ? null : localRedis.url(), devKeys(home))
+          .withLocalSecurity(localKeys)
           .config();
+      EdgeSecurity fromEnv = CommandLine.populateCommand(new EdgeMain()).security();
+      edgeSecurity = fromEnv.apiKey() != null ? fromEnv : fromEnv.withApiKey(localKeys.get(0).secret());
     } catch (IllegalArgumentException e) {
       if (localRedis != null) {
         localRedis.close();
@@ -59,11 +69,14 @@ final class UpCommand implements Callable<Integer> {
     EdgeConfig defaults = EdgeConfig.defaults();
     HttpEdge edge = HttpEdge.start(new EdgeConfig(
         defaults.bindHost(), edgePort, "localhost:" + server.port(), defaults.callDeadline(),
-        defaults.maxBodyBytes(), defaults.workerThreads(), defaults.retryAfter()));
+        defaults.maxBodyBytes(), defaults.workerThreads(), defaults.retryAfter(), defaults.trustedProxies(), edgeSecurity));
 
     System.out.println("kcid is up");
     System.out.println("  gRPC   localhost:" + server.port() + "   (tracking-server; grpcurl -plaintext localhost:" + server.port() + " list)");
-    System.out.println("  HTTP   http://localhost:" + edge.port() + "   (/c click redirects, /postback, /healthz, /readyz, /metrics)");
+    System.out.println("  auth   " + (config.security().auth() == AuthMode.OPEN
+        ? "OPEN on " + config.bindHost() + " (no API key needed; KCID_AUTH=required to enforce keys)"
+        : "API keys required") + "; local keys in " + home.resolve("api-keys"));
+    System.out.println("  HTTP   http" + (edgeSecurity.https() ? "s" : "") + "://localhost:" + edge.port() + "   (/c click redirects, /postback, /healthz, /readyz, /metrics)");
     System.out.println("  Redis  " + (localRedis == null
         ? ServerConfig.redactUrl(config.redisUrl())
         : localRedis.url() + "   (embedded redis-server, data in " + home.resolve("redis") + ")"));

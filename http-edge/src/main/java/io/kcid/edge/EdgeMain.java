@@ -1,6 +1,8 @@
 package io.kcid.edge;
 
 import io.kcid.edge.config.EdgeConfig;
+import io.kcid.edge.config.EdgeSecurity;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +46,47 @@ public final class EdgeMain implements Callable<Integer> {
   @Option(names = "--trusted-proxies", defaultValue = "${env:KCID_EDGE_TRUSTED_PROXIES:-}", description = "Comma-separated IP addresses or CIDR blocks of proxies whose X-Forwarded-For is believed (env KCID_EDGE_TRUSTED_PROXIES, default none).")
   String trustedProxies;
 
+  @Option(names = "--api-key", defaultValue = "${env:KCID_EDGE_API_KEY}", description = "API key for the tracking-server, with the issue and ingest roles (env KCID_EDGE_API_KEY; prefer the variable: flags show in ps).")
+  String apiKey;
+
+  @Option(names = "--grpc-tls-ca", defaultValue = "${env:KCID_GRPC_TLS_CA}", description = "PEM CA of the tracking-server's certificate: talk TLS to it (env KCID_GRPC_TLS_CA).")
+  String grpcTlsCa;
+
+  @Option(names = "--grpc-tls-cert", defaultValue = "${env:KCID_GRPC_TLS_CERT}", description = "PEM client certificate for mTLS to the tracking-server (env KCID_GRPC_TLS_CERT).")
+  String grpcTlsCert;
+
+  @Option(names = "--grpc-tls-key", defaultValue = "${env:KCID_GRPC_TLS_KEY}", description = "PEM PKCS#8 key of --grpc-tls-cert (env KCID_GRPC_TLS_KEY).")
+  String grpcTlsKey;
+
+  @Option(names = "--tls-cert", defaultValue = "${env:KCID_EDGE_TLS_CERT}", description = "PEM certificate chain: serve HTTPS (env KCID_EDGE_TLS_CERT, with KCID_EDGE_TLS_KEY).")
+  String tlsCert;
+
+  @Option(names = "--tls-key", defaultValue = "${env:KCID_EDGE_TLS_KEY}", description = "PEM PKCS#8 key of --tls-cert (env KCID_EDGE_TLS_KEY).")
+  String tlsKey;
+
+  @Option(names = "--rate-per-ip", defaultValue = "${env:KCID_EDGE_RATE_PER_IP:-200}", description = "Postbacks per second per client address, per edge instance; 0 = unlimited (env KCID_EDGE_RATE_PER_IP, default ${DEFAULT-VALUE}).")
+  double ratePerIp;
+
+  @Option(names = "--rate-per-account", defaultValue = "${env:KCID_EDGE_RATE_PER_ACCOUNT:-1000}", description = "Postbacks per second per account, per edge instance; 0 = unlimited (env KCID_EDGE_RATE_PER_ACCOUNT, default ${DEFAULT-VALUE}).")
+  double ratePerAccount;
+
+  @Option(names = "--rate-burst-seconds", defaultValue = "${env:KCID_EDGE_RATE_BURST_SECONDS:-2}", description = "Seconds of rate a bucket holds for bursts (env KCID_EDGE_RATE_BURST_SECONDS, default ${DEFAULT-VALUE}).")
+  double rateBurstSeconds;
+
+  @Option(names = "--max-in-flight", defaultValue = "${env:KCID_EDGE_MAX_IN_FLIGHT:-1024}", description = "Backend calls in progress before new requests get 503 (env KCID_EDGE_MAX_IN_FLIGHT, default ${DEFAULT-VALUE}).")
+  int maxInFlight;
+
+  /** The validated security settings of these options. */
+  public EdgeSecurity security() {
+    return new EdgeSecurity(
+        apiKey, path(grpcTlsCa), path(grpcTlsCert), path(grpcTlsKey), path(tlsCert), path(tlsKey),
+        ratePerIp, ratePerAccount, rateBurstSeconds, maxInFlight);
+  }
+
+  private static Path path(String value) {
+    return value == null || value.isBlank() ? null : Path.of(value.trim());
+  }
+
   /** The comma-separated list, blanks dropped. */
   static List<String> splitList(String text) {
     List<String> values = new ArrayList<>();
@@ -64,7 +107,7 @@ public final class EdgeMain implements Callable<Integer> {
       config =
           new EdgeConfig(
               bind, port, grpcAddr, Duration.ofMillis(deadlineMs), maxBodyBytes, workerThreads, Duration.ofSeconds(retryAfterSeconds),
-              splitList(trustedProxies));
+              splitList(trustedProxies), security());
     } catch (IllegalArgumentException | NullPointerException e) {
       System.err.println("edge: invalid configuration: " + e.getMessage());
       return 2;
@@ -80,7 +123,9 @@ public final class EdgeMain implements Callable<Integer> {
                 },
                 "kcid-edge-shutdown"));
     log.info(
-        "kcid http-edge listening on http://{}:{} (gRPC target {})", config.bindHost(), edge.port(), config.grpcTarget());
+        "kcid http-edge listening on {}://{}:{} (gRPC target {}{}, {})", config.security().https() ? "https" : "http",
+        config.bindHost(), edge.port(), config.grpcTarget(), config.security().grpcTls() ? " over TLS" : "",
+        config.security().apiKey() == null ? "no API key" : "with an API key");
     try {
       stopped.await();
     } catch (InterruptedException e) {

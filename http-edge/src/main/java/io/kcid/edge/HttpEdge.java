@@ -1,6 +1,15 @@
 package io.kcid.edge;
 
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
+import io.kcid.edge.config.EdgeSecurity;
+import io.kcid.edge.grpc.BackendAuth;
+import io.kcid.edge.limit.InFlightLimiter;
+import io.kcid.edge.limit.PostbackRateLimits;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import javax.net.ssl.SSLException;
 import io.kcid.edge.click.ClickHandler;
 import io.kcid.edge.config.EdgeConfig;
 import io.kcid.edge.grpc.BackendChannels;
@@ -19,7 +28,6 @@ import io.kcid.edge.postback.PostbackHandler;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -51,7 +59,7 @@ public final class HttpEdge implements AutoCloseable {
 
   private final EventLoopGroup acceptors;
   private final EventLoopGroup workers;
-  private final Channel serverChannel;
+  private final io.netty.channel.Channel serverChannel;
   private final ChannelGroup connections;
   private final Lifecycle lifecycle;
   private final BackendHealth health;
@@ -63,7 +71,7 @@ public final class HttpEdge implements AutoCloseable {
   private HttpEdge(
       EventLoopGroup acceptors,
       EventLoopGroup workers,
-      Channel serverChannel,
+      io.netty.channel.Channel serverChannel,
       ChannelGroup connections,
       Lifecycle lifecycle,
       BackendHealth health,
@@ -82,7 +90,7 @@ public final class HttpEdge implements AutoCloseable {
 
   /** Starts an edge with its own gRPC channel to {@code config.grpcTarget()}, closed by {@link #close()}. */
   public static HttpEdge start(EdgeConfig config) {
-    ManagedChannel channel = BackendChannels.create(config.grpcTarget());
+    ManagedChannel channel = BackendChannels.create(config.grpcTarget(), config.security());
     try {
       return start(config, channel, channel);
     } catch (RuntimeException e) {
@@ -102,15 +110,19 @@ public final class HttpEdge implements AutoCloseable {
     Responses responses = new Responses(config.retryAfterSeconds());
     Duration healthDeadline =
         config.callDeadline().compareTo(MAX_HEALTH_DEADLINE) < 0 ? config.callDeadline() : MAX_HEALTH_DEADLINE;
-    BackendHealth health = new BackendHealth(channel, HEALTH_INTERVAL, healthDeadline);
+    EdgeSecurity security = config.security();
+    Channel backend = backend(channel, security);
+    BackendHealth health = new BackendHealth(backend, HEALTH_INTERVAL, healthDeadline);
+    PostbackRateLimits limits =
+        new PostbackRateLimits(security.ratePerIp(), security.ratePerAccount(), security.burstSeconds(), System::nanoTime);
 
     Map<Route, RouteHandler> handlers = new EnumMap<>(Route.class);
-    handlers.put(Route.CLICK, new ClickHandler(ClickServiceGrpc.newStub(channel), config.callDeadline(), responses, metrics));
+    handlers.put(Route.CLICK, new ClickHandler(ClickServiceGrpc.newStub(backend), config.callDeadline(), responses, metrics));
     ClientIpResolver clientIps = new ClientIpResolver(config.trustedProxies());
-    ConversionServiceGrpc.ConversionServiceStub conversions = ConversionServiceGrpc.newStub(channel);
-    handlers.put(Route.POSTBACK, new PostbackHandler(conversions, config.callDeadline(), responses, metrics, clientIps));
+    ConversionServiceGrpc.ConversionServiceStub conversions = ConversionServiceGrpc.newStub(backend);
+    handlers.put(Route.POSTBACK, new PostbackHandler(conversions, config.callDeadline(), responses, metrics, clientIps, limits));
     handlers.put(
-        Route.POSTBACKS, new BatchPostbackHandler(conversions, config.callDeadline(), responses, metrics, clientIps));
+        Route.POSTBACKS, new BatchPostbackHandler(conversions, config.callDeadline(), responses, metrics, clientIps, limits));
     handlers.put(Route.HEALTHZ, OpsHandlers.healthz());
     handlers.put(Route.READYZ, OpsHandlers.readyz(lifecycle, health::serving, responses));
     handlers.put(Route.METRICS, OpsHandlers.metrics(metrics));
@@ -120,14 +132,15 @@ public final class HttpEdge implements AutoCloseable {
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(config.workerThreads(), NioIoHandler.newFactory());
     ChannelGroup connections = new DefaultChannelGroup("kcid-edge-connections", GlobalEventExecutor.INSTANCE);
     try {
-      Channel serverChannel =
+      io.netty.channel.Channel serverChannel =
           new ServerBootstrap()
               .group(acceptors, workers)
               .channel(NioServerSocketChannel.class)
               .option(ChannelOption.SO_BACKLOG, 1024)
               .childOption(ChannelOption.TCP_NODELAY, true)
               .childOption(ChannelOption.SO_KEEPALIVE, true)
-              .childHandler(new EdgeChannelInitializer(router, metrics, lifecycle, connections, config.maxBodyBytes()))
+              .childHandler(
+                  new EdgeChannelInitializer(router, metrics, lifecycle, connections, config.maxBodyBytes(), httpsContext(security)))
               .bind(config.bindHost(), config.port())
               .syncUninterruptibly()
               .channel();
@@ -140,6 +153,30 @@ public final class HttpEdge implements AutoCloseable {
       metrics.close();
       throw new IllegalStateException(
           "cannot listen on " + config.bindHost() + ":" + config.port() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The channel as the handlers use it: every call carries the edge's API key (when it has one) and
+   * counts against the in-flight bound.
+   */
+  private static Channel backend(ManagedChannel channel, EdgeSecurity security) {
+    InFlightLimiter inFlight = new InFlightLimiter(security.maxInFlight());
+    // ClientInterceptors.intercept runs the last interceptor first: the bound is checked before the key is attached.
+    return security.apiKey() == null
+        ? ClientInterceptors.intercept(channel, inFlight)
+        : ClientInterceptors.intercept(channel, BackendAuth.bearer(security.apiKey()), inFlight);
+  }
+
+  private static SslContext httpsContext(EdgeSecurity security) {
+    if (!security.https()) {
+      return null;
+    }
+    try {
+      return SslContextBuilder.forServer(security.httpsCert().toFile(), security.httpsKey().toFile()).build();
+    } catch (SSLException | IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "KCID_EDGE_TLS_CERT/KCID_EDGE_TLS_KEY: cannot serve HTTPS with " + security.httpsCert() + ": " + e.getMessage(), e);
     }
   }
 

@@ -1,7 +1,14 @@
 package io.kcid.server;
 
 import io.kcid.core.kcid.KcidKeyRing;
+import io.kcid.server.auth.AuthMode;
+import io.kcid.server.auth.ConfiguredApiKeys;
 import io.kcid.server.config.ServerConfig;
+import io.kcid.server.config.ServerSecurity;
+import io.kcid.server.domain.IpPrivacy;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -19,8 +26,8 @@ import picocli.CommandLine.Option;
 public final class ServerMain implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(ServerMain.class);
 
-  @Option(names = "--bind", defaultValue = "${env:KCID_GRPC_BIND:-0.0.0.0}",
-      description = "Address to listen on (KCID_GRPC_BIND). Default: ${DEFAULT-VALUE}")
+  @Option(names = "--bind", defaultValue = "${env:KCID_GRPC_BIND}",
+      description = "Address to listen on (KCID_GRPC_BIND). Default: 0.0.0.0 (up: 127.0.0.1)")
   String bind;
 
   @Option(names = "--port", defaultValue = "${env:KCID_GRPC_PORT:-9090}",
@@ -67,6 +74,61 @@ public final class ServerMain implements Callable<Integer> {
       description = "Time in-flight calls get to finish (KCID_SHUTDOWN_GRACE_MS). Default: ${DEFAULT-VALUE}")
   long shutdownGraceMs;
 
+  @Option(names = "--auth", defaultValue = "${env:KCID_AUTH}",
+      description = "required: every call needs an API key; open: no authentication, every call gets every role (KCID_AUTH). Default: required (up: open)")
+  String auth;
+
+  @Option(names = "--api-keys", defaultValue = "${env:KCID_API_KEYS}",
+      description = "Configured API keys 'name:role+role:secret,…', roles issue, ingest, read, admin (KCID_API_KEYS; prefer the variable: flags show in ps).")
+  String apiKeys;
+
+  @Option(names = "--api-key-cache-ms", defaultValue = "${env:KCID_API_KEY_CACHE_MS:-5000}",
+      description = "How often stored API keys are reloaded; a revocation takes this long to reach every server (KCID_API_KEY_CACHE_MS). Default: ${DEFAULT-VALUE}")
+  long apiKeyCacheMs;
+
+  @Option(names = "--tls-cert", defaultValue = "${env:KCID_TLS_CERT}",
+      description = "PEM certificate chain: serve gRPC over TLS only (KCID_TLS_CERT, with KCID_TLS_KEY).")
+  String tlsCert;
+
+  @Option(names = "--tls-key", defaultValue = "${env:KCID_TLS_KEY}",
+      description = "PEM PKCS#8 private key of --tls-cert (KCID_TLS_KEY).")
+  String tlsKey;
+
+  @Option(names = "--tls-client-ca", defaultValue = "${env:KCID_TLS_CLIENT_CA}",
+      description = "PEM CA bundle: require client certificates it signed, mTLS (KCID_TLS_CLIENT_CA).")
+  String tlsClientCa;
+
+  @Option(names = "--max-concurrent-calls", defaultValue = "${env:KCID_MAX_CONCURRENT_CALLS:-4096}",
+      description = "Unary calls in progress before new ones get RESOURCE_EXHAUSTED (KCID_MAX_CONCURRENT_CALLS). Default: ${DEFAULT-VALUE}")
+  int maxConcurrentCalls;
+
+  @Option(names = "--max-calls-per-connection", defaultValue = "${env:KCID_MAX_CALLS_PER_CONNECTION:-1000}",
+      description = "Concurrent calls one connection may open (KCID_MAX_CALLS_PER_CONNECTION). Default: ${DEFAULT-VALUE}")
+  int maxCallsPerConnection;
+
+  @Option(names = "--ip-privacy", defaultValue = "${env:KCID_IP_PRIVACY:-truncate}",
+      description = "How client IPs are stored: truncate (/24, /48), hash (keyed, KCID_IP_HASH_KEY) or none (KCID_IP_PRIVACY). Default: ${DEFAULT-VALUE}")
+  String ipPrivacy;
+
+  @Option(names = "--ip-hash-key", defaultValue = "${env:KCID_IP_HASH_KEY}",
+      description = "base64url key (>= 16 bytes) for --ip-privacy hash (KCID_IP_HASH_KEY).")
+  String ipHashKey;
+
+  private String defaultAuth = "required";
+  private String defaultBind = "0.0.0.0";
+  private final List<ConfiguredApiKeys.ConfiguredKey> localKeys = new ArrayList<>();
+
+  /**
+   * How {@code kcid up} runs: open auth and a loopback bind unless KCID_AUTH / KCID_GRPC_BIND say
+   * otherwise, plus the local keys it generated (the edge's, the CLI's).
+   */
+  public ServerMain withLocalSecurity(List<ConfiguredApiKeys.ConfiguredKey> keys) {
+    defaultAuth = "open";
+    defaultBind = "127.0.0.1";
+    localKeys.addAll(keys);
+    return this;
+  }
+
   /**
    * Fills in the Redis URL and MAC keys when neither a flag nor the environment gave them: how
    * {@code kcid up} runs a local server on its embedded Redis and generated dev key.
@@ -93,8 +155,25 @@ public final class ServerMain implements Callable<Integer> {
           "KCID_MAC_KEYS is not set: expected 'id:base64url-secret[,id:secret…]' with secrets of at"
               + " least 16 bytes (./kcid up generates one for local use)");
     }
+    List<ConfiguredApiKeys.ConfiguredKey> keys = new ArrayList<>(ConfiguredApiKeys.parse(apiKeys));
+    for (ConfiguredApiKeys.ConfiguredKey local : localKeys) {
+      if (keys.stream().noneMatch(k -> k.name().equals(local.name()))) {
+        keys.add(local);
+      }
+    }
+    ServerSecurity security =
+        new ServerSecurity(
+            AuthMode.parse(auth == null || auth.isBlank() ? defaultAuth : auth),
+            keys,
+            Duration.ofMillis(apiKeyCacheMs),
+            path(tlsCert),
+            path(tlsKey),
+            path(tlsClientCa),
+            maxConcurrentCalls,
+            maxCallsPerConnection,
+            IpPrivacy.of(ipPrivacy, ipHashKey));
     return new ServerConfig(
-        bind,
+        bind == null || bind.isBlank() ? defaultBind : bind,
         port,
         redisUrl,
         partitions,
@@ -104,7 +183,12 @@ public final class ServerMain implements Callable<Integer> {
         Duration.ofMillis(accountCacheMs),
         streamMaxLength,
         Duration.ofMillis(drainDelayMs),
-        Duration.ofMillis(shutdownGraceMs));
+        Duration.ofMillis(shutdownGraceMs),
+        security);
+  }
+
+  private static Path path(String value) {
+    return value == null || value.isBlank() ? null : Path.of(value.trim());
   }
 
   @Override
@@ -118,8 +202,9 @@ public final class ServerMain implements Callable<Integer> {
     }
     TrackingServer server = TrackingServer.start(config);
     log.info(
-        "kcid tracking-server listening on {}:{} (gRPC), Redis {}, {} partitions",
-        config.bindHost(), server.port(), ServerConfig.redactUrl(config.redisUrl()), config.partitions());
+        "kcid tracking-server listening on {}:{} (gRPC{}), Redis {}, {} partitions, auth {}",
+        config.bindHost(), server.port(), config.security().tls() ? " over TLS" : ", plaintext",
+        ServerConfig.redactUrl(config.redisUrl()), config.partitions(), config.security().auth().lowerCase());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -9,7 +9,16 @@ import io.kcid.core.kcid.KcidCodec;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.server.auth.ApiKeyInterceptor;
+import io.kcid.server.auth.ApiKeys;
+import io.kcid.server.auth.AuthMode;
 import io.kcid.server.config.ServerConfig;
+import io.kcid.server.config.ServerSecurity;
+import io.kcid.server.domain.ClickEraser;
+import io.kcid.server.domain.ClickOwners;
+import io.kcid.server.grpc.CallLimitInterceptor;
+import io.kcid.server.store.redis.RedisApiKeyStore;
+import java.util.concurrent.ExecutionException;
 import io.kcid.server.domain.AccountAdmin;
 import io.kcid.server.domain.AccountDirectory;
 import io.kcid.server.domain.ClickIssuer;
@@ -56,6 +65,7 @@ public final class TrackingServer implements AutoCloseable {
    * bodies at 64 KiB by default).
    */
   private static final int MAX_MESSAGE_BYTES = 16 << 20;
+  private static final int STARTUP_LOAD_SECONDS = 5;
 
   private final ServerConfig config;
   private final RedisConnector redis;
@@ -88,32 +98,52 @@ public final class TrackingServer implements AutoCloseable {
     var accounts = new AccountDirectory(accountStore, clock, config.accountCacheTtl());
     var idempotent = new IdempotentWrites(accountStore);
     var issuer = new ClickIssuer(codec, clicks, accounts, idempotent, clock);
-    var authenticator = new PostbackAuthenticator(accounts, clicks, clock);
+    var owners = new ClickOwners(clicks);
+    var authenticator = new PostbackAuthenticator(accounts, owners, clock);
     var recorder = new ConversionRecorder(
         codec, conversions, new RedisTransactionClaims(redis.commands()), authenticator, clock);
     var statuses = new StatusUpdater(codec, conversions, accounts, clock);
     var admin = new AccountAdmin(accountStore, accounts, idempotent, clock);
+    ServerSecurity security = config.security();
+    var apiKeys = new ApiKeys(new RedisApiKeyStore(redis.commands()), security.apiKeys(), clock);
+    var eraser = new ClickEraser(codec, clicks, new RedisTransactionClaims(redis.commands()), owners);
 
     HealthStatusManager health = new HealthStatusManager();
-    Server server =
-        NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.grpcPort()))
-            .directExecutor()
-            .permitKeepAliveTime(10, TimeUnit.SECONDS)
-            .permitKeepAliveWithoutCalls(true)
-            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-            .addService(new ClickGrpcService(issuer, clicks, codec))
-            .addService(new ConversionGrpcService(recorder, statuses, conversions, codec))
-            .addService(new AdminGrpcService(admin, accounts, accountStore))
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance())
-            .build();
+    Server server;
     try {
-      server.start();
-    } catch (IOException e) {
+      apiKeys.reload().toCompletableFuture().get(STARTUP_LOAD_SECONDS, TimeUnit.SECONDS);
+      NettyServerBuilder builder =
+          NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.grpcPort()))
+              .directExecutor()
+              .permitKeepAliveTime(10, TimeUnit.SECONDS)
+              .permitKeepAliveWithoutCalls(true)
+              .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+              .maxConcurrentCallsPerConnection(security.maxCallsPerConnection())
+              .addService(new ClickGrpcService(issuer, clicks, codec, eraser))
+              .addService(new ConversionGrpcService(recorder, statuses, conversions, codec))
+              .addService(new AdminGrpcService(admin, accounts, accountStore, apiKeys))
+              .addService(health.getHealthService())
+              .addService(ProtoReflectionServiceV1.newInstance())
+              // The last interceptor added runs first: authenticate, then count the call.
+              .intercept(new CallLimitInterceptor(security.maxConcurrentCalls()))
+              .intercept(new ApiKeyInterceptor(apiKeys, security.auth()));
+      if (security.tls()) {
+        builder.sslContext(TransportSecurity.serverContext(security));
+      }
+      server = builder.build().start();
+    } catch (IOException | ExecutionException | TimeoutException | RuntimeException e) {
       redis.close();
-      throw new UncheckedIOException(
-          "Cannot listen on " + config.bindHost() + ":" + config.grpcPort() + ": " + e.getMessage(), e);
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException(
+            "Cannot listen on " + config.bindHost() + ":" + config.grpcPort() + ": " + e.getMessage(), io);
+      }
+      throw new IllegalStateException("Cannot start the tracking-server: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      redis.close();
+      throw new IllegalStateException("interrupted while starting", e);
     }
+    warnIfOpen(config, server.getPort());
     ScheduledExecutorService monitor =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -124,7 +154,37 @@ public final class TrackingServer implements AutoCloseable {
     TrackingServer running = new TrackingServer(config, redis, server, health, monitor);
     running.setHealth(ServingStatus.SERVING);
     monitor.scheduleWithFixedDelay(running::checkRedis, 1, 1, TimeUnit.SECONDS);
+    long reload = security.apiKeyReload().toMillis();
+    monitor.scheduleWithFixedDelay(() -> reloadKeys(apiKeys), reload, reload, TimeUnit.MILLISECONDS);
     return running;
+  }
+
+  private static void reloadKeys(ApiKeys apiKeys) {
+    apiKeys.reload().whenComplete((done, failure) -> {
+      if (failure != null) {
+        log.warn("cannot reload API keys, keeping the previous ones: {}", failure.toString());
+      }
+    });
+  }
+
+  /** Open auth is for a laptop: say so loudly, every start. */
+  private static void warnIfOpen(ServerConfig config, int port) {
+    if (config.security().auth() != AuthMode.OPEN) {
+      return;
+    }
+    log.warn("*** gRPC authentication is OPEN (KCID_AUTH=open): any caller reaching {}:{} gets every role,"
+        + " admin included. Use KCID_AUTH=required with API keys anywhere but your own machine. ***",
+        config.bindHost(), port);
+    boolean loopback;
+    try {
+      loopback = java.net.InetAddress.getByName(config.bindHost()).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      loopback = false;
+    }
+    if (!loopback) {
+      log.warn("*** {} is not a loopback address: this open server is reachable from other machines. ***",
+          config.bindHost());
+    }
   }
 
   public int port() {

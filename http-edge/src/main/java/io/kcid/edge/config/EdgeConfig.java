@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param retryAfter value of {@code Retry-After} on every 503 and 429, rounded up to whole seconds
  * @param trustedProxies IP addresses or CIDR blocks of the proxies in front of the edge; only their
  *     {@code X-Forwarded-For} is believed when the edge forwards a postback's client address
+ * @param security API key and TLS towards the tracking-server, HTTPS, rate limits and in-flight bound
  */
 public record EdgeConfig(
     String bindHost,
@@ -27,7 +28,8 @@ public record EdgeConfig(
     int maxBodyBytes,
     int workerThreads,
     Duration retryAfter,
-    List<String> trustedProxies) {
+    List<String> trustedProxies,
+    EdgeSecurity security) {
 
   /** Upper bound of the body limit: the edge aggregates bodies in memory. */
   public static final int MAX_BODY_LIMIT = 16 * 1024 * 1024;
@@ -57,6 +59,19 @@ public record EdgeConfig(
     for (String block : trustedProxies) {
       Cidr.parse(block); // throws IllegalArgumentException naming the bad value
     }
+    Objects.requireNonNull(security, "security must be set");
+  }
+
+  /** No API key, TLS or rate limits ({@link EdgeSecurity#none()}): for tests and embedding. */
+  public EdgeConfig(
+      String bindHost, int port, String grpcTarget, Duration callDeadline, int maxBodyBytes, int workerThreads, Duration retryAfter,
+      List<String> trustedProxies) {
+    this(bindHost, port, grpcTarget, callDeadline, maxBodyBytes, workerThreads, retryAfter, trustedProxies, EdgeSecurity.none());
+  }
+
+  /** A copy with other security settings. */
+  public EdgeConfig withSecurity(EdgeSecurity newSecurity) {
+    return new EdgeConfig(bindHost, port, grpcTarget, callDeadline, maxBodyBytes, workerThreads, retryAfter, trustedProxies, newSecurity);
   }
 
   /** No trusted proxies: the client address is always the TCP peer. */
@@ -67,7 +82,7 @@ public record EdgeConfig(
 
   /** A copy with these trusted proxies (IP addresses or CIDR blocks). */
   public EdgeConfig withTrustedProxies(List<String> proxies) {
-    return new EdgeConfig(bindHost, port, grpcTarget, callDeadline, maxBodyBytes, workerThreads, retryAfter, proxies);
+    return new EdgeConfig(bindHost, port, grpcTarget, callDeadline, maxBodyBytes, workerThreads, retryAfter, proxies, security);
   }
 
   /** Bind 0.0.0.0:8080, backend localhost:9090, 1500 ms deadline, 64 KiB bodies, default workers, Retry-After 2 s, no trusted proxies. */

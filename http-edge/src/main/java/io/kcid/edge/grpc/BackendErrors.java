@@ -36,6 +36,12 @@ public final class BackendErrors {
     ErrorInfo info = kcidErrorInfo(failure);
     if (info != null) {
       ErrorReason reason = ErrorReasons.fromShortName(info.getReason());
+      if (reason == ErrorReason.ERROR_REASON_API_KEY_INVALID || reason == ErrorReason.ERROR_REASON_API_KEY_ROLE_MISSING) {
+        // The edge's own credentials, not the sender's: never a 401/403 to an advertiser. Resend later.
+        log.error("tracking-server refused this edge's API key ({}): set KCID_EDGE_API_KEY to a key with the issue and ingest roles",
+            info.getReason());
+        return new BackendFailure(ErrorReason.ERROR_REASON_BACKEND_UNAVAILABLE, UNAVAILABLE_MESSAGE, null, status.getCode());
+      }
       if (reason != ErrorReason.ERROR_REASON_UNSPECIFIED) {
         String message = status.getDescription() == null ? ErrorReasons.shortName(reason) : status.getDescription();
         String conversionId = info.getMetadataOrDefault("conversionId", null);

@@ -6,6 +6,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
@@ -23,9 +24,12 @@ public final class EdgeChannelInitializer extends ChannelInitializer<SocketChann
   private final Lifecycle lifecycle;
   private final ChannelGroup connections;
   private final int maxBodyBytes;
+  private final SslContext https;
 
+  /** @param https the HTTPS context, or null to serve plain HTTP */
   public EdgeChannelInitializer(
-      Router router, EdgeMetrics metrics, Lifecycle lifecycle, ChannelGroup connections, int maxBodyBytes) {
+      Router router, EdgeMetrics metrics, Lifecycle lifecycle, ChannelGroup connections, int maxBodyBytes, SslContext https) {
+    this.https = https;
     this.router = router;
     this.metrics = metrics;
     this.lifecycle = lifecycle;
@@ -36,6 +40,9 @@ public final class EdgeChannelInitializer extends ChannelInitializer<SocketChann
   @Override
   protected void initChannel(SocketChannel channel) {
     connections.add(channel);
+    if (https != null) {
+      channel.pipeline().addLast("tls", https.newHandler(channel.alloc()));
+    }
     channel
         .pipeline()
         .addLast("idle", new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))

@@ -41,7 +41,7 @@ public final class Router {
     try {
       return handler.handle(request, peer);
     } catch (Rejection rejection) {
-      return CompletableFuture.completedFuture(responses.rejected(rejection.reason(), rejection.getMessage()));
+      return CompletableFuture.completedFuture(rejection.toResponse(responses));
     } catch (RuntimeException e) {
       log.error("bug while handling {} {}", request.method(), route.label(), e);
       return CompletableFuture.completedFuture(internalError());

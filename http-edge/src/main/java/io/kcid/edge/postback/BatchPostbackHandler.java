@@ -10,6 +10,7 @@ import io.kcid.edge.http.QueryParams;
 import io.kcid.edge.http.Rejection;
 import io.kcid.edge.http.Responses;
 import io.kcid.edge.http.RouteHandler;
+import io.kcid.edge.limit.PostbackRateLimits;
 import io.kcid.edge.metrics.EdgeMetrics;
 import io.kcid.edge.net.ClientIpResolver;
 import io.kcid.proto.ErrorReasons;
@@ -52,13 +53,16 @@ public final class BatchPostbackHandler implements RouteHandler {
   private final Responses responses;
   private final EdgeMetrics metrics;
   private final ClientIpResolver clientIps;
+  private final PostbackRateLimits limits;
 
   public BatchPostbackHandler(
       ConversionServiceGrpc.ConversionServiceStub stub,
       Duration deadline,
       Responses responses,
       EdgeMetrics metrics,
-      ClientIpResolver clientIps) {
+      ClientIpResolver clientIps,
+      PostbackRateLimits limits) {
+    this.limits = limits;
     this.stub = stub;
     this.deadline = deadline;
     this.responses = responses;
@@ -73,6 +77,10 @@ public final class BatchPostbackHandler implements RouteHandler {
 
   @Override
   public CompletableFuture<EdgeResponse> handle(FullHttpRequest request, SocketAddress peer) {
+    PostbackRateLimits.Applied applied = limits.start();
+    String clientIp = PresentedCredentials.clientIp(request, peer, clientIps);
+    // One postback's worth before parsing; the rest of the batch's items once they are counted.
+    limits.chargeAddress(applied, clientIp, 1);
     SignatureHeader signature = SignatureHeader.from(request.headers());
     String batchToken = batchToken(request);
     if (PostbackRequestParser.header(request.headers(), "Idempotency-Key") != null) {
@@ -89,8 +97,10 @@ public final class BatchPostbackHandler implements RouteHandler {
       throw new Rejection(ErrorReason.ERROR_REASON_UNSUPPORTED_MEDIA_TYPE, "A batch body must be application/json.");
     }
     List<BatchBodyParser.Item> items = BatchBodyParser.parse(body);
-    PostbackCredentials credentials =
-        PresentedCredentials.of(PresentedCredentials.clientIp(request, peer, clientIps), signature, body, null);
+    if (items.size() > 1) {
+      limits.chargeAddress(applied, clientIp, items.size() - 1);
+    }
+    PostbackCredentials credentials = PresentedCredentials.of(clientIp, signature, body, null);
 
     PostbackResult[] results = new PostbackResult[items.size()];
     List<Integer> sentIndexes = new ArrayList<>();
@@ -111,15 +121,19 @@ public final class BatchPostbackHandler implements RouteHandler {
         results[i] = PostbackResult.rejected(rejection);
       }
     }
+    for (RecordConversionRequest item : batch.getItemsList()) {
+      limits.chargeAccount(applied, item.getAccountId(), item.getCredentials().getToken(), 1);
+    }
     if (sentIndexes.isEmpty()) {
-      return CompletableFuture.completedFuture(answer(results));
+      return CompletableFuture.completedFuture(applied.decorate(answer(results)));
     }
     RecordConversionsRequest sent = batch.build();
     PresentedCredentials.requireForwardable(sent.getSerializedSize());
     CompletableFuture<RecordConversionsResponse> call = new CompletableFuture<>();
     stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).recordConversions(sent, UnaryCalls.completing(call));
     return call.handle(
-        (recorded, failure) -> failure == null ? answered(sent, sentIndexes, recorded, results) : backendFailed(failure));
+            (recorded, failure) -> failure == null ? answered(sent, sentIndexes, recorded, results) : backendFailed(failure))
+        .thenApply(applied::decorate);
   }
 
   /** The {@code token} query parameter or Bearer (they must agree); nothing else belongs in the query. */

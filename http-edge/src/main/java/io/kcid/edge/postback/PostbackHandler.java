@@ -8,6 +8,7 @@ import io.kcid.edge.http.QueryParams;
 import io.kcid.edge.http.Rejection;
 import io.kcid.edge.http.Responses;
 import io.kcid.edge.http.RouteHandler;
+import io.kcid.edge.limit.PostbackRateLimits;
 import io.kcid.edge.metrics.EdgeMetrics;
 import io.kcid.edge.net.ClientIpResolver;
 import io.kcid.proto.ErrorReasons;
@@ -33,13 +34,16 @@ public final class PostbackHandler implements RouteHandler {
   private final Responses responses;
   private final EdgeMetrics metrics;
   private final ClientIpResolver clientIps;
+  private final PostbackRateLimits limits;
 
   public PostbackHandler(
       ConversionServiceGrpc.ConversionServiceStub stub,
       Duration deadline,
       Responses responses,
       EdgeMetrics metrics,
-      ClientIpResolver clientIps) {
+      ClientIpResolver clientIps,
+      PostbackRateLimits limits) {
+    this.limits = limits;
     this.stub = stub;
     this.deadline = deadline;
     this.responses = responses;
@@ -55,7 +59,11 @@ public final class PostbackHandler implements RouteHandler {
   @Override
   public CompletableFuture<EdgeResponse> handle(FullHttpRequest request, SocketAddress peer) {
     PostbackRequestParser.Parsed parsed;
+    PostbackRateLimits.Applied applied = limits.start();
     try {
+      String clientIp = PresentedCredentials.clientIp(request, peer, clientIps);
+      // The address is charged before any parsing; the account once the parameters name it.
+      limits.chargeAddress(applied, clientIp, 1);
       SignatureHeader signature = SignatureHeader.from(request.headers());
       boolean post = HttpMethod.POST.equals(request.method());
       Map<String, List<String>> query = QueryParams.parameters(QueryParams.uri(request.uri()));
@@ -68,12 +76,13 @@ public final class PostbackHandler implements RouteHandler {
       }
       PostbackCredentials credentials =
           PresentedCredentials.of(
-              PresentedCredentials.clientIp(request, peer, clientIps),
+              clientIp,
               signature,
               post ? ByteBufUtil.getBytes(request.content()) : null,
               post ? null : PresentedCredentials.singleValued(query));
       parsed = PostbackRequestParser.parse(parameters, PostbackRequestParser.Outer.of(request.headers()), credentials);
       PresentedCredentials.requireForwardable(parsed.request().getSerializedSize());
+      limits.chargeAccount(applied, parsed.request().getAccountId(), parsed.request().getCredentials().getToken(), 1);
     } catch (Rejection rejection) {
       metrics.postback("rejected", ErrorReasons.shortName(rejection.reason()));
       throw rejection;
@@ -83,7 +92,8 @@ public final class PostbackHandler implements RouteHandler {
     stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)
         .recordConversion(parsed.request(), UnaryCalls.completing(call));
     RecordConversionRequest sent = parsed.request();
-    return call.handle((recorded, failure) -> failure == null ? answered(sent, recorded) : backendFailed(failure));
+    return call.handle((recorded, failure) -> failure == null ? answered(sent, recorded) : backendFailed(failure))
+        .thenApply(applied::decorate);
   }
 
   private EdgeResponse answered(RecordConversionRequest sent, RecordConversionResponse recorded) {

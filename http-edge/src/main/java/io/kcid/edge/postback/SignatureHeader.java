@@ -16,6 +16,8 @@ import java.util.List;
  */
 record SignatureHeader(long timestamp, String signature) {
   static final String NAME = "X-Kcid-Signature";
+  /** base64url without padding of a 32-byte HMAC-SHA256. Anything else cannot verify: refused here, with no backend call. */
+  static final int SIGNATURE_LENGTH = 43;
 
   /** The parsed header, or null when the request has none. */
   static SignatureHeader from(HttpHeaders headers) {
@@ -59,10 +61,17 @@ record SignatureHeader(long timestamp, String signature) {
     if (v1 == null || v1.isEmpty()) {
       throw invalid("has no v1=<signature>");
     }
+    if (v1.length() != SIGNATURE_LENGTH || !v1.chars().allMatch(SignatureHeader::isBase64Url)) {
+      throw invalid("has a v1 that is not " + SIGNATURE_LENGTH + " base64url characters (HMAC-SHA256, no padding)");
+    }
     if (t.length() > 18 || !t.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
       throw invalid("has a t that is not unix seconds");
     }
     return new SignatureHeader(Long.parseLong(t), v1);
+  }
+
+  private static boolean isBase64Url(int ch) {
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
   }
 
   private static Rejection invalid(String problem) {

@@ -35,9 +35,9 @@ class LogHygieneTest {
       fixture.get("/postback?kcid=K&token=TOKENSECRET");
       fixture.send(HttpRequest.newBuilder(fixture.uri("/postback?kcid=K")).header("Authorization", "Bearer BEARERSECRET").GET());
       fixture.get("/c?a=acme&c=x&u=https%3A%2F%2Fx.example&sig=SIGSECRET");
-      fixture.send(HttpRequest.newBuilder(fixture.uri("/postback?kcid=K")).header("X-Kcid-Signature", "t=1,v1=HMACSECRET").GET());
-      fixture.send(HttpRequest.newBuilder(fixture.uri("/postback?kcid=K")).header("X-Kcid-Signature", "t=x,v1=HMACSECRET").GET());
-      fixture.send(HttpRequest.newBuilder(fixture.uri("/postbacks?token=BATCHSECRET")).header("X-Kcid-Signature", "t=1,v1=HMACSECRET")
+      fixture.send(HttpRequest.newBuilder(fixture.uri("/postback?kcid=K")).header("X-Kcid-Signature", "t=1,v1=HMACSECREThhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh").GET());
+      fixture.send(HttpRequest.newBuilder(fixture.uri("/postback?kcid=K")).header("X-Kcid-Signature", "t=x,v1=HMACSECREThhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh").GET());
+      fixture.send(HttpRequest.newBuilder(fixture.uri("/postbacks?token=BATCHSECRET")).header("X-Kcid-Signature", "t=1,v1=HMACSECREThhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh")
           .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("[{\"kcid\":\"K\"}]")));
       fixture.backend.onClick(r -> Answer.fail(FakeBackend.plain(Status.Code.PERMISSION_DENIED)));
       fixture.get("/c?a=acme&c=x&u=https%3A%2F%2Fx.example&sig=SIGSECRET");

@@ -153,12 +153,12 @@ class BatchPostbackTest {
   @Test
   void aSignedBatchForwardsTheRawBodyWithEveryItem() throws Exception {
     String body = "[ {\"kcid\":\"A\"},\n {\"kcid\":\"B\", \"value\": 1.0} ]";
-    HttpResponse<String> response = post("/postbacks", body, "X-Kcid-Signature", "t=1714564800,v1=c2ln");
+    HttpResponse<String> response = post("/postbacks", body, "X-Kcid-Signature", "t=1714564800,v1=c2lnBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB");
 
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     for (RecordConversionRequest item : sentBatch().getItemsList()) {
       assertThat(item.getCredentials().getSignedBody().toByteArray()).isEqualTo(body.getBytes(StandardCharsets.UTF_8));
-      assertThat(item.getCredentials().getSignature()).isEqualTo("c2ln");
+      assertThat(item.getCredentials().getSignature()).isEqualTo("c2lnBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB");
       assertThat(item.getCredentials().getSignatureTimestamp()).isEqualTo(1714564800L);
       assertThat(item.getCredentials().getToken()).isEmpty();
     }

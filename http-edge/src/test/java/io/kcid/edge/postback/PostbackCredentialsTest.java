@@ -107,11 +107,11 @@ class PostbackCredentialsTest {
   @Test
   void getSignatureIsParsedAndEveryDecodedQueryParameterIsForwarded() throws Exception {
     HttpResponse<String> response =
-        get(fixture, "/postback?kcid=K&token=t&adv1=y%20z&goal=&value=1.50&junk=%2B", "X-Kcid-Signature", " v1 = abc_-DEF , t = 1714564800 ");
+        get(fixture, "/postback?kcid=K&token=t&adv1=y%20z&goal=&value=1.50&junk=%2B", "X-Kcid-Signature", " v1 = abc_-DEFAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA , t = 1714564800 ");
 
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     PostbackCredentials credentials = sent(fixture).getCredentials();
-    assertThat(credentials.getSignature()).isEqualTo("abc_-DEF");
+    assertThat(credentials.getSignature()).isEqualTo("abc_-DEFAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
     assertThat(credentials.getSignatureTimestamp()).isEqualTo(1714564800L);
     assertThat(credentials.getSignedQueryMap())
         .isEqualTo(Map.of("kcid", "K", "token", "t", "adv1", "y z", "goal", "", "value", "1.50", "junk", "+"));
@@ -126,20 +126,20 @@ class PostbackCredentialsTest {
         fixture.send(
             HttpRequest.newBuilder(fixture.uri("/postback?token=t"))
                 .header("Content-Type", "application/json")
-                .header("X-Kcid-Signature", "t=1714564800,v1=c2ln")
+                .header("X-Kcid-Signature", "t=1714564800,v1=c2lnBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB")
                 .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)));
 
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     PostbackCredentials credentials = sent(fixture).getCredentials();
     assertThat(credentials.getSignedBody().toByteArray()).isEqualTo(json.getBytes(StandardCharsets.UTF_8));
     assertThat(credentials.getSignedQueryMap()).isEmpty();
-    assertThat(credentials.getSignature()).isEqualTo("c2ln");
+    assertThat(credentials.getSignature()).isEqualTo("c2lnBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB");
 
     String form = "kcid=K2&amount=3&order_id=A%2B1";
     fixture.send(
         HttpRequest.newBuilder(fixture.uri("/postback"))
             .header("Content-Type", "application/x-www-form-urlencoded")
-            .header("X-Kcid-Signature", "t=1,v1=x")
+            .header("X-Kcid-Signature", "t=1,v1=xCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC")
             .POST(HttpRequest.BodyPublishers.ofString(form)));
     assertThat(sent(fixture).getCredentials().getSignedBody().toStringUtf8()).isEqualTo(form);
   }
@@ -147,7 +147,8 @@ class PostbackCredentialsTest {
   @ParameterizedTest
   @ValueSource(strings = {
     "v1=abc", "t=1714564800", "t=,v1=abc", "t=1714564800,v1=", "t=soon,v1=abc", "t=-5,v1=abc", "t=1e9,v1=abc",
-    "t=1,t=2,v1=abc", "t=1,v1=abc,v1=abd", "garbage", "t=1;v1=abc", "t=1,v1=abc,", "t=12345678901234567890,v1=abc"
+    "t=1,t=2,v1=abc", "t=1,v1=abc,v1=abd", "garbage", "t=1;v1=abc", "t=1,v1=abc,", "t=12345678901234567890,v1=abc",
+    "t=1,v1=abc", "t=1,v1=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "t=1,v1=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "t=1,v1=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+"
   })
   void malformedSignatureHeaderIs401WithoutABackendCall(String header) {
     HttpResponse<String> response = get(fixture, "/postback?kcid=K&token=t", "X-Kcid-Signature", header);

@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.edge.HttpEdge;
 import io.kcid.edge.config.EdgeConfig;
+import io.kcid.edge.config.EdgeSecurity;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -36,9 +37,14 @@ public final class EdgeFixture implements AutoCloseable {
 
   /** An edge that believes X-Forwarded-For from these proxies. */
   public EdgeFixture(List<String> trustedProxies) {
+    this(trustedProxies, EdgeSecurity.none());
+  }
+
+  /** An edge with these proxies and security settings (API key, rate limits, in-flight bound). */
+  public EdgeFixture(List<String> trustedProxies, EdgeSecurity security) {
     edge =
         HttpEdge.start(
-            new EdgeConfig("127.0.0.1", 0, backend.target(), DEADLINE, MAX_BODY, 2, Duration.ofSeconds(3), trustedProxies),
+            new EdgeConfig("127.0.0.1", 0, backend.target(), DEADLINE, MAX_BODY, 2, Duration.ofSeconds(3), trustedProxies, security),
             channel);
   }
 

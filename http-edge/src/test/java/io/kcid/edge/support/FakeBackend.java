@@ -4,7 +4,11 @@ import com.google.protobuf.Any;
 import com.google.rpc.ErrorInfo;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -56,6 +60,9 @@ public final class FakeBackend implements AutoCloseable {
   public final BlockingQueue<IssueClickRequest> clicks = new LinkedBlockingQueue<>();
   public final BlockingQueue<RecordConversionRequest> conversions = new LinkedBlockingQueue<>();
   public final BlockingQueue<RecordConversionsRequest> batches = new LinkedBlockingQueue<>();
+  /** "&lt;method&gt; &lt;authorization header or -&gt;" of every call, health checks included. */
+  public final BlockingQueue<String> authorizations = new LinkedBlockingQueue<>();
+  private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private final HealthStatusManager health = new HealthStatusManager();
   private final ScheduledExecutorService delays = Executors.newSingleThreadScheduledExecutor();
   private volatile Function<IssueClickRequest, Answer<IssueClickResponse>> clickScript;
@@ -70,6 +77,14 @@ public final class FakeBackend implements AutoCloseable {
             .addService(new Clicks())
             .addService(new Conversions())
             .addService(health.getHealthService())
+            .intercept(new ServerInterceptor() {
+              @Override
+              public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+                String authorization = headers.get(AUTHORIZATION);
+                authorizations.add(call.getMethodDescriptor().getBareMethodName() + " " + (authorization == null ? "-" : authorization));
+                return next.startCall(call, headers);
+              }
+            })
             .build();
     try {
       server.start();
@@ -91,6 +106,7 @@ public final class FakeBackend implements AutoCloseable {
     clicks.clear();
     conversions.clear();
     batches.clear();
+    authorizations.clear();
     clickScript =
         request ->
             Answer.ok(

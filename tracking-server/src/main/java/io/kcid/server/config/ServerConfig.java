@@ -11,6 +11,7 @@ import java.util.Objects;
  * @param partitions storage partitions; fixed per deployment (recorded in every kcid)
  * @param drainDelay how long health reports NOT_SERVING before the server stops accepting calls,
  *     so load balancers move traffic away first
+ * @param security API keys, TLS, overload bounds and IP privacy
  */
 public record ServerConfig(
     String bindHost,
@@ -23,11 +24,28 @@ public record ServerConfig(
     Duration accountCacheTtl,
     long streamMaxLength,
     Duration drainDelay,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    ServerSecurity security) {
+
+  /** Without API keys or TLS ({@link ServerSecurity#open()}): for tests and embedding on loopback. */
+  public ServerConfig(
+      String bindHost, int grpcPort, String redisUrl, int partitions, KcidKeyRing macKeys,
+      Duration redisTimeout, int redisQueueSize, Duration accountCacheTtl, long streamMaxLength,
+      Duration drainDelay, Duration shutdownGrace) {
+    this(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout, redisQueueSize, accountCacheTtl,
+        streamMaxLength, drainDelay, shutdownGrace, ServerSecurity.open());
+  }
+
+  /** A copy with other security settings. */
+  public ServerConfig withSecurity(ServerSecurity newSecurity) {
+    return new ServerConfig(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout, redisQueueSize,
+        accountCacheTtl, streamMaxLength, drainDelay, shutdownGrace, newSecurity);
+  }
 
   public ServerConfig {
     Objects.requireNonNull(bindHost, "bindHost");
     Objects.requireNonNull(macKeys, "macKeys");
+    Objects.requireNonNull(security, "security");
     if (grpcPort < 0 || grpcPort > 65535) {
       throw new IllegalArgumentException("KCID_GRPC_PORT=" + grpcPort + ": expected 0..65535");
     }

@@ -9,7 +9,6 @@ import io.kcid.proto.tracking.v1.PostbackAuthMethod;
 import io.kcid.proto.tracking.v1.PostbackCredentials;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.server.store.AccountRecord;
-import io.kcid.server.store.ClickStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,12 +26,12 @@ public final class PostbackAuthenticator {
   public static final Duration DEFAULT_SIGNATURE_TOLERANCE = Duration.ofMinutes(5);
 
   private final AccountDirectory accounts;
-  private final ClickStore clicks;
+  private final ClickOwners owners;
   private final Clock clock;
 
-  public PostbackAuthenticator(AccountDirectory accounts, ClickStore clicks, Clock clock) {
+  public PostbackAuthenticator(AccountDirectory accounts, ClickOwners owners, Clock clock) {
     this.accounts = accounts;
-    this.clicks = clicks;
+    this.owners = owners;
     this.clock = clock;
   }
 
@@ -106,12 +105,7 @@ public final class PostbackAuthenticator {
     if (!request.getAccountId().isEmpty()) {
       return accounts.get(request.getAccountId());
     }
-    return clicks
-        .find(kcid)
-        .thenCompose(
-            click ->
-                accounts.get(
-                    click.orElseThrow(() -> ConversionRecorder.clickMissing(kcid, null)).accountId()));
+    return owners.ownerOf(kcid).thenCompose(accounts::get);
   }
 
   private void checkSignature(AccountRecord account, PostbackCredentials credentials) {

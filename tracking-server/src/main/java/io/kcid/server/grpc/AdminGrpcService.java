@@ -16,6 +16,13 @@ import io.kcid.proto.tracking.v1.ListGoalsRequest;
 import io.kcid.proto.tracking.v1.ListGoalsResponse;
 import io.kcid.proto.tracking.v1.UpdateGoalRequest;
 import io.kcid.proto.tracking.v1.UpdateGoalResponse;
+import io.kcid.proto.tracking.v1.CreateApiKeyRequest;
+import io.kcid.proto.tracking.v1.CreateApiKeyResponse;
+import io.kcid.proto.tracking.v1.ListApiKeysRequest;
+import io.kcid.proto.tracking.v1.ListApiKeysResponse;
+import io.kcid.proto.tracking.v1.RevokeApiKeyRequest;
+import io.kcid.proto.tracking.v1.RevokeApiKeyResponse;
+import io.kcid.server.auth.ApiKeys;
 import io.kcid.server.domain.AccountAdmin;
 import io.kcid.server.domain.AccountDirectory;
 import io.kcid.server.domain.Identifiers;
@@ -29,11 +36,28 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   private final AccountAdmin admin;
   private final AccountDirectory directory;
   private final AccountStore store;
+  private final ApiKeys apiKeys;
 
-  public AdminGrpcService(AccountAdmin admin, AccountDirectory directory, AccountStore store) {
+  public AdminGrpcService(AccountAdmin admin, AccountDirectory directory, AccountStore store, ApiKeys apiKeys) {
     this.admin = admin;
     this.directory = directory;
     this.store = store;
+    this.apiKeys = apiKeys;
+  }
+
+  @Override
+  public void createApiKey(CreateApiKeyRequest request, StreamObserver<CreateApiKeyResponse> observer) {
+    Replies.reply(observer, () -> apiKeys.create(request));
+  }
+
+  @Override
+  public void listApiKeys(ListApiKeysRequest request, StreamObserver<ListApiKeysResponse> observer) {
+    Replies.reply(observer, () -> apiKeys.list().thenApply(keys -> ListApiKeysResponse.newBuilder().addAllApiKeys(keys).build()));
+  }
+
+  @Override
+  public void revokeApiKey(RevokeApiKeyRequest request, StreamObserver<RevokeApiKeyResponse> observer) {
+    Replies.reply(observer, () -> apiKeys.revoke(request.getName()).thenApply(done -> RevokeApiKeyResponse.getDefaultInstance()));
   }
 
   @Override

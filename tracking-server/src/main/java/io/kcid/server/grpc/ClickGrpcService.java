@@ -13,6 +13,9 @@ import io.kcid.proto.tracking.v1.InspectKcidRequest;
 import io.kcid.proto.tracking.v1.InspectKcidResponse;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.IssueClickResponse;
+import io.kcid.proto.tracking.v1.DeleteClickRequest;
+import io.kcid.proto.tracking.v1.DeleteClickResponse;
+import io.kcid.server.domain.ClickEraser;
 import io.kcid.server.domain.ClickIssuer;
 import io.kcid.server.store.ClickStore;
 import java.util.concurrent.CompletableFuture;
@@ -22,11 +25,18 @@ public final class ClickGrpcService extends ClickServiceGrpc.ClickServiceImplBas
   private final ClickIssuer issuer;
   private final ClickStore clicks;
   private final KcidCodec codec;
+  private final ClickEraser eraser;
 
-  public ClickGrpcService(ClickIssuer issuer, ClickStore clicks, KcidCodec codec) {
+  public ClickGrpcService(ClickIssuer issuer, ClickStore clicks, KcidCodec codec, ClickEraser eraser) {
     this.issuer = issuer;
     this.clicks = clicks;
     this.codec = codec;
+    this.eraser = eraser;
+  }
+
+  @Override
+  public void deleteClick(DeleteClickRequest request, StreamObserver<DeleteClickResponse> observer) {
+    Replies.reply(observer, () -> eraser.delete(request.getKcid()));
   }
 
   @Override

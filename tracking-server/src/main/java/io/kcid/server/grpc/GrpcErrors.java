@@ -44,6 +44,12 @@ public final class GrpcErrors {
         java.util.Map.of());
   }
 
+  /** The status (code and ErrorInfo trailer) of a reason, for interceptors that refuse a call. */
+  public static StatusRuntimeException status(
+      ErrorReason reason, String message, java.util.Map<String, String> metadata) {
+    return of(reason, message, metadata);
+  }
+
   static StatusRuntimeException of(
       ErrorReason reason, String message, java.util.Map<String, String> metadata) {
     ErrorInfo info =

@@ -17,4 +17,10 @@ public interface ClickStore {
 
   /** The stored click, or empty when it never existed or has expired. */
   CompletionStage<Optional<StoredClick>> find(DecodedKcid kcid);
+
+  /**
+   * Deletes the click and everything stored under it in its partition (conversions, histories,
+   * dedupe state, request-id replies), atomically. Empty when nothing was stored.
+   */
+  CompletionStage<Optional<ClickErasure>> delete(DecodedKcid kcid);
 }

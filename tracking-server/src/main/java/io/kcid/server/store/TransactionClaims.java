@@ -22,4 +22,7 @@ public interface TransactionClaims {
 
   /** Notes the conversion id on our claim, so later duplicates can name it. */
   CompletionStage<Void> settle(String accountId, String goalKey, String transactionId, String kcid, String conversionId);
+
+  /** Deletes the claim if {@code kcid} holds it, recorded or not: its click was deleted. */
+  CompletionStage<Void> drop(String accountId, String goalKey, String transactionId, String kcid);
 }

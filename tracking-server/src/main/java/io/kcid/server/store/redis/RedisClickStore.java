@@ -3,7 +3,11 @@ package io.kcid.server.store.redis;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.proto.tracking.v1.Click;
+import io.kcid.server.store.ClickErasure;
 import io.kcid.server.store.ClickStore;
+import io.lettuce.core.ScriptOutputType;
+import java.util.ArrayList;
+import java.util.List;
 import io.kcid.server.store.StoredClick;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -18,6 +22,8 @@ import java.util.concurrent.CompletionStage;
  * partition are not stored (they are the key).
  */
 public final class RedisClickStore implements ClickStore {
+  private static final LuaScript DELETE = LuaScript.fromClasspath("/lua/delete_click.lua");
+
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
 
   public RedisClickStore(RedisClusterAsyncCommands<byte[], byte[]> redis) {
@@ -41,6 +47,35 @@ public final class RedisClickStore implements ClickStore {
         redis
             .get(RedisKeys.click(kcid.partition(), kcid.kcid()))
             .thenApply(value -> Optional.ofNullable(value).map(v -> decode(kcid, v))));
+  }
+
+  @Override
+  public CompletionStage<Optional<ClickErasure>> delete(DecodedKcid kcid) {
+    int p = kcid.partition();
+    return Stages.translate(
+        DELETE.<List<Object>>run(
+                redis,
+                ScriptOutputType.MULTI,
+                new byte[][] {RedisKeys.click(p, kcid.kcid()), RedisKeys.clickState(p, kcid.kcid()), RedisKeys.stream(p)},
+                RedisKeys.bytes(RedisKeys.conversionPrefix(p, kcid.kcid())),
+                RedisKeys.bytes(RedisKeys.historyPrefix(p, kcid.kcid())),
+                RedisKeys.bytes(RedisKeys.requestPrefix(p, kcid.kcid())))
+            .thenApply(RedisClickStore::erasure));
+  }
+
+  private static Optional<ClickErasure> erasure(List<Object> reply) {
+    if (((Long) reply.get(0)) == 0L) {
+      return Optional.empty();
+    }
+    List<ClickErasure.Transaction> transactions = new ArrayList<>();
+    for (int i = 3; i + 1 < reply.size(); i += 2) {
+      transactions.add(new ClickErasure.Transaction(text(reply.get(i)), text(reply.get(i + 1))));
+    }
+    return Optional.of(new ClickErasure((Long) reply.get(1), text(reply.get(2)), transactions));
+  }
+
+  private static String text(Object value) {
+    return value instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(value);
   }
 
   static byte[] encode(String accountId, String campaignId, Click click) {

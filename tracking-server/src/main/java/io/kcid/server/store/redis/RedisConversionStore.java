@@ -78,7 +78,8 @@ public final class RedisConversionStore implements ConversionStore {
       bytes(c.value().getCurrencyCode()),
       bytes(RedisKeys.historyPrefix(p, kcid.kcid())),
       bytes(framed(c.transitionSources())),
-      bytes(c.test() ? "1" : "0")
+      bytes(c.test() ? "1" : "0"),
+      bytes(c.requestId())
     };
     return Stages.translate(
         RECORD.<List<Object>>run(redis, ScriptOutputType.MULTI, keys, args)
@@ -127,7 +128,8 @@ public final class RedisConversionStore implements ConversionStore {
       RedisKeys.conversion(p, kcid.kcid(), u.sequence()),
       RedisKeys.history(p, kcid.kcid(), u.sequence()),
       hasRequest ? RedisKeys.request(p, kcid.kcid(), u.requestId()) : RedisKeys.noRequest(p),
-      RedisKeys.stream(p)
+      RedisKeys.stream(p),
+      RedisKeys.clickState(p, kcid.kcid())
     };
     byte[][] args = {
       bytes(Integer.toString(u.newStatus().getNumber())),
@@ -140,7 +142,8 @@ public final class RedisConversionStore implements ConversionStore {
       bytes(u.fingerprint()),
       bytes(Long.toString(u.requestIdTtl().toMillis())),
       bytes(kcid.kcid() + "-" + u.sequence()),
-      bytes(Long.toString(streamMaxLength))
+      bytes(Long.toString(streamMaxLength)),
+      bytes(u.requestId())
     };
     return Stages.translate(
         UPDATE.<List<Object>>run(redis, ScriptOutputType.MULTI, keys, args)

@@ -10,7 +10,8 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  * kc:{p}:c:&lt;kcid&gt;               click: "&lt;account&gt;\0&lt;campaign&gt;\0" + Click protobuf       (TTL = retention)
- * kc:{p}:x:&lt;kcid&gt;               hash: n (conversion seq), g:&lt;goal&gt;, t:&lt;goal&gt;:&lt;txid&gt;, x:&lt;goal&gt;:&lt;txid&gt;
+ * kc:{p}:x:&lt;kcid&gt;               hash: n (conversion seq), g:&lt;goal&gt;, t:&lt;goal&gt;:&lt;txid&gt;, x:&lt;goal&gt;:&lt;txid&gt;,
+ *                                r:&lt;request_id&gt;, e:&lt;stream entry id&gt; (what DeleteClick removes)
  * kc:{p}:v:&lt;kcid&gt;:&lt;n&gt;           conversion n: hash p (Conversion protobuf), s (status), a, c (value)
  * kc:{p}:h:&lt;kcid&gt;:&lt;n&gt;           its status/value history (list)
  * kc:{p}:r:&lt;kcid&gt;:&lt;request_id&gt;  first answer to a request id
@@ -22,6 +23,7 @@ import java.nio.charset.StandardCharsets;
  * kc:{a:&lt;id&gt;}:tx:&lt;goal&gt;:&lt;txid&gt;  kcid holding an account-wide transaction id
  * kc:t:&lt;sha256(token)&gt;           account id of a postback token
  * kc:accounts                    sorted set of account ids (lexicographic listing)
+ * kc:{keys}                      hash: API key name -&gt; sha256(key) + "\0" + ApiKey protobuf
  * </pre>
  */
 public final class RedisKeys {
@@ -60,7 +62,11 @@ public final class RedisKeys {
   }
 
   public static byte[] request(int partition, String kcid, String requestId) {
-    return bytes(partitionTag(partition) + "r:" + kcid + ":" + requestId);
+    return bytes(requestPrefix(partition, kcid) + requestId);
+  }
+
+  public static String requestPrefix(int partition, String kcid) {
+    return partitionTag(partition) + "r:" + kcid + ":";
   }
 
   /** A key in the partition's slot, passed when a script has no request id to guard. */
@@ -96,6 +102,11 @@ public final class RedisKeys {
 
   public static byte[] tokenIndex(String tokenSha256Hex) {
     return bytes("kc:t:" + tokenSha256Hex);
+  }
+
+  /** Every API key of gRPC callers (digests only), in one hash. */
+  public static byte[] apiKeys() {
+    return bytes("kc:{keys}");
   }
 
   public static byte[] accountIndex() {

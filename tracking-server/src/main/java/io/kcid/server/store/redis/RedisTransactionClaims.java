@@ -41,6 +41,11 @@ public final class RedisTransactionClaims implements TransactionClaims {
     return run("settle", accountId, goalKey, transactionId, kcid, conversionId);
   }
 
+  @Override
+  public CompletionStage<Void> drop(String accountId, String goalKey, String transactionId, String kcid) {
+    return run("drop", accountId, goalKey, transactionId, kcid, "");
+  }
+
   private CompletionStage<Void> run(
       String op, String accountId, String goalKey, String transactionId, String kcid, String conversionId) {
     return Stages.translate(

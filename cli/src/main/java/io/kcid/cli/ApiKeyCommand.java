@@ -1,0 +1,102 @@
+package io.kcid.cli;
+
+import io.kcid.proto.tracking.v1.ApiKey;
+import io.kcid.proto.tracking.v1.CreateApiKeyRequest;
+import io.kcid.proto.tracking.v1.ListApiKeysRequest;
+import io.kcid.proto.tracking.v1.RevokeApiKeyRequest;
+import io.kcid.server.auth.ApiKeyRoles;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code kcid api-key create|list|revoke}: keys of gRPC callers (needs an admin key). */
+@Command(
+    name = "api-key",
+    mixinStandardHelpOptions = true,
+    description = "Create, list and revoke API keys of gRPC callers (roles: issue, ingest, read, admin).",
+    subcommands = {ApiKeyCommand.Create.class, ApiKeyCommand.ListAll.class, ApiKeyCommand.Revoke.class})
+final class ApiKeyCommand {
+
+  @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a key; prints it once.")
+  static final class Create implements Runnable {
+    @Mixin GrpcOptions grpc;
+
+    @Option(names = "--name", required = true, description = "Unique name [a-z0-9_-]{1,64}, e.g. the calling system.")
+    String name;
+
+    @Option(names = "--roles", required = true, split = ",", description = "Comma-separated: issue, ingest, read, admin.")
+    List<String> roles;
+
+    @Override
+    public void run() {
+      CreateApiKeyRequest.Builder request = CreateApiKeyRequest.newBuilder().setName(name);
+      for (String role : roles) {
+        try {
+          request.addRoles(ApiKeyRoles.parse(role));
+        } catch (IllegalArgumentException e) {
+          throw new CliException(e.getMessage());
+        }
+      }
+      try (GrpcOptions channel = grpc) {
+        var created = grpc.admin().createApiKey(request.build());
+        if (grpc.json) {
+          System.out.println(Output.json(created));
+          return;
+        }
+        print(created.getApiKey());
+        Output.line("key", created.getSecret());
+        System.out.println("The key is shown once; send it as 'authorization: Bearer <key>' (KCID_API_KEY, KCID_EDGE_API_KEY).");
+      }
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List keys (names, roles, hints; never the keys).")
+  static final class ListAll implements Runnable {
+    @Mixin GrpcOptions grpc;
+
+    @Override
+    public void run() {
+      try (GrpcOptions channel = grpc) {
+        var listed = grpc.admin().listApiKeys(ListApiKeysRequest.getDefaultInstance());
+        if (grpc.json) {
+          System.out.println(Output.json(listed));
+          return;
+        }
+        for (ApiKey key : listed.getApiKeysList()) {
+          System.out.println(key.getName() + "  " + roles(key) + "  " + key.getHint() + "  created "
+              + Instant.ofEpochSecond(key.getCreateTime().getSeconds()));
+        }
+      }
+    }
+  }
+
+  @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke a key; servers refuse it within their key cache time.")
+  static final class Revoke implements Runnable {
+    @Mixin GrpcOptions grpc;
+
+    @Parameters(index = "0", description = "Key name.")
+    String name;
+
+    @Override
+    public void run() {
+      try (GrpcOptions channel = grpc) {
+        grpc.admin().revokeApiKey(RevokeApiKeyRequest.newBuilder().setName(name).build());
+        System.out.println(grpc.json ? "{\"revoked\":\"" + name + "\"}" : "revoked " + name);
+      }
+    }
+  }
+
+  private static String roles(ApiKey key) {
+    return key.getRolesList().stream().map(ApiKeyRoles::name).collect(Collectors.joining(","));
+  }
+
+  private static void print(ApiKey key) {
+    Output.line("name", key.getName());
+    Output.line("roles", roles(key));
+    Output.line("hint", key.getHint());
+  }
+}

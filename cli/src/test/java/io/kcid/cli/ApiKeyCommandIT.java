@@ -1,0 +1,100 @@
+package io.kcid.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kcid.core.kcid.KcidKeyRing;
+import io.kcid.server.TrackingServer;
+import io.kcid.server.auth.AuthMode;
+import io.kcid.server.auth.ConfiguredApiKeys;
+import io.kcid.server.config.ServerConfig;
+import io.kcid.server.config.ServerSecurity;
+import io.kcid.server.store.redis.LocalRedis;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** {@code ./kcid api-key create|list|revoke} against a tracking-server that requires keys. */
+class ApiKeyCommandIT {
+  private static final String ROOT = "root-key-0123456789abcdefghijkl";
+
+  private static LocalRedis redis;
+  private static TrackingServer server;
+
+  private record Run(int exit, String out, String err) {}
+
+  @BeforeAll
+  static void start() {
+    redis = LocalRedis.startTemporary();
+    ServerConfig base = new ServerConfig("127.0.0.1", 0, redis.url(), 16, KcidKeyRing.generate(1), Duration.ofMillis(500),
+        1000, Duration.ZERO, 10_000, Duration.ZERO, Duration.ofSeconds(5));
+    server = TrackingServer.start(base.withSecurity(new ServerSecurity(AuthMode.REQUIRED,
+        ConfiguredApiKeys.parse("root:admin:" + ROOT), Duration.ofSeconds(5), null, null, null, 100, 100,
+        io.kcid.server.domain.IpPrivacy.truncate())));
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+    redis.close();
+  }
+
+  private static Run kcid(String key, String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--grpc-addr", "127.0.0.1:" + server.port()));
+    if (key != null) {
+      all.addAll(List.of("--api-key", key));
+    }
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+    ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+      int exit = KcidCli.commandLine().execute(all.toArray(String[]::new));
+      return new Run(exit, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  @Test
+  void createListUseAndRevokeAKey() {
+    Run created = kcid(ROOT, "api-key", "create", "--name", "adserver", "--roles", "issue,read");
+    assertThat(created.exit()).as(created.err()).isZero();
+    String secret = created.out().lines().filter(l -> l.startsWith("key:")).findFirst().orElseThrow().replaceAll("^key:\\s+", "").trim();
+    assertThat(secret).startsWith("kak_");
+    assertThat(created.out()).contains("issue,read").contains("shown once");
+
+    Run listed = kcid(ROOT, "api-key", "list");
+    assertThat(listed.out()).contains("adserver  issue,read  …" + secret.substring(secret.length() - 4)).doesNotContain(secret);
+    // The new key reads, but it is not an admin key.
+    Run denied = kcid(secret, "api-key", "list");
+    assertThat(denied.exit()).isEqualTo(1);
+    assertThat(denied.err()).contains("API_KEY_ROLE_MISSING").contains("'admin'");
+
+    assertThat(kcid(ROOT, "api-key", "revoke", "adserver").out()).contains("revoked adserver");
+    Run unknown = kcid(secret, "inspect", "0000");
+    assertThat(unknown.err()).contains("API_KEY_INVALID");
+    Run again = kcid(ROOT, "api-key", "revoke", "adserver");
+    assertThat(again.exit()).isEqualTo(1);
+    assertThat(again.err()).contains("API_KEY_NOT_FOUND");
+  }
+
+  @Test
+  void badRolesAndMissingKeysSayWhatToDo() {
+    Run badRole = kcid(ROOT, "api-key", "create", "--name", "x", "--roles", "superuser");
+    assertThat(badRole.exit()).isEqualTo(2);
+    assertThat(badRole.err()).contains("unknown role 'superuser'");
+    Run keyless = kcid("", "api-key", "list");
+    assertThat(keyless.exit()).isEqualTo(1);
+    assertThat(keyless.err()).contains("API_KEY_INVALID").contains("authorization: Bearer");
+  }
+}

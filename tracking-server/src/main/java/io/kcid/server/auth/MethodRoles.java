@@ -1,0 +1,56 @@
+package io.kcid.server.auth;
+
+import io.grpc.MethodDescriptor;
+import io.kcid.proto.tracking.v1.AdminServiceGrpc;
+import io.kcid.proto.tracking.v1.ApiKeyRole;
+import io.kcid.proto.tracking.v1.ClickServiceGrpc;
+import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The one table of which role each gRPC method needs. Writes are listed by name; read-only methods
+ * follow their name ({@code Get*}, {@code List*}, {@code Inspect*}, {@code Stream*}); AdminService is
+ * admin; health and reflection are open. Anything else needs admin, so a new write method is
+ * closed until it is classified here.
+ */
+public final class MethodRoles {
+  private static final Set<String> OPEN_SERVICES =
+      Set.of("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection");
+
+  private static final Map<String, ApiKeyRole> WRITES =
+      Map.of(
+          ClickServiceGrpc.getIssueClickMethod().getFullMethodName(), ApiKeyRole.API_KEY_ROLE_ISSUE,
+          ClickServiceGrpc.getDeleteClickMethod().getFullMethodName(), ApiKeyRole.API_KEY_ROLE_ADMIN,
+          ConversionServiceGrpc.getRecordConversionMethod().getFullMethodName(), ApiKeyRole.API_KEY_ROLE_INGEST,
+          ConversionServiceGrpc.getRecordConversionsMethod().getFullMethodName(), ApiKeyRole.API_KEY_ROLE_INGEST,
+          ConversionServiceGrpc.getUpdateConversionStatusMethod().getFullMethodName(), ApiKeyRole.API_KEY_ROLE_INGEST,
+          ConversionServiceGrpc.getUpdateConversionStatusesMethod().getFullMethodName(), ApiKeyRole.API_KEY_ROLE_INGEST);
+
+  private static final java.util.List<String> READ_PREFIXES = java.util.List.of("Get", "List", "Inspect", "Stream");
+
+  private MethodRoles() {}
+
+  /** The role {@code fullMethodName} needs, or empty for an open method. */
+  public static Optional<ApiKeyRole> roleFor(String fullMethodName) {
+    String service = MethodDescriptor.extractFullServiceName(fullMethodName);
+    if (service == null || OPEN_SERVICES.contains(service)) {
+      return service == null ? Optional.of(ApiKeyRole.API_KEY_ROLE_ADMIN) : Optional.empty();
+    }
+    ApiKeyRole listed = WRITES.get(fullMethodName);
+    if (listed != null) {
+      return Optional.of(listed);
+    }
+    if (service.equals(AdminServiceGrpc.SERVICE_NAME)) {
+      return Optional.of(ApiKeyRole.API_KEY_ROLE_ADMIN);
+    }
+    String method = fullMethodName.substring(service.length() + 1);
+    for (String prefix : READ_PREFIXES) {
+      if (method.startsWith(prefix)) {
+        return Optional.of(ApiKeyRole.API_KEY_ROLE_READ);
+      }
+    }
+    return Optional.of(ApiKeyRole.API_KEY_ROLE_ADMIN);
+  }
+}

@@ -1,0 +1,47 @@
+-- Deletes a click and every key derived from it in its partition, atomically: the click, its
+-- state hash, its conversions 1..n and their histories, the request-id replies whose ids the
+-- state hash lists (field r:<request_id>) and its entries in the partition's conversion stream
+-- (field e:<entry id>). Key names are deterministic: no SCAN.
+-- KEYS[1] click      kc:{p}:c:<kcid>
+-- KEYS[2] state hash kc:{p}:x:<kcid>
+-- KEYS[3] stream     kc:{p}:s
+-- ARGV[1] conversion key prefix kc:{p}:v:<kcid>:
+-- ARGV[2] history key prefix    kc:{p}:h:<kcid>:
+-- ARGV[3] request key prefix    kc:{p}:r:<kcid>:
+-- Returns {found 0|1, conversions deleted, owner account ('' when unknown), goal1, txid1, goal2, …}:
+-- the transactions recorded on the click, so the caller can drop the account-wide claims that name
+-- this kcid (they live under the account's hash tag, in another slot).
+if redis.call('EXISTS', KEYS[1], KEYS[2]) == 0 then
+  return {0, 0, ''}
+end
+local owner = ''
+local click = redis.call('GET', KEYS[1])
+if click then
+  local sep = string.find(click, '\0', 1, true)
+  if sep then
+    owner = string.sub(click, 1, sep - 1)
+  end
+end
+local n = tonumber(redis.call('HGET', KEYS[2], 'n') or '0')
+local result = {1, n, owner}
+for i = 1, n do
+  redis.call('DEL', ARGV[1] .. i, ARGV[2] .. i)
+end
+for _, field in ipairs(redis.call('HKEYS', KEYS[2])) do
+  local kind = string.sub(field, 1, 2)
+  if kind == 'r:' then
+    redis.call('DEL', ARGV[3] .. string.sub(field, 3))
+  elseif kind == 'e:' then
+    redis.call('XDEL', KEYS[3], string.sub(field, 3))
+  elseif kind == 'x:' then
+    -- x:<goal>:<txid>; goal keys never contain ':'.
+    local rest = string.sub(field, 3)
+    local colon = string.find(rest, ':', 1, true)
+    if colon then
+      table.insert(result, string.sub(rest, 1, colon - 1))
+      table.insert(result, string.sub(rest, colon + 1))
+    end
+  end
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+return result
