@@ -76,6 +76,66 @@ func (SecretKind) EnumDescriptor() ([]byte, []int) {
 	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{0}
 }
 
+// What an API key may do. Every gRPC method needs one role (health and reflection need none).
+type ApiKeyRole int32
+
+const (
+	ApiKeyRole_API_KEY_ROLE_UNSPECIFIED ApiKeyRole = 0
+	// ClickService.IssueClick: what ad servers and the edge's click redirects call.
+	ApiKeyRole_API_KEY_ROLE_ISSUE ApiKeyRole = 1
+	// Recording conversions and changing their status: what the edge's postbacks call.
+	ApiKeyRole_API_KEY_ROLE_INGEST ApiKeyRole = 2
+	// Reading clicks and conversions, inspecting kcids.
+	ApiKeyRole_API_KEY_ROLE_READ ApiKeyRole = 3
+	// AdminService (accounts, goals, API keys) and deleting clicks.
+	ApiKeyRole_API_KEY_ROLE_ADMIN ApiKeyRole = 4
+)
+
+// Enum value maps for ApiKeyRole.
+var (
+	ApiKeyRole_name = map[int32]string{
+		0: "API_KEY_ROLE_UNSPECIFIED",
+		1: "API_KEY_ROLE_ISSUE",
+		2: "API_KEY_ROLE_INGEST",
+		3: "API_KEY_ROLE_READ",
+		4: "API_KEY_ROLE_ADMIN",
+	}
+	ApiKeyRole_value = map[string]int32{
+		"API_KEY_ROLE_UNSPECIFIED": 0,
+		"API_KEY_ROLE_ISSUE":       1,
+		"API_KEY_ROLE_INGEST":      2,
+		"API_KEY_ROLE_READ":        3,
+		"API_KEY_ROLE_ADMIN":       4,
+	}
+)
+
+func (x ApiKeyRole) Enum() *ApiKeyRole {
+	p := new(ApiKeyRole)
+	*p = x
+	return p
+}
+
+func (x ApiKeyRole) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ApiKeyRole) Descriptor() protoreflect.EnumDescriptor {
+	return file_kcid_tracking_v1_admin_service_proto_enumTypes[1].Descriptor()
+}
+
+func (ApiKeyRole) Type() protoreflect.EnumType {
+	return &file_kcid_tracking_v1_admin_service_proto_enumTypes[1]
+}
+
+func (x ApiKeyRole) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ApiKeyRole.Descriptor instead.
+func (ApiKeyRole) EnumDescriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{1}
+}
+
 type CreateAccountRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Optional; generated when empty. [a-z0-9_-]{1,64}.
@@ -1186,6 +1246,344 @@ func (x *UpdateGoalResponse) GetGoal() *Goal {
 	return nil
 }
 
+// An API key as listed: never its secret.
+type ApiKey struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unique; [a-z0-9_-]{1,64}.
+	Name       string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Roles      []ApiKeyRole           `protobuf:"varint,2,rep,packed,name=roles,proto3,enum=kcid.tracking.v1.ApiKeyRole" json:"roles,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Last 4 characters of the key, to tell keys apart.
+	Hint          string `protobuf:"bytes,4,opt,name=hint,proto3" json:"hint,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApiKey) Reset() {
+	*x = ApiKey{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApiKey) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApiKey) ProtoMessage() {}
+
+func (x *ApiKey) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApiKey.ProtoReflect.Descriptor instead.
+func (*ApiKey) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ApiKey) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ApiKey) GetRoles() []ApiKeyRole {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+func (x *ApiKey) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *ApiKey) GetHint() string {
+	if x != nil {
+		return x.Hint
+	}
+	return ""
+}
+
+type CreateApiKeyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unique; [a-z0-9_-]{1,64}.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// At least one.
+	Roles         []ApiKeyRole `protobuf:"varint,2,rep,packed,name=roles,proto3,enum=kcid.tracking.v1.ApiKeyRole" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateApiKeyRequest) Reset() {
+	*x = CreateApiKeyRequest{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateApiKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateApiKeyRequest) ProtoMessage() {}
+
+func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateApiKeyRequest.ProtoReflect.Descriptor instead.
+func (*CreateApiKeyRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *CreateApiKeyRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateApiKeyRequest) GetRoles() []ApiKeyRole {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+type CreateApiKeyResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	ApiKey *ApiKey                `protobuf:"bytes,1,opt,name=api_key,json=apiKey,proto3" json:"api_key,omitempty"`
+	// The key, shown once: send it as `authorization: Bearer <key>`.
+	Secret        string `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateApiKeyResponse) Reset() {
+	*x = CreateApiKeyResponse{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateApiKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateApiKeyResponse) ProtoMessage() {}
+
+func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateApiKeyResponse.ProtoReflect.Descriptor instead.
+func (*CreateApiKeyResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *CreateApiKeyResponse) GetApiKey() *ApiKey {
+	if x != nil {
+		return x.ApiKey
+	}
+	return nil
+}
+
+func (x *CreateApiKeyResponse) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+type ListApiKeysRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListApiKeysRequest) Reset() {
+	*x = ListApiKeysRequest{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListApiKeysRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListApiKeysRequest) ProtoMessage() {}
+
+func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListApiKeysRequest.ProtoReflect.Descriptor instead.
+func (*ListApiKeysRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{21}
+}
+
+type ListApiKeysResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ApiKeys       []*ApiKey              `protobuf:"bytes,1,rep,name=api_keys,json=apiKeys,proto3" json:"api_keys,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListApiKeysResponse) Reset() {
+	*x = ListApiKeysResponse{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListApiKeysResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListApiKeysResponse) ProtoMessage() {}
+
+func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListApiKeysResponse.ProtoReflect.Descriptor instead.
+func (*ListApiKeysResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ListApiKeysResponse) GetApiKeys() []*ApiKey {
+	if x != nil {
+		return x.ApiKeys
+	}
+	return nil
+}
+
+type RevokeApiKeyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeApiKeyRequest) Reset() {
+	*x = RevokeApiKeyRequest{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeApiKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeApiKeyRequest) ProtoMessage() {}
+
+func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeApiKeyRequest.ProtoReflect.Descriptor instead.
+func (*RevokeApiKeyRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *RevokeApiKeyRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type RevokeApiKeyResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeApiKeyResponse) Reset() {
+	*x = RevokeApiKeyResponse{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeApiKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeApiKeyResponse) ProtoMessage() {}
+
+func (x *RevokeApiKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeApiKeyResponse.ProtoReflect.Descriptor instead.
+func (*RevokeApiKeyResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{24}
+}
+
 var File_kcid_tracking_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
@@ -1286,13 +1684,38 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\r_display_nameB\x17\n" +
 	"\x15_allow_negative_value\"@\n" +
 	"\x12UpdateGoalResponse\x12*\n" +
-	"\x04goal\x18\x01 \x01(\v2\x16.kcid.tracking.v1.GoalR\x04goal*\x90\x01\n" +
+	"\x04goal\x18\x01 \x01(\v2\x16.kcid.tracking.v1.GoalR\x04goal\"\xa1\x01\n" +
+	"\x06ApiKey\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x122\n" +
+	"\x05roles\x18\x02 \x03(\x0e2\x1c.kcid.tracking.v1.ApiKeyRoleR\x05roles\x12;\n" +
+	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12\x12\n" +
+	"\x04hint\x18\x04 \x01(\tR\x04hint\"]\n" +
+	"\x13CreateApiKeyRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x122\n" +
+	"\x05roles\x18\x02 \x03(\x0e2\x1c.kcid.tracking.v1.ApiKeyRoleR\x05roles\"a\n" +
+	"\x14CreateApiKeyResponse\x121\n" +
+	"\aapi_key\x18\x01 \x01(\v2\x18.kcid.tracking.v1.ApiKeyR\x06apiKey\x12\x16\n" +
+	"\x06secret\x18\x02 \x01(\tR\x06secret\"\x14\n" +
+	"\x12ListApiKeysRequest\"J\n" +
+	"\x13ListApiKeysResponse\x123\n" +
+	"\bapi_keys\x18\x01 \x03(\v2\x18.kcid.tracking.v1.ApiKeyR\aapiKeys\")\n" +
+	"\x13RevokeApiKeyRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\x16\n" +
+	"\x14RevokeApiKeyResponse*\x90\x01\n" +
 	"\n" +
 	"SecretKind\x12\x1b\n" +
 	"\x17SECRET_KIND_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aSECRET_KIND_POSTBACK_TOKEN\x10\x01\x12\x1c\n" +
 	"\x18SECRET_KIND_CLICK_SECRET\x10\x02\x12'\n" +
-	"#SECRET_KIND_POSTBACK_SIGNING_SECRET\x10\x032\xd6\x06\n" +
+	"#SECRET_KIND_POSTBACK_SIGNING_SECRET\x10\x03*\x8a\x01\n" +
+	"\n" +
+	"ApiKeyRole\x12\x1c\n" +
+	"\x18API_KEY_ROLE_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12API_KEY_ROLE_ISSUE\x10\x01\x12\x17\n" +
+	"\x13API_KEY_ROLE_INGEST\x10\x02\x12\x15\n" +
+	"\x11API_KEY_ROLE_READ\x10\x03\x12\x16\n" +
+	"\x12API_KEY_ROLE_ADMIN\x10\x042\xf0\b\n" +
 	"\fAdminService\x12`\n" +
 	"\rCreateAccount\x12&.kcid.tracking.v1.CreateAccountRequest\x1a'.kcid.tracking.v1.CreateAccountResponse\x12W\n" +
 	"\n" +
@@ -1305,7 +1728,10 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\aGetGoal\x12 .kcid.tracking.v1.GetGoalRequest\x1a!.kcid.tracking.v1.GetGoalResponse\x12T\n" +
 	"\tListGoals\x12\".kcid.tracking.v1.ListGoalsRequest\x1a#.kcid.tracking.v1.ListGoalsResponse\x12W\n" +
 	"\n" +
-	"UpdateGoal\x12#.kcid.tracking.v1.UpdateGoalRequest\x1a$.kcid.tracking.v1.UpdateGoalResponseB_\n" +
+	"UpdateGoal\x12#.kcid.tracking.v1.UpdateGoalRequest\x1a$.kcid.tracking.v1.UpdateGoalResponse\x12]\n" +
+	"\fCreateApiKey\x12%.kcid.tracking.v1.CreateApiKeyRequest\x1a&.kcid.tracking.v1.CreateApiKeyResponse\x12Z\n" +
+	"\vListApiKeys\x12$.kcid.tracking.v1.ListApiKeysRequest\x1a%.kcid.tracking.v1.ListApiKeysResponse\x12]\n" +
+	"\fRevokeApiKey\x12%.kcid.tracking.v1.RevokeApiKeyRequest\x1a&.kcid.tracking.v1.RevokeApiKeyResponseB_\n" +
 	"\x19io.kcid.proto.tracking.v1B\x11AdminServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3"
 
 var (
@@ -1320,86 +1746,105 @@ func file_kcid_tracking_v1_admin_service_proto_rawDescGZIP() []byte {
 	return file_kcid_tracking_v1_admin_service_proto_rawDescData
 }
 
-var file_kcid_tracking_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_kcid_tracking_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_kcid_tracking_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_kcid_tracking_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_kcid_tracking_v1_admin_service_proto_goTypes = []any{
 	(SecretKind)(0),                     // 0: kcid.tracking.v1.SecretKind
-	(*CreateAccountRequest)(nil),        // 1: kcid.tracking.v1.CreateAccountRequest
-	(*CreateAccountResponse)(nil),       // 2: kcid.tracking.v1.CreateAccountResponse
-	(*GetAccountRequest)(nil),           // 3: kcid.tracking.v1.GetAccountRequest
-	(*GetAccountResponse)(nil),          // 4: kcid.tracking.v1.GetAccountResponse
-	(*UpdateAccountRequest)(nil),        // 5: kcid.tracking.v1.UpdateAccountRequest
-	(*UpdateAccountResponse)(nil),       // 6: kcid.tracking.v1.UpdateAccountResponse
-	(*RotateAccountSecretRequest)(nil),  // 7: kcid.tracking.v1.RotateAccountSecretRequest
-	(*RotateAccountSecretResponse)(nil), // 8: kcid.tracking.v1.RotateAccountSecretResponse
-	(*ListAccountsRequest)(nil),         // 9: kcid.tracking.v1.ListAccountsRequest
-	(*ListAccountsResponse)(nil),        // 10: kcid.tracking.v1.ListAccountsResponse
-	(*CreateGoalRequest)(nil),           // 11: kcid.tracking.v1.CreateGoalRequest
-	(*CreateGoalResponse)(nil),          // 12: kcid.tracking.v1.CreateGoalResponse
-	(*GetGoalRequest)(nil),              // 13: kcid.tracking.v1.GetGoalRequest
-	(*GetGoalResponse)(nil),             // 14: kcid.tracking.v1.GetGoalResponse
-	(*ListGoalsRequest)(nil),            // 15: kcid.tracking.v1.ListGoalsRequest
-	(*ListGoalsResponse)(nil),           // 16: kcid.tracking.v1.ListGoalsResponse
-	(*UpdateGoalRequest)(nil),           // 17: kcid.tracking.v1.UpdateGoalRequest
-	(*UpdateGoalResponse)(nil),          // 18: kcid.tracking.v1.UpdateGoalResponse
-	(*Account)(nil),                     // 19: kcid.tracking.v1.Account
-	(*AccountSecrets)(nil),              // 20: kcid.tracking.v1.AccountSecrets
-	(*PostbackAuth)(nil),                // 21: kcid.tracking.v1.PostbackAuth
-	(*durationpb.Duration)(nil),         // 22: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),       // 23: google.protobuf.Timestamp
-	(CountingMode)(0),                   // 24: kcid.tracking.v1.CountingMode
-	(*Money)(nil),                       // 25: kcid.tracking.v1.Money
-	(GoalState)(0),                      // 26: kcid.tracking.v1.GoalState
-	(*Goal)(nil),                        // 27: kcid.tracking.v1.Goal
+	(ApiKeyRole)(0),                     // 1: kcid.tracking.v1.ApiKeyRole
+	(*CreateAccountRequest)(nil),        // 2: kcid.tracking.v1.CreateAccountRequest
+	(*CreateAccountResponse)(nil),       // 3: kcid.tracking.v1.CreateAccountResponse
+	(*GetAccountRequest)(nil),           // 4: kcid.tracking.v1.GetAccountRequest
+	(*GetAccountResponse)(nil),          // 5: kcid.tracking.v1.GetAccountResponse
+	(*UpdateAccountRequest)(nil),        // 6: kcid.tracking.v1.UpdateAccountRequest
+	(*UpdateAccountResponse)(nil),       // 7: kcid.tracking.v1.UpdateAccountResponse
+	(*RotateAccountSecretRequest)(nil),  // 8: kcid.tracking.v1.RotateAccountSecretRequest
+	(*RotateAccountSecretResponse)(nil), // 9: kcid.tracking.v1.RotateAccountSecretResponse
+	(*ListAccountsRequest)(nil),         // 10: kcid.tracking.v1.ListAccountsRequest
+	(*ListAccountsResponse)(nil),        // 11: kcid.tracking.v1.ListAccountsResponse
+	(*CreateGoalRequest)(nil),           // 12: kcid.tracking.v1.CreateGoalRequest
+	(*CreateGoalResponse)(nil),          // 13: kcid.tracking.v1.CreateGoalResponse
+	(*GetGoalRequest)(nil),              // 14: kcid.tracking.v1.GetGoalRequest
+	(*GetGoalResponse)(nil),             // 15: kcid.tracking.v1.GetGoalResponse
+	(*ListGoalsRequest)(nil),            // 16: kcid.tracking.v1.ListGoalsRequest
+	(*ListGoalsResponse)(nil),           // 17: kcid.tracking.v1.ListGoalsResponse
+	(*UpdateGoalRequest)(nil),           // 18: kcid.tracking.v1.UpdateGoalRequest
+	(*UpdateGoalResponse)(nil),          // 19: kcid.tracking.v1.UpdateGoalResponse
+	(*ApiKey)(nil),                      // 20: kcid.tracking.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),         // 21: kcid.tracking.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),        // 22: kcid.tracking.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),          // 23: kcid.tracking.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),         // 24: kcid.tracking.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),         // 25: kcid.tracking.v1.RevokeApiKeyRequest
+	(*RevokeApiKeyResponse)(nil),        // 26: kcid.tracking.v1.RevokeApiKeyResponse
+	(*Account)(nil),                     // 27: kcid.tracking.v1.Account
+	(*AccountSecrets)(nil),              // 28: kcid.tracking.v1.AccountSecrets
+	(*PostbackAuth)(nil),                // 29: kcid.tracking.v1.PostbackAuth
+	(*durationpb.Duration)(nil),         // 30: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),       // 31: google.protobuf.Timestamp
+	(CountingMode)(0),                   // 32: kcid.tracking.v1.CountingMode
+	(*Money)(nil),                       // 33: kcid.tracking.v1.Money
+	(GoalState)(0),                      // 34: kcid.tracking.v1.GoalState
+	(*Goal)(nil),                        // 35: kcid.tracking.v1.Goal
 }
 var file_kcid_tracking_v1_admin_service_proto_depIdxs = []int32{
-	19, // 0: kcid.tracking.v1.CreateAccountResponse.account:type_name -> kcid.tracking.v1.Account
-	20, // 1: kcid.tracking.v1.CreateAccountResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
-	19, // 2: kcid.tracking.v1.GetAccountResponse.account:type_name -> kcid.tracking.v1.Account
-	21, // 3: kcid.tracking.v1.UpdateAccountRequest.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
-	19, // 4: kcid.tracking.v1.UpdateAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	27, // 0: kcid.tracking.v1.CreateAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	28, // 1: kcid.tracking.v1.CreateAccountResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
+	27, // 2: kcid.tracking.v1.GetAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	29, // 3: kcid.tracking.v1.UpdateAccountRequest.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
+	27, // 4: kcid.tracking.v1.UpdateAccountResponse.account:type_name -> kcid.tracking.v1.Account
 	0,  // 5: kcid.tracking.v1.RotateAccountSecretRequest.kind:type_name -> kcid.tracking.v1.SecretKind
-	22, // 6: kcid.tracking.v1.RotateAccountSecretRequest.grace_period:type_name -> google.protobuf.Duration
-	20, // 7: kcid.tracking.v1.RotateAccountSecretResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
-	23, // 8: kcid.tracking.v1.RotateAccountSecretResponse.previous_expire_time:type_name -> google.protobuf.Timestamp
-	19, // 9: kcid.tracking.v1.ListAccountsResponse.accounts:type_name -> kcid.tracking.v1.Account
-	22, // 10: kcid.tracking.v1.CreateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
-	24, // 11: kcid.tracking.v1.CreateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	25, // 12: kcid.tracking.v1.CreateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
-	26, // 13: kcid.tracking.v1.CreateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
-	22, // 14: kcid.tracking.v1.CreateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
-	27, // 15: kcid.tracking.v1.CreateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	27, // 16: kcid.tracking.v1.GetGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	27, // 17: kcid.tracking.v1.ListGoalsResponse.goals:type_name -> kcid.tracking.v1.Goal
-	22, // 18: kcid.tracking.v1.UpdateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
-	24, // 19: kcid.tracking.v1.UpdateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	25, // 20: kcid.tracking.v1.UpdateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
-	26, // 21: kcid.tracking.v1.UpdateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
-	22, // 22: kcid.tracking.v1.UpdateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
-	27, // 23: kcid.tracking.v1.UpdateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	1,  // 24: kcid.tracking.v1.AdminService.CreateAccount:input_type -> kcid.tracking.v1.CreateAccountRequest
-	3,  // 25: kcid.tracking.v1.AdminService.GetAccount:input_type -> kcid.tracking.v1.GetAccountRequest
-	5,  // 26: kcid.tracking.v1.AdminService.UpdateAccount:input_type -> kcid.tracking.v1.UpdateAccountRequest
-	7,  // 27: kcid.tracking.v1.AdminService.RotateAccountSecret:input_type -> kcid.tracking.v1.RotateAccountSecretRequest
-	9,  // 28: kcid.tracking.v1.AdminService.ListAccounts:input_type -> kcid.tracking.v1.ListAccountsRequest
-	11, // 29: kcid.tracking.v1.AdminService.CreateGoal:input_type -> kcid.tracking.v1.CreateGoalRequest
-	13, // 30: kcid.tracking.v1.AdminService.GetGoal:input_type -> kcid.tracking.v1.GetGoalRequest
-	15, // 31: kcid.tracking.v1.AdminService.ListGoals:input_type -> kcid.tracking.v1.ListGoalsRequest
-	17, // 32: kcid.tracking.v1.AdminService.UpdateGoal:input_type -> kcid.tracking.v1.UpdateGoalRequest
-	2,  // 33: kcid.tracking.v1.AdminService.CreateAccount:output_type -> kcid.tracking.v1.CreateAccountResponse
-	4,  // 34: kcid.tracking.v1.AdminService.GetAccount:output_type -> kcid.tracking.v1.GetAccountResponse
-	6,  // 35: kcid.tracking.v1.AdminService.UpdateAccount:output_type -> kcid.tracking.v1.UpdateAccountResponse
-	8,  // 36: kcid.tracking.v1.AdminService.RotateAccountSecret:output_type -> kcid.tracking.v1.RotateAccountSecretResponse
-	10, // 37: kcid.tracking.v1.AdminService.ListAccounts:output_type -> kcid.tracking.v1.ListAccountsResponse
-	12, // 38: kcid.tracking.v1.AdminService.CreateGoal:output_type -> kcid.tracking.v1.CreateGoalResponse
-	14, // 39: kcid.tracking.v1.AdminService.GetGoal:output_type -> kcid.tracking.v1.GetGoalResponse
-	16, // 40: kcid.tracking.v1.AdminService.ListGoals:output_type -> kcid.tracking.v1.ListGoalsResponse
-	18, // 41: kcid.tracking.v1.AdminService.UpdateGoal:output_type -> kcid.tracking.v1.UpdateGoalResponse
-	33, // [33:42] is the sub-list for method output_type
-	24, // [24:33] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	30, // 6: kcid.tracking.v1.RotateAccountSecretRequest.grace_period:type_name -> google.protobuf.Duration
+	28, // 7: kcid.tracking.v1.RotateAccountSecretResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
+	31, // 8: kcid.tracking.v1.RotateAccountSecretResponse.previous_expire_time:type_name -> google.protobuf.Timestamp
+	27, // 9: kcid.tracking.v1.ListAccountsResponse.accounts:type_name -> kcid.tracking.v1.Account
+	30, // 10: kcid.tracking.v1.CreateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
+	32, // 11: kcid.tracking.v1.CreateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	33, // 12: kcid.tracking.v1.CreateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
+	34, // 13: kcid.tracking.v1.CreateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
+	30, // 14: kcid.tracking.v1.CreateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
+	35, // 15: kcid.tracking.v1.CreateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	35, // 16: kcid.tracking.v1.GetGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	35, // 17: kcid.tracking.v1.ListGoalsResponse.goals:type_name -> kcid.tracking.v1.Goal
+	30, // 18: kcid.tracking.v1.UpdateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
+	32, // 19: kcid.tracking.v1.UpdateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	33, // 20: kcid.tracking.v1.UpdateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
+	34, // 21: kcid.tracking.v1.UpdateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
+	30, // 22: kcid.tracking.v1.UpdateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
+	35, // 23: kcid.tracking.v1.UpdateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	1,  // 24: kcid.tracking.v1.ApiKey.roles:type_name -> kcid.tracking.v1.ApiKeyRole
+	31, // 25: kcid.tracking.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	1,  // 26: kcid.tracking.v1.CreateApiKeyRequest.roles:type_name -> kcid.tracking.v1.ApiKeyRole
+	20, // 27: kcid.tracking.v1.CreateApiKeyResponse.api_key:type_name -> kcid.tracking.v1.ApiKey
+	20, // 28: kcid.tracking.v1.ListApiKeysResponse.api_keys:type_name -> kcid.tracking.v1.ApiKey
+	2,  // 29: kcid.tracking.v1.AdminService.CreateAccount:input_type -> kcid.tracking.v1.CreateAccountRequest
+	4,  // 30: kcid.tracking.v1.AdminService.GetAccount:input_type -> kcid.tracking.v1.GetAccountRequest
+	6,  // 31: kcid.tracking.v1.AdminService.UpdateAccount:input_type -> kcid.tracking.v1.UpdateAccountRequest
+	8,  // 32: kcid.tracking.v1.AdminService.RotateAccountSecret:input_type -> kcid.tracking.v1.RotateAccountSecretRequest
+	10, // 33: kcid.tracking.v1.AdminService.ListAccounts:input_type -> kcid.tracking.v1.ListAccountsRequest
+	12, // 34: kcid.tracking.v1.AdminService.CreateGoal:input_type -> kcid.tracking.v1.CreateGoalRequest
+	14, // 35: kcid.tracking.v1.AdminService.GetGoal:input_type -> kcid.tracking.v1.GetGoalRequest
+	16, // 36: kcid.tracking.v1.AdminService.ListGoals:input_type -> kcid.tracking.v1.ListGoalsRequest
+	18, // 37: kcid.tracking.v1.AdminService.UpdateGoal:input_type -> kcid.tracking.v1.UpdateGoalRequest
+	21, // 38: kcid.tracking.v1.AdminService.CreateApiKey:input_type -> kcid.tracking.v1.CreateApiKeyRequest
+	23, // 39: kcid.tracking.v1.AdminService.ListApiKeys:input_type -> kcid.tracking.v1.ListApiKeysRequest
+	25, // 40: kcid.tracking.v1.AdminService.RevokeApiKey:input_type -> kcid.tracking.v1.RevokeApiKeyRequest
+	3,  // 41: kcid.tracking.v1.AdminService.CreateAccount:output_type -> kcid.tracking.v1.CreateAccountResponse
+	5,  // 42: kcid.tracking.v1.AdminService.GetAccount:output_type -> kcid.tracking.v1.GetAccountResponse
+	7,  // 43: kcid.tracking.v1.AdminService.UpdateAccount:output_type -> kcid.tracking.v1.UpdateAccountResponse
+	9,  // 44: kcid.tracking.v1.AdminService.RotateAccountSecret:output_type -> kcid.tracking.v1.RotateAccountSecretResponse
+	11, // 45: kcid.tracking.v1.AdminService.ListAccounts:output_type -> kcid.tracking.v1.ListAccountsResponse
+	13, // 46: kcid.tracking.v1.AdminService.CreateGoal:output_type -> kcid.tracking.v1.CreateGoalResponse
+	15, // 47: kcid.tracking.v1.AdminService.GetGoal:output_type -> kcid.tracking.v1.GetGoalResponse
+	17, // 48: kcid.tracking.v1.AdminService.ListGoals:output_type -> kcid.tracking.v1.ListGoalsResponse
+	19, // 49: kcid.tracking.v1.AdminService.UpdateGoal:output_type -> kcid.tracking.v1.UpdateGoalResponse
+	22, // 50: kcid.tracking.v1.AdminService.CreateApiKey:output_type -> kcid.tracking.v1.CreateApiKeyResponse
+	24, // 51: kcid.tracking.v1.AdminService.ListApiKeys:output_type -> kcid.tracking.v1.ListApiKeysResponse
+	26, // 52: kcid.tracking.v1.AdminService.RevokeApiKey:output_type -> kcid.tracking.v1.RevokeApiKeyResponse
+	41, // [41:53] is the sub-list for method output_type
+	29, // [29:41] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_admin_service_proto_init() }
@@ -1415,8 +1860,8 @@ func file_kcid_tracking_v1_admin_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_admin_service_proto_rawDesc), len(file_kcid_tracking_v1_admin_service_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   18,
+			NumEnums:      2,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

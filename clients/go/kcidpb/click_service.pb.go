@@ -419,6 +419,95 @@ func (x *InspectKcidResponse) GetKeyId() uint32 {
 	return 0
 }
 
+type DeleteClickRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kcid          string                 `protobuf:"bytes,1,opt,name=kcid,proto3" json:"kcid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteClickRequest) Reset() {
+	*x = DeleteClickRequest{}
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteClickRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteClickRequest) ProtoMessage() {}
+
+func (x *DeleteClickRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteClickRequest.ProtoReflect.Descriptor instead.
+func (*DeleteClickRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *DeleteClickRequest) GetKcid() string {
+	if x != nil {
+		return x.Kcid
+	}
+	return ""
+}
+
+type DeleteClickResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How many conversions were deleted with the click.
+	DeletedConversions uint32 `protobuf:"varint,1,opt,name=deleted_conversions,json=deletedConversions,proto3" json:"deleted_conversions,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *DeleteClickResponse) Reset() {
+	*x = DeleteClickResponse{}
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteClickResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteClickResponse) ProtoMessage() {}
+
+func (x *DeleteClickResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteClickResponse.ProtoReflect.Descriptor instead.
+func (*DeleteClickResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *DeleteClickResponse) GetDeletedConversions() uint32 {
+	if x != nil {
+		return x.DeletedConversions
+	}
+	return 0
+}
+
 var File_kcid_tracking_v1_click_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_click_service_proto_rawDesc = "" +
@@ -458,12 +547,17 @@ const file_kcid_tracking_v1_click_service_proto_rawDesc = "" +
 	"\n" +
 	"issue_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tissueTime\x12\x1c\n" +
 	"\tpartition\x18\a \x01(\rR\tpartition\x12\x15\n" +
-	"\x06key_id\x18\b \x01(\rR\x05keyId2\x96\x02\n" +
+	"\x06key_id\x18\b \x01(\rR\x05keyId\"(\n" +
+	"\x12DeleteClickRequest\x12\x12\n" +
+	"\x04kcid\x18\x01 \x01(\tR\x04kcid\"F\n" +
+	"\x13DeleteClickResponse\x12/\n" +
+	"\x13deleted_conversions\x18\x01 \x01(\rR\x12deletedConversions2\xf2\x02\n" +
 	"\fClickService\x12W\n" +
 	"\n" +
 	"IssueClick\x12#.kcid.tracking.v1.IssueClickRequest\x1a$.kcid.tracking.v1.IssueClickResponse\x12Q\n" +
 	"\bGetClick\x12!.kcid.tracking.v1.GetClickRequest\x1a\".kcid.tracking.v1.GetClickResponse\x12Z\n" +
-	"\vInspectKcid\x12$.kcid.tracking.v1.InspectKcidRequest\x1a%.kcid.tracking.v1.InspectKcidResponseB_\n" +
+	"\vInspectKcid\x12$.kcid.tracking.v1.InspectKcidRequest\x1a%.kcid.tracking.v1.InspectKcidResponse\x12Z\n" +
+	"\vDeleteClick\x12$.kcid.tracking.v1.DeleteClickRequest\x1a%.kcid.tracking.v1.DeleteClickResponseB_\n" +
 	"\x19io.kcid.proto.tracking.v1B\x11ClickServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3"
 
 var (
@@ -478,7 +572,7 @@ func file_kcid_tracking_v1_click_service_proto_rawDescGZIP() []byte {
 	return file_kcid_tracking_v1_click_service_proto_rawDescData
 }
 
-var file_kcid_tracking_v1_click_service_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_kcid_tracking_v1_click_service_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_kcid_tracking_v1_click_service_proto_goTypes = []any{
 	(*IssueClickRequest)(nil),     // 0: kcid.tracking.v1.IssueClickRequest
 	(*IssueClickResponse)(nil),    // 1: kcid.tracking.v1.IssueClickResponse
@@ -486,28 +580,32 @@ var file_kcid_tracking_v1_click_service_proto_goTypes = []any{
 	(*GetClickResponse)(nil),      // 3: kcid.tracking.v1.GetClickResponse
 	(*InspectKcidRequest)(nil),    // 4: kcid.tracking.v1.InspectKcidRequest
 	(*InspectKcidResponse)(nil),   // 5: kcid.tracking.v1.InspectKcidResponse
-	nil,                           // 6: kcid.tracking.v1.IssueClickRequest.SubIdsEntry
-	(*Click)(nil),                 // 7: kcid.tracking.v1.Click
-	(ErrorReason)(0),              // 8: kcid.tracking.v1.ErrorReason
-	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
+	(*DeleteClickRequest)(nil),    // 6: kcid.tracking.v1.DeleteClickRequest
+	(*DeleteClickResponse)(nil),   // 7: kcid.tracking.v1.DeleteClickResponse
+	nil,                           // 8: kcid.tracking.v1.IssueClickRequest.SubIdsEntry
+	(*Click)(nil),                 // 9: kcid.tracking.v1.Click
+	(ErrorReason)(0),              // 10: kcid.tracking.v1.ErrorReason
+	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
 }
 var file_kcid_tracking_v1_click_service_proto_depIdxs = []int32{
-	6, // 0: kcid.tracking.v1.IssueClickRequest.sub_ids:type_name -> kcid.tracking.v1.IssueClickRequest.SubIdsEntry
-	7, // 1: kcid.tracking.v1.IssueClickResponse.click:type_name -> kcid.tracking.v1.Click
-	7, // 2: kcid.tracking.v1.GetClickResponse.click:type_name -> kcid.tracking.v1.Click
-	8, // 3: kcid.tracking.v1.InspectKcidResponse.reason:type_name -> kcid.tracking.v1.ErrorReason
-	9, // 4: kcid.tracking.v1.InspectKcidResponse.issue_time:type_name -> google.protobuf.Timestamp
-	0, // 5: kcid.tracking.v1.ClickService.IssueClick:input_type -> kcid.tracking.v1.IssueClickRequest
-	2, // 6: kcid.tracking.v1.ClickService.GetClick:input_type -> kcid.tracking.v1.GetClickRequest
-	4, // 7: kcid.tracking.v1.ClickService.InspectKcid:input_type -> kcid.tracking.v1.InspectKcidRequest
-	1, // 8: kcid.tracking.v1.ClickService.IssueClick:output_type -> kcid.tracking.v1.IssueClickResponse
-	3, // 9: kcid.tracking.v1.ClickService.GetClick:output_type -> kcid.tracking.v1.GetClickResponse
-	5, // 10: kcid.tracking.v1.ClickService.InspectKcid:output_type -> kcid.tracking.v1.InspectKcidResponse
-	8, // [8:11] is the sub-list for method output_type
-	5, // [5:8] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	8,  // 0: kcid.tracking.v1.IssueClickRequest.sub_ids:type_name -> kcid.tracking.v1.IssueClickRequest.SubIdsEntry
+	9,  // 1: kcid.tracking.v1.IssueClickResponse.click:type_name -> kcid.tracking.v1.Click
+	9,  // 2: kcid.tracking.v1.GetClickResponse.click:type_name -> kcid.tracking.v1.Click
+	10, // 3: kcid.tracking.v1.InspectKcidResponse.reason:type_name -> kcid.tracking.v1.ErrorReason
+	11, // 4: kcid.tracking.v1.InspectKcidResponse.issue_time:type_name -> google.protobuf.Timestamp
+	0,  // 5: kcid.tracking.v1.ClickService.IssueClick:input_type -> kcid.tracking.v1.IssueClickRequest
+	2,  // 6: kcid.tracking.v1.ClickService.GetClick:input_type -> kcid.tracking.v1.GetClickRequest
+	4,  // 7: kcid.tracking.v1.ClickService.InspectKcid:input_type -> kcid.tracking.v1.InspectKcidRequest
+	6,  // 8: kcid.tracking.v1.ClickService.DeleteClick:input_type -> kcid.tracking.v1.DeleteClickRequest
+	1,  // 9: kcid.tracking.v1.ClickService.IssueClick:output_type -> kcid.tracking.v1.IssueClickResponse
+	3,  // 10: kcid.tracking.v1.ClickService.GetClick:output_type -> kcid.tracking.v1.GetClickResponse
+	5,  // 11: kcid.tracking.v1.ClickService.InspectKcid:output_type -> kcid.tracking.v1.InspectKcidResponse
+	7,  // 12: kcid.tracking.v1.ClickService.DeleteClick:output_type -> kcid.tracking.v1.DeleteClickResponse
+	9,  // [9:13] is the sub-list for method output_type
+	5,  // [5:9] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_click_service_proto_init() }
@@ -523,7 +621,7 @@ func file_kcid_tracking_v1_click_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_click_service_proto_rawDesc), len(file_kcid_tracking_v1_click_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

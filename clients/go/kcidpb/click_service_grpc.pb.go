@@ -22,6 +22,7 @@ const (
 	ClickService_IssueClick_FullMethodName  = "/kcid.tracking.v1.ClickService/IssueClick"
 	ClickService_GetClick_FullMethodName    = "/kcid.tracking.v1.ClickService/GetClick"
 	ClickService_InspectKcid_FullMethodName = "/kcid.tracking.v1.ClickService/InspectKcid"
+	ClickService_DeleteClick_FullMethodName = "/kcid.tracking.v1.ClickService/DeleteClick"
 )
 
 // ClickServiceClient is the client API for ClickService service.
@@ -39,6 +40,10 @@ type ClickServiceClient interface {
 	GetClick(ctx context.Context, in *GetClickRequest, opts ...grpc.CallOption) (*GetClickResponse, error)
 	// Decodes and diagnoses a kcid without touching the store.
 	InspectKcid(ctx context.Context, in *InspectKcidRequest, opts ...grpc.CallOption) (*InspectKcidResponse, error)
+	// Deletes a click and every key derived from it: its conversions and their histories, its
+	// dedupe state and its request-id replies (privacy erasure). Needs the admin role.
+	// Errors: KCID_* (malformed), CLICK_NOT_FOUND.
+	DeleteClick(ctx context.Context, in *DeleteClickRequest, opts ...grpc.CallOption) (*DeleteClickResponse, error)
 }
 
 type clickServiceClient struct {
@@ -79,6 +84,16 @@ func (c *clickServiceClient) InspectKcid(ctx context.Context, in *InspectKcidReq
 	return out, nil
 }
 
+func (c *clickServiceClient) DeleteClick(ctx context.Context, in *DeleteClickRequest, opts ...grpc.CallOption) (*DeleteClickResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteClickResponse)
+	err := c.cc.Invoke(ctx, ClickService_DeleteClick_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ClickServiceServer is the server API for ClickService service.
 // All implementations must embed UnimplementedClickServiceServer
 // for forward compatibility.
@@ -94,6 +109,10 @@ type ClickServiceServer interface {
 	GetClick(context.Context, *GetClickRequest) (*GetClickResponse, error)
 	// Decodes and diagnoses a kcid without touching the store.
 	InspectKcid(context.Context, *InspectKcidRequest) (*InspectKcidResponse, error)
+	// Deletes a click and every key derived from it: its conversions and their histories, its
+	// dedupe state and its request-id replies (privacy erasure). Needs the admin role.
+	// Errors: KCID_* (malformed), CLICK_NOT_FOUND.
+	DeleteClick(context.Context, *DeleteClickRequest) (*DeleteClickResponse, error)
 	mustEmbedUnimplementedClickServiceServer()
 }
 
@@ -112,6 +131,9 @@ func (UnimplementedClickServiceServer) GetClick(context.Context, *GetClickReques
 }
 func (UnimplementedClickServiceServer) InspectKcid(context.Context, *InspectKcidRequest) (*InspectKcidResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method InspectKcid not implemented")
+}
+func (UnimplementedClickServiceServer) DeleteClick(context.Context, *DeleteClickRequest) (*DeleteClickResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteClick not implemented")
 }
 func (UnimplementedClickServiceServer) mustEmbedUnimplementedClickServiceServer() {}
 func (UnimplementedClickServiceServer) testEmbeddedByValue()                      {}
@@ -188,6 +210,24 @@ func _ClickService_InspectKcid_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ClickService_DeleteClick_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteClickRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ClickServiceServer).DeleteClick(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ClickService_DeleteClick_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ClickServiceServer).DeleteClick(ctx, req.(*DeleteClickRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ClickService_ServiceDesc is the grpc.ServiceDesc for ClickService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -206,6 +246,10 @@ var ClickService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "InspectKcid",
 			Handler:    _ClickService_InspectKcid_Handler,
+		},
+		{
+			MethodName: "DeleteClick",
+			Handler:    _ClickService_DeleteClick_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

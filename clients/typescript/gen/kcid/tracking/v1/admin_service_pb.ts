@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kcid/tracking/v1/admin_service.proto.
  */
 export const file_kcid_tracking_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRrY2lkL3RyYWNraW5nL3YxL2FkbWluX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEibAoUQ3JlYXRlQWNjb3VudFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSFgoOa2NpZF9wYXJhbWV0ZXIYAyABKAkSEgoKcmVxdWVzdF9pZBgEIAEoCSJ2ChVDcmVhdGVBY2NvdW50UmVzcG9uc2USKgoHYWNjb3VudBgBIAEoCzIZLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudBIxCgdzZWNyZXRzGAIgASgLMiAua2NpZC50cmFja2luZy52MS5BY2NvdW50U2VjcmV0cyInChFHZXRBY2NvdW50UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJIkAKEkdldEFjY291bnRSZXNwb25zZRIqCgdhY2NvdW50GAEgASgLMhkua2NpZC50cmFja2luZy52MS5BY2NvdW50IrcCChRVcGRhdGVBY2NvdW50UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEhkKDGRpc3BsYXlfbmFtZRgCIAEoCUgAiAEBEhsKDmtjaWRfcGFyYW1ldGVyGAMgASgJSAGIAQESHQoQZGVmYXVsdF9nb2FsX2tleRgEIAEoCUgCiAEBEhwKD2xlZ2FjeV9odHRwXzIwMBgFIAEoCEgDiAEBEjUKDXBvc3RiYWNrX2F1dGgYBiABKAsyHi5rY2lkLnRyYWNraW5nLnYxLlBvc3RiYWNrQXV0aBISCgpyZXF1ZXN0X2lkGAcgASgJQg8KDV9kaXNwbGF5X25hbWVCEQoPX2tjaWRfcGFyYW1ldGVyQhMKEV9kZWZhdWx0X2dvYWxfa2V5QhIKEF9sZWdhY3lfaHR0cF8yMDAiQwoVVXBkYXRlQWNjb3VudFJlc3BvbnNlEioKB2FjY291bnQYASABKAsyGS5rY2lkLnRyYWNraW5nLnYxLkFjY291bnQioQEKGlJvdGF0ZUFjY291bnRTZWNyZXRSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSKgoEa2luZBgCIAEoDjIcLmtjaWQudHJhY2tpbmcudjEuU2VjcmV0S2luZBIvCgxncmFjZV9wZXJpb2QYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEgoKcmVxdWVzdF9pZBgEIAEoCSKKAQobUm90YXRlQWNjb3VudFNlY3JldFJlc3BvbnNlEjEKB3NlY3JldHMYASABKAsyIC5rY2lkLnRyYWNraW5nLnYxLkFjY291bnRTZWNyZXRzEjgKFHByZXZpb3VzX2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI8ChNMaXN0QWNjb3VudHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIlwKFExpc3RBY2NvdW50c1Jlc3BvbnNlEisKCGFjY291bnRzGAEgAygLMhkua2NpZC50cmFja2luZy52MS5BY2NvdW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKZAwoRQ3JlYXRlR29hbFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIQCghnb2FsX2tleRgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkSNQoSYXR0cmlidXRpb25fd2luZG93GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjUKDWNvdW50aW5nX21vZGUYBSABKA4yHi5rY2lkLnRyYWNraW5nLnYxLkNvdW50aW5nTW9kZRIuCg1kZWZhdWx0X3ZhbHVlGAYgASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIqCgVzdGF0ZRgHIAEoDjIbLmtjaWQudHJhY2tpbmcudjEuR29hbFN0YXRlEjYKE21pbl90aW1lX3RvX2NvbnZlcnQYCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFAoMY2FtcGFpZ25faWRzGAkgAygJEhwKFGFsbG93X25lZ2F0aXZlX3ZhbHVlGAogASgIEhIKCnJlcXVlc3RfaWQYCyABKAkiOgoSQ3JlYXRlR29hbFJlc3BvbnNlEiQKBGdvYWwYASABKAsyFi5rY2lkLnRyYWNraW5nLnYxLkdvYWwiNgoOR2V0R29hbFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIQCghnb2FsX2tleRgCIAEoCSI3Cg9HZXRHb2FsUmVzcG9uc2USJAoEZ29hbBgBIAEoCzIWLmtjaWQudHJhY2tpbmcudjEuR29hbCImChBMaXN0R29hbHNSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkiOgoRTGlzdEdvYWxzUmVzcG9uc2USJQoFZ29hbHMYASADKAsyFi5rY2lkLnRyYWNraW5nLnYxLkdvYWwi6gMKEVVwZGF0ZUdvYWxSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEAoIZ29hbF9rZXkYAiABKAkSGQoMZGlzcGxheV9uYW1lGAMgASgJSACIAQESNQoSYXR0cmlidXRpb25fd2luZG93GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjUKDWNvdW50aW5nX21vZGUYBSABKA4yHi5rY2lkLnRyYWNraW5nLnYxLkNvdW50aW5nTW9kZRIuCg1kZWZhdWx0X3ZhbHVlGAYgASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIqCgVzdGF0ZRgHIAEoDjIbLmtjaWQudHJhY2tpbmcudjEuR29hbFN0YXRlEjYKE21pbl90aW1lX3RvX2NvbnZlcnQYCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFAoMY2FtcGFpZ25faWRzGAkgAygJEhsKE3VwZGF0ZV9jYW1wYWlnbl9pZHMYCiABKAgSIQoUYWxsb3dfbmVnYXRpdmVfdmFsdWUYCyABKAhIAYgBARISCgpyZXF1ZXN0X2lkGAwgASgJQg8KDV9kaXNwbGF5X25hbWVCFwoVX2FsbG93X25lZ2F0aXZlX3ZhbHVlIjoKElVwZGF0ZUdvYWxSZXNwb25zZRIkCgRnb2FsGAEgASgLMhYua2NpZC50cmFja2luZy52MS5Hb2FsKpABCgpTZWNyZXRLaW5kEhsKF1NFQ1JFVF9LSU5EX1VOU1BFQ0lGSUVEEAASHgoaU0VDUkVUX0tJTkRfUE9TVEJBQ0tfVE9LRU4QARIcChhTRUNSRVRfS0lORF9DTElDS19TRUNSRVQQAhInCiNTRUNSRVRfS0lORF9QT1NUQkFDS19TSUdOSU5HX1NFQ1JFVBADMtYGCgxBZG1pblNlcnZpY2USYAoNQ3JlYXRlQWNjb3VudBImLmtjaWQudHJhY2tpbmcudjEuQ3JlYXRlQWNjb3VudFJlcXVlc3QaJy5rY2lkLnRyYWNraW5nLnYxLkNyZWF0ZUFjY291bnRSZXNwb25zZRJXCgpHZXRBY2NvdW50EiMua2NpZC50cmFja2luZy52MS5HZXRBY2NvdW50UmVxdWVzdBokLmtjaWQudHJhY2tpbmcudjEuR2V0QWNjb3VudFJlc3BvbnNlEmAKDVVwZGF0ZUFjY291bnQSJi5rY2lkLnRyYWNraW5nLnYxLlVwZGF0ZUFjY291bnRSZXF1ZXN0Gicua2NpZC50cmFja2luZy52MS5VcGRhdGVBY2NvdW50UmVzcG9uc2UScgoTUm90YXRlQWNjb3VudFNlY3JldBIsLmtjaWQudHJhY2tpbmcudjEuUm90YXRlQWNjb3VudFNlY3JldFJlcXVlc3QaLS5rY2lkLnRyYWNraW5nLnYxLlJvdGF0ZUFjY291bnRTZWNyZXRSZXNwb25zZRJdCgxMaXN0QWNjb3VudHMSJS5rY2lkLnRyYWNraW5nLnYxLkxpc3RBY2NvdW50c1JlcXVlc3QaJi5rY2lkLnRyYWNraW5nLnYxLkxpc3RBY2NvdW50c1Jlc3BvbnNlElcKCkNyZWF0ZUdvYWwSIy5rY2lkLnRyYWNraW5nLnYxLkNyZWF0ZUdvYWxSZXF1ZXN0GiQua2NpZC50cmFja2luZy52MS5DcmVhdGVHb2FsUmVzcG9uc2USTgoHR2V0R29hbBIgLmtjaWQudHJhY2tpbmcudjEuR2V0R29hbFJlcXVlc3QaIS5rY2lkLnRyYWNraW5nLnYxLkdldEdvYWxSZXNwb25zZRJUCglMaXN0R29hbHMSIi5rY2lkLnRyYWNraW5nLnYxLkxpc3RHb2Fsc1JlcXVlc3QaIy5rY2lkLnRyYWNraW5nLnYxLkxpc3RHb2Fsc1Jlc3BvbnNlElcKClVwZGF0ZUdvYWwSIy5rY2lkLnRyYWNraW5nLnYxLlVwZGF0ZUdvYWxSZXF1ZXN0GiQua2NpZC50cmFja2luZy52MS5VcGRhdGVHb2FsUmVzcG9uc2VCXwoZaW8ua2NpZC5wcm90by50cmFja2luZy52MUIRQWRtaW5TZXJ2aWNlUHJvdG9QAVotZ2l0aHViLmNvbS9rY2lkL2tjaWQvY2xpZW50cy9nby9rY2lkcGI7a2NpZHBiYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_kcid_tracking_v1_resources]);
+  fileDesc("CiRrY2lkL3RyYWNraW5nL3YxL2FkbWluX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEibAoUQ3JlYXRlQWNjb3VudFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSFgoOa2NpZF9wYXJhbWV0ZXIYAyABKAkSEgoKcmVxdWVzdF9pZBgEIAEoCSJ2ChVDcmVhdGVBY2NvdW50UmVzcG9uc2USKgoHYWNjb3VudBgBIAEoCzIZLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudBIxCgdzZWNyZXRzGAIgASgLMiAua2NpZC50cmFja2luZy52MS5BY2NvdW50U2VjcmV0cyInChFHZXRBY2NvdW50UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJIkAKEkdldEFjY291bnRSZXNwb25zZRIqCgdhY2NvdW50GAEgASgLMhkua2NpZC50cmFja2luZy52MS5BY2NvdW50IrcCChRVcGRhdGVBY2NvdW50UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEhkKDGRpc3BsYXlfbmFtZRgCIAEoCUgAiAEBEhsKDmtjaWRfcGFyYW1ldGVyGAMgASgJSAGIAQESHQoQZGVmYXVsdF9nb2FsX2tleRgEIAEoCUgCiAEBEhwKD2xlZ2FjeV9odHRwXzIwMBgFIAEoCEgDiAEBEjUKDXBvc3RiYWNrX2F1dGgYBiABKAsyHi5rY2lkLnRyYWNraW5nLnYxLlBvc3RiYWNrQXV0aBISCgpyZXF1ZXN0X2lkGAcgASgJQg8KDV9kaXNwbGF5X25hbWVCEQoPX2tjaWRfcGFyYW1ldGVyQhMKEV9kZWZhdWx0X2dvYWxfa2V5QhIKEF9sZWdhY3lfaHR0cF8yMDAiQwoVVXBkYXRlQWNjb3VudFJlc3BvbnNlEioKB2FjY291bnQYASABKAsyGS5rY2lkLnRyYWNraW5nLnYxLkFjY291bnQioQEKGlJvdGF0ZUFjY291bnRTZWNyZXRSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSKgoEa2luZBgCIAEoDjIcLmtjaWQudHJhY2tpbmcudjEuU2VjcmV0S2luZBIvCgxncmFjZV9wZXJpb2QYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEgoKcmVxdWVzdF9pZBgEIAEoCSKKAQobUm90YXRlQWNjb3VudFNlY3JldFJlc3BvbnNlEjEKB3NlY3JldHMYASABKAsyIC5rY2lkLnRyYWNraW5nLnYxLkFjY291bnRTZWNyZXRzEjgKFHByZXZpb3VzX2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI8ChNMaXN0QWNjb3VudHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIlwKFExpc3RBY2NvdW50c1Jlc3BvbnNlEisKCGFjY291bnRzGAEgAygLMhkua2NpZC50cmFja2luZy52MS5BY2NvdW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKZAwoRQ3JlYXRlR29hbFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIQCghnb2FsX2tleRgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkSNQoSYXR0cmlidXRpb25fd2luZG93GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjUKDWNvdW50aW5nX21vZGUYBSABKA4yHi5rY2lkLnRyYWNraW5nLnYxLkNvdW50aW5nTW9kZRIuCg1kZWZhdWx0X3ZhbHVlGAYgASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIqCgVzdGF0ZRgHIAEoDjIbLmtjaWQudHJhY2tpbmcudjEuR29hbFN0YXRlEjYKE21pbl90aW1lX3RvX2NvbnZlcnQYCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFAoMY2FtcGFpZ25faWRzGAkgAygJEhwKFGFsbG93X25lZ2F0aXZlX3ZhbHVlGAogASgIEhIKCnJlcXVlc3RfaWQYCyABKAkiOgoSQ3JlYXRlR29hbFJlc3BvbnNlEiQKBGdvYWwYASABKAsyFi5rY2lkLnRyYWNraW5nLnYxLkdvYWwiNgoOR2V0R29hbFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIQCghnb2FsX2tleRgCIAEoCSI3Cg9HZXRHb2FsUmVzcG9uc2USJAoEZ29hbBgBIAEoCzIWLmtjaWQudHJhY2tpbmcudjEuR29hbCImChBMaXN0R29hbHNSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkiOgoRTGlzdEdvYWxzUmVzcG9uc2USJQoFZ29hbHMYASADKAsyFi5rY2lkLnRyYWNraW5nLnYxLkdvYWwi6gMKEVVwZGF0ZUdvYWxSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEAoIZ29hbF9rZXkYAiABKAkSGQoMZGlzcGxheV9uYW1lGAMgASgJSACIAQESNQoSYXR0cmlidXRpb25fd2luZG93GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjUKDWNvdW50aW5nX21vZGUYBSABKA4yHi5rY2lkLnRyYWNraW5nLnYxLkNvdW50aW5nTW9kZRIuCg1kZWZhdWx0X3ZhbHVlGAYgASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIqCgVzdGF0ZRgHIAEoDjIbLmtjaWQudHJhY2tpbmcudjEuR29hbFN0YXRlEjYKE21pbl90aW1lX3RvX2NvbnZlcnQYCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFAoMY2FtcGFpZ25faWRzGAkgAygJEhsKE3VwZGF0ZV9jYW1wYWlnbl9pZHMYCiABKAgSIQoUYWxsb3dfbmVnYXRpdmVfdmFsdWUYCyABKAhIAYgBARISCgpyZXF1ZXN0X2lkGAwgASgJQg8KDV9kaXNwbGF5X25hbWVCFwoVX2FsbG93X25lZ2F0aXZlX3ZhbHVlIjoKElVwZGF0ZUdvYWxSZXNwb25zZRIkCgRnb2FsGAEgASgLMhYua2NpZC50cmFja2luZy52MS5Hb2FsIoIBCgZBcGlLZXkSDAoEbmFtZRgBIAEoCRIrCgVyb2xlcxgCIAMoDjIcLmtjaWQudHJhY2tpbmcudjEuQXBpS2V5Um9sZRIvCgtjcmVhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEaGludBgEIAEoCSJQChNDcmVhdGVBcGlLZXlSZXF1ZXN0EgwKBG5hbWUYASABKAkSKwoFcm9sZXMYAiADKA4yHC5rY2lkLnRyYWNraW5nLnYxLkFwaUtleVJvbGUiUQoUQ3JlYXRlQXBpS2V5UmVzcG9uc2USKQoHYXBpX2tleRgBIAEoCzIYLmtjaWQudHJhY2tpbmcudjEuQXBpS2V5Eg4KBnNlY3JldBgCIAEoCSIUChJMaXN0QXBpS2V5c1JlcXVlc3QiQQoTTGlzdEFwaUtleXNSZXNwb25zZRIqCghhcGlfa2V5cxgBIAMoCzIYLmtjaWQudHJhY2tpbmcudjEuQXBpS2V5IiMKE1Jldm9rZUFwaUtleVJlcXVlc3QSDAoEbmFtZRgBIAEoCSIWChRSZXZva2VBcGlLZXlSZXNwb25zZSqQAQoKU2VjcmV0S2luZBIbChdTRUNSRVRfS0lORF9VTlNQRUNJRklFRBAAEh4KGlNFQ1JFVF9LSU5EX1BPU1RCQUNLX1RPS0VOEAESHAoYU0VDUkVUX0tJTkRfQ0xJQ0tfU0VDUkVUEAISJwojU0VDUkVUX0tJTkRfUE9TVEJBQ0tfU0lHTklOR19TRUNSRVQQAyqKAQoKQXBpS2V5Um9sZRIcChhBUElfS0VZX1JPTEVfVU5TUEVDSUZJRUQQABIWChJBUElfS0VZX1JPTEVfSVNTVUUQARIXChNBUElfS0VZX1JPTEVfSU5HRVNUEAISFQoRQVBJX0tFWV9ST0xFX1JFQUQQAxIWChJBUElfS0VZX1JPTEVfQURNSU4QBDLwCAoMQWRtaW5TZXJ2aWNlEmAKDUNyZWF0ZUFjY291bnQSJi5rY2lkLnRyYWNraW5nLnYxLkNyZWF0ZUFjY291bnRSZXF1ZXN0Gicua2NpZC50cmFja2luZy52MS5DcmVhdGVBY2NvdW50UmVzcG9uc2USVwoKR2V0QWNjb3VudBIjLmtjaWQudHJhY2tpbmcudjEuR2V0QWNjb3VudFJlcXVlc3QaJC5rY2lkLnRyYWNraW5nLnYxLkdldEFjY291bnRSZXNwb25zZRJgCg1VcGRhdGVBY2NvdW50EiYua2NpZC50cmFja2luZy52MS5VcGRhdGVBY2NvdW50UmVxdWVzdBonLmtjaWQudHJhY2tpbmcudjEuVXBkYXRlQWNjb3VudFJlc3BvbnNlEnIKE1JvdGF0ZUFjY291bnRTZWNyZXQSLC5rY2lkLnRyYWNraW5nLnYxLlJvdGF0ZUFjY291bnRTZWNyZXRSZXF1ZXN0Gi0ua2NpZC50cmFja2luZy52MS5Sb3RhdGVBY2NvdW50U2VjcmV0UmVzcG9uc2USXQoMTGlzdEFjY291bnRzEiUua2NpZC50cmFja2luZy52MS5MaXN0QWNjb3VudHNSZXF1ZXN0GiYua2NpZC50cmFja2luZy52MS5MaXN0QWNjb3VudHNSZXNwb25zZRJXCgpDcmVhdGVHb2FsEiMua2NpZC50cmFja2luZy52MS5DcmVhdGVHb2FsUmVxdWVzdBokLmtjaWQudHJhY2tpbmcudjEuQ3JlYXRlR29hbFJlc3BvbnNlEk4KB0dldEdvYWwSIC5rY2lkLnRyYWNraW5nLnYxLkdldEdvYWxSZXF1ZXN0GiEua2NpZC50cmFja2luZy52MS5HZXRHb2FsUmVzcG9uc2USVAoJTGlzdEdvYWxzEiIua2NpZC50cmFja2luZy52MS5MaXN0R29hbHNSZXF1ZXN0GiMua2NpZC50cmFja2luZy52MS5MaXN0R29hbHNSZXNwb25zZRJXCgpVcGRhdGVHb2FsEiMua2NpZC50cmFja2luZy52MS5VcGRhdGVHb2FsUmVxdWVzdBokLmtjaWQudHJhY2tpbmcudjEuVXBkYXRlR29hbFJlc3BvbnNlEl0KDENyZWF0ZUFwaUtleRIlLmtjaWQudHJhY2tpbmcudjEuQ3JlYXRlQXBpS2V5UmVxdWVzdBomLmtjaWQudHJhY2tpbmcudjEuQ3JlYXRlQXBpS2V5UmVzcG9uc2USWgoLTGlzdEFwaUtleXMSJC5rY2lkLnRyYWNraW5nLnYxLkxpc3RBcGlLZXlzUmVxdWVzdBolLmtjaWQudHJhY2tpbmcudjEuTGlzdEFwaUtleXNSZXNwb25zZRJdCgxSZXZva2VBcGlLZXkSJS5rY2lkLnRyYWNraW5nLnYxLlJldm9rZUFwaUtleVJlcXVlc3QaJi5rY2lkLnRyYWNraW5nLnYxLlJldm9rZUFwaUtleVJlc3BvbnNlQl8KGWlvLmtjaWQucHJvdG8udHJhY2tpbmcudjFCEUFkbWluU2VydmljZVByb3RvUAFaLWdpdGh1Yi5jb20va2NpZC9rY2lkL2NsaWVudHMvZ28va2NpZHBiO2tjaWRwYmIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_kcid_tracking_v1_resources]);
 
 /**
  * @generated from message kcid.tracking.v1.CreateAccountRequest
@@ -541,6 +541,154 @@ export const UpdateGoalResponseSchema: GenMessage<UpdateGoalResponse> = /*@__PUR
   messageDesc(file_kcid_tracking_v1_admin_service, 17);
 
 /**
+ * An API key as listed: never its secret.
+ *
+ * @generated from message kcid.tracking.v1.ApiKey
+ */
+export type ApiKey = Message<"kcid.tracking.v1.ApiKey"> & {
+  /**
+   * Unique; [a-z0-9_-]{1,64}.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: repeated kcid.tracking.v1.ApiKeyRole roles = 2;
+   */
+  roles: ApiKeyRole[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 3;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * Last 4 characters of the key, to tell keys apart.
+   *
+   * @generated from field: string hint = 4;
+   */
+  hint: string;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ApiKey.
+ * Use `create(ApiKeySchema)` to create a new message.
+ */
+export const ApiKeySchema: GenMessage<ApiKey> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 18);
+
+/**
+ * @generated from message kcid.tracking.v1.CreateApiKeyRequest
+ */
+export type CreateApiKeyRequest = Message<"kcid.tracking.v1.CreateApiKeyRequest"> & {
+  /**
+   * Unique; [a-z0-9_-]{1,64}.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * At least one.
+   *
+   * @generated from field: repeated kcid.tracking.v1.ApiKeyRole roles = 2;
+   */
+  roles: ApiKeyRole[];
+};
+
+/**
+ * Describes the message kcid.tracking.v1.CreateApiKeyRequest.
+ * Use `create(CreateApiKeyRequestSchema)` to create a new message.
+ */
+export const CreateApiKeyRequestSchema: GenMessage<CreateApiKeyRequest> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 19);
+
+/**
+ * @generated from message kcid.tracking.v1.CreateApiKeyResponse
+ */
+export type CreateApiKeyResponse = Message<"kcid.tracking.v1.CreateApiKeyResponse"> & {
+  /**
+   * @generated from field: kcid.tracking.v1.ApiKey api_key = 1;
+   */
+  apiKey?: ApiKey | undefined;
+
+  /**
+   * The key, shown once: send it as `authorization: Bearer <key>`.
+   *
+   * @generated from field: string secret = 2;
+   */
+  secret: string;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.CreateApiKeyResponse.
+ * Use `create(CreateApiKeyResponseSchema)` to create a new message.
+ */
+export const CreateApiKeyResponseSchema: GenMessage<CreateApiKeyResponse> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 20);
+
+/**
+ * @generated from message kcid.tracking.v1.ListApiKeysRequest
+ */
+export type ListApiKeysRequest = Message<"kcid.tracking.v1.ListApiKeysRequest"> & {
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ListApiKeysRequest.
+ * Use `create(ListApiKeysRequestSchema)` to create a new message.
+ */
+export const ListApiKeysRequestSchema: GenMessage<ListApiKeysRequest> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 21);
+
+/**
+ * @generated from message kcid.tracking.v1.ListApiKeysResponse
+ */
+export type ListApiKeysResponse = Message<"kcid.tracking.v1.ListApiKeysResponse"> & {
+  /**
+   * @generated from field: repeated kcid.tracking.v1.ApiKey api_keys = 1;
+   */
+  apiKeys: ApiKey[];
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ListApiKeysResponse.
+ * Use `create(ListApiKeysResponseSchema)` to create a new message.
+ */
+export const ListApiKeysResponseSchema: GenMessage<ListApiKeysResponse> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 22);
+
+/**
+ * @generated from message kcid.tracking.v1.RevokeApiKeyRequest
+ */
+export type RevokeApiKeyRequest = Message<"kcid.tracking.v1.RevokeApiKeyRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.RevokeApiKeyRequest.
+ * Use `create(RevokeApiKeyRequestSchema)` to create a new message.
+ */
+export const RevokeApiKeyRequestSchema: GenMessage<RevokeApiKeyRequest> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 23);
+
+/**
+ * @generated from message kcid.tracking.v1.RevokeApiKeyResponse
+ */
+export type RevokeApiKeyResponse = Message<"kcid.tracking.v1.RevokeApiKeyResponse"> & {
+};
+
+/**
+ * Describes the message kcid.tracking.v1.RevokeApiKeyResponse.
+ * Use `create(RevokeApiKeyResponseSchema)` to create a new message.
+ */
+export const RevokeApiKeyResponseSchema: GenMessage<RevokeApiKeyResponse> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 24);
+
+/**
  * Which secret to rotate.
  *
  * @generated from enum kcid.tracking.v1.SecretKind
@@ -572,6 +720,52 @@ export enum SecretKind {
  */
 export const SecretKindSchema: GenEnum<SecretKind> = /*@__PURE__*/
   enumDesc(file_kcid_tracking_v1_admin_service, 0);
+
+/**
+ * What an API key may do. Every gRPC method needs one role (health and reflection need none).
+ *
+ * @generated from enum kcid.tracking.v1.ApiKeyRole
+ */
+export enum ApiKeyRole {
+  /**
+   * @generated from enum value: API_KEY_ROLE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * ClickService.IssueClick: what ad servers and the edge's click redirects call.
+   *
+   * @generated from enum value: API_KEY_ROLE_ISSUE = 1;
+   */
+  ISSUE = 1,
+
+  /**
+   * Recording conversions and changing their status: what the edge's postbacks call.
+   *
+   * @generated from enum value: API_KEY_ROLE_INGEST = 2;
+   */
+  INGEST = 2,
+
+  /**
+   * Reading clicks and conversions, inspecting kcids.
+   *
+   * @generated from enum value: API_KEY_ROLE_READ = 3;
+   */
+  READ = 3,
+
+  /**
+   * AdminService (accounts, goals, API keys) and deleting clicks.
+   *
+   * @generated from enum value: API_KEY_ROLE_ADMIN = 4;
+   */
+  ADMIN = 4,
+}
+
+/**
+ * Describes the enum kcid.tracking.v1.ApiKeyRole.
+ */
+export const ApiKeyRoleSchema: GenEnum<ApiKeyRole> = /*@__PURE__*/
+  enumDesc(file_kcid_tracking_v1_admin_service, 1);
 
 /**
  * Accounts, their S2S settings and secrets, and their conversion goals.
@@ -670,6 +864,38 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof UpdateGoalRequestSchema;
     output: typeof UpdateGoalResponseSchema;
+  },
+  /**
+   * Creates an API key for gRPC callers. The key is returned once; only its SHA-256 digest is
+   * stored. Errors: API_KEY_ALREADY_EXISTS, INVALID_PARAMETER, MISSING_PARAMETER.
+   *
+   * @generated from rpc kcid.tracking.v1.AdminService.CreateApiKey
+   */
+  createApiKey: {
+    methodKind: "unary";
+    input: typeof CreateApiKeyRequestSchema;
+    output: typeof CreateApiKeyResponseSchema;
+  },
+  /**
+   * Lists API keys (never their secrets), ordered by name.
+   *
+   * @generated from rpc kcid.tracking.v1.AdminService.ListApiKeys
+   */
+  listApiKeys: {
+    methodKind: "unary";
+    input: typeof ListApiKeysRequestSchema;
+    output: typeof ListApiKeysResponseSchema;
+  },
+  /**
+   * Revokes an API key; every server stops accepting it within its key cache time.
+   * Errors: API_KEY_NOT_FOUND.
+   *
+   * @generated from rpc kcid.tracking.v1.AdminService.RevokeApiKey
+   */
+  revokeApiKey: {
+    methodKind: "unary";
+    input: typeof RevokeApiKeyRequestSchema;
+    output: typeof RevokeApiKeyResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_kcid_tracking_v1_admin_service, 0);

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kcid/tracking/v1/click_service.proto.
  */
 export const file_kcid_tracking_v1_click_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRrY2lkL3RyYWNraW5nL3YxL2NsaWNrX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEingIKEUlzc3VlQ2xpY2tSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEwoLY2FtcGFpZ25faWQYAiABKAkSEwoLY3JlYXRpdmVfaWQYAyABKAkSFAoMcGxhY2VtZW50X2lkGAQgASgJEkAKB3N1Yl9pZHMYBSADKAsyLy5rY2lkLnRyYWNraW5nLnYxLklzc3VlQ2xpY2tSZXF1ZXN0LlN1Yklkc0VudHJ5EhcKD2Rlc3RpbmF0aW9uX3VybBgGIAEoCRIXCg9jbGlja19zaWduYXR1cmUYByABKAkSEgoKcmVxdWVzdF9pZBgIIAEoCRotCgtTdWJJZHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlIKEklzc3VlQ2xpY2tSZXNwb25zZRImCgVjbGljaxgBIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuQ2xpY2sSFAoMcmVkaXJlY3RfdXJsGAIgASgJIh8KD0dldENsaWNrUmVxdWVzdBIMCgRrY2lkGAEgASgJIjoKEEdldENsaWNrUmVzcG9uc2USJgoFY2xpY2sYASABKAsyFy5rY2lkLnRyYWNraW5nLnYxLkNsaWNrIiIKEkluc3BlY3RLY2lkUmVxdWVzdBIMCgRrY2lkGAEgASgJIt4BChNJbnNwZWN0S2NpZFJlc3BvbnNlEg0KBXZhbGlkGAEgASgIEi0KBnJlYXNvbhgCIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24SDAoEaGludBgDIAEoCRIXCg9ub3JtYWxpemVkX2tjaWQYBCABKAkSDwoHdmVyc2lvbhgFIAEoDRIuCgppc3N1ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwYXJ0aXRpb24YByABKA0SDgoGa2V5X2lkGAggASgNMpYCCgxDbGlja1NlcnZpY2USVwoKSXNzdWVDbGljaxIjLmtjaWQudHJhY2tpbmcudjEuSXNzdWVDbGlja1JlcXVlc3QaJC5rY2lkLnRyYWNraW5nLnYxLklzc3VlQ2xpY2tSZXNwb25zZRJRCghHZXRDbGljaxIhLmtjaWQudHJhY2tpbmcudjEuR2V0Q2xpY2tSZXF1ZXN0GiIua2NpZC50cmFja2luZy52MS5HZXRDbGlja1Jlc3BvbnNlEloKC0luc3BlY3RLY2lkEiQua2NpZC50cmFja2luZy52MS5JbnNwZWN0S2NpZFJlcXVlc3QaJS5rY2lkLnRyYWNraW5nLnYxLkluc3BlY3RLY2lkUmVzcG9uc2VCXwoZaW8ua2NpZC5wcm90by50cmFja2luZy52MUIRQ2xpY2tTZXJ2aWNlUHJvdG9QAVotZ2l0aHViLmNvbS9rY2lkL2tjaWQvY2xpZW50cy9nby9rY2lkcGI7a2NpZHBiYgZwcm90bzM", [file_google_protobuf_timestamp, file_kcid_tracking_v1_error_reason, file_kcid_tracking_v1_resources]);
+  fileDesc("CiRrY2lkL3RyYWNraW5nL3YxL2NsaWNrX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEingIKEUlzc3VlQ2xpY2tSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEwoLY2FtcGFpZ25faWQYAiABKAkSEwoLY3JlYXRpdmVfaWQYAyABKAkSFAoMcGxhY2VtZW50X2lkGAQgASgJEkAKB3N1Yl9pZHMYBSADKAsyLy5rY2lkLnRyYWNraW5nLnYxLklzc3VlQ2xpY2tSZXF1ZXN0LlN1Yklkc0VudHJ5EhcKD2Rlc3RpbmF0aW9uX3VybBgGIAEoCRIXCg9jbGlja19zaWduYXR1cmUYByABKAkSEgoKcmVxdWVzdF9pZBgIIAEoCRotCgtTdWJJZHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlIKEklzc3VlQ2xpY2tSZXNwb25zZRImCgVjbGljaxgBIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuQ2xpY2sSFAoMcmVkaXJlY3RfdXJsGAIgASgJIh8KD0dldENsaWNrUmVxdWVzdBIMCgRrY2lkGAEgASgJIjoKEEdldENsaWNrUmVzcG9uc2USJgoFY2xpY2sYASABKAsyFy5rY2lkLnRyYWNraW5nLnYxLkNsaWNrIiIKEkluc3BlY3RLY2lkUmVxdWVzdBIMCgRrY2lkGAEgASgJIt4BChNJbnNwZWN0S2NpZFJlc3BvbnNlEg0KBXZhbGlkGAEgASgIEi0KBnJlYXNvbhgCIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24SDAoEaGludBgDIAEoCRIXCg9ub3JtYWxpemVkX2tjaWQYBCABKAkSDwoHdmVyc2lvbhgFIAEoDRIuCgppc3N1ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwYXJ0aXRpb24YByABKA0SDgoGa2V5X2lkGAggASgNIiIKEkRlbGV0ZUNsaWNrUmVxdWVzdBIMCgRrY2lkGAEgASgJIjIKE0RlbGV0ZUNsaWNrUmVzcG9uc2USGwoTZGVsZXRlZF9jb252ZXJzaW9ucxgBIAEoDTLyAgoMQ2xpY2tTZXJ2aWNlElcKCklzc3VlQ2xpY2sSIy5rY2lkLnRyYWNraW5nLnYxLklzc3VlQ2xpY2tSZXF1ZXN0GiQua2NpZC50cmFja2luZy52MS5Jc3N1ZUNsaWNrUmVzcG9uc2USUQoIR2V0Q2xpY2sSIS5rY2lkLnRyYWNraW5nLnYxLkdldENsaWNrUmVxdWVzdBoiLmtjaWQudHJhY2tpbmcudjEuR2V0Q2xpY2tSZXNwb25zZRJaCgtJbnNwZWN0S2NpZBIkLmtjaWQudHJhY2tpbmcudjEuSW5zcGVjdEtjaWRSZXF1ZXN0GiUua2NpZC50cmFja2luZy52MS5JbnNwZWN0S2NpZFJlc3BvbnNlEloKC0RlbGV0ZUNsaWNrEiQua2NpZC50cmFja2luZy52MS5EZWxldGVDbGlja1JlcXVlc3QaJS5rY2lkLnRyYWNraW5nLnYxLkRlbGV0ZUNsaWNrUmVzcG9uc2VCXwoZaW8ua2NpZC5wcm90by50cmFja2luZy52MUIRQ2xpY2tTZXJ2aWNlUHJvdG9QAVotZ2l0aHViLmNvbS9rY2lkL2tjaWQvY2xpZW50cy9nby9rY2lkcGI7a2NpZHBiYgZwcm90bzM", [file_google_protobuf_timestamp, file_kcid_tracking_v1_error_reason, file_kcid_tracking_v1_resources]);
 
 /**
  * @generated from message kcid.tracking.v1.IssueClickRequest
@@ -218,6 +218,42 @@ export const InspectKcidResponseSchema: GenMessage<InspectKcidResponse> = /*@__P
   messageDesc(file_kcid_tracking_v1_click_service, 5);
 
 /**
+ * @generated from message kcid.tracking.v1.DeleteClickRequest
+ */
+export type DeleteClickRequest = Message<"kcid.tracking.v1.DeleteClickRequest"> & {
+  /**
+   * @generated from field: string kcid = 1;
+   */
+  kcid: string;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.DeleteClickRequest.
+ * Use `create(DeleteClickRequestSchema)` to create a new message.
+ */
+export const DeleteClickRequestSchema: GenMessage<DeleteClickRequest> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_click_service, 6);
+
+/**
+ * @generated from message kcid.tracking.v1.DeleteClickResponse
+ */
+export type DeleteClickResponse = Message<"kcid.tracking.v1.DeleteClickResponse"> & {
+  /**
+   * How many conversions were deleted with the click.
+   *
+   * @generated from field: uint32 deleted_conversions = 1;
+   */
+  deletedConversions: number;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.DeleteClickResponse.
+ * Use `create(DeleteClickResponseSchema)` to create a new message.
+ */
+export const DeleteClickResponseSchema: GenMessage<DeleteClickResponse> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_click_service, 7);
+
+/**
  * Mints and reads click ids. Ad servers call IssueClick on every ad click.
  *
  * @generated from service kcid.tracking.v1.ClickService
@@ -255,6 +291,18 @@ export const ClickService: GenService<{
     methodKind: "unary";
     input: typeof InspectKcidRequestSchema;
     output: typeof InspectKcidResponseSchema;
+  },
+  /**
+   * Deletes a click and every key derived from it: its conversions and their histories, its
+   * dedupe state and its request-id replies (privacy erasure). Needs the admin role.
+   * Errors: KCID_* (malformed), CLICK_NOT_FOUND.
+   *
+   * @generated from rpc kcid.tracking.v1.ClickService.DeleteClick
+   */
+  deleteClick: {
+    methodKind: "unary";
+    input: typeof DeleteClickRequestSchema;
+    output: typeof DeleteClickResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_kcid_tracking_v1_click_service, 0);

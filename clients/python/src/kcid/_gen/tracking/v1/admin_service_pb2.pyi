@@ -18,10 +18,23 @@ class SecretKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SECRET_KIND_POSTBACK_TOKEN: _ClassVar[SecretKind]
     SECRET_KIND_CLICK_SECRET: _ClassVar[SecretKind]
     SECRET_KIND_POSTBACK_SIGNING_SECRET: _ClassVar[SecretKind]
+
+class ApiKeyRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    API_KEY_ROLE_UNSPECIFIED: _ClassVar[ApiKeyRole]
+    API_KEY_ROLE_ISSUE: _ClassVar[ApiKeyRole]
+    API_KEY_ROLE_INGEST: _ClassVar[ApiKeyRole]
+    API_KEY_ROLE_READ: _ClassVar[ApiKeyRole]
+    API_KEY_ROLE_ADMIN: _ClassVar[ApiKeyRole]
 SECRET_KIND_UNSPECIFIED: SecretKind
 SECRET_KIND_POSTBACK_TOKEN: SecretKind
 SECRET_KIND_CLICK_SECRET: SecretKind
 SECRET_KIND_POSTBACK_SIGNING_SECRET: SecretKind
+API_KEY_ROLE_UNSPECIFIED: ApiKeyRole
+API_KEY_ROLE_ISSUE: ApiKeyRole
+API_KEY_ROLE_INGEST: ApiKeyRole
+API_KEY_ROLE_READ: ApiKeyRole
+API_KEY_ROLE_ADMIN: ApiKeyRole
 
 class CreateAccountRequest(_message.Message):
     __slots__ = ("account_id", "display_name", "kcid_parameter", "request_id")
@@ -206,3 +219,51 @@ class UpdateGoalResponse(_message.Message):
     GOAL_FIELD_NUMBER: _ClassVar[int]
     goal: _resources_pb2.Goal
     def __init__(self, goal: _Optional[_Union[_resources_pb2.Goal, _Mapping]] = ...) -> None: ...
+
+class ApiKey(_message.Message):
+    __slots__ = ("name", "roles", "create_time", "hint")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    HINT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    roles: _containers.RepeatedScalarFieldContainer[ApiKeyRole]
+    create_time: _timestamp_pb2.Timestamp
+    hint: str
+    def __init__(self, name: _Optional[str] = ..., roles: _Optional[_Iterable[_Union[ApiKeyRole, str]]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., hint: _Optional[str] = ...) -> None: ...
+
+class CreateApiKeyRequest(_message.Message):
+    __slots__ = ("name", "roles")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    roles: _containers.RepeatedScalarFieldContainer[ApiKeyRole]
+    def __init__(self, name: _Optional[str] = ..., roles: _Optional[_Iterable[_Union[ApiKeyRole, str]]] = ...) -> None: ...
+
+class CreateApiKeyResponse(_message.Message):
+    __slots__ = ("api_key", "secret")
+    API_KEY_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    api_key: ApiKey
+    secret: str
+    def __init__(self, api_key: _Optional[_Union[ApiKey, _Mapping]] = ..., secret: _Optional[str] = ...) -> None: ...
+
+class ListApiKeysRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListApiKeysResponse(_message.Message):
+    __slots__ = ("api_keys",)
+    API_KEYS_FIELD_NUMBER: _ClassVar[int]
+    api_keys: _containers.RepeatedCompositeFieldContainer[ApiKey]
+    def __init__(self, api_keys: _Optional[_Iterable[_Union[ApiKey, _Mapping]]] = ...) -> None: ...
+
+class RevokeApiKeyRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class RevokeApiKeyResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -80,6 +80,21 @@ class AdminServiceStub:
                 request_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.UpdateGoalRequest.SerializeToString,
                 response_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.UpdateGoalResponse.FromString,
                 _registered_method=True)
+        self.CreateApiKey = channel.unary_unary(
+                '/kcid.tracking.v1.AdminService/CreateApiKey',
+                request_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.CreateApiKeyRequest.SerializeToString,
+                response_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.CreateApiKeyResponse.FromString,
+                _registered_method=True)
+        self.ListApiKeys = channel.unary_unary(
+                '/kcid.tracking.v1.AdminService/ListApiKeys',
+                request_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListApiKeysRequest.SerializeToString,
+                response_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListApiKeysResponse.FromString,
+                _registered_method=True)
+        self.RevokeApiKey = channel.unary_unary(
+                '/kcid.tracking.v1.AdminService/RevokeApiKey',
+                request_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.RevokeApiKeyRequest.SerializeToString,
+                response_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.RevokeApiKeyResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -151,6 +166,29 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateApiKey(self, request, context):
+        """Creates an API key for gRPC callers. The key is returned once; only its SHA-256 digest is
+        stored. Errors: API_KEY_ALREADY_EXISTS, INVALID_PARAMETER, MISSING_PARAMETER.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApiKeys(self, request, context):
+        """Lists API keys (never their secrets), ordered by name.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeApiKey(self, request, context):
+        """Revokes an API key; every server stops accepting it within its key cache time.
+        Errors: API_KEY_NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -198,6 +236,21 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.UpdateGoal,
                     request_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.UpdateGoalRequest.FromString,
                     response_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.UpdateGoalResponse.SerializeToString,
+            ),
+            'CreateApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateApiKey,
+                    request_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.CreateApiKeyRequest.FromString,
+                    response_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.CreateApiKeyResponse.SerializeToString,
+            ),
+            'ListApiKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApiKeys,
+                    request_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListApiKeysRequest.FromString,
+                    response_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListApiKeysResponse.SerializeToString,
+            ),
+            'RevokeApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeApiKey,
+                    request_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.RevokeApiKeyRequest.FromString,
+                    response_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.RevokeApiKeyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -444,6 +497,87 @@ class AdminService:
             '/kcid.tracking.v1.AdminService/UpdateGoal',
             kcid_dot_tracking_dot_v1_dot_admin__service__pb2.UpdateGoalRequest.SerializeToString,
             kcid_dot_tracking_dot_v1_dot_admin__service__pb2.UpdateGoalResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kcid.tracking.v1.AdminService/CreateApiKey',
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.CreateApiKeyRequest.SerializeToString,
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.CreateApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApiKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kcid.tracking.v1.AdminService/ListApiKeys',
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListApiKeysRequest.SerializeToString,
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListApiKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kcid.tracking.v1.AdminService/RevokeApiKey',
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.RevokeApiKeyRequest.SerializeToString,
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.RevokeApiKeyResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -83,3 +83,15 @@ class InspectKcidResponse(_message.Message):
     partition: int
     key_id: int
     def __init__(self, valid: _Optional[bool] = ..., reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., hint: _Optional[str] = ..., normalized_kcid: _Optional[str] = ..., version: _Optional[int] = ..., issue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., partition: _Optional[int] = ..., key_id: _Optional[int] = ...) -> None: ...
+
+class DeleteClickRequest(_message.Message):
+    __slots__ = ("kcid",)
+    KCID_FIELD_NUMBER: _ClassVar[int]
+    kcid: str
+    def __init__(self, kcid: _Optional[str] = ...) -> None: ...
+
+class DeleteClickResponse(_message.Message):
+    __slots__ = ("deleted_conversions",)
+    DELETED_CONVERSIONS_FIELD_NUMBER: _ClassVar[int]
+    deleted_conversions: int
+    def __init__(self, deleted_conversions: _Optional[int] = ...) -> None: ...

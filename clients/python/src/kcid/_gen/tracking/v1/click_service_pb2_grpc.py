@@ -50,6 +50,11 @@ class ClickServiceStub:
                 request_serializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.InspectKcidRequest.SerializeToString,
                 response_deserializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.InspectKcidResponse.FromString,
                 _registered_method=True)
+        self.DeleteClick = channel.unary_unary(
+                '/kcid.tracking.v1.ClickService/DeleteClick',
+                request_serializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.DeleteClickRequest.SerializeToString,
+                response_deserializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.DeleteClickResponse.FromString,
+                _registered_method=True)
 
 
 class ClickServiceServicer:
@@ -80,6 +85,15 @@ class ClickServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteClick(self, request, context):
+        """Deletes a click and every key derived from it: its conversions and their histories, its
+        dedupe state and its request-id replies (privacy erasure). Needs the admin role.
+        Errors: KCID_* (malformed), CLICK_NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ClickServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -97,6 +111,11 @@ def add_ClickServiceServicer_to_server(servicer, server):
                     servicer.InspectKcid,
                     request_deserializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.InspectKcidRequest.FromString,
                     response_serializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.InspectKcidResponse.SerializeToString,
+            ),
+            'DeleteClick': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteClick,
+                    request_deserializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.DeleteClickRequest.FromString,
+                    response_serializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.DeleteClickResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -181,6 +200,33 @@ class ClickService:
             '/kcid.tracking.v1.ClickService/InspectKcid',
             kcid_dot_tracking_dot_v1_dot_click__service__pb2.InspectKcidRequest.SerializeToString,
             kcid_dot_tracking_dot_v1_dot_click__service__pb2.InspectKcidResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteClick(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kcid.tracking.v1.ClickService/DeleteClick',
+            kcid_dot_tracking_dot_v1_dot_click__service__pb2.DeleteClickRequest.SerializeToString,
+            kcid_dot_tracking_dot_v1_dot_click__service__pb2.DeleteClickResponse.FromString,
             options,
             channel_credentials,
             insecure,
