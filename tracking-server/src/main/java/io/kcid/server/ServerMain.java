@@ -1,6 +1,7 @@
 package io.kcid.server;
 
 import io.kcid.core.kcid.KcidKeyRing;
+import io.kcid.server.config.DurationSetting;
 import io.kcid.server.config.ServerConfig;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -67,6 +68,14 @@ public final class ServerMain implements Callable<Integer> {
       description = "Time in-flight calls get to finish (KCID_SHUTDOWN_GRACE_MS). Default: ${DEFAULT-VALUE}")
   long shutdownGraceMs;
 
+  @Option(names = "--postback-log-retention", defaultValue = "${env:KCID_POSTBACK_LOG_RETENTION:-7d}",
+      description = "How long received postbacks stay in the postback log, 1s..90d (KCID_POSTBACK_LOG_RETENTION). Default: ${DEFAULT-VALUE}")
+  String postbackLogRetention;
+
+  @Option(names = "--postback-log-max-length", defaultValue = "${env:KCID_POSTBACK_LOG_MAX_LENGTH:-1000000}",
+      description = "Safety cap on entries kept per account's postback log (KCID_POSTBACK_LOG_MAX_LENGTH). Default: ${DEFAULT-VALUE}")
+  long postbackLogMaxLength;
+
   /**
    * Fills in the Redis URL and MAC keys when neither a flag nor the environment gave them: how
    * {@code kcid up} runs a local server on its embedded Redis and generated dev key.
@@ -104,7 +113,9 @@ public final class ServerMain implements Callable<Integer> {
         Duration.ofMillis(accountCacheMs),
         streamMaxLength,
         Duration.ofMillis(drainDelayMs),
-        Duration.ofMillis(shutdownGraceMs));
+        Duration.ofMillis(shutdownGraceMs),
+        DurationSetting.parse("KCID_POSTBACK_LOG_RETENTION", postbackLogRetention),
+        postbackLogMaxLength);
   }
 
   @Override

@@ -41,8 +41,18 @@ public final class PostbackAuthenticator {
    * (issue/ingest clients), which names the account or lets the click decide.
    */
   public CompletionStage<AccountRecord> authenticate(RecordConversionRequest request, DecodedKcid kcid) {
+    return authenticate(request, kcid, RecordContext.postback(clock.instant()));
+  }
+
+  /**
+   * As {@link #authenticate(RecordConversionRequest, DecodedKcid)}, noting in {@code context} the
+   * account as soon as it is known — also when its checks then refuse the postback, so the
+   * postback log can show the account its refused postbacks.
+   */
+  public CompletionStage<AccountRecord> authenticate(
+      RecordConversionRequest request, DecodedKcid kcid, RecordContext context) {
     if (!request.hasCredentials()) {
-      return accountOf(request, kcid);
+      return accountOf(request, kcid).thenApply(account -> attributed(account, context));
     }
     PostbackCredentials credentials = request.getCredentials();
     if (!credentials.getToken().isEmpty()) {
@@ -50,6 +60,7 @@ public final class PostbackAuthenticator {
           .authenticate(credentials.getToken())
           .thenApply(
               account -> {
+                attributed(account, context);
                 String named = request.getAccountId();
                 if (!named.isEmpty() && !named.equals(account.account().getAccountId())) {
                   throw new KcidException(
@@ -73,6 +84,7 @@ public final class PostbackAuthenticator {
     return accountOf(request, kcid)
         .thenApply(
             account -> {
+              attributed(account, context);
               try {
                 check(account, credentials);
               } catch (KcidException rejection) {
@@ -80,6 +92,11 @@ public final class PostbackAuthenticator {
               }
               return account;
             });
+  }
+
+  private static AccountRecord attributed(AccountRecord account, RecordContext context) {
+    context.attribute(account.account().getAccountId());
+    return account;
   }
 
   /** The checks once the account is known (so a rejection can honour its legacy mode). */
