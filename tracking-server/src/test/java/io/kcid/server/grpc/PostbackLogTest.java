@@ -128,6 +128,12 @@ class PostbackLogTest {
         .getEntriesList();
   }
 
+  /** The log once it holds {@code n} entries: log writes are not awaited by the postbacks' answers. */
+  private static List<PostbackLogEntry> log(String account, int n) {
+    Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> assertThat(log(account)).hasSize(n));
+    return log(account);
+  }
+
   private static List<PostbackLogEntry> unattributed() {
     return diagnostics.listPostbacks(ListPostbacksRequest.newBuilder().setUnattributed(true).setPageSize(1000).build())
         .getEntriesList();
@@ -145,8 +151,7 @@ class PostbackLogTest {
         .setEventTime(eventTime).putAdvSubIds("adv1", "blue").setTest(true).setRequestId("req-1").build());
     conversions.recordConversion(postback(kcid, a).build());
 
-    List<PostbackLogEntry> entries = log(id);
-    assertThat(entries).hasSize(2);
+    List<PostbackLogEntry> entries = log(id, 2);
     PostbackLogEntry duplicate = entries.get(0);
     PostbackLogEntry first = entries.get(1);
     assertThat(first.getOutcome()).isEqualTo(PostbackOutcome.POSTBACK_OUTCOME_ACCEPTED);
@@ -347,8 +352,7 @@ class PostbackLogTest {
       conversions.recordConversion(postback(kcid, a).build());
       rejected(postback(kcid, a).setGoalKey("paused").build(), ErrorReason.ERROR_REASON_GOAL_PAUSED);
     }
-    List<PostbackLogEntry> all = log(id);
-    assertThat(all).hasSize(24);
+    List<PostbackLogEntry> all = log(id, 24);
     assertThat(all.get(0).getRequest().getGoalKey()).isEqualTo("paused");
     assertThat(all.get(0).getRequest().getKcid()).isEqualTo(kcids.get(11));
 

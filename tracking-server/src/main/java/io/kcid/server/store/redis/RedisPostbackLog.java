@@ -1,14 +1,15 @@
 package io.kcid.server.store.redis;
 
+import static io.kcid.server.store.redis.RedisKeys.bytes;
+
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.proto.tracking.v1.PostbackLogEntry;
 import io.kcid.server.store.PostbackLog;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.XAddArgs;
-import io.lettuce.core.XTrimArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,8 +24,9 @@ import java.util.concurrent.CompletionStage;
 /**
  * The postback log on Redis: one stream per account under the account's hash tag, trimmed by time
  * on every append ({@code MINID ~ now-retention}) with a length cap as a safety net, and a capped
- * list of attempts per click under the click's partition tag. Every command is single-key and
- * they are sent in order on the shared connection, so a read issued after an append sees it.
+ * list of attempts per click under the click's partition tag. An append is one script call per
+ * key (the account's and the click's are in different slots), so the log adds two commands per
+ * postback to the shared connection.
  */
 public final class RedisPostbackLog implements PostbackLog {
   /** Attempts kept per click: enough to debug a sender, bounded against one that loops. */
@@ -33,6 +35,8 @@ public final class RedisPostbackLog implements PostbackLog {
   static final long UNATTRIBUTED_MAX_LENGTH = 10_000;
 
   private static final byte[] FIELD = "e".getBytes(StandardCharsets.US_ASCII);
+  private static final LuaScript APPEND = LuaScript.fromClasspath("/lua/append_postback_log.lua");
+  private static final LuaScript PUSH = LuaScript.fromClasspath("/lua/push_click_attempt.lua");
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
   private final Duration retention;
@@ -52,31 +56,24 @@ public final class RedisPostbackLog implements PostbackLog {
   @Override
   public CompletionStage<String> append(
       String accountId, Optional<DecodedKcid> kcid, PostbackLogEntry entry, Instant now) {
-    byte[] key = key(accountId);
     long cap = accountId.isEmpty() ? Math.min(maxLength, UNATTRIBUTED_MAX_LENGTH) : maxLength;
-    // MINID and MAXLEN cannot share one XADD: time trims here, the length cap in XTRIM.
+    byte[] ttl = bytes(Long.toString(retention.toMillis()));
     CompletionStage<String> added =
-        redis.xadd(
-            key,
-            new XAddArgs().minId(StreamIds.first(now.minus(retention))).approximateTrimming(),
-            Map.of(FIELD, entry.toByteArray()));
-    redis.xtrim(key, new XTrimArgs().maxlen(cap).approximateTrimming());
-    // A log nobody writes to any more disappears as a whole once its newest entry is too old.
-    redis.pexpire(key, retention.toMillis());
+        APPEND.<byte[]>run(redis, ScriptOutputType.VALUE, new byte[][] {key(accountId)},
+                entry.toByteArray(), bytes(StreamIds.first(now.minus(retention))), bytes(Long.toString(cap)), ttl)
+            .thenApply(id -> new String(id, StandardCharsets.US_ASCII));
     if (kcid.isEmpty()) {
       return Stages.translate(added);
     }
     DecodedKcid k = kcid.get();
-    byte[] attempts = RedisKeys.clickAttempts(k.partition(), k.kcid());
     return Stages.translate(
         added.thenCompose(
-            id -> {
-              // Pipelined: the three commands go out together, in order.
-              var pushed = redis.lpush(attempts, entry.toBuilder().setLogId(id).build().toByteArray());
-              redis.ltrim(attempts, 0, ATTEMPTS_PER_CLICK - 1);
-              redis.pexpire(attempts, retention.toMillis());
-              return pushed.thenApply(n -> id);
-            }));
+            id ->
+                PUSH.<Long>run(redis, ScriptOutputType.INTEGER,
+                        new byte[][] {RedisKeys.clickAttempts(k.partition(), k.kcid())},
+                        entry.toBuilder().setLogId(id).build().toByteArray(),
+                        bytes(Integer.toString(ATTEMPTS_PER_CLICK)), ttl)
+                    .thenApply(n -> id)));
   }
 
   @Override
