@@ -23,6 +23,9 @@ import picocli.CommandLine.Command;
       ClickCommand.class,
       ConversionsCommand.class,
       ConversionStatusCommand.class,
+      PostbacksCommand.class,
+      ExplainCommand.class,
+      ReplayCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class KcidCli implements Runnable {
