@@ -39,7 +39,10 @@ public interface PostbackLog {
   /** The entries with these ids, in the same order; empty where there is none. */
   CompletionStage<List<Optional<PostbackLogEntry>>> get(String accountId, List<String> logIds);
 
-  /** The logged attempts on a click, newest first (bounded; older ones may have been dropped). */
+  /**
+   * The logged attempts on a click, newest first: its latest ones (bounded), as far as their logs
+   * still hold them.
+   */
   CompletionStage<List<PostbackLogEntry>> attempts(DecodedKcid kcid);
 
   /**

@@ -15,8 +15,8 @@ import java.nio.charset.StandardCharsets;
  * kc:{p}:h:&lt;kcid&gt;:&lt;n&gt;           its status/value history (list)
  * kc:{p}:r:&lt;kcid&gt;:&lt;request_id&gt;  first answer to a request id
  * kc:{p}:s                       stream of recorded conversions of the partition
- * kc:{p}:pl:&lt;kcid&gt;             postback attempts on the click (list of PostbackLogEntry, newest
- *                                first, capped; TTL = postback log retention)
+ * kc:{p}:pl:&lt;kcid&gt;             postback attempts on the click: list of "&lt;account&gt;|&lt;log id&gt;",
+ *                                newest first, capped; TTL = postback log retention
  * kc:{a:&lt;id&gt;}                   Account protobuf
  * kc:{a:&lt;id&gt;}:s                 hash: token_sha256, click_secret, signing_secret (+ _prev, _prev_exp)
  * kc:{a:&lt;id&gt;}:g                 hash: goal key -&gt; Goal protobuf

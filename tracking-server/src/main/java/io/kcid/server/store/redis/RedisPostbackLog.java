@@ -24,7 +24,8 @@ import java.util.concurrent.CompletionStage;
 /**
  * The postback log on Redis: one stream per account under the account's hash tag, trimmed by time
  * on every append ({@code MINID ~ now-retention}) with a length cap as a safety net, and a capped
- * list of attempts per click under the click's partition tag. An append is one script call per
+ * list of attempts per click under the click's partition tag — pointers ({@code <account>|<log id>})
+ * into the logs, so a postback's parameters are stored once. An append is one script call per
  * key (the account's and the click's are in different slots), so the log adds two commands per
  * postback to the shared connection.
  */
@@ -35,6 +36,8 @@ public final class RedisPostbackLog implements PostbackLog {
   static final long UNATTRIBUTED_MAX_LENGTH = 10_000;
 
   private static final byte[] FIELD = "e".getBytes(StandardCharsets.US_ASCII);
+  /** Separates account and log id in a click's attempts ("acme|1718000000000-0"; "|…" unattributed). */
+  private static final String POINTER = "|";
   private static final LuaScript APPEND = LuaScript.fromClasspath("/lua/append_postback_log.lua");
   private static final LuaScript PUSH = LuaScript.fromClasspath("/lua/push_click_attempt.lua");
 
@@ -71,8 +74,7 @@ public final class RedisPostbackLog implements PostbackLog {
             id ->
                 PUSH.<Long>run(redis, ScriptOutputType.INTEGER,
                         new byte[][] {RedisKeys.clickAttempts(k.partition(), k.kcid())},
-                        entry.toBuilder().setLogId(id).build().toByteArray(),
-                        bytes(Integer.toString(ATTEMPTS_PER_CLICK)), ttl)
+                        bytes(accountId + POINTER + id), bytes(Integer.toString(ATTEMPTS_PER_CLICK)), ttl)
                     .thenApply(n -> id)));
   }
 
@@ -113,11 +115,7 @@ public final class RedisPostbackLog implements PostbackLog {
         reads.add(CompletableFuture.completedFuture(Optional.empty()));
         continue;
       }
-      reads.add(
-          redis
-              .xrange(key, Range.create(id, id))
-              .thenApply(found -> found.isEmpty() ? Optional.<PostbackLogEntry>empty() : Optional.of(entry(found.get(0))))
-              .toCompletableFuture());
+      reads.add(read(key, id));
     }
     return Stages.translate(
         CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
@@ -129,7 +127,25 @@ public final class RedisPostbackLog implements PostbackLog {
     return Stages.translate(
         redis
             .lrange(RedisKeys.clickAttempts(kcid.partition(), kcid.kcid()), 0, -1)
-            .thenApply(values -> values.stream().map(RedisPostbackLog::parse).toList()));
+            .thenCompose(
+                pointers -> {
+                  // Each read is in its log's slot; they are pipelined on the one connection.
+                  List<CompletableFuture<Optional<PostbackLogEntry>>> reads = new ArrayList<>();
+                  for (byte[] pointer : pointers) {
+                    String text = new String(pointer, StandardCharsets.UTF_8);
+                    int bar = text.lastIndexOf(POINTER);
+                    reads.add(read(key(text.substring(0, bar)), text.substring(bar + 1)));
+                  }
+                  return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+                      .thenApply(x -> reads.stream().map(CompletableFuture::join).flatMap(Optional::stream).toList());
+                }));
+  }
+
+  private CompletableFuture<Optional<PostbackLogEntry>> read(byte[] key, String id) {
+    return redis
+        .xrange(key, Range.create(id, id))
+        .thenApply(found -> found.isEmpty() ? Optional.<PostbackLogEntry>empty() : Optional.of(entry(found.get(0))))
+        .toCompletableFuture();
   }
 
   private static Scan scan(List<StreamMessage<byte[], byte[]>> messages, int count) {
