@@ -38,16 +38,9 @@ public final class PostbackAuthenticator {
 
   /**
    * The account whose rules apply. A request without credentials comes from a trusted gRPC caller
-   * (issue/ingest clients), which names the account or lets the click decide.
-   */
-  public CompletionStage<AccountRecord> authenticate(RecordConversionRequest request, DecodedKcid kcid) {
-    return authenticate(request, kcid, RecordContext.postback(clock.instant()));
-  }
-
-  /**
-   * As {@link #authenticate(RecordConversionRequest, DecodedKcid)}, noting in {@code context} the
-   * account as soon as it is known — also when its checks then refuse the postback, so the
-   * postback log can show the account its refused postbacks.
+   * (issue/ingest clients), which names the account or lets the click decide. The account is
+   * noted in {@code context} as soon as it is known — also when its checks then refuse the
+   * postback, so the postback log can show an account its refused postbacks.
    */
   public CompletionStage<AccountRecord> authenticate(
       RecordConversionRequest request, DecodedKcid kcid, RecordContext context) {

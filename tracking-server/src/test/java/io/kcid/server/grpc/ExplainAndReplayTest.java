@@ -305,6 +305,33 @@ class ExplainAndReplayTest {
   }
 
   @Test
+  void aDryRunOfAnAccountWideTransactionLooksAtItsClaimWithoutTakingIt() {
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    admin.createGoal(CreateGoalRequest.newBuilder().setAccountId(id).setGoalKey("order").setState(GoalState.GOAL_STATE_PAUSED)
+        .setCountingMode(io.kcid.proto.tracking.v1.CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_ACCOUNT).build());
+    String first = click(id);
+    String second = click(id);
+    rejected(postback(first, a).setGoalKey("order").setTransactionId("T-1").build(), ErrorReason.ERROR_REASON_GOAL_PAUSED);
+    String logId = log(id, 1).get(0).getLogId();
+    admin.updateGoal(UpdateGoalRequest.newBuilder().setAccountId(id).setGoalKey("order").setState(GoalState.GOAL_STATE_ACTIVE).build());
+
+    String before = digest();
+    assertThat(replayOne(id, logId, true).getOutcome()).isEqualTo(ReplayOutcome.REPLAY_OUTCOME_ACCEPTED);
+    assertThat(digest()).as("the account-wide claim was not taken").isEqualTo(before);
+
+    // Meanwhile the same order was recorded on another click: the replay would now be a duplicate.
+    String holder = conversions.recordConversion(postback(second, a).setGoalKey("order").setTransactionId("T-1").build())
+        .getConversionId();
+    ReplayedPostback dry = replayOne(id, logId, true);
+    assertThat(dry.getOutcome()).isEqualTo(ReplayOutcome.REPLAY_OUTCOME_DUPLICATE);
+    assertThat(dry.getReason()).isEqualTo(ErrorReason.ERROR_REASON_DUPLICATE_TRANSACTION);
+    assertThat(dry.getConversionId()).isEqualTo(holder);
+    assertThat(replayOne(id, logId, false).getOutcome()).isEqualTo(ReplayOutcome.REPLAY_OUTCOME_DUPLICATE);
+    assertThat(conversionsOf(first)).isEmpty();
+  }
+
+  @Test
   void replaysATimeRangeByReasonOldestFirstAndPages() {
     var a = account();
     String id = a.getAccount().getAccountId();
