@@ -32,14 +32,18 @@
 -- ARGV[21] '1' for a test conversion
 -- ARGV[22] the request id ("" = none), listed in the state hash as r:<request_id> so that deleting
 --          the click finds its request-id keys without a SCAN
+-- ARGV[23] '1' for a dry run: decide the outcome and return it without writing anything
+--          (ReplayPostbacks' preview). A new conversion's id is then the one it would get.
 --
 -- Returns {code, conversion_id}:
 --   A  accepted          D1 duplicate for the goal      D3 duplicate transaction
 --   U  status of a known transaction changed            IT transition not allowed
 --   NF click not found   AM click of another account    CM campaign not counted by the goal
---   RR request_id reused, and for a replayed request_id the stored answer of the first call.
+--   RR request_id reused, and for a replayed request_id the stored answer of the first call
+--   with a third element 'R' (nothing was written this time).
 
 local has_request = ARGV[13] == '1'
+local dry_run = ARGV[23] == '1'
 local click = redis.call('GET', KEYS[1])
 if not click then
   return {'NF', ''}
@@ -62,7 +66,7 @@ if has_request then
     if fp ~= ARGV[5] then
       return {'RR', id}
     end
-    return {code, id}
+    return {code, id, 'R'}
   end
 end
 
@@ -84,7 +88,9 @@ if txid ~= '' and ARGV[15] ~= '' then
     local current = redis.call('HGET', key, 's')
     if current and current ~= ARGV[15] then
       id = ARGV[12] .. seq
-      if string.find(ARGV[20], ',' .. current .. ',', 1, true) then
+      if dry_run then
+        code = string.find(ARGV[20], ',' .. current .. ',', 1, true) and 'U' or 'IT'
+      elseif string.find(ARGV[20], ',' .. current .. ',', 1, true) then
         local amount = redis.call('HGET', key, 'a') or ''
         local currency = redis.call('HGET', key, 'c') or ''
         redis.call('HSET', key, 's', ARGV[15])
@@ -116,6 +122,9 @@ if not code then
       code = (mode == '1') and 'D1' or 'D3'
     end
   end
+  if not code and dry_run then
+    return {'A', ARGV[12] .. ((tonumber(redis.call('HGET', KEYS[2], 'n')) or 0) + 1)}
+  end
   if not code then
     code = 'A'
     local n = redis.call('HINCRBY', KEYS[2], 'n', 1)
@@ -136,6 +145,9 @@ if not code then
   end
 end
 
+if dry_run then
+  return {code, id}
+end
 if has_request then
   local request_ttl = math.max(ttl, tonumber(ARGV[8]))
   redis.call('SET', KEYS[3], ARGV[5] .. '|' .. code .. '|' .. id, 'PX', request_ttl)

@@ -9,6 +9,7 @@ import javax.net.ssl.SSLException;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
 
@@ -65,6 +66,10 @@ final class GrpcOptions implements AutoCloseable {
 
   ConversionServiceGrpc.ConversionServiceBlockingStub conversions() {
     return ConversionServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  DiagnosticsServiceGrpc.DiagnosticsServiceBlockingStub diagnostics() {
+    return DiagnosticsServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
   @Override

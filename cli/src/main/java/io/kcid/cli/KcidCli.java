@@ -24,6 +24,9 @@ import picocli.CommandLine.Command;
       ConversionsCommand.class,
       ConversionStatusCommand.class,
       ApiKeyCommand.class,
+      PostbacksCommand.class,
+      ExplainCommand.class,
+      ReplayCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class KcidCli implements Runnable {

@@ -174,6 +174,24 @@ class WalkthroughIT {
     assertThat(macro.statusCode()).isEqualTo(400);
     assertThat(JSON.readTree(macro.body()).get("reason").asText()).isEqualTo("KCID_MACRO_NOT_REPLACED");
 
+    // 6. The postback log and explain show what happened, the rejection included.
+    Result log = kcid("postbacks", "--account", "acme", "--since", "1h");
+    assertThat(log.exit()).as(log.err()).isZero();
+    assertThat(log.out()).contains(kcid, "accepted", "duplicate", "KCID_MACRO_NOT_REPLACED").doesNotContain(token);
+    assertThat(kcid("explain", kcid).out()).contains("stored: account acme", "conversions (1)", conversionId);
+
+    // A postback refused by a paused goal, replayed once the goal is resumed: dry run first.
+    String kcid2 = HTTP.send(HttpRequest.newBuilder(URI.create(url.out())).build(), HttpResponse.BodyHandlers.ofString())
+        .headers().firstValue("Location").orElseThrow().replaceAll(".*kcid=([0-9a-z]{32}).*", "$1");
+    assertThat(kcid("goal", "pause", "--account", "acme", "--key", "purchase").exit()).isZero();
+    assertThat(kcid("postback", "--account", "acme", "--kcid", kcid2, "--goal", "purchase", "--txid", "order-1002").out())
+        .contains("HTTP 422", "GOAL_PAUSED");
+    assertThat(kcid("goal", "resume", "--account", "acme", "--key", "purchase").exit()).isZero();
+    assertThat(kcid("replay", "--account", "acme", "--since", "1h", "--reason", "GOAL_PAUSED", "--dry-run").out())
+        .contains("1 would be accepted");
+    assertThat(kcid("replay", "--account", "acme", "--since", "1h", "--reason", "GOAL_PAUSED").out()).contains("1 accepted");
+    assertThat(kcidJson("conversions", "--kcid", kcid2, "--json").get("conversions")).hasSize(1);
+
     // Health and metrics of the edge.
     assertThat(HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + edgePort + "/readyz")).build(),
         HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);

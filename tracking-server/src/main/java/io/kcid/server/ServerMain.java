@@ -3,6 +3,7 @@ package io.kcid.server;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
+import io.kcid.server.config.DurationSetting;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.domain.IpPrivacy;
@@ -128,6 +129,13 @@ public final class ServerMain implements Callable<Integer> {
     localKeys.addAll(keys);
     return this;
   }
+  @Option(names = "--postback-log-retention", defaultValue = "${env:KCID_POSTBACK_LOG_RETENTION:-7d}",
+      description = "How long received postbacks stay in the postback log, 1s..90d (KCID_POSTBACK_LOG_RETENTION). Default: ${DEFAULT-VALUE}")
+  String postbackLogRetention;
+
+  @Option(names = "--postback-log-max-length", defaultValue = "${env:KCID_POSTBACK_LOG_MAX_LENGTH:-1000000}",
+      description = "Safety cap on entries kept per account's postback log (KCID_POSTBACK_LOG_MAX_LENGTH). Default: ${DEFAULT-VALUE}")
+  long postbackLogMaxLength;
 
   /**
    * Fills in the Redis URL and MAC keys when neither a flag nor the environment gave them: how
@@ -184,6 +192,8 @@ public final class ServerMain implements Callable<Integer> {
         streamMaxLength,
         Duration.ofMillis(drainDelayMs),
         Duration.ofMillis(shutdownGraceMs),
+        DurationSetting.parse("KCID_POSTBACK_LOG_RETENTION", postbackLogRetention),
+        postbackLogMaxLength,
         security);
   }
 

@@ -12,6 +12,7 @@ import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.server.auth.ApiKeyInterceptor;
 import io.kcid.server.auth.ApiKeys;
 import io.kcid.server.auth.AuthMode;
+import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.domain.ClickEraser;
@@ -21,19 +22,25 @@ import io.kcid.server.store.redis.RedisApiKeyStore;
 import java.util.concurrent.ExecutionException;
 import io.kcid.server.domain.AccountAdmin;
 import io.kcid.server.domain.AccountDirectory;
+import io.kcid.server.domain.ClickExplainer;
 import io.kcid.server.domain.ClickIssuer;
 import io.kcid.server.domain.ConversionRecorder;
 import io.kcid.server.domain.IdempotentWrites;
 import io.kcid.server.domain.PostbackAuthenticator;
+import io.kcid.server.domain.PostbackHistory;
+import io.kcid.server.domain.PostbackJournal;
+import io.kcid.server.domain.PostbackReplayer;
 import io.kcid.server.domain.StatusUpdater;
 import io.kcid.server.store.redis.RedisTransactionClaims;
 import io.kcid.server.grpc.AdminGrpcService;
 import io.kcid.server.grpc.ClickGrpcService;
 import io.kcid.server.grpc.ConversionGrpcService;
+import io.kcid.server.grpc.DiagnosticsGrpcService;
 import io.kcid.server.store.redis.RedisAccountStore;
 import io.kcid.server.store.redis.RedisClickStore;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.store.redis.RedisConversionStore;
+import io.kcid.server.store.redis.RedisPostbackLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -58,7 +65,8 @@ public final class TrackingServer implements AutoCloseable {
           "",
           ClickServiceGrpc.SERVICE_NAME,
           ConversionServiceGrpc.SERVICE_NAME,
-          AdminServiceGrpc.SERVICE_NAME);
+          AdminServiceGrpc.SERVICE_NAME,
+          DiagnosticsServiceGrpc.SERVICE_NAME);
 
   /**
    * Large enough for a batch of 100 signed postbacks, each carrying the signed body (the edge caps
@@ -72,6 +80,7 @@ public final class TrackingServer implements AutoCloseable {
   private final Server server;
   private final HealthStatusManager health;
   private final ScheduledExecutorService monitor;
+  private final PostbackJournal journal;
   private volatile boolean closing;
 
   private TrackingServer(
@@ -79,12 +88,14 @@ public final class TrackingServer implements AutoCloseable {
       RedisConnector redis,
       Server server,
       HealthStatusManager health,
-      ScheduledExecutorService monitor) {
+      ScheduledExecutorService monitor,
+      PostbackJournal journal) {
     this.config = config;
     this.redis = redis;
     this.server = server;
     this.health = health;
     this.monitor = monitor;
+    this.journal = journal;
   }
 
   public static TrackingServer start(ServerConfig config) {
@@ -100,8 +111,14 @@ public final class TrackingServer implements AutoCloseable {
     var issuer = new ClickIssuer(codec, clicks, accounts, idempotent, clock);
     var owners = new ClickOwners(clicks);
     var authenticator = new PostbackAuthenticator(accounts, owners, clock);
+    var postbackLog = new RedisPostbackLog(
+        redis.commands(), config.postbackLogRetention(), config.postbackLogMaxLength());
+    var journal = new PostbackJournal(postbackLog, accounts, codec, clock);
     var recorder = new ConversionRecorder(
-        codec, conversions, new RedisTransactionClaims(redis.commands()), authenticator, clock);
+        codec, conversions, new RedisTransactionClaims(redis.commands()), authenticator, clock, journal);
+    var history = new PostbackHistory(postbackLog, accounts, clock, config.postbackLogRetention());
+    var explainer = new ClickExplainer(codec, clicks, conversions, postbackLog, history, accounts, clock);
+    var replayer = new PostbackReplayer(postbackLog, history, recorder, accounts, clock);
     var statuses = new StatusUpdater(codec, conversions, accounts, clock);
     var admin = new AccountAdmin(accountStore, accounts, idempotent, clock);
     ServerSecurity security = config.security();
@@ -122,6 +139,7 @@ public final class TrackingServer implements AutoCloseable {
               .addService(new ClickGrpcService(issuer, clicks, codec, eraser))
               .addService(new ConversionGrpcService(recorder, statuses, conversions, codec))
               .addService(new AdminGrpcService(admin, accounts, accountStore, apiKeys))
+              .addService(new DiagnosticsGrpcService(history, explainer, replayer))
               .addService(health.getHealthService())
               .addService(ProtoReflectionServiceV1.newInstance())
               // The last interceptor added runs first: authenticate, then count the call.
@@ -151,7 +169,7 @@ public final class TrackingServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    TrackingServer running = new TrackingServer(config, redis, server, health, monitor);
+    TrackingServer running = new TrackingServer(config, redis, server, health, monitor, journal);
     running.setHealth(ServingStatus.SERVING);
     monitor.scheduleWithFixedDelay(running::checkRedis, 1, 1, TimeUnit.SECONDS);
     long reload = security.apiKeyReload().toMillis();
@@ -189,6 +207,11 @@ public final class TrackingServer implements AutoCloseable {
 
   public int port() {
     return server.getPort();
+  }
+
+  /** Postback log writes that failed since start (their postbacks were answered normally). */
+  public long failedPostbackLogWrites() {
+    return journal.failedWrites();
   }
 
   /** Health follows Redis: without its store the server cannot answer anything useful. */

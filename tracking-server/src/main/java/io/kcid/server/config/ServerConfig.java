@@ -11,6 +11,9 @@ import java.util.Objects;
  * @param partitions storage partitions; fixed per deployment (recorded in every kcid)
  * @param drainDelay how long health reports NOT_SERVING before the server stops accepting calls,
  *     so load balancers move traffic away first
+ * @param postbackLogRetention how long every received postback stays in the postback log
+ * @param postbackLogMaxLength safety cap on entries kept per account's postback log, whatever
+ *     their age (approximate)
  * @param security API keys, TLS, overload bounds and IP privacy
  */
 public record ServerConfig(
@@ -25,21 +28,40 @@ public record ServerConfig(
     long streamMaxLength,
     Duration drainDelay,
     Duration shutdownGrace,
+    Duration postbackLogRetention,
+    long postbackLogMaxLength,
     ServerSecurity security) {
 
-  /** Without API keys or TLS ({@link ServerSecurity#open()}): for tests and embedding on loopback. */
+  public static final Duration DEFAULT_POSTBACK_LOG_RETENTION = Duration.ofDays(7);
+  public static final long DEFAULT_POSTBACK_LOG_MAX_LENGTH = 1_000_000;
+  /** Beyond this a log costs more memory than a debugging aid is worth; export to a warehouse instead. */
+  static final Duration MAX_POSTBACK_LOG_RETENTION = Duration.ofDays(90);
+
+  /**
+   * The core settings, with the postback log's defaults and without API keys or TLS
+   * ({@link ServerSecurity#open()}): for tests and embedding on loopback.
+   */
   public ServerConfig(
       String bindHost, int grpcPort, String redisUrl, int partitions, KcidKeyRing macKeys,
       Duration redisTimeout, int redisQueueSize, Duration accountCacheTtl, long streamMaxLength,
       Duration drainDelay, Duration shutdownGrace) {
     this(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout, redisQueueSize, accountCacheTtl,
-        streamMaxLength, drainDelay, shutdownGrace, ServerSecurity.open());
+        streamMaxLength, drainDelay, shutdownGrace, DEFAULT_POSTBACK_LOG_RETENTION,
+        DEFAULT_POSTBACK_LOG_MAX_LENGTH, ServerSecurity.open());
   }
 
   /** A copy with other security settings. */
   public ServerConfig withSecurity(ServerSecurity newSecurity) {
     return new ServerConfig(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout, redisQueueSize,
-        accountCacheTtl, streamMaxLength, drainDelay, shutdownGrace, newSecurity);
+        accountCacheTtl, streamMaxLength, drainDelay, shutdownGrace, postbackLogRetention,
+        postbackLogMaxLength, newSecurity);
+  }
+
+  /** A copy with another postback log retention. */
+  public ServerConfig withPostbackLogRetention(Duration retention) {
+    return new ServerConfig(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout,
+        redisQueueSize, accountCacheTtl, streamMaxLength, drainDelay, shutdownGrace, retention,
+        postbackLogMaxLength, security);
   }
 
   public ServerConfig {
@@ -72,6 +94,21 @@ public record ServerConfig(
     }
     requireNonNegative("KCID_DRAIN_DELAY_MS", drainDelay);
     requireNonNegative("KCID_SHUTDOWN_GRACE_MS", shutdownGrace);
+    if (postbackLogRetention == null
+        || postbackLogRetention.compareTo(Duration.ofSeconds(1)) < 0
+        || postbackLogRetention.compareTo(MAX_POSTBACK_LOG_RETENTION) > 0) {
+      throw new IllegalArgumentException(
+          "KCID_POSTBACK_LOG_RETENTION=" + describe(postbackLogRetention)
+              + ": expected a duration from 1s to 90d, e.g. 7d, 48h or 30m");
+    }
+    if (postbackLogMaxLength < 1000) {
+      throw new IllegalArgumentException(
+          "KCID_POSTBACK_LOG_MAX_LENGTH=" + postbackLogMaxLength + ": expected >= 1000");
+    }
+  }
+
+  private static String describe(Duration d) {
+    return d == null ? "(unset)" : d.toSeconds() + "s";
   }
 
   private static void requirePositive(String name, Duration d) {

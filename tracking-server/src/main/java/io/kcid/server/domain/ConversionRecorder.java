@@ -47,6 +47,7 @@ public final class ConversionRecorder {
   private final TransactionClaims claims;
   private final PostbackAuthenticator authenticator;
   private final Clock clock;
+  private final RecordListener listener;
 
   public ConversionRecorder(
       KcidCodec codec,
@@ -54,23 +55,59 @@ public final class ConversionRecorder {
       TransactionClaims claims,
       PostbackAuthenticator authenticator,
       Clock clock) {
+    this(codec, conversions, claims, authenticator, clock, RecordListener.NONE);
+  }
+
+  /** @param listener told about every postback's outcome (the postback log) */
+  public ConversionRecorder(
+      KcidCodec codec,
+      ConversionStore conversions,
+      TransactionClaims claims,
+      PostbackAuthenticator authenticator,
+      Clock clock,
+      RecordListener listener) {
     this.codec = codec;
     this.conversions = conversions;
     this.claims = claims;
     this.authenticator = authenticator;
     this.clock = clock;
+    this.listener = listener;
   }
 
   public CompletionStage<RecordConversionResponse> record(RecordConversionRequest request) {
+    return record(request, RecordContext.postback(clock.instant()));
+  }
+
+  /**
+   * Records (or, for a dry run, evaluates) a postback. Except for dry runs, the listener hears of
+   * the outcome before the returned stage completes, so what it writes is issued before the
+   * caller answers; it cannot change the answer.
+   */
+  public CompletionStage<RecordConversionResponse> record(
+      RecordConversionRequest request, RecordContext context) {
+    CompletionStage<RecordConversionResponse> stage;
+    try {
+      stage = attempt(request, context);
+    } catch (RuntimeException e) {
+      stage = CompletableFuture.failedFuture(e);
+    }
+    if (context.dryRun()) {
+      return stage;
+    }
+    return stage.whenComplete((response, failure) -> listener.completed(request, context, response, failure));
+  }
+
+  private CompletionStage<RecordConversionResponse> attempt(
+      RecordConversionRequest request, RecordContext context) {
     DecodedKcid kcid = codec.decode(request.getKcid());
     String requestId = Identifiers.requestId(request.getRequestId());
     Identifiers.freeText("transaction_id", request.getTransactionId());
     request.getAdvSubIdsMap().forEach(ConversionRecorder::checkAdvSubId);
     return authenticator
-        .authenticate(request, kcid)
+        .authenticate(request, kcid, context)
         .thenCompose(
             account ->
-                withLegacyFlag(account, () -> recordFor(account, kcid, requestId, request)));
+                withLegacyFlag(account, () -> recordFor(account, kcid, requestId, request, context)));
   }
 
   /**
@@ -99,7 +136,8 @@ public final class ConversionRecorder {
   }
 
   private CompletionStage<RecordConversionResponse> recordFor(
-      AccountRecord account, DecodedKcid kcid, String requestId, RecordConversionRequest request) {
+      AccountRecord account, DecodedKcid kcid, String requestId, RecordConversionRequest request,
+      RecordContext context) {
     Goal goal = goal(account, request.getGoalKey());
     Instant now = clock.instant();
     Instant eventTime = eventTime(request, kcid, now);
@@ -156,12 +194,52 @@ public final class ConversionRecorder {
             retention,
             max(retention, Retention.MIN_REQUEST_ID_TTL));
     Conversion recorded = payload.toBuilder().setStatus(status).setValue(value).build();
+    if (context.dryRun()) {
+      return evaluate(command, mode, recorded, retention, now, context);
+    }
     if (mode == CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_ACCOUNT) {
-      return recordAccountUnique(command, recorded, retention, now);
+      return recordAccountUnique(command, recorded, retention, now, context);
     }
     return conversions
         .record(command)
-        .thenApply(result -> response(result, recorded, kcid, retention, now));
+        .thenApply(result -> response(noteRepeat(result, context), recorded, kcid, retention, now));
+  }
+
+  /**
+   * A dry run: the same decisions, from reads only. An account-wide transaction claim is looked
+   * at, not taken.
+   */
+  private CompletionStage<RecordConversionResponse> evaluate(
+      RecordCommand command, CountingMode mode, Conversion recorded, Duration retention, Instant now,
+      RecordContext context) {
+    CompletionStage<java.util.Optional<TransactionClaims.Holder>> holder =
+        mode == CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_ACCOUNT
+            ? claims.peek(command.requiredAccountId(), command.goalKey(), command.transactionId())
+            : CompletableFuture.completedFuture(java.util.Optional.empty());
+    return holder.thenCompose(
+        claim -> {
+          if (claim.isPresent() && !claim.get().kcid().equals(command.kcid().kcid())) {
+            return CompletableFuture.completedFuture(otherClickHolds(claim.get()));
+          }
+          return conversions
+              .evaluate(command)
+              .thenApply(result -> response(noteRepeat(result, context), recorded, command.kcid(), retention, now));
+        });
+  }
+
+  private static RecordResult noteRepeat(RecordResult result, RecordContext context) {
+    if (result.repeated()) {
+      context.markRepeated();
+    }
+    return result;
+  }
+
+  private static RecordConversionResponse otherClickHolds(TransactionClaims.Holder holder) {
+    return RecordConversionResponse.newBuilder()
+        .setOutcome(Outcome.OUTCOME_DUPLICATE)
+        .setConversionId(holder.conversionId())
+        .setDuplicateReason(ErrorReason.ERROR_REASON_DUPLICATE_TRANSACTION)
+        .build();
   }
 
   /**
@@ -170,7 +248,7 @@ public final class ConversionRecorder {
    * by the partition's per-click transaction key; a definite refusal releases the claim.
    */
   private CompletionStage<RecordConversionResponse> recordAccountUnique(
-      RecordCommand command, Conversion recorded, Duration retention, Instant now) {
+      RecordCommand command, Conversion recorded, Duration retention, Instant now, RecordContext context) {
     String account = command.requiredAccountId();
     String kcid = command.kcid().kcid();
     Duration claimTtl = max(retention, Retention.MIN_REQUEST_ID_TTL);
@@ -179,12 +257,7 @@ public final class ConversionRecorder {
         .thenCompose(
             holder -> {
               if (!holder.kcid().equals(kcid)) {
-                return CompletableFuture.completedFuture(
-                    RecordConversionResponse.newBuilder()
-                        .setOutcome(Outcome.OUTCOME_DUPLICATE)
-                        .setConversionId(holder.conversionId())
-                        .setDuplicateReason(ErrorReason.ERROR_REASON_DUPLICATE_TRANSACTION)
-                        .build());
+                return CompletableFuture.completedFuture(otherClickHolds(holder));
               }
               return conversions
                   .record(command)
@@ -200,7 +273,7 @@ public final class ConversionRecorder {
                                 ? claims.settle(account, command.goalKey(), command.transactionId(), kcid, result.conversionId())
                                 : claims.release(account, command.goalKey(), command.transactionId(), kcid);
                         return bookkeeping.thenApply(
-                            x -> response(result, recorded, command.kcid(), retention, now));
+                            x -> response(noteRepeat(result, context), recorded, command.kcid(), retention, now));
                       });
             });
   }

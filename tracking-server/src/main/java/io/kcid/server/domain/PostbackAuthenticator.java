@@ -37,11 +37,14 @@ public final class PostbackAuthenticator {
 
   /**
    * The account whose rules apply. A request without credentials comes from a trusted gRPC caller
-   * (issue/ingest clients), which names the account or lets the click decide.
+   * (issue/ingest clients), which names the account or lets the click decide. The account is
+   * noted in {@code context} as soon as it is known — also when its checks then refuse the
+   * postback, so the postback log can show an account its refused postbacks.
    */
-  public CompletionStage<AccountRecord> authenticate(RecordConversionRequest request, DecodedKcid kcid) {
+  public CompletionStage<AccountRecord> authenticate(
+      RecordConversionRequest request, DecodedKcid kcid, RecordContext context) {
     if (!request.hasCredentials()) {
-      return accountOf(request, kcid);
+      return accountOf(request, kcid).thenApply(account -> attributed(account, context));
     }
     PostbackCredentials credentials = request.getCredentials();
     if (!credentials.getToken().isEmpty()) {
@@ -49,6 +52,7 @@ public final class PostbackAuthenticator {
           .authenticate(credentials.getToken())
           .thenApply(
               account -> {
+                attributed(account, context);
                 String named = request.getAccountId();
                 if (!named.isEmpty() && !named.equals(account.account().getAccountId())) {
                   throw new KcidException(
@@ -72,6 +76,7 @@ public final class PostbackAuthenticator {
     return accountOf(request, kcid)
         .thenApply(
             account -> {
+              attributed(account, context);
               try {
                 check(account, credentials);
               } catch (KcidException rejection) {
@@ -79,6 +84,11 @@ public final class PostbackAuthenticator {
               }
               return account;
             });
+  }
+
+  private static AccountRecord attributed(AccountRecord account, RecordContext context) {
+    context.attribute(account.account().getAccountId());
+    return account;
   }
 
   /** The checks once the account is known (so a rejection can honour its legacy mode). */

@@ -1,10 +1,8 @@
 package io.kcid.server.grpc;
 
-import com.google.protobuf.Timestamp;
 import io.grpc.stub.StreamObserver;
 import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.core.kcid.KcidCodec;
-import io.kcid.core.kcid.KcidDiagnosis;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.GetClickRequest;
@@ -17,6 +15,7 @@ import io.kcid.proto.tracking.v1.DeleteClickRequest;
 import io.kcid.proto.tracking.v1.DeleteClickResponse;
 import io.kcid.server.domain.ClickEraser;
 import io.kcid.server.domain.ClickIssuer;
+import io.kcid.server.domain.KcidInspection;
 import io.kcid.server.store.ClickStore;
 import java.util.concurrent.CompletableFuture;
 
@@ -72,27 +71,6 @@ public final class ClickGrpcService extends ClickServiceGrpc.ClickServiceImplBas
   public void inspectKcid(
       InspectKcidRequest request, StreamObserver<InspectKcidResponse> observer) {
     Replies.reply(
-        observer,
-        () -> {
-          KcidDiagnosis diagnosis = codec.inspect(request.getKcid());
-          InspectKcidResponse.Builder response =
-              InspectKcidResponse.newBuilder()
-                  .setValid(diagnosis.valid())
-                  .setReason(
-                      diagnosis.valid() ? ErrorReason.ERROR_REASON_UNSPECIFIED : diagnosis.reason())
-                  .setHint(diagnosis.hint() == null ? "" : diagnosis.hint());
-          diagnosis
-              .decoded()
-              .ifPresent(
-                  d ->
-                      response
-                          .setNormalizedKcid(d.kcid())
-                          .setVersion(d.version())
-                          .setIssueTime(
-                              Timestamp.newBuilder().setSeconds(d.issueTime().getEpochSecond()))
-                          .setPartition(d.partition())
-                          .setKeyId(d.keyId()));
-          return CompletableFuture.completedFuture(response.build());
-        });
+        observer, () -> CompletableFuture.completedFuture(KcidInspection.inspect(codec, request.getKcid())));
   }
 }

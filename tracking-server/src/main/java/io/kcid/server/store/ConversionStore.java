@@ -15,6 +15,12 @@ public interface ConversionStore {
    */
   CompletionStage<RecordResult> record(RecordCommand command);
 
+  /**
+   * Decides what {@link #record} would answer for this command right now, writing nothing (a
+   * dry run). For a new conversion the result names the id it would get.
+   */
+  CompletionStage<RecordResult> evaluate(RecordCommand command);
+
   /** Applies a status change atomically, with its audit entry. */
   CompletionStage<StatusUpdate.Result> updateStatus(StatusUpdate update);
 

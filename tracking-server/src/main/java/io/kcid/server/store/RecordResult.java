@@ -1,7 +1,16 @@
 package io.kcid.server.store;
 
-/** The outcome of {@link ConversionStore#record}. */
-public record RecordResult(Code code, String conversionId) {
+/**
+ * The outcome of {@link ConversionStore#record}.
+ *
+ * @param repeated the request id was seen before: this is the first call's answer, and nothing
+ *     was written this time
+ */
+public record RecordResult(Code code, String conversionId, boolean repeated) {
+
+  public RecordResult(Code code, String conversionId) {
+    this(code, conversionId, false);
+  }
 
   /** What the atomic step decided. */
   public enum Code {

@@ -17,6 +17,9 @@ public interface TransactionClaims {
   /** Claims the transaction for {@code kcid} unless another kcid holds it; returns the holder. */
   CompletionStage<Holder> claim(String accountId, String goalKey, String transactionId, String kcid, Duration ttl);
 
+  /** The current holder of a claim, if any, without claiming (for dry runs). */
+  CompletionStage<java.util.Optional<Holder>> peek(String accountId, String goalKey, String transactionId);
+
   /** Drops our claim when the record was refused for good (nothing was written). */
   CompletionStage<Void> release(String accountId, String goalKey, String transactionId, String kcid);
 

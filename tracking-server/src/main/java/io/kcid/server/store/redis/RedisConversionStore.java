@@ -47,6 +47,15 @@ public final class RedisConversionStore implements ConversionStore {
 
   @Override
   public CompletionStage<RecordResult> record(RecordCommand c) {
+    return run(c, false);
+  }
+
+  @Override
+  public CompletionStage<RecordResult> evaluate(RecordCommand c) {
+    return run(c, true);
+  }
+
+  private CompletionStage<RecordResult> run(RecordCommand c, boolean dryRun) {
     DecodedKcid kcid = c.kcid();
     int p = kcid.partition();
     boolean hasRequest = !c.requestId().isEmpty();
@@ -79,7 +88,8 @@ public final class RedisConversionStore implements ConversionStore {
       bytes(RedisKeys.historyPrefix(p, kcid.kcid())),
       bytes(framed(c.transitionSources())),
       bytes(c.test() ? "1" : "0"),
-      bytes(c.requestId())
+      bytes(c.requestId()),
+      bytes(dryRun ? "1" : "0")
     };
     return Stages.translate(
         RECORD.<List<Object>>run(redis, ScriptOutputType.MULTI, keys, args)
@@ -116,7 +126,7 @@ public final class RedisConversionStore implements ConversionStore {
           case "RR" -> RecordResult.Code.REQUEST_ID_REUSED;
           default -> throw new IllegalStateException("Unexpected script answer " + code);
         };
-    return new RecordResult(outcome, id);
+    return new RecordResult(outcome, id, reply.size() > 2);
   }
 
   @Override

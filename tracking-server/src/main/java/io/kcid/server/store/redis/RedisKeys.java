@@ -16,11 +16,16 @@ import java.nio.charset.StandardCharsets;
  * kc:{p}:h:&lt;kcid&gt;:&lt;n&gt;           its status/value history (list)
  * kc:{p}:r:&lt;kcid&gt;:&lt;request_id&gt;  first answer to a request id
  * kc:{p}:s                       stream of recorded conversions of the partition
+ * kc:{p}:pl:&lt;kcid&gt;             postback attempts on the click: list of "&lt;account&gt;|&lt;log id&gt;",
+ *                                newest first, capped; TTL = postback log retention
  * kc:{a:&lt;id&gt;}                   Account protobuf
  * kc:{a:&lt;id&gt;}:s                 hash: token_sha256, click_secret, signing_secret (+ _prev, _prev_exp)
  * kc:{a:&lt;id&gt;}:g                 hash: goal key -&gt; Goal protobuf
  * kc:{a:&lt;id&gt;}:q:&lt;request_id&gt;    first answer of an idempotent admin or click write
  * kc:{a:&lt;id&gt;}:tx:&lt;goal&gt;:&lt;txid&gt;  kcid holding an account-wide transaction id
+ * kc:{a:&lt;id&gt;}:log               postback log: stream, field e = PostbackLogEntry, trimmed by time
+ *                                (MINID) and length (MAXLEN); TTL = retention after the last write
+ * kc:log:unattributed            postback log of postbacks no account was found for (same shape)
  * kc:t:&lt;sha256(token)&gt;           account id of a postback token
  * kc:accounts                    sorted set of account ids (lexicographic listing)
  * kc:{keys}                      hash: API key name -&gt; sha256(key) + "\0" + ApiKey protobuf
@@ -98,6 +103,21 @@ public final class RedisKeys {
   /** Account-wide claim of a transaction id for a goal (UNIQUE_TRANSACTION_PER_ACCOUNT). */
   public static byte[] accountTransaction(String accountId, String goalKey, String transactionId) {
     return bytes("kc:{a:" + accountId + "}:tx:" + goalKey + ":" + transactionId);
+  }
+
+  /** The account's postback log (a stream). */
+  public static byte[] accountLog(String accountId) {
+    return bytes("kc:{a:" + accountId + "}:log");
+  }
+
+  /** The log of postbacks no account could be found for (bad token, unknown click). */
+  public static byte[] unattributedLog() {
+    return bytes("kc:log:unattributed");
+  }
+
+  /** The postback attempts on one click, for ExplainClick. */
+  public static byte[] clickAttempts(int partition, String kcid) {
+    return bytes(partitionTag(partition) + "pl:" + kcid);
   }
 
   public static byte[] tokenIndex(String tokenSha256Hex) {

@@ -31,6 +31,25 @@ public final class RedisTransactionClaims implements TransactionClaims {
   }
 
   @Override
+  public CompletionStage<java.util.Optional<Holder>> peek(String accountId, String goalKey, String transactionId) {
+    // The value is "<kcid>|<conversion id>", as claim_transaction.lua writes it.
+    return Stages.translate(
+        redis
+            .get(RedisKeys.accountTransaction(accountId, goalKey, transactionId))
+            .thenApply(
+                value -> {
+                  if (value == null) {
+                    return java.util.Optional.<Holder>empty();
+                  }
+                  String text = text(value);
+                  int bar = text.indexOf('|');
+                  return java.util.Optional.of(bar < 0
+                      ? new Holder(text, "")
+                      : new Holder(text.substring(0, bar), text.substring(bar + 1)));
+                }));
+  }
+
+  @Override
   public CompletionStage<Void> release(String accountId, String goalKey, String transactionId, String kcid) {
     return run("release", accountId, goalKey, transactionId, kcid, "");
   }

@@ -1,0 +1,147 @@
+package io.kcid.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.kcid.core.kcid.KcidKeyRing;
+import io.kcid.edge.HttpEdge;
+import io.kcid.edge.config.EdgeConfig;
+import io.kcid.proto.tracking.v1.AdminServiceGrpc;
+import io.kcid.proto.tracking.v1.ClickServiceGrpc;
+import io.kcid.proto.tracking.v1.CreateAccountRequest;
+import io.kcid.proto.tracking.v1.CreateGoalRequest;
+import io.kcid.proto.tracking.v1.GoalState;
+import io.kcid.proto.tracking.v1.IssueClickRequest;
+import io.kcid.proto.tracking.v1.UpdateGoalRequest;
+import io.kcid.server.TrackingServer;
+import io.kcid.server.config.ServerConfig;
+import io.kcid.server.store.redis.LocalRedis;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code ./kcid postbacks}, {@code explain} and {@code replay} against a real tracking-server,
+ * http-edge and redis-server: an advertiser's postbacks go through the edge, support reads the log
+ * and replays what a paused goal refused.
+ */
+class DiagnosticsCliIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private static LocalRedis redis;
+  private static TrackingServer server;
+  private static HttpEdge edge;
+  private static ManagedChannel channel;
+  private static AdminServiceGrpc.AdminServiceBlockingStub admin;
+  private static String token;
+
+  @BeforeAll
+  static void start() {
+    redis = LocalRedis.startTemporary();
+    server = TrackingServer.start(new ServerConfig("127.0.0.1", 0, redis.url(), 16, KcidKeyRing.generate(1),
+        Duration.ofMillis(500), 1000, Duration.ZERO, 10_000, Duration.ZERO, Duration.ofSeconds(5)));
+    EdgeConfig d = EdgeConfig.defaults();
+    edge = HttpEdge.start(new EdgeConfig("127.0.0.1", 0, "localhost:" + server.port(), d.callDeadline(),
+        d.maxBodyBytes(), d.workerThreads(), d.retryAfter()));
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    admin = AdminServiceGrpc.newBlockingStub(channel);
+    token = admin.createAccount(CreateAccountRequest.newBuilder().setAccountId("shop").build())
+        .getSecrets().getPostbackToken();
+    admin.createGoal(CreateGoalRequest.newBuilder().setAccountId("shop").setGoalKey("sale")
+        .setState(GoalState.GOAL_STATE_PAUSED).build());
+  }
+
+  @AfterAll
+  static void stop() {
+    channel.shutdownNow();
+    edge.close();
+    server.close();
+    redis.close();
+  }
+
+  record Run(int exit, String out, String err) {}
+
+  /** Runs the CLI in this JVM, capturing what it prints. */
+  private static synchronized Run kcid(String... args) {
+    PrintStream stdout = System.out;
+    PrintStream stderr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    List<String> all = new ArrayList<>(List.of(args));
+    all.add("--grpc-addr=localhost:" + server.port());
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int exit = KcidCli.commandLine().execute(all.toArray(String[]::new));
+      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(stdout);
+      System.setErr(stderr);
+    }
+  }
+
+  private static HttpResponse<String> postback(String query) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/postback?" + query))
+        .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void supportReadsTheLogExplainsAClickAndReplaysWhatAPausedGoalRefused() throws Exception {
+    String kcid = ClickServiceGrpc.newBlockingStub(channel)
+        .issueClick(IssueClickRequest.newBuilder().setAccountId("shop").setCampaignId("summer").build()).getClick().getKcid();
+    assertThat(postback("kcid=" + kcid + "&goal=sale&amount=30&currency=EUR&txid=A-17").statusCode()).isEqualTo(422);
+    assertThat(postback("clickid=%7Bkcid%7D&goal=sale").statusCode()).isEqualTo(400);
+
+    Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
+        assertThat(kcid("postbacks", "--account", "shop").out()).contains("KCID_MACRO_NOT_REPLACED"));
+    Run listed = kcid("postbacks", "--account", "shop", "--since", "1h");
+    assertThat(listed.exit()).as(listed.err()).isZero();
+    assertThat(listed.out()).contains("received (UTC)", "rejected", "GOAL_PAUSED", kcid, "30 EUR", "A-17",
+        "127.0.0.0/24", "token", "{kcid}");
+    assertThat(listed.out()).doesNotContain(token);
+    assertThat(kcid("postbacks", "--account", "shop", "--outcome", "accepted").out()).contains("no postbacks");
+    assertThat(kcid("postbacks", "--account", "shop", "--reason", "not_a_reason").exit()).isEqualTo(2);
+
+    JsonNode json = JSON.readTree(kcid("postbacks", "--account", "shop", "--kcid", kcid.toUpperCase(), "--json").out());
+    assertThat(json.get("entries")).hasSize(1);
+    String logId = json.at("/entries/0/logId").asText();
+    assertThat(json.at("/entries/0/reason").asText()).isEqualTo("ERROR_REASON_GOAL_PAUSED");
+
+    Run explained = kcid("explain", kcid);
+    assertThat(explained.exit()).as(explained.err()).isZero();
+    assertThat(explained.out()).contains("stored: account shop, campaign summer", "conversions (0)",
+        "postback attempts (1", "GOAL_PAUSED", "paused");
+    assertThat(kcid("explain", "{kcid}", "--account", "shop").out())
+        .contains("KCID_MACRO_NOT_REPLACED", "postback attempts (1");
+
+    Run stillPaused = kcid("replay", "--account", "shop", "--id", logId, "--dry-run");
+    assertThat(stillPaused.out()).contains(logId, "rejected", "GOAL_PAUSED", "dry run, nothing written");
+
+    admin.updateGoal(UpdateGoalRequest.newBuilder().setAccountId("shop").setGoalKey("sale").setState(GoalState.GOAL_STATE_ACTIVE).build());
+    assertThat(kcid("replay", "--account", "shop", "--id", logId, "--dry-run").out()).contains("1 would be accepted");
+    assertThat(kcid("conversions", "--kcid", kcid).out()).contains("no conversions");
+
+    Run replayed = kcid("replay", "--account", "shop", "--since", "1h", "--reason", "goal_paused");
+    assertThat(replayed.exit()).as(replayed.err()).isZero();
+    assertThat(replayed.out()).contains(logId, "accepted", "Recorded as " + kcid + "-1").doesNotContain("dry run");
+    assertThat(kcid("conversions", "--kcid", kcid).out()).contains(kcid + "-1", "30 EUR", "A-17");
+    assertThat(kcid("replay", "--account", "shop", "--id", logId).out()).contains("duplicate", "Already replayed");
+    assertThat(kcid("replay", "--account", "shop", "--id", logId, "--since", "1h").exit()).isEqualTo(2);
+  }
+}

@@ -1,0 +1,63 @@
+package io.kcid.server.domain;
+
+import java.time.Instant;
+
+/**
+ * One run of {@link ConversionRecorder}: how it runs (a postback, a replay, a dry run) and what it
+ * learned on the way that the answer itself does not carry — which account the postback was
+ * attributed to, and whether its request id was a retry. The postback log reads it.
+ */
+public final class RecordContext {
+  private final Instant receiveTime;
+  private final String replayOf;
+  private final boolean dryRun;
+  private volatile String accountId = "";
+  private volatile boolean repeatedRequest;
+
+  private RecordContext(Instant receiveTime, String replayOf, boolean dryRun) {
+    this.receiveTime = receiveTime;
+    this.replayOf = replayOf;
+    this.dryRun = dryRun;
+  }
+
+  /** A postback received now. */
+  public static RecordContext postback(Instant receiveTime) {
+    return new RecordContext(receiveTime, "", false);
+  }
+
+  /** A replay of the logged postback {@code logId}; a dry run writes nothing. */
+  public static RecordContext replay(Instant now, String logId, boolean dryRun) {
+    return new RecordContext(now, logId, dryRun);
+  }
+
+  public Instant receiveTime() {
+    return receiveTime;
+  }
+
+  /** The log id this run replays; empty for a postback. */
+  public String replayOf() {
+    return replayOf;
+  }
+
+  public boolean dryRun() {
+    return dryRun;
+  }
+
+  /** The account whose rules applied; empty until (unless) one was found. */
+  public String accountId() {
+    return accountId;
+  }
+
+  /** Whether the answer repeats an earlier call with the same request id. */
+  public boolean repeatedRequest() {
+    return repeatedRequest;
+  }
+
+  void attribute(String account) {
+    this.accountId = account;
+  }
+
+  void markRepeated() {
+    this.repeatedRequest = true;
+  }
+}

@@ -1,0 +1,198 @@
+package io.kcid.server.store.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Timestamp;
+import io.kcid.core.kcid.DecodedKcid;
+import io.kcid.core.kcid.KcidCodec;
+import io.kcid.core.kcid.KcidKeyRing;
+import io.kcid.proto.tracking.v1.PostbackLogEntry;
+import io.kcid.proto.tracking.v1.PostbackOutcome;
+import io.kcid.proto.tracking.v1.RecordConversionRequest;
+import io.kcid.server.store.PostbackLog;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.XAddArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The postback log's Redis layout and its trimming, against a real redis-server. */
+class RedisPostbackLogTest {
+  private static final Duration RETENTION = Duration.ofDays(7);
+  private static final KcidCodec codec = new KcidCodec(KcidKeyRing.generate(1), 16);
+
+  private static LocalRedis redisServer;
+  private static RedisConnector connector;
+  private static RedisClient rawClient;
+  private static StatefulRedisConnection<byte[], byte[]> raw;
+  private static RedisCommands<byte[], byte[]> redis;
+  private static RedisPostbackLog log;
+
+  @BeforeAll
+  static void start() {
+    redisServer = LocalRedis.startTemporary();
+    connector = RedisConnector.connect(redisServer.url(), Duration.ofSeconds(2), 1000);
+    log = new RedisPostbackLog(connector.commands(), RETENTION, 1000);
+    rawClient = RedisClient.create(redisServer.url());
+    raw = rawClient.connect(ByteArrayCodec.INSTANCE);
+    redis = raw.sync();
+  }
+
+  @AfterAll
+  static void stop() {
+    raw.close();
+    rawClient.shutdown();
+    connector.close();
+    redisServer.close();
+  }
+
+  private static <T> T join(CompletionStage<T> stage) {
+    return stage.toCompletableFuture().join();
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static PostbackLogEntry entry(String account, String kcid, Instant received) {
+    return PostbackLogEntry.newBuilder()
+        .setAccountId(account)
+        .setReceiveTime(Timestamp.newBuilder().setSeconds(received.getEpochSecond()))
+        .setRequest(RecordConversionRequest.newBuilder().setKcid(kcid).setGoalKey("sale"))
+        .setOutcome(PostbackOutcome.POSTBACK_OUTCOME_REJECTED)
+        .build();
+  }
+
+  @Test
+  void appendsToTheAccountsStreamAndTheClicksAttemptsUnderTheirHashTags() {
+    DecodedKcid kcid = codec.decode(codec.mintRandomPartition(Instant.now()));
+    String id = join(log.append("acme", Optional.of(kcid), entry("acme", kcid.kcid(), Instant.now()), Instant.now()));
+    assertThat(id).matches("[0-9]+-[0-9]+");
+
+    assertThat(redis.xlen(bytes("kc:{a:acme}:log"))).isEqualTo(1);
+    long ttl = redis.pttl(bytes("kc:{a:acme}:log"));
+    assertThat(ttl).isPositive().isLessThanOrEqualTo(RETENTION.toMillis());
+    byte[] attemptsKey = bytes("kc:{" + kcid.partition() + "}:pl:" + kcid.kcid());
+    assertThat(redis.llen(attemptsKey)).isEqualTo(1);
+    assertThat(redis.pttl(attemptsKey)).isPositive().isLessThanOrEqualTo(RETENTION.toMillis());
+
+    List<PostbackLogEntry> attempts = join(log.attempts(kcid));
+    assertThat(attempts).singleElement().satisfies(a -> {
+      assertThat(a.getLogId()).isEqualTo(id);
+      assertThat(a.getRequest().getKcid()).isEqualTo(kcid.kcid());
+    });
+    assertThat(join(log.get("acme", List.of(id, "1-0", "not-an-id"))))
+        .satisfiesExactly(
+            e -> assertThat(e).hasValueSatisfying(x -> assertThat(x.getLogId()).isEqualTo(id)),
+            e -> assertThat(e).isEmpty(),
+            e -> assertThat(e).isEmpty());
+  }
+
+  @Test
+  void unattributedPostbacksGoToTheirOwnLog() {
+    String id = join(log.append(PostbackLog.UNATTRIBUTED, Optional.empty(), entry("", "{kcid}", Instant.now()), Instant.now()));
+    assertThat(join(log.get(PostbackLog.UNATTRIBUTED, List.of(id)))).singleElement()
+        .satisfies(e -> assertThat(e).hasValueSatisfying(x -> assertThat(x.getRequest().getKcid()).isEqualTo("{kcid}")));
+    assertThat(redis.exists(bytes("kc:log:unattributed"))).isEqualTo(1);
+  }
+
+  @Test
+  void appendingTrimsEntriesOlderThanTheRetentionByTime() {
+    byte[] key = bytes("kc:{a:trimmed}:log");
+    Instant now = Instant.now();
+    long old = now.minus(RETENTION).minus(Duration.ofDays(1)).toEpochMilli();
+    // 300 entries received eight days ago (explicit ids = their receive times): several stream nodes.
+    for (int i = 0; i < 300; i++) {
+      redis.xadd(key, new XAddArgs().id(old + i + "-0"),
+          Map.of(bytes("e"), entry("trimmed", "k" + i, Instant.ofEpochMilli(old + i)).toByteArray()));
+    }
+    assertThat(redis.xlen(key)).isEqualTo(300);
+
+    join(log.append("trimmed", Optional.empty(), entry("trimmed", "fresh", now), now));
+
+    // Whole nodes older than the retention are dropped (MINID ~); at most the last one survives.
+    assertThat(redis.xlen(key)).isLessThan(150);
+    assertThat(redis.xrange(key, io.lettuce.core.Range.create("-", "+"), io.lettuce.core.Limit.from(1)).get(0).getId())
+        .isNotEqualTo(old + "-0");
+    // Reading by time never returns what is past the retention, trimmed or not.
+    var scan = join(log.scanBackward("trimmed", now.minus(RETENTION), Instant.ofEpochMilli(Long.MAX_VALUE / 2), Optional.empty(), 1000));
+    assertThat(scan.entries()).singleElement().satisfies(e -> assertThat(e.getRequest().getKcid()).isEqualTo("fresh"));
+  }
+
+  @Test
+  void aLengthCapBoundsALogWhateverTheAgeOfItsEntries() {
+    RedisPostbackLog capped = new RedisPostbackLog(connector.commands(), RETENTION, 1000);
+    for (int i = 0; i < 1500; i++) {
+      var appended = capped.append("busy", Optional.empty(), entry("busy", "k" + i, Instant.now()), Instant.now());
+      if (i % 200 == 0) {
+        join(appended); // stay within the connection's request queue
+      }
+    }
+    join(capped.append("busy", Optional.empty(), entry("busy", "last", Instant.now()), Instant.now()));
+    // Approximate (whole nodes): a little above the cap at most, far below what was written.
+    assertThat(redis.xlen(bytes("kc:{a:busy}:log"))).isBetween(1000L, 1200L);
+  }
+
+  @Test
+  void aClickKeepsItsLatestAttemptsOnly() {
+    DecodedKcid kcid = codec.decode(codec.mintRandomPartition(Instant.now()));
+    for (int i = 0; i < RedisPostbackLog.ATTEMPTS_PER_CLICK + 20; i++) {
+      log.append("looping", Optional.of(kcid), entry("looping", kcid.kcid(), Instant.now()).toBuilder()
+          .setMessage("attempt " + i).build(), Instant.now());
+    }
+    join(log.append("looping", Optional.of(kcid), entry("looping", kcid.kcid(), Instant.now()).toBuilder()
+        .setMessage("latest").build(), Instant.now()));
+    List<PostbackLogEntry> attempts = join(log.attempts(kcid));
+    assertThat(attempts).hasSize(RedisPostbackLog.ATTEMPTS_PER_CLICK);
+    assertThat(attempts.get(0).getMessage()).isEqualTo("latest");
+    assertThat(attempts.get(1).getMessage()).isEqualTo("attempt " + (RedisPostbackLog.ATTEMPTS_PER_CLICK + 19));
+  }
+
+  @Test
+  void scansPageThroughARangeInBothDirectionsWithoutOverlap() {
+    Instant start = Instant.now();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      ids.add(join(log.append("pager", Optional.empty(), entry("pager", "k" + i, Instant.now()), Instant.now())));
+    }
+    Instant end = Instant.ofEpochMilli(Long.MAX_VALUE / 2);
+    List<String> backward = new ArrayList<>();
+    Optional<String> cursor = Optional.empty();
+    PostbackLog.Scan scan;
+    do {
+      scan = join(log.scanBackward("pager", start.minusSeconds(1), end, cursor, 10));
+      scan.entries().forEach(e -> backward.add(e.getLogId()));
+      cursor = scan.entries().isEmpty() ? cursor : Optional.of(scan.entries().get(scan.entries().size() - 1).getLogId());
+    } while (!scan.exhausted());
+    List<String> newestFirst = new ArrayList<>(ids);
+    java.util.Collections.reverse(newestFirst);
+    assertThat(backward).containsExactlyElementsOf(newestFirst);
+
+    List<String> forward = new ArrayList<>();
+    cursor = Optional.empty();
+    do {
+      scan = join(log.scanForward("pager", start.minusSeconds(1), end, cursor, 7));
+      scan.entries().forEach(e -> forward.add(e.getLogId()));
+      cursor = scan.entries().isEmpty() ? cursor : Optional.of(scan.entries().get(scan.entries().size() - 1).getLogId());
+    } while (!scan.exhausted());
+    assertThat(forward).containsExactlyElementsOf(ids);
+
+    // The end of a range is exclusive, its start inclusive.
+    long firstMs = StreamIds.millis(ids.get(0));
+    assertThat(join(log.scanForward("pager", Instant.ofEpochMilli(firstMs), Instant.ofEpochMilli(firstMs), Optional.empty(), 100))
+        .entries()).isEmpty();
+    assertThat(join(log.scanForward("pager", Instant.ofEpochMilli(firstMs), Instant.ofEpochMilli(firstMs + 1), Optional.empty(), 100))
+        .entries()).extracting(PostbackLogEntry::getLogId).contains(ids.get(0));
+  }
+}
