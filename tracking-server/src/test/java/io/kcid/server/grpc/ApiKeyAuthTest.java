@@ -166,7 +166,7 @@ class ApiKeyAuthTest {
     IssueClickRequest issue = IssueClickRequest.newBuilder().setAccountId(account).setCampaignId("c").build();
     assertThat(clicks(server, secret).issueClick(issue).getClick().getKcid()).hasSize(32);
     // The other server picks the new key up within its reload interval.
-    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(
+    Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(
         () -> assertThat(clicks(second, secret).issueClick(issue).getClick().getKcid()).hasSize(32));
     // issue is not ingest.
     assertRefused(() -> ConversionServiceGrpc.newBlockingStub(channel(server, secret)).withDeadlineAfter(5, TimeUnit.SECONDS)
@@ -187,7 +187,7 @@ class ApiKeyAuthTest {
     admin(ROOT_SECRET).revokeApiKey(RevokeApiKeyRequest.newBuilder().setName("adserver").build());
     assertRefused(() -> clicks(server, secret).issueClick(issue),
         Status.Code.UNAUTHENTICATED, ErrorReason.ERROR_REASON_API_KEY_INVALID);
-    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(
+    Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(
         () -> assertRefused(() -> clicks(second, secret).issueClick(issue),
             Status.Code.UNAUTHENTICATED, ErrorReason.ERROR_REASON_API_KEY_INVALID));
     assertRefused(() -> admin(ROOT_SECRET).revokeApiKey(RevokeApiKeyRequest.newBuilder().setName("adserver").build()),
