@@ -5,6 +5,7 @@
 -- KEYS[1] click      kc:{p}:c:<kcid>
 -- KEYS[2] state hash kc:{p}:x:<kcid>
 -- KEYS[3] stream     kc:{p}:s
+-- KEYS[4] attempts   kc:{p}:pl:<kcid>  (pointers into the postback log)
 -- ARGV[1] conversion key prefix kc:{p}:v:<kcid>:
 -- ARGV[2] history key prefix    kc:{p}:h:<kcid>:
 -- ARGV[3] request key prefix    kc:{p}:r:<kcid>:
@@ -43,5 +44,5 @@ for _, field in ipairs(redis.call('HKEYS', KEYS[2])) do
     end
   end
 end
-redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[4])
 return result

@@ -138,6 +138,12 @@ class DeleteClickTest {
     conversions().updateConversionStatus(UpdateConversionStatusRequest.newBuilder().setKcid(doomed).setTransactionId("o-1")
         .setStatus(ConversionStatus.CONVERSION_STATUS_REJECTED).setReason("chargeback").setRequestId("req-3").build());
     conversions().recordConversion(postback(kept, token, "view", "", "req-k").build());
+    // The postback log writes its per-click attempts asynchronously: let them land first.
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(
+        () -> {
+          assertThat(keysMentioning(doomed)).anySatisfy(k -> assertThat(k).contains(":pl:"));
+          assertThat(keysMentioning(kept)).anySatisfy(k -> assertThat(k).contains(":pl:"));
+        });
     assertThat(keysMentioning(doomed)).as("keys of the click before deletion").hasSizeGreaterThanOrEqualTo(9);
     assertThat(streamEntriesMentioning(doomed)).as("3 conversions and a status change").isEqualTo(4);
     List<String> keptKeys = keysMentioning(kept);

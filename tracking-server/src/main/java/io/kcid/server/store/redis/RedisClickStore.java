@@ -56,7 +56,10 @@ public final class RedisClickStore implements ClickStore {
         DELETE.<List<Object>>run(
                 redis,
                 ScriptOutputType.MULTI,
-                new byte[][] {RedisKeys.click(p, kcid.kcid()), RedisKeys.clickState(p, kcid.kcid()), RedisKeys.stream(p)},
+                new byte[][] {
+                  RedisKeys.click(p, kcid.kcid()), RedisKeys.clickState(p, kcid.kcid()), RedisKeys.stream(p),
+                  RedisKeys.clickAttempts(p, kcid.kcid())
+                },
                 RedisKeys.bytes(RedisKeys.conversionPrefix(p, kcid.kcid())),
                 RedisKeys.bytes(RedisKeys.historyPrefix(p, kcid.kcid())),
                 RedisKeys.bytes(RedisKeys.requestPrefix(p, kcid.kcid())))
