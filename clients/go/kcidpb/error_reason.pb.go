@@ -157,6 +157,10 @@ const (
 	ErrorReason_ERROR_REASON_SHUTTING_DOWN ErrorReason = 83
 	// A bug: the request could not be processed. Reported, never silent.
 	ErrorReason_ERROR_REASON_INTERNAL ErrorReason = 90
+	// --- Postback log and replay ---
+	// No postback log entry with this id in the account's log (never logged, or past the log's
+	// retention).
+	ErrorReason_ERROR_REASON_POSTBACK_LOG_ENTRY_NOT_FOUND ErrorReason = 100
 )
 
 // Enum value maps for ErrorReason.
@@ -220,6 +224,7 @@ var (
 		82:  "ERROR_REASON_BACKEND_UNAVAILABLE",
 		83:  "ERROR_REASON_SHUTTING_DOWN",
 		90:  "ERROR_REASON_INTERNAL",
+		100: "ERROR_REASON_POSTBACK_LOG_ENTRY_NOT_FOUND",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                  0,
@@ -280,6 +285,7 @@ var (
 		"ERROR_REASON_BACKEND_UNAVAILABLE":          82,
 		"ERROR_REASON_SHUTTING_DOWN":                83,
 		"ERROR_REASON_INTERNAL":                     90,
+		"ERROR_REASON_POSTBACK_LOG_ENTRY_NOT_FOUND": 100,
 	}
 )
 
@@ -345,7 +351,7 @@ var File_kcid_tracking_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\xd0\x1c\n" +
+	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\x93\x1d\n" +
 	"\vErrorReason\x12.\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x10\xca\xf3\x18\aUNKNOWN\xd0\xf3\x18\xf4\x03\x12=\n" +
 	"\x1eERROR_REASON_MISSING_PARAMETER\x10\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12=\n" +
@@ -405,7 +411,8 @@ const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\x1aERROR_REASON_STORE_TIMEOUT\x10Q\x1a\x14\xca\xf3\x18\vUNAVAILABLE\xd0\xf3\x18\xf7\x03\x12:\n" +
 	" ERROR_REASON_BACKEND_UNAVAILABLE\x10R\x1a\x14\xca\xf3\x18\vUNAVAILABLE\xd0\xf3\x18\xf7\x03\x124\n" +
 	"\x1aERROR_REASON_SHUTTING_DOWN\x10S\x1a\x14\xca\xf3\x18\vUNAVAILABLE\xd0\xf3\x18\xf7\x03\x12,\n" +
-	"\x15ERROR_REASON_INTERNAL\x10Z\x1a\x11\xca\xf3\x18\bINTERNAL\xd0\xf3\x18\xf4\x03:@\n" +
+	"\x15ERROR_REASON_INTERNAL\x10Z\x1a\x11\xca\xf3\x18\bINTERNAL\xd0\xf3\x18\xf4\x03\x12A\n" +
+	")ERROR_REASON_POSTBACK_LOG_ENTRY_NOT_FOUND\x10d\x1a\x12\xca\xf3\x18\tNOT_FOUND\xd0\xf3\x18\x94\x03:@\n" +
 	"\tgrpc_code\x12!.google.protobuf.EnumValueOptions\x18\xb9\x8e\x03 \x01(\tR\bgrpcCode:D\n" +
 	"\vhttp_status\x12!.google.protobuf.EnumValueOptions\x18\xba\x8e\x03 \x01(\x05R\n" +
 	"httpStatusB^\n" +
