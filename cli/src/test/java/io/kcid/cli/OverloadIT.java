@@ -146,8 +146,15 @@ class OverloadIT {
     return answers;
   }
 
+  /**
+   * Sampled postback-log entries of a sub-second flood (a burst of 5 per log; the flood lands in
+   * at most two logs, the named account's and the unattributed one), at about 10 Redis commands
+   * each (the two scripts and the commands they run). Unsampled, 300 postbacks cost about 1600.
+   */
+  private static final long SAMPLED_LOG_WRITES_BOUND = 2 * 6 * 10;
+
   @Test
-  void aFloodOfBadSignaturesCostsNoRedisCommand() throws Exception {
+  void aFloodOfBadSignaturesCostsAtMostASampleOfLogWrites() throws Exception {
     // Warm the caches the way real traffic would: one valid signed postback (its click's owner, then the account).
     String valid = "kcid=" + kcid + "&goal=view&txid=warm";
     Map<String, String> parameters = new LinkedHashMap<>();
@@ -182,7 +189,10 @@ class OverloadIT {
     }
     assertThat(malformedAtTheEdge).isEqualTo(100);
     assertThat(forgedAtTheServer).isEqualTo(200);
-    assertThat(redisCommands() - before).as("Redis commands caused by 300 bad postbacks").isZero();
+    // The forged ones name one account: its postback log keeps a sample of such refusals (a burst
+    // of 5, then one a second per server), so the flood's cost is bounded, not proportional.
+    assertThat(redisCommands() - before).as("Redis commands caused by 300 bad postbacks")
+        .isLessThanOrEqualTo(SAMPLED_LOG_WRITES_BOUND);
   }
 
   @Test

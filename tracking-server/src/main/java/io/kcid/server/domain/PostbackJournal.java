@@ -44,6 +44,8 @@ public final class PostbackJournal implements RecordListener {
   private final KcidCodec codec;
   private final Clock clock;
   private final AtomicLong failedWrites = new AtomicLong();
+  private final AtomicLong suppressed = new AtomicLong();
+  private final RejectionSampler sampler = new RejectionSampler(System::nanoTime);
   private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
 
   public PostbackJournal(PostbackLog store, AccountDirectory accounts, KcidCodec codec, Clock clock) {
@@ -51,6 +53,11 @@ public final class PostbackJournal implements RecordListener {
     this.accounts = accounts;
     this.codec = codec;
     this.clock = clock;
+  }
+
+  /** Unauthenticated rejections not logged because their log's sample budget was spent. */
+  public long suppressedEntries() {
+    return suppressed.get();
   }
 
   /** Log writes that failed since start (the postbacks themselves were answered normally). */
@@ -64,8 +71,14 @@ public final class PostbackJournal implements RecordListener {
     try {
       PostbackLogEntry entry = entry(request, context, response, unwrap(failure));
       account(request, context, entry)
-          .thenCompose(account -> write(account.orElse(PostbackLog.UNATTRIBUTED), request, entry.toBuilder()
-              .setAccountId(account.orElse("")).build()))
+          .thenCompose(account -> {
+            String target = account.orElse(PostbackLog.UNATTRIBUTED);
+            if (!sampler.admit(target, entry.getReason())) {
+              suppressed.incrementAndGet();
+              return CompletableFuture.completedFuture("");
+            }
+            return write(target, request, entry.toBuilder().setAccountId(account.orElse("")).build());
+          })
           .whenComplete((id, writeFailure) -> {
             if (writeFailure != null) {
               failed(writeFailure);
