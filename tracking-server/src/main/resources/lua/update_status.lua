@@ -1,11 +1,15 @@
--- Moves one conversion to another status (and/or value), appending the change to its history.
+-- Moves one conversion to another status (and/or value), appending the change to its history,
+-- moving its stats counts (in the hour it was counted in) and appending an event to the stream.
+-- lib_stats.lua is prepended.
 -- KEYS[1] conversion hash kc:{p}:v:<kcid>:<n>   KEYS[2] history list kc:{p}:h:<kcid>:<n>
 -- KEYS[3] request id kc:{p}:r:<kcid>:<request_id> (placeholder when none)   KEYS[4] stream kc:{p}:s
+-- KEYS[5] stream sequence kc:{p}:sn
 -- ARGV[1] new status number        ARGV[2] statuses it may come from, ',' framed (",1,3,")
 -- ARGV[3] reason                   ARGV[4] time ms
 -- ARGV[5] new amount ("" = keep)   ARGV[6] new currency ("" = keep)
 -- ARGV[7] '1' when KEYS[3] is a real request id   ARGV[8] fingerprint   ARGV[9] request ttl ms
 -- ARGV[10] conversion id           ARGV[11] stream max length
+-- ARGV[12] account id, ARGV[13] goal key (for the event)
 -- Returns {code}: OK, NF (no such conversion), IT (transition not allowed), RR (request id reused)
 if ARGV[7] == '1' then
   local previous = redis.call('GET', KEYS[3])
@@ -32,6 +36,8 @@ elseif current ~= ARGV[1] and not string.find(ARGV[2], ',' .. current .. ',', 1,
   code = 'IT'
 else
   code = 'OK'
+  local stats = redis.call('HMGET', KEYS[1], 'st', 'sf', 'x')
+  move_conversion(stats[1], stats[2], current, ARGV[1], amount, currency, new_amount, new_currency)
   redis.call('HSET', KEYS[1], 's', ARGV[1], 'a', new_amount, 'c', new_currency)
   redis.call('RPUSH', KEYS[2], table.concat(
     {current, ARGV[1], ARGV[4], 'api', amount, currency, new_amount, new_currency, ARGV[3]}, '\31'))
@@ -39,8 +45,9 @@ else
   if ttl > 0 then
     redis.call('PEXPIRE', KEYS[2], ttl)
   end
-  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[11], '*',
-    'type', 'status', 'id', ARGV[10], 's', ARGV[1], 't', ARGV[4])
+  append_event(KEYS[4], KEYS[5], ARGV[11], {
+    'type', 'status', 'id', ARGV[10], 'a', ARGV[12], 'g', ARGV[13], 's', ARGV[1], 'f', current,
+    't', ARGV[4], 'test', stats[3] == '1' and '1' or '0', 'v', new_amount, 'c', new_currency})
 end
 if ARGV[7] == '1' then
   redis.call('SET', KEYS[3], ARGV[8] .. '|' .. code, 'PX', ARGV[9])

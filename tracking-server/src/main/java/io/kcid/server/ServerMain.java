@@ -59,6 +59,14 @@ public final class ServerMain implements Callable<Integer> {
       description = "Approximate length kept per partition's conversion stream (KCID_STREAM_MAX_LENGTH). Default: ${DEFAULT-VALUE}")
   long streamMaxLength;
 
+  @Option(names = "--stats-retention", defaultValue = "${env:KCID_STATS_RETENTION:-400d}",
+      description = "How long hourly stats are kept, e.g. 400d (KCID_STATS_RETENTION). Default: ${DEFAULT-VALUE}")
+  String statsRetention;
+
+  @Option(names = "--stream-poll-ms", defaultValue = "${env:KCID_STREAM_POLL_MS:-200}",
+      description = "How often an idle conversion stream looks for new events (KCID_STREAM_POLL_MS). Default: ${DEFAULT-VALUE}")
+  long streamPollMs;
+
   @Option(names = "--drain-delay-ms", defaultValue = "${env:KCID_DRAIN_DELAY_MS:-1000}",
       description = "NOT_SERVING time before stopping (KCID_DRAIN_DELAY_MS). Default: ${DEFAULT-VALUE}")
   long drainDelayMs;
@@ -104,7 +112,18 @@ public final class ServerMain implements Callable<Integer> {
         Duration.ofMillis(accountCacheMs),
         streamMaxLength,
         Duration.ofMillis(drainDelayMs),
-        Duration.ofMillis(shutdownGraceMs));
+        Duration.ofMillis(shutdownGraceMs),
+        days("KCID_STATS_RETENTION", statsRetention),
+        Duration.ofMillis(streamPollMs));
+  }
+
+  /** A number of days, written {@code 400d} (or {@code 400}). */
+  static Duration days(String name, String text) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,5})d?").matcher(text == null ? "" : text.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(name + "=" + text + ": expected a number of days such as 400d");
+    }
+    return Duration.ofDays(Long.parseLong(m.group(1)));
   }
 
   @Override

@@ -9,6 +9,7 @@ import io.kcid.core.kcid.KcidCodec;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.ReportServiceGrpc;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.domain.AccountAdmin;
 import io.kcid.server.domain.AccountDirectory;
@@ -21,6 +22,11 @@ import io.kcid.server.store.redis.RedisTransactionClaims;
 import io.kcid.server.grpc.AdminGrpcService;
 import io.kcid.server.grpc.ClickGrpcService;
 import io.kcid.server.grpc.ConversionGrpcService;
+import io.kcid.server.grpc.ConversionStreams;
+import io.kcid.server.grpc.ReportGrpcService;
+import io.kcid.server.domain.Reports;
+import io.kcid.server.store.redis.RedisConversionEventLog;
+import io.kcid.server.store.redis.RedisStatsStore;
 import io.kcid.server.store.redis.RedisAccountStore;
 import io.kcid.server.store.redis.RedisClickStore;
 import io.kcid.server.store.redis.RedisConnector;
@@ -49,7 +55,8 @@ public final class TrackingServer implements AutoCloseable {
           "",
           ClickServiceGrpc.SERVICE_NAME,
           ConversionServiceGrpc.SERVICE_NAME,
-          AdminServiceGrpc.SERVICE_NAME);
+          AdminServiceGrpc.SERVICE_NAME,
+          ReportServiceGrpc.SERVICE_NAME);
 
   /**
    * Large enough for a batch of 100 signed postbacks, each carrying the signed body (the edge caps
@@ -62,6 +69,7 @@ public final class TrackingServer implements AutoCloseable {
   private final Server server;
   private final HealthStatusManager health;
   private final ScheduledExecutorService monitor;
+  private final ConversionStreams streams;
   private volatile boolean closing;
 
   private TrackingServer(
@@ -69,12 +77,14 @@ public final class TrackingServer implements AutoCloseable {
       RedisConnector redis,
       Server server,
       HealthStatusManager health,
-      ScheduledExecutorService monitor) {
+      ScheduledExecutorService monitor,
+      ConversionStreams streams) {
     this.config = config;
     this.redis = redis;
     this.server = server;
     this.health = health;
     this.monitor = monitor;
+    this.streams = streams;
   }
 
   public static TrackingServer start(ServerConfig config) {
@@ -82,8 +92,9 @@ public final class TrackingServer implements AutoCloseable {
         RedisConnector.connect(config.redisUrl(), config.redisTimeout(), config.redisQueueSize());
     Clock clock = Clock.systemUTC();
     KcidCodec codec = new KcidCodec(config.macKeys(), config.partitions());
-    var clicks = new RedisClickStore(redis.commands());
-    var conversions = new RedisConversionStore(redis.commands(), config.streamMaxLength());
+    var clicks = new RedisClickStore(redis.commands(), config.statsRetention());
+    var conversions =
+        new RedisConversionStore(redis.commands(), config.streamMaxLength(), config.statsRetention());
     var accountStore = new RedisAccountStore(redis.commands());
     var accounts = new AccountDirectory(accountStore, clock, config.accountCacheTtl());
     var idempotent = new IdempotentWrites(accountStore);
@@ -93,6 +104,9 @@ public final class TrackingServer implements AutoCloseable {
         codec, conversions, new RedisTransactionClaims(redis.commands()), authenticator, clock);
     var statuses = new StatusUpdater(codec, conversions, accounts, clock);
     var admin = new AccountAdmin(accountStore, accounts, idempotent, clock);
+    var reports = new Reports(new RedisStatsStore(redis.commands(), config.partitions()), accounts, clock);
+    var streams = new ConversionStreams(
+        new RedisConversionEventLog(redis.commands(), config.partitions()), accounts, config.streamPollInterval());
 
     HealthStatusManager health = new HealthStatusManager();
     Server server =
@@ -102,14 +116,16 @@ public final class TrackingServer implements AutoCloseable {
             .permitKeepAliveWithoutCalls(true)
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
             .addService(new ClickGrpcService(issuer, clicks, codec))
-            .addService(new ConversionGrpcService(recorder, statuses, conversions, codec))
+            .addService(new ConversionGrpcService(recorder, statuses, conversions, codec, streams))
             .addService(new AdminGrpcService(admin, accounts, accountStore))
+            .addService(new ReportGrpcService(reports))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .build();
     try {
       server.start();
     } catch (IOException e) {
+      streams.close();
       redis.close();
       throw new UncheckedIOException(
           "Cannot listen on " + config.bindHost() + ":" + config.grpcPort() + ": " + e.getMessage(), e);
@@ -121,7 +137,7 @@ public final class TrackingServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    TrackingServer running = new TrackingServer(config, redis, server, health, monitor);
+    TrackingServer running = new TrackingServer(config, redis, server, health, monitor, streams);
     running.setHealth(ServingStatus.SERVING);
     monitor.scheduleWithFixedDelay(running::checkRedis, 1, 1, TimeUnit.SECONDS);
     return running;
@@ -152,7 +168,10 @@ public final class TrackingServer implements AutoCloseable {
     }
   }
 
-  /** Graceful stop: NOT_SERVING first, then drain in-flight calls, then close Redis. */
+  /**
+   * Graceful stop: NOT_SERVING first, then end conversion streams (their consumers resume elsewhere
+   * from their cursors), drain in-flight calls, then close Redis.
+   */
   @Override
   public void close() {
     if (closing) {
@@ -162,6 +181,7 @@ public final class TrackingServer implements AutoCloseable {
     health.enterTerminalState();
     try {
       Thread.sleep(config.drainDelay().toMillis());
+      streams.close();
       server.shutdown();
       if (!server.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
         log.warn("calls still running after {} ms; cancelling them", config.shutdownGrace().toMillis());
@@ -172,6 +192,7 @@ public final class TrackingServer implements AutoCloseable {
       Thread.currentThread().interrupt();
       server.shutdownNow();
     } finally {
+      streams.close();
       monitor.shutdownNow();
       redis.close();
     }

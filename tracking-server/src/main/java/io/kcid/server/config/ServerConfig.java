@@ -11,6 +11,8 @@ import java.util.Objects;
  * @param partitions storage partitions; fixed per deployment (recorded in every kcid)
  * @param drainDelay how long health reports NOT_SERVING before the server stops accepting calls,
  *     so load balancers move traffic away first
+ * @param statsRetention how long hourly stats counters are kept after their hour
+ * @param streamPollInterval how often an idle StreamConversions reader looks for new events
  */
 public record ServerConfig(
     String bindHost,
@@ -23,7 +25,29 @@ public record ServerConfig(
     Duration accountCacheTtl,
     long streamMaxLength,
     Duration drainDelay,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    Duration statsRetention,
+    Duration streamPollInterval) {
+
+  public static final Duration DEFAULT_STATS_RETENTION = Duration.ofDays(400);
+  public static final Duration DEFAULT_STREAM_POLL_INTERVAL = Duration.ofMillis(200);
+
+  /** A configuration with the default stats retention and stream poll interval. */
+  public ServerConfig(
+      String bindHost,
+      int grpcPort,
+      String redisUrl,
+      int partitions,
+      KcidKeyRing macKeys,
+      Duration redisTimeout,
+      int redisQueueSize,
+      Duration accountCacheTtl,
+      long streamMaxLength,
+      Duration drainDelay,
+      Duration shutdownGrace) {
+    this(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout, redisQueueSize, accountCacheTtl,
+        streamMaxLength, drainDelay, shutdownGrace, DEFAULT_STATS_RETENTION, DEFAULT_STREAM_POLL_INTERVAL);
+  }
 
   public ServerConfig {
     Objects.requireNonNull(bindHost, "bindHost");
@@ -54,6 +78,16 @@ public record ServerConfig(
     }
     requireNonNegative("KCID_DRAIN_DELAY_MS", drainDelay);
     requireNonNegative("KCID_SHUTDOWN_GRACE_MS", shutdownGrace);
+    if (statsRetention == null || statsRetention.compareTo(Duration.ofDays(1)) < 0
+        || statsRetention.compareTo(Duration.ofDays(3660)) > 0) {
+      throw new IllegalArgumentException(
+          "KCID_STATS_RETENTION=" + statsRetention + ": expected 1d to 3660d");
+    }
+    if (streamPollInterval == null || streamPollInterval.toMillis() < 10 || streamPollInterval.toMillis() > 5000) {
+      throw new IllegalArgumentException(
+          "KCID_STREAM_POLL_MS=" + (streamPollInterval == null ? null : streamPollInterval.toMillis())
+              + ": expected 10..5000");
+    }
   }
 
   private static void requirePositive(String name, Duration d) {

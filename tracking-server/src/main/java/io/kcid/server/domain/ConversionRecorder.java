@@ -154,7 +154,9 @@ public final class ConversionRecorder {
             request.getTest(),
             now,
             retention,
-            max(retention, Retention.MIN_REQUEST_ID_TTL));
+            max(retention, Retention.MIN_REQUEST_ID_TTL),
+            eventTime,
+            TimeToConvert.bucketOf(Duration.between(kcid.issueTime(), eventTime)));
     Conversion recorded = payload.toBuilder().setStatus(status).setValue(value).build();
     if (mode == CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_ACCOUNT) {
       return recordAccountUnique(command, recorded, retention, now);

@@ -11,10 +11,16 @@ import java.nio.charset.StandardCharsets;
  * <pre>
  * kc:{p}:c:&lt;kcid&gt;               click: "&lt;account&gt;\0&lt;campaign&gt;\0" + Click protobuf       (TTL = retention)
  * kc:{p}:x:&lt;kcid&gt;               hash: n (conversion seq), g:&lt;goal&gt;, t:&lt;goal&gt;:&lt;txid&gt;, x:&lt;goal&gt;:&lt;txid&gt;
- * kc:{p}:v:&lt;kcid&gt;:&lt;n&gt;           conversion n: hash p (Conversion protobuf), s (status), a, c (value)
+ * kc:{p}:v:&lt;kcid&gt;:&lt;n&gt;           conversion n: hash p (Conversion protobuf), s (status), a, c (value),
+ *                                st, sf (its stats hash and cell, when counted), x (1 = test)
  * kc:{p}:h:&lt;kcid&gt;:&lt;n&gt;           its status/value history (list)
  * kc:{p}:r:&lt;kcid&gt;:&lt;request_id&gt;  first answer to a request id
- * kc:{p}:s                       stream of recorded conversions of the partition
+ * kc:{p}:s                       stream of conversion events of the partition (new conversions and
+ *                                status changes; field n = the partition's event sequence number)
+ * kc:{p}:sn                      the partition's last event sequence number
+ * kc:{p}:st:&lt;account&gt;:&lt;yyyyMMddHH&gt;  stats counters of the account's clicks and conversions of one
+ *                                UTC hour in this partition (fields: lib_stats.lua; TTL = stats
+ *                                retention after the hour)
  * kc:{a:&lt;id&gt;}                   Account protobuf
  * kc:{a:&lt;id&gt;}:s                 hash: token_sha256, click_secret, signing_secret (+ _prev, _prev_exp)
  * kc:{a:&lt;id&gt;}:g                 hash: goal key -&gt; Goal protobuf
@@ -70,6 +76,16 @@ public final class RedisKeys {
 
   public static byte[] stream(int partition) {
     return bytes(partitionTag(partition) + "s");
+  }
+
+  /** The partition's event sequence counter (see {@code lib_stats.lua}). */
+  public static byte[] streamSequence(int partition) {
+    return bytes(partitionTag(partition) + "sn");
+  }
+
+  /** Stats counters of one account, UTC hour and partition. */
+  public static byte[] stats(int partition, String accountId, java.time.Instant hour) {
+    return bytes(partitionTag(partition) + "st:" + accountId + ":" + StatsFormat.hourLabel(hour));
   }
 
   public static byte[] account(String accountId) {
