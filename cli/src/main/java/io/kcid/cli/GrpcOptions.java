@@ -5,6 +5,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.ReportServiceGrpc;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
 
@@ -39,6 +40,15 @@ final class GrpcOptions implements AutoCloseable {
 
   ConversionServiceGrpc.ConversionServiceBlockingStub conversions() {
     return ConversionServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** For StreamConversions: no deadline, the stream runs until stopped. */
+  ConversionServiceGrpc.ConversionServiceBlockingStub conversionStream() {
+    return ConversionServiceGrpc.newBlockingStub(channel());
+  }
+
+  ReportServiceGrpc.ReportServiceBlockingStub reports() {
+    return ReportServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
   @Override

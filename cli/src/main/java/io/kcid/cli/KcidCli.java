@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
       ClickCommand.class,
       ConversionsCommand.class,
       ConversionStatusCommand.class,
+      StatsCommand.class,
+      StreamCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class KcidCli implements Runnable {
