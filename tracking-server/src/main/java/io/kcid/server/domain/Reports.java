@@ -6,6 +6,7 @@ import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.GetStatsRequest;
 import io.kcid.proto.tracking.v1.GetStatsResponse;
 import io.kcid.proto.tracking.v1.StatsDimension;
+import io.kcid.server.store.StatsQuery;
 import io.kcid.server.store.StatsStore;
 import java.time.DateTimeException;
 import java.time.Duration;
@@ -60,12 +61,17 @@ public final class Reports {
           "start_time", "a report by hour covers at most " + MAX_HOURLY_RANGE.toDays() + " days; group by day");
     }
     ZoneId zone = zone(request.getTimeZone());
+    StatsReport report = new StatsReport(dimensions, zone);
+    StatsQuery query = new StatsQuery(accountId, start, end, report.periodOf(),
+        dimensions.contains(StatsDimension.STATS_DIMENSION_CAMPAIGN),
+        dimensions.contains(StatsDimension.STATS_DIMENSION_SUB_ID_1),
+        dimensions.contains(StatsDimension.STATS_DIMENSION_GOAL));
     return accounts
         .get(accountId)
-        .thenCompose(account -> stats.read(accountId, start, end))
+        .thenCompose(account -> stats.read(query))
         .thenApply(
             counters -> {
-              StatsReport.Result result = new StatsReport(dimensions, zone).build(counters);
+              StatsReport.Result result = report.build(counters);
               return GetStatsResponse.newBuilder()
                   .addAllRows(result.rows())
                   .setTotal(result.total())

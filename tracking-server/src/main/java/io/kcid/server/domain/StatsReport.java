@@ -89,16 +89,22 @@ public final class StatsReport {
         row(new Key(null, null, null, null), total));
   }
 
-  private Key keyOf(StatsCounter c) {
-    Instant period = null;
+  /**
+   * The period a UTC hour belongs to: itself (HOUR), the local day it starts in (DAY), or none.
+   */
+  public java.util.function.Function<Instant, Instant> periodOf() {
     if (dimensions.contains(StatsDimension.STATS_DIMENSION_HOUR)) {
-      period = c.hour();
-    } else if (dimensions.contains(StatsDimension.STATS_DIMENSION_DAY)) {
-      // Hourly UTC counters: each hour counts in the local day in which it starts.
-      period = c.hour().atZone(zone).toLocalDate().atStartOfDay(zone).toInstant();
+      return hour -> hour;
     }
+    if (dimensions.contains(StatsDimension.STATS_DIMENSION_DAY)) {
+      return hour -> hour.atZone(zone).toLocalDate().atStartOfDay(zone).toInstant();
+    }
+    return hour -> null;
+  }
+
+  private Key keyOf(StatsCounter c) {
     return new Key(
-        period,
+        c.period(),
         dimensions.contains(StatsDimension.STATS_DIMENSION_CAMPAIGN) ? c.campaignId() : null,
         dimensions.contains(StatsDimension.STATS_DIMENSION_SUB_ID_1) ? c.subId1() : null,
         dimensions.contains(StatsDimension.STATS_DIMENSION_GOAL) ? c.goalKey() : null);

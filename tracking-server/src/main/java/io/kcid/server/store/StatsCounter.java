@@ -4,14 +4,16 @@ import io.kcid.proto.tracking.v1.ConversionStatus;
 import java.time.Instant;
 
 /**
- * One stats counter as stored: a metric of one UTC hour and cell (campaign, sub id s1, goal).
- * Fields a metric does not use are empty ("" or UNSPECIFIED or -1).
+ * One stats counter (or part of one): a metric of one report period and cell (campaign, sub id
+ * s1, goal). Fields a metric does not use, and dimensions not grouped by, are empty ("",
+ * UNSPECIFIED or -1).
  *
+ * @param period start of the report period; null when the report is not grouped by time
  * @param goalKey empty for clicks (clicks have no goal)
  * @param bucket time-to-convert bucket index, for {@link Metric#TIME_TO_CONVERT}
  */
 public record StatsCounter(
-    Instant hour,
+    Instant period,
     Metric metric,
     String campaignId,
     String subId1,

@@ -1,6 +1,7 @@
 package io.kcid.server.store.redis;
 
 import io.kcid.server.store.StatsCounter;
+import io.kcid.server.store.StatsQuery;
 import io.kcid.server.store.StatsStore;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -8,23 +9,27 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * Reads the hourly stats hashes of every partition. One script call reads up to a week of hours of
- * one partition (its keys share one hash slot, so this works on a Cluster too); a few calls run at
- * a time, so a long report never floods the connection the hot path shares.
+ * Reads the hourly stats hashes of every partition. One script call sums up to a day of hours of
+ * one partition (its keys share one hash slot, so this works on a Cluster too) into the report's
+ * periods and dimensions, so Redis returns sums rather than every hour's fields and no single call
+ * holds Redis for long; a few calls run at a time, so a long report never floods the connection
+ * the hot path shares.
  */
 public final class RedisStatsStore implements StatsStore {
   private static final LuaScript READ = LuaScript.fromClasspath("/lua/read_stats.lua");
-  /** Hours per script call: short enough that one call never holds Redis for long. */
-  static final int HOURS_PER_CALL = 168;
+  /** Hours per script call: bounds how long one call holds Redis. */
+  static final int HOURS_PER_CALL = 24;
   /** Script calls in flight per report. */
-  static final int IN_FLIGHT = 8;
+  static final int IN_FLIGHT = 4;
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
   private final int partitions;
@@ -35,17 +40,33 @@ public final class RedisStatsStore implements StatsStore {
   }
 
   @Override
-  public CompletionStage<List<StatsCounter>> read(String accountId, Instant fromHour, Instant toHour) {
+  public CompletionStage<List<StatsCounter>> read(StatsQuery query) {
     List<Instant> hours = new ArrayList<>();
-    for (Instant h = StatsFormat.hourOf(fromHour); h.isBefore(toHour); h = h.plus(Duration.ofHours(1))) {
+    for (Instant h = StatsFormat.hourOf(query.fromHour()); h.isBefore(query.toHour()); h = h.plus(Duration.ofHours(1))) {
       hours.add(h);
     }
+    // Periods travel to the script as small indexes.
+    List<Instant> periods = new ArrayList<>();
+    Map<Instant, Integer> index = new HashMap<>();
+    int[] periodOfHour = new int[hours.size()];
+    for (int i = 0; i < hours.size(); i++) {
+      Instant period = query.periodOf().apply(hours.get(i));
+      Integer known = period == null ? Integer.valueOf(-1) : index.get(period);
+      if (known == null) {
+        known = periods.size();
+        periods.add(period);
+        index.put(period, known);
+      }
+      periodOfHour[i] = known;
+    }
+    byte[] keep = RedisKeys.bytes((query.byCampaign() ? "1" : "0") + (query.bySubId1() ? "1" : "0") + (query.byGoal() ? "1" : "0"));
     List<Supplier<CompletionStage<List<StatsCounter>>>> calls = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       for (int from = 0; from < hours.size(); from += HOURS_PER_CALL) {
         int partition = p;
-        List<Instant> chunk = hours.subList(from, Math.min(hours.size(), from + HOURS_PER_CALL));
-        calls.add(() -> readChunk(partition, accountId, chunk));
+        int start = from;
+        int end = Math.min(hours.size(), from + HOURS_PER_CALL);
+        calls.add(() -> readChunk(partition, query.accountId(), hours, periodOfHour, start, end, keep, periods));
       }
     }
     return Stages.translate(
@@ -53,19 +74,27 @@ public final class RedisStatsStore implements StatsStore {
             .thenApply(parts -> parts.stream().flatMap(List::stream).toList()));
   }
 
-  private CompletionStage<List<StatsCounter>> readChunk(int partition, String accountId, List<Instant> hours) {
-    byte[][] keys = hours.stream().map(h -> RedisKeys.stats(partition, accountId, h)).toArray(byte[][]::new);
-    return READ.<List<Object>>run(redis, ScriptOutputType.MULTI, keys)
+  private CompletionStage<List<StatsCounter>> readChunk(
+      int partition, String accountId, List<Instant> hours, int[] periodOfHour, int start, int end,
+      byte[] keep, List<Instant> periods) {
+    byte[][] keys = new byte[end - start][];
+    byte[][] args = new byte[end - start + 1][];
+    for (int i = start; i < end; i++) {
+      keys[i - start] = RedisKeys.stats(partition, accountId, hours.get(i));
+      args[i - start] = RedisKeys.bytes(Integer.toString(periodOfHour[i]));
+    }
+    args[end - start] = keep;
+    return READ.<List<Object>>run(redis, ScriptOutputType.MULTI, keys, args)
         .thenApply(
-            replies -> {
+            flat -> {
               List<StatsCounter> counters = new ArrayList<>();
-              for (int i = 0; i < replies.size(); i++) {
-                @SuppressWarnings("unchecked")
-                List<Object> flat = (List<Object>) replies.get(i);
-                for (int j = 0; j + 1 < flat.size(); j += 2) {
-                  StatsFormat.parse(hours.get(i), text(flat.get(j)), Long.parseLong(text(flat.get(j + 1))))
-                      .ifPresent(counters::add);
-                }
+              for (int j = 0; j + 1 < flat.size(); j += 2) {
+                String key = text(flat.get(j));
+                int cut = key.indexOf(StatsFormat.SEPARATOR);
+                int period = Integer.parseInt(key.substring(0, cut));
+                StatsFormat.parse(period < 0 ? null : periods.get(period), key.substring(cut + 1),
+                        Long.parseLong(text(flat.get(j + 1))))
+                    .ifPresent(counters::add);
               }
               return counters;
             });

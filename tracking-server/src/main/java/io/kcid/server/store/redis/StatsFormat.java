@@ -40,23 +40,23 @@ final class StatsFormat {
   }
 
   /** A stored field and its count as a counter; empty for a field this version does not know. */
-  static Optional<StatsCounter> parse(Instant hour, String field, long value) {
+  static Optional<StatsCounter> parse(Instant period, String field, long value) {
     String[] f = field.split(SEPARATOR, -1);
     try {
       return switch (f[0]) {
         case "k" -> f.length == 3
-            ? Optional.of(new StatsCounter(hour, Metric.CLICKS, f[1], f[2], "",
+            ? Optional.of(new StatsCounter(period, Metric.CLICKS, f[1], f[2], "",
                 ConversionStatus.CONVERSION_STATUS_UNSPECIFIED, "", -1, value))
             : Optional.empty();
         case "n" -> f.length == 5
-            ? Optional.of(new StatsCounter(hour, Metric.CONVERSIONS, f[1], f[2], f[3], status(f[4]), "", -1, value))
+            ? Optional.of(new StatsCounter(period, Metric.CONVERSIONS, f[1], f[2], f[3], status(f[4]), "", -1, value))
             : Optional.empty();
         case "u", "m" -> f.length == 6
-            ? Optional.of(new StatsCounter(hour, f[0].equals("u") ? Metric.VALUE_UNITS : Metric.VALUE_MICROS,
+            ? Optional.of(new StatsCounter(period, f[0].equals("u") ? Metric.VALUE_UNITS : Metric.VALUE_MICROS,
                 f[1], f[2], f[3], status(f[4]), f[5], -1, value))
             : Optional.empty();
         case "h" -> f.length == 5
-            ? Optional.of(new StatsCounter(hour, Metric.TIME_TO_CONVERT, f[1], f[2], f[3],
+            ? Optional.of(new StatsCounter(period, Metric.TIME_TO_CONVERT, f[1], f[2], f[3],
                 ConversionStatus.CONVERSION_STATUS_UNSPECIFIED, "", Integer.parseInt(f[4]), value))
             : Optional.empty();
         default -> Optional.empty();
