@@ -92,6 +92,9 @@ final class StreamSession {
       pendingFrom[p] = StreamCursor.START;
       claimFrom[p] = StreamCursor.START;
     }
+    long now = System.nanoTime();
+    this.nextClaimNanos = now;
+    this.lastMessageNanos = now - CURSOR_EVERY_NANOS;
   }
 
   /** Starts delivering: the first message (no event) confirms the subscription. */
@@ -172,7 +175,8 @@ final class StreamSession {
           reads.add(events.readNew(p, group.redisName(), group.consumer(), BATCH)
               .thenApply(list -> new Read(partition, Kind.NEW, list, null)).toCompletableFuture());
         }
-        if (claim) {
+        // Claims only once the consumer's own pending entries are back: they would be claimed too.
+        if (claim && pendingFrom[p] == null) {
           reads.add(events.claim(p, group.redisName(), group.consumer(), group.claimIdle(), claimFrom[p], BATCH)
               .thenApply(c -> new Read(partition, Kind.CLAIM, c.entries(), c.nextStartId())).toCompletableFuture());
         }
@@ -195,6 +199,7 @@ final class StreamSession {
     }
     boolean more = false;
     boolean passedOver = false;
+    java.util.Set<String> seen = new java.util.HashSet<>();
     List<List<String>> toAck = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       toAck.add(new ArrayList<>());
@@ -212,6 +217,9 @@ final class StreamSession {
       for (Entry entry : read.entries()) {
         if (group == null && !advance(entry)) {
           return;
+        }
+        if (group != null && !seen.add(p + ":" + entry.entryId())) {
+          continue; // read and claimed in the same round
         }
         ConversionEvent event = entry.event();
         if (event == null) {
