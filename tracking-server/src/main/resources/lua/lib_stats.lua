@@ -162,10 +162,25 @@ local function click_sub_id_1(pb, from)
 end
 
 -- Appends an event to the partition's stream with the next per-partition sequence number
--- (field n): consecutive numbers let a resuming reader prove that nothing was trimmed.
+-- (field n), and trims the stream to about max_len entries. The sequence hash keeps the last
+-- number (n) and, whenever trimming removed entries, the number of the oldest entry left (h):
+-- a reader resuming at sequence k has lost events exactly when k + 1 < h. Entries deleted one by
+-- one (XDEL) leave holes in the numbers but never move h.
 local function append_event(stream, seq_key, max_len, fields)
-  local n = redis.call('INCR', seq_key)
+  local n = redis.call('HINCRBY', seq_key, 'n', 1)
   table.insert(fields, 'n')
   table.insert(fields, tostring(n))
-  return redis.call('XADD', stream, 'MAXLEN', '~', max_len, '*', unpack(fields))
+  local entry = redis.call('XADD', stream, '*', unpack(fields))
+  if redis.call('XTRIM', stream, 'MAXLEN', '~', max_len) > 0 then
+    local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
+    if oldest then
+      local f = oldest[2]
+      for i = 1, #f, 2 do
+        if f[i] == 'n' then
+          redis.call('HSET', seq_key, 'h', f[i + 1])
+        end
+      end
+    end
+  end
+  return entry
 end

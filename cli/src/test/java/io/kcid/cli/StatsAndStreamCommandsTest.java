@@ -45,8 +45,7 @@ class StatsAndStreamCommandsTest {
   static void start() {
     redis = LocalRedis.startTemporary();
     server = TrackingServer.start(new ServerConfig("127.0.0.1", 0, redis.url(), 16, KcidKeyRing.generate(1),
-        Duration.ofMillis(2000), 1000, Duration.ZERO, 10_000, Duration.ZERO, Duration.ofSeconds(5),
-        Duration.ofDays(400), Duration.ofMillis(20)));
+        Duration.ofMillis(2000), 1000, Duration.ZERO, 10_000, Duration.ZERO, Duration.ofSeconds(5)).withStatsAndStream(Duration.ofDays(400), Duration.ofMillis(20)));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     var admin = AdminServiceGrpc.newBlockingStub(channel);
     var clicks = ClickServiceGrpc.newBlockingStub(channel);

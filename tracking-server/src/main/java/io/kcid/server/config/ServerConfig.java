@@ -49,6 +49,12 @@ public record ServerConfig(
         streamMaxLength, drainDelay, shutdownGrace, DEFAULT_STATS_RETENTION, DEFAULT_STREAM_POLL_INTERVAL);
   }
 
+  /** A copy with other stats retention and stream poll interval. */
+  public ServerConfig withStatsAndStream(Duration newStatsRetention, Duration newStreamPollInterval) {
+    return new ServerConfig(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout, redisQueueSize,
+        accountCacheTtl, streamMaxLength, drainDelay, shutdownGrace, newStatsRetention, newStreamPollInterval);
+  }
+
   public ServerConfig {
     Objects.requireNonNull(bindHost, "bindHost");
     Objects.requireNonNull(macKeys, "macKeys");

@@ -16,7 +16,8 @@ import java.util.Map;
  * for every partition not at the start), about 10 bytes per partition.
  *
  * <p>The event sequence numbers are consecutive per partition, so a reader that resumes can tell
- * whether entries after its position were trimmed: the next entry must carry sequence + 1.
+ * whether entries after its position were trimmed: the next entry must carry sequence + 1, unless
+ * the entries in between were deleted one by one (XDEL) rather than trimmed from the head.
  */
 public final class StreamCursor {
   private static final int VERSION = 1;

@@ -45,7 +45,15 @@ final class StreamSession {
 
   private enum Kind { CURSOR, PENDING, NEW, CLAIM }
 
-  private record Read(int partition, Kind kind, List<Entry> entries, String nextClaimStart) {}
+  /**
+   * What one read returned. {@code trimmed}: events right after the cursor were trimmed from the
+   * log (the first entry is not the next in sequence, and the next lies below the trim horizon).
+   */
+  private record Read(int partition, Kind kind, List<Entry> entries, String nextClaimStart, boolean trimmed) {
+    Read(int partition, Kind kind, List<Entry> entries, String nextClaimStart) {
+      this(partition, kind, entries, nextClaimStart, false);
+    }
+  }
 
   private final ServerCallStreamObserver<StreamConversionsResponse> call;
   private final ConversionEventLog events;
@@ -166,8 +174,9 @@ final class StreamSession {
       for (int p = 0; p < partitions; p++) {
         int partition = p;
         if (group == null) {
+          long expected = cursor.sequence(p) < 0 ? -1 : cursor.sequence(p) + 1;
           reads.add(events.read(p, cursor.entryId(p), BATCH)
-              .thenApply(list -> new Read(partition, Kind.CURSOR, list, null)).toCompletableFuture());
+              .thenCompose(list -> checkTrimmed(partition, expected, list)).toCompletableFuture());
         } else if (pendingFrom[p] != null) {
           reads.add(events.readPending(p, group.redisName(), group.consumer(), pendingFrom[p], BATCH)
               .thenApply(list -> new Read(partition, Kind.PENDING, list, null)).toCompletableFuture());
@@ -193,6 +202,19 @@ final class StreamSession {
             });
   }
 
+  /**
+   * A read whose first entry does not carry the next sequence number follows either events that
+   * were trimmed (the next number lies below the trim horizon: a loss to report) or entries deleted
+   * one by one (XDEL, e.g. with their click), which are no loss.
+   */
+  private java.util.concurrent.CompletionStage<Read> checkTrimmed(int partition, long expected, List<Entry> list) {
+    if (list.isEmpty() || expected < 0 || list.get(0).sequence() < 0 || list.get(0).sequence() == expected) {
+      return CompletableFuture.completedFuture(new Read(partition, Kind.CURSOR, list, null));
+    }
+    return events.trimHorizon(partition)
+        .thenApply(horizon -> new Read(partition, Kind.CURSOR, list, null, expected < horizon));
+  }
+
   private synchronized void received(List<Read> reads) {
     if (closed) {
       return;
@@ -214,9 +236,13 @@ final class StreamSession {
       } else if (read.kind() == Kind.CLAIM) {
         claimFrom[p] = read.nextClaimStart();
       }
+      if (read.trimmed()) {
+        trimmed(p, read.entries().get(0).sequence() - cursor.sequence(p) - 1);
+        return;
+      }
       for (Entry entry : read.entries()) {
-        if (group == null && !advance(entry)) {
-          return;
+        if (group == null) {
+          cursor.move(p, entry.entryId(), entry.sequence());
         }
         if (group != null && !seen.add(p + ":" + entry.entryId())) {
           continue; // read and claimed in the same round
@@ -251,25 +277,13 @@ final class StreamSession {
     drain();
   }
 
-  /**
-   * Moves the cursor over an entry; fails the call when entries before it were trimmed (its
-   * sequence number is not the next one).
-   */
-  private boolean advance(Entry entry) {
-    int p = entry.partition();
-    long expected = cursor.sequence(p) + 1;
-    if (entry.sequence() >= 0 && cursor.sequence(p) >= 0 && entry.sequence() != expected) {
-      long missed = entry.sequence() - expected;
-      fail(new KcidException(
-          ErrorReason.ERROR_REASON_STREAM_CURSOR_EXPIRED,
-          missed + " event(s) of partition " + p + " after the cursor were trimmed from the stream"
-              + " (it keeps about KCID_STREAM_MAX_LENGTH events per partition). Start again without a"
-              + " cursor (from_start) and reconcile with GetStats or ListConversions.",
-          Map.of("partition", Integer.toString(p), "missedEvents", Long.toString(missed))));
-      return false;
-    }
-    cursor.move(p, entry.entryId(), entry.sequence());
-    return true;
+  private void trimmed(int p, long missed) {
+    fail(new KcidException(
+        ErrorReason.ERROR_REASON_STREAM_CURSOR_EXPIRED,
+        missed + " event(s) of partition " + p + " after the cursor were trimmed from the stream"
+            + " (it keeps about KCID_STREAM_MAX_LENGTH events per partition). Start again without a"
+            + " cursor (from_start) and reconcile with GetStats or ListConversions.",
+        Map.of("partition", Integer.toString(p), "missedEvents", Long.toString(missed))));
   }
 
   private String cursorText() {

@@ -29,6 +29,12 @@ public interface ConversionEventLog {
   /** The newest position of a partition ("0-0" when empty). */
   CompletionStage<Position> tail(int partition);
 
+  /**
+   * The sequence number of the oldest entry the last trim of the partition's log left (0 when it
+   * was never trimmed): events numbered below it are gone.
+   */
+  CompletionStage<Long> trimHorizon(int partition);
+
   /** Up to {@code count} entries after {@code afterEntryId}, oldest first. */
   CompletionStage<List<Entry>> read(int partition, String afterEntryId, int count);
 

@@ -27,7 +27,7 @@ class ReportCostMeasure {
   void measure() throws Exception {
     try (LocalRedis redis = LocalRedis.startTemporary()) {
       TrackingServer server = TrackingServer.start(new ServerConfig("127.0.0.1", 0, redis.url(), 16, KcidKeyRing.generate(1),
-          Duration.ofMillis(2000), 10000, Duration.ZERO, 10_000, Duration.ZERO, Duration.ofSeconds(5), Duration.ofDays(400), Duration.ofMillis(200)));
+          Duration.ofMillis(2000), 10000, Duration.ZERO, 10_000, Duration.ZERO, Duration.ofSeconds(5)).withStatsAndStream(Duration.ofDays(400), Duration.ofMillis(200)));
       ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
       var admin = AdminServiceGrpc.newBlockingStub(ch);
       var reports = ReportServiceGrpc.newBlockingStub(ch);

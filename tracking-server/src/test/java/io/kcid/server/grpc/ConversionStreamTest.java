@@ -78,8 +78,8 @@ class ConversionStreamTest {
 
   private static ServerConfig config(String url) {
     return new ServerConfig(
-        "127.0.0.1", 0, url, 16, KEYS, Duration.ofMillis(2000), 1000, Duration.ZERO, 10_000,
-        Duration.ZERO, Duration.ofSeconds(5), Duration.ofDays(400), Duration.ofMillis(20));
+        "127.0.0.1", 0, url, 16, KEYS, Duration.ofMillis(2000), 1000, Duration.ZERO, 1000,
+        Duration.ZERO, Duration.ofSeconds(5)).withStatsAndStream(Duration.ofDays(400), Duration.ofMillis(20));
   }
 
   @AfterAll
@@ -420,11 +420,52 @@ class ConversionStreamTest {
   @Test
   void aCursorWhoseEventsWereTrimmedIsRefused() throws Exception {
     Producer mine = producer();
+    admin.createGoal(CreateGoalRequest.newBuilder().setAccountId(mine.id()).setGoalKey("ping")
+        .setCountingMode(CountingMode.COUNTING_MODE_EVERY_POSTBACK).build());
+    var click = clicks.issueClick(IssueClickRequest.newBuilder().setAccountId(mine.id()).setCampaignId("c").build()).getClick();
+    String sequences = "kc:{" + click.getPartition() + "}:sn";
+    String cursor;
+    long before;
+    try (RedisClient raw = RedisClient.create(redis.url());
+        StatefulRedisConnection<String, String> redisCli = raw.connect()) {
+      try (Consumer c = new Consumer(StreamConversionsRequest.newBuilder().setAccountId(mine.id()).build())) {
+        cursor = c.next().getCursor();
+      }
+      before = Long.parseLong(java.util.Objects.requireNonNullElse(redisCli.sync().hget(sequences, "n"), "0"));
+      // 1,300 events in the click's partition: the server trims its stream (KCID_STREAM_MAX_LENGTH
+      // is 1,000 here) past the cursor.
+      for (int batch = 0; batch < 13; batch++) {
+        var items = io.kcid.proto.tracking.v1.RecordConversionsRequest.newBuilder();
+        for (int i = 0; i < 100; i++) {
+          items.addItems(RecordConversionRequest.newBuilder().setKcid(click.getKcid()).setGoalKey("ping")
+              .setAccountId(mine.id()));
+        }
+        assertThat(conversions.recordConversions(items.build()).getResultsList())
+            .allSatisfy(r -> assertThat(r.hasResponse()).isTrue());
+      }
+      long horizon = Long.parseLong(redisCli.sync().hget(sequences, "h"));
+      assertThat(horizon).isGreaterThan(before + 1);
+      try (Consumer late = new Consumer(StreamConversionsRequest.newBuilder().setAccountId(mine.id()).setCursor(cursor).build())) {
+        assertThat(late.next().hasEvent()).isFalse();
+        await().atMost(Duration.ofSeconds(20)).until(() -> late.error.get() != null);
+        assertThat(reasonOf(late.error.get())).isEqualTo(ErrorReason.ERROR_REASON_STREAM_CURSOR_EXPIRED);
+        assertThat(metadata(late.error.get())).containsEntry("missedEvents", Long.toString(horizon - before - 1))
+            .containsEntry("partition", Integer.toString(click.getPartition()));
+        // Nothing of the partition was delivered before the error.
+        assertThat(late.inbox).allSatisfy(r -> assertThat(r.hasEvent() && r.getEvent().getPartition() == click.getPartition()).isFalse());
+      }
+    }
+  }
+
+  private record IssueClickResultHolder(String kcid, int partition) {}
+
+  @Test
+  void entriesDeletedOneByOneAreNotMistakenForATrimmedCursor() throws Exception {
+    Producer mine = producer();
     String cursor;
     try (Consumer c = new Consumer(StreamConversionsRequest.newBuilder().setAccountId(mine.id()).build())) {
       cursor = c.next().getCursor();
     }
-    // Three conversions in one partition, then that partition's stream is trimmed to its last entry.
     List<IssueClickResultHolder> same = new ArrayList<>();
     while (same.size() < 3) {
       var click = clicks.issueClick(IssueClickRequest.newBuilder().setAccountId(mine.id()).setCampaignId("c").build()).getClick();
@@ -435,20 +476,21 @@ class ConversionStreamTest {
     for (IssueClickResultHolder h : same) {
       mine.conversion(h.kcid(), h.partition(), false);
     }
+    // The first of the three is deleted (as deleting a click does), not trimmed.
+    String stream = "kc:{" + same.get(0).partition() + "}:s";
     try (RedisClient raw = RedisClient.create(redis.url());
         StatefulRedisConnection<String, String> c = raw.connect()) {
-      c.sync().xtrim("kc:{" + same.get(0).partition() + "}:s", 1);
+      var entries = c.sync().xrange(stream, io.lettuce.core.Range.create("-", "+"));
+      String deleted = entries.stream().filter(m -> mine.produced.get(0).key().startsWith(m.getBody().get("id") + ":"))
+          .findFirst().orElseThrow().getId();
+      assertThat(c.sync().xdel(stream, deleted)).isEqualTo(1);
     }
-    try (Consumer late = new Consumer(StreamConversionsRequest.newBuilder().setAccountId(mine.id()).setCursor(cursor).build())) {
-      assertThat(late.next().hasEvent()).isFalse();
-      await().atMost(Duration.ofSeconds(20)).until(() -> late.error.get() != null);
-      assertThat(reasonOf(late.error.get())).isEqualTo(ErrorReason.ERROR_REASON_STREAM_CURSOR_EXPIRED);
-      assertThat(metadata(late.error.get())).containsEntry("missedEvents", "2")
-          .containsEntry("partition", Integer.toString(same.get(0).partition()));
+    try (Consumer resumed = new Consumer(StreamConversionsRequest.newBuilder().setAccountId(mine.id()).setCursor(cursor).build())) {
+      List<String> keys = List.of(key(resumed.nextEvent().getEvent()), key(resumed.nextEvent().getEvent()));
+      assertThat(keys).containsExactly(mine.produced.get(1).key(), mine.produced.get(2).key());
+      assertThat(resumed.error.get()).isNull();
     }
   }
-
-  private record IssueClickResultHolder(String kcid, int partition) {}
 
   @Test
   void pendingEntriesTrimmedFromTheStreamAreDroppedNotDelivered() throws Exception {

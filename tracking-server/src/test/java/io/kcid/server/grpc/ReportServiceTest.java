@@ -77,7 +77,7 @@ class ReportServiceTest {
     redis = LocalRedis.startTemporary();
     server = TrackingServer.start(new ServerConfig(
         "127.0.0.1", 0, redis.url(), 16, KEYS, Duration.ofMillis(2000), 1000, Duration.ZERO, 10_000,
-        Duration.ZERO, Duration.ofSeconds(5), Duration.ofDays(400), Duration.ofMillis(50)));
+        Duration.ZERO, Duration.ofSeconds(5)).withStatsAndStream(Duration.ofDays(400), Duration.ofMillis(50)));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     clicks = ClickServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     conversions = ConversionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);

@@ -51,6 +51,13 @@ public final class RedisConversionEventLog implements ConversionEventLog {
   }
 
   @Override
+  public CompletionStage<Long> trimHorizon(int partition) {
+    return Stages.translate(
+        redis.hget(RedisKeys.streamSequence(partition), RedisKeys.bytes("h"))
+            .thenApply(h -> h == null ? 0L : Long.parseLong(text(h))));
+  }
+
+  @Override
   public CompletionStage<List<Entry>> read(int partition, String afterEntryId, int count) {
     return Stages.translate(
         redis.xread(XReadArgs.Builder.count(count), XReadArgs.StreamOffset.from(RedisKeys.stream(partition), afterEntryId))

@@ -17,7 +17,8 @@ import java.nio.charset.StandardCharsets;
  * kc:{p}:r:&lt;kcid&gt;:&lt;request_id&gt;  first answer to a request id
  * kc:{p}:s                       stream of conversion events of the partition (new conversions and
  *                                status changes; field n = the partition's event sequence number)
- * kc:{p}:sn                      the partition's last event sequence number
+ * kc:{p}:sn                      hash: n = the partition's last event sequence number, h = the
+ *                                number of the oldest entry left by the last trim
  * kc:{p}:st:&lt;account&gt;:&lt;yyyyMMddHH&gt;  stats counters of the account's clicks and conversions of one
  *                                UTC hour in this partition (fields: lib_stats.lua; TTL = stats
  *                                retention after the hour)
@@ -78,7 +79,7 @@ public final class RedisKeys {
     return bytes(partitionTag(partition) + "s");
   }
 
-  /** The partition's event sequence counter (see {@code lib_stats.lua}). */
+  /** The partition's event sequence numbers (see {@code lib_stats.lua} append_event). */
   public static byte[] streamSequence(int partition) {
     return bytes(partitionTag(partition) + "sn");
   }
