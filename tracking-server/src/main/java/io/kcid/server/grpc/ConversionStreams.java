@@ -41,20 +41,31 @@ public final class ConversionStreams implements AutoCloseable {
   private static final Duration MIN_CLAIM_IDLE = Duration.ofSeconds(1);
   private static final Duration MAX_CLAIM_IDLE = Duration.ofDays(1);
   static final int MAX_ACK = 1000;
+  /**
+   * Open streams per server: each idle one costs a read per partition per poll interval, so their
+   * number is bounded; more consumers scale out over more server instances.
+   */
+  public static final int MAX_READERS = 256;
   private static final Pattern CONSUMER = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
   private static final Pattern EVENT_ID = Pattern.compile("([0-9]{1,4}):([0-9]{1,20}-[0-9]{1,20})");
 
   private final ConversionEventLog events;
   private final AccountDirectory accounts;
   private final Duration pollInterval;
+  private final int maxReaders;
   private final ScheduledExecutorService timer;
   private final Set<StreamSession> open = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   public ConversionStreams(ConversionEventLog events, AccountDirectory accounts, Duration pollInterval) {
+    this(events, accounts, pollInterval, MAX_READERS);
+  }
+
+  ConversionStreams(ConversionEventLog events, AccountDirectory accounts, Duration pollInterval, int maxReaders) {
     this.events = events;
     this.accounts = accounts;
     this.pollInterval = pollInterval;
+    this.maxReaders = maxReaders;
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -75,6 +86,11 @@ public final class ConversionStreams implements AutoCloseable {
       cursor = request.getCursor().isEmpty() ? null : StreamCursor.decode(request.getCursor(), events.partitions());
       if (closed) {
         throw shuttingDown();
+      }
+      if (open.size() >= maxReaders) {
+        throw new KcidException(
+            ErrorReason.ERROR_REASON_RATE_LIMITED,
+            "This server already serves " + maxReaders + " conversion streams; retry shortly or on another instance.");
       }
     } catch (RuntimeException e) {
       call.onError(GrpcErrors.toStatus(e));
