@@ -249,7 +249,9 @@ final class StreamSession {
         }
         ConversionEvent event = entry.event();
         if (event == null) {
-          log.warn("stream entry {}:{} was trimmed before group {} acknowledged it", p, entry.entryId(), group.redisName());
+          // Only a group's pending list can name an entry the stream no longer holds.
+          log.warn("stream entry {}:{} was trimmed before consumer group {} acknowledged it",
+              p, entry.entryId(), group == null ? "-" : group.redisName());
           toAck.get(p).add(entry.entryId());
         } else if (!account.isEmpty() && !account.equals(event.getAccountId())) {
           passedOver = true;
@@ -264,7 +266,13 @@ final class StreamSession {
     if (group != null) {
       for (int p = 0; p < partitions; p++) {
         if (!toAck.get(p).isEmpty()) {
-          events.ack(p, group.redisName(), toAck.get(p));
+          int partition = p;
+          // Not fatal: an entry left pending comes back later and is passed over again.
+          events.ack(p, group.redisName(), toAck.get(p)).whenComplete((n, failure) -> {
+            if (failure != null) {
+              log.debug("could not acknowledge passed-over entries of partition {}: {}", partition, failure.toString());
+            }
+          });
         }
       }
     }
