@@ -1,7 +1,8 @@
 -- Records one conversion atomically: check the click, replay a known request_id, apply a status
 -- change to a known transaction, apply the goal's counting rule, claim the dedupe key, write the
--- conversion and append it to the partition's stream. Every key shares the partition hash tag,
--- so this runs on one node, standalone or Cluster. (Redis runs Lua 5.1: no goto.)
+-- conversion, count it in the stats hash of its hour and append it to the partition's stream.
+-- Every key shares the partition hash tag, so this runs on one node, standalone or Cluster.
+-- (Redis runs Lua 5.1: no goto.) lib_stats.lua is prepended.
 --
 -- KEYS[1] click            kc:{p}:c:<kcid>     "<account>\0<campaign>\0<Click protobuf>"
 -- KEYS[2] click state hash kc:{p}:x:<kcid>     n, g:<goal>, t:<goal>:<txid>, x:<goal>:<txid> -> seq,
@@ -9,6 +10,8 @@
 -- KEYS[3] request id       kc:{p}:r:<kcid>:<request_id>  (a same-slot placeholder when none:
 --                          an empty key would hash to another slot on a Cluster)
 -- KEYS[4] stream           kc:{p}:s
+-- KEYS[5] stats hash       kc:{p}:st:<account>:<yyyyMMddHH of the event time>
+-- KEYS[6] stream sequence  kc:{p}:sn
 -- ARGV[1]  account id the caller is entitled to ("" = any)
 -- ARGV[2]  goal key
 -- ARGV[3]  counting mode: 1 once per click, 2 every postback, 3 unique txid per click,
@@ -29,11 +32,15 @@
 -- ARGV[17] amount ("" = none)     ARGV[18] currency
 -- ARGV[19] history key prefix     kc:{p}:h:<kcid>:
 -- ARGV[20] statuses a known transaction may move from to ARGV[15], ',' framed (",1,3,")
--- ARGV[21] '1' for a test conversion
+-- ARGV[21] '1' for a test conversion (kept out of stats)
 -- ARGV[22] the request id ("" = none), listed in the state hash as r:<request_id> so that deleting
 --          the click finds its request-id keys without a SCAN
 -- ARGV[23] '1' for a dry run: decide the outcome and return it without writing anything
 --          (ReplayPostbacks' preview). A new conversion's id is then the one it would get.
+-- ARGV[24] time-to-convert bucket (0-based)   ARGV[25] stats hash expiry, unix ms
+--
+-- A counted conversion's hash keeps its stats key (st) and cell (sf), so a later status change
+-- moves its counts in the hour it was counted in; a test conversion is marked x=1.
 --
 -- Returns {code, conversion_id}:
 --   A  accepted          D1 duplicate for the goal      D3 duplicate transaction
@@ -55,6 +62,8 @@ if not sep2 then
 end
 local owner = string.sub(click, 1, sep1 - 1)
 local campaign = string.sub(click, sep1 + 1, sep2 - 1)
+local test = ARGV[21] == '1'
+
 if ARGV[1] ~= '' and owner ~= ARGV[1] then
   return {'AM', ''}
 end
@@ -93,12 +102,15 @@ if txid ~= '' and ARGV[15] ~= '' then
       elseif string.find(ARGV[20], ',' .. current .. ',', 1, true) then
         local amount = redis.call('HGET', key, 'a') or ''
         local currency = redis.call('HGET', key, 'c') or ''
+        local stats = redis.call('HMGET', key, 'st', 'sf', 'x')
+        move_conversion(stats[1], stats[2], current, ARGV[15], amount, currency, amount, currency)
         redis.call('HSET', key, 's', ARGV[15])
         redis.call('RPUSH', ARGV[19] .. seq, table.concat(
           {current, ARGV[15], now, 'postback', amount, currency, amount, currency, 'postback status'}, '\31'))
         redis.call('PEXPIRE', ARGV[19] .. seq, keep)
-        local entry = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*',
-          'type', 'status', 'id', id, 'a', owner, 'g', goal, 's', ARGV[15], 't', now)
+        local entry = append_event(KEYS[4], KEYS[6], ARGV[9], {
+          'type', 'status', 'id', id, 'a', owner, 'g', goal, 's', ARGV[15], 'f', current, 't', now,
+          'test', stats[3] == '1' and '1' or '0', 'v', amount, 'c', currency, 'cp', campaign})
         redis.call('HSET', KEYS[2], 'e:' .. entry, '1')
         code = 'U'
       else
@@ -127,6 +139,12 @@ if not code then
   end
   if not code then
     code = 'A'
+    -- Stats first: a value the counters refuse fails the script before anything was written.
+    local cell = nil
+    if not test then
+      cell = stats_cell(campaign, click_sub_id_1(click, sep2 + 1), goal)
+      count_conversion(KEYS[5], cell, ARGV[16], ARGV[17], ARGV[18], ARGV[24], ARGV[25])
+    end
     local n = redis.call('HINCRBY', KEYS[2], 'n', 1)
     id = ARGV[12] .. n
     if dedupe_field then
@@ -138,9 +156,15 @@ if not code then
     redis.call('PEXPIRE', KEYS[2], keep)
     local key = ARGV[11] .. n
     redis.call('HSET', key, 'p', ARGV[6], 's', ARGV[16], 'a', ARGV[17], 'c', ARGV[18])
+    if cell then
+      redis.call('HSET', key, 'st', KEYS[5], 'sf', cell)
+    else
+      redis.call('HSET', key, 'x', '1')
+    end
     redis.call('PEXPIRE', key, keep)
-    local entry = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*',
-      'type', 'conversion', 'id', id, 'a', owner, 'g', goal, 's', ARGV[16], 't', now, 'test', ARGV[21])
+    local entry = append_event(KEYS[4], KEYS[6], ARGV[9], {
+      'type', 'conversion', 'id', id, 'a', owner, 'g', goal, 's', ARGV[16], 't', now,
+      'test', test and '1' or '0', 'v', ARGV[17], 'c', ARGV[18], 'cp', campaign})
     redis.call('HSET', KEYS[2], 'e:' .. entry, '1')
   end
 end

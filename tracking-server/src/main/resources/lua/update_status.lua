@@ -1,4 +1,6 @@
--- Moves one conversion to another status (and/or value), appending the change to its history.
+-- Moves one conversion to another status (and/or value), appending the change to its history,
+-- moving its stats counts (in the hour it was counted in) and appending an event to the stream.
+-- lib_stats.lua is prepended.
 -- KEYS[1] conversion hash kc:{p}:v:<kcid>:<n>   KEYS[2] history list kc:{p}:h:<kcid>:<n>
 -- KEYS[3] request id kc:{p}:r:<kcid>:<request_id> (placeholder when none)   KEYS[4] stream kc:{p}:s
 -- ARGV[1] new status number        ARGV[2] statuses it may come from, ',' framed (",1,3,")
@@ -8,6 +10,7 @@
 -- ARGV[10] conversion id           ARGV[11] stream max length
 -- KEYS[5] click state hash kc:{p}:x:<kcid>   ARGV[12] request id, listed there as r:<request_id>
 --         (and the stream entry as e:<entry id>) so that deleting the click finds them
+-- KEYS[6] stream sequence kc:{p}:sn          ARGV[13] account id, ARGV[14] goal key (for the event)
 -- Returns {code}: OK, NF (no such conversion), IT (transition not allowed), RR (request id reused)
 if ARGV[7] == '1' then
   local previous = redis.call('GET', KEYS[3])
@@ -34,6 +37,8 @@ elseif current ~= ARGV[1] and not string.find(ARGV[2], ',' .. current .. ',', 1,
   code = 'IT'
 else
   code = 'OK'
+  local stats = redis.call('HMGET', KEYS[1], 'st', 'sf', 'x')
+  move_conversion(stats[1], stats[2], current, ARGV[1], amount, currency, new_amount, new_currency)
   redis.call('HSET', KEYS[1], 's', ARGV[1], 'a', new_amount, 'c', new_currency)
   redis.call('RPUSH', KEYS[2], table.concat(
     {current, ARGV[1], ARGV[4], 'api', amount, currency, new_amount, new_currency, ARGV[3]}, '\31'))
@@ -41,8 +46,9 @@ else
   if ttl > 0 then
     redis.call('PEXPIRE', KEYS[2], ttl)
   end
-  local entry = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[11], '*',
-    'type', 'status', 'id', ARGV[10], 's', ARGV[1], 't', ARGV[4])
+  local entry = append_event(KEYS[4], KEYS[6], ARGV[11], {
+    'type', 'status', 'id', ARGV[10], 'a', ARGV[13], 'g', ARGV[14], 's', ARGV[1], 'f', current,
+    't', ARGV[4], 'test', stats[3] == '1' and '1' or '0', 'v', new_amount, 'c', new_currency})
   if redis.call('EXISTS', KEYS[5]) == 1 then
     redis.call('HSET', KEYS[5], 'e:' .. entry, '1')
   end

@@ -10,6 +10,7 @@ import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
+import io.kcid.proto.tracking.v1.ReportServiceGrpc;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
 
@@ -70,6 +71,15 @@ final class GrpcOptions implements AutoCloseable {
 
   DiagnosticsServiceGrpc.DiagnosticsServiceBlockingStub diagnostics() {
     return DiagnosticsServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** For StreamConversions: no deadline, the stream runs until stopped. */
+  ConversionServiceGrpc.ConversionServiceBlockingStub conversionStream() {
+    return ConversionServiceGrpc.newBlockingStub(channel());
+  }
+
+  ReportServiceGrpc.ReportServiceBlockingStub reports() {
+    return ReportServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
   @Override

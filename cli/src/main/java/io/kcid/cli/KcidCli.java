@@ -27,6 +27,8 @@ import picocli.CommandLine.Command;
       PostbacksCommand.class,
       ExplainCommand.class,
       ReplayCommand.class,
+      StatsCommand.class,
+      StreamCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class KcidCli implements Runnable {

@@ -164,6 +164,18 @@ class WalkthroughIT {
     assertThat(listed.at("/conversions/0/value/amount").asText()).isEqualTo("49.90");
     assertThat(listed.at("/conversions/0/value/currencyCode").asText()).isEqualTo("EUR");
 
+    // 6. The report counts the click and the conversion; the stream has the conversion.
+    JsonNode stats = kcidJson("stats", "--account", "acme", "--by", "campaign,day", "--tz", "Europe/Berlin", "--json");
+    assertThat(stats.at("/total/clicks").asLong()).isEqualTo(1);
+    assertThat(stats.at("/total/approvedConversions").asLong()).isEqualTo(1);
+    assertThat(stats.at("/total/values/0/approvedAmount").asText()).isEqualTo("49.90");
+    assertThat(stats.at("/rows/0/campaignId").asText()).isEqualTo("spring-sale");
+    Result table = kcid("stats", "--account", "acme", "--by", "campaign,day", "--tz", "Europe/Berlin");
+    assertThat(table.out()).contains("spring-sale", "100.00%", "49.90 EUR");
+    Result stream = kcid("stream", "--account", "acme", "--from-start", "--count", "1");
+    assertThat(stream.exit()).as(stream.err()).isZero();
+    assertThat(stream.out()).contains("recorded", conversionId, "acme", "purchase", "49.90 EUR");
+
     // A wrong token and a forged kcid are refused with their reasons.
     HttpResponse<String> wrongToken = HTTP.send(HttpRequest.newBuilder(URI.create(
         "http://localhost:" + edgePort + "/postback?kcid=" + kcid + "&token=pbt_nope")).build(), HttpResponse.BodyHandlers.ofString());

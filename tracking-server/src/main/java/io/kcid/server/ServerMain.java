@@ -67,6 +67,14 @@ public final class ServerMain implements Callable<Integer> {
       description = "Approximate length kept per partition's conversion stream (KCID_STREAM_MAX_LENGTH). Default: ${DEFAULT-VALUE}")
   long streamMaxLength;
 
+  @Option(names = "--stats-retention", defaultValue = "${env:KCID_STATS_RETENTION:-400d}",
+      description = "How long hourly stats are kept, e.g. 400d (KCID_STATS_RETENTION). Default: ${DEFAULT-VALUE}")
+  String statsRetention;
+
+  @Option(names = "--stream-poll-ms", defaultValue = "${env:KCID_STREAM_POLL_MS:-200}",
+      description = "How often an idle conversion stream looks for new events (KCID_STREAM_POLL_MS). Default: ${DEFAULT-VALUE}")
+  long streamPollMs;
+
   @Option(names = "--drain-delay-ms", defaultValue = "${env:KCID_DRAIN_DELAY_MS:-1000}",
       description = "NOT_SERVING time before stopping (KCID_DRAIN_DELAY_MS). Default: ${DEFAULT-VALUE}")
   long drainDelayMs;
@@ -194,6 +202,8 @@ public final class ServerMain implements Callable<Integer> {
         Duration.ofMillis(shutdownGraceMs),
         DurationSetting.parse("KCID_POSTBACK_LOG_RETENTION", postbackLogRetention),
         postbackLogMaxLength,
+        DurationSetting.parse("KCID_STATS_RETENTION", statsRetention),
+        Duration.ofMillis(streamPollMs),
         security);
   }
 

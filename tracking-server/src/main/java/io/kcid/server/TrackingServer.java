@@ -13,6 +13,7 @@ import io.kcid.server.auth.ApiKeyInterceptor;
 import io.kcid.server.auth.ApiKeys;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
+import io.kcid.proto.tracking.v1.ReportServiceGrpc;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.domain.ClickEraser;
@@ -35,7 +36,12 @@ import io.kcid.server.store.redis.RedisTransactionClaims;
 import io.kcid.server.grpc.AdminGrpcService;
 import io.kcid.server.grpc.ClickGrpcService;
 import io.kcid.server.grpc.ConversionGrpcService;
+import io.kcid.server.grpc.ConversionStreams;
 import io.kcid.server.grpc.DiagnosticsGrpcService;
+import io.kcid.server.grpc.ReportGrpcService;
+import io.kcid.server.domain.Reports;
+import io.kcid.server.store.redis.RedisConversionEventLog;
+import io.kcid.server.store.redis.RedisStatsStore;
 import io.kcid.server.store.redis.RedisAccountStore;
 import io.kcid.server.store.redis.RedisClickStore;
 import io.kcid.server.store.redis.RedisConnector;
@@ -66,7 +72,8 @@ public final class TrackingServer implements AutoCloseable {
           ClickServiceGrpc.SERVICE_NAME,
           ConversionServiceGrpc.SERVICE_NAME,
           AdminServiceGrpc.SERVICE_NAME,
-          DiagnosticsServiceGrpc.SERVICE_NAME);
+          DiagnosticsServiceGrpc.SERVICE_NAME,
+          ReportServiceGrpc.SERVICE_NAME);
 
   /**
    * Large enough for a batch of 100 signed postbacks, each carrying the signed body (the edge caps
@@ -81,6 +88,7 @@ public final class TrackingServer implements AutoCloseable {
   private final HealthStatusManager health;
   private final ScheduledExecutorService monitor;
   private final PostbackJournal journal;
+  private final ConversionStreams streams;
   private volatile boolean closing;
 
   private TrackingServer(
@@ -89,13 +97,15 @@ public final class TrackingServer implements AutoCloseable {
       Server server,
       HealthStatusManager health,
       ScheduledExecutorService monitor,
-      PostbackJournal journal) {
+      PostbackJournal journal,
+      ConversionStreams streams) {
     this.config = config;
     this.redis = redis;
     this.server = server;
     this.health = health;
     this.monitor = monitor;
     this.journal = journal;
+    this.streams = streams;
   }
 
   public static TrackingServer start(ServerConfig config) {
@@ -103,8 +113,9 @@ public final class TrackingServer implements AutoCloseable {
         RedisConnector.connect(config.redisUrl(), config.redisTimeout(), config.redisQueueSize());
     Clock clock = Clock.systemUTC();
     KcidCodec codec = new KcidCodec(config.macKeys(), config.partitions());
-    var clicks = new RedisClickStore(redis.commands());
-    var conversions = new RedisConversionStore(redis.commands(), config.streamMaxLength());
+    var clicks = new RedisClickStore(redis.commands(), config.statsRetention());
+    var conversions =
+        new RedisConversionStore(redis.commands(), config.streamMaxLength(), config.statsRetention());
     var accountStore = new RedisAccountStore(redis.commands());
     var accounts = new AccountDirectory(accountStore, clock, config.accountCacheTtl());
     var idempotent = new IdempotentWrites(accountStore);
@@ -121,6 +132,9 @@ public final class TrackingServer implements AutoCloseable {
     var replayer = new PostbackReplayer(postbackLog, history, recorder, accounts, clock);
     var statuses = new StatusUpdater(codec, conversions, accounts, clock);
     var admin = new AccountAdmin(accountStore, accounts, idempotent, clock);
+    var reports = new Reports(new RedisStatsStore(redis.commands(), config.partitions()), accounts, clock);
+    var streams = new ConversionStreams(
+        new RedisConversionEventLog(redis.commands(), config.partitions()), accounts, config.streamPollInterval());
     ServerSecurity security = config.security();
     var apiKeys = new ApiKeys(new RedisApiKeyStore(redis.commands()), security.apiKeys(), clock);
     var eraser = new ClickEraser(codec, clicks, new RedisTransactionClaims(redis.commands()), owners);
@@ -137,9 +151,10 @@ public final class TrackingServer implements AutoCloseable {
               .maxInboundMessageSize(MAX_MESSAGE_BYTES)
               .maxConcurrentCallsPerConnection(security.maxCallsPerConnection())
               .addService(new ClickGrpcService(issuer, clicks, codec, eraser))
-              .addService(new ConversionGrpcService(recorder, statuses, conversions, codec))
+              .addService(new ConversionGrpcService(recorder, statuses, conversions, codec, streams))
               .addService(new AdminGrpcService(admin, accounts, accountStore, apiKeys))
               .addService(new DiagnosticsGrpcService(history, explainer, replayer))
+              .addService(new ReportGrpcService(reports))
               .addService(health.getHealthService())
               .addService(ProtoReflectionServiceV1.newInstance())
               // The last interceptor added runs first: authenticate, then count the call.
@@ -150,6 +165,7 @@ public final class TrackingServer implements AutoCloseable {
       }
       server = builder.build().start();
     } catch (IOException | ExecutionException | TimeoutException | RuntimeException e) {
+      streams.close();
       redis.close();
       if (e instanceof IOException io) {
         throw new UncheckedIOException(
@@ -158,6 +174,7 @@ public final class TrackingServer implements AutoCloseable {
       throw new IllegalStateException("Cannot start the tracking-server: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      streams.close();
       redis.close();
       throw new IllegalStateException("interrupted while starting", e);
     }
@@ -169,7 +186,7 @@ public final class TrackingServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    TrackingServer running = new TrackingServer(config, redis, server, health, monitor, journal);
+    TrackingServer running = new TrackingServer(config, redis, server, health, monitor, journal, streams);
     running.setHealth(ServingStatus.SERVING);
     monitor.scheduleWithFixedDelay(running::checkRedis, 1, 1, TimeUnit.SECONDS);
     long reload = security.apiKeyReload().toMillis();
@@ -245,6 +262,8 @@ public final class TrackingServer implements AutoCloseable {
     health.enterTerminalState();
     try {
       Thread.sleep(config.drainDelay().toMillis());
+      // Conversion streams end first: their consumers resume elsewhere from their cursors.
+      streams.close();
       server.shutdown();
       if (!server.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
         log.warn("calls still running after {} ms; cancelling them", config.shutdownGrace().toMillis());
@@ -255,6 +274,7 @@ public final class TrackingServer implements AutoCloseable {
       Thread.currentThread().interrupt();
       server.shutdownNow();
     } finally {
+      streams.close();
       monitor.shutdownNow();
       redis.close();
     }

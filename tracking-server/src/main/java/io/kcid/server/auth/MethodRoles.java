@@ -26,7 +26,11 @@ public final class MethodRoles {
           ConversionServiceGrpc.getRecordConversionMethod().getFullMethodName(), ApiKeyRole.API_KEY_ROLE_INGEST,
           ConversionServiceGrpc.getRecordConversionsMethod().getFullMethodName(), ApiKeyRole.API_KEY_ROLE_INGEST,
           ConversionServiceGrpc.getUpdateConversionStatusMethod().getFullMethodName(), ApiKeyRole.API_KEY_ROLE_INGEST,
-          ConversionServiceGrpc.getUpdateConversionStatusesMethod().getFullMethodName(), ApiKeyRole.API_KEY_ROLE_INGEST);
+          ConversionServiceGrpc.getUpdateConversionStatusesMethod().getFullMethodName(), ApiKeyRole.API_KEY_ROLE_INGEST,
+          // A stream consumer acknowledges with the key it reads with.
+          ConversionServiceGrpc.getAckConversionEventsMethod().getFullMethodName(), ApiKeyRole.API_KEY_ROLE_READ,
+          io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc.getExplainClickMethod().getFullMethodName(),
+          ApiKeyRole.API_KEY_ROLE_READ);
 
   private static final java.util.List<String> READ_PREFIXES = java.util.List.of("Get", "List", "Inspect", "Stream");
 

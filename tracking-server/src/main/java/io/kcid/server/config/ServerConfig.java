@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param postbackLogRetention how long every received postback stays in the postback log
  * @param postbackLogMaxLength safety cap on entries kept per account's postback log, whatever
  *     their age (approximate)
+ * @param statsRetention how long hourly stats counters are kept after their hour
+ * @param streamPollInterval how often an idle StreamConversions reader looks for new events
  * @param security API keys, TLS, overload bounds and IP privacy
  */
 public record ServerConfig(
@@ -30,16 +32,20 @@ public record ServerConfig(
     Duration shutdownGrace,
     Duration postbackLogRetention,
     long postbackLogMaxLength,
+    Duration statsRetention,
+    Duration streamPollInterval,
     ServerSecurity security) {
 
   public static final Duration DEFAULT_POSTBACK_LOG_RETENTION = Duration.ofDays(7);
   public static final long DEFAULT_POSTBACK_LOG_MAX_LENGTH = 1_000_000;
   /** Beyond this a log costs more memory than a debugging aid is worth; export to a warehouse instead. */
   static final Duration MAX_POSTBACK_LOG_RETENTION = Duration.ofDays(90);
+  public static final Duration DEFAULT_STATS_RETENTION = Duration.ofDays(400);
+  public static final Duration DEFAULT_STREAM_POLL_INTERVAL = Duration.ofMillis(200);
 
   /**
-   * The core settings, with the postback log's defaults and without API keys or TLS
-   * ({@link ServerSecurity#open()}): for tests and embedding on loopback.
+   * The core settings, with the defaults of the postback log, stats and stream, and without API
+   * keys or TLS ({@link ServerSecurity#open()}): for tests and embedding on loopback.
    */
   public ServerConfig(
       String bindHost, int grpcPort, String redisUrl, int partitions, KcidKeyRing macKeys,
@@ -47,21 +53,29 @@ public record ServerConfig(
       Duration drainDelay, Duration shutdownGrace) {
     this(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout, redisQueueSize, accountCacheTtl,
         streamMaxLength, drainDelay, shutdownGrace, DEFAULT_POSTBACK_LOG_RETENTION,
-        DEFAULT_POSTBACK_LOG_MAX_LENGTH, ServerSecurity.open());
+        DEFAULT_POSTBACK_LOG_MAX_LENGTH, DEFAULT_STATS_RETENTION, DEFAULT_STREAM_POLL_INTERVAL,
+        ServerSecurity.open());
   }
 
   /** A copy with other security settings. */
   public ServerConfig withSecurity(ServerSecurity newSecurity) {
     return new ServerConfig(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout, redisQueueSize,
         accountCacheTtl, streamMaxLength, drainDelay, shutdownGrace, postbackLogRetention,
-        postbackLogMaxLength, newSecurity);
+        postbackLogMaxLength, statsRetention, streamPollInterval, newSecurity);
   }
 
   /** A copy with another postback log retention. */
   public ServerConfig withPostbackLogRetention(Duration retention) {
     return new ServerConfig(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout,
         redisQueueSize, accountCacheTtl, streamMaxLength, drainDelay, shutdownGrace, retention,
-        postbackLogMaxLength, security);
+        postbackLogMaxLength, statsRetention, streamPollInterval, security);
+  }
+
+  /** A copy with other stats retention and stream poll interval. */
+  public ServerConfig withStatsAndStream(Duration newStatsRetention, Duration newStreamPollInterval) {
+    return new ServerConfig(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout, redisQueueSize,
+        accountCacheTtl, streamMaxLength, drainDelay, shutdownGrace, postbackLogRetention,
+        postbackLogMaxLength, newStatsRetention, newStreamPollInterval, security);
   }
 
   public ServerConfig {
@@ -104,6 +118,16 @@ public record ServerConfig(
     if (postbackLogMaxLength < 1000) {
       throw new IllegalArgumentException(
           "KCID_POSTBACK_LOG_MAX_LENGTH=" + postbackLogMaxLength + ": expected >= 1000");
+    }
+    if (statsRetention == null || statsRetention.compareTo(Duration.ofDays(1)) < 0
+        || statsRetention.compareTo(Duration.ofDays(3660)) > 0) {
+      throw new IllegalArgumentException(
+          "KCID_STATS_RETENTION=" + statsRetention + ": expected 1d to 3660d");
+    }
+    if (streamPollInterval == null || streamPollInterval.toMillis() < 10 || streamPollInterval.toMillis() > 5000) {
+      throw new IllegalArgumentException(
+          "KCID_STREAM_POLL_MS=" + (streamPollInterval == null ? null : streamPollInterval.toMillis())
+              + ": expected 10..5000");
     }
   }
 

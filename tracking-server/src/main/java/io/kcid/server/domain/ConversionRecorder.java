@@ -192,7 +192,9 @@ public final class ConversionRecorder {
             request.getTest(),
             now,
             retention,
-            max(retention, Retention.MIN_REQUEST_ID_TTL));
+            max(retention, Retention.MIN_REQUEST_ID_TTL),
+            eventTime,
+            TimeToConvert.bucketOf(Duration.between(kcid.issueTime(), eventTime)));
     Conversion recorded = payload.toBuilder().setStatus(status).setValue(value).build();
     if (context.dryRun()) {
       return evaluate(command, mode, recorded, retention, now, context);

@@ -50,7 +50,7 @@ public final class Identifiers {
     return value;
   }
 
-  static KcidException invalid(String field, String message) {
+  public static KcidException invalid(String field, String message) {
     return new KcidException(ErrorReason.ERROR_REASON_INVALID_PARAMETER, message, Map.of("field", field));
   }
 }

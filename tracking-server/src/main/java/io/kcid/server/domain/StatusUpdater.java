@@ -86,7 +86,9 @@ public final class StatusUpdater {
             request.getRequestId(),
             IdempotentWrites.fingerprint(request,
                 UpdateConversionStatusRequest.getDescriptor().findFieldByName("request_id")),
-            Retention.MIN_REQUEST_ID_TTL);
+            Retention.MIN_REQUEST_ID_TTL,
+            conversion.getAccountId(),
+            conversion.getGoalKey());
     return conversions
         .updateStatus(update)
         .thenCompose(

@@ -41,13 +41,33 @@ public final class ConversionGrpcService extends ConversionServiceGrpc.Conversio
   private final StatusUpdater statuses;
   private final ConversionStore conversions;
   private final KcidCodec codec;
+  private final ConversionStreams streams;
 
   public ConversionGrpcService(
-      ConversionRecorder recorder, StatusUpdater statuses, ConversionStore conversions, KcidCodec codec) {
+      ConversionRecorder recorder,
+      StatusUpdater statuses,
+      ConversionStore conversions,
+      KcidCodec codec,
+      ConversionStreams streams) {
     this.recorder = recorder;
     this.statuses = statuses;
     this.conversions = conversions;
     this.codec = codec;
+    this.streams = streams;
+  }
+
+  @Override
+  public void streamConversions(
+      io.kcid.proto.tracking.v1.StreamConversionsRequest request,
+      StreamObserver<io.kcid.proto.tracking.v1.StreamConversionsResponse> observer) {
+    streams.stream(request, observer);
+  }
+
+  @Override
+  public void ackConversionEvents(
+      io.kcid.proto.tracking.v1.AckConversionEventsRequest request,
+      StreamObserver<io.kcid.proto.tracking.v1.AckConversionEventsResponse> observer) {
+    Replies.reply(observer, () -> streams.ack(request));
   }
 
   @Override

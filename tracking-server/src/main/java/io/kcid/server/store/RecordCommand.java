@@ -20,6 +20,8 @@ import java.util.Set;
  * @param requestedStatus the status the postback named, UNSPECIFIED when none
  * @param newStatus the status of a new conversion
  * @param transitionSources statuses a known transaction may move from to {@code requestedStatus}
+ * @param eventTime when the conversion happened: its stats hour
+ * @param timeToConvertBucket the stats bucket of its click-to-conversion time
  */
 public record RecordCommand(
     DecodedKcid kcid,
@@ -38,4 +40,6 @@ public record RecordCommand(
     boolean test,
     Instant recordTime,
     Duration conversionTtl,
-    Duration requestIdTtl) {}
+    Duration requestIdTtl,
+    Instant eventTime,
+    int timeToConvertBucket) {}

@@ -12,6 +12,7 @@ import java.util.Set;
  *
  * @param newValue the adjusted value, or the default instance to keep the current one
  * @param allowedSources statuses the conversion may be in for the change to apply
+ * @param accountId the conversion's account and {@code goalKey} its goal, for the change's event
  */
 public record StatusUpdate(
     DecodedKcid kcid,
@@ -23,7 +24,9 @@ public record StatusUpdate(
     Instant time,
     String requestId,
     String fingerprint,
-    Duration requestIdTtl) {
+    Duration requestIdTtl,
+    String accountId,
+    String goalKey) {
 
   /** What the atomic update decided. */
   public enum Result {

@@ -30,15 +30,24 @@ final class LuaScript {
     }
   }
 
-  static LuaScript fromClasspath(String resource) {
-    try (InputStream in = LuaScript.class.getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IllegalStateException("Missing script resource " + resource);
+  /**
+   * One script made of the given resources, concatenated in order: shared helpers (a library of
+   * {@code local function}s) first, then the script that uses them.
+   */
+  static LuaScript fromClasspath(String... resources) {
+    java.io.ByteArrayOutputStream source = new java.io.ByteArrayOutputStream();
+    for (String resource : resources) {
+      try (InputStream in = LuaScript.class.getResourceAsStream(resource)) {
+        if (in == null) {
+          throw new IllegalStateException("Missing script resource " + resource);
+        }
+        source.writeBytes(in.readAllBytes());
+        source.write('\n');
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
-      return new LuaScript(in.readAllBytes());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
+    return new LuaScript(source.toByteArray());
   }
 
   String sha() {

@@ -5,40 +5,58 @@ import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.proto.tracking.v1.Click;
 import io.kcid.server.store.ClickErasure;
 import io.kcid.server.store.ClickStore;
+import io.kcid.server.store.StoredClick;
 import io.lettuce.core.ScriptOutputType;
 import java.util.ArrayList;
 import java.util.List;
-import io.kcid.server.store.StoredClick;
-import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
  * Clicks as one string each: {@code <account>\0<campaign>\0<Click protobuf>}. Owner and campaign
  * come first so the record script can check them without decoding protobuf in Lua; kcid and
- * partition are not stored (they are the key).
+ * partition are not stored (they are the key). A click is counted in its hour's stats hash in the
+ * same script that stores it ({@code insert_click.lua}).
  */
 public final class RedisClickStore implements ClickStore {
   private static final LuaScript DELETE = LuaScript.fromClasspath("/lua/delete_click.lua");
+  private static final LuaScript INSERT = LuaScript.fromClasspath("/lua/insert_click.lua");
+  /** Default stats retention (KCID_STATS_RETENTION). */
+  public static final Duration DEFAULT_STATS_RETENTION = Duration.ofDays(400);
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
+  private final Duration statsRetention;
 
   public RedisClickStore(RedisClusterAsyncCommands<byte[], byte[]> redis) {
+    this(redis, DEFAULT_STATS_RETENTION);
+  }
+
+  public RedisClickStore(RedisClusterAsyncCommands<byte[], byte[]> redis, Duration statsRetention) {
     this.redis = redis;
+    this.statsRetention = statsRetention;
   }
 
   @Override
   public CompletionStage<Boolean> insert(
       DecodedKcid kcid, String accountId, Click click, Duration ttl) {
     byte[] value = encode(accountId, click.getCampaignId(), click.toBuilder().clearKcid().clearPartition().build());
+    Instant hour = StatsFormat.hourOf(
+        Instant.ofEpochSecond(click.getClickTime().getSeconds(), click.getClickTime().getNanos()));
+    byte[][] keys = {
+      RedisKeys.click(kcid.partition(), kcid.kcid()),
+      RedisKeys.stats(kcid.partition(), accountId, hour)
+    };
     return Stages.translate(
-        redis
-            .set(RedisKeys.click(kcid.partition(), kcid.kcid()), value,
-                SetArgs.Builder.nx().px(ttl.toMillis()))
-            .thenApply("OK"::equals));
+        INSERT.<Long>run(redis, ScriptOutputType.INTEGER, keys,
+                value,
+                RedisKeys.bytes(Long.toString(ttl.toMillis())),
+                RedisKeys.bytes(StatsFormat.clickField(click.getCampaignId(), click.getSubIdsOrDefault("s1", ""))),
+                RedisKeys.bytes(Long.toString(StatsFormat.expireAtMillis(hour, statsRetention))))
+            .thenApply(stored -> stored == 1L));
   }
 
   @Override

@@ -32,17 +32,26 @@ import java.util.stream.Collectors;
  * and {@code c} its current value; its audit history is a list beside it.
  */
 public final class RedisConversionStore implements ConversionStore {
-  private static final LuaScript RECORD = LuaScript.fromClasspath("/lua/record_conversion.lua");
-  private static final LuaScript UPDATE = LuaScript.fromClasspath("/lua/update_status.lua");
+  private static final LuaScript RECORD =
+      LuaScript.fromClasspath("/lua/lib_stats.lua", "/lua/record_conversion.lua");
+  private static final LuaScript UPDATE =
+      LuaScript.fromClasspath("/lua/lib_stats.lua", "/lua/update_status.lua");
   /** Separates the fields of a history entry (ASCII unit separator). */
   private static final String FIELD = "\u001f";
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
   private final long streamMaxLength;
+  private final java.time.Duration statsRetention;
 
   public RedisConversionStore(RedisClusterAsyncCommands<byte[], byte[]> redis, long streamMaxLength) {
+    this(redis, streamMaxLength, RedisClickStore.DEFAULT_STATS_RETENTION);
+  }
+
+  public RedisConversionStore(
+      RedisClusterAsyncCommands<byte[], byte[]> redis, long streamMaxLength, java.time.Duration statsRetention) {
     this.redis = redis;
     this.streamMaxLength = streamMaxLength;
+    this.statsRetention = statsRetention;
   }
 
   @Override
@@ -63,7 +72,9 @@ public final class RedisConversionStore implements ConversionStore {
       RedisKeys.click(p, kcid.kcid()),
       RedisKeys.clickState(p, kcid.kcid()),
       hasRequest ? RedisKeys.request(p, kcid.kcid(), c.requestId()) : RedisKeys.noRequest(p),
-      RedisKeys.stream(p)
+      RedisKeys.stream(p),
+      RedisKeys.stats(p, c.requiredAccountId(), StatsFormat.hourOf(c.eventTime())),
+      RedisKeys.streamSequence(p)
     };
     byte[][] args = {
       bytes(c.requiredAccountId()),
@@ -89,7 +100,9 @@ public final class RedisConversionStore implements ConversionStore {
       bytes(framed(c.transitionSources())),
       bytes(c.test() ? "1" : "0"),
       bytes(c.requestId()),
-      bytes(dryRun ? "1" : "0")
+      bytes(dryRun ? "1" : "0"),
+      bytes(Integer.toString(c.timeToConvertBucket())),
+      bytes(Long.toString(StatsFormat.expireAtMillis(c.eventTime(), statsRetention)))
     };
     return Stages.translate(
         RECORD.<List<Object>>run(redis, ScriptOutputType.MULTI, keys, args)
@@ -139,7 +152,8 @@ public final class RedisConversionStore implements ConversionStore {
       RedisKeys.history(p, kcid.kcid(), u.sequence()),
       hasRequest ? RedisKeys.request(p, kcid.kcid(), u.requestId()) : RedisKeys.noRequest(p),
       RedisKeys.stream(p),
-      RedisKeys.clickState(p, kcid.kcid())
+      RedisKeys.clickState(p, kcid.kcid()),
+      RedisKeys.streamSequence(p)
     };
     byte[][] args = {
       bytes(Integer.toString(u.newStatus().getNumber())),
@@ -153,7 +167,9 @@ public final class RedisConversionStore implements ConversionStore {
       bytes(Long.toString(u.requestIdTtl().toMillis())),
       bytes(kcid.kcid() + "-" + u.sequence()),
       bytes(Long.toString(streamMaxLength)),
-      bytes(u.requestId())
+      bytes(u.requestId()),
+      bytes(u.accountId()),
+      bytes(u.goalKey())
     };
     return Stages.translate(
         UPDATE.<List<Object>>run(redis, ScriptOutputType.MULTI, keys, args)

@@ -12,10 +12,17 @@ import java.nio.charset.StandardCharsets;
  * kc:{p}:c:&lt;kcid&gt;               click: "&lt;account&gt;\0&lt;campaign&gt;\0" + Click protobuf       (TTL = retention)
  * kc:{p}:x:&lt;kcid&gt;               hash: n (conversion seq), g:&lt;goal&gt;, t:&lt;goal&gt;:&lt;txid&gt;, x:&lt;goal&gt;:&lt;txid&gt;,
  *                                r:&lt;request_id&gt;, e:&lt;stream entry id&gt; (what DeleteClick removes)
- * kc:{p}:v:&lt;kcid&gt;:&lt;n&gt;           conversion n: hash p (Conversion protobuf), s (status), a, c (value)
+ * kc:{p}:v:&lt;kcid&gt;:&lt;n&gt;           conversion n: hash p (Conversion protobuf), s (status), a, c (value),
+ *                                st, sf (its stats hash and cell, when counted), x (1 = test)
  * kc:{p}:h:&lt;kcid&gt;:&lt;n&gt;           its status/value history (list)
  * kc:{p}:r:&lt;kcid&gt;:&lt;request_id&gt;  first answer to a request id
- * kc:{p}:s                       stream of recorded conversions of the partition
+ * kc:{p}:s                       stream of conversion events of the partition (new conversions and
+ *                                status changes; field n = the partition's event sequence number)
+ * kc:{p}:sn                      hash: n = the partition's last event sequence number, h = the
+ *                                number of the oldest entry left by the last trim
+ * kc:{p}:st:&lt;account&gt;:&lt;yyyyMMddHH&gt;  stats counters of the account's clicks and conversions of one
+ *                                UTC hour in this partition (fields: lib_stats.lua; TTL = stats
+ *                                retention after the hour)
  * kc:{p}:pl:&lt;kcid&gt;             postback attempts on the click: list of "&lt;account&gt;|&lt;log id&gt;",
  *                                newest first, capped; TTL = postback log retention
  * kc:{a:&lt;id&gt;}                   Account protobuf
@@ -81,6 +88,16 @@ public final class RedisKeys {
 
   public static byte[] stream(int partition) {
     return bytes(partitionTag(partition) + "s");
+  }
+
+  /** The partition's event sequence numbers (see {@code lib_stats.lua} append_event). */
+  public static byte[] streamSequence(int partition) {
+    return bytes(partitionTag(partition) + "sn");
+  }
+
+  /** Stats counters of one account, UTC hour and partition. */
+  public static byte[] stats(int partition, String accountId, java.time.Instant hour) {
+    return bytes(partitionTag(partition) + "st:" + accountId + ":" + StatsFormat.hourLabel(hour));
   }
 
   public static byte[] account(String accountId) {

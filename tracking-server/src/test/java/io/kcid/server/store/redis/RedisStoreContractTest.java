@@ -88,7 +88,8 @@ class RedisStoreContractTest {
         campaigns,
         false,
         Instant.now(),
-        Duration.ofHours(1), Duration.ofHours(2));
+        Duration.ofHours(1), Duration.ofHours(2),
+        Instant.now(), 0);
   }
 
   private static <T> T join(java.util.concurrent.CompletionStage<T> stage) {
@@ -200,7 +201,7 @@ class RedisStoreContractTest {
       assertThat(join(conversions.record(command(kcid, "acme", CountingMode.COUNTING_MODE_ONCE_PER_CLICK, "", "", "f"))).code())
           .isEqualTo(Code.ACCEPTED);
       // The fallback sent the full script, which re-cached it for the next EVALSHA.
-      String sha = LuaScript.fromClasspath("/lua/record_conversion.lua").sha();
+      String sha = LuaScript.fromClasspath("/lua/lib_stats.lua", "/lua/record_conversion.lua").sha();
       assertThat(c.sync().scriptExists(sha)).containsExactly(true);
     }
   }
@@ -278,7 +279,7 @@ class RedisStoreContractTest {
   private static StatusUpdate update(DecodedKcid kcid, long seq, ConversionStatus to, String amount, String requestId, String fp) {
     return new StatusUpdate(kcid, seq, to, StatusTransitions.sourcesOf(to), "chargeback",
         amount.isEmpty() ? Money.getDefaultInstance() : Money.newBuilder().setAmount(amount).setCurrencyCode("USD").build(),
-        Instant.now(), requestId, fp, Duration.ofHours(1));
+        Instant.now(), requestId, fp, Duration.ofHours(1), "acme", "purchase");
   }
 
   @Test

@@ -1,0 +1,170 @@
+package io.kcid.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.kcid.core.kcid.KcidKeyRing;
+import io.kcid.proto.tracking.v1.AdminServiceGrpc;
+import io.kcid.proto.tracking.v1.ClickServiceGrpc;
+import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.ConversionStatus;
+import io.kcid.proto.tracking.v1.CreateAccountRequest;
+import io.kcid.proto.tracking.v1.CreateGoalRequest;
+import io.kcid.proto.tracking.v1.IssueClickRequest;
+import io.kcid.proto.tracking.v1.Money;
+import io.kcid.proto.tracking.v1.RecordConversionRequest;
+import io.kcid.proto.tracking.v1.UpdateConversionStatusRequest;
+import io.kcid.server.TrackingServer;
+import io.kcid.server.config.ServerConfig;
+import io.kcid.server.store.redis.LocalRedis;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** {@code kcid stats} and {@code kcid stream} against a real tracking-server and redis-server. */
+class StatsAndStreamCommandsTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static LocalRedis redis;
+  private static TrackingServer server;
+  private static ManagedChannel channel;
+  private static final List<String> conversionIds = new ArrayList<>();
+
+  @BeforeAll
+  static void start() {
+    redis = LocalRedis.startTemporary();
+    server = TrackingServer.start(new ServerConfig("127.0.0.1", 0, redis.url(), 16, KcidKeyRing.generate(1),
+        Duration.ofMillis(2000), 1000, Duration.ZERO, 10_000, Duration.ZERO, Duration.ofSeconds(5)).withStatsAndStream(Duration.ofDays(400), Duration.ofMillis(20)));
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    var admin = AdminServiceGrpc.newBlockingStub(channel);
+    var clicks = ClickServiceGrpc.newBlockingStub(channel);
+    var conversions = ConversionServiceGrpc.newBlockingStub(channel);
+    admin.createAccount(CreateAccountRequest.newBuilder().setAccountId("shop").build());
+    admin.createGoal(CreateGoalRequest.newBuilder().setAccountId("shop").setGoalKey("purchase").build());
+    for (String campaign : List.of("spring", "spring", "spring", "autumn")) {
+      String kcid = clicks.issueClick(IssueClickRequest.newBuilder().setAccountId("shop").setCampaignId(campaign)
+          .putSubIds("s1", "pub1").build()).getClick().getKcid();
+      if (campaign.equals("spring")) {
+        conversionIds.add(conversions.recordConversion(RecordConversionRequest.newBuilder().setKcid(kcid)
+            .setAccountId("shop").setGoalKey("purchase")
+            .setValue(Money.newBuilder().setAmount("12.5").setCurrencyCode("EUR")).build()).getConversionId());
+      }
+    }
+    conversions.updateConversionStatus(UpdateConversionStatusRequest.newBuilder().setConversionId(conversionIds.get(0))
+        .setStatus(ConversionStatus.CONVERSION_STATUS_REJECTED).setReason("returned").build());
+  }
+
+  @AfterAll
+  static void stop() {
+    channel.shutdownNow();
+    server.close();
+    redis.close();
+  }
+
+  private record Run(int exit, String out, String err) {}
+
+  private static synchronized Run kcid(String... args) {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+      List<String> all = new ArrayList<>(Arrays.asList(args));
+      all.addAll(List.of("--grpc-addr", "localhost:" + server.port()));
+      int exit = KcidCli.commandLine().execute(all.toArray(String[]::new));
+      return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  @Test
+  void statsPrintsATableAndJson() throws Exception {
+    Run table = kcid("stats", "--account", "shop", "--by", "campaign", "--tz", "Europe/Berlin");
+    assertThat(table.exit()).as(table.err()).isZero();
+    List<String> lines = table.out().lines().toList();
+    assertThat(lines.get(1)).startsWith("campaign").contains("clicks", "conv", "cvr", "approval", "approved value");
+    assertThat(lines).anySatisfy(l -> assertThat(l).matches("autumn +1 +0 +0 +0 +0 +0\\.00% +- +-"));
+    assertThat(lines).anySatisfy(l -> assertThat(l).matches("spring +3 +3 +0 +2 +1 +100\\.00% +66\\.67% +25\\.00 EUR"));
+    assertThat(lines).anySatisfy(l -> assertThat(l).matches("total +4 +3 +0 +2 +1 +75\\.00% +66\\.67% +25\\.00 EUR"));
+    assertThat(table.out()).contains("time to convert: <1m 3 | <10m 0");
+
+    Run json = kcid("stats", "--account", "shop", "--since", "2d", "--by", "goal,day", "--json");
+    assertThat(json.exit()).as(json.err()).isZero();
+    JsonNode report = JSON.readTree(json.out());
+    assertThat(report.at("/total/clicks").asLong()).isEqualTo(4);
+    assertThat(report.at("/total/values/0/rejectedAmount").asText()).isEqualTo("12.50");
+    assertThat(report.at("/rows/0/goalKey").asText()).isEqualTo("purchase");
+
+    Run bad = kcid("stats", "--account", "shop", "--by", "weekday");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).contains("--by weekday");
+    Run unknown = kcid("stats", "--account", "nobody");
+    assertThat(unknown.exit()).isEqualTo(1);
+    assertThat(unknown.err()).contains("ACCOUNT_NOT_FOUND");
+  }
+
+  /** The four events of the account: three conversions and the rejection of the first. */
+  private static List<String> allEvents() {
+    return List.of(conversionIds.get(0) + "/R", conversionIds.get(1) + "/R", conversionIds.get(2) + "/R",
+        conversionIds.get(0) + "/S");
+  }
+
+  private static List<String> events(Run run) throws Exception {
+    assertThat(run.exit()).as(run.err()).isZero();
+    List<String> events = new ArrayList<>();
+    for (String line : run.out().lines().toList()) {
+      JsonNode e = JSON.readTree(line).get("event");
+      events.add(e.get("conversionId").asText() + "/"
+          + (e.get("type").asText().equals("CONVERSION_EVENT_TYPE_RECORDED") ? "R" : "S"));
+    }
+    return events;
+  }
+
+  @Test
+  void streamPrintsEventsAndResumesFromItsCursorFile() throws Exception {
+    Path cursor = Files.createTempDirectory("kcid-stream").resolve("cursor");
+    List<String> first = events(kcid("stream", "--account", "shop", "--from-start", "--count", "2", "--cursor-file",
+        cursor.toString(), "--json"));
+    assertThat(Files.readString(cursor)).isNotBlank();
+    // The rest, from where the first run stopped.
+    List<String> rest = events(kcid("stream", "--account", "shop", "--count", "2", "--cursor-file", cursor.toString(), "--json"));
+    List<String> all = new ArrayList<>(first);
+    all.addAll(rest);
+    assertThat(all).containsExactlyInAnyOrderElementsOf(allEvents());
+    assertThat(all.indexOf(conversionIds.get(0) + "/R")).isLessThan(all.indexOf(conversionIds.get(0) + "/S"));
+
+    Run text = kcid("stream", "--account", "shop", "--from-start", "--count", "4");
+    assertThat(text.exit()).as(text.err()).isZero();
+    assertThat(text.out().lines()).hasSize(4)
+        .anySatisfy(l -> assertThat(l).contains("recorded", "approved", conversionIds.get(1), "shop", "purchase", "12.5 EUR"))
+        .anySatisfy(l -> assertThat(l).contains("status", "approved -> rejected", conversionIds.get(0)));
+  }
+
+  @Test
+  void streamGroupsAcknowledgeWhatTheyPrinted() throws Exception {
+    List<String> first = events(kcid("stream", "--account", "shop", "--from-start", "--group", "cli", "--name", "one",
+        "--count", "3", "--json"));
+    // The consumer comes back under its name: it gets the group's one event it had not printed.
+    List<String> second = events(kcid("stream", "--account", "shop", "--group", "cli", "--name", "one", "--count", "1", "--json"));
+    List<String> all = new ArrayList<>(first);
+    all.addAll(second);
+    assertThat(all).containsExactlyInAnyOrderElementsOf(allEvents());
+    Run both = kcid("stream", "--group", "cli", "--cursor-file", "x");
+    assertThat(both.exit()).isEqualTo(2);
+  }
+}

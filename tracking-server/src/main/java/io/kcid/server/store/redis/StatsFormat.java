@@ -1,0 +1,73 @@
+package io.kcid.server.store.redis;
+
+import io.kcid.proto.tracking.v1.ConversionStatus;
+import io.kcid.server.store.StatsCounter;
+import io.kcid.server.store.StatsCounter.Metric;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+
+/**
+ * The Java side of the stats hash layout documented in {@code lib_stats.lua}: hour keys, the click
+ * field (written by {@code insert_click.lua}) and the parsing of every field. Field parts are
+ * joined by U+001F, which campaign ids, sub ids and goal keys cannot contain.
+ */
+final class StatsFormat {
+  static final String SEPARATOR = "\u001f";
+  private static final DateTimeFormatter HOUR =
+      DateTimeFormatter.ofPattern("yyyyMMddHH").withZone(ZoneOffset.UTC);
+
+  private StatsFormat() {}
+
+  static String hourLabel(Instant hour) {
+    return HOUR.format(hour);
+  }
+
+  static Instant hourOf(Instant t) {
+    return t.truncatedTo(ChronoUnit.HOURS);
+  }
+
+  /** An hour's hash lives for the stats retention after the hour ends. */
+  static long expireAtMillis(Instant hour, Duration retention) {
+    return hourOf(hour).plus(Duration.ofHours(1)).plus(retention).toEpochMilli();
+  }
+
+  static String clickField(String campaignId, String subId1) {
+    return "k" + SEPARATOR + campaignId + SEPARATOR + subId1;
+  }
+
+  /** A stored field and its count as a counter; empty for a field this version does not know. */
+  static Optional<StatsCounter> parse(Instant period, String field, long value) {
+    String[] f = field.split(SEPARATOR, -1);
+    try {
+      return switch (f[0]) {
+        case "k" -> f.length == 3
+            ? Optional.of(new StatsCounter(period, Metric.CLICKS, f[1], f[2], "",
+                ConversionStatus.CONVERSION_STATUS_UNSPECIFIED, "", -1, value))
+            : Optional.empty();
+        case "n" -> f.length == 5
+            ? Optional.of(new StatsCounter(period, Metric.CONVERSIONS, f[1], f[2], f[3], status(f[4]), "", -1, value))
+            : Optional.empty();
+        case "u", "m" -> f.length == 6
+            ? Optional.of(new StatsCounter(period, f[0].equals("u") ? Metric.VALUE_UNITS : Metric.VALUE_MICROS,
+                f[1], f[2], f[3], status(f[4]), f[5], -1, value))
+            : Optional.empty();
+        case "h" -> f.length == 5
+            ? Optional.of(new StatsCounter(period, Metric.TIME_TO_CONVERT, f[1], f[2], f[3],
+                ConversionStatus.CONVERSION_STATUS_UNSPECIFIED, "", Integer.parseInt(f[4]), value))
+            : Optional.empty();
+        default -> Optional.empty();
+      };
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static ConversionStatus status(String number) {
+    ConversionStatus s = ConversionStatus.forNumber(Integer.parseInt(number));
+    return s == null ? ConversionStatus.CONVERSION_STATUS_UNSPECIFIED : s;
+  }
+}
