@@ -9,6 +9,7 @@ package kcidpb
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -72,6 +73,58 @@ func (x Outcome) Number() protoreflect.EnumNumber {
 // Deprecated: Use Outcome.Descriptor instead.
 func (Outcome) EnumDescriptor() ([]byte, []int) {
 	return file_kcid_tracking_v1_conversion_service_proto_rawDescGZIP(), []int{0}
+}
+
+// The kind of a conversion event.
+type ConversionEventType int32
+
+const (
+	ConversionEventType_CONVERSION_EVENT_TYPE_UNSPECIFIED ConversionEventType = 0
+	// A new conversion was recorded.
+	ConversionEventType_CONVERSION_EVENT_TYPE_RECORDED ConversionEventType = 1
+	// A conversion's status or value changed (postback with a status, or UpdateConversionStatus).
+	ConversionEventType_CONVERSION_EVENT_TYPE_STATUS_CHANGED ConversionEventType = 2
+)
+
+// Enum value maps for ConversionEventType.
+var (
+	ConversionEventType_name = map[int32]string{
+		0: "CONVERSION_EVENT_TYPE_UNSPECIFIED",
+		1: "CONVERSION_EVENT_TYPE_RECORDED",
+		2: "CONVERSION_EVENT_TYPE_STATUS_CHANGED",
+	}
+	ConversionEventType_value = map[string]int32{
+		"CONVERSION_EVENT_TYPE_UNSPECIFIED":    0,
+		"CONVERSION_EVENT_TYPE_RECORDED":       1,
+		"CONVERSION_EVENT_TYPE_STATUS_CHANGED": 2,
+	}
+)
+
+func (x ConversionEventType) Enum() *ConversionEventType {
+	p := new(ConversionEventType)
+	*p = x
+	return p
+}
+
+func (x ConversionEventType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ConversionEventType) Descriptor() protoreflect.EnumDescriptor {
+	return file_kcid_tracking_v1_conversion_service_proto_enumTypes[1].Descriptor()
+}
+
+func (ConversionEventType) Type() protoreflect.EnumType {
+	return &file_kcid_tracking_v1_conversion_service_proto_enumTypes[1]
+}
+
+func (x ConversionEventType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ConversionEventType.Descriptor instead.
+func (ConversionEventType) EnumDescriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_conversion_service_proto_rawDescGZIP(), []int{1}
 }
 
 // Postback credentials forwarded by the HTTP edge; the server checks them.
@@ -1131,11 +1184,417 @@ func (x *ListConversionsResponse) GetNextPageToken() string {
 	return ""
 }
 
+type StreamConversionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only this account's events; empty: every account's.
+	AccountId string `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	// Resume after this position: the cursor of the last response the consumer processed.
+	// Not with consumer_group (the group keeps its position in the store).
+	Cursor string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// Without a cursor: start with the oldest retained event instead of the next new one.
+	// With a new consumer_group: where the group starts.
+	FromStart bool `protobuf:"varint,3,opt,name=from_start,json=fromStart,proto3" json:"from_start,omitempty"`
+	// Share the events among the consumers of this group ([a-z0-9_-]{1,64}). A group is named by
+	// this name together with account_id.
+	ConsumerGroup string `protobuf:"bytes,4,opt,name=consumer_group,json=consumerGroup,proto3" json:"consumer_group,omitempty"`
+	// This consumer's stable name in the group ([A-Za-z0-9_.:-]{1,128}); required with
+	// consumer_group. Its unacknowledged events are delivered to it again when it returns.
+	ConsumerName string `protobuf:"bytes,5,opt,name=consumer_name,json=consumerName,proto3" json:"consumer_name,omitempty"`
+	// With consumer_group: events another consumer has left unacknowledged this long are taken over
+	// by this one. Default 60 s; 1 s to 1 day.
+	ClaimIdle     *durationpb.Duration `protobuf:"bytes,6,opt,name=claim_idle,json=claimIdle,proto3" json:"claim_idle,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamConversionsRequest) Reset() {
+	*x = StreamConversionsRequest{}
+	mi := &file_kcid_tracking_v1_conversion_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamConversionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamConversionsRequest) ProtoMessage() {}
+
+func (x *StreamConversionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_conversion_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamConversionsRequest.ProtoReflect.Descriptor instead.
+func (*StreamConversionsRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_conversion_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *StreamConversionsRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *StreamConversionsRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *StreamConversionsRequest) GetFromStart() bool {
+	if x != nil {
+		return x.FromStart
+	}
+	return false
+}
+
+func (x *StreamConversionsRequest) GetConsumerGroup() string {
+	if x != nil {
+		return x.ConsumerGroup
+	}
+	return ""
+}
+
+func (x *StreamConversionsRequest) GetConsumerName() string {
+	if x != nil {
+		return x.ConsumerName
+	}
+	return ""
+}
+
+func (x *StreamConversionsRequest) GetClaimIdle() *durationpb.Duration {
+	if x != nil {
+		return x.ClaimIdle
+	}
+	return nil
+}
+
+// One change of a conversion, as appended to its partition's stream in the same atomic step.
+type ConversionEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unique per event ("<partition>:<stream entry id>"): dedupe on it, acknowledge with it.
+	EventId      string              `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	Type         ConversionEventType `protobuf:"varint,2,opt,name=type,proto3,enum=kcid.tracking.v1.ConversionEventType" json:"type,omitempty"`
+	ConversionId string              `protobuf:"bytes,3,opt,name=conversion_id,json=conversionId,proto3" json:"conversion_id,omitempty"`
+	Kcid         string              `protobuf:"bytes,4,opt,name=kcid,proto3" json:"kcid,omitempty"`
+	AccountId    string              `protobuf:"bytes,5,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	GoalKey      string              `protobuf:"bytes,6,opt,name=goal_key,json=goalKey,proto3" json:"goal_key,omitempty"`
+	// The status after the event.
+	Status ConversionStatus `protobuf:"varint,7,opt,name=status,proto3,enum=kcid.tracking.v1.ConversionStatus" json:"status,omitempty"`
+	// STATUS_CHANGED: the status before.
+	PreviousStatus ConversionStatus `protobuf:"varint,8,opt,name=previous_status,json=previousStatus,proto3,enum=kcid.tracking.v1.ConversionStatus" json:"previous_status,omitempty"`
+	// The value after the event; unset when the conversion has none.
+	Value *Money `protobuf:"bytes,9,opt,name=value,proto3" json:"value,omitempty"`
+	// A test conversion (kept out of stats).
+	Test bool `protobuf:"varint,10,opt,name=test,proto3" json:"test,omitempty"`
+	// When the conversion was recorded or changed.
+	Time *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=time,proto3" json:"time,omitempty"`
+	// The storage partition; events of one partition arrive in order.
+	Partition uint32 `protobuf:"varint,12,opt,name=partition,proto3" json:"partition,omitempty"`
+	// Campaign of the click (RECORDED events).
+	CampaignId    string `protobuf:"bytes,13,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConversionEvent) Reset() {
+	*x = ConversionEvent{}
+	mi := &file_kcid_tracking_v1_conversion_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConversionEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConversionEvent) ProtoMessage() {}
+
+func (x *ConversionEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_conversion_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConversionEvent.ProtoReflect.Descriptor instead.
+func (*ConversionEvent) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_conversion_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ConversionEvent) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *ConversionEvent) GetType() ConversionEventType {
+	if x != nil {
+		return x.Type
+	}
+	return ConversionEventType_CONVERSION_EVENT_TYPE_UNSPECIFIED
+}
+
+func (x *ConversionEvent) GetConversionId() string {
+	if x != nil {
+		return x.ConversionId
+	}
+	return ""
+}
+
+func (x *ConversionEvent) GetKcid() string {
+	if x != nil {
+		return x.Kcid
+	}
+	return ""
+}
+
+func (x *ConversionEvent) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *ConversionEvent) GetGoalKey() string {
+	if x != nil {
+		return x.GoalKey
+	}
+	return ""
+}
+
+func (x *ConversionEvent) GetStatus() ConversionStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ConversionStatus_CONVERSION_STATUS_UNSPECIFIED
+}
+
+func (x *ConversionEvent) GetPreviousStatus() ConversionStatus {
+	if x != nil {
+		return x.PreviousStatus
+	}
+	return ConversionStatus_CONVERSION_STATUS_UNSPECIFIED
+}
+
+func (x *ConversionEvent) GetValue() *Money {
+	if x != nil {
+		return x.Value
+	}
+	return nil
+}
+
+func (x *ConversionEvent) GetTest() bool {
+	if x != nil {
+		return x.Test
+	}
+	return false
+}
+
+func (x *ConversionEvent) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+func (x *ConversionEvent) GetPartition() uint32 {
+	if x != nil {
+		return x.Partition
+	}
+	return 0
+}
+
+func (x *ConversionEvent) GetCampaignId() string {
+	if x != nil {
+		return x.CampaignId
+	}
+	return ""
+}
+
+type StreamConversionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unset on a message that only moves the cursor (the first one, and while events of other
+	// accounts pass by).
+	Event *ConversionEvent `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
+	// Opaque position after this message; empty with consumer_group.
+	Cursor        string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamConversionsResponse) Reset() {
+	*x = StreamConversionsResponse{}
+	mi := &file_kcid_tracking_v1_conversion_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamConversionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamConversionsResponse) ProtoMessage() {}
+
+func (x *StreamConversionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_conversion_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamConversionsResponse.ProtoReflect.Descriptor instead.
+func (*StreamConversionsResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_conversion_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *StreamConversionsResponse) GetEvent() *ConversionEvent {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+func (x *StreamConversionsResponse) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+type AckConversionEventsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group and account filter the events were streamed with.
+	ConsumerGroup string `protobuf:"bytes,1,opt,name=consumer_group,json=consumerGroup,proto3" json:"consumer_group,omitempty"`
+	AccountId     string `protobuf:"bytes,2,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	// event_id values, at most 1000.
+	EventIds      []string `protobuf:"bytes,3,rep,name=event_ids,json=eventIds,proto3" json:"event_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AckConversionEventsRequest) Reset() {
+	*x = AckConversionEventsRequest{}
+	mi := &file_kcid_tracking_v1_conversion_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AckConversionEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AckConversionEventsRequest) ProtoMessage() {}
+
+func (x *AckConversionEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_conversion_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AckConversionEventsRequest.ProtoReflect.Descriptor instead.
+func (*AckConversionEventsRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_conversion_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *AckConversionEventsRequest) GetConsumerGroup() string {
+	if x != nil {
+		return x.ConsumerGroup
+	}
+	return ""
+}
+
+func (x *AckConversionEventsRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *AckConversionEventsRequest) GetEventIds() []string {
+	if x != nil {
+		return x.EventIds
+	}
+	return nil
+}
+
+type AckConversionEventsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Events that were pending and are now acknowledged.
+	Acknowledged  int64 `protobuf:"varint,1,opt,name=acknowledged,proto3" json:"acknowledged,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AckConversionEventsResponse) Reset() {
+	*x = AckConversionEventsResponse{}
+	mi := &file_kcid_tracking_v1_conversion_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AckConversionEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AckConversionEventsResponse) ProtoMessage() {}
+
+func (x *AckConversionEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_conversion_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AckConversionEventsResponse.ProtoReflect.Descriptor instead.
+func (*AckConversionEventsResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_conversion_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *AckConversionEventsResponse) GetAcknowledged() int64 {
+	if x != nil {
+		return x.Acknowledged
+	}
+	return 0
+}
+
 var File_kcid_tracking_v1_conversion_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_conversion_service_proto_rawDesc = "" +
 	"\n" +
-	")kcid/tracking/v1/conversion_service.proto\x12\x10kcid.tracking.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#kcid/tracking/v1/error_reason.proto\x1a kcid/tracking/v1/resources.proto\"\xd3\x02\n" +
+	")kcid/tracking/v1/conversion_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#kcid/tracking/v1/error_reason.proto\x1a kcid/tracking/v1/resources.proto\"\xd3\x02\n" +
 	"\x13PostbackCredentials\x12\x14\n" +
 	"\x05token\x18\x01 \x01(\tR\x05token\x12\x1c\n" +
 	"\tsignature\x18\x02 \x01(\tR\tsignature\x12/\n" +
@@ -1226,18 +1685,61 @@ const file_kcid_tracking_v1_conversion_service_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"\x81\x01\n" +
 	"\x17ListConversionsResponse\x12>\n" +
 	"\vconversions\x18\x01 \x03(\v2\x1c.kcid.tracking.v1.ConversionR\vconversions\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*O\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xf6\x01\n" +
+	"\x18StreamConversionsRequest\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12\x16\n" +
+	"\x06cursor\x18\x02 \x01(\tR\x06cursor\x12\x1d\n" +
+	"\n" +
+	"from_start\x18\x03 \x01(\bR\tfromStart\x12%\n" +
+	"\x0econsumer_group\x18\x04 \x01(\tR\rconsumerGroup\x12#\n" +
+	"\rconsumer_name\x18\x05 \x01(\tR\fconsumerName\x128\n" +
+	"\n" +
+	"claim_idle\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\tclaimIdle\"\x95\x04\n" +
+	"\x0fConversionEvent\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x129\n" +
+	"\x04type\x18\x02 \x01(\x0e2%.kcid.tracking.v1.ConversionEventTypeR\x04type\x12#\n" +
+	"\rconversion_id\x18\x03 \x01(\tR\fconversionId\x12\x12\n" +
+	"\x04kcid\x18\x04 \x01(\tR\x04kcid\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x05 \x01(\tR\taccountId\x12\x19\n" +
+	"\bgoal_key\x18\x06 \x01(\tR\agoalKey\x12:\n" +
+	"\x06status\x18\a \x01(\x0e2\".kcid.tracking.v1.ConversionStatusR\x06status\x12K\n" +
+	"\x0fprevious_status\x18\b \x01(\x0e2\".kcid.tracking.v1.ConversionStatusR\x0epreviousStatus\x12-\n" +
+	"\x05value\x18\t \x01(\v2\x17.kcid.tracking.v1.MoneyR\x05value\x12\x12\n" +
+	"\x04test\x18\n" +
+	" \x01(\bR\x04test\x12.\n" +
+	"\x04time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x1c\n" +
+	"\tpartition\x18\f \x01(\rR\tpartition\x12\x1f\n" +
+	"\vcampaign_id\x18\r \x01(\tR\n" +
+	"campaignId\"l\n" +
+	"\x19StreamConversionsResponse\x127\n" +
+	"\x05event\x18\x01 \x01(\v2!.kcid.tracking.v1.ConversionEventR\x05event\x12\x16\n" +
+	"\x06cursor\x18\x02 \x01(\tR\x06cursor\"\x7f\n" +
+	"\x1aAckConversionEventsRequest\x12%\n" +
+	"\x0econsumer_group\x18\x01 \x01(\tR\rconsumerGroup\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x02 \x01(\tR\taccountId\x12\x1b\n" +
+	"\tevent_ids\x18\x03 \x03(\tR\beventIds\"A\n" +
+	"\x1bAckConversionEventsResponse\x12\"\n" +
+	"\facknowledged\x18\x01 \x01(\x03R\facknowledged*O\n" +
 	"\aOutcome\x12\x17\n" +
 	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10OUTCOME_ACCEPTED\x10\x01\x12\x15\n" +
-	"\x11OUTCOME_DUPLICATE\x10\x022\xb7\x05\n" +
+	"\x11OUTCOME_DUPLICATE\x10\x02*\x8a\x01\n" +
+	"\x13ConversionEventType\x12%\n" +
+	"!CONVERSION_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\"\n" +
+	"\x1eCONVERSION_EVENT_TYPE_RECORDED\x10\x01\x12(\n" +
+	"$CONVERSION_EVENT_TYPE_STATUS_CHANGED\x10\x022\x9b\a\n" +
 	"\x11ConversionService\x12i\n" +
 	"\x10RecordConversion\x12).kcid.tracking.v1.RecordConversionRequest\x1a*.kcid.tracking.v1.RecordConversionResponse\x12l\n" +
 	"\x11RecordConversions\x12*.kcid.tracking.v1.RecordConversionsRequest\x1a+.kcid.tracking.v1.RecordConversionsResponse\x12{\n" +
 	"\x16UpdateConversionStatus\x12/.kcid.tracking.v1.UpdateConversionStatusRequest\x1a0.kcid.tracking.v1.UpdateConversionStatusResponse\x12\x81\x01\n" +
 	"\x18UpdateConversionStatuses\x121.kcid.tracking.v1.UpdateConversionStatusesRequest\x1a2.kcid.tracking.v1.UpdateConversionStatusesResponse\x12`\n" +
 	"\rGetConversion\x12&.kcid.tracking.v1.GetConversionRequest\x1a'.kcid.tracking.v1.GetConversionResponse\x12f\n" +
-	"\x0fListConversions\x12(.kcid.tracking.v1.ListConversionsRequest\x1a).kcid.tracking.v1.ListConversionsResponseBd\n" +
+	"\x0fListConversions\x12(.kcid.tracking.v1.ListConversionsRequest\x1a).kcid.tracking.v1.ListConversionsResponse\x12n\n" +
+	"\x11StreamConversions\x12*.kcid.tracking.v1.StreamConversionsRequest\x1a+.kcid.tracking.v1.StreamConversionsResponse0\x01\x12r\n" +
+	"\x13AckConversionEvents\x12,.kcid.tracking.v1.AckConversionEventsRequest\x1a-.kcid.tracking.v1.AckConversionEventsResponseBd\n" +
 	"\x19io.kcid.proto.tracking.v1B\x16ConversionServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3"
 
 var (
@@ -1252,77 +1754,95 @@ func file_kcid_tracking_v1_conversion_service_proto_rawDescGZIP() []byte {
 	return file_kcid_tracking_v1_conversion_service_proto_rawDescData
 }
 
-var file_kcid_tracking_v1_conversion_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_kcid_tracking_v1_conversion_service_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_kcid_tracking_v1_conversion_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_kcid_tracking_v1_conversion_service_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_kcid_tracking_v1_conversion_service_proto_goTypes = []any{
 	(Outcome)(0),                             // 0: kcid.tracking.v1.Outcome
-	(*PostbackCredentials)(nil),              // 1: kcid.tracking.v1.PostbackCredentials
-	(*RecordConversionRequest)(nil),          // 2: kcid.tracking.v1.RecordConversionRequest
-	(*RecordConversionResponse)(nil),         // 3: kcid.tracking.v1.RecordConversionResponse
-	(*RecordConversionsRequest)(nil),         // 4: kcid.tracking.v1.RecordConversionsRequest
-	(*ItemError)(nil),                        // 5: kcid.tracking.v1.ItemError
-	(*RecordConversionResult)(nil),           // 6: kcid.tracking.v1.RecordConversionResult
-	(*RecordConversionsResponse)(nil),        // 7: kcid.tracking.v1.RecordConversionsResponse
-	(*UpdateConversionStatusRequest)(nil),    // 8: kcid.tracking.v1.UpdateConversionStatusRequest
-	(*UpdateConversionStatusResponse)(nil),   // 9: kcid.tracking.v1.UpdateConversionStatusResponse
-	(*UpdateConversionStatusesRequest)(nil),  // 10: kcid.tracking.v1.UpdateConversionStatusesRequest
-	(*UpdateConversionStatusResult)(nil),     // 11: kcid.tracking.v1.UpdateConversionStatusResult
-	(*UpdateConversionStatusesResponse)(nil), // 12: kcid.tracking.v1.UpdateConversionStatusesResponse
-	(*GetConversionRequest)(nil),             // 13: kcid.tracking.v1.GetConversionRequest
-	(*GetConversionResponse)(nil),            // 14: kcid.tracking.v1.GetConversionResponse
-	(*ListConversionsRequest)(nil),           // 15: kcid.tracking.v1.ListConversionsRequest
-	(*ListConversionsResponse)(nil),          // 16: kcid.tracking.v1.ListConversionsResponse
-	nil,                                      // 17: kcid.tracking.v1.PostbackCredentials.SignedQueryEntry
-	nil,                                      // 18: kcid.tracking.v1.RecordConversionRequest.AdvSubIdsEntry
-	nil,                                      // 19: kcid.tracking.v1.ItemError.MetadataEntry
-	(*Money)(nil),                            // 20: kcid.tracking.v1.Money
-	(ConversionStatus)(0),                    // 21: kcid.tracking.v1.ConversionStatus
-	(*timestamppb.Timestamp)(nil),            // 22: google.protobuf.Timestamp
-	(*Conversion)(nil),                       // 23: kcid.tracking.v1.Conversion
-	(ErrorReason)(0),                         // 24: kcid.tracking.v1.ErrorReason
+	(ConversionEventType)(0),                 // 1: kcid.tracking.v1.ConversionEventType
+	(*PostbackCredentials)(nil),              // 2: kcid.tracking.v1.PostbackCredentials
+	(*RecordConversionRequest)(nil),          // 3: kcid.tracking.v1.RecordConversionRequest
+	(*RecordConversionResponse)(nil),         // 4: kcid.tracking.v1.RecordConversionResponse
+	(*RecordConversionsRequest)(nil),         // 5: kcid.tracking.v1.RecordConversionsRequest
+	(*ItemError)(nil),                        // 6: kcid.tracking.v1.ItemError
+	(*RecordConversionResult)(nil),           // 7: kcid.tracking.v1.RecordConversionResult
+	(*RecordConversionsResponse)(nil),        // 8: kcid.tracking.v1.RecordConversionsResponse
+	(*UpdateConversionStatusRequest)(nil),    // 9: kcid.tracking.v1.UpdateConversionStatusRequest
+	(*UpdateConversionStatusResponse)(nil),   // 10: kcid.tracking.v1.UpdateConversionStatusResponse
+	(*UpdateConversionStatusesRequest)(nil),  // 11: kcid.tracking.v1.UpdateConversionStatusesRequest
+	(*UpdateConversionStatusResult)(nil),     // 12: kcid.tracking.v1.UpdateConversionStatusResult
+	(*UpdateConversionStatusesResponse)(nil), // 13: kcid.tracking.v1.UpdateConversionStatusesResponse
+	(*GetConversionRequest)(nil),             // 14: kcid.tracking.v1.GetConversionRequest
+	(*GetConversionResponse)(nil),            // 15: kcid.tracking.v1.GetConversionResponse
+	(*ListConversionsRequest)(nil),           // 16: kcid.tracking.v1.ListConversionsRequest
+	(*ListConversionsResponse)(nil),          // 17: kcid.tracking.v1.ListConversionsResponse
+	(*StreamConversionsRequest)(nil),         // 18: kcid.tracking.v1.StreamConversionsRequest
+	(*ConversionEvent)(nil),                  // 19: kcid.tracking.v1.ConversionEvent
+	(*StreamConversionsResponse)(nil),        // 20: kcid.tracking.v1.StreamConversionsResponse
+	(*AckConversionEventsRequest)(nil),       // 21: kcid.tracking.v1.AckConversionEventsRequest
+	(*AckConversionEventsResponse)(nil),      // 22: kcid.tracking.v1.AckConversionEventsResponse
+	nil,                                      // 23: kcid.tracking.v1.PostbackCredentials.SignedQueryEntry
+	nil,                                      // 24: kcid.tracking.v1.RecordConversionRequest.AdvSubIdsEntry
+	nil,                                      // 25: kcid.tracking.v1.ItemError.MetadataEntry
+	(*Money)(nil),                            // 26: kcid.tracking.v1.Money
+	(ConversionStatus)(0),                    // 27: kcid.tracking.v1.ConversionStatus
+	(*timestamppb.Timestamp)(nil),            // 28: google.protobuf.Timestamp
+	(*Conversion)(nil),                       // 29: kcid.tracking.v1.Conversion
+	(ErrorReason)(0),                         // 30: kcid.tracking.v1.ErrorReason
+	(*durationpb.Duration)(nil),              // 31: google.protobuf.Duration
 }
 var file_kcid_tracking_v1_conversion_service_proto_depIdxs = []int32{
-	17, // 0: kcid.tracking.v1.PostbackCredentials.signed_query:type_name -> kcid.tracking.v1.PostbackCredentials.SignedQueryEntry
-	20, // 1: kcid.tracking.v1.RecordConversionRequest.value:type_name -> kcid.tracking.v1.Money
-	21, // 2: kcid.tracking.v1.RecordConversionRequest.status:type_name -> kcid.tracking.v1.ConversionStatus
-	22, // 3: kcid.tracking.v1.RecordConversionRequest.event_time:type_name -> google.protobuf.Timestamp
-	18, // 4: kcid.tracking.v1.RecordConversionRequest.adv_sub_ids:type_name -> kcid.tracking.v1.RecordConversionRequest.AdvSubIdsEntry
-	1,  // 5: kcid.tracking.v1.RecordConversionRequest.credentials:type_name -> kcid.tracking.v1.PostbackCredentials
+	23, // 0: kcid.tracking.v1.PostbackCredentials.signed_query:type_name -> kcid.tracking.v1.PostbackCredentials.SignedQueryEntry
+	26, // 1: kcid.tracking.v1.RecordConversionRequest.value:type_name -> kcid.tracking.v1.Money
+	27, // 2: kcid.tracking.v1.RecordConversionRequest.status:type_name -> kcid.tracking.v1.ConversionStatus
+	28, // 3: kcid.tracking.v1.RecordConversionRequest.event_time:type_name -> google.protobuf.Timestamp
+	24, // 4: kcid.tracking.v1.RecordConversionRequest.adv_sub_ids:type_name -> kcid.tracking.v1.RecordConversionRequest.AdvSubIdsEntry
+	2,  // 5: kcid.tracking.v1.RecordConversionRequest.credentials:type_name -> kcid.tracking.v1.PostbackCredentials
 	0,  // 6: kcid.tracking.v1.RecordConversionResponse.outcome:type_name -> kcid.tracking.v1.Outcome
-	23, // 7: kcid.tracking.v1.RecordConversionResponse.conversion:type_name -> kcid.tracking.v1.Conversion
-	24, // 8: kcid.tracking.v1.RecordConversionResponse.duplicate_reason:type_name -> kcid.tracking.v1.ErrorReason
-	2,  // 9: kcid.tracking.v1.RecordConversionsRequest.items:type_name -> kcid.tracking.v1.RecordConversionRequest
-	24, // 10: kcid.tracking.v1.ItemError.reason:type_name -> kcid.tracking.v1.ErrorReason
-	19, // 11: kcid.tracking.v1.ItemError.metadata:type_name -> kcid.tracking.v1.ItemError.MetadataEntry
-	3,  // 12: kcid.tracking.v1.RecordConversionResult.response:type_name -> kcid.tracking.v1.RecordConversionResponse
-	5,  // 13: kcid.tracking.v1.RecordConversionResult.error:type_name -> kcid.tracking.v1.ItemError
-	6,  // 14: kcid.tracking.v1.RecordConversionsResponse.results:type_name -> kcid.tracking.v1.RecordConversionResult
-	21, // 15: kcid.tracking.v1.UpdateConversionStatusRequest.status:type_name -> kcid.tracking.v1.ConversionStatus
-	20, // 16: kcid.tracking.v1.UpdateConversionStatusRequest.value:type_name -> kcid.tracking.v1.Money
-	23, // 17: kcid.tracking.v1.UpdateConversionStatusResponse.conversion:type_name -> kcid.tracking.v1.Conversion
-	8,  // 18: kcid.tracking.v1.UpdateConversionStatusesRequest.items:type_name -> kcid.tracking.v1.UpdateConversionStatusRequest
-	23, // 19: kcid.tracking.v1.UpdateConversionStatusResult.conversion:type_name -> kcid.tracking.v1.Conversion
-	5,  // 20: kcid.tracking.v1.UpdateConversionStatusResult.error:type_name -> kcid.tracking.v1.ItemError
-	11, // 21: kcid.tracking.v1.UpdateConversionStatusesResponse.results:type_name -> kcid.tracking.v1.UpdateConversionStatusResult
-	23, // 22: kcid.tracking.v1.GetConversionResponse.conversion:type_name -> kcid.tracking.v1.Conversion
-	23, // 23: kcid.tracking.v1.ListConversionsResponse.conversions:type_name -> kcid.tracking.v1.Conversion
-	2,  // 24: kcid.tracking.v1.ConversionService.RecordConversion:input_type -> kcid.tracking.v1.RecordConversionRequest
-	4,  // 25: kcid.tracking.v1.ConversionService.RecordConversions:input_type -> kcid.tracking.v1.RecordConversionsRequest
-	8,  // 26: kcid.tracking.v1.ConversionService.UpdateConversionStatus:input_type -> kcid.tracking.v1.UpdateConversionStatusRequest
-	10, // 27: kcid.tracking.v1.ConversionService.UpdateConversionStatuses:input_type -> kcid.tracking.v1.UpdateConversionStatusesRequest
-	13, // 28: kcid.tracking.v1.ConversionService.GetConversion:input_type -> kcid.tracking.v1.GetConversionRequest
-	15, // 29: kcid.tracking.v1.ConversionService.ListConversions:input_type -> kcid.tracking.v1.ListConversionsRequest
-	3,  // 30: kcid.tracking.v1.ConversionService.RecordConversion:output_type -> kcid.tracking.v1.RecordConversionResponse
-	7,  // 31: kcid.tracking.v1.ConversionService.RecordConversions:output_type -> kcid.tracking.v1.RecordConversionsResponse
-	9,  // 32: kcid.tracking.v1.ConversionService.UpdateConversionStatus:output_type -> kcid.tracking.v1.UpdateConversionStatusResponse
-	12, // 33: kcid.tracking.v1.ConversionService.UpdateConversionStatuses:output_type -> kcid.tracking.v1.UpdateConversionStatusesResponse
-	14, // 34: kcid.tracking.v1.ConversionService.GetConversion:output_type -> kcid.tracking.v1.GetConversionResponse
-	16, // 35: kcid.tracking.v1.ConversionService.ListConversions:output_type -> kcid.tracking.v1.ListConversionsResponse
-	30, // [30:36] is the sub-list for method output_type
-	24, // [24:30] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	29, // 7: kcid.tracking.v1.RecordConversionResponse.conversion:type_name -> kcid.tracking.v1.Conversion
+	30, // 8: kcid.tracking.v1.RecordConversionResponse.duplicate_reason:type_name -> kcid.tracking.v1.ErrorReason
+	3,  // 9: kcid.tracking.v1.RecordConversionsRequest.items:type_name -> kcid.tracking.v1.RecordConversionRequest
+	30, // 10: kcid.tracking.v1.ItemError.reason:type_name -> kcid.tracking.v1.ErrorReason
+	25, // 11: kcid.tracking.v1.ItemError.metadata:type_name -> kcid.tracking.v1.ItemError.MetadataEntry
+	4,  // 12: kcid.tracking.v1.RecordConversionResult.response:type_name -> kcid.tracking.v1.RecordConversionResponse
+	6,  // 13: kcid.tracking.v1.RecordConversionResult.error:type_name -> kcid.tracking.v1.ItemError
+	7,  // 14: kcid.tracking.v1.RecordConversionsResponse.results:type_name -> kcid.tracking.v1.RecordConversionResult
+	27, // 15: kcid.tracking.v1.UpdateConversionStatusRequest.status:type_name -> kcid.tracking.v1.ConversionStatus
+	26, // 16: kcid.tracking.v1.UpdateConversionStatusRequest.value:type_name -> kcid.tracking.v1.Money
+	29, // 17: kcid.tracking.v1.UpdateConversionStatusResponse.conversion:type_name -> kcid.tracking.v1.Conversion
+	9,  // 18: kcid.tracking.v1.UpdateConversionStatusesRequest.items:type_name -> kcid.tracking.v1.UpdateConversionStatusRequest
+	29, // 19: kcid.tracking.v1.UpdateConversionStatusResult.conversion:type_name -> kcid.tracking.v1.Conversion
+	6,  // 20: kcid.tracking.v1.UpdateConversionStatusResult.error:type_name -> kcid.tracking.v1.ItemError
+	12, // 21: kcid.tracking.v1.UpdateConversionStatusesResponse.results:type_name -> kcid.tracking.v1.UpdateConversionStatusResult
+	29, // 22: kcid.tracking.v1.GetConversionResponse.conversion:type_name -> kcid.tracking.v1.Conversion
+	29, // 23: kcid.tracking.v1.ListConversionsResponse.conversions:type_name -> kcid.tracking.v1.Conversion
+	31, // 24: kcid.tracking.v1.StreamConversionsRequest.claim_idle:type_name -> google.protobuf.Duration
+	1,  // 25: kcid.tracking.v1.ConversionEvent.type:type_name -> kcid.tracking.v1.ConversionEventType
+	27, // 26: kcid.tracking.v1.ConversionEvent.status:type_name -> kcid.tracking.v1.ConversionStatus
+	27, // 27: kcid.tracking.v1.ConversionEvent.previous_status:type_name -> kcid.tracking.v1.ConversionStatus
+	26, // 28: kcid.tracking.v1.ConversionEvent.value:type_name -> kcid.tracking.v1.Money
+	28, // 29: kcid.tracking.v1.ConversionEvent.time:type_name -> google.protobuf.Timestamp
+	19, // 30: kcid.tracking.v1.StreamConversionsResponse.event:type_name -> kcid.tracking.v1.ConversionEvent
+	3,  // 31: kcid.tracking.v1.ConversionService.RecordConversion:input_type -> kcid.tracking.v1.RecordConversionRequest
+	5,  // 32: kcid.tracking.v1.ConversionService.RecordConversions:input_type -> kcid.tracking.v1.RecordConversionsRequest
+	9,  // 33: kcid.tracking.v1.ConversionService.UpdateConversionStatus:input_type -> kcid.tracking.v1.UpdateConversionStatusRequest
+	11, // 34: kcid.tracking.v1.ConversionService.UpdateConversionStatuses:input_type -> kcid.tracking.v1.UpdateConversionStatusesRequest
+	14, // 35: kcid.tracking.v1.ConversionService.GetConversion:input_type -> kcid.tracking.v1.GetConversionRequest
+	16, // 36: kcid.tracking.v1.ConversionService.ListConversions:input_type -> kcid.tracking.v1.ListConversionsRequest
+	18, // 37: kcid.tracking.v1.ConversionService.StreamConversions:input_type -> kcid.tracking.v1.StreamConversionsRequest
+	21, // 38: kcid.tracking.v1.ConversionService.AckConversionEvents:input_type -> kcid.tracking.v1.AckConversionEventsRequest
+	4,  // 39: kcid.tracking.v1.ConversionService.RecordConversion:output_type -> kcid.tracking.v1.RecordConversionResponse
+	8,  // 40: kcid.tracking.v1.ConversionService.RecordConversions:output_type -> kcid.tracking.v1.RecordConversionsResponse
+	10, // 41: kcid.tracking.v1.ConversionService.UpdateConversionStatus:output_type -> kcid.tracking.v1.UpdateConversionStatusResponse
+	13, // 42: kcid.tracking.v1.ConversionService.UpdateConversionStatuses:output_type -> kcid.tracking.v1.UpdateConversionStatusesResponse
+	15, // 43: kcid.tracking.v1.ConversionService.GetConversion:output_type -> kcid.tracking.v1.GetConversionResponse
+	17, // 44: kcid.tracking.v1.ConversionService.ListConversions:output_type -> kcid.tracking.v1.ListConversionsResponse
+	20, // 45: kcid.tracking.v1.ConversionService.StreamConversions:output_type -> kcid.tracking.v1.StreamConversionsResponse
+	22, // 46: kcid.tracking.v1.ConversionService.AckConversionEvents:output_type -> kcid.tracking.v1.AckConversionEventsResponse
+	39, // [39:47] is the sub-list for method output_type
+	31, // [31:39] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_conversion_service_proto_init() }
@@ -1345,8 +1865,8 @@ func file_kcid_tracking_v1_conversion_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_conversion_service_proto_rawDesc), len(file_kcid_tracking_v1_conversion_service_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   19,
+			NumEnums:      2,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

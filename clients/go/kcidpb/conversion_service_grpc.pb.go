@@ -25,6 +25,8 @@ const (
 	ConversionService_UpdateConversionStatuses_FullMethodName = "/kcid.tracking.v1.ConversionService/UpdateConversionStatuses"
 	ConversionService_GetConversion_FullMethodName            = "/kcid.tracking.v1.ConversionService/GetConversion"
 	ConversionService_ListConversions_FullMethodName          = "/kcid.tracking.v1.ConversionService/ListConversions"
+	ConversionService_StreamConversions_FullMethodName        = "/kcid.tracking.v1.ConversionService/StreamConversions"
+	ConversionService_AckConversionEvents_FullMethodName      = "/kcid.tracking.v1.ConversionService/AckConversionEvents"
 )
 
 // ConversionServiceClient is the client API for ConversionService service.
@@ -55,6 +57,19 @@ type ConversionServiceClient interface {
 	GetConversion(ctx context.Context, in *GetConversionRequest, opts ...grpc.CallOption) (*GetConversionResponse, error)
 	// Lists the conversions of one click, oldest first.
 	ListConversions(ctx context.Context, in *ListConversionsRequest, opts ...grpc.CallOption) (*ListConversionsResponse, error)
+	// Every new conversion and every status change, in order per partition, at least once. Each
+	// response carries a cursor: resume with the cursor of the last response processed and nothing
+	// within the stream's retention (KCID_STREAM_MAX_LENGTH entries per partition) is missed.
+	// With consumer_group, the group's consumers share the events (Redis Streams consumer groups):
+	// acknowledge processed events with AckConversionEvents; unacknowledged ones are redelivered to
+	// the same consumer when it returns, or taken over by another after claim_idle.
+	// The server ends the stream with UNAVAILABLE (store trouble, shutdown): reconnect and resume.
+	// Errors: INVALID_PARAMETER, STREAM_CURSOR_INVALID, STREAM_CURSOR_EXPIRED (events after the
+	// cursor were trimmed), ACCOUNT_NOT_FOUND.
+	StreamConversions(ctx context.Context, in *StreamConversionsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamConversionsResponse], error)
+	// Acknowledges events a consumer group's member has processed, so they are not delivered again.
+	// Errors: INVALID_PARAMETER (event ids, group).
+	AckConversionEvents(ctx context.Context, in *AckConversionEventsRequest, opts ...grpc.CallOption) (*AckConversionEventsResponse, error)
 }
 
 type conversionServiceClient struct {
@@ -125,6 +140,35 @@ func (c *conversionServiceClient) ListConversions(ctx context.Context, in *ListC
 	return out, nil
 }
 
+func (c *conversionServiceClient) StreamConversions(ctx context.Context, in *StreamConversionsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamConversionsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ConversionService_ServiceDesc.Streams[0], ConversionService_StreamConversions_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[StreamConversionsRequest, StreamConversionsResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ConversionService_StreamConversionsClient = grpc.ServerStreamingClient[StreamConversionsResponse]
+
+func (c *conversionServiceClient) AckConversionEvents(ctx context.Context, in *AckConversionEventsRequest, opts ...grpc.CallOption) (*AckConversionEventsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AckConversionEventsResponse)
+	err := c.cc.Invoke(ctx, ConversionService_AckConversionEvents_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ConversionServiceServer is the server API for ConversionService service.
 // All implementations must embed UnimplementedConversionServiceServer
 // for forward compatibility.
@@ -153,6 +197,19 @@ type ConversionServiceServer interface {
 	GetConversion(context.Context, *GetConversionRequest) (*GetConversionResponse, error)
 	// Lists the conversions of one click, oldest first.
 	ListConversions(context.Context, *ListConversionsRequest) (*ListConversionsResponse, error)
+	// Every new conversion and every status change, in order per partition, at least once. Each
+	// response carries a cursor: resume with the cursor of the last response processed and nothing
+	// within the stream's retention (KCID_STREAM_MAX_LENGTH entries per partition) is missed.
+	// With consumer_group, the group's consumers share the events (Redis Streams consumer groups):
+	// acknowledge processed events with AckConversionEvents; unacknowledged ones are redelivered to
+	// the same consumer when it returns, or taken over by another after claim_idle.
+	// The server ends the stream with UNAVAILABLE (store trouble, shutdown): reconnect and resume.
+	// Errors: INVALID_PARAMETER, STREAM_CURSOR_INVALID, STREAM_CURSOR_EXPIRED (events after the
+	// cursor were trimmed), ACCOUNT_NOT_FOUND.
+	StreamConversions(*StreamConversionsRequest, grpc.ServerStreamingServer[StreamConversionsResponse]) error
+	// Acknowledges events a consumer group's member has processed, so they are not delivered again.
+	// Errors: INVALID_PARAMETER (event ids, group).
+	AckConversionEvents(context.Context, *AckConversionEventsRequest) (*AckConversionEventsResponse, error)
 	mustEmbedUnimplementedConversionServiceServer()
 }
 
@@ -180,6 +237,12 @@ func (UnimplementedConversionServiceServer) GetConversion(context.Context, *GetC
 }
 func (UnimplementedConversionServiceServer) ListConversions(context.Context, *ListConversionsRequest) (*ListConversionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListConversions not implemented")
+}
+func (UnimplementedConversionServiceServer) StreamConversions(*StreamConversionsRequest, grpc.ServerStreamingServer[StreamConversionsResponse]) error {
+	return status.Error(codes.Unimplemented, "method StreamConversions not implemented")
+}
+func (UnimplementedConversionServiceServer) AckConversionEvents(context.Context, *AckConversionEventsRequest) (*AckConversionEventsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AckConversionEvents not implemented")
 }
 func (UnimplementedConversionServiceServer) mustEmbedUnimplementedConversionServiceServer() {}
 func (UnimplementedConversionServiceServer) testEmbeddedByValue()                           {}
@@ -310,6 +373,35 @@ func _ConversionService_ListConversions_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ConversionService_StreamConversions_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(StreamConversionsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(ConversionServiceServer).StreamConversions(m, &grpc.GenericServerStream[StreamConversionsRequest, StreamConversionsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ConversionService_StreamConversionsServer = grpc.ServerStreamingServer[StreamConversionsResponse]
+
+func _ConversionService_AckConversionEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AckConversionEventsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConversionServiceServer).AckConversionEvents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConversionService_AckConversionEvents_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConversionServiceServer).AckConversionEvents(ctx, req.(*AckConversionEventsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ConversionService_ServiceDesc is the grpc.ServiceDesc for ConversionService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -341,7 +433,17 @@ var ConversionService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "ListConversions",
 			Handler:    _ConversionService_ListConversions_Handler,
 		},
+		{
+			MethodName: "AckConversionEvents",
+			Handler:    _ConversionService_AckConversionEvents_Handler,
+		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "StreamConversions",
+			Handler:       _ConversionService_StreamConversions_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "kcid/tracking/v1/conversion_service.proto",
 }

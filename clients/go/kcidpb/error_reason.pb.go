@@ -161,6 +161,13 @@ const (
 	// No postback log entry with this id in the account's log (never logged, or past the log's
 	// retention).
 	ErrorReason_ERROR_REASON_POSTBACK_LOG_ENTRY_NOT_FOUND ErrorReason = 100
+	// --- Conversion stream ---
+	// The stream cursor is malformed, or comes from a deployment with another partition count.
+	ErrorReason_ERROR_REASON_STREAM_CURSOR_INVALID ErrorReason = 110
+	// Events after the stream cursor were already trimmed (older than the stream's retention):
+	// restart without a cursor (from_start) and reconcile with GetStats or ListConversions
+	// (metadata: `partition`, `missedEvents`).
+	ErrorReason_ERROR_REASON_STREAM_CURSOR_EXPIRED ErrorReason = 111
 )
 
 // Enum value maps for ErrorReason.
@@ -225,6 +232,8 @@ var (
 		83:  "ERROR_REASON_SHUTTING_DOWN",
 		90:  "ERROR_REASON_INTERNAL",
 		100: "ERROR_REASON_POSTBACK_LOG_ENTRY_NOT_FOUND",
+		110: "ERROR_REASON_STREAM_CURSOR_INVALID",
+		111: "ERROR_REASON_STREAM_CURSOR_EXPIRED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                  0,
@@ -286,6 +295,8 @@ var (
 		"ERROR_REASON_SHUTTING_DOWN":                83,
 		"ERROR_REASON_INTERNAL":                     90,
 		"ERROR_REASON_POSTBACK_LOG_ENTRY_NOT_FOUND": 100,
+		"ERROR_REASON_STREAM_CURSOR_INVALID":        110,
+		"ERROR_REASON_STREAM_CURSOR_EXPIRED":        111,
 	}
 )
 
@@ -351,7 +362,7 @@ var File_kcid_tracking_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\x93\x1d\n" +
+	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\x9c\x1e\n" +
 	"\vErrorReason\x12.\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x10\xca\xf3\x18\aUNKNOWN\xd0\xf3\x18\xf4\x03\x12=\n" +
 	"\x1eERROR_REASON_MISSING_PARAMETER\x10\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12=\n" +
@@ -412,7 +423,9 @@ const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	" ERROR_REASON_BACKEND_UNAVAILABLE\x10R\x1a\x14\xca\xf3\x18\vUNAVAILABLE\xd0\xf3\x18\xf7\x03\x124\n" +
 	"\x1aERROR_REASON_SHUTTING_DOWN\x10S\x1a\x14\xca\xf3\x18\vUNAVAILABLE\xd0\xf3\x18\xf7\x03\x12,\n" +
 	"\x15ERROR_REASON_INTERNAL\x10Z\x1a\x11\xca\xf3\x18\bINTERNAL\xd0\xf3\x18\xf4\x03\x12A\n" +
-	")ERROR_REASON_POSTBACK_LOG_ENTRY_NOT_FOUND\x10d\x1a\x12\xca\xf3\x18\tNOT_FOUND\xd0\xf3\x18\x94\x03:@\n" +
+	")ERROR_REASON_POSTBACK_LOG_ENTRY_NOT_FOUND\x10d\x1a\x12\xca\xf3\x18\tNOT_FOUND\xd0\xf3\x18\x94\x03\x12A\n" +
+	"\"ERROR_REASON_STREAM_CURSOR_INVALID\x10n\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12D\n" +
+	"\"ERROR_REASON_STREAM_CURSOR_EXPIRED\x10o\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\x9a\x03:@\n" +
 	"\tgrpc_code\x12!.google.protobuf.EnumValueOptions\x18\xb9\x8e\x03 \x01(\tR\bgrpcCode:D\n" +
 	"\vhttp_status\x12!.google.protobuf.EnumValueOptions\x18\xba\x8e\x03 \x01(\x05R\n" +
 	"httpStatusB^\n" +

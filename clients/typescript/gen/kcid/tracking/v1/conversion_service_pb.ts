@@ -4,8 +4,8 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { ErrorReason } from "./error_reason_pb.js";
 import { file_kcid_tracking_v1_error_reason } from "./error_reason_pb.js";
 import type { Conversion, ConversionStatus, Money } from "./resources_pb.js";
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kcid/tracking/v1/conversion_service.proto.
  */
 export const file_kcid_tracking_v1_conversion_service: GenFile = /*@__PURE__*/
-  fileDesc("CilrY2lkL3RyYWNraW5nL3YxL2NvbnZlcnNpb25fc2VydmljZS5wcm90bxIQa2NpZC50cmFja2luZy52MSL+AQoTUG9zdGJhY2tDcmVkZW50aWFscxINCgV0b2tlbhgBIAEoCRIRCglzaWduYXR1cmUYAiABKAkSGwoTc2lnbmF0dXJlX3RpbWVzdGFtcBgDIAEoAxITCgtzaWduZWRfYm9keRgEIAEoDBJMCgxzaWduZWRfcXVlcnkYBSADKAsyNi5rY2lkLnRyYWNraW5nLnYxLlBvc3RiYWNrQ3JlZGVudGlhbHMuU2lnbmVkUXVlcnlFbnRyeRIRCgljbGllbnRfaXAYBiABKAkaMgoQU2lnbmVkUXVlcnlFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItADChdSZWNvcmRDb252ZXJzaW9uUmVxdWVzdBIMCgRrY2lkGAEgASgJEhAKCGdvYWxfa2V5GAIgASgJEiYKBXZhbHVlGAMgASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIWCg50cmFuc2FjdGlvbl9pZBgEIAEoCRIyCgZzdGF0dXMYBSABKA4yIi5rY2lkLnRyYWNraW5nLnYxLkNvbnZlcnNpb25TdGF0dXMSLgoKZXZlbnRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASTQoLYWR2X3N1Yl9pZHMYByADKAsyOC5rY2lkLnRyYWNraW5nLnYxLlJlY29yZENvbnZlcnNpb25SZXF1ZXN0LkFkdlN1Yklkc0VudHJ5EgwKBHRlc3QYCCABKAgSEgoKcmVxdWVzdF9pZBgJIAEoCRI6CgtjcmVkZW50aWFscxgKIAEoCzIlLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tDcmVkZW50aWFscxISCgphY2NvdW50X2lkGAsgASgJGjAKDkFkdlN1Yklkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiyAEKGFJlY29yZENvbnZlcnNpb25SZXNwb25zZRIqCgdvdXRjb21lGAEgASgOMhkua2NpZC50cmFja2luZy52MS5PdXRjb21lEhUKDWNvbnZlcnNpb25faWQYAiABKAkSMAoKY29udmVyc2lvbhgDIAEoCzIcLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvbhI3ChBkdXBsaWNhdGVfcmVhc29uGAQgASgOMh0ua2NpZC50cmFja2luZy52MS5FcnJvclJlYXNvbiJUChhSZWNvcmRDb252ZXJzaW9uc1JlcXVlc3QSOAoFaXRlbXMYASADKAsyKS5rY2lkLnRyYWNraW5nLnYxLlJlY29yZENvbnZlcnNpb25SZXF1ZXN0IrkBCglJdGVtRXJyb3ISLQoGcmVhc29uGAEgASgOMh0ua2NpZC50cmFja2luZy52MS5FcnJvclJlYXNvbhIPCgdtZXNzYWdlGAIgASgJEjsKCG1ldGFkYXRhGAMgAygLMikua2NpZC50cmFja2luZy52MS5JdGVtRXJyb3IuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEinwEKFlJlY29yZENvbnZlcnNpb25SZXN1bHQSDQoFaW5kZXgYASABKAUSPgoIcmVzcG9uc2UYAiABKAsyKi5rY2lkLnRyYWNraW5nLnYxLlJlY29yZENvbnZlcnNpb25SZXNwb25zZUgAEiwKBWVycm9yGAMgASgLMhsua2NpZC50cmFja2luZy52MS5JdGVtRXJyb3JIAEIICgZyZXN1bHQiVgoZUmVjb3JkQ29udmVyc2lvbnNSZXNwb25zZRI5CgdyZXN1bHRzGAEgAygLMigua2NpZC50cmFja2luZy52MS5SZWNvcmRDb252ZXJzaW9uUmVzdWx0ItwBCh1VcGRhdGVDb252ZXJzaW9uU3RhdHVzUmVxdWVzdBIVCg1jb252ZXJzaW9uX2lkGAEgASgJEgwKBGtjaWQYAiABKAkSFgoOdHJhbnNhY3Rpb25faWQYAyABKAkSMgoGc3RhdHVzGAQgASgOMiIua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uU3RhdHVzEg4KBnJlYXNvbhgFIAEoCRImCgV2YWx1ZRgGIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuTW9uZXkSEgoKcmVxdWVzdF9pZBgHIAEoCSJSCh5VcGRhdGVDb252ZXJzaW9uU3RhdHVzUmVzcG9uc2USMAoKY29udmVyc2lvbhgBIAEoCzIcLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvbiJhCh9VcGRhdGVDb252ZXJzaW9uU3RhdHVzZXNSZXF1ZXN0Ej4KBWl0ZW1zGAEgAygLMi8ua2NpZC50cmFja2luZy52MS5VcGRhdGVDb252ZXJzaW9uU3RhdHVzUmVxdWVzdCKZAQocVXBkYXRlQ29udmVyc2lvblN0YXR1c1Jlc3VsdBINCgVpbmRleBgBIAEoBRIyCgpjb252ZXJzaW9uGAIgASgLMhwua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uSAASLAoFZXJyb3IYAyABKAsyGy5rY2lkLnRyYWNraW5nLnYxLkl0ZW1FcnJvckgAQggKBnJlc3VsdCJjCiBVcGRhdGVDb252ZXJzaW9uU3RhdHVzZXNSZXNwb25zZRI/CgdyZXN1bHRzGAEgAygLMi4ua2NpZC50cmFja2luZy52MS5VcGRhdGVDb252ZXJzaW9uU3RhdHVzUmVzdWx0Ii0KFEdldENvbnZlcnNpb25SZXF1ZXN0EhUKDWNvbnZlcnNpb25faWQYASABKAkiSQoVR2V0Q29udmVyc2lvblJlc3BvbnNlEjAKCmNvbnZlcnNpb24YASABKAsyHC5rY2lkLnRyYWNraW5nLnYxLkNvbnZlcnNpb24iTQoWTGlzdENvbnZlcnNpb25zUmVxdWVzdBIMCgRrY2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImUKF0xpc3RDb252ZXJzaW9uc1Jlc3BvbnNlEjEKC2NvbnZlcnNpb25zGAEgAygLMhwua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSpPCgdPdXRjb21lEhcKE09VVENPTUVfVU5TUEVDSUZJRUQQABIUChBPVVRDT01FX0FDQ0VQVEVEEAESFQoRT1VUQ09NRV9EVVBMSUNBVEUQAjK3BQoRQ29udmVyc2lvblNlcnZpY2USaQoQUmVjb3JkQ29udmVyc2lvbhIpLmtjaWQudHJhY2tpbmcudjEuUmVjb3JkQ29udmVyc2lvblJlcXVlc3QaKi5rY2lkLnRyYWNraW5nLnYxLlJlY29yZENvbnZlcnNpb25SZXNwb25zZRJsChFSZWNvcmRDb252ZXJzaW9ucxIqLmtjaWQudHJhY2tpbmcudjEuUmVjb3JkQ29udmVyc2lvbnNSZXF1ZXN0Gisua2NpZC50cmFja2luZy52MS5SZWNvcmRDb252ZXJzaW9uc1Jlc3BvbnNlEnsKFlVwZGF0ZUNvbnZlcnNpb25TdGF0dXMSLy5rY2lkLnRyYWNraW5nLnYxLlVwZGF0ZUNvbnZlcnNpb25TdGF0dXNSZXF1ZXN0GjAua2NpZC50cmFja2luZy52MS5VcGRhdGVDb252ZXJzaW9uU3RhdHVzUmVzcG9uc2USgQEKGFVwZGF0ZUNvbnZlcnNpb25TdGF0dXNlcxIxLmtjaWQudHJhY2tpbmcudjEuVXBkYXRlQ29udmVyc2lvblN0YXR1c2VzUmVxdWVzdBoyLmtjaWQudHJhY2tpbmcudjEuVXBkYXRlQ29udmVyc2lvblN0YXR1c2VzUmVzcG9uc2USYAoNR2V0Q29udmVyc2lvbhImLmtjaWQudHJhY2tpbmcudjEuR2V0Q29udmVyc2lvblJlcXVlc3QaJy5rY2lkLnRyYWNraW5nLnYxLkdldENvbnZlcnNpb25SZXNwb25zZRJmCg9MaXN0Q29udmVyc2lvbnMSKC5rY2lkLnRyYWNraW5nLnYxLkxpc3RDb252ZXJzaW9uc1JlcXVlc3QaKS5rY2lkLnRyYWNraW5nLnYxLkxpc3RDb252ZXJzaW9uc1Jlc3BvbnNlQmQKGWlvLmtjaWQucHJvdG8udHJhY2tpbmcudjFCFkNvbnZlcnNpb25TZXJ2aWNlUHJvdG9QAVotZ2l0aHViLmNvbS9rY2lkL2tjaWQvY2xpZW50cy9nby9rY2lkcGI7a2NpZHBiYgZwcm90bzM", [file_google_protobuf_timestamp, file_kcid_tracking_v1_error_reason, file_kcid_tracking_v1_resources]);
+  fileDesc("CilrY2lkL3RyYWNraW5nL3YxL2NvbnZlcnNpb25fc2VydmljZS5wcm90bxIQa2NpZC50cmFja2luZy52MSL+AQoTUG9zdGJhY2tDcmVkZW50aWFscxINCgV0b2tlbhgBIAEoCRIRCglzaWduYXR1cmUYAiABKAkSGwoTc2lnbmF0dXJlX3RpbWVzdGFtcBgDIAEoAxITCgtzaWduZWRfYm9keRgEIAEoDBJMCgxzaWduZWRfcXVlcnkYBSADKAsyNi5rY2lkLnRyYWNraW5nLnYxLlBvc3RiYWNrQ3JlZGVudGlhbHMuU2lnbmVkUXVlcnlFbnRyeRIRCgljbGllbnRfaXAYBiABKAkaMgoQU2lnbmVkUXVlcnlFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItADChdSZWNvcmRDb252ZXJzaW9uUmVxdWVzdBIMCgRrY2lkGAEgASgJEhAKCGdvYWxfa2V5GAIgASgJEiYKBXZhbHVlGAMgASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIWCg50cmFuc2FjdGlvbl9pZBgEIAEoCRIyCgZzdGF0dXMYBSABKA4yIi5rY2lkLnRyYWNraW5nLnYxLkNvbnZlcnNpb25TdGF0dXMSLgoKZXZlbnRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASTQoLYWR2X3N1Yl9pZHMYByADKAsyOC5rY2lkLnRyYWNraW5nLnYxLlJlY29yZENvbnZlcnNpb25SZXF1ZXN0LkFkdlN1Yklkc0VudHJ5EgwKBHRlc3QYCCABKAgSEgoKcmVxdWVzdF9pZBgJIAEoCRI6CgtjcmVkZW50aWFscxgKIAEoCzIlLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tDcmVkZW50aWFscxISCgphY2NvdW50X2lkGAsgASgJGjAKDkFkdlN1Yklkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiyAEKGFJlY29yZENvbnZlcnNpb25SZXNwb25zZRIqCgdvdXRjb21lGAEgASgOMhkua2NpZC50cmFja2luZy52MS5PdXRjb21lEhUKDWNvbnZlcnNpb25faWQYAiABKAkSMAoKY29udmVyc2lvbhgDIAEoCzIcLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvbhI3ChBkdXBsaWNhdGVfcmVhc29uGAQgASgOMh0ua2NpZC50cmFja2luZy52MS5FcnJvclJlYXNvbiJUChhSZWNvcmRDb252ZXJzaW9uc1JlcXVlc3QSOAoFaXRlbXMYASADKAsyKS5rY2lkLnRyYWNraW5nLnYxLlJlY29yZENvbnZlcnNpb25SZXF1ZXN0IrkBCglJdGVtRXJyb3ISLQoGcmVhc29uGAEgASgOMh0ua2NpZC50cmFja2luZy52MS5FcnJvclJlYXNvbhIPCgdtZXNzYWdlGAIgASgJEjsKCG1ldGFkYXRhGAMgAygLMikua2NpZC50cmFja2luZy52MS5JdGVtRXJyb3IuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEinwEKFlJlY29yZENvbnZlcnNpb25SZXN1bHQSDQoFaW5kZXgYASABKAUSPgoIcmVzcG9uc2UYAiABKAsyKi5rY2lkLnRyYWNraW5nLnYxLlJlY29yZENvbnZlcnNpb25SZXNwb25zZUgAEiwKBWVycm9yGAMgASgLMhsua2NpZC50cmFja2luZy52MS5JdGVtRXJyb3JIAEIICgZyZXN1bHQiVgoZUmVjb3JkQ29udmVyc2lvbnNSZXNwb25zZRI5CgdyZXN1bHRzGAEgAygLMigua2NpZC50cmFja2luZy52MS5SZWNvcmRDb252ZXJzaW9uUmVzdWx0ItwBCh1VcGRhdGVDb252ZXJzaW9uU3RhdHVzUmVxdWVzdBIVCg1jb252ZXJzaW9uX2lkGAEgASgJEgwKBGtjaWQYAiABKAkSFgoOdHJhbnNhY3Rpb25faWQYAyABKAkSMgoGc3RhdHVzGAQgASgOMiIua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uU3RhdHVzEg4KBnJlYXNvbhgFIAEoCRImCgV2YWx1ZRgGIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuTW9uZXkSEgoKcmVxdWVzdF9pZBgHIAEoCSJSCh5VcGRhdGVDb252ZXJzaW9uU3RhdHVzUmVzcG9uc2USMAoKY29udmVyc2lvbhgBIAEoCzIcLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvbiJhCh9VcGRhdGVDb252ZXJzaW9uU3RhdHVzZXNSZXF1ZXN0Ej4KBWl0ZW1zGAEgAygLMi8ua2NpZC50cmFja2luZy52MS5VcGRhdGVDb252ZXJzaW9uU3RhdHVzUmVxdWVzdCKZAQocVXBkYXRlQ29udmVyc2lvblN0YXR1c1Jlc3VsdBINCgVpbmRleBgBIAEoBRIyCgpjb252ZXJzaW9uGAIgASgLMhwua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uSAASLAoFZXJyb3IYAyABKAsyGy5rY2lkLnRyYWNraW5nLnYxLkl0ZW1FcnJvckgAQggKBnJlc3VsdCJjCiBVcGRhdGVDb252ZXJzaW9uU3RhdHVzZXNSZXNwb25zZRI/CgdyZXN1bHRzGAEgAygLMi4ua2NpZC50cmFja2luZy52MS5VcGRhdGVDb252ZXJzaW9uU3RhdHVzUmVzdWx0Ii0KFEdldENvbnZlcnNpb25SZXF1ZXN0EhUKDWNvbnZlcnNpb25faWQYASABKAkiSQoVR2V0Q29udmVyc2lvblJlc3BvbnNlEjAKCmNvbnZlcnNpb24YASABKAsyHC5rY2lkLnRyYWNraW5nLnYxLkNvbnZlcnNpb24iTQoWTGlzdENvbnZlcnNpb25zUmVxdWVzdBIMCgRrY2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImUKF0xpc3RDb252ZXJzaW9uc1Jlc3BvbnNlEjEKC2NvbnZlcnNpb25zGAEgAygLMhwua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKwAQoYU3RyZWFtQ29udmVyc2lvbnNSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSDgoGY3Vyc29yGAIgASgJEhIKCmZyb21fc3RhcnQYAyABKAgSFgoOY29uc3VtZXJfZ3JvdXAYBCABKAkSFQoNY29uc3VtZXJfbmFtZRgFIAEoCRItCgpjbGFpbV9pZGxlGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIpwDCg9Db252ZXJzaW9uRXZlbnQSEAoIZXZlbnRfaWQYASABKAkSMwoEdHlwZRgCIAEoDjIlLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvbkV2ZW50VHlwZRIVCg1jb252ZXJzaW9uX2lkGAMgASgJEgwKBGtjaWQYBCABKAkSEgoKYWNjb3VudF9pZBgFIAEoCRIQCghnb2FsX2tleRgGIAEoCRIyCgZzdGF0dXMYByABKA4yIi5rY2lkLnRyYWNraW5nLnYxLkNvbnZlcnNpb25TdGF0dXMSOwoPcHJldmlvdXNfc3RhdHVzGAggASgOMiIua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uU3RhdHVzEiYKBXZhbHVlGAkgASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIMCgR0ZXN0GAogASgIEigKBHRpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhcnRpdGlvbhgMIAEoDRITCgtjYW1wYWlnbl9pZBgNIAEoCSJdChlTdHJlYW1Db252ZXJzaW9uc1Jlc3BvbnNlEjAKBWV2ZW50GAEgASgLMiEua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uRXZlbnQSDgoGY3Vyc29yGAIgASgJIlsKGkFja0NvbnZlcnNpb25FdmVudHNSZXF1ZXN0EhYKDmNvbnN1bWVyX2dyb3VwGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSEQoJZXZlbnRfaWRzGAMgAygJIjMKG0Fja0NvbnZlcnNpb25FdmVudHNSZXNwb25zZRIUCgxhY2tub3dsZWRnZWQYASABKAMqTwoHT3V0Y29tZRIXChNPVVRDT01FX1VOU1BFQ0lGSUVEEAASFAoQT1VUQ09NRV9BQ0NFUFRFRBABEhUKEU9VVENPTUVfRFVQTElDQVRFEAIqigEKE0NvbnZlcnNpb25FdmVudFR5cGUSJQohQ09OVkVSU0lPTl9FVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASIgoeQ09OVkVSU0lPTl9FVkVOVF9UWVBFX1JFQ09SREVEEAESKAokQ09OVkVSU0lPTl9FVkVOVF9UWVBFX1NUQVRVU19DSEFOR0VEEAIymwcKEUNvbnZlcnNpb25TZXJ2aWNlEmkKEFJlY29yZENvbnZlcnNpb24SKS5rY2lkLnRyYWNraW5nLnYxLlJlY29yZENvbnZlcnNpb25SZXF1ZXN0Gioua2NpZC50cmFja2luZy52MS5SZWNvcmRDb252ZXJzaW9uUmVzcG9uc2USbAoRUmVjb3JkQ29udmVyc2lvbnMSKi5rY2lkLnRyYWNraW5nLnYxLlJlY29yZENvbnZlcnNpb25zUmVxdWVzdBorLmtjaWQudHJhY2tpbmcudjEuUmVjb3JkQ29udmVyc2lvbnNSZXNwb25zZRJ7ChZVcGRhdGVDb252ZXJzaW9uU3RhdHVzEi8ua2NpZC50cmFja2luZy52MS5VcGRhdGVDb252ZXJzaW9uU3RhdHVzUmVxdWVzdBowLmtjaWQudHJhY2tpbmcudjEuVXBkYXRlQ29udmVyc2lvblN0YXR1c1Jlc3BvbnNlEoEBChhVcGRhdGVDb252ZXJzaW9uU3RhdHVzZXMSMS5rY2lkLnRyYWNraW5nLnYxLlVwZGF0ZUNvbnZlcnNpb25TdGF0dXNlc1JlcXVlc3QaMi5rY2lkLnRyYWNraW5nLnYxLlVwZGF0ZUNvbnZlcnNpb25TdGF0dXNlc1Jlc3BvbnNlEmAKDUdldENvbnZlcnNpb24SJi5rY2lkLnRyYWNraW5nLnYxLkdldENvbnZlcnNpb25SZXF1ZXN0Gicua2NpZC50cmFja2luZy52MS5HZXRDb252ZXJzaW9uUmVzcG9uc2USZgoPTGlzdENvbnZlcnNpb25zEigua2NpZC50cmFja2luZy52MS5MaXN0Q29udmVyc2lvbnNSZXF1ZXN0Gikua2NpZC50cmFja2luZy52MS5MaXN0Q29udmVyc2lvbnNSZXNwb25zZRJuChFTdHJlYW1Db252ZXJzaW9ucxIqLmtjaWQudHJhY2tpbmcudjEuU3RyZWFtQ29udmVyc2lvbnNSZXF1ZXN0Gisua2NpZC50cmFja2luZy52MS5TdHJlYW1Db252ZXJzaW9uc1Jlc3BvbnNlMAEScgoTQWNrQ29udmVyc2lvbkV2ZW50cxIsLmtjaWQudHJhY2tpbmcudjEuQWNrQ29udmVyc2lvbkV2ZW50c1JlcXVlc3QaLS5rY2lkLnRyYWNraW5nLnYxLkFja0NvbnZlcnNpb25FdmVudHNSZXNwb25zZUJkChlpby5rY2lkLnByb3RvLnRyYWNraW5nLnYxQhZDb252ZXJzaW9uU2VydmljZVByb3RvUAFaLWdpdGh1Yi5jb20va2NpZC9rY2lkL2NsaWVudHMvZ28va2NpZHBiO2tjaWRwYmIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_kcid_tracking_v1_error_reason, file_kcid_tracking_v1_resources]);
 
 /**
  * Postback credentials forwarded by the HTTP edge; the server checks them.
@@ -526,6 +526,237 @@ export const ListConversionsResponseSchema: GenMessage<ListConversionsResponse> 
   messageDesc(file_kcid_tracking_v1_conversion_service, 15);
 
 /**
+ * @generated from message kcid.tracking.v1.StreamConversionsRequest
+ */
+export type StreamConversionsRequest = Message<"kcid.tracking.v1.StreamConversionsRequest"> & {
+  /**
+   * Only this account's events; empty: every account's.
+   *
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * Resume after this position: the cursor of the last response the consumer processed.
+   * Not with consumer_group (the group keeps its position in the store).
+   *
+   * @generated from field: string cursor = 2;
+   */
+  cursor: string;
+
+  /**
+   * Without a cursor: start with the oldest retained event instead of the next new one.
+   * With a new consumer_group: where the group starts.
+   *
+   * @generated from field: bool from_start = 3;
+   */
+  fromStart: boolean;
+
+  /**
+   * Share the events among the consumers of this group ([a-z0-9_-]{1,64}). A group is named by
+   * this name together with account_id.
+   *
+   * @generated from field: string consumer_group = 4;
+   */
+  consumerGroup: string;
+
+  /**
+   * This consumer's stable name in the group ([A-Za-z0-9_.:-]{1,128}); required with
+   * consumer_group. Its unacknowledged events are delivered to it again when it returns.
+   *
+   * @generated from field: string consumer_name = 5;
+   */
+  consumerName: string;
+
+  /**
+   * With consumer_group: events another consumer has left unacknowledged this long are taken over
+   * by this one. Default 60 s; 1 s to 1 day.
+   *
+   * @generated from field: google.protobuf.Duration claim_idle = 6;
+   */
+  claimIdle?: Duration | undefined;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.StreamConversionsRequest.
+ * Use `create(StreamConversionsRequestSchema)` to create a new message.
+ */
+export const StreamConversionsRequestSchema: GenMessage<StreamConversionsRequest> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_conversion_service, 16);
+
+/**
+ * One change of a conversion, as appended to its partition's stream in the same atomic step.
+ *
+ * @generated from message kcid.tracking.v1.ConversionEvent
+ */
+export type ConversionEvent = Message<"kcid.tracking.v1.ConversionEvent"> & {
+  /**
+   * Unique per event ("<partition>:<stream entry id>"): dedupe on it, acknowledge with it.
+   *
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+
+  /**
+   * @generated from field: kcid.tracking.v1.ConversionEventType type = 2;
+   */
+  type: ConversionEventType;
+
+  /**
+   * @generated from field: string conversion_id = 3;
+   */
+  conversionId: string;
+
+  /**
+   * @generated from field: string kcid = 4;
+   */
+  kcid: string;
+
+  /**
+   * @generated from field: string account_id = 5;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string goal_key = 6;
+   */
+  goalKey: string;
+
+  /**
+   * The status after the event.
+   *
+   * @generated from field: kcid.tracking.v1.ConversionStatus status = 7;
+   */
+  status: ConversionStatus;
+
+  /**
+   * STATUS_CHANGED: the status before.
+   *
+   * @generated from field: kcid.tracking.v1.ConversionStatus previous_status = 8;
+   */
+  previousStatus: ConversionStatus;
+
+  /**
+   * The value after the event; unset when the conversion has none.
+   *
+   * @generated from field: kcid.tracking.v1.Money value = 9;
+   */
+  value?: Money | undefined;
+
+  /**
+   * A test conversion (kept out of stats).
+   *
+   * @generated from field: bool test = 10;
+   */
+  test: boolean;
+
+  /**
+   * When the conversion was recorded or changed.
+   *
+   * @generated from field: google.protobuf.Timestamp time = 11;
+   */
+  time?: Timestamp | undefined;
+
+  /**
+   * The storage partition; events of one partition arrive in order.
+   *
+   * @generated from field: uint32 partition = 12;
+   */
+  partition: number;
+
+  /**
+   * Campaign of the click (RECORDED events).
+   *
+   * @generated from field: string campaign_id = 13;
+   */
+  campaignId: string;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ConversionEvent.
+ * Use `create(ConversionEventSchema)` to create a new message.
+ */
+export const ConversionEventSchema: GenMessage<ConversionEvent> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_conversion_service, 17);
+
+/**
+ * @generated from message kcid.tracking.v1.StreamConversionsResponse
+ */
+export type StreamConversionsResponse = Message<"kcid.tracking.v1.StreamConversionsResponse"> & {
+  /**
+   * Unset on a message that only moves the cursor (the first one, and while events of other
+   * accounts pass by).
+   *
+   * @generated from field: kcid.tracking.v1.ConversionEvent event = 1;
+   */
+  event?: ConversionEvent | undefined;
+
+  /**
+   * Opaque position after this message; empty with consumer_group.
+   *
+   * @generated from field: string cursor = 2;
+   */
+  cursor: string;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.StreamConversionsResponse.
+ * Use `create(StreamConversionsResponseSchema)` to create a new message.
+ */
+export const StreamConversionsResponseSchema: GenMessage<StreamConversionsResponse> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_conversion_service, 18);
+
+/**
+ * @generated from message kcid.tracking.v1.AckConversionEventsRequest
+ */
+export type AckConversionEventsRequest = Message<"kcid.tracking.v1.AckConversionEventsRequest"> & {
+  /**
+   * The group and account filter the events were streamed with.
+   *
+   * @generated from field: string consumer_group = 1;
+   */
+  consumerGroup: string;
+
+  /**
+   * @generated from field: string account_id = 2;
+   */
+  accountId: string;
+
+  /**
+   * event_id values, at most 1000.
+   *
+   * @generated from field: repeated string event_ids = 3;
+   */
+  eventIds: string[];
+};
+
+/**
+ * Describes the message kcid.tracking.v1.AckConversionEventsRequest.
+ * Use `create(AckConversionEventsRequestSchema)` to create a new message.
+ */
+export const AckConversionEventsRequestSchema: GenMessage<AckConversionEventsRequest> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_conversion_service, 19);
+
+/**
+ * @generated from message kcid.tracking.v1.AckConversionEventsResponse
+ */
+export type AckConversionEventsResponse = Message<"kcid.tracking.v1.AckConversionEventsResponse"> & {
+  /**
+   * Events that were pending and are now acknowledged.
+   *
+   * @generated from field: int64 acknowledged = 1;
+   */
+  acknowledged: bigint;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.AckConversionEventsResponse.
+ * Use `create(AckConversionEventsResponseSchema)` to create a new message.
+ */
+export const AckConversionEventsResponseSchema: GenMessage<AckConversionEventsResponse> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_conversion_service, 20);
+
+/**
  * What happened to a conversion request.
  *
  * @generated from enum kcid.tracking.v1.Outcome
@@ -556,6 +787,38 @@ export enum Outcome {
  */
 export const OutcomeSchema: GenEnum<Outcome> = /*@__PURE__*/
   enumDesc(file_kcid_tracking_v1_conversion_service, 0);
+
+/**
+ * The kind of a conversion event.
+ *
+ * @generated from enum kcid.tracking.v1.ConversionEventType
+ */
+export enum ConversionEventType {
+  /**
+   * @generated from enum value: CONVERSION_EVENT_TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A new conversion was recorded.
+   *
+   * @generated from enum value: CONVERSION_EVENT_TYPE_RECORDED = 1;
+   */
+  RECORDED = 1,
+
+  /**
+   * A conversion's status or value changed (postback with a status, or UpdateConversionStatus).
+   *
+   * @generated from enum value: CONVERSION_EVENT_TYPE_STATUS_CHANGED = 2;
+   */
+  STATUS_CHANGED = 2,
+}
+
+/**
+ * Describes the enum kcid.tracking.v1.ConversionEventType.
+ */
+export const ConversionEventTypeSchema: GenEnum<ConversionEventType> = /*@__PURE__*/
+  enumDesc(file_kcid_tracking_v1_conversion_service, 1);
 
 /**
  * Matches postbacks to clicks and records conversions exactly once.
@@ -632,6 +895,35 @@ export const ConversionService: GenService<{
     methodKind: "unary";
     input: typeof ListConversionsRequestSchema;
     output: typeof ListConversionsResponseSchema;
+  },
+  /**
+   * Every new conversion and every status change, in order per partition, at least once. Each
+   * response carries a cursor: resume with the cursor of the last response processed and nothing
+   * within the stream's retention (KCID_STREAM_MAX_LENGTH entries per partition) is missed.
+   * With consumer_group, the group's consumers share the events (Redis Streams consumer groups):
+   * acknowledge processed events with AckConversionEvents; unacknowledged ones are redelivered to
+   * the same consumer when it returns, or taken over by another after claim_idle.
+   * The server ends the stream with UNAVAILABLE (store trouble, shutdown): reconnect and resume.
+   * Errors: INVALID_PARAMETER, STREAM_CURSOR_INVALID, STREAM_CURSOR_EXPIRED (events after the
+   * cursor were trimmed), ACCOUNT_NOT_FOUND.
+   *
+   * @generated from rpc kcid.tracking.v1.ConversionService.StreamConversions
+   */
+  streamConversions: {
+    methodKind: "server_streaming";
+    input: typeof StreamConversionsRequestSchema;
+    output: typeof StreamConversionsResponseSchema;
+  },
+  /**
+   * Acknowledges events a consumer group's member has processed, so they are not delivered again.
+   * Errors: INVALID_PARAMETER (event ids, group).
+   *
+   * @generated from rpc kcid.tracking.v1.ConversionService.AckConversionEvents
+   */
+  ackConversionEvents: {
+    methodKind: "unary";
+    input: typeof AckConversionEventsRequestSchema;
+    output: typeof AckConversionEventsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_kcid_tracking_v1_conversion_service, 0);

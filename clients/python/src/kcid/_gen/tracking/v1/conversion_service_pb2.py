@@ -22,12 +22,13 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from kcid._gen.tracking.v1 import error_reason_pb2 as kcid_dot_tracking_dot_v1_dot_error__reason__pb2
 from kcid._gen.tracking.v1 import resources_pb2 as kcid_dot_tracking_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)kcid/tracking/v1/conversion_service.proto\x12\x10kcid.tracking.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#kcid/tracking/v1/error_reason.proto\x1a kcid/tracking/v1/resources.proto\"\xfe\x01\n\x13PostbackCredentials\x12\r\n\x05token\x18\x01 \x01(\t\x12\x11\n\tsignature\x18\x02 \x01(\t\x12\x1b\n\x13signature_timestamp\x18\x03 \x01(\x03\x12\x13\n\x0bsigned_body\x18\x04 \x01(\x0c\x12L\n\x0csigned_query\x18\x05 \x03(\x0b\x32\x36.kcid.tracking.v1.PostbackCredentials.SignedQueryEntry\x12\x11\n\tclient_ip\x18\x06 \x01(\t\x1a\x32\n\x10SignedQueryEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xd0\x03\n\x17RecordConversionRequest\x12\x0c\n\x04kcid\x18\x01 \x01(\t\x12\x10\n\x08goal_key\x18\x02 \x01(\t\x12&\n\x05value\x18\x03 \x01(\x0b\x32\x17.kcid.tracking.v1.Money\x12\x16\n\x0etransaction_id\x18\x04 \x01(\t\x12\x32\n\x06status\x18\x05 \x01(\x0e\x32\".kcid.tracking.v1.ConversionStatus\x12.\n\nevent_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12M\n\x0b\x61\x64v_sub_ids\x18\x07 \x03(\x0b\x32\x38.kcid.tracking.v1.RecordConversionRequest.AdvSubIdsEntry\x12\x0c\n\x04test\x18\x08 \x01(\x08\x12\x12\n\nrequest_id\x18\t \x01(\t\x12:\n\x0b\x63redentials\x18\n \x01(\x0b\x32%.kcid.tracking.v1.PostbackCredentials\x12\x12\n\naccount_id\x18\x0b \x01(\t\x1a\x30\n\x0e\x41\x64vSubIdsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xc8\x01\n\x18RecordConversionResponse\x12*\n\x07outcome\x18\x01 \x01(\x0e\x32\x19.kcid.tracking.v1.Outcome\x12\x15\n\rconversion_id\x18\x02 \x01(\t\x12\x30\n\nconversion\x18\x03 \x01(\x0b\x32\x1c.kcid.tracking.v1.Conversion\x12\x37\n\x10\x64uplicate_reason\x18\x04 \x01(\x0e\x32\x1d.kcid.tracking.v1.ErrorReason\"T\n\x18RecordConversionsRequest\x12\x38\n\x05items\x18\x01 \x03(\x0b\x32).kcid.tracking.v1.RecordConversionRequest\"\xb9\x01\n\tItemError\x12-\n\x06reason\x18\x01 \x01(\x0e\x32\x1d.kcid.tracking.v1.ErrorReason\x12\x0f\n\x07message\x18\x02 \x01(\t\x12;\n\x08metadata\x18\x03 \x03(\x0b\x32).kcid.tracking.v1.ItemError.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x9f\x01\n\x16RecordConversionResult\x12\r\n\x05index\x18\x01 \x01(\x05\x12>\n\x08response\x18\x02 \x01(\x0b\x32*.kcid.tracking.v1.RecordConversionResponseH\x00\x12,\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x1b.kcid.tracking.v1.ItemErrorH\x00\x42\x08\n\x06result\"V\n\x19RecordConversionsResponse\x12\x39\n\x07results\x18\x01 \x03(\x0b\x32(.kcid.tracking.v1.RecordConversionResult\"\xdc\x01\n\x1dUpdateConversionStatusRequest\x12\x15\n\rconversion_id\x18\x01 \x01(\t\x12\x0c\n\x04kcid\x18\x02 \x01(\t\x12\x16\n\x0etransaction_id\x18\x03 \x01(\t\x12\x32\n\x06status\x18\x04 \x01(\x0e\x32\".kcid.tracking.v1.ConversionStatus\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12&\n\x05value\x18\x06 \x01(\x0b\x32\x17.kcid.tracking.v1.Money\x12\x12\n\nrequest_id\x18\x07 \x01(\t\"R\n\x1eUpdateConversionStatusResponse\x12\x30\n\nconversion\x18\x01 \x01(\x0b\x32\x1c.kcid.tracking.v1.Conversion\"a\n\x1fUpdateConversionStatusesRequest\x12>\n\x05items\x18\x01 \x03(\x0b\x32/.kcid.tracking.v1.UpdateConversionStatusRequest\"\x99\x01\n\x1cUpdateConversionStatusResult\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x32\n\nconversion\x18\x02 \x01(\x0b\x32\x1c.kcid.tracking.v1.ConversionH\x00\x12,\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x1b.kcid.tracking.v1.ItemErrorH\x00\x42\x08\n\x06result\"c\n UpdateConversionStatusesResponse\x12?\n\x07results\x18\x01 \x03(\x0b\x32..kcid.tracking.v1.UpdateConversionStatusResult\"-\n\x14GetConversionRequest\x12\x15\n\rconversion_id\x18\x01 \x01(\t\"I\n\x15GetConversionResponse\x12\x30\n\nconversion\x18\x01 \x01(\x0b\x32\x1c.kcid.tracking.v1.Conversion\"M\n\x16ListConversionsRequest\x12\x0c\n\x04kcid\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"e\n\x17ListConversionsResponse\x12\x31\n\x0b\x63onversions\x18\x01 \x03(\x0b\x32\x1c.kcid.tracking.v1.Conversion\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*O\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x14\n\x10OUTCOME_ACCEPTED\x10\x01\x12\x15\n\x11OUTCOME_DUPLICATE\x10\x02\x32\xb7\x05\n\x11\x43onversionService\x12i\n\x10RecordConversion\x12).kcid.tracking.v1.RecordConversionRequest\x1a*.kcid.tracking.v1.RecordConversionResponse\x12l\n\x11RecordConversions\x12*.kcid.tracking.v1.RecordConversionsRequest\x1a+.kcid.tracking.v1.RecordConversionsResponse\x12{\n\x16UpdateConversionStatus\x12/.kcid.tracking.v1.UpdateConversionStatusRequest\x1a\x30.kcid.tracking.v1.UpdateConversionStatusResponse\x12\x81\x01\n\x18UpdateConversionStatuses\x12\x31.kcid.tracking.v1.UpdateConversionStatusesRequest\x1a\x32.kcid.tracking.v1.UpdateConversionStatusesResponse\x12`\n\rGetConversion\x12&.kcid.tracking.v1.GetConversionRequest\x1a\'.kcid.tracking.v1.GetConversionResponse\x12\x66\n\x0fListConversions\x12(.kcid.tracking.v1.ListConversionsRequest\x1a).kcid.tracking.v1.ListConversionsResponseBd\n\x19io.kcid.proto.tracking.v1B\x16\x43onversionServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)kcid/tracking/v1/conversion_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#kcid/tracking/v1/error_reason.proto\x1a kcid/tracking/v1/resources.proto\"\xfe\x01\n\x13PostbackCredentials\x12\r\n\x05token\x18\x01 \x01(\t\x12\x11\n\tsignature\x18\x02 \x01(\t\x12\x1b\n\x13signature_timestamp\x18\x03 \x01(\x03\x12\x13\n\x0bsigned_body\x18\x04 \x01(\x0c\x12L\n\x0csigned_query\x18\x05 \x03(\x0b\x32\x36.kcid.tracking.v1.PostbackCredentials.SignedQueryEntry\x12\x11\n\tclient_ip\x18\x06 \x01(\t\x1a\x32\n\x10SignedQueryEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xd0\x03\n\x17RecordConversionRequest\x12\x0c\n\x04kcid\x18\x01 \x01(\t\x12\x10\n\x08goal_key\x18\x02 \x01(\t\x12&\n\x05value\x18\x03 \x01(\x0b\x32\x17.kcid.tracking.v1.Money\x12\x16\n\x0etransaction_id\x18\x04 \x01(\t\x12\x32\n\x06status\x18\x05 \x01(\x0e\x32\".kcid.tracking.v1.ConversionStatus\x12.\n\nevent_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12M\n\x0b\x61\x64v_sub_ids\x18\x07 \x03(\x0b\x32\x38.kcid.tracking.v1.RecordConversionRequest.AdvSubIdsEntry\x12\x0c\n\x04test\x18\x08 \x01(\x08\x12\x12\n\nrequest_id\x18\t \x01(\t\x12:\n\x0b\x63redentials\x18\n \x01(\x0b\x32%.kcid.tracking.v1.PostbackCredentials\x12\x12\n\naccount_id\x18\x0b \x01(\t\x1a\x30\n\x0e\x41\x64vSubIdsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xc8\x01\n\x18RecordConversionResponse\x12*\n\x07outcome\x18\x01 \x01(\x0e\x32\x19.kcid.tracking.v1.Outcome\x12\x15\n\rconversion_id\x18\x02 \x01(\t\x12\x30\n\nconversion\x18\x03 \x01(\x0b\x32\x1c.kcid.tracking.v1.Conversion\x12\x37\n\x10\x64uplicate_reason\x18\x04 \x01(\x0e\x32\x1d.kcid.tracking.v1.ErrorReason\"T\n\x18RecordConversionsRequest\x12\x38\n\x05items\x18\x01 \x03(\x0b\x32).kcid.tracking.v1.RecordConversionRequest\"\xb9\x01\n\tItemError\x12-\n\x06reason\x18\x01 \x01(\x0e\x32\x1d.kcid.tracking.v1.ErrorReason\x12\x0f\n\x07message\x18\x02 \x01(\t\x12;\n\x08metadata\x18\x03 \x03(\x0b\x32).kcid.tracking.v1.ItemError.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x9f\x01\n\x16RecordConversionResult\x12\r\n\x05index\x18\x01 \x01(\x05\x12>\n\x08response\x18\x02 \x01(\x0b\x32*.kcid.tracking.v1.RecordConversionResponseH\x00\x12,\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x1b.kcid.tracking.v1.ItemErrorH\x00\x42\x08\n\x06result\"V\n\x19RecordConversionsResponse\x12\x39\n\x07results\x18\x01 \x03(\x0b\x32(.kcid.tracking.v1.RecordConversionResult\"\xdc\x01\n\x1dUpdateConversionStatusRequest\x12\x15\n\rconversion_id\x18\x01 \x01(\t\x12\x0c\n\x04kcid\x18\x02 \x01(\t\x12\x16\n\x0etransaction_id\x18\x03 \x01(\t\x12\x32\n\x06status\x18\x04 \x01(\x0e\x32\".kcid.tracking.v1.ConversionStatus\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12&\n\x05value\x18\x06 \x01(\x0b\x32\x17.kcid.tracking.v1.Money\x12\x12\n\nrequest_id\x18\x07 \x01(\t\"R\n\x1eUpdateConversionStatusResponse\x12\x30\n\nconversion\x18\x01 \x01(\x0b\x32\x1c.kcid.tracking.v1.Conversion\"a\n\x1fUpdateConversionStatusesRequest\x12>\n\x05items\x18\x01 \x03(\x0b\x32/.kcid.tracking.v1.UpdateConversionStatusRequest\"\x99\x01\n\x1cUpdateConversionStatusResult\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x32\n\nconversion\x18\x02 \x01(\x0b\x32\x1c.kcid.tracking.v1.ConversionH\x00\x12,\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x1b.kcid.tracking.v1.ItemErrorH\x00\x42\x08\n\x06result\"c\n UpdateConversionStatusesResponse\x12?\n\x07results\x18\x01 \x03(\x0b\x32..kcid.tracking.v1.UpdateConversionStatusResult\"-\n\x14GetConversionRequest\x12\x15\n\rconversion_id\x18\x01 \x01(\t\"I\n\x15GetConversionResponse\x12\x30\n\nconversion\x18\x01 \x01(\x0b\x32\x1c.kcid.tracking.v1.Conversion\"M\n\x16ListConversionsRequest\x12\x0c\n\x04kcid\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"e\n\x17ListConversionsResponse\x12\x31\n\x0b\x63onversions\x18\x01 \x03(\x0b\x32\x1c.kcid.tracking.v1.Conversion\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xb0\x01\n\x18StreamConversionsRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\x12\x12\n\nfrom_start\x18\x03 \x01(\x08\x12\x16\n\x0e\x63onsumer_group\x18\x04 \x01(\t\x12\x15\n\rconsumer_name\x18\x05 \x01(\t\x12-\n\nclaim_idle\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\"\x9c\x03\n\x0f\x43onversionEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x33\n\x04type\x18\x02 \x01(\x0e\x32%.kcid.tracking.v1.ConversionEventType\x12\x15\n\rconversion_id\x18\x03 \x01(\t\x12\x0c\n\x04kcid\x18\x04 \x01(\t\x12\x12\n\naccount_id\x18\x05 \x01(\t\x12\x10\n\x08goal_key\x18\x06 \x01(\t\x12\x32\n\x06status\x18\x07 \x01(\x0e\x32\".kcid.tracking.v1.ConversionStatus\x12;\n\x0fprevious_status\x18\x08 \x01(\x0e\x32\".kcid.tracking.v1.ConversionStatus\x12&\n\x05value\x18\t \x01(\x0b\x32\x17.kcid.tracking.v1.Money\x12\x0c\n\x04test\x18\n \x01(\x08\x12(\n\x04time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpartition\x18\x0c \x01(\r\x12\x13\n\x0b\x63\x61mpaign_id\x18\r \x01(\t\"]\n\x19StreamConversionsResponse\x12\x30\n\x05\x65vent\x18\x01 \x01(\x0b\x32!.kcid.tracking.v1.ConversionEvent\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\"[\n\x1a\x41\x63kConversionEventsRequest\x12\x16\n\x0e\x63onsumer_group\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\x11\n\tevent_ids\x18\x03 \x03(\t\"3\n\x1b\x41\x63kConversionEventsResponse\x12\x14\n\x0c\x61\x63knowledged\x18\x01 \x01(\x03*O\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x14\n\x10OUTCOME_ACCEPTED\x10\x01\x12\x15\n\x11OUTCOME_DUPLICATE\x10\x02*\x8a\x01\n\x13\x43onversionEventType\x12%\n!CONVERSION_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\"\n\x1e\x43ONVERSION_EVENT_TYPE_RECORDED\x10\x01\x12(\n$CONVERSION_EVENT_TYPE_STATUS_CHANGED\x10\x02\x32\x9b\x07\n\x11\x43onversionService\x12i\n\x10RecordConversion\x12).kcid.tracking.v1.RecordConversionRequest\x1a*.kcid.tracking.v1.RecordConversionResponse\x12l\n\x11RecordConversions\x12*.kcid.tracking.v1.RecordConversionsRequest\x1a+.kcid.tracking.v1.RecordConversionsResponse\x12{\n\x16UpdateConversionStatus\x12/.kcid.tracking.v1.UpdateConversionStatusRequest\x1a\x30.kcid.tracking.v1.UpdateConversionStatusResponse\x12\x81\x01\n\x18UpdateConversionStatuses\x12\x31.kcid.tracking.v1.UpdateConversionStatusesRequest\x1a\x32.kcid.tracking.v1.UpdateConversionStatusesResponse\x12`\n\rGetConversion\x12&.kcid.tracking.v1.GetConversionRequest\x1a\'.kcid.tracking.v1.GetConversionResponse\x12\x66\n\x0fListConversions\x12(.kcid.tracking.v1.ListConversionsRequest\x1a).kcid.tracking.v1.ListConversionsResponse\x12n\n\x11StreamConversions\x12*.kcid.tracking.v1.StreamConversionsRequest\x1a+.kcid.tracking.v1.StreamConversionsResponse0\x01\x12r\n\x13\x41\x63kConversionEvents\x12,.kcid.tracking.v1.AckConversionEventsRequest\x1a-.kcid.tracking.v1.AckConversionEventsResponseBd\n\x19io.kcid.proto.tracking.v1B\x16\x43onversionServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,46 +42,58 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RECORDCONVERSIONREQUEST_ADVSUBIDSENTRY']._serialized_options = b'8\001'
   _globals['_ITEMERROR_METADATAENTRY']._loaded_options = None
   _globals['_ITEMERROR_METADATAENTRY']._serialized_options = b'8\001'
-  _globals['_OUTCOME']._serialized_start=2585
-  _globals['_OUTCOME']._serialized_end=2664
-  _globals['_POSTBACKCREDENTIALS']._serialized_start=168
-  _globals['_POSTBACKCREDENTIALS']._serialized_end=422
-  _globals['_POSTBACKCREDENTIALS_SIGNEDQUERYENTRY']._serialized_start=372
-  _globals['_POSTBACKCREDENTIALS_SIGNEDQUERYENTRY']._serialized_end=422
-  _globals['_RECORDCONVERSIONREQUEST']._serialized_start=425
-  _globals['_RECORDCONVERSIONREQUEST']._serialized_end=889
-  _globals['_RECORDCONVERSIONREQUEST_ADVSUBIDSENTRY']._serialized_start=841
-  _globals['_RECORDCONVERSIONREQUEST_ADVSUBIDSENTRY']._serialized_end=889
-  _globals['_RECORDCONVERSIONRESPONSE']._serialized_start=892
-  _globals['_RECORDCONVERSIONRESPONSE']._serialized_end=1092
-  _globals['_RECORDCONVERSIONSREQUEST']._serialized_start=1094
-  _globals['_RECORDCONVERSIONSREQUEST']._serialized_end=1178
-  _globals['_ITEMERROR']._serialized_start=1181
-  _globals['_ITEMERROR']._serialized_end=1366
-  _globals['_ITEMERROR_METADATAENTRY']._serialized_start=1319
-  _globals['_ITEMERROR_METADATAENTRY']._serialized_end=1366
-  _globals['_RECORDCONVERSIONRESULT']._serialized_start=1369
-  _globals['_RECORDCONVERSIONRESULT']._serialized_end=1528
-  _globals['_RECORDCONVERSIONSRESPONSE']._serialized_start=1530
-  _globals['_RECORDCONVERSIONSRESPONSE']._serialized_end=1616
-  _globals['_UPDATECONVERSIONSTATUSREQUEST']._serialized_start=1619
-  _globals['_UPDATECONVERSIONSTATUSREQUEST']._serialized_end=1839
-  _globals['_UPDATECONVERSIONSTATUSRESPONSE']._serialized_start=1841
-  _globals['_UPDATECONVERSIONSTATUSRESPONSE']._serialized_end=1923
-  _globals['_UPDATECONVERSIONSTATUSESREQUEST']._serialized_start=1925
-  _globals['_UPDATECONVERSIONSTATUSESREQUEST']._serialized_end=2022
-  _globals['_UPDATECONVERSIONSTATUSRESULT']._serialized_start=2025
-  _globals['_UPDATECONVERSIONSTATUSRESULT']._serialized_end=2178
-  _globals['_UPDATECONVERSIONSTATUSESRESPONSE']._serialized_start=2180
-  _globals['_UPDATECONVERSIONSTATUSESRESPONSE']._serialized_end=2279
-  _globals['_GETCONVERSIONREQUEST']._serialized_start=2281
-  _globals['_GETCONVERSIONREQUEST']._serialized_end=2326
-  _globals['_GETCONVERSIONRESPONSE']._serialized_start=2328
-  _globals['_GETCONVERSIONRESPONSE']._serialized_end=2401
-  _globals['_LISTCONVERSIONSREQUEST']._serialized_start=2403
-  _globals['_LISTCONVERSIONSREQUEST']._serialized_end=2480
-  _globals['_LISTCONVERSIONSRESPONSE']._serialized_start=2482
-  _globals['_LISTCONVERSIONSRESPONSE']._serialized_end=2583
-  _globals['_CONVERSIONSERVICE']._serialized_start=2667
-  _globals['_CONVERSIONSERVICE']._serialized_end=3362
+  _globals['_OUTCOME']._serialized_start=3452
+  _globals['_OUTCOME']._serialized_end=3531
+  _globals['_CONVERSIONEVENTTYPE']._serialized_start=3534
+  _globals['_CONVERSIONEVENTTYPE']._serialized_end=3672
+  _globals['_POSTBACKCREDENTIALS']._serialized_start=200
+  _globals['_POSTBACKCREDENTIALS']._serialized_end=454
+  _globals['_POSTBACKCREDENTIALS_SIGNEDQUERYENTRY']._serialized_start=404
+  _globals['_POSTBACKCREDENTIALS_SIGNEDQUERYENTRY']._serialized_end=454
+  _globals['_RECORDCONVERSIONREQUEST']._serialized_start=457
+  _globals['_RECORDCONVERSIONREQUEST']._serialized_end=921
+  _globals['_RECORDCONVERSIONREQUEST_ADVSUBIDSENTRY']._serialized_start=873
+  _globals['_RECORDCONVERSIONREQUEST_ADVSUBIDSENTRY']._serialized_end=921
+  _globals['_RECORDCONVERSIONRESPONSE']._serialized_start=924
+  _globals['_RECORDCONVERSIONRESPONSE']._serialized_end=1124
+  _globals['_RECORDCONVERSIONSREQUEST']._serialized_start=1126
+  _globals['_RECORDCONVERSIONSREQUEST']._serialized_end=1210
+  _globals['_ITEMERROR']._serialized_start=1213
+  _globals['_ITEMERROR']._serialized_end=1398
+  _globals['_ITEMERROR_METADATAENTRY']._serialized_start=1351
+  _globals['_ITEMERROR_METADATAENTRY']._serialized_end=1398
+  _globals['_RECORDCONVERSIONRESULT']._serialized_start=1401
+  _globals['_RECORDCONVERSIONRESULT']._serialized_end=1560
+  _globals['_RECORDCONVERSIONSRESPONSE']._serialized_start=1562
+  _globals['_RECORDCONVERSIONSRESPONSE']._serialized_end=1648
+  _globals['_UPDATECONVERSIONSTATUSREQUEST']._serialized_start=1651
+  _globals['_UPDATECONVERSIONSTATUSREQUEST']._serialized_end=1871
+  _globals['_UPDATECONVERSIONSTATUSRESPONSE']._serialized_start=1873
+  _globals['_UPDATECONVERSIONSTATUSRESPONSE']._serialized_end=1955
+  _globals['_UPDATECONVERSIONSTATUSESREQUEST']._serialized_start=1957
+  _globals['_UPDATECONVERSIONSTATUSESREQUEST']._serialized_end=2054
+  _globals['_UPDATECONVERSIONSTATUSRESULT']._serialized_start=2057
+  _globals['_UPDATECONVERSIONSTATUSRESULT']._serialized_end=2210
+  _globals['_UPDATECONVERSIONSTATUSESRESPONSE']._serialized_start=2212
+  _globals['_UPDATECONVERSIONSTATUSESRESPONSE']._serialized_end=2311
+  _globals['_GETCONVERSIONREQUEST']._serialized_start=2313
+  _globals['_GETCONVERSIONREQUEST']._serialized_end=2358
+  _globals['_GETCONVERSIONRESPONSE']._serialized_start=2360
+  _globals['_GETCONVERSIONRESPONSE']._serialized_end=2433
+  _globals['_LISTCONVERSIONSREQUEST']._serialized_start=2435
+  _globals['_LISTCONVERSIONSREQUEST']._serialized_end=2512
+  _globals['_LISTCONVERSIONSRESPONSE']._serialized_start=2514
+  _globals['_LISTCONVERSIONSRESPONSE']._serialized_end=2615
+  _globals['_STREAMCONVERSIONSREQUEST']._serialized_start=2618
+  _globals['_STREAMCONVERSIONSREQUEST']._serialized_end=2794
+  _globals['_CONVERSIONEVENT']._serialized_start=2797
+  _globals['_CONVERSIONEVENT']._serialized_end=3209
+  _globals['_STREAMCONVERSIONSRESPONSE']._serialized_start=3211
+  _globals['_STREAMCONVERSIONSRESPONSE']._serialized_end=3304
+  _globals['_ACKCONVERSIONEVENTSREQUEST']._serialized_start=3306
+  _globals['_ACKCONVERSIONEVENTSREQUEST']._serialized_end=3397
+  _globals['_ACKCONVERSIONEVENTSRESPONSE']._serialized_start=3399
+  _globals['_ACKCONVERSIONEVENTSRESPONSE']._serialized_end=3450
+  _globals['_CONVERSIONSERVICE']._serialized_start=3675
+  _globals['_CONVERSIONSERVICE']._serialized_end=4598
 # @@protoc_insertion_point(module_scope)

@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from kcid._gen.tracking.v1 import error_reason_pb2 as _error_reason_pb2
 from kcid._gen.tracking.v1 import resources_pb2 as _resources_pb2
@@ -17,9 +18,18 @@ class Outcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     OUTCOME_UNSPECIFIED: _ClassVar[Outcome]
     OUTCOME_ACCEPTED: _ClassVar[Outcome]
     OUTCOME_DUPLICATE: _ClassVar[Outcome]
+
+class ConversionEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CONVERSION_EVENT_TYPE_UNSPECIFIED: _ClassVar[ConversionEventType]
+    CONVERSION_EVENT_TYPE_RECORDED: _ClassVar[ConversionEventType]
+    CONVERSION_EVENT_TYPE_STATUS_CHANGED: _ClassVar[ConversionEventType]
 OUTCOME_UNSPECIFIED: Outcome
 OUTCOME_ACCEPTED: Outcome
 OUTCOME_DUPLICATE: Outcome
+CONVERSION_EVENT_TYPE_UNSPECIFIED: ConversionEventType
+CONVERSION_EVENT_TYPE_RECORDED: ConversionEventType
+CONVERSION_EVENT_TYPE_STATUS_CHANGED: ConversionEventType
 
 class PostbackCredentials(_message.Message):
     __slots__ = ("token", "signature", "signature_timestamp", "signed_body", "signed_query", "client_ip")
@@ -203,3 +213,73 @@ class ListConversionsResponse(_message.Message):
     conversions: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Conversion]
     next_page_token: str
     def __init__(self, conversions: _Optional[_Iterable[_Union[_resources_pb2.Conversion, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class StreamConversionsRequest(_message.Message):
+    __slots__ = ("account_id", "cursor", "from_start", "consumer_group", "consumer_name", "claim_idle")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    FROM_START_FIELD_NUMBER: _ClassVar[int]
+    CONSUMER_GROUP_FIELD_NUMBER: _ClassVar[int]
+    CONSUMER_NAME_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_IDLE_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    cursor: str
+    from_start: bool
+    consumer_group: str
+    consumer_name: str
+    claim_idle: _duration_pb2.Duration
+    def __init__(self, account_id: _Optional[str] = ..., cursor: _Optional[str] = ..., from_start: _Optional[bool] = ..., consumer_group: _Optional[str] = ..., consumer_name: _Optional[str] = ..., claim_idle: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class ConversionEvent(_message.Message):
+    __slots__ = ("event_id", "type", "conversion_id", "kcid", "account_id", "goal_key", "status", "previous_status", "value", "test", "time", "partition", "campaign_id")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    CONVERSION_ID_FIELD_NUMBER: _ClassVar[int]
+    KCID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    GOAL_KEY_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_STATUS_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    TEST_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    type: ConversionEventType
+    conversion_id: str
+    kcid: str
+    account_id: str
+    goal_key: str
+    status: _resources_pb2.ConversionStatus
+    previous_status: _resources_pb2.ConversionStatus
+    value: _resources_pb2.Money
+    test: bool
+    time: _timestamp_pb2.Timestamp
+    partition: int
+    campaign_id: str
+    def __init__(self, event_id: _Optional[str] = ..., type: _Optional[_Union[ConversionEventType, str]] = ..., conversion_id: _Optional[str] = ..., kcid: _Optional[str] = ..., account_id: _Optional[str] = ..., goal_key: _Optional[str] = ..., status: _Optional[_Union[_resources_pb2.ConversionStatus, str]] = ..., previous_status: _Optional[_Union[_resources_pb2.ConversionStatus, str]] = ..., value: _Optional[_Union[_resources_pb2.Money, _Mapping]] = ..., test: _Optional[bool] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., partition: _Optional[int] = ..., campaign_id: _Optional[str] = ...) -> None: ...
+
+class StreamConversionsResponse(_message.Message):
+    __slots__ = ("event", "cursor")
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    event: ConversionEvent
+    cursor: str
+    def __init__(self, event: _Optional[_Union[ConversionEvent, _Mapping]] = ..., cursor: _Optional[str] = ...) -> None: ...
+
+class AckConversionEventsRequest(_message.Message):
+    __slots__ = ("consumer_group", "account_id", "event_ids")
+    CONSUMER_GROUP_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    consumer_group: str
+    account_id: str
+    event_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, consumer_group: _Optional[str] = ..., account_id: _Optional[str] = ..., event_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AckConversionEventsResponse(_message.Message):
+    __slots__ = ("acknowledged",)
+    ACKNOWLEDGED_FIELD_NUMBER: _ClassVar[int]
+    acknowledged: int
+    def __init__(self, acknowledged: _Optional[int] = ...) -> None: ...

@@ -65,6 +65,16 @@ class ConversionServiceStub:
                 request_serializer=kcid_dot_tracking_dot_v1_dot_conversion__service__pb2.ListConversionsRequest.SerializeToString,
                 response_deserializer=kcid_dot_tracking_dot_v1_dot_conversion__service__pb2.ListConversionsResponse.FromString,
                 _registered_method=True)
+        self.StreamConversions = channel.unary_stream(
+                '/kcid.tracking.v1.ConversionService/StreamConversions',
+                request_serializer=kcid_dot_tracking_dot_v1_dot_conversion__service__pb2.StreamConversionsRequest.SerializeToString,
+                response_deserializer=kcid_dot_tracking_dot_v1_dot_conversion__service__pb2.StreamConversionsResponse.FromString,
+                _registered_method=True)
+        self.AckConversionEvents = channel.unary_unary(
+                '/kcid.tracking.v1.ConversionService/AckConversionEvents',
+                request_serializer=kcid_dot_tracking_dot_v1_dot_conversion__service__pb2.AckConversionEventsRequest.SerializeToString,
+                response_deserializer=kcid_dot_tracking_dot_v1_dot_conversion__service__pb2.AckConversionEventsResponse.FromString,
+                _registered_method=True)
 
 
 class ConversionServiceServicer:
@@ -123,6 +133,29 @@ class ConversionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StreamConversions(self, request, context):
+        """Every new conversion and every status change, in order per partition, at least once. Each
+        response carries a cursor: resume with the cursor of the last response processed and nothing
+        within the stream's retention (KCID_STREAM_MAX_LENGTH entries per partition) is missed.
+        With consumer_group, the group's consumers share the events (Redis Streams consumer groups):
+        acknowledge processed events with AckConversionEvents; unacknowledged ones are redelivered to
+        the same consumer when it returns, or taken over by another after claim_idle.
+        The server ends the stream with UNAVAILABLE (store trouble, shutdown): reconnect and resume.
+        Errors: INVALID_PARAMETER, STREAM_CURSOR_INVALID, STREAM_CURSOR_EXPIRED (events after the
+        cursor were trimmed), ACCOUNT_NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AckConversionEvents(self, request, context):
+        """Acknowledges events a consumer group's member has processed, so they are not delivered again.
+        Errors: INVALID_PARAMETER (event ids, group).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ConversionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -155,6 +188,16 @@ def add_ConversionServiceServicer_to_server(servicer, server):
                     servicer.ListConversions,
                     request_deserializer=kcid_dot_tracking_dot_v1_dot_conversion__service__pb2.ListConversionsRequest.FromString,
                     response_serializer=kcid_dot_tracking_dot_v1_dot_conversion__service__pb2.ListConversionsResponse.SerializeToString,
+            ),
+            'StreamConversions': grpc.unary_stream_rpc_method_handler(
+                    servicer.StreamConversions,
+                    request_deserializer=kcid_dot_tracking_dot_v1_dot_conversion__service__pb2.StreamConversionsRequest.FromString,
+                    response_serializer=kcid_dot_tracking_dot_v1_dot_conversion__service__pb2.StreamConversionsResponse.SerializeToString,
+            ),
+            'AckConversionEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.AckConversionEvents,
+                    request_deserializer=kcid_dot_tracking_dot_v1_dot_conversion__service__pb2.AckConversionEventsRequest.FromString,
+                    response_serializer=kcid_dot_tracking_dot_v1_dot_conversion__service__pb2.AckConversionEventsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -320,6 +363,60 @@ class ConversionService:
             '/kcid.tracking.v1.ConversionService/ListConversions',
             kcid_dot_tracking_dot_v1_dot_conversion__service__pb2.ListConversionsRequest.SerializeToString,
             kcid_dot_tracking_dot_v1_dot_conversion__service__pb2.ListConversionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamConversions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/kcid.tracking.v1.ConversionService/StreamConversions',
+            kcid_dot_tracking_dot_v1_dot_conversion__service__pb2.StreamConversionsRequest.SerializeToString,
+            kcid_dot_tracking_dot_v1_dot_conversion__service__pb2.StreamConversionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AckConversionEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kcid.tracking.v1.ConversionService/AckConversionEvents',
+            kcid_dot_tracking_dot_v1_dot_conversion__service__pb2.AckConversionEventsRequest.SerializeToString,
+            kcid_dot_tracking_dot_v1_dot_conversion__service__pb2.AckConversionEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,

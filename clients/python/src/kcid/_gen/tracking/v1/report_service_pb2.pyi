@@ -1,0 +1,111 @@
+import datetime
+
+from google.protobuf import duration_pb2 as _duration_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class StatsDimension(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    STATS_DIMENSION_UNSPECIFIED: _ClassVar[StatsDimension]
+    STATS_DIMENSION_CAMPAIGN: _ClassVar[StatsDimension]
+    STATS_DIMENSION_GOAL: _ClassVar[StatsDimension]
+    STATS_DIMENSION_SUB_ID_1: _ClassVar[StatsDimension]
+    STATS_DIMENSION_HOUR: _ClassVar[StatsDimension]
+    STATS_DIMENSION_DAY: _ClassVar[StatsDimension]
+STATS_DIMENSION_UNSPECIFIED: StatsDimension
+STATS_DIMENSION_CAMPAIGN: StatsDimension
+STATS_DIMENSION_GOAL: StatsDimension
+STATS_DIMENSION_SUB_ID_1: StatsDimension
+STATS_DIMENSION_HOUR: StatsDimension
+STATS_DIMENSION_DAY: StatsDimension
+
+class GetStatsRequest(_message.Message):
+    __slots__ = ("account_id", "start_time", "end_time", "group_by", "time_zone")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    GROUP_BY_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    group_by: _containers.RepeatedScalarFieldContainer[StatsDimension]
+    time_zone: str
+    def __init__(self, account_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., group_by: _Optional[_Iterable[_Union[StatsDimension, str]]] = ..., time_zone: _Optional[str] = ...) -> None: ...
+
+class CurrencyValue(_message.Message):
+    __slots__ = ("currency_code", "approved_amount", "pending_amount", "rejected_amount")
+    CURRENCY_CODE_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    PENDING_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    currency_code: str
+    approved_amount: str
+    pending_amount: str
+    rejected_amount: str
+    def __init__(self, currency_code: _Optional[str] = ..., approved_amount: _Optional[str] = ..., pending_amount: _Optional[str] = ..., rejected_amount: _Optional[str] = ...) -> None: ...
+
+class TimeToConvertBucket(_message.Message):
+    __slots__ = ("min_duration", "max_duration", "conversions")
+    MIN_DURATION_FIELD_NUMBER: _ClassVar[int]
+    MAX_DURATION_FIELD_NUMBER: _ClassVar[int]
+    CONVERSIONS_FIELD_NUMBER: _ClassVar[int]
+    min_duration: _duration_pb2.Duration
+    max_duration: _duration_pb2.Duration
+    conversions: int
+    def __init__(self, min_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., conversions: _Optional[int] = ...) -> None: ...
+
+class StatsRow(_message.Message):
+    __slots__ = ("campaign_id", "goal_key", "sub_id_1", "period_start_time", "period", "clicks", "conversions", "pending_conversions", "approved_conversions", "rejected_conversions", "values", "conversion_rate", "approval_rate", "time_to_convert")
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    GOAL_KEY_FIELD_NUMBER: _ClassVar[int]
+    SUB_ID_1_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_START_TIME_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    CLICKS_FIELD_NUMBER: _ClassVar[int]
+    CONVERSIONS_FIELD_NUMBER: _ClassVar[int]
+    PENDING_CONVERSIONS_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_CONVERSIONS_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_CONVERSIONS_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    CONVERSION_RATE_FIELD_NUMBER: _ClassVar[int]
+    APPROVAL_RATE_FIELD_NUMBER: _ClassVar[int]
+    TIME_TO_CONVERT_FIELD_NUMBER: _ClassVar[int]
+    campaign_id: str
+    goal_key: str
+    sub_id_1: str
+    period_start_time: _timestamp_pb2.Timestamp
+    period: str
+    clicks: int
+    conversions: int
+    pending_conversions: int
+    approved_conversions: int
+    rejected_conversions: int
+    values: _containers.RepeatedCompositeFieldContainer[CurrencyValue]
+    conversion_rate: float
+    approval_rate: float
+    time_to_convert: _containers.RepeatedCompositeFieldContainer[TimeToConvertBucket]
+    def __init__(self, campaign_id: _Optional[str] = ..., goal_key: _Optional[str] = ..., sub_id_1: _Optional[str] = ..., period_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period: _Optional[str] = ..., clicks: _Optional[int] = ..., conversions: _Optional[int] = ..., pending_conversions: _Optional[int] = ..., approved_conversions: _Optional[int] = ..., rejected_conversions: _Optional[int] = ..., values: _Optional[_Iterable[_Union[CurrencyValue, _Mapping]]] = ..., conversion_rate: _Optional[float] = ..., approval_rate: _Optional[float] = ..., time_to_convert: _Optional[_Iterable[_Union[TimeToConvertBucket, _Mapping]]] = ...) -> None: ...
+
+class GetStatsResponse(_message.Message):
+    __slots__ = ("rows", "total", "start_time", "end_time", "time_zone", "day_boundaries_approximate")
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    DAY_BOUNDARIES_APPROXIMATE_FIELD_NUMBER: _ClassVar[int]
+    rows: _containers.RepeatedCompositeFieldContainer[StatsRow]
+    total: StatsRow
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    time_zone: str
+    day_boundaries_approximate: bool
+    def __init__(self, rows: _Optional[_Iterable[_Union[StatsRow, _Mapping]]] = ..., total: _Optional[_Union[StatsRow, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ..., day_boundaries_approximate: _Optional[bool] = ...) -> None: ...
