@@ -13,6 +13,7 @@ import io.kcid.server.config.ServerConfig;
 import io.kcid.server.domain.AccountAdmin;
 import io.kcid.server.domain.AccountDirectory;
 import io.kcid.server.domain.ClickIssuer;
+import io.kcid.server.domain.ClickVerifierListing;
 import io.kcid.server.domain.ConversionRecorder;
 import io.kcid.server.domain.IdempotentWrites;
 import io.kcid.server.domain.PostbackAuthenticator;
@@ -101,7 +102,9 @@ public final class TrackingServer implements AutoCloseable {
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-            .addService(new ClickGrpcService(issuer, clicks, codec))
+            .addService(
+                new ClickGrpcService(
+                    issuer, clicks, codec, new ClickVerifierListing(accountStore, clock, config.partitions())))
             .addService(new ConversionGrpcService(recorder, statuses, conversions, codec))
             .addService(new AdminGrpcService(admin, accounts, accountStore))
             .addService(health.getHealthService())

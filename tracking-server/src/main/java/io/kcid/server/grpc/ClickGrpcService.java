@@ -13,7 +13,10 @@ import io.kcid.proto.tracking.v1.InspectKcidRequest;
 import io.kcid.proto.tracking.v1.InspectKcidResponse;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.IssueClickResponse;
+import io.kcid.proto.tracking.v1.ListClickVerifiersRequest;
+import io.kcid.proto.tracking.v1.ListClickVerifiersResponse;
 import io.kcid.server.domain.ClickIssuer;
+import io.kcid.server.domain.ClickVerifierListing;
 import io.kcid.server.store.ClickStore;
 import java.util.concurrent.CompletableFuture;
 
@@ -22,11 +25,20 @@ public final class ClickGrpcService extends ClickServiceGrpc.ClickServiceImplBas
   private final ClickIssuer issuer;
   private final ClickStore clicks;
   private final KcidCodec codec;
+  private final ClickVerifierListing verifiers;
 
-  public ClickGrpcService(ClickIssuer issuer, ClickStore clicks, KcidCodec codec) {
+  public ClickGrpcService(
+      ClickIssuer issuer, ClickStore clicks, KcidCodec codec, ClickVerifierListing verifiers) {
     this.issuer = issuer;
     this.clicks = clicks;
     this.codec = codec;
+    this.verifiers = verifiers;
+  }
+
+  @Override
+  public void listClickVerifiers(
+      ListClickVerifiersRequest request, StreamObserver<ListClickVerifiersResponse> observer) {
+    Replies.reply(observer, () -> verifiers.page(request));
   }
 
   @Override

@@ -5,10 +5,12 @@ import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.proto.tracking.v1.Click;
 import io.kcid.server.store.ClickStore;
 import io.kcid.server.store.StoredClick;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -18,6 +20,8 @@ import java.util.concurrent.CompletionStage;
  * partition are not stored (they are the key).
  */
 public final class RedisClickStore implements ClickStore {
+  private static final LuaScript INSERT = LuaScript.fromClasspath("/lua/insert_click.lua");
+
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
 
   public RedisClickStore(RedisClusterAsyncCommands<byte[], byte[]> redis) {
@@ -33,6 +37,37 @@ public final class RedisClickStore implements ClickStore {
             .set(RedisKeys.click(kcid.partition(), kcid.kcid()), value,
                 SetArgs.Builder.nx().px(ttl.toMillis()))
             .thenApply("OK"::equals));
+  }
+
+  @Override
+  public CompletionStage<PreMintedInsert> insertPreMinted(
+      DecodedKcid kcid, String accountId, Click click, Duration ttl) {
+    Click body = click.toBuilder().clearKcid().clearPartition().build();
+    CompletionStage<List<Object>> inserted =
+        INSERT.run(
+            redis,
+            ScriptOutputType.MULTI,
+            new byte[][] {RedisKeys.click(kcid.partition(), kcid.kcid())},
+            encode(accountId, click.getCampaignId(), body),
+            Long.toString(ttl.toMillis()).getBytes(StandardCharsets.US_ASCII));
+    return Stages.translate(
+        inserted.thenApply(
+            reply -> {
+              if (((Long) reply.get(0)) == 1L) {
+                return PreMintedInsert.INSERTED;
+              }
+              StoredClick stored = decode(kcid, (byte[]) reply.get(1));
+              return stored.accountId().equals(accountId) && sameClick(stored.click(), click, kcid)
+                  ? PreMintedInsert.ALREADY_STORED
+                  : PreMintedInsert.CONFLICT;
+            }));
+  }
+
+  /** Equal but for the expiry, which follows the account's retention at insert time. */
+  private static boolean sameClick(Click stored, Click candidate, DecodedKcid kcid) {
+    Click normalized =
+        candidate.toBuilder().setKcid(kcid.kcid()).setPartition(kcid.partition()).clearExpireTime().build();
+    return stored.toBuilder().clearExpireTime().build().equals(normalized);
   }
 
   @Override
