@@ -1,6 +1,8 @@
 package io.kcid.edge;
 
 import io.kcid.edge.config.EdgeConfig;
+import io.kcid.edge.spool.ResilienceConfig;
+import io.kcid.edge.spool.ResilienceOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +46,8 @@ public final class EdgeMain implements Callable<Integer> {
   @Option(names = "--trusted-proxies", defaultValue = "${env:KCID_EDGE_TRUSTED_PROXIES:-}", description = "Comma-separated IP addresses or CIDR blocks of proxies whose X-Forwarded-For is believed (env KCID_EDGE_TRUSTED_PROXIES, default none).")
   String trustedProxies;
 
+  @CommandLine.Mixin ResilienceOptions resilience = new ResilienceOptions();
+
   /** The comma-separated list, blanks dropped. */
   static List<String> splitList(String text) {
     List<String> values = new ArrayList<>();
@@ -60,7 +64,9 @@ public final class EdgeMain implements Callable<Integer> {
   @Override
   public Integer call() {
     EdgeConfig config;
+    ResilienceConfig resilienceConfig;
     try {
+      resilienceConfig = resilience.config();
       config =
           new EdgeConfig(
               bind, port, grpcAddr, Duration.ofMillis(deadlineMs), maxBodyBytes, workerThreads, Duration.ofSeconds(retryAfterSeconds),
@@ -69,7 +75,7 @@ public final class EdgeMain implements Callable<Integer> {
       System.err.println("edge: invalid configuration: " + e.getMessage());
       return 2;
     }
-    HttpEdge edge = HttpEdge.start(config);
+    HttpEdge edge = HttpEdge.start(config, resilienceConfig);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -80,7 +86,9 @@ public final class EdgeMain implements Callable<Integer> {
                 },
                 "kcid-edge-shutdown"));
     log.info(
-        "kcid http-edge listening on http://{}:{} (gRPC target {})", config.bindHost(), edge.port(), config.grpcTarget());
+        "kcid http-edge listening on http://{}:{} (gRPC target {}; click spool {})",
+        config.bindHost(), edge.port(), config.grpcTarget(),
+        resilienceConfig.spool().map(s -> s.dir().toString()).orElse("off: clicks fail with 503 while the tracking-server is away"));
     try {
       stopped.await();
     } catch (InterruptedException e) {
