@@ -34,6 +34,7 @@ public final class ClickSpoolService implements AutoCloseable {
     ClickSpool spool = ClickSpool.open(config.dir(), config.maxBytes());
     metrics.spoolBytes(spool::bytes);
     ClickVerifiers verifiers = new ClickVerifiers(channel, codec, config.partitions(), config.verifierRefresh(), callDeadline, clock);
+    metrics.verifierAccounts(verifiers::accounts);
     ClickReplayer replayer = new ClickReplayer(spool, ClickServiceGrpc.newStub(channel), callDeadline, metrics);
     DegradedClicks degraded = new DegradedClicks(codec, verifiers, spool, metrics, config.clickDeadline(), clock);
     verifiers.start();

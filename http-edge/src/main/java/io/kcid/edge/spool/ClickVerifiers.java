@@ -91,6 +91,11 @@ public final class ClickVerifiers implements AutoCloseable {
     return Optional.ofNullable(byAccount.get(accountId));
   }
 
+  /** How many accounts' secrets are held. */
+  public int accounts() {
+    return byAccount.size();
+  }
+
   /** Whether at least one refresh succeeded since start. */
   public boolean loaded() {
     return loaded;

@@ -31,6 +31,13 @@ public final class SpoolMetrics {
     Gauge.builder("kcid.edge.spool.bytes", bytes).description("Bytes held by the click spool").register(registry);
   }
 
+  /** Publishes how many accounts' click secrets the edge holds (0: it cannot verify clicks on its own). */
+  public void verifierAccounts(Supplier<Number> accounts) {
+    Gauge.builder("kcid.edge.click.verifiers.accounts", accounts)
+        .description("Accounts whose click URLs this edge can verify without the tracking-server")
+        .register(registry);
+  }
+
   public void spooled() {
     spooled.increment();
   }
