@@ -32,7 +32,7 @@ public final class ClickReplayer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClickReplayer.class);
   private static final int CONCURRENCY = 16;
   private static final long INTERVAL_MS = 200;
-  private static final long MAX_BACKOFF_MS = 5_000;
+  private static final long MAX_BACKOFF_MS = 2_000;
 
   private final ClickSpool spool;
   private final ClickServiceGrpc.ClickServiceStub stub;
