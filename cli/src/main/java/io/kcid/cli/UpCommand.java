@@ -8,6 +8,8 @@ import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys.ConfiguredKey;
 import java.util.List;
 import io.kcid.edge.HttpEdge;
+import io.kcid.edge.spool.ResilienceConfig;
+import io.kcid.edge.spool.SpoolConfig;
 import io.kcid.server.ServerMain;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.config.ServerConfig;
@@ -18,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -67,9 +70,14 @@ final class UpCommand implements Callable<Integer> {
     }
     TrackingServer server = TrackingServer.start(config);
     EdgeConfig defaults = EdgeConfig.defaults();
+    // The edge keeps clicks while the server is away: it mints with the same keys and spools
+    // next to the Redis data. No drain delay: nothing balances load in front of a laptop.
+    SpoolConfig spool = new SpoolConfig(config.macKeys(), config.partitions(), home.resolve("edge-spool"),
+        256L << 20, Duration.ofMillis(300), Duration.ofSeconds(30));
     HttpEdge edge = HttpEdge.start(new EdgeConfig(
         defaults.bindHost(), edgePort, "localhost:" + server.port(), defaults.callDeadline(),
-        defaults.maxBodyBytes(), defaults.workerThreads(), defaults.retryAfter(), defaults.trustedProxies(), edgeSecurity));
+        defaults.maxBodyBytes(), defaults.workerThreads(), defaults.retryAfter(), defaults.trustedProxies(), edgeSecurity),
+        new ResilienceConfig(Duration.ZERO, Optional.of(spool)));
 
     System.out.println("kcid is up");
     System.out.println("  gRPC   localhost:" + server.port() + "   (tracking-server; grpcurl -plaintext localhost:" + server.port() + " list)");

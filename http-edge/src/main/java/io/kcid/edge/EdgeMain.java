@@ -3,6 +3,8 @@ package io.kcid.edge;
 import io.kcid.edge.config.EdgeConfig;
 import io.kcid.edge.config.EdgeSecurity;
 import java.nio.file.Path;
+import io.kcid.edge.spool.ResilienceConfig;
+import io.kcid.edge.spool.ResilienceOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,6 +88,7 @@ public final class EdgeMain implements Callable<Integer> {
   private static Path path(String value) {
     return value == null || value.isBlank() ? null : Path.of(value.trim());
   }
+  @CommandLine.Mixin ResilienceOptions resilience = new ResilienceOptions();
 
   /** The comma-separated list, blanks dropped. */
   static List<String> splitList(String text) {
@@ -103,7 +106,9 @@ public final class EdgeMain implements Callable<Integer> {
   @Override
   public Integer call() {
     EdgeConfig config;
+    ResilienceConfig resilienceConfig;
     try {
+      resilienceConfig = resilience.config();
       config =
           new EdgeConfig(
               bind, port, grpcAddr, Duration.ofMillis(deadlineMs), maxBodyBytes, workerThreads, Duration.ofSeconds(retryAfterSeconds),
@@ -112,7 +117,7 @@ public final class EdgeMain implements Callable<Integer> {
       System.err.println("edge: invalid configuration: " + e.getMessage());
       return 2;
     }
-    HttpEdge edge = HttpEdge.start(config);
+    HttpEdge edge = HttpEdge.start(config, resilienceConfig);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -123,9 +128,10 @@ public final class EdgeMain implements Callable<Integer> {
                 },
                 "kcid-edge-shutdown"));
     log.info(
-        "kcid http-edge listening on {}://{}:{} (gRPC target {}{}, {})", config.security().https() ? "https" : "http",
+        "kcid http-edge listening on {}://{}:{} (gRPC target {}{}, {}; click spool {})", config.security().https() ? "https" : "http",
         config.bindHost(), edge.port(), config.grpcTarget(), config.security().grpcTls() ? " over TLS" : "",
-        config.security().apiKey() == null ? "no API key" : "with an API key");
+        config.security().apiKey() == null ? "no API key" : "with an API key",
+        resilienceConfig.spool().map(s -> s.dir().toString()).orElse("off: clicks fail with 503 while the tracking-server is away"));
     try {
       stopped.await();
     } catch (InterruptedException e) {

@@ -25,6 +25,9 @@ import io.kcid.edge.metrics.EdgeMetrics;
 import io.kcid.edge.net.ClientIpResolver;
 import io.kcid.edge.postback.BatchPostbackHandler;
 import io.kcid.edge.postback.PostbackHandler;
+import io.kcid.edge.spool.ClickSpoolService;
+import io.kcid.edge.spool.DegradedClicks;
+import io.kcid.edge.spool.ResilienceConfig;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.netty.bootstrap.ServerBootstrap;
@@ -65,6 +68,8 @@ public final class HttpEdge implements AutoCloseable {
   private final BackendHealth health;
   private final EdgeMetrics metrics;
   private final ManagedChannel ownedChannel;
+  private final ClickSpoolService spool;
+  private final Duration drainDelay;
   private final int port;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -76,7 +81,9 @@ public final class HttpEdge implements AutoCloseable {
       Lifecycle lifecycle,
       BackendHealth health,
       EdgeMetrics metrics,
-      ManagedChannel ownedChannel) {
+      ManagedChannel ownedChannel,
+      ClickSpoolService spool,
+      Duration drainDelay) {
     this.acceptors = acceptors;
     this.workers = workers;
     this.serverChannel = serverChannel;
@@ -85,14 +92,21 @@ public final class HttpEdge implements AutoCloseable {
     this.health = health;
     this.metrics = metrics;
     this.ownedChannel = ownedChannel;
+    this.spool = spool;
+    this.drainDelay = drainDelay;
     this.port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
   }
 
   /** Starts an edge with its own gRPC channel to {@code config.grpcTarget()}, closed by {@link #close()}. */
   public static HttpEdge start(EdgeConfig config) {
+    return start(config, ResilienceConfig.none());
+  }
+
+  /** As {@link #start(EdgeConfig)}, with a drain delay and, when configured, a click spool. */
+  public static HttpEdge start(EdgeConfig config, ResilienceConfig resilience) {
     ManagedChannel channel = BackendChannels.create(config.grpcTarget(), config.security());
     try {
-      return start(config, channel, channel);
+      return start(config, resilience, channel, channel);
     } catch (RuntimeException e) {
       channel.shutdownNow();
       throw e;
@@ -101,30 +115,43 @@ public final class HttpEdge implements AutoCloseable {
 
   /** Starts an edge that calls the backend over {@code channel}; the caller keeps ownership of it. */
   public static HttpEdge start(EdgeConfig config, ManagedChannel channel) {
-    return start(config, channel, null);
+    return start(config, ResilienceConfig.none(), channel, null);
   }
 
-  private static HttpEdge start(EdgeConfig config, ManagedChannel channel, ManagedChannel owned) {
+  /** As {@link #start(EdgeConfig, ManagedChannel)}, with a drain delay and, when configured, a click spool. */
+  public static HttpEdge start(EdgeConfig config, ResilienceConfig resilience, ManagedChannel channel) {
+    return start(config, resilience, channel, null);
+  }
+
+  private static HttpEdge start(EdgeConfig config, ResilienceConfig resilience, ManagedChannel channel, ManagedChannel owned) {
     EdgeMetrics metrics = new EdgeMetrics();
+    EdgeSecurity security = config.security();
+    Channel backend = backend(channel, security);
+    // The spool's replayer and secret refresh call the server too: with the edge's API key.
+    ClickSpoolService spool =
+        resilience.spool().map(s -> ClickSpoolService.start(s, backend, metrics.registry(), config.callDeadline())).orElse(null);
+    DegradedClicks degraded = spool == null ? null : spool.degraded();
     Lifecycle lifecycle = new Lifecycle();
     Responses responses = new Responses(config.retryAfterSeconds());
     Duration healthDeadline =
         config.callDeadline().compareTo(MAX_HEALTH_DEADLINE) < 0 ? config.callDeadline() : MAX_HEALTH_DEADLINE;
-    EdgeSecurity security = config.security();
-    Channel backend = backend(channel, security);
     BackendHealth health = new BackendHealth(backend, HEALTH_INTERVAL, healthDeadline);
     PostbackRateLimits limits =
         new PostbackRateLimits(security.ratePerIp(), security.ratePerAccount(), security.burstSeconds(), System::nanoTime);
 
     Map<Route, RouteHandler> handlers = new EnumMap<>(Route.class);
-    handlers.put(Route.CLICK, new ClickHandler(ClickServiceGrpc.newStub(backend), config.callDeadline(), responses, metrics));
+    handlers.put(
+        Route.CLICK, new ClickHandler(ClickServiceGrpc.newStub(backend), config.callDeadline(), responses, metrics, degraded));
     ClientIpResolver clientIps = new ClientIpResolver(config.trustedProxies());
     ConversionServiceGrpc.ConversionServiceStub conversions = ConversionServiceGrpc.newStub(backend);
     handlers.put(Route.POSTBACK, new PostbackHandler(conversions, config.callDeadline(), responses, metrics, clientIps, limits));
     handlers.put(
         Route.POSTBACKS, new BatchPostbackHandler(conversions, config.callDeadline(), responses, metrics, clientIps, limits));
     handlers.put(Route.HEALTHZ, OpsHandlers.healthz());
-    handlers.put(Route.READYZ, OpsHandlers.readyz(lifecycle, health::serving, responses));
+    // With a spool the edge stays ready while the backend is away: it still answers clicks.
+    handlers.put(
+        Route.READYZ,
+        OpsHandlers.readyz(lifecycle, () -> health.serving() || (degraded != null && degraded.ready()), responses));
     handlers.put(Route.METRICS, OpsHandlers.metrics(metrics));
     Router router = new Router(handlers, responses);
 
@@ -145,9 +172,13 @@ public final class HttpEdge implements AutoCloseable {
               .syncUninterruptibly()
               .channel();
       health.start();
-      return new HttpEdge(acceptors, workers, serverChannel, connections, lifecycle, health, metrics, owned);
+      return new HttpEdge(
+          acceptors, workers, serverChannel, connections, lifecycle, health, metrics, owned, spool, resilience.drainDelay());
     } catch (RuntimeException e) {
       health.close();
+      if (spool != null) {
+        spool.close();
+      }
       acceptors.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       metrics.close();
@@ -180,15 +211,21 @@ public final class HttpEdge implements AutoCloseable {
     }
   }
 
+  /** The click spool, or null when the edge runs without one. */
+  public ClickSpoolService clickSpool() {
+    return spool;
+  }
+
   /** The port the edge listens on (the real one when started with port 0). */
   public int port() {
     return port;
   }
 
   /**
-   * Graceful stop: no new connections, {@code /readyz} answers 503 SHUTTING_DOWN, in-flight requests
-   * get up to 5 s to finish, then connections, event loops and the owned gRPC channel are closed.
-   * Idempotent. Blocks, so never call it from an event loop.
+   * Graceful stop: {@code /readyz} answers 503 SHUTTING_DOWN while requests are still served for
+   * the drain delay (so load balancers move away first), then no new connections, in-flight requests
+   * get up to 5 s to finish, then the click spool, connections, event loops and the owned gRPC channel
+   * are closed. Idempotent. Blocks, so never call it from an event loop.
    */
   @Override
   public void close() {
@@ -196,11 +233,21 @@ public final class HttpEdge implements AutoCloseable {
       return;
     }
     lifecycle.beginShutdown();
+    if (!drainDelay.isZero()) {
+      try {
+        Thread.sleep(drainDelay.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     serverChannel.close().awaitUninterruptibly();
     if (!lifecycle.awaitIdle(DRAIN_TIMEOUT)) {
       log.warn("{} request(s) still unanswered after {} s; closing their connections", lifecycle.inFlight(), DRAIN_TIMEOUT.toSeconds());
     }
     connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+    if (spool != null) {
+      spool.close();
+    }
     health.close();
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
     acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);

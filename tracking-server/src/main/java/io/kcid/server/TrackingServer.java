@@ -25,6 +25,7 @@ import io.kcid.server.domain.AccountAdmin;
 import io.kcid.server.domain.AccountDirectory;
 import io.kcid.server.domain.ClickExplainer;
 import io.kcid.server.domain.ClickIssuer;
+import io.kcid.server.domain.ClickVerifierListing;
 import io.kcid.server.domain.ConversionRecorder;
 import io.kcid.server.domain.IdempotentWrites;
 import io.kcid.server.domain.PostbackAuthenticator;
@@ -150,7 +151,8 @@ public final class TrackingServer implements AutoCloseable {
               .permitKeepAliveWithoutCalls(true)
               .maxInboundMessageSize(MAX_MESSAGE_BYTES)
               .maxConcurrentCallsPerConnection(security.maxCallsPerConnection())
-              .addService(new ClickGrpcService(issuer, clicks, codec, eraser))
+              .addService(new ClickGrpcService(
+                  issuer, clicks, codec, eraser, new ClickVerifierListing(accountStore, clock, config.partitions())))
               .addService(new ConversionGrpcService(recorder, statuses, conversions, codec, streams))
               .addService(new AdminGrpcService(admin, accounts, accountStore, apiKeys))
               .addService(new DiagnosticsGrpcService(history, explainer, replayer))

@@ -55,17 +55,21 @@ public final class ClickUrlSigner {
     return query.toString();
   }
 
-  /** base64url, without padding, of HMAC-SHA256 keyed with the UTF-8 bytes of the secret. */
+  /**
+   * base64url, without padding, of HMAC-SHA256 keyed with the UTF-8 bytes of the secret.
+   *
+   * @throws IllegalArgumentException for an empty secret (accounts never have one)
+   */
   public static String sign(String clickSecret, String canonicalQuery) {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(mac(clickSecret, canonicalQuery));
   }
 
   /**
    * Whether {@code signature} is exactly the signature of the canonical query, compared in
-   * constant time. A malformed or missing signature is simply false.
+   * constant time. A malformed or missing signature, or an empty secret, is simply false.
    */
   public static boolean verify(String clickSecret, String canonicalQuery, String signature) {
-    if (signature == null) {
+    if (signature == null || clickSecret == null || clickSecret.isEmpty()) {
       return false;
     }
     // Comparing the canonical text (not decoded bytes) also refuses padded or non-canonical

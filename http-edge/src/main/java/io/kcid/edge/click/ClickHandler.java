@@ -8,6 +8,8 @@ import io.kcid.edge.http.QueryParams;
 import io.kcid.edge.http.Responses;
 import io.kcid.edge.http.RouteHandler;
 import io.kcid.edge.metrics.EdgeMetrics;
+import io.kcid.edge.spool.DegradedClicks;
+import io.kcid.proto.ErrorReasons;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
@@ -19,7 +21,11 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code GET /c}: issues the click through the backend and redirects to the URL it returns. */
+/**
+ * {@code GET /c}: issues the click through the backend and redirects to the URL it returns. With a
+ * click spool ({@link DegradedClicks}) the edge mints the kcid itself and, when the backend's answer
+ * is unknown within the click deadline, redirects on its own and spools the click for replay.
+ */
 public final class ClickHandler implements RouteHandler {
   private static final Logger log = LoggerFactory.getLogger(ClickHandler.class);
 
@@ -27,21 +33,57 @@ public final class ClickHandler implements RouteHandler {
   private final Duration deadline;
   private final Responses responses;
   private final EdgeMetrics metrics;
+  private final DegradedClicks degraded;
 
   public ClickHandler(ClickServiceGrpc.ClickServiceStub stub, Duration deadline, Responses responses, EdgeMetrics metrics) {
+    this(stub, deadline, responses, metrics, null);
+  }
+
+  /** @param degraded the click spool, or null: clicks then fail with 503 while the backend is away */
+  public ClickHandler(
+      ClickServiceGrpc.ClickServiceStub stub, Duration deadline, Responses responses, EdgeMetrics metrics, DegradedClicks degraded) {
     this.stub = stub;
-    this.deadline = deadline;
+    this.deadline = degraded == null || degraded.deadline().compareTo(deadline) > 0 ? deadline : degraded.deadline();
     this.responses = responses;
     this.metrics = metrics;
+    this.degraded = degraded;
   }
 
   @Override
   public CompletableFuture<EdgeResponse> handle(FullHttpRequest request) {
     IssueClickRequest click = ClickRequestParser.parse(QueryParams.parameters(QueryParams.uri(request.uri())));
+    if (degraded == null) {
+      return issue(click).handle((issued, failure) -> failure == null ? redirect(issued) : backendFailed(failure));
+    }
+    IssueClickRequest minted = degraded.preMint(click);
+    return issue(minted)
+        .handle((issued, failure) -> failure == null ? CompletableFuture.completedFuture(redirect(issued)) : fallback(click, minted, failure))
+        .thenCompose(response -> response);
+  }
+
+  private CompletableFuture<IssueClickResponse> issue(IssueClickRequest click) {
     CompletableFuture<IssueClickResponse> call = new CompletableFuture<>();
     stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).issueClick(click, UnaryCalls.completing(call));
-    return call.handle(
-        (issued, failure) -> failure == null ? redirect(issued) : backendFailed(failure));
+    return call;
+  }
+
+  /** The backend did not store the click: redirect on our own when its answer is unknown. */
+  private CompletableFuture<EdgeResponse> fallback(IssueClickRequest click, IssueClickRequest minted, Throwable failure) {
+    BackendFailure mapped = BackendErrors.classify(failure);
+    metrics.backendError(mapped.code());
+    if (Responses.mustResend(mapped.reason())) {
+      return degraded.redirect(minted, responses);
+    }
+    String reason = ErrorReasons.shortName(mapped.reason());
+    if (!minted.getKcid().isEmpty() && reason.startsWith("KCID_")) {
+      // The server refused our kcid, not the click: a deployment mismatch (keys, partitions) or a
+      // collision. Let the server mint this one; stop minting unless it was a collision.
+      if (mapped.reason() != ErrorReason.ERROR_REASON_KCID_ALREADY_USED) {
+        degraded.mintRejected(reason);
+      }
+      return issue(click).handle((issued, again) -> again == null ? redirect(issued) : backendFailed(again));
+    }
+    return CompletableFuture.completedFuture(responses.rejected(mapped.reason(), mapped.message(), mapped.conversionId()));
   }
 
   private EdgeResponse redirect(IssueClickResponse issued) {

@@ -85,6 +85,11 @@ public final class EdgeMetrics implements AutoCloseable {
     }
   }
 
+  /** The registry, for components that publish their own meters (the click spool). */
+  public io.micrometer.core.instrument.MeterRegistry registry() {
+    return registry;
+  }
+
   /** Prometheus text of every meter. */
   public String scrape() {
     return registry.scrape();

@@ -60,6 +60,10 @@ final class BatchBodyParser {
       return items;
     } catch (StreamReadException e) {
       throw JsonBodyParser.syntax(e);
+    } catch (java.io.CharConversionException e) {
+      // Jackson guessed UTF-16/32 from leading NUL bytes and met an impossible character: the
+      // sender's mistake (JSON is UTF-8), never a server error.
+      throw JsonBodyParser.invalid("The body is not valid JSON text: it is not UTF-8.");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read an in-memory JSON body", e);
     }

@@ -77,8 +77,18 @@ public final class AccountDirectory {
                     : get(id.get())
                         .exceptionally(
                             failure -> {
-                              // An index entry whose account is gone is just an unknown token.
-                              throw invalidToken();
+                              Throwable cause =
+                                  failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                                      ? failure.getCause()
+                                      : failure;
+                              // An index entry whose account is gone is just an unknown token; any
+                              // other failure (the store is unreachable) stays what it is: unknown,
+                              // retry — never a 401 for a valid token.
+                              if (cause instanceof KcidException k
+                                  && k.reason() == ErrorReason.ERROR_REASON_ACCOUNT_NOT_FOUND) {
+                                throw invalidToken();
+                              }
+                              throw cause instanceof RuntimeException r ? r : new java.util.concurrent.CompletionException(cause);
                             }))
         .thenApply(
             record -> {

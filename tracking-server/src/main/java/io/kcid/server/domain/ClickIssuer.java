@@ -26,6 +26,8 @@ public final class ClickIssuer {
   private static final Pattern SUB_ID_KEY = Pattern.compile("s([1-9]|10)");
   /** 64 random bits make a collision astronomically rare; a few re-mints bound the worst case. */
   private static final int MAX_MINT_ATTEMPTS = 3;
+  /** How far an edge's clock may run ahead of the server's for a pre-minted kcid. */
+  private static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(5);
 
   private final KcidCodec codec;
   private final ClickStore clicks;
@@ -59,15 +61,20 @@ public final class ClickIssuer {
     if (!request.getDestinationUrl().isEmpty()) {
       Destinations.validate(request.getDestinationUrl());
     }
+    DecodedKcid preMinted = request.getKcid().isEmpty() ? null : preMinted(request);
     return accounts
         .get(accountId)
         .thenCompose(
             account -> {
-              if (!request.getClickSignature().isEmpty()) {
-                verifySignature(account, params, request.getClickSignature(), clock.instant());
-              }
               Instant now = clock.instant();
+              // A pre-minted click happened at its kcid's issue time: its URL was signed with a
+              // secret valid then, even if that secret has been rotated out since.
+              Instant clickTime = preMinted == null ? now : preMinted.issueTime();
+              if (!request.getClickSignature().isEmpty()) {
+                verifySignature(account, params, request.getClickSignature(), clickTime);
+              }
               Duration retention = Retention.clickRetention(account.account());
+              Instant expiry = clickTime.plus(retention);
               Click click =
                   Click.newBuilder()
                       .setAccountId(accountId)
@@ -76,10 +83,55 @@ public final class ClickIssuer {
                       .setPlacementId(request.getPlacementId())
                       .putAllSubIds(request.getSubIdsMap())
                       .setDestinationUrl(request.getDestinationUrl())
-                      .setClickTime(timestamp(Instant.ofEpochSecond(now.getEpochSecond())))
-                      .setExpireTime(timestamp(now.plus(retention)))
+                      .setClickTime(timestamp(Instant.ofEpochSecond(clickTime.getEpochSecond())))
+                      .setExpireTime(timestamp(expiry))
                       .build();
-              return insert(account, click, now, retention, 1);
+              if (preMinted == null) {
+                return insert(account, click, now, retention, 1);
+              }
+              if (!expiry.isAfter(now)) {
+                throw new KcidException(
+                    ErrorReason.ERROR_REASON_CLICK_EXPIRED,
+                    "The pre-minted click is older than the account's click retention; it is not stored.");
+              }
+              return insertPreMinted(account, click, preMinted, Duration.between(now, expiry));
+            });
+  }
+
+  /**
+   * The kcid an edge minted for a click it already redirected. It must verify against the key
+   * ring, must not lie in the future, and needs the signed click URL it was minted for: a MAC key
+   * alone never creates a click.
+   */
+  private DecodedKcid preMinted(IssueClickRequest request) {
+    DecodedKcid kcid = codec.decode(request.getKcid());
+    if (request.getClickSignature().isEmpty()) {
+      throw new KcidException(
+          ErrorReason.ERROR_REASON_CLICK_SIGNATURE_MISSING,
+          "A pre-minted kcid is accepted only with the click URL's signature (click_signature).");
+    }
+    if (kcid.issueTime().isAfter(clock.instant().plus(MAX_CLOCK_SKEW))) {
+      throw new KcidException(
+          ErrorReason.ERROR_REASON_INVALID_PARAMETER,
+          "The pre-minted kcid's issue time lies in the future; check the edge's clock.",
+          Map.of("field", "kcid"));
+    }
+    return kcid;
+  }
+
+  private CompletionStage<IssueClickResponse> insertPreMinted(
+      AccountRecord account, Click click, DecodedKcid kcid, Duration ttl) {
+    Click stored = click.toBuilder().setKcid(kcid.kcid()).setPartition(kcid.partition()).build();
+    return clicks
+        .insertPreMinted(kcid, account.account().getAccountId(), stored, ttl)
+        .thenApply(
+            outcome -> {
+              if (outcome == ClickStore.PreMintedInsert.CONFLICT) {
+                throw new KcidException(
+                    ErrorReason.ERROR_REASON_KCID_ALREADY_USED,
+                    "Another click is already stored under this pre-minted kcid; nothing was stored.");
+              }
+              return response(account, stored);
             });
   }
 

@@ -13,8 +13,11 @@ import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.IssueClickResponse;
 import io.kcid.proto.tracking.v1.DeleteClickRequest;
 import io.kcid.proto.tracking.v1.DeleteClickResponse;
+import io.kcid.proto.tracking.v1.ListClickVerifiersRequest;
+import io.kcid.proto.tracking.v1.ListClickVerifiersResponse;
 import io.kcid.server.domain.ClickEraser;
 import io.kcid.server.domain.ClickIssuer;
+import io.kcid.server.domain.ClickVerifierListing;
 import io.kcid.server.domain.KcidInspection;
 import io.kcid.server.store.ClickStore;
 import java.util.concurrent.CompletableFuture;
@@ -25,17 +28,26 @@ public final class ClickGrpcService extends ClickServiceGrpc.ClickServiceImplBas
   private final ClickStore clicks;
   private final KcidCodec codec;
   private final ClickEraser eraser;
+  private final ClickVerifierListing verifiers;
 
-  public ClickGrpcService(ClickIssuer issuer, ClickStore clicks, KcidCodec codec, ClickEraser eraser) {
+  public ClickGrpcService(
+      ClickIssuer issuer, ClickStore clicks, KcidCodec codec, ClickEraser eraser, ClickVerifierListing verifiers) {
     this.issuer = issuer;
     this.clicks = clicks;
     this.codec = codec;
     this.eraser = eraser;
+    this.verifiers = verifiers;
   }
 
   @Override
   public void deleteClick(DeleteClickRequest request, StreamObserver<DeleteClickResponse> observer) {
     Replies.reply(observer, () -> eraser.delete(request.getKcid()));
+  }
+
+  @Override
+  public void listClickVerifiers(
+      ListClickVerifiersRequest request, StreamObserver<ListClickVerifiersResponse> observer) {
+    Replies.reply(observer, () -> verifiers.page(request));
   }
 
   @Override

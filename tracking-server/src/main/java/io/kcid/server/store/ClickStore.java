@@ -15,6 +15,24 @@ public interface ClickStore {
    */
   CompletionStage<Boolean> insert(DecodedKcid kcid, String accountId, Click click, Duration ttl);
 
+  /**
+   * Stores a click under a kcid the caller minted (an edge that redirected it during an outage),
+   * unless that kcid is already stored. Never overwrites: a replay of the same click is {@link
+   * PreMintedInsert#ALREADY_STORED}, another click under that kcid {@link PreMintedInsert#CONFLICT}.
+   */
+  CompletionStage<PreMintedInsert> insertPreMinted(
+      DecodedKcid kcid, String accountId, Click click, Duration ttl);
+
+  /** What {@link #insertPreMinted} did. */
+  enum PreMintedInsert {
+    /** The click is new and now stored. */
+    INSERTED,
+    /** The same click (same owner and fields, whatever its expiry) was already stored. */
+    ALREADY_STORED,
+    /** Another click is stored under this kcid; nothing was written. */
+    CONFLICT
+  }
+
   /** The stored click, or empty when it never existed or has expired. */
   CompletionStage<Optional<StoredClick>> find(DecodedKcid kcid);
 

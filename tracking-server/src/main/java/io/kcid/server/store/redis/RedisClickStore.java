@@ -7,12 +7,12 @@ import io.kcid.server.store.ClickErasure;
 import io.kcid.server.store.ClickStore;
 import io.kcid.server.store.StoredClick;
 import io.lettuce.core.ScriptOutputType;
-import java.util.ArrayList;
-import java.util.List;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -43,6 +43,27 @@ public final class RedisClickStore implements ClickStore {
   @Override
   public CompletionStage<Boolean> insert(
       DecodedKcid kcid, String accountId, Click click, Duration ttl) {
+    return Stages.translate(store(kcid, accountId, click, ttl).thenApply(reply -> ((Long) reply.get(0)) == 1L));
+  }
+
+  @Override
+  public CompletionStage<PreMintedInsert> insertPreMinted(
+      DecodedKcid kcid, String accountId, Click click, Duration ttl) {
+    return Stages.translate(
+        store(kcid, accountId, click, ttl).thenApply(
+            reply -> {
+              if (((Long) reply.get(0)) == 1L) {
+                return PreMintedInsert.INSERTED;
+              }
+              StoredClick stored = decode(kcid, (byte[]) reply.get(1));
+              return stored.accountId().equals(accountId) && sameClick(stored.click(), click, kcid)
+                  ? PreMintedInsert.ALREADY_STORED
+                  : PreMintedInsert.CONFLICT;
+            }));
+  }
+
+  /** Inserts the click unless its kcid is taken, counting it in its hour's stats when stored. */
+  private CompletionStage<List<Object>> store(DecodedKcid kcid, String accountId, Click click, Duration ttl) {
     byte[] value = encode(accountId, click.getCampaignId(), click.toBuilder().clearKcid().clearPartition().build());
     Instant hour = StatsFormat.hourOf(
         Instant.ofEpochSecond(click.getClickTime().getSeconds(), click.getClickTime().getNanos()));
@@ -50,13 +71,18 @@ public final class RedisClickStore implements ClickStore {
       RedisKeys.click(kcid.partition(), kcid.kcid()),
       RedisKeys.stats(kcid.partition(), accountId, hour)
     };
-    return Stages.translate(
-        INSERT.<Long>run(redis, ScriptOutputType.INTEGER, keys,
-                value,
-                RedisKeys.bytes(Long.toString(ttl.toMillis())),
-                RedisKeys.bytes(StatsFormat.clickField(click.getCampaignId(), click.getSubIdsOrDefault("s1", ""))),
-                RedisKeys.bytes(Long.toString(StatsFormat.expireAtMillis(hour, statsRetention))))
-            .thenApply(stored -> stored == 1L));
+    return INSERT.<List<Object>>run(redis, ScriptOutputType.MULTI, keys,
+        value,
+        RedisKeys.bytes(Long.toString(ttl.toMillis())),
+        RedisKeys.bytes(StatsFormat.clickField(click.getCampaignId(), click.getSubIdsOrDefault("s1", ""))),
+        RedisKeys.bytes(Long.toString(StatsFormat.expireAtMillis(hour, statsRetention))));
+  }
+
+  /** Equal but for the expiry, which follows the account's retention at insert time. */
+  private static boolean sameClick(Click stored, Click candidate, DecodedKcid kcid) {
+    Click normalized =
+        candidate.toBuilder().setKcid(kcid.kcid()).setPartition(kcid.partition()).clearExpireTime().build();
+    return stored.toBuilder().clearExpireTime().build().equals(normalized);
   }
 
   @Override

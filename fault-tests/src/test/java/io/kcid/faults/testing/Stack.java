@@ -1,0 +1,95 @@
+package io.kcid.faults.testing;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.kcid.core.kcid.KcidKeyRing;
+import io.kcid.edge.HttpEdge;
+import io.kcid.edge.config.EdgeConfig;
+import io.kcid.edge.spool.ResilienceConfig;
+import io.kcid.edge.spool.SpoolConfig;
+import io.kcid.proto.tracking.v1.AdminServiceGrpc;
+import io.kcid.proto.tracking.v1.CountingMode;
+import io.kcid.proto.tracking.v1.CreateAccountRequest;
+import io.kcid.proto.tracking.v1.CreateAccountResponse;
+import io.kcid.proto.tracking.v1.CreateGoalRequest;
+import io.kcid.server.TrackingServer;
+import io.kcid.server.config.ServerConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/** Starts the real components the way a deployment runs them, with test-sized timings. */
+public final class Stack {
+  public static final int PARTITIONS = 16;
+
+  private Stack() {}
+
+  /** A tracking-server on {@code port} (0 = free) with a 500 ms Redis timeout. */
+  public static TrackingServer server(String redisUrl, KcidKeyRing keys, int port, Duration drainDelay) {
+    return TrackingServer.start(new ServerConfig(
+        "127.0.0.1", port, redisUrl, PARTITIONS, keys, Duration.ofMillis(500), 10_000, Duration.ofMillis(200),
+        100_000, drainDelay, Duration.ofSeconds(5)));
+  }
+
+  /** An edge without a click spool. */
+  public static HttpEdge edge(String grpcTarget, int port, Duration callDeadline) {
+    return HttpEdge.start(config(grpcTarget, port, callDeadline), ResilienceConfig.none());
+  }
+
+  /** An edge with a click spool in {@code spoolDir}, minting with {@code keys}. */
+  public static HttpEdge spoolingEdge(
+      String grpcTarget, int port, KcidKeyRing keys, Path spoolDir, Duration clickDeadline, Duration drainDelay) {
+    SpoolConfig spool = new SpoolConfig(keys, PARTITIONS, spoolDir, 64L << 20, clickDeadline, Duration.ofMillis(300));
+    return HttpEdge.start(
+        config(grpcTarget, port, Duration.ofMillis(1500)), new ResilienceConfig(drainDelay, Optional.of(spool)));
+  }
+
+  private static EdgeConfig config(String grpcTarget, int port, Duration callDeadline) {
+    return new EdgeConfig("127.0.0.1", port, grpcTarget, callDeadline, 65536, 2, Duration.ofSeconds(1), List.of());
+  }
+
+  public static ManagedChannel channel(int port) {
+    return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+  }
+
+  /** A new account with one goal of this counting mode. */
+  public static CreateAccountResponse account(ManagedChannel channel, String goalKey, CountingMode counting) {
+    AdminServiceGrpc.AdminServiceBlockingStub admin =
+        AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    CreateAccountResponse account = admin.createAccount(CreateAccountRequest.newBuilder().setDisplayName("Faults").build());
+    admin.createGoal(CreateGoalRequest.newBuilder()
+        .setAccountId(account.getAccount().getAccountId()).setGoalKey(goalKey).setCountingMode(counting).build());
+    return account;
+  }
+
+  public static void addGoal(ManagedChannel channel, String accountId, String goalKey, CountingMode counting) {
+    AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .createGoal(CreateGoalRequest.newBuilder().setAccountId(accountId).setGoalKey(goalKey).setCountingMode(counting).build());
+  }
+
+  public static int freePort() {
+    try {
+      return RedisProcess.freePort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Whether the scenarios run at full length ({@code -Pheavy}). */
+  public static boolean heavy() {
+    return Boolean.getBoolean("kcid.faults.heavy");
+  }
+
+  public static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,169 @@
+package io.kcid.edge.spool;
+
+import io.grpc.Channel;
+import io.grpc.StatusRuntimeException;
+import io.kcid.core.click.ClickUrlSigner;
+import io.kcid.core.kcid.KcidCodec;
+import io.kcid.proto.ErrorReasons;
+import io.kcid.proto.tracking.v1.ClickSecret;
+import io.kcid.proto.tracking.v1.ClickServiceGrpc;
+import io.kcid.proto.tracking.v1.ClickVerifier;
+import io.kcid.proto.tracking.v1.InspectKcidRequest;
+import io.kcid.proto.tracking.v1.InspectKcidResponse;
+import io.kcid.proto.tracking.v1.ListClickVerifiersRequest;
+import io.kcid.proto.tracking.v1.ListClickVerifiersResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The accounts' click secrets, held in memory so the edge can verify a signed click URL on its own
+ * while no tracking-server answers. Refreshed in the background from {@code
+ * ClickService.ListClickVerifiers}; a failed refresh keeps the last good copy. Never written to
+ * disk or logged.
+ *
+ * <p>Each refresh also checks that the tracking-server accepts the kcids this edge mints (same key
+ * ring, same partition count): if it does not, the edge stops minting, and clicks fall back to
+ * server-minted kcids (and to 503 while the server is away) instead of being refused.
+ */
+public final class ClickVerifiers implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ClickVerifiers.class);
+  private static final int PAGE_SIZE = 1000;
+  /** Bounds a refresh that pages forever (a server bug): far more accounts than one edge serves. */
+  private static final int MAX_PAGES = 10_000;
+
+  /** One account's verifiers. */
+  public record AccountVerifier(String kcidParameter, List<ClickSecret> secrets) {
+    /** Whether {@code signature} signs {@code canonicalQuery} with a secret valid at {@code now}. */
+    public boolean verifies(String canonicalQuery, String signature, Instant now) {
+      boolean valid = false;
+      for (ClickSecret secret : secrets) {
+        boolean current = !secret.hasExpireTime() || now.getEpochSecond() < secret.getExpireTime().getSeconds();
+        // Every secret is checked, valid or not, so timing says nothing about which one matched.
+        valid |= ClickUrlSigner.verify(secret.getSecret(), canonicalQuery, signature) && current;
+      }
+      return valid;
+    }
+  }
+
+  private final ClickServiceGrpc.ClickServiceBlockingStub stub;
+  private final KcidCodec codec;
+  private final int partitions;
+  private final Duration refresh;
+  private final Duration deadline;
+  private final Clock clock;
+  private final ScheduledExecutorService scheduler;
+  private volatile Map<String, AccountVerifier> byAccount = Map.of();
+  private volatile boolean loaded;
+  private volatile boolean mintAccepted = true;
+
+  public ClickVerifiers(Channel channel, KcidCodec codec, int partitions, Duration refresh, Duration deadline, Clock clock) {
+    this.stub = ClickServiceGrpc.newBlockingStub(channel);
+    this.codec = codec;
+    this.partitions = partitions;
+    this.refresh = refresh;
+    this.deadline = deadline;
+    this.clock = clock;
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread thread = new Thread(r, "kcid-edge-click-verifiers");
+              thread.setDaemon(true);
+              return thread;
+            });
+  }
+
+  /** Loads now (in the background), then every refresh interval. */
+  public void start() {
+    scheduler.scheduleWithFixedDelay(this::refreshOnce, 0, refresh.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  public Optional<AccountVerifier> forAccount(String accountId) {
+    return Optional.ofNullable(byAccount.get(accountId));
+  }
+
+  /** How many accounts' secrets are held. */
+  public int accounts() {
+    return byAccount.size();
+  }
+
+  /** Whether at least one refresh succeeded since start. */
+  public boolean loaded() {
+    return loaded;
+  }
+
+  /** False once the tracking-server refused a kcid minted here (other keys or partitions). */
+  public boolean mintAccepted() {
+    return mintAccepted;
+  }
+
+  /** The tracking-server refused a kcid minted here: stop minting until a refresh proves otherwise. */
+  public void mintRejected(String reason) {
+    if (mintAccepted) {
+      log.error(
+          "tracking-server refused a kcid minted by this edge ({}): KCID_MAC_KEYS, KCID_MAC_ACTIVE_KEY and"
+              + " KCID_PARTITIONS must match the tracking-server's; clicks are no longer spooled",
+          reason);
+    }
+    mintAccepted = false;
+  }
+
+  void refreshOnce() {
+    try {
+      Map<String, AccountVerifier> fresh = new HashMap<>();
+      String token = "";
+      int pages = 0;
+      ListClickVerifiersResponse page;
+      do {
+        page =
+            stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+                .listClickVerifiers(
+                    ListClickVerifiersRequest.newBuilder().setPageSize(PAGE_SIZE).setPageToken(token).build());
+        for (ClickVerifier verifier : page.getVerifiersList()) {
+          fresh.put(verifier.getAccountId(), new AccountVerifier(verifier.getKcidParameter(), List.copyOf(verifier.getSecretsList())));
+        }
+        token = page.getNextPageToken();
+      } while (!token.isEmpty() && ++pages < MAX_PAGES);
+      byAccount = Map.copyOf(fresh);
+      loaded = true;
+      checkMinting(page.getPartitions());
+    } catch (StatusRuntimeException e) {
+      log.debug("click verifiers not refreshed: {}", e.getStatus().getCode());
+    } catch (RuntimeException e) {
+      log.error("click verifiers not refreshed", e);
+    }
+  }
+
+  /** Asks the server to diagnose a kcid minted here: the proof that both sides share keys and partitions. */
+  private void checkMinting(int serverPartitions) {
+    if (serverPartitions != partitions) {
+      mintRejected("KCID_PARTITIONS is " + partitions + " here but " + serverPartitions + " on the tracking-server");
+      return;
+    }
+    InspectKcidResponse inspected =
+        stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+            .inspectKcid(InspectKcidRequest.newBuilder().setKcid(codec.mintRandomPartition(clock.instant())).build());
+    if (inspected.getValid()) {
+      if (!mintAccepted) {
+        log.info("tracking-server accepts this edge's kcids again; clicks are spooled when it is away");
+      }
+      mintAccepted = true;
+    } else {
+      mintRejected(ErrorReasons.shortName(inspected.getReason()));
+    }
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+  }
+}
