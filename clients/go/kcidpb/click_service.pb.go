@@ -38,7 +38,18 @@ type IssueClickRequest struct {
 	ClickSignature string `protobuf:"bytes,7,opt,name=click_signature,json=clickSignature,proto3" json:"click_signature,omitempty"`
 	// Idempotency key: a retry with the same id (for the same account) returns the same click.
 	// [A-Za-z0-9_.:-]{1,128}.
-	RequestId     string `protobuf:"bytes,8,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,8,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Optional: a kcid pre-minted by an HTTP edge (with the deployment's MAC key
+	// ring) for a click it redirected while no tracking-server answered, or whose
+	// answer was late. It must verify against the key ring, requires
+	// click_signature (verified with the secrets valid at the kcid's issue time),
+	// and is inserted only if absent: replaying a click whose kcid is already
+	// stored with the same fields succeeds and stores nothing new (it is the same
+	// click); the same kcid with other fields is KCID_ALREADY_USED. The click time
+	// is the kcid's issue time. Errors besides IssueClick's: KCID_* (malformed or
+	// foreign kcid), CLICK_EXPIRED (older than the account's click retention),
+	// KCID_ALREADY_USED.
+	Kcid          string `protobuf:"bytes,9,opt,name=kcid,proto3" json:"kcid,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -129,6 +140,13 @@ func (x *IssueClickRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *IssueClickRequest) GetKcid() string {
+	if x != nil {
+		return x.Kcid
+	}
+	return ""
+}
+
 type IssueClickResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Click *Click                 `protobuf:"bytes,1,opt,name=click,proto3" json:"click,omitempty"`
@@ -183,6 +201,240 @@ func (x *IssueClickResponse) GetRedirectUrl() string {
 	return ""
 }
 
+type ListClickVerifiersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most 1000; 0 means 500.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// next_page_token of the previous page; empty for the first.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListClickVerifiersRequest) Reset() {
+	*x = ListClickVerifiersRequest{}
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListClickVerifiersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListClickVerifiersRequest) ProtoMessage() {}
+
+func (x *ListClickVerifiersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListClickVerifiersRequest.ProtoReflect.Descriptor instead.
+func (*ListClickVerifiersRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ListClickVerifiersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListClickVerifiersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListClickVerifiersResponse struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Verifiers []*ClickVerifier       `protobuf:"bytes,1,rep,name=verifiers,proto3" json:"verifiers,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// The deployment's storage partitions (KCID_PARTITIONS): an edge that mints
+	// kcids must use the same number.
+	Partitions    uint32 `protobuf:"varint,3,opt,name=partitions,proto3" json:"partitions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListClickVerifiersResponse) Reset() {
+	*x = ListClickVerifiersResponse{}
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListClickVerifiersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListClickVerifiersResponse) ProtoMessage() {}
+
+func (x *ListClickVerifiersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListClickVerifiersResponse.ProtoReflect.Descriptor instead.
+func (*ListClickVerifiersResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ListClickVerifiersResponse) GetVerifiers() []*ClickVerifier {
+	if x != nil {
+		return x.Verifiers
+	}
+	return nil
+}
+
+func (x *ListClickVerifiersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListClickVerifiersResponse) GetPartitions() uint32 {
+	if x != nil {
+		return x.Partitions
+	}
+	return 0
+}
+
+// How to verify and redirect the signed click URLs of one account.
+type ClickVerifier struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	// The query parameter the kcid is appended as; empty means "kcid".
+	KcidParameter string `protobuf:"bytes,2,opt,name=kcid_parameter,json=kcidParameter,proto3" json:"kcid_parameter,omitempty"`
+	// The click secrets that verify a click URL now: the current one, and the
+	// previous one during its rotation grace period.
+	Secrets       []*ClickSecret `protobuf:"bytes,3,rep,name=secrets,proto3" json:"secrets,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClickVerifier) Reset() {
+	*x = ClickVerifier{}
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClickVerifier) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClickVerifier) ProtoMessage() {}
+
+func (x *ClickVerifier) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClickVerifier.ProtoReflect.Descriptor instead.
+func (*ClickVerifier) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ClickVerifier) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *ClickVerifier) GetKcidParameter() string {
+	if x != nil {
+		return x.KcidParameter
+	}
+	return ""
+}
+
+func (x *ClickVerifier) GetSecrets() []*ClickSecret {
+	if x != nil {
+		return x.Secrets
+	}
+	return nil
+}
+
+type ClickSecret struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Secret string                 `protobuf:"bytes,1,opt,name=secret,proto3" json:"secret,omitempty"`
+	// When this secret stops verifying; unset for the current secret.
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClickSecret) Reset() {
+	*x = ClickSecret{}
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClickSecret) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClickSecret) ProtoMessage() {}
+
+func (x *ClickSecret) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClickSecret.ProtoReflect.Descriptor instead.
+func (*ClickSecret) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ClickSecret) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+func (x *ClickSecret) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
 type GetClickRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Kcid          string                 `protobuf:"bytes,1,opt,name=kcid,proto3" json:"kcid,omitempty"`
@@ -192,7 +444,7 @@ type GetClickRequest struct {
 
 func (x *GetClickRequest) Reset() {
 	*x = GetClickRequest{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[2]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -204,7 +456,7 @@ func (x *GetClickRequest) String() string {
 func (*GetClickRequest) ProtoMessage() {}
 
 func (x *GetClickRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[2]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -217,7 +469,7 @@ func (x *GetClickRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetClickRequest.ProtoReflect.Descriptor instead.
 func (*GetClickRequest) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{2}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetClickRequest) GetKcid() string {
@@ -236,7 +488,7 @@ type GetClickResponse struct {
 
 func (x *GetClickResponse) Reset() {
 	*x = GetClickResponse{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[3]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -248,7 +500,7 @@ func (x *GetClickResponse) String() string {
 func (*GetClickResponse) ProtoMessage() {}
 
 func (x *GetClickResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[3]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -261,7 +513,7 @@ func (x *GetClickResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetClickResponse.ProtoReflect.Descriptor instead.
 func (*GetClickResponse) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{3}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetClickResponse) GetClick() *Click {
@@ -280,7 +532,7 @@ type InspectKcidRequest struct {
 
 func (x *InspectKcidRequest) Reset() {
 	*x = InspectKcidRequest{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[4]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -292,7 +544,7 @@ func (x *InspectKcidRequest) String() string {
 func (*InspectKcidRequest) ProtoMessage() {}
 
 func (x *InspectKcidRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[4]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -305,7 +557,7 @@ func (x *InspectKcidRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InspectKcidRequest.ProtoReflect.Descriptor instead.
 func (*InspectKcidRequest) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{4}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *InspectKcidRequest) GetKcid() string {
@@ -335,7 +587,7 @@ type InspectKcidResponse struct {
 
 func (x *InspectKcidResponse) Reset() {
 	*x = InspectKcidResponse{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[5]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -347,7 +599,7 @@ func (x *InspectKcidResponse) String() string {
 func (*InspectKcidResponse) ProtoMessage() {}
 
 func (x *InspectKcidResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[5]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -360,7 +612,7 @@ func (x *InspectKcidResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InspectKcidResponse.ProtoReflect.Descriptor instead.
 func (*InspectKcidResponse) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{5}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *InspectKcidResponse) GetValid() bool {
@@ -428,7 +680,7 @@ type DeleteClickRequest struct {
 
 func (x *DeleteClickRequest) Reset() {
 	*x = DeleteClickRequest{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[6]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -440,7 +692,7 @@ func (x *DeleteClickRequest) String() string {
 func (*DeleteClickRequest) ProtoMessage() {}
 
 func (x *DeleteClickRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[6]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -453,7 +705,7 @@ func (x *DeleteClickRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteClickRequest.ProtoReflect.Descriptor instead.
 func (*DeleteClickRequest) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{6}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *DeleteClickRequest) GetKcid() string {
@@ -473,7 +725,7 @@ type DeleteClickResponse struct {
 
 func (x *DeleteClickResponse) Reset() {
 	*x = DeleteClickResponse{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[7]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -485,7 +737,7 @@ func (x *DeleteClickResponse) String() string {
 func (*DeleteClickResponse) ProtoMessage() {}
 
 func (x *DeleteClickResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[7]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -498,7 +750,7 @@ func (x *DeleteClickResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteClickResponse.ProtoReflect.Descriptor instead.
 func (*DeleteClickResponse) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{7}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *DeleteClickResponse) GetDeletedConversions() uint32 {
@@ -512,7 +764,7 @@ var File_kcid_tracking_v1_click_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_click_service_proto_rawDesc = "" +
 	"\n" +
-	"$kcid/tracking/v1/click_service.proto\x12\x10kcid.tracking.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#kcid/tracking/v1/error_reason.proto\x1a kcid/tracking/v1/resources.proto\"\x8d\x03\n" +
+	"$kcid/tracking/v1/click_service.proto\x12\x10kcid.tracking.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#kcid/tracking/v1/error_reason.proto\x1a kcid/tracking/v1/resources.proto\"\xa1\x03\n" +
 	"\x11IssueClickRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x1f\n" +
@@ -525,13 +777,33 @@ const file_kcid_tracking_v1_click_service_proto_rawDesc = "" +
 	"\x0fdestination_url\x18\x06 \x01(\tR\x0edestinationUrl\x12'\n" +
 	"\x0fclick_signature\x18\a \x01(\tR\x0eclickSignature\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\b \x01(\tR\trequestId\x1a9\n" +
+	"request_id\x18\b \x01(\tR\trequestId\x12\x12\n" +
+	"\x04kcid\x18\t \x01(\tR\x04kcid\x1a9\n" +
 	"\vSubIdsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"f\n" +
 	"\x12IssueClickResponse\x12-\n" +
 	"\x05click\x18\x01 \x01(\v2\x17.kcid.tracking.v1.ClickR\x05click\x12!\n" +
-	"\fredirect_url\x18\x02 \x01(\tR\vredirectUrl\"%\n" +
+	"\fredirect_url\x18\x02 \x01(\tR\vredirectUrl\"W\n" +
+	"\x19ListClickVerifiersRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"\xa3\x01\n" +
+	"\x1aListClickVerifiersResponse\x12=\n" +
+	"\tverifiers\x18\x01 \x03(\v2\x1f.kcid.tracking.v1.ClickVerifierR\tverifiers\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1e\n" +
+	"\n" +
+	"partitions\x18\x03 \x01(\rR\n" +
+	"partitions\"\x8e\x01\n" +
+	"\rClickVerifier\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12%\n" +
+	"\x0ekcid_parameter\x18\x02 \x01(\tR\rkcidParameter\x127\n" +
+	"\asecrets\x18\x03 \x03(\v2\x1d.kcid.tracking.v1.ClickSecretR\asecrets\"b\n" +
+	"\vClickSecret\x12\x16\n" +
+	"\x06secret\x18\x01 \x01(\tR\x06secret\x12;\n" +
+	"\vexpire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\"%\n" +
 	"\x0fGetClickRequest\x12\x12\n" +
 	"\x04kcid\x18\x01 \x01(\tR\x04kcid\"A\n" +
 	"\x10GetClickResponse\x12-\n" +
@@ -551,13 +823,14 @@ const file_kcid_tracking_v1_click_service_proto_rawDesc = "" +
 	"\x12DeleteClickRequest\x12\x12\n" +
 	"\x04kcid\x18\x01 \x01(\tR\x04kcid\"F\n" +
 	"\x13DeleteClickResponse\x12/\n" +
-	"\x13deleted_conversions\x18\x01 \x01(\rR\x12deletedConversions2\xf2\x02\n" +
+	"\x13deleted_conversions\x18\x01 \x01(\rR\x12deletedConversions2\xe3\x03\n" +
 	"\fClickService\x12W\n" +
 	"\n" +
 	"IssueClick\x12#.kcid.tracking.v1.IssueClickRequest\x1a$.kcid.tracking.v1.IssueClickResponse\x12Q\n" +
 	"\bGetClick\x12!.kcid.tracking.v1.GetClickRequest\x1a\".kcid.tracking.v1.GetClickResponse\x12Z\n" +
 	"\vInspectKcid\x12$.kcid.tracking.v1.InspectKcidRequest\x1a%.kcid.tracking.v1.InspectKcidResponse\x12Z\n" +
-	"\vDeleteClick\x12$.kcid.tracking.v1.DeleteClickRequest\x1a%.kcid.tracking.v1.DeleteClickResponseB_\n" +
+	"\vDeleteClick\x12$.kcid.tracking.v1.DeleteClickRequest\x1a%.kcid.tracking.v1.DeleteClickResponse\x12o\n" +
+	"\x12ListClickVerifiers\x12+.kcid.tracking.v1.ListClickVerifiersRequest\x1a,.kcid.tracking.v1.ListClickVerifiersResponseB_\n" +
 	"\x19io.kcid.proto.tracking.v1B\x11ClickServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3"
 
 var (
@@ -572,40 +845,49 @@ func file_kcid_tracking_v1_click_service_proto_rawDescGZIP() []byte {
 	return file_kcid_tracking_v1_click_service_proto_rawDescData
 }
 
-var file_kcid_tracking_v1_click_service_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_kcid_tracking_v1_click_service_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_kcid_tracking_v1_click_service_proto_goTypes = []any{
-	(*IssueClickRequest)(nil),     // 0: kcid.tracking.v1.IssueClickRequest
-	(*IssueClickResponse)(nil),    // 1: kcid.tracking.v1.IssueClickResponse
-	(*GetClickRequest)(nil),       // 2: kcid.tracking.v1.GetClickRequest
-	(*GetClickResponse)(nil),      // 3: kcid.tracking.v1.GetClickResponse
-	(*InspectKcidRequest)(nil),    // 4: kcid.tracking.v1.InspectKcidRequest
-	(*InspectKcidResponse)(nil),   // 5: kcid.tracking.v1.InspectKcidResponse
-	(*DeleteClickRequest)(nil),    // 6: kcid.tracking.v1.DeleteClickRequest
-	(*DeleteClickResponse)(nil),   // 7: kcid.tracking.v1.DeleteClickResponse
-	nil,                           // 8: kcid.tracking.v1.IssueClickRequest.SubIdsEntry
-	(*Click)(nil),                 // 9: kcid.tracking.v1.Click
-	(ErrorReason)(0),              // 10: kcid.tracking.v1.ErrorReason
-	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
+	(*IssueClickRequest)(nil),          // 0: kcid.tracking.v1.IssueClickRequest
+	(*IssueClickResponse)(nil),         // 1: kcid.tracking.v1.IssueClickResponse
+	(*ListClickVerifiersRequest)(nil),  // 2: kcid.tracking.v1.ListClickVerifiersRequest
+	(*ListClickVerifiersResponse)(nil), // 3: kcid.tracking.v1.ListClickVerifiersResponse
+	(*ClickVerifier)(nil),              // 4: kcid.tracking.v1.ClickVerifier
+	(*ClickSecret)(nil),                // 5: kcid.tracking.v1.ClickSecret
+	(*GetClickRequest)(nil),            // 6: kcid.tracking.v1.GetClickRequest
+	(*GetClickResponse)(nil),           // 7: kcid.tracking.v1.GetClickResponse
+	(*InspectKcidRequest)(nil),         // 8: kcid.tracking.v1.InspectKcidRequest
+	(*InspectKcidResponse)(nil),        // 9: kcid.tracking.v1.InspectKcidResponse
+	(*DeleteClickRequest)(nil),         // 10: kcid.tracking.v1.DeleteClickRequest
+	(*DeleteClickResponse)(nil),        // 11: kcid.tracking.v1.DeleteClickResponse
+	nil,                                // 12: kcid.tracking.v1.IssueClickRequest.SubIdsEntry
+	(*Click)(nil),                      // 13: kcid.tracking.v1.Click
+	(*timestamppb.Timestamp)(nil),      // 14: google.protobuf.Timestamp
+	(ErrorReason)(0),                   // 15: kcid.tracking.v1.ErrorReason
 }
 var file_kcid_tracking_v1_click_service_proto_depIdxs = []int32{
-	8,  // 0: kcid.tracking.v1.IssueClickRequest.sub_ids:type_name -> kcid.tracking.v1.IssueClickRequest.SubIdsEntry
-	9,  // 1: kcid.tracking.v1.IssueClickResponse.click:type_name -> kcid.tracking.v1.Click
-	9,  // 2: kcid.tracking.v1.GetClickResponse.click:type_name -> kcid.tracking.v1.Click
-	10, // 3: kcid.tracking.v1.InspectKcidResponse.reason:type_name -> kcid.tracking.v1.ErrorReason
-	11, // 4: kcid.tracking.v1.InspectKcidResponse.issue_time:type_name -> google.protobuf.Timestamp
-	0,  // 5: kcid.tracking.v1.ClickService.IssueClick:input_type -> kcid.tracking.v1.IssueClickRequest
-	2,  // 6: kcid.tracking.v1.ClickService.GetClick:input_type -> kcid.tracking.v1.GetClickRequest
-	4,  // 7: kcid.tracking.v1.ClickService.InspectKcid:input_type -> kcid.tracking.v1.InspectKcidRequest
-	6,  // 8: kcid.tracking.v1.ClickService.DeleteClick:input_type -> kcid.tracking.v1.DeleteClickRequest
-	1,  // 9: kcid.tracking.v1.ClickService.IssueClick:output_type -> kcid.tracking.v1.IssueClickResponse
-	3,  // 10: kcid.tracking.v1.ClickService.GetClick:output_type -> kcid.tracking.v1.GetClickResponse
-	5,  // 11: kcid.tracking.v1.ClickService.InspectKcid:output_type -> kcid.tracking.v1.InspectKcidResponse
-	7,  // 12: kcid.tracking.v1.ClickService.DeleteClick:output_type -> kcid.tracking.v1.DeleteClickResponse
-	9,  // [9:13] is the sub-list for method output_type
-	5,  // [5:9] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	12, // 0: kcid.tracking.v1.IssueClickRequest.sub_ids:type_name -> kcid.tracking.v1.IssueClickRequest.SubIdsEntry
+	13, // 1: kcid.tracking.v1.IssueClickResponse.click:type_name -> kcid.tracking.v1.Click
+	4,  // 2: kcid.tracking.v1.ListClickVerifiersResponse.verifiers:type_name -> kcid.tracking.v1.ClickVerifier
+	5,  // 3: kcid.tracking.v1.ClickVerifier.secrets:type_name -> kcid.tracking.v1.ClickSecret
+	14, // 4: kcid.tracking.v1.ClickSecret.expire_time:type_name -> google.protobuf.Timestamp
+	13, // 5: kcid.tracking.v1.GetClickResponse.click:type_name -> kcid.tracking.v1.Click
+	15, // 6: kcid.tracking.v1.InspectKcidResponse.reason:type_name -> kcid.tracking.v1.ErrorReason
+	14, // 7: kcid.tracking.v1.InspectKcidResponse.issue_time:type_name -> google.protobuf.Timestamp
+	0,  // 8: kcid.tracking.v1.ClickService.IssueClick:input_type -> kcid.tracking.v1.IssueClickRequest
+	6,  // 9: kcid.tracking.v1.ClickService.GetClick:input_type -> kcid.tracking.v1.GetClickRequest
+	8,  // 10: kcid.tracking.v1.ClickService.InspectKcid:input_type -> kcid.tracking.v1.InspectKcidRequest
+	10, // 11: kcid.tracking.v1.ClickService.DeleteClick:input_type -> kcid.tracking.v1.DeleteClickRequest
+	2,  // 12: kcid.tracking.v1.ClickService.ListClickVerifiers:input_type -> kcid.tracking.v1.ListClickVerifiersRequest
+	1,  // 13: kcid.tracking.v1.ClickService.IssueClick:output_type -> kcid.tracking.v1.IssueClickResponse
+	7,  // 14: kcid.tracking.v1.ClickService.GetClick:output_type -> kcid.tracking.v1.GetClickResponse
+	9,  // 15: kcid.tracking.v1.ClickService.InspectKcid:output_type -> kcid.tracking.v1.InspectKcidResponse
+	11, // 16: kcid.tracking.v1.ClickService.DeleteClick:output_type -> kcid.tracking.v1.DeleteClickResponse
+	3,  // 17: kcid.tracking.v1.ClickService.ListClickVerifiers:output_type -> kcid.tracking.v1.ListClickVerifiersResponse
+	13, // [13:18] is the sub-list for method output_type
+	8,  // [8:13] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_click_service_proto_init() }
@@ -621,7 +903,7 @@ func file_kcid_tracking_v1_click_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_click_service_proto_rawDesc), len(file_kcid_tracking_v1_click_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,10 +19,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ClickService_IssueClick_FullMethodName  = "/kcid.tracking.v1.ClickService/IssueClick"
-	ClickService_GetClick_FullMethodName    = "/kcid.tracking.v1.ClickService/GetClick"
-	ClickService_InspectKcid_FullMethodName = "/kcid.tracking.v1.ClickService/InspectKcid"
-	ClickService_DeleteClick_FullMethodName = "/kcid.tracking.v1.ClickService/DeleteClick"
+	ClickService_IssueClick_FullMethodName         = "/kcid.tracking.v1.ClickService/IssueClick"
+	ClickService_GetClick_FullMethodName           = "/kcid.tracking.v1.ClickService/GetClick"
+	ClickService_InspectKcid_FullMethodName        = "/kcid.tracking.v1.ClickService/InspectKcid"
+	ClickService_DeleteClick_FullMethodName        = "/kcid.tracking.v1.ClickService/DeleteClick"
+	ClickService_ListClickVerifiers_FullMethodName = "/kcid.tracking.v1.ClickService/ListClickVerifiers"
 )
 
 // ClickServiceClient is the client API for ClickService service.
@@ -44,6 +45,11 @@ type ClickServiceClient interface {
 	// dedupe state and its request-id replies (privacy erasure). Needs the admin role.
 	// Errors: KCID_* (malformed), CLICK_NOT_FOUND.
 	DeleteClick(ctx context.Context, in *DeleteClickRequest, opts ...grpc.CallOption) (*DeleteClickResponse, error)
+	// What an HTTP edge needs to keep redirecting signed click URLs while no
+	// tracking-server answers: every account's valid click secrets and kcid
+	// parameter, and the deployment's partition count. Holds secrets: callers
+	// must be the deployment's own edges (serve it over TLS, to the edge's key).
+	ListClickVerifiers(ctx context.Context, in *ListClickVerifiersRequest, opts ...grpc.CallOption) (*ListClickVerifiersResponse, error)
 }
 
 type clickServiceClient struct {
@@ -94,6 +100,16 @@ func (c *clickServiceClient) DeleteClick(ctx context.Context, in *DeleteClickReq
 	return out, nil
 }
 
+func (c *clickServiceClient) ListClickVerifiers(ctx context.Context, in *ListClickVerifiersRequest, opts ...grpc.CallOption) (*ListClickVerifiersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListClickVerifiersResponse)
+	err := c.cc.Invoke(ctx, ClickService_ListClickVerifiers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ClickServiceServer is the server API for ClickService service.
 // All implementations must embed UnimplementedClickServiceServer
 // for forward compatibility.
@@ -113,6 +129,11 @@ type ClickServiceServer interface {
 	// dedupe state and its request-id replies (privacy erasure). Needs the admin role.
 	// Errors: KCID_* (malformed), CLICK_NOT_FOUND.
 	DeleteClick(context.Context, *DeleteClickRequest) (*DeleteClickResponse, error)
+	// What an HTTP edge needs to keep redirecting signed click URLs while no
+	// tracking-server answers: every account's valid click secrets and kcid
+	// parameter, and the deployment's partition count. Holds secrets: callers
+	// must be the deployment's own edges (serve it over TLS, to the edge's key).
+	ListClickVerifiers(context.Context, *ListClickVerifiersRequest) (*ListClickVerifiersResponse, error)
 	mustEmbedUnimplementedClickServiceServer()
 }
 
@@ -134,6 +155,9 @@ func (UnimplementedClickServiceServer) InspectKcid(context.Context, *InspectKcid
 }
 func (UnimplementedClickServiceServer) DeleteClick(context.Context, *DeleteClickRequest) (*DeleteClickResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteClick not implemented")
+}
+func (UnimplementedClickServiceServer) ListClickVerifiers(context.Context, *ListClickVerifiersRequest) (*ListClickVerifiersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListClickVerifiers not implemented")
 }
 func (UnimplementedClickServiceServer) mustEmbedUnimplementedClickServiceServer() {}
 func (UnimplementedClickServiceServer) testEmbeddedByValue()                      {}
@@ -228,6 +252,24 @@ func _ClickService_DeleteClick_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ClickService_ListClickVerifiers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListClickVerifiersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ClickServiceServer).ListClickVerifiers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ClickService_ListClickVerifiers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ClickServiceServer).ListClickVerifiers(ctx, req.(*ListClickVerifiersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ClickService_ServiceDesc is the grpc.ServiceDesc for ClickService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -250,6 +292,10 @@ var ClickService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteClick",
 			Handler:    _ClickService_DeleteClick_Handler,
+		},
+		{
+			MethodName: "ListClickVerifiers",
+			Handler:    _ClickService_ListClickVerifiers_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -155,6 +155,9 @@ const (
 	ErrorReason_ERROR_REASON_BACKEND_UNAVAILABLE ErrorReason = 82
 	// The server is shutting down; retry against another instance.
 	ErrorReason_ERROR_REASON_SHUTTING_DOWN ErrorReason = 83
+	// --- Clicks kept through outages (140-149) ---
+	// The pre-minted kcid of an IssueClick is already stored for a different click.
+	ErrorReason_ERROR_REASON_KCID_ALREADY_USED ErrorReason = 140
 	// A bug: the request could not be processed. Reported, never silent.
 	ErrorReason_ERROR_REASON_INTERNAL ErrorReason = 90
 	// --- Postback log and replay ---
@@ -230,6 +233,7 @@ var (
 		81:  "ERROR_REASON_STORE_TIMEOUT",
 		82:  "ERROR_REASON_BACKEND_UNAVAILABLE",
 		83:  "ERROR_REASON_SHUTTING_DOWN",
+		140: "ERROR_REASON_KCID_ALREADY_USED",
 		90:  "ERROR_REASON_INTERNAL",
 		100: "ERROR_REASON_POSTBACK_LOG_ENTRY_NOT_FOUND",
 		110: "ERROR_REASON_STREAM_CURSOR_INVALID",
@@ -293,6 +297,7 @@ var (
 		"ERROR_REASON_STORE_TIMEOUT":                81,
 		"ERROR_REASON_BACKEND_UNAVAILABLE":          82,
 		"ERROR_REASON_SHUTTING_DOWN":                83,
+		"ERROR_REASON_KCID_ALREADY_USED":            140,
 		"ERROR_REASON_INTERNAL":                     90,
 		"ERROR_REASON_POSTBACK_LOG_ENTRY_NOT_FOUND": 100,
 		"ERROR_REASON_STREAM_CURSOR_INVALID":        110,
@@ -362,7 +367,7 @@ var File_kcid_tracking_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\x9c\x1e\n" +
+	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\xda\x1e\n" +
 	"\vErrorReason\x12.\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x10\xca\xf3\x18\aUNKNOWN\xd0\xf3\x18\xf4\x03\x12=\n" +
 	"\x1eERROR_REASON_MISSING_PARAMETER\x10\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12=\n" +
@@ -421,7 +426,8 @@ const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\x1eERROR_REASON_STORE_UNAVAILABLE\x10P\x1a\x14\xca\xf3\x18\vUNAVAILABLE\xd0\xf3\x18\xf7\x03\x124\n" +
 	"\x1aERROR_REASON_STORE_TIMEOUT\x10Q\x1a\x14\xca\xf3\x18\vUNAVAILABLE\xd0\xf3\x18\xf7\x03\x12:\n" +
 	" ERROR_REASON_BACKEND_UNAVAILABLE\x10R\x1a\x14\xca\xf3\x18\vUNAVAILABLE\xd0\xf3\x18\xf7\x03\x124\n" +
-	"\x1aERROR_REASON_SHUTTING_DOWN\x10S\x1a\x14\xca\xf3\x18\vUNAVAILABLE\xd0\xf3\x18\xf7\x03\x12,\n" +
+	"\x1aERROR_REASON_SHUTTING_DOWN\x10S\x1a\x14\xca\xf3\x18\vUNAVAILABLE\xd0\xf3\x18\xf7\x03\x12<\n" +
+	"\x1eERROR_REASON_KCID_ALREADY_USED\x10\x8c\x01\x1a\x17\xca\xf3\x18\x0eALREADY_EXISTS\xd0\xf3\x18\x99\x03\x12,\n" +
 	"\x15ERROR_REASON_INTERNAL\x10Z\x1a\x11\xca\xf3\x18\bINTERNAL\xd0\xf3\x18\xf4\x03\x12A\n" +
 	")ERROR_REASON_POSTBACK_LOG_ENTRY_NOT_FOUND\x10d\x1a\x12\xca\xf3\x18\tNOT_FOUND\xd0\xf3\x18\x94\x03\x12A\n" +
 	"\"ERROR_REASON_STREAM_CURSOR_INVALID\x10n\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12D\n" +

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kcid/tracking/v1/click_service.proto.
  */
 export const file_kcid_tracking_v1_click_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRrY2lkL3RyYWNraW5nL3YxL2NsaWNrX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEingIKEUlzc3VlQ2xpY2tSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEwoLY2FtcGFpZ25faWQYAiABKAkSEwoLY3JlYXRpdmVfaWQYAyABKAkSFAoMcGxhY2VtZW50X2lkGAQgASgJEkAKB3N1Yl9pZHMYBSADKAsyLy5rY2lkLnRyYWNraW5nLnYxLklzc3VlQ2xpY2tSZXF1ZXN0LlN1Yklkc0VudHJ5EhcKD2Rlc3RpbmF0aW9uX3VybBgGIAEoCRIXCg9jbGlja19zaWduYXR1cmUYByABKAkSEgoKcmVxdWVzdF9pZBgIIAEoCRotCgtTdWJJZHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlIKEklzc3VlQ2xpY2tSZXNwb25zZRImCgVjbGljaxgBIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuQ2xpY2sSFAoMcmVkaXJlY3RfdXJsGAIgASgJIh8KD0dldENsaWNrUmVxdWVzdBIMCgRrY2lkGAEgASgJIjoKEEdldENsaWNrUmVzcG9uc2USJgoFY2xpY2sYASABKAsyFy5rY2lkLnRyYWNraW5nLnYxLkNsaWNrIiIKEkluc3BlY3RLY2lkUmVxdWVzdBIMCgRrY2lkGAEgASgJIt4BChNJbnNwZWN0S2NpZFJlc3BvbnNlEg0KBXZhbGlkGAEgASgIEi0KBnJlYXNvbhgCIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24SDAoEaGludBgDIAEoCRIXCg9ub3JtYWxpemVkX2tjaWQYBCABKAkSDwoHdmVyc2lvbhgFIAEoDRIuCgppc3N1ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwYXJ0aXRpb24YByABKA0SDgoGa2V5X2lkGAggASgNIiIKEkRlbGV0ZUNsaWNrUmVxdWVzdBIMCgRrY2lkGAEgASgJIjIKE0RlbGV0ZUNsaWNrUmVzcG9uc2USGwoTZGVsZXRlZF9jb252ZXJzaW9ucxgBIAEoDTLyAgoMQ2xpY2tTZXJ2aWNlElcKCklzc3VlQ2xpY2sSIy5rY2lkLnRyYWNraW5nLnYxLklzc3VlQ2xpY2tSZXF1ZXN0GiQua2NpZC50cmFja2luZy52MS5Jc3N1ZUNsaWNrUmVzcG9uc2USUQoIR2V0Q2xpY2sSIS5rY2lkLnRyYWNraW5nLnYxLkdldENsaWNrUmVxdWVzdBoiLmtjaWQudHJhY2tpbmcudjEuR2V0Q2xpY2tSZXNwb25zZRJaCgtJbnNwZWN0S2NpZBIkLmtjaWQudHJhY2tpbmcudjEuSW5zcGVjdEtjaWRSZXF1ZXN0GiUua2NpZC50cmFja2luZy52MS5JbnNwZWN0S2NpZFJlc3BvbnNlEloKC0RlbGV0ZUNsaWNrEiQua2NpZC50cmFja2luZy52MS5EZWxldGVDbGlja1JlcXVlc3QaJS5rY2lkLnRyYWNraW5nLnYxLkRlbGV0ZUNsaWNrUmVzcG9uc2VCXwoZaW8ua2NpZC5wcm90by50cmFja2luZy52MUIRQ2xpY2tTZXJ2aWNlUHJvdG9QAVotZ2l0aHViLmNvbS9rY2lkL2tjaWQvY2xpZW50cy9nby9rY2lkcGI7a2NpZHBiYgZwcm90bzM", [file_google_protobuf_timestamp, file_kcid_tracking_v1_error_reason, file_kcid_tracking_v1_resources]);
+  fileDesc("CiRrY2lkL3RyYWNraW5nL3YxL2NsaWNrX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEirAIKEUlzc3VlQ2xpY2tSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEwoLY2FtcGFpZ25faWQYAiABKAkSEwoLY3JlYXRpdmVfaWQYAyABKAkSFAoMcGxhY2VtZW50X2lkGAQgASgJEkAKB3N1Yl9pZHMYBSADKAsyLy5rY2lkLnRyYWNraW5nLnYxLklzc3VlQ2xpY2tSZXF1ZXN0LlN1Yklkc0VudHJ5EhcKD2Rlc3RpbmF0aW9uX3VybBgGIAEoCRIXCg9jbGlja19zaWduYXR1cmUYByABKAkSEgoKcmVxdWVzdF9pZBgIIAEoCRIMCgRrY2lkGAkgASgJGi0KC1N1Yklkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiUgoSSXNzdWVDbGlja1Jlc3BvbnNlEiYKBWNsaWNrGAEgASgLMhcua2NpZC50cmFja2luZy52MS5DbGljaxIUCgxyZWRpcmVjdF91cmwYAiABKAkiQgoZTGlzdENsaWNrVmVyaWZpZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJ9ChpMaXN0Q2xpY2tWZXJpZmllcnNSZXNwb25zZRIyCgl2ZXJpZmllcnMYASADKAsyHy5rY2lkLnRyYWNraW5nLnYxLkNsaWNrVmVyaWZpZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnBhcnRpdGlvbnMYAyABKA0iawoNQ2xpY2tWZXJpZmllchISCgphY2NvdW50X2lkGAEgASgJEhYKDmtjaWRfcGFyYW1ldGVyGAIgASgJEi4KB3NlY3JldHMYAyADKAsyHS5rY2lkLnRyYWNraW5nLnYxLkNsaWNrU2VjcmV0Ik4KC0NsaWNrU2VjcmV0Eg4KBnNlY3JldBgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiHwoPR2V0Q2xpY2tSZXF1ZXN0EgwKBGtjaWQYASABKAkiOgoQR2V0Q2xpY2tSZXNwb25zZRImCgVjbGljaxgBIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuQ2xpY2siIgoSSW5zcGVjdEtjaWRSZXF1ZXN0EgwKBGtjaWQYASABKAki3gEKE0luc3BlY3RLY2lkUmVzcG9uc2USDQoFdmFsaWQYASABKAgSLQoGcmVhc29uGAIgASgOMh0ua2NpZC50cmFja2luZy52MS5FcnJvclJlYXNvbhIMCgRoaW50GAMgASgJEhcKD25vcm1hbGl6ZWRfa2NpZBgEIAEoCRIPCgd2ZXJzaW9uGAUgASgNEi4KCmlzc3VlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhcnRpdGlvbhgHIAEoDRIOCgZrZXlfaWQYCCABKA0iIgoSRGVsZXRlQ2xpY2tSZXF1ZXN0EgwKBGtjaWQYASABKAkiMgoTRGVsZXRlQ2xpY2tSZXNwb25zZRIbChNkZWxldGVkX2NvbnZlcnNpb25zGAEgASgNMuMDCgxDbGlja1NlcnZpY2USVwoKSXNzdWVDbGljaxIjLmtjaWQudHJhY2tpbmcudjEuSXNzdWVDbGlja1JlcXVlc3QaJC5rY2lkLnRyYWNraW5nLnYxLklzc3VlQ2xpY2tSZXNwb25zZRJRCghHZXRDbGljaxIhLmtjaWQudHJhY2tpbmcudjEuR2V0Q2xpY2tSZXF1ZXN0GiIua2NpZC50cmFja2luZy52MS5HZXRDbGlja1Jlc3BvbnNlEloKC0luc3BlY3RLY2lkEiQua2NpZC50cmFja2luZy52MS5JbnNwZWN0S2NpZFJlcXVlc3QaJS5rY2lkLnRyYWNraW5nLnYxLkluc3BlY3RLY2lkUmVzcG9uc2USWgoLRGVsZXRlQ2xpY2sSJC5rY2lkLnRyYWNraW5nLnYxLkRlbGV0ZUNsaWNrUmVxdWVzdBolLmtjaWQudHJhY2tpbmcudjEuRGVsZXRlQ2xpY2tSZXNwb25zZRJvChJMaXN0Q2xpY2tWZXJpZmllcnMSKy5rY2lkLnRyYWNraW5nLnYxLkxpc3RDbGlja1ZlcmlmaWVyc1JlcXVlc3QaLC5rY2lkLnRyYWNraW5nLnYxLkxpc3RDbGlja1ZlcmlmaWVyc1Jlc3BvbnNlQl8KGWlvLmtjaWQucHJvdG8udHJhY2tpbmcudjFCEUNsaWNrU2VydmljZVByb3RvUAFaLWdpdGh1Yi5jb20va2NpZC9rY2lkL2NsaWVudHMvZ28va2NpZHBiO2tjaWRwYmIGcHJvdG8z", [file_google_protobuf_timestamp, file_kcid_tracking_v1_error_reason, file_kcid_tracking_v1_resources]);
 
 /**
  * @generated from message kcid.tracking.v1.IssueClickRequest
@@ -72,6 +72,22 @@ export type IssueClickRequest = Message<"kcid.tracking.v1.IssueClickRequest"> & 
    * @generated from field: string request_id = 8;
    */
   requestId: string;
+
+  /**
+   * Optional: a kcid pre-minted by an HTTP edge (with the deployment's MAC key
+   * ring) for a click it redirected while no tracking-server answered, or whose
+   * answer was late. It must verify against the key ring, requires
+   * click_signature (verified with the secrets valid at the kcid's issue time),
+   * and is inserted only if absent: replaying a click whose kcid is already
+   * stored with the same fields succeeds and stores nothing new (it is the same
+   * click); the same kcid with other fields is KCID_ALREADY_USED. The click time
+   * is the kcid's issue time. Errors besides IssueClick's: KCID_* (malformed or
+   * foreign kcid), CLICK_EXPIRED (older than the account's click retention),
+   * KCID_ALREADY_USED.
+   *
+   * @generated from field: string kcid = 9;
+   */
+  kcid: string;
 };
 
 /**
@@ -107,6 +123,122 @@ export const IssueClickResponseSchema: GenMessage<IssueClickResponse> = /*@__PUR
   messageDesc(file_kcid_tracking_v1_click_service, 1);
 
 /**
+ * @generated from message kcid.tracking.v1.ListClickVerifiersRequest
+ */
+export type ListClickVerifiersRequest = Message<"kcid.tracking.v1.ListClickVerifiersRequest"> & {
+  /**
+   * At most 1000; 0 means 500.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token of the previous page; empty for the first.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ListClickVerifiersRequest.
+ * Use `create(ListClickVerifiersRequestSchema)` to create a new message.
+ */
+export const ListClickVerifiersRequestSchema: GenMessage<ListClickVerifiersRequest> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_click_service, 2);
+
+/**
+ * @generated from message kcid.tracking.v1.ListClickVerifiersResponse
+ */
+export type ListClickVerifiersResponse = Message<"kcid.tracking.v1.ListClickVerifiersResponse"> & {
+  /**
+   * @generated from field: repeated kcid.tracking.v1.ClickVerifier verifiers = 1;
+   */
+  verifiers: ClickVerifier[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+
+  /**
+   * The deployment's storage partitions (KCID_PARTITIONS): an edge that mints
+   * kcids must use the same number.
+   *
+   * @generated from field: uint32 partitions = 3;
+   */
+  partitions: number;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ListClickVerifiersResponse.
+ * Use `create(ListClickVerifiersResponseSchema)` to create a new message.
+ */
+export const ListClickVerifiersResponseSchema: GenMessage<ListClickVerifiersResponse> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_click_service, 3);
+
+/**
+ * How to verify and redirect the signed click URLs of one account.
+ *
+ * @generated from message kcid.tracking.v1.ClickVerifier
+ */
+export type ClickVerifier = Message<"kcid.tracking.v1.ClickVerifier"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * The query parameter the kcid is appended as; empty means "kcid".
+   *
+   * @generated from field: string kcid_parameter = 2;
+   */
+  kcidParameter: string;
+
+  /**
+   * The click secrets that verify a click URL now: the current one, and the
+   * previous one during its rotation grace period.
+   *
+   * @generated from field: repeated kcid.tracking.v1.ClickSecret secrets = 3;
+   */
+  secrets: ClickSecret[];
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ClickVerifier.
+ * Use `create(ClickVerifierSchema)` to create a new message.
+ */
+export const ClickVerifierSchema: GenMessage<ClickVerifier> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_click_service, 4);
+
+/**
+ * @generated from message kcid.tracking.v1.ClickSecret
+ */
+export type ClickSecret = Message<"kcid.tracking.v1.ClickSecret"> & {
+  /**
+   * @generated from field: string secret = 1;
+   */
+  secret: string;
+
+  /**
+   * When this secret stops verifying; unset for the current secret.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 2;
+   */
+  expireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ClickSecret.
+ * Use `create(ClickSecretSchema)` to create a new message.
+ */
+export const ClickSecretSchema: GenMessage<ClickSecret> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_click_service, 5);
+
+/**
  * @generated from message kcid.tracking.v1.GetClickRequest
  */
 export type GetClickRequest = Message<"kcid.tracking.v1.GetClickRequest"> & {
@@ -121,7 +253,7 @@ export type GetClickRequest = Message<"kcid.tracking.v1.GetClickRequest"> & {
  * Use `create(GetClickRequestSchema)` to create a new message.
  */
 export const GetClickRequestSchema: GenMessage<GetClickRequest> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 2);
+  messageDesc(file_kcid_tracking_v1_click_service, 6);
 
 /**
  * @generated from message kcid.tracking.v1.GetClickResponse
@@ -138,7 +270,7 @@ export type GetClickResponse = Message<"kcid.tracking.v1.GetClickResponse"> & {
  * Use `create(GetClickResponseSchema)` to create a new message.
  */
 export const GetClickResponseSchema: GenMessage<GetClickResponse> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 3);
+  messageDesc(file_kcid_tracking_v1_click_service, 7);
 
 /**
  * @generated from message kcid.tracking.v1.InspectKcidRequest
@@ -155,7 +287,7 @@ export type InspectKcidRequest = Message<"kcid.tracking.v1.InspectKcidRequest"> 
  * Use `create(InspectKcidRequestSchema)` to create a new message.
  */
 export const InspectKcidRequestSchema: GenMessage<InspectKcidRequest> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 4);
+  messageDesc(file_kcid_tracking_v1_click_service, 8);
 
 /**
  * @generated from message kcid.tracking.v1.InspectKcidResponse
@@ -215,7 +347,7 @@ export type InspectKcidResponse = Message<"kcid.tracking.v1.InspectKcidResponse"
  * Use `create(InspectKcidResponseSchema)` to create a new message.
  */
 export const InspectKcidResponseSchema: GenMessage<InspectKcidResponse> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 5);
+  messageDesc(file_kcid_tracking_v1_click_service, 9);
 
 /**
  * @generated from message kcid.tracking.v1.DeleteClickRequest
@@ -232,7 +364,7 @@ export type DeleteClickRequest = Message<"kcid.tracking.v1.DeleteClickRequest"> 
  * Use `create(DeleteClickRequestSchema)` to create a new message.
  */
 export const DeleteClickRequestSchema: GenMessage<DeleteClickRequest> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 6);
+  messageDesc(file_kcid_tracking_v1_click_service, 10);
 
 /**
  * @generated from message kcid.tracking.v1.DeleteClickResponse
@@ -251,7 +383,7 @@ export type DeleteClickResponse = Message<"kcid.tracking.v1.DeleteClickResponse"
  * Use `create(DeleteClickResponseSchema)` to create a new message.
  */
 export const DeleteClickResponseSchema: GenMessage<DeleteClickResponse> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 7);
+  messageDesc(file_kcid_tracking_v1_click_service, 11);
 
 /**
  * Mints and reads click ids. Ad servers call IssueClick on every ad click.
@@ -303,6 +435,19 @@ export const ClickService: GenService<{
     methodKind: "unary";
     input: typeof DeleteClickRequestSchema;
     output: typeof DeleteClickResponseSchema;
+  },
+  /**
+   * What an HTTP edge needs to keep redirecting signed click URLs while no
+   * tracking-server answers: every account's valid click secrets and kcid
+   * parameter, and the deployment's partition count. Holds secrets: callers
+   * must be the deployment's own edges (serve it over TLS, to the edge's key).
+   *
+   * @generated from rpc kcid.tracking.v1.ClickService.ListClickVerifiers
+   */
+  listClickVerifiers: {
+    methodKind: "unary";
+    input: typeof ListClickVerifiersRequestSchema;
+    output: typeof ListClickVerifiersResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_kcid_tracking_v1_click_service, 0);

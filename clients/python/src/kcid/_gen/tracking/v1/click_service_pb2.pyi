@@ -6,13 +6,13 @@ from kcid._gen.tracking.v1 import resources_pb2 as _resources_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class IssueClickRequest(_message.Message):
-    __slots__ = ("account_id", "campaign_id", "creative_id", "placement_id", "sub_ids", "destination_url", "click_signature", "request_id")
+    __slots__ = ("account_id", "campaign_id", "creative_id", "placement_id", "sub_ids", "destination_url", "click_signature", "request_id", "kcid")
     class SubIdsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -28,6 +28,7 @@ class IssueClickRequest(_message.Message):
     DESTINATION_URL_FIELD_NUMBER: _ClassVar[int]
     CLICK_SIGNATURE_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    KCID_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     campaign_id: str
     creative_id: str
@@ -36,7 +37,8 @@ class IssueClickRequest(_message.Message):
     destination_url: str
     click_signature: str
     request_id: str
-    def __init__(self, account_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., creative_id: _Optional[str] = ..., placement_id: _Optional[str] = ..., sub_ids: _Optional[_Mapping[str, str]] = ..., destination_url: _Optional[str] = ..., click_signature: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    kcid: str
+    def __init__(self, account_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., creative_id: _Optional[str] = ..., placement_id: _Optional[str] = ..., sub_ids: _Optional[_Mapping[str, str]] = ..., destination_url: _Optional[str] = ..., click_signature: _Optional[str] = ..., request_id: _Optional[str] = ..., kcid: _Optional[str] = ...) -> None: ...
 
 class IssueClickResponse(_message.Message):
     __slots__ = ("click", "redirect_url")
@@ -45,6 +47,42 @@ class IssueClickResponse(_message.Message):
     click: _resources_pb2.Click
     redirect_url: str
     def __init__(self, click: _Optional[_Union[_resources_pb2.Click, _Mapping]] = ..., redirect_url: _Optional[str] = ...) -> None: ...
+
+class ListClickVerifiersRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListClickVerifiersResponse(_message.Message):
+    __slots__ = ("verifiers", "next_page_token", "partitions")
+    VERIFIERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PARTITIONS_FIELD_NUMBER: _ClassVar[int]
+    verifiers: _containers.RepeatedCompositeFieldContainer[ClickVerifier]
+    next_page_token: str
+    partitions: int
+    def __init__(self, verifiers: _Optional[_Iterable[_Union[ClickVerifier, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., partitions: _Optional[int] = ...) -> None: ...
+
+class ClickVerifier(_message.Message):
+    __slots__ = ("account_id", "kcid_parameter", "secrets")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    KCID_PARAMETER_FIELD_NUMBER: _ClassVar[int]
+    SECRETS_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    kcid_parameter: str
+    secrets: _containers.RepeatedCompositeFieldContainer[ClickSecret]
+    def __init__(self, account_id: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., secrets: _Optional[_Iterable[_Union[ClickSecret, _Mapping]]] = ...) -> None: ...
+
+class ClickSecret(_message.Message):
+    __slots__ = ("secret", "expire_time")
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    secret: str
+    expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, secret: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetClickRequest(_message.Message):
     __slots__ = ("kcid",)

@@ -55,6 +55,11 @@ class ClickServiceStub:
                 request_serializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.DeleteClickRequest.SerializeToString,
                 response_deserializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.DeleteClickResponse.FromString,
                 _registered_method=True)
+        self.ListClickVerifiers = channel.unary_unary(
+                '/kcid.tracking.v1.ClickService/ListClickVerifiers',
+                request_serializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.ListClickVerifiersRequest.SerializeToString,
+                response_deserializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.ListClickVerifiersResponse.FromString,
+                _registered_method=True)
 
 
 class ClickServiceServicer:
@@ -94,6 +99,16 @@ class ClickServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListClickVerifiers(self, request, context):
+        """What an HTTP edge needs to keep redirecting signed click URLs while no
+        tracking-server answers: every account's valid click secrets and kcid
+        parameter, and the deployment's partition count. Holds secrets: callers
+        must be the deployment's own edges (serve it over TLS, to the edge's key).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ClickServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -116,6 +131,11 @@ def add_ClickServiceServicer_to_server(servicer, server):
                     servicer.DeleteClick,
                     request_deserializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.DeleteClickRequest.FromString,
                     response_serializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.DeleteClickResponse.SerializeToString,
+            ),
+            'ListClickVerifiers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListClickVerifiers,
+                    request_deserializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.ListClickVerifiersRequest.FromString,
+                    response_serializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.ListClickVerifiersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -227,6 +247,33 @@ class ClickService:
             '/kcid.tracking.v1.ClickService/DeleteClick',
             kcid_dot_tracking_dot_v1_dot_click__service__pb2.DeleteClickRequest.SerializeToString,
             kcid_dot_tracking_dot_v1_dot_click__service__pb2.DeleteClickResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListClickVerifiers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kcid.tracking.v1.ClickService/ListClickVerifiers',
+            kcid_dot_tracking_dot_v1_dot_click__service__pb2.ListClickVerifiersRequest.SerializeToString,
+            kcid_dot_tracking_dot_v1_dot_click__service__pb2.ListClickVerifiersResponse.FromString,
             options,
             channel_credentials,
             insecure,
