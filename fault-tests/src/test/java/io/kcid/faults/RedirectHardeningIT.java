@@ -104,10 +104,11 @@ class RedirectHardeningIT {
     redis = RedisProcess.start(dir.resolve("redis"), false);
     int port = Stack.freePort();
     server = Stack.server(redis.url(), KEYS, port, Duration.ZERO);
-    edge = Stack.spoolingEdge("127.0.0.1:" + port, 0, KEYS, dir.resolve("spool"), Duration.ofMillis(300), Duration.ZERO);
     channel = Stack.channel(port);
     victim = Stack.account(channel, "sale", CountingMode.COUNTING_MODE_ONCE_PER_CLICK);
     other = Stack.account(channel, "sale", CountingMode.COUNTING_MODE_ONCE_PER_CLICK);
+    // The accounts exist before the edge's first secret refresh, so its cache holds them.
+    edge = Stack.spoolingEdge("127.0.0.1:" + port, 0, KEYS, dir.resolve("spool"), Duration.ofMillis(300), Duration.ZERO);
     awaitTrue(() -> edge.clickSpool().degraded().ready(), "the edge holds the accounts' click secrets");
   }
 
