@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -77,8 +78,15 @@ public final class AccountDirectory {
                     : get(id.get())
                         .exceptionally(
                             failure -> {
-                              // An index entry whose account is gone is just an unknown token.
-                              throw invalidToken();
+                              // An index entry whose account is gone is just an unknown token;
+                              // a store that failed to answer stays an unknown outcome (retry).
+                              if (unwrap(failure) instanceof KcidException k
+                                  && k.reason() == ErrorReason.ERROR_REASON_ACCOUNT_NOT_FOUND) {
+                                throw invalidToken();
+                              }
+                              throw failure instanceof CompletionException c
+                                  ? c
+                                  : new CompletionException(failure);
                             }))
         .thenApply(
             record -> {
@@ -93,6 +101,13 @@ public final class AccountDirectory {
               }
               return record;
             });
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
   }
 
   private static KcidException invalidToken() {

@@ -21,6 +21,7 @@ import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.EpollProvider;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,7 +41,8 @@ import java.util.function.Supplier;
  *   <li>commands issued while disconnected are rejected at once instead of queueing without bound;
  *   <li>commands in flight when a connection drops are NOT replayed after reconnect: their callers
  *       have already been told "unknown outcome, retry", and a silent replay could count twice;
- *   <li>TCP keepalive and TCP_USER_TIMEOUT detect a dead peer that sends no RST;
+ *   <li>TCP keepalive and TCP_USER_TIMEOUT detect a dead peer that sends no RST, and a lost
+ *       connection is retried with a backoff capped at one second;
  *   <li>on a Cluster, the topology is refreshed every {@value #TOPOLOGY_REFRESH_SECONDS} s and at
  *       once on every adaptive trigger (MOVED, ASK, persistent reconnects, uncovered slot, unknown
  *       node), so a failover or a resharding is followed within about a second.
@@ -53,6 +55,7 @@ public final class RedisConnector implements AutoCloseable {
   static final int TOPOLOGY_REFRESH_SECONDS = 30;
   /** Adaptive refreshes are rate-limited to one per this interval (Lettuce's default is 30 s). */
   private static final Duration ADAPTIVE_REFRESH_INTERVAL = Duration.ofSeconds(1);
+  private static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
   /** How long start-up waits for Redis to accept a connection. */
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(10);
 
@@ -81,7 +84,12 @@ public final class RedisConnector implements AutoCloseable {
    */
   public static RedisConnector connect(String url, Duration commandTimeout, int requestQueueSize) {
     RedisEndpoint endpoint = RedisEndpoint.parse(url);
-    ClientResources resources = DefaultClientResources.create();
+    ClientResources resources =
+        DefaultClientResources.builder()
+            // Reconnect at most a second after Redis is back (Lettuce's default backs off to 30 s).
+            .reconnectDelay(
+                Delay.exponential(Duration.ofMillis(1), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
+            .build();
     try {
       if (endpoint instanceof RedisEndpoint.Cluster c) {
         return cluster(resources, c.seeds(), commandTimeout, requestQueueSize);

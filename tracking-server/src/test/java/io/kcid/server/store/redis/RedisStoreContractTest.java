@@ -106,6 +106,12 @@ class RedisStoreContractTest {
   }
 
   @Test
+  void healthCheckAnswers() {
+    // Standalone and Sentinel: PING; Cluster: every primary reports cluster_state:ok.
+    assertThat(join(connector.ping())).isEqualTo("PONG");
+  }
+
+  @Test
   void insertNeverOverwritesAnExistingClick() {
     DecodedKcid kcid = newClick("acme");
     Click other = Click.newBuilder().setCampaignId("intruder").build();

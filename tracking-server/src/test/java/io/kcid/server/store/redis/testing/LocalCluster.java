@@ -46,7 +46,14 @@ public final class LocalCluster implements TestRedis {
    * @param fsyncAlways {@code appendfsync always} on every node instead of {@code everysec}
    */
   public static LocalCluster start(int primaries, int replicasPerPrimary, boolean fsyncAlways) {
+    return start(primaries, replicasPerPrimary, fsyncAlways, List.of());
+  }
+
+  /** As {@link #start(int, int, boolean)}, with more redis.conf lines for every node. */
+  public static LocalCluster start(
+      int primaries, int replicasPerPrimary, boolean fsyncAlways, List<String> extraSettings) {
     List<String> settings = RedisNode.baseSettings(fsyncAlways);
+    settings.addAll(extraSettings);
     settings.add("cluster-enabled yes");
     settings.add("cluster-config-file nodes.conf");
     settings.add("cluster-node-timeout " + NODE_TIMEOUT_MS);
@@ -188,6 +195,12 @@ public final class LocalCluster implements TestRedis {
     await(replica.address() + " promoted", () -> "master".equals(replica.info("replication", "role")));
   }
 
+  /** Starts a killed node again on its port and data; it rejoins the cluster from nodes.conf. */
+  public void restart(RedisNode node) {
+    node.restart();
+    awaitStable();
+  }
+
   /**
    * Waits until every running node reports {@code cluster_state:ok}, all agree on which primary
    * serves how many slots, and every running replica's link to its primary is up.
@@ -255,7 +268,7 @@ public final class LocalCluster implements TestRedis {
     nodes.forEach(RedisNode::close);
   }
 
-  static void await(String what, BooleanSupplier condition) {
+  public static void await(String what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + SETTLE.toNanos();
     RuntimeException last = null;
     while (System.nanoTime() < deadline) {
