@@ -57,6 +57,8 @@ public final class LocalCluster implements TestRedis {
     settings.add("cluster-enabled yes");
     settings.add("cluster-config-file nodes.conf");
     settings.add("cluster-node-timeout " + NODE_TIMEOUT_MS);
+    // A node learns its own address from its peers; a one-node cluster has none to tell it.
+    settings.add("cluster-announce-ip " + RedisNode.HOST);
     List<RedisNode> nodes = new ArrayList<>();
     LocalCluster cluster = new LocalCluster(nodes);
     try {
