@@ -7,27 +7,21 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
-import io.kcid.proto.tracking.v1.Conversion;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.CountingMode;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.CreateGoalRequest;
-import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.InspectKcidRequest;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
-import io.kcid.proto.tracking.v1.ListConversionsRequest;
 import io.kcid.server.TrackingServer;
-import io.kcid.server.grpc.PostbackLoad.Attempt;
 import io.kcid.server.store.redis.RedisKeys;
 import io.kcid.server.store.redis.testing.LocalCluster;
 import io.kcid.server.store.redis.testing.RedisNode;
 import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -140,7 +134,8 @@ class ClusterFaultsTest {
     RedisNode replica = cluster.replicaOf(primary);
     PostbackLoad load = load("takeover", partition);
     load.awaitOk(200);
-    long barrier = replicationBarrier(primary, partition);
+    // The fence lives in the partition's slot, which this primary serves.
+    long barrier = primary.replicationBarrier("kc:{" + partition + "}:test-fence");
     primary.kill();
     cluster.takeover(replica); // CLUSTER FAILOVER TAKEOVER: promoted without its dead primary
     load.awaitOk(100);
@@ -174,54 +169,7 @@ class ClusterFaultsTest {
     return new PostbackLoad(channel, account.getSecrets().getPostbackToken(), GOAL, kcids, tag).start(SENDERS);
   }
 
-  /**
-   * Writes a fence into the primary's replication stream and waits until its replica has it: every
-   * write the primary executed before — every postback answered before this returns — is on the
-   * replica. Returns the moment the fence was started.
-   */
-  private static long replicationBarrier(RedisNode primary, int partition) {
-    long started = System.nanoTime();
-    primary.sync().incr("kc:{" + partition + "}:test-fence");
-    assertThat(primary.sync().waitForReplication(1, 5000)).isEqualTo(1L);
-    return started;
-  }
-
-  /**
-   * Checks the history and the store; returns how many postbacks answered OK at or after {@code
-   * durableBefore} (a System.nanoTime) are missing. Every postback answered OK before it must be
-   * stored.
-   */
   private static int lostAcknowledged(PostbackLoad load, long durableBefore) {
-    List<Attempt> attempts = load.attempts();
-    assertThat(attempts).as("every answer").allSatisfy(a -> {
-      if (!a.ok()) {
-        assertThat(a.code()).as("postback %d", a.postback()).isEqualTo(Status.Code.UNAVAILABLE);
-        assertThat(a.reason()).as("postback %d", a.postback())
-            .isIn(ErrorReason.ERROR_REASON_STORE_UNAVAILABLE, ErrorReason.ERROR_REASON_STORE_TIMEOUT);
-      }
-    });
-    Map<Integer, Attempt> finals = load.finalAnswers();
-    assertThat(finals.values()).as("every postback ends OK after retries").allMatch(Attempt::ok);
-
-    Map<String, List<Conversion>> byTransaction = new HashMap<>();
-    finals.keySet().stream().map(load::kcidOf).distinct().forEach(kcid ->
-        conversions.listConversions(ListConversionsRequest.newBuilder().setKcid(kcid).setPageSize(1000).build())
-            .getConversionsList()
-            .forEach(c -> byTransaction.computeIfAbsent(c.getTransactionId(), t -> new ArrayList<>()).add(c)));
-    assertThat(byTransaction).as("no transaction counted twice").allSatisfy((tx, list) -> assertThat(list).hasSize(1));
-    assertThat(byTransaction.size()).as("no conversion that was not posted").isLessThanOrEqualTo(finals.size());
-
-    int lost = 0;
-    for (var e : finals.entrySet()) {
-      List<Conversion> stored = byTransaction.get(load.transactionOf(e.getKey()));
-      Attempt answer = e.getValue();
-      if (stored == null && answer.answeredAtNanos() >= durableBefore) {
-        lost++;
-        continue;
-      }
-      assertThat(stored).as("postback %d answered %s", e.getKey(), answer).isNotNull();
-      assertThat(stored.get(0).getConversionId()).as("postback %d", e.getKey()).isEqualTo(answer.conversionId());
-    }
-    return lost;
+    return load.check(conversions, durableBefore);
   }
 }

@@ -1,5 +1,7 @@
 package io.kcid.server.grpc;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
@@ -13,7 +15,10 @@ import io.kcid.proto.tracking.v1.Outcome;
 import io.kcid.proto.tracking.v1.PostbackCredentials;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionResponse;
+import io.kcid.proto.tracking.v1.Conversion;
+import io.kcid.proto.tracking.v1.ListConversionsRequest;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -172,5 +177,44 @@ final class PostbackLoad {
       }
     }
     return null;
+  }
+
+  /**
+   * Checks the history and the store; returns how many postbacks answered OK at or after {@code
+   * durableBefore} (a System.nanoTime) are missing. Every postback answered OK before it must be
+   * stored.
+   */
+  int check(ConversionServiceGrpc.ConversionServiceBlockingStub conversions, long durableBefore) {
+    List<Attempt> attempts = attempts();
+    assertThat(attempts).as("every answer").allSatisfy(a -> {
+      if (!a.ok()) {
+        assertThat(a.code()).as("postback %d", a.postback()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(a.reason()).as("postback %d", a.postback())
+            .isIn(ErrorReason.ERROR_REASON_STORE_UNAVAILABLE, ErrorReason.ERROR_REASON_STORE_TIMEOUT);
+      }
+    });
+    Map<Integer, Attempt> finals = finalAnswers();
+    assertThat(finals.values()).as("every postback ends OK after retries").allMatch(Attempt::ok);
+
+    Map<String, List<Conversion>> byTransaction = new HashMap<>();
+    finals.keySet().stream().map(this::kcidOf).distinct().forEach(kcid ->
+        conversions.listConversions(ListConversionsRequest.newBuilder().setKcid(kcid).setPageSize(1000).build())
+            .getConversionsList()
+            .forEach(c -> byTransaction.computeIfAbsent(c.getTransactionId(), t -> new ArrayList<>()).add(c)));
+    assertThat(byTransaction).as("no transaction counted twice").allSatisfy((tx, list) -> assertThat(list).hasSize(1));
+    assertThat(byTransaction.size()).as("no conversion that was not posted").isLessThanOrEqualTo(finals.size());
+
+    int lost = 0;
+    for (var e : finals.entrySet()) {
+      List<Conversion> stored = byTransaction.get(transactionOf(e.getKey()));
+      Attempt answer = e.getValue();
+      if (stored == null && answer.answeredAtNanos() >= durableBefore) {
+        lost++;
+        continue;
+      }
+      assertThat(stored).as("postback %d answered %s", e.getKey(), answer).isNotNull();
+      assertThat(stored.get(0).getConversionId()).as("postback %d", e.getKey()).isEqualTo(answer.conversionId());
+    }
+    return lost;
   }
 }

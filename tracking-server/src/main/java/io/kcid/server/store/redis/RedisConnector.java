@@ -3,6 +3,7 @@ package io.kcid.server.store.redis;
 import io.kcid.server.config.RedisEndpoint;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.ReadFrom;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
@@ -19,6 +20,8 @@ import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.masterreplica.MasterReplica;
+import io.lettuce.core.masterreplica.StatefulRedisMasterReplicaConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
@@ -94,11 +97,11 @@ public final class RedisConnector implements AutoCloseable {
       if (endpoint instanceof RedisEndpoint.Cluster c) {
         return cluster(resources, c.seeds(), commandTimeout, requestQueueSize);
       }
-      RedisURI uri =
-          endpoint instanceof RedisEndpoint.Sentinel s
-              ? s.uri()
-              : ((RedisEndpoint.Standalone) endpoint).uri();
-      return single(resources, uri, commandTimeout, requestQueueSize);
+      if (endpoint instanceof RedisEndpoint.Sentinel s) {
+        return sentinel(resources, s.uri(), commandTimeout, requestQueueSize);
+      }
+      return single(
+          resources, ((RedisEndpoint.Standalone) endpoint).uri(), commandTimeout, requestQueueSize);
     } catch (RuntimeException e) {
       resources.shutdown(0, 2, TimeUnit.SECONDS);
       throw e;
@@ -108,13 +111,28 @@ public final class RedisConnector implements AutoCloseable {
   private static RedisConnector single(
       ClientResources resources, RedisURI uri, Duration timeout, int queueSize) {
     uri.setTimeout(timeout);
+    RedisClient client = RedisClient.create(resources);
+    client.setOptions(common(ClientOptions.builder(), timeout, queueSize).build());
+    StatefulRedisConnection<byte[], byte[]> c =
+        withStartupRetry(client, () -> client.connect(ByteArrayCodec.INSTANCE, uri));
+    return new RedisConnector(resources, client, c, c.async(), () -> c.async().ping());
+  }
+
+  /**
+   * The primary Sentinel names, followed as Sentinel announces changes (+switch-master and
+   * friends, over its pub/sub) rather than only at the next reconnect: after a SENTINEL FAILOVER
+   * the old primary keeps accepting writes until Sentinel demotes it, seconds later, and those
+   * writes are dropped when it resyncs as a replica.
+   */
+  private static RedisConnector sentinel(
+      ClientResources resources, RedisURI uri, Duration timeout, int queueSize) {
+    uri.setTimeout(timeout);
     uri.getSentinels().forEach(sentinel -> sentinel.setTimeout(timeout));
     RedisClient client = RedisClient.create(resources);
     client.setOptions(common(ClientOptions.builder(), timeout, queueSize).build());
-    // Through Sentinel, every (re)connect asks the sentinels for the current primary; the old
-    // primary's clients are killed by Sentinel on failover, so the connection moves over.
-    StatefulRedisConnection<byte[], byte[]> c =
-        withStartupRetry(client, () -> client.connect(ByteArrayCodec.INSTANCE, uri));
+    StatefulRedisMasterReplicaConnection<byte[], byte[]> c =
+        withStartupRetry(client, () -> MasterReplica.connect(client, ByteArrayCodec.INSTANCE, uri));
+    c.setReadFrom(ReadFrom.UPSTREAM); // every command, reads included, on the primary
     return new RedisConnector(resources, client, c, c.async(), () -> c.async().ping());
   }
 

@@ -39,10 +39,17 @@ public final class LocalSentinel implements TestRedis {
   }
 
   public static LocalSentinel start() {
-    RedisNode primary = RedisNode.start(RedisNode.baseSettings(false), false);
+    return start(List.of());
+  }
+
+  /** As {@link #start()}, with more redis.conf lines for both data nodes. */
+  public static LocalSentinel start(List<String> extraSettings) {
+    List<String> settings = RedisNode.baseSettings(false);
+    settings.addAll(extraSettings);
+    RedisNode primary = RedisNode.start(settings, false);
     RedisNode replica = null;
     try {
-      List<String> replicaSettings = RedisNode.baseSettings(false);
+      List<String> replicaSettings = new java.util.ArrayList<>(settings);
       replicaSettings.add("replicaof " + RedisNode.HOST + " " + primary.port());
       replica = RedisNode.start(replicaSettings, false);
       RedisNode r = replica;
@@ -95,15 +102,15 @@ public final class LocalSentinel implements TestRedis {
     return primary() == first ? second : first;
   }
 
-  /** SENTINEL FAILOVER: the replica is promoted, the old primary follows it; waits until done. */
+  /**
+   * SENTINEL FAILOVER: waits until the replica is promoted and the sentinel names it. (The old
+   * primary is demoted by the sentinel some seconds later, when it notices its role is stale.)
+   */
   public void failover() {
-    RedisNode before = primary();
     RedisNode promoted = replica();
     sentinelConnection.sync().failover(MASTER_NAME);
     LocalCluster.await("sentinel failover", () -> primary() == promoted
-        && "master".equals(promoted.info("replication", "role"))
-        && "slave".equals(before.info("replication", "role"))
-        && "up".equals(before.info("replication", "master_link_status")));
+        && "master".equals(promoted.info("replication", "role")));
   }
 
   @Override

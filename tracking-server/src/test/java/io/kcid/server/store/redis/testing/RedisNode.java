@@ -107,6 +107,20 @@ public final class RedisNode implements AutoCloseable {
     throw new IllegalStateException("No " + field + " in INFO " + section + " of " + address());
   }
 
+  /**
+   * A replication barrier on this primary: writes {@code fenceKey} and waits (WAIT 1) until a
+   * replica acknowledged it, so every write the primary executed before — every reply received
+   * before this is called — is on the replica. Returns {@link System#nanoTime()} from just before.
+   */
+  public long replicationBarrier(String fenceKey) {
+    long started = System.nanoTime();
+    admin.sync().incr(fenceKey);
+    if (admin.sync().waitForReplication(1, 5000) < 1) {
+      throw new IllegalStateException("no replica of " + address() + " acknowledged the fence");
+    }
+    return started;
+  }
+
   /** SIGKILL: the process dies at once, without a shutdown save or a last fsync. */
   public void kill() {
     ProcessHandle.of(pid).ifPresent(process -> {
@@ -148,6 +162,15 @@ public final class RedisNode implements AutoCloseable {
       if (isRunning()) {
         kill();
       }
+      deleteDirectory();
+    }
+  }
+
+  private void deleteDirectory() {
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException e) {
+      // A leftover temp directory is harmless.
     }
   }
 

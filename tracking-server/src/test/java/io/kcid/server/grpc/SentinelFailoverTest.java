@@ -1,0 +1,68 @@
+package io.kcid.server.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.kcid.proto.tracking.v1.AdminServiceGrpc;
+import io.kcid.proto.tracking.v1.ClickServiceGrpc;
+import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.CountingMode;
+import io.kcid.proto.tracking.v1.CreateAccountRequest;
+import io.kcid.proto.tracking.v1.CreateGoalRequest;
+import io.kcid.proto.tracking.v1.IssueClickRequest;
+import io.kcid.server.TrackingServer;
+import io.kcid.server.store.redis.testing.LocalSentinel;
+import io.kcid.server.store.redis.testing.RedisNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A Sentinel failover under a steady load of postbacks: the server follows the new primary by
+ * itself (Sentinel kills the old primary's clients; every reconnect asks the sentinels).
+ * SENTINEL FAILOVER does not pause writes on the old primary the way CLUSTER FAILOVER does, so a
+ * write acknowledged by it after the replica's promotion is dropped when it turns replica: what is
+ * guaranteed is everything acknowledged before the failover started, and no duplicates.
+ */
+class SentinelFailoverTest {
+  @Test
+  void theServerFollowsTheNewPrimary_keepsEverythingAcknowledgedBeforeTheFailover_andDuplicatesNothing()
+      throws Exception {
+    // The recommended setting: a primary that lost its replica refuses writes (NOREPLICAS, a 503),
+    // so the demoted primary cannot acknowledge writes its successor will never see.
+    try (LocalSentinel sentinel = LocalSentinel.start(List.of("min-replicas-to-write 1", "min-replicas-max-lag 10"))) {
+      TrackingServer server = TrackingServer.start(TrackingServerTest.config(sentinel.url()));
+      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+      try {
+        var admin = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        var account = admin.createAccount(CreateAccountRequest.getDefaultInstance());
+        String id = account.getAccount().getAccountId();
+        admin.createGoal(CreateGoalRequest.newBuilder().setAccountId(id).setGoalKey("order")
+            .setCountingMode(CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_CLICK).build());
+        var clicks = ClickServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        List<String> kcids = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+          kcids.add(clicks.issueClick(IssueClickRequest.newBuilder().setAccountId(id).setCampaignId("c").build())
+              .getClick().getKcid());
+        }
+        RedisNode before = sentinel.primary();
+        PostbackLoad load = new PostbackLoad(channel, account.getSecrets().getPostbackToken(), "order", kcids, "sentinel")
+            .start(4);
+        load.awaitOk(100);
+        long barrier = before.replicationBarrier("kc:test-fence");
+        sentinel.failover();
+        load.awaitOk(100);
+        load.stop();
+        assertThat(sentinel.primary()).isNotSameAs(before);
+        int lost = load.check(ConversionServiceGrpc.newBlockingStub(channel), barrier);
+        System.out.printf("sentinel failover: %d postbacks, %d acknowledged after the barrier were lost%n",
+            load.finalAnswers().size(), lost);
+      } finally {
+        channel.shutdownNow();
+        server.close();
+      }
+    }
+  }
+}
