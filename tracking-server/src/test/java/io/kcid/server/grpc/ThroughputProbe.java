@@ -75,10 +75,12 @@ class ThroughputProbe {
         issue.reset();
         record.reset();
         long before = pairs.get();
+        double cpuBefore = redis.cpuSeconds();
         long started = System.nanoTime();
         Thread.sleep(TimeUnit.SECONDS.toMillis(SECONDS));
         long done = pairs.get() - before;
         double seconds = (System.nanoTime() - started) / 1e9;
+        double redisCpu = redis.cpuSeconds() - cpuBefore;
         var issued = issue.getIntervalHistogram();
         var recorded = record.getIntervalHistogram();
         running.set(false);
@@ -86,10 +88,12 @@ class ThroughputProbe {
           t.join(10_000);
         }
         System.out.printf("probe %s: %.0f click+conversion pairs/s (%d callers, %d s);"
-                + " IssueClick p50 %.1f ms p99 %.1f ms; RecordConversion p50 %.1f ms p99 %.1f ms; %d errors%n",
+                + " IssueClick p50 %.1f ms p99 %.1f ms; RecordConversion p50 %.1f ms p99 %.1f ms;"
+                + " Redis CPU %.1f us per pair; %d errors%n",
             deployment, done / seconds, CALLERS, SECONDS,
             issued.getValueAtPercentile(50) / 1e6, issued.getValueAtPercentile(99) / 1e6,
-            recorded.getValueAtPercentile(50) / 1e6, recorded.getValueAtPercentile(99) / 1e6, errors.get());
+            recorded.getValueAtPercentile(50) / 1e6, recorded.getValueAtPercentile(99) / 1e6,
+            redisCpu * 1e6 / done, errors.get());
         assertThat(done).isPositive();
         assertThat(errors.get()).isZero();
       } finally {

@@ -262,6 +262,11 @@ public final class LocalCluster implements TestRedis {
   }
 
   @Override
+  public double cpuSeconds() {
+    return primaries().stream().mapToDouble(n -> Info.cpuSeconds(n.sync().info("cpu"))).sum();
+  }
+
+  @Override
   public void close() {
     if (data != null) {
       data.close();

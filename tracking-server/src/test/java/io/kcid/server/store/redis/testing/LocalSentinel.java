@@ -113,6 +113,15 @@ public final class LocalSentinel implements TestRedis {
         && "master".equals(promoted.info("replication", "role")));
   }
 
+  /**
+   * Waits until a former primary has been demoted by the sentinel and has resynced from the new
+   * one (it then holds exactly what the new primary holds).
+   */
+  public void awaitDemoted(RedisNode former) {
+    LocalCluster.await(former.address() + " demoted", () -> "slave".equals(former.info("replication", "role"))
+        && "up".equals(former.info("replication", "master_link_status")));
+  }
+
   @Override
   public RedisClusterCommands<String, String> commands() {
     return data.sync();
@@ -132,6 +141,11 @@ public final class LocalSentinel implements TestRedis {
   @Override
   public long usedMemory() {
     return Long.parseLong(primary().info("memory", "used_memory"));
+  }
+
+  @Override
+  public double cpuSeconds() {
+    return Info.cpuSeconds(primary().sync().info("cpu"));
   }
 
   @Override

@@ -48,6 +48,11 @@ public final class LocalStandalone implements TestRedis {
   }
 
   @Override
+  public double cpuSeconds() {
+    return Info.cpuSeconds(connection.sync().info("cpu"));
+  }
+
+  @Override
   public void close() {
     connection.close();
     client.shutdown(0, 1, TimeUnit.SECONDS);

@@ -19,6 +19,9 @@ public interface TestRedis extends AutoCloseable {
   /** {@code used_memory} summed over the primaries, in bytes. */
   long usedMemory();
 
+  /** CPU time (user + system) the primaries' redis-server processes used so far, in seconds. */
+  double cpuSeconds();
+
   @Override
   void close();
 }
