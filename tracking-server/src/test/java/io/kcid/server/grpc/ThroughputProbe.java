@@ -31,9 +31,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Closed-loop throughput of the hot path over real gRPC: each of {@value #CALLERS} callers issues a
- * click, posts its conversion back, and starts over. Against one redis-server, a one-shard and a
- * three-shard Cluster, all on this machine. Not part of the normal build (the class name matches
- * no test pattern); the numbers in docs/DEPLOYMENT.md come from:
+ * click, posts its conversion back, and starts over. Against one redis-server (AOF fsynced every
+ * second, and always), a one-shard and a three-shard Cluster, all on this machine. Not part of
+ * the normal build (the class name matches no test pattern); the numbers in docs/DEPLOYMENT.md
+ * come from:
  *
  * <pre>./mvnw -B -o -pl tracking-server -am verify -Dtest=ThroughputProbe \
  *     -Dsurefire.failIfNoSpecifiedTests=false -Dkcid.probe.seconds=20</pre>
@@ -44,10 +45,11 @@ class ThroughputProbe {
   private static final int WARMUP_SECONDS = Math.min(5, SECONDS);
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"standalone", "cluster-1-shard", "cluster-3-shards"})
+  @ValueSource(strings = {"standalone", "standalone-fsync-always", "cluster-1-shard", "cluster-3-shards"})
   void clickThenConversion(String deployment) throws Exception {
     try (TestRedis redis = switch (deployment) {
           case "standalone" -> LocalStandalone.start();
+          case "standalone-fsync-always" -> LocalStandalone.startFsyncAlways();
           case "cluster-1-shard" -> LocalCluster.start(1, 0, false);
           default -> LocalCluster.start(3, 0, false);
         }) {

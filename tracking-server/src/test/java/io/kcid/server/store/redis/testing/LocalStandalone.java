@@ -22,6 +22,15 @@ public final class LocalStandalone implements TestRedis {
     return new LocalStandalone(LocalRedis.startTemporary());
   }
 
+  /** With {@code appendfsync always}: every reply waits for its write to be on disk. */
+  public static LocalStandalone startFsyncAlways() {
+    try {
+      return new LocalStandalone(LocalRedis.start(0, java.nio.file.Files.createTempDirectory("kcid-redis"), true));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   @Override
   public String url() {
     return redis.url();
