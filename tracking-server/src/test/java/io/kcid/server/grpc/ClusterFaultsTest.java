@@ -88,6 +88,7 @@ class ClusterFaultsTest {
     load.stop();
     assertThat(cluster.ownerOf(slot)).isSameAs(target);
     assertThat(lostAcknowledged(load, Long.MAX_VALUE)).isZero();
+    report("reshard", load);
   }
 
   @Test
@@ -102,6 +103,7 @@ class ClusterFaultsTest {
     load.stop();
     assertThat(cluster.ownerOf(slotOf(partition))).isSameAs(replica);
     assertThat(lostAcknowledged(load, Long.MAX_VALUE)).isZero();
+    report("graceful failover", load);
   }
 
   @Test
@@ -120,6 +122,7 @@ class ClusterFaultsTest {
     load.stop();
     assertThat(load.attempts()).anyMatch(a -> a.code() == Status.Code.UNAVAILABLE);
     assertThat(lostAcknowledged(load, Long.MAX_VALUE)).isZero();
+    report("kill and restart", load);
   }
 
   /**
@@ -145,8 +148,13 @@ class ClusterFaultsTest {
     assertThat(cluster.ownerOf(slotOf(partition))).isSameAs(replica);
     assertThat(load.attempts()).anyMatch(a -> a.code() == Status.Code.UNAVAILABLE);
     int lost = lostAcknowledged(load, barrier);
-    System.out.printf("takeover: %d postbacks, %d acknowledged after the barrier were lost%n",
-        load.finalAnswers().size(), lost);
+    System.out.printf("takeover: %d postbacks, %d acknowledged after the barrier were lost;"
+        + " UNAVAILABLE answers over %d ms%n", load.finalAnswers().size(), lost, load.unavailableMillis());
+  }
+
+  private static void report(String scenario, PostbackLoad load) {
+    System.out.printf("%s: %d postbacks, none lost; UNAVAILABLE answers over %d ms%n",
+        scenario, load.finalAnswers().size(), load.unavailableMillis());
   }
 
   private static int slotOf(int partition) {

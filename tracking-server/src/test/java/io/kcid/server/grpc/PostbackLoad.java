@@ -107,6 +107,13 @@ final class PostbackLoad {
     }
   }
 
+  /** Milliseconds from the first to the last UNAVAILABLE answer (0 when there was none). */
+  long unavailableMillis() {
+    var times = attempts().stream().filter(a -> a.code() == Status.Code.UNAVAILABLE)
+        .mapToLong(Attempt::answeredAtNanos).summaryStatistics();
+    return times.getCount() == 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(times.getMax() - times.getMin());
+  }
+
   List<Attempt> attempts() {
     return List.copyOf(attempts);
   }

@@ -8,28 +8,27 @@ import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import redis.embedded.RedisSentinel;
 
 /**
- * A Sentinel deployment of real processes: one primary, one replica and one sentinel watching
+ * A Sentinel deployment of real processes: one primary, its replicas and one sentinel watching
  * them (quorum 1), reached through the sentinel with a {@code redis-sentinel://} URL.
  */
 public final class LocalSentinel implements TestRedis {
   public static final String MASTER_NAME = "kcid";
 
-  private final RedisNode first;
-  private final RedisNode second;
+  private final List<RedisNode> nodes;
   private final RedisSentinel sentinel;
   private final int sentinelPort;
   private final RedisClient client;
   private final StatefulRedisConnection<String, String> data;
   private final StatefulRedisSentinelConnection<String, String> sentinelConnection;
 
-  private LocalSentinel(RedisNode first, RedisNode second, RedisSentinel sentinel, int sentinelPort) {
-    this.first = first;
-    this.second = second;
+  private LocalSentinel(List<RedisNode> nodes, RedisSentinel sentinel, int sentinelPort) {
+    this.nodes = List.copyOf(nodes);
     this.sentinel = sentinel;
     this.sentinelPort = sentinelPort;
     this.client = RedisClient.create();
@@ -38,22 +37,26 @@ public final class LocalSentinel implements TestRedis {
         client.connectSentinel(RedisURI.create(RedisNode.HOST, sentinelPort));
   }
 
+  /** A primary and one replica. */
   public static LocalSentinel start() {
-    return start(List.of());
+    return start(1, List.of());
   }
 
-  /** As {@link #start()}, with more redis.conf lines for both data nodes. */
-  public static LocalSentinel start(List<String> extraSettings) {
+  /** A primary and {@code replicas} replicas, with more redis.conf lines for every data node. */
+  public static LocalSentinel start(int replicas, List<String> extraSettings) {
     List<String> settings = RedisNode.baseSettings(false);
     settings.addAll(extraSettings);
-    RedisNode primary = RedisNode.start(settings, false);
-    RedisNode replica = null;
+    List<RedisNode> nodes = new ArrayList<>();
     try {
-      List<String> replicaSettings = new java.util.ArrayList<>(settings);
+      RedisNode primary = RedisNode.start(settings, false);
+      nodes.add(primary);
+      List<String> replicaSettings = new ArrayList<>(settings);
       replicaSettings.add("replicaof " + RedisNode.HOST + " " + primary.port());
-      replica = RedisNode.start(replicaSettings, false);
-      RedisNode r = replica;
-      LocalCluster.await("replica in sync", () -> "up".equals(r.info("replication", "master_link_status")));
+      for (int i = 0; i < replicas; i++) {
+        RedisNode replica = RedisNode.start(replicaSettings, false);
+        nodes.add(replica);
+        LocalCluster.await("replica in sync", () -> "up".equals(replica.info("replication", "master_link_status")));
+      }
       int port = RedisNode.freePort(false);
       RedisSentinel sentinel =
           RedisSentinel.newRedisSentinel()
@@ -68,21 +71,15 @@ public final class LocalSentinel implements TestRedis {
               .serrListener(line -> {})
               .build();
       sentinel.start();
-      LocalSentinel started = new LocalSentinel(primary, replica, sentinel, port);
-      LocalCluster.await("sentinel sees the replica", () ->
-          !started.sentinelConnection.sync().replicas(MASTER_NAME).isEmpty());
+      LocalSentinel started = new LocalSentinel(nodes, sentinel, port);
+      LocalCluster.await("sentinel sees the replicas", () ->
+          started.sentinelConnection.sync().replicas(MASTER_NAME).size() == replicas);
       return started;
     } catch (IOException e) {
-      primary.close();
-      if (replica != null) {
-        replica.close();
-      }
+      nodes.forEach(RedisNode::close);
       throw new UncheckedIOException(e);
     } catch (RuntimeException e) {
-      primary.close();
-      if (replica != null) {
-        replica.close();
-      }
+      nodes.forEach(RedisNode::close);
       throw e;
     }
   }
@@ -95,22 +92,27 @@ public final class LocalSentinel implements TestRedis {
   /** The node the sentinel names as primary now. */
   public RedisNode primary() {
     InetSocketAddress address = (InetSocketAddress) sentinelConnection.sync().getMasterAddrByName(MASTER_NAME);
-    return address.getPort() == first.port() ? first : second;
+    return nodes.stream().filter(n -> n.port() == address.getPort()).findFirst().orElseThrow();
   }
 
+  /** A node the sentinel does not name as primary. */
   public RedisNode replica() {
-    return primary() == first ? second : first;
+    RedisNode primary = primary();
+    return nodes.stream().filter(n -> n != primary).findFirst().orElseThrow();
   }
 
   /**
-   * SENTINEL FAILOVER: waits until the replica is promoted and the sentinel names it. (The old
-   * primary is demoted by the sentinel some seconds later, when it notices its role is stale.)
+   * SENTINEL FAILOVER: waits until the sentinel names another primary and it reports itself
+   * primary. (The old primary is demoted by the sentinel some seconds later, when it notices the
+   * stale role; see {@link #awaitDemoted}.)
    */
   public void failover() {
-    RedisNode promoted = replica();
+    RedisNode before = primary();
     sentinelConnection.sync().failover(MASTER_NAME);
-    LocalCluster.await("sentinel failover", () -> primary() == promoted
-        && "master".equals(promoted.info("replication", "role")));
+    LocalCluster.await("sentinel failover", () -> {
+      RedisNode now = primary();
+      return now != before && "master".equals(now.info("replication", "role"));
+    });
   }
 
   /**
@@ -129,8 +131,7 @@ public final class LocalSentinel implements TestRedis {
 
   @Override
   public void flushScripts() {
-    first.sync().scriptFlush();
-    second.sync().scriptFlush();
+    nodes.forEach(n -> n.sync().scriptFlush());
   }
 
   @Override
@@ -158,8 +159,7 @@ public final class LocalSentinel implements TestRedis {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
-      first.close();
-      second.close();
+      nodes.forEach(RedisNode::close);
     }
   }
 }
