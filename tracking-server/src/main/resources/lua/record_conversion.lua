@@ -3,6 +3,10 @@
 -- conversion, count it in the stats hash of its hour and append it to the partition's stream.
 -- Every key shares the partition hash tag, so this runs on one node, standalone or Cluster.
 -- (Redis runs Lua 5.1: no goto.) lib_stats.lua is prepended.
+-- The conversion and history keys are built from ARGV[11] / ARGV[19] (their number is assigned
+-- here) and share the tag too. While the partition's slot migrates between Cluster nodes, KEYS[3]
+-- is missing whenever this script would write (a request id not yet answered, or the placeholder,
+-- which is never written), so Redis answers ASK / TRYAGAIN rather than run it on either side.
 --
 -- KEYS[1] click            kc:{p}:c:<kcid>     "<account>\0<campaign>\0<Click protobuf>"
 -- KEYS[2] click state hash kc:{p}:x:<kcid>     n, g:<goal>, t:<goal>:<txid>, x:<goal>:<txid> -> seq,

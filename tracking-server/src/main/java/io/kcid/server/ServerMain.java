@@ -36,7 +36,9 @@ public final class ServerMain implements Callable<Integer> {
   int port;
 
   @Option(names = "--redis-url", defaultValue = "${env:KCID_REDIS_URL}",
-      description = "Redis URL, redis://[:password@]host:port[/db] (KCID_REDIS_URL). Required.")
+      description = "Redis URL (KCID_REDIS_URL): redis://[:password@]host:port[/db], rediss://…,"
+          + " redis-sentinel://[password@]host:port[,host:port…][/db]#master or"
+          + " redis-cluster://[:password@]host:port[,host:port…]. Required.")
   String redisUrl;
 
   @Option(names = "--partitions", defaultValue = "${env:KCID_PARTITIONS:-16}",

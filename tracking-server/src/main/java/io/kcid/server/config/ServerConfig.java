@@ -85,10 +85,7 @@ public record ServerConfig(
     if (grpcPort < 0 || grpcPort > 65535) {
       throw new IllegalArgumentException("KCID_GRPC_PORT=" + grpcPort + ": expected 0..65535");
     }
-    if (redisUrl == null || !(redisUrl.startsWith("redis://") || redisUrl.startsWith("rediss://"))) {
-      throw new IllegalArgumentException(
-          "KCID_REDIS_URL=" + redactUrl(redisUrl) + ": expected redis://host:port or rediss://host:port");
-    }
+    RedisEndpoint.parse(redisUrl); // standalone, Sentinel or Cluster; throws with a message
     if (partitions < 1 || partitions > 4096) {
       throw new IllegalArgumentException("KCID_PARTITIONS=" + partitions + ": expected 1..4096");
     }

@@ -36,7 +36,8 @@ import io.kcid.proto.tracking.v1.UpdateAccountRequest;
 import io.kcid.proto.tracking.v1.UpdateConversionStatusRequest;
 import io.kcid.proto.tracking.v1.UpdateConversionStatusesRequest;
 import io.kcid.server.TrackingServer;
-import io.kcid.server.store.redis.LocalRedis;
+import io.kcid.server.store.redis.testing.TestRedis;
+import io.kcid.server.store.redis.testing.Topology;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,22 +47,32 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Counting modes, goal rules, the status lifecycle and postback authentication, over gRPC on real Redis. */
+/**
+ * Counting modes, goal rules, the status lifecycle and postback authentication, over gRPC on real
+ * Redis — on one node, on a 3-primary Cluster and through Sentinel (each started once per class).
+ */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Topology.class)
 class ConversionRulesTest {
-  private static LocalRedis redis;
+  @Parameter Topology topology;
+
+  private static TestRedis redis;
   private static TrackingServer server;
   private static ManagedChannel channel;
   private static ClickServiceGrpc.ClickServiceBlockingStub clicks;
   private static ConversionServiceGrpc.ConversionServiceBlockingStub conversions;
   private static AdminServiceGrpc.AdminServiceBlockingStub admin;
 
-  @BeforeAll
-  static void start() {
-    redis = LocalRedis.startTemporary();
+  @BeforeParameterizedClassInvocation
+  static void start(Topology topology) {
+    redis = topology.start();
     server = TrackingServer.start(TrackingServerTest.config(redis.url()));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     clicks = ClickServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
@@ -69,7 +80,7 @@ class ConversionRulesTest {
     admin = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation
   static void stop() {
     channel.shutdownNow();
     server.close();

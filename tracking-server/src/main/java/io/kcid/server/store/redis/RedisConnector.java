@@ -1,113 +1,278 @@
 package io.kcid.server.store.redis;
 
+import io.kcid.server.config.RedisEndpoint;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.ReadFrom;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.masterreplica.MasterReplica;
+import io.lettuce.core.masterreplica.StatefulRedisMasterReplicaConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.EpollProvider;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
- * The one shared, thread-safe Lettuce connection of the process, configured for a tracker that
- * must never answer success for an unknown outcome:
+ * The one shared, thread-safe Lettuce connection of the process — to a single Redis, to the
+ * primary Sentinel names, or to a Redis Cluster — configured for a tracker that must never answer
+ * success for an unknown outcome:
  *
  * <ul>
  *   <li>every command times out ({@code commandTimeout}, well under the gRPC deadline);
  *   <li>commands issued while disconnected are rejected at once instead of queueing without bound;
  *   <li>commands in flight when a connection drops are NOT replayed after reconnect: their callers
  *       have already been told "unknown outcome, retry", and a silent replay could count twice;
- *   <li>TCP keepalive and TCP_USER_TIMEOUT detect a dead peer that sends no RST.
+ *   <li>TCP keepalive and TCP_USER_TIMEOUT detect a dead peer that sends no RST, and a lost
+ *       connection is retried with a backoff capped at one second;
+ *   <li>on a Cluster, the topology is refreshed every {@value #TOPOLOGY_REFRESH_SECONDS} s and at
+ *       once on every adaptive trigger (MOVED, ASK, persistent reconnects, uncovered slot, unknown
+ *       node), so a failover or a resharding is followed within about a second.
  * </ul>
+ *
+ * <p>The stores see {@link RedisClusterAsyncCommands} either way: every multi-key operation they
+ * issue is one command or script over keys of one hash slot, which routes as is on a Cluster.
  */
 public final class RedisConnector implements AutoCloseable {
+  static final int TOPOLOGY_REFRESH_SECONDS = 30;
+  /** Adaptive refreshes are rate-limited to one per this interval (Lettuce's default is 30 s). */
+  private static final Duration ADAPTIVE_REFRESH_INTERVAL = Duration.ofSeconds(1);
+  private static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
+  /** How long start-up waits for Redis to accept a connection. */
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(10);
+
   private final ClientResources resources;
-  private final RedisClient client;
-  private final StatefulRedisConnection<byte[], byte[]> connection;
+  private final AbstractRedisClient client;
+  private final StatefulConnection<byte[], byte[]> connection;
+  private final RedisClusterAsyncCommands<byte[], byte[]> commands;
+  private final Supplier<CompletionStage<String>> health;
 
   private RedisConnector(
-      ClientResources resources, RedisClient client, StatefulRedisConnection<byte[], byte[]> c) {
+      ClientResources resources,
+      AbstractRedisClient client,
+      StatefulConnection<byte[], byte[]> connection,
+      RedisClusterAsyncCommands<byte[], byte[]> commands,
+      Supplier<CompletionStage<String>> health) {
     this.resources = resources;
     this.client = client;
-    this.connection = c;
+    this.connection = connection;
+    this.commands = commands;
+    this.health = health;
   }
 
-  /** Connects to a {@code redis://} or {@code rediss://} URL. Fails fast when unreachable. */
+  /**
+   * Connects to a {@code redis://}, {@code rediss://}, {@code redis-sentinel://} or {@code
+   * redis-cluster://} URL (see {@link RedisEndpoint}). Fails when unreachable after a short wait.
+   */
   public static RedisConnector connect(String url, Duration commandTimeout, int requestQueueSize) {
-    ClientResources resources = DefaultClientResources.create();
-    RedisURI uri = RedisURI.create(url);
-    uri.setTimeout(commandTimeout);
-    RedisClient client = RedisClient.create(resources, uri);
-    client.setOptions(
-        ClientOptions.builder()
-            .autoReconnect(true)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .requestQueueSize(requestQueueSize)
-            .replayFilter(command -> true)
-            .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-            .socketOptions(
-                SocketOptions.builder()
-                    .connectTimeout(Duration.ofSeconds(2))
-                    .tcpNoDelay(true)
-                    .keepAlive(
-                        SocketOptions.KeepAliveOptions.builder()
-                            .enable()
-                            .idle(Duration.ofSeconds(15))
-                            .interval(Duration.ofSeconds(5))
-                            .count(3)
-                            .build())
-                    .tcpUserTimeout(
-                        SocketOptions.TcpUserTimeoutOptions.builder()
-                            // Needs a native transport; elsewhere keepalive alone applies.
-                            .enable(EpollProvider.isAvailable())
-                            .tcpUserTimeout(Duration.ofSeconds(30))
-                            .build())
-                    .build())
-            .build());
-    // A Redis that is still starting (a fresh container, the embedded one under load) refuses
-    // connections for a moment: retry for a bounded time, then fail with the cause.
+    RedisEndpoint endpoint = RedisEndpoint.parse(url);
+    ClientResources resources =
+        DefaultClientResources.builder()
+            // Reconnect at most a second after Redis is back (Lettuce's default backs off to 30 s).
+            .reconnectDelay(
+                Delay.exponential(Duration.ofMillis(1), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
+            .build();
+    try {
+      if (endpoint instanceof RedisEndpoint.Cluster c) {
+        return cluster(resources, c.seeds(), commandTimeout, requestQueueSize);
+      }
+      if (endpoint instanceof RedisEndpoint.Sentinel s) {
+        return sentinel(resources, s.uri(), commandTimeout, requestQueueSize);
+      }
+      return single(
+          resources, ((RedisEndpoint.Standalone) endpoint).uri(), commandTimeout, requestQueueSize);
+    } catch (RuntimeException e) {
+      resources.shutdown(0, 2, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  private static RedisConnector single(
+      ClientResources resources, RedisURI uri, Duration timeout, int queueSize) {
+    uri.setTimeout(timeout);
+    RedisClient client = RedisClient.create(resources);
+    client.setOptions(common(ClientOptions.builder(), timeout, queueSize).build());
+    StatefulRedisConnection<byte[], byte[]> c =
+        withStartupRetry(client, () -> client.connect(ByteArrayCodec.INSTANCE, uri));
+    return new RedisConnector(resources, client, c, c.async(), () -> c.async().ping());
+  }
+
+  /**
+   * The primary Sentinel names, followed as Sentinel announces changes (+switch-master and
+   * friends, over its pub/sub) rather than only at the next reconnect: after a SENTINEL FAILOVER
+   * the old primary keeps accepting writes until Sentinel demotes it, seconds later, and those
+   * writes are dropped when it resyncs as a replica.
+   */
+  private static RedisConnector sentinel(
+      ClientResources resources, RedisURI uri, Duration timeout, int queueSize) {
+    uri.setTimeout(timeout);
+    uri.getSentinels().forEach(sentinel -> sentinel.setTimeout(timeout));
+    RedisClient client = RedisClient.create(resources);
+    client.setOptions(common(ClientOptions.builder(), timeout, queueSize).build());
+    StatefulRedisMasterReplicaConnection<byte[], byte[]> c =
+        withStartupRetry(client, () -> MasterReplica.connect(client, ByteArrayCodec.INSTANCE, uri));
+    c.setReadFrom(ReadFrom.UPSTREAM); // every command, reads included, on the primary
+    return new RedisConnector(resources, client, c, c.async(), () -> c.async().ping());
+  }
+
+  private static RedisConnector cluster(
+      ClientResources resources, List<RedisURI> seeds, Duration timeout, int queueSize) {
+    seeds.forEach(seed -> seed.setTimeout(timeout));
+    RedisClusterClient client = RedisClusterClient.create(resources, seeds);
+    ClusterClientOptions.Builder options =
+        ClusterClientOptions.builder()
+            .topologyRefreshOptions(
+                ClusterTopologyRefreshOptions.builder()
+                    .enablePeriodicRefresh(Duration.ofSeconds(TOPOLOGY_REFRESH_SECONDS))
+                    .enableAllAdaptiveRefreshTriggers()
+                    .adaptiveRefreshTriggersTimeout(ADAPTIVE_REFRESH_INTERVAL)
+                    .build());
+    client.setOptions(common(options, timeout, queueSize).build());
+    StatefulRedisClusterConnection<byte[], byte[]> c =
+        withStartupRetry(client, () -> client.connect(ByteArrayCodec.INSTANCE));
+    // Node connections open lazily, and with REJECT_COMMANDS a command that waits for one is
+    // rejected: open them up front, and again whenever the topology changes (a promoted replica).
+    openPrimaryConnections(c).join();
+    resources.eventBus().get()
+        .filter(event -> event instanceof ClusterTopologyChangedEvent)
+        .subscribe(event -> openPrimaryConnections(c));
+    return new RedisConnector(resources, client, c, c.async(), () -> clusterHealth(c));
+  }
+
+  private static CompletableFuture<Void> openPrimaryConnections(
+      StatefulRedisClusterConnection<byte[], byte[]> c) {
+    List<CompletableFuture<?>> opening = new ArrayList<>();
+    for (RedisClusterNode node : c.getPartitions()) {
+      if (node.is(NodeFlag.UPSTREAM) && !node.is(NodeFlag.FAIL) && !node.getSlots().isEmpty()) {
+        opening.add(c.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort()));
+      }
+    }
+    // A node that cannot be reached now is retried by the next topology change or command.
+    return CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new))
+        .exceptionally(failure -> null);
+  }
+
+  /** The options every connection shares, standalone or cluster. */
+  private static <B extends ClientOptions.Builder> B common(B builder, Duration timeout, int queueSize) {
+    builder
+        .autoReconnect(true)
+        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+        .requestQueueSize(queueSize)
+        .timeoutOptions(TimeoutOptions.enabled(timeout))
+        .socketOptions(
+            SocketOptions.builder()
+                .connectTimeout(Duration.ofSeconds(2))
+                .tcpNoDelay(true)
+                .keepAlive(
+                    SocketOptions.KeepAliveOptions.builder()
+                        .enable()
+                        .idle(Duration.ofSeconds(15))
+                        .interval(Duration.ofSeconds(5))
+                        .count(3)
+                        .build())
+                .tcpUserTimeout(
+                    SocketOptions.TcpUserTimeoutOptions.builder()
+                        // Needs a native transport; elsewhere keepalive alone applies.
+                        .enable(EpollProvider.isAvailable())
+                        .tcpUserTimeout(Duration.ofSeconds(30))
+                        .build())
+                .build())
+        // Never replay: a command that was in flight when its connection dropped has an unknown
+        // outcome, which its caller already answered as "retry".
+        .replayFilter(command -> true);
+    return builder;
+  }
+
+  /**
+   * A Redis that is still starting (a fresh container, a cluster still electing) refuses
+   * connections for a moment: retry for a bounded time, then fail with the cause.
+   */
+  private static <C> C withStartupRetry(AbstractRedisClient client, Supplier<C> connect) {
     long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
     while (true) {
       try {
-        return new RedisConnector(resources, client, client.connect(ByteArrayCodec.INSTANCE));
-      } catch (RedisConnectionException e) {
+        return connect.get();
+      } catch (RedisException e) {
         if (System.nanoTime() > deadline) {
           client.shutdown(0, 2, TimeUnit.SECONDS);
-          resources.shutdown(0, 2, TimeUnit.SECONDS);
           throw e;
         }
         try {
           Thread.sleep(200);
         } catch (InterruptedException interrupted) {
           Thread.currentThread().interrupt();
+          client.shutdown(0, 2, TimeUnit.SECONDS);
           throw e;
         }
       } catch (RuntimeException e) {
         client.shutdown(0, 2, TimeUnit.SECONDS);
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
         throw e;
       }
     }
   }
 
-  /** How long start-up waits for Redis to accept a connection. */
-  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(10);
-
-  public RedisClusterAsyncCommands<byte[], byte[]> commands() {
-    return connection.async();
+  /**
+   * A Cluster is healthy when every primary that serves slots answers and reports {@code
+   * cluster_state:ok}. Asking one default node would report a dead seed as an outage of the whole
+   * store (and miss a dead primary).
+   */
+  private static CompletionStage<String> clusterHealth(
+      StatefulRedisClusterConnection<byte[], byte[]> c) {
+    List<CompletableFuture<String>> infos = new ArrayList<>();
+    for (RedisClusterNode node : c.getPartitions()) {
+      if (node.is(NodeFlag.UPSTREAM) && !node.is(NodeFlag.FAIL) && !node.getSlots().isEmpty()) {
+        RedisURI uri = node.getUri();
+        infos.add(
+            c.getConnectionAsync(uri.getHost(), uri.getPort())
+                .thenCompose(nodeConnection -> nodeConnection.async().clusterInfo()));
+      }
+    }
+    if (infos.isEmpty()) {
+      return CompletableFuture.failedFuture(new RedisException("No primary serves any slot"));
+    }
+    return CompletableFuture.allOf(infos.toArray(CompletableFuture[]::new))
+        .thenApply(
+            x -> {
+              for (CompletableFuture<String> info : infos) {
+                if (!info.join().contains("cluster_state:ok")) {
+                  throw new RedisException("A primary reports the cluster is not ok");
+                }
+              }
+              return "PONG";
+            });
   }
 
-  /** PING with the command timeout; completes exceptionally when Redis is not answering. */
+  public RedisClusterAsyncCommands<byte[], byte[]> commands() {
+    return commands;
+  }
+
+  /**
+   * Completes with "PONG" when the store can serve (a single Redis answers PING; every primary of a
+   * Cluster reports {@code cluster_state:ok}); exceptionally otherwise.
+   */
   public CompletionStage<String> ping() {
-    return connection.async().ping();
+    return health.get();
   }
 
   @Override

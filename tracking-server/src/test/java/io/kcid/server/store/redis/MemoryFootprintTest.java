@@ -1,0 +1,119 @@
+package io.kcid.server.store.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Timestamp;
+import io.kcid.core.kcid.DecodedKcid;
+import io.kcid.core.kcid.KcidCodec;
+import io.kcid.core.kcid.KcidKeyRing;
+import io.kcid.proto.tracking.v1.Click;
+import io.kcid.proto.tracking.v1.Conversion;
+import io.kcid.proto.tracking.v1.ConversionStatus;
+import io.kcid.proto.tracking.v1.CountingMode;
+import io.kcid.proto.tracking.v1.Money;
+import io.kcid.server.domain.StatusTransitions;
+import io.kcid.server.store.RecordCommand;
+import io.kcid.server.store.redis.testing.TestRedis;
+import io.kcid.server.store.redis.testing.Topology;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.IntFunction;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Memory per stored click and per conversion — a product metric (see docs/DEPLOYMENT.md): realistic
+ * records written through the stores, measured as the growth of Redis {@code used_memory} divided
+ * by the count. Runs with 20,000 clicks as a budget check; the guide's numbers come from
+ * {@code -Dkcid.footprint.clicks=200000}.
+ */
+class MemoryFootprintTest {
+  private static final int CLICKS = Integer.getInteger("kcid.footprint.clicks", 20_000);
+  private static final KcidCodec CODEC = new KcidCodec(KcidKeyRing.generate(1), 16);
+  /**
+   * Budgets a little over what was measured (Redis 6.2, 20,000 clicks: 396 B/click standalone, 446
+   * on a Cluster, whose slot index costs per key); a regression in the encoding fails here.
+   */
+  private static final long CLICK_BUDGET_BYTES = 520;
+  private static final long CONVERSION_BUDGET_BYTES = 1150;
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(value = Topology.class, names = {"STANDALONE", "CLUSTER"})
+  void bytesPerClickAndPerConversion(Topology topology) {
+    try (TestRedis redis = topology.start();
+        RedisConnector connector = RedisConnector.connect(redis.url(), Duration.ofSeconds(5), 100_000)) {
+      RedisClickStore clicks = new RedisClickStore(connector.commands());
+      RedisConversionStore conversions = new RedisConversionStore(connector.commands(), 1_000_000);
+      Instant now = Instant.now();
+      List<DecodedKcid> kcids = new ArrayList<>();
+      for (int i = 0; i < CLICKS; i++) {
+        kcids.add(CODEC.decode(CODEC.mintRandomPartition(now)));
+      }
+
+      long clickBytes = grow(redis, CLICKS, i -> clicks.insert(kcids.get(i), "acct-4f2a9c1e", click(now), Duration.ofDays(31))
+          .thenApply(inserted -> {
+            assertThat(inserted).isTrue();
+            return inserted;
+          }).toCompletableFuture());
+      int converted = CLICKS / 4;
+      long conversionBytes = grow(redis, converted,
+          i -> conversions.record(conversion(kcids.get(i), "", now)).toCompletableFuture());
+      long withRequestIdBytes = grow(redis, converted,
+          i -> conversions.record(conversion(kcids.get(converted + i), "idem-" + i + "-8f14e45fceea167a", now))
+              .toCompletableFuture());
+
+      System.out.printf("footprint %s: %d clicks, %d bytes/click; %d conversions, %d bytes/conversion,"
+              + " %d with a request id%n",
+          topology, CLICKS, clickBytes, converted, conversionBytes, withRequestIdBytes);
+      assertThat(clickBytes).isLessThan(CLICK_BUDGET_BYTES);
+      assertThat(conversionBytes).isLessThan(CONVERSION_BUDGET_BYTES);
+      assertThat(withRequestIdBytes).isGreaterThan(conversionBytes).isLessThan(CONVERSION_BUDGET_BYTES + 500);
+    }
+  }
+
+  /** used_memory growth per write, over {@code count} writes pipelined 1,000 at a time. */
+  private static long grow(TestRedis redis, int count, IntFunction<CompletableFuture<?>> write) {
+    long before = redis.usedMemory();
+    for (int from = 0; from < count; from += 1000) {
+      List<CompletableFuture<?>> batch = new ArrayList<>();
+      for (int i = from; i < Math.min(count, from + 1000); i++) {
+        batch.add(write.apply(i));
+      }
+      CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)).join();
+    }
+    return (redis.usedMemory() - before) / count;
+  }
+
+  /** A typical click: campaign, creative, placement, three sub ids, a landing page with UTM tags. */
+  private static Click click(Instant now) {
+    return Click.newBuilder()
+        .setAccountId("acct-4f2a9c1e")
+        .setCampaignId("spring-sale-2026")
+        .setCreativeId("cr-300x250-a")
+        .setPlacementId("pub-42-top")
+        .putSubIds("s1", "pub42")
+        .putSubIds("s2", "site-8812")
+        .putSubIds("s3", "zone-7")
+        .setDestinationUrl("https://shop.example.com/landing/spring?utm_source=ads&utm_medium=cpc")
+        .setClickTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()))
+        .setExpireTime(Timestamp.newBuilder().setSeconds(now.plus(Duration.ofDays(31)).getEpochSecond()))
+        .build();
+  }
+
+  /** A typical purchase: an order id, a value, counted once per click. */
+  private static RecordCommand conversion(DecodedKcid kcid, String requestId, Instant now) {
+    String txid = "order-" + kcid.kcid().substring(0, 10);
+    Money value = Money.newBuilder().setAmount("49.90").setCurrencyCode("EUR").build();
+    Timestamp t = Timestamp.newBuilder().setSeconds(now.getEpochSecond()).build();
+    Conversion payload = Conversion.newBuilder().setAccountId("acct-4f2a9c1e").setGoalKey("purchase")
+        .setOriginalValue(value).setTransactionId(txid).setEventTime(t).setRecordTime(t).setClickTime(t).build();
+    return new RecordCommand(kcid, "acct-4f2a9c1e", "purchase", CountingMode.COUNTING_MODE_ONCE_PER_CLICK,
+        txid, requestId, "0123456789abcdef", payload.toByteArray(), value,
+        ConversionStatus.CONVERSION_STATUS_UNSPECIFIED, ConversionStatus.CONVERSION_STATUS_APPROVED,
+        StatusTransitions.sourcesOf(ConversionStatus.CONVERSION_STATUS_UNSPECIFIED), List.of(), false, now,
+        Duration.ofDays(31), Duration.ofDays(31), now, 0);
+  }
+}
