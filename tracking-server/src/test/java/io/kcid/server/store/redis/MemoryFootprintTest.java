@@ -34,11 +34,12 @@ class MemoryFootprintTest {
   private static final int CLICKS = Integer.getInteger("kcid.footprint.clicks", 20_000);
   private static final KcidCodec CODEC = new KcidCodec(KcidKeyRing.generate(1), 16);
   /**
-   * Budgets a little over what was measured (Redis 6.2, 20,000 clicks: 396 B/click standalone, 446
-   * on a Cluster, whose slot index costs per key); a regression in the encoding fails here.
+   * Budgets over what was measured (Redis 6.2, 100,000 clicks, with the stats counters, stream
+   * events and postback-log fields: ~407 B/click standalone, ~448 on a Cluster, whose slot index
+   * costs per key; ~1.2–1.5 KB per conversion); a regression in the encoding fails here.
    */
-  private static final long CLICK_BUDGET_BYTES = 520;
-  private static final long CONVERSION_BUDGET_BYTES = 1150;
+  private static final long CLICK_BUDGET_BYTES = 640;
+  private static final long CONVERSION_BUDGET_BYTES = 2000;
 
   @ParameterizedTest(name = "{0}")
   @EnumSource(value = Topology.class, names = {"STANDALONE", "CLUSTER"})
@@ -70,7 +71,9 @@ class MemoryFootprintTest {
           topology, CLICKS, clickBytes, converted, conversionBytes, withRequestIdBytes);
       assertThat(clickBytes).isLessThan(CLICK_BUDGET_BYTES);
       assertThat(conversionBytes).isLessThan(CONVERSION_BUDGET_BYTES);
-      assertThat(withRequestIdBytes).isGreaterThan(conversionBytes).isLessThan(CONVERSION_BUDGET_BYTES + 500);
+      // Per-conversion growth includes the partition streams' and stats hashes' allocations, which
+      // arrive in steps: compare each against its budget, not the two against each other.
+      assertThat(withRequestIdBytes).isLessThan(CONVERSION_BUDGET_BYTES + 700);
     }
   }
 
