@@ -7,7 +7,7 @@ import java.util.List;
  * scaled to the largest value; each bar carries its label and value as text.
  */
 final class SvgChart {
-  static final int WIDTH = 560;
+  static final int WIDTH = 540;
   static final int HEIGHT = 220;
   private static final int AXIS = 30;
   private static final int TOP = 20;
