@@ -61,6 +61,10 @@ final class UpCommand implements Callable<Integer> {
           .config();
       EdgeSecurity fromEnv = CommandLine.populateCommand(new EdgeMain()).security();
       edgeSecurity = fromEnv.apiKey() != null ? fromEnv : fromEnv.withApiKey(localKeys.get(0).secret());
+      // The web view signs in with the local admin key (every role), read from api-keys/local-admin.
+      if (edgeSecurity.adminKey() == null) {
+        edgeSecurity = edgeSecurity.withAdminKey(LocalApiKeys.admin(home).orElseThrow());
+      }
     } catch (IllegalArgumentException e) {
       if (localRedis != null) {
         localRedis.close();
@@ -85,6 +89,8 @@ final class UpCommand implements Callable<Integer> {
         ? "OPEN on " + config.bindHost() + " (no API key needed; KCID_AUTH=required to enforce keys)"
         : "API keys required") + "; local keys in " + home.resolve("api-keys"));
     System.out.println("  HTTP   http" + (edgeSecurity.https() ? "s" : "") + "://localhost:" + edge.port() + "   (/c click redirects, /postback, /healthz, /readyz, /metrics)");
+    System.out.println("  Web    http" + (edgeSecurity.https() ? "s" : "") + "://localhost:" + edge.port()
+        + "/admin/accounts/<id>   (sign in at /admin/login with the key in " + home.resolve("api-keys").resolve(LocalApiKeys.ADMIN) + ")");
     System.out.println("  Redis  " + (localRedis == null
         ? ServerConfig.redactUrl(config.redisUrl())
         : localRedis.url() + "   (embedded redis-server, data in " + home.resolve("redis") + ")"));

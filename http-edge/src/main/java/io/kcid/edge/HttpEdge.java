@@ -3,6 +3,7 @@ package io.kcid.edge;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
+import io.kcid.edge.admin.AdminHandler;
 import io.kcid.edge.config.EdgeSecurity;
 import io.kcid.edge.grpc.BackendAuth;
 import io.kcid.edge.limit.InFlightLimiter;
@@ -126,7 +127,8 @@ public final class HttpEdge implements AutoCloseable {
   private static HttpEdge start(EdgeConfig config, ResilienceConfig resilience, ManagedChannel channel, ManagedChannel owned) {
     EdgeMetrics metrics = new EdgeMetrics();
     EdgeSecurity security = config.security();
-    Channel backend = backend(channel, security);
+    InFlightLimiter inFlight = new InFlightLimiter(security.maxInFlight());
+    Channel backend = backend(channel, security.apiKey(), inFlight);
     // The spool's replayer and secret refresh call the server too: with the edge's API key.
     ClickSpoolService spool =
         resilience.spool().map(s -> ClickSpoolService.start(s, backend, metrics.registry(), config.callDeadline())).orElse(null);
@@ -153,6 +155,11 @@ public final class HttpEdge implements AutoCloseable {
         Route.READYZ,
         OpsHandlers.readyz(lifecycle, () -> health.serving() || (degraded != null && degraded.ready()), responses));
     handlers.put(Route.METRICS, OpsHandlers.metrics(metrics));
+    if (security.adminKey() != null) {
+      // The view's read calls carry the human's admin key, not the edge's own key.
+      handlers.put(Route.ADMIN, new AdminHandler(
+          security.adminKey(), backend(channel, security.adminKey(), inFlight), config.callDeadline(), security.https()));
+    }
     Router router = new Router(handlers, responses);
 
     EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -191,12 +198,11 @@ public final class HttpEdge implements AutoCloseable {
    * The channel as the handlers use it: every call carries the edge's API key (when it has one) and
    * counts against the in-flight bound.
    */
-  private static Channel backend(ManagedChannel channel, EdgeSecurity security) {
-    InFlightLimiter inFlight = new InFlightLimiter(security.maxInFlight());
+  private static Channel backend(ManagedChannel channel, String apiKey, InFlightLimiter inFlight) {
     // ClientInterceptors.intercept runs the last interceptor first: the bound is checked before the key is attached.
-    return security.apiKey() == null
+    return apiKey == null
         ? ClientInterceptors.intercept(channel, inFlight)
-        : ClientInterceptors.intercept(channel, BackendAuth.bearer(security.apiKey()), inFlight);
+        : ClientInterceptors.intercept(channel, BackendAuth.bearer(apiKey), inFlight);
   }
 
   private static SslContext httpsContext(EdgeSecurity security) {

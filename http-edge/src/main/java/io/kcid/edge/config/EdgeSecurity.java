@@ -17,6 +17,8 @@ import java.nio.file.Path;
  * @param ratePerAccount postbacks per second per account (named account, else token digest); 0 = unlimited
  * @param burstSeconds a bucket holds this many seconds of its rate, so short bursts pass
  * @param maxInFlight backend calls in progress before new ones are answered 503 at once
+ * @param adminKey the web view's admin key (an API key with the read role): humans present it to
+ *     {@code /admin/*} and the edge forwards it as the bearer of the view's read calls; null = view off
  */
 public record EdgeSecurity(
     String apiKey,
@@ -28,15 +30,26 @@ public record EdgeSecurity(
     double ratePerIp,
     double ratePerAccount,
     double burstSeconds,
-    int maxInFlight) {
+    int maxInFlight,
+    String adminKey) {
 
   public static final double DEFAULT_RATE_PER_IP = 200;
   public static final double DEFAULT_RATE_PER_ACCOUNT = 1000;
   public static final double DEFAULT_BURST_SECONDS = 2;
   public static final int DEFAULT_MAX_IN_FLIGHT = 1024;
 
+  /** Without the web view's admin key. */
+  public EdgeSecurity(String apiKey, Path grpcTlsCa, Path grpcTlsCert, Path grpcTlsKey, Path httpsCert, Path httpsKey,
+      double ratePerIp, double ratePerAccount, double burstSeconds, int maxInFlight) {
+    this(apiKey, grpcTlsCa, grpcTlsCert, grpcTlsKey, httpsCert, httpsKey, ratePerIp, ratePerAccount, burstSeconds, maxInFlight, null);
+  }
+
   public EdgeSecurity {
     apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey.trim();
+    adminKey = adminKey == null || adminKey.isBlank() ? null : adminKey.trim();
+    require(adminKey == null || adminKey.chars().allMatch(c -> c > 0x20 && c < 0x7f),
+        "KCID_EDGE_ADMIN_KEY must be printable ASCII without spaces");
+    require(adminKey == null || adminKey.length() >= 16, "KCID_EDGE_ADMIN_KEY must be at least 16 characters");
     require(apiKey == null || apiKey.chars().allMatch(c -> c > 0x20 && c < 0x7f),
         "KCID_EDGE_API_KEY must be printable ASCII without spaces");
     require((grpcTlsCert == null) == (grpcTlsKey == null), "KCID_GRPC_TLS_CERT and KCID_GRPC_TLS_KEY go together: set both or neither");
@@ -68,30 +81,34 @@ public record EdgeSecurity(
   }
 
   public EdgeSecurity withApiKey(String key) {
-    return new EdgeSecurity(key, grpcTlsCa, grpcTlsCert, grpcTlsKey, httpsCert, httpsKey, ratePerIp, ratePerAccount, burstSeconds, maxInFlight);
+    return new EdgeSecurity(key, grpcTlsCa, grpcTlsCert, grpcTlsKey, httpsCert, httpsKey, ratePerIp, ratePerAccount, burstSeconds, maxInFlight, adminKey);
   }
 
   public EdgeSecurity withRates(double perIp, double perAccount, double burst) {
-    return new EdgeSecurity(apiKey, grpcTlsCa, grpcTlsCert, grpcTlsKey, httpsCert, httpsKey, perIp, perAccount, burst, maxInFlight);
+    return new EdgeSecurity(apiKey, grpcTlsCa, grpcTlsCert, grpcTlsKey, httpsCert, httpsKey, perIp, perAccount, burst, maxInFlight, adminKey);
   }
 
   public EdgeSecurity withMaxInFlight(int max) {
-    return new EdgeSecurity(apiKey, grpcTlsCa, grpcTlsCert, grpcTlsKey, httpsCert, httpsKey, ratePerIp, ratePerAccount, burstSeconds, max);
+    return new EdgeSecurity(apiKey, grpcTlsCa, grpcTlsCert, grpcTlsKey, httpsCert, httpsKey, ratePerIp, ratePerAccount, burstSeconds, max, adminKey);
   }
 
   public EdgeSecurity withGrpcTls(Path ca, Path cert, Path key) {
-    return new EdgeSecurity(apiKey, ca, cert, key, httpsCert, httpsKey, ratePerIp, ratePerAccount, burstSeconds, maxInFlight);
+    return new EdgeSecurity(apiKey, ca, cert, key, httpsCert, httpsKey, ratePerIp, ratePerAccount, burstSeconds, maxInFlight, adminKey);
   }
 
   public EdgeSecurity withHttps(Path cert, Path key) {
-    return new EdgeSecurity(apiKey, grpcTlsCa, grpcTlsCert, grpcTlsKey, cert, key, ratePerIp, ratePerAccount, burstSeconds, maxInFlight);
+    return new EdgeSecurity(apiKey, grpcTlsCa, grpcTlsCert, grpcTlsKey, cert, key, ratePerIp, ratePerAccount, burstSeconds, maxInFlight, adminKey);
+  }
+
+  public EdgeSecurity withAdminKey(String key) {
+    return new EdgeSecurity(apiKey, grpcTlsCa, grpcTlsCert, grpcTlsKey, httpsCert, httpsKey, ratePerIp, ratePerAccount, burstSeconds, maxInFlight, key);
   }
 
   @Override
   public String toString() {
     return "EdgeSecurity[apiKey=" + (apiKey == null ? "none" : "set") + ", grpcTls=" + grpcTls() + ", https=" + https()
         + ", ratePerIp=" + ratePerIp + ", ratePerAccount=" + ratePerAccount + ", burstSeconds=" + burstSeconds
-        + ", maxInFlight=" + maxInFlight + "]"; // never the key
+        + ", maxInFlight=" + maxInFlight + ", adminKey=" + (adminKey == null ? "none" : "set") + "]"; // never the keys
   }
 
   private static void readable(String name, Path file) {

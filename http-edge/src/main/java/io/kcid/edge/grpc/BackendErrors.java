@@ -30,6 +30,16 @@ public final class BackendErrors {
 
   private BackendErrors() {}
 
+  /**
+   * API_KEY_INVALID or API_KEY_ROLE_MISSING when the server refused the call's API key, else null.
+   * For calls made with a human's key (the web view) that is the human's answer, not the edge's fault.
+   */
+  public static ErrorReason keyRefusal(Throwable failure) {
+    ErrorInfo info = kcidErrorInfo(failure);
+    ErrorReason reason = info == null ? ErrorReason.ERROR_REASON_UNSPECIFIED : ErrorReasons.fromShortName(info.getReason());
+    return reason == ErrorReason.ERROR_REASON_API_KEY_INVALID || reason == ErrorReason.ERROR_REASON_API_KEY_ROLE_MISSING ? reason : null;
+  }
+
   /** Maps a failed call (any throwable; wrappers such as CompletionException are looked through). */
   public static BackendFailure classify(Throwable failure) {
     Status status = Status.fromThrowable(failure);

@@ -15,6 +15,8 @@ public enum Route {
   HEALTHZ("/healthz", "healthz", HttpMethod.GET),
   READYZ("/readyz", "readyz", HttpMethod.GET),
   METRICS("/metrics", "metrics", HttpMethod.GET),
+  /** The web view: every path under {@code /admin/}. */
+  ADMIN("/admin/", "admin", HttpMethod.GET, HttpMethod.POST),
   OTHER(null, "other");
 
   private final String path;
@@ -35,6 +37,9 @@ public enum Route {
       if (route.path != null && route.path.equals(rawPath)) {
         return route;
       }
+    }
+    if (rawPath != null && rawPath.startsWith(ADMIN.path)) {
+      return ADMIN;
     }
     return OTHER;
   }

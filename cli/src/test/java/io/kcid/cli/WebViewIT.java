@@ -1,0 +1,340 @@
+package io.kcid.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.kcid.core.kcid.KcidCodec;
+import io.kcid.core.kcid.KcidKeyRing;
+import io.kcid.edge.HttpEdge;
+import io.kcid.edge.config.EdgeConfig;
+import io.kcid.edge.config.EdgeSecurity;
+import io.kcid.edge.grpc.BackendAuth;
+import io.kcid.proto.tracking.v1.AdminServiceGrpc;
+import io.kcid.proto.tracking.v1.ClickServiceGrpc;
+import io.kcid.proto.tracking.v1.CreateAccountRequest;
+import io.kcid.proto.tracking.v1.CreateGoalRequest;
+import io.kcid.proto.tracking.v1.IssueClickRequest;
+import io.kcid.server.TrackingServer;
+import io.kcid.server.auth.AuthMode;
+import io.kcid.server.auth.ConfiguredApiKeys;
+import io.kcid.server.config.ServerConfig;
+import io.kcid.server.config.ServerSecurity;
+import io.kcid.server.store.redis.LocalRedis;
+import java.awt.image.BufferedImage;
+import java.io.File;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The web view through the real HTTP edge, a tracking-server that requires API keys and a real
+ * redis-server, and once in real headless Chromium.
+ */
+class WebViewIT {
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final KcidKeyRing KEYS = KcidKeyRing.generate(1);
+  private static final String SETUP_KEY = "setup-key-0123456789abcdefghijk";
+  private static final String EDGE_KEY = "edge-key-0123456789abcdefghijkl";
+  private static final String VIEW_KEY = "view-key-0123456789abcdefghijkl";
+  private static final String XSS = "<script>alert(1)</script>";
+
+  private static LocalRedis redis;
+  private static TrackingServer server;
+  private static HttpEdge edge;
+  private static ManagedChannel channel;
+  private static AdminServiceGrpc.AdminServiceBlockingStub admin;
+  private static ClickServiceGrpc.ClickServiceBlockingStub clicks;
+
+  @BeforeAll
+  static void start() {
+    redis = LocalRedis.startTemporary();
+    ServerConfig base = new ServerConfig("127.0.0.1", 0, redis.url(), 16, KEYS, Duration.ofMillis(500), 1000, Duration.ZERO,
+        10_000, Duration.ZERO, Duration.ofSeconds(5));
+    server = TrackingServer.start(base.withSecurity(new ServerSecurity(AuthMode.REQUIRED,
+        ConfiguredApiKeys.parse("setup:admin+issue:" + SETUP_KEY + ",edge:issue+ingest:" + EDGE_KEY + ",view:read:" + VIEW_KEY),
+        Duration.ofMinutes(5), null, null, null, 4096, 1000, io.kcid.server.domain.IpPrivacy.truncate())));
+    edge = startEdge(EdgeSecurity.none().withApiKey(EDGE_KEY).withAdminKey(VIEW_KEY));
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
+        .intercept(BackendAuth.bearer(SETUP_KEY)).build();
+    admin = AdminServiceGrpc.newBlockingStub(channel);
+    clicks = ClickServiceGrpc.newBlockingStub(channel);
+  }
+
+  private static HttpEdge startEdge(EdgeSecurity security) {
+    EdgeConfig d = EdgeConfig.defaults();
+    return HttpEdge.start(new EdgeConfig("127.0.0.1", 0, "localhost:" + server.port(), Duration.ofSeconds(5),
+        d.maxBodyBytes(), 2, d.retryAfter(), List.of(), security));
+  }
+
+  @AfterAll
+  static void stop() {
+    channel.shutdownNow();
+    edge.close();
+    server.close();
+    redis.close();
+  }
+
+  /** An account with a goal "sale"; returns its postback token. */
+  private static String account(String id) {
+    String token = admin.createAccount(CreateAccountRequest.newBuilder().setAccountId(id).build()).getSecrets().getPostbackToken();
+    admin.createGoal(CreateGoalRequest.newBuilder().setAccountId(id).setGoalKey("sale").build());
+    return token;
+  }
+
+  private static String click(String account, String campaign, String subId) {
+    return clicks.issueClick(IssueClickRequest.newBuilder().setAccountId(account).setCampaignId(campaign)
+        .putSubIds("s1", subId).build()).getClick().getKcid();
+  }
+
+  private static HttpResponse<String> postback(String kcid, String goal, String token) throws Exception {
+    String query = "kcid=" + enc(kcid) + "&goal=" + enc(goal) + "&token=" + enc(token);
+    return HTTP.send(HttpRequest.newBuilder(uri(edge, "/postback?" + query)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String enc(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+
+  private static URI uri(HttpEdge on, String path) {
+    return URI.create("http://127.0.0.1:" + on.port() + path);
+  }
+
+  private static HttpResponse<String> get(HttpEdge on, String path, String... headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(on, path));
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> asAdmin(String path) throws Exception {
+    return get(edge, path, "Authorization", "Bearer " + VIEW_KEY);
+  }
+
+  private static HttpResponse<String> login(String key) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(uri(edge, "/admin/login")).header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("key=" + enc(key))).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void withoutTheAdminKeyEveryPageIs401() throws Exception {
+    account("locked");
+    for (String path : List.of("/admin/accounts/locked", "/admin/accounts/locked/postbacks", "/admin/kcid/x")) {
+      assertThat(get(edge, path).statusCode()).as(path).isEqualTo(401);
+      assertThat(get(edge, path, "Authorization", "Bearer " + VIEW_KEY + "x").statusCode()).isEqualTo(401);
+      assertThat(get(edge, path, "Authorization", "Bearer " + EDGE_KEY).statusCode()).isEqualTo(401);
+      assertThat(get(edge, path, "Cookie", "kcid_admin=99999999999999.forged").statusCode()).isEqualTo(401);
+    }
+    HttpResponse<String> denied = get(edge, "/admin/accounts/locked");
+    assertThat(denied.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"kcid-admin\"");
+    assertThat(denied.body()).contains("<form method=\"post\" action=\"/admin/login\">").doesNotContain("Clicks");
+    assertThat(login("not-the-key-0123456789").statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void withoutAConfiguredAdminKeyTheViewIsOff() throws Exception {
+    try (HttpEdge plain = startEdge(EdgeSecurity.none().withApiKey(EDGE_KEY))) {
+      assertThat(get(plain, "/admin/accounts/acme", "Authorization", "Bearer " + VIEW_KEY).statusCode()).isEqualTo(404);
+      assertThat(get(plain, "/admin/login").statusCode()).isEqualTo(404);
+    }
+  }
+
+  @Test
+  void anAdminKeyWithoutTheReadRoleGetsTheServersRefusal() throws Exception {
+    account("noread");
+    // The edge forwards the human's key: a key without the read role reads nothing, whatever the edge's own key may do.
+    try (HttpEdge weak = startEdge(EdgeSecurity.none().withApiKey(EDGE_KEY).withAdminKey(EDGE_KEY))) {
+      HttpResponse<String> page = get(weak, "/admin/accounts/noread", "Authorization", "Bearer " + EDGE_KEY);
+      assertThat(page.statusCode()).as(page.body()).isEqualTo(403);
+      assertThat(page.body()).contains("API_KEY_ROLE_MISSING").doesNotContain("<td>");
+    }
+  }
+
+  @Test
+  void statsPageShowsTheRecordedNumbersTableAndCharts() throws Exception {
+    String token = account("stats");
+    String first = click("stats", "web", "a");
+    String second = click("stats", "web", "b");
+    click("stats", "mail", "c");
+    assertThat(postback(first, "sale", token).statusCode()).isEqualTo(200);
+    assertThat(postback(second, "sale", token).statusCode()).isEqualTo(200);
+
+    HttpResponse<String> page = asAdmin("/admin/accounts/stats");
+    assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+    assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-store");
+    assertThat(page.headers().firstValue("Content-Security-Policy"))
+        .hasValue("default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+    assertThat(page.headers().firstValue("X-Frame-Options")).hasValue("DENY");
+    String today = LocalDate.now(ZoneOffset.UTC).toString();
+    String body = page.body();
+    // Day, clicks, conversions, approved, pending, rejected, rate: 2 of 3 clicks converted.
+    assertThat(body).contains("<tr><td>" + today + "</td><td>3</td><td>2</td>");
+    assertThat(body).contains("<td>66.7%</td>");
+    assertThat(body).contains("<tr><td>" + LocalDate.now(ZoneOffset.UTC).minusDays(6) + "</td><td>0</td><td>0</td>");
+    assertThat(body).contains("<tr><td>web</td><td>sale</td><td>2</td><td>2</td>").contains("<tr><td>mail</td>");
+    assertThat(body).contains("<title>Conversions per day</title>").contains("<title>Time to convert</title>");
+    // Both charts have a bar of height > 0: today's conversions and the fastest time-to-convert bucket.
+    assertThat(Pattern.compile("<rect class=\"bar\" [^>]*height=\"[1-9]").matcher(body).results().count()).isEqualTo(2);
+  }
+
+  @Test
+  void postbackLogListsOutcomesAndReasons() throws Exception {
+    String token = account("log");
+    String kcid = click("log", "web", "a");
+    postback(kcid, "sale", token);
+    postback(kcid, "sale", token);
+    String unknown = new KcidCodec(KEYS, 16).mintRandomPartition(Instant.now());
+    postback(unknown, "sale", token);
+
+    HttpResponse<String> page = asAdmin("/admin/accounts/log/postbacks");
+    assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+    String body = page.body();
+    assertThat(body).contains("Latest 3 postbacks");
+    assertThat(body).containsPattern("<td>REJECTED</td><td>CLICK_NOT_FOUND</td><td>[^<]+</td><td><a href=\"/admin/kcid/" + unknown);
+    assertThat(body).containsPattern("<td>DUPLICATE</td><td>DUPLICATE_CONVERSION</td>");
+    assertThat(body).containsPattern("<td>ACCEPTED</td><td></td>");
+    assertThat(body).contains("<td>sale</td><td>127.0.0.0/24</td>");
+  }
+
+  @Test
+  void explainPageShowsClickConversionsAndAttempts() throws Exception {
+    String token = account("explain");
+    String kcid = click("explain", "spring-sale", "partner-7");
+    String conversionId = JSON_ID.matcher(postback(kcid, "sale", token).body()).results().findFirst().orElseThrow().group(1);
+    postback(kcid, "nope", token);
+
+    HttpResponse<String> page = asAdmin("/admin/kcid/" + kcid);
+    assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+    String body = page.body();
+    assertThat(body).contains("<td>yes</td>").contains("<td>explain</td><td>spring-sale</td>").contains("partner-7");
+    assertThat(body).contains("Conversions (1)").contains("<td>" + conversionId + "</td><td>sale</td>");
+    assertThat(body).contains("Postback attempts (2)").contains("<td>ACCEPTED</td>").contains("<td>REJECTED</td><td>GOAL_NOT_FOUND</td>");
+
+    HttpResponse<String> malformed = asAdmin("/admin/kcid/%7Bkcid%7D");
+    assertThat(malformed.statusCode()).isEqualTo(200);
+    assertThat(malformed.body()).contains("<td>no</td><td>KCID_MACRO_NOT_REPLACED</td>");
+  }
+
+  private static final Pattern JSON_ID = Pattern.compile("\"conversion_id\":\"([^\"]+)\"");
+
+  @Test
+  void everyValueIsEscaped() throws Exception {
+    String token = account("xss");
+    String kcid = click("xss", XSS, "<img src=x onerror=alert(2)>");
+    postback(kcid, "sale", token);
+    postback(kcid, XSS, token);
+    for (String path : List.of("/admin/accounts/xss", "/admin/accounts/xss/postbacks", "/admin/kcid/" + kcid,
+        "/admin/kcid/" + enc(XSS))) {
+      HttpResponse<String> page = asAdmin(path);
+      assertThat(page.statusCode()).as(path + page.body()).isIn(200);
+      assertThat(page.body()).as(path).doesNotContain("<script").doesNotContain("<img").contains("&lt;script&gt;alert(1)&lt;/script&gt;");
+    }
+    assertThat(asAdmin("/admin/kcid/" + kcid).body()).contains("&lt;img src=x onerror=alert(2)&gt;");
+  }
+
+  @Test
+  void loginSetsASignedCookieAndOneTimeLinksWorkOnce() throws Exception {
+    account("cookie");
+    HttpResponse<String> signedIn = login(VIEW_KEY);
+    assertThat(signedIn.statusCode()).isEqualTo(200);
+    String setCookie = signedIn.headers().firstValue("Set-Cookie").orElseThrow();
+    assertThat(setCookie).startsWith("kcid_admin=").containsIgnoringCase("HttpOnly").contains("SameSite=Strict").doesNotContain("Secure")
+        .doesNotContain(VIEW_KEY);
+    String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+    assertThat(get(edge, "/admin/accounts/cookie", "Cookie", cookie).statusCode()).isEqualTo(200);
+    String tampered = cookie.substring(0, "kcid_admin=".length()) + "9" + cookie.substring("kcid_admin=".length());
+    assertThat(get(edge, "/admin/accounts/cookie", "Cookie", tampered).statusCode()).isEqualTo(401);
+
+    String nonce = nonce(signedIn.body());
+    HttpResponse<String> redeemed = get(edge, "/admin/session/" + nonce + "?next=/admin/accounts/cookie");
+    assertThat(redeemed.statusCode()).isEqualTo(303);
+    assertThat(redeemed.headers().firstValue("Location")).hasValue("/admin/accounts/cookie");
+    assertThat(redeemed.headers().firstValue("Set-Cookie").orElseThrow()).startsWith("kcid_admin=");
+    assertThat(get(edge, "/admin/session/" + nonce + "?next=/admin/accounts/cookie").statusCode()).as("single use").isEqualTo(401);
+    // A link never sends the browser off the view.
+    HttpResponse<String> offsite = get(edge, "/admin/session/" + nonce(login(VIEW_KEY).body()) + "?next=//evil.example/");
+    assertThat(offsite.headers().firstValue("Location")).hasValue("/admin/login");
+  }
+
+  private static String nonce(String body) {
+    Matcher link = Pattern.compile("href=\"/admin/session/([A-Za-z0-9_-]+)\"").matcher(body);
+    assertThat(link.find()).as(body).isTrue();
+    return link.group(1);
+  }
+
+  @Test
+  void headlessChromiumRendersTheStatsPageWithCharts() throws Exception {
+    String token = account("chart");
+    for (int i = 0; i < 5; i++) {
+      String kcid = click("chart", "web", "s" + i);
+      if (i < 4) {
+        postback(kcid, "sale", token);
+      }
+    }
+    String chromium = chromium();
+    Path dir = Files.createTempDirectory("kcid-chromium");
+    Path png = dir.resolve("stats.png");
+    String link = "http://127.0.0.1:" + edge.port() + "/admin/session/" + nonce(login(VIEW_KEY).body())
+        + "?next=/admin/accounts/chart";
+    Process process = new ProcessBuilder(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--user-data-dir=" + dir.resolve("profile"), "--window-size=1200,900", "--screenshot=" + png, link)
+        .redirectErrorStream(true).redirectOutput(dir.resolve("chromium.log").toFile()).start();
+    assertThat(process.waitFor(90, TimeUnit.SECONDS)).as("chromium finished").isTrue();
+    assertThat(png).as(Files.readString(dir.resolve("chromium.log"))).exists();
+
+    BufferedImage image = ImageIO.read(png.toFile());
+    assertThat(image).isNotNull();
+    assertThat(image.getWidth()).isEqualTo(1200);
+    assertThat(image.getHeight()).isEqualTo(900);
+    Set<Integer> colours = new HashSet<>();
+    long conversionBars = 0;
+    long histogramBars = 0;
+    for (int y = 0; y < image.getHeight(); y++) {
+      for (int x = 0; x < image.getWidth(); x++) {
+        int rgb = image.getRGB(x, y) & 0xffffff;
+        colours.add(rgb);
+        conversionBars += rgb == 0x3b6fd8 ? 1 : 0;
+        histogramBars += rgb == 0x2e9e6a ? 1 : 0;
+      }
+    }
+    assertThat(colours.size()).as("distinct colours: text, table, charts").isGreaterThan(50);
+    assertThat(conversionBars).as("pixels of the conversions-per-day bars").isGreaterThan(500);
+    assertThat(histogramBars).as("pixels of the time-to-convert bars").isGreaterThan(500);
+    // Kept for a human to look at: target/ of the cli module.
+    Files.copy(png, Path.of("target", "webview-stats.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static String chromium() {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      for (String name : List.of("chromium", "chromium-browser")) {
+        if (Files.isExecutable(Path.of(dir, name))) {
+          return Path.of(dir, name).toString();
+        }
+      }
+    }
+    throw new AssertionError("headless Chromium is required for this test and was not found on PATH: "
+        + "install Debian's chromium package (apt-get install -y chromium); .ci/run does this");
+  }
+}

@@ -1,0 +1,208 @@
+package io.kcid.edge.admin;
+
+import com.google.protobuf.Timestamp;
+import io.kcid.proto.ErrorReasons;
+import io.kcid.proto.tracking.v1.Click;
+import io.kcid.proto.tracking.v1.Conversion;
+import io.kcid.proto.tracking.v1.ErrorReason;
+import io.kcid.proto.tracking.v1.ExplainClickResponse;
+import io.kcid.proto.tracking.v1.GetStatsResponse;
+import io.kcid.proto.tracking.v1.ListPostbacksResponse;
+import io.kcid.proto.tracking.v1.Money;
+import io.kcid.proto.tracking.v1.PostbackLogEntry;
+import io.kcid.proto.tracking.v1.StatsRow;
+import io.kcid.proto.tracking.v1.StatusChange;
+import io.kcid.proto.tracking.v1.TimeToConvertBucket;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The web view's pages: every value goes through {@link Html#text}. */
+final class AdminPages {
+  private static final String STYLE =
+      "body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0 20px}"
+          + "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;font-size:13px}th{background:#eef}"
+          + "nav a{margin-right:16px}.charts{display:flex;gap:24px;flex-wrap:wrap}h2{margin-top:28px}figure{margin:0}";
+  private static final String[] BUCKETS = {"<1m", "<10m", "<1h", "<6h", "<1d", "<7d", "<30d", ">=30d"};
+
+  private AdminPages() {}
+
+  static String stats(String accountId, List<LocalDate> days, GetStatsResponse byDay, GetStatsResponse byCampaign) {
+    Html html = page("Account " + accountId, accountId);
+    Map<String, StatsRow> rows = new HashMap<>();
+    for (StatsRow row : byDay.getRowsList()) {
+      rows.put(row.getPeriod(), row);
+    }
+    html.el("h2", "Last 7 days by day (UTC)");
+    html.raw("<table>").head("Day", "Clicks", "Conversions", "Approved", "Pending", "Rejected", "Conversion rate");
+    List<SvgChart.Bar> perDay = new ArrayList<>();
+    for (LocalDate day : days) {
+      StatsRow row = rows.getOrDefault(day.toString(), StatsRow.getDefaultInstance());
+      html.row(day, row.getClicks(), row.getConversions(), row.getApprovedConversions(), row.getPendingConversions(),
+          row.getRejectedConversions(), percent(row.getConversionRate()));
+      perDay.add(new SvgChart.Bar(day.toString().substring(5), row.getConversions()));
+    }
+    StatsRow total = byDay.getTotal();
+    html.row("Total", total.getClicks(), total.getConversions(), total.getApprovedConversions(),
+        total.getPendingConversions(), total.getRejectedConversions(), percent(total.getConversionRate()));
+    html.raw("</table>");
+    html.raw("<div class=\"charts\"><figure>");
+    SvgChart.bars(html, "Conversions per day", perDay, "#3b6fd8");
+    html.raw("<figcaption>Conversions per day</figcaption></figure><figure>");
+    List<SvgChart.Bar> histogram = new ArrayList<>();
+    List<TimeToConvertBucket> buckets = total.getTimeToConvertList();
+    for (int i = 0; i < BUCKETS.length; i++) {
+      histogram.add(new SvgChart.Bar(BUCKETS[i], i < buckets.size() ? buckets.get(i).getConversions() : 0));
+    }
+    SvgChart.bars(html, "Time to convert", histogram, "#2e9e6a");
+    html.raw("<figcaption>Time from click to conversion</figcaption></figure></div>");
+    if (!total.getValuesList().isEmpty()) {
+      html.el("h2", "Value");
+      html.raw("<table>").head("Currency", "Approved", "Pending", "Rejected");
+      total.getValuesList().forEach(v -> html.row(v.getCurrencyCode(), v.getApprovedAmount(), v.getPendingAmount(), v.getRejectedAmount()));
+      html.raw("</table>");
+    }
+    html.el("h2", "By campaign and goal");
+    html.raw("<table>").head("Campaign", "Goal", "Clicks", "Conversions", "Approved", "Pending", "Rejected");
+    for (StatsRow row : byCampaign.getRowsList()) {
+      html.row(row.getCampaignId(), row.getGoalKey(), row.getClicks(), row.getConversions(), row.getApprovedConversions(),
+          row.getPendingConversions(), row.getRejectedConversions());
+    }
+    html.raw("</table>");
+    return end(html);
+  }
+
+  static String postbacks(String accountId, ListPostbacksResponse log) {
+    Html html = page("Postbacks of " + accountId, accountId);
+    html.el("h2", "Latest " + log.getEntriesCount() + " postbacks (newest first)");
+    html.raw("<table>").head("Time", "Outcome", "Reason", "Message", "kcid", "Goal", "Network");
+    for (PostbackLogEntry entry : log.getEntriesList()) {
+      String kcid = entry.getRequest().getKcid();
+      html.raw("<tr>").el("td", time(entry.getReceiveTime())).el("td", shortName(entry.getOutcome().name(), "POSTBACK_OUTCOME_"))
+          .el("td", reason(entry.getReason())).el("td", entry.getMessage()).raw("<td>");
+      kcidLink(html, kcid);
+      html.raw("</td>").el("td", entry.getRequest().getGoalKey()).el("td", entry.getSourceNetwork()).raw("</tr>");
+    }
+    html.raw("</table>");
+    return end(html);
+  }
+
+  static String explain(String kcid, ExplainClickResponse explain) {
+    String account = explain.hasClick() ? explain.getClick().getAccountId() : null;
+    Html html = page("kcid " + kcid, account);
+    html.el("h2", "Diagnosis");
+    html.raw("<table>").head("Valid", "Reason", "Hint", "Normalized", "Issued");
+    var diagnosis = explain.getDiagnosis();
+    html.row(diagnosis.getValid() ? "yes" : "no", reason(diagnosis.getReason()), diagnosis.getHint(),
+        diagnosis.getNormalizedKcid(), diagnosis.hasIssueTime() ? time(diagnosis.getIssueTime()) : "");
+    html.raw("</table>");
+    html.el("h2", "Click");
+    if (explain.hasClick()) {
+      Click click = explain.getClick();
+      html.raw("<table>").head("Account", "Campaign", "Creative", "Placement", "Sub ids", "Clicked", "Expires");
+      html.row(click.getAccountId(), click.getCampaignId(), click.getCreativeId(), click.getPlacementId(),
+          String.valueOf(new java.util.TreeMap<>(click.getSubIdsMap())), time(click.getClickTime()), time(click.getExpireTime()));
+      html.raw("</table>");
+    } else {
+      html.raw("<p>").text(reason(explain.getClickMissingReason()) + ": " + explain.getClickMissingHint()).raw("</p>");
+    }
+    html.el("h2", "Conversions (" + explain.getConversionsCount() + ")");
+    html.raw("<table>").head("Conversion", "Goal", "Status", "Value", "Transaction", "Recorded", "History");
+    for (Conversion conversion : explain.getConversionsList()) {
+      StringBuilder history = new StringBuilder();
+      for (StatusChange change : conversion.getHistoryList()) {
+        history.append(time(change.getChangeTime())).append(' ')
+            .append(shortName(change.getFromStatus().name(), "CONVERSION_STATUS_")).append(" -> ")
+            .append(shortName(change.getToStatus().name(), "CONVERSION_STATUS_"))
+            .append(change.getReason().isEmpty() ? "" : " (" + change.getReason() + ")").append("; ");
+      }
+      html.row(conversion.getConversionId(), conversion.getGoalKey(), shortName(conversion.getStatus().name(), "CONVERSION_STATUS_"),
+          money(conversion.getValue()), conversion.getTransactionId(), time(conversion.getRecordTime()), history);
+    }
+    html.raw("</table>");
+    html.el("h2", "Postback attempts (" + explain.getAttemptsCount() + ")");
+    html.raw("<table>").head("Time", "Outcome", "Reason", "Message", "Goal", "Network");
+    for (PostbackLogEntry entry : explain.getAttemptsList()) {
+      html.row(time(entry.getReceiveTime()), shortName(entry.getOutcome().name(), "POSTBACK_OUTCOME_"), reason(entry.getReason()),
+          entry.getMessage(), entry.getRequest().getGoalKey(), entry.getSourceNetwork());
+    }
+    html.raw("</table>");
+    return end(html);
+  }
+
+  static String login(String message) {
+    Html html = page("Sign in", null);
+    if (message != null) {
+      html.el("p", message);
+    }
+    html.raw("<form method=\"post\" action=\"/admin/login\"><label>Admin key <input type=\"password\" name=\"key\" "
+        + "autocomplete=\"current-password\"></label> <button type=\"submit\">Sign in</button></form>");
+    return end(html);
+  }
+
+  /** After a successful sign-in: the one-time link for browsers that cannot send the cookie themselves. */
+  static String signedIn(String nonce) {
+    Html html = page("Signed in", null);
+    html.el("p", "You are signed in. Open an account at /admin/accounts/<id>.");
+    if (nonce != null) {
+      html.raw("<p>One-time link (valid 60 s, single use): <a id=\"session\" href=\"/admin/session/").text(nonce).raw("\">/admin/session/")
+          .text(nonce).raw("</a></p>");
+    }
+    return end(html);
+  }
+
+  static String error(int status, String reason, String message) {
+    Html html = page("Error " + status, null);
+    html.el("p", reason).el("p", message);
+    return end(html);
+  }
+
+  private static Html page(String title, String accountId) {
+    Html html = new Html();
+    html.raw("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>").text(title + " - kcid")
+        .raw("</title><style>" + STYLE + "</style></head><body><nav><b>kcid</b> ");
+    if (accountId != null && !accountId.isEmpty()) {
+      String id = URLEncoder.encode(accountId, StandardCharsets.UTF_8);
+      html.raw("<a href=\"/admin/accounts/").text(id).raw("\">Stats</a><a href=\"/admin/accounts/").text(id)
+          .raw("/postbacks\">Postback log</a>");
+    }
+    return html.raw("</nav>").el("h1", title);
+  }
+
+  private static String end(Html html) {
+    return html.raw("</body></html>").toString();
+  }
+
+  private static void kcidLink(Html html, String kcid) {
+    if (kcid.isEmpty()) {
+      return;
+    }
+    html.raw("<a href=\"/admin/kcid/").text(URLEncoder.encode(kcid, StandardCharsets.UTF_8)).raw("\">").text(kcid).raw("</a>");
+  }
+
+  private static String reason(ErrorReason reason) {
+    return reason == ErrorReason.ERROR_REASON_UNSPECIFIED || reason == ErrorReason.UNRECOGNIZED ? "" : ErrorReasons.shortName(reason);
+  }
+
+  private static String shortName(String enumName, String prefix) {
+    return enumName.startsWith(prefix) ? enumName.substring(prefix.length()) : enumName;
+  }
+
+  private static String time(Timestamp t) {
+    return Instant.ofEpochSecond(t.getSeconds(), t.getNanos()).toString();
+  }
+
+  private static String money(Money money) {
+    return money.getAmount().isEmpty() ? "" : money.getAmount() + " " + money.getCurrencyCode();
+  }
+
+  private static String percent(double rate) {
+    return String.format(Locale.ROOT, "%.1f%%", rate * 100);
+  }
+}
