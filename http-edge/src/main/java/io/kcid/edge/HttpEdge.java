@@ -25,6 +25,7 @@ import io.kcid.edge.http.Router;
 import io.kcid.edge.metrics.EdgeMetrics;
 import io.kcid.edge.net.ClientIpResolver;
 import io.kcid.edge.postback.BatchPostbackHandler;
+import io.kcid.edge.postback.PostbackBackend;
 import io.kcid.edge.postback.PostbackHandler;
 import io.kcid.edge.spool.ClickSpoolService;
 import io.kcid.edge.spool.DegradedClicks;
@@ -146,9 +147,11 @@ public final class HttpEdge implements AutoCloseable {
         Route.CLICK, new ClickHandler(ClickServiceGrpc.newStub(backend), config.callDeadline(), responses, metrics, degraded));
     ClientIpResolver clientIps = new ClientIpResolver(config.trustedProxies());
     ConversionServiceGrpc.ConversionServiceStub conversions = ConversionServiceGrpc.newStub(backend);
-    handlers.put(Route.POSTBACK, new PostbackHandler(conversions, config.callDeadline(), responses, metrics, clientIps, limits));
+    PostbackBackend postbacks =
+        new PostbackBackend(conversions, config.callDeadline(), responses, metrics, clientIps, limits);
+    handlers.put(Route.POSTBACK, new PostbackHandler(postbacks));
     handlers.put(
-        Route.POSTBACKS, new BatchPostbackHandler(conversions, config.callDeadline(), responses, metrics, clientIps, limits));
+        Route.POSTBACKS, new BatchPostbackHandler(postbacks));
     handlers.put(Route.HEALTHZ, OpsHandlers.healthz());
     // With a spool the edge stays ready while the backend is away: it still answers clicks.
     handlers.put(

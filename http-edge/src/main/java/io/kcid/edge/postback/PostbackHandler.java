@@ -36,19 +36,13 @@ public final class PostbackHandler implements RouteHandler {
   private final ClientIpResolver clientIps;
   private final PostbackRateLimits limits;
 
-  public PostbackHandler(
-      ConversionServiceGrpc.ConversionServiceStub stub,
-      Duration deadline,
-      Responses responses,
-      EdgeMetrics metrics,
-      ClientIpResolver clientIps,
-      PostbackRateLimits limits) {
-    this.limits = limits;
-    this.stub = stub;
-    this.deadline = deadline;
-    this.responses = responses;
-    this.metrics = metrics;
-    this.clientIps = clientIps;
+  public PostbackHandler(PostbackBackend backend) {
+    this.stub = backend.stub();
+    this.deadline = backend.deadline();
+    this.responses = backend.responses();
+    this.metrics = backend.metrics();
+    this.clientIps = backend.clientIps();
+    this.limits = backend.limits();
   }
 
   @Override
