@@ -6,9 +6,11 @@ import io.kcid.proto.tracking.v1.Click;
 import io.kcid.server.store.ClickErasure;
 import io.kcid.server.store.ClickStore;
 import io.kcid.server.store.StoredClick;
+import com.google.protobuf.Timestamp;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,27 +19,46 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Clicks as one string each: {@code <account>\0<campaign>\0<Click protobuf>}. Owner and campaign
- * come first so the record script can check them without decoding protobuf in Lua; kcid and
- * partition are not stored (they are the key). A click is counted in its hour's stats hash in the
- * same script that stores it ({@code insert_click.lua}).
+ * Clicks as fields of small per-partition, per-hour hashes that split as they fill ({@code
+ * lib_clicks.lua}): a click costs its record and a few bytes of listpack framing instead of a key's
+ * ~100 bytes of overhead. The record is {@code <account>\0<campaign>\0<lifetime s>\0<Click
+ * protobuf>}: owner and campaign first so the record script can check them without decoding
+ * protobuf in Lua; kcid, partition and click time are not stored (the kcid carries them), nor the
+ * expiry (issue time + lifetime). A click is counted in its hour's stats hash in the same script
+ * that stores it ({@code insert_click.lua}).
  */
 public final class RedisClickStore implements ClickStore {
-  private static final LuaScript DELETE = LuaScript.fromClasspath("/lua/delete_click.lua");
-  private static final LuaScript INSERT = LuaScript.fromClasspath("/lua/insert_click.lua");
+  private static final LuaScript DELETE = LuaScript.fromClasspath("/lua/lib_clicks.lua", "/lua/delete_click.lua");
+  private static final LuaScript INSERT = LuaScript.fromClasspath("/lua/lib_clicks.lua", "/lua/insert_click.lua");
+  private static final LuaScript FIND = LuaScript.fromClasspath("/lua/lib_clicks.lua", "/lua/find_click.lua");
   /** Default stats retention (KCID_STATS_RETENTION). */
   public static final Duration DEFAULT_STATS_RETENTION = Duration.ofDays(400);
+  /**
+   * Average clicks per bucket before the group splits one more. A bucket not split yet in the
+   * current round holds up to twice that, so 40 keeps buckets (+ chance) under Redis' default
+   * listpack limit of 128 fields, past which a hash turns into a far larger hash table.
+   */
+  static final int DEFAULT_BUCKET_CAPACITY = 40;
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
   private final Duration statsRetention;
+  private final byte[] bucketCapacity;
+  private final Clock clock;
 
   public RedisClickStore(RedisClusterAsyncCommands<byte[], byte[]> redis) {
     this(redis, DEFAULT_STATS_RETENTION);
   }
 
   public RedisClickStore(RedisClusterAsyncCommands<byte[], byte[]> redis, Duration statsRetention) {
+    this(redis, statsRetention, DEFAULT_BUCKET_CAPACITY, Clock.systemUTC());
+  }
+
+  RedisClickStore(
+      RedisClusterAsyncCommands<byte[], byte[]> redis, Duration statsRetention, int bucketCapacity, Clock clock) {
     this.redis = redis;
     this.statsRetention = statsRetention;
+    this.bucketCapacity = RedisKeys.bytes(Integer.toString(bucketCapacity));
+    this.clock = clock;
   }
 
   @Override
@@ -64,18 +85,31 @@ public final class RedisClickStore implements ClickStore {
 
   /** Inserts the click unless its kcid is taken, counting it in its hour's stats when stored. */
   private CompletionStage<List<Object>> store(DecodedKcid kcid, String accountId, Click click, Duration ttl) {
-    byte[] value = encode(accountId, click.getCampaignId(), click.toBuilder().clearKcid().clearPartition().build());
+    long issued = kcid.issueTime().getEpochSecond();
+    long expires = click.hasExpireTime()
+        ? click.getExpireTime().getSeconds() + (click.getExpireTime().getNanos() > 0 ? 1 : 0)
+        : ceilSeconds(Duration.ofMillis(clock.millis()).plus(ttl));
+    long lifetime = Math.max(1, expires - issued);
+    byte[] record = encode(accountId, click, kcid, lifetime);
+    long groupExpiresMs = (issued / 3600 + 1) * 3_600_000L + lifetime * 1000;
     Instant hour = StatsFormat.hourOf(
         Instant.ofEpochSecond(click.getClickTime().getSeconds(), click.getClickTime().getNanos()));
     byte[][] keys = {
-      RedisKeys.click(kcid.partition(), kcid.kcid()),
-      RedisKeys.stats(kcid.partition(), accountId, hour)
+      RedisKeys.clickGroup(kcid),
+      RedisKeys.stats(kcid.partition(), accountId, hour),
+      RedisKeys.noRequest(kcid.partition())
     };
     return INSERT.<List<Object>>run(redis, ScriptOutputType.MULTI, keys,
-        value,
-        RedisKeys.bytes(Long.toString(ttl.toMillis())),
+        RedisKeys.clickField(kcid),
+        record,
+        RedisKeys.bytes(Long.toString(groupExpiresMs)),
+        bucketCapacity,
         RedisKeys.bytes(StatsFormat.clickField(click.getCampaignId(), click.getSubIdsOrDefault("s1", ""))),
         RedisKeys.bytes(Long.toString(StatsFormat.expireAtMillis(hour, statsRetention))));
+  }
+
+  private static long ceilSeconds(Duration d) {
+    return d.getSeconds() + (d.getNano() > 0 ? 1 : 0);
   }
 
   /** Equal but for the expiry, which follows the account's retention at insert time. */
@@ -88,9 +122,13 @@ public final class RedisClickStore implements ClickStore {
   @Override
   public CompletionStage<Optional<StoredClick>> find(DecodedKcid kcid) {
     return Stages.translate(
-        redis
-            .get(RedisKeys.click(kcid.partition(), kcid.kcid()))
-            .thenApply(value -> Optional.ofNullable(value).map(v -> decode(kcid, v))));
+        FIND.<byte[]>run(redis, ScriptOutputType.VALUE,
+                new byte[][] {RedisKeys.clickGroup(kcid), RedisKeys.noRequest(kcid.partition())},
+                RedisKeys.clickField(kcid))
+            .thenApply(value -> Optional.ofNullable(value)
+                .map(v -> decode(kcid, v))
+                // Its bucket lives up to an hour longer than the click itself.
+                .filter(c -> c.click().getExpireTime().getSeconds() > clock.instant().getEpochSecond())));
   }
 
   @Override
@@ -101,12 +139,13 @@ public final class RedisClickStore implements ClickStore {
                 redis,
                 ScriptOutputType.MULTI,
                 new byte[][] {
-                  RedisKeys.click(p, kcid.kcid()), RedisKeys.clickState(p, kcid.kcid()), RedisKeys.stream(p),
-                  RedisKeys.clickAttempts(p, kcid.kcid())
+                  RedisKeys.clickGroup(kcid), RedisKeys.clickState(p, kcid.kcid()), RedisKeys.stream(p),
+                  RedisKeys.clickAttempts(p, kcid.kcid()), RedisKeys.noRequest(p)
                 },
                 RedisKeys.bytes(RedisKeys.conversionPrefix(p, kcid.kcid())),
                 RedisKeys.bytes(RedisKeys.historyPrefix(p, kcid.kcid())),
-                RedisKeys.bytes(RedisKeys.requestPrefix(p, kcid.kcid())))
+                RedisKeys.bytes(RedisKeys.requestPrefix(p, kcid.kcid())),
+                RedisKeys.clickField(kcid))
             .thenApply(RedisClickStore::erasure));
   }
 
@@ -125,13 +164,21 @@ public final class RedisClickStore implements ClickStore {
     return value instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(value);
   }
 
-  static byte[] encode(String accountId, String campaignId, Click click) {
-    byte[] head = (accountId + "\0" + campaignId + "\0").getBytes(StandardCharsets.UTF_8);
-    byte[] body = click.toByteArray();
-    byte[] value = new byte[head.length + body.length];
-    System.arraycopy(head, 0, value, 0, head.length);
-    System.arraycopy(body, 0, value, head.length, body.length);
-    return value;
+  /** The click record: owner, campaign and lifetime in front, then what the kcid does not carry. */
+  static byte[] encode(String accountId, Click click, DecodedKcid kcid, long lifetimeSeconds) {
+    Click.Builder rest = click.toBuilder().clearKcid().clearPartition().clearAccountId().clearCampaignId()
+        .clearExpireTime();
+    if (click.getClickTime().getSeconds() == kcid.issueTime().getEpochSecond()
+        && click.getClickTime().getNanos() == 0) {
+      rest.clearClickTime();
+    }
+    byte[] head = (accountId + "\0" + click.getCampaignId() + "\0" + lifetimeSeconds + "\0")
+        .getBytes(StandardCharsets.UTF_8);
+    byte[] body = rest.build().toByteArray();
+    byte[] record = new byte[head.length + body.length];
+    System.arraycopy(head, 0, record, 0, head.length);
+    System.arraycopy(body, 0, record, head.length, body.length);
+    return record;
   }
 
   private static int indexOfZero(byte[] value, int from) {
@@ -143,25 +190,32 @@ public final class RedisClickStore implements ClickStore {
     return -1;
   }
 
-  static StoredClick decode(DecodedKcid kcid, byte[] value) {
-    int sep = indexOfZero(value, 0);
-    int body = indexOfZero(value, sep + 1);
-    if (sep < 0 || body < 0) {
-      throw new IllegalStateException("Corrupt click record for partition " + kcid.partition());
+  static StoredClick decode(DecodedKcid kcid, byte[] record) {
+    int ownerEnd = indexOfZero(record, 0);
+    int campaignEnd = ownerEnd < 0 ? -1 : indexOfZero(record, ownerEnd + 1);
+    int lifetimeEnd = campaignEnd < 0 ? -1 : indexOfZero(record, campaignEnd + 1);
+    if (lifetimeEnd < 0) {
+      throw new IllegalStateException("Corrupt click record in partition " + kcid.partition());
     }
-    String owner = new String(value, 0, sep, StandardCharsets.UTF_8);
-    sep = body;
+    String owner = new String(record, 0, ownerEnd, StandardCharsets.UTF_8);
+    String campaign = new String(record, ownerEnd + 1, campaignEnd - ownerEnd - 1, StandardCharsets.UTF_8);
+    long lifetime = Long.parseLong(new String(record, campaignEnd + 1, lifetimeEnd - campaignEnd - 1,
+        StandardCharsets.US_ASCII));
     try {
-      Click click =
-          Click.parseFrom(java.nio.ByteBuffer.wrap(value, sep + 1, value.length - sep - 1))
-              .toBuilder()
-              .setKcid(kcid.kcid())
-              .setPartition(kcid.partition())
-              .setAccountId(owner)
-              .build();
-      return new StoredClick(owner, click);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("Corrupt click record", e);
+      Click.Builder click = Click.parseFrom(
+              java.nio.ByteBuffer.wrap(record, lifetimeEnd + 1, record.length - lifetimeEnd - 1))
+          .toBuilder()
+          .setKcid(kcid.kcid())
+          .setPartition(kcid.partition())
+          .setAccountId(owner)
+          .setCampaignId(campaign)
+          .setExpireTime(Timestamp.newBuilder().setSeconds(kcid.issueTime().getEpochSecond() + lifetime));
+      if (!click.hasClickTime()) {
+        click.setClickTime(Timestamp.newBuilder().setSeconds(kcid.issueTime().getEpochSecond()));
+      }
+      return new StoredClick(owner, click.build());
+    } catch (InvalidProtocolBufferException | NumberFormatException e) {
+      throw new IllegalStateException("Corrupt click record in partition " + kcid.partition(), e);
     }
   }
 }
