@@ -45,7 +45,7 @@ public final class LocalRedis implements AutoCloseable {
                 .setting("protected-mode yes")
                 // Click buckets stay compact listpacks with landing URLs up to ~200 characters
                 // (the default, 64 bytes, turns a bucket holding a longer record into a hash
-                // table: see docs/DEPLOYMENT.md, "Memory per click").
+                // table: see docs/DEPLOYMENT.md, "How clicks are stored").
                 .setting("hash-max-ziplist-value 256")
                 .build();
         try {
