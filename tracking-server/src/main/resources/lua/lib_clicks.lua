@@ -22,9 +22,9 @@ local function click_hash(field)
   return ((b1 * 256 + b2) * 256 + b3) * 256 + b4
 end
 
--- The bucket key holding (or to hold) the click, and the group's level and split pointer.
+-- The bucket key holding (or to hold) the click, and the group's level, split pointer and expiry.
 local function click_bucket(group, field)
-  local header = redis.call('HMGET', group, 'l', 's')
+  local header = redis.call('HMGET', group, 'l', 's', 'e')
   local level = tonumber(header[1]) or 0
   local split = tonumber(header[2]) or 0
   local h = click_hash(field)
@@ -33,7 +33,7 @@ local function click_bucket(group, field)
   if b < split then
     b = h % (size * 2)
   end
-  return group .. ':' .. string.format('%d', b), level, split
+  return group .. ':' .. string.format('%d', b), level, split, tonumber(header[3]) or 0
 end
 
 -- The stored record of a click, or nil.
@@ -73,11 +73,10 @@ end
 -- capacity: average clicks per bucket before the next split (a bucket not yet split holds up to
 -- twice that), chosen so buckets stay under the listpack limit (hash-max-listpack-entries).
 local function click_insert(group, field, record, expire_at, capacity)
-  local bucket, level, split = click_bucket(group, field)
+  local bucket, level, split, current = click_bucket(group, field)
   if redis.call('HSETNX', bucket, field, record) == 0 then
     return redis.call('HGET', bucket, field)
   end
-  local current = tonumber(redis.call('HGET', group, 'e') or '0')
   if expire_at > current then
     -- Rare: once per group, and again only when a click with a longer lifetime joins it.
     redis.call('HSET', group, 'e', expire_at)
