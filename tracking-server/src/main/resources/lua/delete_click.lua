@@ -21,10 +21,7 @@ if not click and redis.call('EXISTS', KEYS[2]) == 0 then
 end
 local owner = ''
 if click then
-  local sep = string.find(click, '\0', 1, true)
-  if sep then
-    owner = string.sub(click, 1, sep - 1)
-  end
+  owner = click_parse(click) or ''
 end
 local n = tonumber(redis.call('HGET', KEYS[2], 'n') or '0')
 local result = {1, n, owner}

@@ -10,10 +10,13 @@ import com.google.protobuf.Timestamp;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -21,11 +24,11 @@ import java.util.concurrent.CompletionStage;
 /**
  * Clicks as fields of small per-partition, per-hour hashes that split as they fill ({@code
  * lib_clicks.lua}): a click costs its record and a few bytes of listpack framing instead of a key's
- * ~100 bytes of overhead. The record is {@code <account>\0<campaign>\0<lifetime s>\0<Click
- * protobuf>}: owner and campaign first so the record script can check them without decoding
- * protobuf in Lua; kcid, partition and click time are not stored (the kcid carries them), nor the
- * expiry (issue time + lifetime). A click is counted in its hour's stats hash in the same script
- * that stores it ({@code insert_click.lua}).
+ * ~100 bytes of overhead. What the kcid carries (kcid, partition, click time) is not stored, nor the
+ * expiry (issue time + lifetime). A click's context — owner, campaign, creative, placement, landing
+ * page, which repeat across clicks — is interned once per group and referenced by 8 bytes of its
+ * digest; its sub ids are stored with it. A click is counted in its hour's stats hash in the same
+ * script that stores it ({@code insert_click.lua}).
  */
 public final class RedisClickStore implements ClickStore {
   private static final LuaScript DELETE = LuaScript.fromClasspath("/lua/lib_clicks.lua", "/lua/delete_click.lua");
@@ -90,7 +93,8 @@ public final class RedisClickStore implements ClickStore {
         ? click.getExpireTime().getSeconds() + (click.getExpireTime().getNanos() > 0 ? 1 : 0)
         : ceilSeconds(Duration.ofMillis(clock.millis()).plus(ttl));
     long lifetime = Math.max(1, expires - issued);
-    byte[] record = encode(accountId, click, kcid, lifetime);
+    byte[] context = context(accountId, click);
+    byte[] perClick = perClick(click, kcid);
     long groupExpiresMs = (issued / 3600 + 1) * 3_600_000L + lifetime * 1000;
     Instant hour = StatsFormat.hourOf(
         Instant.ofEpochSecond(click.getClickTime().getSeconds(), click.getClickTime().getNanos()));
@@ -101,7 +105,10 @@ public final class RedisClickStore implements ClickStore {
     };
     return INSERT.<List<Object>>run(redis, ScriptOutputType.MULTI, keys,
         RedisKeys.clickField(kcid),
-        record,
+        RedisKeys.bytes(Long.toString(lifetime)),
+        context,
+        reference(context),
+        perClick,
         RedisKeys.bytes(Long.toString(groupExpiresMs)),
         bucketCapacity,
         RedisKeys.bytes(StatsFormat.clickField(click.getCampaignId(), click.getSubIdsOrDefault("s1", ""))),
@@ -164,21 +171,42 @@ public final class RedisClickStore implements ClickStore {
     return value instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(value);
   }
 
-  /** The click record: owner, campaign and lifetime in front, then what the kcid does not carry. */
-  static byte[] encode(String accountId, Click click, DecodedKcid kcid, long lifetimeSeconds) {
-    Click.Builder rest = click.toBuilder().clearKcid().clearPartition().clearAccountId().clearCampaignId()
-        .clearExpireTime();
-    if (click.getClickTime().getSeconds() == kcid.issueTime().getEpochSecond()
-        && click.getClickTime().getNanos() == 0) {
-      rest.clearClickTime();
+  /** {@code <account>\0<campaign>\0<Click: creative, placement, landing page>}: what repeats. */
+  static byte[] context(String accountId, Click click) {
+    byte[] head = (accountId + "\0" + click.getCampaignId() + "\0").getBytes(StandardCharsets.UTF_8);
+    byte[] body = Click.newBuilder()
+        .setCreativeId(click.getCreativeId())
+        .setPlacementId(click.getPlacementId())
+        .setDestinationUrl(click.getDestinationUrl())
+        .build()
+        .toByteArray();
+    byte[] context = new byte[head.length + body.length];
+    System.arraycopy(head, 0, context, 0, head.length);
+    System.arraycopy(body, 0, context, head.length, body.length);
+    return context;
+  }
+
+  /** What is the click's own: its sub ids, and its click time when the kcid's does not say it. */
+  static byte[] perClick(Click click, DecodedKcid kcid) {
+    Click.Builder own = Click.newBuilder().putAllSubIds(click.getSubIdsMap());
+    if (click.hasClickTime() && (click.getClickTime().getSeconds() != kcid.issueTime().getEpochSecond()
+        || click.getClickTime().getNanos() != 0)) {
+      own.setClickTime(click.getClickTime());
     }
-    byte[] head = (accountId + "\0" + click.getCampaignId() + "\0" + lifetimeSeconds + "\0")
-        .getBytes(StandardCharsets.UTF_8);
-    byte[] body = rest.build().toByteArray();
-    byte[] record = new byte[head.length + body.length];
-    System.arraycopy(head, 0, record, 0, head.length);
-    System.arraycopy(body, 0, record, head.length, body.length);
-    return record;
+    return own.build().toByteArray();
+  }
+
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  });
+
+  /** 8 bytes of the context's digest; the script checks the interned bytes, so a collision is harmless. */
+  static byte[] reference(byte[] context) {
+    return Arrays.copyOf(SHA256.get().digest(context), 8);
   }
 
   private static int indexOfZero(byte[] value, int from) {
@@ -190,20 +218,21 @@ public final class RedisClickStore implements ClickStore {
     return -1;
   }
 
+  /** A record in its inline form: {@code <lifetime s>\0<account>\0<campaign>\0<Click protobuf>}. */
   static StoredClick decode(DecodedKcid kcid, byte[] record) {
-    int ownerEnd = indexOfZero(record, 0);
+    int lifetimeEnd = indexOfZero(record, 0);
+    int ownerEnd = lifetimeEnd < 0 ? -1 : indexOfZero(record, lifetimeEnd + 1);
     int campaignEnd = ownerEnd < 0 ? -1 : indexOfZero(record, ownerEnd + 1);
-    int lifetimeEnd = campaignEnd < 0 ? -1 : indexOfZero(record, campaignEnd + 1);
-    if (lifetimeEnd < 0) {
+    if (campaignEnd < 0) {
       throw new IllegalStateException("Corrupt click record in partition " + kcid.partition());
     }
-    String owner = new String(record, 0, ownerEnd, StandardCharsets.UTF_8);
-    String campaign = new String(record, ownerEnd + 1, campaignEnd - ownerEnd - 1, StandardCharsets.UTF_8);
-    long lifetime = Long.parseLong(new String(record, campaignEnd + 1, lifetimeEnd - campaignEnd - 1,
-        StandardCharsets.US_ASCII));
     try {
+      long lifetime = Long.parseLong(new String(record, 0, lifetimeEnd, StandardCharsets.US_ASCII));
+      String owner = new String(record, lifetimeEnd + 1, ownerEnd - lifetimeEnd - 1, StandardCharsets.UTF_8);
+      String campaign = new String(record, ownerEnd + 1, campaignEnd - ownerEnd - 1, StandardCharsets.UTF_8);
+      // Context fields and the click's own, two encodings back to back: protobuf merges them.
       Click.Builder click = Click.parseFrom(
-              java.nio.ByteBuffer.wrap(record, lifetimeEnd + 1, record.length - lifetimeEnd - 1))
+              java.nio.ByteBuffer.wrap(record, campaignEnd + 1, record.length - campaignEnd - 1))
           .toBuilder()
           .setKcid(kcid.kcid())
           .setPartition(kcid.partition())

@@ -10,10 +10,11 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  * kc:{p}:k:&lt;hour&gt;               clicks issued in that hour (unix hours), a linear hash table: this
- *                                header hash (l, s, n, e) and buckets kc:{p}:k:&lt;hour&gt;:&lt;b&gt;, whose fields
- *                                are the kcids' 8 random bytes and values the click records
- *                                "&lt;account&gt;\0&lt;campaign&gt;\0&lt;lifetime s&gt;\0" + Click protobuf (the rest);
- *                                see lib_clicks.lua. TTL = end of the hour + the longest lifetime
+ *                                header hash (l, s, n, e, k, x, c&lt;ref&gt; = interned contexts) and
+ *                                buckets kc:{p}:k:&lt;hour&gt;:&lt;b&gt;, whose fields are the kcids' 8 random
+ *                                bytes and values the click records (lifetime, context or its
+ *                                reference, sub ids); see lib_clicks.lua. TTL = end of the hour + the
+ *                                longest lifetime
  * kc:{p}:x:&lt;kcid&gt;               hash: n (conversion seq), g:&lt;goal&gt;, t:&lt;goal&gt;:&lt;txid&gt;, x:&lt;goal&gt;:&lt;txid&gt;,
  *                                r:&lt;request_id&gt;, e:&lt;stream entry id&gt; (what DeleteClick removes)
  * kc:{p}:v:&lt;kcid&gt;:&lt;n&gt;           conversion n: hash p (Conversion protobuf), s (status), a, c (value),

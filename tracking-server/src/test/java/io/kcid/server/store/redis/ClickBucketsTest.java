@@ -132,4 +132,62 @@ class ClickBucketsTest {
       assertThat(buckets(redis, kcids.get(0)).size()).isGreaterThanOrEqualTo(512);
     }
   }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(value = Topology.class, names = {"STANDALONE"})
+  void contextsAreInternedOncePerGroupUnlessMostlyUnique(Topology topology) {
+    try (TestRedis redis = topology.start();
+        RedisConnector connector = RedisConnector.connect(redis.url(), Duration.ofSeconds(5), 100_000)) {
+      RedisClickStore clicks = new RedisClickStore(connector.commands());
+      Instant issued = Instant.now();
+      // Seven campaigns: seven contexts, however many clicks.
+      List<DecodedKcid> shared = mint(700, issued);
+      assertThat(all(shared, i -> clicks.insert(shared.get(i), "acme", click(i), LIFETIME))).containsOnly(true);
+      String group = new String(RedisKeys.clickGroup(shared.get(0)), StandardCharsets.UTF_8);
+      assertThat(redis.commands().hget(group, "k")).isEqualTo("7");
+
+      // Every click its own landing page: interning stops once half the clicks brought a new one.
+      Instant nextHour = issued.plusSeconds(3600);
+      List<DecodedKcid> unique = mint(300, nextHour);
+      Function<Integer, Click> deepLink = i -> click(i).toBuilder()
+          .setDestinationUrl("https://shop.example/product/" + i).build();
+      for (int i = 0; i < unique.size(); i++) {
+        assertThat(join(clicks.insert(unique.get(i), "acme", deepLink.apply(i), LIFETIME))).isTrue();
+      }
+      String uniqueGroup = new String(RedisKeys.clickGroup(unique.get(0)), StandardCharsets.UTF_8);
+      assertThat(redis.commands().hget(uniqueGroup, "k")).isEqualTo("64");
+      List<Optional<StoredClick>> found = all(unique, i -> clicks.find(unique.get(i)));
+      for (int i = 0; i < unique.size(); i++) {
+        assertThat(found.get(i).orElseThrow().click().getDestinationUrl()).isEqualTo("https://shop.example/product/" + i);
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(value = Topology.class, names = {"STANDALONE"})
+  void anotherContextUnderTheSameReferenceIsStoredInline(Topology topology) {
+    try (TestRedis redis = topology.start();
+        RedisConnector connector = RedisConnector.connect(redis.url(), Duration.ofSeconds(5), 100_000)) {
+      RedisClickStore clicks = new RedisClickStore(connector.commands());
+      DecodedKcid kcid = mint(1, Instant.now()).get(0);
+      Click click = click(3).toBuilder().setDestinationUrl("https://a.example/").build();
+      // What a digest collision would leave behind: the reference already names other bytes.
+      byte[] ref = RedisClickStore.reference(RedisClickStore.context("acme", click));
+      byte[] field = new byte[ref.length + 1];
+      field[0] = 'c';
+      System.arraycopy(ref, 0, field, 1, ref.length);
+      connector.commands().hset(RedisKeys.clickGroup(kcid), field, "other\0camp\0".getBytes(StandardCharsets.UTF_8))
+          .toCompletableFuture().join();
+
+      assertThat(join(clicks.insert(kcid, "acme", click, LIFETIME))).isTrue();
+      StoredClick stored = join(clicks.find(kcid)).orElseThrow();
+      assertThat(stored.accountId()).isEqualTo("acme");
+      assertThat(stored.click().getCampaignId()).isEqualTo("camp-3");
+      assertThat(stored.click().getDestinationUrl()).isEqualTo("https://a.example/");
+    }
+  }
+
+  private static <T> T join(java.util.concurrent.CompletionStage<T> stage) {
+    return stage.toCompletableFuture().join();
+  }
 }

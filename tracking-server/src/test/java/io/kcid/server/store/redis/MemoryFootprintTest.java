@@ -35,14 +35,13 @@ class MemoryFootprintTest {
   private static final KcidCodec CODEC = new KcidCodec(KcidKeyRing.generate(1), 16);
   /**
    * Budgets over what was measured (Redis 6.2, 20,000 clicks over 16 partitions, stats counters
-   * included; the delta is noisy by ~10 % at this size on a busy machine): a lean click 75–82 B; the
-   * rich click ~260 with Redis' default hash-max-ziplist-value of 64 bytes (its ~190-byte record
-   * turns its bucket into a hash table: the Cluster nodes here), ~217 with 256 (the standalone
-   * node: LocalRedis sets it); ~0.8–1.3 KB per conversion. A regression in the encoding fails here
-   * (a click as a key of its own cost ~230 B lean, ~410 B rich); the ≤ 90 B target is ./kcid bench's.
+   * included; the delta is noisy by ~10 % at this size on a busy machine): a lean click 48–50 B, the
+   * rich click 83–87 B, its context interned once per partition-hour; ~0.8–1.3 KB per conversion. A
+   * regression in the encoding fails here (a click as a key of its own cost ~230 B lean, ~410 B
+   * rich; bucketed without interning ~77 and ~217–260). The ≤ 90 B target is ./kcid bench's.
    */
-  private static final long LEAN_CLICK_BUDGET_BYTES = 110;
-  private static final long RICH_CLICK_BUDGET_BYTES = 330;
+  private static final long LEAN_CLICK_BUDGET_BYTES = 75;
+  private static final long RICH_CLICK_BUDGET_BYTES = 130;
   private static final long CONVERSION_BUDGET_BYTES = 2000;
 
   @ParameterizedTest(name = "{0}")
@@ -60,7 +59,7 @@ class MemoryFootprintTest {
   void bytesPerRichClickWithRoomierListpacks() {
     try (TestRedis redis = Topology.STANDALONE.start();
         RedisConnector connector = RedisConnector.connect(redis.url(), Duration.ofSeconds(5), 100_000)) {
-      // What docs/DEPLOYMENT.md recommends for clicks with long landing URLs.
+      // What docs/DEPLOYMENT.md recommends for clicks whose own part is long (many sub ids).
       redis.commands().configSet("hash-max-ziplist-value", "256");
       long bytes = clickBytes(redis, connector, click(Instant.now()), mint(CLICKS, Instant.now()));
       System.out.printf("footprint STANDALONE hash-max-ziplist-value 256: %d rich clicks, %d bytes/click%n",
