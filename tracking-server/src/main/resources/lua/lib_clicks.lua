@@ -103,10 +103,6 @@ end
 -- twice that), chosen so buckets stay under the listpack limit (hash-max-listpack-entries).
 local function click_insert(group, field, lifetime, context, ref, sub_ids, expire_at, capacity)
   local bucket, level, split, current, interned, n, stopped = click_bucket(group, field)
-  local existing = redis.call('HGET', bucket, field)
-  if existing then
-    return click_resolve(group, existing)
-  end
   local record
   local known = redis.call('HGET', group, 'c' .. ref)
   if known == context then
@@ -122,7 +118,11 @@ local function click_insert(group, field, lifetime, context, ref, sub_ids, expir
     -- A digest collision (another context holds the ref) or a group of mostly unique contexts.
     record = lifetime .. '\0' .. context .. sub_ids
   end
-  redis.call('HSET', bucket, field, record)
+  -- Checked last, so that a new click costs one pass over its bucket, not two; a taken kcid (a
+  -- replay or a collision, both rare) may have interned its context meanwhile, which is harmless.
+  if redis.call('HSETNX', bucket, field, record) == 0 then
+    return click_resolve(group, redis.call('HGET', bucket, field))
+  end
   if expire_at > current then
     -- Rare: once per group, and again only when a click with a longer lifetime joins it.
     redis.call('HSET', group, 'e', expire_at)
