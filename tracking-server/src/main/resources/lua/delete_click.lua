@@ -1,27 +1,27 @@
--- Deletes a click and every key derived from it in its partition, atomically: the click, its
--- state hash, its conversions 1..n and their histories, the request-id replies whose ids the
--- state hash lists (field r:<request_id>) and its entries in the partition's conversion stream
--- (field e:<entry id>). Key names are deterministic: no SCAN.
--- KEYS[1] click      kc:{p}:c:<kcid>
--- KEYS[2] state hash kc:{p}:x:<kcid>
--- KEYS[3] stream     kc:{p}:s
--- KEYS[4] attempts   kc:{p}:pl:<kcid>  (pointers into the postback log)
+-- Deletes a click and every key derived from it in its partition, atomically: the click (a field
+-- of its group's bucket), its state hash, its conversions 1..n and their histories, the request-id
+-- replies whose ids the state hash lists (field r:<request_id>) and its entries in the partition's
+-- conversion stream (field e:<entry id>). Key names are deterministic: no SCAN.
+-- lib_clicks.lua is prepended.
+-- KEYS[1] click group kc:{p}:k:<hour>
+-- KEYS[2] state hash  kc:{p}:x:<kcid>
+-- KEYS[3] stream      kc:{p}:s
+-- KEYS[4] attempts    kc:{p}:pl:<kcid>  (pointers into the postback log)
+-- KEYS[5] a key of the slot that never exists (see insert_click.lua)
 -- ARGV[1] conversion key prefix kc:{p}:v:<kcid>:
 -- ARGV[2] history key prefix    kc:{p}:h:<kcid>:
 -- ARGV[3] request key prefix    kc:{p}:r:<kcid>:
+-- ARGV[4] click field (the kcid's random bytes)
 -- Returns {found 0|1, conversions deleted, owner account ('' when unknown), goal1, txid1, goal2, …}:
 -- the transactions recorded on the click, so the caller can drop the account-wide claims that name
 -- this kcid (they live under the account's hash tag, in another slot).
-if redis.call('EXISTS', KEYS[1], KEYS[2]) == 0 then
+local click = click_delete(KEYS[1], ARGV[4])
+if not click and redis.call('EXISTS', KEYS[2]) == 0 then
   return {0, 0, ''}
 end
 local owner = ''
-local click = redis.call('GET', KEYS[1])
 if click then
-  local sep = string.find(click, '\0', 1, true)
-  if sep then
-    owner = string.sub(click, 1, sep - 1)
-  end
+  owner = click_parse(click) or ''
 end
 local n = tonumber(redis.call('HGET', KEYS[2], 'n') or '0')
 local result = {1, n, owner}
@@ -44,5 +44,5 @@ for _, field in ipairs(redis.call('HKEYS', KEYS[2])) do
     end
   end
 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[4])
+redis.call('DEL', KEYS[2], KEYS[4])
 return result

@@ -2,13 +2,13 @@
 -- change to a known transaction, apply the goal's counting rule, claim the dedupe key, write the
 -- conversion, count it in the stats hash of its hour and append it to the partition's stream.
 -- Every key shares the partition hash tag, so this runs on one node, standalone or Cluster.
--- (Redis runs Lua 5.1: no goto.) lib_stats.lua is prepended.
+-- (Redis runs Lua 5.1: no goto.) lib_stats.lua and lib_clicks.lua are prepended.
 -- The conversion and history keys are built from ARGV[11] / ARGV[19] (their number is assigned
 -- here) and share the tag too. While the partition's slot migrates between Cluster nodes, KEYS[3]
 -- is missing whenever this script would write (a request id not yet answered, or the placeholder,
 -- which is never written), so Redis answers ASK / TRYAGAIN rather than run it on either side.
 --
--- KEYS[1] click            kc:{p}:c:<kcid>     "<account>\0<campaign>\0<Click protobuf>"
+-- KEYS[1] click group      kc:{p}:k:<hour>     (the click is a field of one of its buckets)
 -- KEYS[2] click state hash kc:{p}:x:<kcid>     n, g:<goal>, t:<goal>:<txid>, x:<goal>:<txid> -> seq,
 --                                              r:<request_id>, e:<stream entry id> (for DeleteClick)
 -- KEYS[3] request id       kc:{p}:r:<kcid>:<request_id>  (a same-slot placeholder when none:
@@ -42,6 +42,7 @@
 -- ARGV[23] '1' for a dry run: decide the outcome and return it without writing anything
 --          (ReplayPostbacks' preview). A new conversion's id is then the one it would get.
 -- ARGV[24] time-to-convert bucket (0-based)   ARGV[25] stats hash expiry, unix ms
+-- ARGV[26] click field (the kcid's random bytes)   ARGV[27] the kcid's issue time, unix seconds
 --
 -- A counted conversion's hash keeps its stats key (st) and cell (sf), so a later status change
 -- moves its counts in the hour it was counted in; a test conversion is marked x=1.
@@ -55,17 +56,19 @@
 
 local has_request = ARGV[13] == '1'
 local dry_run = ARGV[23] == '1'
-local click = redis.call('GET', KEYS[1])
+local click = click_get(KEYS[1], ARGV[26])
 if not click then
   return {'NF', ''}
 end
-local sep1 = string.find(click, '\0', 1, true)
-local sep2 = sep1 and string.find(click, '\0', sep1 + 1, true)
-if not sep2 then
+local owner, campaign, lifetime, rest = click_parse(click)
+if not owner then
   return redis.error_reply('ERR corrupt click record')
 end
-local owner = string.sub(click, 1, sep1 - 1)
-local campaign = string.sub(click, sep1 + 1, sep2 - 1)
+-- The click's own expiry, exact to the second (its bucket may outlive it by up to an hour).
+local click_expires_ms = (tonumber(ARGV[27]) + lifetime) * 1000
+if click_expires_ms <= tonumber(ARGV[10]) then
+  return {'NF', ''}
+end
 local test = ARGV[21] == '1'
 
 if ARGV[1] ~= '' and owner ~= ARGV[1] then
@@ -88,7 +91,7 @@ if ARGV[14] ~= '' and not string.find('\n' .. ARGV[14] .. '\n', '\n' .. campaign
 end
 
 local goal, txid, now = ARGV[2], ARGV[4], ARGV[10]
-local ttl = redis.call('PTTL', KEYS[1])
+local ttl = click_expires_ms - tonumber(ARGV[10])
 local keep = math.max(ttl, tonumber(ARGV[7]))
 local code, id = nil, ''
 
@@ -146,7 +149,7 @@ if not code then
     -- Stats first: a value the counters refuse fails the script before anything was written.
     local cell = nil
     if not test then
-      cell = stats_cell(campaign, click_sub_id_1(click, sep2 + 1), goal)
+      cell = stats_cell(campaign, click_sub_id_1(click, rest), goal)
       count_conversion(KEYS[5], cell, ARGV[16], ARGV[17], ARGV[18], ARGV[24], ARGV[25])
     end
     local n = redis.call('HINCRBY', KEYS[2], 'n', 1)

@@ -102,6 +102,12 @@ class DeleteClickTest {
     return found;
   }
 
+  /** Clicks stored: the fields of every bucket kc:{p}:k:<hour>:<b>. */
+  private static long storedClicks() {
+    RedisCommands<String, String> sync = connection.sync();
+    return sync.keys("kc:{*}:k:*:*").stream().mapToLong(sync::hlen).sum();
+  }
+
   /** Entries of every stream in Redis whose fields mention {@code text}. */
   private static long streamEntriesMentioning(String text) {
     RedisCommands<String, String> sync = connection.sync();
@@ -144,7 +150,8 @@ class DeleteClickTest {
           assertThat(keysMentioning(doomed)).anySatisfy(k -> assertThat(k).contains(":pl:"));
           assertThat(keysMentioning(kept)).anySatisfy(k -> assertThat(k).contains(":pl:"));
         });
-    assertThat(keysMentioning(doomed)).as("keys of the click before deletion").hasSizeGreaterThanOrEqualTo(9);
+    assertThat(keysMentioning(doomed)).as("keys of the click before deletion").hasSizeGreaterThanOrEqualTo(8);
+    assertThat(storedClicks()).as("both clicks, fields of their hour's buckets").isEqualTo(2);
     assertThat(streamEntriesMentioning(doomed)).as("3 conversions and a status change").isEqualTo(4);
     List<String> keptKeys = keysMentioning(kept);
 
@@ -152,6 +159,7 @@ class DeleteClickTest {
         .isEqualTo(3);
 
     assertThat(keysMentioning(doomed)).isEmpty();
+    assertThat(storedClicks()).as("the deleted click's bucket field").isEqualTo(1);
     assertThat(keysMentioning(kept)).containsExactlyInAnyOrderElementsOf(keptKeys);
     // Its entries left the partition's conversion stream too; the other click's stayed.
     assertThat(streamEntriesMentioning(doomed)).isZero();

@@ -96,7 +96,8 @@ class PreMintedClickTest {
   private static long storedClickKeys() {
     RedisClient client = RedisClient.create(redis.url());
     try (StatefulRedisConnection<String, String> c = client.connect()) {
-      return c.sync().keys("kc:{*}:c:*").size();
+      // Clicks are fields of the buckets kc:{p}:k:<hour>:<b> (headers are kc:{p}:k:<hour>).
+      return c.sync().keys("kc:{*}:k:*:*").stream().mapToLong(bucket -> c.sync().hlen(bucket)).sum();
     } finally {
       client.shutdown();
     }

@@ -43,6 +43,10 @@ public final class LocalRedis implements AutoCloseable {
                 .setting("appendfsync " + (fsyncAlways ? "always" : "everysec"))
                 .setting("save \"\"")
                 .setting("protected-mode yes")
+                // Click buckets stay compact listpacks with landing URLs up to ~200 characters
+                // (the default, 64 bytes, turns a bucket holding a longer record into a hash
+                // table: see docs/DEPLOYMENT.md, "How clicks are stored").
+                .setting("hash-max-ziplist-value 256")
                 .build();
         try {
           server.start();

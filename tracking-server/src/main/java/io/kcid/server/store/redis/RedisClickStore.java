@@ -6,38 +6,62 @@ import io.kcid.proto.tracking.v1.Click;
 import io.kcid.server.store.ClickErasure;
 import io.kcid.server.store.ClickStore;
 import io.kcid.server.store.StoredClick;
+import com.google.protobuf.Timestamp;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Clicks as one string each: {@code <account>\0<campaign>\0<Click protobuf>}. Owner and campaign
- * come first so the record script can check them without decoding protobuf in Lua; kcid and
- * partition are not stored (they are the key). A click is counted in its hour's stats hash in the
- * same script that stores it ({@code insert_click.lua}).
+ * Clicks as fields of small per-partition, per-hour hashes that split as they fill ({@code
+ * lib_clicks.lua}): a click costs its record and a few bytes of listpack framing instead of a key's
+ * ~100 bytes of overhead. What the kcid carries (kcid, partition, click time) is not stored, nor the
+ * expiry (issue time + lifetime). A click's context — owner, campaign, creative, placement, landing
+ * page, which repeat across clicks — is interned once per group and referenced by 8 bytes of its
+ * digest; its sub ids are stored with it. A click is counted in its hour's stats hash in the same
+ * script that stores it ({@code insert_click.lua}).
  */
 public final class RedisClickStore implements ClickStore {
-  private static final LuaScript DELETE = LuaScript.fromClasspath("/lua/delete_click.lua");
-  private static final LuaScript INSERT = LuaScript.fromClasspath("/lua/insert_click.lua");
+  private static final LuaScript DELETE = LuaScript.fromClasspath("/lua/lib_clicks.lua", "/lua/delete_click.lua");
+  private static final LuaScript INSERT = LuaScript.fromClasspath("/lua/lib_clicks.lua", "/lua/insert_click.lua");
+  private static final LuaScript FIND = LuaScript.fromClasspath("/lua/lib_clicks.lua", "/lua/find_click.lua");
   /** Default stats retention (KCID_STATS_RETENTION). */
   public static final Duration DEFAULT_STATS_RETENTION = Duration.ofDays(400);
+  /**
+   * Average clicks per bucket before the group splits one more. A bucket not split yet in the
+   * current round holds up to twice that, so 40 keeps buckets (+ chance) under Redis' default
+   * listpack limit of 128 fields, past which a hash turns into a far larger hash table.
+   */
+  static final int DEFAULT_BUCKET_CAPACITY = 40;
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
   private final Duration statsRetention;
+  private final byte[] bucketCapacity;
+  private final Clock clock;
 
   public RedisClickStore(RedisClusterAsyncCommands<byte[], byte[]> redis) {
     this(redis, DEFAULT_STATS_RETENTION);
   }
 
   public RedisClickStore(RedisClusterAsyncCommands<byte[], byte[]> redis, Duration statsRetention) {
+    this(redis, statsRetention, DEFAULT_BUCKET_CAPACITY, Clock.systemUTC());
+  }
+
+  RedisClickStore(
+      RedisClusterAsyncCommands<byte[], byte[]> redis, Duration statsRetention, int bucketCapacity, Clock clock) {
     this.redis = redis;
     this.statsRetention = statsRetention;
+    this.bucketCapacity = RedisKeys.bytes(Integer.toString(bucketCapacity));
+    this.clock = clock;
   }
 
   @Override
@@ -64,18 +88,35 @@ public final class RedisClickStore implements ClickStore {
 
   /** Inserts the click unless its kcid is taken, counting it in its hour's stats when stored. */
   private CompletionStage<List<Object>> store(DecodedKcid kcid, String accountId, Click click, Duration ttl) {
-    byte[] value = encode(accountId, click.getCampaignId(), click.toBuilder().clearKcid().clearPartition().build());
+    long issued = kcid.issueTime().getEpochSecond();
+    long expires = click.hasExpireTime()
+        ? click.getExpireTime().getSeconds() + (click.getExpireTime().getNanos() > 0 ? 1 : 0)
+        : ceilSeconds(Duration.ofMillis(clock.millis()).plus(ttl));
+    long lifetime = Math.max(1, expires - issued);
+    byte[] context = context(accountId, click);
+    byte[] perClick = perClick(click, kcid);
+    long groupExpiresMs = (issued / 3600 + 1) * 3_600_000L + lifetime * 1000;
     Instant hour = StatsFormat.hourOf(
         Instant.ofEpochSecond(click.getClickTime().getSeconds(), click.getClickTime().getNanos()));
     byte[][] keys = {
-      RedisKeys.click(kcid.partition(), kcid.kcid()),
-      RedisKeys.stats(kcid.partition(), accountId, hour)
+      RedisKeys.clickGroup(kcid),
+      RedisKeys.stats(kcid.partition(), accountId, hour),
+      RedisKeys.noRequest(kcid.partition())
     };
     return INSERT.<List<Object>>run(redis, ScriptOutputType.MULTI, keys,
-        value,
-        RedisKeys.bytes(Long.toString(ttl.toMillis())),
+        RedisKeys.clickField(kcid),
+        RedisKeys.bytes(Long.toString(lifetime)),
+        context,
+        reference(context),
+        perClick,
+        RedisKeys.bytes(Long.toString(groupExpiresMs)),
+        bucketCapacity,
         RedisKeys.bytes(StatsFormat.clickField(click.getCampaignId(), click.getSubIdsOrDefault("s1", ""))),
         RedisKeys.bytes(Long.toString(StatsFormat.expireAtMillis(hour, statsRetention))));
+  }
+
+  private static long ceilSeconds(Duration d) {
+    return d.getSeconds() + (d.getNano() > 0 ? 1 : 0);
   }
 
   /** Equal but for the expiry, which follows the account's retention at insert time. */
@@ -88,9 +129,13 @@ public final class RedisClickStore implements ClickStore {
   @Override
   public CompletionStage<Optional<StoredClick>> find(DecodedKcid kcid) {
     return Stages.translate(
-        redis
-            .get(RedisKeys.click(kcid.partition(), kcid.kcid()))
-            .thenApply(value -> Optional.ofNullable(value).map(v -> decode(kcid, v))));
+        FIND.<byte[]>run(redis, ScriptOutputType.VALUE,
+                new byte[][] {RedisKeys.clickGroup(kcid), RedisKeys.noRequest(kcid.partition())},
+                RedisKeys.clickField(kcid))
+            .thenApply(value -> Optional.ofNullable(value)
+                .map(v -> decode(kcid, v))
+                // Its bucket lives up to an hour longer than the click itself.
+                .filter(c -> c.click().getExpireTime().getSeconds() > clock.instant().getEpochSecond())));
   }
 
   @Override
@@ -101,12 +146,13 @@ public final class RedisClickStore implements ClickStore {
                 redis,
                 ScriptOutputType.MULTI,
                 new byte[][] {
-                  RedisKeys.click(p, kcid.kcid()), RedisKeys.clickState(p, kcid.kcid()), RedisKeys.stream(p),
-                  RedisKeys.clickAttempts(p, kcid.kcid())
+                  RedisKeys.clickGroup(kcid), RedisKeys.clickState(p, kcid.kcid()), RedisKeys.stream(p),
+                  RedisKeys.clickAttempts(p, kcid.kcid()), RedisKeys.noRequest(p)
                 },
                 RedisKeys.bytes(RedisKeys.conversionPrefix(p, kcid.kcid())),
                 RedisKeys.bytes(RedisKeys.historyPrefix(p, kcid.kcid())),
-                RedisKeys.bytes(RedisKeys.requestPrefix(p, kcid.kcid())))
+                RedisKeys.bytes(RedisKeys.requestPrefix(p, kcid.kcid())),
+                RedisKeys.clickField(kcid))
             .thenApply(RedisClickStore::erasure));
   }
 
@@ -125,13 +171,42 @@ public final class RedisClickStore implements ClickStore {
     return value instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(value);
   }
 
-  static byte[] encode(String accountId, String campaignId, Click click) {
-    byte[] head = (accountId + "\0" + campaignId + "\0").getBytes(StandardCharsets.UTF_8);
-    byte[] body = click.toByteArray();
-    byte[] value = new byte[head.length + body.length];
-    System.arraycopy(head, 0, value, 0, head.length);
-    System.arraycopy(body, 0, value, head.length, body.length);
-    return value;
+  /** {@code <account>\0<campaign>\0<Click: creative, placement, landing page>}: what repeats. */
+  static byte[] context(String accountId, Click click) {
+    byte[] head = (accountId + "\0" + click.getCampaignId() + "\0").getBytes(StandardCharsets.UTF_8);
+    byte[] body = Click.newBuilder()
+        .setCreativeId(click.getCreativeId())
+        .setPlacementId(click.getPlacementId())
+        .setDestinationUrl(click.getDestinationUrl())
+        .build()
+        .toByteArray();
+    byte[] context = new byte[head.length + body.length];
+    System.arraycopy(head, 0, context, 0, head.length);
+    System.arraycopy(body, 0, context, head.length, body.length);
+    return context;
+  }
+
+  /** What is the click's own: its sub ids, and its click time when the kcid's does not say it. */
+  static byte[] perClick(Click click, DecodedKcid kcid) {
+    Click.Builder own = Click.newBuilder().putAllSubIds(click.getSubIdsMap());
+    if (click.hasClickTime() && (click.getClickTime().getSeconds() != kcid.issueTime().getEpochSecond()
+        || click.getClickTime().getNanos() != 0)) {
+      own.setClickTime(click.getClickTime());
+    }
+    return own.build().toByteArray();
+  }
+
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  });
+
+  /** 8 bytes of the context's digest; the script checks the interned bytes, so a collision is harmless. */
+  static byte[] reference(byte[] context) {
+    return Arrays.copyOf(SHA256.get().digest(context), 8);
   }
 
   private static int indexOfZero(byte[] value, int from) {
@@ -143,25 +218,33 @@ public final class RedisClickStore implements ClickStore {
     return -1;
   }
 
-  static StoredClick decode(DecodedKcid kcid, byte[] value) {
-    int sep = indexOfZero(value, 0);
-    int body = indexOfZero(value, sep + 1);
-    if (sep < 0 || body < 0) {
-      throw new IllegalStateException("Corrupt click record for partition " + kcid.partition());
+  /** A record in its inline form: {@code <lifetime s>\0<account>\0<campaign>\0<Click protobuf>}. */
+  static StoredClick decode(DecodedKcid kcid, byte[] record) {
+    int lifetimeEnd = indexOfZero(record, 0);
+    int ownerEnd = lifetimeEnd < 0 ? -1 : indexOfZero(record, lifetimeEnd + 1);
+    int campaignEnd = ownerEnd < 0 ? -1 : indexOfZero(record, ownerEnd + 1);
+    if (campaignEnd < 0) {
+      throw new IllegalStateException("Corrupt click record in partition " + kcid.partition());
     }
-    String owner = new String(value, 0, sep, StandardCharsets.UTF_8);
-    sep = body;
     try {
-      Click click =
-          Click.parseFrom(java.nio.ByteBuffer.wrap(value, sep + 1, value.length - sep - 1))
-              .toBuilder()
-              .setKcid(kcid.kcid())
-              .setPartition(kcid.partition())
-              .setAccountId(owner)
-              .build();
-      return new StoredClick(owner, click);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("Corrupt click record", e);
+      long lifetime = Long.parseLong(new String(record, 0, lifetimeEnd, StandardCharsets.US_ASCII));
+      String owner = new String(record, lifetimeEnd + 1, ownerEnd - lifetimeEnd - 1, StandardCharsets.UTF_8);
+      String campaign = new String(record, ownerEnd + 1, campaignEnd - ownerEnd - 1, StandardCharsets.UTF_8);
+      // Context fields and the click's own, two encodings back to back: protobuf merges them.
+      Click.Builder click = Click.parseFrom(
+              java.nio.ByteBuffer.wrap(record, campaignEnd + 1, record.length - campaignEnd - 1))
+          .toBuilder()
+          .setKcid(kcid.kcid())
+          .setPartition(kcid.partition())
+          .setAccountId(owner)
+          .setCampaignId(campaign)
+          .setExpireTime(Timestamp.newBuilder().setSeconds(kcid.issueTime().getEpochSecond() + lifetime));
+      if (!click.hasClickTime()) {
+        click.setClickTime(Timestamp.newBuilder().setSeconds(kcid.issueTime().getEpochSecond()));
+      }
+      return new StoredClick(owner, click.build());
+    } catch (InvalidProtocolBufferException | NumberFormatException e) {
+      throw new IllegalStateException("Corrupt click record in partition " + kcid.partition(), e);
     }
   }
 }

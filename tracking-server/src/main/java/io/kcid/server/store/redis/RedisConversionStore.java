@@ -33,7 +33,7 @@ import java.util.stream.Collectors;
  */
 public final class RedisConversionStore implements ConversionStore {
   private static final LuaScript RECORD =
-      LuaScript.fromClasspath("/lua/lib_stats.lua", "/lua/record_conversion.lua");
+      LuaScript.fromClasspath("/lua/lib_stats.lua", "/lua/lib_clicks.lua", "/lua/record_conversion.lua");
   private static final LuaScript UPDATE =
       LuaScript.fromClasspath("/lua/lib_stats.lua", "/lua/update_status.lua");
   /** Separates the fields of a history entry (ASCII unit separator). */
@@ -69,7 +69,7 @@ public final class RedisConversionStore implements ConversionStore {
     int p = kcid.partition();
     boolean hasRequest = !c.requestId().isEmpty();
     byte[][] keys = {
-      RedisKeys.click(p, kcid.kcid()),
+      RedisKeys.clickGroup(kcid),
       RedisKeys.clickState(p, kcid.kcid()),
       hasRequest ? RedisKeys.request(p, kcid.kcid(), c.requestId()) : RedisKeys.noRequest(p),
       RedisKeys.stream(p),
@@ -102,7 +102,9 @@ public final class RedisConversionStore implements ConversionStore {
       bytes(c.requestId()),
       bytes(dryRun ? "1" : "0"),
       bytes(Integer.toString(c.timeToConvertBucket())),
-      bytes(Long.toString(StatsFormat.expireAtMillis(c.eventTime(), statsRetention)))
+      bytes(Long.toString(StatsFormat.expireAtMillis(c.eventTime(), statsRetention))),
+      RedisKeys.clickField(kcid),
+      bytes(Long.toString(kcid.issueTime().getEpochSecond()))
     };
     return Stages.translate(
         RECORD.<List<Object>>run(redis, ScriptOutputType.MULTI, keys, args)

@@ -9,7 +9,12 @@ import java.nio.charset.StandardCharsets;
  * under the account's own tag {@code {a:<id>}}.
  *
  * <pre>
- * kc:{p}:c:&lt;kcid&gt;               click: "&lt;account&gt;\0&lt;campaign&gt;\0" + Click protobuf       (TTL = retention)
+ * kc:{p}:k:&lt;hour&gt;               clicks issued in that hour (unix hours), a linear hash table: this
+ *                                header hash (l, s, n, e, k, x, c&lt;ref&gt; = interned contexts) and
+ *                                buckets kc:{p}:k:&lt;hour&gt;:&lt;b&gt;, whose fields are the kcids' 8 random
+ *                                bytes and values the click records (lifetime, context or its
+ *                                reference, sub ids); see lib_clicks.lua. TTL = end of the hour + the
+ *                                longest lifetime
  * kc:{p}:x:&lt;kcid&gt;               hash: n (conversion seq), g:&lt;goal&gt;, t:&lt;goal&gt;:&lt;txid&gt;, x:&lt;goal&gt;:&lt;txid&gt;,
  *                                r:&lt;request_id&gt;, e:&lt;stream entry id&gt; (what DeleteClick removes)
  * kc:{p}:v:&lt;kcid&gt;:&lt;n&gt;           conversion n: hash p (Conversion protobuf), s (status), a, c (value),
@@ -49,8 +54,14 @@ public final class RedisKeys {
     return "kc:{" + partition + "}:";
   }
 
-  public static byte[] click(int partition, String kcid) {
-    return bytes(partitionTag(partition) + "c:" + kcid);
+  /** The group of clicks issued in the kcid's hour in its partition (see lib_clicks.lua). */
+  public static byte[] clickGroup(io.kcid.core.kcid.DecodedKcid kcid) {
+    return bytes(partitionTag(kcid.partition()) + "k:" + kcid.issueTime().getEpochSecond() / 3600);
+  }
+
+  /** A click's field in its group's bucket: the kcid's 64 random bits, big-endian. */
+  public static byte[] clickField(io.kcid.core.kcid.DecodedKcid kcid) {
+    return java.nio.ByteBuffer.allocate(Long.BYTES).putLong(kcid.random()).array();
   }
 
   public static byte[] clickState(int partition, String kcid) {

@@ -2,8 +2,10 @@ package io.kcid.server.store.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kcid.core.kcid.DecodedKcid;
 import io.lettuce.core.cluster.SlotHash;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +29,9 @@ class RedisKeysTest {
     for (int p = 0; p < 4096; p++) {
       int expected = slot(RedisKeys.stream(p));
       List<Integer> slots = List.of(
-          slot(RedisKeys.click(p, kcid)),
+          slot(RedisKeys.clickGroup(new DecodedKcid(kcid, 1, Instant.now(), p, 0, 42L))),
+          slot(new String(RedisKeys.clickGroup(new DecodedKcid(kcid, 1, Instant.now(), p, 0, 42L)),
+              StandardCharsets.UTF_8) + ":17"),
           slot(RedisKeys.clickState(p, kcid)),
           slot(RedisKeys.conversion(p, kcid, 17)),
           slot(RedisKeys.conversionPrefix(p, kcid) + 18),

@@ -124,12 +124,19 @@ class RedisStoreContractTest {
   }
 
   @Test
-  void clickExpiresWithItsTtl() throws Exception {
+  void clickExpiresOnTime() {
     DecodedKcid kcid = codec.decode(codec.mintRandomPartition(Instant.now()));
     join(clicks.insert(kcid, "acme", Click.getDefaultInstance(), Duration.ofMillis(200)));
-    assertThat(join(clicks.find(kcid))).isPresent();
-    Thread.sleep(400);
-    assertThat(join(clicks.find(kcid))).isEmpty();
+    Click stored = join(clicks.find(kcid)).orElseThrow().click();
+    // Kept to the second: the expiry is the first whole second at least 200 ms away.
+    long expires = stored.getExpireTime().getSeconds();
+    assertThat(expires).isBetween(Instant.now().getEpochSecond(), Instant.now().getEpochSecond() + 2);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).until(
+        () -> join(clicks.find(kcid)).isEmpty());
+    assertThat(Instant.now().getEpochSecond()).isGreaterThanOrEqualTo(expires);
+    // Gone for conversions too, though its bucket outlives it (to the end of the hour).
+    assertThat(join(conversions.record(command(kcid, "acme", CountingMode.COUNTING_MODE_ONCE_PER_CLICK, "", "", "f"))).code())
+        .isEqualTo(Code.CLICK_NOT_FOUND);
   }
 
   @Test
@@ -216,8 +223,8 @@ class RedisStoreContractTest {
     assertThat(join(conversions.record(command(kcid, "acme", CountingMode.COUNTING_MODE_ONCE_PER_CLICK, "", "", "f"))).code())
         .isEqualTo(Code.ACCEPTED);
     // The fallback sent the full script, which re-cached it for the next EVALSHA on that node.
-    String sha = LuaScript.fromClasspath("/lua/lib_stats.lua", "/lua/record_conversion.lua").sha();
-    assertThat(redisServer.scriptCached(new String(RedisKeys.click(kcid.partition(), kcid.kcid()), StandardCharsets.UTF_8), sha))
+    String sha = LuaScript.fromClasspath("/lua/lib_stats.lua", "/lua/lib_clicks.lua", "/lua/record_conversion.lua").sha();
+    assertThat(redisServer.scriptCached(new String(RedisKeys.clickGroup(kcid), StandardCharsets.UTF_8), sha))
         .isTrue();
   }
 

@@ -57,7 +57,7 @@ class StoreErrorsTest {
 
   @Test
   void movedFromANodeThatDoesNotServeTheSlotIsUnavailable() {
-    String key = "kc:{3}:c:x";
+    String key = "kc:{3}:k:x";
     RedisNode owner = cluster.ownerOf(SlotHash.getSlot(key));
     RedisNode other = cluster.primaries().stream().filter(n -> n != owner).findFirst().orElseThrow();
     assertThat(reasonFor(() -> other.sync().set(key, "v")))
@@ -66,7 +66,7 @@ class StoreErrorsTest {
 
   @Test
   void tryAgainDuringASlotMigrationIsUnavailable() {
-    String click = "kc:{5}:c:y";
+    String click = "kc:{5}:k:y";
     String request = "kc:{5}:r:y:req";
     int slot = SlotHash.getSlot(click);
     RedisNode owner = cluster.ownerOf(slot);
@@ -89,7 +89,7 @@ class StoreErrorsTest {
     settings.add("cluster-enabled yes");
     try (RedisNode lonely = RedisNode.start(settings, true)) {
       // A cluster node that serves no slot: CLUSTERDOWN Hash slot not served.
-      assertThat(reasonFor(() -> lonely.sync().get("kc:{1}:c:z")))
+      assertThat(reasonFor(() -> lonely.sync().get("kc:{1}:k:z")))
           .isEqualTo(ErrorReason.ERROR_REASON_STORE_UNAVAILABLE);
     }
   }
