@@ -29,6 +29,7 @@ public final class RedisClickStore implements ClickStore {
   public static final Duration DEFAULT_STATS_RETENTION = Duration.ofDays(400);
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
+  private final DurableWrites durable;
   private final Duration statsRetention;
 
   public RedisClickStore(RedisClusterAsyncCommands<byte[], byte[]> redis) {
@@ -36,7 +37,14 @@ public final class RedisClickStore implements ClickStore {
   }
 
   public RedisClickStore(RedisClusterAsyncCommands<byte[], byte[]> redis, Duration statsRetention) {
+    this(redis, DurableWrites.unreplicated(redis), statsRetention);
+  }
+
+  /** Inserts and erasures go through {@code durable}: acknowledged once replicated, if so configured. */
+  public RedisClickStore(
+      RedisClusterAsyncCommands<byte[], byte[]> redis, DurableWrites durable, Duration statsRetention) {
     this.redis = redis;
+    this.durable = durable;
     this.statsRetention = statsRetention;
   }
 
@@ -71,7 +79,7 @@ public final class RedisClickStore implements ClickStore {
       RedisKeys.click(kcid.partition(), kcid.kcid()),
       RedisKeys.stats(kcid.partition(), accountId, hour)
     };
-    return INSERT.<List<Object>>run(redis, ScriptOutputType.MULTI, keys,
+    return durable.<List<Object>>run(INSERT, ScriptOutputType.MULTI, keys,
         value,
         RedisKeys.bytes(Long.toString(ttl.toMillis())),
         RedisKeys.bytes(StatsFormat.clickField(click.getCampaignId(), click.getSubIdsOrDefault("s1", ""))),
@@ -97,8 +105,8 @@ public final class RedisClickStore implements ClickStore {
   public CompletionStage<Optional<ClickErasure>> delete(DecodedKcid kcid) {
     int p = kcid.partition();
     return Stages.translate(
-        DELETE.<List<Object>>run(
-                redis,
+        durable.<List<Object>>run(
+                DELETE,
                 ScriptOutputType.MULTI,
                 new byte[][] {
                   RedisKeys.click(p, kcid.kcid()), RedisKeys.clickState(p, kcid.kcid()), RedisKeys.stream(p),
