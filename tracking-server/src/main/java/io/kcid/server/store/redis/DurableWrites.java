@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -38,8 +39,7 @@ public final class DurableWrites {
   private final int maxQueued;
   private final Map<StatefulConnection<byte[], byte[]>, ReplicaBarrier> barriers =
       Collections.synchronizedMap(new WeakHashMap<>());
-  private final java.util.concurrent.atomic.AtomicLong lastRefresh =
-      new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - REFRESH_INTERVAL_NANOS);
+  private final AtomicLong lastRefresh = new AtomicLong(System.nanoTime() - REFRESH_INTERVAL_NANOS);
 
   DurableWrites(
       RedisClusterAsyncCommands<byte[], byte[]> shared,
