@@ -10,10 +10,12 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.CountingMode;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.CreateGoalRequest;
+import io.kcid.proto.tracking.v1.DeleteClickRequest;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.InspectKcidRequest;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
@@ -21,6 +23,7 @@ import io.kcid.proto.tracking.v1.ListConversionsRequest;
 import io.kcid.proto.tracking.v1.PostbackCredentials;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionResponse;
+import io.kcid.proto.tracking.v1.UpdateConversionStatusRequest;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.config.ReplicaWait;
 import io.kcid.server.store.redis.RedisKeys;
@@ -44,6 +47,7 @@ class ReplicaWaitTest {
 
   @Test
   void withNoReplicaToConfirmThem_writesAreAnsweredUnavailable_neverOk_andTheRetryCountsOnce() {
+    // Clicks, conversions, status changes and erasures: every acknowledged write waits.
     try (LocalStandalone redis = LocalStandalone.start()) {
       // The same Redis, without a replica: one server waits for one, the other does not.
       TrackingServer plain = TrackingServer.start(TrackingServerTest.config(redis.url()));
@@ -73,6 +77,14 @@ class ReplicaWaitTest {
         assertThat(conversions(plainChannel).listConversions(
             ListConversionsRequest.newBuilder().setKcid(kcid).build()).getConversionsList())
             .as("the postback counted once").hasSize(1);
+        // Status changes and erasures are acknowledged writes too.
+        assertUnknownOutcome(catchThrowableOfType(() -> conversions(waitingChannel).updateConversionStatus(
+                UpdateConversionStatusRequest.newBuilder().setConversionId(retried.getConversionId())
+                    .setStatus(ConversionStatus.CONVERSION_STATUS_REJECTED).setReason("chargeback").build()),
+            StatusRuntimeException.class));
+        assertUnknownOutcome(catchThrowableOfType(
+            () -> clicks(waitingChannel).deleteClick(DeleteClickRequest.newBuilder().setKcid(kcid).build()),
+            StatusRuntimeException.class));
       } finally {
         plainChannel.shutdownNow();
         waitingChannel.shutdownNow();
