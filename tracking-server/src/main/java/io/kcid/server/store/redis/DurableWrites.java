@@ -2,6 +2,8 @@ package io.kcid.server.store.redis;
 
 import io.kcid.server.config.ReplicaWait;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulConnection;
@@ -26,7 +28,8 @@ import java.util.function.Supplier;
  *
  * <p>On a Cluster the script goes straight to the owner's node connection, which does not follow
  * MOVED or ASK (a redirected write would run on a connection the WAIT does not cover): a redirect
- * fails the write — Redis did not run it, a retry is safe — and asks for a topology refresh.
+ * fails the write — Redis did not run it, a retry is safe — and asks for a topology refresh, as
+ * does a primary that cannot be reached.
  */
 public final class DurableWrites {
   /** How often a redirect may ask for a topology refresh (Lettuce's own adaptive refresh limit). */
@@ -84,11 +87,23 @@ public final class DurableWrites {
                 c -> new ReplicaBarrier(c, wait.replicas(), wait.timeout().toMillis(), maxQueued))
             .submit(command.get()));
     return written.whenComplete((value, failure) -> {
-      if (failure != null && StoreErrors.unwrap(failure) instanceof RedisCommandExecutionException e
-          && e.getMessage() != null && (e.getMessage().startsWith("MOVED") || e.getMessage().startsWith("ASK"))) {
+      if (failure != null && staleOwner(StoreErrors.unwrap(failure))) {
         refreshSoon();
       }
     });
+  }
+
+  /**
+   * A redirect, or a primary that cannot be reached (killed, its replica maybe promoted already):
+   * this view of the topology may be out of date. Lettuce's own adaptive refresh only sees the
+   * slot-routed commands.
+   */
+  private static boolean staleOwner(Throwable t) {
+    if (t instanceof RedisCommandExecutionException e) {
+      String message = e.getMessage() == null ? "" : e.getMessage();
+      return message.startsWith("MOVED") || message.startsWith("ASK");
+    }
+    return t instanceof RedisException && !(t instanceof RedisCommandTimeoutException);
   }
 
   private void refreshSoon() {
