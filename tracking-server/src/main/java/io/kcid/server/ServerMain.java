@@ -4,6 +4,7 @@ import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
 import io.kcid.server.config.DurationSetting;
+import io.kcid.server.config.ReplicaWait;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.domain.IpPrivacy;
@@ -60,6 +61,14 @@ public final class ServerMain implements Callable<Integer> {
   @Option(names = "--redis-queue-size", defaultValue = "${env:KCID_REDIS_QUEUE_SIZE:-10000}",
       description = "Max commands queued on the Redis connection (KCID_REDIS_QUEUE_SIZE). Default: ${DEFAULT-VALUE}")
   int redisQueueSize;
+
+  @Option(names = "--redis-wait-replicas", defaultValue = "${env:KCID_REDIS_WAIT_REPLICAS:-0}",
+      description = "Replicas that must acknowledge every write (WAIT) before it is answered OK; 0 = off, asynchronous replication (KCID_REDIS_WAIT_REPLICAS). Default: ${DEFAULT-VALUE}")
+  int redisWaitReplicas;
+
+  @Option(names = "--redis-wait-timeout-ms", defaultValue = "${env:KCID_REDIS_WAIT_TIMEOUT_MS:-100}",
+      description = "How long a write waits for those replicas before it is answered 503, less than --redis-timeout-ms (KCID_REDIS_WAIT_TIMEOUT_MS). Default: ${DEFAULT-VALUE}")
+  long redisWaitTimeoutMs;
 
   @Option(names = "--account-cache-ms", defaultValue = "${env:KCID_ACCOUNT_CACHE_MS:-1000}",
       description = "How long account settings are cached (KCID_ACCOUNT_CACHE_MS). Default: ${DEFAULT-VALUE}")
@@ -206,7 +215,8 @@ public final class ServerMain implements Callable<Integer> {
         postbackLogMaxLength,
         DurationSetting.parse("KCID_STATS_RETENTION", statsRetention),
         Duration.ofMillis(streamPollMs),
-        security);
+        security,
+        new ReplicaWait(redisWaitReplicas, Duration.ofMillis(redisWaitTimeoutMs)));
   }
 
   private static Path path(String value) {
@@ -224,9 +234,14 @@ public final class ServerMain implements Callable<Integer> {
     }
     TrackingServer server = TrackingServer.start(config);
     log.info(
-        "kcid tracking-server listening on {}:{} (gRPC{}), Redis {}, {} partitions, auth {}",
+        "kcid tracking-server listening on {}:{} (gRPC{}), Redis {}{}, {} partitions, auth {}",
         config.bindHost(), server.port(), config.security().tls() ? " over TLS" : ", plaintext",
-        ServerConfig.redactUrl(config.redisUrl()), config.partitions(), config.security().auth().lowerCase());
+        ServerConfig.redactUrl(config.redisUrl()),
+        config.replicaWait().enabled()
+            ? " (writes wait for " + config.replicaWait().replicas() + " replica(s), "
+                + config.replicaWait().timeout().toMillis() + " ms)"
+            : "",
+        config.partitions(), config.security().auth().lowerCase());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -45,6 +45,7 @@ import io.kcid.server.store.redis.RedisConversionEventLog;
 import io.kcid.server.store.redis.RedisStatsStore;
 import io.kcid.server.store.redis.RedisAccountStore;
 import io.kcid.server.store.redis.RedisClickStore;
+import io.kcid.server.store.redis.DurableWrites;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.store.redis.RedisConversionStore;
 import io.kcid.server.store.redis.RedisPostbackLog;
@@ -114,9 +115,11 @@ public final class TrackingServer implements AutoCloseable {
         RedisConnector.connect(config.redisUrl(), config.redisTimeout(), config.redisQueueSize());
     Clock clock = Clock.systemUTC();
     KcidCodec codec = new KcidCodec(config.macKeys(), config.partitions());
-    var clicks = new RedisClickStore(redis.commands(), config.statsRetention());
-    var conversions =
-        new RedisConversionStore(redis.commands(), config.streamMaxLength(), config.statsRetention());
+    // With KCID_REDIS_WAIT_REPLICAS set, what a caller is told was stored is on that many replicas.
+    DurableWrites durable = redis.durableWrites(config.replicaWait());
+    var clicks = new RedisClickStore(redis.commands(), durable, config.statsRetention());
+    var conversions = new RedisConversionStore(
+        redis.commands(), durable, config.streamMaxLength(), config.statsRetention());
     var accountStore = new RedisAccountStore(redis.commands());
     var accounts = new AccountDirectory(accountStore, clock, config.accountCacheTtl());
     var idempotent = new IdempotentWrites(accountStore);
@@ -127,7 +130,7 @@ public final class TrackingServer implements AutoCloseable {
         redis.commands(), config.postbackLogRetention(), config.postbackLogMaxLength());
     var journal = new PostbackJournal(postbackLog, accounts, codec, clock);
     var recorder = new ConversionRecorder(
-        codec, conversions, new RedisTransactionClaims(redis.commands()), authenticator, clock, journal);
+        codec, conversions, new RedisTransactionClaims(redis.commands(), durable), authenticator, clock, journal);
     var history = new PostbackHistory(postbackLog, accounts, clock, config.postbackLogRetention());
     var explainer = new ClickExplainer(codec, clicks, conversions, postbackLog, history, accounts, clock);
     var replayer = new PostbackReplayer(postbackLog, history, recorder, accounts, clock);
@@ -138,7 +141,7 @@ public final class TrackingServer implements AutoCloseable {
         new RedisConversionEventLog(redis.commands(), config.partitions()), accounts, config.streamPollInterval());
     ServerSecurity security = config.security();
     var apiKeys = new ApiKeys(new RedisApiKeyStore(redis.commands()), security.apiKeys(), clock);
-    var eraser = new ClickEraser(codec, clicks, new RedisTransactionClaims(redis.commands()), owners);
+    var eraser = new ClickEraser(codec, clicks, new RedisTransactionClaims(redis.commands(), durable), owners);
 
     HealthStatusManager health = new HealthStatusManager();
     Server server;

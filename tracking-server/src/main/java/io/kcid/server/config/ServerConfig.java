@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param statsRetention how long hourly stats counters are kept after their hour
  * @param streamPollInterval how often an idle StreamConversions reader looks for new events
  * @param security API keys, TLS, overload bounds and IP privacy
+ * @param replicaWait the replication barrier after acknowledged writes (off by default)
  */
 public record ServerConfig(
     String bindHost,
@@ -34,7 +35,8 @@ public record ServerConfig(
     long postbackLogMaxLength,
     Duration statsRetention,
     Duration streamPollInterval,
-    ServerSecurity security) {
+    ServerSecurity security,
+    ReplicaWait replicaWait) {
 
   public static final Duration DEFAULT_POSTBACK_LOG_RETENTION = Duration.ofDays(7);
   public static final long DEFAULT_POSTBACK_LOG_MAX_LENGTH = 1_000_000;
@@ -57,31 +59,51 @@ public record ServerConfig(
         ServerSecurity.open());
   }
 
+  /** Every setting but the replication barrier, which is off. */
+  public ServerConfig(
+      String bindHost, int grpcPort, String redisUrl, int partitions, KcidKeyRing macKeys,
+      Duration redisTimeout, int redisQueueSize, Duration accountCacheTtl, long streamMaxLength,
+      Duration drainDelay, Duration shutdownGrace, Duration postbackLogRetention,
+      long postbackLogMaxLength, Duration statsRetention, Duration streamPollInterval,
+      ServerSecurity security) {
+    this(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout, redisQueueSize, accountCacheTtl,
+        streamMaxLength, drainDelay, shutdownGrace, postbackLogRetention, postbackLogMaxLength,
+        statsRetention, streamPollInterval, security, ReplicaWait.OFF);
+  }
+
+  /** A copy with another replication barrier. */
+  public ServerConfig withReplicaWait(ReplicaWait wait) {
+    return new ServerConfig(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout, redisQueueSize,
+        accountCacheTtl, streamMaxLength, drainDelay, shutdownGrace, postbackLogRetention,
+        postbackLogMaxLength, statsRetention, streamPollInterval, security, wait);
+  }
+
   /** A copy with other security settings. */
   public ServerConfig withSecurity(ServerSecurity newSecurity) {
     return new ServerConfig(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout, redisQueueSize,
         accountCacheTtl, streamMaxLength, drainDelay, shutdownGrace, postbackLogRetention,
-        postbackLogMaxLength, statsRetention, streamPollInterval, newSecurity);
+        postbackLogMaxLength, statsRetention, streamPollInterval, newSecurity, replicaWait);
   }
 
   /** A copy with another postback log retention. */
   public ServerConfig withPostbackLogRetention(Duration retention) {
     return new ServerConfig(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout,
         redisQueueSize, accountCacheTtl, streamMaxLength, drainDelay, shutdownGrace, retention,
-        postbackLogMaxLength, statsRetention, streamPollInterval, security);
+        postbackLogMaxLength, statsRetention, streamPollInterval, security, replicaWait);
   }
 
   /** A copy with other stats retention and stream poll interval. */
   public ServerConfig withStatsAndStream(Duration newStatsRetention, Duration newStreamPollInterval) {
     return new ServerConfig(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout, redisQueueSize,
         accountCacheTtl, streamMaxLength, drainDelay, shutdownGrace, postbackLogRetention,
-        postbackLogMaxLength, newStatsRetention, newStreamPollInterval, security);
+        postbackLogMaxLength, newStatsRetention, newStreamPollInterval, security, replicaWait);
   }
 
   public ServerConfig {
     Objects.requireNonNull(bindHost, "bindHost");
     Objects.requireNonNull(macKeys, "macKeys");
     Objects.requireNonNull(security, "security");
+    Objects.requireNonNull(replicaWait, "replicaWait");
     if (grpcPort < 0 || grpcPort > 65535) {
       throw new IllegalArgumentException("KCID_GRPC_PORT=" + grpcPort + ": expected 0..65535");
     }
@@ -97,6 +119,12 @@ public record ServerConfig(
     }
     if (redisQueueSize < 100) {
       throw new IllegalArgumentException("KCID_REDIS_QUEUE_SIZE=" + redisQueueSize + ": expected >= 100");
+    }
+    if (replicaWait.enabled() && replicaWait.timeout().compareTo(redisTimeout) >= 0) {
+      // Redis must answer the WAIT before the client gives up on the command.
+      throw new IllegalArgumentException(
+          "KCID_REDIS_WAIT_TIMEOUT_MS=" + replicaWait.timeout().toMillis()
+              + ": expected less than KCID_REDIS_TIMEOUT_MS=" + redisTimeout.toMillis());
     }
     requireNonNegative("KCID_ACCOUNT_CACHE_MS", accountCacheTtl);
     if (streamMaxLength < 1000) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
@@ -15,6 +16,7 @@ import io.kcid.proto.tracking.v1.CreateGoalRequest;
 import io.kcid.proto.tracking.v1.InspectKcidRequest;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.server.TrackingServer;
+import io.kcid.server.config.ReplicaWait;
 import io.kcid.server.store.redis.RedisKeys;
 import io.kcid.server.store.redis.testing.LocalCluster;
 import io.kcid.server.store.redis.testing.RedisNode;
@@ -40,7 +42,8 @@ import org.junit.jupiter.api.Test;
  *   <li>every postback answered OK is stored afterwards under the id it was answered with — except
  *       after a primary is killed and its replica promoted: Redis replicates asynchronously, so a
  *       write acknowledged after the last replication barrier can be lost; that test checks every
- *       conversion acknowledged before the barrier (WAIT 1 on the primary) survived.
+ *       conversion acknowledged before the barrier (WAIT 1 on the primary) survived; and with
+ *       KCID_REDIS_WAIT_REPLICAS=1 (a second server on the same cluster), every one survives.
  * </ul>
  */
 class ClusterFaultsTest {
@@ -50,6 +53,9 @@ class ClusterFaultsTest {
   private static LocalCluster cluster;
   private static TrackingServer server;
   private static ManagedChannel channel;
+  /** The same cluster through a server that acknowledges only what a replica confirmed (WAIT 1). */
+  private static TrackingServer waitingServer;
+  private static ManagedChannel waitingChannel;
   private static ClickServiceGrpc.ClickServiceBlockingStub clicks;
   private static ConversionServiceGrpc.ConversionServiceBlockingStub conversions;
   private static CreateAccountResponse account;
@@ -59,6 +65,9 @@ class ClusterFaultsTest {
     cluster = LocalCluster.start(3, 1, true, List.of("cluster-replica-no-failover yes"));
     server = TrackingServer.start(TrackingServerTest.config(cluster.url()));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    waitingServer = TrackingServer.start(TrackingServerTest.config(cluster.url())
+        .withReplicaWait(new ReplicaWait(1, Duration.ofMillis(100))));
+    waitingChannel = NettyChannelBuilder.forAddress("127.0.0.1", waitingServer.port()).usePlaintext().build();
     clicks = ClickServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     conversions = ConversionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     var admin = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
@@ -70,7 +79,9 @@ class ClusterFaultsTest {
   @AfterAll
   static void stop() {
     channel.shutdownNow();
+    waitingChannel.shutdownNow();
     server.close();
+    waitingServer.close();
     cluster.close();
   }
 
@@ -152,6 +163,41 @@ class ClusterFaultsTest {
         + " UNAVAILABLE answers over %d ms%n", load.finalAnswers().size(), lost, load.unavailableMillis());
   }
 
+  /**
+   * The same kill and takeover through the server that waits for a replica: every conversion it
+   * acknowledged survives. Until the killed primary rejoins as the new one's replica, the promoted
+   * primary has no replica to confirm writes, and the partition answers UNAVAILABLE.
+   */
+  @Test
+  void withWaitForOneReplica_aKilledPrimaryReplacedByItsReplicaLosesNothingAcknowledged_andDuplicatesNothing()
+      throws Exception {
+    int partition = 5;
+    RedisNode primary = cluster.ownerOf(slotOf(partition));
+    RedisNode replica = cluster.replicaOf(primary);
+    PostbackLoad load = load("wait-takeover", partition, waitingChannel);
+    load.awaitOk(200);
+    long killed = System.nanoTime();
+    primary.kill();
+    cluster.takeover(replica);
+    long promoted = System.nanoTime();
+    cluster.restart(primary);
+    long rejoined = System.nanoTime();
+    load.awaitOk(100);
+    load.stop();
+    // UNAVAILABLE answers after the resync: a replica slower than the WAIT timeout (a busy machine).
+    long lateUnavailable = load.attempts().stream()
+        .filter(a -> a.code() == Status.Code.UNAVAILABLE && a.answeredAtNanos() > rejoined).count();
+    System.out.printf("takeover with WAIT 1: promoted after %d ms, old primary resynced as replica after %d ms;"
+            + " %d UNAVAILABLE answers after that%n", TimeUnit.NANOSECONDS.toMillis(promoted - killed),
+        TimeUnit.NANOSECONDS.toMillis(rejoined - killed), lateUnavailable);
+    assertThat(cluster.ownerOf(slotOf(partition))).isSameAs(replica);
+    assertThat(load.attempts()).anyMatch(a -> a.code() == Status.Code.UNAVAILABLE);
+    // Read back through the same server: the other one has not met the new topology yet.
+    assertThat(load.check(ConversionServiceGrpc.newBlockingStub(waitingChannel)
+        .withDeadlineAfter(60, TimeUnit.SECONDS), Long.MAX_VALUE)).isZero();
+    report("takeover with WAIT 1", load);
+  }
+
   private static void report(String scenario, PostbackLoad load) {
     System.out.printf("%s: %d postbacks, none lost; UNAVAILABLE answers over %d ms%n",
         scenario, load.finalAnswers().size(), load.unavailableMillis());
@@ -163,18 +209,42 @@ class ClusterFaultsTest {
 
   /** 12 fresh clicks in the partition under test and 12 elsewhere, then a running load on them. */
   private static PostbackLoad load(String tag, int partition) {
+    return load(tag, partition, channel);
+  }
+
+  private static PostbackLoad load(String tag, int partition, ManagedChannel through) {
     List<String> inside = new ArrayList<>();
     List<String> outside = new ArrayList<>();
     String accountId = account.getAccount().getAccountId();
+    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (inside.size() < 12 || outside.size() < 12) {
-      String kcid = clicks.issueClick(IssueClickRequest.newBuilder().setAccountId(accountId).setCampaignId("c").build())
-          .getClick().getKcid();
+      String kcid;
+      try {
+        kcid = clicks.issueClick(IssueClickRequest.newBuilder().setAccountId(accountId).setCampaignId("c").build())
+            .getClick().getKcid();
+      } catch (StatusRuntimeException e) {
+        // A server that has not yet met a previous test's topology change: retry, as a sender would.
+        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || System.nanoTime() > giveUp) {
+          throw e;
+        }
+        sleep(50);
+        continue;
+      }
       int p = clicks.inspectKcid(InspectKcidRequest.newBuilder().setKcid(kcid).build()).getPartition();
       (p == partition ? inside : outside).add(kcid);
     }
     List<String> kcids = new ArrayList<>(inside.subList(0, 12));
     kcids.addAll(outside.subList(0, 12));
-    return new PostbackLoad(channel, account.getSecrets().getPostbackToken(), GOAL, kcids, tag).start(SENDERS);
+    return new PostbackLoad(through, account.getSecrets().getPostbackToken(), GOAL, kcids, tag).start(SENDERS);
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   private static int lostAcknowledged(PostbackLoad load, long durableBefore) {

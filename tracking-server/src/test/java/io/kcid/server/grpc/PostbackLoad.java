@@ -169,7 +169,7 @@ final class PostbackLoad {
     }
   }
 
-  private static ErrorReason reasonOf(StatusRuntimeException e) {
+  static ErrorReason reasonOf(StatusRuntimeException e) {
     com.google.rpc.Status status = StatusProto.fromThrowable(e);
     if (status == null) {
       return null;

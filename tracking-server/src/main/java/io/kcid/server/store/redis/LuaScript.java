@@ -3,6 +3,17 @@ package io.kcid.server.store.redis;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.output.BooleanOutput;
+import io.lettuce.core.output.CommandOutput;
+import io.lettuce.core.output.IntegerOutput;
+import io.lettuce.core.output.NestedMultiOutput;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.output.ValueOutput;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -80,5 +91,36 @@ final class LuaScript {
               }
             });
     return result;
+  }
+
+  /**
+   * EVALSHA as a command object not yet sent: for {@link DurableWrites}, which sends it together
+   * with the WAIT that follows it, so both take the same connection.
+   */
+  <T> AsyncCommand<byte[], byte[], T> evalshaCommand(ScriptOutputType type, byte[][] keys, byte[]... args) {
+    CommandArgs<byte[], byte[]> a = new CommandArgs<>(ByteArrayCodec.INSTANCE).add(sha);
+    return new AsyncCommand<>(new Command<>(CommandType.EVALSHA, output(type),
+        a.add(keys.length).addKeys(keys).addValues(args)));
+  }
+
+  /** EVAL of the full source as a command object not yet sent (the NOSCRIPT fallback). */
+  <T> AsyncCommand<byte[], byte[], T> evalCommand(ScriptOutputType type, byte[][] keys, byte[]... args) {
+    CommandArgs<byte[], byte[]> a = new CommandArgs<>(ByteArrayCodec.INSTANCE).add(source);
+    return new AsyncCommand<>(new Command<>(CommandType.EVAL, output(type),
+        a.add(keys.length).addKeys(keys).addValues(args)));
+  }
+
+  /** The reply decoder Lettuce itself uses for each script output type. */
+  @SuppressWarnings("unchecked")
+  private static <T> CommandOutput<byte[], byte[], T> output(ScriptOutputType type) {
+    ByteArrayCodec codec = ByteArrayCodec.INSTANCE;
+    return (CommandOutput<byte[], byte[], T>) switch (type) {
+      case MULTI -> new NestedMultiOutput<>(codec);
+      case INTEGER -> new IntegerOutput<>(codec);
+      case VALUE -> new ValueOutput<>(codec);
+      case STATUS -> new StatusOutput<>(codec);
+      case BOOLEAN -> new BooleanOutput<>(codec);
+      default -> throw new IllegalArgumentException("No durable script output " + type);
+    };
   }
 }

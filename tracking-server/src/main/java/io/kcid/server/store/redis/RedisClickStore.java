@@ -44,6 +44,7 @@ public final class RedisClickStore implements ClickStore {
   static final int DEFAULT_BUCKET_CAPACITY = 40;
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
+  private final DurableWrites durable;
   private final Duration statsRetention;
   private final byte[] bucketCapacity;
   private final Clock clock;
@@ -53,12 +54,20 @@ public final class RedisClickStore implements ClickStore {
   }
 
   public RedisClickStore(RedisClusterAsyncCommands<byte[], byte[]> redis, Duration statsRetention) {
-    this(redis, statsRetention, DEFAULT_BUCKET_CAPACITY, Clock.systemUTC());
+    this(redis, DurableWrites.unreplicated(redis), statsRetention);
+  }
+
+  /** Inserts and erasures go through {@code durable}: acknowledged once replicated, if so configured. */
+  public RedisClickStore(
+      RedisClusterAsyncCommands<byte[], byte[]> redis, DurableWrites durable, Duration statsRetention) {
+    this(redis, durable, statsRetention, DEFAULT_BUCKET_CAPACITY, Clock.systemUTC());
   }
 
   RedisClickStore(
-      RedisClusterAsyncCommands<byte[], byte[]> redis, Duration statsRetention, int bucketCapacity, Clock clock) {
+      RedisClusterAsyncCommands<byte[], byte[]> redis, DurableWrites durable, Duration statsRetention,
+      int bucketCapacity, Clock clock) {
     this.redis = redis;
+    this.durable = durable;
     this.statsRetention = statsRetention;
     this.bucketCapacity = RedisKeys.bytes(Integer.toString(bucketCapacity));
     this.clock = clock;
@@ -103,7 +112,7 @@ public final class RedisClickStore implements ClickStore {
       RedisKeys.stats(kcid.partition(), accountId, hour),
       RedisKeys.noRequest(kcid.partition())
     };
-    return INSERT.<List<Object>>run(redis, ScriptOutputType.MULTI, keys,
+    return durable.<List<Object>>run(INSERT, ScriptOutputType.MULTI, keys,
         RedisKeys.clickField(kcid),
         RedisKeys.bytes(Long.toString(lifetime)),
         context,
@@ -142,8 +151,8 @@ public final class RedisClickStore implements ClickStore {
   public CompletionStage<Optional<ClickErasure>> delete(DecodedKcid kcid) {
     int p = kcid.partition();
     return Stages.translate(
-        DELETE.<List<Object>>run(
-                redis,
+        durable.<List<Object>>run(
+                DELETE,
                 ScriptOutputType.MULTI,
                 new byte[][] {
                   RedisKeys.clickGroup(kcid), RedisKeys.clickState(p, kcid.kcid()), RedisKeys.stream(p),

@@ -1,6 +1,7 @@
 package io.kcid.server.store.redis;
 
 import io.kcid.server.config.RedisEndpoint;
+import io.kcid.server.config.ReplicaWait;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.ReadFrom;
@@ -14,6 +15,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
@@ -32,6 +34,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -67,18 +70,35 @@ public final class RedisConnector implements AutoCloseable {
   private final StatefulConnection<byte[], byte[]> connection;
   private final RedisClusterAsyncCommands<byte[], byte[]> commands;
   private final Supplier<CompletionStage<String>> health;
+  /** The connection to the primary that owns a key: where a write and its WAIT go. */
+  private final Function<byte[], CompletionStage<StatefulConnection<byte[], byte[]>>> ownerOf;
+  private final Runnable refreshTopology;
+  private final int queueSize;
 
   private RedisConnector(
       ClientResources resources,
       AbstractRedisClient client,
       StatefulConnection<byte[], byte[]> connection,
       RedisClusterAsyncCommands<byte[], byte[]> commands,
-      Supplier<CompletionStage<String>> health) {
+      Supplier<CompletionStage<String>> health,
+      Function<byte[], CompletionStage<StatefulConnection<byte[], byte[]>>> ownerOf,
+      Runnable refreshTopology,
+      int queueSize) {
     this.resources = resources;
     this.client = client;
     this.connection = connection;
     this.commands = commands;
     this.health = health;
+    this.ownerOf = ownerOf;
+    this.refreshTopology = refreshTopology;
+    this.queueSize = queueSize;
+  }
+
+  /** One connection for everything (a single Redis; Sentinel's primary): every key's owner. */
+  private static Function<byte[], CompletionStage<StatefulConnection<byte[], byte[]>>> always(
+      StatefulConnection<byte[], byte[]> c) {
+    CompletableFuture<StatefulConnection<byte[], byte[]>> it = CompletableFuture.completedFuture(c);
+    return key -> it;
   }
 
   /**
@@ -115,7 +135,8 @@ public final class RedisConnector implements AutoCloseable {
     client.setOptions(common(ClientOptions.builder(), timeout, queueSize).build());
     StatefulRedisConnection<byte[], byte[]> c =
         withStartupRetry(client, () -> client.connect(ByteArrayCodec.INSTANCE, uri));
-    return new RedisConnector(resources, client, c, c.async(), () -> c.async().ping());
+    return new RedisConnector(
+        resources, client, c, c.async(), () -> c.async().ping(), always(c), () -> {}, queueSize);
   }
 
   /**
@@ -133,7 +154,10 @@ public final class RedisConnector implements AutoCloseable {
     StatefulRedisMasterReplicaConnection<byte[], byte[]> c =
         withStartupRetry(client, () -> MasterReplica.connect(client, ByteArrayCodec.INSTANCE, uri));
     c.setReadFrom(ReadFrom.UPSTREAM); // every command, reads included, on the primary
-    return new RedisConnector(resources, client, c, c.async(), () -> c.async().ping());
+    // A write and its WAIT are dispatched together on this connection, which sends a batch of
+    // commands to one node: whichever primary it follows at that moment gets both.
+    return new RedisConnector(
+        resources, client, c, c.async(), () -> c.async().ping(), always(c), () -> {}, queueSize);
   }
 
   private static RedisConnector cluster(
@@ -157,7 +181,23 @@ public final class RedisConnector implements AutoCloseable {
     resources.eventBus().get()
         .filter(event -> event instanceof ClusterTopologyChangedEvent)
         .subscribe(event -> openPrimaryConnections(c));
-    return new RedisConnector(resources, client, c, c.async(), () -> clusterHealth(c));
+    return new RedisConnector(resources, client, c, c.async(), () -> clusterHealth(c),
+        key -> slotOwner(c, key), client::refreshPartitionsAsync, queueSize);
+  }
+
+  /**
+   * The node connection of the primary serving the key's slot — the very connection the
+   * slot-routed commands use (Lettuce keys both by host and port) — as the topology stands now.
+   */
+  private static CompletionStage<StatefulConnection<byte[], byte[]>> slotOwner(
+      StatefulRedisClusterConnection<byte[], byte[]> c, byte[] key) {
+    int slot = SlotHash.getSlot(key);
+    RedisClusterNode owner = c.getPartitions().getMasterBySlot(slot);
+    if (owner == null) {
+      return CompletableFuture.failedFuture(new RedisException("No primary serves slot " + slot));
+    }
+    return c.getConnectionAsync(owner.getUri().getHost(), owner.getUri().getPort())
+        .thenApply(node -> (StatefulConnection<byte[], byte[]>) node);
   }
 
   private static CompletableFuture<Void> openPrimaryConnections(
@@ -265,6 +305,13 @@ public final class RedisConnector implements AutoCloseable {
 
   public RedisClusterAsyncCommands<byte[], byte[]> commands() {
     return commands;
+  }
+
+  /** The acknowledged writes, followed by {@code WAIT} as {@code wait} says (nothing when off). */
+  public DurableWrites durableWrites(ReplicaWait wait) {
+    return wait.enabled()
+        ? new DurableWrites(commands, wait, ownerOf, refreshTopology, queueSize)
+        : DurableWrites.unreplicated(commands);
   }
 
   /**

@@ -40,6 +40,7 @@ public final class RedisConversionStore implements ConversionStore {
   private static final String FIELD = "\u001f";
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
+  private final DurableWrites durable;
   private final long streamMaxLength;
   private final java.time.Duration statsRetention;
 
@@ -49,7 +50,14 @@ public final class RedisConversionStore implements ConversionStore {
 
   public RedisConversionStore(
       RedisClusterAsyncCommands<byte[], byte[]> redis, long streamMaxLength, java.time.Duration statsRetention) {
+    this(redis, DurableWrites.unreplicated(redis), streamMaxLength, statsRetention);
+  }
+
+  /** Records and status changes go through {@code durable}: acknowledged once replicated, if so configured. */
+  public RedisConversionStore(RedisClusterAsyncCommands<byte[], byte[]> redis, DurableWrites durable,
+      long streamMaxLength, java.time.Duration statsRetention) {
     this.redis = redis;
+    this.durable = durable;
     this.streamMaxLength = streamMaxLength;
     this.statsRetention = statsRetention;
   }
@@ -106,9 +114,11 @@ public final class RedisConversionStore implements ConversionStore {
       RedisKeys.clickField(kcid),
       bytes(Long.toString(kcid.issueTime().getEpochSecond()))
     };
-    return Stages.translate(
-        RECORD.<List<Object>>run(redis, ScriptOutputType.MULTI, keys, args)
-            .thenApply(RedisConversionStore::result));
+    // A dry run writes nothing: no replica has anything to confirm.
+    CompletionStage<List<Object>> reply = dryRun
+        ? RECORD.run(redis, ScriptOutputType.MULTI, keys, args)
+        : durable.run(RECORD, ScriptOutputType.MULTI, keys, args);
+    return Stages.translate(reply.thenApply(RedisConversionStore::result));
   }
 
   private static String modeCode(CountingMode mode) {
@@ -174,7 +184,7 @@ public final class RedisConversionStore implements ConversionStore {
       bytes(u.goalKey())
     };
     return Stages.translate(
-        UPDATE.<List<Object>>run(redis, ScriptOutputType.MULTI, keys, args)
+        durable.<List<Object>>run(UPDATE, ScriptOutputType.MULTI, keys, args)
             .thenApply(
                 reply ->
                     switch (text(reply.get(0))) {

@@ -15,16 +15,26 @@ public final class RedisTransactionClaims implements TransactionClaims {
   private static final LuaScript CLAIM = LuaScript.fromClasspath("/lua/claim_transaction.lua");
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
+  private final DurableWrites durable;
 
   public RedisTransactionClaims(RedisClusterAsyncCommands<byte[], byte[]> redis) {
+    this(redis, DurableWrites.unreplicated(redis));
+  }
+
+  /**
+   * Claims go through {@code durable}: a claim lost in a failover would let a retried postback of
+   * a per-account unique transaction count again on another click.
+   */
+  public RedisTransactionClaims(RedisClusterAsyncCommands<byte[], byte[]> redis, DurableWrites durable) {
     this.redis = redis;
+    this.durable = durable;
   }
 
   @Override
   public CompletionStage<Holder> claim(
       String accountId, String goalKey, String transactionId, String kcid, Duration ttl) {
     return Stages.translate(
-        CLAIM.<List<Object>>run(redis, ScriptOutputType.MULTI,
+        durable.<List<Object>>run(CLAIM, ScriptOutputType.MULTI,
                 new byte[][] {RedisKeys.accountTransaction(accountId, goalKey, transactionId)},
                 bytes("claim"), bytes(kcid), bytes(Long.toString(ttl.toMillis())), bytes(""))
             .thenApply(r -> new Holder(text(r.get(0)), text(r.get(1)))));
@@ -68,7 +78,7 @@ public final class RedisTransactionClaims implements TransactionClaims {
   private CompletionStage<Void> run(
       String op, String accountId, String goalKey, String transactionId, String kcid, String conversionId) {
     return Stages.translate(
-        CLAIM.<Long>run(redis, ScriptOutputType.INTEGER,
+        durable.<Long>run(CLAIM, ScriptOutputType.INTEGER,
                 new byte[][] {RedisKeys.accountTransaction(accountId, goalKey, transactionId)},
                 bytes(op), bytes(kcid), bytes("0"), bytes(conversionId))
             .thenApply(x -> (Void) null));

@@ -117,7 +117,8 @@ class ClickBucketsTest {
         RedisConnector connector = RedisConnector.connect(redis.url(), Duration.ofSeconds(5), 100_000)) {
       // Two clicks per bucket: 1500 clicks go through ten rounds of splitting.
       RedisClickStore clicks =
-          new RedisClickStore(connector.commands(), RedisClickStore.DEFAULT_STATS_RETENTION, 2, Clock.systemUTC());
+          new RedisClickStore(connector.commands(), DurableWrites.unreplicated(connector.commands()),
+              RedisClickStore.DEFAULT_STATS_RETENTION, 2, Clock.systemUTC());
       List<DecodedKcid> kcids = mint(1500, Instant.now());
       // One at a time, so that every insert between splits is checked, not only the end state.
       for (int i = 0; i < kcids.size(); i++) {

@@ -138,6 +138,33 @@ public final class RedisNode implements AutoCloseable {
     }
   }
 
+  /**
+   * SIGSTOP: the process stays, connected and silent — a replica that acknowledges nothing until
+   * {@link #resume()}.
+   */
+  public void pause() {
+    signal("-STOP");
+  }
+
+  /** SIGCONT after {@link #pause()}. */
+  public void resume() {
+    signal("-CONT");
+  }
+
+  private void signal(String signal) {
+    try {
+      int exit = new ProcessBuilder("kill", signal, Long.toString(pid)).inheritIO().start().waitFor();
+      if (exit != 0) {
+        throw new IllegalStateException("kill " + signal + " " + pid + " exited " + exit);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Starts the process again on the same port and data directory (after {@link #kill()}). */
   public void restart() {
     try {
