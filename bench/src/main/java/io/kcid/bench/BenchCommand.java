@@ -102,7 +102,7 @@ public final class BenchCommand implements Callable<Integer> {
     try (Rig rig = Rig.start(workDir, jvmOptions)) {
       boolean http = selected.contains("edge-click") || selected.contains("edge-postback");
       Wrk wrk = http ? new Wrk(workDir) : null;
-      versions.putAll(versions(rig, http));
+      versions.putAll(versions(rig, http, md));
       Scenarios runner = new Scenarios(rig, settings, wrk);
       for (String id : selected) {
         System.out.println("== " + id);
@@ -156,6 +156,9 @@ public final class BenchCommand implements Callable<Integer> {
 
   private String commandLine() {
     List<String> args = spec == null ? List.of() : spec.commandLine().getParseResult().originalArgs();
+    // The parse result holds the whole command line, parent command's arguments included.
+    int own = args.indexOf("bench");
+    args = own >= 0 ? args.subList(own + 1, args.size()) : args;
     return "./kcid bench" + (args.isEmpty() ? "" : " " + String.join(" ", args));
   }
 
@@ -186,9 +189,11 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  private static Map<String, String> versions(Rig rig, boolean http) {
+  private static Map<String, String> versions(Rig rig, boolean http, Path markdown) {
     Map<String, String> v = new LinkedHashMap<>();
-    v.put("kcid", io.kcid.bench.env.Tools.version(List.of("git", "describe", "--always", "--dirty")));
+    Path repo = (markdown == null ? Path.of("") : markdown).toAbsolutePath().getParent();
+    v.put("kcid", io.kcid.bench.env.Tools.output(List.of("git", "-C", repo.toString(), "describe", "--always", "--dirty"))
+        .map(commit -> "commit " + commit).orElse("unknown (not run from a git checkout)"));
     v.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
     v.put("redis", rig.redisInfo.version() + " (embedded-redis, appendonly yes, appendfsync everysec)");
     if (http) {

@@ -78,7 +78,7 @@ final class Rig implements AutoCloseable {
     env.put("KCID_API_KEYS", "bench:admin+issue+ingest+read:" + apiKey);
     env.put("KCID_DRAIN_DELAY_MS", "0");
     env.put("KCID_SHUTDOWN_GRACE_MS", "2000");
-    this.server = ChildProcess.startJava("tracking-server", jvmOptions, "io.kcid.server.ServerMain", env, workDir);
+    this.server = ChildProcess.startJava("tracking-server", jvmOptions, "io.kcid.server.ServerMain", List.of(), env, workDir);
     server.awaitListening(serverPort, Duration.ofSeconds(60));
     // Two connections: one grpc-java channel is served by one event-loop thread on each side.
     for (int i = 0; i < 2; i++) {
@@ -86,7 +86,7 @@ final class Rig implements AutoCloseable {
     }
     HealthGrpc.newBlockingStub(channel(0)).withDeadlineAfter(30, TimeUnit.SECONDS).withWaitForReady()
         .check(HealthCheckRequest.getDefaultInstance());
-    var admin = AdminServiceGrpc.newBlockingStub(channel(0)).withDeadlineAfter(10, TimeUnit.SECONDS);
+    var admin = AdminServiceGrpc.newBlockingStub(authorized(0)).withDeadlineAfter(10, TimeUnit.SECONDS);
     this.account = admin.createAccount(CreateAccountRequest.newBuilder().setAccountId("bench").setDisplayName("Bench").build());
     admin.createGoal(CreateGoalRequest.newBuilder().setAccountId("bench").setGoalKey(GOAL).build());
   }
@@ -101,11 +101,11 @@ final class Rig implements AutoCloseable {
       return;
     }
     edgePort = io.kcid.bench.env.FreePorts.pick();
-    edge = ChildProcess.startJava("http-edge", jvmOptions, "io.kcid.edge.EdgeMain", edgeEnv(edgePort), workDir);
+    edge = ChildProcess.startJava("http-edge", jvmOptions, "io.kcid.edge.EdgeMain", List.of(), edgeEnv(edgePort), workDir);
     http.add(edge);
     instantEdgePort = io.kcid.bench.env.FreePorts.pick();
     instantEdge = ChildProcess.startJava("instant-backend-edge", jvmOptions, "io.kcid.bench.stub.InstantBackendEdge",
-        edgeEnv(instantEdgePort), workDir);
+        List.of(Integer.toString(instantEdgePort)), edgeEnv(instantEdgePort), workDir);
     http.add(instantEdge);
     edge.awaitListening(edgePort, Duration.ofSeconds(60));
     instantEdge.awaitListening(instantEdgePort, Duration.ofSeconds(60));

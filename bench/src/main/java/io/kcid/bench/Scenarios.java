@@ -479,7 +479,7 @@ final class Scenarios {
   }
 
   private static double round(double value) {
-    return Math.round(value * 100) / 100.0;
+    return Math.round(value * 1000) / 1000.0;
   }
 
   private static <T> CompletableFuture<T> future(ListenableFuture<T> listenable) {

@@ -39,7 +39,8 @@ public final class ChildProcess implements AutoCloseable {
   }
 
   /** {@code java <jvm options> -cp <this JVM's class path> <main class>}: a kcid component of this build. */
-  public static ChildProcess startJava(String name, List<String> jvmOptions, String mainClass, Map<String, String> env, Path workDir) {
+  public static ChildProcess startJava(
+      String name, List<String> jvmOptions, String mainClass, List<String> args, Map<String, String> env, Path workDir) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
@@ -47,6 +48,7 @@ public final class ChildProcess implements AutoCloseable {
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(mainClass);
+    command.addAll(args);
     return start(name, command, env, workDir);
   }
 

@@ -29,6 +29,23 @@ public final class Tools {
         + " (apt-get install -y " + debianPackage + "; ./kcid bench and ./kcid test do it when run as root)");
   }
 
+  /** First line of a command's standard output when it succeeds. */
+  public static java.util.Optional<String> output(List<String> command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        return java.util.Optional.empty();
+      }
+      return out.lines().filter(l -> !l.isBlank()).findFirst().map(String::trim);
+    } catch (IOException e) {
+      return java.util.Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return java.util.Optional.empty();
+    }
+  }
+
   /** First line of a program's version output (stdout and stderr together), or "unknown". */
   public static String version(List<String> command) {
     try {

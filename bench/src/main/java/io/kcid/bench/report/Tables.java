@@ -27,7 +27,7 @@ public final class Tables {
       double kcid = s.subjects().isEmpty() ? 0 : s.subjects().get(0).opsPerSecond();
       for (Subject subject : s.subjects()) {
         String ratio = subject.role().equals("kcid") || subject.opsPerSecond() == 0
-            ? "" : String.format(Locale.ROOT, "%.2f", kcid / subject.opsPerSecond());
+            ? "" : number(kcid / subject.opsPerSecond());
         rows.add(List.of(s.id(), subject.name(), String.format(Locale.ROOT, "%,.0f", subject.opsPerSecond()), ratio,
             ms(subject.p50Ms()), ms(subject.p99Ms()), ms(subject.p999Ms()), cpu(subject.cpuMicrosPerOp()),
             Long.toString(subject.errors())));
@@ -47,7 +47,8 @@ public final class Tables {
   }
 
   static String number(double value) {
-    return Math.abs(value) >= 100 ? String.format(Locale.ROOT, "%,.0f", value) : String.format(Locale.ROOT, "%.2f", value);
+    return Math.abs(value) >= 100 ? String.format(Locale.ROOT, "%,.0f", value)
+        : String.format(Locale.ROOT, Math.abs(value) < 0.1 ? "%.3f" : "%.2f", value);
   }
 
   /** Fixed-width columns for a terminal. */
