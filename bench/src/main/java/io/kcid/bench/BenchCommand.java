@@ -54,7 +54,7 @@ public final class BenchCommand implements Callable<Integer> {
       completionCandidates = ScenarioNames.class)
   List<String> scenarios;
 
-  @Option(names = "--memory-clicks", description = "Clicks stored for the memory scenario (default 1000000; --quick 20000).")
+  @Option(names = "--memory-clicks", description = "Clicks stored for the memory scenario (default 1000000; --quick 10000).")
   Integer memoryClicks;
 
   @Option(names = "--json", description = "Write the result as JSON here (default: BENCHMARKS.json next to BENCHMARKS.md; --quick: none).")
@@ -83,13 +83,13 @@ public final class BenchCommand implements Callable<Integer> {
     }
     Duration measure = parse(duration, quick ? "1s" : "15s");
     Duration warm = parse(warmup, quick ? "1s" : "5s");
-    int clicks = memoryClicks != null ? memoryClicks : quick ? 20_000 : 1_000_000;
+    int clicks = memoryClicks != null ? memoryClicks : quick ? 10_000 : 1_000_000;
     Path md = markdown != null ? markdown
         : quick ? null : Path.of(System.getenv().getOrDefault("KCID_BENCH_MARKDOWN", "BENCHMARKS.md"));
     Path jsonFile = json != null ? json
         : md == null ? null : md.toAbsolutePath().resolveSibling("BENCHMARKS.json");
     List<String> jvmOptions = jvmOpts.isBlank() ? List.of() : Arrays.asList(jvmOpts.trim().split("\\s+"));
-    Scenarios.Settings settings = new Scenarios.Settings(warm, measure, clicks, Math.min(clicks, quick ? 5_000 : 100_000), 64, 2);
+    Scenarios.Settings settings = new Scenarios.Settings(warm, measure, clicks, Math.min(clicks, quick ? 2_000 : 100_000), 64, 2);
 
     Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     String loadBefore = loadAverage();

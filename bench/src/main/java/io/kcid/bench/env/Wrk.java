@@ -87,9 +87,15 @@ public final class Wrk {
       long errors = s.get("connect").asLong() + s.get("read").asLong() + s.get("write").asLong()
           + s.get("status").asLong() + s.get("timeout").asLong();
       long requests = s.get("requests").asLong();
+      java.util.Map<String, Long> kinds = new java.util.TreeMap<>();
+      for (String kind : List.of("connect", "read", "write", "status", "timeout")) {
+        if (s.get(kind).asLong() > 0) {
+          kinds.put(kind.equals("status") ? "HTTP status >= 400" : kind, s.get(kind).asLong());
+        }
+      }
       return new Run(Math.max(0, requests - s.get("status").asLong()), s.get("duration_us").asLong() / 1e6, errors,
           s.get("p50_us").asLong() / 1e3, s.get("p99_us").asLong() / 1e3, s.get("p999_us").asLong() / 1e3,
-          s.get("max_us").asLong() / 1e3);
+          s.get("max_us").asLong() / 1e3, kinds);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

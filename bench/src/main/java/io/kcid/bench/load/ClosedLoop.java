@@ -22,6 +22,7 @@ public final class ClosedLoop {
   private final AtomicLong done = new AtomicLong();
   private final AtomicLong errors = new AtomicLong();
   private final AtomicInteger outstanding = new AtomicInteger();
+  private final java.util.Map<String, Long> errorKinds = new java.util.concurrent.ConcurrentHashMap<>();
 
   private ClosedLoop(AsyncOp op, int inFlight) {
     this.op = op;
@@ -48,6 +49,7 @@ public final class ClosedLoop {
     recorder.getIntervalHistogram();
     long done0 = done.get();
     long errors0 = errors.get();
+    errorKinds.clear();
     window.begin();
     long t0 = System.nanoTime();
     long end = t0 + measure.toNanos();
@@ -64,7 +66,7 @@ public final class ClosedLoop {
     while (outstanding.get() > 0 && System.nanoTime() < drainUntil) {
       Thread.sleep(10);
     }
-    return Run.of(ops, (t1 - t0) / 1e9, failed, latency);
+    return Run.of(ops, (t1 - t0) / 1e9, failed, latency, errorKinds);
   }
 
   private void fire() {
@@ -87,6 +89,7 @@ public final class ClosedLoop {
       done.incrementAndGet();
     } else {
       errors.incrementAndGet();
+      errorKinds.merge(Run.kind(failure), 1L, Long::sum);
     }
     outstanding.decrementAndGet();
     fire();

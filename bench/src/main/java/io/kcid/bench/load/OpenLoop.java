@@ -24,6 +24,7 @@ public final class OpenLoop {
     AtomicLong done = new AtomicLong();
     AtomicLong errors = new AtomicLong();
     AtomicInteger outstanding = new AtomicInteger();
+    java.util.Map<String, Long> errorKinds = new java.util.concurrent.ConcurrentHashMap<>();
     double periodNanos = 1e9 / ratePerSecond;
     long start = System.nanoTime();
     long measureStart = start + warmup.toNanos();
@@ -37,6 +38,7 @@ public final class OpenLoop {
         recorder.getIntervalHistogram();
         done0 = done.get();
         errors0 = errors.get();
+        errorKinds.clear();
         window.begin();
         measuring = true;
       }
@@ -49,6 +51,7 @@ public final class OpenLoop {
       }
       if (outstanding.get() >= MAX_OUTSTANDING) {
         errors.incrementAndGet();
+        errorKinds.merge("not sent: overloaded", 1L, Long::sum);
         continue;
       }
       outstanding.incrementAndGet();
@@ -59,6 +62,7 @@ public final class OpenLoop {
             done.incrementAndGet();
           } else {
             errors.incrementAndGet();
+            errorKinds.merge(Run.kind(failure), 1L, Long::sum);
           }
           outstanding.decrementAndGet();
         });
@@ -74,6 +78,6 @@ public final class OpenLoop {
     }
     Histogram latency = recorder.getIntervalHistogram();
     window.end();
-    return Run.of(done.get() - done0, measure.toNanos() / 1e9, errors.get() - errors0 + outstanding.get(), latency);
+    return Run.of(done.get() - done0, measure.toNanos() / 1e9, errors.get() - errors0 + outstanding.get(), latency, errorKinds);
   }
 }

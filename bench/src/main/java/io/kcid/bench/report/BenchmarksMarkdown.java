@@ -11,8 +11,8 @@ import java.util.Map;
  * between {@link #START} and {@link #END}, which is carried over from the existing file.
  */
 public final class BenchmarksMarkdown {
-  static final String START = "<!-- analysis:start (hand-written; ./kcid bench keeps this section) -->";
-  static final String END = "<!-- analysis:end -->";
+  public static final String START = "<!-- analysis:start (hand-written; ./kcid bench keeps this section) -->";
+  public static final String END = "<!-- analysis:end -->";
 
   private BenchmarksMarkdown() {}
 

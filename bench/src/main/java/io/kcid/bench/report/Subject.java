@@ -15,6 +15,7 @@ public record Subject(
     double seconds,
     double opsPerSecond,
     long errors,
+    Map<String, Long> errorKinds,
     double p50Ms,
     double p99Ms,
     double p999Ms,
@@ -26,7 +27,7 @@ public record Subject(
     cpuSeconds.forEach((process, seconds) ->
         perOp.put(process, run.ops() > 0 ? Math.round(seconds * 1e6 / run.ops() * 10) / 10.0 : 0.0));
     return new Subject(name, role, description, run.ops(), round(run.seconds(), 3), round(run.opsPerSecond(), 1),
-        run.errors(), round(run.p50Ms(), 3), round(run.p99Ms(), 3), round(run.p999Ms(), 3), round(run.maxMs(), 3), perOp);
+        run.errors(), run.errorKinds(), round(run.p50Ms(), 3), round(run.p99Ms(), 3), round(run.p999Ms(), 3), round(run.maxMs(), 3), perOp);
   }
 
   static double round(double value, int digits) {

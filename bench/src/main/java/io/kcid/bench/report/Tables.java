@@ -30,7 +30,7 @@ public final class Tables {
             ? "" : number(kcid / subject.opsPerSecond());
         rows.add(List.of(s.id(), subject.name(), String.format(Locale.ROOT, "%,.0f", subject.opsPerSecond()), ratio,
             ms(subject.p50Ms()), ms(subject.p99Ms()), ms(subject.p999Ms()), cpu(subject.cpuMicrosPerOp()),
-            Long.toString(subject.errors())));
+            subject.errors() == 0 ? "0" : subject.errors() + " " + subject.errorKinds()));
       }
     }
     return rows;
