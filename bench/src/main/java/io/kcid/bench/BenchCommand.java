@@ -104,6 +104,9 @@ public final class BenchCommand implements Callable<Integer> {
       Wrk wrk = http ? new Wrk(workDir) : null;
       versions.putAll(versions(rig, http, md));
       Scenarios runner = new Scenarios(rig, settings, wrk);
+      if (!quick) {
+        runner.warmUp();
+      }
       for (String id : selected) {
         System.out.println("== " + id);
         try {

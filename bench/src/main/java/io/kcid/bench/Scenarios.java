@@ -74,6 +74,15 @@ final class Scenarios {
     this.codec = new KcidCodec(rig.keys, rig.partitions);
   }
 
+  /**
+   * JIT warm-up of the tracking-server and of this JVM before the first measurement, so that the
+   * first scenario's numbers are not those of cold code (each run also warms up on its own).
+   */
+  void warmUp() throws InterruptedException {
+    ClosedLoop.run(issueClickOp(), 64, settings.warmup(), Duration.ofSeconds(1), Window.NONE);
+    ClosedLoop.run(noOp(), 64, settings.warmup(), Duration.ofSeconds(1), Window.NONE);
+  }
+
   ScenarioResult run(String id) throws Exception {
     return switch (id) {
       case "grpc-issue-click-64" -> issueClick(64);
