@@ -13,7 +13,9 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.bench.env.ChildProcess;
+import io.kcid.bench.env.FreePorts;
 import io.kcid.bench.env.Nginx;
+import io.kcid.bench.env.ProcStat;
 import io.kcid.bench.env.RedisInfo;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
@@ -29,6 +31,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -67,7 +70,7 @@ final class Rig implements AutoCloseable {
     this.redisPid = redisInfo.pid();
     this.keys = KcidKeyRing.generate(1);
     this.apiKey = randomSecret();
-    this.serverPort = io.kcid.bench.env.FreePorts.pick();
+    this.serverPort = FreePorts.pick();
     Map<String, String> env = new LinkedHashMap<>();
     env.put("KCID_REDIS_URL", redis.url());
     env.put("KCID_MAC_KEYS", keys.toSpec());
@@ -100,10 +103,10 @@ final class Rig implements AutoCloseable {
     if (edge != null) {
       return;
     }
-    edgePort = io.kcid.bench.env.FreePorts.pick();
+    edgePort = FreePorts.pick();
     edge = ChildProcess.startJava("http-edge", jvmOptions, "io.kcid.edge.EdgeMain", List.of(), edgeEnv(edgePort), workDir);
     http.add(edge);
-    instantEdgePort = io.kcid.bench.env.FreePorts.pick();
+    instantEdgePort = FreePorts.pick();
     instantEdge = ChildProcess.startJava("instant-backend-edge", jvmOptions, "io.kcid.bench.stub.InstantBackendEdge",
         List.of(Integer.toString(instantEdgePort)), edgeEnv(instantEdgePort), workDir);
     http.add(instantEdge);
@@ -148,7 +151,7 @@ final class Rig implements AutoCloseable {
     return authorizedChannels.get((int) (seq % authorizedChannels.size()));
   }
 
-  private final List<Channel> authorizedChannels = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Channel> authorizedChannels = new CopyOnWriteArrayList<>();
 
   private final ClientInterceptor bearer = new ClientInterceptor() {
     private final Metadata.Key<String> authorization = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
@@ -180,9 +183,9 @@ final class Rig implements AutoCloseable {
   /** CPU seconds so far of every process of the run, by name. */
   Map<String, Double> cpu() {
     Map<String, Double> cpu = new LinkedHashMap<>();
-    cpu.put("load-generator", io.kcid.bench.env.ProcStat.cpuSeconds(ProcessHandle.current().pid()));
+    cpu.put("load-generator", ProcStat.cpuSeconds(ProcessHandle.current().pid()));
     cpu.put("tracking-server", server.cpuSeconds());
-    cpu.put("redis", io.kcid.bench.env.ProcStat.cpuSeconds(redisPid));
+    cpu.put("redis", ProcStat.cpuSeconds(redisPid));
     if (edge != null) {
       cpu.put("http-edge", edge.cpuSeconds());
       cpu.put("instant-backend-edge", instantEdge.cpuSeconds());
