@@ -149,7 +149,7 @@ final class Scenarios {
     Subject baseline = noOpSubject(inFlight);
     // New conversions need clicks: issued beforehand through the real RPC, enough for the run at a
     // generous guess of the rate; if they run out the measurement stops early (never reuses them).
-    double guess = Math.max(issueClickMax, 3000);
+    double guess = Math.max(issueClickMax * 1.5, 5000);
     int pool = (int) Math.min(3_000_000, guess * (settings.warmup().toSeconds() + settings.measure().toSeconds() + 1) * 0.8);
     List<String> kcids = issueClicks(pool);
     AtomicLong nextNew = new AtomicLong();
@@ -161,13 +161,11 @@ final class Scenarios {
       String kcid;
       long converted = nextNew.get();
       // 1 in 5 repeats a conversion recorded well before (beyond what can still be in flight): a duplicate.
-      if (seq % 5 == 4 && converted > 2L * inFlight) {
-        kcid = kcids.get((int) ThreadLocalRandom.current().nextLong(converted - inFlight));
+      long i = seq % 5 == 4 && converted > 2L * inFlight ? -1 : nextNew.getAndIncrement();
+      if (i < 0 || i >= kcids.size()) {
+        // The duplicates; also the few calls between running out of clicks and the end of the run.
+        kcid = kcids.get((int) ThreadLocalRandom.current().nextLong(Math.min(converted, kcids.size()) - inFlight));
       } else {
-        long i = nextNew.getAndIncrement();
-        if (i >= kcids.size()) {
-          return CompletableFuture.failedFuture(new IllegalStateException("click pool exhausted"));
-        }
         kcid = kcids.get((int) i);
       }
       RecordConversionRequest request = RecordConversionRequest.newBuilder().setKcid(kcid).setGoalKey(Rig.GOAL)
@@ -182,7 +180,7 @@ final class Scenarios {
     };
     Cpu cpu = new Cpu();
     Run run = ClosedLoop.run(op, inFlight, settings.warmup(), settings.measure(), cpu,
-        () -> nextNew.get() >= kcids.size() - inFlight);
+        () -> nextNew.get() >= kcids.size());
     Subject kcid = Subject.of("RecordConversion", "kcid",
         "ConversionService/RecordConversion (goal, value, currency, txid, postback token), 80% on new clicks and 20%"
             + " repeating a recorded one (answered duplicate), closed loop at 64 in flight", run, cpu.delta(GRPC_PROCESSES));
