@@ -69,6 +69,7 @@ final class Scenarios {
   private final KcidCodec codec;
   /** The highest IssueClick rate measured in this run (closed loop, 64 in flight); the open loop runs at half. */
   private double issueClickMax;
+  private Click template;
 
   record Settings(Duration warmup, Duration measure, int memoryClicks, int memoryConversions, int wrkConnections, int wrkThreads) {}
 
@@ -235,11 +236,16 @@ final class Scenarios {
     Subject baseline = Subject.of("no-op at the same rate", "baseline",
         "Health/Check at the same constant rate, latency measured the same way", noOp, baselineCpu.delta(GRPC_PROCESSES));
     double tail = run.p50Ms() > 0 ? run.p99Ms() / run.p50Ms() : 0;
+    // A run that fell behind the rate or failed calls is overloaded, whatever its tail ratio says.
+    double sustained = run.ops() / (rate * run.seconds());
+    boolean kept = sustained >= 0.98 && run.errors() <= run.ops() / 1000;
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("rate_per_s", Math.round(rate));
     details.put("closed_loop_max_per_s", Math.round(issueClickMax));
+    details.put("share_of_rate_completed", round(sustained));
     return new ScenarioResult("open-loop", "gRPC IssueClick, open loop at half the measured maximum",
-        List.of(kcid, baseline), "IssueClick p99 / p50", round(tail), "≤ 4", tail > 0 && tail <= 4, details);
+        List.of(kcid, baseline), "IssueClick p99 / p50 (the rate kept, ≤ 0.1% errors)", round(tail), "≤ 4",
+        kept && tail > 0 && tail <= 4, details);
   }
 
   // ---- HTTP --------------------------------------------------------------------------------
@@ -324,20 +330,35 @@ final class Scenarios {
 
   // ---- Redis -------------------------------------------------------------------------------
 
-  /** A click as the server stores one arriving through the edge (IP, user agent, sub ids), read back from the store. */
+  /**
+   * A click as the server stores one arriving through the edge (IP, user agent, sub ids), read back
+   * from the store; fetched once. Retried: on a loaded machine the edge may answer 503 for a while.
+   */
   private Click templateClick(ClickStore store) throws Exception {
+    if (template != null) {
+      return template;
+    }
     rig.startEdges();
     HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
-    HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + rig.edgePort + clickPath()))
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + rig.edgePort + clickPath()))
         .header("User-Agent", "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko)"
             + " Chrome/131.0.0.0 Mobile Safari/537.36")
-        .header("Accept-Language", "de-DE,de;q=0.9").build(), HttpResponse.BodyHandlers.discarding());
-    String location = response.headers().firstValue("Location")
-        .orElseThrow(() -> new IllegalStateException("edge answered " + response.statusCode() + " without Location"));
-    String kcid = location.substring(location.indexOf("kcid=") + 5);
-    StoredClick stored = store.find(codec.decode(kcid)).toCompletableFuture().get(10, TimeUnit.SECONDS)
-        .orElseThrow(() -> new IllegalStateException("the template click is not in the store"));
-    return stored.click();
+        .header("Accept-Language", "de-DE,de;q=0.9").timeout(Duration.ofSeconds(10)).build();
+    int status = 0;
+    for (int attempt = 0; attempt < 20; attempt++) {
+      HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+      status = response.statusCode();
+      var location = response.headers().firstValue("Location");
+      if (status == 302 && location.isPresent()) {
+        String kcid = location.get().substring(location.get().indexOf("kcid=") + 5);
+        template = store.find(codec.decode(kcid)).toCompletableFuture().get(10, TimeUnit.SECONDS)
+            .map(StoredClick::click)
+            .orElseThrow(() -> new IllegalStateException("the template click is not in the store"));
+        return template;
+      }
+      Thread.sleep(500);
+    }
+    throw new IllegalStateException("the edge answered " + status + " to every try of the template click");
   }
 
   private Duration ttl(Click click) {
@@ -508,6 +529,14 @@ final class Scenarios {
     return future;
   }
 
+  private static String loadAverage1m() {
+    try {
+      return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (java.io.IOException e) {
+      return "?";
+    }
+  }
+
   /** CPU of every process and Redis' command counts at the edges of a measured interval. */
   private final class Cpu implements Window {
     private Map<String, Double> before;
@@ -516,12 +545,15 @@ final class Scenarios {
     private double wrkAfter;
     private Map<String, Long> commandsBefore;
     private Map<String, Long> commandsAfter;
+    private String loadBefore;
+    private String loadAfter;
 
     @Override
     public void begin() {
       commandsBefore = rig.redisInfo.commandCalls();
       wrkBefore = ProcStat.reapedChildrenCpuSeconds();
       before = rig.cpu();
+      loadBefore = loadAverage1m();
     }
 
     @Override
@@ -529,10 +561,11 @@ final class Scenarios {
       after = rig.cpu();
       wrkAfter = ProcStat.reapedChildrenCpuSeconds();
       commandsAfter = rig.redisInfo.commandCalls();
+      loadAfter = loadAverage1m();
     }
 
     /** CPU seconds per process over the interval; for HTTP runs the load generator is wrk (an exited child). */
-    Map<String, Double> delta(List<String> processes) {
+    Subject.Cost delta(List<String> processes) {
       Map<String, Double> delta = new LinkedHashMap<>();
       for (String p : processes) {
         double d = after.getOrDefault(p, Double.NaN) - before.getOrDefault(p, Double.NaN);
@@ -543,7 +576,7 @@ final class Scenarios {
       if (wrkAfter - wrkBefore > 0) {
         delta.put("load-generator", wrkAfter - wrkBefore);
       }
-      return delta;
+      return new Subject.Cost(delta, loadBefore + " → " + loadAfter);
     }
 
     Map<String, Double> commandsPerOp(long ops) {

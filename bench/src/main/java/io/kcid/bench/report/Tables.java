@@ -22,14 +22,14 @@ public final class Tables {
 
   public static List<List<String>> measurements(List<ScenarioResult> scenarios) {
     List<List<String>> rows = new ArrayList<>();
-    rows.add(List.of("scenario", "subject", "ops/s", "ratio", "p50 ms", "p99 ms", "p99.9 ms", "CPU µs/op by process", "errors"));
+    rows.add(List.of("scenario", "subject", "ops/s", "ratio", "p50 ms", "p99 ms", "p99.9 ms", "CPU µs/op by process", "load avg", "errors"));
     for (ScenarioResult s : scenarios) {
       double kcid = s.subjects().isEmpty() ? 0 : s.subjects().get(0).opsPerSecond();
       for (Subject subject : s.subjects()) {
         String ratio = subject.role().equals("kcid") || subject.opsPerSecond() == 0
             ? "" : number(kcid / subject.opsPerSecond());
         rows.add(List.of(s.id(), subject.name(), String.format(Locale.ROOT, "%,.0f", subject.opsPerSecond()), ratio,
-            ms(subject.p50Ms()), ms(subject.p99Ms()), ms(subject.p999Ms()), cpu(subject.cpuMicrosPerOp()),
+            ms(subject.p50Ms()), ms(subject.p99Ms()), ms(subject.p999Ms()), cpu(subject.cpuMicrosPerOp()), subject.loadAverage(),
             subject.errors() == 0 ? "0" : subject.errors() + " " + subject.errorKinds()));
       }
     }
