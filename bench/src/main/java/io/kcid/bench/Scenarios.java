@@ -214,10 +214,11 @@ final class Scenarios {
           });
     }
     window.acquire(256);
-    if (failures.get() > 0) {
+    // A few calls time out on an overloaded machine; their clicks are simply not used.
+    if (failures.get() > n / 2) {
       throw new IllegalStateException(failures.get() + " of " + n + " IssueClick calls failed while preparing clicks");
     }
-    return List.of(kcids);
+    return java.util.Arrays.stream(kcids).filter(java.util.Objects::nonNull).toList();
   }
 
   private ScenarioResult openLoop() throws Exception {
@@ -376,10 +377,12 @@ final class Scenarios {
       Click click = template.toBuilder().setKcid(kcid).setPartition(decoded.partition())
           .setClickTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
           .build();
-      if (minted != null) {
-        minted.add(kcid);
-      }
-      return store.insert(decoded, rig.accountId(), click, ttl);
+      return store.insert(decoded, rig.accountId(), click, ttl).thenApply(inserted -> {
+        if (minted != null) {
+          minted.add(kcid);
+        }
+        return inserted;
+      });
     };
   }
 
@@ -396,8 +399,14 @@ final class Scenarios {
     }
   }
 
-  /** Exactly {@code n} operations, {@code inFlight} at a time; returns the seconds taken. */
-  private static double runCount(AsyncOp op, long n, int inFlight) throws InterruptedException {
+  /** Seconds taken by a fixed number of operations, and how many of them failed. */
+  private record Counted(double seconds, long failures) {}
+
+  /**
+   * Exactly {@code n} operations, {@code inFlight} at a time. A few may fail on an overloaded
+   * machine (store timeouts); more than half failing is a broken scenario.
+   */
+  private static Counted runCount(AsyncOp op, long n, int inFlight) throws InterruptedException {
     Semaphore window = new Semaphore(inFlight);
     AtomicLong failures = new AtomicLong();
     long t0 = System.nanoTime();
@@ -411,10 +420,10 @@ final class Scenarios {
       });
     }
     window.acquire(inFlight);
-    if (failures.get() > 0) {
+    if (failures.get() > n / 2) {
       throw new IllegalStateException(failures.get() + " of " + n + " operations failed");
     }
-    return (System.nanoTime() - t0) / 1e9;
+    return new Counted((System.nanoTime() - t0) / 1e9, failures.get());
   }
 
   private ScenarioResult redisOps() throws Exception {
@@ -449,7 +458,8 @@ final class Scenarios {
       List<String> minted = Collections.synchronizedList(new ArrayList<>(settings.memoryClicks()));
       Cpu clickCpu = new Cpu();
       clickCpu.begin();
-      double seconds = runCount(insertOp(store, template, minted), settings.memoryClicks(), 256);
+      Counted inserted = runCount(insertOp(store, template, minted), settings.memoryClicks(), 256);
+      long stored = settings.memoryClicks() - inserted.failures();
       clickCpu.end();
       long memory1 = settledMemory();
       long keys1 = rig.redisInfo.keys();
@@ -459,7 +469,7 @@ final class Scenarios {
       Map<Outcome, Long> outcomes = new ConcurrentHashMap<>();
       Cpu conversionCpu = new Cpu();
       conversionCpu.begin();
-      double conversionSeconds = runCount(seq -> {
+      Counted converted = runCount(seq -> {
         String kcid = minted.get((int) seq);
         return future(ConversionServiceGrpc.newFutureStub(rig.authorized(seq)).withDeadlineAfter(30, TimeUnit.SECONDS)
             .recordConversion(RecordConversionRequest.newBuilder().setKcid(kcid).setGoalKey(Rig.GOAL)
@@ -470,18 +480,21 @@ final class Scenarios {
       conversionCpu.end();
       long memory2 = settledMemory();
       long accepted = outcomes.getOrDefault(Outcome.OUTCOME_ACCEPTED, 0L);
-      double perClick = (memory1 - memory0) / (double) settings.memoryClicks();
+      // A timed-out insert may still have been stored; on a machine loaded enough for timeouts the
+      // figure is then slightly high, never low.
+      long clicksStored = stored;
+      double perClick = (memory1 - memory0) / (double) clicksStored;
       double perConversion = accepted > 0 ? (memory2 - memory1) / (double) accepted : 0;
       Map<String, Object> details = new LinkedHashMap<>();
-      details.put("clicks", settings.memoryClicks());
+      details.put("clicks_stored", clicksStored);
       details.put("used_memory_delta_clicks", memory1 - memory0);
       details.put("keys_added_by_clicks", keys1 - keys0);
       details.put("bytes_per_click", round(perClick));
       details.put("conversions_accepted", accepted);
       details.put("used_memory_delta_conversions", memory2 - memory1);
       details.put("bytes_per_conversion", round(perConversion));
-      Run clicks = new Run(settings.memoryClicks(), seconds, 0, 0, 0, 0, 0);
-      Run recorded = new Run(accepted, conversionSeconds, conversions - accepted, 0, 0, 0, 0);
+      Run clicks = new Run(stored, inserted.seconds(), inserted.failures(), 0, 0, 0, 0);
+      Run recorded = new Run(accepted, converted.seconds(), conversions - accepted, 0, 0, 0, 0);
       return new ScenarioResult("memory", "Redis used_memory per stored click and per conversion",
           List.of(
               Subject.of("click inserts", "kcid", "ClickStore.insert of " + settings.memoryClicks() + " clicks, 256 in flight"
