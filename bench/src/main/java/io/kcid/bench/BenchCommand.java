@@ -63,6 +63,9 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--markdown", description = "Regenerate this BENCHMARKS.md (default: ${env:KCID_BENCH_MARKDOWN:-BENCHMARKS.md}; --quick: none).")
   Path markdown;
 
+  @Option(names = "--render", description = "Run nothing: print and rewrite BENCHMARKS.md (--markdown) from this earlier JSON result.")
+  Path render;
+
   @Option(names = "--jvm-opts", defaultValue = "", description = "JVM options of the tracking-server and edge processes (default: none, the JVM's defaults).")
   String jvmOpts;
 
@@ -74,6 +77,9 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (render != null) {
+      return render();
+    }
     List<String> selected = scenarios == null || scenarios.isEmpty() ? Scenarios.ALL : scenarios;
     for (String s : selected) {
       if (!Scenarios.ALL.contains(s)) {
@@ -143,6 +149,17 @@ public final class BenchCommand implements Callable<Integer> {
       return 1;
     }
     deleteTree(workDir);
+    return 0;
+  }
+
+  private int render() throws IOException {
+    BenchReport report = new ObjectMapper().readValue(render.toFile(), BenchReport.class);
+    System.out.print(Tables.text(Tables.measurements(report.scenarios())));
+    System.out.println();
+    System.out.print(Tables.text(Tables.targets(report.scenarios())));
+    Path md = markdown != null ? markdown : Path.of(System.getenv().getOrDefault("KCID_BENCH_MARKDOWN", "BENCHMARKS.md"));
+    BenchmarksMarkdown.write(md, report);
+    System.out.println("wrote " + md);
     return 0;
   }
 

@@ -14,6 +14,47 @@ public final class BenchmarksMarkdown {
   public static final String START = "<!-- analysis:start (hand-written; ./kcid bench keeps this section) -->";
   public static final String END = "<!-- analysis:end -->";
 
+  private static final String METHOD = """
+      ## Method
+
+      - **Processes.** redis-server (the embedded one `./kcid up` runs; AOF on, fsync every second), the
+        tracking-server, the http-edge, the instant-backend edge and nginx each run as a process of their
+        own on free loopback ports, so `/proc/<pid>/stat` gives each one's CPU time. The tracking-server
+        runs as in production: API keys required (the load generator sends one with every call), default
+        limits, 16 partitions. The edges run with the postback rate limits off (`KCID_EDGE_RATE_PER_IP=0`,
+        `KCID_EDGE_RATE_PER_ACCOUNT=0`): one load generator is one client address, and the limits would
+        measure the limiter. The gRPC and Redis load comes from the bench JVM (async calls over 2
+        channels; Lettuce); HTTP load from wrk. Everything shares the machine's cores, load generator
+        included, as the issue's targets assume.
+      - **gRPC no-op baseline.** `grpc.health.v1.Health/Check` on the same tracking-server: same port,
+        Netty transport, executor and interceptor chain (call limit and API-key interceptor; health is
+        exempt from the key check, so the no-op skips the key lookup that kcid's methods pay). It needs
+        no production code for the bench and answers from memory.
+      - **Edge baselines.** nginx-light with `return 302 https://example.com/` (worker_processes auto,
+        access log off) is the floor of an HTTP redirect here. "The edge's own 302 with no backend
+        call" is the real http-edge code (`HttpEdge`) started by the bench with an in-process gRPC
+        backend that answers IssueClick and RecordConversion at once: HTTP parsing, routing, response
+        and the edge's gRPC client stub are all there; the network hop, the tracking-server and Redis
+        are not. It lives in the bench module only and redirects to one fixed URL.
+      - **Redis work per click.** Driven through the server's own store class (`RedisClickStore.insert`
+        with a click read back from one issued through the edge), so it follows the storage layout
+        whatever it is. The baseline is `PING` on the same Lettuce connection at the same concurrency:
+        the round trip and Redis' per-command floor. Commands per operation come from Redis'
+        `INFO commandstats` before and after (commands run inside Lua scripts are counted too).
+      - **Memory.** `used_memory` one second after the inserts minus one second before, over the clicks
+        of the memory scenario (one million in the full run), then over conversions recorded through
+        `RecordConversion` on the first of those clicks (everything a conversion writes: the
+        conversion, its stream event, postback log entry, stats).
+      - **Open loop.** IssueClick at a constant rate, half the closed-loop maximum measured at 64 in
+        flight earlier in the same run; each call's latency is measured from its intended start, so a
+        stall counts against every call it delays (HdrHistogram, wrk2's method). The no-op runs at the
+        same rate for comparison. The target counts as met only if the rate was kept with at most
+        0.1% errors.
+      - **Warm-up.** Every measured run is preceded by a warm-up of the same load (5 s in the full run),
+        and the full run warms the tracking-server up once more before the first scenario.
+
+      """;
+
   private BenchmarksMarkdown() {}
 
   public static void write(Path file, BenchReport report) throws IOException {
@@ -54,6 +95,7 @@ public final class BenchmarksMarkdown {
       }
     }
     md.append('\n');
+    md.append(METHOD);
     md.append("## Machine\n\n").append(list(report.machine())).append('\n');
     md.append("## Versions\n\n").append(list(report.versions())).append('\n');
     md.append("## JVM flags\n\n").append(list(report.jvmFlags())).append('\n');

@@ -29,7 +29,7 @@ public final class Tables {
         String ratio = subject.role().equals("kcid") || subject.opsPerSecond() == 0
             ? "" : number(kcid / subject.opsPerSecond());
         rows.add(List.of(s.id(), subject.name(), String.format(Locale.ROOT, "%,.0f", subject.opsPerSecond()), ratio,
-            ms(subject.p50Ms()), ms(subject.p99Ms()), ms(subject.p999Ms()), cpu(subject.cpuMicrosPerOp()), subject.loadAverage(),
+            ms(subject.p50Ms(), subject), ms(subject.p99Ms(), subject), ms(subject.p999Ms(), subject), cpu(subject.cpuMicrosPerOp()), subject.loadAverage(),
             subject.errors() == 0 ? "0" : subject.errors() + " " + subject.errorKinds()));
       }
     }
@@ -42,7 +42,11 @@ public final class Tables {
         .collect(Collectors.joining(", "));
   }
 
-  private static String ms(double value) {
+  /** Latency, or a dash where the scenario does not measure it (memory: counts only). */
+  private static String ms(double value, Subject subject) {
+    if (subject.p50Ms() == 0 && subject.p99Ms() == 0 && subject.maxMs() == 0) {
+      return "—";
+    }
     return String.format(Locale.ROOT, value < 10 ? "%.2f" : "%.1f", value);
   }
 
