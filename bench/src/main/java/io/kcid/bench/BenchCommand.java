@@ -54,6 +54,9 @@ public final class BenchCommand implements Callable<Integer> {
       completionCandidates = ScenarioNames.class)
   List<String> scenarios;
 
+  @Option(names = "--rounds", description = "Alternating kcid/baseline rounds of the gRPC and Redis scenarios (default 3; --quick 1).")
+  Integer rounds;
+
   @Option(names = "--memory-clicks", description = "Clicks stored for the memory scenario (default 1000000; --quick 10000).")
   Integer memoryClicks;
 
@@ -95,7 +98,8 @@ public final class BenchCommand implements Callable<Integer> {
     Path jsonFile = json != null ? json
         : md == null ? null : md.toAbsolutePath().resolveSibling("BENCHMARKS.json");
     List<String> jvmOptions = jvmOpts.isBlank() ? List.of() : Arrays.asList(jvmOpts.trim().split("\\s+"));
-    Scenarios.Settings settings = new Scenarios.Settings(warm, measure, clicks, Math.min(clicks, quick ? 2_000 : 100_000), 64, 2);
+    int roundCount = rounds != null ? rounds : quick ? 1 : 3;
+    Scenarios.Settings settings = new Scenarios.Settings(warm, measure, roundCount, clicks, Math.min(clicks, quick ? 2_000 : 100_000), 64, 2);
 
     Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     String loadBefore = loadAverage();
@@ -238,8 +242,9 @@ public final class BenchCommand implements Callable<Integer> {
   private static Map<String, Object> settings(Scenarios.Settings s, List<String> selected) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("scenarios", String.join(", ", selected));
-    m.put("warm-up per run", s.warmup().toSeconds() + " s");
-    m.put("measured per run", s.measure().toSeconds() + " s");
+    m.put("warm-up per subject", s.warmup().toSeconds() + " s (later rounds: 1 s)");
+    m.put("measured per subject", s.measure().toSeconds() + " s");
+    m.put("rounds (gRPC and Redis scenarios)", s.rounds());
     m.put("memory clicks", s.memoryClicks());
     m.put("memory conversions", s.memoryConversions());
     m.put("wrk", s.wrkConnections() + " connections, " + s.wrkThreads() + " threads");

@@ -71,7 +71,9 @@ final class Scenarios {
   private double issueClickMax;
   private Click template;
 
-  record Settings(Duration warmup, Duration measure, int memoryClicks, int memoryConversions, int wrkConnections, int wrkThreads) {}
+  /** @param rounds how many alternating rounds the gRPC and Redis scenarios split their measured time into */
+  record Settings(Duration warmup, Duration measure, int rounds, int memoryClicks, int memoryConversions,
+      int wrkConnections, int wrkThreads) {}
 
   Scenarios(Rig rig, Settings settings, Wrk wrk) {
     this.rig = rig;
@@ -87,6 +89,33 @@ final class Scenarios {
   void warmUp() throws InterruptedException {
     ClosedLoop.run(issueClickOp(), 64, settings.warmup(), Duration.ofSeconds(1), Window.NONE);
     ClosedLoop.run(noOp(), 64, settings.warmup(), Duration.ofSeconds(1), Window.NONE);
+  }
+
+  /**
+   * kcid's operation and its baseline's, in alternating rounds (baseline first, then kcid first, …)
+   * so that both see the same machine when other work comes and goes; each subject's rounds are
+   * merged. The first round of each warms up for the full warm-up, later ones for a second.
+   */
+  private Run[] alternate(int inFlight, AsyncOp kcid, Cpu kcidCpu, java.util.function.BooleanSupplier kcidExhausted,
+      AsyncOp baseline, Cpu baselineCpu) throws InterruptedException {
+    int rounds = settings.rounds();
+    Duration slice = settings.measure().dividedBy(rounds);
+    List<Run> kcidRuns = new ArrayList<>();
+    List<Run> baselineRuns = new ArrayList<>();
+    for (int r = 0; r < rounds; r++) {
+      Duration warm = r == 0 ? settings.warmup() : Duration.ofSeconds(Math.min(1, settings.warmup().toSeconds()));
+      for (int turn = 0; turn < 2; turn++) {
+        boolean kcidTurn = (turn == 1) == (r % 2 == 0);
+        if (kcidTurn) {
+          if (!kcidExhausted.getAsBoolean()) {
+            kcidRuns.add(ClosedLoop.run(kcid, inFlight, warm, slice, kcidCpu, kcidExhausted));
+          }
+        } else {
+          baselineRuns.add(ClosedLoop.run(baseline, inFlight, warm, slice, baselineCpu));
+        }
+      }
+    }
+    return new Run[] {Run.merge(kcidRuns), Run.merge(baselineRuns)};
   }
 
   ScenarioResult run(String id) throws Exception {
@@ -123,18 +152,18 @@ final class Scenarios {
     return seq -> future(HealthGrpc.newFutureStub(rig.authorized(seq)).withDeadlineAfter(10, TimeUnit.SECONDS).check(request));
   }
 
-  private Subject noOpSubject(int inFlight) throws InterruptedException {
-    Cpu cpu = new Cpu();
-    Run run = ClosedLoop.run(noOp(), inFlight, settings.warmup(), settings.measure(), cpu);
+  private Subject noOpSubject(int inFlight, Run run, Cpu cpu) {
     return Subject.of("no-op (Health/Check)", "baseline",
         "grpc.health.v1.Health/Check, closed loop at " + inFlight + " in flight over the same 2 channels to the same server",
         run, cpu.delta(GRPC_PROCESSES));
   }
 
   private ScenarioResult issueClick(int inFlight) throws Exception {
-    Subject baseline = noOpSubject(inFlight);
     Cpu cpu = new Cpu();
-    Run run = ClosedLoop.run(issueClickOp(), inFlight, settings.warmup(), settings.measure(), cpu);
+    Cpu noOpCpu = new Cpu();
+    Run[] runs = alternate(inFlight, issueClickOp(), cpu, () -> false, noOp(), noOpCpu);
+    Run run = runs[0];
+    Subject baseline = noOpSubject(inFlight, runs[1], noOpCpu);
     if (inFlight == 64) {
       issueClickMax = run.opsPerSecond();
     }
@@ -147,11 +176,11 @@ final class Scenarios {
 
   private ScenarioResult recordConversion() throws Exception {
     int inFlight = 64;
-    Subject baseline = noOpSubject(inFlight);
     // New conversions need clicks: issued beforehand through the real RPC, enough for the run at a
     // generous guess of the rate; if they run out the measurement stops early (never reuses them).
     double guess = Math.max(issueClickMax * 1.5, 5000);
-    int pool = (int) Math.min(3_000_000, guess * (settings.warmup().toSeconds() + settings.measure().toSeconds() + 1) * 0.8);
+    int pool = (int) Math.min(3_000_000,
+        guess * (settings.warmup().toSeconds() + settings.measure().toSeconds() + settings.rounds()) * 0.8);
     List<String> kcids = issueClicks(pool);
     AtomicLong nextNew = new AtomicLong();
     AtomicLong accepted = new AtomicLong();
@@ -180,8 +209,10 @@ final class Scenarios {
           });
     };
     Cpu cpu = new Cpu();
-    Run run = ClosedLoop.run(op, inFlight, settings.warmup(), settings.measure(), cpu,
-        () -> nextNew.get() >= kcids.size());
+    Cpu noOpCpu = new Cpu();
+    Run[] runs = alternate(inFlight, op, cpu, () -> nextNew.get() >= kcids.size(), noOp(), noOpCpu);
+    Run run = runs[0];
+    Subject baseline = noOpSubject(inFlight, runs[1], noOpCpu);
     Subject kcid = Subject.of("RecordConversion", "kcid",
         "ConversionService/RecordConversion (goal, value, currency, txid, postback token), 80% on new clicks and 20%"
             + " repeating a recorded one (answered duplicate), closed loop at 64 in flight", run, cpu.delta(GRPC_PROCESSES));
@@ -433,9 +464,11 @@ final class Scenarios {
       Click template = templateClick(store);
       List<String> processes = List.of("load-generator", "redis");
       Cpu pingCpu = new Cpu();
-      Run ping = ClosedLoop.run(seq -> connector.commands().ping(), inFlight, settings.warmup(), settings.measure(), pingCpu);
       Cpu cpu = new Cpu();
-      Run insert = ClosedLoop.run(insertOp(store, template, null), inFlight, settings.warmup(), settings.measure(), cpu);
+      Run[] runs = alternate(inFlight, insertOp(store, template, null), cpu, () -> false,
+          seq -> connector.commands().ping(), pingCpu);
+      Run insert = runs[0];
+      Run ping = runs[1];
       Map<String, Object> details = new LinkedHashMap<>();
       details.put("redis_commands_per_click", cpu.commandsPerOp(insert.ops()));
       details.put("stored_click_value_bytes", template.getSerializedSize() + " (protobuf, before the account and campaign prefix)");
@@ -553,47 +586,55 @@ final class Scenarios {
   /** CPU of every process and Redis' command counts at the edges of a measured interval. */
   private final class Cpu implements Window {
     private Map<String, Double> before;
-    private Map<String, Double> after;
     private double wrkBefore;
-    private double wrkAfter;
     private Map<String, Long> commandsBefore;
-    private Map<String, Long> commandsAfter;
-    private String loadBefore;
-    private String loadAfter;
+    private final Map<String, Double> total = new LinkedHashMap<>();
+    private double wrkTotal;
+    private final Map<String, Long> commandsTotal = new java.util.TreeMap<>();
+    private String loadFirst;
+    private String loadLast;
 
     @Override
     public void begin() {
       commandsBefore = rig.redisInfo.commandCalls();
       wrkBefore = ProcStat.reapedChildrenCpuSeconds();
       before = rig.cpu();
-      loadBefore = loadAverage1m();
+      if (loadFirst == null) {
+        loadFirst = loadAverage1m();
+      }
     }
 
+    /** Adds this interval to the totals: a subject measured in several rounds sums them. */
     @Override
     public void end() {
-      after = rig.cpu();
-      wrkAfter = ProcStat.reapedChildrenCpuSeconds();
-      commandsAfter = rig.redisInfo.commandCalls();
-      loadAfter = loadAverage1m();
+      Map<String, Double> after = rig.cpu();
+      after.forEach((p, seconds) -> {
+        double d = seconds - before.getOrDefault(p, Double.NaN);
+        if (!Double.isNaN(d)) {
+          total.merge(p, d, Double::sum);
+        }
+      });
+      wrkTotal += ProcStat.reapedChildrenCpuSeconds() - wrkBefore;
+      rig.redisInfo.commandCalls().forEach((c, calls) -> commandsTotal.merge(c, calls - commandsBefore.getOrDefault(c, 0L), Long::sum));
+      loadLast = loadAverage1m();
     }
 
-    /** CPU seconds per process over the interval; for HTTP runs the load generator is wrk (an exited child). */
+    /** CPU seconds per process over the intervals; for HTTP runs the load generator is wrk (an exited child). */
     Subject.Cost delta(List<String> processes) {
       Map<String, Double> delta = new LinkedHashMap<>();
       for (String p : processes) {
-        double d = after.getOrDefault(p, Double.NaN) - before.getOrDefault(p, Double.NaN);
-        if (!Double.isNaN(d)) {
-          delta.put(p, d);
+        if (total.containsKey(p)) {
+          delta.put(p, total.get(p));
         }
       }
-      if (wrkAfter - wrkBefore > 0) {
-        delta.put("load-generator", wrkAfter - wrkBefore);
+      if (wrkTotal > 0) {
+        delta.put("load-generator", wrkTotal);
       }
-      return new Subject.Cost(delta, loadBefore + " → " + loadAfter);
+      return new Subject.Cost(delta, loadFirst + " → " + loadLast);
     }
 
     Map<String, Double> commandsPerOp(long ops) {
-      return RedisInfo.perOp(commandsBefore, commandsAfter, ops);
+      return RedisInfo.perOp(Map.of(), commandsTotal, ops);
     }
   }
 }

@@ -59,6 +59,7 @@ public final class ClosedLoop {
     long t1 = System.nanoTime();
     long ops = done.get() - done0;
     long failed = errors.get() - errors0;
+    java.util.Map<String, Long> failedKinds = java.util.Map.copyOf(errorKinds);
     Histogram latency = recorder.getIntervalHistogram();
     window.end();
     running.set(false);
@@ -66,7 +67,7 @@ public final class ClosedLoop {
     while (outstanding.get() > 0 && System.nanoTime() < drainUntil) {
       Thread.sleep(10);
     }
-    return Run.of(ops, (t1 - t0) / 1e9, failed, latency, errorKinds);
+    return Run.of(ops, (t1 - t0) / 1e9, failed, latency, failedKinds);
   }
 
   private void fire() {

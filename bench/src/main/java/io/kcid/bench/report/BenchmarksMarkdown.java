@@ -50,8 +50,14 @@ public final class BenchmarksMarkdown {
         stall counts against every call it delays (HdrHistogram, wrk2's method). The no-op runs at the
         same rate for comparison. The target counts as met only if the rate was kept with at most
         0.1% errors.
-      - **Warm-up.** Every measured run is preceded by a warm-up of the same load (5 s in the full run),
-        and the full run warms the tracking-server up once more before the first scenario.
+      - **Same conditions for kcid and baseline.** The gRPC and Redis scenarios split each subject's
+        measured time into rounds (3 in the full run) that alternate kcid and baseline (baseline first,
+        then kcid first, …), so both see the same machine when other work on it comes and goes; a
+        subject's rounds are merged (operations, time, HdrHistogram). The HTTP scenarios run their
+        subjects one after another, each warmed up by a wrk run of its own.
+      - **Warm-up.** Each subject warms up with its own load before it is measured (5 s in the full run,
+        1 s before later rounds), and the full run warms the tracking-server up once more before the
+        first scenario.
 
       """;
 
