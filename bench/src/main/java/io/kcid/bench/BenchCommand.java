@@ -44,10 +44,10 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "A few-second smoke run of every scenario: checks they run, measures nothing worth keeping.")
   boolean quick;
 
-  @Option(names = "--duration", description = "Measured time per run, e.g. 15s (default 15s; --quick 1s).")
+  @Option(names = "--duration", description = "Measured time per subject of a scenario, e.g. 15s (default 15s; --quick 1s); split into --rounds for gRPC and Redis.")
   String duration;
 
-  @Option(names = "--warmup", description = "Warm-up before each measured run, e.g. 5s (default 5s; --quick 1s).")
+  @Option(names = "--warmup", description = "Warm-up of each subject before it is measured, e.g. 5s (default 5s; --quick 1s).")
   String warmup;
 
   @Option(names = "--scenarios", split = ",", description = "Scenarios to run (default all): ${COMPLETION-CANDIDATES}",
