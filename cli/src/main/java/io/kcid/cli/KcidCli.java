@@ -1,5 +1,6 @@
 package io.kcid.cli;
 
+import io.kcid.bench.BenchCommand;
 import io.kcid.edge.EdgeMain;
 import io.kcid.server.ServerMain;
 import picocli.CommandLine;
@@ -29,6 +30,7 @@ import picocli.CommandLine.Command;
       ReplayCommand.class,
       StatsCommand.class,
       StreamCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class KcidCli implements Runnable {

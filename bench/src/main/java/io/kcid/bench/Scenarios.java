@@ -1,0 +1,640 @@
+package io.kcid.bench;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.Timestamp;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
+import io.kcid.bench.env.ProcStat;
+import io.kcid.bench.env.RedisInfo;
+import io.kcid.bench.env.Wrk;
+import io.kcid.bench.load.AsyncOp;
+import io.kcid.bench.load.ClosedLoop;
+import io.kcid.bench.load.OpenLoop;
+import io.kcid.bench.load.Run;
+import io.kcid.bench.load.Window;
+import io.kcid.bench.report.ScenarioResult;
+import io.kcid.bench.report.Subject;
+import io.kcid.core.click.ClickUrlSigner;
+import io.kcid.core.kcid.DecodedKcid;
+import io.kcid.core.kcid.KcidCodec;
+import io.kcid.proto.tracking.v1.Click;
+import io.kcid.proto.tracking.v1.ClickServiceGrpc;
+import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.IssueClickRequest;
+import io.kcid.proto.tracking.v1.Money;
+import io.kcid.proto.tracking.v1.Outcome;
+import io.kcid.proto.tracking.v1.PostbackCredentials;
+import io.kcid.proto.tracking.v1.RecordConversionRequest;
+import io.kcid.server.store.ClickStore;
+import io.kcid.server.store.StoredClick;
+import io.kcid.server.store.redis.RedisClickStore;
+import io.kcid.server.store.redis.RedisConnector;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The scenarios of issue #6, each measuring kcid and its baseline back to back on one {@link Rig}. */
+final class Scenarios {
+  static final List<String> ALL = List.of(
+      "grpc-issue-click-64", "grpc-issue-click-256", "grpc-record-conversion", "edge-click", "edge-postback",
+      "open-loop", "redis-ops",
+      // Last: a million clicks make Redis rewrite its AOF in a forked child, CPU the later runs would share.
+      "memory");
+
+  private static final List<String> GRPC_PROCESSES = List.of("load-generator", "tracking-server", "redis");
+  private static final String DESTINATION = "https://shop.example/landing?ref=ad";
+
+  private final Rig rig;
+  private final Settings settings;
+  private final Wrk wrk;
+  private final KcidCodec codec;
+  /** The highest IssueClick rate measured in this run (closed loop, 64 in flight); the open loop runs at half. */
+  private double issueClickMax;
+  private Click template;
+
+  /** @param rounds how many alternating rounds the gRPC and Redis scenarios split their measured time into */
+  record Settings(Duration warmup, Duration measure, int rounds, int memoryClicks, int memoryConversions,
+      int wrkConnections, int wrkThreads) {}
+
+  Scenarios(Rig rig, Settings settings, Wrk wrk) {
+    this.rig = rig;
+    this.settings = settings;
+    this.wrk = wrk;
+    this.codec = new KcidCodec(rig.keys, rig.partitions);
+  }
+
+  /**
+   * JIT warm-up of the tracking-server and of this JVM before the first measurement, so that the
+   * first scenario's numbers are not those of cold code (each run also warms up on its own).
+   */
+  void warmUp() throws InterruptedException {
+    ClosedLoop.run(issueClickOp(), 64, settings.warmup(), Duration.ofSeconds(1), Window.NONE);
+    ClosedLoop.run(noOp(), 64, settings.warmup(), Duration.ofSeconds(1), Window.NONE);
+  }
+
+  /**
+   * kcid's operation and its baseline's, in alternating rounds (baseline first, then kcid first, …)
+   * so that both see the same machine when other work comes and goes; each subject's rounds are
+   * merged. The first round of each warms up for the full warm-up, later ones for a second.
+   */
+  private Run[] alternate(int inFlight, AsyncOp kcid, Cpu kcidCpu, java.util.function.BooleanSupplier kcidExhausted,
+      AsyncOp baseline, Cpu baselineCpu) throws InterruptedException {
+    int rounds = settings.rounds();
+    Duration slice = settings.measure().dividedBy(rounds);
+    List<Run> kcidRuns = new ArrayList<>();
+    List<Run> baselineRuns = new ArrayList<>();
+    for (int r = 0; r < rounds; r++) {
+      Duration warm = r == 0 ? settings.warmup() : Duration.ofSeconds(Math.min(1, settings.warmup().toSeconds()));
+      for (int turn = 0; turn < 2; turn++) {
+        boolean kcidTurn = (turn == 1) == (r % 2 == 0);
+        if (kcidTurn) {
+          if (!kcidExhausted.getAsBoolean()) {
+            kcidRuns.add(ClosedLoop.run(kcid, inFlight, warm, slice, kcidCpu, kcidExhausted));
+          }
+        } else {
+          baselineRuns.add(ClosedLoop.run(baseline, inFlight, warm, slice, baselineCpu));
+        }
+      }
+    }
+    return new Run[] {Run.merge(kcidRuns), Run.merge(baselineRuns)};
+  }
+
+  ScenarioResult run(String id) throws Exception {
+    return switch (id) {
+      case "grpc-issue-click-64" -> issueClick(64);
+      case "grpc-issue-click-256" -> issueClick(256);
+      case "grpc-record-conversion" -> recordConversion();
+      case "edge-click" -> edgeClick();
+      case "edge-postback" -> edgePostback();
+      case "redis-ops" -> redisOps();
+      case "memory" -> memory();
+      case "open-loop" -> openLoop();
+      default -> throw new IllegalArgumentException("unknown scenario '" + id + "': expected one of " + ALL);
+    };
+  }
+
+  // ---- gRPC --------------------------------------------------------------------------------
+
+  private IssueClickRequest clickRequest() {
+    return IssueClickRequest.newBuilder().setAccountId(rig.accountId()).setCampaignId("spring-sale")
+        .setCreativeId("banner-300x250").setPlacementId("homepage-top").putSubIds("s1", "pub42").putSubIds("s2", "site-7781")
+        .setDestinationUrl(DESTINATION).build();
+  }
+
+  private AsyncOp issueClickOp() {
+    IssueClickRequest request = clickRequest();
+    return seq -> future(ClickServiceGrpc.newFutureStub(rig.authorized(seq)).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .issueClick(request));
+  }
+
+  /** The no-op: grpc.health.v1.Health/Check on the same server, port, channels, executor and interceptors. */
+  private AsyncOp noOp() {
+    HealthCheckRequest request = HealthCheckRequest.getDefaultInstance();
+    return seq -> future(HealthGrpc.newFutureStub(rig.authorized(seq)).withDeadlineAfter(10, TimeUnit.SECONDS).check(request));
+  }
+
+  private Subject noOpSubject(int inFlight, Run run, Cpu cpu) {
+    return Subject.of("no-op (Health/Check)", "baseline",
+        "grpc.health.v1.Health/Check, closed loop at " + inFlight + " in flight over the same 2 channels to the same server",
+        run, cpu.delta(GRPC_PROCESSES));
+  }
+
+  private ScenarioResult issueClick(int inFlight) throws Exception {
+    Cpu cpu = new Cpu();
+    Cpu noOpCpu = new Cpu();
+    Run[] runs = alternate(inFlight, issueClickOp(), cpu, () -> false, noOp(), noOpCpu);
+    Run run = runs[0];
+    Subject baseline = noOpSubject(inFlight, runs[1], noOpCpu);
+    if (inFlight == 64) {
+      issueClickMax = run.opsPerSecond();
+    }
+    Subject kcid = Subject.of("IssueClick", "kcid",
+        "ClickService/IssueClick (campaign, creative, placement, 2 sub ids, destination), closed loop at " + inFlight
+            + " in flight over 2 channels, API key checked", run, cpu.delta(GRPC_PROCESSES));
+    return ratio("grpc-issue-click-" + inFlight, "gRPC IssueClick, closed loop at " + inFlight + " in flight",
+        kcid, List.of(baseline), 0.6, "ops/s ratio to the no-op", Map.of("redis_commands_per_op", cpu.commandsPerOp(run.ops())));
+  }
+
+  private ScenarioResult recordConversion() throws Exception {
+    int inFlight = 64;
+    // New conversions need clicks: issued beforehand through the real RPC, enough for the run at a
+    // generous guess of the rate; if they run out the measurement stops early (never reuses them).
+    double guess = Math.max(issueClickMax * 1.5, 5000);
+    int pool = (int) Math.min(3_000_000,
+        guess * (settings.warmup().toSeconds() + settings.measure().toSeconds() + settings.rounds()) * 0.8);
+    List<String> kcids = issueClicks(pool);
+    AtomicLong nextNew = new AtomicLong();
+    AtomicLong accepted = new AtomicLong();
+    AtomicLong duplicates = new AtomicLong();
+    AtomicLong other = new AtomicLong();
+    PostbackCredentials token = PostbackCredentials.newBuilder().setToken(rig.postbackToken()).build();
+    AsyncOp op = seq -> {
+      String kcid;
+      long converted = nextNew.get();
+      // 1 in 5 repeats a conversion recorded well before (beyond what can still be in flight): a duplicate.
+      long i = seq % 5 == 4 && converted > 2L * inFlight ? -1 : nextNew.getAndIncrement();
+      if (i < 0 || i >= kcids.size()) {
+        // The duplicates; also the few calls between running out of clicks and the end of the run.
+        kcid = kcids.get((int) ThreadLocalRandom.current().nextLong(Math.min(converted, kcids.size()) - inFlight));
+      } else {
+        kcid = kcids.get((int) i);
+      }
+      RecordConversionRequest request = RecordConversionRequest.newBuilder().setKcid(kcid).setGoalKey(Rig.GOAL)
+          .setValue(Money.newBuilder().setAmount("49.90").setCurrencyCode("EUR")).setTransactionId("order-" + kcid)
+          .setCredentials(token).build();
+      return future(ConversionServiceGrpc.newFutureStub(rig.authorized(seq)).withDeadlineAfter(10, TimeUnit.SECONDS)
+          .recordConversion(request)).thenApply(response -> {
+            (response.getOutcome() == Outcome.OUTCOME_ACCEPTED ? accepted
+                : response.getOutcome() == Outcome.OUTCOME_DUPLICATE ? duplicates : other).incrementAndGet();
+            return response;
+          });
+    };
+    Cpu cpu = new Cpu();
+    Cpu noOpCpu = new Cpu();
+    Run[] runs = alternate(inFlight, op, cpu, () -> nextNew.get() >= kcids.size(), noOp(), noOpCpu);
+    Run run = runs[0];
+    Subject baseline = noOpSubject(inFlight, runs[1], noOpCpu);
+    Subject kcid = Subject.of("RecordConversion", "kcid",
+        "ConversionService/RecordConversion (goal, value, currency, txid, postback token), 80% on new clicks and 20%"
+            + " repeating a recorded one (answered duplicate), closed loop at 64 in flight", run, cpu.delta(GRPC_PROCESSES));
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("accepted", accepted.get());
+    details.put("duplicate", duplicates.get());
+    details.put("other_outcomes", other.get());
+    details.put("redis_commands_per_op", cpu.commandsPerOp(run.ops()));
+    return ratio("grpc-record-conversion", "gRPC RecordConversion, 80% new / 20% duplicates, 64 in flight",
+        kcid, List.of(baseline), 0.5, "ops/s ratio to the no-op", details);
+  }
+
+  /** Issues {@code n} clicks through IssueClick (256 in flight) and returns their kcids. */
+  private List<String> issueClicks(int n) throws InterruptedException {
+    IssueClickRequest request = clickRequest();
+    String[] kcids = new String[n];
+    Semaphore window = new Semaphore(256);
+    AtomicLong failures = new AtomicLong();
+    for (int i = 0; i < n; i++) {
+      window.acquire();
+      int index = i;
+      future(ClickServiceGrpc.newFutureStub(rig.authorized(i)).withDeadlineAfter(30, TimeUnit.SECONDS).issueClick(request))
+          .whenComplete((response, failure) -> {
+            if (failure == null) {
+              kcids[index] = response.getClick().getKcid();
+            } else {
+              failures.incrementAndGet();
+            }
+            window.release();
+          });
+    }
+    window.acquire(256);
+    // A few calls time out on an overloaded machine; their clicks are simply not used.
+    if (failures.get() > n / 2) {
+      throw new IllegalStateException(failures.get() + " of " + n + " IssueClick calls failed while preparing clicks");
+    }
+    return java.util.Arrays.stream(kcids).filter(java.util.Objects::nonNull).toList();
+  }
+
+  private ScenarioResult openLoop() throws Exception {
+    if (issueClickMax == 0) {
+      // Not measured in this invocation (--scenarios): measure the maximum first, as the issue defines the rate.
+      issueClickMax = ClosedLoop.run(issueClickOp(), 64, settings.warmup(), settings.measure(), Window.NONE).opsPerSecond();
+    }
+    double rate = Math.max(1, issueClickMax / 2);
+    Cpu baselineCpu = new Cpu();
+    Run noOp = OpenLoop.run(noOp(), rate, settings.warmup(), settings.measure(), baselineCpu);
+    Cpu cpu = new Cpu();
+    Run run = OpenLoop.run(issueClickOp(), rate, settings.warmup(), settings.measure(), cpu);
+    Subject kcid = Subject.of("IssueClick at half max", "kcid", String.format(Locale.ROOT,
+        "IssueClick at a constant %.0f/s (half the closed-loop maximum at 64 in flight, %.0f/s); latency from each"
+            + " call's intended start (no coordinated omission)", rate, issueClickMax), run, cpu.delta(GRPC_PROCESSES));
+    Subject baseline = Subject.of("no-op at the same rate", "baseline",
+        "Health/Check at the same constant rate, latency measured the same way", noOp, baselineCpu.delta(GRPC_PROCESSES));
+    double tail = run.p50Ms() > 0 ? run.p99Ms() / run.p50Ms() : 0;
+    // A run that fell behind the rate or failed calls is overloaded, whatever its tail ratio says.
+    double sustained = run.ops() / (rate * run.seconds());
+    boolean kept = sustained >= 0.98 && run.errors() <= run.ops() / 1000;
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("rate_per_s", Math.round(rate));
+    details.put("closed_loop_max_per_s", Math.round(issueClickMax));
+    details.put("share_of_rate_completed", round(sustained));
+    return new ScenarioResult("open-loop", "gRPC IssueClick, open loop at half the measured maximum",
+        List.of(kcid, baseline), "IssueClick p99 / p50 (the rate kept, ≤ 0.1% errors)", round(tail), "≤ 4",
+        kept && tail > 0 && tail <= 4, details);
+  }
+
+  // ---- HTTP --------------------------------------------------------------------------------
+
+  private String clickPath() {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("a", rig.accountId());
+    params.put("c", "spring-sale");
+    params.put("cr", "banner-300x250");
+    params.put("p", "homepage-top");
+    params.put("s1", "pub42");
+    params.put("u", DESTINATION);
+    return ClickUrlSigner.signedUrl("", params, rig.clickSecret());
+  }
+
+  private Run wrk(int port, List<String> paths, Cpu cpu) {
+    wrk.run(port, paths, settings.wrkConnections(), settings.wrkThreads(), settings.warmup());
+    cpu.begin();
+    Run run = wrk.run(port, paths, settings.wrkConnections(), settings.wrkThreads(), settings.measure());
+    cpu.end();
+    return run;
+  }
+
+  private ScenarioResult edgeClick() {
+    rig.startEdges();
+    rig.startNginx();
+    List<String> paths = List.of(clickPath());
+    Cpu nginxCpu = new Cpu();
+    Run nginx = wrk(rig.nginx.port(), paths, nginxCpu);
+    Cpu instantCpu = new Cpu();
+    Run instant = wrk(rig.instantEdgePort, paths, instantCpu);
+    Cpu cpu = new Cpu();
+    Run edge = wrk(rig.edgePort, paths, cpu);
+    String how = "wrk, " + settings.wrkConnections() + " connections, " + settings.wrkThreads() + " threads";
+    return ratio("edge-click", "edge click redirect GET /c (signed), " + how,
+        Subject.of("edge /c", "kcid", "GET /c with a signed URL through http-edge → tracking-server → Redis; each request a"
+            + " new click, answered 302", edge, cpu.delta(List.of("load-generator", "http-edge", "tracking-server", "redis"))),
+        List.of(
+            Subject.of("nginx return 302", "baseline", "nginx-light, `return 302 https://example.com/`, same URL", nginx,
+                nginxCpu.delta(List.of("load-generator", "nginx"))),
+            Subject.of("edge, instant backend", "baseline", "the same http-edge code whose backend is an in-process service"
+                + " answering at once: the edge's own 302, no network call, no server, no Redis", instant,
+                instantCpu.delta(List.of("load-generator", "instant-backend-edge")))),
+        0.3, "ops/s ratio to nginx", Map.of());
+  }
+
+  private ScenarioResult edgePostback() throws InterruptedException {
+    rig.startEdges();
+    rig.startNginx();
+    // Distinct clicks, stored beforehand through the real store; wrk cycles through their postbacks.
+    // Past the end of the list the same postbacks repeat and are answered duplicate.
+    int pool = (int) Math.min(400_000, 6000.0 * (settings.warmup().toSeconds() * 2 + settings.measure().toSeconds()));
+    List<String> kcids = storeClicks(pool);
+    String token = URLEncoder.encode(rig.postbackToken(), StandardCharsets.UTF_8);
+    List<String> paths = new ArrayList<>(kcids.size());
+    for (String k : kcids) {
+      paths.add("/postback?kcid=" + k + "&goal=" + Rig.GOAL + "&value=49.90&currency=EUR&txid=order-" + k + "&token=" + token);
+    }
+    Cpu nginxCpu = new Cpu();
+    Run nginx = wrk(rig.nginx.port(), paths, nginxCpu);
+    Cpu instantCpu = new Cpu();
+    Run instant = wrk(rig.instantEdgePort, paths, instantCpu);
+    Map<String, Long> before = rig.redisInfo.commandCalls();
+    Cpu cpu = new Cpu();
+    Run edge = wrk(rig.edgePort, paths, cpu);
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("distinct_clicks", kcids.size());
+    details.put("redis_commands_per_op_incl_warmup", RedisInfo.perOp(before, rig.redisInfo.commandCalls(), edge.ops()));
+    String how = "wrk, " + settings.wrkConnections() + " connections, " + settings.wrkThreads() + " threads";
+    return ratio("edge-postback", "edge postback GET /postback (token), " + how,
+        Subject.of("edge /postback", "kcid", "GET /postback (kcid, goal, value, currency, txid, token) through http-edge →"
+            + " RecordConversion → Redis, cycling through " + kcids.size() + " stored clicks (new conversions first,"
+            + " duplicates once the cycle repeats; warm-up included)", edge,
+            cpu.delta(List.of("load-generator", "http-edge", "tracking-server", "redis"))),
+        List.of(
+            Subject.of("nginx return 302", "baseline", "nginx-light `return 302`, same request paths", nginx,
+                nginxCpu.delta(List.of("load-generator", "nginx"))),
+            Subject.of("edge, instant backend", "baseline", "http-edge with an in-process backend answering \"accepted\" at once",
+                instant, instantCpu.delta(List.of("load-generator", "instant-backend-edge")))),
+        0.2, "ops/s ratio to nginx", details);
+  }
+
+  // ---- Redis -------------------------------------------------------------------------------
+
+  /**
+   * A click as the server stores one arriving through the edge (IP, user agent, sub ids), read back
+   * from the store; fetched once. Retried: on a loaded machine the edge may answer 503 for a while.
+   */
+  private Click templateClick(ClickStore store) throws Exception {
+    if (template != null) {
+      return template;
+    }
+    rig.startEdges();
+    HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + rig.edgePort + clickPath()))
+        .header("User-Agent", "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko)"
+            + " Chrome/131.0.0.0 Mobile Safari/537.36")
+        .header("Accept-Language", "de-DE,de;q=0.9").timeout(Duration.ofSeconds(10)).build();
+    int status = 0;
+    for (int attempt = 0; attempt < 20; attempt++) {
+      HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+      status = response.statusCode();
+      var location = response.headers().firstValue("Location");
+      if (status == 302 && location.isPresent()) {
+        String kcid = location.get().substring(location.get().indexOf("kcid=") + 5);
+        template = store.find(codec.decode(kcid)).toCompletableFuture().get(10, TimeUnit.SECONDS)
+            .map(StoredClick::click)
+            .orElseThrow(() -> new IllegalStateException("the template click is not in the store"));
+        return template;
+      }
+      Thread.sleep(500);
+    }
+    throw new IllegalStateException("the edge answered " + status + " to every try of the template click");
+  }
+
+  private Duration ttl(Click click) {
+    Duration ttl = Duration.between(Instant.now(), Instant.ofEpochSecond(click.getExpireTime().getSeconds()));
+    return ttl.isNegative() || ttl.isZero() ? Duration.ofDays(30) : ttl;
+  }
+
+  /** Op {@code seq} stores the template under a fresh kcid, through the server's own store class. */
+  private AsyncOp insertOp(ClickStore store, Click template, List<String> minted) {
+    Duration ttl = ttl(template);
+    return seq -> {
+      Instant now = Instant.now();
+      String kcid = codec.mintRandomPartition(now);
+      DecodedKcid decoded = codec.decode(kcid);
+      Click click = template.toBuilder().setKcid(kcid).setPartition(decoded.partition())
+          .setClickTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+          .build();
+      return store.insert(decoded, rig.accountId(), click, ttl).thenApply(inserted -> {
+        if (minted != null) {
+          minted.add(kcid);
+        }
+        return inserted;
+      });
+    };
+  }
+
+  private List<String> storeClicks(int n) throws InterruptedException {
+    try (RedisConnector connector = RedisConnector.connect(rig.redisUrl(), Duration.ofSeconds(5), 100_000)) {
+      ClickStore store = new RedisClickStore(connector.commands());
+      List<String> minted = Collections.synchronizedList(new ArrayList<>(n));
+      runCount(insertOp(store, templateClick(store), minted), n, 256);
+      return List.copyOf(minted);
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("could not store clicks: " + e.getMessage(), e);
+    }
+  }
+
+  /** Seconds taken by a fixed number of operations, and how many of them failed. */
+  private record Counted(double seconds, long failures) {}
+
+  /**
+   * Exactly {@code n} operations, {@code inFlight} at a time. A few may fail on an overloaded
+   * machine (store timeouts); more than half failing is a broken scenario.
+   */
+  private static Counted runCount(AsyncOp op, long n, int inFlight) throws InterruptedException {
+    Semaphore window = new Semaphore(inFlight);
+    AtomicLong failures = new AtomicLong();
+    long t0 = System.nanoTime();
+    for (long i = 0; i < n; i++) {
+      window.acquire();
+      op.start(i).whenComplete((r, e) -> {
+        if (e != null) {
+          failures.incrementAndGet();
+        }
+        window.release();
+      });
+    }
+    window.acquire(inFlight);
+    if (failures.get() > n / 2) {
+      throw new IllegalStateException(failures.get() + " of " + n + " operations failed");
+    }
+    return new Counted((System.nanoTime() - t0) / 1e9, failures.get());
+  }
+
+  private ScenarioResult redisOps() throws Exception {
+    int inFlight = 64;
+    try (RedisConnector connector = RedisConnector.connect(rig.redisUrl(), Duration.ofSeconds(5), 100_000)) {
+      ClickStore store = new RedisClickStore(connector.commands());
+      Click template = templateClick(store);
+      List<String> processes = List.of("load-generator", "redis");
+      Cpu pingCpu = new Cpu();
+      Cpu cpu = new Cpu();
+      Run[] runs = alternate(inFlight, insertOp(store, template, null), cpu, () -> false,
+          seq -> connector.commands().ping(), pingCpu);
+      Run insert = runs[0];
+      Run ping = runs[1];
+      Map<String, Object> details = new LinkedHashMap<>();
+      details.put("redis_commands_per_click", cpu.commandsPerOp(insert.ops()));
+      details.put("stored_click_value_bytes", template.getSerializedSize() + " (protobuf, before the account and campaign prefix)");
+      return ratio("redis-ops", "Redis work of one click, driven through the server's store class (RedisClickStore.insert)",
+          Subject.of("ClickStore.insert", "kcid", "RedisClickStore.insert of a click read back from one issued through the"
+              + " edge, under fresh kcids: exactly the commands IssueClick sends, " + inFlight + " in flight on one Lettuce"
+              + " connection", insert, cpu.delta(processes)),
+          List.of(Subject.of("PING", "baseline", "PING on the same Lettuce connection, " + inFlight + " in flight: the"
+              + " round trip and Redis' per-command floor", ping, pingCpu.delta(processes))),
+          Double.NaN, "ops/s ratio to PING", details);
+    }
+  }
+
+  private ScenarioResult memory() throws Exception {
+    try (RedisConnector connector = RedisConnector.connect(rig.redisUrl(), Duration.ofSeconds(5), 100_000)) {
+      ClickStore store = new RedisClickStore(connector.commands());
+      Click template = templateClick(store);
+      long memory0 = settledMemory();
+      long keys0 = rig.redisInfo.keys();
+      List<String> minted = Collections.synchronizedList(new ArrayList<>(settings.memoryClicks()));
+      Cpu clickCpu = new Cpu();
+      clickCpu.begin();
+      Counted inserted = runCount(insertOp(store, template, minted), settings.memoryClicks(), 256);
+      long stored = settings.memoryClicks() - inserted.failures();
+      clickCpu.end();
+      long memory1 = settledMemory();
+      long keys1 = rig.redisInfo.keys();
+      // Conversions on the first of those clicks, through the RPC: everything a conversion stores.
+      int conversions = Math.min(settings.memoryConversions(), minted.size());
+      PostbackCredentials token = PostbackCredentials.newBuilder().setToken(rig.postbackToken()).build();
+      Map<Outcome, Long> outcomes = new ConcurrentHashMap<>();
+      Cpu conversionCpu = new Cpu();
+      conversionCpu.begin();
+      Counted converted = runCount(seq -> {
+        String kcid = minted.get((int) seq);
+        return future(ConversionServiceGrpc.newFutureStub(rig.authorized(seq)).withDeadlineAfter(30, TimeUnit.SECONDS)
+            .recordConversion(RecordConversionRequest.newBuilder().setKcid(kcid).setGoalKey(Rig.GOAL)
+                .setValue(Money.newBuilder().setAmount("49.90").setCurrencyCode("EUR")).setTransactionId("order-" + kcid)
+                .setCredentials(token).build()))
+            .thenApply(r -> outcomes.merge(r.getOutcome(), 1L, Long::sum));
+      }, conversions, 64);
+      conversionCpu.end();
+      long memory2 = settledMemory();
+      long accepted = outcomes.getOrDefault(Outcome.OUTCOME_ACCEPTED, 0L);
+      // A timed-out insert may still have been stored; on a machine loaded enough for timeouts the
+      // figure is then slightly high, never low.
+      long clicksStored = stored;
+      double perClick = (memory1 - memory0) / (double) clicksStored;
+      double perConversion = accepted > 0 ? (memory2 - memory1) / (double) accepted : 0;
+      Map<String, Object> details = new LinkedHashMap<>();
+      details.put("clicks_stored", clicksStored);
+      details.put("used_memory_delta_clicks", memory1 - memory0);
+      details.put("keys_added_by_clicks", keys1 - keys0);
+      details.put("bytes_per_click", round(perClick));
+      details.put("conversions_accepted", accepted);
+      details.put("used_memory_delta_conversions", memory2 - memory1);
+      details.put("bytes_per_conversion", round(perConversion));
+      Run clicks = new Run(stored, inserted.seconds(), inserted.failures(), 0, 0, 0, 0);
+      Run recorded = new Run(accepted, converted.seconds(), conversions - accepted, 0, 0, 0, 0);
+      return new ScenarioResult("memory", "Redis used_memory per stored click and per conversion",
+          List.of(
+              Subject.of("click inserts", "kcid", "ClickStore.insert of " + settings.memoryClicks() + " clicks, 256 in flight"
+                  + " (ops/s only; latency not measured)", clicks, clickCpu.delta(List.of("load-generator", "redis"))),
+              Subject.of("conversions", "kcid", "RecordConversion on " + conversions + " of those clicks, 64 in flight"
+                  + " (ops/s only)", recorded, conversionCpu.delta(GRPC_PROCESSES))),
+          "bytes of Redis memory per stored click", round(perClick), "≤ 90", perClick <= 90, details);
+    }
+  }
+
+  /** used_memory once the allocator's numbers stop moving (lazy frees, client buffers). */
+  private long settledMemory() throws InterruptedException {
+    Thread.sleep(1000);
+    return rig.redisInfo.usedMemory();
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  private static ScenarioResult ratio(String id, String title, Subject kcid, List<Subject> baselines, double target,
+      String metric, Map<String, Object> details) {
+    List<Subject> subjects = new ArrayList<>();
+    subjects.add(kcid);
+    subjects.addAll(baselines);
+    double value = baselines.get(0).opsPerSecond() > 0 ? kcid.opsPerSecond() / baselines.get(0).opsPerSecond() : 0;
+    boolean hasTarget = !Double.isNaN(target);
+    return new ScenarioResult(id, title, subjects, metric, round(value),
+        hasTarget ? "≥ " + target : null, hasTarget ? value >= target : null, details);
+  }
+
+  private static double round(double value) {
+    return Math.round(value * 1000) / 1000.0;
+  }
+
+  private static <T> CompletableFuture<T> future(ListenableFuture<T> listenable) {
+    CompletableFuture<T> future = new CompletableFuture<>();
+    listenable.addListener(() -> {
+      try {
+        future.complete(listenable.get());
+      } catch (ExecutionException e) {
+        future.completeExceptionally(e.getCause());
+      } catch (InterruptedException | RuntimeException e) {
+        future.completeExceptionally(e);
+      }
+    }, MoreExecutors.directExecutor());
+    return future;
+  }
+
+  private static String loadAverage1m() {
+    try {
+      return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (java.io.IOException e) {
+      return "?";
+    }
+  }
+
+  /** CPU of every process and Redis' command counts at the edges of a measured interval. */
+  private final class Cpu implements Window {
+    private Map<String, Double> before;
+    private double wrkBefore;
+    private Map<String, Long> commandsBefore;
+    private final Map<String, Double> total = new LinkedHashMap<>();
+    private double wrkTotal;
+    private final Map<String, Long> commandsTotal = new java.util.TreeMap<>();
+    private String loadFirst;
+    private String loadLast;
+
+    @Override
+    public void begin() {
+      commandsBefore = rig.redisInfo.commandCalls();
+      wrkBefore = ProcStat.reapedChildrenCpuSeconds();
+      before = rig.cpu();
+      if (loadFirst == null) {
+        loadFirst = loadAverage1m();
+      }
+    }
+
+    /** Adds this interval to the totals: a subject measured in several rounds sums them. */
+    @Override
+    public void end() {
+      Map<String, Double> after = rig.cpu();
+      after.forEach((p, seconds) -> {
+        double d = seconds - before.getOrDefault(p, Double.NaN);
+        if (!Double.isNaN(d)) {
+          total.merge(p, d, Double::sum);
+        }
+      });
+      wrkTotal += ProcStat.reapedChildrenCpuSeconds() - wrkBefore;
+      rig.redisInfo.commandCalls().forEach((c, calls) -> commandsTotal.merge(c, calls - commandsBefore.getOrDefault(c, 0L), Long::sum));
+      loadLast = loadAverage1m();
+    }
+
+    /** CPU seconds per process over the intervals; for HTTP runs the load generator is wrk (an exited child). */
+    Subject.Cost delta(List<String> processes) {
+      Map<String, Double> delta = new LinkedHashMap<>();
+      for (String p : processes) {
+        if (total.containsKey(p)) {
+          delta.put(p, total.get(p));
+        }
+      }
+      if (wrkTotal > 0) {
+        delta.put("load-generator", wrkTotal);
+      }
+      return new Subject.Cost(delta, loadFirst + " → " + loadLast);
+    }
+
+    Map<String, Double> commandsPerOp(long ops) {
+      return RedisInfo.perOp(Map.of(), commandsTotal, ops);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package io.kcid.bench.env;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * CPU time of Linux processes from {@code /proc/<pid>/stat}: user + system time, in seconds. Each
+ * component runs in its own process so that its CPU can be told apart from the others'.
+ */
+public final class ProcStat {
+  /** USER_HZ: the unit of the stat file's times; 100 on every Linux architecture kcid runs on. */
+  private static final double TICKS_PER_SECOND = 100.0;
+
+  private ProcStat() {}
+
+  /** utime + stime of the process, or NaN when it is gone. */
+  public static double cpuSeconds(long pid) {
+    long[] f = fields(pid);
+    return f == null ? Double.NaN : (f[0] + f[1]) / TICKS_PER_SECOND;
+  }
+
+  /** The process and every live descendant (nginx's workers). */
+  public static double treeCpuSeconds(long pid) {
+    double total = cpuSeconds(pid);
+    for (ProcessHandle child : ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(java.util.List.of())) {
+      double c = cpuSeconds(child.pid());
+      if (!Double.isNaN(c)) {
+        total += c;
+      }
+    }
+    return total;
+  }
+
+  /**
+   * CPU of this JVM's children that have exited and been waited for (cutime + cstime): how a
+   * short-lived load generator such as wrk is measured, by the difference around its run.
+   */
+  public static double reapedChildrenCpuSeconds() {
+    long[] f = fields(ProcessHandle.current().pid());
+    return f == null ? Double.NaN : (f[2] + f[3]) / TICKS_PER_SECOND;
+  }
+
+  /** {utime, stime, cutime, cstime}; fields 14–17 of the stat line, counted after the command name. */
+  private static long[] fields(long pid) {
+    String line;
+    try {
+      line = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+    } catch (IOException e) {
+      return null;
+    }
+    // The command name (field 2) is in parentheses and may hold spaces: split after its closing one.
+    String[] rest = line.substring(line.lastIndexOf(')') + 2).trim().split(" ");
+    // rest[0] is field 3 (state), so field n is rest[n - 3].
+    return new long[] {
+      Long.parseLong(rest[11]), Long.parseLong(rest[12]), Long.parseLong(rest[13]), Long.parseLong(rest[14])
+    };
+  }
+}

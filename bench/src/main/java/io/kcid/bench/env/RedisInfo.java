@@ -1,0 +1,84 @@
+package io.kcid.bench.env;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** INFO of the bench's redis-server, on a connection of its own (never the one under load). */
+public final class RedisInfo implements AutoCloseable {
+  private final RedisClient client;
+  private final StatefulRedisConnection<String, String> connection;
+  private final RedisCommands<String, String> sync;
+
+  public RedisInfo(String url) {
+    this.client = RedisClient.create(url);
+    this.connection = client.connect();
+    this.sync = connection.sync();
+  }
+
+  public Map<String, String> section(String name) {
+    Map<String, String> values = new LinkedHashMap<>();
+    for (String line : sync.info(name).split("\r?\n")) {
+      int colon = line.indexOf(':');
+      if (colon > 0 && !line.startsWith("#")) {
+        values.put(line.substring(0, colon), line.substring(colon + 1).trim());
+      }
+    }
+    return values;
+  }
+
+  public long pid() {
+    return Long.parseLong(section("server").get("process_id"));
+  }
+
+  public String version() {
+    return section("server").get("redis_version");
+  }
+
+  public long usedMemory() {
+    return Long.parseLong(section("memory").get("used_memory"));
+  }
+
+  public long keys() {
+    return sync.dbsize();
+  }
+
+  /** Calls so far per command ({@code evalsha → 1234}), from INFO commandstats. */
+  public Map<String, Long> commandCalls() {
+    Map<String, Long> calls = new TreeMap<>();
+    for (Map.Entry<String, String> e : section("commandstats").entrySet()) {
+      if (e.getKey().startsWith("cmdstat_")) {
+        for (String part : e.getValue().split(",")) {
+          if (part.startsWith("calls=")) {
+            calls.put(e.getKey().substring("cmdstat_".length()), Long.parseLong(part.substring(6)));
+          }
+        }
+      }
+    }
+    return calls;
+  }
+
+  /** Commands per operation between two {@link #commandCalls()} readings; the bench's own INFO calls left out. */
+  public static Map<String, Double> perOp(Map<String, Long> before, Map<String, Long> after, long ops) {
+    Map<String, Double> perOp = new TreeMap<>();
+    if (ops <= 0) {
+      return perOp;
+    }
+    for (Map.Entry<String, Long> e : after.entrySet()) {
+      long delta = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+      if (delta > 0 && !e.getKey().equals("info")) {
+        perOp.put(e.getKey(), Math.round(delta * 1000.0 / ops) / 1000.0);
+      }
+    }
+    return perOp;
+  }
+
+  @Override
+  public void close() {
+    connection.close();
+    client.shutdown();
+  }
+}

@@ -1,0 +1,63 @@
+package io.kcid.bench.env;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** External programs the HTTP scenarios need (Debian's wrk and nginx-light), and their versions. */
+public final class Tools {
+  private Tools() {}
+
+  /** The program's path on PATH, or an error naming the Debian package to install. */
+  public static String require(String program, String debianPackage) {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+      Path candidate = Path.of(dir, program);
+      if (Files.isExecutable(candidate)) {
+        return candidate.toString();
+      }
+    }
+    for (String dir : List.of("/usr/sbin", "/usr/bin")) {
+      Path candidate = Path.of(dir, program);
+      if (Files.isExecutable(candidate)) {
+        return candidate.toString();
+      }
+    }
+    throw new IllegalStateException(program + " not found: install Debian's " + debianPackage
+        + " (apt-get install -y " + debianPackage + "; ./kcid bench and ./kcid test do it when run as root)");
+  }
+
+  /** First line of a command's standard output when it succeeds. */
+  public static java.util.Optional<String> output(List<String> command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        return java.util.Optional.empty();
+      }
+      return out.lines().filter(l -> !l.isBlank()).findFirst().map(String::trim);
+    } catch (IOException e) {
+      return java.util.Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return java.util.Optional.empty();
+    }
+  }
+
+  /** First line of a program's version output (stdout and stderr together), or "unknown". */
+  public static String version(List<String> command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor(10, TimeUnit.SECONDS);
+      return out.lines().filter(l -> !l.isBlank()).findFirst().orElse("unknown").trim();
+    } catch (IOException e) {
+      return "unknown";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "unknown";
+    }
+  }
+}

@@ -1,0 +1,130 @@
+package io.kcid.bench.report;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Writes BENCHMARKS.md from a run. Everything is regenerated except the hand-written analysis
+ * between {@link #START} and {@link #END}, which is carried over from the existing file.
+ */
+public final class BenchmarksMarkdown {
+  public static final String START = "<!-- analysis:start (hand-written; ./kcid bench keeps this section) -->";
+  public static final String END = "<!-- analysis:end -->";
+
+  private static final String METHOD = """
+      ## Method
+
+      - **Processes.** redis-server (the embedded one `./kcid up` runs; AOF on, fsync every second), the
+        tracking-server, the http-edge, the instant-backend edge and nginx each run as a process of their
+        own on free loopback ports, so `/proc/<pid>/stat` gives each one's CPU time. The tracking-server
+        runs as in production: API keys required (the load generator sends one with every call), default
+        limits, 16 partitions. The edges run with the postback rate limits off (`KCID_EDGE_RATE_PER_IP=0`,
+        `KCID_EDGE_RATE_PER_ACCOUNT=0`): one load generator is one client address, and the limits would
+        measure the limiter. The gRPC and Redis load comes from the bench JVM (async calls over 2
+        channels; Lettuce); HTTP load from wrk. Everything shares the machine's cores, load generator
+        included, as the issue's targets assume.
+      - **gRPC no-op baseline.** `grpc.health.v1.Health/Check` on the same tracking-server: same port,
+        Netty transport, executor and interceptor chain (call limit and API-key interceptor; health is
+        exempt from the key check, so the no-op skips the key lookup that kcid's methods pay). It needs
+        no production code for the bench and answers from memory.
+      - **Edge baselines.** nginx-light with `return 302 https://example.com/` (worker_processes auto,
+        access log off) is the floor of an HTTP redirect here. "The edge's own 302 with no backend
+        call" is the real http-edge code (`HttpEdge`) started by the bench with an in-process gRPC
+        backend that answers IssueClick and RecordConversion at once: HTTP parsing, routing, response
+        and the edge's gRPC client stub are all there; the network hop, the tracking-server and Redis
+        are not. It lives in the bench module only and redirects to one fixed URL.
+      - **Redis work per click.** Driven through the server's own store class (`RedisClickStore.insert`
+        with a click read back from one issued through the edge), so it follows the storage layout
+        whatever it is. The baseline is `PING` on the same Lettuce connection at the same concurrency:
+        the round trip and Redis' per-command floor. Commands per operation come from Redis'
+        `INFO commandstats` before and after (commands run inside Lua scripts are counted too).
+      - **Memory.** `used_memory` one second after the inserts minus one second before, over the clicks
+        of the memory scenario (one million in the full run), then over conversions recorded through
+        `RecordConversion` on the first of those clicks (everything a conversion writes: the
+        conversion, its stream event, postback log entry, stats).
+      - **Open loop.** IssueClick at a constant rate, half the closed-loop maximum measured at 64 in
+        flight earlier in the same run; each call's latency is measured from its intended start, so a
+        stall counts against every call it delays (HdrHistogram, wrk2's method). The no-op runs at the
+        same rate for comparison. The target counts as met only if the rate was kept with at most
+        0.1% errors.
+      - **Same conditions for kcid and baseline.** The gRPC and Redis scenarios split each subject's
+        measured time into rounds (3 in the full run) that alternate kcid and baseline (baseline first,
+        then kcid first, …), so both see the same machine when other work on it comes and goes; a
+        subject's rounds are merged (operations, time, HdrHistogram). The HTTP scenarios run their
+        subjects one after another, each warmed up by a wrk run of its own.
+      - **Warm-up.** Each subject warms up with its own load before it is measured (5 s in the full run,
+        1 s before later rounds), and the full run warms the tracking-server up once more before the
+        first scenario.
+
+      """;
+
+  private BenchmarksMarkdown() {}
+
+  public static void write(Path file, BenchReport report) throws IOException {
+    String analysis = "## Analysis\n\nNot written yet for this run.\n";
+    if (Files.exists(file)) {
+      String old = Files.readString(file, StandardCharsets.UTF_8);
+      int s = old.indexOf(START);
+      int e = old.indexOf(END);
+      if (s >= 0 && e > s) {
+        analysis = old.substring(s + START.length(), e).strip() + "\n";
+      }
+    }
+    StringBuilder md = new StringBuilder();
+    md.append("# kcid benchmarks\n\n");
+    md.append("<!-- Generated by ./kcid bench (bench/src/main/java/io/kcid/bench): edit only the analysis section. -->\n\n");
+    md.append("Issue #6's harness: every scenario measures kcid and its baseline in the same run, on the same\n")
+        .append("machine, each component in its own process so that CPU time per operation can be told apart.\n")
+        .append("Numbers from one machine and one run: compare ratios, not absolute rates, across machines.\n\n");
+    md.append("Run on ").append(report.date()).append(". Reproduce with:\n\n```\n").append(report.command()).append("\n```\n\n");
+    md.append("`./kcid bench --quick` is the few-second smoke run; `--scenarios` picks scenarios, `--json` writes the\n")
+        .append("result elsewhere. The machine-readable result of this run is [`BENCHMARKS.json`](BENCHMARKS.json).\n\n");
+    md.append("## Targets\n\n").append(Tables.markdown(Tables.targets(report.scenarios()))).append('\n');
+    md.append("## Measurements\n\n")
+        .append("Throughput is completed operations per second; latency is per operation, from the load generator;\n")
+        .append("*ratio* is kcid's throughput over the row's. CPU is user + system time of each process over the\n")
+        .append("measured interval divided by the operations (`load-generator` is the bench JVM for gRPC and Redis\n")
+        .append("scenarios, wrk for HTTP ones). *load avg* is the machine's 1-minute load average at the start and\n")
+        .append("end of the measured interval: above the core count, other work shared the CPU with the run.\n\n")
+        .append(Tables.markdown(Tables.measurements(report.scenarios()))).append('\n');
+    md.append("### Details\n\n");
+    for (ScenarioResult s : report.scenarios()) {
+      md.append("- **").append(s.id()).append("** — ").append(s.title()).append('\n');
+      for (Subject subject : s.subjects()) {
+        md.append("  - `").append(subject.name()).append("`: ").append(subject.description()).append('\n');
+      }
+      if (!s.details().isEmpty()) {
+        md.append("  - ").append(details(s.details())).append('\n');
+      }
+    }
+    md.append('\n');
+    md.append(METHOD);
+    md.append("## Machine\n\n").append(list(report.machine())).append('\n');
+    md.append("## Versions\n\n").append(list(report.versions())).append('\n');
+    md.append("## JVM flags\n\n").append(list(report.jvmFlags())).append('\n');
+    md.append("## Settings\n\n").append(list(stringify(report.settings()))).append('\n');
+    md.append(START).append("\n\n").append(analysis).append('\n').append(END).append('\n');
+    Files.writeString(file, md.toString(), StandardCharsets.UTF_8);
+  }
+
+  private static String details(Map<String, Object> details) {
+    StringBuilder out = new StringBuilder();
+    details.forEach((k, v) -> out.append(out.length() == 0 ? "" : "; ").append(k).append(": ").append(v));
+    return out.toString();
+  }
+
+  private static Map<String, String> stringify(Map<String, Object> values) {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    values.forEach((k, v) -> out.put(k, String.valueOf(v)));
+    return out;
+  }
+
+  private static String list(Map<String, String> values) {
+    StringBuilder out = new StringBuilder();
+    values.forEach((k, v) -> out.append("- ").append(k).append(": `").append(v.replace("`", "'")).append("`\n"));
+    return out.toString();
+  }
+}

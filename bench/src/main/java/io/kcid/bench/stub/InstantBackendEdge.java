@@ -1,0 +1,79 @@
+package io.kcid.bench.stub;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.StreamObserver;
+import io.kcid.edge.EdgeMain;
+import io.kcid.edge.HttpEdge;
+import io.kcid.edge.config.EdgeConfig;
+import io.kcid.proto.tracking.v1.Click;
+import io.kcid.proto.tracking.v1.ClickServiceGrpc;
+import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.IssueClickRequest;
+import io.kcid.proto.tracking.v1.IssueClickResponse;
+import io.kcid.proto.tracking.v1.Outcome;
+import io.kcid.proto.tracking.v1.RecordConversionRequest;
+import io.kcid.proto.tracking.v1.RecordConversionResponse;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+
+/**
+ * The edge's baseline "its own 302 with no backend call": the real http-edge (same Netty pipeline,
+ * routing, parsing, rate limits, response building) whose backend is an in-process gRPC service in
+ * its own JVM answering at once — IssueClick with a fixed redirect, RecordConversion with
+ * "accepted" — so no network hop, no tracking-server and no Redis. Bench-only: it lives in the
+ * bench module, never in a production image, and redirects only to the fixed URL below.
+ *
+ * <p>Run as a process of its own by {@code ./kcid bench}: {@code args[0]} is the HTTP port; the
+ * edge settings come from the same KCID_EDGE_* variables as the real edge's.
+ */
+public final class InstantBackendEdge {
+  static final String KCID = "0000000000000000000000000000bnch";
+  static final String REDIRECT = "https://example.com/?kcid=" + KCID;
+
+  private InstantBackendEdge() {}
+
+  public static void main(String[] args) throws Exception {
+    int port = Integer.parseInt(args[0]);
+    String name = "kcid-bench-instant-backend";
+    HealthStatusManager health = new HealthStatusManager();
+    Server backend = InProcessServerBuilder.forName(name).directExecutor()
+        .addService(new Clicks()).addService(new Conversions()).addService(health.getHealthService())
+        .build().start();
+    ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    EdgeConfig defaults = EdgeConfig.defaults();
+    HttpEdge edge = HttpEdge.start(new EdgeConfig("127.0.0.1", port, "in-process", defaults.callDeadline(),
+        defaults.maxBodyBytes(), defaults.workerThreads(), defaults.retryAfter(), defaults.trustedProxies(),
+        CommandLine.populateCommand(new EdgeMain()).security()), channel);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      edge.close();
+      channel.shutdownNow();
+      backend.shutdownNow();
+      stopped.countDown();
+    }, "instant-backend-edge-shutdown"));
+    stopped.await();
+  }
+
+  private static final class Clicks extends ClickServiceGrpc.ClickServiceImplBase {
+    @Override
+    public void issueClick(IssueClickRequest request, StreamObserver<IssueClickResponse> response) {
+      response.onNext(IssueClickResponse.newBuilder()
+          .setClick(Click.newBuilder().setKcid(KCID).setAccountId(request.getAccountId()))
+          .setRedirectUrl(REDIRECT).build());
+      response.onCompleted();
+    }
+  }
+
+  private static final class Conversions extends ConversionServiceGrpc.ConversionServiceImplBase {
+    @Override
+    public void recordConversion(RecordConversionRequest request, StreamObserver<RecordConversionResponse> response) {
+      response.onNext(RecordConversionResponse.newBuilder().setOutcome(Outcome.OUTCOME_ACCEPTED)
+          .setConversionId(request.getKcid() + "-1").build());
+      response.onCompleted();
+    }
+  }
+}

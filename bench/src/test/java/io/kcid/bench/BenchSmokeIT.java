@@ -1,0 +1,81 @@
+package io.kcid.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code ./kcid bench --quick} end to end: every scenario runs against kcid and its baseline and the
+ * JSON and Markdown it writes are well formed. Never asserts on speed: the numbers of a few-second
+ * run on a shared machine mean nothing, and a slow CI machine must not fail the build.
+ */
+class BenchSmokeIT {
+  private static final List<String> OVERLOAD_KINDS =
+      List.of("DEADLINE_EXCEEDED", "UNAVAILABLE", "RESOURCE_EXHAUSTED", "timeout", "not sent: overloaded");
+
+  @TempDir Path dir;
+
+  @Test
+  void everyScenarioRunsWithItsBaselineAndWritesWellFormedResults() throws Exception {
+    Path json = dir.resolve("bench.json");
+    Path markdown = dir.resolve("BENCHMARKS.md");
+    Files.writeString(markdown, "old\n" + io.kcid.bench.report.BenchmarksMarkdown.START + "\n## Analysis\n\nKept by hand.\n"
+        + io.kcid.bench.report.BenchmarksMarkdown.END + "\n", StandardCharsets.UTF_8);
+
+    int exit = new CommandLine(new BenchCommand()).execute("--quick", "--json", json.toString(), "--markdown", markdown.toString());
+
+    assertThat(exit).isZero();
+    JsonNode report = new ObjectMapper().readTree(json.toFile());
+    assertThat(report.get("quick").asBoolean()).isTrue();
+    assertThat(report.get("machine").get("cores (nproc)").asInt()).isPositive();
+    assertThat(report.get("versions").get("nginx").asText()).contains("nginx");
+    List<String> ids = new ArrayList<>();
+    for (JsonNode scenario : report.get("scenarios")) {
+      String id = scenario.get("id").asText();
+      ids.add(id);
+      JsonNode subjects = scenario.get("subjects");
+      assertThat(subjects).as(id).isNotEmpty();
+      assertThat(subjects.get(0).get("role").asText()).as(id).isEqualTo("kcid");
+      if (!id.equals("memory")) {
+        assertThat(subjects).as(id + " has a baseline").anyMatch(s -> s.get("role").asText().equals("baseline"));
+      }
+      for (JsonNode subject : subjects) {
+        String what = id + " / " + subject.get("name").asText();
+        assertThat(subject.get("ops").asLong()).as(what).isPositive();
+        assertThat(subject.get("opsPerSecond").asDouble()).as(what).isPositive();
+        // Overload on a busy machine may time calls out (a matter of speed, not asserted); a refusal
+        // (bad signature, token, key, argument) would be a broken scenario.
+        assertThat(subject.get("errors").asLong()).as(what + " errors").isLessThan(subject.get("ops").asLong());
+        subject.get("errorKinds").fieldNames().forEachRemaining(kind ->
+            assertThat(kind).as(what + " error kind").isIn(OVERLOAD_KINDS));
+        assertThat(subject.get("cpuMicrosPerOp").size()).as(what).isPositive();
+        subject.get("cpuMicrosPerOp").forEach(cpu -> assertThat(cpu.isNumber()).as(what).isTrue());
+        if (!id.equals("memory")) {
+          assertThat(subject.get("p50Ms").asDouble()).as(what).isPositive();
+          assertThat(subject.get("p99Ms").asDouble()).as(what).isGreaterThanOrEqualTo(subject.get("p50Ms").asDouble());
+          assertThat(subject.get("p999Ms").asDouble()).as(what).isGreaterThanOrEqualTo(subject.get("p99Ms").asDouble());
+        }
+      }
+      assertThat(scenario.get("value").isNumber()).as(id).isTrue();
+      assertThat(scenario.get("value").asDouble()).as(id).isPositive();
+    }
+    assertThat(ids).containsExactlyElementsOf(Scenarios.ALL);
+    assertThat(report.get("scenarios").get(Scenarios.ALL.indexOf("memory")).get("details").get("bytes_per_conversion").asDouble())
+        .isPositive();
+
+    String md = Files.readString(markdown, StandardCharsets.UTF_8);
+    assertThat(md).startsWith("# kcid benchmarks").contains("Kept by hand.").doesNotContain("old\n");
+    for (String id : Scenarios.ALL) {
+      assertThat(md).contains("| " + id + " |");
+    }
+  }
+}
