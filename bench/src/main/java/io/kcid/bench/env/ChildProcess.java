@@ -46,7 +46,10 @@ public final class ChildProcess implements AutoCloseable {
     command.addAll(jvmOptions);
     command.add("-Dlogback.configurationFile=kcid-bench-logback.xml");
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    // Absolute entries: the child runs in workDir, where `java -jar cli/target/kcid.jar` resolves nothing.
+    command.add(java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+        .map(entry -> Path.of(entry).toAbsolutePath().toString())
+        .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator)));
     command.add(mainClass);
     command.addAll(args);
     return start(name, command, env, workDir);
