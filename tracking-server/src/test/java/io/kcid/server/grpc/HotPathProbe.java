@@ -68,24 +68,30 @@ class HotPathProbe {
           AuthMode.REQUIRED, ConfiguredApiKeys.parse("probe:admin+issue+ingest:" + KEY))));
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
           .directExecutor().intercept(ApiKeyAuthTest.bearer(KEY)).build();
+      SetFloor floor = SetFloor.start(redis.url());
       try {
         var account = AdminServiceGrpc.newBlockingStub(channel).createAccount(CreateAccountRequest.getDefaultInstance());
-        Calls calls = new Calls(channel, account.getAccount().getAccountId(), account.getSecrets().getPostbackToken());
+        Calls calls = new Calls(channel, account.getAccount().getAccountId(), account.getSecrets().getPostbackToken(),
+            floor.channel());
         for (int inFlight : java.util.Arrays.stream(IN_FLIGHT.split(",")).mapToInt(Integer::parseInt).toArray()) {
           Map<String, List<Double>> rates = new java.util.LinkedHashMap<>();
-          for (int round = 0; round < ROUNDS; round++) {
-            for (String method : List.of("noop", "IssueClick", "RecordConversion")) {
-              Result r = run(redis, inFlight, calls.of(method));
+          // Round 0 only warms the JIT up (a cold JVM runs each method several times slower).
+          for (int round = 0; round <= ROUNDS; round++) {
+            for (String method : List.of("noop", "grpc+SET", "IssueClick", "RecordConversion")) {
+              Result r = run(redis, inFlight, calls.of(method), round == 0 ? 2 : SECONDS);
+              if (round == 0) {
+                continue;
+              }
               rates.computeIfAbsent(method, m -> new ArrayList<>()).add(r.perSecond);
-              System.out.printf("probe %3d in flight, round %d: %-16s %8.0f/s  errors %d  Redis %.1f us/call"
-                      + "  %.2f Redis commands/call%n", inFlight, round + 1, method, r.perSecond, r.errors,
-                  r.redisMicros, r.commandsPerCall);
+              System.out.printf("probe %3d in flight, round %d: %-16s %8.0f/s  errors %d  JVM CPU %.1f us/call"
+                      + "  Redis CPU %.1f us/call  %.2f Redis commands/call%n", inFlight, round, method,
+                  r.perSecond, r.errors, r.jvmMicros, r.redisMicros, r.commandsPerCall);
               assertThat(calls.starved.get()).as("conversions without a fresh click").isZero();
               assertThat(r.errors).isZero();
             }
           }
           List<Double> noop = rates.get("noop");
-          for (String method : List.of("IssueClick", "RecordConversion")) {
+          for (String method : List.of("grpc+SET", "IssueClick", "RecordConversion")) {
             List<Double> ratios = new ArrayList<>();
             for (int i = 0; i < noop.size(); i++) {
               ratios.add(rates.get(method).get(i) / noop.get(i));
@@ -98,19 +104,22 @@ class HotPathProbe {
         }
       } finally {
         channel.shutdownNow();
+        floor.close();
         server.close();
       }
     }
   }
 
-  private record Result(double perSecond, long errors, double redisMicros, double commandsPerCall) {}
+  private record Result(
+      double perSecond, long errors, double jvmMicros, double redisMicros, double commandsPerCall) {}
 
   /** One asynchronous call; it reports success (true) or failure (false) exactly once. */
   private interface Call {
     void start(Consumer<Boolean> done);
   }
 
-  private static Result run(LocalStandalone redis, int inFlight, Call call) throws InterruptedException {
+  private static Result run(LocalStandalone redis, int inFlight, Call call, int measureSeconds)
+      throws InterruptedException {
     AtomicLong completed = new AtomicLong();
     AtomicLong errors = new AtomicLong();
     AtomicBoolean running = new AtomicBoolean(true);
@@ -139,20 +148,31 @@ class HotPathProbe {
     long errorsBefore = errors.get();
     double cpuBefore = redis.cpuSeconds();
     long commandsBefore = commands(redis);
+    long jvmCpuBefore = jvmCpuNanos();
     long started = System.nanoTime();
-    Thread.sleep(TimeUnit.SECONDS.toMillis(SECONDS));
+    long startedMillis = System.currentTimeMillis();
+    Thread.sleep(TimeUnit.SECONDS.toMillis(measureSeconds));
+    // For cutting a JFR recording into phases.
+    System.out.printf("probe window %d %d%n", startedMillis, System.currentTimeMillis());
     long done = completed.get() - before;
     double seconds = (System.nanoTime() - started) / 1e9;
     long errorCount = errors.get() - errorsBefore;
     double redisCpu = redis.cpuSeconds() - cpuBefore;
     long redisCommands = commands(redis) - commandsBefore;
+    long jvmCpu = jvmCpuNanos() - jvmCpuBefore;
     running.set(false);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (stopped.get() < inFlight && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
-    return new Result(done / seconds, errorCount, redisCpu * 1e6 / Math.max(1, done),
+    return new Result(done / seconds, errorCount, jvmCpu / 1e3 / Math.max(1, done), redisCpu * 1e6 / Math.max(1, done),
         (double) redisCommands / Math.max(1, done));
+  }
+
+  /** CPU time of this whole JVM: the server and the load generator. */
+  private static long jvmCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   /** Commands Redis processed so far (including the INFO calls themselves, negligible here). */
@@ -178,8 +198,11 @@ class HotPathProbe {
     private final AtomicLong recordedCount = new AtomicLong();
     final AtomicLong starved = new AtomicLong();
 
-    Calls(ManagedChannel channel, String accountId, String postbackToken) {
+    private final HealthGrpc.HealthStub floor;
+
+    Calls(ManagedChannel channel, String accountId, String postbackToken, ManagedChannel floorChannel) {
       health = HealthGrpc.newStub(channel);
+      floor = HealthGrpc.newStub(floorChannel);
       clicks = ClickServiceGrpc.newStub(channel);
       conversions = ConversionServiceGrpc.newStub(channel);
       click = IssueClickRequest.newBuilder().setAccountId(accountId).setCampaignId("spring-sale").build();
@@ -189,6 +212,8 @@ class HotPathProbe {
     Call of(String method) {
       return switch (method) {
         case "noop" -> done -> health.withDeadlineAfter(5, TimeUnit.SECONDS)
+            .check(HealthCheckRequest.getDefaultInstance(), observer(done, r -> true));
+        case "grpc+SET" -> done -> floor.withDeadlineAfter(5, TimeUnit.SECONDS)
             .check(HealthCheckRequest.getDefaultInstance(), observer(done, r -> true));
         case "IssueClick" -> done -> clicks.withDeadlineAfter(5, TimeUnit.SECONDS)
             .issueClick(click, observer(done, (IssueClickResponse r) -> fresh.add(r.getClick().getKcid())));
@@ -236,6 +261,43 @@ class HotPathProbe {
           done.accept(ok);
         }
       };
+    }
+  }
+
+  /**
+   * The floor any Redis-backed call stands on here: a bare gRPC server (direct executor, no
+   * interceptors) whose unary method does one Lettuce SET on its own connection and answers.
+   */
+  private record SetFloor(io.grpc.Server server, io.lettuce.core.RedisClient client, ManagedChannel channel)
+      implements AutoCloseable {
+    static SetFloor start(String redisUrl) throws java.io.IOException {
+      io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(redisUrl);
+      var redis = client.connect(io.lettuce.core.codec.ByteArrayCodec.INSTANCE).async();
+      byte[] key = "probe:floor".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      io.grpc.Server server = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forPort(0).directExecutor()
+          .addService(new HealthGrpc.HealthImplBase() {
+            @Override
+            public void check(HealthCheckRequest request,
+                StreamObserver<io.grpc.health.v1.HealthCheckResponse> observer) {
+              redis.set(key, key).whenComplete((ok, failure) -> {
+                if (failure != null) {
+                  observer.onError(failure);
+                } else {
+                  observer.onNext(io.grpc.health.v1.HealthCheckResponse.getDefaultInstance());
+                  observer.onCompleted();
+                }
+              });
+            }
+          }).build().start();
+      return new SetFloor(server, client,
+          NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().directExecutor().build());
+    }
+
+    @Override
+    public void close() {
+      channel.shutdownNow();
+      server.shutdownNow();
+      client.shutdown();
     }
   }
 }
