@@ -182,7 +182,7 @@ public final class ConversionRecorder {
             mode,
             txid,
             requestId,
-            fingerprint(request),
+            requestId.isEmpty() ? "" : fingerprint(request),
             payload.toByteArray(),
             value,
             request.getStatus(),
@@ -438,7 +438,10 @@ public final class ConversionRecorder {
     return Money.normalize(amount, currency, goal.getAllowNegativeValue());
   }
 
-  /** What makes two requests "the same conversion" for request_id replay. */
+  /**
+   * What makes two requests "the same conversion" for request_id replay; only computed for a
+   * request that has a request_id (the record script reads it for nothing else).
+   */
   private static String fingerprint(RecordConversionRequest r) {
     return Secrets.sha256Hex(
             String.join(
