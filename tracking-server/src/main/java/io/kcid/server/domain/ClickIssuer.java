@@ -142,9 +142,8 @@ public final class ClickIssuer {
 
   private CompletionStage<IssueClickResponse> insert(
       AccountRecord account, Click click, Instant now, Duration retention, int attempt) {
-    String kcid = codec.mintRandomPartition(now);
-    DecodedKcid decoded = codec.decode(kcid);
-    Click stored = click.toBuilder().setKcid(kcid).setPartition(decoded.partition()).build();
+    DecodedKcid decoded = codec.mintRandomPartitionDecoded(now);
+    Click stored = click.toBuilder().setKcid(decoded.kcid()).setPartition(decoded.partition()).build();
     return clicks
         .insert(decoded, account.account().getAccountId(), stored, retention)
         .thenCompose(

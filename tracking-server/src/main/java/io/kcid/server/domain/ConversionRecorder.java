@@ -100,6 +100,7 @@ public final class ConversionRecorder {
   private CompletionStage<RecordConversionResponse> attempt(
       RecordConversionRequest request, RecordContext context) {
     DecodedKcid kcid = codec.decode(request.getKcid());
+    context.verified(kcid);
     String requestId = Identifiers.requestId(request.getRequestId());
     Identifiers.freeText("transaction_id", request.getTransactionId());
     request.getAdvSubIdsMap().forEach(ConversionRecorder::checkAdvSubId);
