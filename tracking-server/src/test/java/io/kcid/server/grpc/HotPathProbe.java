@@ -149,6 +149,7 @@ class HotPathProbe {
     double cpuBefore = redis.cpuSeconds();
     long commandsBefore = commands(redis);
     long jvmCpuBefore = jvmCpuNanos();
+    Map<String, long[]> statsBefore = commandStats(redis);
     long started = System.nanoTime();
     long startedMillis = System.currentTimeMillis();
     Thread.sleep(TimeUnit.SECONDS.toMillis(measureSeconds));
@@ -160,6 +161,9 @@ class HotPathProbe {
     double redisCpu = redis.cpuSeconds() - cpuBefore;
     long redisCommands = commands(redis) - commandsBefore;
     long jvmCpu = jvmCpuNanos() - jvmCpuBefore;
+    if (Boolean.getBoolean("kcid.probe.commandstats")) {
+      printCommandStats(statsBefore, commandStats(redis), completed.get() - before);
+    }
     running.set(false);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (stopped.get() < inFlight && System.nanoTime() < deadline) {
@@ -173,6 +177,30 @@ class HotPathProbe {
   private static long jvmCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
         .getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  /** Redis's per-command calls and microseconds (INFO commandstats). */
+  private static Map<String, long[]> commandStats(LocalStandalone redis) {
+    Map<String, long[]> stats = new java.util.TreeMap<>();
+    for (String line : redis.commands().info("commandstats").split("\r?\n")) {
+      var m = java.util.regex.Pattern.compile("cmdstat_(\\w+):calls=(\\d+),usec=(\\d+)").matcher(line);
+      if (m.find()) {
+        stats.put(m.group(1), new long[] {Long.parseLong(m.group(2)), Long.parseLong(m.group(3))});
+      }
+    }
+    return stats;
+  }
+
+  private static void printCommandStats(Map<String, long[]> before, Map<String, long[]> after, long calls) {
+    StringBuilder line = new StringBuilder("probe commandstats per call:");
+    after.forEach((command, now) -> {
+      long[] then = before.getOrDefault(command, new long[2]);
+      double perCall = (now[0] - then[0]) / (double) Math.max(1, calls);
+      if (perCall >= 0.01) {
+        line.append(String.format(" %s %.2fx %.1fus", command, perCall, (now[1] - then[1]) / (double) Math.max(1, calls)));
+      }
+    });
+    System.out.println(line);
   }
 
   /** Commands Redis processed so far (including the INFO calls themselves, negligible here). */
