@@ -84,8 +84,8 @@ class HotPathProbe {
               }
               rates.computeIfAbsent(method, m -> new ArrayList<>()).add(r.perSecond);
               System.out.printf("probe %3d in flight, round %d: %-16s %8.0f/s  errors %d  JVM CPU %.1f us/call"
-                      + "  Redis CPU %.1f us/call  %.2f Redis commands/call%n", inFlight, round, method,
-                  r.perSecond, r.errors, r.jvmMicros, r.redisMicros, r.commandsPerCall);
+                      + "  Redis CPU %.1f us/call  %.2f Redis commands/call  %.2f write syscalls/call%n", inFlight,
+                  round, method, r.perSecond, r.errors, r.jvmMicros, r.redisMicros, r.commandsPerCall, r.writesPerCall);
               assertThat(calls.starved.get()).as("conversions without a fresh click").isZero();
               assertThat(r.errors).isZero();
             }
@@ -110,8 +110,8 @@ class HotPathProbe {
     }
   }
 
-  private record Result(
-      double perSecond, long errors, double jvmMicros, double redisMicros, double commandsPerCall) {}
+  private record Result(double perSecond, long errors, double jvmMicros, double redisMicros,
+      double commandsPerCall, double writesPerCall) {}
 
   /** One asynchronous call; it reports success (true) or failure (false) exactly once. */
   private interface Call {
@@ -149,6 +149,7 @@ class HotPathProbe {
     double cpuBefore = redis.cpuSeconds();
     long commandsBefore = commands(redis);
     long jvmCpuBefore = jvmCpuNanos();
+    long writesBefore = writeSyscalls();
     Map<String, long[]> statsBefore = commandStats(redis);
     long started = System.nanoTime();
     long startedMillis = System.currentTimeMillis();
@@ -161,6 +162,7 @@ class HotPathProbe {
     double redisCpu = redis.cpuSeconds() - cpuBefore;
     long redisCommands = commands(redis) - commandsBefore;
     long jvmCpu = jvmCpuNanos() - jvmCpuBefore;
+    long writes = writeSyscalls() - writesBefore;
     if (Boolean.getBoolean("kcid.probe.commandstats")) {
       printCommandStats(statsBefore, commandStats(redis), completed.get() - before);
     }
@@ -170,7 +172,21 @@ class HotPathProbe {
       Thread.sleep(10);
     }
     return new Result(done / seconds, errorCount, jvmCpu / 1e3 / Math.max(1, done), redisCpu * 1e6 / Math.max(1, done),
-        (double) redisCommands / Math.max(1, done));
+        (double) redisCommands / Math.max(1, done), (double) writes / Math.max(1, done));
+  }
+
+  /** Write syscalls of this JVM so far (Linux /proc/self/io; 0 elsewhere). */
+  private static long writeSyscalls() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/io"))) {
+        if (line.startsWith("syscw:")) {
+          return Long.parseLong(line.substring(6).trim());
+        }
+      }
+    } catch (java.io.IOException e) {
+      // not Linux: no count
+    }
+    return 0;
   }
 
   /** CPU time of this whole JVM: the server and the load generator. */
