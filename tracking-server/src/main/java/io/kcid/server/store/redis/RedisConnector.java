@@ -26,9 +26,6 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.EpollProvider;
-import io.lettuce.core.resource.NettyCustomizer;
-import io.netty.channel.Channel;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,7 +92,6 @@ public final class RedisConnector implements AutoCloseable {
             // Reconnect at most a second after Redis is back (Lettuce's default backs off to 30 s).
             .reconnectDelay(
                 Delay.exponential(Duration.ofMillis(1), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
-            .nettyCustomizer(new FlushConsolidation())
             .build();
     try {
       if (endpoint instanceof RedisEndpoint.Cluster c) {
@@ -109,21 +105,6 @@ public final class RedisConnector implements AutoCloseable {
     } catch (RuntimeException e) {
       resources.shutdown(0, 2, TimeUnit.SECONDS);
       throw e;
-    }
-  }
-
-  /**
-   * Lettuce writes and flushes every command on its own: one write syscall per command on the one
-   * shared connection, which under load costs more CPU than encoding the commands. Flushes issued
-   * in the same event-loop cycle (concurrent callers, or callbacks run while reading replies) are
-   * merged into one; a flush is only postponed to the end of the current cycle, never dropped.
-   */
-  static final class FlushConsolidation implements NettyCustomizer {
-    @Override
-    public void afterChannelInitialized(Channel channel) {
-      // First in the pipeline, so it sees every handler's flushes (Netty's advice).
-      channel.pipeline().addFirst(new FlushConsolidationHandler(
-          FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
     }
   }
 
