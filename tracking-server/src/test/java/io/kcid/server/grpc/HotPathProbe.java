@@ -71,6 +71,8 @@ class HotPathProbe {
       SetFloor floor = SetFloor.start(redis.url());
       try {
         var account = AdminServiceGrpc.newBlockingStub(channel).createAccount(CreateAccountRequest.getDefaultInstance());
+        // Counted, not asserted at once: on a starved machine a store timeout should not end the run.
+        AtomicLong errors = new AtomicLong();
         Calls calls = new Calls(channel, account.getAccount().getAccountId(), account.getSecrets().getPostbackToken(),
             floor.channel());
         for (int inFlight : java.util.Arrays.stream(IN_FLIGHT.split(",")).mapToInt(Integer::parseInt).toArray()) {
@@ -86,8 +88,7 @@ class HotPathProbe {
               System.out.printf("probe %3d in flight, round %d: %-16s %8.0f/s  errors %d  JVM CPU %.1f us/call"
                       + "  Redis CPU %.1f us/call  %.2f Redis commands/call  %.2f write syscalls/call%n", inFlight,
                   round, method, r.perSecond, r.errors, r.jvmMicros, r.redisMicros, r.commandsPerCall, r.writesPerCall);
-              assertThat(calls.starved.get()).as("conversions without a fresh click").isZero();
-              assertThat(r.errors).isZero();
+              errors.addAndGet(r.errors);
             }
           }
           List<Double> noop = rates.get("noop");
@@ -102,6 +103,8 @@ class HotPathProbe {
                 ratios.size());
           }
         }
+        assertThat(calls.starved.get()).as("conversions without a fresh click").isZero();
+        assertThat(errors.get()).as("failed calls").isZero();
       } finally {
         channel.shutdownNow();
         floor.close();
