@@ -86,8 +86,9 @@ class HotPathProbe {
               }
               rates.computeIfAbsent(method, m -> new ArrayList<>()).add(r.perSecond);
               System.out.printf("probe %3d in flight, round %d: %-16s %8.0f/s  errors %d  JVM CPU %.1f us/call"
-                      + "  Redis CPU %.1f us/call  %.2f Redis commands/call  %.2f write syscalls/call%n", inFlight,
-                  round, method, r.perSecond, r.errors, r.jvmMicros, r.redisMicros, r.commandsPerCall, r.writesPerCall);
+                      + "  Redis CPU %.1f us/call  %.2f Redis commands/call  %.2f write syscalls/call"
+                      + "  %.0f bytes allocated/call%n", inFlight, round, method, r.perSecond, r.errors, r.jvmMicros,
+                  r.redisMicros, r.commandsPerCall, r.writesPerCall, r.bytesPerCall);
               errors.addAndGet(r.errors);
             }
           }
@@ -114,7 +115,7 @@ class HotPathProbe {
   }
 
   private record Result(double perSecond, long errors, double jvmMicros, double redisMicros,
-      double commandsPerCall, double writesPerCall) {}
+      double commandsPerCall, double writesPerCall, double bytesPerCall) {}
 
   /** One asynchronous call; it reports success (true) or failure (false) exactly once. */
   private interface Call {
@@ -153,6 +154,7 @@ class HotPathProbe {
     long commandsBefore = commands(redis);
     long jvmCpuBefore = jvmCpuNanos();
     long writesBefore = writeSyscalls();
+    long allocatedBefore = allocatedBytes();
     Map<String, long[]> statsBefore = commandStats(redis);
     long started = System.nanoTime();
     long startedMillis = System.currentTimeMillis();
@@ -166,6 +168,7 @@ class HotPathProbe {
     long redisCommands = commands(redis) - commandsBefore;
     long jvmCpu = jvmCpuNanos() - jvmCpuBefore;
     long writes = writeSyscalls() - writesBefore;
+    long allocated = allocatedBytes() - allocatedBefore;
     if (Boolean.getBoolean("kcid.probe.commandstats")) {
       printCommandStats(statsBefore, commandStats(redis), completed.get() - before);
     }
@@ -175,7 +178,21 @@ class HotPathProbe {
       Thread.sleep(10);
     }
     return new Result(done / seconds, errorCount, jvmCpu / 1e3 / Math.max(1, done), redisCpu * 1e6 / Math.max(1, done),
-        (double) redisCommands / Math.max(1, done), (double) writes / Math.max(1, done));
+        (double) redisCommands / Math.max(1, done), (double) writes / Math.max(1, done),
+        (double) allocated / Math.max(1, done));
+  }
+
+  /**
+   * Bytes allocated so far by this JVM's live threads (server and load generator): unlike CPU time,
+   * barely moved by a neighbour's load, so it shows a change in work per call on a busy machine.
+   */
+  private static long allocatedBytes() {
+    var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long total = 0;
+    for (long bytes : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+      total += Math.max(0, bytes);
+    }
+    return total;
   }
 
   /** Write syscalls of this JVM so far (Linux /proc/self/io; 0 elsewhere). */
