@@ -60,21 +60,35 @@ public final class KcidCodec {
    * 2020-01-01T00:00:00Z and 2156-02-07T06:28:15Z.
    */
   public String mint(Instant issueTime, int partition) {
+    return mintDecoded(issueTime, partition).kcid();
+  }
+
+  /** A new kcid in a partition chosen uniformly among this deployment's partitions. */
+  public String mintRandomPartition(Instant issueTime) {
+    return mintRandomPartitionDecoded(issueTime).kcid();
+  }
+
+  /**
+   * {@link #mintRandomPartition} with the new kcid's fields, which its caller would otherwise get
+   * by decoding it again (a second HMAC).
+   */
+  public DecodedKcid mintRandomPartitionDecoded(Instant issueTime) {
+    // The partition only spreads load; it need not be unpredictable, so a cheap generator is fine.
+    return mintDecoded(issueTime, ThreadLocalRandom.current().nextInt(partitions));
+  }
+
+  private DecodedKcid mintDecoded(Instant issueTime, int partition) {
     if (partition < 0 || partition >= partitions) {
       throw new IllegalArgumentException(
           "partition must be in 0.." + (partitions - 1) + " but was " + partition);
     }
     int keyId = keys.active().keyId();
-    byte[] bytes = KcidLayout.pack(KcidLayout.VERSION, KcidLayout.secondsSinceEpoch(issueTime),
-        partition, keyId, RANDOM.get().nextLong());
+    long seconds = KcidLayout.secondsSinceEpoch(issueTime);
+    long random = RANDOM.get().nextLong();
+    byte[] bytes = KcidLayout.pack(KcidLayout.VERSION, seconds, partition, keyId, random);
     macs.seal(bytes, keyId);
-    return Base32.encode(bytes);
-  }
-
-  /** A new kcid in a partition chosen uniformly among this deployment's partitions. */
-  public String mintRandomPartition(Instant issueTime) {
-    // The partition only spreads load; it need not be unpredictable, so a cheap generator is fine.
-    return mint(issueTime, ThreadLocalRandom.current().nextInt(partitions));
+    return new DecodedKcid(
+        Base32.encode(bytes), KcidLayout.VERSION, KcidLayout.toInstant(seconds), partition, keyId, random);
   }
 
   /**

@@ -24,9 +24,13 @@ final class MacroDetector {
         return true;
       }
     }
-    for (String marker : MARKERS) {
-      if (containsIgnoreCase(raw, marker)) {
-        return true;
+    // Every marker starts with '%' or '#': a value without either (every real kcid) skips the
+    // case-insensitive scans, which cost more than the rest of decoding on the hot path.
+    if (raw.indexOf('%') >= 0 || raw.indexOf('#') >= 0) {
+      for (String marker : MARKERS) {
+        if (containsIgnoreCase(raw, marker)) {
+          return true;
+        }
       }
     }
     return raw.length() <= LONGEST_NAME && NAMES.contains(raw.toLowerCase(Locale.ROOT));

@@ -59,6 +59,16 @@ class KcidCodecTest {
   }
 
   @Test
+  void aKcidMintedWithItsFieldsHasTheFieldsDecodingItGives() {
+    for (int i = 0; i < 100; i++) {
+      DecodedKcid minted = codec.mintRandomPartitionDecoded(T.plusMillis(999));
+
+      assertThat(codec.decode(minted.kcid())).isEqualTo(minted);
+      assertThat(minted.issueTime()).isEqualTo(T);
+    }
+  }
+
+  @Test
   void issueTimeCoversTheWholeUnsignedRange() {
     Instant first = Instant.parse("2020-01-01T00:00:00Z");
     Instant last = Instant.parse("2156-02-07T06:28:15Z");

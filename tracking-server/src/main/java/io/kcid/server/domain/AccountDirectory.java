@@ -7,6 +7,7 @@ import io.kcid.server.store.AccountStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -15,7 +16,10 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Accounts as the hot path sees them: cached for a short TTL so a click or postback costs no
  * extra Redis round trip for its account, while a change made through any server instance is
- * seen by all within the TTL.
+ * seen by all within the TTL. Which account a postback token belongs to is remembered for the
+ * same TTL, keyed by the token's digest; the token is still checked against the (cached) account's
+ * current token digests every time, so a rotated-out token stops working as soon as the account
+ * copy that lists it expires, as any other account change.
  */
 public final class AccountDirectory {
   private static final int MAX_ENTRIES = 100_000;
@@ -24,8 +28,12 @@ public final class AccountDirectory {
   private final Clock clock;
   private final long ttlMillis;
   private final Map<String, Entry> cache = new ConcurrentHashMap<>();
+  /** Token digest to account id, for tokens that authenticated: unknown tokens are never kept. */
+  private final Map<String, TokenOwner> tokenOwners = new ConcurrentHashMap<>();
 
   private record Entry(AccountRecord record, long expiresAtMillis) {}
+
+  private record TokenOwner(String accountId, long expiresAtMillis) {}
 
   public AccountDirectory(AccountStore store, Clock clock, Duration ttl) {
     this.store = store;
@@ -62,6 +70,7 @@ public final class AccountDirectory {
   /** Drops the cached copy after a change made by this instance. */
   public void invalidate(String accountId) {
     cache.remove(accountId);
+    tokenOwners.values().removeIf(owner -> owner.accountId().equals(accountId));
   }
 
   /**
@@ -69,8 +78,14 @@ public final class AccountDirectory {
    * stored digest is compared in constant time.
    */
   public CompletionStage<AccountRecord> authenticate(String postbackToken) {
-    return store
-        .accountIdForToken(postbackToken)
+    String digest = Secrets.sha256Hex(postbackToken);
+    long now = clock.millis();
+    TokenOwner owner = tokenOwners.get(digest);
+    CompletionStage<Optional<String>> accountId =
+        owner != null && owner.expiresAtMillis() > now
+            ? CompletableFuture.completedFuture(Optional.of(owner.accountId()))
+            : store.accountIdForTokenDigest(digest);
+    return accountId
         .thenCompose(
             id ->
                 id.isEmpty()
@@ -93,14 +108,20 @@ public final class AccountDirectory {
                             }))
         .thenApply(
             record -> {
-              String digest = Secrets.sha256Hex(postbackToken);
               boolean valid = false;
               // Current token, or the previous one within its rotation grace period.
               for (String known : record.secrets().tokenDigestsAt(clock.instant())) {
                 valid |= Secrets.constantTimeEquals(digest, known);
               }
               if (!valid) {
+                tokenOwners.remove(digest);
                 throw invalidToken();
+              }
+              if (ttlMillis > 0 && (owner == null || owner.expiresAtMillis() <= now)) {
+                if (tokenOwners.size() >= MAX_ENTRIES) {
+                  tokenOwners.clear();
+                }
+                tokenOwners.put(digest, new TokenOwner(record.account().getAccountId(), now + ttlMillis));
               }
               return record;
             });

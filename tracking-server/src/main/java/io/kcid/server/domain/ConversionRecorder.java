@@ -100,6 +100,7 @@ public final class ConversionRecorder {
   private CompletionStage<RecordConversionResponse> attempt(
       RecordConversionRequest request, RecordContext context) {
     DecodedKcid kcid = codec.decode(request.getKcid());
+    context.verified(kcid);
     String requestId = Identifiers.requestId(request.getRequestId());
     Identifiers.freeText("transaction_id", request.getTransactionId());
     request.getAdvSubIdsMap().forEach(ConversionRecorder::checkAdvSubId);
@@ -182,7 +183,7 @@ public final class ConversionRecorder {
             mode,
             txid,
             requestId,
-            fingerprint(request),
+            requestId.isEmpty() ? "" : fingerprint(request),
             payload.toByteArray(),
             value,
             request.getStatus(),
@@ -438,7 +439,10 @@ public final class ConversionRecorder {
     return Money.normalize(amount, currency, goal.getAllowNegativeValue());
   }
 
-  /** What makes two requests "the same conversion" for request_id replay. */
+  /**
+   * What makes two requests "the same conversion" for request_id replay; only computed for a
+   * request that has a request_id (the record script reads it for nothing else).
+   */
   private static String fingerprint(RecordConversionRequest r) {
     return Secrets.sha256Hex(
             String.join(

@@ -77,7 +77,7 @@ public final class PostbackJournal implements RecordListener {
               suppressed.incrementAndGet();
               return CompletableFuture.completedFuture("");
             }
-            return write(target, request, entry.toBuilder().setAccountId(account.orElse("")).build());
+            return write(target, request, context, entry.toBuilder().setAccountId(account.orElse("")).build());
           })
           .whenComplete((id, writeFailure) -> {
             if (writeFailure != null) {
@@ -90,9 +90,14 @@ public final class PostbackJournal implements RecordListener {
   }
 
   /** Returns the write's stage, for tests and for callers that want to wait. */
-  CompletionStage<String> write(String accountId, RecordConversionRequest request, PostbackLogEntry entry) {
-    KcidDiagnosis diagnosis = codec.inspect(request.getKcid());
-    Optional<DecodedKcid> kcid = diagnosis.valid() ? diagnosis.decoded() : Optional.empty();
+  CompletionStage<String> write(
+      String accountId, RecordConversionRequest request, RecordContext context, PostbackLogEntry entry) {
+    // The recorder verified the kcid already (one HMAC per postback is enough); a postback refused
+    // before that is inspected here.
+    Optional<DecodedKcid> kcid = context.kcid().or(() -> {
+      KcidDiagnosis diagnosis = codec.inspect(request.getKcid());
+      return diagnosis.valid() ? diagnosis.decoded() : Optional.empty();
+    });
     return store.append(accountId, kcid, entry, clock.instant());
   }
 

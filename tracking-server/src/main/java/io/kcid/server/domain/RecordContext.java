@@ -1,6 +1,8 @@
 package io.kcid.server.domain;
 
+import io.kcid.core.kcid.DecodedKcid;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * One run of {@link ConversionRecorder}: how it runs (a postback, a replay, a dry run) and what it
@@ -13,6 +15,7 @@ public final class RecordContext {
   private final boolean dryRun;
   private volatile String accountId = "";
   private volatile boolean repeatedRequest;
+  private volatile DecodedKcid kcid;
 
   private RecordContext(Instant receiveTime, String replayOf, boolean dryRun) {
     this.receiveTime = receiveTime;
@@ -51,6 +54,15 @@ public final class RecordContext {
   /** Whether the answer repeats an earlier call with the same request id. */
   public boolean repeatedRequest() {
     return repeatedRequest;
+  }
+
+  /** The postback's kcid once the recorder has verified it; empty if it never got that far. */
+  public Optional<DecodedKcid> kcid() {
+    return Optional.ofNullable(kcid);
+  }
+
+  void verified(DecodedKcid decoded) {
+    this.kcid = decoded;
   }
 
   void attribute(String account) {

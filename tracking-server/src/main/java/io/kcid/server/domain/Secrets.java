@@ -10,6 +10,14 @@ import java.util.HexFormat;
 /** Generating, digesting and comparing secrets. Comparisons are constant-time. */
 public final class Secrets {
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** MessageDigest is not thread-safe, and looking one up per call costs as much as the hash. */
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  });
 
   private Secrets() {}
 
@@ -21,13 +29,13 @@ public final class Secrets {
   }
 
   public static String sha256Hex(String value) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return HexFormat.of().formatHex(sha256(value.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** SHA-256 of {@code bytes}. */
+  public static byte[] sha256(byte[] bytes) {
+    // digest() resets the instance, so the next caller on this thread starts clean.
+    return SHA256.get().digest(bytes);
   }
 
   public static boolean constantTimeEquals(String a, String b) {

@@ -21,6 +21,9 @@ public interface AccountStore {
   /** The account that owns a postback token. */
   CompletionStage<Optional<String>> accountIdForToken(String postbackToken);
 
+  /** The account that owns the postback token with this SHA-256 digest (lower-case hex). */
+  CompletionStage<Optional<String>> accountIdForTokenDigest(String tokenDigest);
+
   /** Accounts ordered by id, starting after {@code afterId} ("" for the first page). */
   CompletionStage<List<Account>> list(String afterId, int limit);
 

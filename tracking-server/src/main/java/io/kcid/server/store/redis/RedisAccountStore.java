@@ -110,9 +110,14 @@ public final class RedisAccountStore implements AccountStore {
 
   @Override
   public CompletionStage<Optional<String>> accountIdForToken(String postbackToken) {
+    return accountIdForTokenDigest(Secrets.sha256Hex(postbackToken));
+  }
+
+  @Override
+  public CompletionStage<Optional<String>> accountIdForTokenDigest(String tokenDigest) {
     return Stages.translate(
         redis
-            .get(RedisKeys.tokenIndex(Secrets.sha256Hex(postbackToken)))
+            .get(RedisKeys.tokenIndex(tokenDigest))
             .thenApply(v -> Optional.ofNullable(v).map(RedisAccountStore::str)));
   }
 
