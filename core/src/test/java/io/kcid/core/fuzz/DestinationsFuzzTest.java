@@ -44,6 +44,10 @@ class DestinationsFuzzTest {
     assertThat(redirect.getPort()).isEqualTo(accepted.getPort());
     assertThat(redirect.getRawUserInfo()).isNull();
     assertThat(rewritten).contains(KCID);
-    assertThat(Destinations.validate(rewritten).getHost()).isEqualTo(accepted.getHost());
+    // The limit is on what advertisers configure: the kcid may take an accepted URL past it
+    // (a seed keeps that case), and the redirect is never re-validated for length.
+    if (rewritten.length() <= Destinations.MAX_LENGTH) {
+      assertThat(Destinations.validate(rewritten).getHost()).isEqualTo(accepted.getHost());
+    }
   }
 }
