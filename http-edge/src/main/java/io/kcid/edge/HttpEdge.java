@@ -147,7 +147,7 @@ public final class HttpEdge implements AutoCloseable {
     ConversionServiceGrpc.ConversionServiceStub conversions = ConversionServiceGrpc.newStub(backend);
     PostbackBackend postbacks =
         new PostbackBackend(conversions, config.callDeadline(), responses, metrics, clientIps, limits);
-    handlers.put(Route.POSTBACK, new PostbackHandler(postbacks));
+    handlers.put(Route.POSTBACK, new PostbackHandler(postbacks, security.maxInFlight()));
     handlers.put(
         Route.POSTBACKS, new BatchPostbackHandler(postbacks));
     handlers.put(Route.HEALTHZ, OpsHandlers.healthz());
