@@ -32,6 +32,7 @@ start_stack() { # name jar extra-env
   # 200 valid kcids; the postback script cycles through them (first pass accepted, then duplicates).
   : >"$d/kcids"
   for i in $(seq 200); do curl -s -o /dev/null -w '%{redirect_url}\n' "$url" | sed 's/.*kcid=//' >>"$d/kcids"; done
+  sed -i "/^$/d" "$d/kcids" # a click refused while the stack warms up yields no kcid
   cat >"$d/postback.lua" <<LUA
 local k = {}
 for line in io.lines("$d/kcids") do k[#k+1] = line end
