@@ -22,6 +22,7 @@ import io.kcid.edge.http.Responses;
 import io.kcid.edge.http.Route;
 import io.kcid.edge.http.RouteHandler;
 import io.kcid.edge.http.Router;
+import io.kcid.edge.http.Transports;
 import io.kcid.edge.metrics.EdgeMetrics;
 import io.kcid.edge.net.ClientIpResolver;
 import io.kcid.edge.postback.BatchPostbackHandler;
@@ -35,11 +36,8 @@ import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -149,7 +147,7 @@ public final class HttpEdge implements AutoCloseable {
     ConversionServiceGrpc.ConversionServiceStub conversions = ConversionServiceGrpc.newStub(backend);
     PostbackBackend postbacks =
         new PostbackBackend(conversions, config.callDeadline(), responses, metrics, clientIps, limits);
-    handlers.put(Route.POSTBACK, new PostbackHandler(postbacks));
+    handlers.put(Route.POSTBACK, new PostbackHandler(postbacks, security.maxInFlight()));
     handlers.put(
         Route.POSTBACKS, new BatchPostbackHandler(postbacks));
     handlers.put(Route.HEALTHZ, OpsHandlers.healthz());
@@ -165,14 +163,14 @@ public final class HttpEdge implements AutoCloseable {
     }
     Router router = new Router(handlers, responses);
 
-    EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(config.workerThreads(), NioIoHandler.newFactory());
+    EventLoopGroup acceptors = Transports.eventLoops(1);
+    EventLoopGroup workers = Transports.eventLoops(config.workerThreads());
     ChannelGroup connections = new DefaultChannelGroup("kcid-edge-connections", GlobalEventExecutor.INSTANCE);
     try {
       io.netty.channel.Channel serverChannel =
           new ServerBootstrap()
               .group(acceptors, workers)
-              .channel(NioServerSocketChannel.class)
+              .channel(Transports.serverChannel())
               .option(ChannelOption.SO_BACKLOG, 1024)
               .childOption(ChannelOption.TCP_NODELAY, true)
               .childOption(ChannelOption.SO_KEEPALIVE, true)

@@ -24,8 +24,8 @@ final class MacroDetector {
         return true;
       }
     }
-    // Every marker starts with '%' or '#': a value without either (every real kcid) skips the
-    // case-insensitive scans, which cost more than the rest of decoding on the hot path.
+    // Every marker starts with '%' or '#': without either (every real kcid) the case-insensitive
+    // scans below cannot match. They were the top CPU frame of a postback under load (JFR).
     if (raw.indexOf('%') >= 0 || raw.indexOf('#') >= 0) {
       for (String marker : MARKERS) {
         if (containsIgnoreCase(raw, marker)) {

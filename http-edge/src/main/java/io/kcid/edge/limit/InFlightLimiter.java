@@ -16,9 +16,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Bounds the backend calls in progress from this edge. Past the bound a call fails at once with
  * UNAVAILABLE, which the edge answers 503 BACKEND_UNAVAILABLE + Retry-After: a slow backend then
  * costs bounded memory here instead of an ever-growing queue of waiting requests. Health checks
- * are not counted.
+ * are not counted. A call carrying {@link #WEIGHT} counts that many times: coalesced postbacks are
+ * one call but as many requests waiting.
  */
 public final class InFlightLimiter implements ClientInterceptor {
+  /** How many requests one call stands for (default 1). */
+  public static final CallOptions.Key<Integer> WEIGHT = CallOptions.Key.createWithDefault("kcid-edge-call-weight", 1);
+
   private final int max;
   private final AtomicInteger inFlight = new AtomicInteger();
 
@@ -35,14 +39,15 @@ public final class InFlightLimiter implements ClientInterceptor {
     if (method.getFullMethodName().startsWith("grpc.health.")) {
       return next.newCall(method, options);
     }
+    int weight = options.getOption(WEIGHT);
     return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
       private final AtomicBoolean counted = new AtomicBoolean();
       private boolean refused;
 
       @Override
       public void start(Listener<A> listener, Metadata headers) {
-        if (inFlight.incrementAndGet() > max) {
-          inFlight.decrementAndGet();
+        if (inFlight.addAndGet(weight) > max) {
+          inFlight.addAndGet(-weight);
           refused = true;
           listener.onClose(
               Status.UNAVAILABLE.withDescription("edge limit of " + max + " backend calls in progress reached"), new Metadata());
@@ -54,7 +59,7 @@ public final class InFlightLimiter implements ClientInterceptor {
               @Override
               public void onClose(Status status, Metadata trailers) {
                 if (counted.compareAndSet(true, false)) {
-                  inFlight.decrementAndGet();
+                  inFlight.addAndGet(-weight);
                 }
                 super.onClose(status, trailers);
               }

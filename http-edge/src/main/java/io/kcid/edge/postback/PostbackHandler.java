@@ -2,7 +2,6 @@ package io.kcid.edge.postback;
 
 import io.kcid.edge.grpc.BackendErrors;
 import io.kcid.edge.grpc.BackendFailure;
-import io.kcid.edge.grpc.UnaryCalls;
 import io.kcid.edge.http.EdgeResponse;
 import io.kcid.edge.http.QueryParams;
 import io.kcid.edge.http.Rejection;
@@ -12,7 +11,6 @@ import io.kcid.edge.limit.PostbackRateLimits;
 import io.kcid.edge.metrics.EdgeMetrics;
 import io.kcid.edge.net.ClientIpResolver;
 import io.kcid.proto.ErrorReasons;
-import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.PostbackCredentials;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionResponse;
@@ -20,25 +18,22 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import java.net.SocketAddress;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /** {@code GET|POST /postback}: records a conversion through the backend. */
 public final class PostbackHandler implements RouteHandler {
-  private final ConversionServiceGrpc.ConversionServiceStub stub;
-  private final Duration deadline;
   private final Responses responses;
   private final EdgeMetrics metrics;
   private final ClientIpResolver clientIps;
   private final PostbackRateLimits limits;
+  private final PostbackCoalescer coalescer;
 
-  public PostbackHandler(PostbackBackend backend) {
-    this.stub = backend.stub();
-    this.deadline = backend.deadline();
+  /** @param maxInFlight the edge's bound on backend calls in progress (postbacks sent together count once each) */
+  public PostbackHandler(PostbackBackend backend, int maxInFlight) {
+    this.coalescer = new PostbackCoalescer(backend.stub(), backend.deadline(), maxInFlight);
     this.responses = backend.responses();
     this.metrics = backend.metrics();
     this.clientIps = backend.clientIps();
@@ -82,9 +77,7 @@ public final class PostbackHandler implements RouteHandler {
       throw rejection;
     }
     metrics.unknownPostbackParameters(parsed.unknownParameters());
-    CompletableFuture<RecordConversionResponse> call = new CompletableFuture<>();
-    stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)
-        .recordConversion(parsed.request(), UnaryCalls.completing(call));
+    CompletableFuture<RecordConversionResponse> call = coalescer.record(parsed.request());
     RecordConversionRequest sent = parsed.request();
     return call.handle((recorded, failure) -> failure == null ? answered(sent, recorded) : backendFailed(failure))
         .thenApply(applied::decorate);
@@ -114,7 +107,11 @@ public final class PostbackHandler implements RouteHandler {
   }
 
   private EdgeResponse backendFailed(Throwable failure) {
-    BackendFailure mapped = BackendErrors.classify(failure);
+    // Sent with others, an item's own error comes back as the same reason, message and metadata a single call carries.
+    BackendFailure mapped =
+        failure instanceof PostbackCoalescer.ItemFailedException item
+            ? BackendErrors.classify(item.error())
+            : BackendErrors.classify(failure);
     metrics.backendError(mapped.code());
     metrics.postback("rejected", ErrorReasons.shortName(mapped.reason()));
     return responses.postbackFailure(mapped);
