@@ -17,13 +17,16 @@ import io.kcid.proto.tracking.v1.IssueClickResponse;
 import io.kcid.proto.tracking.v1.Outcome;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionResponse;
+import io.kcid.proto.tracking.v1.RecordConversionResult;
+import io.kcid.proto.tracking.v1.RecordConversionsRequest;
+import io.kcid.proto.tracking.v1.RecordConversionsResponse;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 
 /**
  * The edge's baseline "its own 302 with no backend call": the real http-edge (same Netty pipeline,
  * routing, parsing, rate limits, response building) whose backend is an in-process gRPC service in
- * its own JVM answering at once — IssueClick with a fixed redirect, RecordConversion with
+ * its own JVM answering at once — IssueClick with a fixed redirect, RecordConversion(s) with
  * "accepted" — so no network hop, no tracking-server and no Redis. Bench-only: it lives in the
  * bench module, never in a production image, and redirects only to the fixed URL below.
  *
@@ -71,9 +74,24 @@ public final class InstantBackendEdge {
   private static final class Conversions extends ConversionServiceGrpc.ConversionServiceImplBase {
     @Override
     public void recordConversion(RecordConversionRequest request, StreamObserver<RecordConversionResponse> response) {
-      response.onNext(RecordConversionResponse.newBuilder().setOutcome(Outcome.OUTCOME_ACCEPTED)
-          .setConversionId(request.getKcid() + "-1").build());
+      response.onNext(accepted(request));
       response.onCompleted();
+    }
+
+    /** The edge coalesces the postbacks one event loop read together into one batch call. */
+    @Override
+    public void recordConversions(RecordConversionsRequest request, StreamObserver<RecordConversionsResponse> response) {
+      RecordConversionsResponse.Builder results = RecordConversionsResponse.newBuilder();
+      for (int i = 0; i < request.getItemsCount(); i++) {
+        results.addResults(RecordConversionResult.newBuilder().setIndex(i).setResponse(accepted(request.getItems(i))));
+      }
+      response.onNext(results.build());
+      response.onCompleted();
+    }
+
+    private static RecordConversionResponse accepted(RecordConversionRequest request) {
+      return RecordConversionResponse.newBuilder().setOutcome(Outcome.OUTCOME_ACCEPTED)
+          .setConversionId(request.getKcid() + "-1").build();
     }
   }
 }
