@@ -157,7 +157,9 @@ class ClusterFaultsTest {
     load.awaitOk(50);
     load.stop();
     assertThat(cluster.ownerOf(slotOf(partition))).isSameAs(replica);
-    assertThat(load.attempts()).anyMatch(a -> a.code() == Status.Code.UNAVAILABLE);
+    // No assertion that some answer was UNAVAILABLE: on an idle machine the takeover can finish
+    // before any postback reaches the dead primary (seen in CI). Every answer is still OK or
+    // UNAVAILABLE (load.check), and the kill-and-restart test above meets CLUSTERDOWN for seconds.
     int lost = lostAcknowledged(load, barrier);
     System.out.printf("takeover: %d postbacks, %d acknowledged after the barrier were lost;"
         + " UNAVAILABLE answers over %d ms%n", load.finalAnswers().size(), lost, load.unavailableMillis());
