@@ -3,21 +3,13 @@ package io.kcid.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.kcid.server.ServerMain;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** KCID_POSTBACK_LOG_RETENTION and KCID_POSTBACK_LOG_MAX_LENGTH: parsed, defaulted and validated at start. */
 class PostbackLogConfigTest {
-  private static final String KEYS = "1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-
   private static ServerConfig config(String... extra) {
-    String[] base = {"--redis-url", "redis://localhost:6379", "--mac-keys", KEYS};
-    String[] args = new String[base.length + extra.length];
-    System.arraycopy(base, 0, args, 0, base.length);
-    System.arraycopy(extra, 0, args, base.length, extra.length);
-    return CommandLine.populateCommand(new ServerMain(), args).config();
+    return ServerArgs.config(extra);
   }
 
   @Test

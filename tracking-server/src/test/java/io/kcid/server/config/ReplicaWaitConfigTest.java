@@ -3,21 +3,13 @@ package io.kcid.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.kcid.server.ServerMain;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** KCID_REDIS_WAIT_REPLICAS and KCID_REDIS_WAIT_TIMEOUT_MS: off by default, validated at start. */
 class ReplicaWaitConfigTest {
-  private static final String KEYS = "1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-
   private static ServerConfig config(String... extra) {
-    String[] base = {"--redis-url", "redis://localhost:6379", "--mac-keys", KEYS};
-    String[] args = new String[base.length + extra.length];
-    System.arraycopy(base, 0, args, 0, base.length);
-    System.arraycopy(extra, 0, args, base.length, extra.length);
-    return CommandLine.populateCommand(new ServerMain(), args).config();
+    return ServerArgs.config(extra);
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.kcid.server.store.redis;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.proto.tracking.v1.Click;
+import io.kcid.server.domain.Secrets;
 import io.kcid.server.store.ClickErasure;
 import io.kcid.server.store.ClickStore;
 import io.kcid.server.store.StoredClick;
@@ -10,8 +11,6 @@ import com.google.protobuf.Timestamp;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -205,17 +204,9 @@ public final class RedisClickStore implements ClickStore {
     return own.build().toByteArray();
   }
 
-  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  });
-
   /** 8 bytes of the context's digest; the script checks the interned bytes, so a collision is harmless. */
   static byte[] reference(byte[] context) {
-    return Arrays.copyOf(SHA256.get().digest(context), 8);
+    return Arrays.copyOf(Secrets.sha256(context), 8);
   }
 
   private static int indexOfZero(byte[] value, int from) {
