@@ -44,6 +44,13 @@ const (
 	ErrorReason_ERROR_REASON_METHOD_NOT_ALLOWED ErrorReason = 5
 	// The request body's content type is not form or JSON.
 	ErrorReason_ERROR_REASON_UNSUPPORTED_MEDIA_TYPE ErrorReason = 6
+	// The client did not send the request head or body within the edge's deadline
+	// (a slow or stalled sender); nothing was recorded.
+	ErrorReason_ERROR_REASON_REQUEST_TIMEOUT ErrorReason = 7
+	// The edge holds as many open connections as it allows (globally); retry later.
+	ErrorReason_ERROR_REASON_TOO_MANY_CONNECTIONS ErrorReason = 8
+	// The HTTP request is malformed (e.g. an obsolete line-folded header, RFC 9112).
+	ErrorReason_ERROR_REASON_MALFORMED_REQUEST ErrorReason = 9
 	// --- The kcid itself (diagnosed without a Redis lookup) ---
 	// No kcid was given.
 	ErrorReason_ERROR_REASON_KCID_MISSING ErrorReason = 10
@@ -141,6 +148,14 @@ const (
 	ErrorReason_ERROR_REASON_API_KEY_INVALID ErrorReason = 66
 	// The gRPC caller's API key lacks the role this method needs.
 	ErrorReason_ERROR_REASON_API_KEY_ROLE_MISSING ErrorReason = 67
+	// A signed postback carries a parameter its signature does not cover (e.g. a query
+	// parameter beside a signed body); sign every parameter, or send it inside the signed body
+	// (metadata: `field`).
+	ErrorReason_ERROR_REASON_POSTBACK_PARAMETER_UNSIGNED ErrorReason = 68
+	// This signature was already used: a signature is single-use within its tolerance window.
+	ErrorReason_ERROR_REASON_POSTBACK_SIGNATURE_REUSED ErrorReason = 69
+	// A signature was presented over an empty payload (no body, no query), which signs nothing.
+	ErrorReason_ERROR_REASON_POSTBACK_SIGNED_PAYLOAD_EMPTY ErrorReason = 70
 	// --- Caller authentication (API keys) ---
 	// An API key with this name already exists; revoke it first or choose another name.
 	ErrorReason_ERROR_REASON_API_KEY_ALREADY_EXISTS ErrorReason = 120
@@ -164,6 +179,9 @@ const (
 	// No postback log entry with this id in the account's log (never logged, or past the log's
 	// retention).
 	ErrorReason_ERROR_REASON_POSTBACK_LOG_ENTRY_NOT_FOUND ErrorReason = 100
+	// The postback log entry was refused for who sent it (credentials, signature, IP allowlist,
+	// click ownership), not for the account's own setup: it is never replayed.
+	ErrorReason_ERROR_REASON_POSTBACK_NOT_REPLAYABLE ErrorReason = 101
 	// --- Conversion stream ---
 	// The stream cursor is malformed, or comes from a deployment with another partition count.
 	ErrorReason_ERROR_REASON_STREAM_CURSOR_INVALID ErrorReason = 110
@@ -183,6 +201,9 @@ var (
 		4:   "ERROR_REASON_ROUTE_NOT_FOUND",
 		5:   "ERROR_REASON_METHOD_NOT_ALLOWED",
 		6:   "ERROR_REASON_UNSUPPORTED_MEDIA_TYPE",
+		7:   "ERROR_REASON_REQUEST_TIMEOUT",
+		8:   "ERROR_REASON_TOO_MANY_CONNECTIONS",
+		9:   "ERROR_REASON_MALFORMED_REQUEST",
 		10:  "ERROR_REASON_KCID_MISSING",
 		11:  "ERROR_REASON_KCID_MACRO_NOT_REPLACED",
 		12:  "ERROR_REASON_KCID_TOO_SHORT",
@@ -227,6 +248,9 @@ var (
 		65:  "ERROR_REASON_RATE_LIMITED",
 		66:  "ERROR_REASON_API_KEY_INVALID",
 		67:  "ERROR_REASON_API_KEY_ROLE_MISSING",
+		68:  "ERROR_REASON_POSTBACK_PARAMETER_UNSIGNED",
+		69:  "ERROR_REASON_POSTBACK_SIGNATURE_REUSED",
+		70:  "ERROR_REASON_POSTBACK_SIGNED_PAYLOAD_EMPTY",
 		120: "ERROR_REASON_API_KEY_ALREADY_EXISTS",
 		121: "ERROR_REASON_API_KEY_NOT_FOUND",
 		80:  "ERROR_REASON_STORE_UNAVAILABLE",
@@ -236,72 +260,80 @@ var (
 		140: "ERROR_REASON_KCID_ALREADY_USED",
 		90:  "ERROR_REASON_INTERNAL",
 		100: "ERROR_REASON_POSTBACK_LOG_ENTRY_NOT_FOUND",
+		101: "ERROR_REASON_POSTBACK_NOT_REPLAYABLE",
 		110: "ERROR_REASON_STREAM_CURSOR_INVALID",
 		111: "ERROR_REASON_STREAM_CURSOR_EXPIRED",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED":                  0,
-		"ERROR_REASON_MISSING_PARAMETER":            1,
-		"ERROR_REASON_INVALID_PARAMETER":            2,
-		"ERROR_REASON_PAYLOAD_TOO_LARGE":            3,
-		"ERROR_REASON_ROUTE_NOT_FOUND":              4,
-		"ERROR_REASON_METHOD_NOT_ALLOWED":           5,
-		"ERROR_REASON_UNSUPPORTED_MEDIA_TYPE":       6,
-		"ERROR_REASON_KCID_MISSING":                 10,
-		"ERROR_REASON_KCID_MACRO_NOT_REPLACED":      11,
-		"ERROR_REASON_KCID_TOO_SHORT":               12,
-		"ERROR_REASON_KCID_TOO_LONG":                13,
-		"ERROR_REASON_KCID_INVALID_CHARACTERS":      14,
-		"ERROR_REASON_KCID_MAC_MISMATCH":            15,
-		"ERROR_REASON_KCID_UNKNOWN_KEY_ID":          16,
-		"ERROR_REASON_KCID_UNSUPPORTED_VERSION":     17,
-		"ERROR_REASON_KCID_UNKNOWN_PARTITION":       18,
-		"ERROR_REASON_CLICK_NOT_FOUND":              20,
-		"ERROR_REASON_CLICK_EXPIRED":                21,
-		"ERROR_REASON_CLICK_ACCOUNT_MISMATCH":       22,
-		"ERROR_REASON_CLICK_SIGNATURE_MISSING":      23,
-		"ERROR_REASON_CLICK_SIGNATURE_INVALID":      24,
-		"ERROR_REASON_DESTINATION_INVALID":          25,
-		"ERROR_REASON_ACCOUNT_NOT_FOUND":            30,
-		"ERROR_REASON_ACCOUNT_ALREADY_EXISTS":       31,
-		"ERROR_REASON_GOAL_NOT_FOUND":               32,
-		"ERROR_REASON_GOAL_ALREADY_EXISTS":          33,
-		"ERROR_REASON_GOAL_PAUSED":                  34,
-		"ERROR_REASON_OUTSIDE_ATTRIBUTION_WINDOW":   40,
-		"ERROR_REASON_BELOW_MINIMUM_TIME":           41,
-		"ERROR_REASON_INVALID_VALUE":                42,
-		"ERROR_REASON_INVALID_CURRENCY":             43,
-		"ERROR_REASON_INVALID_STATUS":               44,
-		"ERROR_REASON_INVALID_EVENT_TIME":           45,
-		"ERROR_REASON_EVENT_TIME_IN_FUTURE":         46,
-		"ERROR_REASON_EVENT_TIME_BEFORE_CLICK":      47,
-		"ERROR_REASON_REQUEST_ID_REUSED":            48,
-		"ERROR_REASON_CONVERSION_NOT_FOUND":         49,
-		"ERROR_REASON_DUPLICATE_CONVERSION":         51,
-		"ERROR_REASON_DUPLICATE_TRANSACTION":        52,
-		"ERROR_REASON_INVALID_STATUS_TRANSITION":    53,
-		"ERROR_REASON_GOAL_CAMPAIGN_MISMATCH":       54,
-		"ERROR_REASON_REQUEST_IN_PROGRESS":          55,
-		"ERROR_REASON_BATCH_TOO_LARGE":              50,
-		"ERROR_REASON_POSTBACK_CREDENTIALS_MISSING": 60,
-		"ERROR_REASON_POSTBACK_TOKEN_INVALID":       61,
-		"ERROR_REASON_POSTBACK_SIGNATURE_INVALID":   62,
-		"ERROR_REASON_POSTBACK_SIGNATURE_STALE":     63,
-		"ERROR_REASON_IP_NOT_ALLOWED":               64,
-		"ERROR_REASON_RATE_LIMITED":                 65,
-		"ERROR_REASON_API_KEY_INVALID":              66,
-		"ERROR_REASON_API_KEY_ROLE_MISSING":         67,
-		"ERROR_REASON_API_KEY_ALREADY_EXISTS":       120,
-		"ERROR_REASON_API_KEY_NOT_FOUND":            121,
-		"ERROR_REASON_STORE_UNAVAILABLE":            80,
-		"ERROR_REASON_STORE_TIMEOUT":                81,
-		"ERROR_REASON_BACKEND_UNAVAILABLE":          82,
-		"ERROR_REASON_SHUTTING_DOWN":                83,
-		"ERROR_REASON_KCID_ALREADY_USED":            140,
-		"ERROR_REASON_INTERNAL":                     90,
-		"ERROR_REASON_POSTBACK_LOG_ENTRY_NOT_FOUND": 100,
-		"ERROR_REASON_STREAM_CURSOR_INVALID":        110,
-		"ERROR_REASON_STREAM_CURSOR_EXPIRED":        111,
+		"ERROR_REASON_UNSPECIFIED":                   0,
+		"ERROR_REASON_MISSING_PARAMETER":             1,
+		"ERROR_REASON_INVALID_PARAMETER":             2,
+		"ERROR_REASON_PAYLOAD_TOO_LARGE":             3,
+		"ERROR_REASON_ROUTE_NOT_FOUND":               4,
+		"ERROR_REASON_METHOD_NOT_ALLOWED":            5,
+		"ERROR_REASON_UNSUPPORTED_MEDIA_TYPE":        6,
+		"ERROR_REASON_REQUEST_TIMEOUT":               7,
+		"ERROR_REASON_TOO_MANY_CONNECTIONS":          8,
+		"ERROR_REASON_MALFORMED_REQUEST":             9,
+		"ERROR_REASON_KCID_MISSING":                  10,
+		"ERROR_REASON_KCID_MACRO_NOT_REPLACED":       11,
+		"ERROR_REASON_KCID_TOO_SHORT":                12,
+		"ERROR_REASON_KCID_TOO_LONG":                 13,
+		"ERROR_REASON_KCID_INVALID_CHARACTERS":       14,
+		"ERROR_REASON_KCID_MAC_MISMATCH":             15,
+		"ERROR_REASON_KCID_UNKNOWN_KEY_ID":           16,
+		"ERROR_REASON_KCID_UNSUPPORTED_VERSION":      17,
+		"ERROR_REASON_KCID_UNKNOWN_PARTITION":        18,
+		"ERROR_REASON_CLICK_NOT_FOUND":               20,
+		"ERROR_REASON_CLICK_EXPIRED":                 21,
+		"ERROR_REASON_CLICK_ACCOUNT_MISMATCH":        22,
+		"ERROR_REASON_CLICK_SIGNATURE_MISSING":       23,
+		"ERROR_REASON_CLICK_SIGNATURE_INVALID":       24,
+		"ERROR_REASON_DESTINATION_INVALID":           25,
+		"ERROR_REASON_ACCOUNT_NOT_FOUND":             30,
+		"ERROR_REASON_ACCOUNT_ALREADY_EXISTS":        31,
+		"ERROR_REASON_GOAL_NOT_FOUND":                32,
+		"ERROR_REASON_GOAL_ALREADY_EXISTS":           33,
+		"ERROR_REASON_GOAL_PAUSED":                   34,
+		"ERROR_REASON_OUTSIDE_ATTRIBUTION_WINDOW":    40,
+		"ERROR_REASON_BELOW_MINIMUM_TIME":            41,
+		"ERROR_REASON_INVALID_VALUE":                 42,
+		"ERROR_REASON_INVALID_CURRENCY":              43,
+		"ERROR_REASON_INVALID_STATUS":                44,
+		"ERROR_REASON_INVALID_EVENT_TIME":            45,
+		"ERROR_REASON_EVENT_TIME_IN_FUTURE":          46,
+		"ERROR_REASON_EVENT_TIME_BEFORE_CLICK":       47,
+		"ERROR_REASON_REQUEST_ID_REUSED":             48,
+		"ERROR_REASON_CONVERSION_NOT_FOUND":          49,
+		"ERROR_REASON_DUPLICATE_CONVERSION":          51,
+		"ERROR_REASON_DUPLICATE_TRANSACTION":         52,
+		"ERROR_REASON_INVALID_STATUS_TRANSITION":     53,
+		"ERROR_REASON_GOAL_CAMPAIGN_MISMATCH":        54,
+		"ERROR_REASON_REQUEST_IN_PROGRESS":           55,
+		"ERROR_REASON_BATCH_TOO_LARGE":               50,
+		"ERROR_REASON_POSTBACK_CREDENTIALS_MISSING":  60,
+		"ERROR_REASON_POSTBACK_TOKEN_INVALID":        61,
+		"ERROR_REASON_POSTBACK_SIGNATURE_INVALID":    62,
+		"ERROR_REASON_POSTBACK_SIGNATURE_STALE":      63,
+		"ERROR_REASON_IP_NOT_ALLOWED":                64,
+		"ERROR_REASON_RATE_LIMITED":                  65,
+		"ERROR_REASON_API_KEY_INVALID":               66,
+		"ERROR_REASON_API_KEY_ROLE_MISSING":          67,
+		"ERROR_REASON_POSTBACK_PARAMETER_UNSIGNED":   68,
+		"ERROR_REASON_POSTBACK_SIGNATURE_REUSED":     69,
+		"ERROR_REASON_POSTBACK_SIGNED_PAYLOAD_EMPTY": 70,
+		"ERROR_REASON_API_KEY_ALREADY_EXISTS":        120,
+		"ERROR_REASON_API_KEY_NOT_FOUND":             121,
+		"ERROR_REASON_STORE_UNAVAILABLE":             80,
+		"ERROR_REASON_STORE_TIMEOUT":                 81,
+		"ERROR_REASON_BACKEND_UNAVAILABLE":           82,
+		"ERROR_REASON_SHUTTING_DOWN":                 83,
+		"ERROR_REASON_KCID_ALREADY_USED":             140,
+		"ERROR_REASON_INTERNAL":                      90,
+		"ERROR_REASON_POSTBACK_LOG_ENTRY_NOT_FOUND":  100,
+		"ERROR_REASON_POSTBACK_NOT_REPLAYABLE":       101,
+		"ERROR_REASON_STREAM_CURSOR_INVALID":         110,
+		"ERROR_REASON_STREAM_CURSOR_EXPIRED":         111,
 	}
 )
 
@@ -367,7 +399,7 @@ var File_kcid_tracking_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\xda\x1e\n" +
+	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\xbb\"\n" +
 	"\vErrorReason\x12.\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x10\xca\xf3\x18\aUNKNOWN\xd0\xf3\x18\xf4\x03\x12=\n" +
 	"\x1eERROR_REASON_MISSING_PARAMETER\x10\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12=\n" +
@@ -375,7 +407,10 @@ const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\x1eERROR_REASON_PAYLOAD_TOO_LARGE\x10\x03\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x9d\x03\x124\n" +
 	"\x1cERROR_REASON_ROUTE_NOT_FOUND\x10\x04\x1a\x12\xca\xf3\x18\tNOT_FOUND\xd0\xf3\x18\x94\x03\x12>\n" +
 	"\x1fERROR_REASON_METHOD_NOT_ALLOWED\x10\x05\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x95\x03\x12B\n" +
-	"#ERROR_REASON_UNSUPPORTED_MEDIA_TYPE\x10\x06\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x9f\x03\x128\n" +
+	"#ERROR_REASON_UNSUPPORTED_MEDIA_TYPE\x10\x06\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x9f\x03\x12<\n" +
+	"\x1cERROR_REASON_REQUEST_TIMEOUT\x10\a\x1a\x1a\xca\xf3\x18\x11DEADLINE_EXCEEDED\xd0\xf3\x18\x98\x03\x12B\n" +
+	"!ERROR_REASON_TOO_MANY_CONNECTIONS\x10\b\x1a\x1b\xca\xf3\x18\x12RESOURCE_EXHAUSTED\xd0\xf3\x18\xf7\x03\x12=\n" +
+	"\x1eERROR_REASON_MALFORMED_REQUEST\x10\t\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x128\n" +
 	"\x19ERROR_REASON_KCID_MISSING\x10\n" +
 	"\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12C\n" +
 	"$ERROR_REASON_KCID_MACRO_NOT_REPLACED\x10\v\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12:\n" +
@@ -420,7 +455,10 @@ const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\x1bERROR_REASON_IP_NOT_ALLOWED\x10@\x1a\x1a\xca\xf3\x18\x11PERMISSION_DENIED\xd0\xf3\x18\x93\x03\x12:\n" +
 	"\x19ERROR_REASON_RATE_LIMITED\x10A\x1a\x1b\xca\xf3\x18\x12RESOURCE_EXHAUSTED\xd0\xf3\x18\xad\x03\x12:\n" +
 	"\x1cERROR_REASON_API_KEY_INVALID\x10B\x1a\x18\xca\xf3\x18\x0fUNAUTHENTICATED\xd0\xf3\x18\x91\x03\x12A\n" +
-	"!ERROR_REASON_API_KEY_ROLE_MISSING\x10C\x1a\x1a\xca\xf3\x18\x11PERMISSION_DENIED\xd0\xf3\x18\x93\x03\x12@\n" +
+	"!ERROR_REASON_API_KEY_ROLE_MISSING\x10C\x1a\x1a\xca\xf3\x18\x11PERMISSION_DENIED\xd0\xf3\x18\x93\x03\x12F\n" +
+	"(ERROR_REASON_POSTBACK_PARAMETER_UNSIGNED\x10D\x1a\x18\xca\xf3\x18\x0fUNAUTHENTICATED\xd0\xf3\x18\x91\x03\x12D\n" +
+	"&ERROR_REASON_POSTBACK_SIGNATURE_REUSED\x10E\x1a\x18\xca\xf3\x18\x0fUNAUTHENTICATED\xd0\xf3\x18\x91\x03\x12H\n" +
+	"*ERROR_REASON_POSTBACK_SIGNED_PAYLOAD_EMPTY\x10F\x1a\x18\xca\xf3\x18\x0fUNAUTHENTICATED\xd0\xf3\x18\x91\x03\x12@\n" +
 	"#ERROR_REASON_API_KEY_ALREADY_EXISTS\x10x\x1a\x17\xca\xf3\x18\x0eALREADY_EXISTS\xd0\xf3\x18\x99\x03\x126\n" +
 	"\x1eERROR_REASON_API_KEY_NOT_FOUND\x10y\x1a\x12\xca\xf3\x18\tNOT_FOUND\xd0\xf3\x18\x94\x03\x128\n" +
 	"\x1eERROR_REASON_STORE_UNAVAILABLE\x10P\x1a\x14\xca\xf3\x18\vUNAVAILABLE\xd0\xf3\x18\xf7\x03\x124\n" +
@@ -429,7 +467,8 @@ const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\x1aERROR_REASON_SHUTTING_DOWN\x10S\x1a\x14\xca\xf3\x18\vUNAVAILABLE\xd0\xf3\x18\xf7\x03\x12<\n" +
 	"\x1eERROR_REASON_KCID_ALREADY_USED\x10\x8c\x01\x1a\x17\xca\xf3\x18\x0eALREADY_EXISTS\xd0\xf3\x18\x99\x03\x12,\n" +
 	"\x15ERROR_REASON_INTERNAL\x10Z\x1a\x11\xca\xf3\x18\bINTERNAL\xd0\xf3\x18\xf4\x03\x12A\n" +
-	")ERROR_REASON_POSTBACK_LOG_ENTRY_NOT_FOUND\x10d\x1a\x12\xca\xf3\x18\tNOT_FOUND\xd0\xf3\x18\x94\x03\x12A\n" +
+	")ERROR_REASON_POSTBACK_LOG_ENTRY_NOT_FOUND\x10d\x1a\x12\xca\xf3\x18\tNOT_FOUND\xd0\xf3\x18\x94\x03\x12F\n" +
+	"$ERROR_REASON_POSTBACK_NOT_REPLAYABLE\x10e\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\x99\x03\x12A\n" +
 	"\"ERROR_REASON_STREAM_CURSOR_INVALID\x10n\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12D\n" +
 	"\"ERROR_REASON_STREAM_CURSOR_EXPIRED\x10o\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\x9a\x03:@\n" +
 	"\tgrpc_code\x12!.google.protobuf.EnumValueOptions\x18\xb9\x8e\x03 \x01(\tR\bgrpcCode:D\n" +
