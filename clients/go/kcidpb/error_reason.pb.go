@@ -399,7 +399,7 @@ var File_kcid_tracking_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\xbb\"\n" +
+	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\xb3\"\n" +
 	"\vErrorReason\x12.\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x10\xca\xf3\x18\aUNKNOWN\xd0\xf3\x18\xf4\x03\x12=\n" +
 	"\x1eERROR_REASON_MISSING_PARAMETER\x10\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12=\n" +
@@ -407,9 +407,9 @@ const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\x1eERROR_REASON_PAYLOAD_TOO_LARGE\x10\x03\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x9d\x03\x124\n" +
 	"\x1cERROR_REASON_ROUTE_NOT_FOUND\x10\x04\x1a\x12\xca\xf3\x18\tNOT_FOUND\xd0\xf3\x18\x94\x03\x12>\n" +
 	"\x1fERROR_REASON_METHOD_NOT_ALLOWED\x10\x05\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x95\x03\x12B\n" +
-	"#ERROR_REASON_UNSUPPORTED_MEDIA_TYPE\x10\x06\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x9f\x03\x12<\n" +
-	"\x1cERROR_REASON_REQUEST_TIMEOUT\x10\a\x1a\x1a\xca\xf3\x18\x11DEADLINE_EXCEEDED\xd0\xf3\x18\x98\x03\x12B\n" +
-	"!ERROR_REASON_TOO_MANY_CONNECTIONS\x10\b\x1a\x1b\xca\xf3\x18\x12RESOURCE_EXHAUSTED\xd0\xf3\x18\xf7\x03\x12=\n" +
+	"#ERROR_REASON_UNSUPPORTED_MEDIA_TYPE\x10\x06\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x9f\x03\x12;\n" +
+	"\x1cERROR_REASON_REQUEST_TIMEOUT\x10\a\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x98\x03\x12;\n" +
+	"!ERROR_REASON_TOO_MANY_CONNECTIONS\x10\b\x1a\x14\xca\xf3\x18\vUNAVAILABLE\xd0\xf3\x18\xf7\x03\x12=\n" +
 	"\x1eERROR_REASON_MALFORMED_REQUEST\x10\t\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x128\n" +
 	"\x19ERROR_REASON_KCID_MISSING\x10\n" +
 	"\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12C\n" +
