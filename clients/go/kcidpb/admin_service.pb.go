@@ -355,11 +355,19 @@ type UpdateAccountRequest struct {
 	KcidParameter  *string                `protobuf:"bytes,3,opt,name=kcid_parameter,json=kcidParameter,proto3,oneof" json:"kcid_parameter,omitempty"`
 	DefaultGoalKey *string                `protobuf:"bytes,4,opt,name=default_goal_key,json=defaultGoalKey,proto3,oneof" json:"default_goal_key,omitempty"`
 	LegacyHttp_200 *bool                  `protobuf:"varint,5,opt,name=legacy_http_200,json=legacyHttp200,proto3,oneof" json:"legacy_http_200,omitempty"`
-	// Replaces the postback authentication settings when set.
-	PostbackAuth  *PostbackAuth `protobuf:"bytes,6,opt,name=postback_auth,json=postbackAuth,proto3" json:"postback_auth,omitempty"`
-	RequestId     string        `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Changes the postback authentication settings it names; the others keep their stored values:
+	// methods when not empty (or when update_auth_methods), ip_allowlist when not empty (or when
+	// update_ip_allowlist), signature_tolerance when set. So an update that names only an allowlist
+	// keeps the accepted credentials. A change that would leave no method and no allowlist is refused.
+	PostbackAuth *PostbackAuth `protobuf:"bytes,6,opt,name=postback_auth,json=postbackAuth,proto3" json:"postback_auth,omitempty"`
+	RequestId    string        `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Replace the methods even when postback_auth.methods is empty: no credential, the IP allowlist
+	// alone authenticates (IP-only; needs an allowlist).
+	UpdateAuthMethods bool `protobuf:"varint,8,opt,name=update_auth_methods,json=updateAuthMethods,proto3" json:"update_auth_methods,omitempty"`
+	// Replace the allowlist even when postback_auth.ip_allowlist is empty: lifts the allowlist.
+	UpdateIpAllowlist bool `protobuf:"varint,9,opt,name=update_ip_allowlist,json=updateIpAllowlist,proto3" json:"update_ip_allowlist,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *UpdateAccountRequest) Reset() {
@@ -439,6 +447,20 @@ func (x *UpdateAccountRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *UpdateAccountRequest) GetUpdateAuthMethods() bool {
+	if x != nil {
+		return x.UpdateAuthMethods
+	}
+	return false
+}
+
+func (x *UpdateAccountRequest) GetUpdateIpAllowlist() bool {
+	if x != nil {
+		return x.UpdateIpAllowlist
+	}
+	return false
 }
 
 type UpdateAccountResponse struct {
@@ -1603,7 +1625,7 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\"I\n" +
 	"\x12GetAccountResponse\x123\n" +
-	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\"\x96\x03\n" +
+	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\"\xf6\x03\n" +
 	"\x14UpdateAccountRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12&\n" +
@@ -1613,7 +1635,9 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\x0flegacy_http_200\x18\x05 \x01(\bH\x03R\rlegacyHttp200\x88\x01\x01\x12C\n" +
 	"\rpostback_auth\x18\x06 \x01(\v2\x1e.kcid.tracking.v1.PostbackAuthR\fpostbackAuth\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\a \x01(\tR\trequestIdB\x0f\n" +
+	"request_id\x18\a \x01(\tR\trequestId\x12.\n" +
+	"\x13update_auth_methods\x18\b \x01(\bR\x11updateAuthMethods\x12.\n" +
+	"\x13update_ip_allowlist\x18\t \x01(\bR\x11updateIpAllowlistB\x0f\n" +
 	"\r_display_nameB\x11\n" +
 	"\x0f_kcid_parameterB\x13\n" +
 	"\x11_default_goal_keyB\x12\n" +

@@ -813,8 +813,10 @@ func (x *Goal) GetAllowNegativeValue() bool {
 // How an account's postbacks authenticate.
 type PostbackAuth struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Accepted credentials: a postback must present at least one, valid. Empty means TOKEN only.
-	// With no method and a non-empty allowlist, the allowlist alone authenticates.
+	// Accepted credentials: a postback must present at least one, valid. Accounts name their
+	// methods (TOKEN from creation on). With no method and a non-empty allowlist, the allowlist
+	// alone authenticates (IP-only); no method and no allowlist (accounts stored by older
+	// versions) means TOKEN only.
 	Methods []PostbackAuthMethod `protobuf:"varint,1,rep,packed,name=methods,proto3,enum=kcid.tracking.v1.PostbackAuthMethod" json:"methods,omitempty"`
 	// When not empty, postbacks must also come from one of these IP addresses or CIDR blocks.
 	IpAllowlist []string `protobuf:"bytes,2,rep,name=ip_allowlist,json=ipAllowlist,proto3" json:"ip_allowlist,omitempty"`

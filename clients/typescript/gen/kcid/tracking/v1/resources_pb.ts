@@ -364,8 +364,10 @@ export const GoalSchema: GenMessage<Goal> = /*@__PURE__*/
  */
 export type PostbackAuth = Message<"kcid.tracking.v1.PostbackAuth"> & {
   /**
-   * Accepted credentials: a postback must present at least one, valid. Empty means TOKEN only.
-   * With no method and a non-empty allowlist, the allowlist alone authenticates.
+   * Accepted credentials: a postback must present at least one, valid. Accounts name their
+   * methods (TOKEN from creation on). With no method and a non-empty allowlist, the allowlist
+   * alone authenticates (IP-only); no method and no allowlist (accounts stored by older
+   * versions) means TOKEN only.
    *
    * @generated from field: repeated kcid.tracking.v1.PostbackAuthMethod methods = 1;
    */

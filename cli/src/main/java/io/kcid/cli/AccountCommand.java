@@ -110,13 +110,15 @@ final class AccountCommand {
     @Option(names = "--legacy-200", arity = "1", description = "true: answer every postback with HTTP 200 (reason in the body).")
     Boolean legacy200;
 
-    @Option(names = "--auth", split = ",", description = "Accepted postback credentials: token, signature (comma-separated; empty with --allow-ip for IP-only).")
+    @Option(names = "--auth", split = ",", description = "Accepted postback credentials, replacing the current ones: token, signature"
+        + " (comma-separated); '' (or none) for IP-only, which needs an allowlist. Other auth settings are kept.")
     java.util.List<String> auth;
 
-    @Option(names = "--allow-ip", split = ",", description = "IP addresses / CIDR blocks postbacks must come from.")
+    @Option(names = "--allow-ip", split = ",", description = "IP addresses / CIDR blocks postbacks must come from, replacing the"
+        + " current list ('' lifts it). The accepted credentials are kept.")
     java.util.List<String> allowIps;
 
-    @Option(names = "--signature-tolerance", description = "Replay window of signed postbacks, e.g. 300s.")
+    @Option(names = "--signature-tolerance", description = "Replay window of signed postbacks, e.g. 300s. Other auth settings are kept.")
     String tolerance;
 
     @Override
@@ -136,17 +138,15 @@ final class AccountCommand {
           request.setLegacyHttp200(legacy200);
         }
         if (auth != null || allowIps != null || tolerance != null) {
+          // Each flag names one setting; the server keeps the ones not named.
           var policy = io.kcid.proto.tracking.v1.PostbackAuth.newBuilder();
-          for (String method : auth == null ? java.util.List.<String>of() : auth) {
-            policy.addMethods(switch (method.trim()) {
-              case "token" -> io.kcid.proto.tracking.v1.PostbackAuthMethod.POSTBACK_AUTH_METHOD_TOKEN;
-              case "signature" -> io.kcid.proto.tracking.v1.PostbackAuthMethod.POSTBACK_AUTH_METHOD_SIGNATURE;
-              case "" -> throw new CliException("--auth: empty method");
-              default -> throw new CliException("--auth " + method + ": expected token or signature");
-            });
+          if (auth != null) {
+            policy.addAllMethods(methods(auth));
+            request.setUpdateAuthMethods(true);
           }
           if (allowIps != null) {
-            policy.addAllIpAllowlist(allowIps);
+            policy.addAllIpAllowlist(allowIps.stream().map(String::trim).filter(ip -> !ip.isEmpty()).toList());
+            request.setUpdateIpAllowlist(true);
           }
           if (tolerance != null) {
             policy.setSignatureTolerance(com.google.protobuf.Duration.newBuilder().setSeconds(Durations.parse(tolerance).getSeconds()));
@@ -161,6 +161,24 @@ final class AccountCommand {
         print(a);
       }
     }
+  }
+
+  /** {@code --auth token,signature}; {@code ''} or {@code none} alone means no method (IP-only). */
+  static java.util.List<io.kcid.proto.tracking.v1.PostbackAuthMethod> methods(java.util.List<String> names) {
+    var blank = names.stream().allMatch(n -> n.isBlank());
+    if (blank || names.size() == 1 && names.get(0).trim().equals("none")) {
+      return java.util.List.of();
+    }
+    var methods = new java.util.ArrayList<io.kcid.proto.tracking.v1.PostbackAuthMethod>();
+    for (String method : names) {
+      methods.add(switch (method.trim()) {
+        case "token" -> io.kcid.proto.tracking.v1.PostbackAuthMethod.POSTBACK_AUTH_METHOD_TOKEN;
+        case "signature" -> io.kcid.proto.tracking.v1.PostbackAuthMethod.POSTBACK_AUTH_METHOD_SIGNATURE;
+        case "" -> throw new CliException("--auth: empty method in '" + String.join(",", names) + "'");
+        default -> throw new CliException("--auth " + method + ": expected token, signature, or '' (none) for IP-only");
+      });
+    }
+    return methods;
   }
 
   @Command(name = "rotate-secret", mixinStandardHelpOptions = true,
@@ -215,8 +233,15 @@ final class AccountCommand {
     Output.line("token hint", a.getPostbackTokenHint());
     Output.line("click retention", a.getClickRetention().getSeconds() / 86400 + " days");
     Output.line("legacy 200", a.getLegacyHttp200());
-    Output.line("postback auth", a.getPostbackAuth().getMethodsList().stream()
-        .map(m -> m.name().replace("POSTBACK_AUTH_METHOD_", "").toLowerCase(java.util.Locale.ROOT)).toList()
-        + (a.getPostbackAuth().getIpAllowlistCount() > 0 ? " from " + a.getPostbackAuth().getIpAllowlistList() : ""));
+    var auth = a.getPostbackAuth();
+    String methods = auth.getMethodsCount() == 0
+        ? (auth.getIpAllowlistCount() == 0 ? "[token]" : "[] (IP only)")
+        : auth.getMethodsList().stream()
+            .map(m -> m.name().replace("POSTBACK_AUTH_METHOD_", "").toLowerCase(java.util.Locale.ROOT)).toList().toString();
+    Output.line("postback auth", methods
+        + (auth.getIpAllowlistCount() > 0 ? " from " + auth.getIpAllowlistList() : ""));
+    if (auth.hasSignatureTolerance()) {
+      Output.line("signature tolerance", auth.getSignatureTolerance().getSeconds() + "s");
+    }
   }
 }

@@ -69,7 +69,7 @@ class GetAccountResponse(_message.Message):
     def __init__(self, account: _Optional[_Union[_resources_pb2.Account, _Mapping]] = ...) -> None: ...
 
 class UpdateAccountRequest(_message.Message):
-    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "legacy_http_200", "postback_auth", "request_id")
+    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "legacy_http_200", "postback_auth", "request_id", "update_auth_methods", "update_ip_allowlist")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     KCID_PARAMETER_FIELD_NUMBER: _ClassVar[int]
@@ -77,6 +77,8 @@ class UpdateAccountRequest(_message.Message):
     LEGACY_HTTP_200_FIELD_NUMBER: _ClassVar[int]
     POSTBACK_AUTH_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_AUTH_METHODS_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_IP_ALLOWLIST_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     display_name: str
     kcid_parameter: str
@@ -84,7 +86,9 @@ class UpdateAccountRequest(_message.Message):
     legacy_http_200: bool
     postback_auth: _resources_pb2.PostbackAuth
     request_id: str
-    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[_resources_pb2.PostbackAuth, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    update_auth_methods: bool
+    update_ip_allowlist: bool
+    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[_resources_pb2.PostbackAuth, _Mapping]] = ..., request_id: _Optional[str] = ..., update_auth_methods: _Optional[bool] = ..., update_ip_allowlist: _Optional[bool] = ...) -> None: ...
 
 class UpdateAccountResponse(_message.Message):
     __slots__ = ("account",)

@@ -65,6 +65,8 @@ public final class ClickVerifiers implements AutoCloseable {
   private volatile Map<String, AccountVerifier> byAccount = Map.of();
   private volatile boolean loaded;
   private volatile boolean mintAccepted = true;
+  /** The last outcome of the shared-keys check, logged when it changes. */
+  private volatile String keyCheck = "";
 
   public ClickVerifiers(Channel channel, KcidCodec codec, int partitions, Duration refresh, Duration deadline, Clock clock) {
     this.stub = ClickServiceGrpc.newBlockingStub(channel);
@@ -138,6 +140,7 @@ public final class ClickVerifiers implements AutoCloseable {
       checkMinting(page.getPartitions());
     } catch (StatusRuntimeException e) {
       log.debug("click verifiers not refreshed: {}", e.getStatus().getCode());
+      keyCheckCouldNotRun(e);
     } catch (RuntimeException e) {
       log.error("click verifiers not refreshed", e);
     }
@@ -146,19 +149,41 @@ public final class ClickVerifiers implements AutoCloseable {
   /** Asks the server to diagnose a kcid minted here: the proof that both sides share keys and partitions. */
   private void checkMinting(int serverPartitions) {
     if (serverPartitions != partitions) {
+      keyCheck = "mismatch";
       mintRejected("KCID_PARTITIONS is " + partitions + " here but " + serverPartitions + " on the tracking-server");
       return;
     }
-    InspectKcidResponse inspected =
-        stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
-            .inspectKcid(InspectKcidRequest.newBuilder().setKcid(codec.mintRandomPartition(clock.instant())).build());
+    InspectKcidResponse inspected;
+    try {
+      inspected =
+          stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+              .inspectKcid(InspectKcidRequest.newBuilder().setKcid(codec.mintRandomPartition(clock.instant())).build());
+    } catch (StatusRuntimeException e) {
+      keyCheckCouldNotRun(e);
+      return;
+    }
     if (inspected.getValid()) {
-      if (!mintAccepted) {
-        log.info("tracking-server accepts this edge's kcids again; clicks are spooled when it is away");
+      if (!keyCheck.equals("passed")) {
+        log.info("kcid key check passed: the tracking-server accepts this edge's kcids (same MAC keys, {} partitions);"
+            + " clicks are spooled when it is away", partitions);
       }
+      keyCheck = "passed";
       mintAccepted = true;
     } else {
+      keyCheck = "mismatch";
       mintRejected(ErrorReasons.shortName(inspected.getReason()));
+    }
+  }
+
+  /** The shared-keys check could not ask the server: said once per cause, with the cause. */
+  private void keyCheckCouldNotRun(StatusRuntimeException e) {
+    var keyRefused = io.kcid.edge.grpc.BackendErrors.keyRefusal(e);
+    String why = e.getStatus().getCode() + (keyRefused == null ? "" : " " + ErrorReasons.shortName(keyRefused));
+    if (!keyCheck.equals("could not run: " + why)) {
+      keyCheck = "could not run: " + why;
+      log.warn("kcid key check could not run ({}): whether the tracking-server accepts this edge's kcids is unverified{}",
+          why, keyRefused == null ? "; retried at every refresh"
+              : "; KCID_EDGE_API_KEY must be a key the tracking-server knows, with the issue and ingest roles");
     }
   }
 

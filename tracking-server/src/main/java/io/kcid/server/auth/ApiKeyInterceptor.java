@@ -57,7 +57,7 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
           "The API key is not known: it was revoked, mistyped or belongs to another deployment.", Map.of());
     }
     ApiKeys.Caller caller = known.get();
-    if (!caller.roles().contains(needed.get())) {
+    if (!caller.roles().contains(needed.get()) && !MethodRoles.anyRole(method)) {
       String role = ApiKeyRoles.name(needed.get());
       return refuse(call, ErrorReason.ERROR_REASON_API_KEY_ROLE_MISSING,
           "API key '" + caller.name() + "' lacks the role '" + role + "' that " + method + " needs.",

@@ -35,11 +35,23 @@ public final class MethodRoles {
           io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc.getExplainClickMethod().getFullMethodName(),
           ApiKeyRole.API_KEY_ROLE_READ);
 
+  /**
+   * Methods any valid key may call, whatever its roles: InspectKcid decodes the kcid it is given and
+   * checks its MAC with the server's keys, reading nothing stored. Edges (keys with issue and ingest)
+   * call it at start to prove they share the server's kcid keys.
+   */
+  private static final Set<String> ANY_ROLE = Set.of(ClickServiceGrpc.getInspectKcidMethod().getFullMethodName());
+
   private static final java.util.List<String> READ_PREFIXES = java.util.List.of("Get", "List", "Inspect", "Stream");
 
   private MethodRoles() {}
 
-  /** The role {@code fullMethodName} needs, or empty for an open method. */
+  /** Whether any valid key may call {@code fullMethodName}, whichever roles it holds. */
+  public static boolean anyRole(String fullMethodName) {
+    return ANY_ROLE.contains(fullMethodName);
+  }
+
+  /** The role {@code fullMethodName} needs, or empty for an open method ({@link #anyRole}: any key's role will do). */
   public static Optional<ApiKeyRole> roleFor(String fullMethodName) {
     String service = MethodDescriptor.extractFullServiceName(fullMethodName);
     if (service == null || OPEN_SERVICES.contains(service)) {

@@ -32,9 +32,7 @@ public final class AccountAdmin {
 
   private static final java.time.Duration DEFAULT_GRACE = java.time.Duration.ofHours(24);
   private static final java.time.Duration MAX_GRACE = java.time.Duration.ofDays(30);
-  private static final java.time.Duration MAX_SIGNATURE_TOLERANCE = java.time.Duration.ofHours(1);
   private static final int MAX_CAMPAIGNS = 1000;
-  private static final int MAX_ALLOWLIST = 256;
 
   private final AccountStore store;
   private final AccountDirectory directory;
@@ -103,6 +101,7 @@ public final class AccountAdmin {
             .setCreateTime(now)
             .setPostbackTokenHint(Secrets.hint(secrets.getPostbackToken()))
             .setClickRetention(Retention.forGoals(List.of(firstGoal)))
+            .setPostbackAuth(PostbackAuthSettings.initial())
             .build();
     return store
         .create(account, secrets, firstGoal)
@@ -248,8 +247,9 @@ public final class AccountAdmin {
           if (request.hasLegacyHttp200()) {
             account.setLegacyHttp200(request.getLegacyHttp200());
           }
-          if (request.hasPostbackAuth()) {
-            account.setPostbackAuth(checkedAuth(request.getPostbackAuth()));
+          if (PostbackAuthSettings.touched(request)) {
+            // Only the auth settings the request names change; the others are kept.
+            account.setPostbackAuth(PostbackAuthSettings.updated(record.account().getPostbackAuth(), request));
           }
           Account updated = account.build();
           return store.updateAccount(updated).thenApply(x -> {
@@ -303,30 +303,6 @@ public final class AccountAdmin {
                 return response.build();
               });
         }));
-  }
-
-  private static io.kcid.proto.tracking.v1.PostbackAuth checkedAuth(io.kcid.proto.tracking.v1.PostbackAuth auth) {
-    for (var method : auth.getMethodsList()) {
-      if (method == io.kcid.proto.tracking.v1.PostbackAuthMethod.POSTBACK_AUTH_METHOD_UNSPECIFIED
-          || method == io.kcid.proto.tracking.v1.PostbackAuthMethod.UNRECOGNIZED) {
-        throw Identifiers.invalid("postback_auth.methods", "methods may hold TOKEN and SIGNATURE only");
-      }
-    }
-    if (auth.getIpAllowlistCount() > MAX_ALLOWLIST) {
-      throw Identifiers.invalid("postback_auth.ip_allowlist", "at most " + MAX_ALLOWLIST + " allowlist entries");
-    }
-    IpAllowlist.parse(auth.getIpAllowlistList());
-    if (auth.getMethodsCount() == 0 && auth.getIpAllowlistCount() == 0) {
-      // Nothing configured means the default: the postback token.
-      return auth.toBuilder().addMethods(io.kcid.proto.tracking.v1.PostbackAuthMethod.POSTBACK_AUTH_METHOD_TOKEN).build();
-    }
-    if (auth.hasSignatureTolerance()) {
-      long s = auth.getSignatureTolerance().getSeconds();
-      if (s < 1 || s > MAX_SIGNATURE_TOLERANCE.getSeconds()) {
-        throw Identifiers.invalid("postback_auth.signature_tolerance", "signature_tolerance must lie between 1 s and 1 hour");
-      }
-    }
-    return auth;
   }
 
   private static List<String> checkedCampaigns(List<String> campaigns) {

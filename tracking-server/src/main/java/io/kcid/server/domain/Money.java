@@ -17,6 +17,8 @@ public final class Money {
           .collect(Collectors.toUnmodifiableSet());
   private static final int MAX_INTEGER_DIGITS = 18;
   private static final int MAX_FRACTION_DIGITS = 6;
+  /** ISO 4217 codes that name no currency: XXX (no currency) and XTS (reserved for testing). */
+  private static final Set<String> NOT_MONEY = Set.of("XXX", "XTS");
 
   private Money() {}
 
@@ -31,17 +33,43 @@ public final class Money {
   /** As {@link #normalize(String, String)}, allowing a negative amount when {@code negativeAllowed}. */
   public static io.kcid.proto.tracking.v1.Money normalize(
       String amount, String currency, boolean negativeAllowed) {
-    String code = currency.toUpperCase(Locale.ROOT);
+    String code = currency.trim().toUpperCase(Locale.ROOT);
     if (!ISO_4217.contains(code)) {
       throw new KcidException(
           ErrorReason.ERROR_REASON_INVALID_CURRENCY,
           "currency '" + printable(currency) + "' is not an ISO 4217 code such as USD or EUR.",
           Map.of("field", "currency"));
     }
+    if (NOT_MONEY.contains(code)) {
+      throw new KcidException(
+          ErrorReason.ERROR_REASON_INVALID_CURRENCY,
+          "currency '" + code + "' is the ISO 4217 code for " + (code.equals("XXX") ? "no currency" : "testing")
+              + ", not money; send the currency the value is in, such as USD or EUR.",
+          Map.of("field", "currency"));
+    }
+    BigDecimal value = parseAmount(amount, negativeAllowed);
+    int minorUnits = minorUnits(code);
+    if (value.stripTrailingZeros().scale() > minorUnits) {
+      throw new KcidException(
+          ErrorReason.ERROR_REASON_INVALID_VALUE,
+          "value '" + printable(amount) + "' has more decimals than " + code + " has: amounts in " + code
+              + (minorUnits == 0 ? " have no decimals (e.g. 1500)." : " have at most " + minorUnits + " (e.g. "
+                  + BigDecimal.valueOf(1250, minorUnits).toPlainString() + ")."),
+          Map.of("field", "value"));
+    }
     return io.kcid.proto.tracking.v1.Money.newBuilder()
-        .setAmount(parseAmount(amount, negativeAllowed).toPlainString())
+        .setAmount(value.toPlainString())
         .setCurrencyCode(code)
         .build();
+  }
+
+  /**
+   * The decimals an amount in {@code code} may have: its ISO 4217 minor unit (2 for USD, 0 for JPY,
+   * 3 for BHD), or up to 6 for the codes that define none (gold, special drawing rights).
+   */
+  static int minorUnits(String code) {
+    int digits = Currency.getInstance(code).getDefaultFractionDigits();
+    return digits < 0 ? MAX_FRACTION_DIGITS : Math.min(digits, MAX_FRACTION_DIGITS);
   }
 
   static BigDecimal parseAmount(String amount, boolean negativeAllowed) {

@@ -346,8 +346,8 @@ class ConversionRulesTest {
             .setSignatureTimestamp(t).putAllSignedQuery(query).setClientIp("2001:db8::1")).build()).getOutcome())
         .isEqualTo(Outcome.OUTCOME_ACCEPTED);
 
-    // IP allowlist alone (no credential method) authenticates.
-    admin.updateAccount(UpdateAccountRequest.newBuilder().setAccountId(id)
+    // IP allowlist alone (no credential method, said explicitly) authenticates.
+    admin.updateAccount(UpdateAccountRequest.newBuilder().setAccountId(id).setUpdateAuthMethods(true)
         .setPostbackAuth(PostbackAuth.newBuilder().addIpAllowlist("10.1.2.3")).build());
     String kcid3 = click(id, "c");
     assertThat(conversions.recordConversion(RecordConversionRequest.newBuilder().setKcid(kcid3)
