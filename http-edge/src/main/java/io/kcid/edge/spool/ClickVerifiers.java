@@ -177,6 +177,9 @@ public final class ClickVerifiers implements AutoCloseable {
 
   /** The shared-keys check could not ask the server: said once per cause, with the cause. */
   private void keyCheckCouldNotRun(StatusRuntimeException e) {
+    if (scheduler.isShutdown() || e.getStatus().getCode() == io.grpc.Status.Code.CANCELLED) {
+      return; // the edge is closing
+    }
     var keyRefused = io.kcid.edge.grpc.BackendErrors.keyRefusal(e);
     String why = e.getStatus().getCode() + (keyRefused == null ? "" : " " + ErrorReasons.shortName(keyRefused));
     if (!keyCheck.equals("could not run: " + why)) {
