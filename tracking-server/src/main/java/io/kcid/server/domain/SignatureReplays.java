@@ -67,7 +67,7 @@ public final class SignatureReplays {
    */
   public CompletionStage<Claim> claim(AccountRecord account, RecordConversionRequest request, RecordContext context) {
     PostbackCredentials credentials = request.getCredentials();
-    if (credentials.getSignature().isEmpty() || context.dryRun() || context.replayOf() != null) {
+    if (credentials.getSignature().isEmpty() || context.dryRun() || !context.replayOf().isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
     String accountId = account.account().getAccountId();
