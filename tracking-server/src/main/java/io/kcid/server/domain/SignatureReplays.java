@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -38,8 +39,15 @@ import java.util.concurrent.CompletionStage;
  *   <li>Used again otherwise (no request id, or another one): 401 POSTBACK_SIGNATURE_REUSED. It
  *       cannot be told from a replay; an honest resend signs afresh (new {@code t}) or carries a
  *       request id.
- *   <li>A postback whose record fails after its claim (refused, or an unknown outcome such as the
- *       store being unavailable) releases the claim, so its resend is not refused as reused.
+ *   <li>A postback whose claim or record fails (refused, or an unknown outcome such as a store
+ *       timeout) releases the claim, so its resend after the 503 is not refused as reused. The
+ *       release is queued behind the claim on the same connection, so even a claim that timed out
+ *       but ran later is dropped. What the release cannot undo: a record that ran although its
+ *       answer was lost; its resend is then recorded again unless something deduplicates it (a
+ *       request id, a txid, a once-per-click goal) — as for any resend after a 503.
+ *   <li>A claim that stands means the first request got past its claim and its record did not
+ *       fail: a resend without a request id is then refused as reused, and the first request's
+ *       outcome is in the account's postback log.
  * </ul>
  *
  * Dry runs and operator replays neither claim nor check (they are not requests from outside).
@@ -72,16 +80,24 @@ public final class SignatureReplays {
     }
     String accountId = account.account().getAccountId();
     byte[] key = key(request);
-    String value = VALUE_PREFIX + request.getRequestId();
+    // The request id, then a nonce of this attempt: a release drops only its own claim.
+    String requestIdPart = VALUE_PREFIX + request.getRequestId() + "\n";
+    String value = requestIdPart + Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36);
     Duration ttl = PostbackAuthenticator.tolerance(account.account().getPostbackAuth()).multipliedBy(2).plus(CLOCK_MARGIN);
     return cache
         .claim(accountId, key, value, ttl)
-        .thenApply(
-            first -> {
+        .handle(
+            (first, failure) -> {
+              if (failure != null) {
+                // Unknown whether the SET ran (a timeout): queue the release behind it, so the
+                // sender's resend after our 503 is not refused as a reuse. Nothing was recorded.
+                cache.release(accountId, key, value);
+                throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+              }
               if (first.isEmpty()) {
                 return new Claim(accountId, key, value);
               }
-              if (!request.getRequestId().isEmpty() && first.get().equals(value)) {
+              if (!request.getRequestId().isEmpty() && first.get().startsWith(requestIdPart)) {
                 return null; // the same request resent: its request id answers it exactly once
               }
               throw reused(credentials.getSignatureTimestamp());

@@ -36,7 +36,7 @@ import java.nio.charset.StandardCharsets;
  * kc:{a:&lt;id&gt;}:q:&lt;request_id&gt;    first answer of an idempotent admin or click write
  * kc:{a:&lt;id&gt;}:tx:&lt;goal&gt;:&lt;txid&gt;  kcid holding an account-wide transaction id
  * kc:{a:&lt;id&gt;}:sg:&lt;digest&gt;     a used postback signature (digest of the signature and the item it
- *                                signed); value "r:" + its request id; TTL = twice the signature
+ *                                signed); value "r:" + its request id + "\n" + a nonce; TTL = twice the signature
  *                                tolerance + 1 min (see RedisSignatureReplayCache)
  * kc:{a:&lt;id&gt;}:log               postback log: stream, field e = PostbackLogEntry, trimmed by time
  *                                (MINID) and length (MAXLEN); TTL = retention after the last write
