@@ -131,8 +131,8 @@ public final class ConversionRecorder {
   private CompletionStage<RecordConversionResponse> signedOnce(
       AccountRecord account, RecordConversionRequest request, RecordContext context,
       java.util.function.Supplier<CompletionStage<RecordConversionResponse>> record) {
-    if (request.getCredentials().getSignature().isEmpty()) {
-      return record.get(); // unsigned: not a single Redis command more
+    if (!SignatureReplays.applies(request, context)) {
+      return record.get(); // unsigned (or token-authenticated): not a single Redis command more
     }
     return signatures.claim(account, request, context).thenCompose(claim -> {
       CompletionStage<RecordConversionResponse> recorded;

@@ -50,7 +50,8 @@ import java.util.concurrent.CompletionStage;
  *       outcome is in the account's postback log.
  * </ul>
  *
- * Dry runs and operator replays neither claim nor check (they are not requests from outside).
+ * Dry runs and operator replays neither claim nor check (they are not requests from outside), nor
+ * does a postback that also presents an accepted token (the token alone could send it again).
  * The claim lives twice the account's tolerance plus a minute: a signature passes the timestamp
  * check from {@code t - tolerance} to {@code t + tolerance}, so no claim expires while its
  * signature could still pass (the minute covers clock differences between server instances).
@@ -75,7 +76,7 @@ public final class SignatureReplays {
    */
   public CompletionStage<Claim> claim(AccountRecord account, RecordConversionRequest request, RecordContext context) {
     PostbackCredentials credentials = request.getCredentials();
-    if (credentials.getSignature().isEmpty() || context.dryRun() || !context.replayOf().isEmpty()) {
+    if (!applies(request, context)) {
       return CompletableFuture.completedFuture(null);
     }
     String accountId = account.account().getAccountId();
@@ -102,6 +103,20 @@ public final class SignatureReplays {
               }
               throw reused(credentials.getSignatureTimestamp());
             });
+  }
+
+  /**
+   * Whether the postback's signature is claimed: it carries one, it is a postback from outside
+   * (not a dry run or an operator's replay), and no token authenticated it as well — whoever holds
+   * an accepted token can send anything again, so a single-use signature beside it protects
+   * nothing and would only cost a Redis command.
+   */
+  static boolean applies(RecordConversionRequest request, RecordContext context) {
+    PostbackCredentials credentials = request.getCredentials();
+    return !credentials.getSignature().isEmpty()
+        && credentials.getToken().isEmpty()
+        && !context.dryRun()
+        && context.replayOf().isEmpty();
   }
 
   /** Best effort: the postback was not recorded, so a resend of it must not count as a replay. */

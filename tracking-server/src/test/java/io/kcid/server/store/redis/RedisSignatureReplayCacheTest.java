@@ -128,12 +128,14 @@ class RedisSignatureReplayCacheTest {
   }
 
   @Test
-  void anUnsignedPostbackADryRunAndAReplayClaimNothing() {
+  void anUnsignedPostbackADryRunAReplayAndATokenAuthenticatedOneClaimNothing() {
     long before = commandsProcessed();
     assertThat(join(replays.claim(account(300), RecordConversionRequest.newBuilder().setKcid("K").build(),
         RecordContext.postback(Instant.now())))).isNull();
     assertThat(join(replays.claim(account(300), signed("K").build(), RecordContext.replay(Instant.now(), "1-0", true)))).isNull();
     assertThat(join(replays.claim(account(300), signed("K").build(), RecordContext.replay(Instant.now(), "1-0", false)))).isNull();
+    RecordConversionRequest withToken = signed("K").setCredentials(signed("K").getCredentials().toBuilder().setToken("t0k")).build();
+    assertThat(join(replays.claim(account(300), withToken, RecordContext.postback(Instant.now())))).isNull();
     assertThat(commandsProcessed() - before - 1).isZero();
     assertThat(signatureKeys()).isEmpty();
   }
