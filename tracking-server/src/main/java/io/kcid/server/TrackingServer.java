@@ -18,6 +18,7 @@ import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.domain.ClickEraser;
 import io.kcid.server.domain.ClickOwners;
+import io.kcid.server.domain.SignatureReplays;
 import io.kcid.server.grpc.CallLimitInterceptor;
 import io.kcid.server.store.redis.RedisApiKeyStore;
 import java.util.concurrent.ExecutionException;
@@ -33,6 +34,7 @@ import io.kcid.server.domain.PostbackHistory;
 import io.kcid.server.domain.PostbackJournal;
 import io.kcid.server.domain.PostbackReplayer;
 import io.kcid.server.domain.StatusUpdater;
+import io.kcid.server.store.redis.RedisSignatureReplayCache;
 import io.kcid.server.store.redis.RedisTransactionClaims;
 import io.kcid.server.grpc.AdminGrpcService;
 import io.kcid.server.grpc.ClickGrpcService;
@@ -130,7 +132,8 @@ public final class TrackingServer implements AutoCloseable {
         redis.commands(), config.postbackLogRetention(), config.postbackLogMaxLength());
     var journal = new PostbackJournal(postbackLog, accounts, codec, clock);
     var recorder = new ConversionRecorder(
-        codec, conversions, new RedisTransactionClaims(redis.commands(), durable), authenticator, clock, journal);
+        codec, conversions, new RedisTransactionClaims(redis.commands(), durable), authenticator, clock, journal,
+        new SignatureReplays(new RedisSignatureReplayCache(redis.commands())));
     var history = new PostbackHistory(postbackLog, accounts, clock, config.postbackLogRetention());
     var explainer = new ClickExplainer(codec, clicks, conversions, postbackLog, history, accounts, clock);
     var replayer = new PostbackReplayer(postbackLog, history, recorder, accounts, clock);

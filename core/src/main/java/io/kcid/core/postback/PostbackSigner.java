@@ -12,6 +12,11 @@ import java.util.Optional;
  * {@code signature = base64url_nopad(HMAC-SHA256(signing secret, t + "." + payload))} and the
  * payload is the raw body of a POST, or for a GET the canonical query of all its parameters (the
  * same canonical form as click URLs, see KCID-FORMAT.md).
+ *
+ * <p>What the signature covers is all the request may carry: a signed POST has no query string
+ * (not even {@code token}), a signature over an empty payload is refused, and a signature is
+ * accepted once within its window (the edge and the tracking-server enforce this; see
+ * http-edge/README.md, "X-Kcid-Signature"). Sign every postback, and every resend, when sending it.
  */
 public final class PostbackSigner {
   public static final String HEADER = "X-Kcid-Signature";

@@ -76,6 +76,8 @@ public final class BatchPostbackHandler implements RouteHandler {
     // One postback's worth before parsing; the rest of the batch's items once they are counted.
     limits.chargeAddress(applied, clientIp, 1);
     SignatureHeader signature = SignatureHeader.from(request.headers());
+    // A signed batch carries everything in its signed body: no query (not even ?token=), no empty body.
+    SignedPayloads.requireCovered(signature, true, QueryParams.parameters(QueryParams.uri(request.uri())), request.content());
     String batchToken = batchToken(request);
     if (PostbackRequestParser.header(request.headers(), "Idempotency-Key") != null) {
       throw new Rejection(

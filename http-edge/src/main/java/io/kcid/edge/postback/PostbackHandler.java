@@ -56,6 +56,8 @@ public final class PostbackHandler implements RouteHandler {
       SignatureHeader signature = SignatureHeader.from(request.headers());
       boolean post = HttpMethod.POST.equals(request.method());
       Map<String, List<String>> query = QueryParams.parameters(QueryParams.uri(request.uri()));
+      // A signature covers every parameter or the request is refused (query beside a signed body, empty payload).
+      SignedPayloads.requireCovered(signature, post, query, request.content());
       PostbackParameters parameters = new PostbackParameters();
       for (Map.Entry<String, List<String>> parameter : query.entrySet()) {
         PostbackBody.addAll(parameters, parameter.getKey(), parameter.getValue());

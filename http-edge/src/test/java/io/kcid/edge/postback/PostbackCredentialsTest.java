@@ -124,8 +124,9 @@ class PostbackCredentialsTest {
     String json = "{ \"kcid\" : \"K\",\n  \"value\": 12.50, \"note\": \"caf\u00e9 \\u00e9\" }\n";
     HttpResponse<String> response =
         fixture.send(
-            HttpRequest.newBuilder(fixture.uri("/postback?token=t"))
+            HttpRequest.newBuilder(fixture.uri("/postback"))
                 .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer t")
                 .header("X-Kcid-Signature", "t=1714564800,v1=c2lnBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB")
                 .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)));
 

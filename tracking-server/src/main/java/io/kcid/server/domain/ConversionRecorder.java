@@ -17,6 +17,7 @@ import io.kcid.server.store.AccountRecord;
 import io.kcid.server.store.ConversionStore;
 import io.kcid.server.store.RecordCommand;
 import io.kcid.server.store.RecordResult;
+import io.kcid.server.store.SignatureReplayCache;
 import io.kcid.server.store.TransactionClaims;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,6 +49,7 @@ public final class ConversionRecorder {
   private final PostbackAuthenticator authenticator;
   private final Clock clock;
   private final RecordListener listener;
+  private final SignatureReplays signatures;
 
   public ConversionRecorder(
       KcidCodec codec,
@@ -66,6 +68,19 @@ public final class ConversionRecorder {
       PostbackAuthenticator authenticator,
       Clock clock,
       RecordListener listener) {
+    this(codec, conversions, claims, authenticator, clock, listener, new SignatureReplays(SignatureReplayCache.NONE));
+  }
+
+  /** @param signatures makes each postback signature single-use (see {@link SignatureReplays}) */
+  public ConversionRecorder(
+      KcidCodec codec,
+      ConversionStore conversions,
+      TransactionClaims claims,
+      PostbackAuthenticator authenticator,
+      Clock clock,
+      RecordListener listener,
+      SignatureReplays signatures) {
+    this.signatures = signatures;
     this.codec = codec;
     this.conversions = conversions;
     this.claims = claims;
@@ -108,7 +123,30 @@ public final class ConversionRecorder {
         .authenticate(request, kcid, context)
         .thenCompose(
             account ->
-                withLegacyFlag(account, () -> recordFor(account, kcid, requestId, request, context)));
+                withLegacyFlag(account, () -> signedOnce(account, request, context,
+                    () -> recordFor(account, kcid, requestId, request, context))));
+  }
+
+  /** Claims a verified signature before the record, and releases it if nothing was recorded. */
+  private CompletionStage<RecordConversionResponse> signedOnce(
+      AccountRecord account, RecordConversionRequest request, RecordContext context,
+      java.util.function.Supplier<CompletionStage<RecordConversionResponse>> record) {
+    if (!SignatureReplays.applies(request, context)) {
+      return record.get(); // unsigned (or token-authenticated): not a single Redis command more
+    }
+    return signatures.claim(account, request, context).thenCompose(claim -> {
+      CompletionStage<RecordConversionResponse> recorded;
+      try {
+        recorded = record.get();
+      } catch (RuntimeException e) {
+        recorded = CompletableFuture.failedFuture(e);
+      }
+      return claim == null ? recorded : recorded.whenComplete((response, failure) -> {
+        if (failure != null) {
+          signatures.release(claim);
+        }
+      });
+    });
   }
 
   /**

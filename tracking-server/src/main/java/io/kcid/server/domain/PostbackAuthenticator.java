@@ -133,6 +133,13 @@ public final class PostbackAuthenticator {
         credentials.getSignedBody().isEmpty()
             ? PostbackSigner.queryPayload(credentials.getSignedQueryMap())
             : credentials.getSignedBody().toByteArray();
+    if (payload.length == 0) {
+      // A signature over "t." alone vouches for nothing (the edge refuses it too, before any backend work).
+      throw new KcidException(
+          ErrorReason.ERROR_REASON_POSTBACK_SIGNED_PAYLOAD_EMPTY,
+          "The X-Kcid-Signature covers an empty payload, which signs nothing: sign the postback's body (POST) or"
+              + " its query (GET).");
+    }
     for (String secret : account.secrets().signingSecretsAt(now)) {
       if (PostbackSigner.verify(
           secret, credentials.getSignatureTimestamp(), payload, credentials.getSignature())) {

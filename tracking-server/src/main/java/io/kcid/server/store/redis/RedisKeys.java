@@ -35,6 +35,9 @@ import java.nio.charset.StandardCharsets;
  * kc:{a:&lt;id&gt;}:g                 hash: goal key -&gt; Goal protobuf
  * kc:{a:&lt;id&gt;}:q:&lt;request_id&gt;    first answer of an idempotent admin or click write
  * kc:{a:&lt;id&gt;}:tx:&lt;goal&gt;:&lt;txid&gt;  kcid holding an account-wide transaction id
+ * kc:{a:&lt;id&gt;}:sg:&lt;digest&gt;     a used postback signature (digest of the signature and the item it
+ *                                signed); value "r:" + its request id + "\n" + a nonce; TTL = twice the signature
+ *                                tolerance + 1 min (see RedisSignatureReplayCache)
  * kc:{a:&lt;id&gt;}:log               postback log: stream, field e = PostbackLogEntry, trimmed by time
  *                                (MINID) and length (MAXLEN); TTL = retention after the last write
  * kc:log:unattributed            postback log of postbacks no account was found for (same shape)
@@ -131,6 +134,12 @@ public final class RedisKeys {
   /** Account-wide claim of a transaction id for a goal (UNIQUE_TRANSACTION_PER_ACCOUNT). */
   public static byte[] accountTransaction(String accountId, String goalKey, String transactionId) {
     return bytes("kc:{a:" + accountId + "}:tx:" + goalKey + ":" + transactionId);
+  }
+
+  /** A used postback signature; {@code digest} is computed by the caller (never the signature itself). */
+  public static byte[] accountSignature(String accountId, byte[] digest) {
+    return bytes("kc:{a:" + accountId + "}:sg:"
+        + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(digest));
   }
 
   /** The account's postback log (a stream). */
