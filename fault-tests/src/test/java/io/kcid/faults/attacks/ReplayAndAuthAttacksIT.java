@@ -314,6 +314,16 @@ class ReplayAndAuthAttacksIT {
     assertThat(signed.get(0).status()).isEqualTo(401);
     assertThat(signed.get(0).reason()).isEqualTo("POSTBACK_SIGNATURE_INVALID");
 
+    // Click URLs with a forged sig: an unknown account looks like a known one.
+    List<Answer> clickAnswers = new ArrayList<>();
+    for (String account : List.of(id(byToken), id(byAddress), "nosuchacct")) {
+      clickAnswers.add(send(HttpRequest.newBuilder(URI.create(base + "/c?a=" + account
+          + "&c=spring&u=https%3A%2F%2Fshop.example%2F&sig=" + "A".repeat(43))).GET()));
+    }
+    assertThat(clickAnswers).containsOnly(clickAnswers.get(0));
+    assertThat(clickAnswers.get(0).status()).isEqualTo(400);
+    assertThat(clickAnswers.get(0).reason()).isEqualTo("CLICK_SIGNATURE_INVALID");
+
     // The account's own log has the precise diagnosis for its operator.
     await(() -> log(id(byAddress)).stream().anyMatch(e ->
         e.getReason() == ErrorReason.ERROR_REASON_IP_NOT_ALLOWED

@@ -299,4 +299,23 @@ class SenderTrustTest {
     assertThat(stale.reason()).isEqualTo("POSTBACK_SIGNATURE_STALE");
     assertThat(stale.metadata()).containsEntry("legacyHttp200", "true");
   }
+
+  @Test
+  void signedClicksOfUnknownAndKnownAccountsLookAlike() {
+    var known = account();
+    String forged = "A".repeat(43);
+    List<Answer> answers = new ArrayList<>();
+    for (String account : List.of(id(known), "nosuchacct")) {
+      Throwable t = catchThrowable(() -> clicks.issueClick(IssueClickRequest.newBuilder().setAccountId(account)
+          .setCampaignId("web").setDestinationUrl("https://shop.example/").setClickSignature(forged).build()));
+      com.google.rpc.Status status = StatusProto.fromThrowable(t);
+      assertThat(reasonOf(t)).isEqualTo(ErrorReason.ERROR_REASON_CLICK_SIGNATURE_INVALID);
+      answers.add(new Answer(Status.fromThrowable(t).getCode(), "", status.getMessage(), java.util.Map.of()));
+    }
+    assertThat(answers.get(1)).isEqualTo(answers.get(0));
+    // A trusted caller issuing an unsigned click still hears that the account does not exist.
+    assertThatThrownBy(() -> clicks.issueClick(IssueClickRequest.newBuilder().setAccountId("nosuchacct")
+        .setCampaignId("web").build()))
+        .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(ErrorReason.ERROR_REASON_ACCOUNT_NOT_FOUND));
+  }
 }
