@@ -33,8 +33,9 @@ import java.util.regex.Pattern;
  * without Redis (kcid MAC, credentials of a cached account, goal rules, window, minimum time) is
  * decided first; the remaining checks and the write are one atomic script in the click's
  * partition. Who sent it is decided before what it says: a goal rule that refuses a postback on
- * another account's click is answered {@code CLICK_ACCOUNT_MISMATCH} ({@link ClickOwnership}). Goals that count a transaction once per account first claim it under the account's
- * hash tag (see {@link TransactionClaims}).
+ * another account's click is answered {@code CLICK_ACCOUNT_MISMATCH} ({@link ClickOwnership}).
+ * Goals that count a transaction once per account first claim it under the account's hash tag
+ * (see {@link TransactionClaims}).
  */
 public final class ConversionRecorder {
   /** Clocks of advertisers' servers drift; tolerate this much before calling a time wrong. */
