@@ -157,8 +157,10 @@ const (
 	ReplayOutcome_REPLAY_OUTCOME_DUPLICATE ReplayOutcome = 2
 	// Still rejected; `reason` says why.
 	ReplayOutcome_REPLAY_OUTCOME_REJECTED ReplayOutcome = 3
-	// Not replayed: the entry is not a rejected postback (accepted, duplicate, unknown outcome) or
-	// is itself a replay.
+	// Not replayed: the entry is not a rejected postback (accepted, duplicate, unknown outcome), is
+	// itself a replay, or (reason POSTBACK_NOT_REPLAYABLE) was refused for who sent it, was never
+	// authenticated as the account, or was refused for what it says rather than for the account's
+	// setup; `message` says which.
 	ReplayOutcome_REPLAY_OUTCOME_SKIPPED ReplayOutcome = 4
 	// No entry with this id in the account's log (never logged, or past the log's retention).
 	ReplayOutcome_REPLAY_OUTCOME_NOT_FOUND ReplayOutcome = 5
@@ -233,9 +235,10 @@ type PostbackLogEntry struct {
 	// "203.0.113.0/24"). Empty when the postback came over gRPC without an address.
 	SourceNetwork string          `protobuf:"bytes,6,opt,name=source_network,json=sourceNetwork,proto3" json:"source_network,omitempty"`
 	Outcome       PostbackOutcome `protobuf:"varint,7,opt,name=outcome,proto3,enum=kcid.tracking.v1.PostbackOutcome" json:"outcome,omitempty"`
-	// The rejection's reason; for a duplicate DUPLICATE_CONVERSION or DUPLICATE_TRANSACTION.
+	// The rejection's reason (the precise one, see sender_reason); for a duplicate
+	// DUPLICATE_CONVERSION or DUPLICATE_TRANSACTION.
 	Reason ErrorReason `protobuf:"varint,8,opt,name=reason,proto3,enum=kcid.tracking.v1.ErrorReason" json:"reason,omitempty"`
-	// What the sender was told.
+	// The diagnosis: what the sender was told, or — see sender_message — the precise one.
 	Message string `protobuf:"bytes,9,opt,name=message,proto3" json:"message,omitempty"`
 	// The recorded conversion, or the one a duplicate repeats.
 	ConversionId string `protobuf:"bytes,10,opt,name=conversion_id,json=conversionId,proto3" json:"conversion_id,omitempty"`
@@ -243,8 +246,18 @@ type PostbackLogEntry struct {
 	ReplayOf string `protobuf:"bytes,11,opt,name=replay_of,json=replayOf,proto3" json:"replay_of,omitempty"`
 	// The request_id was seen before: the answer repeated the first one and nothing was written.
 	RepeatedRequest bool `protobuf:"varint,12,opt,name=repeated_request,json=repeatedRequest,proto3" json:"repeated_request,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The sender proved to be this account: every credential check passed (or a trusted gRPC caller
+	// sent it). Only such entries are replayed. False for refusals decided before or while the
+	// credentials were checked — attributed by a named account or the click, not by a verified
+	// credential — and for entries written before kcid recorded this.
+	Authenticated bool `protobuf:"varint,20,opt,name=authenticated,proto3" json:"authenticated,omitempty"`
+	// When the sender was told less than `reason` and `message` (a refusal about who sent the
+	// postback, answered alike for every sender that did not prove to be the account, so strangers
+	// learn nothing about the account): the reason and message it was told. Unset otherwise.
+	SenderReason  ErrorReason `protobuf:"varint,21,opt,name=sender_reason,json=senderReason,proto3,enum=kcid.tracking.v1.ErrorReason" json:"sender_reason,omitempty"`
+	SenderMessage string      `protobuf:"bytes,22,opt,name=sender_message,json=senderMessage,proto3" json:"sender_message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PostbackLogEntry) Reset() {
@@ -359,6 +372,27 @@ func (x *PostbackLogEntry) GetRepeatedRequest() bool {
 		return x.RepeatedRequest
 	}
 	return false
+}
+
+func (x *PostbackLogEntry) GetAuthenticated() bool {
+	if x != nil {
+		return x.Authenticated
+	}
+	return false
+}
+
+func (x *PostbackLogEntry) GetSenderReason() ErrorReason {
+	if x != nil {
+		return x.SenderReason
+	}
+	return ErrorReason_ERROR_REASON_UNSPECIFIED
+}
+
+func (x *PostbackLogEntry) GetSenderMessage() string {
+	if x != nil {
+		return x.SenderMessage
+	}
+	return ""
 }
 
 type ListPostbacksRequest struct {
@@ -952,7 +986,7 @@ var File_kcid_tracking_v1_diagnostics_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_diagnostics_service_proto_rawDesc = "" +
 	"\n" +
-	"*kcid/tracking/v1/diagnostics_service.proto\x12\x10kcid.tracking.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$kcid/tracking/v1/click_service.proto\x1a)kcid/tracking/v1/conversion_service.proto\x1a#kcid/tracking/v1/error_reason.proto\x1a kcid/tracking/v1/resources.proto\"\xb4\x04\n" +
+	"*kcid/tracking/v1/diagnostics_service.proto\x12\x10kcid.tracking.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$kcid/tracking/v1/click_service.proto\x1a)kcid/tracking/v1/conversion_service.proto\x1a#kcid/tracking/v1/error_reason.proto\x1a kcid/tracking/v1/resources.proto\"\xc5\x05\n" +
 	"\x10PostbackLogEntry\x12\x15\n" +
 	"\x06log_id\x18\x01 \x01(\tR\x05logId\x12=\n" +
 	"\freceive_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vreceiveTime\x12\x1d\n" +
@@ -969,7 +1003,10 @@ const file_kcid_tracking_v1_diagnostics_service_proto_rawDesc = "" +
 	"\rconversion_id\x18\n" +
 	" \x01(\tR\fconversionId\x12\x1b\n" +
 	"\treplay_of\x18\v \x01(\tR\breplayOf\x12)\n" +
-	"\x10repeated_request\x18\f \x01(\bR\x0frepeatedRequest\"\x8f\x03\n" +
+	"\x10repeated_request\x18\f \x01(\bR\x0frepeatedRequest\x12$\n" +
+	"\rauthenticated\x18\x14 \x01(\bR\rauthenticated\x12B\n" +
+	"\rsender_reason\x18\x15 \x01(\x0e2\x1d.kcid.tracking.v1.ErrorReasonR\fsenderReason\x12%\n" +
+	"\x0esender_message\x18\x16 \x01(\tR\rsenderMessage\"\x8f\x03\n" +
 	"\x14ListPostbacksRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x129\n" +
@@ -1087,34 +1124,35 @@ var file_kcid_tracking_v1_diagnostics_service_proto_depIdxs = []int32{
 	1,  // 2: kcid.tracking.v1.PostbackLogEntry.credential:type_name -> kcid.tracking.v1.PostbackCredential
 	0,  // 3: kcid.tracking.v1.PostbackLogEntry.outcome:type_name -> kcid.tracking.v1.PostbackOutcome
 	13, // 4: kcid.tracking.v1.PostbackLogEntry.reason:type_name -> kcid.tracking.v1.ErrorReason
-	11, // 5: kcid.tracking.v1.ListPostbacksRequest.start_time:type_name -> google.protobuf.Timestamp
-	11, // 6: kcid.tracking.v1.ListPostbacksRequest.end_time:type_name -> google.protobuf.Timestamp
-	0,  // 7: kcid.tracking.v1.ListPostbacksRequest.outcome:type_name -> kcid.tracking.v1.PostbackOutcome
-	13, // 8: kcid.tracking.v1.ListPostbacksRequest.reason:type_name -> kcid.tracking.v1.ErrorReason
-	3,  // 9: kcid.tracking.v1.ListPostbacksResponse.entries:type_name -> kcid.tracking.v1.PostbackLogEntry
-	14, // 10: kcid.tracking.v1.ExplainClickResponse.diagnosis:type_name -> kcid.tracking.v1.InspectKcidResponse
-	15, // 11: kcid.tracking.v1.ExplainClickResponse.click:type_name -> kcid.tracking.v1.Click
-	13, // 12: kcid.tracking.v1.ExplainClickResponse.click_missing_reason:type_name -> kcid.tracking.v1.ErrorReason
-	16, // 13: kcid.tracking.v1.ExplainClickResponse.conversions:type_name -> kcid.tracking.v1.Conversion
-	3,  // 14: kcid.tracking.v1.ExplainClickResponse.attempts:type_name -> kcid.tracking.v1.PostbackLogEntry
-	11, // 15: kcid.tracking.v1.ReplayPostbacksRequest.start_time:type_name -> google.protobuf.Timestamp
-	11, // 16: kcid.tracking.v1.ReplayPostbacksRequest.end_time:type_name -> google.protobuf.Timestamp
-	13, // 17: kcid.tracking.v1.ReplayPostbacksRequest.reason:type_name -> kcid.tracking.v1.ErrorReason
-	2,  // 18: kcid.tracking.v1.ReplayedPostback.outcome:type_name -> kcid.tracking.v1.ReplayOutcome
-	13, // 19: kcid.tracking.v1.ReplayedPostback.reason:type_name -> kcid.tracking.v1.ErrorReason
-	13, // 20: kcid.tracking.v1.ReplayedPostback.original_reason:type_name -> kcid.tracking.v1.ErrorReason
-	9,  // 21: kcid.tracking.v1.ReplayPostbacksResponse.results:type_name -> kcid.tracking.v1.ReplayedPostback
-	4,  // 22: kcid.tracking.v1.DiagnosticsService.ListPostbacks:input_type -> kcid.tracking.v1.ListPostbacksRequest
-	6,  // 23: kcid.tracking.v1.DiagnosticsService.ExplainClick:input_type -> kcid.tracking.v1.ExplainClickRequest
-	8,  // 24: kcid.tracking.v1.DiagnosticsService.ReplayPostbacks:input_type -> kcid.tracking.v1.ReplayPostbacksRequest
-	5,  // 25: kcid.tracking.v1.DiagnosticsService.ListPostbacks:output_type -> kcid.tracking.v1.ListPostbacksResponse
-	7,  // 26: kcid.tracking.v1.DiagnosticsService.ExplainClick:output_type -> kcid.tracking.v1.ExplainClickResponse
-	10, // 27: kcid.tracking.v1.DiagnosticsService.ReplayPostbacks:output_type -> kcid.tracking.v1.ReplayPostbacksResponse
-	25, // [25:28] is the sub-list for method output_type
-	22, // [22:25] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	13, // 5: kcid.tracking.v1.PostbackLogEntry.sender_reason:type_name -> kcid.tracking.v1.ErrorReason
+	11, // 6: kcid.tracking.v1.ListPostbacksRequest.start_time:type_name -> google.protobuf.Timestamp
+	11, // 7: kcid.tracking.v1.ListPostbacksRequest.end_time:type_name -> google.protobuf.Timestamp
+	0,  // 8: kcid.tracking.v1.ListPostbacksRequest.outcome:type_name -> kcid.tracking.v1.PostbackOutcome
+	13, // 9: kcid.tracking.v1.ListPostbacksRequest.reason:type_name -> kcid.tracking.v1.ErrorReason
+	3,  // 10: kcid.tracking.v1.ListPostbacksResponse.entries:type_name -> kcid.tracking.v1.PostbackLogEntry
+	14, // 11: kcid.tracking.v1.ExplainClickResponse.diagnosis:type_name -> kcid.tracking.v1.InspectKcidResponse
+	15, // 12: kcid.tracking.v1.ExplainClickResponse.click:type_name -> kcid.tracking.v1.Click
+	13, // 13: kcid.tracking.v1.ExplainClickResponse.click_missing_reason:type_name -> kcid.tracking.v1.ErrorReason
+	16, // 14: kcid.tracking.v1.ExplainClickResponse.conversions:type_name -> kcid.tracking.v1.Conversion
+	3,  // 15: kcid.tracking.v1.ExplainClickResponse.attempts:type_name -> kcid.tracking.v1.PostbackLogEntry
+	11, // 16: kcid.tracking.v1.ReplayPostbacksRequest.start_time:type_name -> google.protobuf.Timestamp
+	11, // 17: kcid.tracking.v1.ReplayPostbacksRequest.end_time:type_name -> google.protobuf.Timestamp
+	13, // 18: kcid.tracking.v1.ReplayPostbacksRequest.reason:type_name -> kcid.tracking.v1.ErrorReason
+	2,  // 19: kcid.tracking.v1.ReplayedPostback.outcome:type_name -> kcid.tracking.v1.ReplayOutcome
+	13, // 20: kcid.tracking.v1.ReplayedPostback.reason:type_name -> kcid.tracking.v1.ErrorReason
+	13, // 21: kcid.tracking.v1.ReplayedPostback.original_reason:type_name -> kcid.tracking.v1.ErrorReason
+	9,  // 22: kcid.tracking.v1.ReplayPostbacksResponse.results:type_name -> kcid.tracking.v1.ReplayedPostback
+	4,  // 23: kcid.tracking.v1.DiagnosticsService.ListPostbacks:input_type -> kcid.tracking.v1.ListPostbacksRequest
+	6,  // 24: kcid.tracking.v1.DiagnosticsService.ExplainClick:input_type -> kcid.tracking.v1.ExplainClickRequest
+	8,  // 25: kcid.tracking.v1.DiagnosticsService.ReplayPostbacks:input_type -> kcid.tracking.v1.ReplayPostbacksRequest
+	5,  // 26: kcid.tracking.v1.DiagnosticsService.ListPostbacks:output_type -> kcid.tracking.v1.ListPostbacksResponse
+	7,  // 27: kcid.tracking.v1.DiagnosticsService.ExplainClick:output_type -> kcid.tracking.v1.ExplainClickResponse
+	10, // 28: kcid.tracking.v1.DiagnosticsService.ReplayPostbacks:output_type -> kcid.tracking.v1.ReplayPostbacksResponse
+	26, // [26:29] is the sub-list for method output_type
+	23, // [23:26] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_diagnostics_service_proto_init() }

@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
 
 /** {@code kcid replay}: re-run rejected postbacks once the account's configuration is fixed. */
 @Command(name = "replay", mixinStandardHelpOptions = true,
-    description = "Re-run rejected postbacks from the log (after fixing the account's setup). Try --dry-run first.")
+    description = "Re-run rejected postbacks from the log (after fixing the account's setup). Only what an"
+        + " authenticated sender sent and the account's own setup refused is replayed; the rest is listed"
+        + " as skipped, with why. Try --dry-run first.")
 final class ReplayCommand implements Runnable {
   @Mixin GrpcOptions grpc;
 

@@ -144,4 +144,27 @@ class DiagnosticsCliIT {
     assertThat(kcid("replay", "--account", "shop", "--id", logId).out()).contains("duplicate", "Already replayed");
     assertThat(kcid("replay", "--account", "shop", "--id", logId, "--since", "1h").exit()).isEqualTo(2);
   }
+
+  @Test
+  void theReplayDryRunSaysWhyAnUnauthenticatedPostbackIsSkipped() throws Exception {
+    admin.createAccount(CreateAccountRequest.newBuilder().setAccountId("victim").build());
+    String kcid = ClickServiceGrpc.newBlockingStub(channel)
+        .issueClick(IssueClickRequest.newBuilder().setAccountId("victim").setCampaignId("summer").build()).getClick().getKcid();
+    // A stranger's postback without credentials, naming the account: refused, and logged for it.
+    HttpResponse<String> forged = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port()
+        + "/postback?kcid=" + kcid + "&a=victim&amount=9999&currency=USD&txid=loot")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(forged.statusCode()).isEqualTo(401);
+    Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
+        assertThat(kcid("postbacks", "--account", "victim").out()).contains("POSTBACK_CREDENTIALS_MISSING"));
+
+    for (boolean dryRun : List.of(true, false)) {
+      Run replay = dryRun
+          ? kcid("replay", "--account", "victim", "--since", "1h", "--dry-run")
+          : kcid("replay", "--account", "victim", "--since", "1h");
+      assertThat(replay.exit()).as(replay.err()).isZero();
+      assertThat(replay.out()).contains("skipped", "POSTBACK_NOT_REPLAYABLE", "who sent it", "1 skipped")
+          .doesNotContain("accepted");
+    }
+    assertThat(kcid("conversions", "--kcid", kcid).out()).contains("no conversions");
+  }
 }

@@ -238,9 +238,11 @@ class PostbackRulesIT {
     HttpResponse<String> ok = post(body, PostbackSigner.header(secret, now, body.getBytes(StandardCharsets.UTF_8)));
     assertThat(JSON.readTree(ok.body()).get("status").asText()).as(ok.body()).isEqualTo("accepted");
 
-    // Legacy mode: rejections are HTTP 200 with the reason in the body.
+    // Legacy mode: rejections are HTTP 200 with the reason in the body — for senders that proved to
+    // be the account. One that did not (the signature does not verify) learns nothing about it, not
+    // even that it answers in legacy mode.
     HttpResponse<String> changed = post(body.replace("5.00", "6.00"), PostbackSigner.header(secret, now, body.getBytes(StandardCharsets.UTF_8)));
-    assertRejected(changed, 200, "POSTBACK_SIGNATURE_INVALID");
+    assertRejected(changed, 401, "POSTBACK_SIGNATURE_INVALID");
     HttpResponse<String> stale = post(body, PostbackSigner.header(secret, now - 3600, body.getBytes(StandardCharsets.UTF_8)));
     assertRejected(stale, 200, "POSTBACK_SIGNATURE_STALE");
     assertRejected(post(body, "t=1"), 401, "POSTBACK_SIGNATURE_INVALID");

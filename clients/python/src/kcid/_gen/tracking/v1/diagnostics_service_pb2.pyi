@@ -60,7 +60,7 @@ REPLAY_OUTCOME_NOT_FOUND: ReplayOutcome
 REPLAY_OUTCOME_UNKNOWN: ReplayOutcome
 
 class PostbackLogEntry(_message.Message):
-    __slots__ = ("log_id", "receive_time", "account_id", "request", "credential", "source_network", "outcome", "reason", "message", "conversion_id", "replay_of", "repeated_request")
+    __slots__ = ("log_id", "receive_time", "account_id", "request", "credential", "source_network", "outcome", "reason", "message", "conversion_id", "replay_of", "repeated_request", "authenticated", "sender_reason", "sender_message")
     LOG_ID_FIELD_NUMBER: _ClassVar[int]
     RECEIVE_TIME_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -73,6 +73,9 @@ class PostbackLogEntry(_message.Message):
     CONVERSION_ID_FIELD_NUMBER: _ClassVar[int]
     REPLAY_OF_FIELD_NUMBER: _ClassVar[int]
     REPEATED_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    AUTHENTICATED_FIELD_NUMBER: _ClassVar[int]
+    SENDER_REASON_FIELD_NUMBER: _ClassVar[int]
+    SENDER_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     log_id: str
     receive_time: _timestamp_pb2.Timestamp
     account_id: str
@@ -85,7 +88,10 @@ class PostbackLogEntry(_message.Message):
     conversion_id: str
     replay_of: str
     repeated_request: bool
-    def __init__(self, log_id: _Optional[str] = ..., receive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., account_id: _Optional[str] = ..., request: _Optional[_Union[_conversion_service_pb2.RecordConversionRequest, _Mapping]] = ..., credential: _Optional[_Union[PostbackCredential, str]] = ..., source_network: _Optional[str] = ..., outcome: _Optional[_Union[PostbackOutcome, str]] = ..., reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., message: _Optional[str] = ..., conversion_id: _Optional[str] = ..., replay_of: _Optional[str] = ..., repeated_request: _Optional[bool] = ...) -> None: ...
+    authenticated: bool
+    sender_reason: _error_reason_pb2.ErrorReason
+    sender_message: str
+    def __init__(self, log_id: _Optional[str] = ..., receive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., account_id: _Optional[str] = ..., request: _Optional[_Union[_conversion_service_pb2.RecordConversionRequest, _Mapping]] = ..., credential: _Optional[_Union[PostbackCredential, str]] = ..., source_network: _Optional[str] = ..., outcome: _Optional[_Union[PostbackOutcome, str]] = ..., reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., message: _Optional[str] = ..., conversion_id: _Optional[str] = ..., replay_of: _Optional[str] = ..., repeated_request: _Optional[bool] = ..., authenticated: _Optional[bool] = ..., sender_reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., sender_message: _Optional[str] = ...) -> None: ...
 
 class ListPostbacksRequest(_message.Message):
     __slots__ = ("account_id", "start_time", "end_time", "kcid", "outcome", "reason", "page_size", "page_token", "unattributed")

@@ -67,8 +67,7 @@ public final class ClickIssuer {
       Destinations.validate(request.getDestinationUrl());
     }
     DecodedKcid preMinted = request.getKcid().isEmpty() ? null : preMinted(request);
-    return accounts
-        .get(accountId)
+    return account(accountId, request)
         .thenCompose(
             account -> {
               Instant now = clock.instant();
@@ -192,6 +191,38 @@ public final class ClickIssuer {
     return params;
   }
 
+  /**
+   * The account. A signed click URL (from the internet, through the edge) naming no account is
+   * answered as a bad signature: a stranger cannot tell an unknown account from a known one.
+   * Trusted callers issuing unsigned clicks still hear ACCOUNT_NOT_FOUND.
+   */
+  private CompletionStage<AccountRecord> account(String accountId, IssueClickRequest request) {
+    CompletionStage<AccountRecord> account = accounts.get(accountId);
+    if (request.getClickSignature().isEmpty()) {
+      return account;
+    }
+    return account.handle(
+        (found, failure) -> {
+          if (failure == null) {
+            return found;
+          }
+          Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+              ? failure.getCause() : failure;
+          if (cause instanceof KcidException k && k.reason() == ErrorReason.ERROR_REASON_ACCOUNT_NOT_FOUND) {
+            throw signatureInvalid();
+          }
+          throw failure instanceof java.util.concurrent.CompletionException c
+              ? c : new java.util.concurrent.CompletionException(failure);
+        });
+  }
+
+  private static KcidException signatureInvalid() {
+    return new KcidException(
+        ErrorReason.ERROR_REASON_CLICK_SIGNATURE_INVALID,
+        "The click URL's sig does not match its parameters: the URL was changed after signing,"
+            + " or signed with another account's click secret.");
+  }
+
   private static void verifySignature(
       AccountRecord account, Map<String, String> params, String signature, Instant now) {
     String canonical = ClickUrlSigner.canonicalQuery(params);
@@ -201,10 +232,7 @@ public final class ClickIssuer {
       valid |= ClickUrlSigner.verify(secret, canonical, signature);
     }
     if (!valid) {
-      throw new KcidException(
-          ErrorReason.ERROR_REASON_CLICK_SIGNATURE_INVALID,
-          "The click URL's sig does not match its parameters: the URL was changed after signing,"
-              + " or signed with another account's click secret.");
+      throw signatureInvalid();
     }
   }
 

@@ -33,8 +33,10 @@ import java.util.regex.Pattern;
  * Matches a postback to its click and records it exactly once. Everything that can be decided
  * without Redis (kcid MAC, credentials of a cached account, goal rules, window, minimum time) is
  * decided first; the remaining checks and the write are one atomic script in the click's
- * partition. Goals that count a transaction once per account first claim it under the account's
- * hash tag (see {@link TransactionClaims}).
+ * partition. Who sent it is decided before what it says: a goal rule that refuses a postback on
+ * another account's click is answered {@code CLICK_ACCOUNT_MISMATCH} ({@link ClickOwnership}).
+ * Goals that count a transaction once per account first claim it under the account's hash tag
+ * (see {@link TransactionClaims}).
  */
 public final class ConversionRecorder {
   /** Clocks of advertisers' servers drift; tolerate this much before calling a time wrong. */
@@ -123,8 +125,10 @@ public final class ConversionRecorder {
         .authenticate(request, kcid, context)
         .thenCompose(
             account ->
-                withLegacyFlag(account, () -> signedOnce(account, request, context,
-                    () -> recordFor(account, kcid, requestId, request, context))));
+                withLegacyFlag(account, () -> ClickOwnership.first(
+                    authenticator.owners(), kcid, account.account().getAccountId(),
+                    () -> signedOnce(account, request, context,
+                        () -> recordFor(account, kcid, requestId, request, context)))));
   }
 
   /** Claims a verified signature before the record, and releases it if nothing was recorded. */
@@ -260,7 +264,8 @@ public final class ConversionRecorder {
     return holder.thenCompose(
         claim -> {
           if (claim.isPresent() && !claim.get().kcid().equals(command.kcid().kcid())) {
-            return CompletableFuture.completedFuture(otherClickHolds(claim.get()));
+            return ClickOwnership.owned(authenticator.owners(), command.kcid(), command.requiredAccountId())
+                .thenApply(owned -> otherClickHolds(claim.get()));
           }
           return conversions
               .evaluate(command)
@@ -298,7 +303,8 @@ public final class ConversionRecorder {
         .thenCompose(
             holder -> {
               if (!holder.kcid().equals(kcid)) {
-                return CompletableFuture.completedFuture(otherClickHolds(holder));
+                return ClickOwnership.owned(authenticator.owners(), command.kcid(), account)
+                    .thenApply(owned -> otherClickHolds(holder));
               }
               return conversions
                   .record(command)

@@ -18,9 +18,9 @@ import java.util.concurrent.CompletionStage;
 /**
  * Decides which account a postback acts for and whether it may. An account accepts any
  * combination of: its postback token, an HMAC signature with its signing secret (timestamped,
- * within a replay window), and an IP allowlist. A presented credential must be valid; at least one
- * accepted credential must be presented unless the allowlist alone authenticates; the allowlist,
- * when set, applies on top. Every secret comparison is constant-time.
+ * within a replay window), and an IP allowlist. Every presented credential must be valid; at least
+ * one accepted credential must be presented unless the allowlist alone authenticates; the
+ * allowlist, when set, applies on top. Every secret comparison is constant-time.
  */
 public final class PostbackAuthenticator {
   public static final Duration DEFAULT_SIGNATURE_TOLERANCE = Duration.ofMinutes(5);
@@ -39,20 +39,31 @@ public final class PostbackAuthenticator {
    * The account whose rules apply. A request without credentials comes from a trusted gRPC caller
    * (issue/ingest clients), which names the account or lets the click decide. The account is
    * noted in {@code context} as soon as it is known — also when its checks then refuse the
-   * postback, so the postback log can show an account its refused postbacks.
+   * postback, so the postback log can show an account its refused postbacks — and the context is
+   * marked authenticated only once every check passed.
+   *
+   * <p>Every presented credential must be valid: a token with a signature fails if the signature
+   * does. A sender that has not proven to be the account (no valid credential of it) is told only
+   * what it presented that failed, alike for every account and for none ({@link SenderAnswers});
+   * the precise refusal goes to the account's postback log.
    */
   public CompletionStage<AccountRecord> authenticate(
       RecordConversionRequest request, DecodedKcid kcid, RecordContext context) {
     if (!request.hasCredentials()) {
-      return accountOf(request, kcid).thenApply(account -> attributed(account, context));
+      return accountOf(request, kcid).thenApply(account -> {
+        context.authenticatedAs(account.account().getAccountId());
+        return account;
+      });
     }
     PostbackCredentials credentials = request.getCredentials();
+    SenderAnswers.Attempt attempt = new SenderAnswers.Attempt();
+    CompletionStage<AccountRecord> checked;
     if (!credentials.getToken().isEmpty()) {
-      return accounts
+      checked = accounts
           .authenticate(credentials.getToken())
           .thenApply(
               account -> {
-                attributed(account, context);
+                attempt.checking(attributed(account, context));
                 String named = request.getAccountId();
                 if (!named.isEmpty() && !named.equals(account.account().getAccountId())) {
                   throw new KcidException(
@@ -65,25 +76,31 @@ public final class PostbackAuthenticator {
                       "Account '" + account.account().getAccountId() + "' does not accept postback"
                           + " tokens; sign the postback (X-Kcid-Signature) instead.");
                 }
-                try {
-                  checkAddress(account, credentials);
-                } catch (KcidException rejection) {
-                  throw LegacyMode.mark(account, rejection);
+                attempt.proven();
+                if (!credentials.getSignature().isEmpty()) {
+                  // A presented credential must be valid: a bad signature next to a good token fails.
+                  checkSignature(account, credentials);
                 }
+                checkAddress(account, credentials);
+                return account;
+              });
+    } else {
+      checked = accountOf(request, kcid)
+          .thenApply(
+              account -> {
+                attempt.checking(attributed(account, context));
+                check(account, credentials, attempt);
                 return account;
               });
     }
-    return accountOf(request, kcid)
-        .thenApply(
-            account -> {
-              attributed(account, context);
-              try {
-                check(account, credentials);
-              } catch (KcidException rejection) {
-                throw LegacyMode.mark(account, rejection);
-              }
-              return account;
-            });
+    return checked.handle(
+        (account, failure) -> {
+          if (failure == null) {
+            context.authenticatedAs(account.account().getAccountId());
+            return account;
+          }
+          throw SenderAnswers.answer(failure, credentials, attempt, context);
+        });
   }
 
   private static AccountRecord attributed(AccountRecord account, RecordContext context) {
@@ -91,8 +108,8 @@ public final class PostbackAuthenticator {
     return account;
   }
 
-  /** The checks once the account is known (so a rejection can honour its legacy mode). */
-  private void check(AccountRecord account, PostbackCredentials credentials) {
+  /** The checks once the account is known from its name or its click (no token presented). */
+  private void check(AccountRecord account, PostbackCredentials credentials, SenderAnswers.Attempt attempt) {
     List<PostbackAuthMethod> methods = methods(account);
     if (!credentials.getSignature().isEmpty()) {
       if (!methods.contains(PostbackAuthMethod.POSTBACK_AUTH_METHOD_SIGNATURE)) {
@@ -101,14 +118,46 @@ public final class PostbackAuthenticator {
             "Account '" + account.account().getAccountId()
                 + "' does not accept signed postbacks; use its postback token.");
       }
-      checkSignature(account, credentials);
+      try {
+        checkSignature(account, credentials);
+      } catch (KcidException refused) {
+        // A signature that verifies but is refused otherwise (stale, reused …) proves its sender
+        // holds the secret: it may hear the precise reason.
+        if (refused.reason() != ErrorReason.ERROR_REASON_POSTBACK_SIGNATURE_INVALID
+            && holdsSigningSecret(account, credentials)) {
+          attempt.proven();
+        }
+        throw refused;
+      }
+      attempt.proven();
     } else if (!(methods.isEmpty() && hasAllowlist(account))) {
       throw new KcidException(
           ErrorReason.ERROR_REASON_POSTBACK_CREDENTIALS_MISSING,
-          "The postback carries no credentials: add ?token=…, an Authorization: Bearer"
-              + " header or an X-Kcid-Signature header, as the account is set up for.");
+          "The postback carries no credentials; account '" + account.account().getAccountId()
+              + "' accepts " + methods.stream().map(m -> m.name().replace("POSTBACK_AUTH_METHOD_", "")
+                  .toLowerCase(java.util.Locale.ROOT)).toList() + ".");
     }
     checkAddress(account, credentials);
+  }
+
+  /** Whether the signature verifies with one of the account's signing secrets (timestamp aside). */
+  private boolean holdsSigningSecret(AccountRecord account, PostbackCredentials credentials) {
+    byte[] payload =
+        credentials.getSignedBody().isEmpty()
+            ? PostbackSigner.queryPayload(credentials.getSignedQueryMap())
+            : credentials.getSignedBody().toByteArray();
+    for (String secret : account.secrets().signingSecretsAt(clock.instant())) {
+      if (PostbackSigner.verify(
+          secret, credentials.getSignatureTimestamp(), payload, credentials.getSignature())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Which account a click belongs to (cached); for deciding ownership before goal rules. */
+  ClickOwners owners() {
+    return owners;
   }
 
   private CompletionStage<AccountRecord> accountOf(RecordConversionRequest request, DecodedKcid kcid) {

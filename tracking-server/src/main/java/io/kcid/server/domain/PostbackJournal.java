@@ -146,7 +146,8 @@ public final class PostbackJournal implements RecordListener {
             .setCredential(credential(request, context))
             .setSourceNetwork(network)
             .setReplayOf(context.replayOf())
-            .setRepeatedRequest(context.repeatedRequest());
+            .setRepeatedRequest(context.repeatedRequest())
+            .setAuthenticated(context.authenticated());
     if (failure == null) {
       boolean accepted = response.getOutcome() == Outcome.OUTCOME_ACCEPTED;
       entry.setOutcome(accepted ? PostbackOutcome.POSTBACK_OUTCOME_ACCEPTED : PostbackOutcome.POSTBACK_OUTCOME_DUPLICATE)
@@ -155,6 +156,11 @@ public final class PostbackJournal implements RecordListener {
         entry.setReason(response.getDuplicateReason());
       }
       return entry.build();
+    }
+    if (failure instanceof KcidException told && context.diagnosis().isPresent()) {
+      // The sender was answered generically; the account's log keeps the precise refusal.
+      entry.setSenderReason(told.reason()).setSenderMessage(told.getMessage());
+      failure = context.diagnosis().get();
     }
     if (failure instanceof KcidException k) {
       String message = scrub(k.getMessage(), secrets);

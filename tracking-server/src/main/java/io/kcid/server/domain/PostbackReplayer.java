@@ -27,8 +27,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Re-runs rejected postbacks from the log once the account's configuration was fixed (goal
- * resumed, window widened, IP allowed …). A replay acts as the account (its credentials are not
- * checked again: replaying is the account vouching for the postback) with request id
+ * resumed, window widened …). A replay acts as the account (the credentials were never stored, so
+ * it cannot check them again) and so re-runs only what {@link ReplayRules} allows: entries whose
+ * sender was authenticated as the account and that its own setup refused — never a refusal about
+ * who sent it; the others are reported skipped, with why, in a dry run and a real run alike. It
+ * runs with request id
  * {@code replay-<log id>}, so replaying an entry twice records it once. A dry run evaluates the
  * same rules from reads only. Entries run one after another, oldest first, so status changes of a
  * transaction apply in the order they were sent.
@@ -177,6 +180,13 @@ public final class PostbackReplayer {
           .setConversionId(entry.getConversionId())
           .setMessage("Only rejected postbacks are replayed; this one was "
               + entry.getOutcome().name().replace("POSTBACK_OUTCOME_", "").toLowerCase(java.util.Locale.ROOT) + "."));
+    }
+    Optional<String> refused = ReplayRules.notReplayable(entry);
+    if (refused.isPresent()) {
+      return done(result
+          .setOutcome(ReplayOutcome.REPLAY_OUTCOME_SKIPPED)
+          .setReason(ErrorReason.ERROR_REASON_POSTBACK_NOT_REPLAYABLE)
+          .setMessage(refused.get()));
     }
     RecordContext context = RecordContext.replay(clock.instant(), selected.logId(), dryRun);
     return recorder

@@ -1,5 +1,6 @@
 package io.kcid.server.domain;
 
+import io.kcid.core.KcidException;
 import io.kcid.core.kcid.DecodedKcid;
 import java.time.Instant;
 import java.util.Optional;
@@ -16,6 +17,8 @@ public final class RecordContext {
   private volatile String accountId = "";
   private volatile boolean repeatedRequest;
   private volatile DecodedKcid kcid;
+  private volatile boolean authenticated;
+  private volatile KcidException diagnosis;
 
   private RecordContext(Instant receiveTime, String replayOf, boolean dryRun) {
     this.receiveTime = receiveTime;
@@ -59,6 +62,31 @@ public final class RecordContext {
   /** The postback's kcid once the recorder has verified it; empty if it never got that far. */
   public Optional<DecodedKcid> kcid() {
     return Optional.ofNullable(kcid);
+  }
+
+  /**
+   * Whether the sender proved to be the account: every credential check passed, or a trusted gRPC
+   * caller sent it. Only postbacks logged as authenticated are ever replayed.
+   */
+  public boolean authenticated() {
+    return authenticated;
+  }
+
+  /**
+   * The precise refusal when the sender was answered generically (a refusal about who sent the
+   * postback, told to a sender that did not prove to be the account); for the account's log only.
+   */
+  public Optional<KcidException> diagnosis() {
+    return Optional.ofNullable(diagnosis);
+  }
+
+  void authenticatedAs(String account) {
+    this.accountId = account;
+    this.authenticated = true;
+  }
+
+  void diagnosed(KcidException precise) {
+    this.diagnosis = precise;
   }
 
   void verified(DecodedKcid decoded) {

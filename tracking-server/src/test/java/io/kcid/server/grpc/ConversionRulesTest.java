@@ -326,14 +326,16 @@ class ConversionRulesTest {
     RecordConversionRequest.Builder request = RecordConversionRequest.newBuilder().setKcid(kcid).setAccountId(id);
 
     // One byte changed in the body, a stale timestamp, a foreign address, a token: each refused.
+    // Only a sender that proved to hold the account's secret learns more than "invalid" and gets
+    // the account's legacy 200; a stranger learns nothing about the account.
     var tampered = signed.apply(now, "127.0.0.1").setSignedBody(ByteString.copyFromUtf8("{\"kcid\":\"x\"}"));
-    assertReason(request.clone().setCredentials(tampered).build(), ErrorReason.ERROR_REASON_POSTBACK_SIGNATURE_INVALID, true);
+    assertReason(request.clone().setCredentials(tampered).build(), ErrorReason.ERROR_REASON_POSTBACK_SIGNATURE_INVALID, false);
     assertReason(request.clone().setCredentials(signed.apply(now - 3600, "127.0.0.1")).build(), ErrorReason.ERROR_REASON_POSTBACK_SIGNATURE_STALE, true);
     assertReason(request.clone().setCredentials(signed.apply(now, "198.51.100.7")).build(), ErrorReason.ERROR_REASON_IP_NOT_ALLOWED, true);
     assertReason(RecordConversionRequest.newBuilder().setKcid(kcid).setCredentials(PostbackCredentials.newBuilder()
-        .setToken(a.getSecrets().getPostbackToken()).setClientIp("127.0.0.1")).build(), ErrorReason.ERROR_REASON_POSTBACK_TOKEN_INVALID, true);
+        .setToken(a.getSecrets().getPostbackToken()).setClientIp("127.0.0.1")).build(), ErrorReason.ERROR_REASON_POSTBACK_TOKEN_INVALID, false);
     assertReason(request.clone().setCredentials(PostbackCredentials.newBuilder().setClientIp("127.0.0.1")).build(),
-        ErrorReason.ERROR_REASON_POSTBACK_CREDENTIALS_MISSING, true);
+        ErrorReason.ERROR_REASON_POSTBACK_CREDENTIALS_MISSING, false);
     assertThat(conversions.recordConversion(request.clone().setCredentials(signed.apply(now, "127.0.0.1")).build()).getOutcome())
         .isEqualTo(Outcome.OUTCOME_ACCEPTED);
 
@@ -352,8 +354,10 @@ class ConversionRulesTest {
     String kcid3 = click(id, "c");
     assertThat(conversions.recordConversion(RecordConversionRequest.newBuilder().setKcid(kcid3)
         .setCredentials(PostbackCredentials.newBuilder().setClientIp("10.1.2.3")).build()).getOutcome()).isEqualTo(Outcome.OUTCOME_ACCEPTED);
+    // From another address it is not authenticated at all: answered as any postback without credentials.
     assertReason(RecordConversionRequest.newBuilder().setKcid(kcid3)
-        .setCredentials(PostbackCredentials.newBuilder().setClientIp("10.1.2.4")).build(), ErrorReason.ERROR_REASON_IP_NOT_ALLOWED, true);
+        .setCredentials(PostbackCredentials.newBuilder().setClientIp("10.1.2.4")).build(),
+        ErrorReason.ERROR_REASON_POSTBACK_CREDENTIALS_MISSING, false);
   }
 
   @Test
@@ -384,9 +388,11 @@ class ConversionRulesTest {
     assertThatThrownBy(() -> conversions.recordConversion(request))
         .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(reason))
         .satisfies(e -> {
-          if (legacy && reason != ErrorReason.ERROR_REASON_POSTBACK_TOKEN_INVALID) {
-            ErrorInfo info = StatusProto.fromThrowable(e).getDetails(0).unpack(ErrorInfo.class);
+          ErrorInfo info = StatusProto.fromThrowable(e).getDetails(0).unpack(ErrorInfo.class);
+          if (legacy) {
             assertThat(info.getMetadataMap()).containsEntry("legacyHttp200", "true");
+          } else {
+            assertThat(info.getMetadataMap()).doesNotContainKey("legacyHttp200");
           }
         });
   }

@@ -9,6 +9,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.core.kcid.KcidCodec;
 import io.kcid.core.kcid.KcidKeyRing;
+import io.kcid.core.postback.PostbackSigner;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.Conversion;
@@ -41,6 +42,7 @@ import io.kcid.server.config.ServerConfig;
 import io.kcid.server.store.redis.LocalRedis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.CommandArgs;
@@ -375,5 +377,103 @@ class ExplainAndReplayTest {
         .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(ErrorReason.ERROR_REASON_INVALID_PARAMETER));
     assertThatThrownBy(() -> diagnostics.replayPostbacks(ReplayPostbacksRequest.newBuilder().setAccountId("nobody").addLogIds("1-0").build()))
         .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(ErrorReason.ERROR_REASON_ACCOUNT_NOT_FOUND));
+  }
+
+  @Test
+  void replayOfUnauthenticatedPostbackRecordsNothing() {
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    String kcid = click(id);
+    io.kcid.proto.tracking.v1.Money loot = io.kcid.proto.tracking.v1.Money.newBuilder()
+        .setAmount("9999.00").setCurrencyCode("USD").build();
+    // No credentials at all, naming the account; a signature made with a guessed secret; the
+    // account's valid token from a sender with a bad signature next to it.
+    rejected(RecordConversionRequest.newBuilder().setKcid(kcid).setAccountId(id).setValue(loot).setTransactionId("attacker-1")
+        .setCredentials(PostbackCredentials.newBuilder().setClientIp("198.51.100.66")).build(),
+        ErrorReason.ERROR_REASON_POSTBACK_CREDENTIALS_MISSING);
+    long t = Instant.now().getEpochSecond();
+    byte[] body = ("{\"kcid\":\"" + kcid + "\",\"value\":\"9999.00\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    rejected(RecordConversionRequest.newBuilder().setKcid(kcid).setValue(loot).setTransactionId("attacker-2")
+        .setCredentials(PostbackCredentials.newBuilder().setSignature(PostbackSigner.sign("guessed", t, body))
+            .setSignatureTimestamp(t).setSignedBody(com.google.protobuf.ByteString.copyFrom(body)).setClientIp("198.51.100.66")).build(),
+        ErrorReason.ERROR_REASON_POSTBACK_SIGNATURE_INVALID);
+    rejected(postback(kcid, a).setValue(loot).setTransactionId("attacker-3").setCredentials(PostbackCredentials.newBuilder()
+            .setToken(a.getSecrets().getPostbackToken()).setSignature(PostbackSigner.sign("guessed", t, body))
+            .setSignatureTimestamp(t).setSignedBody(com.google.protobuf.ByteString.copyFrom(body))).build(),
+        ErrorReason.ERROR_REASON_POSTBACK_SIGNATURE_INVALID);
+    List<PostbackLogEntry> entries = log(id, 3);
+    assertThat(entries).extracting(PostbackLogEntry::getReason).containsExactly(
+        ErrorReason.ERROR_REASON_POSTBACK_SIGNATURE_INVALID, ErrorReason.ERROR_REASON_POSTBACK_SIGNATURE_INVALID,
+        ErrorReason.ERROR_REASON_POSTBACK_CREDENTIALS_MISSING);
+    assertThat(entries).allSatisfy(e -> assertThat(e.getAuthenticated()).isFalse());
+    // The click's pointers to them are written after the entries: wait for them before the digest.
+    Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
+        assertThat(explain(kcid, "").getAttemptsList()).hasSize(3));
+
+    String before = digest();
+    for (boolean dryRun : List.of(true, false)) {
+      for (PostbackLogEntry entry : entries) {
+        ReplayedPostback r = replayOne(id, entry.getLogId(), dryRun);
+        assertThat(r.getOutcome()).isEqualTo(ReplayOutcome.REPLAY_OUTCOME_SKIPPED);
+        assertThat(r.getReason()).isEqualTo(ErrorReason.ERROR_REASON_POSTBACK_NOT_REPLAYABLE);
+        assertThat(r.getOriginalReason()).isEqualTo(entry.getReason());
+        assertThat(r.getMessage()).contains(io.kcid.proto.ErrorReasons.shortName(entry.getReason())).contains("who sent it");
+      }
+      // A time range lists them, skipped, each with why.
+      ReplayPostbacksResponse range = diagnostics.replayPostbacks(ReplayPostbacksRequest.newBuilder().setAccountId(id)
+          .setStartTime(Timestamp.newBuilder().setSeconds(Instant.now().minusSeconds(3600).getEpochSecond())).setDryRun(dryRun).build());
+      assertThat(range.getResultsList()).hasSize(3).allSatisfy(r -> {
+        assertThat(r.getOutcome()).isEqualTo(ReplayOutcome.REPLAY_OUTCOME_SKIPPED);
+        assertThat(r.getReason()).isEqualTo(ErrorReason.ERROR_REASON_POSTBACK_NOT_REPLAYABLE);
+        assertThat(r.getMessage()).isNotBlank();
+      });
+    }
+    assertThat(conversionsOf(kcid)).isEmpty();
+    assertThat(digest()).as("a skipped replay writes nothing, not even a log entry").isEqualTo(before);
+  }
+
+  @Test
+  void replayNeverRecordsWhatItCannotReauthenticate() {
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    admin.createGoal(CreateGoalRequest.newBuilder().setAccountId(id).setGoalKey("sale").setState(GoalState.GOAL_STATE_PAUSED).build());
+    String kcid = click(id);
+    rejected(postback(kcid, a).setGoalKey("sale").build(), ErrorReason.ERROR_REASON_GOAL_PAUSED);
+    PostbackLogEntry genuine = log(id, 1).get(0);
+    assertThat(genuine.getAuthenticated()).isTrue();
+    // The same refusal as the old code logged it: without the authenticated flag (e.g. a postback
+    // whose account was taken from a= or its click before its credentials were checked).
+    byte[] key = ("kc:{a:" + id + "}:log").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    try (StatefulRedisConnection<byte[], byte[]> bytes = rawClient.connect(ByteArrayCodec.INSTANCE)) {
+      bytes.sync().xadd(key, java.util.Map.of("e".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+          genuine.toBuilder().clearLogId().setAuthenticated(false).build().toByteArray()));
+    }
+    PostbackLogEntry unverified = log(id, 2).get(0);
+    assertThat(unverified.getAuthenticated()).isFalse();
+    admin.updateGoal(UpdateGoalRequest.newBuilder().setAccountId(id).setGoalKey("sale").setState(GoalState.GOAL_STATE_ACTIVE).build());
+
+    for (boolean dryRun : List.of(true, false)) {
+      ReplayedPostback skipped = replayOne(id, unverified.getLogId(), dryRun);
+      assertThat(skipped.getOutcome()).isEqualTo(ReplayOutcome.REPLAY_OUTCOME_SKIPPED);
+      assertThat(skipped.getReason()).isEqualTo(ErrorReason.ERROR_REASON_POSTBACK_NOT_REPLAYABLE);
+      assertThat(skipped.getMessage()).contains("never authenticated");
+    }
+    assertThat(conversionsOf(kcid)).isEmpty();
+    // The authenticated original replays.
+    assertThat(replayOne(id, genuine.getLogId(), false).getOutcome()).isEqualTo(ReplayOutcome.REPLAY_OUTCOME_ACCEPTED);
+    assertThat(conversionsOf(kcid)).hasSize(1);
+  }
+
+  @Test
+  void replaySkipsWhatThePostbackItselfGotWrong() {
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    String kcid = click(id);
+    rejected(postback(kcid, a).setValue(io.kcid.proto.tracking.v1.Money.newBuilder().setAmount("1").setCurrencyCode("EURO")).build(),
+        ErrorReason.ERROR_REASON_INVALID_CURRENCY);
+    ReplayedPostback r = replayOne(id, log(id, 1).get(0).getLogId(), true);
+    assertThat(r.getOutcome()).isEqualTo(ReplayOutcome.REPLAY_OUTCOME_SKIPPED);
+    assertThat(r.getReason()).isEqualTo(ErrorReason.ERROR_REASON_POSTBACK_NOT_REPLAYABLE);
+    assertThat(r.getMessage()).contains("INVALID_CURRENCY").contains("what it says");
   }
 }
