@@ -132,9 +132,18 @@ class ReplayAndAuthAttacksIT {
 
   /** A JSON POST to {@code path}, with an X-Kcid-Signature over its body made with {@code secret}. */
   private static Answer signedPost(String path, String body, String secret) {
+    return signedPost(path, null, body, secret);
+  }
+
+  /** A signed POST; {@code bearer}, when given, is the token beside the signature (a signed POST's query must be empty). */
+  private static Answer signedPost(String path, String bearer, String body, String secret) {
     long t = Instant.now().getEpochSecond();
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    return send(HttpRequest.newBuilder(URI.create(base + path))
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path));
+    if (bearer != null) {
+      request.header("Authorization", "Bearer " + bearer);
+    }
+    return send(request
         .header("Content-Type", "application/json")
         .header("X-Kcid-Signature", "t=" + t + ",v1=" + PostbackSigner.sign(secret, t, bytes))
         .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)));
@@ -237,14 +246,14 @@ class ReplayAndAuthAttacksIT {
         .build());
     String kcid = click(id(acme));
     String body = "{\"kcid\":\"" + kcid + "\",\"value\":\"5000.00\",\"currency\":\"USD\"}";
-    Answer answer = signedPost("/postback?token=" + token(acme), body, "not-the-signing-secret");
+    Answer answer = signedPost("/postback", token(acme), body, "not-the-signing-secret");
     assertThat(answer.status()).isEqualTo(401);
     assertThat(answer.reason()).isEqualTo("POSTBACK_SIGNATURE_INVALID");
-    Answer batch = signedPost("/postbacks?token=" + token(acme), "[" + body + "]", "not-the-signing-secret");
+    Answer batch = signedPost("/postbacks", token(acme), "[" + body + "]", "not-the-signing-secret");
     assertThat(batch.json().path("results").path(0).path("reason").asText()).isEqualTo("POSTBACK_SIGNATURE_INVALID");
     assertThat(conversionsOf(kcid)).isZero();
     // Both valid: recorded.
-    assertThat(signedPost("/postback?token=" + token(acme), body, acme.getSecrets().getPostbackSigningSecret()).status())
+    assertThat(signedPost("/postback", token(acme), body, acme.getSecrets().getPostbackSigningSecret()).status())
         .isEqualTo(200);
     assertThat(conversionsOf(kcid)).isEqualTo(1);
   }
@@ -282,8 +291,8 @@ class ReplayAndAuthAttacksIT {
     admin.updateAccount(UpdateAccountRequest.newBuilder().setAccountId(id(bySignature)).setPostbackAuth(
         PostbackAuth.newBuilder().addMethods(PostbackAuthMethod.POSTBACK_AUTH_METHOD_SIGNATURE)).build());
     var byAddress = account("purchase");
-    admin.updateAccount(UpdateAccountRequest.newBuilder().setAccountId(id(byAddress)).setPostbackAuth(
-        PostbackAuth.newBuilder().addIpAllowlist("192.0.2.0/24")).build());
+    admin.updateAccount(UpdateAccountRequest.newBuilder().setAccountId(id(byAddress)).setUpdateAuthMethods(true) // IP only
+        .setPostbackAuth(PostbackAuth.newBuilder().addIpAllowlist("192.0.2.0/24")).build());
     List<String> known = List.of(id(byToken), id(legacy), id(bySignature), id(byAddress));
     String someClick = click(id(byToken));
 

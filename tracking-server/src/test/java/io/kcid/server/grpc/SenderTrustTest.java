@@ -95,6 +95,7 @@ class SenderTrustTest {
 
   private static void auth(String account, PostbackAuth.Builder auth, boolean legacy) {
     admin.updateAccount(UpdateAccountRequest.newBuilder().setAccountId(account).setPostbackAuth(auth)
+        .setUpdateAuthMethods(true).setUpdateIpAllowlist(true) // the whole setting, as given
         .setLegacyHttp200(legacy).build());
   }
 
