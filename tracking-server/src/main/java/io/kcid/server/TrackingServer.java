@@ -125,7 +125,8 @@ public final class TrackingServer implements AutoCloseable {
     // Click verifier changes go to a shared stream that every server pushes to its watching edges.
     var verifierChanges = new io.kcid.server.store.redis.RedisVerifierChanges(redis.commands());
     var accountStore = new io.kcid.server.store.NotifyingAccountStore(new RedisAccountStore(redis.commands()), verifierChanges);
-    var verifierWatch = new io.kcid.server.grpc.ClickVerifierWatch(verifierChanges, accountStore, clock, config.partitions());
+    var verifierWatch =
+        new io.kcid.server.grpc.ClickVerifierWatch(verifierChanges, accountStore, clock, config.partitions()).start();
     var accounts = new AccountDirectory(accountStore, clock, config.accountCacheTtl());
     var idempotent = new IdempotentWrites(accountStore);
     var issuer = new ClickIssuer(codec, clicks, accounts, idempotent, clock);
@@ -200,7 +201,7 @@ public final class TrackingServer implements AutoCloseable {
               return t;
             });
     TrackingServer running = new TrackingServer(config, redis, server, health, monitor, journal, streams);
-    running.verifierWatch = verifierWatch.start();
+    running.verifierWatch = verifierWatch;
     running.setHealth(ServingStatus.SERVING);
     monitor.scheduleWithFixedDelay(running::checkRedis, 1, 1, TimeUnit.SECONDS);
     long reload = security.apiKeyReload().toMillis();

@@ -117,9 +117,10 @@ class ClicksNeverFailByDefaultIT {
     return Stack.account(channel, "sale", CountingMode.COUNTING_MODE_ONCE_PER_CLICK);
   }
 
-  /** The edge has read the click secrets of at least {@code n} accounts. */
+  /** The edge has read the click secrets of at least {@code n} accounts and watches for changes. */
   private void awaitEdgeKnows(int n) {
-    awaitTrue(() -> verifierAccounts() >= n, "the edge holds " + n + " account(s)' click secrets");
+    awaitTrue(() -> metric("kcid_edge_click_verifiers_accounts") >= n, "the edge holds " + n + " account(s)' click secrets");
+    awaitTrue(() -> metric("kcid_edge_click_verifiers_watching") == 1, "the edge watches click secret changes");
   }
 
   private void stopServer() {
@@ -196,9 +197,9 @@ class ClicksNeverFailByDefaultIT {
     restartServerAndAwaitStored(kcidOf(rotated));
   }
 
-  private double verifierAccounts() {
+  private double metric(String name) {
     for (String line : Http.get(base + "/metrics").body().split("\n")) {
-      if (line.startsWith("kcid_edge_click_verifiers_accounts ")) {
+      if (line.startsWith(name + " ")) {
         return Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim());
       }
     }

@@ -41,6 +41,7 @@ public final class ClickSpoolService implements AutoCloseable {
     metrics.spoolBytes(spool::bytes);
     ClickVerifiers verifiers = new ClickVerifiers(channel, codec, config.partitions(), config.verifierRefresh(), callDeadline, clock);
     metrics.verifierAccounts(verifiers::accounts);
+    metrics.verifierWatch(verifiers::watching);
     ClickReplayer replayer = new ClickReplayer(spool, ClickServiceGrpc.newStub(channel), callDeadline, metrics);
     DegradedClicks degraded = new DegradedClicks(codec, verifiers, spool, metrics, config.clickDeadline(), clock);
     verifiers.start();

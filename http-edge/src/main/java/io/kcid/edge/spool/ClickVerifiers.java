@@ -91,7 +91,7 @@ public final class ClickVerifiers implements AutoCloseable {
             new VerifierWatcher.Listener() {
               @Override
               public void resync() {
-                refreshOnce();
+                resyncUntilListed();
               }
 
               @Override
@@ -110,6 +110,16 @@ public final class ClickVerifiers implements AutoCloseable {
   /** Whether a change watch is open now (changes then arrive within about a second). */
   public boolean watching() {
     return watcher.connected();
+  }
+
+  /**
+   * The full list after a watch (re)connected: what changed while no watch was open. Retried every
+   * second until it succeeds (or the watch reconnects, which asks again), not left to the slow refresh.
+   */
+  private void resyncUntilListed() {
+    if (!refreshOnce() && watcher.connected()) {
+      scheduler.schedule(this::resyncUntilListed, 1, TimeUnit.SECONDS);
+    }
   }
 
   /** Replaces the verifiers of the changed accounts. Runs on the scheduler thread, like refreshes. */
@@ -155,7 +165,9 @@ public final class ClickVerifiers implements AutoCloseable {
     mintAccepted = false;
   }
 
-  void refreshOnce() {
+  /** Reads every account's verifiers; false when that failed (the last good copy is kept). */
+  boolean refreshOnce() {
+    int serverPartitions;
     try {
       Map<String, AccountVerifier> fresh = new HashMap<>();
       String token = "";
@@ -173,12 +185,22 @@ public final class ClickVerifiers implements AutoCloseable {
       } while (!token.isEmpty() && ++pages < MAX_PAGES);
       byAccount = Map.copyOf(fresh);
       loaded = true;
-      checkMinting(page.getPartitions());
+      serverPartitions = page.getPartitions();
     } catch (StatusRuntimeException e) {
       log.debug("click verifiers not refreshed: {}", e.getStatus().getCode());
+      return false;
     } catch (RuntimeException e) {
       log.error("click verifiers not refreshed", e);
+      return false;
     }
+    try {
+      checkMinting(serverPartitions);
+    } catch (StatusRuntimeException e) {
+      log.debug("minting not checked: {}", e.getStatus().getCode());
+    } catch (RuntimeException e) {
+      log.error("minting not checked", e);
+    }
+    return true;
   }
 
   /** Asks the server to diagnose a kcid minted here: the proof that both sides share keys and partitions. */
