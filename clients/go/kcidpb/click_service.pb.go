@@ -318,6 +318,98 @@ func (x *ListClickVerifiersResponse) GetPartitions() uint32 {
 	return 0
 }
 
+type WatchClickVerifiersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchClickVerifiersRequest) Reset() {
+	*x = WatchClickVerifiersRequest{}
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchClickVerifiersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchClickVerifiersRequest) ProtoMessage() {}
+
+func (x *WatchClickVerifiersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchClickVerifiersRequest.ProtoReflect.Descriptor instead.
+func (*WatchClickVerifiersRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{4}
+}
+
+type WatchClickVerifiersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The current verifiers of the accounts that changed; empty in the first
+	// message of a watch.
+	Verifiers []*ClickVerifier `protobuf:"bytes,1,rep,name=verifiers,proto3" json:"verifiers,omitempty"`
+	// The deployment's storage partitions (KCID_PARTITIONS), as in
+	// ListClickVerifiersResponse.
+	Partitions    uint32 `protobuf:"varint,2,opt,name=partitions,proto3" json:"partitions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchClickVerifiersResponse) Reset() {
+	*x = WatchClickVerifiersResponse{}
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchClickVerifiersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchClickVerifiersResponse) ProtoMessage() {}
+
+func (x *WatchClickVerifiersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchClickVerifiersResponse.ProtoReflect.Descriptor instead.
+func (*WatchClickVerifiersResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *WatchClickVerifiersResponse) GetVerifiers() []*ClickVerifier {
+	if x != nil {
+		return x.Verifiers
+	}
+	return nil
+}
+
+func (x *WatchClickVerifiersResponse) GetPartitions() uint32 {
+	if x != nil {
+		return x.Partitions
+	}
+	return 0
+}
+
 // How to verify and redirect the signed click URLs of one account.
 type ClickVerifier struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -333,7 +425,7 @@ type ClickVerifier struct {
 
 func (x *ClickVerifier) Reset() {
 	*x = ClickVerifier{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[4]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -345,7 +437,7 @@ func (x *ClickVerifier) String() string {
 func (*ClickVerifier) ProtoMessage() {}
 
 func (x *ClickVerifier) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[4]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -358,7 +450,7 @@ func (x *ClickVerifier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClickVerifier.ProtoReflect.Descriptor instead.
 func (*ClickVerifier) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{4}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ClickVerifier) GetAccountId() string {
@@ -393,7 +485,7 @@ type ClickSecret struct {
 
 func (x *ClickSecret) Reset() {
 	*x = ClickSecret{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[5]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -405,7 +497,7 @@ func (x *ClickSecret) String() string {
 func (*ClickSecret) ProtoMessage() {}
 
 func (x *ClickSecret) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[5]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -418,7 +510,7 @@ func (x *ClickSecret) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClickSecret.ProtoReflect.Descriptor instead.
 func (*ClickSecret) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{5}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ClickSecret) GetSecret() string {
@@ -444,7 +536,7 @@ type GetClickRequest struct {
 
 func (x *GetClickRequest) Reset() {
 	*x = GetClickRequest{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[6]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -456,7 +548,7 @@ func (x *GetClickRequest) String() string {
 func (*GetClickRequest) ProtoMessage() {}
 
 func (x *GetClickRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[6]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -469,7 +561,7 @@ func (x *GetClickRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetClickRequest.ProtoReflect.Descriptor instead.
 func (*GetClickRequest) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{6}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetClickRequest) GetKcid() string {
@@ -488,7 +580,7 @@ type GetClickResponse struct {
 
 func (x *GetClickResponse) Reset() {
 	*x = GetClickResponse{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[7]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -500,7 +592,7 @@ func (x *GetClickResponse) String() string {
 func (*GetClickResponse) ProtoMessage() {}
 
 func (x *GetClickResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[7]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -513,7 +605,7 @@ func (x *GetClickResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetClickResponse.ProtoReflect.Descriptor instead.
 func (*GetClickResponse) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{7}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetClickResponse) GetClick() *Click {
@@ -532,7 +624,7 @@ type InspectKcidRequest struct {
 
 func (x *InspectKcidRequest) Reset() {
 	*x = InspectKcidRequest{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[8]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -544,7 +636,7 @@ func (x *InspectKcidRequest) String() string {
 func (*InspectKcidRequest) ProtoMessage() {}
 
 func (x *InspectKcidRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[8]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -557,7 +649,7 @@ func (x *InspectKcidRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InspectKcidRequest.ProtoReflect.Descriptor instead.
 func (*InspectKcidRequest) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{8}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *InspectKcidRequest) GetKcid() string {
@@ -587,7 +679,7 @@ type InspectKcidResponse struct {
 
 func (x *InspectKcidResponse) Reset() {
 	*x = InspectKcidResponse{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[9]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -599,7 +691,7 @@ func (x *InspectKcidResponse) String() string {
 func (*InspectKcidResponse) ProtoMessage() {}
 
 func (x *InspectKcidResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[9]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -612,7 +704,7 @@ func (x *InspectKcidResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InspectKcidResponse.ProtoReflect.Descriptor instead.
 func (*InspectKcidResponse) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{9}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *InspectKcidResponse) GetValid() bool {
@@ -680,7 +772,7 @@ type DeleteClickRequest struct {
 
 func (x *DeleteClickRequest) Reset() {
 	*x = DeleteClickRequest{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[10]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -692,7 +784,7 @@ func (x *DeleteClickRequest) String() string {
 func (*DeleteClickRequest) ProtoMessage() {}
 
 func (x *DeleteClickRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[10]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -705,7 +797,7 @@ func (x *DeleteClickRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteClickRequest.ProtoReflect.Descriptor instead.
 func (*DeleteClickRequest) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{10}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeleteClickRequest) GetKcid() string {
@@ -725,7 +817,7 @@ type DeleteClickResponse struct {
 
 func (x *DeleteClickResponse) Reset() {
 	*x = DeleteClickResponse{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[11]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -737,7 +829,7 @@ func (x *DeleteClickResponse) String() string {
 func (*DeleteClickResponse) ProtoMessage() {}
 
 func (x *DeleteClickResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[11]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -750,7 +842,7 @@ func (x *DeleteClickResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteClickResponse.ProtoReflect.Descriptor instead.
 func (*DeleteClickResponse) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{11}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DeleteClickResponse) GetDeletedConversions() uint32 {
@@ -794,6 +886,12 @@ const file_kcid_tracking_v1_click_service_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1e\n" +
 	"\n" +
 	"partitions\x18\x03 \x01(\rR\n" +
+	"partitions\"\x1c\n" +
+	"\x1aWatchClickVerifiersRequest\"|\n" +
+	"\x1bWatchClickVerifiersResponse\x12=\n" +
+	"\tverifiers\x18\x01 \x03(\v2\x1f.kcid.tracking.v1.ClickVerifierR\tverifiers\x12\x1e\n" +
+	"\n" +
+	"partitions\x18\x02 \x01(\rR\n" +
 	"partitions\"\x8e\x01\n" +
 	"\rClickVerifier\x12\x1d\n" +
 	"\n" +
@@ -823,14 +921,15 @@ const file_kcid_tracking_v1_click_service_proto_rawDesc = "" +
 	"\x12DeleteClickRequest\x12\x12\n" +
 	"\x04kcid\x18\x01 \x01(\tR\x04kcid\"F\n" +
 	"\x13DeleteClickResponse\x12/\n" +
-	"\x13deleted_conversions\x18\x01 \x01(\rR\x12deletedConversions2\xe3\x03\n" +
+	"\x13deleted_conversions\x18\x01 \x01(\rR\x12deletedConversions2\xd9\x04\n" +
 	"\fClickService\x12W\n" +
 	"\n" +
 	"IssueClick\x12#.kcid.tracking.v1.IssueClickRequest\x1a$.kcid.tracking.v1.IssueClickResponse\x12Q\n" +
 	"\bGetClick\x12!.kcid.tracking.v1.GetClickRequest\x1a\".kcid.tracking.v1.GetClickResponse\x12Z\n" +
 	"\vInspectKcid\x12$.kcid.tracking.v1.InspectKcidRequest\x1a%.kcid.tracking.v1.InspectKcidResponse\x12Z\n" +
 	"\vDeleteClick\x12$.kcid.tracking.v1.DeleteClickRequest\x1a%.kcid.tracking.v1.DeleteClickResponse\x12o\n" +
-	"\x12ListClickVerifiers\x12+.kcid.tracking.v1.ListClickVerifiersRequest\x1a,.kcid.tracking.v1.ListClickVerifiersResponseB_\n" +
+	"\x12ListClickVerifiers\x12+.kcid.tracking.v1.ListClickVerifiersRequest\x1a,.kcid.tracking.v1.ListClickVerifiersResponse\x12t\n" +
+	"\x13WatchClickVerifiers\x12,.kcid.tracking.v1.WatchClickVerifiersRequest\x1a-.kcid.tracking.v1.WatchClickVerifiersResponse0\x01B_\n" +
 	"\x19io.kcid.proto.tracking.v1B\x11ClickServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3"
 
 var (
@@ -845,49 +944,54 @@ func file_kcid_tracking_v1_click_service_proto_rawDescGZIP() []byte {
 	return file_kcid_tracking_v1_click_service_proto_rawDescData
 }
 
-var file_kcid_tracking_v1_click_service_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_kcid_tracking_v1_click_service_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_kcid_tracking_v1_click_service_proto_goTypes = []any{
-	(*IssueClickRequest)(nil),          // 0: kcid.tracking.v1.IssueClickRequest
-	(*IssueClickResponse)(nil),         // 1: kcid.tracking.v1.IssueClickResponse
-	(*ListClickVerifiersRequest)(nil),  // 2: kcid.tracking.v1.ListClickVerifiersRequest
-	(*ListClickVerifiersResponse)(nil), // 3: kcid.tracking.v1.ListClickVerifiersResponse
-	(*ClickVerifier)(nil),              // 4: kcid.tracking.v1.ClickVerifier
-	(*ClickSecret)(nil),                // 5: kcid.tracking.v1.ClickSecret
-	(*GetClickRequest)(nil),            // 6: kcid.tracking.v1.GetClickRequest
-	(*GetClickResponse)(nil),           // 7: kcid.tracking.v1.GetClickResponse
-	(*InspectKcidRequest)(nil),         // 8: kcid.tracking.v1.InspectKcidRequest
-	(*InspectKcidResponse)(nil),        // 9: kcid.tracking.v1.InspectKcidResponse
-	(*DeleteClickRequest)(nil),         // 10: kcid.tracking.v1.DeleteClickRequest
-	(*DeleteClickResponse)(nil),        // 11: kcid.tracking.v1.DeleteClickResponse
-	nil,                                // 12: kcid.tracking.v1.IssueClickRequest.SubIdsEntry
-	(*Click)(nil),                      // 13: kcid.tracking.v1.Click
-	(*timestamppb.Timestamp)(nil),      // 14: google.protobuf.Timestamp
-	(ErrorReason)(0),                   // 15: kcid.tracking.v1.ErrorReason
+	(*IssueClickRequest)(nil),           // 0: kcid.tracking.v1.IssueClickRequest
+	(*IssueClickResponse)(nil),          // 1: kcid.tracking.v1.IssueClickResponse
+	(*ListClickVerifiersRequest)(nil),   // 2: kcid.tracking.v1.ListClickVerifiersRequest
+	(*ListClickVerifiersResponse)(nil),  // 3: kcid.tracking.v1.ListClickVerifiersResponse
+	(*WatchClickVerifiersRequest)(nil),  // 4: kcid.tracking.v1.WatchClickVerifiersRequest
+	(*WatchClickVerifiersResponse)(nil), // 5: kcid.tracking.v1.WatchClickVerifiersResponse
+	(*ClickVerifier)(nil),               // 6: kcid.tracking.v1.ClickVerifier
+	(*ClickSecret)(nil),                 // 7: kcid.tracking.v1.ClickSecret
+	(*GetClickRequest)(nil),             // 8: kcid.tracking.v1.GetClickRequest
+	(*GetClickResponse)(nil),            // 9: kcid.tracking.v1.GetClickResponse
+	(*InspectKcidRequest)(nil),          // 10: kcid.tracking.v1.InspectKcidRequest
+	(*InspectKcidResponse)(nil),         // 11: kcid.tracking.v1.InspectKcidResponse
+	(*DeleteClickRequest)(nil),          // 12: kcid.tracking.v1.DeleteClickRequest
+	(*DeleteClickResponse)(nil),         // 13: kcid.tracking.v1.DeleteClickResponse
+	nil,                                 // 14: kcid.tracking.v1.IssueClickRequest.SubIdsEntry
+	(*Click)(nil),                       // 15: kcid.tracking.v1.Click
+	(*timestamppb.Timestamp)(nil),       // 16: google.protobuf.Timestamp
+	(ErrorReason)(0),                    // 17: kcid.tracking.v1.ErrorReason
 }
 var file_kcid_tracking_v1_click_service_proto_depIdxs = []int32{
-	12, // 0: kcid.tracking.v1.IssueClickRequest.sub_ids:type_name -> kcid.tracking.v1.IssueClickRequest.SubIdsEntry
-	13, // 1: kcid.tracking.v1.IssueClickResponse.click:type_name -> kcid.tracking.v1.Click
-	4,  // 2: kcid.tracking.v1.ListClickVerifiersResponse.verifiers:type_name -> kcid.tracking.v1.ClickVerifier
-	5,  // 3: kcid.tracking.v1.ClickVerifier.secrets:type_name -> kcid.tracking.v1.ClickSecret
-	14, // 4: kcid.tracking.v1.ClickSecret.expire_time:type_name -> google.protobuf.Timestamp
-	13, // 5: kcid.tracking.v1.GetClickResponse.click:type_name -> kcid.tracking.v1.Click
-	15, // 6: kcid.tracking.v1.InspectKcidResponse.reason:type_name -> kcid.tracking.v1.ErrorReason
-	14, // 7: kcid.tracking.v1.InspectKcidResponse.issue_time:type_name -> google.protobuf.Timestamp
-	0,  // 8: kcid.tracking.v1.ClickService.IssueClick:input_type -> kcid.tracking.v1.IssueClickRequest
-	6,  // 9: kcid.tracking.v1.ClickService.GetClick:input_type -> kcid.tracking.v1.GetClickRequest
-	8,  // 10: kcid.tracking.v1.ClickService.InspectKcid:input_type -> kcid.tracking.v1.InspectKcidRequest
-	10, // 11: kcid.tracking.v1.ClickService.DeleteClick:input_type -> kcid.tracking.v1.DeleteClickRequest
-	2,  // 12: kcid.tracking.v1.ClickService.ListClickVerifiers:input_type -> kcid.tracking.v1.ListClickVerifiersRequest
-	1,  // 13: kcid.tracking.v1.ClickService.IssueClick:output_type -> kcid.tracking.v1.IssueClickResponse
-	7,  // 14: kcid.tracking.v1.ClickService.GetClick:output_type -> kcid.tracking.v1.GetClickResponse
-	9,  // 15: kcid.tracking.v1.ClickService.InspectKcid:output_type -> kcid.tracking.v1.InspectKcidResponse
-	11, // 16: kcid.tracking.v1.ClickService.DeleteClick:output_type -> kcid.tracking.v1.DeleteClickResponse
-	3,  // 17: kcid.tracking.v1.ClickService.ListClickVerifiers:output_type -> kcid.tracking.v1.ListClickVerifiersResponse
-	13, // [13:18] is the sub-list for method output_type
-	8,  // [8:13] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	14, // 0: kcid.tracking.v1.IssueClickRequest.sub_ids:type_name -> kcid.tracking.v1.IssueClickRequest.SubIdsEntry
+	15, // 1: kcid.tracking.v1.IssueClickResponse.click:type_name -> kcid.tracking.v1.Click
+	6,  // 2: kcid.tracking.v1.ListClickVerifiersResponse.verifiers:type_name -> kcid.tracking.v1.ClickVerifier
+	6,  // 3: kcid.tracking.v1.WatchClickVerifiersResponse.verifiers:type_name -> kcid.tracking.v1.ClickVerifier
+	7,  // 4: kcid.tracking.v1.ClickVerifier.secrets:type_name -> kcid.tracking.v1.ClickSecret
+	16, // 5: kcid.tracking.v1.ClickSecret.expire_time:type_name -> google.protobuf.Timestamp
+	15, // 6: kcid.tracking.v1.GetClickResponse.click:type_name -> kcid.tracking.v1.Click
+	17, // 7: kcid.tracking.v1.InspectKcidResponse.reason:type_name -> kcid.tracking.v1.ErrorReason
+	16, // 8: kcid.tracking.v1.InspectKcidResponse.issue_time:type_name -> google.protobuf.Timestamp
+	0,  // 9: kcid.tracking.v1.ClickService.IssueClick:input_type -> kcid.tracking.v1.IssueClickRequest
+	8,  // 10: kcid.tracking.v1.ClickService.GetClick:input_type -> kcid.tracking.v1.GetClickRequest
+	10, // 11: kcid.tracking.v1.ClickService.InspectKcid:input_type -> kcid.tracking.v1.InspectKcidRequest
+	12, // 12: kcid.tracking.v1.ClickService.DeleteClick:input_type -> kcid.tracking.v1.DeleteClickRequest
+	2,  // 13: kcid.tracking.v1.ClickService.ListClickVerifiers:input_type -> kcid.tracking.v1.ListClickVerifiersRequest
+	4,  // 14: kcid.tracking.v1.ClickService.WatchClickVerifiers:input_type -> kcid.tracking.v1.WatchClickVerifiersRequest
+	1,  // 15: kcid.tracking.v1.ClickService.IssueClick:output_type -> kcid.tracking.v1.IssueClickResponse
+	9,  // 16: kcid.tracking.v1.ClickService.GetClick:output_type -> kcid.tracking.v1.GetClickResponse
+	11, // 17: kcid.tracking.v1.ClickService.InspectKcid:output_type -> kcid.tracking.v1.InspectKcidResponse
+	13, // 18: kcid.tracking.v1.ClickService.DeleteClick:output_type -> kcid.tracking.v1.DeleteClickResponse
+	3,  // 19: kcid.tracking.v1.ClickService.ListClickVerifiers:output_type -> kcid.tracking.v1.ListClickVerifiersResponse
+	5,  // 20: kcid.tracking.v1.ClickService.WatchClickVerifiers:output_type -> kcid.tracking.v1.WatchClickVerifiersResponse
+	15, // [15:21] is the sub-list for method output_type
+	9,  // [9:15] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_click_service_proto_init() }
@@ -903,7 +1007,7 @@ func file_kcid_tracking_v1_click_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_click_service_proto_rawDesc), len(file_kcid_tracking_v1_click_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

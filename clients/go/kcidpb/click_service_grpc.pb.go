@@ -19,11 +19,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ClickService_IssueClick_FullMethodName         = "/kcid.tracking.v1.ClickService/IssueClick"
-	ClickService_GetClick_FullMethodName           = "/kcid.tracking.v1.ClickService/GetClick"
-	ClickService_InspectKcid_FullMethodName        = "/kcid.tracking.v1.ClickService/InspectKcid"
-	ClickService_DeleteClick_FullMethodName        = "/kcid.tracking.v1.ClickService/DeleteClick"
-	ClickService_ListClickVerifiers_FullMethodName = "/kcid.tracking.v1.ClickService/ListClickVerifiers"
+	ClickService_IssueClick_FullMethodName          = "/kcid.tracking.v1.ClickService/IssueClick"
+	ClickService_GetClick_FullMethodName            = "/kcid.tracking.v1.ClickService/GetClick"
+	ClickService_InspectKcid_FullMethodName         = "/kcid.tracking.v1.ClickService/InspectKcid"
+	ClickService_DeleteClick_FullMethodName         = "/kcid.tracking.v1.ClickService/DeleteClick"
+	ClickService_ListClickVerifiers_FullMethodName  = "/kcid.tracking.v1.ClickService/ListClickVerifiers"
+	ClickService_WatchClickVerifiers_FullMethodName = "/kcid.tracking.v1.ClickService/WatchClickVerifiers"
 )
 
 // ClickServiceClient is the client API for ClickService service.
@@ -50,6 +51,16 @@ type ClickServiceClient interface {
 	// parameter, and the deployment's partition count. Holds secrets: callers
 	// must be the deployment's own edges (serve it over TLS, to the edge's key).
 	ListClickVerifiers(ctx context.Context, in *ListClickVerifiersRequest, opts ...grpc.CallOption) (*ListClickVerifiersResponse, error)
+	// Streams click verifier changes as they happen (an account created, a click
+	// secret rotated, a kcid parameter changed), so an edge learns them within
+	// about a second instead of at its next ListClickVerifiers. The first
+	// message is sent once the watch is registered and carries no verifiers: the
+	// watcher then lists every verifier (ListClickVerifiers), and each later
+	// message carries the current verifiers of accounts changed since. Never
+	// ends on its own; a server shutting down ends it with UNAVAILABLE, and the
+	// watcher reconnects (to any server) and lists again. Same role and secrets
+	// as ListClickVerifiers.
+	WatchClickVerifiers(ctx context.Context, in *WatchClickVerifiersRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchClickVerifiersResponse], error)
 }
 
 type clickServiceClient struct {
@@ -110,6 +121,25 @@ func (c *clickServiceClient) ListClickVerifiers(ctx context.Context, in *ListCli
 	return out, nil
 }
 
+func (c *clickServiceClient) WatchClickVerifiers(ctx context.Context, in *WatchClickVerifiersRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchClickVerifiersResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ClickService_ServiceDesc.Streams[0], ClickService_WatchClickVerifiers_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchClickVerifiersRequest, WatchClickVerifiersResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ClickService_WatchClickVerifiersClient = grpc.ServerStreamingClient[WatchClickVerifiersResponse]
+
 // ClickServiceServer is the server API for ClickService service.
 // All implementations must embed UnimplementedClickServiceServer
 // for forward compatibility.
@@ -134,6 +164,16 @@ type ClickServiceServer interface {
 	// parameter, and the deployment's partition count. Holds secrets: callers
 	// must be the deployment's own edges (serve it over TLS, to the edge's key).
 	ListClickVerifiers(context.Context, *ListClickVerifiersRequest) (*ListClickVerifiersResponse, error)
+	// Streams click verifier changes as they happen (an account created, a click
+	// secret rotated, a kcid parameter changed), so an edge learns them within
+	// about a second instead of at its next ListClickVerifiers. The first
+	// message is sent once the watch is registered and carries no verifiers: the
+	// watcher then lists every verifier (ListClickVerifiers), and each later
+	// message carries the current verifiers of accounts changed since. Never
+	// ends on its own; a server shutting down ends it with UNAVAILABLE, and the
+	// watcher reconnects (to any server) and lists again. Same role and secrets
+	// as ListClickVerifiers.
+	WatchClickVerifiers(*WatchClickVerifiersRequest, grpc.ServerStreamingServer[WatchClickVerifiersResponse]) error
 	mustEmbedUnimplementedClickServiceServer()
 }
 
@@ -158,6 +198,9 @@ func (UnimplementedClickServiceServer) DeleteClick(context.Context, *DeleteClick
 }
 func (UnimplementedClickServiceServer) ListClickVerifiers(context.Context, *ListClickVerifiersRequest) (*ListClickVerifiersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListClickVerifiers not implemented")
+}
+func (UnimplementedClickServiceServer) WatchClickVerifiers(*WatchClickVerifiersRequest, grpc.ServerStreamingServer[WatchClickVerifiersResponse]) error {
+	return status.Error(codes.Unimplemented, "method WatchClickVerifiers not implemented")
 }
 func (UnimplementedClickServiceServer) mustEmbedUnimplementedClickServiceServer() {}
 func (UnimplementedClickServiceServer) testEmbeddedByValue()                      {}
@@ -270,6 +313,17 @@ func _ClickService_ListClickVerifiers_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ClickService_WatchClickVerifiers_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchClickVerifiersRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(ClickServiceServer).WatchClickVerifiers(m, &grpc.GenericServerStream[WatchClickVerifiersRequest, WatchClickVerifiersResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ClickService_WatchClickVerifiersServer = grpc.ServerStreamingServer[WatchClickVerifiersResponse]
+
 // ClickService_ServiceDesc is the grpc.ServiceDesc for ClickService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -298,6 +352,12 @@ var ClickService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _ClickService_ListClickVerifiers_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "WatchClickVerifiers",
+			Handler:       _ClickService_WatchClickVerifiers_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "kcid/tracking/v1/click_service.proto",
 }

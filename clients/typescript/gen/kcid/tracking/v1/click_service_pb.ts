@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kcid/tracking/v1/click_service.proto.
  */
 export const file_kcid_tracking_v1_click_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRrY2lkL3RyYWNraW5nL3YxL2NsaWNrX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEirAIKEUlzc3VlQ2xpY2tSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEwoLY2FtcGFpZ25faWQYAiABKAkSEwoLY3JlYXRpdmVfaWQYAyABKAkSFAoMcGxhY2VtZW50X2lkGAQgASgJEkAKB3N1Yl9pZHMYBSADKAsyLy5rY2lkLnRyYWNraW5nLnYxLklzc3VlQ2xpY2tSZXF1ZXN0LlN1Yklkc0VudHJ5EhcKD2Rlc3RpbmF0aW9uX3VybBgGIAEoCRIXCg9jbGlja19zaWduYXR1cmUYByABKAkSEgoKcmVxdWVzdF9pZBgIIAEoCRIMCgRrY2lkGAkgASgJGi0KC1N1Yklkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiUgoSSXNzdWVDbGlja1Jlc3BvbnNlEiYKBWNsaWNrGAEgASgLMhcua2NpZC50cmFja2luZy52MS5DbGljaxIUCgxyZWRpcmVjdF91cmwYAiABKAkiQgoZTGlzdENsaWNrVmVyaWZpZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJ9ChpMaXN0Q2xpY2tWZXJpZmllcnNSZXNwb25zZRIyCgl2ZXJpZmllcnMYASADKAsyHy5rY2lkLnRyYWNraW5nLnYxLkNsaWNrVmVyaWZpZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnBhcnRpdGlvbnMYAyABKA0iawoNQ2xpY2tWZXJpZmllchISCgphY2NvdW50X2lkGAEgASgJEhYKDmtjaWRfcGFyYW1ldGVyGAIgASgJEi4KB3NlY3JldHMYAyADKAsyHS5rY2lkLnRyYWNraW5nLnYxLkNsaWNrU2VjcmV0Ik4KC0NsaWNrU2VjcmV0Eg4KBnNlY3JldBgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiHwoPR2V0Q2xpY2tSZXF1ZXN0EgwKBGtjaWQYASABKAkiOgoQR2V0Q2xpY2tSZXNwb25zZRImCgVjbGljaxgBIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuQ2xpY2siIgoSSW5zcGVjdEtjaWRSZXF1ZXN0EgwKBGtjaWQYASABKAki3gEKE0luc3BlY3RLY2lkUmVzcG9uc2USDQoFdmFsaWQYASABKAgSLQoGcmVhc29uGAIgASgOMh0ua2NpZC50cmFja2luZy52MS5FcnJvclJlYXNvbhIMCgRoaW50GAMgASgJEhcKD25vcm1hbGl6ZWRfa2NpZBgEIAEoCRIPCgd2ZXJzaW9uGAUgASgNEi4KCmlzc3VlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhcnRpdGlvbhgHIAEoDRIOCgZrZXlfaWQYCCABKA0iIgoSRGVsZXRlQ2xpY2tSZXF1ZXN0EgwKBGtjaWQYASABKAkiMgoTRGVsZXRlQ2xpY2tSZXNwb25zZRIbChNkZWxldGVkX2NvbnZlcnNpb25zGAEgASgNMuMDCgxDbGlja1NlcnZpY2USVwoKSXNzdWVDbGljaxIjLmtjaWQudHJhY2tpbmcudjEuSXNzdWVDbGlja1JlcXVlc3QaJC5rY2lkLnRyYWNraW5nLnYxLklzc3VlQ2xpY2tSZXNwb25zZRJRCghHZXRDbGljaxIhLmtjaWQudHJhY2tpbmcudjEuR2V0Q2xpY2tSZXF1ZXN0GiIua2NpZC50cmFja2luZy52MS5HZXRDbGlja1Jlc3BvbnNlEloKC0luc3BlY3RLY2lkEiQua2NpZC50cmFja2luZy52MS5JbnNwZWN0S2NpZFJlcXVlc3QaJS5rY2lkLnRyYWNraW5nLnYxLkluc3BlY3RLY2lkUmVzcG9uc2USWgoLRGVsZXRlQ2xpY2sSJC5rY2lkLnRyYWNraW5nLnYxLkRlbGV0ZUNsaWNrUmVxdWVzdBolLmtjaWQudHJhY2tpbmcudjEuRGVsZXRlQ2xpY2tSZXNwb25zZRJvChJMaXN0Q2xpY2tWZXJpZmllcnMSKy5rY2lkLnRyYWNraW5nLnYxLkxpc3RDbGlja1ZlcmlmaWVyc1JlcXVlc3QaLC5rY2lkLnRyYWNraW5nLnYxLkxpc3RDbGlja1ZlcmlmaWVyc1Jlc3BvbnNlQl8KGWlvLmtjaWQucHJvdG8udHJhY2tpbmcudjFCEUNsaWNrU2VydmljZVByb3RvUAFaLWdpdGh1Yi5jb20va2NpZC9rY2lkL2NsaWVudHMvZ28va2NpZHBiO2tjaWRwYmIGcHJvdG8z", [file_google_protobuf_timestamp, file_kcid_tracking_v1_error_reason, file_kcid_tracking_v1_resources]);
+  fileDesc("CiRrY2lkL3RyYWNraW5nL3YxL2NsaWNrX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEirAIKEUlzc3VlQ2xpY2tSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEwoLY2FtcGFpZ25faWQYAiABKAkSEwoLY3JlYXRpdmVfaWQYAyABKAkSFAoMcGxhY2VtZW50X2lkGAQgASgJEkAKB3N1Yl9pZHMYBSADKAsyLy5rY2lkLnRyYWNraW5nLnYxLklzc3VlQ2xpY2tSZXF1ZXN0LlN1Yklkc0VudHJ5EhcKD2Rlc3RpbmF0aW9uX3VybBgGIAEoCRIXCg9jbGlja19zaWduYXR1cmUYByABKAkSEgoKcmVxdWVzdF9pZBgIIAEoCRIMCgRrY2lkGAkgASgJGi0KC1N1Yklkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiUgoSSXNzdWVDbGlja1Jlc3BvbnNlEiYKBWNsaWNrGAEgASgLMhcua2NpZC50cmFja2luZy52MS5DbGljaxIUCgxyZWRpcmVjdF91cmwYAiABKAkiQgoZTGlzdENsaWNrVmVyaWZpZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJ9ChpMaXN0Q2xpY2tWZXJpZmllcnNSZXNwb25zZRIyCgl2ZXJpZmllcnMYASADKAsyHy5rY2lkLnRyYWNraW5nLnYxLkNsaWNrVmVyaWZpZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnBhcnRpdGlvbnMYAyABKA0iHAoaV2F0Y2hDbGlja1ZlcmlmaWVyc1JlcXVlc3QiZQobV2F0Y2hDbGlja1ZlcmlmaWVyc1Jlc3BvbnNlEjIKCXZlcmlmaWVycxgBIAMoCzIfLmtjaWQudHJhY2tpbmcudjEuQ2xpY2tWZXJpZmllchISCgpwYXJ0aXRpb25zGAIgASgNImsKDUNsaWNrVmVyaWZpZXISEgoKYWNjb3VudF9pZBgBIAEoCRIWCg5rY2lkX3BhcmFtZXRlchgCIAEoCRIuCgdzZWNyZXRzGAMgAygLMh0ua2NpZC50cmFja2luZy52MS5DbGlja1NlY3JldCJOCgtDbGlja1NlY3JldBIOCgZzZWNyZXQYASABKAkSLwoLZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIh8KD0dldENsaWNrUmVxdWVzdBIMCgRrY2lkGAEgASgJIjoKEEdldENsaWNrUmVzcG9uc2USJgoFY2xpY2sYASABKAsyFy5rY2lkLnRyYWNraW5nLnYxLkNsaWNrIiIKEkluc3BlY3RLY2lkUmVxdWVzdBIMCgRrY2lkGAEgASgJIt4BChNJbnNwZWN0S2NpZFJlc3BvbnNlEg0KBXZhbGlkGAEgASgIEi0KBnJlYXNvbhgCIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24SDAoEaGludBgDIAEoCRIXCg9ub3JtYWxpemVkX2tjaWQYBCABKAkSDwoHdmVyc2lvbhgFIAEoDRIuCgppc3N1ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwYXJ0aXRpb24YByABKA0SDgoGa2V5X2lkGAggASgNIiIKEkRlbGV0ZUNsaWNrUmVxdWVzdBIMCgRrY2lkGAEgASgJIjIKE0RlbGV0ZUNsaWNrUmVzcG9uc2USGwoTZGVsZXRlZF9jb252ZXJzaW9ucxgBIAEoDTLZBAoMQ2xpY2tTZXJ2aWNlElcKCklzc3VlQ2xpY2sSIy5rY2lkLnRyYWNraW5nLnYxLklzc3VlQ2xpY2tSZXF1ZXN0GiQua2NpZC50cmFja2luZy52MS5Jc3N1ZUNsaWNrUmVzcG9uc2USUQoIR2V0Q2xpY2sSIS5rY2lkLnRyYWNraW5nLnYxLkdldENsaWNrUmVxdWVzdBoiLmtjaWQudHJhY2tpbmcudjEuR2V0Q2xpY2tSZXNwb25zZRJaCgtJbnNwZWN0S2NpZBIkLmtjaWQudHJhY2tpbmcudjEuSW5zcGVjdEtjaWRSZXF1ZXN0GiUua2NpZC50cmFja2luZy52MS5JbnNwZWN0S2NpZFJlc3BvbnNlEloKC0RlbGV0ZUNsaWNrEiQua2NpZC50cmFja2luZy52MS5EZWxldGVDbGlja1JlcXVlc3QaJS5rY2lkLnRyYWNraW5nLnYxLkRlbGV0ZUNsaWNrUmVzcG9uc2USbwoSTGlzdENsaWNrVmVyaWZpZXJzEisua2NpZC50cmFja2luZy52MS5MaXN0Q2xpY2tWZXJpZmllcnNSZXF1ZXN0Giwua2NpZC50cmFja2luZy52MS5MaXN0Q2xpY2tWZXJpZmllcnNSZXNwb25zZRJ0ChNXYXRjaENsaWNrVmVyaWZpZXJzEiwua2NpZC50cmFja2luZy52MS5XYXRjaENsaWNrVmVyaWZpZXJzUmVxdWVzdBotLmtjaWQudHJhY2tpbmcudjEuV2F0Y2hDbGlja1ZlcmlmaWVyc1Jlc3BvbnNlMAFCXwoZaW8ua2NpZC5wcm90by50cmFja2luZy52MUIRQ2xpY2tTZXJ2aWNlUHJvdG9QAVotZ2l0aHViLmNvbS9rY2lkL2tjaWQvY2xpZW50cy9nby9rY2lkcGI7a2NpZHBiYgZwcm90bzM", [file_google_protobuf_timestamp, file_kcid_tracking_v1_error_reason, file_kcid_tracking_v1_resources]);
 
 /**
  * @generated from message kcid.tracking.v1.IssueClickRequest
@@ -181,6 +181,47 @@ export const ListClickVerifiersResponseSchema: GenMessage<ListClickVerifiersResp
   messageDesc(file_kcid_tracking_v1_click_service, 3);
 
 /**
+ * @generated from message kcid.tracking.v1.WatchClickVerifiersRequest
+ */
+export type WatchClickVerifiersRequest = Message<"kcid.tracking.v1.WatchClickVerifiersRequest"> & {
+};
+
+/**
+ * Describes the message kcid.tracking.v1.WatchClickVerifiersRequest.
+ * Use `create(WatchClickVerifiersRequestSchema)` to create a new message.
+ */
+export const WatchClickVerifiersRequestSchema: GenMessage<WatchClickVerifiersRequest> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_click_service, 4);
+
+/**
+ * @generated from message kcid.tracking.v1.WatchClickVerifiersResponse
+ */
+export type WatchClickVerifiersResponse = Message<"kcid.tracking.v1.WatchClickVerifiersResponse"> & {
+  /**
+   * The current verifiers of the accounts that changed; empty in the first
+   * message of a watch.
+   *
+   * @generated from field: repeated kcid.tracking.v1.ClickVerifier verifiers = 1;
+   */
+  verifiers: ClickVerifier[];
+
+  /**
+   * The deployment's storage partitions (KCID_PARTITIONS), as in
+   * ListClickVerifiersResponse.
+   *
+   * @generated from field: uint32 partitions = 2;
+   */
+  partitions: number;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.WatchClickVerifiersResponse.
+ * Use `create(WatchClickVerifiersResponseSchema)` to create a new message.
+ */
+export const WatchClickVerifiersResponseSchema: GenMessage<WatchClickVerifiersResponse> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_click_service, 5);
+
+/**
  * How to verify and redirect the signed click URLs of one account.
  *
  * @generated from message kcid.tracking.v1.ClickVerifier
@@ -212,7 +253,7 @@ export type ClickVerifier = Message<"kcid.tracking.v1.ClickVerifier"> & {
  * Use `create(ClickVerifierSchema)` to create a new message.
  */
 export const ClickVerifierSchema: GenMessage<ClickVerifier> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 4);
+  messageDesc(file_kcid_tracking_v1_click_service, 6);
 
 /**
  * @generated from message kcid.tracking.v1.ClickSecret
@@ -236,7 +277,7 @@ export type ClickSecret = Message<"kcid.tracking.v1.ClickSecret"> & {
  * Use `create(ClickSecretSchema)` to create a new message.
  */
 export const ClickSecretSchema: GenMessage<ClickSecret> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 5);
+  messageDesc(file_kcid_tracking_v1_click_service, 7);
 
 /**
  * @generated from message kcid.tracking.v1.GetClickRequest
@@ -253,7 +294,7 @@ export type GetClickRequest = Message<"kcid.tracking.v1.GetClickRequest"> & {
  * Use `create(GetClickRequestSchema)` to create a new message.
  */
 export const GetClickRequestSchema: GenMessage<GetClickRequest> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 6);
+  messageDesc(file_kcid_tracking_v1_click_service, 8);
 
 /**
  * @generated from message kcid.tracking.v1.GetClickResponse
@@ -270,7 +311,7 @@ export type GetClickResponse = Message<"kcid.tracking.v1.GetClickResponse"> & {
  * Use `create(GetClickResponseSchema)` to create a new message.
  */
 export const GetClickResponseSchema: GenMessage<GetClickResponse> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 7);
+  messageDesc(file_kcid_tracking_v1_click_service, 9);
 
 /**
  * @generated from message kcid.tracking.v1.InspectKcidRequest
@@ -287,7 +328,7 @@ export type InspectKcidRequest = Message<"kcid.tracking.v1.InspectKcidRequest"> 
  * Use `create(InspectKcidRequestSchema)` to create a new message.
  */
 export const InspectKcidRequestSchema: GenMessage<InspectKcidRequest> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 8);
+  messageDesc(file_kcid_tracking_v1_click_service, 10);
 
 /**
  * @generated from message kcid.tracking.v1.InspectKcidResponse
@@ -347,7 +388,7 @@ export type InspectKcidResponse = Message<"kcid.tracking.v1.InspectKcidResponse"
  * Use `create(InspectKcidResponseSchema)` to create a new message.
  */
 export const InspectKcidResponseSchema: GenMessage<InspectKcidResponse> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 9);
+  messageDesc(file_kcid_tracking_v1_click_service, 11);
 
 /**
  * @generated from message kcid.tracking.v1.DeleteClickRequest
@@ -364,7 +405,7 @@ export type DeleteClickRequest = Message<"kcid.tracking.v1.DeleteClickRequest"> 
  * Use `create(DeleteClickRequestSchema)` to create a new message.
  */
 export const DeleteClickRequestSchema: GenMessage<DeleteClickRequest> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 10);
+  messageDesc(file_kcid_tracking_v1_click_service, 12);
 
 /**
  * @generated from message kcid.tracking.v1.DeleteClickResponse
@@ -383,7 +424,7 @@ export type DeleteClickResponse = Message<"kcid.tracking.v1.DeleteClickResponse"
  * Use `create(DeleteClickResponseSchema)` to create a new message.
  */
 export const DeleteClickResponseSchema: GenMessage<DeleteClickResponse> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 11);
+  messageDesc(file_kcid_tracking_v1_click_service, 13);
 
 /**
  * Mints and reads click ids. Ad servers call IssueClick on every ad click.
@@ -448,6 +489,24 @@ export const ClickService: GenService<{
     methodKind: "unary";
     input: typeof ListClickVerifiersRequestSchema;
     output: typeof ListClickVerifiersResponseSchema;
+  },
+  /**
+   * Streams click verifier changes as they happen (an account created, a click
+   * secret rotated, a kcid parameter changed), so an edge learns them within
+   * about a second instead of at its next ListClickVerifiers. The first
+   * message is sent once the watch is registered and carries no verifiers: the
+   * watcher then lists every verifier (ListClickVerifiers), and each later
+   * message carries the current verifiers of accounts changed since. Never
+   * ends on its own; a server shutting down ends it with UNAVAILABLE, and the
+   * watcher reconnects (to any server) and lists again. Same role and secrets
+   * as ListClickVerifiers.
+   *
+   * @generated from rpc kcid.tracking.v1.ClickService.WatchClickVerifiers
+   */
+  watchClickVerifiers: {
+    methodKind: "server_streaming";
+    input: typeof WatchClickVerifiersRequestSchema;
+    output: typeof WatchClickVerifiersResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_kcid_tracking_v1_click_service, 0);

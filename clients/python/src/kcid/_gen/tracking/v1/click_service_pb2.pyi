@@ -66,6 +66,18 @@ class ListClickVerifiersResponse(_message.Message):
     partitions: int
     def __init__(self, verifiers: _Optional[_Iterable[_Union[ClickVerifier, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., partitions: _Optional[int] = ...) -> None: ...
 
+class WatchClickVerifiersRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class WatchClickVerifiersResponse(_message.Message):
+    __slots__ = ("verifiers", "partitions")
+    VERIFIERS_FIELD_NUMBER: _ClassVar[int]
+    PARTITIONS_FIELD_NUMBER: _ClassVar[int]
+    verifiers: _containers.RepeatedCompositeFieldContainer[ClickVerifier]
+    partitions: int
+    def __init__(self, verifiers: _Optional[_Iterable[_Union[ClickVerifier, _Mapping]]] = ..., partitions: _Optional[int] = ...) -> None: ...
+
 class ClickVerifier(_message.Message):
     __slots__ = ("account_id", "kcid_parameter", "secrets")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]

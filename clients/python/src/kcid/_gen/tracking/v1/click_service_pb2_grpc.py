@@ -60,6 +60,11 @@ class ClickServiceStub:
                 request_serializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.ListClickVerifiersRequest.SerializeToString,
                 response_deserializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.ListClickVerifiersResponse.FromString,
                 _registered_method=True)
+        self.WatchClickVerifiers = channel.unary_stream(
+                '/kcid.tracking.v1.ClickService/WatchClickVerifiers',
+                request_serializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.WatchClickVerifiersRequest.SerializeToString,
+                response_deserializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.WatchClickVerifiersResponse.FromString,
+                _registered_method=True)
 
 
 class ClickServiceServicer:
@@ -109,6 +114,21 @@ class ClickServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchClickVerifiers(self, request, context):
+        """Streams click verifier changes as they happen (an account created, a click
+        secret rotated, a kcid parameter changed), so an edge learns them within
+        about a second instead of at its next ListClickVerifiers. The first
+        message is sent once the watch is registered and carries no verifiers: the
+        watcher then lists every verifier (ListClickVerifiers), and each later
+        message carries the current verifiers of accounts changed since. Never
+        ends on its own; a server shutting down ends it with UNAVAILABLE, and the
+        watcher reconnects (to any server) and lists again. Same role and secrets
+        as ListClickVerifiers.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ClickServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -136,6 +156,11 @@ def add_ClickServiceServicer_to_server(servicer, server):
                     servicer.ListClickVerifiers,
                     request_deserializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.ListClickVerifiersRequest.FromString,
                     response_serializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.ListClickVerifiersResponse.SerializeToString,
+            ),
+            'WatchClickVerifiers': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchClickVerifiers,
+                    request_deserializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.WatchClickVerifiersRequest.FromString,
+                    response_serializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.WatchClickVerifiersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -274,6 +299,33 @@ class ClickService:
             '/kcid.tracking.v1.ClickService/ListClickVerifiers',
             kcid_dot_tracking_dot_v1_dot_click__service__pb2.ListClickVerifiersRequest.SerializeToString,
             kcid_dot_tracking_dot_v1_dot_click__service__pb2.ListClickVerifiersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchClickVerifiers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/kcid.tracking.v1.ClickService/WatchClickVerifiers',
+            kcid_dot_tracking_dot_v1_dot_click__service__pb2.WatchClickVerifiersRequest.SerializeToString,
+            kcid_dot_tracking_dot_v1_dot_click__service__pb2.WatchClickVerifiersResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -111,11 +111,11 @@ public final class EdgeMain implements Callable<Integer> {
     EdgeConfig config;
     ResilienceConfig resilienceConfig;
     try {
-      resilienceConfig = resilience.config();
       config =
           new EdgeConfig(
               bind, port, grpcAddr, Duration.ofMillis(deadlineMs), maxBodyBytes, workerThreads, Duration.ofSeconds(retryAfterSeconds),
               splitList(trustedProxies), security());
+      resilienceConfig = resilience.config(port);
     } catch (IllegalArgumentException | NullPointerException e) {
       System.err.println("edge: invalid configuration: " + e.getMessage());
       return 2;

@@ -94,6 +94,8 @@ public final class TrackingServer implements AutoCloseable {
   private final PostbackJournal journal;
   private final ConversionStreams streams;
   private volatile boolean closing;
+  /** Pushes click verifier changes to watching edges; its watches end with the conversion streams. */
+  private volatile io.kcid.server.grpc.ClickVerifierWatch verifierWatch;
 
   private TrackingServer(
       ServerConfig config,
@@ -122,7 +124,11 @@ public final class TrackingServer implements AutoCloseable {
     var clicks = new RedisClickStore(redis.commands(), durable, config.statsRetention());
     var conversions = new RedisConversionStore(
         redis.commands(), durable, config.streamMaxLength(), config.statsRetention());
-    var accountStore = new RedisAccountStore(redis.commands());
+    // Click verifier changes go to a shared stream that every server pushes to its watching edges.
+    var verifierChanges = new io.kcid.server.store.redis.RedisVerifierChanges(redis.commands());
+    var accountStore = new io.kcid.server.store.NotifyingAccountStore(new RedisAccountStore(redis.commands()), verifierChanges);
+    var verifierWatch =
+        new io.kcid.server.grpc.ClickVerifierWatch(verifierChanges, accountStore, clock, config.partitions()).start();
     var accounts = new AccountDirectory(accountStore, clock, config.accountCacheTtl());
     var idempotent = new IdempotentWrites(accountStore);
     var issuer = new ClickIssuer(codec, clicks, accounts, idempotent, clock);
@@ -158,7 +164,8 @@ public final class TrackingServer implements AutoCloseable {
               .maxInboundMessageSize(MAX_MESSAGE_BYTES)
               .maxConcurrentCallsPerConnection(security.maxCallsPerConnection())
               .addService(new ClickGrpcService(
-                  issuer, clicks, codec, eraser, new ClickVerifierListing(accountStore, clock, config.partitions())))
+                  issuer, clicks, codec, eraser, new ClickVerifierListing(accountStore, clock, config.partitions()),
+                  verifierWatch))
               .addService(new ConversionGrpcService(recorder, statuses, conversions, codec, streams))
               .addService(new AdminGrpcService(admin, accounts, accountStore, apiKeys))
               .addService(new DiagnosticsGrpcService(history, explainer, replayer))
@@ -173,6 +180,7 @@ public final class TrackingServer implements AutoCloseable {
       }
       server = builder.build().start();
     } catch (IOException | ExecutionException | TimeoutException | RuntimeException e) {
+      verifierWatch.close();
       streams.close();
       redis.close();
       if (e instanceof IOException io) {
@@ -182,6 +190,7 @@ public final class TrackingServer implements AutoCloseable {
       throw new IllegalStateException("Cannot start the tracking-server: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      verifierWatch.close();
       streams.close();
       redis.close();
       throw new IllegalStateException("interrupted while starting", e);
@@ -195,6 +204,7 @@ public final class TrackingServer implements AutoCloseable {
               return t;
             });
     TrackingServer running = new TrackingServer(config, redis, server, health, monitor, journal, streams);
+    running.verifierWatch = verifierWatch;
     running.setHealth(ServingStatus.SERVING);
     monitor.scheduleWithFixedDelay(running::checkRedis, 1, 1, TimeUnit.SECONDS);
     long reload = security.apiKeyReload().toMillis();
@@ -272,6 +282,7 @@ public final class TrackingServer implements AutoCloseable {
       Thread.sleep(config.drainDelay().toMillis());
       // Conversion streams end first: their consumers resume elsewhere from their cursors.
       streams.close();
+      verifierWatch.close();
       server.shutdown();
       if (!server.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
         log.warn("calls still running after {} ms; cancelling them", config.shutdownGrace().toMillis());
@@ -283,6 +294,7 @@ public final class TrackingServer implements AutoCloseable {
       server.shutdownNow();
     } finally {
       streams.close();
+      verifierWatch.close();
       monitor.shutdownNow();
       redis.close();
     }

@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,6 +58,18 @@ public final class ClickSpool implements AutoCloseable {
     }
   }
 
+  /** Thrown by {@link #open} when another running edge (this process or another) holds the directory. */
+  public static final class SpoolLockedException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    SpoolLockedException(String message) {
+      super(message);
+    }
+  }
+
+  /** The lock file every edge holds (an exclusive OS file lock) while it uses a spool directory. */
+  static final String LOCK_FILE = ".lock";
+
   private record Pending(ByteBuffer frame, CompletableFuture<Void> done) {}
 
   private final Path dir;
@@ -73,9 +87,12 @@ public final class ClickSpool implements AutoCloseable {
   private volatile long activeRecords;
   private FileChannel active;
   private long activeBytes;
+  /** The directory lock, released on close. */
+  private final FileLock lock;
 
-  private ClickSpool(Path dir, long maxBytes, long firstUnsealed, long existingBytes) {
+  private ClickSpool(Path dir, long maxBytes, long firstUnsealed, long existingBytes, FileLock lock) {
     this.dir = dir;
+    this.lock = lock;
     this.maxBytes = maxBytes;
     this.firstUnsealed = firstUnsealed;
     this.bytes.set(existingBytes);
@@ -83,24 +100,64 @@ public final class ClickSpool implements AutoCloseable {
     this.writer.setDaemon(true);
   }
 
-  /** Opens (creating if needed) the spool in {@code dir}; segments left by an earlier run are sealed. */
+  /**
+   * Opens (creating if needed) the spool in {@code dir}; segments left by an earlier run are sealed.
+   * Takes an exclusive lock on the directory for as long as the spool is open: two edges appending
+   * to and deleting from the same segments would lose clicks.
+   *
+   * @throws SpoolLockedException when another running edge holds the directory
+   */
   public static ClickSpool open(Path dir, long maxBytes) {
+    FileLock lock = null;
     try {
       Files.createDirectories(dir);
+      lock = lock(dir);
       long next = 0;
       long existing = 0;
       for (Segment segment : list(dir)) {
         next = Math.max(next, segment.seq() + 1);
         existing += Files.size(segment.path());
       }
-      ClickSpool spool = new ClickSpool(dir, maxBytes, next, existing);
+      ClickSpool spool = new ClickSpool(dir, maxBytes, next, existing, lock);
       spool.writer.start();
       if (existing > 0) {
         log.info("click spool {} holds {} bytes of clicks from an earlier run; they will be replayed", dir, existing);
       }
       return spool;
     } catch (IOException e) {
+      release(lock);
       throw new UncheckedIOException("cannot open the click spool in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static FileLock lock(Path dir) throws IOException {
+    FileChannel channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null; // held by another edge in this process
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+    if (lock == null) {
+      channel.close();
+      throw new SpoolLockedException(
+          "the click spool " + dir + " is in use by another running edge: give each edge its own KCID_EDGE_SPOOL_DIR");
+    }
+    return lock;
+  }
+
+  private static void release(FileLock lock) {
+    if (lock == null || !lock.channel().isOpen()) {
+      return;
+    }
+    try {
+      lock.release();
+      lock.channel().close();
+    } catch (IOException e) {
+      log.warn("cannot release the click spool lock: {}", e.toString());
     }
   }
 
@@ -183,6 +240,9 @@ public final class ClickSpool implements AutoCloseable {
       writer.join(TimeUnit.SECONDS.toMillis(10));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (!writer.isAlive()) {
+      release(lock);
     }
   }
 

@@ -12,6 +12,7 @@ import io.kcid.proto.tracking.v1.InspectKcidRequest;
 import io.kcid.proto.tracking.v1.InspectKcidResponse;
 import io.kcid.proto.tracking.v1.ListClickVerifiersRequest;
 import io.kcid.proto.tracking.v1.ListClickVerifiersResponse;
+import io.kcid.proto.tracking.v1.WatchClickVerifiersResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,9 +28,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The accounts' click secrets, held in memory so the edge can verify a signed click URL on its own
- * while no tracking-server answers. Refreshed in the background from {@code
- * ClickService.ListClickVerifiers}; a failed refresh keeps the last good copy. Never written to
- * disk or logged.
+ * while no tracking-server answers. Kept current by a {@code ClickService.WatchClickVerifiers}
+ * stream (a new account or a rotated secret arrives about a second after it is stored; see {@link
+ * VerifierWatcher}), read in full from {@code ClickService.ListClickVerifiers} whenever a watch
+ * (re)connects and every refresh interval as the fallback; a failed refresh keeps the last good
+ * copy. Never written to disk or logged.
  *
  * <p>Each refresh also checks that the tracking-server accepts the kcids this edge mints (same key
  * ring, same partition count): if it does not, the edge stops minting, and clicks fall back to
@@ -67,6 +70,7 @@ public final class ClickVerifiers implements AutoCloseable {
   private volatile boolean mintAccepted = true;
   /** The last outcome of the shared-keys check, logged when it changes. */
   private volatile String keyCheck = "";
+  private final VerifierWatcher watcher;
 
   public ClickVerifiers(Channel channel, KcidCodec codec, int partitions, Duration refresh, Duration deadline, Clock clock) {
     this.stub = ClickServiceGrpc.newBlockingStub(channel);
@@ -82,11 +86,55 @@ public final class ClickVerifiers implements AutoCloseable {
               thread.setDaemon(true);
               return thread;
             });
+    this.watcher =
+        new VerifierWatcher(
+            channel,
+            scheduler,
+            new VerifierWatcher.Listener() {
+              @Override
+              public void resync() {
+                resyncUntilListed();
+              }
+
+              @Override
+              public void changed(WatchClickVerifiersResponse change) {
+                apply(change.getVerifiersList());
+              }
+            });
   }
 
-  /** Loads now (in the background), then every refresh interval. */
+  /** Loads now (in the background), then every refresh interval; watches changes in between. */
   public void start() {
     scheduler.scheduleWithFixedDelay(this::refreshOnce, 0, refresh.toMillis(), TimeUnit.MILLISECONDS);
+    watcher.start();
+  }
+
+  /** Whether a change watch is open now (changes then arrive within about a second). */
+  public boolean watching() {
+    return watcher.connected();
+  }
+
+  /**
+   * The full list after a watch (re)connected: what changed while no watch was open. Retried every
+   * second until it succeeds (or the watch reconnects, which asks again), not left to the slow refresh.
+   */
+  private void resyncUntilListed() {
+    if (!refreshOnce() && watcher.connected()) {
+      scheduler.schedule(this::resyncUntilListed, 1, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Replaces the verifiers of the changed accounts. Runs on the scheduler thread, like refreshes. */
+  private void apply(List<ClickVerifier> changed) {
+    if (changed.isEmpty()) {
+      return;
+    }
+    Map<String, AccountVerifier> next = new HashMap<>(byAccount);
+    for (ClickVerifier verifier : changed) {
+      next.put(verifier.getAccountId(), new AccountVerifier(verifier.getKcidParameter(), List.copyOf(verifier.getSecretsList())));
+    }
+    byAccount = Map.copyOf(next);
+    log.debug("click verifiers of {} account(s) changed", changed.size());
   }
 
   public Optional<AccountVerifier> forAccount(String accountId) {
@@ -119,7 +167,9 @@ public final class ClickVerifiers implements AutoCloseable {
     mintAccepted = false;
   }
 
-  void refreshOnce() {
+  /** Reads every account's verifiers; false when that failed (the last good copy is kept). */
+  boolean refreshOnce() {
+    int serverPartitions;
     try {
       Map<String, AccountVerifier> fresh = new HashMap<>();
       String token = "";
@@ -137,13 +187,23 @@ public final class ClickVerifiers implements AutoCloseable {
       } while (!token.isEmpty() && ++pages < MAX_PAGES);
       byAccount = Map.copyOf(fresh);
       loaded = true;
-      checkMinting(page.getPartitions());
+      serverPartitions = page.getPartitions();
     } catch (StatusRuntimeException e) {
       log.debug("click verifiers not refreshed: {}", e.getStatus().getCode());
       keyCheckCouldNotRun(e);
+      return false;
     } catch (RuntimeException e) {
       log.error("click verifiers not refreshed", e);
+      return false;
     }
+    try {
+      checkMinting(serverPartitions);
+    } catch (StatusRuntimeException e) {
+      keyCheckCouldNotRun(e);
+    } catch (RuntimeException e) {
+      log.error("minting not checked", e);
+    }
+    return true;
   }
 
   /** Asks the server to diagnose a kcid minted here: the proof that both sides share keys and partitions. */
@@ -192,6 +252,7 @@ public final class ClickVerifiers implements AutoCloseable {
 
   @Override
   public void close() {
+    watcher.close();
     scheduler.shutdownNow();
   }
 }

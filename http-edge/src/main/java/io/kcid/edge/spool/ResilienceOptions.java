@@ -8,15 +8,20 @@ import picocli.CommandLine.Option;
 
 /**
  * The edge's fault-tolerance flags (a picocli mixin of {@code edge}); every flag has an env default.
- * The spool is on when both a spool directory and the deployment's MAC keys are given.
+ * The click spool is on by default, in {@code $KCID_HOME/spool/edge-<port>} ({@code KCID_HOME}
+ * defaults to {@code .kcid}), and needs the deployment's MAC keys; {@code --spool-dir off} turns it
+ * off.
  */
 public final class ResilienceOptions {
   @Option(names = "--drain-delay-ms", defaultValue = "${env:KCID_EDGE_DRAIN_DELAY_MS:-1000}",
       description = "On shutdown, time /readyz answers 503 before the edge stops accepting (env KCID_EDGE_DRAIN_DELAY_MS, default ${DEFAULT-VALUE}).")
   long drainDelayMs;
 
+  /** The value of {@code --spool-dir} that turns the click spool off. */
+  public static final String OFF = "off";
+
   @Option(names = "--spool-dir", defaultValue = "${env:KCID_EDGE_SPOOL_DIR:-}",
-      description = "Directory of the click spool; with --mac-keys, clicks keep redirecting while the tracking-server is away (env KCID_EDGE_SPOOL_DIR, default none).")
+      description = "Directory of the click spool, which keeps clicks redirecting while the tracking-server is away (needs --mac-keys); 'off' = no spool, clicks get 503 while the server is away (env KCID_EDGE_SPOOL_DIR, default $KCID_HOME/spool/edge-<port>).")
   String spoolDir;
 
   @Option(names = "--spool-max-bytes", defaultValue = "${env:KCID_EDGE_SPOOL_MAX_BYTES:-268435456}",
@@ -28,7 +33,7 @@ public final class ResilienceOptions {
   long clickDeadlineMs;
 
   @Option(names = "--verifier-refresh-ms", defaultValue = "${env:KCID_EDGE_VERIFIER_REFRESH_MS:-30000}",
-      description = "With a spool: how often the edge re-reads the accounts' click secrets (env KCID_EDGE_VERIFIER_REFRESH_MS, default ${DEFAULT-VALUE}).")
+      description = "With a spool: how often the edge re-reads all the accounts' click secrets; changes arrive within about a second through a watch in between (env KCID_EDGE_VERIFIER_REFRESH_MS, default ${DEFAULT-VALUE}).")
   long verifierRefreshMs;
 
   @Option(names = "--mac-keys", defaultValue = "${env:KCID_MAC_KEYS:-}",
@@ -44,30 +49,43 @@ public final class ResilienceOptions {
   int partitions;
 
   /**
-   * The validated configuration.
+   * The validated configuration of an edge listening on {@code port}.
    *
    * @throws IllegalArgumentException naming the bad value (never echoing a secret)
    */
-  public ResilienceConfig config() {
+  public ResilienceConfig config(int port) {
+    return config(port, System.getenv("KCID_HOME"));
+  }
+
+  /** As {@link #config(int)}, with {@code kcidHome} as {@code $KCID_HOME} (null or blank: {@code .kcid}). */
+  ResilienceConfig config(int port, String kcidHome) {
     ResilienceConfig config = new ResilienceConfig(Duration.ofMillis(drainDelayMs), Optional.empty());
-    boolean hasDir = spoolDir != null && !spoolDir.isBlank();
-    boolean hasKeys = macKeys != null && !macKeys.isBlank();
-    if (hasDir != hasKeys) {
-      throw new IllegalArgumentException(
-          hasDir
-              ? "KCID_EDGE_SPOOL_DIR is set but KCID_MAC_KEYS is not: the spool needs the deployment's kcid keys"
-              : "KCID_MAC_KEYS is set but KCID_EDGE_SPOOL_DIR is not: give the edge a spool directory");
-    }
-    if (!hasDir) {
+    String dir = spoolDir == null ? "" : spoolDir.trim();
+    if (dir.equalsIgnoreCase(OFF)) {
       return config;
     }
+    if (macKeys == null || macKeys.isBlank()) {
+      throw new IllegalArgumentException(
+          "KCID_MAC_KEYS is not set: the click spool (on by default, so that clicks keep redirecting while the"
+              + " tracking-server is away) mints kcids with the tracking-server's keys. Give the edge the same"
+              + " KCID_MAC_KEYS, KCID_MAC_ACTIVE_KEY and KCID_PARTITIONS as the tracking-server, or set"
+              + " KCID_EDGE_SPOOL_DIR=off to answer clicks 503 while the server is away");
+    }
+    boolean defaultDir = dir.isEmpty();
     return config.withSpool(
         new SpoolConfig(
             KcidKeyRing.parse(macKeys, activeKey),
             partitions,
-            Path.of(spoolDir.trim()),
+            defaultDir ? defaultDir(kcidHome, port) : Path.of(dir),
             spoolMaxBytes,
             Duration.ofMillis(clickDeadlineMs),
-            Duration.ofMillis(verifierRefreshMs)));
+            Duration.ofMillis(verifierRefreshMs),
+            defaultDir));
+  }
+
+  /** {@code <kcidHome>/spool/edge-<port>}: one directory per edge port on a machine. */
+  static Path defaultDir(String kcidHome, int port) {
+    Path home = Path.of(kcidHome == null || kcidHome.isBlank() ? ".kcid" : kcidHome.trim());
+    return home.resolve("spool").resolve("edge-" + port).toAbsolutePath();
   }
 }

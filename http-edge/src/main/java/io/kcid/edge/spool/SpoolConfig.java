@@ -16,12 +16,23 @@ import java.util.Objects;
  * @param maxBytes the most the spool may hold; a click that does not fit is answered 503
  * @param clickDeadline how long a click waits for the tracking-server before the edge redirects it
  *     on its own
- * @param verifierRefresh how often the edge re-reads the accounts' click secrets
+ * @param verifierRefresh how often the edge re-reads all the accounts' click secrets (the fallback of
+ *     the change watch, which delivers changes within about a second)
+ * @param defaultDir whether {@code dir} is the default one rather than chosen by the operator: when
+ *     another running edge on this machine holds it, the edge takes the first free {@code
+ *     <dir>-2}, {@code <dir>-3}, … instead of refusing to start
  */
 public record SpoolConfig(
-    KcidKeyRing keys, int partitions, Path dir, long maxBytes, Duration clickDeadline, Duration verifierRefresh) {
+    KcidKeyRing keys, int partitions, Path dir, long maxBytes, Duration clickDeadline, Duration verifierRefresh,
+    boolean defaultDir) {
 
   public static final long MIN_BYTES = 64 * 1024;
+
+  /** A spool in a directory the operator chose: an edge refuses to start when another one holds it. */
+  public SpoolConfig(
+      KcidKeyRing keys, int partitions, Path dir, long maxBytes, Duration clickDeadline, Duration verifierRefresh) {
+    this(keys, partitions, dir, maxBytes, clickDeadline, verifierRefresh, false);
+  }
 
   public SpoolConfig {
     Objects.requireNonNull(keys, "kcid keys must be set");

@@ -38,6 +38,13 @@ public final class SpoolMetrics {
         .register(registry);
   }
 
+  /** Publishes whether a click verifier watch is open (1: changes arrive within about a second). */
+  public void verifierWatch(java.util.function.BooleanSupplier watching) {
+    Gauge.builder("kcid.edge.click.verifiers.watching", () -> watching.getAsBoolean() ? 1 : 0)
+        .description("1 while this edge watches click secret changes; 0: only the full refresh updates them")
+        .register(registry);
+  }
+
   public void spooled() {
     spooled.increment();
   }

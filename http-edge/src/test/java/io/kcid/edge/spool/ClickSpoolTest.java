@@ -88,7 +88,7 @@ class ClickSpoolTest {
     }
     Path segment;
     try (var files = Files.list(dir)) {
-      segment = files.findFirst().orElseThrow();
+      segment = files.filter(f -> f.getFileName().toString().endsWith(".spool")).findFirst().orElseThrow();
     }
     // What a crash in the middle of a write leaves: a header promising more bytes than follow.
     Files.write(segment, new byte[] {0, 0, 1, 0, 1, 2, 3}, StandardOpenOption.APPEND);

@@ -26,6 +26,7 @@ public final class MethodRoles {
           // Click secrets, for edges that keep redirecting during an outage: what click issuers
           // (who sign click URLs) hold anyway; never what a read-only reporting key gets.
           ClickServiceGrpc.getListClickVerifiersMethod().getFullMethodName(), ApiKeyRole.API_KEY_ROLE_ISSUE,
+          ClickServiceGrpc.getWatchClickVerifiersMethod().getFullMethodName(), ApiKeyRole.API_KEY_ROLE_ISSUE,
           ConversionServiceGrpc.getRecordConversionMethod().getFullMethodName(), ApiKeyRole.API_KEY_ROLE_INGEST,
           ConversionServiceGrpc.getRecordConversionsMethod().getFullMethodName(), ApiKeyRole.API_KEY_ROLE_INGEST,
           ConversionServiceGrpc.getUpdateConversionStatusMethod().getFullMethodName(), ApiKeyRole.API_KEY_ROLE_INGEST,

@@ -61,7 +61,8 @@ public final class ClickVerifierListing {
             });
   }
 
-  private static ClickVerifier verifier(AccountRecord record, Instant now) {
+  /** One account's verifier: its kcid parameter and the click secrets valid at {@code now}. */
+  public static ClickVerifier verifier(AccountRecord record, Instant now) {
     Account account = record.account();
     StoredSecrets secrets = record.secrets();
     ClickVerifier.Builder verifier =

@@ -15,6 +15,8 @@ import io.kcid.proto.tracking.v1.DeleteClickRequest;
 import io.kcid.proto.tracking.v1.DeleteClickResponse;
 import io.kcid.proto.tracking.v1.ListClickVerifiersRequest;
 import io.kcid.proto.tracking.v1.ListClickVerifiersResponse;
+import io.kcid.proto.tracking.v1.WatchClickVerifiersRequest;
+import io.kcid.proto.tracking.v1.WatchClickVerifiersResponse;
 import io.kcid.server.domain.ClickEraser;
 import io.kcid.server.domain.ClickIssuer;
 import io.kcid.server.domain.ClickVerifierListing;
@@ -29,14 +31,23 @@ public final class ClickGrpcService extends ClickServiceGrpc.ClickServiceImplBas
   private final KcidCodec codec;
   private final ClickEraser eraser;
   private final ClickVerifierListing verifiers;
+  private final ClickVerifierWatch watch;
 
   public ClickGrpcService(
-      ClickIssuer issuer, ClickStore clicks, KcidCodec codec, ClickEraser eraser, ClickVerifierListing verifiers) {
+      ClickIssuer issuer, ClickStore clicks, KcidCodec codec, ClickEraser eraser, ClickVerifierListing verifiers,
+      ClickVerifierWatch watch) {
     this.issuer = issuer;
     this.clicks = clicks;
     this.codec = codec;
     this.eraser = eraser;
     this.verifiers = verifiers;
+    this.watch = watch;
+  }
+
+  @Override
+  public void watchClickVerifiers(
+      WatchClickVerifiersRequest request, StreamObserver<WatchClickVerifiersResponse> observer) {
+    watch.watch(request, observer);
   }
 
   @Override

@@ -23,6 +23,9 @@ class MethodRolesTest {
     assertThat(role("kcid.tracking.v1.ClickService/GetClick")).contains(ApiKeyRole.API_KEY_ROLE_READ);
     assertThat(role("kcid.tracking.v1.ClickService/InspectKcid")).contains(ApiKeyRole.API_KEY_ROLE_READ);
     assertThat(role("kcid.tracking.v1.ClickService/DeleteClick")).contains(ApiKeyRole.API_KEY_ROLE_ADMIN);
+    // Click secrets: the edge's issue role, never a read-only key.
+    assertThat(role("kcid.tracking.v1.ClickService/ListClickVerifiers")).contains(ApiKeyRole.API_KEY_ROLE_ISSUE);
+    assertThat(role("kcid.tracking.v1.ClickService/WatchClickVerifiers")).contains(ApiKeyRole.API_KEY_ROLE_ISSUE);
     for (String write : List.of("RecordConversion", "RecordConversions", "UpdateConversionStatus", "UpdateConversionStatuses")) {
       assertThat(role("kcid.tracking.v1.ConversionService/" + write)).contains(ApiKeyRole.API_KEY_ROLE_INGEST);
     }

@@ -43,6 +43,8 @@ import java.nio.charset.StandardCharsets;
  * kc:log:unattributed            postback log of postbacks no account was found for (same shape)
  * kc:t:&lt;sha256(token)&gt;           account id of a postback token
  * kc:accounts                    sorted set of account ids (lexicographic listing)
+ * kc:{verifiers}:changes         stream of accounts whose click verifier changed (field a), for
+ *                                WatchClickVerifiers (RedisVerifierChanges); trimmed to ~10000
  * kc:{keys}                      hash: API key name -&gt; sha256(key) + "\0" + ApiKey protobuf
  * </pre>
  */
