@@ -7,6 +7,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpExpectationFailedEvent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
@@ -110,6 +111,14 @@ final class EdgeServerCodec extends CombinedChannelDuplexHandler<EdgeServerCodec
         return;
       }
       super.decodeLast(ctx, in, out);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+      if (event instanceof HttpExpectationFailedEvent && phase == Phase.REST) {
+        phase = Phase.AWAITING; // the aggregator refused the expectation: the decoder starts over without a last part
+      }
+      super.userEventTriggered(ctx, event);
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.kcid.edge.config.ConnectionLimits;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpExpectationFailedEvent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -44,6 +45,10 @@ final class RequestDeadlineHandler extends ChannelInboundHandlerAdapter {
         arm(ctx, headNanos);
       }
       return;
+    }
+    if (event instanceof HttpExpectationFailedEvent && phase == Phase.BODY) {
+      cancel(); // answered 417 by the aggregator: no body follows
+      phase = Phase.IDLE;
     }
     super.userEventTriggered(ctx, event);
   }

@@ -131,4 +131,15 @@ class SlowClientTest {
     assertThat(response).startsWith("HTTP/1.1 400 ").containsIgnoringCase("connection: close");
     assertThat(response.split("HTTP/1\\.1 \\d{3} ", -1)).as("one answer, nothing after the close").hasSize(2);
   }
+
+  @Test
+  void afterAnUnsupportedExpectationTheNextRequestIsStillTimedAndChecked() {
+    try (RawConnection connection = RawConnection.open(fixture.edge.port())) {
+      connection.send("POST /postback?kcid=K&token=t HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\nContent-Length: 5\r\n\r\n");
+      assertThat(connection.readResponse()).startsWith("HTTP/1.1 417 ");
+      // The decoder starts over; a folded line in the next head is still found, without a body deadline left over.
+      connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n folded\r\n\r\n");
+      assertThat(connection.readResponse()).startsWith("HTTP/1.1 400 ").contains("MALFORMED_REQUEST");
+    }
+  }
 }
