@@ -28,7 +28,15 @@ final class RequestDeadlineHandler extends ChannelInboundHandlerAdapter {
   private final long headNanos;
   private final long bodyNanos;
   private Phase phase = Phase.IDLE;
+  /** When the current phase must end ({@link System#nanoTime()}); meaningful in HEAD and BODY. */
+  private long deadline;
+  /**
+   * At most one timer per connection, re-armed lazily: a request that ends in time schedules
+   * nothing, so a keep-alive connection serving many quick requests costs one timer per deadline
+   * period, not one per request.
+   */
   private ScheduledFuture<?> timer;
+  private long timerAt;
   private String uri;
 
   RequestDeadlineHandler(ConnectionLimits limits) {
@@ -40,15 +48,13 @@ final class RequestDeadlineHandler extends ChannelInboundHandlerAdapter {
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
     if (event == RequestHeadStarted.INSTANCE) {
       if (phase == Phase.IDLE) {
-        phase = Phase.HEAD;
         uri = null;
-        arm(ctx, headNanos);
+        begin(ctx, Phase.HEAD, headNanos);
       }
       return;
     }
     if (event instanceof HttpExpectationFailedEvent && phase == Phase.BODY) {
-      cancel(); // answered 417 by the aggregator: no body follows
-      phase = Phase.IDLE;
+      phase = Phase.IDLE; // answered 417 by the aggregator: no body follows
     }
     super.userEventTriggered(ctx, event);
   }
@@ -60,16 +66,13 @@ final class RequestDeadlineHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (msg instanceof HttpRequest request && !(msg instanceof LastHttpContent)) {
-      cancel();
       if (request.decoderResult().isSuccess() && hasBody(request)) {
-        phase = Phase.BODY;
         uri = request.uri();
-        arm(ctx, bodyNanos);
+        begin(ctx, Phase.BODY, bodyNanos);
       } else {
         phase = Phase.IDLE; // the empty last part follows at once, or the dispatcher answers 400 and closes
       }
     } else if (msg instanceof LastHttpContent) {
-      cancel();
       phase = Phase.IDLE;
     }
     ctx.fireChannelRead(msg);
@@ -83,21 +86,38 @@ final class RequestDeadlineHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void arm(ChannelHandlerContext ctx, long nanos) {
-    timer = ctx.executor().schedule(() -> expire(ctx), nanos, TimeUnit.NANOSECONDS);
+  private void begin(ChannelHandlerContext ctx, Phase next, long nanos) {
+    phase = next;
+    deadline = System.nanoTime() + nanos;
+    if (timer != null && timerAt - deadline > 0) {
+      cancel(); // the pending timer fires after this deadline (a body's, now timing a head)
+    }
+    if (timer == null) {
+      arm(ctx, nanos);
+    }
   }
 
-  private void expire(ChannelHandlerContext ctx) {
+  private void arm(ChannelHandlerContext ctx, long nanos) {
+    timerAt = System.nanoTime() + nanos;
+    timer = ctx.executor().schedule(() -> check(ctx), nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void check(ChannelHandlerContext ctx) {
     timer = null;
     if (phase != Phase.HEAD && phase != Phase.BODY || !ctx.channel().isActive()) {
       return;
     }
-    if (!ctx.channel().config().isAutoRead()) {
-      // The dispatcher paused reading (pipelined requests still unanswered): the client cannot be late.
-      arm(ctx, phase == Phase.HEAD ? headNanos : bodyNanos);
+    long now = System.nanoTime();
+    if (now - deadline < 0) {
+      arm(ctx, deadline - now);
       return;
     }
     boolean head = phase == Phase.HEAD;
+    if (!ctx.channel().config().isAutoRead()) {
+      // The dispatcher paused reading (pipelined requests still unanswered): the client cannot be late.
+      begin(ctx, phase, head ? headNanos : bodyNanos);
+      return;
+    }
     phase = Phase.TIMED_OUT;
     long seconds = Math.max(1, Duration.ofNanos(head ? headNanos : bodyNanos).toSeconds());
     ctx.fireChannelRead(new EarlyRefusal(head ? null : uri, ErrorReason.ERROR_REASON_REQUEST_TIMEOUT, head

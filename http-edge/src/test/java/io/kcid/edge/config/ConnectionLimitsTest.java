@@ -41,4 +41,17 @@ class ConnectionLimitsTest {
     assertThatThrownBy(() -> CommandLine.populateCommand(new ListenerOptions(), "--head-timeout-seconds", "0").config())
         .hasMessageContaining("KCID_EDGE_HEAD_TIMEOUT_SECONDS");
   }
+
+  @Test
+  void theEdgeCommandRefusesABadLimitWithExitCode2() {
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      assertThat(new CommandLine(new io.kcid.edge.EdgeMain()).execute("--max-connections-per-address", "0")).isEqualTo(2);
+    } finally {
+      System.setErr(original);
+    }
+    assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("KCID_EDGE_MAX_CONNECTIONS_PER_ADDRESS");
+  }
 }

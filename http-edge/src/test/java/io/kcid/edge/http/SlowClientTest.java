@@ -142,4 +142,19 @@ class SlowClientTest {
       assertThat(connection.readResponse()).startsWith("HTTP/1.1 400 ").contains("MALFORMED_REQUEST");
     }
   }
+
+  @Test
+  void aSlowHeadAfterABodyIsTimedByTheHeadDeadlineNotTheLongerBodyOne() throws InterruptedException {
+    ListenerConfig longBody = ListenerConfig.defaults()
+        .withConnections(ConnectionLimits.defaults().withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(20)));
+    try (EdgeFixture edge = new EdgeFixture(List.of(), EdgeSecurity.none(), longBody);
+        RawConnection connection = RawConnection.open(edge.edge.port())) {
+      connection.send("POST /postback?kcid=K&token=t HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+          + "Content-Length: 6\r\n\r\ngoal=x");
+      assertThat(connection.readResponse()).startsWith("HTTP/1.1 200 ");
+      int sent = connection.trickle(headerLines(10), 300); // the whole head would take 3.3 s: over 1 s, under 20 s
+      assertThat(sent).isLessThan(12);
+      assertThat(connection.readResponse()).startsWith("HTTP/1.1 408 ").contains("request head");
+    }
+  }
 }

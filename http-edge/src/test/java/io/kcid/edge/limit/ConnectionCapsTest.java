@@ -37,11 +37,14 @@ class ConnectionCapsTest {
     }
   }
 
-  private static void await(Supplier<Boolean> condition) throws InterruptedException {
-    for (int i = 0; i < 100 && !condition.get(); i++) {
-      Thread.sleep(50);
+  /** Waits (up to 15 s) until the supplier answers a response starting with 200. */
+  private static void awaitServed(Supplier<String> attempt) throws InterruptedException {
+    String last = attempt.get();
+    for (int i = 0; i < 150 && !last.startsWith("HTTP/1.1 200 "); i++) {
+      Thread.sleep(100);
+      last = attempt.get();
     }
-    assertThat(condition.get()).isTrue();
+    assertThat(last).as("a connection from the address once a place is free").startsWith("HTTP/1.1 200 ");
   }
 
   @Test
@@ -61,10 +64,10 @@ class ConnectionCapsTest {
       }
       // A place frees up when one of the three closes.
       held.remove(0).close();
-      await(() -> {
+      awaitServed(() -> {
         try (RawConnection again = RawConnection.open("127.0.0.1", port)) {
           again.send(REQUEST);
-          return again.readResponse().startsWith("HTTP/1.1 200 ");
+          return again.readResponse();
         }
       });
       assertThat(edge.adminGet("/metrics").body())
