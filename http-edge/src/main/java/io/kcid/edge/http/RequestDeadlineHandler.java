@@ -74,6 +74,8 @@ final class RequestDeadlineHandler extends ChannelInboundHandlerAdapter {
       }
     } else if (msg instanceof LastHttpContent) {
       phase = Phase.IDLE;
+    } else if (msg instanceof EarlyRefusal) {
+      phase = Phase.TIMED_OUT; // the codec refused the head (obs-fold): answered 400 and closed, nothing more to time
     }
     ctx.fireChannelRead(msg);
   }
