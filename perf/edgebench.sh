@@ -17,10 +17,10 @@ trap cleanup EXIT
 NAMES=()
 start_stack() { # name jar extra-env
   local name=$1 jar=$2 extra=$3 d="$T/$1"; mkdir -p "$d"
-  local edge grpc; edge=$(free_port); grpc=$(free_port)
+  local edge grpc admin; edge=$(free_port); grpc=$(free_port); admin=$(free_port)
   local envs=(KCID_HOME="$d/home" KCID_GRPC_ADDR="localhost:$grpc" KCID_EDGE_URL="http://localhost:$edge")
   # Rate limits off: wrk is one client address hammering one account.
-  env "${envs[@]}" KCID_EDGE_PORT=$edge KCID_GRPC_PORT=$grpc KCID_EDGE_RATE_PER_IP=0 KCID_EDGE_RATE_PER_ACCOUNT=0 \
+  env "${envs[@]}" KCID_EDGE_PORT=$edge KCID_EDGE_ADMIN_PORT=$admin KCID_GRPC_PORT=$grpc KCID_EDGE_RATE_PER_IP=0 KCID_EDGE_RATE_PER_ACCOUNT=0 \
     ${extra//,/ } java ${KCID_JAVA_OPTS:-} -jar "$jar" up >"$d/up.log" 2>&1 &
   PIDS+=($!); echo $! >"$d/pid"
   for i in $(seq 240); do grep -q "kcid is up" "$d/up.log" && break; sleep 0.5; done
@@ -42,7 +42,7 @@ request = function()
   return wrk.format("GET", "/postback?kcid=" .. k[(i % #k) + 1] .. "&goal=purchase&value=49.90&currency=EUR&token=$token")
 end
 LUA
-  echo "http://localhost:$edge" >"$d/base"; echo "/${url#http://localhost:$edge/}" >"$d/click"
+  echo "http://localhost:$edge" >"$d/base"; echo "http://127.0.0.1:$admin" >"$d/admin"; echo "/${url#http://localhost:$edge/}" >"$d/click"
   echo "$name: click $(curl -s -o /dev/null -w '%{http_code}' "$url") postback $(curl -s "http://localhost:$edge/postback?kcid=$(head -1 "$d/kcids")&goal=purchase&token=$token")"
   NAMES+=("$name")
 }
@@ -86,7 +86,7 @@ for r in $(seq "$ROUNDS"); do
   for n in "${NAMES[@]}"; do line+=" $n postback $(rps "$(cat $T/$n/pid)" -s "$T/$n/postback.lua" "$(cat $T/$n/base)")"; done
   echo "round $r nginx $n1 $n2 |$line" | awk '{n=($4+$6)/2; printf "%s", $1" "$2" nginx "$4"/"$6" "$5"/"$7; for(i=9;i<=NF;i++){ if ($i ~ /^[0-9.]+$/ && $(i-1) ~ /click|postback/) printf " %s %.0f (%.3fx)", $(i-1), $i, $i/n; else if ($i ~ /^(err|cpu)=/) printf " %s", $i; else if ($(i+1) ~ /click|postback/) printf " | %s", $i } print ""}'
 done
-for n in "${NAMES[@]}"; do curl -s "$(cat $T/$n/base)/metrics" | grep -E '^kcid_edge_(requests|postbacks|backend_errors)_total' >"$T/$n/metrics.txt" || true; done
+for n in "${NAMES[@]}"; do curl -s "$(cat $T/$n/admin)/metrics" | grep -E '^kcid_edge_(requests|postbacks|backend_errors)_total' >"$T/$n/metrics.txt" || true; done
 echo "metrics: $T/*/metrics.txt"
 for n in "${NAMES[@]}"; do v="JFR_$n"; [[ -n "${!v:-}" ]] && jcmd "$(cat $T/$n/pid)" JFR.stop filename="${!v}" >/dev/null; done
 true

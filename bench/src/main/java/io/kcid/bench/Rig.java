@@ -121,6 +121,7 @@ final class Rig implements AutoCloseable {
     env.put("KCID_GRPC_ADDR", "127.0.0.1:" + serverPort);
     env.put("KCID_EDGE_API_KEY", apiKey);
     env.put("KCID_EDGE_DRAIN_DELAY_MS", "0");
+    env.put("KCID_EDGE_ADMIN_PORT", "0"); // any free port: the default 8081 may be taken on a shared machine
     // One load generator on loopback is one client address: the per-IP and per-account postback
     // limits (200/s, 1000/s by default) would measure the limiter, not the edge.
     env.put("KCID_EDGE_RATE_PER_IP", "0");

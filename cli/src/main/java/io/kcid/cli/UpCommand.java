@@ -4,6 +4,8 @@ import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.EdgeMain;
 import io.kcid.edge.config.EdgeConfig;
 import io.kcid.edge.config.EdgeSecurity;
+import io.kcid.edge.config.ListenerConfig;
+import io.kcid.edge.config.ListenerOptions;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys.ConfiguredKey;
 import java.util.List;
@@ -54,12 +56,15 @@ final class UpCommand implements Callable<Integer> {
     List<ConfiguredKey> localKeys = LocalApiKeys.ensure(home);
     ServerConfig config;
     EdgeSecurity edgeSecurity;
+    ListenerConfig edgeListeners;
     try {
       config = serverOptions
           .withLocalDefaults(localRedis == null ? null : localRedis.url(), devKeys(home))
           .withLocalSecurity(localKeys)
           .config();
       EdgeSecurity fromEnv = CommandLine.populateCommand(new EdgeMain()).security();
+      // The admin listener (/metrics, web view) and connection limits, from the KCID_EDGE_… variables.
+      edgeListeners = CommandLine.populateCommand(new ListenerOptions()).config();
       edgeSecurity = fromEnv.apiKey() != null ? fromEnv : fromEnv.withApiKey(localKeys.get(0).secret());
       // The web view signs in with the local admin key (every role), read from api-keys/local-admin.
       if (edgeSecurity.adminKey() == null) {
@@ -81,16 +86,20 @@ final class UpCommand implements Callable<Integer> {
     HttpEdge edge = HttpEdge.start(new EdgeConfig(
         defaults.bindHost(), edgePort, "localhost:" + server.port(), defaults.callDeadline(),
         defaults.maxBodyBytes(), defaults.workerThreads(), defaults.retryAfter(), defaults.trustedProxies(), edgeSecurity),
-        new ResilienceConfig(Duration.ZERO, Optional.of(spool)));
+        new ResilienceConfig(Duration.ZERO, Optional.of(spool)), edgeListeners);
 
     System.out.println("kcid is up");
     System.out.println("  gRPC   localhost:" + server.port() + "   (tracking-server; grpcurl -plaintext localhost:" + server.port() + " list)");
     System.out.println("  auth   " + (config.security().auth() == AuthMode.OPEN
         ? "OPEN on " + config.bindHost() + " (no API key needed; KCID_AUTH=required to enforce keys)"
         : "API keys required") + "; local keys in " + home.resolve("api-keys"));
-    System.out.println("  HTTP   http" + (edgeSecurity.https() ? "s" : "") + "://localhost:" + edge.port() + "   (/c click redirects, /postback, /healthz, /readyz, /metrics)");
-    System.out.println("  Web    http" + (edgeSecurity.https() ? "s" : "") + "://localhost:" + edge.port()
-        + "/admin/accounts/<id>   (sign in at /admin/login with the key in " + home.resolve("api-keys").resolve(LocalApiKeys.ADMIN) + ")");
+    String scheme = "http" + (edgeSecurity.https() ? "s" : "");
+    String admin = scheme + "://" + hostForUrl(edgeListeners.admin().bindHost()) + ":" + edge.adminPort();
+    System.out.println("  HTTP   " + scheme + "://localhost:" + edge.port() + "   (public: /c click redirects, /postback, /postbacks, /healthz, /readyz)");
+    System.out.println("  Admin  " + admin + "/metrics   (admin listener on " + edgeListeners.admin().bindHost()
+        + ": /metrics and the web view)");
+    System.out.println("  Web    " + admin + "/admin/accounts/<id>   (sign in at " + admin + "/admin/login with the key in "
+        + home.resolve("api-keys").resolve(LocalApiKeys.ADMIN) + ")");
     System.out.println("  Redis  " + (localRedis == null
         ? ServerConfig.redactUrl(config.redisUrl())
         : localRedis.url() + "   (embedded redis-server, data in " + home.resolve("redis") + ")"));
@@ -109,6 +118,14 @@ final class UpCommand implements Callable<Integer> {
     }, "kcid-up-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /** A bind address as a URL host: a wildcard becomes localhost, an IPv6 literal gets brackets. */
+  private static String hostForUrl(String bindHost) {
+    if (bindHost.equals("0.0.0.0") || bindHost.equals("::")) {
+      return "localhost";
+    }
+    return bindHost.contains(":") ? "[" + bindHost + "]" : bindHost;
   }
 
   /**

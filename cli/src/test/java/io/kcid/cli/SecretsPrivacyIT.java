@@ -207,7 +207,7 @@ class SecretsPrivacyIT {
     // Erasure, then the metrics page.
     ClickServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
         .deleteClick(DeleteClickRequest.newBuilder().setKcid(kcid).build());
-    return get(base + "/metrics").body();
+    return get("http://127.0.0.1:" + edge.adminPort() + "/metrics").body(); // the admin listener
   }
 
   private static HttpResponse<String> get(String url, String... headers) throws Exception {

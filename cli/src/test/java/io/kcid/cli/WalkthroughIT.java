@@ -38,6 +38,7 @@ class WalkthroughIT {
   private static Path home;
   private static int grpcPort;
   private static int edgePort;
+  private static int adminPort;
   private static Process up;
   private static final List<String> upOutput = new CopyOnWriteArrayList<>();
 
@@ -46,6 +47,7 @@ class WalkthroughIT {
     home = Files.createTempDirectory("kcid-home");
     grpcPort = freePort();
     edgePort = freePort();
+    adminPort = freePort();
     up = command("up").redirectErrorStream(true).start();
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8))) {
@@ -85,6 +87,7 @@ class WalkthroughIT {
     env.put("KCID_HOME", home.toString());
     env.put("KCID_GRPC_PORT", Integer.toString(grpcPort));
     env.put("KCID_EDGE_PORT", Integer.toString(edgePort));
+    env.put("KCID_EDGE_ADMIN_PORT", Integer.toString(adminPort));
     env.put("KCID_GRPC_ADDR", "localhost:" + grpcPort);
     env.put("KCID_EDGE_URL", "http://localhost:" + edgePort);
     env.put("KCID_DRAIN_DELAY_MS", "200");
@@ -204,10 +207,14 @@ class WalkthroughIT {
     assertThat(kcid("replay", "--account", "acme", "--since", "1h", "--reason", "GOAL_PAUSED").out()).contains("1 accepted");
     assertThat(kcidJson("conversions", "--kcid", kcid2, "--json").get("conversions")).hasSize(1);
 
-    // Health and metrics of the edge.
+    // Health of the edge on its public port; metrics on its admin listener (loopback), never on the public port.
     assertThat(HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + edgePort + "/readyz")).build(),
         HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
-    String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + edgePort + "/metrics")).build(),
+    assertThat(HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + edgePort + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+    assertThat(String.join("\n", upOutput)).contains("http://127.0.0.1:" + adminPort + "/metrics")
+        .contains("http://127.0.0.1:" + adminPort + "/admin/login");
+    String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString()).body();
     assertThat(metrics).contains("kcid_edge_requests_total").doesNotContain(token);
     assertThat(String.join("\n", upOutput)).doesNotContain(token);

@@ -116,7 +116,9 @@ class WebViewIT {
   }
 
   private static URI uri(HttpEdge on, String path) {
-    return URI.create("http://127.0.0.1:" + on.port() + path);
+    // The web view is served on the edge's admin listener (loopback), postbacks on its public port.
+    int port = path.startsWith("/admin") || path.startsWith("/metrics") ? on.adminPort() : on.port();
+    return URI.create("http://127.0.0.1:" + port + path);
   }
 
   private static HttpResponse<String> get(HttpEdge on, String path, String... headers) throws Exception {
@@ -295,7 +297,7 @@ class WebViewIT {
     String chromium = chromium();
     Path dir = Files.createTempDirectory("kcid-chromium");
     Path png = dir.resolve("stats.png");
-    String link = "http://127.0.0.1:" + edge.port() + "/admin/session/" + nonce(login(VIEW_KEY).body())
+    String link = "http://127.0.0.1:" + edge.adminPort() + "/admin/session/" + nonce(login(VIEW_KEY).body())
         + "?next=/admin/accounts/chart";
     Process process = new ProcessBuilder(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
         "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",

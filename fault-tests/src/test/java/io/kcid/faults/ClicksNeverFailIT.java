@@ -144,7 +144,7 @@ class ClicksNeverFailIT {
 
         ClickSpool spool = edge.clickSpool().spool();
         awaitTrue(() -> spool.bytes() == 0 && !spool.activeHasRecords(), "the spool drained into the tracking-server");
-        assertThat(scrape(base)).contains("kcid_edge_clicks_spooled_total").doesNotContain("kcid_edge_clicks_replay_dropped_total{");
+        assertThat(scrape("http://127.0.0.1:" + edge.adminPort())).contains("kcid_edge_clicks_spooled_total").doesNotContain("kcid_edge_clicks_replay_dropped_total{");
         assertThat(storedClickKeys(redis)).as("clicks stored == redirects served").isEqualTo(clicks.size());
         ClickServiceGrpc.ClickServiceBlockingStub reader = ClickServiceGrpc.newBlockingStub(channel);
         for (String kcid : kcids) {
@@ -173,12 +173,14 @@ class ClicksNeverFailIT {
       TrackingServer server = Stack.server(redis.url(), KEYS, serverPort, Duration.ZERO);
       ManagedChannel channel = Stack.channel(serverPort);
       int edgePort = Stack.freePort();
+      int adminPort = Stack.freePort();
       Path spoolDir = dir.resolve("edge-spool");
-      Process edge = startEdgeProcess(edgePort, serverPort, spoolDir);
+      Process edge = startEdgeProcess(edgePort, adminPort, serverPort, spoolDir);
       String base = "http://127.0.0.1:" + edgePort;
+      String admin = "http://127.0.0.1:" + adminPort; // /metrics is on the admin listener
       try {
         CreateAccountResponse account = Stack.account(channel, "sale", CountingMode.COUNTING_MODE_ONCE_PER_CLICK);
-        awaitTrue(() -> verifierAccounts(base) >= 1, "the edge process holds the account's click secret");
+        awaitTrue(() -> verifierAccounts(admin) >= 1, "the edge process holds the account's click secret");
         server.close();
 
         List<String> kcids = new ArrayList<>();
@@ -193,7 +195,7 @@ class ClicksNeverFailIT {
         }
 
         server = Stack.server(redis.url(), KEYS, serverPort, Duration.ZERO);
-        edge = startEdgeProcess(edgePort, serverPort, spoolDir);
+        edge = startEdgeProcess(edgePort, adminPort, serverPort, spoolDir);
         ClickServiceGrpc.ClickServiceBlockingStub reader = ClickServiceGrpc.newBlockingStub(channel);
         awaitTrue(() -> kcids.stream().allMatch(k -> exists(reader, k)), "every spooled click stored after the restart");
         assertThat(storedClickKeys(redis)).isEqualTo(kcids.size());
@@ -209,7 +211,7 @@ class ClicksNeverFailIT {
     }
   }
 
-  private Process startEdgeProcess(int edgePort, int serverPort, Path spoolDir) throws Exception {
+  private Process startEdgeProcess(int edgePort, int adminPort, int serverPort, Path spoolDir) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder builder = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"), "io.kcid.edge.EdgeMain")
         .redirectErrorStream(true)
@@ -217,6 +219,7 @@ class ClicksNeverFailIT {
     Map<String, String> env = builder.environment();
     env.put("KCID_EDGE_PORT", Integer.toString(edgePort));
     env.put("KCID_EDGE_BIND", "127.0.0.1");
+    env.put("KCID_EDGE_ADMIN_PORT", Integer.toString(adminPort));
     env.put("KCID_GRPC_ADDR", "127.0.0.1:" + serverPort);
     env.put("KCID_EDGE_SPOOL_DIR", spoolDir.toString());
     env.put("KCID_MAC_KEYS", KEYS.toSpec());
@@ -239,12 +242,13 @@ class ClicksNeverFailIT {
     }
   }
 
-  private static String scrape(String base) {
-    return Http.get(base + "/metrics").body();
+  /** {@code /metrics} of the edge whose admin listener is at {@code adminBase}. */
+  private static String scrape(String adminBase) {
+    return Http.get(adminBase + "/metrics").body();
   }
 
-  private static double verifierAccounts(String base) {
-    for (String line : scrape(base).split("\n")) {
+  private static double verifierAccounts(String adminBase) {
+    for (String line : scrape(adminBase).split("\n")) {
       if (line.startsWith("kcid_edge_click_verifiers_accounts ")) {
         return Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim());
       }

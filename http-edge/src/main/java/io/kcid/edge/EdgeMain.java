@@ -2,6 +2,8 @@ package io.kcid.edge;
 
 import io.kcid.edge.config.EdgeConfig;
 import io.kcid.edge.config.EdgeSecurity;
+import io.kcid.edge.config.ListenerConfig;
+import io.kcid.edge.config.ListenerOptions;
 import java.nio.file.Path;
 import io.kcid.edge.spool.ResilienceConfig;
 import io.kcid.edge.spool.ResilienceOptions;
@@ -92,6 +94,7 @@ public final class EdgeMain implements Callable<Integer> {
     return value == null || value.isBlank() ? null : Path.of(value.trim());
   }
   @CommandLine.Mixin ResilienceOptions resilience = new ResilienceOptions();
+  @CommandLine.Mixin ListenerOptions listeners = new ListenerOptions();
 
   /** The comma-separated list, blanks dropped. */
   static List<String> splitList(String text) {
@@ -110,7 +113,9 @@ public final class EdgeMain implements Callable<Integer> {
   public Integer call() {
     EdgeConfig config;
     ResilienceConfig resilienceConfig;
+    ListenerConfig listenerConfig;
     try {
+      listenerConfig = listeners.config();
       config =
           new EdgeConfig(
               bind, port, grpcAddr, Duration.ofMillis(deadlineMs), maxBodyBytes, workerThreads, Duration.ofSeconds(retryAfterSeconds),
@@ -120,7 +125,7 @@ public final class EdgeMain implements Callable<Integer> {
       System.err.println("edge: invalid configuration: " + e.getMessage());
       return 2;
     }
-    HttpEdge edge = HttpEdge.start(config, resilienceConfig);
+    HttpEdge edge = HttpEdge.start(config, resilienceConfig, listenerConfig);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -135,6 +140,8 @@ public final class EdgeMain implements Callable<Integer> {
         config.bindHost(), edge.port(), config.grpcTarget(), config.security().grpcTls() ? " over TLS" : "",
         config.security().apiKey() == null ? "no API key" : "with an API key",
         resilienceConfig.spool().map(s -> s.dir().toString()).orElse("off: clicks fail with 503 while the tracking-server is away"));
+    log.info("kcid http-edge admin listener (/metrics, /admin/) on {}://{}:{}; the public port serves /c, /postback, /postbacks,"
+        + " /healthz and /readyz only", config.security().https() ? "https" : "http", listenerConfig.admin().bindHost(), edge.adminPort());
     try {
       stopped.await();
     } catch (InterruptedException e) {

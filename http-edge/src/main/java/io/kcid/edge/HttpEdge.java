@@ -5,6 +5,8 @@ import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.kcid.edge.admin.AdminHandler;
 import io.kcid.edge.config.EdgeSecurity;
+import io.kcid.edge.config.ListenerConfig;
+import io.kcid.edge.limit.ConnectionLimiter;
 import io.kcid.edge.grpc.BackendAuth;
 import io.kcid.edge.limit.InFlightLimiter;
 import io.kcid.edge.limit.PostbackRateLimits;
@@ -51,6 +53,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The running HTTP edge: a Netty HTTP/1.1 server that translates click redirects and postbacks into
  * gRPC calls to the tracking-server. Stateless; start as many as needed behind a load balancer.
+ * Two listeners: the public port ({@code /c}, {@code /postback}, {@code /postbacks}, {@code /healthz},
+ * {@code /readyz}) and the admin port ({@code /metrics} and the web view under {@code /admin/}),
+ * loopback by default ({@link ListenerConfig}).
  */
 public final class HttpEdge implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpEdge.class);
@@ -63,6 +68,7 @@ public final class HttpEdge implements AutoCloseable {
   private final EventLoopGroup acceptors;
   private final EventLoopGroup workers;
   private final io.netty.channel.Channel serverChannel;
+  private final io.netty.channel.Channel adminChannel;
   private final ChannelGroup connections;
   private final Lifecycle lifecycle;
   private final BackendHealth health;
@@ -71,12 +77,14 @@ public final class HttpEdge implements AutoCloseable {
   private final ClickSpoolService spool;
   private final Duration drainDelay;
   private final int port;
+  private final int adminPort;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private HttpEdge(
       EventLoopGroup acceptors,
       EventLoopGroup workers,
       io.netty.channel.Channel serverChannel,
+      io.netty.channel.Channel adminChannel,
       ChannelGroup connections,
       Lifecycle lifecycle,
       BackendHealth health,
@@ -87,6 +95,7 @@ public final class HttpEdge implements AutoCloseable {
     this.acceptors = acceptors;
     this.workers = workers;
     this.serverChannel = serverChannel;
+    this.adminChannel = adminChannel;
     this.connections = connections;
     this.lifecycle = lifecycle;
     this.health = health;
@@ -95,6 +104,7 @@ public final class HttpEdge implements AutoCloseable {
     this.spool = spool;
     this.drainDelay = drainDelay;
     this.port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    this.adminPort = ((InetSocketAddress) adminChannel.localAddress()).getPort();
   }
 
   /** Starts an edge with its own gRPC channel to {@code config.grpcTarget()}, closed by {@link #close()}. */
@@ -104,9 +114,14 @@ public final class HttpEdge implements AutoCloseable {
 
   /** As {@link #start(EdgeConfig)}, with a drain delay and, when configured, a click spool. */
   public static HttpEdge start(EdgeConfig config, ResilienceConfig resilience) {
+    return start(config, resilience, ListenerConfig.defaults());
+  }
+
+  /** As {@link #start(EdgeConfig, ResilienceConfig)}, with this admin listener and these connection limits. */
+  public static HttpEdge start(EdgeConfig config, ResilienceConfig resilience, ListenerConfig listeners) {
     ManagedChannel channel = BackendChannels.create(config.grpcTarget(), config.security());
     try {
-      return start(config, resilience, channel, channel);
+      return start(config, resilience, listeners, channel, channel);
     } catch (RuntimeException e) {
       channel.shutdownNow();
       throw e;
@@ -115,15 +130,21 @@ public final class HttpEdge implements AutoCloseable {
 
   /** Starts an edge that calls the backend over {@code channel}; the caller keeps ownership of it. */
   public static HttpEdge start(EdgeConfig config, ManagedChannel channel) {
-    return start(config, ResilienceConfig.none(), channel, null);
+    return start(config, ResilienceConfig.none(), ListenerConfig.defaults(), channel, null);
   }
 
   /** As {@link #start(EdgeConfig, ManagedChannel)}, with a drain delay and, when configured, a click spool. */
   public static HttpEdge start(EdgeConfig config, ResilienceConfig resilience, ManagedChannel channel) {
-    return start(config, resilience, channel, null);
+    return start(config, resilience, ListenerConfig.defaults(), channel, null);
   }
 
-  private static HttpEdge start(EdgeConfig config, ResilienceConfig resilience, ManagedChannel channel, ManagedChannel owned) {
+  /** As {@link #start(EdgeConfig, ResilienceConfig, ManagedChannel)}, with this admin listener and these connection limits. */
+  public static HttpEdge start(EdgeConfig config, ResilienceConfig resilience, ListenerConfig listeners, ManagedChannel channel) {
+    return start(config, resilience, listeners, channel, null);
+  }
+
+  private static HttpEdge start(
+      EdgeConfig config, ResilienceConfig resilience, ListenerConfig listeners, ManagedChannel channel, ManagedChannel owned) {
     EdgeMetrics metrics = new EdgeMetrics();
     EdgeSecurity security = config.security();
     InFlightLimiter inFlight = new InFlightLimiter(security.maxInFlight());
@@ -155,34 +176,42 @@ public final class HttpEdge implements AutoCloseable {
     handlers.put(
         Route.READYZ,
         OpsHandlers.readyz(lifecycle, () -> health.serving() || (degraded != null && degraded.ready()), responses));
-    handlers.put(Route.METRICS, OpsHandlers.metrics(metrics));
+    // /metrics and the web view are served on the admin listener only, never on the public port.
+    Map<Route, RouteHandler> adminHandlers = new EnumMap<>(Route.class);
+    adminHandlers.put(Route.METRICS, OpsHandlers.metrics(metrics));
     if (security.adminKey() != null) {
       // The view's read calls carry the human's admin key, not the edge's own key.
-      handlers.put(Route.ADMIN, new AdminHandler(
+      adminHandlers.put(Route.ADMIN, new AdminHandler(
           security.adminKey(), backend(channel, security.adminKey(), inFlight), config.callDeadline(), security.https()));
     }
     Router router = new Router(handlers, responses);
+    Router adminRouter = new Router(adminHandlers, responses);
+    var connectionLimits = listeners.connections();
 
     EventLoopGroup acceptors = Transports.eventLoops(1);
     EventLoopGroup workers = Transports.eventLoops(config.workerThreads());
     ChannelGroup connections = new DefaultChannelGroup("kcid-edge-connections", GlobalEventExecutor.INSTANCE);
+    io.netty.channel.Channel serverChannel = null;
+    String listening = config.bindHost() + ":" + config.port();
     try {
-      io.netty.channel.Channel serverChannel =
-          new ServerBootstrap()
-              .group(acceptors, workers)
-              .channel(Transports.serverChannel())
-              .option(ChannelOption.SO_BACKLOG, 1024)
-              .childOption(ChannelOption.TCP_NODELAY, true)
-              .childOption(ChannelOption.SO_KEEPALIVE, true)
-              .childHandler(
-                  new EdgeChannelInitializer(router, metrics, lifecycle, connections, config.maxBodyBytes(), httpsContext(security)))
-              .bind(config.bindHost(), config.port())
-              .syncUninterruptibly()
-              .channel();
+      SslContext https = httpsContext(security);
+      ConnectionLimiter publicLimiter = new ConnectionLimiter(
+          connectionLimits.maxPerAddress(), connectionLimits.maxConnections(), config.trustedProxies(), metrics.registry(), "public");
+      serverChannel = listen(acceptors, workers, config.bindHost(), config.port(),
+          new EdgeChannelInitializer(router, metrics, lifecycle, connections, config.maxBodyBytes(), https, publicLimiter, connectionLimits));
+      listening = listeners.admin().bindHost() + ":" + listeners.admin().port() + " (admin listener)";
+      // The admin listener has caps of its own: a flood of the public port cannot lock operators out.
+      ConnectionLimiter adminLimiter = new ConnectionLimiter(
+          connectionLimits.maxPerAddress(), connectionLimits.maxConnections(), config.trustedProxies(), metrics.registry(), "admin");
+      io.netty.channel.Channel adminChannel = listen(acceptors, workers, listeners.admin().bindHost(), listeners.admin().port(),
+          new EdgeChannelInitializer(adminRouter, metrics, lifecycle, connections, config.maxBodyBytes(), https, adminLimiter, connectionLimits));
       health.start();
-      return new HttpEdge(
-          acceptors, workers, serverChannel, connections, lifecycle, health, metrics, owned, spool, resilience.drainDelay());
+      return new HttpEdge(acceptors, workers, serverChannel, adminChannel, connections, lifecycle, health, metrics, owned, spool,
+          resilience.drainDelay());
     } catch (RuntimeException e) {
+      if (serverChannel != null) {
+        serverChannel.close().awaitUninterruptibly();
+      }
       health.close();
       if (spool != null) {
         spool.close();
@@ -190,9 +219,22 @@ public final class HttpEdge implements AutoCloseable {
       acceptors.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       metrics.close();
-      throw new IllegalStateException(
-          "cannot listen on " + config.bindHost() + ":" + config.port() + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot listen on " + listening + ": " + e.getMessage(), e);
     }
+  }
+
+  private static io.netty.channel.Channel listen(
+      EventLoopGroup acceptors, EventLoopGroup workers, String host, int port, EdgeChannelInitializer initializer) {
+    return new ServerBootstrap()
+        .group(acceptors, workers)
+        .channel(Transports.serverChannel())
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.SO_KEEPALIVE, true)
+        .childHandler(initializer)
+        .bind(host, port)
+        .syncUninterruptibly()
+        .channel();
   }
 
   /**
@@ -223,9 +265,14 @@ public final class HttpEdge implements AutoCloseable {
     return spool;
   }
 
-  /** The port the edge listens on (the real one when started with port 0). */
+  /** The public port the edge listens on (the real one when started with port 0). */
   public int port() {
     return port;
+  }
+
+  /** The admin port: {@code /metrics} and the web view (the real one when started with port 0). */
+  public int adminPort() {
+    return adminPort;
   }
 
   /**
@@ -248,6 +295,7 @@ public final class HttpEdge implements AutoCloseable {
       }
     }
     serverChannel.close().awaitUninterruptibly();
+    adminChannel.close().awaitUninterruptibly();
     if (!lifecycle.awaitIdle(DRAIN_TIMEOUT)) {
       log.warn("{} request(s) still unanswered after {} s; closing their connections", lifecycle.inFlight(), DRAIN_TIMEOUT.toSeconds());
     }

@@ -6,6 +6,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.kcid.core.kcid.KcidCodec;
+import io.kcid.proto.GrpcLimits;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
@@ -79,11 +80,8 @@ public final class TrackingServer implements AutoCloseable {
           DiagnosticsServiceGrpc.SERVICE_NAME,
           ReportServiceGrpc.SERVICE_NAME);
 
-  /**
-   * Large enough for a batch of 100 signed postbacks, each carrying the signed body (the edge caps
-   * bodies at 64 KiB by default).
-   */
-  private static final int MAX_MESSAGE_BYTES = 16 << 20;
+  /** The one documented gRPC message limit, shared with the edge ({@link GrpcLimits#MAX_MESSAGE_BYTES}). */
+  private static final int MAX_MESSAGE_BYTES = GrpcLimits.MAX_MESSAGE_BYTES;
   private static final int STARTUP_LOAD_SECONDS = 5;
 
   private final ServerConfig config;

@@ -63,6 +63,10 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         EdgeResponse tooLarge =
             router.responses().rejected(ErrorReason.ERROR_REASON_PAYLOAD_TOO_LARGE, "The request body is larger than this edge accepts.");
         enqueue(ctx, route, !oversized.close(), HttpVersion.HTTP_1_1, CompletableFuture.completedFuture(tooLarge));
+      } else if (msg instanceof EarlyRefusal refusal) {
+        // Deadline missed or folded header: answered after the requests before it, then closed.
+        EdgeResponse refused = router.responses().rejected(refusal.reason(), refusal.message());
+        enqueue(ctx, refusal.route(), false, HttpVersion.HTTP_1_1, CompletableFuture.completedFuture(refused));
       } else if (msg instanceof FullHttpRequest request) {
         serve(ctx, request);
       }

@@ -35,7 +35,7 @@ final class PostbackCoalescer {
   private static final Logger log = LoggerFactory.getLogger(PostbackCoalescer.class);
   /** The tracking-server's batch limit. */
   static final int MAX_ITEMS = 100;
-  /** Room left under the server's 1 MiB inbound limit for the batch's own framing. */
+  /** Room left under the server's inbound message limit (GrpcLimits, 16 MiB) for the batch's own framing. */
   private static final int MAX_BYTES = PresentedCredentials.MAX_BACKEND_MESSAGE_BYTES - 4096;
   /** A repeated field's tag and length prefix, at most. */
   private static final int ITEM_OVERHEAD = 6;

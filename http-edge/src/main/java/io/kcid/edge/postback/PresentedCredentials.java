@@ -3,6 +3,7 @@ package io.kcid.edge.postback;
 import com.google.protobuf.ByteString;
 import io.kcid.edge.http.Rejection;
 import io.kcid.edge.net.ClientIpResolver;
+import io.kcid.proto.GrpcLimits;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.PostbackCredentials;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -18,11 +19,11 @@ import java.util.Map;
  */
 final class PresentedCredentials {
   /**
-   * The tracking-server refuses gRPC messages over 1 MiB ({@code maxInboundMessageSize}). A request
-   * over it would fail as RESOURCE_EXHAUSTED, which looks like "retry later" to the sender and would
-   * be retried forever, so the edge refuses it up front as 413.
+   * The tracking-server refuses gRPC messages over {@link GrpcLimits#MAX_MESSAGE_BYTES} (16 MiB, its
+   * {@code maxInboundMessageSize}). A request over it would fail as RESOURCE_EXHAUSTED, which looks
+   * like "retry later" to the sender and would be retried forever, so the edge refuses it up front as 413.
    */
-  static final int MAX_BACKEND_MESSAGE_BYTES = 1 << 20;
+  static final int MAX_BACKEND_MESSAGE_BYTES = GrpcLimits.MAX_MESSAGE_BYTES;
 
   private static final String FORWARDED_FOR = "X-Forwarded-For";
 

@@ -64,7 +64,7 @@ class OpsEndpointsTest {
     fixture.get("/c?a=acme&c=x&u=https%3A%2F%2Fx.example&sig=SIGNATURESECRET");
     fixture.get("/no/such/path/SECRETPATH");
 
-    HttpResponse<String> response = fixture.get("/metrics");
+    HttpResponse<String> response = fixture.adminGet("/metrics");
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
@@ -87,7 +87,7 @@ class OpsEndpointsTest {
   void backendErrorsAreCountedByCode() {
     backend.onConversion(r -> FakeBackend.Answer.fail(FakeBackend.plain(io.grpc.Status.Code.UNAVAILABLE)));
     fixture.get("/postback?kcid=K&token=t");
-    assertThat(fixture.get("/metrics").body()).contains("kcid_edge_backend_errors_total{code=\"UNAVAILABLE\"}");
+    assertThat(fixture.adminGet("/metrics").body()).contains("kcid_edge_backend_errors_total{code=\"UNAVAILABLE\"}");
   }
 
   @Test

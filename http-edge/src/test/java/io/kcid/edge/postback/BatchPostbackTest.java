@@ -248,6 +248,6 @@ class BatchPostbackTest {
     HttpResponse<String> get = fixture.get("/postbacks");
     assertRejected(get, 405, "METHOD_NOT_ALLOWED", "POST");
     assertThat(get.headers().firstValue("Allow")).hasValue("POST");
-    assertThat(fixture.get("/metrics").body()).contains("route=\"postbacks\",status=\"405\"");
+    assertThat(fixture.adminGet("/metrics").body()).contains("route=\"postbacks\",status=\"405\"");
   }
 }

@@ -5,6 +5,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.edge.HttpEdge;
 import io.kcid.edge.config.EdgeConfig;
 import io.kcid.edge.config.EdgeSecurity;
+import io.kcid.edge.config.ListenerConfig;
+import io.kcid.edge.spool.ResilienceConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -42,18 +44,33 @@ public final class EdgeFixture implements AutoCloseable {
 
   /** An edge with these proxies and security settings (API key, rate limits, in-flight bound). */
   public EdgeFixture(List<String> trustedProxies, EdgeSecurity security) {
+    this(trustedProxies, security, ListenerConfig.defaults());
+  }
+
+  /** An edge with these proxies, security settings, admin listener and connection limits. */
+  public EdgeFixture(List<String> trustedProxies, EdgeSecurity security, ListenerConfig listeners) {
     edge =
         HttpEdge.start(
             new EdgeConfig("127.0.0.1", 0, backend.target(), DEADLINE, MAX_BODY, 2, Duration.ofSeconds(3), trustedProxies, security),
-            channel);
+            ResilienceConfig.none(), listeners, channel);
   }
 
   public URI uri(String pathAndQuery) {
     return URI.create("http://127.0.0.1:" + edge.port() + pathAndQuery);
   }
 
+  /** On the admin listener ({@code /metrics}, {@code /admin/…}). */
+  public URI adminUri(String pathAndQuery) {
+    return URI.create("http://127.0.0.1:" + edge.adminPort() + pathAndQuery);
+  }
+
   public HttpResponse<String> get(String pathAndQuery) {
     return send(HttpRequest.newBuilder(uri(pathAndQuery)).GET());
+  }
+
+  /** GET on the admin listener. */
+  public HttpResponse<String> adminGet(String pathAndQuery) {
+    return send(HttpRequest.newBuilder(adminUri(pathAndQuery)).GET());
   }
 
   public HttpResponse<String> post(String pathAndQuery, String contentType, String body) {
@@ -77,7 +94,12 @@ public final class EdgeFixture implements AutoCloseable {
 
   /** Writes raw bytes on a fresh socket and returns everything the edge sends until it closes (or 3 s pass). */
   public String raw(String request) {
-    try (Socket socket = new Socket("127.0.0.1", edge.port())) {
+    return raw(edge.port(), request);
+  }
+
+  /** As {@link #raw(String)}, to another port (the admin listener). */
+  public String raw(int port, String request) {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
       socket.setSoTimeout(3000);
       OutputStream out = socket.getOutputStream();
       out.write(request.getBytes(StandardCharsets.ISO_8859_1));
