@@ -51,6 +51,8 @@ class ClicksNeverFailByDefaultIT {
   private Process edge;
   private int edgePort;
   private String base;
+  /** The edge's loopback admin listener, where /metrics is served. */
+  private String admin;
 
   @BeforeEach
   void start() throws Exception {
@@ -79,6 +81,8 @@ class ClicksNeverFailByDefaultIT {
   private void startEdgeTheDocumentedWay() {
     edgePort = Stack.freePort();
     base = "http://127.0.0.1:" + edgePort;
+    int adminPort = Stack.freePort();
+    admin = "http://127.0.0.1:" + adminPort;
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder builder = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"), "io.kcid.edge.EdgeMain")
         .redirectErrorStream(true)
@@ -88,6 +92,7 @@ class ClicksNeverFailByDefaultIT {
     env.put("KCID_HOME", dir.resolve("home").toString());
     env.put("KCID_EDGE_PORT", Integer.toString(edgePort));
     env.put("KCID_EDGE_BIND", "127.0.0.1");
+    env.put("KCID_EDGE_ADMIN_PORT", Integer.toString(adminPort)); // the default 8081 may be taken on a shared machine
     env.put("KCID_GRPC_ADDR", "127.0.0.1:" + serverPort);
     env.put("KCID_MAC_KEYS", KEYS.toSpec());
     try {
@@ -198,7 +203,7 @@ class ClicksNeverFailByDefaultIT {
   }
 
   private double metric(String name) {
-    for (String line : Http.get(base + "/metrics").body().split("\n")) {
+    for (String line : Http.get(admin + "/metrics").body().split("\n")) {
       if (line.startsWith(name + " ")) {
         return Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim());
       }
