@@ -1,5 +1,7 @@
 package io.kcid.edge;
 
+import io.kcid.edge.config.AbuseLimitOptions;
+import io.kcid.edge.config.AbuseLimits;
 import io.kcid.edge.config.EdgeConfig;
 import io.kcid.edge.config.EdgeSecurity;
 import java.nio.file.Path;
@@ -92,6 +94,7 @@ public final class EdgeMain implements Callable<Integer> {
     return value == null || value.isBlank() ? null : Path.of(value.trim());
   }
   @CommandLine.Mixin ResilienceOptions resilience = new ResilienceOptions();
+  @CommandLine.Mixin AbuseLimitOptions abuse = new AbuseLimitOptions();
 
   /** The comma-separated list, blanks dropped. */
   static List<String> splitList(String text) {
@@ -110,8 +113,10 @@ public final class EdgeMain implements Callable<Integer> {
   public Integer call() {
     EdgeConfig config;
     ResilienceConfig resilienceConfig;
+    AbuseLimits abuseLimits;
     try {
       resilienceConfig = resilience.config();
+      abuseLimits = abuse.config();
       config =
           new EdgeConfig(
               bind, port, grpcAddr, Duration.ofMillis(deadlineMs), maxBodyBytes, workerThreads, Duration.ofSeconds(retryAfterSeconds),
@@ -120,7 +125,7 @@ public final class EdgeMain implements Callable<Integer> {
       System.err.println("edge: invalid configuration: " + e.getMessage());
       return 2;
     }
-    HttpEdge edge = HttpEdge.start(config, resilienceConfig);
+    HttpEdge edge = HttpEdge.start(config, resilienceConfig, abuseLimits);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

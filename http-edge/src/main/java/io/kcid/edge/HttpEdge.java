@@ -4,6 +4,9 @@ import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.kcid.edge.admin.AdminHandler;
+import io.kcid.edge.config.AbuseLimits;
+import io.kcid.edge.limit.ClickRateLimit;
+import io.kcid.edge.limit.LoginRateLimits;
 import io.kcid.edge.config.EdgeSecurity;
 import io.kcid.edge.grpc.BackendAuth;
 import io.kcid.edge.limit.InFlightLimiter;
@@ -104,9 +107,14 @@ public final class HttpEdge implements AutoCloseable {
 
   /** As {@link #start(EdgeConfig)}, with a drain delay and, when configured, a click spool. */
   public static HttpEdge start(EdgeConfig config, ResilienceConfig resilience) {
+    return start(config, resilience, AbuseLimits.off());
+  }
+
+  /** As {@link #start(EdgeConfig, ResilienceConfig)}, with click and sign-in limits ({@code edge} uses {@link AbuseLimits#defaults()}). */
+  public static HttpEdge start(EdgeConfig config, ResilienceConfig resilience, AbuseLimits abuse) {
     ManagedChannel channel = BackendChannels.create(config.grpcTarget(), config.security());
     try {
-      return start(config, resilience, channel, channel);
+      return start(config, resilience, channel, channel, abuse);
     } catch (RuntimeException e) {
       channel.shutdownNow();
       throw e;
@@ -115,15 +123,21 @@ public final class HttpEdge implements AutoCloseable {
 
   /** Starts an edge that calls the backend over {@code channel}; the caller keeps ownership of it. */
   public static HttpEdge start(EdgeConfig config, ManagedChannel channel) {
-    return start(config, ResilienceConfig.none(), channel, null);
+    return start(config, ResilienceConfig.none(), channel, null, AbuseLimits.off());
   }
 
   /** As {@link #start(EdgeConfig, ManagedChannel)}, with a drain delay and, when configured, a click spool. */
   public static HttpEdge start(EdgeConfig config, ResilienceConfig resilience, ManagedChannel channel) {
-    return start(config, resilience, channel, null);
+    return start(config, resilience, channel, null, AbuseLimits.off());
   }
 
-  private static HttpEdge start(EdgeConfig config, ResilienceConfig resilience, ManagedChannel channel, ManagedChannel owned) {
+  /** As {@link #start(EdgeConfig, ResilienceConfig, ManagedChannel)}, with click and sign-in limits. */
+  public static HttpEdge start(EdgeConfig config, ResilienceConfig resilience, ManagedChannel channel, AbuseLimits abuse) {
+    return start(config, resilience, channel, null, abuse);
+  }
+
+  private static HttpEdge start(
+      EdgeConfig config, ResilienceConfig resilience, ManagedChannel channel, ManagedChannel owned, AbuseLimits abuse) {
     EdgeMetrics metrics = new EdgeMetrics();
     EdgeSecurity security = config.security();
     InFlightLimiter inFlight = new InFlightLimiter(security.maxInFlight());
@@ -141,9 +155,9 @@ public final class HttpEdge implements AutoCloseable {
         new PostbackRateLimits(security.ratePerIp(), security.ratePerAccount(), security.burstSeconds(), System::nanoTime);
 
     Map<Route, RouteHandler> handlers = new EnumMap<>(Route.class);
-    handlers.put(
-        Route.CLICK, new ClickHandler(ClickServiceGrpc.newStub(backend), config.callDeadline(), responses, metrics, degraded));
     ClientIpResolver clientIps = new ClientIpResolver(config.trustedProxies());
+    handlers.put(Route.CLICK, new ClickRateLimit(abuse, clientIps, System::nanoTime).wrap(
+        new ClickHandler(ClickServiceGrpc.newStub(backend), config.callDeadline(), responses, metrics, degraded)));
     ConversionServiceGrpc.ConversionServiceStub conversions = ConversionServiceGrpc.newStub(backend);
     PostbackBackend postbacks =
         new PostbackBackend(conversions, config.callDeadline(), responses, metrics, clientIps, limits);
@@ -159,7 +173,8 @@ public final class HttpEdge implements AutoCloseable {
     if (security.adminKey() != null) {
       // The view's read calls carry the human's admin key, not the edge's own key.
       handlers.put(Route.ADMIN, new AdminHandler(
-          security.adminKey(), backend(channel, security.adminKey(), inFlight), config.callDeadline(), security.https()));
+          security.adminKey(), backend(channel, security.adminKey(), inFlight), config.callDeadline(), security.https(),
+          new LoginRateLimits(abuse.loginFailuresPerMinute(), System::nanoTime), clientIps));
     }
     Router router = new Router(handlers, responses);
 
