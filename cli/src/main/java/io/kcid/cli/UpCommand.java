@@ -2,6 +2,7 @@ package io.kcid.cli;
 
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.EdgeMain;
+import io.kcid.edge.config.AbuseLimits;
 import io.kcid.edge.config.EdgeConfig;
 import io.kcid.edge.config.EdgeSecurity;
 import io.kcid.server.auth.AuthMode;
@@ -54,12 +55,15 @@ final class UpCommand implements Callable<Integer> {
     List<ConfiguredKey> localKeys = LocalApiKeys.ensure(home);
     ServerConfig config;
     EdgeSecurity edgeSecurity;
+    AbuseLimits abuseLimits;
     try {
       config = serverOptions
           .withLocalDefaults(localRedis == null ? null : localRedis.url(), devKeys(home))
           .withLocalSecurity(localKeys)
           .config();
-      EdgeSecurity fromEnv = CommandLine.populateCommand(new EdgeMain()).security();
+      EdgeMain edgeFromEnv = CommandLine.populateCommand(new EdgeMain());
+      EdgeSecurity fromEnv = edgeFromEnv.security();
+      abuseLimits = edgeFromEnv.abuseLimits();
       edgeSecurity = fromEnv.apiKey() != null ? fromEnv : fromEnv.withApiKey(localKeys.get(0).secret());
       // The web view signs in with the local admin key (every role), read from api-keys/local-admin.
       if (edgeSecurity.adminKey() == null) {
@@ -81,7 +85,7 @@ final class UpCommand implements Callable<Integer> {
     HttpEdge edge = HttpEdge.start(new EdgeConfig(
         defaults.bindHost(), edgePort, "localhost:" + server.port(), defaults.callDeadline(),
         defaults.maxBodyBytes(), defaults.workerThreads(), defaults.retryAfter(), defaults.trustedProxies(), edgeSecurity),
-        new ResilienceConfig(Duration.ZERO, Optional.of(spool)));
+        new ResilienceConfig(Duration.ZERO, Optional.of(spool)), abuseLimits);
 
     System.out.println("kcid is up");
     System.out.println("  gRPC   localhost:" + server.port() + "   (tracking-server; grpcurl -plaintext localhost:" + server.port() + " list)");

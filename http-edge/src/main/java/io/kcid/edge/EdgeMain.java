@@ -90,6 +90,11 @@ public final class EdgeMain implements Callable<Integer> {
         ratePerIp, ratePerAccount, rateBurstSeconds, maxInFlight, adminKey);
   }
 
+  /** The validated click and sign-in limits of these options. */
+  public AbuseLimits abuseLimits() {
+    return abuse.config();
+  }
+
   private static Path path(String value) {
     return value == null || value.isBlank() ? null : Path.of(value.trim());
   }
@@ -116,7 +121,7 @@ public final class EdgeMain implements Callable<Integer> {
     AbuseLimits abuseLimits;
     try {
       resilienceConfig = resilience.config();
-      abuseLimits = abuse.config();
+      abuseLimits = abuseLimits();
       config =
           new EdgeConfig(
               bind, port, grpcAddr, Duration.ofMillis(deadlineMs), maxBodyBytes, workerThreads, Duration.ofSeconds(retryAfterSeconds),

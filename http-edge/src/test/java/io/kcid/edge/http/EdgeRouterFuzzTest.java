@@ -222,7 +222,7 @@ class EdgeRouterFuzzTest {
   /** Everything the edge sends until it closes the connection. */
   private static String exchange(byte[] request) {
     try (Socket socket = new Socket("127.0.0.1", edge.http().port())) {
-      socket.setSoTimeout(5_000);
+      socket.setSoTimeout(30_000); // generous: under fuzzing, the first requests load and instrument hundreds of classes
       socket.setSoLinger(true, 0); // no TIME_WAIT pile-up over a long fuzzing run
       OutputStream out = socket.getOutputStream();
       out.write(request);
@@ -235,7 +235,7 @@ class EdgeRouterFuzzTest {
           received.write(buffer, 0, n);
         }
       } catch (java.net.SocketTimeoutException e) {
-        throw new AssertionError("the edge did not answer and close within 5 s (the request asked for Connection: close); received:\n"
+        throw new AssertionError("the edge did not answer and close within 30 s (the request asked for Connection: close); received:\n"
             + received.toString(StandardCharsets.ISO_8859_1) + "\nfor:\n" + new String(request, StandardCharsets.ISO_8859_1));
       }
       return received.toString(StandardCharsets.ISO_8859_1);
