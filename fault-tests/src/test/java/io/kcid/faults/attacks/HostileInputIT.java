@@ -201,6 +201,12 @@ class HostileInputIT {
       assertThat(response.statusCode()).as(response.body()).isEqualTo(302);
       assertThat(response.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).startsWith("https://shop.example/"));
     }
+    // The limit is on: the neighbouring block, outside the exempt range, is limited.
+    List<Integer> outside = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      outside.add(send(get(signedClick(), "192.0.3.10")).statusCode());
+    }
+    assertThat(outside).contains(429);
   }
 
   private static String token() {

@@ -72,7 +72,7 @@ public final class LoginRateLimits {
       return;
     }
     String fingerprint = presentedKey == null ? "none (a sign-in link)" : fingerprint(presentedKey);
-    log.info("admin sign-in failed from {} (key fingerprint {})", clientIp, fingerprint);
+    log.warn("admin sign-in failed from {} (key fingerprint {})", clientIp, fingerprint);
     TokenBuckets.Decision byAddress = perAddress.tryTake(addressKey(clientIp), 1);
     if (byAddress.remaining() == 0) {
       log.warn("admin sign-in: {} failed attempts per minute from {} reached (last key fingerprint {}); "
