@@ -145,6 +145,10 @@ public final class EdgeMain implements Callable<Integer> {
         config.bindHost(), edge.port(), config.grpcTarget(), config.security().grpcTls() ? " over TLS" : "",
         config.security().apiKey() == null ? "no API key" : "with an API key",
         resilienceConfig.spool().map(s -> s.dir().toString()).orElse("off: clicks fail with 503 while the tracking-server is away"));
+    log.info("abuse limits: clicks {} per address{}; failed admin sign-ins {}", abuseLimits.clickRatePerSecond() > 0
+        ? abuseLimits.clickRatePerSecond() + "/s, bursts of " + abuseLimits.clickBurst() : "unlimited",
+        abuseLimits.clickExempt().isEmpty() ? "" : " (exempt: " + String.join(", ", abuseLimits.clickExempt()) + ")",
+        abuseLimits.loginFailuresPerMinute() > 0 ? abuseLimits.loginFailuresPerMinute() + "/min per address" : "unlimited");
     try {
       stopped.await();
     } catch (InterruptedException e) {
