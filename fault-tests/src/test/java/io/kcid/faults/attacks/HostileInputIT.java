@@ -209,6 +209,62 @@ class HostileInputIT {
     assertThat(outside).contains(429);
   }
 
+  @Test
+  void hostileRequestsThroughTheRealServerAreNeverA5xx() {
+    String kcid = click("198.51.100.16");
+    String t = token();
+    String id = account.getAccount().getAccountId();
+    String huge = "9".repeat(900);
+    List<String> queries = List.of(
+        "kcid=" + kcid + "&goal=sale&token=" + t + "&value=" + huge + "&currency=EUR",
+        "kcid=" + kcid + "&goal=sale&token=" + t + "&value=-1e309&currency=EUR",
+        "kcid=" + kcid + "&goal=sale&token=" + t + "&value=NaN&currency=EUR",
+        "kcid=" + kcid + "&goal=sale&token=" + t + "&value=1&currency=%F0%9F%92%A9",
+        "kcid=" + kcid + "&goal=%00%0d%0a&token=" + t,
+        "kcid=" + kcid + "&goal=sale&token=" + t + "&txid=" + "x".repeat(4000),
+        "kcid=" + kcid + "&goal=sale&token=" + t + "&status=%E2%80%AE&event_time=99999999999999999999",
+        "kcid=" + kcid + "&goal=sale&token=" + t + "&event_time=-1&s1=" + "%FF".repeat(100),
+        "kcid=" + "A".repeat(2000) + "&goal=sale&token=" + t,
+        "kcid=" + kcid.substring(0, kcid.length() - 1) + "&goal=sale&token=" + t,
+        "kcid=" + kcid + "&a=" + id + "&goal=sale",
+        "kcid=" + kcid + "&a=" + "%00".repeat(50) + "&goal=sale&token=x",
+        "kcid=&goal=&token=",
+        "kcid=" + kcid + "&goal=sale&token=" + t + "&token=" + t + "x");
+    List<String> failures = new ArrayList<>();
+    for (String query : queries) {
+      HttpResponse<String> get = send(get("/postback?" + query, "198.51.100.16"));
+      HttpResponse<String> form = send(post("/postback", "application/x-www-form-urlencoded", query, "198.51.100.16"));
+      for (HttpResponse<String> response : List.of(get, form)) {
+        if (response.statusCode() >= 500 || response.body().contains("Exception")) {
+          failures.add(response.statusCode() + " " + response.body() + " for " + query);
+        }
+      }
+    }
+    StringBuilder batch = new StringBuilder("[");
+    for (int i = 0; i < 100; i++) {
+      batch.append(i == 0 ? "" : ",").append("{\"kcid\":\"").append(i % 2 == 0 ? kcid : "x" + i)
+          .append("\",\"goal\":\"sale\",\"value\":").append(i % 3 == 0 ? huge : "\"" + i + ".999\"").append('}');
+    }
+    HttpResponse<String> batched = send(post("/postbacks?token=" + t, "application/json", batch.append(']').toString(), "198.51.100.16"));
+    if (batched.statusCode() >= 500) {
+      failures.add(batched.statusCode() + " " + batched.body() + " for the batch");
+    }
+    for (String destination : List.of("https://shop.example/" + "%00".repeat(10), "https://" + "a".repeat(300) + ".example/",
+        "https://shop.example/?" + "q=1&".repeat(500), "https://[::1]:99999/", "https://shop.example/\u2028")) {
+      Map<String, String> params = new LinkedHashMap<>();
+      params.put("a", id);
+      params.put("c", "spring");
+      params.put("s1", "\u0000\r\n");
+      params.put("u", destination);
+      HttpResponse<String> response = send(get(ClickUrlSigner.signedUrl("", params, account.getSecrets().getClickSecret()), "192.0.2.20"));
+      if (response.statusCode() >= 500) {
+        failures.add(response.statusCode() + " " + response.body() + " for a click to " + destination);
+      }
+    }
+    assertThat(failures).isEmpty();
+    assertNoBugLogged();
+  }
+
   private static String token() {
     return account.getSecrets().getPostbackToken();
   }
