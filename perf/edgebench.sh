@@ -20,7 +20,7 @@ start_stack() { # name jar extra-env
   local edge grpc admin; edge=$(free_port); grpc=$(free_port); admin=$(free_port)
   local envs=(KCID_HOME="$d/home" KCID_GRPC_ADDR="localhost:$grpc" KCID_EDGE_URL="http://localhost:$edge")
   # Rate limits off: wrk is one client address hammering one account.
-  env "${envs[@]}" KCID_EDGE_PORT=$edge KCID_EDGE_ADMIN_PORT=$admin KCID_GRPC_PORT=$grpc KCID_EDGE_RATE_PER_IP=0 KCID_EDGE_RATE_PER_ACCOUNT=0 \
+  env "${envs[@]}" KCID_EDGE_PORT=$edge KCID_EDGE_ADMIN_PORT=$admin KCID_GRPC_PORT=$grpc KCID_EDGE_RATE_PER_IP=0 KCID_EDGE_RATE_PER_ACCOUNT=0 KCID_EDGE_CLICK_LIMIT_RATE=0 \
     ${extra//,/ } java ${KCID_JAVA_OPTS:-} -jar "$jar" up >"$d/up.log" 2>&1 &
   PIDS+=($!); echo $! >"$d/pid"
   for i in $(seq 240); do grep -q "kcid is up" "$d/up.log" && break; sleep 0.5; done

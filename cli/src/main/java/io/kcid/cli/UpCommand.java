@@ -2,6 +2,7 @@ package io.kcid.cli;
 
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.EdgeMain;
+import io.kcid.edge.config.AbuseLimits;
 import io.kcid.edge.config.EdgeConfig;
 import io.kcid.edge.config.EdgeSecurity;
 import io.kcid.edge.config.ListenerConfig;
@@ -57,12 +58,15 @@ final class UpCommand implements Callable<Integer> {
     ServerConfig config;
     EdgeSecurity edgeSecurity;
     ListenerConfig edgeListeners;
+    AbuseLimits abuseLimits;
     try {
       config = serverOptions
           .withLocalDefaults(localRedis == null ? null : localRedis.url(), devKeys(home))
           .withLocalSecurity(localKeys)
           .config();
-      EdgeSecurity fromEnv = CommandLine.populateCommand(new EdgeMain()).security();
+      EdgeMain edgeFromEnv = CommandLine.populateCommand(new EdgeMain());
+      EdgeSecurity fromEnv = edgeFromEnv.security();
+      abuseLimits = edgeFromEnv.abuseLimits();
       // The admin listener (/metrics, web view) and connection limits, from the KCID_EDGE_… variables.
       edgeListeners = CommandLine.populateCommand(new ListenerOptions()).config();
       edgeSecurity = fromEnv.apiKey() != null ? fromEnv : fromEnv.withApiKey(localKeys.get(0).secret());
@@ -86,7 +90,7 @@ final class UpCommand implements Callable<Integer> {
     HttpEdge edge = HttpEdge.start(new EdgeConfig(
         defaults.bindHost(), edgePort, "localhost:" + server.port(), defaults.callDeadline(),
         defaults.maxBodyBytes(), defaults.workerThreads(), defaults.retryAfter(), defaults.trustedProxies(), edgeSecurity),
-        new ResilienceConfig(Duration.ZERO, Optional.of(spool)), edgeListeners);
+        new ResilienceConfig(Duration.ZERO, Optional.of(spool)), edgeListeners, abuseLimits);
 
     System.out.println("kcid is up");
     System.out.println("  gRPC   localhost:" + server.port() + "   (tracking-server; grpcurl -plaintext localhost:" + server.port() + " list)");

@@ -1,5 +1,7 @@
 package io.kcid.edge;
 
+import io.kcid.edge.config.AbuseLimitOptions;
+import io.kcid.edge.config.AbuseLimits;
 import io.kcid.edge.config.EdgeConfig;
 import io.kcid.edge.config.EdgeSecurity;
 import io.kcid.edge.config.ListenerConfig;
@@ -90,11 +92,17 @@ public final class EdgeMain implements Callable<Integer> {
         ratePerIp, ratePerAccount, rateBurstSeconds, maxInFlight, adminKey);
   }
 
+  /** The validated click and sign-in limits of these options. */
+  public AbuseLimits abuseLimits() {
+    return abuse.config();
+  }
+
   private static Path path(String value) {
     return value == null || value.isBlank() ? null : Path.of(value.trim());
   }
   @CommandLine.Mixin ResilienceOptions resilience = new ResilienceOptions();
   @CommandLine.Mixin ListenerOptions listeners = new ListenerOptions();
+  @CommandLine.Mixin AbuseLimitOptions abuse = new AbuseLimitOptions();
 
   /** The comma-separated list, blanks dropped. */
   static List<String> splitList(String text) {
@@ -114,8 +122,10 @@ public final class EdgeMain implements Callable<Integer> {
     EdgeConfig config;
     ResilienceConfig resilienceConfig;
     ListenerConfig listenerConfig;
+    AbuseLimits abuseLimits;
     try {
       listenerConfig = listeners.config();
+      abuseLimits = abuseLimits();
       config =
           new EdgeConfig(
               bind, port, grpcAddr, Duration.ofMillis(deadlineMs), maxBodyBytes, workerThreads, Duration.ofSeconds(retryAfterSeconds),
@@ -125,7 +135,7 @@ public final class EdgeMain implements Callable<Integer> {
       System.err.println("edge: invalid configuration: " + e.getMessage());
       return 2;
     }
-    HttpEdge edge = HttpEdge.start(config, resilienceConfig, listenerConfig);
+    HttpEdge edge = HttpEdge.start(config, resilienceConfig, listenerConfig, abuseLimits);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -142,6 +152,10 @@ public final class EdgeMain implements Callable<Integer> {
         resilienceConfig.spool().map(s -> s.dir().toString()).orElse("off: clicks fail with 503 while the tracking-server is away"));
     log.info("kcid http-edge admin listener (/metrics, /admin/) on {}://{}:{}; the public port serves /c, /postback, /postbacks,"
         + " /healthz and /readyz only", config.security().https() ? "https" : "http", listenerConfig.admin().bindHost(), edge.adminPort());
+    log.info("abuse limits: clicks {} per address{}; failed admin sign-ins {}", abuseLimits.clickRatePerSecond() > 0
+        ? abuseLimits.clickRatePerSecond() + "/s, bursts of " + abuseLimits.clickBurst() : "unlimited",
+        abuseLimits.clickExempt().isEmpty() ? "" : " (exempt: " + String.join(", ", abuseLimits.clickExempt()) + ")",
+        abuseLimits.loginFailuresPerMinute() > 0 ? abuseLimits.loginFailuresPerMinute() + "/min per address" : "unlimited");
     try {
       stopped.await();
     } catch (InterruptedException e) {

@@ -4,6 +4,9 @@ import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.kcid.edge.admin.AdminHandler;
+import io.kcid.edge.config.AbuseLimits;
+import io.kcid.edge.limit.ClickRateLimit;
+import io.kcid.edge.limit.LoginRateLimits;
 import io.kcid.edge.config.EdgeSecurity;
 import io.kcid.edge.config.ListenerConfig;
 import io.kcid.edge.limit.ConnectionLimiter;
@@ -114,14 +117,24 @@ public final class HttpEdge implements AutoCloseable {
 
   /** As {@link #start(EdgeConfig)}, with a drain delay and, when configured, a click spool. */
   public static HttpEdge start(EdgeConfig config, ResilienceConfig resilience) {
-    return start(config, resilience, ListenerConfig.defaults());
+    return start(config, resilience, ListenerConfig.defaults(), AbuseLimits.off());
   }
 
   /** As {@link #start(EdgeConfig, ResilienceConfig)}, with this admin listener and these connection limits. */
   public static HttpEdge start(EdgeConfig config, ResilienceConfig resilience, ListenerConfig listeners) {
+    return start(config, resilience, listeners, AbuseLimits.off());
+  }
+
+  /** As {@link #start(EdgeConfig, ResilienceConfig)}, with click and sign-in limits ({@code edge} uses {@link AbuseLimits#defaults()}). */
+  public static HttpEdge start(EdgeConfig config, ResilienceConfig resilience, AbuseLimits abuse) {
+    return start(config, resilience, ListenerConfig.defaults(), abuse);
+  }
+
+  /** As {@link #start(EdgeConfig, ResilienceConfig)}, with an admin listener, connection limits, click and sign-in limits. */
+  public static HttpEdge start(EdgeConfig config, ResilienceConfig resilience, ListenerConfig listeners, AbuseLimits abuse) {
     ManagedChannel channel = BackendChannels.create(config.grpcTarget(), config.security());
     try {
-      return start(config, resilience, listeners, channel, channel);
+      return start(config, resilience, listeners, channel, channel, abuse);
     } catch (RuntimeException e) {
       channel.shutdownNow();
       throw e;
@@ -130,21 +143,27 @@ public final class HttpEdge implements AutoCloseable {
 
   /** Starts an edge that calls the backend over {@code channel}; the caller keeps ownership of it. */
   public static HttpEdge start(EdgeConfig config, ManagedChannel channel) {
-    return start(config, ResilienceConfig.none(), ListenerConfig.defaults(), channel, null);
+    return start(config, ResilienceConfig.none(), ListenerConfig.defaults(), channel, null, AbuseLimits.off());
   }
 
   /** As {@link #start(EdgeConfig, ManagedChannel)}, with a drain delay and, when configured, a click spool. */
   public static HttpEdge start(EdgeConfig config, ResilienceConfig resilience, ManagedChannel channel) {
-    return start(config, resilience, ListenerConfig.defaults(), channel, null);
+    return start(config, resilience, ListenerConfig.defaults(), channel, null, AbuseLimits.off());
   }
 
   /** As {@link #start(EdgeConfig, ResilienceConfig, ManagedChannel)}, with this admin listener and these connection limits. */
   public static HttpEdge start(EdgeConfig config, ResilienceConfig resilience, ListenerConfig listeners, ManagedChannel channel) {
-    return start(config, resilience, listeners, channel, null);
+    return start(config, resilience, listeners, channel, null, AbuseLimits.off());
+  }
+
+  /** As {@link #start(EdgeConfig, ResilienceConfig, ManagedChannel)}, with click and sign-in limits. */
+  public static HttpEdge start(EdgeConfig config, ResilienceConfig resilience, ManagedChannel channel, AbuseLimits abuse) {
+    return start(config, resilience, ListenerConfig.defaults(), channel, null, abuse);
   }
 
   private static HttpEdge start(
-      EdgeConfig config, ResilienceConfig resilience, ListenerConfig listeners, ManagedChannel channel, ManagedChannel owned) {
+      EdgeConfig config, ResilienceConfig resilience, ListenerConfig listeners, ManagedChannel channel, ManagedChannel owned,
+      AbuseLimits abuse) {
     EdgeMetrics metrics = new EdgeMetrics();
     EdgeSecurity security = config.security();
     InFlightLimiter inFlight = new InFlightLimiter(security.maxInFlight());
@@ -162,9 +181,9 @@ public final class HttpEdge implements AutoCloseable {
         new PostbackRateLimits(security.ratePerIp(), security.ratePerAccount(), security.burstSeconds(), System::nanoTime);
 
     Map<Route, RouteHandler> handlers = new EnumMap<>(Route.class);
-    handlers.put(
-        Route.CLICK, new ClickHandler(ClickServiceGrpc.newStub(backend), config.callDeadline(), responses, metrics, degraded));
     ClientIpResolver clientIps = new ClientIpResolver(config.trustedProxies());
+    handlers.put(Route.CLICK, new ClickRateLimit(abuse, clientIps, System::nanoTime).wrap(
+        new ClickHandler(ClickServiceGrpc.newStub(backend), config.callDeadline(), responses, metrics, degraded)));
     ConversionServiceGrpc.ConversionServiceStub conversions = ConversionServiceGrpc.newStub(backend);
     PostbackBackend postbacks =
         new PostbackBackend(conversions, config.callDeadline(), responses, metrics, clientIps, limits);
@@ -182,7 +201,8 @@ public final class HttpEdge implements AutoCloseable {
     if (security.adminKey() != null) {
       // The view's read calls carry the human's admin key, not the edge's own key.
       adminHandlers.put(Route.ADMIN, new AdminHandler(
-          security.adminKey(), backend(channel, security.adminKey(), inFlight), config.callDeadline(), security.https()));
+          security.adminKey(), backend(channel, security.adminKey(), inFlight), config.callDeadline(), security.https(),
+          new LoginRateLimits(abuse.loginFailuresPerMinute(), System::nanoTime), clientIps));
     }
     Router router = new Router(handlers, responses);
     Router adminRouter = new Router(adminHandlers, responses);

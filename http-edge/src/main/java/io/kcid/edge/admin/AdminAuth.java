@@ -52,6 +52,14 @@ final class AdminAuth {
     return validSession(cookieValue);
   }
 
+  /** The key of an {@code Authorization: Bearer <key>} value, or null for no header or another scheme. */
+  static String bearer(String authorization) {
+    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return authorization.substring(7).trim();
+    }
+    return null;
+  }
+
   /** A new session value, valid {@link #SESSION_TTL}. */
   String newSession() {
     String expiry = Long.toString(clock.millis() + SESSION_TTL.toMillis());

@@ -7,7 +7,10 @@ import io.kcid.edge.grpc.BackendFailure;
 import io.kcid.edge.grpc.UnaryCalls;
 import io.kcid.edge.http.EdgeResponse;
 import io.kcid.edge.http.QueryParams;
+import io.kcid.edge.http.Rejection;
 import io.kcid.edge.http.RouteHandler;
+import io.kcid.edge.limit.LoginRateLimits;
+import io.kcid.edge.net.ClientIpResolver;
 import io.kcid.proto.ErrorReasons;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.ErrorReason;
@@ -28,6 +31,7 @@ import io.netty.handler.codec.http.cookie.DefaultCookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
 import io.netty.handler.codec.http.cookie.CookieHeaderNames.SameSite;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -56,6 +60,7 @@ public final class AdminHandler implements RouteHandler {
   /** Where a one-time link may send the browser: a path of this view, nothing else. */
   private static final Pattern NEXT = Pattern.compile("/admin/(accounts|kcid)/[A-Za-z0-9._~%-]+(/postbacks)?");
   private static final int LOG_ROWS = 100;
+  private static final String REALM = "Bearer realm=\"kcid-admin\"";
 
   private final AdminAuth auth;
   private final ReportServiceGrpc.ReportServiceStub reports;
@@ -63,6 +68,8 @@ public final class AdminHandler implements RouteHandler {
   private final Duration deadline;
   private final boolean secureCookie;
   private final Clock clock;
+  private final LoginRateLimits logins;
+  private final ClientIpResolver clientIps;
 
   /**
    * @param adminKey the configured admin key
@@ -70,33 +77,83 @@ public final class AdminHandler implements RouteHandler {
    * @param secureCookie the edge serves HTTPS: the session cookie is {@code Secure}
    */
   public AdminHandler(String adminKey, Channel channel, Duration deadline, boolean secureCookie) {
-    this(adminKey, channel, deadline, secureCookie, Clock.systemUTC());
+    this(adminKey, channel, deadline, secureCookie, LoginRateLimits.off(), new ClientIpResolver(List.of()));
+  }
+
+  /**
+   * @param logins the limit of failed sign-ins (wrong keys, used sign-in links)
+   * @param clientIps resolves the client address the limit counts by
+   */
+  public AdminHandler(
+      String adminKey, Channel channel, Duration deadline, boolean secureCookie, LoginRateLimits logins, ClientIpResolver clientIps) {
+    this(adminKey, channel, deadline, secureCookie, Clock.systemUTC(), logins, clientIps);
   }
 
   AdminHandler(String adminKey, Channel channel, Duration deadline, boolean secureCookie, Clock clock) {
+    this(adminKey, channel, deadline, secureCookie, clock, LoginRateLimits.off(), new ClientIpResolver(List.of()));
+  }
+
+  private AdminHandler(
+      String adminKey, Channel channel, Duration deadline, boolean secureCookie, Clock clock, LoginRateLimits logins,
+      ClientIpResolver clientIps) {
     this.auth = new AdminAuth(adminKey, clock);
     this.reports = ReportServiceGrpc.newStub(channel);
     this.diagnostics = DiagnosticsServiceGrpc.newStub(channel);
     this.deadline = deadline;
     this.secureCookie = secureCookie;
     this.clock = clock;
+    this.logins = logins;
+    this.clientIps = clientIps;
   }
 
   @Override
   public CompletableFuture<EdgeResponse> handle(FullHttpRequest request) {
+    return handle(request, null);
+  }
+
+  /**
+   * Every answer of the view is a page with its security headers, a refused request included: a
+   * malformed path, query or form is a 400 page, never an exception for the router.
+   */
+  @Override
+  public CompletableFuture<EdgeResponse> handle(FullHttpRequest request, SocketAddress peer) {
+    try {
+      return serve(request, clientIps.resolve(peer, request.headers().getAll("X-Forwarded-For")));
+    } catch (Rejection rejection) {
+      int status = ErrorReasons.httpStatus(rejection.reason());
+      return done(page(status, AdminPages.error(status, ErrorReasons.shortName(rejection.reason()), rejection.getMessage())));
+    } catch (IllegalArgumentException malformed) {
+      // QueryStringDecoder.decodeComponent on a path segment with broken percent-encoding.
+      return done(page(400, AdminPages.error(400, "INVALID_PARAMETER", "The path has malformed percent-encoding.")));
+    }
+  }
+
+  private CompletableFuture<EdgeResponse> serve(FullHttpRequest request, String client) {
     QueryStringDecoder uri = QueryParams.uri(request.uri());
     List<String> path = segments(uri.rawPath());
     if (path.equals(List.of("login"))) {
-      return done(request.method().equals(HttpMethod.POST) ? login(request) : page(200, AdminPages.login(null)));
+      return done(request.method().equals(HttpMethod.POST) ? login(request, client) : page(200, AdminPages.login(null)));
     }
     if (!request.method().equals(HttpMethod.GET)) {
       return done(page(405, AdminPages.error(405, "METHOD_NOT_ALLOWED", "Use GET on this page.")).withHeader("Allow", "GET"));
     }
     if (path.size() == 2 && path.get(0).equals("session")) {
-      return done(redeem(path.get(1), QueryParams.single(uri.parameters().get("next"))));
+      return done(redeem(client, path.get(1), single(QueryParams.parameters(uri), "next")));
     }
-    if (!auth.authorized(request.headers().get(HttpHeaderNames.AUTHORIZATION), cookie(request))) {
-      return done(page(401, AdminPages.login("Sign in with the admin key.")).withHeader("WWW-Authenticate", "Bearer realm=\"kcid-admin\""));
+    String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+    String bearer = AdminAuth.bearer(authorization);
+    if (bearer != null) {
+      // A presented key is a sign-in attempt, on any page: limited like the login form.
+      long wait = logins.refusedFor(client, bearer);
+      if (wait > 0) {
+        return done(tooManyAttempts(wait));
+      }
+      if (!auth.isKey(bearer)) {
+        logins.failed(client, bearer);
+        return done(signIn());
+      }
+    } else if (!auth.validSession(cookie(request))) {
+      return done(signIn());
     }
     if (path.size() == 2 && path.get(0).equals("accounts")) {
       return stats(path.get(1));
@@ -110,23 +167,54 @@ public final class AdminHandler implements RouteHandler {
     return done(page(404, AdminPages.error(404, "ROUTE_NOT_FOUND", "No such page in the web view.")));
   }
 
-  private EdgeResponse login(FullHttpRequest request) {
-    String key = QueryParams.single(QueryParams.form(request.content().toString(StandardCharsets.UTF_8), StandardCharsets.UTF_8).get("key"));
-    String bearer = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-    if (!auth.isKey(key) && !auth.authorized(bearer, null)) {
-      return page(401, AdminPages.login("That is not the admin key."));
+  private EdgeResponse login(FullHttpRequest request, String client) {
+    String key = single(QueryParams.form(request.content().toString(StandardCharsets.UTF_8), StandardCharsets.UTF_8), "key");
+    String bearer = AdminAuth.bearer(request.headers().get(HttpHeaderNames.AUTHORIZATION));
+    String presented = key != null && !key.isEmpty() ? key : bearer;
+    if (presented == null || presented.isEmpty()) {
+      return page(401, AdminPages.login("Sign in with the admin key.")).withHeader("WWW-Authenticate", REALM);
+    }
+    long wait = logins.refusedFor(client, presented);
+    if (wait > 0) {
+      return tooManyAttempts(wait);
+    }
+    if (!auth.isKey(key) && !auth.isKey(bearer)) {
+      logins.failed(client, presented);
+      return page(401, AdminPages.login("That is not the admin key.")).withHeader("WWW-Authenticate", REALM);
     }
     return page(200, AdminPages.signedIn(auth.newNonce())).withHeader("Set-Cookie", sessionCookie());
   }
 
-  private EdgeResponse redeem(String nonce, String next) {
+  private EdgeResponse redeem(String client, String nonce, String next) {
+    long wait = logins.refusedFor(client, null);
+    if (wait > 0) {
+      return tooManyAttempts(wait);
+    }
     if (!auth.redeem(nonce)) {
+      logins.failed(client, null);
       return page(401, AdminPages.login("This sign-in link was used already or has expired."));
     }
     String location = next != null && NEXT.matcher(next).matches() ? next : "/admin/login";
     return new EdgeResponse(303, null, new byte[0], PAGE_HEADERS, false)
         .withHeader("Location", location)
         .withHeader("Set-Cookie", sessionCookie());
+  }
+
+  private static EdgeResponse signIn() {
+    return page(401, AdminPages.login("Sign in with the admin key.")).withHeader("WWW-Authenticate", REALM);
+  }
+
+  /** 429 as a page: the key was not even compared. */
+  private static EdgeResponse tooManyAttempts(long retryAfterSeconds) {
+    return page(429, AdminPages.error(429, "RATE_LIMITED",
+            "Too many failed sign-ins from this address or with this key; retry after " + retryAfterSeconds + " s."))
+        .withHeader("Retry-After", Long.toString(retryAfterSeconds));
+  }
+
+  /** The single value of a query or form parameter, or null when it is absent. */
+  private static String single(Map<String, List<String>> parameters, String name) {
+    List<String> values = parameters.get(name);
+    return values == null ? null : QueryParams.single(values);
   }
 
   private String sessionCookie() {

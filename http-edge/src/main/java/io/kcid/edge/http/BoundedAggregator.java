@@ -3,6 +3,7 @@ package io.kcid.edge.http;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpMessage;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
@@ -23,6 +24,14 @@ final class BoundedAggregator extends HttpObjectAggregator {
     // Too large with "Expect: 100-continue": no 100, and no Netty-made 413 either; handleOversizedMessage answers.
     if (HttpUtil.is100ContinueExpected(start) && HttpUtil.getContentLength(start, -1L) > maxContentLength) {
       return null;
+    }
+    // An expectation other than 100-continue: Netty would write a bare 417 itself, out of order with
+    // pipelined answers and ignoring "Connection: close". RFC 9110 lets a server ignore it: the
+    // request is served (and answered by the dispatcher) as if it had no Expect.
+    for (String expect : start.headers().getAll(HttpHeaderNames.EXPECT)) {
+      if (!expect.strip().equalsIgnoreCase("100-continue")) {
+        return null;
+      }
     }
     return super.newContinueResponse(start, maxContentLength, pipeline);
   }

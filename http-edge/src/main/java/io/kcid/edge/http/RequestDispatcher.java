@@ -59,7 +59,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         return; // a close is already decided: later pipelined requests are not served
       }
       if (msg instanceof OversizedRequest oversized) {
-        Route route = Route.of(QueryParams.uri(oversized.uri()).rawPath());
+        Route route = route(oversized.uri());
         EdgeResponse tooLarge =
             router.responses().rejected(ErrorReason.ERROR_REASON_PAYLOAD_TOO_LARGE, "The request body is larger than this edge accepts.");
         enqueue(ctx, route, !oversized.close(), HttpVersion.HTTP_1_1, CompletableFuture.completedFuture(tooLarge));
@@ -82,13 +82,17 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
       enqueue(ctx, Route.OTHER, false, HttpVersion.HTTP_1_1, CompletableFuture.completedFuture(malformed(decoded.cause())));
       return;
     }
-    Route route;
-    try {
-      route = Route.of(QueryParams.uri(request.uri()).rawPath());
-    } catch (RuntimeException e) {
-      route = Route.OTHER;
-    }
+    Route route = route(request.uri());
     enqueue(ctx, route, HttpUtil.isKeepAlive(request), request.protocolVersion(), router.dispatch(route, request, ctx.channel().remoteAddress()));
+  }
+
+  /** The route of a sender-controlled URI; never throws. */
+  private static Route route(String uri) {
+    try {
+      return Route.of(QueryParams.uri(uri).rawPath());
+    } catch (RuntimeException e) {
+      return Route.OTHER;
+    }
   }
 
   private EdgeResponse malformed(Throwable cause) {

@@ -2,12 +2,9 @@ package io.kcid.edge.postback;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.exc.StreamReadException;
-import io.kcid.edge.http.Json;
 import io.kcid.edge.http.Rejection;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,7 +25,7 @@ final class BatchBodyParser {
   record Item(PostbackParameters parameters, Rejection problem) {}
 
   static List<Item> parse(byte[] body) {
-    try (JsonParser json = Json.FACTORY.createParser(body)) {
+    try (JsonParser json = JsonBodyParser.parser(body)) {
       JsonToken first = json.nextToken();
       List<Item> items;
       if (first == JsonToken.START_ARRAY) {
@@ -58,14 +55,8 @@ final class BatchBodyParser {
         throw new Rejection(ErrorReason.ERROR_REASON_MISSING_PARAMETER, "The batch holds no postbacks.");
       }
       return items;
-    } catch (StreamReadException e) {
-      throw JsonBodyParser.syntax(e);
-    } catch (java.io.CharConversionException e) {
-      // Jackson guessed UTF-16/32 from leading NUL bytes and met an impossible character: the
-      // sender's mistake (JSON is UTF-8), never a server error.
-      throw JsonBodyParser.invalid("The body is not valid JSON text: it is not UTF-8.");
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read an in-memory JSON body", e);
+      throw JsonBodyParser.unreadable(e);
     }
   }
 

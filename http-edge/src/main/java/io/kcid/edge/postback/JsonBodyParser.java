@@ -1,10 +1,13 @@
 package io.kcid.edge.postback;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
-import io.kcid.edge.http.Json;
 import io.kcid.edge.http.Rejection;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import java.io.IOException;
@@ -15,13 +18,29 @@ import java.io.UncheckedIOException;
  * their text; numbers keep their literal text ({@code 12.50} stays "12.50"), because money must not
  * pass through a binary float. {@code null} means absent. Nested values are refused: there is no
  * single obvious way to flatten them.
+ *
+ * <p>Hostile bodies are client mistakes, never server errors: nesting deeper than {@link #MAX_DEPTH}
+ * (the deepest accepted shape, {@code {"postbacks":[{…}]}}, has 3 levels) and Jackson's other read
+ * limits (number, string and name lengths) are 400 INVALID_PARAMETER like any other invalid JSON.
  */
 final class JsonBodyParser {
+  /** Deepest nesting read; deeper is refused before the parser descends (Jackson's default is 1000). */
+  static final int MAX_DEPTH = 16;
+
+  /** The parsers of request bodies (the shared {@code Json.FACTORY} writes responses). */
+  private static final JsonFactory PARSERS =
+      JsonFactory.builder().streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build()).build();
+
   private JsonBodyParser() {}
+
+  /** A parser of a request body, with this edge's limits. */
+  static JsonParser parser(byte[] body) throws IOException {
+    return PARSERS.createParser(body);
+  }
 
   /** A {@code /postback} body: exactly one flat object. */
   static void parse(byte[] body, PostbackParameters into) {
-    try (JsonParser json = Json.FACTORY.createParser(body)) {
+    try (JsonParser json = parser(body)) {
       if (json.nextToken() != JsonToken.START_OBJECT) {
         throw invalid("The JSON body must be one flat object.");
       }
@@ -32,15 +51,33 @@ final class JsonBodyParser {
       if (problem != null) {
         throw problem;
       }
-    } catch (StreamReadException e) {
-      throw syntax(e);
-    } catch (java.io.CharConversionException e) {
+    } catch (IOException e) {
+      throw unreadable(e);
+    }
+  }
+
+  /**
+   * Why an in-memory body could not be read: always the sender's mistake (a 400), except an
+   * {@link IOException} that is none of Jackson's read failures (impossible on a byte array).
+   */
+  static RuntimeException unreadable(IOException e) {
+    if (e instanceof StreamConstraintsException) {
+      // Jackson's message names its limit and the value's size, never body text; ours is shorter.
+      return invalid("The JSON body exceeds this edge's limits: at most " + MAX_DEPTH
+          + " levels of nesting, and numbers, strings and names of bounded length.");
+    }
+    if (e instanceof StreamReadException read) {
+      return syntax(read);
+    }
+    if (e instanceof java.io.CharConversionException) {
       // Jackson guessed UTF-16/32 from leading NUL bytes and met an impossible character: the
       // sender's mistake (JSON is UTF-8), never a server error.
-      throw invalid("The body is not valid JSON text: it is not UTF-8.");
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read an in-memory JSON body", e);
+      return invalid("The body is not valid JSON text: it is not UTF-8.");
     }
+    if (e instanceof JsonProcessingException) {
+      return invalid("The body is not valid JSON.");
+    }
+    return new UncheckedIOException("cannot read an in-memory JSON body", e);
   }
 
   /**
