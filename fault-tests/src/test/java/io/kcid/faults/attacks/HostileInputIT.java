@@ -290,12 +290,17 @@ class HostileInputIT {
         "key=" + URLEncoder.encode(key, StandardCharsets.UTF_8), clientIp));
   }
 
+  /** The web view and /metrics are served on the edge's loopback admin listener, everything else on the public port. */
+  private static int portFor(String pathAndQuery) {
+    return pathAndQuery.startsWith("/admin") || pathAndQuery.startsWith("/metrics") ? edge.adminPort() : edge.port();
+  }
+
   private static HttpRequest.Builder get(String pathAndQuery, String clientIp) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + pathAndQuery)).header("X-Forwarded-For", clientIp).GET();
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + portFor(pathAndQuery) + pathAndQuery)).header("X-Forwarded-For", clientIp).GET();
   }
 
   private static HttpRequest.Builder post(String pathAndQuery, String contentType, String body, String clientIp) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + pathAndQuery))
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + portFor(pathAndQuery) + pathAndQuery))
         .header("X-Forwarded-For", clientIp).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body));
   }
 

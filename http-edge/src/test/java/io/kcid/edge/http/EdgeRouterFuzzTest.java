@@ -221,7 +221,12 @@ class EdgeRouterFuzzTest {
 
   /** Everything the edge sends until it closes the connection. */
   private static String exchange(byte[] request) {
-    try (Socket socket = new Socket("127.0.0.1", edge.http().port())) {
+    // The web view and /metrics live on the admin listener; every other path on the public port. Both are fuzzed.
+    String line = new String(request, 0, Math.min(request.length, 256), StandardCharsets.ISO_8859_1);
+    int space = line.indexOf(' ');
+    String path = space < 0 ? "" : line.substring(space + 1);
+    int port = path.startsWith("/admin") || path.startsWith("/metrics") ? edge.http().adminPort() : edge.http().port();
+    try (Socket socket = new Socket("127.0.0.1", port)) {
       socket.setSoTimeout(30_000); // generous: under fuzzing, the first requests load and instrument hundreds of classes
       socket.setSoLinger(true, 0); // no TIME_WAIT pile-up over a long fuzzing run
       OutputStream out = socket.getOutputStream();

@@ -50,7 +50,7 @@ class HostileInputTest {
   @Test
   void adminSessionPathWithoutLoginIs401WithSecurityHeaders() {
     for (String path : List.of("/admin/session/anything", "/admin/session/anything?next=/admin/kcid/x", "/admin/session/")) {
-      HttpResponse<String> response = fixture.get(path);
+      HttpResponse<String> response = fixture.adminGet(path);
       assertThat(response.statusCode()).as(path).isEqualTo(401);
       assertSecurityHeaders(response);
       assertThat(response.body()).contains("Sign in").doesNotContain("Exception");
@@ -61,7 +61,7 @@ class HostileInputTest {
   @Test
   void loginWithoutKeyFieldIs401() {
     for (String body : List.of("", "other=1", "key", "key=")) {
-      HttpResponse<String> response = fixture.post("/admin/login", "application/x-www-form-urlencoded", body);
+      HttpResponse<String> response = fixture.adminPost("/admin/login", "application/x-www-form-urlencoded", body);
       assertThat(response.statusCode()).as("body '%s'", body).isEqualTo(401);
       assertSecurityHeaders(response);
       assertThat(response.headers().firstValue("Set-Cookie")).isEmpty();
@@ -75,7 +75,7 @@ class HostileInputTest {
         "GET /admin/session/x?next=%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         "POST /admin/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 7\r\n"
             + "Connection: close\r\n\r\nkey=%zz")) {
-      String answer = fixture.raw(request);
+      String answer = fixture.raw(fixture.adminPort(), request);
       assertThat(answer).as(request).startsWith("HTTP/1.1 400 ")
           .containsIgnoringCase("content-security-policy: default-src 'none'")
           .containsIgnoringCase("x-frame-options: DENY")

@@ -78,8 +78,13 @@ class AbuseLimitsTest {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path)).header("X-Forwarded-For", clientIp).GET();
   }
 
+  /** On the admin listener, where the web view is served. */
+  private HttpRequest.Builder adminGet(String path, String clientIp) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.adminPort() + path)).header("X-Forwarded-For", clientIp).GET();
+  }
+
   private HttpResponse<String> login(String key, String clientIp) {
-    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/admin/login"))
+    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.adminPort() + "/admin/login"))
         .header("X-Forwarded-For", clientIp).header("Content-Type", "application/x-www-form-urlencoded")
         .POST(HttpRequest.BodyPublishers.ofString("key=" + key)));
   }
@@ -149,7 +154,7 @@ class AbuseLimitsTest {
       // Past the limit even the right key is not compared: guessing on cannot reveal the right guess.
       assertThat(login(ADMIN_KEY, "203.0.113.9").statusCode()).isEqualTo(429);
       // A Bearer on any page is a sign-in attempt too.
-      assertThat(send(get("/admin/accounts/acme", "203.0.113.9").header("Authorization", "Bearer " + ADMIN_KEY)).statusCode())
+      assertThat(send(adminGet("/admin/accounts/acme", "203.0.113.9").header("Authorization", "Bearer " + ADMIN_KEY)).statusCode())
           .isEqualTo(429);
       // Another address signs in; the right key spends no budget.
       for (int i = 0; i < 5; i++) {

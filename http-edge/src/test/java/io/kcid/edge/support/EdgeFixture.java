@@ -74,7 +74,21 @@ public final class EdgeFixture implements AutoCloseable {
   }
 
   public HttpResponse<String> post(String pathAndQuery, String contentType, String body) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri(pathAndQuery)).POST(HttpRequest.BodyPublishers.ofString(body));
+    return post(uri(pathAndQuery), contentType, body);
+  }
+
+  /** POST on the admin listener. */
+  public HttpResponse<String> adminPost(String pathAndQuery, String contentType, String body) {
+    return post(adminUri(pathAndQuery), contentType, body);
+  }
+
+  /** The edge's admin listener port. */
+  public int adminPort() {
+    return edge.adminPort();
+  }
+
+  private HttpResponse<String> post(URI target, String contentType, String body) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(target).POST(HttpRequest.BodyPublishers.ofString(body));
     if (contentType != null) {
       request.header("Content-Type", contentType);
     }
