@@ -107,8 +107,10 @@ public final class ConversionRecorder {
     return authenticator
         .authenticate(request, kcid, context)
         .thenCompose(
-            account ->
-                withLegacyFlag(account, () -> recordFor(account, kcid, requestId, request, context)));
+            account -> {
+              context.authenticated(account.account().getAccountId());
+              return withLegacyFlag(account, () -> recordFor(account, kcid, requestId, request, context));
+            });
   }
 
   /**

@@ -14,6 +14,7 @@ public final class RecordContext {
   private final String replayOf;
   private final boolean dryRun;
   private volatile String accountId = "";
+  private volatile String authenticatedAccount = "";
   private volatile boolean repeatedRequest;
   private volatile DecodedKcid kcid;
 
@@ -51,6 +52,15 @@ public final class RecordContext {
     return accountId;
   }
 
+  /**
+   * The account whose credentials the postback proved (or that a trusted caller acted for); empty
+   * unless authentication succeeded. Differs from {@link #accountId()} when the account was
+   * found (by its click) but the credentials were refused.
+   */
+  public String authenticatedAccount() {
+    return authenticatedAccount;
+  }
+
   /** Whether the answer repeats an earlier call with the same request id. */
   public boolean repeatedRequest() {
     return repeatedRequest;
@@ -67,6 +77,10 @@ public final class RecordContext {
 
   void attribute(String account) {
     this.accountId = account;
+  }
+
+  void authenticated(String account) {
+    this.authenticatedAccount = account;
   }
 
   void markRepeated() {
