@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kcid/tracking/v1/diagnostics_service.proto.
  */
 export const file_kcid_tracking_v1_diagnostics_service: GenFile = /*@__PURE__*/
-  fileDesc("CiprY2lkL3RyYWNraW5nL3YxL2RpYWdub3N0aWNzX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEirgMKEFBvc3RiYWNrTG9nRW50cnkSDgoGbG9nX2lkGAEgASgJEjAKDHJlY2VpdmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKYWNjb3VudF9pZBgDIAEoCRI6CgdyZXF1ZXN0GAQgASgLMikua2NpZC50cmFja2luZy52MS5SZWNvcmRDb252ZXJzaW9uUmVxdWVzdBI4CgpjcmVkZW50aWFsGAUgASgOMiQua2NpZC50cmFja2luZy52MS5Qb3N0YmFja0NyZWRlbnRpYWwSFgoOc291cmNlX25ldHdvcmsYBiABKAkSMgoHb3V0Y29tZRgHIAEoDjIhLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tPdXRjb21lEi0KBnJlYXNvbhgIIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24SDwoHbWVzc2FnZRgJIAEoCRIVCg1jb252ZXJzaW9uX2lkGAogASgJEhEKCXJlcGxheV9vZhgLIAEoCRIYChByZXBlYXRlZF9yZXF1ZXN0GAwgASgIIrYCChRMaXN0UG9zdGJhY2tzUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRrY2lkGAQgASgJEjIKB291dGNvbWUYBSABKA4yIS5rY2lkLnRyYWNraW5nLnYxLlBvc3RiYWNrT3V0Y29tZRItCgZyZWFzb24YBiABKA4yHS5rY2lkLnRyYWNraW5nLnYxLkVycm9yUmVhc29uEhEKCXBhZ2Vfc2l6ZRgHIAEoBRISCgpwYWdlX3Rva2VuGAggASgJEhQKDHVuYXR0cmlidXRlZBgJIAEoCCJlChVMaXN0UG9zdGJhY2tzUmVzcG9uc2USMwoHZW50cmllcxgBIAMoCzIiLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tMb2dFbnRyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiNwoTRXhwbGFpbkNsaWNrUmVxdWVzdBIMCgRrY2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkiugIKFEV4cGxhaW5DbGlja1Jlc3BvbnNlEjgKCWRpYWdub3NpcxgBIAEoCzIlLmtjaWQudHJhY2tpbmcudjEuSW5zcGVjdEtjaWRSZXNwb25zZRImCgVjbGljaxgCIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuQ2xpY2sSOwoUY2xpY2tfbWlzc2luZ19yZWFzb24YAyABKA4yHS5rY2lkLnRyYWNraW5nLnYxLkVycm9yUmVhc29uEhoKEmNsaWNrX21pc3NpbmdfaGludBgEIAEoCRIxCgtjb252ZXJzaW9ucxgFIAMoCzIcLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvbhI0CghhdHRlbXB0cxgGIAMoCzIiLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tMb2dFbnRyeSKCAgoWUmVwbGF5UG9zdGJhY2tzUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEg8KB2xvZ19pZHMYAiADKAkSLgoKc3RhcnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KBnJlYXNvbhgFIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24SDwoHZHJ5X3J1bhgGIAEoCBIRCglwYWdlX3NpemUYByABKAUSEgoKcGFnZV90b2tlbhgIIAEoCSLxAQoQUmVwbGF5ZWRQb3N0YmFjaxIOCgZsb2dfaWQYASABKAkSMAoHb3V0Y29tZRgCIAEoDjIfLmtjaWQudHJhY2tpbmcudjEuUmVwbGF5T3V0Y29tZRItCgZyZWFzb24YAyABKA4yHS5rY2lkLnRyYWNraW5nLnYxLkVycm9yUmVhc29uEg8KB21lc3NhZ2UYBCABKAkSFQoNY29udmVyc2lvbl9pZBgFIAEoCRI2Cg9vcmlnaW5hbF9yZWFzb24YBiABKA4yHS5rY2lkLnRyYWNraW5nLnYxLkVycm9yUmVhc29uEgwKBGtjaWQYByABKAkieAoXUmVwbGF5UG9zdGJhY2tzUmVzcG9uc2USMwoHcmVzdWx0cxgBIAMoCzIiLmtjaWQudHJhY2tpbmcudjEuUmVwbGF5ZWRQb3N0YmFjaxIPCgdkcnlfcnVuGAIgASgIEhcKD25leHRfcGFnZV90b2tlbhgDIAEoCSqvAQoPUG9zdGJhY2tPdXRjb21lEiAKHFBPU1RCQUNLX09VVENPTUVfVU5TUEVDSUZJRUQQABIdChlQT1NUQkFDS19PVVRDT01FX0FDQ0VQVEVEEAESHgoaUE9TVEJBQ0tfT1VUQ09NRV9EVVBMSUNBVEUQAhIdChlQT1NUQkFDS19PVVRDT01FX1JFSkVDVEVEEAMSHAoYUE9TVEJBQ0tfT1VUQ09NRV9VTktOT1dOEAQq6QEKElBvc3RiYWNrQ3JlZGVudGlhbBIjCh9QT1NUQkFDS19DUkVERU5USUFMX1VOU1BFQ0lGSUVEEAASHQoZUE9TVEJBQ0tfQ1JFREVOVElBTF9UT0tFThABEiEKHVBPU1RCQUNLX0NSRURFTlRJQUxfU0lHTkFUVVJFEAISJAogUE9TVEJBQ0tfQ1JFREVOVElBTF9JUF9BTExPV0xJU1QQAxImCiJQT1NUQkFDS19DUkVERU5USUFMX1RSVVNURURfQ0FMTEVSEAQSHgoaUE9TVEJBQ0tfQ1JFREVOVElBTF9SRVBMQVkQBSrdAQoNUmVwbGF5T3V0Y29tZRIeChpSRVBMQVlfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhsKF1JFUExBWV9PVVRDT01FX0FDQ0VQVEVEEAESHAoYUkVQTEFZX09VVENPTUVfRFVQTElDQVRFEAISGwoXUkVQTEFZX09VVENPTUVfUkVKRUNURUQQAxIaChZSRVBMQVlfT1VUQ09NRV9TS0lQUEVEEAQSHAoYUkVQTEFZX09VVENPTUVfTk9UX0ZPVU5EEAUSGgoWUkVQTEFZX09VVENPTUVfVU5LTk9XThAGMr0CChJEaWFnbm9zdGljc1NlcnZpY2USYAoNTGlzdFBvc3RiYWNrcxImLmtjaWQudHJhY2tpbmcudjEuTGlzdFBvc3RiYWNrc1JlcXVlc3QaJy5rY2lkLnRyYWNraW5nLnYxLkxpc3RQb3N0YmFja3NSZXNwb25zZRJdCgxFeHBsYWluQ2xpY2sSJS5rY2lkLnRyYWNraW5nLnYxLkV4cGxhaW5DbGlja1JlcXVlc3QaJi5rY2lkLnRyYWNraW5nLnYxLkV4cGxhaW5DbGlja1Jlc3BvbnNlEmYKD1JlcGxheVBvc3RiYWNrcxIoLmtjaWQudHJhY2tpbmcudjEuUmVwbGF5UG9zdGJhY2tzUmVxdWVzdBopLmtjaWQudHJhY2tpbmcudjEuUmVwbGF5UG9zdGJhY2tzUmVzcG9uc2VCZQoZaW8ua2NpZC5wcm90by50cmFja2luZy52MUIXRGlhZ25vc3RpY3NTZXJ2aWNlUHJvdG9QAVotZ2l0aHViLmNvbS9rY2lkL2tjaWQvY2xpZW50cy9nby9rY2lkcGI7a2NpZHBiYgZwcm90bzM", [file_google_protobuf_timestamp, file_kcid_tracking_v1_click_service, file_kcid_tracking_v1_conversion_service, file_kcid_tracking_v1_error_reason, file_kcid_tracking_v1_resources]);
+  fileDesc("CiprY2lkL3RyYWNraW5nL3YxL2RpYWdub3N0aWNzX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEirgMKEFBvc3RiYWNrTG9nRW50cnkSDgoGbG9nX2lkGAEgASgJEjAKDHJlY2VpdmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKYWNjb3VudF9pZBgDIAEoCRI6CgdyZXF1ZXN0GAQgASgLMikua2NpZC50cmFja2luZy52MS5SZWNvcmRDb252ZXJzaW9uUmVxdWVzdBI4CgpjcmVkZW50aWFsGAUgASgOMiQua2NpZC50cmFja2luZy52MS5Qb3N0YmFja0NyZWRlbnRpYWwSFgoOc291cmNlX25ldHdvcmsYBiABKAkSMgoHb3V0Y29tZRgHIAEoDjIhLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tPdXRjb21lEi0KBnJlYXNvbhgIIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24SDwoHbWVzc2FnZRgJIAEoCRIVCg1jb252ZXJzaW9uX2lkGAogASgJEhEKCXJlcGxheV9vZhgLIAEoCRIYChByZXBlYXRlZF9yZXF1ZXN0GAwgASgIIs8CChRMaXN0UG9zdGJhY2tzUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRrY2lkGAQgASgJEjIKB291dGNvbWUYBSABKA4yIS5rY2lkLnRyYWNraW5nLnYxLlBvc3RiYWNrT3V0Y29tZRItCgZyZWFzb24YBiABKA4yHS5rY2lkLnRyYWNraW5nLnYxLkVycm9yUmVhc29uEhEKCXBhZ2Vfc2l6ZRgHIAEoBRISCgpwYWdlX3Rva2VuGAggASgJEhQKDHVuYXR0cmlidXRlZBgJIAEoCBIXCg91bmF1dGhlbnRpY2F0ZWQYCiABKAgiTAoMUmVmdXNhbENvdW50Ei0KBnJlYXNvbhgBIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24SDQoFY291bnQYAiABKAMinQEKFUxpc3RQb3N0YmFja3NSZXNwb25zZRIzCgdlbnRyaWVzGAEgAygLMiIua2NpZC50cmFja2luZy52MS5Qb3N0YmFja0xvZ0VudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRI2Cg5yZWZ1c2FsX2NvdW50cxgDIAMoCzIeLmtjaWQudHJhY2tpbmcudjEuUmVmdXNhbENvdW50IjcKE0V4cGxhaW5DbGlja1JlcXVlc3QSDAoEa2NpZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJIroCChRFeHBsYWluQ2xpY2tSZXNwb25zZRI4CglkaWFnbm9zaXMYASABKAsyJS5rY2lkLnRyYWNraW5nLnYxLkluc3BlY3RLY2lkUmVzcG9uc2USJgoFY2xpY2sYAiABKAsyFy5rY2lkLnRyYWNraW5nLnYxLkNsaWNrEjsKFGNsaWNrX21pc3NpbmdfcmVhc29uGAMgASgOMh0ua2NpZC50cmFja2luZy52MS5FcnJvclJlYXNvbhIaChJjbGlja19taXNzaW5nX2hpbnQYBCABKAkSMQoLY29udmVyc2lvbnMYBSADKAsyHC5rY2lkLnRyYWNraW5nLnYxLkNvbnZlcnNpb24SNAoIYXR0ZW1wdHMYBiADKAsyIi5rY2lkLnRyYWNraW5nLnYxLlBvc3RiYWNrTG9nRW50cnkiggIKFlJlcGxheVBvc3RiYWNrc1JlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIPCgdsb2dfaWRzGAIgAygJEi4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCgZyZWFzb24YBSABKA4yHS5rY2lkLnRyYWNraW5nLnYxLkVycm9yUmVhc29uEg8KB2RyeV9ydW4YBiABKAgSEQoJcGFnZV9zaXplGAcgASgFEhIKCnBhZ2VfdG9rZW4YCCABKAki8QEKEFJlcGxheWVkUG9zdGJhY2sSDgoGbG9nX2lkGAEgASgJEjAKB291dGNvbWUYAiABKA4yHy5rY2lkLnRyYWNraW5nLnYxLlJlcGxheU91dGNvbWUSLQoGcmVhc29uGAMgASgOMh0ua2NpZC50cmFja2luZy52MS5FcnJvclJlYXNvbhIPCgdtZXNzYWdlGAQgASgJEhUKDWNvbnZlcnNpb25faWQYBSABKAkSNgoPb3JpZ2luYWxfcmVhc29uGAYgASgOMh0ua2NpZC50cmFja2luZy52MS5FcnJvclJlYXNvbhIMCgRrY2lkGAcgASgJIngKF1JlcGxheVBvc3RiYWNrc1Jlc3BvbnNlEjMKB3Jlc3VsdHMYASADKAsyIi5rY2lkLnRyYWNraW5nLnYxLlJlcGxheWVkUG9zdGJhY2sSDwoHZHJ5X3J1bhgCIAEoCBIXCg9uZXh0X3BhZ2VfdG9rZW4YAyABKAkqrwEKD1Bvc3RiYWNrT3V0Y29tZRIgChxQT1NUQkFDS19PVVRDT01FX1VOU1BFQ0lGSUVEEAASHQoZUE9TVEJBQ0tfT1VUQ09NRV9BQ0NFUFRFRBABEh4KGlBPU1RCQUNLX09VVENPTUVfRFVQTElDQVRFEAISHQoZUE9TVEJBQ0tfT1VUQ09NRV9SRUpFQ1RFRBADEhwKGFBPU1RCQUNLX09VVENPTUVfVU5LTk9XThAEKukBChJQb3N0YmFja0NyZWRlbnRpYWwSIwofUE9TVEJBQ0tfQ1JFREVOVElBTF9VTlNQRUNJRklFRBAAEh0KGVBPU1RCQUNLX0NSRURFTlRJQUxfVE9LRU4QARIhCh1QT1NUQkFDS19DUkVERU5USUFMX1NJR05BVFVSRRACEiQKIFBPU1RCQUNLX0NSRURFTlRJQUxfSVBfQUxMT1dMSVNUEAMSJgoiUE9TVEJBQ0tfQ1JFREVOVElBTF9UUlVTVEVEX0NBTExFUhAEEh4KGlBPU1RCQUNLX0NSRURFTlRJQUxfUkVQTEFZEAUq3QEKDVJlcGxheU91dGNvbWUSHgoaUkVQTEFZX09VVENPTUVfVU5TUEVDSUZJRUQQABIbChdSRVBMQVlfT1VUQ09NRV9BQ0NFUFRFRBABEhwKGFJFUExBWV9PVVRDT01FX0RVUExJQ0FURRACEhsKF1JFUExBWV9PVVRDT01FX1JFSkVDVEVEEAMSGgoWUkVQTEFZX09VVENPTUVfU0tJUFBFRBAEEhwKGFJFUExBWV9PVVRDT01FX05PVF9GT1VORBAFEhoKFlJFUExBWV9PVVRDT01FX1VOS05PV04QBjK9AgoSRGlhZ25vc3RpY3NTZXJ2aWNlEmAKDUxpc3RQb3N0YmFja3MSJi5rY2lkLnRyYWNraW5nLnYxLkxpc3RQb3N0YmFja3NSZXF1ZXN0Gicua2NpZC50cmFja2luZy52MS5MaXN0UG9zdGJhY2tzUmVzcG9uc2USXQoMRXhwbGFpbkNsaWNrEiUua2NpZC50cmFja2luZy52MS5FeHBsYWluQ2xpY2tSZXF1ZXN0GiYua2NpZC50cmFja2luZy52MS5FeHBsYWluQ2xpY2tSZXNwb25zZRJmCg9SZXBsYXlQb3N0YmFja3MSKC5rY2lkLnRyYWNraW5nLnYxLlJlcGxheVBvc3RiYWNrc1JlcXVlc3QaKS5rY2lkLnRyYWNraW5nLnYxLlJlcGxheVBvc3RiYWNrc1Jlc3BvbnNlQmUKGWlvLmtjaWQucHJvdG8udHJhY2tpbmcudjFCF0RpYWdub3N0aWNzU2VydmljZVByb3RvUAFaLWdpdGh1Yi5jb20va2NpZC9rY2lkL2NsaWVudHMvZ28va2NpZHBiO2tjaWRwYmIGcHJvdG8z", [file_google_protobuf_timestamp, file_kcid_tracking_v1_click_service, file_kcid_tracking_v1_conversion_service, file_kcid_tracking_v1_error_reason, file_kcid_tracking_v1_resources]);
 
 /**
  * One postback as the tracking-server received it. Secrets are never kept: the token, the
@@ -184,6 +184,18 @@ export type ListPostbacksRequest = Message<"kcid.tracking.v1.ListPostbacksReques
    * @generated from field: bool unattributed = 9;
    */
   unattributed: boolean;
+
+  /**
+   * Read the account's unauthenticated refusals instead: postbacks refused because of who sent
+   * them (missing or invalid token or signature, IP not allowed, another account's click; see
+   * SenderRefusals) whose credentials did not verify for the account. Anyone can send those, so
+   * they are kept apart from what the advertiser really sent: a small sample (at most about 1000
+   * entries, a few per second per account) plus exact counts by reason (`refusal_counts`).
+   * Requires account_id.
+   *
+   * @generated from field: bool unauthenticated = 10;
+   */
+  unauthenticated: boolean;
 };
 
 /**
@@ -192,6 +204,30 @@ export type ListPostbacksRequest = Message<"kcid.tracking.v1.ListPostbacksReques
  */
 export const ListPostbacksRequestSchema: GenMessage<ListPostbacksRequest> = /*@__PURE__*/
   messageDesc(file_kcid_tracking_v1_diagnostics_service, 1);
+
+/**
+ * How many postbacks of one reason were refused unauthenticated (counted, not all logged).
+ *
+ * @generated from message kcid.tracking.v1.RefusalCount
+ */
+export type RefusalCount = Message<"kcid.tracking.v1.RefusalCount"> & {
+  /**
+   * @generated from field: kcid.tracking.v1.ErrorReason reason = 1;
+   */
+  reason: ErrorReason;
+
+  /**
+   * @generated from field: int64 count = 2;
+   */
+  count: bigint;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.RefusalCount.
+ * Use `create(RefusalCountSchema)` to create a new message.
+ */
+export const RefusalCountSchema: GenMessage<RefusalCount> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_diagnostics_service, 2);
 
 /**
  * @generated from message kcid.tracking.v1.ListPostbacksResponse
@@ -211,6 +247,16 @@ export type ListPostbacksResponse = Message<"kcid.tracking.v1.ListPostbacksRespo
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
+
+  /**
+   * On the first page (no page_token) of an account's or the unattributed log: the unauthenticated
+   * refusals received in the requested time range (by the hour: the hours it touches), counted by
+   * reason, most frequent first. Counted in memory and added up in Redis about once a second, so
+   * the last second may be missing. Empty when there were none.
+   *
+   * @generated from field: repeated kcid.tracking.v1.RefusalCount refusal_counts = 3;
+   */
+  refusalCounts: RefusalCount[];
 };
 
 /**
@@ -218,7 +264,7 @@ export type ListPostbacksResponse = Message<"kcid.tracking.v1.ListPostbacksRespo
  * Use `create(ListPostbacksResponseSchema)` to create a new message.
  */
 export const ListPostbacksResponseSchema: GenMessage<ListPostbacksResponse> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_diagnostics_service, 2);
+  messageDesc(file_kcid_tracking_v1_diagnostics_service, 3);
 
 /**
  * @generated from message kcid.tracking.v1.ExplainClickRequest
@@ -246,7 +292,7 @@ export type ExplainClickRequest = Message<"kcid.tracking.v1.ExplainClickRequest"
  * Use `create(ExplainClickRequestSchema)` to create a new message.
  */
 export const ExplainClickRequestSchema: GenMessage<ExplainClickRequest> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_diagnostics_service, 3);
+  messageDesc(file_kcid_tracking_v1_diagnostics_service, 4);
 
 /**
  * @generated from message kcid.tracking.v1.ExplainClickResponse
@@ -301,7 +347,7 @@ export type ExplainClickResponse = Message<"kcid.tracking.v1.ExplainClickRespons
  * Use `create(ExplainClickResponseSchema)` to create a new message.
  */
 export const ExplainClickResponseSchema: GenMessage<ExplainClickResponse> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_diagnostics_service, 4);
+  messageDesc(file_kcid_tracking_v1_diagnostics_service, 5);
 
 /**
  * @generated from message kcid.tracking.v1.ReplayPostbacksRequest
@@ -369,7 +415,7 @@ export type ReplayPostbacksRequest = Message<"kcid.tracking.v1.ReplayPostbacksRe
  * Use `create(ReplayPostbacksRequestSchema)` to create a new message.
  */
 export const ReplayPostbacksRequestSchema: GenMessage<ReplayPostbacksRequest> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_diagnostics_service, 5);
+  messageDesc(file_kcid_tracking_v1_diagnostics_service, 6);
 
 /**
  * The replay of one log entry.
@@ -424,7 +470,7 @@ export type ReplayedPostback = Message<"kcid.tracking.v1.ReplayedPostback"> & {
  * Use `create(ReplayedPostbackSchema)` to create a new message.
  */
 export const ReplayedPostbackSchema: GenMessage<ReplayedPostback> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_diagnostics_service, 6);
+  messageDesc(file_kcid_tracking_v1_diagnostics_service, 7);
 
 /**
  * @generated from message kcid.tracking.v1.ReplayPostbacksResponse
@@ -457,7 +503,7 @@ export type ReplayPostbacksResponse = Message<"kcid.tracking.v1.ReplayPostbacksR
  * Use `create(ReplayPostbacksResponseSchema)` to create a new message.
  */
 export const ReplayPostbacksResponseSchema: GenMessage<ReplayPostbacksResponse> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_diagnostics_service, 7);
+  messageDesc(file_kcid_tracking_v1_diagnostics_service, 8);
 
 /**
  * How a logged postback ended.

@@ -88,7 +88,7 @@ class PostbackLogEntry(_message.Message):
     def __init__(self, log_id: _Optional[str] = ..., receive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., account_id: _Optional[str] = ..., request: _Optional[_Union[_conversion_service_pb2.RecordConversionRequest, _Mapping]] = ..., credential: _Optional[_Union[PostbackCredential, str]] = ..., source_network: _Optional[str] = ..., outcome: _Optional[_Union[PostbackOutcome, str]] = ..., reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., message: _Optional[str] = ..., conversion_id: _Optional[str] = ..., replay_of: _Optional[str] = ..., repeated_request: _Optional[bool] = ...) -> None: ...
 
 class ListPostbacksRequest(_message.Message):
-    __slots__ = ("account_id", "start_time", "end_time", "kcid", "outcome", "reason", "page_size", "page_token", "unattributed")
+    __slots__ = ("account_id", "start_time", "end_time", "kcid", "outcome", "reason", "page_size", "page_token", "unattributed", "unauthenticated")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -98,6 +98,7 @@ class ListPostbacksRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     UNATTRIBUTED_FIELD_NUMBER: _ClassVar[int]
+    UNAUTHENTICATED_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
@@ -107,15 +108,26 @@ class ListPostbacksRequest(_message.Message):
     page_size: int
     page_token: str
     unattributed: bool
-    def __init__(self, account_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., kcid: _Optional[str] = ..., outcome: _Optional[_Union[PostbackOutcome, str]] = ..., reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., unattributed: _Optional[bool] = ...) -> None: ...
+    unauthenticated: bool
+    def __init__(self, account_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., kcid: _Optional[str] = ..., outcome: _Optional[_Union[PostbackOutcome, str]] = ..., reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., unattributed: _Optional[bool] = ..., unauthenticated: _Optional[bool] = ...) -> None: ...
+
+class RefusalCount(_message.Message):
+    __slots__ = ("reason", "count")
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    reason: _error_reason_pb2.ErrorReason
+    count: int
+    def __init__(self, reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., count: _Optional[int] = ...) -> None: ...
 
 class ListPostbacksResponse(_message.Message):
-    __slots__ = ("entries", "next_page_token")
+    __slots__ = ("entries", "next_page_token", "refusal_counts")
     ENTRIES_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_COUNTS_FIELD_NUMBER: _ClassVar[int]
     entries: _containers.RepeatedCompositeFieldContainer[PostbackLogEntry]
     next_page_token: str
-    def __init__(self, entries: _Optional[_Iterable[_Union[PostbackLogEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    refusal_counts: _containers.RepeatedCompositeFieldContainer[RefusalCount]
+    def __init__(self, entries: _Optional[_Iterable[_Union[PostbackLogEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., refusal_counts: _Optional[_Iterable[_Union[RefusalCount, _Mapping]]] = ...) -> None: ...
 
 class ExplainClickRequest(_message.Message):
     __slots__ = ("kcid", "account_id")

@@ -12,7 +12,7 @@ import java.util.function.LongSupplier;
  * PostbackJournal}); every one of them is counted by reason. Sampling is per server instance.
  */
 final class RejectionSampler {
-  static final int BURST = 10;
+  static final int BURST = 5;
   private static final long REFILL_NANOS = 1_000_000_000L;
   private static final int MAX_LOGS_TRACKED = 10_000;
 

@@ -202,7 +202,7 @@ class UnauthenticatedRefusalsTest {
     });
     assertThat(counts(refusals)).isEqualTo(counts(log));
     // What the flood cost: a sample of a burst plus about one entry a second, not one write each.
-    assertThat(raw.sync().xlen("kc:{a:" + id + "}:log:refused")).isLessThanOrEqualTo(10 + floodSeconds + 1);
+    assertThat(raw.sync().xlen("kc:{a:" + id + "}:log:refused")).isLessThanOrEqualTo(5 + floodSeconds + 1);
   }
 
   @Test
