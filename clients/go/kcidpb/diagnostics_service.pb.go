@@ -682,9 +682,14 @@ type ExplainClickResponse struct {
 	// The click's conversions, oldest first, each with its status history.
 	Conversions []*Conversion `protobuf:"bytes,5,rep,name=conversions,proto3" json:"conversions,omitempty"`
 	// Every logged postback attempt on this kcid within the log's retention, newest first.
-	Attempts      []*PostbackLogEntry `protobuf:"bytes,6,rep,name=attempts,proto3" json:"attempts,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Only postbacks with the account's credentials (or from a trusted caller) are among them.
+	Attempts []*PostbackLogEntry `protobuf:"bytes,6,rep,name=attempts,proto3" json:"attempts,omitempty"`
+	// Postbacks on this click refused for who sent them (no or bad token or signature, address not
+	// allowed) and found in its account's sample of unauthenticated refusals (see
+	// ListPostbacksRequest.unauthenticated), newest first, at most 20. A sample: not every one.
+	UnauthenticatedAttempts []*PostbackLogEntry `protobuf:"bytes,7,rep,name=unauthenticated_attempts,json=unauthenticatedAttempts,proto3" json:"unauthenticated_attempts,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *ExplainClickResponse) Reset() {
@@ -755,6 +760,13 @@ func (x *ExplainClickResponse) GetConversions() []*Conversion {
 func (x *ExplainClickResponse) GetAttempts() []*PostbackLogEntry {
 	if x != nil {
 		return x.Attempts
+	}
+	return nil
+}
+
+func (x *ExplainClickResponse) GetUnauthenticatedAttempts() []*PostbackLogEntry {
+	if x != nil {
+		return x.UnauthenticatedAttempts
 	}
 	return nil
 }
@@ -1074,14 +1086,15 @@ const file_kcid_tracking_v1_diagnostics_service_proto_rawDesc = "" +
 	"\x13ExplainClickRequest\x12\x12\n" +
 	"\x04kcid\x18\x01 \x01(\tR\x04kcid\x12\x1d\n" +
 	"\n" +
-	"account_id\x18\x02 \x01(\tR\taccountId\"\x89\x03\n" +
+	"account_id\x18\x02 \x01(\tR\taccountId\"\xe8\x03\n" +
 	"\x14ExplainClickResponse\x12C\n" +
 	"\tdiagnosis\x18\x01 \x01(\v2%.kcid.tracking.v1.InspectKcidResponseR\tdiagnosis\x12-\n" +
 	"\x05click\x18\x02 \x01(\v2\x17.kcid.tracking.v1.ClickR\x05click\x12O\n" +
 	"\x14click_missing_reason\x18\x03 \x01(\x0e2\x1d.kcid.tracking.v1.ErrorReasonR\x12clickMissingReason\x12,\n" +
 	"\x12click_missing_hint\x18\x04 \x01(\tR\x10clickMissingHint\x12>\n" +
 	"\vconversions\x18\x05 \x03(\v2\x1c.kcid.tracking.v1.ConversionR\vconversions\x12>\n" +
-	"\battempts\x18\x06 \x03(\v2\".kcid.tracking.v1.PostbackLogEntryR\battempts\"\xce\x02\n" +
+	"\battempts\x18\x06 \x03(\v2\".kcid.tracking.v1.PostbackLogEntryR\battempts\x12]\n" +
+	"\x18unauthenticated_attempts\x18\a \x03(\v2\".kcid.tracking.v1.PostbackLogEntryR\x17unauthenticatedAttempts\"\xce\x02\n" +
 	"\x16ReplayPostbacksRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x17\n" +
@@ -1185,24 +1198,25 @@ var file_kcid_tracking_v1_diagnostics_service_proto_depIdxs = []int32{
 	14, // 14: kcid.tracking.v1.ExplainClickResponse.click_missing_reason:type_name -> kcid.tracking.v1.ErrorReason
 	17, // 15: kcid.tracking.v1.ExplainClickResponse.conversions:type_name -> kcid.tracking.v1.Conversion
 	3,  // 16: kcid.tracking.v1.ExplainClickResponse.attempts:type_name -> kcid.tracking.v1.PostbackLogEntry
-	12, // 17: kcid.tracking.v1.ReplayPostbacksRequest.start_time:type_name -> google.protobuf.Timestamp
-	12, // 18: kcid.tracking.v1.ReplayPostbacksRequest.end_time:type_name -> google.protobuf.Timestamp
-	14, // 19: kcid.tracking.v1.ReplayPostbacksRequest.reason:type_name -> kcid.tracking.v1.ErrorReason
-	2,  // 20: kcid.tracking.v1.ReplayedPostback.outcome:type_name -> kcid.tracking.v1.ReplayOutcome
-	14, // 21: kcid.tracking.v1.ReplayedPostback.reason:type_name -> kcid.tracking.v1.ErrorReason
-	14, // 22: kcid.tracking.v1.ReplayedPostback.original_reason:type_name -> kcid.tracking.v1.ErrorReason
-	10, // 23: kcid.tracking.v1.ReplayPostbacksResponse.results:type_name -> kcid.tracking.v1.ReplayedPostback
-	4,  // 24: kcid.tracking.v1.DiagnosticsService.ListPostbacks:input_type -> kcid.tracking.v1.ListPostbacksRequest
-	7,  // 25: kcid.tracking.v1.DiagnosticsService.ExplainClick:input_type -> kcid.tracking.v1.ExplainClickRequest
-	9,  // 26: kcid.tracking.v1.DiagnosticsService.ReplayPostbacks:input_type -> kcid.tracking.v1.ReplayPostbacksRequest
-	6,  // 27: kcid.tracking.v1.DiagnosticsService.ListPostbacks:output_type -> kcid.tracking.v1.ListPostbacksResponse
-	8,  // 28: kcid.tracking.v1.DiagnosticsService.ExplainClick:output_type -> kcid.tracking.v1.ExplainClickResponse
-	11, // 29: kcid.tracking.v1.DiagnosticsService.ReplayPostbacks:output_type -> kcid.tracking.v1.ReplayPostbacksResponse
-	27, // [27:30] is the sub-list for method output_type
-	24, // [24:27] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	3,  // 17: kcid.tracking.v1.ExplainClickResponse.unauthenticated_attempts:type_name -> kcid.tracking.v1.PostbackLogEntry
+	12, // 18: kcid.tracking.v1.ReplayPostbacksRequest.start_time:type_name -> google.protobuf.Timestamp
+	12, // 19: kcid.tracking.v1.ReplayPostbacksRequest.end_time:type_name -> google.protobuf.Timestamp
+	14, // 20: kcid.tracking.v1.ReplayPostbacksRequest.reason:type_name -> kcid.tracking.v1.ErrorReason
+	2,  // 21: kcid.tracking.v1.ReplayedPostback.outcome:type_name -> kcid.tracking.v1.ReplayOutcome
+	14, // 22: kcid.tracking.v1.ReplayedPostback.reason:type_name -> kcid.tracking.v1.ErrorReason
+	14, // 23: kcid.tracking.v1.ReplayedPostback.original_reason:type_name -> kcid.tracking.v1.ErrorReason
+	10, // 24: kcid.tracking.v1.ReplayPostbacksResponse.results:type_name -> kcid.tracking.v1.ReplayedPostback
+	4,  // 25: kcid.tracking.v1.DiagnosticsService.ListPostbacks:input_type -> kcid.tracking.v1.ListPostbacksRequest
+	7,  // 26: kcid.tracking.v1.DiagnosticsService.ExplainClick:input_type -> kcid.tracking.v1.ExplainClickRequest
+	9,  // 27: kcid.tracking.v1.DiagnosticsService.ReplayPostbacks:input_type -> kcid.tracking.v1.ReplayPostbacksRequest
+	6,  // 28: kcid.tracking.v1.DiagnosticsService.ListPostbacks:output_type -> kcid.tracking.v1.ListPostbacksResponse
+	8,  // 29: kcid.tracking.v1.DiagnosticsService.ExplainClick:output_type -> kcid.tracking.v1.ExplainClickResponse
+	11, // 30: kcid.tracking.v1.DiagnosticsService.ReplayPostbacks:output_type -> kcid.tracking.v1.ReplayPostbacksResponse
+	28, // [28:31] is the sub-list for method output_type
+	25, // [25:28] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_diagnostics_service_proto_init() }

@@ -166,5 +166,6 @@ class DiagnosticsCliIT {
     assertThat(json.at("/refusalCounts/0/reason").asText()).isEqualTo("ERROR_REASON_POSTBACK_CREDENTIALS_MISSING");
     assertThat(json.at("/refusalCounts/0/count").asText()).isEqualTo("3");
     assertThat(kcid("postbacks", "--unattributed", "--unauthenticated").exit()).isNotZero();
+    assertThat(kcid("explain", kcid).out()).contains("postback attempts (0", "refused for their credentials (3", "anon-1");
   }
 }

@@ -138,20 +138,22 @@ class ExplainClickRequest(_message.Message):
     def __init__(self, kcid: _Optional[str] = ..., account_id: _Optional[str] = ...) -> None: ...
 
 class ExplainClickResponse(_message.Message):
-    __slots__ = ("diagnosis", "click", "click_missing_reason", "click_missing_hint", "conversions", "attempts")
+    __slots__ = ("diagnosis", "click", "click_missing_reason", "click_missing_hint", "conversions", "attempts", "unauthenticated_attempts")
     DIAGNOSIS_FIELD_NUMBER: _ClassVar[int]
     CLICK_FIELD_NUMBER: _ClassVar[int]
     CLICK_MISSING_REASON_FIELD_NUMBER: _ClassVar[int]
     CLICK_MISSING_HINT_FIELD_NUMBER: _ClassVar[int]
     CONVERSIONS_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    UNAUTHENTICATED_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     diagnosis: _click_service_pb2.InspectKcidResponse
     click: _resources_pb2.Click
     click_missing_reason: _error_reason_pb2.ErrorReason
     click_missing_hint: str
     conversions: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Conversion]
     attempts: _containers.RepeatedCompositeFieldContainer[PostbackLogEntry]
-    def __init__(self, diagnosis: _Optional[_Union[_click_service_pb2.InspectKcidResponse, _Mapping]] = ..., click: _Optional[_Union[_resources_pb2.Click, _Mapping]] = ..., click_missing_reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., click_missing_hint: _Optional[str] = ..., conversions: _Optional[_Iterable[_Union[_resources_pb2.Conversion, _Mapping]]] = ..., attempts: _Optional[_Iterable[_Union[PostbackLogEntry, _Mapping]]] = ...) -> None: ...
+    unauthenticated_attempts: _containers.RepeatedCompositeFieldContainer[PostbackLogEntry]
+    def __init__(self, diagnosis: _Optional[_Union[_click_service_pb2.InspectKcidResponse, _Mapping]] = ..., click: _Optional[_Union[_resources_pb2.Click, _Mapping]] = ..., click_missing_reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., click_missing_hint: _Optional[str] = ..., conversions: _Optional[_Iterable[_Union[_resources_pb2.Conversion, _Mapping]]] = ..., attempts: _Optional[_Iterable[_Union[PostbackLogEntry, _Mapping]]] = ..., unauthenticated_attempts: _Optional[_Iterable[_Union[PostbackLogEntry, _Mapping]]] = ...) -> None: ...
 
 class ReplayPostbacksRequest(_message.Message):
     __slots__ = ("account_id", "log_ids", "start_time", "end_time", "reason", "dry_run", "page_size", "page_token")

@@ -156,6 +156,15 @@ final class AdminPages {
           entry.getMessage(), entry.getRequest().getGoalKey(), entry.getSourceNetwork());
     }
     html.raw("</table>");
+    if (explain.getUnauthenticatedAttemptsCount() > 0) {
+      html.el("h2", "Refused for their credentials (" + explain.getUnauthenticatedAttemptsCount() + ", sampled)");
+      html.raw("<table>").head("Time", "Outcome", "Reason", "Message", "Goal", "Network");
+      for (PostbackLogEntry entry : explain.getUnauthenticatedAttemptsList()) {
+        html.row(time(entry.getReceiveTime()), shortName(entry.getOutcome().name(), "POSTBACK_OUTCOME_"), reason(entry.getReason()),
+            entry.getMessage(), entry.getRequest().getGoalKey(), entry.getSourceNetwork());
+      }
+      html.raw("</table>");
+    }
     return end(html);
   }
 

@@ -89,6 +89,16 @@ public final class PostbackHistory {
         });
   }
 
+  /** Sampled unauthenticated refusals of the account for this kcid, newest first (a scan of the capped sample). */
+  CompletionStage<java.util.List<PostbackLogEntry>> refusalsForKcid(String account, String kcid, int limit) {
+    String wanted = kcid.trim();
+    return LogScanner.scan(
+            (after, count) -> refusals.scanBackward(account, horizon(), FAR_FUTURE, after, count),
+            Optional.empty(), e -> e.getRequest().getKcid().trim().equalsIgnoreCase(wanted), limit,
+            (int) RefusalLog.MAX_LENGTH + LogScanner.BATCH)
+        .thenApply(LogScanner.Page::entries);
+  }
+
   /** Entries for this kcid, newest first (a bounded scan; for kcids without a click to index them). */
   CompletionStage<java.util.List<PostbackLogEntry>> forKcid(String account, String kcid, int limit) {
     String wanted = kcid.trim();

@@ -187,9 +187,12 @@ class UnauthenticatedRefusalsTest {
       assertThat(e.getOutcome()).isIn(PostbackOutcome.POSTBACK_OUTCOME_ACCEPTED, PostbackOutcome.POSTBACK_OUTCOME_DUPLICATE);
     });
     assertThat(raw.sync().xlen("kc:{a:" + id + "}:log")).isEqualTo(LOG_CAP);
-    // The click's attempts (explain) hold only what the advertiser sent.
-    assertThat(diagnostics.explainClick(ExplainClickRequest.newBuilder().setKcid(kcid).build()).getAttemptsList())
+    // The click's attempts (explain) hold only what the advertiser sent; the refusals come apart, sampled.
+    var explained = diagnostics.explainClick(ExplainClickRequest.newBuilder().setKcid(kcid).build());
+    assertThat(explained.getAttemptsList())
         .isNotEmpty().allSatisfy(e -> assertThat(e.getRequest().getTransactionId()).startsWith("real-"));
+    assertThat(explained.getUnauthenticatedAttemptsList()).hasSizeBetween(1, 20)
+        .allSatisfy(e -> assertThat(e.getRequest().getTransactionId()).startsWith("forged-"));
 
     // The refusals are visible apart: a sample, each with its reason, never a secret.
     List<PostbackLogEntry> sample = all(refusals);
