@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * parameter is redacted, and the sender's address is cut to its network.
  *
  * <p>Only authenticated postbacks — credentials verified for the account, or a trusted gRPC caller
- * — reach an account's postback log (and its clicks' attempts). Anyone can send the others, so a
+ * — reach an account's postback log (and its clicks' attempts), and never a refusal about who sent
+ * the postback ({@link SenderRefusals}). Anyone can send the others, so a
  * flood of them must not evict that history nor cost a Redis write each: every unauthenticated
  * refusal is counted in memory by reason (flushed by {@link #flushRefusalCounts}), and only a
  * sample of them (a burst, then one a second per log) is written — to the account's separate,
@@ -90,7 +91,12 @@ public final class PostbackJournal implements RecordListener {
       attribution(request, context, entry)
           .thenCompose(who -> {
             PostbackLogEntry attributed = entry.toBuilder().setAccountId(who.account()).build();
-            if (who.authenticated()) {
+            // A refusal about who sent it never enters an account's own log, whatever verified
+            // before it (e.g. another account's valid token on this account's click).
+            boolean aboutSender = entry.getOutcome() != PostbackOutcome.POSTBACK_OUTCOME_ACCEPTED
+                && entry.getOutcome() != PostbackOutcome.POSTBACK_OUTCOME_DUPLICATE
+                && SenderRefusals.aboutSender(entry.getReason());
+            if (who.authenticated() && !aboutSender) {
               return write(who.account(), request, context, attributed);
             }
             return refused(who.account(), attributed);
