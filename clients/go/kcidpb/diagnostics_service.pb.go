@@ -381,9 +381,9 @@ type ListPostbacksRequest struct {
 	PageToken string `protobuf:"bytes,8,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Read the log of postbacks no account could be found for instead (account_id must be empty).
 	Unattributed bool `protobuf:"varint,9,opt,name=unattributed,proto3" json:"unattributed,omitempty"`
-	// Read the account's unauthenticated refusals instead: postbacks refused because of who sent
-	// them (missing or invalid token or signature, IP not allowed, another account's click; see
-	// SenderRefusals) whose credentials did not verify for the account. Anyone can send those, so
+	// Read the account's unauthenticated refusals instead: postbacks attributed to the account (by
+	// its click) but refused because of who sent them (missing or invalid token or signature, IP not
+	// allowed, another account's token on its click; see SenderRefusals). Anyone can send those, so
 	// they are kept apart from what the advertiser really sent: a small sample (at most about 1000
 	// entries, a few per second per account) plus exact counts by reason (`refusal_counts`).
 	// Requires account_id.

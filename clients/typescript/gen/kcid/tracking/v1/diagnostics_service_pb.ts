@@ -186,9 +186,9 @@ export type ListPostbacksRequest = Message<"kcid.tracking.v1.ListPostbacksReques
   unattributed: boolean;
 
   /**
-   * Read the account's unauthenticated refusals instead: postbacks refused because of who sent
-   * them (missing or invalid token or signature, IP not allowed, another account's click; see
-   * SenderRefusals) whose credentials did not verify for the account. Anyone can send those, so
+   * Read the account's unauthenticated refusals instead: postbacks attributed to the account (by
+   * its click) but refused because of who sent them (missing or invalid token or signature, IP not
+   * allowed, another account's token on its click; see SenderRefusals). Anyone can send those, so
    * they are kept apart from what the advertiser really sent: a small sample (at most about 1000
    * entries, a few per second per account) plus exact counts by reason (`refusal_counts`).
    * Requires account_id.

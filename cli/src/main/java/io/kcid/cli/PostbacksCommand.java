@@ -33,7 +33,7 @@ final class PostbacksCommand implements Runnable {
 
   @Option(names = "--unauthenticated",
       description = "With --account: the postbacks refused for who sent them (no or bad token or signature,"
-          + " IP not allowed, another account's click) without valid credentials. Anyone can send those, so"
+          + " IP not allowed, another account's token on its click). Anyone can send those, so"
           + " they are kept apart from the account's log: a sample (a few a second, at most about 1000) and"
           + " counts by reason.")
   boolean unauthenticated;

@@ -90,7 +90,7 @@ final class AdminPages {
     long total = log.getRefusalCountsList().stream().mapToLong(RefusalCount::getCount).sum();
     html.el("h2", "Unauthenticated refusals: " + total + " within the log's retention");
     html.raw("<p>").text("Postbacks refused for who sent them (no or bad token or signature, address not allowed,"
-        + " another account's click) without valid credentials. Anyone can send these, so they are counted"
+        + " another account's token on this account's click). Anyone can send these, so they are counted"
         + " and only sampled, apart from the log above.").raw("</p>");
     if (total > 0) {
       html.raw("<table>").head("Reason", "Count");
