@@ -197,7 +197,13 @@ public final class TrackingServer implements AutoCloseable {
     running.setHealth(ServingStatus.SERVING);
     monitor.scheduleWithFixedDelay(running::checkRedis, 1, 1, TimeUnit.SECONDS);
     // Unauthenticated refusals are counted in memory and added to Redis about once a second.
-    monitor.scheduleWithFixedDelay(journal::flushRefusalCounts, 1, 1, TimeUnit.SECONDS);
+    monitor.scheduleWithFixedDelay(() -> {
+      try {
+        journal.flushRefusalCounts();
+      } catch (RuntimeException e) {
+        log.warn("cannot flush refusal counts: {}", e.toString()); // and keep the schedule alive
+      }
+    }, 1, 1, TimeUnit.SECONDS);
     long reload = security.apiKeyReload().toMillis();
     monitor.scheduleWithFixedDelay(() -> reloadKeys(apiKeys), reload, reload, TimeUnit.MILLISECONDS);
     return running;
