@@ -414,9 +414,16 @@ type ListPostbacksRequest struct {
 	// From a previous response's next_page_token.
 	PageToken string `protobuf:"bytes,8,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Read the log of postbacks no account could be found for instead (account_id must be empty).
-	Unattributed  bool `protobuf:"varint,9,opt,name=unattributed,proto3" json:"unattributed,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Unattributed bool `protobuf:"varint,9,opt,name=unattributed,proto3" json:"unattributed,omitempty"`
+	// Read the account's unauthenticated refusals instead: postbacks attributed to the account (by
+	// its click) but refused because of who sent them (missing or invalid token or signature, IP not
+	// allowed, another account's token on its click; see SenderRefusals). Anyone can send those, so
+	// they are kept apart from what the advertiser really sent: a small sample (at most about 1000
+	// entries, a few per second per account) plus exact counts by reason (`refusal_counts`).
+	// Requires account_id.
+	Unauthenticated bool `protobuf:"varint,10,opt,name=unauthenticated,proto3" json:"unauthenticated,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ListPostbacksRequest) Reset() {
@@ -512,6 +519,66 @@ func (x *ListPostbacksRequest) GetUnattributed() bool {
 	return false
 }
 
+func (x *ListPostbacksRequest) GetUnauthenticated() bool {
+	if x != nil {
+		return x.Unauthenticated
+	}
+	return false
+}
+
+// How many postbacks of one reason were refused unauthenticated (counted, not all logged).
+type RefusalCount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Reason        ErrorReason            `protobuf:"varint,1,opt,name=reason,proto3,enum=kcid.tracking.v1.ErrorReason" json:"reason,omitempty"`
+	Count         int64                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefusalCount) Reset() {
+	*x = RefusalCount{}
+	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefusalCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefusalCount) ProtoMessage() {}
+
+func (x *RefusalCount) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefusalCount.ProtoReflect.Descriptor instead.
+func (*RefusalCount) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_diagnostics_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *RefusalCount) GetReason() ErrorReason {
+	if x != nil {
+		return x.Reason
+	}
+	return ErrorReason_ERROR_REASON_UNSPECIFIED
+}
+
+func (x *RefusalCount) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
 type ListPostbacksResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Newest first.
@@ -519,13 +586,18 @@ type ListPostbacksResponse struct {
 	// Set while older entries may match. A filtered page may hold fewer than page_size entries
 	// (each page scans a bounded part of the log): keep paging until this is empty.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// On the first page (no page_token) of an account's or the unattributed log: the unauthenticated
+	// refusals received in the requested time range (by the hour: the hours it touches), counted by
+	// reason, most frequent first. Counted in memory and added up in Redis about once a second, so
+	// the last second may be missing. Empty when there were none.
+	RefusalCounts []*RefusalCount `protobuf:"bytes,3,rep,name=refusal_counts,json=refusalCounts,proto3" json:"refusal_counts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListPostbacksResponse) Reset() {
 	*x = ListPostbacksResponse{}
-	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[2]
+	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -537,7 +609,7 @@ func (x *ListPostbacksResponse) String() string {
 func (*ListPostbacksResponse) ProtoMessage() {}
 
 func (x *ListPostbacksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[2]
+	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -550,7 +622,7 @@ func (x *ListPostbacksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPostbacksResponse.ProtoReflect.Descriptor instead.
 func (*ListPostbacksResponse) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_diagnostics_service_proto_rawDescGZIP(), []int{2}
+	return file_kcid_tracking_v1_diagnostics_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ListPostbacksResponse) GetEntries() []*PostbackLogEntry {
@@ -567,6 +639,13 @@ func (x *ListPostbacksResponse) GetNextPageToken() string {
 	return ""
 }
 
+func (x *ListPostbacksResponse) GetRefusalCounts() []*RefusalCount {
+	if x != nil {
+		return x.RefusalCounts
+	}
+	return nil
+}
+
 type ExplainClickRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The kcid as the postback sent it (any case; malformed values are diagnosed).
@@ -581,7 +660,7 @@ type ExplainClickRequest struct {
 
 func (x *ExplainClickRequest) Reset() {
 	*x = ExplainClickRequest{}
-	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[3]
+	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -593,7 +672,7 @@ func (x *ExplainClickRequest) String() string {
 func (*ExplainClickRequest) ProtoMessage() {}
 
 func (x *ExplainClickRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[3]
+	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -606,7 +685,7 @@ func (x *ExplainClickRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExplainClickRequest.ProtoReflect.Descriptor instead.
 func (*ExplainClickRequest) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_diagnostics_service_proto_rawDescGZIP(), []int{3}
+	return file_kcid_tracking_v1_diagnostics_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ExplainClickRequest) GetKcid() string {
@@ -637,14 +716,19 @@ type ExplainClickResponse struct {
 	// The click's conversions, oldest first, each with its status history.
 	Conversions []*Conversion `protobuf:"bytes,5,rep,name=conversions,proto3" json:"conversions,omitempty"`
 	// Every logged postback attempt on this kcid within the log's retention, newest first.
-	Attempts      []*PostbackLogEntry `protobuf:"bytes,6,rep,name=attempts,proto3" json:"attempts,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Only postbacks with the account's credentials (or from a trusted caller) are among them.
+	Attempts []*PostbackLogEntry `protobuf:"bytes,6,rep,name=attempts,proto3" json:"attempts,omitempty"`
+	// Postbacks on this click refused for who sent them (no or bad token or signature, address not
+	// allowed) and found in its account's sample of unauthenticated refusals (see
+	// ListPostbacksRequest.unauthenticated), newest first, at most 20. A sample: not every one.
+	UnauthenticatedAttempts []*PostbackLogEntry `protobuf:"bytes,7,rep,name=unauthenticated_attempts,json=unauthenticatedAttempts,proto3" json:"unauthenticated_attempts,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *ExplainClickResponse) Reset() {
 	*x = ExplainClickResponse{}
-	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[4]
+	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -656,7 +740,7 @@ func (x *ExplainClickResponse) String() string {
 func (*ExplainClickResponse) ProtoMessage() {}
 
 func (x *ExplainClickResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[4]
+	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -669,7 +753,7 @@ func (x *ExplainClickResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExplainClickResponse.ProtoReflect.Descriptor instead.
 func (*ExplainClickResponse) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_diagnostics_service_proto_rawDescGZIP(), []int{4}
+	return file_kcid_tracking_v1_diagnostics_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ExplainClickResponse) GetDiagnosis() *InspectKcidResponse {
@@ -714,6 +798,13 @@ func (x *ExplainClickResponse) GetAttempts() []*PostbackLogEntry {
 	return nil
 }
 
+func (x *ExplainClickResponse) GetUnauthenticatedAttempts() []*PostbackLogEntry {
+	if x != nil {
+		return x.UnauthenticatedAttempts
+	}
+	return nil
+}
+
 type ReplayPostbacksRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The account whose rejected postbacks to replay. Required.
@@ -739,7 +830,7 @@ type ReplayPostbacksRequest struct {
 
 func (x *ReplayPostbacksRequest) Reset() {
 	*x = ReplayPostbacksRequest{}
-	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[5]
+	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -751,7 +842,7 @@ func (x *ReplayPostbacksRequest) String() string {
 func (*ReplayPostbacksRequest) ProtoMessage() {}
 
 func (x *ReplayPostbacksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[5]
+	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -764,7 +855,7 @@ func (x *ReplayPostbacksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplayPostbacksRequest.ProtoReflect.Descriptor instead.
 func (*ReplayPostbacksRequest) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_diagnostics_service_proto_rawDescGZIP(), []int{5}
+	return file_kcid_tracking_v1_diagnostics_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ReplayPostbacksRequest) GetAccountId() string {
@@ -842,7 +933,7 @@ type ReplayedPostback struct {
 
 func (x *ReplayedPostback) Reset() {
 	*x = ReplayedPostback{}
-	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[6]
+	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -854,7 +945,7 @@ func (x *ReplayedPostback) String() string {
 func (*ReplayedPostback) ProtoMessage() {}
 
 func (x *ReplayedPostback) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[6]
+	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -867,7 +958,7 @@ func (x *ReplayedPostback) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplayedPostback.ProtoReflect.Descriptor instead.
 func (*ReplayedPostback) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_diagnostics_service_proto_rawDescGZIP(), []int{6}
+	return file_kcid_tracking_v1_diagnostics_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ReplayedPostback) GetLogId() string {
@@ -933,7 +1024,7 @@ type ReplayPostbacksResponse struct {
 
 func (x *ReplayPostbacksResponse) Reset() {
 	*x = ReplayPostbacksResponse{}
-	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[7]
+	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -945,7 +1036,7 @@ func (x *ReplayPostbacksResponse) String() string {
 func (*ReplayPostbacksResponse) ProtoMessage() {}
 
 func (x *ReplayPostbacksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[7]
+	mi := &file_kcid_tracking_v1_diagnostics_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -958,7 +1049,7 @@ func (x *ReplayPostbacksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplayPostbacksResponse.ProtoReflect.Descriptor instead.
 func (*ReplayPostbacksResponse) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_diagnostics_service_proto_rawDescGZIP(), []int{7}
+	return file_kcid_tracking_v1_diagnostics_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ReplayPostbacksResponse) GetResults() []*ReplayedPostback {
@@ -1006,7 +1097,7 @@ const file_kcid_tracking_v1_diagnostics_service_proto_rawDesc = "" +
 	"\x10repeated_request\x18\f \x01(\bR\x0frepeatedRequest\x12$\n" +
 	"\rauthenticated\x18\x14 \x01(\bR\rauthenticated\x12B\n" +
 	"\rsender_reason\x18\x15 \x01(\x0e2\x1d.kcid.tracking.v1.ErrorReasonR\fsenderReason\x12%\n" +
-	"\x0esender_message\x18\x16 \x01(\tR\rsenderMessage\"\x8f\x03\n" +
+	"\x0esender_message\x18\x16 \x01(\tR\rsenderMessage\"\xb9\x03\n" +
 	"\x14ListPostbacksRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x129\n" +
@@ -1019,21 +1110,28 @@ const file_kcid_tracking_v1_diagnostics_service_proto_rawDesc = "" +
 	"\tpage_size\x18\a \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\b \x01(\tR\tpageToken\x12\"\n" +
-	"\funattributed\x18\t \x01(\bR\funattributed\"}\n" +
+	"\funattributed\x18\t \x01(\bR\funattributed\x12(\n" +
+	"\x0funauthenticated\x18\n" +
+	" \x01(\bR\x0funauthenticated\"[\n" +
+	"\fRefusalCount\x125\n" +
+	"\x06reason\x18\x01 \x01(\x0e2\x1d.kcid.tracking.v1.ErrorReasonR\x06reason\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\"\xc4\x01\n" +
 	"\x15ListPostbacksResponse\x12<\n" +
 	"\aentries\x18\x01 \x03(\v2\".kcid.tracking.v1.PostbackLogEntryR\aentries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"H\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12E\n" +
+	"\x0erefusal_counts\x18\x03 \x03(\v2\x1e.kcid.tracking.v1.RefusalCountR\rrefusalCounts\"H\n" +
 	"\x13ExplainClickRequest\x12\x12\n" +
 	"\x04kcid\x18\x01 \x01(\tR\x04kcid\x12\x1d\n" +
 	"\n" +
-	"account_id\x18\x02 \x01(\tR\taccountId\"\x89\x03\n" +
+	"account_id\x18\x02 \x01(\tR\taccountId\"\xe8\x03\n" +
 	"\x14ExplainClickResponse\x12C\n" +
 	"\tdiagnosis\x18\x01 \x01(\v2%.kcid.tracking.v1.InspectKcidResponseR\tdiagnosis\x12-\n" +
 	"\x05click\x18\x02 \x01(\v2\x17.kcid.tracking.v1.ClickR\x05click\x12O\n" +
 	"\x14click_missing_reason\x18\x03 \x01(\x0e2\x1d.kcid.tracking.v1.ErrorReasonR\x12clickMissingReason\x12,\n" +
 	"\x12click_missing_hint\x18\x04 \x01(\tR\x10clickMissingHint\x12>\n" +
 	"\vconversions\x18\x05 \x03(\v2\x1c.kcid.tracking.v1.ConversionR\vconversions\x12>\n" +
-	"\battempts\x18\x06 \x03(\v2\".kcid.tracking.v1.PostbackLogEntryR\battempts\"\xce\x02\n" +
+	"\battempts\x18\x06 \x03(\v2\".kcid.tracking.v1.PostbackLogEntryR\battempts\x12]\n" +
+	"\x18unauthenticated_attempts\x18\a \x03(\v2\".kcid.tracking.v1.PostbackLogEntryR\x17unauthenticatedAttempts\"\xce\x02\n" +
 	"\x16ReplayPostbacksRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x17\n" +
@@ -1098,61 +1196,65 @@ func file_kcid_tracking_v1_diagnostics_service_proto_rawDescGZIP() []byte {
 }
 
 var file_kcid_tracking_v1_diagnostics_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_kcid_tracking_v1_diagnostics_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_kcid_tracking_v1_diagnostics_service_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_kcid_tracking_v1_diagnostics_service_proto_goTypes = []any{
 	(PostbackOutcome)(0),            // 0: kcid.tracking.v1.PostbackOutcome
 	(PostbackCredential)(0),         // 1: kcid.tracking.v1.PostbackCredential
 	(ReplayOutcome)(0),              // 2: kcid.tracking.v1.ReplayOutcome
 	(*PostbackLogEntry)(nil),        // 3: kcid.tracking.v1.PostbackLogEntry
 	(*ListPostbacksRequest)(nil),    // 4: kcid.tracking.v1.ListPostbacksRequest
-	(*ListPostbacksResponse)(nil),   // 5: kcid.tracking.v1.ListPostbacksResponse
-	(*ExplainClickRequest)(nil),     // 6: kcid.tracking.v1.ExplainClickRequest
-	(*ExplainClickResponse)(nil),    // 7: kcid.tracking.v1.ExplainClickResponse
-	(*ReplayPostbacksRequest)(nil),  // 8: kcid.tracking.v1.ReplayPostbacksRequest
-	(*ReplayedPostback)(nil),        // 9: kcid.tracking.v1.ReplayedPostback
-	(*ReplayPostbacksResponse)(nil), // 10: kcid.tracking.v1.ReplayPostbacksResponse
-	(*timestamppb.Timestamp)(nil),   // 11: google.protobuf.Timestamp
-	(*RecordConversionRequest)(nil), // 12: kcid.tracking.v1.RecordConversionRequest
-	(ErrorReason)(0),                // 13: kcid.tracking.v1.ErrorReason
-	(*InspectKcidResponse)(nil),     // 14: kcid.tracking.v1.InspectKcidResponse
-	(*Click)(nil),                   // 15: kcid.tracking.v1.Click
-	(*Conversion)(nil),              // 16: kcid.tracking.v1.Conversion
+	(*RefusalCount)(nil),            // 5: kcid.tracking.v1.RefusalCount
+	(*ListPostbacksResponse)(nil),   // 6: kcid.tracking.v1.ListPostbacksResponse
+	(*ExplainClickRequest)(nil),     // 7: kcid.tracking.v1.ExplainClickRequest
+	(*ExplainClickResponse)(nil),    // 8: kcid.tracking.v1.ExplainClickResponse
+	(*ReplayPostbacksRequest)(nil),  // 9: kcid.tracking.v1.ReplayPostbacksRequest
+	(*ReplayedPostback)(nil),        // 10: kcid.tracking.v1.ReplayedPostback
+	(*ReplayPostbacksResponse)(nil), // 11: kcid.tracking.v1.ReplayPostbacksResponse
+	(*timestamppb.Timestamp)(nil),   // 12: google.protobuf.Timestamp
+	(*RecordConversionRequest)(nil), // 13: kcid.tracking.v1.RecordConversionRequest
+	(ErrorReason)(0),                // 14: kcid.tracking.v1.ErrorReason
+	(*InspectKcidResponse)(nil),     // 15: kcid.tracking.v1.InspectKcidResponse
+	(*Click)(nil),                   // 16: kcid.tracking.v1.Click
+	(*Conversion)(nil),              // 17: kcid.tracking.v1.Conversion
 }
 var file_kcid_tracking_v1_diagnostics_service_proto_depIdxs = []int32{
-	11, // 0: kcid.tracking.v1.PostbackLogEntry.receive_time:type_name -> google.protobuf.Timestamp
-	12, // 1: kcid.tracking.v1.PostbackLogEntry.request:type_name -> kcid.tracking.v1.RecordConversionRequest
+	12, // 0: kcid.tracking.v1.PostbackLogEntry.receive_time:type_name -> google.protobuf.Timestamp
+	13, // 1: kcid.tracking.v1.PostbackLogEntry.request:type_name -> kcid.tracking.v1.RecordConversionRequest
 	1,  // 2: kcid.tracking.v1.PostbackLogEntry.credential:type_name -> kcid.tracking.v1.PostbackCredential
 	0,  // 3: kcid.tracking.v1.PostbackLogEntry.outcome:type_name -> kcid.tracking.v1.PostbackOutcome
-	13, // 4: kcid.tracking.v1.PostbackLogEntry.reason:type_name -> kcid.tracking.v1.ErrorReason
-	13, // 5: kcid.tracking.v1.PostbackLogEntry.sender_reason:type_name -> kcid.tracking.v1.ErrorReason
-	11, // 6: kcid.tracking.v1.ListPostbacksRequest.start_time:type_name -> google.protobuf.Timestamp
-	11, // 7: kcid.tracking.v1.ListPostbacksRequest.end_time:type_name -> google.protobuf.Timestamp
+	14, // 4: kcid.tracking.v1.PostbackLogEntry.reason:type_name -> kcid.tracking.v1.ErrorReason
+	14, // 5: kcid.tracking.v1.PostbackLogEntry.sender_reason:type_name -> kcid.tracking.v1.ErrorReason
+	12, // 6: kcid.tracking.v1.ListPostbacksRequest.start_time:type_name -> google.protobuf.Timestamp
+	12, // 7: kcid.tracking.v1.ListPostbacksRequest.end_time:type_name -> google.protobuf.Timestamp
 	0,  // 8: kcid.tracking.v1.ListPostbacksRequest.outcome:type_name -> kcid.tracking.v1.PostbackOutcome
-	13, // 9: kcid.tracking.v1.ListPostbacksRequest.reason:type_name -> kcid.tracking.v1.ErrorReason
-	3,  // 10: kcid.tracking.v1.ListPostbacksResponse.entries:type_name -> kcid.tracking.v1.PostbackLogEntry
-	14, // 11: kcid.tracking.v1.ExplainClickResponse.diagnosis:type_name -> kcid.tracking.v1.InspectKcidResponse
-	15, // 12: kcid.tracking.v1.ExplainClickResponse.click:type_name -> kcid.tracking.v1.Click
-	13, // 13: kcid.tracking.v1.ExplainClickResponse.click_missing_reason:type_name -> kcid.tracking.v1.ErrorReason
-	16, // 14: kcid.tracking.v1.ExplainClickResponse.conversions:type_name -> kcid.tracking.v1.Conversion
-	3,  // 15: kcid.tracking.v1.ExplainClickResponse.attempts:type_name -> kcid.tracking.v1.PostbackLogEntry
-	11, // 16: kcid.tracking.v1.ReplayPostbacksRequest.start_time:type_name -> google.protobuf.Timestamp
-	11, // 17: kcid.tracking.v1.ReplayPostbacksRequest.end_time:type_name -> google.protobuf.Timestamp
-	13, // 18: kcid.tracking.v1.ReplayPostbacksRequest.reason:type_name -> kcid.tracking.v1.ErrorReason
-	2,  // 19: kcid.tracking.v1.ReplayedPostback.outcome:type_name -> kcid.tracking.v1.ReplayOutcome
-	13, // 20: kcid.tracking.v1.ReplayedPostback.reason:type_name -> kcid.tracking.v1.ErrorReason
-	13, // 21: kcid.tracking.v1.ReplayedPostback.original_reason:type_name -> kcid.tracking.v1.ErrorReason
-	9,  // 22: kcid.tracking.v1.ReplayPostbacksResponse.results:type_name -> kcid.tracking.v1.ReplayedPostback
-	4,  // 23: kcid.tracking.v1.DiagnosticsService.ListPostbacks:input_type -> kcid.tracking.v1.ListPostbacksRequest
-	6,  // 24: kcid.tracking.v1.DiagnosticsService.ExplainClick:input_type -> kcid.tracking.v1.ExplainClickRequest
-	8,  // 25: kcid.tracking.v1.DiagnosticsService.ReplayPostbacks:input_type -> kcid.tracking.v1.ReplayPostbacksRequest
-	5,  // 26: kcid.tracking.v1.DiagnosticsService.ListPostbacks:output_type -> kcid.tracking.v1.ListPostbacksResponse
-	7,  // 27: kcid.tracking.v1.DiagnosticsService.ExplainClick:output_type -> kcid.tracking.v1.ExplainClickResponse
-	10, // 28: kcid.tracking.v1.DiagnosticsService.ReplayPostbacks:output_type -> kcid.tracking.v1.ReplayPostbacksResponse
-	26, // [26:29] is the sub-list for method output_type
-	23, // [23:26] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	14, // 9: kcid.tracking.v1.ListPostbacksRequest.reason:type_name -> kcid.tracking.v1.ErrorReason
+	14, // 10: kcid.tracking.v1.RefusalCount.reason:type_name -> kcid.tracking.v1.ErrorReason
+	3,  // 11: kcid.tracking.v1.ListPostbacksResponse.entries:type_name -> kcid.tracking.v1.PostbackLogEntry
+	5,  // 12: kcid.tracking.v1.ListPostbacksResponse.refusal_counts:type_name -> kcid.tracking.v1.RefusalCount
+	15, // 13: kcid.tracking.v1.ExplainClickResponse.diagnosis:type_name -> kcid.tracking.v1.InspectKcidResponse
+	16, // 14: kcid.tracking.v1.ExplainClickResponse.click:type_name -> kcid.tracking.v1.Click
+	14, // 15: kcid.tracking.v1.ExplainClickResponse.click_missing_reason:type_name -> kcid.tracking.v1.ErrorReason
+	17, // 16: kcid.tracking.v1.ExplainClickResponse.conversions:type_name -> kcid.tracking.v1.Conversion
+	3,  // 17: kcid.tracking.v1.ExplainClickResponse.attempts:type_name -> kcid.tracking.v1.PostbackLogEntry
+	3,  // 18: kcid.tracking.v1.ExplainClickResponse.unauthenticated_attempts:type_name -> kcid.tracking.v1.PostbackLogEntry
+	12, // 19: kcid.tracking.v1.ReplayPostbacksRequest.start_time:type_name -> google.protobuf.Timestamp
+	12, // 20: kcid.tracking.v1.ReplayPostbacksRequest.end_time:type_name -> google.protobuf.Timestamp
+	14, // 21: kcid.tracking.v1.ReplayPostbacksRequest.reason:type_name -> kcid.tracking.v1.ErrorReason
+	2,  // 22: kcid.tracking.v1.ReplayedPostback.outcome:type_name -> kcid.tracking.v1.ReplayOutcome
+	14, // 23: kcid.tracking.v1.ReplayedPostback.reason:type_name -> kcid.tracking.v1.ErrorReason
+	14, // 24: kcid.tracking.v1.ReplayedPostback.original_reason:type_name -> kcid.tracking.v1.ErrorReason
+	10, // 25: kcid.tracking.v1.ReplayPostbacksResponse.results:type_name -> kcid.tracking.v1.ReplayedPostback
+	4,  // 26: kcid.tracking.v1.DiagnosticsService.ListPostbacks:input_type -> kcid.tracking.v1.ListPostbacksRequest
+	7,  // 27: kcid.tracking.v1.DiagnosticsService.ExplainClick:input_type -> kcid.tracking.v1.ExplainClickRequest
+	9,  // 28: kcid.tracking.v1.DiagnosticsService.ReplayPostbacks:input_type -> kcid.tracking.v1.ReplayPostbacksRequest
+	6,  // 29: kcid.tracking.v1.DiagnosticsService.ListPostbacks:output_type -> kcid.tracking.v1.ListPostbacksResponse
+	8,  // 30: kcid.tracking.v1.DiagnosticsService.ExplainClick:output_type -> kcid.tracking.v1.ExplainClickResponse
+	11, // 31: kcid.tracking.v1.DiagnosticsService.ReplayPostbacks:output_type -> kcid.tracking.v1.ReplayPostbacksResponse
+	29, // [29:32] is the sub-list for method output_type
+	26, // [26:29] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_diagnostics_service_proto_init() }
@@ -1170,7 +1272,7 @@ func file_kcid_tracking_v1_diagnostics_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_diagnostics_service_proto_rawDesc), len(file_kcid_tracking_v1_diagnostics_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kcid/tracking/v1/diagnostics_service.proto.
  */
 export const file_kcid_tracking_v1_diagnostics_service: GenFile = /*@__PURE__*/
-  fileDesc("CiprY2lkL3RyYWNraW5nL3YxL2RpYWdub3N0aWNzX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEikwQKEFBvc3RiYWNrTG9nRW50cnkSDgoGbG9nX2lkGAEgASgJEjAKDHJlY2VpdmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKYWNjb3VudF9pZBgDIAEoCRI6CgdyZXF1ZXN0GAQgASgLMikua2NpZC50cmFja2luZy52MS5SZWNvcmRDb252ZXJzaW9uUmVxdWVzdBI4CgpjcmVkZW50aWFsGAUgASgOMiQua2NpZC50cmFja2luZy52MS5Qb3N0YmFja0NyZWRlbnRpYWwSFgoOc291cmNlX25ldHdvcmsYBiABKAkSMgoHb3V0Y29tZRgHIAEoDjIhLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tPdXRjb21lEi0KBnJlYXNvbhgIIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24SDwoHbWVzc2FnZRgJIAEoCRIVCg1jb252ZXJzaW9uX2lkGAogASgJEhEKCXJlcGxheV9vZhgLIAEoCRIYChByZXBlYXRlZF9yZXF1ZXN0GAwgASgIEhUKDWF1dGhlbnRpY2F0ZWQYFCABKAgSNAoNc2VuZGVyX3JlYXNvbhgVIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24SFgoOc2VuZGVyX21lc3NhZ2UYFiABKAkitgIKFExpc3RQb3N0YmFja3NSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGtjaWQYBCABKAkSMgoHb3V0Y29tZRgFIAEoDjIhLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tPdXRjb21lEi0KBnJlYXNvbhgGIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24SEQoJcGFnZV9zaXplGAcgASgFEhIKCnBhZ2VfdG9rZW4YCCABKAkSFAoMdW5hdHRyaWJ1dGVkGAkgASgIImUKFUxpc3RQb3N0YmFja3NSZXNwb25zZRIzCgdlbnRyaWVzGAEgAygLMiIua2NpZC50cmFja2luZy52MS5Qb3N0YmFja0xvZ0VudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI3ChNFeHBsYWluQ2xpY2tSZXF1ZXN0EgwKBGtjaWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCSK6AgoURXhwbGFpbkNsaWNrUmVzcG9uc2USOAoJZGlhZ25vc2lzGAEgASgLMiUua2NpZC50cmFja2luZy52MS5JbnNwZWN0S2NpZFJlc3BvbnNlEiYKBWNsaWNrGAIgASgLMhcua2NpZC50cmFja2luZy52MS5DbGljaxI7ChRjbGlja19taXNzaW5nX3JlYXNvbhgDIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24SGgoSY2xpY2tfbWlzc2luZ19oaW50GAQgASgJEjEKC2NvbnZlcnNpb25zGAUgAygLMhwua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uEjQKCGF0dGVtcHRzGAYgAygLMiIua2NpZC50cmFja2luZy52MS5Qb3N0YmFja0xvZ0VudHJ5IoICChZSZXBsYXlQb3N0YmFja3NSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSDwoHbG9nX2lkcxgCIAMoCRIuCgpzdGFydF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoGcmVhc29uGAUgASgOMh0ua2NpZC50cmFja2luZy52MS5FcnJvclJlYXNvbhIPCgdkcnlfcnVuGAYgASgIEhEKCXBhZ2Vfc2l6ZRgHIAEoBRISCgpwYWdlX3Rva2VuGAggASgJIvEBChBSZXBsYXllZFBvc3RiYWNrEg4KBmxvZ19pZBgBIAEoCRIwCgdvdXRjb21lGAIgASgOMh8ua2NpZC50cmFja2luZy52MS5SZXBsYXlPdXRjb21lEi0KBnJlYXNvbhgDIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24SDwoHbWVzc2FnZRgEIAEoCRIVCg1jb252ZXJzaW9uX2lkGAUgASgJEjYKD29yaWdpbmFsX3JlYXNvbhgGIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24SDAoEa2NpZBgHIAEoCSJ4ChdSZXBsYXlQb3N0YmFja3NSZXNwb25zZRIzCgdyZXN1bHRzGAEgAygLMiIua2NpZC50cmFja2luZy52MS5SZXBsYXllZFBvc3RiYWNrEg8KB2RyeV9ydW4YAiABKAgSFwoPbmV4dF9wYWdlX3Rva2VuGAMgASgJKq8BCg9Qb3N0YmFja091dGNvbWUSIAocUE9TVEJBQ0tfT1VUQ09NRV9VTlNQRUNJRklFRBAAEh0KGVBPU1RCQUNLX09VVENPTUVfQUNDRVBURUQQARIeChpQT1NUQkFDS19PVVRDT01FX0RVUExJQ0FURRACEh0KGVBPU1RCQUNLX09VVENPTUVfUkVKRUNURUQQAxIcChhQT1NUQkFDS19PVVRDT01FX1VOS05PV04QBCrpAQoSUG9zdGJhY2tDcmVkZW50aWFsEiMKH1BPU1RCQUNLX0NSRURFTlRJQUxfVU5TUEVDSUZJRUQQABIdChlQT1NUQkFDS19DUkVERU5USUFMX1RPS0VOEAESIQodUE9TVEJBQ0tfQ1JFREVOVElBTF9TSUdOQVRVUkUQAhIkCiBQT1NUQkFDS19DUkVERU5USUFMX0lQX0FMTE9XTElTVBADEiYKIlBPU1RCQUNLX0NSRURFTlRJQUxfVFJVU1RFRF9DQUxMRVIQBBIeChpQT1NUQkFDS19DUkVERU5USUFMX1JFUExBWRAFKt0BCg1SZXBsYXlPdXRjb21lEh4KGlJFUExBWV9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGwoXUkVQTEFZX09VVENPTUVfQUNDRVBURUQQARIcChhSRVBMQVlfT1VUQ09NRV9EVVBMSUNBVEUQAhIbChdSRVBMQVlfT1VUQ09NRV9SRUpFQ1RFRBADEhoKFlJFUExBWV9PVVRDT01FX1NLSVBQRUQQBBIcChhSRVBMQVlfT1VUQ09NRV9OT1RfRk9VTkQQBRIaChZSRVBMQVlfT1VUQ09NRV9VTktOT1dOEAYyvQIKEkRpYWdub3N0aWNzU2VydmljZRJgCg1MaXN0UG9zdGJhY2tzEiYua2NpZC50cmFja2luZy52MS5MaXN0UG9zdGJhY2tzUmVxdWVzdBonLmtjaWQudHJhY2tpbmcudjEuTGlzdFBvc3RiYWNrc1Jlc3BvbnNlEl0KDEV4cGxhaW5DbGljaxIlLmtjaWQudHJhY2tpbmcudjEuRXhwbGFpbkNsaWNrUmVxdWVzdBomLmtjaWQudHJhY2tpbmcudjEuRXhwbGFpbkNsaWNrUmVzcG9uc2USZgoPUmVwbGF5UG9zdGJhY2tzEigua2NpZC50cmFja2luZy52MS5SZXBsYXlQb3N0YmFja3NSZXF1ZXN0Gikua2NpZC50cmFja2luZy52MS5SZXBsYXlQb3N0YmFja3NSZXNwb25zZUJlChlpby5rY2lkLnByb3RvLnRyYWNraW5nLnYxQhdEaWFnbm9zdGljc1NlcnZpY2VQcm90b1ABWi1naXRodWIuY29tL2tjaWQva2NpZC9jbGllbnRzL2dvL2tjaWRwYjtrY2lkcGJiBnByb3RvMw", [file_google_protobuf_timestamp, file_kcid_tracking_v1_click_service, file_kcid_tracking_v1_conversion_service, file_kcid_tracking_v1_error_reason, file_kcid_tracking_v1_resources]);
+  fileDesc("CiprY2lkL3RyYWNraW5nL3YxL2RpYWdub3N0aWNzX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEikwQKEFBvc3RiYWNrTG9nRW50cnkSDgoGbG9nX2lkGAEgASgJEjAKDHJlY2VpdmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKYWNjb3VudF9pZBgDIAEoCRI6CgdyZXF1ZXN0GAQgASgLMikua2NpZC50cmFja2luZy52MS5SZWNvcmRDb252ZXJzaW9uUmVxdWVzdBI4CgpjcmVkZW50aWFsGAUgASgOMiQua2NpZC50cmFja2luZy52MS5Qb3N0YmFja0NyZWRlbnRpYWwSFgoOc291cmNlX25ldHdvcmsYBiABKAkSMgoHb3V0Y29tZRgHIAEoDjIhLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tPdXRjb21lEi0KBnJlYXNvbhgIIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24SDwoHbWVzc2FnZRgJIAEoCRIVCg1jb252ZXJzaW9uX2lkGAogASgJEhEKCXJlcGxheV9vZhgLIAEoCRIYChByZXBlYXRlZF9yZXF1ZXN0GAwgASgIEhUKDWF1dGhlbnRpY2F0ZWQYFCABKAgSNAoNc2VuZGVyX3JlYXNvbhgVIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24SFgoOc2VuZGVyX21lc3NhZ2UYFiABKAkizwIKFExpc3RQb3N0YmFja3NSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGtjaWQYBCABKAkSMgoHb3V0Y29tZRgFIAEoDjIhLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tPdXRjb21lEi0KBnJlYXNvbhgGIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24SEQoJcGFnZV9zaXplGAcgASgFEhIKCnBhZ2VfdG9rZW4YCCABKAkSFAoMdW5hdHRyaWJ1dGVkGAkgASgIEhcKD3VuYXV0aGVudGljYXRlZBgKIAEoCCJMCgxSZWZ1c2FsQ291bnQSLQoGcmVhc29uGAEgASgOMh0ua2NpZC50cmFja2luZy52MS5FcnJvclJlYXNvbhINCgVjb3VudBgCIAEoAyKdAQoVTGlzdFBvc3RiYWNrc1Jlc3BvbnNlEjMKB2VudHJpZXMYASADKAsyIi5rY2lkLnRyYWNraW5nLnYxLlBvc3RiYWNrTG9nRW50cnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEjYKDnJlZnVzYWxfY291bnRzGAMgAygLMh4ua2NpZC50cmFja2luZy52MS5SZWZ1c2FsQ291bnQiNwoTRXhwbGFpbkNsaWNrUmVxdWVzdBIMCgRrY2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkigAMKFEV4cGxhaW5DbGlja1Jlc3BvbnNlEjgKCWRpYWdub3NpcxgBIAEoCzIlLmtjaWQudHJhY2tpbmcudjEuSW5zcGVjdEtjaWRSZXNwb25zZRImCgVjbGljaxgCIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuQ2xpY2sSOwoUY2xpY2tfbWlzc2luZ19yZWFzb24YAyABKA4yHS5rY2lkLnRyYWNraW5nLnYxLkVycm9yUmVhc29uEhoKEmNsaWNrX21pc3NpbmdfaGludBgEIAEoCRIxCgtjb252ZXJzaW9ucxgFIAMoCzIcLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvbhI0CghhdHRlbXB0cxgGIAMoCzIiLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tMb2dFbnRyeRJEChh1bmF1dGhlbnRpY2F0ZWRfYXR0ZW1wdHMYByADKAsyIi5rY2lkLnRyYWNraW5nLnYxLlBvc3RiYWNrTG9nRW50cnkiggIKFlJlcGxheVBvc3RiYWNrc1JlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIPCgdsb2dfaWRzGAIgAygJEi4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCgZyZWFzb24YBSABKA4yHS5rY2lkLnRyYWNraW5nLnYxLkVycm9yUmVhc29uEg8KB2RyeV9ydW4YBiABKAgSEQoJcGFnZV9zaXplGAcgASgFEhIKCnBhZ2VfdG9rZW4YCCABKAki8QEKEFJlcGxheWVkUG9zdGJhY2sSDgoGbG9nX2lkGAEgASgJEjAKB291dGNvbWUYAiABKA4yHy5rY2lkLnRyYWNraW5nLnYxLlJlcGxheU91dGNvbWUSLQoGcmVhc29uGAMgASgOMh0ua2NpZC50cmFja2luZy52MS5FcnJvclJlYXNvbhIPCgdtZXNzYWdlGAQgASgJEhUKDWNvbnZlcnNpb25faWQYBSABKAkSNgoPb3JpZ2luYWxfcmVhc29uGAYgASgOMh0ua2NpZC50cmFja2luZy52MS5FcnJvclJlYXNvbhIMCgRrY2lkGAcgASgJIngKF1JlcGxheVBvc3RiYWNrc1Jlc3BvbnNlEjMKB3Jlc3VsdHMYASADKAsyIi5rY2lkLnRyYWNraW5nLnYxLlJlcGxheWVkUG9zdGJhY2sSDwoHZHJ5X3J1bhgCIAEoCBIXCg9uZXh0X3BhZ2VfdG9rZW4YAyABKAkqrwEKD1Bvc3RiYWNrT3V0Y29tZRIgChxQT1NUQkFDS19PVVRDT01FX1VOU1BFQ0lGSUVEEAASHQoZUE9TVEJBQ0tfT1VUQ09NRV9BQ0NFUFRFRBABEh4KGlBPU1RCQUNLX09VVENPTUVfRFVQTElDQVRFEAISHQoZUE9TVEJBQ0tfT1VUQ09NRV9SRUpFQ1RFRBADEhwKGFBPU1RCQUNLX09VVENPTUVfVU5LTk9XThAEKukBChJQb3N0YmFja0NyZWRlbnRpYWwSIwofUE9TVEJBQ0tfQ1JFREVOVElBTF9VTlNQRUNJRklFRBAAEh0KGVBPU1RCQUNLX0NSRURFTlRJQUxfVE9LRU4QARIhCh1QT1NUQkFDS19DUkVERU5USUFMX1NJR05BVFVSRRACEiQKIFBPU1RCQUNLX0NSRURFTlRJQUxfSVBfQUxMT1dMSVNUEAMSJgoiUE9TVEJBQ0tfQ1JFREVOVElBTF9UUlVTVEVEX0NBTExFUhAEEh4KGlBPU1RCQUNLX0NSRURFTlRJQUxfUkVQTEFZEAUq3QEKDVJlcGxheU91dGNvbWUSHgoaUkVQTEFZX09VVENPTUVfVU5TUEVDSUZJRUQQABIbChdSRVBMQVlfT1VUQ09NRV9BQ0NFUFRFRBABEhwKGFJFUExBWV9PVVRDT01FX0RVUExJQ0FURRACEhsKF1JFUExBWV9PVVRDT01FX1JFSkVDVEVEEAMSGgoWUkVQTEFZX09VVENPTUVfU0tJUFBFRBAEEhwKGFJFUExBWV9PVVRDT01FX05PVF9GT1VORBAFEhoKFlJFUExBWV9PVVRDT01FX1VOS05PV04QBjK9AgoSRGlhZ25vc3RpY3NTZXJ2aWNlEmAKDUxpc3RQb3N0YmFja3MSJi5rY2lkLnRyYWNraW5nLnYxLkxpc3RQb3N0YmFja3NSZXF1ZXN0Gicua2NpZC50cmFja2luZy52MS5MaXN0UG9zdGJhY2tzUmVzcG9uc2USXQoMRXhwbGFpbkNsaWNrEiUua2NpZC50cmFja2luZy52MS5FeHBsYWluQ2xpY2tSZXF1ZXN0GiYua2NpZC50cmFja2luZy52MS5FeHBsYWluQ2xpY2tSZXNwb25zZRJmCg9SZXBsYXlQb3N0YmFja3MSKC5rY2lkLnRyYWNraW5nLnYxLlJlcGxheVBvc3RiYWNrc1JlcXVlc3QaKS5rY2lkLnRyYWNraW5nLnYxLlJlcGxheVBvc3RiYWNrc1Jlc3BvbnNlQmUKGWlvLmtjaWQucHJvdG8udHJhY2tpbmcudjFCF0RpYWdub3N0aWNzU2VydmljZVByb3RvUAFaLWdpdGh1Yi5jb20va2NpZC9rY2lkL2NsaWVudHMvZ28va2NpZHBiO2tjaWRwYmIGcHJvdG8z", [file_google_protobuf_timestamp, file_kcid_tracking_v1_click_service, file_kcid_tracking_v1_conversion_service, file_kcid_tracking_v1_error_reason, file_kcid_tracking_v1_resources]);
 
 /**
  * One postback as the tracking-server received it. Secrets are never kept: the token, the
@@ -209,6 +209,18 @@ export type ListPostbacksRequest = Message<"kcid.tracking.v1.ListPostbacksReques
    * @generated from field: bool unattributed = 9;
    */
   unattributed: boolean;
+
+  /**
+   * Read the account's unauthenticated refusals instead: postbacks attributed to the account (by
+   * its click) but refused because of who sent them (missing or invalid token or signature, IP not
+   * allowed, another account's token on its click; see SenderRefusals). Anyone can send those, so
+   * they are kept apart from what the advertiser really sent: a small sample (at most about 1000
+   * entries, a few per second per account) plus exact counts by reason (`refusal_counts`).
+   * Requires account_id.
+   *
+   * @generated from field: bool unauthenticated = 10;
+   */
+  unauthenticated: boolean;
 };
 
 /**
@@ -217,6 +229,30 @@ export type ListPostbacksRequest = Message<"kcid.tracking.v1.ListPostbacksReques
  */
 export const ListPostbacksRequestSchema: GenMessage<ListPostbacksRequest> = /*@__PURE__*/
   messageDesc(file_kcid_tracking_v1_diagnostics_service, 1);
+
+/**
+ * How many postbacks of one reason were refused unauthenticated (counted, not all logged).
+ *
+ * @generated from message kcid.tracking.v1.RefusalCount
+ */
+export type RefusalCount = Message<"kcid.tracking.v1.RefusalCount"> & {
+  /**
+   * @generated from field: kcid.tracking.v1.ErrorReason reason = 1;
+   */
+  reason: ErrorReason;
+
+  /**
+   * @generated from field: int64 count = 2;
+   */
+  count: bigint;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.RefusalCount.
+ * Use `create(RefusalCountSchema)` to create a new message.
+ */
+export const RefusalCountSchema: GenMessage<RefusalCount> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_diagnostics_service, 2);
 
 /**
  * @generated from message kcid.tracking.v1.ListPostbacksResponse
@@ -236,6 +272,16 @@ export type ListPostbacksResponse = Message<"kcid.tracking.v1.ListPostbacksRespo
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
+
+  /**
+   * On the first page (no page_token) of an account's or the unattributed log: the unauthenticated
+   * refusals received in the requested time range (by the hour: the hours it touches), counted by
+   * reason, most frequent first. Counted in memory and added up in Redis about once a second, so
+   * the last second may be missing. Empty when there were none.
+   *
+   * @generated from field: repeated kcid.tracking.v1.RefusalCount refusal_counts = 3;
+   */
+  refusalCounts: RefusalCount[];
 };
 
 /**
@@ -243,7 +289,7 @@ export type ListPostbacksResponse = Message<"kcid.tracking.v1.ListPostbacksRespo
  * Use `create(ListPostbacksResponseSchema)` to create a new message.
  */
 export const ListPostbacksResponseSchema: GenMessage<ListPostbacksResponse> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_diagnostics_service, 2);
+  messageDesc(file_kcid_tracking_v1_diagnostics_service, 3);
 
 /**
  * @generated from message kcid.tracking.v1.ExplainClickRequest
@@ -271,7 +317,7 @@ export type ExplainClickRequest = Message<"kcid.tracking.v1.ExplainClickRequest"
  * Use `create(ExplainClickRequestSchema)` to create a new message.
  */
 export const ExplainClickRequestSchema: GenMessage<ExplainClickRequest> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_diagnostics_service, 3);
+  messageDesc(file_kcid_tracking_v1_diagnostics_service, 4);
 
 /**
  * @generated from message kcid.tracking.v1.ExplainClickResponse
@@ -315,10 +361,20 @@ export type ExplainClickResponse = Message<"kcid.tracking.v1.ExplainClickRespons
 
   /**
    * Every logged postback attempt on this kcid within the log's retention, newest first.
+   * Only postbacks with the account's credentials (or from a trusted caller) are among them.
    *
    * @generated from field: repeated kcid.tracking.v1.PostbackLogEntry attempts = 6;
    */
   attempts: PostbackLogEntry[];
+
+  /**
+   * Postbacks on this click refused for who sent them (no or bad token or signature, address not
+   * allowed) and found in its account's sample of unauthenticated refusals (see
+   * ListPostbacksRequest.unauthenticated), newest first, at most 20. A sample: not every one.
+   *
+   * @generated from field: repeated kcid.tracking.v1.PostbackLogEntry unauthenticated_attempts = 7;
+   */
+  unauthenticatedAttempts: PostbackLogEntry[];
 };
 
 /**
@@ -326,7 +382,7 @@ export type ExplainClickResponse = Message<"kcid.tracking.v1.ExplainClickRespons
  * Use `create(ExplainClickResponseSchema)` to create a new message.
  */
 export const ExplainClickResponseSchema: GenMessage<ExplainClickResponse> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_diagnostics_service, 4);
+  messageDesc(file_kcid_tracking_v1_diagnostics_service, 5);
 
 /**
  * @generated from message kcid.tracking.v1.ReplayPostbacksRequest
@@ -394,7 +450,7 @@ export type ReplayPostbacksRequest = Message<"kcid.tracking.v1.ReplayPostbacksRe
  * Use `create(ReplayPostbacksRequestSchema)` to create a new message.
  */
 export const ReplayPostbacksRequestSchema: GenMessage<ReplayPostbacksRequest> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_diagnostics_service, 5);
+  messageDesc(file_kcid_tracking_v1_diagnostics_service, 6);
 
 /**
  * The replay of one log entry.
@@ -449,7 +505,7 @@ export type ReplayedPostback = Message<"kcid.tracking.v1.ReplayedPostback"> & {
  * Use `create(ReplayedPostbackSchema)` to create a new message.
  */
 export const ReplayedPostbackSchema: GenMessage<ReplayedPostback> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_diagnostics_service, 6);
+  messageDesc(file_kcid_tracking_v1_diagnostics_service, 7);
 
 /**
  * @generated from message kcid.tracking.v1.ReplayPostbacksResponse
@@ -482,7 +538,7 @@ export type ReplayPostbacksResponse = Message<"kcid.tracking.v1.ReplayPostbacksR
  * Use `create(ReplayPostbacksResponseSchema)` to create a new message.
  */
 export const ReplayPostbacksResponseSchema: GenMessage<ReplayPostbacksResponse> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_diagnostics_service, 7);
+  messageDesc(file_kcid_tracking_v1_diagnostics_service, 8);
 
 /**
  * How a logged postback ended.

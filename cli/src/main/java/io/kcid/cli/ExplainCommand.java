@@ -78,6 +78,18 @@ final class ExplainCommand implements Runnable {
           System.out.println("    " + e.getMessage());
         }
       }
+      if (r.getUnauthenticatedAttemptsCount() > 0) {
+        System.out.println();
+        System.out.println("refused for their credentials (" + r.getUnauthenticatedAttemptsCount()
+            + ", a sample, newest first; kept apart from the log):");
+        LogFormat.header();
+        for (PostbackLogEntry e : r.getUnauthenticatedAttemptsList()) {
+          LogFormat.row(e);
+          if (!e.getMessage().isEmpty()) {
+            System.out.println("    " + e.getMessage());
+          }
+        }
+      }
     }
   }
 }

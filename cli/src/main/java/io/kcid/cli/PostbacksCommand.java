@@ -4,6 +4,7 @@ import com.google.protobuf.Timestamp;
 import io.kcid.proto.tracking.v1.ListPostbacksRequest;
 import io.kcid.proto.tracking.v1.ListPostbacksResponse;
 import io.kcid.proto.tracking.v1.PostbackLogEntry;
+import io.kcid.proto.tracking.v1.RefusalCount;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,13 @@ final class PostbacksCommand implements Runnable {
     boolean unattributed;
   }
 
+  @Option(names = "--unauthenticated",
+      description = "With --account: the postbacks refused for who sent them (no or bad token or signature,"
+          + " IP not allowed, another account's token on its click). Anyone can send those, so"
+          + " they are kept apart from the account's log: a sample (a few a second, at most about 1000) and"
+          + " counts by reason.")
+  boolean unauthenticated;
+
   @Option(names = "--since", description = "Only the last 90s, 15m, 12h, 7d … Default: the whole log.")
   String since;
 
@@ -50,7 +58,10 @@ final class PostbacksCommand implements Runnable {
     if (limit < 1) {
       throw new CliException("--limit must be at least 1");
     }
-    ListPostbacksRequest.Builder request = ListPostbacksRequest.newBuilder();
+    if (unauthenticated && whose.unattributed) {
+      throw new CliException("--unauthenticated goes with --account (the unattributed log holds only such postbacks)");
+    }
+    ListPostbacksRequest.Builder request = ListPostbacksRequest.newBuilder().setUnauthenticated(unauthenticated);
     if (whose.unattributed) {
       request.setUnattributed(true);
     } else {
@@ -71,25 +82,40 @@ final class PostbacksCommand implements Runnable {
     }
     try (GrpcOptions channel = grpc) {
       List<PostbackLogEntry> entries = new ArrayList<>();
+      List<RefusalCount> counts = new ArrayList<>();
       String token = "";
       do {
         ListPostbacksResponse page = grpc.diagnostics().listPostbacks(request
             .setPageSize(Math.min(1000, limit - entries.size())).setPageToken(token).build());
         entries.addAll(page.getEntriesList());
+        if (token.isEmpty()) {
+          counts.addAll(page.getRefusalCountsList());
+        }
         token = page.getNextPageToken();
       } while (!token.isEmpty() && entries.size() < limit);
       if (grpc.json) {
-        System.out.println(Output.json(ListPostbacksResponse.newBuilder().addAllEntries(entries).setNextPageToken(token)));
+        System.out.println(Output.json(ListPostbacksResponse.newBuilder().addAllEntries(entries).setNextPageToken(token)
+            .addAllRefusalCounts(counts)));
         return;
       }
       if (entries.isEmpty()) {
-        System.out.println("no postbacks");
-        return;
+        System.out.println(unauthenticated ? "no unauthenticated refusals sampled" : "no postbacks");
+      } else {
+        if (unauthenticated) {
+          System.out.println("unauthenticated refusals (a sample, newest first):");
+        }
+        LogFormat.header();
+        entries.forEach(LogFormat::row);
+        if (!token.isEmpty()) {
+          System.out.println("… more: raise --limit or narrow with --since, --kcid, --outcome, --reason");
+        }
       }
-      LogFormat.header();
-      entries.forEach(LogFormat::row);
-      if (!token.isEmpty()) {
-        System.out.println("… more: raise --limit or narrow with --since, --kcid, --outcome, --reason");
+      if (!counts.isEmpty()) {
+        long total = counts.stream().mapToLong(RefusalCount::getCount).sum();
+        String byReason = counts.stream().map(c -> LogFormat.reason(c.getReason()) + " " + c.getCount())
+            .collect(java.util.stream.Collectors.joining(", "));
+        System.out.println("unauthenticated refusals in this period (counted by the hour): " + total + " (" + byReason + ")"
+            + (unauthenticated || whose.unattributed ? "" : "; kept apart from this log, see --unauthenticated"));
       }
     }
   }

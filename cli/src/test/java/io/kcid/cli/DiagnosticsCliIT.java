@@ -167,4 +167,28 @@ class DiagnosticsCliIT {
     }
     assertThat(kcid("conversions", "--kcid", kcid).out()).contains("no conversions");
   }
+
+  @Test
+  void unauthenticatedRefusalsAreListedApartWithTheirCounts() throws Exception {
+    String kcid = ClickServiceGrpc.newBlockingStub(channel)
+        .issueClick(IssueClickRequest.newBuilder().setAccountId("shop").setCampaignId("winter").build()).getClick().getKcid();
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<String> anonymous = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port()
+          + "/postback?kcid=" + kcid + "&goal=sale&txid=anon-" + i)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(anonymous.statusCode()).isEqualTo(401);
+    }
+    Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
+        assertThat(kcid("postbacks", "--account", "shop", "--unauthenticated").out())
+            .contains("unauthenticated refusals in this period (counted by the hour): 3 (POSTBACK_CREDENTIALS_MISSING 3)"));
+    Run refusals = kcid("postbacks", "--account", "shop", "--unauthenticated");
+    assertThat(refusals.exit()).as(refusals.err()).isZero();
+    assertThat(refusals.out()).contains("a sample", "anon-0", "anon-2", "POSTBACK_CREDENTIALS_MISSING", kcid);
+    Run log = kcid("postbacks", "--account", "shop", "--kcid", kcid);
+    assertThat(log.out()).contains("no postbacks", "see --unauthenticated").doesNotContain("anon-");
+    JsonNode json = JSON.readTree(kcid("postbacks", "--account", "shop", "--unauthenticated", "--json").out());
+    assertThat(json.at("/refusalCounts/0/reason").asText()).isEqualTo("ERROR_REASON_POSTBACK_CREDENTIALS_MISSING");
+    assertThat(json.at("/refusalCounts/0/count").asText()).isEqualTo("3");
+    assertThat(kcid("postbacks", "--unattributed", "--unauthenticated").exit()).isNotZero();
+    assertThat(kcid("explain", kcid).out()).contains("postback attempts (0", "refused for their credentials (3", "anon-1");
+  }
 }

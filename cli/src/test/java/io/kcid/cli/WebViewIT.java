@@ -208,6 +208,8 @@ class WebViewIT {
     postback(kcid, "sale", token);
     String unknown = new KcidCodec(KEYS, 16).mintRandomPartition(Instant.now());
     postback(unknown, "sale", token);
+    // Without credentials: refused, and kept apart from the log (counted and sampled below it).
+    assertThat(postback(kcid, "sale", "").statusCode()).isEqualTo(401);
 
     HttpResponse<String> page = asAdmin("/admin/accounts/log/postbacks");
     assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
@@ -217,6 +219,9 @@ class WebViewIT {
     assertThat(body).containsPattern("<td>DUPLICATE</td><td>DUPLICATE_CONVERSION</td>");
     assertThat(body).containsPattern("<td>ACCEPTED</td><td></td>");
     assertThat(body).contains("<td>sale</td><td>127.0.0.0/24</td>");
+    org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
+        assertThat(asAdmin("/admin/accounts/log/postbacks").body()).contains("Latest 3 postbacks",
+            "Unauthenticated refusals: 1 ", "<tr><td>POSTBACK_CREDENTIALS_MISSING</td><td>1</td></tr>", "Latest 1 sampled refusals"));
   }
 
   @Test

@@ -94,7 +94,7 @@ class PostbackLogEntry(_message.Message):
     def __init__(self, log_id: _Optional[str] = ..., receive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., account_id: _Optional[str] = ..., request: _Optional[_Union[_conversion_service_pb2.RecordConversionRequest, _Mapping]] = ..., credential: _Optional[_Union[PostbackCredential, str]] = ..., source_network: _Optional[str] = ..., outcome: _Optional[_Union[PostbackOutcome, str]] = ..., reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., message: _Optional[str] = ..., conversion_id: _Optional[str] = ..., replay_of: _Optional[str] = ..., repeated_request: _Optional[bool] = ..., authenticated: _Optional[bool] = ..., sender_reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., sender_message: _Optional[str] = ...) -> None: ...
 
 class ListPostbacksRequest(_message.Message):
-    __slots__ = ("account_id", "start_time", "end_time", "kcid", "outcome", "reason", "page_size", "page_token", "unattributed")
+    __slots__ = ("account_id", "start_time", "end_time", "kcid", "outcome", "reason", "page_size", "page_token", "unattributed", "unauthenticated")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -104,6 +104,7 @@ class ListPostbacksRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     UNATTRIBUTED_FIELD_NUMBER: _ClassVar[int]
+    UNAUTHENTICATED_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
@@ -113,15 +114,26 @@ class ListPostbacksRequest(_message.Message):
     page_size: int
     page_token: str
     unattributed: bool
-    def __init__(self, account_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., kcid: _Optional[str] = ..., outcome: _Optional[_Union[PostbackOutcome, str]] = ..., reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., unattributed: _Optional[bool] = ...) -> None: ...
+    unauthenticated: bool
+    def __init__(self, account_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., kcid: _Optional[str] = ..., outcome: _Optional[_Union[PostbackOutcome, str]] = ..., reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., unattributed: _Optional[bool] = ..., unauthenticated: _Optional[bool] = ...) -> None: ...
+
+class RefusalCount(_message.Message):
+    __slots__ = ("reason", "count")
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    reason: _error_reason_pb2.ErrorReason
+    count: int
+    def __init__(self, reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., count: _Optional[int] = ...) -> None: ...
 
 class ListPostbacksResponse(_message.Message):
-    __slots__ = ("entries", "next_page_token")
+    __slots__ = ("entries", "next_page_token", "refusal_counts")
     ENTRIES_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_COUNTS_FIELD_NUMBER: _ClassVar[int]
     entries: _containers.RepeatedCompositeFieldContainer[PostbackLogEntry]
     next_page_token: str
-    def __init__(self, entries: _Optional[_Iterable[_Union[PostbackLogEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    refusal_counts: _containers.RepeatedCompositeFieldContainer[RefusalCount]
+    def __init__(self, entries: _Optional[_Iterable[_Union[PostbackLogEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., refusal_counts: _Optional[_Iterable[_Union[RefusalCount, _Mapping]]] = ...) -> None: ...
 
 class ExplainClickRequest(_message.Message):
     __slots__ = ("kcid", "account_id")
@@ -132,20 +144,22 @@ class ExplainClickRequest(_message.Message):
     def __init__(self, kcid: _Optional[str] = ..., account_id: _Optional[str] = ...) -> None: ...
 
 class ExplainClickResponse(_message.Message):
-    __slots__ = ("diagnosis", "click", "click_missing_reason", "click_missing_hint", "conversions", "attempts")
+    __slots__ = ("diagnosis", "click", "click_missing_reason", "click_missing_hint", "conversions", "attempts", "unauthenticated_attempts")
     DIAGNOSIS_FIELD_NUMBER: _ClassVar[int]
     CLICK_FIELD_NUMBER: _ClassVar[int]
     CLICK_MISSING_REASON_FIELD_NUMBER: _ClassVar[int]
     CLICK_MISSING_HINT_FIELD_NUMBER: _ClassVar[int]
     CONVERSIONS_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    UNAUTHENTICATED_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     diagnosis: _click_service_pb2.InspectKcidResponse
     click: _resources_pb2.Click
     click_missing_reason: _error_reason_pb2.ErrorReason
     click_missing_hint: str
     conversions: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Conversion]
     attempts: _containers.RepeatedCompositeFieldContainer[PostbackLogEntry]
-    def __init__(self, diagnosis: _Optional[_Union[_click_service_pb2.InspectKcidResponse, _Mapping]] = ..., click: _Optional[_Union[_resources_pb2.Click, _Mapping]] = ..., click_missing_reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., click_missing_hint: _Optional[str] = ..., conversions: _Optional[_Iterable[_Union[_resources_pb2.Conversion, _Mapping]]] = ..., attempts: _Optional[_Iterable[_Union[PostbackLogEntry, _Mapping]]] = ...) -> None: ...
+    unauthenticated_attempts: _containers.RepeatedCompositeFieldContainer[PostbackLogEntry]
+    def __init__(self, diagnosis: _Optional[_Union[_click_service_pb2.InspectKcidResponse, _Mapping]] = ..., click: _Optional[_Union[_resources_pb2.Click, _Mapping]] = ..., click_missing_reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., click_missing_hint: _Optional[str] = ..., conversions: _Optional[_Iterable[_Union[_resources_pb2.Conversion, _Mapping]]] = ..., attempts: _Optional[_Iterable[_Union[PostbackLogEntry, _Mapping]]] = ..., unauthenticated_attempts: _Optional[_Iterable[_Union[PostbackLogEntry, _Mapping]]] = ...) -> None: ...
 
 class ReplayPostbacksRequest(_message.Message):
     __slots__ = ("account_id", "log_ids", "start_time", "end_time", "reason", "dry_run", "page_size", "page_token")

@@ -52,6 +52,7 @@ import io.kcid.server.store.redis.DurableWrites;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.store.redis.RedisConversionStore;
 import io.kcid.server.store.redis.RedisPostbackLog;
+import io.kcid.server.store.redis.RedisRefusalLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -134,11 +135,12 @@ public final class TrackingServer implements AutoCloseable {
     var authenticator = new PostbackAuthenticator(accounts, owners, clock);
     var postbackLog = new RedisPostbackLog(
         redis.commands(), config.postbackLogRetention(), config.postbackLogMaxLength());
-    var journal = new PostbackJournal(postbackLog, accounts, codec, clock);
+    var refusalLog = new RedisRefusalLog(redis.commands(), config.postbackLogRetention());
+    var journal = new PostbackJournal(postbackLog, refusalLog, accounts, codec, clock);
     var recorder = new ConversionRecorder(
         codec, conversions, new RedisTransactionClaims(redis.commands(), durable), authenticator, clock, journal,
         new SignatureReplays(new RedisSignatureReplayCache(redis.commands())));
-    var history = new PostbackHistory(postbackLog, accounts, clock, config.postbackLogRetention());
+    var history = new PostbackHistory(postbackLog, refusalLog, accounts, clock, config.postbackLogRetention());
     var explainer = new ClickExplainer(codec, clicks, conversions, postbackLog, history, accounts, clock);
     var replayer = new PostbackReplayer(postbackLog, history, recorder, accounts, clock);
     var statuses = new StatusUpdater(codec, conversions, accounts, clock);
@@ -205,6 +207,14 @@ public final class TrackingServer implements AutoCloseable {
     running.verifierWatch = verifierWatch;
     running.setHealth(ServingStatus.SERVING);
     monitor.scheduleWithFixedDelay(running::checkRedis, 1, 1, TimeUnit.SECONDS);
+    // Unauthenticated refusals are counted in memory and added to Redis about once a second.
+    monitor.scheduleWithFixedDelay(() -> {
+      try {
+        journal.flushRefusalCounts();
+      } catch (RuntimeException e) {
+        log.warn("cannot flush refusal counts: {}", e.toString()); // and keep the schedule alive
+      }
+    }, 1, 1, TimeUnit.SECONDS);
     long reload = security.apiKeyReload().toMillis();
     monitor.scheduleWithFixedDelay(() -> reloadKeys(apiKeys), reload, reload, TimeUnit.MILLISECONDS);
     return running;
@@ -245,6 +255,17 @@ public final class TrackingServer implements AutoCloseable {
   /** Postback log writes that failed since start (their postbacks were answered normally). */
   public long failedPostbackLogWrites() {
     return journal.failedWrites();
+  }
+
+  /** The last unauthenticated-refusal counts, before Redis closes (bounded wait). */
+  private void flushRefusalCounts() {
+    try {
+      journal.flushRefusalCounts().toCompletableFuture().get(config.redisTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      log.warn("cannot store the last refusal counts at shutdown: {}", e.toString());
+    }
   }
 
   /** Health follows Redis: without its store the server cannot answer anything useful. */
@@ -294,6 +315,7 @@ public final class TrackingServer implements AutoCloseable {
       streams.close();
       verifierWatch.close();
       monitor.shutdownNow();
+      flushRefusalCounts();
       redis.close();
     }
   }

@@ -61,6 +61,8 @@ public final class AdminHandler implements RouteHandler {
   private static final Pattern NEXT = Pattern.compile("/admin/(accounts|kcid)/[A-Za-z0-9._~%-]+(/postbacks)?");
   private static final int LOG_ROWS = 100;
   private static final String REALM = "Bearer realm=\"kcid-admin\"";
+  /** Sampled unauthenticated refusals shown under the log. */
+  private static final int REFUSAL_ROWS = 20;
 
   private final AdminAuth auth;
   private final ReportServiceGrpc.ReportServiceStub reports;
@@ -250,7 +252,12 @@ public final class AdminHandler implements RouteHandler {
     CompletableFuture<ListPostbacksResponse> log = new CompletableFuture<>();
     diagnostics.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).listPostbacks(
         ListPostbacksRequest.newBuilder().setAccountId(accountId).setPageSize(LOG_ROWS).build(), UnaryCalls.completing(log));
-    return render(log.thenApply(l -> AdminPages.postbacks(accountId, l)));
+    // Unauthenticated refusals are kept apart from the account's log: shown below it, sampled.
+    CompletableFuture<ListPostbacksResponse> refused = new CompletableFuture<>();
+    diagnostics.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).listPostbacks(
+        ListPostbacksRequest.newBuilder().setAccountId(accountId).setUnauthenticated(true).setPageSize(REFUSAL_ROWS).build(),
+        UnaryCalls.completing(refused));
+    return render(log.thenCombine(refused, (l, r) -> AdminPages.postbacks(accountId, l, r)));
   }
 
   private CompletableFuture<EdgeResponse> explain(String kcid) {

@@ -10,6 +10,7 @@ import io.kcid.proto.tracking.v1.GetStatsResponse;
 import io.kcid.proto.tracking.v1.ListPostbacksResponse;
 import io.kcid.proto.tracking.v1.Money;
 import io.kcid.proto.tracking.v1.PostbackLogEntry;
+import io.kcid.proto.tracking.v1.RefusalCount;
 import io.kcid.proto.tracking.v1.StatsRow;
 import io.kcid.proto.tracking.v1.StatusChange;
 import io.kcid.proto.tracking.v1.TimeToConvertBucket;
@@ -78,9 +79,32 @@ final class AdminPages {
     return end(html);
   }
 
-  static String postbacks(String accountId, ListPostbacksResponse log) {
+  /**
+   * The account's log, then its unauthenticated refusals apart: their counts by reason and a
+   * sample (anyone can send those, so they never share the log's table).
+   */
+  static String postbacks(String accountId, ListPostbacksResponse log, ListPostbacksResponse refused) {
     Html html = page("Postbacks of " + accountId, accountId);
     html.el("h2", "Latest " + log.getEntriesCount() + " postbacks (newest first)");
+    entries(html, log);
+    long total = log.getRefusalCountsList().stream().mapToLong(RefusalCount::getCount).sum();
+    html.el("h2", "Unauthenticated refusals: " + total + " within the log's retention");
+    html.raw("<p>").text("Postbacks refused for who sent them (no or bad token or signature, address not allowed,"
+        + " another account's token on this account's click). Anyone can send these, so they are counted"
+        + " and only sampled, apart from the log above.").raw("</p>");
+    if (total > 0) {
+      html.raw("<table>").head("Reason", "Count");
+      for (RefusalCount count : log.getRefusalCountsList()) {
+        html.row(reason(count.getReason()), count.getCount());
+      }
+      html.raw("</table>");
+    }
+    html.el("h2", "Latest " + refused.getEntriesCount() + " sampled refusals (newest first)");
+    entries(html, refused);
+    return end(html);
+  }
+
+  private static void entries(Html html, ListPostbacksResponse log) {
     html.raw("<table>").head("Time", "Outcome", "Reason", "Message", "kcid", "Goal", "Network");
     for (PostbackLogEntry entry : log.getEntriesList()) {
       String kcid = entry.getRequest().getKcid();
@@ -90,7 +114,6 @@ final class AdminPages {
       html.raw("</td>").el("td", entry.getRequest().getGoalKey()).el("td", entry.getSourceNetwork()).raw("</tr>");
     }
     html.raw("</table>");
-    return end(html);
   }
 
   static String explain(String kcid, ExplainClickResponse explain) {
@@ -133,6 +156,15 @@ final class AdminPages {
           entry.getMessage(), entry.getRequest().getGoalKey(), entry.getSourceNetwork());
     }
     html.raw("</table>");
+    if (explain.getUnauthenticatedAttemptsCount() > 0) {
+      html.el("h2", "Refused for their credentials (" + explain.getUnauthenticatedAttemptsCount() + ", sampled)");
+      html.raw("<table>").head("Time", "Outcome", "Reason", "Message", "Goal", "Network");
+      for (PostbackLogEntry entry : explain.getUnauthenticatedAttemptsList()) {
+        html.row(time(entry.getReceiveTime()), shortName(entry.getOutcome().name(), "POSTBACK_OUTCOME_"), reason(entry.getReason()),
+            entry.getMessage(), entry.getRequest().getGoalKey(), entry.getSourceNetwork());
+      }
+      html.raw("</table>");
+    }
     return end(html);
   }
 

@@ -30,6 +30,8 @@ public final class ClickExplainer {
   static final int MAX_CONVERSIONS = 1000;
   /** Attempts found by scanning logs for a kcid that has no click to index them. */
   static final int MAX_SCANNED_ATTEMPTS = 100;
+  /** Sampled unauthenticated refusals listed per click. */
+  static final int MAX_UNAUTHENTICATED_ATTEMPTS = 20;
   /** No account keeps clicks longer than this, so an older missing click surely expired. */
   private static final Duration LONGEST_RETENTION = Retention.MAX_WINDOW.plus(Retention.MARGIN);
 
@@ -78,7 +80,9 @@ public final class ClickExplainer {
               response.addAllConversions(converted.join()).addAllAttempts(recent);
               Optional<StoredClick> found = click.join();
               if (found.isPresent()) {
-                return CompletableFuture.completedFuture(response.setClick(found.get().click()).build());
+                // The click's owner's sample of unauthenticated refusals, for a sender with the wrong credentials.
+                return history.refusalsForKcid(found.get().click().getAccountId(), kcid.kcid(), MAX_UNAUTHENTICATED_ATTEMPTS)
+                    .thenApply(refused -> response.setClick(found.get().click()).addAllUnauthenticatedAttempts(refused).build());
               }
               return missing(kcid, owner(account, recent))
                   .thenApply(

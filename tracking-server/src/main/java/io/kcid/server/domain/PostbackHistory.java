@@ -7,7 +7,9 @@ import io.kcid.proto.tracking.v1.ListPostbacksRequest;
 import io.kcid.proto.tracking.v1.ListPostbacksResponse;
 import io.kcid.proto.tracking.v1.PostbackLogEntry;
 import io.kcid.proto.tracking.v1.PostbackOutcome;
+import io.kcid.proto.tracking.v1.RefusalCount;
 import io.kcid.server.store.PostbackLog;
+import io.kcid.server.store.RefusalLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,12 +28,15 @@ public final class PostbackHistory {
   static final Instant FAR_FUTURE = Instant.ofEpochMilli(Long.MAX_VALUE / 2);
 
   private final PostbackLog log;
+  private final RefusalLog refusals;
   private final AccountDirectory accounts;
   private final Clock clock;
   private final Duration retention;
 
-  public PostbackHistory(PostbackLog log, AccountDirectory accounts, Clock clock, Duration retention) {
+  public PostbackHistory(
+      PostbackLog log, RefusalLog refusals, AccountDirectory accounts, Clock clock, Duration retention) {
     this.log = log;
+    this.refusals = refusals;
     this.accounts = accounts;
     this.clock = clock;
     this.retention = retention;
@@ -60,18 +65,38 @@ public final class PostbackHistory {
     Predicate<PostbackLogEntry> filter = filter(request);
     CompletionStage<Void> exists =
         account.isEmpty() ? CompletableFuture.completedFuture(null) : accounts.get(account).thenApply(a -> null);
+    LogScanner.Reader reader = request.getUnauthenticated()
+        ? (after, count) -> refusals.scanBackward(account, start, end, after, count)
+        : (after, count) -> log.scanBackward(account, start, end, after, count);
     return exists
-        .thenCompose(
-            x ->
-                LogScanner.scan(
-                    (after, count) -> log.scanBackward(account, start, end, after, count),
-                    cursor, filter, size, LogScanner.MAX_SCAN))
-        .thenApply(
-            page ->
-                ListPostbacksResponse.newBuilder()
-                    .addAllEntries(page.entries())
-                    .setNextPageToken(page.next().orElse(""))
-                    .build());
+        .thenCompose(x -> LogScanner.scan(reader, cursor, filter, size, LogScanner.MAX_SCAN))
+        .thenCompose(page -> {
+          ListPostbacksResponse.Builder response = ListPostbacksResponse.newBuilder()
+              .addAllEntries(page.entries())
+              .setNextPageToken(page.next().orElse(""));
+          if (cursor.isPresent()) {
+            return CompletableFuture.completedFuture(response.build());
+          }
+          Instant countedUntil = end.isAfter(clock.instant()) ? clock.instant().plusSeconds(1) : end;
+          return refusals.counts(account, start, countedUntil).thenApply(counts -> {
+            counts.entrySet().stream()
+                .sorted(Map.Entry.<ErrorReason, Long>comparingByValue().reversed()
+                    .thenComparing(e -> e.getKey().getNumber()))
+                .forEach(e -> response.addRefusalCounts(
+                    RefusalCount.newBuilder().setReason(e.getKey()).setCount(e.getValue())));
+            return response.build();
+          });
+        });
+  }
+
+  /** Sampled unauthenticated refusals of the account for this kcid, newest first (a scan of the capped sample). */
+  CompletionStage<java.util.List<PostbackLogEntry>> refusalsForKcid(String account, String kcid, int limit) {
+    String wanted = kcid.trim();
+    return LogScanner.scan(
+            (after, count) -> refusals.scanBackward(account, horizon(), FAR_FUTURE, after, count),
+            Optional.empty(), e -> e.getRequest().getKcid().trim().equalsIgnoreCase(wanted), limit,
+            (int) RefusalLog.MAX_LENGTH + LogScanner.BATCH)
+        .thenApply(LogScanner.Page::entries);
   }
 
   /** Entries for this kcid, newest first (a bounded scan; for kcids without a click to index them). */
@@ -85,11 +110,11 @@ public final class PostbackHistory {
 
   private static String logOf(ListPostbacksRequest request) {
     if (request.getUnattributed()) {
-      if (!request.getAccountId().isEmpty()) {
+      if (!request.getAccountId().isEmpty() || request.getUnauthenticated()) {
         throw new KcidException(
             ErrorReason.ERROR_REASON_INVALID_PARAMETER,
-            "Pass account_id or unattributed, not both.",
-            Map.of("field", "account_id"));
+            "Pass account_id (optionally with unauthenticated) or unattributed, not both.",
+            Map.of("field", request.getUnauthenticated() ? "unauthenticated" : "account_id"));
       }
       return PostbackLog.UNATTRIBUTED;
     }

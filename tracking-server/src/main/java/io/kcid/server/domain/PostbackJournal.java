@@ -14,13 +14,17 @@ import io.kcid.proto.tracking.v1.PostbackOutcome;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionResponse;
 import io.kcid.server.store.PostbackLog;
+import io.kcid.server.store.RefusalLog;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +35,14 @@ import org.slf4j.LoggerFactory;
  * failed write is counted and logged (without the entry), not reported to the sender. Secrets
  * never reach the log: credentials are dropped, any echo of the token or signature in another
  * parameter is redacted, and the sender's address is cut to its network.
+ *
+ * <p>Only authenticated postbacks — credentials verified for the account, or a trusted gRPC caller
+ * — reach an account's postback log (and its clicks' attempts), and never a refusal about who sent
+ * the postback ({@link SenderRefusals}). Anyone can send the others, so a
+ * flood of them must not evict that history nor cost a Redis write each: every unauthenticated
+ * refusal is counted in memory by reason (flushed by {@link #flushRefusalCounts}), and only a
+ * sample of them (a burst, then one a second per log) is written — to the account's separate,
+ * smaller refusal log, or to the unattributed log when no account was found.
  */
 public final class PostbackJournal implements RecordListener {
   private static final Logger log = LoggerFactory.getLogger(PostbackJournal.class);
@@ -40,22 +52,28 @@ public final class PostbackJournal implements RecordListener {
   private static final long WARN_INTERVAL_NANOS = 10_000_000_000L;
 
   private final PostbackLog store;
+  private final RefusalLog refusals;
   private final AccountDirectory accounts;
   private final KcidCodec codec;
   private final Clock clock;
   private final AtomicLong failedWrites = new AtomicLong();
   private final AtomicLong suppressed = new AtomicLong();
   private final RejectionSampler sampler = new RejectionSampler(System::nanoTime);
+  private final RefusalCounter counter = new RefusalCounter();
+  /** Per log, the last hour its counters were trimmed by this instance (bounded: cleared when large). */
+  private final Map<String, Long> trimmedHour = new ConcurrentHashMap<>();
   private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
 
-  public PostbackJournal(PostbackLog store, AccountDirectory accounts, KcidCodec codec, Clock clock) {
+  public PostbackJournal(
+      PostbackLog store, RefusalLog refusals, AccountDirectory accounts, KcidCodec codec, Clock clock) {
     this.store = store;
+    this.refusals = refusals;
     this.accounts = accounts;
     this.codec = codec;
     this.clock = clock;
   }
 
-  /** Unauthenticated rejections not logged because their log's sample budget was spent. */
+  /** Unauthenticated refusals not written because their log's sample budget was spent (still counted). */
   public long suppressedEntries() {
     return suppressed.get();
   }
@@ -70,14 +88,18 @@ public final class PostbackJournal implements RecordListener {
       RecordConversionRequest request, RecordContext context, RecordConversionResponse response, Throwable failure) {
     try {
       PostbackLogEntry entry = entry(request, context, response, unwrap(failure));
-      account(request, context, entry)
-          .thenCompose(account -> {
-            String target = account.orElse(PostbackLog.UNATTRIBUTED);
-            if (!sampler.admit(target, entry.getReason())) {
-              suppressed.incrementAndGet();
-              return CompletableFuture.completedFuture("");
+      attribution(request, context, entry)
+          .thenCompose(who -> {
+            PostbackLogEntry attributed = entry.toBuilder().setAccountId(who.account()).build();
+            // A refusal about who sent it never enters an account's own log, whatever verified
+            // before it (e.g. another account's valid token on this account's click).
+            boolean aboutSender = entry.getOutcome() != PostbackOutcome.POSTBACK_OUTCOME_ACCEPTED
+                && entry.getOutcome() != PostbackOutcome.POSTBACK_OUTCOME_DUPLICATE
+                && SenderRefusals.aboutSender(entry.getReason());
+            if (who.authenticated() && !aboutSender) {
+              return write(who.account(), request, context, attributed);
             }
-            return write(target, request, context, entry.toBuilder().setAccountId(account.orElse("")).build());
+            return refused(who.account(), attributed);
           })
           .whenComplete((id, writeFailure) -> {
             if (writeFailure != null) {
@@ -87,6 +109,54 @@ public final class PostbackJournal implements RecordListener {
     } catch (RuntimeException e) {
       failed(e);
     }
+  }
+
+  /**
+   * An unauthenticated refusal: counted, and written only when sampled — to the account's refusal
+   * log, or to the unattributed log without a pointer from the click (a click's attempts are
+   * what was sent for it with valid credentials).
+   */
+  private CompletionStage<String> refused(String account, PostbackLogEntry entry) {
+    counter.add(account, entry.getReason());
+    if (!sampler.admit(account)) {
+      suppressed.incrementAndGet();
+      return CompletableFuture.completedFuture("");
+    }
+    return account.isEmpty()
+        ? store.append(PostbackLog.UNATTRIBUTED, Optional.empty(), entry, clock.instant())
+        : refusals.append(account, entry, clock.instant());
+  }
+
+  /**
+   * Adds the refusals counted since the last call to their logs' counters in Redis: one script
+   * call per log that had any. Called about once a second, and at shutdown. Counts whose write
+   * fails are kept for the next call.
+   */
+  public CompletionStage<Void> flushRefusalCounts() {
+    Instant now = clock.instant();
+    long hour = now.getEpochSecond() / 3600;
+    if (trimmedHour.size() > 100_000) {
+      trimmedHour.clear();
+    }
+    List<CompletableFuture<Void>> writes = new ArrayList<>();
+    counter.drain().forEach((account, counts) -> {
+      Long last = trimmedHour.put(account, hour);
+      boolean trim = last == null || last != hour;
+      CompletableFuture<Void> write;
+      try {
+        write = refusals.add(account, now, counts, trim, now).toCompletableFuture();
+      } catch (RuntimeException e) {
+        write = CompletableFuture.failedFuture(e);
+      }
+      writes.add(write.whenComplete((x, f) -> {
+        if (f != null) {
+          counter.addAll(account, counts);
+          trimmedHour.remove(account);
+          failed(f);
+        }
+      }));
+    });
+    return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).exceptionally(f -> null);
   }
 
   /** Returns the write's stage, for tests and for callers that want to wait. */
@@ -101,20 +171,28 @@ public final class PostbackJournal implements RecordListener {
     return store.append(accountId, kcid, entry, clock.instant());
   }
 
+  /** Whose log an entry goes to, and whether the postback proved it acts for that account. */
+  record Attribution(String account, boolean authenticated) {}
+
   /**
    * The account the entry belongs to: the one the recorder attributed it to or, for a postback
    * refused before that (a malformed kcid), the owner of a valid token or the account a trusted
-   * caller named. An unverified claim never attributes a postback.
+   * caller named. An unverified claim never attributes a postback. Authenticated: the account's
+   * credentials verified (or a trusted caller, who presents none); a postback attributed by its
+   * click but refused for its credentials is not.
    */
-  private CompletionStage<Optional<String>> account(
+  private CompletionStage<Attribution> attribution(
       RecordConversionRequest request, RecordContext context, PostbackLogEntry entry) {
     if (!context.accountId().isEmpty()) {
-      return CompletableFuture.completedFuture(Optional.of(context.accountId()));
+      return CompletableFuture.completedFuture(
+          new Attribution(context.accountId(), context.accountId().equals(context.authenticatedAccount())));
     }
+    // A trusted caller's postback no account could be found for is still the trusted caller's.
+    Attribution nobody = new Attribution(PostbackLog.UNATTRIBUTED, !request.hasCredentials());
     boolean definite = entry.getOutcome() == PostbackOutcome.POSTBACK_OUTCOME_REJECTED;
     if (!definite || entry.getReason() == ErrorReason.ERROR_REASON_POSTBACK_TOKEN_INVALID
         || entry.getReason() == ErrorReason.ERROR_REASON_ACCOUNT_NOT_FOUND) {
-      return CompletableFuture.completedFuture(Optional.empty());
+      return CompletableFuture.completedFuture(nobody);
     }
     CompletionStage<io.kcid.server.store.AccountRecord> found;
     if (request.hasCredentials() && !request.getCredentials().getToken().isEmpty()) {
@@ -122,10 +200,10 @@ public final class PostbackJournal implements RecordListener {
     } else if (!request.hasCredentials() && !request.getAccountId().isEmpty()) {
       found = accounts.get(request.getAccountId());
     } else {
-      return CompletableFuture.completedFuture(Optional.empty());
+      return CompletableFuture.completedFuture(nobody);
     }
     return found.handle((account, f) ->
-        f == null ? Optional.of(account.account().getAccountId()) : Optional.<String>empty());
+        f == null ? new Attribution(account.account().getAccountId(), true) : nobody);
   }
 
   static PostbackLogEntry entry(

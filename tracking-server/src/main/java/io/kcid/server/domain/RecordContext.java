@@ -15,6 +15,7 @@ public final class RecordContext {
   private final String replayOf;
   private final boolean dryRun;
   private volatile String accountId = "";
+  private volatile String authenticatedAccount = "";
   private volatile boolean repeatedRequest;
   private volatile DecodedKcid kcid;
   private volatile boolean authenticated;
@@ -54,6 +55,15 @@ public final class RecordContext {
     return accountId;
   }
 
+  /**
+   * The account whose credentials the postback proved (or that a trusted caller acted for); empty
+   * unless authentication succeeded. Differs from {@link #accountId()} when the account was
+   * found (by its click) but the credentials were refused.
+   */
+  public String authenticatedAccount() {
+    return authenticatedAccount;
+  }
+
   /** Whether the answer repeats an earlier call with the same request id. */
   public boolean repeatedRequest() {
     return repeatedRequest;
@@ -82,6 +92,7 @@ public final class RecordContext {
 
   void authenticatedAs(String account) {
     this.accountId = account;
+    this.authenticatedAccount = account;
     this.authenticated = true;
   }
 

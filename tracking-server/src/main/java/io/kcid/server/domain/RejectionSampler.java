@@ -1,26 +1,17 @@
 package io.kcid.server.domain;
 
-import io.kcid.proto.tracking.v1.ErrorReason;
-import java.util.EnumSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * Decides which refused-authentication postbacks reach the postback log. Anyone can send postbacks
- * that fail authentication while naming an account; logging every one would let a flood cost a
- * Redis write each and evict the account's real entries from its capped log. So such entries are
- * sampled per log (a small token bucket: a burst, then one a second), while every other outcome is
- * always logged. Sampling is per server instance; suppressed entries are counted.
+ * Decides which unauthenticated refusals are written as entries. Anyone can send postbacks that
+ * fail authentication while naming an account (by its click); writing each would let a flood cost
+ * a Redis write per request. So such entries are sampled per log (a small token bucket: a burst,
+ * then one a second) and kept apart from the account's own postback log (see {@link
+ * PostbackJournal}); every one of them is counted by reason. Sampling is per server instance.
  */
 final class RejectionSampler {
-  static final Set<ErrorReason> UNAUTHENTICATED = EnumSet.of(
-      ErrorReason.ERROR_REASON_POSTBACK_CREDENTIALS_MISSING,
-      ErrorReason.ERROR_REASON_POSTBACK_TOKEN_INVALID,
-      ErrorReason.ERROR_REASON_POSTBACK_SIGNATURE_INVALID,
-      ErrorReason.ERROR_REASON_POSTBACK_SIGNATURE_STALE,
-      ErrorReason.ERROR_REASON_IP_NOT_ALLOWED);
   static final int BURST = 5;
   private static final long REFILL_NANOS = 1_000_000_000L;
   private static final int MAX_LOGS_TRACKED = 10_000;
@@ -34,11 +25,8 @@ final class RejectionSampler {
     this.nanoTime = nanoTime;
   }
 
-  /** Whether an entry with this reason, for this log, should be written. */
-  boolean admit(String log, ErrorReason reason) {
-    if (!UNAUTHENTICATED.contains(reason)) {
-      return true;
-    }
+  /** Whether one more unauthenticated refusal for this log should be written. */
+  boolean admit(String log) {
     if (buckets.size() >= MAX_LOGS_TRACKED && !buckets.containsKey(log)) {
       buckets.clear(); // bounded memory; forgetting buckets only lets a few more samples through
     }

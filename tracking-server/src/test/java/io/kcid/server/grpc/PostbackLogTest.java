@@ -134,6 +134,12 @@ class PostbackLogTest {
     return log(account);
   }
 
+  /** The account's unauthenticated refusals (credentials refused): a sample kept apart from its log. */
+  private static List<PostbackLogEntry> refusals(String account) {
+    return diagnostics.listPostbacks(ListPostbacksRequest.newBuilder().setAccountId(account).setUnauthenticated(true)
+        .setPageSize(1000).build()).getEntriesList();
+  }
+
   private static List<PostbackLogEntry> unattributed() {
     return diagnostics.listPostbacks(ListPostbacksRequest.newBuilder().setUnattributed(true).setPageSize(1000).build())
         .getEntriesList();
@@ -206,7 +212,8 @@ class PostbackLogTest {
     rejected(postback(kcid, a).setValue(Money.newBuilder().setAmount("12,50")).build(), ErrorReason.ERROR_REASON_INVALID_VALUE);
     // Refused before the account is known (malformed kcid), but the token is valid: still the account's.
     rejected(postback("{kcid}", a).build(), ErrorReason.ERROR_REASON_KCID_MACRO_NOT_REPLACED);
-    // Refused by the account's own checks: logged for the account whose click it is.
+    // Refused for its credentials: attributed to the account whose click it is, but kept apart
+    // from the account's log (anyone can send it).
     rejected(RecordConversionRequest.newBuilder().setKcid(kcid)
         .setCredentials(PostbackCredentials.newBuilder().setClientIp(IP)).build(),
         ErrorReason.ERROR_REASON_POSTBACK_CREDENTIALS_MISSING);
@@ -218,10 +225,8 @@ class PostbackLogTest {
     Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
         assertThat(log(id)).extracting(PostbackLogEntry::getReason).containsExactly(
             ErrorReason.ERROR_REASON_GOAL_PAUSED,
-            ErrorReason.ERROR_REASON_POSTBACK_CREDENTIALS_MISSING,
             ErrorReason.ERROR_REASON_KCID_MACRO_NOT_REPLACED,
             ErrorReason.ERROR_REASON_INVALID_VALUE,
-            ErrorReason.ERROR_REASON_CLICK_ACCOUNT_MISMATCH,
             ErrorReason.ERROR_REASON_CLICK_NOT_FOUND,
             ErrorReason.ERROR_REASON_OUTSIDE_ATTRIBUTION_WINDOW,
             ErrorReason.ERROR_REASON_GOAL_NOT_FOUND,
@@ -232,9 +237,17 @@ class PostbackLogTest {
       assertThat(e.getAccountId()).isEqualTo(id);
       assertThat(e.getMessage()).isNotBlank();
     });
-    assertThat(entries.get(1).getCredential()).isEqualTo(PostbackCredential.POSTBACK_CREDENTIAL_IP_ALLOWLIST);
-    assertThat(entries.get(2).getRequest().getKcid()).isEqualTo("{kcid}");
+    assertThat(entries.get(1).getRequest().getKcid()).isEqualTo("{kcid}");
     assertThat(log(other.getAccount().getAccountId())).as("the click's owner did not send it").isEmpty();
+    // Refusals about the sender — its credentials, or another account's click — are kept apart.
+    Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
+        assertThat(refusals(id)).extracting(PostbackLogEntry::getReason).containsExactly(
+            ErrorReason.ERROR_REASON_POSTBACK_CREDENTIALS_MISSING, ErrorReason.ERROR_REASON_CLICK_ACCOUNT_MISMATCH));
+    assertThat(refusals(id)).allSatisfy(e -> {
+      assertThat(e.getAccountId()).isEqualTo(id);
+      assertThat(e.getMessage()).isNotBlank();
+    });
+    assertThat(refusals(id).get(0).getCredential()).isEqualTo(PostbackCredential.POSTBACK_CREDENTIAL_IP_ALLOWLIST);
   }
 
   @Test
@@ -294,14 +307,18 @@ class PostbackLogTest {
         .addMethods(PostbackAuthMethod.POSTBACK_AUTH_METHOD_TOKEN).addIpAllowlist("198.51.100.0/24")).build());
     rejected(postback(kcid, a).build(), ErrorReason.ERROR_REASON_IP_NOT_ALLOWED);
 
-    Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
-        assertThat(log(id)).hasSize(4));
+    Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> {
+      assertThat(log(id)).hasSize(2);
+      assertThat(refusals(id)).hasSize(2);
+    });
     List<PostbackLogEntry> entries = log(id);
-    assertThat(entries.get(3).getRequest().getTransactionId()).isEqualTo("tx-[redacted]");
-    assertThat(entries.get(3).getRequest().getAdvSubIdsMap()).containsEntry("adv2", "[redacted]");
-    assertThat(entries.get(2).getCredential()).isEqualTo(PostbackCredential.POSTBACK_CREDENTIAL_SIGNATURE);
-    assertThat(entries.get(0).getReason()).isEqualTo(ErrorReason.ERROR_REASON_IP_NOT_ALLOWED);
-    assertThat(entries.get(0).getMessage()).contains("203.0.113.0/24").doesNotContain(IP);
+    assertThat(entries.get(1).getRequest().getTransactionId()).isEqualTo("tx-[redacted]");
+    assertThat(entries.get(1).getRequest().getAdvSubIdsMap()).containsEntry("adv2", "[redacted]");
+    assertThat(entries.get(0).getCredential()).isEqualTo(PostbackCredential.POSTBACK_CREDENTIAL_SIGNATURE);
+    List<PostbackLogEntry> refused = refusals(id);
+    assertThat(refused.get(1).getReason()).isEqualTo(ErrorReason.ERROR_REASON_POSTBACK_SIGNATURE_INVALID);
+    assertThat(refused.get(0).getReason()).isEqualTo(ErrorReason.ERROR_REASON_IP_NOT_ALLOWED);
+    assertThat(refused.get(0).getMessage()).contains("203.0.113.0/24").doesNotContain(IP);
 
     // The raw store: every log key, whatever its type.
     byte[] everything = rawLogContents();
@@ -313,7 +330,7 @@ class PostbackLogTest {
     assertThat(text).contains(kcid);
   }
 
-  /** Everything in the postback log keys: account logs, the unattributed log, clicks' attempts. */
+  /** Everything in the postback log keys: account logs and their refusals, the unattributed log, clicks' attempts. */
   private static byte[] rawLogContents() {
     RedisCommands<byte[], byte[]> r = raw.sync();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -323,7 +340,8 @@ class PostbackLogTest {
       KeyScanCursor<byte[]> page = r.scan(cursor, ScanArgs.Builder.limit(1000));
       for (byte[] key : page.getKeys()) {
         String name = new String(key, StandardCharsets.UTF_8);
-        if (!seen.add(name) || !(name.endsWith(":log") || name.equals("kc:log:unattributed") || name.contains(":pl:"))) {
+        if (!seen.add(name) || !(name.endsWith(":log") || name.endsWith(":log:refused")
+            || name.equals("kc:log:unattributed") || name.contains(":pl:"))) {
           continue;
         }
         String type = r.type(key);

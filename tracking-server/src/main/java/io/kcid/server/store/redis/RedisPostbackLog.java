@@ -148,7 +148,7 @@ public final class RedisPostbackLog implements PostbackLog {
         .toCompletableFuture();
   }
 
-  private static Scan scan(List<StreamMessage<byte[], byte[]>> messages, int count) {
+  static Scan scan(List<StreamMessage<byte[], byte[]>> messages, int count) {
     return new Scan(messages.stream().map(RedisPostbackLog::entry).toList(), messages.size() < count);
   }
 

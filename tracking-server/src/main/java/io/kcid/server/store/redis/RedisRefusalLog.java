@@ -1,0 +1,128 @@
+package io.kcid.server.store.redis;
+
+import static io.kcid.server.store.redis.RedisKeys.bytes;
+
+import io.kcid.proto.tracking.v1.ErrorReason;
+import io.kcid.proto.tracking.v1.PostbackLogEntry;
+import io.kcid.server.store.PostbackLog;
+import io.kcid.server.store.RefusalLog;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Unauthenticated refusals on Redis, under the account's hash tag next to its postback log: a
+ * stream {@code kc:{a:<id>}:log:refused} trimmed like the log (by the retention, on every append)
+ * but capped at {@link RefusalLog#MAX_LENGTH} entries, and a hash {@code kc:{a:<id>}:log:refused:n}
+ * of counts, field {@code <unix hour>:<reason number>}, expiring with the retention
+ * ({@code kc:log:unattributed:n} for the unattributed log). Neither writes a click's attempts.
+ */
+public final class RedisRefusalLog implements RefusalLog {
+  private static final LuaScript APPEND = LuaScript.fromClasspath("/lua/append_postback_log.lua");
+  private static final LuaScript COUNT = LuaScript.fromClasspath("/lua/count_refusals.lua");
+  private static final long HOUR_SECONDS = 3600;
+
+  private final RedisClusterAsyncCommands<byte[], byte[]> redis;
+  private final Duration retention;
+  private final long maxLength;
+
+  public RedisRefusalLog(RedisClusterAsyncCommands<byte[], byte[]> redis, Duration retention) {
+    this(redis, retention, MAX_LENGTH);
+  }
+
+  RedisRefusalLog(RedisClusterAsyncCommands<byte[], byte[]> redis, Duration retention, long maxLength) {
+    this.redis = redis;
+    this.retention = retention;
+    this.maxLength = maxLength;
+  }
+
+  static byte[] sampleKey(String accountId) {
+    if (accountId.isEmpty()) {
+      throw new IllegalArgumentException("the unattributed log has no separate sample");
+    }
+    return bytes("kc:{a:" + accountId + "}:log:refused");
+  }
+
+  static byte[] countKey(String accountId) {
+    return accountId.isEmpty() ? bytes("kc:log:unattributed:n") : bytes("kc:{a:" + accountId + "}:log:refused:n");
+  }
+
+  @Override
+  public CompletionStage<String> append(String accountId, PostbackLogEntry entry, Instant now) {
+    return Stages.translate(
+        APPEND.<byte[]>run(redis, ScriptOutputType.VALUE, new byte[][] {sampleKey(accountId)},
+                entry.toByteArray(), bytes(StreamIds.first(now.minus(retention))), bytes(Long.toString(maxLength)),
+                bytes(Long.toString(retention.toMillis())))
+            .thenApply(id -> new String(id, StandardCharsets.US_ASCII)));
+  }
+
+  @Override
+  public CompletionStage<PostbackLog.Scan> scanBackward(
+      String accountId, Instant start, Instant end, Optional<String> beforeId, int count) {
+    String low = StreamIds.first(start);
+    String high = StreamIds.lastBefore(end);
+    if (beforeId.isPresent()) {
+      high = StreamIds.min(high, StreamIds.predecessor(beforeId.get()));
+    }
+    return Stages.translate(
+        redis
+            .xrevrange(sampleKey(accountId), Range.create(low, high), Limit.from(count))
+            .thenApply(messages -> RedisPostbackLog.scan(messages, count)));
+  }
+
+  @Override
+  public CompletionStage<Void> add(
+      String accountId, Instant hour, Map<ErrorReason, Long> counts, boolean trim, Instant now) {
+    List<byte[]> args = new ArrayList<>();
+    args.add(bytes(Long.toString(retention.toMillis())));
+    args.add(bytes(trim ? Long.toString(hourOf(now.minus(retention))) : "0"));
+    long h = hourOf(hour);
+    counts.forEach((reason, n) -> {
+      args.add(bytes(h + ":" + reason.getNumber()));
+      args.add(bytes(Long.toString(n)));
+    });
+    return Stages.translate(
+        COUNT.<Long>run(redis, ScriptOutputType.INTEGER, new byte[][] {countKey(accountId)}, args.toArray(byte[][]::new))
+            .thenApply(x -> (Void) null));
+  }
+
+  @Override
+  public CompletionStage<Map<ErrorReason, Long>> counts(String accountId, Instant start, Instant end) {
+    long first = hourOf(start);
+    long last = hourOf(end.minusNanos(1));
+    return Stages.translate(
+        redis.hgetall(countKey(accountId)).thenApply(fields -> {
+          Map<ErrorReason, Long> sums = new EnumMap<>(ErrorReason.class);
+          fields.forEach((field, value) -> {
+            String[] parts = new String(field, StandardCharsets.US_ASCII).split(":");
+            if (parts.length != 2) {
+              return;
+            }
+            try {
+              long hour = Long.parseLong(parts[0]);
+              ErrorReason reason = ErrorReason.forNumber(Integer.parseInt(parts[1]));
+              if (hour >= first && hour <= last && reason != null) {
+                sums.merge(reason, Long.parseLong(new String(value, StandardCharsets.US_ASCII)), Long::sum);
+              }
+            } catch (NumberFormatException e) {
+              // not a counter field: ignore
+            }
+          });
+          return sums;
+        }));
+  }
+
+  static long hourOf(Instant t) {
+    return Math.floorDiv(t.getEpochSecond(), HOUR_SECONDS);
+  }
+}
