@@ -128,6 +128,10 @@ final class Rig implements AutoCloseable {
     env.put("KCID_EDGE_RATE_PER_ACCOUNT", "0");
     // Likewise the click limit (20/s per address): the bench's clicks all come from loopback.
     env.put("KCID_EDGE_CLICK_LIMIT_RATE", "0");
+    // The edge's own click spool (on by default, which needs the server's kcid keys) only serves
+    // clicks while the tracking-server is away; the bench measures the edge in front of a live one,
+    // as earlier runs did.
+    env.put("KCID_EDGE_SPOOL_DIR", "off");
     return env;
   }
 
