@@ -146,7 +146,7 @@ class DiagnosticsCliIT {
   }
 
   @Test
-  void theReplayDryRunSaysWhyAnUnauthenticatedPostbackIsSkipped() throws Exception {
+  void theReplayNeverReachesAnUnauthenticatedPostback() throws Exception {
     admin.createAccount(CreateAccountRequest.newBuilder().setAccountId("victim").build());
     String kcid = ClickServiceGrpc.newBlockingStub(channel)
         .issueClick(IssueClickRequest.newBuilder().setAccountId("victim").setCampaignId("summer").build()).getClick().getKcid();
@@ -154,16 +154,16 @@ class DiagnosticsCliIT {
     HttpResponse<String> forged = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port()
         + "/postback?kcid=" + kcid + "&a=victim&amount=9999&currency=USD&txid=loot")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(forged.statusCode()).isEqualTo(401);
+    // Kept apart from the account's log (counted, sampled), so replay, which reads only the log, never sees it.
     Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
-        assertThat(kcid("postbacks", "--account", "victim").out()).contains("POSTBACK_CREDENTIALS_MISSING"));
+        assertThat(kcid("postbacks", "--account", "victim", "--unauthenticated").out()).contains("POSTBACK_CREDENTIALS_MISSING", "loot"));
 
     for (boolean dryRun : List.of(true, false)) {
       Run replay = dryRun
           ? kcid("replay", "--account", "victim", "--since", "1h", "--dry-run")
           : kcid("replay", "--account", "victim", "--since", "1h");
       assertThat(replay.exit()).as(replay.err()).isZero();
-      assertThat(replay.out()).contains("skipped", "POSTBACK_NOT_REPLAYABLE", "who sent it", "1 skipped")
-          .doesNotContain("accepted");
+      assertThat(replay.out()).contains("no rejected postbacks to replay").doesNotContain("accepted");
     }
     assertThat(kcid("conversions", "--kcid", kcid).out()).contains("no conversions");
   }
