@@ -49,7 +49,8 @@ const (
 	ErrorReason_ERROR_REASON_REQUEST_TIMEOUT ErrorReason = 7
 	// The edge holds as many open connections as it allows (globally); retry later.
 	ErrorReason_ERROR_REASON_TOO_MANY_CONNECTIONS ErrorReason = 8
-	// The HTTP request is malformed (e.g. an obsolete line-folded header, RFC 9112).
+	// The HTTP request is malformed: not parseable as HTTP/1.1 (request line, header syntax,
+	// framing such as a bad Content-Length) or an obsolete line-folded header (RFC 9112).
 	ErrorReason_ERROR_REASON_MALFORMED_REQUEST ErrorReason = 9
 	// --- The kcid itself (diagnosed without a Redis lookup) ---
 	// No kcid was given.

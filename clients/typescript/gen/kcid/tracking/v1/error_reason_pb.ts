@@ -87,7 +87,8 @@ export enum ErrorReason {
   TOO_MANY_CONNECTIONS = 8,
 
   /**
-   * The HTTP request is malformed (e.g. an obsolete line-folded header, RFC 9112).
+   * The HTTP request is malformed: not parseable as HTTP/1.1 (request line, header syntax,
+   * framing such as a bad Content-Length) or an obsolete line-folded header (RFC 9112).
    *
    * @generated from enum value: ERROR_REASON_MALFORMED_REQUEST = 9;
    */

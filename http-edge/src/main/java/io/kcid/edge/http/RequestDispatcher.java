@@ -101,7 +101,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
       // table's "too large" answer: 413 PAYLOAD_TOO_LARGE.
       return router.responses().rejected(ErrorReason.ERROR_REASON_PAYLOAD_TOO_LARGE, "The request line or headers are too long.");
     }
-    return router.responses().rejected(ErrorReason.ERROR_REASON_INVALID_PARAMETER, "The request is not valid HTTP/1.1.");
+    return router.responses().rejected(ErrorReason.ERROR_REASON_MALFORMED_REQUEST, "The request is not valid HTTP/1.1.");
   }
 
   private void enqueue(ChannelHandlerContext ctx, Route route, boolean keepAlive, HttpVersion version, CompletableFuture<EdgeResponse> response) {

@@ -49,7 +49,7 @@ class HttpProtocolTest {
   @Test
   void garbageIs400AndCloses() {
     String response = fixture.raw("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n");
-    assertThat(response).startsWith("HTTP/1.1 400 ").contains("INVALID_PARAMETER").contains("connection: close");
+    assertThat(response).startsWith("HTTP/1.1 400 ").contains("MALFORMED_REQUEST").contains("connection: close");
   }
 
   @Test
