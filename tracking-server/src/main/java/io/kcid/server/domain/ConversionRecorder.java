@@ -127,30 +127,8 @@ public final class ConversionRecorder {
             account ->
                 withLegacyFlag(account, () -> ClickOwnership.first(
                     authenticator.owners(), kcid, account.account().getAccountId(),
-                    () -> signedOnce(account, request, context,
+                    () -> signatures.once(account, request, context,
                         () -> recordFor(account, kcid, requestId, request, context)))));
-  }
-
-  /** Claims a verified signature before the record, and releases it if nothing was recorded. */
-  private CompletionStage<RecordConversionResponse> signedOnce(
-      AccountRecord account, RecordConversionRequest request, RecordContext context,
-      java.util.function.Supplier<CompletionStage<RecordConversionResponse>> record) {
-    if (!SignatureReplays.applies(request, context)) {
-      return record.get(); // unsigned (or token-authenticated): not a single Redis command more
-    }
-    return signatures.claim(account, request, context).thenCompose(claim -> {
-      CompletionStage<RecordConversionResponse> recorded;
-      try {
-        recorded = record.get();
-      } catch (RuntimeException e) {
-        recorded = CompletableFuture.failedFuture(e);
-      }
-      return claim == null ? recorded : recorded.whenComplete((response, failure) -> {
-        if (failure != null) {
-          signatures.release(claim);
-        }
-      });
-    });
   }
 
   /**

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * A postback signature is single-use within its tolerance window.
@@ -111,6 +112,30 @@ public final class SignatureReplays {
    * an accepted token can send anything again, so a single-use signature beside it protects
    * nothing and would only cost a Redis command.
    */
+  /**
+   * Runs {@code record} with the postback's verified signature claimed first (when it applies),
+   * releasing the claim if nothing was recorded so an honest resend goes through.
+   */
+  public <T> CompletionStage<T> once(
+      AccountRecord account, RecordConversionRequest request, RecordContext context, Supplier<CompletionStage<T>> record) {
+    if (!applies(request, context)) {
+      return record.get(); // unsigned (or token-authenticated): not a single Redis command more
+    }
+    return claim(account, request, context).thenCompose(claim -> {
+      CompletionStage<T> recorded;
+      try {
+        recorded = record.get();
+      } catch (RuntimeException e) {
+        recorded = CompletableFuture.failedFuture(e);
+      }
+      return claim == null ? recorded : recorded.whenComplete((response, failure) -> {
+        if (failure != null) {
+          release(claim);
+        }
+      });
+    });
+  }
+
   static boolean applies(RecordConversionRequest request, RecordContext context) {
     PostbackCredentials credentials = request.getCredentials();
     return !credentials.getSignature().isEmpty()
