@@ -81,6 +81,13 @@ public final class RedisPostbackLog implements PostbackLog {
   @Override
   public CompletionStage<Scan> scanBackward(
       String accountId, Instant start, Instant end, Optional<String> beforeId, int count) {
+    return scanBackward(redis, key(accountId), start, end, beforeId, count);
+  }
+
+  /** Newest first: the entries of the stream at {@code key} in [start, end), before {@code beforeId}. */
+  static CompletionStage<Scan> scanBackward(
+      RedisClusterAsyncCommands<byte[], byte[]> redis, byte[] key, Instant start, Instant end, Optional<String> beforeId,
+      int count) {
     String low = StreamIds.first(start);
     String high = StreamIds.lastBefore(end);
     if (beforeId.isPresent()) {
@@ -88,7 +95,7 @@ public final class RedisPostbackLog implements PostbackLog {
     }
     return Stages.translate(
         redis
-            .xrevrange(key(accountId), Range.create(low, high), Limit.from(count))
+            .xrevrange(key, Range.create(low, high), Limit.from(count))
             .thenApply(messages -> scan(messages, count)));
   }
 

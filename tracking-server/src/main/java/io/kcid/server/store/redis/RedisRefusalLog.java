@@ -6,8 +6,6 @@ import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.PostbackLogEntry;
 import io.kcid.server.store.PostbackLog;
 import io.kcid.server.store.RefusalLog;
-import io.lettuce.core.Limit;
-import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
@@ -69,15 +67,7 @@ public final class RedisRefusalLog implements RefusalLog {
   @Override
   public CompletionStage<PostbackLog.Scan> scanBackward(
       String accountId, Instant start, Instant end, Optional<String> beforeId, int count) {
-    String low = StreamIds.first(start);
-    String high = StreamIds.lastBefore(end);
-    if (beforeId.isPresent()) {
-      high = StreamIds.min(high, StreamIds.predecessor(beforeId.get()));
-    }
-    return Stages.translate(
-        redis
-            .xrevrange(sampleKey(accountId), Range.create(low, high), Limit.from(count))
-            .thenApply(messages -> RedisPostbackLog.scan(messages, count)));
+    return RedisPostbackLog.scanBackward(redis, sampleKey(accountId), start, end, beforeId, count);
   }
 
   @Override
