@@ -35,7 +35,7 @@ class ApiKeyCommandIT {
         1000, Duration.ZERO, 10_000, Duration.ZERO, Duration.ofSeconds(5));
     server = TrackingServer.start(base.withSecurity(new ServerSecurity(AuthMode.REQUIRED,
         ConfiguredApiKeys.parse("root:admin:" + ROOT), Duration.ofSeconds(5), null, null, null, 100, 100,
-        io.kcid.server.domain.IpPrivacy.truncate())));
+        io.kcid.server.common.IpPrivacy.truncate())));
   }
 
   @AfterAll

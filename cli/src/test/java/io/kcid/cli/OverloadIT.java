@@ -32,7 +32,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -72,7 +71,7 @@ class OverloadIT {
         1000, Duration.ofMinutes(5), 10_000, Duration.ZERO, Duration.ofSeconds(5));
     server = TrackingServer.start(base.withSecurity(new ServerSecurity(AuthMode.REQUIRED,
         ConfiguredApiKeys.parse("admin:admin+issue:" + ADMIN_KEY + ",edge:issue+ingest:" + EDGE_KEY),
-        Duration.ofMinutes(5), null, null, null, 4096, 1000, io.kcid.server.domain.IpPrivacy.truncate())));
+        Duration.ofMinutes(5), null, null, null, 4096, 1000, io.kcid.server.common.IpPrivacy.truncate())));
     EdgeConfig d = EdgeConfig.defaults();
     edge = HttpEdge.start(new EdgeConfig("127.0.0.1", 0, "localhost:" + server.port(), Duration.ofSeconds(5),
         d.maxBodyBytes(), 2, d.retryAfter(), List.of("127.0.0.1"),

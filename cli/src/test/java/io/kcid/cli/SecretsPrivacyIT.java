@@ -91,7 +91,7 @@ class SecretsPrivacyIT {
           1000, Duration.ZERO, 10_000, Duration.ZERO, Duration.ofSeconds(5));
       TrackingServer server = TrackingServer.start(base.withSecurity(new ServerSecurity(AuthMode.REQUIRED,
           ConfiguredApiKeys.parse("admin:admin+issue+read:" + ADMIN_KEY + ",edge:issue+ingest:" + EDGE_KEY),
-          Duration.ofSeconds(5), null, null, null, 4096, 1000, io.kcid.server.domain.IpPrivacy.truncate())));
+          Duration.ofSeconds(5), null, null, null, 4096, 1000, io.kcid.server.common.IpPrivacy.truncate())));
       EdgeConfig d = EdgeConfig.defaults();
       HttpEdge edge = HttpEdge.start(new EdgeConfig("127.0.0.1", 0, "localhost:" + server.port(), Duration.ofSeconds(5),
           d.maxBodyBytes(), 2, d.retryAfter(), List.of("127.0.0.1"), EdgeSecurity.none().withApiKey(EDGE_KEY)));

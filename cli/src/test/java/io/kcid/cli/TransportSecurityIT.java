@@ -65,7 +65,7 @@ class TransportSecurityIT {
     redis = LocalRedis.startTemporary();
     ServerSecurity security = new ServerSecurity(AuthMode.REQUIRED,
         ConfiguredApiKeys.parse("admin:admin+issue:" + ADMIN_KEY + ",edge:issue+ingest:" + EDGE_KEY), Duration.ofSeconds(5),
-        certs.serverCert(), certs.serverKey(), null, 100, 100, io.kcid.server.domain.IpPrivacy.truncate());
+        certs.serverCert(), certs.serverKey(), null, 100, 100, io.kcid.server.common.IpPrivacy.truncate());
     tls = TrackingServer.start(config().withSecurity(security));
     mtls = TrackingServer.start(config().withSecurity(security.withTls(certs.serverCert(), certs.serverKey(), certs.ca())));
   }

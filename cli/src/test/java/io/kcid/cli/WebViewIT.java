@@ -72,7 +72,7 @@ class WebViewIT {
         10_000, Duration.ZERO, Duration.ofSeconds(5));
     server = TrackingServer.start(base.withSecurity(new ServerSecurity(AuthMode.REQUIRED,
         ConfiguredApiKeys.parse("setup:admin+issue:" + SETUP_KEY + ",edge:issue+ingest:" + EDGE_KEY + ",view:read:" + VIEW_KEY),
-        Duration.ofMinutes(5), null, null, null, 4096, 1000, io.kcid.server.domain.IpPrivacy.truncate())));
+        Duration.ofMinutes(5), null, null, null, 4096, 1000, io.kcid.server.common.IpPrivacy.truncate())));
     edge = startEdge(EdgeSecurity.none().withApiKey(EDGE_KEY).withAdminKey(VIEW_KEY));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
         .intercept(BackendAuth.bearer(SETUP_KEY)).build();

@@ -3,22 +3,22 @@ package io.kcid.server;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
+import io.kcid.server.common.IpPrivacy;
 import io.kcid.server.config.DurationSetting;
 import io.kcid.server.config.ReplicaWait;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
-import io.kcid.server.domain.IpPrivacy;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code kcid server}: runs a tracking-server until SIGTERM / Ctrl-C. */
 @Command(

@@ -22,7 +22,7 @@ import io.kcid.proto.tracking.v1.RefusalCount;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
-import io.kcid.server.domain.SenderRefusals;
+import io.kcid.server.postback.SenderRefusals;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;

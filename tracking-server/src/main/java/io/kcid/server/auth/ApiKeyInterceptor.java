@@ -9,7 +9,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.StatusRuntimeException;
 import io.kcid.proto.tracking.v1.ApiKeyRole;
 import io.kcid.proto.tracking.v1.ErrorReason;
-import io.kcid.server.grpc.GrpcErrors;
+import io.kcid.server.common.GrpcErrors;
 import java.util.Map;
 import java.util.Optional;
 

@@ -2,7 +2,7 @@ package io.kcid.server.config;
 
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys.ConfiguredKey;
-import io.kcid.server.domain.IpPrivacy;
+import io.kcid.server.common.IpPrivacy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

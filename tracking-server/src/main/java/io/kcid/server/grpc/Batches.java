@@ -6,6 +6,7 @@ import io.grpc.protobuf.StatusProto;
 import io.kcid.proto.ErrorReasons;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.ItemError;
+import io.kcid.server.common.GrpcErrors;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;

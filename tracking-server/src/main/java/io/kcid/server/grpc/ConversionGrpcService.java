@@ -20,14 +20,15 @@ import io.kcid.proto.tracking.v1.UpdateConversionStatusResponse;
 import io.kcid.proto.tracking.v1.UpdateConversionStatusResult;
 import io.kcid.proto.tracking.v1.UpdateConversionStatusesRequest;
 import io.kcid.proto.tracking.v1.UpdateConversionStatusesResponse;
-import io.kcid.server.domain.ConversionId;
-import io.kcid.server.domain.ConversionRecorder;
-import io.kcid.server.domain.StatusUpdater;
+import io.kcid.server.conversion.ConversionId;
+import io.kcid.server.conversion.ConversionRecorder;
+import io.kcid.server.conversion.StatusUpdater;
+import io.kcid.server.store.ConversionStore;
+import io.kcid.server.stream.ConversionStreams;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import io.kcid.server.store.ConversionStore;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /** {@code kcid.tracking.v1.ConversionService}. */
 public final class ConversionGrpcService extends ConversionServiceGrpc.ConversionServiceImplBase {

@@ -8,9 +8,9 @@ import io.kcid.proto.tracking.v1.ListPostbacksRequest;
 import io.kcid.proto.tracking.v1.ListPostbacksResponse;
 import io.kcid.proto.tracking.v1.ReplayPostbacksRequest;
 import io.kcid.proto.tracking.v1.ReplayPostbacksResponse;
-import io.kcid.server.domain.ClickExplainer;
-import io.kcid.server.domain.PostbackHistory;
-import io.kcid.server.domain.PostbackReplayer;
+import io.kcid.server.postbacklog.ClickExplainer;
+import io.kcid.server.postbacklog.PostbackHistory;
+import io.kcid.server.postbacklog.PostbackReplayer;
 
 /** {@code kcid.tracking.v1.DiagnosticsService}: the postback log, ExplainClick and replay. */
 public final class DiagnosticsGrpcService extends DiagnosticsServiceGrpc.DiagnosticsServiceImplBase {

@@ -1,6 +1,7 @@
 package io.kcid.server.grpc;
 
 import io.grpc.stub.StreamObserver;
+import io.kcid.server.common.GrpcErrors;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 

@@ -4,7 +4,7 @@ import io.grpc.stub.StreamObserver;
 import io.kcid.proto.tracking.v1.GetStatsRequest;
 import io.kcid.proto.tracking.v1.GetStatsResponse;
 import io.kcid.proto.tracking.v1.ReportServiceGrpc;
-import io.kcid.server.domain.Reports;
+import io.kcid.server.report.Reports;
 
 /** {@code kcid.tracking.v1.ReportService}. */
 public final class ReportGrpcService extends ReportServiceGrpc.ReportServiceImplBase {

@@ -7,7 +7,7 @@ import io.kcid.proto.tracking.v1.ApiKeyRole;
 import io.kcid.server.ServerMain;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys.ConfiguredKey;
-import io.kcid.server.domain.IpPrivacy;
+import io.kcid.server.common.IpPrivacy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;

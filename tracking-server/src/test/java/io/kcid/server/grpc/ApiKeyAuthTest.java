@@ -28,9 +28,9 @@ import io.kcid.proto.tracking.v1.ListApiKeysResponse;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RevokeApiKeyRequest;
 import io.kcid.server.TrackingServer;
-import io.kcid.server.config.ServerConfig;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
+import io.kcid.server.config.ServerConfig;
 import io.kcid.server.store.redis.LocalRedis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -70,7 +70,7 @@ class ApiKeyAuthTest {
             AuthMode.REQUIRED,
             ConfiguredApiKeys.parse("root:admin:" + ROOT_SECRET + ",reader:read:" + READER_SECRET),
             Duration.ofMillis(200), null, null, null, 100, 100,
-            io.kcid.server.domain.IpPrivacy.truncate()));
+            io.kcid.server.common.IpPrivacy.truncate()));
   }
 
   @AfterAll
@@ -222,7 +222,7 @@ class ApiKeyAuthTest {
       Map<byte[], byte[]> all = connection.sync().hgetall("kc:{keys}".getBytes(StandardCharsets.UTF_8));
       List<String> values = all.values().stream().map(v -> new String(v, StandardCharsets.ISO_8859_1)).toList();
       assertThat(values).isNotEmpty().noneMatch(v -> v.contains(secret));
-      assertThat(values).anyMatch(v -> v.startsWith(io.kcid.server.domain.Secrets.sha256Hex(secret)));
+      assertThat(values).anyMatch(v -> v.startsWith(io.kcid.server.common.Secrets.sha256Hex(secret)));
     } finally {
       client.shutdown();
     }

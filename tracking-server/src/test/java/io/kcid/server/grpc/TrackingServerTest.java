@@ -8,7 +8,6 @@ import com.google.protobuf.Timestamp;
 import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
@@ -55,7 +54,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The tracking-server over real gRPC, against a real redis-server. */
-class TrackingServerTest {
+public class TrackingServerTest {
   private static LocalRedis redis;
   private static TrackingServer server;
   private static ManagedChannel channel;
@@ -109,7 +108,7 @@ class TrackingServerTest {
         .setCredentials(PostbackCredentials.newBuilder().setToken(token));
   }
 
-  static ErrorReason reasonOf(Throwable t) {
+  public static ErrorReason reasonOf(Throwable t) {
     com.google.rpc.Status status = StatusProto.fromThrowable(t);
     assertThat(status).as("a gRPC status with details").isNotNull();
     return status.getDetailsList().stream()

@@ -35,7 +35,7 @@ import io.kcid.proto.tracking.v1.UpdateAccountRequest;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
-import io.kcid.server.domain.SenderRefusals;
+import io.kcid.server.postback.SenderRefusals;
 import io.kcid.server.store.redis.LocalRedis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;

@@ -180,7 +180,7 @@ class WatchClickVerifiersTest {
             AuthMode.REQUIRED,
             ConfiguredApiKeys.parse("root:admin:" + ROOT_SECRET + ",edge:issue+ingest:" + EDGE_SECRET + ",reader:read:" + READER_SECRET),
             java.time.Duration.ofMillis(200), null, null, null, 100, 100,
-            io.kcid.server.domain.IpPrivacy.truncate()));
+            io.kcid.server.common.IpPrivacy.truncate()));
     TrackingServer server = server(required);
 
     openWhenReady(channel(server, EDGE_SECRET));

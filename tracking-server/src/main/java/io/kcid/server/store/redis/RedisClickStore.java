@@ -1,13 +1,13 @@
 package io.kcid.server.store.redis;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Timestamp;
 import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.proto.tracking.v1.Click;
-import io.kcid.server.domain.Secrets;
+import io.kcid.server.common.Secrets;
 import io.kcid.server.store.ClickErasure;
 import io.kcid.server.store.ClickStore;
 import io.kcid.server.store.StoredClick;
-import com.google.protobuf.Timestamp;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;

@@ -11,7 +11,7 @@ import io.kcid.proto.tracking.v1.Conversion;
 import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.CountingMode;
 import io.kcid.proto.tracking.v1.Money;
-import io.kcid.server.domain.StatusTransitions;
+import io.kcid.server.conversion.StatusTransitions;
 import io.kcid.server.store.RecordCommand;
 import io.kcid.server.store.redis.testing.TestRedis;
 import io.kcid.server.store.redis.testing.Topology;

@@ -1,0 +1,17 @@
+package io.kcid.server.postback;
+
+import io.kcid.proto.tracking.v1.RecordConversionRequest;
+import io.kcid.proto.tracking.v1.RecordConversionResponse;
+
+/** Told about every postback once its outcome is known (not about dry runs). Must not throw. */
+@FunctionalInterface
+public interface RecordListener {
+  RecordListener NONE = (request, context, response, failure) -> {};
+
+  /**
+   * @param response the answer, or null when the postback failed
+   * @param failure why it failed (a rejection or an unknown outcome), or null
+   */
+  void completed(
+      RecordConversionRequest request, RecordContext context, RecordConversionResponse response, Throwable failure);
+}
