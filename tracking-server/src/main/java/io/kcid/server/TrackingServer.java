@@ -14,16 +14,20 @@ import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.ReportServiceGrpc;
 import io.kcid.server.account.AccountAdmin;
 import io.kcid.server.account.AccountDirectory;
+import io.kcid.server.account.GoalAdmin;
+import io.kcid.server.account.SecretAdmin;
 import io.kcid.server.auth.ApiKeyInterceptor;
 import io.kcid.server.auth.ApiKeys;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.click.ClickEraser;
 import io.kcid.server.click.ClickIssuer;
+import io.kcid.server.click.ClickLookup;
 import io.kcid.server.click.ClickOwners;
 import io.kcid.server.click.ClickVerifierListing;
 import io.kcid.server.common.IdempotentWrites;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
+import io.kcid.server.conversion.ConversionLookup;
 import io.kcid.server.conversion.ConversionRecorder;
 import io.kcid.server.conversion.StatusUpdater;
 import io.kcid.server.grpc.AdminGrpcService;
@@ -145,6 +149,8 @@ public final class TrackingServer implements AutoCloseable {
     var replayer = new PostbackReplayer(postbackLog, history, recorder, accounts, clock);
     var statuses = new StatusUpdater(codec, conversions, accounts, clock);
     var admin = new AccountAdmin(accountStore, accounts, idempotent, clock);
+    var goalAdmin = new GoalAdmin(accountStore, accounts, idempotent, clock);
+    var secretAdmin = new SecretAdmin(accountStore, accounts, idempotent, clock);
     var reports = new Reports(new RedisStatsStore(redis.commands(), config.partitions()), accounts, clock);
     var streams = new ConversionStreams(
         new RedisConversionEventLog(redis.commands(), config.partitions()), accounts, config.streamPollInterval());
@@ -164,10 +170,10 @@ public final class TrackingServer implements AutoCloseable {
               .maxInboundMessageSize(MAX_MESSAGE_BYTES)
               .maxConcurrentCallsPerConnection(security.maxCallsPerConnection())
               .addService(new ClickGrpcService(
-                  issuer, clicks, codec, eraser, new ClickVerifierListing(accountStore, clock, config.partitions()),
+                  issuer, new ClickLookup(codec, clicks), codec, eraser, new ClickVerifierListing(accountStore, clock, config.partitions()),
                   verifierWatch))
-              .addService(new ConversionGrpcService(recorder, statuses, conversions, codec, streams))
-              .addService(new AdminGrpcService(admin, accounts, accountStore, apiKeys))
+              .addService(new ConversionGrpcService(recorder, statuses, new ConversionLookup(codec, conversions), streams))
+              .addService(new AdminGrpcService(admin, goalAdmin, secretAdmin, apiKeys))
               .addService(new DiagnosticsGrpcService(history, explainer, replayer))
               .addService(new ReportGrpcService(reports))
               .addService(health.getHealthService())

@@ -1,44 +1,35 @@
 package io.kcid.server.account;
 
-import com.google.protobuf.Duration;
 import io.kcid.core.KcidException;
 import io.kcid.proto.tracking.v1.Account;
 import io.kcid.proto.tracking.v1.AccountSecrets;
-import io.kcid.proto.tracking.v1.CountingMode;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
-import io.kcid.proto.tracking.v1.CreateGoalRequest;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.Goal;
-import io.kcid.proto.tracking.v1.GoalState;
-import io.kcid.proto.tracking.v1.UpdateGoalRequest;
+import io.kcid.proto.tracking.v1.ListAccountsRequest;
+import io.kcid.proto.tracking.v1.ListAccountsResponse;
+import io.kcid.proto.tracking.v1.UpdateAccountRequest;
 import io.kcid.server.common.IdempotentWrites;
 import io.kcid.server.common.Identifiers;
-import io.kcid.server.common.Money;
 import io.kcid.server.common.Retention;
 import io.kcid.server.common.Secrets;
 import io.kcid.server.common.Timestamps;
-import io.kcid.server.store.AccountRecord;
 import io.kcid.server.store.AccountStore;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 
-/** Creating and changing accounts and goals, with their validation. */
+/** Creating, reading, listing and changing accounts (goals: {@link GoalAdmin}, secrets: {@link SecretAdmin}). */
 public final class AccountAdmin {
-  public static final String DEFAULT_GOAL = "default";
   private static final Pattern PARAMETER = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final String ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
   private static final SecureRandom RANDOM = new SecureRandom();
-
-  private static final java.time.Duration DEFAULT_GRACE = java.time.Duration.ofHours(24);
-  private static final java.time.Duration MAX_GRACE = java.time.Duration.ofDays(30);
-  private static final int MAX_CAMPAIGNS = 1000;
+  private static final int DEFAULT_PAGE = 100;
+  private static final int MAX_PAGE = 1000;
 
   private final AccountStore store;
   private final AccountDirectory directory;
@@ -81,17 +72,7 @@ public final class AccountAdmin {
     }
     Identifiers.freeText("display_name", request.getDisplayName());
     var now = Timestamps.of(clock.instant());
-    Goal firstGoal =
-        Goal.newBuilder()
-            .setAccountId(id)
-            .setGoalKey(DEFAULT_GOAL)
-            .setDisplayName("Default conversion")
-            .setAttributionWindow(seconds(Retention.DEFAULT_WINDOW))
-            .setCountingMode(CountingMode.COUNTING_MODE_ONCE_PER_CLICK)
-            .setState(GoalState.GOAL_STATE_ACTIVE)
-            .setCreateTime(now)
-            .setUpdateTime(now)
-            .build();
+    Goal firstGoal = GoalAdmin.defaultGoal(id, now);
     AccountSecrets secrets =
         AccountSecrets.newBuilder()
             .setPostbackToken(Secrets.newSecret("pbt_"))
@@ -103,7 +84,7 @@ public final class AccountAdmin {
             .setAccountId(id)
             .setDisplayName(request.getDisplayName().isEmpty() ? id : request.getDisplayName())
             .setKcidParameter(parameter)
-            .setDefaultGoalKey(DEFAULT_GOAL)
+            .setDefaultGoalKey(GoalAdmin.DEFAULT_GOAL)
             .setCreateTime(now)
             .setPostbackTokenHint(Secrets.hint(secrets.getPostbackToken()))
             .setClickRetention(Retention.forGoals(List.of(firstGoal)))
@@ -123,119 +104,34 @@ public final class AccountAdmin {
             });
   }
 
-  public CompletionStage<Goal> createGoal(CreateGoalRequest request) {
-    String key = Identifiers.key("goal_key", request.getGoalKey());
-    Identifiers.freeText("display_name", request.getDisplayName());
-    String accountId = Identifiers.key("account_id", request.getAccountId());
-    return idempotent.run(
-        accountId, request.getRequestId(),
-        IdempotentWrites.fingerprint(request, CreateGoalRequest.getDescriptor().findFieldByName("request_id")),
-        Goal.parser(),
-        () -> insertGoal(key, request));
+  /** The account's settings as stored now (never a cached copy), or ACCOUNT_NOT_FOUND. */
+  public CompletionStage<Account> getAccount(String accountId) {
+    return directory.fresh(accountId).thenApply(record -> record.account());
   }
 
-  private CompletionStage<Goal> insertGoal(String key, CreateGoalRequest request) {
-    return fresh(request.getAccountId())
-        .thenCompose(
-            account -> {
-              var now = Timestamps.of(clock.instant());
-              Goal goal =
-                  Goal.newBuilder()
-                      .setAccountId(account.account().getAccountId())
-                      .setGoalKey(key)
-                      .setDisplayName(request.getDisplayName().isEmpty() ? key : request.getDisplayName())
-                      .setAttributionWindow(
-                          request.hasAttributionWindow()
-                              ? checkedWindow(request.getAttributionWindow())
-                              : seconds(Retention.DEFAULT_WINDOW))
-                      .setCountingMode(checkedMode(request.getCountingMode()))
-                      .setDefaultValue(checkedValue(request))
-                      .setState(
-                          request.getState() == GoalState.GOAL_STATE_UNSPECIFIED
-                              ? GoalState.GOAL_STATE_ACTIVE
-                              : request.getState())
-                      .setCreateTime(now)
-                      .setUpdateTime(now)
-                      .addAllCampaignIds(checkedCampaigns(request.getCampaignIdsList()))
-                      .setAllowNegativeValue(request.getAllowNegativeValue())
-                      .build();
-              if (request.hasMinTimeToConvert()) {
-                goal = goal.toBuilder().setMinTimeToConvert(checkedMinTime(request.getMinTimeToConvert(), goal)).build();
+  /** One page of accounts in id order, after the page token (the last id of the previous page). */
+  public CompletionStage<ListAccountsResponse> listAccounts(ListAccountsRequest request) {
+    int size = request.getPageSize() <= 0 ? DEFAULT_PAGE : Math.min(request.getPageSize(), MAX_PAGE);
+    return store
+        .list(request.getPageToken(), size)
+        .thenApply(
+            accounts -> {
+              ListAccountsResponse.Builder response = ListAccountsResponse.newBuilder().addAllAccounts(accounts);
+              if (accounts.size() == size) {
+                response.setNextPageToken(accounts.get(size - 1).getAccountId());
               }
-              Goal created = goal;
-              return store
-                  .createGoal(created)
-                  .thenCompose(
-                      inserted -> {
-                        if (!inserted) {
-                          throw new KcidException(
-                              ErrorReason.ERROR_REASON_GOAL_ALREADY_EXISTS,
-                              "Account '" + created.getAccountId() + "' already has a goal '" + key + "'.",
-                              Map.of("goalKey", key));
-                        }
-                        return afterGoalChange(account, created);
-                      });
-            });
-  }
-
-  public CompletionStage<Goal> updateGoal(UpdateGoalRequest request) {
-    String accountId = Identifiers.key("account_id", request.getAccountId());
-    return idempotent.run(
-        accountId, request.getRequestId(),
-        IdempotentWrites.fingerprint(request, UpdateGoalRequest.getDescriptor().findFieldByName("request_id")),
-        Goal.parser(),
-        () -> changeGoal(request));
-  }
-
-  private CompletionStage<Goal> changeGoal(UpdateGoalRequest request) {
-    return fresh(request.getAccountId())
-        .thenCompose(
-            account -> {
-              Goal current = requireGoal(account, request.getGoalKey());
-              Goal.Builder goal = current.toBuilder();
-              if (request.hasDisplayName()) {
-                goal.setDisplayName(Identifiers.freeText("display_name", request.getDisplayName()));
-              }
-              if (request.hasAttributionWindow()) {
-                goal.setAttributionWindow(checkedWindow(request.getAttributionWindow()));
-              }
-              if (request.getCountingMode() != CountingMode.COUNTING_MODE_UNSPECIFIED) {
-                goal.setCountingMode(checkedMode(request.getCountingMode()));
-              }
-              if (request.hasDefaultValue()) {
-                goal.setDefaultValue(
-                    Money.normalize(
-                        request.getDefaultValue().getAmount(),
-                        request.getDefaultValue().getCurrencyCode()));
-              }
-              if (request.getState() != GoalState.GOAL_STATE_UNSPECIFIED) {
-                goal.setState(request.getState());
-              }
-              if (request.getUpdateCampaignIds()) {
-                goal.clearCampaignIds().addAllCampaignIds(checkedCampaigns(request.getCampaignIdsList()));
-              }
-              if (request.hasAllowNegativeValue()) {
-                goal.setAllowNegativeValue(request.getAllowNegativeValue());
-              }
-              if (request.hasMinTimeToConvert()) {
-                goal.setMinTimeToConvert(checkedMinTime(request.getMinTimeToConvert(), goal.build()));
-              }
-              goal.setUpdateTime(Timestamps.of(clock.instant()));
-              Goal updated = goal.build();
-              return store.updateGoal(updated).thenCompose(x -> afterGoalChange(account, updated));
+              return response.build();
             });
   }
 
   /** Changes the account settings named in the request. */
-  public CompletionStage<io.kcid.proto.tracking.v1.Account> updateAccount(
-      io.kcid.proto.tracking.v1.UpdateAccountRequest request) {
+  public CompletionStage<Account> updateAccount(UpdateAccountRequest request) {
     String accountId = Identifiers.key("account_id", request.getAccountId());
     return idempotent.run(
         accountId, request.getRequestId(),
-        IdempotentWrites.fingerprint(request,
-            io.kcid.proto.tracking.v1.UpdateAccountRequest.getDescriptor().findFieldByName("request_id")),
-        io.kcid.proto.tracking.v1.Account.parser(),
-        () -> fresh(accountId).thenCompose(record -> {
+        IdempotentWrites.fingerprint(request, UpdateAccountRequest.getDescriptor().findFieldByName("request_id")),
+        Account.parser(),
+        () -> directory.fresh(accountId).thenCompose(record -> {
           Account.Builder account = record.account().toBuilder();
           if (request.hasDisplayName()) {
             account.setDisplayName(Identifiers.freeText("display_name", request.getDisplayName()));
@@ -247,7 +143,7 @@ public final class AccountAdmin {
             account.setKcidParameter(request.getKcidParameter());
           }
           if (request.hasDefaultGoalKey()) {
-            requireGoal(record, request.getDefaultGoalKey());
+            GoalAdmin.requireGoal(record, request.getDefaultGoalKey());
             account.setDefaultGoalKey(request.getDefaultGoalKey());
           }
           if (request.hasLegacyHttp200()) {
@@ -263,154 +159,6 @@ public final class AccountAdmin {
             return updated;
           });
         }));
-  }
-
-  /** Replaces one secret; the previous one stays valid for the grace period. */
-  public CompletionStage<io.kcid.proto.tracking.v1.RotateAccountSecretResponse> rotateSecret(
-      io.kcid.proto.tracking.v1.RotateAccountSecretRequest request) {
-    String accountId = Identifiers.key("account_id", request.getAccountId());
-    var kind = request.getKind();
-    if (kind == io.kcid.proto.tracking.v1.SecretKind.SECRET_KIND_UNSPECIFIED
-        || kind == io.kcid.proto.tracking.v1.SecretKind.UNRECOGNIZED) {
-      throw Identifiers.invalid("kind", "kind must be POSTBACK_TOKEN, CLICK_SECRET or POSTBACK_SIGNING_SECRET");
-    }
-    java.time.Duration grace = request.hasGracePeriod()
-        ? java.time.Duration.ofSeconds(request.getGracePeriod().getSeconds())
-        : DEFAULT_GRACE;
-    if (grace.isNegative() || grace.compareTo(MAX_GRACE) > 0) {
-      throw Identifiers.invalid("grace_period", "grace_period must lie between 0 and 30 days");
-    }
-    return idempotent.run(
-        accountId, request.getRequestId(),
-        IdempotentWrites.fingerprint(request,
-            io.kcid.proto.tracking.v1.RotateAccountSecretRequest.getDescriptor().findFieldByName("request_id")),
-        io.kcid.proto.tracking.v1.RotateAccountSecretResponse.parser(),
-        () -> fresh(accountId).thenCompose(record -> {
-          AccountSecrets.Builder secrets = AccountSecrets.newBuilder();
-          String value;
-          switch (kind) {
-            case SECRET_KIND_POSTBACK_TOKEN -> secrets.setPostbackToken(value = Secrets.newSecret("pbt_"));
-            case SECRET_KIND_CLICK_SECRET -> secrets.setClickSecret(value = Secrets.newSecret("cks_"));
-            default -> secrets.setPostbackSigningSecret(value = Secrets.newSecret("pbs_"));
-          }
-          java.time.Instant expiry = grace.isZero() ? null : clock.instant().plus(grace);
-          CompletionStage<Void> hint = kind == io.kcid.proto.tracking.v1.SecretKind.SECRET_KIND_POSTBACK_TOKEN
-              ? store.updateAccount(record.account().toBuilder().setPostbackTokenHint(Secrets.hint(value)).build())
-              : CompletableFuture.completedFuture(null);
-          return store.rotateSecret(accountId, kind, value, expiry)
-              .thenCompose(x -> hint)
-              .thenApply(x -> {
-                directory.invalidate(accountId);
-                var response = io.kcid.proto.tracking.v1.RotateAccountSecretResponse.newBuilder()
-                    .setSecrets(secrets);
-                if (expiry != null) {
-                  response.setPreviousExpireTime(Timestamps.of(expiry));
-                }
-                return response.build();
-              });
-        }));
-  }
-
-  private static List<String> checkedCampaigns(List<String> campaigns) {
-    if (campaigns.size() > MAX_CAMPAIGNS) {
-      throw Identifiers.invalid("campaign_ids", "at most " + MAX_CAMPAIGNS + " campaign ids");
-    }
-    for (String c : campaigns) {
-      Identifiers.required("campaign_ids", c);
-      Identifiers.freeText("campaign_ids", c);
-      if (c.indexOf('\n') >= 0 || c.indexOf('\0') >= 0) {
-        throw Identifiers.invalid("campaign_ids", "campaign ids cannot contain line breaks");
-      }
-    }
-    return campaigns;
-  }
-
-  private static Duration checkedMinTime(Duration min, Goal goal) {
-    long window = goal.hasAttributionWindow() ? goal.getAttributionWindow().getSeconds() : Retention.DEFAULT_WINDOW.getSeconds();
-    if (min.getSeconds() < 0 || min.getSeconds() >= window) {
-      throw Identifiers.invalid("min_time_to_convert", "min_time_to_convert must lie between 0 and the attribution window");
-    }
-    return Duration.newBuilder().setSeconds(min.getSeconds()).build();
-  }
-
-  public CompletionStage<Goal> getGoal(String accountId, String goalKey) {
-    return directory.get(accountId).thenApply(account -> requireGoal(account, goalKey));
-  }
-
-  public CompletionStage<List<Goal>> listGoals(String accountId) {
-    return directory
-        .get(accountId)
-        .thenApply(
-            account -> {
-              List<Goal> goals = new ArrayList<>(account.goals().values());
-              goals.sort(java.util.Comparator.comparing(Goal::getGoalKey));
-              return goals;
-            });
-  }
-
-  /** The account read straight from the store, for read-modify-write changes. */
-  private CompletionStage<AccountRecord> fresh(String accountId) {
-    Identifiers.key("account_id", accountId);
-    directory.invalidate(accountId);
-    return directory.get(accountId);
-  }
-
-  /** Clicks must live as long as the longest window: recompute the retention. */
-  private CompletionStage<Goal> afterGoalChange(AccountRecord account, Goal changed) {
-    Map<String, Goal> goals = new java.util.HashMap<>(account.goals());
-    goals.put(changed.getGoalKey(), changed);
-    Account updated =
-        account.account().toBuilder().setClickRetention(Retention.forGoals(goals.values())).build();
-    CompletionStage<Void> write =
-        updated.equals(account.account())
-            ? CompletableFuture.completedFuture(null)
-            : store.updateAccount(updated);
-    return write.thenApply(
-        x -> {
-          directory.invalidate(updated.getAccountId());
-          return changed;
-        });
-  }
-
-  private static Goal requireGoal(AccountRecord account, String goalKey) {
-    return account
-        .goal(goalKey)
-        .orElseThrow(
-            () ->
-                new KcidException(
-                    ErrorReason.ERROR_REASON_GOAL_NOT_FOUND,
-                    "Account '" + account.account().getAccountId() + "' has no goal '" + goalKey + "'.",
-                    Map.of("goalKey", goalKey)));
-  }
-
-  private static Duration checkedWindow(Duration window) {
-    long s = window.getSeconds();
-    if (s < 60 || s > Retention.MAX_WINDOW.getSeconds()) {
-      throw Identifiers.invalid(
-          "attribution_window", "attribution_window must lie between 1 minute and 400 days");
-    }
-    return Duration.newBuilder().setSeconds(s).build();
-  }
-
-  private static CountingMode checkedMode(CountingMode mode) {
-    if (mode == CountingMode.UNRECOGNIZED) {
-      throw Identifiers.invalid("counting_mode", "unknown counting_mode");
-    }
-    return mode == CountingMode.COUNTING_MODE_UNSPECIFIED
-        ? CountingMode.COUNTING_MODE_ONCE_PER_CLICK
-        : mode;
-  }
-
-  private static io.kcid.proto.tracking.v1.Money checkedValue(CreateGoalRequest request) {
-    if (!request.hasDefaultValue() || request.getDefaultValue().getAmount().isEmpty()) {
-      return io.kcid.proto.tracking.v1.Money.getDefaultInstance();
-    }
-    String currency = request.getDefaultValue().getCurrencyCode();
-    return Money.normalize(request.getDefaultValue().getAmount(), currency.isEmpty() ? "USD" : currency);
-  }
-
-  private static Duration seconds(java.time.Duration d) {
-    return Duration.newBuilder().setSeconds(d.getSeconds()).build();
   }
 
   private static String generatedId() {

@@ -2,6 +2,7 @@ package io.kcid.server.account;
 
 import io.kcid.core.KcidException;
 import io.kcid.proto.tracking.v1.ErrorReason;
+import io.kcid.server.common.Identifiers;
 import io.kcid.server.common.Secrets;
 import io.kcid.server.store.AccountRecord;
 import io.kcid.server.store.AccountStore;
@@ -66,6 +67,16 @@ public final class AccountDirectory {
               cache.put(accountId, new Entry(record, now + ttlMillis));
               return record;
             });
+  }
+
+  /**
+   * The account read straight from the store (the cached copy is dropped first), for
+   * read-modify-write changes and for reads that must see them; the id is checked first.
+   */
+  public CompletionStage<AccountRecord> fresh(String accountId) {
+    Identifiers.key("account_id", accountId);
+    invalidate(accountId);
+    return get(accountId);
   }
 
   /** Drops the cached copy after a change made by this instance. */

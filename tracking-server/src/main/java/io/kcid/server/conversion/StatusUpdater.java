@@ -105,8 +105,8 @@ public final class StatusUpdater {
                   case NOT_FOUND -> throw notFound(located.id());
                   case INVALID_TRANSITION -> throw new KcidException(
                       ErrorReason.ERROR_REASON_INVALID_STATUS_TRANSITION,
-                      "Conversion " + located.id() + " is " + ConversionRecorder.statusName(conversion.getStatus())
-                          + " and cannot move to " + ConversionRecorder.statusName(request.getStatus()) + ": "
+                      "Conversion " + located.id() + " is " + ConversionRules.statusName(conversion.getStatus())
+                          + " and cannot move to " + ConversionRules.statusName(request.getStatus()) + ": "
                           + StatusTransitions.describe() + ".",
                       Map.of("conversionId", located.id()));
                   case REQUEST_ID_REUSED -> throw new KcidException(

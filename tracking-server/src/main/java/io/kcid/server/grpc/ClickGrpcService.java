@@ -1,12 +1,10 @@
 package io.kcid.server.grpc;
 
 import io.grpc.stub.StreamObserver;
-import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.core.kcid.KcidCodec;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.DeleteClickRequest;
 import io.kcid.proto.tracking.v1.DeleteClickResponse;
-import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.GetClickRequest;
 import io.kcid.proto.tracking.v1.GetClickResponse;
 import io.kcid.proto.tracking.v1.InspectKcidRequest;
@@ -19,26 +17,26 @@ import io.kcid.proto.tracking.v1.WatchClickVerifiersRequest;
 import io.kcid.proto.tracking.v1.WatchClickVerifiersResponse;
 import io.kcid.server.click.ClickEraser;
 import io.kcid.server.click.ClickIssuer;
+import io.kcid.server.click.ClickLookup;
 import io.kcid.server.click.ClickVerifierListing;
 import io.kcid.server.click.ClickVerifierWatch;
 import io.kcid.server.click.KcidInspection;
-import io.kcid.server.store.ClickStore;
 import java.util.concurrent.CompletableFuture;
 
 /** {@code kcid.tracking.v1.ClickService}. */
 public final class ClickGrpcService extends ClickServiceGrpc.ClickServiceImplBase {
   private final ClickIssuer issuer;
-  private final ClickStore clicks;
+  private final ClickLookup lookup;
   private final KcidCodec codec;
   private final ClickEraser eraser;
   private final ClickVerifierListing verifiers;
   private final ClickVerifierWatch watch;
 
   public ClickGrpcService(
-      ClickIssuer issuer, ClickStore clicks, KcidCodec codec, ClickEraser eraser, ClickVerifierListing verifiers,
+      ClickIssuer issuer, ClickLookup lookup, KcidCodec codec, ClickEraser eraser, ClickVerifierListing verifiers,
       ClickVerifierWatch watch) {
     this.issuer = issuer;
-    this.clicks = clicks;
+    this.lookup = lookup;
     this.codec = codec;
     this.eraser = eraser;
     this.verifiers = verifiers;
@@ -71,24 +69,7 @@ public final class ClickGrpcService extends ClickServiceGrpc.ClickServiceImplBas
   public void getClick(GetClickRequest request, StreamObserver<GetClickResponse> observer) {
     Replies.reply(
         observer,
-        () -> {
-          DecodedKcid kcid = codec.decode(request.getKcid());
-          return clicks
-              .find(kcid)
-              .thenApply(
-                  found ->
-                      GetClickResponse.newBuilder()
-                          .setClick(
-                              found
-                                  .orElseThrow(
-                                      () ->
-                                          new io.kcid.core.KcidException(
-                                              ErrorReason.ERROR_REASON_CLICK_NOT_FOUND,
-                                              "No click is stored for this kcid (never issued here,"
-                                                  + " or expired)."))
-                                  .click())
-                          .build());
-        });
+        () -> lookup.get(request.getKcid()).thenApply(click -> GetClickResponse.newBuilder().setClick(click).build()));
   }
 
   @Override

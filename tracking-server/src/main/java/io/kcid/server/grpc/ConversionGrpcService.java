@@ -2,8 +2,6 @@ package io.kcid.server.grpc;
 
 import io.grpc.stub.StreamObserver;
 import io.kcid.core.KcidException;
-import io.kcid.core.kcid.DecodedKcid;
-import io.kcid.core.kcid.KcidCodec;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.GetConversionRequest;
@@ -20,10 +18,9 @@ import io.kcid.proto.tracking.v1.UpdateConversionStatusResponse;
 import io.kcid.proto.tracking.v1.UpdateConversionStatusResult;
 import io.kcid.proto.tracking.v1.UpdateConversionStatusesRequest;
 import io.kcid.proto.tracking.v1.UpdateConversionStatusesResponse;
-import io.kcid.server.conversion.ConversionId;
+import io.kcid.server.conversion.ConversionLookup;
 import io.kcid.server.conversion.ConversionRecorder;
 import io.kcid.server.conversion.StatusUpdater;
-import io.kcid.server.store.ConversionStore;
 import io.kcid.server.stream.ConversionStreams;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,28 +29,22 @@ import java.util.concurrent.CompletableFuture;
 
 /** {@code kcid.tracking.v1.ConversionService}. */
 public final class ConversionGrpcService extends ConversionServiceGrpc.ConversionServiceImplBase {
-  private static final int DEFAULT_PAGE = 100;
-  private static final int MAX_PAGE = 1000;
-
   /** Largest batch of RecordConversions and UpdateConversionStatuses. */
   public static final int MAX_BATCH = 100;
 
   private final ConversionRecorder recorder;
   private final StatusUpdater statuses;
-  private final ConversionStore conversions;
-  private final KcidCodec codec;
+  private final ConversionLookup lookup;
   private final ConversionStreams streams;
 
   public ConversionGrpcService(
       ConversionRecorder recorder,
       StatusUpdater statuses,
-      ConversionStore conversions,
-      KcidCodec codec,
+      ConversionLookup lookup,
       ConversionStreams streams) {
     this.recorder = recorder;
     this.statuses = statuses;
-    this.conversions = conversions;
-    this.codec = codec;
+    this.lookup = lookup;
     this.streams = streams;
   }
 
@@ -149,60 +140,13 @@ public final class ConversionGrpcService extends ConversionServiceGrpc.Conversio
       GetConversionRequest request, StreamObserver<GetConversionResponse> observer) {
     Replies.reply(
         observer,
-        () -> {
-          String id = request.getConversionId();
-          ConversionId parsed = ConversionId.parse(codec, id);
-          return conversions
-              .find(parsed.kcid(), parsed.sequence())
-              .thenApply(
-                  c ->
-                      GetConversionResponse.newBuilder()
-                          .setConversion(c.orElseThrow(() -> notFound(id)))
-                          .build());
-        });
+        () -> lookup.get(request.getConversionId())
+            .thenApply(c -> GetConversionResponse.newBuilder().setConversion(c).build()));
   }
 
   @Override
   public void listConversions(
       ListConversionsRequest request, StreamObserver<ListConversionsResponse> observer) {
-    Replies.reply(
-        observer,
-        () -> {
-          DecodedKcid kcid = codec.decode(request.getKcid());
-          int size = request.getPageSize() <= 0 ? DEFAULT_PAGE : Math.min(request.getPageSize(), MAX_PAGE);
-          long after = request.getPageToken().isEmpty() ? 0 : parseSequence(request.getPageToken());
-          if (after < 0) {
-            throw new KcidException(
-                ErrorReason.ERROR_REASON_INVALID_PARAMETER,
-                "page_token is not one this server returned",
-                Map.of("field", "page_token"));
-          }
-          return conversions
-              .listForClick(kcid, after, size)
-              .thenApply(
-                  list -> {
-                    ListConversionsResponse.Builder response =
-                        ListConversionsResponse.newBuilder().addAllConversions(list);
-                    if (list.size() == size) {
-                      String lastId = list.get(list.size() - 1).getConversionId();
-                      response.setNextPageToken(lastId.substring(lastId.lastIndexOf('-') + 1));
-                    }
-                    return response.build();
-                  });
-        });
-  }
-
-  private static long parseSequence(String s) {
-    if (s.isEmpty() || s.length() > 18 || !s.chars().allMatch(Character::isDigit)) {
-      return -1;
-    }
-    return Long.parseLong(s);
-  }
-
-  private static KcidException notFound(String id) {
-    return new KcidException(
-        ErrorReason.ERROR_REASON_CONVERSION_NOT_FOUND,
-        "No conversion '" + id + "'.",
-        Map.of("conversionId", id));
+    Replies.reply(observer, () -> lookup.page(request));
   }
 }

@@ -32,7 +32,7 @@ class ConversionStreamsLimitTest {
       ConversionStreams streams = new ConversionStreams(
           new RedisConversionEventLog(connector.commands(), 4), null, Duration.ofMillis(20), 2);
       Server server = NettyServerBuilder.forPort(0).directExecutor()
-          .addService(new ConversionGrpcService(null, null, null, null, streams)).build().start();
+          .addService(new ConversionGrpcService(null, null, null, streams)).build().start();
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
       try {
         ManagedChannel first = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
