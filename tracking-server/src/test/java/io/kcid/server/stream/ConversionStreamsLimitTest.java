@@ -1,6 +1,6 @@
 package io.kcid.server.stream;
 
-import static io.kcid.server.grpc.TrackingServerTest.reasonOf;
+import static io.kcid.server.testing.TestServers.reasonOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
@@ -16,6 +16,7 @@ import io.kcid.server.grpc.ConversionGrpcService;
 import io.kcid.server.store.redis.LocalRedis;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.store.redis.RedisConversionEventLog;
+import io.kcid.server.testing.TestServers;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
