@@ -16,7 +16,6 @@ import io.kcid.server.grpc.ConversionGrpcService;
 import io.kcid.server.store.redis.LocalRedis;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.store.redis.RedisConversionEventLog;
-import io.kcid.server.testing.TestServers;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
