@@ -33,9 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running tracking-server: the gRPC services wired to the Redis stores, plus health and
- * reflection. Handlers never block (they compose Lettuce futures), so calls run directly on the
- * transport threads with no hand-off to a second pool.
+ * A running tracking-server: its lifecycle (start, health, drain, close) around the services
+ * {@link ServerComponents} wires to the Redis stores, plus health and reflection. Handlers never
+ * block (they compose Lettuce futures), so calls run directly on the transport threads with no
+ * hand-off to a second pool.
  */
 public final class TrackingServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TrackingServer.class);
