@@ -85,7 +85,7 @@ final class UpCommand implements Callable<Integer> {
     EdgeConfig defaults = EdgeConfig.defaults();
     // The edge keeps clicks while the server is away: it mints with the same keys and spools
     // next to the Redis data. No drain delay: nothing balances load in front of a laptop.
-    SpoolConfig spool = new SpoolConfig(config.macKeys(), config.partitions(), home.resolve("edge-spool"),
+    SpoolConfig spool = new SpoolConfig(config.kcid().macKeys(), config.kcid().partitions(), home.resolve("edge-spool"),
         256L << 20, Duration.ofMillis(300), Duration.ofSeconds(30));
     HttpEdge edge = HttpEdge.start(new EdgeConfig(
         defaults.bindHost(), edgePort, "localhost:" + server.port(), defaults.callDeadline(),
@@ -95,7 +95,7 @@ final class UpCommand implements Callable<Integer> {
     System.out.println("kcid is up");
     System.out.println("  gRPC   localhost:" + server.port() + "   (tracking-server; grpcurl -plaintext localhost:" + server.port() + " list)");
     System.out.println("  auth   " + (config.security().auth() == AuthMode.OPEN
-        ? "OPEN on " + config.bindHost() + " (no API key needed; KCID_AUTH=required to enforce keys)"
+        ? "OPEN on " + config.listen().bindHost() + " (no API key needed; KCID_AUTH=required to enforce keys)"
         : "API keys required") + "; local keys in " + home.resolve("api-keys"));
     String scheme = "http" + (edgeSecurity.https() ? "s" : "");
     String admin = scheme + "://" + hostForUrl(edgeListeners.admin().bindHost()) + ":" + edge.adminPort();
@@ -105,7 +105,7 @@ final class UpCommand implements Callable<Integer> {
     System.out.println("  Web    " + admin + "/admin/accounts/<id>   (sign in at " + admin + "/admin/login with the key in "
         + home.resolve("api-keys").resolve(LocalApiKeys.ADMIN) + ")");
     System.out.println("  Redis  " + (localRedis == null
-        ? ServerConfig.redactUrl(config.redisUrl())
+        ? config.redis().redactedUrl()
         : localRedis.url() + "   (embedded redis-server, data in " + home.resolve("redis") + ")"));
     System.out.println("Press Ctrl-C to stop.");
 

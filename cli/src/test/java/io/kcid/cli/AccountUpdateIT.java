@@ -50,8 +50,10 @@ class AccountUpdateIT {
   static void start() throws Exception {
     home = Files.createTempDirectory("kcid-account-update");
     redis = LocalRedis.startTemporary();
-    server = TrackingServer.start(new ServerConfig("127.0.0.1", 0, redis.url(), 16, KcidKeyRing.generate(1),
-        Duration.ofMillis(500), 1000, Duration.ZERO, 10_000, Duration.ZERO, Duration.ofSeconds(5)));
+    server = TrackingServer.start(ServerConfig.builder().bindHost("127.0.0.1").grpcPort(0)
+        .redisUrl(redis.url()).partitions(16).macKeys(KcidKeyRing.generate(1))
+        .redisTimeout(Duration.ofMillis(500)).redisQueueSize(1000).accountCacheTtl(Duration.ZERO)
+        .streamMaxLength(10_000).drainDelay(Duration.ZERO).shutdownGrace(Duration.ofSeconds(5)).build());
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     admin = AdminServiceGrpc.newBlockingStub(channel);
   }

@@ -31,11 +31,13 @@ class ApiKeyCommandIT {
   @BeforeAll
   static void start() {
     redis = LocalRedis.startTemporary();
-    ServerConfig base = new ServerConfig("127.0.0.1", 0, redis.url(), 16, KcidKeyRing.generate(1), Duration.ofMillis(500),
-        1000, Duration.ZERO, 10_000, Duration.ZERO, Duration.ofSeconds(5));
-    server = TrackingServer.start(base.withSecurity(new ServerSecurity(AuthMode.REQUIRED,
+    ServerConfig.Builder base = ServerConfig.builder().bindHost("127.0.0.1").grpcPort(0).redisUrl(redis.url())
+        .partitions(16).macKeys(KcidKeyRing.generate(1)).redisTimeout(Duration.ofMillis(500))
+        .redisQueueSize(1000).accountCacheTtl(Duration.ZERO).streamMaxLength(10_000).drainDelay(Duration.ZERO)
+        .shutdownGrace(Duration.ofSeconds(5));
+    server = TrackingServer.start(base.security(new ServerSecurity(AuthMode.REQUIRED,
         ConfiguredApiKeys.parse("root:admin:" + ROOT), Duration.ofSeconds(5), null, null, null, 100, 100,
-        io.kcid.server.common.IpPrivacy.truncate())));
+        io.kcid.server.common.IpPrivacy.truncate())).build());
   }
 
   @AfterAll

@@ -67,11 +67,13 @@ class OverloadIT {
   @BeforeAll
   static void start() {
     redis = LocalRedis.startTemporary();
-    ServerConfig base = new ServerConfig("127.0.0.1", 0, redis.url(), 16, KcidKeyRing.generate(1), Duration.ofMillis(500),
-        1000, Duration.ofMinutes(5), 10_000, Duration.ZERO, Duration.ofSeconds(5));
-    server = TrackingServer.start(base.withSecurity(new ServerSecurity(AuthMode.REQUIRED,
+    ServerConfig.Builder base = ServerConfig.builder().bindHost("127.0.0.1").grpcPort(0).redisUrl(redis.url())
+        .partitions(16).macKeys(KcidKeyRing.generate(1)).redisTimeout(Duration.ofMillis(500))
+        .redisQueueSize(1000).accountCacheTtl(Duration.ofMinutes(5)).streamMaxLength(10_000)
+        .drainDelay(Duration.ZERO).shutdownGrace(Duration.ofSeconds(5));
+    server = TrackingServer.start(base.security(new ServerSecurity(AuthMode.REQUIRED,
         ConfiguredApiKeys.parse("admin:admin+issue:" + ADMIN_KEY + ",edge:issue+ingest:" + EDGE_KEY),
-        Duration.ofMinutes(5), null, null, null, 4096, 1000, io.kcid.server.common.IpPrivacy.truncate())));
+        Duration.ofMinutes(5), null, null, null, 4096, 1000, io.kcid.server.common.IpPrivacy.truncate())).build());
     EdgeConfig d = EdgeConfig.defaults();
     edge = HttpEdge.start(new EdgeConfig("127.0.0.1", 0, "localhost:" + server.port(), Duration.ofSeconds(5),
         d.maxBodyBytes(), 2, d.retryAfter(), List.of("127.0.0.1"),

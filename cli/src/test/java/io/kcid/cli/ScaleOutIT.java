@@ -64,8 +64,10 @@ class ScaleOutIT {
   static void start() {
     cluster = LocalCluster.start(3, 0, false);
     for (int i = 0; i < 2; i++) {
-      TrackingServer server = TrackingServer.start(new ServerConfig("127.0.0.1", 0, cluster.url(), 16, KEYS,
-          Duration.ofMillis(500), 1000, Duration.ofSeconds(1), 100_000, Duration.ZERO, Duration.ofSeconds(5)));
+      TrackingServer server = TrackingServer.start(ServerConfig.builder().bindHost("127.0.0.1").grpcPort(0)
+          .redisUrl(cluster.url()).partitions(16).macKeys(KEYS).redisTimeout(Duration.ofMillis(500))
+          .redisQueueSize(1000).accountCacheTtl(Duration.ofSeconds(1)).streamMaxLength(100_000)
+          .drainDelay(Duration.ZERO).shutdownGrace(Duration.ofSeconds(5)).build());
       servers.add(server);
       EdgeConfig d = EdgeConfig.defaults();
       edges.add(HttpEdge.start(new EdgeConfig("127.0.0.1", 0, "localhost:" + server.port(), d.callDeadline(),

@@ -44,8 +44,11 @@ class StatsAndStreamCommandsTest {
   @BeforeAll
   static void start() {
     redis = LocalRedis.startTemporary();
-    server = TrackingServer.start(new ServerConfig("127.0.0.1", 0, redis.url(), 16, KcidKeyRing.generate(1),
-        Duration.ofMillis(2000), 1000, Duration.ZERO, 10_000, Duration.ZERO, Duration.ofSeconds(5)).withStatsAndStream(Duration.ofDays(400), Duration.ofMillis(20)));
+    server = TrackingServer.start(ServerConfig.builder().bindHost("127.0.0.1").grpcPort(0)
+        .redisUrl(redis.url()).partitions(16).macKeys(KcidKeyRing.generate(1))
+        .redisTimeout(Duration.ofMillis(2000)).redisQueueSize(1000).accountCacheTtl(Duration.ZERO)
+        .streamMaxLength(10_000).drainDelay(Duration.ZERO).shutdownGrace(Duration.ofSeconds(5))
+        .statsRetention(Duration.ofDays(400)).streamPollInterval(Duration.ofMillis(20)).build());
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     var admin = AdminServiceGrpc.newBlockingStub(channel);
     var clicks = ClickServiceGrpc.newBlockingStub(channel);

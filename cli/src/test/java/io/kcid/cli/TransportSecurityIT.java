@@ -66,13 +66,15 @@ class TransportSecurityIT {
     ServerSecurity security = new ServerSecurity(AuthMode.REQUIRED,
         ConfiguredApiKeys.parse("admin:admin+issue:" + ADMIN_KEY + ",edge:issue+ingest:" + EDGE_KEY), Duration.ofSeconds(5),
         certs.serverCert(), certs.serverKey(), null, 100, 100, io.kcid.server.common.IpPrivacy.truncate());
-    tls = TrackingServer.start(config().withSecurity(security));
-    mtls = TrackingServer.start(config().withSecurity(security.withTls(certs.serverCert(), certs.serverKey(), certs.ca())));
+    tls = TrackingServer.start(config().security(security).build());
+    mtls = TrackingServer.start(config().security(security.withTls(certs.serverCert(), certs.serverKey(), certs.ca())).build());
   }
 
-  private static ServerConfig config() {
-    return new ServerConfig("127.0.0.1", 0, redis.url(), 16, KEYS, Duration.ofMillis(500), 1000, Duration.ZERO, 10_000,
-        Duration.ZERO, Duration.ofSeconds(5));
+  private static ServerConfig.Builder config() {
+    return ServerConfig.builder().bindHost("127.0.0.1").grpcPort(0).redisUrl(redis.url()).partitions(16)
+        .macKeys(KEYS).redisTimeout(Duration.ofMillis(500)).redisQueueSize(1000)
+        .accountCacheTtl(Duration.ZERO).streamMaxLength(10_000).drainDelay(Duration.ZERO)
+        .shutdownGrace(Duration.ofSeconds(5));
   }
 
   @AfterAll

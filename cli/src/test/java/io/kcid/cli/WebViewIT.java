@@ -68,11 +68,13 @@ class WebViewIT {
   @BeforeAll
   static void start() {
     redis = LocalRedis.startTemporary();
-    ServerConfig base = new ServerConfig("127.0.0.1", 0, redis.url(), 16, KEYS, Duration.ofMillis(500), 1000, Duration.ZERO,
-        10_000, Duration.ZERO, Duration.ofSeconds(5));
-    server = TrackingServer.start(base.withSecurity(new ServerSecurity(AuthMode.REQUIRED,
+    ServerConfig.Builder base = ServerConfig.builder().bindHost("127.0.0.1").grpcPort(0).redisUrl(redis.url())
+        .partitions(16).macKeys(KEYS).redisTimeout(Duration.ofMillis(500)).redisQueueSize(1000)
+        .accountCacheTtl(Duration.ZERO).streamMaxLength(10_000).drainDelay(Duration.ZERO)
+        .shutdownGrace(Duration.ofSeconds(5));
+    server = TrackingServer.start(base.security(new ServerSecurity(AuthMode.REQUIRED,
         ConfiguredApiKeys.parse("setup:admin+issue:" + SETUP_KEY + ",edge:issue+ingest:" + EDGE_KEY + ",view:read:" + VIEW_KEY),
-        Duration.ofMinutes(5), null, null, null, 4096, 1000, io.kcid.server.common.IpPrivacy.truncate())));
+        Duration.ofMinutes(5), null, null, null, 4096, 1000, io.kcid.server.common.IpPrivacy.truncate())).build());
     edge = startEdge(EdgeSecurity.none().withApiKey(EDGE_KEY).withAdminKey(VIEW_KEY));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
         .intercept(BackendAuth.bearer(SETUP_KEY)).build();

@@ -199,24 +199,25 @@ public final class ServerMain implements Callable<Integer> {
             maxConcurrentCalls,
             maxCallsPerConnection,
             IpPrivacy.of(ipPrivacy, ipHashKey));
-    return new ServerConfig(
-        bind == null || bind.isBlank() ? defaultBind : bind,
-        port,
-        redisUrl,
-        partitions,
-        KcidKeyRing.parse(macKeys, activeKey),
-        Duration.ofMillis(redisTimeoutMs),
-        redisQueueSize,
-        Duration.ofMillis(accountCacheMs),
-        streamMaxLength,
-        Duration.ofMillis(drainDelayMs),
-        Duration.ofMillis(shutdownGraceMs),
-        DurationSetting.parse("KCID_POSTBACK_LOG_RETENTION", postbackLogRetention),
-        postbackLogMaxLength,
-        DurationSetting.parse("KCID_STATS_RETENTION", statsRetention),
-        Duration.ofMillis(streamPollMs),
-        security,
-        new ReplicaWait(redisWaitReplicas, Duration.ofMillis(redisWaitTimeoutMs)));
+    return ServerConfig.builder()
+        .bindHost(bind == null || bind.isBlank() ? defaultBind : bind)
+        .grpcPort(port)
+        .redisUrl(redisUrl)
+        .partitions(partitions)
+        .macKeys(KcidKeyRing.parse(macKeys, activeKey))
+        .redisTimeout(Duration.ofMillis(redisTimeoutMs))
+        .redisQueueSize(redisQueueSize)
+        .accountCacheTtl(Duration.ofMillis(accountCacheMs))
+        .streamMaxLength(streamMaxLength)
+        .drainDelay(Duration.ofMillis(drainDelayMs))
+        .shutdownGrace(Duration.ofMillis(shutdownGraceMs))
+        .postbackLogRetention(DurationSetting.parse("KCID_POSTBACK_LOG_RETENTION", postbackLogRetention))
+        .postbackLogMaxLength(postbackLogMaxLength)
+        .statsRetention(DurationSetting.parse("KCID_STATS_RETENTION", statsRetention))
+        .streamPollInterval(Duration.ofMillis(streamPollMs))
+        .security(security)
+        .replicaWait(new ReplicaWait(redisWaitReplicas, Duration.ofMillis(redisWaitTimeoutMs)))
+        .build();
   }
 
   private static Path path(String value) {
@@ -235,13 +236,13 @@ public final class ServerMain implements Callable<Integer> {
     TrackingServer server = TrackingServer.start(config);
     log.info(
         "kcid tracking-server listening on {}:{} (gRPC{}), Redis {}{}, {} partitions, auth {}",
-        config.bindHost(), server.port(), config.security().tls() ? " over TLS" : ", plaintext",
-        ServerConfig.redactUrl(config.redisUrl()),
-        config.replicaWait().enabled()
-            ? " (writes wait for " + config.replicaWait().replicas() + " replica(s), "
-                + config.replicaWait().timeout().toMillis() + " ms)"
+        config.listen().bindHost(), server.port(), config.security().tls() ? " over TLS" : ", plaintext",
+        config.redis().redactedUrl(),
+        config.redis().replicaWait().enabled()
+            ? " (writes wait for " + config.redis().replicaWait().replicas() + " replica(s), "
+                + config.redis().replicaWait().timeout().toMillis() + " ms)"
             : "",
-        config.partitions(), config.security().auth().lowerCase());
+        config.kcid().partitions(), config.security().auth().lowerCase());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

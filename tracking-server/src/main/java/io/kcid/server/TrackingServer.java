@@ -1,63 +1,26 @@
 package io.kcid.server;
 
 import io.grpc.Server;
+import io.grpc.ServerBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.protobuf.services.ProtoReflectionServiceV1;
-import io.kcid.core.kcid.KcidCodec;
 import io.kcid.proto.GrpcLimits;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.ReportServiceGrpc;
-import io.kcid.server.account.AccountAdmin;
-import io.kcid.server.account.AccountDirectory;
-import io.kcid.server.account.GoalAdmin;
-import io.kcid.server.account.SecretAdmin;
-import io.kcid.server.auth.ApiKeyInterceptor;
 import io.kcid.server.auth.ApiKeys;
 import io.kcid.server.auth.AuthMode;
-import io.kcid.server.click.ClickEraser;
-import io.kcid.server.click.ClickIssuer;
-import io.kcid.server.click.ClickLookup;
-import io.kcid.server.click.ClickOwners;
-import io.kcid.server.click.ClickVerifierListing;
-import io.kcid.server.common.IdempotentWrites;
+import io.kcid.server.click.ClickVerifierWatch;
+import io.kcid.server.config.ListenConfig;
+import io.kcid.server.config.RedisConfig;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
-import io.kcid.server.conversion.ConversionLookup;
-import io.kcid.server.conversion.ConversionRecorder;
-import io.kcid.server.conversion.StatusUpdater;
-import io.kcid.server.grpc.AdminGrpcService;
-import io.kcid.server.grpc.CallLimitInterceptor;
-import io.kcid.server.grpc.ClickGrpcService;
-import io.kcid.server.grpc.ConversionGrpcService;
-import io.kcid.server.grpc.DiagnosticsGrpcService;
-import io.kcid.server.grpc.ReportGrpcService;
-import io.kcid.server.postback.PostbackAuthenticator;
-import io.kcid.server.postback.SignatureReplays;
-import io.kcid.server.postbacklog.ClickExplainer;
-import io.kcid.server.postbacklog.PostbackHistory;
 import io.kcid.server.postbacklog.PostbackJournal;
-import io.kcid.server.postbacklog.PostbackReplayer;
-import io.kcid.server.report.Reports;
-import io.kcid.server.store.redis.DurableWrites;
-import io.kcid.server.store.redis.RedisAccountStore;
-import io.kcid.server.store.redis.RedisApiKeyStore;
-import io.kcid.server.store.redis.RedisClickStore;
 import io.kcid.server.store.redis.RedisConnector;
-import io.kcid.server.store.redis.RedisConversionEventLog;
-import io.kcid.server.store.redis.RedisConversionStore;
-import io.kcid.server.store.redis.RedisPostbackLog;
-import io.kcid.server.store.redis.RedisRefusalLog;
-import io.kcid.server.store.redis.RedisSignatureReplayCache;
-import io.kcid.server.store.redis.RedisStatsStore;
-import io.kcid.server.store.redis.RedisTransactionClaims;
 import io.kcid.server.stream.ConversionStreams;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
@@ -70,9 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running tracking-server: the gRPC services wired to the Redis stores, plus health and
- * reflection. Handlers never block (they compose Lettuce futures), so calls run directly on the
- * transport threads with no hand-off to a second pool.
+ * A running tracking-server: its lifecycle (start, health, drain, close) around the services
+ * {@link ServerComponents} wires to the Redis stores, plus health and reflection. Handlers never
+ * block (they compose Lettuce futures), so calls run directly on the transport threads with no
+ * hand-off to a second pool.
  */
 public final class TrackingServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TrackingServer.class);
@@ -96,9 +60,9 @@ public final class TrackingServer implements AutoCloseable {
   private final ScheduledExecutorService monitor;
   private final PostbackJournal journal;
   private final ConversionStreams streams;
-  private volatile boolean closing;
   /** Pushes click verifier changes to watching edges; its watches end with the conversion streams. */
-  private volatile io.kcid.server.click.ClickVerifierWatch verifierWatch;
+  private final ClickVerifierWatch verifierWatch;
+  private volatile boolean closing;
 
   private TrackingServer(
       ServerConfig config,
@@ -106,102 +70,77 @@ public final class TrackingServer implements AutoCloseable {
       Server server,
       HealthStatusManager health,
       ScheduledExecutorService monitor,
-      PostbackJournal journal,
-      ConversionStreams streams) {
+      ServerComponents components) {
     this.config = config;
     this.redis = redis;
     this.server = server;
     this.health = health;
     this.monitor = monitor;
-    this.journal = journal;
-    this.streams = streams;
+    this.journal = components.journal;
+    this.streams = components.streams;
+    this.verifierWatch = components.verifierWatch;
   }
 
+  /** Starts a server listening on the configured address with Netty, TLS if configured. */
   public static TrackingServer start(ServerConfig config) {
-    RedisConnector redis =
-        RedisConnector.connect(config.redisUrl(), config.redisTimeout(), config.redisQueueSize());
-    Clock clock = Clock.systemUTC();
-    KcidCodec codec = new KcidCodec(config.macKeys(), config.partitions());
-    // With KCID_REDIS_WAIT_REPLICAS set, what a caller is told was stored is on that many replicas.
-    DurableWrites durable = redis.durableWrites(config.replicaWait());
-    var clicks = new RedisClickStore(redis.commands(), durable, config.statsRetention());
-    var conversions = new RedisConversionStore(
-        redis.commands(), durable, config.streamMaxLength(), config.statsRetention());
-    // Click verifier changes go to a shared stream that every server pushes to its watching edges.
-    var verifierChanges = new io.kcid.server.store.redis.RedisVerifierChanges(redis.commands());
-    var accountStore = new io.kcid.server.store.NotifyingAccountStore(new RedisAccountStore(redis.commands()), verifierChanges);
-    var verifierWatch =
-        new io.kcid.server.click.ClickVerifierWatch(verifierChanges, accountStore, clock, config.partitions()).start();
-    var accounts = new AccountDirectory(accountStore, clock, config.accountCacheTtl());
-    var idempotent = new IdempotentWrites(accountStore);
-    var issuer = new ClickIssuer(codec, clicks, accounts, idempotent, clock);
-    var owners = new ClickOwners(clicks);
-    var authenticator = new PostbackAuthenticator(accounts, owners, clock);
-    var postbackLog = new RedisPostbackLog(
-        redis.commands(), config.postbackLogRetention(), config.postbackLogMaxLength());
-    var refusalLog = new RedisRefusalLog(redis.commands(), config.postbackLogRetention());
-    var journal = new PostbackJournal(postbackLog, refusalLog, accounts, codec, clock);
-    var recorder = new ConversionRecorder(
-        codec, conversions, new RedisTransactionClaims(redis.commands(), durable), authenticator, clock, journal,
-        new SignatureReplays(new RedisSignatureReplayCache(redis.commands())));
-    var history = new PostbackHistory(postbackLog, refusalLog, accounts, clock, config.postbackLogRetention());
-    var explainer = new ClickExplainer(codec, clicks, conversions, postbackLog, history, accounts, clock);
-    var replayer = new PostbackReplayer(postbackLog, history, recorder, accounts, clock);
-    var statuses = new StatusUpdater(codec, conversions, accounts, clock);
-    var admin = new AccountAdmin(accountStore, accounts, idempotent, clock);
-    var goalAdmin = new GoalAdmin(accountStore, accounts, idempotent, clock);
-    var secretAdmin = new SecretAdmin(accountStore, accounts, idempotent, clock);
-    var reports = new Reports(new RedisStatsStore(redis.commands(), config.partitions()), accounts, clock);
-    var streams = new ConversionStreams(
-        new RedisConversionEventLog(redis.commands(), config.partitions()), accounts, config.streamPollInterval());
+    ListenConfig listen = config.listen();
     ServerSecurity security = config.security();
-    var apiKeys = new ApiKeys(new RedisApiKeyStore(redis.commands()), security.apiKeys(), clock);
-    var eraser = new ClickEraser(codec, clicks, new RedisTransactionClaims(redis.commands(), durable), owners);
+    NettyServerBuilder transport =
+        NettyServerBuilder.forAddress(new InetSocketAddress(listen.bindHost(), listen.grpcPort()))
+            .permitKeepAliveTime(10, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true)
+            .maxConcurrentCallsPerConnection(security.maxCallsPerConnection());
+    return start(config, transport);
+  }
 
+  /**
+   * Starts a server on {@code transport}: the Netty one of {@link #start(ServerConfig)}, or an
+   * in-process one in tests. Each step closes what the earlier ones opened if it fails.
+   */
+  public static <T extends ServerBuilder<T>> TrackingServer start(ServerConfig config, T transport) {
+    StartupSteps steps = new StartupSteps();
+    RedisConfig redisConfig = config.redis();
+    ServerSecurity security = config.security();
+    RedisConnector redis = steps.run("connect to Redis at " + redisConfig.redactedUrl(), () -> steps.closeOnFailure(
+        "the Redis connection",
+        RedisConnector.connect(redisConfig.url(), redisConfig.timeout(), redisConfig.queueSize())));
+    ServerComponents components = steps.run("build the services", () -> {
+      ServerComponents built = ServerComponents.wire(config, redis, Clock.systemUTC());
+      steps.closeOnFailure("the conversion streams", built.streams);
+      steps.closeOnFailure("the click verifier watch", built.verifierWatch);
+      return built;
+    });
+    steps.run("watch click verifier changes", components.verifierWatch::start);
+    steps.run("load the API keys", () ->
+        components.apiKeys.reload().toCompletableFuture().get(STARTUP_LOAD_SECONDS, TimeUnit.SECONDS));
     HealthStatusManager health = new HealthStatusManager();
-    Server server;
-    try {
-      apiKeys.reload().toCompletableFuture().get(STARTUP_LOAD_SECONDS, TimeUnit.SECONDS);
-      NettyServerBuilder builder =
-          NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.grpcPort()))
-              .directExecutor()
-              .permitKeepAliveTime(10, TimeUnit.SECONDS)
-              .permitKeepAliveWithoutCalls(true)
-              .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-              .maxConcurrentCallsPerConnection(security.maxCallsPerConnection())
-              .addService(new ClickGrpcService(
-                  issuer, new ClickLookup(codec, clicks), codec, eraser, new ClickVerifierListing(accountStore, clock, config.partitions()),
-                  verifierWatch))
-              .addService(new ConversionGrpcService(recorder, statuses, new ConversionLookup(codec, conversions), streams))
-              .addService(new AdminGrpcService(admin, goalAdmin, secretAdmin, apiKeys))
-              .addService(new DiagnosticsGrpcService(history, explainer, replayer))
-              .addService(new ReportGrpcService(reports))
-              .addService(health.getHealthService())
-              .addService(ProtoReflectionServiceV1.newInstance())
-              // The last interceptor added runs first: authenticate, then count the call.
-              .intercept(new CallLimitInterceptor(security.maxConcurrentCalls()))
-              .intercept(new ApiKeyInterceptor(apiKeys, security.auth()));
+    String address = config.listen().bindHost() + ":" + config.listen().grpcPort();
+    Server server = steps.run("listen on " + address, () -> {
+      // Handlers never block, so calls run on the transport threads.
+      T builder = components.register(transport.directExecutor().maxInboundMessageSize(MAX_MESSAGE_BYTES), health);
       if (security.tls()) {
-        builder.sslContext(TransportSecurity.serverContext(security));
+        if (!(builder instanceof NettyServerBuilder netty)) {
+          throw new IllegalArgumentException("TLS needs the Netty transport");
+        }
+        netty.sslContext(TransportSecurity.serverContext(security));
       }
-      server = builder.build().start();
-    } catch (IOException | ExecutionException | TimeoutException | RuntimeException e) {
-      verifierWatch.close();
-      streams.close();
-      redis.close();
-      if (e instanceof IOException io) {
-        throw new UncheckedIOException(
-            "Cannot listen on " + config.bindHost() + ":" + config.grpcPort() + ": " + e.getMessage(), io);
-      }
-      throw new IllegalStateException("Cannot start the tracking-server: " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      verifierWatch.close();
-      streams.close();
-      redis.close();
-      throw new IllegalStateException("interrupted while starting", e);
-    }
-    warnIfOpen(config, server.getPort());
+      return builder.build().start();
+    });
+    steps.closeOnFailure("the gRPC server", server::shutdownNow);
+    TrackingServer running = steps.run("schedule health checks and reloads", () -> {
+      warnIfOpen(config, server.getPort());
+      ScheduledExecutorService monitor = monitorExecutor();
+      steps.closeOnFailure("the monitor", monitor::shutdownNow);
+      TrackingServer started = new TrackingServer(config, redis, server, health, monitor, components);
+      started.setHealth(ServingStatus.SERVING);
+      started.schedule(components.apiKeys, security.apiKeyReload().toMillis());
+      return started;
+    });
+    steps.done();
+    return running;
+  }
+
+  private static ScheduledExecutorService monitorExecutor() {
     ScheduledExecutorService monitor =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -209,10 +148,12 @@ public final class TrackingServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    TrackingServer running = new TrackingServer(config, redis, server, health, monitor, journal, streams);
-    running.verifierWatch = verifierWatch;
-    running.setHealth(ServingStatus.SERVING);
-    monitor.scheduleWithFixedDelay(running::checkRedis, 1, 1, TimeUnit.SECONDS);
+    return monitor;
+  }
+
+  /** Health follows Redis; refusal counts and API keys are refreshed in the background. */
+  private void schedule(ApiKeys apiKeys, long reloadMillis) {
+    monitor.scheduleWithFixedDelay(this::checkRedis, 1, 1, TimeUnit.SECONDS);
     // Unauthenticated refusals are counted in memory and added to Redis about once a second.
     monitor.scheduleWithFixedDelay(() -> {
       try {
@@ -221,9 +162,7 @@ public final class TrackingServer implements AutoCloseable {
         log.warn("cannot flush refusal counts: {}", e.toString()); // and keep the schedule alive
       }
     }, 1, 1, TimeUnit.SECONDS);
-    long reload = security.apiKeyReload().toMillis();
-    monitor.scheduleWithFixedDelay(() -> reloadKeys(apiKeys), reload, reload, TimeUnit.MILLISECONDS);
-    return running;
+    monitor.scheduleWithFixedDelay(() -> reloadKeys(apiKeys), reloadMillis, reloadMillis, TimeUnit.MILLISECONDS);
   }
 
   private static void reloadKeys(ApiKeys apiKeys) {
@@ -241,16 +180,16 @@ public final class TrackingServer implements AutoCloseable {
     }
     log.warn("*** gRPC authentication is OPEN (KCID_AUTH=open): any caller reaching {}:{} gets every role,"
         + " admin included. Use KCID_AUTH=required with API keys anywhere but your own machine. ***",
-        config.bindHost(), port);
+        config.listen().bindHost(), port);
     boolean loopback;
     try {
-      loopback = java.net.InetAddress.getByName(config.bindHost()).isLoopbackAddress();
+      loopback = java.net.InetAddress.getByName(config.listen().bindHost()).isLoopbackAddress();
     } catch (java.net.UnknownHostException e) {
       loopback = false;
     }
     if (!loopback) {
       log.warn("*** {} is not a loopback address: this open server is reachable from other machines. ***",
-          config.bindHost());
+          config.listen().bindHost());
     }
   }
 
@@ -266,7 +205,7 @@ public final class TrackingServer implements AutoCloseable {
   /** The last unauthenticated-refusal counts, before Redis closes (bounded wait). */
   private void flushRefusalCounts() {
     try {
-      journal.flushRefusalCounts().toCompletableFuture().get(config.redisTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      journal.flushRefusalCounts().toCompletableFuture().get(config.redis().timeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
@@ -280,11 +219,11 @@ public final class TrackingServer implements AutoCloseable {
       return;
     }
     try {
-      redis.ping().toCompletableFuture().get(config.redisTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      redis.ping().toCompletableFuture().get(config.redis().timeout().toMillis(), TimeUnit.MILLISECONDS);
       setHealth(ServingStatus.SERVING);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (TimeoutException | RuntimeException | java.util.concurrent.ExecutionException e) {
+    } catch (TimeoutException | RuntimeException | ExecutionException e) {
       setHealth(ServingStatus.NOT_SERVING);
     }
   }
@@ -304,13 +243,13 @@ public final class TrackingServer implements AutoCloseable {
     closing = true;
     health.enterTerminalState();
     try {
-      Thread.sleep(config.drainDelay().toMillis());
+      Thread.sleep(config.listen().drainDelay().toMillis());
       // Conversion streams end first: their consumers resume elsewhere from their cursors.
       streams.close();
       verifierWatch.close();
       server.shutdown();
-      if (!server.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
-        log.warn("calls still running after {} ms; cancelling them", config.shutdownGrace().toMillis());
+      if (!server.awaitTermination(config.listen().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("calls still running after {} ms; cancelling them", config.listen().shutdownGrace().toMillis());
         server.shutdownNow();
         server.awaitTermination(2, TimeUnit.SECONDS);
       }

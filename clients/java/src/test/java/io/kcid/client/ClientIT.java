@@ -45,10 +45,10 @@ class ClientIT {
   @BeforeAll
   static void start() {
     redis = LocalRedis.startTemporary();
-    server = TrackingServer.start(new ServerConfig(
-        "127.0.0.1", 0, redis.url(), 16, KcidKeyRing.generate(1),
-        Duration.ofMillis(500), 1000, Duration.ZERO, 10_000,
-        Duration.ZERO, Duration.ofSeconds(5)));
+    server = TrackingServer.start(ServerConfig.builder().bindHost("127.0.0.1").grpcPort(0)
+        .redisUrl(redis.url()).partitions(16).macKeys(KcidKeyRing.generate(1))
+        .redisTimeout(Duration.ofMillis(500)).redisQueueSize(1000).accountCacheTtl(Duration.ZERO)
+        .streamMaxLength(10_000).drainDelay(Duration.ZERO).shutdownGrace(Duration.ofSeconds(5)).build());
     edge = HttpEdge.start(new EdgeConfig(
         "127.0.0.1", 0, "localhost:" + server.port(), Duration.ofMillis(1500), 65536, 0, Duration.ofSeconds(2)));
     edgeUrl = "http://127.0.0.1:" + edge.port();

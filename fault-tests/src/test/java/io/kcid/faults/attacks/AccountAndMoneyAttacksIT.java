@@ -37,6 +37,7 @@ import io.kcid.server.TrackingServer;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
 import io.kcid.server.config.ServerConfig;
+import io.kcid.server.config.ServerSecurity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -73,11 +74,12 @@ class AccountAndMoneyAttacksIT {
   @BeforeAll
   static void start() {
     redis = RedisProcess.start(dir.resolve("redis"), false);
-    ServerConfig base = new ServerConfig(
-        "127.0.0.1", 0, redis.url(), Stack.PARTITIONS, KEYS, Duration.ofMillis(500), 10_000, Duration.ofMillis(200),
-        100_000, Duration.ZERO, Duration.ofSeconds(5));
-    server = TrackingServer.start(base.withSecurity(base.security().withAuth(AuthMode.REQUIRED, ConfiguredApiKeys.parse(
-        "root:admin+issue+read:" + ROOT_KEY + ",edge:issue+ingest:" + EDGE_KEY))));
+    ServerConfig.Builder base = ServerConfig.builder().bindHost("127.0.0.1").grpcPort(0).redisUrl(redis.url())
+        .partitions(Stack.PARTITIONS).macKeys(KEYS).redisTimeout(Duration.ofMillis(500))
+        .redisQueueSize(10_000).accountCacheTtl(Duration.ofMillis(200)).streamMaxLength(100_000)
+        .drainDelay(Duration.ZERO).shutdownGrace(Duration.ofSeconds(5));
+    server = TrackingServer.start(base.security(ServerSecurity.open().withAuth(AuthMode.REQUIRED, ConfiguredApiKeys.parse(
+        "root:admin+issue+read:" + ROOT_KEY + ",edge:issue+ingest:" + EDGE_KEY))).build());
     edge = edge(KEYS, Optional.empty());
     channel = Stack.channel(server.port());
     var withRootKey = ClientInterceptors.intercept(channel, bearer(ROOT_KEY));

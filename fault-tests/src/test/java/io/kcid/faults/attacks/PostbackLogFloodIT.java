@@ -21,7 +21,6 @@ import io.kcid.proto.tracking.v1.PostbackOutcome;
 import io.kcid.proto.tracking.v1.RefusalCount;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.config.ServerConfig;
-import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.postback.SenderRefusals;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -79,10 +78,11 @@ class PostbackLogFloodIT {
     rawClient = RedisClient.create(redis.url());
     raw = rawClient.connect(StringCodec.UTF8);
     raw.sync().configSet("stream-node-max-entries", "1");
-    server = TrackingServer.start(new ServerConfig(
-        "127.0.0.1", 0, redis.url(), Stack.PARTITIONS, KEYS, Duration.ofMillis(500), 10_000, Duration.ofMillis(200),
-        100_000, Duration.ZERO, Duration.ofSeconds(5), ServerConfig.DEFAULT_POSTBACK_LOG_RETENTION, LOG_CAP,
-        ServerConfig.DEFAULT_STATS_RETENTION, ServerConfig.DEFAULT_STREAM_POLL_INTERVAL, ServerSecurity.open()));
+    server = TrackingServer.start(ServerConfig.builder().bindHost("127.0.0.1").grpcPort(0)
+        .redisUrl(redis.url()).partitions(Stack.PARTITIONS).macKeys(KEYS).redisTimeout(Duration.ofMillis(500))
+        .redisQueueSize(10_000).accountCacheTtl(Duration.ofMillis(200)).streamMaxLength(100_000)
+        .drainDelay(Duration.ZERO).shutdownGrace(Duration.ofSeconds(5)).postbackLogMaxLength(LOG_CAP)
+        .build());
     edge = Stack.edge("127.0.0.1:" + server.port(), 0, Duration.ofMillis(1500));
     channel = Stack.channel(server.port());
     diagnostics = DiagnosticsServiceGrpc.newBlockingStub(channel);

@@ -30,9 +30,10 @@ public final class Stack {
 
   /** A tracking-server on {@code port} (0 = free) with a 500 ms Redis timeout. */
   public static TrackingServer server(String redisUrl, KcidKeyRing keys, int port, Duration drainDelay) {
-    return TrackingServer.start(new ServerConfig(
-        "127.0.0.1", port, redisUrl, PARTITIONS, keys, Duration.ofMillis(500), 10_000, Duration.ofMillis(200),
-        100_000, drainDelay, Duration.ofSeconds(5)));
+    return TrackingServer.start(ServerConfig.builder().bindHost("127.0.0.1").grpcPort(port).redisUrl(redisUrl)
+        .partitions(PARTITIONS).macKeys(keys).redisTimeout(Duration.ofMillis(500)).redisQueueSize(10_000)
+        .accountCacheTtl(Duration.ofMillis(200)).streamMaxLength(100_000).drainDelay(drainDelay)
+        .shutdownGrace(Duration.ofSeconds(5)).build());
   }
 
   /** An edge without a click spool. */

@@ -103,6 +103,6 @@ public sealed interface RedisEndpoint {
 
   private static IllegalArgumentException invalid(String url, String why) {
     return new IllegalArgumentException(
-        "KCID_REDIS_URL=" + ServerConfig.redactUrl(url) + ": " + why + "; " + EXPECTED);
+        "KCID_REDIS_URL=" + RedisConfig.redactUrl(url) + ": " + why + "; " + EXPECTED);
   }
 }

@@ -5,178 +5,190 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Validated, immutable configuration of a tracking-server. Every check names the value it got and
- * what it expected, so a bad deployment fails at start with a message, not later with a symptom.
+ * Validated, immutable configuration of a tracking-server, in named sections. Every check names
+ * the value it got and what it expected, so a bad deployment fails at start with a message, not
+ * later with a symptom. Build one with {@link #builder()}.
  *
- * @param partitions storage partitions; fixed per deployment (recorded in every kcid)
- * @param drainDelay how long health reports NOT_SERVING before the server stops accepting calls,
- *     so load balancers move traffic away first
- * @param postbackLogRetention how long every received postback stays in the postback log
- * @param postbackLogMaxLength safety cap on entries kept per account's postback log, whatever
- *     their age (approximate)
- * @param statsRetention how long hourly stats counters are kept after their hour
- * @param streamPollInterval how often an idle StreamConversions reader looks for new events
+ * @param listen where gRPC listens and how the server stops
+ * @param redis the Redis store and the replication barrier
+ * @param kcid partitions and MAC keys of issued kcids
+ * @param accountCache the account settings cache
+ * @param stream the conversion event streams
+ * @param postbackLog how much of the postback log is kept
+ * @param stats how long hourly stats are kept
  * @param security API keys, TLS, overload bounds and IP privacy
- * @param replicaWait the replication barrier after acknowledged writes (off by default)
  */
 public record ServerConfig(
-    String bindHost,
-    int grpcPort,
-    String redisUrl,
-    int partitions,
-    KcidKeyRing macKeys,
-    Duration redisTimeout,
-    int redisQueueSize,
-    Duration accountCacheTtl,
-    long streamMaxLength,
-    Duration drainDelay,
-    Duration shutdownGrace,
-    Duration postbackLogRetention,
-    long postbackLogMaxLength,
-    Duration statsRetention,
-    Duration streamPollInterval,
-    ServerSecurity security,
-    ReplicaWait replicaWait) {
-
-  public static final Duration DEFAULT_POSTBACK_LOG_RETENTION = Duration.ofDays(7);
-  public static final long DEFAULT_POSTBACK_LOG_MAX_LENGTH = 1_000_000;
-  /** Beyond this a log costs more memory than a debugging aid is worth; export to a warehouse instead. */
-  static final Duration MAX_POSTBACK_LOG_RETENTION = Duration.ofDays(90);
-  public static final Duration DEFAULT_STATS_RETENTION = Duration.ofDays(400);
-  public static final Duration DEFAULT_STREAM_POLL_INTERVAL = Duration.ofMillis(200);
-
-  /**
-   * The core settings, with the defaults of the postback log, stats and stream, and without API
-   * keys or TLS ({@link ServerSecurity#open()}): for tests and embedding on loopback.
-   */
-  public ServerConfig(
-      String bindHost, int grpcPort, String redisUrl, int partitions, KcidKeyRing macKeys,
-      Duration redisTimeout, int redisQueueSize, Duration accountCacheTtl, long streamMaxLength,
-      Duration drainDelay, Duration shutdownGrace) {
-    this(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout, redisQueueSize, accountCacheTtl,
-        streamMaxLength, drainDelay, shutdownGrace, DEFAULT_POSTBACK_LOG_RETENTION,
-        DEFAULT_POSTBACK_LOG_MAX_LENGTH, DEFAULT_STATS_RETENTION, DEFAULT_STREAM_POLL_INTERVAL,
-        ServerSecurity.open());
-  }
-
-  /** Every setting but the replication barrier, which is off. */
-  public ServerConfig(
-      String bindHost, int grpcPort, String redisUrl, int partitions, KcidKeyRing macKeys,
-      Duration redisTimeout, int redisQueueSize, Duration accountCacheTtl, long streamMaxLength,
-      Duration drainDelay, Duration shutdownGrace, Duration postbackLogRetention,
-      long postbackLogMaxLength, Duration statsRetention, Duration streamPollInterval,
-      ServerSecurity security) {
-    this(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout, redisQueueSize, accountCacheTtl,
-        streamMaxLength, drainDelay, shutdownGrace, postbackLogRetention, postbackLogMaxLength,
-        statsRetention, streamPollInterval, security, ReplicaWait.OFF);
-  }
-
-  /** A copy with another replication barrier. */
-  public ServerConfig withReplicaWait(ReplicaWait wait) {
-    return new ServerConfig(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout, redisQueueSize,
-        accountCacheTtl, streamMaxLength, drainDelay, shutdownGrace, postbackLogRetention,
-        postbackLogMaxLength, statsRetention, streamPollInterval, security, wait);
-  }
-
-  /** A copy with other security settings. */
-  public ServerConfig withSecurity(ServerSecurity newSecurity) {
-    return new ServerConfig(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout, redisQueueSize,
-        accountCacheTtl, streamMaxLength, drainDelay, shutdownGrace, postbackLogRetention,
-        postbackLogMaxLength, statsRetention, streamPollInterval, newSecurity, replicaWait);
-  }
-
-  /** A copy with another postback log retention. */
-  public ServerConfig withPostbackLogRetention(Duration retention) {
-    return new ServerConfig(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout,
-        redisQueueSize, accountCacheTtl, streamMaxLength, drainDelay, shutdownGrace, retention,
-        postbackLogMaxLength, statsRetention, streamPollInterval, security, replicaWait);
-  }
-
-  /** A copy with other stats retention and stream poll interval. */
-  public ServerConfig withStatsAndStream(Duration newStatsRetention, Duration newStreamPollInterval) {
-    return new ServerConfig(bindHost, grpcPort, redisUrl, partitions, macKeys, redisTimeout, redisQueueSize,
-        accountCacheTtl, streamMaxLength, drainDelay, shutdownGrace, postbackLogRetention,
-        postbackLogMaxLength, newStatsRetention, newStreamPollInterval, security, replicaWait);
-  }
+    ListenConfig listen,
+    RedisConfig redis,
+    KcidConfig kcid,
+    AccountCacheConfig accountCache,
+    StreamConfig stream,
+    PostbackLogConfig postbackLog,
+    StatsConfig stats,
+    ServerSecurity security) {
 
   public ServerConfig {
-    Objects.requireNonNull(bindHost, "bindHost");
-    Objects.requireNonNull(macKeys, "macKeys");
+    Objects.requireNonNull(listen, "listen");
+    Objects.requireNonNull(redis, "redis");
+    Objects.requireNonNull(kcid, "kcid");
+    Objects.requireNonNull(accountCache, "accountCache");
+    Objects.requireNonNull(stream, "stream");
+    Objects.requireNonNull(postbackLog, "postbackLog");
+    Objects.requireNonNull(stats, "stats");
     Objects.requireNonNull(security, "security");
-    Objects.requireNonNull(replicaWait, "replicaWait");
-    if (grpcPort < 0 || grpcPort > 65535) {
-      throw new IllegalArgumentException("KCID_GRPC_PORT=" + grpcPort + ": expected 0..65535");
-    }
-    RedisEndpoint.parse(redisUrl); // standalone, Sentinel or Cluster; throws with a message
-    if (partitions < 1 || partitions > 4096) {
-      throw new IllegalArgumentException("KCID_PARTITIONS=" + partitions + ": expected 1..4096");
-    }
-    requirePositive("KCID_REDIS_TIMEOUT_MS", redisTimeout);
-    if (redisTimeout.toMillis() > 5000) {
-      throw new IllegalArgumentException(
-          "KCID_REDIS_TIMEOUT_MS=" + redisTimeout.toMillis()
-              + ": expected at most 5000 (it must stay well under callers' gRPC deadlines)");
-    }
-    if (redisQueueSize < 100) {
-      throw new IllegalArgumentException("KCID_REDIS_QUEUE_SIZE=" + redisQueueSize + ": expected >= 100");
-    }
-    if (replicaWait.enabled() && replicaWait.timeout().compareTo(redisTimeout) >= 0) {
-      // Redis must answer the WAIT before the client gives up on the command.
-      throw new IllegalArgumentException(
-          "KCID_REDIS_WAIT_TIMEOUT_MS=" + replicaWait.timeout().toMillis()
-              + ": expected less than KCID_REDIS_TIMEOUT_MS=" + redisTimeout.toMillis());
-    }
-    requireNonNegative("KCID_ACCOUNT_CACHE_MS", accountCacheTtl);
-    if (streamMaxLength < 1000) {
-      throw new IllegalArgumentException(
-          "KCID_STREAM_MAX_LENGTH=" + streamMaxLength + ": expected >= 1000");
-    }
-    requireNonNegative("KCID_DRAIN_DELAY_MS", drainDelay);
-    requireNonNegative("KCID_SHUTDOWN_GRACE_MS", shutdownGrace);
-    if (postbackLogRetention == null
-        || postbackLogRetention.compareTo(Duration.ofSeconds(1)) < 0
-        || postbackLogRetention.compareTo(MAX_POSTBACK_LOG_RETENTION) > 0) {
-      throw new IllegalArgumentException(
-          "KCID_POSTBACK_LOG_RETENTION=" + describe(postbackLogRetention)
-              + ": expected a duration from 1s to 90d, e.g. 7d, 48h or 30m");
-    }
-    if (postbackLogMaxLength < 1000) {
-      throw new IllegalArgumentException(
-          "KCID_POSTBACK_LOG_MAX_LENGTH=" + postbackLogMaxLength + ": expected >= 1000");
-    }
-    if (statsRetention == null || statsRetention.compareTo(Duration.ofDays(1)) < 0
-        || statsRetention.compareTo(Duration.ofDays(3660)) > 0) {
-      throw new IllegalArgumentException(
-          "KCID_STATS_RETENTION=" + statsRetention + ": expected 1d to 3660d");
-    }
-    if (streamPollInterval == null || streamPollInterval.toMillis() < 10 || streamPollInterval.toMillis() > 5000) {
-      throw new IllegalArgumentException(
-          "KCID_STREAM_POLL_MS=" + (streamPollInterval == null ? null : streamPollInterval.toMillis())
-              + ": expected 10..5000");
-    }
   }
 
-  private static String describe(Duration d) {
-    return d == null ? "(unset)" : d.toSeconds() + "s";
+  /** A builder with every default; only {@link Builder#redisUrl} and {@link Builder#macKeys} are required. */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  private static void requirePositive(String name, Duration d) {
-    if (d == null || d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + "=" + d + ": expected a positive duration");
-    }
-  }
+  /**
+   * Collects settings one by one, named like their variables; {@link #build()} validates them
+   * into sections. Defaults are those of {@code kcid server}, except security, which is {@link
+   * ServerSecurity#open()}.
+   */
+  public static final class Builder {
+    private String bindHost = ListenConfig.DEFAULT_BIND_HOST;
+    private int grpcPort = ListenConfig.DEFAULT_GRPC_PORT;
+    private Duration drainDelay = ListenConfig.DEFAULT_DRAIN_DELAY;
+    private Duration shutdownGrace = ListenConfig.DEFAULT_SHUTDOWN_GRACE;
+    private String redisUrl;
+    private Duration redisTimeout = RedisConfig.DEFAULT_TIMEOUT;
+    private int redisQueueSize = RedisConfig.DEFAULT_QUEUE_SIZE;
+    private ReplicaWait replicaWait = ReplicaWait.OFF;
+    private int partitions = KcidConfig.DEFAULT_PARTITIONS;
+    private KcidKeyRing macKeys;
+    private Duration accountCacheTtl = AccountCacheConfig.DEFAULT_TTL;
+    private long streamMaxLength = StreamConfig.DEFAULT_MAX_LENGTH;
+    private Duration streamPollInterval = StreamConfig.DEFAULT_POLL_INTERVAL;
+    private Duration postbackLogRetention = PostbackLogConfig.DEFAULT_RETENTION;
+    private long postbackLogMaxLength = PostbackLogConfig.DEFAULT_MAX_LENGTH;
+    private Duration statsRetention = StatsConfig.DEFAULT_RETENTION;
+    private ServerSecurity security = ServerSecurity.open();
 
-  private static void requireNonNegative(String name, Duration d) {
-    if (d == null || d.isNegative()) {
-      throw new IllegalArgumentException(name + "=" + d + ": expected zero or more");
-    }
-  }
+    private Builder() {}
 
-  /** Hides a password in a Redis URL so it can be printed. */
-  public static String redactUrl(String url) {
-    if (url == null) {
-      return "(unset)";
+    /** Address to listen on (KCID_GRPC_BIND). Default: {@code 0.0.0.0}. */
+    public Builder bindHost(String bindHost) {
+      this.bindHost = bindHost;
+      return this;
     }
-    return url.replaceAll("//([^@/]*)@", "//***@");
+
+    /** gRPC port, 0 for any free one (KCID_GRPC_PORT). Default: 9090. */
+    public Builder grpcPort(int grpcPort) {
+      this.grpcPort = grpcPort;
+      return this;
+    }
+
+    /** NOT_SERVING time before the server stops accepting calls (KCID_DRAIN_DELAY_MS). Default: 1 s. */
+    public Builder drainDelay(Duration drainDelay) {
+      this.drainDelay = drainDelay;
+      return this;
+    }
+
+    /** Time in-flight calls get to finish at stop (KCID_SHUTDOWN_GRACE_MS). Default: 10 s. */
+    public Builder shutdownGrace(Duration shutdownGrace) {
+      this.shutdownGrace = shutdownGrace;
+      return this;
+    }
+
+    /** Redis URL, see {@link RedisEndpoint} (KCID_REDIS_URL). Required: no default. */
+    public Builder redisUrl(String redisUrl) {
+      this.redisUrl = redisUrl;
+      return this;
+    }
+
+    /** Per-command Redis timeout, at most 5 s (KCID_REDIS_TIMEOUT_MS). Default: 500 ms. */
+    public Builder redisTimeout(Duration redisTimeout) {
+      this.redisTimeout = redisTimeout;
+      return this;
+    }
+
+    /** Max commands queued on the Redis connection (KCID_REDIS_QUEUE_SIZE). Default: 10000. */
+    public Builder redisQueueSize(int redisQueueSize) {
+      this.redisQueueSize = redisQueueSize;
+      return this;
+    }
+
+    /**
+     * Replication barrier after acknowledged writes; its timeout must be below the Redis timeout
+     * (KCID_REDIS_WAIT_REPLICAS, KCID_REDIS_WAIT_TIMEOUT_MS). Default: {@link ReplicaWait#OFF}.
+     */
+    public Builder replicaWait(ReplicaWait replicaWait) {
+      this.replicaWait = replicaWait;
+      return this;
+    }
+
+    /** Storage partitions, 1..4096, fixed per deployment (KCID_PARTITIONS). Default: 16. */
+    public Builder partitions(int partitions) {
+      this.partitions = partitions;
+      return this;
+    }
+
+    /** Keys that sign and verify kcids (KCID_MAC_KEYS, KCID_MAC_ACTIVE_KEY). Required: no default. */
+    public Builder macKeys(KcidKeyRing macKeys) {
+      this.macKeys = macKeys;
+      return this;
+    }
+
+    /** How long account settings are cached, zero for no cache (KCID_ACCOUNT_CACHE_MS). Default: 1 s. */
+    public Builder accountCacheTtl(Duration accountCacheTtl) {
+      this.accountCacheTtl = accountCacheTtl;
+      return this;
+    }
+
+    /** Approximate length kept per partition's conversion stream (KCID_STREAM_MAX_LENGTH). Default: 1000000. */
+    public Builder streamMaxLength(long streamMaxLength) {
+      this.streamMaxLength = streamMaxLength;
+      return this;
+    }
+
+    /** How often an idle conversion stream looks for new events (KCID_STREAM_POLL_MS). Default: 200 ms. */
+    public Builder streamPollInterval(Duration streamPollInterval) {
+      this.streamPollInterval = streamPollInterval;
+      return this;
+    }
+
+    /** How long received postbacks stay in the postback log, 1s..90d (KCID_POSTBACK_LOG_RETENTION). Default: 7 days. */
+    public Builder postbackLogRetention(Duration postbackLogRetention) {
+      this.postbackLogRetention = postbackLogRetention;
+      return this;
+    }
+
+    /** Safety cap on entries per account's postback log (KCID_POSTBACK_LOG_MAX_LENGTH). Default: 1000000. */
+    public Builder postbackLogMaxLength(long postbackLogMaxLength) {
+      this.postbackLogMaxLength = postbackLogMaxLength;
+      return this;
+    }
+
+    /** How long hourly stats are kept, 1d..3660d (KCID_STATS_RETENTION). Default: 400 days. */
+    public Builder statsRetention(Duration statsRetention) {
+      this.statsRetention = statsRetention;
+      return this;
+    }
+
+    /**
+     * API keys, TLS, overload bounds and IP privacy. Default: {@link ServerSecurity#open()}, no
+     * authentication, for tests and embedding on loopback ({@code kcid server} requires keys).
+     */
+    public Builder security(ServerSecurity security) {
+      this.security = security;
+      return this;
+    }
+
+    /** The validated configuration; an IllegalArgumentException naming the first bad setting otherwise. */
+    public ServerConfig build() {
+      return new ServerConfig(
+          new ListenConfig(bindHost, grpcPort, drainDelay, shutdownGrace),
+          new RedisConfig(redisUrl, redisTimeout, redisQueueSize, replicaWait),
+          new KcidConfig(partitions, macKeys),
+          new AccountCacheConfig(accountCacheTtl),
+          new StreamConfig(streamMaxLength, streamPollInterval),
+          new PostbackLogConfig(postbackLogRetention, postbackLogMaxLength),
+          new StatsConfig(statsRetention),
+          security);
+    }
   }
 }

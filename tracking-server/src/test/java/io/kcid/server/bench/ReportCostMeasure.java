@@ -3,11 +3,10 @@ package io.kcid.server.bench;
 import com.google.protobuf.Timestamp;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.proto.tracking.v1.*;
 import io.kcid.server.TrackingServer;
-import io.kcid.server.config.ServerConfig;
 import io.kcid.server.store.redis.LocalRedis;
+import io.kcid.server.testing.TestServers;
 import io.lettuce.core.RedisClient;
 import java.time.*;
 import java.time.format.DateTimeFormatter;
@@ -26,8 +25,9 @@ class ReportCostMeasure {
   @Test
   void measure() throws Exception {
     try (LocalRedis redis = LocalRedis.startTemporary()) {
-      TrackingServer server = TrackingServer.start(new ServerConfig("127.0.0.1", 0, redis.url(), 16, KcidKeyRing.generate(1),
-          Duration.ofMillis(2000), 10000, Duration.ZERO, 10_000, Duration.ZERO, Duration.ofSeconds(5)).withStatsAndStream(Duration.ofDays(400), Duration.ofMillis(200)));
+      TrackingServer server = TrackingServer.start(TestServers.builder(redis.url())
+          .redisTimeout(Duration.ofMillis(2000)).redisQueueSize(10000).statsRetention(Duration.ofDays(400))
+          .streamPollInterval(Duration.ofMillis(200)).build());
       ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
       var admin = AdminServiceGrpc.newBlockingStub(ch);
       var reports = ReportServiceGrpc.newBlockingStub(ch);

@@ -15,15 +15,15 @@ class PostbackLogConfigTest {
   @Test
   void defaultsToSevenDaysAndAMillionEntries() {
     ServerConfig config = config();
-    assertThat(config.postbackLogRetention()).isEqualTo(Duration.ofDays(7));
-    assertThat(config.postbackLogMaxLength()).isEqualTo(1_000_000);
+    assertThat(config.postbackLog().retention()).isEqualTo(Duration.ofDays(7));
+    assertThat(config.postbackLog().maxLength()).isEqualTo(1_000_000);
   }
 
   @Test
   void acceptsHumanDurations() {
-    assertThat(config("--postback-log-retention", "48h").postbackLogRetention()).isEqualTo(Duration.ofHours(48));
-    assertThat(config("--postback-log-retention", "30m").postbackLogRetention()).isEqualTo(Duration.ofMinutes(30));
-    assertThat(config("--postback-log-retention", "90d").postbackLogRetention()).isEqualTo(Duration.ofDays(90));
+    assertThat(config("--postback-log-retention", "48h").postbackLog().retention()).isEqualTo(Duration.ofHours(48));
+    assertThat(config("--postback-log-retention", "30m").postbackLog().retention()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(config("--postback-log-retention", "90d").postbackLog().retention()).isEqualTo(Duration.ofDays(90));
   }
 
   @Test

@@ -14,13 +14,13 @@ class ReplicaWaitConfigTest {
 
   @Test
   void offByDefault() {
-    assertThat(config().replicaWait().enabled()).isFalse();
-    assertThat(config().replicaWait()).isEqualTo(ReplicaWait.OFF);
+    assertThat(config().redis().replicaWait().enabled()).isFalse();
+    assertThat(config().redis().replicaWait()).isEqualTo(ReplicaWait.OFF);
   }
 
   @Test
   void takesReplicasAndTimeout() {
-    ReplicaWait wait = config("--redis-wait-replicas", "1", "--redis-wait-timeout-ms", "250").replicaWait();
+    ReplicaWait wait = config("--redis-wait-replicas", "1", "--redis-wait-timeout-ms", "250").redis().replicaWait();
     assertThat(wait.enabled()).isTrue();
     assertThat(wait.replicas()).isEqualTo(1);
     assertThat(wait.timeout()).isEqualTo(Duration.ofMillis(250));
@@ -39,6 +39,6 @@ class ReplicaWaitConfigTest {
     assertThatThrownBy(() -> config("--redis-wait-replicas", "1", "--redis-wait-timeout-ms", "500"))
         .hasMessageContaining("KCID_REDIS_WAIT_TIMEOUT_MS=500").hasMessageContaining("KCID_REDIS_TIMEOUT_MS=500");
     assertThat(config("--redis-wait-replicas", "1", "--redis-wait-timeout-ms", "499",
-        "--redis-timeout-ms", "500").replicaWait().timeout()).isEqualTo(Duration.ofMillis(499));
+        "--redis-timeout-ms", "500").redis().replicaWait().timeout()).isEqualTo(Duration.ofMillis(499));
   }
 }

@@ -33,7 +33,7 @@ class ServerMainSecurityTest {
   void aServerRequiresKeysByDefaultAndBindsEverywhere() {
     ServerConfig config = parse("--api-keys", "root:admin:" + SECRET).config();
     assertThat(config.security().auth()).isEqualTo(AuthMode.REQUIRED);
-    assertThat(config.bindHost()).isEqualTo("0.0.0.0");
+    assertThat(config.listen().bindHost()).isEqualTo("0.0.0.0");
     assertThat(config.security().apiKeys()).extracting(ConfiguredKey::name).containsExactly("root");
     assertThat(config.security().ipPrivacy().mode()).isEqualTo(IpPrivacy.Mode.TRUNCATE);
     assertThat(config.security().tls()).isFalse();
@@ -44,12 +44,12 @@ class ServerMainSecurityTest {
     ConfiguredKey edge = new ConfiguredKey("local-edge", EnumSet.of(ApiKeyRole.API_KEY_ROLE_ISSUE), SECRET);
     ServerConfig up = parse().withLocalSecurity(List.of(edge)).config();
     assertThat(up.security().auth()).isEqualTo(AuthMode.OPEN);
-    assertThat(up.bindHost()).isEqualTo("127.0.0.1");
+    assertThat(up.listen().bindHost()).isEqualTo("127.0.0.1");
     assertThat(up.security().apiKeys()).containsExactly(edge);
 
     ServerConfig strict = parse("--auth", "required", "--bind", "0.0.0.0").withLocalSecurity(List.of(edge)).config();
     assertThat(strict.security().auth()).isEqualTo(AuthMode.REQUIRED);
-    assertThat(strict.bindHost()).isEqualTo("0.0.0.0");
+    assertThat(strict.listen().bindHost()).isEqualTo("0.0.0.0");
     // A configured key of the same name wins over the local one.
     ServerConfig named = parse("--api-keys", "local-edge:read:" + SECRET + "x").withLocalSecurity(List.of(edge)).config();
     assertThat(named.security().apiKeys()).singleElement()

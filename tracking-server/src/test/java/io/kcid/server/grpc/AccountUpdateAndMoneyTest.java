@@ -1,6 +1,6 @@
 package io.kcid.server.grpc;
 
-import static io.kcid.server.grpc.TrackingServerTest.reasonOf;
+import static io.kcid.server.testing.TestServers.reasonOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -34,7 +34,9 @@ import io.kcid.server.TrackingServer;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
 import io.kcid.server.config.ServerConfig;
+import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.store.redis.LocalRedis;
+import io.kcid.server.testing.TestServers;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -64,10 +66,9 @@ class AccountUpdateAndMoneyTest {
   @BeforeAll
   static void start() {
     redis = LocalRedis.startTemporary();
-    ServerConfig base = new ServerConfig("127.0.0.1", 0, redis.url(), 16, KEYS, java.time.Duration.ofMillis(500), 1000,
-        java.time.Duration.ZERO, 10_000, java.time.Duration.ZERO, java.time.Duration.ofSeconds(5));
-    server = TrackingServer.start(base.withSecurity(base.security().withAuth(AuthMode.REQUIRED,
-        ConfiguredApiKeys.parse("root:admin+issue+ingest+read:" + ROOT + ",edge:issue+ingest:" + EDGE))));
+    ServerConfig.Builder base = TestServers.builder(redis.url()).macKeys(KEYS);
+    server = TrackingServer.start(base.security(ServerSecurity.open().withAuth(AuthMode.REQUIRED,
+        ConfiguredApiKeys.parse("root:admin+issue+ingest+read:" + ROOT + ",edge:issue+ingest:" + EDGE))).build());
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     var root = ClientInterceptors.intercept(channel, bearer(ROOT));
     admin = AdminServiceGrpc.newBlockingStub(root).withDeadlineAfter(30, TimeUnit.SECONDS);

@@ -32,6 +32,7 @@ import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.store.redis.LocalRedis;
+import io.kcid.server.testing.TestServers;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -64,13 +65,12 @@ class ApiKeyAuthTest {
   }
 
   static ServerConfig required(String redisUrl) {
-    ServerConfig base = TrackingServerTest.config(redisUrl);
-    return base.withSecurity(
-        new io.kcid.server.config.ServerSecurity(
+    ServerConfig.Builder base = TestServers.builder(redisUrl);
+    return base.security(new io.kcid.server.config.ServerSecurity(
             AuthMode.REQUIRED,
             ConfiguredApiKeys.parse("root:admin:" + ROOT_SECRET + ",reader:read:" + READER_SECRET),
             Duration.ofMillis(200), null, null, null, 100, 100,
-            io.kcid.server.common.IpPrivacy.truncate()));
+            io.kcid.server.common.IpPrivacy.truncate())).build();
   }
 
   @AfterAll
@@ -109,7 +109,7 @@ class ApiKeyAuthTest {
     assertThatThrownBy(call::run)
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
           assertThat(e.getStatus().getCode()).isEqualTo(code);
-          assertThat(TrackingServerTest.reasonOf(e)).isEqualTo(reason);
+          assertThat(TestServers.reasonOf(e)).isEqualTo(reason);
         });
   }
 
@@ -203,7 +203,7 @@ class ApiKeyAuthTest {
 
   @Test
   void openModeAuthenticatesNobody() {
-    TrackingServer open = TrackingServer.start(TrackingServerTest.config(redis.url()));
+    TrackingServer open = TrackingServer.start(TestServers.config(redis.url()));
     try {
       for (String key : new String[] {null, "kak_unknown-key-0123456789abcdef", READER_SECRET}) {
         assertThat(AdminServiceGrpc.newBlockingStub(channel(open, key)).withDeadlineAfter(5, TimeUnit.SECONDS)

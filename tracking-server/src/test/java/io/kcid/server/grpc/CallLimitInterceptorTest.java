@@ -10,6 +10,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.Status;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ErrorReason;
+import io.kcid.server.testing.TestServers;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -63,7 +64,7 @@ class CallLimitInterceptorTest {
 
     assertThat(started).hasSize(2);
     assertThat(third.closedWith.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-    assertThat(TrackingServerTest.reasonOf(third.closedWith.asRuntimeException(third.trailers)))
+    assertThat(TestServers.reasonOf(third.closedWith.asRuntimeException(third.trailers)))
         .isEqualTo(ErrorReason.ERROR_REASON_RATE_LIMITED);
     assertThat(limit.inFlight()).isEqualTo(2);
 

@@ -20,6 +20,7 @@ import io.kcid.server.config.ReplicaWait;
 import io.kcid.server.store.redis.RedisKeys;
 import io.kcid.server.store.redis.testing.LocalCluster;
 import io.kcid.server.store.redis.testing.RedisNode;
+import io.kcid.server.testing.TestServers;
 import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,10 +64,9 @@ class ClusterFaultsTest {
   @BeforeAll
   static void start() {
     cluster = LocalCluster.start(3, 1, true, List.of("cluster-replica-no-failover yes"));
-    server = TrackingServer.start(TrackingServerTest.config(cluster.url()));
+    server = TrackingServer.start(TestServers.config(cluster.url()));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-    waitingServer = TrackingServer.start(TrackingServerTest.config(cluster.url())
-        .withReplicaWait(new ReplicaWait(1, Duration.ofMillis(100))));
+    waitingServer = TrackingServer.start(TestServers.builder(cluster.url()).replicaWait(new ReplicaWait(1, Duration.ofMillis(100))).build());
     waitingChannel = NettyChannelBuilder.forAddress("127.0.0.1", waitingServer.port()).usePlaintext().build();
     clicks = ClickServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     conversions = ConversionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);

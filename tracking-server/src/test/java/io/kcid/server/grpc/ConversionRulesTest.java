@@ -1,6 +1,6 @@
 package io.kcid.server.grpc;
 
-import static io.kcid.server.grpc.TrackingServerTest.reasonOf;
+import static io.kcid.server.testing.TestServers.reasonOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -38,6 +38,7 @@ import io.kcid.proto.tracking.v1.UpdateConversionStatusesRequest;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.store.redis.testing.TestRedis;
 import io.kcid.server.store.redis.testing.Topology;
+import io.kcid.server.testing.TestServers;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -73,7 +74,7 @@ class ConversionRulesTest {
   @BeforeParameterizedClassInvocation
   static void start(Topology topology) {
     redis = topology.start();
-    server = TrackingServer.start(TrackingServerTest.config(redis.url()));
+    server = TrackingServer.start(TestServers.config(redis.url()));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     clicks = ClickServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     conversions = ConversionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);

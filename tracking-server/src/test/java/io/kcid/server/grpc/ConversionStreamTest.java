@@ -1,6 +1,6 @@
 package io.kcid.server.grpc;
 
-import static io.kcid.server.grpc.TrackingServerTest.reasonOf;
+import static io.kcid.server.testing.TestServers.reasonOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -34,6 +34,7 @@ import io.kcid.server.TrackingServer;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.store.redis.LocalRedis;
 import io.kcid.server.stream.StreamCursor;
+import io.kcid.server.testing.TestServers;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
@@ -77,9 +78,8 @@ class ConversionStreamTest {
   }
 
   private static ServerConfig config(String url) {
-    return new ServerConfig(
-        "127.0.0.1", 0, url, 16, KEYS, Duration.ofMillis(2000), 1000, Duration.ZERO, 1000,
-        Duration.ZERO, Duration.ofSeconds(5)).withStatsAndStream(Duration.ofDays(400), Duration.ofMillis(20));
+    return TestServers.builder(url).macKeys(KEYS).redisTimeout(Duration.ofMillis(2000)).streamMaxLength(1000)
+        .statsRetention(Duration.ofDays(400)).streamPollInterval(Duration.ofMillis(20)).build();
   }
 
   @AfterAll

@@ -1,6 +1,6 @@
 package io.kcid.server.grpc;
 
-import static io.kcid.server.grpc.TrackingServerTest.reasonOf;
+import static io.kcid.server.testing.TestServers.reasonOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -23,6 +23,7 @@ import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.UpdateConversionStatusRequest;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.store.redis.LocalRedis;
+import io.kcid.server.testing.TestServers;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
@@ -47,7 +48,7 @@ class DeleteClickTest {
   @BeforeAll
   static void start() {
     redis = LocalRedis.startTemporary();
-    server = TrackingServer.start(TrackingServerTest.config(redis.url()));
+    server = TrackingServer.start(TestServers.config(redis.url()));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     client = RedisClient.create(redis.url());
     connection = client.connect();

@@ -1,12 +1,10 @@
 package io.kcid.server.grpc;
 
-import static io.kcid.server.grpc.TrackingServerTest.reasonOf;
+import static io.kcid.server.testing.TestServers.reasonOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Timestamp;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.core.kcid.KcidCodec;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.core.postback.PostbackSigner;
@@ -37,9 +35,9 @@ import io.kcid.proto.tracking.v1.ReplayPostbacksResponse;
 import io.kcid.proto.tracking.v1.ReplayedPostback;
 import io.kcid.proto.tracking.v1.UpdateConversionStatusRequest;
 import io.kcid.proto.tracking.v1.UpdateGoalRequest;
-import io.kcid.server.TrackingServer;
-import io.kcid.server.config.ServerConfig;
 import io.kcid.server.store.redis.LocalRedis;
+import io.kcid.server.testing.RunningServer;
+import io.kcid.server.testing.TestServers;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -62,8 +60,7 @@ class ExplainAndReplayTest {
   private static final KcidCodec CODEC = new KcidCodec(KEYS, 16);
 
   private static LocalRedis redis;
-  private static TrackingServer server;
-  private static ManagedChannel channel;
+  private static RunningServer running;
   private static ClickServiceGrpc.ClickServiceBlockingStub clicks;
   private static ConversionServiceGrpc.ConversionServiceBlockingStub conversions;
   private static AdminServiceGrpc.AdminServiceBlockingStub admin;
@@ -74,14 +71,11 @@ class ExplainAndReplayTest {
   @BeforeAll
   static void start() {
     redis = LocalRedis.startTemporary();
-    server = TrackingServer.start(new ServerConfig(
-        "127.0.0.1", 0, redis.url(), 16, KEYS,
-        Duration.ofMillis(500), 1000, Duration.ZERO, 10_000, Duration.ZERO, Duration.ofSeconds(5)));
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-    clicks = ClickServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-    conversions = ConversionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-    admin = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-    diagnostics = DiagnosticsServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    running = RunningServer.start(TestServers.builder(redis.url()).macKeys(KEYS).build(), Duration.ofSeconds(60));
+    clicks = running.clicks();
+    conversions = running.conversions();
+    admin = running.admin();
+    diagnostics = running.diagnostics();
     rawClient = RedisClient.create(redis.url());
     raw = rawClient.connect(StringCodec.UTF8);
   }
@@ -90,8 +84,7 @@ class ExplainAndReplayTest {
   static void stop() {
     raw.close();
     rawClient.shutdown();
-    channel.shutdownNow();
-    server.close();
+    running.close();
     redis.close();
   }
 

@@ -7,7 +7,6 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
@@ -24,6 +23,7 @@ import io.kcid.server.auth.ConfiguredApiKeys;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.store.redis.testing.LocalStandalone;
+import io.kcid.server.testing.TestServers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,10 +62,10 @@ class HotPathProbe {
   @Test
   void noopVersusHotPath() throws Exception {
     try (LocalStandalone redis = LocalStandalone.start()) {
-      ServerConfig base = new ServerConfig("127.0.0.1", 0, redis.url(), 16, KcidKeyRing.generate(1),
-          Duration.ofMillis(500), 10_000, Duration.ofSeconds(1), 1_000_000, Duration.ZERO, Duration.ofSeconds(5));
-      TrackingServer server = TrackingServer.start(base.withSecurity(ServerSecurity.open().withAuth(
-          AuthMode.REQUIRED, ConfiguredApiKeys.parse("probe:admin+issue+ingest:" + KEY))));
+      ServerConfig.Builder base = TestServers.builder(redis.url()).redisQueueSize(10_000)
+          .accountCacheTtl(Duration.ofSeconds(1)).streamMaxLength(1_000_000);
+      TrackingServer server = TrackingServer.start(base.security(ServerSecurity.open().withAuth(
+          AuthMode.REQUIRED, ConfiguredApiKeys.parse("probe:admin+issue+ingest:" + KEY))).build());
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
           .directExecutor().intercept(ApiKeyAuthTest.bearer(KEY)).build();
       SetFloor floor = SetFloor.start(redis.url());

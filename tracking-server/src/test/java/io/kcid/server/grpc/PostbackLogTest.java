@@ -1,6 +1,6 @@
 package io.kcid.server.grpc;
 
-import static io.kcid.server.grpc.TrackingServerTest.reasonOf;
+import static io.kcid.server.testing.TestServers.reasonOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -37,6 +37,8 @@ import io.kcid.proto.tracking.v1.UpdateAccountRequest;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.store.redis.LocalRedis;
+import io.kcid.server.testing.RunningServer;
+import io.kcid.server.testing.TestServers;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
@@ -66,7 +68,7 @@ class PostbackLogTest {
 
   private static LocalRedis redis;
   private static TrackingServer server;
-  private static ManagedChannel channel;
+  private static RunningServer running;
   private static ClickServiceGrpc.ClickServiceBlockingStub clicks;
   private static ConversionServiceGrpc.ConversionServiceBlockingStub conversions;
   private static AdminServiceGrpc.AdminServiceBlockingStub admin;
@@ -77,29 +79,25 @@ class PostbackLogTest {
   @BeforeAll
   static void start() {
     redis = LocalRedis.startTemporary();
-    server = TrackingServer.start(config(redis.url(), Duration.ofDays(7)));
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-    clicks = ClickServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-    conversions = ConversionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-    admin = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-    diagnostics = DiagnosticsServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    running = RunningServer.start(config(redis.url(), Duration.ofDays(7)), Duration.ofSeconds(60));
+    server = running.server();
+    clicks = running.clicks();
+    conversions = running.conversions();
+    admin = running.admin();
+    diagnostics = running.diagnostics();
     rawClient = RedisClient.create(redis.url());
     raw = rawClient.connect(ByteArrayCodec.INSTANCE);
   }
 
   static ServerConfig config(String redisUrl, Duration retention) {
-    return new ServerConfig(
-            "127.0.0.1", 0, redisUrl, 16, KEYS,
-            Duration.ofMillis(500), 1000, Duration.ZERO, 10_000, Duration.ZERO, Duration.ofSeconds(5))
-        .withPostbackLogRetention(retention);
+    return TestServers.builder(redisUrl).macKeys(KEYS).postbackLogRetention(retention).build();
   }
 
   @AfterAll
   static void stop() {
     raw.close();
     rawClient.shutdown();
-    channel.shutdownNow();
-    server.close();
+    running.close();
     redis.close();
   }
 

@@ -1,6 +1,6 @@
 package io.kcid.server.grpc;
 
-import static io.kcid.server.grpc.TrackingServerTest.reasonOf;
+import static io.kcid.server.testing.TestServers.reasonOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,8 +24,8 @@ import io.kcid.proto.tracking.v1.ListClickVerifiersResponse;
 import io.kcid.proto.tracking.v1.RotateAccountSecretRequest;
 import io.kcid.proto.tracking.v1.SecretKind;
 import io.kcid.server.TrackingServer;
-import io.kcid.server.config.ServerConfig;
 import io.kcid.server.store.redis.LocalRedis;
+import io.kcid.server.testing.TestServers;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Instant;
@@ -56,9 +56,7 @@ class PreMintedClickTest {
   @BeforeAll
   static void start() {
     redis = LocalRedis.startTemporary();
-    server = TrackingServer.start(new ServerConfig(
-        "127.0.0.1", 0, redis.url(), 16, KEYS, java.time.Duration.ofMillis(500), 1000, java.time.Duration.ZERO,
-        10_000, java.time.Duration.ZERO, java.time.Duration.ofSeconds(5)));
+    server = TrackingServer.start(TestServers.builder(redis.url()).macKeys(KEYS).build());
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     clicks = ClickServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     admin = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);

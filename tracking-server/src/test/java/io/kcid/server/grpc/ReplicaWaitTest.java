@@ -30,6 +30,7 @@ import io.kcid.server.store.redis.RedisKeys;
 import io.kcid.server.store.redis.testing.LocalCluster;
 import io.kcid.server.store.redis.testing.LocalStandalone;
 import io.kcid.server.store.redis.testing.RedisNode;
+import io.kcid.server.testing.TestServers;
 import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,8 +51,8 @@ class ReplicaWaitTest {
     // Clicks, conversions, status changes and erasures: every acknowledged write waits.
     try (LocalStandalone redis = LocalStandalone.start()) {
       // The same Redis, without a replica: one server waits for one, the other does not.
-      TrackingServer plain = TrackingServer.start(TrackingServerTest.config(redis.url()));
-      TrackingServer waiting = TrackingServer.start(TrackingServerTest.config(redis.url()).withReplicaWait(ONE_REPLICA));
+      TrackingServer plain = TrackingServer.start(TestServers.config(redis.url()));
+      TrackingServer waiting = TrackingServer.start(TestServers.builder(redis.url()).replicaWait(ONE_REPLICA).build());
       ManagedChannel plainChannel = channel(plain);
       ManagedChannel waitingChannel = channel(waiting);
       try {
@@ -103,7 +104,7 @@ class ReplicaWaitTest {
   @Test
   void onACluster_theWaitRunsOnTheConnectionToThePrimaryThatWrote() throws Exception {
     try (LocalCluster cluster = LocalCluster.start(3, 1, false, List.of("cluster-replica-no-failover yes"))) {
-      TrackingServer server = TrackingServer.start(TrackingServerTest.config(cluster.url()).withReplicaWait(ONE_REPLICA));
+      TrackingServer server = TrackingServer.start(TestServers.builder(cluster.url()).replicaWait(ONE_REPLICA).build());
       ManagedChannel channel = channel(server);
       try {
         CreateAccountResponse account = accountWithGoal(channel);

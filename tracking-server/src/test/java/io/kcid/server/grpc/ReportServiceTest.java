@@ -1,6 +1,6 @@
 package io.kcid.server.grpc;
 
-import static io.kcid.server.grpc.TrackingServerTest.reasonOf;
+import static io.kcid.server.testing.TestServers.reasonOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -34,10 +34,10 @@ import io.kcid.proto.tracking.v1.StatsRow;
 import io.kcid.proto.tracking.v1.TimeToConvertBucket;
 import io.kcid.proto.tracking.v1.UpdateConversionStatusRequest;
 import io.kcid.server.TrackingServer;
-import io.kcid.server.config.ServerConfig;
 import io.kcid.server.store.redis.LocalRedis;
 import io.kcid.server.store.redis.RedisClickStore;
 import io.kcid.server.store.redis.RedisConnector;
+import io.kcid.server.testing.TestServers;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
@@ -75,9 +75,9 @@ class ReportServiceTest {
   @BeforeAll
   static void start() {
     redis = LocalRedis.startTemporary();
-    server = TrackingServer.start(new ServerConfig(
-        "127.0.0.1", 0, redis.url(), 16, KEYS, Duration.ofMillis(2000), 1000, Duration.ZERO, 10_000,
-        Duration.ZERO, Duration.ofSeconds(5)).withStatsAndStream(Duration.ofDays(400), Duration.ofMillis(50)));
+    server = TrackingServer.start(TestServers.builder(redis.url()).macKeys(KEYS)
+        .redisTimeout(Duration.ofMillis(2000)).statsRetention(Duration.ofDays(400))
+        .streamPollInterval(Duration.ofMillis(50)).build());
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     clicks = ClickServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     conversions = ConversionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);

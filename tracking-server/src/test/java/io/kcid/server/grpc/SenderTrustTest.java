@@ -1,15 +1,13 @@
 package io.kcid.server.grpc;
 
-import static io.kcid.server.grpc.TrackingServerTest.reasonOf;
+import static io.kcid.server.testing.TestServers.reasonOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.google.protobuf.ByteString;
 import com.google.rpc.ErrorInfo;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.kcid.core.postback.PostbackSigner;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
@@ -33,9 +31,11 @@ import io.kcid.proto.tracking.v1.PostbackLogEntry;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionsRequest;
 import io.kcid.proto.tracking.v1.UpdateAccountRequest;
-import io.kcid.server.TrackingServer;
 import io.kcid.server.store.redis.LocalRedis;
+import io.kcid.server.testing.RunningServer;
+import io.kcid.server.testing.TestServers;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,8 +55,7 @@ class SenderTrustTest {
   private static final String STRANGER_IP = "203.0.113.5";
 
   private static LocalRedis redis;
-  private static TrackingServer server;
-  private static ManagedChannel channel;
+  private static RunningServer running;
   private static ClickServiceGrpc.ClickServiceBlockingStub clicks;
   private static ConversionServiceGrpc.ConversionServiceBlockingStub conversions;
   private static AdminServiceGrpc.AdminServiceBlockingStub admin;
@@ -65,18 +64,16 @@ class SenderTrustTest {
   @BeforeAll
   static void start() {
     redis = LocalRedis.startTemporary();
-    server = TrackingServer.start(TrackingServerTest.config(redis.url()));
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-    clicks = ClickServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-    conversions = ConversionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-    admin = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-    diagnostics = DiagnosticsServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    running = RunningServer.start(TestServers.config(redis.url()), Duration.ofSeconds(60));
+    clicks = running.clicks();
+    conversions = running.conversions();
+    admin = running.admin();
+    diagnostics = running.diagnostics();
   }
 
   @AfterAll
   static void stop() {
-    channel.shutdownNow();
-    server.close();
+    running.close();
     redis.close();
   }
 

@@ -16,6 +16,7 @@ import io.kcid.server.config.ReplicaWait;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.store.redis.testing.LocalSentinel;
 import io.kcid.server.store.redis.testing.RedisNode;
+import io.kcid.server.testing.TestServers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +42,7 @@ class SentinelFailoverTest {
     // replica it keeps that one until the sentinels move it, and does; see docs/DEPLOYMENT.md.)
     // What is acknowledged in the instant before the old primary notices is measured, not checked.
     try (LocalSentinel sentinel = LocalSentinel.start(1, List.of("min-replicas-to-write 1", "min-replicas-max-lag 10"))) {
-      failoverUnderLoad(sentinel, TrackingServerTest.config(sentinel.url()), true);
+      failoverUnderLoad(sentinel, TestServers.config(sentinel.url()), true);
     }
   }
 
@@ -54,8 +55,7 @@ class SentinelFailoverTest {
   @Test
   void withWaitForOneReplica_everyAcknowledgedConversionSurvivesTheFailover() throws Exception {
     try (LocalSentinel sentinel = LocalSentinel.start(1, List.of())) {
-      ServerConfig config = TrackingServerTest.config(sentinel.url())
-          .withReplicaWait(new ReplicaWait(1, Duration.ofMillis(100)));
+      ServerConfig config = TestServers.builder(sentinel.url()).replicaWait(new ReplicaWait(1, Duration.ofMillis(100))).build();
       assertThat(failoverUnderLoad(sentinel, config, false)).isZero();
     }
   }
@@ -94,7 +94,7 @@ class SentinelFailoverTest {
       sentinel.awaitDemoted(before);
       int lost = load.check(ConversionServiceGrpc.newBlockingStub(channel), barrier);
       System.out.printf("sentinel failover (%s): %d postbacks, %d acknowledged ones lost;"
-              + " UNAVAILABLE answers over %d ms%n", config.replicaWait().enabled() ? "WAIT" : "no WAIT",
+              + " UNAVAILABLE answers over %d ms%n", config.redis().replicaWait().enabled() ? "WAIT" : "no WAIT",
           load.finalAnswers().size(), lost, load.unavailableMillis());
       return lost;
     } finally {

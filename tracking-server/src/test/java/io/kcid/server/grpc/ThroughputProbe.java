@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
@@ -22,6 +21,7 @@ import io.kcid.server.store.redis.testing.LocalSentinel;
 import io.kcid.server.store.redis.testing.LocalStandalone;
 import io.kcid.server.store.redis.testing.RedisNode;
 import io.kcid.server.store.redis.testing.TestRedis;
+import io.kcid.server.testing.TestServers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,13 +63,12 @@ class ThroughputProbe {
         }) {
       // The production defaults: 500 ms Redis timeout, accounts cached for a second; "-wait": every
       // click and conversion acknowledged only once the replica has it (WAIT 1, 100 ms).
-      ServerConfig config = new ServerConfig("127.0.0.1", 0, redis.url(), 16,
-          KcidKeyRing.generate(1), Duration.ofMillis(500), 10_000, Duration.ofSeconds(1), 1_000_000,
-          Duration.ZERO, Duration.ofSeconds(5));
+      ServerConfig.Builder config = TestServers.builder(redis.url()).redisQueueSize(10_000)
+          .accountCacheTtl(Duration.ofSeconds(1)).streamMaxLength(1_000_000);
       if (deployment.endsWith("-wait")) {
-        config = config.withReplicaWait(new ReplicaWait(1, ReplicaWait.DEFAULT_TIMEOUT));
+        config.replicaWait(new ReplicaWait(1, ReplicaWait.DEFAULT_TIMEOUT));
       }
-      TrackingServer server = TrackingServer.start(config);
+      TrackingServer server = TrackingServer.start(config.build());
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
       try {
         CreateAccountResponse account = AdminServiceGrpc.newBlockingStub(channel)

@@ -1,21 +1,18 @@
 package io.kcid.server.grpc;
 
+import static io.kcid.server.testing.TestServers.reasonOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Duration;
 import com.google.protobuf.Timestamp;
-import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.protobuf.StatusProto;
 import io.kcid.core.click.ClickUrlSigner;
-import io.kcid.core.kcid.KcidKeyRing;
-import io.kcid.proto.ErrorReasons;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
@@ -39,8 +36,9 @@ import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionResponse;
 import io.kcid.proto.tracking.v1.UpdateGoalRequest;
 import io.kcid.server.TrackingServer;
-import io.kcid.server.config.ServerConfig;
 import io.kcid.server.store.redis.LocalRedis;
+import io.kcid.server.testing.RunningServer;
+import io.kcid.server.testing.TestServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -56,7 +54,7 @@ import org.junit.jupiter.api.Test;
 /** The tracking-server over real gRPC, against a real redis-server. */
 public class TrackingServerTest {
   private static LocalRedis redis;
-  private static TrackingServer server;
+  private static RunningServer running;
   private static ManagedChannel channel;
   private static ClickServiceGrpc.ClickServiceBlockingStub clicks;
   private static ConversionServiceGrpc.ConversionServiceBlockingStub conversions;
@@ -65,26 +63,16 @@ public class TrackingServerTest {
   @BeforeAll
   static void start() {
     redis = LocalRedis.startTemporary();
-    server = TrackingServer.start(config(redis.url()));
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-    clicks = ClickServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
-    conversions = ConversionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
-    admin = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
-  }
-
-  private static final KcidKeyRing KEYS = KcidKeyRing.generate(1);
-
-  static ServerConfig config(String redisUrl) {
-    return new ServerConfig(
-        "127.0.0.1", 0, redisUrl, 16, KEYS,
-        java.time.Duration.ofMillis(500), 1000, java.time.Duration.ofMillis(0), 10_000,
-        java.time.Duration.ZERO, java.time.Duration.ofSeconds(5));
+    running = RunningServer.start(TestServers.config(redis.url()), java.time.Duration.ofSeconds(30));
+    channel = running.channel();
+    clicks = running.clicks();
+    conversions = running.conversions();
+    admin = running.admin();
   }
 
   @AfterAll
   static void stop() {
-    channel.shutdownNow();
-    server.close();
+    running.close();
     redis.close();
   }
 
@@ -106,24 +94,6 @@ public class TrackingServerTest {
     return RecordConversionRequest.newBuilder()
         .setKcid(kcid)
         .setCredentials(PostbackCredentials.newBuilder().setToken(token));
-  }
-
-  public static ErrorReason reasonOf(Throwable t) {
-    com.google.rpc.Status status = StatusProto.fromThrowable(t);
-    assertThat(status).as("a gRPC status with details").isNotNull();
-    return status.getDetailsList().stream()
-        .filter(a -> a.is(ErrorInfo.class))
-        .map(a -> {
-          try {
-            ErrorInfo info = a.unpack(ErrorInfo.class);
-            assertThat(info.getDomain()).isEqualTo(ErrorReasons.DOMAIN);
-            return ErrorReasons.fromShortName(info.getReason());
-          } catch (Exception e) {
-            throw new AssertionError(e);
-          }
-        })
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("no ErrorInfo in " + status));
   }
 
   @Test
@@ -272,7 +242,7 @@ public class TrackingServerTest {
             .setEventTime(Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond() - 3600)).build()))
         .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(ErrorReason.ERROR_REASON_EVENT_TIME_BEFORE_CLICK));
     // A click two hours old is outside the one-hour window (decided from the kcid alone).
-    String old = new io.kcid.core.kcid.KcidCodec(KEYS, 16).mintRandomPartition(Instant.now().minusSeconds(2 * 3600));
+    String old = new io.kcid.core.kcid.KcidCodec(TestServers.KEYS, 16).mintRandomPartition(Instant.now().minusSeconds(2 * 3600));
     assertThatThrownBy(() -> conversions.recordConversion(postback(old, token).setGoalKey("purchase").setTransactionId("t3").build()))
         .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(ErrorReason.ERROR_REASON_OUTSIDE_ATTRIBUTION_WINDOW));
 
@@ -338,7 +308,7 @@ public class TrackingServerTest {
     Path dir = Files.createTempDirectory("kcid-outage");
     LocalRedis own = LocalRedis.start(0, dir, true);
     int port = own.port();
-    TrackingServer s = TrackingServer.start(config(own.url()));
+    TrackingServer s = TrackingServer.start(TestServers.config(own.url()));
     ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", s.port()).usePlaintext().build();
     try {
       var adminStub = AdminServiceGrpc.newBlockingStub(ch);
@@ -375,10 +345,8 @@ public class TrackingServerTest {
 
   @Test
   void shutdownTurnsHealthNotServingBeforeStopping() throws Exception {
-    TrackingServer s = TrackingServer.start(new ServerConfig(
-        "127.0.0.1", 0, redis.url(), 16, KcidKeyRing.generate(1),
-        java.time.Duration.ofMillis(500), 1000, java.time.Duration.ZERO, 10_000,
-        java.time.Duration.ofMillis(1500), java.time.Duration.ofSeconds(5)));
+    TrackingServer s = TrackingServer.start(TestServers.builder(redis.url())
+        .drainDelay(java.time.Duration.ofMillis(1500)).build());
     ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", s.port()).usePlaintext().build();
     try {
       var health = HealthGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS);

@@ -1,6 +1,6 @@
 package io.kcid.server.grpc;
 
-import static io.kcid.server.grpc.TrackingServerTest.reasonOf;
+import static io.kcid.server.testing.TestServers.reasonOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -28,6 +28,7 @@ import io.kcid.proto.tracking.v1.RecordConversionResponse;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.store.redis.testing.TestRedis;
 import io.kcid.server.store.redis.testing.Topology;
+import io.kcid.server.testing.TestServers;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -60,7 +61,7 @@ class TrackingServerTopologiesTest {
   @BeforeParameterizedClassInvocation
   static void start(Topology topology) {
     redis = topology.start();
-    server = TrackingServer.start(TrackingServerTest.config(redis.url()));
+    server = TrackingServer.start(TestServers.config(redis.url()));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     clicks = ClickServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     conversions = ConversionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);

@@ -1,12 +1,10 @@
 package io.kcid.server.grpc;
 
-import static io.kcid.server.grpc.TrackingServerTest.reasonOf;
+import static io.kcid.server.testing.TestServers.reasonOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.core.postback.PostbackSigner;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
@@ -32,11 +30,10 @@ import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionsRequest;
 import io.kcid.proto.tracking.v1.RefusalCount;
 import io.kcid.proto.tracking.v1.UpdateAccountRequest;
-import io.kcid.server.TrackingServer;
-import io.kcid.server.config.ServerConfig;
-import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.postback.SenderRefusals;
 import io.kcid.server.store.redis.LocalRedis;
+import io.kcid.server.testing.RunningServer;
+import io.kcid.server.testing.TestServers;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
@@ -68,8 +65,7 @@ class UnauthenticatedRefusalsTest {
   private static final String IP = "203.0.113.77";
 
   private static LocalRedis redis;
-  private static TrackingServer server;
-  private static ManagedChannel channel;
+  private static RunningServer running;
   private static ClickServiceGrpc.ClickServiceBlockingStub clicks;
   private static ConversionServiceGrpc.ConversionServiceBlockingStub conversions;
   private static AdminServiceGrpc.AdminServiceBlockingStub admin;
@@ -84,23 +80,19 @@ class UnauthenticatedRefusalsTest {
     raw = rawClient.connect(StringCodec.UTF8);
     // One entry per stream node: MAXLEN ~ then trims exactly at the cap, as a full log would.
     raw.sync().configSet("stream-node-max-entries", "1");
-    server = TrackingServer.start(new ServerConfig(
-        "127.0.0.1", 0, redis.url(), 16, KEYS, Duration.ofMillis(500), 10_000, Duration.ZERO, 10_000,
-        Duration.ZERO, Duration.ofSeconds(5), ServerConfig.DEFAULT_POSTBACK_LOG_RETENTION, LOG_CAP,
-        ServerConfig.DEFAULT_STATS_RETENTION, ServerConfig.DEFAULT_STREAM_POLL_INTERVAL, ServerSecurity.open()));
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-    clicks = ClickServiceGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
-    conversions = ConversionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
-    admin = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
-    diagnostics = DiagnosticsServiceGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
+    running = RunningServer.start(TestServers.builder(redis.url()).macKeys(KEYS).redisQueueSize(10_000)
+        .postbackLogMaxLength(LOG_CAP).build(), Duration.ofSeconds(120));
+    clicks = running.clicks();
+    conversions = running.conversions();
+    admin = running.admin();
+    diagnostics = running.diagnostics();
   }
 
   @AfterAll
   static void stop() {
     raw.close();
     rawClient.shutdown();
-    channel.shutdownNow();
-    server.close();
+    running.close();
     redis.close();
   }
 

@@ -1,6 +1,6 @@
 package io.kcid.server.grpc;
 
-import static io.kcid.server.grpc.TrackingServerTest.reasonOf;
+import static io.kcid.server.testing.TestServers.reasonOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Duration;
@@ -24,6 +24,7 @@ import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.store.redis.LocalRedis;
+import io.kcid.server.testing.TestServers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -135,8 +136,8 @@ class WatchClickVerifiersTest {
 
   @Test
   void aChangeStoredThroughOneServerReachesAWatchOnAnother() throws Exception {
-    TrackingServer watched = server(TrackingServerTest.config(redis.url()));
-    TrackingServer other = server(TrackingServerTest.config(redis.url()));
+    TrackingServer watched = server(TestServers.config(redis.url()));
+    TrackingServer other = server(TestServers.config(redis.url()));
     Watch watch = openWhenReady(channel(watched, null));
     var admin = AdminServiceGrpc.newBlockingStub(channel(other, null)).withDeadlineAfter(30, TimeUnit.SECONDS);
 
@@ -164,7 +165,7 @@ class WatchClickVerifiersTest {
 
   @Test
   void aServerShuttingDownEndsItsWatchesSoEdgesWatchAnother() throws Exception {
-    TrackingServer closing = TrackingServer.start(TrackingServerTest.config(redis.url()));
+    TrackingServer closing = TrackingServer.start(TestServers.config(redis.url()));
     Watch watch = openWhenReady(channel(closing, null));
     closing.close();
     Throwable end = watch.end.poll(20, TimeUnit.SECONDS);
@@ -175,12 +176,11 @@ class WatchClickVerifiersTest {
 
   @Test
   void theWatchNeedsTheEdgesIssueRoleNotARead() throws Exception {
-    ServerConfig required = TrackingServerTest.config(redis.url()).withSecurity(
-        new io.kcid.server.config.ServerSecurity(
+    ServerConfig required = TestServers.builder(redis.url()).security(new io.kcid.server.config.ServerSecurity(
             AuthMode.REQUIRED,
             ConfiguredApiKeys.parse("root:admin:" + ROOT_SECRET + ",edge:issue+ingest:" + EDGE_SECRET + ",reader:read:" + READER_SECRET),
             java.time.Duration.ofMillis(200), null, null, null, 100, 100,
-            io.kcid.server.common.IpPrivacy.truncate()));
+            io.kcid.server.common.IpPrivacy.truncate())).build();
     TrackingServer server = server(required);
 
     openWhenReady(channel(server, EDGE_SECRET));

@@ -1,0 +1,166 @@
+package io.kcid.server;
+
+import io.grpc.ServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.kcid.core.kcid.KcidCodec;
+import io.kcid.server.account.AccountAdmin;
+import io.kcid.server.account.AccountDirectory;
+import io.kcid.server.account.GoalAdmin;
+import io.kcid.server.account.SecretAdmin;
+import io.kcid.server.auth.ApiKeyInterceptor;
+import io.kcid.server.auth.ApiKeys;
+import io.kcid.server.click.ClickEraser;
+import io.kcid.server.click.ClickIssuer;
+import io.kcid.server.click.ClickLookup;
+import io.kcid.server.click.ClickOwners;
+import io.kcid.server.click.ClickVerifierListing;
+import io.kcid.server.click.ClickVerifierWatch;
+import io.kcid.server.common.IdempotentWrites;
+import io.kcid.server.config.ServerConfig;
+import io.kcid.server.config.ServerSecurity;
+import io.kcid.server.conversion.ConversionLookup;
+import io.kcid.server.conversion.ConversionRecorder;
+import io.kcid.server.conversion.StatusUpdater;
+import io.kcid.server.grpc.AdminGrpcService;
+import io.kcid.server.grpc.CallLimitInterceptor;
+import io.kcid.server.grpc.ClickGrpcService;
+import io.kcid.server.grpc.ConversionGrpcService;
+import io.kcid.server.grpc.DiagnosticsGrpcService;
+import io.kcid.server.grpc.ReportGrpcService;
+import io.kcid.server.postback.PostbackAuthenticator;
+import io.kcid.server.postback.SignatureReplays;
+import io.kcid.server.postbacklog.ClickExplainer;
+import io.kcid.server.postbacklog.PostbackHistory;
+import io.kcid.server.postbacklog.PostbackJournal;
+import io.kcid.server.postbacklog.PostbackReplayer;
+import io.kcid.server.report.Reports;
+import io.kcid.server.store.NotifyingAccountStore;
+import io.kcid.server.store.redis.DurableWrites;
+import io.kcid.server.store.redis.RedisAccountStore;
+import io.kcid.server.store.redis.RedisApiKeyStore;
+import io.kcid.server.store.redis.RedisClickStore;
+import io.kcid.server.store.redis.RedisConnector;
+import io.kcid.server.store.redis.RedisConversionEventLog;
+import io.kcid.server.store.redis.RedisConversionStore;
+import io.kcid.server.store.redis.RedisPostbackLog;
+import io.kcid.server.store.redis.RedisRefusalLog;
+import io.kcid.server.store.redis.RedisSignatureReplayCache;
+import io.kcid.server.store.redis.RedisStatsStore;
+import io.kcid.server.store.redis.RedisTransactionClaims;
+import io.kcid.server.store.redis.RedisVerifierChanges;
+import io.kcid.server.stream.ConversionStreams;
+import java.time.Clock;
+
+/**
+ * The tracking-server's object graph, built from its config and a Redis connection: Redis stores,
+ * then the domain, then the gRPC services, which {@link #register} puts on a transport. It starts
+ * nothing and owns no connection; {@link TrackingServer} runs the lifecycle.
+ */
+final class ServerComponents {
+  private final ServerSecurity security;
+  private final ClickGrpcService clickService;
+  private final ConversionGrpcService conversionService;
+  private final AdminGrpcService adminService;
+  private final DiagnosticsGrpcService diagnosticsService;
+  private final ReportGrpcService reportService;
+  /** Authenticates callers; loaded before the server listens, then reloaded on a schedule. */
+  final ApiKeys apiKeys;
+  /** Writes the postback log; its unauthenticated-refusal counts are flushed on a schedule. */
+  final PostbackJournal journal;
+  /** Serves StreamConversions; holds a poll thread until closed. */
+  final ConversionStreams streams;
+  /** Pushes click verifier changes to watching edges; not reading until started. */
+  final ClickVerifierWatch verifierWatch;
+
+  private ServerComponents(
+      ServerSecurity security,
+      ClickGrpcService clickService,
+      ConversionGrpcService conversionService,
+      AdminGrpcService adminService,
+      DiagnosticsGrpcService diagnosticsService,
+      ReportGrpcService reportService,
+      ApiKeys apiKeys,
+      PostbackJournal journal,
+      ConversionStreams streams,
+      ClickVerifierWatch verifierWatch) {
+    this.security = security;
+    this.clickService = clickService;
+    this.conversionService = conversionService;
+    this.adminService = adminService;
+    this.diagnosticsService = diagnosticsService;
+    this.reportService = reportService;
+    this.apiKeys = apiKeys;
+    this.journal = journal;
+    this.streams = streams;
+    this.verifierWatch = verifierWatch;
+  }
+
+  /** Builds every object once, in dependency order. */
+  static ServerComponents wire(ServerConfig config, RedisConnector redis, Clock clock) {
+    int partitions = config.kcid().partitions();
+    var retention = config.postbackLog().retention();
+    KcidCodec codec = new KcidCodec(config.kcid().macKeys(), partitions);
+    // With KCID_REDIS_WAIT_REPLICAS set, what a caller is told was stored is on that many replicas.
+    DurableWrites durable = redis.durableWrites(config.redis().replicaWait());
+    var clicks = new RedisClickStore(redis.commands(), durable, config.stats().retention());
+    var conversions = new RedisConversionStore(
+        redis.commands(), durable, config.stream().maxLength(), config.stats().retention());
+    // Click verifier changes go to a shared stream that every server pushes to its watching edges.
+    var verifierChanges = new RedisVerifierChanges(redis.commands());
+    var accountStore = new NotifyingAccountStore(new RedisAccountStore(redis.commands()), verifierChanges);
+    var verifierWatch = new ClickVerifierWatch(verifierChanges, accountStore, clock, partitions);
+    var accounts = new AccountDirectory(accountStore, clock, config.accountCache().ttl());
+    var idempotent = new IdempotentWrites(accountStore);
+    var issuer = new ClickIssuer(codec, clicks, accounts, idempotent, clock);
+    var owners = new ClickOwners(clicks);
+    var authenticator = new PostbackAuthenticator(accounts, owners, clock);
+    var postbackLog = new RedisPostbackLog(redis.commands(), retention, config.postbackLog().maxLength());
+    var refusalLog = new RedisRefusalLog(redis.commands(), retention);
+    var journal = new PostbackJournal(postbackLog, refusalLog, accounts, codec, clock);
+    var recorder = new ConversionRecorder(
+        codec, conversions, new RedisTransactionClaims(redis.commands(), durable), authenticator, clock, journal,
+        new SignatureReplays(new RedisSignatureReplayCache(redis.commands())));
+    var history = new PostbackHistory(postbackLog, refusalLog, accounts, clock, retention);
+    var explainer = new ClickExplainer(codec, clicks, conversions, postbackLog, history, accounts, clock);
+    var replayer = new PostbackReplayer(postbackLog, history, recorder, accounts, clock);
+    var statuses = new StatusUpdater(codec, conversions, accounts, clock);
+    var admin = new AccountAdmin(accountStore, accounts, idempotent, clock);
+    var goalAdmin = new GoalAdmin(accountStore, accounts, idempotent, clock);
+    var secretAdmin = new SecretAdmin(accountStore, accounts, idempotent, clock);
+    var reports = new Reports(new RedisStatsStore(redis.commands(), partitions), accounts, clock);
+    var streams = new ConversionStreams(
+        new RedisConversionEventLog(redis.commands(), partitions), accounts, config.stream().pollInterval());
+    var apiKeys = new ApiKeys(new RedisApiKeyStore(redis.commands()), config.security().apiKeys(), clock);
+    var eraser = new ClickEraser(codec, clicks, new RedisTransactionClaims(redis.commands(), durable), owners);
+    var verifierListing = new ClickVerifierListing(accountStore, clock, partitions);
+
+    var clickService = new ClickGrpcService(
+        issuer, new ClickLookup(codec, clicks), codec, eraser, verifierListing, verifierWatch);
+    var conversionService = new ConversionGrpcService(
+        recorder, statuses, new ConversionLookup(codec, conversions), streams);
+    var adminService = new AdminGrpcService(admin, goalAdmin, secretAdmin, apiKeys);
+    var diagnosticsService = new DiagnosticsGrpcService(history, explainer, replayer);
+    var reportService = new ReportGrpcService(reports);
+    return new ServerComponents(config.security(), clickService, conversionService, adminService,
+        diagnosticsService, reportService, apiKeys, journal, streams, verifierWatch);
+  }
+
+  /**
+   * Puts the services, health, reflection and the call interceptors on {@code transport}: a Netty
+   * server in production, an in-process one in tests.
+   */
+  <T extends ServerBuilder<T>> T register(T transport, HealthStatusManager health) {
+    return transport
+        .addService(clickService)
+        .addService(conversionService)
+        .addService(adminService)
+        .addService(diagnosticsService)
+        .addService(reportService)
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        // The last interceptor added runs first: authenticate, then count the call.
+        .intercept(new CallLimitInterceptor(security.maxConcurrentCalls()))
+        .intercept(new ApiKeyInterceptor(apiKeys, security.auth()));
+  }
+}

@@ -1,0 +1,70 @@
+package io.kcid.server.testing;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.kcid.proto.tracking.v1.AdminServiceGrpc;
+import io.kcid.proto.tracking.v1.ClickServiceGrpc;
+import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
+import io.kcid.server.TrackingServer;
+import io.kcid.server.config.ServerConfig;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A started tracking-server with a plaintext channel to it and blocking stubs whose deadline runs
+ * from the start: the setup most gRPC tests repeat. Closing stops the channel, then the server.
+ */
+public final class RunningServer implements AutoCloseable {
+  private final TrackingServer server;
+  private final ManagedChannel channel;
+  private final ClickServiceGrpc.ClickServiceBlockingStub clicks;
+  private final ConversionServiceGrpc.ConversionServiceBlockingStub conversions;
+  private final AdminServiceGrpc.AdminServiceBlockingStub admin;
+  private final DiagnosticsServiceGrpc.DiagnosticsServiceBlockingStub diagnostics;
+
+  private RunningServer(TrackingServer server, Duration deadline) {
+    this.server = server;
+    this.channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    long millis = deadline.toMillis();
+    this.clicks = ClickServiceGrpc.newBlockingStub(channel).withDeadlineAfter(millis, TimeUnit.MILLISECONDS);
+    this.conversions = ConversionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(millis, TimeUnit.MILLISECONDS);
+    this.admin = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(millis, TimeUnit.MILLISECONDS);
+    this.diagnostics = DiagnosticsServiceGrpc.newBlockingStub(channel).withDeadlineAfter(millis, TimeUnit.MILLISECONDS);
+  }
+
+  /** Starts a server on {@code config}; the stubs' deadline is {@code deadline} from now. */
+  public static RunningServer start(ServerConfig config, Duration deadline) {
+    return new RunningServer(TrackingServer.start(config), deadline);
+  }
+
+  public TrackingServer server() {
+    return server;
+  }
+
+  public ManagedChannel channel() {
+    return channel;
+  }
+
+  public ClickServiceGrpc.ClickServiceBlockingStub clicks() {
+    return clicks;
+  }
+
+  public ConversionServiceGrpc.ConversionServiceBlockingStub conversions() {
+    return conversions;
+  }
+
+  public AdminServiceGrpc.AdminServiceBlockingStub admin() {
+    return admin;
+  }
+
+  public DiagnosticsServiceGrpc.DiagnosticsServiceBlockingStub diagnostics() {
+    return diagnostics;
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    server.close();
+  }
+}
