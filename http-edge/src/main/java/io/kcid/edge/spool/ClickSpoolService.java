@@ -2,6 +2,7 @@ package io.kcid.edge.spool;
 
 import io.grpc.Channel;
 import io.kcid.core.kcid.KcidCodec;
+import io.kcid.edge.config.SpoolConfig;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
