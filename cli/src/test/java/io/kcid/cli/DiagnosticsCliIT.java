@@ -8,7 +8,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.HttpEdge;
-import io.kcid.edge.config.EdgeConfig;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
@@ -56,9 +55,7 @@ class DiagnosticsCliIT {
     redis = LocalRedis.startTemporary();
     server = TrackingServer.start(new ServerConfig("127.0.0.1", 0, redis.url(), 16, KcidKeyRing.generate(1),
         Duration.ofMillis(500), 1000, Duration.ZERO, 10_000, Duration.ZERO, Duration.ofSeconds(5)));
-    EdgeConfig d = EdgeConfig.defaults();
-    edge = HttpEdge.start(new EdgeConfig("127.0.0.1", 0, "localhost:" + server.port(), d.callDeadline(),
-        d.maxBodyBytes(), d.workerThreads(), d.retryAfter()));
+    edge = HttpEdge.start(TestEdges.loopback(server.port()).build());
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     admin = AdminServiceGrpc.newBlockingStub(channel);
     token = admin.createAccount(CreateAccountRequest.newBuilder().setAccountId("shop").build())

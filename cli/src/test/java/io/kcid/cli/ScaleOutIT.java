@@ -9,7 +9,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.core.click.ClickUrlSigner;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.HttpEdge;
-import io.kcid.edge.config.EdgeConfig;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
@@ -67,9 +66,7 @@ class ScaleOutIT {
       TrackingServer server = TrackingServer.start(new ServerConfig("127.0.0.1", 0, cluster.url(), 16, KEYS,
           Duration.ofMillis(500), 1000, Duration.ofSeconds(1), 100_000, Duration.ZERO, Duration.ofSeconds(5)));
       servers.add(server);
-      EdgeConfig d = EdgeConfig.defaults();
-      edges.add(HttpEdge.start(new EdgeConfig("127.0.0.1", 0, "localhost:" + server.port(), d.callDeadline(),
-          d.maxBodyBytes(), d.workerThreads(), d.retryAfter())));
+      edges.add(HttpEdge.start(TestEdges.loopback(server.port()).build()));
       channels.add(NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build());
     }
     // The account on one server, its goal through the other.

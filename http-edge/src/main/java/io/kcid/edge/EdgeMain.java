@@ -17,9 +17,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code edge}: runs the HTTP edge until SIGTERM or Ctrl-C. Every flag has a {@code KCID_EDGE_…} env default. */
 @Command(

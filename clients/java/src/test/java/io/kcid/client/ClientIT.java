@@ -49,8 +49,7 @@ class ClientIT {
         "127.0.0.1", 0, redis.url(), 16, KcidKeyRing.generate(1),
         Duration.ofMillis(500), 1000, Duration.ZERO, 10_000,
         Duration.ZERO, Duration.ofSeconds(5)));
-    edge = HttpEdge.start(new EdgeConfig(
-        "127.0.0.1", 0, "localhost:" + server.port(), Duration.ofMillis(1500), 65536, 0, Duration.ofSeconds(2)));
+    edge = HttpEdge.start(EdgeConfig.builder().bindHost("127.0.0.1").port(0).grpcTarget("localhost:" + server.port()).build());
     edgeUrl = "http://127.0.0.1:" + edge.port();
     // The server does not check API keys yet; sending one must not get in the way.
     kcid = KcidClient.connect(KcidClientOptions.builder()
