@@ -7,7 +7,6 @@ import io.kcid.edge.config.ConnectionLimits;
 import io.kcid.edge.config.EdgeConfig;
 import io.kcid.edge.config.EdgeSecurity;
 import io.kcid.edge.config.ListenerOptions;
-import io.kcid.edge.config.ResilienceConfig;
 import io.kcid.edge.config.ResilienceOptions;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -128,7 +127,7 @@ public final class EdgeMain implements Callable<Integer> {
     ConnectionLimits connections = listeners.connections();
     AbuseLimits abuseLimits = abuseLimits();
     EdgeSecurity security = security();
-    EdgeConfig.Builder builder = EdgeConfig.builder()
+    EdgeConfig withoutSpool = EdgeConfig.builder()
         .bindHost(bind)
         .port(port)
         .grpcTarget(grpcAddr)
@@ -140,10 +139,10 @@ public final class EdgeMain implements Callable<Integer> {
         .security(security)
         .admin(admin)
         .connections(connections)
-        .abuseLimits(abuseLimits);
-    builder.build(); // the public listener and backend settings are refused before the spool's
-    ResilienceConfig resilienceConfig = resilience.config(port);
-    return builder.resilience(resilienceConfig).build();
+        .abuseLimits(abuseLimits)
+        .build();
+    // The spool's settings are checked last: a bad port or target is named before a missing KCID_MAC_KEYS.
+    return withoutSpool.toBuilder().resilience(resilience.config(port)).build();
   }
 
   @Override
