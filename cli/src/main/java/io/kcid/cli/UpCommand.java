@@ -2,17 +2,14 @@ package io.kcid.cli;
 
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.EdgeMain;
-import io.kcid.edge.config.AbuseLimits;
 import io.kcid.edge.config.EdgeConfig;
 import io.kcid.edge.config.EdgeSecurity;
-import io.kcid.edge.config.ListenerConfig;
 import io.kcid.edge.config.ListenerOptions;
+import io.kcid.edge.config.SpoolConfig;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys.ConfiguredKey;
 import java.util.List;
 import io.kcid.edge.HttpEdge;
-import io.kcid.edge.spool.ResilienceConfig;
-import io.kcid.edge.spool.SpoolConfig;
 import io.kcid.server.ServerMain;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.config.ServerConfig;
@@ -23,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -56,9 +52,7 @@ final class UpCommand implements Callable<Integer> {
     }
     List<ConfiguredKey> localKeys = LocalApiKeys.ensure(home);
     ServerConfig config;
-    EdgeSecurity edgeSecurity;
-    ListenerConfig edgeListeners;
-    AbuseLimits abuseLimits;
+    EdgeConfig.Builder edgeConfig;
     try {
       config = serverOptions
           .withLocalDefaults(localRedis == null ? null : localRedis.url(), devKeys(home))
@@ -66,14 +60,21 @@ final class UpCommand implements Callable<Integer> {
           .config();
       EdgeMain edgeFromEnv = CommandLine.populateCommand(new EdgeMain());
       EdgeSecurity fromEnv = edgeFromEnv.security();
-      abuseLimits = edgeFromEnv.abuseLimits();
       // The admin listener (/metrics, web view) and connection limits, from the KCID_EDGE_… variables.
-      edgeListeners = CommandLine.populateCommand(new ListenerOptions()).config();
-      edgeSecurity = fromEnv.apiKey() != null ? fromEnv : fromEnv.withApiKey(localKeys.get(0).secret());
-      // The web view signs in with the local admin key (every role), read from api-keys/local-admin.
-      if (edgeSecurity.adminKey() == null) {
-        edgeSecurity = edgeSecurity.withAdminKey(LocalApiKeys.admin(home).orElseThrow());
+      ListenerOptions edgeListeners = CommandLine.populateCommand(new ListenerOptions());
+      edgeConfig = EdgeConfig.builder()
+          .security(fromEnv)
+          .abuseLimits(edgeFromEnv.abuseLimits())
+          .admin(edgeListeners.admin())
+          .connections(edgeListeners.connections());
+      if (fromEnv.apiKey() == null) {
+        edgeConfig.apiKey(localKeys.get(0).secret());
       }
+      // The web view signs in with the local admin key (every role), read from api-keys/local-admin.
+      if (fromEnv.adminKey() == null) {
+        edgeConfig.adminKey(LocalApiKeys.admin(home).orElseThrow());
+      }
+      edgeConfig.build(); // refuse a bad edge setting before anything starts
     } catch (IllegalArgumentException e) {
       if (localRedis != null) {
         localRedis.close();
@@ -82,25 +83,22 @@ final class UpCommand implements Callable<Integer> {
       return 2;
     }
     TrackingServer server = TrackingServer.start(config);
-    EdgeConfig defaults = EdgeConfig.defaults();
     // The edge keeps clicks while the server is away: it mints with the same keys and spools
     // next to the Redis data. No drain delay: nothing balances load in front of a laptop.
     SpoolConfig spool = new SpoolConfig(config.kcid().macKeys(), config.kcid().partitions(), home.resolve("edge-spool"),
         256L << 20, Duration.ofMillis(300), Duration.ofSeconds(30));
-    HttpEdge edge = HttpEdge.start(new EdgeConfig(
-        defaults.bindHost(), edgePort, "localhost:" + server.port(), defaults.callDeadline(),
-        defaults.maxBodyBytes(), defaults.workerThreads(), defaults.retryAfter(), defaults.trustedProxies(), edgeSecurity),
-        new ResilienceConfig(Duration.ZERO, Optional.of(spool)), edgeListeners, abuseLimits);
+    EdgeConfig edgeSettings = edgeConfig.port(edgePort).grpcTarget("localhost:" + server.port()).spool(spool).build();
+    HttpEdge edge = HttpEdge.start(edgeSettings);
 
     System.out.println("kcid is up");
     System.out.println("  gRPC   localhost:" + server.port() + "   (tracking-server; grpcurl -plaintext localhost:" + server.port() + " list)");
     System.out.println("  auth   " + (config.security().auth() == AuthMode.OPEN
         ? "OPEN on " + config.listen().bindHost() + " (no API key needed; KCID_AUTH=required to enforce keys)"
         : "API keys required") + "; local keys in " + home.resolve("api-keys"));
-    String scheme = "http" + (edgeSecurity.https() ? "s" : "");
-    String admin = scheme + "://" + hostForUrl(edgeListeners.admin().bindHost()) + ":" + edge.adminPort();
+    String scheme = "http" + (edgeSettings.security().https() ? "s" : "");
+    String admin = scheme + "://" + hostForUrl(edgeSettings.admin().bindHost()) + ":" + edge.adminPort();
     System.out.println("  HTTP   " + scheme + "://localhost:" + edge.port() + "   (public: /c click redirects, /postback, /postbacks, /healthz, /readyz)");
-    System.out.println("  Admin  " + admin + "/metrics   (admin listener on " + edgeListeners.admin().bindHost()
+    System.out.println("  Admin  " + admin + "/metrics   (admin listener on " + edgeSettings.admin().bindHost()
         + ": /metrics and the web view)");
     System.out.println("  Web    " + admin + "/admin/accounts/<id>   (sign in at " + admin + "/admin/login with the key in "
         + home.resolve("api-keys").resolve(LocalApiKeys.ADMIN) + ")");

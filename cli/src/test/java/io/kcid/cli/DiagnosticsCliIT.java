@@ -8,7 +8,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.HttpEdge;
-import io.kcid.edge.config.EdgeConfig;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
@@ -58,9 +57,7 @@ class DiagnosticsCliIT {
         .redisUrl(redis.url()).partitions(16).macKeys(KcidKeyRing.generate(1))
         .redisTimeout(Duration.ofMillis(500)).redisQueueSize(1000).accountCacheTtl(Duration.ZERO)
         .streamMaxLength(10_000).drainDelay(Duration.ZERO).shutdownGrace(Duration.ofSeconds(5)).build());
-    EdgeConfig d = EdgeConfig.defaults();
-    edge = HttpEdge.start(new EdgeConfig("127.0.0.1", 0, "localhost:" + server.port(), d.callDeadline(),
-        d.maxBodyBytes(), d.workerThreads(), d.retryAfter()));
+    edge = HttpEdge.start(TestEdges.loopback(server.port()).build());
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     admin = AdminServiceGrpc.newBlockingStub(channel);
     token = admin.createAccount(CreateAccountRequest.newBuilder().setAccountId("shop").build())

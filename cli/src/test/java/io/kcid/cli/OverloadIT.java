@@ -7,8 +7,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.core.postback.PostbackSigner;
 import io.kcid.edge.HttpEdge;
-import io.kcid.edge.config.EdgeConfig;
-import io.kcid.edge.config.EdgeSecurity;
 import io.kcid.edge.grpc.BackendAuth;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
@@ -74,10 +72,8 @@ class OverloadIT {
     server = TrackingServer.start(base.security(new ServerSecurity(AuthMode.REQUIRED,
         ConfiguredApiKeys.parse("admin:admin+issue:" + ADMIN_KEY + ",edge:issue+ingest:" + EDGE_KEY),
         Duration.ofMinutes(5), null, null, null, 4096, 1000, io.kcid.server.common.IpPrivacy.truncate())).build());
-    EdgeConfig d = EdgeConfig.defaults();
-    edge = HttpEdge.start(new EdgeConfig("127.0.0.1", 0, "localhost:" + server.port(), Duration.ofSeconds(5),
-        d.maxBodyBytes(), 2, d.retryAfter(), List.of("127.0.0.1"),
-        EdgeSecurity.none().withApiKey(EDGE_KEY).withRates(BURST_PER_ADDRESS, 0, 1)));
+    edge = HttpEdge.start(TestEdges.loopback(server.port()).callDeadline(Duration.ofSeconds(5)).workerThreads(2)
+        .trustedProxies(List.of("127.0.0.1")).apiKey(EDGE_KEY).postbackRates(BURST_PER_ADDRESS, 0, 1).build());
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
         .intercept(BackendAuth.bearer(ADMIN_KEY)).build();
     var admin = AdminServiceGrpc.newBlockingStub(channel);

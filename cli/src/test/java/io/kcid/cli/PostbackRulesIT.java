@@ -10,7 +10,6 @@ import io.kcid.core.kcid.KcidCodec;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.core.postback.PostbackSigner;
 import io.kcid.edge.HttpEdge;
-import io.kcid.edge.config.EdgeConfig;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.CountingMode;
@@ -70,9 +69,7 @@ class PostbackRulesIT {
         // No account cache: settings changed by a test apply to its next postback.
         .accountCacheTtl(Duration.ZERO).streamMaxLength(10_000).drainDelay(Duration.ZERO)
         .shutdownGrace(Duration.ofSeconds(5)).build());
-    EdgeConfig d = EdgeConfig.defaults();
-    edge = HttpEdge.start(new EdgeConfig("127.0.0.1", 0, "localhost:" + server.port(), d.callDeadline(),
-        d.maxBodyBytes(), d.workerThreads(), d.retryAfter()));
+    edge = HttpEdge.start(TestEdges.loopback(server.port()).build());
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     admin = AdminServiceGrpc.newBlockingStub(channel);
     clicks = ClickServiceGrpc.newBlockingStub(channel);

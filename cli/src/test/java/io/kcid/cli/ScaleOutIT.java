@@ -9,7 +9,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.core.click.ClickUrlSigner;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.HttpEdge;
-import io.kcid.edge.config.EdgeConfig;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
@@ -69,9 +68,7 @@ class ScaleOutIT {
           .redisQueueSize(1000).accountCacheTtl(Duration.ofSeconds(1)).streamMaxLength(100_000)
           .drainDelay(Duration.ZERO).shutdownGrace(Duration.ofSeconds(5)).build());
       servers.add(server);
-      EdgeConfig d = EdgeConfig.defaults();
-      edges.add(HttpEdge.start(new EdgeConfig("127.0.0.1", 0, "localhost:" + server.port(), d.callDeadline(),
-          d.maxBodyBytes(), d.workerThreads(), d.retryAfter())));
+      edges.add(HttpEdge.start(TestEdges.loopback(server.port()).build()));
       channels.add(NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build());
     }
     // The account on one server, its goal through the other.

@@ -14,8 +14,6 @@ import io.kcid.core.click.ClickUrlSigner;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.core.postback.PostbackSigner;
 import io.kcid.edge.HttpEdge;
-import io.kcid.edge.config.EdgeConfig;
-import io.kcid.edge.config.EdgeSecurity;
 import io.kcid.edge.grpc.BackendAuth;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ApiKeyRole;
@@ -94,9 +92,8 @@ class SecretsPrivacyIT {
       TrackingServer server = TrackingServer.start(base.security(new ServerSecurity(AuthMode.REQUIRED,
           ConfiguredApiKeys.parse("admin:admin+issue+read:" + ADMIN_KEY + ",edge:issue+ingest:" + EDGE_KEY),
           Duration.ofSeconds(5), null, null, null, 4096, 1000, io.kcid.server.common.IpPrivacy.truncate())).build());
-      EdgeConfig d = EdgeConfig.defaults();
-      HttpEdge edge = HttpEdge.start(new EdgeConfig("127.0.0.1", 0, "localhost:" + server.port(), Duration.ofSeconds(5),
-          d.maxBodyBytes(), 2, d.retryAfter(), List.of("127.0.0.1"), EdgeSecurity.none().withApiKey(EDGE_KEY)));
+      HttpEdge edge = HttpEdge.start(TestEdges.loopback(server.port()).callDeadline(Duration.ofSeconds(5)).workerThreads(2)
+          .trustedProxies(List.of("127.0.0.1")).apiKey(EDGE_KEY).build());
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
           .intercept(BackendAuth.bearer(ADMIN_KEY)).build();
       try {

@@ -11,7 +11,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.HttpEdge;
 import io.kcid.edge.config.EdgeConfig;
-import io.kcid.edge.config.EdgeSecurity;
 import io.kcid.edge.grpc.BackendAuth;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
@@ -35,7 +34,6 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -136,12 +134,8 @@ class TransportSecurityIT {
     } finally {
       admin.shutdownNow();
     }
-    EdgeSecurity security = EdgeSecurity.none().withApiKey(EDGE_KEY)
-        .withGrpcTls(certs.ca(), certs.clientCert(), certs.clientKey())
-        .withHttps(certs.serverCert(), certs.serverKey());
-    EdgeConfig d = EdgeConfig.defaults();
-    try (HttpEdge edge = HttpEdge.start(new EdgeConfig("127.0.0.1", 0, "localhost:" + mtls.port(), Duration.ofSeconds(3),
-        d.maxBodyBytes(), 2, d.retryAfter(), List.of(), security))) {
+    try (HttpEdge edge = HttpEdge.start(edgeTo(mtls).grpcTls(certs.ca(), certs.clientCert(), certs.clientKey())
+        .https(certs.serverCert(), certs.serverKey()).build())) {
       HttpClient https = HttpClient.newBuilder().sslContext(trusting(certs.ca())).connectTimeout(Duration.ofSeconds(5)).build();
       HttpResponse<String> accepted = https.send(HttpRequest.newBuilder(URI.create(
               "https://localhost:" + edge.port() + "/postback?kcid=" + kcid + "&token=" + account.getSecrets().getPostbackToken()))
@@ -156,15 +150,18 @@ class TransportSecurityIT {
           .isInstanceOf(java.io.IOException.class);
     }
     // Without its client certificate the same edge cannot reach the mTLS server: 503, never a 2xx.
-    EdgeSecurity noCert = EdgeSecurity.none().withApiKey(EDGE_KEY).withGrpcTls(certs.ca(), null, null);
-    try (HttpEdge edge = HttpEdge.start(new EdgeConfig("127.0.0.1", 0, "localhost:" + mtls.port(), Duration.ofSeconds(3),
-        d.maxBodyBytes(), 2, d.retryAfter(), List.of(), noCert))) {
+    try (HttpEdge edge = HttpEdge.start(edgeTo(mtls).grpcTls(certs.ca(), null, null).build())) {
       HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
               "http://localhost:" + edge.port() + "/postback?kcid=" + kcid + "&token=" + account.getSecrets().getPostbackToken()))
           .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(refused.statusCode()).isEqualTo(503);
       assertThat(refused.body()).contains("BACKEND_UNAVAILABLE");
     }
+  }
+
+  /** An edge carrying the edge key in front of {@code server}, 3 s deadline, 2 workers. */
+  private static EdgeConfig.Builder edgeTo(TrackingServer server) {
+    return TestEdges.loopback(server.port()).callDeadline(Duration.ofSeconds(3)).workerThreads(2).apiKey(EDGE_KEY);
   }
 
   private static SSLContext trusting(Path ca) throws Exception {

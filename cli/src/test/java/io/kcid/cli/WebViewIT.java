@@ -7,8 +7,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.core.kcid.KcidCodec;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.HttpEdge;
-import io.kcid.edge.config.EdgeConfig;
-import io.kcid.edge.config.EdgeSecurity;
 import io.kcid.edge.grpc.BackendAuth;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
@@ -75,17 +73,17 @@ class WebViewIT {
     server = TrackingServer.start(base.security(new ServerSecurity(AuthMode.REQUIRED,
         ConfiguredApiKeys.parse("setup:admin+issue:" + SETUP_KEY + ",edge:issue+ingest:" + EDGE_KEY + ",view:read:" + VIEW_KEY),
         Duration.ofMinutes(5), null, null, null, 4096, 1000, io.kcid.server.common.IpPrivacy.truncate())).build());
-    edge = startEdge(EdgeSecurity.none().withApiKey(EDGE_KEY).withAdminKey(VIEW_KEY));
+    edge = startEdge(VIEW_KEY);
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
         .intercept(BackendAuth.bearer(SETUP_KEY)).build();
     admin = AdminServiceGrpc.newBlockingStub(channel);
     clicks = ClickServiceGrpc.newBlockingStub(channel);
   }
 
-  private static HttpEdge startEdge(EdgeSecurity security) {
-    EdgeConfig d = EdgeConfig.defaults();
-    return HttpEdge.start(new EdgeConfig("127.0.0.1", 0, "localhost:" + server.port(), Duration.ofSeconds(5),
-        d.maxBodyBytes(), 2, d.retryAfter(), List.of(), security));
+  /** An edge carrying the edge key, with the web view signed in by {@code adminKey} (null: view off). */
+  private static HttpEdge startEdge(String adminKey) {
+    return HttpEdge.start(TestEdges.loopback(server.port()).callDeadline(Duration.ofSeconds(5)).workerThreads(2)
+        .apiKey(EDGE_KEY).adminKey(adminKey).build());
   }
 
   @AfterAll
@@ -157,7 +155,7 @@ class WebViewIT {
 
   @Test
   void withoutAConfiguredAdminKeyTheViewIsOff() throws Exception {
-    try (HttpEdge plain = startEdge(EdgeSecurity.none().withApiKey(EDGE_KEY))) {
+    try (HttpEdge plain = startEdge(null)) {
       assertThat(get(plain, "/admin/accounts/acme", "Authorization", "Bearer " + VIEW_KEY).statusCode()).isEqualTo(404);
       assertThat(get(plain, "/admin/login").statusCode()).isEqualTo(404);
     }
@@ -167,7 +165,7 @@ class WebViewIT {
   void anAdminKeyWithoutTheReadRoleGetsTheServersRefusal() throws Exception {
     account("noread");
     // The edge forwards the human's key: a key without the read role reads nothing, whatever the edge's own key may do.
-    try (HttpEdge weak = startEdge(EdgeSecurity.none().withApiKey(EDGE_KEY).withAdminKey(EDGE_KEY))) {
+    try (HttpEdge weak = startEdge(EDGE_KEY)) {
       HttpResponse<String> page = get(weak, "/admin/accounts/noread", "Authorization", "Bearer " + EDGE_KEY);
       assertThat(page.statusCode()).as(page.body()).isEqualTo(403);
       assertThat(page.body()).contains("API_KEY_ROLE_MISSING").doesNotContain("<td>");

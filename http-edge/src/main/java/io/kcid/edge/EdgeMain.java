@@ -2,13 +2,13 @@ package io.kcid.edge;
 
 import io.kcid.edge.config.AbuseLimitOptions;
 import io.kcid.edge.config.AbuseLimits;
+import io.kcid.edge.config.AdminListener;
+import io.kcid.edge.config.ConnectionLimits;
 import io.kcid.edge.config.EdgeConfig;
 import io.kcid.edge.config.EdgeSecurity;
-import io.kcid.edge.config.ListenerConfig;
 import io.kcid.edge.config.ListenerOptions;
+import io.kcid.edge.config.ResilienceOptions;
 import java.nio.file.Path;
-import io.kcid.edge.spool.ResilienceConfig;
-import io.kcid.edge.spool.ResilienceOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,9 +16,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code edge}: runs the HTTP edge until SIGTERM or Ctrl-C. Every flag has a {@code KCID_EDGE_…} env default. */
 @Command(
@@ -117,25 +117,44 @@ public final class EdgeMain implements Callable<Integer> {
     return values;
   }
 
+  /**
+   * The validated configuration of these options.
+   *
+   * @throws IllegalArgumentException naming the bad value
+   */
+  public EdgeConfig config() {
+    AdminListener admin = listeners.admin();
+    ConnectionLimits connections = listeners.connections();
+    AbuseLimits abuseLimits = abuseLimits();
+    EdgeSecurity security = security();
+    EdgeConfig withoutSpool = EdgeConfig.builder()
+        .bindHost(bind)
+        .port(port)
+        .grpcTarget(grpcAddr)
+        .callDeadline(Duration.ofMillis(deadlineMs))
+        .maxBodyBytes(maxBodyBytes)
+        .workerThreads(workerThreads)
+        .retryAfter(Duration.ofSeconds(retryAfterSeconds))
+        .trustedProxies(splitList(trustedProxies))
+        .security(security)
+        .admin(admin)
+        .connections(connections)
+        .abuseLimits(abuseLimits)
+        .build();
+    // The spool's settings are checked last: a bad port or target is named before a missing KCID_MAC_KEYS.
+    return withoutSpool.toBuilder().resilience(resilience.config(port)).build();
+  }
+
   @Override
   public Integer call() {
     EdgeConfig config;
-    ResilienceConfig resilienceConfig;
-    ListenerConfig listenerConfig;
-    AbuseLimits abuseLimits;
     try {
-      listenerConfig = listeners.config();
-      abuseLimits = abuseLimits();
-      config =
-          new EdgeConfig(
-              bind, port, grpcAddr, Duration.ofMillis(deadlineMs), maxBodyBytes, workerThreads, Duration.ofSeconds(retryAfterSeconds),
-              splitList(trustedProxies), security());
-      resilienceConfig = resilience.config(port);
+      config = config();
     } catch (IllegalArgumentException | NullPointerException e) {
       System.err.println("edge: invalid configuration: " + e.getMessage());
       return 2;
     }
-    HttpEdge edge = HttpEdge.start(config, resilienceConfig, listenerConfig, abuseLimits);
+    HttpEdge edge = HttpEdge.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -147,11 +166,12 @@ public final class EdgeMain implements Callable<Integer> {
                 "kcid-edge-shutdown"));
     log.info(
         "kcid http-edge listening on {}://{}:{} (gRPC target {}{}, {}; click spool {})", config.security().https() ? "https" : "http",
-        config.bindHost(), edge.port(), config.grpcTarget(), config.security().grpcTls() ? " over TLS" : "",
+        config.listen().bindHost(), edge.port(), config.backend().grpcTarget(), config.security().grpcTls() ? " over TLS" : "",
         config.security().apiKey() == null ? "no API key" : "with an API key",
-        resilienceConfig.spool().map(s -> s.dir().toString()).orElse("off: clicks fail with 503 while the tracking-server is away"));
+        config.resilience().spool().map(s -> s.dir().toString()).orElse("off: clicks fail with 503 while the tracking-server is away"));
     log.info("kcid http-edge admin listener (/metrics, /admin/) on {}://{}:{}; the public port serves /c, /postback, /postbacks,"
-        + " /healthz and /readyz only", config.security().https() ? "https" : "http", listenerConfig.admin().bindHost(), edge.adminPort());
+        + " /healthz and /readyz only", config.security().https() ? "https" : "http", config.admin().bindHost(), edge.adminPort());
+    AbuseLimits abuseLimits = config.abuse();
     log.info("abuse limits: clicks {} per address{}; failed admin sign-ins {}", abuseLimits.clickRatePerSecond() > 0
         ? abuseLimits.clickRatePerSecond() + "/s, bursts of " + abuseLimits.clickBurst() : "unlimited",
         abuseLimits.clickExempt().isEmpty() ? "" : " (exempt: " + String.join(", ", abuseLimits.clickExempt()) + ")",

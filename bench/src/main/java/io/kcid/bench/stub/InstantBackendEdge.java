@@ -47,10 +47,8 @@ public final class InstantBackendEdge {
         .addService(new Clicks()).addService(new Conversions()).addService(health.getHealthService())
         .build().start();
     ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-    EdgeConfig defaults = EdgeConfig.defaults();
-    HttpEdge edge = HttpEdge.start(new EdgeConfig("127.0.0.1", port, "in-process", defaults.callDeadline(),
-        defaults.maxBodyBytes(), defaults.workerThreads(), defaults.retryAfter(), defaults.trustedProxies(),
-        CommandLine.populateCommand(new EdgeMain()).security()), channel);
+    HttpEdge edge = HttpEdge.start(EdgeConfig.builder().bindHost("127.0.0.1").port(port).grpcTarget("in-process")
+        .security(CommandLine.populateCommand(new EdgeMain()).security()).build(), channel);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       edge.close();

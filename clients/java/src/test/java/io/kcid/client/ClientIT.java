@@ -49,8 +49,7 @@ class ClientIT {
         .redisUrl(redis.url()).partitions(16).macKeys(KcidKeyRing.generate(1))
         .redisTimeout(Duration.ofMillis(500)).redisQueueSize(1000).accountCacheTtl(Duration.ZERO)
         .streamMaxLength(10_000).drainDelay(Duration.ZERO).shutdownGrace(Duration.ofSeconds(5)).build());
-    edge = HttpEdge.start(new EdgeConfig(
-        "127.0.0.1", 0, "localhost:" + server.port(), Duration.ofMillis(1500), 65536, 0, Duration.ofSeconds(2)));
+    edge = HttpEdge.start(EdgeConfig.builder().bindHost("127.0.0.1").port(0).grpcTarget("localhost:" + server.port()).build());
     edgeUrl = "http://127.0.0.1:" + edge.port();
     // The server does not check API keys yet; sending one must not get in the way.
     kcid = KcidClient.connect(KcidClientOptions.builder()

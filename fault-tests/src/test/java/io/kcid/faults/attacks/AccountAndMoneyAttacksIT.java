@@ -15,11 +15,8 @@ import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.HttpEdge;
-import io.kcid.edge.config.EdgeConfig;
-import io.kcid.edge.config.EdgeSecurity;
+import io.kcid.edge.config.SpoolConfig;
 import io.kcid.edge.spool.ClickVerifiers;
-import io.kcid.edge.spool.ResilienceConfig;
-import io.kcid.edge.spool.SpoolConfig;
 import io.kcid.faults.testing.Http;
 import io.kcid.faults.testing.RedisProcess;
 import io.kcid.faults.testing.Stack;
@@ -106,10 +103,8 @@ class AccountAndMoneyAttacksIT {
 
   /** An edge carrying the edge key (issue + ingest only), minting with {@code keys} when it spools into {@code spool}. */
   private static HttpEdge edge(KcidKeyRing keys, Optional<Path> spool) {
-    EdgeConfig config = new EdgeConfig("127.0.0.1", 0, "127.0.0.1:" + server.port(), Duration.ofMillis(1500), 65536, 2,
-        Duration.ofSeconds(1), List.of()).withSecurity(EdgeSecurity.none().withApiKey(EDGE_KEY));
-    return HttpEdge.start(config, new ResilienceConfig(Duration.ZERO, spool.map(d ->
-        new SpoolConfig(keys, Stack.PARTITIONS, d, 64L << 20, Duration.ofMillis(1500), Duration.ofMillis(300)))));
+    return HttpEdge.start(Stack.edgeConfig("127.0.0.1:" + server.port()).apiKey(EDGE_KEY).spool(spool.map(d ->
+        new SpoolConfig(keys, Stack.PARTITIONS, d, 64L << 20, Duration.ofMillis(1500), Duration.ofMillis(300))).orElse(null)).build());
   }
 
   private static ClientInterceptor bearer(String key) {

@@ -11,9 +11,6 @@ import io.kcid.core.click.ClickUrlSigner;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.HttpEdge;
 import io.kcid.edge.config.AbuseLimits;
-import io.kcid.edge.config.EdgeConfig;
-import io.kcid.edge.config.EdgeSecurity;
-import io.kcid.edge.spool.ResilienceConfig;
 import io.kcid.faults.testing.RedisProcess;
 import io.kcid.faults.testing.Stack;
 import io.kcid.proto.tracking.v1.CountingMode;
@@ -77,10 +74,9 @@ class HostileInputIT {
     server = Stack.server(redis.url(), KEYS, port, Duration.ZERO);
     channel = Stack.channel(port);
     account = Stack.account(channel, "sale", CountingMode.COUNTING_MODE_ONCE_PER_CLICK);
-    EdgeConfig config = new EdgeConfig("127.0.0.1", 0, "127.0.0.1:" + port, Duration.ofMillis(1500), 65536, 2,
-        Duration.ofSeconds(1), List.of("127.0.0.1"), EdgeSecurity.none().withAdminKey(ADMIN_KEY));
     // One click per 5 s per address, bursts of 5; 192.0.2.0/24 is the ad server's range; 3 failed sign-ins a minute.
-    edge = HttpEdge.start(config, ResilienceConfig.none(), new AbuseLimits(0.2, 5, List.of("192.0.2.0/24"), 3));
+    edge = HttpEdge.start(Stack.edgeConfig("127.0.0.1:" + port).trustedProxies(List.of("127.0.0.1")).adminKey(ADMIN_KEY)
+        .abuseLimits(new AbuseLimits(0.2, 5, List.of("192.0.2.0/24"), 3)).build());
   }
 
   @AfterAll

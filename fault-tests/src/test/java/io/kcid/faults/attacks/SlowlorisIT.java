@@ -6,11 +6,6 @@ import io.grpc.ManagedChannel;
 import io.kcid.core.click.ClickUrlSigner;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.HttpEdge;
-import io.kcid.edge.config.ConnectionLimits;
-import io.kcid.edge.config.EdgeConfig;
-import io.kcid.edge.config.EdgeSecurity;
-import io.kcid.edge.config.ListenerConfig;
-import io.kcid.edge.spool.ResilienceConfig;
 import io.kcid.faults.testing.Http;
 import io.kcid.faults.testing.RedisProcess;
 import io.kcid.faults.testing.Stack;
@@ -79,11 +74,8 @@ class SlowlorisIT {
 
   /** An edge with 1 s deadlines and these caps, the web view on, its admin listener on a free loopback port. */
   private static HttpEdge edge(int perAddress, int total) {
-    EdgeConfig config = new EdgeConfig("127.0.0.1", 0, grpcTarget, Duration.ofMillis(1500), 65536, 2, Duration.ofSeconds(1), List.of(),
-        EdgeSecurity.none().withAdminKey(ADMIN_KEY));
-    ListenerConfig listeners = ListenerConfig.defaults()
-        .withConnections(ConnectionLimits.defaults().withTimeouts(DEADLINE, DEADLINE).withCaps(perAddress, total));
-    return HttpEdge.start(config, ResilienceConfig.none(), listeners);
+    return HttpEdge.start(Stack.edgeConfig(grpcTarget).adminKey(ADMIN_KEY).headTimeout(DEADLINE).bodyTimeout(DEADLINE)
+        .maxConnectionsPerAddress(perAddress).maxConnections(total).build());
   }
 
   /** A fresh click's kcid, through the edge's signed redirect. */

@@ -5,8 +5,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.HttpEdge;
 import io.kcid.edge.config.EdgeConfig;
-import io.kcid.edge.spool.ResilienceConfig;
-import io.kcid.edge.spool.SpoolConfig;
+import io.kcid.edge.config.SpoolConfig;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.CountingMode;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
@@ -18,8 +17,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** Starts the real components the way a deployment runs them, with test-sized timings. */
@@ -38,19 +35,29 @@ public final class Stack {
 
   /** An edge without a click spool. */
   public static HttpEdge edge(String grpcTarget, int port, Duration callDeadline) {
-    return HttpEdge.start(config(grpcTarget, port, callDeadline), ResilienceConfig.none());
+    return HttpEdge.start(edgeConfig(grpcTarget).port(port).callDeadline(callDeadline).build());
   }
 
   /** An edge with a click spool in {@code spoolDir}, minting with {@code keys}. */
   public static HttpEdge spoolingEdge(
       String grpcTarget, int port, KcidKeyRing keys, Path spoolDir, Duration clickDeadline, Duration drainDelay) {
     SpoolConfig spool = new SpoolConfig(keys, PARTITIONS, spoolDir, 64L << 20, clickDeadline, Duration.ofMillis(300));
-    return HttpEdge.start(
-        config(grpcTarget, port, Duration.ofMillis(1500)), new ResilienceConfig(drainDelay, Optional.of(spool)));
+    return HttpEdge.start(edgeConfig(grpcTarget).port(port).drainDelay(drainDelay).spool(spool).build());
   }
 
-  private static EdgeConfig config(String grpcTarget, int port, Duration callDeadline) {
-    return new EdgeConfig("127.0.0.1", port, grpcTarget, callDeadline, 65536, 2, Duration.ofSeconds(1), List.of());
+  /**
+   * The edge settings the fault tests start from: loopback at a free port, backend {@code grpcTarget},
+   * 1500 ms call deadline, 64 KiB bodies, 2 workers, Retry-After 1 s; no key, limits or spool.
+   */
+  public static EdgeConfig.Builder edgeConfig(String grpcTarget) {
+    return EdgeConfig.builder()
+        .bindHost("127.0.0.1")
+        .port(0)
+        .grpcTarget(grpcTarget)
+        .callDeadline(Duration.ofMillis(1500))
+        .maxBodyBytes(65536)
+        .workerThreads(2)
+        .retryAfter(Duration.ofSeconds(1));
   }
 
   public static ManagedChannel channel(int port) {

@@ -47,11 +47,6 @@ public record AbuseLimits(double clickRatePerSecond, int clickBurst, List<String
         "KCID_EDGE_LOGIN_LIMIT must be between 0 (unlimited) and 10000 failed sign-ins per minute, got " + loginFailuresPerMinute);
   }
 
-  /** A copy with these click-limit exemptions. */
-  public AbuseLimits withClickExempt(List<String> blocks) {
-    return new AbuseLimits(clickRatePerSecond, clickBurst, blocks, loginFailuresPerMinute);
-  }
-
   private static void require(boolean condition, String message) {
     if (!condition) {
       throw new IllegalArgumentException(message);

@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param port TCP port; 0 picks a free port
  */
 public record AdminListener(String bindHost, int port) {
-  /** The port {@code ./kcid edge} and {@code ./kcid up} use unless told otherwise. */
+  /** The port {@code ./kcid edge} and {@code ./kcid up} use unless told otherwise (embedded edges: any free port). */
   public static final int DEFAULT_PORT = 8081;
   public static final String DEFAULT_BIND = "127.0.0.1";
 
@@ -24,10 +24,5 @@ public record AdminListener(String bindHost, int port) {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("KCID_EDGE_ADMIN_PORT must be between 0 and 65535 (0 = any free port), got " + port);
     }
-  }
-
-  /** Loopback, any free port: for tests and embedding. */
-  public static AdminListener loopbackAnyPort() {
-    return new AdminListener(DEFAULT_BIND, 0);
   }
 }

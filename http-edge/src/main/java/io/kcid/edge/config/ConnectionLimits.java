@@ -63,14 +63,6 @@ public record ConnectionLimits(Duration headTimeout, Duration bodyTimeout, int m
     return new ConnectionLimits(Duration.ofSeconds(headSeconds), Duration.ofSeconds(bodySeconds), maxPerAddress, maxConnections);
   }
 
-  public ConnectionLimits withTimeouts(Duration head, Duration body) {
-    return new ConnectionLimits(head, body, maxPerAddress, maxConnections);
-  }
-
-  public ConnectionLimits withCaps(int perAddress, int total) {
-    return new ConnectionLimits(headTimeout, bodyTimeout, perAddress, total);
-  }
-
   private static void require(boolean condition, String message) {
     if (!condition) {
       throw new IllegalArgumentException(message);

@@ -33,16 +33,11 @@ public record EdgeSecurity(
     int maxInFlight,
     String adminKey) {
 
+  /** The {@code edge} command's defaults (its flags); {@link #none()} and {@link EdgeConfig#builder()} start without rate limits. */
   public static final double DEFAULT_RATE_PER_IP = 200;
   public static final double DEFAULT_RATE_PER_ACCOUNT = 1000;
   public static final double DEFAULT_BURST_SECONDS = 2;
   public static final int DEFAULT_MAX_IN_FLIGHT = 1024;
-
-  /** Without the web view's admin key. */
-  public EdgeSecurity(String apiKey, Path grpcTlsCa, Path grpcTlsCert, Path grpcTlsKey, Path httpsCert, Path httpsKey,
-      double ratePerIp, double ratePerAccount, double burstSeconds, int maxInFlight) {
-    this(apiKey, grpcTlsCa, grpcTlsCert, grpcTlsKey, httpsCert, httpsKey, ratePerIp, ratePerAccount, burstSeconds, maxInFlight, null);
-  }
 
   public EdgeSecurity {
     apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey.trim();
@@ -69,7 +64,7 @@ public record EdgeSecurity(
 
   /** No key, plaintext, no rate limits, the default in-flight bound: for tests and embedding. */
   public static EdgeSecurity none() {
-    return new EdgeSecurity(null, null, null, null, null, null, 0, 0, DEFAULT_BURST_SECONDS, DEFAULT_MAX_IN_FLIGHT);
+    return new EdgeSecurity(null, null, null, null, null, null, 0, 0, DEFAULT_BURST_SECONDS, DEFAULT_MAX_IN_FLIGHT, null);
   }
 
   public boolean grpcTls() {
@@ -78,30 +73,6 @@ public record EdgeSecurity(
 
   public boolean https() {
     return httpsCert != null;
-  }
-
-  public EdgeSecurity withApiKey(String key) {
-    return new EdgeSecurity(key, grpcTlsCa, grpcTlsCert, grpcTlsKey, httpsCert, httpsKey, ratePerIp, ratePerAccount, burstSeconds, maxInFlight, adminKey);
-  }
-
-  public EdgeSecurity withRates(double perIp, double perAccount, double burst) {
-    return new EdgeSecurity(apiKey, grpcTlsCa, grpcTlsCert, grpcTlsKey, httpsCert, httpsKey, perIp, perAccount, burst, maxInFlight, adminKey);
-  }
-
-  public EdgeSecurity withMaxInFlight(int max) {
-    return new EdgeSecurity(apiKey, grpcTlsCa, grpcTlsCert, grpcTlsKey, httpsCert, httpsKey, ratePerIp, ratePerAccount, burstSeconds, max, adminKey);
-  }
-
-  public EdgeSecurity withGrpcTls(Path ca, Path cert, Path key) {
-    return new EdgeSecurity(apiKey, ca, cert, key, httpsCert, httpsKey, ratePerIp, ratePerAccount, burstSeconds, maxInFlight, adminKey);
-  }
-
-  public EdgeSecurity withHttps(Path cert, Path key) {
-    return new EdgeSecurity(apiKey, grpcTlsCa, grpcTlsCert, grpcTlsKey, cert, key, ratePerIp, ratePerAccount, burstSeconds, maxInFlight, adminKey);
-  }
-
-  public EdgeSecurity withAdminKey(String key) {
-    return new EdgeSecurity(apiKey, grpcTlsCa, grpcTlsCert, grpcTlsKey, httpsCert, httpsKey, ratePerIp, ratePerAccount, burstSeconds, maxInFlight, key);
   }
 
   @Override

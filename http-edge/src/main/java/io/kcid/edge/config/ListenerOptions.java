@@ -29,13 +29,20 @@ public final class ListenerOptions {
   int maxConnections;
 
   /**
-   * The validated configuration.
+   * The validated admin listener.
    *
    * @throws IllegalArgumentException naming the bad value
    */
-  public ListenerConfig config() {
-    return new ListenerConfig(
-        new AdminListener(adminBind == null ? "" : adminBind.trim(), adminPort),
-        ConnectionLimits.ofSeconds(headTimeoutSeconds, bodyTimeoutSeconds, maxConnectionsPerAddress, maxConnections));
+  public AdminListener admin() {
+    return new AdminListener(adminBind == null ? "" : adminBind.trim(), adminPort);
+  }
+
+  /**
+   * The validated connection limits of each listener.
+   *
+   * @throws IllegalArgumentException naming the bad value
+   */
+  public ConnectionLimits connections() {
+    return ConnectionLimits.ofSeconds(headTimeoutSeconds, bodyTimeoutSeconds, maxConnectionsPerAddress, maxConnections);
   }
 }

@@ -2,10 +2,11 @@ package io.kcid.edge.spool;
 
 import io.grpc.Channel;
 import io.kcid.core.kcid.KcidCodec;
+import io.kcid.edge.config.SpoolConfig;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Clock;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -16,15 +16,15 @@ class ConnectionLimitsTest {
     assertThat(d.bodyTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(d.maxPerAddress()).isEqualTo(256);
     assertThat(d.maxConnections()).isEqualTo(10_000);
-    assertThat(ListenerConfig.defaults().admin()).isEqualTo(new AdminListener("127.0.0.1", 0));
+    assertThat(EdgeConfig.defaults().admin()).isEqualTo(new AdminListener("127.0.0.1", 0));
   }
 
   @Test
   void flagsDefaultToTheDocumentedValues() {
     org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv().keySet().stream().noneMatch(n -> n.startsWith("KCID_EDGE_")));
-    ListenerConfig config = CommandLine.populateCommand(new ListenerOptions()).config();
-    assertThat(config.admin()).isEqualTo(new AdminListener("127.0.0.1", 8081));
-    assertThat(config.connections()).isEqualTo(ConnectionLimits.defaults());
+    ListenerOptions options = CommandLine.populateCommand(new ListenerOptions());
+    assertThat(options.admin()).isEqualTo(new AdminListener("127.0.0.1", 8081));
+    assertThat(options.connections()).isEqualTo(ConnectionLimits.defaults());
   }
 
   @Test
@@ -38,7 +38,7 @@ class ConnectionLimitsTest {
     assertThatThrownBy(() -> ConnectionLimits.ofSeconds(10, 30, 1, 0)).hasMessageContaining("KCID_EDGE_MAX_CONNECTIONS ");
     assertThatThrownBy(() -> new AdminListener("127.0.0.1", 70000)).hasMessageContaining("KCID_EDGE_ADMIN_PORT");
     assertThatThrownBy(() -> new AdminListener(" ", 1)).hasMessageContaining("KCID_EDGE_ADMIN_BIND");
-    assertThatThrownBy(() -> CommandLine.populateCommand(new ListenerOptions(), "--head-timeout-seconds", "0").config())
+    assertThatThrownBy(() -> CommandLine.populateCommand(new ListenerOptions(), "--head-timeout-seconds", "0").connections())
         .hasMessageContaining("KCID_EDGE_HEAD_TIMEOUT_SECONDS");
   }
 

@@ -3,9 +3,7 @@ package io.kcid.edge.http;
 import static io.kcid.edge.support.Assertions.assertRejected;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kcid.edge.config.EdgeSecurity;
 import io.kcid.edge.support.EdgeFixture;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -13,7 +11,7 @@ import org.junit.jupiter.api.TestInstance;
 /** /metrics and the web view are served on the admin listener, never on the public port. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AdminListenerTest {
-  private final EdgeFixture fixture = new EdgeFixture(List.of(), EdgeSecurity.none().withAdminKey("admin-key-0123456789abcdef"));
+  private final EdgeFixture fixture = new EdgeFixture(config -> config.adminKey("admin-key-0123456789abcdef"));
 
   @AfterAll
   void stop() throws InterruptedException {

@@ -14,10 +14,9 @@ import io.kcid.edge.HttpEdge;
 import io.kcid.edge.click.RedirectGuard;
 import io.kcid.edge.config.AbuseLimits;
 import io.kcid.edge.config.EdgeConfig;
-import io.kcid.edge.config.EdgeSecurity;
-import io.kcid.edge.spool.ResilienceConfig;
-import io.kcid.edge.support.FakeBackend;
+import io.kcid.edge.support.EdgeFixture;
 import io.kcid.edge.support.FakeBackend.Answer;
+import io.kcid.edge.support.FakeBackend;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.IssueClickResponse;
 import java.io.ByteArrayOutputStream;
@@ -68,12 +67,17 @@ class EdgeRouterFuzzTest {
             : Answer.fail(FakeBackend.kcidError(ErrorReason.ERROR_REASON_DESTINATION_INVALID, "destination refused", null));
       });
       ManagedChannel channel = NettyChannelBuilder.forTarget(backend.target()).usePlaintext().build();
-      EdgeSecurity security = EdgeSecurity.none().withRates(500, 1000, 2).withAdminKey(ADMIN_KEY);
       // 127.0.0.0/8 is a trusted proxy, so inputs choose their client address with X-Forwarded-For
       // and reach both sides of every per-address limit.
-      EdgeConfig config = new EdgeConfig(
-          "127.0.0.1", 0, backend.target(), Duration.ofMillis(2000), 4096, 2, Duration.ofSeconds(1), List.of("127.0.0.0/8"), security);
-      HttpEdge http = HttpEdge.start(config, ResilienceConfig.none(), channel, new AbuseLimits(200, 400, List.of("192.0.2.0/24"), 10));
+      EdgeConfig config = EdgeFixture.preset(backend.target())
+          .callDeadline(Duration.ofMillis(2000))
+          .retryAfter(Duration.ofSeconds(1))
+          .trustedProxies(List.of("127.0.0.0/8"))
+          .postbackRates(500, 1000, 2)
+          .adminKey(ADMIN_KEY)
+          .abuseLimits(new AbuseLimits(200, 400, List.of("192.0.2.0/24"), 10))
+          .build();
+      HttpEdge http = HttpEdge.start(config, channel);
       Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
       ListAppender<ILoggingEvent> log = new ListAppender<>();
       log.setContext(root.getLoggerContext());

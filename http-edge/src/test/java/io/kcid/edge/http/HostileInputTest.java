@@ -3,7 +3,6 @@ package io.kcid.edge.http;
 import static io.kcid.edge.support.Assertions.assertRejected;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kcid.edge.config.EdgeSecurity;
 import io.kcid.edge.support.EdgeFixture;
 import java.net.http.HttpResponse;
 import java.util.List;
@@ -16,7 +15,7 @@ import org.junit.jupiter.api.Test;
  */
 class HostileInputTest {
   private static final String ADMIN_KEY = "kak_hostile-input-admin-key-0123456789";
-  private final EdgeFixture fixture = new EdgeFixture(List.of(), EdgeSecurity.none().withAdminKey(ADMIN_KEY));
+  private final EdgeFixture fixture = new EdgeFixture(config -> config.adminKey(ADMIN_KEY));
 
   @AfterEach
   void close() throws InterruptedException {

@@ -4,7 +4,6 @@ import static io.kcid.edge.support.Assertions.assertRejected;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kcid.edge.HttpEdge;
-import io.kcid.edge.config.EdgeConfig;
 import io.kcid.edge.support.EdgeFixture;
 import io.kcid.edge.support.FakeBackend;
 import io.kcid.edge.support.JsonMap;
@@ -101,8 +100,7 @@ class OpsEndpointsTest {
   void backendDownIs503AndNotReady() throws Exception {
     try (FakeBackend doomed = new FakeBackend();
         HttpEdge edge =
-            HttpEdge.start(
-                new EdgeConfig("127.0.0.1", 0, doomed.target(), Duration.ofMillis(400), 4096, 1, Duration.ofSeconds(2)))) {
+            HttpEdge.start(EdgeFixture.preset(doomed.target()).workerThreads(1).retryAfter(Duration.ofSeconds(2)).build())) {
       EdgeFixtureClient client = new EdgeFixtureClient(edge.port());
       assertThat(client.get("/c?a=acme&c=x&u=https%3A%2F%2Fx.example&sig=s").statusCode()).isEqualTo(302);
       awaitStatus(() -> client.get("/readyz"), 200);
@@ -128,7 +126,8 @@ class OpsEndpointsTest {
                       .build())
               .after(Duration.ofMillis(300)));
       HttpEdge edge =
-          HttpEdge.start(new EdgeConfig("127.0.0.1", 0, slow.target(), Duration.ofSeconds(2), 4096, 1, Duration.ofSeconds(2)));
+          HttpEdge.start(EdgeFixture.preset(slow.target()).callDeadline(Duration.ofSeconds(2)).workerThreads(1)
+              .retryAfter(Duration.ofSeconds(2)).build());
       EdgeFixtureClient client = new EdgeFixtureClient(edge.port());
       var inFlight = client.getAsync("/postback?kcid=K&token=t");
       long deadline = System.nanoTime() + 2_000_000_000L;

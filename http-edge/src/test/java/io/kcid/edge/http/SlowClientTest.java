@@ -2,9 +2,6 @@ package io.kcid.edge.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kcid.edge.config.ConnectionLimits;
-import io.kcid.edge.config.EdgeSecurity;
-import io.kcid.edge.config.ListenerConfig;
 import io.kcid.edge.support.EdgeFixture;
 import io.kcid.edge.support.RawConnection;
 import java.time.Duration;
@@ -21,9 +18,8 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SlowClientTest {
-  private static final ConnectionLimits LIMITS = ConnectionLimits.defaults().withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(1));
   private final EdgeFixture fixture =
-      new EdgeFixture(List.of(), EdgeSecurity.none(), ListenerConfig.defaults().withConnections(LIMITS));
+      new EdgeFixture(config -> config.headTimeout(Duration.ofSeconds(1)).bodyTimeout(Duration.ofSeconds(1)));
 
   @AfterAll
   void stop() throws InterruptedException {
@@ -147,9 +143,7 @@ class SlowClientTest {
 
   @Test
   void aSlowHeadAfterABodyIsTimedByTheHeadDeadlineNotTheLongerBodyOne() throws InterruptedException {
-    ListenerConfig longBody = ListenerConfig.defaults()
-        .withConnections(ConnectionLimits.defaults().withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(20)));
-    try (EdgeFixture edge = new EdgeFixture(List.of(), EdgeSecurity.none(), longBody);
+    try (EdgeFixture edge = new EdgeFixture(config -> config.headTimeout(Duration.ofSeconds(1)).bodyTimeout(Duration.ofSeconds(20)));
         RawConnection connection = RawConnection.open(edge.edge.port())) {
       connection.send("POST /postback?kcid=K&token=t HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
           + "Content-Length: 6\r\n\r\ngoal=x");

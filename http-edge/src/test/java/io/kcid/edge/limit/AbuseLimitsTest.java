@@ -13,10 +13,9 @@ import io.kcid.edge.EdgeMain;
 import io.kcid.edge.HttpEdge;
 import io.kcid.edge.config.AbuseLimits;
 import io.kcid.edge.config.EdgeConfig;
-import io.kcid.edge.config.EdgeSecurity;
 import io.kcid.edge.http.Rejection;
 import io.kcid.edge.net.ClientIpResolver;
-import io.kcid.edge.spool.ResilienceConfig;
+import io.kcid.edge.support.EdgeFixture;
 import io.kcid.edge.support.FakeBackend;
 import java.io.IOException;
 import java.net.URI;
@@ -58,9 +57,9 @@ class AbuseLimitsTest {
 
   /** An edge behind a trusted proxy on loopback, so X-Forwarded-For picks the client address. */
   private void start(AbuseLimits limits) {
-    EdgeConfig config = new EdgeConfig("127.0.0.1", 0, backend.target(), Duration.ofSeconds(2), 4096, 2, Duration.ofSeconds(3),
-        List.of("127.0.0.1"), EdgeSecurity.none().withAdminKey(ADMIN_KEY));
-    edge = HttpEdge.start(config, ResilienceConfig.none(), channel, limits);
+    EdgeConfig config = EdgeFixture.preset(backend.target()).callDeadline(Duration.ofSeconds(2))
+        .trustedProxies(List.of("127.0.0.1")).adminKey(ADMIN_KEY).abuseLimits(limits).build();
+    edge = HttpEdge.start(config, channel);
   }
 
   private HttpResponse<String> send(HttpRequest.Builder request) {

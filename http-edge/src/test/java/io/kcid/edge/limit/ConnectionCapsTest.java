@@ -2,22 +2,21 @@ package io.kcid.edge.limit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kcid.edge.config.ConnectionLimits;
-import io.kcid.edge.config.EdgeSecurity;
-import io.kcid.edge.config.ListenerConfig;
+import io.kcid.edge.config.EdgeConfig;
 import io.kcid.edge.support.EdgeFixture;
 import io.kcid.edge.support.RawConnection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /** Per-address and per-listener connection caps, over real sockets from several loopback addresses. */
 class ConnectionCapsTest {
   private static final String REQUEST = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
 
-  private static ListenerConfig caps(int perAddress, int total) {
-    return ListenerConfig.defaults().withConnections(ConnectionLimits.defaults().withCaps(perAddress, total));
+  private static UnaryOperator<EdgeConfig.Builder> caps(int perAddress, int total) {
+    return config -> config.maxConnectionsPerAddress(perAddress).maxConnections(total);
   }
 
   /** A kept-open connection that has been served once (so the edge has counted it). */
@@ -50,7 +49,7 @@ class ConnectionCapsTest {
   @Test
   void anAddressOverItsShareIsAnswered429AndClosedWhileOthersAreServed() throws Exception {
     List<RawConnection> held = new ArrayList<>();
-    try (EdgeFixture edge = new EdgeFixture(List.of(), EdgeSecurity.none(), caps(3, 100))) {
+    try (EdgeFixture edge = new EdgeFixture(caps(3, 100))) {
       int port = edge.edge.port();
       for (int i = 0; i < 3; i++) {
         held.add(served("127.0.0.1", port));
@@ -80,7 +79,7 @@ class ConnectionCapsTest {
   @Test
   void aFullListenerAnswers503TooManyConnections() throws Exception {
     List<RawConnection> held = new ArrayList<>();
-    try (EdgeFixture edge = new EdgeFixture(List.of(), EdgeSecurity.none(), caps(2, 3))) {
+    try (EdgeFixture edge = new EdgeFixture(caps(2, 3))) {
       int port = edge.edge.port();
       held.add(served("127.0.0.1", port));
       held.add(served("127.0.0.2", port));
@@ -98,7 +97,7 @@ class ConnectionCapsTest {
   @Test
   void aTrustedProxyIsExemptFromThePerAddressCapButNotFromTheListenerCap() throws Exception {
     List<RawConnection> held = new ArrayList<>();
-    try (EdgeFixture edge = new EdgeFixture(List.of("127.0.0.1"), EdgeSecurity.none(), caps(1, 3))) {
+    try (EdgeFixture edge = new EdgeFixture(config -> caps(1, 3).apply(config.trustedProxies(List.of("127.0.0.1"))))) {
       int port = edge.edge.port();
       for (int i = 0; i < 3; i++) {
         held.add(served("127.0.0.1", port));

@@ -3,7 +3,6 @@ package io.kcid.edge.limit;
 import static io.kcid.edge.support.Assertions.assertRejected;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kcid.edge.config.EdgeSecurity;
 import io.kcid.edge.support.EdgeFixture;
 import io.kcid.edge.support.FakeBackend;
 import io.kcid.proto.tracking.v1.ErrorReason;
@@ -33,8 +32,8 @@ class EdgeOverloadTest {
 
   @Test
   void eachClientAddressGetsItsBurstThen429WithRetryAfterAndRateLimitHeaders() throws Exception {
-    EdgeSecurity limits = EdgeSecurity.none().withRates(TINY_RATE, 0, 300); // 3 postbacks per address
-    try (EdgeFixture edge = new EdgeFixture(List.of("127.0.0.1"), limits)) {
+    // 3 postbacks per address
+    try (EdgeFixture edge = new EdgeFixture(config -> config.trustedProxies(List.of("127.0.0.1")).postbackRates(TINY_RATE, 0, 300))) {
       for (int remaining = 2; remaining >= 0; remaining--) {
         HttpResponse<String> ok = get(edge, "/postback?kcid=K&token=t", "X-Forwarded-For", "203.0.113.7");
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
@@ -66,8 +65,8 @@ class EdgeOverloadTest {
 
   @Test
   void eachAccountGetsItsBurstWhetherNamedOrKnownByItsToken() throws Exception {
-    EdgeSecurity limits = EdgeSecurity.none().withRates(0, TINY_RATE, 200); // 2 postbacks per account
-    try (EdgeFixture edge = new EdgeFixture(List.of(), limits)) {
+    // 2 postbacks per account
+    try (EdgeFixture edge = new EdgeFixture(config -> config.postbackRates(0, TINY_RATE, 200))) {
       assertThat(get(edge, "/postback?kcid=K&a=acme").statusCode()).isEqualTo(200);
       assertThat(get(edge, "/postback?kcid=K&account=acme").statusCode()).isEqualTo(200);
       assertRejected(get(edge, "/postback?kcid=K&a=acme"), 429, "RATE_LIMITED", "this account");
@@ -86,7 +85,7 @@ class EdgeOverloadTest {
 
   @Test
   void pastTheInFlightBoundPostbacksGet503AtOnce() throws Exception {
-    try (EdgeFixture edge = new EdgeFixture(List.of(), EdgeSecurity.none().withMaxInFlight(1))) {
+    try (EdgeFixture edge = new EdgeFixture(config -> config.maxInFlight(1))) {
       edge.backend.onConversion(request -> FakeBackend.Answer.ok(RecordConversionResponse.newBuilder()
           .setOutcome(io.kcid.proto.tracking.v1.Outcome.OUTCOME_ACCEPTED).setConversionId("K-1").build())
           .after(Duration.ofMillis(300)));
@@ -104,7 +103,7 @@ class EdgeOverloadTest {
 
   @Test
   void everyBackendCallCarriesTheEdgesApiKey() throws Exception {
-    try (EdgeFixture edge = new EdgeFixture(List.of(), EdgeSecurity.none().withApiKey("kak_edge-key-0123456789"))) {
+    try (EdgeFixture edge = new EdgeFixture(config -> config.apiKey("kak_edge-key-0123456789"))) {
       assertThat(get(edge, "/postback?kcid=K&token=t").statusCode()).isEqualTo(200);
       assertThat(edge.send(HttpRequest.newBuilder(edge.uri("/c?a=acme&c=x&u=https%3A%2F%2Fshop.example%2F&sig=s")).GET())
           .statusCode()).isLessThan(500);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.edge.HttpEdge;
-import io.kcid.edge.config.EdgeConfig;
+import io.kcid.edge.support.EdgeFixture;
 import io.kcid.edge.support.FakeBackend;
 import io.kcid.proto.GrpcLimits;
 import io.kcid.proto.tracking.v1.RecordConversionsRequest;
@@ -35,8 +35,8 @@ class MessageLimitTest {
     assertThat(body.length() * 100L).isGreaterThan(1 << 20);
     try (FakeBackend backend = new FakeBackend()) {
       ManagedChannel channel = NettyChannelBuilder.forTarget(backend.target()).usePlaintext().build();
-      try (HttpEdge edge = HttpEdge.start(new EdgeConfig("127.0.0.1", 0, backend.target(), Duration.ofSeconds(2), 65536, 1,
-          Duration.ofSeconds(2)), channel)) {
+      try (HttpEdge edge = HttpEdge.start(EdgeFixture.preset(backend.target()).callDeadline(Duration.ofSeconds(2))
+          .maxBodyBytes(65536).workerThreads(1).retryAfter(Duration.ofSeconds(2)).build(), channel)) {
         HttpResponse<String> response = HttpClient.newHttpClient().send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/postbacks"))
                 .header("Content-Type", "application/json")

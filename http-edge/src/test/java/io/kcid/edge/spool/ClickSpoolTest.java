@@ -3,6 +3,7 @@ package io.kcid.edge.spool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kcid.edge.config.SpoolConfig;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kcid.core.kcid.KcidKeyRing;
+import io.kcid.edge.config.ResilienceOptions;
+import io.kcid.edge.config.SpoolConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

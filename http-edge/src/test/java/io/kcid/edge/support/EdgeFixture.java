@@ -4,9 +4,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.edge.HttpEdge;
 import io.kcid.edge.config.EdgeConfig;
-import io.kcid.edge.config.EdgeSecurity;
-import io.kcid.edge.config.ListenerConfig;
-import io.kcid.edge.spool.ResilienceConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /** A fake backend, a channel to it and an edge on a free port, plus HTTP helpers. */
 public final class EdgeFixture implements AutoCloseable {
@@ -34,25 +32,32 @@ public final class EdgeFixture implements AutoCloseable {
       HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(2)).build();
 
   public EdgeFixture() {
-    this(List.of());
+    this(UnaryOperator.identity());
   }
 
   /** An edge that believes X-Forwarded-For from these proxies. */
   public EdgeFixture(List<String> trustedProxies) {
-    this(trustedProxies, EdgeSecurity.none());
+    this(config -> config.trustedProxies(trustedProxies));
   }
 
-  /** An edge with these proxies and security settings (API key, rate limits, in-flight bound). */
-  public EdgeFixture(List<String> trustedProxies, EdgeSecurity security) {
-    this(trustedProxies, security, ListenerConfig.defaults());
+  /** An edge with the {@link #preset} changed by {@code settings} (API key, rate limits, connection limits …). */
+  public EdgeFixture(UnaryOperator<EdgeConfig.Builder> settings) {
+    edge = HttpEdge.start(settings.apply(preset(backend.target())).build(), channel);
   }
 
-  /** An edge with these proxies, security settings, admin listener and connection limits. */
-  public EdgeFixture(List<String> trustedProxies, EdgeSecurity security, ListenerConfig listeners) {
-    edge =
-        HttpEdge.start(
-            new EdgeConfig("127.0.0.1", 0, backend.target(), DEADLINE, MAX_BODY, 2, Duration.ofSeconds(3), trustedProxies, security),
-            ResilienceConfig.none(), listeners, channel);
+  /**
+   * What every fixture edge starts from: loopback at a free port (admin listener too), {@link #DEADLINE},
+   * {@link #MAX_BODY}, 2 workers, Retry-After 3 s; otherwise the builder's embedding defaults (no key, no limits).
+   */
+  public static EdgeConfig.Builder preset(String grpcTarget) {
+    return EdgeConfig.builder()
+        .bindHost("127.0.0.1")
+        .port(0)
+        .grpcTarget(grpcTarget)
+        .callDeadline(DEADLINE)
+        .maxBodyBytes(MAX_BODY)
+        .workerThreads(2)
+        .retryAfter(Duration.ofSeconds(3));
   }
 
   public URI uri(String pathAndQuery) {

@@ -1,4 +1,4 @@
-package io.kcid.edge.spool;
+package io.kcid.edge.config;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -9,8 +9,10 @@ import java.util.Optional;
  * shutdown, and whether it keeps redirecting clicks while the tracking-server is unavailable.
  *
  * @param drainDelay time between {@code /readyz} answering 503 and the edge closing its listener,
- *     so load balancers stop sending new requests before the edge refuses connections
+ *     so load balancers stop sending new requests before the edge refuses connections; embedding
+ *     default 0, the {@code edge} command's default 1000 ms
  * @param spool the click spool; empty = clicks fail with 503 while the tracking-server is away
+ *     (embedding default: none; the {@code edge} command turns it on, see {@link ResilienceOptions})
  */
 public record ResilienceConfig(Duration drainDelay, Optional<SpoolConfig> spool) {
 
@@ -25,10 +27,5 @@ public record ResilienceConfig(Duration drainDelay, Optional<SpoolConfig> spool)
   /** No drain delay and no spool: what an edge started without these settings does. */
   public static ResilienceConfig none() {
     return new ResilienceConfig(Duration.ZERO, Optional.empty());
-  }
-
-  /** A copy with this spool. */
-  public ResilienceConfig withSpool(SpoolConfig config) {
-    return new ResilienceConfig(drainDelay, Optional.of(config));
   }
 }

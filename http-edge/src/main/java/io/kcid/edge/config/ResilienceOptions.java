@@ -1,4 +1,4 @@
-package io.kcid.edge.spool;
+package io.kcid.edge.config;
 
 import io.kcid.core.kcid.KcidKeyRing;
 import java.nio.file.Path;
@@ -59,10 +59,10 @@ public final class ResilienceOptions {
 
   /** As {@link #config(int)}, with {@code kcidHome} as {@code $KCID_HOME} (null or blank: {@code .kcid}). */
   ResilienceConfig config(int port, String kcidHome) {
-    ResilienceConfig config = new ResilienceConfig(Duration.ofMillis(drainDelayMs), Optional.empty());
+    ResilienceConfig noSpool = new ResilienceConfig(Duration.ofMillis(drainDelayMs), Optional.empty());
     String dir = spoolDir == null ? "" : spoolDir.trim();
     if (dir.equalsIgnoreCase(OFF)) {
-      return config;
+      return noSpool;
     }
     if (macKeys == null || macKeys.isBlank()) {
       throw new IllegalArgumentException(
@@ -72,7 +72,7 @@ public final class ResilienceOptions {
               + " KCID_EDGE_SPOOL_DIR=off to answer clicks 503 while the server is away");
     }
     boolean defaultDir = dir.isEmpty();
-    return config.withSpool(
+    return new ResilienceConfig(noSpool.drainDelay(), Optional.of(
         new SpoolConfig(
             KcidKeyRing.parse(macKeys, activeKey),
             partitions,
@@ -80,11 +80,11 @@ public final class ResilienceOptions {
             spoolMaxBytes,
             Duration.ofMillis(clickDeadlineMs),
             Duration.ofMillis(verifierRefreshMs),
-            defaultDir));
+            defaultDir)));
   }
 
   /** {@code <kcidHome>/spool/edge-<port>}: one directory per edge port on a machine. */
-  static Path defaultDir(String kcidHome, int port) {
+  public static Path defaultDir(String kcidHome, int port) {
     Path home = Path.of(kcidHome == null || kcidHome.isBlank() ? ".kcid" : kcidHome.trim());
     return home.resolve("spool").resolve("edge-" + port).toAbsolutePath();
   }

@@ -1,4 +1,4 @@
-package io.kcid.edge.spool;
+package io.kcid.edge.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.kcid.edge.spool;
+package io.kcid.edge.config;
 
 import io.kcid.core.kcid.KcidKeyRing;
 import java.nio.file.Path;
