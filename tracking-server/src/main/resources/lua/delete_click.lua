@@ -15,6 +15,8 @@
 -- Returns {found 0|1, conversions deleted, owner account ('' when unknown), goal1, txid1, goal2, …}:
 -- the transactions recorded on the click, so the caller can drop the account-wide claims that name
 -- this kcid (they live under the account's hash tag, in another slot).
+-- KEYS: click_group, click_state, stream, attempts, slot_guard
+-- ARGV: conversion_prefix, history_prefix, request_prefix, click_field
 local click = click_delete(KEYS[1], ARGV[4])
 if not click and redis.call('EXISTS', KEYS[2]) == 0 then
   return {0, 0, ''}

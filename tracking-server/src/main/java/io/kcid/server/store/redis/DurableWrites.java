@@ -69,10 +69,13 @@ public final class DurableWrites {
   }
 
   /** Runs {@code script}; with replicas to wait for, completes only once they hold its writes. */
-  <T> CompletionStage<T> run(LuaScript script, ScriptOutputType type, byte[][] keys, byte[]... args) {
+  <T, P extends Enum<P> & ScriptParam> CompletionStage<T> run(
+      LuaScript<P> script, ScriptOutputType type, ScriptArgs<P> call) {
     if (!wait.enabled()) {
-      return script.run(shared, type, keys, args);
+      return script.run(shared, type, call);
     }
+    byte[][] keys = call.keys();
+    byte[][] args = call.argv();
     // Every key of a script shares one hash slot: the first names the owner.
     return this.<T>once(keys[0], () -> script.evalshaCommand(type, keys, args))
         .exceptionallyCompose(failure -> StoreErrors.unwrap(failure) instanceof RedisNoScriptException

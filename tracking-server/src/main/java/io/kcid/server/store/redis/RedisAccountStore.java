@@ -13,6 +13,8 @@ import io.kcid.server.store.AccountStore;
 import io.kcid.server.store.IdempotentReply;
 import io.kcid.server.store.SecretKinds;
 import io.kcid.server.store.StoredSecrets;
+import io.kcid.server.store.redis.Scripts.CreateAccount;
+import io.kcid.server.store.redis.Scripts.RotateSecret;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
@@ -32,8 +34,8 @@ import java.util.concurrent.CompletionStage;
  * HMAC keys.
  */
 public final class RedisAccountStore implements AccountStore {
-  private static final LuaScript CREATE = LuaScript.fromClasspath("/lua/create_account.lua");
-  private static final LuaScript ROTATE = LuaScript.fromClasspath("/lua/rotate_secret.lua");
+  private static final LuaScript<CreateAccount> CREATE = LuaScript.load(Scripts.CREATE_ACCOUNT);
+  private static final LuaScript<RotateSecret> ROTATE = LuaScript.load(Scripts.ROTATE_SECRET);
   /** An in-flight idempotent write holds its request id this long at most. */
   private static final long IN_PROGRESS_TTL_MS = 60_000;
   /** First answers of idempotent writes are kept this long. */
@@ -59,15 +61,16 @@ public final class RedisAccountStore implements AccountStore {
                     CREATE.<Long>run(
                         redis,
                         ScriptOutputType.INTEGER,
-                        new byte[][] {
-                          RedisKeys.account(id), RedisKeys.accountSecrets(id), RedisKeys.accountGoals(id)
-                        },
-                        account.toByteArray(),
-                        bytes(secrets.getClickSecret()),
-                        bytes(tokenDigest),
-                        bytes(firstGoal.getGoalKey()),
-                        firstGoal.toByteArray(),
-                        bytes(secrets.getPostbackSigningSecret())))
+                        ScriptArgs.of(CreateAccount.class)
+                            .set(CreateAccount.ACCOUNT, RedisKeys.account(id))
+                            .set(CreateAccount.SECRETS, RedisKeys.accountSecrets(id))
+                            .set(CreateAccount.GOALS, RedisKeys.accountGoals(id))
+                            .set(CreateAccount.ACCOUNT_PB, account.toByteArray())
+                            .set(CreateAccount.CLICK_SECRET, secrets.getClickSecret())
+                            .set(CreateAccount.TOKEN_SHA256, tokenDigest)
+                            .set(CreateAccount.GOAL_KEY, firstGoal.getGoalKey())
+                            .set(CreateAccount.GOAL_PB, firstGoal.toByteArray())
+                            .set(CreateAccount.SIGNING_SECRET, secrets.getPostbackSigningSecret())))
             .thenCompose(
                 result -> {
                   if (result == 1L) {
@@ -201,10 +204,11 @@ public final class RedisAccountStore implements AccountStore {
                     ROTATE.<byte[]>run(
                         redis,
                         ScriptOutputType.VALUE,
-                        new byte[][] {RedisKeys.accountSecrets(accountId)},
-                        bytes(SecretKinds.field(kind)),
-                        bytes(stored),
-                        bytes(Long.toString(expiryMs))))
+                        ScriptArgs.of(RotateSecret.class)
+                            .set(RotateSecret.SECRETS, RedisKeys.accountSecrets(accountId))
+                            .set(RotateSecret.FIELD, SecretKinds.field(kind))
+                            .set(RotateSecret.VALUE, stored)
+                            .set(RotateSecret.PREVIOUS_EXPIRE_AT_MS, Long.toString(expiryMs))))
             .thenCompose(
                 old -> {
                   if (!token || old == null) {

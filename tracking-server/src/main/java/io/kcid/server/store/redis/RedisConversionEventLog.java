@@ -6,6 +6,7 @@ import io.kcid.proto.tracking.v1.ConversionEventType;
 import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.Money;
 import io.kcid.server.store.ConversionEventLog;
+import io.kcid.server.store.redis.Scripts.StreamTail;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
@@ -27,7 +28,7 @@ import java.util.concurrent.CompletionStage;
  * scripts append (lib_stats.lua {@code append_event}).
  */
 public final class RedisConversionEventLog implements ConversionEventLog {
-  private static final LuaScript TAIL = LuaScript.fromClasspath("/lua/stream_tail.lua");
+  private static final LuaScript<StreamTail> TAIL = LuaScript.load(Scripts.STREAM_TAIL);
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
   private final int partitions;
@@ -44,9 +45,11 @@ public final class RedisConversionEventLog implements ConversionEventLog {
 
   @Override
   public CompletionStage<Position> tail(int partition) {
-    byte[][] keys = {RedisKeys.stream(partition), RedisKeys.streamSequence(partition)};
+    ScriptArgs<StreamTail> call = ScriptArgs.of(StreamTail.class)
+        .set(StreamTail.STREAM, RedisKeys.stream(partition))
+        .set(StreamTail.STREAM_SEQUENCE, RedisKeys.streamSequence(partition));
     return Stages.translate(
-        TAIL.<List<Object>>run(redis, ScriptOutputType.MULTI, keys)
+        TAIL.<List<Object>>run(redis, ScriptOutputType.MULTI, call)
             .thenApply(r -> new Position(text(r.get(0)), Long.parseLong(text(r.get(1))))));
   }
 

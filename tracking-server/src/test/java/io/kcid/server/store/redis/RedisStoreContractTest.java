@@ -223,7 +223,7 @@ class RedisStoreContractTest {
     assertThat(join(conversions.record(command(kcid, "acme", CountingMode.COUNTING_MODE_ONCE_PER_CLICK, "", "", "f"))).code())
         .isEqualTo(Code.ACCEPTED);
     // The fallback sent the full script, which re-cached it for the next EVALSHA on that node.
-    String sha = LuaScript.fromClasspath("/lua/lib_stats.lua", "/lua/lib_clicks.lua", "/lua/record_conversion.lua").sha();
+    String sha = LuaScript.load(Scripts.RECORD_CONVERSION).sha();
     assertThat(redisServer.scriptCached(new String(RedisKeys.clickGroup(kcid), StandardCharsets.UTF_8), sha))
         .isTrue();
   }
