@@ -2,6 +2,8 @@
 -- of its group's bucket), its state hash, its conversions 1..n and their histories, the request-id
 -- replies whose ids the state hash lists (field r:<request_id>) and its entries in the partition's
 -- conversion stream (field e:<entry id>). Key names are deterministic: no SCAN.
+-- The stats counters of the click and its conversions are kept on purpose (aggregates identify no
+-- click; past reports stay as they were exported): see ClickStore.delete.
 -- lib_clicks.lua is prepended.
 -- KEYS[1] click group kc:{p}:k:<hour>
 -- KEYS[2] state hash  kc:{p}:x:<kcid>
