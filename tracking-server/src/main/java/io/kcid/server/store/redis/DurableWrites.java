@@ -21,10 +21,11 @@ import java.util.function.Supplier;
 /**
  * Runs the scripts whose success is acknowledged to a caller (a conversion, a status change, a
  * click, a click's erasure, a transaction claim). With {@link ReplicaWait} off they run on the
- * shared connection as any command. With it on, each runs on the connection to the primary that
- * owns its key — the one connection of a single Redis or a Sentinel group, the slot owner's node
- * connection on a Cluster — followed there by WAIT ({@link ReplicaBarrier}); a write that enough
- * replicas did not confirm is answered "outcome unknown, retry".
+ * shared connection as any command. With it on, each runs on a connection of the writes' own
+ * ({@link RedisConnector#durableWrites}) to the primary that owns its key — its one connection to a
+ * single Redis or a Sentinel group, its node connection to the slot owner on a Cluster — followed
+ * there by WAIT ({@link ReplicaBarrier}); a write that enough replicas did not confirm is answered
+ * "outcome unknown, retry". Reads stay on the shared connection, never queued behind a WAIT.
  *
  * <p>On a Cluster the script goes straight to the owner's node connection, which does not follow
  * MOVED or ASK (a redirected write would run on a connection the WAIT does not cover): a redirect

@@ -56,6 +56,10 @@ import java.util.function.Supplier;
  *
  * <p>The stores see {@link RedisClusterAsyncCommands} either way: every multi-key operation they
  * issue is one command or script over keys of one hash slot, which routes as is on a Cluster.
+ *
+ * <p>With {@link ReplicaWait} on, the acknowledged writes and their WAIT get a connection of their
+ * own (opened by {@link #durableWrites}, configured alike): Redis answers a connection's commands in
+ * order, so a read sent on the connection of a WAIT would wait for the replicas too.
  */
 public final class RedisConnector implements AutoCloseable {
   static final int TOPOLOGY_REFRESH_SECONDS = 30;
@@ -70,10 +74,19 @@ public final class RedisConnector implements AutoCloseable {
   private final StatefulConnection<byte[], byte[]> connection;
   private final RedisClusterAsyncCommands<byte[], byte[]> commands;
   private final Supplier<CompletionStage<String>> health;
-  /** The connection to the primary that owns a key: where a write and its WAIT go. */
-  private final Function<byte[], CompletionStage<StatefulConnection<byte[], byte[]>>> ownerOf;
+  /** Opens the connection the writes that wait for replicas use (once, when first asked for). */
+  private final Supplier<WriteConnection> openWriteConnection;
   private final Runnable refreshTopology;
   private final int queueSize;
+  private WriteConnection writeConnection;
+
+  /**
+   * The connection of the writes followed by WAIT, and how to find on it the connection to the
+   * primary that owns a key: where a write and its WAIT go.
+   */
+  private record WriteConnection(
+      StatefulConnection<byte[], byte[]> connection,
+      Function<byte[], CompletionStage<StatefulConnection<byte[], byte[]>>> ownerOf) {}
 
   private RedisConnector(
       ClientResources resources,
@@ -81,7 +94,7 @@ public final class RedisConnector implements AutoCloseable {
       StatefulConnection<byte[], byte[]> connection,
       RedisClusterAsyncCommands<byte[], byte[]> commands,
       Supplier<CompletionStage<String>> health,
-      Function<byte[], CompletionStage<StatefulConnection<byte[], byte[]>>> ownerOf,
+      Supplier<WriteConnection> openWriteConnection,
       Runnable refreshTopology,
       int queueSize) {
     this.resources = resources;
@@ -89,7 +102,7 @@ public final class RedisConnector implements AutoCloseable {
     this.connection = connection;
     this.commands = commands;
     this.health = health;
-    this.ownerOf = ownerOf;
+    this.openWriteConnection = openWriteConnection;
     this.refreshTopology = refreshTopology;
     this.queueSize = queueSize;
   }
@@ -135,8 +148,12 @@ public final class RedisConnector implements AutoCloseable {
     client.setOptions(common(ClientOptions.builder(), timeout, queueSize).build());
     StatefulRedisConnection<byte[], byte[]> c =
         withStartupRetry(client, () -> client.connect(ByteArrayCodec.INSTANCE, uri));
+    Supplier<WriteConnection> writes = () -> {
+      StatefulRedisConnection<byte[], byte[]> w = client.connect(ByteArrayCodec.INSTANCE, uri);
+      return new WriteConnection(w, always(w));
+    };
     return new RedisConnector(
-        resources, client, c, c.async(), () -> c.async().ping(), always(c), () -> {}, queueSize);
+        resources, client, c, c.async(), () -> c.async().ping(), writes, () -> {}, queueSize);
   }
 
   /**
@@ -154,10 +171,16 @@ public final class RedisConnector implements AutoCloseable {
     StatefulRedisMasterReplicaConnection<byte[], byte[]> c =
         withStartupRetry(client, () -> MasterReplica.connect(client, ByteArrayCodec.INSTANCE, uri));
     c.setReadFrom(ReadFrom.UPSTREAM); // every command, reads included, on the primary
-    // A write and its WAIT are dispatched together on this connection, which sends a batch of
+    // A write and its WAIT are dispatched together on their connection, which sends a batch of
     // commands to one node: whichever primary it follows at that moment gets both.
+    Supplier<WriteConnection> writes = () -> {
+      StatefulRedisMasterReplicaConnection<byte[], byte[]> w =
+          MasterReplica.connect(client, ByteArrayCodec.INSTANCE, uri);
+      w.setReadFrom(ReadFrom.UPSTREAM);
+      return new WriteConnection(w, always(w));
+    };
     return new RedisConnector(
-        resources, client, c, c.async(), () -> c.async().ping(), always(c), () -> {}, queueSize);
+        resources, client, c, c.async(), () -> c.async().ping(), writes, () -> {}, queueSize);
   }
 
   private static RedisConnector cluster(
@@ -181,13 +204,24 @@ public final class RedisConnector implements AutoCloseable {
     resources.eventBus().get()
         .filter(event -> event instanceof ClusterTopologyChangedEvent)
         .subscribe(event -> openPrimaryConnections(c));
+    // The writes' own cluster connection: its node connections, to the same primaries, carry only
+    // the writes and their WAITs.
+    Supplier<WriteConnection> writes = () -> {
+      StatefulRedisClusterConnection<byte[], byte[]> w = client.connect(ByteArrayCodec.INSTANCE);
+      openPrimaryConnections(w).join();
+      resources.eventBus().get()
+          .filter(event -> event instanceof ClusterTopologyChangedEvent)
+          .filter(event -> w.isOpen())
+          .subscribe(event -> openPrimaryConnections(w));
+      return new WriteConnection(w, key -> slotOwner(w, key));
+    };
     return new RedisConnector(resources, client, c, c.async(), () -> clusterHealth(c),
-        key -> slotOwner(c, key), client::refreshPartitionsAsync, queueSize);
+        writes, client::refreshPartitionsAsync, queueSize);
   }
 
   /**
-   * The node connection of the primary serving the key's slot — the very connection the
-   * slot-routed commands use (Lettuce keys both by host and port) — as the topology stands now.
+   * The node connection of {@code c} to the primary serving the key's slot (Lettuce keys node
+   * connections by host and port), as the topology stands now.
    */
   private static CompletionStage<StatefulConnection<byte[], byte[]>> slotOwner(
       StatefulRedisClusterConnection<byte[], byte[]> c, byte[] key) {
@@ -307,11 +341,18 @@ public final class RedisConnector implements AutoCloseable {
     return commands;
   }
 
-  /** The acknowledged writes, followed by {@code WAIT} as {@code wait} says (nothing when off). */
-  public DurableWrites durableWrites(ReplicaWait wait) {
-    return wait.enabled()
-        ? new DurableWrites(commands, wait, ownerOf, refreshTopology, queueSize)
-        : DurableWrites.unreplicated(commands);
+  /**
+   * The acknowledged writes, followed by {@code WAIT} as {@code wait} says (nothing when off). With
+   * WAIT they run on a connection of their own, opened on the first call and shared by later ones.
+   */
+  public synchronized DurableWrites durableWrites(ReplicaWait wait) {
+    if (!wait.enabled()) {
+      return DurableWrites.unreplicated(commands);
+    }
+    if (writeConnection == null) {
+      writeConnection = openWriteConnection.get();
+    }
+    return new DurableWrites(commands, wait, writeConnection.ownerOf(), refreshTopology, queueSize);
   }
 
   /**
@@ -324,6 +365,11 @@ public final class RedisConnector implements AutoCloseable {
 
   @Override
   public void close() {
+    synchronized (this) {
+      if (writeConnection != null) {
+        writeConnection.connection().close();
+      }
+    }
     connection.close();
     client.shutdown(0, 2, TimeUnit.SECONDS);
     resources.shutdown(0, 2, TimeUnit.SECONDS);
