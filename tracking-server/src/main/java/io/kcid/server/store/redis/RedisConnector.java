@@ -76,9 +76,16 @@ public final class RedisConnector implements AutoCloseable {
   private final Supplier<CompletionStage<String>> health;
   /** Opens the connection the writes that wait for replicas use (once, when first asked for). */
   private final Supplier<WriteConnection> openWriteConnection;
+  /**
+   * Opens another connection to the primary, configured alike, for a blocking command; null on a
+   * Cluster, where one command cannot block on keys of several slots.
+   */
+  private final Supplier<StatefulConnection<byte[], byte[]>> openPrimaryConnection;
   private final Runnable refreshTopology;
   private final int queueSize;
+  private final Duration commandTimeout;
   private WriteConnection writeConnection;
+  private final List<StreamAppendWatch> watches = new ArrayList<>();
 
   /**
    * The connection of the writes followed by WAIT, and how to find on it the connection to the
@@ -95,14 +102,18 @@ public final class RedisConnector implements AutoCloseable {
       RedisClusterAsyncCommands<byte[], byte[]> commands,
       Supplier<CompletionStage<String>> health,
       Supplier<WriteConnection> openWriteConnection,
+      Supplier<StatefulConnection<byte[], byte[]>> openPrimaryConnection,
       Runnable refreshTopology,
-      int queueSize) {
+      int queueSize,
+      Duration commandTimeout) {
     this.resources = resources;
     this.client = client;
     this.connection = connection;
     this.commands = commands;
     this.health = health;
     this.openWriteConnection = openWriteConnection;
+    this.openPrimaryConnection = openPrimaryConnection;
+    this.commandTimeout = commandTimeout;
     this.refreshTopology = refreshTopology;
     this.queueSize = queueSize;
   }
@@ -148,12 +159,13 @@ public final class RedisConnector implements AutoCloseable {
     client.setOptions(common(ClientOptions.builder(), timeout, queueSize).build());
     StatefulRedisConnection<byte[], byte[]> c =
         withStartupRetry(client, () -> client.connect(ByteArrayCodec.INSTANCE, uri));
+    Supplier<StatefulConnection<byte[], byte[]>> another = () -> client.connect(ByteArrayCodec.INSTANCE, uri);
     Supplier<WriteConnection> writes = () -> {
-      StatefulRedisConnection<byte[], byte[]> w = client.connect(ByteArrayCodec.INSTANCE, uri);
+      StatefulConnection<byte[], byte[]> w = another.get();
       return new WriteConnection(w, always(w));
     };
-    return new RedisConnector(
-        resources, client, c, c.async(), () -> c.async().ping(), writes, () -> {}, queueSize);
+    return new RedisConnector(resources, client, c, c.async(), () -> c.async().ping(), writes, another, () -> {},
+        queueSize, timeout);
   }
 
   /**
@@ -173,14 +185,18 @@ public final class RedisConnector implements AutoCloseable {
     c.setReadFrom(ReadFrom.UPSTREAM); // every command, reads included, on the primary
     // A write and its WAIT are dispatched together on their connection, which sends a batch of
     // commands to one node: whichever primary it follows at that moment gets both.
-    Supplier<WriteConnection> writes = () -> {
+    Supplier<StatefulConnection<byte[], byte[]>> another = () -> {
       StatefulRedisMasterReplicaConnection<byte[], byte[]> w =
           MasterReplica.connect(client, ByteArrayCodec.INSTANCE, uri);
       w.setReadFrom(ReadFrom.UPSTREAM);
+      return w;
+    };
+    Supplier<WriteConnection> writes = () -> {
+      StatefulConnection<byte[], byte[]> w = another.get();
       return new WriteConnection(w, always(w));
     };
-    return new RedisConnector(
-        resources, client, c, c.async(), () -> c.async().ping(), writes, () -> {}, queueSize);
+    return new RedisConnector(resources, client, c, c.async(), () -> c.async().ping(), writes, another, () -> {},
+        queueSize, timeout);
   }
 
   private static RedisConnector cluster(
@@ -216,7 +232,7 @@ public final class RedisConnector implements AutoCloseable {
       return new WriteConnection(w, key -> slotOwner(w, key));
     };
     return new RedisConnector(resources, client, c, c.async(), () -> clusterHealth(c),
-        writes, client::refreshPartitionsAsync, queueSize);
+        writes, null, client::refreshPartitionsAsync, queueSize, timeout);
   }
 
   /**
@@ -363,12 +379,30 @@ public final class RedisConnector implements AutoCloseable {
     return health.get();
   }
 
+  /**
+   * A watch of the partitions' conversion streams on a connection of its own (closed with this
+   * connector); empty on a Cluster, whose readers poll.
+   */
+  synchronized java.util.Optional<StreamAppendWatch> streamAppendWatch(int partitions) {
+    if (openPrimaryConnection == null) {
+      return java.util.Optional.empty();
+    }
+    StatefulConnection<byte[], byte[]> own = openPrimaryConnection.get();
+    // A single Redis' connection or Sentinel's master/replica one: both are StatefulRedisConnections.
+    RedisClusterAsyncCommands<byte[], byte[]> ownCommands = ((StatefulRedisConnection<byte[], byte[]>) own).async();
+    // A blocked read must return before the command timeout would fail it.
+    StreamAppendWatch watch = new StreamAppendWatch(own, ownCommands, partitions, commandTimeout.dividedBy(2));
+    watches.add(watch);
+    return java.util.Optional.of(watch);
+  }
+
   @Override
   public void close() {
     synchronized (this) {
       if (writeConnection != null) {
         writeConnection.connection().close();
       }
+      watches.forEach(StreamAppendWatch::close);
     }
     connection.close();
     client.shutdown(0, 2, TimeUnit.SECONDS);

@@ -24,18 +24,53 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The partition streams {@code kc:{p}:s} read with plain, non-blocking stream commands on the
- * shared connection (readers poll; see ConversionStreams for why). Entry fields are those the
- * scripts append (lib_stats.lua {@code append_event}).
+ * shared connection. Idle readers either poll, or — built by {@link #watching} on a single Redis or
+ * a Sentinel group — wait for a {@link StreamAppendWatch} to see an append. Entry fields are those
+ * the scripts append (lib_stats.lua {@code append_event}).
  */
 public final class RedisConversionEventLog implements ConversionEventLog {
   private static final LuaScript<StreamTail> TAIL = LuaScript.load(Scripts.STREAM_TAIL);
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
   private final int partitions;
+  /** Null: readers poll. */
+  private final StreamAppendWatch watch;
 
+  /** A log whose idle readers poll. */
   public RedisConversionEventLog(RedisClusterAsyncCommands<byte[], byte[]> redis, int partitions) {
+    this(redis, partitions, null);
+  }
+
+  private RedisConversionEventLog(RedisClusterAsyncCommands<byte[], byte[]> redis, int partitions,
+      StreamAppendWatch watch) {
     this.redis = redis;
     this.partitions = partitions;
+    this.watch = watch;
+  }
+
+  /**
+   * A log whose idle readers are woken by an XREAD BLOCK over every partition's stream, on a
+   * connection of the watch's own (closed with {@code connector}); on a Cluster, where one command
+   * cannot block on several slots, its readers poll.
+   */
+  public static RedisConversionEventLog watching(RedisConnector connector, int partitions) {
+    return new RedisConversionEventLog(
+        connector.commands(), partitions, connector.streamAppendWatch(partitions).orElse(null));
+  }
+
+  @Override
+  public boolean signalsAppends() {
+    return watch != null;
+  }
+
+  @Override
+  public long appendMark() {
+    return watch == null ? 0 : watch.mark();
+  }
+
+  @Override
+  public CompletionStage<Void> appendedSince(long mark) {
+    return watch == null ? new CompletableFuture<>() : watch.appendedSince(mark);
   }
 
   @Override
