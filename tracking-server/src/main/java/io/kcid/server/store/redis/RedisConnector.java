@@ -31,6 +31,7 @@ import io.lettuce.core.resource.EpollProvider;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -383,9 +384,9 @@ public final class RedisConnector implements AutoCloseable {
    * A watch of the partitions' conversion streams on a connection of its own (closed with this
    * connector); empty on a Cluster, whose readers poll.
    */
-  synchronized java.util.Optional<StreamAppendWatch> streamAppendWatch(int partitions) {
+  synchronized Optional<StreamAppendWatch> streamAppendWatch(int partitions) {
     if (openPrimaryConnection == null) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     StatefulConnection<byte[], byte[]> own = openPrimaryConnection.get();
     // A single Redis' connection or Sentinel's master/replica one: both are StatefulRedisConnections.
@@ -393,7 +394,7 @@ public final class RedisConnector implements AutoCloseable {
     // A blocked read must return before the command timeout would fail it.
     StreamAppendWatch watch = new StreamAppendWatch(own, ownCommands, partitions, commandTimeout.dividedBy(2));
     watches.add(watch);
-    return java.util.Optional.of(watch);
+    return Optional.of(watch);
   }
 
   @Override
