@@ -9,6 +9,8 @@
 -- release -> 1 when our claim was dropped (only a claim without a conversion is released)
 -- settle  -> 1 when our claim now names its conversion
 -- drop    -> 1 when our claim was deleted, conversion or not (the click was deleted)
+-- KEYS: claim
+-- ARGV: op, kcid, ttl_ms, conversion_id
 local value = redis.call('GET', KEYS[1])
 local holder, conversion = '', ''
 if value then

@@ -3,6 +3,8 @@
 -- With ARGV[2] > 0, first drops the fields of hours before ARGV[2] (done about once an hour).
 -- KEYS[1] kc:{a:<id>}:log:refused:n or kc:log:unattributed:n
 -- ARGV[1] ttl ms   ARGV[2] oldest hour to keep (0: no trim)   ARGV[3..] field, increment, field, ...
+-- KEYS: counts
+-- ARGV: ttl_ms, oldest_hour, increments...
 local oldest = tonumber(ARGV[2])
 if oldest > 0 then
   for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do

@@ -3,6 +3,8 @@
 -- ARGV[1] Account protobuf  ARGV[2] click secret  ARGV[3] sha256(postback token) hex
 -- ARGV[4] first goal key    ARGV[5] Goal protobuf ARGV[6] postback signing secret
 -- Returns 1 when created, 0 when the id is taken.
+-- KEYS: account, secrets, goals
+-- ARGV: account_pb, click_secret, token_sha256, goal_key, goal_pb, signing_secret
 if redis.call('SET', KEYS[1], ARGV[1], 'NX') == false then
   return 0
 end

@@ -2,6 +2,8 @@
 -- of its group's bucket), its state hash, its conversions 1..n and their histories, the request-id
 -- replies whose ids the state hash lists (field r:<request_id>) and its entries in the partition's
 -- conversion stream (field e:<entry id>). Key names are deterministic: no SCAN.
+-- The stats counters of the click and its conversions are kept on purpose (aggregates identify no
+-- click; past reports stay as they were exported): see ClickStore.delete.
 -- lib_clicks.lua is prepended.
 -- KEYS[1] click group kc:{p}:k:<hour>
 -- KEYS[2] state hash  kc:{p}:x:<kcid>
@@ -15,6 +17,8 @@
 -- Returns {found 0|1, conversions deleted, owner account ('' when unknown), goal1, txid1, goal2, …}:
 -- the transactions recorded on the click, so the caller can drop the account-wide claims that name
 -- this kcid (they live under the account's hash tag, in another slot).
+-- KEYS: click_group, click_state, stream, attempts, slot_guard
+-- ARGV: conversion_prefix, history_prefix, request_prefix, click_field
 local click = click_delete(KEYS[1], ARGV[4])
 if not click and redis.call('EXISTS', KEYS[2]) == 0 then
   return {0, 0, ''}

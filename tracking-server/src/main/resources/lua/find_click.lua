@@ -4,4 +4,6 @@
 --         read is redirected (TRYAGAIN) rather than answered "not found" from a half-moved slot
 -- ARGV[1] click field (the kcid's random bytes)
 -- Returns the click record, or nil.
+-- KEYS: click_group, slot_guard
+-- ARGV: click_field
 return click_get(KEYS[1], ARGV[1])

@@ -12,6 +12,9 @@
 -- ARGV[6] group expiry, unix ms   ARGV[7] bucket capacity
 -- ARGV[8] stats field (k US campaign US s1)   ARGV[9] stats hash expiry, unix ms
 -- Returns {1} when stored (and counted), {0, <stored record, inline form>} when the kcid exists.
+-- KEYS: click_group, stats, slot_guard
+-- ARGV: click_field, lifetime_s, context, context_ref, sub_ids, group_expire_at_ms,
+-- ARGV: bucket_capacity, stats_field, stats_expire_at_ms
 local existing = click_insert(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]),
     tonumber(ARGV[7]))
 if existing then

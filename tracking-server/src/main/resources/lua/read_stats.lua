@@ -7,6 +7,8 @@
 -- (field layout: lib_stats.lua). A key may come more than once with partial sums, which the
 -- caller adds up: Lua numbers are doubles, so sums are flushed before they could lose a digit,
 -- and counters too long to be exact doubles pass through unsummed.
+-- KEYS: stats...
+-- ARGV: period..., dimensions
 local US = '\31'
 local keep = ARGV[#KEYS + 1]
 local keep_campaign = string.sub(keep, 1, 1) == '1'

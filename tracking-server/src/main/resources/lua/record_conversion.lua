@@ -53,6 +53,12 @@
 --   NF click not found   AM click of another account    CM campaign not counted by the goal
 --   RR request_id reused, and for a replayed request_id the stored answer of the first call
 --   with a third element 'R' (nothing was written this time).
+-- KEYS: click_group, click_state, request, stream, stats, stream_sequence
+-- ARGV: account_id, goal_key, counting_mode, transaction_id, fingerprint, payload,
+-- ARGV: conversion_ttl_ms, request_ttl_ms, stream_max_length, record_time_ms, conversion_prefix,
+-- ARGV: conversion_id_prefix, has_request, campaigns, requested_status, new_status, amount,
+-- ARGV: currency, history_prefix, transition_sources, test, request_id, dry_run, ttc_bucket,
+-- ARGV: stats_expire_at_ms, click_field, issue_time_s
 
 local has_request = ARGV[13] == '1'
 local dry_run = ARGV[23] == '1'

@@ -4,6 +4,8 @@
 -- ARGV[2] new value
 -- ARGV[3] previous value's expiry, epoch ms; 0 revokes it at once
 -- Returns the previous value (nil when there was none).
+-- KEYS: secrets
+-- ARGV: field, value, previous_expire_at_ms
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if old and tonumber(ARGV[3]) > 0 then

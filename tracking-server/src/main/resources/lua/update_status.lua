@@ -12,6 +12,9 @@
 --         (and the stream entry as e:<entry id>) so that deleting the click finds them
 -- KEYS[6] stream sequence kc:{p}:sn          ARGV[13] account id, ARGV[14] goal key (for the event)
 -- Returns {code}: OK, NF (no such conversion), IT (transition not allowed), RR (request id reused)
+-- KEYS: conversion, history, request, stream, click_state, stream_sequence
+-- ARGV: new_status, allowed_sources, reason, time_ms, amount, currency, has_request, fingerprint,
+-- ARGV: request_ttl_ms, conversion_id, stream_max_length, request_id, account_id, goal_key
 if ARGV[7] == '1' then
   local previous = redis.call('GET', KEYS[3])
   if previous then

@@ -24,7 +24,10 @@ public interface AccountStore {
   /** The account that owns the postback token with this SHA-256 digest (lower-case hex). */
   CompletionStage<Optional<String>> accountIdForTokenDigest(String tokenDigest);
 
-  /** Accounts ordered by id, starting after {@code afterId} ("" for the first page). */
+  /**
+   * Accounts ordered by id, starting after {@code afterId} ("" for the first page): {@code limit} of
+   * them unless the listing reached the last account.
+   */
   CompletionStage<List<Account>> list(String afterId, int limit);
 
   /** Adds a goal; {@code false} when the key exists. */

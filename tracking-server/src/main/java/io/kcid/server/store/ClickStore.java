@@ -39,6 +39,13 @@ public interface ClickStore {
   /**
    * Deletes the click and everything stored under it in its partition (conversions, histories,
    * dedupe state, request-id replies), atomically. Empty when nothing was stored.
+   *
+   * <p>The stats counters the click and its conversions were counted in are deliberately kept: the
+   * deletion is a privacy erasure of what identifies one click, and a counter (account x hour x
+   * campaign x sub id s1 x goal x status) identifies none. The click and its conversions did happen
+   * and were reported (and billed) as such; an erasure rewriting past reports would make them
+   * disagree with what was already exported from them. Reversing could also not be exact: the
+   * click's hour may be past the stats retention, its hash gone, and a decrement would recreate it.
    */
   CompletionStage<Optional<ClickErasure>> delete(DecodedKcid kcid);
 }

@@ -54,4 +54,25 @@ public interface ConversionEventLog {
 
   /** Acknowledges entries of the group; returns how many were pending. */
   CompletionStage<Long> ack(int partition, String group, List<String> entryIds);
+
+  /**
+   * Whether {@link #appendedSince} tells idle readers of appends; when not, they poll every
+   * KCID_STREAM_POLL_MS.
+   */
+  default boolean signalsAppends() {
+    return false;
+  }
+
+  /** A mark to take before a read that may find nothing new, for {@link #appendedSince}. */
+  default long appendMark() {
+    return 0;
+  }
+
+  /**
+   * Completes once an event was appended to some partition's log after {@code mark} was taken (or
+   * the log lost track and a read is due anyway); never, when this log does not signal appends.
+   */
+  default CompletionStage<Void> appendedSince(long mark) {
+    return new java.util.concurrent.CompletableFuture<>();
+  }
 }

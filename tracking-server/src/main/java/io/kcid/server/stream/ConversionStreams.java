@@ -29,12 +29,13 @@ import java.util.regex.Pattern;
 /**
  * StreamConversions and AckConversionEvents.
  *
- * <p>Readers poll (non-blocking XREAD / XREADGROUP on the shared connection, every
- * KCID_STREAM_POLL_MS while idle, at once while there is more) rather than block: a blocking XREAD
- * can only wait on keys of one hash slot on a Cluster, so a reader of P partitions would need P
- * dedicated connections per call, and blocking commands must never share the connection the hot
- * path uses. Polling costs P small reads per interval per idle reader and delivers within one
- * interval; it needs no connection per call and works the same on a Cluster.
+ * <p>Readers read with non-blocking XREAD / XREADGROUP on the shared connection, at once while
+ * there is more. Idle, they wait for the log to signal an append when it can (a single Redis or
+ * Sentinel: one XREAD BLOCK over every partition's stream, per server, on a connection of its own —
+ * blocking commands must never share the connection the hot path uses), reading at most once per
+ * KCID_STREAM_POLL_MS; otherwise (a Cluster, where a blocking XREAD can only wait on keys of one
+ * hash slot, so a reader of P partitions would need P connections) they poll every
+ * KCID_STREAM_POLL_MS: P small reads per interval per idle reader, delivered within one interval.
  */
 public final class ConversionStreams implements AutoCloseable {
   static final Duration DEFAULT_CLAIM_IDLE = Duration.ofSeconds(60);

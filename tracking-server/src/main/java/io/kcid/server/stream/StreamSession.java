@@ -21,10 +21,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One StreamConversions call: polls every partition's log, queues what it read and writes it to
+ * One StreamConversions call: reads every partition's log, queues what it read and writes it to
  * the call only while the call is ready (gRPC flow control), reading again only once the queue is
  * empty — so a slow consumer holds at most one batch per partition in memory, and back-pressure
- * reaches Redis as fewer reads.
+ * reaches Redis as fewer reads. Once it has read everything, it polls again after
+ * KCID_STREAM_POLL_MS, or, when the log signals appends, waits for one (reading again at most once
+ * per KCID_STREAM_POLL_MS, and unasked every {@link #IDLE_RECHECK_NANOS} or at a group's next claim).
  *
  * <p>Without a group, the session keeps a {@link StreamCursor} and attaches it to every message.
  * With a group, Redis keeps the position: the consumer's own pending entries are delivered first,
@@ -39,6 +41,11 @@ final class StreamSession {
   static final int BATCH = 100;
   /** How often a reader whose filter passes over other accounts' events still gets a cursor. */
   private static final long CURSOR_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /**
+   * An idle reader of a log that signals appends reads again unasked this often: a safety net, the
+   * signal is what normally wakes it.
+   */
+  static final long IDLE_RECHECK_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   /** Consumer-group mode: Redis group name (group and account filter), consumer, take-over idle time. */
   record Group(String redisName, String consumer, Duration claimIdle, boolean fromStart) {}
@@ -77,6 +84,11 @@ final class StreamSession {
   private boolean closed;
   private long lastMessageNanos;
   private ScheduledFuture<?> scheduled;
+  /** Counts scheduled reads, so a late append signal cannot move a later one. */
+  private long round;
+  /** The log's append mark taken when the last read started, and when that was. */
+  private long readMark;
+  private long lastReadNanos;
 
   StreamSession(
       ServerCallStreamObserver<StreamConversionsResponse> call,
@@ -102,6 +114,7 @@ final class StreamSession {
     }
     long now = System.nanoTime();
     this.nextClaimNanos = now;
+    this.lastReadNanos = now - pollNanos;
     this.lastMessageNanos = now - CURSOR_EVERY_NANOS;
   }
 
@@ -112,6 +125,8 @@ final class StreamSession {
     }
     cursor = initial;
     started = true;
+    // A reader that waits for appends reads what is there first (a cursor or from_start's backlog).
+    readAgainNow = events.signalsAppends();
     outbox.add(StreamConversionsResponse.newBuilder().setCursor(cursorText()).build());
     drain();
   }
@@ -127,13 +142,45 @@ final class StreamSession {
     }
     if (outbox.isEmpty() && !polling) {
       polling = true;
-      long delay = readAgainNow ? 0 : pollNanos;
-      try {
-        scheduled = timer.schedule(this::poll, delay, TimeUnit.NANOSECONDS);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        fail(new KcidException(ErrorReason.ERROR_REASON_SHUTTING_DOWN, "The server is shutting down; reconnect and resume."));
+      round++;
+      // Idle: poll every KCID_STREAM_POLL_MS, or wait for the log to signal an append.
+      boolean wait = !readAgainNow && events.signalsAppends();
+      long delay = readAgainNow ? 0 : wait ? idleRecheckNanos() : pollNanos;
+      if (schedule(delay) && wait) {
+        long thisRound = round;
+        events.appendedSince(readMark).thenRun(() -> appended(thisRound));
       }
     }
+  }
+
+  private boolean schedule(long delayNanos) {
+    try {
+      scheduled = timer.schedule(this::poll, delayNanos, TimeUnit.NANOSECONDS);
+      return true;
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      fail(new KcidException(ErrorReason.ERROR_REASON_SHUTTING_DOWN, "The server is shutting down; reconnect and resume."));
+      return false;
+    }
+  }
+
+  /** Unasked re-reads of an idle reader: the safety net, or sooner a group's next claim. */
+  private long idleRecheckNanos() {
+    long recheck = IDLE_RECHECK_NANOS;
+    if (group != null) {
+      recheck = Math.min(recheck, nextClaimNanos - System.nanoTime());
+    }
+    return Math.max(recheck, pollNanos);
+  }
+
+  /**
+   * Something was appended since the last read: read now, though at most once per
+   * KCID_STREAM_POLL_MS (under steady traffic idle readers read as often as they polled).
+   */
+  private synchronized void appended(long signalledRound) {
+    if (closed || !polling || signalledRound != round || !scheduled.cancel(false)) {
+      return; // over, or that read is under way already
+    }
+    schedule(Math.max(0, lastReadNanos + pollNanos - System.nanoTime()));
   }
 
   synchronized void cancelled() {
@@ -166,6 +213,8 @@ final class StreamSession {
       if (closed) {
         return;
       }
+      readMark = events.appendMark();
+      lastReadNanos = System.nanoTime();
       boolean claim = group != null && System.nanoTime() - nextClaimNanos >= 0;
       if (claim) {
         long every = Math.min(Math.max(group.claimIdle().toNanos() / 2, pollNanos), TimeUnit.SECONDS.toNanos(10));

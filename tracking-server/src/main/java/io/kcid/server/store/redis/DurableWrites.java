@@ -21,10 +21,11 @@ import java.util.function.Supplier;
 /**
  * Runs the scripts whose success is acknowledged to a caller (a conversion, a status change, a
  * click, a click's erasure, a transaction claim). With {@link ReplicaWait} off they run on the
- * shared connection as any command. With it on, each runs on the connection to the primary that
- * owns its key — the one connection of a single Redis or a Sentinel group, the slot owner's node
- * connection on a Cluster — followed there by WAIT ({@link ReplicaBarrier}); a write that enough
- * replicas did not confirm is answered "outcome unknown, retry".
+ * shared connection as any command. With it on, each runs on a connection of the writes' own
+ * ({@link RedisConnector#durableWrites}) to the primary that owns its key — its one connection to a
+ * single Redis or a Sentinel group, its node connection to the slot owner on a Cluster — followed
+ * there by WAIT ({@link ReplicaBarrier}); a write that enough replicas did not confirm is answered
+ * "outcome unknown, retry". Reads stay on the shared connection, never queued behind a WAIT.
  *
  * <p>On a Cluster the script goes straight to the owner's node connection, which does not follow
  * MOVED or ASK (a redirected write would run on a connection the WAIT does not cover): a redirect
@@ -69,10 +70,13 @@ public final class DurableWrites {
   }
 
   /** Runs {@code script}; with replicas to wait for, completes only once they hold its writes. */
-  <T> CompletionStage<T> run(LuaScript script, ScriptOutputType type, byte[][] keys, byte[]... args) {
+  <T, P extends Enum<P> & ScriptParam> CompletionStage<T> run(
+      LuaScript<P> script, ScriptOutputType type, ScriptArgs<P> call) {
     if (!wait.enabled()) {
-      return script.run(shared, type, keys, args);
+      return script.run(shared, type, call);
     }
+    byte[][] keys = call.keys();
+    byte[][] args = call.argv();
     // Every key of a script shares one hash slot: the first names the owner.
     return this.<T>once(keys[0], () -> script.evalshaCommand(type, keys, args))
         .exceptionallyCompose(failure -> StoreErrors.unwrap(failure) instanceof RedisNoScriptException

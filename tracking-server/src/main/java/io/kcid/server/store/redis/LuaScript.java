@@ -14,9 +14,11 @@ import io.lettuce.core.protocol.AsyncCommand;
 import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -24,11 +26,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A Lua script loaded once from the classpath and called by SHA. Script caches are per node and
+ * A Lua script loaded once from the classpath and called by SHA, with its KEYS and ARGV filled by
+ * name ({@link ScriptArgs} of the script's {@link Scripts contract}). Script caches are per node and
  * are lost on restart or failover, so NOSCRIPT falls back to sending the full script once (which
  * also re-caches it).
  */
-final class LuaScript {
+final class LuaScript<P extends Enum<P> & ScriptParam> {
   private final byte[] source;
   private final String sha;
 
@@ -42,23 +45,36 @@ final class LuaScript {
   }
 
   /**
-   * One script made of the given resources, concatenated in order: shared helpers (a library of
-   * {@code local function}s) first, then the script that uses them.
+   * The script, its libraries (a library of {@code local function}s) concatenated before it. Fails
+   * when the script's {@code -- KEYS:} / {@code -- ARGV:} header does not name its contract's slots.
    */
-  static LuaScript fromClasspath(String... resources) {
-    java.io.ByteArrayOutputStream source = new java.io.ByteArrayOutputStream();
-    for (String resource : resources) {
-      try (InputStream in = LuaScript.class.getResourceAsStream(resource)) {
-        if (in == null) {
-          throw new IllegalStateException("Missing script resource " + resource);
-        }
-        source.writeBytes(in.readAllBytes());
-        source.write('\n');
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+  static <P extends Enum<P> & ScriptParam> LuaScript<P> load(Scripts.Script<P> script) {
+    ByteArrayOutputStream source = new ByteArrayOutputStream();
+    for (String library : script.libraries()) {
+      source.writeBytes(resource(library));
+      source.write('\n');
     }
-    return new LuaScript(source.toByteArray());
+    byte[] main = resource(script.file());
+    ScriptHeader header = ScriptHeader.parse(new String(main, StandardCharsets.UTF_8));
+    if (!header.equals(ScriptHeader.of(script.contract()))) {
+      throw new IllegalStateException(script.file() + " declares " + header + " but its contract "
+          + script.contract().getSimpleName() + " names " + ScriptHeader.of(script.contract()));
+    }
+    source.writeBytes(main);
+    source.write('\n');
+    return new LuaScript<>(source.toByteArray());
+  }
+
+  /** The bytes of {@code lua/<file>} on the classpath. */
+  static byte[] resource(String file) {
+    try (InputStream in = LuaScript.class.getResourceAsStream("/lua/" + file)) {
+      if (in == null) {
+        throw new IllegalStateException("Missing script resource /lua/" + file);
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   String sha() {
@@ -66,10 +82,15 @@ final class LuaScript {
   }
 
   <T> CompletionStage<T> run(
+      RedisClusterAsyncCommands<byte[], byte[]> redis, ScriptOutputType type, ScriptArgs<P> call) {
+    return run(redis, type, call.keys(), call.argv());
+  }
+
+  private <T> CompletionStage<T> run(
       RedisClusterAsyncCommands<byte[], byte[]> redis,
       ScriptOutputType type,
       byte[][] keys,
-      byte[]... args) {
+      byte[][] args) {
     CompletableFuture<T> result = new CompletableFuture<>();
     redis.<T>evalsha(sha, type, keys, args)
         .whenComplete(

@@ -13,12 +13,15 @@ import io.kcid.server.store.AccountStore;
 import io.kcid.server.store.IdempotentReply;
 import io.kcid.server.store.SecretKinds;
 import io.kcid.server.store.StoredSecrets;
+import io.kcid.server.store.redis.Scripts.CreateAccount;
+import io.kcid.server.store.redis.Scripts.RotateSecret;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +35,8 @@ import java.util.concurrent.CompletionStage;
  * HMAC keys.
  */
 public final class RedisAccountStore implements AccountStore {
-  private static final LuaScript CREATE = LuaScript.fromClasspath("/lua/create_account.lua");
-  private static final LuaScript ROTATE = LuaScript.fromClasspath("/lua/rotate_secret.lua");
+  private static final LuaScript<CreateAccount> CREATE = LuaScript.load(Scripts.CREATE_ACCOUNT);
+  private static final LuaScript<RotateSecret> ROTATE = LuaScript.load(Scripts.ROTATE_SECRET);
   /** An in-flight idempotent write holds its request id this long at most. */
   private static final long IN_PROGRESS_TTL_MS = 60_000;
   /** First answers of idempotent writes are kept this long. */
@@ -59,15 +62,16 @@ public final class RedisAccountStore implements AccountStore {
                     CREATE.<Long>run(
                         redis,
                         ScriptOutputType.INTEGER,
-                        new byte[][] {
-                          RedisKeys.account(id), RedisKeys.accountSecrets(id), RedisKeys.accountGoals(id)
-                        },
-                        account.toByteArray(),
-                        bytes(secrets.getClickSecret()),
-                        bytes(tokenDigest),
-                        bytes(firstGoal.getGoalKey()),
-                        firstGoal.toByteArray(),
-                        bytes(secrets.getPostbackSigningSecret())))
+                        ScriptArgs.of(CreateAccount.class)
+                            .set(CreateAccount.ACCOUNT, RedisKeys.account(id))
+                            .set(CreateAccount.SECRETS, RedisKeys.accountSecrets(id))
+                            .set(CreateAccount.GOALS, RedisKeys.accountGoals(id))
+                            .set(CreateAccount.ACCOUNT_PB, account.toByteArray())
+                            .set(CreateAccount.CLICK_SECRET, secrets.getClickSecret())
+                            .set(CreateAccount.TOKEN_SHA256, tokenDigest)
+                            .set(CreateAccount.GOAL_KEY, firstGoal.getGoalKey())
+                            .set(CreateAccount.GOAL_PB, firstGoal.toByteArray())
+                            .set(CreateAccount.SIGNING_SECRET, secrets.getPostbackSigningSecret())))
             .thenCompose(
                 result -> {
                   if (result == 1L) {
@@ -121,34 +125,70 @@ public final class RedisAccountStore implements AccountStore {
             .thenApply(v -> Optional.ofNullable(v).map(RedisAccountStore::str)));
   }
 
+  /**
+   * Reads index pages until {@code limit} accounts are found or the index ends. An id whose record
+   * is gone (a key lost or removed by hand: this store never deletes an account) is skipped and
+   * dropped from the index, so a page is short only at the end — callers take a short page as the
+   * last one — and the next listing does not read it again.
+   */
   @Override
   public CompletionStage<List<Account>> list(String afterId, int limit) {
+    return Stages.translate(listFrom(afterId, limit, new ArrayList<>()));
+  }
+
+  private CompletionStage<List<Account>> listFrom(String afterId, int limit, List<Account> found) {
+    int wanted = limit - found.size();
     Range<byte[]> range =
         afterId.isEmpty()
             ? Range.unbounded()
             : Range.from(Range.Boundary.excluding(bytes(afterId)), Range.Boundary.unbounded());
-    CompletionStage<List<Account>> listed =
-        redis
-            .zrangebylex(RedisKeys.accountIndex(), range, Limit.create(0, limit))
-            .thenCompose(
-                ids -> {
-                  if (ids.isEmpty()) {
-                    return CompletableFuture.completedFuture(List.<Account>of());
-                  }
-                  List<CompletableFuture<byte[]>> reads =
-                      ids.stream()
-                          .map(id -> redis.get(RedisKeys.account(str(id))).toCompletableFuture())
-                          .toList();
-                  return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
-                      .thenApply(
-                          x ->
-                              reads.stream()
-                                  .map(CompletableFuture::join)
-                                  .filter(b -> b != null)
-                                  .map(RedisAccountStore::parseAccount)
-                                  .toList());
-                });
-    return Stages.translate(listed);
+    return redis
+        .zrangebylex(RedisKeys.accountIndex(), range, Limit.create(0, wanted))
+        .thenCompose(
+            ids -> {
+              if (ids.isEmpty()) {
+                return CompletableFuture.completedFuture(found);
+              }
+              List<CompletableFuture<byte[]>> reads =
+                  ids.stream()
+                      .map(id -> redis.get(RedisKeys.account(str(id))).toCompletableFuture())
+                      .toList();
+              return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+                  .thenCompose(
+                      x -> {
+                        List<CompletableFuture<?>> repairs = new ArrayList<>();
+                        for (int i = 0; i < ids.size(); i++) {
+                          byte[] record = reads.get(i).join();
+                          if (record == null) {
+                            repairs.add(dropFromIndex(str(ids.get(i))));
+                          } else {
+                            found.add(parseAccount(record));
+                          }
+                        }
+                        boolean more = ids.size() == wanted && found.size() < limit;
+                        String last = str(ids.get(ids.size() - 1));
+                        return CompletableFuture.allOf(repairs.toArray(CompletableFuture[]::new))
+                            .thenCompose(
+                                y -> more
+                                    ? listFrom(last, limit, found)
+                                    : CompletableFuture.completedFuture(found));
+                      });
+            });
+  }
+
+  /**
+   * Drops an index entry whose account record is gone. The record is read again after the ZREM: an
+   * account created with that id meanwhile (whose ZADD the ZREM may have undone) is put back.
+   */
+  private CompletableFuture<Void> dropFromIndex(String id) {
+    return redis
+        .zrem(RedisKeys.accountIndex(), bytes(id))
+        .thenCompose(n -> redis.exists(RedisKeys.account(id)))
+        .thenCompose(
+            exists -> exists > 0
+                ? redis.zadd(RedisKeys.accountIndex(), 0, bytes(id)).thenApply(n -> (Void) null)
+                : CompletableFuture.<Void>completedFuture(null))
+        .toCompletableFuture();
   }
 
   @Override
@@ -201,10 +241,11 @@ public final class RedisAccountStore implements AccountStore {
                     ROTATE.<byte[]>run(
                         redis,
                         ScriptOutputType.VALUE,
-                        new byte[][] {RedisKeys.accountSecrets(accountId)},
-                        bytes(SecretKinds.field(kind)),
-                        bytes(stored),
-                        bytes(Long.toString(expiryMs))))
+                        ScriptArgs.of(RotateSecret.class)
+                            .set(RotateSecret.SECRETS, RedisKeys.accountSecrets(accountId))
+                            .set(RotateSecret.FIELD, SecretKinds.field(kind))
+                            .set(RotateSecret.VALUE, stored)
+                            .set(RotateSecret.PREVIOUS_EXPIRE_AT_MS, Long.toString(expiryMs))))
             .thenCompose(
                 old -> {
                   if (!token || old == null) {

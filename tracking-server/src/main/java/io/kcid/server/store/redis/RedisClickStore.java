@@ -8,6 +8,9 @@ import io.kcid.server.common.Secrets;
 import io.kcid.server.store.ClickErasure;
 import io.kcid.server.store.ClickStore;
 import io.kcid.server.store.StoredClick;
+import io.kcid.server.store.redis.Scripts.DeleteClick;
+import io.kcid.server.store.redis.Scripts.FindClick;
+import io.kcid.server.store.redis.Scripts.InsertClick;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
@@ -30,9 +33,9 @@ import java.util.concurrent.CompletionStage;
  * script that stores it ({@code insert_click.lua}).
  */
 public final class RedisClickStore implements ClickStore {
-  private static final LuaScript DELETE = LuaScript.fromClasspath("/lua/lib_clicks.lua", "/lua/delete_click.lua");
-  private static final LuaScript INSERT = LuaScript.fromClasspath("/lua/lib_clicks.lua", "/lua/insert_click.lua");
-  private static final LuaScript FIND = LuaScript.fromClasspath("/lua/lib_clicks.lua", "/lua/find_click.lua");
+  private static final LuaScript<DeleteClick> DELETE = LuaScript.load(Scripts.DELETE_CLICK);
+  private static final LuaScript<InsertClick> INSERT = LuaScript.load(Scripts.INSERT_CLICK);
+  private static final LuaScript<FindClick> FIND = LuaScript.load(Scripts.FIND_CLICK);
   /** Default stats retention (KCID_STATS_RETENTION). */
   public static final Duration DEFAULT_STATS_RETENTION = Duration.ofDays(400);
   /**
@@ -106,21 +109,20 @@ public final class RedisClickStore implements ClickStore {
     long groupExpiresMs = (issued / 3600 + 1) * 3_600_000L + lifetime * 1000;
     Instant hour = StatsFormat.hourOf(
         Instant.ofEpochSecond(click.getClickTime().getSeconds(), click.getClickTime().getNanos()));
-    byte[][] keys = {
-      RedisKeys.clickGroup(kcid),
-      RedisKeys.stats(kcid.partition(), accountId, hour),
-      RedisKeys.noRequest(kcid.partition())
-    };
-    return durable.<List<Object>>run(INSERT, ScriptOutputType.MULTI, keys,
-        RedisKeys.clickField(kcid),
-        RedisKeys.bytes(Long.toString(lifetime)),
-        context,
-        reference(context),
-        perClick,
-        RedisKeys.bytes(Long.toString(groupExpiresMs)),
-        bucketCapacity,
-        RedisKeys.bytes(StatsFormat.clickField(click.getCampaignId(), click.getSubIdsOrDefault("s1", ""))),
-        RedisKeys.bytes(Long.toString(StatsFormat.expireAtMillis(hour, statsRetention))));
+    return durable.<List<Object>, InsertClick>run(INSERT, ScriptOutputType.MULTI, ScriptArgs.of(InsertClick.class)
+        .set(InsertClick.CLICK_GROUP, RedisKeys.clickGroup(kcid))
+        .set(InsertClick.STATS, RedisKeys.stats(kcid.partition(), accountId, hour))
+        .set(InsertClick.SLOT_GUARD, RedisKeys.noRequest(kcid.partition()))
+        .set(InsertClick.CLICK_FIELD, RedisKeys.clickField(kcid))
+        .set(InsertClick.LIFETIME_S, Long.toString(lifetime))
+        .set(InsertClick.CONTEXT, context)
+        .set(InsertClick.CONTEXT_REF, reference(context))
+        .set(InsertClick.SUB_IDS, perClick)
+        .set(InsertClick.GROUP_EXPIRE_AT_MS, Long.toString(groupExpiresMs))
+        .set(InsertClick.BUCKET_CAPACITY, bucketCapacity)
+        .set(InsertClick.STATS_FIELD,
+            StatsFormat.clickField(click.getCampaignId(), click.getSubIdsOrDefault("s1", "")))
+        .set(InsertClick.STATS_EXPIRE_AT_MS, Long.toString(StatsFormat.expireAtMillis(hour, statsRetention))));
   }
 
   private static long ceilSeconds(Duration d) {
@@ -137,9 +139,10 @@ public final class RedisClickStore implements ClickStore {
   @Override
   public CompletionStage<Optional<StoredClick>> find(DecodedKcid kcid) {
     return Stages.translate(
-        FIND.<byte[]>run(redis, ScriptOutputType.VALUE,
-                new byte[][] {RedisKeys.clickGroup(kcid), RedisKeys.noRequest(kcid.partition())},
-                RedisKeys.clickField(kcid))
+        FIND.<byte[]>run(redis, ScriptOutputType.VALUE, ScriptArgs.of(FindClick.class)
+                .set(FindClick.CLICK_GROUP, RedisKeys.clickGroup(kcid))
+                .set(FindClick.SLOT_GUARD, RedisKeys.noRequest(kcid.partition()))
+                .set(FindClick.CLICK_FIELD, RedisKeys.clickField(kcid)))
             .thenApply(value -> Optional.ofNullable(value)
                 .map(v -> decode(kcid, v))
                 // Its bucket lives up to an hour longer than the click itself.
@@ -150,17 +153,16 @@ public final class RedisClickStore implements ClickStore {
   public CompletionStage<Optional<ClickErasure>> delete(DecodedKcid kcid) {
     int p = kcid.partition();
     return Stages.translate(
-        durable.<List<Object>>run(
-                DELETE,
-                ScriptOutputType.MULTI,
-                new byte[][] {
-                  RedisKeys.clickGroup(kcid), RedisKeys.clickState(p, kcid.kcid()), RedisKeys.stream(p),
-                  RedisKeys.clickAttempts(p, kcid.kcid()), RedisKeys.noRequest(p)
-                },
-                RedisKeys.bytes(RedisKeys.conversionPrefix(p, kcid.kcid())),
-                RedisKeys.bytes(RedisKeys.historyPrefix(p, kcid.kcid())),
-                RedisKeys.bytes(RedisKeys.requestPrefix(p, kcid.kcid())),
-                RedisKeys.clickField(kcid))
+        durable.<List<Object>, DeleteClick>run(DELETE, ScriptOutputType.MULTI, ScriptArgs.of(DeleteClick.class)
+                .set(DeleteClick.CLICK_GROUP, RedisKeys.clickGroup(kcid))
+                .set(DeleteClick.CLICK_STATE, RedisKeys.clickState(p, kcid.kcid()))
+                .set(DeleteClick.STREAM, RedisKeys.stream(p))
+                .set(DeleteClick.ATTEMPTS, RedisKeys.clickAttempts(p, kcid.kcid()))
+                .set(DeleteClick.SLOT_GUARD, RedisKeys.noRequest(p))
+                .set(DeleteClick.CONVERSION_PREFIX, RedisKeys.conversionPrefix(p, kcid.kcid()))
+                .set(DeleteClick.HISTORY_PREFIX, RedisKeys.historyPrefix(p, kcid.kcid()))
+                .set(DeleteClick.REQUEST_PREFIX, RedisKeys.requestPrefix(p, kcid.kcid()))
+                .set(DeleteClick.CLICK_FIELD, RedisKeys.clickField(kcid)))
             .thenApply(RedisClickStore::erasure));
   }
 

@@ -31,6 +31,7 @@ import io.lettuce.core.resource.EpollProvider;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +57,10 @@ import java.util.function.Supplier;
  *
  * <p>The stores see {@link RedisClusterAsyncCommands} either way: every multi-key operation they
  * issue is one command or script over keys of one hash slot, which routes as is on a Cluster.
+ *
+ * <p>With {@link ReplicaWait} on, the acknowledged writes and their WAIT get a connection of their
+ * own (opened by {@link #durableWrites}, configured alike): Redis answers a connection's commands in
+ * order, so a read sent on the connection of a WAIT would wait for the replicas too.
  */
 public final class RedisConnector implements AutoCloseable {
   static final int TOPOLOGY_REFRESH_SECONDS = 30;
@@ -70,10 +75,26 @@ public final class RedisConnector implements AutoCloseable {
   private final StatefulConnection<byte[], byte[]> connection;
   private final RedisClusterAsyncCommands<byte[], byte[]> commands;
   private final Supplier<CompletionStage<String>> health;
-  /** The connection to the primary that owns a key: where a write and its WAIT go. */
-  private final Function<byte[], CompletionStage<StatefulConnection<byte[], byte[]>>> ownerOf;
+  /** Opens the connection the writes that wait for replicas use (once, when first asked for). */
+  private final Supplier<WriteConnection> openWriteConnection;
+  /**
+   * Opens another connection to the primary, configured alike, for a blocking command; null on a
+   * Cluster, where one command cannot block on keys of several slots.
+   */
+  private final Supplier<StatefulConnection<byte[], byte[]>> openPrimaryConnection;
   private final Runnable refreshTopology;
   private final int queueSize;
+  private final Duration commandTimeout;
+  private WriteConnection writeConnection;
+  private final List<StreamAppendWatch> watches = new ArrayList<>();
+
+  /**
+   * The connection of the writes followed by WAIT, and how to find on it the connection to the
+   * primary that owns a key: where a write and its WAIT go.
+   */
+  private record WriteConnection(
+      StatefulConnection<byte[], byte[]> connection,
+      Function<byte[], CompletionStage<StatefulConnection<byte[], byte[]>>> ownerOf) {}
 
   private RedisConnector(
       ClientResources resources,
@@ -81,15 +102,19 @@ public final class RedisConnector implements AutoCloseable {
       StatefulConnection<byte[], byte[]> connection,
       RedisClusterAsyncCommands<byte[], byte[]> commands,
       Supplier<CompletionStage<String>> health,
-      Function<byte[], CompletionStage<StatefulConnection<byte[], byte[]>>> ownerOf,
+      Supplier<WriteConnection> openWriteConnection,
+      Supplier<StatefulConnection<byte[], byte[]>> openPrimaryConnection,
       Runnable refreshTopology,
-      int queueSize) {
+      int queueSize,
+      Duration commandTimeout) {
     this.resources = resources;
     this.client = client;
     this.connection = connection;
     this.commands = commands;
     this.health = health;
-    this.ownerOf = ownerOf;
+    this.openWriteConnection = openWriteConnection;
+    this.openPrimaryConnection = openPrimaryConnection;
+    this.commandTimeout = commandTimeout;
     this.refreshTopology = refreshTopology;
     this.queueSize = queueSize;
   }
@@ -135,8 +160,13 @@ public final class RedisConnector implements AutoCloseable {
     client.setOptions(common(ClientOptions.builder(), timeout, queueSize).build());
     StatefulRedisConnection<byte[], byte[]> c =
         withStartupRetry(client, () -> client.connect(ByteArrayCodec.INSTANCE, uri));
-    return new RedisConnector(
-        resources, client, c, c.async(), () -> c.async().ping(), always(c), () -> {}, queueSize);
+    Supplier<StatefulConnection<byte[], byte[]>> another = () -> client.connect(ByteArrayCodec.INSTANCE, uri);
+    Supplier<WriteConnection> writes = () -> {
+      StatefulConnection<byte[], byte[]> w = another.get();
+      return new WriteConnection(w, always(w));
+    };
+    return new RedisConnector(resources, client, c, c.async(), () -> c.async().ping(), writes, another, () -> {},
+        queueSize, timeout);
   }
 
   /**
@@ -154,10 +184,20 @@ public final class RedisConnector implements AutoCloseable {
     StatefulRedisMasterReplicaConnection<byte[], byte[]> c =
         withStartupRetry(client, () -> MasterReplica.connect(client, ByteArrayCodec.INSTANCE, uri));
     c.setReadFrom(ReadFrom.UPSTREAM); // every command, reads included, on the primary
-    // A write and its WAIT are dispatched together on this connection, which sends a batch of
+    // A write and its WAIT are dispatched together on their connection, which sends a batch of
     // commands to one node: whichever primary it follows at that moment gets both.
-    return new RedisConnector(
-        resources, client, c, c.async(), () -> c.async().ping(), always(c), () -> {}, queueSize);
+    Supplier<StatefulConnection<byte[], byte[]>> another = () -> {
+      StatefulRedisMasterReplicaConnection<byte[], byte[]> w =
+          MasterReplica.connect(client, ByteArrayCodec.INSTANCE, uri);
+      w.setReadFrom(ReadFrom.UPSTREAM);
+      return w;
+    };
+    Supplier<WriteConnection> writes = () -> {
+      StatefulConnection<byte[], byte[]> w = another.get();
+      return new WriteConnection(w, always(w));
+    };
+    return new RedisConnector(resources, client, c, c.async(), () -> c.async().ping(), writes, another, () -> {},
+        queueSize, timeout);
   }
 
   private static RedisConnector cluster(
@@ -181,13 +221,24 @@ public final class RedisConnector implements AutoCloseable {
     resources.eventBus().get()
         .filter(event -> event instanceof ClusterTopologyChangedEvent)
         .subscribe(event -> openPrimaryConnections(c));
+    // The writes' own cluster connection: its node connections, to the same primaries, carry only
+    // the writes and their WAITs.
+    Supplier<WriteConnection> writes = () -> {
+      StatefulRedisClusterConnection<byte[], byte[]> w = client.connect(ByteArrayCodec.INSTANCE);
+      openPrimaryConnections(w).join();
+      resources.eventBus().get()
+          .filter(event -> event instanceof ClusterTopologyChangedEvent)
+          .filter(event -> w.isOpen())
+          .subscribe(event -> openPrimaryConnections(w));
+      return new WriteConnection(w, key -> slotOwner(w, key));
+    };
     return new RedisConnector(resources, client, c, c.async(), () -> clusterHealth(c),
-        key -> slotOwner(c, key), client::refreshPartitionsAsync, queueSize);
+        writes, null, client::refreshPartitionsAsync, queueSize, timeout);
   }
 
   /**
-   * The node connection of the primary serving the key's slot — the very connection the
-   * slot-routed commands use (Lettuce keys both by host and port) — as the topology stands now.
+   * The node connection of {@code c} to the primary serving the key's slot (Lettuce keys node
+   * connections by host and port), as the topology stands now.
    */
   private static CompletionStage<StatefulConnection<byte[], byte[]>> slotOwner(
       StatefulRedisClusterConnection<byte[], byte[]> c, byte[] key) {
@@ -307,11 +358,18 @@ public final class RedisConnector implements AutoCloseable {
     return commands;
   }
 
-  /** The acknowledged writes, followed by {@code WAIT} as {@code wait} says (nothing when off). */
-  public DurableWrites durableWrites(ReplicaWait wait) {
-    return wait.enabled()
-        ? new DurableWrites(commands, wait, ownerOf, refreshTopology, queueSize)
-        : DurableWrites.unreplicated(commands);
+  /**
+   * The acknowledged writes, followed by {@code WAIT} as {@code wait} says (nothing when off). With
+   * WAIT they run on a connection of their own, opened on the first call and shared by later ones.
+   */
+  public synchronized DurableWrites durableWrites(ReplicaWait wait) {
+    if (!wait.enabled()) {
+      return DurableWrites.unreplicated(commands);
+    }
+    if (writeConnection == null) {
+      writeConnection = openWriteConnection.get();
+    }
+    return new DurableWrites(commands, wait, writeConnection.ownerOf(), refreshTopology, queueSize);
   }
 
   /**
@@ -322,8 +380,31 @@ public final class RedisConnector implements AutoCloseable {
     return health.get();
   }
 
+  /**
+   * A watch of the partitions' conversion streams on a connection of its own (closed with this
+   * connector); empty on a Cluster, whose readers poll.
+   */
+  synchronized Optional<StreamAppendWatch> streamAppendWatch(int partitions) {
+    if (openPrimaryConnection == null) {
+      return Optional.empty();
+    }
+    StatefulConnection<byte[], byte[]> own = openPrimaryConnection.get();
+    // A single Redis' connection or Sentinel's master/replica one: both are StatefulRedisConnections.
+    RedisClusterAsyncCommands<byte[], byte[]> ownCommands = ((StatefulRedisConnection<byte[], byte[]>) own).async();
+    // A blocked read must return before the command timeout would fail it.
+    StreamAppendWatch watch = new StreamAppendWatch(own, ownCommands, partitions, commandTimeout.dividedBy(2));
+    watches.add(watch);
+    return Optional.of(watch);
+  }
+
   @Override
   public void close() {
+    synchronized (this) {
+      if (writeConnection != null) {
+        writeConnection.connection().close();
+      }
+      watches.forEach(StreamAppendWatch::close);
+    }
     connection.close();
     client.shutdown(0, 2, TimeUnit.SECONDS);
     resources.shutdown(0, 2, TimeUnit.SECONDS);

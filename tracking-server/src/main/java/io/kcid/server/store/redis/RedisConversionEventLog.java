@@ -6,6 +6,7 @@ import io.kcid.proto.tracking.v1.ConversionEventType;
 import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.Money;
 import io.kcid.server.store.ConversionEventLog;
+import io.kcid.server.store.redis.Scripts.StreamTail;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
@@ -23,18 +24,53 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The partition streams {@code kc:{p}:s} read with plain, non-blocking stream commands on the
- * shared connection (readers poll; see ConversionStreams for why). Entry fields are those the
- * scripts append (lib_stats.lua {@code append_event}).
+ * shared connection. Idle readers either poll, or — built by {@link #watching} on a single Redis or
+ * a Sentinel group — wait for a {@link StreamAppendWatch} to see an append. Entry fields are those
+ * the scripts append (lib_stats.lua {@code append_event}).
  */
 public final class RedisConversionEventLog implements ConversionEventLog {
-  private static final LuaScript TAIL = LuaScript.fromClasspath("/lua/stream_tail.lua");
+  private static final LuaScript<StreamTail> TAIL = LuaScript.load(Scripts.STREAM_TAIL);
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
   private final int partitions;
+  /** Null: readers poll. */
+  private final StreamAppendWatch watch;
 
+  /** A log whose idle readers poll. */
   public RedisConversionEventLog(RedisClusterAsyncCommands<byte[], byte[]> redis, int partitions) {
+    this(redis, partitions, null);
+  }
+
+  private RedisConversionEventLog(RedisClusterAsyncCommands<byte[], byte[]> redis, int partitions,
+      StreamAppendWatch watch) {
     this.redis = redis;
     this.partitions = partitions;
+    this.watch = watch;
+  }
+
+  /**
+   * A log whose idle readers are woken by an XREAD BLOCK over every partition's stream, on a
+   * connection of the watch's own (closed with {@code connector}); on a Cluster, where one command
+   * cannot block on several slots, its readers poll.
+   */
+  public static RedisConversionEventLog watching(RedisConnector connector, int partitions) {
+    return new RedisConversionEventLog(
+        connector.commands(), partitions, connector.streamAppendWatch(partitions).orElse(null));
+  }
+
+  @Override
+  public boolean signalsAppends() {
+    return watch != null;
+  }
+
+  @Override
+  public long appendMark() {
+    return watch == null ? 0 : watch.mark();
+  }
+
+  @Override
+  public CompletionStage<Void> appendedSince(long mark) {
+    return watch == null ? new CompletableFuture<>() : watch.appendedSince(mark);
   }
 
   @Override
@@ -44,9 +80,11 @@ public final class RedisConversionEventLog implements ConversionEventLog {
 
   @Override
   public CompletionStage<Position> tail(int partition) {
-    byte[][] keys = {RedisKeys.stream(partition), RedisKeys.streamSequence(partition)};
+    ScriptArgs<StreamTail> call = ScriptArgs.of(StreamTail.class)
+        .set(StreamTail.STREAM, RedisKeys.stream(partition))
+        .set(StreamTail.STREAM_SEQUENCE, RedisKeys.streamSequence(partition));
     return Stages.translate(
-        TAIL.<List<Object>>run(redis, ScriptOutputType.MULTI, keys)
+        TAIL.<List<Object>>run(redis, ScriptOutputType.MULTI, call)
             .thenApply(r -> new Position(text(r.get(0)), Long.parseLong(text(r.get(1))))));
   }
 

@@ -14,6 +14,8 @@ import io.kcid.server.store.ConversionStore;
 import io.kcid.server.store.RecordCommand;
 import io.kcid.server.store.RecordResult;
 import io.kcid.server.store.StatusUpdate;
+import io.kcid.server.store.redis.Scripts.RecordConversion;
+import io.kcid.server.store.redis.Scripts.UpdateStatus;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
@@ -32,10 +34,8 @@ import java.util.stream.Collectors;
  * and {@code c} its current value; its audit history is a list beside it.
  */
 public final class RedisConversionStore implements ConversionStore {
-  private static final LuaScript RECORD =
-      LuaScript.fromClasspath("/lua/lib_stats.lua", "/lua/lib_clicks.lua", "/lua/record_conversion.lua");
-  private static final LuaScript UPDATE =
-      LuaScript.fromClasspath("/lua/lib_stats.lua", "/lua/update_status.lua");
+  private static final LuaScript<RecordConversion> RECORD = LuaScript.load(Scripts.RECORD_CONVERSION);
+  private static final LuaScript<UpdateStatus> UPDATE = LuaScript.load(Scripts.UPDATE_STATUS);
   /** Separates the fields of a history entry (ASCII unit separator). */
   private static final String FIELD = "\u001f";
 
@@ -76,48 +76,47 @@ public final class RedisConversionStore implements ConversionStore {
     DecodedKcid kcid = c.kcid();
     int p = kcid.partition();
     boolean hasRequest = !c.requestId().isEmpty();
-    byte[][] keys = {
-      RedisKeys.clickGroup(kcid),
-      RedisKeys.clickState(p, kcid.kcid()),
-      hasRequest ? RedisKeys.request(p, kcid.kcid(), c.requestId()) : RedisKeys.noRequest(p),
-      RedisKeys.stream(p),
-      RedisKeys.stats(p, c.requiredAccountId(), StatsFormat.hourOf(c.eventTime())),
-      RedisKeys.streamSequence(p)
-    };
-    byte[][] args = {
-      bytes(c.requiredAccountId()),
-      bytes(c.goalKey()),
-      bytes(modeCode(c.countingMode())),
-      bytes(c.transactionId()),
-      bytes(c.fingerprint()),
-      c.payload(),
-      bytes(Long.toString(c.conversionTtl().toMillis())),
-      bytes(Long.toString(c.requestIdTtl().toMillis())),
-      bytes(Long.toString(streamMaxLength)),
-      bytes(Long.toString(c.recordTime().toEpochMilli())),
-      bytes(RedisKeys.conversionPrefix(p, kcid.kcid())),
-      bytes(kcid.kcid() + "-"),
-      bytes(hasRequest ? "1" : "0"),
-      bytes(String.join("\n", c.allowedCampaigns())),
-      bytes(c.requestedStatus() == ConversionStatus.CONVERSION_STATUS_UNSPECIFIED
-          ? "" : Integer.toString(c.requestedStatus().getNumber())),
-      bytes(Integer.toString(c.newStatus().getNumber())),
-      bytes(c.value().getAmount()),
-      bytes(c.value().getCurrencyCode()),
-      bytes(RedisKeys.historyPrefix(p, kcid.kcid())),
-      bytes(framed(c.transitionSources())),
-      bytes(c.test() ? "1" : "0"),
-      bytes(c.requestId()),
-      bytes(dryRun ? "1" : "0"),
-      bytes(Integer.toString(c.timeToConvertBucket())),
-      bytes(Long.toString(StatsFormat.expireAtMillis(c.eventTime(), statsRetention))),
-      RedisKeys.clickField(kcid),
-      bytes(Long.toString(kcid.issueTime().getEpochSecond()))
-    };
+    ScriptArgs<RecordConversion> call = ScriptArgs.of(RecordConversion.class)
+        .set(RecordConversion.CLICK_GROUP, RedisKeys.clickGroup(kcid))
+        .set(RecordConversion.CLICK_STATE, RedisKeys.clickState(p, kcid.kcid()))
+        .set(RecordConversion.REQUEST,
+            hasRequest ? RedisKeys.request(p, kcid.kcid(), c.requestId()) : RedisKeys.noRequest(p))
+        .set(RecordConversion.STREAM, RedisKeys.stream(p))
+        .set(RecordConversion.STATS, RedisKeys.stats(p, c.requiredAccountId(), StatsFormat.hourOf(c.eventTime())))
+        .set(RecordConversion.STREAM_SEQUENCE, RedisKeys.streamSequence(p))
+        .set(RecordConversion.ACCOUNT_ID, c.requiredAccountId())
+        .set(RecordConversion.GOAL_KEY, c.goalKey())
+        .set(RecordConversion.COUNTING_MODE, modeCode(c.countingMode()))
+        .set(RecordConversion.TRANSACTION_ID, c.transactionId())
+        .set(RecordConversion.FINGERPRINT, c.fingerprint())
+        .set(RecordConversion.PAYLOAD, c.payload())
+        .set(RecordConversion.CONVERSION_TTL_MS, Long.toString(c.conversionTtl().toMillis()))
+        .set(RecordConversion.REQUEST_TTL_MS, Long.toString(c.requestIdTtl().toMillis()))
+        .set(RecordConversion.STREAM_MAX_LENGTH, Long.toString(streamMaxLength))
+        .set(RecordConversion.RECORD_TIME_MS, Long.toString(c.recordTime().toEpochMilli()))
+        .set(RecordConversion.CONVERSION_PREFIX, RedisKeys.conversionPrefix(p, kcid.kcid()))
+        .set(RecordConversion.CONVERSION_ID_PREFIX, kcid.kcid() + "-")
+        .set(RecordConversion.HAS_REQUEST, hasRequest ? "1" : "0")
+        .set(RecordConversion.CAMPAIGNS, String.join("\n", c.allowedCampaigns()))
+        .set(RecordConversion.REQUESTED_STATUS, c.requestedStatus() == ConversionStatus.CONVERSION_STATUS_UNSPECIFIED
+            ? "" : Integer.toString(c.requestedStatus().getNumber()))
+        .set(RecordConversion.NEW_STATUS, Integer.toString(c.newStatus().getNumber()))
+        .set(RecordConversion.AMOUNT, c.value().getAmount())
+        .set(RecordConversion.CURRENCY, c.value().getCurrencyCode())
+        .set(RecordConversion.HISTORY_PREFIX, RedisKeys.historyPrefix(p, kcid.kcid()))
+        .set(RecordConversion.TRANSITION_SOURCES, framed(c.transitionSources()))
+        .set(RecordConversion.TEST, c.test() ? "1" : "0")
+        .set(RecordConversion.REQUEST_ID, c.requestId())
+        .set(RecordConversion.DRY_RUN, dryRun ? "1" : "0")
+        .set(RecordConversion.TTC_BUCKET, Integer.toString(c.timeToConvertBucket()))
+        .set(RecordConversion.STATS_EXPIRE_AT_MS,
+            Long.toString(StatsFormat.expireAtMillis(c.eventTime(), statsRetention)))
+        .set(RecordConversion.CLICK_FIELD, RedisKeys.clickField(kcid))
+        .set(RecordConversion.ISSUE_TIME_S, Long.toString(kcid.issueTime().getEpochSecond()));
     // A dry run writes nothing: no replica has anything to confirm.
     CompletionStage<List<Object>> reply = dryRun
-        ? RECORD.run(redis, ScriptOutputType.MULTI, keys, args)
-        : durable.run(RECORD, ScriptOutputType.MULTI, keys, args);
+        ? RECORD.run(redis, ScriptOutputType.MULTI, call)
+        : durable.run(RECORD, ScriptOutputType.MULTI, call);
     return Stages.translate(reply.thenApply(RedisConversionStore::result));
   }
 
@@ -159,32 +158,30 @@ public final class RedisConversionStore implements ConversionStore {
     DecodedKcid kcid = u.kcid();
     int p = kcid.partition();
     boolean hasRequest = !u.requestId().isEmpty();
-    byte[][] keys = {
-      RedisKeys.conversion(p, kcid.kcid(), u.sequence()),
-      RedisKeys.history(p, kcid.kcid(), u.sequence()),
-      hasRequest ? RedisKeys.request(p, kcid.kcid(), u.requestId()) : RedisKeys.noRequest(p),
-      RedisKeys.stream(p),
-      RedisKeys.clickState(p, kcid.kcid()),
-      RedisKeys.streamSequence(p)
-    };
-    byte[][] args = {
-      bytes(Integer.toString(u.newStatus().getNumber())),
-      bytes(framed(u.allowedSources())),
-      bytes(u.reason()),
-      bytes(Long.toString(u.time().toEpochMilli())),
-      bytes(u.newValue().getAmount()),
-      bytes(u.newValue().getCurrencyCode()),
-      bytes(hasRequest ? "1" : "0"),
-      bytes(u.fingerprint()),
-      bytes(Long.toString(u.requestIdTtl().toMillis())),
-      bytes(kcid.kcid() + "-" + u.sequence()),
-      bytes(Long.toString(streamMaxLength)),
-      bytes(u.requestId()),
-      bytes(u.accountId()),
-      bytes(u.goalKey())
-    };
+    ScriptArgs<UpdateStatus> call = ScriptArgs.of(UpdateStatus.class)
+        .set(UpdateStatus.CONVERSION, RedisKeys.conversion(p, kcid.kcid(), u.sequence()))
+        .set(UpdateStatus.HISTORY, RedisKeys.history(p, kcid.kcid(), u.sequence()))
+        .set(UpdateStatus.REQUEST,
+            hasRequest ? RedisKeys.request(p, kcid.kcid(), u.requestId()) : RedisKeys.noRequest(p))
+        .set(UpdateStatus.STREAM, RedisKeys.stream(p))
+        .set(UpdateStatus.CLICK_STATE, RedisKeys.clickState(p, kcid.kcid()))
+        .set(UpdateStatus.STREAM_SEQUENCE, RedisKeys.streamSequence(p))
+        .set(UpdateStatus.NEW_STATUS, Integer.toString(u.newStatus().getNumber()))
+        .set(UpdateStatus.ALLOWED_SOURCES, framed(u.allowedSources()))
+        .set(UpdateStatus.REASON, u.reason())
+        .set(UpdateStatus.TIME_MS, Long.toString(u.time().toEpochMilli()))
+        .set(UpdateStatus.AMOUNT, u.newValue().getAmount())
+        .set(UpdateStatus.CURRENCY, u.newValue().getCurrencyCode())
+        .set(UpdateStatus.HAS_REQUEST, hasRequest ? "1" : "0")
+        .set(UpdateStatus.FINGERPRINT, u.fingerprint())
+        .set(UpdateStatus.REQUEST_TTL_MS, Long.toString(u.requestIdTtl().toMillis()))
+        .set(UpdateStatus.CONVERSION_ID, kcid.kcid() + "-" + u.sequence())
+        .set(UpdateStatus.STREAM_MAX_LENGTH, Long.toString(streamMaxLength))
+        .set(UpdateStatus.REQUEST_ID, u.requestId())
+        .set(UpdateStatus.ACCOUNT_ID, u.accountId())
+        .set(UpdateStatus.GOAL_KEY, u.goalKey());
     return Stages.translate(
-        durable.<List<Object>>run(UPDATE, ScriptOutputType.MULTI, keys, args)
+        durable.<List<Object>, UpdateStatus>run(UPDATE, ScriptOutputType.MULTI, call)
             .thenApply(
                 reply ->
                     switch (text(reply.get(0))) {

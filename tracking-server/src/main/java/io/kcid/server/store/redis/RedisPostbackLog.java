@@ -6,6 +6,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.proto.tracking.v1.PostbackLogEntry;
 import io.kcid.server.store.PostbackLog;
+import io.kcid.server.store.redis.Scripts.AppendPostbackLog;
+import io.kcid.server.store.redis.Scripts.PushClickAttempt;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
@@ -38,8 +40,8 @@ public final class RedisPostbackLog implements PostbackLog {
   private static final byte[] FIELD = "e".getBytes(StandardCharsets.US_ASCII);
   /** Separates account and log id in a click's attempts ("acme|1718000000000-0"; "|…" unattributed). */
   private static final String POINTER = "|";
-  private static final LuaScript APPEND = LuaScript.fromClasspath("/lua/append_postback_log.lua");
-  private static final LuaScript PUSH = LuaScript.fromClasspath("/lua/push_click_attempt.lua");
+  private static final LuaScript<AppendPostbackLog> APPEND = LuaScript.load(Scripts.APPEND_POSTBACK_LOG);
+  private static final LuaScript<PushClickAttempt> PUSH = LuaScript.load(Scripts.PUSH_CLICK_ATTEMPT);
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
   private final Duration retention;
@@ -62,8 +64,12 @@ public final class RedisPostbackLog implements PostbackLog {
     long cap = accountId.isEmpty() ? Math.min(maxLength, UNATTRIBUTED_MAX_LENGTH) : maxLength;
     byte[] ttl = bytes(Long.toString(retention.toMillis()));
     CompletionStage<String> added =
-        APPEND.<byte[]>run(redis, ScriptOutputType.VALUE, new byte[][] {key(accountId)},
-                entry.toByteArray(), bytes(StreamIds.first(now.minus(retention))), bytes(Long.toString(cap)), ttl)
+        APPEND.<byte[]>run(redis, ScriptOutputType.VALUE, ScriptArgs.of(AppendPostbackLog.class)
+                .set(AppendPostbackLog.LOG, key(accountId))
+                .set(AppendPostbackLog.ENTRY, entry.toByteArray())
+                .set(AppendPostbackLog.MIN_ID, StreamIds.first(now.minus(retention)))
+                .set(AppendPostbackLog.MAX_LENGTH, Long.toString(cap))
+                .set(AppendPostbackLog.TTL_MS, ttl))
             .thenApply(id -> new String(id, StandardCharsets.US_ASCII));
     if (kcid.isEmpty()) {
       return Stages.translate(added);
@@ -72,9 +78,11 @@ public final class RedisPostbackLog implements PostbackLog {
     return Stages.translate(
         added.thenCompose(
             id ->
-                PUSH.<Long>run(redis, ScriptOutputType.INTEGER,
-                        new byte[][] {RedisKeys.clickAttempts(k.partition(), k.kcid())},
-                        bytes(accountId + POINTER + id), bytes(Integer.toString(ATTEMPTS_PER_CLICK)), ttl)
+                PUSH.<Long>run(redis, ScriptOutputType.INTEGER, ScriptArgs.of(PushClickAttempt.class)
+                        .set(PushClickAttempt.ATTEMPTS, RedisKeys.clickAttempts(k.partition(), k.kcid()))
+                        .set(PushClickAttempt.POINTER, accountId + POINTER + id)
+                        .set(PushClickAttempt.KEPT, Integer.toString(ATTEMPTS_PER_CLICK))
+                        .set(PushClickAttempt.TTL_MS, ttl))
                     .thenApply(n -> id)));
   }
 

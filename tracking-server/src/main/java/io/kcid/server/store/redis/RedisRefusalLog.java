@@ -6,14 +6,14 @@ import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.PostbackLogEntry;
 import io.kcid.server.store.PostbackLog;
 import io.kcid.server.store.RefusalLog;
+import io.kcid.server.store.redis.Scripts.AppendPostbackLog;
+import io.kcid.server.store.redis.Scripts.CountRefusals;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -26,8 +26,8 @@ import java.util.concurrent.CompletionStage;
  * ({@code kc:log:unattributed:n} for the unattributed log). Neither writes a click's attempts.
  */
 public final class RedisRefusalLog implements RefusalLog {
-  private static final LuaScript APPEND = LuaScript.fromClasspath("/lua/append_postback_log.lua");
-  private static final LuaScript COUNT = LuaScript.fromClasspath("/lua/count_refusals.lua");
+  private static final LuaScript<AppendPostbackLog> APPEND = LuaScript.load(Scripts.APPEND_POSTBACK_LOG);
+  private static final LuaScript<CountRefusals> COUNT = LuaScript.load(Scripts.COUNT_REFUSALS);
   private static final long HOUR_SECONDS = 3600;
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
@@ -58,9 +58,12 @@ public final class RedisRefusalLog implements RefusalLog {
   @Override
   public CompletionStage<String> append(String accountId, PostbackLogEntry entry, Instant now) {
     return Stages.translate(
-        APPEND.<byte[]>run(redis, ScriptOutputType.VALUE, new byte[][] {sampleKey(accountId)},
-                entry.toByteArray(), bytes(StreamIds.first(now.minus(retention))), bytes(Long.toString(maxLength)),
-                bytes(Long.toString(retention.toMillis())))
+        APPEND.<byte[]>run(redis, ScriptOutputType.VALUE, ScriptArgs.of(AppendPostbackLog.class)
+                .set(AppendPostbackLog.LOG, sampleKey(accountId))
+                .set(AppendPostbackLog.ENTRY, entry.toByteArray())
+                .set(AppendPostbackLog.MIN_ID, StreamIds.first(now.minus(retention)))
+                .set(AppendPostbackLog.MAX_LENGTH, Long.toString(maxLength))
+                .set(AppendPostbackLog.TTL_MS, Long.toString(retention.toMillis())))
             .thenApply(id -> new String(id, StandardCharsets.US_ASCII)));
   }
 
@@ -73,16 +76,16 @@ public final class RedisRefusalLog implements RefusalLog {
   @Override
   public CompletionStage<Void> add(
       String accountId, Instant hour, Map<ErrorReason, Long> counts, boolean trim, Instant now) {
-    List<byte[]> args = new ArrayList<>();
-    args.add(bytes(Long.toString(retention.toMillis())));
-    args.add(bytes(trim ? Long.toString(hourOf(now.minus(retention))) : "0"));
+    ScriptArgs<CountRefusals> call = ScriptArgs.of(CountRefusals.class)
+        .set(CountRefusals.COUNTS, countKey(accountId))
+        .set(CountRefusals.TTL_MS, Long.toString(retention.toMillis()))
+        .set(CountRefusals.OLDEST_HOUR, trim ? Long.toString(hourOf(now.minus(retention))) : "0");
     long h = hourOf(hour);
-    counts.forEach((reason, n) -> {
-      args.add(bytes(h + ":" + reason.getNumber()));
-      args.add(bytes(Long.toString(n)));
-    });
+    counts.forEach((reason, n) -> call
+        .add(CountRefusals.INCREMENTS, h + ":" + reason.getNumber())
+        .add(CountRefusals.INCREMENTS, Long.toString(n)));
     return Stages.translate(
-        COUNT.<Long>run(redis, ScriptOutputType.INTEGER, new byte[][] {countKey(accountId)}, args.toArray(byte[][]::new))
+        COUNT.<Long>run(redis, ScriptOutputType.INTEGER, call)
             .thenApply(x -> (Void) null));
   }
 

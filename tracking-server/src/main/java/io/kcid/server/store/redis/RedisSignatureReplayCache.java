@@ -3,6 +3,7 @@ package io.kcid.server.store.redis;
 import static io.kcid.server.store.redis.RedisKeys.bytes;
 
 import io.kcid.server.store.SignatureReplayCache;
+import io.kcid.server.store.redis.Scripts.ReleaseSignature;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -21,7 +22,7 @@ import java.util.concurrent.CompletionStage;
  * transaction ids and once-per-click goals still deduplicate it.
  */
 public final class RedisSignatureReplayCache implements SignatureReplayCache {
-  private static final LuaScript RELEASE = LuaScript.fromClasspath("/lua/release_signature.lua");
+  private static final LuaScript<ReleaseSignature> RELEASE = LuaScript.load(Scripts.RELEASE_SIGNATURE);
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
 
@@ -49,8 +50,9 @@ public final class RedisSignatureReplayCache implements SignatureReplayCache {
   @Override
   public CompletionStage<Void> release(String accountId, byte[] key, String value) {
     return Stages.translate(
-        RELEASE.<Long>run(redis, ScriptOutputType.INTEGER,
-                new byte[][] {RedisKeys.accountSignature(accountId, key)}, bytes(value))
+        RELEASE.<Long>run(redis, ScriptOutputType.INTEGER, ScriptArgs.of(ReleaseSignature.class)
+                .set(ReleaseSignature.SIGNATURE, RedisKeys.accountSignature(accountId, key))
+                .set(ReleaseSignature.VALUE, bytes(value)))
             .thenApply(x -> (Void) null));
   }
 }

@@ -3,6 +3,7 @@ package io.kcid.server.store.redis;
 import io.kcid.server.store.StatsCounter;
 import io.kcid.server.store.StatsQuery;
 import io.kcid.server.store.StatsStore;
+import io.kcid.server.store.redis.Scripts.ReadStats;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,7 @@ import java.util.function.Supplier;
  * the hot path shares.
  */
 public final class RedisStatsStore implements StatsStore {
-  private static final LuaScript READ = LuaScript.fromClasspath("/lua/read_stats.lua");
+  private static final LuaScript<ReadStats> READ = LuaScript.load(Scripts.READ_STATS);
   /** Hours per script call: bounds how long one call holds Redis. */
   static final int HOURS_PER_CALL = 24;
   /** Script calls in flight per report. */
@@ -77,14 +78,12 @@ public final class RedisStatsStore implements StatsStore {
   private CompletionStage<List<StatsCounter>> readChunk(
       int partition, String accountId, List<Instant> hours, int[] periodOfHour, int start, int end,
       byte[] keep, List<Instant> periods) {
-    byte[][] keys = new byte[end - start][];
-    byte[][] args = new byte[end - start + 1][];
+    ScriptArgs<ReadStats> call = ScriptArgs.of(ReadStats.class).set(ReadStats.DIMENSIONS, keep);
     for (int i = start; i < end; i++) {
-      keys[i - start] = RedisKeys.stats(partition, accountId, hours.get(i));
-      args[i - start] = RedisKeys.bytes(Integer.toString(periodOfHour[i]));
+      call.add(ReadStats.STATS, RedisKeys.stats(partition, accountId, hours.get(i)))
+          .add(ReadStats.PERIOD, Integer.toString(periodOfHour[i]));
     }
-    args[end - start] = keep;
-    return READ.<List<Object>>run(redis, ScriptOutputType.MULTI, keys, args)
+    return READ.<List<Object>>run(redis, ScriptOutputType.MULTI, call)
         .thenApply(
             flat -> {
               List<StatsCounter> counters = new ArrayList<>();

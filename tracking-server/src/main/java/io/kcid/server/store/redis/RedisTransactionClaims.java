@@ -1,8 +1,7 @@
 package io.kcid.server.store.redis;
 
-import static io.kcid.server.store.redis.RedisKeys.bytes;
-
 import io.kcid.server.store.TransactionClaims;
+import io.kcid.server.store.redis.Scripts.ClaimTransaction;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +11,7 @@ import java.util.concurrent.CompletionStage;
 
 /** Transaction-id claims under the account's hash tag (see {@code claim_transaction.lua}). */
 public final class RedisTransactionClaims implements TransactionClaims {
-  private static final LuaScript CLAIM = LuaScript.fromClasspath("/lua/claim_transaction.lua");
+  private static final LuaScript<ClaimTransaction> CLAIM = LuaScript.load(Scripts.CLAIM_TRANSACTION);
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
   private final DurableWrites durable;
@@ -34,9 +33,8 @@ public final class RedisTransactionClaims implements TransactionClaims {
   public CompletionStage<Holder> claim(
       String accountId, String goalKey, String transactionId, String kcid, Duration ttl) {
     return Stages.translate(
-        durable.<List<Object>>run(CLAIM, ScriptOutputType.MULTI,
-                new byte[][] {RedisKeys.accountTransaction(accountId, goalKey, transactionId)},
-                bytes("claim"), bytes(kcid), bytes(Long.toString(ttl.toMillis())), bytes(""))
+        durable.<List<Object>, ClaimTransaction>run(CLAIM, ScriptOutputType.MULTI,
+                call(accountId, goalKey, transactionId, "claim", kcid, ttl.toMillis(), ""))
             .thenApply(r -> new Holder(text(r.get(0)), text(r.get(1)))));
   }
 
@@ -78,10 +76,19 @@ public final class RedisTransactionClaims implements TransactionClaims {
   private CompletionStage<Void> run(
       String op, String accountId, String goalKey, String transactionId, String kcid, String conversionId) {
     return Stages.translate(
-        durable.<Long>run(CLAIM, ScriptOutputType.INTEGER,
-                new byte[][] {RedisKeys.accountTransaction(accountId, goalKey, transactionId)},
-                bytes(op), bytes(kcid), bytes("0"), bytes(conversionId))
+        durable.<Long, ClaimTransaction>run(CLAIM, ScriptOutputType.INTEGER,
+                call(accountId, goalKey, transactionId, op, kcid, 0, conversionId))
             .thenApply(x -> (Void) null));
+  }
+
+  private static ScriptArgs<ClaimTransaction> call(String accountId, String goalKey, String transactionId,
+      String op, String kcid, long ttlMillis, String conversionId) {
+    return ScriptArgs.of(ClaimTransaction.class)
+        .set(ClaimTransaction.CLAIM, RedisKeys.accountTransaction(accountId, goalKey, transactionId))
+        .set(ClaimTransaction.OP, op)
+        .set(ClaimTransaction.KCID, kcid)
+        .set(ClaimTransaction.TTL_MS, Long.toString(ttlMillis))
+        .set(ClaimTransaction.CONVERSION_ID, conversionId);
   }
 
   private static String text(Object o) {

@@ -110,10 +110,13 @@ class StoreErrorsTest {
     try (RedisConnector connector = RedisConnector.connect(cluster.url(), Duration.ofSeconds(2), 1000)) {
       byte[][] keys = {RedisKeys.stream(1), RedisKeys.stream(2)};
       assertThat(SlotHash.getSlot(keys[0])).isNotEqualTo(SlotHash.getSlot(keys[1]));
-      LuaScript script = LuaScript.fromClasspath("/lua/claim_transaction.lua");
+      LuaScript<Scripts.ReadStats> script = LuaScript.load(Scripts.READ_STATS);
+      ScriptArgs<Scripts.ReadStats> call = ScriptArgs.of(Scripts.ReadStats.class)
+          .add(Scripts.ReadStats.STATS, keys[0]).add(Scripts.ReadStats.PERIOD, "0")
+          .add(Scripts.ReadStats.STATS, keys[1]).add(Scripts.ReadStats.PERIOD, "0")
+          .set(Scripts.ReadStats.DIMENSIONS, "111");
       Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> script
-          .<Long>run(connector.commands(), ScriptOutputType.INTEGER, keys, "release".getBytes(),
-              "k".getBytes(), "0".getBytes(), "".getBytes())
+          .<java.util.List<Object>>run(connector.commands(), ScriptOutputType.MULTI, call)
           .toCompletableFuture().join());
       assertThat(StoreErrors.unwrap(failure)).isInstanceOf(RedisCommandExecutionException.class)
           .hasMessageStartingWith("CROSSSLOT");

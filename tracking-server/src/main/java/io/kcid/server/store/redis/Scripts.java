@@ -1,0 +1,391 @@
+package io.kcid.server.store.redis;
+
+import static io.kcid.server.store.redis.ScriptParam.Slot.ARG;
+import static io.kcid.server.store.redis.ScriptParam.Slot.ARGS;
+import static io.kcid.server.store.redis.ScriptParam.Slot.KEY;
+import static io.kcid.server.store.redis.ScriptParam.Slot.KEYS;
+
+import java.util.List;
+
+/**
+ * Every Lua script the store runs (src/main/resources/lua): its file, the libraries prepended to
+ * it, and the names of its KEYS and ARGV in order (what the script's {@code -- KEYS:} and {@code
+ * -- ARGV:} header lines say; {@code LuaScriptContractsTest} holds both sides to each other).
+ */
+final class Scripts {
+  /** A script file, the libraries prepended to it (lib_*.lua, in order) and its contract. */
+  record Script<P extends Enum<P> & ScriptParam>(String file, List<String> libraries, Class<P> contract) {}
+
+  static final Script<AppendPostbackLog> APPEND_POSTBACK_LOG =
+      new Script<>("append_postback_log.lua", List.of(), AppendPostbackLog.class);
+  static final Script<ClaimTransaction> CLAIM_TRANSACTION =
+      new Script<>("claim_transaction.lua", List.of(), ClaimTransaction.class);
+  static final Script<CountRefusals> COUNT_REFUSALS =
+      new Script<>("count_refusals.lua", List.of(), CountRefusals.class);
+  static final Script<CreateAccount> CREATE_ACCOUNT =
+      new Script<>("create_account.lua", List.of(), CreateAccount.class);
+  static final Script<DeleteClick> DELETE_CLICK =
+      new Script<>("delete_click.lua", List.of("lib_clicks.lua"), DeleteClick.class);
+  static final Script<FindClick> FIND_CLICK =
+      new Script<>("find_click.lua", List.of("lib_clicks.lua"), FindClick.class);
+  static final Script<InsertClick> INSERT_CLICK =
+      new Script<>("insert_click.lua", List.of("lib_clicks.lua"), InsertClick.class);
+  static final Script<PushClickAttempt> PUSH_CLICK_ATTEMPT =
+      new Script<>("push_click_attempt.lua", List.of(), PushClickAttempt.class);
+  static final Script<ReadStats> READ_STATS =
+      new Script<>("read_stats.lua", List.of(), ReadStats.class);
+  static final Script<RecordConversion> RECORD_CONVERSION =
+      new Script<>("record_conversion.lua", List.of("lib_stats.lua", "lib_clicks.lua"), RecordConversion.class);
+  static final Script<ReleaseSignature> RELEASE_SIGNATURE =
+      new Script<>("release_signature.lua", List.of(), ReleaseSignature.class);
+  static final Script<RotateSecret> ROTATE_SECRET =
+      new Script<>("rotate_secret.lua", List.of(), RotateSecret.class);
+  static final Script<StreamTail> STREAM_TAIL =
+      new Script<>("stream_tail.lua", List.of(), StreamTail.class);
+  static final Script<UpdateStatus> UPDATE_STATUS =
+      new Script<>("update_status.lua", List.of("lib_stats.lua"), UpdateStatus.class);
+
+  /** Every script: each file under lua/ but the libraries has exactly one entry. */
+  static final List<Script<?>> ALL = List.of(
+      APPEND_POSTBACK_LOG,
+      CLAIM_TRANSACTION,
+      COUNT_REFUSALS,
+      CREATE_ACCOUNT,
+      DELETE_CLICK,
+      FIND_CLICK,
+      INSERT_CLICK,
+      PUSH_CLICK_ATTEMPT,
+      READ_STATS,
+      RECORD_CONVERSION,
+      RELEASE_SIGNATURE,
+      ROTATE_SECRET,
+      STREAM_TAIL,
+      UPDATE_STATUS);
+
+  private Scripts() {}
+
+  /** append_postback_log.lua: An entry appended to a postback log stream (the log and the refusal samples). */
+  enum AppendPostbackLog implements ScriptParam {
+    LOG(KEY),
+    ENTRY(ARG),
+    MIN_ID(ARG),
+    MAX_LENGTH(ARG),
+    TTL_MS(ARG);
+
+    private final Slot slot;
+
+    AppendPostbackLog(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** claim_transaction.lua: The account-wide claim of a transaction id: claim, release, settle or drop. */
+  enum ClaimTransaction implements ScriptParam {
+    CLAIM(KEY),
+    OP(ARG),
+    KCID(ARG),
+    TTL_MS(ARG),
+    CONVERSION_ID(ARG);
+
+    private final Slot slot;
+
+    ClaimTransaction(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** count_refusals.lua: A batch of refusal counts added to a counter hash: field, increment, field, increment, ... */
+  enum CountRefusals implements ScriptParam {
+    COUNTS(KEY),
+    TTL_MS(ARG),
+    OLDEST_HOUR(ARG),
+    INCREMENTS(ARGS);
+
+    private final Slot slot;
+
+    CountRefusals(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** create_account.lua: An account created with its secrets and first goal. */
+  enum CreateAccount implements ScriptParam {
+    ACCOUNT(KEY),
+    SECRETS(KEY),
+    GOALS(KEY),
+    ACCOUNT_PB(ARG),
+    CLICK_SECRET(ARG),
+    TOKEN_SHA256(ARG),
+    GOAL_KEY(ARG),
+    GOAL_PB(ARG),
+    SIGNING_SECRET(ARG);
+
+    private final Slot slot;
+
+    CreateAccount(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** delete_click.lua: A click erased with every key derived from it in its partition. */
+  enum DeleteClick implements ScriptParam {
+    CLICK_GROUP(KEY),
+    CLICK_STATE(KEY),
+    STREAM(KEY),
+    ATTEMPTS(KEY),
+    SLOT_GUARD(KEY),
+    CONVERSION_PREFIX(ARG),
+    HISTORY_PREFIX(ARG),
+    REQUEST_PREFIX(ARG),
+    CLICK_FIELD(ARG);
+
+    private final Slot slot;
+
+    DeleteClick(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** find_click.lua: One click read. */
+  enum FindClick implements ScriptParam {
+    CLICK_GROUP(KEY),
+    SLOT_GUARD(KEY),
+    CLICK_FIELD(ARG);
+
+    private final Slot slot;
+
+    FindClick(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** insert_click.lua: A new click stored and counted in its hour's stats. */
+  enum InsertClick implements ScriptParam {
+    CLICK_GROUP(KEY),
+    STATS(KEY),
+    SLOT_GUARD(KEY),
+    CLICK_FIELD(ARG),
+    LIFETIME_S(ARG),
+    CONTEXT(ARG),
+    CONTEXT_REF(ARG),
+    SUB_IDS(ARG),
+    GROUP_EXPIRE_AT_MS(ARG),
+    BUCKET_CAPACITY(ARG),
+    STATS_FIELD(ARG),
+    STATS_EXPIRE_AT_MS(ARG);
+
+    private final Slot slot;
+
+    InsertClick(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** push_click_attempt.lua: A postback attempt prepended to a click's attempts. */
+  enum PushClickAttempt implements ScriptParam {
+    ATTEMPTS(KEY),
+    POINTER(ARG),
+    KEPT(ARG),
+    TTL_MS(ARG);
+
+    private final Slot slot;
+
+    PushClickAttempt(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** read_stats.lua: The stats hashes of one partition summed: one period index per hash, then the dimensions kept. */
+  enum ReadStats implements ScriptParam {
+    STATS(KEYS),
+    PERIOD(ARGS),
+    DIMENSIONS(ARG);
+
+    private final Slot slot;
+
+    ReadStats(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** record_conversion.lua: One postback recorded (or, dry run, evaluated). */
+  enum RecordConversion implements ScriptParam {
+    CLICK_GROUP(KEY),
+    CLICK_STATE(KEY),
+    REQUEST(KEY),
+    STREAM(KEY),
+    STATS(KEY),
+    STREAM_SEQUENCE(KEY),
+    ACCOUNT_ID(ARG),
+    GOAL_KEY(ARG),
+    COUNTING_MODE(ARG),
+    TRANSACTION_ID(ARG),
+    FINGERPRINT(ARG),
+    PAYLOAD(ARG),
+    CONVERSION_TTL_MS(ARG),
+    REQUEST_TTL_MS(ARG),
+    STREAM_MAX_LENGTH(ARG),
+    RECORD_TIME_MS(ARG),
+    CONVERSION_PREFIX(ARG),
+    CONVERSION_ID_PREFIX(ARG),
+    HAS_REQUEST(ARG),
+    CAMPAIGNS(ARG),
+    REQUESTED_STATUS(ARG),
+    NEW_STATUS(ARG),
+    AMOUNT(ARG),
+    CURRENCY(ARG),
+    HISTORY_PREFIX(ARG),
+    TRANSITION_SOURCES(ARG),
+    TEST(ARG),
+    REQUEST_ID(ARG),
+    DRY_RUN(ARG),
+    TTC_BUCKET(ARG),
+    STATS_EXPIRE_AT_MS(ARG),
+    CLICK_FIELD(ARG),
+    ISSUE_TIME_S(ARG);
+
+    private final Slot slot;
+
+    RecordConversion(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** release_signature.lua: A used-signature claim dropped if it is still ours. */
+  enum ReleaseSignature implements ScriptParam {
+    SIGNATURE(KEY),
+    VALUE(ARG);
+
+    private final Slot slot;
+
+    ReleaseSignature(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** rotate_secret.lua: One secret of an account replaced, the previous one kept until a deadline. */
+  enum RotateSecret implements ScriptParam {
+    SECRETS(KEY),
+    FIELD(ARG),
+    VALUE(ARG),
+    PREVIOUS_EXPIRE_AT_MS(ARG);
+
+    private final Slot slot;
+
+    RotateSecret(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** stream_tail.lua: The newest entry id of a partition's stream with its sequence number. */
+  enum StreamTail implements ScriptParam {
+    STREAM(KEY),
+    STREAM_SEQUENCE(KEY);
+
+    private final Slot slot;
+
+    StreamTail(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** update_status.lua: One conversion moved to another status and/or value. */
+  enum UpdateStatus implements ScriptParam {
+    CONVERSION(KEY),
+    HISTORY(KEY),
+    REQUEST(KEY),
+    STREAM(KEY),
+    CLICK_STATE(KEY),
+    STREAM_SEQUENCE(KEY),
+    NEW_STATUS(ARG),
+    ALLOWED_SOURCES(ARG),
+    REASON(ARG),
+    TIME_MS(ARG),
+    AMOUNT(ARG),
+    CURRENCY(ARG),
+    HAS_REQUEST(ARG),
+    FINGERPRINT(ARG),
+    REQUEST_TTL_MS(ARG),
+    CONVERSION_ID(ARG),
+    STREAM_MAX_LENGTH(ARG),
+    REQUEST_ID(ARG),
+    ACCOUNT_ID(ARG),
+    GOAL_KEY(ARG);
+
+    private final Slot slot;
+
+    UpdateStatus(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+}
