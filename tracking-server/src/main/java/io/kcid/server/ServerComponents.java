@@ -130,7 +130,7 @@ final class ServerComponents {
     var secretAdmin = new SecretAdmin(accountStore, accounts, idempotent, clock);
     var reports = new Reports(new RedisStatsStore(redis.commands(), partitions), accounts, clock);
     var streams = new ConversionStreams(
-        new RedisConversionEventLog(redis.commands(), partitions), accounts, config.stream().pollInterval());
+        RedisConversionEventLog.watching(redis, partitions), accounts, config.stream().pollInterval());
     var apiKeys = new ApiKeys(new RedisApiKeyStore(redis.commands()), config.security().apiKeys(), clock);
     var eraser = new ClickEraser(codec, clicks, new RedisTransactionClaims(redis.commands(), durable), owners);
     var verifierListing = new ClickVerifierListing(accountStore, clock, partitions);

@@ -41,7 +41,7 @@ class IdleStreamReadsTest {
       CountingLog log = new CountingLog(RedisConversionEventLog.watching(connector, PARTITIONS));
       ConversionStreams streams = new ConversionStreams(log, null, Duration.ofMillis(20), 2);
       Server server = NettyServerBuilder.forPort(0).directExecutor()
-          .addService(new ConversionGrpcService(null, null, null, null, streams)).build().start();
+          .addService(new ConversionGrpcService(null, null, null, streams)).build().start();
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
       try {
         BlockingQueue<Object> inbox = open(channel);
