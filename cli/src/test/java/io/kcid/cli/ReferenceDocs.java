@@ -96,7 +96,8 @@ final class ReferenceDocs {
     for (CommandLine sub : cli.getSubcommands().values()) {
       collectClientOptions(sub, clients, commandsByRow);
     }
-    new TreeMap<>(commandsByRow).forEach((row, commands) -> out.append(row).append(" | ").append(commands(commands, clients)).append(" |\n"));
+    // A row ends with "|": the commands column follows it.
+    new TreeMap<>(commandsByRow).forEach((row, commands) -> out.append(row).append(" ").append(commands(commands, clients)).append(" |\n"));
     return out.toString().strip();
   }
 
