@@ -1,6 +1,5 @@
 package io.kcid.cli;
 
-import io.kcid.bench.BenchCommand;
 import io.kcid.edge.EdgeMain;
 import io.kcid.server.ServerMain;
 import picocli.CommandLine;
@@ -12,6 +11,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "kcid 0.1.0",
     description = "Server-to-server conversion tracking: click ids, postbacks, exactly-once conversions.",
+    // Run by the ./kcid launcher script itself, not by this jar: listed so that --help shows every command.
+    footer = {"%nAlso: ./kcid test (every test) and ./kcid bench (the benchmarks; its own jar, bench/)."},
     subcommands = {
       UpCommand.class,
       ServerMain.class,
@@ -30,7 +31,6 @@ import picocli.CommandLine.Command;
       ReplayCommand.class,
       StatsCommand.class,
       StreamCommand.class,
-      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class KcidCli implements Runnable {

@@ -18,17 +18,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README walkthrough, end to end: {@code kcid up} as a real process (embedded redis-server,
- * tracking-server, http-edge), then the CLI commands and the HTTP calls a newcomer pastes.
+ * The walkthrough of docs/walkthrough.md, end to end: {@code kcid up} as a real process (embedded
+ * redis-server, tracking-server, http-edge), then the CLI commands and the HTTP calls a newcomer
+ * pastes. Every command it runs must be on that page, so the page and the test cannot drift apart.
  */
 class WalkthroughIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -41,6 +45,8 @@ class WalkthroughIT {
   private static int adminPort;
   private static Process up;
   private static final List<String> upOutput = new CopyOnWriteArrayList<>();
+  /** The commands run through {@link #kcid}, as {@code ./kcid account create}: each must be on the page. */
+  private static final Set<String> commandsRun = new LinkedHashSet<>(List.of("up"));
 
   @BeforeAll
   static void startKcid() throws Exception {
@@ -97,6 +103,8 @@ class WalkthroughIT {
   record Result(int exit, String out, String err) {}
 
   private static Result kcid(String... args) throws Exception {
+    commandsRun.add(args.length > 1 && Set.of("account", "goal", "api-key").contains(args[0])
+        ? args[0] + " " + args[1] : args[0]);
     Process p = command(args).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -111,7 +119,7 @@ class WalkthroughIT {
   }
 
   @Test
-  void theReadmeWalkthroughWorks() throws Exception {
+  void theWalkthroughWorks() throws Exception {
     // 1. An account and a goal.
     JsonNode created = kcidJson("account", "create", "--name", "Acme Shoes", "--id", "acme", "--json");
     assertThat(created.at("/account/accountId").asText()).isEqualTo("acme");
@@ -218,6 +226,12 @@ class WalkthroughIT {
         HttpResponse.BodyHandlers.ofString()).body();
     assertThat(metrics).contains("kcid_edge_requests_total").doesNotContain(token);
     assertThat(String.join("\n", upOutput)).doesNotContain(token);
+
+    String page = Files.readString(Path.of("..", "docs", "walkthrough.md"));
+    for (String command : commandsRun) {
+      assertThat(Pattern.compile("\\./kcid " + Pattern.quote(command) + "(?![\\w-])").matcher(page).find())
+          .as("docs/walkthrough.md shows ./kcid %s, which this test runs", command).isTrue();
+    }
   }
 
   @Test

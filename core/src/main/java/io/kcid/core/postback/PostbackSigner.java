@@ -16,7 +16,7 @@ import java.util.Optional;
  * <p>What the signature covers is all the request may carry: a signed POST has no query string
  * (not even {@code token}), a signature over an empty payload is refused, and a signature is
  * accepted once within its window (the edge and the tracking-server enforce this; see
- * http-edge/README.md, "X-Kcid-Signature"). Sign every postback, and every resend, when sending it.
+ * docs/http-api.md, "X-Kcid-Signature"). Sign every postback, and every resend, when sending it.
  */
 public final class PostbackSigner {
   public static final String HEADER = "X-Kcid-Signature";
