@@ -83,7 +83,7 @@ public final class ServerMain implements Callable<Integer> {
   String statsRetention;
 
   @Option(names = "--stream-poll-ms", defaultValue = "${env:KCID_STREAM_POLL_MS:-200}",
-      description = "How often an idle conversion stream looks for new events (KCID_STREAM_POLL_MS). Default: ${DEFAULT-VALUE}")
+      description = "Shortest gap between an idle conversion stream's reads (they wait for appends on standalone and Sentinel); the poll interval on a Cluster (KCID_STREAM_POLL_MS). Default: ${DEFAULT-VALUE}")
   long streamPollMs;
 
   @Option(names = "--drain-delay-ms", defaultValue = "${env:KCID_DRAIN_DELAY_MS:-1000}",
