@@ -2,16 +2,15 @@ package io.kcid.cli;
 
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.EdgeMain;
+import io.kcid.edge.HttpEdge;
 import io.kcid.edge.config.EdgeConfig;
 import io.kcid.edge.config.EdgeSecurity;
 import io.kcid.edge.config.ListenerOptions;
 import io.kcid.edge.config.SpoolConfig;
-import io.kcid.server.auth.AuthMode;
-import io.kcid.server.auth.ConfiguredApiKeys.ConfiguredKey;
-import java.util.List;
-import io.kcid.edge.HttpEdge;
 import io.kcid.server.ServerMain;
 import io.kcid.server.TrackingServer;
+import io.kcid.server.auth.AuthMode;
+import io.kcid.server.auth.ConfiguredApiKeys.ConfiguredKey;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.store.redis.LocalRedis;
 import java.io.IOException;
@@ -20,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -46,10 +46,7 @@ final class UpCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Path home = LocalCredentials.home().toAbsolutePath();
     ServerMain serverOptions = CommandLine.populateCommand(new ServerMain());
-    LocalRedis localRedis = null;
-    if (!serverOptions.hasRedisUrl()) {
-      localRedis = LocalRedis.start(redisPort, home.resolve("redis"), false);
-    }
+    LocalRedis localRedis = serverOptions.hasRedisUrl() ? null : LocalRedis.start(redisPort, home.resolve("redis"), false);
     List<ConfiguredKey> localKeys = LocalApiKeys.ensure(home);
     ServerConfig config;
     EdgeConfig.Builder edgeConfig;
@@ -58,22 +55,7 @@ final class UpCommand implements Callable<Integer> {
           .withLocalDefaults(localRedis == null ? null : localRedis.url(), devKeys(home))
           .withLocalSecurity(localKeys)
           .config();
-      EdgeMain edgeFromEnv = CommandLine.populateCommand(new EdgeMain());
-      EdgeSecurity fromEnv = edgeFromEnv.security();
-      // The admin listener (/metrics, web view) and connection limits, from the KCID_EDGE_… variables.
-      ListenerOptions edgeListeners = CommandLine.populateCommand(new ListenerOptions());
-      edgeConfig = EdgeConfig.builder()
-          .security(fromEnv)
-          .abuseLimits(edgeFromEnv.abuseLimits())
-          .admin(edgeListeners.admin())
-          .connections(edgeListeners.connections());
-      if (fromEnv.apiKey() == null) {
-        edgeConfig.apiKey(localKeys.get(0).secret());
-      }
-      // The web view signs in with the local admin key (every role), read from api-keys/local-admin.
-      if (fromEnv.adminKey() == null) {
-        edgeConfig.adminKey(LocalApiKeys.admin(home).orElseThrow());
-      }
+      edgeConfig = edgeFromEnvironment(home, localKeys);
       edgeConfig.build(); // refuse a bad edge setting before anything starts
     } catch (IllegalArgumentException e) {
       if (localRedis != null) {
@@ -89,7 +71,48 @@ final class UpCommand implements Callable<Integer> {
         256L << 20, Duration.ofMillis(300), Duration.ofSeconds(30));
     EdgeConfig edgeSettings = edgeConfig.port(edgePort).grpcTarget("localhost:" + server.port()).spool(spool).build();
     HttpEdge edge = HttpEdge.start(edgeSettings);
+    printWhereItRuns(home, config, server, edgeSettings, edge, localRedis);
 
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      edge.close();
+      server.close();
+      if (localRedis != null) {
+        localRedis.close();
+      }
+      System.out.println("kcid stopped");
+      stopped.countDown();
+    }, "kcid-up-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  /**
+   * The edge's settings from the KCID_EDGE_… variables (security, abuse limits, the admin listener
+   * with /metrics and the web view, connection limits), falling back to the local keys: the edge
+   * calls the server with the local issue key and the web view signs in with the local admin key.
+   */
+  private static EdgeConfig.Builder edgeFromEnvironment(Path home, List<ConfiguredKey> localKeys) {
+    EdgeMain edgeFromEnv = CommandLine.populateCommand(new EdgeMain());
+    EdgeSecurity fromEnv = edgeFromEnv.security();
+    ListenerOptions edgeListeners = CommandLine.populateCommand(new ListenerOptions());
+    EdgeConfig.Builder edgeConfig = EdgeConfig.builder()
+        .security(fromEnv)
+        .abuseLimits(edgeFromEnv.abuseLimits())
+        .admin(edgeListeners.admin())
+        .connections(edgeListeners.connections());
+    if (fromEnv.apiKey() == null) {
+      edgeConfig.apiKey(localKeys.get(0).secret());
+    }
+    if (fromEnv.adminKey() == null) {
+      edgeConfig.adminKey(LocalApiKeys.admin(home).orElseThrow());
+    }
+    return edgeConfig;
+  }
+
+  private static void printWhereItRuns(
+      Path home, ServerConfig config, TrackingServer server, EdgeConfig edgeSettings, HttpEdge edge,
+      LocalRedis localRedis) {
     System.out.println("kcid is up");
     System.out.println("  gRPC   localhost:" + server.port() + "   (tracking-server; grpcurl -plaintext localhost:" + server.port() + " list)");
     System.out.println("  auth   " + (config.security().auth() == AuthMode.OPEN
@@ -106,20 +129,6 @@ final class UpCommand implements Callable<Integer> {
         ? config.redis().redactedUrl()
         : localRedis.url() + "   (embedded redis-server, data in " + home.resolve("redis") + ")"));
     System.out.println("Press Ctrl-C to stop.");
-
-    LocalRedis redisToStop = localRedis;
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      edge.close();
-      server.close();
-      if (redisToStop != null) {
-        redisToStop.close();
-      }
-      System.out.println("kcid stopped");
-      stopped.countDown();
-    }, "kcid-up-shutdown"));
-    stopped.await();
-    return 0;
   }
 
   /** A bind address as a URL host: a wildcard becomes localhost, an IPv6 literal gets brackets. */
