@@ -7,18 +7,13 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.StreamObserver;
-import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.ErrorReason;
-import io.kcid.proto.tracking.v1.StreamConversionsRequest;
 import io.kcid.proto.tracking.v1.StreamConversionsResponse;
 import io.kcid.server.grpc.ConversionGrpcService;
 import io.kcid.server.store.redis.LocalRedis;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.store.redis.RedisConversionEventLog;
 import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -36,15 +31,15 @@ class ConversionStreamsLimitTest {
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
       try {
         ManagedChannel first = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
-        assertThat(open(first).poll(10, TimeUnit.SECONDS)).isInstanceOf(StreamConversionsResponse.class);
-        assertThat(open(channel).poll(10, TimeUnit.SECONDS)).isInstanceOf(StreamConversionsResponse.class);
-        Object refused = open(channel).poll(10, TimeUnit.SECONDS);
+        assertThat(StreamInbox.open(first).poll(10, TimeUnit.SECONDS)).isInstanceOf(StreamConversionsResponse.class);
+        assertThat(StreamInbox.open(channel).poll(10, TimeUnit.SECONDS)).isInstanceOf(StreamConversionsResponse.class);
+        Object refused = StreamInbox.open(channel).poll(10, TimeUnit.SECONDS);
         assertThat(refused).isInstanceOf(Throwable.class);
         assertThat(reasonOf((Throwable) refused)).isEqualTo(ErrorReason.ERROR_REASON_RATE_LIMITED);
         first.shutdownNow(); // its stream is cancelled, which frees a place
         Object admitted = null;
         for (int attempt = 0; attempt < 50 && !(admitted instanceof StreamConversionsResponse); attempt++) {
-          admitted = open(channel).poll(10, TimeUnit.SECONDS);
+          admitted = StreamInbox.open(channel).poll(10, TimeUnit.SECONDS);
           if (!(admitted instanceof StreamConversionsResponse)) {
             Thread.sleep(100);
           }
@@ -56,26 +51,5 @@ class ConversionStreamsLimitTest {
         server.shutdownNow();
       }
     }
-  }
-
-  /** Opens a stream; its messages and its error arrive in the returned queue. */
-  private static BlockingQueue<Object> open(ManagedChannel channel) {
-    BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
-    ConversionServiceGrpc.newStub(channel).streamConversions(StreamConversionsRequest.getDefaultInstance(),
-        new StreamObserver<>() {
-          @Override
-          public void onNext(StreamConversionsResponse value) {
-            inbox.add(value);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            inbox.add(t);
-          }
-
-          @Override
-          public void onCompleted() {}
-        });
-    return inbox;
   }
 }

@@ -6,9 +6,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.StreamObserver;
-import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
-import io.kcid.proto.tracking.v1.StreamConversionsRequest;
 import io.kcid.proto.tracking.v1.StreamConversionsResponse;
 import io.kcid.server.grpc.ConversionGrpcService;
 import io.kcid.server.store.ConversionEventLog;
@@ -22,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -44,7 +40,7 @@ class IdleStreamReadsTest {
           .addService(new ConversionGrpcService(null, null, null, streams)).build().start();
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
       try {
-        BlockingQueue<Object> inbox = open(channel);
+        BlockingQueue<Object> inbox = StreamInbox.open(channel);
         assertThat(inbox.poll(10, TimeUnit.SECONDS)).isInstanceOf(StreamConversionsResponse.class);
         Thread.sleep(1000);
         // Polling every 20 ms would have read each partition about 50 times by now.
@@ -70,27 +66,6 @@ class IdleStreamReadsTest {
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  /** Opens a stream; its messages and its error arrive in the returned queue. */
-  private static BlockingQueue<Object> open(ManagedChannel channel) {
-    BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
-    ConversionServiceGrpc.newStub(channel).streamConversions(StreamConversionsRequest.getDefaultInstance(),
-        new StreamObserver<>() {
-          @Override
-          public void onNext(StreamConversionsResponse value) {
-            inbox.add(value);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            inbox.add(t);
-          }
-
-          @Override
-          public void onCompleted() {}
-        });
-    return inbox;
   }
 
   /** The log, counting partition reads. */
