@@ -122,6 +122,7 @@ class ReplayInterruptIT {
     Matcher summary = Pattern.compile("interrupted: replayed (\\d+) postbacks: .*accepted.* in \\d+\\.\\d s").matcher(err);
     assertThat(summary.find()).as(err).isTrue();
     int replayed = Integer.parseInt(summary.group(1));
+    System.out.println("Ctrl-C stopped the replay after " + replayed + " of " + POSTBACKS + ": " + summary.group());
     assertThat(replayed).as("stopped before the end, after at least one call").isBetween(100, POSTBACKS - 1);
     assertThat(err).doesNotContain("Exception").doesNotContain("\tat ");
     // What was done is printed, one row per replayed postback, and nothing more was replayed after.
