@@ -2,6 +2,7 @@ package io.kcid.cli;
 
 import com.google.protobuf.Timestamp;
 import io.kcid.proto.ErrorReasons;
+import io.kcid.proto.PostbackOutcomes;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.PostbackCredential;
 import io.kcid.proto.tracking.v1.PostbackLogEntry;
@@ -19,7 +20,8 @@ import java.util.stream.Collectors;
 final class LogFormat {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
-  private static final String ROW = "%-19s  %-9s  %-28s  %-32s  %-10s  %-12s  %-14s  %-12s  %-18s  %s%n";
+  /** The outcome column fits "duplicate (replay)". */
+  private static final String ROW = "%-19s  %-18s  %-28s  %-32s  %-10s  %-12s  %-14s  %-12s  %-18s  %s%n";
 
   private LogFormat() {}
 
@@ -28,7 +30,12 @@ final class LogFormat {
   }
 
   static String outcome(PostbackOutcome o) {
-    return o.name().replace("POSTBACK_OUTCOME_", "").toLowerCase(Locale.ROOT);
+    return PostbackOutcomes.name(o);
+  }
+
+  /** The entry's outcome as it happened, e.g. {@code duplicate (replay)}: see {@link PostbackOutcomes#label}. */
+  static String outcome(PostbackLogEntry e) {
+    return PostbackOutcomes.label(e);
   }
 
   static String reason(ErrorReason r) {
@@ -53,7 +60,7 @@ final class LogFormat {
 
   static void row(PostbackLogEntry e) {
     RecordConversionRequest r = e.getRequest();
-    System.out.printf(ROW, time(e.getReceiveTime()), outcome(e.getOutcome()), reason(e.getReason()),
+    System.out.printf(ROW, time(e.getReceiveTime()), outcome(e), reason(e.getReason()),
         orDash(r.getKcid()), orDash(r.getGoalKey()), value(r), orDash(r.getTransactionId()),
         credential(e.getCredential()) + (e.getReplayOf().isEmpty() ? "" : " " + e.getReplayOf()),
         orDash(e.getSourceNetwork()), e.getLogId());

@@ -80,7 +80,8 @@ final class PostbacksCommand implements Runnable {
     if (reason != null) {
       request.setReason(LogFormat.parseReason(reason));
     }
-    try (GrpcOptions channel = grpc) {
+    try (GrpcOptions channel = grpc;
+        Progress progress = Progress.start("reading the log", "listed", "postbacks", 0, grpc.json)) {
       List<PostbackLogEntry> entries = new ArrayList<>();
       List<RefusalCount> counts = new ArrayList<>();
       String token = "";
@@ -92,7 +93,10 @@ final class PostbacksCommand implements Runnable {
           counts.addAll(page.getRefusalCountsList());
         }
         token = page.getNextPageToken();
-      } while (!token.isEmpty() && entries.size() < limit);
+        progress.add(page.getEntriesCount());
+        progress.show();
+      } while (!token.isEmpty() && entries.size() < limit && !progress.stopRequested());
+      progress.clear();
       if (grpc.json) {
         System.out.println(Output.json(ListPostbacksResponse.newBuilder().addAllEntries(entries).setNextPageToken(token)
             .addAllRefusalCounts(counts)));

@@ -24,6 +24,9 @@ import picocli.CommandLine.Option;
         + " authenticated sender sent and the account's own setup refused is replayed; the rest is listed"
         + " as skipped, with why. Try --dry-run first.")
 final class ReplayCommand implements Runnable {
+  /** Postbacks per call: small enough for the progress to move and for Ctrl-C to stop soon. */
+  static final int PAGE = 100;
+
   @Mixin GrpcOptions grpc;
 
   @Option(names = "--account", required = true, description = "Account id.")
@@ -58,19 +61,33 @@ final class ReplayCommand implements Runnable {
     } else {
       Instant start = Instant.now().minus(Durations.parse(selection.since));
       request.setStartTime(Timestamp.newBuilder().setSeconds(start.getEpochSecond()).setNanos(start.getNano()))
-          .setPageSize(1000);
+          .setPageSize(PAGE);
       if (reason != null) {
         request.setReason(LogFormat.parseReason(reason));
       }
     }
-    try (GrpcOptions channel = grpc) {
+    List<String> ids = List.copyOf(request.getLogIdsList());
+    try (GrpcOptions channel = grpc;
+        Progress progress = Progress.start(dryRun ? "checking (dry run)" : "replaying",
+            dryRun ? "checked (dry run)" : "replayed", "postbacks", ids.size(), grpc.json)) {
       List<ReplayedPostback> results = new ArrayList<>();
-      String token = "";
-      do {
-        ReplayPostbacksResponse page = grpc.diagnostics().replayPostbacks(request.setPageToken(token).build());
-        results.addAll(page.getResultsList());
-        token = page.getNextPageToken();
-      } while (!token.isEmpty());
+      if (!ids.isEmpty()) {
+        // In slices, so that progress shows and Ctrl-C stops between calls; each id is replayed on its own anyway.
+        for (int from = 0; from < ids.size() && !progress.stopRequested(); from += PAGE) {
+          List<String> slice = ids.subList(from, Math.min(ids.size(), from + PAGE));
+          ReplayPostbacksResponse page =
+              grpc.diagnostics().replayPostbacks(request.clearLogIds().addAllLogIds(slice).build());
+          count(progress, page, results);
+        }
+      } else {
+        String token = "";
+        do {
+          ReplayPostbacksResponse page = grpc.diagnostics().replayPostbacks(request.setPageToken(token).build());
+          count(progress, page, results);
+          token = page.getNextPageToken();
+        } while (!token.isEmpty() && !progress.stopRequested());
+      }
+      progress.clear();
       if (grpc.json) {
         System.out.println(Output.json(ReplayPostbacksResponse.newBuilder().addAllResults(results).setDryRun(dryRun)));
         return;
@@ -92,6 +109,12 @@ final class ReplayCommand implements Runnable {
           .map(e -> e.getValue() + " " + (dryRun && e.getKey().equals("accepted") ? "would be accepted" : e.getKey()))
           .reduce((a, b) -> a + ", " + b).orElse(""));
     }
+  }
+
+  private static void count(Progress progress, ReplayPostbacksResponse page, List<ReplayedPostback> results) {
+    results.addAll(page.getResultsList());
+    page.getResultsList().forEach(r -> progress.add(outcome(r.getOutcome())));
+    progress.show();
   }
 
   private static String outcome(ReplayOutcome o) {

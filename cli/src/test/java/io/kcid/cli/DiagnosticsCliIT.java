@@ -141,6 +141,15 @@ class DiagnosticsCliIT {
     assertThat(replayed.out()).contains(logId, "accepted", "Recorded as " + kcid + "-1").doesNotContain("dry run");
     assertThat(kcid("conversions", "--kcid", kcid).out()).contains(kcid + "-1", "30 EUR", "A-17");
     assertThat(kcid("replay", "--account", "shop", "--id", logId).out()).contains("duplicate", "Already replayed");
+    // The log says so too: the second replay met the first one's conversion and wrote nothing.
+    Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
+        assertThat(kcid("postbacks", "--account", "shop", "--kcid", kcid).out()).contains("duplicate (replay)"));
+    Run log = kcid("postbacks", "--account", "shop", "--kcid", kcid);
+    assertThat(log.out().lines().filter(l -> l.contains("duplicate (replay)")).toList()).singleElement()
+        .satisfies(l -> assertThat(l).contains("replay " + logId).doesNotContain("accepted"));
+    assertThat(log.out().lines().filter(l -> l.contains(" accepted ")).toList()).singleElement()
+        .satisfies(l -> assertThat(l).contains("replay " + logId));
+    assertThat(kcid("explain", kcid).out()).contains("duplicate (replay)");
     assertThat(kcid("replay", "--account", "shop", "--id", logId, "--since", "1h").exit()).isEqualTo(2);
   }
 

@@ -12,7 +12,13 @@ import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateGoalRequest;
+import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
+import io.kcid.proto.tracking.v1.GoalState;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
+import io.kcid.proto.tracking.v1.ReplayOutcome;
+import io.kcid.proto.tracking.v1.ReplayPostbacksRequest;
+import io.kcid.proto.tracking.v1.ReplayPostbacksResponse;
+import io.kcid.proto.tracking.v1.UpdateGoalRequest;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
@@ -215,13 +221,41 @@ class WebViewIT {
     assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
     String body = page.body();
     assertThat(body).contains("Latest 3 postbacks");
-    assertThat(body).containsPattern("<td>REJECTED</td><td>CLICK_NOT_FOUND</td><td>[^<]+</td><td><a href=\"/admin/kcid/" + unknown);
-    assertThat(body).containsPattern("<td>DUPLICATE</td><td>DUPLICATE_CONVERSION</td>");
-    assertThat(body).containsPattern("<td>ACCEPTED</td><td></td>");
+    assertThat(body).containsPattern("<td>rejected</td><td>CLICK_NOT_FOUND</td><td>[^<]+</td><td><a href=\"/admin/kcid/" + unknown);
+    assertThat(body).containsPattern("<td>duplicate</td><td>DUPLICATE_CONVERSION</td>");
+    assertThat(body).containsPattern("<td>accepted</td><td></td>");
     assertThat(body).contains("<td>sale</td><td>127.0.0.0/24</td>");
     org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
         assertThat(asAdmin("/admin/accounts/log/postbacks").body()).contains("Latest 3 postbacks",
             "Unauthenticated refusals: 1 ", "<tr><td>POSTBACK_CREDENTIALS_MISSING</td><td>1</td></tr>", "Latest 1 sampled refusals"));
+  }
+
+  @Test
+  void aReplayThatMetARecordedConversionShowsAsDuplicateReplay() throws Exception {
+    String token = account("replayed");
+    String kcid = click("replayed", "web", "a");
+    admin.updateGoal(UpdateGoalRequest.newBuilder().setAccountId("replayed").setGoalKey("sale")
+        .setState(GoalState.GOAL_STATE_PAUSED).build());
+    assertThat(postback(kcid, "sale", token).statusCode()).isEqualTo(422);
+    admin.updateGoal(UpdateGoalRequest.newBuilder().setAccountId("replayed").setGoalKey("sale")
+        .setState(GoalState.GOAL_STATE_ACTIVE).build());
+    // The advertiser resent it once the goal ran again: the replay then meets that conversion.
+    assertThat(postback(kcid, "sale", token).statusCode()).isEqualTo(200);
+    DiagnosticsServiceGrpc.DiagnosticsServiceBlockingStub diagnostics = DiagnosticsServiceGrpc.newBlockingStub(channel);
+    org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
+        assertThat(asAdmin("/admin/accounts/replayed/postbacks").body()).contains("Latest 2 postbacks"));
+    ReplayPostbacksResponse replay = diagnostics.replayPostbacks(ReplayPostbacksRequest.newBuilder().setAccountId("replayed")
+        .setStartTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(Instant.now().minusSeconds(3600).getEpochSecond()))
+        .build());
+    assertThat(replay.getResultsList()).singleElement()
+        .satisfies(r -> assertThat(r.getOutcome()).isEqualTo(ReplayOutcome.REPLAY_OUTCOME_DUPLICATE));
+
+    org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
+        assertThat(asAdmin("/admin/accounts/replayed/postbacks").body()).contains("Latest 3 postbacks"));
+    String body = asAdmin("/admin/accounts/replayed/postbacks").body();
+    assertThat(body).contains("<td>duplicate (replay)</td><td>DUPLICATE_CONVERSION</td>")
+        .contains("<td>accepted</td>").contains("<td>rejected</td><td>GOAL_PAUSED</td>");
+    assertThat(asAdmin("/admin/kcid/" + kcid).body()).contains("<td>duplicate (replay)</td>");
   }
 
   @Test
@@ -236,7 +270,7 @@ class WebViewIT {
     String body = page.body();
     assertThat(body).contains("<td>yes</td>").contains("<td>explain</td><td>spring-sale</td>").contains("partner-7");
     assertThat(body).contains("Conversions (1)").contains("<td>" + conversionId + "</td><td>sale</td>");
-    assertThat(body).contains("Postback attempts (2)").contains("<td>ACCEPTED</td>").contains("<td>REJECTED</td><td>GOAL_NOT_FOUND</td>");
+    assertThat(body).contains("Postback attempts (2)").contains("<td>accepted</td>").contains("<td>rejected</td><td>GOAL_NOT_FOUND</td>");
 
     HttpResponse<String> malformed = asAdmin("/admin/kcid/%7Bkcid%7D");
     assertThat(malformed.statusCode()).isEqualTo(200);

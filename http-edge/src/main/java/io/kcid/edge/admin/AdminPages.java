@@ -2,6 +2,7 @@ package io.kcid.edge.admin;
 
 import com.google.protobuf.Timestamp;
 import io.kcid.proto.ErrorReasons;
+import io.kcid.proto.PostbackOutcomes;
 import io.kcid.proto.tracking.v1.Click;
 import io.kcid.proto.tracking.v1.Conversion;
 import io.kcid.proto.tracking.v1.ErrorReason;
@@ -108,7 +109,7 @@ final class AdminPages {
     html.raw("<table>").head("Time", "Outcome", "Reason", "Message", "kcid", "Goal", "Network");
     for (PostbackLogEntry entry : log.getEntriesList()) {
       String kcid = entry.getRequest().getKcid();
-      html.raw("<tr>").el("td", time(entry.getReceiveTime())).el("td", shortName(entry.getOutcome().name(), "POSTBACK_OUTCOME_"))
+      html.raw("<tr>").el("td", time(entry.getReceiveTime())).el("td", PostbackOutcomes.label(entry))
           .el("td", reason(entry.getReason())).el("td", entry.getMessage()).raw("<td>");
       kcidLink(html, kcid);
       html.raw("</td>").el("td", entry.getRequest().getGoalKey()).el("td", entry.getSourceNetwork()).raw("</tr>");
@@ -152,7 +153,7 @@ final class AdminPages {
     html.el("h2", "Postback attempts (" + explain.getAttemptsCount() + ")");
     html.raw("<table>").head("Time", "Outcome", "Reason", "Message", "Goal", "Network");
     for (PostbackLogEntry entry : explain.getAttemptsList()) {
-      html.row(time(entry.getReceiveTime()), shortName(entry.getOutcome().name(), "POSTBACK_OUTCOME_"), reason(entry.getReason()),
+      html.row(time(entry.getReceiveTime()), PostbackOutcomes.label(entry), reason(entry.getReason()),
           entry.getMessage(), entry.getRequest().getGoalKey(), entry.getSourceNetwork());
     }
     html.raw("</table>");
@@ -160,7 +161,7 @@ final class AdminPages {
       html.el("h2", "Refused for their credentials (" + explain.getUnauthenticatedAttemptsCount() + ", sampled)");
       html.raw("<table>").head("Time", "Outcome", "Reason", "Message", "Goal", "Network");
       for (PostbackLogEntry entry : explain.getUnauthenticatedAttemptsList()) {
-        html.row(time(entry.getReceiveTime()), shortName(entry.getOutcome().name(), "POSTBACK_OUTCOME_"), reason(entry.getReason()),
+        html.row(time(entry.getReceiveTime()), PostbackOutcomes.label(entry), reason(entry.getReason()),
             entry.getMessage(), entry.getRequest().getGoalKey(), entry.getSourceNetwork());
       }
       html.raw("</table>");
@@ -222,8 +223,10 @@ final class AdminPages {
     return reason == ErrorReason.ERROR_REASON_UNSPECIFIED || reason == ErrorReason.UNRECOGNIZED ? "" : ErrorReasons.shortName(reason);
   }
 
+  /** An enum in the CLI's words: {@code CONVERSION_STATUS_APPROVED} reads {@code approved}. */
   private static String shortName(String enumName, String prefix) {
-    return enumName.startsWith(prefix) ? enumName.substring(prefix.length()) : enumName;
+    return (enumName.startsWith(prefix) ? enumName.substring(prefix.length()) : enumName)
+        .toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   private static String time(Timestamp t) {

@@ -235,8 +235,18 @@ public final class PostbackJournal implements RecordListener {
             .setAuthenticated(context.authenticated());
     if (failure == null) {
       boolean accepted = response.getOutcome() == Outcome.OUTCOME_ACCEPTED;
-      entry.setOutcome(accepted ? PostbackOutcome.POSTBACK_OUTCOME_ACCEPTED : PostbackOutcome.POSTBACK_OUTCOME_DUPLICATE)
-          .setConversionId(response.getConversionId());
+      entry.setConversionId(response.getConversionId());
+      if (accepted && context.repeatedRequest()) {
+        // The sender was told the first call's answer again, but nothing was written this time:
+        // the log says what happened, a duplicate (of an earlier replay of the entry, or a retry).
+        return entry.setOutcome(PostbackOutcome.POSTBACK_OUTCOME_DUPLICATE)
+            .setMessage((context.replayOf().isEmpty()
+                ? "Same request id as an earlier postback: answered as that one, recorded as "
+                : "Already replayed: recorded as ")
+                + response.getConversionId() + ". Nothing new was written.")
+            .build();
+      }
+      entry.setOutcome(accepted ? PostbackOutcome.POSTBACK_OUTCOME_ACCEPTED : PostbackOutcome.POSTBACK_OUTCOME_DUPLICATE);
       if (!accepted) {
         entry.setReason(response.getDuplicateReason());
       }

@@ -295,7 +295,13 @@ class ExplainAndReplayTest {
     assertThat(again.getConversionId()).isEqualTo(kcid + "-1");
     assertThat(replayOne(id, original.getLogId(), true).getOutcome()).isEqualTo(ReplayOutcome.REPLAY_OUTCOME_DUPLICATE);
     assertThat(conversionsOf(kcid)).hasSize(1);
-    assertThat(log(id, 3).get(0).getRepeatedRequest()).isTrue();
+    // Logged as what it was: a replay that met a duplicate (the earlier replay's conversion), nothing written.
+    PostbackLogEntry replayedAgain = log(id, 3).get(0);
+    assertThat(replayedAgain.getRepeatedRequest()).isTrue();
+    assertThat(replayedAgain.getReplayOf()).isEqualTo(original.getLogId());
+    assertThat(replayedAgain.getOutcome()).isEqualTo(PostbackOutcome.POSTBACK_OUTCOME_DUPLICATE);
+    assertThat(replayedAgain.getConversionId()).isEqualTo(kcid + "-1");
+    assertThat(replayedAgain.getMessage()).startsWith("Already replayed");
 
     // Only rejected originals are replayed.
     assertThat(replayOne(id, replayEntry.getLogId(), false).getOutcome()).isEqualTo(ReplayOutcome.REPLAY_OUTCOME_SKIPPED);

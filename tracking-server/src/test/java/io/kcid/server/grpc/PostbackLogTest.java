@@ -182,6 +182,33 @@ class PostbackLogTest {
     assertThat(Timestamps.compare(duplicate.getReceiveTime(), first.getReceiveTime())).isGreaterThanOrEqualTo(0);
   }
 
+  @Test
+  void aRetryWithTheSameRequestIdIsLoggedAsTheDuplicateItIs() {
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    String kcid = click(id);
+    var first = conversions.recordConversion(postback(kcid, a).setTransactionId("order-r").setRequestId("req-r").build());
+    var retry = conversions.recordConversion(postback(kcid, a).setTransactionId("order-r").setRequestId("req-r").build());
+    // The sender is told the first answer again (so its retry loop ends) …
+    assertThat(retry.getOutcome()).isEqualTo(first.getOutcome());
+    assertThat(retry.getConversionId()).isEqualTo(first.getConversionId());
+
+    List<PostbackLogEntry> entries = log(id, 2);
+    PostbackLogEntry logged = entries.get(1);
+    assertThat(logged.getOutcome()).isEqualTo(PostbackOutcome.POSTBACK_OUTCOME_ACCEPTED);
+    assertThat(logged.getRepeatedRequest()).isFalse();
+    // … but the log says what happened: nothing new was written.
+    PostbackLogEntry repeated = entries.get(0);
+    assertThat(repeated.getOutcome()).isEqualTo(PostbackOutcome.POSTBACK_OUTCOME_DUPLICATE);
+    assertThat(repeated.getRepeatedRequest()).isTrue();
+    assertThat(repeated.getReplayOf()).isEmpty();
+    assertThat(repeated.getConversionId()).isEqualTo(first.getConversionId());
+    assertThat(repeated.getMessage()).contains("Same request id", first.getConversionId(), "Nothing new was written");
+    assertThat(diagnostics.listPostbacks(ListPostbacksRequest.newBuilder().setAccountId(id)
+        .setOutcome(PostbackOutcome.POSTBACK_OUTCOME_DUPLICATE).build()).getEntriesList())
+        .extracting(PostbackLogEntry::getLogId).containsExactly(repeated.getLogId());
+  }
+
   /** protobuf-java-util is not on the test classpath; two fields suffice. */
   private static final class Timestamps {
     static int compare(Timestamp a, Timestamp b) {
