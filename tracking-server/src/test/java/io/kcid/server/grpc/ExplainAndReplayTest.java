@@ -119,6 +119,12 @@ class ExplainAndReplayTest {
         .setPageSize(1000).build()).getEntriesList();
   }
 
+  /** The unauthenticated refusals counted (and flushed to Redis) for the account so far. */
+  private static long refusalCount(String account) {
+    return diagnostics.listPostbacks(ListPostbacksRequest.newBuilder().setAccountId(account).setUnauthenticated(true)
+        .setPageSize(1).build()).getRefusalCountsList().stream().mapToLong(c -> c.getCount()).sum();
+  }
+
   /** The log once it holds {@code n} entries: log writes are not awaited by the postbacks' answers. */
   private static List<PostbackLogEntry> log(String account, int n) {
     Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> assertThat(log(account)).hasSize(n));
@@ -414,6 +420,9 @@ class ExplainAndReplayTest {
         ErrorReason.ERROR_REASON_POSTBACK_CREDENTIALS_MISSING);
     assertThat(entries).allSatisfy(e -> assertThat(e.getAuthenticated()).isFalse());
     assertThat(log(id)).isEmpty();
+    // The refusals are also counted in memory and flushed to Redis about once a second: wait for
+    // that flush, so the digest below compares what replay wrote, not what the flush wrote.
+    Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> assertThat(refusalCount(id)).isEqualTo(3));
 
     String before = digest();
     for (boolean dryRun : List.of(true, false)) {
