@@ -252,7 +252,7 @@ final class DoctorCommand implements Callable<Integer> {
     long received = System.currentTimeMillis();
     String body = ready.body() == null ? "" : ready.body().strip();
     if (ready.statusCode() == 200) {
-      findings.add(DoctorFinding.ok("edge", base + " is ready: it reaches a tracking-server with its key"));
+      findings.add(DoctorFinding.ok("edge", base + " is ready (/readyz 200: its tracking-server is SERVING, or its spool answers clicks)"));
     } else {
       findings.add(DoctorFinding.fail("edge", base + "/readyz answers " + ready.statusCode()
               + (body.isEmpty() ? "" : " " + abbreviate(body)),
