@@ -1,5 +1,7 @@
 package io.kcid.cli;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 
 /**
@@ -28,6 +30,23 @@ record DoctorFinding(Status status, String check, String finding, String fix) {
 
   static DoctorFinding fail(String check, String finding, String fix) {
     return new DoctorFinding(Status.FAIL, check, finding, fix);
+  }
+
+  /**
+   * Another host's clock ({@code remote}) against ours at the same moment ({@code local}): ok within
+   * a second, warn beyond, fail beyond 30 s — click expiry, attribution and signature windows
+   * compare times taken on different hosts.
+   */
+  static DoctorFinding clockSkew(String check, Instant remote, Instant local) {
+    Duration skew = Duration.between(local, remote);
+    String finding = "differs from this machine's by " + skew.toMillis() + " ms";
+    if (skew.abs().compareTo(Duration.ofSeconds(30)) > 0) {
+      return fail(check, finding, "run NTP (chrony, systemd-timesyncd) on every host: windows and expiries drift");
+    }
+    if (skew.abs().compareTo(Duration.ofSeconds(1)) > 0) {
+      return warn(check, finding, "run NTP (chrony, systemd-timesyncd) on every host");
+    }
+    return ok(check, finding);
   }
 
   /** {@code ok|warn|fail  <check>: <finding> — <fix>}, the fix left out when there is none. */

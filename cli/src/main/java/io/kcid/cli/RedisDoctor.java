@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +34,7 @@ final class RedisDoctor {
     try (redis) {
       findings.add(mode(redis));
       findings.add(persistence(redis));
-      findings.add(DoctorCommand.clockSkew("clock (redis)", time(redis)));
+      findings.add(clock(redis));
     } catch (Exception e) {
       findings.add(DoctorFinding.fail("redis", "connected to " + redacted(url) + " but a read failed: " + e.getMessage(),
           "check that this user may run INFO and TIME"));
@@ -83,20 +84,20 @@ final class RedisDoctor {
     };
   }
 
-  /** Redis' clock, read half-way through the round trip. */
-  private static DoctorCommand.RemoteTime time(RedisConnector redis) throws Exception {
+  /** Redis' clock against ours, read half-way through the round trip. */
+  private static DoctorFinding clock(RedisConnector redis) throws Exception {
     long sent = System.currentTimeMillis();
     List<byte[]> time = redis.commands().time().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     long received = System.currentTimeMillis();
     long seconds = Long.parseLong(new String(time.get(0), StandardCharsets.US_ASCII));
     long micros = Long.parseLong(new String(time.get(1), StandardCharsets.US_ASCII));
-    Instant remote = Instant.ofEpochSecond(seconds, micros * 1000);
-    return new DoctorCommand.RemoteTime(remote, Instant.ofEpochMilli(sent + (received - sent) / 2));
+    return DoctorFinding.clockSkew("clock (redis)", Instant.ofEpochSecond(seconds, micros * 1000),
+        Instant.ofEpochMilli(sent + (received - sent) / 2));
   }
 
   private static Map<String, String> info(RedisConnector redis, String section) throws Exception {
     String text = redis.commands().info(section).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    Map<String, String> fields = new java.util.HashMap<>();
+    Map<String, String> fields = new HashMap<>();
     for (String line : text.split("\r?\n")) {
       int colon = line.indexOf(':');
       if (colon > 0 && !line.startsWith("#")) {
