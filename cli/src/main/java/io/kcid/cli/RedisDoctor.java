@@ -1,6 +1,9 @@
 package io.kcid.cli;
 
 import io.kcid.server.store.redis.RedisConnector;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +26,11 @@ final class RedisDoctor {
   /** The findings about the Redis at {@code url} (any form KCID_REDIS_URL takes). */
   static List<DoctorFinding> check(String url) {
     List<DoctorFinding> findings = new ArrayList<>();
+    if (!anyHostAnswers(url)) {
+      findings.add(DoctorFinding.fail("redis", "nothing accepts connections at " + redacted(url),
+          "start Redis, or check the URL's hosts and ports and the firewall; the tracking-server uses the same KCID_REDIS_URL"));
+      return findings;
+    }
     RedisConnector redis;
     try {
       redis = RedisConnector.connect(url, TIMEOUT, 100);
@@ -105,6 +113,36 @@ final class RedisDoctor {
       }
     }
     return fields;
+  }
+
+  /**
+   * Whether a host of the URL (the node, the sentinels or the cluster seeds) accepts a TCP
+   * connection: a quick no before the connector's start-up wait of several seconds.
+   */
+  static boolean anyHostAnswers(String url) {
+    int scheme = url.indexOf("://");
+    String rest = scheme < 0 ? url : url.substring(scheme + 3);
+    int end = rest.length();
+    for (char c : new char[] {'/', '?', '#'}) {
+      int at = rest.indexOf(c);
+      end = at >= 0 ? Math.min(end, at) : end;
+    }
+    String authority = rest.substring(0, end);
+    authority = authority.substring(authority.lastIndexOf('@') + 1);
+    int defaultPort = url.startsWith("redis-sentinel") || url.startsWith("rediss-sentinel") ? 26379 : 6379;
+    for (String hostPort : authority.split(",")) {
+      int colon = hostPort.lastIndexOf(':');
+      boolean hasPort = colon > 0 && !hostPort.endsWith("]");
+      String host = (hasPort ? hostPort.substring(0, colon) : hostPort).replace("[", "").replace("]", "");
+      try (Socket socket = new Socket()) {
+        int port = hasPort ? Integer.parseInt(hostPort.substring(colon + 1)) : defaultPort;
+        socket.connect(new InetSocketAddress(host.isEmpty() ? "localhost" : host, port), (int) TIMEOUT.toMillis());
+        return true;
+      } catch (IOException | IllegalArgumentException e) {
+        // try the next host
+      }
+    }
+    return false;
   }
 
   /** The URL without its password. */

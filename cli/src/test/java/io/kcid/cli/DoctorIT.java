@@ -141,11 +141,13 @@ class DoctorIT {
     try (ServerSocket socket = new ServerSocket(0)) {
       closed = socket.getLocalPort();
     }
-    Run run = kcid("doctor", "--grpc-addr=localhost:" + closed, "--spool-dir=off", "--timeout-ms=3000");
+    Run run = kcid("doctor", "--grpc-addr=localhost:" + closed, "--redis-url=redis://127.0.0.1:" + closed,
+        "--spool-dir=off", "--timeout-ms=3000");
     assertThat(run.exit()).as(run.out()).isEqualTo(DoctorCommand.EXIT_UNREACHABLE);
     assertThat(run.lines().get(0)).startsWith("fail  server: no answer from localhost:" + closed + ": UNAVAILABLE")
         .contains(" — start it (./kcid server or ./kcid up)");
-    assertThat(run.out()).contains("warn  redis: not checked", "ok    spool: off");
+    assertThat(run.out()).contains("fail  redis: nothing accepts connections at redis://127.0.0.1:" + closed,
+        "ok    spool: off");
   }
 
   @Test
