@@ -1,5 +1,7 @@
 package io.kcid.cli;
 
+import java.util.ArrayList;
+import java.util.List;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,9 +33,9 @@ final class CompletionCommand implements Runnable {
   String shell;
 
   /** The shells a script is generated for. */
-  static final class Shells extends java.util.ArrayList<String> {
+  static final class Shells extends ArrayList<String> {
     Shells() {
-      super(java.util.List.of("bash", "zsh"));
+      super(List.of("bash", "zsh"));
     }
   }
 

@@ -73,6 +73,9 @@ final class DoctorCommand implements Callable<Integer> {
         server.auth(findings);
         if (given(macKeys)) {
           server.macKeys(macKeys, macActiveKey, findings);
+        } else if (given(edgeUrl) && !"off".equalsIgnoreCase(spoolDir == null ? "" : spoolDir.trim())) {
+          findings.add(DoctorFinding.warn("kcid keys", "not checked",
+              "give --mac-keys or KCID_MAC_KEYS (the edges' keys) to check the server verifies the kcids a spooling edge mints"));
         }
       }
     }

@@ -2,11 +2,14 @@ package io.kcid.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.HttpEdge;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
+import io.kcid.server.common.IpPrivacy;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.store.redis.LocalRedis;
@@ -58,7 +61,7 @@ class DoctorIT {
         .accountCacheTtl(Duration.ZERO).streamMaxLength(10_000).drainDelay(Duration.ZERO)
         .shutdownGrace(Duration.ofSeconds(5))
         .security(new ServerSecurity(AuthMode.REQUIRED, ConfiguredApiKeys.parse("root:admin:" + ROOT),
-            Duration.ofSeconds(5), null, null, null, 100, 100, io.kcid.server.common.IpPrivacy.truncate()))
+            Duration.ofSeconds(5), null, null, null, 100, 100, IpPrivacy.truncate()))
         .build());
     edge = HttpEdge.start(TestEdges.loopback(server.port()).apiKey(ROOT).build());
   }
@@ -153,7 +156,7 @@ class DoctorIT {
   @Test
   void jsonListsTheSameChecks() throws Exception {
     Run run = kcid("doctor", "--grpc-addr=localhost:" + server.port(), "--api-key=" + ROOT, "--spool-dir=off", "--json");
-    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.out());
+    JsonNode json = new ObjectMapper().readTree(run.out());
     List<String> checks = new ArrayList<>();
     json.get("checks").forEach(check -> checks.add(check.get("status").asText() + " " + check.get("check").asText()));
     assertThat(checks).contains("ok server", "ok auth", "warn redis", "ok spool");
