@@ -12,12 +12,17 @@ import picocli.CommandLine.Option;
 @Command(
     name = "account",
     mixinStandardHelpOptions = true,
+    footer = {
+      "%nExamples:",
+      "  ./kcid account create --name \"Acme Shoes\" --id acme",
+      "  ./kcid account list"},
     description = "Create and read advertiser accounts.",
     subcommands = {AccountCommand.Create.class, AccountCommand.Get.class, AccountCommand.ListAll.class,
         AccountCommand.Update.class, AccountCommand.RotateSecret.class})
 final class AccountCommand {
 
   @Command(name = "create", mixinStandardHelpOptions = true,
+      footer = {"%nExample:", "  ./kcid account create --name \"Acme Shoes\" --id acme"},
       description = "Create an account; prints its postback token and click secret once and keeps a copy in $KCID_HOME/accounts.")
   static final class Create implements Runnable {
     @Mixin GrpcOptions grpc;
@@ -54,7 +59,9 @@ final class AccountCommand {
     }
   }
 
-  @Command(name = "get", mixinStandardHelpOptions = true, description = "Show one account.")
+  @Command(name = "get", mixinStandardHelpOptions = true,
+      footer = {"%nExample:", "  ./kcid account get acme"},
+      description = "Show one account.")
   static final class Get implements Runnable {
     @Mixin GrpcOptions grpc;
 
@@ -74,7 +81,9 @@ final class AccountCommand {
     }
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "List accounts.")
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      footer = {"%nExample:", "  ./kcid account list"},
+      description = "List accounts.")
   static final class ListAll implements Runnable {
     @Mixin GrpcOptions grpc;
 
@@ -91,7 +100,12 @@ final class AccountCommand {
     }
   }
 
-  @Command(name = "update", mixinStandardHelpOptions = true, description = "Change account settings.")
+  @Command(name = "update", mixinStandardHelpOptions = true,
+      footer = {
+        "%nExamples:",
+        "  ./kcid account update acme --auth token,signature --signature-tolerance 300s",
+        "  ./kcid account update acme --allow-ip 203.0.113.0/24 --default-goal purchase"},
+      description = "Change account settings.")
   static final class Update implements Runnable {
     @Mixin GrpcOptions grpc;
 
@@ -182,6 +196,7 @@ final class AccountCommand {
   }
 
   @Command(name = "rotate-secret", mixinStandardHelpOptions = true,
+      footer = {"%nExample:", "  ./kcid account rotate-secret acme --kind postback-token --grace 24h"},
       description = "Replace a secret; the previous one stays valid for --grace. Updates the saved copy.")
   static final class RotateSecret implements Runnable {
     @Mixin GrpcOptions grpc;

@@ -17,11 +17,17 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "api-key",
     mixinStandardHelpOptions = true,
+    footer = {
+      "%nExamples:",
+      "  ./kcid api-key create --name edge --roles issue,ingest",
+      "  ./kcid api-key list"},
     description = "Create, list and revoke API keys of gRPC callers (roles: issue, ingest, read, admin).",
     subcommands = {ApiKeyCommand.Create.class, ApiKeyCommand.ListAll.class, ApiKeyCommand.Revoke.class})
 final class ApiKeyCommand {
 
-  @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a key; prints it once.")
+  @Command(name = "create", mixinStandardHelpOptions = true,
+      footer = {"%nExample:", "  ./kcid api-key create --name edge --roles issue,ingest"},
+      description = "Create a key; prints it once.")
   static final class Create implements Runnable {
     @Mixin GrpcOptions grpc;
 
@@ -54,7 +60,9 @@ final class ApiKeyCommand {
     }
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "List keys (names, roles, hints; never the keys).")
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      footer = {"%nExample:", "  ./kcid api-key list"},
+      description = "List keys (names, roles, hints; never the keys).")
   static final class ListAll implements Runnable {
     @Mixin GrpcOptions grpc;
 
@@ -74,7 +82,9 @@ final class ApiKeyCommand {
     }
   }
 
-  @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke a key; servers refuse it within their key cache time.")
+  @Command(name = "revoke", mixinStandardHelpOptions = true,
+      footer = {"%nExample:", "  ./kcid api-key revoke edge"},
+      description = "Revoke a key; servers refuse it within their key cache time.")
   static final class Revoke implements Runnable {
     @Mixin GrpcOptions grpc;
 

@@ -6,7 +6,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code kcid click KCID}: show a stored click. */
-@Command(name = "click", mixinStandardHelpOptions = true, description = "Show a stored click.")
+@Command(name = "click", mixinStandardHelpOptions = true,
+    footer = {"%nExample:", "  ./kcid click \"$KCID\""},
+    description = "Show a stored click.")
 final class ClickCommand implements Runnable {
   @Mixin GrpcOptions grpc;
 

@@ -8,6 +8,10 @@ import picocli.CommandLine.Option;
 
 /** {@code kcid click-url}: builds a signed click URL, as an ad server would. Works offline. */
 @Command(name = "click-url", mixinStandardHelpOptions = true,
+    footer = {
+      "%nExample:",
+      "  ./kcid click-url --account acme --campaign spring-sale --sub s1=pub42 \\",
+      "      --url 'https://shop.example/landing'"},
     description = "Build a signed click URL for the edge's /c redirect.")
 final class ClickUrlCommand implements Runnable {
   @Option(names = "--account", required = true, description = "Account id (a).")

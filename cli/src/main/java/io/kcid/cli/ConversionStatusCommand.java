@@ -11,6 +11,11 @@ import picocli.CommandLine.Option;
 
 /** {@code kcid conversion-status}: approve, reject or adjust a recorded conversion. */
 @Command(name = "conversion-status", mixinStandardHelpOptions = true,
+    footer = {
+      "%nExamples:",
+      "  ./kcid conversion-status --kcid \"$KCID\" --txid order-1001 \\",
+      "      --status approved --reason \"paid in full\"",
+      "  ./kcid conversion-status --id \"$KCID-1\" --status rejected --reason fraud"},
     description = "Approve, reject or adjust a conversion (by --id, or --kcid with --txid); kept in its history.")
 final class ConversionStatusCommand implements Runnable {
   @Mixin GrpcOptions grpc;

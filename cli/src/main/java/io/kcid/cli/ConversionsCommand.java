@@ -8,7 +8,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code kcid conversions --kcid K}: the conversions recorded on a click. */
-@Command(name = "conversions", mixinStandardHelpOptions = true, description = "List a click's conversions.")
+@Command(name = "conversions", mixinStandardHelpOptions = true,
+    footer = {"%nExample:", "  ./kcid conversions --kcid \"$KCID\""},
+    description = "List a click's conversions.")
 final class ConversionsCommand implements Runnable {
   @Mixin GrpcOptions grpc;
 

@@ -15,6 +15,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code kcid explain KCID}: everything about one kcid, for "my conversion is not showing up". */
 @Command(name = "explain", mixinStandardHelpOptions = true,
+    footer = {"%nExamples:", "  ./kcid explain \"$KCID\"", "  ./kcid explain '{kcid}' --account acme"},
     description = "Explain a kcid: its diagnosis, the click, its conversions and every postback attempt.")
 final class ExplainCommand implements Runnable {
   @Mixin GrpcOptions grpc;

@@ -16,11 +16,21 @@ import picocli.CommandLine.Option;
 @Command(
     name = "goal",
     mixinStandardHelpOptions = true,
+    footer = {
+      "%nExamples:",
+      "  ./kcid goal create --account acme --key purchase --window 7d",
+      "  ./kcid goal list --account acme"},
     description = "Manage an account's conversion goals.",
     subcommands = {GoalCommand.Create.class, GoalCommand.ListGoals.class, GoalCommand.Pause.class, GoalCommand.Resume.class})
 final class GoalCommand {
 
-  @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a goal.")
+  @Command(name = "create", mixinStandardHelpOptions = true,
+      footer = {
+        "%nExamples:",
+        "  ./kcid goal create --account acme --key purchase --window 7d",
+        "  ./kcid goal create --account acme --key signup \\",
+        "      --counting every-postback --min-time 10s"},
+      description = "Create a goal.")
   static final class Create implements Runnable {
     @Mixin GrpcOptions grpc;
 
@@ -78,7 +88,9 @@ final class GoalCommand {
     }
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "List an account's goals.")
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      footer = {"%nExample:", "  ./kcid goal list --account acme"},
+      description = "List an account's goals.")
   static final class ListGoals implements Runnable {
     @Mixin GrpcOptions grpc;
 
@@ -119,7 +131,9 @@ final class GoalCommand {
     }
   }
 
-  @Command(name = "pause", mixinStandardHelpOptions = true, description = "Stop counting a goal's postbacks.")
+  @Command(name = "pause", mixinStandardHelpOptions = true,
+      footer = {"%nExample:", "  ./kcid goal pause --account acme --key purchase"},
+      description = "Stop counting a goal's postbacks.")
   static final class Pause extends SetState {
     @Override
     GoalState state() {
@@ -127,7 +141,9 @@ final class GoalCommand {
     }
   }
 
-  @Command(name = "resume", mixinStandardHelpOptions = true, description = "Count a paused goal's postbacks again.")
+  @Command(name = "resume", mixinStandardHelpOptions = true,
+      footer = {"%nExample:", "  ./kcid goal resume --account acme --key purchase"},
+      description = "Count a paused goal's postbacks again.")
   static final class Resume extends SetState {
     @Override
     GoalState state() {

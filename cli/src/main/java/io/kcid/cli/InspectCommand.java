@@ -8,7 +8,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code kcid inspect KCID}: decode and diagnose a kcid without touching the store. */
-@Command(name = "inspect", mixinStandardHelpOptions = true, description = "Decode and diagnose a kcid.")
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+    footer = {"%nExample:", "  ./kcid inspect \"$KCID\""},
+    description = "Decode and diagnose a kcid.")
 final class InspectCommand implements java.util.concurrent.Callable<Integer> {
   @Mixin GrpcOptions grpc;
 

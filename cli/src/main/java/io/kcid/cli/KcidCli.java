@@ -12,7 +12,13 @@ import picocli.CommandLine.Command;
     version = "kcid 0.1.0",
     description = "Server-to-server conversion tracking: click ids, postbacks, exactly-once conversions.",
     // Run by the ./kcid launcher script itself, not by this jar: listed so that --help shows every command.
-    footer = {"%nAlso: ./kcid test (every test) and ./kcid bench (the benchmarks; its own jar, bench/)."},
+    footer = {
+      "%nAlso: ./kcid test (every test) and ./kcid bench (the benchmarks; its own jar, bench/).",
+      "%nExamples:",
+      "  ./kcid up",
+      "  ./kcid account create --name \"Acme Shoes\" --id acme",
+      "  ./kcid doctor",
+      "  ./kcid help account"},
     subcommands = {
       UpCommand.class,
       ServerMain.class,
@@ -31,6 +37,8 @@ import picocli.CommandLine.Command;
       ReplayCommand.class,
       StatsCommand.class,
       StreamCommand.class,
+      DoctorCommand.class,
+      CompletionCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class KcidCli implements Runnable {
@@ -44,6 +52,7 @@ public final class KcidCli implements Runnable {
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new KcidCli());
     cli.setExecutionExceptionHandler(new CliErrors());
+    ForeignCommandExamples.addTo(cli);
     return cli;
   }
 

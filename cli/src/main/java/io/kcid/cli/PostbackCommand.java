@@ -19,6 +19,11 @@ import picocli.CommandLine.Option;
  * would, and prints the edge's answer. The token travels in the Authorization header, not the URL.
  */
 @Command(name = "postback", mixinStandardHelpOptions = true,
+    footer = {
+      "%nExamples:",
+      "  ./kcid postback --account acme --kcid \"$KCID\" --goal purchase \\",
+      "      --value 12.50 --currency USD --txid order-1001",
+      "  ./kcid postback --account acme --kcid \"$KCID\" --goal purchase --sign"},
     description = "Send a test postback to the edge and print its answer.")
 final class PostbackCommand implements Callable<Integer> {
   @Option(names = "--kcid", required = true, description = "The kcid from the landing page.")

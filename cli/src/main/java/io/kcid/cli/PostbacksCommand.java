@@ -15,6 +15,11 @@ import picocli.CommandLine.Option;
 
 /** {@code kcid postbacks --account A}: the postback log, newest first. */
 @Command(name = "postbacks", mixinStandardHelpOptions = true,
+    footer = {
+      "%nExamples:",
+      "  ./kcid postbacks --account acme --since 1h",
+      "  ./kcid postbacks --account acme --outcome rejected --reason GOAL_PAUSED",
+      "  ./kcid postbacks --unattributed"},
     description = "List the postbacks an account received (accepted, duplicate, rejected), newest first.")
 final class PostbacksCommand implements Runnable {
   @Mixin GrpcOptions grpc;

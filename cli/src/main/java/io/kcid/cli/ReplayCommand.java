@@ -20,6 +20,10 @@ import picocli.CommandLine.Option;
 
 /** {@code kcid replay}: re-run rejected postbacks once the account's configuration is fixed. */
 @Command(name = "replay", mixinStandardHelpOptions = true,
+    footer = {
+      "%nExamples:",
+      "  ./kcid replay --account acme --since 1h --reason GOAL_PAUSED --dry-run",
+      "  ./kcid replay --account acme --id \"$LOG_ID\""},
     description = "Re-run rejected postbacks from the log (after fixing the account's setup). Only what an"
         + " authenticated sender sent and the account's own setup refused is replayed; the rest is listed"
         + " as skipped, with why. Try --dry-run first.")

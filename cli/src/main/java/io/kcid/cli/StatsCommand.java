@@ -22,6 +22,10 @@ import picocli.CommandLine.Option;
 
 /** {@code kcid stats}: an account's report as a table. */
 @Command(name = "stats", mixinStandardHelpOptions = true,
+    footer = {
+      "%nExamples:",
+      "  ./kcid stats --account acme",
+      "  ./kcid stats --account acme --since 30d --by campaign,day --tz Europe/Berlin"},
     description = "Clicks, conversions by status, approved value, conversion and approval rates, and the"
         + " time-to-convert distribution of an account (test conversions excluded).")
 final class StatsCommand implements Runnable {

@@ -21,6 +21,11 @@ import picocli.CommandLine.Option;
 
 /** {@code kcid stream}: prints conversion events as they happen. */
 @Command(name = "stream", mixinStandardHelpOptions = true,
+    footer = {
+      "%nExamples:",
+      "  ./kcid stream --account acme --from-start --count 1",
+      "  ./kcid stream --cursor-file billing.cursor",
+      "  ./kcid stream --group billing --name worker-1"},
     description = "Print new conversions and status changes as they happen, until Ctrl-C (or --count)."
         + " Resumable with --cursor-file; --group shares the events among consumers and acknowledges"
         + " each one once printed.")

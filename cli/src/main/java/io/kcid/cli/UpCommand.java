@@ -32,6 +32,7 @@ import picocli.CommandLine.Option;
  * stops them in order: edge, server (draining), Redis.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
+    footer = {"%nExamples:", "  ./kcid up", "  ./kcid up --edge-port 8088"},
     description = "Start Redis, tracking-server and http-edge locally, in the foreground.")
 final class UpCommand implements Callable<Integer> {
   @Option(names = "--edge-port", defaultValue = "${env:KCID_EDGE_PORT:-8080}",

@@ -104,7 +104,8 @@ final class ReferenceDocs {
   private static void collectClientOptions(CommandLine command, List<String> clients, Map<String, List<String>> commandsByRow) {
     CommandSpec spec = command.getCommandSpec();
     String path = spec.qualifiedName(" ").replaceFirst("^kcid ", "");
-    if (PROCESSES.contains(path) || path.equals("help")) {
+    // help and completion describe the CLI itself and talk to nothing.
+    if (PROCESSES.contains(path) || path.equals("help") || path.equals("completion")) {
       return;
     }
     if (!command.getSubcommands().isEmpty()) {
