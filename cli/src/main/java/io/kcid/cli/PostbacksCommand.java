@@ -80,6 +80,7 @@ final class PostbacksCommand implements Runnable {
     if (reason != null) {
       request.setReason(LogFormat.parseReason(reason));
     }
+    Output out = new Output(grpc.output, Output.items("entries"), "log_id");
     try (GrpcOptions channel = grpc) {
       List<PostbackLogEntry> entries = new ArrayList<>();
       List<RefusalCount> counts = new ArrayList<>();
@@ -93,30 +94,31 @@ final class PostbacksCommand implements Runnable {
         }
         token = page.getNextPageToken();
       } while (!token.isEmpty() && entries.size() < limit);
-      if (grpc.json) {
-        System.out.println(Output.json(ListPostbacksResponse.newBuilder().addAllEntries(entries).setNextPageToken(token)
-            .addAllRefusalCounts(counts)));
-        return;
+      String next = token;
+      out.print(ListPostbacksResponse.newBuilder().addAllEntries(entries).setNextPageToken(token)
+          .addAllRefusalCounts(counts), () -> table(entries, counts, next));
+    }
+  }
+
+  private void table(List<PostbackLogEntry> entries, List<RefusalCount> counts, String token) {
+    if (entries.isEmpty()) {
+      System.out.println(unauthenticated ? "no unauthenticated refusals sampled" : "no postbacks");
+    } else {
+      if (unauthenticated) {
+        System.out.println("unauthenticated refusals (a sample, newest first):");
       }
-      if (entries.isEmpty()) {
-        System.out.println(unauthenticated ? "no unauthenticated refusals sampled" : "no postbacks");
-      } else {
-        if (unauthenticated) {
-          System.out.println("unauthenticated refusals (a sample, newest first):");
-        }
-        LogFormat.header();
-        entries.forEach(LogFormat::row);
-        if (!token.isEmpty()) {
-          System.out.println("… more: raise --limit or narrow with --since, --kcid, --outcome, --reason");
-        }
+      LogFormat.header();
+      entries.forEach(LogFormat::row);
+      if (!token.isEmpty()) {
+        System.out.println("… more: raise --limit or narrow with --since, --kcid, --outcome, --reason");
       }
-      if (!counts.isEmpty()) {
-        long total = counts.stream().mapToLong(RefusalCount::getCount).sum();
-        String byReason = counts.stream().map(c -> LogFormat.reason(c.getReason()) + " " + c.getCount())
-            .collect(java.util.stream.Collectors.joining(", "));
-        System.out.println("unauthenticated refusals in this period (counted by the hour): " + total + " (" + byReason + ")"
-            + (unauthenticated || whose.unattributed ? "" : "; kept apart from this log, see --unauthenticated"));
-      }
+    }
+    if (!counts.isEmpty()) {
+      long total = counts.stream().mapToLong(RefusalCount::getCount).sum();
+      String byReason = counts.stream().map(c -> LogFormat.reason(c.getReason()) + " " + c.getCount())
+          .collect(java.util.stream.Collectors.joining(", "));
+      System.out.println("unauthenticated refusals in this period (counted by the hour): " + total + " (" + byReason + ")"
+          + (unauthenticated || whose.unattributed ? "" : "; kept apart from this log, see --unauthenticated"));
     }
   }
 }

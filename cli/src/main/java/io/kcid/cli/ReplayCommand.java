@@ -10,7 +10,6 @@ import io.kcid.proto.tracking.v1.ReplayedPostback;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import picocli.CommandLine.ArgGroup;
@@ -63,6 +62,7 @@ final class ReplayCommand implements Runnable {
         request.setReason(LogFormat.parseReason(reason));
       }
     }
+    Output out = new Output(grpc.output, Output.items("results"), "log_id");
     try (GrpcOptions channel = grpc) {
       List<ReplayedPostback> results = new ArrayList<>();
       String token = "";
@@ -71,30 +71,31 @@ final class ReplayCommand implements Runnable {
         results.addAll(page.getResultsList());
         token = page.getNextPageToken();
       } while (!token.isEmpty());
-      if (grpc.json) {
-        System.out.println(Output.json(ReplayPostbacksResponse.newBuilder().addAllResults(results).setDryRun(dryRun)));
-        return;
-      }
-      if (results.isEmpty()) {
-        System.out.println("no rejected postbacks to replay");
-        return;
-      }
-      Map<String, Integer> counts = new TreeMap<>();
-      for (ReplayedPostback r : results) {
-        String outcome = outcome(r.getOutcome());
-        counts.merge(outcome, 1, Integer::sum);
-        System.out.printf("%-18s  %-32s  %-28s -> %-9s %s%n", r.getLogId(), r.getKcid().isEmpty() ? "-" : r.getKcid(),
-            LogFormat.reason(r.getOriginalReason()), outcome,
-            (r.getReason() == ErrorReason.ERROR_REASON_UNSPECIFIED ? "" : ErrorReasons.shortName(r.getReason()) + ": ")
-                + r.getMessage());
-      }
-      System.out.println((dryRun ? "dry run, nothing written: " : "") + counts.entrySet().stream()
-          .map(e -> e.getValue() + " " + (dryRun && e.getKey().equals("accepted") ? "would be accepted" : e.getKey()))
-          .reduce((a, b) -> a + ", " + b).orElse(""));
+      out.print(ReplayPostbacksResponse.newBuilder().addAllResults(results).setDryRun(dryRun), () -> table(results));
     }
   }
 
+  /** The lines for people: one per replayed postback, then the counts by outcome. */
+  private void table(List<ReplayedPostback> results) {
+    if (results.isEmpty()) {
+      System.out.println("no rejected postbacks to replay");
+      return;
+    }
+    Map<String, Integer> counts = new TreeMap<>();
+    for (ReplayedPostback r : results) {
+      String outcome = outcome(r.getOutcome());
+      counts.merge(outcome, 1, Integer::sum);
+      System.out.printf("%-18s  %-32s  %-28s -> %-9s %s%n", r.getLogId(), r.getKcid().isEmpty() ? "-" : r.getKcid(),
+          LogFormat.reason(r.getOriginalReason()), outcome,
+          (r.getReason() == ErrorReason.ERROR_REASON_UNSPECIFIED ? "" : ErrorReasons.shortName(r.getReason()) + ": ")
+              + r.getMessage());
+    }
+    System.out.println((dryRun ? "dry run, nothing written: " : "") + counts.entrySet().stream()
+        .map(e -> e.getValue() + " " + (dryRun && e.getKey().equals("accepted") ? "would be accepted" : e.getKey()))
+        .reduce((a, b) -> a + ", " + b).orElse(""));
+  }
+
   private static String outcome(ReplayOutcome o) {
-    return o.name().replace("REPLAY_OUTCOME_", "").replace('_', ' ').toLowerCase(Locale.ROOT);
+    return CliWords.enumWord(o.getValueDescriptor());
   }
 }
