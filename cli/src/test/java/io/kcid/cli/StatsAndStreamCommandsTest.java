@@ -132,8 +132,8 @@ class StatsAndStreamCommandsTest {
     List<String> events = new ArrayList<>();
     for (String line : run.out().lines().toList()) {
       JsonNode e = JSON.readTree(line).get("event");
-      events.add(e.get("conversionId").asText() + "/"
-          + (e.get("type").asText().equals("CONVERSION_EVENT_TYPE_RECORDED") ? "R" : "S"));
+      events.add(e.get("conversion_id").asText() + "/"
+          + (e.get("type").asText().equals("recorded") ? "R" : "S"));
     }
     return events;
   }
