@@ -16,6 +16,8 @@ import io.kcid.server.auth.ConfiguredApiKeys;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.store.redis.LocalRedis;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,10 +38,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every command that prints data, run as users run it (the kcid jar) against a real redis-server,
- * tracking-server and edge, with {@code -o json}: each output is validated against its committed
- * schema (docs/cli-schemas) by a JSON Schema validator. Also the output choices (-q, --fields,
- * csv) and the exit codes scripts branch on.
+ * Every command that prints data, against a real redis-server, tracking-server and edge, with
+ * {@code -o json}: each output is validated against its committed schema (docs/cli-schemas) by a
+ * JSON Schema validator. Also the output choices (-q, --fields, csv) and the exit codes scripts
+ * branch on. Commands run in this JVM, except those that keep secrets in KCID_HOME (the kcid jar).
  */
 class JsonContractIT {
   private static final String ADMIN_KEY = "admin-key-0123456789abcdefghijk";
@@ -79,8 +81,11 @@ class JsonContractIT {
     redis.close();
   }
 
-  /** The kcid jar in its own process, with its own KCID_HOME and the admin key. */
-  private static Result run(String... args) throws Exception {
+  /**
+   * The kcid jar in its own process, with its own KCID_HOME and the admin key: for the commands
+   * that keep secrets in KCID_HOME.
+   */
+  private static Result jar(String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", System.getProperty("kcid.jar")));
     cmd.addAll(List.of(args));
@@ -96,11 +101,39 @@ class JsonContractIT {
     return new Result(p.exitValue(), out.trim(), err.trim());
   }
 
-  /** A command that talks to the tracking-server. */
-  private static Result api(String... args) throws Exception {
+  /** A command in this JVM, capturing what it prints (as fast as the other cli tests). */
+  private static synchronized Result run(String... args) {
+    PrintStream stdout = System.out;
+    PrintStream stderr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int exit = KcidCli.commandLine().execute(args);
+      return new Result(exit, out.toString(StandardCharsets.UTF_8).trim(), err.toString(StandardCharsets.UTF_8).trim());
+    } finally {
+      System.setOut(stdout);
+      System.setErr(stderr);
+    }
+  }
+
+  /** A command that talks to the tracking-server, in this JVM. */
+  private static Result api(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.add("--grpc-addr=127.0.0.1:" + server.port());
+    all.add("--api-key=" + ADMIN_KEY);
     return run(all.toArray(String[]::new));
+  }
+
+  private static List<String> withGrpc(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.add("--grpc-addr=127.0.0.1:" + server.port());
+    return all;
+  }
+
+  private static String edgeUrl() {
+    return "http://127.0.0.1:" + edge.port();
   }
 
   /** Checks one command's JSON against docs/cli-schemas/&lt;command&gt;.v1.schema.json; returns it. */
@@ -122,7 +155,10 @@ class JsonContractIT {
 
   @Test
   void everyCommandPrintsWhatItsSchemaSays() throws Exception {
-    JsonNode created = valid("account-create", api("account", "create", "--name", "Shop", "--id", "shop", "--json"));
+    JsonNode created = valid("account-create",
+        jar(withGrpc("account", "create", "--name", "Shop", "--id", "shop", "--json").toArray(String[]::new)));
+    String clickSecret = created.at("/secrets/click_secret").asText();
+    String token = created.at("/secrets/postback_token").asText();
     JsonNode saved = JSON.readTree(home.resolve("accounts/shop.json").toFile());
     // One key style: the saved copy's keys are the output's.
     assertThat(created.at("/secrets/postback_token").asText()).startsWith("pbt_")
@@ -133,8 +169,8 @@ class JsonContractIT {
     valid("account-get", api("account", "get", "shop", "-o", "json"));
     valid("account-list", api("account", "list", "--json"));
     valid("account-update", api("account", "update", "shop", "--name", "Shop 2", "--signature-tolerance", "5m", "--json"));
-    valid("account-rotate-secret", api("account", "rotate-secret", "shop", "--kind", "signing-secret", "--grace", "1h",
-        "--json"));
+    valid("account-rotate-secret", jar(withGrpc("account", "rotate-secret", "shop", "--kind", "signing-secret",
+        "--grace", "1h", "--json").toArray(String[]::new)));
 
     JsonNode goal = valid("goal-create", api("goal", "create", "--account", "shop", "--key", "sale", "--window", "7d",
         "--counting", "unique-transaction", "--value", "5", "--currency", "EUR", "--json"));
@@ -150,17 +186,19 @@ class JsonContractIT {
     valid("api-key-revoke", api("api-key", "revoke", "reports", "--json"));
 
     JsonNode url = valid("click-url", run("click-url", "--account", "shop", "--campaign", "spring",
-        "--url", "https://shop.example/landing", "--json"));
+        "--url", "https://shop.example/landing", "--secret", clickSecret, "--edge", edgeUrl(), "--json"));
     String kcid = HTTP.send(HttpRequest.newBuilder(URI.create(url.get("url").asText())).build(),
         HttpResponse.BodyHandlers.discarding()).headers().firstValue("Location").orElseThrow()
         .replaceAll(".*kcid=([0-9a-z]{32}).*", "$1");
     valid("click", api("click", kcid, "--json"));
     valid("inspect", api("inspect", kcid, "--json"));
 
-    JsonNode accepted = valid("postback", run("postback", "--account", "shop", "--kcid", kcid, "--goal", "sale",
+    JsonNode accepted = valid("postback", run("postback", "--token", token, "--edge", edgeUrl(), "--kcid", kcid,
+        "--goal", "sale",
         "--value", "12.50", "--currency", "EUR", "--txid", "T-1", "--json"));
     assertThat(accepted.get("status").asText()).isEqualTo("accepted");
-    Result duplicate = run("postback", "--account", "shop", "--kcid", kcid, "--goal", "sale", "--txid", "T-1", "--json");
+    Result duplicate = run("postback", "--token", token, "--edge", edgeUrl(), "--kcid", kcid, "--goal", "sale",
+        "--txid", "T-1", "--json");
     assertThat(JSON.readTree(duplicate.out()).get("reason").asText()).isEqualTo("DUPLICATE_TRANSACTION");
     JsonNode conversions = valid("conversions", api("conversions", "--kcid", kcid, "--json"));
     assertThat(conversions.at("/conversions/0/value/amount").asText()).isEqualTo("12.50");
@@ -172,7 +210,8 @@ class JsonContractIT {
     // A postback a paused goal refused, replayed once it is resumed.
     String kcid2 = kcid(url.get("url").asText());
     api("goal", "pause", "--account", "shop", "--key", "sale");
-    assertThat(run("postback", "--account", "shop", "--kcid", kcid2, "--goal", "sale", "--txid", "T-2").exit()).isEqualTo(1);
+    assertThat(run("postback", "--token", token, "--edge", edgeUrl(), "--kcid", kcid2, "--goal", "sale",
+        "--txid", "T-2").exit()).isEqualTo(1);
     api("goal", "resume", "--account", "shop", "--key", "sale");
     Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
         assertThat(api("postbacks", "--account", "shop", "--json").out()).contains("GOAL_PAUSED"));
@@ -201,7 +240,7 @@ class JsonContractIT {
   /** -q, --fields and csv on the data the test made. */
   private static void outputChoices(String kcid) throws Exception {
     assertThat(api("account", "list", "-q").out()).isEqualTo("shop");
-    assertThat(api("goal", "list", "--account", "shop", "--quiet").out()).isEqualTo("sale");
+    assertThat(api("goal", "list", "--account", "shop", "--quiet").out().lines()).contains("sale");
     assertThat(api("conversions", "--kcid", kcid, "-q").out()).isEqualTo(kcid + "-1");
     Result csv = api("postbacks", "--account", "shop", "-o", "csv", "--fields", "outcome,reason,request.kcid");
     assertThat(csv.exit()).as(csv.err()).isZero();
@@ -224,6 +263,9 @@ class JsonContractIT {
     }
     // 3: nothing answers (retry later).
     Result unreachable = run("account", "list", "--grpc-addr=127.0.0.1:" + closed, "--timeout-ms", "3000");
+    assertThat(unreachable.err()).contains("cannot reach the tracking-server");
+    // The jar's process exits with the code too.
+    assertThat(jar("account", "list", "--grpc-addr=127.0.0.1:" + closed).exit()).isEqualTo(3);
     assertThat(unreachable.exit()).as(unreachable.err()).isEqualTo(3);
     Result edgeDown = run("postback", "--kcid", "x", "--token", "pbt_x", "--edge", "http://127.0.0.1:" + closed);
     assertThat(edgeDown.exit()).as(edgeDown.err()).isEqualTo(3);
