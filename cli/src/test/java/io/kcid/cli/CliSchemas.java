@@ -153,7 +153,10 @@ final class CliSchemas {
       case INT, LONG -> type("integer");
       case FLOAT, DOUBLE -> type("number");
       case BOOLEAN -> type("boolean");
-      case STRING -> string();
+      case STRING -> field.getName().equals("amount") || field.getName().endsWith("_amount")
+          // No pattern: the postback log keeps a refused postback's value as it was sent.
+          ? string().put("description", "A decimal as a string, e.g. \"12.50\", so it stays exact; empty when there is none.")
+          : string();
       case BYTE_STRING -> string().put("contentEncoding", "base64");
       case ENUM -> {
         ObjectNode e = JSON.createObjectNode();
