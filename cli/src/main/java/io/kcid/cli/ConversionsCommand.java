@@ -29,8 +29,8 @@ final class ConversionsCommand implements Runnable {
           System.out.println("no conversions");
         }
         for (Conversion c : page.getConversionsList()) {
-          System.out.printf("%s  %-10s %-9s %s %s  txid=%s%s%n", c.getConversionId(), c.getGoalKey(),
-              status(c.getStatus()),
+          System.out.printf("%s  %-10s %s %s %s  txid=%s%s%n", c.getConversionId(), c.getGoalKey(),
+              Colour.word(status(c.getStatus()), 9),
               c.getValue().getAmount().isEmpty() ? "-" : c.getValue().getAmount(), c.getValue().getCurrencyCode(),
               c.getTransactionId(), c.getTest() ? "  (test)" : "");
         }

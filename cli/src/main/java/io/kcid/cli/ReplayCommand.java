@@ -85,8 +85,8 @@ final class ReplayCommand implements Runnable {
     for (ReplayedPostback r : results) {
       String outcome = outcome(r.getOutcome());
       counts.merge(outcome, 1, Integer::sum);
-      System.out.printf("%-18s  %-32s  %-28s -> %-9s %s%n", r.getLogId(), r.getKcid().isEmpty() ? "-" : r.getKcid(),
-          LogFormat.reason(r.getOriginalReason()), outcome,
+      System.out.printf("%-18s  %-32s  %-28s -> %s %s%n", r.getLogId(), r.getKcid().isEmpty() ? "-" : r.getKcid(),
+          LogFormat.reason(r.getOriginalReason()), Colour.word(outcome, 9),
           (r.getReason() == ErrorReason.ERROR_REASON_UNSPECIFIED ? "" : ErrorReasons.shortName(r.getReason()) + ": ")
               + r.getMessage());
     }

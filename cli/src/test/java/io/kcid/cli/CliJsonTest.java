@@ -94,4 +94,14 @@ class CliJsonTest {
   private static Duration seconds(long s) {
     return Duration.newBuilder().setSeconds(s).build();
   }
+
+  @Test
+  void colourOnlyOnATerminalWithoutNoColor() {
+    assertThat(Colour.enabled(null, true)).isTrue();
+    assertThat(Colour.enabled("", true)).isTrue();
+    assertThat(Colour.enabled("1", true)).isFalse();
+    assertThat(Colour.enabled(null, false)).isFalse();
+    // Tests print to a pipe: plain words, padded.
+    assertThat(Colour.word("accepted", 9)).isEqualTo("accepted ");
+  }
 }
