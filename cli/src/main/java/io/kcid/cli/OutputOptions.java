@@ -1,5 +1,6 @@
 package io.kcid.cli;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Option;
@@ -9,7 +10,14 @@ final class OutputOptions {
   /** The formats of {@code -o}. */
   enum Format { TABLE, JSON, CSV }
 
-  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
+  /** What shell completion offers after -o. */
+  static final class Formats extends ArrayList<String> {
+    Formats() {
+      super(List.of("table", "json", "csv"));
+    }
+  }
+
+  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", completionCandidates = Formats.class,
       description = "table (for people, the default), json (one documented shape per command, docs/cli-schemas) or csv.")
   String format;
 
