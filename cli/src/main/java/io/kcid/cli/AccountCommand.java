@@ -1,5 +1,6 @@
 package io.kcid.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kcid.proto.tracking.v1.Account;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.GetAccountRequest;
@@ -38,23 +39,26 @@ final class AccountCommand {
 
     @Override
     public void run() {
+      Output out = new Output(grpc.output, Output.itself(), "account.account_id");
       try (GrpcOptions channel = grpc) {
         var created = grpc.admin().createAccount(
             CreateAccountRequest.newBuilder().setAccountId(id).setDisplayName(name).setKcidParameter(kcidParameter).build());
         var path = LocalCredentials.save(created.getAccount().getAccountId(),
             new LocalCredentials.Secrets(created.getSecrets().getPostbackToken(), created.getSecrets().getClickSecret(),
                 created.getSecrets().getPostbackSigningSecret()));
-        if (grpc.json) {
-          System.out.println(Output.json(created));
-          return;
-        }
-        Output.line("account", created.getAccount().getAccountId());
-        Output.line("name", created.getAccount().getDisplayName());
-        Output.line("postback token", created.getSecrets().getPostbackToken());
-        Output.line("click secret", created.getSecrets().getClickSecret());
-        Output.line("signing secret", created.getSecrets().getPostbackSigningSecret());
-        Output.line("saved to", path);
-        System.out.println("The token and secret are shown once; keep them safe.");
+        ObjectNode json = CliJson.object(created);
+        // The whole token is right beside it: its hint (for get and list, which never show the token) would only confuse.
+        ((ObjectNode) json.get("account")).remove("postback_token_hint");
+        json.put("saved_to", path.toString());
+        out.print(json, () -> {
+          Output.line("account", created.getAccount().getAccountId());
+          Output.line("name", created.getAccount().getDisplayName());
+          Output.line("postback token", created.getSecrets().getPostbackToken());
+          Output.line("click secret", created.getSecrets().getClickSecret());
+          Output.line("signing secret", created.getSecrets().getPostbackSigningSecret());
+          Output.line("saved to", path);
+          System.out.println("The token and secret are shown once; keep them safe.");
+        });
       }
     }
   }
@@ -70,13 +74,10 @@ final class AccountCommand {
 
     @Override
     public void run() {
+      Output out = new Output(grpc.output, Output.itself(), "account_id");
       try (GrpcOptions channel = grpc) {
         Account a = grpc.admin().getAccount(GetAccountRequest.newBuilder().setAccountId(id).build()).getAccount();
-        if (grpc.json) {
-          System.out.println(Output.json(a));
-          return;
-        }
-        print(a);
+        out.print(a, () -> print(a));
       }
     }
   }
@@ -89,13 +90,11 @@ final class AccountCommand {
 
     @Override
     public void run() {
+      Output out = new Output(grpc.output, Output.items("accounts"), "account_id");
       try (GrpcOptions channel = grpc) {
         var page = grpc.admin().listAccounts(ListAccountsRequest.newBuilder().setPageSize(1000).build());
-        if (grpc.json) {
-          System.out.println(Output.json(page));
-          return;
-        }
-        page.getAccountsList().forEach(a -> System.out.println(a.getAccountId() + "\t" + a.getDisplayName()));
+        out.print(page, () ->
+            page.getAccountsList().forEach(a -> System.out.println(a.getAccountId() + "\t" + a.getDisplayName())));
       }
     }
   }
@@ -137,6 +136,7 @@ final class AccountCommand {
 
     @Override
     public void run() {
+      Output out = new Output(grpc.output, Output.itself(), "account_id");
       try (GrpcOptions channel = grpc) {
         var request = io.kcid.proto.tracking.v1.UpdateAccountRequest.newBuilder().setAccountId(id);
         if (name != null) {
@@ -168,11 +168,7 @@ final class AccountCommand {
           request.setPostbackAuth(policy);
         }
         Account a = grpc.admin().updateAccount(request.build()).getAccount();
-        if (grpc.json) {
-          System.out.println(Output.json(a));
-          return;
-        }
-        print(a);
+        out.print(a, () -> print(a));
       }
     }
   }
@@ -218,6 +214,7 @@ final class AccountCommand {
         case "signing-secret" -> io.kcid.proto.tracking.v1.SecretKind.SECRET_KIND_POSTBACK_SIGNING_SECRET;
         default -> throw new CliException("--kind " + kind + ": expected postback-token, click-secret or signing-secret");
       };
+      Output out = new Output(grpc.output, Output.itself(), null);
       try (GrpcOptions channel = grpc) {
         var rotated = grpc.admin().rotateAccountSecret(io.kcid.proto.tracking.v1.RotateAccountSecretRequest.newBuilder()
             .setAccountId(id).setKind(secretKind)
@@ -229,13 +226,11 @@ final class AccountCommand {
             s.getClickSecret().isEmpty() ? null : s.getClickSecret(),
             s.getPostbackSigningSecret().isEmpty() ? null : s.getPostbackSigningSecret());
         LocalCredentials.save(id, LocalCredentials.load(id).map(old -> old.with(changes)).orElse(changes));
-        if (grpc.json) {
-          System.out.println(Output.json(rotated));
-          return;
-        }
-        Output.line("new secret", s.getPostbackToken() + s.getClickSecret() + s.getPostbackSigningSecret());
-        Output.line("previous until", rotated.hasPreviousExpireTime()
-            ? java.time.Instant.ofEpochSecond(rotated.getPreviousExpireTime().getSeconds()) : "revoked now");
+        out.print(rotated, () -> {
+          Output.line("new secret", s.getPostbackToken() + s.getClickSecret() + s.getPostbackSigningSecret());
+          Output.line("previous until", rotated.hasPreviousExpireTime()
+              ? CliWords.time(rotated.getPreviousExpireTime()) : "revoked now");
+        });
       }
     }
   }
@@ -246,7 +241,7 @@ final class AccountCommand {
     Output.line("kcid parameter", a.getKcidParameter());
     Output.line("default goal", a.getDefaultGoalKey());
     Output.line("token hint", a.getPostbackTokenHint());
-    Output.line("click retention", a.getClickRetention().getSeconds() / 86400 + " days");
+    Output.line("click retention", CliWords.duration(a.getClickRetention()));
     Output.line("legacy 200", a.getLegacyHttp200());
     var auth = a.getPostbackAuth();
     String methods = auth.getMethodsCount() == 0
@@ -256,7 +251,7 @@ final class AccountCommand {
     Output.line("postback auth", methods
         + (auth.getIpAllowlistCount() > 0 ? " from " + auth.getIpAllowlistList() : ""));
     if (auth.hasSignatureTolerance()) {
-      Output.line("signature tolerance", auth.getSignatureTolerance().getSeconds() + "s");
+      Output.line("signature tolerance", CliWords.duration(auth.getSignatureTolerance()));
     }
   }
 }

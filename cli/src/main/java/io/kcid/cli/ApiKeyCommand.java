@@ -1,11 +1,11 @@
 package io.kcid.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kcid.proto.tracking.v1.ApiKey;
 import io.kcid.proto.tracking.v1.CreateApiKeyRequest;
 import io.kcid.proto.tracking.v1.ListApiKeysRequest;
 import io.kcid.proto.tracking.v1.RevokeApiKeyRequest;
 import io.kcid.server.auth.ApiKeyRoles;
-import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -47,15 +47,14 @@ final class ApiKeyCommand {
           throw new CliException(e.getMessage());
         }
       }
+      Output out = new Output(grpc.output, Output.itself(), "api_key.name");
       try (GrpcOptions channel = grpc) {
         var created = grpc.admin().createApiKey(request.build());
-        if (grpc.json) {
-          System.out.println(Output.json(created));
-          return;
-        }
-        print(created.getApiKey());
-        Output.line("key", created.getSecret());
-        System.out.println("The key is shown once; send it as 'authorization: Bearer <key>' (KCID_API_KEY, KCID_EDGE_API_KEY).");
+        out.print(created, () -> {
+          print(created.getApiKey());
+          Output.line("key", created.getSecret());
+          System.out.println("The key is shown once; send it as 'authorization: Bearer <key>' (KCID_API_KEY, KCID_EDGE_API_KEY).");
+        });
       }
     }
   }
@@ -68,16 +67,15 @@ final class ApiKeyCommand {
 
     @Override
     public void run() {
+      Output out = new Output(grpc.output, Output.items("api_keys"), "name");
       try (GrpcOptions channel = grpc) {
         var listed = grpc.admin().listApiKeys(ListApiKeysRequest.getDefaultInstance());
-        if (grpc.json) {
-          System.out.println(Output.json(listed));
-          return;
-        }
-        for (ApiKey key : listed.getApiKeysList()) {
-          System.out.println(key.getName() + "  " + roles(key) + "  " + key.getHint() + "  created "
-              + Instant.ofEpochSecond(key.getCreateTime().getSeconds()));
-        }
+        out.print(listed, () -> {
+          for (ApiKey key : listed.getApiKeysList()) {
+            System.out.println(key.getName() + "  " + roles(key) + "  " + key.getHint() + "  created "
+                + CliWords.time(key.getCreateTime()));
+          }
+        });
       }
     }
   }
@@ -93,9 +91,11 @@ final class ApiKeyCommand {
 
     @Override
     public void run() {
+      Output out = new Output(grpc.output, Output.itself(), "name");
       try (GrpcOptions channel = grpc) {
         grpc.admin().revokeApiKey(RevokeApiKeyRequest.newBuilder().setName(name).build());
-        System.out.println(grpc.json ? "{\"revoked\":\"" + name + "\"}" : "revoked " + name);
+        ObjectNode json = CliJson.MAPPER.createObjectNode().put("name", name).put("revoked", true);
+        out.print(json, () -> System.out.println("revoked " + name));
       }
     }
   }

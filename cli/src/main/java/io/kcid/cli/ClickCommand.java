@@ -17,19 +17,18 @@ final class ClickCommand implements Runnable {
 
   @Override
   public void run() {
+    Output out = new Output(grpc.output, Output.itself(), "kcid");
     try (GrpcOptions channel = grpc) {
       var click = grpc.clicks().getClick(GetClickRequest.newBuilder().setKcid(kcid).build()).getClick();
-      if (grpc.json) {
-        System.out.println(Output.json(click));
-        return;
-      }
-      Output.line("kcid", click.getKcid());
-      Output.line("account", click.getAccountId());
-      Output.line("campaign", click.getCampaignId());
-      Output.line("clicked", java.time.Instant.ofEpochSecond(click.getClickTime().getSeconds()));
-      Output.line("expires", java.time.Instant.ofEpochSecond(click.getExpireTime().getSeconds()));
-      Output.line("destination", click.getDestinationUrl());
-      click.getSubIdsMap().forEach((k, v) -> Output.line(k, v));
+      out.print(click, () -> {
+        Output.line("kcid", click.getKcid());
+        Output.line("account", click.getAccountId());
+        Output.line("campaign", click.getCampaignId());
+        Output.line("clicked", java.time.Instant.ofEpochSecond(click.getClickTime().getSeconds()));
+        Output.line("expires", java.time.Instant.ofEpochSecond(click.getExpireTime().getSeconds()));
+        Output.line("destination", click.getDestinationUrl());
+        click.getSubIdsMap().forEach((k, v) -> Output.line(k, v));
+      });
     }
   }
 }

@@ -4,6 +4,7 @@ import io.kcid.core.click.ClickUrlSigner;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code kcid click-url}: builds a signed click URL, as an ad server would. Works offline. */
@@ -40,8 +41,7 @@ final class ClickUrlCommand implements Runnable {
       description = "Click secret (KCID_CLICK_SECRET); default: the copy saved by `account create`.")
   String secret;
 
-  @Option(names = "--json", description = "Print JSON.")
-  boolean json;
+  @Mixin OutputOptions output;
 
   @Override
   public void run() {
@@ -64,10 +64,7 @@ final class ClickUrlCommand implements Runnable {
     });
     params.put("u", url);
     String signed = ClickUrlSigner.signedUrl(edge.replaceAll("/+$", ""), params, key);
-    if (json) {
-      System.out.println("{\"url\":\"" + signed.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}");
-    } else {
-      System.out.println(signed);
-    }
+    new Output(output, Output.itself(), "url")
+        .print(CliJson.MAPPER.createObjectNode().put("url", signed), () -> System.out.println(signed));
   }
 }

@@ -54,19 +54,18 @@ final class ConversionStatusCommand implements Runnable {
     if (!value.isEmpty()) {
       request.setValue(Money.newBuilder().setAmount(value).setCurrencyCode(currency));
     }
+    Output out = new Output(grpc.output, Output.itself(), "conversion_id");
     try (GrpcOptions channel = grpc) {
       Conversion c = grpc.conversions().updateConversionStatus(request.build()).getConversion();
-      if (grpc.json) {
-        System.out.println(Output.json(c));
-        return;
-      }
-      Output.line("conversion", c.getConversionId());
-      Output.line("status", ConversionsCommand.status(c.getStatus()));
-      Output.line("value", c.getValue().getAmount() + " " + c.getValue().getCurrencyCode());
-      for (var h : c.getHistoryList()) {
-        System.out.printf("  %s %s -> %s (%s: %s)%n", java.time.Instant.ofEpochSecond(h.getChangeTime().getSeconds()),
-            ConversionsCommand.status(h.getFromStatus()), ConversionsCommand.status(h.getToStatus()), h.getSource(), h.getReason());
-      }
+      out.print(c, () -> {
+        Output.line("conversion", c.getConversionId());
+        Output.line("status", ConversionsCommand.status(c.getStatus()));
+        Output.line("value", c.getValue().getAmount() + " " + c.getValue().getCurrencyCode());
+        for (var h : c.getHistoryList()) {
+          System.out.printf("  %s %s -> %s (%s: %s)%n", java.time.Instant.ofEpochSecond(h.getChangeTime().getSeconds()),
+              ConversionsCommand.status(h.getFromStatus()), ConversionsCommand.status(h.getToStatus()), h.getSource(), h.getReason());
+        }
+      });
     }
   }
 }

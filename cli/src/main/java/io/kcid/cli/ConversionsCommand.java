@@ -23,21 +23,20 @@ final class ConversionsCommand implements Runnable {
 
   @Override
   public void run() {
+    Output out = new Output(grpc.output, Output.items("conversions"), "conversion_id");
     try (GrpcOptions channel = grpc) {
       var page = grpc.conversions().listConversions(ListConversionsRequest.newBuilder().setKcid(kcid).setPageSize(1000).build());
-      if (grpc.json) {
-        System.out.println(Output.json(page));
-        return;
-      }
-      if (page.getConversionsCount() == 0) {
-        System.out.println("no conversions");
-      }
-      for (Conversion c : page.getConversionsList()) {
-        System.out.printf("%s  %-10s %-9s %s %s  txid=%s%s%n", c.getConversionId(), c.getGoalKey(),
-            status(c.getStatus()),
-            c.getValue().getAmount().isEmpty() ? "-" : c.getValue().getAmount(), c.getValue().getCurrencyCode(),
-            c.getTransactionId(), c.getTest() ? "  (test)" : "");
-      }
+      out.print(page, () -> {
+        if (page.getConversionsCount() == 0) {
+          System.out.println("no conversions");
+        }
+        for (Conversion c : page.getConversionsList()) {
+          System.out.printf("%s  %-10s %s %s %s  txid=%s%s%n", c.getConversionId(), c.getGoalKey(),
+              Colour.word(status(c.getStatus()), 9),
+              c.getValue().getAmount().isEmpty() ? "-" : c.getValue().getAmount(), c.getValue().getCurrencyCode(),
+              c.getTransactionId(), c.getTest() ? "  (test)" : "");
+        }
+      });
     }
   }
 }

@@ -1,10 +1,8 @@
 package io.kcid.cli;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import java.io.IOException;
-import java.io.PrintStream;
-import java.io.UncheckedIOException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,29 +93,18 @@ final class DoctorCommand implements Callable<Integer> {
     return value != null && !value.isBlank();
   }
 
+  /** Lines for people; with -o json|csv, --fields or -q the same findings as rows ("check" is the id). */
   private void print(List<DoctorFinding> findings) {
-    PrintStream out = System.out;
-    if (!grpc.json) {
-      findings.forEach(f -> out.println(f.line()));
-      return;
+    ObjectNode answer = JsonNodeFactory.instance.objectNode();
+    ArrayNode checks = answer.putArray("checks");
+    for (DoctorFinding f : findings) {
+      checks.addObject()
+          .put("status", f.status().word())
+          .put("check", f.check())
+          .put("finding", f.finding())
+          .put("fix", f.fix());
     }
-    try (JsonGenerator json = new JsonFactory().createGenerator(out).useDefaultPrettyPrinter()) {
-      json.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-      json.writeStartObject();
-      json.writeArrayFieldStart("checks");
-      for (DoctorFinding f : findings) {
-        json.writeStartObject();
-        json.writeStringField("status", f.status().word());
-        json.writeStringField("check", f.check());
-        json.writeStringField("finding", f.finding());
-        json.writeStringField("fix", f.fix());
-        json.writeEndObject();
-      }
-      json.writeEndArray();
-      json.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    out.println();
+    new Output(grpc.output, Output.items("checks"), "check")
+        .print(answer, () -> findings.forEach(f -> System.out.println(f.line())));
   }
 }

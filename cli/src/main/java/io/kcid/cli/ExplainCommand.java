@@ -29,66 +29,67 @@ final class ExplainCommand implements Runnable {
 
   @Override
   public void run() {
+    Output out = new Output(grpc.output, Output.itself(), null);
     try (GrpcOptions channel = grpc) {
       ExplainClickResponse r = grpc.diagnostics().explainClick(
           ExplainClickRequest.newBuilder().setKcid(kcid).setAccountId(account).build());
-      if (grpc.json) {
-        System.out.println(Output.json(r));
-        return;
+      out.print(r, () -> table(r));
+    }
+  }
+
+  private void table(ExplainClickResponse r) {
+    var d = r.getDiagnosis();
+    Output.line("kcid", d.getNormalizedKcid().isEmpty() ? kcid : d.getNormalizedKcid());
+    Output.line("valid", d.getValid());
+    if (!d.getValid()) {
+      Output.line("reason", ErrorReasons.shortName(d.getReason()));
+      Output.line("hint", d.getHint());
+    }
+    if (!d.getNormalizedKcid().isEmpty()) {
+      Output.line("issued", Instant.ofEpochSecond(d.getIssueTime().getSeconds()));
+    }
+    if (r.hasClick()) {
+      var c = r.getClick();
+      Output.line("click", "stored: account " + c.getAccountId() + ", campaign " + c.getCampaignId()
+          + ", expires " + Instant.ofEpochSecond(c.getExpireTime().getSeconds()));
+    } else if (r.getClickMissingReason() != ErrorReason.ERROR_REASON_UNSPECIFIED) {
+      Output.line("click", "missing: " + ErrorReasons.shortName(r.getClickMissingReason()));
+      Output.line("", r.getClickMissingHint());
+    }
+    System.out.println();
+    System.out.println("conversions (" + r.getConversionsCount() + "):");
+    for (Conversion c : r.getConversionsList()) {
+      System.out.printf("  %s  %-10s %-9s %s  txid=%s  recorded %s%s%n", c.getConversionId(), c.getGoalKey(),
+          ConversionsCommand.status(c.getStatus()),
+          c.getValue().getAmount().isEmpty() ? "-" : c.getValue().getAmount() + " " + c.getValue().getCurrencyCode(),
+          c.getTransactionId().isEmpty() ? "-" : c.getTransactionId(), LogFormat.time(c.getRecordTime()),
+          c.getTest() ? "  (test)" : "");
+      for (StatusChange h : c.getHistoryList()) {
+        System.out.printf("      %s  %s -> %s  (%s: %s)%n", LogFormat.time(h.getChangeTime()),
+            ConversionsCommand.status(h.getFromStatus()), ConversionsCommand.status(h.getToStatus()),
+            h.getSource(), h.getReason());
       }
-      var d = r.getDiagnosis();
-      Output.line("kcid", d.getNormalizedKcid().isEmpty() ? kcid : d.getNormalizedKcid());
-      Output.line("valid", d.getValid());
-      if (!d.getValid()) {
-        Output.line("reason", ErrorReasons.shortName(d.getReason()));
-        Output.line("hint", d.getHint());
+    }
+    System.out.println();
+    System.out.println("postback attempts (" + r.getAttemptsCount() + ", newest first):");
+    if (r.getAttemptsCount() > 0) {
+      LogFormat.header();
+    }
+    for (PostbackLogEntry e : r.getAttemptsList()) {
+      LogFormat.row(e);
+      if (!e.getMessage().isEmpty()) {
+        System.out.println("    " + e.getMessage());
       }
-      if (!d.getNormalizedKcid().isEmpty()) {
-        Output.line("issued", Instant.ofEpochSecond(d.getIssueTime().getSeconds()));
-      }
-      if (r.hasClick()) {
-        var c = r.getClick();
-        Output.line("click", "stored: account " + c.getAccountId() + ", campaign " + c.getCampaignId()
-            + ", expires " + Instant.ofEpochSecond(c.getExpireTime().getSeconds()));
-      } else if (r.getClickMissingReason() != ErrorReason.ERROR_REASON_UNSPECIFIED) {
-        Output.line("click", "missing: " + ErrorReasons.shortName(r.getClickMissingReason()));
-        Output.line("", r.getClickMissingHint());
-      }
+    }
+    if (r.getUnauthenticatedAttemptsCount() > 0) {
       System.out.println();
-      System.out.println("conversions (" + r.getConversionsCount() + "):");
-      for (Conversion c : r.getConversionsList()) {
-        System.out.printf("  %s  %-10s %-9s %s  txid=%s  recorded %s%s%n", c.getConversionId(), c.getGoalKey(),
-            ConversionsCommand.status(c.getStatus()),
-            c.getValue().getAmount().isEmpty() ? "-" : c.getValue().getAmount() + " " + c.getValue().getCurrencyCode(),
-            c.getTransactionId().isEmpty() ? "-" : c.getTransactionId(), LogFormat.time(c.getRecordTime()),
-            c.getTest() ? "  (test)" : "");
-        for (StatusChange h : c.getHistoryList()) {
-          System.out.printf("      %s  %s -> %s  (%s: %s)%n", LogFormat.time(h.getChangeTime()),
-              ConversionsCommand.status(h.getFromStatus()), ConversionsCommand.status(h.getToStatus()),
-              h.getSource(), h.getReason());
-        }
-      }
-      System.out.println();
-      System.out.println("postback attempts (" + r.getAttemptsCount() + ", newest first):");
-      if (r.getAttemptsCount() > 0) {
-        LogFormat.header();
-      }
-      for (PostbackLogEntry e : r.getAttemptsList()) {
+      System.out.println("refused for their credentials (" + r.getUnauthenticatedAttemptsCount()
+          + ", a sample, newest first; kept apart from the log):");
+      LogFormat.header();
+      for (PostbackLogEntry e : r.getUnauthenticatedAttemptsList()) {
         LogFormat.row(e);
         if (!e.getMessage().isEmpty()) {
           System.out.println("    " + e.getMessage());
-        }
-      }
-      if (r.getUnauthenticatedAttemptsCount() > 0) {
-        System.out.println();
-        System.out.println("refused for their credentials (" + r.getUnauthenticatedAttemptsCount()
-            + ", a sample, newest first; kept apart from the log):");
-        LogFormat.header();
-        for (PostbackLogEntry e : r.getUnauthenticatedAttemptsList()) {
-          LogFormat.row(e);
-          if (!e.getMessage().isEmpty()) {
-            System.out.println("    " + e.getMessage());
-          }
         }
       }
     }

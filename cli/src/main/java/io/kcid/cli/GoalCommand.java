@@ -7,7 +7,6 @@ import io.kcid.proto.tracking.v1.GoalState;
 import io.kcid.proto.tracking.v1.ListGoalsRequest;
 import io.kcid.proto.tracking.v1.Money;
 import io.kcid.proto.tracking.v1.UpdateGoalRequest;
-import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -67,6 +66,7 @@ final class GoalCommand {
 
     @Override
     public void run() {
+      Output out = new Output(grpc.output, Output.itself(), "goal_key");
       try (GrpcOptions channel = grpc) {
         CreateGoalRequest.Builder request = CreateGoalRequest.newBuilder()
             .setAccountId(account)
@@ -83,7 +83,7 @@ final class GoalCommand {
           request.setDefaultValue(Money.newBuilder().setAmount(value).setCurrencyCode(currency));
         }
         Goal goal = grpc.admin().createGoal(request.build()).getGoal();
-        print(grpc, goal);
+        out.print(goal, () -> print(goal));
       }
     }
   }
@@ -99,17 +99,15 @@ final class GoalCommand {
 
     @Override
     public void run() {
+      Output out = new Output(grpc.output, Output.items("goals"), "goal_key");
       try (GrpcOptions channel = grpc) {
         var goals = grpc.admin().listGoals(ListGoalsRequest.newBuilder().setAccountId(account).build());
-        if (grpc.json) {
-          System.out.println(Output.json(goals));
-          return;
-        }
-        for (Goal g : goals.getGoalsList()) {
-          System.out.printf("%-20s %-8s %-32s window %dd%n", g.getGoalKey(), state(g.getState()),
-              g.getCountingMode().name().replace("COUNTING_MODE_", "").toLowerCase(Locale.ROOT),
-              g.getAttributionWindow().getSeconds() / 86400);
-        }
+        out.print(goals, () -> {
+          for (Goal g : goals.getGoalsList()) {
+            System.out.printf("%-20s %-8s %-32s window %s%n", g.getGoalKey(), state(g.getState()),
+                CliWords.enumWord(g.getCountingMode().getValueDescriptor()), CliWords.duration(g.getAttributionWindow()));
+          }
+        });
       }
     }
   }
@@ -124,9 +122,11 @@ final class GoalCommand {
 
     @Override
     public void run() {
+      Output out = new Output(grpc.output, Output.itself(), "goal_key");
       try (GrpcOptions channel = grpc) {
-        print(grpc, grpc.admin().updateGoal(UpdateGoalRequest.newBuilder().setAccountId(account).setGoalKey(key)
-            .setState(state()).build()).getGoal());
+        Goal goal = grpc.admin().updateGoal(UpdateGoalRequest.newBuilder().setAccountId(account).setGoalKey(key)
+            .setState(state()).build()).getGoal();
+        out.print(goal, () -> print(goal));
       }
     }
   }
@@ -166,16 +166,12 @@ final class GoalCommand {
     return s == GoalState.GOAL_STATE_PAUSED ? "paused" : "active";
   }
 
-  private static void print(GrpcOptions grpc, Goal goal) {
-    if (grpc.json) {
-      System.out.println(Output.json(goal));
-      return;
-    }
+  private static void print(Goal goal) {
     Output.line("goal", goal.getGoalKey());
     Output.line("account", goal.getAccountId());
     Output.line("state", state(goal.getState()));
-    Output.line("counting", goal.getCountingMode().name().replace("COUNTING_MODE_", "").toLowerCase(Locale.ROOT));
-    Output.line("window", goal.getAttributionWindow().getSeconds() / 3600 + " hours");
+    Output.line("counting", CliWords.enumWord(goal.getCountingMode().getValueDescriptor()));
+    Output.line("window", CliWords.duration(goal.getAttributionWindow()));
     if (!goal.getDefaultValue().getAmount().isEmpty()) {
       Output.line("default value", goal.getDefaultValue().getAmount() + " " + goal.getDefaultValue().getCurrencyCode());
     }

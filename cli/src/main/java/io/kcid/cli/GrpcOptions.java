@@ -4,14 +4,15 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.edge.grpc.BackendAuth;
-import java.io.File;
-import javax.net.ssl.SSLException;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.ReportServiceGrpc;
+import java.io.File;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Where the CLI finds the tracking-server, and how it prints. Mixed into every API command. */
@@ -28,8 +29,8 @@ final class GrpcOptions implements AutoCloseable {
       description = "PEM CA of the tracking-server's certificate: talk TLS (KCID_GRPC_TLS_CA).")
   String tlsCa;
 
-  @Option(names = "--json", description = "Print JSON for scripts.")
-  boolean json;
+  /** -o table|json|csv, --json, --fields, -q. */
+  @Mixin OutputOptions output;
 
   @Option(names = "--timeout-ms", defaultValue = "10000", description = "Deadline per call.")
   long timeoutMs;

@@ -19,11 +19,10 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
 
   @Override
   public Integer call() {
+    Output out = new Output(grpc.output, Output.itself(), "normalized_kcid");
     try (GrpcOptions channel = grpc) {
       var r = grpc.clicks().inspectKcid(InspectKcidRequest.newBuilder().setKcid(kcid).build());
-      if (grpc.json) {
-        System.out.println(Output.json(r));
-      } else {
+      out.print(r, () -> {
         Output.line("valid", r.getValid());
         if (!r.getValid()) {
           Output.line("reason", ErrorReasons.shortName(r.getReason()));
@@ -35,7 +34,8 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
           Output.line("partition", r.getPartition());
           Output.line("key id", r.getKeyId());
         }
-      }
+      });
+      // An invalid kcid is a refusal with a reason: exit 1, as for an API error.
       return r.getValid() ? 0 : 1;
     }
   }

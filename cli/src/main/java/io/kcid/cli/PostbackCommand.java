@@ -1,5 +1,6 @@
 package io.kcid.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.StringJoiner;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -58,11 +60,12 @@ final class PostbackCommand implements Callable<Integer> {
   @Option(names = "--sign", description = "Authenticate with an X-Kcid-Signature (the saved signing secret of --account) instead of the token.")
   boolean sign;
 
-  @Option(names = "--json", description = "Print only the edge's JSON body.")
-  boolean json;
+  /** JSON and csv carry the edge's answer as it is (docs/http-api.md); the table adds its HTTP status. */
+  @Mixin OutputOptions output;
 
   @Override
   public Integer call() throws Exception {
+    Output out = new Output(output, Output.itself(), "conversion_id");
     Map<String, String> params = new LinkedHashMap<>();
     params.put("kcid", kcid);
     params.put("goal", goal);
@@ -92,14 +95,39 @@ final class PostbackCommand implements Callable<Integer> {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     try {
       response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (java.net.ConnectException e) {
-      throw new CliException("cannot reach the edge at " + edge + " (is `./kcid up` running? KCID_EDGE_URL)");
+    } catch (java.net.ConnectException | java.net.http.HttpTimeoutException e) {
+      throw CliException.unavailable("cannot reach the edge at " + edge + " (is `./kcid up` running? KCID_EDGE_URL)");
     }
-    if (!json) {
-      System.out.println("HTTP " + response.statusCode());
+    int status = response.statusCode();
+    ObjectNode answer = answer(response.body());
+    Runnable table = () -> {
+      System.out.println("HTTP " + status);
+      System.out.println(response.body());
+    };
+    if (answer != null) {
+      out.print(answer, table);
+    } else if (output.forScripts()) {
+      System.out.println(response.body());
+    } else {
+      table.run();
     }
-    System.out.println(response.body());
-    return response.statusCode() / 100 == 2 ? 0 : 1;
+    return exitCode(status);
+  }
+
+  /** 2xx: 0; told to retry later (429, 502, 503, 504): 3; refused: 1. */
+  static int exitCode(int httpStatus) {
+    if (httpStatus / 100 == 2) {
+      return 0;
+    }
+    return httpStatus == 429 || httpStatus == 502 || httpStatus == 503 || httpStatus == 504 ? 3 : 1;
+  }
+
+  private static ObjectNode answer(String body) {
+    try {
+      return CliJson.MAPPER.readTree(body) instanceof ObjectNode o ? o : null;
+    } catch (java.io.IOException e) {
+      return null;
+    }
   }
 
   private LocalCredentials.Secrets saved() {

@@ -85,8 +85,9 @@ final class PostbacksCommand implements Runnable {
     if (reason != null) {
       request.setReason(LogFormat.parseReason(reason));
     }
+    Output out = new Output(grpc.output, Output.items("entries"), "log_id");
     try (GrpcOptions channel = grpc;
-        Progress progress = Progress.start("reading the log", "listed", "postbacks", 0, grpc.json)) {
+        Progress progress = Progress.start("reading the log", "listed", "postbacks", 0, grpc.output.forScripts())) {
       List<PostbackLogEntry> entries = new ArrayList<>();
       List<RefusalCount> counts = new ArrayList<>();
       String token = "";
@@ -102,30 +103,31 @@ final class PostbacksCommand implements Runnable {
         progress.show();
       } while (!token.isEmpty() && entries.size() < limit && !progress.stopRequested());
       progress.clear();
-      if (grpc.json) {
-        System.out.println(Output.json(ListPostbacksResponse.newBuilder().addAllEntries(entries).setNextPageToken(token)
-            .addAllRefusalCounts(counts)));
-        return;
+      String next = token;
+      out.print(ListPostbacksResponse.newBuilder().addAllEntries(entries).setNextPageToken(token)
+          .addAllRefusalCounts(counts), () -> table(entries, counts, next));
+    }
+  }
+
+  private void table(List<PostbackLogEntry> entries, List<RefusalCount> counts, String token) {
+    if (entries.isEmpty()) {
+      System.out.println(unauthenticated ? "no unauthenticated refusals sampled" : "no postbacks");
+    } else {
+      if (unauthenticated) {
+        System.out.println("unauthenticated refusals (a sample, newest first):");
       }
-      if (entries.isEmpty()) {
-        System.out.println(unauthenticated ? "no unauthenticated refusals sampled" : "no postbacks");
-      } else {
-        if (unauthenticated) {
-          System.out.println("unauthenticated refusals (a sample, newest first):");
-        }
-        LogFormat.header();
-        entries.forEach(LogFormat::row);
-        if (!token.isEmpty()) {
-          System.out.println("… more: raise --limit or narrow with --since, --kcid, --outcome, --reason");
-        }
+      LogFormat.header();
+      entries.forEach(LogFormat::row);
+      if (!token.isEmpty()) {
+        System.out.println("… more: raise --limit or narrow with --since, --kcid, --outcome, --reason");
       }
-      if (!counts.isEmpty()) {
-        long total = counts.stream().mapToLong(RefusalCount::getCount).sum();
-        String byReason = counts.stream().map(c -> LogFormat.reason(c.getReason()) + " " + c.getCount())
-            .collect(java.util.stream.Collectors.joining(", "));
-        System.out.println("unauthenticated refusals in this period (counted by the hour): " + total + " (" + byReason + ")"
-            + (unauthenticated || whose.unattributed ? "" : "; kept apart from this log, see --unauthenticated"));
-      }
+    }
+    if (!counts.isEmpty()) {
+      long total = counts.stream().mapToLong(RefusalCount::getCount).sum();
+      String byReason = counts.stream().map(c -> LogFormat.reason(c.getReason()) + " " + c.getCount())
+          .collect(java.util.stream.Collectors.joining(", "));
+      System.out.println("unauthenticated refusals in this period (counted by the hour): " + total + " (" + byReason + ")"
+          + (unauthenticated || whose.unattributed ? "" : "; kept apart from this log, see --unauthenticated"));
     }
   }
 }

@@ -10,7 +10,6 @@ import io.kcid.proto.tracking.v1.ReplayedPostback;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import picocli.CommandLine.ArgGroup;
@@ -71,9 +70,10 @@ final class ReplayCommand implements Runnable {
       }
     }
     List<String> ids = List.copyOf(request.getLogIdsList());
+    Output out = new Output(grpc.output, Output.items("results"), "log_id");
     try (GrpcOptions channel = grpc;
         Progress progress = Progress.start(dryRun ? "checking (dry run)" : "replaying",
-            dryRun ? "checked (dry run)" : "replayed", "postbacks", ids.size(), grpc.json)) {
+            dryRun ? "checked (dry run)" : "replayed", "postbacks", ids.size(), grpc.output.forScripts())) {
       List<ReplayedPostback> results = new ArrayList<>();
       if (!ids.isEmpty()) {
         // In slices, so that progress shows and Ctrl-C stops between calls; each id is replayed on its own anyway.
@@ -92,27 +92,28 @@ final class ReplayCommand implements Runnable {
         } while (!token.isEmpty() && !progress.stopRequested());
       }
       progress.clear();
-      if (grpc.json) {
-        System.out.println(Output.json(ReplayPostbacksResponse.newBuilder().addAllResults(results).setDryRun(dryRun)));
-        return;
-      }
-      if (results.isEmpty()) {
-        System.out.println("no rejected postbacks to replay");
-        return;
-      }
-      Map<String, Integer> counts = new TreeMap<>();
-      for (ReplayedPostback r : results) {
-        String outcome = outcome(r.getOutcome());
-        counts.merge(outcome, 1, Integer::sum);
-        System.out.printf("%-18s  %-32s  %-28s -> %-9s %s%n", r.getLogId(), r.getKcid().isEmpty() ? "-" : r.getKcid(),
-            LogFormat.reason(r.getOriginalReason()), outcome,
-            (r.getReason() == ErrorReason.ERROR_REASON_UNSPECIFIED ? "" : ErrorReasons.shortName(r.getReason()) + ": ")
-                + r.getMessage());
-      }
-      System.out.println((dryRun ? "dry run, nothing written: " : "") + counts.entrySet().stream()
-          .map(e -> e.getValue() + " " + (dryRun && e.getKey().equals("accepted") ? "would be accepted" : e.getKey()))
-          .reduce((a, b) -> a + ", " + b).orElse(""));
+      out.print(ReplayPostbacksResponse.newBuilder().addAllResults(results).setDryRun(dryRun), () -> table(results));
     }
+  }
+
+  /** The lines for people: one per replayed postback, then the counts by outcome. */
+  private void table(List<ReplayedPostback> results) {
+    if (results.isEmpty()) {
+      System.out.println("no rejected postbacks to replay");
+      return;
+    }
+    Map<String, Integer> counts = new TreeMap<>();
+    for (ReplayedPostback r : results) {
+      String outcome = outcome(r.getOutcome());
+      counts.merge(outcome, 1, Integer::sum);
+      System.out.printf("%-18s  %-32s  %-28s -> %s %s%n", r.getLogId(), r.getKcid().isEmpty() ? "-" : r.getKcid(),
+          LogFormat.reason(r.getOriginalReason()), Colour.word(outcome, 9),
+          (r.getReason() == ErrorReason.ERROR_REASON_UNSPECIFIED ? "" : ErrorReasons.shortName(r.getReason()) + ": ")
+              + r.getMessage());
+    }
+    System.out.println((dryRun ? "dry run, nothing written: " : "") + counts.entrySet().stream()
+        .map(e -> e.getValue() + " " + (dryRun && e.getKey().equals("accepted") ? "would be accepted" : e.getKey()))
+        .reduce((a, b) -> a + ", " + b).orElse(""));
   }
 
   private static void count(Progress progress, ReplayPostbacksResponse page, List<ReplayedPostback> results) {
@@ -122,6 +123,6 @@ final class ReplayCommand implements Runnable {
   }
 
   private static String outcome(ReplayOutcome o) {
-    return o.name().replace("REPLAY_OUTCOME_", "").replace('_', ' ').toLowerCase(Locale.ROOT);
+    return CliWords.enumWord(o.getValueDescriptor());
   }
 }

@@ -1,5 +1,7 @@
 package io.kcid.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Timestamp;
 import io.kcid.proto.tracking.v1.CurrencyValue;
 import io.kcid.proto.tracking.v1.GetStatsRequest;
@@ -56,14 +58,22 @@ final class StatsCommand implements Runnable {
         request.addGroupBy(dimension(d.trim()));
       }
     }
+    Output out = new Output(grpc.output, StatsCommand::rows, null);
     try (GrpcOptions channel = grpc) {
       GetStatsResponse report = grpc.reports().getStats(request.build());
-      if (grpc.json) {
-        System.out.println(Output.json(report));
-        return;
-      }
-      print(report);
+      out.print(report, () -> print(report));
     }
+  }
+
+  /** The rows of csv and --fields: each group's row, then the total (period "total"). */
+  private static List<JsonNode> rows(JsonNode report) {
+    List<JsonNode> rows = new ArrayList<>();
+    report.path("rows").forEach(rows::add);
+    if (report.has("total")) {
+      rows.add(report.get("total").deepCopy());
+      ((ObjectNode) rows.get(rows.size() - 1)).put("period", "total");
+    }
+    return rows;
   }
 
   /** Whole days start at a local midnight (today counts as one); other spans end now. */

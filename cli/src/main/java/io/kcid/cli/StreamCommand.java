@@ -69,20 +69,20 @@ final class StreamCommand implements Runnable {
     if (cursorFile != null && Files.exists(cursorFile)) {
       request.setCursor(read(cursorFile));
     }
+    Output out = new Output(grpc.output, Output.itself(), "event.event_id");
     try (GrpcOptions channel = grpc) {
       Iterator<StreamConversionsResponse> responses = grpc.conversionStream().streamConversions(request.build());
       long printed = 0;
       while ((count == 0 || printed < count) && responses.hasNext()) {
         StreamConversionsResponse r = responses.next();
         if (r.hasEvent()) {
-          System.out.println(grpc.json ? Output.json(r) : line(r.getEvent()));
-          System.out.flush();
+          out.print(r, () -> System.out.println(line(r.getEvent())));
           printed++;
           if (!group.isEmpty()) {
             grpc.conversions().ackConversionEvents(AckConversionEventsRequest.newBuilder()
                 .setConsumerGroup(group).setAccountId(account).addAllEventIds(List.of(r.getEvent().getEventId())).build());
           }
-        } else if (printed == 0 && !grpc.json) {
+        } else if (printed == 0 && !grpc.output.forScripts()) {
           System.err.println("streaming " + (account.isEmpty() ? "every account" : account)
               + (group.isEmpty() ? "" : " as " + request.getConsumerName() + " of group " + group) + " (Ctrl-C to stop)");
         }

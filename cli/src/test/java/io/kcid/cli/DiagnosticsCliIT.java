@@ -119,8 +119,8 @@ class DiagnosticsCliIT {
 
     JsonNode json = JSON.readTree(kcid("postbacks", "--account", "shop", "--kcid", kcid.toUpperCase(), "--json").out());
     assertThat(json.get("entries")).hasSize(1);
-    String logId = json.at("/entries/0/logId").asText();
-    assertThat(json.at("/entries/0/reason").asText()).isEqualTo("ERROR_REASON_GOAL_PAUSED");
+    String logId = json.at("/entries/0/log_id").asText();
+    assertThat(json.at("/entries/0/reason").asText()).isEqualTo("GOAL_PAUSED");
 
     Run explained = kcid("explain", kcid);
     assertThat(explained.exit()).as(explained.err()).isZero();
@@ -194,8 +194,9 @@ class DiagnosticsCliIT {
     Run log = kcid("postbacks", "--account", "shop", "--kcid", kcid);
     assertThat(log.out()).contains("no postbacks", "see --unauthenticated").doesNotContain("anon-");
     JsonNode json = JSON.readTree(kcid("postbacks", "--account", "shop", "--unauthenticated", "--json").out());
-    assertThat(json.at("/refusalCounts/0/reason").asText()).isEqualTo("ERROR_REASON_POSTBACK_CREDENTIALS_MISSING");
-    assertThat(json.at("/refusalCounts/0/count").asText()).isEqualTo("3");
+    assertThat(json.at("/refusal_counts/0/reason").asText()).isEqualTo("POSTBACK_CREDENTIALS_MISSING");
+    assertThat(json.at("/refusal_counts/0/count").isNumber()).isTrue();
+    assertThat(json.at("/refusal_counts/0/count").asLong()).isEqualTo(3);
     assertThat(kcid("postbacks", "--unattributed", "--unauthenticated").exit()).isNotZero();
     assertThat(kcid("explain", kcid).out()).contains("postback attempts (0", "refused for their credentials (3", "anon-1");
   }

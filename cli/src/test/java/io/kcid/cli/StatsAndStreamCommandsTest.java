@@ -109,9 +109,10 @@ class StatsAndStreamCommandsTest {
     Run json = kcid("stats", "--account", "shop", "--since", "2d", "--by", "goal,day", "--json");
     assertThat(json.exit()).as(json.err()).isZero();
     JsonNode report = JSON.readTree(json.out());
+    assertThat(report.at("/total/clicks").isIntegralNumber()).isTrue();
     assertThat(report.at("/total/clicks").asLong()).isEqualTo(4);
-    assertThat(report.at("/total/values/0/rejectedAmount").asText()).isEqualTo("12.50");
-    assertThat(report.at("/rows/0/goalKey").asText()).isEqualTo("purchase");
+    assertThat(report.at("/total/values/0/rejected_amount").asText()).isEqualTo("12.50");
+    assertThat(report.at("/rows/0/goal_key").asText()).isEqualTo("purchase");
 
     Run bad = kcid("stats", "--account", "shop", "--by", "weekday");
     assertThat(bad.exit()).isEqualTo(2);
@@ -132,8 +133,8 @@ class StatsAndStreamCommandsTest {
     List<String> events = new ArrayList<>();
     for (String line : run.out().lines().toList()) {
       JsonNode e = JSON.readTree(line).get("event");
-      events.add(e.get("conversionId").asText() + "/"
-          + (e.get("type").asText().equals("CONVERSION_EVENT_TYPE_RECORDED") ? "R" : "S"));
+      events.add(e.get("conversion_id").asText() + "/"
+          + (e.get("type").asText().equals("recorded") ? "R" : "S"));
     }
     return events;
   }

@@ -122,12 +122,12 @@ class WalkthroughIT {
   void theWalkthroughWorks() throws Exception {
     // 1. An account and a goal.
     JsonNode created = kcidJson("account", "create", "--name", "Acme Shoes", "--id", "acme", "--json");
-    assertThat(created.at("/account/accountId").asText()).isEqualTo("acme");
-    String token = created.at("/secrets/postbackToken").asText();
+    assertThat(created.at("/account/account_id").asText()).isEqualTo("acme");
+    String token = created.at("/secrets/postback_token").asText();
     assertThat(token).startsWith("pbt_");
     assertThat(Files.exists(home.resolve("accounts/acme.json"))).isTrue();
     JsonNode goal = kcidJson("goal", "create", "--account", "acme", "--key", "purchase", "--window", "7d", "--json");
-    assertThat(goal.at("/goalKey").asText()).isEqualTo("purchase");
+    assertThat(goal.at("/goal_key").asText()).isEqualTo("purchase");
 
     // 2. A signed click URL, followed through the edge: 302 to the landing page with the kcid.
     Result url = kcid("click-url", "--account", "acme", "--campaign", "spring-sale", "--sub", "s1=pub42",
@@ -151,7 +151,7 @@ class WalkthroughIT {
 
     // 3. The kcid decodes and the click is stored.
     assertThat(kcid("inspect", kcid).out()).contains("valid:", "true");
-    assertThat(kcidJson("click", kcid, "--json").at("/campaignId").asText()).isEqualTo("spring-sale");
+    assertThat(kcidJson("click", kcid, "--json").at("/campaign_id").asText()).isEqualTo("spring-sale");
 
     // 4. The advertiser posts the conversion back: accepted, then duplicate.
     HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(URI.create(
@@ -173,14 +173,14 @@ class WalkthroughIT {
     JsonNode listed = kcidJson("conversions", "--kcid", kcid, "--json");
     assertThat(listed.get("conversions")).hasSize(1);
     assertThat(listed.at("/conversions/0/value/amount").asText()).isEqualTo("49.90");
-    assertThat(listed.at("/conversions/0/value/currencyCode").asText()).isEqualTo("EUR");
+    assertThat(listed.at("/conversions/0/value/currency_code").asText()).isEqualTo("EUR");
 
     // 6. The report counts the click and the conversion; the stream has the conversion.
     JsonNode stats = kcidJson("stats", "--account", "acme", "--by", "campaign,day", "--tz", "Europe/Berlin", "--json");
     assertThat(stats.at("/total/clicks").asLong()).isEqualTo(1);
-    assertThat(stats.at("/total/approvedConversions").asLong()).isEqualTo(1);
-    assertThat(stats.at("/total/values/0/approvedAmount").asText()).isEqualTo("49.90");
-    assertThat(stats.at("/rows/0/campaignId").asText()).isEqualTo("spring-sale");
+    assertThat(stats.at("/total/approved_conversions").asLong()).isEqualTo(1);
+    assertThat(stats.at("/total/values/0/approved_amount").asText()).isEqualTo("49.90");
+    assertThat(stats.at("/rows/0/campaign_id").asText()).isEqualTo("spring-sale");
     Result table = kcid("stats", "--account", "acme", "--by", "campaign,day", "--tz", "Europe/Berlin");
     assertThat(table.out()).contains("spring-sale", "100.00%", "49.90 EUR");
     Result stream = kcid("stream", "--account", "acme", "--from-start", "--count", "1");
