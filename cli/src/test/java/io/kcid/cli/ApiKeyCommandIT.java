@@ -2,6 +2,7 @@ package io.kcid.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kcid.cli.InProcessCli.Run;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.auth.AuthMode;
@@ -9,9 +10,6 @@ import io.kcid.server.auth.ConfiguredApiKeys;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.store.redis.LocalRedis;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +23,6 @@ class ApiKeyCommandIT {
 
   private static LocalRedis redis;
   private static TrackingServer server;
-
-  private record Run(int exit, String out, String err) {}
 
   @BeforeAll
   static void start() {
@@ -52,19 +48,7 @@ class ApiKeyCommandIT {
     if (key != null) {
       all.addAll(List.of("--api-key", key));
     }
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
-    ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-      int exit = KcidCli.commandLine().execute(all.toArray(String[]::new));
-      return new Run(exit, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+    return InProcessCli.run(all);
   }
 
   @Test

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.kcid.cli.InProcessCli.Run;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.HttpEdge;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
@@ -18,13 +19,10 @@ import io.kcid.proto.tracking.v1.UpdateGoalRequest;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.store.redis.LocalRedis;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,25 +72,11 @@ class DiagnosticsCliIT {
     redis.close();
   }
 
-  record Run(int exit, String out, String err) {}
-
   /** Runs the CLI in this JVM, capturing what it prints. */
-  private static synchronized Run kcid(String... args) {
-    PrintStream stdout = System.out;
-    PrintStream stderr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private static Run kcid(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.add("--grpc-addr=localhost:" + server.port());
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = KcidCli.commandLine().execute(all.toArray(String[]::new));
-      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(stdout);
-      System.setErr(stderr);
-    }
+    return InProcessCli.run(all);
   }
 
   private static HttpResponse<String> postback(String query) throws Exception {

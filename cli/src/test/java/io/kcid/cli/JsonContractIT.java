@@ -16,8 +16,6 @@ import io.kcid.server.auth.ConfiguredApiKeys;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.store.redis.LocalRedis;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -102,20 +100,9 @@ class JsonContractIT {
   }
 
   /** A command in this JVM, capturing what it prints (as fast as the other cli tests). */
-  private static synchronized Result run(String... args) {
-    PrintStream stdout = System.out;
-    PrintStream stderr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = KcidCli.commandLine().execute(args);
-      return new Result(exit, out.toString(StandardCharsets.UTF_8).trim(), err.toString(StandardCharsets.UTF_8).trim());
-    } finally {
-      System.setOut(stdout);
-      System.setErr(stderr);
-    }
+  private static Result run(String... args) {
+    InProcessCli.Run r = InProcessCli.run(args);
+    return new Result(r.exit(), r.out().trim(), r.err().trim());
   }
 
   /** A command that talks to the tracking-server, in this JVM. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.kcid.cli.InProcessCli.Run;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
@@ -20,9 +21,6 @@ import io.kcid.proto.tracking.v1.UpdateConversionStatusRequest;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.store.redis.LocalRedis;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,24 +73,10 @@ class StatsAndStreamCommandsTest {
     redis.close();
   }
 
-  private record Run(int exit, String out, String err) {}
-
-  private static synchronized Run kcid(String... args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      List<String> all = new ArrayList<>(Arrays.asList(args));
-      all.addAll(List.of("--grpc-addr", "localhost:" + server.port()));
-      int exit = KcidCli.commandLine().execute(all.toArray(String[]::new));
-      return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+  private static Run kcid(String... args) {
+    List<String> all = new ArrayList<>(Arrays.asList(args));
+    all.addAll(List.of("--grpc-addr", "localhost:" + server.port()));
+    return InProcessCli.run(all);
   }
 
   @Test
