@@ -13,7 +13,6 @@ import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.Conversion;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionStatus;
-import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.CreateGoalRequest;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
@@ -21,7 +20,6 @@ import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.ExplainClickRequest;
 import io.kcid.proto.tracking.v1.ExplainClickResponse;
 import io.kcid.proto.tracking.v1.GoalState;
-import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.ListConversionsRequest;
 import io.kcid.proto.tracking.v1.ListPostbacksRequest;
 import io.kcid.proto.tracking.v1.PostbackCredential;
@@ -89,12 +87,11 @@ class ExplainAndReplayTest {
   }
 
   private static CreateAccountResponse account() {
-    return admin.createAccount(CreateAccountRequest.getDefaultInstance());
+    return running.newAccount();
   }
 
   private static String click(String account) {
-    return clicks.issueClick(IssueClickRequest.newBuilder().setAccountId(account).setCampaignId("spring").build())
-        .getClick().getKcid();
+    return running.issueClick(account, "spring");
   }
 
   private static RecordConversionRequest.Builder postback(String kcid, CreateAccountResponse account) {

@@ -15,13 +15,11 @@ import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionStatus;
-import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.CreateGoalRequest;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.GoalState;
-import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.ListPostbacksRequest;
 import io.kcid.proto.tracking.v1.ListPostbacksResponse;
 import io.kcid.proto.tracking.v1.Money;
@@ -102,12 +100,11 @@ class PostbackLogTest {
   }
 
   private static CreateAccountResponse account() {
-    return admin.createAccount(CreateAccountRequest.getDefaultInstance());
+    return running.newAccount();
   }
 
   private static String click(String account) {
-    return clicks.issueClick(IssueClickRequest.newBuilder().setAccountId(account).setCampaignId("web").build())
-        .getClick().getKcid();
+    return running.issueClick(account, "web");
   }
 
   private static RecordConversionRequest.Builder postback(String kcid, CreateAccountResponse account) {

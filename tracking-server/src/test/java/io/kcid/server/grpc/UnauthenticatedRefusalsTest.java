@@ -10,14 +10,12 @@ import io.kcid.core.postback.PostbackSigner;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
-import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.CreateGoalRequest;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.ExplainClickRequest;
 import io.kcid.proto.tracking.v1.GoalState;
-import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.ListPostbacksRequest;
 import io.kcid.proto.tracking.v1.ListPostbacksResponse;
 import io.kcid.proto.tracking.v1.PostbackAuth;
@@ -97,12 +95,11 @@ class UnauthenticatedRefusalsTest {
   }
 
   private static CreateAccountResponse account() {
-    return admin.createAccount(CreateAccountRequest.getDefaultInstance());
+    return running.newAccount();
   }
 
   private static String click(String account) {
-    return clicks.issueClick(IssueClickRequest.newBuilder().setAccountId(account).setCampaignId("web").build())
-        .getClick().getKcid();
+    return running.issueClick(account, "web");
   }
 
   private static RecordConversionRequest.Builder withToken(String kcid, CreateAccountResponse account) {

@@ -5,7 +5,10 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.CreateAccountRequest;
+import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
+import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.config.ServerConfig;
 import java.time.Duration;
@@ -60,6 +63,17 @@ public final class RunningServer implements AutoCloseable {
 
   public DiagnosticsServiceGrpc.DiagnosticsServiceBlockingStub diagnostics() {
     return diagnostics;
+  }
+
+  /** A new account with default settings; its secrets are in the answer. */
+  public CreateAccountResponse newAccount() {
+    return admin.createAccount(CreateAccountRequest.getDefaultInstance());
+  }
+
+  /** Issues a click for {@code account} in {@code campaign}; returns its kcid. */
+  public String issueClick(String account, String campaign) {
+    return clicks.issueClick(IssueClickRequest.newBuilder().setAccountId(account).setCampaignId(campaign).build())
+        .getClick().getKcid();
   }
 
   @Override
