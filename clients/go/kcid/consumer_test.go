@@ -86,9 +86,9 @@ func TestConsumerModuleOutsideTheRepository(t *testing.T) {
 	go func() { done <- run.Wait() }()
 	select {
 	case err = <-done:
-	case <-time.After(60 * time.Second):
+	case <-time.After(120 * time.Second):
 		_ = run.Process.Kill()
-		t.Fatalf("the consumer did not finish within 60 s\n%s%s", stdout.String(), stderr.String())
+		t.Fatalf("the consumer did not finish within 120 s\n%s%s", stdout.String(), stderr.String())
 	}
 	if err != nil {
 		t.Fatalf("the consumer failed: %v\n%s%s", err, stdout.String(), stderr.String())

@@ -30,7 +30,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer client.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
 	created, err := client.Admin.CreateAccount(ctx, &kcidpb.CreateAccountRequest{AccountId: *account})
