@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the Go client: click-signing vectors, error mapping, retries and
-# API key (fake server), codegen freshness (generate.sh into a temp dir), and the
-# integration test against a live kcid (`java -jar cli/target/kcid.jar up`, started
-# and stopped by the test itself).
+# API key (fake server), codegen freshness (generate.sh into a temp dir), the
+# integration tests against a live kcid (`java -jar cli/target/kcid.jar up`, started
+# and stopped by the tests themselves), and a consumer module outside the repository
+# (examples/consumer, built with the Go of go.mod's go directive).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
@@ -13,6 +14,9 @@ export GOFLAGS="-modcacherw"
 out="$here/.test-output"
 rm -rf "$out"
 mkdir -p "$out/tmp"
+# The consumer module is built outside the repository, in the system temp directory.
+KCID_OUTSIDE_TMP="$(mktemp -d "${TMPDIR:-/tmp}/kcid-go-consumer.XXXXXX")"
+export KCID_OUTSIDE_TMP
 # t.TempDir() (and so every test server's KCID_HOME) lives under here.
 export TMPDIR="$out/tmp"
 
@@ -26,10 +30,15 @@ stop_servers() {
     fi
   done
 }
-trap stop_servers EXIT
+trap 'stop_servers; rm -rf "$KCID_OUTSIDE_TMP"' EXIT
 
 go mod download
 go vet ./...
+# The consumer builds with the oldest Go this module claims to work with (fetched once into
+# the module cache as the golang.org/toolchain module).
+KCID_CONSUMER_GOTOOLCHAIN="go$(go list -m -f '{{.GoVersion}}')"
+export KCID_CONSUMER_GOTOOLCHAIN
+GOTOOLCHAIN="$KCID_CONSUMER_GOTOOLCHAIN" go version
 
 set +e
 go test -count=1 -v ./... 2>&1 | tee "$out/go-test.log"

@@ -5,7 +5,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	_ "embed"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"google.golang.org/grpc"
@@ -23,12 +25,26 @@ import (
 //go:embed service_config.json
 var ServiceConfig string
 
-// Client holds one connection to a kcid tracking-server and its three service stubs.
-// Every failed call made through these stubs returns an [*Error].
+// Client holds one connection to a kcid tracking-server and a stub for each of its
+// services. Every failed call made through these stubs returns an [*Error]; so does
+// the Recv of a stream (StreamConversions, WatchClickVerifiers) that the server ends
+// with an error (io.EOF stays io.EOF).
 type Client struct {
-	Clicks      kcidpb.ClickServiceClient
+	// Clicks is ClickService: IssueClick, GetClick, InspectKcid, DeleteClick, and the
+	// click verifiers an edge needs.
+	Clicks kcidpb.ClickServiceClient
+	// Conversions is ConversionService: RecordConversion(s), UpdateConversionStatus(es),
+	// GetConversion, ListConversions, and the conversion event stream
+	// (StreamConversions, AckConversionEvents; see [Client.StreamConversions]).
 	Conversions kcidpb.ConversionServiceClient
-	Admin       kcidpb.AdminServiceClient
+	// Admin is AdminService: accounts, goals and API keys.
+	Admin kcidpb.AdminServiceClient
+	// Reports is ReportService: GetStats, an account's clicks, conversions, values and
+	// rates grouped by campaign, goal, sub id, hour or day.
+	Reports kcidpb.ReportServiceClient
+	// Diagnostics is DiagnosticsService: ListPostbacks (the postback log), ExplainClick
+	// (everything known about one kcid) and ReplayPostbacks (re-run rejected postbacks).
+	Diagnostics kcidpb.DiagnosticsServiceClient
 
 	conn *grpc.ClientConn
 }
@@ -106,6 +122,7 @@ func Connect(target string, opts ...Option) (*Client, error) {
 		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultServiceConfig(ServiceConfig),
 		grpc.WithUnaryInterceptor(errorInterceptor),
+		grpc.WithStreamInterceptor(streamErrorInterceptor),
 	}
 	if o.apiKey != "" {
 		dial = append(dial, grpc.WithPerRPCCredentials(bearer{key: o.apiKey, secure: o.tls}))
@@ -120,12 +137,14 @@ func Connect(target string, opts ...Option) (*Client, error) {
 		Clicks:      kcidpb.NewClickServiceClient(conn),
 		Conversions: kcidpb.NewConversionServiceClient(conn),
 		Admin:       kcidpb.NewAdminServiceClient(conn),
+		Reports:     kcidpb.NewReportServiceClient(conn),
+		Diagnostics: kcidpb.NewDiagnosticsServiceClient(conn),
 		conn:        conn,
 	}, nil
 }
 
-// bearer sends the API key on every call. The server does not enforce API keys
-// yet; the key is sent over plaintext too, so that local setups work the same.
+// bearer sends the API key on every call. It is sent over plaintext too (not
+// refused there), so that local setups (`./kcid up` on 127.0.0.1) work the same.
 type bearer struct {
 	key    string
 	secure bool
@@ -144,4 +163,25 @@ func errorInterceptor(ctx context.Context, method string, req, reply any,
 		return FromError(err)
 	}
 	return nil
+}
+
+// streamErrorInterceptor makes the errors of a stream *Errors: the one that opening
+// it returns and the one its Recv returns when the server ends it with a status.
+func streamErrorInterceptor(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn,
+	method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	s, err := streamer(ctx, desc, cc, method, opts...)
+	if err != nil {
+		return nil, FromError(err)
+	}
+	return errorStream{s}, nil
+}
+
+type errorStream struct{ grpc.ClientStream }
+
+func (s errorStream) RecvMsg(m any) error {
+	err := s.ClientStream.RecvMsg(m)
+	if err == nil || errors.Is(err, io.EOF) {
+		return err
+	}
+	return FromError(err)
 }

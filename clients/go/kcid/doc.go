@@ -3,11 +3,15 @@
 // It is a thin layer over the generated gRPC stubs in package kcidpb:
 //
 //   - [Connect] opens a connection with the shared retry/deadline service config
-//     (clients/service_config.json), an optional API key and plaintext or TLS, and
-//     returns a [Client] holding the ClickService, ConversionService and
-//     AdminService stubs.
-//   - Every failed call returns an [*Error] carrying the kcid reason (for example
-//     "KCID_MAC_MISMATCH"), the gRPC code and the message.
+//     (clients/service_config.json), an optional API key (which the server
+//     requires) and plaintext or TLS, and returns a [Client] holding the
+//     ClickService, ConversionService, AdminService, ReportService and
+//     DiagnosticsService stubs.
+//   - [Client.StreamConversions] follows the conversion event stream and returns
+//     the cursor to resume from.
+//   - Every failed call, and every stream the server ends with an error, returns
+//     an [*Error] carrying the kcid reason (for example "KCID_MAC_MISMATCH"), the
+//     gRPC code and the message.
 //   - [CanonicalQuery], [Sign] and [SignedURL] sign click URLs exactly as the
 //     http-edge verifies them (core/KCID-FORMAT.md).
 //   - [SignPostback], [PostbackSignatureHeader] and [PostbackQueryPayload] sign

@@ -27,6 +27,7 @@ import (
 
 // server is a full local kcid (`kcid.jar up`) started for one test.
 type server struct {
+	home     string // KCID_HOME: api-keys/local-admin holds an every-role API key
 	grpcAddr string
 	edgeURL  string
 	edgePort int
@@ -34,8 +35,9 @@ type server struct {
 
 // startKcid starts `java -jar kcid.jar up` on free ports in a fresh KCID_HOME and
 // stops it (SIGTERM, then wait) when the test ends. The jar is KCID_JAR or
-// cli/target/kcid.jar of this repository.
-func startKcid(t *testing.T) server {
+// cli/target/kcid.jar of this repository; extraEnv ("KEY=value") is added to its
+// environment.
+func startKcid(t *testing.T, extraEnv ...string) server {
 	t.Helper()
 	jar := os.Getenv("KCID_JAR")
 	if jar == "" {
@@ -53,11 +55,14 @@ func startKcid(t *testing.T) server {
 			env = append(env, kv)
 		}
 	}
+	home := t.TempDir()
 	env = append(env,
-		"KCID_HOME="+t.TempDir(),
+		"KCID_HOME="+home,
 		fmt.Sprintf("KCID_GRPC_PORT=%d", grpcPort),
 		fmt.Sprintf("KCID_EDGE_PORT=%d", edgePort),
+		"KCID_EDGE_ADMIN_PORT=0", // any free port: 8081 may be taken
 		"KCID_DRAIN_DELAY_MS=100")
+	env = append(env, extraEnv...)
 
 	cmd := exec.Command("java", "-jar", jar, "up")
 	cmd.Env = env
@@ -105,6 +110,7 @@ func startKcid(t *testing.T) server {
 		t.Fatalf("kcid was not up after 90 s\nstdout:\n%s\nstderr:\n%s", log.String(), stderr.String())
 	}
 	return server{
+		home:     home,
 		grpcAddr: fmt.Sprintf("localhost:%d", grpcPort),
 		edgeURL:  fmt.Sprintf("http://localhost:%d", edgePort),
 		edgePort: edgePort,

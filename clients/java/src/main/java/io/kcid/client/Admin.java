@@ -6,6 +6,8 @@ import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc.AdminServiceBlockingStub;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
+import io.kcid.proto.tracking.v1.CreateApiKeyRequest;
+import io.kcid.proto.tracking.v1.CreateApiKeyResponse;
 import io.kcid.proto.tracking.v1.CreateGoalRequest;
 import io.kcid.proto.tracking.v1.CreateGoalResponse;
 import io.kcid.proto.tracking.v1.GetAccountRequest;
@@ -14,8 +16,16 @@ import io.kcid.proto.tracking.v1.GetGoalRequest;
 import io.kcid.proto.tracking.v1.GetGoalResponse;
 import io.kcid.proto.tracking.v1.ListAccountsRequest;
 import io.kcid.proto.tracking.v1.ListAccountsResponse;
+import io.kcid.proto.tracking.v1.ListApiKeysRequest;
+import io.kcid.proto.tracking.v1.ListApiKeysResponse;
 import io.kcid.proto.tracking.v1.ListGoalsRequest;
 import io.kcid.proto.tracking.v1.ListGoalsResponse;
+import io.kcid.proto.tracking.v1.RevokeApiKeyRequest;
+import io.kcid.proto.tracking.v1.RevokeApiKeyResponse;
+import io.kcid.proto.tracking.v1.RotateAccountSecretRequest;
+import io.kcid.proto.tracking.v1.RotateAccountSecretResponse;
+import io.kcid.proto.tracking.v1.UpdateAccountRequest;
+import io.kcid.proto.tracking.v1.UpdateAccountResponse;
 import io.kcid.proto.tracking.v1.UpdateGoalRequest;
 import io.kcid.proto.tracking.v1.UpdateGoalResponse;
 import java.time.Duration;
@@ -69,6 +79,31 @@ public final class Admin {
 
   public UpdateGoalResponse updateGoal(UpdateGoalRequest request) {
     return call(() -> stub.updateGoal(request));
+  }
+
+  /** Changes the account settings the request names (display name, goal, postback auth, …). */
+  public UpdateAccountResponse updateAccount(UpdateAccountRequest request) {
+    return call(() -> stub.updateAccount(request));
+  }
+
+  /** Replaces one secret; the previous one stays valid for the grace period. Shown once. */
+  public RotateAccountSecretResponse rotateAccountSecret(RotateAccountSecretRequest request) {
+    return call(() -> stub.rotateAccountSecret(request));
+  }
+
+  /** Creates an API key with roles; its secret is returned once. */
+  public CreateApiKeyResponse createApiKey(CreateApiKeyRequest request) {
+    return call(() -> stub.createApiKey(request));
+  }
+
+  /** The API keys (never their secrets), ordered by name. */
+  public ListApiKeysResponse listApiKeys(ListApiKeysRequest request) {
+    return call(() -> stub.listApiKeys(request));
+  }
+
+  /** Revokes an API key; every server stops accepting it within its key cache time. */
+  public RevokeApiKeyResponse revokeApiKey(RevokeApiKeyRequest request) {
+    return call(() -> stub.revokeApiKey(request));
   }
 
   static Admin of(io.grpc.Channel channel) {

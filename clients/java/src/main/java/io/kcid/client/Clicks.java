@@ -4,6 +4,8 @@ import static io.kcid.client.Calls.call;
 
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc.ClickServiceBlockingStub;
+import io.kcid.proto.tracking.v1.DeleteClickRequest;
+import io.kcid.proto.tracking.v1.DeleteClickResponse;
 import io.kcid.proto.tracking.v1.GetClickRequest;
 import io.kcid.proto.tracking.v1.GetClickResponse;
 import io.kcid.proto.tracking.v1.InspectKcidRequest;
@@ -45,6 +47,14 @@ public final class Clicks {
 
   public InspectKcidResponse inspectKcid(InspectKcidRequest request) {
     return call(() -> stub.inspectKcid(request));
+  }
+
+  /**
+   * Deletes a click with its conversions, histories and dedupe state (privacy erasure). Needs the
+   * {@code admin} role.
+   */
+  public DeleteClickResponse deleteClick(DeleteClickRequest request) {
+    return call(() -> stub.deleteClick(request));
   }
 
   static Clicks of(io.grpc.Channel channel) {

@@ -2,6 +2,9 @@ package io.kcid.client;
 
 import static io.kcid.client.Calls.call;
 
+import io.grpc.Context;
+import io.kcid.proto.tracking.v1.AckConversionEventsRequest;
+import io.kcid.proto.tracking.v1.AckConversionEventsResponse;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc.ConversionServiceBlockingStub;
 import io.kcid.proto.tracking.v1.GetConversionRequest;
@@ -10,6 +13,13 @@ import io.kcid.proto.tracking.v1.ListConversionsRequest;
 import io.kcid.proto.tracking.v1.ListConversionsResponse;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionResponse;
+import io.kcid.proto.tracking.v1.RecordConversionsRequest;
+import io.kcid.proto.tracking.v1.RecordConversionsResponse;
+import io.kcid.proto.tracking.v1.StreamConversionsRequest;
+import io.kcid.proto.tracking.v1.UpdateConversionStatusRequest;
+import io.kcid.proto.tracking.v1.UpdateConversionStatusResponse;
+import io.kcid.proto.tracking.v1.UpdateConversionStatusesRequest;
+import io.kcid.proto.tracking.v1.UpdateConversionStatusesResponse;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -41,6 +51,47 @@ public final class Conversions {
    */
   public RecordConversionResponse recordConversion(RecordConversionRequest request) {
     return call(() -> stub.recordConversion(request));
+  }
+
+  /** Records up to 100 conversions; each item succeeds or fails on its own (see its result). */
+  public RecordConversionsResponse recordConversions(RecordConversionsRequest request) {
+    return call(() -> stub.recordConversions(request));
+  }
+
+  /**
+   * Moves a conversion to another status (pending to approved or rejected, approved to rejected,
+   * rejected to approved), optionally adjusting its value; {@code reason} is required.
+   */
+  public UpdateConversionStatusResponse updateConversionStatus(UpdateConversionStatusRequest request) {
+    return call(() -> stub.updateConversionStatus(request));
+  }
+
+  /** Up to 100 status updates; each item succeeds or fails on its own. */
+  public UpdateConversionStatusesResponse updateConversionStatuses(UpdateConversionStatusesRequest request) {
+    return call(() -> stub.updateConversionStatuses(request));
+  }
+
+  /**
+   * Follows every new conversion and status change (of one account, or all), in order per
+   * partition, at least once: iterate the returned stream, keep its {@link ConversionStream#cursor()
+   * cursor} to resume, and close it when done (try-with-resources). With {@code consumer_group}
+   * the group's consumers share the events; acknowledge them with {@link #ackConversionEvents}.
+   * No default deadline applies: the stream runs until closed or ended by the server.
+   */
+  public ConversionStream streamConversions(StreamConversionsRequest request) {
+    return new ConversionStream(request.getCursor(), context -> {
+      Context previous = context.attach();
+      try {
+        return stub.streamConversions(request);
+      } finally {
+        context.detach(previous);
+      }
+    });
+  }
+
+  /** Acknowledges events a consumer group's member has processed, so they are not delivered again. */
+  public AckConversionEventsResponse ackConversionEvents(AckConversionEventsRequest request) {
+    return call(() -> stub.ackConversionEvents(request));
   }
 
   public GetConversionResponse getConversion(GetConversionRequest request) {

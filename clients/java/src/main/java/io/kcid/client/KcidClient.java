@@ -41,7 +41,8 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  *
  * <p>Thread-safe; create one per process and share it. Every call through {@link #clicks()},
- * {@link #conversions()} and {@link #admin()} throws {@link KcidException} on failure.
+ * {@link #conversions()}, {@link #admin()}, {@link #reports()} and {@link #diagnostics()} throws
+ * {@link KcidException} on failure.
  */
 public final class KcidClient implements AutoCloseable {
   /** The classpath resource holding clients/service_config.json. */
@@ -56,6 +57,8 @@ public final class KcidClient implements AutoCloseable {
   private final Clicks clicks;
   private final Conversions conversions;
   private final Admin admin;
+  private final Reports reports;
+  private final Diagnostics diagnostics;
 
   private KcidClient(ManagedChannel channel, KcidClientOptions options) {
     this.channel = channel;
@@ -71,6 +74,8 @@ public final class KcidClient implements AutoCloseable {
     this.clicks = Clicks.of(intercepted);
     this.conversions = Conversions.of(intercepted);
     this.admin = Admin.of(intercepted);
+    this.reports = Reports.of(intercepted);
+    this.diagnostics = Diagnostics.of(intercepted);
   }
 
   /** Opens a channel as the options say. Connecting is lazy: an unreachable server fails the first call. */
@@ -89,19 +94,32 @@ public final class KcidClient implements AutoCloseable {
     return connect(KcidClientOptions.plaintext(target));
   }
 
-  /** ClickService: IssueClick, GetClick, InspectKcid. */
+  /** ClickService: IssueClick, GetClick, InspectKcid, DeleteClick. */
   public Clicks clicks() {
     return clicks;
   }
 
-  /** ConversionService: RecordConversion, GetConversion, ListConversions. */
+  /**
+   * ConversionService: RecordConversion(s), UpdateConversionStatus(es), GetConversion,
+   * ListConversions, and the event stream (StreamConversions, AckConversionEvents).
+   */
   public Conversions conversions() {
     return conversions;
   }
 
-  /** AdminService: accounts and goals. */
+  /** AdminService: accounts, goals and API keys. */
   public Admin admin() {
     return admin;
+  }
+
+  /** ReportService: GetStats. */
+  public Reports reports() {
+    return reports;
+  }
+
+  /** DiagnosticsService: ListPostbacks, ExplainClick, ReplayPostbacks. */
+  public Diagnostics diagnostics() {
+    return diagnostics;
   }
 
   /** The channel with this client's interceptors (API key, default deadline), for other stubs. */
@@ -161,7 +179,10 @@ public final class KcidClient implements AutoCloseable {
     }
   }
 
-  /** Gives every call without a deadline the default one, counted from the start of the call. */
+  /**
+   * Gives every unary call without a deadline the default one, counted from the start of the call.
+   * Server streams (StreamConversions) get none: they run until closed.
+   */
   private static final class DefaultDeadline implements ClientInterceptor {
     private final long nanos;
 
@@ -172,7 +193,7 @@ public final class KcidClient implements AutoCloseable {
     @Override
     public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
         MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
-      CallOptions options = callOptions.getDeadline() == null
+      CallOptions options = callOptions.getDeadline() == null && method.getType().serverSendsOneMessage()
           ? callOptions.withDeadlineAfter(nanos, TimeUnit.NANOSECONDS)
           : callOptions;
       return next.newCall(method, options);

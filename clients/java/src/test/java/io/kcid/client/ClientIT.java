@@ -51,7 +51,7 @@ class ClientIT {
         .streamMaxLength(10_000).drainDelay(Duration.ZERO).shutdownGrace(Duration.ofSeconds(5)).build());
     edge = HttpEdge.start(EdgeConfig.builder().bindHost("127.0.0.1").port(0).grpcTarget("localhost:" + server.port()).build());
     edgeUrl = "http://127.0.0.1:" + edge.port();
-    // The server does not check API keys yet; sending one must not get in the way.
+    // Open auth here (ServicesIT runs with keys required): a key the server does not know is ignored.
     kcid = KcidClient.connect(KcidClientOptions.builder()
         .target("127.0.0.1:" + server.port())
         .plaintext()

@@ -242,6 +242,11 @@ class KcidClientTest {
       assertThat(in.readAllBytes()).isEqualTo(shared);
     }
     Map<String, ?> config = KcidClient.serviceConfig();
-    assertThat((List<?>) config.get("methodConfig")).hasSize(2);
+    List<?> methods = (List<?>) config.get("methodConfig");
+    assertThat(methods).hasSize(3);
+    // Reads, writes, and the server streams, which get no timeout: they run until closed.
+    Map<?, ?> streams = (Map<?, ?>) methods.get(2);
+    assertThat(streams.containsKey("timeout")).isFalse();
+    assertThat(String.valueOf(streams.get("name"))).contains("StreamConversions");
   }
 }

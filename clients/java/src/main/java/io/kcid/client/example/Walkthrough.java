@@ -21,7 +21,9 @@ import java.util.UUID;
 /**
  * The README walkthrough through the Java client, against a running {@code ./kcid up}: gRPC on
  * {@code localhost:9090} and the edge on {@code http://localhost:8080} (override with the
- * environment variables {@code KCID_GRPC_ADDR} and {@code KCID_EDGE_URL}).
+ * environment variables {@code KCID_GRPC_ADDR} and {@code KCID_EDGE_URL}), with the API key in
+ * {@code KCID_API_KEY} (e.g. {@code .kcid/api-keys/local-admin}; {@code ./kcid up} needs none unless
+ * started with {@code KCID_AUTH=required}).
  */
 public final class Walkthrough {
   private Walkthrough() {}
@@ -30,7 +32,8 @@ public final class Walkthrough {
     String target = System.getenv().getOrDefault("KCID_GRPC_ADDR", "localhost:9090");
     String edge = System.getenv().getOrDefault("KCID_EDGE_URL", "http://localhost:8080");
 
-    try (KcidClient kcid = KcidClient.connect(KcidClientOptions.builder().target(target).plaintext().build())) {
+    try (KcidClient kcid = KcidClient.connect(KcidClientOptions.builder()
+        .target(target).plaintext().apiKey(System.getenv("KCID_API_KEY")).build())) {
       // 1. An advertiser account; its postback token and click secret are shown only now.
       String accountId = "example-" + UUID.randomUUID().toString().substring(0, 8);
       CreateAccountResponse account = kcid.admin().createAccount(

@@ -1,0 +1,190 @@
+package kcid_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/kcid/kcid/clients/go/kcid"
+	"github.com/kcid/kcid/clients/go/kcidpb"
+)
+
+// TestServicesAgainstLiveKcid drives ReportService, DiagnosticsService and the conversion
+// stream through the client against `kcid up` with API keys required.
+func TestServicesAgainstLiveKcid(t *testing.T) {
+	srv := startKcid(t, "KCID_AUTH=required")
+	key, err := os.ReadFile(filepath.Join(srv.home, "api-keys", "local-admin"))
+	if err != nil {
+		t.Fatalf("reading the local admin key kcid up writes: %v", err)
+	}
+	client, err := kcid.Connect(srv.grpcAddr, kcid.WithAPIKey(strings.TrimSpace(string(key))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+
+	t.Run("a call without an API key is API_KEY_INVALID", func(t *testing.T) {
+		anonymous, err := kcid.Connect(srv.grpcAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer anonymous.Close()
+		_, err = anonymous.Reports.GetStats(ctx, &kcidpb.GetStatsRequest{
+			AccountId: "acme", StartTime: timestamppb.New(time.Now().Add(-time.Hour))})
+		expectReason(t, err, "API_KEY_INVALID")
+		if e := kcid.FromError(err); e.Code != codes.Unauthenticated {
+			t.Errorf("code %s, want Unauthenticated", e.Code)
+		}
+	})
+
+	accountID := "go-svc-" + randomHex(t, 6)
+	created, err := client.Admin.CreateAccount(ctx, &kcidpb.CreateAccountRequest{AccountId: accountID})
+	if err != nil {
+		t.Fatalf("CreateAccount: %v", err)
+	}
+	token := created.GetSecrets().GetPostbackToken()
+	issued, err := client.Clicks.IssueClick(ctx, &kcidpb.IssueClickRequest{AccountId: accountID, CampaignId: "spring"})
+	if err != nil {
+		t.Fatalf("IssueClick: %v", err)
+	}
+	clickID := issued.GetClick().GetKcid()
+
+	// Follow the account's events from the next new one; the first message (no event) says the
+	// stream is registered, so the conversion below cannot be missed.
+	streamCtx, stopStream := context.WithCancel(ctx)
+	defer stopStream()
+	events := make(chan *kcidpb.ConversionEvent, 8)
+	streamDone := make(chan error, 1)
+	var cursor string
+	go func() {
+		var err error
+		cursor, err = client.StreamConversions(streamCtx, &kcidpb.StreamConversionsRequest{AccountId: accountID},
+			func(ev *kcidpb.ConversionEvent) error { events <- ev; return nil })
+		streamDone <- err
+	}()
+	time.Sleep(500 * time.Millisecond) // StreamConversions registers on its first Recv
+
+	// A postback for a goal the account does not have yet: rejected, and logged.
+	_, err = client.Conversions.RecordConversion(ctx, &kcidpb.RecordConversionRequest{
+		Kcid: clickID, GoalKey: "purchase", Credentials: &kcidpb.PostbackCredentials{Token: token}})
+	expectReason(t, err, "GOAL_NOT_FOUND")
+	accepted, err := client.Conversions.RecordConversion(ctx, &kcidpb.RecordConversionRequest{
+		Kcid: clickID, Value: &kcidpb.Money{Amount: "12.50", CurrencyCode: "EUR"},
+		Credentials: &kcidpb.PostbackCredentials{Token: token}})
+	if err != nil || accepted.GetOutcome() != kcidpb.Outcome_OUTCOME_ACCEPTED {
+		t.Fatalf("RecordConversion: %v %v, want OUTCOME_ACCEPTED", accepted, err)
+	}
+
+	t.Run("StreamConversions delivers the recorded conversion and returns a cursor", func(t *testing.T) {
+		select {
+		case ev := <-events:
+			if ev.GetType() != kcidpb.ConversionEventType_CONVERSION_EVENT_TYPE_RECORDED ||
+				ev.GetConversionId() != accepted.GetConversionId() || ev.GetKcid() != clickID ||
+				ev.GetValue().GetAmount() != "12.50" {
+				t.Fatalf("event %v, want RECORDED %s", ev, accepted.GetConversionId())
+			}
+		case err := <-streamDone:
+			t.Fatalf("stream ended before the event: %v", err)
+		case <-time.After(20 * time.Second):
+			t.Fatal("no event within 20 s")
+		}
+		stopStream()
+		err := <-streamDone
+		if e := kcid.FromError(err); e == nil || e.Code != codes.Canceled {
+			t.Errorf("stream ended with %v, want a *kcid.Error with code Canceled", err)
+		}
+		if cursor == "" {
+			t.Error("no cursor to resume from")
+		}
+	})
+
+	t.Run("a malformed cursor is STREAM_CURSOR_INVALID", func(t *testing.T) {
+		_, err := client.StreamConversions(ctx, &kcidpb.StreamConversionsRequest{Cursor: "not-a-cursor"},
+			func(*kcidpb.ConversionEvent) error { return errors.New("no event expected") })
+		expectReason(t, err, "STREAM_CURSOR_INVALID")
+	})
+
+	t.Run("GetStats counts the click and the conversion", func(t *testing.T) {
+		stats, err := client.Reports.GetStats(ctx, &kcidpb.GetStatsRequest{
+			AccountId: accountID, StartTime: timestamppb.New(time.Now().Add(-time.Hour)),
+			GroupBy: []kcidpb.StatsDimension{kcidpb.StatsDimension_STATS_DIMENSION_CAMPAIGN}})
+		if err != nil {
+			t.Fatalf("GetStats: %v", err)
+		}
+		total := stats.GetTotal()
+		if total.GetClicks() != 1 || total.GetConversions() != 1 || len(stats.GetRows()) != 1 ||
+			stats.GetRows()[0].GetCampaignId() != "spring" {
+			t.Fatalf("stats %v, want 1 click and 1 conversion in one row for campaign spring", stats)
+		}
+		_, err = client.Reports.GetStats(ctx, &kcidpb.GetStatsRequest{AccountId: accountID})
+		expectReason(t, err, "MISSING_PARAMETER")
+	})
+
+	var rejectedLogID string
+	t.Run("ListPostbacks shows the rejected postback", func(t *testing.T) {
+		log, err := client.Diagnostics.ListPostbacks(ctx, &kcidpb.ListPostbacksRequest{
+			AccountId: accountID, Outcome: kcidpb.PostbackOutcome_POSTBACK_OUTCOME_REJECTED})
+		if err != nil {
+			t.Fatalf("ListPostbacks: %v", err)
+		}
+		if len(log.GetEntries()) != 1 || log.GetEntries()[0].GetReason() != kcidpb.ErrorReason_ERROR_REASON_GOAL_NOT_FOUND ||
+			log.GetEntries()[0].GetRequest().GetKcid() != clickID {
+			t.Fatalf("rejected entries %v, want the one GOAL_NOT_FOUND postback", log.GetEntries())
+		}
+		rejectedLogID = log.GetEntries()[0].GetLogId()
+	})
+
+	t.Run("ExplainClick tells the click, its conversion and both attempts", func(t *testing.T) {
+		explained, err := client.Diagnostics.ExplainClick(ctx, &kcidpb.ExplainClickRequest{Kcid: clickID})
+		if err != nil {
+			t.Fatalf("ExplainClick: %v", err)
+		}
+		if !explained.GetDiagnosis().GetValid() || explained.GetClick().GetKcid() != clickID ||
+			len(explained.GetConversions()) != 1 || len(explained.GetAttempts()) != 2 {
+			t.Fatalf("explanation %v, want a valid click with 1 conversion and 2 attempts", explained)
+		}
+	})
+
+	t.Run("ReplayPostbacks records the rejected postback once the goal exists", func(t *testing.T) {
+		if rejectedLogID == "" {
+			t.Skip("ListPostbacks failed")
+		}
+		if _, err := client.Admin.CreateGoal(ctx, &kcidpb.CreateGoalRequest{
+			AccountId: accountID, GoalKey: "purchase"}); err != nil {
+			t.Fatalf("CreateGoal: %v", err)
+		}
+		replay := &kcidpb.ReplayPostbacksRequest{AccountId: accountID, LogIds: []string{rejectedLogID}}
+		var replayed *kcidpb.ReplayPostbacksResponse
+		// The server's goal cache may be up to 1 s stale after CreateGoal.
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			replayed, err = client.Diagnostics.ReplayPostbacks(ctx, replay)
+			if err != nil {
+				t.Fatalf("ReplayPostbacks: %v", err)
+			}
+			if replayed.GetResults()[0].GetOutcome() == kcidpb.ReplayOutcome_REPLAY_OUTCOME_ACCEPTED ||
+				time.Now().After(deadline) {
+				break
+			}
+		}
+		result := replayed.GetResults()[0]
+		if result.GetOutcome() != kcidpb.ReplayOutcome_REPLAY_OUTCOME_ACCEPTED || result.GetConversionId() == "" ||
+			result.GetOriginalReason() != kcidpb.ErrorReason_ERROR_REASON_GOAL_NOT_FOUND {
+			t.Fatalf("replay %v, want ACCEPTED with a conversion id", result)
+		}
+		again, err := client.Diagnostics.ReplayPostbacks(ctx, replay)
+		if err != nil || again.GetResults()[0].GetOutcome() != kcidpb.ReplayOutcome_REPLAY_OUTCOME_DUPLICATE {
+			t.Fatalf("second replay %v %v, want DUPLICATE", again, err)
+		}
+		_, err = client.Diagnostics.ReplayPostbacks(ctx, &kcidpb.ReplayPostbacksRequest{LogIds: []string{rejectedLogID}})
+		expectReason(t, err, "MISSING_PARAMETER")
+	})
+}

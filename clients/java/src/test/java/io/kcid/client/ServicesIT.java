@@ -1,0 +1,246 @@
+package io.kcid.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.Timestamp;
+import io.grpc.Status;
+import io.kcid.core.kcid.KcidKeyRing;
+import io.kcid.proto.tracking.v1.ConversionEvent;
+import io.kcid.proto.tracking.v1.ConversionEventType;
+import io.kcid.proto.tracking.v1.CreateAccountRequest;
+import io.kcid.proto.tracking.v1.CreateAccountResponse;
+import io.kcid.proto.tracking.v1.CreateGoalRequest;
+import io.kcid.proto.tracking.v1.ErrorReason;
+import io.kcid.proto.tracking.v1.ExplainClickRequest;
+import io.kcid.proto.tracking.v1.ExplainClickResponse;
+import io.kcid.proto.tracking.v1.GetStatsRequest;
+import io.kcid.proto.tracking.v1.GetStatsResponse;
+import io.kcid.proto.tracking.v1.IssueClickRequest;
+import io.kcid.proto.tracking.v1.ListPostbacksRequest;
+import io.kcid.proto.tracking.v1.ListPostbacksResponse;
+import io.kcid.proto.tracking.v1.Money;
+import io.kcid.proto.tracking.v1.Outcome;
+import io.kcid.proto.tracking.v1.PostbackCredentials;
+import io.kcid.proto.tracking.v1.PostbackOutcome;
+import io.kcid.proto.tracking.v1.RecordConversionRequest;
+import io.kcid.proto.tracking.v1.RecordConversionResponse;
+import io.kcid.proto.tracking.v1.ReplayOutcome;
+import io.kcid.proto.tracking.v1.ReplayPostbacksRequest;
+import io.kcid.proto.tracking.v1.ReplayedPostback;
+import io.kcid.proto.tracking.v1.StatsDimension;
+import io.kcid.proto.tracking.v1.StreamConversionsRequest;
+import io.kcid.server.TrackingServer;
+import io.kcid.server.auth.AuthMode;
+import io.kcid.server.auth.ConfiguredApiKeys;
+import io.kcid.server.config.ServerConfig;
+import io.kcid.server.config.ServerSecurity;
+import io.kcid.server.store.redis.LocalRedis;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * ReportService, DiagnosticsService and the conversion stream through the client, against a real
+ * tracking-server (in-process, real redis-server) that requires API keys.
+ */
+class ServicesIT {
+  private static final String ADMIN_KEY = "services-it-admin-0123456789abcdefXYZ";
+
+  private static LocalRedis redis;
+  private static TrackingServer server;
+  private static KcidClient kcid;
+
+  @BeforeAll
+  static void start() {
+    redis = LocalRedis.startTemporary();
+    server = TrackingServer.start(ServerConfig.builder().bindHost("127.0.0.1").grpcPort(0)
+        .redisUrl(redis.url()).partitions(16).macKeys(KcidKeyRing.generate(1))
+        .redisTimeout(Duration.ofMillis(500)).redisQueueSize(1000).accountCacheTtl(Duration.ZERO)
+        .streamMaxLength(10_000).drainDelay(Duration.ZERO).shutdownGrace(Duration.ofSeconds(5))
+        .security(ServerSecurity.open().withAuth(AuthMode.REQUIRED,
+            ConfiguredApiKeys.parse("it-admin:admin+issue+ingest+read:" + ADMIN_KEY)))
+        .build());
+    kcid = KcidClient.connect(KcidClientOptions.builder()
+        .target("127.0.0.1:" + server.port()).plaintext().apiKey(ADMIN_KEY).build());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (kcid != null) {
+      kcid.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+    if (redis != null) {
+      redis.close();
+    }
+  }
+
+  private static Timestamp hourAgo() {
+    return Timestamp.newBuilder().setSeconds(Instant.now().minusSeconds(3600).getEpochSecond()).build();
+  }
+
+  private static CreateAccountResponse newAccount() {
+    return kcid.admin().createAccount(CreateAccountRequest.newBuilder()
+        .setAccountId("svc-" + UUID.randomUUID().toString().substring(0, 8)).build());
+  }
+
+  private static String issueKcid(String account) {
+    return kcid.clicks().issueClick(IssueClickRequest.newBuilder()
+        .setAccountId(account).setCampaignId("spring").build()).getClick().getKcid();
+  }
+
+  @Test
+  void aCallWithoutAnApiKeyIsRefused() {
+    try (KcidClient anonymous = KcidClient.connect("127.0.0.1:" + server.port())) {
+      assertThatThrownBy(() -> anonymous.reports().getStats(GetStatsRequest.newBuilder()
+              .setAccountId("acme").setStartTime(hourAgo()).build()))
+          .isInstanceOfSatisfying(KcidException.class, e -> {
+            assertThat(e.reason()).isEqualTo(ErrorReason.ERROR_REASON_API_KEY_INVALID);
+            assertThat(e.code()).isEqualTo(Status.Code.UNAUTHENTICATED);
+          });
+    }
+  }
+
+  @Test
+  void getStatsCountsClicksAndConversions() {
+    CreateAccountResponse account = newAccount();
+    String accountId = account.getAccount().getAccountId();
+    String kcidValue = issueKcid(accountId);
+    issueKcid(accountId);
+    kcid.conversions().recordConversion(RecordConversionRequest.newBuilder().setKcid(kcidValue)
+        .setValue(Money.newBuilder().setAmount("12.50").setCurrencyCode("EUR"))
+        .setCredentials(PostbackCredentials.newBuilder().setToken(account.getSecrets().getPostbackToken()))
+        .build());
+
+    GetStatsResponse stats = kcid.reports().getStats(GetStatsRequest.newBuilder()
+        .setAccountId(accountId).setStartTime(hourAgo()).addGroupBy(StatsDimension.STATS_DIMENSION_CAMPAIGN).build());
+
+    assertThat(stats.getTotal().getClicks()).isEqualTo(2);
+    assertThat(stats.getTotal().getConversions()).isEqualTo(1);
+    assertThat(stats.getTotal().getValuesList()).singleElement().satisfies(value -> {
+      assertThat(value.getCurrencyCode()).isEqualTo("EUR");
+      // Pending or approved, as the goal's default status says.
+      assertThat(new BigDecimal(value.getPendingAmount()).add(new BigDecimal(value.getApprovedAmount())))
+          .isEqualByComparingTo("12.50");
+    });
+    assertThat(stats.getRowsList()).singleElement().satisfies(row -> assertThat(row.getCampaignId()).isEqualTo("spring"));
+    assertThatThrownBy(() -> kcid.reports().getStats(GetStatsRequest.newBuilder().setAccountId(accountId).build()))
+        .isInstanceOfSatisfying(KcidException.class,
+            e -> assertThat(e.reason()).isEqualTo(ErrorReason.ERROR_REASON_MISSING_PARAMETER));
+  }
+
+  @Test
+  void postbackLogExplanationAndReplay() throws Exception {
+    CreateAccountResponse account = newAccount();
+    String accountId = account.getAccount().getAccountId();
+    String kcidValue = issueKcid(accountId);
+    PostbackCredentials token = PostbackCredentials.newBuilder().setToken(account.getSecrets().getPostbackToken()).build();
+
+    // A goal the account does not have yet: rejected, and logged.
+    assertThatThrownBy(() -> kcid.conversions().recordConversion(RecordConversionRequest.newBuilder()
+            .setKcid(kcidValue).setGoalKey("purchase").setCredentials(token).build()))
+        .isInstanceOfSatisfying(KcidException.class,
+            e -> assertThat(e.reason()).isEqualTo(ErrorReason.ERROR_REASON_GOAL_NOT_FOUND));
+
+    ListPostbacksResponse log = kcid.diagnostics().listPostbacks(ListPostbacksRequest.newBuilder()
+        .setAccountId(accountId).setOutcome(PostbackOutcome.POSTBACK_OUTCOME_REJECTED).build());
+    assertThat(log.getEntriesList()).singleElement().satisfies(entry -> {
+      assertThat(entry.getReason()).isEqualTo(ErrorReason.ERROR_REASON_GOAL_NOT_FOUND);
+      assertThat(entry.getRequest().getKcid()).isEqualTo(kcidValue);
+    });
+    String logId = log.getEntries(0).getLogId();
+
+    ExplainClickResponse explained = kcid.diagnostics().explainClick(ExplainClickRequest.newBuilder().setKcid(kcidValue).build());
+    assertThat(explained.getDiagnosis().getValid()).isTrue();
+    assertThat(explained.getClick().getKcid()).isEqualTo(kcidValue);
+    assertThat(explained.getConversionsList()).isEmpty();
+    assertThat(explained.getAttemptsList()).extracting(a -> a.getLogId()).containsExactly(logId);
+
+    kcid.admin().createGoal(CreateGoalRequest.newBuilder().setAccountId(accountId).setGoalKey("purchase").build());
+    ReplayPostbacksRequest replay = ReplayPostbacksRequest.newBuilder().setAccountId(accountId).addLogIds(logId).build();
+    ReplayedPostback dryRun = kcid.diagnostics().replayPostbacks(replay.toBuilder().setDryRun(true).build()).getResults(0);
+    assertThat(dryRun.getOutcome()).isEqualTo(ReplayOutcome.REPLAY_OUTCOME_ACCEPTED);
+    ReplayedPostback replayed = kcid.diagnostics().replayPostbacks(replay).getResults(0);
+    assertThat(replayed.getOutcome()).isEqualTo(ReplayOutcome.REPLAY_OUTCOME_ACCEPTED);
+    assertThat(replayed.getOriginalReason()).isEqualTo(ErrorReason.ERROR_REASON_GOAL_NOT_FOUND);
+    assertThat(replayed.getConversionId()).startsWith(kcidValue);
+    assertThat(kcid.diagnostics().replayPostbacks(replay).getResults(0).getOutcome())
+        .isEqualTo(ReplayOutcome.REPLAY_OUTCOME_DUPLICATE);
+    assertThat(kcid.diagnostics().explainClick(ExplainClickRequest.newBuilder().setKcid(kcidValue).build())
+        .getConversionsList()).extracting(c -> c.getConversionId()).containsExactly(replayed.getConversionId());
+
+    assertThatThrownBy(() -> kcid.diagnostics().replayPostbacks(ReplayPostbacksRequest.newBuilder().addLogIds(logId).build()))
+        .isInstanceOfSatisfying(KcidException.class,
+            e -> assertThat(e.reason()).isEqualTo(ErrorReason.ERROR_REASON_MISSING_PARAMETER));
+  }
+
+  @Test
+  void streamConversionsDeliversEventsPastTheDefaultDeadlineAndResumesFromItsCursor() throws Exception {
+    CreateAccountResponse account = newAccount();
+    String accountId = account.getAccount().getAccountId();
+    PostbackCredentials token = PostbackCredentials.newBuilder().setToken(account.getSecrets().getPostbackToken()).build();
+    // A client whose default deadline is short: a stream must outlive it.
+    try (KcidClient shortDeadline = KcidClient.connect(KcidClientOptions.builder()
+            .target("127.0.0.1:" + server.port()).plaintext().apiKey(ADMIN_KEY).deadline(Duration.ofMillis(300)).build());
+        ConversionStream stream = shortDeadline.conversions().streamConversions(
+            StreamConversionsRequest.newBuilder().setAccountId(accountId).build())) {
+      BlockingQueue<ConversionEvent> events = new ArrayBlockingQueue<>(8);
+      AtomicReference<Throwable> ended = new AtomicReference<>();
+      CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
+        try {
+          while (stream.hasNext()) {
+            events.add(stream.next());
+          }
+        } catch (RuntimeException e) {
+          ended.set(e);
+        }
+      });
+      Thread.sleep(1000); // longer than the default deadline; also lets the stream register
+
+      RecordConversionResponse recorded = kcid.conversions().recordConversion(RecordConversionRequest.newBuilder()
+          .setKcid(issueKcid(accountId)).setCredentials(token).build());
+      assertThat(recorded.getOutcome()).isEqualTo(Outcome.OUTCOME_ACCEPTED);
+      ConversionEvent event = events.poll(20, TimeUnit.SECONDS);
+      assertThat(event).as("event (stream ended with %s)", ended.get()).isNotNull();
+      assertThat(event.getType()).isEqualTo(ConversionEventType.CONVERSION_EVENT_TYPE_RECORDED);
+      assertThat(event.getConversionId()).isEqualTo(recorded.getConversionId());
+      String cursor = stream.cursor();
+      assertThat(cursor).isNotEmpty();
+
+      // A second conversion, then a stream resumed from the cursor sees it and not the first.
+      RecordConversionResponse second = kcid.conversions().recordConversion(RecordConversionRequest.newBuilder()
+          .setKcid(issueKcid(accountId)).setCredentials(token).build());
+      try (ConversionStream resumed = kcid.conversions().streamConversions(
+          StreamConversionsRequest.newBuilder().setAccountId(accountId).setCursor(cursor).build())) {
+        assertThat(resumed.hasNext()).isTrue();
+        assertThat(resumed.next().getConversionId()).isEqualTo(second.getConversionId());
+      }
+
+      stream.close();
+      reader.get(10, TimeUnit.SECONDS);
+      assertThat(ended.get()).isInstanceOfSatisfying(KcidException.class,
+          e -> assertThat(e.code()).isEqualTo(Status.Code.CANCELLED));
+    }
+  }
+
+  @Test
+  void aMalformedCursorIsStreamCursorInvalid() {
+    try (ConversionStream stream = kcid.conversions().streamConversions(
+        StreamConversionsRequest.newBuilder().setCursor("not-a-cursor").build())) {
+      assertThatThrownBy(stream::hasNext).isInstanceOfSatisfying(KcidException.class,
+          e -> assertThat(e.reason()).isEqualTo(ErrorReason.ERROR_REASON_STREAM_CURSOR_INVALID));
+    }
+  }
+}
