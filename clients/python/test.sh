@@ -62,7 +62,8 @@ start_server
 # A fresh venv and a regular install of this directory, as a user does it (`pip install
 # clients/python`); the extra "test" adds pytest and the pinned code generator. The tests import
 # the installed package: the source is under src/, which nothing puts on sys.path.
-python3 -m venv "$work/venv"
+# KCID_TEST_PYTHON: the interpreter to test with (default python3; the package needs 3.10+).
+"${KCID_TEST_PYTHON:-python3}" -m venv "$work/venv"
 py="$work/venv/bin/python"
 "$py" -m pip install -q --disable-pip-version-check "$here[test]"
 
