@@ -34,9 +34,10 @@ test("method config precedence: method entry before service entry", () => {
 });
 
 test("every kcid service is configured; reads of reports and diagnostics retry DEADLINE_EXCEEDED; streams have no deadline", () => {
-  for (const service of ["ClickService", "ConversionService", "AdminService", "ReportService", "DiagnosticsService"]) {
+  for (const service of ["ClickService", "ConversionService", "AdminService", "DiagnosticsService"]) {
     assert.equal(timeoutMsFor(cfg, `kcid.tracking.v1.${service}`, "AnyMethod"), 5000, service);
   }
+  assert.equal(timeoutMsFor(cfg, "kcid.tracking.v1.ReportService", "GetStats"), 5000);
   for (const [service, method] of [["ReportService", "GetStats"], ["DiagnosticsService", "ListPostbacks"], ["DiagnosticsService", "ExplainClick"]]) {
     assert.deepEqual(findMethodConfig(cfg, `kcid.tracking.v1.${service}`, method!)?.retryPolicy?.retryableStatusCodes, ["UNAVAILABLE", "DEADLINE_EXCEEDED"]);
   }
