@@ -8,13 +8,16 @@ the same as for any call of the :class:`kcid.Client`.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Dict, Iterable, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Optional, Union
 
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from kcid._gen.tracking.v1 import conversion_service_pb2 as conversions_pb
 from kcid._gen.tracking.v1 import diagnostics_service_pb2 as diagnostics_pb
 from kcid._gen.tracking.v1 import report_service_pb2 as reports_pb
+
+if TYPE_CHECKING:
+    from kcid._client import ResponseStream
 
 __all__ = ["Operations"]
 
@@ -159,7 +162,7 @@ class Operations:
         consumer_name: str = "",
         claim_idle: Optional[Span] = None,
         timeout: Optional[float] = None,
-    ) -> Any:
+    ) -> "ResponseStream":
         """Every new conversion and status change (of one account, or all), as a
         :class:`kcid.ResponseStream` of ``StreamConversionsResponse``: ``.event`` (unset on
         cursor-only messages) and ``.cursor``. Resume after a break with the cursor of the last
@@ -187,7 +190,8 @@ class Operations:
         timeout: Optional[float] = None,
     ) -> int:
         """Acknowledges events a consumer group's member has processed (the group and account
-        it streamed with), so they are not delivered again. Returns how many were pending."""
+        it streamed with), so they are not delivered again. Returns how many were pending.
+        Needs the ``read`` role."""
         request = conversions_pb.AckConversionEventsRequest(
             consumer_group=consumer_group, account_id=account_id, event_ids=list(event_ids)
         )
