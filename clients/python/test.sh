@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Tests of the kcid Python client: click-signing vectors, generated-code freshness, the
-# hand-written layer against an in-process fake, and the walkthrough against a live kcid
-# that this script starts (and always stops). Runnable from any directory.
+# Tests of the kcid Python client as a user installs it: a fresh venv, `pip install` of this
+# directory (not editable, no PYTHONPATH), then pytest against the installed package: click-signing
+# vectors, generated-code freshness, the hand-written layer against an in-process fake, and every
+# service against a live kcid that this script starts with API keys required (and always stops).
+# Runnable from any directory.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,7 +26,7 @@ trap 'exit 130' INT TERM
 
 if [[ ! -f "$jar" ]]; then
   echo "test.sh: $jar missing, building it" >&2
-  (cd "$repo" && ./mvnw -B -q -o install -DskipTests)
+  (cd "$repo" && ./mvnw -B -q -o -pl cli -am package -DskipTests)
 fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -37,6 +39,9 @@ start_server() {
   (
     for v in $(compgen -e | grep '^KCID_' || true); do unset "$v"; done
     export KCID_HOME="$work/home" KCID_GRPC_PORT="$grpc_port" KCID_EDGE_PORT="$edge_port" KCID_DRAIN_DELAY_MS=100
+    export KCID_EDGE_ADMIN_PORT=0   # any free port: another kcid on this machine may hold 8081
+    # As in production: every call needs an API key with its role (up makes one, see below).
+    export KCID_AUTH=required
     exec java -jar "$jar" up
   ) >"$work/server.log" 2>&1 &
   server_pid=$!
@@ -54,10 +59,13 @@ await_server() {
 
 # Start kcid first: it boots while the dependencies install.
 start_server
-if [[ ! -x "$here/.venv/bin/python" ]]; then
-  python3 -m venv "$here/.venv"
-fi
-"$here/.venv/bin/python" -m pip install -q --disable-pip-version-check -e "$here[test]"
+# A fresh venv and a regular install of this directory, as a user does it (`pip install
+# clients/python`); the extra "test" adds pytest and the pinned code generator. The tests import
+# the installed package: the source is under src/, which nothing puts on sys.path.
+# KCID_TEST_PYTHON: the interpreter to test with (default python3; the package needs 3.10+).
+"${KCID_TEST_PYTHON:-python3}" -m venv "$work/venv"
+py="$work/venv/bin/python"
+"$py" -m pip install -q --disable-pip-version-check "$here[test]"
 
 # `kcid up` occasionally exits at start on a busy machine (its embedded Redis not reachable
 # yet, or a port taken between picking and binding): try a fresh start up to twice more.
@@ -74,5 +82,8 @@ while true; do
 done
 export KCID_TEST_GRPC_TARGET="localhost:$grpc_port"
 export KCID_TEST_EDGE_URL="http://localhost:$edge_port"
+KCID_TEST_API_KEY="$(cat "$work/home/api-keys/local-admin")"   # every role
+export KCID_TEST_API_KEY
+export KCID_TEST_SOURCE_DIR="$here/src"                          # what the package must NOT be imported from
 cd "$here"
-"$here/.venv/bin/python" -m pytest -p no:cacheprovider -v "$@"
+"$py" -m pytest -p no:cacheprovider -v "$@"

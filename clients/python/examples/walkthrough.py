@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """The kcid walkthrough with the Python client, against a local `./kcid up`.
 
+    KCID_API_KEY=$(cat .kcid/api-keys/local-admin) \
     python examples/walkthrough.py [GRPC_TARGET] [EDGE_URL]    # default localhost:9090 http://localhost:8080
 
 Creates an account, mints a kcid, signs a click URL, records a conversion, records it
-again (a duplicate) and shows how a rejected request explains itself.
+again (a duplicate), shows how a rejected request explains itself, then reads the account's
+stats and everything known about the kcid. Needs an API key with every role (KCID_API_KEY; the
+one `./kcid up` keeps in .kcid/api-keys/local-admin).
 """
 
 from __future__ import annotations
 
+import datetime
+import os
 import sys
 import uuid
 
@@ -16,8 +21,13 @@ import kcid
 from kcid import signing, v1
 
 
-def main(target: str = "localhost:9090", edge_url: str = "http://localhost:8080") -> None:
-    with kcid.connect(target) as client:  # add api_key="…", tls=True or ca_file="ca.pem" as needed
+def main(
+    target: str = "localhost:9090",
+    edge_url: str = "http://localhost:8080",
+    api_key: str = os.environ.get("KCID_API_KEY", ""),
+) -> None:
+    started = datetime.datetime.now(datetime.timezone.utc)
+    with kcid.connect(target, api_key=api_key) as client:  # add tls=True or ca_file="ca.pem" as needed
         # 1. An advertiser account; its secrets are returned only now.
         created = client.admin.CreateAccount(
             v1.CreateAccountRequest(account_id="demo-" + uuid.uuid4().hex[:8], display_name="Demo")
@@ -73,6 +83,19 @@ def main(target: str = "localhost:9090", edge_url: str = "http://localhost:8080"
             )
         except kcid.KcidError as err:
             print("truncated    ", err.code.name, err.reason, "-", err.message)
+
+        # 6. What the account sees: its stats, and everything known about one kcid.
+        stats = client.get_stats(account_id, start_time=started)
+        print("stats        ", stats.total.clicks, "clicks,", stats.total.conversions, "conversions")
+        explained = client.explain_click(kcid_value)
+        print(
+            "explain      ",
+            "valid" if explained.diagnosis.valid else "invalid",
+            len(explained.conversions),
+            "conversion(s),",
+            len(explained.attempts),
+            "postback(s) logged",
+        )
 
 
 if __name__ == "__main__":

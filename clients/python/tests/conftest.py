@@ -1,5 +1,6 @@
 """Shared fixtures. The live-server fixture uses the kcid that test.sh started
-(KCID_TEST_GRPC_TARGET / KCID_TEST_EDGE_URL), or starts one itself when run as plain pytest."""
+(KCID_TEST_GRPC_TARGET / KCID_TEST_EDGE_URL / KCID_TEST_API_KEY), or starts one itself when run
+as plain pytest. Either way the server requires API keys (KCID_AUTH=required)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ JAR = REPO / "cli" / "target" / "kcid.jar"
 class Server(NamedTuple):
     grpc_target: str
     edge_url: str
+    # The admin key `kcid up` made for itself: every role.
+    api_key: str
 
 
 def _free_port() -> int:
@@ -36,11 +39,12 @@ def _free_port() -> int:
 def server() -> Iterator[Server]:
     target = os.environ.get("KCID_TEST_GRPC_TARGET")
     edge = os.environ.get("KCID_TEST_EDGE_URL")
-    if target and edge:
-        yield Server(target, edge)
+    key = os.environ.get("KCID_TEST_API_KEY")
+    if target and edge and key:
+        yield Server(target, edge, key)
         return
     if not JAR.exists():
-        pytest.fail("{} is missing: build it with ./mvnw -B -q -o install -DskipTests".format(JAR))
+        pytest.fail("{} is missing: build it with ./mvnw -B -q -o -pl cli -am package -DskipTests".format(JAR))
     grpc_port, edge_port = _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KCID_")}
     with tempfile.TemporaryDirectory(prefix="kcid-py-") as home:
@@ -48,7 +52,9 @@ def server() -> Iterator[Server]:
             KCID_HOME=home,
             KCID_GRPC_PORT=str(grpc_port),
             KCID_EDGE_PORT=str(edge_port),
+            KCID_EDGE_ADMIN_PORT="0",
             KCID_DRAIN_DELAY_MS="100",
+            KCID_AUTH="required",
         )
         proc = subprocess.Popen(
             ["java", "-jar", str(JAR), "up"],
@@ -72,7 +78,8 @@ def server() -> Iterator[Server]:
             while not up.wait(0.2):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     pytest.fail("kcid did not come up (exit code {})".format(proc.poll()))
-            yield Server("localhost:{}".format(grpc_port), "http://localhost:{}".format(edge_port))
+            key = (pathlib.Path(home) / "api-keys" / "local-admin").read_text("ascii").strip()
+            yield Server("localhost:{}".format(grpc_port), "http://localhost:{}".format(edge_port), key)
         finally:
             proc.send_signal(signal.SIGTERM)
             try:

@@ -18,7 +18,7 @@ KCID_RE = re.compile(r"^[0-9a-hjkmnp-tv-z]{32}$")
 
 @pytest.fixture(scope="module")
 def client(server):
-    with kcid.connect(server.grpc_target, api_key="test-key") as c:
+    with kcid.connect(server.grpc_target, api_key=server.api_key) as c:
         yield c
 
 
@@ -182,6 +182,13 @@ def test_unknown_account_is_account_not_found(client):
     assert caught.value.code == grpc.StatusCode.NOT_FOUND
 
 
+def test_without_an_api_key_the_server_refuses(server):
+    with kcid.connect(server.grpc_target) as anonymous:
+        with pytest.raises(kcid.KcidError) as caught:
+            anonymous.clicks.IssueClick(v1.IssueClickRequest(account_id="anyone", campaign_id="c1"))
+    assert caught.value.code == grpc.StatusCode.UNAUTHENTICATED
+    assert caught.value.reason == "API_KEY_INVALID"
+
 
 def test_example_walkthrough_runs(server, capsys):
     import importlib.util
@@ -193,8 +200,10 @@ def test_example_walkthrough_runs(server, capsys):
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.main(server.grpc_target, server.edge_url)
+    module.main(server.grpc_target, server.edge_url, server.api_key)
     out = capsys.readouterr().out
     print(out)  # shown with pytest -rP
     assert "OUTCOME_ACCEPTED" in out and "OUTCOME_DUPLICATE" in out
     assert "KCID_TOO_SHORT" in out
+    assert "stats         1 clicks, 1 conversions" in out
+    assert "explain       valid 1 conversion(s)" in out

@@ -1,13 +1,14 @@
 // The README walkthrough with @kcid/client, against `./kcid up` on localhost
-// (gRPC :9090, edge :8080). Build and run from clients/typescript:
-//   npm ci && npx tsc && node dist/examples/walkthrough.js
+// (gRPC :9090, edge :8080), with an API key holding every role. Build and run from clients/typescript:
+//   npm ci && npx tsc && KCID_API_KEY=$(cat ../../.kcid/api-keys/local-admin) node dist/examples/walkthrough.js
 // In your own project, import from "@kcid/client" instead of "../src/index.js".
 import { randomBytes } from "node:crypto";
 import { pathToFileURL } from "node:url";
-import { connect, KcidError, Outcome, ErrorReason, signedUrl } from "../src/index.js";
+import { connect, KcidError, Outcome, ErrorReason, signedUrl, timestampFromDate } from "../src/index.js";
 
 export async function main(target = "localhost:9090", edge = "http://localhost:8080"): Promise<void> {
   const kcid = connect({ target, apiKey: process.env["KCID_API_KEY"] });
+  const started = new Date();
   try {
     // 1. An advertiser account: its postback token and click secret are returned once.
     const accountId = `demo-${randomBytes(4).toString("hex")}`;
@@ -49,6 +50,12 @@ export async function main(target = "localhost:9090", edge = "http://localhost:8
       if (!(e instanceof KcidError)) throw e;
       console.log(`refused: ${e.reason} (${e.grpcCode}): ${e.rawMessage}`);
     }
+
+    // 5. What the account sees: its stats, and everything known about one kcid.
+    const { total } = await kcid.reports.getStats({ accountId, startTime: timestampFromDate(started) });
+    console.log(`stats: ${total?.clicks} click(s), ${total?.conversions} conversion(s)`);
+    const explained = await kcid.diagnostics.explainClick({ kcid: clickId });
+    console.log(`explain: ${explained.conversions.length} conversion(s), ${explained.attempts.length} postback(s) logged`);
   } finally {
     kcid.close();
   }

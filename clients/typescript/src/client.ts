@@ -5,13 +5,19 @@ import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-no
 import { AdminService } from "../gen/kcid/tracking/v1/admin_service_pb.js";
 import { ClickService } from "../gen/kcid/tracking/v1/click_service_pb.js";
 import { ConversionService } from "../gen/kcid/tracking/v1/conversion_service_pb.js";
+import { DiagnosticsService } from "../gen/kcid/tracking/v1/diagnostics_service_pb.js";
+import { ReportService } from "../gen/kcid/tracking/v1/report_service_pb.js";
 import { KcidError } from "./errors.js";
 import { defaultServiceConfig, retryInterceptor, timeoutMsFor, type ServiceConfig } from "./service-config.js";
 
 export interface ConnectOptions {
   /** `host:port` of the tracking-server, e.g. `"localhost:9090"`. */
   target: string;
-  /** Sent as `authorization: Bearer <apiKey>` on every call when set. */
+  /**
+   * Sent as `authorization: Bearer <apiKey>` on every call when set. kcid servers require one
+   * (`KCID_AUTH=required`, the default of `kcid server`) with the role each method needs:
+   * `issue`, `ingest`, `read` or `admin`.
+   */
   apiKey?: string;
   /**
    * `false` (default): plaintext HTTP/2. `true`: TLS with the system roots.
@@ -24,11 +30,30 @@ export interface ConnectOptions {
   interceptors?: Interceptor[];
 }
 
-/** A connection to a kcid tracking-server with the three service stubs. */
+/**
+ * A connection to a kcid tracking-server: one Connect client per kcid service, methods in
+ * camelCase (`reports.getStats`, `diagnostics.explainClick`, …). Unary methods return a Promise,
+ * server-streaming ones (`conversions.streamConversions`) an AsyncIterable; either fails with a
+ * KcidError.
+ */
 export interface KcidClient {
+  /** `issueClick`, `getClick`, `inspectKcid`, `deleteClick`. */
   readonly clicks: Client<typeof ClickService>;
+  /**
+   * `recordConversion(s)`, `updateConversionStatus(es)`, `getConversion`, `listConversions`,
+   * `streamConversions` (every new conversion and status change; no deadline unless the call
+   * passes `timeoutMs`; stop it with `signal`), `ackConversionEvents`.
+   */
   readonly conversions: Client<typeof ConversionService>;
+  /** Accounts, goals and API keys. */
   readonly admin: Client<typeof AdminService>;
+  /** `getStats`: clicks, conversions, values and rates of one account, grouped as asked. */
+  readonly reports: Client<typeof ReportService>;
+  /**
+   * `listPostbacks` (the postback log, newest first), `explainClick` (everything known about
+   * one kcid), `replayPostbacks` (re-run rejected postbacks once the account is fixed).
+   */
+  readonly diagnostics: Client<typeof DiagnosticsService>;
   /** The underlying Connect transport (gRPC over HTTP/2). */
   readonly transport: Transport;
   /** Closes the HTTP/2 connection; in-flight calls fail. */
@@ -42,27 +67,43 @@ function bearerInterceptor(apiKey: string): Interceptor {
   };
 }
 
+/** Re-yields a server stream's messages; its failure is thrown as a KcidError. */
+async function* translated<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* stream;
+  } catch (e) {
+    throw KcidError.from(e);
+  }
+}
+
 /**
  * Wraps a Connect client so that every method applies the service config's deadline
- * (unless the call passes its own `timeoutMs`) and rejects with a KcidError.
+ * (unless the call passes its own `timeoutMs`) and fails with a KcidError: a unary method's
+ * Promise rejects with it, a server stream's iteration throws it.
  */
 function wrap<S extends DescService>(service: S, client: Client<S>, cfg: ServiceConfig): Client<S> {
   const out: Record<string, unknown> = {};
-  const methods = client as unknown as Record<string, (req: unknown, opts?: CallOptions) => Promise<unknown>>;
+  const methods = client as unknown as Record<string, (req: unknown, opts?: CallOptions) => unknown>;
   for (const m of service.methods) {
     const fn = methods[m.localName]!;
     const timeoutMs = timeoutMsFor(cfg, service.typeName, m.name);
-    out[m.localName] = (req: unknown, opts?: CallOptions) =>
-      fn(req, { ...opts, timeoutMs: opts?.timeoutMs ?? timeoutMs }).catch((e: unknown) => {
-        throw KcidError.from(e);
-      });
+    const options = (opts?: CallOptions): CallOptions => ({ ...opts, timeoutMs: opts?.timeoutMs ?? timeoutMs });
+    if (m.methodKind === "server_streaming") {
+      out[m.localName] = (req: unknown, opts?: CallOptions) => translated(fn(req, options(opts)) as AsyncIterable<unknown>);
+    } else {
+      out[m.localName] = (req: unknown, opts?: CallOptions) =>
+        (fn(req, options(opts)) as Promise<unknown>).catch((e: unknown) => {
+          throw KcidError.from(e);
+        });
+    }
   }
   return out as Client<S>;
 }
 
 /**
  * Connects to a kcid tracking-server over gRPC (HTTP/2), with the shared service config
- * applied: 5 s deadlines, UNAVAILABLE retried everywhere, DEADLINE_EXCEEDED on reads.
+ * applied: 5 s deadlines (none on streams), UNAVAILABLE retried everywhere, DEADLINE_EXCEEDED
+ * on reads.
  */
 export function connect(options: ConnectOptions | string): KcidClient {
   const opts: ConnectOptions = typeof options === "string" ? { target: options } : options;
@@ -84,6 +125,8 @@ export function connect(options: ConnectOptions | string): KcidClient {
     clicks: wrap(ClickService, createClient(ClickService, transport), cfg),
     conversions: wrap(ConversionService, createClient(ConversionService, transport), cfg),
     admin: wrap(AdminService, createClient(AdminService, transport), cfg),
+    reports: wrap(ReportService, createClient(ReportService, transport), cfg),
+    diagnostics: wrap(DiagnosticsService, createClient(DiagnosticsService, transport), cfg),
     transport,
     close: () => sessionManager.abort(),
   };

@@ -23,6 +23,10 @@ export { Code, ConnectError } from "@connectrpc/connect";
 export * from "../gen/kcid/tracking/v1/admin_service_pb.js";
 export * from "../gen/kcid/tracking/v1/click_service_pb.js";
 export * from "../gen/kcid/tracking/v1/conversion_service_pb.js";
+export * from "../gen/kcid/tracking/v1/diagnostics_service_pb.js";
 export * from "../gen/kcid/tracking/v1/error_reason_pb.js";
+export * from "../gen/kcid/tracking/v1/report_service_pb.js";
 export * from "../gen/kcid/tracking/v1/resources_pb.js";
+// Timestamps and durations of requests and responses (startTime, claimIdle, …).
+export { timestampFromDate, timestampDate, durationFromMs, durationMs } from "@bufbuild/protobuf/wkt";
 export { ErrorInfoSchema, type ErrorInfo } from "../gen/google/rpc/error_details_pb.js";

@@ -1,4 +1,5 @@
-// Integration against a live kcid started by test.sh (KCID_TEST_GRPC_PORT / KCID_TEST_EDGE_PORT).
+// Integration against a live kcid started by test.sh (KCID_TEST_GRPC_PORT / KCID_TEST_EDGE_PORT /
+// KCID_TEST_API_KEY, the admin key `kcid up` made; the server requires API keys).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -23,7 +24,7 @@ let client: KcidClient;
 
 before(() => {
   assert.ok(grpcPort && edgePort, "run via test.sh: it starts kcid and sets KCID_TEST_GRPC_PORT/KCID_TEST_EDGE_PORT");
-  client = connect({ target: `127.0.0.1:${grpcPort}`, apiKey: "not-enforced-yet" });
+  client = connect({ target: `127.0.0.1:${grpcPort}`, apiKey: process.env["KCID_TEST_API_KEY"] });
 });
 
 after(() => client?.close());
@@ -128,6 +129,15 @@ test("walkthrough: account, click, signed click URL, conversion, duplicate, erro
     "ACCOUNT_NOT_FOUND",
     Code.NotFound,
   );
+});
+
+test("without an API key the server refuses: UNAUTHENTICATED API_KEY_INVALID", async () => {
+  const anonymous = connect({ target: `127.0.0.1:${grpcPort}` });
+  try {
+    await rejectsWith(anonymous.clicks.issueClick({ accountId: "anyone", campaignId: "c" }), "API_KEY_INVALID", Code.Unauthenticated);
+  } finally {
+    anonymous.close();
+  }
 });
 
 test("signed postback on the edge: accepted, then refused once the body changed after signing", async () => {

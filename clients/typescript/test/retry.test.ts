@@ -33,6 +33,19 @@ test("method config precedence: method entry before service entry", () => {
   assert.equal(parseDuration("0.1s"), 100);
 });
 
+test("every kcid service is configured; reads of reports and diagnostics retry DEADLINE_EXCEEDED; streams have no deadline", () => {
+  for (const service of ["ClickService", "ConversionService", "AdminService", "DiagnosticsService"]) {
+    assert.equal(timeoutMsFor(cfg, `kcid.tracking.v1.${service}`, "AnyMethod"), 5000, service);
+  }
+  assert.equal(timeoutMsFor(cfg, "kcid.tracking.v1.ReportService", "GetStats"), 5000);
+  for (const [service, method] of [["ReportService", "GetStats"], ["DiagnosticsService", "ListPostbacks"], ["DiagnosticsService", "ExplainClick"]]) {
+    assert.deepEqual(findMethodConfig(cfg, `kcid.tracking.v1.${service}`, method!)?.retryPolicy?.retryableStatusCodes, ["UNAVAILABLE", "DEADLINE_EXCEEDED"]);
+  }
+  assert.deepEqual(findMethodConfig(cfg, "kcid.tracking.v1.DiagnosticsService", "ReplayPostbacks")?.retryPolicy?.retryableStatusCodes, ["UNAVAILABLE"]);
+  assert.equal(timeoutMsFor(cfg, "kcid.tracking.v1.ConversionService", "StreamConversions"), undefined);
+  assert.equal(timeoutMsFor(cfg, "kcid.tracking.v1.ClickService", "WatchClickVerifiers"), undefined);
+});
+
 /** Runs the retry interceptor against a fake transport that fails with the given codes, then succeeds. */
 async function run(service: typeof ClickService | typeof ConversionService, method: string, failures: Code[]) {
   const desc = service.methods.find((m) => m.name === method)!;

@@ -3,9 +3,10 @@
     import kcid
     from kcid import v1
 
-    with kcid.connect("localhost:9090") as client:
+    with kcid.connect("localhost:9090", api_key=os.environ["KCID_API_KEY"]) as client:
         click = client.clicks.IssueClick(v1.IssueClickRequest(account_id="acme")).click
         print(click.kcid)
+        print(client.get_stats("acme", start_time=yesterday).total.clicks)
 
 Every failed call raises :class:`kcid.KcidError` (``.reason``, ``.code``, ``.message``).
 Click URLs are signed with :mod:`kcid.signing`, postbacks (``X-Kcid-Signature``) with
@@ -13,7 +14,7 @@ Click URLs are signed with :mod:`kcid.signing`, postbacks (``X-Kcid-Signature``)
 """
 
 from kcid import postback, signing, v1
-from kcid._client import Client, connect, service_config
+from kcid._client import Client, ResponseStream, connect, service_config
 from kcid.errors import ERROR_DOMAIN, KcidError
 from kcid.postback import (
     POSTBACK_SIGNATURE_HEADER,
@@ -24,6 +25,7 @@ from kcid.postback import (
 
 __all__ = [
     "Client",
+    "ResponseStream",
     "connect",
     "service_config",
     "KcidError",

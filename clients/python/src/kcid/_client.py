@@ -11,14 +11,18 @@ import grpc
 from kcid._gen.tracking.v1.admin_service_pb2_grpc import AdminServiceStub
 from kcid._gen.tracking.v1.click_service_pb2_grpc import ClickServiceStub
 from kcid._gen.tracking.v1.conversion_service_pb2_grpc import ConversionServiceStub
+from kcid._gen.tracking.v1.diagnostics_service_pb2_grpc import DiagnosticsServiceStub
+from kcid._gen.tracking.v1.report_service_pb2_grpc import ReportServiceStub
+from kcid._operations import Operations
 from kcid.errors import KcidError
 
-__all__ = ["Client", "connect", "service_config"]
+__all__ = ["Client", "ResponseStream", "connect", "service_config"]
 
 
 def service_config() -> str:
     """The gRPC service config every kcid client ships (clients/service_config.json, verbatim):
-    5 s deadlines, UNAVAILABLE retried everywhere, DEADLINE_EXCEEDED on reads only."""
+    5 s deadlines (none on StreamConversions), UNAVAILABLE retried everywhere, DEADLINE_EXCEEDED
+    on reads only."""
     return resources.files("kcid").joinpath("service_config.json").read_text(encoding="utf-8")
 
 
@@ -32,47 +36,14 @@ class _CallDetails(
     pass
 
 
-class _TranslatedCall(grpc.Call, grpc.Future):
-    """Wraps the outcome of a unary call so that its failure surfaces as a KcidError
-    (from ``result()``/``exception()``), without blocking ``future()`` callers."""
+class _DelegatingCall(grpc.Call):
+    """The ``grpc.Call`` side of a wrapped call, passed through to the real one."""
 
     def __init__(self, call: Any) -> None:
         self._call = call
 
-    def _translate(self, error: Optional[BaseException]) -> Optional[BaseException]:
-        if isinstance(error, grpc.RpcError) and not isinstance(error, KcidError):
-            return KcidError.from_rpc_error(error)
-        return error
-
-    def result(self, timeout: Optional[float] = None) -> Any:
-        try:
-            return self._call.result(timeout)
-        except grpc.RpcError as error:
-            translated = self._translate(error)
-            if translated is error:
-                raise
-            raise translated from error  # type: ignore[misc]
-
-    def exception(self, timeout: Optional[float] = None) -> Optional[BaseException]:
-        return self._translate(self._call.exception(timeout))
-
-    def traceback(self, timeout: Optional[float] = None) -> Any:
-        return self._call.traceback(timeout)
-
-    def add_done_callback(self, fn: Callable[[Any], None]) -> None:
-        self._call.add_done_callback(lambda _: fn(self))
-
     def cancel(self) -> bool:
         return self._call.cancel()
-
-    def cancelled(self) -> bool:
-        return self._call.cancelled()
-
-    def running(self) -> bool:
-        return self._call.running()
-
-    def done(self) -> bool:
-        return self._call.done()
 
     def is_active(self) -> bool:
         return self._call.is_active()
@@ -96,7 +67,79 @@ class _TranslatedCall(grpc.Call, grpc.Future):
         return self._call.details()
 
 
-class _KcidInterceptor(grpc.UnaryUnaryClientInterceptor):
+def _translate(error: Optional[BaseException]) -> Optional[BaseException]:
+    if isinstance(error, grpc.RpcError) and not isinstance(error, KcidError):
+        return KcidError.from_rpc_error(error)
+    return error
+
+
+class _TranslatedCall(_DelegatingCall, grpc.Future):
+    """Wraps the outcome of a unary call so that its failure surfaces as a KcidError
+    (from ``result()``/``exception()``), without blocking ``future()`` callers."""
+
+    def result(self, timeout: Optional[float] = None) -> Any:
+        try:
+            return self._call.result(timeout)
+        except grpc.RpcError as error:
+            translated = _translate(error)
+            if translated is error:
+                raise
+            raise translated from error  # type: ignore[misc]
+
+    def exception(self, timeout: Optional[float] = None) -> Optional[BaseException]:
+        return _translate(self._call.exception(timeout))
+
+    def traceback(self, timeout: Optional[float] = None) -> Any:
+        return self._call.traceback(timeout)
+
+    def add_done_callback(self, fn: Callable[[Any], None]) -> None:
+        self._call.add_done_callback(lambda _: fn(self))
+
+    def cancelled(self) -> bool:
+        return self._call.cancelled()
+
+    def running(self) -> bool:
+        return self._call.running()
+
+    def done(self) -> bool:
+        return self._call.done()
+
+
+class ResponseStream(_DelegatingCall):
+    """The responses of a server-streaming call (e.g. ``StreamConversions``), in order.
+
+    Iterate over it; a failure of the call raises :class:`kcid.KcidError` from the iteration.
+    :meth:`cancel` (from any thread) ends the iteration quietly, and so does leaving a ``with``
+    block around it. ``code()``, ``details()`` and the metadata are those of the gRPC call.
+    """
+
+    def __init__(self, call: Any) -> None:
+        super().__init__(call)
+        self._cancelled = False
+
+    def __iter__(self) -> "ResponseStream":
+        return self
+
+    def __next__(self) -> Any:
+        try:
+            return next(self._call)
+        except grpc.RpcError as error:
+            if self._cancelled and error.code() == grpc.StatusCode.CANCELLED:  # type: ignore[attr-defined]
+                raise StopIteration from None
+            raise _translate(error) from error  # type: ignore[misc]
+
+    def cancel(self) -> bool:
+        self._cancelled = True
+        return self._call.cancel()
+
+    def __enter__(self) -> "ResponseStream":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.cancel()
+
+
+class _KcidInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
     """Adds ``authorization: Bearer <key>`` to every call and turns failures into KcidError."""
 
     def __init__(self, api_key: Optional[str]) -> None:
@@ -104,32 +147,42 @@ class _KcidInterceptor(grpc.UnaryUnaryClientInterceptor):
             (("authorization", "Bearer " + api_key),) if api_key else ()
         )
 
+    def _authorized(self, details: grpc.ClientCallDetails) -> grpc.ClientCallDetails:
+        if not self._auth:
+            return details
+        return _CallDetails(
+            details.method,
+            details.timeout,
+            list(details.metadata or ()) + list(self._auth),
+            details.credentials,
+            details.wait_for_ready,
+            details.compression,
+        )
+
     def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
-        details = client_call_details
-        if self._auth:
-            metadata = list(details.metadata or ()) + list(self._auth)
-            details = _CallDetails(
-                details.method,
-                details.timeout,
-                metadata,
-                details.credentials,
-                details.wait_for_ready,
-                details.compression,
-            )
-        return _TranslatedCall(continuation(details, request))
+        return _TranslatedCall(continuation(self._authorized(client_call_details), request))
+
+    def intercept_unary_stream(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
+        return ResponseStream(continuation(self._authorized(client_call_details), request))
 
 
-class Client:
+class Client(Operations):
     """A connection to a kcid tracking-server.
 
     Attributes:
-        clicks: ``ClickService`` stub (IssueClick, GetClick, InspectKcid).
-        conversions: ``ConversionService`` stub (RecordConversion, GetConversion, ListConversions).
-        admin: ``AdminService`` stub (accounts and goals).
+        clicks: ``ClickService`` stub (IssueClick, GetClick, InspectKcid, DeleteClick).
+        conversions: ``ConversionService`` stub (RecordConversion(s), UpdateConversionStatus(es),
+            GetConversion, ListConversions, StreamConversions, AckConversionEvents).
+        admin: ``AdminService`` stub (accounts, goals, API keys).
+        reports: ``ReportService`` stub (GetStats).
+        diagnostics: ``DiagnosticsService`` stub (ListPostbacks, ExplainClick, ReplayPostbacks).
         channel: the underlying :class:`grpc.Channel`.
 
-    Every failed call raises :class:`kcid.KcidError`. Use as a context manager or call
-    :meth:`close`.
+    The stubs take request messages (``kcid.v1``); the report, diagnostics and stream calls also
+    have Python names taking keyword arguments: :meth:`get_stats`, :meth:`list_postbacks`,
+    :meth:`explain_click`, :meth:`replay_postbacks`, :meth:`stream_conversions`,
+    :meth:`ack_conversion_events`. Every failed call raises :class:`kcid.KcidError`. Use as a
+    context manager or call :meth:`close`.
     """
 
     def __init__(self, channel: grpc.Channel) -> None:
@@ -137,6 +190,8 @@ class Client:
         self.clicks = ClickServiceStub(channel)
         self.conversions = ConversionServiceStub(channel)
         self.admin = AdminServiceStub(channel)
+        self.reports = ReportServiceStub(channel)
+        self.diagnostics = DiagnosticsServiceStub(channel)
 
     def close(self) -> None:
         self.channel.close()
@@ -159,7 +214,9 @@ def connect(
 
     Args:
         target: ``host:port`` (any gRPC target), e.g. ``"localhost:9090"``.
-        api_key: optional; sent on every call as ``authorization: Bearer <api_key>``.
+        api_key: sent on every call as ``authorization: Bearer <api_key>``. kcid servers require
+            one (``KCID_AUTH=required``, the default of ``kcid server``) with the role of each
+            method: ``issue``, ``ingest``, ``read`` or ``admin``.
         tls: use TLS with the system's root certificates (plaintext when False).
         ca_file: PEM file of the CA to trust instead of the system roots; implies TLS.
         options: extra gRPC channel options, applied after kcid's.

@@ -9,7 +9,11 @@ from kcid._gen.tracking.v1.click_service_pb2 import *  # noqa: F401,F403
 from kcid._gen.tracking.v1.click_service_pb2_grpc import ClickServiceStub  # noqa: F401
 from kcid._gen.tracking.v1.conversion_service_pb2 import *  # noqa: F401,F403
 from kcid._gen.tracking.v1.conversion_service_pb2_grpc import ConversionServiceStub  # noqa: F401
+from kcid._gen.tracking.v1.diagnostics_service_pb2 import *  # noqa: F401,F403
+from kcid._gen.tracking.v1.diagnostics_service_pb2_grpc import DiagnosticsServiceStub  # noqa: F401
 from kcid._gen.tracking.v1.error_reason_pb2 import *  # noqa: F401,F403
+from kcid._gen.tracking.v1.report_service_pb2 import *  # noqa: F401,F403
+from kcid._gen.tracking.v1.report_service_pb2_grpc import ReportServiceStub  # noqa: F401
 from kcid._gen.tracking.v1.resources_pb2 import *  # noqa: F401,F403
 
 del DESCRIPTOR  # noqa: F821  (each generated module's own; meaningless here)

@@ -1,0 +1,220 @@
+"""Reports, diagnostics and the conversion stream through their Python names, against the live
+kcid (see conftest.server)."""
+
+import datetime
+import queue
+import threading
+import time
+import uuid
+
+import grpc
+import pytest
+
+import kcid
+from kcid import v1
+
+UTC = datetime.timezone.utc
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    with kcid.connect(server.grpc_target, api_key=server.api_key) as c:
+        yield c
+
+
+@pytest.fixture()
+def account(client):
+    created = client.admin.CreateAccount(
+        v1.CreateAccountRequest(account_id="py-" + uuid.uuid4().hex[:12], display_name="Python services")
+    )
+    return created.account.account_id, created.secrets.postback_token
+
+
+def _convert(client, account_id, token, campaign_id="spring-sale", goal_key=""):
+    kcid_value = client.clicks.IssueClick(
+        v1.IssueClickRequest(account_id=account_id, campaign_id=campaign_id)
+    ).click.kcid
+    response = client.conversions.RecordConversion(
+        v1.RecordConversionRequest(
+            kcid=kcid_value,
+            goal_key=goal_key,
+            value=v1.Money(amount="12.50", currency_code="EUR"),
+            credentials=v1.PostbackCredentials(token=token),
+        )
+    )
+    return kcid_value, response
+
+
+def _eventually(probe, seconds=5.0):
+    """The probe's first truthy answer within `seconds` (the server's caches and log writes may
+    lag a moment), else its last answer."""
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = probe()
+        if answer or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.1)
+
+
+def test_get_stats_counts_clicks_and_conversions_by_campaign(client, account):
+    account_id, token = account
+    since = datetime.datetime.now(UTC) - datetime.timedelta(minutes=1)
+    _convert(client, account_id, token, campaign_id="spring")
+    _convert(client, account_id, token, campaign_id="autumn")
+    client.clicks.IssueClick(v1.IssueClickRequest(account_id=account_id, campaign_id="autumn"))
+
+    stats = client.get_stats(account_id, since, group_by=[v1.STATS_DIMENSION_CAMPAIGN], time_zone="Europe/Berlin")
+
+    assert (stats.total.clicks, stats.total.conversions) == (3, 2)
+    assert stats.time_zone == "Europe/Berlin"
+    by_campaign = {row.campaign_id: (row.clicks, row.conversions) for row in stats.rows}
+    assert by_campaign == {"autumn": (2, 1), "spring": (1, 1)}
+    assert [(v.currency_code, v.approved_amount) for v in stats.total.values] == [("EUR", "25.00")]
+
+
+def test_get_stats_without_start_time_is_missing_parameter(client, account):
+    with pytest.raises(kcid.KcidError) as caught:
+        client.reports.GetStats(v1.GetStatsRequest(account_id=account[0]))
+    assert caught.value.reason == "MISSING_PARAMETER"
+    assert caught.value.code == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_naive_datetimes_are_refused_before_any_call(client, account):
+    with pytest.raises(ValueError, match="naive"):
+        client.get_stats(account[0], datetime.datetime.now())
+
+
+def test_explain_click_and_list_postbacks(client, account):
+    account_id, token = account
+    kcid_value, recorded = _convert(client, account_id, token)
+
+    explained = client.explain_click(kcid_value)
+    assert explained.diagnosis.valid
+    assert explained.click.kcid == kcid_value
+    assert [c.conversion_id for c in explained.conversions] == [recorded.conversion_id]
+
+    page = _eventually(lambda: client.list_postbacks(account_id, kcid=kcid_value).entries)
+    assert len(page) == 1
+    assert page[0].outcome == v1.POSTBACK_OUTCOME_ACCEPTED
+    assert page[0].conversion_id == recorded.conversion_id
+    assert page[0].request.kcid == kcid_value
+
+    malformed = client.explain_click("not-a-kcid", account_id=account_id)
+    assert not malformed.diagnosis.valid
+    assert malformed.diagnosis.reason != v1.ERROR_REASON_UNSPECIFIED
+
+
+def test_replay_records_a_postback_once_its_goal_exists(client, account):
+    account_id, token = account
+    with pytest.raises(kcid.KcidError) as caught:
+        _convert(client, account_id, token, goal_key="signup")
+    assert caught.value.reason == "GOAL_NOT_FOUND"
+    rejected = _eventually(
+        lambda: client.list_postbacks(account_id, outcome=v1.POSTBACK_OUTCOME_REJECTED).entries
+    )
+    assert [e.reason for e in rejected] == [v1.ERROR_REASON_GOAL_NOT_FOUND]
+    log_id = rejected[0].log_id
+
+    client.admin.CreateGoal(v1.CreateGoalRequest(account_id=account_id, goal_key="signup"))
+    dry = _eventually(
+        lambda: [r for r in client.replay_postbacks(account_id, [log_id], dry_run=True).results
+                 if r.outcome == v1.REPLAY_OUTCOME_ACCEPTED]
+    )
+    assert len(dry) == 1 and dry[0].original_reason == v1.ERROR_REASON_GOAL_NOT_FOUND
+
+    replayed = client.replay_postbacks(account_id, [log_id]).results
+    assert [r.outcome for r in replayed] == [v1.REPLAY_OUTCOME_ACCEPTED]
+    again = client.replay_postbacks(account_id, [log_id]).results
+    assert [r.outcome for r in again] == [v1.REPLAY_OUTCOME_DUPLICATE]
+    assert again[0].conversion_id == replayed[0].conversion_id
+
+
+def _read_in_background(stream, into):
+    def pump():
+        try:
+            for response in stream:
+                into.put(response)
+        except kcid.KcidError as err:  # surfaced to the test thread
+            into.put(err)
+        into.put(None)
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_stream_conversions_delivers_events_and_resumes_from_a_cursor(client, account):
+    account_id, token = account
+    received = queue.Queue()
+    with client.stream_conversions(account_id=account_id) as stream:
+        reader = _read_in_background(stream, received)
+        # The stream starts at the next new event; its first message, which only carries a
+        # cursor, says the server holds its position.
+        opened = received.get(timeout=10)
+        assert not isinstance(opened, Exception), opened
+        assert not opened.HasField("event") and opened.cursor
+        kcid_value, recorded = _convert(client, account_id, token)
+        first = received.get(timeout=10)
+        assert not isinstance(first, Exception), first
+        assert first.event.type == v1.CONVERSION_EVENT_TYPE_RECORDED
+        assert first.event.conversion_id == recorded.conversion_id
+        assert first.event.kcid == kcid_value
+        assert first.cursor
+    reader.join(10)
+    assert not reader.is_alive()
+    rest = []
+    while not rest or rest[-1] is not None:
+        rest.append(received.get(timeout=1))
+    assert not [r for r in rest if isinstance(r, Exception)], "cancel() ends the iteration quietly"
+
+    # Resuming from the first event's cursor skips it and delivers the next one.
+    _, second = _convert(client, account_id, token)
+    with client.stream_conversions(account_id=account_id, cursor=first.cursor) as resumed:
+        for response in resumed:
+            if response.HasField("event"):
+                assert response.event.conversion_id == second.conversion_id
+                break
+
+
+def test_consumer_group_events_are_acknowledged(client, account):
+    account_id, token = account
+    _, recorded = _convert(client, account_id, token)
+    group = "py-" + uuid.uuid4().hex[:8]
+    with client.stream_conversions(
+        account_id=account_id, consumer_group=group, consumer_name="worker-1", from_start=True,
+        claim_idle=datetime.timedelta(seconds=30),
+    ) as stream:
+        event = next(r.event for r in stream if r.HasField("event"))
+    assert event.conversion_id == recorded.conversion_id
+    assert client.ack_conversion_events(group, [event.event_id], account_id=account_id) == 1
+    assert client.ack_conversion_events(group, [event.event_id], account_id=account_id) == 0
+
+
+def test_a_stream_refused_by_the_server_raises_kcid_error(client):
+    with pytest.raises(kcid.KcidError) as caught:
+        for _ in client.stream_conversions(cursor="not-a-cursor"):
+            pass
+    assert caught.value.reason == "STREAM_CURSOR_INVALID"
+    assert caught.value.code == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_a_read_key_cannot_replay(server, client, account):
+    read_key = client.admin.CreateApiKey(
+        v1.CreateApiKeyRequest(name="py-read-" + uuid.uuid4().hex[:8], roles=[v1.API_KEY_ROLE_READ])
+    ).secret
+    with kcid.connect(server.grpc_target, api_key=read_key) as reader:
+        assert _eventually(lambda: _stats_or_none(reader, account[0])) is not None
+        with pytest.raises(kcid.KcidError) as caught:
+            reader.replay_postbacks(account[0], ["1-0"], dry_run=True)
+    assert caught.value.code == grpc.StatusCode.PERMISSION_DENIED
+    assert caught.value.reason == "API_KEY_ROLE_MISSING"
+
+
+def _stats_or_none(client, account_id):
+    """Stats with this key, or None while the server does not know the new key yet."""
+    try:
+        return client.get_stats(account_id, datetime.datetime.now(UTC) - datetime.timedelta(hours=1))
+    except kcid.KcidError as err:
+        if err.code == grpc.StatusCode.UNAUTHENTICATED:
+            return None
+        raise
