@@ -22,6 +22,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,6 +38,8 @@ import picocli.CommandLine.Option;
     footer = {"%nExamples:", "  ./kcid up", "  ./kcid up --edge-port 8088"},
     description = "Start Redis, tracking-server and http-edge locally, in the foreground.")
 final class UpCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(UpCommand.class);
+
   @Option(names = "--edge-port", defaultValue = "${env:KCID_EDGE_PORT:-8080}",
       description = "HTTP edge port (KCID_EDGE_PORT). Default: ${DEFAULT-VALUE}")
   int edgePort;
@@ -74,18 +79,35 @@ final class UpCommand implements Callable<Integer> {
     HttpEdge edge = HttpEdge.start(edgeSettings);
     printWhereItRuns(home, config, server, edgeSettings, edge, localRedis);
 
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    // Ctrl-C and SIGTERM stop everything here, in order, before the JVM's shutdown begins: its
+    // hooks run concurrently (embedded-redis registers one that stops Redis), so a hook alone
+    // could stop Redis under a server still draining.
+    CountDownLatch signalled = new CountDownLatch(1);
+    StopSignals.onStop(signalled::countDown);
+    Runnable stopAll = orderedStop(edge, server, localRedis);
+    // Any other way out (SIGHUP, an error elsewhere) still stops them, with no order guaranteed.
+    Runtime.getRuntime().addShutdownHook(new Thread(stopAll, "kcid-up-shutdown"));
+    signalled.await();
+    stopAll.run();
+    System.out.println("kcid stopped");
+    return 0;
+  }
+
+  /** Edge, then server (draining its calls), then Redis: each stops while what it uses is still up. Runs once. */
+  private static Runnable orderedStop(HttpEdge edge, TrackingServer server, LocalRedis localRedis) {
+    AtomicBoolean once = new AtomicBoolean();
+    return () -> {
+      if (!once.compareAndSet(false, true)) {
+        return;
+      }
       edge.close();
       server.close();
+      log.info("tracking-server stopped");
       if (localRedis != null) {
         localRedis.close();
+        log.info("embedded redis-server stopped");
       }
-      System.out.println("kcid stopped");
-      stopped.countDown();
-    }, "kcid-up-shutdown"));
-    stopped.await();
-    return 0;
+    };
   }
 
   /**

@@ -2,7 +2,6 @@ package io.kcid.server;
 
 import io.grpc.ServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.kcid.core.kcid.KcidCodec;
 import io.kcid.server.account.AccountAdmin;
 import io.kcid.server.account.AccountDirectory;
@@ -27,6 +26,7 @@ import io.kcid.server.grpc.CallLimitInterceptor;
 import io.kcid.server.grpc.ClickGrpcService;
 import io.kcid.server.grpc.ConversionGrpcService;
 import io.kcid.server.grpc.DiagnosticsGrpcService;
+import io.kcid.server.grpc.ReflectionServices;
 import io.kcid.server.grpc.ReportGrpcService;
 import io.kcid.server.postback.PostbackAuthenticator;
 import io.kcid.server.postback.SignatureReplays;
@@ -158,7 +158,9 @@ final class ServerComponents {
         .addService(diagnosticsService)
         .addService(reportService)
         .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance())
+        // v1 and v1alpha, both serving error_details.proto so tools can decode a refusal's ErrorInfo.
+        .addService(ReflectionServices.v1())
+        .addService(ReflectionServices.v1alpha())
         // The last interceptor added runs first: authenticate, then count the call.
         .intercept(new CallLimitInterceptor(security.maxConcurrentCalls()))
         .intercept(new ApiKeyInterceptor(apiKeys, security.auth()));

@@ -18,6 +18,7 @@ import io.kcid.server.config.ListenConfig;
 import io.kcid.server.config.RedisConfig;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
+import io.kcid.server.grpc.TransportNoise;
 import io.kcid.server.postbacklog.PostbackJournal;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.stream.ConversionStreams;
@@ -40,6 +41,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class TrackingServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TrackingServer.class);
+  /**
+   * The health service name for liveness: SERVING from start until shutdown, whatever Redis does,
+   * so a liveness probe restarts only a stuck or stopping process. "" and the kcid service names
+   * are readiness: they follow Redis.
+   */
+  public static final String LIVENESS = "liveness";
   private static final List<String> SERVICES =
       List.of(
           "",
@@ -83,6 +90,7 @@ public final class TrackingServer implements AutoCloseable {
 
   /** Starts a server listening on the configured address with Netty, TLS if configured. */
   public static TrackingServer start(ServerConfig config) {
+    TransportNoise.install(); // gRPC's java.util.logging into ours; a non-gRPC client is one line
     ListenConfig listen = config.listen();
     ServerSecurity security = config.security();
     NettyServerBuilder transport =
@@ -132,6 +140,7 @@ public final class TrackingServer implements AutoCloseable {
       ScheduledExecutorService monitor = monitorExecutor();
       steps.closeOnFailure("the monitor", monitor::shutdownNow);
       TrackingServer started = new TrackingServer(config, redis, server, health, monitor, components);
+      health.setStatus(LIVENESS, ServingStatus.SERVING); // until close: enterTerminalState ends it
       started.setHealth(ServingStatus.SERVING);
       started.schedule(components.apiKeys, security.apiKeyReload().toMillis());
       return started;
@@ -213,7 +222,7 @@ public final class TrackingServer implements AutoCloseable {
     }
   }
 
-  /** Health follows Redis: without its store the server cannot answer anything useful. */
+  /** Readiness follows Redis: without its store the server cannot answer anything useful. */
   private void checkRedis() {
     if (closing) {
       return;

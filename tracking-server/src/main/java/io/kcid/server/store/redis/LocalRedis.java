@@ -6,14 +6,22 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import redis.embedded.RedisServer;
+import redis.embedded.core.RedisServerBuilder;
 
 /**
  * A real {@code redis-server} process (6.2, shipped inside the embedded-redis artifact) for local
  * use and tests: {@code ./kcid up} without KCID_REDIS_URL, and every store test. Bound to
- * loopback; AOF on, so a local restart keeps its clicks.
+ * loopback; AOF on, so a local restart keeps its clicks. It runs in a session of its own where
+ * {@code setsid} exists: a terminal's Ctrl-C goes to the foreground process group, and Redis
+ * stopping on it at the same moment as the server would leave the server draining calls against a
+ * Redis that is already gone. Whoever started it stops it, after the server.
  */
 public final class LocalRedis implements AutoCloseable {
+  private static final Path SETSID = Path.of("/usr/bin/setsid");
+
   private final RedisServer server;
   private final int port;
 
@@ -34,7 +42,7 @@ public final class LocalRedis implements AutoCloseable {
       IOException last = null;
       for (int attempt = 0; attempt < 5; attempt++) {
         int chosen = port == 0 ? freePort() : port;
-        RedisServer server =
+        RedisServerBuilder builder =
             RedisServer.newRedisServer()
                 .port(chosen)
                 .bind("127.0.0.1")
@@ -46,8 +54,8 @@ public final class LocalRedis implements AutoCloseable {
                 // Click buckets stay compact listpacks with landing URLs up to ~200 characters
                 // (the default, 64 bytes, turns a bucket holding a longer record into a hash
                 // table: see docs/DEPLOYMENT.md, "How clicks are stored").
-                .setting("hash-max-ziplist-value 256")
-                .build();
+                .setting("hash-max-ziplist-value 256");
+        RedisServer server = new RedisServer(chosen, ownSession(builder.buildCommandArgs()), false);
         try {
           server.start();
           return new LocalRedis(server, chosen);
@@ -88,6 +96,17 @@ public final class LocalRedis implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** {@code command} run through setsid(1) (its own session and process group) where there is one. */
+  private static List<String> ownSession(List<String> command) {
+    if (!Files.isExecutable(SETSID)) {
+      return command; // not Linux: Ctrl-C in a terminal reaches Redis too
+    }
+    List<String> detached = new ArrayList<>(command.size() + 1);
+    detached.add(SETSID.toString());
+    detached.addAll(command);
+    return detached;
   }
 
   private static int freePort() throws IOException {
