@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The process's OpenTelemetry, built from its {@link TracingConfig}: {@link OpenTelemetry#noop()}
  * when tracing is off, else an SDK with W3C trace context, {@link RequestRootSampler} and an OTLP/HTTP
- * exporter (JDK HttpClient, batched) or the configured exporter. Never registered as the global
+ * exporter (JDK HttpClient, batched) or the configured exporter, database statements dropped
+ * ({@link StatementRedactingExporter}). Never registered as the global
  * instance: each server or edge in a JVM (tests run several) has its own. {@link #close()} flushes.
  */
 public final class Telemetry implements AutoCloseable {
@@ -38,10 +39,10 @@ public final class Telemetry implements AutoCloseable {
       return new Telemetry(OpenTelemetry.noop(), null);
     }
     SpanProcessor processor = config.exporter() != null
-        ? SimpleSpanProcessor.create(config.exporter())
-        : BatchSpanProcessor.builder(OtlpHttpSpanExporter.builder()
+        ? SimpleSpanProcessor.create(new StatementRedactingExporter(config.exporter()))
+        : BatchSpanProcessor.builder(new StatementRedactingExporter(OtlpHttpSpanExporter.builder()
             .setEndpoint(tracesUrl(config.otlpEndpoint().toString()))
-            .build()).build();
+            .build())).build();
     SdkTracerProvider provider = SdkTracerProvider.builder()
         .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(SERVICE_NAME, serviceName))))
         .setSampler(RequestRootSampler.of(config.samplingRatio()))
