@@ -1,5 +1,6 @@
 package io.kcid.edge;
 
+import io.kcid.core.tracing.TracingConfig;
 import io.kcid.edge.config.AbuseLimitOptions;
 import io.kcid.edge.config.AbuseLimits;
 import io.kcid.edge.config.AdminListener;
@@ -57,6 +58,12 @@ public final class EdgeMain implements Callable<Integer> {
 
   @Option(names = "--grpc-tls-ca", defaultValue = "${env:KCID_GRPC_TLS_CA}", description = "PEM CA of the tracking-server's certificate: talk TLS to it (env KCID_GRPC_TLS_CA).")
   String grpcTlsCa;
+
+  @Option(names = "--otlp-endpoint", defaultValue = "${env:KCID_OTLP_ENDPOINT}", description = "OTLP/HTTP collector that receives traces, e.g. http://otel-collector:4318 (spans go to <url>/v1/traces); unset = tracing off (env KCID_OTLP_ENDPOINT).")
+  String otlpEndpoint;
+
+  @Option(names = "--trace-sampling-ratio", defaultValue = "${env:KCID_TRACE_SAMPLING_RATIO:-1.0}", description = "Share of new traces kept, 0..1; a caller's traceparent decides for the traces it continues (env KCID_TRACE_SAMPLING_RATIO, default ${DEFAULT-VALUE}).")
+  double traceSamplingRatio;
 
   @Option(names = "--grpc-tls-cert", defaultValue = "${env:KCID_GRPC_TLS_CERT}", description = "PEM client certificate for mTLS to the tracking-server (env KCID_GRPC_TLS_CERT).")
   String grpcTlsCert;
@@ -140,6 +147,7 @@ public final class EdgeMain implements Callable<Integer> {
         .admin(admin)
         .connections(connections)
         .abuseLimits(abuseLimits)
+        .tracing(TracingConfig.of(otlpEndpoint, traceSamplingRatio))
         .build();
     // The spool's settings are checked last: a bad port or target is named before a missing KCID_MAC_KEYS.
     return withoutSpool.toBuilder().resilience(resilience.config(port)).build();
@@ -165,10 +173,11 @@ public final class EdgeMain implements Callable<Integer> {
                 },
                 "kcid-edge-shutdown"));
     log.info(
-        "kcid http-edge listening on {}://{}:{} (gRPC target {}{}, {}; click spool {})", config.security().https() ? "https" : "http",
+        "kcid http-edge listening on {}://{}:{} (gRPC target {}{}, {}; click spool {}; tracing {})", config.security().https() ? "https" : "http",
         config.listen().bindHost(), edge.port(), config.backend().grpcTarget(), config.security().grpcTls() ? " over TLS" : "",
         config.security().apiKey() == null ? "no API key" : "with an API key",
-        config.resilience().spool().map(s -> s.dir().toString()).orElse("off: clicks fail with 503 while the tracking-server is away"));
+        config.resilience().spool().map(s -> s.dir().toString()).orElse("off: clicks fail with 503 while the tracking-server is away"),
+        config.tracing().describe());
     log.info("kcid http-edge admin listener (/metrics, /admin/) on {}://{}:{}; the public port serves /c, /postback, /postbacks,"
         + " /healthz and /readyz only", config.security().https() ? "https" : "http", config.admin().bindHost(), edge.adminPort());
     AbuseLimits abuseLimits = config.abuse();

@@ -26,6 +26,7 @@ import io.kcid.edge.postback.PostbackBackend;
 import io.kcid.edge.postback.PostbackHandler;
 import io.kcid.edge.spool.ClickSpoolService;
 import io.kcid.edge.spool.DegradedClicks;
+import io.kcid.edge.tracing.EdgeTracing;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import java.time.Duration;
@@ -52,10 +53,12 @@ record EdgeWiring(
   /** Builds the edge's handlers; what needs closing (metrics, health check, spool) is registered on {@code steps}. */
   static EdgeWiring wire(EdgeConfig config, ManagedChannel channel, StartupSteps steps) {
     EdgeMetrics metrics = steps.open("create the metrics", EdgeMetrics::new, EdgeMetrics::close);
+    EdgeTracing tracing = steps.open("start tracing", () -> EdgeTracing.start(config.tracing()), EdgeTracing::close);
     EdgeSecurity security = config.security();
     Duration callDeadline = config.backend().callDeadline();
     InFlightLimiter inFlight = new InFlightLimiter(security.maxInFlight());
-    Channel backend = backend(channel, security.apiKey(), inFlight);
+    // Calls carry traceparent when tracing is on (the admin view's calls are not traced).
+    Channel backend = tracing.intercept(backend(channel, security.apiKey(), inFlight));
     Duration healthDeadline = callDeadline.compareTo(MAX_HEALTH_DEADLINE) < 0 ? callDeadline : MAX_HEALTH_DEADLINE;
     BackendHealth health = steps.open(
         "create the backend health check", () -> new BackendHealth(backend, HEALTH_INTERVAL, healthDeadline), BackendHealth::close);
@@ -70,14 +73,15 @@ record EdgeWiring(
     ClientIpResolver clientIps = new ClientIpResolver(config.listen().trustedProxies());
 
     Map<Route, RouteHandler> handlers = new EnumMap<>(Route.class);
-    handlers.put(Route.CLICK, new ClickRateLimit(config.abuse(), clientIps, System::nanoTime).wrap(
-        new ClickHandler(ClickServiceGrpc.newStub(backend), callDeadline, responses, metrics, degraded)));
+    handlers.put(Route.CLICK, tracing.traced(Route.CLICK, new ClickRateLimit(config.abuse(), clientIps, System::nanoTime).wrap(
+        new ClickHandler(ClickServiceGrpc.newStub(backend), callDeadline, responses, metrics, degraded))));
     PostbackRateLimits limits =
         new PostbackRateLimits(security.ratePerIp(), security.ratePerAccount(), security.burstSeconds(), System::nanoTime);
     PostbackBackend postbacks = new PostbackBackend(
         ConversionServiceGrpc.newStub(backend), callDeadline, responses, metrics, clientIps, limits);
-    handlers.put(Route.POSTBACK, new PostbackHandler(postbacks, security.maxInFlight()));
-    handlers.put(Route.POSTBACKS, new BatchPostbackHandler(postbacks));
+    handlers.put(Route.POSTBACK,
+        tracing.traced(Route.POSTBACK, new PostbackHandler(postbacks, security.maxInFlight(), tracing.batchCalls())));
+    handlers.put(Route.POSTBACKS, tracing.traced(Route.POSTBACKS, new BatchPostbackHandler(postbacks)));
     handlers.put(Route.HEALTHZ, OpsHandlers.healthz());
     // With a spool the edge stays ready while the backend is away: it still answers clicks.
     handlers.put(

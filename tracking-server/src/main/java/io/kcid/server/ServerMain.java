@@ -1,6 +1,7 @@
 package io.kcid.server;
 
 import io.kcid.core.kcid.KcidKeyRing;
+import io.kcid.core.tracing.TracingConfig;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
 import io.kcid.server.common.IpPrivacy;
@@ -152,6 +153,14 @@ public final class ServerMain implements Callable<Integer> {
       description = "How long received postbacks stay in the postback log, 1s..90d (KCID_POSTBACK_LOG_RETENTION). Default: ${DEFAULT-VALUE}")
   String postbackLogRetention;
 
+  @Option(names = "--otlp-endpoint", defaultValue = "${env:KCID_OTLP_ENDPOINT}",
+      description = "OTLP/HTTP collector that receives traces, e.g. http://otel-collector:4318 (spans go to <url>/v1/traces); unset = tracing off (KCID_OTLP_ENDPOINT).")
+  String otlpEndpoint;
+
+  @Option(names = "--trace-sampling-ratio", defaultValue = "${env:KCID_TRACE_SAMPLING_RATIO:-1.0}",
+      description = "Share of new traces kept, 0..1; a caller's traceparent decides for the traces it continues (KCID_TRACE_SAMPLING_RATIO). Default: ${DEFAULT-VALUE}")
+  double traceSamplingRatio;
+
   @Option(names = "--postback-log-max-length", defaultValue = "${env:KCID_POSTBACK_LOG_MAX_LENGTH:-1000000}",
       description = "Safety cap on entries kept per account's postback log (KCID_POSTBACK_LOG_MAX_LENGTH). Default: ${DEFAULT-VALUE}")
   long postbackLogMaxLength;
@@ -217,6 +226,7 @@ public final class ServerMain implements Callable<Integer> {
         .streamPollInterval(Duration.ofMillis(streamPollMs))
         .security(security)
         .replicaWait(new ReplicaWait(redisWaitReplicas, Duration.ofMillis(redisWaitTimeoutMs)))
+        .tracing(TracingConfig.of(otlpEndpoint, traceSamplingRatio))
         .build();
   }
 
@@ -235,14 +245,14 @@ public final class ServerMain implements Callable<Integer> {
     }
     TrackingServer server = TrackingServer.start(config);
     log.info(
-        "kcid tracking-server listening on {}:{} (gRPC{}), Redis {}{}, {} partitions, auth {}",
+        "kcid tracking-server listening on {}:{} (gRPC{}), Redis {}{}, {} partitions, auth {}, tracing {}",
         config.listen().bindHost(), server.port(), config.security().tls() ? " over TLS" : ", plaintext",
         config.redis().redactedUrl(),
         config.redis().replicaWait().enabled()
             ? " (writes wait for " + config.redis().replicaWait().replicas() + " replica(s), "
                 + config.redis().replicaWait().timeout().toMillis() + " ms)"
             : "",
-        config.kcid().partitions(), config.security().auth().lowerCase());
+        config.kcid().partitions(), config.security().auth().lowerCase(), config.tracing().describe());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -22,6 +22,7 @@ import io.kcid.server.grpc.TransportNoise;
 import io.kcid.server.postbacklog.PostbackJournal;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.stream.ConversionStreams;
+import io.kcid.server.tracing.ServerTracing;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
@@ -69,6 +70,8 @@ public final class TrackingServer implements AutoCloseable {
   private final ConversionStreams streams;
   /** Pushes click verifier changes to watching edges; its watches end with the conversion streams. */
   private final ClickVerifierWatch verifierWatch;
+  /** Closed last: flushes the spans of the last calls. */
+  private final ServerTracing tracing;
   private volatile boolean closing;
 
   private TrackingServer(
@@ -77,7 +80,8 @@ public final class TrackingServer implements AutoCloseable {
       Server server,
       HealthStatusManager health,
       ScheduledExecutorService monitor,
-      ServerComponents components) {
+      ServerComponents components,
+      ServerTracing tracing) {
     this.config = config;
     this.redis = redis;
     this.server = server;
@@ -86,6 +90,7 @@ public final class TrackingServer implements AutoCloseable {
     this.journal = components.journal;
     this.streams = components.streams;
     this.verifierWatch = components.verifierWatch;
+    this.tracing = tracing;
   }
 
   /** Starts a server listening on the configured address with Netty, TLS if configured. */
@@ -109,9 +114,11 @@ public final class TrackingServer implements AutoCloseable {
     StartupSteps steps = new StartupSteps();
     RedisConfig redisConfig = config.redis();
     ServerSecurity security = config.security();
+    ServerTracing tracing = steps.run("start tracing", () -> steps.closeOnFailure(
+        "tracing", ServerTracing.start(config.tracing())));
     RedisConnector redis = steps.run("connect to Redis at " + redisConfig.redactedUrl(), () -> steps.closeOnFailure(
         "the Redis connection",
-        RedisConnector.connect(redisConfig.url(), redisConfig.timeout(), redisConfig.queueSize())));
+        RedisConnector.connect(redisConfig.url(), redisConfig.timeout(), redisConfig.queueSize(), tracing.redisTracing())));
     ServerComponents components = steps.run("build the services", () -> {
       ServerComponents built = ServerComponents.wire(config, redis, Clock.systemUTC());
       steps.closeOnFailure("the conversion streams", built.streams);
@@ -125,7 +132,9 @@ public final class TrackingServer implements AutoCloseable {
     String address = config.listen().bindHost() + ":" + config.listen().grpcPort();
     Server server = steps.run("listen on " + address, () -> {
       // Handlers never block, so calls run on the transport threads.
-      T builder = components.register(transport.directExecutor().maxInboundMessageSize(MAX_MESSAGE_BYTES), health);
+      // Tracing's interceptor is added last, so it runs first (see ServerTracing#intercept).
+      T builder = tracing.intercept(
+          components.register(transport.directExecutor().maxInboundMessageSize(MAX_MESSAGE_BYTES), health));
       if (security.tls()) {
         if (!(builder instanceof NettyServerBuilder netty)) {
           throw new IllegalArgumentException("TLS needs the Netty transport");
@@ -139,7 +148,7 @@ public final class TrackingServer implements AutoCloseable {
       warnIfOpen(config, server.getPort());
       ScheduledExecutorService monitor = monitorExecutor();
       steps.closeOnFailure("the monitor", monitor::shutdownNow);
-      TrackingServer started = new TrackingServer(config, redis, server, health, monitor, components);
+      TrackingServer started = new TrackingServer(config, redis, server, health, monitor, components, tracing);
       health.setStatus(LIVENESS, ServingStatus.SERVING); // until close: enterTerminalState ends it
       started.setHealth(ServingStatus.SERVING);
       started.schedule(components.apiKeys, security.apiKeyReload().toMillis());
@@ -271,6 +280,7 @@ public final class TrackingServer implements AutoCloseable {
       monitor.shutdownNow();
       flushRefusalCounts();
       redis.close();
+      tracing.close();
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.kcid.edge.config;
 
+import io.kcid.core.tracing.TracingConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +25,7 @@ import java.util.Optional;
  * @param connections slow-client timeouts and connection caps, applied to each listener
  * @param abuse click and admin sign-in limits
  * @param resilience drain delay and click spool
+ * @param tracing OpenTelemetry tracing: off, or where spans go and which share is kept
  */
 public record EdgeConfig(
     PublicListener listen,
@@ -32,7 +34,8 @@ public record EdgeConfig(
     AdminListener admin,
     ConnectionLimits connections,
     AbuseLimits abuse,
-    ResilienceConfig resilience) {
+    ResilienceConfig resilience,
+    TracingConfig tracing) {
 
   public EdgeConfig {
     Objects.requireNonNull(listen, "public listener must be set");
@@ -42,6 +45,7 @@ public record EdgeConfig(
     Objects.requireNonNull(connections, "connection limits must be set");
     Objects.requireNonNull(abuse, "abuse limits must be set");
     Objects.requireNonNull(resilience, "resilience must be set");
+    Objects.requireNonNull(tracing, "tracing must be set");
   }
 
   /** A builder holding the defaults of an embedded edge (see the class comment). */
@@ -69,7 +73,8 @@ public record EdgeConfig(
         .admin(admin)
         .connections(connections)
         .abuseLimits(abuse)
-        .resilience(resilience);
+        .resilience(resilience)
+        .tracing(tracing);
   }
 
   /**
@@ -111,6 +116,8 @@ public record EdgeConfig(
 
     private Duration drainDelay = Duration.ZERO;
     private SpoolConfig spool;
+
+    private TracingConfig tracing = TracingConfig.OFF;
 
     private Builder() {}
 
@@ -300,6 +307,15 @@ public record EdgeConfig(
     }
 
     /**
+     * OpenTelemetry tracing (KCID_OTLP_ENDPOINT, KCID_TRACE_SAMPLING_RATIO); tests pass {@link
+     * TracingConfig#exportingTo} an in-memory exporter. Default {@link TracingConfig#OFF}.
+     */
+    public Builder tracing(TracingConfig tracing) {
+      this.tracing = tracing;
+      return this;
+    }
+
+    /**
      * The validated configuration.
      *
      * @throws IllegalArgumentException naming the bad value
@@ -313,7 +329,8 @@ public record EdgeConfig(
           new AdminListener(adminBind, adminPort),
           new ConnectionLimits(headTimeout, bodyTimeout, maxConnectionsPerAddress, maxConnections),
           Objects.requireNonNull(abuse, "abuse limits must be set"),
-          new ResilienceConfig(drainDelay, Optional.ofNullable(spool)));
+          new ResilienceConfig(drainDelay, Optional.ofNullable(spool)),
+          Objects.requireNonNull(tracing, "tracing must be set"));
     }
   }
 }

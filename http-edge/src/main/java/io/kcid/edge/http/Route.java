@@ -44,6 +44,11 @@ public enum Route {
     return OTHER;
   }
 
+  /** The route's fixed path ({@code /c}, {@code /admin/}), or null for OTHER: never a request's raw path. */
+  public String path() {
+    return path;
+  }
+
   public String label() {
     return label;
   }

@@ -2,6 +2,7 @@ package io.kcid.edge.postback;
 
 import io.kcid.edge.grpc.UnaryCalls;
 import io.kcid.edge.limit.InFlightLimiter;
+import io.kcid.edge.tracing.BatchCallSpans;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.ItemError;
@@ -13,6 +14,8 @@ import io.kcid.proto.tracking.v1.RecordConversionsResponse;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.internal.ThreadExecutorMap;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * credentials, request id, rules) and reports an item's error with the same reason, message and
  * metadata, so each sender gets the answer it would have got alone; a failed call fails every
  * postback in it with that call's error.
+ *
+ * <p>Tracing: each postback's context is kept as it is queued, since the batch is sent later from a
+ * task of its own; a batch of one is sent in its postback's context, a larger one as {@link
+ * BatchCallSpans} says.
  */
 final class PostbackCoalescer {
   private static final Logger log = LoggerFactory.getLogger(PostbackCoalescer.class);
@@ -58,12 +65,15 @@ final class PostbackCoalescer {
   private static final class Batch {
     final List<RecordConversionRequest> items = new ArrayList<>();
     final List<CompletableFuture<RecordConversionResponse>> answers = new ArrayList<>();
+    /** The trace context each postback was queued in (the root context when tracing is off). */
+    final List<Context> contexts = new ArrayList<>();
     int bytes;
   }
 
   private final ConversionServiceGrpc.ConversionServiceStub stub;
   private final Duration deadline;
   private final int maxItems;
+  private final BatchCallSpans spans;
   /** One open batch per event loop: only that loop's thread touches it, so no locking. */
   private final FastThreadLocal<Batch> open =
       new FastThreadLocal<>() {
@@ -74,8 +84,9 @@ final class PostbackCoalescer {
       };
 
   /** @param maxInFlight the edge's in-flight bound: a batch counts once per item against it, so it never holds more */
-  PostbackCoalescer(ConversionServiceGrpc.ConversionServiceStub stub, Duration deadline, int maxInFlight) {
+  PostbackCoalescer(ConversionServiceGrpc.ConversionServiceStub stub, Duration deadline, int maxInFlight, BatchCallSpans spans) {
     this.stub = stub;
+    this.spans = spans;
     this.deadline = deadline;
     this.maxItems = Math.max(1, Math.min(MAX_ITEMS, maxInFlight));
   }
@@ -103,6 +114,7 @@ final class PostbackCoalescer {
     }
     batch.items.add(request);
     batch.answers.add(answer);
+    batch.contexts.add(Context.current());
     batch.bytes += size;
     return answer;
   }
@@ -113,18 +125,28 @@ final class PostbackCoalescer {
     }
     List<RecordConversionRequest> items = List.copyOf(batch.items);
     List<CompletableFuture<RecordConversionResponse>> answers = List.copyOf(batch.answers);
+    List<Context> contexts = List.copyOf(batch.contexts);
     batch.items.clear();
     batch.answers.clear();
+    batch.contexts.clear();
     batch.bytes = 0;
     if (items.size() == 1) {
-      sendOne(items.get(0), answers.get(0));
+      try (Scope ignored = contexts.get(0).makeCurrent()) {
+        sendOne(items.get(0), answers.get(0));
+      }
       return;
     }
     CompletableFuture<RecordConversionsResponse> call = new CompletableFuture<>();
-    stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)
-        .withOption(InFlightLimiter.WEIGHT, items.size())
-        .recordConversions(RecordConversionsRequest.newBuilder().addAllItems(items).build(), UnaryCalls.completing(call));
-    call.whenComplete((response, failure) -> deliver(answers, response, failure));
+    BatchCallSpans.Started traced = spans.start(contexts);
+    try (Scope ignored = traced.context().makeCurrent()) {
+      stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)
+          .withOption(InFlightLimiter.WEIGHT, items.size())
+          .recordConversions(RecordConversionsRequest.newBuilder().addAllItems(items).build(), UnaryCalls.completing(call));
+    }
+    call.whenComplete((response, failure) -> {
+      traced.end(failure);
+      deliver(answers, response, failure);
+    });
   }
 
   private void sendOne(RecordConversionRequest request, CompletableFuture<RecordConversionResponse> answer) {

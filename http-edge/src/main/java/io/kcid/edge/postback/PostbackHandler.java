@@ -10,6 +10,7 @@ import io.kcid.edge.http.RouteHandler;
 import io.kcid.edge.limit.PostbackRateLimits;
 import io.kcid.edge.metrics.EdgeMetrics;
 import io.kcid.edge.net.ClientIpResolver;
+import io.kcid.edge.tracing.BatchCallSpans;
 import io.kcid.proto.ErrorReasons;
 import io.kcid.proto.tracking.v1.PostbackCredentials;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
@@ -31,9 +32,12 @@ public final class PostbackHandler implements RouteHandler {
   private final PostbackRateLimits limits;
   private final PostbackCoalescer coalescer;
 
-  /** @param maxInFlight the edge's bound on backend calls in progress (postbacks sent together count once each) */
-  public PostbackHandler(PostbackBackend backend, int maxInFlight) {
-    this.coalescer = new PostbackCoalescer(backend.stub(), backend.deadline(), maxInFlight);
+  /**
+   * @param maxInFlight the edge's bound on backend calls in progress (postbacks sent together count once each)
+   * @param batchSpans how a call carrying several postbacks is traced
+   */
+  public PostbackHandler(PostbackBackend backend, int maxInFlight, BatchCallSpans batchSpans) {
+    this.coalescer = new PostbackCoalescer(backend.stub(), backend.deadline(), maxInFlight, batchSpans);
     this.responses = backend.responses();
     this.metrics = backend.metrics();
     this.clientIps = backend.clientIps();

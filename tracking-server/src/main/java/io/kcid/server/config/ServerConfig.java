@@ -1,6 +1,7 @@
 package io.kcid.server.config;
 
 import io.kcid.core.kcid.KcidKeyRing;
+import io.kcid.core.tracing.TracingConfig;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -17,6 +18,7 @@ import java.util.Objects;
  * @param postbackLog how much of the postback log is kept
  * @param stats how long hourly stats are kept
  * @param security API keys, TLS, overload bounds and IP privacy
+ * @param tracing OpenTelemetry tracing: off, or where spans go and which share is kept
  */
 public record ServerConfig(
     ListenConfig listen,
@@ -26,7 +28,8 @@ public record ServerConfig(
     StreamConfig stream,
     PostbackLogConfig postbackLog,
     StatsConfig stats,
-    ServerSecurity security) {
+    ServerSecurity security,
+    TracingConfig tracing) {
 
   public ServerConfig {
     Objects.requireNonNull(listen, "listen");
@@ -37,6 +40,7 @@ public record ServerConfig(
     Objects.requireNonNull(postbackLog, "postbackLog");
     Objects.requireNonNull(stats, "stats");
     Objects.requireNonNull(security, "security");
+    Objects.requireNonNull(tracing, "tracing");
   }
 
   /** A builder with every default; only {@link Builder#redisUrl} and {@link Builder#macKeys} are required. */
@@ -67,6 +71,7 @@ public record ServerConfig(
     private long postbackLogMaxLength = PostbackLogConfig.DEFAULT_MAX_LENGTH;
     private Duration statsRetention = StatsConfig.DEFAULT_RETENTION;
     private ServerSecurity security = ServerSecurity.open();
+    private TracingConfig tracing = TracingConfig.OFF;
 
     private Builder() {}
 
@@ -178,6 +183,15 @@ public record ServerConfig(
       return this;
     }
 
+    /**
+     * OpenTelemetry tracing (KCID_OTLP_ENDPOINT, KCID_TRACE_SAMPLING_RATIO); tests pass {@link
+     * TracingConfig#exportingTo} an in-memory exporter. Default: {@link TracingConfig#OFF}.
+     */
+    public Builder tracing(TracingConfig tracing) {
+      this.tracing = tracing;
+      return this;
+    }
+
     /** The validated configuration; an IllegalArgumentException naming the first bad setting otherwise. */
     public ServerConfig build() {
       return new ServerConfig(
@@ -188,7 +202,8 @@ public record ServerConfig(
           new StreamConfig(streamMaxLength, streamPollInterval),
           new PostbackLogConfig(postbackLogRetention, postbackLogMaxLength),
           new StatsConfig(statsRetention),
-          security);
+          security,
+          tracing);
     }
   }
 }

@@ -28,6 +28,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.EpollProvider;
+import io.lettuce.core.tracing.Tracing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -131,9 +132,15 @@ public final class RedisConnector implements AutoCloseable {
    * redis-cluster://} URL (see {@link RedisEndpoint}). Fails when unreachable after a short wait.
    */
   public static RedisConnector connect(String url, Duration commandTimeout, int requestQueueSize) {
+    return connect(url, commandTimeout, requestQueueSize, Tracing.disabled());
+  }
+
+  /** As {@link #connect(String, Duration, int)}, with a span per command as {@code tracing} makes them. */
+  public static RedisConnector connect(String url, Duration commandTimeout, int requestQueueSize, Tracing tracing) {
     RedisEndpoint endpoint = RedisEndpoint.parse(url);
     ClientResources resources =
         DefaultClientResources.builder()
+            .tracing(tracing)
             // Reconnect at most a second after Redis is back (Lettuce's default backs off to 30 s).
             .reconnectDelay(
                 Delay.exponential(Duration.ofMillis(1), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
