@@ -58,9 +58,15 @@ public final class ClosedLoop {
 
   private Run measure(Duration warmup, Duration measure, Window window, BooleanSupplier exhausted)
       throws InterruptedException {
-    for (int i = 0; i < inFlight; i++) {
-      new Slot().fire();
-    }
+    // Started on a thread of their own: an operation that completes inside its own start keeps its
+    // slot's loop on the starting thread until the run stops, and this one must go on to stop it.
+    Thread starter = new Thread(() -> {
+      for (int i = 0; i < inFlight; i++) {
+        new Slot().fire();
+      }
+    }, "closed-loop-start");
+    starter.setDaemon(true);
+    starter.start();
     Thread.sleep(warmup.toMillis());
     recorder.getIntervalHistogram();
     long done0 = done.sum();
@@ -88,9 +94,24 @@ public final class ClosedLoop {
 
   /** One of the {@code inFlight} places: starts an operation, and the next one when it ends. */
   private final class Slot implements CallbackOp.Completion {
+    /**
+     * Starts asked for and not yet made. An operation may complete inside its own start (an
+     * in-process transport, an immediate failure): the call that moved this from 0 makes the starts
+     * in a loop, so that completions never recurse into the next start on the same stack.
+     */
+    private final AtomicInteger pendingStarts = new AtomicInteger();
     private long started;
 
     void fire() {
+      if (pendingStarts.getAndIncrement() != 0) {
+        return;
+      }
+      do {
+        startOne();
+      } while (pendingStarts.decrementAndGet() != 0);
+    }
+
+    private void startOne() {
       if (!running) {
         return;
       }
