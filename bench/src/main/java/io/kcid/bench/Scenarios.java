@@ -345,7 +345,13 @@ final class Scenarios {
   }
 
   private Run wrk(int port, List<String> paths, Cpu cpu) {
-    wrk.run(port, paths, settings.wrkConnections(), settings.wrkThreads(), settings.warmup());
+    // A JVM just started on a busy machine may answer nothing within a short warm-up: warm up again
+    // (a few times at most) rather than measure a server still starting.
+    for (int attempt = 0; attempt < 5; attempt++) {
+      if (wrk.run(port, paths, settings.wrkConnections(), settings.wrkThreads(), settings.warmup()).ops() > 0) {
+        break;
+      }
+    }
     cpu.begin();
     Run run = wrk.run(port, paths, settings.wrkConnections(), settings.wrkThreads(), settings.measure());
     cpu.end();

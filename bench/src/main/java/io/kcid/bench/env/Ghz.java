@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * ghz (a Go gRPC load tester, built by tools/install-go-tools.sh), the bench's independent check of
@@ -126,31 +128,55 @@ public final class Ghz {
   /** ghz's {@code --format json} report, the parts the bench reads (durations in nanoseconds). */
   @JsonIgnoreProperties(ignoreUnknown = true)
   record Report(long count, long total, long slowest, Map<String, Long> statusCodeDistribution,
-      List<Latency> latencyDistribution) {}
+      Map<String, Long> errorDistribution, List<Latency> latencyDistribution) {}
 
   @JsonIgnoreProperties(ignoreUnknown = true)
   record Latency(int percentage, long latency) {}
 
+  private static final Pattern CODE = Pattern.compile("code = (\\w+)");
+
   /**
-   * A ghz JSON report as a run: operations are the calls answered OK, errors the others by status
-   * but those ghz cancelled at the end of its run;
-   * ghz reports no 99.9th percentile (0 here) and computes percentiles over OK calls only.
+   * What ghz does to the calls still in flight when its duration runs out: it cancels them and
+   * closes its connections, and they end Canceled or Unavailable "transport is closing". Those are
+   * the tool stopping, not answers of the server.
+   */
+  static boolean stoppedByGhz(String error) {
+    return error.contains("code = Canceled") || error.contains("transport is closing")
+        || error.contains("client connection is closing");
+  }
+
+  /**
+   * A ghz JSON report as a run: operations are the calls answered OK; errors the others by gRPC
+   * code (as grpc-java names it: DEADLINE_EXCEEDED), except those ghz stopped itself at the end of
+   * its run. ghz reports no 99.9th percentile (0 here) and computes percentiles over OK calls only.
    */
   public static Run parse(String json) throws IOException {
     Report report = JSON.readValue(json, Report.class);
     Map<String, Long> statuses = report.statusCodeDistribution() == null ? Map.of() : report.statusCodeDistribution();
     long ok = statuses.getOrDefault("OK", 0L);
     Map<String, Long> errorKinds = new TreeMap<>();
-    statuses.forEach((status, n) -> {
-      // Canceled: the calls still in flight when ghz's duration ran out, which ghz cancels itself.
-      if (!status.equals("OK") && !status.equals("Canceled")) {
-        // ghz names codes as Go does (DeadlineExceeded); the bench as grpc-java does (DEADLINE_EXCEEDED).
-        errorKinds.merge(status.replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(java.util.Locale.ROOT), n, Long::sum);
-      }
-    });
+    if (report.errorDistribution() != null && !report.errorDistribution().isEmpty()) {
+      report.errorDistribution().forEach((error, n) -> {
+        if (!stoppedByGhz(error)) {
+          Matcher code = CODE.matcher(error);
+          errorKinds.merge(code.find() ? grpcJavaName(code.group(1)) : error, n, Long::sum);
+        }
+      });
+    } else {
+      statuses.forEach((status, n) -> {
+        if (!status.equals("OK") && !status.equals("Canceled")) {
+          errorKinds.merge(grpcJavaName(status), n, Long::sum);
+        }
+      });
+    }
     long errors = errorKinds.values().stream().mapToLong(Long::longValue).sum();
     return new Run(ok, report.total() / 1e9, errors, percentileMs(report, 50), percentileMs(report, 99), 0,
         report.slowest() / 1e6, errorKinds);
+  }
+
+  /** ghz names codes as Go does (DeadlineExceeded); the bench as grpc-java does (DEADLINE_EXCEEDED). */
+  private static String grpcJavaName(String goName) {
+    return goName.replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(java.util.Locale.ROOT);
   }
 
   private static double percentileMs(Report report, int percentage) {

@@ -34,7 +34,7 @@ public final class Tables {
         continue;
       }
       Subject kcid = s.subjects().get(0);
-      Subject floor = s.subjects().size() > 1 ? s.subjects().get(1) : null;
+      Subject floor = s.subjects().stream().filter(b -> b.role().equals("baseline")).findFirst().orElse(null);
       String floorCpu = floor == null ? "—" : cpu(floor.cpuMicrosPerOp());
       boolean usesRedis = kcid.cpuMicrosPerOp().containsKey("redis");
       if (usesRedis && redisPerPing != null && (floor == null || !floor.name().equals("PING"))) {
