@@ -42,6 +42,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class Rig implements AutoCloseable {
   static final String GOAL = "purchase";
+  /** CPU of the bench JVM's gRPC event-loop threads only, beside the whole JVM's ("load-generator"). */
+  static final String GENERATOR_THREADS = "load-generator (gRPC threads)";
 
   final Path workDir;
   final List<String> jvmOptions;
@@ -200,6 +202,9 @@ final class Rig implements AutoCloseable {
   Map<String, Double> cpu() {
     Map<String, Double> cpu = new LinkedHashMap<>();
     cpu.put("load-generator", ProcStat.cpuSeconds(ProcessHandle.current().pid()));
+    // The generator's own work: grpc-java's client event loops ("grpc-default-worker-ELG-…"), where
+    // the calls are made and answered; the rest of the JVM's CPU is JIT, GC and the bench's bookkeeping.
+    cpu.put(GENERATOR_THREADS, ProcStat.threadsCpuSeconds(ProcessHandle.current().pid(), "grpc-default-wo"));
     cpu.put("tracking-server", server.cpuSeconds());
     cpu.put("redis", ProcStat.cpuSeconds(redisPid));
     if (edge != null) {

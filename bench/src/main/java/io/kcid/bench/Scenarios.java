@@ -66,7 +66,7 @@ final class Scenarios {
       // Last: a million clicks make Redis rewrite its AOF in a forked child, CPU the later runs would share.
       "memory");
 
-  private static final List<String> GRPC_PROCESSES = List.of("load-generator", "tracking-server", "redis");
+  private static final List<String> GRPC_PROCESSES = List.of("load-generator", Rig.GENERATOR_THREADS, "tracking-server", "redis");
   private static final String DESTINATION = "https://shop.example/landing?ref=ad";
 
   private final Rig rig;
@@ -689,6 +689,7 @@ final class Scenarios {
       }
       if (wrkTotal > 0) {
         delta.put("load-generator", wrkTotal);
+        delta.remove(Rig.GENERATOR_THREADS);
       }
       return new Subject.Cost(delta, loadFirst + " → " + loadLast);
     }

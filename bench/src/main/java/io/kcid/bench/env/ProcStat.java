@@ -39,6 +39,31 @@ public final class ProcStat {
   }
 
   /**
+   * CPU seconds of the threads of {@code pid} whose name starts with {@code prefix} (as the kernel
+   * keeps it: the first 15 characters), from {@code /proc/<pid>/task/<tid>/stat}; threads that
+   * ended are not counted.
+   */
+  public static double threadsCpuSeconds(long pid, String prefix) {
+    double total = 0;
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String line = Files.readString(task.resolve("stat"));
+          String name = line.substring(line.indexOf('(') + 1, line.lastIndexOf(')'));
+          if (name.startsWith(prefix)) {
+            total += cpuSeconds(line);
+          }
+        } catch (IOException e) {
+          // the thread ended between the listing and the read
+        }
+      }
+    } catch (IOException e) {
+      return Double.NaN;
+    }
+    return total;
+  }
+
+  /**
    * CPU of this JVM's children that have exited and been waited for (cutime + cstime): how a
    * short-lived load generator such as wrk is measured, by the difference around its run.
    */

@@ -119,7 +119,8 @@ public final class BenchmarksMarkdown {
         .append("Throughput is completed operations per second; latency is per operation, from the load generator;\n")
         .append("*ratio* is kcid's throughput over the row's. CPU is user + system time of each process over the\n")
         .append("measured interval divided by the operations (`load-generator` is the bench JVM for gRPC and Redis\n")
-        .append("scenarios, wrk for HTTP ones). *load avg* is the machine's 1-minute load average at the start and\n")
+        .append("scenarios, wrk for HTTP ones; `load-generator (gRPC threads)` only the JVM's gRPC event loops, where\n")
+        .append("the calls are made, without its JIT compiler and GC threads). *load avg* is the machine's 1-minute load average at the start and\n")
         .append("end of the measured interval: above the core count, other work shared the CPU with the run.\n\n")
         .append(Tables.markdown(Tables.measurements(report.scenarios()))).append('\n');
     md.append("### Details\n\n");

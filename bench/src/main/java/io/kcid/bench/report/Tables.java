@@ -61,7 +61,7 @@ public final class Tables {
   }
 
   private static String withTotal(Map<String, Double> perOp) {
-    double total = perOp.entrySet().stream().filter(e -> !e.getKey().equals("load-generator"))
+    double total = perOp.entrySet().stream().filter(e -> !e.getKey().startsWith("load-generator"))
         .mapToDouble(Map.Entry::getValue).sum();
     return cpu(perOp) + String.format(Locale.ROOT, " (served: %.1f)", total);
   }

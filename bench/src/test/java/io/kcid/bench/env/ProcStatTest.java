@@ -28,4 +28,21 @@ class ProcStatTest {
     assertThat(ProcStat.cpuSeconds(ProcessHandle.current().pid())).isPositive();
     assertThat(ProcStat.cpuSeconds(Long.MAX_VALUE)).isNaN();
   }
+
+  @Test
+  void threadsAreChosenByNamePrefix() throws Exception {
+    Thread busy = new Thread(() -> {
+      long until = System.nanoTime() + 300_000_000L;
+      while (System.nanoTime() < until) {
+        Thread.onSpinWait();
+      }
+    }, "procstat-busy-1");
+    busy.start();
+    Thread.sleep(200);
+    long pid = ProcessHandle.current().pid();
+
+    assertThat(ProcStat.threadsCpuSeconds(pid, "procstat-busy")).isPositive();
+    assertThat(ProcStat.threadsCpuSeconds(pid, "no-such-thread-name")).isZero();
+    busy.join();
+  }
 }
