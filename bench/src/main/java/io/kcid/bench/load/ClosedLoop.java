@@ -68,6 +68,9 @@ public final class ClosedLoop {
     starter.setDaemon(true);
     starter.start();
     Thread.sleep(warmup.toMillis());
+    // A server still starting on a busy machine may answer nothing within a short warm-up (the
+    // quick run's 1 s): warm up until it has answered once, for at most MAX_EXTENSION more.
+    awaitOne(() -> done.sum() + errors.sum() > 0, exhausted);
     recorder.getIntervalHistogram();
     long done0 = done.sum();
     long errors0 = errors.sum();
@@ -78,6 +81,9 @@ public final class ClosedLoop {
     while (System.nanoTime() < end && !exhausted.getAsBoolean()) {
       Thread.sleep(Math.max(1, Math.min(50, (end - System.nanoTime()) / 1_000_000)));
     }
+    // Likewise a window shorter than one answer's latency would measure nothing: it then lasts
+    // until one operation completed (the rate stays honest: it is over the window's real length).
+    awaitOne(() -> done.sum() > done0, exhausted);
     long t1 = System.nanoTime();
     long ops = done.sum() - done0;
     long failed = errors.sum() - errors0;
@@ -90,6 +96,15 @@ public final class ClosedLoop {
       Thread.sleep(10);
     }
     return Run.of(ops, (t1 - t0) / 1e9, failed, latency, failedKinds);
+  }
+
+  private static final Duration MAX_EXTENSION = Duration.ofSeconds(30);
+
+  private static void awaitOne(BooleanSupplier answered, BooleanSupplier exhausted) throws InterruptedException {
+    long until = System.nanoTime() + MAX_EXTENSION.toNanos();
+    while (!answered.getAsBoolean() && !exhausted.getAsBoolean() && System.nanoTime() < until) {
+      Thread.sleep(10);
+    }
   }
 
   /** One of the {@code inFlight} places: starts an operation, and the next one when it ends. */
