@@ -2,12 +2,18 @@ package io.kcid.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.protobuf.ProtoFileDescriptorSupplier;
+import io.kcid.bench.env.Ghz;
 import io.kcid.bench.env.Nginx;
 import io.kcid.bench.env.Wrk;
 import io.kcid.bench.report.BenchReport;
 import io.kcid.bench.report.BenchmarksMarkdown;
+import io.kcid.bench.report.GeneratorCheck;
 import io.kcid.bench.report.ScenarioResult;
 import io.kcid.bench.report.Tables;
+import io.kcid.proto.tracking.v1.ClickServiceGrpc;
+import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -112,8 +118,13 @@ public final class BenchCommand implements Callable<Integer> {
     try (Rig rig = Rig.start(workDir, jvmOptions)) {
       boolean http = selected.contains("edge-click") || selected.contains("edge-postback");
       Wrk wrk = http ? new Wrk(workDir) : null;
-      versions.putAll(versions(rig, http, md));
-      Scenarios runner = new Scenarios(rig, settings, wrk);
+      boolean grpc = selected.stream().anyMatch(s -> s.startsWith("grpc-"));
+      Ghz ghz = grpc ? new Ghz(workDir, "127.0.0.1:" + rig.serverPort,
+          List.of(ClickServiceGrpc.getServiceDescriptor(), ConversionServiceGrpc.getServiceDescriptor(), HealthGrpc.getServiceDescriptor())
+              .stream().map(d -> ((ProtoFileDescriptorSupplier) d.getSchemaDescriptor()).getFileDescriptor()).toList(),
+          Map.of("authorization", "Bearer " + rig.apiKey)) : null;
+      versions.putAll(versions(rig, http, grpc, md));
+      Scenarios runner = new Scenarios(rig, settings, wrk, ghz);
       if (!quick) {
         runner.warmUp();
       }
@@ -130,15 +141,23 @@ public final class BenchCommand implements Callable<Integer> {
         }
       }
     }
-    Map<String, String> machine = machine(loadBefore);
+    String loadAfter = loadAverage();
+    Map<String, String> machine = machine(loadBefore, loadAfter);
     BenchReport report = new BenchReport(started.toString(), commandLine(), quick, machine, versions,
-        jvmFlags(jvmOptions), settings(settings, selected), results);
+        jvmFlags(jvmOptions), settings(settings, selected), results,
+        GeneratorCheck.of(results, Runtime.getRuntime().availableProcessors(), firstNumber(loadBefore), firstNumber(loadAfter)));
 
     System.out.println();
     System.out.print(Tables.text(Tables.measurements(results)));
     System.out.println();
+    System.out.print(Tables.text(Tables.crossChecks(results)));
+    System.out.println();
+    System.out.print(Tables.text(Tables.cpuHeadline(results)));
+    System.out.println();
     System.out.print(Tables.text(Tables.targets(results)));
-    System.out.println("load average before / after: " + machine.get("load average before / after"));
+    report.loadGenerator().forEach((k, v) -> System.out.println("load generator: " + k + ": " + v));
+    System.out.println("load average before / after: " + machine.get("load average before / after")
+        + " on " + machine.get("cores (nproc)") + " cores");
     if (jsonFile != null) {
       ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
       mapper.writeValue(jsonFile.toFile(), report);
@@ -186,13 +205,22 @@ public final class BenchCommand implements Callable<Integer> {
     return "./kcid bench" + (args.isEmpty() ? "" : " " + String.join(" ", args));
   }
 
-  private static Map<String, String> machine(String loadBefore) throws IOException {
+  /** The 1-minute figure of a load average line; NaN when unknown. */
+  private static double firstNumber(String loadAverage) {
+    try {
+      return Double.parseDouble(loadAverage.split(" ")[0]);
+    } catch (NumberFormatException e) {
+      return Double.NaN;
+    }
+  }
+
+  private static Map<String, String> machine(String loadBefore, String loadAfter) throws IOException {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("cores (nproc)", Integer.toString(Runtime.getRuntime().availableProcessors()));
     m.put("cpu", firstValue(Path.of("/proc/cpuinfo"), "model name"));
     m.put("memory", firstValue(Path.of("/proc/meminfo"), "MemTotal"));
     m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
-    m.put("load average before / after", loadBefore + " / " + loadAverage());
+    m.put("load average before / after", loadBefore + " / " + loadAfter);
     return m;
   }
 
@@ -213,7 +241,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  private static Map<String, String> versions(Rig rig, boolean http, Path markdown) {
+  private static Map<String, String> versions(Rig rig, boolean http, boolean grpc, Path markdown) {
     Map<String, String> v = new LinkedHashMap<>();
     Path repo = (markdown == null ? Path.of("") : markdown).toAbsolutePath().getParent();
     v.put("kcid", io.kcid.bench.env.Tools.output(List.of("git", "-C", repo.toString(), "describe", "--always", "--dirty"))
@@ -223,6 +251,9 @@ public final class BenchCommand implements Callable<Integer> {
     if (http) {
       v.put("nginx", Nginx.version());
       v.put("wrk", Wrk.version());
+    }
+    if (grpc) {
+      v.put("ghz", Ghz.version());
     }
     return v;
   }
@@ -248,7 +279,8 @@ public final class BenchCommand implements Callable<Integer> {
     m.put("memory clicks", s.memoryClicks());
     m.put("memory conversions", s.memoryConversions());
     m.put("wrk", s.wrkConnections() + " connections, " + s.wrkThreads() + " threads");
-    m.put("gRPC load", "2 channels (connections), async unary calls");
+    m.put("gRPC load", "2 direct-executor channels (connections), ClientCall unary calls, pre-built requests;"
+        + " cross-check: ghz at the same concurrency over 2 connections");
     return m;
   }
 

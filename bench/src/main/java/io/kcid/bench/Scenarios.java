@@ -2,17 +2,22 @@ package io.kcid.bench;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
+import io.kcid.bench.env.Ghz;
 import io.kcid.bench.env.ProcStat;
 import io.kcid.bench.env.RedisInfo;
 import io.kcid.bench.env.Wrk;
 import io.kcid.bench.load.AsyncOp;
+import io.kcid.bench.load.CallbackOp;
 import io.kcid.bench.load.ClosedLoop;
+import io.kcid.bench.load.GrpcUnaryOp;
 import io.kcid.bench.load.OpenLoop;
 import io.kcid.bench.load.Run;
 import io.kcid.bench.load.Window;
+import io.kcid.bench.report.CrossCheck;
 import io.kcid.bench.report.ScenarioResult;
 import io.kcid.bench.report.Subject;
 import io.kcid.core.click.ClickUrlSigner;
@@ -26,6 +31,7 @@ import io.kcid.proto.tracking.v1.Money;
 import io.kcid.proto.tracking.v1.Outcome;
 import io.kcid.proto.tracking.v1.PostbackCredentials;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
+import io.kcid.proto.tracking.v1.RecordConversionResponse;
 import io.kcid.server.store.ClickStore;
 import io.kcid.server.store.StoredClick;
 import io.kcid.server.store.redis.RedisClickStore;
@@ -48,9 +54,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /** The scenarios of issue #6, each measuring kcid and its baseline back to back on one {@link Rig}. */
 final class Scenarios {
@@ -60,12 +66,13 @@ final class Scenarios {
       // Last: a million clicks make Redis rewrite its AOF in a forked child, CPU the later runs would share.
       "memory");
 
-  private static final List<String> GRPC_PROCESSES = List.of("load-generator", "tracking-server", "redis");
+  private static final List<String> GRPC_PROCESSES = List.of("load-generator", Rig.GENERATOR_THREADS, "tracking-server", "redis");
   private static final String DESTINATION = "https://shop.example/landing?ref=ad";
 
   private final Rig rig;
   private final Settings settings;
   private final Wrk wrk;
+  private final Ghz ghz;
   private final KcidCodec codec;
   /** The highest IssueClick rate measured in this run (closed loop, 64 in flight); the open loop runs at half. */
   private double issueClickMax;
@@ -75,10 +82,11 @@ final class Scenarios {
   record Settings(Duration warmup, Duration measure, int rounds, int memoryClicks, int memoryConversions,
       int wrkConnections, int wrkThreads) {}
 
-  Scenarios(Rig rig, Settings settings, Wrk wrk) {
+  Scenarios(Rig rig, Settings settings, Wrk wrk, Ghz ghz) {
     this.rig = rig;
     this.settings = settings;
     this.wrk = wrk;
+    this.ghz = ghz;
     this.codec = new KcidCodec(rig.keys, rig.partitions);
   }
 
@@ -96,8 +104,8 @@ final class Scenarios {
    * so that both see the same machine when other work comes and goes; each subject's rounds are
    * merged. The first round of each warms up for the full warm-up, later ones for a second.
    */
-  private Run[] alternate(int inFlight, AsyncOp kcid, Cpu kcidCpu, java.util.function.BooleanSupplier kcidExhausted,
-      AsyncOp baseline, Cpu baselineCpu) throws InterruptedException {
+  private Run[] alternate(int inFlight, CallbackOp kcid, Cpu kcidCpu, java.util.function.BooleanSupplier kcidExhausted,
+      CallbackOp baseline, Cpu baselineCpu) throws InterruptedException {
     int rounds = settings.rounds();
     Duration slice = settings.measure().dividedBy(rounds);
     List<Run> kcidRuns = new ArrayList<>();
@@ -134,22 +142,63 @@ final class Scenarios {
 
   // ---- gRPC --------------------------------------------------------------------------------
 
+  /** The efficient generator's unary call: {@code requests} cycled, the API key in every call's headers. */
+  private <Q, R> GrpcUnaryOp<Q, R> grpcOp(io.grpc.MethodDescriptor<Q, R> method, List<Q> requests,
+      java.util.function.Consumer<R> onResponse) {
+    return new GrpcUnaryOp<>(rig.channels, method, requests, rig.apiKeyHeaders(), onResponse);
+  }
+
   private IssueClickRequest clickRequest() {
     return IssueClickRequest.newBuilder().setAccountId(rig.accountId()).setCampaignId("spring-sale")
         .setCreativeId("banner-300x250").setPlacementId("homepage-top").putSubIds("s1", "pub42").putSubIds("s2", "site-7781")
         .setDestinationUrl(DESTINATION).build();
   }
 
-  private AsyncOp issueClickOp() {
-    IssueClickRequest request = clickRequest();
-    return seq -> future(ClickServiceGrpc.newFutureStub(rig.authorized(seq)).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .issueClick(request));
+  private CallbackOp issueClickOp() {
+    return grpcOp(ClickServiceGrpc.getIssueClickMethod(), List.of(clickRequest()), null);
   }
 
-  /** The no-op: grpc.health.v1.Health/Check on the same server, port, channels, executor and interceptors. */
-  private AsyncOp noOp() {
-    HealthCheckRequest request = HealthCheckRequest.getDefaultInstance();
-    return seq -> future(HealthGrpc.newFutureStub(rig.authorized(seq)).withDeadlineAfter(10, TimeUnit.SECONDS).check(request));
+  /** The no-op: grpc.health.v1.Health/Check on the same server, port, channels, executor and headers. */
+  private CallbackOp noOp() {
+    return grpcOp(HealthGrpc.getCheckMethod(), List.of(HealthCheckRequest.getDefaultInstance()), null);
+  }
+
+  /**
+   * ghz against the same server: the no-op, then kcid's method, each after a warm-up run of its
+   * own, at the scenario's concurrency over 2 connections. {@code warmupRequests} (may be empty: the
+   * measured ones) come first so that the measured run starts on requests not sent yet.
+   */
+  private CrossCheck ghzCrossCheck(String method, String kcidName, List<? extends Message> warmupRequests,
+      List<? extends Message> requests, int inFlight, double benchRatio) {
+    Duration warm = Duration.ofSeconds(Math.max(1, Math.min(3, settings.warmup().toSeconds())));
+    List<Message> noOpRequest = List.of(HealthCheckRequest.getDefaultInstance());
+    String health = "grpc.health.v1.Health/Check";
+    ghz.run(health, noOpRequest, inFlight, 2, warm);
+    String how = "ghz, " + inFlight + " in flight over 2 connections, " + settings.measure().toSeconds() + " s";
+    Subject noOp = ghzMeasured("no-op (Health/Check)", "baseline", how, health, noOpRequest, inFlight);
+    ghz.run(method, warmupRequests.isEmpty() ? requests : warmupRequests, inFlight, 2, warm);
+    Subject kcid = ghzMeasured(kcidName, "kcid", how, method, requests, inFlight);
+    return CrossCheck.of("ghz", kcid, noOp, benchRatio);
+  }
+
+  /**
+   * One measured ghz run; a run that got no answer (a 1 s quick run against a server slower than
+   * that on a busy machine) is run again, twice as long, at most twice: ghz cancels what is still
+   * in flight when its time is up.
+   */
+  private Subject ghzMeasured(String name, String role, String how, String method, List<? extends Message> requests,
+      int inFlight) {
+    Duration duration = settings.measure();
+    for (int attempt = 0; ; attempt++) {
+      Cpu cpu = new Cpu();
+      cpu.begin();
+      Run run = ghz.run(method, requests, inFlight, 2, duration);
+      cpu.end();
+      if (run.ops() > 0 || attempt == 2) {
+        return Subject.of(name, role, how, run, cpu.delta(GRPC_PROCESSES));
+      }
+      duration = duration.multipliedBy(2);
+    }
   }
 
   private Subject noOpSubject(int inFlight, Run run, Cpu cpu) {
@@ -170,8 +219,10 @@ final class Scenarios {
     Subject kcid = Subject.of("IssueClick", "kcid",
         "ClickService/IssueClick (campaign, creative, placement, 2 sub ids, destination), closed loop at " + inFlight
             + " in flight over 2 channels, API key checked", run, cpu.delta(GRPC_PROCESSES));
-    return ratio("grpc-issue-click-" + inFlight, "gRPC IssueClick, closed loop at " + inFlight + " in flight",
+    ScenarioResult result = ratio("grpc-issue-click-" + inFlight, "gRPC IssueClick, closed loop at " + inFlight + " in flight",
         kcid, List.of(baseline), 0.6, "ops/s ratio to the no-op", Map.of("redis_commands_per_op", cpu.commandsPerOp(run.ops())));
+    return result.withCrossCheck(ghzCrossCheck("kcid.tracking.v1.ClickService/IssueClick", "IssueClick", List.of(),
+        List.of(clickRequest()), inFlight, result.value()));
   }
 
   private ScenarioResult recordConversion() throws Exception {
@@ -181,48 +232,61 @@ final class Scenarios {
     double guess = Math.max(issueClickMax * 1.5, 5000);
     int pool = (int) Math.min(3_000_000,
         guess * (settings.warmup().toSeconds() + settings.measure().toSeconds() + settings.rounds()) * 0.8);
-    List<String> kcids = issueClicks(pool);
-    AtomicLong nextNew = new AtomicLong();
-    AtomicLong accepted = new AtomicLong();
-    AtomicLong duplicates = new AtomicLong();
-    AtomicLong other = new AtomicLong();
-    PostbackCredentials token = PostbackCredentials.newBuilder().setToken(rig.postbackToken()).build();
-    AsyncOp op = seq -> {
-      String kcid;
-      long converted = nextNew.get();
-      // 1 in 5 repeats a conversion recorded well before (beyond what can still be in flight): a duplicate.
-      long i = seq % 5 == 4 && converted > 2L * inFlight ? -1 : nextNew.getAndIncrement();
-      if (i < 0 || i >= kcids.size()) {
-        // The duplicates; also the few calls between running out of clicks and the end of the run.
-        kcid = kcids.get((int) ThreadLocalRandom.current().nextLong(Math.min(converted, kcids.size()) - inFlight));
-      } else {
-        kcid = kcids.get((int) i);
-      }
-      RecordConversionRequest request = RecordConversionRequest.newBuilder().setKcid(kcid).setGoalKey(Rig.GOAL)
-          .setValue(Money.newBuilder().setAmount("49.90").setCurrencyCode("EUR")).setTransactionId("order-" + kcid)
-          .setCredentials(token).build();
-      return future(ConversionServiceGrpc.newFutureStub(rig.authorized(seq)).withDeadlineAfter(10, TimeUnit.SECONDS)
-          .recordConversion(request)).thenApply(response -> {
-            (response.getOutcome() == Outcome.OUTCOME_ACCEPTED ? accepted
-                : response.getOutcome() == Outcome.OUTCOME_DUPLICATE ? duplicates : other).incrementAndGet();
-            return response;
-          });
-    };
+    List<RecordConversionRequest> requests = conversionRequests(issueClicks(pool), inFlight);
+    LongAdder accepted = new LongAdder();
+    LongAdder duplicates = new LongAdder();
+    LongAdder other = new LongAdder();
+    GrpcUnaryOp<RecordConversionRequest, RecordConversionResponse> call = grpcOp(ConversionServiceGrpc.getRecordConversionMethod(),
+        requests, response -> (response.getOutcome() == Outcome.OUTCOME_ACCEPTED ? accepted
+            : response.getOutcome() == Outcome.OUTCOME_DUPLICATE ? duplicates : other).increment());
+    // One sequence across the rounds: each request is sent once; the run stops when they run out.
+    AtomicLong next = new AtomicLong();
+    CallbackOp op = (seq, done) -> call.start(next.getAndIncrement(), done);
     Cpu cpu = new Cpu();
     Cpu noOpCpu = new Cpu();
-    Run[] runs = alternate(inFlight, op, cpu, () -> nextNew.get() >= kcids.size(), noOp(), noOpCpu);
+    Run[] runs = alternate(inFlight, op, cpu, () -> next.get() >= requests.size(), noOp(), noOpCpu);
     Run run = runs[0];
     Subject baseline = noOpSubject(inFlight, runs[1], noOpCpu);
     Subject kcid = Subject.of("RecordConversion", "kcid",
         "ConversionService/RecordConversion (goal, value, currency, txid, postback token), 80% on new clicks and 20%"
             + " repeating a recorded one (answered duplicate), closed loop at 64 in flight", run, cpu.delta(GRPC_PROCESSES));
     Map<String, Object> details = new LinkedHashMap<>();
-    details.put("accepted", accepted.get());
-    details.put("duplicate", duplicates.get());
-    details.put("other_outcomes", other.get());
+    details.put("accepted", accepted.sum());
+    details.put("duplicate", duplicates.sum());
+    details.put("other_outcomes", other.sum());
     details.put("redis_commands_per_op", cpu.commandsPerOp(run.ops()));
-    return ratio("grpc-record-conversion", "gRPC RecordConversion, 80% new / 20% duplicates, 64 in flight",
+    ScenarioResult result = ratio("grpc-record-conversion", "gRPC RecordConversion, 80% new / 20% duplicates, 64 in flight",
         kcid, List.of(baseline), 0.5, "ops/s ratio to the no-op", details);
+    // ghz on clicks of its own, as many as its run may take at 1.5 times the bench's rate.
+    Duration warm = Duration.ofSeconds(Math.max(1, Math.min(3, settings.warmup().toSeconds())));
+    int ghzWarm = (int) Math.max(500, run.opsPerSecond() * 1.5 * warm.toSeconds());
+    int ghzMeasured = (int) Math.min(1_500_000, Math.max(1000, run.opsPerSecond() * 1.5 * settings.measure().toSeconds()));
+    List<RecordConversionRequest> ghzRequests = conversionRequests(issueClicks(ghzWarm + ghzMeasured), inFlight);
+    return result.withCrossCheck(ghzCrossCheck("kcid.tracking.v1.ConversionService/RecordConversion", "RecordConversion",
+        ghzRequests.subList(0, ghzRequests.size() * ghzWarm / (ghzWarm + ghzMeasured)),
+        ghzRequests.subList(ghzRequests.size() * ghzWarm / (ghzWarm + ghzMeasured), ghzRequests.size()), inFlight,
+        result.value()));
+  }
+
+  /**
+   * Conversions on {@code kcids}, built before the run: four in five on a new click, every fifth
+   * repeating one recorded {@code 2 × inFlight} new ones earlier (beyond what can still be in
+   * flight), which the server answers duplicate.
+   */
+  private List<RecordConversionRequest> conversionRequests(List<String> kcids, int inFlight) {
+    PostbackCredentials token = PostbackCredentials.newBuilder().setToken(rig.postbackToken()).build();
+    List<RecordConversionRequest> fresh = new ArrayList<>(kcids.size());
+    for (String kcid : kcids) {
+      fresh.add(RecordConversionRequest.newBuilder().setKcid(kcid).setGoalKey(Rig.GOAL)
+          .setValue(Money.newBuilder().setAmount("49.90").setCurrencyCode("EUR")).setTransactionId("order-" + kcid)
+          .setCredentials(token).build());
+    }
+    List<RecordConversionRequest> requests = new ArrayList<>(fresh.size() * 5 / 4 + 1);
+    int used = 0;
+    for (int i = 0; used < fresh.size(); i++) {
+      requests.add(i % 5 == 4 ? fresh.get(Math.max(0, used - 2 * inFlight)) : fresh.get(used++));
+    }
+    return requests;
   }
 
   /** Issues {@code n} clicks through IssueClick (256 in flight) and returns their kcids. */
@@ -294,7 +358,13 @@ final class Scenarios {
   }
 
   private Run wrk(int port, List<String> paths, Cpu cpu) {
-    wrk.run(port, paths, settings.wrkConnections(), settings.wrkThreads(), settings.warmup());
+    // A JVM just started on a busy machine may answer nothing within a short warm-up: warm up again
+    // (a few times at most) rather than measure a server still starting.
+    for (int attempt = 0; attempt < 5; attempt++) {
+      if (wrk.run(port, paths, settings.wrkConnections(), settings.wrkThreads(), settings.warmup()).ops() > 0) {
+        break;
+      }
+    }
     cpu.begin();
     Run run = wrk.run(port, paths, settings.wrkConnections(), settings.wrkThreads(), settings.measure());
     cpu.end();
@@ -465,8 +535,8 @@ final class Scenarios {
       List<String> processes = List.of("load-generator", "redis");
       Cpu pingCpu = new Cpu();
       Cpu cpu = new Cpu();
-      Run[] runs = alternate(inFlight, insertOp(store, template, null), cpu, () -> false,
-          seq -> connector.commands().ping(), pingCpu);
+      Run[] runs = alternate(inFlight, CallbackOp.of(insertOp(store, template, null)), cpu, () -> false,
+          CallbackOp.of(seq -> connector.commands().ping()), pingCpu);
       Run insert = runs[0];
       Run ping = runs[1];
       Map<String, Object> details = new LinkedHashMap<>();
@@ -619,7 +689,10 @@ final class Scenarios {
       loadLast = loadAverage1m();
     }
 
-    /** CPU seconds per process over the intervals; for HTTP runs the load generator is wrk (an exited child). */
+    /**
+     * CPU seconds per process over the intervals; for HTTP runs the load generator is wrk, for the
+     * cross-checks ghz (an exited child of this JVM), else this JVM.
+     */
     Subject.Cost delta(List<String> processes) {
       Map<String, Double> delta = new LinkedHashMap<>();
       for (String p : processes) {
@@ -629,6 +702,7 @@ final class Scenarios {
       }
       if (wrkTotal > 0) {
         delta.put("load-generator", wrkTotal);
+        delta.remove(Rig.GENERATOR_THREADS);
       }
       return new Subject.Cost(delta, loadFirst + " → " + loadLast);
     }

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code ./kcid bench --quick} end to end: every scenario runs against kcid and its baseline and the
- * JSON and Markdown it writes are well formed. Never asserts on speed: the numbers of a few-second
+ * {@code ./kcid bench --quick} end to end: every scenario runs against kcid and its baseline, every
+ * closed-loop gRPC scenario is cross-checked by ghz, CPU per operation is reported by process, and
+ * the JSON and Markdown it writes are well formed. Never asserts on speed: the numbers of a few-second
  * run on a shared machine mean nothing, and a slow CI machine must not fail the build.
  */
 class BenchSmokeIT {
@@ -38,6 +39,13 @@ class BenchSmokeIT {
     assertThat(report.get("quick").asBoolean()).isTrue();
     assertThat(report.get("machine").get("cores (nproc)").asInt()).isPositive();
     assertThat(report.get("versions").get("nginx").asText()).contains("nginx");
+    assertThat(report.get("versions").get("ghz").asText()).isNotBlank().isNotEqualTo("unknown");
+    JsonNode generator = report.get("loadGenerator");
+    assertThat(generator.get("no-op calls/s (bench generator)").asLong()).isPositive();
+    assertThat(generator.get("generator CPU µs per no-op call (its gRPC event-loop threads, /proc)").asDouble()).isPositive();
+    assertThat(generator.get("bench JVM CPU µs per no-op call (all threads: with JIT, GC)").asDouble()).isPositive();
+    assertThat(generator.get("no-op calls/s (ghz)").asLong()).isPositive();
+    assertThat(generator.get("verdict").asText()).containsAnyOf("near", "far below");
     List<String> ids = new ArrayList<>();
     for (JsonNode scenario : report.get("scenarios")) {
       String id = scenario.get("id").asText();
@@ -65,6 +73,26 @@ class BenchSmokeIT {
           assertThat(subject.get("p999Ms").asDouble()).as(what).isGreaterThanOrEqualTo(subject.get("p99Ms").asDouble());
         }
       }
+      if (id.startsWith("grpc-")) {
+        JsonNode check = scenario.get("crossCheck");
+        assertThat(check.get("tool").asText()).as(id).isEqualTo("ghz");
+        assertThat(check.get("ratio").asDouble()).as(id + " ghz ratio").isPositive();
+        assertThat(check.get("benchRatio").asDouble()).as(id).isEqualTo(scenario.get("value").asDouble());
+        assertThat(check.get("subjects")).as(id).hasSize(2);
+        for (JsonNode subject : check.get("subjects")) {
+          String what = id + " / ghz " + subject.get("name").asText();
+          assertThat(subject.get("ops").asLong()).as(what).isPositive();
+          assertThat(subject.get("errors").asLong()).as(what + " errors").isLessThan(subject.get("ops").asLong());
+          subject.get("errorKinds").fieldNames().forEachRemaining(kind ->
+              assertThat(kind).as(what + " error kind").isIn(OVERLOAD_KINDS));
+          assertThat(subject.get("cpuMicrosPerOp").get("load-generator").asDouble()).as(what).isPositive();
+          assertThat(subject.get("cpuMicrosPerOp").get("tracking-server").asDouble()).as(what).isPositive();
+        }
+        assertThat(subjects.get(0).get("cpuMicrosPerOp").get("tracking-server").asDouble()).as(id).isPositive();
+        assertThat(subjects.get(0).get("cpuMicrosPerOp").get("load-generator").asDouble()).as(id).isPositive();
+      } else {
+        assertThat(scenario.get("crossCheck").isNull()).as(id + " has no ghz cross-check").isTrue();
+      }
       assertThat(scenario.get("value").isNumber()).as(id).isTrue();
       assertThat(scenario.get("value").asDouble()).as(id).isPositive();
     }
@@ -74,8 +102,14 @@ class BenchSmokeIT {
 
     String md = Files.readString(markdown, StandardCharsets.UTF_8);
     assertThat(md).startsWith("# kcid benchmarks").contains("Kept by hand.").doesNotContain("old\n");
+    assertThat(md).contains("## CPU per operation", "kcid CPU µs/op by process", "floor CPU µs/op by process",
+        "## Cross-check with ghz", "## Load generator", "cores, load average");
     for (String id : Scenarios.ALL) {
       assertThat(md).contains("| " + id + " |");
+    }
+    for (String id : List.of("grpc-issue-click-64", "grpc-issue-click-256", "grpc-record-conversion")) {
+      String crossChecks = md.substring(md.indexOf("## Cross-check with ghz"), md.indexOf("## Measurements"));
+      assertThat(crossChecks).as(id + " ghz rows").contains("| " + id + " | no-op (Health/Check) |");
     }
   }
 }

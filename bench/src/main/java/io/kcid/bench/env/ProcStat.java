@@ -14,6 +14,12 @@ public final class ProcStat {
 
   private ProcStat() {}
 
+  /** utime + stime of a {@code /proc/<pid>/stat} line, in seconds. */
+  public static double cpuSeconds(String statLine) {
+    long[] f = fields(statLine);
+    return (f[0] + f[1]) / TICKS_PER_SECOND;
+  }
+
   /** utime + stime of the process, or NaN when it is gone. */
   public static double cpuSeconds(long pid) {
     long[] f = fields(pid);
@@ -33,6 +39,31 @@ public final class ProcStat {
   }
 
   /**
+   * CPU seconds of the threads of {@code pid} whose name starts with {@code prefix} (as the kernel
+   * keeps it: the first 15 characters), from {@code /proc/<pid>/task/<tid>/stat}; threads that
+   * ended are not counted.
+   */
+  public static double threadsCpuSeconds(long pid, String prefix) {
+    double total = 0;
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String line = Files.readString(task.resolve("stat"));
+          String name = line.substring(line.indexOf('(') + 1, line.lastIndexOf(')'));
+          if (name.startsWith(prefix)) {
+            total += cpuSeconds(line);
+          }
+        } catch (IOException e) {
+          // the thread ended between the listing and the read
+        }
+      }
+    } catch (IOException e) {
+      return Double.NaN;
+    }
+    return total;
+  }
+
+  /**
    * CPU of this JVM's children that have exited and been waited for (cutime + cstime): how a
    * short-lived load generator such as wrk is measured, by the difference around its run.
    */
@@ -41,14 +72,16 @@ public final class ProcStat {
     return f == null ? Double.NaN : (f[2] + f[3]) / TICKS_PER_SECOND;
   }
 
-  /** {utime, stime, cutime, cstime}; fields 14–17 of the stat line, counted after the command name. */
   private static long[] fields(long pid) {
-    String line;
     try {
-      line = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      return fields(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
     } catch (IOException e) {
       return null;
     }
+  }
+
+  /** {utime, stime, cutime, cstime} in ticks: fields 14–17 of a stat line, counted after the command name. */
+  static long[] fields(String line) {
     // The command name (field 2) is in parentheses and may hold spaces: split after its closing one.
     String[] rest = line.substring(line.lastIndexOf(')') + 2).trim().split(" ");
     // rest[0] is field 3 (state), so field n is rest[n - 3].

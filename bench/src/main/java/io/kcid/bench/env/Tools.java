@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** External programs the HTTP scenarios need (Debian's wrk and nginx-light), and their versions. */
+/** External programs the bench needs (Debian's wrk and nginx-light, ghz from tools/bin), and their versions. */
 public final class Tools {
   private Tools() {}
 
@@ -27,6 +27,29 @@ public final class Tools {
     }
     throw new IllegalStateException(program + " not found: install Debian's " + debianPackage
         + " (apt-get install -y " + debianPackage + "; ./kcid bench and ./kcid test do it when run as root)");
+  }
+
+  /**
+   * A tool that {@code tools/install-go-tools.sh} builds (ghz): from {@code $KCID_TOOLS_BIN} (which
+   * {@code ./kcid bench} sets), the tools/bin of the checkout above the working directory, or PATH.
+   */
+  public static String requireGoTool(String name) {
+    List<Path> candidates = new java.util.ArrayList<>();
+    String bin = System.getenv("KCID_TOOLS_BIN");
+    if (bin != null) {
+      candidates.add(Path.of(bin, name));
+    }
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      candidates.add(dir.resolve("tools/bin").resolve(name));
+    }
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+      if (!dir.isEmpty()) {
+        candidates.add(Path.of(dir, name));
+      }
+    }
+    return candidates.stream().filter(Files::isExecutable).findFirst().map(Path::toString)
+        .orElseThrow(() -> new IllegalStateException(name + " not found: run tools/install-go-tools.sh " + name
+            + " (./kcid bench does) or put it on PATH"));
   }
 
   /** First line of a command's standard output when it succeeds. */

@@ -20,6 +20,10 @@ public final class OpenLoop {
   private OpenLoop() {}
 
   public static Run run(AsyncOp op, double ratePerSecond, Duration warmup, Duration measure, Window window) {
+    return run(CallbackOp.of(op), ratePerSecond, warmup, measure, window);
+  }
+
+  public static Run run(CallbackOp op, double ratePerSecond, Duration warmup, Duration measure, Window window) {
     Recorder recorder = new Recorder(3);
     AtomicLong done = new AtomicLong();
     AtomicLong errors = new AtomicLong();
@@ -56,7 +60,7 @@ public final class OpenLoop {
       }
       outstanding.incrementAndGet();
       try {
-        op.start(i).whenComplete((result, failure) -> {
+        op.start(i, failure -> {
           if (failure == null) {
             recorder.recordValue(System.nanoTime() - intended);
             done.incrementAndGet();

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,8 +24,9 @@ public final class BenchmarksMarkdown {
         runs as in production: API keys required (the load generator sends one with every call), default
         limits, 16 partitions. The edges run with the postback rate limits off (`KCID_EDGE_RATE_PER_IP=0`,
         `KCID_EDGE_RATE_PER_ACCOUNT=0`): one load generator is one client address, and the limits would
-        measure the limiter. The gRPC and Redis load comes from the bench JVM (async calls over 2
-        channels; Lettuce); HTTP load from wrk. Everything shares the machine's cores, load generator
+        measure the limiter. The gRPC load comes from the bench JVM (`ClientCall` directly on 2
+        direct-executor channels, pre-built requests, no per-call deadline or future) and, as a
+        cross-check, from ghz; Redis load from Lettuce; HTTP load from wrk. Everything shares the machine's cores, load generator
         included, as the issue's targets assume.
       - **gRPC no-op baseline.** `grpc.health.v1.Health/Check` on the same tracking-server: same port,
         Netty transport, executor and interceptor chain (call limit and API-key interceptor; health is
@@ -82,12 +84,43 @@ public final class BenchmarksMarkdown {
     md.append("Run on ").append(report.date()).append(". Reproduce with:\n\n```\n").append(report.command()).append("\n```\n\n");
     md.append("`./kcid bench --quick` is the few-second smoke run; `--scenarios` picks scenarios, `--json` writes the\n")
         .append("result elsewhere. The machine-readable result of this run is [`BENCHMARKS.json`](BENCHMARKS.json).\n\n");
+    md.append("## CPU per operation\n\n")
+        .append("The headline: CPU time (user + system, from `/proc/<pid>/stat`) each process spent over the measured\n")
+        .append("interval divided by the operations completed, in µs. Unlike a rate it carries across machines of\n")
+        .append("similar cores. *served* adds up the processes serving the operation (not the load generator). Each\n")
+        .append("figure is compared with its floor: the no-op `grpc.health.v1.Health/Check` for the gRPC scenarios,\n")
+        .append("nginx-light `return 302` for the edge, `PING` on one Lettuce connection for Redis (its redis µs is\n")
+        .append("also the Redis floor of every scenario that uses Redis). *ratio* is kcid's ops/s over the floor's,\n")
+        .append("by the bench's own generator and, independently, by ghz against the same server in the same run.\n")
+        .append("This run: ").append(report.machine().getOrDefault("cores (nproc)", "?")).append(" cores, load average ")
+        .append(report.machine().getOrDefault("load average before / after", "?"))
+        .append(" (1, 5, 15 min; before / after the run).\n\n")
+        .append(Tables.markdown(Tables.cpuHeadline(report.scenarios()))).append('\n');
     md.append("## Targets\n\n").append(Tables.markdown(Tables.targets(report.scenarios()))).append('\n');
+    if (report.loadGenerator() != null && !report.loadGenerator().isEmpty()) {
+      md.append("## Load generator\n\n")
+          .append("The bench's gRPC load generator (this JVM: `ClientCall` on direct-executor channels, pre-built\n")
+          .append("requests, a fixed number in flight, one HdrHistogram record per call) measured on the no-op. Its\n")
+          .append("CPU per call is taken from the machine the server runs on, so it is reported with every run.\n\n")
+          .append(list(stringify(report.loadGenerator()))).append('\n');
+    }
+    List<List<String>> checks = Tables.crossChecks(report.scenarios());
+    if (checks.size() > 1) {
+      md.append("## Cross-check with ghz\n\n")
+          .append("Every closed-loop gRPC scenario is run again by ghz (`tools/bin/ghz`, a Go load generator, from\n")
+          .append("`tools/install-go-tools.sh`) against the same server in the same run: no-op and kcid's method at\n")
+          .append("the scenario's concurrency over 2 connections, each after a warm-up run of its own, with the API key\n")
+          .append("as metadata and the services from a protoset of the compiled descriptors. `load-generator` is ghz.\n")
+          .append("The open-loop scenario is not cross-checked: ghz's fixed-rate mode measures latency from each call's\n")
+          .append("actual start, not its intended one.\n\n")
+          .append(Tables.markdown(checks)).append('\n');
+    }
     md.append("## Measurements\n\n")
         .append("Throughput is completed operations per second; latency is per operation, from the load generator;\n")
         .append("*ratio* is kcid's throughput over the row's. CPU is user + system time of each process over the\n")
         .append("measured interval divided by the operations (`load-generator` is the bench JVM for gRPC and Redis\n")
-        .append("scenarios, wrk for HTTP ones). *load avg* is the machine's 1-minute load average at the start and\n")
+        .append("scenarios, wrk for HTTP ones; `load-generator (gRPC threads)` only the JVM's gRPC event loops, where\n")
+        .append("the calls are made, without its JIT compiler and GC threads). *load avg* is the machine's 1-minute load average at the start and\n")
         .append("end of the measured interval: above the core count, other work shared the CPU with the run.\n\n")
         .append(Tables.markdown(Tables.measurements(report.scenarios()))).append('\n');
     md.append("### Details\n\n");

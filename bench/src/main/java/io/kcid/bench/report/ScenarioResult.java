@@ -11,6 +11,7 @@ import java.util.Map;
  * @param target the target as written in the issue, e.g. "≥ 0.6"
  * @param met null when the scenario has no target
  * @param details further measurements (Redis commands per operation, memory, rates)
+ * @param crossCheck the same scenario measured by ghz, for the gRPC scenarios; else null
  */
 public record ScenarioResult(
     String id,
@@ -20,4 +21,15 @@ public record ScenarioResult(
     double value,
     String target,
     Boolean met,
-    Map<String, Object> details) {}
+    Map<String, Object> details,
+    CrossCheck crossCheck) {
+
+  public ScenarioResult(String id, String title, List<Subject> subjects, String metric, double value, String target,
+      Boolean met, Map<String, Object> details) {
+    this(id, title, subjects, metric, value, target, met, details, null);
+  }
+
+  public ScenarioResult withCrossCheck(CrossCheck check) {
+    return new ScenarioResult(id, title, subjects, metric, value, target, met, details, check);
+  }
+}

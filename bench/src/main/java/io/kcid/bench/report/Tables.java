@@ -20,6 +20,73 @@ public final class Tables {
     return rows;
   }
 
+  /**
+   * The headline: each scenario's CPU µs per operation by process (the figure that carries across
+   * machines), beside its ratio by the bench's generator and by ghz, and the floor it is compared
+   * with: the scenario's first baseline, plus Redis' per-PING CPU when the run measured it.
+   */
+  public static List<List<String>> cpuHeadline(List<ScenarioResult> scenarios) {
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(List.of("scenario", "ratio (bench)", "ratio (ghz)", "kcid CPU µs/op by process", "floor", "floor CPU µs/op by process"));
+    Double redisPerPing = redisPerPing(scenarios);
+    for (ScenarioResult s : scenarios) {
+      if (s.subjects().isEmpty()) {
+        continue;
+      }
+      Subject kcid = s.subjects().get(0);
+      Subject floor = s.subjects().stream().filter(b -> b.role().equals("baseline")).findFirst().orElse(null);
+      String floorCpu = floor == null ? "—" : cpu(floor.cpuMicrosPerOp());
+      boolean usesRedis = kcid.cpuMicrosPerOp().containsKey("redis");
+      if (usesRedis && redisPerPing != null && (floor == null || !floor.name().equals("PING"))) {
+        floorCpu += (floorCpu.equals("—") ? "" : "; ") + String.format(Locale.ROOT, "Redis PING: redis %.1f", redisPerPing);
+      }
+      String ratio = s.metric().startsWith("ops/s ratio") ? number(s.value()) : "—";
+      String ghz = s.crossCheck() == null ? "—" : number(s.crossCheck().ratio());
+      rows.add(List.of(s.id(), ratio, ghz, withTotal(kcid.cpuMicrosPerOp()),
+          floor == null ? "—" : floor.name(), floorCpu));
+    }
+    return rows;
+  }
+
+  /** Redis' CPU per PING in the redis-ops scenario: the floor of one Redis command here. */
+  private static Double redisPerPing(List<ScenarioResult> scenarios) {
+    for (ScenarioResult s : scenarios) {
+      for (Subject subject : s.subjects()) {
+        if (subject.name().equals("PING") && subject.cpuMicrosPerOp().containsKey("redis")) {
+          return subject.cpuMicrosPerOp().get("redis");
+        }
+      }
+    }
+    return null;
+  }
+
+  private static String withTotal(Map<String, Double> perOp) {
+    double total = perOp.entrySet().stream().filter(e -> !e.getKey().startsWith("load-generator"))
+        .mapToDouble(Map.Entry::getValue).sum();
+    return cpu(perOp) + String.format(Locale.ROOT, " (served: %.1f)", total);
+  }
+
+  /** The ghz cross-checks: ghz's own kcid and no-op runs, its ratio, and the bench's beside it. */
+  public static List<List<String>> crossChecks(List<ScenarioResult> scenarios) {
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(List.of("scenario", "subject (ghz)", "ops/s", "p50 ms", "p99 ms", "CPU µs/op by process", "load avg", "errors",
+        "ratio (ghz)", "ratio (bench)"));
+    for (ScenarioResult s : scenarios) {
+      CrossCheck c = s.crossCheck();
+      if (c == null) {
+        continue;
+      }
+      for (int i = 0; i < c.subjects().size(); i++) {
+        Subject subject = c.subjects().get(i);
+        rows.add(List.of(s.id(), subject.name(), String.format(Locale.ROOT, "%,.0f", subject.opsPerSecond()),
+            ms(subject.p50Ms(), subject), ms(subject.p99Ms(), subject), cpu(subject.cpuMicrosPerOp()), subject.loadAverage(),
+            subject.errors() == 0 ? "0" : subject.errors() + " " + subject.errorKinds(),
+            i == 0 ? number(c.ratio()) : "", i == 0 ? number(c.benchRatio()) : ""));
+      }
+    }
+    return rows;
+  }
+
   public static List<List<String>> measurements(List<ScenarioResult> scenarios) {
     List<List<String>> rows = new ArrayList<>();
     rows.add(List.of("scenario", "subject", "ops/s", "ratio", "p50 ms", "p99 ms", "p99.9 ms", "CPU µs/op by process", "load avg", "errors"));

@@ -22,7 +22,8 @@ class BenchmarksMarkdownTest {
     ScenarioResult scenario = new ScenarioResult("grpc-issue-click-64", "IssueClick", List.of(kcid, noOp),
         "ops/s ratio to the no-op", ratio, "≥ 0.6", ratio >= 0.6, Map.of());
     return new BenchReport("2026-01-01T00:00:00Z", "./kcid bench", false, Map.of("cores (nproc)", "2"),
-        Map.of("java", "17"), Map.of(), Map.of(), List.of(scenario));
+        Map.of("java", "17"), Map.of(), Map.of(), List.of(scenario.withCrossCheck(CrossCheck.of("ghz", kcid, noOp, ratio))),
+        Map.of("verdict", "near the efficient-client figure"));
   }
 
   @Test
@@ -32,7 +33,10 @@ class BenchmarksMarkdownTest {
     String first = Files.readString(file, StandardCharsets.UTF_8);
     assertThat(first).contains("| grpc-issue-click-64 | ops/s ratio to the no-op | 0.50 | ≥ 0.6 | NO |")
         .contains("| grpc-issue-click-64 | IssueClick | 1,000 |  | 1.00 | 2.00 | 3.00 | tracking-server 50.0 | 1.00 → 1.10 | 0 |")
-        .contains("| grpc-issue-click-64 | no-op | 2,000 | 0.50 |");
+        .contains("| grpc-issue-click-64 | no-op | 2,000 | 0.50 |")
+        .contains("| grpc-issue-click-64 | 0.50 | 0.50 | tracking-server 50.0 (served: 50.0) | no-op | tracking-server 10.0 |")
+        .contains("## Cross-check with ghz").contains("- verdict: `near the efficient-client figure`")
+        .contains("This run: 2 cores");
     Files.writeString(file, first.replace("Not written yet for this run.", "The server is the limit."), StandardCharsets.UTF_8);
 
     BenchmarksMarkdown.write(file, report(0.7));

@@ -1,0 +1,48 @@
+package io.kcid.bench.env;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class ProcStatTest {
+  /** A real stat line's shape: pid, (comm), state, then the counters; utime 14, stime 15, cutime 16, cstime 17. */
+  private static String stat(String comm, long utime, long stime, long cutime, long cstime) {
+    return "4242 (" + comm + ") S 1 4242 4242 0 -1 4194560 51234 0 12 0 " + utime + " " + stime + " " + cutime + " "
+        + cstime + " 20 0 31 0 123456 5368709120 98765 18446744073709551615 1 1 0 0 0 0 0 4096 17103 0 0 0 17 1 0 0 0 0 0\n";
+  }
+
+  @Test
+  void cpuSecondsAreUserPlusSystemTicksAtOneHundredPerSecond() {
+    assertThat(ProcStat.cpuSeconds(stat("java", 1234, 566, 7, 3))).isEqualTo(18.0);
+  }
+
+  @Test
+  void aCommandNameWithSpacesAndParenthesesDoesNotShiftTheFields() {
+    long[] fields = ProcStat.fields(stat("nginx: worker (x) 1", 250, 50, 40, 2));
+
+    assertThat(fields).containsExactly(250, 50, 40, 2);
+  }
+
+  @Test
+  void readsThisProcessFromProc() {
+    assertThat(ProcStat.cpuSeconds(ProcessHandle.current().pid())).isPositive();
+    assertThat(ProcStat.cpuSeconds(Long.MAX_VALUE)).isNaN();
+  }
+
+  @Test
+  void threadsAreChosenByNamePrefix() throws Exception {
+    Thread busy = new Thread(() -> {
+      long until = System.nanoTime() + 300_000_000L;
+      while (System.nanoTime() < until) {
+        Thread.onSpinWait();
+      }
+    }, "procstat-busy-1");
+    busy.start();
+    Thread.sleep(200);
+    long pid = ProcessHandle.current().pid();
+
+    assertThat(ProcStat.threadsCpuSeconds(pid, "procstat-busy")).isPositive();
+    assertThat(ProcStat.threadsCpuSeconds(pid, "no-such-thread-name")).isZero();
+    busy.join();
+  }
+}
