@@ -15,9 +15,12 @@ import io.kcid.server.auth.ApiKeys;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.click.ClickVerifierWatch;
 import io.kcid.server.config.ListenConfig;
+import io.kcid.server.config.MetricsConfig;
 import io.kcid.server.config.RedisConfig;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
+import io.kcid.server.metrics.MetricsEndpoint;
+import io.kcid.server.metrics.ServerMetrics;
 import io.kcid.server.postbacklog.PostbackJournal;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.stream.ConversionStreams;
@@ -62,6 +65,9 @@ public final class TrackingServer implements AutoCloseable {
   private final ConversionStreams streams;
   /** Pushes click verifier changes to watching edges; its watches end with the conversion streams. */
   private final ClickVerifierWatch verifierWatch;
+  private final ServerMetrics metrics;
+  /** The Prometheus listener; null when KCID_METRICS_PORT=-1. */
+  private final MetricsEndpoint metricsEndpoint;
   private volatile boolean closing;
 
   private TrackingServer(
@@ -70,7 +76,9 @@ public final class TrackingServer implements AutoCloseable {
       Server server,
       HealthStatusManager health,
       ScheduledExecutorService monitor,
-      ServerComponents components) {
+      ServerComponents components,
+      ServerMetrics metrics,
+      MetricsEndpoint metricsEndpoint) {
     this.config = config;
     this.redis = redis;
     this.server = server;
@@ -79,6 +87,8 @@ public final class TrackingServer implements AutoCloseable {
     this.journal = components.journal;
     this.streams = components.streams;
     this.verifierWatch = components.verifierWatch;
+    this.metrics = metrics;
+    this.metricsEndpoint = metricsEndpoint;
   }
 
   /** Starts a server listening on the configured address with Netty, TLS if configured. */
@@ -101,11 +111,18 @@ public final class TrackingServer implements AutoCloseable {
     StartupSteps steps = new StartupSteps();
     RedisConfig redisConfig = config.redis();
     ServerSecurity security = config.security();
+    ServerMetrics metrics = steps.closeOnFailure("the metrics", new ServerMetrics());
+    MetricsConfig metricsConfig = config.metrics();
+    MetricsEndpoint metricsEndpoint = !metricsConfig.enabled() ? null : steps.run(
+        "serve metrics on " + metricsConfig.bindHost() + ":" + metricsConfig.port()
+            + " (KCID_METRICS_BIND, KCID_METRICS_PORT; -1 for none)",
+        () -> steps.closeOnFailure("the metrics endpoint", MetricsEndpoint.start(metricsConfig, metrics)));
     RedisConnector redis = steps.run("connect to Redis at " + redisConfig.redactedUrl(), () -> steps.closeOnFailure(
         "the Redis connection",
-        RedisConnector.connect(redisConfig.url(), redisConfig.timeout(), redisConfig.queueSize())));
+        RedisConnector.connect(redisConfig.url(), redisConfig.timeout(), redisConfig.queueSize(),
+            metrics.redisLatency())));
     ServerComponents components = steps.run("build the services", () -> {
-      ServerComponents built = ServerComponents.wire(config, redis, Clock.systemUTC());
+      ServerComponents built = ServerComponents.wire(config, redis, Clock.systemUTC(), metrics);
       steps.closeOnFailure("the conversion streams", built.streams);
       steps.closeOnFailure("the click verifier watch", built.verifierWatch);
       return built;
@@ -131,7 +148,8 @@ public final class TrackingServer implements AutoCloseable {
       warnIfOpen(config, server.getPort());
       ScheduledExecutorService monitor = monitorExecutor();
       steps.closeOnFailure("the monitor", monitor::shutdownNow);
-      TrackingServer started = new TrackingServer(config, redis, server, health, monitor, components);
+      TrackingServer started =
+          new TrackingServer(config, redis, server, health, monitor, components, metrics, metricsEndpoint);
       started.setHealth(ServingStatus.SERVING);
       started.schedule(components.apiKeys, security.apiKeyReload().toMillis());
       return started;
@@ -195,6 +213,16 @@ public final class TrackingServer implements AutoCloseable {
 
   public int port() {
     return server.getPort();
+  }
+
+  /** The port of the Prometheus endpoint, or -1 when it is off (KCID_METRICS_PORT=-1). */
+  public int metricsPort() {
+    return metricsEndpoint == null ? MetricsConfig.OFF_PORT : metricsEndpoint.port();
+  }
+
+  /** Prometheus text of every meter, as the endpoint serves it (also when the endpoint is off). */
+  public String scrapeMetrics() {
+    return metrics.scrape();
   }
 
   /** Postback log writes that failed since start (their postbacks were answered normally). */
@@ -262,6 +290,11 @@ public final class TrackingServer implements AutoCloseable {
       monitor.shutdownNow();
       flushRefusalCounts();
       redis.close();
+      // Last: a scrape during the drain still sees the final counts.
+      if (metricsEndpoint != null) {
+        metricsEndpoint.close();
+      }
+      metrics.close();
     }
   }
 }

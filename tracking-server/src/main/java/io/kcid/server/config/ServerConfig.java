@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param postbackLog how much of the postback log is kept
  * @param stats how long hourly stats are kept
  * @param security API keys, TLS, overload bounds and IP privacy
+ * @param metrics where the Prometheus metrics are served
  */
 public record ServerConfig(
     ListenConfig listen,
@@ -26,7 +27,8 @@ public record ServerConfig(
     StreamConfig stream,
     PostbackLogConfig postbackLog,
     StatsConfig stats,
-    ServerSecurity security) {
+    ServerSecurity security,
+    MetricsConfig metrics) {
 
   public ServerConfig {
     Objects.requireNonNull(listen, "listen");
@@ -37,6 +39,7 @@ public record ServerConfig(
     Objects.requireNonNull(postbackLog, "postbackLog");
     Objects.requireNonNull(stats, "stats");
     Objects.requireNonNull(security, "security");
+    Objects.requireNonNull(metrics, "metrics");
   }
 
   /** A builder with every default; only {@link Builder#redisUrl} and {@link Builder#macKeys} are required. */
@@ -47,7 +50,8 @@ public record ServerConfig(
   /**
    * Collects settings one by one, named like their variables; {@link #build()} validates them
    * into sections. Defaults are those of {@code kcid server}, except security, which is {@link
-   * ServerSecurity#open()}.
+   * ServerSecurity#open()}, and metrics, which are {@link MetricsConfig#OFF} (no listener: tests
+   * start many servers side by side; {@code kcid server} serves them on 127.0.0.1:9091).
    */
   public static final class Builder {
     private String bindHost = ListenConfig.DEFAULT_BIND_HOST;
@@ -67,6 +71,7 @@ public record ServerConfig(
     private long postbackLogMaxLength = PostbackLogConfig.DEFAULT_MAX_LENGTH;
     private Duration statsRetention = StatsConfig.DEFAULT_RETENTION;
     private ServerSecurity security = ServerSecurity.open();
+    private MetricsConfig metrics = MetricsConfig.OFF;
 
     private Builder() {}
 
@@ -178,6 +183,15 @@ public record ServerConfig(
       return this;
     }
 
+    /**
+     * Where Prometheus metrics are served (KCID_METRICS_BIND, KCID_METRICS_PORT; port 0 picks a free
+     * one). Default: {@link MetricsConfig#OFF}, no listener ({@code kcid server}: 127.0.0.1:9091).
+     */
+    public Builder metrics(MetricsConfig metrics) {
+      this.metrics = metrics;
+      return this;
+    }
+
     /** The validated configuration; an IllegalArgumentException naming the first bad setting otherwise. */
     public ServerConfig build() {
       return new ServerConfig(
@@ -188,7 +202,8 @@ public record ServerConfig(
           new StreamConfig(streamMaxLength, streamPollInterval),
           new PostbackLogConfig(postbackLogRetention, postbackLogMaxLength),
           new StatsConfig(statsRetention),
-          security);
+          security,
+          metrics);
     }
   }
 }

@@ -76,6 +76,11 @@ public final class ConversionStreams implements AutoCloseable {
             });
   }
 
+  /** Conversion streams this server serves now. */
+  public int readers() {
+    return open.size();
+  }
+
   public void stream(StreamConversionsRequest request, StreamObserver<StreamConversionsResponse> observer) {
     var call = (ServerCallStreamObserver<StreamConversionsResponse>) observer;
     String account;
