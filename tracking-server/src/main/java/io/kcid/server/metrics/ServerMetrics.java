@@ -34,11 +34,6 @@ import java.util.function.LongSupplier;
  * first event, so dashboards and alerts see it from the first scrape.
  */
 public final class ServerMetrics implements AutoCloseable {
-  /**
-   * Lettuce keeps no histogram (its default would be one per command and node, some 70 buckets
-   * each): count, sum, max and these client-side quantiles per command.
-   */
-  private static final double[] REDIS_QUANTILES = {0.5, 0.99};
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
@@ -77,10 +72,12 @@ public final class ServerMetrics implements AutoCloseable {
 
   /** Records every Redis command's latency: set on the Lettuce client's resources. */
   public CommandLatencyRecorder redisLatency() {
+    // No histogram (Lettuce's would be some 70 buckets per command and node) and no client-side
+    // quantiles: count, sum and max per command and node keep the series few.
     return new MicrometerCommandLatencyRecorder(registry, MicrometerOptions.builder()
         .enable()
         .histogram(false)
-        .targetPercentiles(REDIS_QUANTILES)
+        .targetPercentiles(new double[0])
         // One connection per Redis node: the local address would only multiply the series.
         .localDistinction(false)
         .maxLatency(Duration.ofSeconds(5))
