@@ -55,6 +55,7 @@ public final class TrackingServer implements AutoCloseable {
   /** The one documented gRPC message limit, shared with the edge ({@link GrpcLimits#MAX_MESSAGE_BYTES}). */
   private static final int MAX_MESSAGE_BYTES = GrpcLimits.MAX_MESSAGE_BYTES;
   private static final int STARTUP_LOAD_SECONDS = 5;
+  private static final int STREAM_GROUP_SECONDS = 5;
 
   private final ServerConfig config;
   private final RedisConnector redis;
@@ -181,6 +182,19 @@ public final class TrackingServer implements AutoCloseable {
       }
     }, 1, 1, TimeUnit.SECONDS);
     monitor.scheduleWithFixedDelay(() -> reloadKeys(apiKeys), reloadMillis, reloadMillis, TimeUnit.MILLISECONDS);
+    // Consumer group backlogs for the metrics: one XINFO GROUPS per partition, every few seconds.
+    monitor.scheduleWithFixedDelay(this::measureStreamGroups, 0, STREAM_GROUP_SECONDS, TimeUnit.SECONDS);
+  }
+
+  private void measureStreamGroups() {
+    if (closing) {
+      return;
+    }
+    streams.groupBacklogs().whenComplete((groups, failure) -> {
+      if (failure == null) {
+        metrics.streamBacklogs(groups);
+      } // else: Redis is away; health says so, and the last values stay until it is back
+    });
   }
 
   private static void reloadKeys(ApiKeys apiKeys) {

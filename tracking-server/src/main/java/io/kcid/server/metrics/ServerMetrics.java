@@ -2,6 +2,7 @@ package io.kcid.server.metrics;
 
 import io.kcid.server.click.ClickListener;
 import io.kcid.server.postback.RecordListener;
+import io.kcid.server.store.ConversionEventLog.GroupBacklog;
 import io.kcid.server.store.ReplicaWaitListener;
 import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.metrics.MicrometerCommandLatencyRecorder;
@@ -10,6 +11,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -19,7 +22,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.IntSupplier;
@@ -34,6 +39,8 @@ import java.util.function.LongSupplier;
  * first event, so dashboards and alerts see it from the first scrape.
  */
 public final class ServerMetrics implements AutoCloseable {
+  /** Consumer groups whose backlog is published, at most. */
+  static final int MAX_GROUPS = 50;
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
@@ -41,6 +48,8 @@ public final class ServerMetrics implements AutoCloseable {
   private final Map<ReplicaWaitListener.Result, Counter> waits = new EnumMap<>(ReplicaWaitListener.Result.class);
   private final ConversionMeters conversions;
   private final GrpcCallMeters grpcCalls;
+  private final MultiGauge streamPending;
+  private final MultiGauge streamLag;
 
   public ServerMetrics() {
     PromtoolNames.apply(registry);
@@ -63,6 +72,12 @@ public final class ServerMetrics implements AutoCloseable {
     }
     conversions = new ConversionMeters(registry);
     grpcCalls = new GrpcCallMeters(registry);
+    streamPending = MultiGauge.builder("kcid.server.stream.group.pending")
+        .description("Conversion events delivered to a consumer group and not yet acknowledged, over all partitions")
+        .register(registry);
+    streamLag = MultiGauge.builder("kcid.server.stream.group.lag")
+        .description("Conversion events not yet delivered to a consumer group, over all partitions (Redis 7+)")
+        .register(registry);
   }
 
   /** The gRPC calls by service, method and code, and refusals by reason. */
@@ -113,9 +128,24 @@ public final class ServerMetrics implements AutoCloseable {
         .register(registry);
   }
 
-  /** The registry, for meters published by other parts of this package. */
-  MeterRegistry registry() {
-    return registry;
+  /**
+   * Publishes the consumer groups' backlogs, replacing the previous ones. Group names are chosen by
+   * the stream's callers: at most {@value #MAX_GROUPS} are published, to bound the series.
+   */
+  public void streamBacklogs(Map<String, GroupBacklog> groups) {
+    List<MultiGauge.Row<?>> pending = new ArrayList<>();
+    List<MultiGauge.Row<?>> lag = new ArrayList<>();
+    for (GroupBacklog g : groups.values()) {
+      if (pending.size() == MAX_GROUPS) {
+        break;
+      }
+      pending.add(MultiGauge.Row.of(Tags.of("group", g.group()), g.pending()));
+      if (g.lag() >= 0) {
+        lag.add(MultiGauge.Row.of(Tags.of("group", g.group()), g.lag()));
+      }
+    }
+    streamPending.register(pending, true);
+    streamLag.register(lag, true);
   }
 
   /** What the HTTP endpoint serves. */

@@ -3,13 +3,17 @@ package io.kcid.server.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.PostbackCredentials;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
+import io.kcid.proto.tracking.v1.StreamConversionsRequest;
+import io.kcid.proto.tracking.v1.StreamConversionsResponse;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.common.GrpcErrors;
 import io.kcid.server.config.MetricsConfig;
@@ -21,7 +25,10 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -99,6 +106,39 @@ class ServerMetricsTest {
           "method", "RecordConversion", "status_code", "INVALID_ARGUMENT"))).isEqualTo(1);
       assertThat(Scrapes.require(scrape, "lettuce_command_completion_seconds_count", Map.of("command", "EVALSHA")))
           .isPositive();
+    }
+  }
+
+  @Test
+  void aConsumerGroupsUnacknowledgedEventsArePublishedByGroupName() throws Exception {
+    try (RunningServer running = RunningServer.start(TestServers.config(redis.url()), Duration.ofSeconds(30))) {
+      CreateAccountResponse account = running.newAccount();
+      String accountId = account.getAccount().getAccountId();
+      running.conversions().recordConversion(RecordConversionRequest.newBuilder()
+          .setKcid(running.issueClick(accountId, "c1"))
+          .setCredentials(PostbackCredentials.newBuilder()
+              .setToken(account.getSecrets().getPostbackToken()).setClientIp("127.0.0.1"))
+          .build());
+      Context.CancellableContext reader = Context.current().withCancellation();
+      try {
+        reader.call(() -> {
+          Iterator<StreamConversionsResponse> events = ConversionServiceGrpc.newBlockingStub(running.channel())
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .streamConversions(StreamConversionsRequest.newBuilder().setAccountId(accountId)
+                  .setConsumerGroup("billing").setConsumerName("b1").setFromStart(true).build());
+          while (!events.next().hasEvent()) {
+            // a message without an event carries only a cursor
+          }
+          return null; // the event was delivered, and is never acknowledged
+        });
+      } finally {
+        reader.cancel(null);
+      }
+
+      Awaitility.await().atMost(15, TimeUnit.SECONDS).untilAsserted(() -> assertThat(Scrapes.value(
+              running.server().scrapeMetrics(), "kcid_server_stream_group_pending", Map.of("group", "billing")))
+          .hasValue(1.0));
+      assertThat(running.server().scrapeMetrics()).as("no account id in a label").doesNotContain(accountId);
     }
   }
 
