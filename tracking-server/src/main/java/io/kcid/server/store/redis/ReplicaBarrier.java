@@ -43,10 +43,6 @@ final class ReplicaBarrier {
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private boolean waiting;
 
-  ReplicaBarrier(StatefulConnection<byte[], byte[]> connection, int replicas, long timeoutMillis, int maxQueued) {
-    this(connection, replicas, timeoutMillis, maxQueued, ReplicaWaitListener.NONE);
-  }
-
   ReplicaBarrier(StatefulConnection<byte[], byte[]> connection, int replicas, long timeoutMillis, int maxQueued,
       ReplicaWaitListener listener) {
     this.connection = connection;
