@@ -148,6 +148,10 @@ final class UpCommand implements Callable<Integer> {
         + ": /metrics and the web view)");
     System.out.println("  Web    " + admin + "/admin/accounts/<id>   (sign in at " + admin + "/admin/login with the key in "
         + home.resolve("api-keys").resolve(LocalApiKeys.ADMIN) + ")");
+    System.out.println("  Metrics " + (server.metricsPort() < 0
+        ? "off (KCID_METRICS_PORT=-1)"
+        : "http://" + hostForUrl(config.metrics().bindHost()) + ":" + server.metricsPort()
+            + "/metrics   (tracking-server, Prometheus; the edge's are on its admin listener)"));
     System.out.println("  Redis  " + (localRedis == null
         ? config.redis().redactedUrl()
         : localRedis.url() + "   (embedded redis-server, data in " + home.resolve("redis") + ")"));

@@ -97,6 +97,7 @@ class WalkthroughIT {
     env.put("KCID_GRPC_ADDR", "localhost:" + grpcPort);
     env.put("KCID_EDGE_URL", "http://localhost:" + edgePort);
     env.put("KCID_DRAIN_DELAY_MS", "200");
+    env.put("KCID_METRICS_PORT", "0"); // a free port: tests run side by side
     return pb;
   }
 

@@ -28,6 +28,8 @@ import io.kcid.server.grpc.ConversionGrpcService;
 import io.kcid.server.grpc.DiagnosticsGrpcService;
 import io.kcid.server.grpc.ReflectionServices;
 import io.kcid.server.grpc.ReportGrpcService;
+import io.kcid.server.metrics.GrpcCallMeters;
+import io.kcid.server.metrics.ServerMetrics;
 import io.kcid.server.postback.PostbackAuthenticator;
 import io.kcid.server.postback.SignatureReplays;
 import io.kcid.server.postbacklog.ClickExplainer;
@@ -64,6 +66,7 @@ final class ServerComponents {
   private final AdminGrpcService adminService;
   private final DiagnosticsGrpcService diagnosticsService;
   private final ReportGrpcService reportService;
+  private final GrpcCallMeters grpcCalls;
   /** Authenticates callers; loaded before the server listens, then reloaded on a schedule. */
   final ApiKeys apiKeys;
   /** Writes the postback log; its unauthenticated-refusal counts are flushed on a schedule. */
@@ -83,7 +86,8 @@ final class ServerComponents {
       ApiKeys apiKeys,
       PostbackJournal journal,
       ConversionStreams streams,
-      ClickVerifierWatch verifierWatch) {
+      ClickVerifierWatch verifierWatch,
+      GrpcCallMeters grpcCalls) {
     this.security = security;
     this.clickService = clickService;
     this.conversionService = conversionService;
@@ -94,15 +98,16 @@ final class ServerComponents {
     this.journal = journal;
     this.streams = streams;
     this.verifierWatch = verifierWatch;
+    this.grpcCalls = grpcCalls;
   }
 
   /** Builds every object once, in dependency order. */
-  static ServerComponents wire(ServerConfig config, RedisConnector redis, Clock clock) {
+  static ServerComponents wire(ServerConfig config, RedisConnector redis, Clock clock, ServerMetrics metrics) {
     int partitions = config.kcid().partitions();
     var retention = config.postbackLog().retention();
     KcidCodec codec = new KcidCodec(config.kcid().macKeys(), partitions);
     // With KCID_REDIS_WAIT_REPLICAS set, what a caller is told was stored is on that many replicas.
-    DurableWrites durable = redis.durableWrites(config.redis().replicaWait());
+    DurableWrites durable = redis.durableWrites(config.redis().replicaWait(), metrics.replicaWaits());
     var clicks = new RedisClickStore(redis.commands(), durable, config.stats().retention());
     var conversions = new RedisConversionStore(
         redis.commands(), durable, config.stream().maxLength(), config.stats().retention());
@@ -112,14 +117,16 @@ final class ServerComponents {
     var verifierWatch = new ClickVerifierWatch(verifierChanges, accountStore, clock, partitions);
     var accounts = new AccountDirectory(accountStore, clock, config.accountCache().ttl());
     var idempotent = new IdempotentWrites(accountStore);
-    var issuer = new ClickIssuer(codec, clicks, accounts, idempotent, clock);
+    var issuer = new ClickIssuer(codec, clicks, accounts, idempotent, clock, metrics.clicks());
     var owners = new ClickOwners(clicks);
     var authenticator = new PostbackAuthenticator(accounts, owners, clock);
     var postbackLog = new RedisPostbackLog(redis.commands(), retention, config.postbackLog().maxLength());
     var refusalLog = new RedisRefusalLog(redis.commands(), retention);
     var journal = new PostbackJournal(postbackLog, refusalLog, accounts, codec, clock);
+    metrics.postbackLogFailures(journal::failedWrites);
     var recorder = new ConversionRecorder(
-        codec, conversions, new RedisTransactionClaims(redis.commands(), durable), authenticator, clock, journal,
+        codec, conversions, new RedisTransactionClaims(redis.commands(), durable), authenticator, clock,
+        journal.andThen(metrics.conversions()),
         new SignatureReplays(new RedisSignatureReplayCache(redis.commands())));
     var history = new PostbackHistory(postbackLog, refusalLog, accounts, clock, retention);
     var explainer = new ClickExplainer(codec, clicks, conversions, postbackLog, history, accounts, clock);
@@ -131,6 +138,7 @@ final class ServerComponents {
     var reports = new Reports(new RedisStatsStore(redis.commands(), partitions), accounts, clock);
     var streams = new ConversionStreams(
         RedisConversionEventLog.watching(redis, partitions), accounts, config.stream().pollInterval());
+    metrics.streamReaders(streams::readers);
     var apiKeys = new ApiKeys(new RedisApiKeyStore(redis.commands()), config.security().apiKeys(), clock);
     var eraser = new ClickEraser(codec, clicks, new RedisTransactionClaims(redis.commands(), durable), owners);
     var verifierListing = new ClickVerifierListing(accountStore, clock, partitions);
@@ -143,7 +151,7 @@ final class ServerComponents {
     var diagnosticsService = new DiagnosticsGrpcService(history, explainer, replayer);
     var reportService = new ReportGrpcService(reports);
     return new ServerComponents(config.security(), clickService, conversionService, adminService,
-        diagnosticsService, reportService, apiKeys, journal, streams, verifierWatch);
+        diagnosticsService, reportService, apiKeys, journal, streams, verifierWatch, metrics.grpcCalls());
   }
 
   /**
@@ -163,6 +171,10 @@ final class ServerComponents {
         .addService(ReflectionServices.v1alpha())
         // The last interceptor added runs first: authenticate, then count the call.
         .intercept(new CallLimitInterceptor(security.maxConcurrentCalls()))
-        .intercept(new ApiKeyInterceptor(apiKeys, security.auth()));
+        .intercept(new ApiKeyInterceptor(apiKeys, security.auth()))
+        // Outermost, so the metrics also see the calls the two above refuse (UNAUTHENTICATED,
+        // PERMISSION_DENIED, RESOURCE_EXHAUSTED) and time the whole call.
+        .intercept(grpcCalls.preregistered(clickService, conversionService, adminService, diagnosticsService,
+            reportService, health.getHealthService()));
   }
 }

@@ -6,6 +6,7 @@ import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
 import io.kcid.server.common.IpPrivacy;
 import io.kcid.server.config.DurationSetting;
+import io.kcid.server.config.MetricsConfig;
 import io.kcid.server.config.ReplicaWait;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
@@ -135,6 +136,14 @@ public final class ServerMain implements Callable<Integer> {
       description = "base64url key (>= 16 bytes) for --ip-privacy hash (KCID_IP_HASH_KEY).")
   String ipHashKey;
 
+  @Option(names = "--metrics-bind", defaultValue = "${env:KCID_METRICS_BIND:-127.0.0.1}",
+      description = "Address of the Prometheus metrics listener (GET /metrics); loopback by default, 0.0.0.0 for a scrape from another pod (KCID_METRICS_BIND). Default: ${DEFAULT-VALUE}")
+  String metricsBind;
+
+  @Option(names = "--metrics-port", defaultValue = "${env:KCID_METRICS_PORT:-9091}",
+      description = "Port of the Prometheus metrics listener; 0 picks a free one, -1 serves no metrics (KCID_METRICS_PORT). Default: ${DEFAULT-VALUE}")
+  int metricsPort;
+
   private String defaultAuth = "required";
   private String defaultBind = "0.0.0.0";
   private final List<ConfiguredApiKeys.ConfiguredKey> localKeys = new ArrayList<>();
@@ -227,6 +236,7 @@ public final class ServerMain implements Callable<Integer> {
         .security(security)
         .replicaWait(new ReplicaWait(redisWaitReplicas, Duration.ofMillis(redisWaitTimeoutMs)))
         .tracing(TracingConfig.of(otlpEndpoint, traceSamplingRatio))
+        .metrics(new MetricsConfig(metricsBind, metricsPort))
         .build();
   }
 
@@ -253,6 +263,9 @@ public final class ServerMain implements Callable<Integer> {
                 + config.redis().replicaWait().timeout().toMillis() + " ms)"
             : "",
         config.kcid().partitions(), config.security().auth().lowerCase(), config.tracing().describe());
+    if (server.metricsPort() != MetricsConfig.OFF_PORT) {
+      log.info("Prometheus metrics on http://{}:{}/metrics", config.metrics().bindHost(), server.metricsPort());
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -15,10 +15,13 @@ import io.kcid.server.auth.ApiKeys;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.click.ClickVerifierWatch;
 import io.kcid.server.config.ListenConfig;
+import io.kcid.server.config.MetricsConfig;
 import io.kcid.server.config.RedisConfig;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.grpc.TransportNoise;
+import io.kcid.server.metrics.MetricsEndpoint;
+import io.kcid.server.metrics.ServerMetrics;
 import io.kcid.server.postbacklog.PostbackJournal;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.stream.ConversionStreams;
@@ -60,6 +63,7 @@ public final class TrackingServer implements AutoCloseable {
   /** The one documented gRPC message limit, shared with the edge ({@link GrpcLimits#MAX_MESSAGE_BYTES}). */
   private static final int MAX_MESSAGE_BYTES = GrpcLimits.MAX_MESSAGE_BYTES;
   private static final int STARTUP_LOAD_SECONDS = 5;
+  private static final int STREAM_GROUP_SECONDS = 5;
 
   private final ServerConfig config;
   private final RedisConnector redis;
@@ -72,6 +76,9 @@ public final class TrackingServer implements AutoCloseable {
   private final ClickVerifierWatch verifierWatch;
   /** Closed last: flushes the spans of the last calls. */
   private final ServerTracing tracing;
+  private final ServerMetrics metrics;
+  /** The Prometheus listener; null when KCID_METRICS_PORT=-1. */
+  private final MetricsEndpoint metricsEndpoint;
   private volatile boolean closing;
 
   private TrackingServer(
@@ -81,7 +88,9 @@ public final class TrackingServer implements AutoCloseable {
       HealthStatusManager health,
       ScheduledExecutorService monitor,
       ServerComponents components,
-      ServerTracing tracing) {
+      ServerTracing tracing,
+      ServerMetrics metrics,
+      MetricsEndpoint metricsEndpoint) {
     this.config = config;
     this.redis = redis;
     this.server = server;
@@ -91,6 +100,8 @@ public final class TrackingServer implements AutoCloseable {
     this.streams = components.streams;
     this.verifierWatch = components.verifierWatch;
     this.tracing = tracing;
+    this.metrics = metrics;
+    this.metricsEndpoint = metricsEndpoint;
   }
 
   /** Starts a server listening on the configured address with Netty, TLS if configured. */
@@ -114,13 +125,20 @@ public final class TrackingServer implements AutoCloseable {
     StartupSteps steps = new StartupSteps();
     RedisConfig redisConfig = config.redis();
     ServerSecurity security = config.security();
+    ServerMetrics metrics = steps.closeOnFailure("the metrics", new ServerMetrics());
+    MetricsConfig metricsConfig = config.metrics();
+    MetricsEndpoint metricsEndpoint = !metricsConfig.enabled() ? null : steps.run(
+        "serve metrics on " + metricsConfig.bindHost() + ":" + metricsConfig.port()
+            + " (KCID_METRICS_BIND, KCID_METRICS_PORT; -1 for none)",
+        () -> steps.closeOnFailure("the metrics endpoint", MetricsEndpoint.start(metricsConfig, metrics)));
     ServerTracing tracing = steps.run("start tracing", () -> steps.closeOnFailure(
         "tracing", ServerTracing.start(config.tracing())));
     RedisConnector redis = steps.run("connect to Redis at " + redisConfig.redactedUrl(), () -> steps.closeOnFailure(
         "the Redis connection",
-        RedisConnector.connect(redisConfig.url(), redisConfig.timeout(), redisConfig.queueSize(), tracing.redisTracing())));
+        RedisConnector.connect(redisConfig.url(), redisConfig.timeout(), redisConfig.queueSize(),
+            tracing.redisTracing(), metrics.redisLatency())));
     ServerComponents components = steps.run("build the services", () -> {
-      ServerComponents built = ServerComponents.wire(config, redis, Clock.systemUTC());
+      ServerComponents built = ServerComponents.wire(config, redis, Clock.systemUTC(), metrics);
       steps.closeOnFailure("the conversion streams", built.streams);
       steps.closeOnFailure("the click verifier watch", built.verifierWatch);
       return built;
@@ -148,7 +166,8 @@ public final class TrackingServer implements AutoCloseable {
       warnIfOpen(config, server.getPort());
       ScheduledExecutorService monitor = monitorExecutor();
       steps.closeOnFailure("the monitor", monitor::shutdownNow);
-      TrackingServer started = new TrackingServer(config, redis, server, health, monitor, components, tracing);
+      TrackingServer started = new TrackingServer(
+          config, redis, server, health, monitor, components, tracing, metrics, metricsEndpoint);
       health.setStatus(LIVENESS, ServingStatus.SERVING); // until close: enterTerminalState ends it
       started.setHealth(ServingStatus.SERVING);
       started.schedule(components.apiKeys, security.apiKeyReload().toMillis());
@@ -181,6 +200,19 @@ public final class TrackingServer implements AutoCloseable {
       }
     }, 1, 1, TimeUnit.SECONDS);
     monitor.scheduleWithFixedDelay(() -> reloadKeys(apiKeys), reloadMillis, reloadMillis, TimeUnit.MILLISECONDS);
+    // Consumer group backlogs for the metrics: one XINFO GROUPS per partition, every few seconds.
+    monitor.scheduleWithFixedDelay(this::measureStreamGroups, 0, STREAM_GROUP_SECONDS, TimeUnit.SECONDS);
+  }
+
+  private void measureStreamGroups() {
+    if (closing) {
+      return;
+    }
+    streams.groupBacklogs().whenComplete((groups, failure) -> {
+      if (failure == null) {
+        metrics.streamBacklogs(groups);
+      } // else: Redis is away; health says so, and the last values stay until it is back
+    });
   }
 
   private static void reloadKeys(ApiKeys apiKeys) {
@@ -213,6 +245,16 @@ public final class TrackingServer implements AutoCloseable {
 
   public int port() {
     return server.getPort();
+  }
+
+  /** The port of the Prometheus endpoint, or -1 when it is off (KCID_METRICS_PORT=-1). */
+  public int metricsPort() {
+    return metricsEndpoint == null ? MetricsConfig.OFF_PORT : metricsEndpoint.port();
+  }
+
+  /** Prometheus text of every meter, as the endpoint serves it (also when the endpoint is off). */
+  public String scrapeMetrics() {
+    return metrics.scrape();
   }
 
   /** Postback log writes that failed since start (their postbacks were answered normally). */
@@ -281,6 +323,11 @@ public final class TrackingServer implements AutoCloseable {
       flushRefusalCounts();
       redis.close();
       tracing.close();
+      // Last: a scrape during the drain still sees the final counts.
+      if (metricsEndpoint != null) {
+        metricsEndpoint.close();
+      }
+      metrics.close();
     }
   }
 }

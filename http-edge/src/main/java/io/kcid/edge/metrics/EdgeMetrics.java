@@ -2,25 +2,34 @@ package io.kcid.edge.metrics;
 
 import io.grpc.Status;
 import io.kcid.edge.http.Route;
+import io.kcid.proto.ErrorReasons;
+import io.kcid.proto.tracking.v1.ErrorReason;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The edge's Prometheus metrics. Every label value comes from a closed set (route labels, status
  * codes, reason names, gRPC code names), never from request data: no tokens, signatures, kcids or
- * raw paths can reach {@code /metrics}.
+ * raw paths can reach {@code /metrics}. Every labelled series is registered at zero up front, so
+ * dashboards and alerts see it from the first scrape, and every name passes {@code promtool check
+ * metrics}.
  */
 public final class EdgeMetrics implements AutoCloseable {
   /** Prometheus text exposition format 0.0.4, what {@link PrometheusMeterRegistry#scrape()} writes. */
@@ -43,6 +52,7 @@ public final class EdgeMetrics implements AutoCloseable {
   private final Map<Status.Code, Counter> backendErrors = new ConcurrentHashMap<>();
 
   public EdgeMetrics() {
+    promtoolClean();
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
@@ -55,26 +65,79 @@ public final class EdgeMetrics implements AutoCloseable {
         Counter.builder("kcid.edge.postback.unknown.parameters")
             .description("Postback parameters the edge does not know and ignored")
             .register(registry);
+    // Every answer the edge can give: 200, its redirect, and the status of every reason.
+    TreeSet<Integer> statuses = new TreeSet<>(java.util.List.of(200, 302));
+    for (ErrorReason reason : ErrorReason.values()) {
+      if (reason != ErrorReason.UNRECOGNIZED) {
+        statuses.add(ErrorReasons.httpStatus(reason));
+      }
+    }
+    for (Route route : Route.values()) {
+      statuses.forEach(status -> requestCounter(route, status));
+    }
+    postbackCounter("accepted", "none");
+    for (ErrorReason reason : ErrorReason.values()) {
+      if (reason == ErrorReason.UNRECOGNIZED || reason == ErrorReason.ERROR_REASON_UNSPECIFIED) {
+        continue;
+      }
+      boolean duplicate = reason == ErrorReason.ERROR_REASON_DUPLICATE_CONVERSION
+          || reason == ErrorReason.ERROR_REASON_DUPLICATE_TRANSACTION;
+      postbackCounter(duplicate ? "duplicate" : "rejected", ErrorReasons.shortName(reason));
+    }
+    for (Status.Code code : Status.Code.values()) {
+      if (code != Status.Code.OK) {
+        backendErrorCounter(code);
+      }
+    }
+  }
+
+  /**
+   * Micrometer's built-ins fail {@code promtool check metrics} twice: {@code
+   * process_cpu_time_ns_total} (an abbreviated unit; replaced by the conventional {@code
+   * process_cpu_seconds_total}) and the gauge {@code system_cpu_count} (a {@code _count} suffix
+   * belongs to histograms; renamed {@code system_cpu_cores}).
+   */
+  private void promtoolClean() {
+    registry.config()
+        .meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"))
+        .meterFilter(new MeterFilter() {
+          @Override
+          public Meter.Id map(Meter.Id id) {
+            return id.getName().equals("system.cpu.count") ? id.withName("system.cpu.cores") : id;
+          }
+        });
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      FunctionCounter.builder("process.cpu", os, o -> o.getProcessCpuTime() / 1e9)
+          .baseUnit("seconds")
+          .description("CPU time used by this process")
+          .register(registry);
+    }
   }
 
   /** One answered request. */
   public void request(Route route, int status, long durationNanos) {
-    requestCounters
-        .computeIfAbsent(
-            route.ordinal() * 1000 + status,
-            k ->
-                Counter.builder("kcid.edge.requests")
-                    .description("HTTP requests answered, by route and status")
-                    .tag("route", route.label())
-                    .tag("status", Integer.toString(status))
-                    .register(registry))
-        .increment();
+    requestCounter(route, status).increment();
     timers.get(route).record(durationNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private Counter requestCounter(Route route, int status) {
+    return requestCounters.computeIfAbsent(
+        route.ordinal() * 1000 + status,
+        k ->
+            Counter.builder("kcid.edge.requests")
+                .description("HTTP requests answered, by route and status")
+                .tag("route", route.label())
+                .tag("status", Integer.toString(status))
+                .register(registry));
   }
 
   /** One postback outcome: accepted, duplicate or rejected, with its reason short name ("none" when accepted). */
   public void postback(String outcome, String reason) {
-    postbackCounters
+    postbackCounter(outcome, reason).increment();
+  }
+
+  private Counter postbackCounter(String outcome, String reason) {
+    return postbackCounters
         .computeIfAbsent(outcome, o -> new ConcurrentHashMap<>())
         .computeIfAbsent(
             reason,
@@ -83,21 +146,22 @@ public final class EdgeMetrics implements AutoCloseable {
                     .description("Postbacks by outcome and reason")
                     .tag("outcome", outcome)
                     .tag("reason", reason)
-                    .register(registry))
-        .increment();
+                    .register(registry));
   }
 
   /** One failed backend call, by gRPC status code. */
   public void backendError(Status.Code code) {
-    backendErrors
-        .computeIfAbsent(
-            code,
-            c ->
-                Counter.builder("kcid.edge.backend.errors")
-                    .description("Failed gRPC calls to the tracking-server, by status code")
-                    .tag("code", c.name())
-                    .register(registry))
-        .increment();
+    backendErrorCounter(code).increment();
+  }
+
+  private Counter backendErrorCounter(Status.Code code) {
+    return backendErrors.computeIfAbsent(
+        code,
+        c ->
+            Counter.builder("kcid.edge.backend.errors")
+                .description("Failed gRPC calls to the tracking-server, by status code")
+                .tag("code", c.name())
+                .register(registry));
   }
 
   /** Parameters a postback carried that the edge ignores (names are not labels: senders choose them). */

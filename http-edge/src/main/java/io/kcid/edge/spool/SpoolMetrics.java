@@ -1,8 +1,13 @@
 package io.kcid.edge.spool;
 
+import io.kcid.proto.ErrorReasons;
+import io.kcid.proto.tracking.v1.ErrorReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -10,7 +15,13 @@ import java.util.function.Supplier;
  * a few fixed causes), never request data.
  */
 public final class SpoolMetrics {
+  /** Why a click could not be redirected by the edge on its own (see {@code DegradedClicks}). */
+  static final List<String> UNSPOOLED_CAUSES =
+      List.of("unverified", "unknown_account", "no_verifiers", "keys_rejected", "spool_unavailable");
+
   private final MeterRegistry registry;
+  private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
+  private final Map<String, Counter> unspooled = new ConcurrentHashMap<>();
   private final Counter spooled;
   private final Counter replayed;
 
@@ -24,6 +35,14 @@ public final class SpoolMetrics {
         Counter.builder("kcid.edge.clicks.replayed")
             .description("Spooled clicks the tracking-server has stored")
             .register(registry);
+    // Every series at zero from the start: each reason a replay can be refused for, each cause.
+    for (ErrorReason reason : ErrorReason.values()) {
+      if (reason != ErrorReason.UNRECOGNIZED && reason != ErrorReason.ERROR_REASON_UNSPECIFIED
+          && !ErrorReasons.isRetryable(reason)) {
+        droppedCounter(ErrorReasons.shortName(reason));
+      }
+    }
+    UNSPOOLED_CAUSES.forEach(this::unspooledCounter);
   }
 
   /** Publishes the spool's size. */
@@ -55,19 +74,25 @@ public final class SpoolMetrics {
 
   /** A spooled click the tracking-server refused for good (already redirected: counted, never silent). */
   public void dropped(String reason) {
-    Counter.builder("kcid.edge.clicks.replay.dropped")
+    droppedCounter(reason).increment();
+  }
+
+  private Counter droppedCounter(String reason) {
+    return dropped.computeIfAbsent(reason, r -> Counter.builder("kcid.edge.clicks.replay.dropped")
         .description("Spooled clicks the tracking-server refused for good, by reason")
-        .tag("reason", reason)
-        .register(registry)
-        .increment();
+        .tag("reason", r)
+        .register(registry));
   }
 
   /** A click the edge could not redirect on its own while the tracking-server was away, by cause. */
   public void notSpooled(String cause) {
-    Counter.builder("kcid.edge.clicks.unspooled")
+    unspooledCounter(cause).increment();
+  }
+
+  private Counter unspooledCounter(String cause) {
+    return unspooled.computeIfAbsent(cause, c -> Counter.builder("kcid.edge.clicks.unspooled")
         .description("Clicks answered 503 because the edge could not keep them itself, by cause")
-        .tag("cause", cause)
-        .register(registry)
-        .increment();
+        .tag("cause", c)
+        .register(registry));
   }
 }

@@ -39,14 +39,23 @@ public final class ClickIssuer {
   private final AccountDirectory accounts;
   private final Clock clock;
   private final IdempotentWrites idempotent;
+  private final ClickListener listener;
 
   public ClickIssuer(
       KcidCodec codec, ClickStore clicks, AccountDirectory accounts, IdempotentWrites idempotent, Clock clock) {
+    this(codec, clicks, accounts, idempotent, clock, ClickListener.NONE);
+  }
+
+  /** @param listener told about every click stored (the server's metrics) */
+  public ClickIssuer(
+      KcidCodec codec, ClickStore clicks, AccountDirectory accounts, IdempotentWrites idempotent, Clock clock,
+      ClickListener listener) {
     this.codec = codec;
     this.clicks = clicks;
     this.accounts = accounts;
     this.idempotent = idempotent;
     this.clock = clock;
+    this.listener = listener;
   }
 
   /** Mints and stores a click; with a request_id, a retry returns the same click. */
@@ -140,6 +149,9 @@ public final class ClickIssuer {
                     ErrorReason.ERROR_REASON_KCID_ALREADY_USED,
                     "Another click is already stored under this pre-minted kcid; nothing was stored.");
               }
+              if (outcome == ClickStore.PreMintedInsert.INSERTED) {
+                listener.stored(ClickListener.Kind.PRE_MINTED);
+              }
               return response(account, stored);
             });
   }
@@ -153,6 +165,7 @@ public final class ClickIssuer {
         .thenCompose(
             inserted -> {
               if (inserted) {
+                listener.stored(ClickListener.Kind.MINTED);
                 return CompletableFuture.completedFuture(response(account, stored));
               }
               if (attempt >= MAX_MINT_ATTEMPTS) {

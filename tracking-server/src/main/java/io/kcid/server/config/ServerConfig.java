@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param stats how long hourly stats are kept
  * @param security API keys, TLS, overload bounds and IP privacy
  * @param tracing OpenTelemetry tracing: off, or where spans go and which share is kept
+ * @param metrics where the Prometheus metrics are served
  */
 public record ServerConfig(
     ListenConfig listen,
@@ -29,7 +30,8 @@ public record ServerConfig(
     PostbackLogConfig postbackLog,
     StatsConfig stats,
     ServerSecurity security,
-    TracingConfig tracing) {
+    TracingConfig tracing,
+    MetricsConfig metrics) {
 
   public ServerConfig {
     Objects.requireNonNull(listen, "listen");
@@ -41,6 +43,7 @@ public record ServerConfig(
     Objects.requireNonNull(stats, "stats");
     Objects.requireNonNull(security, "security");
     Objects.requireNonNull(tracing, "tracing");
+    Objects.requireNonNull(metrics, "metrics");
   }
 
   /** A builder with every default; only {@link Builder#redisUrl} and {@link Builder#macKeys} are required. */
@@ -51,7 +54,8 @@ public record ServerConfig(
   /**
    * Collects settings one by one, named like their variables; {@link #build()} validates them
    * into sections. Defaults are those of {@code kcid server}, except security, which is {@link
-   * ServerSecurity#open()}.
+   * ServerSecurity#open()}, and metrics, which are {@link MetricsConfig#OFF} (no listener: tests
+   * start many servers side by side; {@code kcid server} serves them on 127.0.0.1:9091).
    */
   public static final class Builder {
     private String bindHost = ListenConfig.DEFAULT_BIND_HOST;
@@ -72,6 +76,7 @@ public record ServerConfig(
     private Duration statsRetention = StatsConfig.DEFAULT_RETENTION;
     private ServerSecurity security = ServerSecurity.open();
     private TracingConfig tracing = TracingConfig.OFF;
+    private MetricsConfig metrics = MetricsConfig.OFF;
 
     private Builder() {}
 
@@ -192,6 +197,15 @@ public record ServerConfig(
       return this;
     }
 
+    /**
+     * Where Prometheus metrics are served (KCID_METRICS_BIND, KCID_METRICS_PORT; port 0 picks a free
+     * one). Default: {@link MetricsConfig#OFF}, no listener ({@code kcid server}: 127.0.0.1:9091).
+     */
+    public Builder metrics(MetricsConfig metrics) {
+      this.metrics = metrics;
+      return this;
+    }
+
     /** The validated configuration; an IllegalArgumentException naming the first bad setting otherwise. */
     public ServerConfig build() {
       return new ServerConfig(
@@ -203,7 +217,8 @@ public record ServerConfig(
           new PostbackLogConfig(postbackLogRetention, postbackLogMaxLength),
           new StatsConfig(statsRetention),
           security,
-          tracing);
+          tracing,
+          metrics);
     }
   }
 }

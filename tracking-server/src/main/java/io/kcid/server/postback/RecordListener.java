@@ -14,4 +14,12 @@ public interface RecordListener {
    */
   void completed(
       RecordConversionRequest request, RecordContext context, RecordConversionResponse response, Throwable failure);
+
+  /** This listener, then {@code next} (the postback log, then the metrics). */
+  default RecordListener andThen(RecordListener next) {
+    return (request, context, response, failure) -> {
+      completed(request, context, response, failure);
+      next.completed(request, context, response, failure);
+    };
+  }
 }

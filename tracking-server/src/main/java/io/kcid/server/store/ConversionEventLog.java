@@ -3,6 +3,7 @@ package io.kcid.server.store;
 import io.kcid.proto.tracking.v1.ConversionEvent;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -23,6 +24,12 @@ public interface ConversionEventLog {
 
   /** Entries taken over from other consumers, and where the next scan starts. */
   record Claimed(String nextStartId, List<Entry> entries) {}
+
+  /**
+   * How far a consumer group is behind on one partition: entries delivered but not acknowledged,
+   * and entries not yet delivered (-1 when Redis does not say: before Redis 7).
+   */
+  record GroupBacklog(String group, long pending, long lag) {}
 
   int partitions();
 
@@ -51,6 +58,11 @@ public interface ConversionEventLog {
   /** Takes over entries other consumers left pending longer than {@code minIdle}. */
   CompletionStage<Claimed> claim(
       int partition, String group, String consumer, Duration minIdle, String startId, int count);
+
+  /** Every consumer group of the partition's log and its backlog (none by default). */
+  default CompletionStage<List<GroupBacklog>> groups(int partition) {
+    return CompletableFuture.completedFuture(List.of());
+  }
 
   /** Acknowledges entries of the group; returns how many were pending. */
   CompletionStage<Long> ack(int partition, String group, List<String> entryIds);

@@ -76,6 +76,35 @@ public final class ConversionStreams implements AutoCloseable {
             });
   }
 
+  /**
+   * The backlog of every consumer group, summed over partitions and account filters, by the
+   * group's name as its consumers gave it (the account filter is left out: no account ids in
+   * metrics). Lag is -1 when Redis does not report it (before Redis 7).
+   */
+  public CompletionStage<Map<String, ConversionEventLog.GroupBacklog>> groupBacklogs() {
+    List<CompletableFuture<List<ConversionEventLog.GroupBacklog>>> reads = new ArrayList<>();
+    for (int p = 0; p < events.partitions(); p++) {
+      reads.add(events.groups(p).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(x -> {
+      Map<String, ConversionEventLog.GroupBacklog> byName = new java.util.TreeMap<>();
+      for (CompletableFuture<List<ConversionEventLog.GroupBacklog>> read : reads) {
+        for (ConversionEventLog.GroupBacklog g : read.join()) {
+          String name = g.group().contains("|") ? g.group().substring(0, g.group().lastIndexOf('|')) : g.group();
+          byName.merge(name, new ConversionEventLog.GroupBacklog(name, g.pending(), g.lag()), (a, b) ->
+              new ConversionEventLog.GroupBacklog(name, a.pending() + b.pending(),
+                  a.lag() < 0 || b.lag() < 0 ? -1 : a.lag() + b.lag()));
+        }
+      }
+      return byName;
+    });
+  }
+
+  /** Conversion streams this server serves now. */
+  public int readers() {
+    return open.size();
+  }
+
   public void stream(StreamConversionsRequest request, StreamObserver<StreamConversionsResponse> observer) {
     var call = (ServerCallStreamObserver<StreamConversionsResponse>) observer;
     String account;

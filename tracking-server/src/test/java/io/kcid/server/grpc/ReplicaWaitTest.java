@@ -30,11 +30,13 @@ import io.kcid.server.store.redis.RedisKeys;
 import io.kcid.server.store.redis.testing.LocalCluster;
 import io.kcid.server.store.redis.testing.LocalStandalone;
 import io.kcid.server.store.redis.testing.RedisNode;
+import io.kcid.server.testing.Scrapes;
 import io.kcid.server.testing.TestServers;
 import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -86,6 +88,13 @@ class ReplicaWaitTest {
         assertUnknownOutcome(catchThrowableOfType(
             () -> clicks(waitingChannel).deleteClick(DeleteClickRequest.newBuilder().setKcid(kcid).build()),
             StatusRuntimeException.class));
+        // Each of those writes ended in a WAIT that found too few replicas; the metrics say so.
+        String scrape = waiting.scrapeMetrics();
+        assertThat(Scrapes.require(scrape, "kcid_server_redis_wait_total", Map.of("result", "too_few_replicas")))
+            .isGreaterThanOrEqualTo(5);
+        assertThat(Scrapes.require(scrape, "kcid_server_redis_wait_total", Map.of("result", "ok"))).isZero();
+        assertThat(Scrapes.require(scrape, "kcid_server_conversions_total",
+            Map.of("outcome", "unknown", "reason", "STORE_UNAVAILABLE"))).isEqualTo(2);
       } finally {
         plainChannel.shutdownNow();
         waitingChannel.shutdownNow();

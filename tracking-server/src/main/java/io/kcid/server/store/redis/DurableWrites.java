@@ -1,6 +1,7 @@
 package io.kcid.server.store.redis;
 
 import io.kcid.server.config.ReplicaWait;
+import io.kcid.server.store.ReplicaWaitListener;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisException;
@@ -41,6 +42,7 @@ public final class DurableWrites {
   private final Function<byte[], CompletionStage<StatefulConnection<byte[], byte[]>>> ownerOf;
   private final Runnable refreshTopology;
   private final int maxQueued;
+  private final ReplicaWaitListener listener;
   private final Map<StatefulConnection<byte[], byte[]>, ReplicaBarrier> barriers =
       Collections.synchronizedMap(new WeakHashMap<>());
   private final AtomicLong lastRefresh = new AtomicLong(System.nanoTime() - REFRESH_INTERVAL_NANOS);
@@ -50,19 +52,21 @@ public final class DurableWrites {
       ReplicaWait wait,
       Function<byte[], CompletionStage<StatefulConnection<byte[], byte[]>>> ownerOf,
       Runnable refreshTopology,
-      int maxQueued) {
+      int maxQueued,
+      ReplicaWaitListener listener) {
     this.shared = shared;
     this.wait = wait;
     this.ownerOf = ownerOf;
     this.refreshTopology = refreshTopology;
     this.maxQueued = maxQueued;
+    this.listener = listener;
   }
 
   /** Writes as any other command: asynchronous replication (and the stores' tests). */
   public static DurableWrites unreplicated(RedisClusterAsyncCommands<byte[], byte[]> shared) {
     return new DurableWrites(shared, ReplicaWait.OFF, key -> {
       throw new IllegalStateException("not waiting for replicas");
-    }, () -> {}, 0);
+    }, () -> {}, 0, ReplicaWaitListener.NONE);
   }
 
   public ReplicaWait replicaWait() {
@@ -88,7 +92,7 @@ public final class DurableWrites {
   private <T> CompletionStage<T> once(byte[] key, Supplier<AsyncCommand<byte[], byte[], T>> command) {
     CompletionStage<T> written = ownerOf.apply(key).thenCompose(
         connection -> barriers.computeIfAbsent(connection,
-                c -> new ReplicaBarrier(c, wait.replicas(), wait.timeout().toMillis(), maxQueued))
+                c -> new ReplicaBarrier(c, wait.replicas(), wait.timeout().toMillis(), maxQueued, listener))
             .submit(command.get()));
     return written.whenComplete((value, failure) -> {
       if (failure != null && staleOwner(StoreErrors.unwrap(failure))) {

@@ -2,6 +2,7 @@ package io.kcid.server.store.redis;
 
 import io.kcid.server.config.RedisEndpoint;
 import io.kcid.server.config.ReplicaWait;
+import io.kcid.server.store.ReplicaWaitListener;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.ReadFrom;
@@ -22,6 +23,7 @@ import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.masterreplica.MasterReplica;
 import io.lettuce.core.masterreplica.StatefulRedisMasterReplicaConnection;
 import io.lettuce.core.resource.ClientResources;
@@ -132,11 +134,23 @@ public final class RedisConnector implements AutoCloseable {
    * redis-cluster://} URL (see {@link RedisEndpoint}). Fails when unreachable after a short wait.
    */
   public static RedisConnector connect(String url, Duration commandTimeout, int requestQueueSize) {
-    return connect(url, commandTimeout, requestQueueSize, Tracing.disabled());
+    return connect(url, commandTimeout, requestQueueSize, Tracing.disabled(), CommandLatencyRecorder.disabled());
   }
 
   /** As {@link #connect(String, Duration, int)}, with a span per command as {@code tracing} makes them. */
   public static RedisConnector connect(String url, Duration commandTimeout, int requestQueueSize, Tracing tracing) {
+    return connect(url, commandTimeout, requestQueueSize, tracing, CommandLatencyRecorder.disabled());
+  }
+
+  /** {@link #connect(String, Duration, int)}, recording every command's latency to {@code latency}. */
+  public static RedisConnector connect(
+      String url, Duration commandTimeout, int requestQueueSize, CommandLatencyRecorder latency) {
+    return connect(url, commandTimeout, requestQueueSize, Tracing.disabled(), latency);
+  }
+
+  /** Traced by {@code tracing}, every command's latency recorded to {@code latency}. */
+  public static RedisConnector connect(
+      String url, Duration commandTimeout, int requestQueueSize, Tracing tracing, CommandLatencyRecorder latency) {
     RedisEndpoint endpoint = RedisEndpoint.parse(url);
     ClientResources resources =
         DefaultClientResources.builder()
@@ -144,6 +158,7 @@ public final class RedisConnector implements AutoCloseable {
             // Reconnect at most a second after Redis is back (Lettuce's default backs off to 30 s).
             .reconnectDelay(
                 Delay.exponential(Duration.ofMillis(1), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
+            .commandLatencyRecorder(latency)
             .build();
     try {
       if (endpoint instanceof RedisEndpoint.Cluster c) {
@@ -369,14 +384,19 @@ public final class RedisConnector implements AutoCloseable {
    * The acknowledged writes, followed by {@code WAIT} as {@code wait} says (nothing when off). With
    * WAIT they run on a connection of their own, opened on the first call and shared by later ones.
    */
-  public synchronized DurableWrites durableWrites(ReplicaWait wait) {
+  public DurableWrites durableWrites(ReplicaWait wait) {
+    return durableWrites(wait, ReplicaWaitListener.NONE);
+  }
+
+  /** {@link #durableWrites(ReplicaWait)}, telling {@code listener} how each WAIT ended. */
+  public synchronized DurableWrites durableWrites(ReplicaWait wait, ReplicaWaitListener listener) {
     if (!wait.enabled()) {
       return DurableWrites.unreplicated(commands);
     }
     if (writeConnection == null) {
       writeConnection = openWriteConnection.get();
     }
-    return new DurableWrites(commands, wait, writeConnection.ownerOf(), refreshTopology, queueSize);
+    return new DurableWrites(commands, wait, writeConnection.ownerOf(), refreshTopology, queueSize, listener);
   }
 
   /**

@@ -16,6 +16,7 @@ import io.lettuce.core.XReadArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -119,6 +120,38 @@ public final class RedisConversionEventLog implements ConversionEventLog {
               }
             });
     return created;
+  }
+
+  @Override
+  public CompletionStage<List<GroupBacklog>> groups(int partition) {
+    return Stages.translate(redis.xinfoGroups(RedisKeys.stream(partition)).thenApply(RedisConversionEventLog::backlogs));
+  }
+
+  /** XINFO GROUPS: one flat list of field names and values per group. */
+  private static List<GroupBacklog> backlogs(List<Object> reply) {
+    List<GroupBacklog> groups = new ArrayList<>();
+    for (Object item : reply) {
+      if (!(item instanceof List<?> fields)) {
+        continue;
+      }
+      String name = null;
+      long pending = 0;
+      long lag = -1;
+      for (int i = 0; i + 1 < fields.size(); i += 2) {
+        String field = fields.get(i) instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(fields.get(i));
+        Object value = fields.get(i + 1);
+        switch (field) {
+          case "name" -> name = value instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(value);
+          case "pending" -> pending = value instanceof Long l ? l : pending;
+          case "lag" -> lag = value instanceof Long l ? l : -1; // nil when Redis cannot tell
+          default -> { }
+        }
+      }
+      if (name != null) {
+        groups.add(new GroupBacklog(name, pending, lag));
+      }
+    }
+    return groups;
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.kcid.server.store.redis;
 
 import io.kcid.core.KcidException;
 import io.kcid.proto.tracking.v1.ErrorReason;
+import io.kcid.server.store.ReplicaWaitListener;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -38,14 +39,17 @@ final class ReplicaBarrier {
   private final int replicas;
   private final long timeoutMillis;
   private final int maxQueued;
+  private final ReplicaWaitListener listener;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private boolean waiting;
 
-  ReplicaBarrier(StatefulConnection<byte[], byte[]> connection, int replicas, long timeoutMillis, int maxQueued) {
+  ReplicaBarrier(StatefulConnection<byte[], byte[]> connection, int replicas, long timeoutMillis, int maxQueued,
+      ReplicaWaitListener listener) {
     this.connection = connection;
     this.replicas = replicas;
     this.timeoutMillis = timeoutMillis;
     this.maxQueued = maxQueued;
+    this.listener = listener;
   }
 
   /** Sends {@code write} (not yet dispatched) and completes once it is on enough replicas. */
@@ -90,11 +94,20 @@ final class ReplicaBarrier {
     }
     // Replies arrive in order, so every write of the batch has completed before its WAIT.
     wait.whenComplete((acked, failure) -> {
+      listener.waited(result(acked, failure));
       for (Pending p : batch) {
         p.write().whenComplete((value, writeFailure) -> settle(p.done(), value, writeFailure, acked, failure));
       }
       next();
     });
+  }
+
+  private ReplicaWaitListener.Result result(Long acked, Throwable failure) {
+    if (failure != null) {
+      return StoreErrors.unwrap(failure) instanceof RedisCommandTimeoutException
+          ? ReplicaWaitListener.Result.TIMEOUT : ReplicaWaitListener.Result.FAILED;
+    }
+    return acked < replicas ? ReplicaWaitListener.Result.TOO_FEW_REPLICAS : ReplicaWaitListener.Result.OK;
   }
 
   private void settle(CompletableFuture<Object> done, Object value, Throwable writeFailure, Long acked,
