@@ -54,7 +54,7 @@ echo "consumer-test: starting kcid (API keys required)"
 home="$work/home"
 mkdir -p "$home"
 env -u KCID_API_KEY KCID_HOME="$home" KCID_AUTH=required KCID_GRPC_PORT=0 KCID_EDGE_PORT=0 \
-  KCID_EDGE_ADMIN_PORT=0 KCID_DRAIN_DELAY_MS=100 java -jar "$jar" up >"$work/kcid.log" 2>&1 &
+  KCID_EDGE_ADMIN_PORT=0 KCID_METRICS_PORT=0 KCID_DRAIN_DELAY_MS=100 java -jar "$jar" up >"$work/kcid.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 180); do
   grep -q 'kcid is up' "$work/kcid.log" && break

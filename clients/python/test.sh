@@ -39,7 +39,7 @@ start_server() {
   (
     for v in $(compgen -e | grep '^KCID_' || true); do unset "$v"; done
     export KCID_HOME="$work/home" KCID_GRPC_PORT="$grpc_port" KCID_EDGE_PORT="$edge_port" KCID_DRAIN_DELAY_MS=100
-    export KCID_EDGE_ADMIN_PORT=0   # any free port: another kcid on this machine may hold 8081
+    export KCID_EDGE_ADMIN_PORT=0 KCID_METRICS_PORT=0  # any free port: another kcid on this machine may hold 8081/9091
     # As in production: every call needs an API key with its role (up makes one, see below).
     export KCID_AUTH=required
     exec java -jar "$jar" up

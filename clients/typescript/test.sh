@@ -35,7 +35,7 @@ start_server() {
   rm -rf "$KCID_TMP/home"
   env -i PATH="$PATH" HOME="${HOME:-/root}" ${JAVA_HOME:+JAVA_HOME="$JAVA_HOME"} \
     KCID_HOME="$KCID_TMP/home" KCID_GRPC_PORT="$GRPC_PORT" KCID_EDGE_PORT="$EDGE_PORT" KCID_DRAIN_DELAY_MS=100 \
-    KCID_EDGE_ADMIN_PORT=0 KCID_AUTH=required \
+    KCID_EDGE_ADMIN_PORT=0 KCID_METRICS_PORT=0 KCID_AUTH=required \
     java -jar "$JAR" up >"$KCID_TMP/kcid.log" 2>&1 &
   SERVER_PID=$!
 }

@@ -30,7 +30,7 @@ grpc_port="$(free_port)"
 (
   for v in $(compgen -e | grep '^KCID_' || true); do unset "$v"; done
   export KCID_HOME="$work/home" KCID_AUTH=required KCID_GRPC_PORT="$grpc_port" \
-    KCID_EDGE_PORT="$(free_port)" KCID_EDGE_ADMIN_PORT="$(free_port)" KCID_DRAIN_DELAY_MS=100
+    KCID_EDGE_PORT="$(free_port)" KCID_EDGE_ADMIN_PORT="$(free_port)" KCID_METRICS_PORT=0 KCID_DRAIN_DELAY_MS=100
   exec java -jar "$jar" up
 ) >"$work/server.log" 2>&1 &
 server_pid=$!

@@ -61,6 +61,7 @@ func startKcid(t *testing.T, extraEnv ...string) server {
 		fmt.Sprintf("KCID_GRPC_PORT=%d", grpcPort),
 		fmt.Sprintf("KCID_EDGE_PORT=%d", edgePort),
 		"KCID_EDGE_ADMIN_PORT=0", // any free port: 8081 may be taken
+		"KCID_METRICS_PORT=0",    // and 9091
 		"KCID_DRAIN_DELAY_MS=100")
 	env = append(env, extraEnv...)
 

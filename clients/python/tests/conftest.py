@@ -53,6 +53,7 @@ def server() -> Iterator[Server]:
             KCID_GRPC_PORT=str(grpc_port),
             KCID_EDGE_PORT=str(edge_port),
             KCID_EDGE_ADMIN_PORT="0",
+            KCID_METRICS_PORT="0",
             KCID_DRAIN_DELAY_MS="100",
             KCID_AUTH="required",
         )

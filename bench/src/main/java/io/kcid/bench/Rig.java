@@ -83,6 +83,7 @@ final class Rig implements AutoCloseable {
     env.put("KCID_API_KEYS", "bench:admin+issue+ingest+read:" + apiKey);
     env.put("KCID_DRAIN_DELAY_MS", "0");
     env.put("KCID_SHUTDOWN_GRACE_MS", "2000");
+    env.put("KCID_METRICS_PORT", "0"); // served, as by default, on a free port
     this.server = ChildProcess.startJava("tracking-server", jvmOptions, "io.kcid.server.ServerMain", List.of(), env, workDir);
     server.awaitListening(serverPort, Duration.ofSeconds(60));
     // Two connections: one grpc-java channel is served by one event-loop thread on each side.

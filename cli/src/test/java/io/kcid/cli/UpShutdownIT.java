@@ -37,6 +37,7 @@ class UpShutdownIT {
     builder.environment().put("KCID_GRPC_PORT", String.valueOf(freePort()));
     builder.environment().put("KCID_EDGE_PORT", String.valueOf(freePort()));
     builder.environment().put("KCID_EDGE_ADMIN_PORT", String.valueOf(freePort()));
+    builder.environment().put("KCID_METRICS_PORT", "0");
     builder.environment().put("KCID_DRAIN_DELAY_MS", "100");
     Process up = startUp(builder, dir);
     int redisPort;
