@@ -1,22 +1,19 @@
 package io.kcid.edge.metrics;
 
 import io.grpc.Status;
+import io.kcid.core.metrics.PromtoolNames;
 import io.kcid.edge.http.Route;
 import io.kcid.proto.ErrorReasons;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -52,7 +49,7 @@ public final class EdgeMetrics implements AutoCloseable {
   private final Map<Status.Code, Counter> backendErrors = new ConcurrentHashMap<>();
 
   public EdgeMetrics() {
-    promtoolClean();
+    PromtoolNames.apply(registry);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
@@ -88,29 +85,6 @@ public final class EdgeMetrics implements AutoCloseable {
       if (code != Status.Code.OK) {
         backendErrorCounter(code);
       }
-    }
-  }
-
-  /**
-   * Micrometer's built-ins fail {@code promtool check metrics} twice: {@code
-   * process_cpu_time_ns_total} (an abbreviated unit; replaced by the conventional {@code
-   * process_cpu_seconds_total}) and the gauge {@code system_cpu_count} (a {@code _count} suffix
-   * belongs to histograms; renamed {@code system_cpu_cores}).
-   */
-  private void promtoolClean() {
-    registry.config()
-        .meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"))
-        .meterFilter(new MeterFilter() {
-          @Override
-          public Meter.Id map(Meter.Id id) {
-            return id.getName().equals("system.cpu.count") ? id.withName("system.cpu.cores") : id;
-          }
-        });
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-      FunctionCounter.builder("process.cpu", os, o -> o.getProcessCpuTime() / 1e9)
-          .baseUnit("seconds")
-          .description("CPU time used by this process")
-          .register(registry);
     }
   }
 

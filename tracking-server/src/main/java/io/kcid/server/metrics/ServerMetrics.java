@@ -1,5 +1,6 @@
 package io.kcid.server.metrics;
 
+import io.kcid.core.metrics.PromtoolNames;
 import io.kcid.server.click.ClickListener;
 import io.kcid.server.postback.RecordListener;
 import io.kcid.server.store.ConversionEventLog.GroupBacklog;

@@ -1,4 +1,4 @@
-package io.kcid.server.metrics;
+package io.kcid.core.metrics;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,13 +11,14 @@ import java.lang.management.ManagementFactory;
  * replaced by the conventional {@code process_cpu_seconds_total}) and the gauge {@code
  * system_cpu_count} (a {@code _count} suffix belongs to histograms; renamed {@code
  * system_cpu_cores}). And label names are snake_case: the gRPC binder's {@code methodType} and
- * {@code statusCode} are exported as {@code method_type} and {@code status_code}.
+ * {@code statusCode} are exported as {@code method_type} and {@code status_code}. The edge and
+ * the tracking-server both apply it, so their shared series have one name.
  */
-final class PromtoolNames {
+public final class PromtoolNames {
   private PromtoolNames() {}
 
   /** Applies the renames to {@code registry}; call before any meter is registered. */
-  static void apply(MeterRegistry registry) {
+  public static void apply(MeterRegistry registry) {
     registry.config()
         .meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"))
         .meterFilter(MeterFilter.renameTag("grpc.server", "methodType", "method_type"))
