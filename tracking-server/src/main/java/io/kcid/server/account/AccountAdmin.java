@@ -81,14 +81,13 @@ public final class AccountAdmin {
         request.getPartnerId().isEmpty()
             ? Partners.DEFAULT_ID
             : Identifiers.key("partner_id", request.getPartnerId());
-    // Fresh, so an account is never created under a partner that another server has just made.
-    partners.invalidate(partnerId);
-    return partners.get(partnerId).thenCompose(partner -> create(id, parameter, partner, request));
+    // Read fresh: the account starts from the partner's current defaults, not a cached copy.
+    return partners.fresh(partnerId).thenCompose(partner -> createUnder(partner, id, parameter, request));
   }
 
   /** The account under {@code partner}, its first goal and postback methods taken from the partner's defaults. */
-  private CompletionStage<CreateAccountResponse> create(
-      String id, String parameter, Partner partner, CreateAccountRequest request) {
+  private CompletionStage<CreateAccountResponse> createUnder(
+      Partner partner, String id, String parameter, CreateAccountRequest request) {
     var now = Timestamps.of(clock.instant());
     Goal firstGoal = GoalAdmin.defaultGoal(id, now, partner.getDefaults());
     AccountSecrets secrets =

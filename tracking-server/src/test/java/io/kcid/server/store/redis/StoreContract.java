@@ -1,8 +1,10 @@
 package io.kcid.server.store.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.google.protobuf.Timestamp;
+import io.kcid.core.KcidException;
 import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.core.kcid.KcidCodec;
 import io.kcid.core.kcid.KcidKeyRing;
@@ -12,6 +14,7 @@ import io.kcid.proto.tracking.v1.Click;
 import io.kcid.proto.tracking.v1.Conversion;
 import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.CountingMode;
+import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.Goal;
 import io.kcid.proto.tracking.v1.Money;
 import io.kcid.proto.tracking.v1.Partner;
@@ -20,19 +23,23 @@ import io.kcid.server.common.Secrets;
 import io.kcid.server.conversion.StatusTransitions;
 import io.kcid.server.partner.PartnerDirectory;
 import io.kcid.server.partner.Partners;
+import io.kcid.server.store.AccountRecord;
 import io.kcid.server.store.RecordCommand;
 import io.kcid.server.store.RecordResult.Code;
 import io.kcid.server.store.RecordResult;
 import io.kcid.server.store.StatsCounter;
 import io.kcid.server.store.StatsQuery;
 import io.kcid.server.store.StatusUpdate;
+import io.kcid.server.store.StoredSecrets;
 import io.kcid.server.store.redis.testing.TestRedis;
 import io.kcid.server.store.redis.testing.Topology;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
@@ -547,7 +554,7 @@ abstract class StoreContract {
     // Exactly the keys the previous version's create_account.lua wrote.
     var raw = connector.commands();
     join(raw.set(RedisKeys.account(id), Account.newBuilder().setAccountId(id).setDisplayName("Old").build().toByteArray()));
-    join(raw.hset(RedisKeys.accountSecrets(id), java.util.Map.of(
+    join(raw.hset(RedisKeys.accountSecrets(id), Map.of(
         RedisKeys.bytes("click_secret"), RedisKeys.bytes("cks_old"),
         RedisKeys.bytes("token_sha256"), RedisKeys.bytes(Secrets.sha256Hex("pbt_old_" + id)))));
     join(raw.hset(RedisKeys.accountGoals(id), RedisKeys.bytes("default"),
@@ -559,10 +566,10 @@ abstract class StoreContract {
     var record = join(accounts.load(id)).orElseThrow();
     assertThat(Partners.partnerOf(record.account())).isEqualTo(Partners.DEFAULT_ID);
     RedisPartnerStore store = new RedisPartnerStore(connector.commands());
-    List<CompletableFuture<io.kcid.server.store.AccountRecord>> servers = new ArrayList<>();
+    List<CompletableFuture<AccountRecord>> servers = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       // Four servers, each with its own cache, meet the old account at the same time.
-      servers.add(new PartnerDirectory(store, java.time.Clock.systemUTC(), Duration.ofSeconds(5))
+      servers.add(new PartnerDirectory(store, Clock.systemUTC(), Duration.ofSeconds(5))
           .requireActive(record).toCompletableFuture());
     }
     servers.forEach(server -> assertThat(server.join()).isSameAs(record));
@@ -577,15 +584,15 @@ abstract class StoreContract {
     RedisPartnerStore store = new RedisPartnerStore(connector.commands());
     String partnerId = "off-" + System.nanoTime();
     assertThat(join(store.create(Partner.newBuilder().setPartnerId(partnerId).setS2SActive(false).build()))).isTrue();
-    var record = new io.kcid.server.store.AccountRecord(
+    var record = new AccountRecord(
         Account.newBuilder().setAccountId("a-" + partnerId).setPartnerId(partnerId).build(),
-        new io.kcid.server.store.StoredSecrets(null, null, null, "c", null, null, null, null, null), java.util.Map.of());
-    PartnerDirectory directory = new PartnerDirectory(store, java.time.Clock.systemUTC(), Duration.ofSeconds(5));
-    Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
+        new StoredSecrets(null, null, null, "c", null, null, null, null, null), Map.of());
+    PartnerDirectory directory = new PartnerDirectory(store, Clock.systemUTC(), Duration.ofSeconds(5));
+    Throwable refused = catchThrowable(
         () -> directory.requireActive(record).toCompletableFuture().join());
-    assertThat(refused).hasCauseInstanceOf(io.kcid.core.KcidException.class);
-    assertThat(((io.kcid.core.KcidException) refused.getCause()).reason())
-        .isEqualTo(io.kcid.proto.tracking.v1.ErrorReason.ERROR_REASON_PARTNER_INACTIVE);
+    assertThat(refused).hasCauseInstanceOf(KcidException.class);
+    assertThat(((KcidException) refused.getCause()).reason())
+        .isEqualTo(ErrorReason.ERROR_REASON_PARTNER_INACTIVE);
     assertThat(join(store.update(join(store.load(partnerId)).orElseThrow().toBuilder().setS2SActive(true).build())))
         .isTrue();
     directory.invalidate(partnerId);
