@@ -897,8 +897,8 @@ type Account struct {
 	// retry on anything else.
 	LegacyHttp_200 bool          `protobuf:"varint,8,opt,name=legacy_http_200,json=legacyHttp200,proto3" json:"legacy_http_200,omitempty"`
 	PostbackAuth   *PostbackAuth `protobuf:"bytes,9,opt,name=postback_auth,json=postbackAuth,proto3" json:"postback_auth,omitempty"`
-	// The partner that owns the account. Empty in accounts stored before partners existed: they
-	// belong to the "default" partner (read as such by the server).
+	// The partner that owns the account. Accounts stored before partners existed belong to the
+	// "default" partner: the server answers them with "default" here.
 	PartnerId     string `protobuf:"bytes,10,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -461,8 +461,8 @@ export type Account = Message<"kcid.tracking.v1.Account"> & {
   postbackAuth?: PostbackAuth | undefined;
 
   /**
-   * The partner that owns the account. Empty in accounts stored before partners existed: they
-   * belong to the "default" partner (read as such by the server).
+   * The partner that owns the account. Accounts stored before partners existed belong to the
+   * "default" partner: the server answers them with "default" here.
    *
    * @generated from field: string partner_id = 10;
    */

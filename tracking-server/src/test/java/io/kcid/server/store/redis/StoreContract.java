@@ -564,7 +564,10 @@ abstract class StoreContract {
     join(raw.del(RedisKeys.partner(Partners.DEFAULT_ID)));
 
     var record = join(accounts.load(id)).orElseThrow();
-    assertThat(Partners.partnerOf(record.account())).isEqualTo(Partners.DEFAULT_ID);
+    assertThat(record.account().getPartnerId()).isEqualTo(Partners.DEFAULT_ID);
+    assertThat(join(accounts.list(id, 1))).isEmpty();
+    assertThat(join(accounts.list("", 100_000))).filteredOn(a -> a.getAccountId().equals(id))
+        .extracting(Account::getPartnerId).containsExactly(Partners.DEFAULT_ID);
     RedisPartnerStore store = new RedisPartnerStore(connector.commands());
     List<CompletableFuture<AccountRecord>> servers = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
