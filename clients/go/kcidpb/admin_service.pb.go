@@ -144,7 +144,10 @@ type CreateAccountRequest struct {
 	// Optional; default "kcid".
 	KcidParameter string `protobuf:"bytes,3,opt,name=kcid_parameter,json=kcidParameter,proto3" json:"kcid_parameter,omitempty"`
 	// Idempotency key: a retry returns the first answer (secrets included) for 24 hours.
-	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Optional; the partner that owns the account, "default" when empty. The account's first goal
+	// and postback authentication take the partner's defaults. Errors: PARTNER_NOT_FOUND.
+	PartnerId     string `protobuf:"bytes,5,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -203,6 +206,13 @@ func (x *CreateAccountRequest) GetKcidParameter() string {
 func (x *CreateAccountRequest) GetRequestId() string {
 	if x != nil {
 		return x.RequestId
+	}
+	return ""
+}
+
+func (x *CreateAccountRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
 	}
 	return ""
 }
@@ -1610,14 +1620,16 @@ var File_kcid_tracking_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
-	"$kcid/tracking/v1/admin_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a kcid/tracking/v1/resources.proto\"\x9e\x01\n" +
+	"$kcid/tracking/v1/admin_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a kcid/tracking/v1/resources.proto\"\xbd\x01\n" +
 	"\x14CreateAccountRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12%\n" +
 	"\x0ekcid_parameter\x18\x03 \x01(\tR\rkcidParameter\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"\x88\x01\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x05 \x01(\tR\tpartnerId\"\x88\x01\n" +
 	"\x15CreateAccountResponse\x123\n" +
 	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\x12:\n" +
 	"\asecrets\x18\x02 \x01(\v2 .kcid.tracking.v1.AccountSecretsR\asecrets\"2\n" +

@@ -40,7 +40,7 @@ const (
 // Accounts, their S2S settings and secrets, and their conversion goals.
 type AdminServiceClient interface {
 	// Creates an account with fresh secrets and a "default" goal.
-	// Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER.
+	// Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER, PARTNER_NOT_FOUND.
 	CreateAccount(ctx context.Context, in *CreateAccountRequest, opts ...grpc.CallOption) (*CreateAccountResponse, error)
 	// Errors: ACCOUNT_NOT_FOUND.
 	GetAccount(ctx context.Context, in *GetAccountRequest, opts ...grpc.CallOption) (*GetAccountResponse, error)
@@ -204,7 +204,7 @@ func (c *adminServiceClient) RevokeApiKey(ctx context.Context, in *RevokeApiKeyR
 // Accounts, their S2S settings and secrets, and their conversion goals.
 type AdminServiceServer interface {
 	// Creates an account with fresh secrets and a "default" goal.
-	// Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER.
+	// Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER, PARTNER_NOT_FOUND.
 	CreateAccount(context.Context, *CreateAccountRequest) (*CreateAccountResponse, error)
 	// Errors: ACCOUNT_NOT_FOUND.
 	GetAccount(context.Context, *GetAccountRequest) (*GetAccountResponse, error)

@@ -190,6 +190,16 @@ const (
 	// restart without a cursor (from_start) and reconcile with GetStats or ListConversions
 	// (metadata: `partition`, `missedEvents`).
 	ErrorReason_ERROR_REASON_STREAM_CURSOR_EXPIRED ErrorReason = 111
+	// --- Partners ---
+	// No partner with this id.
+	ErrorReason_ERROR_REASON_PARTNER_NOT_FOUND ErrorReason = 150
+	// A partner with this id already exists.
+	ErrorReason_ERROR_REASON_PARTNER_ALREADY_EXISTS ErrorReason = 151
+	// The account's partner has S2S tracking switched off: no click is minted and no postback is
+	// recorded until it is switched on again; existing data stays readable (metadata: `partnerId`).
+	// FAILED_PRECONDITION / 403, not 401 or 5xx: the sender's credentials are fine and a retry will
+	// fail the same way until an operator changes the partner, so retrying senders must not spin.
+	ErrorReason_ERROR_REASON_PARTNER_INACTIVE ErrorReason = 152
 )
 
 // Enum value maps for ErrorReason.
@@ -264,6 +274,9 @@ var (
 		101: "ERROR_REASON_POSTBACK_NOT_REPLAYABLE",
 		110: "ERROR_REASON_STREAM_CURSOR_INVALID",
 		111: "ERROR_REASON_STREAM_CURSOR_EXPIRED",
+		150: "ERROR_REASON_PARTNER_NOT_FOUND",
+		151: "ERROR_REASON_PARTNER_ALREADY_EXISTS",
+		152: "ERROR_REASON_PARTNER_INACTIVE",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                   0,
@@ -335,6 +348,9 @@ var (
 		"ERROR_REASON_POSTBACK_NOT_REPLAYABLE":       101,
 		"ERROR_REASON_STREAM_CURSOR_INVALID":         110,
 		"ERROR_REASON_STREAM_CURSOR_EXPIRED":         111,
+		"ERROR_REASON_PARTNER_NOT_FOUND":             150,
+		"ERROR_REASON_PARTNER_ALREADY_EXISTS":        151,
+		"ERROR_REASON_PARTNER_INACTIVE":              152,
 	}
 )
 
@@ -400,7 +416,7 @@ var File_kcid_tracking_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\xb3\"\n" +
+	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\xf1#\n" +
 	"\vErrorReason\x12.\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x10\xca\xf3\x18\aUNKNOWN\xd0\xf3\x18\xf4\x03\x12=\n" +
 	"\x1eERROR_REASON_MISSING_PARAMETER\x10\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12=\n" +
@@ -471,7 +487,10 @@ const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	")ERROR_REASON_POSTBACK_LOG_ENTRY_NOT_FOUND\x10d\x1a\x12\xca\xf3\x18\tNOT_FOUND\xd0\xf3\x18\x94\x03\x12F\n" +
 	"$ERROR_REASON_POSTBACK_NOT_REPLAYABLE\x10e\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\x99\x03\x12A\n" +
 	"\"ERROR_REASON_STREAM_CURSOR_INVALID\x10n\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12D\n" +
-	"\"ERROR_REASON_STREAM_CURSOR_EXPIRED\x10o\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\x9a\x03:@\n" +
+	"\"ERROR_REASON_STREAM_CURSOR_EXPIRED\x10o\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\x9a\x03\x127\n" +
+	"\x1eERROR_REASON_PARTNER_NOT_FOUND\x10\x96\x01\x1a\x12\xca\xf3\x18\tNOT_FOUND\xd0\xf3\x18\x94\x03\x12A\n" +
+	"#ERROR_REASON_PARTNER_ALREADY_EXISTS\x10\x97\x01\x1a\x17\xca\xf3\x18\x0eALREADY_EXISTS\xd0\xf3\x18\x99\x03\x12@\n" +
+	"\x1dERROR_REASON_PARTNER_INACTIVE\x10\x98\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\x93\x03:@\n" +
 	"\tgrpc_code\x12!.google.protobuf.EnumValueOptions\x18\xb9\x8e\x03 \x01(\tR\bgrpcCode:D\n" +
 	"\vhttp_status\x12!.google.protobuf.EnumValueOptions\x18\xba\x8e\x03 \x01(\x05R\n" +
 	"httpStatusB^\n" +

@@ -897,8 +897,11 @@ type Account struct {
 	// retry on anything else.
 	LegacyHttp_200 bool          `protobuf:"varint,8,opt,name=legacy_http_200,json=legacyHttp200,proto3" json:"legacy_http_200,omitempty"`
 	PostbackAuth   *PostbackAuth `protobuf:"bytes,9,opt,name=postback_auth,json=postbackAuth,proto3" json:"postback_auth,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The partner that owns the account. Accounts stored before partners existed belong to the
+	// "default" partner: the server answers them with "default" here.
+	PartnerId     string `protobuf:"bytes,10,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Account) Reset() {
@@ -992,6 +995,13 @@ func (x *Account) GetPostbackAuth() *PostbackAuth {
 		return x.PostbackAuth
 	}
 	return nil
+}
+
+func (x *Account) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
 }
 
 // Secrets of an account. Returned only when created or rotated; never logged.
@@ -1141,7 +1151,7 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"\fPostbackAuth\x12>\n" +
 	"\amethods\x18\x01 \x03(\x0e2$.kcid.tracking.v1.PostbackAuthMethodR\amethods\x12!\n" +
 	"\fip_allowlist\x18\x02 \x03(\tR\vipAllowlist\x12J\n" +
-	"\x13signature_tolerance\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x12signatureTolerance\"\xba\x03\n" +
+	"\x13signature_tolerance\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x12signatureTolerance\"\xd9\x03\n" +
 	"\aAccount\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12!\n" +
@@ -1153,7 +1163,10 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"\x13postback_token_hint\x18\x06 \x01(\tR\x11postbackTokenHint\x12B\n" +
 	"\x0fclick_retention\x18\a \x01(\v2\x19.google.protobuf.DurationR\x0eclickRetention\x12&\n" +
 	"\x0flegacy_http_200\x18\b \x01(\bR\rlegacyHttp200\x12C\n" +
-	"\rpostback_auth\x18\t \x01(\v2\x1e.kcid.tracking.v1.PostbackAuthR\fpostbackAuth\"\x92\x01\n" +
+	"\rpostback_auth\x18\t \x01(\v2\x1e.kcid.tracking.v1.PostbackAuthR\fpostbackAuth\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\n" +
+	" \x01(\tR\tpartnerId\"\x92\x01\n" +
 	"\x0eAccountSecrets\x12%\n" +
 	"\x0epostback_token\x18\x01 \x01(\tR\rpostbackToken\x12!\n" +
 	"\fclick_secret\x18\x02 \x01(\tR\vclickSecret\x126\n" +

@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
     footer = {
       "%nExamples:",
       "  ./kcid account create --name \"Acme Shoes\" --id acme",
+      "  ./kcid account create --partner agency-one --name Shoes --id shoes",
       "  ./kcid account list"},
     description = "Create and read advertiser accounts.",
     subcommands = {AccountCommand.Create.class, AccountCommand.Get.class, AccountCommand.ListAll.class,
@@ -37,12 +38,17 @@ final class AccountCommand {
     @Option(names = "--kcid-param", defaultValue = "", description = "Landing-page parameter for the kcid. Default: kcid")
     String kcidParameter;
 
+    @Option(names = "--partner", defaultValue = "",
+        description = "Partner that owns the account (its defaults apply); the default partner when omitted.")
+    String partner;
+
     @Override
     public void run() {
       Output out = new Output(grpc.output, Output.itself(), "account.account_id");
       try (GrpcOptions channel = grpc) {
         var created = grpc.admin().createAccount(
-            CreateAccountRequest.newBuilder().setAccountId(id).setDisplayName(name).setKcidParameter(kcidParameter).build());
+            CreateAccountRequest.newBuilder().setAccountId(id).setDisplayName(name).setKcidParameter(kcidParameter)
+                .setPartnerId(partner).build());
         var path = LocalCredentials.save(created.getAccount().getAccountId(),
             new LocalCredentials.Secrets(created.getSecrets().getPostbackToken(), created.getSecrets().getClickSecret(),
                 created.getSecrets().getPostbackSigningSecret()));
@@ -53,6 +59,7 @@ final class AccountCommand {
         out.print(json, () -> {
           Output.line("account", created.getAccount().getAccountId());
           Output.line("name", created.getAccount().getDisplayName());
+          Output.line("partner", created.getAccount().getPartnerId());
           Output.line("postback token", created.getSecrets().getPostbackToken());
           Output.line("click secret", created.getSecrets().getClickSecret());
           Output.line("signing secret", created.getSecrets().getPostbackSigningSecret());
@@ -238,6 +245,8 @@ final class AccountCommand {
   static void print(Account a) {
     Output.line("account", a.getAccountId());
     Output.line("name", a.getDisplayName());
+    // Accounts stored before partners name none: they belong to the default partner.
+    Output.line("partner", a.getPartnerId().isEmpty() ? "default" : a.getPartnerId());
     Output.line("kcid parameter", a.getKcidParameter());
     Output.line("default goal", a.getDefaultGoalKey());
     Output.line("token hint", a.getPostbackTokenHint());

@@ -8,6 +8,7 @@ import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
+import io.kcid.proto.tracking.v1.PartnerServiceGrpc;
 import io.kcid.proto.tracking.v1.ReportServiceGrpc;
 import java.io.File;
 import java.util.concurrent.TimeUnit;
@@ -60,6 +61,10 @@ final class GrpcOptions implements AutoCloseable {
 
   AdminServiceGrpc.AdminServiceBlockingStub admin() {
     return AdminServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  PartnerServiceGrpc.PartnerServiceBlockingStub partners() {
+    return PartnerServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
   ClickServiceGrpc.ClickServiceBlockingStub clicks() {

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       UpCommand.class,
       ServerMain.class,
       EdgeMain.class,
+      PartnerCommand.class,
       AccountCommand.class,
       GoalCommand.class,
       ClickUrlCommand.class,

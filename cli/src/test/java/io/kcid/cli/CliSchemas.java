@@ -22,7 +22,9 @@ import io.kcid.proto.tracking.v1.ListAccountsResponse;
 import io.kcid.proto.tracking.v1.ListApiKeysResponse;
 import io.kcid.proto.tracking.v1.ListConversionsResponse;
 import io.kcid.proto.tracking.v1.ListGoalsResponse;
+import io.kcid.proto.tracking.v1.ListPartnersResponse;
 import io.kcid.proto.tracking.v1.ListPostbacksResponse;
+import io.kcid.proto.tracking.v1.Partner;
 import io.kcid.proto.tracking.v1.PostbackLogEntry;
 import io.kcid.proto.tracking.v1.ReplayPostbacksResponse;
 import io.kcid.proto.tracking.v1.RotateAccountSecretResponse;
@@ -57,6 +59,10 @@ final class CliSchemas {
     schemas.put("account-update", message("account update", Account.getDescriptor(), s -> { }));
     schemas.put("account-rotate-secret",
         message("account rotate-secret", RotateAccountSecretResponse.getDescriptor(), s -> { }));
+    schemas.put("partner-create", message("partner create", Partner.getDescriptor(), s -> { }));
+    schemas.put("partner-list", message("partner list", ListPartnersResponse.getDescriptor(), s -> { }));
+    schemas.put("partner-show", message("partner show", Partner.getDescriptor(), s -> { }));
+    schemas.put("partner-update", message("partner update", Partner.getDescriptor(), s -> { }));
     schemas.put("api-key-create", message("api-key create", CreateApiKeyResponse.getDescriptor(), s -> { }));
     schemas.put("api-key-list", message("api-key list", ListApiKeysResponse.getDescriptor(), s -> { }));
     schemas.put("api-key-revoke", plain("api-key revoke", Map.of("name", string(), "revoked", type("boolean"))));

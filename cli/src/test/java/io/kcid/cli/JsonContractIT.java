@@ -154,6 +154,12 @@ class JsonContractIT {
     assertThat(created.at("/account/postback_token_hint").isMissingNode()).isTrue();
     assertThat(created.at("/account/click_retention").asText()).matches("[0-9]+[dhms]");
     valid("account-get", api("account", "get", "shop", "-o", "json"));
+    valid("partner-create", api("partner", "create", "--name", "Agency One", "--window", "7d", "--currency", "EUR",
+        "--time-zone", "Europe/Berlin", "--json"));
+    valid("partner-list", api("partner", "list", "--json"));
+    valid("partner-show", api("partner", "show", "agency-one", "--json"));
+    valid("partner-update", api("partner", "update", "agency-one", "--s2s", "off", "--counting", "every-postback",
+        "--json"));
     valid("account-list", api("account", "list", "--json"));
     valid("account-update", api("account", "update", "shop", "--name", "Shop 2", "--signature-tolerance", "5m", "--json"));
     valid("account-rotate-secret", jar(withGrpc("account", "rotate-secret", "shop", "--kind", "signing-secret",

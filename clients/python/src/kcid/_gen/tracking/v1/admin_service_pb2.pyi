@@ -37,16 +37,18 @@ API_KEY_ROLE_READ: ApiKeyRole
 API_KEY_ROLE_ADMIN: ApiKeyRole
 
 class CreateAccountRequest(_message.Message):
-    __slots__ = ("account_id", "display_name", "kcid_parameter", "request_id")
+    __slots__ = ("account_id", "display_name", "kcid_parameter", "request_id", "partner_id")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     KCID_PARAMETER_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     display_name: str
     kcid_parameter: str
     request_id: str
-    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    partner_id: str
+    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., request_id: _Optional[str] = ..., partner_id: _Optional[str] = ...) -> None: ...
 
 class CreateAccountResponse(_message.Message):
     __slots__ = ("account", "secrets")

@@ -103,7 +103,7 @@ class AdminServiceServicer:
 
     def CreateAccount(self, request, context):
         """Creates an account with fresh secrets and a "default" goal.
-        Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER.
+        Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER, PARTNER_NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

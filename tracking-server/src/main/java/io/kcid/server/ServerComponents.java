@@ -26,10 +26,13 @@ import io.kcid.server.grpc.CallLimitInterceptor;
 import io.kcid.server.grpc.ClickGrpcService;
 import io.kcid.server.grpc.ConversionGrpcService;
 import io.kcid.server.grpc.DiagnosticsGrpcService;
+import io.kcid.server.grpc.PartnerGrpcService;
 import io.kcid.server.grpc.ReflectionServices;
 import io.kcid.server.grpc.ReportGrpcService;
 import io.kcid.server.metrics.GrpcCallMeters;
 import io.kcid.server.metrics.ServerMetrics;
+import io.kcid.server.partner.PartnerAdmin;
+import io.kcid.server.partner.PartnerDirectory;
 import io.kcid.server.postback.PostbackAuthenticator;
 import io.kcid.server.postback.SignatureReplays;
 import io.kcid.server.postbacklog.ClickExplainer;
@@ -45,6 +48,7 @@ import io.kcid.server.store.redis.RedisClickStore;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.store.redis.RedisConversionEventLog;
 import io.kcid.server.store.redis.RedisConversionStore;
+import io.kcid.server.store.redis.RedisPartnerStore;
 import io.kcid.server.store.redis.RedisPostbackLog;
 import io.kcid.server.store.redis.RedisRefusalLog;
 import io.kcid.server.store.redis.RedisSignatureReplayCache;
@@ -64,6 +68,7 @@ final class ServerComponents {
   private final ClickGrpcService clickService;
   private final ConversionGrpcService conversionService;
   private final AdminGrpcService adminService;
+  private final PartnerGrpcService partnerService;
   private final DiagnosticsGrpcService diagnosticsService;
   private final ReportGrpcService reportService;
   private final GrpcCallMeters grpcCalls;
@@ -81,6 +86,7 @@ final class ServerComponents {
       ClickGrpcService clickService,
       ConversionGrpcService conversionService,
       AdminGrpcService adminService,
+      PartnerGrpcService partnerService,
       DiagnosticsGrpcService diagnosticsService,
       ReportGrpcService reportService,
       ApiKeys apiKeys,
@@ -92,6 +98,7 @@ final class ServerComponents {
     this.clickService = clickService;
     this.conversionService = conversionService;
     this.adminService = adminService;
+    this.partnerService = partnerService;
     this.diagnosticsService = diagnosticsService;
     this.reportService = reportService;
     this.apiKeys = apiKeys;
@@ -116,10 +123,12 @@ final class ServerComponents {
     var accountStore = new NotifyingAccountStore(new RedisAccountStore(redis.commands()), verifierChanges);
     var verifierWatch = new ClickVerifierWatch(verifierChanges, accountStore, clock, partitions);
     var accounts = new AccountDirectory(accountStore, clock, config.accountCache().ttl());
+    var partnerStore = new RedisPartnerStore(redis.commands());
+    var partners = new PartnerDirectory(partnerStore, clock, config.accountCache().ttl());
     var idempotent = new IdempotentWrites(accountStore);
-    var issuer = new ClickIssuer(codec, clicks, accounts, idempotent, clock, metrics.clicks());
+    var issuer = new ClickIssuer(codec, clicks, accounts, partners, idempotent, clock, metrics.clicks());
     var owners = new ClickOwners(clicks);
-    var authenticator = new PostbackAuthenticator(accounts, owners, clock);
+    var authenticator = new PostbackAuthenticator(accounts, partners, owners, clock);
     var postbackLog = new RedisPostbackLog(redis.commands(), retention, config.postbackLog().maxLength());
     var refusalLog = new RedisRefusalLog(redis.commands(), retention);
     var journal = new PostbackJournal(postbackLog, refusalLog, accounts, codec, clock);
@@ -132,7 +141,7 @@ final class ServerComponents {
     var explainer = new ClickExplainer(codec, clicks, conversions, postbackLog, history, accounts, clock);
     var replayer = new PostbackReplayer(postbackLog, history, recorder, accounts, clock);
     var statuses = new StatusUpdater(codec, conversions, accounts, clock);
-    var admin = new AccountAdmin(accountStore, accounts, idempotent, clock);
+    var admin = new AccountAdmin(accountStore, accounts, partners, idempotent, clock);
     var goalAdmin = new GoalAdmin(accountStore, accounts, idempotent, clock);
     var secretAdmin = new SecretAdmin(accountStore, accounts, idempotent, clock);
     var reports = new Reports(new RedisStatsStore(redis.commands(), partitions), accounts, clock);
@@ -148,10 +157,11 @@ final class ServerComponents {
     var conversionService = new ConversionGrpcService(
         recorder, statuses, new ConversionLookup(codec, conversions), streams);
     var adminService = new AdminGrpcService(admin, goalAdmin, secretAdmin, apiKeys);
+    var partnerService = new PartnerGrpcService(new PartnerAdmin(partnerStore, partners, clock));
     var diagnosticsService = new DiagnosticsGrpcService(history, explainer, replayer);
     var reportService = new ReportGrpcService(reports);
     return new ServerComponents(config.security(), clickService, conversionService, adminService,
-        diagnosticsService, reportService, apiKeys, journal, streams, verifierWatch, metrics.grpcCalls());
+        partnerService, diagnosticsService, reportService, apiKeys, journal, streams, verifierWatch, metrics.grpcCalls());
   }
 
   /**
@@ -163,6 +173,7 @@ final class ServerComponents {
         .addService(clickService)
         .addService(conversionService)
         .addService(adminService)
+        .addService(partnerService)
         .addService(diagnosticsService)
         .addService(reportService)
         .addService(health.getHealthService())
@@ -174,7 +185,7 @@ final class ServerComponents {
         .intercept(new ApiKeyInterceptor(apiKeys, security.auth()))
         // Outermost, so the metrics also see the calls the two above refuse (UNAUTHENTICATED,
         // PERMISSION_DENIED, RESOURCE_EXHAUSTED) and time the whole call.
-        .intercept(grpcCalls.preregistered(clickService, conversionService, adminService, diagnosticsService,
+        .intercept(grpcCalls.preregistered(clickService, conversionService, adminService, partnerService, diagnosticsService,
             reportService, health.getHealthService()));
   }
 }

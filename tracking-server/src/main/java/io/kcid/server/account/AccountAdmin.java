@@ -9,12 +9,15 @@ import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.Goal;
 import io.kcid.proto.tracking.v1.ListAccountsRequest;
 import io.kcid.proto.tracking.v1.ListAccountsResponse;
+import io.kcid.proto.tracking.v1.Partner;
 import io.kcid.proto.tracking.v1.UpdateAccountRequest;
 import io.kcid.server.common.IdempotentWrites;
 import io.kcid.server.common.Identifiers;
 import io.kcid.server.common.Retention;
 import io.kcid.server.common.Secrets;
 import io.kcid.server.common.Timestamps;
+import io.kcid.server.partner.PartnerDirectory;
+import io.kcid.server.partner.Partners;
 import io.kcid.server.store.AccountStore;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -33,13 +36,16 @@ public final class AccountAdmin {
 
   private final AccountStore store;
   private final AccountDirectory directory;
+  private final PartnerDirectory partners;
   private final IdempotentWrites idempotent;
   private final Clock clock;
 
   public AccountAdmin(
-      AccountStore store, AccountDirectory directory, IdempotentWrites idempotent, Clock clock) {
+      AccountStore store, AccountDirectory directory, PartnerDirectory partners, IdempotentWrites idempotent,
+      Clock clock) {
     this.store = store;
     this.directory = directory;
+    this.partners = partners;
     this.idempotent = idempotent;
     this.clock = clock;
   }
@@ -71,8 +77,19 @@ public final class AccountAdmin {
       throw Identifiers.invalid("kcid_parameter", "kcid_parameter must match [A-Za-z0-9_.-]{1,64}");
     }
     Identifiers.freeText("display_name", request.getDisplayName());
+    String partnerId =
+        request.getPartnerId().isEmpty()
+            ? Partners.DEFAULT_ID
+            : Identifiers.key("partner_id", request.getPartnerId());
+    // Read fresh: the account starts from the partner's current defaults, not a cached copy.
+    return partners.fresh(partnerId).thenCompose(partner -> createUnder(partner, id, parameter, request));
+  }
+
+  /** The account under {@code partner}, its first goal and postback methods taken from the partner's defaults. */
+  private CompletionStage<CreateAccountResponse> createUnder(
+      Partner partner, String id, String parameter, CreateAccountRequest request) {
     var now = Timestamps.of(clock.instant());
-    Goal firstGoal = GoalAdmin.defaultGoal(id, now);
+    Goal firstGoal = GoalAdmin.defaultGoal(id, now, partner.getDefaults());
     AccountSecrets secrets =
         AccountSecrets.newBuilder()
             .setPostbackToken(Secrets.newSecret("pbt_"))
@@ -88,7 +105,8 @@ public final class AccountAdmin {
             .setCreateTime(now)
             .setPostbackTokenHint(Secrets.hint(secrets.getPostbackToken()))
             .setClickRetention(Retention.forGoals(List.of(firstGoal)))
-            .setPostbackAuth(PostbackAuthSettings.initial())
+            .setPostbackAuth(PostbackAuthSettings.initial(partner.getDefaults()))
+            .setPartnerId(partner.getPartnerId())
             .build();
     return store
         .create(account, secrets, firstGoal)

@@ -8,6 +8,7 @@ import io.kcid.proto.tracking.v1.CountingMode;
 import io.kcid.proto.tracking.v1.CreateGoalRequest;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.Goal;
+import io.kcid.proto.tracking.v1.PartnerDefaults;
 import io.kcid.proto.tracking.v1.GoalState;
 import io.kcid.proto.tracking.v1.UpdateGoalRequest;
 import io.kcid.server.common.IdempotentWrites;
@@ -163,14 +164,16 @@ public final class GoalAdmin {
             });
   }
 
-  /** The goal a new account starts with: counted once per click, default window. */
-  static Goal defaultGoal(String accountId, Timestamp now) {
+  /** The goal a new account starts with: its partner's window and counting mode, else once per click, 30 days. */
+  static Goal defaultGoal(String accountId, Timestamp now, PartnerDefaults defaults) {
     return Goal.newBuilder()
         .setAccountId(accountId)
         .setGoalKey(DEFAULT_GOAL)
         .setDisplayName("Default conversion")
-        .setAttributionWindow(seconds(Retention.DEFAULT_WINDOW))
-        .setCountingMode(CountingMode.COUNTING_MODE_ONCE_PER_CLICK)
+        // The partner's defaults when it sets them (validated when the partner was stored).
+        .setAttributionWindow(
+            defaults.hasAttributionWindow() ? defaults.getAttributionWindow() : seconds(Retention.DEFAULT_WINDOW))
+        .setCountingMode(checkedMode(defaults.getCountingMode()))
         .setState(GoalState.GOAL_STATE_ACTIVE)
         .setCreateTime(now)
         .setUpdateTime(now)
@@ -227,7 +230,8 @@ public final class GoalAdmin {
     return Duration.newBuilder().setSeconds(min.getSeconds()).build();
   }
 
-  private static Duration checkedWindow(Duration window) {
+  /** An attribution window within 1 minute … 400 days, whole seconds. */
+  public static Duration checkedWindow(Duration window) {
     long s = window.getSeconds();
     if (s < 60 || s > Retention.MAX_WINDOW.getSeconds()) {
       throw Identifiers.invalid(
@@ -236,7 +240,8 @@ public final class GoalAdmin {
     return Duration.newBuilder().setSeconds(s).build();
   }
 
-  private static CountingMode checkedMode(CountingMode mode) {
+  /** A known counting mode; unspecified means ONCE_PER_CLICK. */
+  public static CountingMode checkedMode(CountingMode mode) {
     if (mode == CountingMode.UNRECOGNIZED) {
       throw Identifiers.invalid("counting_mode", "unknown counting_mode");
     }

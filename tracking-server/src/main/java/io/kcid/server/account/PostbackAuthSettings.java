@@ -1,5 +1,6 @@
 package io.kcid.server.account;
 
+import io.kcid.proto.tracking.v1.PartnerDefaults;
 import io.kcid.proto.tracking.v1.PostbackAuth;
 import io.kcid.proto.tracking.v1.PostbackAuthMethod;
 import io.kcid.proto.tracking.v1.UpdateAccountRequest;
@@ -28,6 +29,13 @@ public final class PostbackAuthSettings {
   /** What a new account starts with: the postback token, stated. */
   public static PostbackAuth initial() {
     return PostbackAuth.newBuilder().addMethods(PostbackAuthMethod.POSTBACK_AUTH_METHOD_TOKEN).build();
+  }
+
+  /** What a new account of a partner starts with: the partner's default methods, else the token. */
+  public static PostbackAuth initial(PartnerDefaults defaults) {
+    return defaults.getPostbackAuthMethodsCount() == 0
+        ? initial()
+        : PostbackAuth.newBuilder().addAllMethods(defaults.getPostbackAuthMethodsList()).build();
   }
 
   /** Whether {@code request} names any postback authentication setting. */
@@ -69,7 +77,8 @@ public final class PostbackAuthSettings {
     return result.build();
   }
 
-  private static List<PostbackAuthMethod> checkedMethods(List<PostbackAuthMethod> methods) {
+  /** TOKEN and SIGNATURE only, each once. */
+  public static List<PostbackAuthMethod> checkedMethods(List<PostbackAuthMethod> methods) {
     LinkedHashSet<PostbackAuthMethod> unique = new LinkedHashSet<>();
     for (PostbackAuthMethod method : methods) {
       if (method != PostbackAuthMethod.POSTBACK_AUTH_METHOD_TOKEN

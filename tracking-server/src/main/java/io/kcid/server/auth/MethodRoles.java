@@ -5,15 +5,16 @@ import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ApiKeyRole;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.PartnerServiceGrpc;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * The one table of which role each gRPC method needs. Writes are listed by name; read-only methods
- * follow their name ({@code Get*}, {@code List*}, {@code Inspect*}, {@code Stream*}); AdminService is
- * admin; health and reflection are open. Anything else needs admin, so a new write method is
- * closed until it is classified here.
+ * follow their name ({@code Get*}, {@code List*}, {@code Inspect*}, {@code Stream*}); AdminService and
+ * the PartnerService writes are admin (GetPartner, ListPartners: read); health and reflection are
+ * open. Anything else needs admin, so a new write method is closed until it is classified here.
  */
 public final class MethodRoles {
   private static final Set<String> OPEN_SERVICES =
@@ -62,7 +63,9 @@ public final class MethodRoles {
     if (listed != null) {
       return Optional.of(listed);
     }
-    if (service.equals(AdminServiceGrpc.SERVICE_NAME)) {
+    if (service.equals(AdminServiceGrpc.SERVICE_NAME)
+        || fullMethodName.equals(PartnerServiceGrpc.getCreatePartnerMethod().getFullMethodName())
+        || fullMethodName.equals(PartnerServiceGrpc.getUpdatePartnerMethod().getFullMethodName())) {
       return Optional.of(ApiKeyRole.API_KEY_ROLE_ADMIN);
     }
     String method = fullMethodName.substring(service.length() + 1);

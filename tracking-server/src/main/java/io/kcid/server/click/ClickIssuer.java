@@ -15,6 +15,7 @@ import io.kcid.server.common.IdempotentWrites;
 import io.kcid.server.common.Identifiers;
 import io.kcid.server.common.Retention;
 import io.kcid.server.common.Timestamps;
+import io.kcid.server.partner.PartnerDirectory;
 import io.kcid.server.store.AccountRecord;
 import io.kcid.server.store.ClickStore;
 import java.time.Clock;
@@ -37,22 +38,22 @@ public final class ClickIssuer {
   private final KcidCodec codec;
   private final ClickStore clicks;
   private final AccountDirectory accounts;
+  private final PartnerDirectory partners;
   private final Clock clock;
   private final IdempotentWrites idempotent;
   private final ClickListener listener;
 
+  /**
+   * @param partners refuses clicks of accounts whose partner has S2S tracking off
+   * @param listener told about every click stored (the server's metrics)
+   */
   public ClickIssuer(
-      KcidCodec codec, ClickStore clicks, AccountDirectory accounts, IdempotentWrites idempotent, Clock clock) {
-    this(codec, clicks, accounts, idempotent, clock, ClickListener.NONE);
-  }
-
-  /** @param listener told about every click stored (the server's metrics) */
-  public ClickIssuer(
-      KcidCodec codec, ClickStore clicks, AccountDirectory accounts, IdempotentWrites idempotent, Clock clock,
-      ClickListener listener) {
+      KcidCodec codec, ClickStore clicks, AccountDirectory accounts, PartnerDirectory partners,
+      IdempotentWrites idempotent, Clock clock, ClickListener listener) {
     this.codec = codec;
     this.clicks = clicks;
     this.accounts = accounts;
+    this.partners = partners;
     this.idempotent = idempotent;
     this.clock = clock;
     this.listener = listener;
@@ -91,29 +92,39 @@ public final class ClickIssuer {
               if (!request.getClickSignature().isEmpty()) {
                 verifySignature(account, params, request.getClickSignature(), clickTime);
               }
-              Duration retention = Retention.clickRetention(account.account());
-              Instant expiry = clickTime.plus(retention);
-              Click click =
-                  Click.newBuilder()
-                      .setAccountId(accountId)
-                      .setCampaignId(request.getCampaignId())
-                      .setCreativeId(request.getCreativeId())
-                      .setPlacementId(request.getPlacementId())
-                      .putAllSubIds(request.getSubIdsMap())
-                      .setDestinationUrl(request.getDestinationUrl())
-                      .setClickTime(timestamp(Instant.ofEpochSecond(clickTime.getEpochSecond())))
-                      .setExpireTime(timestamp(expiry))
-                      .build();
-              if (preMinted == null) {
-                return insert(account, click, now, retention, 1);
-              }
-              if (!expiry.isAfter(now)) {
-                throw new KcidException(
-                    ErrorReason.ERROR_REASON_CLICK_EXPIRED,
-                    "The pre-minted click is older than the account's click retention; it is not stored.");
-              }
-              return insertPreMinted(account, click, preMinted, Duration.between(now, expiry));
+              // Asked after the signature check, so a forged URL learns nothing about the partner.
+              return partners
+                  .requireActive(account)
+                  .thenCompose(active -> store(active, accountId, request, preMinted, clickTime, now));
             });
+  }
+
+  /** Builds and stores the click of an account allowed to mint it. */
+  private CompletionStage<IssueClickResponse> store(
+      AccountRecord account, String accountId, IssueClickRequest request, DecodedKcid preMinted,
+      Instant clickTime, Instant now) {
+    Duration retention = Retention.clickRetention(account.account());
+    Instant expiry = clickTime.plus(retention);
+    Click click =
+        Click.newBuilder()
+            .setAccountId(accountId)
+            .setCampaignId(request.getCampaignId())
+            .setCreativeId(request.getCreativeId())
+            .setPlacementId(request.getPlacementId())
+            .putAllSubIds(request.getSubIdsMap())
+            .setDestinationUrl(request.getDestinationUrl())
+            .setClickTime(timestamp(Instant.ofEpochSecond(clickTime.getEpochSecond())))
+            .setExpireTime(timestamp(expiry))
+            .build();
+    if (preMinted == null) {
+      return insert(account, click, now, retention, 1);
+    }
+    if (!expiry.isAfter(now)) {
+      throw new KcidException(
+          ErrorReason.ERROR_REASON_CLICK_EXPIRED,
+          "The pre-minted click is older than the account's click retention; it is not stored.");
+    }
+    return insertPreMinted(account, click, preMinted, Duration.between(now, expiry));
   }
 
   /**

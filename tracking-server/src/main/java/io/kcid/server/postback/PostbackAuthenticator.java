@@ -11,6 +11,7 @@ import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.server.account.AccountDirectory;
 import io.kcid.server.account.IpAllowlist;
 import io.kcid.server.click.ClickOwners;
+import io.kcid.server.partner.PartnerDirectory;
 import io.kcid.server.store.AccountRecord;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,13 +30,26 @@ public final class PostbackAuthenticator {
   public static final Duration DEFAULT_SIGNATURE_TOLERANCE = Duration.ofMinutes(5);
 
   private final AccountDirectory accounts;
+  private final PartnerDirectory partners;
   private final ClickOwners owners;
   private final Clock clock;
 
-  public PostbackAuthenticator(AccountDirectory accounts, ClickOwners owners, Clock clock) {
+  public PostbackAuthenticator(
+      AccountDirectory accounts, PartnerDirectory partners, ClickOwners owners, Clock clock) {
     this.accounts = accounts;
+    this.partners = partners;
     this.owners = owners;
     this.clock = clock;
+  }
+
+  /**
+   * The account whose rules apply, once the sender is authenticated (see {@link #sender}) and the
+   * account's partner has S2S tracking on (PARTNER_INACTIVE otherwise). The partner is asked only
+   * after the sender proved to be the account, so a stranger learns nothing about it.
+   */
+  public CompletionStage<AccountRecord> authenticate(
+      RecordConversionRequest request, DecodedKcid kcid, RecordContext context) {
+    return sender(request, kcid, context).thenCompose(partners::requireActive);
   }
 
   /**
@@ -50,7 +64,7 @@ public final class PostbackAuthenticator {
    * what it presented that failed, alike for every account and for none ({@link SenderAnswers});
    * the precise refusal goes to the account's postback log.
    */
-  public CompletionStage<AccountRecord> authenticate(
+  private CompletionStage<AccountRecord> sender(
       RecordConversionRequest request, DecodedKcid kcid, RecordContext context) {
     if (!request.hasCredentials()) {
       return accountOf(request, kcid).thenApply(account -> {

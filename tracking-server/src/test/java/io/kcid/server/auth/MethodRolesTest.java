@@ -8,6 +8,7 @@ import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ApiKeyRole;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.PartnerServiceGrpc;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,14 @@ class MethodRolesTest {
   }
 
   @Test
+  void partnerWritesNeedAdminAndItsReadsRead() {
+    assertThat(role(PartnerServiceGrpc.getCreatePartnerMethod().getFullMethodName())).contains(ApiKeyRole.API_KEY_ROLE_ADMIN);
+    assertThat(role(PartnerServiceGrpc.getUpdatePartnerMethod().getFullMethodName())).contains(ApiKeyRole.API_KEY_ROLE_ADMIN);
+    assertThat(role(PartnerServiceGrpc.getGetPartnerMethod().getFullMethodName())).contains(ApiKeyRole.API_KEY_ROLE_READ);
+    assertThat(role(PartnerServiceGrpc.getListPartnersMethod().getFullMethodName())).contains(ApiKeyRole.API_KEY_ROLE_READ);
+  }
+
+  @Test
   void healthAndReflectionAreOpen() {
     assertThat(role("grpc.health.v1.Health/Check")).isEmpty();
     assertThat(role("grpc.health.v1.Health/Watch")).isEmpty();
@@ -54,7 +63,8 @@ class MethodRolesTest {
   @Test
   void everyMethodOfEveryServiceNeedsARole() {
     for (ServiceDescriptor service : List.of(
-        ClickServiceGrpc.getServiceDescriptor(), ConversionServiceGrpc.getServiceDescriptor(), AdminServiceGrpc.getServiceDescriptor())) {
+        ClickServiceGrpc.getServiceDescriptor(), ConversionServiceGrpc.getServiceDescriptor(), AdminServiceGrpc.getServiceDescriptor(),
+        PartnerServiceGrpc.getServiceDescriptor())) {
       for (MethodDescriptor<?, ?> method : service.getMethods()) {
         assertThat(role(method.getFullMethodName())).as(method.getFullMethodName()).isPresent();
       }

@@ -19,14 +19,18 @@ import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateApiKeyRequest;
 import io.kcid.proto.tracking.v1.CreateApiKeyResponse;
+import io.kcid.proto.tracking.v1.CreatePartnerRequest;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.InspectKcidRequest;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.ListAccountsRequest;
 import io.kcid.proto.tracking.v1.ListApiKeysRequest;
 import io.kcid.proto.tracking.v1.ListApiKeysResponse;
+import io.kcid.proto.tracking.v1.ListPartnersRequest;
+import io.kcid.proto.tracking.v1.PartnerServiceGrpc;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RevokeApiKeyRequest;
+import io.kcid.proto.tracking.v1.UpdatePartnerRequest;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
@@ -143,6 +147,20 @@ class ApiKeyAuthTest {
     // The read role reads.
     assertThat(clicks(server, READER_SECRET).inspectKcid(InspectKcidRequest.newBuilder().setKcid("short").build()).getValid())
         .isFalse();
+  }
+
+  @Test
+  void partnersAreReadWithReadAndChangedOnlyWithAdmin() {
+    var reader = PartnerServiceGrpc.newBlockingStub(channel(server, READER_SECRET)).withDeadlineAfter(10, TimeUnit.SECONDS);
+    assertThat(reader.listPartners(ListPartnersRequest.getDefaultInstance()).getPartnersList())
+        .extracting(p -> p.getPartnerId()).contains("default");
+    assertRefused(() -> reader.updatePartner(UpdatePartnerRequest.newBuilder().setPartnerId("default").setS2SActive(false).build()),
+        Status.Code.PERMISSION_DENIED, ErrorReason.ERROR_REASON_API_KEY_ROLE_MISSING);
+    assertRefused(() -> reader.createPartner(CreatePartnerRequest.newBuilder().setDisplayName("Agency").build()),
+        Status.Code.PERMISSION_DENIED, ErrorReason.ERROR_REASON_API_KEY_ROLE_MISSING);
+    assertThat(PartnerServiceGrpc.newBlockingStub(channel(server, ROOT_SECRET)).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .createPartner(CreatePartnerRequest.newBuilder().setDisplayName("Agency by root").build()).getPartner()
+        .getPartnerId()).isEqualTo("agency-by-root");
   }
 
   @Test

@@ -13,8 +13,11 @@ import io.kcid.proto.tracking.v1.PostbackAuthMethod;
 import io.kcid.proto.tracking.v1.PostbackCredentials;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.server.account.AccountDirectory;
+import io.kcid.server.partner.PartnerDirectory;
+import io.kcid.server.partner.Partners;
 import io.kcid.server.store.AccountRecord;
 import io.kcid.server.store.AccountStore;
+import io.kcid.server.store.PartnerStore;
 import io.kcid.server.store.StoredSecrets;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +45,13 @@ class SignedPayloadAuthenticationTest {
           case "load" -> CompletableFuture.completedFuture(Optional.of(acme));
           default -> throw new UnsupportedOperationException(method.getName());
         });
-    return new PostbackAuthenticator(new AccountDirectory(store, Clock.systemUTC(), Duration.ofMinutes(1)), null, Clock.systemUTC());
+    PartnerStore partners = (PartnerStore) Proxy.newProxyInstance(PartnerStore.class.getClassLoader(),
+        new Class<?>[] {PartnerStore.class}, (proxy, method, args) -> switch (method.getName()) {
+          case "load" -> CompletableFuture.completedFuture(Optional.of(Partners.defaultPartner(Instant.now())));
+          default -> throw new UnsupportedOperationException(method.getName());
+        });
+    return new PostbackAuthenticator(new AccountDirectory(store, Clock.systemUTC(), Duration.ofMinutes(1)),
+        new PartnerDirectory(partners, Clock.systemUTC(), Duration.ofMinutes(1)), null, Clock.systemUTC());
   }
 
   private static Throwable authenticate(PostbackCredentials credentials) {

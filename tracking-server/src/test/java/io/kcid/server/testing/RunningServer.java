@@ -7,8 +7,11 @@ import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
+import io.kcid.proto.tracking.v1.CreatePartnerRequest;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
+import io.kcid.proto.tracking.v1.Partner;
+import io.kcid.proto.tracking.v1.PartnerServiceGrpc;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.config.ServerConfig;
 import java.time.Duration;
@@ -25,6 +28,7 @@ public final class RunningServer implements AutoCloseable {
   private final ConversionServiceGrpc.ConversionServiceBlockingStub conversions;
   private final AdminServiceGrpc.AdminServiceBlockingStub admin;
   private final DiagnosticsServiceGrpc.DiagnosticsServiceBlockingStub diagnostics;
+  private final PartnerServiceGrpc.PartnerServiceBlockingStub partners;
 
   private RunningServer(TrackingServer server, Duration deadline) {
     this.server = server;
@@ -34,6 +38,7 @@ public final class RunningServer implements AutoCloseable {
     this.conversions = ConversionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(millis, TimeUnit.MILLISECONDS);
     this.admin = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(millis, TimeUnit.MILLISECONDS);
     this.diagnostics = DiagnosticsServiceGrpc.newBlockingStub(channel).withDeadlineAfter(millis, TimeUnit.MILLISECONDS);
+    this.partners = PartnerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(millis, TimeUnit.MILLISECONDS);
   }
 
   /** Starts a server on {@code config}; the stubs' deadline is {@code deadline} from now. */
@@ -63,6 +68,22 @@ public final class RunningServer implements AutoCloseable {
 
   public DiagnosticsServiceGrpc.DiagnosticsServiceBlockingStub diagnostics() {
     return diagnostics;
+  }
+
+  public PartnerServiceGrpc.PartnerServiceBlockingStub partners() {
+    return partners;
+  }
+
+  /** A new active partner with a unique id and default settings. */
+  public Partner newPartner() {
+    return partners.createPartner(
+            CreatePartnerRequest.newBuilder().setPartnerId("pt-" + System.nanoTime()).setDisplayName("Agency").build())
+        .getPartner();
+  }
+
+  /** A new account of {@code partnerId}; its secrets are in the answer. */
+  public CreateAccountResponse newAccount(String partnerId) {
+    return admin.createAccount(CreateAccountRequest.newBuilder().setPartnerId(partnerId).build());
   }
 
   /** A new account with default settings; its secrets are in the answer. */

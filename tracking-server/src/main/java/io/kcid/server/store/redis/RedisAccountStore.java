@@ -8,6 +8,7 @@ import io.kcid.proto.tracking.v1.AccountSecrets;
 import io.kcid.proto.tracking.v1.Goal;
 import io.kcid.proto.tracking.v1.SecretKind;
 import io.kcid.server.common.Secrets;
+import io.kcid.server.partner.Partners;
 import io.kcid.server.store.AccountRecord;
 import io.kcid.server.store.AccountStore;
 import io.kcid.server.store.IdempotentReply;
@@ -316,9 +317,16 @@ public final class RedisAccountStore implements AccountStore {
     return new String(b, StandardCharsets.UTF_8);
   }
 
+  /**
+   * The stored account; one stored before partners existed (no partner_id) reads as belonging to
+   * the default partner — the whole online migration, with no rewrite (docs/architecture.md).
+   */
   private static Account parseAccount(byte[] b) {
     try {
-      return Account.parseFrom(b);
+      Account account = Account.parseFrom(b);
+      return account.getPartnerId().isEmpty()
+          ? account.toBuilder().setPartnerId(Partners.DEFAULT_ID).build()
+          : account;
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("Corrupt account record", e);
     }

@@ -43,6 +43,9 @@ import java.nio.charset.StandardCharsets;
  * kc:log:unattributed            postback log of postbacks no account was found for (same shape)
  * kc:t:&lt;sha256(token)&gt;           account id of a postback token
  * kc:accounts                    sorted set of account ids (lexicographic listing)
+ * kc:{pt:&lt;id&gt;}                  Partner protobuf (accounts name their partner in Account.partner_id;
+ *                                an account without one belongs to "default")
+ * kc:partners                    sorted set of partner ids (lexicographic listing)
  * kc:{verifiers}:changes         stream of accounts whose click verifier changed (field a), for
  *                                WatchClickVerifiers (RedisVerifierChanges); trimmed to ~10000
  * kc:{keys}                      hash: API key name -&gt; sha256(key) + "\0" + ApiKey protobuf
@@ -170,5 +173,14 @@ public final class RedisKeys {
 
   public static byte[] accountIndex() {
     return bytes("kc:accounts");
+  }
+
+  /** A partner's record, under its own hash tag. */
+  public static byte[] partner(String partnerId) {
+    return bytes("kc:{pt:" + partnerId + "}");
+  }
+
+  public static byte[] partnerIndex() {
+    return bytes("kc:partners");
   }
 }

@@ -1,8 +1,10 @@
 package io.kcid.server.store.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.google.protobuf.Timestamp;
+import io.kcid.core.KcidException;
 import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.core.kcid.KcidCodec;
 import io.kcid.core.kcid.KcidKeyRing;
@@ -12,24 +14,32 @@ import io.kcid.proto.tracking.v1.Click;
 import io.kcid.proto.tracking.v1.Conversion;
 import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.CountingMode;
+import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.Goal;
 import io.kcid.proto.tracking.v1.Money;
+import io.kcid.proto.tracking.v1.Partner;
 import io.kcid.proto.tracking.v1.PostbackLogEntry;
 import io.kcid.server.common.Secrets;
 import io.kcid.server.conversion.StatusTransitions;
+import io.kcid.server.partner.PartnerDirectory;
+import io.kcid.server.partner.Partners;
+import io.kcid.server.store.AccountRecord;
 import io.kcid.server.store.RecordCommand;
 import io.kcid.server.store.RecordResult.Code;
 import io.kcid.server.store.RecordResult;
 import io.kcid.server.store.StatsCounter;
 import io.kcid.server.store.StatsQuery;
 import io.kcid.server.store.StatusUpdate;
+import io.kcid.server.store.StoredSecrets;
 import io.kcid.server.store.redis.testing.TestRedis;
 import io.kcid.server.store.redis.testing.Topology;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
@@ -505,5 +515,90 @@ abstract class StoreContract {
         .isNull();
     assertThat(join(accounts.list(prefix, 10))).extracting(Account::getAccountId)
         .containsExactly(prefix + 1, prefix + 3, prefix + 4);
+  }
+
+  @Test
+  void partnersAreCreatedOnceUpdatedInPlaceAndPagedById() {
+    RedisPartnerStore partners = new RedisPartnerStore(connector.commands());
+    String prefix = "~pt-" + System.nanoTime() + "-";
+    for (int i = 1; i <= 3; i++) {
+      Partner partner = Partner.newBuilder().setPartnerId(prefix + i).setDisplayName("Agency " + i).setS2SActive(true).build();
+      assertThat(join(partners.create(partner))).isTrue();
+    }
+    assertThat(join(partners.create(Partner.newBuilder().setPartnerId(prefix + 1).setDisplayName("Other").build())))
+        .as("an id is taken once").isFalse();
+    assertThat(join(partners.load(prefix + 1)).orElseThrow().getDisplayName()).isEqualTo("Agency 1");
+
+    Partner off = join(partners.load(prefix + 2)).orElseThrow().toBuilder().setS2SActive(false).build();
+    assertThat(join(partners.update(off))).isTrue();
+    assertThat(join(partners.load(prefix + 2)).orElseThrow().getS2SActive()).isFalse();
+    assertThat(join(partners.update(Partner.newBuilder().setPartnerId(prefix + "missing").build())))
+        .as("an update never creates").isFalse();
+    assertThat(join(partners.load(prefix + "missing"))).isEmpty();
+
+    assertThat(join(partners.list(prefix, 2))).extracting(Partner::getPartnerId)
+        .containsExactly(prefix + 1, prefix + 2);
+    assertThat(join(partners.list(prefix + 2, 2))).extracting(Partner::getPartnerId)
+        .containsExactly(prefix + 3);
+  }
+
+  /**
+   * The online migration: an account written by the version before partners (its Account record
+   * has no partner_id, and no partner exists at all) reads as belonging to the default partner,
+   * which is created on first use — by any number of servers at once — active, so its clicks and
+   * postbacks keep flowing.
+   */
+  @Test
+  void anAccountStoredBeforePartnersBelongsToTheDefaultPartnerCreatedOnFirstUse() {
+    String id = "old-" + System.nanoTime();
+    // Exactly the keys the previous version's create_account.lua wrote.
+    var raw = connector.commands();
+    join(raw.set(RedisKeys.account(id), Account.newBuilder().setAccountId(id).setDisplayName("Old").build().toByteArray()));
+    join(raw.hset(RedisKeys.accountSecrets(id), Map.of(
+        RedisKeys.bytes("click_secret"), RedisKeys.bytes("cks_old"),
+        RedisKeys.bytes("token_sha256"), RedisKeys.bytes(Secrets.sha256Hex("pbt_old_" + id)))));
+    join(raw.hset(RedisKeys.accountGoals(id), RedisKeys.bytes("default"),
+        Goal.newBuilder().setAccountId(id).setGoalKey("default").build().toByteArray()));
+    join(raw.zadd(RedisKeys.accountIndex(), 0, RedisKeys.bytes(id)));
+    join(raw.set(RedisKeys.tokenIndex(Secrets.sha256Hex("pbt_old_" + id)), RedisKeys.bytes(id)));
+    join(raw.del(RedisKeys.partner(Partners.DEFAULT_ID)));
+
+    var record = join(accounts.load(id)).orElseThrow();
+    assertThat(record.account().getPartnerId()).isEqualTo(Partners.DEFAULT_ID);
+    assertThat(join(accounts.list(id, 1))).isEmpty();
+    assertThat(join(accounts.list("", 100_000))).filteredOn(a -> a.getAccountId().equals(id))
+        .extracting(Account::getPartnerId).containsExactly(Partners.DEFAULT_ID);
+    RedisPartnerStore store = new RedisPartnerStore(connector.commands());
+    List<CompletableFuture<AccountRecord>> servers = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      // Four servers, each with its own cache, meet the old account at the same time.
+      servers.add(new PartnerDirectory(store, Clock.systemUTC(), Duration.ofSeconds(5))
+          .requireActive(record).toCompletableFuture());
+    }
+    servers.forEach(server -> assertThat(server.join()).isSameAs(record));
+    Partner stored = join(store.load(Partners.DEFAULT_ID)).orElseThrow();
+    assertThat(stored.getS2SActive()).isTrue();
+    assertThat(join(store.list("", 1000))).extracting(Partner::getPartnerId).containsOnlyOnce(Partners.DEFAULT_ID);
+    assertThat(join(accounts.accountIdForToken("pbt_old_" + id))).contains(id);
+  }
+
+  @Test
+  void anInactivePartnerRefusesItsAccountsWithPartnerInactive() {
+    RedisPartnerStore store = new RedisPartnerStore(connector.commands());
+    String partnerId = "off-" + System.nanoTime();
+    assertThat(join(store.create(Partner.newBuilder().setPartnerId(partnerId).setS2SActive(false).build()))).isTrue();
+    var record = new AccountRecord(
+        Account.newBuilder().setAccountId("a-" + partnerId).setPartnerId(partnerId).build(),
+        new StoredSecrets(null, null, null, "c", null, null, null, null, null), Map.of());
+    PartnerDirectory directory = new PartnerDirectory(store, Clock.systemUTC(), Duration.ofSeconds(5));
+    Throwable refused = catchThrowable(
+        () -> directory.requireActive(record).toCompletableFuture().join());
+    assertThat(refused).hasCauseInstanceOf(KcidException.class);
+    assertThat(((KcidException) refused.getCause()).reason())
+        .isEqualTo(ErrorReason.ERROR_REASON_PARTNER_INACTIVE);
+    assertThat(join(store.update(join(store.load(partnerId)).orElseThrow().toBuilder().setS2SActive(true).build())))
+        .isTrue();
+    directory.invalidate(partnerId);
+    assertThat(join(directory.requireActive(record))).isSameAs(record);
   }
 }
