@@ -147,7 +147,11 @@ type CreateAccountRequest struct {
 	RequestId string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// Optional; the partner that owns the account, "default" when empty. The account's first goal
 	// and postback authentication take the partner's defaults. Errors: PARTNER_NOT_FOUND.
-	PartnerId     string `protobuf:"bytes,5,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	PartnerId string `protobuf:"bytes,5,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	// Optional; the partner's default time zone when empty.
+	TimeZone string `protobuf:"bytes,6,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	// Optional; the partner's default currency when empty.
+	CurrencyCode  string `protobuf:"bytes,7,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -213,6 +217,20 @@ func (x *CreateAccountRequest) GetRequestId() string {
 func (x *CreateAccountRequest) GetPartnerId() string {
 	if x != nil {
 		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *CreateAccountRequest) GetTimeZone() string {
+	if x != nil {
+		return x.TimeZone
+	}
+	return ""
+}
+
+func (x *CreateAccountRequest) GetCurrencyCode() string {
+	if x != nil {
+		return x.CurrencyCode
 	}
 	return ""
 }
@@ -376,8 +394,13 @@ type UpdateAccountRequest struct {
 	UpdateAuthMethods bool `protobuf:"varint,8,opt,name=update_auth_methods,json=updateAuthMethods,proto3" json:"update_auth_methods,omitempty"`
 	// Replace the allowlist even when postback_auth.ip_allowlist is empty: lifts the allowlist.
 	UpdateIpAllowlist bool `protobuf:"varint,9,opt,name=update_ip_allowlist,json=updateIpAllowlist,proto3" json:"update_ip_allowlist,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Moves the account to this partner (platform keys only). Clicks, conversions, goals, secrets
+	// and history stay with the account; from then on the new partner's S2S switch applies.
+	PartnerId     *string `protobuf:"bytes,10,opt,name=partner_id,json=partnerId,proto3,oneof" json:"partner_id,omitempty"`
+	TimeZone      *string `protobuf:"bytes,11,opt,name=time_zone,json=timeZone,proto3,oneof" json:"time_zone,omitempty"`
+	CurrencyCode  *string `protobuf:"bytes,12,opt,name=currency_code,json=currencyCode,proto3,oneof" json:"currency_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UpdateAccountRequest) Reset() {
@@ -471,6 +494,27 @@ func (x *UpdateAccountRequest) GetUpdateIpAllowlist() bool {
 		return x.UpdateIpAllowlist
 	}
 	return false
+}
+
+func (x *UpdateAccountRequest) GetPartnerId() string {
+	if x != nil && x.PartnerId != nil {
+		return *x.PartnerId
+	}
+	return ""
+}
+
+func (x *UpdateAccountRequest) GetTimeZone() string {
+	if x != nil && x.TimeZone != nil {
+		return *x.TimeZone
+	}
+	return ""
+}
+
+func (x *UpdateAccountRequest) GetCurrencyCode() string {
+	if x != nil && x.CurrencyCode != nil {
+		return *x.CurrencyCode
+	}
+	return ""
 }
 
 type UpdateAccountResponse struct {
@@ -643,8 +687,10 @@ func (x *RotateAccountSecretResponse) GetPreviousExpireTime() *timestamppb.Times
 type ListAccountsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// At most 1000; 0 means 100.
-	PageSize      int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageSize  int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only the accounts of this partner. A scoped key sees only the accounts in its scope anyway.
+	PartnerId     string `protobuf:"bytes,3,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -689,6 +735,13 @@ func (x *ListAccountsRequest) GetPageSize() int32 {
 func (x *ListAccountsRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListAccountsRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
 	}
 	return ""
 }
@@ -1286,7 +1339,12 @@ type ApiKey struct {
 	Roles      []ApiKeyRole           `protobuf:"varint,2,rep,packed,name=roles,proto3,enum=kcid.tracking.v1.ApiKeyRole" json:"roles,omitempty"`
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// Last 4 characters of the key, to tell keys apart.
-	Hint          string `protobuf:"bytes,4,opt,name=hint,proto3" json:"hint,omitempty"`
+	Hint string `protobuf:"bytes,4,opt,name=hint,proto3" json:"hint,omitempty"`
+	// The key's scope: both empty for a platform key (every partner and account); partner_id alone
+	// for a key that acts within that partner and its accounts; account_id (with its partner_id) for
+	// a key that acts on that one account. Roles apply within the scope.
+	PartnerId     string `protobuf:"bytes,5,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	AccountId     string `protobuf:"bytes,6,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1349,12 +1407,30 @@ func (x *ApiKey) GetHint() string {
 	return ""
 }
 
+func (x *ApiKey) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *ApiKey) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
 type CreateApiKeyRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Unique; [a-z0-9_-]{1,64}.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// At least one.
-	Roles         []ApiKeyRole `protobuf:"varint,2,rep,packed,name=roles,proto3,enum=kcid.tracking.v1.ApiKeyRole" json:"roles,omitempty"`
+	Roles []ApiKeyRole `protobuf:"varint,2,rep,packed,name=roles,proto3,enum=kcid.tracking.v1.ApiKeyRole" json:"roles,omitempty"`
+	// Scope the key to this partner (and its accounts). Empty: a platform key.
+	PartnerId string `protobuf:"bytes,3,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	// Scope the key to this one account. Excludes partner_id.
+	AccountId     string `protobuf:"bytes,4,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1401,6 +1477,20 @@ func (x *CreateApiKeyRequest) GetRoles() []ApiKeyRole {
 		return x.Roles
 	}
 	return nil
+}
+
+func (x *CreateApiKeyRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *CreateApiKeyRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
 }
 
 type CreateApiKeyResponse struct {
@@ -1616,11 +1706,93 @@ func (*RevokeApiKeyResponse) Descriptor() ([]byte, []int) {
 	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{24}
 }
 
+type GetCallerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCallerRequest) Reset() {
+	*x = GetCallerRequest{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCallerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCallerRequest) ProtoMessage() {}
+
+func (x *GetCallerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCallerRequest.ProtoReflect.Descriptor instead.
+func (*GetCallerRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{25}
+}
+
+type GetCallerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The key the call was made with (its name, roles and scope; never its secret). In open auth
+	// mode without a key: name "(open)", every role, platform scope.
+	ApiKey        *ApiKey `protobuf:"bytes,1,opt,name=api_key,json=apiKey,proto3" json:"api_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCallerResponse) Reset() {
+	*x = GetCallerResponse{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCallerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCallerResponse) ProtoMessage() {}
+
+func (x *GetCallerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCallerResponse.ProtoReflect.Descriptor instead.
+func (*GetCallerResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *GetCallerResponse) GetApiKey() *ApiKey {
+	if x != nil {
+		return x.ApiKey
+	}
+	return nil
+}
+
 var File_kcid_tracking_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
-	"$kcid/tracking/v1/admin_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a kcid/tracking/v1/resources.proto\"\xbd\x01\n" +
+	"$kcid/tracking/v1/admin_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a kcid/tracking/v1/resources.proto\"\xff\x01\n" +
 	"\x14CreateAccountRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12!\n" +
@@ -1629,7 +1801,9 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x04 \x01(\tR\trequestId\x12\x1d\n" +
 	"\n" +
-	"partner_id\x18\x05 \x01(\tR\tpartnerId\"\x88\x01\n" +
+	"partner_id\x18\x05 \x01(\tR\tpartnerId\x12\x1b\n" +
+	"\ttime_zone\x18\x06 \x01(\tR\btimeZone\x12#\n" +
+	"\rcurrency_code\x18\a \x01(\tR\fcurrencyCode\"\x88\x01\n" +
 	"\x15CreateAccountResponse\x123\n" +
 	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\x12:\n" +
 	"\asecrets\x18\x02 \x01(\v2 .kcid.tracking.v1.AccountSecretsR\asecrets\"2\n" +
@@ -1637,7 +1811,7 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\"I\n" +
 	"\x12GetAccountResponse\x123\n" +
-	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\"\xf6\x03\n" +
+	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\"\x95\x05\n" +
 	"\x14UpdateAccountRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12&\n" +
@@ -1649,11 +1823,20 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\a \x01(\tR\trequestId\x12.\n" +
 	"\x13update_auth_methods\x18\b \x01(\bR\x11updateAuthMethods\x12.\n" +
-	"\x13update_ip_allowlist\x18\t \x01(\bR\x11updateIpAllowlistB\x0f\n" +
+	"\x13update_ip_allowlist\x18\t \x01(\bR\x11updateIpAllowlist\x12\"\n" +
+	"\n" +
+	"partner_id\x18\n" +
+	" \x01(\tH\x04R\tpartnerId\x88\x01\x01\x12 \n" +
+	"\ttime_zone\x18\v \x01(\tH\x05R\btimeZone\x88\x01\x01\x12(\n" +
+	"\rcurrency_code\x18\f \x01(\tH\x06R\fcurrencyCode\x88\x01\x01B\x0f\n" +
 	"\r_display_nameB\x11\n" +
 	"\x0f_kcid_parameterB\x13\n" +
 	"\x11_default_goal_keyB\x12\n" +
-	"\x10_legacy_http_200\"L\n" +
+	"\x10_legacy_http_200B\r\n" +
+	"\v_partner_idB\f\n" +
+	"\n" +
+	"_time_zoneB\x10\n" +
+	"\x0e_currency_code\"L\n" +
 	"\x15UpdateAccountResponse\x123\n" +
 	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\"\xca\x01\n" +
 	"\x1aRotateAccountSecretRequest\x12\x1d\n" +
@@ -1665,11 +1848,13 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"request_id\x18\x04 \x01(\tR\trequestId\"\xa7\x01\n" +
 	"\x1bRotateAccountSecretResponse\x12:\n" +
 	"\asecrets\x18\x01 \x01(\v2 .kcid.tracking.v1.AccountSecretsR\asecrets\x12L\n" +
-	"\x14previous_expire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x12previousExpireTime\"Q\n" +
+	"\x14previous_expire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x12previousExpireTime\"p\n" +
 	"\x13ListAccountsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tR\tpageToken\"u\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x03 \x01(\tR\tpartnerId\"u\n" +
 	"\x14ListAccountsResponse\x125\n" +
 	"\baccounts\x18\x01 \x03(\v2\x19.kcid.tracking.v1.AccountR\baccounts\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xae\x04\n" +
@@ -1720,16 +1905,24 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\r_display_nameB\x17\n" +
 	"\x15_allow_negative_value\"@\n" +
 	"\x12UpdateGoalResponse\x12*\n" +
-	"\x04goal\x18\x01 \x01(\v2\x16.kcid.tracking.v1.GoalR\x04goal\"\xa1\x01\n" +
+	"\x04goal\x18\x01 \x01(\v2\x16.kcid.tracking.v1.GoalR\x04goal\"\xdf\x01\n" +
 	"\x06ApiKey\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x122\n" +
 	"\x05roles\x18\x02 \x03(\x0e2\x1c.kcid.tracking.v1.ApiKeyRoleR\x05roles\x12;\n" +
 	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12\x12\n" +
-	"\x04hint\x18\x04 \x01(\tR\x04hint\"]\n" +
+	"\x04hint\x18\x04 \x01(\tR\x04hint\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x05 \x01(\tR\tpartnerId\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x06 \x01(\tR\taccountId\"\x9b\x01\n" +
 	"\x13CreateApiKeyRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x122\n" +
-	"\x05roles\x18\x02 \x03(\x0e2\x1c.kcid.tracking.v1.ApiKeyRoleR\x05roles\"a\n" +
+	"\x05roles\x18\x02 \x03(\x0e2\x1c.kcid.tracking.v1.ApiKeyRoleR\x05roles\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x03 \x01(\tR\tpartnerId\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x04 \x01(\tR\taccountId\"a\n" +
 	"\x14CreateApiKeyResponse\x121\n" +
 	"\aapi_key\x18\x01 \x01(\v2\x18.kcid.tracking.v1.ApiKeyR\x06apiKey\x12\x16\n" +
 	"\x06secret\x18\x02 \x01(\tR\x06secret\"\x14\n" +
@@ -1738,7 +1931,10 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\bapi_keys\x18\x01 \x03(\v2\x18.kcid.tracking.v1.ApiKeyR\aapiKeys\")\n" +
 	"\x13RevokeApiKeyRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x16\n" +
-	"\x14RevokeApiKeyResponse*\x90\x01\n" +
+	"\x14RevokeApiKeyResponse\"\x12\n" +
+	"\x10GetCallerRequest\"F\n" +
+	"\x11GetCallerResponse\x121\n" +
+	"\aapi_key\x18\x01 \x01(\v2\x18.kcid.tracking.v1.ApiKeyR\x06apiKey*\x90\x01\n" +
 	"\n" +
 	"SecretKind\x12\x1b\n" +
 	"\x17SECRET_KIND_UNSPECIFIED\x10\x00\x12\x1e\n" +
@@ -1751,7 +1947,7 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\x12API_KEY_ROLE_ISSUE\x10\x01\x12\x17\n" +
 	"\x13API_KEY_ROLE_INGEST\x10\x02\x12\x15\n" +
 	"\x11API_KEY_ROLE_READ\x10\x03\x12\x16\n" +
-	"\x12API_KEY_ROLE_ADMIN\x10\x042\xf0\b\n" +
+	"\x12API_KEY_ROLE_ADMIN\x10\x042\xc6\t\n" +
 	"\fAdminService\x12`\n" +
 	"\rCreateAccount\x12&.kcid.tracking.v1.CreateAccountRequest\x1a'.kcid.tracking.v1.CreateAccountResponse\x12W\n" +
 	"\n" +
@@ -1767,7 +1963,8 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"UpdateGoal\x12#.kcid.tracking.v1.UpdateGoalRequest\x1a$.kcid.tracking.v1.UpdateGoalResponse\x12]\n" +
 	"\fCreateApiKey\x12%.kcid.tracking.v1.CreateApiKeyRequest\x1a&.kcid.tracking.v1.CreateApiKeyResponse\x12Z\n" +
 	"\vListApiKeys\x12$.kcid.tracking.v1.ListApiKeysRequest\x1a%.kcid.tracking.v1.ListApiKeysResponse\x12]\n" +
-	"\fRevokeApiKey\x12%.kcid.tracking.v1.RevokeApiKeyRequest\x1a&.kcid.tracking.v1.RevokeApiKeyResponseB_\n" +
+	"\fRevokeApiKey\x12%.kcid.tracking.v1.RevokeApiKeyRequest\x1a&.kcid.tracking.v1.RevokeApiKeyResponse\x12T\n" +
+	"\tGetCaller\x12\".kcid.tracking.v1.GetCallerRequest\x1a#.kcid.tracking.v1.GetCallerResponseB_\n" +
 	"\x19io.kcid.proto.tracking.v1B\x11AdminServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3"
 
 var (
@@ -1783,7 +1980,7 @@ func file_kcid_tracking_v1_admin_service_proto_rawDescGZIP() []byte {
 }
 
 var file_kcid_tracking_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_kcid_tracking_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_kcid_tracking_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_kcid_tracking_v1_admin_service_proto_goTypes = []any{
 	(SecretKind)(0),                     // 0: kcid.tracking.v1.SecretKind
 	(ApiKeyRole)(0),                     // 1: kcid.tracking.v1.ApiKeyRole
@@ -1812,75 +2009,80 @@ var file_kcid_tracking_v1_admin_service_proto_goTypes = []any{
 	(*ListApiKeysResponse)(nil),         // 24: kcid.tracking.v1.ListApiKeysResponse
 	(*RevokeApiKeyRequest)(nil),         // 25: kcid.tracking.v1.RevokeApiKeyRequest
 	(*RevokeApiKeyResponse)(nil),        // 26: kcid.tracking.v1.RevokeApiKeyResponse
-	(*Account)(nil),                     // 27: kcid.tracking.v1.Account
-	(*AccountSecrets)(nil),              // 28: kcid.tracking.v1.AccountSecrets
-	(*PostbackAuth)(nil),                // 29: kcid.tracking.v1.PostbackAuth
-	(*durationpb.Duration)(nil),         // 30: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),       // 31: google.protobuf.Timestamp
-	(CountingMode)(0),                   // 32: kcid.tracking.v1.CountingMode
-	(*Money)(nil),                       // 33: kcid.tracking.v1.Money
-	(GoalState)(0),                      // 34: kcid.tracking.v1.GoalState
-	(*Goal)(nil),                        // 35: kcid.tracking.v1.Goal
+	(*GetCallerRequest)(nil),            // 27: kcid.tracking.v1.GetCallerRequest
+	(*GetCallerResponse)(nil),           // 28: kcid.tracking.v1.GetCallerResponse
+	(*Account)(nil),                     // 29: kcid.tracking.v1.Account
+	(*AccountSecrets)(nil),              // 30: kcid.tracking.v1.AccountSecrets
+	(*PostbackAuth)(nil),                // 31: kcid.tracking.v1.PostbackAuth
+	(*durationpb.Duration)(nil),         // 32: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),       // 33: google.protobuf.Timestamp
+	(CountingMode)(0),                   // 34: kcid.tracking.v1.CountingMode
+	(*Money)(nil),                       // 35: kcid.tracking.v1.Money
+	(GoalState)(0),                      // 36: kcid.tracking.v1.GoalState
+	(*Goal)(nil),                        // 37: kcid.tracking.v1.Goal
 }
 var file_kcid_tracking_v1_admin_service_proto_depIdxs = []int32{
-	27, // 0: kcid.tracking.v1.CreateAccountResponse.account:type_name -> kcid.tracking.v1.Account
-	28, // 1: kcid.tracking.v1.CreateAccountResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
-	27, // 2: kcid.tracking.v1.GetAccountResponse.account:type_name -> kcid.tracking.v1.Account
-	29, // 3: kcid.tracking.v1.UpdateAccountRequest.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
-	27, // 4: kcid.tracking.v1.UpdateAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	29, // 0: kcid.tracking.v1.CreateAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	30, // 1: kcid.tracking.v1.CreateAccountResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
+	29, // 2: kcid.tracking.v1.GetAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	31, // 3: kcid.tracking.v1.UpdateAccountRequest.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
+	29, // 4: kcid.tracking.v1.UpdateAccountResponse.account:type_name -> kcid.tracking.v1.Account
 	0,  // 5: kcid.tracking.v1.RotateAccountSecretRequest.kind:type_name -> kcid.tracking.v1.SecretKind
-	30, // 6: kcid.tracking.v1.RotateAccountSecretRequest.grace_period:type_name -> google.protobuf.Duration
-	28, // 7: kcid.tracking.v1.RotateAccountSecretResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
-	31, // 8: kcid.tracking.v1.RotateAccountSecretResponse.previous_expire_time:type_name -> google.protobuf.Timestamp
-	27, // 9: kcid.tracking.v1.ListAccountsResponse.accounts:type_name -> kcid.tracking.v1.Account
-	30, // 10: kcid.tracking.v1.CreateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
-	32, // 11: kcid.tracking.v1.CreateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	33, // 12: kcid.tracking.v1.CreateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
-	34, // 13: kcid.tracking.v1.CreateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
-	30, // 14: kcid.tracking.v1.CreateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
-	35, // 15: kcid.tracking.v1.CreateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	35, // 16: kcid.tracking.v1.GetGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	35, // 17: kcid.tracking.v1.ListGoalsResponse.goals:type_name -> kcid.tracking.v1.Goal
-	30, // 18: kcid.tracking.v1.UpdateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
-	32, // 19: kcid.tracking.v1.UpdateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	33, // 20: kcid.tracking.v1.UpdateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
-	34, // 21: kcid.tracking.v1.UpdateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
-	30, // 22: kcid.tracking.v1.UpdateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
-	35, // 23: kcid.tracking.v1.UpdateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	32, // 6: kcid.tracking.v1.RotateAccountSecretRequest.grace_period:type_name -> google.protobuf.Duration
+	30, // 7: kcid.tracking.v1.RotateAccountSecretResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
+	33, // 8: kcid.tracking.v1.RotateAccountSecretResponse.previous_expire_time:type_name -> google.protobuf.Timestamp
+	29, // 9: kcid.tracking.v1.ListAccountsResponse.accounts:type_name -> kcid.tracking.v1.Account
+	32, // 10: kcid.tracking.v1.CreateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
+	34, // 11: kcid.tracking.v1.CreateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	35, // 12: kcid.tracking.v1.CreateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
+	36, // 13: kcid.tracking.v1.CreateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
+	32, // 14: kcid.tracking.v1.CreateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
+	37, // 15: kcid.tracking.v1.CreateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	37, // 16: kcid.tracking.v1.GetGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	37, // 17: kcid.tracking.v1.ListGoalsResponse.goals:type_name -> kcid.tracking.v1.Goal
+	32, // 18: kcid.tracking.v1.UpdateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
+	34, // 19: kcid.tracking.v1.UpdateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	35, // 20: kcid.tracking.v1.UpdateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
+	36, // 21: kcid.tracking.v1.UpdateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
+	32, // 22: kcid.tracking.v1.UpdateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
+	37, // 23: kcid.tracking.v1.UpdateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
 	1,  // 24: kcid.tracking.v1.ApiKey.roles:type_name -> kcid.tracking.v1.ApiKeyRole
-	31, // 25: kcid.tracking.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	33, // 25: kcid.tracking.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
 	1,  // 26: kcid.tracking.v1.CreateApiKeyRequest.roles:type_name -> kcid.tracking.v1.ApiKeyRole
 	20, // 27: kcid.tracking.v1.CreateApiKeyResponse.api_key:type_name -> kcid.tracking.v1.ApiKey
 	20, // 28: kcid.tracking.v1.ListApiKeysResponse.api_keys:type_name -> kcid.tracking.v1.ApiKey
-	2,  // 29: kcid.tracking.v1.AdminService.CreateAccount:input_type -> kcid.tracking.v1.CreateAccountRequest
-	4,  // 30: kcid.tracking.v1.AdminService.GetAccount:input_type -> kcid.tracking.v1.GetAccountRequest
-	6,  // 31: kcid.tracking.v1.AdminService.UpdateAccount:input_type -> kcid.tracking.v1.UpdateAccountRequest
-	8,  // 32: kcid.tracking.v1.AdminService.RotateAccountSecret:input_type -> kcid.tracking.v1.RotateAccountSecretRequest
-	10, // 33: kcid.tracking.v1.AdminService.ListAccounts:input_type -> kcid.tracking.v1.ListAccountsRequest
-	12, // 34: kcid.tracking.v1.AdminService.CreateGoal:input_type -> kcid.tracking.v1.CreateGoalRequest
-	14, // 35: kcid.tracking.v1.AdminService.GetGoal:input_type -> kcid.tracking.v1.GetGoalRequest
-	16, // 36: kcid.tracking.v1.AdminService.ListGoals:input_type -> kcid.tracking.v1.ListGoalsRequest
-	18, // 37: kcid.tracking.v1.AdminService.UpdateGoal:input_type -> kcid.tracking.v1.UpdateGoalRequest
-	21, // 38: kcid.tracking.v1.AdminService.CreateApiKey:input_type -> kcid.tracking.v1.CreateApiKeyRequest
-	23, // 39: kcid.tracking.v1.AdminService.ListApiKeys:input_type -> kcid.tracking.v1.ListApiKeysRequest
-	25, // 40: kcid.tracking.v1.AdminService.RevokeApiKey:input_type -> kcid.tracking.v1.RevokeApiKeyRequest
-	3,  // 41: kcid.tracking.v1.AdminService.CreateAccount:output_type -> kcid.tracking.v1.CreateAccountResponse
-	5,  // 42: kcid.tracking.v1.AdminService.GetAccount:output_type -> kcid.tracking.v1.GetAccountResponse
-	7,  // 43: kcid.tracking.v1.AdminService.UpdateAccount:output_type -> kcid.tracking.v1.UpdateAccountResponse
-	9,  // 44: kcid.tracking.v1.AdminService.RotateAccountSecret:output_type -> kcid.tracking.v1.RotateAccountSecretResponse
-	11, // 45: kcid.tracking.v1.AdminService.ListAccounts:output_type -> kcid.tracking.v1.ListAccountsResponse
-	13, // 46: kcid.tracking.v1.AdminService.CreateGoal:output_type -> kcid.tracking.v1.CreateGoalResponse
-	15, // 47: kcid.tracking.v1.AdminService.GetGoal:output_type -> kcid.tracking.v1.GetGoalResponse
-	17, // 48: kcid.tracking.v1.AdminService.ListGoals:output_type -> kcid.tracking.v1.ListGoalsResponse
-	19, // 49: kcid.tracking.v1.AdminService.UpdateGoal:output_type -> kcid.tracking.v1.UpdateGoalResponse
-	22, // 50: kcid.tracking.v1.AdminService.CreateApiKey:output_type -> kcid.tracking.v1.CreateApiKeyResponse
-	24, // 51: kcid.tracking.v1.AdminService.ListApiKeys:output_type -> kcid.tracking.v1.ListApiKeysResponse
-	26, // 52: kcid.tracking.v1.AdminService.RevokeApiKey:output_type -> kcid.tracking.v1.RevokeApiKeyResponse
-	41, // [41:53] is the sub-list for method output_type
-	29, // [29:41] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	20, // 29: kcid.tracking.v1.GetCallerResponse.api_key:type_name -> kcid.tracking.v1.ApiKey
+	2,  // 30: kcid.tracking.v1.AdminService.CreateAccount:input_type -> kcid.tracking.v1.CreateAccountRequest
+	4,  // 31: kcid.tracking.v1.AdminService.GetAccount:input_type -> kcid.tracking.v1.GetAccountRequest
+	6,  // 32: kcid.tracking.v1.AdminService.UpdateAccount:input_type -> kcid.tracking.v1.UpdateAccountRequest
+	8,  // 33: kcid.tracking.v1.AdminService.RotateAccountSecret:input_type -> kcid.tracking.v1.RotateAccountSecretRequest
+	10, // 34: kcid.tracking.v1.AdminService.ListAccounts:input_type -> kcid.tracking.v1.ListAccountsRequest
+	12, // 35: kcid.tracking.v1.AdminService.CreateGoal:input_type -> kcid.tracking.v1.CreateGoalRequest
+	14, // 36: kcid.tracking.v1.AdminService.GetGoal:input_type -> kcid.tracking.v1.GetGoalRequest
+	16, // 37: kcid.tracking.v1.AdminService.ListGoals:input_type -> kcid.tracking.v1.ListGoalsRequest
+	18, // 38: kcid.tracking.v1.AdminService.UpdateGoal:input_type -> kcid.tracking.v1.UpdateGoalRequest
+	21, // 39: kcid.tracking.v1.AdminService.CreateApiKey:input_type -> kcid.tracking.v1.CreateApiKeyRequest
+	23, // 40: kcid.tracking.v1.AdminService.ListApiKeys:input_type -> kcid.tracking.v1.ListApiKeysRequest
+	25, // 41: kcid.tracking.v1.AdminService.RevokeApiKey:input_type -> kcid.tracking.v1.RevokeApiKeyRequest
+	27, // 42: kcid.tracking.v1.AdminService.GetCaller:input_type -> kcid.tracking.v1.GetCallerRequest
+	3,  // 43: kcid.tracking.v1.AdminService.CreateAccount:output_type -> kcid.tracking.v1.CreateAccountResponse
+	5,  // 44: kcid.tracking.v1.AdminService.GetAccount:output_type -> kcid.tracking.v1.GetAccountResponse
+	7,  // 45: kcid.tracking.v1.AdminService.UpdateAccount:output_type -> kcid.tracking.v1.UpdateAccountResponse
+	9,  // 46: kcid.tracking.v1.AdminService.RotateAccountSecret:output_type -> kcid.tracking.v1.RotateAccountSecretResponse
+	11, // 47: kcid.tracking.v1.AdminService.ListAccounts:output_type -> kcid.tracking.v1.ListAccountsResponse
+	13, // 48: kcid.tracking.v1.AdminService.CreateGoal:output_type -> kcid.tracking.v1.CreateGoalResponse
+	15, // 49: kcid.tracking.v1.AdminService.GetGoal:output_type -> kcid.tracking.v1.GetGoalResponse
+	17, // 50: kcid.tracking.v1.AdminService.ListGoals:output_type -> kcid.tracking.v1.ListGoalsResponse
+	19, // 51: kcid.tracking.v1.AdminService.UpdateGoal:output_type -> kcid.tracking.v1.UpdateGoalResponse
+	22, // 52: kcid.tracking.v1.AdminService.CreateApiKey:output_type -> kcid.tracking.v1.CreateApiKeyResponse
+	24, // 53: kcid.tracking.v1.AdminService.ListApiKeys:output_type -> kcid.tracking.v1.ListApiKeysResponse
+	26, // 54: kcid.tracking.v1.AdminService.RevokeApiKey:output_type -> kcid.tracking.v1.RevokeApiKeyResponse
+	28, // 55: kcid.tracking.v1.AdminService.GetCaller:output_type -> kcid.tracking.v1.GetCallerResponse
+	43, // [43:56] is the sub-list for method output_type
+	30, // [30:43] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_admin_service_proto_init() }
@@ -1897,7 +2099,7 @@ func file_kcid_tracking_v1_admin_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_admin_service_proto_rawDesc), len(file_kcid_tracking_v1_admin_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   25,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -31,6 +31,7 @@ const (
 	AdminService_CreateApiKey_FullMethodName        = "/kcid.tracking.v1.AdminService/CreateApiKey"
 	AdminService_ListApiKeys_FullMethodName         = "/kcid.tracking.v1.AdminService/ListApiKeys"
 	AdminService_RevokeApiKey_FullMethodName        = "/kcid.tracking.v1.AdminService/RevokeApiKey"
+	AdminService_GetCaller_FullMethodName           = "/kcid.tracking.v1.AdminService/GetCaller"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -44,12 +45,13 @@ type AdminServiceClient interface {
 	CreateAccount(ctx context.Context, in *CreateAccountRequest, opts ...grpc.CallOption) (*CreateAccountResponse, error)
 	// Errors: ACCOUNT_NOT_FOUND.
 	GetAccount(ctx context.Context, in *GetAccountRequest, opts ...grpc.CallOption) (*GetAccountResponse, error)
-	// Changes the account settings named in the request. Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER.
+	// Changes the account settings named in the request. Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER,
+	// PARTNER_NOT_FOUND (moving).
 	UpdateAccount(ctx context.Context, in *UpdateAccountRequest, opts ...grpc.CallOption) (*UpdateAccountResponse, error)
 	// Replaces one secret; the previous one stays valid for the grace period.
 	// Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER.
 	RotateAccountSecret(ctx context.Context, in *RotateAccountSecretRequest, opts ...grpc.CallOption) (*RotateAccountSecretResponse, error)
-	// Lists accounts ordered by id.
+	// Lists accounts ordered by id (those of partner_id when set).
 	ListAccounts(ctx context.Context, in *ListAccountsRequest, opts ...grpc.CallOption) (*ListAccountsResponse, error)
 	// Errors: ACCOUNT_NOT_FOUND, GOAL_ALREADY_EXISTS, INVALID_PARAMETER.
 	CreateGoal(ctx context.Context, in *CreateGoalRequest, opts ...grpc.CallOption) (*CreateGoalResponse, error)
@@ -67,6 +69,9 @@ type AdminServiceClient interface {
 	// Revokes an API key; every server stops accepting it within its key cache time.
 	// Errors: API_KEY_NOT_FOUND.
 	RevokeApiKey(ctx context.Context, in *RevokeApiKeyRequest, opts ...grpc.CallOption) (*RevokeApiKeyResponse, error)
+	// The calling key's name, roles and scope. Any valid key may call it: how a client or the web
+	// view learns what its key may see.
+	GetCaller(ctx context.Context, in *GetCallerRequest, opts ...grpc.CallOption) (*GetCallerResponse, error)
 }
 
 type adminServiceClient struct {
@@ -197,6 +202,16 @@ func (c *adminServiceClient) RevokeApiKey(ctx context.Context, in *RevokeApiKeyR
 	return out, nil
 }
 
+func (c *adminServiceClient) GetCaller(ctx context.Context, in *GetCallerRequest, opts ...grpc.CallOption) (*GetCallerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetCallerResponse)
+	err := c.cc.Invoke(ctx, AdminService_GetCaller_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -208,12 +223,13 @@ type AdminServiceServer interface {
 	CreateAccount(context.Context, *CreateAccountRequest) (*CreateAccountResponse, error)
 	// Errors: ACCOUNT_NOT_FOUND.
 	GetAccount(context.Context, *GetAccountRequest) (*GetAccountResponse, error)
-	// Changes the account settings named in the request. Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER.
+	// Changes the account settings named in the request. Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER,
+	// PARTNER_NOT_FOUND (moving).
 	UpdateAccount(context.Context, *UpdateAccountRequest) (*UpdateAccountResponse, error)
 	// Replaces one secret; the previous one stays valid for the grace period.
 	// Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER.
 	RotateAccountSecret(context.Context, *RotateAccountSecretRequest) (*RotateAccountSecretResponse, error)
-	// Lists accounts ordered by id.
+	// Lists accounts ordered by id (those of partner_id when set).
 	ListAccounts(context.Context, *ListAccountsRequest) (*ListAccountsResponse, error)
 	// Errors: ACCOUNT_NOT_FOUND, GOAL_ALREADY_EXISTS, INVALID_PARAMETER.
 	CreateGoal(context.Context, *CreateGoalRequest) (*CreateGoalResponse, error)
@@ -231,6 +247,9 @@ type AdminServiceServer interface {
 	// Revokes an API key; every server stops accepting it within its key cache time.
 	// Errors: API_KEY_NOT_FOUND.
 	RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*RevokeApiKeyResponse, error)
+	// The calling key's name, roles and scope. Any valid key may call it: how a client or the web
+	// view learns what its key may see.
+	GetCaller(context.Context, *GetCallerRequest) (*GetCallerResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -276,6 +295,9 @@ func (UnimplementedAdminServiceServer) ListApiKeys(context.Context, *ListApiKeys
 }
 func (UnimplementedAdminServiceServer) RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*RevokeApiKeyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RevokeApiKey not implemented")
+}
+func (UnimplementedAdminServiceServer) GetCaller(context.Context, *GetCallerRequest) (*GetCallerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCaller not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -514,6 +536,24 @@ func _AdminService_RevokeApiKey_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_GetCaller_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCallerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).GetCaller(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_GetCaller_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).GetCaller(ctx, req.(*GetCallerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -568,6 +608,10 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RevokeApiKey",
 			Handler:    _AdminService_RevokeApiKey_Handler,
+		},
+		{
+			MethodName: "GetCaller",
+			Handler:    _AdminService_GetCaller_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -200,6 +200,14 @@ const (
 	// FAILED_PRECONDITION / 403, not 401 or 5xx: the sender's credentials are fine and a retry will
 	// fail the same way until an operator changes the partner, so retrying senders must not spin.
 	ErrorReason_ERROR_REASON_PARTNER_INACTIVE ErrorReason = 152
+	// The partner still owns accounts: move or delete them first, or delete with cascade
+	// (metadata: `partnerId`, `accounts`).
+	ErrorReason_ERROR_REASON_PARTNER_HAS_ACCOUNTS ErrorReason = 153
+	// The API key is scoped to a partner or an account and the call reaches outside that scope, or
+	// the method is for platform keys only (metadata: `scope`, e.g. "partner:agency-one", and
+	// `needed`, the scope the call would need). A partner or account the key cannot see is refused
+	// this way whether it exists or not, so a scoped key cannot probe for other tenants.
+	ErrorReason_ERROR_REASON_API_KEY_SCOPE_DENIED ErrorReason = 154
 )
 
 // Enum value maps for ErrorReason.
@@ -277,6 +285,8 @@ var (
 		150: "ERROR_REASON_PARTNER_NOT_FOUND",
 		151: "ERROR_REASON_PARTNER_ALREADY_EXISTS",
 		152: "ERROR_REASON_PARTNER_INACTIVE",
+		153: "ERROR_REASON_PARTNER_HAS_ACCOUNTS",
+		154: "ERROR_REASON_API_KEY_SCOPE_DENIED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                   0,
@@ -351,6 +361,8 @@ var (
 		"ERROR_REASON_PARTNER_NOT_FOUND":             150,
 		"ERROR_REASON_PARTNER_ALREADY_EXISTS":        151,
 		"ERROR_REASON_PARTNER_INACTIVE":              152,
+		"ERROR_REASON_PARTNER_HAS_ACCOUNTS":          153,
+		"ERROR_REASON_API_KEY_SCOPE_DENIED":          154,
 	}
 )
 
@@ -416,7 +428,7 @@ var File_kcid_tracking_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\xf1#\n" +
+	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\xfb$\n" +
 	"\vErrorReason\x12.\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x10\xca\xf3\x18\aUNKNOWN\xd0\xf3\x18\xf4\x03\x12=\n" +
 	"\x1eERROR_REASON_MISSING_PARAMETER\x10\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12=\n" +
@@ -490,7 +502,9 @@ const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\"ERROR_REASON_STREAM_CURSOR_EXPIRED\x10o\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\x9a\x03\x127\n" +
 	"\x1eERROR_REASON_PARTNER_NOT_FOUND\x10\x96\x01\x1a\x12\xca\xf3\x18\tNOT_FOUND\xd0\xf3\x18\x94\x03\x12A\n" +
 	"#ERROR_REASON_PARTNER_ALREADY_EXISTS\x10\x97\x01\x1a\x17\xca\xf3\x18\x0eALREADY_EXISTS\xd0\xf3\x18\x99\x03\x12@\n" +
-	"\x1dERROR_REASON_PARTNER_INACTIVE\x10\x98\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\x93\x03:@\n" +
+	"\x1dERROR_REASON_PARTNER_INACTIVE\x10\x98\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\x93\x03\x12D\n" +
+	"!ERROR_REASON_PARTNER_HAS_ACCOUNTS\x10\x99\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\x99\x03\x12B\n" +
+	"!ERROR_REASON_API_KEY_SCOPE_DENIED\x10\x9a\x01\x1a\x1a\xca\xf3\x18\x11PERMISSION_DENIED\xd0\xf3\x18\x93\x03:@\n" +
 	"\tgrpc_code\x12!.google.protobuf.EnumValueOptions\x18\xb9\x8e\x03 \x01(\tR\bgrpcCode:D\n" +
 	"\vhttp_status\x12!.google.protobuf.EnumValueOptions\x18\xba\x8e\x03 \x01(\x05R\n" +
 	"httpStatusB^\n" +

@@ -613,6 +613,104 @@ func (x *UpdatePartnerResponse) GetPartner() *Partner {
 	return nil
 }
 
+type DeletePartnerRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	// Delete the partner's accounts with it.
+	Cascade       bool `protobuf:"varint,2,opt,name=cascade,proto3" json:"cascade,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeletePartnerRequest) Reset() {
+	*x = DeletePartnerRequest{}
+	mi := &file_kcid_tracking_v1_partner_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeletePartnerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeletePartnerRequest) ProtoMessage() {}
+
+func (x *DeletePartnerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_partner_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeletePartnerRequest.ProtoReflect.Descriptor instead.
+func (*DeletePartnerRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_partner_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *DeletePartnerRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *DeletePartnerRequest) GetCascade() bool {
+	if x != nil {
+		return x.Cascade
+	}
+	return false
+}
+
+type DeletePartnerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The accounts deleted with the partner (cascade).
+	DeletedAccountIds []string `protobuf:"bytes,1,rep,name=deleted_account_ids,json=deletedAccountIds,proto3" json:"deleted_account_ids,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *DeletePartnerResponse) Reset() {
+	*x = DeletePartnerResponse{}
+	mi := &file_kcid_tracking_v1_partner_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeletePartnerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeletePartnerResponse) ProtoMessage() {}
+
+func (x *DeletePartnerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_partner_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeletePartnerResponse.ProtoReflect.Descriptor instead.
+func (*DeletePartnerResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_partner_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *DeletePartnerResponse) GetDeletedAccountIds() []string {
+	if x != nil {
+		return x.DeletedAccountIds
+	}
+	return nil
+}
+
 var File_kcid_tracking_v1_partner_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_partner_service_proto_rawDesc = "" +
@@ -667,13 +765,20 @@ const file_kcid_tracking_v1_partner_service_proto_rawDesc = "" +
 	"\r_display_nameB\r\n" +
 	"\v_s2s_active\"L\n" +
 	"\x15UpdatePartnerResponse\x123\n" +
-	"\apartner\x18\x01 \x01(\v2\x19.kcid.tracking.v1.PartnerR\apartner2\x8c\x03\n" +
+	"\apartner\x18\x01 \x01(\v2\x19.kcid.tracking.v1.PartnerR\apartner\"O\n" +
+	"\x14DeletePartnerRequest\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12\x18\n" +
+	"\acascade\x18\x02 \x01(\bR\acascade\"G\n" +
+	"\x15DeletePartnerResponse\x12.\n" +
+	"\x13deleted_account_ids\x18\x01 \x03(\tR\x11deletedAccountIds2\xee\x03\n" +
 	"\x0ePartnerService\x12`\n" +
 	"\rCreatePartner\x12&.kcid.tracking.v1.CreatePartnerRequest\x1a'.kcid.tracking.v1.CreatePartnerResponse\x12W\n" +
 	"\n" +
 	"GetPartner\x12#.kcid.tracking.v1.GetPartnerRequest\x1a$.kcid.tracking.v1.GetPartnerResponse\x12]\n" +
 	"\fListPartners\x12%.kcid.tracking.v1.ListPartnersRequest\x1a&.kcid.tracking.v1.ListPartnersResponse\x12`\n" +
-	"\rUpdatePartner\x12&.kcid.tracking.v1.UpdatePartnerRequest\x1a'.kcid.tracking.v1.UpdatePartnerResponseBa\n" +
+	"\rUpdatePartner\x12&.kcid.tracking.v1.UpdatePartnerRequest\x1a'.kcid.tracking.v1.UpdatePartnerResponse\x12`\n" +
+	"\rDeletePartner\x12&.kcid.tracking.v1.DeletePartnerRequest\x1a'.kcid.tracking.v1.DeletePartnerResponseBa\n" +
 	"\x19io.kcid.proto.tracking.v1B\x13PartnerServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3"
 
 var (
@@ -688,7 +793,7 @@ func file_kcid_tracking_v1_partner_service_proto_rawDescGZIP() []byte {
 	return file_kcid_tracking_v1_partner_service_proto_rawDescData
 }
 
-var file_kcid_tracking_v1_partner_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_kcid_tracking_v1_partner_service_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_kcid_tracking_v1_partner_service_proto_goTypes = []any{
 	(*PartnerDefaults)(nil),       // 0: kcid.tracking.v1.PartnerDefaults
 	(*Partner)(nil),               // 1: kcid.tracking.v1.Partner
@@ -700,18 +805,20 @@ var file_kcid_tracking_v1_partner_service_proto_goTypes = []any{
 	(*ListPartnersResponse)(nil),  // 7: kcid.tracking.v1.ListPartnersResponse
 	(*UpdatePartnerRequest)(nil),  // 8: kcid.tracking.v1.UpdatePartnerRequest
 	(*UpdatePartnerResponse)(nil), // 9: kcid.tracking.v1.UpdatePartnerResponse
-	(*durationpb.Duration)(nil),   // 10: google.protobuf.Duration
-	(CountingMode)(0),             // 11: kcid.tracking.v1.CountingMode
-	(PostbackAuthMethod)(0),       // 12: kcid.tracking.v1.PostbackAuthMethod
-	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
+	(*DeletePartnerRequest)(nil),  // 10: kcid.tracking.v1.DeletePartnerRequest
+	(*DeletePartnerResponse)(nil), // 11: kcid.tracking.v1.DeletePartnerResponse
+	(*durationpb.Duration)(nil),   // 12: google.protobuf.Duration
+	(CountingMode)(0),             // 13: kcid.tracking.v1.CountingMode
+	(PostbackAuthMethod)(0),       // 14: kcid.tracking.v1.PostbackAuthMethod
+	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
 }
 var file_kcid_tracking_v1_partner_service_proto_depIdxs = []int32{
-	10, // 0: kcid.tracking.v1.PartnerDefaults.attribution_window:type_name -> google.protobuf.Duration
-	11, // 1: kcid.tracking.v1.PartnerDefaults.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	12, // 2: kcid.tracking.v1.PartnerDefaults.postback_auth_methods:type_name -> kcid.tracking.v1.PostbackAuthMethod
+	12, // 0: kcid.tracking.v1.PartnerDefaults.attribution_window:type_name -> google.protobuf.Duration
+	13, // 1: kcid.tracking.v1.PartnerDefaults.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	14, // 2: kcid.tracking.v1.PartnerDefaults.postback_auth_methods:type_name -> kcid.tracking.v1.PostbackAuthMethod
 	0,  // 3: kcid.tracking.v1.Partner.defaults:type_name -> kcid.tracking.v1.PartnerDefaults
-	13, // 4: kcid.tracking.v1.Partner.create_time:type_name -> google.protobuf.Timestamp
-	13, // 5: kcid.tracking.v1.Partner.update_time:type_name -> google.protobuf.Timestamp
+	15, // 4: kcid.tracking.v1.Partner.create_time:type_name -> google.protobuf.Timestamp
+	15, // 5: kcid.tracking.v1.Partner.update_time:type_name -> google.protobuf.Timestamp
 	0,  // 6: kcid.tracking.v1.CreatePartnerRequest.defaults:type_name -> kcid.tracking.v1.PartnerDefaults
 	1,  // 7: kcid.tracking.v1.CreatePartnerResponse.partner:type_name -> kcid.tracking.v1.Partner
 	1,  // 8: kcid.tracking.v1.GetPartnerResponse.partner:type_name -> kcid.tracking.v1.Partner
@@ -722,12 +829,14 @@ var file_kcid_tracking_v1_partner_service_proto_depIdxs = []int32{
 	4,  // 13: kcid.tracking.v1.PartnerService.GetPartner:input_type -> kcid.tracking.v1.GetPartnerRequest
 	6,  // 14: kcid.tracking.v1.PartnerService.ListPartners:input_type -> kcid.tracking.v1.ListPartnersRequest
 	8,  // 15: kcid.tracking.v1.PartnerService.UpdatePartner:input_type -> kcid.tracking.v1.UpdatePartnerRequest
-	3,  // 16: kcid.tracking.v1.PartnerService.CreatePartner:output_type -> kcid.tracking.v1.CreatePartnerResponse
-	5,  // 17: kcid.tracking.v1.PartnerService.GetPartner:output_type -> kcid.tracking.v1.GetPartnerResponse
-	7,  // 18: kcid.tracking.v1.PartnerService.ListPartners:output_type -> kcid.tracking.v1.ListPartnersResponse
-	9,  // 19: kcid.tracking.v1.PartnerService.UpdatePartner:output_type -> kcid.tracking.v1.UpdatePartnerResponse
-	16, // [16:20] is the sub-list for method output_type
-	12, // [12:16] is the sub-list for method input_type
+	10, // 16: kcid.tracking.v1.PartnerService.DeletePartner:input_type -> kcid.tracking.v1.DeletePartnerRequest
+	3,  // 17: kcid.tracking.v1.PartnerService.CreatePartner:output_type -> kcid.tracking.v1.CreatePartnerResponse
+	5,  // 18: kcid.tracking.v1.PartnerService.GetPartner:output_type -> kcid.tracking.v1.GetPartnerResponse
+	7,  // 19: kcid.tracking.v1.PartnerService.ListPartners:output_type -> kcid.tracking.v1.ListPartnersResponse
+	9,  // 20: kcid.tracking.v1.PartnerService.UpdatePartner:output_type -> kcid.tracking.v1.UpdatePartnerResponse
+	11, // 21: kcid.tracking.v1.PartnerService.DeletePartner:output_type -> kcid.tracking.v1.DeletePartnerResponse
+	17, // [17:22] is the sub-list for method output_type
+	12, // [12:17] is the sub-list for method input_type
 	12, // [12:12] is the sub-list for extension type_name
 	12, // [12:12] is the sub-list for extension extendee
 	0,  // [0:12] is the sub-list for field type_name
@@ -747,7 +856,7 @@ func file_kcid_tracking_v1_partner_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_partner_service_proto_rawDesc), len(file_kcid_tracking_v1_partner_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -23,6 +23,7 @@ const (
 	PartnerService_GetPartner_FullMethodName    = "/kcid.tracking.v1.PartnerService/GetPartner"
 	PartnerService_ListPartners_FullMethodName  = "/kcid.tracking.v1.PartnerService/ListPartners"
 	PartnerService_UpdatePartner_FullMethodName = "/kcid.tracking.v1.PartnerService/UpdatePartner"
+	PartnerService_DeletePartner_FullMethodName = "/kcid.tracking.v1.PartnerService/DeletePartner"
 )
 
 // PartnerServiceClient is the client API for PartnerService service.
@@ -43,6 +44,12 @@ type PartnerServiceClient interface {
 	// of the partner on or off (seen by every server within its account cache TTL).
 	// Errors: PARTNER_NOT_FOUND, INVALID_PARAMETER.
 	UpdatePartner(ctx context.Context, in *UpdatePartnerRequest, opts ...grpc.CallOption) (*UpdatePartnerResponse, error)
+	// Deletes a partner. Refused while it owns accounts unless cascade is set, which deletes its
+	// accounts too (their settings, goals and secrets: no click is minted and no postback accepted
+	// for them afterwards; stored clicks and conversions expire with their retention). The
+	// "default" partner cannot be deleted.
+	// Errors: PARTNER_NOT_FOUND, PARTNER_HAS_ACCOUNTS, INVALID_PARAMETER.
+	DeletePartner(ctx context.Context, in *DeletePartnerRequest, opts ...grpc.CallOption) (*DeletePartnerResponse, error)
 }
 
 type partnerServiceClient struct {
@@ -93,6 +100,16 @@ func (c *partnerServiceClient) UpdatePartner(ctx context.Context, in *UpdatePart
 	return out, nil
 }
 
+func (c *partnerServiceClient) DeletePartner(ctx context.Context, in *DeletePartnerRequest, opts ...grpc.CallOption) (*DeletePartnerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeletePartnerResponse)
+	err := c.cc.Invoke(ctx, PartnerService_DeletePartner_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PartnerServiceServer is the server API for PartnerService service.
 // All implementations must embed UnimplementedPartnerServiceServer
 // for forward compatibility.
@@ -111,6 +128,12 @@ type PartnerServiceServer interface {
 	// of the partner on or off (seen by every server within its account cache TTL).
 	// Errors: PARTNER_NOT_FOUND, INVALID_PARAMETER.
 	UpdatePartner(context.Context, *UpdatePartnerRequest) (*UpdatePartnerResponse, error)
+	// Deletes a partner. Refused while it owns accounts unless cascade is set, which deletes its
+	// accounts too (their settings, goals and secrets: no click is minted and no postback accepted
+	// for them afterwards; stored clicks and conversions expire with their retention). The
+	// "default" partner cannot be deleted.
+	// Errors: PARTNER_NOT_FOUND, PARTNER_HAS_ACCOUNTS, INVALID_PARAMETER.
+	DeletePartner(context.Context, *DeletePartnerRequest) (*DeletePartnerResponse, error)
 	mustEmbedUnimplementedPartnerServiceServer()
 }
 
@@ -132,6 +155,9 @@ func (UnimplementedPartnerServiceServer) ListPartners(context.Context, *ListPart
 }
 func (UnimplementedPartnerServiceServer) UpdatePartner(context.Context, *UpdatePartnerRequest) (*UpdatePartnerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdatePartner not implemented")
+}
+func (UnimplementedPartnerServiceServer) DeletePartner(context.Context, *DeletePartnerRequest) (*DeletePartnerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeletePartner not implemented")
 }
 func (UnimplementedPartnerServiceServer) mustEmbedUnimplementedPartnerServiceServer() {}
 func (UnimplementedPartnerServiceServer) testEmbeddedByValue()                        {}
@@ -226,6 +252,24 @@ func _PartnerService_UpdatePartner_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PartnerService_DeletePartner_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeletePartnerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PartnerServiceServer).DeletePartner(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PartnerService_DeletePartner_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PartnerServiceServer).DeletePartner(ctx, req.(*DeletePartnerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PartnerService_ServiceDesc is the grpc.ServiceDesc for PartnerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -248,6 +292,10 @@ var PartnerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdatePartner",
 			Handler:    _PartnerService_UpdatePartner_Handler,
+		},
+		{
+			MethodName: "DeletePartner",
+			Handler:    _PartnerService_DeletePartner_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

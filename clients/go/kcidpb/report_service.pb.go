@@ -36,6 +36,8 @@ const (
 	StatsDimension_STATS_DIMENSION_HOUR StatsDimension = 4
 	// Days of the requested time zone.
 	StatsDimension_STATS_DIMENSION_DAY StatsDimension = 5
+	// The account (with partner_id: one row per account of the partner).
+	StatsDimension_STATS_DIMENSION_ACCOUNT StatsDimension = 6
 )
 
 // Enum value maps for StatsDimension.
@@ -47,6 +49,7 @@ var (
 		3: "STATS_DIMENSION_SUB_ID_1",
 		4: "STATS_DIMENSION_HOUR",
 		5: "STATS_DIMENSION_DAY",
+		6: "STATS_DIMENSION_ACCOUNT",
 	}
 	StatsDimension_value = map[string]int32{
 		"STATS_DIMENSION_UNSPECIFIED": 0,
@@ -55,6 +58,7 @@ var (
 		"STATS_DIMENSION_SUB_ID_1":    3,
 		"STATS_DIMENSION_HOUR":        4,
 		"STATS_DIMENSION_DAY":         5,
+		"STATS_DIMENSION_ACCOUNT":     6,
 	}
 )
 
@@ -86,16 +90,20 @@ func (StatsDimension) EnumDescriptor() ([]byte, []int) {
 }
 
 type GetStatsRequest struct {
-	state     protoimpl.MessageState `protogen:"open.v1"`
-	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The account to report on. Give either account_id or partner_id.
+	AccountId string `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
 	// Inclusive; rounded down to the hour. Required.
 	StartTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
 	// Exclusive; rounded up to the hour. Default now. At most 400 days after start_time.
 	EndTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
 	// Empty: one row with the totals. HOUR and DAY exclude each other.
 	GroupBy []StatsDimension `protobuf:"varint,4,rep,packed,name=group_by,json=groupBy,proto3,enum=kcid.tracking.v1.StatsDimension" json:"group_by,omitempty"`
-	// IANA time zone of DAY rows and of period labels, e.g. "Europe/Berlin". Default "UTC".
-	TimeZone      string `protobuf:"bytes,5,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	// IANA time zone of DAY rows and of period labels, e.g. "Europe/Berlin". Default: the
+	// account's time zone (with partner_id: the partner's default), else "UTC".
+	TimeZone string `protobuf:"bytes,5,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	// Roll up every account of this partner (accounts are a dimension: STATS_DIMENSION_ACCOUNT).
+	PartnerId     string `protobuf:"bytes,6,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -161,6 +169,13 @@ func (x *GetStatsRequest) GetGroupBy() []StatsDimension {
 func (x *GetStatsRequest) GetTimeZone() string {
 	if x != nil {
 		return x.TimeZone
+	}
+	return ""
+}
+
+func (x *GetStatsRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
 	}
 	return ""
 }
@@ -323,6 +338,8 @@ type StatsRow struct {
 	ApprovalRate float64 `protobuf:"fixed64,13,opt,name=approval_rate,json=approvalRate,proto3" json:"approval_rate,omitempty"`
 	// Every bucket, in order: <1m, <10m, <1h, <6h, <1d, <7d, <30d, >=30d.
 	TimeToConvert []*TimeToConvertBucket `protobuf:"bytes,14,rep,name=time_to_convert,json=timeToConvert,proto3" json:"time_to_convert,omitempty"`
+	// The row's account (ACCOUNT).
+	AccountId     string `protobuf:"bytes,15,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -455,6 +472,13 @@ func (x *StatsRow) GetTimeToConvert() []*TimeToConvertBucket {
 	return nil
 }
 
+func (x *StatsRow) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
 type GetStatsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Ordered by period, campaign, goal, sub id.
@@ -549,7 +573,7 @@ var File_kcid_tracking_v1_report_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"\n" +
-	"%kcid/tracking/v1/report_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfc\x01\n" +
+	"%kcid/tracking/v1/report_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9b\x02\n" +
 	"\x0fGetStatsRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x129\n" +
@@ -557,7 +581,9 @@ const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
 	"\bend_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12;\n" +
 	"\bgroup_by\x18\x04 \x03(\x0e2 .kcid.tracking.v1.StatsDimensionR\agroupBy\x12\x1b\n" +
-	"\ttime_zone\x18\x05 \x01(\tR\btimeZone\"\xad\x01\n" +
+	"\ttime_zone\x18\x05 \x01(\tR\btimeZone\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x06 \x01(\tR\tpartnerId\"\xad\x01\n" +
 	"\rCurrencyValue\x12#\n" +
 	"\rcurrency_code\x18\x01 \x01(\tR\fcurrencyCode\x12'\n" +
 	"\x0fapproved_amount\x18\x02 \x01(\tR\x0eapprovedAmount\x12%\n" +
@@ -566,7 +592,7 @@ const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"\x13TimeToConvertBucket\x12<\n" +
 	"\fmin_duration\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\vminDuration\x12<\n" +
 	"\fmax_duration\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\vmaxDuration\x12 \n" +
-	"\vconversions\x18\x03 \x01(\x03R\vconversions\"\xe7\x04\n" +
+	"\vconversions\x18\x03 \x01(\x03R\vconversions\"\x86\x05\n" +
 	"\bStatsRow\x12\x1f\n" +
 	"\vcampaign_id\x18\x01 \x01(\tR\n" +
 	"campaignId\x12\x19\n" +
@@ -583,7 +609,9 @@ const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"\x06values\x18\v \x03(\v2\x1f.kcid.tracking.v1.CurrencyValueR\x06values\x12'\n" +
 	"\x0fconversion_rate\x18\f \x01(\x01R\x0econversionRate\x12#\n" +
 	"\rapproval_rate\x18\r \x01(\x01R\fapprovalRate\x12M\n" +
-	"\x0ftime_to_convert\x18\x0e \x03(\v2%.kcid.tracking.v1.TimeToConvertBucketR\rtimeToConvert\"\xc1\x02\n" +
+	"\x0ftime_to_convert\x18\x0e \x03(\v2%.kcid.tracking.v1.TimeToConvertBucketR\rtimeToConvert\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x0f \x01(\tR\taccountId\"\xc1\x02\n" +
 	"\x10GetStatsResponse\x12.\n" +
 	"\x04rows\x18\x01 \x03(\v2\x1a.kcid.tracking.v1.StatsRowR\x04rows\x120\n" +
 	"\x05total\x18\x02 \x01(\v2\x1a.kcid.tracking.v1.StatsRowR\x05total\x129\n" +
@@ -591,14 +619,15 @@ const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"start_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
 	"\bend_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12\x1b\n" +
 	"\ttime_zone\x18\x05 \x01(\tR\btimeZone\x12<\n" +
-	"\x1aday_boundaries_approximate\x18\x06 \x01(\bR\x18dayBoundariesApproximate*\xba\x01\n" +
+	"\x1aday_boundaries_approximate\x18\x06 \x01(\bR\x18dayBoundariesApproximate*\xd7\x01\n" +
 	"\x0eStatsDimension\x12\x1f\n" +
 	"\x1bSTATS_DIMENSION_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18STATS_DIMENSION_CAMPAIGN\x10\x01\x12\x18\n" +
 	"\x14STATS_DIMENSION_GOAL\x10\x02\x12\x1c\n" +
 	"\x18STATS_DIMENSION_SUB_ID_1\x10\x03\x12\x18\n" +
 	"\x14STATS_DIMENSION_HOUR\x10\x04\x12\x17\n" +
-	"\x13STATS_DIMENSION_DAY\x10\x052b\n" +
+	"\x13STATS_DIMENSION_DAY\x10\x05\x12\x1b\n" +
+	"\x17STATS_DIMENSION_ACCOUNT\x10\x062b\n" +
 	"\rReportService\x12Q\n" +
 	"\bGetStats\x12!.kcid.tracking.v1.GetStatsRequest\x1a\".kcid.tracking.v1.GetStatsResponseB`\n" +
 	"\x19io.kcid.proto.tracking.v1B\x12ReportServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3"

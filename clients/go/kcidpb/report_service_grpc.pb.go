@@ -30,10 +30,11 @@ const (
 // scans clicks). Test conversions are never counted.
 type ReportServiceClient interface {
 	// Clicks, conversions by status, value by currency, conversion and approval rates and the
-	// click-to-conversion time distribution of one account, grouped as asked.
+	// click-to-conversion time distribution of one account, or of every account of a partner,
+	// grouped as asked.
 	// Clicks count in the hour of the click; conversions in the hour of their event_time.
 	// Errors: MISSING_PARAMETER, INVALID_PARAMETER (range, group_by, time_zone; metadata `field`),
-	// ACCOUNT_NOT_FOUND, STORE_* (retry).
+	// ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND, STORE_* (retry).
 	GetStats(ctx context.Context, in *GetStatsRequest, opts ...grpc.CallOption) (*GetStatsResponse, error)
 }
 
@@ -63,10 +64,11 @@ func (c *reportServiceClient) GetStats(ctx context.Context, in *GetStatsRequest,
 // scans clicks). Test conversions are never counted.
 type ReportServiceServer interface {
 	// Clicks, conversions by status, value by currency, conversion and approval rates and the
-	// click-to-conversion time distribution of one account, grouped as asked.
+	// click-to-conversion time distribution of one account, or of every account of a partner,
+	// grouped as asked.
 	// Clicks count in the hour of the click; conversions in the hour of their event_time.
 	// Errors: MISSING_PARAMETER, INVALID_PARAMETER (range, group_by, time_zone; metadata `field`),
-	// ACCOUNT_NOT_FOUND, STORE_* (retry).
+	// ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND, STORE_* (retry).
 	GetStats(context.Context, *GetStatsRequest) (*GetStatsResponse, error)
 	mustEmbedUnimplementedReportServiceServer()
 }

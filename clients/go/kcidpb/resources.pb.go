@@ -899,7 +899,13 @@ type Account struct {
 	PostbackAuth   *PostbackAuth `protobuf:"bytes,9,opt,name=postback_auth,json=postbackAuth,proto3" json:"postback_auth,omitempty"`
 	// The partner that owns the account. Accounts stored before partners existed belong to the
 	// "default" partner: the server answers them with "default" here.
-	PartnerId     string `protobuf:"bytes,10,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	PartnerId string `protobuf:"bytes,10,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	// IANA time zone of the account's reports (GetStats' default). Inherited from the partner's
+	// defaults when the account is created without one; "UTC" when neither sets it.
+	TimeZone string `protobuf:"bytes,11,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	// ISO 4217 code postbacks without a currency are recorded in. Inherited like time_zone; empty:
+	// a postback value must name its currency.
+	CurrencyCode  string `protobuf:"bytes,12,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1000,6 +1006,20 @@ func (x *Account) GetPostbackAuth() *PostbackAuth {
 func (x *Account) GetPartnerId() string {
 	if x != nil {
 		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *Account) GetTimeZone() string {
+	if x != nil {
+		return x.TimeZone
+	}
+	return ""
+}
+
+func (x *Account) GetCurrencyCode() string {
+	if x != nil {
+		return x.CurrencyCode
 	}
 	return ""
 }
@@ -1151,7 +1171,7 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"\fPostbackAuth\x12>\n" +
 	"\amethods\x18\x01 \x03(\x0e2$.kcid.tracking.v1.PostbackAuthMethodR\amethods\x12!\n" +
 	"\fip_allowlist\x18\x02 \x03(\tR\vipAllowlist\x12J\n" +
-	"\x13signature_tolerance\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x12signatureTolerance\"\xd9\x03\n" +
+	"\x13signature_tolerance\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x12signatureTolerance\"\x9b\x04\n" +
 	"\aAccount\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12!\n" +
@@ -1166,7 +1186,9 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"\rpostback_auth\x18\t \x01(\v2\x1e.kcid.tracking.v1.PostbackAuthR\fpostbackAuth\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\n" +
-	" \x01(\tR\tpartnerId\"\x92\x01\n" +
+	" \x01(\tR\tpartnerId\x12\x1b\n" +
+	"\ttime_zone\x18\v \x01(\tR\btimeZone\x12#\n" +
+	"\rcurrency_code\x18\f \x01(\tR\fcurrencyCode\"\x92\x01\n" +
 	"\x0eAccountSecrets\x12%\n" +
 	"\x0epostback_token\x18\x01 \x01(\tR\rpostbackToken\x12!\n" +
 	"\fclick_secret\x18\x02 \x01(\tR\vclickSecret\x126\n" +

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kcid/tracking/v1/admin_service.proto.
  */
 export const file_kcid_tracking_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRrY2lkL3RyYWNraW5nL3YxL2FkbWluX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEigAEKFENyZWF0ZUFjY291bnRSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhYKDmtjaWRfcGFyYW1ldGVyGAMgASgJEhIKCnJlcXVlc3RfaWQYBCABKAkSEgoKcGFydG5lcl9pZBgFIAEoCSJ2ChVDcmVhdGVBY2NvdW50UmVzcG9uc2USKgoHYWNjb3VudBgBIAEoCzIZLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudBIxCgdzZWNyZXRzGAIgASgLMiAua2NpZC50cmFja2luZy52MS5BY2NvdW50U2VjcmV0cyInChFHZXRBY2NvdW50UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJIkAKEkdldEFjY291bnRSZXNwb25zZRIqCgdhY2NvdW50GAEgASgLMhkua2NpZC50cmFja2luZy52MS5BY2NvdW50IvECChRVcGRhdGVBY2NvdW50UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEhkKDGRpc3BsYXlfbmFtZRgCIAEoCUgAiAEBEhsKDmtjaWRfcGFyYW1ldGVyGAMgASgJSAGIAQESHQoQZGVmYXVsdF9nb2FsX2tleRgEIAEoCUgCiAEBEhwKD2xlZ2FjeV9odHRwXzIwMBgFIAEoCEgDiAEBEjUKDXBvc3RiYWNrX2F1dGgYBiABKAsyHi5rY2lkLnRyYWNraW5nLnYxLlBvc3RiYWNrQXV0aBISCgpyZXF1ZXN0X2lkGAcgASgJEhsKE3VwZGF0ZV9hdXRoX21ldGhvZHMYCCABKAgSGwoTdXBkYXRlX2lwX2FsbG93bGlzdBgJIAEoCEIPCg1fZGlzcGxheV9uYW1lQhEKD19rY2lkX3BhcmFtZXRlckITChFfZGVmYXVsdF9nb2FsX2tleUISChBfbGVnYWN5X2h0dHBfMjAwIkMKFVVwZGF0ZUFjY291bnRSZXNwb25zZRIqCgdhY2NvdW50GAEgASgLMhkua2NpZC50cmFja2luZy52MS5BY2NvdW50IqEBChpSb3RhdGVBY2NvdW50U2VjcmV0UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEioKBGtpbmQYAiABKA4yHC5rY2lkLnRyYWNraW5nLnYxLlNlY3JldEtpbmQSLwoMZ3JhY2VfcGVyaW9kGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhIKCnJlcXVlc3RfaWQYBCABKAkiigEKG1JvdGF0ZUFjY291bnRTZWNyZXRSZXNwb25zZRIxCgdzZWNyZXRzGAEgASgLMiAua2NpZC50cmFja2luZy52MS5BY2NvdW50U2VjcmV0cxI4ChRwcmV2aW91c19leHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiPAoTTGlzdEFjY291bnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJcChRMaXN0QWNjb3VudHNSZXNwb25zZRIrCghhY2NvdW50cxgBIAMoCzIZLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkimQMKEUNyZWF0ZUdvYWxSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEAoIZ29hbF9rZXkYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEjUKEmF0dHJpYnV0aW9uX3dpbmRvdxgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI1Cg1jb3VudGluZ19tb2RlGAUgASgOMh4ua2NpZC50cmFja2luZy52MS5Db3VudGluZ01vZGUSLgoNZGVmYXVsdF92YWx1ZRgGIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuTW9uZXkSKgoFc3RhdGUYByABKA4yGy5rY2lkLnRyYWNraW5nLnYxLkdvYWxTdGF0ZRI2ChNtaW5fdGltZV90b19jb252ZXJ0GAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhQKDGNhbXBhaWduX2lkcxgJIAMoCRIcChRhbGxvd19uZWdhdGl2ZV92YWx1ZRgKIAEoCBISCgpyZXF1ZXN0X2lkGAsgASgJIjoKEkNyZWF0ZUdvYWxSZXNwb25zZRIkCgRnb2FsGAEgASgLMhYua2NpZC50cmFja2luZy52MS5Hb2FsIjYKDkdldEdvYWxSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEAoIZ29hbF9rZXkYAiABKAkiNwoPR2V0R29hbFJlc3BvbnNlEiQKBGdvYWwYASABKAsyFi5rY2lkLnRyYWNraW5nLnYxLkdvYWwiJgoQTGlzdEdvYWxzUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJIjoKEUxpc3RHb2Fsc1Jlc3BvbnNlEiUKBWdvYWxzGAEgAygLMhYua2NpZC50cmFja2luZy52MS5Hb2FsIuoDChFVcGRhdGVHb2FsUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEhAKCGdvYWxfa2V5GAIgASgJEhkKDGRpc3BsYXlfbmFtZRgDIAEoCUgAiAEBEjUKEmF0dHJpYnV0aW9uX3dpbmRvdxgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI1Cg1jb3VudGluZ19tb2RlGAUgASgOMh4ua2NpZC50cmFja2luZy52MS5Db3VudGluZ01vZGUSLgoNZGVmYXVsdF92YWx1ZRgGIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuTW9uZXkSKgoFc3RhdGUYByABKA4yGy5rY2lkLnRyYWNraW5nLnYxLkdvYWxTdGF0ZRI2ChNtaW5fdGltZV90b19jb252ZXJ0GAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhQKDGNhbXBhaWduX2lkcxgJIAMoCRIbChN1cGRhdGVfY2FtcGFpZ25faWRzGAogASgIEiEKFGFsbG93X25lZ2F0aXZlX3ZhbHVlGAsgASgISAGIAQESEgoKcmVxdWVzdF9pZBgMIAEoCUIPCg1fZGlzcGxheV9uYW1lQhcKFV9hbGxvd19uZWdhdGl2ZV92YWx1ZSI6ChJVcGRhdGVHb2FsUmVzcG9uc2USJAoEZ29hbBgBIAEoCzIWLmtjaWQudHJhY2tpbmcudjEuR29hbCKCAQoGQXBpS2V5EgwKBG5hbWUYASABKAkSKwoFcm9sZXMYAiADKA4yHC5rY2lkLnRyYWNraW5nLnYxLkFwaUtleVJvbGUSLwoLY3JlYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGhpbnQYBCABKAkiUAoTQ3JlYXRlQXBpS2V5UmVxdWVzdBIMCgRuYW1lGAEgASgJEisKBXJvbGVzGAIgAygOMhwua2NpZC50cmFja2luZy52MS5BcGlLZXlSb2xlIlEKFENyZWF0ZUFwaUtleVJlc3BvbnNlEikKB2FwaV9rZXkYASABKAsyGC5rY2lkLnRyYWNraW5nLnYxLkFwaUtleRIOCgZzZWNyZXQYAiABKAkiFAoSTGlzdEFwaUtleXNSZXF1ZXN0IkEKE0xpc3RBcGlLZXlzUmVzcG9uc2USKgoIYXBpX2tleXMYASADKAsyGC5rY2lkLnRyYWNraW5nLnYxLkFwaUtleSIjChNSZXZva2VBcGlLZXlSZXF1ZXN0EgwKBG5hbWUYASABKAkiFgoUUmV2b2tlQXBpS2V5UmVzcG9uc2UqkAEKClNlY3JldEtpbmQSGwoXU0VDUkVUX0tJTkRfVU5TUEVDSUZJRUQQABIeChpTRUNSRVRfS0lORF9QT1NUQkFDS19UT0tFThABEhwKGFNFQ1JFVF9LSU5EX0NMSUNLX1NFQ1JFVBACEicKI1NFQ1JFVF9LSU5EX1BPU1RCQUNLX1NJR05JTkdfU0VDUkVUEAMqigEKCkFwaUtleVJvbGUSHAoYQVBJX0tFWV9ST0xFX1VOU1BFQ0lGSUVEEAASFgoSQVBJX0tFWV9ST0xFX0lTU1VFEAESFwoTQVBJX0tFWV9ST0xFX0lOR0VTVBACEhUKEUFQSV9LRVlfUk9MRV9SRUFEEAMSFgoSQVBJX0tFWV9ST0xFX0FETUlOEAQy8AgKDEFkbWluU2VydmljZRJgCg1DcmVhdGVBY2NvdW50EiYua2NpZC50cmFja2luZy52MS5DcmVhdGVBY2NvdW50UmVxdWVzdBonLmtjaWQudHJhY2tpbmcudjEuQ3JlYXRlQWNjb3VudFJlc3BvbnNlElcKCkdldEFjY291bnQSIy5rY2lkLnRyYWNraW5nLnYxLkdldEFjY291bnRSZXF1ZXN0GiQua2NpZC50cmFja2luZy52MS5HZXRBY2NvdW50UmVzcG9uc2USYAoNVXBkYXRlQWNjb3VudBImLmtjaWQudHJhY2tpbmcudjEuVXBkYXRlQWNjb3VudFJlcXVlc3QaJy5rY2lkLnRyYWNraW5nLnYxLlVwZGF0ZUFjY291bnRSZXNwb25zZRJyChNSb3RhdGVBY2NvdW50U2VjcmV0Eiwua2NpZC50cmFja2luZy52MS5Sb3RhdGVBY2NvdW50U2VjcmV0UmVxdWVzdBotLmtjaWQudHJhY2tpbmcudjEuUm90YXRlQWNjb3VudFNlY3JldFJlc3BvbnNlEl0KDExpc3RBY2NvdW50cxIlLmtjaWQudHJhY2tpbmcudjEuTGlzdEFjY291bnRzUmVxdWVzdBomLmtjaWQudHJhY2tpbmcudjEuTGlzdEFjY291bnRzUmVzcG9uc2USVwoKQ3JlYXRlR29hbBIjLmtjaWQudHJhY2tpbmcudjEuQ3JlYXRlR29hbFJlcXVlc3QaJC5rY2lkLnRyYWNraW5nLnYxLkNyZWF0ZUdvYWxSZXNwb25zZRJOCgdHZXRHb2FsEiAua2NpZC50cmFja2luZy52MS5HZXRHb2FsUmVxdWVzdBohLmtjaWQudHJhY2tpbmcudjEuR2V0R29hbFJlc3BvbnNlElQKCUxpc3RHb2FscxIiLmtjaWQudHJhY2tpbmcudjEuTGlzdEdvYWxzUmVxdWVzdBojLmtjaWQudHJhY2tpbmcudjEuTGlzdEdvYWxzUmVzcG9uc2USVwoKVXBkYXRlR29hbBIjLmtjaWQudHJhY2tpbmcudjEuVXBkYXRlR29hbFJlcXVlc3QaJC5rY2lkLnRyYWNraW5nLnYxLlVwZGF0ZUdvYWxSZXNwb25zZRJdCgxDcmVhdGVBcGlLZXkSJS5rY2lkLnRyYWNraW5nLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaJi5rY2lkLnRyYWNraW5nLnYxLkNyZWF0ZUFwaUtleVJlc3BvbnNlEloKC0xpc3RBcGlLZXlzEiQua2NpZC50cmFja2luZy52MS5MaXN0QXBpS2V5c1JlcXVlc3QaJS5rY2lkLnRyYWNraW5nLnYxLkxpc3RBcGlLZXlzUmVzcG9uc2USXQoMUmV2b2tlQXBpS2V5EiUua2NpZC50cmFja2luZy52MS5SZXZva2VBcGlLZXlSZXF1ZXN0GiYua2NpZC50cmFja2luZy52MS5SZXZva2VBcGlLZXlSZXNwb25zZUJfChlpby5rY2lkLnByb3RvLnRyYWNraW5nLnYxQhFBZG1pblNlcnZpY2VQcm90b1ABWi1naXRodWIuY29tL2tjaWQva2NpZC9jbGllbnRzL2dvL2tjaWRwYjtrY2lkcGJiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_kcid_tracking_v1_resources]);
+  fileDesc("CiRrY2lkL3RyYWNraW5nL3YxL2FkbWluX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEiqgEKFENyZWF0ZUFjY291bnRSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhYKDmtjaWRfcGFyYW1ldGVyGAMgASgJEhIKCnJlcXVlc3RfaWQYBCABKAkSEgoKcGFydG5lcl9pZBgFIAEoCRIRCgl0aW1lX3pvbmUYBiABKAkSFQoNY3VycmVuY3lfY29kZRgHIAEoCSJ2ChVDcmVhdGVBY2NvdW50UmVzcG9uc2USKgoHYWNjb3VudBgBIAEoCzIZLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudBIxCgdzZWNyZXRzGAIgASgLMiAua2NpZC50cmFja2luZy52MS5BY2NvdW50U2VjcmV0cyInChFHZXRBY2NvdW50UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJIkAKEkdldEFjY291bnRSZXNwb25zZRIqCgdhY2NvdW50GAEgASgLMhkua2NpZC50cmFja2luZy52MS5BY2NvdW50Iu0DChRVcGRhdGVBY2NvdW50UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEhkKDGRpc3BsYXlfbmFtZRgCIAEoCUgAiAEBEhsKDmtjaWRfcGFyYW1ldGVyGAMgASgJSAGIAQESHQoQZGVmYXVsdF9nb2FsX2tleRgEIAEoCUgCiAEBEhwKD2xlZ2FjeV9odHRwXzIwMBgFIAEoCEgDiAEBEjUKDXBvc3RiYWNrX2F1dGgYBiABKAsyHi5rY2lkLnRyYWNraW5nLnYxLlBvc3RiYWNrQXV0aBISCgpyZXF1ZXN0X2lkGAcgASgJEhsKE3VwZGF0ZV9hdXRoX21ldGhvZHMYCCABKAgSGwoTdXBkYXRlX2lwX2FsbG93bGlzdBgJIAEoCBIXCgpwYXJ0bmVyX2lkGAogASgJSASIAQESFgoJdGltZV96b25lGAsgASgJSAWIAQESGgoNY3VycmVuY3lfY29kZRgMIAEoCUgGiAEBQg8KDV9kaXNwbGF5X25hbWVCEQoPX2tjaWRfcGFyYW1ldGVyQhMKEV9kZWZhdWx0X2dvYWxfa2V5QhIKEF9sZWdhY3lfaHR0cF8yMDBCDQoLX3BhcnRuZXJfaWRCDAoKX3RpbWVfem9uZUIQCg5fY3VycmVuY3lfY29kZSJDChVVcGRhdGVBY2NvdW50UmVzcG9uc2USKgoHYWNjb3VudBgBIAEoCzIZLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudCKhAQoaUm90YXRlQWNjb3VudFNlY3JldFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIqCgRraW5kGAIgASgOMhwua2NpZC50cmFja2luZy52MS5TZWNyZXRLaW5kEi8KDGdyYWNlX3BlcmlvZBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhISCgpyZXF1ZXN0X2lkGAQgASgJIooBChtSb3RhdGVBY2NvdW50U2VjcmV0UmVzcG9uc2USMQoHc2VjcmV0cxgBIAEoCzIgLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudFNlY3JldHMSOAoUcHJldmlvdXNfZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlAKE0xpc3RBY2NvdW50c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEgoKcGFydG5lcl9pZBgDIAEoCSJcChRMaXN0QWNjb3VudHNSZXNwb25zZRIrCghhY2NvdW50cxgBIAMoCzIZLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkimQMKEUNyZWF0ZUdvYWxSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEAoIZ29hbF9rZXkYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEjUKEmF0dHJpYnV0aW9uX3dpbmRvdxgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI1Cg1jb3VudGluZ19tb2RlGAUgASgOMh4ua2NpZC50cmFja2luZy52MS5Db3VudGluZ01vZGUSLgoNZGVmYXVsdF92YWx1ZRgGIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuTW9uZXkSKgoFc3RhdGUYByABKA4yGy5rY2lkLnRyYWNraW5nLnYxLkdvYWxTdGF0ZRI2ChNtaW5fdGltZV90b19jb252ZXJ0GAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhQKDGNhbXBhaWduX2lkcxgJIAMoCRIcChRhbGxvd19uZWdhdGl2ZV92YWx1ZRgKIAEoCBISCgpyZXF1ZXN0X2lkGAsgASgJIjoKEkNyZWF0ZUdvYWxSZXNwb25zZRIkCgRnb2FsGAEgASgLMhYua2NpZC50cmFja2luZy52MS5Hb2FsIjYKDkdldEdvYWxSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEAoIZ29hbF9rZXkYAiABKAkiNwoPR2V0R29hbFJlc3BvbnNlEiQKBGdvYWwYASABKAsyFi5rY2lkLnRyYWNraW5nLnYxLkdvYWwiJgoQTGlzdEdvYWxzUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJIjoKEUxpc3RHb2Fsc1Jlc3BvbnNlEiUKBWdvYWxzGAEgAygLMhYua2NpZC50cmFja2luZy52MS5Hb2FsIuoDChFVcGRhdGVHb2FsUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEhAKCGdvYWxfa2V5GAIgASgJEhkKDGRpc3BsYXlfbmFtZRgDIAEoCUgAiAEBEjUKEmF0dHJpYnV0aW9uX3dpbmRvdxgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI1Cg1jb3VudGluZ19tb2RlGAUgASgOMh4ua2NpZC50cmFja2luZy52MS5Db3VudGluZ01vZGUSLgoNZGVmYXVsdF92YWx1ZRgGIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuTW9uZXkSKgoFc3RhdGUYByABKA4yGy5rY2lkLnRyYWNraW5nLnYxLkdvYWxTdGF0ZRI2ChNtaW5fdGltZV90b19jb252ZXJ0GAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhQKDGNhbXBhaWduX2lkcxgJIAMoCRIbChN1cGRhdGVfY2FtcGFpZ25faWRzGAogASgIEiEKFGFsbG93X25lZ2F0aXZlX3ZhbHVlGAsgASgISAGIAQESEgoKcmVxdWVzdF9pZBgMIAEoCUIPCg1fZGlzcGxheV9uYW1lQhcKFV9hbGxvd19uZWdhdGl2ZV92YWx1ZSI6ChJVcGRhdGVHb2FsUmVzcG9uc2USJAoEZ29hbBgBIAEoCzIWLmtjaWQudHJhY2tpbmcudjEuR29hbCKqAQoGQXBpS2V5EgwKBG5hbWUYASABKAkSKwoFcm9sZXMYAiADKA4yHC5rY2lkLnRyYWNraW5nLnYxLkFwaUtleVJvbGUSLwoLY3JlYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGhpbnQYBCABKAkSEgoKcGFydG5lcl9pZBgFIAEoCRISCgphY2NvdW50X2lkGAYgASgJIngKE0NyZWF0ZUFwaUtleVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIrCgVyb2xlcxgCIAMoDjIcLmtjaWQudHJhY2tpbmcudjEuQXBpS2V5Um9sZRISCgpwYXJ0bmVyX2lkGAMgASgJEhIKCmFjY291bnRfaWQYBCABKAkiUQoUQ3JlYXRlQXBpS2V5UmVzcG9uc2USKQoHYXBpX2tleRgBIAEoCzIYLmtjaWQudHJhY2tpbmcudjEuQXBpS2V5Eg4KBnNlY3JldBgCIAEoCSIUChJMaXN0QXBpS2V5c1JlcXVlc3QiQQoTTGlzdEFwaUtleXNSZXNwb25zZRIqCghhcGlfa2V5cxgBIAMoCzIYLmtjaWQudHJhY2tpbmcudjEuQXBpS2V5IiMKE1Jldm9rZUFwaUtleVJlcXVlc3QSDAoEbmFtZRgBIAEoCSIWChRSZXZva2VBcGlLZXlSZXNwb25zZSISChBHZXRDYWxsZXJSZXF1ZXN0Ij4KEUdldENhbGxlclJlc3BvbnNlEikKB2FwaV9rZXkYASABKAsyGC5rY2lkLnRyYWNraW5nLnYxLkFwaUtleSqQAQoKU2VjcmV0S2luZBIbChdTRUNSRVRfS0lORF9VTlNQRUNJRklFRBAAEh4KGlNFQ1JFVF9LSU5EX1BPU1RCQUNLX1RPS0VOEAESHAoYU0VDUkVUX0tJTkRfQ0xJQ0tfU0VDUkVUEAISJwojU0VDUkVUX0tJTkRfUE9TVEJBQ0tfU0lHTklOR19TRUNSRVQQAyqKAQoKQXBpS2V5Um9sZRIcChhBUElfS0VZX1JPTEVfVU5TUEVDSUZJRUQQABIWChJBUElfS0VZX1JPTEVfSVNTVUUQARIXChNBUElfS0VZX1JPTEVfSU5HRVNUEAISFQoRQVBJX0tFWV9ST0xFX1JFQUQQAxIWChJBUElfS0VZX1JPTEVfQURNSU4QBDLGCQoMQWRtaW5TZXJ2aWNlEmAKDUNyZWF0ZUFjY291bnQSJi5rY2lkLnRyYWNraW5nLnYxLkNyZWF0ZUFjY291bnRSZXF1ZXN0Gicua2NpZC50cmFja2luZy52MS5DcmVhdGVBY2NvdW50UmVzcG9uc2USVwoKR2V0QWNjb3VudBIjLmtjaWQudHJhY2tpbmcudjEuR2V0QWNjb3VudFJlcXVlc3QaJC5rY2lkLnRyYWNraW5nLnYxLkdldEFjY291bnRSZXNwb25zZRJgCg1VcGRhdGVBY2NvdW50EiYua2NpZC50cmFja2luZy52MS5VcGRhdGVBY2NvdW50UmVxdWVzdBonLmtjaWQudHJhY2tpbmcudjEuVXBkYXRlQWNjb3VudFJlc3BvbnNlEnIKE1JvdGF0ZUFjY291bnRTZWNyZXQSLC5rY2lkLnRyYWNraW5nLnYxLlJvdGF0ZUFjY291bnRTZWNyZXRSZXF1ZXN0Gi0ua2NpZC50cmFja2luZy52MS5Sb3RhdGVBY2NvdW50U2VjcmV0UmVzcG9uc2USXQoMTGlzdEFjY291bnRzEiUua2NpZC50cmFja2luZy52MS5MaXN0QWNjb3VudHNSZXF1ZXN0GiYua2NpZC50cmFja2luZy52MS5MaXN0QWNjb3VudHNSZXNwb25zZRJXCgpDcmVhdGVHb2FsEiMua2NpZC50cmFja2luZy52MS5DcmVhdGVHb2FsUmVxdWVzdBokLmtjaWQudHJhY2tpbmcudjEuQ3JlYXRlR29hbFJlc3BvbnNlEk4KB0dldEdvYWwSIC5rY2lkLnRyYWNraW5nLnYxLkdldEdvYWxSZXF1ZXN0GiEua2NpZC50cmFja2luZy52MS5HZXRHb2FsUmVzcG9uc2USVAoJTGlzdEdvYWxzEiIua2NpZC50cmFja2luZy52MS5MaXN0R29hbHNSZXF1ZXN0GiMua2NpZC50cmFja2luZy52MS5MaXN0R29hbHNSZXNwb25zZRJXCgpVcGRhdGVHb2FsEiMua2NpZC50cmFja2luZy52MS5VcGRhdGVHb2FsUmVxdWVzdBokLmtjaWQudHJhY2tpbmcudjEuVXBkYXRlR29hbFJlc3BvbnNlEl0KDENyZWF0ZUFwaUtleRIlLmtjaWQudHJhY2tpbmcudjEuQ3JlYXRlQXBpS2V5UmVxdWVzdBomLmtjaWQudHJhY2tpbmcudjEuQ3JlYXRlQXBpS2V5UmVzcG9uc2USWgoLTGlzdEFwaUtleXMSJC5rY2lkLnRyYWNraW5nLnYxLkxpc3RBcGlLZXlzUmVxdWVzdBolLmtjaWQudHJhY2tpbmcudjEuTGlzdEFwaUtleXNSZXNwb25zZRJdCgxSZXZva2VBcGlLZXkSJS5rY2lkLnRyYWNraW5nLnYxLlJldm9rZUFwaUtleVJlcXVlc3QaJi5rY2lkLnRyYWNraW5nLnYxLlJldm9rZUFwaUtleVJlc3BvbnNlElQKCUdldENhbGxlchIiLmtjaWQudHJhY2tpbmcudjEuR2V0Q2FsbGVyUmVxdWVzdBojLmtjaWQudHJhY2tpbmcudjEuR2V0Q2FsbGVyUmVzcG9uc2VCXwoZaW8ua2NpZC5wcm90by50cmFja2luZy52MUIRQWRtaW5TZXJ2aWNlUHJvdG9QAVotZ2l0aHViLmNvbS9rY2lkL2tjaWQvY2xpZW50cy9nby9rY2lkcGI7a2NpZHBiYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_kcid_tracking_v1_resources]);
 
 /**
  * @generated from message kcid.tracking.v1.CreateAccountRequest
@@ -53,6 +53,20 @@ export type CreateAccountRequest = Message<"kcid.tracking.v1.CreateAccountReques
    * @generated from field: string partner_id = 5;
    */
   partnerId: string;
+
+  /**
+   * Optional; the partner's default time zone when empty.
+   *
+   * @generated from field: string time_zone = 6;
+   */
+  timeZone: string;
+
+  /**
+   * Optional; the partner's default currency when empty.
+   *
+   * @generated from field: string currency_code = 7;
+   */
+  currencyCode: string;
 };
 
 /**
@@ -178,6 +192,24 @@ export type UpdateAccountRequest = Message<"kcid.tracking.v1.UpdateAccountReques
    * @generated from field: bool update_ip_allowlist = 9;
    */
   updateIpAllowlist: boolean;
+
+  /**
+   * Moves the account to this partner (platform keys only). Clicks, conversions, goals, secrets
+   * and history stay with the account; from then on the new partner's S2S switch applies.
+   *
+   * @generated from field: optional string partner_id = 10;
+   */
+  partnerId?: string | undefined;
+
+  /**
+   * @generated from field: optional string time_zone = 11;
+   */
+  timeZone?: string | undefined;
+
+  /**
+   * @generated from field: optional string currency_code = 12;
+   */
+  currencyCode?: string | undefined;
 };
 
 /**
@@ -279,6 +311,13 @@ export type ListAccountsRequest = Message<"kcid.tracking.v1.ListAccountsRequest"
    * @generated from field: string page_token = 2;
    */
   pageToken: string;
+
+  /**
+   * Only the accounts of this partner. A scoped key sees only the accounts in its scope anyway.
+   *
+   * @generated from field: string partner_id = 3;
+   */
+  partnerId: string;
 };
 
 /**
@@ -595,6 +634,20 @@ export type ApiKey = Message<"kcid.tracking.v1.ApiKey"> & {
    * @generated from field: string hint = 4;
    */
   hint: string;
+
+  /**
+   * The key's scope: both empty for a platform key (every partner and account); partner_id alone
+   * for a key that acts within that partner and its accounts; account_id (with its partner_id) for
+   * a key that acts on that one account. Roles apply within the scope.
+   *
+   * @generated from field: string partner_id = 5;
+   */
+  partnerId: string;
+
+  /**
+   * @generated from field: string account_id = 6;
+   */
+  accountId: string;
 };
 
 /**
@@ -621,6 +674,20 @@ export type CreateApiKeyRequest = Message<"kcid.tracking.v1.CreateApiKeyRequest"
    * @generated from field: repeated kcid.tracking.v1.ApiKeyRole roles = 2;
    */
   roles: ApiKeyRole[];
+
+  /**
+   * Scope the key to this partner (and its accounts). Empty: a platform key.
+   *
+   * @generated from field: string partner_id = 3;
+   */
+  partnerId: string;
+
+  /**
+   * Scope the key to this one account. Excludes partner_id.
+   *
+   * @generated from field: string account_id = 4;
+   */
+  accountId: string;
 };
 
 /**
@@ -713,6 +780,39 @@ export type RevokeApiKeyResponse = Message<"kcid.tracking.v1.RevokeApiKeyRespons
  */
 export const RevokeApiKeyResponseSchema: GenMessage<RevokeApiKeyResponse> = /*@__PURE__*/
   messageDesc(file_kcid_tracking_v1_admin_service, 24);
+
+/**
+ * @generated from message kcid.tracking.v1.GetCallerRequest
+ */
+export type GetCallerRequest = Message<"kcid.tracking.v1.GetCallerRequest"> & {
+};
+
+/**
+ * Describes the message kcid.tracking.v1.GetCallerRequest.
+ * Use `create(GetCallerRequestSchema)` to create a new message.
+ */
+export const GetCallerRequestSchema: GenMessage<GetCallerRequest> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 25);
+
+/**
+ * @generated from message kcid.tracking.v1.GetCallerResponse
+ */
+export type GetCallerResponse = Message<"kcid.tracking.v1.GetCallerResponse"> & {
+  /**
+   * The key the call was made with (its name, roles and scope; never its secret). In open auth
+   * mode without a key: name "(open)", every role, platform scope.
+   *
+   * @generated from field: kcid.tracking.v1.ApiKey api_key = 1;
+   */
+  apiKey?: ApiKey | undefined;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.GetCallerResponse.
+ * Use `create(GetCallerResponseSchema)` to create a new message.
+ */
+export const GetCallerResponseSchema: GenMessage<GetCallerResponse> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 26);
 
 /**
  * Which secret to rotate.
@@ -821,7 +921,8 @@ export const AdminService: GenService<{
     output: typeof GetAccountResponseSchema;
   },
   /**
-   * Changes the account settings named in the request. Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER.
+   * Changes the account settings named in the request. Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER,
+   * PARTNER_NOT_FOUND (moving).
    *
    * @generated from rpc kcid.tracking.v1.AdminService.UpdateAccount
    */
@@ -842,7 +943,7 @@ export const AdminService: GenService<{
     output: typeof RotateAccountSecretResponseSchema;
   },
   /**
-   * Lists accounts ordered by id.
+   * Lists accounts ordered by id (those of partner_id when set).
    *
    * @generated from rpc kcid.tracking.v1.AdminService.ListAccounts
    */
@@ -922,6 +1023,17 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof RevokeApiKeyRequestSchema;
     output: typeof RevokeApiKeyResponseSchema;
+  },
+  /**
+   * The calling key's name, roles and scope. Any valid key may call it: how a client or the web
+   * view learns what its key may see.
+   *
+   * @generated from rpc kcid.tracking.v1.AdminService.GetCaller
+   */
+  getCaller: {
+    methodKind: "unary";
+    input: typeof GetCallerRequestSchema;
+    output: typeof GetCallerResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_kcid_tracking_v1_admin_service, 0);

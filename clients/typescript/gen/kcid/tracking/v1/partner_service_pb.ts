@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kcid/tracking/v1/partner_service.proto.
  */
 export const file_kcid_tracking_v1_partner_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZrY2lkL3RyYWNraW5nL3YxL3BhcnRuZXJfc2VydmljZS5wcm90bxIQa2NpZC50cmFja2luZy52MSLuAQoPUGFydG5lckRlZmF1bHRzEjUKEmF0dHJpYnV0aW9uX3dpbmRvdxgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI1Cg1jb3VudGluZ19tb2RlGAIgASgOMh4ua2NpZC50cmFja2luZy52MS5Db3VudGluZ01vZGUSQwoVcG9zdGJhY2tfYXV0aF9tZXRob2RzGAMgAygOMiQua2NpZC50cmFja2luZy52MS5Qb3N0YmFja0F1dGhNZXRob2QSEQoJdGltZV96b25lGAQgASgJEhUKDWN1cnJlbmN5X2NvZGUYBSABKAki3gEKB1BhcnRuZXISEgoKcGFydG5lcl9pZBgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSEgoKczJzX2FjdGl2ZRgDIAEoCBIzCghkZWZhdWx0cxgEIAEoCzIhLmtjaWQudHJhY2tpbmcudjEuUGFydG5lckRlZmF1bHRzEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAinQEKFENyZWF0ZVBhcnRuZXJSZXF1ZXN0EhIKCnBhcnRuZXJfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhcKCnMyc19hY3RpdmUYAyABKAhIAIgBARIzCghkZWZhdWx0cxgEIAEoCzIhLmtjaWQudHJhY2tpbmcudjEuUGFydG5lckRlZmF1bHRzQg0KC19zMnNfYWN0aXZlIkMKFUNyZWF0ZVBhcnRuZXJSZXNwb25zZRIqCgdwYXJ0bmVyGAEgASgLMhkua2NpZC50cmFja2luZy52MS5QYXJ0bmVyIicKEUdldFBhcnRuZXJSZXF1ZXN0EhIKCnBhcnRuZXJfaWQYASABKAkiQAoSR2V0UGFydG5lclJlc3BvbnNlEioKB3BhcnRuZXIYASABKAsyGS5rY2lkLnRyYWNraW5nLnYxLlBhcnRuZXIiPAoTTGlzdFBhcnRuZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJcChRMaXN0UGFydG5lcnNSZXNwb25zZRIrCghwYXJ0bmVycxgBIAMoCzIZLmtjaWQudHJhY2tpbmcudjEuUGFydG5lchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiswEKFFVwZGF0ZVBhcnRuZXJSZXF1ZXN0EhIKCnBhcnRuZXJfaWQYASABKAkSGQoMZGlzcGxheV9uYW1lGAIgASgJSACIAQESFwoKczJzX2FjdGl2ZRgDIAEoCEgBiAEBEjMKCGRlZmF1bHRzGAQgASgLMiEua2NpZC50cmFja2luZy52MS5QYXJ0bmVyRGVmYXVsdHNCDwoNX2Rpc3BsYXlfbmFtZUINCgtfczJzX2FjdGl2ZSJDChVVcGRhdGVQYXJ0bmVyUmVzcG9uc2USKgoHcGFydG5lchgBIAEoCzIZLmtjaWQudHJhY2tpbmcudjEuUGFydG5lcjKMAwoOUGFydG5lclNlcnZpY2USYAoNQ3JlYXRlUGFydG5lchImLmtjaWQudHJhY2tpbmcudjEuQ3JlYXRlUGFydG5lclJlcXVlc3QaJy5rY2lkLnRyYWNraW5nLnYxLkNyZWF0ZVBhcnRuZXJSZXNwb25zZRJXCgpHZXRQYXJ0bmVyEiMua2NpZC50cmFja2luZy52MS5HZXRQYXJ0bmVyUmVxdWVzdBokLmtjaWQudHJhY2tpbmcudjEuR2V0UGFydG5lclJlc3BvbnNlEl0KDExpc3RQYXJ0bmVycxIlLmtjaWQudHJhY2tpbmcudjEuTGlzdFBhcnRuZXJzUmVxdWVzdBomLmtjaWQudHJhY2tpbmcudjEuTGlzdFBhcnRuZXJzUmVzcG9uc2USYAoNVXBkYXRlUGFydG5lchImLmtjaWQudHJhY2tpbmcudjEuVXBkYXRlUGFydG5lclJlcXVlc3QaJy5rY2lkLnRyYWNraW5nLnYxLlVwZGF0ZVBhcnRuZXJSZXNwb25zZUJhChlpby5rY2lkLnByb3RvLnRyYWNraW5nLnYxQhNQYXJ0bmVyU2VydmljZVByb3RvUAFaLWdpdGh1Yi5jb20va2NpZC9rY2lkL2NsaWVudHMvZ28va2NpZHBiO2tjaWRwYmIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_kcid_tracking_v1_resources]);
+  fileDesc("CiZrY2lkL3RyYWNraW5nL3YxL3BhcnRuZXJfc2VydmljZS5wcm90bxIQa2NpZC50cmFja2luZy52MSLuAQoPUGFydG5lckRlZmF1bHRzEjUKEmF0dHJpYnV0aW9uX3dpbmRvdxgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI1Cg1jb3VudGluZ19tb2RlGAIgASgOMh4ua2NpZC50cmFja2luZy52MS5Db3VudGluZ01vZGUSQwoVcG9zdGJhY2tfYXV0aF9tZXRob2RzGAMgAygOMiQua2NpZC50cmFja2luZy52MS5Qb3N0YmFja0F1dGhNZXRob2QSEQoJdGltZV96b25lGAQgASgJEhUKDWN1cnJlbmN5X2NvZGUYBSABKAki3gEKB1BhcnRuZXISEgoKcGFydG5lcl9pZBgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSEgoKczJzX2FjdGl2ZRgDIAEoCBIzCghkZWZhdWx0cxgEIAEoCzIhLmtjaWQudHJhY2tpbmcudjEuUGFydG5lckRlZmF1bHRzEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAinQEKFENyZWF0ZVBhcnRuZXJSZXF1ZXN0EhIKCnBhcnRuZXJfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhcKCnMyc19hY3RpdmUYAyABKAhIAIgBARIzCghkZWZhdWx0cxgEIAEoCzIhLmtjaWQudHJhY2tpbmcudjEuUGFydG5lckRlZmF1bHRzQg0KC19zMnNfYWN0aXZlIkMKFUNyZWF0ZVBhcnRuZXJSZXNwb25zZRIqCgdwYXJ0bmVyGAEgASgLMhkua2NpZC50cmFja2luZy52MS5QYXJ0bmVyIicKEUdldFBhcnRuZXJSZXF1ZXN0EhIKCnBhcnRuZXJfaWQYASABKAkiQAoSR2V0UGFydG5lclJlc3BvbnNlEioKB3BhcnRuZXIYASABKAsyGS5rY2lkLnRyYWNraW5nLnYxLlBhcnRuZXIiPAoTTGlzdFBhcnRuZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJcChRMaXN0UGFydG5lcnNSZXNwb25zZRIrCghwYXJ0bmVycxgBIAMoCzIZLmtjaWQudHJhY2tpbmcudjEuUGFydG5lchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiswEKFFVwZGF0ZVBhcnRuZXJSZXF1ZXN0EhIKCnBhcnRuZXJfaWQYASABKAkSGQoMZGlzcGxheV9uYW1lGAIgASgJSACIAQESFwoKczJzX2FjdGl2ZRgDIAEoCEgBiAEBEjMKCGRlZmF1bHRzGAQgASgLMiEua2NpZC50cmFja2luZy52MS5QYXJ0bmVyRGVmYXVsdHNCDwoNX2Rpc3BsYXlfbmFtZUINCgtfczJzX2FjdGl2ZSJDChVVcGRhdGVQYXJ0bmVyUmVzcG9uc2USKgoHcGFydG5lchgBIAEoCzIZLmtjaWQudHJhY2tpbmcudjEuUGFydG5lciI7ChREZWxldGVQYXJ0bmVyUmVxdWVzdBISCgpwYXJ0bmVyX2lkGAEgASgJEg8KB2Nhc2NhZGUYAiABKAgiNAoVRGVsZXRlUGFydG5lclJlc3BvbnNlEhsKE2RlbGV0ZWRfYWNjb3VudF9pZHMYASADKAky7gMKDlBhcnRuZXJTZXJ2aWNlEmAKDUNyZWF0ZVBhcnRuZXISJi5rY2lkLnRyYWNraW5nLnYxLkNyZWF0ZVBhcnRuZXJSZXF1ZXN0Gicua2NpZC50cmFja2luZy52MS5DcmVhdGVQYXJ0bmVyUmVzcG9uc2USVwoKR2V0UGFydG5lchIjLmtjaWQudHJhY2tpbmcudjEuR2V0UGFydG5lclJlcXVlc3QaJC5rY2lkLnRyYWNraW5nLnYxLkdldFBhcnRuZXJSZXNwb25zZRJdCgxMaXN0UGFydG5lcnMSJS5rY2lkLnRyYWNraW5nLnYxLkxpc3RQYXJ0bmVyc1JlcXVlc3QaJi5rY2lkLnRyYWNraW5nLnYxLkxpc3RQYXJ0bmVyc1Jlc3BvbnNlEmAKDVVwZGF0ZVBhcnRuZXISJi5rY2lkLnRyYWNraW5nLnYxLlVwZGF0ZVBhcnRuZXJSZXF1ZXN0Gicua2NpZC50cmFja2luZy52MS5VcGRhdGVQYXJ0bmVyUmVzcG9uc2USYAoNRGVsZXRlUGFydG5lchImLmtjaWQudHJhY2tpbmcudjEuRGVsZXRlUGFydG5lclJlcXVlc3QaJy5rY2lkLnRyYWNraW5nLnYxLkRlbGV0ZVBhcnRuZXJSZXNwb25zZUJhChlpby5rY2lkLnByb3RvLnRyYWNraW5nLnYxQhNQYXJ0bmVyU2VydmljZVByb3RvUAFaLWdpdGh1Yi5jb20va2NpZC9rY2lkL2NsaWVudHMvZ28va2NpZHBiO2tjaWRwYmIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_kcid_tracking_v1_resources]);
 
 /**
  * Settings a partner's accounts start from unless they override them.
@@ -300,6 +300,49 @@ export const UpdatePartnerResponseSchema: GenMessage<UpdatePartnerResponse> = /*
   messageDesc(file_kcid_tracking_v1_partner_service, 9);
 
 /**
+ * @generated from message kcid.tracking.v1.DeletePartnerRequest
+ */
+export type DeletePartnerRequest = Message<"kcid.tracking.v1.DeletePartnerRequest"> & {
+  /**
+   * @generated from field: string partner_id = 1;
+   */
+  partnerId: string;
+
+  /**
+   * Delete the partner's accounts with it.
+   *
+   * @generated from field: bool cascade = 2;
+   */
+  cascade: boolean;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.DeletePartnerRequest.
+ * Use `create(DeletePartnerRequestSchema)` to create a new message.
+ */
+export const DeletePartnerRequestSchema: GenMessage<DeletePartnerRequest> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_partner_service, 10);
+
+/**
+ * @generated from message kcid.tracking.v1.DeletePartnerResponse
+ */
+export type DeletePartnerResponse = Message<"kcid.tracking.v1.DeletePartnerResponse"> & {
+  /**
+   * The accounts deleted with the partner (cascade).
+   *
+   * @generated from field: repeated string deleted_account_ids = 1;
+   */
+  deletedAccountIds: string[];
+};
+
+/**
+ * Describes the message kcid.tracking.v1.DeletePartnerResponse.
+ * Use `create(DeletePartnerResponseSchema)` to create a new message.
+ */
+export const DeletePartnerResponseSchema: GenMessage<DeletePartnerResponse> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_partner_service, 11);
+
+/**
  * Partners: agencies and resellers that own accounts. S2S tracking is switched on and off per
  * partner, and a partner's defaults apply to the accounts created under it.
  *
@@ -348,6 +391,20 @@ export const PartnerService: GenService<{
     methodKind: "unary";
     input: typeof UpdatePartnerRequestSchema;
     output: typeof UpdatePartnerResponseSchema;
+  },
+  /**
+   * Deletes a partner. Refused while it owns accounts unless cascade is set, which deletes its
+   * accounts too (their settings, goals and secrets: no click is minted and no postback accepted
+   * for them afterwards; stored clicks and conversions expire with their retention). The
+   * "default" partner cannot be deleted.
+   * Errors: PARTNER_NOT_FOUND, PARTNER_HAS_ACCOUNTS, INVALID_PARAMETER.
+   *
+   * @generated from rpc kcid.tracking.v1.PartnerService.DeletePartner
+   */
+  deletePartner: {
+    methodKind: "unary";
+    input: typeof DeletePartnerRequestSchema;
+    output: typeof DeletePartnerResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_kcid_tracking_v1_partner_service, 0);

@@ -12,13 +12,15 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kcid/tracking/v1/report_service.proto.
  */
 export const file_kcid_tracking_v1_report_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVrY2lkL3RyYWNraW5nL3YxL3JlcG9ydF9zZXJ2aWNlLnByb3RvEhBrY2lkLnRyYWNraW5nLnYxIsoBCg9HZXRTdGF0c1JlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoIZ3JvdXBfYnkYBCADKA4yIC5rY2lkLnRyYWNraW5nLnYxLlN0YXRzRGltZW5zaW9uEhEKCXRpbWVfem9uZRgFIAEoCSJwCg1DdXJyZW5jeVZhbHVlEhUKDWN1cnJlbmN5X2NvZGUYASABKAkSFwoPYXBwcm92ZWRfYW1vdW50GAIgASgJEhYKDnBlbmRpbmdfYW1vdW50GAMgASgJEhcKD3JlamVjdGVkX2Ftb3VudBgEIAEoCSKMAQoTVGltZVRvQ29udmVydEJ1Y2tldBIvCgxtaW5fZHVyYXRpb24YASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLwoMbWF4X2R1cmF0aW9uGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhMKC2NvbnZlcnNpb25zGAMgASgDIqkDCghTdGF0c1JvdxITCgtjYW1wYWlnbl9pZBgBIAEoCRIQCghnb2FsX2tleRgCIAEoCRIQCghzdWJfaWRfMRgDIAEoCRI1ChFwZXJpb2Rfc3RhcnRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGcGVyaW9kGAUgASgJEg4KBmNsaWNrcxgGIAEoAxITCgtjb252ZXJzaW9ucxgHIAEoAxIbChNwZW5kaW5nX2NvbnZlcnNpb25zGAggASgDEhwKFGFwcHJvdmVkX2NvbnZlcnNpb25zGAkgASgDEhwKFHJlamVjdGVkX2NvbnZlcnNpb25zGAogASgDEi8KBnZhbHVlcxgLIAMoCzIfLmtjaWQudHJhY2tpbmcudjEuQ3VycmVuY3lWYWx1ZRIXCg9jb252ZXJzaW9uX3JhdGUYDCABKAESFQoNYXBwcm92YWxfcmF0ZRgNIAEoARI+Cg90aW1lX3RvX2NvbnZlcnQYDiADKAsyJS5rY2lkLnRyYWNraW5nLnYxLlRpbWVUb0NvbnZlcnRCdWNrZXQi/AEKEEdldFN0YXRzUmVzcG9uc2USKAoEcm93cxgBIAMoCzIaLmtjaWQudHJhY2tpbmcudjEuU3RhdHNSb3cSKQoFdG90YWwYAiABKAsyGi5rY2lkLnRyYWNraW5nLnYxLlN0YXRzUm93Ei4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl0aW1lX3pvbmUYBSABKAkSIgoaZGF5X2JvdW5kYXJpZXNfYXBwcm94aW1hdGUYBiABKAgqugEKDlN0YXRzRGltZW5zaW9uEh8KG1NUQVRTX0RJTUVOU0lPTl9VTlNQRUNJRklFRBAAEhwKGFNUQVRTX0RJTUVOU0lPTl9DQU1QQUlHThABEhgKFFNUQVRTX0RJTUVOU0lPTl9HT0FMEAISHAoYU1RBVFNfRElNRU5TSU9OX1NVQl9JRF8xEAMSGAoUU1RBVFNfRElNRU5TSU9OX0hPVVIQBBIXChNTVEFUU19ESU1FTlNJT05fREFZEAUyYgoNUmVwb3J0U2VydmljZRJRCghHZXRTdGF0cxIhLmtjaWQudHJhY2tpbmcudjEuR2V0U3RhdHNSZXF1ZXN0GiIua2NpZC50cmFja2luZy52MS5HZXRTdGF0c1Jlc3BvbnNlQmAKGWlvLmtjaWQucHJvdG8udHJhY2tpbmcudjFCElJlcG9ydFNlcnZpY2VQcm90b1ABWi1naXRodWIuY29tL2tjaWQva2NpZC9jbGllbnRzL2dvL2tjaWRwYjtrY2lkcGJiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CiVrY2lkL3RyYWNraW5nL3YxL3JlcG9ydF9zZXJ2aWNlLnByb3RvEhBrY2lkLnRyYWNraW5nLnYxIt4BCg9HZXRTdGF0c1JlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoIZ3JvdXBfYnkYBCADKA4yIC5rY2lkLnRyYWNraW5nLnYxLlN0YXRzRGltZW5zaW9uEhEKCXRpbWVfem9uZRgFIAEoCRISCgpwYXJ0bmVyX2lkGAYgASgJInAKDUN1cnJlbmN5VmFsdWUSFQoNY3VycmVuY3lfY29kZRgBIAEoCRIXCg9hcHByb3ZlZF9hbW91bnQYAiABKAkSFgoOcGVuZGluZ19hbW91bnQYAyABKAkSFwoPcmVqZWN0ZWRfYW1vdW50GAQgASgJIowBChNUaW1lVG9Db252ZXJ0QnVja2V0Ei8KDG1pbl9kdXJhdGlvbhgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgxtYXhfZHVyYXRpb24YAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEwoLY29udmVyc2lvbnMYAyABKAMivQMKCFN0YXRzUm93EhMKC2NhbXBhaWduX2lkGAEgASgJEhAKCGdvYWxfa2V5GAIgASgJEhAKCHN1Yl9pZF8xGAMgASgJEjUKEXBlcmlvZF9zdGFydF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZwZXJpb2QYBSABKAkSDgoGY2xpY2tzGAYgASgDEhMKC2NvbnZlcnNpb25zGAcgASgDEhsKE3BlbmRpbmdfY29udmVyc2lvbnMYCCABKAMSHAoUYXBwcm92ZWRfY29udmVyc2lvbnMYCSABKAMSHAoUcmVqZWN0ZWRfY29udmVyc2lvbnMYCiABKAMSLwoGdmFsdWVzGAsgAygLMh8ua2NpZC50cmFja2luZy52MS5DdXJyZW5jeVZhbHVlEhcKD2NvbnZlcnNpb25fcmF0ZRgMIAEoARIVCg1hcHByb3ZhbF9yYXRlGA0gASgBEj4KD3RpbWVfdG9fY29udmVydBgOIAMoCzIlLmtjaWQudHJhY2tpbmcudjEuVGltZVRvQ29udmVydEJ1Y2tldBISCgphY2NvdW50X2lkGA8gASgJIvwBChBHZXRTdGF0c1Jlc3BvbnNlEigKBHJvd3MYASADKAsyGi5rY2lkLnRyYWNraW5nLnYxLlN0YXRzUm93EikKBXRvdGFsGAIgASgLMhoua2NpZC50cmFja2luZy52MS5TdGF0c1JvdxIuCgpzdGFydF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJdGltZV96b25lGAUgASgJEiIKGmRheV9ib3VuZGFyaWVzX2FwcHJveGltYXRlGAYgASgIKtcBCg5TdGF0c0RpbWVuc2lvbhIfChtTVEFUU19ESU1FTlNJT05fVU5TUEVDSUZJRUQQABIcChhTVEFUU19ESU1FTlNJT05fQ0FNUEFJR04QARIYChRTVEFUU19ESU1FTlNJT05fR09BTBACEhwKGFNUQVRTX0RJTUVOU0lPTl9TVUJfSURfMRADEhgKFFNUQVRTX0RJTUVOU0lPTl9IT1VSEAQSFwoTU1RBVFNfRElNRU5TSU9OX0RBWRAFEhsKF1NUQVRTX0RJTUVOU0lPTl9BQ0NPVU5UEAYyYgoNUmVwb3J0U2VydmljZRJRCghHZXRTdGF0cxIhLmtjaWQudHJhY2tpbmcudjEuR2V0U3RhdHNSZXF1ZXN0GiIua2NpZC50cmFja2luZy52MS5HZXRTdGF0c1Jlc3BvbnNlQmAKGWlvLmtjaWQucHJvdG8udHJhY2tpbmcudjFCElJlcG9ydFNlcnZpY2VQcm90b1ABWi1naXRodWIuY29tL2tjaWQva2NpZC9jbGllbnRzL2dvL2tjaWRwYjtrY2lkcGJiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message kcid.tracking.v1.GetStatsRequest
  */
 export type GetStatsRequest = Message<"kcid.tracking.v1.GetStatsRequest"> & {
   /**
+   * The account to report on. Give either account_id or partner_id.
+   *
    * @generated from field: string account_id = 1;
    */
   accountId: string;
@@ -45,11 +47,19 @@ export type GetStatsRequest = Message<"kcid.tracking.v1.GetStatsRequest"> & {
   groupBy: StatsDimension[];
 
   /**
-   * IANA time zone of DAY rows and of period labels, e.g. "Europe/Berlin". Default "UTC".
+   * IANA time zone of DAY rows and of period labels, e.g. "Europe/Berlin". Default: the
+   * account's time zone (with partner_id: the partner's default), else "UTC".
    *
    * @generated from field: string time_zone = 5;
    */
   timeZone: string;
+
+  /**
+   * Roll up every account of this partner (accounts are a dimension: STATS_DIMENSION_ACCOUNT).
+   *
+   * @generated from field: string partner_id = 6;
+   */
+  partnerId: string;
 };
 
 /**
@@ -218,6 +228,13 @@ export type StatsRow = Message<"kcid.tracking.v1.StatsRow"> & {
    * @generated from field: repeated kcid.tracking.v1.TimeToConvertBucket time_to_convert = 14;
    */
   timeToConvert: TimeToConvertBucket[];
+
+  /**
+   * The row's account (ACCOUNT).
+   *
+   * @generated from field: string account_id = 15;
+   */
+  accountId: string;
 };
 
 /**
@@ -320,6 +337,13 @@ export enum StatsDimension {
    * @generated from enum value: STATS_DIMENSION_DAY = 5;
    */
   DAY = 5,
+
+  /**
+   * The account (with partner_id: one row per account of the partner).
+   *
+   * @generated from enum value: STATS_DIMENSION_ACCOUNT = 6;
+   */
+  ACCOUNT = 6,
 }
 
 /**
@@ -337,10 +361,11 @@ export const StatsDimensionSchema: GenEnum<StatsDimension> = /*@__PURE__*/
 export const ReportService: GenService<{
   /**
    * Clicks, conversions by status, value by currency, conversion and approval rates and the
-   * click-to-conversion time distribution of one account, grouped as asked.
+   * click-to-conversion time distribution of one account, or of every account of a partner,
+   * grouped as asked.
    * Clicks count in the hour of the click; conversions in the hour of their event_time.
    * Errors: MISSING_PARAMETER, INVALID_PARAMETER (range, group_by, time_zone; metadata `field`),
-   * ACCOUNT_NOT_FOUND, STORE_* (retry).
+   * ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND, STORE_* (retry).
    *
    * @generated from rpc kcid.tracking.v1.ReportService.GetStats
    */

@@ -37,18 +37,22 @@ API_KEY_ROLE_READ: ApiKeyRole
 API_KEY_ROLE_ADMIN: ApiKeyRole
 
 class CreateAccountRequest(_message.Message):
-    __slots__ = ("account_id", "display_name", "kcid_parameter", "request_id", "partner_id")
+    __slots__ = ("account_id", "display_name", "kcid_parameter", "request_id", "partner_id", "time_zone", "currency_code")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     KCID_PARAMETER_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_CODE_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     display_name: str
     kcid_parameter: str
     request_id: str
     partner_id: str
-    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., request_id: _Optional[str] = ..., partner_id: _Optional[str] = ...) -> None: ...
+    time_zone: str
+    currency_code: str
+    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., request_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ...) -> None: ...
 
 class CreateAccountResponse(_message.Message):
     __slots__ = ("account", "secrets")
@@ -71,7 +75,7 @@ class GetAccountResponse(_message.Message):
     def __init__(self, account: _Optional[_Union[_resources_pb2.Account, _Mapping]] = ...) -> None: ...
 
 class UpdateAccountRequest(_message.Message):
-    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "legacy_http_200", "postback_auth", "request_id", "update_auth_methods", "update_ip_allowlist")
+    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "legacy_http_200", "postback_auth", "request_id", "update_auth_methods", "update_ip_allowlist", "partner_id", "time_zone", "currency_code")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     KCID_PARAMETER_FIELD_NUMBER: _ClassVar[int]
@@ -81,6 +85,9 @@ class UpdateAccountRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     UPDATE_AUTH_METHODS_FIELD_NUMBER: _ClassVar[int]
     UPDATE_IP_ALLOWLIST_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_CODE_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     display_name: str
     kcid_parameter: str
@@ -90,7 +97,10 @@ class UpdateAccountRequest(_message.Message):
     request_id: str
     update_auth_methods: bool
     update_ip_allowlist: bool
-    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[_resources_pb2.PostbackAuth, _Mapping]] = ..., request_id: _Optional[str] = ..., update_auth_methods: _Optional[bool] = ..., update_ip_allowlist: _Optional[bool] = ...) -> None: ...
+    partner_id: str
+    time_zone: str
+    currency_code: str
+    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[_resources_pb2.PostbackAuth, _Mapping]] = ..., request_id: _Optional[str] = ..., update_auth_methods: _Optional[bool] = ..., update_ip_allowlist: _Optional[bool] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ...) -> None: ...
 
 class UpdateAccountResponse(_message.Message):
     __slots__ = ("account",)
@@ -119,12 +129,14 @@ class RotateAccountSecretResponse(_message.Message):
     def __init__(self, secrets: _Optional[_Union[_resources_pb2.AccountSecrets, _Mapping]] = ..., previous_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListAccountsRequest(_message.Message):
-    __slots__ = ("page_size", "page_token")
+    __slots__ = ("page_size", "page_token", "partner_id")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    partner_id: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., partner_id: _Optional[str] = ...) -> None: ...
 
 class ListAccountsResponse(_message.Message):
     __slots__ = ("accounts", "next_page_token")
@@ -227,24 +239,32 @@ class UpdateGoalResponse(_message.Message):
     def __init__(self, goal: _Optional[_Union[_resources_pb2.Goal, _Mapping]] = ...) -> None: ...
 
 class ApiKey(_message.Message):
-    __slots__ = ("name", "roles", "create_time", "hint")
+    __slots__ = ("name", "roles", "create_time", "hint", "partner_id", "account_id")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ROLES_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     HINT_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     name: str
     roles: _containers.RepeatedScalarFieldContainer[ApiKeyRole]
     create_time: _timestamp_pb2.Timestamp
     hint: str
-    def __init__(self, name: _Optional[str] = ..., roles: _Optional[_Iterable[_Union[ApiKeyRole, str]]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., hint: _Optional[str] = ...) -> None: ...
+    partner_id: str
+    account_id: str
+    def __init__(self, name: _Optional[str] = ..., roles: _Optional[_Iterable[_Union[ApiKeyRole, str]]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., hint: _Optional[str] = ..., partner_id: _Optional[str] = ..., account_id: _Optional[str] = ...) -> None: ...
 
 class CreateApiKeyRequest(_message.Message):
-    __slots__ = ("name", "roles")
+    __slots__ = ("name", "roles", "partner_id", "account_id")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ROLES_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     name: str
     roles: _containers.RepeatedScalarFieldContainer[ApiKeyRole]
-    def __init__(self, name: _Optional[str] = ..., roles: _Optional[_Iterable[_Union[ApiKeyRole, str]]] = ...) -> None: ...
+    partner_id: str
+    account_id: str
+    def __init__(self, name: _Optional[str] = ..., roles: _Optional[_Iterable[_Union[ApiKeyRole, str]]] = ..., partner_id: _Optional[str] = ..., account_id: _Optional[str] = ...) -> None: ...
 
 class CreateApiKeyResponse(_message.Message):
     __slots__ = ("api_key", "secret")
@@ -273,3 +293,13 @@ class RevokeApiKeyRequest(_message.Message):
 class RevokeApiKeyResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class GetCallerRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetCallerResponse(_message.Message):
+    __slots__ = ("api_key",)
+    API_KEY_FIELD_NUMBER: _ClassVar[int]
+    api_key: ApiKey
+    def __init__(self, api_key: _Optional[_Union[ApiKey, _Mapping]] = ...) -> None: ...

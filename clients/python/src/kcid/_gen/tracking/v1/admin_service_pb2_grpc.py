@@ -95,6 +95,11 @@ class AdminServiceStub:
                 request_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.RevokeApiKeyRequest.SerializeToString,
                 response_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.RevokeApiKeyResponse.FromString,
                 _registered_method=True)
+        self.GetCaller = channel.unary_unary(
+                '/kcid.tracking.v1.AdminService/GetCaller',
+                request_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.GetCallerRequest.SerializeToString,
+                response_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.GetCallerResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -117,7 +122,8 @@ class AdminServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateAccount(self, request, context):
-        """Changes the account settings named in the request. Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER.
+        """Changes the account settings named in the request. Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER,
+        PARTNER_NOT_FOUND (moving).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -132,7 +138,7 @@ class AdminServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListAccounts(self, request, context):
-        """Lists accounts ordered by id.
+        """Lists accounts ordered by id (those of partner_id when set).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -184,6 +190,14 @@ class AdminServiceServicer:
     def RevokeApiKey(self, request, context):
         """Revokes an API key; every server stops accepting it within its key cache time.
         Errors: API_KEY_NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCaller(self, request, context):
+        """The calling key's name, roles and scope. Any valid key may call it: how a client or the web
+        view learns what its key may see.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -251,6 +265,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.RevokeApiKey,
                     request_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.RevokeApiKeyRequest.FromString,
                     response_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.RevokeApiKeyResponse.SerializeToString,
+            ),
+            'GetCaller': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCaller,
+                    request_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.GetCallerRequest.FromString,
+                    response_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.GetCallerResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -578,6 +597,33 @@ class AdminService:
             '/kcid.tracking.v1.AdminService/RevokeApiKey',
             kcid_dot_tracking_dot_v1_dot_admin__service__pb2.RevokeApiKeyRequest.SerializeToString,
             kcid_dot_tracking_dot_v1_dot_admin__service__pb2.RevokeApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCaller(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kcid.tracking.v1.AdminService/GetCaller',
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.GetCallerRequest.SerializeToString,
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.GetCallerResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -104,3 +104,17 @@ class UpdatePartnerResponse(_message.Message):
     PARTNER_FIELD_NUMBER: _ClassVar[int]
     partner: Partner
     def __init__(self, partner: _Optional[_Union[Partner, _Mapping]] = ...) -> None: ...
+
+class DeletePartnerRequest(_message.Message):
+    __slots__ = ("partner_id", "cascade")
+    PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
+    CASCADE_FIELD_NUMBER: _ClassVar[int]
+    partner_id: str
+    cascade: bool
+    def __init__(self, partner_id: _Optional[str] = ..., cascade: _Optional[bool] = ...) -> None: ...
+
+class DeletePartnerResponse(_message.Message):
+    __slots__ = ("deleted_account_ids",)
+    DELETED_ACCOUNT_IDS_FIELD_NUMBER: _ClassVar[int]
+    deleted_account_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, deleted_account_ids: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -56,6 +56,11 @@ class PartnerServiceStub:
                 request_serializer=kcid_dot_tracking_dot_v1_dot_partner__service__pb2.UpdatePartnerRequest.SerializeToString,
                 response_deserializer=kcid_dot_tracking_dot_v1_dot_partner__service__pb2.UpdatePartnerResponse.FromString,
                 _registered_method=True)
+        self.DeletePartner = channel.unary_unary(
+                '/kcid.tracking.v1.PartnerService/DeletePartner',
+                request_serializer=kcid_dot_tracking_dot_v1_dot_partner__service__pb2.DeletePartnerRequest.SerializeToString,
+                response_deserializer=kcid_dot_tracking_dot_v1_dot_partner__service__pb2.DeletePartnerResponse.FromString,
+                _registered_method=True)
 
 
 class PartnerServiceServicer:
@@ -94,6 +99,17 @@ class PartnerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeletePartner(self, request, context):
+        """Deletes a partner. Refused while it owns accounts unless cascade is set, which deletes its
+        accounts too (their settings, goals and secrets: no click is minted and no postback accepted
+        for them afterwards; stored clicks and conversions expire with their retention). The
+        "default" partner cannot be deleted.
+        Errors: PARTNER_NOT_FOUND, PARTNER_HAS_ACCOUNTS, INVALID_PARAMETER.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PartnerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -116,6 +132,11 @@ def add_PartnerServiceServicer_to_server(servicer, server):
                     servicer.UpdatePartner,
                     request_deserializer=kcid_dot_tracking_dot_v1_dot_partner__service__pb2.UpdatePartnerRequest.FromString,
                     response_serializer=kcid_dot_tracking_dot_v1_dot_partner__service__pb2.UpdatePartnerResponse.SerializeToString,
+            ),
+            'DeletePartner': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeletePartner,
+                    request_deserializer=kcid_dot_tracking_dot_v1_dot_partner__service__pb2.DeletePartnerRequest.FromString,
+                    response_serializer=kcid_dot_tracking_dot_v1_dot_partner__service__pb2.DeletePartnerResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -228,6 +249,33 @@ class PartnerService:
             '/kcid.tracking.v1.PartnerService/UpdatePartner',
             kcid_dot_tracking_dot_v1_dot_partner__service__pb2.UpdatePartnerRequest.SerializeToString,
             kcid_dot_tracking_dot_v1_dot_partner__service__pb2.UpdatePartnerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeletePartner(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kcid.tracking.v1.PartnerService/DeletePartner',
+            kcid_dot_tracking_dot_v1_dot_partner__service__pb2.DeletePartnerRequest.SerializeToString,
+            kcid_dot_tracking_dot_v1_dot_partner__service__pb2.DeletePartnerResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -19,26 +19,30 @@ class StatsDimension(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     STATS_DIMENSION_SUB_ID_1: _ClassVar[StatsDimension]
     STATS_DIMENSION_HOUR: _ClassVar[StatsDimension]
     STATS_DIMENSION_DAY: _ClassVar[StatsDimension]
+    STATS_DIMENSION_ACCOUNT: _ClassVar[StatsDimension]
 STATS_DIMENSION_UNSPECIFIED: StatsDimension
 STATS_DIMENSION_CAMPAIGN: StatsDimension
 STATS_DIMENSION_GOAL: StatsDimension
 STATS_DIMENSION_SUB_ID_1: StatsDimension
 STATS_DIMENSION_HOUR: StatsDimension
 STATS_DIMENSION_DAY: StatsDimension
+STATS_DIMENSION_ACCOUNT: StatsDimension
 
 class GetStatsRequest(_message.Message):
-    __slots__ = ("account_id", "start_time", "end_time", "group_by", "time_zone")
+    __slots__ = ("account_id", "start_time", "end_time", "group_by", "time_zone", "partner_id")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     GROUP_BY_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     group_by: _containers.RepeatedScalarFieldContainer[StatsDimension]
     time_zone: str
-    def __init__(self, account_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., group_by: _Optional[_Iterable[_Union[StatsDimension, str]]] = ..., time_zone: _Optional[str] = ...) -> None: ...
+    partner_id: str
+    def __init__(self, account_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., group_by: _Optional[_Iterable[_Union[StatsDimension, str]]] = ..., time_zone: _Optional[str] = ..., partner_id: _Optional[str] = ...) -> None: ...
 
 class CurrencyValue(_message.Message):
     __slots__ = ("currency_code", "approved_amount", "pending_amount", "rejected_amount")
@@ -63,7 +67,7 @@ class TimeToConvertBucket(_message.Message):
     def __init__(self, min_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., conversions: _Optional[int] = ...) -> None: ...
 
 class StatsRow(_message.Message):
-    __slots__ = ("campaign_id", "goal_key", "sub_id_1", "period_start_time", "period", "clicks", "conversions", "pending_conversions", "approved_conversions", "rejected_conversions", "values", "conversion_rate", "approval_rate", "time_to_convert")
+    __slots__ = ("campaign_id", "goal_key", "sub_id_1", "period_start_time", "period", "clicks", "conversions", "pending_conversions", "approved_conversions", "rejected_conversions", "values", "conversion_rate", "approval_rate", "time_to_convert", "account_id")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     GOAL_KEY_FIELD_NUMBER: _ClassVar[int]
     SUB_ID_1_FIELD_NUMBER: _ClassVar[int]
@@ -78,6 +82,7 @@ class StatsRow(_message.Message):
     CONVERSION_RATE_FIELD_NUMBER: _ClassVar[int]
     APPROVAL_RATE_FIELD_NUMBER: _ClassVar[int]
     TIME_TO_CONVERT_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     campaign_id: str
     goal_key: str
     sub_id_1: str
@@ -92,7 +97,8 @@ class StatsRow(_message.Message):
     conversion_rate: float
     approval_rate: float
     time_to_convert: _containers.RepeatedCompositeFieldContainer[TimeToConvertBucket]
-    def __init__(self, campaign_id: _Optional[str] = ..., goal_key: _Optional[str] = ..., sub_id_1: _Optional[str] = ..., period_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period: _Optional[str] = ..., clicks: _Optional[int] = ..., conversions: _Optional[int] = ..., pending_conversions: _Optional[int] = ..., approved_conversions: _Optional[int] = ..., rejected_conversions: _Optional[int] = ..., values: _Optional[_Iterable[_Union[CurrencyValue, _Mapping]]] = ..., conversion_rate: _Optional[float] = ..., approval_rate: _Optional[float] = ..., time_to_convert: _Optional[_Iterable[_Union[TimeToConvertBucket, _Mapping]]] = ...) -> None: ...
+    account_id: str
+    def __init__(self, campaign_id: _Optional[str] = ..., goal_key: _Optional[str] = ..., sub_id_1: _Optional[str] = ..., period_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period: _Optional[str] = ..., clicks: _Optional[int] = ..., conversions: _Optional[int] = ..., pending_conversions: _Optional[int] = ..., approved_conversions: _Optional[int] = ..., rejected_conversions: _Optional[int] = ..., values: _Optional[_Iterable[_Union[CurrencyValue, _Mapping]]] = ..., conversion_rate: _Optional[float] = ..., approval_rate: _Optional[float] = ..., time_to_convert: _Optional[_Iterable[_Union[TimeToConvertBucket, _Mapping]]] = ..., account_id: _Optional[str] = ...) -> None: ...
 
 class GetStatsResponse(_message.Message):
     __slots__ = ("rows", "total", "start_time", "end_time", "time_zone", "day_boundaries_approximate")

@@ -50,10 +50,11 @@ class ReportServiceServicer:
 
     def GetStats(self, request, context):
         """Clicks, conversions by status, value by currency, conversion and approval rates and the
-        click-to-conversion time distribution of one account, grouped as asked.
+        click-to-conversion time distribution of one account, or of every account of a partner,
+        grouped as asked.
         Clicks count in the hour of the click; conversions in the hour of their event_time.
         Errors: MISSING_PARAMETER, INVALID_PARAMETER (range, group_by, time_zone; metadata `field`),
-        ACCOUNT_NOT_FOUND, STORE_* (retry).
+        ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND, STORE_* (retry).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

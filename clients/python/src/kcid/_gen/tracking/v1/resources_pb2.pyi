@@ -188,7 +188,7 @@ class PostbackAuth(_message.Message):
     def __init__(self, methods: _Optional[_Iterable[_Union[PostbackAuthMethod, str]]] = ..., ip_allowlist: _Optional[_Iterable[str]] = ..., signature_tolerance: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Account(_message.Message):
-    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "create_time", "postback_token_hint", "click_retention", "legacy_http_200", "postback_auth", "partner_id")
+    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "create_time", "postback_token_hint", "click_retention", "legacy_http_200", "postback_auth", "partner_id", "time_zone", "currency_code")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     KCID_PARAMETER_FIELD_NUMBER: _ClassVar[int]
@@ -199,6 +199,8 @@ class Account(_message.Message):
     LEGACY_HTTP_200_FIELD_NUMBER: _ClassVar[int]
     POSTBACK_AUTH_FIELD_NUMBER: _ClassVar[int]
     PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_CODE_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     display_name: str
     kcid_parameter: str
@@ -209,7 +211,9 @@ class Account(_message.Message):
     legacy_http_200: bool
     postback_auth: PostbackAuth
     partner_id: str
-    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., postback_token_hint: _Optional[str] = ..., click_retention: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[PostbackAuth, _Mapping]] = ..., partner_id: _Optional[str] = ...) -> None: ...
+    time_zone: str
+    currency_code: str
+    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., postback_token_hint: _Optional[str] = ..., click_retention: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[PostbackAuth, _Mapping]] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ...) -> None: ...
 
 class AccountSecrets(_message.Message):
     __slots__ = ("postback_token", "click_secret", "postback_signing_secret")
