@@ -14,6 +14,7 @@ import io.kcid.proto.tracking.v1.Click;
 import io.kcid.proto.tracking.v1.Conversion;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.CreateApiKeyResponse;
+import io.kcid.proto.tracking.v1.GetCallerResponse;
 import io.kcid.proto.tracking.v1.ExplainClickResponse;
 import io.kcid.proto.tracking.v1.GetStatsResponse;
 import io.kcid.proto.tracking.v1.Goal;
@@ -65,6 +66,7 @@ final class CliSchemas {
     schemas.put("partner-update", message("partner update", Partner.getDescriptor(), s -> { }));
     schemas.put("api-key-create", message("api-key create", CreateApiKeyResponse.getDescriptor(), s -> { }));
     schemas.put("api-key-list", message("api-key list", ListApiKeysResponse.getDescriptor(), s -> { }));
+    schemas.put("api-key-whoami", message("api-key whoami", GetCallerResponse.getDescriptor(), s -> { }));
     schemas.put("api-key-revoke", plain("api-key revoke", Map.of("name", string(), "revoked", type("boolean"))));
     schemas.put("click", message("click", Click.getDescriptor(), s -> { }));
     schemas.put("click-url", plain("click-url", Map.of("url", string())));

@@ -176,6 +176,7 @@ class JsonContractIT {
 
     valid("api-key-create", api("api-key", "create", "--name", "reports", "--roles", "read", "--json"));
     valid("api-key-list", api("api-key", "list", "--json"));
+    valid("api-key-whoami", api("api-key", "whoami", "--json"));
     valid("api-key-revoke", api("api-key", "revoke", "reports", "--json"));
 
     JsonNode url = valid("click-url", run("click-url", "--account", "shop", "--campaign", "spring",
