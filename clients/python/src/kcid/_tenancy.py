@@ -13,7 +13,7 @@ from kcid._gen.tracking.v1 import admin_service_pb2 as admin_pb
 from kcid._gen.tracking.v1 import partner_service_pb2 as partners_pb
 from kcid._gen.tracking.v1 import report_service_pb2 as reports_pb
 from kcid._gen.tracking.v1 import resources_pb2 as resources_pb
-from kcid._operations import Time, _call_options, _timestamp
+from kcid._operations import Time, _call_options, _stats_request
 
 __all__ = ["TenancyOperations"]
 
@@ -224,11 +224,5 @@ class TenancyOperations:
         """:meth:`get_stats` over every account of a partner: by default one row per account
         (``row.account_id``) and the partner's totals. ``time_zone`` defaults to the partner's.
         Errors: PARTNER_NOT_FOUND, INVALID_PARAMETER. Needs the ``read`` role."""
-        request = reports_pb.GetStatsRequest(
-            partner_id=partner_id,
-            start_time=_timestamp(start_time),
-            end_time=_timestamp(end_time),
-            group_by=list(group_by),
-            time_zone=time_zone,
-        )
+        request = _stats_request(start_time, end_time, group_by, time_zone, partner_id=partner_id)
         return self.reports.GetStats(request, **_call_options(timeout))
