@@ -46,6 +46,10 @@ func TestServicesAgainstLiveKcid(t *testing.T) {
 		}
 	})
 
+	t.Run("partners: create, an account under it, get, list, update, S2S off and on", func(t *testing.T) {
+		testPartnersAgainstLiveKcid(ctx, t, client)
+	})
+
 	accountID := "go-svc-" + randomHex(t, 6)
 	created, err := client.Admin.CreateAccount(ctx, &kcidpb.CreateAccountRequest{AccountId: accountID})
 	if err != nil {
@@ -187,4 +191,93 @@ func TestServicesAgainstLiveKcid(t *testing.T) {
 		_, err = client.Diagnostics.ReplayPostbacks(ctx, &kcidpb.ReplayPostbacksRequest{LogIds: []string{rejectedLogID}})
 		expectReason(t, err, "MISSING_PARAMETER")
 	})
+}
+
+func testPartnersAgainstLiveKcid(ctx context.Context, t *testing.T, client *kcid.Client) {
+	partnerID := "go-partner-" + randomHex(t, 4)
+	created, err := client.Partners.CreatePartner(ctx, &kcidpb.CreatePartnerRequest{
+		PartnerId: partnerID, DisplayName: "Go Agency"})
+	if err != nil || !created.GetPartner().GetS2SActive() {
+		t.Fatalf("CreatePartner: %v %v, want an active partner", created, err)
+	}
+	_, err = client.Partners.CreatePartner(ctx, &kcidpb.CreatePartnerRequest{PartnerId: partnerID, DisplayName: "Again"})
+	expectReason(t, err, "PARTNER_ALREADY_EXISTS")
+
+	accountID := "go-acct-" + randomHex(t, 4)
+	account, err := client.Admin.CreateAccount(ctx, &kcidpb.CreateAccountRequest{
+		AccountId: accountID, DisplayName: "Go shop", PartnerId: partnerID})
+	if err != nil || account.GetAccount().GetPartnerId() != partnerID {
+		t.Fatalf("CreateAccount under %s: %v %v", partnerID, account, err)
+	}
+	_, err = client.Admin.CreateAccount(ctx, &kcidpb.CreateAccountRequest{PartnerId: "go-nobody"})
+	expectReason(t, err, "PARTNER_NOT_FOUND")
+
+	got, err := client.GetPartner(ctx, partnerID)
+	if err != nil || got.GetDisplayName() != "Go Agency" {
+		t.Fatalf("GetPartner: %v %v", got, err)
+	}
+	_, err = client.GetPartner(ctx, "go-nobody")
+	expectReason(t, err, "PARTNER_NOT_FOUND")
+
+	listed := map[string]bool{}
+	for p, err := range client.AllPartners(ctx, 1) { // pages of one: the helper follows the tokens
+		if err != nil {
+			t.Fatalf("AllPartners: %v", err)
+		}
+		listed[p.GetPartnerId()] = true
+	}
+	if !listed["default"] || !listed[partnerID] {
+		t.Fatalf("AllPartners listed %v, want default and %s", listed, partnerID)
+	}
+	found := false
+	for a, err := range client.AllAccounts(ctx, partnerID, 1) {
+		if err != nil {
+			t.Fatalf("AllAccounts: %v", err)
+		}
+		found = found || (a.GetAccountId() == accountID && a.GetPartnerId() == partnerID)
+	}
+	if !found {
+		t.Fatalf("AllAccounts did not list %s under %s", accountID, partnerID)
+	}
+
+	name := "Go Agency 1"
+	updated, err := client.Partners.UpdatePartner(ctx, &kcidpb.UpdatePartnerRequest{PartnerId: partnerID, DisplayName: &name})
+	if err != nil || updated.GetPartner().GetDisplayName() != name || !updated.GetPartner().GetS2SActive() {
+		t.Fatalf("UpdatePartner: %v %v", updated, err)
+	}
+
+	issue := func() error {
+		_, err := client.Clicks.IssueClick(ctx, &kcidpb.IssueClickRequest{AccountId: accountID, CampaignId: "web"})
+		return err
+	}
+	if err := issue(); err != nil {
+		t.Fatalf("IssueClick under an active partner: %v", err)
+	}
+	if p, err := client.SetPartnerS2S(ctx, partnerID, false); err != nil || p.GetS2SActive() {
+		t.Fatalf("SetPartnerS2S off: %v %v", p, err)
+	}
+	// Every server sees the switch within its account cache TTL (1 s by default).
+	err = eventuallyErr(func() error { return issue() }, func(err error) bool { return kcid.ReasonOf(err) == "PARTNER_INACTIVE" })
+	expectReason(t, err, "PARTNER_INACTIVE")
+	if e := kcid.FromError(err); e.Code != codes.FailedPrecondition || e.Metadata["partnerId"] != partnerID {
+		t.Errorf("PARTNER_INACTIVE with code %s and metadata %v, want FailedPrecondition naming %s", e.Code, e.Metadata, partnerID)
+	}
+	if _, err := client.SetPartnerS2S(ctx, partnerID, true); err != nil {
+		t.Fatalf("SetPartnerS2S on: %v", err)
+	}
+	if err := eventuallyErr(issue, func(err error) bool { return err == nil }); err != nil {
+		t.Fatalf("IssueClick after switching the partner on again: %v", err)
+	}
+}
+
+// eventuallyErr calls probe every 100 ms until done(its error) or 5 s have passed; returns its last error.
+func eventuallyErr(probe func() error, done func(error) bool) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := probe()
+		if done(err) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

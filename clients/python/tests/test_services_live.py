@@ -218,3 +218,57 @@ def _stats_or_none(client, account_id):
         if err.code == grpc.StatusCode.UNAUTHENTICATED:
             return None
         raise
+
+
+@pytest.fixture()
+def partner(client):
+    return client.create_partner("Python Agency", partner_id="py-partner-" + uuid.uuid4().hex[:8])
+
+
+def test_partner_create_get_list_update_and_an_account_under_it(client, partner):
+    assert partner.s2s_active and partner.display_name == "Python Agency"
+    with pytest.raises(kcid.KcidError) as caught:
+        client.create_partner("Again", partner_id=partner.partner_id)
+    assert caught.value.reason == "PARTNER_ALREADY_EXISTS"
+
+    created = client.create_account("Python shop", partner_id=partner.partner_id)
+    assert created.account.partner_id == partner.partner_id and created.secrets.postback_token
+    with pytest.raises(kcid.KcidError) as caught:
+        client.create_account("Nobody's", partner_id="py-nobody")
+    assert caught.value.reason == "PARTNER_NOT_FOUND"
+    assert caught.value.code == grpc.StatusCode.NOT_FOUND
+
+    assert client.get_partner(partner.partner_id).display_name == "Python Agency"
+    with pytest.raises(kcid.KcidError) as caught:
+        client.get_partner("py-nobody")
+    assert caught.value.reason == "PARTNER_NOT_FOUND"
+
+    listed = [p.partner_id for p in client.iter_partners(page_size=1)]  # pages of one
+    assert "default" in listed and partner.partner_id in listed
+    assert listed == sorted(listed)
+    assert any(a.account_id == created.account.account_id and a.partner_id == partner.partner_id
+               for a in client.iter_accounts(page_size=1))
+
+    updated = client.update_partner(partner.partner_id, display_name="Python Agency 1")
+    assert updated.display_name == "Python Agency 1" and updated.s2s_active
+
+
+def test_a_partner_switched_off_refuses_clicks_until_switched_on(client, partner):
+    account_id = client.create_account("Python shoes", partner_id=partner.partner_id).account.account_id
+
+    def issue():
+        try:
+            client.clicks.IssueClick(v1.IssueClickRequest(account_id=account_id, campaign_id="web"))
+            return None
+        except kcid.KcidError as err:
+            return err
+
+    assert issue() is None
+    assert not client.update_partner(partner.partner_id, s2s_active=False).s2s_active
+    # Every server sees the switch within its account cache TTL (1 s by default).
+    refused = _eventually(issue)
+    assert refused is not None and refused.reason == "PARTNER_INACTIVE"
+    assert refused.code == grpc.StatusCode.FAILED_PRECONDITION
+    assert refused.metadata.get("partnerId") == partner.partner_id
+    assert client.update_partner(partner.partner_id, s2s_active=True).s2s_active
+    assert _eventually(lambda: issue() is None)

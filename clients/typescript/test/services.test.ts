@@ -212,3 +212,51 @@ test("a read-only key reads stats but cannot replay (PERMISSION_DENIED API_KEY_R
     reader.close();
   }
 });
+
+test("partners: create, an account under it, get, list every page, update", async () => {
+  const partnerId = `ts-partner-${randomBytes(4).toString("hex")}`;
+  const { partner } = await client.partners.createPartner({ partnerId, displayName: "TypeScript Agency" });
+  assert.equal(partner?.s2sActive, true);
+  const again = await kcidError(client.partners.createPartner({ partnerId, displayName: "Again" }));
+  assert.equal(again.reason, "PARTNER_ALREADY_EXISTS");
+
+  const { account, secrets } = await client.admin.createAccount({ partnerId, displayName: "TypeScript shop" });
+  assert.equal(account?.partnerId, partnerId);
+  assert.ok(secrets?.postbackToken);
+  const orphan = await kcidError(client.admin.createAccount({ partnerId: "ts-nobody" }));
+  assert.equal(orphan.reason, "PARTNER_NOT_FOUND");
+  assert.equal(orphan.code, Code.NotFound);
+
+  assert.equal((await client.partners.getPartner({ partnerId })).partner?.displayName, "TypeScript Agency");
+  assert.equal((await kcidError(client.partners.getPartner({ partnerId: "ts-nobody" }))).reason, "PARTNER_NOT_FOUND");
+
+  const listed: string[] = [];
+  for await (const p of client.allPartners({ pageSize: 1 })) listed.push(p.partnerId); // pages of one
+  assert.ok(listed.includes("default") && listed.includes(partnerId), listed.join(","));
+  assert.deepEqual(listed, [...listed].sort());
+  let found = false;
+  for await (const a of client.allAccounts({ pageSize: 1 })) found ||= a.accountId === account?.accountId && a.partnerId === partnerId;
+  assert.ok(found, "allAccounts lists the new account");
+
+  const updated = await client.partners.updatePartner({ partnerId, displayName: "TypeScript Agency 1" });
+  assert.equal(updated.partner?.displayName, "TypeScript Agency 1");
+  assert.equal(updated.partner?.s2sActive, true);
+});
+
+test("a partner switched off refuses clicks with PARTNER_INACTIVE until switched on", async () => {
+  const partnerId = `ts-partner-${randomBytes(4).toString("hex")}`;
+  await client.partners.createPartner({ partnerId, displayName: "TypeScript Reseller" });
+  const accountId = (await client.admin.createAccount({ partnerId })).account?.accountId ?? "";
+  const issue = () => client.clicks.issueClick({ accountId, campaignId: "web" }).then(() => undefined, (e: unknown) => KcidError.from(e));
+  assert.equal(await issue(), undefined);
+
+  assert.equal((await client.setPartnerS2s(partnerId, false)).s2sActive, false);
+  // Every server sees the switch within its account cache TTL (1 s by default).
+  const refused = await eventually(issue);
+  assert.equal(refused?.reason, "PARTNER_INACTIVE");
+  assert.equal(refused?.code, Code.FailedPrecondition);
+  assert.equal(refused?.metadata["partnerId"], partnerId);
+
+  assert.equal((await client.setPartnerS2s(partnerId, true)).s2sActive, true);
+  assert.equal(await eventually(async () => ((await issue()) === undefined ? "issued" : undefined)), "issued");
+});

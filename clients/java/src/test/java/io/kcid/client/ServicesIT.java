@@ -11,6 +11,7 @@ import io.kcid.proto.tracking.v1.ConversionEventType;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.CreateGoalRequest;
+import io.kcid.proto.tracking.v1.CreatePartnerRequest;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.ExplainClickRequest;
 import io.kcid.proto.tracking.v1.ExplainClickResponse;
@@ -21,6 +22,7 @@ import io.kcid.proto.tracking.v1.ListPostbacksRequest;
 import io.kcid.proto.tracking.v1.ListPostbacksResponse;
 import io.kcid.proto.tracking.v1.Money;
 import io.kcid.proto.tracking.v1.Outcome;
+import io.kcid.proto.tracking.v1.Partner;
 import io.kcid.proto.tracking.v1.PostbackCredentials;
 import io.kcid.proto.tracking.v1.PostbackOutcome;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
@@ -30,6 +32,7 @@ import io.kcid.proto.tracking.v1.ReplayPostbacksRequest;
 import io.kcid.proto.tracking.v1.ReplayedPostback;
 import io.kcid.proto.tracking.v1.StatsDimension;
 import io.kcid.proto.tracking.v1.StreamConversionsRequest;
+import io.kcid.proto.tracking.v1.UpdatePartnerRequest;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
@@ -39,19 +42,21 @@ import io.kcid.server.store.redis.LocalRedis;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * ReportService, DiagnosticsService and the conversion stream through the client, against a real
- * tracking-server (in-process, real redis-server) that requires API keys.
+ * PartnerService, ReportService, DiagnosticsService and the conversion stream through the client,
+ * against a real tracking-server (in-process, real redis-server) that requires API keys.
  */
 class ServicesIT {
   private static final String ADMIN_KEY = "services-it-admin-0123456789abcdefXYZ";
@@ -242,5 +247,67 @@ class ServicesIT {
       assertThatThrownBy(stream::hasNext).isInstanceOfSatisfying(KcidException.class,
           e -> assertThat(e.reason()).isEqualTo(ErrorReason.ERROR_REASON_STREAM_CURSOR_INVALID));
     }
+  }
+
+  private static Partner newPartner() {
+    String id = "java-partner-" + UUID.randomUUID().toString().substring(0, 8);
+    return kcid.partners().createPartner(CreatePartnerRequest.newBuilder()
+        .setPartnerId(id).setDisplayName("Java Agency").build()).getPartner();
+  }
+
+  private static void assertReason(ThrowingCallable call, ErrorReason reason, Status.Code code) {
+    assertThatThrownBy(call).isInstanceOfSatisfying(KcidException.class, e -> {
+      assertThat(e.reason()).isEqualTo(reason);
+      assertThat(e.code()).isEqualTo(code);
+    });
+  }
+
+  @Test
+  void partnersAreCreatedReadListedAndUpdatedAndOwnTheirAccounts() {
+    Partner partner = newPartner();
+    String partnerId = partner.getPartnerId();
+    assertThat(partner.getS2SActive()).isTrue();
+    assertReason(() -> kcid.partners().createPartner(CreatePartnerRequest.newBuilder()
+        .setPartnerId(partnerId).setDisplayName("Again").build()),
+        ErrorReason.ERROR_REASON_PARTNER_ALREADY_EXISTS, Status.Code.ALREADY_EXISTS);
+
+    CreateAccountResponse account = kcid.admin().createAccount(CreateAccountRequest.newBuilder()
+        .setPartnerId(partnerId).setDisplayName("Java shop").build());
+    assertThat(account.getAccount().getPartnerId()).isEqualTo(partnerId);
+    assertReason(() -> kcid.admin().createAccount(CreateAccountRequest.newBuilder().setPartnerId("java-nobody").build()),
+        ErrorReason.ERROR_REASON_PARTNER_NOT_FOUND, Status.Code.NOT_FOUND);
+
+    assertThat(kcid.partners().getPartner(partnerId).getDisplayName()).isEqualTo("Java Agency");
+    assertReason(() -> kcid.partners().getPartner("java-nobody"),
+        ErrorReason.ERROR_REASON_PARTNER_NOT_FOUND, Status.Code.NOT_FOUND);
+
+    List<String> listed = kcid.partners().listAllPartners(1).map(Partner::getPartnerId).toList(); // pages of one
+    assertThat(listed).contains("default", partnerId).isSorted();
+    assertThat(kcid.admin().listAllAccounts("", 1))
+        .anyMatch(a -> a.getAccountId().equals(account.getAccount().getAccountId()) && a.getPartnerId().equals(partnerId));
+
+    Partner updated = kcid.partners().updatePartner(UpdatePartnerRequest.newBuilder()
+        .setPartnerId(partnerId).setDisplayName("Java Agency 1").build()).getPartner();
+    assertThat(updated.getDisplayName()).isEqualTo("Java Agency 1");
+    assertThat(updated.getS2SActive()).isTrue();
+  }
+
+  @Test
+  void aPartnerSwitchedOffRefusesClicksUntilSwitchedOn() {
+    String partnerId = newPartner().getPartnerId();
+    String accountId = kcid.admin().createAccount(CreateAccountRequest.newBuilder().setPartnerId(partnerId).build())
+        .getAccount().getAccountId();
+    assertThat(issueKcid(accountId)).hasSize(32);
+
+    assertThat(kcid.partners().setS2sActive(partnerId, false).getS2SActive()).isFalse();
+    // This server caches no account or partner (accountCacheTtl zero): the switch applies at once.
+    assertThatThrownBy(() -> issueKcid(accountId)).isInstanceOfSatisfying(KcidException.class, e -> {
+      assertThat(e.reason()).isEqualTo(ErrorReason.ERROR_REASON_PARTNER_INACTIVE);
+      assertThat(e.code()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+      assertThat(e.metadata()).containsEntry("partnerId", partnerId);
+    });
+
+    assertThat(kcid.partners().setS2sActive(partnerId, true).getS2SActive()).isTrue();
+    assertThat(issueKcid(accountId)).hasSize(32);
   }
 }
