@@ -37,8 +37,8 @@ public interface AccountStore {
   CompletionStage<List<Account>> list(String afterId, int limit, String partnerId);
 
   /**
-   * Deletes the account: its settings, secrets, goals, postback token index entries and postback
-   * log, and its id from the listing. {@code false} when there was no account. Keys that expire
+   * Deletes the account: its settings, secrets, goals, postback token index entries, postback log
+   * and refusal sample, and its id from the listing. {@code false} when there was no account. Keys that expire
    * by themselves (request answers, transaction claims, used signatures) are left to expire.
    */
   CompletionStage<Boolean> delete(String accountId);

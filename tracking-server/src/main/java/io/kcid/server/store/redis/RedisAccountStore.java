@@ -223,7 +223,8 @@ public final class RedisAccountStore implements AccountStore {
                 existed ->
                     redis
                         .del(record, RedisKeys.accountSecrets(accountId), RedisKeys.accountGoals(accountId),
-                            RedisKeys.accountLog(accountId))
+                            RedisKeys.accountLog(accountId), RedisRefusalLog.sampleKey(accountId),
+                            RedisRefusalLog.countKey(accountId))
                         .thenCompose(n -> redis.zrem(RedisKeys.accountIndex(), bytes(accountId)))
                         .thenApply(n -> existed > 0));
     return Stages.translate(deleted);

@@ -653,6 +653,11 @@ abstract class StoreContract {
     join(accounts.rotateSecret(id, io.kcid.proto.tracking.v1.SecretKind.SECRET_KIND_POSTBACK_TOKEN, "pbt_next_" + id,
         Instant.now().plus(Duration.ofHours(1))));
     join(postbackLog.append(id, Optional.empty(), PostbackLogEntry.newBuilder().setAccountId(id).setMessage("m").build(), Instant.now()));
+    RedisRefusalLog refusals = new RedisRefusalLog(connector.commands(), Duration.ofHours(1));
+    join(refusals.append(id, PostbackLogEntry.newBuilder().setAccountId(id).setMessage("refused").build(), Instant.now()));
+    join(refusals.add(id, Instant.now(), Map.of(ErrorReason.ERROR_REASON_POSTBACK_TOKEN_INVALID, 1L), false, Instant.now()));
+    assertThat(join(connector.commands().exists(RedisRefusalLog.sampleKey(id), RedisRefusalLog.countKey(id))))
+        .as("a refusal was sampled and counted").isEqualTo(2);
     assertThat(join(accounts.accountIdForToken("pbt_" + id))).as("previous token, in its grace period").contains(id);
 
     assertThat(join(accounts.delete(id))).isTrue();
@@ -661,7 +666,7 @@ abstract class StoreContract {
     assertThat(join(accounts.accountIdForToken("pbt_next_" + id))).isEmpty();
     var raw = connector.commands();
     for (byte[] key : List.of(RedisKeys.account(id), RedisKeys.accountSecrets(id), RedisKeys.accountGoals(id),
-        RedisKeys.accountLog(id))) {
+        RedisKeys.accountLog(id), RedisRefusalLog.sampleKey(id), RedisRefusalLog.countKey(id))) {
       assertThat(join(raw.exists(key))).as(new String(key, StandardCharsets.UTF_8)).isZero();
     }
     assertThat(join(raw.zscore(RedisKeys.accountIndex(), RedisKeys.bytes(id)))).isNull();
