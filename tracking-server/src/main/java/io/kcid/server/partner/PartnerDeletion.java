@@ -78,18 +78,18 @@ public final class PartnerDeletion {
     if (owned.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    return deleteInBatches(owned, 0, deleted)
+    return deleteInBatches(partnerId, owned, 0, deleted)
         .thenCompose(x -> accountIdsOf(partnerId, "", new ArrayList<>()))
         .thenCompose(left -> deleteUntilNoneLeft(partnerId, left, deleted));
   }
 
-  private CompletionStage<Void> deleteInBatches(List<String> ids, int from, List<String> deleted) {
+  private CompletionStage<Void> deleteInBatches(String partnerId, List<String> ids, int from, List<String> deleted) {
     if (from >= ids.size()) {
       return CompletableFuture.completedFuture(null);
     }
     List<String> batch = ids.subList(from, Math.min(ids.size(), from + PARALLEL_DELETES));
     List<CompletableFuture<Boolean>> deletes =
-        batch.stream().map(id -> accounts.delete(id).toCompletableFuture()).toList();
+        batch.stream().map(id -> deleteIfStillOwned(partnerId, id).toCompletableFuture()).toList();
     return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new))
         .thenCompose(
             x -> {
@@ -99,8 +99,18 @@ public final class PartnerDeletion {
                   deleted.add(batch.get(i));
                 }
               }
-              return deleteInBatches(ids, from + batch.size(), deleted);
+              return deleteInBatches(partnerId, ids, from + batch.size(), deleted);
             });
+  }
+
+  /** Read again just before: an account moved to another partner since the listing is not this cascade's. */
+  private CompletionStage<Boolean> deleteIfStillOwned(String partnerId, String accountId) {
+    return accounts
+        .load(accountId)
+        .thenCompose(
+            record -> record.isPresent() && Partners.partnerOf(record.get().account()).equals(partnerId)
+                ? accounts.delete(accountId)
+                : CompletableFuture.completedFuture(false));
   }
 
   private CompletionStage<List<String>> accountIdsOf(String partnerId, String afterId, List<String> found) {
