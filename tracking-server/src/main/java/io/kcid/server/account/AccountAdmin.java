@@ -180,7 +180,7 @@ public final class AccountAdmin {
             account.setTimeZone(RegionalSettings.timeZone("time_zone", request.getTimeZone()));
           }
           if (request.hasCurrencyCode()) {
-            // Empty clears it: postback values must then name their currency.
+            // Empty clears it: a postback value without a currency falls back as before (goal, USD).
             account.setCurrencyCode(request.getCurrencyCode().isEmpty()
                 ? "" : RegionalSettings.currency("currency_code", request.getCurrencyCode()));
           }
