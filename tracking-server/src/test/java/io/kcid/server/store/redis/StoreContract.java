@@ -708,4 +708,49 @@ abstract class StoreContract {
     assertThat(join(partners.delete(id))).isTrue();
     assertThat(join(partners.load(id))).isEmpty();
   }
+
+  /**
+   * Another server that cached the account keeps serving it until its copy expires (the account
+   * cache TTL), then answers ACCOUNT_NOT_FOUND for it and POSTBACK_TOKEN_INVALID for its token.
+   */
+  @Test
+  void anotherServerStopsUsingADeletedAccountWhenItsCachedCopyExpires() {
+    String id = "del-cached-" + System.nanoTime();
+    createAccount(id);
+    java.util.concurrent.atomic.AtomicLong millis = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+    Clock clock = new Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return Instant.ofEpochMilli(millis.get());
+      }
+    };
+    var otherServer = new io.kcid.server.account.AccountDirectory(accounts, clock, Duration.ofSeconds(5));
+    assertThat(join(otherServer.authenticate("pbt_" + id)).account().getAccountId()).isEqualTo(id);
+
+    assertThat(join(accounts.delete(id))).isTrue();
+    assertThat(join(otherServer.get(id)).account().getAccountId()).as("within the TTL: the cached copy").isEqualTo(id);
+    millis.addAndGet(5_001);
+    assertThat(reasonOf(() -> join(otherServer.get(id)))).isEqualTo(ErrorReason.ERROR_REASON_ACCOUNT_NOT_FOUND);
+    assertThat(reasonOf(() -> join(otherServer.authenticate("pbt_" + id))))
+        .isEqualTo(ErrorReason.ERROR_REASON_POSTBACK_TOKEN_INVALID);
+  }
+
+  private static ErrorReason reasonOf(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    Throwable failure = catchThrowable(call);
+    while (failure != null && !(failure instanceof KcidException) && failure.getCause() != null) {
+      failure = failure.getCause();
+    }
+    assertThat(failure).isInstanceOf(KcidException.class);
+    return ((KcidException) failure).reason();
+  }
 }
