@@ -64,6 +64,8 @@ final class CliSchemas {
     schemas.put("partner-list", message("partner list", ListPartnersResponse.getDescriptor(), s -> { }));
     schemas.put("partner-show", message("partner show", Partner.getDescriptor(), s -> { }));
     schemas.put("partner-update", message("partner update", Partner.getDescriptor(), s -> { }));
+    schemas.put("partner-delete", plain("partner delete", Map.of("partner_id", string(), "deleted", type("boolean"),
+        "deleted_account_ids", type("array").set("items", string()))));
     schemas.put("api-key-create", message("api-key create", CreateApiKeyResponse.getDescriptor(), s -> { }));
     schemas.put("api-key-list", message("api-key list", ListApiKeysResponse.getDescriptor(), s -> { }));
     schemas.put("api-key-whoami", message("api-key whoami", GetCallerResponse.getDescriptor(), s -> { }));

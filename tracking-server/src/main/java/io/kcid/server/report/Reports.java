@@ -43,6 +43,13 @@ public final class Reports {
   }
 
   public CompletionStage<GetStatsResponse> getStats(GetStatsRequest request) {
+    if (request.getTimeZone().isEmpty() && !request.getAccountId().isEmpty()) {
+      // Default time zone: the account's (a cached read; the report reads the account anyway).
+      return accounts
+          .get(Identifiers.key("account_id", request.getAccountId()))
+          .thenCompose(account -> getStats(request.toBuilder().setTimeZone(
+              account.account().getTimeZone().isEmpty() ? "UTC" : account.account().getTimeZone()).build()));
+    }
     String accountId = Identifiers.key("account_id", request.getAccountId());
     if (!request.hasStartTime()) {
       throw new KcidException(
