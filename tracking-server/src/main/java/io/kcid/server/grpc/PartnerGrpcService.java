@@ -12,8 +12,8 @@ import io.kcid.proto.tracking.v1.ListPartnersResponse;
 import io.kcid.proto.tracking.v1.PartnerServiceGrpc;
 import io.kcid.proto.tracking.v1.UpdatePartnerRequest;
 import io.kcid.proto.tracking.v1.UpdatePartnerResponse;
-import io.kcid.server.partner.PartnerAdmin;
-import io.kcid.server.partner.PartnerDeletion;
+import io.kcid.server.partner.admin.PartnerAdmin;
+import io.kcid.server.partner.admin.PartnerDeletion;
 
 /** {@code kcid.tracking.v1.PartnerService}. */
 public final class PartnerGrpcService extends PartnerServiceGrpc.PartnerServiceImplBase {

@@ -1,4 +1,4 @@
-package io.kcid.server.partner;
+package io.kcid.server.partner.admin;
 
 import io.kcid.core.KcidException;
 import io.kcid.proto.tracking.v1.Account;
@@ -7,6 +7,8 @@ import io.kcid.proto.tracking.v1.DeletePartnerResponse;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.server.account.AccountDirectory;
 import io.kcid.server.common.Identifiers;
+import io.kcid.server.partner.PartnerDirectory;
+import io.kcid.server.partner.Partners;
 import io.kcid.server.store.AccountStore;
 import io.kcid.server.store.PartnerStore;
 import java.util.ArrayList;

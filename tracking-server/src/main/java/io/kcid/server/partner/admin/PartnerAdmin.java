@@ -1,4 +1,4 @@
-package io.kcid.server.partner;
+package io.kcid.server.partner.admin;
 
 import io.kcid.core.KcidException;
 import io.kcid.proto.tracking.v1.CreatePartnerRequest;
@@ -13,6 +13,7 @@ import io.kcid.server.account.PostbackAuthSettings;
 import io.kcid.server.common.Identifiers;
 import io.kcid.server.common.RegionalSettings;
 import io.kcid.server.common.Timestamps;
+import io.kcid.server.partner.PartnerDirectory;
 import io.kcid.server.store.PartnerStore;
 import java.time.Clock;
 import java.util.Locale;
