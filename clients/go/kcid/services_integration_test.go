@@ -369,8 +369,11 @@ func testScopedKeysAgainstLiveKcid(ctx context.Context, t *testing.T, addr strin
 		}
 	})
 
-	t.Run("an account key issues clicks for its account only", func(t *testing.T) {
-		awaitCaller(ctx, t, asAccount)
+	t.Run("an account key: caller names its account and partner; it issues clicks for its account only", func(t *testing.T) {
+		if key := awaitCaller(ctx, t, asAccount); key.GetAccountId() != accountOne || key.GetPartnerId() != partnerOne ||
+			!slices.Equal(key.GetRoles(), []kcidpb.ApiKeyRole{kcidpb.ApiKeyRole_API_KEY_ROLE_ISSUE}) {
+			t.Fatalf("account caller %v, want account %s of partner %s with issue", key, accountOne, partnerOne)
+		}
 		issued, err := asAccount.Clicks.IssueClick(ctx, &kcidpb.IssueClickRequest{AccountId: accountOne, CampaignId: "scoped"})
 		if err != nil || issued.GetClick().GetAccountId() != accountOne {
 			t.Fatalf("IssueClick for its own account: %v %v", issued, err)

@@ -343,6 +343,8 @@ def test_an_account_key_issues_clicks_for_its_account_only(server, client, two_p
     assert (created.api_key.partner_id, created.api_key.account_id) == (partner_one, account_one)
 
     with _connect_as(server, created.secret) as account_client:
+        key = account_client.caller()
+        assert (key.partner_id, key.account_id, list(key.roles)) == (partner_one, account_one, [v1.API_KEY_ROLE_ISSUE])
         click = account_client.clicks.IssueClick(v1.IssueClickRequest(account_id=account_one, campaign_id="scoped")).click
         assert click.account_id == account_one and click.kcid
         with pytest.raises(kcid.KcidError) as caught:

@@ -338,6 +338,8 @@ test("an account key issues clicks for its account and is API_KEY_SCOPE_DENIED f
   assert.deepEqual([created.apiKey?.partnerId, created.apiKey?.accountId], [one!.partnerId, one!.accountId]);
   const accountClient = await connectAs(created.secret);
   try {
+    const me = await accountClient.caller();
+    assert.deepEqual([me.partnerId, me.accountId, me.roles], [one!.partnerId, one!.accountId, [ApiKeyRole.ISSUE]]);
     const { click } = await accountClient.clicks.issueClick({ accountId: one!.accountId, campaignId: "scoped" });
     assert.equal(click?.accountId, one!.accountId);
     const denied = await kcidError(accountClient.clicks.issueClick({ accountId: two!.accountId, campaignId: "scoped" }));

@@ -397,6 +397,10 @@ class ServicesIT {
     assertThat(created.getApiKey().getPartnerId()).isEqualTo(tenants.get(0).partnerId());
 
     try (KcidClient accountClient = connectAs(created.getSecret())) {
+      ApiKey me = accountClient.admin().caller();
+      assertThat(me.getAccountId()).isEqualTo(accountOne);
+      assertThat(me.getPartnerId()).isEqualTo(tenants.get(0).partnerId());
+      assertThat(me.getRolesList()).containsExactly(ApiKeyRole.API_KEY_ROLE_ISSUE);
       assertThat(accountClient.clicks().issueClick(IssueClickRequest.newBuilder()
           .setAccountId(accountOne).setCampaignId("scoped").build()).getClick().getAccountId()).isEqualTo(accountOne);
       assertScopeDenied(() -> accountClient.clicks().issueClick(IssueClickRequest.newBuilder()
