@@ -6,10 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.Timestamp;
 import io.grpc.Status;
 import io.kcid.core.kcid.KcidKeyRing;
+import io.kcid.proto.tracking.v1.ApiKey;
+import io.kcid.proto.tracking.v1.ApiKeyRole;
 import io.kcid.proto.tracking.v1.ConversionEvent;
 import io.kcid.proto.tracking.v1.ConversionEventType;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
+import io.kcid.proto.tracking.v1.CreateApiKeyResponse;
 import io.kcid.proto.tracking.v1.CreateGoalRequest;
 import io.kcid.proto.tracking.v1.CreatePartnerRequest;
 import io.kcid.proto.tracking.v1.ErrorReason;
@@ -49,14 +52,15 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * PartnerService, ReportService, DiagnosticsService and the conversion stream through the client,
- * against a real tracking-server (in-process, real redis-server) that requires API keys.
+ * PartnerService, ReportService, DiagnosticsService, the conversion stream and keys scoped to a
+ * partner or an account through the client, against a real tracking-server (in-process, real redis-server) that requires API keys.
  */
 class ServicesIT {
   private static final String ADMIN_KEY = "services-it-admin-0123456789abcdefXYZ";
@@ -309,5 +313,99 @@ class ServicesIT {
 
     assertThat(kcid.partners().setS2sActive(partnerId, true).getS2SActive()).isTrue();
     assertThat(issueKcid(accountId)).hasSize(32);
+  }
+
+  @Test
+  void callerWithTheAdminKeyIsThePlatformWithEveryRole() {
+    ApiKey me = kcid.admin().caller();
+    assertThat(me.getName()).isEqualTo("it-admin");
+    assertThat(me.getPartnerId()).isEmpty();
+    assertThat(me.getAccountId()).isEmpty();
+    assertThat(me.getRolesList()).containsExactly(ApiKeyRole.API_KEY_ROLE_ISSUE, ApiKeyRole.API_KEY_ROLE_INGEST,
+        ApiKeyRole.API_KEY_ROLE_READ, ApiKeyRole.API_KEY_ROLE_ADMIN);
+  }
+
+  /** A partner and the one account created under it. */
+  private record Tenant(String partnerId, String accountId) {}
+
+  /** Two partners with one account each. */
+  private static List<Tenant> twoPartners() {
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    return Stream.of("one", "two").map(name -> {
+      String partnerId = kcid.partners().createPartner(CreatePartnerRequest.newBuilder()
+          .setPartnerId("java-scope-" + name + "-" + suffix).setDisplayName("Java " + name).build())
+          .getPartner().getPartnerId();
+      String accountId = kcid.admin().createAccount(CreateAccountRequest.newBuilder().setPartnerId(partnerId).build())
+          .getAccount().getAccountId();
+      return new Tenant(partnerId, accountId);
+    }).toList();
+  }
+
+  private static KcidClient connectAs(String secret) {
+    return KcidClient.connect(KcidClientOptions.builder()
+        .target("127.0.0.1:" + server.port()).plaintext().apiKey(secret).build());
+  }
+
+  private static void assertScopeDenied(ThrowingCallable call, String scope, String needed) {
+    assertThatThrownBy(call).isInstanceOfSatisfying(KcidException.class, e -> {
+      assertThat(e.reason()).isEqualTo(ErrorReason.ERROR_REASON_API_KEY_SCOPE_DENIED);
+      assertThat(e.code()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(e.metadata()).containsEntry("scope", scope).containsEntry("needed", needed);
+    });
+  }
+
+  @Test
+  void aPartnerKeySeesAndCreatesOnlyWithinItsPartner() {
+    List<Tenant> tenants = twoPartners();
+    String partnerOne = tenants.get(0).partnerId();
+    String accountOne = tenants.get(0).accountId();
+    String partnerTwo = tenants.get(1).partnerId();
+    String name = "java-partner-key-" + UUID.randomUUID().toString().substring(0, 8);
+    CreateApiKeyResponse created = kcid.admin().createPartnerApiKey(name, partnerOne,
+        ApiKeyRole.API_KEY_ROLE_ADMIN, ApiKeyRole.API_KEY_ROLE_READ);
+    assertThat(created.getApiKey().getPartnerId()).isEqualTo(partnerOne);
+    assertThat(created.getApiKey().getAccountId()).isEmpty();
+
+    // A key created through this server is known to it at once (it reloads its keys after a change).
+    try (KcidClient partnerClient = connectAs(created.getSecret())) {
+      ApiKey me = partnerClient.admin().caller();
+      assertThat(me.getName()).isEqualTo(name);
+      assertThat(me.getPartnerId()).isEqualTo(partnerOne);
+      assertThat(me.getAccountId()).isEmpty();
+      assertThat(me.getRolesList()).containsExactly(ApiKeyRole.API_KEY_ROLE_READ, ApiKeyRole.API_KEY_ROLE_ADMIN);
+
+      assertThat(partnerClient.partners().listAllPartners(0).map(Partner::getPartnerId)).containsExactly(partnerOne);
+      assertThat(partnerClient.admin().listAllAccounts("", 0).map(a -> a.getAccountId() + "@" + a.getPartnerId()))
+          .containsExactly(accountOne + "@" + partnerOne);
+
+      assertScopeDenied(() -> partnerClient.admin().createAccount(
+              CreateAccountRequest.newBuilder().setPartnerId(partnerTwo).build()),
+          "partner:" + partnerOne, "partner:" + partnerTwo);
+      assertThat(partnerClient.admin().createAccount(CreateAccountRequest.newBuilder().setPartnerId(partnerOne).build())
+          .getAccount().getPartnerId()).isEqualTo(partnerOne);
+    }
+  }
+
+  @Test
+  void anAccountKeyIssuesClicksForItsAccountOnly() {
+    List<Tenant> tenants = twoPartners();
+    String accountOne = tenants.get(0).accountId();
+    String accountTwo = tenants.get(1).accountId();
+    CreateApiKeyResponse created = kcid.admin().createAccountApiKey(
+        "java-account-key-" + UUID.randomUUID().toString().substring(0, 8), accountOne, ApiKeyRole.API_KEY_ROLE_ISSUE);
+    assertThat(created.getApiKey().getAccountId()).isEqualTo(accountOne);
+    assertThat(created.getApiKey().getPartnerId()).isEqualTo(tenants.get(0).partnerId());
+
+    try (KcidClient accountClient = connectAs(created.getSecret())) {
+      ApiKey me = accountClient.admin().caller();
+      assertThat(me.getAccountId()).isEqualTo(accountOne);
+      assertThat(me.getPartnerId()).isEqualTo(tenants.get(0).partnerId());
+      assertThat(me.getRolesList()).containsExactly(ApiKeyRole.API_KEY_ROLE_ISSUE);
+      assertThat(accountClient.clicks().issueClick(IssueClickRequest.newBuilder()
+          .setAccountId(accountOne).setCampaignId("scoped").build()).getClick().getAccountId()).isEqualTo(accountOne);
+      assertScopeDenied(() -> accountClient.clicks().issueClick(IssueClickRequest.newBuilder()
+              .setAccountId(accountTwo).setCampaignId("scoped").build()),
+          "account:" + accountOne, "account:" + accountTwo);
+    }
   }
 }
