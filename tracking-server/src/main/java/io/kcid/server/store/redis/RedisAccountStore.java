@@ -44,6 +44,8 @@ public final class RedisAccountStore implements AccountStore {
   private static final long IN_PROGRESS_TTL_MS = 60_000;
   /** Index entries read per step when listing one partner's accounts. */
   private static final int FILTERED_CHUNK = 500;
+  /** Account reads in flight at once while listing. */
+  private static final int READ_BATCH = 64;
   /** First answers of idempotent writes are kept this long. */
   private static final long REPLY_TTL_MS = java.time.Duration.ofHours(24).toMillis();
 
@@ -167,17 +169,13 @@ public final class RedisAccountStore implements AccountStore {
               if (ids.isEmpty()) {
                 return CompletableFuture.completedFuture(found);
               }
-              List<CompletableFuture<byte[]>> reads =
-                  ids.stream()
-                      .map(id -> redis.get(RedisKeys.account(str(id))).toCompletableFuture())
-                      .toList();
-              return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+              return readRecords(ids, 0, new ArrayList<>())
                   .thenCompose(
-                      x -> {
+                      reads -> {
                         List<CompletableFuture<?>> repairs = new ArrayList<>();
                         String last = str(ids.get(ids.size() - 1));
                         for (int i = 0; i < ids.size() && found.size() < limit; i++) {
-                          byte[] record = reads.get(i).join();
+                          byte[] record = reads.get(i);
                           if (record == null) {
                             repairs.add(dropFromIndex(str(ids.get(i))));
                             continue;
@@ -194,6 +192,26 @@ public final class RedisAccountStore implements AccountStore {
                                     ? listFrom(last, limit, partnerId, found)
                                     : CompletableFuture.completedFuture(found));
                       });
+            });
+  }
+
+  /**
+   * The account records of {@code ids}, read {@link #READ_BATCH} at a time: a page of a thousand
+   * must not put a thousand commands in the connection's queue at once (its bound refuses them).
+   */
+  private CompletableFuture<List<byte[]>> readRecords(List<byte[]> ids, int from, List<byte[]> records) {
+    if (from >= ids.size()) {
+      return CompletableFuture.completedFuture(records);
+    }
+    List<CompletableFuture<byte[]>> batch =
+        ids.subList(from, Math.min(ids.size(), from + READ_BATCH)).stream()
+            .map(id -> redis.get(RedisKeys.account(str(id))).toCompletableFuture())
+            .toList();
+    return CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new))
+        .thenCompose(
+            done -> {
+              batch.forEach(read -> records.add(read.join()));
+              return readRecords(ids, from + READ_BATCH, records);
             });
   }
 
