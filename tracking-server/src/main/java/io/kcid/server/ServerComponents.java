@@ -9,6 +9,8 @@ import io.kcid.server.account.GoalAdmin;
 import io.kcid.server.account.SecretAdmin;
 import io.kcid.server.auth.ApiKeyInterceptor;
 import io.kcid.server.auth.ApiKeys;
+import io.kcid.server.auth.ScopeInterceptor;
+import io.kcid.server.auth.Tenants;
 import io.kcid.server.click.ClickEraser;
 import io.kcid.server.click.ClickIssuer;
 import io.kcid.server.click.ClickLookup;
@@ -74,6 +76,8 @@ final class ServerComponents {
   private final GrpcCallMeters grpcCalls;
   /** Authenticates callers; loaded before the server listens, then reloaded on a schedule. */
   final ApiKeys apiKeys;
+  /** Holds keys scoped to a partner or an account to their scope. */
+  private final ScopeInterceptor scopes;
   /** Writes the postback log; its unauthenticated-refusal counts are flushed on a schedule. */
   final PostbackJournal journal;
   /** Serves StreamConversions; holds a poll thread until closed. */
@@ -90,6 +94,7 @@ final class ServerComponents {
       DiagnosticsGrpcService diagnosticsService,
       ReportGrpcService reportService,
       ApiKeys apiKeys,
+      ScopeInterceptor scopes,
       PostbackJournal journal,
       ConversionStreams streams,
       ClickVerifierWatch verifierWatch,
@@ -102,6 +107,7 @@ final class ServerComponents {
     this.diagnosticsService = diagnosticsService;
     this.reportService = reportService;
     this.apiKeys = apiKeys;
+    this.scopes = scopes;
     this.journal = journal;
     this.streams = streams;
     this.verifierWatch = verifierWatch;
@@ -148,7 +154,8 @@ final class ServerComponents {
     var streams = new ConversionStreams(
         RedisConversionEventLog.watching(redis, partitions), accounts, config.stream().pollInterval());
     metrics.streamReaders(streams::readers);
-    var apiKeys = new ApiKeys(new RedisApiKeyStore(redis.commands()), config.security().apiKeys(), clock);
+    var tenants = new Tenants(accounts, partners, owners, codec);
+    var apiKeys = new ApiKeys(new RedisApiKeyStore(redis.commands()), tenants, config.security().apiKeys(), clock);
     var eraser = new ClickEraser(codec, clicks, new RedisTransactionClaims(redis.commands(), durable), owners);
     var verifierListing = new ClickVerifierListing(accountStore, clock, partitions);
 
@@ -161,7 +168,8 @@ final class ServerComponents {
     var diagnosticsService = new DiagnosticsGrpcService(history, explainer, replayer);
     var reportService = new ReportGrpcService(reports);
     return new ServerComponents(config.security(), clickService, conversionService, adminService,
-        partnerService, diagnosticsService, reportService, apiKeys, journal, streams, verifierWatch, metrics.grpcCalls());
+        partnerService, diagnosticsService, reportService, apiKeys, new ScopeInterceptor(tenants), journal, streams,
+        verifierWatch, metrics.grpcCalls());
   }
 
   /**
@@ -180,7 +188,9 @@ final class ServerComponents {
         // v1 and v1alpha, both serving error_details.proto so tools can decode a refusal's ErrorInfo.
         .addService(ReflectionServices.v1())
         .addService(ReflectionServices.v1alpha())
-        // The last interceptor added runs first: authenticate, then count the call.
+        // The last interceptor added runs first: authenticate, then count the call, then hold a
+        // scoped key to its scope (which may read the store, so within the call limit).
+        .intercept(scopes)
         .intercept(new CallLimitInterceptor(security.maxConcurrentCalls()))
         .intercept(new ApiKeyInterceptor(apiKeys, security.auth()))
         // Outermost, so the metrics also see the calls the two above refuse (UNAUTHENTICATED,

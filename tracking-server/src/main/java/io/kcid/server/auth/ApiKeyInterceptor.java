@@ -17,10 +17,13 @@ import java.util.Optional;
  * Authenticates every gRPC call by its {@code authorization: Bearer <key>} header and checks the
  * role {@link MethodRoles} names for the method. No key or an unknown key is UNAUTHENTICATED
  * (API_KEY_INVALID); a key without the role is PERMISSION_DENIED (API_KEY_ROLE_MISSING). The
- * caller's key name is put in the call's {@link Context} under {@link #CALLER}.
+ * caller's key name is put in the call's {@link Context} under {@link #CALLER}, the whole caller under
+ * {@link #CALLER_KEY}; {@link ScopeInterceptor}, next in line, holds scoped keys to their scope.
  */
 public final class ApiKeyInterceptor implements ServerInterceptor {
   public static final Context.Key<String> CALLER = Context.key("kcid-api-key-name");
+  /** The whole caller (roles and scope), for the scope check and GetCaller. */
+  public static final Context.Key<ApiKeys.Caller> CALLER_KEY = Context.key("kcid-api-key-caller");
   static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final String BEARER = "bearer ";
@@ -38,6 +41,7 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
       ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
     String method = call.getMethodDescriptor().getFullMethodName();
     Optional<ApiKeyRole> needed = MethodRoles.roleFor(method);
+    boolean anyRole = needed.isPresent() && needed.get() == ApiKeyRole.API_KEY_ROLE_UNSPECIFIED;
     if (needed.isEmpty()) {
       return next.startCall(call, headers);
     }
@@ -46,7 +50,8 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
     if (mode == AuthMode.OPEN) {
       // No authentication: every call has every role; a known key only names the caller.
       String name = known.map(ApiKeys.Caller::name).orElse(ApiKeys.ANONYMOUS.name());
-      return Contexts.interceptCall(Context.current().withValue(CALLER, name), call, headers, next);
+      ApiKeys.Caller open = new ApiKeys.Caller(name, ApiKeys.ANONYMOUS.roles(), KeyScope.PLATFORM);
+      return Contexts.interceptCall(Context.current().withValue(CALLER, name).withValue(CALLER_KEY, open), call, headers, next);
     }
     if (presented == null) {
       return refuse(call, ErrorReason.ERROR_REASON_API_KEY_INVALID,
@@ -57,13 +62,14 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
           "The API key is not known: it was revoked, mistyped or belongs to another deployment.", Map.of());
     }
     ApiKeys.Caller caller = known.get();
-    if (!caller.roles().contains(needed.get()) && !MethodRoles.anyRole(method)) {
+    if (!anyRole && !caller.roles().contains(needed.get())) {
       String role = ApiKeyRoles.name(needed.get());
       return refuse(call, ErrorReason.ERROR_REASON_API_KEY_ROLE_MISSING,
           "API key '" + caller.name() + "' lacks the role '" + role + "' that " + method + " needs.",
           Map.of("role", role));
     }
-    return Contexts.interceptCall(Context.current().withValue(CALLER, caller.name()), call, headers, next);
+    return Contexts.interceptCall(
+        Context.current().withValue(CALLER, caller.name()).withValue(CALLER_KEY, caller), call, headers, next);
   }
 
   /** The key of {@code Bearer <key>} (scheme case-insensitive), or null. */

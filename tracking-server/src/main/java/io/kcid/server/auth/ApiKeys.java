@@ -30,29 +30,38 @@ import java.util.concurrent.CompletionStage;
  * revoked through another server stops working here within the reload interval.
  */
 public final class ApiKeys {
-  /** Who is calling. */
-  public record Caller(String name, Set<ApiKeyRole> roles) {
+  /** Who is calling: the key's name, its roles and the scope they apply in. */
+  public record Caller(String name, Set<ApiKeyRole> roles, KeyScope scope) {
     public Caller {
       roles = Set.copyOf(roles);
+    }
+
+    /** The caller as the API lists a key (no secret, no hint). */
+    public ApiKey asApiKey() {
+      return ApiKey.newBuilder().setName(name).addAllRoles(roles.stream().sorted().toList())
+          .setPartnerId(scope.partnerId()).setAccountId(scope.accountId()).build();
     }
   }
 
   /** Calls without a key in {@link AuthMode#OPEN}. */
-  public static final Caller ANONYMOUS = new Caller("(open)", ApiKeyRoles.assignable());
+  public static final Caller ANONYMOUS = new Caller("(open)", ApiKeyRoles.assignable(), KeyScope.PLATFORM);
 
   private record Known(byte[] digest, Caller caller) {}
 
   private final ApiKeyStore store;
+  private final Tenants tenants;
   private final Map<String, Known> configured = new HashMap<>();
   private final Clock clock;
   private volatile Map<String, Known> byDigest;
 
-  public ApiKeys(ApiKeyStore store, List<ConfiguredApiKeys.ConfiguredKey> configuredKeys, Clock clock) {
+  /** Configured keys are platform keys: they come from the operator of the deployment. */
+  public ApiKeys(ApiKeyStore store, Tenants tenants, List<ConfiguredApiKeys.ConfiguredKey> configuredKeys, Clock clock) {
     this.store = store;
+    this.tenants = tenants;
     this.clock = clock;
     for (ConfiguredApiKeys.ConfiguredKey key : configuredKeys) {
       String digest = Secrets.sha256Hex(key.secret());
-      configured.put(digest, new Known(hexBytes(digest), new Caller(key.name(), key.roles())));
+      configured.put(digest, new Known(hexBytes(digest), new Caller(key.name(), key.roles(), KeyScope.PLATFORM)));
     }
     this.byDigest = Map.copyOf(configured);
   }
@@ -80,7 +89,7 @@ public final class ApiKeys {
               for (StoredApiKey key : stored) {
                 next.putIfAbsent(
                     key.digest(),
-                    new Known(hexBytes(key.digest()), new Caller(key.key().getName(), EnumSet.copyOf(rolesOf(key.key())))));
+                    new Known(hexBytes(key.digest()), new Caller(key.key().getName(), EnumSet.copyOf(rolesOf(key.key())), KeyScope.of(key.key()))));
               }
               byDigest = Map.copyOf(next);
             });
@@ -104,25 +113,69 @@ public final class ApiKeys {
     if (configured.values().stream().anyMatch(k -> k.caller().name().equals(name))) {
       throw exists(name);
     }
-    String secret = Secrets.newSecret("kak_");
-    Instant now = clock.instant();
-    ApiKey key =
-        ApiKey.newBuilder()
-            .setName(name)
-            .addAllRoles(roles)
-            .setCreateTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
-            .setHint(Secrets.hint(secret))
-            .build();
-    return store
-        .create(new StoredApiKey(Secrets.sha256Hex(secret), key))
+    return scopeOf(request)
         .thenCompose(
-            created -> {
-              if (!created) {
-                throw exists(name);
-              }
-              return reload();
-            })
-        .thenApply(done -> CreateApiKeyResponse.newBuilder().setApiKey(key).setSecret(secret).build());
+            scope -> {
+              String secret = Secrets.newSecret("kak_");
+              Instant now = clock.instant();
+              ApiKey key =
+                  ApiKey.newBuilder()
+                      .setName(name)
+                      .addAllRoles(roles)
+                      .setCreateTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+                      .setHint(Secrets.hint(secret))
+                      .setPartnerId(scope.partnerId())
+                      .setAccountId(scope.accountId())
+                      .build();
+              return store
+                  .create(new StoredApiKey(Secrets.sha256Hex(secret), key))
+                  .thenCompose(
+                      created -> {
+                        if (!created) {
+                          throw exists(name);
+                        }
+                        return reload();
+                      })
+                  .thenApply(done -> CreateApiKeyResponse.newBuilder().setApiKey(key).setSecret(secret).build());
+            });
+  }
+
+  /**
+   * The scope a new key asks for, checked against the store: an account key takes its account's
+   * partner (a partner_id given with it must be that one); a partner key needs the partner to exist.
+   */
+  private CompletionStage<KeyScope> scopeOf(CreateApiKeyRequest request) {
+    String partnerId = request.getPartnerId();
+    String accountId = request.getAccountId();
+    if (!accountId.isEmpty()) {
+      return tenants
+          .partnerOf(accountId)
+          .thenApply(
+              owner -> {
+                String partner = owner.orElseThrow(
+                    () -> new KcidException(ErrorReason.ERROR_REASON_ACCOUNT_NOT_FOUND, "No account '" + accountId + "'.",
+                        Map.of("accountId", accountId)));
+                if (!partnerId.isEmpty() && !partnerId.equals(partner)) {
+                  throw new KcidException(ErrorReason.ERROR_REASON_INVALID_PARAMETER,
+                      "partner_id: account '" + accountId + "' belongs to partner '" + partner + "', not '" + partnerId
+                          + "'; give the account alone.", Map.of("field", "partner_id"));
+                }
+                return KeyScope.account(partner, accountId);
+              });
+    }
+    if (!partnerId.isEmpty()) {
+      return tenants
+          .partnerExists(partnerId)
+          .thenApply(
+              exists -> {
+                if (!exists) {
+                  throw new KcidException(ErrorReason.ERROR_REASON_PARTNER_NOT_FOUND, "No partner '" + partnerId + "'.",
+                      Map.of("partnerId", partnerId));
+                }
+                return KeyScope.partner(partnerId);
+              });
+    }
+    return java.util.concurrent.CompletableFuture.completedFuture(KeyScope.PLATFORM);
   }
 
   /** Stored keys, by name (configured keys are not listed: they are part of the configuration). */

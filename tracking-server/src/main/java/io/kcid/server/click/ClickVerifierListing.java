@@ -6,6 +6,7 @@ import io.kcid.proto.tracking.v1.ClickSecret;
 import io.kcid.proto.tracking.v1.ClickVerifier;
 import io.kcid.proto.tracking.v1.ListClickVerifiersRequest;
 import io.kcid.proto.tracking.v1.ListClickVerifiersResponse;
+import io.kcid.server.partner.Partners;
 import io.kcid.server.store.AccountRecord;
 import io.kcid.server.store.AccountStore;
 import io.kcid.server.store.StoredSecrets;
@@ -68,6 +69,7 @@ public final class ClickVerifierListing {
     ClickVerifier.Builder verifier =
         ClickVerifier.newBuilder()
             .setAccountId(account.getAccountId())
+            .setPartnerId(Partners.partnerOf(account))
             .setKcidParameter(account.getKcidParameter());
     if (secrets.clickSecret() != null && !secrets.clickSecret().isEmpty()) {
       verifier.addSecrets(ClickSecret.newBuilder().setSecret(secrets.clickSecret()));

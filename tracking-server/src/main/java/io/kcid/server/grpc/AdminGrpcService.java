@@ -14,6 +14,8 @@ import io.kcid.proto.tracking.v1.GetGoalRequest;
 import io.kcid.proto.tracking.v1.GetGoalResponse;
 import io.kcid.proto.tracking.v1.ListAccountsRequest;
 import io.kcid.proto.tracking.v1.ListAccountsResponse;
+import io.kcid.proto.tracking.v1.GetCallerRequest;
+import io.kcid.proto.tracking.v1.GetCallerResponse;
 import io.kcid.proto.tracking.v1.ListApiKeysRequest;
 import io.kcid.proto.tracking.v1.ListApiKeysResponse;
 import io.kcid.proto.tracking.v1.ListGoalsRequest;
@@ -29,6 +31,7 @@ import io.kcid.proto.tracking.v1.UpdateGoalResponse;
 import io.kcid.server.account.AccountAdmin;
 import io.kcid.server.account.GoalAdmin;
 import io.kcid.server.account.SecretAdmin;
+import io.kcid.server.auth.ApiKeyInterceptor;
 import io.kcid.server.auth.ApiKeys;
 
 /** {@code kcid.tracking.v1.AdminService}. */
@@ -48,6 +51,13 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   @Override
   public void createApiKey(CreateApiKeyRequest request, StreamObserver<CreateApiKeyResponse> observer) {
     Replies.reply(observer, () -> apiKeys.create(request));
+  }
+
+  @Override
+  public void getCaller(GetCallerRequest request, StreamObserver<GetCallerResponse> observer) {
+    ApiKeys.Caller caller = ApiKeyInterceptor.CALLER_KEY.get();
+    Replies.reply(observer, () -> java.util.concurrent.CompletableFuture.completedFuture(
+        GetCallerResponse.newBuilder().setApiKey((caller == null ? ApiKeys.ANONYMOUS : caller).asApiKey()).build()));
   }
 
   @Override

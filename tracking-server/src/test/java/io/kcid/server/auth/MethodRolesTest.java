@@ -8,7 +8,9 @@ import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ApiKeyRole;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.PartnerServiceGrpc;
+import io.kcid.proto.tracking.v1.ReportServiceGrpc;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -22,7 +24,9 @@ class MethodRolesTest {
   void theTableNamesTheRoleOfEveryMethod() {
     assertThat(role("kcid.tracking.v1.ClickService/IssueClick")).contains(ApiKeyRole.API_KEY_ROLE_ISSUE);
     assertThat(role("kcid.tracking.v1.ClickService/GetClick")).contains(ApiKeyRole.API_KEY_ROLE_READ);
-    assertThat(role("kcid.tracking.v1.ClickService/InspectKcid")).contains(ApiKeyRole.API_KEY_ROLE_READ);
+    // Any valid key: it decodes the kcid it is given and reads nothing stored.
+    assertThat(role("kcid.tracking.v1.ClickService/InspectKcid")).contains(ApiKeyRole.API_KEY_ROLE_UNSPECIFIED);
+    assertThat(role("kcid.tracking.v1.AdminService/GetCaller")).contains(ApiKeyRole.API_KEY_ROLE_UNSPECIFIED);
     assertThat(role("kcid.tracking.v1.ClickService/DeleteClick")).contains(ApiKeyRole.API_KEY_ROLE_ADMIN);
     // Click secrets: the edge's issue role, never a read-only key.
     assertThat(role("kcid.tracking.v1.ClickService/ListClickVerifiers")).contains(ApiKeyRole.API_KEY_ROLE_ISSUE);
@@ -61,13 +65,25 @@ class MethodRolesTest {
   }
 
   @Test
-  void everyMethodOfEveryServiceNeedsARole() {
+  void everyMethodOfEveryServiceIsClassifiedInTheTable() {
     for (ServiceDescriptor service : List.of(
         ClickServiceGrpc.getServiceDescriptor(), ConversionServiceGrpc.getServiceDescriptor(), AdminServiceGrpc.getServiceDescriptor(),
-        PartnerServiceGrpc.getServiceDescriptor())) {
+        PartnerServiceGrpc.getServiceDescriptor(), DiagnosticsServiceGrpc.getServiceDescriptor(), ReportServiceGrpc.getServiceDescriptor())) {
       for (MethodDescriptor<?, ?> method : service.getMethods()) {
-        assertThat(role(method.getFullMethodName())).as(method.getFullMethodName()).isPresent();
+        assertThat(MethodRoles.classified(method.getFullMethodName())).as(method.getFullMethodName()).isTrue();
+        MethodRoles.Rule rule = MethodRoles.ruleFor(method.getFullMethodName()).orElseThrow();
+        if (rule.tenant() == MethodRoles.Tenant.LISTED) {
+          // A list open to scoped keys must have its answers cut down to the scope.
+          Object answer = ((MethodDescriptor.PrototypeMarshaller<?>) method.getResponseMarshaller()).getMessagePrototype();
+          assertThat(ScopeInterceptor.filters(answer.getClass())).as(method.getFullMethodName()).isTrue();
+        }
       }
     }
+  }
+
+  @Test
+  void anUnclassifiedMethodIsForAdminPlatformKeys() {
+    assertThat(MethodRoles.ruleFor("kcid.tracking.v1.NewService/DoSomething"))
+        .contains(new MethodRoles.Rule(ApiKeyRole.API_KEY_ROLE_ADMIN, MethodRoles.Tenant.PLATFORM));
   }
 }
