@@ -389,7 +389,7 @@ class WebViewIT {
   void aPartnerKeySignsInAndSeesOnlyItsPartner() throws Exception {
     partnerWithTraffic("pk-own");
     partnerWithTraffic("pk-other");
-    String key = readKey("pk-own reader", "pk-own", "");
+    String key = readKey("pk-own-reader", "pk-own", "");
     HttpResponse<String> signedIn = login(key);
     assertThat(signedIn.statusCode()).as(signedIn.body()).isEqualTo(200);
     assertThat(signedIn.body()).contains("href=\"/admin/partners/pk-own\"").doesNotContain(key);
@@ -414,7 +414,7 @@ class WebViewIT {
     assertThat(get(edge, "/admin/partners/pk-own", "Authorization", "Bearer " + key).statusCode()).isEqualTo(200);
 
     // An account-scoped key: its account page is its home.
-    String accountKey = readKey("pk-own-a reader", "", "pk-own-a");
+    String accountKey = readKey("pk-own-a-reader", "", "pk-own-a");
     HttpResponse<String> accountSignIn = login(accountKey);
     assertThat(accountSignIn.statusCode()).as(accountSignIn.body()).isEqualTo(200);
     String accountCookie = sessionCookie(accountSignIn);
