@@ -75,6 +75,8 @@ public final class AdminHandler implements RouteHandler {
       "/admin/((accounts|kcid)/[A-Za-z0-9._~%-]+(/postbacks)?|partners(/[A-Za-z0-9._~%-]+)?)?");
   /** What a presented key may look like before it goes into a gRPC header: printable ASCII. */
   private static final Pattern KEY_SHAPE = Pattern.compile("[\\x21-\\x7e]{1,256}");
+  /** GetCaller's name for a caller the server did not recognise (open auth mode). */
+  private static final String OPEN_CALLER = "(open)";
   private static final int LOG_ROWS = 100;
   private static final int PARTNER_ROWS = 1000;
   private static final String REALM = "Bearer realm=\"kcid-admin\"";
@@ -265,6 +267,11 @@ public final class AdminHandler implements RouteHandler {
           throw new Refused(signIn("That is not an API key of this kcid."));
         }
         throw new Refused(failurePage(failure));
+      }
+      if (response.getApiKey().getName().equals(OPEN_CALLER)) {
+        // A server in open auth mode answers any key, even a made-up one: that is no sign-in.
+        logins.failed(client, key);
+        throw new Refused(signIn("That is not an API key of this kcid."));
       }
       if (!response.getApiKey().getRolesList().contains(ApiKeyRole.API_KEY_ROLE_READ)) {
         throw new Refused(page(403, AdminPages.error(403, "API_KEY_ROLE_MISSING",
