@@ -205,7 +205,7 @@ final class AdminPages {
         .el("td", String.join(", ", approved)).el("td", String.join(", ", pending));
   }
 
-  /** Every partner, linking to its page: for platform keys (the server refuses scoped ones). */
+  /** The partners the signed-in key may see (the server cuts the list to its scope), each linking to its page. */
   static String partners(ListPartnersResponse listed, AdminCaller who) {
     Html html = page("Partners", null, who);
     html.raw("<table>").head("Partner", "Name", "S2S");
