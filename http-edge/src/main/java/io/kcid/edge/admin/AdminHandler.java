@@ -87,8 +87,8 @@ public final class AdminHandler implements RouteHandler {
   private final AdminSessions sessions;
   private final ReportServiceGrpc.ReportServiceStub reports;
   private final DiagnosticsServiceGrpc.DiagnosticsServiceStub diagnostics;
-  private final AdminServiceGrpc.AdminServiceStub admin;
-  private final PartnerServiceGrpc.PartnerServiceStub partners;
+  /** For the admin and partner stubs, made when first needed: their classes load no sooner than a sign-in needs them. */
+  private final Channel channel;
   private final Duration deadline;
   private final boolean secureCookie;
   private final Clock clock;
@@ -124,8 +124,7 @@ public final class AdminHandler implements RouteHandler {
     this.sessions = new AdminSessions(clock, AdminSessions.MAX_SESSIONS);
     this.reports = ReportServiceGrpc.newStub(channel);
     this.diagnostics = DiagnosticsServiceGrpc.newStub(channel);
-    this.admin = AdminServiceGrpc.newStub(channel);
-    this.partners = PartnerServiceGrpc.newStub(channel);
+    this.channel = channel;
     this.deadline = deadline;
     this.secureCookie = secureCookie;
     this.clock = clock;
@@ -258,7 +257,7 @@ public final class AdminHandler implements RouteHandler {
       throw new Refused(signIn("That is not an API key of this kcid."));
     }
     CompletableFuture<GetCallerResponse> caller = new CompletableFuture<>();
-    withKey(admin, key).getCaller(GetCallerRequest.getDefaultInstance(), UnaryCalls.completing(caller));
+    withKey(AdminServiceGrpc.newStub(channel), key).getCaller(GetCallerRequest.getDefaultInstance(), UnaryCalls.completing(caller));
     return caller.handle((response, failure) -> {
       if (failure != null) {
         Status.Code code = Status.fromThrowable(failure).getCode();
@@ -362,7 +361,7 @@ public final class AdminHandler implements RouteHandler {
 
   private CompletableFuture<EdgeResponse> partnerList(Identity who) {
     CompletableFuture<ListPartnersResponse> listed = new CompletableFuture<>();
-    withKey(partners, who.key()).listPartners(ListPartnersRequest.newBuilder().setPageSize(PARTNER_ROWS).build(),
+    withKey(PartnerServiceGrpc.newStub(channel), who.key()).listPartners(ListPartnersRequest.newBuilder().setPageSize(PARTNER_ROWS).build(),
         UnaryCalls.completing(listed));
     return render(listed.thenApply(l -> AdminPages.partners(l, who.caller())));
   }
