@@ -22,6 +22,8 @@ from kcid.tracking.v1 import (  # noqa: E402
     click_service_pb2_grpc,
     conversion_service_pb2,
     conversion_service_pb2_grpc,
+    partner_service_pb2,
+    partner_service_pb2_grpc,
 )
 
 TARGET, KEY = sys.argv[2], sys.argv[3]
@@ -85,6 +87,30 @@ def main():
         check(error.code() == grpc.StatusCode.UNAUTHENTICATED, "refused without a key: " + str(error.code()))
         check(info is not None and info.reason == "API_KEY_INVALID" and info.domain == "tracking.kcid.io",
               "ErrorInfo reason " + (info.reason if info else "missing"))
+
+    # A key scoped to a partner: its own account is in reach, the first account (default partner) not.
+    partners = partner_service_pb2_grpc.PartnerServiceStub(channel)
+    partner_id = "outsider-" + uuid.uuid4().hex[:12]
+    partners.CreatePartner(partner_service_pb2.CreatePartnerRequest(partner_id=partner_id, display_name="Outsider"),
+                           metadata=AUTH, timeout=10)
+    created = admin.CreateApiKey(admin_service_pb2.CreateApiKeyRequest(
+        name=partner_id + "-admin", roles=[admin_service_pb2.API_KEY_ROLE_ADMIN], partner_id=partner_id),
+        metadata=AUTH, timeout=10)
+    scoped = (("authorization", "Bearer " + created.secret),)
+    caller = admin.GetCaller(admin_service_pb2.GetCallerRequest(), metadata=scoped, timeout=10).api_key
+    check(caller.partner_id == partner_id and caller.account_id == "", "GetCaller names the scope partner " + partner_id)
+    own = admin.CreateAccount(admin_service_pb2.CreateAccountRequest(partner_id=partner_id), metadata=scoped,
+                              timeout=10).account
+    listed = admin.ListAccounts(admin_service_pb2.ListAccountsRequest(page_size=1000), metadata=scoped, timeout=10)
+    check([a.account_id for a in listed.accounts] == [own.account_id], "a partner key lists only its own accounts")
+    try:
+        admin.GetAccount(admin_service_pb2.GetAccountRequest(account_id=account.account_id), metadata=scoped, timeout=10)
+        check(False, "a partner key is refused another partner's account")
+    except grpc.RpcError as error:
+        info = error_info(error)
+        check(error.code() == grpc.StatusCode.PERMISSION_DENIED and info is not None
+              and info.reason == "API_KEY_SCOPE_DENIED" and info.metadata["scope"] == "partner:" + partner_id,
+              "refused outside its scope: " + str(error.code()) + " " + (info.reason if info else "no ErrorInfo"))
 
     # Reflection as grpcio-reflection's client speaks it: v1alpha.
     reflection = reflection_pb2_grpc.ServerReflectionStub(channel)

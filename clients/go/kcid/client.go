@@ -37,8 +37,12 @@ type Client struct {
 	// GetConversion, ListConversions, and the conversion event stream
 	// (StreamConversions, AckConversionEvents; see [Client.StreamConversions]).
 	Conversions kcidpb.ConversionServiceClient
-	// Admin is AdminService: accounts, goals and API keys.
+	// Admin is AdminService: accounts, goals, API keys and GetCaller (see [Client.Caller]).
 	Admin kcidpb.AdminServiceClient
+	// Partners is PartnerService: CreatePartner, GetPartner, ListPartners (see
+	// [Client.AllPartners]), UpdatePartner (see [Client.SetPartnerS2S]) and DeletePartner
+	// (see [Client.DeletePartner]).
+	Partners kcidpb.PartnerServiceClient
 	// Reports is ReportService: GetStats, an account's clicks, conversions, values and
 	// rates grouped by campaign, goal, sub id, hour or day.
 	Reports kcidpb.ReportServiceClient
@@ -137,6 +141,7 @@ func Connect(target string, opts ...Option) (*Client, error) {
 		Clicks:      kcidpb.NewClickServiceClient(conn),
 		Conversions: kcidpb.NewConversionServiceClient(conn),
 		Admin:       kcidpb.NewAdminServiceClient(conn),
+		Partners:    kcidpb.NewPartnerServiceClient(conn),
 		Reports:     kcidpb.NewReportServiceClient(conn),
 		Diagnostics: kcidpb.NewDiagnosticsServiceClient(conn),
 		conn:        conn,

@@ -5,8 +5,12 @@
 //   - [Connect] opens a connection with the shared retry/deadline service config
 //     (clients/service_config.json), an optional API key (which the server
 //     requires) and plaintext or TLS, and returns a [Client] holding the
-//     ClickService, ConversionService, AdminService, ReportService and
-//     DiagnosticsService stubs.
+//     ClickService, ConversionService, AdminService, PartnerService, ReportService
+//     and DiagnosticsService stubs.
+//   - Tenancy shortcuts: [Client.GetPartner], [Client.AllPartners] and
+//     [Client.AllAccounts] (every page, as iterators), [Client.SetPartnerS2S],
+//     [Client.DeletePartner], [Client.CreateAPIKey] with a [Scope], [Client.Caller]
+//     and [Client.PartnerStats].
 //   - [Client.StreamConversions] follows the conversion event stream and returns
 //     the cursor to resume from.
 //   - Every failed call, and every stream the server ends with an error, returns

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,14 @@ func TestServicesAgainstLiveKcid(t *testing.T) {
 		if e := kcid.FromError(err); e.Code != codes.Unauthenticated {
 			t.Errorf("code %s, want Unauthenticated", e.Code)
 		}
+	})
+
+	t.Run("partners: create, an account under it, get, list, update, S2S off and on", func(t *testing.T) {
+		testPartnersAgainstLiveKcid(ctx, t, client)
+	})
+
+	t.Run("scoped keys: caller, lists cut down to the scope, API_KEY_SCOPE_DENIED outside it", func(t *testing.T) {
+		testScopedKeysAgainstLiveKcid(ctx, t, srv.grpcAddr, client)
 	})
 
 	accountID := "go-svc-" + randomHex(t, 6)
@@ -187,4 +196,227 @@ func TestServicesAgainstLiveKcid(t *testing.T) {
 		_, err = client.Diagnostics.ReplayPostbacks(ctx, &kcidpb.ReplayPostbacksRequest{LogIds: []string{rejectedLogID}})
 		expectReason(t, err, "MISSING_PARAMETER")
 	})
+}
+
+func testPartnersAgainstLiveKcid(ctx context.Context, t *testing.T, client *kcid.Client) {
+	partnerID := "go-partner-" + randomHex(t, 4)
+	created, err := client.Partners.CreatePartner(ctx, &kcidpb.CreatePartnerRequest{
+		PartnerId: partnerID, DisplayName: "Go Agency"})
+	if err != nil || !created.GetPartner().GetS2SActive() {
+		t.Fatalf("CreatePartner: %v %v, want an active partner", created, err)
+	}
+	_, err = client.Partners.CreatePartner(ctx, &kcidpb.CreatePartnerRequest{PartnerId: partnerID, DisplayName: "Again"})
+	expectReason(t, err, "PARTNER_ALREADY_EXISTS")
+
+	accountID := "go-acct-" + randomHex(t, 4)
+	account, err := client.Admin.CreateAccount(ctx, &kcidpb.CreateAccountRequest{
+		AccountId: accountID, DisplayName: "Go shop", PartnerId: partnerID})
+	if err != nil || account.GetAccount().GetPartnerId() != partnerID {
+		t.Fatalf("CreateAccount under %s: %v %v", partnerID, account, err)
+	}
+	_, err = client.Admin.CreateAccount(ctx, &kcidpb.CreateAccountRequest{PartnerId: "go-nobody"})
+	expectReason(t, err, "PARTNER_NOT_FOUND")
+
+	got, err := client.GetPartner(ctx, partnerID)
+	if err != nil || got.GetDisplayName() != "Go Agency" {
+		t.Fatalf("GetPartner: %v %v", got, err)
+	}
+	_, err = client.GetPartner(ctx, "go-nobody")
+	expectReason(t, err, "PARTNER_NOT_FOUND")
+
+	listed := map[string]bool{}
+	for p, err := range client.AllPartners(ctx, 1) { // pages of one: the helper follows the tokens
+		if err != nil {
+			t.Fatalf("AllPartners: %v", err)
+		}
+		listed[p.GetPartnerId()] = true
+	}
+	if !listed["default"] || !listed[partnerID] {
+		t.Fatalf("AllPartners listed %v, want default and %s", listed, partnerID)
+	}
+	found := false
+	for a, err := range client.AllAccounts(ctx, partnerID, 1) {
+		if err != nil {
+			t.Fatalf("AllAccounts: %v", err)
+		}
+		found = found || (a.GetAccountId() == accountID && a.GetPartnerId() == partnerID)
+	}
+	if !found {
+		t.Fatalf("AllAccounts did not list %s under %s", accountID, partnerID)
+	}
+
+	name := "Go Agency 1"
+	updated, err := client.Partners.UpdatePartner(ctx, &kcidpb.UpdatePartnerRequest{PartnerId: partnerID, DisplayName: &name})
+	if err != nil || updated.GetPartner().GetDisplayName() != name || !updated.GetPartner().GetS2SActive() {
+		t.Fatalf("UpdatePartner: %v %v", updated, err)
+	}
+
+	issue := func() error {
+		_, err := client.Clicks.IssueClick(ctx, &kcidpb.IssueClickRequest{AccountId: accountID, CampaignId: "web"})
+		return err
+	}
+	if err := issue(); err != nil {
+		t.Fatalf("IssueClick under an active partner: %v", err)
+	}
+	if p, err := client.SetPartnerS2S(ctx, partnerID, false); err != nil || p.GetS2SActive() {
+		t.Fatalf("SetPartnerS2S off: %v %v", p, err)
+	}
+	// Every server sees the switch within its account cache TTL (1 s by default).
+	err = eventuallyErr(func() error { return issue() }, func(err error) bool { return kcid.ReasonOf(err) == "PARTNER_INACTIVE" })
+	expectReason(t, err, "PARTNER_INACTIVE")
+	if e := kcid.FromError(err); e.Code != codes.FailedPrecondition || e.Metadata["partnerId"] != partnerID {
+		t.Errorf("PARTNER_INACTIVE with code %s and metadata %v, want FailedPrecondition naming %s", e.Code, e.Metadata, partnerID)
+	}
+	if _, err := client.SetPartnerS2S(ctx, partnerID, true); err != nil {
+		t.Fatalf("SetPartnerS2S on: %v", err)
+	}
+	if err := eventuallyErr(issue, func(err error) bool { return err == nil }); err != nil {
+		t.Fatalf("IssueClick after switching the partner on again: %v", err)
+	}
+}
+
+// eventuallyErr calls probe every 100 ms until done(its error) or 5 s have passed; returns its last error.
+func eventuallyErr(probe func() error, done func(error) bool) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := probe()
+		if done(err) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// testScopedKeysAgainstLiveKcid creates two partners with an account each, a partner key for
+// partner one and an account key for its account, and drives clients built with those keys.
+func testScopedKeysAgainstLiveKcid(ctx context.Context, t *testing.T, addr string, admin *kcid.Client) {
+	adminKey, err := admin.Caller(ctx)
+	if err != nil {
+		t.Fatalf("Caller with the admin key: %v", err)
+	}
+	allRoles := []kcidpb.ApiKeyRole{kcidpb.ApiKeyRole_API_KEY_ROLE_ISSUE, kcidpb.ApiKeyRole_API_KEY_ROLE_INGEST,
+		kcidpb.ApiKeyRole_API_KEY_ROLE_READ, kcidpb.ApiKeyRole_API_KEY_ROLE_ADMIN}
+	if adminKey.GetName() != "local-admin" || adminKey.GetPartnerId() != "" || adminKey.GetAccountId() != "" ||
+		!slices.Equal(adminKey.GetRoles(), allRoles) {
+		t.Fatalf("admin caller %v, want local-admin with every role and platform scope (no partner, no account)", adminKey)
+	}
+
+	suffix := randomHex(t, 4)
+	partnerOne, partnerTwo := "go-scope-one-"+suffix, "go-scope-two-"+suffix
+	accountOf := map[string]string{}
+	for _, partnerID := range []string{partnerOne, partnerTwo} {
+		if _, err := admin.Partners.CreatePartner(ctx, &kcidpb.CreatePartnerRequest{PartnerId: partnerID, DisplayName: partnerID}); err != nil {
+			t.Fatalf("CreatePartner %s: %v", partnerID, err)
+		}
+		created, err := admin.Admin.CreateAccount(ctx, &kcidpb.CreateAccountRequest{PartnerId: partnerID})
+		if err != nil {
+			t.Fatalf("CreateAccount under %s: %v", partnerID, err)
+		}
+		accountOf[partnerID] = created.GetAccount().GetAccountId()
+	}
+	accountOne, accountTwo := accountOf[partnerOne], accountOf[partnerTwo]
+
+	partnerKey, err := admin.CreateAPIKey(ctx, "go-partner-key-"+suffix, kcid.PartnerScope(partnerOne),
+		kcidpb.ApiKeyRole_API_KEY_ROLE_ADMIN, kcidpb.ApiKeyRole_API_KEY_ROLE_READ)
+	if err != nil || partnerKey.GetApiKey().GetPartnerId() != partnerOne || partnerKey.GetApiKey().GetAccountId() != "" {
+		t.Fatalf("CreateAPIKey scoped to %s: %v %v", partnerOne, partnerKey, err)
+	}
+	accountKey, err := admin.CreateAPIKey(ctx, "go-account-key-"+suffix, kcid.AccountScope(accountOne),
+		kcidpb.ApiKeyRole_API_KEY_ROLE_ISSUE)
+	if err != nil || accountKey.GetApiKey().GetAccountId() != accountOne || accountKey.GetApiKey().GetPartnerId() != partnerOne {
+		t.Fatalf("CreateAPIKey scoped to %s: %v %v, want the account and its partner", accountOne, accountKey, err)
+	}
+	asPartner := connectWithKey(t, addr, partnerKey.GetSecret())
+	asAccount := connectWithKey(t, addr, accountKey.GetSecret())
+
+	t.Run("caller with a partner key names its partner and roles", func(t *testing.T) {
+		key := awaitCaller(ctx, t, asPartner)
+		want := []kcidpb.ApiKeyRole{kcidpb.ApiKeyRole_API_KEY_ROLE_READ, kcidpb.ApiKeyRole_API_KEY_ROLE_ADMIN}
+		if key.GetName() != "go-partner-key-"+suffix || key.GetPartnerId() != partnerOne || key.GetAccountId() != "" ||
+			!slices.Equal(key.GetRoles(), want) {
+			t.Fatalf("partner caller %v, want partner %s with read and admin", key, partnerOne)
+		}
+	})
+
+	t.Run("a partner key lists only its partner and its accounts", func(t *testing.T) {
+		var partners, accounts []string
+		for p, err := range asPartner.AllPartners(ctx, 0) {
+			if err != nil {
+				t.Fatalf("AllPartners: %v", err)
+			}
+			partners = append(partners, p.GetPartnerId())
+		}
+		for a, err := range asPartner.AllAccounts(ctx, "", 0) {
+			if err != nil {
+				t.Fatalf("AllAccounts: %v", err)
+			}
+			if a.GetPartnerId() != partnerOne {
+				t.Errorf("AllAccounts listed %s of partner %s", a.GetAccountId(), a.GetPartnerId())
+			}
+			accounts = append(accounts, a.GetAccountId())
+		}
+		if !slices.Equal(partners, []string{partnerOne}) || !slices.Equal(accounts, []string{accountOne}) {
+			t.Fatalf("partner key listed partners %v and accounts %v, want [%s] and [%s]", partners, accounts, partnerOne, accountOne)
+		}
+	})
+
+	t.Run("a partner key creating an account under another partner is API_KEY_SCOPE_DENIED", func(t *testing.T) {
+		_, err := asPartner.Admin.CreateAccount(ctx, &kcidpb.CreateAccountRequest{PartnerId: partnerTwo})
+		expectScopeDenied(t, err, "partner:"+partnerOne, "partner:"+partnerTwo)
+		own, err := asPartner.Admin.CreateAccount(ctx, &kcidpb.CreateAccountRequest{PartnerId: partnerOne})
+		if err != nil || own.GetAccount().GetPartnerId() != partnerOne {
+			t.Fatalf("CreateAccount under its own partner: %v %v", own, err)
+		}
+	})
+
+	t.Run("an account key: caller names its account and partner; it issues clicks for its account only", func(t *testing.T) {
+		if key := awaitCaller(ctx, t, asAccount); key.GetAccountId() != accountOne || key.GetPartnerId() != partnerOne ||
+			!slices.Equal(key.GetRoles(), []kcidpb.ApiKeyRole{kcidpb.ApiKeyRole_API_KEY_ROLE_ISSUE}) {
+			t.Fatalf("account caller %v, want account %s of partner %s with issue", key, accountOne, partnerOne)
+		}
+		issued, err := asAccount.Clicks.IssueClick(ctx, &kcidpb.IssueClickRequest{AccountId: accountOne, CampaignId: "scoped"})
+		if err != nil || issued.GetClick().GetAccountId() != accountOne {
+			t.Fatalf("IssueClick for its own account: %v %v", issued, err)
+		}
+		_, err = asAccount.Clicks.IssueClick(ctx, &kcidpb.IssueClickRequest{AccountId: accountTwo, CampaignId: "scoped"})
+		expectScopeDenied(t, err, "account:"+accountOne, "account:"+accountTwo)
+	})
+}
+
+// connectWithKey is a client calling with apiKey, closed when the test ends.
+func connectWithKey(t *testing.T, addr, apiKey string) *kcid.Client {
+	t.Helper()
+	c, err := kcid.Connect(addr, kcid.WithAPIKey(apiKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// awaitCaller is the client's key as the server sees it; a server may take its key reload
+// interval to learn a key created through another server, so UNAUTHENTICATED is retried.
+func awaitCaller(ctx context.Context, t *testing.T, c *kcid.Client) *kcidpb.ApiKey {
+	t.Helper()
+	var key *kcidpb.ApiKey
+	err := eventuallyErr(func() error {
+		var err error
+		key, err = c.Caller(ctx)
+		return err
+	}, func(err error) bool { return kcid.ReasonOf(err) != "API_KEY_INVALID" })
+	if err != nil {
+		t.Fatalf("Caller: %v", err)
+	}
+	return key
+}
+
+// expectScopeDenied checks err is API_KEY_SCOPE_DENIED (PERMISSION_DENIED) naming the key's
+// scope and the one the call needed.
+func expectScopeDenied(t *testing.T, err error, scope, needed string) {
+	t.Helper()
+	expectReason(t, err, "API_KEY_SCOPE_DENIED")
+	e := kcid.FromError(err)
+	if e.Code != codes.PermissionDenied || e.Metadata["scope"] != scope || e.Metadata["needed"] != needed {
+		t.Errorf("code %s, metadata %v; want PermissionDenied with scope %s and needed %s", e.Code, e.Metadata, scope, needed)
+	}
 }

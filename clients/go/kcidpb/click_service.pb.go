@@ -418,7 +418,9 @@ type ClickVerifier struct {
 	KcidParameter string `protobuf:"bytes,2,opt,name=kcid_parameter,json=kcidParameter,proto3" json:"kcid_parameter,omitempty"`
 	// The click secrets that verify a click URL now: the current one, and the
 	// previous one during its rotation grace period.
-	Secrets       []*ClickSecret `protobuf:"bytes,3,rep,name=secrets,proto3" json:"secrets,omitempty"`
+	Secrets []*ClickSecret `protobuf:"bytes,3,rep,name=secrets,proto3" json:"secrets,omitempty"`
+	// The partner that owns the account.
+	PartnerId     string `protobuf:"bytes,4,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -472,6 +474,13 @@ func (x *ClickVerifier) GetSecrets() []*ClickSecret {
 		return x.Secrets
 	}
 	return nil
+}
+
+func (x *ClickVerifier) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
 }
 
 type ClickSecret struct {
@@ -892,12 +901,14 @@ const file_kcid_tracking_v1_click_service_proto_rawDesc = "" +
 	"\tverifiers\x18\x01 \x03(\v2\x1f.kcid.tracking.v1.ClickVerifierR\tverifiers\x12\x1e\n" +
 	"\n" +
 	"partitions\x18\x02 \x01(\rR\n" +
-	"partitions\"\x8e\x01\n" +
+	"partitions\"\xad\x01\n" +
 	"\rClickVerifier\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12%\n" +
 	"\x0ekcid_parameter\x18\x02 \x01(\tR\rkcidParameter\x127\n" +
-	"\asecrets\x18\x03 \x03(\v2\x1d.kcid.tracking.v1.ClickSecretR\asecrets\"b\n" +
+	"\asecrets\x18\x03 \x03(\v2\x1d.kcid.tracking.v1.ClickSecretR\asecrets\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x04 \x01(\tR\tpartnerId\"b\n" +
 	"\vClickSecret\x12\x16\n" +
 	"\x06secret\x18\x01 \x01(\tR\x06secret\x12;\n" +
 	"\vexpire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +

@@ -32,9 +32,11 @@ type PartnerDefaults struct {
 	CountingMode CountingMode `protobuf:"varint,2,opt,name=counting_mode,json=countingMode,proto3,enum=kcid.tracking.v1.CountingMode" json:"counting_mode,omitempty"`
 	// Postback authentication methods of new accounts. Default TOKEN.
 	PostbackAuthMethods []PostbackAuthMethod `protobuf:"varint,3,rep,packed,name=postback_auth_methods,json=postbackAuthMethods,proto3,enum=kcid.tracking.v1.PostbackAuthMethod" json:"postback_auth_methods,omitempty"`
-	// IANA time zone, e.g. "Europe/Berlin". Stored for reporting; not yet used by accounts.
+	// IANA time zone, e.g. "Europe/Berlin": the time zone of new accounts (Account.time_zone, the
+	// default of their reports). Default "UTC".
 	TimeZone string `protobuf:"bytes,4,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
-	// ISO 4217 alphabetic code, upper case, e.g. "EUR". Stored for reporting; not yet used by accounts.
+	// ISO 4217 alphabetic code, upper case, e.g. "EUR": the currency of new accounts
+	// (Account.currency_code, for postback values that name none). Default none.
 	CurrencyCode  string `protobuf:"bytes,5,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -903,8 +903,8 @@ type Account struct {
 	// IANA time zone of the account's reports (GetStats' default). Inherited from the partner's
 	// defaults when the account is created without one; "UTC" when neither sets it.
 	TimeZone string `protobuf:"bytes,11,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
-	// ISO 4217 code postbacks without a currency are recorded in. Inherited like time_zone; empty:
-	// a postback value must name its currency.
+	// ISO 4217 code of values sent without a currency when their goal names no default currency
+	// (then USD when empty). Inherited from the partner's defaults like time_zone.
 	CurrencyCode  string `protobuf:"bytes,12,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -4,7 +4,7 @@
     KCID_API_KEY=$(cat .kcid/api-keys/local-admin) \
     python examples/walkthrough.py [GRPC_TARGET] [EDGE_URL]    # default localhost:9090 http://localhost:8080
 
-Creates an account, mints a kcid, signs a click URL, records a conversion, records it
+Creates a partner and an account under it, mints a kcid, signs a click URL, records a conversion, records it
 again (a duplicate), shows how a rejected request explains itself, then reads the account's
 stats and everything known about the kcid. Needs an API key with every role (KCID_API_KEY; the
 one `./kcid up` keeps in .kcid/api-keys/local-admin).
@@ -28,9 +28,13 @@ def main(
 ) -> None:
     started = datetime.datetime.now(datetime.timezone.utc)
     with kcid.connect(target, api_key=api_key) as client:  # add tls=True or ca_file="ca.pem" as needed
-        # 1. An advertiser account; its secrets are returned only now.
-        created = client.admin.CreateAccount(
-            v1.CreateAccountRequest(account_id="demo-" + uuid.uuid4().hex[:8], display_name="Demo")
+        # 0. A partner (an agency or reseller) owns accounts; S2S tracking is on for it.
+        partner = client.create_partner("Demo Agency", partner_id="demo-agency-" + uuid.uuid4().hex[:8])
+        print("partner      ", partner.partner_id)
+
+        # 1. An advertiser account under it; its secrets are returned only now.
+        created = client.create_account(
+            "Demo", account_id="demo-" + uuid.uuid4().hex[:8], partner_id=partner.partner_id
         )
         account_id = created.account.account_id
         print("account      ", account_id)

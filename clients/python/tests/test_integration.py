@@ -203,6 +203,7 @@ def test_example_walkthrough_runs(server, capsys):
     module.main(server.grpc_target, server.edge_url, server.api_key)
     out = capsys.readouterr().out
     print(out)  # shown with pytest -rP
+    assert "partner       demo-agency-" in out
     assert "OUTCOME_ACCEPTED" in out and "OUTCOME_DUPLICATE" in out
     assert "KCID_TOO_SHORT" in out
     assert "stats         1 clicks, 1 conversions" in out

@@ -218,3 +218,135 @@ def _stats_or_none(client, account_id):
         if err.code == grpc.StatusCode.UNAUTHENTICATED:
             return None
         raise
+
+
+@pytest.fixture()
+def partner(client):
+    return client.create_partner("Python Agency", partner_id="py-partner-" + uuid.uuid4().hex[:8])
+
+
+def test_partner_create_get_list_update_and_an_account_under_it(client, partner):
+    assert partner.s2s_active and partner.display_name == "Python Agency"
+    with pytest.raises(kcid.KcidError) as caught:
+        client.create_partner("Again", partner_id=partner.partner_id)
+    assert caught.value.reason == "PARTNER_ALREADY_EXISTS"
+
+    created = client.create_account("Python shop", partner_id=partner.partner_id)
+    assert created.account.partner_id == partner.partner_id and created.secrets.postback_token
+    with pytest.raises(kcid.KcidError) as caught:
+        client.create_account("Nobody's", partner_id="py-nobody")
+    assert caught.value.reason == "PARTNER_NOT_FOUND"
+    assert caught.value.code == grpc.StatusCode.NOT_FOUND
+
+    assert client.get_partner(partner.partner_id).display_name == "Python Agency"
+    with pytest.raises(kcid.KcidError) as caught:
+        client.get_partner("py-nobody")
+    assert caught.value.reason == "PARTNER_NOT_FOUND"
+
+    listed = [p.partner_id for p in client.iter_partners(page_size=1)]  # pages of one
+    assert "default" in listed and partner.partner_id in listed
+    assert listed == sorted(listed)
+    assert any(a.account_id == created.account.account_id and a.partner_id == partner.partner_id
+               for a in client.iter_accounts(page_size=1))
+
+    updated = client.update_partner(partner.partner_id, display_name="Python Agency 1")
+    assert updated.display_name == "Python Agency 1" and updated.s2s_active
+
+
+def test_a_partner_switched_off_refuses_clicks_until_switched_on(client, partner):
+    account_id = client.create_account("Python shoes", partner_id=partner.partner_id).account.account_id
+
+    def issue():
+        try:
+            client.clicks.IssueClick(v1.IssueClickRequest(account_id=account_id, campaign_id="web"))
+            return None
+        except kcid.KcidError as err:
+            return err
+
+    assert issue() is None
+    assert not client.update_partner(partner.partner_id, s2s_active=False).s2s_active
+    # Every server sees the switch within its account cache TTL (1 s by default).
+    refused = _eventually(issue)
+    assert refused is not None and refused.reason == "PARTNER_INACTIVE"
+    assert refused.code == grpc.StatusCode.FAILED_PRECONDITION
+    assert refused.metadata.get("partnerId") == partner.partner_id
+    assert client.update_partner(partner.partner_id, s2s_active=True).s2s_active
+    assert _eventually(lambda: issue() is None)
+
+
+def test_caller_with_the_admin_key_is_the_platform_with_every_role(client):
+    key = client.caller()
+    assert key.name == "local-admin"
+    assert (key.partner_id, key.account_id) == ("", "")  # platform scope
+    assert list(key.roles) == [v1.API_KEY_ROLE_ISSUE, v1.API_KEY_ROLE_INGEST, v1.API_KEY_ROLE_READ, v1.API_KEY_ROLE_ADMIN]
+
+
+@pytest.fixture()
+def two_partners(client):
+    """Two partners with one account each: [(partner_id, account_id), (partner_id, account_id)]."""
+    suffix = uuid.uuid4().hex[:8]
+    tenants = []
+    for name in ("one", "two"):
+        partner_id = client.create_partner("Python " + name, partner_id="py-scope-{}-{}".format(name, suffix)).partner_id
+        tenants.append((partner_id, client.create_account(partner_id=partner_id).account.account_id))
+    return tenants
+
+
+def _connect_as(server, secret):
+    """A client calling with `secret`, once the server knows the key (it learns a key created
+    through another server within its reload interval)."""
+    scoped = kcid.connect(server.grpc_target, api_key=secret)
+
+    def known():
+        try:
+            return scoped.caller()
+        except kcid.KcidError as err:
+            if err.reason == "API_KEY_INVALID":
+                return None
+            raise
+
+    if _eventually(known) is None:
+        scoped.close()
+        pytest.fail("the server never accepted the new key")
+    return scoped
+
+
+def _assert_scope_denied(caught, scope, needed):
+    assert caught.value.reason == "API_KEY_SCOPE_DENIED"
+    assert caught.value.code == grpc.StatusCode.PERMISSION_DENIED
+    assert caught.value.metadata.get("scope") == scope and caught.value.metadata.get("needed") == needed
+
+
+def test_a_partner_key_sees_and_creates_only_within_its_partner(server, client, two_partners):
+    (partner_one, account_one), (partner_two, _) = two_partners
+    name = "py-partner-key-" + uuid.uuid4().hex[:8]
+    created = client.create_api_key(name, [v1.API_KEY_ROLE_ADMIN, v1.API_KEY_ROLE_READ], partner_id=partner_one)
+    assert (created.api_key.partner_id, created.api_key.account_id) == (partner_one, "")
+
+    with _connect_as(server, created.secret) as partner_client:
+        key = partner_client.caller()
+        assert (key.name, key.partner_id, key.account_id) == (name, partner_one, "")
+        assert list(key.roles) == [v1.API_KEY_ROLE_READ, v1.API_KEY_ROLE_ADMIN]
+
+        assert [p.partner_id for p in partner_client.iter_partners()] == [partner_one]
+        assert [(a.account_id, a.partner_id) for a in partner_client.iter_accounts()] == [(account_one, partner_one)]
+
+        with pytest.raises(kcid.KcidError) as caught:
+            partner_client.create_account("Not ours", partner_id=partner_two)
+        _assert_scope_denied(caught, "partner:" + partner_one, "partner:" + partner_two)
+        assert partner_client.create_account("Ours", partner_id=partner_one).account.partner_id == partner_one
+
+
+def test_an_account_key_issues_clicks_for_its_account_only(server, client, two_partners):
+    (partner_one, account_one), (_, account_two) = two_partners
+    created = client.create_api_key("py-account-key-" + uuid.uuid4().hex[:8], [v1.API_KEY_ROLE_ISSUE], account_id=account_one)
+    assert (created.api_key.partner_id, created.api_key.account_id) == (partner_one, account_one)
+
+    with _connect_as(server, created.secret) as account_client:
+        key = account_client.caller()
+        assert (key.partner_id, key.account_id, list(key.roles)) == (partner_one, account_one, [v1.API_KEY_ROLE_ISSUE])
+        click = account_client.clicks.IssueClick(v1.IssueClickRequest(account_id=account_one, campaign_id="scoped")).click
+        assert click.account_id == account_one and click.kcid
+        with pytest.raises(kcid.KcidError) as caught:
+            account_client.clicks.IssueClick(v1.IssueClickRequest(account_id=account_two, campaign_id="scoped"))
+        _assert_scope_denied(caught, "account:" + account_one, "account:" + account_two)

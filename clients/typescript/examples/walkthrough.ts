@@ -10,9 +10,14 @@ export async function main(target = "localhost:9090", edge = "http://localhost:8
   const kcid = connect({ target, apiKey: process.env["KCID_API_KEY"] });
   const started = new Date();
   try {
-    // 1. An advertiser account: its postback token and click secret are returned once.
+    // 0. A partner (an agency or reseller) owns accounts; S2S tracking is on for it.
+    const partnerId = `demo-agency-${randomBytes(4).toString("hex")}`;
+    await kcid.partners.createPartner({ partnerId, displayName: "Agency One" });
+    console.log(`partner ${partnerId} created`);
+
+    // 1. An advertiser account under it: its postback token and click secret are returned once.
     const accountId = `demo-${randomBytes(4).toString("hex")}`;
-    const { secrets } = await kcid.admin.createAccount({ accountId, displayName: "Acme Shoes" });
+    const { secrets } = await kcid.admin.createAccount({ accountId, displayName: "Acme Shoes", partnerId });
     const token = secrets?.postbackToken ?? "";
     const clickSecret = secrets?.clickSecret ?? "";
     console.log(`account ${accountId} created`);

@@ -6,9 +6,11 @@ import { AdminService } from "../gen/kcid/tracking/v1/admin_service_pb.js";
 import { ClickService } from "../gen/kcid/tracking/v1/click_service_pb.js";
 import { ConversionService } from "../gen/kcid/tracking/v1/conversion_service_pb.js";
 import { DiagnosticsService } from "../gen/kcid/tracking/v1/diagnostics_service_pb.js";
+import { PartnerService } from "../gen/kcid/tracking/v1/partner_service_pb.js";
 import { ReportService } from "../gen/kcid/tracking/v1/report_service_pb.js";
 import { KcidError } from "./errors.js";
 import { defaultServiceConfig, retryInterceptor, timeoutMsFor, type ServiceConfig } from "./service-config.js";
+import { tenancyCalls, type TenancyCalls } from "./tenancy.js";
 
 export interface ConnectOptions {
   /** `host:port` of the tracking-server, e.g. `"localhost:9090"`. */
@@ -34,9 +36,10 @@ export interface ConnectOptions {
  * A connection to a kcid tracking-server: one Connect client per kcid service, methods in
  * camelCase (`reports.getStats`, `diagnostics.explainClick`, …). Unary methods return a Promise,
  * server-streaming ones (`conversions.streamConversions`) an AsyncIterable; either fails with a
- * KcidError.
+ * KcidError. Plus the tenancy shortcuts: `caller()`, `allPartners()`, `allAccounts()`,
+ * `setPartnerS2s()`, `getPartnerStats()`.
  */
-export interface KcidClient {
+export interface KcidClient extends TenancyCalls {
   /** `issueClick`, `getClick`, `inspectKcid`, `deleteClick`. */
   readonly clicks: Client<typeof ClickService>;
   /**
@@ -45,8 +48,13 @@ export interface KcidClient {
    * passes `timeoutMs`; stop it with `signal`), `ackConversionEvents`.
    */
   readonly conversions: Client<typeof ConversionService>;
-  /** Accounts, goals and API keys. */
+  /** Accounts, goals, API keys (platform, partner or account scope) and `getCaller`. */
   readonly admin: Client<typeof AdminService>;
+  /**
+   * `createPartner`, `getPartner`, `listPartners`, `updatePartner` (`s2sActive` switches S2S
+   * tracking of all its accounts), `deletePartner` (`cascade` deletes its accounts too).
+   */
+  readonly partners: Client<typeof PartnerService>;
   /** `getStats`: clicks, conversions, values and rates of one account, grouped as asked. */
   readonly reports: Client<typeof ReportService>;
   /**
@@ -121,12 +129,17 @@ export function connect(options: ConnectOptions | string): KcidClient {
   if (opts.apiKey !== undefined && opts.apiKey !== "") interceptors.push(bearerInterceptor(opts.apiKey));
   interceptors.push(...(opts.interceptors ?? []));
   const transport = createGrpcTransport({ baseUrl, sessionManager, interceptors });
+  const admin = wrap(AdminService, createClient(AdminService, transport), cfg);
+  const partners = wrap(PartnerService, createClient(PartnerService, transport), cfg);
+  const reports = wrap(ReportService, createClient(ReportService, transport), cfg);
   return {
     clicks: wrap(ClickService, createClient(ClickService, transport), cfg),
     conversions: wrap(ConversionService, createClient(ConversionService, transport), cfg),
-    admin: wrap(AdminService, createClient(AdminService, transport), cfg),
-    reports: wrap(ReportService, createClient(ReportService, transport), cfg),
+    admin,
+    partners,
+    reports,
     diagnostics: wrap(DiagnosticsService, createClient(DiagnosticsService, transport), cfg),
+    ...tenancyCalls(admin, partners, reports),
     transport,
     close: () => sessionManager.abort(),
   };

@@ -1,4 +1,5 @@
 export { connect, type ConnectOptions, type KcidClient } from "./client.js";
+export { allPages, tenancyCalls, type TenancyCalls } from "./tenancy.js";
 export { KcidError, ERROR_DOMAIN, grpcCodeName, codeFromGrpcName } from "./errors.js";
 export { canonicalQuery, sign, signedUrl, percentEncode, type ClickParams } from "./signer.js";
 export {
@@ -25,6 +26,7 @@ export * from "../gen/kcid/tracking/v1/click_service_pb.js";
 export * from "../gen/kcid/tracking/v1/conversion_service_pb.js";
 export * from "../gen/kcid/tracking/v1/diagnostics_service_pb.js";
 export * from "../gen/kcid/tracking/v1/error_reason_pb.js";
+export * from "../gen/kcid/tracking/v1/partner_service_pb.js";
 export * from "../gen/kcid/tracking/v1/report_service_pb.js";
 export * from "../gen/kcid/tracking/v1/resources_pb.js";
 // Timestamps and durations of requests and responses (startTime, claimIdle, …).

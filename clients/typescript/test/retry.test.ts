@@ -34,7 +34,7 @@ test("method config precedence: method entry before service entry", () => {
 });
 
 test("every kcid service is configured; reads of reports and diagnostics retry DEADLINE_EXCEEDED; streams have no deadline", () => {
-  for (const service of ["ClickService", "ConversionService", "AdminService", "DiagnosticsService"]) {
+  for (const service of ["ClickService", "ConversionService", "AdminService", "PartnerService", "DiagnosticsService"]) {
     assert.equal(timeoutMsFor(cfg, `kcid.tracking.v1.${service}`, "AnyMethod"), 5000, service);
   }
   assert.equal(timeoutMsFor(cfg, "kcid.tracking.v1.ReportService", "GetStats"), 5000);
@@ -42,6 +42,16 @@ test("every kcid service is configured; reads of reports and diagnostics retry D
     assert.deepEqual(findMethodConfig(cfg, `kcid.tracking.v1.${service}`, method!)?.retryPolicy?.retryableStatusCodes, ["UNAVAILABLE", "DEADLINE_EXCEEDED"]);
   }
   assert.deepEqual(findMethodConfig(cfg, "kcid.tracking.v1.DiagnosticsService", "ReplayPostbacks")?.retryPolicy?.retryableStatusCodes, ["UNAVAILABLE"]);
+});
+
+test("partner reads and GetCaller retry DEADLINE_EXCEEDED like the other reads; partner writes do not", () => {
+  for (const [service, method] of [["PartnerService", "GetPartner"], ["PartnerService", "ListPartners"], ["AdminService", "GetCaller"]]) {
+    assert.deepEqual(findMethodConfig(cfg, `kcid.tracking.v1.${service}`, method!)?.retryPolicy?.retryableStatusCodes, ["UNAVAILABLE", "DEADLINE_EXCEEDED"], method);
+  }
+  for (const method of ["CreatePartner", "UpdatePartner", "DeletePartner"]) {
+    assert.deepEqual(findMethodConfig(cfg, "kcid.tracking.v1.PartnerService", method)?.retryPolicy?.retryableStatusCodes, ["UNAVAILABLE"], method);
+    assert.equal(timeoutMsFor(cfg, "kcid.tracking.v1.PartnerService", method), 5000, method);
+  }
   assert.equal(timeoutMsFor(cfg, "kcid.tracking.v1.ConversionService", "StreamConversions"), undefined);
   assert.equal(timeoutMsFor(cfg, "kcid.tracking.v1.ClickService", "WatchClickVerifiers"), undefined);
 });

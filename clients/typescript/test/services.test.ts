@@ -212,3 +212,139 @@ test("a read-only key reads stats but cannot replay (PERMISSION_DENIED API_KEY_R
     reader.close();
   }
 });
+
+test("partners: create, an account under it, get, list every page, update", async () => {
+  const partnerId = `ts-partner-${randomBytes(4).toString("hex")}`;
+  const { partner } = await client.partners.createPartner({ partnerId, displayName: "TypeScript Agency" });
+  assert.equal(partner?.s2sActive, true);
+  const again = await kcidError(client.partners.createPartner({ partnerId, displayName: "Again" }));
+  assert.equal(again.reason, "PARTNER_ALREADY_EXISTS");
+
+  const { account, secrets } = await client.admin.createAccount({ partnerId, displayName: "TypeScript shop" });
+  assert.equal(account?.partnerId, partnerId);
+  assert.ok(secrets?.postbackToken);
+  const orphan = await kcidError(client.admin.createAccount({ partnerId: "ts-nobody" }));
+  assert.equal(orphan.reason, "PARTNER_NOT_FOUND");
+  assert.equal(orphan.code, Code.NotFound);
+
+  assert.equal((await client.partners.getPartner({ partnerId })).partner?.displayName, "TypeScript Agency");
+  assert.equal((await kcidError(client.partners.getPartner({ partnerId: "ts-nobody" }))).reason, "PARTNER_NOT_FOUND");
+
+  const listed: string[] = [];
+  for await (const p of client.allPartners({ pageSize: 1 })) listed.push(p.partnerId); // pages of one
+  assert.ok(listed.includes("default") && listed.includes(partnerId), listed.join(","));
+  assert.deepEqual(listed, [...listed].sort());
+  let found = false;
+  for await (const a of client.allAccounts({ pageSize: 1 })) found ||= a.accountId === account?.accountId && a.partnerId === partnerId;
+  assert.ok(found, "allAccounts lists the new account");
+
+  const updated = await client.partners.updatePartner({ partnerId, displayName: "TypeScript Agency 1" });
+  assert.equal(updated.partner?.displayName, "TypeScript Agency 1");
+  assert.equal(updated.partner?.s2sActive, true);
+});
+
+test("a partner switched off refuses clicks with PARTNER_INACTIVE until switched on", async () => {
+  const partnerId = `ts-partner-${randomBytes(4).toString("hex")}`;
+  await client.partners.createPartner({ partnerId, displayName: "TypeScript Reseller" });
+  const accountId = (await client.admin.createAccount({ partnerId })).account?.accountId ?? "";
+  const issue = () => client.clicks.issueClick({ accountId, campaignId: "web" }).then(() => undefined, (e: unknown) => KcidError.from(e));
+  assert.equal(await issue(), undefined);
+
+  assert.equal((await client.setPartnerS2s(partnerId, false)).s2sActive, false);
+  // Every server sees the switch within its account cache TTL (1 s by default).
+  const refused = await eventually(issue);
+  assert.equal(refused?.reason, "PARTNER_INACTIVE");
+  assert.equal(refused?.code, Code.FailedPrecondition);
+  assert.equal(refused?.metadata["partnerId"], partnerId);
+
+  assert.equal((await client.setPartnerS2s(partnerId, true)).s2sActive, true);
+  assert.equal(await eventually(async () => ((await issue()) === undefined ? "issued" : undefined)), "issued");
+});
+
+test("caller() with the admin key is the platform scope with every role", async () => {
+  const me = await client.caller();
+  assert.equal(me.name, "local-admin");
+  assert.deepEqual([me.partnerId, me.accountId], ["", ""]);
+  assert.deepEqual(me.roles, [ApiKeyRole.ISSUE, ApiKeyRole.INGEST, ApiKeyRole.READ, ApiKeyRole.ADMIN]);
+});
+
+/** Two partners with an account each. */
+async function twoPartners(): Promise<{ partnerId: string; accountId: string }[]> {
+  const suffix = randomBytes(4).toString("hex");
+  const tenants = [];
+  for (const name of ["one", "two"]) {
+    const partnerId = `ts-scope-${name}-${suffix}`;
+    await client.partners.createPartner({ partnerId, displayName: `TypeScript ${name}` });
+    tenants.push({ partnerId, accountId: (await client.admin.createAccount({ partnerId })).account?.accountId ?? "" });
+  }
+  return tenants;
+}
+
+/** A client calling with `secret`, once the server knows the key (within its key reload interval). */
+async function connectAs(secret: string): Promise<KcidClient> {
+  const scoped = connect({ target: `127.0.0.1:${grpcPort}`, apiKey: secret });
+  const known = await eventually(() =>
+    scoped.caller().then(
+      () => true,
+      (e: unknown) => (KcidError.from(e).reason === "API_KEY_INVALID" ? false : Promise.reject(e)),
+    ),
+  );
+  if (!known) {
+    scoped.close();
+    assert.fail("the server never accepted the new key");
+  }
+  return scoped;
+}
+
+function assertScopeDenied(denied: KcidError, scope: string, needed: string) {
+  assert.equal(denied.reason, "API_KEY_SCOPE_DENIED");
+  assert.equal(denied.code, Code.PermissionDenied);
+  assert.deepEqual([denied.metadata["scope"], denied.metadata["needed"]], [scope, needed]);
+}
+
+test("a partner key: caller names its partner, lists show only its partner, other partners are API_KEY_SCOPE_DENIED", async () => {
+  const [one, two] = await twoPartners();
+  const name = `ts-partner-key-${randomBytes(4).toString("hex")}`;
+  const created = await client.admin.createApiKey({ name, roles: [ApiKeyRole.ADMIN, ApiKeyRole.READ], partnerId: one!.partnerId });
+  assert.deepEqual([created.apiKey?.partnerId, created.apiKey?.accountId], [one!.partnerId, ""]);
+  const partnerClient = await connectAs(created.secret);
+  try {
+    const me = await partnerClient.caller();
+    assert.deepEqual([me.name, me.partnerId, me.accountId], [name, one!.partnerId, ""]);
+    assert.deepEqual(me.roles, [ApiKeyRole.READ, ApiKeyRole.ADMIN]);
+
+    const partners: string[] = [];
+    for await (const p of partnerClient.allPartners()) partners.push(p.partnerId);
+    assert.deepEqual(partners, [one!.partnerId]);
+    const accounts: string[][] = [];
+    for await (const a of partnerClient.allAccounts()) accounts.push([a.accountId, a.partnerId]);
+    assert.deepEqual(accounts, [[one!.accountId, one!.partnerId]]);
+
+    const denied = await kcidError(partnerClient.admin.createAccount({ partnerId: two!.partnerId }));
+    assertScopeDenied(denied, `partner:${one!.partnerId}`, `partner:${two!.partnerId}`);
+    assert.equal((await partnerClient.admin.createAccount({ partnerId: one!.partnerId })).account?.partnerId, one!.partnerId);
+  } finally {
+    partnerClient.close();
+  }
+});
+
+test("an account key issues clicks for its account and is API_KEY_SCOPE_DENIED for another", async () => {
+  const [one, two] = await twoPartners();
+  const created = await client.admin.createApiKey({
+    name: `ts-account-key-${randomBytes(4).toString("hex")}`,
+    roles: [ApiKeyRole.ISSUE],
+    accountId: one!.accountId,
+  });
+  assert.deepEqual([created.apiKey?.partnerId, created.apiKey?.accountId], [one!.partnerId, one!.accountId]);
+  const accountClient = await connectAs(created.secret);
+  try {
+    const me = await accountClient.caller();
+    assert.deepEqual([me.partnerId, me.accountId, me.roles], [one!.partnerId, one!.accountId, [ApiKeyRole.ISSUE]]);
+    const { click } = await accountClient.clicks.issueClick({ accountId: one!.accountId, campaignId: "scoped" });
+    assert.equal(click?.accountId, one!.accountId);
+    const denied = await kcidError(accountClient.clicks.issueClick({ accountId: two!.accountId, campaignId: "scoped" }));
+    assertScopeDenied(denied, `account:${one!.accountId}`, `account:${two!.accountId}`);
+  } finally {
+    accountClient.close();
+  }
+});

@@ -38,11 +38,20 @@ func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	// 1. An advertiser account; its secrets are returned only now.
+	// 0. A partner (an agency or reseller) owns accounts; S2S tracking is on for it.
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
+	partner, err := client.Partners.CreatePartner(ctx, &kcidpb.CreatePartnerRequest{
+		PartnerId: "agency-" + hex.EncodeToString(suffix), DisplayName: "Agency One"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("partner     ", partner.GetPartner().GetPartnerId())
+
+	// 1. An advertiser account under it; its secrets are returned only now.
 	created, err := client.Admin.CreateAccount(ctx, &kcidpb.CreateAccountRequest{
-		AccountId: "acme-" + hex.EncodeToString(suffix), DisplayName: "Acme Shoes"})
+		AccountId: "acme-" + hex.EncodeToString(suffix), DisplayName: "Acme Shoes",
+		PartnerId: partner.GetPartner().GetPartnerId()})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -12,8 +12,10 @@ from kcid._gen.tracking.v1.admin_service_pb2_grpc import AdminServiceStub
 from kcid._gen.tracking.v1.click_service_pb2_grpc import ClickServiceStub
 from kcid._gen.tracking.v1.conversion_service_pb2_grpc import ConversionServiceStub
 from kcid._gen.tracking.v1.diagnostics_service_pb2_grpc import DiagnosticsServiceStub
+from kcid._gen.tracking.v1.partner_service_pb2_grpc import PartnerServiceStub
 from kcid._gen.tracking.v1.report_service_pb2_grpc import ReportServiceStub
 from kcid._operations import Operations
+from kcid._tenancy import TenancyOperations
 from kcid.errors import KcidError
 
 __all__ = ["Client", "ResponseStream", "connect", "service_config"]
@@ -166,14 +168,16 @@ class _KcidInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientI
         return ResponseStream(continuation(self._authorized(client_call_details), request))
 
 
-class Client(Operations):
+class Client(Operations, TenancyOperations):
     """A connection to a kcid tracking-server.
 
     Attributes:
         clicks: ``ClickService`` stub (IssueClick, GetClick, InspectKcid, DeleteClick).
         conversions: ``ConversionService`` stub (RecordConversion(s), UpdateConversionStatus(es),
             GetConversion, ListConversions, StreamConversions, AckConversionEvents).
-        admin: ``AdminService`` stub (accounts, goals, API keys).
+        admin: ``AdminService`` stub (accounts, goals, API keys, GetCaller).
+        partners: ``PartnerService`` stub (CreatePartner, GetPartner, ListPartners, UpdatePartner,
+            DeletePartner).
         reports: ``ReportService`` stub (GetStats).
         diagnostics: ``DiagnosticsService`` stub (ListPostbacks, ExplainClick, ReplayPostbacks).
         channel: the underlying :class:`grpc.Channel`.
@@ -181,7 +185,11 @@ class Client(Operations):
     The stubs take request messages (``kcid.v1``); the report, diagnostics and stream calls also
     have Python names taking keyword arguments: :meth:`get_stats`, :meth:`list_postbacks`,
     :meth:`explain_click`, :meth:`replay_postbacks`, :meth:`stream_conversions`,
-    :meth:`ack_conversion_events`. Every failed call raises :class:`kcid.KcidError`. Use as a
+    :meth:`ack_conversion_events`; and so do partners, accounts and keys: :meth:`create_partner`,
+    :meth:`get_partner`, :meth:`list_partners`, :meth:`iter_partners`, :meth:`update_partner`,
+    :meth:`delete_partner`, :meth:`create_account`, :meth:`update_account`,
+    :meth:`list_accounts`, :meth:`iter_accounts`, :meth:`create_api_key`, :meth:`caller` and
+    :meth:`get_partner_stats`. Every failed call raises :class:`kcid.KcidError`. Use as a
     context manager or call :meth:`close`.
     """
 
@@ -190,6 +198,7 @@ class Client(Operations):
         self.clicks = ClickServiceStub(channel)
         self.conversions = ConversionServiceStub(channel)
         self.admin = AdminServiceStub(channel)
+        self.partners = PartnerServiceStub(channel)
         self.reports = ReportServiceStub(channel)
         self.diagnostics = DiagnosticsServiceStub(channel)
 

@@ -43,6 +43,24 @@ def _duration(value: Optional[Span]) -> Optional[duration_pb2.Duration]:
     return duration
 
 
+def _stats_request(
+    start_time: Time,
+    end_time: Optional[Time],
+    group_by: Iterable[int],
+    time_zone: str,
+    account_id: str = "",
+    partner_id: str = "",
+) -> reports_pb.GetStatsRequest:
+    return reports_pb.GetStatsRequest(
+        account_id=account_id,
+        partner_id=partner_id,
+        start_time=_timestamp(start_time),
+        end_time=_timestamp(end_time),
+        group_by=list(group_by),
+        time_zone=time_zone,
+    )
+
+
 def _call_options(timeout: Optional[float]) -> Dict[str, Any]:
     # No timeout given: the service config's deadline applies.
     return {} if timeout is None else {"timeout": timeout}
@@ -73,13 +91,7 @@ class Operations:
         account in ``[start_time, end_time)`` (whole hours; ``end_time`` defaults to now), grouped
         by ``v1.STATS_DIMENSION_*`` values (none: one row of totals). Needs the ``read`` role.
         ``time_zone`` (IANA, default UTC) labels DAY rows and periods."""
-        request = reports_pb.GetStatsRequest(
-            account_id=account_id,
-            start_time=_timestamp(start_time),
-            end_time=_timestamp(end_time),
-            group_by=list(group_by),
-            time_zone=time_zone,
-        )
+        request = _stats_request(start_time, end_time, group_by, time_zone, account_id=account_id)
         return self.reports.GetStats(request, **_call_options(timeout))
 
     def list_postbacks(

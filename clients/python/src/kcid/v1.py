@@ -12,6 +12,8 @@ from kcid._gen.tracking.v1.conversion_service_pb2_grpc import ConversionServiceS
 from kcid._gen.tracking.v1.diagnostics_service_pb2 import *  # noqa: F401,F403
 from kcid._gen.tracking.v1.diagnostics_service_pb2_grpc import DiagnosticsServiceStub  # noqa: F401
 from kcid._gen.tracking.v1.error_reason_pb2 import *  # noqa: F401,F403
+from kcid._gen.tracking.v1.partner_service_pb2 import *  # noqa: F401,F403
+from kcid._gen.tracking.v1.partner_service_pb2_grpc import PartnerServiceStub  # noqa: F401
 from kcid._gen.tracking.v1.report_service_pb2 import *  # noqa: F401,F403
 from kcid._gen.tracking.v1.report_service_pb2_grpc import ReportServiceStub  # noqa: F401
 from kcid._gen.tracking.v1.resources_pb2 import *  # noqa: F401,F403

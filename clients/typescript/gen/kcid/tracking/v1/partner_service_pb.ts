@@ -44,14 +44,16 @@ export type PartnerDefaults = Message<"kcid.tracking.v1.PartnerDefaults"> & {
   postbackAuthMethods: PostbackAuthMethod[];
 
   /**
-   * IANA time zone, e.g. "Europe/Berlin". Stored for reporting; not yet used by accounts.
+   * IANA time zone, e.g. "Europe/Berlin": the time zone of new accounts (Account.time_zone, the
+   * default of their reports). Default "UTC".
    *
    * @generated from field: string time_zone = 4;
    */
   timeZone: string;
 
   /**
-   * ISO 4217 alphabetic code, upper case, e.g. "EUR". Stored for reporting; not yet used by accounts.
+   * ISO 4217 alphabetic code, upper case, e.g. "EUR": the currency of new accounts
+   * (Account.currency_code, for postback values that name none). Default none.
    *
    * @generated from field: string currency_code = 5;
    */

@@ -477,8 +477,8 @@ export type Account = Message<"kcid.tracking.v1.Account"> & {
   timeZone: string;
 
   /**
-   * ISO 4217 code postbacks without a currency are recorded in. Inherited like time_zone; empty:
-   * a postback value must name its currency.
+   * ISO 4217 code of values sent without a currency when their goal names no default currency
+   * (then USD when empty). Inherited from the partner's defaults like time_zone.
    *
    * @generated from field: string currency_code = 12;
    */

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code kcid account create|get|list}. */
+/** {@code kcid account create|get|list|update|rotate-secret}. */
 @Command(
     name = "account",
     mixinStandardHelpOptions = true,
@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
       "%nExamples:",
       "  ./kcid account create --name \"Acme Shoes\" --id acme",
       "  ./kcid account create --partner agency-one --name Shoes --id shoes",
-      "  ./kcid account list"},
+      "  ./kcid account list --partner agency-one",
+      "  ./kcid account update shoes --partner agency-two"},
     description = "Create and read advertiser accounts.",
     subcommands = {AccountCommand.Create.class, AccountCommand.Get.class, AccountCommand.ListAll.class,
         AccountCommand.Update.class, AccountCommand.RotateSecret.class})
@@ -42,13 +43,22 @@ final class AccountCommand {
         description = "Partner that owns the account (its defaults apply); the default partner when omitted.")
     String partner;
 
+    @Option(names = "--time-zone", defaultValue = "",
+        description = "IANA time zone of the account's stats, e.g. Europe/Berlin. Default: the partner's, else UTC")
+    String timeZone;
+
+    @Option(names = "--currency", defaultValue = "",
+        description = "ISO 4217 code of postback values that name none, e.g. EUR. Default: the partner's")
+    String currency;
+
     @Override
     public void run() {
       Output out = new Output(grpc.output, Output.itself(), "account.account_id");
       try (GrpcOptions channel = grpc) {
         var created = grpc.admin().createAccount(
             CreateAccountRequest.newBuilder().setAccountId(id).setDisplayName(name).setKcidParameter(kcidParameter)
-                .setPartnerId(partner).build());
+                .setPartnerId(partner).setTimeZone(timeZone).setCurrencyCode(currency.toUpperCase(java.util.Locale.ROOT))
+                .build());
         var path = LocalCredentials.save(created.getAccount().getAccountId(),
             new LocalCredentials.Secrets(created.getSecrets().getPostbackToken(), created.getSecrets().getClickSecret(),
                 created.getSecrets().getPostbackSigningSecret()));
@@ -60,6 +70,10 @@ final class AccountCommand {
           Output.line("account", created.getAccount().getAccountId());
           Output.line("name", created.getAccount().getDisplayName());
           Output.line("partner", created.getAccount().getPartnerId());
+          Output.line("time zone", created.getAccount().getTimeZone());
+          if (!created.getAccount().getCurrencyCode().isEmpty()) {
+            Output.line("currency", created.getAccount().getCurrencyCode());
+          }
           Output.line("postback token", created.getSecrets().getPostbackToken());
           Output.line("click secret", created.getSecrets().getClickSecret());
           Output.line("signing secret", created.getSecrets().getPostbackSigningSecret());
@@ -90,16 +104,20 @@ final class AccountCommand {
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true,
-      footer = {"%nExample:", "  ./kcid account list"},
+      footer = {"%nExamples:", "  ./kcid account list", "  ./kcid account list --partner agency-one"},
       description = "List accounts.")
   static final class ListAll implements Runnable {
     @Mixin GrpcOptions grpc;
+
+    @Option(names = "--partner", defaultValue = "", description = "Only the accounts of this partner.")
+    String partner;
 
     @Override
     public void run() {
       Output out = new Output(grpc.output, Output.items("accounts"), "account_id");
       try (GrpcOptions channel = grpc) {
-        var page = grpc.admin().listAccounts(ListAccountsRequest.newBuilder().setPageSize(1000).build());
+        var page = grpc.admin().listAccounts(
+            ListAccountsRequest.newBuilder().setPageSize(1000).setPartnerId(partner).build());
         out.print(page, () ->
             page.getAccountsList().forEach(a -> System.out.println(a.getAccountId() + "\t" + a.getDisplayName())));
       }
@@ -110,8 +128,10 @@ final class AccountCommand {
       footer = {
         "%nExamples:",
         "  ./kcid account update acme --auth token,signature --signature-tolerance 300s",
-        "  ./kcid account update acme --allow-ip 203.0.113.0/24 --default-goal purchase"},
-      description = "Change account settings.")
+        "  ./kcid account update acme --allow-ip 203.0.113.0/24 --default-goal purchase",
+        "  ./kcid account update acme --partner agency-two --time-zone Europe/Berlin --currency EUR"},
+      description = "Change account settings; --partner moves the account (its clicks, conversions, goals, secrets and"
+          + " stats stay with it).")
   static final class Update implements Runnable {
     @Mixin GrpcOptions grpc;
 
@@ -141,6 +161,15 @@ final class AccountCommand {
     @Option(names = "--signature-tolerance", description = "Replay window of signed postbacks, e.g. 300s. Other auth settings are kept.")
     String tolerance;
 
+    @Option(names = "--partner", description = "Move the account to this partner; its S2S switch applies from then on.")
+    String partner;
+
+    @Option(names = "--time-zone", description = "IANA time zone of the account's stats, e.g. Europe/Berlin.")
+    String timeZone;
+
+    @Option(names = "--currency", description = "ISO 4217 code of postback values that name none, e.g. EUR ('' clears it).")
+    String currency;
+
     @Override
     public void run() {
       Output out = new Output(grpc.output, Output.itself(), "account_id");
@@ -157,6 +186,15 @@ final class AccountCommand {
         }
         if (legacy200 != null) {
           request.setLegacyHttp200(legacy200);
+        }
+        if (partner != null) {
+          request.setPartnerId(partner);
+        }
+        if (timeZone != null) {
+          request.setTimeZone(timeZone);
+        }
+        if (currency != null) {
+          request.setCurrencyCode(currency.trim().toUpperCase(java.util.Locale.ROOT));
         }
         if (auth != null || allowIps != null || tolerance != null) {
           // Each flag names one setting; the server keeps the ones not named.
@@ -247,6 +285,8 @@ final class AccountCommand {
     Output.line("name", a.getDisplayName());
     // Accounts stored before partners name none: they belong to the default partner.
     Output.line("partner", a.getPartnerId().isEmpty() ? "default" : a.getPartnerId());
+    Output.line("time zone", a.getTimeZone().isEmpty() ? "UTC" : a.getTimeZone());
+    Output.line("currency", a.getCurrencyCode().isEmpty() ? "(none: postbacks name it)" : a.getCurrencyCode());
     Output.line("kcid parameter", a.getKcidParameter());
     Output.line("default goal", a.getDefaultGoalKey());
     Output.line("token hint", a.getPostbackTokenHint());

@@ -3,6 +3,7 @@ package io.kcid.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kcid.proto.tracking.v1.ApiKey;
 import io.kcid.proto.tracking.v1.CreateApiKeyRequest;
+import io.kcid.proto.tracking.v1.GetCallerRequest;
 import io.kcid.proto.tracking.v1.ListApiKeysRequest;
 import io.kcid.proto.tracking.v1.RevokeApiKeyRequest;
 import io.kcid.server.auth.ApiKeyRoles;
@@ -20,14 +21,19 @@ import picocli.CommandLine.Parameters;
     footer = {
       "%nExamples:",
       "  ./kcid api-key create --name edge --roles issue,ingest",
-      "  ./kcid api-key list"},
+      "  ./kcid api-key create --name agency-one-admin --roles admin,read --partner agency-one",
+      "  ./kcid api-key list",
+      "  ./kcid api-key whoami"},
     description = "Create, list and revoke API keys of gRPC callers (roles: issue, ingest, read, admin).",
-    subcommands = {ApiKeyCommand.Create.class, ApiKeyCommand.ListAll.class, ApiKeyCommand.Revoke.class})
+    subcommands = {ApiKeyCommand.Create.class, ApiKeyCommand.ListAll.class, ApiKeyCommand.Revoke.class, ApiKeyCommand.WhoAmI.class})
 final class ApiKeyCommand {
 
   @Command(name = "create", mixinStandardHelpOptions = true,
-      footer = {"%nExample:", "  ./kcid api-key create --name edge --roles issue,ingest"},
-      description = "Create a key; prints it once.")
+      footer = {"%nExamples:", "  ./kcid api-key create --name edge --roles issue,ingest",
+          "  ./kcid api-key create --name agency-one-admin --roles admin,read --partner agency-one",
+          "  ./kcid api-key create --name shop-ads --roles issue --account acme"},
+      description = "Create a key; prints it once. Without --partner or --account it is a platform key"
+          + " (every partner and account).")
   static final class Create implements Runnable {
     @Mixin GrpcOptions grpc;
 
@@ -37,9 +43,19 @@ final class ApiKeyCommand {
     @Option(names = "--roles", required = true, split = ",", description = "Comma-separated: issue, ingest, read, admin.")
     List<String> roles;
 
+    @Option(names = "--partner", description = "Scope the key to this partner and its accounts.")
+    String partner;
+
+    @Option(names = "--account", description = "Scope the key to this one account.")
+    String account;
+
     @Override
     public void run() {
-      CreateApiKeyRequest.Builder request = CreateApiKeyRequest.newBuilder().setName(name);
+      if (partner != null && account != null) {
+        throw new CliException("give --partner or --account, not both: an account key belongs to the account's partner");
+      }
+      CreateApiKeyRequest.Builder request = CreateApiKeyRequest.newBuilder().setName(name)
+          .setPartnerId(partner == null ? "" : partner).setAccountId(account == null ? "" : account);
       for (String role : roles) {
         try {
           request.addRoles(ApiKeyRoles.parse(role));
@@ -72,7 +88,7 @@ final class ApiKeyCommand {
         var listed = grpc.admin().listApiKeys(ListApiKeysRequest.getDefaultInstance());
         out.print(listed, () -> {
           for (ApiKey key : listed.getApiKeysList()) {
-            System.out.println(key.getName() + "  " + roles(key) + "  " + key.getHint() + "  created "
+            System.out.println(key.getName() + "  " + roles(key) + "  " + scope(key) + "  " + key.getHint() + "  created "
                 + CliWords.time(key.getCreateTime()));
           }
         });
@@ -100,6 +116,30 @@ final class ApiKeyCommand {
     }
   }
 
+  @Command(name = "whoami", mixinStandardHelpOptions = true,
+      footer = {"%nExample:", "  ./kcid api-key whoami"},
+      description = "Show the key this command calls with: its name, roles and scope (any key may ask).")
+  static final class WhoAmI implements Runnable {
+    @Mixin GrpcOptions grpc;
+
+    @Override
+    public void run() {
+      Output out = new Output(grpc.output, Output.itself(), "api_key.name");
+      try (GrpcOptions channel = grpc) {
+        var caller = grpc.admin().getCaller(GetCallerRequest.getDefaultInstance());
+        out.print(caller, () -> print(caller.getApiKey()));
+      }
+    }
+  }
+
+  /** {@code platform}, {@code partner agency-one} or {@code account acme (partner agency-one)}. */
+  private static String scope(ApiKey key) {
+    if (!key.getAccountId().isEmpty()) {
+      return "account " + key.getAccountId() + " (partner " + key.getPartnerId() + ")";
+    }
+    return key.getPartnerId().isEmpty() ? "platform" : "partner " + key.getPartnerId();
+  }
+
   private static String roles(ApiKey key) {
     return key.getRolesList().stream().map(ApiKeyRoles::name).collect(Collectors.joining(","));
   }
@@ -107,6 +147,7 @@ final class ApiKeyCommand {
   private static void print(ApiKey key) {
     Output.line("name", key.getName());
     Output.line("roles", roles(key));
+    Output.line("scope", scope(key));
     Output.line("hint", key.getHint());
   }
 }

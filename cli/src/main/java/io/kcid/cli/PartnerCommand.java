@@ -1,6 +1,8 @@
 package io.kcid.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kcid.proto.tracking.v1.CreatePartnerRequest;
+import io.kcid.proto.tracking.v1.DeletePartnerRequest;
 import io.kcid.proto.tracking.v1.GetPartnerRequest;
 import io.kcid.proto.tracking.v1.ListPartnersRequest;
 import io.kcid.proto.tracking.v1.Partner;
@@ -13,7 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code kcid partner create|list|show|update}: the agencies and resellers that own accounts. */
+/** {@code kcid partner create|list|show|update|delete}: the agencies and resellers that own accounts. */
 @Command(
     name = "partner",
     mixinStandardHelpOptions = true,
@@ -21,10 +23,11 @@ import picocli.CommandLine.Parameters;
       "%nExamples:",
       "  ./kcid partner create --name \"Agency One\" --id agency-one",
       "  ./kcid partner update agency-one --s2s off",
-      "  ./kcid partner list"},
-    description = "Create, read and change partners, and switch their accounts' S2S tracking on or off.",
+      "  ./kcid partner list",
+      "  ./kcid partner delete agency-one --cascade"},
+    description = "Create, read, change and delete partners, and switch their accounts' S2S tracking on or off.",
     subcommands = {PartnerCommand.Create.class, PartnerCommand.ListAll.class, PartnerCommand.Show.class,
-        PartnerCommand.Update.class})
+        PartnerCommand.Update.class, PartnerCommand.Delete.class})
 final class PartnerCommand {
 
   /** The defaults a partner's new accounts start from; each flag names one. */
@@ -40,10 +43,10 @@ final class PartnerCommand {
     @Option(names = "--auth", split = ",", description = "Postback credentials new accounts accept: token, signature.")
     List<String> auth;
 
-    @Option(names = "--time-zone", description = "IANA time zone, e.g. Europe/Berlin (stored; not yet used by accounts).")
+    @Option(names = "--time-zone", description = "IANA time zone of new accounts' stats, e.g. Europe/Berlin.")
     String timeZone;
 
-    @Option(names = "--currency", description = "ISO 4217 code, e.g. EUR (stored; not yet used by accounts).")
+    @Option(names = "--currency", description = "ISO 4217 code of new accounts' postback values that name none, e.g. EUR.")
     String currency;
 
     /** Whether any default is named on the command line. */
@@ -179,6 +182,39 @@ final class PartnerCommand {
         }
         Partner p = grpc.partners().updatePartner(request.build()).getPartner();
         out.print(p, () -> print(p));
+      }
+    }
+  }
+
+  @Command(name = "delete", mixinStandardHelpOptions = true,
+      footer = {
+        "%nExamples:",
+        "  ./kcid partner delete agency-one",
+        "  ./kcid partner delete agency-one --cascade"},
+      description = "Delete a partner. Refused (PARTNER_HAS_ACCOUNTS) while it owns accounts unless --cascade, which"
+          + " deletes them too; run it again to finish a cascade that was cut off.")
+  static final class Delete implements Runnable {
+    @Mixin GrpcOptions grpc;
+
+    @Parameters(index = "0", description = "Partner id.")
+    String id;
+
+    @Option(names = "--cascade", description = "Delete the partner's accounts (settings, goals, secrets) with it.")
+    boolean cascade;
+
+    @Override
+    public void run() {
+      Output out = new Output(grpc.output, Output.itself(), "partner_id");
+      try (GrpcOptions channel = grpc) {
+        var deleted = grpc.partners().deletePartner(
+            DeletePartnerRequest.newBuilder().setPartnerId(id).setCascade(cascade).build());
+        ObjectNode json = CliJson.MAPPER.createObjectNode().put("partner_id", id).put("deleted", true);
+        var accountIds = json.putArray("deleted_account_ids");
+        deleted.getDeletedAccountIdsList().forEach(accountIds::add);
+        out.print(json, () -> {
+          System.out.println("deleted partner " + id);
+          deleted.getDeletedAccountIdsList().forEach(a -> System.out.println("deleted account " + a));
+        });
       }
     }
   }

@@ -60,7 +60,7 @@ class ApiKeyCommandIT {
     assertThat(created.out()).contains("issue,read").contains("shown once");
 
     Run listed = kcid(ROOT, "api-key", "list");
-    assertThat(listed.out()).contains("adserver  issue,read  …" + secret.substring(secret.length() - 4)).doesNotContain(secret);
+    assertThat(listed.out()).contains("adserver  issue,read  platform  …" + secret.substring(secret.length() - 4)).doesNotContain(secret);
     // The new key reads, but it is not an admin key.
     Run denied = kcid(secret, "api-key", "list");
     assertThat(denied.exit()).isEqualTo(1);
@@ -72,6 +72,29 @@ class ApiKeyCommandIT {
     Run again = kcid(ROOT, "api-key", "revoke", "adserver");
     assertThat(again.exit()).isEqualTo(1);
     assertThat(again.err()).contains("API_KEY_NOT_FOUND");
+  }
+
+  @Test
+  void aPartnerKeySeesItsPartnerAndNothingElse() {
+    assertThat(kcid(ROOT, "partner", "create", "--name", "Agency One", "--id", "agency-one").exit()).isZero();
+    assertThat(kcid(ROOT, "partner", "create", "--name", "Agency Two", "--id", "agency-two").exit()).isZero();
+    Run created = kcid(ROOT, "api-key", "create", "--name", "agency-one-admin", "--roles", "admin,read", "--partner", "agency-one");
+    assertThat(created.exit()).as(created.err()).isZero();
+    assertThat(created.out()).contains("partner agency-one");
+    String secret = created.out().lines().filter(l -> l.startsWith("key:")).findFirst().orElseThrow().replaceAll("^key:\\s+", "").trim();
+
+    Run whoami = kcid(secret, "api-key", "whoami");
+    assertThat(whoami.out()).contains("agency-one-admin").contains("partner agency-one").doesNotContain(secret);
+    Run own = kcid(secret, "account", "create", "--partner", "agency-one", "--name", "Shop One", "--id", "shop-one");
+    assertThat(own.exit()).as(own.err()).isZero();
+    Run foreign = kcid(secret, "account", "create", "--partner", "agency-two", "--name", "Not mine");
+    assertThat(foreign.exit()).isEqualTo(1);
+    assertThat(foreign.err()).contains("API_KEY_SCOPE_DENIED").contains("partner:agency-one");
+    Run keys = kcid(secret, "api-key", "list");
+    assertThat(keys.err()).contains("API_KEY_SCOPE_DENIED");
+    Run both = kcid(ROOT, "api-key", "create", "--name", "x", "--roles", "read", "--partner", "agency-one", "--account", "shop-one");
+    assertThat(both.exit()).isNotZero();
+    assertThat(both.err()).contains("not both");
   }
 
   @Test

@@ -14,6 +14,7 @@ import io.kcid.proto.tracking.v1.Click;
 import io.kcid.proto.tracking.v1.Conversion;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.CreateApiKeyResponse;
+import io.kcid.proto.tracking.v1.GetCallerResponse;
 import io.kcid.proto.tracking.v1.ExplainClickResponse;
 import io.kcid.proto.tracking.v1.GetStatsResponse;
 import io.kcid.proto.tracking.v1.Goal;
@@ -63,8 +64,11 @@ final class CliSchemas {
     schemas.put("partner-list", message("partner list", ListPartnersResponse.getDescriptor(), s -> { }));
     schemas.put("partner-show", message("partner show", Partner.getDescriptor(), s -> { }));
     schemas.put("partner-update", message("partner update", Partner.getDescriptor(), s -> { }));
+    schemas.put("partner-delete", plain("partner delete", Map.of("partner_id", string(), "deleted", type("boolean"),
+        "deleted_account_ids", type("array").set("items", string()))));
     schemas.put("api-key-create", message("api-key create", CreateApiKeyResponse.getDescriptor(), s -> { }));
     schemas.put("api-key-list", message("api-key list", ListApiKeysResponse.getDescriptor(), s -> { }));
+    schemas.put("api-key-whoami", message("api-key whoami", GetCallerResponse.getDescriptor(), s -> { }));
     schemas.put("api-key-revoke", plain("api-key revoke", Map.of("name", string(), "revoked", type("boolean"))));
     schemas.put("click", message("click", Click.getDescriptor(), s -> { }));
     schemas.put("click-url", plain("click-url", Map.of("url", string())));

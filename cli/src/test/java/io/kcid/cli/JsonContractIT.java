@@ -162,6 +162,17 @@ class JsonContractIT {
         "--json"));
     valid("account-list", api("account", "list", "--json"));
     valid("account-update", api("account", "update", "shop", "--name", "Shop 2", "--signature-tolerance", "5m", "--json"));
+    JsonNode moved = valid("account-update", api("account", "update", "shop", "--partner", "agency-one",
+        "--time-zone", "Asia/Tokyo", "--currency", "jpy", "--json"));
+    assertThat(moved.get("partner_id").asText()).isEqualTo("agency-one");
+    assertThat(moved.get("currency_code").asText()).isEqualTo("JPY");
+    valid("account-list", api("account", "list", "--partner", "agency-one", "--json"));
+    // Back where it was (agency-one is switched off above): the rest of the walk clicks and posts back.
+    JsonNode back = valid("account-update", api("account", "update", "shop", "--partner", "default",
+        "--time-zone", "UTC", "--currency", "", "--json"));
+    assertThat(back.get("currency_code").asText()).as(back.toString()).isEmpty();
+    valid("partner-create", api("partner", "create", "--name", "Short Lived", "--json"));
+    valid("partner-delete", api("partner", "delete", "short-lived", "--cascade", "--json"));
     valid("account-rotate-secret", jar(withGrpc("account", "rotate-secret", "shop", "--kind", "signing-secret",
         "--grace", "1h", "--json").toArray(String[]::new)));
 
@@ -176,6 +187,7 @@ class JsonContractIT {
 
     valid("api-key-create", api("api-key", "create", "--name", "reports", "--roles", "read", "--json"));
     valid("api-key-list", api("api-key", "list", "--json"));
+    valid("api-key-whoami", api("api-key", "whoami", "--json"));
     valid("api-key-revoke", api("api-key", "revoke", "reports", "--json"));
 
     JsonNode url = valid("click-url", run("click-url", "--account", "shop", "--campaign", "spring",

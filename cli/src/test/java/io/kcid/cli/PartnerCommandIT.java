@@ -29,9 +29,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code ./kcid partner …} and {@code ./kcid account create --partner} against a real
- * tracking-server, HTTP edge and redis-server; and switching a partner off refusing an edge
- * postback with PARTNER_INACTIVE until it is switched on again.
+ * {@code ./kcid partner …} and {@code ./kcid account create|list|update --partner} against a real
+ * tracking-server, HTTP edge and redis-server; switching a partner off refusing an edge postback
+ * with PARTNER_INACTIVE until it is switched on again; moving accounts and deleting partners.
  */
 class PartnerCommandIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -148,5 +148,43 @@ class PartnerCommandIT {
     InProcessCli.Run unknownPartner = kcid("account", "create", "--partner", "nobody", "--name", "X", "--id", "x");
     assertThat(unknownPartner.exit()).isEqualTo(1);
     assertThat(unknownPartner.err()).contains("PARTNER_NOT_FOUND");
+  }
+
+  @Test
+  void accountsAreListedByPartnerMovedWithTheirSettingsAndDeletedWithTheirPartner() throws Exception {
+    json(kcid("partner", "create", "--name", "Agency Two", "--id", "agency-two", "--time-zone", "Europe/Berlin",
+        "--currency", "EUR", "-o", "json"));
+    json(kcid("partner", "create", "--name", "Agency Three", "--id", "agency-three", "-o", "json"));
+    JsonNode inherited = jar("account", "create", "--partner", "agency-two", "--name", "Boots", "--id", "boots",
+        "-o", "json");
+    assertThat(inherited.at("/account/time_zone").asText()).isEqualTo("Europe/Berlin");
+    assertThat(inherited.at("/account/currency_code").asText()).isEqualTo("EUR");
+    JsonNode own = jar("account", "create", "--partner", "agency-two", "--name", "Hats", "--id", "hats",
+        "--time-zone", "Asia/Tokyo", "--currency", "jpy", "-o", "json");
+    assertThat(own.at("/account/time_zone").asText()).isEqualTo("Asia/Tokyo");
+    assertThat(own.at("/account/currency_code").asText()).isEqualTo("JPY");
+    assertThat(kcid("account", "list", "--partner", "agency-two", "-q").out().lines().toList())
+        .containsExactly("boots", "hats");
+
+    JsonNode moved = json(kcid("account", "update", "hats", "--partner", "agency-three", "--time-zone", "UTC",
+        "--currency", "usd", "-o", "json"));
+    assertThat(moved.get("partner_id").asText()).isEqualTo("agency-three");
+    assertThat(moved.get("time_zone").asText()).isEqualTo("UTC");
+    assertThat(moved.get("currency_code").asText()).isEqualTo("USD");
+    assertThat(kcid("account", "list", "--partner", "agency-two", "-q").out().lines().toList()).containsExactly("boots");
+    InProcessCli.Run badZone = kcid("account", "update", "hats", "--time-zone", "Mars/Olympus");
+    assertThat(badZone.exit()).isEqualTo(1);
+    assertThat(badZone.err()).contains("INVALID_PARAMETER").contains("time_zone");
+
+    InProcessCli.Run refused = kcid("partner", "delete", "agency-two");
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("PARTNER_HAS_ACCOUNTS").contains("--cascade");
+    JsonNode deleted = json(kcid("partner", "delete", "agency-two", "--cascade", "-o", "json"));
+    assertThat(deleted.get("deleted").asBoolean()).isTrue();
+    assertThat(deleted.get("deleted_account_ids")).extracting(JsonNode::asText).containsExactly("boots");
+    assertThat(kcid("account", "get", "boots").err()).contains("ACCOUNT_NOT_FOUND");
+    assertThat(kcid("partner", "list", "-q").out().lines().toList()).doesNotContain("agency-two").contains("agency-three");
+    assertThat(json(kcid("account", "get", "hats", "-o", "json")).get("partner_id").asText())
+        .as("the moved account is not the deleted partner's").isEqualTo("agency-three");
   }
 }

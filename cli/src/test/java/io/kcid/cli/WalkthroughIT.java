@@ -104,9 +104,18 @@ class WalkthroughIT {
   record Result(int exit, String out, String err) {}
 
   private static Result kcid(String... args) throws Exception {
-    commandsRun.add(args.length > 1 && Set.of("account", "goal", "api-key").contains(args[0])
+    return kcidAs(null, args);
+  }
+
+  /** A command run with {@code KCID_API_KEY=apiKey} (null: the CLI's local admin key). */
+  private static Result kcidAs(String apiKey, String... args) throws Exception {
+    commandsRun.add(args.length > 1 && Set.of("account", "goal", "api-key", "partner").contains(args[0])
         ? args[0] + " " + args[1] : args[0]);
-    Process p = command(args).start();
+    ProcessBuilder builder = command(args);
+    if (apiKey != null) {
+      builder.environment().put("KCID_API_KEY", apiKey);
+    }
+    Process p = builder.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -121,9 +130,12 @@ class WalkthroughIT {
 
   @Test
   void theWalkthroughWorks() throws Exception {
-    // 1. An account and a goal.
-    JsonNode created = kcidJson("account", "create", "--name", "Acme Shoes", "--id", "acme", "--json");
+    // 1. A partner, an account under it and a goal.
+    assertThat(kcidJson("partner", "create", "--name", "Agency One", "--id", "agency-one", "--json").at("/partner_id").asText())
+        .isEqualTo("agency-one");
+    JsonNode created = kcidJson("account", "create", "--partner", "agency-one", "--name", "Acme Shoes", "--id", "acme", "--json");
     assertThat(created.at("/account/account_id").asText()).isEqualTo("acme");
+    assertThat(created.at("/account/partner_id").asText()).isEqualTo("agency-one");
     String token = created.at("/secrets/postback_token").asText();
     assertThat(token).startsWith("pbt_");
     assertThat(Files.exists(home.resolve("accounts/acme.json"))).isTrue();
@@ -215,6 +227,26 @@ class WalkthroughIT {
         .contains("1 would be accepted");
     assertThat(kcid("replay", "--account", "acme", "--since", "1h", "--reason", "GOAL_PAUSED").out()).contains("1 accepted");
     assertThat(kcidJson("conversions", "--kcid", kcid2, "--json").get("conversions")).hasSize(1);
+
+    // 8. The partner runs its own advertisers with a key scoped to it; switched off, it stops.
+    String partnerKey = kcidJson("api-key", "create", "--name", "agency-one-admin", "--roles", "admin,read",
+        "--partner", "agency-one", "--json").at("/secret").asText();
+    assertThat(partnerKey).startsWith("kak_");
+    assertThat(kcidAs(partnerKey, "api-key", "whoami").out()).contains("partner agency-one");
+    Result outlet = kcidAs(partnerKey, "account", "create", "--partner", "agency-one", "--name", "Acme Outlet", "--id", "acme-outlet");
+    assertThat(outlet.exit()).as(outlet.err()).isZero();
+    assertThat(kcid("account", "create", "--name", "Someone Else", "--id", "someone-else").exit()).isZero();
+    JsonNode mine = JSON.readTree(kcidAs(partnerKey, "account", "list", "--json").out());
+    assertThat(mine.findValuesAsText("account_id")).containsExactlyInAnyOrder("acme", "acme-outlet");
+    Result foreign = kcidAs(partnerKey, "account", "get", "someone-else");
+    assertThat(foreign.exit()).isEqualTo(1);
+    assertThat(foreign.err()).contains("API_KEY_SCOPE_DENIED", "partner:agency-one");
+    assertThat(kcid("partner", "update", "agency-one", "--s2s", "off").exit()).isZero();
+    assertThat(kcid("postback", "--account", "acme", "--kcid", kcid, "--goal", "purchase", "--txid", "order-1003").out())
+        .contains("HTTP 403", "PARTNER_INACTIVE");
+    assertThat(kcid("partner", "update", "agency-one", "--s2s", "on").exit()).isZero();
+    assertThat(kcid("postback", "--account", "acme", "--kcid", kcid, "--goal", "purchase", "--txid", "order-1003").out())
+        .contains("HTTP 200").doesNotContain("PARTNER_INACTIVE");
 
     // Health of the edge on its public port; metrics on its admin listener (loopback), never on the public port.
     assertThat(HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + edgePort + "/readyz")).build(),

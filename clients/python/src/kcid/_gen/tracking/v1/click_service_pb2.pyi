@@ -79,14 +79,16 @@ class WatchClickVerifiersResponse(_message.Message):
     def __init__(self, verifiers: _Optional[_Iterable[_Union[ClickVerifier, _Mapping]]] = ..., partitions: _Optional[int] = ...) -> None: ...
 
 class ClickVerifier(_message.Message):
-    __slots__ = ("account_id", "kcid_parameter", "secrets")
+    __slots__ = ("account_id", "kcid_parameter", "secrets", "partner_id")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     KCID_PARAMETER_FIELD_NUMBER: _ClassVar[int]
     SECRETS_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     kcid_parameter: str
     secrets: _containers.RepeatedCompositeFieldContainer[ClickSecret]
-    def __init__(self, account_id: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., secrets: _Optional[_Iterable[_Union[ClickSecret, _Mapping]]] = ...) -> None: ...
+    partner_id: str
+    def __init__(self, account_id: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., secrets: _Optional[_Iterable[_Union[ClickSecret, _Mapping]]] = ..., partner_id: _Optional[str] = ...) -> None: ...
 
 class ClickSecret(_message.Message):
     __slots__ = ("secret", "expire_time")

@@ -33,8 +33,9 @@ import io.kcid.server.grpc.ReflectionServices;
 import io.kcid.server.grpc.ReportGrpcService;
 import io.kcid.server.metrics.GrpcCallMeters;
 import io.kcid.server.metrics.ServerMetrics;
-import io.kcid.server.partner.PartnerAdmin;
 import io.kcid.server.partner.PartnerDirectory;
+import io.kcid.server.partner.admin.PartnerAdmin;
+import io.kcid.server.partner.admin.PartnerDeletion;
 import io.kcid.server.postback.PostbackAuthenticator;
 import io.kcid.server.postback.SignatureReplays;
 import io.kcid.server.postbacklog.ClickExplainer;
@@ -146,7 +147,7 @@ final class ServerComponents {
     var history = new PostbackHistory(postbackLog, refusalLog, accounts, clock, retention);
     var explainer = new ClickExplainer(codec, clicks, conversions, postbackLog, history, accounts, clock);
     var replayer = new PostbackReplayer(postbackLog, history, recorder, accounts, clock);
-    var statuses = new StatusUpdater(codec, conversions, accounts, clock);
+    var statuses = new StatusUpdater(codec, conversions, accounts, partners, clock);
     var admin = new AccountAdmin(accountStore, accounts, partners, idempotent, clock);
     var goalAdmin = new GoalAdmin(accountStore, accounts, idempotent, clock);
     var secretAdmin = new SecretAdmin(accountStore, accounts, idempotent, clock);
@@ -164,7 +165,8 @@ final class ServerComponents {
     var conversionService = new ConversionGrpcService(
         recorder, statuses, new ConversionLookup(codec, conversions), streams);
     var adminService = new AdminGrpcService(admin, goalAdmin, secretAdmin, apiKeys);
-    var partnerService = new PartnerGrpcService(new PartnerAdmin(partnerStore, partners, clock));
+    var partnerService = new PartnerGrpcService(new PartnerAdmin(partnerStore, partners, clock),
+        new PartnerDeletion(partnerStore, partners, accountStore, accounts));
     var diagnosticsService = new DiagnosticsGrpcService(history, explainer, replayer);
     var reportService = new ReportGrpcService(reports);
     return new ServerComponents(config.security(), clickService, conversionService, adminService,

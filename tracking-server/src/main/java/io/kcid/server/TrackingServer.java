@@ -228,7 +228,7 @@ public final class TrackingServer implements AutoCloseable {
     if (config.security().auth() != AuthMode.OPEN) {
       return;
     }
-    log.warn("*** gRPC authentication is OPEN (KCID_AUTH=open): any caller reaching {}:{} gets every role,"
+    log.warn("*** gRPC authentication is OPEN (KCID_AUTH=open): any caller reaching {}:{} without a key gets every role,"
         + " admin included. Use KCID_AUTH=required with API keys anywhere but your own machine. ***",
         config.listen().bindHost(), port);
     boolean loopback;

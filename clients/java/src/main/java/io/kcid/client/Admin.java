@@ -2,8 +2,11 @@ package io.kcid.client;
 
 import static io.kcid.client.Calls.call;
 
+import io.kcid.proto.tracking.v1.Account;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc.AdminServiceBlockingStub;
+import io.kcid.proto.tracking.v1.ApiKey;
+import io.kcid.proto.tracking.v1.ApiKeyRole;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.CreateApiKeyRequest;
@@ -12,6 +15,8 @@ import io.kcid.proto.tracking.v1.CreateGoalRequest;
 import io.kcid.proto.tracking.v1.CreateGoalResponse;
 import io.kcid.proto.tracking.v1.GetAccountRequest;
 import io.kcid.proto.tracking.v1.GetAccountResponse;
+import io.kcid.proto.tracking.v1.GetCallerRequest;
+import io.kcid.proto.tracking.v1.GetCallerResponse;
 import io.kcid.proto.tracking.v1.GetGoalRequest;
 import io.kcid.proto.tracking.v1.GetGoalResponse;
 import io.kcid.proto.tracking.v1.ListAccountsRequest;
@@ -29,11 +34,13 @@ import io.kcid.proto.tracking.v1.UpdateAccountResponse;
 import io.kcid.proto.tracking.v1.UpdateGoalRequest;
 import io.kcid.proto.tracking.v1.UpdateGoalResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
- * {@code kcid.tracking.v1.AdminService}: the generated blocking stub, with every failure thrown as
- * {@link KcidException}.
+ * {@code kcid.tracking.v1.AdminService}: accounts, goals, API keys and the calling key; the generated
+ * blocking stub, with every failure thrown as {@link KcidException}.
  */
 public final class Admin {
   private final AdminServiceBlockingStub stub;
@@ -61,8 +68,21 @@ public final class Admin {
     return call(() -> stub.getAccount(request));
   }
 
+  /** One page of accounts ordered by id (those of {@code partner_id} when set). */
   public ListAccountsResponse listAccounts(ListAccountsRequest request) {
     return call(() -> stub.listAccounts(request));
+  }
+
+  /**
+   * Every account ordered by id, of {@code partnerId} (empty: of every partner the key sees),
+   * fetching pages of {@code pageSize} (0: 100) as the stream is consumed.
+   */
+  public Stream<Account> listAllAccounts(String partnerId, int pageSize) {
+    return Pages.stream(token -> {
+      ListAccountsResponse page = listAccounts(ListAccountsRequest.newBuilder()
+          .setPartnerId(partnerId).setPageSize(pageSize).setPageToken(token).build());
+      return new Pages.Page<>(page.getAccountsList(), page.getNextPageToken());
+    });
   }
 
   public CreateGoalResponse createGoal(CreateGoalRequest request) {
@@ -81,7 +101,11 @@ public final class Admin {
     return call(() -> stub.updateGoal(request));
   }
 
-  /** Changes the account settings the request names (display name, goal, postback auth, …). */
+  /**
+   * Changes the account settings the request names (display name, goal, postback auth, time
+   * zone, currency, …); {@code partner_id} moves the account to another partner with its clicks
+   * and history (platform keys only).
+   */
   public UpdateAccountResponse updateAccount(UpdateAccountRequest request) {
     return call(() -> stub.updateAccount(request));
   }
@@ -91,9 +115,33 @@ public final class Admin {
     return call(() -> stub.rotateAccountSecret(request));
   }
 
-  /** Creates an API key with roles; its secret is returned once. */
+  /**
+   * Creates an API key with roles, scoped to the platform (no {@code partner_id}, no {@code
+   * account_id}), a partner or one account; its secret is returned once.
+   */
   public CreateApiKeyResponse createApiKey(CreateApiKeyRequest request) {
     return call(() -> stub.createApiKey(request));
+  }
+
+  /** An API key whose roles apply to this partner and its accounts only; its secret is returned once. */
+  public CreateApiKeyResponse createPartnerApiKey(String name, String partnerId, ApiKeyRole... roles) {
+    return createApiKey(CreateApiKeyRequest.newBuilder()
+        .setName(name).setPartnerId(partnerId).addAllRoles(List.of(roles)).build());
+  }
+
+  /** An API key whose roles apply to this one account only; its secret is returned once. */
+  public CreateApiKeyResponse createAccountApiKey(String name, String accountId, ApiKeyRole... roles) {
+    return createApiKey(CreateApiKeyRequest.newBuilder()
+        .setName(name).setAccountId(accountId).addAllRoles(List.of(roles)).build());
+  }
+
+  public GetCallerResponse getCaller(GetCallerRequest request) {
+    return call(() -> stub.getCaller(request));
+  }
+
+  /** The key this client calls with: its name, roles and scope (never its secret). Any valid key may ask. */
+  public ApiKey caller() {
+    return getCaller(GetCallerRequest.getDefaultInstance()).getApiKey();
   }
 
   /** The API keys (never their secrets), ordered by name. */

@@ -41,8 +41,8 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  *
  * <p>Thread-safe; create one per process and share it. Every call through {@link #clicks()},
- * {@link #conversions()}, {@link #admin()}, {@link #reports()} and {@link #diagnostics()} throws
- * {@link KcidException} on failure.
+ * {@link #conversions()}, {@link #admin()}, {@link #partners()}, {@link #reports()} and {@link
+ * #diagnostics()} throws {@link KcidException} on failure.
  */
 public final class KcidClient implements AutoCloseable {
   /** The classpath resource holding clients/service_config.json. */
@@ -57,6 +57,7 @@ public final class KcidClient implements AutoCloseable {
   private final Clicks clicks;
   private final Conversions conversions;
   private final Admin admin;
+  private final Partners partners;
   private final Reports reports;
   private final Diagnostics diagnostics;
 
@@ -74,6 +75,7 @@ public final class KcidClient implements AutoCloseable {
     this.clicks = Clicks.of(intercepted);
     this.conversions = Conversions.of(intercepted);
     this.admin = Admin.of(intercepted);
+    this.partners = Partners.of(intercepted);
     this.reports = Reports.of(intercepted);
     this.diagnostics = Diagnostics.of(intercepted);
   }
@@ -107,9 +109,14 @@ public final class KcidClient implements AutoCloseable {
     return conversions;
   }
 
-  /** AdminService: accounts, goals and API keys. */
+  /** AdminService: accounts, goals, API keys (platform, partner or account scope) and the calling key. */
   public Admin admin() {
     return admin;
+  }
+
+  /** PartnerService: partners, their S2S switch and their deletion (with their accounts). */
+  public Partners partners() {
+    return partners;
   }
 
   /** ReportService: GetStats. */

@@ -10,6 +10,7 @@ import io.grpc.Deadline;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -18,13 +19,18 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
+import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.Click;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
+import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.GetClickRequest;
 import io.kcid.proto.tracking.v1.GetClickResponse;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.IssueClickResponse;
+import io.kcid.proto.tracking.v1.PartnerServiceGrpc;
+import io.kcid.proto.tracking.v1.ReportServiceGrpc;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -248,5 +254,50 @@ class KcidClientTest {
     Map<?, ?> streams = (Map<?, ?>) methods.get(2);
     assertThat(streams.containsKey("timeout")).isFalse();
     assertThat(String.valueOf(streams.get("name"))).contains("StreamConversions");
+  }
+
+  @Test
+  void everyMethodOfEveryServiceIsConfiguredAndPartnerReadsRetryLikeReads() {
+    List<io.grpc.ServiceDescriptor> services = List.of(ClickServiceGrpc.getServiceDescriptor(),
+        ConversionServiceGrpc.getServiceDescriptor(), AdminServiceGrpc.getServiceDescriptor(),
+        PartnerServiceGrpc.getServiceDescriptor(), ReportServiceGrpc.getServiceDescriptor(),
+        DiagnosticsServiceGrpc.getServiceDescriptor());
+    for (io.grpc.ServiceDescriptor service : services) {
+      for (MethodDescriptor<?, ?> method : service.getMethods()) {
+        Map<?, ?> config = methodConfig(method.getServiceName(), method.getBareMethodName());
+        assertThat(config).as(method.getFullMethodName()).isNotNull();
+        assertThat(config.containsKey("timeout")).as(method.getFullMethodName())
+            .isEqualTo(method.getType() == MethodDescriptor.MethodType.UNARY);
+      }
+    }
+    for (String read : List.of("PartnerService/GetPartner", "PartnerService/ListPartners", "AdminService/GetCaller")) {
+      assertThat(retryableCodes(read)).as(read).containsExactly("UNAVAILABLE", "DEADLINE_EXCEEDED");
+    }
+    for (String write : List.of("PartnerService/CreatePartner", "PartnerService/UpdatePartner", "PartnerService/DeletePartner")) {
+      assertThat(retryableCodes(write)).as(write).containsExactly("UNAVAILABLE");
+    }
+  }
+
+  private static List<String> retryableCodes(String serviceAndMethod) {
+    String[] parts = serviceAndMethod.split("/");
+    Map<?, ?> config = methodConfig("kcid.tracking.v1." + parts[0], parts[1]);
+    List<?> codes = (List<?>) ((Map<?, ?>) config.get("retryPolicy")).get("retryableStatusCodes");
+    return codes.stream().map(String::valueOf).toList();
+  }
+
+  /** The method config gRPC applies: the entry naming the method, else the one naming its service. */
+  private static Map<?, ?> methodConfig(String service, String method) {
+    List<?> configs = (List<?>) KcidClient.serviceConfig().get("methodConfig");
+    for (boolean exact : new boolean[] {true, false}) {
+      for (Object entry : configs) {
+        for (Object name : (List<?>) ((Map<?, ?>) entry).get("name")) {
+          Map<?, ?> n = (Map<?, ?>) name;
+          if (service.equals(n.get("service")) && (exact ? method.equals(n.get("method")) : n.get("method") == null)) {
+            return (Map<?, ?>) entry;
+          }
+        }
+      }
+    }
+    return null;
   }
 }

@@ -6,11 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.Timestamp;
 import io.grpc.Status;
 import io.kcid.core.kcid.KcidKeyRing;
+import io.kcid.proto.tracking.v1.ApiKey;
+import io.kcid.proto.tracking.v1.ApiKeyRole;
 import io.kcid.proto.tracking.v1.ConversionEvent;
 import io.kcid.proto.tracking.v1.ConversionEventType;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
+import io.kcid.proto.tracking.v1.CreateApiKeyResponse;
 import io.kcid.proto.tracking.v1.CreateGoalRequest;
+import io.kcid.proto.tracking.v1.CreatePartnerRequest;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.ExplainClickRequest;
 import io.kcid.proto.tracking.v1.ExplainClickResponse;
@@ -21,6 +25,7 @@ import io.kcid.proto.tracking.v1.ListPostbacksRequest;
 import io.kcid.proto.tracking.v1.ListPostbacksResponse;
 import io.kcid.proto.tracking.v1.Money;
 import io.kcid.proto.tracking.v1.Outcome;
+import io.kcid.proto.tracking.v1.Partner;
 import io.kcid.proto.tracking.v1.PostbackCredentials;
 import io.kcid.proto.tracking.v1.PostbackOutcome;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
@@ -30,6 +35,7 @@ import io.kcid.proto.tracking.v1.ReplayPostbacksRequest;
 import io.kcid.proto.tracking.v1.ReplayedPostback;
 import io.kcid.proto.tracking.v1.StatsDimension;
 import io.kcid.proto.tracking.v1.StreamConversionsRequest;
+import io.kcid.proto.tracking.v1.UpdatePartnerRequest;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
@@ -39,19 +45,22 @@ import io.kcid.server.store.redis.LocalRedis;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * ReportService, DiagnosticsService and the conversion stream through the client, against a real
- * tracking-server (in-process, real redis-server) that requires API keys.
+ * PartnerService, ReportService, DiagnosticsService, the conversion stream and keys scoped to a
+ * partner or an account through the client, against a real tracking-server (in-process, real redis-server) that requires API keys.
  */
 class ServicesIT {
   private static final String ADMIN_KEY = "services-it-admin-0123456789abcdefXYZ";
@@ -241,6 +250,162 @@ class ServicesIT {
         StreamConversionsRequest.newBuilder().setCursor("not-a-cursor").build())) {
       assertThatThrownBy(stream::hasNext).isInstanceOfSatisfying(KcidException.class,
           e -> assertThat(e.reason()).isEqualTo(ErrorReason.ERROR_REASON_STREAM_CURSOR_INVALID));
+    }
+  }
+
+  private static Partner newPartner() {
+    String id = "java-partner-" + UUID.randomUUID().toString().substring(0, 8);
+    return kcid.partners().createPartner(CreatePartnerRequest.newBuilder()
+        .setPartnerId(id).setDisplayName("Java Agency").build()).getPartner();
+  }
+
+  private static void assertReason(ThrowingCallable call, ErrorReason reason, Status.Code code) {
+    assertThatThrownBy(call).isInstanceOfSatisfying(KcidException.class, e -> {
+      assertThat(e.reason()).isEqualTo(reason);
+      assertThat(e.code()).isEqualTo(code);
+    });
+  }
+
+  @Test
+  void partnersAreCreatedReadListedAndUpdatedAndOwnTheirAccounts() {
+    Partner partner = newPartner();
+    String partnerId = partner.getPartnerId();
+    assertThat(partner.getS2SActive()).isTrue();
+    assertReason(() -> kcid.partners().createPartner(CreatePartnerRequest.newBuilder()
+        .setPartnerId(partnerId).setDisplayName("Again").build()),
+        ErrorReason.ERROR_REASON_PARTNER_ALREADY_EXISTS, Status.Code.ALREADY_EXISTS);
+
+    CreateAccountResponse account = kcid.admin().createAccount(CreateAccountRequest.newBuilder()
+        .setPartnerId(partnerId).setDisplayName("Java shop").build());
+    assertThat(account.getAccount().getPartnerId()).isEqualTo(partnerId);
+    assertReason(() -> kcid.admin().createAccount(CreateAccountRequest.newBuilder().setPartnerId("java-nobody").build()),
+        ErrorReason.ERROR_REASON_PARTNER_NOT_FOUND, Status.Code.NOT_FOUND);
+
+    assertThat(kcid.partners().getPartner(partnerId).getDisplayName()).isEqualTo("Java Agency");
+    assertReason(() -> kcid.partners().getPartner("java-nobody"),
+        ErrorReason.ERROR_REASON_PARTNER_NOT_FOUND, Status.Code.NOT_FOUND);
+
+    List<String> listed = kcid.partners().listAllPartners(1).map(Partner::getPartnerId).toList(); // pages of one
+    assertThat(listed).contains("default", partnerId).isSorted();
+    assertThat(kcid.admin().listAllAccounts("", 1))
+        .anyMatch(a -> a.getAccountId().equals(account.getAccount().getAccountId()) && a.getPartnerId().equals(partnerId));
+
+    Partner updated = kcid.partners().updatePartner(UpdatePartnerRequest.newBuilder()
+        .setPartnerId(partnerId).setDisplayName("Java Agency 1").build()).getPartner();
+    assertThat(updated.getDisplayName()).isEqualTo("Java Agency 1");
+    assertThat(updated.getS2SActive()).isTrue();
+  }
+
+  @Test
+  void aPartnerSwitchedOffRefusesClicksUntilSwitchedOn() {
+    String partnerId = newPartner().getPartnerId();
+    String accountId = kcid.admin().createAccount(CreateAccountRequest.newBuilder().setPartnerId(partnerId).build())
+        .getAccount().getAccountId();
+    assertThat(issueKcid(accountId)).hasSize(32);
+
+    assertThat(kcid.partners().setS2sActive(partnerId, false).getS2SActive()).isFalse();
+    // This server caches no account or partner (accountCacheTtl zero): the switch applies at once.
+    assertThatThrownBy(() -> issueKcid(accountId)).isInstanceOfSatisfying(KcidException.class, e -> {
+      assertThat(e.reason()).isEqualTo(ErrorReason.ERROR_REASON_PARTNER_INACTIVE);
+      assertThat(e.code()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+      assertThat(e.metadata()).containsEntry("partnerId", partnerId);
+    });
+
+    assertThat(kcid.partners().setS2sActive(partnerId, true).getS2SActive()).isTrue();
+    assertThat(issueKcid(accountId)).hasSize(32);
+  }
+
+  @Test
+  void callerWithTheAdminKeyIsThePlatformWithEveryRole() {
+    ApiKey me = kcid.admin().caller();
+    assertThat(me.getName()).isEqualTo("it-admin");
+    assertThat(me.getPartnerId()).isEmpty();
+    assertThat(me.getAccountId()).isEmpty();
+    assertThat(me.getRolesList()).containsExactly(ApiKeyRole.API_KEY_ROLE_ISSUE, ApiKeyRole.API_KEY_ROLE_INGEST,
+        ApiKeyRole.API_KEY_ROLE_READ, ApiKeyRole.API_KEY_ROLE_ADMIN);
+  }
+
+  /** A partner and the one account created under it. */
+  private record Tenant(String partnerId, String accountId) {}
+
+  /** Two partners with one account each. */
+  private static List<Tenant> twoPartners() {
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    return Stream.of("one", "two").map(name -> {
+      String partnerId = kcid.partners().createPartner(CreatePartnerRequest.newBuilder()
+          .setPartnerId("java-scope-" + name + "-" + suffix).setDisplayName("Java " + name).build())
+          .getPartner().getPartnerId();
+      String accountId = kcid.admin().createAccount(CreateAccountRequest.newBuilder().setPartnerId(partnerId).build())
+          .getAccount().getAccountId();
+      return new Tenant(partnerId, accountId);
+    }).toList();
+  }
+
+  private static KcidClient connectAs(String secret) {
+    return KcidClient.connect(KcidClientOptions.builder()
+        .target("127.0.0.1:" + server.port()).plaintext().apiKey(secret).build());
+  }
+
+  private static void assertScopeDenied(ThrowingCallable call, String scope, String needed) {
+    assertThatThrownBy(call).isInstanceOfSatisfying(KcidException.class, e -> {
+      assertThat(e.reason()).isEqualTo(ErrorReason.ERROR_REASON_API_KEY_SCOPE_DENIED);
+      assertThat(e.code()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(e.metadata()).containsEntry("scope", scope).containsEntry("needed", needed);
+    });
+  }
+
+  @Test
+  void aPartnerKeySeesAndCreatesOnlyWithinItsPartner() {
+    List<Tenant> tenants = twoPartners();
+    String partnerOne = tenants.get(0).partnerId();
+    String accountOne = tenants.get(0).accountId();
+    String partnerTwo = tenants.get(1).partnerId();
+    String name = "java-partner-key-" + UUID.randomUUID().toString().substring(0, 8);
+    CreateApiKeyResponse created = kcid.admin().createPartnerApiKey(name, partnerOne,
+        ApiKeyRole.API_KEY_ROLE_ADMIN, ApiKeyRole.API_KEY_ROLE_READ);
+    assertThat(created.getApiKey().getPartnerId()).isEqualTo(partnerOne);
+    assertThat(created.getApiKey().getAccountId()).isEmpty();
+
+    // A key created through this server is known to it at once (it reloads its keys after a change).
+    try (KcidClient partnerClient = connectAs(created.getSecret())) {
+      ApiKey me = partnerClient.admin().caller();
+      assertThat(me.getName()).isEqualTo(name);
+      assertThat(me.getPartnerId()).isEqualTo(partnerOne);
+      assertThat(me.getAccountId()).isEmpty();
+      assertThat(me.getRolesList()).containsExactly(ApiKeyRole.API_KEY_ROLE_READ, ApiKeyRole.API_KEY_ROLE_ADMIN);
+
+      assertThat(partnerClient.partners().listAllPartners(0).map(Partner::getPartnerId)).containsExactly(partnerOne);
+      assertThat(partnerClient.admin().listAllAccounts("", 0).map(a -> a.getAccountId() + "@" + a.getPartnerId()))
+          .containsExactly(accountOne + "@" + partnerOne);
+
+      assertScopeDenied(() -> partnerClient.admin().createAccount(
+              CreateAccountRequest.newBuilder().setPartnerId(partnerTwo).build()),
+          "partner:" + partnerOne, "partner:" + partnerTwo);
+      assertThat(partnerClient.admin().createAccount(CreateAccountRequest.newBuilder().setPartnerId(partnerOne).build())
+          .getAccount().getPartnerId()).isEqualTo(partnerOne);
+    }
+  }
+
+  @Test
+  void anAccountKeyIssuesClicksForItsAccountOnly() {
+    List<Tenant> tenants = twoPartners();
+    String accountOne = tenants.get(0).accountId();
+    String accountTwo = tenants.get(1).accountId();
+    CreateApiKeyResponse created = kcid.admin().createAccountApiKey(
+        "java-account-key-" + UUID.randomUUID().toString().substring(0, 8), accountOne, ApiKeyRole.API_KEY_ROLE_ISSUE);
+    assertThat(created.getApiKey().getAccountId()).isEqualTo(accountOne);
+    assertThat(created.getApiKey().getPartnerId()).isEqualTo(tenants.get(0).partnerId());
+
+    try (KcidClient accountClient = connectAs(created.getSecret())) {
+      ApiKey me = accountClient.admin().caller();
+      assertThat(me.getAccountId()).isEqualTo(accountOne);
+      assertThat(me.getPartnerId()).isEqualTo(tenants.get(0).partnerId());
+      assertThat(me.getRolesList()).containsExactly(ApiKeyRole.API_KEY_ROLE_ISSUE);
+      assertThat(accountClient.clicks().issueClick(IssueClickRequest.newBuilder()
+          .setAccountId(accountOne).setCampaignId("scoped").build()).getClick().getAccountId()).isEqualTo(accountOne);
+      assertScopeDenied(() -> accountClient.clicks().issueClick(IssueClickRequest.newBuilder()
+              .setAccountId(accountTwo).setCampaignId("scoped").build()),
+          "account:" + accountOne, "account:" + accountTwo);
     }
   }
 }

@@ -13,6 +13,7 @@ import io.kcid.proto.tracking.v1.Partner;
 import io.kcid.proto.tracking.v1.UpdateAccountRequest;
 import io.kcid.server.common.IdempotentWrites;
 import io.kcid.server.common.Identifiers;
+import io.kcid.server.common.RegionalSettings;
 import io.kcid.server.common.Retention;
 import io.kcid.server.common.Secrets;
 import io.kcid.server.common.Timestamps;
@@ -23,6 +24,8 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 
@@ -77,6 +80,12 @@ public final class AccountAdmin {
       throw Identifiers.invalid("kcid_parameter", "kcid_parameter must match [A-Za-z0-9_.-]{1,64}");
     }
     Identifiers.freeText("display_name", request.getDisplayName());
+    if (!request.getTimeZone().isEmpty()) {
+      RegionalSettings.timeZone("time_zone", request.getTimeZone());
+    }
+    if (!request.getCurrencyCode().isEmpty()) {
+      RegionalSettings.currency("currency_code", request.getCurrencyCode());
+    }
     String partnerId =
         request.getPartnerId().isEmpty()
             ? Partners.DEFAULT_ID
@@ -85,7 +94,10 @@ public final class AccountAdmin {
     return partners.fresh(partnerId).thenCompose(partner -> createUnder(partner, id, parameter, request));
   }
 
-  /** The account under {@code partner}, its first goal and postback methods taken from the partner's defaults. */
+  /**
+   * The account under {@code partner}, its first goal, postback methods, time zone and currency
+   * taken from the partner's defaults unless the request names a time zone or currency.
+   */
   private CompletionStage<CreateAccountResponse> createUnder(
       Partner partner, String id, String parameter, CreateAccountRequest request) {
     var now = Timestamps.of(clock.instant());
@@ -107,6 +119,9 @@ public final class AccountAdmin {
             .setClickRetention(Retention.forGoals(List.of(firstGoal)))
             .setPostbackAuth(PostbackAuthSettings.initial(partner.getDefaults()))
             .setPartnerId(partner.getPartnerId())
+            .setTimeZone(firstNonEmpty(
+                request.getTimeZone(), partner.getDefaults().getTimeZone(), RegionalSettings.DEFAULT_TIME_ZONE))
+            .setCurrencyCode(firstNonEmpty(request.getCurrencyCode(), partner.getDefaults().getCurrencyCode(), ""))
             .build();
     return store
         .create(account, secrets, firstGoal)
@@ -127,11 +142,18 @@ public final class AccountAdmin {
     return directory.fresh(accountId).thenApply(record -> record.account());
   }
 
-  /** One page of accounts in id order, after the page token (the last id of the previous page). */
+  /**
+   * One page of accounts in id order, after the page token (the last id of the previous page); only
+   * the partner's when the request names one (PARTNER_NOT_FOUND for an unknown partner).
+   */
   public CompletionStage<ListAccountsResponse> listAccounts(ListAccountsRequest request) {
     int size = request.getPageSize() <= 0 ? DEFAULT_PAGE : Math.min(request.getPageSize(), MAX_PAGE);
-    return store
-        .list(request.getPageToken(), size)
+    String partnerId =
+        request.getPartnerId().isEmpty() ? "" : Identifiers.key("partner_id", request.getPartnerId());
+    CompletionStage<?> partnerKnown =
+        partnerId.isEmpty() ? CompletableFuture.completedFuture(null) : partners.get(partnerId);
+    return partnerKnown
+        .thenCompose(x -> store.list(request.getPageToken(), size, partnerId))
         .thenApply(
             accounts -> {
               ListAccountsResponse.Builder response = ListAccountsResponse.newBuilder().addAllAccounts(accounts);
@@ -149,8 +171,19 @@ public final class AccountAdmin {
         accountId, request.getRequestId(),
         IdempotentWrites.fingerprint(request, UpdateAccountRequest.getDescriptor().findFieldByName("request_id")),
         Account.parser(),
-        () -> directory.fresh(accountId).thenCompose(record -> {
+        () -> directory.fresh(accountId).thenCompose(record -> destination(request).thenCompose(partner -> {
           Account.Builder account = record.account().toBuilder();
+          // Moving changes only the owner: clicks, conversions, goals, secrets and stats are keyed
+          // by the account and stay with it; the new partner's S2S switch applies from now on.
+          partner.ifPresent(account::setPartnerId);
+          if (request.hasTimeZone()) {
+            account.setTimeZone(RegionalSettings.timeZone("time_zone", request.getTimeZone()));
+          }
+          if (request.hasCurrencyCode()) {
+            // Empty clears it: a postback value without a currency falls back as before (goal, USD).
+            account.setCurrencyCode(request.getCurrencyCode().isEmpty()
+                ? "" : RegionalSettings.currency("currency_code", request.getCurrencyCode()));
+          }
           if (request.hasDisplayName()) {
             account.setDisplayName(Identifiers.freeText("display_name", request.getDisplayName()));
           }
@@ -176,7 +209,21 @@ public final class AccountAdmin {
             directory.invalidate(accountId);
             return updated;
           });
-        }));
+        })));
+  }
+
+  /** The partner an update moves the account to (read fresh: PARTNER_NOT_FOUND when unknown), if any. */
+  private CompletionStage<Optional<String>> destination(UpdateAccountRequest request) {
+    if (!request.hasPartnerId()) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return partners
+        .fresh(Identifiers.key("partner_id", request.getPartnerId()))
+        .thenApply(partner -> Optional.of(partner.getPartnerId()));
+  }
+
+  private static String firstNonEmpty(String first, String second, String otherwise) {
+    return !first.isEmpty() ? first : !second.isEmpty() ? second : otherwise;
   }
 
   private static String generatedId() {

@@ -47,11 +47,13 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
     }
     String presented = bearer(headers.get(AUTHORIZATION));
     Optional<ApiKeys.Caller> known = presented == null ? Optional.empty() : keys.authenticate(presented);
-    if (mode == AuthMode.OPEN) {
-      // No authentication: every call has every role; a known key only names the caller.
-      String name = known.map(ApiKeys.Caller::name).orElse(ApiKeys.ANONYMOUS.name());
-      ApiKeys.Caller open = new ApiKeys.Caller(name, ApiKeys.ANONYMOUS.roles(), KeyScope.PLATFORM);
-      return Contexts.interceptCall(Context.current().withValue(CALLER, name).withValue(CALLER_KEY, open), call, headers, next);
+    if (mode == AuthMode.OPEN && known.isEmpty()) {
+      // No authentication: a call without a known key has every role on the whole platform. A
+      // known key is still held to its roles and scope, so trying a partner's key on a laptop
+      // shows exactly what it may do in production.
+      return Contexts.interceptCall(
+          Context.current().withValue(CALLER, ApiKeys.ANONYMOUS.name()).withValue(CALLER_KEY, ApiKeys.ANONYMOUS),
+          call, headers, next);
     }
     if (presented == null) {
       return refuse(call, ErrorReason.ERROR_REASON_API_KEY_INVALID,

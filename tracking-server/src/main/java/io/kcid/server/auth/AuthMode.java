@@ -7,8 +7,9 @@ public enum AuthMode {
   /** Every method except health and reflection needs a key with the method's role. */
   REQUIRED,
   /**
-   * No authentication (a local demo on loopback): every call has every role, with or without a
-   * key; a known key only names the caller. Logged loudly at start.
+   * No authentication (a local demo on loopback): a call without a known key has every role on
+   * the whole platform; a known key is held to its roles and scope as under REQUIRED. Logged
+   * loudly at start.
    */
   OPEN;
 

@@ -80,7 +80,7 @@ public final class ConversionRules {
           Map.of("field", "txid"));
     }
     checkStatus(request.getStatus());
-    io.kcid.proto.tracking.v1.Money value = value(request, goal);
+    io.kcid.proto.tracking.v1.Money value = value(request, goal, account.account().getCurrencyCode());
     ConversionStatus status =
         request.getStatus() == ConversionStatus.CONVERSION_STATUS_UNSPECIFIED
             ? ConversionStatus.CONVERSION_STATUS_APPROVED
@@ -287,8 +287,12 @@ public final class ConversionRules {
     return t.isAfter(now) ? now : t;
   }
 
-  /** The request's value, else the goal's default value; the currency falls back the same way, then to USD. */
-  static io.kcid.proto.tracking.v1.Money value(RecordConversionRequest request, Goal goal) {
+  /**
+   * The request's value, else the goal's default value; the currency falls back the same way, then
+   * to the account's currency, then to USD (accounts without a currency keep the behaviour they had
+   * before accounts had one).
+   */
+  static io.kcid.proto.tracking.v1.Money value(RecordConversionRequest request, Goal goal, String accountCurrency) {
     String amount = request.getValue().getAmount();
     String currency = request.getValue().getCurrencyCode();
     if (amount.isEmpty()) {
@@ -303,7 +307,7 @@ public final class ConversionRules {
     if (currency.isEmpty()) {
       currency = goal.hasDefaultValue() && !goal.getDefaultValue().getCurrencyCode().isEmpty()
           ? goal.getDefaultValue().getCurrencyCode()
-          : DEFAULT_CURRENCY;
+          : accountCurrency.isEmpty() ? DEFAULT_CURRENCY : accountCurrency;
     }
     return Money.normalize(amount, currency, goal.getAllowNegativeValue());
   }

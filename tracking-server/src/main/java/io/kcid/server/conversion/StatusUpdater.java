@@ -13,6 +13,7 @@ import io.kcid.server.common.IdempotentWrites;
 import io.kcid.server.common.Identifiers;
 import io.kcid.server.common.Money;
 import io.kcid.server.common.Retention;
+import io.kcid.server.partner.PartnerDirectory;
 import io.kcid.server.store.ConversionStore;
 import io.kcid.server.store.StatusUpdate;
 import java.time.Clock;
@@ -23,7 +24,8 @@ import java.util.concurrent.CompletionStage;
 /**
  * Approves, rejects and adjusts recorded conversions through the API: by conversion id, or by the
  * click's kcid and the transaction id. The transition is checked and applied atomically with its
- * audit entry.
+ * audit entry. A status change is a postback too: refused with PARTNER_INACTIVE while the account's
+ * partner has S2S tracking off.
  */
 public final class StatusUpdater {
   private static final int MAX_REASON = 512;
@@ -31,12 +33,15 @@ public final class StatusUpdater {
   private final KcidCodec codec;
   private final ConversionStore conversions;
   private final AccountDirectory accounts;
+  private final PartnerDirectory partners;
   private final Clock clock;
 
-  public StatusUpdater(KcidCodec codec, ConversionStore conversions, AccountDirectory accounts, Clock clock) {
+  public StatusUpdater(
+      KcidCodec codec, ConversionStore conversions, AccountDirectory accounts, PartnerDirectory partners, Clock clock) {
     this.codec = codec;
     this.conversions = conversions;
     this.accounts = accounts;
+    this.partners = partners;
     this.clock = clock;
   }
 
@@ -65,23 +70,29 @@ public final class StatusUpdater {
                           Conversion conversion = current.orElseThrow(() -> notFound(located.id()));
                           return accounts
                               .get(conversion.getAccountId())
+                              .thenCompose(partners::requireActive)
                               .thenCompose(
                                   account -> {
                                     Goal goal = account.goal(conversion.getGoalKey()).orElse(Goal.getDefaultInstance());
-                                    return apply(request, located, conversion, goal);
+                                    return apply(request, located, conversion, goal,
+                                        account.account().getCurrencyCode());
                                   });
                         }));
   }
 
   private CompletionStage<Conversion> apply(
-      UpdateConversionStatusRequest request, Located located, Conversion conversion, Goal goal) {
+      UpdateConversionStatusRequest request, Located located, Conversion conversion, Goal goal,
+      String accountCurrency) {
     io.kcid.proto.tracking.v1.Money value = io.kcid.proto.tracking.v1.Money.getDefaultInstance();
     if (request.hasValue() && !request.getValue().getAmount().isEmpty()) {
+      // The value's own currency, else the conversion's, else the account's, else USD.
       String currency = request.getValue().getCurrencyCode().isEmpty()
           ? conversion.getValue().getCurrencyCode()
           : request.getValue().getCurrencyCode();
-      value = Money.normalize(request.getValue().getAmount(), currency.isEmpty() ? "USD" : currency,
-          goal.getAllowNegativeValue());
+      if (currency.isEmpty()) {
+        currency = accountCurrency.isEmpty() ? "USD" : accountCurrency;
+      }
+      value = Money.normalize(request.getValue().getAmount(), currency, goal.getAllowNegativeValue());
     }
     Instant now = clock.instant();
     StatusUpdate update =

@@ -108,7 +108,8 @@ public final class PartnerDirectory {
             });
   }
 
-  static KcidException notFound(String partnerId) {
+  /** PARTNER_NOT_FOUND naming the id. */
+  public static KcidException notFound(String partnerId) {
     return new KcidException(
         ErrorReason.ERROR_REASON_PARTNER_NOT_FOUND,
         "No partner '" + partnerId + "'. List partners with `kcid partner list`.",

@@ -1,7 +1,6 @@
 package io.kcid.server.report;
 
 import io.kcid.proto.tracking.v1.Account;
-import io.kcid.server.partner.Partners;
 import io.kcid.server.store.AccountStore;
 import io.kcid.server.store.StatsQuery;
 import io.kcid.server.store.StatsStore;
@@ -41,13 +40,11 @@ final class PartnerRollup {
 
   private CompletionStage<List<String>> page(String partnerId, String afterId, List<String> found) {
     return accounts
-        .list(afterId, PAGE)
+        .list(afterId, PAGE, partnerId)
         .thenCompose(
             page -> {
               for (Account account : page) {
-                if (Partners.partnerOf(account).equals(partnerId)) {
-                  found.add(account.getAccountId());
-                }
+                found.add(account.getAccountId());
               }
               return page.size() < PAGE
                   ? CompletableFuture.completedFuture(found)

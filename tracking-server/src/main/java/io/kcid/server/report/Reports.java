@@ -66,6 +66,13 @@ public final class Reports {
       throw new KcidException(ErrorReason.ERROR_REASON_MISSING_PARAMETER,
           "account_id (one account) or partner_id (all accounts of a partner) is required", Map.of("field", "account_id"));
     }
+    if (!byPartner && request.getTimeZone().isEmpty()) {
+      // Default time zone: the account's (a cached read; the report reads the account anyway).
+      return accounts
+          .get(Identifiers.key("account_id", request.getAccountId()))
+          .thenCompose(account -> getStats(request.toBuilder().setTimeZone(
+              account.account().getTimeZone().isEmpty() ? "UTC" : account.account().getTimeZone()).build()));
+    }
     String id = byPartner ? Identifiers.key("partner_id", request.getPartnerId()) : Identifiers.key("account_id", request.getAccountId());
     if (!request.hasStartTime()) {
       throw new KcidException(

@@ -30,13 +30,26 @@ public interface AccountStore {
    */
   CompletionStage<List<Account>> list(String afterId, int limit);
 
+  /**
+   * As {@link #list(String, int)}, only the accounts of {@code partnerId} (accounts stored before
+   * partners count as the default partner's).
+   */
+  CompletionStage<List<Account>> list(String afterId, int limit, String partnerId);
+
+  /**
+   * Deletes the account: its settings, secrets, goals, postback token index entries, postback log
+   * and refusal sample, and its id from the listing. {@code false} when there was no account. Keys that expire
+   * by themselves (request answers, transaction claims, used signatures) are left to expire.
+   */
+  CompletionStage<Boolean> delete(String accountId);
+
   /** Adds a goal; {@code false} when the key exists. */
   CompletionStage<Boolean> createGoal(Goal goal);
 
   /** Replaces an existing goal. */
   CompletionStage<Void> updateGoal(Goal goal);
 
-  /** Replaces the account's settings (not its secrets). */
+  /** Replaces the settings (not the secrets) of an existing account; never re-creates a deleted one. */
   CompletionStage<Void> updateAccount(Account account);
 
   /**

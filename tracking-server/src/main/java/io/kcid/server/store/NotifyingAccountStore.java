@@ -80,6 +80,21 @@ public final class NotifyingAccountStore implements AccountStore {
   }
 
   @Override
+  public CompletionStage<List<Account>> list(String afterId, int limit, String partnerId) {
+    return store.list(afterId, limit, partnerId);
+  }
+
+  /**
+   * Not published: a verifier watch pushes verifiers, never removals. Edges keep a deleted
+   * account's verifier until their next full refresh; the clicks they forward meanwhile are refused
+   * (ACCOUNT_NOT_FOUND) by the servers once their account cache expires.
+   */
+  @Override
+  public CompletionStage<Boolean> delete(String accountId) {
+    return store.delete(accountId);
+  }
+
+  @Override
   public CompletionStage<Boolean> createGoal(Goal goal) {
     return store.createGoal(goal);
   }

@@ -17,6 +17,9 @@ public interface PartnerStore {
   /** Replaces an existing partner; {@code false} when there is none with this id. */
   CompletionStage<Boolean> update(Partner partner);
 
+  /** Deletes the partner (record and listing); {@code false} when there was none. */
+  CompletionStage<Boolean> delete(String partnerId);
+
   /**
    * Partners ordered by id, starting after {@code afterId} ("" for the first page): {@code limit}
    * of them unless the listing reached the last partner.

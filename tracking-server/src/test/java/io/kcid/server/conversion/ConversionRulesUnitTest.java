@@ -300,4 +300,22 @@ class ConversionRulesUnitTest {
     assertThat(held.getConversionId()).isEqualTo("c-9");
     assertThat(held.getDuplicateReason()).isEqualTo(ErrorReason.ERROR_REASON_DUPLICATE_TRANSACTION);
   }
+
+  private static RecordConversionRequest amount(String amount, String currency) {
+    return RecordConversionRequest.newBuilder()
+        .setValue(Money.newBuilder().setAmount(amount).setCurrencyCode(currency)).build();
+  }
+
+  @Test
+  void aValueWithoutCurrencyTakesTheGoalsThenTheAccountsThenUsd() {
+    Goal plain = goal("sale").build();
+    Goal withDefault = goal("sale").setDefaultValue(Money.newBuilder().setAmount("1").setCurrencyCode("GBP")).build();
+    assertThat(ConversionRules.value(amount("5", "chf"), withDefault, "JPY").getCurrencyCode()).isEqualTo("CHF");
+    assertThat(ConversionRules.value(amount("5", ""), withDefault, "JPY").getCurrencyCode()).isEqualTo("GBP");
+    assertThat(ConversionRules.value(amount("1500", ""), plain, "JPY").getCurrencyCode()).isEqualTo("JPY");
+    assertThat(ConversionRules.value(amount("5", ""), plain, "").getCurrencyCode())
+        .as("an account without a currency keeps the old fallback").isEqualTo("USD");
+    assertThat(ConversionRules.value(amount("", ""), plain, "EUR")).as("no amount, no goal default: no value")
+        .isEqualTo(Money.getDefaultInstance());
+  }
 }

@@ -60,4 +60,21 @@ public final class TestServers {
         .findFirst()
         .orElseThrow(() -> new AssertionError("no ErrorInfo in " + status));
   }
+
+  /** The metadata of the kcid ErrorInfo in a gRPC error's details; fails the test when there is none. */
+  public static java.util.Map<String, String> metadataOf(Throwable t) {
+    com.google.rpc.Status status = StatusProto.fromThrowable(t);
+    assertThat(status).as("a gRPC status with details").isNotNull();
+    return status.getDetailsList().stream()
+        .filter(a -> a.is(ErrorInfo.class))
+        .map(a -> {
+          try {
+            return a.unpack(ErrorInfo.class).getMetadataMap();
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        })
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no ErrorInfo in " + status));
+  }
 }

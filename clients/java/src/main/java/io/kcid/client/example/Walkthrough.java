@@ -6,6 +6,7 @@ import io.kcid.client.KcidClientOptions;
 import io.kcid.client.KcidException;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
+import io.kcid.proto.tracking.v1.CreatePartnerRequest;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.Money;
 import io.kcid.proto.tracking.v1.PostbackCredentials;
@@ -34,10 +35,16 @@ public final class Walkthrough {
 
     try (KcidClient kcid = KcidClient.connect(KcidClientOptions.builder()
         .target(target).plaintext().apiKey(System.getenv("KCID_API_KEY")).build())) {
-      // 1. An advertiser account; its postback token and click secret are shown only now.
+      // 0. A partner (an agency or reseller) owns accounts; S2S tracking is on for it.
+      String partnerId = "example-agency-" + UUID.randomUUID().toString().substring(0, 8);
+      kcid.partners().createPartner(
+          CreatePartnerRequest.newBuilder().setPartnerId(partnerId).setDisplayName("Example Agency").build());
+      System.out.println("partner      " + partnerId);
+
+      // 1. An advertiser account under it; its postback token and click secret are shown only now.
       String accountId = "example-" + UUID.randomUUID().toString().substring(0, 8);
-      CreateAccountResponse account = kcid.admin().createAccount(
-          CreateAccountRequest.newBuilder().setAccountId(accountId).setDisplayName("Example Shoes").build());
+      CreateAccountResponse account = kcid.admin().createAccount(CreateAccountRequest.newBuilder()
+          .setAccountId(accountId).setDisplayName("Example Shoes").setPartnerId(partnerId).build());
       String token = account.getSecrets().getPostbackToken();
       String clickSecret = account.getSecrets().getClickSecret();
       System.out.println("account      " + accountId);

@@ -7,6 +7,7 @@ import io.kcid.proto.tracking.v1.Account;
 import io.kcid.proto.tracking.v1.AccountSecrets;
 import io.kcid.proto.tracking.v1.Goal;
 import io.kcid.proto.tracking.v1.SecretKind;
+import io.kcid.server.common.RegionalSettings;
 import io.kcid.server.common.Secrets;
 import io.kcid.server.partner.Partners;
 import io.kcid.server.store.AccountRecord;
@@ -19,6 +20,7 @@ import io.kcid.server.store.redis.Scripts.RotateSecret;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -40,6 +42,8 @@ public final class RedisAccountStore implements AccountStore {
   private static final LuaScript<RotateSecret> ROTATE = LuaScript.load(Scripts.ROTATE_SECRET);
   /** An in-flight idempotent write holds its request id this long at most. */
   private static final long IN_PROGRESS_TTL_MS = 60_000;
+  /** Index entries read per step when listing one partner's accounts. */
+  private static final int FILTERED_CHUNK = 500;
   /** First answers of idempotent writes are kept this long. */
   private static final long REPLY_TTL_MS = java.time.Duration.ofHours(24).toMillis();
 
@@ -128,23 +132,36 @@ public final class RedisAccountStore implements AccountStore {
 
   /**
    * Reads index pages until {@code limit} accounts are found or the index ends. An id whose record
-   * is gone (a key lost or removed by hand: this store never deletes an account) is skipped and
-   * dropped from the index, so a page is short only at the end — callers take a short page as the
-   * last one — and the next listing does not read it again.
+   * is gone (a key lost or removed by hand, or an account deleted midway) is skipped and dropped
+   * from the index, so a page is short only at the end — callers take a short page as the last one
+   * — and the next listing does not read it again.
    */
   @Override
   public CompletionStage<List<Account>> list(String afterId, int limit) {
-    return Stages.translate(listFrom(afterId, limit, new ArrayList<>()));
+    return list(afterId, limit, "");
   }
 
-  private CompletionStage<List<Account>> listFrom(String afterId, int limit, List<Account> found) {
+  /**
+   * A partner's accounts are picked from the whole index (there is no index per partner): the
+   * cost of a page grows with the number of accounts, which suits an admin call. Accounts stored
+   * before partners need no index entry this way (docs/architecture.md).
+   */
+  @Override
+  public CompletionStage<List<Account>> list(String afterId, int limit, String partnerId) {
+    return Stages.translate(listFrom(afterId, limit, partnerId, new ArrayList<>()));
+  }
+
+  private CompletionStage<List<Account>> listFrom(
+      String afterId, int limit, String partnerId, List<Account> found) {
     int wanted = limit - found.size();
+    // Filtering skips other partners' accounts: read the index in larger steps.
+    int chunk = partnerId.isEmpty() ? wanted : Math.max(wanted, FILTERED_CHUNK);
     Range<byte[]> range =
         afterId.isEmpty()
             ? Range.unbounded()
             : Range.from(Range.Boundary.excluding(bytes(afterId)), Range.Boundary.unbounded());
     return redis
-        .zrangebylex(RedisKeys.accountIndex(), range, Limit.create(0, wanted))
+        .zrangebylex(RedisKeys.accountIndex(), range, Limit.create(0, chunk))
         .thenCompose(
             ids -> {
               if (ids.isEmpty()) {
@@ -158,23 +175,59 @@ public final class RedisAccountStore implements AccountStore {
                   .thenCompose(
                       x -> {
                         List<CompletableFuture<?>> repairs = new ArrayList<>();
-                        for (int i = 0; i < ids.size(); i++) {
+                        String last = str(ids.get(ids.size() - 1));
+                        for (int i = 0; i < ids.size() && found.size() < limit; i++) {
                           byte[] record = reads.get(i).join();
                           if (record == null) {
                             repairs.add(dropFromIndex(str(ids.get(i))));
-                          } else {
-                            found.add(parseAccount(record));
+                            continue;
+                          }
+                          Account account = parseAccount(record);
+                          if (partnerId.isEmpty() || Partners.partnerOf(account).equals(partnerId)) {
+                            found.add(account);
                           }
                         }
-                        boolean more = ids.size() == wanted && found.size() < limit;
-                        String last = str(ids.get(ids.size() - 1));
+                        boolean more = ids.size() == chunk && found.size() < limit;
                         return CompletableFuture.allOf(repairs.toArray(CompletableFuture[]::new))
                             .thenCompose(
                                 y -> more
-                                    ? listFrom(last, limit, found)
+                                    ? listFrom(last, limit, partnerId, found)
                                     : CompletableFuture.completedFuture(found));
                       });
             });
+  }
+
+  /**
+   * Token index entries first (found through the secrets), then the account's own keys in one
+   * DEL (one hash tag, so one atomic command on a Cluster too), the listing last: a delete
+   * interrupted midway leaves the account loadable or at worst listed, and deleting it again
+   * finishes the job. Without its token entries a half-deleted account refuses postbacks, which
+   * is what it is about to do anyway.
+   */
+  @Override
+  public CompletionStage<Boolean> delete(String accountId) {
+    byte[] record = RedisKeys.account(accountId);
+    CompletionStage<Boolean> deleted =
+        redis
+            .hmget(RedisKeys.accountSecrets(accountId), bytes("token_sha256"), bytes("token_sha256_prev"))
+            .thenCompose(
+                digests -> {
+                  List<CompletableFuture<Long>> drops = new ArrayList<>();
+                  digests.forEach(
+                      digest -> digest.ifHasValue(
+                          d -> drops.add(redis.del(RedisKeys.tokenIndex(str(d))).toCompletableFuture())));
+                  return CompletableFuture.allOf(drops.toArray(CompletableFuture[]::new));
+                })
+            .thenCompose(x -> redis.exists(record))
+            .thenCompose(
+                existed ->
+                    redis
+                        .del(record, RedisKeys.accountSecrets(accountId), RedisKeys.accountGoals(accountId),
+                            RedisKeys.accountLog(accountId), RedisRefusalLog.sampleKey(accountId),
+                            RedisRefusalLog.countKey(accountId))
+                        .thenCompose(n -> redis.zrem(RedisKeys.accountIndex(), bytes(accountId)))
+                        .thenApply(n -> existed > 0));
+    return Stages.translate(deleted);
   }
 
   /**
@@ -212,7 +265,7 @@ public final class RedisAccountStore implements AccountStore {
   public CompletionStage<Void> updateAccount(Account account) {
     return Stages.translate(
         redis
-            .set(RedisKeys.account(account.getAccountId()), account.toByteArray())
+            .set(RedisKeys.account(account.getAccountId()), account.toByteArray(), SetArgs.Builder.xx())
             .thenApply(x -> null));
   }
 
@@ -319,14 +372,23 @@ public final class RedisAccountStore implements AccountStore {
 
   /**
    * The stored account; one stored before partners existed (no partner_id) reads as belonging to
-   * the default partner — the whole online migration, with no rewrite (docs/architecture.md).
+   * the default partner, and one stored before accounts had a time zone reads as "UTC" (its
+   * currency stays empty) — the whole online migration, with no rewrite (docs/architecture.md).
    */
   private static Account parseAccount(byte[] b) {
     try {
       Account account = Account.parseFrom(b);
-      return account.getPartnerId().isEmpty()
-          ? account.toBuilder().setPartnerId(Partners.DEFAULT_ID).build()
-          : account;
+      if (!account.getPartnerId().isEmpty() && !account.getTimeZone().isEmpty()) {
+        return account;
+      }
+      Account.Builder filled = account.toBuilder();
+      if (account.getPartnerId().isEmpty()) {
+        filled.setPartnerId(Partners.DEFAULT_ID);
+      }
+      if (account.getTimeZone().isEmpty()) {
+        filled.setTimeZone(RegionalSettings.DEFAULT_TIME_ZONE);
+      }
+      return filled.build();
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("Corrupt account record", e);
     }

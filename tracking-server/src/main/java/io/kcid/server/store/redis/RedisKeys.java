@@ -42,7 +42,8 @@ import java.nio.charset.StandardCharsets;
  *                                (MINID) and length (MAXLEN); TTL = retention after the last write
  * kc:log:unattributed            postback log of postbacks no account was found for (same shape)
  * kc:t:&lt;sha256(token)&gt;           account id of a postback token
- * kc:accounts                    sorted set of account ids (lexicographic listing)
+ * kc:accounts                    sorted set of account ids (lexicographic listing; a partner's
+ *                                accounts are listed by walking it, there is no index per partner)
  * kc:{pt:&lt;id&gt;}                  Partner protobuf (accounts name their partner in Account.partner_id;
  *                                an account without one belongs to "default")
  * kc:partners                    sorted set of partner ids (lexicographic listing)

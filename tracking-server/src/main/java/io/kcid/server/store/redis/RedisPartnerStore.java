@@ -58,6 +58,20 @@ public final class RedisPartnerStore implements PartnerStore {
             .thenApply("OK"::equals));
   }
 
+  /**
+   * The listing first, the record second: a delete interrupted between them leaves an unlisted
+   * partner that can still be read — and deleted again — by id; never a listed id without a record
+   * (which would shorten a page and end a caller's paging early).
+   */
+  @Override
+  public CompletionStage<Boolean> delete(String partnerId) {
+    return Stages.translate(
+        redis
+            .zrem(RedisKeys.partnerIndex(), bytes(partnerId))
+            .thenCompose(n -> redis.del(RedisKeys.partner(partnerId)))
+            .thenApply(n -> n > 0));
+  }
+
   @Override
   public CompletionStage<List<Partner>> list(String afterId, int limit) {
     Range<byte[]> range =
@@ -77,7 +91,8 @@ public final class RedisPartnerStore implements PartnerStore {
                       .thenApply(
                           x -> {
                             List<Partner> found = new ArrayList<>();
-                            // Partners are never deleted, so every indexed id has its record.
+                            // A partner is unlisted before its record goes, so an indexed id without a
+                            // record is only one being deleted right now.
                             reads.forEach(r -> Optional.ofNullable(r.join()).map(RedisPartnerStore::parse)
                                 .ifPresent(found::add));
                             return found;

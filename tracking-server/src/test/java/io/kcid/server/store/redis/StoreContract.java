@@ -565,6 +565,10 @@ abstract class StoreContract {
 
     var record = join(accounts.load(id)).orElseThrow();
     assertThat(record.account().getPartnerId()).isEqualTo(Partners.DEFAULT_ID);
+    assertThat(record.account().getTimeZone()).as("accounts stored before time zones").isEqualTo("UTC");
+    assertThat(record.account().getCurrencyCode()).isEmpty();
+    assertThat(join(accounts.list(id.substring(0, id.length() - 1), 100_000, Partners.DEFAULT_ID)))
+        .as("listed as the default partner's without any rewrite").extracting(Account::getAccountId).contains(id);
     assertThat(join(accounts.list(id, 1))).isEmpty();
     assertThat(join(accounts.list("", 100_000))).filteredOn(a -> a.getAccountId().equals(id))
         .extracting(Account::getPartnerId).containsExactly(Partners.DEFAULT_ID);
@@ -600,5 +604,153 @@ abstract class StoreContract {
         .isTrue();
     directory.invalidate(partnerId);
     assertThat(join(directory.requireActive(record))).isSameAs(record);
+  }
+
+  /**
+   * A partner's accounts are picked from the whole account index: a page holds exactly the asked
+   * number, even when the matching accounts lie more than one read step apart in the index.
+   */
+  @Test
+  void aPartnersAccountsArePagedByIdAcrossTheWholeIndex() {
+    // Before "old-" and "~list-": those tests own the end of the index.
+    String prefix = "a-pf-" + System.nanoTime() + "-";
+    String partner = "pf-" + System.nanoTime();
+    var raw = connector.commands();
+    List<CompletableFuture<?>> writes = new ArrayList<>();
+    // 600 accounts of another partner between the partner's first and last account.
+    for (int i = 0; i < 600; i++) {
+      writes.add(rawAccount(prefix + "b" + String.format("%04d", i), "other-" + partner));
+    }
+    writes.add(rawAccount(prefix + "a", partner));
+    writes.add(rawAccount(prefix + "b0300x", partner));
+    writes.add(rawAccount(prefix + "c", partner));
+    writes.forEach(CompletableFuture::join);
+
+    assertThat(join(accounts.list(prefix, 2, partner))).extracting(Account::getAccountId)
+        .containsExactly(prefix + "a", prefix + "b0300x");
+    assertThat(join(accounts.list(prefix + "b0300x", 2, partner))).extracting(Account::getAccountId)
+        .containsExactly(prefix + "c");
+    assertThat(join(accounts.list(prefix, 1000, partner))).extracting(Account::getPartnerId).containsOnly(partner)
+        .hasSize(3);
+    assertThat(join(accounts.list(prefix, 601))).as("unfiltered paging is unchanged").hasSize(601);
+    join(raw.del(RedisKeys.account(prefix + "b0300x")));
+    assertThat(join(accounts.list(prefix, 2, partner))).as("a lost record is skipped, the page still full")
+        .extracting(Account::getAccountId).containsExactly(prefix + "a", prefix + "c");
+  }
+
+  private CompletableFuture<?> rawAccount(String id, String partnerId) {
+    var raw = connector.commands();
+    byte[] record = Account.newBuilder().setAccountId(id).setPartnerId(partnerId).build().toByteArray();
+    return CompletableFuture.allOf(
+        raw.set(RedisKeys.account(id), record).toCompletableFuture(),
+        raw.zadd(RedisKeys.accountIndex(), 0, RedisKeys.bytes(id)).toCompletableFuture());
+  }
+
+  @Test
+  void aDeletedAccountLeavesNoSettingsSecretsGoalsOrTokensAndDeletingAgainIsHarmless() {
+    String id = "del-" + System.nanoTime();
+    createAccount(id);
+    join(accounts.rotateSecret(id, io.kcid.proto.tracking.v1.SecretKind.SECRET_KIND_POSTBACK_TOKEN, "pbt_next_" + id,
+        Instant.now().plus(Duration.ofHours(1))));
+    join(postbackLog.append(id, Optional.empty(), PostbackLogEntry.newBuilder().setAccountId(id).setMessage("m").build(), Instant.now()));
+    RedisRefusalLog refusals = new RedisRefusalLog(connector.commands(), Duration.ofHours(1));
+    join(refusals.append(id, PostbackLogEntry.newBuilder().setAccountId(id).setMessage("refused").build(), Instant.now()));
+    join(refusals.add(id, Instant.now(), Map.of(ErrorReason.ERROR_REASON_POSTBACK_TOKEN_INVALID, 1L), false, Instant.now()));
+    assertThat(join(connector.commands().exists(RedisRefusalLog.sampleKey(id), RedisRefusalLog.countKey(id))))
+        .as("a refusal was sampled and counted").isEqualTo(2);
+    assertThat(join(accounts.accountIdForToken("pbt_" + id))).as("previous token, in its grace period").contains(id);
+
+    assertThat(join(accounts.delete(id))).isTrue();
+    assertThat(join(accounts.load(id))).isEmpty();
+    assertThat(join(accounts.accountIdForToken("pbt_" + id))).isEmpty();
+    assertThat(join(accounts.accountIdForToken("pbt_next_" + id))).isEmpty();
+    var raw = connector.commands();
+    for (byte[] key : List.of(RedisKeys.account(id), RedisKeys.accountSecrets(id), RedisKeys.accountGoals(id),
+        RedisKeys.accountLog(id), RedisRefusalLog.sampleKey(id), RedisRefusalLog.countKey(id))) {
+      assertThat(join(raw.exists(key))).as(new String(key, StandardCharsets.UTF_8)).isZero();
+    }
+    assertThat(join(raw.zscore(RedisKeys.accountIndex(), RedisKeys.bytes(id)))).isNull();
+    assertThat(join(accounts.delete(id))).as("nothing left to delete").isFalse();
+
+    join(accounts.updateAccount(Account.newBuilder().setAccountId(id).setDisplayName("late").build()));
+    assertThat(join(accounts.load(id))).as("a late settings write never re-creates a deleted account").isEmpty();
+  }
+
+  /** A delete cut off after the token entries and the account's keys, before the listing: deleting again finishes. */
+  @Test
+  void anInterruptedAccountDeleteIsFinishedByDeletingAgain() {
+    String id = "del-half-" + System.nanoTime();
+    createAccount(id);
+    var raw = connector.commands();
+    join(raw.del(RedisKeys.tokenIndex(Secrets.sha256Hex("pbt_" + id))));
+    assertThat(join(accounts.load(id))).as("still there after the first step").isPresent();
+    assertThat(join(accounts.delete(id))).isTrue();
+    assertThat(join(accounts.load(id))).isEmpty();
+    assertThat(join(raw.zscore(RedisKeys.accountIndex(), RedisKeys.bytes(id)))).isNull();
+  }
+
+  @Test
+  void aDeletedPartnerIsGoneAndAnInterruptedDeleteIsFinishedByDeletingAgain() {
+    RedisPartnerStore partners = new RedisPartnerStore(connector.commands());
+    String id = "ptdel-" + System.nanoTime();
+    assertThat(join(partners.create(Partner.newBuilder().setPartnerId(id).build()))).isTrue();
+    assertThat(join(partners.delete(id))).isTrue();
+    assertThat(join(partners.load(id))).isEmpty();
+    assertThat(join(partners.list(id.substring(0, id.length() - 1), 100))).extracting(Partner::getPartnerId)
+        .doesNotContain(id);
+    assertThat(join(partners.delete(id))).isFalse();
+    assertThat(join(partners.update(Partner.newBuilder().setPartnerId(id).build()))).isFalse();
+
+    // Cut off after unlisting: still readable by id, and deleted by the next call.
+    assertThat(join(partners.create(Partner.newBuilder().setPartnerId(id).build()))).as("the id is free again").isTrue();
+    join(connector.commands().zrem(RedisKeys.partnerIndex(), RedisKeys.bytes(id)));
+    assertThat(join(partners.load(id))).isPresent();
+    assertThat(join(partners.delete(id))).isTrue();
+    assertThat(join(partners.load(id))).isEmpty();
+  }
+
+  /**
+   * Another server that cached the account keeps serving it until its copy expires (the account
+   * cache TTL), then answers ACCOUNT_NOT_FOUND for it and POSTBACK_TOKEN_INVALID for its token.
+   */
+  @Test
+  void anotherServerStopsUsingADeletedAccountWhenItsCachedCopyExpires() {
+    String id = "del-cached-" + System.nanoTime();
+    createAccount(id);
+    java.util.concurrent.atomic.AtomicLong millis = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+    Clock clock = new Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return Instant.ofEpochMilli(millis.get());
+      }
+    };
+    var otherServer = new io.kcid.server.account.AccountDirectory(accounts, clock, Duration.ofSeconds(5));
+    assertThat(join(otherServer.authenticate("pbt_" + id)).account().getAccountId()).isEqualTo(id);
+
+    assertThat(join(accounts.delete(id))).isTrue();
+    assertThat(join(otherServer.get(id)).account().getAccountId()).as("within the TTL: the cached copy").isEqualTo(id);
+    millis.addAndGet(5_001);
+    assertThat(reasonOf(() -> join(otherServer.get(id)))).isEqualTo(ErrorReason.ERROR_REASON_ACCOUNT_NOT_FOUND);
+    assertThat(reasonOf(() -> join(otherServer.authenticate("pbt_" + id))))
+        .isEqualTo(ErrorReason.ERROR_REASON_POSTBACK_TOKEN_INVALID);
+  }
+
+  private static ErrorReason reasonOf(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    Throwable failure = catchThrowable(call);
+    while (failure != null && !(failure instanceof KcidException) && failure.getCause() != null) {
+      failure = failure.getCause();
+    }
+    assertThat(failure).isInstanceOf(KcidException.class);
+    return ((KcidException) failure).reason();
   }
 }

@@ -1,4 +1,4 @@
-package io.kcid.server.partner;
+package io.kcid.server.partner.admin;
 
 import io.kcid.core.KcidException;
 import io.kcid.proto.tracking.v1.CreatePartnerRequest;
@@ -11,20 +11,17 @@ import io.kcid.proto.tracking.v1.UpdatePartnerRequest;
 import io.kcid.server.account.GoalAdmin;
 import io.kcid.server.account.PostbackAuthSettings;
 import io.kcid.server.common.Identifiers;
+import io.kcid.server.common.RegionalSettings;
 import io.kcid.server.common.Timestamps;
+import io.kcid.server.partner.PartnerDirectory;
 import io.kcid.server.store.PartnerStore;
 import java.time.Clock;
-import java.time.DateTimeException;
-import java.time.ZoneId;
-import java.util.Currency;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
-import java.util.regex.Pattern;
 
 /** Creating, reading, listing and changing partners, including switching their S2S tracking. */
 public final class PartnerAdmin {
-  private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
   private static final int DEFAULT_PAGE = 100;
   private static final int MAX_PAGE = 1000;
 
@@ -135,22 +132,10 @@ public final class PartnerAdmin {
             ? PostbackAuthSettings.initial().getMethodsList()
             : PostbackAuthSettings.checkedMethods(asked.getPostbackAuthMethodsList()));
     if (!asked.getTimeZone().isEmpty()) {
-      try {
-        defaults.setTimeZone(ZoneId.of(asked.getTimeZone()).getId());
-      } catch (DateTimeException e) {
-        throw Identifiers.invalid("defaults.time_zone", "time_zone must be an IANA zone id, e.g. Europe/Berlin");
-      }
+      defaults.setTimeZone(RegionalSettings.timeZone("defaults.time_zone", asked.getTimeZone()));
     }
     if (!asked.getCurrencyCode().isEmpty()) {
-      if (!CURRENCY.matcher(asked.getCurrencyCode()).matches()) {
-        throw Identifiers.invalid("defaults.currency_code", "currency_code must be an ISO 4217 code, e.g. EUR");
-      }
-      try {
-        Currency.getInstance(asked.getCurrencyCode());
-      } catch (IllegalArgumentException e) {
-        throw Identifiers.invalid("defaults.currency_code", "currency_code must be an ISO 4217 code, e.g. EUR");
-      }
-      defaults.setCurrencyCode(asked.getCurrencyCode());
+      defaults.setCurrencyCode(RegionalSettings.currency("defaults.currency_code", asked.getCurrencyCode()));
     }
     return defaults.build();
   }
