@@ -22,26 +22,30 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code kcid stats}: an account's report as a table. */
+/** {@code kcid stats}: an account's or a partner's report as a table. */
 @Command(name = "stats", mixinStandardHelpOptions = true,
     footer = {
       "%nExamples:",
       "  ./kcid stats --account acme",
-      "  ./kcid stats --account acme --since 30d --by campaign,day --tz Europe/Berlin"},
+      "  ./kcid stats --account acme --since 30d --by campaign,day --tz Europe/Berlin",
+      "  ./kcid stats --partner agency-one --by account"},
     description = "Clicks, conversions by status, approved value, conversion and approval rates, and the"
-        + " time-to-convert distribution of an account (test conversions excluded).")
+        + " time-to-convert distribution of an account, or of every account of a partner (test conversions excluded).")
 final class StatsCommand implements Runnable {
   @Mixin GrpcOptions grpc;
 
-  @Option(names = "--account", required = true, description = "Account id.")
+  @Option(names = "--account", description = "Account id (give --account or --partner).")
   String account;
+
+  @Option(names = "--partner", description = "Partner id: the sum of all its accounts (give --account or --partner).")
+  String partner;
 
   @Option(names = "--since", defaultValue = "7d",
       description = "How far back: 12h, or 7d = the last 7 days of the time zone, today included. Default: ${DEFAULT-VALUE}")
   String since;
 
   @Option(names = "--by", split = ",", defaultValue = "",
-      description = "Group by any of campaign, goal, sub1, hour, day (comma-separated).")
+      description = "Group by any of account, campaign, goal, sub1, hour, day (comma-separated).")
   List<String> by;
 
   @Option(names = "--tz", defaultValue = "UTC", description = "IANA time zone of days and hours. Default: ${DEFAULT-VALUE}")
@@ -49,8 +53,12 @@ final class StatsCommand implements Runnable {
 
   @Override
   public void run() {
+    if ((account == null) == (partner == null)) {
+      throw new CliException("give --account <id> or --partner <id> (one of them)");
+    }
     GetStatsRequest.Builder request = GetStatsRequest.newBuilder()
-        .setAccountId(account)
+        .setAccountId(account == null ? "" : account)
+        .setPartnerId(partner == null ? "" : partner)
         .setTimeZone(timeZone)
         .setStartTime(timestamp(start(Durations.parse(since), zone(timeZone), Instant.now())));
     for (String d : by) {
@@ -94,23 +102,28 @@ final class StatsCommand implements Runnable {
 
   private static StatsDimension dimension(String name) {
     return switch (name.toLowerCase(Locale.ROOT)) {
+      case "account" -> StatsDimension.STATS_DIMENSION_ACCOUNT;
       case "campaign" -> StatsDimension.STATS_DIMENSION_CAMPAIGN;
       case "goal" -> StatsDimension.STATS_DIMENSION_GOAL;
       case "sub1", "s1", "sub_id_1" -> StatsDimension.STATS_DIMENSION_SUB_ID_1;
       case "hour" -> StatsDimension.STATS_DIMENSION_HOUR;
       case "day" -> StatsDimension.STATS_DIMENSION_DAY;
-      default -> throw new CliException("--by " + name + ": expected campaign, goal, sub1, hour or day");
+      default -> throw new CliException("--by " + name + ": expected account, campaign, goal, sub1, hour or day");
     };
   }
 
   private void print(GetStatsResponse report) {
     boolean period = report.getRowsList().stream().anyMatch(r -> !r.getPeriod().isEmpty());
+    boolean byAccount = grouped("account");
     boolean campaign = grouped("campaign");
     boolean goal = grouped("goal");
     boolean sub1 = grouped("sub1", "s1", "sub_id_1");
     List<String> header = new ArrayList<>();
     if (period) {
       header.add("period");
+    }
+    if (byAccount) {
+      header.add("account");
     }
     if (campaign) {
       header.add("campaign");
@@ -134,6 +147,9 @@ final class StatsCommand implements Runnable {
         if (period) {
           cells.add(row.getPeriod());
         }
+        if (byAccount) {
+          cells.add(row.getAccountId());
+        }
         if (campaign) {
           cells.add(orDash(row.getCampaignId()));
         }
@@ -152,7 +168,7 @@ final class StatsCommand implements Runnable {
       total.add(i == 0 ? "total" : "");
     }
     table.add(numbers(total, report.getTotal()));
-    System.out.printf("%s, %s to %s (%s)%n", account, local(report.getStartTime(), report.getTimeZone()),
+    System.out.printf("%s, %s to %s (%s)%n", account != null ? account : "partner " + partner, local(report.getStartTime(), report.getTimeZone()),
         local(report.getEndTime(), report.getTimeZone()), report.getTimeZone());
     table.print(System.out);
     System.out.println("time to convert: " + report.getTotal().getTimeToConvertList().stream()

@@ -229,6 +229,9 @@ class JsonContractIT {
     JsonNode stats = valid("stats", api("stats", "--account", "shop", "--by", "goal,day", "--json"));
     assertThat(stats.at("/total/clicks").isIntegralNumber()).isTrue();
     assertThat(stats.at("/total/clicks").asLong()).isEqualTo(2);
+    JsonNode byAccount = valid("stats", api("stats", "--partner", "default", "--by", "account", "--json"));
+    assertThat(byAccount.findValuesAsText("account_id")).contains("shop");
+    assertThat(byAccount.at("/total/clicks").asLong()).isEqualTo(2);
     valid("stream", api("stream", "--account", "shop", "--from-start", "--count", "2", "--json"));
     JsonNode doctor = valid("doctor", api("doctor", "--spool-dir=off", "--json"));
     assertThat(doctor.findValuesAsText("check")).contains("server");

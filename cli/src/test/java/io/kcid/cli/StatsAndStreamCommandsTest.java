@@ -14,8 +14,10 @@ import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateGoalRequest;
+import io.kcid.proto.tracking.v1.CreatePartnerRequest;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.Money;
+import io.kcid.proto.tracking.v1.PartnerServiceGrpc;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.UpdateConversionStatusRequest;
 import io.kcid.server.TrackingServer;
@@ -104,6 +106,43 @@ class StatsAndStreamCommandsTest {
     Run unknown = kcid("stats", "--account", "nobody");
     assertThat(unknown.exit()).isEqualTo(1);
     assertThat(unknown.err()).contains("ACCOUNT_NOT_FOUND");
+  }
+
+  @Test
+  void statsOfAPartnerSumsItsAccountsAndGroupsByAccount() throws Exception {
+    var partners = PartnerServiceGrpc.newBlockingStub(channel);
+    var admin = AdminServiceGrpc.newBlockingStub(channel);
+    var clicks = ClickServiceGrpc.newBlockingStub(channel);
+    partners.createPartner(CreatePartnerRequest.newBuilder().setPartnerId("agency").setDisplayName("Agency").build());
+    for (String account : List.of("agency-a", "agency-b")) {
+      admin.createAccount(CreateAccountRequest.newBuilder().setAccountId(account).setPartnerId("agency").build());
+    }
+    for (String account : List.of("agency-a", "agency-a", "agency-b")) {
+      clicks.issueClick(IssueClickRequest.newBuilder().setAccountId(account).setCampaignId("web").build());
+    }
+
+    Run table = kcid("stats", "--partner", "agency", "--by", "account");
+    assertThat(table.exit()).as(table.err()).isZero();
+    List<String> lines = table.out().lines().toList();
+    assertThat(lines.get(0)).startsWith("partner agency, ");
+    assertThat(lines.get(1)).startsWith("account").contains("clicks");
+    assertThat(lines).anySatisfy(l -> assertThat(l).matches("agency-a +2 +0 .*"));
+    assertThat(lines).anySatisfy(l -> assertThat(l).matches("agency-b +1 +0 .*"));
+    assertThat(lines).anySatisfy(l -> assertThat(l).matches("total +3 +0 .*"));
+    assertThat(table.out()).doesNotContain("shop");
+
+    Run json = kcid("stats", "--partner", "agency", "--by", "account", "--json");
+    assertThat(json.exit()).as(json.err()).isZero();
+    JsonNode report = JSON.readTree(json.out());
+    assertThat(report.get("rows").findValuesAsText("account_id")).containsExactly("agency-a", "agency-b");
+    assertThat(report.at("/total/clicks").asLong()).isEqualTo(3);
+
+    Run both = kcid("stats", "--partner", "agency", "--account", "shop");
+    assertThat(both.exit()).isEqualTo(2);
+    assertThat(both.err()).contains("--account <id> or --partner <id>");
+    Run unknown = kcid("stats", "--partner", "nobody");
+    assertThat(unknown.exit()).isEqualTo(1);
+    assertThat(unknown.err()).contains("PARTNER_NOT_FOUND");
   }
 
   /** The four events of the account: three conversions and the rejection of the first. */

@@ -9,12 +9,16 @@ import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.HttpEdge;
 import io.kcid.edge.grpc.BackendAuth;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
+import io.kcid.proto.tracking.v1.ApiKeyRole;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
+import io.kcid.proto.tracking.v1.CreateApiKeyRequest;
 import io.kcid.proto.tracking.v1.CreateGoalRequest;
+import io.kcid.proto.tracking.v1.CreatePartnerRequest;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.GoalState;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
+import io.kcid.proto.tracking.v1.PartnerServiceGrpc;
 import io.kcid.proto.tracking.v1.ReplayOutcome;
 import io.kcid.proto.tracking.v1.ReplayPostbacksRequest;
 import io.kcid.proto.tracking.v1.ReplayPostbacksResponse;
@@ -102,7 +106,13 @@ class WebViewIT {
 
   /** An account with a goal "sale"; returns its postback token. */
   private static String account(String id) {
-    String token = admin.createAccount(CreateAccountRequest.newBuilder().setAccountId(id).build()).getSecrets().getPostbackToken();
+    return account(id, "");
+  }
+
+  /** An account of {@code partner} (empty: the default) with a goal "sale"; returns its postback token. */
+  private static String account(String id, String partner) {
+    String token = admin.createAccount(CreateAccountRequest.newBuilder().setAccountId(id).setPartnerId(partner).build())
+        .getSecrets().getPostbackToken();
     admin.createGoal(CreateGoalRequest.newBuilder().setAccountId(id).setGoalKey("sale").build());
     return token;
   }
@@ -150,7 +160,8 @@ class WebViewIT {
     for (String path : List.of("/admin/accounts/locked", "/admin/accounts/locked/postbacks", "/admin/kcid/x")) {
       assertThat(get(edge, path).statusCode()).as(path).isEqualTo(401);
       assertThat(get(edge, path, "Authorization", "Bearer " + VIEW_KEY + "x").statusCode()).isEqualTo(401);
-      assertThat(get(edge, path, "Authorization", "Bearer " + EDGE_KEY).statusCode()).isEqualTo(401);
+      // A real key of the server, but without the read role: it may not sign in to a view it could read nothing in.
+      assertThat(get(edge, path, "Authorization", "Bearer " + EDGE_KEY).statusCode()).isEqualTo(403);
       assertThat(get(edge, path, "Cookie", "kcid_admin=99999999999999.forged").statusCode()).isEqualTo(401);
     }
     HttpResponse<String> denied = get(edge, "/admin/accounts/locked");
@@ -315,7 +326,121 @@ class WebViewIT {
     assertThat(get(edge, "/admin/session/" + nonce + "?next=/admin/accounts/cookie").statusCode()).as("single use").isEqualTo(401);
     // A link never sends the browser off the view.
     HttpResponse<String> offsite = get(edge, "/admin/session/" + nonce(login(VIEW_KEY).body()) + "?next=//evil.example/");
-    assertThat(offsite.headers().firstValue("Location")).hasValue("/admin/login");
+    assertThat(offsite.headers().firstValue("Location")).as("the signed-in key's home instead").hasValue("/admin/partners");
+    HttpResponse<String> toPartner = get(edge, "/admin/session/" + nonce(login(VIEW_KEY).body()) + "?next=/admin/partners/agency");
+    assertThat(toPartner.headers().firstValue("Location")).hasValue("/admin/partners/agency");
+  }
+
+  /** Partner {@code id} with accounts {@code <id>-a} (3 clicks, 2 conversions) and {@code <id>-b} (1 click). */
+  private static void partnerWithTraffic(String id) throws Exception {
+    partners().createPartner(CreatePartnerRequest.newBuilder().setPartnerId(id).setDisplayName("Partner " + id).build());
+    String token = account(id + "-a", id);
+    account(id + "-b", id);
+    for (int i = 0; i < 3; i++) {
+      String kcid = click(id + "-a", "web", "s" + i);
+      if (i < 2) {
+        assertThat(postback(kcid, "sale", token).statusCode()).isEqualTo(200);
+      }
+    }
+    click(id + "-b", "web", "s");
+  }
+
+  private static PartnerServiceGrpc.PartnerServiceBlockingStub partners() {
+    return PartnerServiceGrpc.newBlockingStub(channel);
+  }
+
+  /** A stored API key with the read role, scoped as asked; returns its secret. */
+  private static String readKey(String name, String partner, String account) {
+    return admin.createApiKey(CreateApiKeyRequest.newBuilder().setName(name).addRoles(ApiKeyRole.API_KEY_ROLE_READ)
+        .setPartnerId(partner).setAccountId(account).build()).getSecret();
+  }
+
+  private static String sessionCookie(HttpResponse<String> signedIn) {
+    String setCookie = signedIn.headers().firstValue("Set-Cookie").orElseThrow(() -> new AssertionError(signedIn.body()));
+    return setCookie.substring(0, setCookie.indexOf(';'));
+  }
+
+  @Test
+  void partnerPageShowsExactlyItsAccountsNumbersAndPlatformKeysListPartners() throws Exception {
+    partnerWithTraffic("pw-one");
+    partnerWithTraffic("pw-two");
+    HttpResponse<String> page = asAdmin("/admin/partners/pw-one");
+    assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Security-Policy")).isPresent();
+    String body = page.body();
+    // Account, clicks, conversions, approved, pending, rejected, rate.
+    assertThat(body).contains("<tr><td><a href=\"/admin/accounts/pw-one-a\">pw-one-a</a></td><td>3</td><td>2</td><td>2</td><td>0</td>"
+        + "<td>0</td><td>66.7%</td>");
+    assertThat(body).contains("<tr><td><a href=\"/admin/accounts/pw-one-b\">pw-one-b</a></td><td>1</td><td>0</td>");
+    assertThat(body).contains("<tr><td>Total</td><td>4</td><td>2</td>");
+    assertThat(body).doesNotContain("pw-two");
+
+    HttpResponse<String> list = asAdmin("/admin/partners");
+    assertThat(list.statusCode()).as(list.body()).isEqualTo(200);
+    assertThat(list.body()).contains("<a href=\"/admin/partners/pw-one\">pw-one</a>", "<a href=\"/admin/partners/pw-two\">pw-two</a>",
+        "<td>Partner pw-one</td>");
+    assertThat(asAdmin("/admin/partners/no-such-partner").statusCode()).isEqualTo(404);
+    HttpResponse<String> home = asAdmin("/admin/");
+    assertThat(home.statusCode()).isEqualTo(303);
+    assertThat(home.headers().firstValue("Location")).hasValue("/admin/partners");
+  }
+
+  @Test
+  void aPartnerKeySignsInAndSeesOnlyItsPartner() throws Exception {
+    partnerWithTraffic("pk-own");
+    partnerWithTraffic("pk-other");
+    String key = readKey("pk-own-reader", "pk-own", "");
+    HttpResponse<String> signedIn = login(key);
+    assertThat(signedIn.statusCode()).as(signedIn.body()).isEqualTo(200);
+    assertThat(signedIn.body()).contains("href=\"/admin/partners/pk-own\"").doesNotContain(key);
+    assertThat(signedIn.headers().firstValue("Set-Cookie").orElseThrow()).doesNotContain(key);
+    String cookie = sessionCookie(signedIn);
+
+    HttpResponse<String> home = get(edge, "/admin/", "Cookie", cookie);
+    assertThat(home.headers().firstValue("Location")).as("its partner page is its home").hasValue("/admin/partners/pk-own");
+    HttpResponse<String> own = get(edge, "/admin/partners/pk-own", "Cookie", cookie);
+    assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+    assertThat(own.body()).contains(">pk-own-a</a></td><td>3</td><td>2</td>").doesNotContain("pk-other");
+    assertThat(get(edge, "/admin/accounts/pk-own-a", "Cookie", cookie).statusCode()).isEqualTo(200);
+
+    // The server's scope check decides, and the page says so with 403, never 500.
+    for (String path : List.of("/admin/partners/pk-other", "/admin/accounts/pk-other-a", "/admin/accounts/pk-other-a/postbacks")) {
+      HttpResponse<String> refused = get(edge, path, "Cookie", cookie);
+      assertThat(refused.statusCode()).as(path + refused.body()).isEqualTo(403);
+      assertThat(refused.body()).as(path).doesNotContain("<td>3</td>");
+    }
+    // The same key as a bearer, without a session: the same answers.
+    assertThat(get(edge, "/admin/partners/pk-other", "Authorization", "Bearer " + key).statusCode()).isEqualTo(403);
+    assertThat(get(edge, "/admin/partners/pk-own", "Authorization", "Bearer " + key).statusCode()).isEqualTo(200);
+
+    // An account-scoped key: its account page is its home.
+    String accountKey = readKey("pk-own-a-reader", "", "pk-own-a");
+    HttpResponse<String> accountSignIn = login(accountKey);
+    assertThat(accountSignIn.statusCode()).as(accountSignIn.body()).isEqualTo(200);
+    String accountCookie = sessionCookie(accountSignIn);
+    assertThat(get(edge, "/admin/", "Cookie", accountCookie).headers().firstValue("Location")).hasValue("/admin/accounts/pk-own-a");
+    assertThat(get(edge, "/admin/accounts/pk-own-a", "Cookie", accountCookie).statusCode()).isEqualTo(200);
+    assertThat(get(edge, "/admin/accounts/pk-own-b", "Cookie", accountCookie).statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  void signingOutEndsTheSessionOnTheEdge() throws Exception {
+    account("signout");
+    HttpResponse<String> signedIn = login(VIEW_KEY);
+    String cookie = sessionCookie(signedIn);
+    assertThat(get(edge, "/admin/accounts/signout", "Cookie", cookie).statusCode()).isEqualTo(200);
+    assertThat(get(edge, "/admin/logout", "Cookie", cookie).statusCode()).as("sign out is a POST").isEqualTo(405);
+    HttpResponse<String> out = HTTP.send(HttpRequest.newBuilder(uri(edge, "/admin/logout")).header("Cookie", cookie)
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(out.statusCode()).isEqualTo(200);
+    assertThat(out.headers().firstValue("Set-Cookie").orElseThrow()).startsWith("kcid_admin=;").contains("Max-Age=0");
+    assertThat(get(edge, "/admin/accounts/signout", "Cookie", cookie).statusCode()).as("the old cookie is dead").isEqualTo(401);
+    // A one-time link into an ended session does not revive it.
+    HttpResponse<String> again = login(VIEW_KEY);
+    String nonce = nonce(again.body());
+    HTTP.send(HttpRequest.newBuilder(uri(edge, "/admin/logout")).header("Cookie", sessionCookie(again))
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(get(edge, "/admin/session/" + nonce).statusCode()).isEqualTo(401);
   }
 
   private static String nonce(String body) {

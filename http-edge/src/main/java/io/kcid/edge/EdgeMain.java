@@ -89,7 +89,7 @@ public final class EdgeMain implements Callable<Integer> {
   @Option(names = "--max-in-flight", defaultValue = "${env:KCID_EDGE_MAX_IN_FLIGHT:-1024}", description = "Backend calls in progress before new requests get 503 (env KCID_EDGE_MAX_IN_FLIGHT, default ${DEFAULT-VALUE}).")
   int maxInFlight;
 
-  @Option(names = "--admin-key", defaultValue = "${env:KCID_EDGE_ADMIN_KEY}", description = "Admin key of the web view under /admin/ (an API key with the read role, also sent to the tracking-server for the view's calls); unset = view off (env KCID_EDGE_ADMIN_KEY; prefer the variable: flags show in ps).")
+  @Option(names = "--admin-key", defaultValue = "${env:KCID_EDGE_ADMIN_KEY}", description = "Admin key of the web view under /admin/: turns the view on and signs in as a platform caller (an API key with the read role, sent to the tracking-server for that session's calls; any other read key of the server signs in too, seeing its scope); unset = view off (env KCID_EDGE_ADMIN_KEY; prefer the variable: flags show in ps).")
   String adminKey;
 
   /** The validated security settings of these options. */

@@ -92,9 +92,9 @@ record EdgeWiring(
     Map<Route, RouteHandler> adminHandlers = new EnumMap<>(Route.class);
     adminHandlers.put(Route.METRICS, OpsHandlers.metrics(metrics));
     if (security.adminKey() != null) {
-      // The view's read calls carry the human's admin key, not the edge's own key.
+      // The view's calls carry the signed-in human's key (each call its own), never the edge's.
       adminHandlers.put(Route.ADMIN, new AdminHandler(
-          security.adminKey(), backend(channel, security.adminKey(), inFlight), callDeadline, security.https(),
+          security.adminKey(), backend(channel, null, inFlight), callDeadline, security.https(),
           new LoginRateLimits(config.abuse().loginFailuresPerMinute(), System::nanoTime), clientIps));
     }
     return new EdgeWiring(

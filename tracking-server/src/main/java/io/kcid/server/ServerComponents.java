@@ -151,7 +151,7 @@ final class ServerComponents {
     var admin = new AccountAdmin(accountStore, accounts, partners, idempotent, clock);
     var goalAdmin = new GoalAdmin(accountStore, accounts, idempotent, clock);
     var secretAdmin = new SecretAdmin(accountStore, accounts, idempotent, clock);
-    var reports = new Reports(new RedisStatsStore(redis.commands(), partitions), accounts, clock);
+    var reports = new Reports(new RedisStatsStore(redis.commands(), partitions), accounts, partners, accountStore, clock);
     var streams = new ConversionStreams(
         RedisConversionEventLog.watching(redis, partitions), accounts, config.stream().pollInterval());
     metrics.streamReaders(streams::readers);

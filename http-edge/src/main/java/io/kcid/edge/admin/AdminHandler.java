@@ -2,6 +2,9 @@ package io.kcid.edge.admin;
 
 import com.google.protobuf.Timestamp;
 import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.stub.AbstractStub;
+import io.kcid.edge.grpc.BackendAuth;
 import io.kcid.edge.grpc.BackendErrors;
 import io.kcid.edge.grpc.BackendFailure;
 import io.kcid.edge.grpc.UnaryCalls;
@@ -12,14 +15,21 @@ import io.kcid.edge.http.RouteHandler;
 import io.kcid.edge.limit.LoginRateLimits;
 import io.kcid.edge.net.ClientIpResolver;
 import io.kcid.proto.ErrorReasons;
+import io.kcid.proto.tracking.v1.AdminServiceGrpc;
+import io.kcid.proto.tracking.v1.ApiKeyRole;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.ExplainClickRequest;
 import io.kcid.proto.tracking.v1.ExplainClickResponse;
+import io.kcid.proto.tracking.v1.GetCallerRequest;
+import io.kcid.proto.tracking.v1.GetCallerResponse;
 import io.kcid.proto.tracking.v1.GetStatsRequest;
 import io.kcid.proto.tracking.v1.GetStatsResponse;
+import io.kcid.proto.tracking.v1.ListPartnersRequest;
+import io.kcid.proto.tracking.v1.ListPartnersResponse;
 import io.kcid.proto.tracking.v1.ListPostbacksRequest;
 import io.kcid.proto.tracking.v1.ListPostbacksResponse;
+import io.kcid.proto.tracking.v1.PartnerServiceGrpc;
 import io.kcid.proto.tracking.v1.ReportServiceGrpc;
 import io.kcid.proto.tracking.v1.StatsDimension;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -27,10 +37,10 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.CookieHeaderNames.SameSite;
 import io.netty.handler.codec.http.cookie.DefaultCookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
-import io.netty.handler.codec.http.cookie.CookieHeaderNames.SameSite;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -46,10 +56,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
- * The web view under {@code /admin/}: server-rendered HTML of an account's stats, its postback log
- * and the explanation of a kcid. It calls the tracking-server with the admin key as bearer (the
- * {@code channel} carries it), so the edge itself gains no read power: a human without the key
- * gets 401 here, and a key without the read role gets the server's PERMISSION_DENIED.
+ * The web view under {@code /admin/}: server-rendered HTML of partners and their accounts' numbers,
+ * an account's stats, its postback log and the explanation of a kcid. A human signs in with any
+ * API key of the tracking-server (the server says whose it is: GetCaller) or with the edge's
+ * configured admin key (a platform sign-in); the session lives in the edge's memory and every call
+ * made for it carries that human's key, so the edge itself gains no read power and the server's
+ * role and scope checks decide what each human sees: a key without the read role, or a partner
+ * key on another partner's page, gets the server's refusal as a 403 page.
  */
 public final class AdminHandler implements RouteHandler {
   private static final Map<String, String> PAGE_HEADERS = Map.of(
@@ -58,15 +71,24 @@ public final class AdminHandler implements RouteHandler {
       "Referrer-Policy", "no-referrer");
   private static final String HTML = "text/html; charset=utf-8";
   /** Where a one-time link may send the browser: a path of this view, nothing else. */
-  private static final Pattern NEXT = Pattern.compile("/admin/(accounts|kcid)/[A-Za-z0-9._~%-]+(/postbacks)?");
+  private static final Pattern NEXT = Pattern.compile(
+      "/admin/((accounts|kcid)/[A-Za-z0-9._~%-]+(/postbacks)?|partners(/[A-Za-z0-9._~%-]+)?)?");
+  /** What a presented key may look like before it goes into a gRPC header: printable ASCII. */
+  private static final Pattern KEY_SHAPE = Pattern.compile("[\\x21-\\x7e]{1,256}");
+  /** GetCaller's name for a caller the server did not recognise (open auth mode). */
+  private static final String OPEN_CALLER = "(open)";
   private static final int LOG_ROWS = 100;
+  private static final int PARTNER_ROWS = 1000;
   private static final String REALM = "Bearer realm=\"kcid-admin\"";
   /** Sampled unauthenticated refusals shown under the log. */
   private static final int REFUSAL_ROWS = 20;
 
   private final AdminAuth auth;
+  private final AdminSessions sessions;
   private final ReportServiceGrpc.ReportServiceStub reports;
   private final DiagnosticsServiceGrpc.DiagnosticsServiceStub diagnostics;
+  /** For the admin and partner stubs, made when first needed: their classes load no sooner than a sign-in needs them. */
+  private final Channel channel;
   private final Duration deadline;
   private final boolean secureCookie;
   private final Clock clock;
@@ -75,7 +97,7 @@ public final class AdminHandler implements RouteHandler {
 
   /**
    * @param adminKey the configured admin key
-   * @param channel the backend channel that sends the admin key as bearer
+   * @param channel the backend channel, carrying no key of its own: each call gets the signed-in human's
    * @param secureCookie the edge serves HTTPS: the session cookie is {@code Secure}
    */
   public AdminHandler(String adminKey, Channel channel, Duration deadline, boolean secureCookie) {
@@ -99,13 +121,34 @@ public final class AdminHandler implements RouteHandler {
       String adminKey, Channel channel, Duration deadline, boolean secureCookie, Clock clock, LoginRateLimits logins,
       ClientIpResolver clientIps) {
     this.auth = new AdminAuth(adminKey, clock);
+    this.sessions = new AdminSessions(clock, AdminSessions.MAX_SESSIONS);
     this.reports = ReportServiceGrpc.newStub(channel);
     this.diagnostics = DiagnosticsServiceGrpc.newStub(channel);
+    this.channel = channel;
     this.deadline = deadline;
     this.secureCookie = secureCookie;
     this.clock = clock;
     this.logins = logins;
     this.clientIps = clientIps;
+  }
+
+  /** A signed-in human: the key the view's calls carry, and who the server says it is. */
+  private record Identity(String key, AdminCaller caller) {
+    @Override
+    public String toString() {
+      return "Identity[" + caller.describe() + "]"; // never the key
+    }
+  }
+
+  /** A sign-in that ends in a page (refused, rate limited, backend down) instead of an identity. */
+  private static final class Refused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient EdgeResponse response;
+
+    Refused(EdgeResponse response) {
+      super(null, null, false, false);
+      this.response = response;
+    }
   }
 
   @Override
@@ -120,7 +163,17 @@ public final class AdminHandler implements RouteHandler {
   @Override
   public CompletableFuture<EdgeResponse> handle(FullHttpRequest request, SocketAddress peer) {
     try {
-      return serve(request, clientIps.resolve(peer, request.headers().getAll("X-Forwarded-For")));
+      return serve(request, clientIps.resolve(peer, request.headers().getAll("X-Forwarded-For")))
+          .exceptionally(failure -> {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+            if (cause instanceof Refused refused) {
+              return refused.response;
+            }
+            throw failure instanceof RuntimeException r ? r : new java.util.concurrent.CompletionException(failure);
+          });
+    } catch (Refused refused) {
+      return done(refused.response);
     } catch (Rejection rejection) {
       int status = ErrorReasons.httpStatus(rejection.reason());
       return done(page(status, AdminPages.error(status, ErrorReasons.shortName(rejection.reason()), rejection.getMessage())));
@@ -134,7 +187,14 @@ public final class AdminHandler implements RouteHandler {
     QueryStringDecoder uri = QueryParams.uri(request.uri());
     List<String> path = segments(uri.rawPath());
     if (path.equals(List.of("login"))) {
-      return done(request.method().equals(HttpMethod.POST) ? login(request, client) : page(200, AdminPages.login(null)));
+      return request.method().equals(HttpMethod.POST) ? login(request, client) : done(page(200, AdminPages.login(null)));
+    }
+    if (path.equals(List.of("logout"))) {
+      if (!request.method().equals(HttpMethod.POST)) {
+        return done(page(405, AdminPages.error(405, "METHOD_NOT_ALLOWED", "Sign out with POST.")).withHeader("Allow", "POST"));
+      }
+      sessions.end(cookie(request));
+      return done(page(200, AdminPages.login("Signed out.")).withHeader("Set-Cookie", sessionCookie("", 0)));
     }
     if (!request.method().equals(HttpMethod.GET)) {
       return done(page(405, AdminPages.error(405, "METHOD_NOT_ALLOWED", "Use GET on this page.")).withHeader("Allow", "GET"));
@@ -142,49 +202,96 @@ public final class AdminHandler implements RouteHandler {
     if (path.size() == 2 && path.get(0).equals("session")) {
       return done(redeem(client, path.get(1), single(QueryParams.parameters(uri), "next")));
     }
-    String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-    String bearer = AdminAuth.bearer(authorization);
+    String bearer = AdminAuth.bearer(request.headers().get(HttpHeaderNames.AUTHORIZATION));
+    CompletableFuture<Identity> identity;
     if (bearer != null) {
       // A presented key is a sign-in attempt, on any page: limited like the login form.
-      long wait = logins.refusedFor(client, bearer);
-      if (wait > 0) {
-        return done(tooManyAttempts(wait));
+      identity = identify(bearer, client);
+    } else {
+      AdminSessions.Session session = sessions.find(cookie(request));
+      if (session == null) {
+        return done(signIn("Sign in with an API key."));
       }
-      if (!auth.isKey(bearer)) {
-        logins.failed(client, bearer);
-        return done(signIn());
-      }
-    } else if (!auth.validSession(cookie(request))) {
-      return done(signIn());
+      identity = CompletableFuture.completedFuture(new Identity(session.key(), session.caller()));
+    }
+    return identity.thenCompose(who -> route(path, who));
+  }
+
+  private CompletableFuture<EdgeResponse> route(List<String> path, Identity who) {
+    if (path.equals(List.of(""))) {
+      return done(new EdgeResponse(303, null, new byte[0], PAGE_HEADERS, false).withHeader("Location", who.caller().home()));
+    }
+    if (path.equals(List.of("partners"))) {
+      return partnerList(who);
+    }
+    if (path.size() == 2 && path.get(0).equals("partners")) {
+      return partner(who, path.get(1));
     }
     if (path.size() == 2 && path.get(0).equals("accounts")) {
-      return stats(path.get(1));
+      return stats(who, path.get(1));
     }
     if (path.size() == 3 && path.get(0).equals("accounts") && path.get(2).equals("postbacks")) {
-      return postbacks(path.get(1));
+      return postbacks(who, path.get(1));
     }
     if (path.size() == 2 && path.get(0).equals("kcid")) {
-      return explain(path.get(1));
+      return explain(who, path.get(1));
     }
     return done(page(404, AdminPages.error(404, "ROUTE_NOT_FOUND", "No such page in the web view.")));
   }
 
-  private EdgeResponse login(FullHttpRequest request, String client) {
+  /**
+   * Who a presented key is: the configured admin key is a platform caller; any other key is asked
+   * about at the tracking-server, with that key. A key the server does not know counts as a failed
+   * sign-in; one without the read role is refused (it could read nothing here).
+   */
+  private CompletableFuture<Identity> identify(String key, String client) {
+    long wait = logins.refusedFor(client, key);
+    if (wait > 0) {
+      throw new Refused(tooManyAttempts(wait));
+    }
+    if (auth.isKey(key)) {
+      return CompletableFuture.completedFuture(new Identity(key, AdminCaller.configuredAdmin()));
+    }
+    if (!KEY_SHAPE.matcher(key).matches()) {
+      logins.failed(client, key);
+      throw new Refused(signIn("That is not an API key of this kcid."));
+    }
+    CompletableFuture<GetCallerResponse> caller = new CompletableFuture<>();
+    withKey(AdminServiceGrpc.newStub(channel), key).getCaller(GetCallerRequest.getDefaultInstance(), UnaryCalls.completing(caller));
+    return caller.handle((response, failure) -> {
+      if (failure != null) {
+        Status.Code code = Status.fromThrowable(failure).getCode();
+        if (BackendErrors.keyRefusal(failure) == ErrorReason.ERROR_REASON_API_KEY_INVALID || code == Status.Code.UNAUTHENTICATED) {
+          logins.failed(client, key);
+          throw new Refused(signIn("That is not an API key of this kcid."));
+        }
+        throw new Refused(failurePage(failure));
+      }
+      if (response.getApiKey().getName().equals(OPEN_CALLER)) {
+        // A server in open auth mode answers any key, even a made-up one: that is no sign-in.
+        logins.failed(client, key);
+        throw new Refused(signIn("That is not an API key of this kcid."));
+      }
+      if (!response.getApiKey().getRolesList().contains(ApiKeyRole.API_KEY_ROLE_READ)) {
+        throw new Refused(page(403, AdminPages.error(403, "API_KEY_ROLE_MISSING",
+            "The key '" + response.getApiKey().getName() + "' has no read role: the web view needs one.")));
+      }
+      return new Identity(key, AdminCaller.of(response.getApiKey()));
+    });
+  }
+
+  private CompletableFuture<EdgeResponse> login(FullHttpRequest request, String client) {
     String key = single(QueryParams.form(request.content().toString(StandardCharsets.UTF_8), StandardCharsets.UTF_8), "key");
     String bearer = AdminAuth.bearer(request.headers().get(HttpHeaderNames.AUTHORIZATION));
     String presented = key != null && !key.isEmpty() ? key : bearer;
     if (presented == null || presented.isEmpty()) {
-      return page(401, AdminPages.login("Sign in with the admin key.")).withHeader("WWW-Authenticate", REALM);
+      return done(signIn("Sign in with an API key."));
     }
-    long wait = logins.refusedFor(client, presented);
-    if (wait > 0) {
-      return tooManyAttempts(wait);
-    }
-    if (!auth.isKey(key) && !auth.isKey(bearer)) {
-      logins.failed(client, presented);
-      return page(401, AdminPages.login("That is not the admin key.")).withHeader("WWW-Authenticate", REALM);
-    }
-    return page(200, AdminPages.signedIn(auth.newNonce())).withHeader("Set-Cookie", sessionCookie());
+    return identify(presented.trim(), client).thenApply(who -> {
+      String session = sessions.start(who.key(), who.caller());
+      return page(200, AdminPages.signedIn(auth.newNonce(session), who.caller()))
+          .withHeader("Set-Cookie", sessionCookie(session, AdminSessions.TTL.toSeconds()));
+    });
   }
 
   private EdgeResponse redeem(String client, String nonce, String next) {
@@ -192,18 +299,20 @@ public final class AdminHandler implements RouteHandler {
     if (wait > 0) {
       return tooManyAttempts(wait);
     }
-    if (!auth.redeem(nonce)) {
+    String sessionId = auth.redeem(nonce);
+    AdminSessions.Session session = sessions.find(sessionId);
+    if (session == null) {
       logins.failed(client, null);
       return page(401, AdminPages.login("This sign-in link was used already or has expired."));
     }
-    String location = next != null && NEXT.matcher(next).matches() ? next : "/admin/login";
+    String location = next != null && NEXT.matcher(next).matches() ? next : session.caller().home();
     return new EdgeResponse(303, null, new byte[0], PAGE_HEADERS, false)
         .withHeader("Location", location)
-        .withHeader("Set-Cookie", sessionCookie());
+        .withHeader("Set-Cookie", sessionCookie(sessionId, AdminSessions.TTL.toSeconds()));
   }
 
-  private static EdgeResponse signIn() {
-    return page(401, AdminPages.login("Sign in with the admin key.")).withHeader("WWW-Authenticate", REALM);
+  private static EdgeResponse signIn(String message) {
+    return page(401, AdminPages.login(message)).withHeader("WWW-Authenticate", REALM);
   }
 
   /** 429 as a page: the key was not even compared. */
@@ -219,70 +328,109 @@ public final class AdminHandler implements RouteHandler {
     return values == null ? null : QueryParams.single(values);
   }
 
-  private String sessionCookie() {
-    DefaultCookie cookie = new DefaultCookie(AdminAuth.COOKIE, auth.newSession());
+  /** The session cookie: the random session id only; max age 0 clears it. */
+  private String sessionCookie(String sessionId, long maxAgeSeconds) {
+    DefaultCookie cookie = new DefaultCookie(AdminAuth.COOKIE, sessionId);
     cookie.setHttpOnly(true);
     cookie.setSecure(secureCookie);
     cookie.setSameSite(SameSite.Strict);
     cookie.setPath("/admin/");
-    cookie.setMaxAge(AdminAuth.SESSION_TTL.toSeconds());
+    cookie.setMaxAge(maxAgeSeconds);
     return ServerCookieEncoder.STRICT.encode(cookie);
   }
 
-  private CompletableFuture<EdgeResponse> stats(String accountId) {
+  /** A stub whose calls carry {@code key} as bearer, with the view's deadline. */
+  private <S extends AbstractStub<S>> S withKey(S stub, String key) {
+    return stub.withInterceptors(BackendAuth.bearer(key)).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The last 7 UTC days, today included. */
+  private List<LocalDate> lastWeek() {
     LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
     List<LocalDate> days = new ArrayList<>();
     for (int i = 6; i >= 0; i--) {
       days.add(today.minusDays(i));
     }
-    Instant start = days.get(0).atStartOfDay(ZoneOffset.UTC).toInstant();
-    GetStatsRequest.Builder range = GetStatsRequest.newBuilder().setAccountId(accountId).setStartTime(timestamp(start))
-        .setEndTime(timestamp(clock.instant())).setTimeZone("UTC");
-    CompletableFuture<GetStatsResponse> byDay = new CompletableFuture<>();
-    reports.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
-        .getStats(range.clone().addGroupBy(StatsDimension.STATS_DIMENSION_DAY).build(), UnaryCalls.completing(byDay));
-    CompletableFuture<GetStatsResponse> byCampaign = new CompletableFuture<>();
-    reports.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
-        .getStats(range.clone().addGroupBy(StatsDimension.STATS_DIMENSION_CAMPAIGN).addGroupBy(StatsDimension.STATS_DIMENSION_GOAL).build(),
-            UnaryCalls.completing(byCampaign));
-    return render(byDay.thenCombine(byCampaign, (d, c) -> AdminPages.stats(accountId, days, d, c)));
+    return days;
   }
 
-  private CompletableFuture<EdgeResponse> postbacks(String accountId) {
+  private GetStatsRequest.Builder lastWeekRange(List<LocalDate> days) {
+    Instant start = days.get(0).atStartOfDay(ZoneOffset.UTC).toInstant();
+    return GetStatsRequest.newBuilder().setStartTime(timestamp(start)).setEndTime(timestamp(clock.instant())).setTimeZone("UTC");
+  }
+
+  private CompletableFuture<EdgeResponse> partnerList(Identity who) {
+    CompletableFuture<ListPartnersResponse> listed = new CompletableFuture<>();
+    withKey(PartnerServiceGrpc.newStub(channel), who.key()).listPartners(ListPartnersRequest.newBuilder().setPageSize(PARTNER_ROWS).build(),
+        UnaryCalls.completing(listed));
+    return render(listed.thenApply(l -> AdminPages.partners(l, who.caller())));
+  }
+
+  private CompletableFuture<EdgeResponse> partner(Identity who, String partnerId) {
+    List<LocalDate> days = lastWeek();
+    CompletableFuture<GetStatsResponse> byAccount = new CompletableFuture<>();
+    withKey(reports, who.key()).getStats(lastWeekRange(days).setPartnerId(partnerId)
+        .addGroupBy(StatsDimension.STATS_DIMENSION_ACCOUNT).build(), UnaryCalls.completing(byAccount));
+    return render(byAccount.thenApply(r -> AdminPages.partner(partnerId, days, r, who.caller())));
+  }
+
+  private CompletableFuture<EdgeResponse> stats(Identity who, String accountId) {
+    List<LocalDate> days = lastWeek();
+    GetStatsRequest.Builder range = lastWeekRange(days).setAccountId(accountId);
+    CompletableFuture<GetStatsResponse> byDay = new CompletableFuture<>();
+    withKey(reports, who.key())
+        .getStats(range.clone().addGroupBy(StatsDimension.STATS_DIMENSION_DAY).build(), UnaryCalls.completing(byDay));
+    CompletableFuture<GetStatsResponse> byCampaign = new CompletableFuture<>();
+    withKey(reports, who.key())
+        .getStats(range.clone().addGroupBy(StatsDimension.STATS_DIMENSION_CAMPAIGN).addGroupBy(StatsDimension.STATS_DIMENSION_GOAL).build(),
+            UnaryCalls.completing(byCampaign));
+    return render(byDay.thenCombine(byCampaign, (d, c) -> AdminPages.stats(accountId, days, d, c, who.caller())));
+  }
+
+  private CompletableFuture<EdgeResponse> postbacks(Identity who, String accountId) {
     CompletableFuture<ListPostbacksResponse> log = new CompletableFuture<>();
-    diagnostics.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).listPostbacks(
+    withKey(diagnostics, who.key()).listPostbacks(
         ListPostbacksRequest.newBuilder().setAccountId(accountId).setPageSize(LOG_ROWS).build(), UnaryCalls.completing(log));
     // Unauthenticated refusals are kept apart from the account's log: shown below it, sampled.
     CompletableFuture<ListPostbacksResponse> refused = new CompletableFuture<>();
-    diagnostics.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).listPostbacks(
+    withKey(diagnostics, who.key()).listPostbacks(
         ListPostbacksRequest.newBuilder().setAccountId(accountId).setUnauthenticated(true).setPageSize(REFUSAL_ROWS).build(),
         UnaryCalls.completing(refused));
-    return render(log.thenCombine(refused, (l, r) -> AdminPages.postbacks(accountId, l, r)));
+    return render(log.thenCombine(refused, (l, r) -> AdminPages.postbacks(accountId, l, r, who.caller())));
   }
 
-  private CompletableFuture<EdgeResponse> explain(String kcid) {
+  private CompletableFuture<EdgeResponse> explain(Identity who, String kcid) {
     CompletableFuture<ExplainClickResponse> explained = new CompletableFuture<>();
-    diagnostics.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+    withKey(diagnostics, who.key())
         .explainClick(ExplainClickRequest.newBuilder().setKcid(kcid).build(), UnaryCalls.completing(explained));
-    return render(explained.thenApply(e -> AdminPages.explain(kcid, e)));
+    return render(explained.thenApply(e -> AdminPages.explain(kcid, e, who.caller())));
   }
 
   /** A rendered page, or the backend's error as a page with the status of the one error table. */
   private static CompletableFuture<EdgeResponse> render(CompletableFuture<String> html) {
-    return html.handle((body, failure) -> {
-      if (failure == null) {
-        return page(200, body);
-      }
-      ErrorReason refused = BackendErrors.keyRefusal(failure);
-      if (refused != null) {
-        int status = ErrorReasons.httpStatus(refused);
-        return page(status, AdminPages.error(status, ErrorReasons.shortName(refused),
-            "The tracking-server refused the admin key: the web view needs a key with the read role."));
-      }
-      BackendFailure classified = BackendErrors.classify(failure);
-      int status = ErrorReasons.httpStatus(classified.reason());
-      return page(status, AdminPages.error(status, ErrorReasons.shortName(classified.reason()), classified.message()));
-    });
+    return html.handle((body, failure) -> failure == null ? page(200, body) : failurePage(failure));
+  }
+
+  /**
+   * The backend's error as a page with the status of the one error table. A refusal of the signed-in
+   * key (its role, its scope) is the server's answer to that human: 401/403, never a 5xx.
+   */
+  private static EdgeResponse failurePage(Throwable failure) {
+    ErrorReason refused = BackendErrors.keyRefusal(failure);
+    if (refused != null) {
+      int status = ErrorReasons.httpStatus(refused);
+      return page(status, AdminPages.error(status, ErrorReasons.shortName(refused),
+          "The tracking-server refused the signed-in key: the web view needs a key with the read role."));
+    }
+    Status.Code code = Status.fromThrowable(failure).getCode();
+    BackendFailure classified = BackendErrors.classify(failure);
+    if (classified.reason() == ErrorReason.ERROR_REASON_INTERNAL
+        && (code == Status.Code.PERMISSION_DENIED || code == Status.Code.UNAUTHENTICATED)) {
+      int status = code == Status.Code.PERMISSION_DENIED ? 403 : 401;
+      return page(status, AdminPages.error(status, code.name(), "The tracking-server refused the signed-in key."));
+    }
+    int status = ErrorReasons.httpStatus(classified.reason());
+    return page(status, AdminPages.error(status, ErrorReasons.shortName(classified.reason()), classified.message()));
   }
 
   private static String cookie(FullHttpRequest request) {

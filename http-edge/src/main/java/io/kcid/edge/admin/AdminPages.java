@@ -8,8 +8,10 @@ import io.kcid.proto.tracking.v1.Conversion;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.ExplainClickResponse;
 import io.kcid.proto.tracking.v1.GetStatsResponse;
+import io.kcid.proto.tracking.v1.ListPartnersResponse;
 import io.kcid.proto.tracking.v1.ListPostbacksResponse;
 import io.kcid.proto.tracking.v1.Money;
+import io.kcid.proto.tracking.v1.Partner;
 import io.kcid.proto.tracking.v1.PostbackLogEntry;
 import io.kcid.proto.tracking.v1.RefusalCount;
 import io.kcid.proto.tracking.v1.StatsRow;
@@ -35,8 +37,9 @@ final class AdminPages {
 
   private AdminPages() {}
 
-  static String stats(String accountId, List<LocalDate> days, GetStatsResponse byDay, GetStatsResponse byCampaign) {
-    Html html = page("Account " + accountId, accountId);
+  static String stats(
+      String accountId, List<LocalDate> days, GetStatsResponse byDay, GetStatsResponse byCampaign, AdminCaller who) {
+    Html html = page("Account " + accountId, accountId, who);
     Map<String, StatsRow> rows = new HashMap<>();
     for (StatsRow row : byDay.getRowsList()) {
       rows.put(row.getPeriod(), row);
@@ -84,8 +87,8 @@ final class AdminPages {
    * The account's log, then its unauthenticated refusals apart: their counts by reason and a
    * sample (anyone can send those, so they never share the log's table).
    */
-  static String postbacks(String accountId, ListPostbacksResponse log, ListPostbacksResponse refused) {
-    Html html = page("Postbacks of " + accountId, accountId);
+  static String postbacks(String accountId, ListPostbacksResponse log, ListPostbacksResponse refused, AdminCaller who) {
+    Html html = page("Postbacks of " + accountId, accountId, who);
     html.el("h2", "Latest " + log.getEntriesCount() + " postbacks (newest first)");
     entries(html, log);
     long total = log.getRefusalCountsList().stream().mapToLong(RefusalCount::getCount).sum();
@@ -117,9 +120,9 @@ final class AdminPages {
     html.raw("</table>");
   }
 
-  static String explain(String kcid, ExplainClickResponse explain) {
+  static String explain(String kcid, ExplainClickResponse explain, AdminCaller who) {
     String account = explain.hasClick() ? explain.getClick().getAccountId() : null;
-    Html html = page("kcid " + kcid, account);
+    Html html = page("kcid " + kcid, account, who);
     html.el("h2", "Diagnosis");
     html.raw("<table>").head("Valid", "Reason", "Hint", "Normalized", "Issued");
     var diagnosis = explain.getDiagnosis();
@@ -169,20 +172,70 @@ final class AdminPages {
     return end(html);
   }
 
+  /**
+   * The partner's accounts with their numbers of the last 7 UTC days, each linking to its account
+   * page (the rows are the server's: one per account of the partner, zeros included).
+   */
+  static String partner(String partnerId, List<LocalDate> days, GetStatsResponse byAccount, AdminCaller who) {
+    Html html = page("Partner " + partnerId, null, who);
+    html.el("h2", "Accounts, last 7 days (UTC, " + days.get(0) + " to " + days.get(days.size() - 1) + ")");
+    html.raw("<table>").head("Account", "Clicks", "Conversions", "Approved", "Pending", "Rejected", "Conversion rate",
+        "Approved value", "Pending value");
+    for (StatsRow row : byAccount.getRowsList()) {
+      html.raw("<tr><td><a href=\"/admin/accounts/").text(URLEncoder.encode(row.getAccountId(), StandardCharsets.UTF_8))
+          .raw("\">").text(row.getAccountId()).raw("</a></td>");
+      numbers(html, row);
+      html.raw("</tr>");
+    }
+    html.raw("<tr><td>Total</td>");
+    numbers(html, byAccount.getTotal());
+    html.raw("</tr></table>");
+    return end(html);
+  }
+
+  private static void numbers(Html html, StatsRow row) {
+    List<String> approved = new ArrayList<>();
+    List<String> pending = new ArrayList<>();
+    for (var value : row.getValuesList()) {
+      approved.add(value.getApprovedAmount() + " " + value.getCurrencyCode());
+      pending.add(value.getPendingAmount() + " " + value.getCurrencyCode());
+    }
+    html.el("td", row.getClicks()).el("td", row.getConversions()).el("td", row.getApprovedConversions())
+        .el("td", row.getPendingConversions()).el("td", row.getRejectedConversions()).el("td", percent(row.getConversionRate()))
+        .el("td", String.join(", ", approved)).el("td", String.join(", ", pending));
+  }
+
+  /** The partners the signed-in key may see (the server cuts the list to its scope), each linking to its page. */
+  static String partners(ListPartnersResponse listed, AdminCaller who) {
+    Html html = page("Partners", null, who);
+    html.raw("<table>").head("Partner", "Name", "S2S");
+    for (Partner partner : listed.getPartnersList()) {
+      html.raw("<tr><td><a href=\"/admin/partners/").text(URLEncoder.encode(partner.getPartnerId(), StandardCharsets.UTF_8))
+          .raw("\">").text(partner.getPartnerId()).raw("</a></td>").el("td", partner.getDisplayName())
+          .el("td", partner.getS2SActive() ? "on" : "off").raw("</tr>");
+    }
+    html.raw("</table>");
+    if (!listed.getNextPageToken().isEmpty()) {
+      html.el("p", "Only the first " + listed.getPartnersCount() + " partners are listed; `./kcid partner list` lists all.");
+    }
+    return end(html);
+  }
+
   static String login(String message) {
-    Html html = page("Sign in", null);
+    Html html = page("Sign in", null, null);
     if (message != null) {
       html.el("p", message);
     }
-    html.raw("<form method=\"post\" action=\"/admin/login\"><label>Admin key <input type=\"password\" name=\"key\" "
+    html.raw("<form method=\"post\" action=\"/admin/login\"><label>API key <input type=\"password\" name=\"key\" "
         + "autocomplete=\"current-password\"></label> <button type=\"submit\">Sign in</button></form>");
     return end(html);
   }
 
   /** After a successful sign-in: the one-time link for browsers that cannot send the cookie themselves. */
-  static String signedIn(String nonce) {
-    Html html = page("Signed in", null);
-    html.el("p", "You are signed in. Open an account at /admin/accounts/<id>.");
+  static String signedIn(String nonce, AdminCaller who) {
+    Html html = page("Signed in", null, who);
+    html.raw("<p>You are signed in as ").text(who.describe()).raw(". <a id=\"home\" href=\"").text(who.home())
+        .raw("\">Continue</a></p>");
     if (nonce != null) {
       html.raw("<p>One-time link (valid 60 s, single use): <a id=\"session\" href=\"/admin/session/").text(nonce).raw("\">/admin/session/")
           .text(nonce).raw("</a></p>");
@@ -191,19 +244,27 @@ final class AdminPages {
   }
 
   static String error(int status, String reason, String message) {
-    Html html = page("Error " + status, null);
+    Html html = page("Error " + status, null, null);
     html.el("p", reason).el("p", message);
     return end(html);
   }
 
-  private static Html page(String title, String accountId) {
+  /** The page's head and navigation; {@code who} is null on pages shown before sign-in. */
+  private static Html page(String title, String accountId, AdminCaller who) {
     Html html = new Html();
     html.raw("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>").text(title + " - kcid")
         .raw("</title><style>" + STYLE + "</style></head><body><nav><b>kcid</b> ");
+    if (who != null) {
+      html.raw("<a href=\"").text(who.home()).raw("\">Home</a>");
+    }
     if (accountId != null && !accountId.isEmpty()) {
       String id = URLEncoder.encode(accountId, StandardCharsets.UTF_8);
       html.raw("<a href=\"/admin/accounts/").text(id).raw("\">Stats</a><a href=\"/admin/accounts/").text(id)
           .raw("/postbacks\">Postback log</a>");
+    }
+    if (who != null) {
+      html.raw("<form method=\"post\" action=\"/admin/logout\" style=\"display:inline\"><span>").text(who.describe())
+          .raw("</span> <button type=\"submit\">Sign out</button></form>");
     }
     return html.raw("</nav>").el("h1", title);
   }

@@ -76,6 +76,7 @@ public final class FakeBackend implements AutoCloseable {
         Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
             .addService(new Clicks())
             .addService(new Conversions())
+            .addService(new Callers())
             .addService(health.getHealthService())
             .intercept(new ServerInterceptor() {
               @Override
@@ -238,6 +239,15 @@ public final class FakeBackend implements AutoCloseable {
   }
 
   /** Stops the server now (the "backend down" case). */
+  /** Knows no API key: the web view's sign-in with any key but the edge's own admin key is refused. */
+  private static final class Callers extends io.kcid.proto.tracking.v1.AdminServiceGrpc.AdminServiceImplBase {
+    @Override
+    public void getCaller(io.kcid.proto.tracking.v1.GetCallerRequest request,
+        StreamObserver<io.kcid.proto.tracking.v1.GetCallerResponse> observer) {
+      observer.onError(kcidError(ErrorReason.ERROR_REASON_API_KEY_INVALID, "unknown API key", null));
+    }
+  }
+
   public void stop() {
     server.shutdownNow();
     try {

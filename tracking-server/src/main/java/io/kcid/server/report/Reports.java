@@ -8,6 +8,8 @@ import io.kcid.proto.tracking.v1.GetStatsResponse;
 import io.kcid.proto.tracking.v1.StatsDimension;
 import io.kcid.server.account.AccountDirectory;
 import io.kcid.server.common.Identifiers;
+import io.kcid.server.partner.PartnerDirectory;
+import io.kcid.server.store.AccountStore;
 import io.kcid.server.store.StatsQuery;
 import io.kcid.server.store.StatsStore;
 import java.time.DateTimeException;
@@ -17,14 +19,15 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /**
  * GetStats: validates the request, reads the hourly counters of the range from every partition and
- * merges them ({@link StatsReport}). The work is proportional to hours × partitions, never to the
- * number of clicks.
+ * merges them ({@link StatsReport}). The work is proportional to hours × partitions (× accounts, for
+ * a partner's report), never to the number of clicks.
  */
 public final class Reports {
   /** Longest range of a report. */
@@ -32,25 +35,45 @@ public final class Reports {
   /** Longest range of a report with HOUR rows. */
   public static final Duration MAX_HOURLY_RANGE = Duration.ofDays(31);
 
+  /** Accounts of a partner whose counters are read at the same time. */
+  static final int ROLLUP_PARALLELISM = 16;
+
   private final StatsStore stats;
   private final AccountDirectory accounts;
+  private final PartnerDirectory partners;
+  private final PartnerRollup rollup;
   private final java.time.Clock clock;
 
-  public Reports(StatsStore stats, AccountDirectory accounts, java.time.Clock clock) {
+  /**
+   * @param accountList lists the accounts a partner's report rolls up
+   */
+  public Reports(
+      StatsStore stats, AccountDirectory accounts, PartnerDirectory partners, AccountStore accountList, java.time.Clock clock) {
     this.stats = stats;
     this.accounts = accounts;
+    this.partners = partners;
+    this.rollup = new PartnerRollup(accountList, stats, ROLLUP_PARALLELISM);
     this.clock = clock;
   }
 
+  /** The report of one account (account_id) or of every account of a partner (partner_id). */
   public CompletionStage<GetStatsResponse> getStats(GetStatsRequest request) {
-    if (request.getTimeZone().isEmpty() && !request.getAccountId().isEmpty()) {
+    boolean byPartner = !request.getPartnerId().isEmpty();
+    if (byPartner && !request.getAccountId().isEmpty()) {
+      throw Identifiers.invalid("partner_id", "give account_id or partner_id, not both");
+    }
+    if (!byPartner && request.getAccountId().isEmpty()) {
+      throw new KcidException(ErrorReason.ERROR_REASON_MISSING_PARAMETER,
+          "account_id (one account) or partner_id (all accounts of a partner) is required", Map.of("field", "account_id"));
+    }
+    if (!byPartner && request.getTimeZone().isEmpty()) {
       // Default time zone: the account's (a cached read; the report reads the account anyway).
       return accounts
           .get(Identifiers.key("account_id", request.getAccountId()))
           .thenCompose(account -> getStats(request.toBuilder().setTimeZone(
               account.account().getTimeZone().isEmpty() ? "UTC" : account.account().getTimeZone()).build()));
     }
-    String accountId = Identifiers.key("account_id", request.getAccountId());
+    String id = byPartner ? Identifiers.key("partner_id", request.getPartnerId()) : Identifiers.key("account_id", request.getAccountId());
     if (!request.hasStartTime()) {
       throw new KcidException(
           ErrorReason.ERROR_REASON_MISSING_PARAMETER, "start_time is required", Map.of("field", "start_time"));
@@ -69,28 +92,47 @@ public final class Reports {
       throw Identifiers.invalid(
           "start_time", "a report by hour covers at most " + MAX_HOURLY_RANGE.toDays() + " days; group by day");
     }
-    ZoneId zone = zone(request.getTimeZone());
-    StatsReport report = new StatsReport(dimensions, zone);
-    StatsQuery query = new StatsQuery(accountId, start, end, report.periodOf(),
+    ZoneId asked = zone(request.getTimeZone());
+    if (!byPartner) {
+      StatsReport report = new StatsReport(dimensions, asked);
+      return accounts
+          .get(id)
+          .thenCompose(account -> stats.read(query(report, dimensions, id, start, end)))
+          .thenApply(counters -> response(report.build(List.of(new StatsReport.AccountCounters(id, counters))),
+              dimensions, asked, start, end));
+    }
+    return partners
+        .get(id)
+        .thenCompose(
+            partner -> {
+              // The partner's default time zone, unless the request names one.
+              ZoneId zone = request.getTimeZone().isEmpty() ? zone(partner.getDefaults().getTimeZone()) : asked;
+              StatsReport report = new StatsReport(dimensions, zone);
+              return rollup
+                  .accountIds(id)
+                  .thenCompose(ids -> rollup.read(ids, accountId -> query(report, dimensions, accountId, start, end)))
+                  .thenApply(counters -> response(report.build(counters), dimensions, zone, start, end));
+            });
+  }
+
+  private static StatsQuery query(StatsReport report, Set<StatsDimension> dimensions, String accountId, Instant start, Instant end) {
+    return new StatsQuery(accountId, start, end, report.periodOf(),
         dimensions.contains(StatsDimension.STATS_DIMENSION_CAMPAIGN),
         dimensions.contains(StatsDimension.STATS_DIMENSION_SUB_ID_1),
         dimensions.contains(StatsDimension.STATS_DIMENSION_GOAL));
-    return accounts
-        .get(accountId)
-        .thenCompose(account -> stats.read(query))
-        .thenApply(
-            counters -> {
-              StatsReport.Result result = report.build(counters);
-              return GetStatsResponse.newBuilder()
-                  .addAllRows(result.rows())
-                  .setTotal(result.total())
-                  .setStartTime(Timestamp.newBuilder().setSeconds(start.getEpochSecond()))
-                  .setEndTime(Timestamp.newBuilder().setSeconds(end.getEpochSecond()))
-                  .setTimeZone(zone.getId())
-                  .setDayBoundariesApproximate(
-                      dimensions.contains(StatsDimension.STATS_DIMENSION_DAY) && offHourOffset(zone, start, end))
-                  .build();
-            });
+  }
+
+  private static GetStatsResponse response(
+      StatsReport.Result result, Set<StatsDimension> dimensions, ZoneId zone, Instant start, Instant end) {
+    return GetStatsResponse.newBuilder()
+        .addAllRows(result.rows())
+        .setTotal(result.total())
+        .setStartTime(Timestamp.newBuilder().setSeconds(start.getEpochSecond()))
+        .setEndTime(Timestamp.newBuilder().setSeconds(end.getEpochSecond()))
+        .setTimeZone(zone.getId())
+        .setDayBoundariesApproximate(
+            dimensions.contains(StatsDimension.STATS_DIMENSION_DAY) && offHourOffset(zone, start, end))
+        .build();
   }
 
   private static Set<StatsDimension> dimensions(GetStatsRequest request) {

@@ -27,9 +27,11 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Merges hourly counters (of every partition) into the rows of a report. Pure: no I/O, no clock.
+ * Merges hourly counters (of every partition, of one account or of every account of a partner)
+ * into the rows of a report. Pure: no I/O, no clock.
  *
- * <p>Clicks have no goal: grouped by goal, a row's clicks are those of its other dimensions, and
+ * <p>Grouped by account alone, every account asked about has a row, zeros included, so a
+ * partner's report lists all its accounts. Clicks have no goal: grouped by goal, a row's clicks are those of its other dimensions, and
  * clicks of groups without conversions get a row of their own with an empty goal.
  */
 public final class StatsReport {
@@ -46,19 +48,29 @@ public final class StatsReport {
   /** The rows and the total of the counters. */
   public record Result(List<StatsRow> rows, StatsRow total) {}
 
+  /** The counters of one account. */
+  public record AccountCounters(String accountId, List<StatsCounter> counters) {}
+
   /** One row's identity; a dimension not grouped by is null. */
-  private record Key(Instant period, String campaign, String subId1, String goal) {
+  private record Key(Instant period, String account, String campaign, String subId1, String goal) {
     Key withoutGoal() {
-      return new Key(period, campaign, subId1, goal == null ? null : "");
+      return new Key(period, account, campaign, subId1, goal == null ? null : "");
     }
   }
 
-  public Result build(List<StatsCounter> counters) {
+  /** The report of one or more accounts' counters, summed (and grouped by account when asked). */
+  public Result build(List<AccountCounters> accounts) {
     Map<Key, Sums> groups = new HashMap<>();
     Sums total = new Sums();
-    for (StatsCounter c : counters) {
-      groups.computeIfAbsent(keyOf(c), k -> new Sums()).add(c);
-      total.add(c);
+    boolean byAccount = dimensions.contains(StatsDimension.STATS_DIMENSION_ACCOUNT);
+    for (AccountCounters account : accounts) {
+      for (StatsCounter c : account.counters()) {
+        groups.computeIfAbsent(keyOf(account.accountId(), c), k -> new Sums()).add(c);
+        total.add(c);
+      }
+      if (byAccount && dimensions.size() == 1) {
+        groups.computeIfAbsent(new Key(null, account.accountId(), null, null, null), k -> new Sums());
+      }
     }
     List<Map.Entry<Key, Sums>> rows = new ArrayList<>();
     if (dimensions.contains(StatsDimension.STATS_DIMENSION_GOAL)) {
@@ -81,13 +93,14 @@ public final class StatsReport {
     }
     Comparator<Key> order =
         Comparator.comparing((Key k) -> k.period() == null ? Instant.EPOCH : k.period())
+            .thenComparing(k -> Objects.requireNonNullElse(k.account(), ""))
             .thenComparing(k -> Objects.requireNonNullElse(k.campaign(), ""))
             .thenComparing(k -> Objects.requireNonNullElse(k.goal(), ""))
             .thenComparing(k -> Objects.requireNonNullElse(k.subId1(), ""));
     rows.sort(Map.Entry.comparingByKey(order));
     return new Result(
         rows.stream().map(e -> row(e.getKey(), e.getValue())).toList(),
-        row(new Key(null, null, null, null), total));
+        row(new Key(null, null, null, null, null), total));
   }
 
   /**
@@ -103,9 +116,10 @@ public final class StatsReport {
     return hour -> null;
   }
 
-  private Key keyOf(StatsCounter c) {
+  private Key keyOf(String accountId, StatsCounter c) {
     return new Key(
         c.period(),
+        dimensions.contains(StatsDimension.STATS_DIMENSION_ACCOUNT) ? accountId : null,
         dimensions.contains(StatsDimension.STATS_DIMENSION_CAMPAIGN) ? c.campaignId() : null,
         dimensions.contains(StatsDimension.STATS_DIMENSION_SUB_ID_1) ? c.subId1() : null,
         dimensions.contains(StatsDimension.STATS_DIMENSION_GOAL) ? c.goalKey() : null);
@@ -113,6 +127,7 @@ public final class StatsReport {
 
   private StatsRow row(Key key, Sums sums) {
     StatsRow.Builder row = StatsRow.newBuilder()
+        .setAccountId(Objects.requireNonNullElse(key.account(), ""))
         .setCampaignId(Objects.requireNonNullElse(key.campaign(), ""))
         .setGoalKey(Objects.requireNonNullElse(key.goal(), ""))
         .setSubId1(Objects.requireNonNullElse(key.subId1(), ""))

@@ -1,0 +1,96 @@
+package io.kcid.edge.admin;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The web view's sessions, kept in the edge's memory: the cookie holds only a random session id
+ * (256 bits); the entry holds the key the human signed in with, so every call the view makes for
+ * the session carries that key and the tracking-server decides what it may read. Entries are found
+ * by the SHA-256 of the id, so a lookup's timing says nothing about the ids held. At most
+ * {@code maxSessions} live at once: a new one beyond that replaces the one closest to expiry. A
+ * restarted edge forgets every session (its humans sign in again).
+ */
+final class AdminSessions {
+  static final Duration TTL = Duration.ofHours(8);
+  static final int MAX_SESSIONS = 10_000;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** A signed-in human: the key calls are made with, who it is, until when. */
+  record Session(String key, AdminCaller caller, long expiresAtMillis) {
+    @Override
+    public String toString() {
+      return "Session[" + caller.describe() + "]"; // never the key
+    }
+  }
+
+  private final Clock clock;
+  private final int maxSessions;
+  private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+
+  AdminSessions(Clock clock, int maxSessions) {
+    this.clock = clock;
+    this.maxSessions = maxSessions;
+  }
+
+  /** Starts a session of {@code key}; returns the id the cookie carries. */
+  String start(String key, AdminCaller caller) {
+    long now = clock.millis();
+    if (sessions.size() >= maxSessions) {
+      sessions.values().removeIf(s -> s.expiresAtMillis() <= now);
+    }
+    while (sessions.size() >= maxSessions) {
+      sessions.entrySet().stream().min(Map.Entry.comparingByValue(java.util.Comparator.comparingLong(Session::expiresAtMillis)))
+          .ifPresent(oldest -> sessions.remove(oldest.getKey()));
+    }
+    byte[] random = new byte[32];
+    RANDOM.nextBytes(random);
+    String id = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    sessions.put(digest(id), new Session(key, caller, now + TTL.toMillis()));
+    return id;
+  }
+
+  /** The live session of a cookie's id, or null (none, unknown, or expired: then it is dropped). */
+  Session find(String id) {
+    if (id == null || id.isEmpty() || id.length() > 100) {
+      return null;
+    }
+    String digest = digest(id);
+    Session session = sessions.get(digest);
+    if (session == null) {
+      return null;
+    }
+    if (session.expiresAtMillis() <= clock.millis()) {
+      sessions.remove(digest);
+      return null;
+    }
+    return session;
+  }
+
+  /** Signs the session out; an unknown id is ignored. */
+  void end(String id) {
+    if (id != null && !id.isEmpty() && id.length() <= 100) {
+      sessions.remove(digest(id));
+    }
+  }
+
+  int size() {
+    return sessions.size();
+  }
+
+  private static String digest(String id) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.US_ASCII)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("SHA-256 is not available", e);
+    }
+  }
+}
