@@ -241,6 +241,9 @@ class WalkthroughIT {
     Result foreign = kcidAs(partnerKey, "account", "get", "someone-else");
     assertThat(foreign.exit()).isEqualTo(1);
     assertThat(foreign.err()).contains("API_KEY_SCOPE_DENIED", "partner:agency-one");
+    JsonNode rollup = JSON.readTree(kcidAs(partnerKey, "stats", "--partner", "agency-one", "--by", "account", "--json").out());
+    assertThat(rollup.at("/total/clicks").asLong()).isEqualTo(2);
+    assertThat(rollup.get("rows").findValuesAsText("account_id")).containsExactlyInAnyOrder("acme", "acme-outlet");
     assertThat(kcid("partner", "update", "agency-one", "--s2s", "off").exit()).isZero();
     assertThat(kcid("postback", "--account", "acme", "--kcid", kcid, "--goal", "purchase", "--txid", "order-1003").out())
         .contains("HTTP 403", "PARTNER_INACTIVE");
