@@ -129,7 +129,8 @@ final class AccountCommand {
         "%nExamples:",
         "  ./kcid account update acme --auth token,signature --signature-tolerance 300s",
         "  ./kcid account update acme --allow-ip 203.0.113.0/24 --default-goal purchase",
-        "  ./kcid account update acme --partner agency-two --time-zone Europe/Berlin --currency EUR"},
+        "  ./kcid account update acme --partner agency-two",
+        "  ./kcid account update acme --time-zone Europe/Berlin --currency EUR"},
       description = "Change account settings; --partner moves the account (its clicks, conversions, goals, secrets and"
           + " stats stay with it).")
   static final class Update implements Runnable {

@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
     footer = {
       "%nExamples:",
       "  ./kcid api-key create --name edge --roles issue,ingest",
-      "  ./kcid api-key create --name agency-one-admin --roles admin,read --partner agency-one",
+      "  ./kcid api-key create --name agency-admin --roles admin --partner agency-one",
       "  ./kcid api-key list",
       "  ./kcid api-key whoami"},
     description = "Create, list and revoke API keys of gRPC callers (roles: issue, ingest, read, admin).",
@@ -30,7 +30,7 @@ final class ApiKeyCommand {
 
   @Command(name = "create", mixinStandardHelpOptions = true,
       footer = {"%nExamples:", "  ./kcid api-key create --name edge --roles issue,ingest",
-          "  ./kcid api-key create --name agency-one-admin --roles admin,read --partner agency-one",
+          "  ./kcid api-key create --name agency-admin --roles admin --partner agency-one",
           "  ./kcid api-key create --name shop-ads --roles issue --account acme"},
       description = "Create a key; prints it once. Without --partner or --account it is a platform key"
           + " (every partner and account).")
