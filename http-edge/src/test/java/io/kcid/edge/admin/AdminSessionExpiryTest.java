@@ -12,10 +12,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,26 +26,6 @@ class AdminSessionExpiryTest {
 
   private final FakeBackend backend = new FakeBackend();
   private final ManagedChannel channel = NettyChannelBuilder.forTarget(backend.target()).usePlaintext().build();
-
-  /** A clock the test moves. */
-  private static final class MovingClock extends Clock {
-    Instant now = Instant.parse("2026-12-03T12:00:00Z");
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneId.of("UTC");
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
 
   @AfterEach
   void close() {

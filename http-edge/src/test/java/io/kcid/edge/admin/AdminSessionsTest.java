@@ -2,10 +2,7 @@ package io.kcid.edge.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -14,26 +11,6 @@ import org.junit.jupiter.api.Test;
 class AdminSessionsTest {
   private static final String KEY = "kak_partner-key-0123456789abcdef";
   private static final AdminCaller PARTNER = new AdminCaller("agency admin", "agency-one", "");
-
-  /** A clock the test moves. */
-  private static final class MovingClock extends Clock {
-    Instant now = Instant.parse("2026-12-03T12:00:00Z");
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneId.of("UTC");
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
 
   @Test
   void aSessionHoldsItsKeyUntilItExpires() {

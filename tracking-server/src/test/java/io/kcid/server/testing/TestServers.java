@@ -44,32 +44,24 @@ public final class TestServers {
 
   /** The kcid reason in a gRPC error's details; fails the test when there is none. */
   public static ErrorReason reasonOf(Throwable t) {
-    com.google.rpc.Status status = StatusProto.fromThrowable(t);
-    assertThat(status).as("a gRPC status with details").isNotNull();
-    return status.getDetailsList().stream()
-        .filter(a -> a.is(ErrorInfo.class))
-        .map(a -> {
-          try {
-            ErrorInfo info = a.unpack(ErrorInfo.class);
-            assertThat(info.getDomain()).isEqualTo(ErrorReasons.DOMAIN);
-            return ErrorReasons.fromShortName(info.getReason());
-          } catch (Exception e) {
-            throw new AssertionError(e);
-          }
-        })
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("no ErrorInfo in " + status));
+    ErrorInfo info = errorInfoOf(t);
+    assertThat(info.getDomain()).isEqualTo(ErrorReasons.DOMAIN);
+    return ErrorReasons.fromShortName(info.getReason());
   }
 
   /** The metadata of the kcid ErrorInfo in a gRPC error's details; fails the test when there is none. */
   public static java.util.Map<String, String> metadataOf(Throwable t) {
+    return errorInfoOf(t).getMetadataMap();
+  }
+
+  private static ErrorInfo errorInfoOf(Throwable t) {
     com.google.rpc.Status status = StatusProto.fromThrowable(t);
     assertThat(status).as("a gRPC status with details").isNotNull();
     return status.getDetailsList().stream()
         .filter(a -> a.is(ErrorInfo.class))
         .map(a -> {
           try {
-            return a.unpack(ErrorInfo.class).getMetadataMap();
+            return a.unpack(ErrorInfo.class);
           } catch (Exception e) {
             throw new AssertionError(e);
           }
