@@ -1,6 +1,7 @@
 package io.kcid.cli;
 
 import com.fasterxml.jackson.databind.SequenceWriter;
+import com.fasterxml.jackson.dataformat.csv.CsvGenerator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import java.io.IOException;
@@ -18,7 +19,8 @@ import java.util.List;
  * fixed columns, to a file or to stdout; each row is flushed out, nothing is kept.
  */
 final class CsvOut implements AutoCloseable {
-  private static final CsvMapper CSV = new CsvMapper();
+  /** Quotes only what must be quoted (by default Jackson quotes every long value). */
+  private static final CsvMapper CSV = CsvMapper.builder().enable(CsvGenerator.Feature.STRICT_CHECK_FOR_QUOTING).build();
 
   private final Writer writer;
   private final SequenceWriter rows;
