@@ -47,6 +47,8 @@ final class ConversionImportCommand implements Callable<Integer> {
   static final List<String> RESULT_COLUMNS =
       List.of("line", "kcid", "txid", "outcome", "reason", "message", "conversion_id");
 
+  private static final String AGAIN = " (import the file again: rows already recorded count once)";
+
   @Mixin GrpcOptions grpc;
 
   @Parameters(index = "0", paramLabel = "FILE", description = "The order list (CSV with a header row).")
@@ -135,7 +137,7 @@ final class ConversionImportCommand implements Callable<Integer> {
         boolean unknown = CliErrors.exitCode(failed) == CliErrors.UNAVAILABLE;
         String[] described = CliErrors.describe(failed).split(": ", 2);
         result = result(row, unknown ? "unknown" : "rejected", described[0],
-            (described.length > 1 ? described[1] : "") + (unknown ? " (import the file again: it is idempotent)" : ""), "");
+            (described.length > 1 ? described[1] : "") + (unknown ? AGAIN : ""), "");
       } else {
         result = answer(row, find(answered, sent));
       }
@@ -160,8 +162,11 @@ final class ConversionImportCommand implements Callable<Integer> {
 
   private static String[] answer(ImportRow row, RecordConversionResult result) {
     if (result.hasError()) {
-      return result(row, "rejected", ErrorReasons.shortName(result.getError().getReason()),
-          result.getError().getMessage(), "");
+      ErrorReason reason = result.getError().getReason();
+      // The store did not answer for this row: its outcome is unknown, a re-import settles it.
+      boolean unknown = ErrorReasons.isRetryable(reason);
+      return result(row, unknown ? "unknown" : "rejected", ErrorReasons.shortName(reason),
+          result.getError().getMessage() + (unknown ? AGAIN : ""), "");
     }
     RecordConversionResponse r = result.getResponse();
     if (r.getRepeatedRequest()) {

@@ -53,7 +53,7 @@ class ConversionsCsvIT {
     redis = LocalRedis.startTemporary();
     server = TrackingServer.start(ServerConfig.builder().bindHost("127.0.0.1").grpcPort(0)
         .redisUrl(redis.url()).partitions(16).macKeys(KcidKeyRing.generate(1))
-        .redisTimeout(Duration.ofMillis(2000)).redisQueueSize(1000).accountCacheTtl(Duration.ZERO)
+        .redisTimeout(Duration.ofMillis(2000)).accountCacheTtl(Duration.ZERO)
         .streamMaxLength(10_000).drainDelay(Duration.ZERO).shutdownGrace(Duration.ofSeconds(5)).build());
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     var admin = AdminServiceGrpc.newBlockingStub(channel);
