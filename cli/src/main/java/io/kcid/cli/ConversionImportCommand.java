@@ -16,6 +16,7 @@ import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -73,7 +74,7 @@ final class ConversionImportCommand implements Callable<Integer> {
     if (grpc.output.isJson() && results == null) {
       throw new CliException("--json prints the summary: write the rows with --results FILE");
     }
-    try (OrderCsv csv = OrderCsv.open(file, new LinkedHashSet<>(ImportRow.COLUMNS), java.util.Set.of("kcid"), false);
+    try (OrderCsv csv = OrderCsv.open(file, new LinkedHashSet<>(ImportRow.COLUMNS), Set.of("kcid"), false);
         CsvOut out = CsvOut.open(results, RESULT_COLUMNS);
         GrpcOptions channel = grpc;
         Progress progress = Progress.start(dryRun ? "checking" : "importing", dryRun ? "checked" : "imported",
@@ -200,7 +201,7 @@ final class ConversionImportCommand implements Callable<Integer> {
         outcomes.put(o, counts.getOrDefault(o, 0L));
       }
       System.out.println(CliJson.print(json));
-    } else if (!grpc.output.quiet && !progress.drawn()) {
+    } else if (!grpc.output.quiet && !progress.drawn() && !progress.stopRequested()) {
       System.err.println(line);
     }
   }
