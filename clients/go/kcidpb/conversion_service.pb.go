@@ -358,6 +358,9 @@ type RecordConversionResponse struct {
 	Conversion   *Conversion `protobuf:"bytes,3,opt,name=conversion,proto3" json:"conversion,omitempty"`
 	// Set for OUTCOME_DUPLICATE.
 	DuplicateReason ErrorReason `protobuf:"varint,4,opt,name=duplicate_reason,json=duplicateReason,proto3,enum=kcid.tracking.v1.ErrorReason" json:"duplicate_reason,omitempty"`
+	// The request_id was seen before: this answer repeats the first one and nothing new was
+	// written (so an importer can tell a re-sent row from a new conversion).
+	RepeatedRequest bool `protobuf:"varint,5,opt,name=repeated_request,json=repeatedRequest,proto3" json:"repeated_request,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -418,6 +421,13 @@ func (x *RecordConversionResponse) GetDuplicateReason() ErrorReason {
 		return x.DuplicateReason
 	}
 	return ErrorReason_ERROR_REASON_UNSPECIFIED
+}
+
+func (x *RecordConversionResponse) GetRepeatedRequest() bool {
+	if x != nil {
+		return x.RepeatedRequest
+	}
+	return false
 }
 
 type RecordConversionsRequest struct {
@@ -1624,14 +1634,15 @@ const file_kcid_tracking_v1_conversion_service_proto_rawDesc = "" +
 	"account_id\x18\v \x01(\tR\taccountId\x1a<\n" +
 	"\x0eAdvSubIdsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xfc\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa7\x02\n" +
 	"\x18RecordConversionResponse\x123\n" +
 	"\aoutcome\x18\x01 \x01(\x0e2\x19.kcid.tracking.v1.OutcomeR\aoutcome\x12#\n" +
 	"\rconversion_id\x18\x02 \x01(\tR\fconversionId\x12<\n" +
 	"\n" +
 	"conversion\x18\x03 \x01(\v2\x1c.kcid.tracking.v1.ConversionR\n" +
 	"conversion\x12H\n" +
-	"\x10duplicate_reason\x18\x04 \x01(\x0e2\x1d.kcid.tracking.v1.ErrorReasonR\x0fduplicateReason\"[\n" +
+	"\x10duplicate_reason\x18\x04 \x01(\x0e2\x1d.kcid.tracking.v1.ErrorReasonR\x0fduplicateReason\x12)\n" +
+	"\x10repeated_request\x18\x05 \x01(\bR\x0frepeatedRequest\"[\n" +
 	"\x18RecordConversionsRequest\x12?\n" +
 	"\x05items\x18\x01 \x03(\v2).kcid.tracking.v1.RecordConversionRequestR\x05items\"\xe0\x01\n" +
 	"\tItemError\x125\n" +

@@ -7,14 +7,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code kcid conversions --kcid K}: the conversions recorded on a click. */
+/**
+ * {@code kcid conversions --kcid K}: the conversions recorded on a click; its subcommands move
+ * conversions in and out as CSV (import, export, reconcile).
+ */
 @Command(name = "conversions", mixinStandardHelpOptions = true,
-    footer = {"%nExample:", "  ./kcid conversions --kcid \"$KCID\""},
-    description = "List a click's conversions.")
+    footer = {"%nExamples:", "  ./kcid conversions --kcid \"$KCID\"",
+      "  ./kcid conversions import orders.csv --account acme --results results.csv",
+      "  ./kcid conversions export --account acme --since 7d > conversions.csv",
+      "  ./kcid conversions reconcile orders.csv --account acme --since 30d"},
+    subcommands = {ConversionImportCommand.class, ConversionExportCommand.class, ConversionReconcileCommand.class},
+    description = "List a click's conversions (--kcid), or import, export and reconcile them as CSV.")
 final class ConversionsCommand implements Runnable {
   @Mixin GrpcOptions grpc;
 
-  @Option(names = "--kcid", required = true, description = "The click's kcid.")
+  /** Not required by picocli: the subcommands do without it (picocli checks a parent's required options too). */
+  @Option(names = "--kcid", description = "The click's kcid (required without a subcommand).")
   String kcid;
 
   static String status(io.kcid.proto.tracking.v1.ConversionStatus s) {
@@ -23,6 +31,9 @@ final class ConversionsCommand implements Runnable {
 
   @Override
   public void run() {
+    if (kcid == null || kcid.isBlank()) {
+      throw new CliException("pass --kcid, or a subcommand: import, export, reconcile (./kcid conversions --help)");
+    }
     Output out = new Output(grpc.output, Output.items("conversions"), "conversion_id");
     try (GrpcOptions channel = grpc) {
       var page = grpc.conversions().listConversions(ListConversionsRequest.newBuilder().setKcid(kcid).setPageSize(1000).build());

@@ -75,6 +75,11 @@ final class GrpcOptions implements AutoCloseable {
     return ConversionServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
+  /** For pipelined batches (conversions import): several calls in flight, each with its deadline. */
+  ConversionServiceGrpc.ConversionServiceFutureStub conversionFutures() {
+    return ConversionServiceGrpc.newFutureStub(channel()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
   DiagnosticsServiceGrpc.DiagnosticsServiceBlockingStub diagnostics() {
     return DiagnosticsServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
   }

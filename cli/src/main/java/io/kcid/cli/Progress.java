@@ -112,6 +112,11 @@ final class Progress implements AutoCloseable {
     }
   }
 
+  /** Whether the bar was drawn (then {@link #close} prints the summary). */
+  synchronized boolean drawn() {
+    return drawn;
+  }
+
   /** The summary line of what was done so far. */
   synchronized String summary() {
     return summary(done, noun, count, total, counts, nanos.getAsLong() - start, stopRequested());

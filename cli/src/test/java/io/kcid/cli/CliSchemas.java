@@ -74,6 +74,10 @@ final class CliSchemas {
     schemas.put("click-url", plain("click-url", Map.of("url", string())));
     schemas.put("conversion-status", message("conversion-status", Conversion.getDescriptor(), s -> { }));
     schemas.put("conversions", message("conversions", ListConversionsResponse.getDescriptor(), s -> { }));
+    schemas.put("conversions-export", message("conversions export (one line per conversion)",
+        Conversion.getDescriptor(), CliSchemas::withCampaign));
+    schemas.put("conversions-import", conversionsImport());
+    schemas.put("conversions-reconcile", conversionsReconcile());
     schemas.put("doctor", plain("doctor", Map.of("checks", doctorChecks())));
     schemas.put("explain", message("explain", ExplainClickResponse.getDescriptor(), s -> { }));
     schemas.put("goal-create", message("goal create", Goal.getDescriptor(), s -> { }));
@@ -87,6 +91,52 @@ final class CliSchemas {
     schemas.put("stats", message("stats", GetStatsResponse.getDescriptor(), s -> { }));
     schemas.put("stream", message("stream (one line per event)", StreamConversionsResponse.getDescriptor(), s -> { }));
     return schemas;
+  }
+
+  /** Export adds the click's campaign to each conversion. */
+  private static void withCampaign(ObjectNode schema) {
+    ObjectNode conversion = (ObjectNode) schema.get("$defs").get("Conversion");
+    ((ObjectNode) conversion.get("properties")).set("campaign_id", string());
+    ((ArrayNode) conversion.get("required")).add("campaign_id");
+  }
+
+  /** The import's summary (the rows go to --results as CSV). */
+  private static ObjectNode conversionsImport() {
+    ObjectNode outcomes = type("object");
+    ObjectNode props = outcomes.putObject("properties");
+    ArrayNode required = outcomes.putArray("required");
+    for (String outcome : List.of("accepted", "duplicate", "rejected", "unknown", "valid")) {
+      props.set(outcome, type("integer"));
+      required.add(outcome);
+    }
+    outcomes.put("additionalProperties", false);
+    return plain("conversions import", Map.of("file", string(), "results", string(), "dry_run", type("boolean"),
+        "outcomes", outcomes));
+  }
+
+  /** The orders kcid has no conversion for, with why. */
+  private static ObjectNode conversionsReconcile() {
+    ObjectNode order = type("object");
+    ObjectNode props = order.putObject("properties");
+    ArrayNode required = order.putArray("required");
+    Map<String, ObjectNode> fields = new LinkedHashMap<>();
+    fields.put("line", type("integer"));
+    fields.put("txid", string());
+    fields.put("kcid", string());
+    ObjectNode reason = string();
+    reason.putArray("enum").add("no-postback").add("refused").add("click-unknown").add("click-expired")
+        .add("kcid-malformed").add("unreadable");
+    fields.put("reason", reason);
+    fields.put("error_reason", string());
+    fields.put("message", string());
+    fields.put("log_id", string());
+    fields.forEach((k, v) -> {
+      props.set(k, v);
+      required.add(k);
+    });
+    order.put("additionalProperties", false);
+    return plain("conversions reconcile", Map.of("orders", type("integer"), "found", type("integer"),
+        "missing", type("array").set("items", order)));
   }
 
   static String fileName(String command) {

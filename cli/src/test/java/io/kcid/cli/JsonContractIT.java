@@ -233,6 +233,18 @@ class JsonContractIT {
     assertThat(byAccount.findValuesAsText("account_id")).contains("shop");
     assertThat(byAccount.at("/total/clicks").asLong()).isEqualTo(2);
     valid("stream", api("stream", "--account", "shop", "--from-start", "--count", "2", "--json"));
+    Path orders = Files.writeString(home.resolve("orders.csv"), "kcid,txid,goal\n" + kcid + ",T-1,sale\n");
+    JsonNode imported = valid("conversions-import", api("conversions", "import", orders.toString(), "--account", "shop",
+        "--results", home.resolve("results.csv").toString(), "--json"));
+    assertThat(imported.at("/outcomes/duplicate").asLong()).isEqualTo(1);
+    JsonNode exported = valid("conversions-export", api("conversions", "export", "--account", "shop", "--since", "1h",
+        "--json"));
+    assertThat(exported.get("campaign_id").asText()).isEqualTo("spring");
+    Path advertiser = Files.writeString(home.resolve("advertiser.csv"), "txid,kcid\nT-1," + kcid + "\nT-404,\n");
+    Result reconciled = api("conversions", "reconcile", advertiser.toString(), "--account", "shop", "--json");
+    assertThat(reconciled.exit()).isEqualTo(1);
+    JsonNode missing = valid("conversions-reconcile", new Result(0, reconciled.out(), reconciled.err()));
+    assertThat(missing.at("/missing/0/txid").asText()).isEqualTo("T-404");
     JsonNode doctor = valid("doctor", api("doctor", "--spool-dir=off", "--json"));
     assertThat(doctor.findValuesAsText("check")).contains("server");
 

@@ -88,16 +88,18 @@ class RecordConversionRequest(_message.Message):
     def __init__(self, kcid: _Optional[str] = ..., goal_key: _Optional[str] = ..., value: _Optional[_Union[_resources_pb2.Money, _Mapping]] = ..., transaction_id: _Optional[str] = ..., status: _Optional[_Union[_resources_pb2.ConversionStatus, str]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., adv_sub_ids: _Optional[_Mapping[str, str]] = ..., test: _Optional[bool] = ..., request_id: _Optional[str] = ..., credentials: _Optional[_Union[PostbackCredentials, _Mapping]] = ..., account_id: _Optional[str] = ...) -> None: ...
 
 class RecordConversionResponse(_message.Message):
-    __slots__ = ("outcome", "conversion_id", "conversion", "duplicate_reason")
+    __slots__ = ("outcome", "conversion_id", "conversion", "duplicate_reason", "repeated_request")
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     CONVERSION_ID_FIELD_NUMBER: _ClassVar[int]
     CONVERSION_FIELD_NUMBER: _ClassVar[int]
     DUPLICATE_REASON_FIELD_NUMBER: _ClassVar[int]
+    REPEATED_REQUEST_FIELD_NUMBER: _ClassVar[int]
     outcome: Outcome
     conversion_id: str
     conversion: _resources_pb2.Conversion
     duplicate_reason: _error_reason_pb2.ErrorReason
-    def __init__(self, outcome: _Optional[_Union[Outcome, str]] = ..., conversion_id: _Optional[str] = ..., conversion: _Optional[_Union[_resources_pb2.Conversion, _Mapping]] = ..., duplicate_reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ...) -> None: ...
+    repeated_request: bool
+    def __init__(self, outcome: _Optional[_Union[Outcome, str]] = ..., conversion_id: _Optional[str] = ..., conversion: _Optional[_Union[_resources_pb2.Conversion, _Mapping]] = ..., duplicate_reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., repeated_request: _Optional[bool] = ...) -> None: ...
 
 class RecordConversionsRequest(_message.Message):
     __slots__ = ("items",)

@@ -131,6 +131,12 @@ public final class ConversionRules {
   public static RecordConversionResponse response(RecordResult result, RecordPlan plan) {
     Conversion recorded = plan.recorded();
     DecodedKcid kcid = plan.command().kcid();
+    RecordConversionResponse answer = answer(result, plan, recorded, kcid);
+    return result.repeated() ? answer.toBuilder().setRepeatedRequest(true).build() : answer;
+  }
+
+  private static RecordConversionResponse answer(
+      RecordResult result, RecordPlan plan, Conversion recorded, DecodedKcid kcid) {
     return switch (result.code()) {
       case ACCEPTED ->
           RecordConversionResponse.newBuilder()

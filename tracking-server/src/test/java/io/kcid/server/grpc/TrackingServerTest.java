@@ -264,6 +264,9 @@ public class TrackingServerTest {
     var retry = conversions.recordConversion(request);
     assertThat(retry.getOutcome()).isEqualTo(Outcome.OUTCOME_ACCEPTED);
     assertThat(retry.getConversionId()).isEqualTo(first.getConversionId());
+    // The retry says it repeats the first answer (conversions import reports such rows as duplicates).
+    assertThat(first.getRepeatedRequest()).isFalse();
+    assertThat(retry.getRepeatedRequest()).isTrue();
     assertThat(conversions.listConversions(ListConversionsRequest.newBuilder().setKcid(kcid).build()).getConversionsCount())
         .isEqualTo(1);
     assertThatThrownBy(() -> conversions.recordConversion(request.toBuilder().setTransactionId("other").build()))
