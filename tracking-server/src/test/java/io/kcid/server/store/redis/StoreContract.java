@@ -620,6 +620,11 @@ abstract class StoreContract {
     // 600 accounts of another partner between the partner's first and last account.
     for (int i = 0; i < 600; i++) {
       writes.add(rawAccount(prefix + "b" + String.format("%04d", i), "other-" + partner));
+      if (writes.size() == 100) {
+        // The connection's request queue is bounded (1000 in these tests): write in steps.
+        writes.forEach(CompletableFuture::join);
+        writes.clear();
+      }
     }
     writes.add(rawAccount(prefix + "a", partner));
     writes.add(rawAccount(prefix + "b0300x", partner));
