@@ -262,10 +262,10 @@ final class Scenarios {
     int ghzWarm = (int) Math.max(500, run.opsPerSecond() * 1.5 * warm.toSeconds());
     int ghzMeasured = (int) Math.min(1_500_000, Math.max(1000, run.opsPerSecond() * 1.5 * settings.measure().toSeconds()));
     List<RecordConversionRequest> ghzRequests = conversionRequests(issueClicks(ghzWarm + ghzMeasured), inFlight);
+    // In longs: a full run's request count times the warm-up count overflows an int.
+    int warmEnd = (int) ((long) ghzRequests.size() * ghzWarm / (ghzWarm + ghzMeasured));
     return result.withCrossCheck(ghzCrossCheck("kcid.tracking.v1.ConversionService/RecordConversion", "RecordConversion",
-        ghzRequests.subList(0, ghzRequests.size() * ghzWarm / (ghzWarm + ghzMeasured)),
-        ghzRequests.subList(ghzRequests.size() * ghzWarm / (ghzWarm + ghzMeasured), ghzRequests.size()), inFlight,
-        result.value()));
+        ghzRequests.subList(0, warmEnd), ghzRequests.subList(warmEnd, ghzRequests.size()), inFlight, result.value()));
   }
 
   /**
