@@ -124,7 +124,9 @@ public final class ServerMetrics implements AutoCloseable {
 
   /** Publishes how many conversion streams this server serves now. */
   public void streamReaders(IntSupplier readers) {
-    Gauge.builder("kcid.server.stream.readers", readers, r -> r.getAsInt())
+    // The supplier form holds the supplier strongly: given as an object with a function, Micrometer
+    // would hold the (otherwise unreferenced) method reference weakly and read NaN after a GC.
+    Gauge.builder("kcid.server.stream.readers", readers::getAsInt)
         .description("StreamConversions calls this server serves now (at most 256)")
         .register(registry);
   }
