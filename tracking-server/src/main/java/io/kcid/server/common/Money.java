@@ -22,6 +22,11 @@ public final class Money {
 
   private Money() {}
 
+  /** Whether {@code code}, exactly as given (upper case), is an ISO 4217 code that names money. */
+  public static boolean isMoneyCurrency(String code) {
+    return ISO_4217.contains(code) && !NOT_MONEY.contains(code);
+  }
+
   /**
    * Validates an amount and currency; returns them normalised (plain decimal string, upper-case
    * code). Negative amounts are refused unless the goal allows corrections.
