@@ -208,6 +208,17 @@ const (
 	// `needed`, the scope the call would need). A partner or account the key cannot see is refused
 	// this way whether it exists or not, so a scoped key cannot probe for other tenants.
 	ErrorReason_ERROR_REASON_API_KEY_SCOPE_DENIED ErrorReason = 154
+	// --- Outbound deliveries ---
+	// No destination with this id for this owner.
+	ErrorReason_ERROR_REASON_DESTINATION_NOT_FOUND ErrorReason = 160
+	// A destination with this id already exists for this owner.
+	ErrorReason_ERROR_REASON_DESTINATION_ALREADY_EXISTS ErrorReason = 161
+	// The destination's host resolves to a loopback, private, link-local, multicast or cloud
+	// metadata address and the operator's allowlist (KCID_DELIVERY_ALLOWED_NETWORKS) does not permit
+	// it (metadata: `host`, `address`).
+	ErrorReason_ERROR_REASON_DESTINATION_ADDRESS_FORBIDDEN ErrorReason = 162
+	// No delivery with this id in the account's delivery log.
+	ErrorReason_ERROR_REASON_DELIVERY_NOT_FOUND ErrorReason = 163
 )
 
 // Enum value maps for ErrorReason.
@@ -287,6 +298,10 @@ var (
 		152: "ERROR_REASON_PARTNER_INACTIVE",
 		153: "ERROR_REASON_PARTNER_HAS_ACCOUNTS",
 		154: "ERROR_REASON_API_KEY_SCOPE_DENIED",
+		160: "ERROR_REASON_DESTINATION_NOT_FOUND",
+		161: "ERROR_REASON_DESTINATION_ALREADY_EXISTS",
+		162: "ERROR_REASON_DESTINATION_ADDRESS_FORBIDDEN",
+		163: "ERROR_REASON_DELIVERY_NOT_FOUND",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                   0,
@@ -363,6 +378,10 @@ var (
 		"ERROR_REASON_PARTNER_INACTIVE":              152,
 		"ERROR_REASON_PARTNER_HAS_ACCOUNTS":          153,
 		"ERROR_REASON_API_KEY_SCOPE_DENIED":          154,
+		"ERROR_REASON_DESTINATION_NOT_FOUND":         160,
+		"ERROR_REASON_DESTINATION_ALREADY_EXISTS":    161,
+		"ERROR_REASON_DESTINATION_ADDRESS_FORBIDDEN": 162,
+		"ERROR_REASON_DELIVERY_NOT_FOUND":            163,
 	}
 )
 
@@ -428,7 +447,7 @@ var File_kcid_tracking_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\xfb$\n" +
+	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\x85'\n" +
 	"\vErrorReason\x12.\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x10\xca\xf3\x18\aUNKNOWN\xd0\xf3\x18\xf4\x03\x12=\n" +
 	"\x1eERROR_REASON_MISSING_PARAMETER\x10\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12=\n" +
@@ -504,7 +523,11 @@ const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"#ERROR_REASON_PARTNER_ALREADY_EXISTS\x10\x97\x01\x1a\x17\xca\xf3\x18\x0eALREADY_EXISTS\xd0\xf3\x18\x99\x03\x12@\n" +
 	"\x1dERROR_REASON_PARTNER_INACTIVE\x10\x98\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\x93\x03\x12D\n" +
 	"!ERROR_REASON_PARTNER_HAS_ACCOUNTS\x10\x99\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\x99\x03\x12B\n" +
-	"!ERROR_REASON_API_KEY_SCOPE_DENIED\x10\x9a\x01\x1a\x1a\xca\xf3\x18\x11PERMISSION_DENIED\xd0\xf3\x18\x93\x03:@\n" +
+	"!ERROR_REASON_API_KEY_SCOPE_DENIED\x10\x9a\x01\x1a\x1a\xca\xf3\x18\x11PERMISSION_DENIED\xd0\xf3\x18\x93\x03\x12;\n" +
+	"\"ERROR_REASON_DESTINATION_NOT_FOUND\x10\xa0\x01\x1a\x12\xca\xf3\x18\tNOT_FOUND\xd0\xf3\x18\x94\x03\x12E\n" +
+	"'ERROR_REASON_DESTINATION_ALREADY_EXISTS\x10\xa1\x01\x1a\x17\xca\xf3\x18\x0eALREADY_EXISTS\xd0\xf3\x18\x99\x03\x12J\n" +
+	"*ERROR_REASON_DESTINATION_ADDRESS_FORBIDDEN\x10\xa2\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x128\n" +
+	"\x1fERROR_REASON_DELIVERY_NOT_FOUND\x10\xa3\x01\x1a\x12\xca\xf3\x18\tNOT_FOUND\xd0\xf3\x18\x94\x03:@\n" +
 	"\tgrpc_code\x12!.google.protobuf.EnumValueOptions\x18\xb9\x8e\x03 \x01(\tR\bgrpcCode:D\n" +
 	"\vhttp_status\x12!.google.protobuf.EnumValueOptions\x18\xba\x8e\x03 \x01(\x05R\n" +
 	"httpStatusB^\n" +
