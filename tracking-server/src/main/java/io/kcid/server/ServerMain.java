@@ -5,6 +5,7 @@ import io.kcid.core.tracing.TracingConfig;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
 import io.kcid.server.common.IpPrivacy;
+import io.kcid.server.config.DeliveryConfig;
 import io.kcid.server.config.DurationSetting;
 import io.kcid.server.config.MetricsConfig;
 import io.kcid.server.config.ReplicaWait;
@@ -174,6 +175,38 @@ public final class ServerMain implements Callable<Integer> {
       description = "Safety cap on entries kept per account's postback log (KCID_POSTBACK_LOG_MAX_LENGTH). Default: ${DEFAULT-VALUE}")
   long postbackLogMaxLength;
 
+  @Option(names = "--delivery-workers", defaultValue = "${env:KCID_DELIVERY_WORKERS:-true}", arity = "1",
+      description = "Run outbound delivery workers in this server (KCID_DELIVERY_WORKERS). Default: ${DEFAULT-VALUE}")
+  boolean deliveryWorkers;
+
+  @Option(names = "--delivery-max-age", defaultValue = "${env:KCID_DELIVERY_MAX_AGE:-72h}",
+      description = "How long a delivery is retried before it is dead-lettered, 1m..30d (KCID_DELIVERY_MAX_AGE). Default: ${DEFAULT-VALUE}")
+  String deliveryMaxAge;
+
+  @Option(names = "--delivery-allowed-networks", defaultValue = "${env:KCID_DELIVERY_ALLOWED_NETWORKS:-}", split = ",",
+      description = "Internal IPs/CIDR blocks destinations may resolve to, e.g. 127.0.0.1/32 for a local receiver (KCID_DELIVERY_ALLOWED_NETWORKS). Default: none")
+  List<String> deliveryAllowedNetworks = new ArrayList<>();
+
+  @Option(names = "--delivery-connect-timeout", defaultValue = "${env:KCID_DELIVERY_CONNECT_TIMEOUT:-5s}",
+      description = "Connect timeout of a delivery attempt (KCID_DELIVERY_CONNECT_TIMEOUT). Default: ${DEFAULT-VALUE}")
+  String deliveryConnectTimeout;
+
+  @Option(names = "--delivery-timeout", defaultValue = "${env:KCID_DELIVERY_TIMEOUT:-10s}",
+      description = "Timeout of a whole delivery attempt (KCID_DELIVERY_TIMEOUT). Default: ${DEFAULT-VALUE}")
+  String deliveryTimeout;
+
+  @Option(names = "--delivery-concurrency", defaultValue = "${env:KCID_DELIVERY_CONCURRENCY:-4}",
+      description = "Requests in flight per destination and server unless the destination sets its own (KCID_DELIVERY_CONCURRENCY). Default: ${DEFAULT-VALUE}")
+  int deliveryConcurrency;
+
+  @Option(names = "--delivery-log-retention", defaultValue = "${env:KCID_DELIVERY_LOG_RETENTION:-7d}",
+      description = "How long finished deliveries stay in the delivery log (KCID_DELIVERY_LOG_RETENTION). Default: ${DEFAULT-VALUE}")
+  String deliveryLogRetention;
+
+  @Option(names = "--delivery-circuit-open-after", defaultValue = "${env:KCID_DELIVERY_CIRCUIT_OPEN_AFTER:-6h}",
+      description = "A destination failing every attempt this long is paused by its circuit breaker (KCID_DELIVERY_CIRCUIT_OPEN_AFTER). Default: ${DEFAULT-VALUE}")
+  String deliveryCircuitOpenAfter;
+
   /**
    * Fills in the Redis URL and MAC keys when neither a flag nor the environment gave them: how
    * {@code kcid up} runs a local server on its embedded Redis and generated dev key.
@@ -237,6 +270,15 @@ public final class ServerMain implements Callable<Integer> {
         .replicaWait(new ReplicaWait(redisWaitReplicas, Duration.ofMillis(redisWaitTimeoutMs)))
         .tracing(TracingConfig.of(otlpEndpoint, traceSamplingRatio))
         .metrics(new MetricsConfig(metricsBind, metricsPort))
+        .delivery(new DeliveryConfig(
+            deliveryWorkers,
+            DurationSetting.parse("KCID_DELIVERY_MAX_AGE", deliveryMaxAge),
+            deliveryAllowedNetworks.stream().map(String::trim).filter(s -> !s.isEmpty()).toList(),
+            DurationSetting.parse("KCID_DELIVERY_CONNECT_TIMEOUT", deliveryConnectTimeout),
+            DurationSetting.parse("KCID_DELIVERY_TIMEOUT", deliveryTimeout),
+            deliveryConcurrency,
+            DurationSetting.parse("KCID_DELIVERY_LOG_RETENTION", deliveryLogRetention),
+            DurationSetting.parse("KCID_DELIVERY_CIRCUIT_OPEN_AFTER", deliveryCircuitOpenAfter)))
         .build();
   }
 

@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param security API keys, TLS, overload bounds and IP privacy
  * @param tracing OpenTelemetry tracing: off, or where spans go and which share is kept
  * @param metrics where the Prometheus metrics are served
+ * @param delivery outbound deliveries: workers, retries, network safety
  */
 public record ServerConfig(
     ListenConfig listen,
@@ -31,7 +32,8 @@ public record ServerConfig(
     StatsConfig stats,
     ServerSecurity security,
     TracingConfig tracing,
-    MetricsConfig metrics) {
+    MetricsConfig metrics,
+    DeliveryConfig delivery) {
 
   public ServerConfig {
     Objects.requireNonNull(listen, "listen");
@@ -44,6 +46,7 @@ public record ServerConfig(
     Objects.requireNonNull(security, "security");
     Objects.requireNonNull(tracing, "tracing");
     Objects.requireNonNull(metrics, "metrics");
+    Objects.requireNonNull(delivery, "delivery");
   }
 
   /** A builder with every default; only {@link Builder#redisUrl} and {@link Builder#macKeys} are required. */
@@ -63,6 +66,7 @@ public record ServerConfig(
     private Duration drainDelay = ListenConfig.DEFAULT_DRAIN_DELAY;
     private Duration shutdownGrace = ListenConfig.DEFAULT_SHUTDOWN_GRACE;
     private String redisUrl;
+    private DeliveryConfig delivery = DeliveryConfig.defaults();
     private Duration redisTimeout = RedisConfig.DEFAULT_TIMEOUT;
     private int redisQueueSize = RedisConfig.DEFAULT_QUEUE_SIZE;
     private ReplicaWait replicaWait = ReplicaWait.OFF;
@@ -206,6 +210,12 @@ public record ServerConfig(
       return this;
     }
 
+    /** Outbound deliveries (KCID_DELIVERY_*). Default: {@link DeliveryConfig#defaults()}. */
+    public Builder delivery(DeliveryConfig delivery) {
+      this.delivery = delivery;
+      return this;
+    }
+
     /** The validated configuration; an IllegalArgumentException naming the first bad setting otherwise. */
     public ServerConfig build() {
       return new ServerConfig(
@@ -218,7 +228,8 @@ public record ServerConfig(
           new StatsConfig(statsRetention),
           security,
           tracing,
-          metrics);
+          metrics,
+          delivery);
     }
   }
 }
