@@ -84,6 +84,8 @@ final class Rig implements AutoCloseable {
     env.put("KCID_DRAIN_DELAY_MS", "0");
     env.put("KCID_SHUTDOWN_GRACE_MS", "2000");
     env.put("KCID_METRICS_PORT", "0"); // served, as by default, on a free port
+    // The deliveries scenario's receiver is nginx on loopback, an internal address refused by default.
+    env.put("KCID_DELIVERY_ALLOWED_NETWORKS", "127.0.0.1/32");
     this.server = ChildProcess.startJava("tracking-server", jvmOptions, "io.kcid.server.ServerMain", List.of(), env, workDir);
     server.awaitListening(serverPort, Duration.ofSeconds(60));
     // Two connections: one grpc-java channel is served by one event-loop thread on each side.

@@ -23,9 +23,16 @@ import io.kcid.bench.report.Subject;
 import io.kcid.core.click.ClickUrlSigner;
 import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.core.kcid.KcidCodec;
+import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.Click;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.CreateAccountRequest;
+import io.kcid.proto.tracking.v1.CreateAccountResponse;
+import io.kcid.proto.tracking.v1.CreateDestinationRequest;
+import io.kcid.proto.tracking.v1.CreateGoalRequest;
+import io.kcid.proto.tracking.v1.DeliveryServiceGrpc;
+import io.kcid.proto.tracking.v1.DestinationKind;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.Money;
 import io.kcid.proto.tracking.v1.Outcome;
@@ -62,7 +69,7 @@ import java.util.concurrent.atomic.LongAdder;
 final class Scenarios {
   static final List<String> ALL = List.of(
       "grpc-issue-click-64", "grpc-issue-click-256", "grpc-record-conversion", "edge-click", "edge-postback",
-      "open-loop", "redis-ops",
+      "open-loop", "redis-ops", "deliveries",
       // Last: a million clicks make Redis rewrite its AOF in a forked child, CPU the later runs would share.
       "memory");
 
@@ -136,6 +143,7 @@ final class Scenarios {
       case "redis-ops" -> redisOps();
       case "memory" -> memory();
       case "open-loop" -> openLoop();
+      case "deliveries" -> deliveries();
       default -> throw new IllegalArgumentException("unknown scenario '" + id + "': expected one of " + ALL);
     };
   }
@@ -291,7 +299,12 @@ final class Scenarios {
 
   /** Issues {@code n} clicks through IssueClick (256 in flight) and returns their kcids. */
   private List<String> issueClicks(int n) throws InterruptedException {
-    IssueClickRequest request = clickRequest();
+    return issueClicks(n, rig.accountId());
+  }
+
+  /** Issues {@code n} clicks of {@code account} (256 in flight) and returns their kcids. */
+  private List<String> issueClicks(int n, String account) throws InterruptedException {
+    IssueClickRequest request = clickRequest().toBuilder().setAccountId(account).build();
     String[] kcids = new String[n];
     Semaphore window = new Semaphore(256);
     AtomicLong failures = new AtomicLong();
@@ -612,6 +625,112 @@ final class Scenarios {
   private long settledMemory() throws InterruptedException {
     Thread.sleep(1000);
     return rig.redisInfo.usedMemory();
+  }
+
+  // ---- outbound deliveries -----------------------------------------------------------------
+
+  /**
+   * What sending conversions onward costs: the same conversions recorded on an account without a
+   * destination, then on one with a postback destination (nginx answering 200), CPU measured from
+   * the first call until the last delivery left the queue. Reported: CPU per conversion of the
+   * tracking-server and Redis with delivery over without (target ≤ 1.2), deliveries per second
+   * end to end, and nginx's CPU per delivery.
+   */
+  private ScenarioResult deliveries() throws Exception {
+    rig.startNginx();
+    String account = "bench-deliveries";
+    var admin = AdminServiceGrpc.newBlockingStub(rig.authorized(0)).withDeadlineAfter(10, TimeUnit.SECONDS);
+    CreateAccountResponse created = admin.createAccount(
+        CreateAccountRequest.newBuilder().setAccountId(account).setDisplayName("Bench deliveries").build());
+    admin.createGoal(CreateGoalRequest.newBuilder().setAccountId(account).setGoalKey(Rig.GOAL).build());
+    String sink = "http://127.0.0.1:" + rig.nginx.port() + "/sink?kcid={kcid}&value={value}&id={delivery_id}";
+    DeliveryServiceGrpc.newBlockingStub(rig.authorized(0)).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .createDestination(CreateDestinationRequest.newBuilder().setAccountId(account).setDestinationId("sink")
+            .setKind(DestinationKind.DESTINATION_KIND_POSTBACK).setUrl(sink).build());
+    int n = (int) Math.max(2_000, Math.min(40_000, settings.measure().toSeconds() * 1_500));
+    PostbackCredentials plainToken = PostbackCredentials.newBuilder().setToken(rig.postbackToken()).build();
+    PostbackCredentials sinkToken = PostbackCredentials.newBuilder().setToken(created.getSecrets().getPostbackToken()).build();
+    List<RecordConversionRequest> plain = newConversions(issueClicks(n), plainToken);
+    List<RecordConversionRequest> delivered = newConversions(issueClicks(n, account), sinkToken);
+    // A moment for the destination to reach the server's cache (KCID_ACCOUNT_CACHE_MS, 1 s).
+    Thread.sleep(1500);
+    Cpu without = new Cpu();
+    Run plainRun = recordAll(plain, without, () -> {});
+    Cpu with = new Cpu();
+    long[] drainMs = new long[1];
+    Run deliveredRun = recordAll(delivered, with, () -> drainMs[0] = awaitDeliveriesDrained(Duration.ofMinutes(3)));
+    List<String> processes = List.of("load-generator", Rig.GENERATOR_THREADS, "tracking-server", "redis", "nginx");
+    Subject.Cost withCost = with.delta(processes);
+    Subject.Cost withoutCost = without.delta(processes);
+    double perWith = serverAndRedis(withCost) / deliveredRun.ops();
+    double perWithout = serverAndRedis(withoutCost) / plainRun.ops();
+    double value = perWithout > 0 ? perWith / perWithout : 0;
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("conversions_each", n);
+    details.put("deliveries_per_second_end_to_end", round(deliveredRun.ops() / deliveredRun.seconds()));
+    details.put("drain_after_last_conversion_ms", drainMs[0]);
+    details.put("server_and_redis_cpu_us_per_conversion_without", round(perWithout * 1e6));
+    details.put("server_and_redis_cpu_us_per_conversion_with_delivery", round(perWith * 1e6));
+    details.put("nginx_cpu_us_per_delivery", round(withCost.cpuSeconds().getOrDefault("nginx", 0.0) * 1e6 / deliveredRun.ops()));
+    details.put("redis_commands_per_conversion_with_delivery", with.commandsPerOp(deliveredRun.ops()));
+    return new ScenarioResult("deliveries",
+        "Conversions sent onward: CPU per conversion with a postback destination over without",
+        List.of(
+            Subject.of("RecordConversion + postback delivery", "kcid", n + " new conversions, 64 in flight, each"
+                + " delivered to nginx (200) by the server's delivery workers; time and CPU until the queue is empty",
+                deliveredRun, withCost),
+            Subject.of("RecordConversion, no destination", "baseline", n + " new conversions, 64 in flight",
+                plainRun, withoutCost)),
+        "CPU per conversion (tracking-server + redis), with delivery / without", round(value), "≤ 1.2", value <= 1.2,
+        details);
+  }
+
+  private static double serverAndRedis(Subject.Cost cost) {
+    return cost.cpuSeconds().getOrDefault("tracking-server", 0.0) + cost.cpuSeconds().getOrDefault("redis", 0.0);
+  }
+
+  /** Each request once, 64 in flight; {@code after} runs inside the measured window once all are answered. */
+  private Run recordAll(List<RecordConversionRequest> requests, Cpu cpu, Runnable after) throws InterruptedException {
+    AtomicLong next = new AtomicLong();
+    GrpcUnaryOp<RecordConversionRequest, RecordConversionResponse> call =
+        grpcOp(ConversionServiceGrpc.getRecordConversionMethod(), requests, null);
+    CallbackOp op = (seq, done) -> call.start(next.getAndIncrement(), done);
+    long start = System.nanoTime();
+    cpu.begin();
+    Run run = ClosedLoop.run(op, 64, Duration.ZERO, Duration.ofMinutes(10), Window.NONE, () -> next.get() >= requests.size());
+    after.run();
+    cpu.end();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return new Run(run.ops(), seconds, run.errors(), run.p50Ms(), run.p99Ms(), run.p999Ms(), run.maxMs(), run.errorKinds());
+  }
+
+  /** Waits until every partition's outbox and delivery queue are empty; returns how long that took. */
+  private long awaitDeliveriesDrained(Duration timeout) {
+    long start = System.nanoTime();
+    long deadline = start + timeout.toNanos();
+    try (var client = io.lettuce.core.RedisClient.create(rig.redisUrl()); var connection = client.connect()) {
+      var redis = connection.sync();
+      while (System.nanoTime() < deadline) {
+        long left = 0;
+        for (int p = 0; p < rig.partitions; p++) {
+          left += redis.xlen("kc:{" + p + "}:o") + redis.zcard("kc:{" + p + "}:dq");
+        }
+        if (left == 0) {
+          return (System.nanoTime() - start) / 1_000_000;
+        }
+        Thread.sleep(20);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    throw new IllegalStateException("deliveries not drained within " + timeout);
+  }
+
+  /** One new conversion per kcid (no duplicates). */
+  private static List<RecordConversionRequest> newConversions(List<String> kcids, PostbackCredentials token) {
+    return kcids.stream().map(kcid -> RecordConversionRequest.newBuilder().setKcid(kcid).setGoalKey(Rig.GOAL)
+        .setValue(Money.newBuilder().setAmount("49.90").setCurrencyCode("EUR")).setTransactionId("order-" + kcid)
+        .setCredentials(token).build()).toList();
   }
 
   // ---- helpers -----------------------------------------------------------------------------

@@ -44,6 +44,8 @@ public final class Nginx implements AutoCloseable {
           "  server {",
           "    listen 127.0.0.1:" + port + ";",
           "    location / { return 302 https://example.com/; }",
+          // The deliveries scenario's postback receiver.
+          "    location /sink { return 200 ok; }",
           "  }",
           "}", ""));
     } catch (IOException e) {
