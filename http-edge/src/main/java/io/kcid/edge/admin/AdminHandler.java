@@ -17,6 +17,7 @@ import io.kcid.edge.net.ClientIpResolver;
 import io.kcid.proto.ErrorReasons;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ApiKeyRole;
+import io.kcid.proto.tracking.v1.DeliveryServiceGrpc;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.ExplainClickRequest;
@@ -25,6 +26,10 @@ import io.kcid.proto.tracking.v1.GetCallerRequest;
 import io.kcid.proto.tracking.v1.GetCallerResponse;
 import io.kcid.proto.tracking.v1.GetStatsRequest;
 import io.kcid.proto.tracking.v1.GetStatsResponse;
+import io.kcid.proto.tracking.v1.ListDeliveriesRequest;
+import io.kcid.proto.tracking.v1.ListDeliveriesResponse;
+import io.kcid.proto.tracking.v1.ListDestinationsRequest;
+import io.kcid.proto.tracking.v1.ListDestinationsResponse;
 import io.kcid.proto.tracking.v1.ListPartnersRequest;
 import io.kcid.proto.tracking.v1.ListPartnersResponse;
 import io.kcid.proto.tracking.v1.ListPostbacksRequest;
@@ -72,7 +77,7 @@ public final class AdminHandler implements RouteHandler {
   private static final String HTML = "text/html; charset=utf-8";
   /** Where a one-time link may send the browser: a path of this view, nothing else. */
   private static final Pattern NEXT = Pattern.compile(
-      "/admin/((accounts|kcid)/[A-Za-z0-9._~%-]+(/postbacks)?|partners(/[A-Za-z0-9._~%-]+)?)?");
+      "/admin/((accounts|kcid)/[A-Za-z0-9._~%-]+(/postbacks|/deliveries)?|partners(/[A-Za-z0-9._~%-]+)?)?");
   /** What a presented key may look like before it goes into a gRPC header: printable ASCII. */
   private static final Pattern KEY_SHAPE = Pattern.compile("[\\x21-\\x7e]{1,256}");
   /** GetCaller's name for a caller the server did not recognise (open auth mode). */
@@ -232,6 +237,9 @@ public final class AdminHandler implements RouteHandler {
     }
     if (path.size() == 3 && path.get(0).equals("accounts") && path.get(2).equals("postbacks")) {
       return postbacks(who, path.get(1));
+    }
+    if (path.size() == 3 && path.get(0).equals("accounts") && path.get(2).equals("deliveries")) {
+      return deliveries(who, path.get(1));
     }
     if (path.size() == 2 && path.get(0).equals("kcid")) {
       return explain(who, path.get(1));
@@ -397,6 +405,18 @@ public final class AdminHandler implements RouteHandler {
         ListPostbacksRequest.newBuilder().setAccountId(accountId).setUnauthenticated(true).setPageSize(REFUSAL_ROWS).build(),
         UnaryCalls.completing(refused));
     return render(log.thenCombine(refused, (l, r) -> AdminPages.postbacks(accountId, l, r, who.caller())));
+  }
+
+  /** The account's destinations (its own and its partner's) and its latest deliveries with their attempts. */
+  private CompletableFuture<EdgeResponse> deliveries(Identity who, String accountId) {
+    DeliveryServiceGrpc.DeliveryServiceStub delivery = withKey(DeliveryServiceGrpc.newStub(channel), who.key());
+    CompletableFuture<ListDestinationsResponse> destinations = new CompletableFuture<>();
+    delivery.listDestinations(ListDestinationsRequest.newBuilder().setAccountId(accountId).build(),
+        UnaryCalls.completing(destinations));
+    CompletableFuture<ListDeliveriesResponse> log = new CompletableFuture<>();
+    withKey(DeliveryServiceGrpc.newStub(channel), who.key()).listDeliveries(
+        ListDeliveriesRequest.newBuilder().setAccountId(accountId).setPageSize(LOG_ROWS).build(), UnaryCalls.completing(log));
+    return render(destinations.thenCombine(log, (d, l) -> AdminPages.deliveries(accountId, d, l, who.caller())));
   }
 
   private CompletableFuture<EdgeResponse> explain(Identity who, String kcid) {

@@ -5,9 +5,17 @@ import io.kcid.proto.ErrorReasons;
 import io.kcid.proto.PostbackOutcomes;
 import io.kcid.proto.tracking.v1.Click;
 import io.kcid.proto.tracking.v1.Conversion;
+import io.kcid.proto.tracking.v1.Delivery;
+import io.kcid.proto.tracking.v1.DeliveryAttempt;
+import io.kcid.proto.tracking.v1.DeliveryState;
+import io.kcid.proto.tracking.v1.DeliveryTrigger;
+import io.kcid.proto.tracking.v1.Destination;
+import io.kcid.proto.tracking.v1.DestinationKind;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.ExplainClickResponse;
 import io.kcid.proto.tracking.v1.GetStatsResponse;
+import io.kcid.proto.tracking.v1.ListDeliveriesResponse;
+import io.kcid.proto.tracking.v1.ListDestinationsResponse;
 import io.kcid.proto.tracking.v1.ListPartnersResponse;
 import io.kcid.proto.tracking.v1.ListPostbacksResponse;
 import io.kcid.proto.tracking.v1.Money;
@@ -118,6 +126,56 @@ final class AdminPages {
       html.raw("</td>").el("td", entry.getRequest().getGoalKey()).el("td", entry.getSourceNetwork()).raw("</tr>");
     }
     html.raw("</table>");
+  }
+
+  /**
+   * Where the account's conversions are sent onward and how that went: its destinations (a partner's
+   * apply to all its accounts), then its latest jobs, newest first, each with its last attempt.
+   * URLs are shown as configured (templates, no secrets: webhook secrets are never returned).
+   */
+  static String deliveries(String accountId, ListDestinationsResponse destinations, ListDeliveriesResponse log,
+      AdminCaller who) {
+    Html html = page("Deliveries of " + accountId, accountId, who);
+    html.el("h2", "Destinations");
+    html.raw("<table>").head("Id", "Owner", "Kind", "URL", "Goals", "State");
+    for (Destination d : destinations.getDestinationsList()) {
+      String owner = d.getPartnerId().isEmpty() ? "account" : "partner " + d.getPartnerId();
+      String state = d.getPaused() ? "paused" : d.getCircuitOpen() ? "circuit open: " + d.getCircuitReason() : "active";
+      html.row(d.getDestinationId(), owner, kind(d.getKind()), d.getUrl(),
+          d.getGoalKeysCount() == 0 ? "all" : String.join(", ", d.getGoalKeysList()), state);
+    }
+    html.raw("</table>");
+    html.el("h2", "Latest " + log.getDeliveriesCount() + " deliveries (newest first)");
+    html.raw("<table>").head("Created", "Delivery id", "Destination", "kcid", "Goal", "Event", "State", "Attempts",
+        "Last answer");
+    for (Delivery d : log.getDeliveriesList()) {
+      String last = "";
+      if (d.getAttemptsCount() > 0) {
+        DeliveryAttempt a = d.getAttempts(d.getAttemptsCount() - 1);
+        last = (a.getStatusCode() == 0 ? "no answer" : "HTTP " + a.getStatusCode())
+            + (a.getError().isEmpty() ? "" : ": " + a.getError());
+      }
+      html.raw("<tr>").el("td", time(d.getCreateTime())).el("td", d.getDeliveryId()).el("td", d.getDestinationId())
+          .raw("<td>");
+      kcidLink(html, d.getKcid());
+      html.raw("</td>").el("td", d.getGoalKey()).el("td", trigger(d.getTrigger())).el("td", state(d.getState()))
+          .el("td", d.getAttemptsCount()).el("td", last).raw("</tr>");
+    }
+    html.raw("</table>");
+    return end(html);
+  }
+
+  private static String kind(DestinationKind kind) {
+    return kind == DestinationKind.DESTINATION_KIND_WEBHOOK ? "webhook" : "postback";
+  }
+
+  /** The enum's own name without its prefix, lower case: RECORDED → recorded. */
+  private static String trigger(DeliveryTrigger trigger) {
+    return trigger.name().substring("DELIVERY_TRIGGER_".length()).toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private static String state(DeliveryState state) {
+    return state.name().substring("DELIVERY_STATE_".length()).toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
   }
 
   static String explain(String kcid, ExplainClickResponse explain, AdminCaller who) {
@@ -260,7 +318,7 @@ final class AdminPages {
     if (accountId != null && !accountId.isEmpty()) {
       String id = URLEncoder.encode(accountId, StandardCharsets.UTF_8);
       html.raw("<a href=\"/admin/accounts/").text(id).raw("\">Stats</a><a href=\"/admin/accounts/").text(id)
-          .raw("/postbacks\">Postback log</a>");
+          .raw("/postbacks\">Postback log</a><a href=\"/admin/accounts/").text(id).raw("/deliveries\">Deliveries</a>");
     }
     if (who != null) {
       html.raw("<form method=\"post\" action=\"/admin/logout\" style=\"display:inline\"><span>").text(who.describe())
