@@ -43,6 +43,7 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -52,12 +53,14 @@ import java.nio.channels.ClosedChannelException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 
@@ -221,6 +224,10 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
     SslHandler handler = ssl.newHandler(ch.alloc(), host, port); // peer host: SNI
     SSLParameters params = handler.engine().getSSLParameters();
     params.setEndpointIdentificationAlgorithm("HTTPS"); // host name verification
+    if (!NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host)) {
+      // Explicit: the JDK only sends SNI on its own for names with a dot.
+      params.setServerNames(List.of(new SNIHostName(host)));
+    }
     handler.engine().setSSLParameters(params);
     handler.setHandshakeTimeoutMillis(config.requestTimeout().toMillis());
     return handler;
