@@ -135,10 +135,26 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
       return CompletableFuture.completedFuture(
           result(Outcome.PERMANENT, attemptTime, started, 0, "invalid destination url: " + e.getMessage(), "", Optional.empty()));
     }
+    CompletableFuture<ResponseReader.Response> response;
+    try {
+      response = exchange(uri, request);
+    } catch (RuntimeException e) {
+      // E.g. the sender is closing: its event loops refuse new work. Never throw for an attempt.
+      response = CompletableFuture.failedFuture(e);
+    }
+    return response.handle((r, error) -> error != null
+        ? failure(attemptTime, started, unwrap(error))
+        : classify(r, attemptTime, started));
+  }
+
+  /**
+   * Connects (through the guarded resolver), writes the request and reads the response, within
+   * the whole-attempt timeout; the connection is closed when the future completes.
+   */
+  private CompletableFuture<ResponseReader.Response> exchange(URI uri, FullHttpRequest request) {
     boolean https = uri.getScheme().equalsIgnoreCase("https");
     String host = hostOf(uri);
     int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
-
     CompletableFuture<ResponseReader.Response> response = new CompletableFuture<>();
     ChannelFuture connect =
         bootstrap.clone()
@@ -156,7 +172,7 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
             .connect(InetSocketAddress.createUnresolved(host, port));
     Channel channel = connect.channel();
     ScheduledFuture<?> timeout =
-        group.next().schedule(
+        channel.eventLoop().schedule(
             () -> response.completeExceptionally(new TimeoutException(
                 "no complete response within " + config.requestTimeout().toMillis() + " ms")),
             config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -165,21 +181,18 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
         response.completeExceptionally(f.cause());
         return;
       }
+      // The request's buffer wraps a heap array: nothing to release if it is never written.
       channel.writeAndFlush(request).addListener(w -> {
         if (!w.isSuccess()) {
           response.completeExceptionally(w.cause());
         }
       });
     });
-    return response.handle((r, error) -> {
+    response.whenComplete((r, error) -> {
       timeout.cancel(false);
       channel.close();
-      if (error != null) {
-        // The request's buffer wraps a heap array: nothing to release if it was never written.
-        return failure(attemptTime, started, unwrap(error));
-      }
-      return classify(r, attemptTime, started);
     });
+    return response;
   }
 
   /** The URL an attempt for {@code message} goes to (the rendered postback, or the webhook's URL). */

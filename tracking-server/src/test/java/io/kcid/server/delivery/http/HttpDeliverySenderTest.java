@@ -156,6 +156,15 @@ class HttpDeliverySenderTest {
   }
 
   @Test
+  void aClosedSenderAnswersRetryInsteadOfThrowing() throws Exception {
+    HttpDeliverySender closed = new HttpDeliverySender(config(List.of("127.0.0.1/32")), CLOCK, null, null);
+    closed.close();
+    AttemptResult r = send(closed, postback(receiver.url("/ok")));
+    assertThat(r.outcome()).isEqualTo(Outcome.RETRY);
+    assertThat(receiver.seen()).isEmpty();
+  }
+
+  @Test
   void aRedirectIsNotFollowed() throws Exception {
     AttemptResult r = send(allowed, postback(receiver.url("/redirect")));
     assertThat(r.outcome()).isEqualTo(Outcome.PERMANENT);
