@@ -30,6 +30,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -127,6 +128,26 @@ class HttpDeliverySenderTest {
     assertThat(r.attempt().getError()).startsWith("timeout");
     assertThat(Duration.ofSeconds(r.attempt().getLatency().getSeconds(), r.attempt().getLatency().getNanos()))
         .isGreaterThanOrEqualTo(REQUEST_TIMEOUT.minusMillis(50));
+  }
+
+  @Test
+  void hangingReceiversHoldNoThreadAnotherDestinationNeeds() throws Exception {
+    DeliveryConfig patient = new DeliveryConfig(
+        true, Duration.ofDays(3), List.of("127.0.0.1/32"), Duration.ofSeconds(2), Duration.ofSeconds(5), 4,
+        Duration.ofDays(7), Duration.ofHours(6));
+    try (HttpDeliverySender sender = new HttpDeliverySender(patient, CLOCK, null, null)) {
+      // Far more hanging requests than the sender has event-loop threads (2).
+      List<CompletableFuture<AttemptResult>> hanging = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        hanging.add(sender.send(postback(receiver.url("/hang"))).toCompletableFuture());
+      }
+      AttemptResult ok = send(sender, postback(receiver.url("/ok")));
+      assertThat(ok.outcome()).isEqualTo(Outcome.DELIVERED);
+      assertThat(hanging).noneMatch(CompletableFuture::isDone);
+      for (var f : hanging) {
+        assertThat(f.get(30, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.RETRY);
+      }
+    }
   }
 
   @Test
