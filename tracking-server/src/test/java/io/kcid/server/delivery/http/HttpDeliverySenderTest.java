@@ -12,7 +12,6 @@ import io.kcid.proto.tracking.v1.DeliveryTrigger;
 import io.kcid.proto.tracking.v1.Destination;
 import io.kcid.proto.tracking.v1.DestinationKind;
 import io.kcid.proto.tracking.v1.Money;
-import io.kcid.server.config.DeliveryConfig;
 import io.kcid.server.delivery.AttemptResult;
 import io.kcid.server.delivery.AttemptResult.Outcome;
 import io.kcid.server.delivery.OutboundEvent;
@@ -51,8 +50,8 @@ class HttpDeliverySenderTest {
   @BeforeEach
   void start() throws Exception {
     receiver = new LocalReceiver();
-    allowed = new HttpDeliverySender(config(List.of("127.0.0.1/32")), CLOCK, null, null);
-    guarded = new HttpDeliverySender(config(List.of()), CLOCK, null, null);
+    allowed = new HttpDeliverySender(SenderFixtures.config(List.of("127.0.0.1/32"), REQUEST_TIMEOUT), CLOCK, null, null);
+    guarded = new HttpDeliverySender(SenderFixtures.config(List.of(), REQUEST_TIMEOUT), CLOCK, null, null);
   }
 
   @AfterEach
@@ -60,12 +59,6 @@ class HttpDeliverySenderTest {
     allowed.close();
     guarded.close();
     receiver.close();
-  }
-
-  private static DeliveryConfig config(List<String> allowedNetworks) {
-    return new DeliveryConfig(
-        true, Duration.ofDays(3), allowedNetworks, Duration.ofSeconds(2), REQUEST_TIMEOUT, 4,
-        Duration.ofDays(7), Duration.ofHours(6));
   }
 
   @Test
@@ -132,10 +125,7 @@ class HttpDeliverySenderTest {
 
   @Test
   void hangingReceiversHoldNoThreadAnotherDestinationNeeds() throws Exception {
-    DeliveryConfig patient = new DeliveryConfig(
-        true, Duration.ofDays(3), List.of("127.0.0.1/32"), Duration.ofSeconds(2), Duration.ofSeconds(5), 4,
-        Duration.ofDays(7), Duration.ofHours(6));
-    try (HttpDeliverySender sender = new HttpDeliverySender(patient, CLOCK, null, null)) {
+    try (HttpDeliverySender sender = new HttpDeliverySender(SenderFixtures.config(List.of("127.0.0.1/32"), Duration.ofSeconds(5)), CLOCK, null, null)) {
       // Far more hanging requests than the sender has event-loop threads (2).
       List<CompletableFuture<AttemptResult>> hanging = new ArrayList<>();
       for (int i = 0; i < 20; i++) {
@@ -178,7 +168,7 @@ class HttpDeliverySenderTest {
 
   @Test
   void aClosedSenderAnswersRetryInsteadOfThrowing() throws Exception {
-    HttpDeliverySender closed = new HttpDeliverySender(config(List.of("127.0.0.1/32")), CLOCK, null, null);
+    HttpDeliverySender closed = new HttpDeliverySender(SenderFixtures.config(List.of("127.0.0.1/32"), REQUEST_TIMEOUT), CLOCK, null, null);
     closed.close();
     AttemptResult r = send(closed, postback(receiver.url("/ok")));
     assertThat(r.outcome()).isEqualTo(Outcome.RETRY);
