@@ -96,7 +96,9 @@ final class PostbackRequestParser {
       request.setTransactionId(txid);
     }
     if (status != null) {
-      request.setStatus(status(status));
+      // The server maps the sender's word with the account's status map; kcid's own words also go
+      // in the enum, which servers that predate status maps read.
+      request.setStatusWord(status).setStatus(ownStatus(status));
     }
     if (eventTime != null) {
       request.setEventTime(EventTimes.parse(eventTime));
@@ -170,18 +172,14 @@ final class PostbackRequestParser {
     return token.isEmpty() ? null : token;
   }
 
-  private static ConversionStatus status(String text) {
-    switch (text.toLowerCase(Locale.ROOT)) {
-      case "approved":
-        return ConversionStatus.CONVERSION_STATUS_APPROVED;
-      case "pending":
-        return ConversionStatus.CONVERSION_STATUS_PENDING;
-      case "rejected":
-        return ConversionStatus.CONVERSION_STATUS_REJECTED;
-      default:
-        throw new Rejection(
-            ErrorReason.ERROR_REASON_INVALID_STATUS, "status must be approved, pending or rejected.");
-    }
+  /** kcid's own word as the enum, or UNSPECIFIED for any other word (the account's map decides it). */
+  private static ConversionStatus ownStatus(String text) {
+    return switch (text.strip().toLowerCase(Locale.ROOT)) {
+      case "approved" -> ConversionStatus.CONVERSION_STATUS_APPROVED;
+      case "pending" -> ConversionStatus.CONVERSION_STATUS_PENDING;
+      case "rejected" -> ConversionStatus.CONVERSION_STATUS_REJECTED;
+      default -> ConversionStatus.CONVERSION_STATUS_UNSPECIFIED;
+    };
   }
 
   private static boolean test(String text) {
