@@ -23,6 +23,7 @@ import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.GetAccountRequest;
 import io.kcid.proto.tracking.v1.GetConversionRequest;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
+import io.kcid.proto.tracking.v1.ListConversionsRequest;
 import io.kcid.proto.tracking.v1.PartnerDefaults;
 import io.kcid.proto.tracking.v1.PartnerServiceGrpc;
 import io.kcid.proto.tracking.v1.PostbackResponseFormat;
@@ -201,6 +202,21 @@ abstract class StatusMapContract {
     HttpResponse<String> tooLong = postback("mapped", "kcid", click("mapped"), "status", "x".repeat(65));
     assertThat(tooLong.statusCode()).isEqualTo(400);
     assertThat(JSON.readTree(tooLong.body()).get("reason").asText()).isEqualTo("INVALID_STATUS");
+  }
+
+  @Test
+  void aPostbackRefusedForAnUnmappedWordIsReplayedOnceTheWordIsMapped() throws Exception {
+    account(CreateAccountRequest.newBuilder().setAccountId("replayed"));
+    String kcid = click("replayed");
+    assertThat(postback("replayed", "kcid", kcid, "status", "billed").statusCode()).isEqualTo(422);
+    admin.updateAccount(UpdateAccountRequest.newBuilder().setAccountId("replayed")
+        .putStatusMap("billed", ConversionStatus.CONVERSION_STATUS_PENDING).build());
+    InProcessCli.Run replay = kcid(server, "replay", "--account", "replayed", "--since", "1h",
+        "--reason", "STATUS_NOT_MAPPED");
+    assertThat(replay.exit()).as(replay.out() + replay.err()).isZero();
+    assertThat(conversions.listConversions(ListConversionsRequest.newBuilder().setKcid(kcid).build())
+        .getConversionsList()).singleElement()
+        .satisfies(c -> assertThat(c.getStatus()).isEqualTo(ConversionStatus.CONVERSION_STATUS_PENDING));
   }
 
   @Test
