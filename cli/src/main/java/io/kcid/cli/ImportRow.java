@@ -1,6 +1,7 @@
 package io.kcid.cli;
 
 import com.google.protobuf.Timestamp;
+import io.kcid.core.postback.StatusWords;
 import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.Money;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
@@ -47,7 +48,7 @@ record ImportRow(long line, String kcid, String txid, RecordConversionRequest re
     if (!status.isEmpty()) {
       // The server maps the word with the account's status map, as it does a postback's; kcid's
       // own words also go in the enum (and keep the request ids they always had).
-      request.setStatusWord(status).setStatus(ownStatus(status));
+      request.setStatusWord(status).setStatus(StatusWords.own(status));
     }
     if (!row.get("value").isEmpty() || !row.get("currency").isEmpty()) {
       request.setValue(Money.newBuilder().setAmount(row.get("value")).setCurrencyCode(row.get("currency")));
@@ -85,16 +86,6 @@ record ImportRow(long line, String kcid, String txid, RecordConversionRequest re
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  /** kcid's own word as the enum; UNSPECIFIED for any other word (the account's map decides it). */
-  private static ConversionStatus ownStatus(String word) {
-    return switch (word.toLowerCase(Locale.ROOT)) {
-      case "approved" -> ConversionStatus.CONVERSION_STATUS_APPROVED;
-      case "pending" -> ConversionStatus.CONVERSION_STATUS_PENDING;
-      case "rejected" -> ConversionStatus.CONVERSION_STATUS_REJECTED;
-      default -> ConversionStatus.CONVERSION_STATUS_UNSPECIFIED;
-    };
   }
 
   /** The enum's name as request ids always had it, plus the word when the enum does not say it. */

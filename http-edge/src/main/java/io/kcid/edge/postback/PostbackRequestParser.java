@@ -1,7 +1,7 @@
 package io.kcid.edge.postback;
 
+import io.kcid.core.postback.StatusWords;
 import io.kcid.edge.http.Rejection;
-import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.Money;
 import io.kcid.proto.tracking.v1.PostbackCredentials;
@@ -98,7 +98,7 @@ final class PostbackRequestParser {
     if (status != null) {
       // The server maps the sender's word with the account's status map; kcid's own words also go
       // in the enum, which servers that predate status maps read.
-      request.setStatusWord(status).setStatus(ownStatus(status));
+      request.setStatusWord(status).setStatus(StatusWords.own(status));
     }
     if (eventTime != null) {
       request.setEventTime(EventTimes.parse(eventTime));
@@ -170,16 +170,6 @@ final class PostbackRequestParser {
     }
     String token = authorization.substring(BEARER.length()).trim();
     return token.isEmpty() ? null : token;
-  }
-
-  /** kcid's own word as the enum, or UNSPECIFIED for any other word (the account's map decides it). */
-  private static ConversionStatus ownStatus(String text) {
-    return switch (text.strip().toLowerCase(Locale.ROOT)) {
-      case "approved" -> ConversionStatus.CONVERSION_STATUS_APPROVED;
-      case "pending" -> ConversionStatus.CONVERSION_STATUS_PENDING;
-      case "rejected" -> ConversionStatus.CONVERSION_STATUS_REJECTED;
-      default -> ConversionStatus.CONVERSION_STATUS_UNSPECIFIED;
-    };
   }
 
   private static boolean test(String text) {

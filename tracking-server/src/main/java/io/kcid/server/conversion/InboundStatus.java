@@ -1,6 +1,7 @@
 package io.kcid.server.conversion;
 
 import io.kcid.core.KcidException;
+import io.kcid.core.postback.StatusWords;
 import io.kcid.proto.tracking.v1.Account;
 import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.ErrorReason;
@@ -48,12 +49,11 @@ final class InboundStatus {
     if (mapped != null) {
       return mapped;
     }
-    return switch (word) {
-      case "approved" -> ConversionStatus.CONVERSION_STATUS_APPROVED;
-      case "pending" -> ConversionStatus.CONVERSION_STATUS_PENDING;
-      case "rejected" -> ConversionStatus.CONVERSION_STATUS_REJECTED;
-      default -> throw notMapped(account, word);
-    };
+    ConversionStatus own = StatusWords.own(word);
+    if (own == ConversionStatus.CONVERSION_STATUS_UNSPECIFIED) {
+      throw notMapped(account, word);
+    }
+    return own;
   }
 
   private static KcidException notMapped(Account account, String word) {
