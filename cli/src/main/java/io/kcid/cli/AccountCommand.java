@@ -91,9 +91,9 @@ final class AccountCommand {
     }
   }
 
-  @Command(name = "get", mixinStandardHelpOptions = true,
+  @Command(name = "get", aliases = "show", mixinStandardHelpOptions = true,
       footer = {"%nExample:", "  ./kcid account get acme"},
-      description = "Show one account.")
+      description = "Show one account: its settings, status map and response format included.")
   static final class Get implements Runnable {
     @Mixin GrpcOptions grpc;
 

@@ -313,7 +313,7 @@ abstract class StatusMapContract {
     InProcessCli.Run created = kcid(server, "account", "create", "--id", "cli-made", "--name", "Cli",
         "--status-map", "sale=approved, chargeback=rejected", "--response-format", "text-1");
     assertThat(created.exit()).as(created.err()).isZero();
-    InProcessCli.Run shown = kcid(server, "account", "get", "cli-made");
+    InProcessCli.Run shown = kcid(server, "account", "show", "cli-made");
     assertThat(shown.out()).contains("chargeback=rejected,sale=approved", "text-1");
     assertThat(kcid(server, "account", "update", "cli-made", "--ignore-status", "--status-map", "").exit()).isZero();
     Account updated = admin.getAccount(GetAccountRequest.newBuilder().setAccountId("cli-made").build()).getAccount();
