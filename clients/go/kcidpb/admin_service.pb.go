@@ -151,9 +151,15 @@ type CreateAccountRequest struct {
 	// Optional; the partner's default time zone when empty.
 	TimeZone string `protobuf:"bytes,6,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
 	// Optional; the partner's default currency when empty.
-	CurrencyCode  string `protobuf:"bytes,7,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	CurrencyCode string `protobuf:"bytes,7,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	// Optional; the partner's default status map when empty (see Account.status_map).
+	StatusMap map[string]ConversionStatus `protobuf:"bytes,8,rep,name=status_map,json=statusMap,proto3" json:"status_map,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value,enum=kcid.tracking.v1.ConversionStatus"`
+	// Optional; the partner's default when unset.
+	IgnoreStatus *bool `protobuf:"varint,9,opt,name=ignore_status,json=ignoreStatus,proto3,oneof" json:"ignore_status,omitempty"`
+	// Optional; the partner's default when UNSPECIFIED.
+	PostbackResponseFormat PostbackResponseFormat `protobuf:"varint,10,opt,name=postback_response_format,json=postbackResponseFormat,proto3,enum=kcid.tracking.v1.PostbackResponseFormat" json:"postback_response_format,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *CreateAccountRequest) Reset() {
@@ -233,6 +239,27 @@ func (x *CreateAccountRequest) GetCurrencyCode() string {
 		return x.CurrencyCode
 	}
 	return ""
+}
+
+func (x *CreateAccountRequest) GetStatusMap() map[string]ConversionStatus {
+	if x != nil {
+		return x.StatusMap
+	}
+	return nil
+}
+
+func (x *CreateAccountRequest) GetIgnoreStatus() bool {
+	if x != nil && x.IgnoreStatus != nil {
+		return *x.IgnoreStatus
+	}
+	return false
+}
+
+func (x *CreateAccountRequest) GetPostbackResponseFormat() PostbackResponseFormat {
+	if x != nil {
+		return x.PostbackResponseFormat
+	}
+	return PostbackResponseFormat_POSTBACK_RESPONSE_FORMAT_UNSPECIFIED
 }
 
 type CreateAccountResponse struct {
@@ -396,11 +423,18 @@ type UpdateAccountRequest struct {
 	UpdateIpAllowlist bool `protobuf:"varint,9,opt,name=update_ip_allowlist,json=updateIpAllowlist,proto3" json:"update_ip_allowlist,omitempty"`
 	// Moves the account to this partner (platform keys only). Clicks, conversions, goals, secrets
 	// and history stay with the account; from then on the new partner's S2S switch applies.
-	PartnerId     *string `protobuf:"bytes,10,opt,name=partner_id,json=partnerId,proto3,oneof" json:"partner_id,omitempty"`
-	TimeZone      *string `protobuf:"bytes,11,opt,name=time_zone,json=timeZone,proto3,oneof" json:"time_zone,omitempty"`
-	CurrencyCode  *string `protobuf:"bytes,12,opt,name=currency_code,json=currencyCode,proto3,oneof" json:"currency_code,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	PartnerId    *string `protobuf:"bytes,10,opt,name=partner_id,json=partnerId,proto3,oneof" json:"partner_id,omitempty"`
+	TimeZone     *string `protobuf:"bytes,11,opt,name=time_zone,json=timeZone,proto3,oneof" json:"time_zone,omitempty"`
+	CurrencyCode *string `protobuf:"bytes,12,opt,name=currency_code,json=currencyCode,proto3,oneof" json:"currency_code,omitempty"`
+	// Replaces the status map when not empty (or when update_status_map).
+	StatusMap map[string]ConversionStatus `protobuf:"bytes,13,rep,name=status_map,json=statusMap,proto3" json:"status_map,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value,enum=kcid.tracking.v1.ConversionStatus"`
+	// Replace the status map even when status_map is empty: clears it (kcid's own words only).
+	UpdateStatusMap bool  `protobuf:"varint,14,opt,name=update_status_map,json=updateStatusMap,proto3" json:"update_status_map,omitempty"`
+	IgnoreStatus    *bool `protobuf:"varint,15,opt,name=ignore_status,json=ignoreStatus,proto3,oneof" json:"ignore_status,omitempty"`
+	// Changes the format unless UNSPECIFIED.
+	PostbackResponseFormat PostbackResponseFormat `protobuf:"varint,16,opt,name=postback_response_format,json=postbackResponseFormat,proto3,enum=kcid.tracking.v1.PostbackResponseFormat" json:"postback_response_format,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *UpdateAccountRequest) Reset() {
@@ -515,6 +549,34 @@ func (x *UpdateAccountRequest) GetCurrencyCode() string {
 		return *x.CurrencyCode
 	}
 	return ""
+}
+
+func (x *UpdateAccountRequest) GetStatusMap() map[string]ConversionStatus {
+	if x != nil {
+		return x.StatusMap
+	}
+	return nil
+}
+
+func (x *UpdateAccountRequest) GetUpdateStatusMap() bool {
+	if x != nil {
+		return x.UpdateStatusMap
+	}
+	return false
+}
+
+func (x *UpdateAccountRequest) GetIgnoreStatus() bool {
+	if x != nil && x.IgnoreStatus != nil {
+		return *x.IgnoreStatus
+	}
+	return false
+}
+
+func (x *UpdateAccountRequest) GetPostbackResponseFormat() PostbackResponseFormat {
+	if x != nil {
+		return x.PostbackResponseFormat
+	}
+	return PostbackResponseFormat_POSTBACK_RESPONSE_FORMAT_UNSPECIFIED
 }
 
 type UpdateAccountResponse struct {
@@ -1792,7 +1854,7 @@ var File_kcid_tracking_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
-	"$kcid/tracking/v1/admin_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a kcid/tracking/v1/resources.proto\"\xff\x01\n" +
+	"$kcid/tracking/v1/admin_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a kcid/tracking/v1/resources.proto\"\xd7\x04\n" +
 	"\x14CreateAccountRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12!\n" +
@@ -1803,7 +1865,16 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
 	"partner_id\x18\x05 \x01(\tR\tpartnerId\x12\x1b\n" +
 	"\ttime_zone\x18\x06 \x01(\tR\btimeZone\x12#\n" +
-	"\rcurrency_code\x18\a \x01(\tR\fcurrencyCode\"\x88\x01\n" +
+	"\rcurrency_code\x18\a \x01(\tR\fcurrencyCode\x12T\n" +
+	"\n" +
+	"status_map\x18\b \x03(\v25.kcid.tracking.v1.CreateAccountRequest.StatusMapEntryR\tstatusMap\x12(\n" +
+	"\rignore_status\x18\t \x01(\bH\x00R\fignoreStatus\x88\x01\x01\x12b\n" +
+	"\x18postback_response_format\x18\n" +
+	" \x01(\x0e2(.kcid.tracking.v1.PostbackResponseFormatR\x16postbackResponseFormat\x1a`\n" +
+	"\x0eStatusMapEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x128\n" +
+	"\x05value\x18\x02 \x01(\x0e2\".kcid.tracking.v1.ConversionStatusR\x05value:\x028\x01B\x10\n" +
+	"\x0e_ignore_status\"\x88\x01\n" +
 	"\x15CreateAccountResponse\x123\n" +
 	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\x12:\n" +
 	"\asecrets\x18\x02 \x01(\v2 .kcid.tracking.v1.AccountSecretsR\asecrets\"2\n" +
@@ -1811,7 +1882,7 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\"I\n" +
 	"\x12GetAccountResponse\x123\n" +
-	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\"\x95\x05\n" +
+	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\"\x99\b\n" +
 	"\x14UpdateAccountRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12&\n" +
@@ -1828,7 +1899,15 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"partner_id\x18\n" +
 	" \x01(\tH\x04R\tpartnerId\x88\x01\x01\x12 \n" +
 	"\ttime_zone\x18\v \x01(\tH\x05R\btimeZone\x88\x01\x01\x12(\n" +
-	"\rcurrency_code\x18\f \x01(\tH\x06R\fcurrencyCode\x88\x01\x01B\x0f\n" +
+	"\rcurrency_code\x18\f \x01(\tH\x06R\fcurrencyCode\x88\x01\x01\x12T\n" +
+	"\n" +
+	"status_map\x18\r \x03(\v25.kcid.tracking.v1.UpdateAccountRequest.StatusMapEntryR\tstatusMap\x12*\n" +
+	"\x11update_status_map\x18\x0e \x01(\bR\x0fupdateStatusMap\x12(\n" +
+	"\rignore_status\x18\x0f \x01(\bH\aR\fignoreStatus\x88\x01\x01\x12b\n" +
+	"\x18postback_response_format\x18\x10 \x01(\x0e2(.kcid.tracking.v1.PostbackResponseFormatR\x16postbackResponseFormat\x1a`\n" +
+	"\x0eStatusMapEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x128\n" +
+	"\x05value\x18\x02 \x01(\x0e2\".kcid.tracking.v1.ConversionStatusR\x05value:\x028\x01B\x0f\n" +
 	"\r_display_nameB\x11\n" +
 	"\x0f_kcid_parameterB\x13\n" +
 	"\x11_default_goal_keyB\x12\n" +
@@ -1836,7 +1915,8 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\v_partner_idB\f\n" +
 	"\n" +
 	"_time_zoneB\x10\n" +
-	"\x0e_currency_code\"L\n" +
+	"\x0e_currency_codeB\x10\n" +
+	"\x0e_ignore_status\"L\n" +
 	"\x15UpdateAccountResponse\x123\n" +
 	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\"\xca\x01\n" +
 	"\x1aRotateAccountSecretRequest\x12\x1d\n" +
@@ -1980,7 +2060,7 @@ func file_kcid_tracking_v1_admin_service_proto_rawDescGZIP() []byte {
 }
 
 var file_kcid_tracking_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_kcid_tracking_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_kcid_tracking_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_kcid_tracking_v1_admin_service_proto_goTypes = []any{
 	(SecretKind)(0),                     // 0: kcid.tracking.v1.SecretKind
 	(ApiKeyRole)(0),                     // 1: kcid.tracking.v1.ApiKeyRole
@@ -2011,78 +2091,88 @@ var file_kcid_tracking_v1_admin_service_proto_goTypes = []any{
 	(*RevokeApiKeyResponse)(nil),        // 26: kcid.tracking.v1.RevokeApiKeyResponse
 	(*GetCallerRequest)(nil),            // 27: kcid.tracking.v1.GetCallerRequest
 	(*GetCallerResponse)(nil),           // 28: kcid.tracking.v1.GetCallerResponse
-	(*Account)(nil),                     // 29: kcid.tracking.v1.Account
-	(*AccountSecrets)(nil),              // 30: kcid.tracking.v1.AccountSecrets
-	(*PostbackAuth)(nil),                // 31: kcid.tracking.v1.PostbackAuth
-	(*durationpb.Duration)(nil),         // 32: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),       // 33: google.protobuf.Timestamp
-	(CountingMode)(0),                   // 34: kcid.tracking.v1.CountingMode
-	(*Money)(nil),                       // 35: kcid.tracking.v1.Money
-	(GoalState)(0),                      // 36: kcid.tracking.v1.GoalState
-	(*Goal)(nil),                        // 37: kcid.tracking.v1.Goal
+	nil,                                 // 29: kcid.tracking.v1.CreateAccountRequest.StatusMapEntry
+	nil,                                 // 30: kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry
+	(PostbackResponseFormat)(0),         // 31: kcid.tracking.v1.PostbackResponseFormat
+	(*Account)(nil),                     // 32: kcid.tracking.v1.Account
+	(*AccountSecrets)(nil),              // 33: kcid.tracking.v1.AccountSecrets
+	(*PostbackAuth)(nil),                // 34: kcid.tracking.v1.PostbackAuth
+	(*durationpb.Duration)(nil),         // 35: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),       // 36: google.protobuf.Timestamp
+	(CountingMode)(0),                   // 37: kcid.tracking.v1.CountingMode
+	(*Money)(nil),                       // 38: kcid.tracking.v1.Money
+	(GoalState)(0),                      // 39: kcid.tracking.v1.GoalState
+	(*Goal)(nil),                        // 40: kcid.tracking.v1.Goal
+	(ConversionStatus)(0),               // 41: kcid.tracking.v1.ConversionStatus
 }
 var file_kcid_tracking_v1_admin_service_proto_depIdxs = []int32{
-	29, // 0: kcid.tracking.v1.CreateAccountResponse.account:type_name -> kcid.tracking.v1.Account
-	30, // 1: kcid.tracking.v1.CreateAccountResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
-	29, // 2: kcid.tracking.v1.GetAccountResponse.account:type_name -> kcid.tracking.v1.Account
-	31, // 3: kcid.tracking.v1.UpdateAccountRequest.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
-	29, // 4: kcid.tracking.v1.UpdateAccountResponse.account:type_name -> kcid.tracking.v1.Account
-	0,  // 5: kcid.tracking.v1.RotateAccountSecretRequest.kind:type_name -> kcid.tracking.v1.SecretKind
-	32, // 6: kcid.tracking.v1.RotateAccountSecretRequest.grace_period:type_name -> google.protobuf.Duration
-	30, // 7: kcid.tracking.v1.RotateAccountSecretResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
-	33, // 8: kcid.tracking.v1.RotateAccountSecretResponse.previous_expire_time:type_name -> google.protobuf.Timestamp
-	29, // 9: kcid.tracking.v1.ListAccountsResponse.accounts:type_name -> kcid.tracking.v1.Account
-	32, // 10: kcid.tracking.v1.CreateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
-	34, // 11: kcid.tracking.v1.CreateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	35, // 12: kcid.tracking.v1.CreateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
-	36, // 13: kcid.tracking.v1.CreateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
-	32, // 14: kcid.tracking.v1.CreateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
-	37, // 15: kcid.tracking.v1.CreateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	37, // 16: kcid.tracking.v1.GetGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	37, // 17: kcid.tracking.v1.ListGoalsResponse.goals:type_name -> kcid.tracking.v1.Goal
-	32, // 18: kcid.tracking.v1.UpdateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
-	34, // 19: kcid.tracking.v1.UpdateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	35, // 20: kcid.tracking.v1.UpdateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
-	36, // 21: kcid.tracking.v1.UpdateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
-	32, // 22: kcid.tracking.v1.UpdateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
-	37, // 23: kcid.tracking.v1.UpdateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	1,  // 24: kcid.tracking.v1.ApiKey.roles:type_name -> kcid.tracking.v1.ApiKeyRole
-	33, // 25: kcid.tracking.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	1,  // 26: kcid.tracking.v1.CreateApiKeyRequest.roles:type_name -> kcid.tracking.v1.ApiKeyRole
-	20, // 27: kcid.tracking.v1.CreateApiKeyResponse.api_key:type_name -> kcid.tracking.v1.ApiKey
-	20, // 28: kcid.tracking.v1.ListApiKeysResponse.api_keys:type_name -> kcid.tracking.v1.ApiKey
-	20, // 29: kcid.tracking.v1.GetCallerResponse.api_key:type_name -> kcid.tracking.v1.ApiKey
-	2,  // 30: kcid.tracking.v1.AdminService.CreateAccount:input_type -> kcid.tracking.v1.CreateAccountRequest
-	4,  // 31: kcid.tracking.v1.AdminService.GetAccount:input_type -> kcid.tracking.v1.GetAccountRequest
-	6,  // 32: kcid.tracking.v1.AdminService.UpdateAccount:input_type -> kcid.tracking.v1.UpdateAccountRequest
-	8,  // 33: kcid.tracking.v1.AdminService.RotateAccountSecret:input_type -> kcid.tracking.v1.RotateAccountSecretRequest
-	10, // 34: kcid.tracking.v1.AdminService.ListAccounts:input_type -> kcid.tracking.v1.ListAccountsRequest
-	12, // 35: kcid.tracking.v1.AdminService.CreateGoal:input_type -> kcid.tracking.v1.CreateGoalRequest
-	14, // 36: kcid.tracking.v1.AdminService.GetGoal:input_type -> kcid.tracking.v1.GetGoalRequest
-	16, // 37: kcid.tracking.v1.AdminService.ListGoals:input_type -> kcid.tracking.v1.ListGoalsRequest
-	18, // 38: kcid.tracking.v1.AdminService.UpdateGoal:input_type -> kcid.tracking.v1.UpdateGoalRequest
-	21, // 39: kcid.tracking.v1.AdminService.CreateApiKey:input_type -> kcid.tracking.v1.CreateApiKeyRequest
-	23, // 40: kcid.tracking.v1.AdminService.ListApiKeys:input_type -> kcid.tracking.v1.ListApiKeysRequest
-	25, // 41: kcid.tracking.v1.AdminService.RevokeApiKey:input_type -> kcid.tracking.v1.RevokeApiKeyRequest
-	27, // 42: kcid.tracking.v1.AdminService.GetCaller:input_type -> kcid.tracking.v1.GetCallerRequest
-	3,  // 43: kcid.tracking.v1.AdminService.CreateAccount:output_type -> kcid.tracking.v1.CreateAccountResponse
-	5,  // 44: kcid.tracking.v1.AdminService.GetAccount:output_type -> kcid.tracking.v1.GetAccountResponse
-	7,  // 45: kcid.tracking.v1.AdminService.UpdateAccount:output_type -> kcid.tracking.v1.UpdateAccountResponse
-	9,  // 46: kcid.tracking.v1.AdminService.RotateAccountSecret:output_type -> kcid.tracking.v1.RotateAccountSecretResponse
-	11, // 47: kcid.tracking.v1.AdminService.ListAccounts:output_type -> kcid.tracking.v1.ListAccountsResponse
-	13, // 48: kcid.tracking.v1.AdminService.CreateGoal:output_type -> kcid.tracking.v1.CreateGoalResponse
-	15, // 49: kcid.tracking.v1.AdminService.GetGoal:output_type -> kcid.tracking.v1.GetGoalResponse
-	17, // 50: kcid.tracking.v1.AdminService.ListGoals:output_type -> kcid.tracking.v1.ListGoalsResponse
-	19, // 51: kcid.tracking.v1.AdminService.UpdateGoal:output_type -> kcid.tracking.v1.UpdateGoalResponse
-	22, // 52: kcid.tracking.v1.AdminService.CreateApiKey:output_type -> kcid.tracking.v1.CreateApiKeyResponse
-	24, // 53: kcid.tracking.v1.AdminService.ListApiKeys:output_type -> kcid.tracking.v1.ListApiKeysResponse
-	26, // 54: kcid.tracking.v1.AdminService.RevokeApiKey:output_type -> kcid.tracking.v1.RevokeApiKeyResponse
-	28, // 55: kcid.tracking.v1.AdminService.GetCaller:output_type -> kcid.tracking.v1.GetCallerResponse
-	43, // [43:56] is the sub-list for method output_type
-	30, // [30:43] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	29, // 0: kcid.tracking.v1.CreateAccountRequest.status_map:type_name -> kcid.tracking.v1.CreateAccountRequest.StatusMapEntry
+	31, // 1: kcid.tracking.v1.CreateAccountRequest.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
+	32, // 2: kcid.tracking.v1.CreateAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	33, // 3: kcid.tracking.v1.CreateAccountResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
+	32, // 4: kcid.tracking.v1.GetAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	34, // 5: kcid.tracking.v1.UpdateAccountRequest.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
+	30, // 6: kcid.tracking.v1.UpdateAccountRequest.status_map:type_name -> kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry
+	31, // 7: kcid.tracking.v1.UpdateAccountRequest.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
+	32, // 8: kcid.tracking.v1.UpdateAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	0,  // 9: kcid.tracking.v1.RotateAccountSecretRequest.kind:type_name -> kcid.tracking.v1.SecretKind
+	35, // 10: kcid.tracking.v1.RotateAccountSecretRequest.grace_period:type_name -> google.protobuf.Duration
+	33, // 11: kcid.tracking.v1.RotateAccountSecretResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
+	36, // 12: kcid.tracking.v1.RotateAccountSecretResponse.previous_expire_time:type_name -> google.protobuf.Timestamp
+	32, // 13: kcid.tracking.v1.ListAccountsResponse.accounts:type_name -> kcid.tracking.v1.Account
+	35, // 14: kcid.tracking.v1.CreateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
+	37, // 15: kcid.tracking.v1.CreateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	38, // 16: kcid.tracking.v1.CreateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
+	39, // 17: kcid.tracking.v1.CreateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
+	35, // 18: kcid.tracking.v1.CreateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
+	40, // 19: kcid.tracking.v1.CreateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	40, // 20: kcid.tracking.v1.GetGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	40, // 21: kcid.tracking.v1.ListGoalsResponse.goals:type_name -> kcid.tracking.v1.Goal
+	35, // 22: kcid.tracking.v1.UpdateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
+	37, // 23: kcid.tracking.v1.UpdateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	38, // 24: kcid.tracking.v1.UpdateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
+	39, // 25: kcid.tracking.v1.UpdateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
+	35, // 26: kcid.tracking.v1.UpdateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
+	40, // 27: kcid.tracking.v1.UpdateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	1,  // 28: kcid.tracking.v1.ApiKey.roles:type_name -> kcid.tracking.v1.ApiKeyRole
+	36, // 29: kcid.tracking.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	1,  // 30: kcid.tracking.v1.CreateApiKeyRequest.roles:type_name -> kcid.tracking.v1.ApiKeyRole
+	20, // 31: kcid.tracking.v1.CreateApiKeyResponse.api_key:type_name -> kcid.tracking.v1.ApiKey
+	20, // 32: kcid.tracking.v1.ListApiKeysResponse.api_keys:type_name -> kcid.tracking.v1.ApiKey
+	20, // 33: kcid.tracking.v1.GetCallerResponse.api_key:type_name -> kcid.tracking.v1.ApiKey
+	41, // 34: kcid.tracking.v1.CreateAccountRequest.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
+	41, // 35: kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
+	2,  // 36: kcid.tracking.v1.AdminService.CreateAccount:input_type -> kcid.tracking.v1.CreateAccountRequest
+	4,  // 37: kcid.tracking.v1.AdminService.GetAccount:input_type -> kcid.tracking.v1.GetAccountRequest
+	6,  // 38: kcid.tracking.v1.AdminService.UpdateAccount:input_type -> kcid.tracking.v1.UpdateAccountRequest
+	8,  // 39: kcid.tracking.v1.AdminService.RotateAccountSecret:input_type -> kcid.tracking.v1.RotateAccountSecretRequest
+	10, // 40: kcid.tracking.v1.AdminService.ListAccounts:input_type -> kcid.tracking.v1.ListAccountsRequest
+	12, // 41: kcid.tracking.v1.AdminService.CreateGoal:input_type -> kcid.tracking.v1.CreateGoalRequest
+	14, // 42: kcid.tracking.v1.AdminService.GetGoal:input_type -> kcid.tracking.v1.GetGoalRequest
+	16, // 43: kcid.tracking.v1.AdminService.ListGoals:input_type -> kcid.tracking.v1.ListGoalsRequest
+	18, // 44: kcid.tracking.v1.AdminService.UpdateGoal:input_type -> kcid.tracking.v1.UpdateGoalRequest
+	21, // 45: kcid.tracking.v1.AdminService.CreateApiKey:input_type -> kcid.tracking.v1.CreateApiKeyRequest
+	23, // 46: kcid.tracking.v1.AdminService.ListApiKeys:input_type -> kcid.tracking.v1.ListApiKeysRequest
+	25, // 47: kcid.tracking.v1.AdminService.RevokeApiKey:input_type -> kcid.tracking.v1.RevokeApiKeyRequest
+	27, // 48: kcid.tracking.v1.AdminService.GetCaller:input_type -> kcid.tracking.v1.GetCallerRequest
+	3,  // 49: kcid.tracking.v1.AdminService.CreateAccount:output_type -> kcid.tracking.v1.CreateAccountResponse
+	5,  // 50: kcid.tracking.v1.AdminService.GetAccount:output_type -> kcid.tracking.v1.GetAccountResponse
+	7,  // 51: kcid.tracking.v1.AdminService.UpdateAccount:output_type -> kcid.tracking.v1.UpdateAccountResponse
+	9,  // 52: kcid.tracking.v1.AdminService.RotateAccountSecret:output_type -> kcid.tracking.v1.RotateAccountSecretResponse
+	11, // 53: kcid.tracking.v1.AdminService.ListAccounts:output_type -> kcid.tracking.v1.ListAccountsResponse
+	13, // 54: kcid.tracking.v1.AdminService.CreateGoal:output_type -> kcid.tracking.v1.CreateGoalResponse
+	15, // 55: kcid.tracking.v1.AdminService.GetGoal:output_type -> kcid.tracking.v1.GetGoalResponse
+	17, // 56: kcid.tracking.v1.AdminService.ListGoals:output_type -> kcid.tracking.v1.ListGoalsResponse
+	19, // 57: kcid.tracking.v1.AdminService.UpdateGoal:output_type -> kcid.tracking.v1.UpdateGoalResponse
+	22, // 58: kcid.tracking.v1.AdminService.CreateApiKey:output_type -> kcid.tracking.v1.CreateApiKeyResponse
+	24, // 59: kcid.tracking.v1.AdminService.ListApiKeys:output_type -> kcid.tracking.v1.ListApiKeysResponse
+	26, // 60: kcid.tracking.v1.AdminService.RevokeApiKey:output_type -> kcid.tracking.v1.RevokeApiKeyResponse
+	28, // 61: kcid.tracking.v1.AdminService.GetCaller:output_type -> kcid.tracking.v1.GetCallerResponse
+	49, // [49:62] is the sub-list for method output_type
+	36, // [36:49] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_admin_service_proto_init() }
@@ -2091,6 +2181,7 @@ func file_kcid_tracking_v1_admin_service_proto_init() {
 		return
 	}
 	file_kcid_tracking_v1_resources_proto_init()
+	file_kcid_tracking_v1_admin_service_proto_msgTypes[0].OneofWrappers = []any{}
 	file_kcid_tracking_v1_admin_service_proto_msgTypes[4].OneofWrappers = []any{}
 	file_kcid_tracking_v1_admin_service_proto_msgTypes[16].OneofWrappers = []any{}
 	type x struct{}
@@ -2099,7 +2190,7 @@ func file_kcid_tracking_v1_admin_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_admin_service_proto_rawDesc), len(file_kcid_tracking_v1_admin_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   27,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -238,7 +238,13 @@ type RecordConversionRequest struct {
 	// When set, the postback must authenticate as the click's account.
 	Credentials *PostbackCredentials `protobuf:"bytes,10,opt,name=credentials,proto3" json:"credentials,omitempty"`
 	// When set, the click must belong to this account.
-	AccountId     string `protobuf:"bytes,11,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	AccountId string `protobuf:"bytes,11,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	// The sender's own status word as it sent it (e.g. "sale", "2", "chargeback"). When not empty
+	// it decides the status instead of `status`: the account's status map first, then kcid's own
+	// words; a word in neither is refused with STATUS_NOT_MAPPED. At most 64 printable characters
+	// (else INVALID_STATUS). The edge sends the postback's `status` here (and in `status` too when
+	// it is one of kcid's words, for servers that predate this field).
+	StatusWord    string `protobuf:"bytes,12,opt,name=status_word,json=statusWord,proto3" json:"status_word,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -350,6 +356,13 @@ func (x *RecordConversionRequest) GetAccountId() string {
 	return ""
 }
 
+func (x *RecordConversionRequest) GetStatusWord() string {
+	if x != nil {
+		return x.StatusWord
+	}
+	return ""
+}
+
 type RecordConversionResponse struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Outcome Outcome                `protobuf:"varint,1,opt,name=outcome,proto3,enum=kcid.tracking.v1.Outcome" json:"outcome,omitempty"`
@@ -361,8 +374,10 @@ type RecordConversionResponse struct {
 	// The request_id was seen before: this answer repeats the first one and nothing new was
 	// written (so an importer can tell a re-sent row from a new conversion).
 	RepeatedRequest bool `protobuf:"varint,5,opt,name=repeated_request,json=repeatedRequest,proto3" json:"repeated_request,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The account's success body for HTTP postbacks (Account.postback_response_format).
+	PostbackResponseFormat PostbackResponseFormat `protobuf:"varint,6,opt,name=postback_response_format,json=postbackResponseFormat,proto3,enum=kcid.tracking.v1.PostbackResponseFormat" json:"postback_response_format,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *RecordConversionResponse) Reset() {
@@ -428,6 +443,13 @@ func (x *RecordConversionResponse) GetRepeatedRequest() bool {
 		return x.RepeatedRequest
 	}
 	return false
+}
+
+func (x *RecordConversionResponse) GetPostbackResponseFormat() PostbackResponseFormat {
+	if x != nil {
+		return x.PostbackResponseFormat
+	}
+	return PostbackResponseFormat_POSTBACK_RESPONSE_FORMAT_UNSPECIFIED
 }
 
 type RecordConversionsRequest struct {
@@ -1615,7 +1637,7 @@ const file_kcid_tracking_v1_conversion_service_proto_rawDesc = "" +
 	"\tclient_ip\x18\x06 \x01(\tR\bclientIp\x1a>\n" +
 	"\x10SignedQueryEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc8\x04\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe9\x04\n" +
 	"\x17RecordConversionRequest\x12\x12\n" +
 	"\x04kcid\x18\x01 \x01(\tR\x04kcid\x12\x19\n" +
 	"\bgoal_key\x18\x02 \x01(\tR\agoalKey\x12-\n" +
@@ -1631,10 +1653,12 @@ const file_kcid_tracking_v1_conversion_service_proto_rawDesc = "" +
 	"\vcredentials\x18\n" +
 	" \x01(\v2%.kcid.tracking.v1.PostbackCredentialsR\vcredentials\x12\x1d\n" +
 	"\n" +
-	"account_id\x18\v \x01(\tR\taccountId\x1a<\n" +
+	"account_id\x18\v \x01(\tR\taccountId\x12\x1f\n" +
+	"\vstatus_word\x18\f \x01(\tR\n" +
+	"statusWord\x1a<\n" +
 	"\x0eAdvSubIdsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa7\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x8b\x03\n" +
 	"\x18RecordConversionResponse\x123\n" +
 	"\aoutcome\x18\x01 \x01(\x0e2\x19.kcid.tracking.v1.OutcomeR\aoutcome\x12#\n" +
 	"\rconversion_id\x18\x02 \x01(\tR\fconversionId\x12<\n" +
@@ -1642,7 +1666,8 @@ const file_kcid_tracking_v1_conversion_service_proto_rawDesc = "" +
 	"conversion\x18\x03 \x01(\v2\x1c.kcid.tracking.v1.ConversionR\n" +
 	"conversion\x12H\n" +
 	"\x10duplicate_reason\x18\x04 \x01(\x0e2\x1d.kcid.tracking.v1.ErrorReasonR\x0fduplicateReason\x12)\n" +
-	"\x10repeated_request\x18\x05 \x01(\bR\x0frepeatedRequest\"[\n" +
+	"\x10repeated_request\x18\x05 \x01(\bR\x0frepeatedRequest\x12b\n" +
+	"\x18postback_response_format\x18\x06 \x01(\x0e2(.kcid.tracking.v1.PostbackResponseFormatR\x16postbackResponseFormat\"[\n" +
 	"\x18RecordConversionsRequest\x12?\n" +
 	"\x05items\x18\x01 \x03(\v2).kcid.tracking.v1.RecordConversionRequestR\x05items\"\xe0\x01\n" +
 	"\tItemError\x125\n" +
@@ -1799,7 +1824,8 @@ var file_kcid_tracking_v1_conversion_service_proto_goTypes = []any{
 	(*timestamppb.Timestamp)(nil),            // 28: google.protobuf.Timestamp
 	(*Conversion)(nil),                       // 29: kcid.tracking.v1.Conversion
 	(ErrorReason)(0),                         // 30: kcid.tracking.v1.ErrorReason
-	(*durationpb.Duration)(nil),              // 31: google.protobuf.Duration
+	(PostbackResponseFormat)(0),              // 31: kcid.tracking.v1.PostbackResponseFormat
+	(*durationpb.Duration)(nil),              // 32: google.protobuf.Duration
 }
 var file_kcid_tracking_v1_conversion_service_proto_depIdxs = []int32{
 	23, // 0: kcid.tracking.v1.PostbackCredentials.signed_query:type_name -> kcid.tracking.v1.PostbackCredentials.SignedQueryEntry
@@ -1811,49 +1837,50 @@ var file_kcid_tracking_v1_conversion_service_proto_depIdxs = []int32{
 	0,  // 6: kcid.tracking.v1.RecordConversionResponse.outcome:type_name -> kcid.tracking.v1.Outcome
 	29, // 7: kcid.tracking.v1.RecordConversionResponse.conversion:type_name -> kcid.tracking.v1.Conversion
 	30, // 8: kcid.tracking.v1.RecordConversionResponse.duplicate_reason:type_name -> kcid.tracking.v1.ErrorReason
-	3,  // 9: kcid.tracking.v1.RecordConversionsRequest.items:type_name -> kcid.tracking.v1.RecordConversionRequest
-	30, // 10: kcid.tracking.v1.ItemError.reason:type_name -> kcid.tracking.v1.ErrorReason
-	25, // 11: kcid.tracking.v1.ItemError.metadata:type_name -> kcid.tracking.v1.ItemError.MetadataEntry
-	4,  // 12: kcid.tracking.v1.RecordConversionResult.response:type_name -> kcid.tracking.v1.RecordConversionResponse
-	6,  // 13: kcid.tracking.v1.RecordConversionResult.error:type_name -> kcid.tracking.v1.ItemError
-	7,  // 14: kcid.tracking.v1.RecordConversionsResponse.results:type_name -> kcid.tracking.v1.RecordConversionResult
-	27, // 15: kcid.tracking.v1.UpdateConversionStatusRequest.status:type_name -> kcid.tracking.v1.ConversionStatus
-	26, // 16: kcid.tracking.v1.UpdateConversionStatusRequest.value:type_name -> kcid.tracking.v1.Money
-	29, // 17: kcid.tracking.v1.UpdateConversionStatusResponse.conversion:type_name -> kcid.tracking.v1.Conversion
-	9,  // 18: kcid.tracking.v1.UpdateConversionStatusesRequest.items:type_name -> kcid.tracking.v1.UpdateConversionStatusRequest
-	29, // 19: kcid.tracking.v1.UpdateConversionStatusResult.conversion:type_name -> kcid.tracking.v1.Conversion
-	6,  // 20: kcid.tracking.v1.UpdateConversionStatusResult.error:type_name -> kcid.tracking.v1.ItemError
-	12, // 21: kcid.tracking.v1.UpdateConversionStatusesResponse.results:type_name -> kcid.tracking.v1.UpdateConversionStatusResult
-	29, // 22: kcid.tracking.v1.GetConversionResponse.conversion:type_name -> kcid.tracking.v1.Conversion
-	29, // 23: kcid.tracking.v1.ListConversionsResponse.conversions:type_name -> kcid.tracking.v1.Conversion
-	31, // 24: kcid.tracking.v1.StreamConversionsRequest.claim_idle:type_name -> google.protobuf.Duration
-	1,  // 25: kcid.tracking.v1.ConversionEvent.type:type_name -> kcid.tracking.v1.ConversionEventType
-	27, // 26: kcid.tracking.v1.ConversionEvent.status:type_name -> kcid.tracking.v1.ConversionStatus
-	27, // 27: kcid.tracking.v1.ConversionEvent.previous_status:type_name -> kcid.tracking.v1.ConversionStatus
-	26, // 28: kcid.tracking.v1.ConversionEvent.value:type_name -> kcid.tracking.v1.Money
-	28, // 29: kcid.tracking.v1.ConversionEvent.time:type_name -> google.protobuf.Timestamp
-	19, // 30: kcid.tracking.v1.StreamConversionsResponse.event:type_name -> kcid.tracking.v1.ConversionEvent
-	3,  // 31: kcid.tracking.v1.ConversionService.RecordConversion:input_type -> kcid.tracking.v1.RecordConversionRequest
-	5,  // 32: kcid.tracking.v1.ConversionService.RecordConversions:input_type -> kcid.tracking.v1.RecordConversionsRequest
-	9,  // 33: kcid.tracking.v1.ConversionService.UpdateConversionStatus:input_type -> kcid.tracking.v1.UpdateConversionStatusRequest
-	11, // 34: kcid.tracking.v1.ConversionService.UpdateConversionStatuses:input_type -> kcid.tracking.v1.UpdateConversionStatusesRequest
-	14, // 35: kcid.tracking.v1.ConversionService.GetConversion:input_type -> kcid.tracking.v1.GetConversionRequest
-	16, // 36: kcid.tracking.v1.ConversionService.ListConversions:input_type -> kcid.tracking.v1.ListConversionsRequest
-	18, // 37: kcid.tracking.v1.ConversionService.StreamConversions:input_type -> kcid.tracking.v1.StreamConversionsRequest
-	21, // 38: kcid.tracking.v1.ConversionService.AckConversionEvents:input_type -> kcid.tracking.v1.AckConversionEventsRequest
-	4,  // 39: kcid.tracking.v1.ConversionService.RecordConversion:output_type -> kcid.tracking.v1.RecordConversionResponse
-	8,  // 40: kcid.tracking.v1.ConversionService.RecordConversions:output_type -> kcid.tracking.v1.RecordConversionsResponse
-	10, // 41: kcid.tracking.v1.ConversionService.UpdateConversionStatus:output_type -> kcid.tracking.v1.UpdateConversionStatusResponse
-	13, // 42: kcid.tracking.v1.ConversionService.UpdateConversionStatuses:output_type -> kcid.tracking.v1.UpdateConversionStatusesResponse
-	15, // 43: kcid.tracking.v1.ConversionService.GetConversion:output_type -> kcid.tracking.v1.GetConversionResponse
-	17, // 44: kcid.tracking.v1.ConversionService.ListConversions:output_type -> kcid.tracking.v1.ListConversionsResponse
-	20, // 45: kcid.tracking.v1.ConversionService.StreamConversions:output_type -> kcid.tracking.v1.StreamConversionsResponse
-	22, // 46: kcid.tracking.v1.ConversionService.AckConversionEvents:output_type -> kcid.tracking.v1.AckConversionEventsResponse
-	39, // [39:47] is the sub-list for method output_type
-	31, // [31:39] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	31, // 9: kcid.tracking.v1.RecordConversionResponse.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
+	3,  // 10: kcid.tracking.v1.RecordConversionsRequest.items:type_name -> kcid.tracking.v1.RecordConversionRequest
+	30, // 11: kcid.tracking.v1.ItemError.reason:type_name -> kcid.tracking.v1.ErrorReason
+	25, // 12: kcid.tracking.v1.ItemError.metadata:type_name -> kcid.tracking.v1.ItemError.MetadataEntry
+	4,  // 13: kcid.tracking.v1.RecordConversionResult.response:type_name -> kcid.tracking.v1.RecordConversionResponse
+	6,  // 14: kcid.tracking.v1.RecordConversionResult.error:type_name -> kcid.tracking.v1.ItemError
+	7,  // 15: kcid.tracking.v1.RecordConversionsResponse.results:type_name -> kcid.tracking.v1.RecordConversionResult
+	27, // 16: kcid.tracking.v1.UpdateConversionStatusRequest.status:type_name -> kcid.tracking.v1.ConversionStatus
+	26, // 17: kcid.tracking.v1.UpdateConversionStatusRequest.value:type_name -> kcid.tracking.v1.Money
+	29, // 18: kcid.tracking.v1.UpdateConversionStatusResponse.conversion:type_name -> kcid.tracking.v1.Conversion
+	9,  // 19: kcid.tracking.v1.UpdateConversionStatusesRequest.items:type_name -> kcid.tracking.v1.UpdateConversionStatusRequest
+	29, // 20: kcid.tracking.v1.UpdateConversionStatusResult.conversion:type_name -> kcid.tracking.v1.Conversion
+	6,  // 21: kcid.tracking.v1.UpdateConversionStatusResult.error:type_name -> kcid.tracking.v1.ItemError
+	12, // 22: kcid.tracking.v1.UpdateConversionStatusesResponse.results:type_name -> kcid.tracking.v1.UpdateConversionStatusResult
+	29, // 23: kcid.tracking.v1.GetConversionResponse.conversion:type_name -> kcid.tracking.v1.Conversion
+	29, // 24: kcid.tracking.v1.ListConversionsResponse.conversions:type_name -> kcid.tracking.v1.Conversion
+	32, // 25: kcid.tracking.v1.StreamConversionsRequest.claim_idle:type_name -> google.protobuf.Duration
+	1,  // 26: kcid.tracking.v1.ConversionEvent.type:type_name -> kcid.tracking.v1.ConversionEventType
+	27, // 27: kcid.tracking.v1.ConversionEvent.status:type_name -> kcid.tracking.v1.ConversionStatus
+	27, // 28: kcid.tracking.v1.ConversionEvent.previous_status:type_name -> kcid.tracking.v1.ConversionStatus
+	26, // 29: kcid.tracking.v1.ConversionEvent.value:type_name -> kcid.tracking.v1.Money
+	28, // 30: kcid.tracking.v1.ConversionEvent.time:type_name -> google.protobuf.Timestamp
+	19, // 31: kcid.tracking.v1.StreamConversionsResponse.event:type_name -> kcid.tracking.v1.ConversionEvent
+	3,  // 32: kcid.tracking.v1.ConversionService.RecordConversion:input_type -> kcid.tracking.v1.RecordConversionRequest
+	5,  // 33: kcid.tracking.v1.ConversionService.RecordConversions:input_type -> kcid.tracking.v1.RecordConversionsRequest
+	9,  // 34: kcid.tracking.v1.ConversionService.UpdateConversionStatus:input_type -> kcid.tracking.v1.UpdateConversionStatusRequest
+	11, // 35: kcid.tracking.v1.ConversionService.UpdateConversionStatuses:input_type -> kcid.tracking.v1.UpdateConversionStatusesRequest
+	14, // 36: kcid.tracking.v1.ConversionService.GetConversion:input_type -> kcid.tracking.v1.GetConversionRequest
+	16, // 37: kcid.tracking.v1.ConversionService.ListConversions:input_type -> kcid.tracking.v1.ListConversionsRequest
+	18, // 38: kcid.tracking.v1.ConversionService.StreamConversions:input_type -> kcid.tracking.v1.StreamConversionsRequest
+	21, // 39: kcid.tracking.v1.ConversionService.AckConversionEvents:input_type -> kcid.tracking.v1.AckConversionEventsRequest
+	4,  // 40: kcid.tracking.v1.ConversionService.RecordConversion:output_type -> kcid.tracking.v1.RecordConversionResponse
+	8,  // 41: kcid.tracking.v1.ConversionService.RecordConversions:output_type -> kcid.tracking.v1.RecordConversionsResponse
+	10, // 42: kcid.tracking.v1.ConversionService.UpdateConversionStatus:output_type -> kcid.tracking.v1.UpdateConversionStatusResponse
+	13, // 43: kcid.tracking.v1.ConversionService.UpdateConversionStatuses:output_type -> kcid.tracking.v1.UpdateConversionStatusesResponse
+	15, // 44: kcid.tracking.v1.ConversionService.GetConversion:output_type -> kcid.tracking.v1.GetConversionResponse
+	17, // 45: kcid.tracking.v1.ConversionService.ListConversions:output_type -> kcid.tracking.v1.ListConversionsResponse
+	20, // 46: kcid.tracking.v1.ConversionService.StreamConversions:output_type -> kcid.tracking.v1.StreamConversionsResponse
+	22, // 47: kcid.tracking.v1.ConversionService.AckConversionEvents:output_type -> kcid.tracking.v1.AckConversionEventsResponse
+	40, // [40:48] is the sub-list for method output_type
+	32, // [32:40] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_conversion_service_proto_init() }

@@ -41,8 +41,9 @@ type ConversionServiceClient interface {
 	// returns the first answer.
 	// Errors: KCID_*, CLICK_NOT_FOUND, CLICK_ACCOUNT_MISMATCH, GOAL_NOT_FOUND,
 	// GOAL_PAUSED, OUTSIDE_ATTRIBUTION_WINDOW, INVALID_VALUE, INVALID_CURRENCY,
-	// POSTBACK_* (when credentials are forwarded), STORE_* (unknown outcome:
-	// retry with the same request_id).
+	// INVALID_STATUS, STATUS_NOT_MAPPED (a status_word the account's status map
+	// lacks), POSTBACK_* (when credentials are forwarded), STORE_* (unknown
+	// outcome: retry with the same request_id).
 	RecordConversion(ctx context.Context, in *RecordConversionRequest, opts ...grpc.CallOption) (*RecordConversionResponse, error)
 	// Records up to 100 conversions; each item succeeds or fails on its own.
 	RecordConversions(ctx context.Context, in *RecordConversionsRequest, opts ...grpc.CallOption) (*RecordConversionsResponse, error)
@@ -181,8 +182,9 @@ type ConversionServiceServer interface {
 	// returns the first answer.
 	// Errors: KCID_*, CLICK_NOT_FOUND, CLICK_ACCOUNT_MISMATCH, GOAL_NOT_FOUND,
 	// GOAL_PAUSED, OUTSIDE_ATTRIBUTION_WINDOW, INVALID_VALUE, INVALID_CURRENCY,
-	// POSTBACK_* (when credentials are forwarded), STORE_* (unknown outcome:
-	// retry with the same request_id).
+	// INVALID_STATUS, STATUS_NOT_MAPPED (a status_word the account's status map
+	// lacks), POSTBACK_* (when credentials are forwarded), STORE_* (unknown
+	// outcome: retry with the same request_id).
 	RecordConversion(context.Context, *RecordConversionRequest) (*RecordConversionResponse, error)
 	// Records up to 100 conversions; each item succeeds or fails on its own.
 	RecordConversions(context.Context, *RecordConversionsRequest) (*RecordConversionsResponse, error)

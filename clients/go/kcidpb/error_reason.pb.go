@@ -106,7 +106,8 @@ const (
 	ErrorReason_ERROR_REASON_INVALID_VALUE ErrorReason = 42
 	// The currency is not an ISO 4217 code.
 	ErrorReason_ERROR_REASON_INVALID_CURRENCY ErrorReason = 43
-	// The status is not one of approved, pending, rejected.
+	// The status is not one of approved, pending, rejected, or a status word has more than 64
+	// characters or a control character (a word no status map could hold).
 	ErrorReason_ERROR_REASON_INVALID_STATUS ErrorReason = 44
 	// event_time is not unix seconds, unix milliseconds or RFC 3339.
 	ErrorReason_ERROR_REASON_INVALID_EVENT_TIME ErrorReason = 45
@@ -219,6 +220,12 @@ const (
 	ErrorReason_ERROR_REASON_DESTINATION_ADDRESS_FORBIDDEN ErrorReason = 162
 	// No delivery with this id in the account's delivery log.
 	ErrorReason_ERROR_REASON_DELIVERY_NOT_FOUND ErrorReason = 163
+	// --- Inbound status mapping ---
+	// The postback's status word is neither in the account's status map nor one of kcid's own
+	// words (metadata: `statusWord`, the word as looked up; `statusMap`, the account's words,
+	// comma-separated; `field`: "status"). Map the word (`./kcid account update … --status-map`)
+	// and replay, or have the sender send a mapped word.
+	ErrorReason_ERROR_REASON_STATUS_NOT_MAPPED ErrorReason = 170
 )
 
 // Enum value maps for ErrorReason.
@@ -302,6 +309,7 @@ var (
 		161: "ERROR_REASON_DESTINATION_ALREADY_EXISTS",
 		162: "ERROR_REASON_DESTINATION_ADDRESS_FORBIDDEN",
 		163: "ERROR_REASON_DELIVERY_NOT_FOUND",
+		170: "ERROR_REASON_STATUS_NOT_MAPPED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                   0,
@@ -382,6 +390,7 @@ var (
 		"ERROR_REASON_DESTINATION_ALREADY_EXISTS":    161,
 		"ERROR_REASON_DESTINATION_ADDRESS_FORBIDDEN": 162,
 		"ERROR_REASON_DELIVERY_NOT_FOUND":            163,
+		"ERROR_REASON_STATUS_NOT_MAPPED":             170,
 	}
 )
 
@@ -447,7 +456,7 @@ var File_kcid_tracking_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\x85'\n" +
+	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\xc8'\n" +
 	"\vErrorReason\x12.\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x10\xca\xf3\x18\aUNKNOWN\xd0\xf3\x18\xf4\x03\x12=\n" +
 	"\x1eERROR_REASON_MISSING_PARAMETER\x10\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12=\n" +
@@ -527,7 +536,8 @@ const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\"ERROR_REASON_DESTINATION_NOT_FOUND\x10\xa0\x01\x1a\x12\xca\xf3\x18\tNOT_FOUND\xd0\xf3\x18\x94\x03\x12E\n" +
 	"'ERROR_REASON_DESTINATION_ALREADY_EXISTS\x10\xa1\x01\x1a\x17\xca\xf3\x18\x0eALREADY_EXISTS\xd0\xf3\x18\x99\x03\x12J\n" +
 	"*ERROR_REASON_DESTINATION_ADDRESS_FORBIDDEN\x10\xa2\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x128\n" +
-	"\x1fERROR_REASON_DELIVERY_NOT_FOUND\x10\xa3\x01\x1a\x12\xca\xf3\x18\tNOT_FOUND\xd0\xf3\x18\x94\x03:@\n" +
+	"\x1fERROR_REASON_DELIVERY_NOT_FOUND\x10\xa3\x01\x1a\x12\xca\xf3\x18\tNOT_FOUND\xd0\xf3\x18\x94\x03\x12A\n" +
+	"\x1eERROR_REASON_STATUS_NOT_MAPPED\x10\xaa\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\xa6\x03:@\n" +
 	"\tgrpc_code\x12!.google.protobuf.EnumValueOptions\x18\xb9\x8e\x03 \x01(\tR\bgrpcCode:D\n" +
 	"\vhttp_status\x12!.google.protobuf.EnumValueOptions\x18\xba\x8e\x03 \x01(\x05R\n" +
 	"httpStatusB^\n" +

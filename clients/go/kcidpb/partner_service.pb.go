@@ -37,9 +37,15 @@ type PartnerDefaults struct {
 	TimeZone string `protobuf:"bytes,4,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
 	// ISO 4217 alphabetic code, upper case, e.g. "EUR": the currency of new accounts
 	// (Account.currency_code, for postback values that name none). Default none.
-	CurrencyCode  string `protobuf:"bytes,5,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	CurrencyCode string `protobuf:"bytes,5,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	// The status map of new accounts (Account.status_map). Default none.
+	StatusMap map[string]ConversionStatus `protobuf:"bytes,6,rep,name=status_map,json=statusMap,proto3" json:"status_map,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value,enum=kcid.tracking.v1.ConversionStatus"`
+	// Whether new accounts ignore the sender's status (Account.ignore_status). Default false.
+	IgnoreStatus bool `protobuf:"varint,7,opt,name=ignore_status,json=ignoreStatus,proto3" json:"ignore_status,omitempty"`
+	// The success body of new accounts' postbacks (Account.postback_response_format). Default JSON.
+	PostbackResponseFormat PostbackResponseFormat `protobuf:"varint,8,opt,name=postback_response_format,json=postbackResponseFormat,proto3,enum=kcid.tracking.v1.PostbackResponseFormat" json:"postback_response_format,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *PartnerDefaults) Reset() {
@@ -105,6 +111,27 @@ func (x *PartnerDefaults) GetCurrencyCode() string {
 		return x.CurrencyCode
 	}
 	return ""
+}
+
+func (x *PartnerDefaults) GetStatusMap() map[string]ConversionStatus {
+	if x != nil {
+		return x.StatusMap
+	}
+	return nil
+}
+
+func (x *PartnerDefaults) GetIgnoreStatus() bool {
+	if x != nil {
+		return x.IgnoreStatus
+	}
+	return false
+}
+
+func (x *PartnerDefaults) GetPostbackResponseFormat() PostbackResponseFormat {
+	if x != nil {
+		return x.PostbackResponseFormat
+	}
+	return PostbackResponseFormat_POSTBACK_RESPONSE_FORMAT_UNSPECIFIED
 }
 
 // An agency or reseller that owns accounts.
@@ -717,13 +744,20 @@ var File_kcid_tracking_v1_partner_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_partner_service_proto_rawDesc = "" +
 	"\n" +
-	"&kcid/tracking/v1/partner_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a kcid/tracking/v1/resources.proto\"\xbc\x02\n" +
+	"&kcid/tracking/v1/partner_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a kcid/tracking/v1/resources.proto\"\xf8\x04\n" +
 	"\x0fPartnerDefaults\x12H\n" +
 	"\x12attribution_window\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x11attributionWindow\x12C\n" +
 	"\rcounting_mode\x18\x02 \x01(\x0e2\x1e.kcid.tracking.v1.CountingModeR\fcountingMode\x12X\n" +
 	"\x15postback_auth_methods\x18\x03 \x03(\x0e2$.kcid.tracking.v1.PostbackAuthMethodR\x13postbackAuthMethods\x12\x1b\n" +
 	"\ttime_zone\x18\x04 \x01(\tR\btimeZone\x12#\n" +
-	"\rcurrency_code\x18\x05 \x01(\tR\fcurrencyCode\"\xa3\x02\n" +
+	"\rcurrency_code\x18\x05 \x01(\tR\fcurrencyCode\x12O\n" +
+	"\n" +
+	"status_map\x18\x06 \x03(\v20.kcid.tracking.v1.PartnerDefaults.StatusMapEntryR\tstatusMap\x12#\n" +
+	"\rignore_status\x18\a \x01(\bR\fignoreStatus\x12b\n" +
+	"\x18postback_response_format\x18\b \x01(\x0e2(.kcid.tracking.v1.PostbackResponseFormatR\x16postbackResponseFormat\x1a`\n" +
+	"\x0eStatusMapEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x128\n" +
+	"\x05value\x18\x02 \x01(\x0e2\".kcid.tracking.v1.ConversionStatusR\x05value:\x028\x01\"\xa3\x02\n" +
 	"\aPartner\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12!\n" +
@@ -795,7 +829,7 @@ func file_kcid_tracking_v1_partner_service_proto_rawDescGZIP() []byte {
 	return file_kcid_tracking_v1_partner_service_proto_rawDescData
 }
 
-var file_kcid_tracking_v1_partner_service_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_kcid_tracking_v1_partner_service_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_kcid_tracking_v1_partner_service_proto_goTypes = []any{
 	(*PartnerDefaults)(nil),       // 0: kcid.tracking.v1.PartnerDefaults
 	(*Partner)(nil),               // 1: kcid.tracking.v1.Partner
@@ -809,39 +843,45 @@ var file_kcid_tracking_v1_partner_service_proto_goTypes = []any{
 	(*UpdatePartnerResponse)(nil), // 9: kcid.tracking.v1.UpdatePartnerResponse
 	(*DeletePartnerRequest)(nil),  // 10: kcid.tracking.v1.DeletePartnerRequest
 	(*DeletePartnerResponse)(nil), // 11: kcid.tracking.v1.DeletePartnerResponse
-	(*durationpb.Duration)(nil),   // 12: google.protobuf.Duration
-	(CountingMode)(0),             // 13: kcid.tracking.v1.CountingMode
-	(PostbackAuthMethod)(0),       // 14: kcid.tracking.v1.PostbackAuthMethod
-	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
+	nil,                           // 12: kcid.tracking.v1.PartnerDefaults.StatusMapEntry
+	(*durationpb.Duration)(nil),   // 13: google.protobuf.Duration
+	(CountingMode)(0),             // 14: kcid.tracking.v1.CountingMode
+	(PostbackAuthMethod)(0),       // 15: kcid.tracking.v1.PostbackAuthMethod
+	(PostbackResponseFormat)(0),   // 16: kcid.tracking.v1.PostbackResponseFormat
+	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
+	(ConversionStatus)(0),         // 18: kcid.tracking.v1.ConversionStatus
 }
 var file_kcid_tracking_v1_partner_service_proto_depIdxs = []int32{
-	12, // 0: kcid.tracking.v1.PartnerDefaults.attribution_window:type_name -> google.protobuf.Duration
-	13, // 1: kcid.tracking.v1.PartnerDefaults.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	14, // 2: kcid.tracking.v1.PartnerDefaults.postback_auth_methods:type_name -> kcid.tracking.v1.PostbackAuthMethod
-	0,  // 3: kcid.tracking.v1.Partner.defaults:type_name -> kcid.tracking.v1.PartnerDefaults
-	15, // 4: kcid.tracking.v1.Partner.create_time:type_name -> google.protobuf.Timestamp
-	15, // 5: kcid.tracking.v1.Partner.update_time:type_name -> google.protobuf.Timestamp
-	0,  // 6: kcid.tracking.v1.CreatePartnerRequest.defaults:type_name -> kcid.tracking.v1.PartnerDefaults
-	1,  // 7: kcid.tracking.v1.CreatePartnerResponse.partner:type_name -> kcid.tracking.v1.Partner
-	1,  // 8: kcid.tracking.v1.GetPartnerResponse.partner:type_name -> kcid.tracking.v1.Partner
-	1,  // 9: kcid.tracking.v1.ListPartnersResponse.partners:type_name -> kcid.tracking.v1.Partner
-	0,  // 10: kcid.tracking.v1.UpdatePartnerRequest.defaults:type_name -> kcid.tracking.v1.PartnerDefaults
-	1,  // 11: kcid.tracking.v1.UpdatePartnerResponse.partner:type_name -> kcid.tracking.v1.Partner
-	2,  // 12: kcid.tracking.v1.PartnerService.CreatePartner:input_type -> kcid.tracking.v1.CreatePartnerRequest
-	4,  // 13: kcid.tracking.v1.PartnerService.GetPartner:input_type -> kcid.tracking.v1.GetPartnerRequest
-	6,  // 14: kcid.tracking.v1.PartnerService.ListPartners:input_type -> kcid.tracking.v1.ListPartnersRequest
-	8,  // 15: kcid.tracking.v1.PartnerService.UpdatePartner:input_type -> kcid.tracking.v1.UpdatePartnerRequest
-	10, // 16: kcid.tracking.v1.PartnerService.DeletePartner:input_type -> kcid.tracking.v1.DeletePartnerRequest
-	3,  // 17: kcid.tracking.v1.PartnerService.CreatePartner:output_type -> kcid.tracking.v1.CreatePartnerResponse
-	5,  // 18: kcid.tracking.v1.PartnerService.GetPartner:output_type -> kcid.tracking.v1.GetPartnerResponse
-	7,  // 19: kcid.tracking.v1.PartnerService.ListPartners:output_type -> kcid.tracking.v1.ListPartnersResponse
-	9,  // 20: kcid.tracking.v1.PartnerService.UpdatePartner:output_type -> kcid.tracking.v1.UpdatePartnerResponse
-	11, // 21: kcid.tracking.v1.PartnerService.DeletePartner:output_type -> kcid.tracking.v1.DeletePartnerResponse
-	17, // [17:22] is the sub-list for method output_type
-	12, // [12:17] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	13, // 0: kcid.tracking.v1.PartnerDefaults.attribution_window:type_name -> google.protobuf.Duration
+	14, // 1: kcid.tracking.v1.PartnerDefaults.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	15, // 2: kcid.tracking.v1.PartnerDefaults.postback_auth_methods:type_name -> kcid.tracking.v1.PostbackAuthMethod
+	12, // 3: kcid.tracking.v1.PartnerDefaults.status_map:type_name -> kcid.tracking.v1.PartnerDefaults.StatusMapEntry
+	16, // 4: kcid.tracking.v1.PartnerDefaults.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
+	0,  // 5: kcid.tracking.v1.Partner.defaults:type_name -> kcid.tracking.v1.PartnerDefaults
+	17, // 6: kcid.tracking.v1.Partner.create_time:type_name -> google.protobuf.Timestamp
+	17, // 7: kcid.tracking.v1.Partner.update_time:type_name -> google.protobuf.Timestamp
+	0,  // 8: kcid.tracking.v1.CreatePartnerRequest.defaults:type_name -> kcid.tracking.v1.PartnerDefaults
+	1,  // 9: kcid.tracking.v1.CreatePartnerResponse.partner:type_name -> kcid.tracking.v1.Partner
+	1,  // 10: kcid.tracking.v1.GetPartnerResponse.partner:type_name -> kcid.tracking.v1.Partner
+	1,  // 11: kcid.tracking.v1.ListPartnersResponse.partners:type_name -> kcid.tracking.v1.Partner
+	0,  // 12: kcid.tracking.v1.UpdatePartnerRequest.defaults:type_name -> kcid.tracking.v1.PartnerDefaults
+	1,  // 13: kcid.tracking.v1.UpdatePartnerResponse.partner:type_name -> kcid.tracking.v1.Partner
+	18, // 14: kcid.tracking.v1.PartnerDefaults.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
+	2,  // 15: kcid.tracking.v1.PartnerService.CreatePartner:input_type -> kcid.tracking.v1.CreatePartnerRequest
+	4,  // 16: kcid.tracking.v1.PartnerService.GetPartner:input_type -> kcid.tracking.v1.GetPartnerRequest
+	6,  // 17: kcid.tracking.v1.PartnerService.ListPartners:input_type -> kcid.tracking.v1.ListPartnersRequest
+	8,  // 18: kcid.tracking.v1.PartnerService.UpdatePartner:input_type -> kcid.tracking.v1.UpdatePartnerRequest
+	10, // 19: kcid.tracking.v1.PartnerService.DeletePartner:input_type -> kcid.tracking.v1.DeletePartnerRequest
+	3,  // 20: kcid.tracking.v1.PartnerService.CreatePartner:output_type -> kcid.tracking.v1.CreatePartnerResponse
+	5,  // 21: kcid.tracking.v1.PartnerService.GetPartner:output_type -> kcid.tracking.v1.GetPartnerResponse
+	7,  // 22: kcid.tracking.v1.PartnerService.ListPartners:output_type -> kcid.tracking.v1.ListPartnersResponse
+	9,  // 23: kcid.tracking.v1.PartnerService.UpdatePartner:output_type -> kcid.tracking.v1.UpdatePartnerResponse
+	11, // 24: kcid.tracking.v1.PartnerService.DeletePartner:output_type -> kcid.tracking.v1.DeletePartnerResponse
+	20, // [20:25] is the sub-list for method output_type
+	15, // [15:20] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_partner_service_proto_init() }
@@ -858,7 +898,7 @@ func file_kcid_tracking_v1_partner_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_partner_service_proto_rawDesc), len(file_kcid_tracking_v1_partner_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -241,6 +241,68 @@ func (PostbackAuthMethod) EnumDescriptor() ([]byte, []int) {
 	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{3}
 }
 
+// What the HTTP edge answers to a postback that was recorded (or was a duplicate). Every answer
+// also carries `X-Kcid-Outcome` and, when there is one, `X-Kcid-Reason`.
+type PostbackResponseFormat int32
+
+const (
+	// JSON, as POSTBACK_RESPONSE_FORMAT_JSON.
+	PostbackResponseFormat_POSTBACK_RESPONSE_FORMAT_UNSPECIFIED PostbackResponseFormat = 0
+	// `{"status":"accepted","conversion_id":…}` (the default).
+	PostbackResponseFormat_POSTBACK_RESPONSE_FORMAT_JSON PostbackResponseFormat = 1
+	// `OK`, text/plain.
+	PostbackResponseFormat_POSTBACK_RESPONSE_FORMAT_TEXT_OK PostbackResponseFormat = 2
+	// `1`, text/plain.
+	PostbackResponseFormat_POSTBACK_RESPONSE_FORMAT_TEXT_1 PostbackResponseFormat = 3
+	// HTTP 200 with an empty body.
+	PostbackResponseFormat_POSTBACK_RESPONSE_FORMAT_EMPTY PostbackResponseFormat = 4
+)
+
+// Enum value maps for PostbackResponseFormat.
+var (
+	PostbackResponseFormat_name = map[int32]string{
+		0: "POSTBACK_RESPONSE_FORMAT_UNSPECIFIED",
+		1: "POSTBACK_RESPONSE_FORMAT_JSON",
+		2: "POSTBACK_RESPONSE_FORMAT_TEXT_OK",
+		3: "POSTBACK_RESPONSE_FORMAT_TEXT_1",
+		4: "POSTBACK_RESPONSE_FORMAT_EMPTY",
+	}
+	PostbackResponseFormat_value = map[string]int32{
+		"POSTBACK_RESPONSE_FORMAT_UNSPECIFIED": 0,
+		"POSTBACK_RESPONSE_FORMAT_JSON":        1,
+		"POSTBACK_RESPONSE_FORMAT_TEXT_OK":     2,
+		"POSTBACK_RESPONSE_FORMAT_TEXT_1":      3,
+		"POSTBACK_RESPONSE_FORMAT_EMPTY":       4,
+	}
+)
+
+func (x PostbackResponseFormat) Enum() *PostbackResponseFormat {
+	p := new(PostbackResponseFormat)
+	*p = x
+	return p
+}
+
+func (x PostbackResponseFormat) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PostbackResponseFormat) Descriptor() protoreflect.EnumDescriptor {
+	return file_kcid_tracking_v1_resources_proto_enumTypes[4].Descriptor()
+}
+
+func (PostbackResponseFormat) Type() protoreflect.EnumType {
+	return &file_kcid_tracking_v1_resources_proto_enumTypes[4]
+}
+
+func (x PostbackResponseFormat) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PostbackResponseFormat.Descriptor instead.
+func (PostbackResponseFormat) EnumDescriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{4}
+}
+
 // An exact decimal amount of money. Never a binary float.
 type Money struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -905,9 +967,20 @@ type Account struct {
 	TimeZone string `protobuf:"bytes,11,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
 	// ISO 4217 code of values sent without a currency when their goal names no default currency
 	// (then USD when empty). Inherited from the partner's defaults like time_zone.
-	CurrencyCode  string `protobuf:"bytes,12,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	CurrencyCode string `protobuf:"bytes,12,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	// The sender's status words (trimmed, lower case, e.g. "1", "sale", "chargeback") and the status
+	// each one records. A postback's `status` is looked up here first, then among kcid's own words
+	// (approved, pending, rejected); a word found in neither is refused with STATUS_NOT_MAPPED.
+	// Inherited from the partner's defaults when the account is created without one.
+	StatusMap map[string]ConversionStatus `protobuf:"bytes,13,rep,name=status_map,json=statusMap,proto3" json:"status_map,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value,enum=kcid.tracking.v1.ConversionStatus"`
+	// Ignore the sender's status altogether: every postback records the default status (approved).
+	// Inherited from the partner's defaults when the account is created without it.
+	IgnoreStatus bool `protobuf:"varint,14,opt,name=ignore_status,json=ignoreStatus,proto3" json:"ignore_status,omitempty"`
+	// The body of a successful postback answer (accepted or duplicate). Refusals keep their JSON
+	// body and HTTP status whatever the format. Inherited from the partner's defaults.
+	PostbackResponseFormat PostbackResponseFormat `protobuf:"varint,15,opt,name=postback_response_format,json=postbackResponseFormat,proto3,enum=kcid.tracking.v1.PostbackResponseFormat" json:"postback_response_format,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *Account) Reset() {
@@ -1022,6 +1095,27 @@ func (x *Account) GetCurrencyCode() string {
 		return x.CurrencyCode
 	}
 	return ""
+}
+
+func (x *Account) GetStatusMap() map[string]ConversionStatus {
+	if x != nil {
+		return x.StatusMap
+	}
+	return nil
+}
+
+func (x *Account) GetIgnoreStatus() bool {
+	if x != nil {
+		return x.IgnoreStatus
+	}
+	return false
+}
+
+func (x *Account) GetPostbackResponseFormat() PostbackResponseFormat {
+	if x != nil {
+		return x.PostbackResponseFormat
+	}
+	return PostbackResponseFormat_POSTBACK_RESPONSE_FORMAT_UNSPECIFIED
 }
 
 // Secrets of an account. Returned only when created or rotated; never logged.
@@ -1171,7 +1265,7 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"\fPostbackAuth\x12>\n" +
 	"\amethods\x18\x01 \x03(\x0e2$.kcid.tracking.v1.PostbackAuthMethodR\amethods\x12!\n" +
 	"\fip_allowlist\x18\x02 \x03(\tR\vipAllowlist\x12J\n" +
-	"\x13signature_tolerance\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x12signatureTolerance\"\x9b\x04\n" +
+	"\x13signature_tolerance\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x12signatureTolerance\"\xcf\x06\n" +
 	"\aAccount\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12!\n" +
@@ -1188,7 +1282,14 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"partner_id\x18\n" +
 	" \x01(\tR\tpartnerId\x12\x1b\n" +
 	"\ttime_zone\x18\v \x01(\tR\btimeZone\x12#\n" +
-	"\rcurrency_code\x18\f \x01(\tR\fcurrencyCode\"\x92\x01\n" +
+	"\rcurrency_code\x18\f \x01(\tR\fcurrencyCode\x12G\n" +
+	"\n" +
+	"status_map\x18\r \x03(\v2(.kcid.tracking.v1.Account.StatusMapEntryR\tstatusMap\x12#\n" +
+	"\rignore_status\x18\x0e \x01(\bR\fignoreStatus\x12b\n" +
+	"\x18postback_response_format\x18\x0f \x01(\x0e2(.kcid.tracking.v1.PostbackResponseFormatR\x16postbackResponseFormat\x1a`\n" +
+	"\x0eStatusMapEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x128\n" +
+	"\x05value\x18\x02 \x01(\x0e2\".kcid.tracking.v1.ConversionStatusR\x05value:\x028\x01\"\x92\x01\n" +
 	"\x0eAccountSecrets\x12%\n" +
 	"\x0epostback_token\x18\x01 \x01(\tR\rpostbackToken\x12!\n" +
 	"\fclick_secret\x18\x02 \x01(\tR\vclickSecret\x126\n" +
@@ -1211,7 +1312,13 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"\x12PostbackAuthMethod\x12$\n" +
 	" POSTBACK_AUTH_METHOD_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aPOSTBACK_AUTH_METHOD_TOKEN\x10\x01\x12\"\n" +
-	"\x1ePOSTBACK_AUTH_METHOD_SIGNATURE\x10\x02B\\\n" +
+	"\x1ePOSTBACK_AUTH_METHOD_SIGNATURE\x10\x02*\xd4\x01\n" +
+	"\x16PostbackResponseFormat\x12(\n" +
+	"$POSTBACK_RESPONSE_FORMAT_UNSPECIFIED\x10\x00\x12!\n" +
+	"\x1dPOSTBACK_RESPONSE_FORMAT_JSON\x10\x01\x12$\n" +
+	" POSTBACK_RESPONSE_FORMAT_TEXT_OK\x10\x02\x12#\n" +
+	"\x1fPOSTBACK_RESPONSE_FORMAT_TEXT_1\x10\x03\x12\"\n" +
+	"\x1ePOSTBACK_RESPONSE_FORMAT_EMPTY\x10\x04B\\\n" +
 	"\x19io.kcid.proto.tracking.v1B\x0eResourcesProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3"
 
 var (
@@ -1226,60 +1333,65 @@ func file_kcid_tracking_v1_resources_proto_rawDescGZIP() []byte {
 	return file_kcid_tracking_v1_resources_proto_rawDescData
 }
 
-var file_kcid_tracking_v1_resources_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_kcid_tracking_v1_resources_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_kcid_tracking_v1_resources_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_kcid_tracking_v1_resources_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_kcid_tracking_v1_resources_proto_goTypes = []any{
 	(ConversionStatus)(0),         // 0: kcid.tracking.v1.ConversionStatus
 	(CountingMode)(0),             // 1: kcid.tracking.v1.CountingMode
 	(GoalState)(0),                // 2: kcid.tracking.v1.GoalState
 	(PostbackAuthMethod)(0),       // 3: kcid.tracking.v1.PostbackAuthMethod
-	(*Money)(nil),                 // 4: kcid.tracking.v1.Money
-	(*Click)(nil),                 // 5: kcid.tracking.v1.Click
-	(*Conversion)(nil),            // 6: kcid.tracking.v1.Conversion
-	(*StatusChange)(nil),          // 7: kcid.tracking.v1.StatusChange
-	(*Goal)(nil),                  // 8: kcid.tracking.v1.Goal
-	(*PostbackAuth)(nil),          // 9: kcid.tracking.v1.PostbackAuth
-	(*Account)(nil),               // 10: kcid.tracking.v1.Account
-	(*AccountSecrets)(nil),        // 11: kcid.tracking.v1.AccountSecrets
-	nil,                           // 12: kcid.tracking.v1.Click.SubIdsEntry
-	nil,                           // 13: kcid.tracking.v1.Conversion.AdvSubIdsEntry
-	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 15: google.protobuf.Duration
+	(PostbackResponseFormat)(0),   // 4: kcid.tracking.v1.PostbackResponseFormat
+	(*Money)(nil),                 // 5: kcid.tracking.v1.Money
+	(*Click)(nil),                 // 6: kcid.tracking.v1.Click
+	(*Conversion)(nil),            // 7: kcid.tracking.v1.Conversion
+	(*StatusChange)(nil),          // 8: kcid.tracking.v1.StatusChange
+	(*Goal)(nil),                  // 9: kcid.tracking.v1.Goal
+	(*PostbackAuth)(nil),          // 10: kcid.tracking.v1.PostbackAuth
+	(*Account)(nil),               // 11: kcid.tracking.v1.Account
+	(*AccountSecrets)(nil),        // 12: kcid.tracking.v1.AccountSecrets
+	nil,                           // 13: kcid.tracking.v1.Click.SubIdsEntry
+	nil,                           // 14: kcid.tracking.v1.Conversion.AdvSubIdsEntry
+	nil,                           // 15: kcid.tracking.v1.Account.StatusMapEntry
+	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 17: google.protobuf.Duration
 }
 var file_kcid_tracking_v1_resources_proto_depIdxs = []int32{
-	12, // 0: kcid.tracking.v1.Click.sub_ids:type_name -> kcid.tracking.v1.Click.SubIdsEntry
-	14, // 1: kcid.tracking.v1.Click.click_time:type_name -> google.protobuf.Timestamp
-	14, // 2: kcid.tracking.v1.Click.expire_time:type_name -> google.protobuf.Timestamp
+	13, // 0: kcid.tracking.v1.Click.sub_ids:type_name -> kcid.tracking.v1.Click.SubIdsEntry
+	16, // 1: kcid.tracking.v1.Click.click_time:type_name -> google.protobuf.Timestamp
+	16, // 2: kcid.tracking.v1.Click.expire_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: kcid.tracking.v1.Conversion.status:type_name -> kcid.tracking.v1.ConversionStatus
-	4,  // 4: kcid.tracking.v1.Conversion.value:type_name -> kcid.tracking.v1.Money
-	14, // 5: kcid.tracking.v1.Conversion.event_time:type_name -> google.protobuf.Timestamp
-	14, // 6: kcid.tracking.v1.Conversion.record_time:type_name -> google.protobuf.Timestamp
-	13, // 7: kcid.tracking.v1.Conversion.adv_sub_ids:type_name -> kcid.tracking.v1.Conversion.AdvSubIdsEntry
-	14, // 8: kcid.tracking.v1.Conversion.click_time:type_name -> google.protobuf.Timestamp
-	4,  // 9: kcid.tracking.v1.Conversion.original_value:type_name -> kcid.tracking.v1.Money
-	7,  // 10: kcid.tracking.v1.Conversion.history:type_name -> kcid.tracking.v1.StatusChange
+	5,  // 4: kcid.tracking.v1.Conversion.value:type_name -> kcid.tracking.v1.Money
+	16, // 5: kcid.tracking.v1.Conversion.event_time:type_name -> google.protobuf.Timestamp
+	16, // 6: kcid.tracking.v1.Conversion.record_time:type_name -> google.protobuf.Timestamp
+	14, // 7: kcid.tracking.v1.Conversion.adv_sub_ids:type_name -> kcid.tracking.v1.Conversion.AdvSubIdsEntry
+	16, // 8: kcid.tracking.v1.Conversion.click_time:type_name -> google.protobuf.Timestamp
+	5,  // 9: kcid.tracking.v1.Conversion.original_value:type_name -> kcid.tracking.v1.Money
+	8,  // 10: kcid.tracking.v1.Conversion.history:type_name -> kcid.tracking.v1.StatusChange
 	0,  // 11: kcid.tracking.v1.StatusChange.from_status:type_name -> kcid.tracking.v1.ConversionStatus
 	0,  // 12: kcid.tracking.v1.StatusChange.to_status:type_name -> kcid.tracking.v1.ConversionStatus
-	4,  // 13: kcid.tracking.v1.StatusChange.value_before:type_name -> kcid.tracking.v1.Money
-	4,  // 14: kcid.tracking.v1.StatusChange.value_after:type_name -> kcid.tracking.v1.Money
-	14, // 15: kcid.tracking.v1.StatusChange.change_time:type_name -> google.protobuf.Timestamp
-	15, // 16: kcid.tracking.v1.Goal.attribution_window:type_name -> google.protobuf.Duration
+	5,  // 13: kcid.tracking.v1.StatusChange.value_before:type_name -> kcid.tracking.v1.Money
+	5,  // 14: kcid.tracking.v1.StatusChange.value_after:type_name -> kcid.tracking.v1.Money
+	16, // 15: kcid.tracking.v1.StatusChange.change_time:type_name -> google.protobuf.Timestamp
+	17, // 16: kcid.tracking.v1.Goal.attribution_window:type_name -> google.protobuf.Duration
 	1,  // 17: kcid.tracking.v1.Goal.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	4,  // 18: kcid.tracking.v1.Goal.default_value:type_name -> kcid.tracking.v1.Money
+	5,  // 18: kcid.tracking.v1.Goal.default_value:type_name -> kcid.tracking.v1.Money
 	2,  // 19: kcid.tracking.v1.Goal.state:type_name -> kcid.tracking.v1.GoalState
-	14, // 20: kcid.tracking.v1.Goal.create_time:type_name -> google.protobuf.Timestamp
-	14, // 21: kcid.tracking.v1.Goal.update_time:type_name -> google.protobuf.Timestamp
-	15, // 22: kcid.tracking.v1.Goal.min_time_to_convert:type_name -> google.protobuf.Duration
+	16, // 20: kcid.tracking.v1.Goal.create_time:type_name -> google.protobuf.Timestamp
+	16, // 21: kcid.tracking.v1.Goal.update_time:type_name -> google.protobuf.Timestamp
+	17, // 22: kcid.tracking.v1.Goal.min_time_to_convert:type_name -> google.protobuf.Duration
 	3,  // 23: kcid.tracking.v1.PostbackAuth.methods:type_name -> kcid.tracking.v1.PostbackAuthMethod
-	15, // 24: kcid.tracking.v1.PostbackAuth.signature_tolerance:type_name -> google.protobuf.Duration
-	14, // 25: kcid.tracking.v1.Account.create_time:type_name -> google.protobuf.Timestamp
-	15, // 26: kcid.tracking.v1.Account.click_retention:type_name -> google.protobuf.Duration
-	9,  // 27: kcid.tracking.v1.Account.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
-	28, // [28:28] is the sub-list for method output_type
-	28, // [28:28] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	17, // 24: kcid.tracking.v1.PostbackAuth.signature_tolerance:type_name -> google.protobuf.Duration
+	16, // 25: kcid.tracking.v1.Account.create_time:type_name -> google.protobuf.Timestamp
+	17, // 26: kcid.tracking.v1.Account.click_retention:type_name -> google.protobuf.Duration
+	10, // 27: kcid.tracking.v1.Account.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
+	15, // 28: kcid.tracking.v1.Account.status_map:type_name -> kcid.tracking.v1.Account.StatusMapEntry
+	4,  // 29: kcid.tracking.v1.Account.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
+	0,  // 30: kcid.tracking.v1.Account.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
+	31, // [31:31] is the sub-list for method output_type
+	31, // [31:31] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_resources_proto_init() }
@@ -1292,8 +1404,8 @@ func file_kcid_tracking_v1_resources_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_resources_proto_rawDesc), len(file_kcid_tracking_v1_resources_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   10,
+			NumEnums:      5,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -51,14 +51,21 @@ final class AccountCommand {
         description = "ISO 4217 code of postback values that name none, e.g. EUR. Default: the partner's")
     String currency;
 
+    /** Default: the partner's. */
+    @Mixin StatusMapOptions statuses;
+
     @Override
     public void run() {
       Output out = new Output(grpc.output, Output.itself(), "account.account_id");
       try (GrpcOptions channel = grpc) {
-        var created = grpc.admin().createAccount(
-            CreateAccountRequest.newBuilder().setAccountId(id).setDisplayName(name).setKcidParameter(kcidParameter)
-                .setPartnerId(partner).setTimeZone(timeZone).setCurrencyCode(currency.toUpperCase(java.util.Locale.ROOT))
-                .build());
+        var request = CreateAccountRequest.newBuilder().setAccountId(id).setDisplayName(name)
+            .setKcidParameter(kcidParameter).setPartnerId(partner).setTimeZone(timeZone)
+            .setCurrencyCode(currency.toUpperCase(java.util.Locale.ROOT))
+            .putAllStatusMap(statuses.map()).setPostbackResponseFormat(statuses.format());
+        if (statuses.ignoreStatus != null) {
+          request.setIgnoreStatus(statuses.ignoreStatus);
+        }
+        var created = grpc.admin().createAccount(request.build());
         var path = LocalCredentials.save(created.getAccount().getAccountId(),
             new LocalCredentials.Secrets(created.getSecrets().getPostbackToken(), created.getSecrets().getClickSecret(),
                 created.getSecrets().getPostbackSigningSecret()));
@@ -84,9 +91,9 @@ final class AccountCommand {
     }
   }
 
-  @Command(name = "get", mixinStandardHelpOptions = true,
+  @Command(name = "get", aliases = "show", mixinStandardHelpOptions = true,
       footer = {"%nExample:", "  ./kcid account get acme"},
-      description = "Show one account.")
+      description = "Show one account: its settings, status map and response format included.")
   static final class Get implements Runnable {
     @Mixin GrpcOptions grpc;
 
@@ -130,7 +137,9 @@ final class AccountCommand {
         "  ./kcid account update acme --auth token,signature --signature-tolerance 300s",
         "  ./kcid account update acme --allow-ip 203.0.113.0/24 --default-goal purchase",
         "  ./kcid account update acme --partner agency-two",
-        "  ./kcid account update acme --time-zone Europe/Berlin --currency EUR"},
+        "  ./kcid account update acme --time-zone Europe/Berlin --currency EUR",
+        "  ./kcid account update acme --status-map 'sale=approved,chargeback=rejected'",
+        "  ./kcid account update acme --response-format text-ok"},
       description = "Change account settings; --partner moves the account (its clicks, conversions, goals, secrets and"
           + " stats stay with it).")
   static final class Update implements Runnable {
@@ -171,6 +180,8 @@ final class AccountCommand {
     @Option(names = "--currency", description = "ISO 4217 code of postback values that name none, e.g. EUR ('' clears it).")
     String currency;
 
+    @Mixin StatusMapOptions statuses;
+
     @Override
     public void run() {
       Output out = new Output(grpc.output, Output.itself(), "account_id");
@@ -197,6 +208,13 @@ final class AccountCommand {
         if (currency != null) {
           request.setCurrencyCode(currency.trim().toUpperCase(java.util.Locale.ROOT));
         }
+        if (statuses.statusMap != null) {
+          request.putAllStatusMap(statuses.map()).setUpdateStatusMap(true);
+        }
+        if (statuses.ignoreStatus != null) {
+          request.setIgnoreStatus(statuses.ignoreStatus);
+        }
+        request.setPostbackResponseFormat(statuses.format());
         if (auth != null || allowIps != null || tolerance != null) {
           // Each flag names one setting; the server keeps the ones not named.
           var policy = io.kcid.proto.tracking.v1.PostbackAuth.newBuilder();
@@ -293,6 +311,9 @@ final class AccountCommand {
     Output.line("token hint", a.getPostbackTokenHint());
     Output.line("click retention", CliWords.duration(a.getClickRetention()));
     Output.line("legacy 200", a.getLegacyHttp200());
+    Output.line("status map", StatusMapOptions.text(a.getStatusMapMap()));
+    Output.line("ignore status", a.getIgnoreStatus());
+    Output.line("response format", StatusMapOptions.text(a.getPostbackResponseFormat()));
     var auth = a.getPostbackAuth();
     String methods = auth.getMethodsCount() == 0
         ? (auth.getIpAllowlistCount() == 0 ? "[token]" : "[] (IP only)")

@@ -1,6 +1,7 @@
 package io.kcid.cli;
 
 import com.google.protobuf.Timestamp;
+import io.kcid.core.postback.StatusWords;
 import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.Money;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
@@ -17,8 +18,9 @@ import java.util.TreeMap;
 
 /**
  * One row of an order list as a RecordConversion, or why it cannot be one. Only what the CLI must
- * understand to build the request is checked here (field count, kcid present, status word, time);
- * the kcid, value, currency and goal are judged by the server with the postbacks' rules. The
+ * understand to build the request is checked here (field count, kcid present, time); the kcid,
+ * value, currency, goal and status word (through the account's status map) are judged by the
+ * server with the postbacks' rules. The
  * request_id is derived from the account and the row's content, so importing the same row again
  * is answered as the first time and records nothing (idempotent re-import).
  *
@@ -42,16 +44,11 @@ record ImportRow(long line, String kcid, String txid, RecordConversionRequest re
     }
     RecordConversionRequest.Builder request = RecordConversionRequest.newBuilder()
         .setAccountId(account).setKcid(kcid).setGoalKey(row.get("goal")).setTransactionId(txid);
-    String status = row.get("status").toLowerCase(Locale.ROOT);
-    switch (status) {
-      case "" -> { }
-      case "approved" -> request.setStatus(ConversionStatus.CONVERSION_STATUS_APPROVED);
-      case "pending" -> request.setStatus(ConversionStatus.CONVERSION_STATUS_PENDING);
-      case "rejected" -> request.setStatus(ConversionStatus.CONVERSION_STATUS_REJECTED);
-      default -> {
-        return refused(row, kcid, txid, "INVALID_PARAMETER",
-            "status '" + row.get("status") + "': expected approved, pending or rejected");
-      }
+    String status = row.get("status").strip();
+    if (!status.isEmpty()) {
+      // The server maps the word with the account's status map, as it does a postback's; kcid's
+      // own words also go in the enum (and keep the request ids they always had).
+      request.setStatusWord(status).setStatus(StatusWords.own(status));
     }
     if (!row.get("value").isEmpty() || !row.get("currency").isEmpty()) {
       request.setValue(Money.newBuilder().setAmount(row.get("value")).setCurrencyCode(row.get("currency")));
@@ -80,7 +77,7 @@ record ImportRow(long line, String kcid, String txid, RecordConversionRequest re
    */
   static String requestId(RecordConversionRequest.Builder r) {
     String content = String.join("\u001f", r.getAccountId(), r.getKcid().toLowerCase(Locale.ROOT), r.getGoalKey(),
-        r.getValue().getAmount(), r.getValue().getCurrencyCode(), r.getTransactionId(), r.getStatus().name(),
+        r.getValue().getAmount(), r.getValue().getCurrencyCode(), r.getTransactionId(), statusPart(r),
         r.hasEventTime() ? r.getEventTime().getSeconds() + "." + r.getEventTime().getNanos() : "",
         new TreeMap<>(r.getAdvSubIdsMap()).toString());
     try {
@@ -89,6 +86,13 @@ record ImportRow(long line, String kcid, String txid, RecordConversionRequest re
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The enum's name as request ids always had it, plus the word when the enum does not say it. */
+  private static String statusPart(RecordConversionRequest.Builder r) {
+    return r.getStatus() == ConversionStatus.CONVERSION_STATUS_UNSPECIFIED && !r.getStatusWord().isEmpty()
+        ? r.getStatus().name() + ":" + r.getStatusWord().toLowerCase(Locale.ROOT)
+        : r.getStatus().name();
   }
 
   private static Instant time(String text) {

@@ -49,9 +49,13 @@ final class PartnerCommand {
     @Option(names = "--currency", description = "ISO 4217 code of new accounts' postback values that name none, e.g. EUR.")
     String currency;
 
+    /** New accounts' status map, ignore-status and response format. */
+    @Mixin StatusMapOptions statuses;
+
     /** Whether any default is named on the command line. */
     boolean named() {
-      return window != null || counting != null || auth != null || timeZone != null || currency != null;
+      return window != null || counting != null || auth != null || timeZone != null || currency != null
+          || statuses.named();
     }
 
     PartnerDefaults build() {
@@ -70,6 +74,10 @@ final class PartnerCommand {
       }
       if (currency != null) {
         defaults.setCurrencyCode(currency.toUpperCase(Locale.ROOT));
+      }
+      defaults.putAllStatusMap(statuses.map()).setPostbackResponseFormat(statuses.format());
+      if (statuses.ignoreStatus != null) {
+        defaults.setIgnoreStatus(statuses.ignoreStatus);
       }
       return defaults.build();
     }
@@ -178,7 +186,7 @@ final class PartnerCommand {
           // The server replaces the defaults as a whole: start from the stored ones, change what the flags name.
           var stored = grpc.partners().getPartner(GetPartnerRequest.newBuilder().setPartnerId(id).build())
               .getPartner().getDefaults();
-          request.setDefaults(merged(stored, defaults.build(), defaults.auth != null));
+          request.setDefaults(merged(stored, defaults.build(), defaults));
         }
         Partner p = grpc.partners().updatePartner(request.build()).getPartner();
         out.print(p, () -> print(p));
@@ -219,7 +227,7 @@ final class PartnerCommand {
     }
   }
 
-  private static PartnerDefaults merged(PartnerDefaults stored, PartnerDefaults named, boolean authNamed) {
+  private static PartnerDefaults merged(PartnerDefaults stored, PartnerDefaults named, DefaultsOptions flags) {
     var result = stored.toBuilder();
     if (named.hasAttributionWindow()) {
       result.setAttributionWindow(named.getAttributionWindow());
@@ -227,7 +235,7 @@ final class PartnerCommand {
     if (named.getCountingModeValue() != 0) {
       result.setCountingMode(named.getCountingMode());
     }
-    if (authNamed) {
+    if (flags.auth != null) {
       result.clearPostbackAuthMethods().addAllPostbackAuthMethods(named.getPostbackAuthMethodsList());
     }
     if (!named.getTimeZone().isEmpty()) {
@@ -235,6 +243,15 @@ final class PartnerCommand {
     }
     if (!named.getCurrencyCode().isEmpty()) {
       result.setCurrencyCode(named.getCurrencyCode());
+    }
+    if (flags.statuses.statusMap != null) {
+      result.clearStatusMap().putAllStatusMap(named.getStatusMapMap());
+    }
+    if (flags.statuses.ignoreStatus != null) {
+      result.setIgnoreStatus(named.getIgnoreStatus());
+    }
+    if (named.getPostbackResponseFormatValue() != 0) {
+      result.setPostbackResponseFormat(named.getPostbackResponseFormat());
     }
     return result.build();
   }
@@ -267,6 +284,15 @@ final class PartnerCommand {
     }
     if (!d.getCurrencyCode().isEmpty()) {
       Output.line("currency", d.getCurrencyCode());
+    }
+    if (d.getStatusMapCount() > 0) {
+      Output.line("status map", StatusMapOptions.text(d.getStatusMapMap()));
+    }
+    if (d.getIgnoreStatus()) {
+      Output.line("ignore status", true);
+    }
+    if (d.getPostbackResponseFormatValue() != 0) {
+      Output.line("response format", StatusMapOptions.text(d.getPostbackResponseFormat()));
     }
   }
 }

@@ -43,7 +43,8 @@ final class PostbackCommand implements Callable<Integer> {
   @Option(names = "--txid", defaultValue = "", description = "Transaction / order id.")
   String txid;
 
-  @Option(names = "--status", defaultValue = "", description = "approved | pending | rejected.")
+  @Option(names = "--status", defaultValue = "",
+      description = "approved | pending | rejected, or a word of the account's status map.")
   String status;
 
   @Option(names = "--token", defaultValue = "${env:KCID_POSTBACK_TOKEN}",

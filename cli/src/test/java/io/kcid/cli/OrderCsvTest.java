@@ -63,9 +63,11 @@ class OrderCsvTest {
   }
 
   @Test
-  void wordsAndTimesTheCliCannotReadAreRefusedWithAStableReason() throws Exception {
+  void timesTheCliCannotReadAreRefusedWithAStableReasonAndStatusWordsAreForwarded() throws Exception {
     List<OrderCsv.Row> rows = rows("kcid,status,time\nk1,sold,\nk1,,tomorrow\n,approved,\nk1,PENDING,\n");
-    assertThat(ImportRow.of(rows.get(0), "acme").reason()).isEqualTo("INVALID_PARAMETER");
+    // A status word the CLI does not know goes to the server, which maps it with the account's map.
+    assertThat(ImportRow.of(rows.get(0), "acme").request().getStatusWord()).isEqualTo("sold");
+    assertThat(ImportRow.of(rows.get(0), "acme").request().getStatus().name()).isEqualTo("CONVERSION_STATUS_UNSPECIFIED");
     assertThat(ImportRow.of(rows.get(1), "acme").message()).startsWith("time 'tomorrow'");
     assertThat(ImportRow.of(rows.get(2), "acme").reason()).isEqualTo("MISSING_PARAMETER");
     assertThat(ImportRow.of(rows.get(3), "acme").request().getStatus().name()).isEqualTo("CONVERSION_STATUS_PENDING");

@@ -174,7 +174,7 @@ class PostbackRulesIT {
     assertRejected(get(with("kcid", old, "token", token(), "goal", "quick")), 422, "OUTSIDE_ATTRIBUTION_WINDOW");
     assertRejected(get(with("kcid", kcid, "token", token(), "amount", "12,50")), 400, "INVALID_VALUE");
     assertRejected(get(with("kcid", kcid, "token", token(), "payout", "1", "currency", "EURO")), 400, "INVALID_CURRENCY");
-    assertRejected(get(with("kcid", kcid, "token", token(), "status", "maybe")), 400, "INVALID_STATUS");
+    assertRejected(get(with("kcid", kcid, "token", token(), "status", "maybe")), 422, "STATUS_NOT_MAPPED");
     assertRejected(get(with("kcid", kcid, "token", token(), "event_time", "yesterday")), 400, "INVALID_EVENT_TIME");
     assertRejected(get(with("kcid", kcid, "token", token(), "event_time",
         Long.toString(Instant.now().plus(Duration.ofDays(1)).getEpochSecond()))), 422, "EVENT_TIME_IN_FUTURE");

@@ -37,7 +37,14 @@ API_KEY_ROLE_READ: ApiKeyRole
 API_KEY_ROLE_ADMIN: ApiKeyRole
 
 class CreateAccountRequest(_message.Message):
-    __slots__ = ("account_id", "display_name", "kcid_parameter", "request_id", "partner_id", "time_zone", "currency_code")
+    __slots__ = ("account_id", "display_name", "kcid_parameter", "request_id", "partner_id", "time_zone", "currency_code", "status_map", "ignore_status", "postback_response_format")
+    class StatusMapEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: _resources_pb2.ConversionStatus
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[_resources_pb2.ConversionStatus, str]] = ...) -> None: ...
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     KCID_PARAMETER_FIELD_NUMBER: _ClassVar[int]
@@ -45,6 +52,9 @@ class CreateAccountRequest(_message.Message):
     PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_CODE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_MAP_FIELD_NUMBER: _ClassVar[int]
+    IGNORE_STATUS_FIELD_NUMBER: _ClassVar[int]
+    POSTBACK_RESPONSE_FORMAT_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     display_name: str
     kcid_parameter: str
@@ -52,7 +62,10 @@ class CreateAccountRequest(_message.Message):
     partner_id: str
     time_zone: str
     currency_code: str
-    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., request_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ...) -> None: ...
+    status_map: _containers.ScalarMap[str, _resources_pb2.ConversionStatus]
+    ignore_status: bool
+    postback_response_format: _resources_pb2.PostbackResponseFormat
+    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., request_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ..., status_map: _Optional[_Mapping[str, _resources_pb2.ConversionStatus]] = ..., ignore_status: _Optional[bool] = ..., postback_response_format: _Optional[_Union[_resources_pb2.PostbackResponseFormat, str]] = ...) -> None: ...
 
 class CreateAccountResponse(_message.Message):
     __slots__ = ("account", "secrets")
@@ -75,7 +88,14 @@ class GetAccountResponse(_message.Message):
     def __init__(self, account: _Optional[_Union[_resources_pb2.Account, _Mapping]] = ...) -> None: ...
 
 class UpdateAccountRequest(_message.Message):
-    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "legacy_http_200", "postback_auth", "request_id", "update_auth_methods", "update_ip_allowlist", "partner_id", "time_zone", "currency_code")
+    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "legacy_http_200", "postback_auth", "request_id", "update_auth_methods", "update_ip_allowlist", "partner_id", "time_zone", "currency_code", "status_map", "update_status_map", "ignore_status", "postback_response_format")
+    class StatusMapEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: _resources_pb2.ConversionStatus
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[_resources_pb2.ConversionStatus, str]] = ...) -> None: ...
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     KCID_PARAMETER_FIELD_NUMBER: _ClassVar[int]
@@ -88,6 +108,10 @@ class UpdateAccountRequest(_message.Message):
     PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_CODE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_MAP_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_STATUS_MAP_FIELD_NUMBER: _ClassVar[int]
+    IGNORE_STATUS_FIELD_NUMBER: _ClassVar[int]
+    POSTBACK_RESPONSE_FORMAT_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     display_name: str
     kcid_parameter: str
@@ -100,7 +124,11 @@ class UpdateAccountRequest(_message.Message):
     partner_id: str
     time_zone: str
     currency_code: str
-    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[_resources_pb2.PostbackAuth, _Mapping]] = ..., request_id: _Optional[str] = ..., update_auth_methods: _Optional[bool] = ..., update_ip_allowlist: _Optional[bool] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ...) -> None: ...
+    status_map: _containers.ScalarMap[str, _resources_pb2.ConversionStatus]
+    update_status_map: bool
+    ignore_status: bool
+    postback_response_format: _resources_pb2.PostbackResponseFormat
+    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[_resources_pb2.PostbackAuth, _Mapping]] = ..., request_id: _Optional[str] = ..., update_auth_methods: _Optional[bool] = ..., update_ip_allowlist: _Optional[bool] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ..., status_map: _Optional[_Mapping[str, _resources_pb2.ConversionStatus]] = ..., update_status_map: _Optional[bool] = ..., ignore_status: _Optional[bool] = ..., postback_response_format: _Optional[_Union[_resources_pb2.PostbackResponseFormat, str]] = ...) -> None: ...
 
 class UpdateAccountResponse(_message.Message):
     __slots__ = ("account",)

@@ -55,7 +55,7 @@ class PostbackCredentials(_message.Message):
     def __init__(self, token: _Optional[str] = ..., signature: _Optional[str] = ..., signature_timestamp: _Optional[int] = ..., signed_body: _Optional[bytes] = ..., signed_query: _Optional[_Mapping[str, str]] = ..., client_ip: _Optional[str] = ...) -> None: ...
 
 class RecordConversionRequest(_message.Message):
-    __slots__ = ("kcid", "goal_key", "value", "transaction_id", "status", "event_time", "adv_sub_ids", "test", "request_id", "credentials", "account_id")
+    __slots__ = ("kcid", "goal_key", "value", "transaction_id", "status", "event_time", "adv_sub_ids", "test", "request_id", "credentials", "account_id", "status_word")
     class AdvSubIdsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -74,6 +74,7 @@ class RecordConversionRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CREDENTIALS_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_WORD_FIELD_NUMBER: _ClassVar[int]
     kcid: str
     goal_key: str
     value: _resources_pb2.Money
@@ -85,21 +86,24 @@ class RecordConversionRequest(_message.Message):
     request_id: str
     credentials: PostbackCredentials
     account_id: str
-    def __init__(self, kcid: _Optional[str] = ..., goal_key: _Optional[str] = ..., value: _Optional[_Union[_resources_pb2.Money, _Mapping]] = ..., transaction_id: _Optional[str] = ..., status: _Optional[_Union[_resources_pb2.ConversionStatus, str]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., adv_sub_ids: _Optional[_Mapping[str, str]] = ..., test: _Optional[bool] = ..., request_id: _Optional[str] = ..., credentials: _Optional[_Union[PostbackCredentials, _Mapping]] = ..., account_id: _Optional[str] = ...) -> None: ...
+    status_word: str
+    def __init__(self, kcid: _Optional[str] = ..., goal_key: _Optional[str] = ..., value: _Optional[_Union[_resources_pb2.Money, _Mapping]] = ..., transaction_id: _Optional[str] = ..., status: _Optional[_Union[_resources_pb2.ConversionStatus, str]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., adv_sub_ids: _Optional[_Mapping[str, str]] = ..., test: _Optional[bool] = ..., request_id: _Optional[str] = ..., credentials: _Optional[_Union[PostbackCredentials, _Mapping]] = ..., account_id: _Optional[str] = ..., status_word: _Optional[str] = ...) -> None: ...
 
 class RecordConversionResponse(_message.Message):
-    __slots__ = ("outcome", "conversion_id", "conversion", "duplicate_reason", "repeated_request")
+    __slots__ = ("outcome", "conversion_id", "conversion", "duplicate_reason", "repeated_request", "postback_response_format")
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     CONVERSION_ID_FIELD_NUMBER: _ClassVar[int]
     CONVERSION_FIELD_NUMBER: _ClassVar[int]
     DUPLICATE_REASON_FIELD_NUMBER: _ClassVar[int]
     REPEATED_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    POSTBACK_RESPONSE_FORMAT_FIELD_NUMBER: _ClassVar[int]
     outcome: Outcome
     conversion_id: str
     conversion: _resources_pb2.Conversion
     duplicate_reason: _error_reason_pb2.ErrorReason
     repeated_request: bool
-    def __init__(self, outcome: _Optional[_Union[Outcome, str]] = ..., conversion_id: _Optional[str] = ..., conversion: _Optional[_Union[_resources_pb2.Conversion, _Mapping]] = ..., duplicate_reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., repeated_request: _Optional[bool] = ...) -> None: ...
+    postback_response_format: _resources_pb2.PostbackResponseFormat
+    def __init__(self, outcome: _Optional[_Union[Outcome, str]] = ..., conversion_id: _Optional[str] = ..., conversion: _Optional[_Union[_resources_pb2.Conversion, _Mapping]] = ..., duplicate_reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., repeated_request: _Optional[bool] = ..., postback_response_format: _Optional[_Union[_resources_pb2.PostbackResponseFormat, str]] = ...) -> None: ...
 
 class RecordConversionsRequest(_message.Message):
     __slots__ = ("items",)

@@ -88,8 +88,9 @@ class ConversionServiceServicer:
         returns the first answer.
         Errors: KCID_*, CLICK_NOT_FOUND, CLICK_ACCOUNT_MISMATCH, GOAL_NOT_FOUND,
         GOAL_PAUSED, OUTSIDE_ATTRIBUTION_WINDOW, INVALID_VALUE, INVALID_CURRENCY,
-        POSTBACK_* (when credentials are forwarded), STORE_* (unknown outcome:
-        retry with the same request_id).
+        INVALID_STATUS, STATUS_NOT_MAPPED (a status_word the account's status map
+        lacks), POSTBACK_* (when credentials are forwarded), STORE_* (unknown
+        outcome: retry with the same request_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from kcid._gen.tracking.v1 import resources_pb2 as kcid_dot_tracking_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&kcid/tracking/v1/partner_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a kcid/tracking/v1/resources.proto\"\xee\x01\n\x0fPartnerDefaults\x12\x35\n\x12\x61ttribution_window\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x35\n\rcounting_mode\x18\x02 \x01(\x0e\x32\x1e.kcid.tracking.v1.CountingMode\x12\x43\n\x15postback_auth_methods\x18\x03 \x03(\x0e\x32$.kcid.tracking.v1.PostbackAuthMethod\x12\x11\n\ttime_zone\x18\x04 \x01(\t\x12\x15\n\rcurrency_code\x18\x05 \x01(\t\"\xde\x01\n\x07Partner\x12\x12\n\npartner_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x12\n\ns2s_active\x18\x03 \x01(\x08\x12\x33\n\x08\x64\x65\x66\x61ults\x18\x04 \x01(\x0b\x32!.kcid.tracking.v1.PartnerDefaults\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9d\x01\n\x14\x43reatePartnerRequest\x12\x12\n\npartner_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x17\n\ns2s_active\x18\x03 \x01(\x08H\x00\x88\x01\x01\x12\x33\n\x08\x64\x65\x66\x61ults\x18\x04 \x01(\x0b\x32!.kcid.tracking.v1.PartnerDefaultsB\r\n\x0b_s2s_active\"C\n\x15\x43reatePartnerResponse\x12*\n\x07partner\x18\x01 \x01(\x0b\x32\x19.kcid.tracking.v1.Partner\"\'\n\x11GetPartnerRequest\x12\x12\n\npartner_id\x18\x01 \x01(\t\"@\n\x12GetPartnerResponse\x12*\n\x07partner\x18\x01 \x01(\x0b\x32\x19.kcid.tracking.v1.Partner\"<\n\x13ListPartnersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"\\\n\x14ListPartnersResponse\x12+\n\x08partners\x18\x01 \x03(\x0b\x32\x19.kcid.tracking.v1.Partner\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xb3\x01\n\x14UpdatePartnerRequest\x12\x12\n\npartner_id\x18\x01 \x01(\t\x12\x19\n\x0c\x64isplay_name\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x17\n\ns2s_active\x18\x03 \x01(\x08H\x01\x88\x01\x01\x12\x33\n\x08\x64\x65\x66\x61ults\x18\x04 \x01(\x0b\x32!.kcid.tracking.v1.PartnerDefaultsB\x0f\n\r_display_nameB\r\n\x0b_s2s_active\"C\n\x15UpdatePartnerResponse\x12*\n\x07partner\x18\x01 \x01(\x0b\x32\x19.kcid.tracking.v1.Partner\";\n\x14\x44\x65letePartnerRequest\x12\x12\n\npartner_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61scade\x18\x02 \x01(\x08\"4\n\x15\x44\x65letePartnerResponse\x12\x1b\n\x13\x64\x65leted_account_ids\x18\x01 \x03(\t2\xee\x03\n\x0ePartnerService\x12`\n\rCreatePartner\x12&.kcid.tracking.v1.CreatePartnerRequest\x1a\'.kcid.tracking.v1.CreatePartnerResponse\x12W\n\nGetPartner\x12#.kcid.tracking.v1.GetPartnerRequest\x1a$.kcid.tracking.v1.GetPartnerResponse\x12]\n\x0cListPartners\x12%.kcid.tracking.v1.ListPartnersRequest\x1a&.kcid.tracking.v1.ListPartnersResponse\x12`\n\rUpdatePartner\x12&.kcid.tracking.v1.UpdatePartnerRequest\x1a\'.kcid.tracking.v1.UpdatePartnerResponse\x12`\n\rDeletePartner\x12&.kcid.tracking.v1.DeletePartnerRequest\x1a\'.kcid.tracking.v1.DeletePartnerResponseBa\n\x19io.kcid.proto.tracking.v1B\x13PartnerServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&kcid/tracking/v1/partner_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a kcid/tracking/v1/resources.proto\"\xed\x03\n\x0fPartnerDefaults\x12\x35\n\x12\x61ttribution_window\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x35\n\rcounting_mode\x18\x02 \x01(\x0e\x32\x1e.kcid.tracking.v1.CountingMode\x12\x43\n\x15postback_auth_methods\x18\x03 \x03(\x0e\x32$.kcid.tracking.v1.PostbackAuthMethod\x12\x11\n\ttime_zone\x18\x04 \x01(\t\x12\x15\n\rcurrency_code\x18\x05 \x01(\t\x12\x44\n\nstatus_map\x18\x06 \x03(\x0b\x32\x30.kcid.tracking.v1.PartnerDefaults.StatusMapEntry\x12\x15\n\rignore_status\x18\x07 \x01(\x08\x12J\n\x18postback_response_format\x18\x08 \x01(\x0e\x32(.kcid.tracking.v1.PostbackResponseFormat\x1aT\n\x0eStatusMapEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x31\n\x05value\x18\x02 \x01(\x0e\x32\".kcid.tracking.v1.ConversionStatus:\x02\x38\x01\"\xde\x01\n\x07Partner\x12\x12\n\npartner_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x12\n\ns2s_active\x18\x03 \x01(\x08\x12\x33\n\x08\x64\x65\x66\x61ults\x18\x04 \x01(\x0b\x32!.kcid.tracking.v1.PartnerDefaults\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9d\x01\n\x14\x43reatePartnerRequest\x12\x12\n\npartner_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x17\n\ns2s_active\x18\x03 \x01(\x08H\x00\x88\x01\x01\x12\x33\n\x08\x64\x65\x66\x61ults\x18\x04 \x01(\x0b\x32!.kcid.tracking.v1.PartnerDefaultsB\r\n\x0b_s2s_active\"C\n\x15\x43reatePartnerResponse\x12*\n\x07partner\x18\x01 \x01(\x0b\x32\x19.kcid.tracking.v1.Partner\"\'\n\x11GetPartnerRequest\x12\x12\n\npartner_id\x18\x01 \x01(\t\"@\n\x12GetPartnerResponse\x12*\n\x07partner\x18\x01 \x01(\x0b\x32\x19.kcid.tracking.v1.Partner\"<\n\x13ListPartnersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"\\\n\x14ListPartnersResponse\x12+\n\x08partners\x18\x01 \x03(\x0b\x32\x19.kcid.tracking.v1.Partner\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xb3\x01\n\x14UpdatePartnerRequest\x12\x12\n\npartner_id\x18\x01 \x01(\t\x12\x19\n\x0c\x64isplay_name\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x17\n\ns2s_active\x18\x03 \x01(\x08H\x01\x88\x01\x01\x12\x33\n\x08\x64\x65\x66\x61ults\x18\x04 \x01(\x0b\x32!.kcid.tracking.v1.PartnerDefaultsB\x0f\n\r_display_nameB\r\n\x0b_s2s_active\"C\n\x15UpdatePartnerResponse\x12*\n\x07partner\x18\x01 \x01(\x0b\x32\x19.kcid.tracking.v1.Partner\";\n\x14\x44\x65letePartnerRequest\x12\x12\n\npartner_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61scade\x18\x02 \x01(\x08\"4\n\x15\x44\x65letePartnerResponse\x12\x1b\n\x13\x64\x65leted_account_ids\x18\x01 \x03(\t2\xee\x03\n\x0ePartnerService\x12`\n\rCreatePartner\x12&.kcid.tracking.v1.CreatePartnerRequest\x1a\'.kcid.tracking.v1.CreatePartnerResponse\x12W\n\nGetPartner\x12#.kcid.tracking.v1.GetPartnerRequest\x1a$.kcid.tracking.v1.GetPartnerResponse\x12]\n\x0cListPartners\x12%.kcid.tracking.v1.ListPartnersRequest\x1a&.kcid.tracking.v1.ListPartnersResponse\x12`\n\rUpdatePartner\x12&.kcid.tracking.v1.UpdatePartnerRequest\x1a\'.kcid.tracking.v1.UpdatePartnerResponse\x12`\n\rDeletePartner\x12&.kcid.tracking.v1.DeletePartnerRequest\x1a\'.kcid.tracking.v1.DeletePartnerResponseBa\n\x19io.kcid.proto.tracking.v1B\x13PartnerServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,30 +35,34 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kcid._gen.tracking.v1.partn
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\031io.kcid.proto.tracking.v1B\023PartnerServiceProtoP\001Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpb'
+  _globals['_PARTNERDEFAULTS_STATUSMAPENTRY']._loaded_options = None
+  _globals['_PARTNERDEFAULTS_STATUSMAPENTRY']._serialized_options = b'8\001'
   _globals['_PARTNERDEFAULTS']._serialized_start=160
-  _globals['_PARTNERDEFAULTS']._serialized_end=398
-  _globals['_PARTNER']._serialized_start=401
-  _globals['_PARTNER']._serialized_end=623
-  _globals['_CREATEPARTNERREQUEST']._serialized_start=626
-  _globals['_CREATEPARTNERREQUEST']._serialized_end=783
-  _globals['_CREATEPARTNERRESPONSE']._serialized_start=785
-  _globals['_CREATEPARTNERRESPONSE']._serialized_end=852
-  _globals['_GETPARTNERREQUEST']._serialized_start=854
-  _globals['_GETPARTNERREQUEST']._serialized_end=893
-  _globals['_GETPARTNERRESPONSE']._serialized_start=895
-  _globals['_GETPARTNERRESPONSE']._serialized_end=959
-  _globals['_LISTPARTNERSREQUEST']._serialized_start=961
-  _globals['_LISTPARTNERSREQUEST']._serialized_end=1021
-  _globals['_LISTPARTNERSRESPONSE']._serialized_start=1023
-  _globals['_LISTPARTNERSRESPONSE']._serialized_end=1115
-  _globals['_UPDATEPARTNERREQUEST']._serialized_start=1118
-  _globals['_UPDATEPARTNERREQUEST']._serialized_end=1297
-  _globals['_UPDATEPARTNERRESPONSE']._serialized_start=1299
-  _globals['_UPDATEPARTNERRESPONSE']._serialized_end=1366
-  _globals['_DELETEPARTNERREQUEST']._serialized_start=1368
-  _globals['_DELETEPARTNERREQUEST']._serialized_end=1427
-  _globals['_DELETEPARTNERRESPONSE']._serialized_start=1429
-  _globals['_DELETEPARTNERRESPONSE']._serialized_end=1481
-  _globals['_PARTNERSERVICE']._serialized_start=1484
-  _globals['_PARTNERSERVICE']._serialized_end=1978
+  _globals['_PARTNERDEFAULTS']._serialized_end=653
+  _globals['_PARTNERDEFAULTS_STATUSMAPENTRY']._serialized_start=569
+  _globals['_PARTNERDEFAULTS_STATUSMAPENTRY']._serialized_end=653
+  _globals['_PARTNER']._serialized_start=656
+  _globals['_PARTNER']._serialized_end=878
+  _globals['_CREATEPARTNERREQUEST']._serialized_start=881
+  _globals['_CREATEPARTNERREQUEST']._serialized_end=1038
+  _globals['_CREATEPARTNERRESPONSE']._serialized_start=1040
+  _globals['_CREATEPARTNERRESPONSE']._serialized_end=1107
+  _globals['_GETPARTNERREQUEST']._serialized_start=1109
+  _globals['_GETPARTNERREQUEST']._serialized_end=1148
+  _globals['_GETPARTNERRESPONSE']._serialized_start=1150
+  _globals['_GETPARTNERRESPONSE']._serialized_end=1214
+  _globals['_LISTPARTNERSREQUEST']._serialized_start=1216
+  _globals['_LISTPARTNERSREQUEST']._serialized_end=1276
+  _globals['_LISTPARTNERSRESPONSE']._serialized_start=1278
+  _globals['_LISTPARTNERSRESPONSE']._serialized_end=1370
+  _globals['_UPDATEPARTNERREQUEST']._serialized_start=1373
+  _globals['_UPDATEPARTNERREQUEST']._serialized_end=1552
+  _globals['_UPDATEPARTNERRESPONSE']._serialized_start=1554
+  _globals['_UPDATEPARTNERRESPONSE']._serialized_end=1621
+  _globals['_DELETEPARTNERREQUEST']._serialized_start=1623
+  _globals['_DELETEPARTNERREQUEST']._serialized_end=1682
+  _globals['_DELETEPARTNERRESPONSE']._serialized_start=1684
+  _globals['_DELETEPARTNERRESPONSE']._serialized_end=1736
+  _globals['_PARTNERSERVICE']._serialized_start=1739
+  _globals['_PARTNERSERVICE']._serialized_end=2233
 # @@protoc_insertion_point(module_scope)

@@ -12,18 +12,31 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class PartnerDefaults(_message.Message):
-    __slots__ = ("attribution_window", "counting_mode", "postback_auth_methods", "time_zone", "currency_code")
+    __slots__ = ("attribution_window", "counting_mode", "postback_auth_methods", "time_zone", "currency_code", "status_map", "ignore_status", "postback_response_format")
+    class StatusMapEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: _resources_pb2.ConversionStatus
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[_resources_pb2.ConversionStatus, str]] = ...) -> None: ...
     ATTRIBUTION_WINDOW_FIELD_NUMBER: _ClassVar[int]
     COUNTING_MODE_FIELD_NUMBER: _ClassVar[int]
     POSTBACK_AUTH_METHODS_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_CODE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_MAP_FIELD_NUMBER: _ClassVar[int]
+    IGNORE_STATUS_FIELD_NUMBER: _ClassVar[int]
+    POSTBACK_RESPONSE_FORMAT_FIELD_NUMBER: _ClassVar[int]
     attribution_window: _duration_pb2.Duration
     counting_mode: _resources_pb2.CountingMode
     postback_auth_methods: _containers.RepeatedScalarFieldContainer[_resources_pb2.PostbackAuthMethod]
     time_zone: str
     currency_code: str
-    def __init__(self, attribution_window: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., counting_mode: _Optional[_Union[_resources_pb2.CountingMode, str]] = ..., postback_auth_methods: _Optional[_Iterable[_Union[_resources_pb2.PostbackAuthMethod, str]]] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ...) -> None: ...
+    status_map: _containers.ScalarMap[str, _resources_pb2.ConversionStatus]
+    ignore_status: bool
+    postback_response_format: _resources_pb2.PostbackResponseFormat
+    def __init__(self, attribution_window: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., counting_mode: _Optional[_Union[_resources_pb2.CountingMode, str]] = ..., postback_auth_methods: _Optional[_Iterable[_Union[_resources_pb2.PostbackAuthMethod, str]]] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ..., status_map: _Optional[_Mapping[str, _resources_pb2.ConversionStatus]] = ..., ignore_status: _Optional[bool] = ..., postback_response_format: _Optional[_Union[_resources_pb2.PostbackResponseFormat, str]] = ...) -> None: ...
 
 class Partner(_message.Message):
     __slots__ = ("partner_id", "display_name", "s2s_active", "defaults", "create_time", "update_time")

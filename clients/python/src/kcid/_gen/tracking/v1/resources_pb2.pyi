@@ -37,6 +37,14 @@ class PostbackAuthMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     POSTBACK_AUTH_METHOD_UNSPECIFIED: _ClassVar[PostbackAuthMethod]
     POSTBACK_AUTH_METHOD_TOKEN: _ClassVar[PostbackAuthMethod]
     POSTBACK_AUTH_METHOD_SIGNATURE: _ClassVar[PostbackAuthMethod]
+
+class PostbackResponseFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    POSTBACK_RESPONSE_FORMAT_UNSPECIFIED: _ClassVar[PostbackResponseFormat]
+    POSTBACK_RESPONSE_FORMAT_JSON: _ClassVar[PostbackResponseFormat]
+    POSTBACK_RESPONSE_FORMAT_TEXT_OK: _ClassVar[PostbackResponseFormat]
+    POSTBACK_RESPONSE_FORMAT_TEXT_1: _ClassVar[PostbackResponseFormat]
+    POSTBACK_RESPONSE_FORMAT_EMPTY: _ClassVar[PostbackResponseFormat]
 CONVERSION_STATUS_UNSPECIFIED: ConversionStatus
 CONVERSION_STATUS_PENDING: ConversionStatus
 CONVERSION_STATUS_APPROVED: ConversionStatus
@@ -52,6 +60,11 @@ GOAL_STATE_PAUSED: GoalState
 POSTBACK_AUTH_METHOD_UNSPECIFIED: PostbackAuthMethod
 POSTBACK_AUTH_METHOD_TOKEN: PostbackAuthMethod
 POSTBACK_AUTH_METHOD_SIGNATURE: PostbackAuthMethod
+POSTBACK_RESPONSE_FORMAT_UNSPECIFIED: PostbackResponseFormat
+POSTBACK_RESPONSE_FORMAT_JSON: PostbackResponseFormat
+POSTBACK_RESPONSE_FORMAT_TEXT_OK: PostbackResponseFormat
+POSTBACK_RESPONSE_FORMAT_TEXT_1: PostbackResponseFormat
+POSTBACK_RESPONSE_FORMAT_EMPTY: PostbackResponseFormat
 
 class Money(_message.Message):
     __slots__ = ("amount", "currency_code")
@@ -188,7 +201,14 @@ class PostbackAuth(_message.Message):
     def __init__(self, methods: _Optional[_Iterable[_Union[PostbackAuthMethod, str]]] = ..., ip_allowlist: _Optional[_Iterable[str]] = ..., signature_tolerance: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Account(_message.Message):
-    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "create_time", "postback_token_hint", "click_retention", "legacy_http_200", "postback_auth", "partner_id", "time_zone", "currency_code")
+    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "create_time", "postback_token_hint", "click_retention", "legacy_http_200", "postback_auth", "partner_id", "time_zone", "currency_code", "status_map", "ignore_status", "postback_response_format")
+    class StatusMapEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: ConversionStatus
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[ConversionStatus, str]] = ...) -> None: ...
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     KCID_PARAMETER_FIELD_NUMBER: _ClassVar[int]
@@ -201,6 +221,9 @@ class Account(_message.Message):
     PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_CODE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_MAP_FIELD_NUMBER: _ClassVar[int]
+    IGNORE_STATUS_FIELD_NUMBER: _ClassVar[int]
+    POSTBACK_RESPONSE_FORMAT_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     display_name: str
     kcid_parameter: str
@@ -213,7 +236,10 @@ class Account(_message.Message):
     partner_id: str
     time_zone: str
     currency_code: str
-    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., postback_token_hint: _Optional[str] = ..., click_retention: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[PostbackAuth, _Mapping]] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ...) -> None: ...
+    status_map: _containers.ScalarMap[str, ConversionStatus]
+    ignore_status: bool
+    postback_response_format: PostbackResponseFormat
+    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., postback_token_hint: _Optional[str] = ..., click_retention: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[PostbackAuth, _Mapping]] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ..., status_map: _Optional[_Mapping[str, ConversionStatus]] = ..., ignore_status: _Optional[bool] = ..., postback_response_format: _Optional[_Union[PostbackResponseFormat, str]] = ...) -> None: ...
 
 class AccountSecrets(_message.Message):
     __slots__ = ("postback_token", "click_secret", "postback_signing_secret")

@@ -13,6 +13,7 @@ import io.kcid.edge.net.ClientIpResolver;
 import io.kcid.edge.tracing.BatchCallSpans;
 import io.kcid.proto.ErrorReasons;
 import io.kcid.proto.tracking.v1.PostbackCredentials;
+import io.kcid.proto.tracking.v1.PostbackResponseFormat;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionResponse;
 import io.netty.buffer.ByteBufUtil;
@@ -80,7 +81,8 @@ public final class PostbackHandler implements RouteHandler {
       limits.chargeAccount(applied, parsed.request().getAccountId(), parsed.request().getCredentials().getToken(), 1);
     } catch (Rejection rejection) {
       metrics.postback("rejected", ErrorReasons.shortName(rejection.reason()));
-      throw rejection;
+      return CompletableFuture.completedFuture(
+          PostbackAnswers.labelled(rejection.toResponse(responses), "rejected", rejection.reason()));
     }
     metrics.unknownPostbackParameters(parsed.unknownParameters());
     CompletableFuture<RecordConversionResponse> call = coalescer.record(parsed.request());
@@ -93,21 +95,23 @@ public final class PostbackHandler implements RouteHandler {
     PostbackResult result = PostbackResult.of(sent, recorded);
     metrics.postback(result.outcome(), result.reasonLabel());
     Map<String, String> body = new LinkedHashMap<>();
+    PostbackResponseFormat format = recorded.getPostbackResponseFormat();
     switch (result.kind()) {
       case ACCEPTED -> {
         body.put("status", "accepted");
         body.put("conversion_id", result.conversionId());
-        return Responses.json(200, body);
+        return PostbackAnswers.labelled(PostbackAnswers.success(format, body), "accepted", null);
       }
       case DUPLICATE -> {
         body.put("status", "duplicate");
         body.put("reason", ErrorReasons.shortName(result.reason()));
         body.put("message", result.message());
         body.put("conversion_id", result.conversionId());
-        return Responses.json(200, body);
+        return PostbackAnswers.labelled(PostbackAnswers.success(format, body), "duplicate", result.reason());
       }
       default -> {
-        return responses.rejected(result.reason(), result.message(), result.conversionId());
+        return PostbackAnswers.labelled(
+            responses.rejected(result.reason(), result.message(), result.conversionId()), "rejected", result.reason());
       }
     }
   }
@@ -120,6 +124,6 @@ public final class PostbackHandler implements RouteHandler {
             : BackendErrors.classify(failure);
     metrics.backendError(mapped.code());
     metrics.postback("rejected", ErrorReasons.shortName(mapped.reason()));
-    return responses.postbackFailure(mapped);
+    return PostbackAnswers.labelled(responses.postbackFailure(mapped), "rejected", mapped.reason());
   }
 }

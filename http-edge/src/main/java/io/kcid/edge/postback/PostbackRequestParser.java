@@ -1,7 +1,7 @@
 package io.kcid.edge.postback;
 
+import io.kcid.core.postback.StatusWords;
 import io.kcid.edge.http.Rejection;
-import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.Money;
 import io.kcid.proto.tracking.v1.PostbackCredentials;
@@ -96,7 +96,9 @@ final class PostbackRequestParser {
       request.setTransactionId(txid);
     }
     if (status != null) {
-      request.setStatus(status(status));
+      // The server maps the sender's word with the account's status map; kcid's own words also go
+      // in the enum, which servers that predate status maps read.
+      request.setStatusWord(status).setStatus(StatusWords.own(status));
     }
     if (eventTime != null) {
       request.setEventTime(EventTimes.parse(eventTime));
@@ -168,20 +170,6 @@ final class PostbackRequestParser {
     }
     String token = authorization.substring(BEARER.length()).trim();
     return token.isEmpty() ? null : token;
-  }
-
-  private static ConversionStatus status(String text) {
-    switch (text.toLowerCase(Locale.ROOT)) {
-      case "approved":
-        return ConversionStatus.CONVERSION_STATUS_APPROVED;
-      case "pending":
-        return ConversionStatus.CONVERSION_STATUS_PENDING;
-      case "rejected":
-        return ConversionStatus.CONVERSION_STATUS_REJECTED;
-      default:
-        throw new Rejection(
-            ErrorReason.ERROR_REASON_INVALID_STATUS, "status must be approved, pending or rejected.");
-    }
   }
 
   private static boolean test(String text) {

@@ -86,7 +86,7 @@ class BatchPostbackTest {
             + "{\"subid\":\"OLD\"},"
             + "{\"kcid\":\"BUSY\",\"request_id\":\"r-4\"},"
             + "{\"kcid\":{\"nested\":1}},"
-            + "{\"kcid\":\"K6\",\"status\":\"maybe\"},"
+            + "{\"kcid\":\"K6\",\"event_time\":\"yesterday\"},"
             + "\"not an object\","
             + "{\"transaction_id\":\"K8\",\"amount\":3,\"currency\":\"EUR\",\"adv2\":7,\"test\":true}]";
 
@@ -113,7 +113,7 @@ class BatchPostbackTest {
         .isEqualTo(Map.of("index", "4", "status", "retry", "reason", "STORE_UNAVAILABLE", "message", "redis down", "http_status", "503"));
     assertThat(results.get(5)).containsEntry("status", "rejected").containsEntry("reason", "INVALID_PARAMETER").containsEntry("http_status", "400");
     assertThat(results.get(5).get("message")).contains("'kcid'");
-    assertThat(results.get(6)).containsEntry("reason", "INVALID_STATUS").containsEntry("http_status", "400");
+    assertThat(results.get(6)).containsEntry("reason", "INVALID_EVENT_TIME").containsEntry("http_status", "400");
     assertThat(results.get(7)).containsEntry("reason", "INVALID_PARAMETER").containsEntry("http_status", "400");
     assertThat(results.get(8)).containsEntry("status", "accepted").containsEntry("conversion_id", "K8-1");
 

@@ -259,9 +259,16 @@ class PostbackTest {
     assertThat(sent().getStatus()).isEqualTo(expected);
   }
 
-  @Test
-  void badStatusIs400() {
-    assertRejected(fixture.get("/postback?kcid=K&token=t&status=ok"), 400, "INVALID_STATUS", "approved");
+  @ParameterizedTest
+  @CsvSource({"sale,sale,CONVERSION_STATUS_UNSPECIFIED", "2,2,CONVERSION_STATUS_UNSPECIFIED",
+      "%20Approved%20,' Approved ',CONVERSION_STATUS_APPROVED"})
+  void theSendersStatusWordIsForwardedRawForTheAccountsMap(String query, String word, ConversionStatus own)
+      throws Exception {
+    assertThat(fixture.get("/postback?kcid=K&token=t&status=" + query).statusCode()).isEqualTo(200);
+    RecordConversionRequest sent = sent();
+    assertThat(sent.getStatusWord()).isEqualTo(word);
+    // kcid's own words also travel in the enum, which servers without status maps read.
+    assertThat(sent.getStatus()).isEqualTo(own);
   }
 
   @ParameterizedTest

@@ -86,6 +86,8 @@ public final class AccountAdmin {
     if (!request.getCurrencyCode().isEmpty()) {
       RegionalSettings.currency("currency_code", request.getCurrencyCode());
     }
+    StatusMapSettings.checked("status_map", request.getStatusMapMap());
+    PostbackAnswerSettings.checkedFormat("postback_response_format", request.getPostbackResponseFormatValue());
     String partnerId =
         request.getPartnerId().isEmpty()
             ? Partners.DEFAULT_ID
@@ -95,8 +97,9 @@ public final class AccountAdmin {
   }
 
   /**
-   * The account under {@code partner}, its first goal, postback methods, time zone and currency
-   * taken from the partner's defaults unless the request names a time zone or currency.
+   * The account under {@code partner}, its first goal, postback methods, time zone, currency, status
+   * map, ignore-status and response format taken from the partner's defaults unless the request
+   * names them (copied at creation: a later change of the defaults affects new accounts only).
    */
   private CompletionStage<CreateAccountResponse> createUnder(
       Partner partner, String id, String parameter, CreateAccountRequest request) {
@@ -122,6 +125,13 @@ public final class AccountAdmin {
             .setTimeZone(firstNonEmpty(
                 request.getTimeZone(), partner.getDefaults().getTimeZone(), RegionalSettings.DEFAULT_TIME_ZONE))
             .setCurrencyCode(firstNonEmpty(request.getCurrencyCode(), partner.getDefaults().getCurrencyCode(), ""))
+            .putAllStatusMap(request.getStatusMapCount() > 0
+                ? StatusMapSettings.checked("status_map", request.getStatusMapMap())
+                : partner.getDefaults().getStatusMapMap())
+            .setIgnoreStatus(request.hasIgnoreStatus() ? request.getIgnoreStatus() : partner.getDefaults().getIgnoreStatus())
+            .setPostbackResponseFormat(PostbackAnswerSettings.firstSet(
+                PostbackAnswerSettings.checkedFormat("postback_response_format", request.getPostbackResponseFormatValue()),
+                partner.getDefaults().getPostbackResponseFormat()))
             .build();
     return store
         .create(account, secrets, firstGoal)
@@ -199,6 +209,16 @@ public final class AccountAdmin {
           }
           if (request.hasLegacyHttp200()) {
             account.setLegacyHttp200(request.getLegacyHttp200());
+          }
+          if (request.getStatusMapCount() > 0 || request.getUpdateStatusMap()) {
+            account.clearStatusMap().putAllStatusMap(StatusMapSettings.checked("status_map", request.getStatusMapMap()));
+          }
+          if (request.hasIgnoreStatus()) {
+            account.setIgnoreStatus(request.getIgnoreStatus());
+          }
+          if (request.getPostbackResponseFormatValue() != 0) {
+            account.setPostbackResponseFormat(PostbackAnswerSettings.checkedFormat(
+                "postback_response_format", request.getPostbackResponseFormatValue()));
           }
           if (PostbackAuthSettings.touched(request)) {
             // Only the auth settings the request names change; the others are kept.

@@ -3,6 +3,7 @@ package io.kcid.server.conversion;
 import io.kcid.core.KcidException;
 import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.core.kcid.KcidCodec;
+import io.kcid.proto.tracking.v1.PostbackResponseFormat;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionResponse;
 import io.kcid.server.click.ClickOwnership;
@@ -116,7 +117,17 @@ public final class ConversionRecorder {
                 withLegacyFlag(account, () -> ClickOwnership.first(
                     authenticator.owners(), kcid, account.account().getAccountId(),
                     () -> signatures.once(account, request, context,
-                        () -> recordFor(account, kcid, requestId, request, context)))));
+                        () -> recordFor(account, kcid, requestId, request, context))))
+                    .thenApply(response -> withResponseFormat(account, response)));
+  }
+
+  /** The account's success body for HTTP postbacks travels with the answer: the edge knows no account. */
+  private static RecordConversionResponse withResponseFormat(
+      AccountRecord account, RecordConversionResponse response) {
+    PostbackResponseFormat format = account.account().getPostbackResponseFormat();
+    return format == PostbackResponseFormat.POSTBACK_RESPONSE_FORMAT_UNSPECIFIED
+        ? response
+        : response.toBuilder().setPostbackResponseFormat(format).build();
   }
 
   /**

@@ -79,12 +79,14 @@ public final class ConversionRules {
           "goal '" + goal.getGoalKey() + "' counts unique transactions: txid is required.",
           Map.of("field", "txid"));
     }
-    checkStatus(request.getStatus());
+    // The sender's word through the account's status map (or ignored, as the account says).
+    ConversionStatus requested = InboundStatus.requested(account.account(), request);
+    checkStatus(requested);
     io.kcid.proto.tracking.v1.Money value = value(request, goal, account.account().getCurrencyCode());
     ConversionStatus status =
-        request.getStatus() == ConversionStatus.CONVERSION_STATUS_UNSPECIFIED
+        requested == ConversionStatus.CONVERSION_STATUS_UNSPECIFIED
             ? ConversionStatus.CONVERSION_STATUS_APPROVED
-            : request.getStatus();
+            : requested;
     Conversion payload =
         Conversion.newBuilder()
             .setAccountId(account.account().getAccountId())
@@ -109,9 +111,9 @@ public final class ConversionRules {
             requestId.isEmpty() ? "" : fingerprint(request),
             payload.toByteArray(),
             value,
-            request.getStatus(),
+            requested,
             status,
-            StatusTransitions.sourcesOf(request.getStatus()),
+            StatusTransitions.sourcesOf(requested),
             goal.getCampaignIdsList(),
             request.getTest(),
             now,
@@ -330,11 +332,22 @@ public final class ConversionRules {
                 r.getValue().getAmount(),
                 r.getValue().getCurrencyCode(),
                 r.getTransactionId(),
-                r.getStatus().name(),
+                statusPart(r),
                 r.hasEventTime() ? Long.toString(r.getEventTime().getSeconds()) : "",
                 Boolean.toString(r.getTest()),
                 new TreeMap<>(r.getAdvSubIdsMap()).toString()))
         .substring(0, 16);
+  }
+
+  /**
+   * The status as the fingerprint has always named it, plus the sender's word when that says more
+   * than the enum (a word kcid knows, sent beside its enum, fingerprints as before).
+   */
+  private static String statusPart(RecordConversionRequest r) {
+    String word = r.getStatusWord().strip().toLowerCase(Locale.ROOT);
+    return word.isEmpty() || word.equals(statusName(r.getStatus()))
+        ? r.getStatus().name()
+        : r.getStatus().name() + ":" + word;
   }
 
   private static void checkAdvSubId(String key, String value) {

@@ -21,7 +21,7 @@ import java.util.Set;
  *       {@code a=} or the click, or it predates the log's {@code authenticated} flag);
  *   <li>only the reasons in {@link #REPLAYABLE}: the account's setup (goal missing, paused,
  *       restricted to campaigns, its window, minimum time, negative values, the transaction id its
- *       counting needs) or a click stored after its postback (from the edge's spool). Anything
+ *       counting needs, a status word its map lacked) or a click stored after its postback (from the edge's spool). Anything
  *       else was wrong in the postback itself and would be refused again: the advertiser resends
  *       it corrected.
  * </ul>
@@ -37,7 +37,8 @@ public final class ReplayRules {
           ErrorReason.ERROR_REASON_BELOW_MINIMUM_TIME,
           ErrorReason.ERROR_REASON_INVALID_VALUE,
           ErrorReason.ERROR_REASON_MISSING_PARAMETER,
-          ErrorReason.ERROR_REASON_CLICK_NOT_FOUND);
+          ErrorReason.ERROR_REASON_CLICK_NOT_FOUND,
+          ErrorReason.ERROR_REASON_STATUS_NOT_MAPPED);
 
   private ReplayRules() {}
 

@@ -9,7 +9,9 @@ import io.kcid.proto.tracking.v1.Partner;
 import io.kcid.proto.tracking.v1.PartnerDefaults;
 import io.kcid.proto.tracking.v1.UpdatePartnerRequest;
 import io.kcid.server.account.GoalAdmin;
+import io.kcid.server.account.PostbackAnswerSettings;
 import io.kcid.server.account.PostbackAuthSettings;
+import io.kcid.server.account.StatusMapSettings;
 import io.kcid.server.common.Identifiers;
 import io.kcid.server.common.RegionalSettings;
 import io.kcid.server.common.Timestamps;
@@ -137,6 +139,10 @@ public final class PartnerAdmin {
     if (!asked.getCurrencyCode().isEmpty()) {
       defaults.setCurrencyCode(RegionalSettings.currency("defaults.currency_code", asked.getCurrencyCode()));
     }
+    defaults.putAllStatusMap(StatusMapSettings.checked("defaults.status_map", asked.getStatusMapMap()));
+    defaults.setIgnoreStatus(asked.getIgnoreStatus());
+    defaults.setPostbackResponseFormat(PostbackAnswerSettings.checkedFormat(
+        "defaults.postback_response_format", asked.getPostbackResponseFormatValue()));
     return defaults.build();
   }
 
