@@ -131,7 +131,7 @@ final class AccountCommand {
         "  ./kcid account update acme --allow-ip 203.0.113.0/24 --default-goal purchase",
         "  ./kcid account update acme --partner agency-two",
         "  ./kcid account update acme --time-zone Europe/Berlin --currency EUR",
-        "  ./kcid account update acme --flagged-clicks pending --velocity-limit 20 --velocity-action reject"},
+        "  ./kcid account update acme --flagged-clicks pending --velocity-limit 20"},
       description = "Change account settings; --partner moves the account (its clicks, conversions, goals, secrets and"
           + " stats stay with it).")
   static final class Update implements Runnable {
