@@ -136,6 +136,58 @@ func (ApiKeyRole) EnumDescriptor() ([]byte, []int) {
 	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{1}
 }
 
+// An operator IP list.
+type BotRangeKind int32
+
+const (
+	BotRangeKind_BOT_RANGE_KIND_UNSPECIFIED BotRangeKind = 0
+	// Known bots: a click from here is flagged CLICK_FLAG_BOT_RANGE.
+	BotRangeKind_BOT_RANGE_KIND_BOT BotRangeKind = 1
+	// Data centres: a click from here is flagged CLICK_FLAG_DATACENTER.
+	BotRangeKind_BOT_RANGE_KIND_DATACENTER BotRangeKind = 2
+)
+
+// Enum value maps for BotRangeKind.
+var (
+	BotRangeKind_name = map[int32]string{
+		0: "BOT_RANGE_KIND_UNSPECIFIED",
+		1: "BOT_RANGE_KIND_BOT",
+		2: "BOT_RANGE_KIND_DATACENTER",
+	}
+	BotRangeKind_value = map[string]int32{
+		"BOT_RANGE_KIND_UNSPECIFIED": 0,
+		"BOT_RANGE_KIND_BOT":         1,
+		"BOT_RANGE_KIND_DATACENTER":  2,
+	}
+)
+
+func (x BotRangeKind) Enum() *BotRangeKind {
+	p := new(BotRangeKind)
+	*p = x
+	return p
+}
+
+func (x BotRangeKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (BotRangeKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_kcid_tracking_v1_admin_service_proto_enumTypes[2].Descriptor()
+}
+
+func (BotRangeKind) Type() protoreflect.EnumType {
+	return &file_kcid_tracking_v1_admin_service_proto_enumTypes[2]
+}
+
+func (x BotRangeKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use BotRangeKind.Descriptor instead.
+func (BotRangeKind) EnumDescriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{2}
+}
+
 type CreateAccountRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Optional; generated when empty. [a-z0-9_-]{1,64}.
@@ -151,9 +203,13 @@ type CreateAccountRequest struct {
 	// Optional; the partner's default time zone when empty.
 	TimeZone string `protobuf:"bytes,6,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
 	// Optional; the partner's default currency when empty.
-	CurrencyCode  string `protobuf:"bytes,7,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	CurrencyCode string `protobuf:"bytes,7,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	// Optional fraud rules (see Account); default accept, velocity off.
+	FlaggedClickAction SuspectAction `protobuf:"varint,8,opt,name=flagged_click_action,json=flaggedClickAction,proto3,enum=kcid.tracking.v1.SuspectAction" json:"flagged_click_action,omitempty"`
+	VelocityLimit      uint32        `protobuf:"varint,9,opt,name=velocity_limit,json=velocityLimit,proto3" json:"velocity_limit,omitempty"`
+	VelocityAction     SuspectAction `protobuf:"varint,10,opt,name=velocity_action,json=velocityAction,proto3,enum=kcid.tracking.v1.SuspectAction" json:"velocity_action,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *CreateAccountRequest) Reset() {
@@ -233,6 +289,27 @@ func (x *CreateAccountRequest) GetCurrencyCode() string {
 		return x.CurrencyCode
 	}
 	return ""
+}
+
+func (x *CreateAccountRequest) GetFlaggedClickAction() SuspectAction {
+	if x != nil {
+		return x.FlaggedClickAction
+	}
+	return SuspectAction_SUSPECT_ACTION_UNSPECIFIED
+}
+
+func (x *CreateAccountRequest) GetVelocityLimit() uint32 {
+	if x != nil {
+		return x.VelocityLimit
+	}
+	return 0
+}
+
+func (x *CreateAccountRequest) GetVelocityAction() SuspectAction {
+	if x != nil {
+		return x.VelocityAction
+	}
+	return SuspectAction_SUSPECT_ACTION_UNSPECIFIED
 }
 
 type CreateAccountResponse struct {
@@ -396,11 +473,14 @@ type UpdateAccountRequest struct {
 	UpdateIpAllowlist bool `protobuf:"varint,9,opt,name=update_ip_allowlist,json=updateIpAllowlist,proto3" json:"update_ip_allowlist,omitempty"`
 	// Moves the account to this partner (platform keys only). Clicks, conversions, goals, secrets
 	// and history stay with the account; from then on the new partner's S2S switch applies.
-	PartnerId     *string `protobuf:"bytes,10,opt,name=partner_id,json=partnerId,proto3,oneof" json:"partner_id,omitempty"`
-	TimeZone      *string `protobuf:"bytes,11,opt,name=time_zone,json=timeZone,proto3,oneof" json:"time_zone,omitempty"`
-	CurrencyCode  *string `protobuf:"bytes,12,opt,name=currency_code,json=currencyCode,proto3,oneof" json:"currency_code,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	PartnerId          *string        `protobuf:"bytes,10,opt,name=partner_id,json=partnerId,proto3,oneof" json:"partner_id,omitempty"`
+	TimeZone           *string        `protobuf:"bytes,11,opt,name=time_zone,json=timeZone,proto3,oneof" json:"time_zone,omitempty"`
+	CurrencyCode       *string        `protobuf:"bytes,12,opt,name=currency_code,json=currencyCode,proto3,oneof" json:"currency_code,omitempty"`
+	FlaggedClickAction *SuspectAction `protobuf:"varint,13,opt,name=flagged_click_action,json=flaggedClickAction,proto3,enum=kcid.tracking.v1.SuspectAction,oneof" json:"flagged_click_action,omitempty"`
+	VelocityLimit      *uint32        `protobuf:"varint,14,opt,name=velocity_limit,json=velocityLimit,proto3,oneof" json:"velocity_limit,omitempty"`
+	VelocityAction     *SuspectAction `protobuf:"varint,15,opt,name=velocity_action,json=velocityAction,proto3,enum=kcid.tracking.v1.SuspectAction,oneof" json:"velocity_action,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *UpdateAccountRequest) Reset() {
@@ -515,6 +595,27 @@ func (x *UpdateAccountRequest) GetCurrencyCode() string {
 		return *x.CurrencyCode
 	}
 	return ""
+}
+
+func (x *UpdateAccountRequest) GetFlaggedClickAction() SuspectAction {
+	if x != nil && x.FlaggedClickAction != nil {
+		return *x.FlaggedClickAction
+	}
+	return SuspectAction_SUSPECT_ACTION_UNSPECIFIED
+}
+
+func (x *UpdateAccountRequest) GetVelocityLimit() uint32 {
+	if x != nil && x.VelocityLimit != nil {
+		return *x.VelocityLimit
+	}
+	return 0
+}
+
+func (x *UpdateAccountRequest) GetVelocityAction() SuspectAction {
+	if x != nil && x.VelocityAction != nil {
+		return *x.VelocityAction
+	}
+	return SuspectAction_SUSPECT_ACTION_UNSPECIFIED
 }
 
 type UpdateAccountResponse struct {
@@ -1788,11 +1889,421 @@ func (x *GetCallerResponse) GetApiKey() *ApiKey {
 	return nil
 }
 
+type LoadBotRangesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Kind  BotRangeKind           `protobuf:"varint,1,opt,name=kind,proto3,enum=kcid.tracking.v1.BotRangeKind" json:"kind,omitempty"`
+	// Lines of a range file: an IPv4/IPv6 address or CIDR range each; `#` starts a comment, blank
+	// lines are skipped. At most 10000 lines a call.
+	Lines []string `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"`
+	// The file line number of lines[0] (1 when 0), so that bad lines are reported by their number.
+	FirstLineNumber int32 `protobuf:"varint,3,opt,name=first_line_number,json=firstLineNumber,proto3" json:"first_line_number,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *LoadBotRangesRequest) Reset() {
+	*x = LoadBotRangesRequest{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoadBotRangesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoadBotRangesRequest) ProtoMessage() {}
+
+func (x *LoadBotRangesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoadBotRangesRequest.ProtoReflect.Descriptor instead.
+func (*LoadBotRangesRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *LoadBotRangesRequest) GetKind() BotRangeKind {
+	if x != nil {
+		return x.Kind
+	}
+	return BotRangeKind_BOT_RANGE_KIND_UNSPECIFIED
+}
+
+func (x *LoadBotRangesRequest) GetLines() []string {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *LoadBotRangesRequest) GetFirstLineNumber() int32 {
+	if x != nil {
+		return x.FirstLineNumber
+	}
+	return 0
+}
+
+// A line that was not loaded.
+type BadRangeLine struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LineNumber    int32                  `protobuf:"varint,1,opt,name=line_number,json=lineNumber,proto3" json:"line_number,omitempty"`
+	Text          string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	Message       string                 `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BadRangeLine) Reset() {
+	*x = BadRangeLine{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BadRangeLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BadRangeLine) ProtoMessage() {}
+
+func (x *BadRangeLine) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BadRangeLine.ProtoReflect.Descriptor instead.
+func (*BadRangeLine) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *BadRangeLine) GetLineNumber() int32 {
+	if x != nil {
+		return x.LineNumber
+	}
+	return 0
+}
+
+func (x *BadRangeLine) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *BadRangeLine) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+type LoadBotRangesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ranges added (a range already listed counts once).
+	Loaded        int32           `protobuf:"varint,1,opt,name=loaded,proto3" json:"loaded,omitempty"`
+	BadLines      []*BadRangeLine `protobuf:"bytes,2,rep,name=bad_lines,json=badLines,proto3" json:"bad_lines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoadBotRangesResponse) Reset() {
+	*x = LoadBotRangesResponse{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoadBotRangesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoadBotRangesResponse) ProtoMessage() {}
+
+func (x *LoadBotRangesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoadBotRangesResponse.ProtoReflect.Descriptor instead.
+func (*LoadBotRangesResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *LoadBotRangesResponse) GetLoaded() int32 {
+	if x != nil {
+		return x.Loaded
+	}
+	return 0
+}
+
+func (x *LoadBotRangesResponse) GetBadLines() []*BadRangeLine {
+	if x != nil {
+		return x.BadLines
+	}
+	return nil
+}
+
+type ListBotRangesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// UNSPECIFIED lists both.
+	Kind          BotRangeKind `protobuf:"varint,1,opt,name=kind,proto3,enum=kcid.tracking.v1.BotRangeKind" json:"kind,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBotRangesRequest) Reset() {
+	*x = ListBotRangesRequest{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBotRangesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBotRangesRequest) ProtoMessage() {}
+
+func (x *ListBotRangesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBotRangesRequest.ProtoReflect.Descriptor instead.
+func (*ListBotRangesRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ListBotRangesRequest) GetKind() BotRangeKind {
+	if x != nil {
+		return x.Kind
+	}
+	return BotRangeKind_BOT_RANGE_KIND_UNSPECIFIED
+}
+
+// A listed range.
+type BotRange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Kind  BotRangeKind           `protobuf:"varint,1,opt,name=kind,proto3,enum=kcid.tracking.v1.BotRangeKind" json:"kind,omitempty"`
+	// Canonical CIDR form: "192.0.2.0/24", "2001:db8::/32".
+	Cidr          string `protobuf:"bytes,2,opt,name=cidr,proto3" json:"cidr,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BotRange) Reset() {
+	*x = BotRange{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BotRange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BotRange) ProtoMessage() {}
+
+func (x *BotRange) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BotRange.ProtoReflect.Descriptor instead.
+func (*BotRange) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *BotRange) GetKind() BotRangeKind {
+	if x != nil {
+		return x.Kind
+	}
+	return BotRangeKind_BOT_RANGE_KIND_UNSPECIFIED
+}
+
+func (x *BotRange) GetCidr() string {
+	if x != nil {
+		return x.Cidr
+	}
+	return ""
+}
+
+type ListBotRangesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ordered by kind, then range.
+	Ranges        []*BotRange `protobuf:"bytes,1,rep,name=ranges,proto3" json:"ranges,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBotRangesResponse) Reset() {
+	*x = ListBotRangesResponse{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBotRangesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBotRangesResponse) ProtoMessage() {}
+
+func (x *ListBotRangesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBotRangesResponse.ProtoReflect.Descriptor instead.
+func (*ListBotRangesResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ListBotRangesResponse) GetRanges() []*BotRange {
+	if x != nil {
+		return x.Ranges
+	}
+	return nil
+}
+
+type ClearBotRangesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// UNSPECIFIED clears both.
+	Kind          BotRangeKind `protobuf:"varint,1,opt,name=kind,proto3,enum=kcid.tracking.v1.BotRangeKind" json:"kind,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClearBotRangesRequest) Reset() {
+	*x = ClearBotRangesRequest{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClearBotRangesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClearBotRangesRequest) ProtoMessage() {}
+
+func (x *ClearBotRangesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClearBotRangesRequest.ProtoReflect.Descriptor instead.
+func (*ClearBotRangesRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ClearBotRangesRequest) GetKind() BotRangeKind {
+	if x != nil {
+		return x.Kind
+	}
+	return BotRangeKind_BOT_RANGE_KIND_UNSPECIFIED
+}
+
+type ClearBotRangesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Removed       int32                  `protobuf:"varint,1,opt,name=removed,proto3" json:"removed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClearBotRangesResponse) Reset() {
+	*x = ClearBotRangesResponse{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClearBotRangesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClearBotRangesResponse) ProtoMessage() {}
+
+func (x *ClearBotRangesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClearBotRangesResponse.ProtoReflect.Descriptor instead.
+func (*ClearBotRangesResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ClearBotRangesResponse) GetRemoved() int32 {
+	if x != nil {
+		return x.Removed
+	}
+	return 0
+}
+
 var File_kcid_tracking_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
-	"$kcid/tracking/v1/admin_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a kcid/tracking/v1/resources.proto\"\xff\x01\n" +
+	"$kcid/tracking/v1/admin_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a kcid/tracking/v1/resources.proto\"\xc3\x03\n" +
 	"\x14CreateAccountRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12!\n" +
@@ -1803,7 +2314,11 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
 	"partner_id\x18\x05 \x01(\tR\tpartnerId\x12\x1b\n" +
 	"\ttime_zone\x18\x06 \x01(\tR\btimeZone\x12#\n" +
-	"\rcurrency_code\x18\a \x01(\tR\fcurrencyCode\"\x88\x01\n" +
+	"\rcurrency_code\x18\a \x01(\tR\fcurrencyCode\x12Q\n" +
+	"\x14flagged_click_action\x18\b \x01(\x0e2\x1f.kcid.tracking.v1.SuspectActionR\x12flaggedClickAction\x12%\n" +
+	"\x0evelocity_limit\x18\t \x01(\rR\rvelocityLimit\x12H\n" +
+	"\x0fvelocity_action\x18\n" +
+	" \x01(\x0e2\x1f.kcid.tracking.v1.SuspectActionR\x0evelocityAction\"\x88\x01\n" +
 	"\x15CreateAccountResponse\x123\n" +
 	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\x12:\n" +
 	"\asecrets\x18\x02 \x01(\v2 .kcid.tracking.v1.AccountSecretsR\asecrets\"2\n" +
@@ -1811,7 +2326,7 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\"I\n" +
 	"\x12GetAccountResponse\x123\n" +
-	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\"\x95\x05\n" +
+	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\"\xa8\a\n" +
 	"\x14UpdateAccountRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12&\n" +
@@ -1828,7 +2343,10 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"partner_id\x18\n" +
 	" \x01(\tH\x04R\tpartnerId\x88\x01\x01\x12 \n" +
 	"\ttime_zone\x18\v \x01(\tH\x05R\btimeZone\x88\x01\x01\x12(\n" +
-	"\rcurrency_code\x18\f \x01(\tH\x06R\fcurrencyCode\x88\x01\x01B\x0f\n" +
+	"\rcurrency_code\x18\f \x01(\tH\x06R\fcurrencyCode\x88\x01\x01\x12V\n" +
+	"\x14flagged_click_action\x18\r \x01(\x0e2\x1f.kcid.tracking.v1.SuspectActionH\aR\x12flaggedClickAction\x88\x01\x01\x12*\n" +
+	"\x0evelocity_limit\x18\x0e \x01(\rH\bR\rvelocityLimit\x88\x01\x01\x12M\n" +
+	"\x0fvelocity_action\x18\x0f \x01(\x0e2\x1f.kcid.tracking.v1.SuspectActionH\tR\x0evelocityAction\x88\x01\x01B\x0f\n" +
 	"\r_display_nameB\x11\n" +
 	"\x0f_kcid_parameterB\x13\n" +
 	"\x11_default_goal_keyB\x12\n" +
@@ -1836,7 +2354,10 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\v_partner_idB\f\n" +
 	"\n" +
 	"_time_zoneB\x10\n" +
-	"\x0e_currency_code\"L\n" +
+	"\x0e_currency_codeB\x17\n" +
+	"\x15_flagged_click_actionB\x11\n" +
+	"\x0f_velocity_limitB\x12\n" +
+	"\x10_velocity_action\"L\n" +
 	"\x15UpdateAccountResponse\x123\n" +
 	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\"\xca\x01\n" +
 	"\x1aRotateAccountSecretRequest\x12\x1d\n" +
@@ -1934,7 +2455,30 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\x14RevokeApiKeyResponse\"\x12\n" +
 	"\x10GetCallerRequest\"F\n" +
 	"\x11GetCallerResponse\x121\n" +
-	"\aapi_key\x18\x01 \x01(\v2\x18.kcid.tracking.v1.ApiKeyR\x06apiKey*\x90\x01\n" +
+	"\aapi_key\x18\x01 \x01(\v2\x18.kcid.tracking.v1.ApiKeyR\x06apiKey\"\x8c\x01\n" +
+	"\x14LoadBotRangesRequest\x122\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1e.kcid.tracking.v1.BotRangeKindR\x04kind\x12\x14\n" +
+	"\x05lines\x18\x02 \x03(\tR\x05lines\x12*\n" +
+	"\x11first_line_number\x18\x03 \x01(\x05R\x0ffirstLineNumber\"]\n" +
+	"\fBadRangeLine\x12\x1f\n" +
+	"\vline_number\x18\x01 \x01(\x05R\n" +
+	"lineNumber\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"l\n" +
+	"\x15LoadBotRangesResponse\x12\x16\n" +
+	"\x06loaded\x18\x01 \x01(\x05R\x06loaded\x12;\n" +
+	"\tbad_lines\x18\x02 \x03(\v2\x1e.kcid.tracking.v1.BadRangeLineR\bbadLines\"J\n" +
+	"\x14ListBotRangesRequest\x122\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1e.kcid.tracking.v1.BotRangeKindR\x04kind\"R\n" +
+	"\bBotRange\x122\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1e.kcid.tracking.v1.BotRangeKindR\x04kind\x12\x12\n" +
+	"\x04cidr\x18\x02 \x01(\tR\x04cidr\"K\n" +
+	"\x15ListBotRangesResponse\x122\n" +
+	"\x06ranges\x18\x01 \x03(\v2\x1a.kcid.tracking.v1.BotRangeR\x06ranges\"K\n" +
+	"\x15ClearBotRangesRequest\x122\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1e.kcid.tracking.v1.BotRangeKindR\x04kind\"2\n" +
+	"\x16ClearBotRangesResponse\x12\x18\n" +
+	"\aremoved\x18\x01 \x01(\x05R\aremoved*\x90\x01\n" +
 	"\n" +
 	"SecretKind\x12\x1b\n" +
 	"\x17SECRET_KIND_UNSPECIFIED\x10\x00\x12\x1e\n" +
@@ -1947,7 +2491,11 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\x12API_KEY_ROLE_ISSUE\x10\x01\x12\x17\n" +
 	"\x13API_KEY_ROLE_INGEST\x10\x02\x12\x15\n" +
 	"\x11API_KEY_ROLE_READ\x10\x03\x12\x16\n" +
-	"\x12API_KEY_ROLE_ADMIN\x10\x042\xc6\t\n" +
+	"\x12API_KEY_ROLE_ADMIN\x10\x04*e\n" +
+	"\fBotRangeKind\x12\x1e\n" +
+	"\x1aBOT_RANGE_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12BOT_RANGE_KIND_BOT\x10\x01\x12\x1d\n" +
+	"\x19BOT_RANGE_KIND_DATACENTER\x10\x022\xef\v\n" +
 	"\fAdminService\x12`\n" +
 	"\rCreateAccount\x12&.kcid.tracking.v1.CreateAccountRequest\x1a'.kcid.tracking.v1.CreateAccountResponse\x12W\n" +
 	"\n" +
@@ -1964,7 +2512,10 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\fCreateApiKey\x12%.kcid.tracking.v1.CreateApiKeyRequest\x1a&.kcid.tracking.v1.CreateApiKeyResponse\x12Z\n" +
 	"\vListApiKeys\x12$.kcid.tracking.v1.ListApiKeysRequest\x1a%.kcid.tracking.v1.ListApiKeysResponse\x12]\n" +
 	"\fRevokeApiKey\x12%.kcid.tracking.v1.RevokeApiKeyRequest\x1a&.kcid.tracking.v1.RevokeApiKeyResponse\x12T\n" +
-	"\tGetCaller\x12\".kcid.tracking.v1.GetCallerRequest\x1a#.kcid.tracking.v1.GetCallerResponseB_\n" +
+	"\tGetCaller\x12\".kcid.tracking.v1.GetCallerRequest\x1a#.kcid.tracking.v1.GetCallerResponse\x12`\n" +
+	"\rLoadBotRanges\x12&.kcid.tracking.v1.LoadBotRangesRequest\x1a'.kcid.tracking.v1.LoadBotRangesResponse\x12`\n" +
+	"\rListBotRanges\x12&.kcid.tracking.v1.ListBotRangesRequest\x1a'.kcid.tracking.v1.ListBotRangesResponse\x12c\n" +
+	"\x0eClearBotRanges\x12'.kcid.tracking.v1.ClearBotRangesRequest\x1a(.kcid.tracking.v1.ClearBotRangesResponseB_\n" +
 	"\x19io.kcid.proto.tracking.v1B\x11AdminServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3"
 
 var (
@@ -1979,110 +2530,136 @@ func file_kcid_tracking_v1_admin_service_proto_rawDescGZIP() []byte {
 	return file_kcid_tracking_v1_admin_service_proto_rawDescData
 }
 
-var file_kcid_tracking_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_kcid_tracking_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_kcid_tracking_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_kcid_tracking_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_kcid_tracking_v1_admin_service_proto_goTypes = []any{
 	(SecretKind)(0),                     // 0: kcid.tracking.v1.SecretKind
 	(ApiKeyRole)(0),                     // 1: kcid.tracking.v1.ApiKeyRole
-	(*CreateAccountRequest)(nil),        // 2: kcid.tracking.v1.CreateAccountRequest
-	(*CreateAccountResponse)(nil),       // 3: kcid.tracking.v1.CreateAccountResponse
-	(*GetAccountRequest)(nil),           // 4: kcid.tracking.v1.GetAccountRequest
-	(*GetAccountResponse)(nil),          // 5: kcid.tracking.v1.GetAccountResponse
-	(*UpdateAccountRequest)(nil),        // 6: kcid.tracking.v1.UpdateAccountRequest
-	(*UpdateAccountResponse)(nil),       // 7: kcid.tracking.v1.UpdateAccountResponse
-	(*RotateAccountSecretRequest)(nil),  // 8: kcid.tracking.v1.RotateAccountSecretRequest
-	(*RotateAccountSecretResponse)(nil), // 9: kcid.tracking.v1.RotateAccountSecretResponse
-	(*ListAccountsRequest)(nil),         // 10: kcid.tracking.v1.ListAccountsRequest
-	(*ListAccountsResponse)(nil),        // 11: kcid.tracking.v1.ListAccountsResponse
-	(*CreateGoalRequest)(nil),           // 12: kcid.tracking.v1.CreateGoalRequest
-	(*CreateGoalResponse)(nil),          // 13: kcid.tracking.v1.CreateGoalResponse
-	(*GetGoalRequest)(nil),              // 14: kcid.tracking.v1.GetGoalRequest
-	(*GetGoalResponse)(nil),             // 15: kcid.tracking.v1.GetGoalResponse
-	(*ListGoalsRequest)(nil),            // 16: kcid.tracking.v1.ListGoalsRequest
-	(*ListGoalsResponse)(nil),           // 17: kcid.tracking.v1.ListGoalsResponse
-	(*UpdateGoalRequest)(nil),           // 18: kcid.tracking.v1.UpdateGoalRequest
-	(*UpdateGoalResponse)(nil),          // 19: kcid.tracking.v1.UpdateGoalResponse
-	(*ApiKey)(nil),                      // 20: kcid.tracking.v1.ApiKey
-	(*CreateApiKeyRequest)(nil),         // 21: kcid.tracking.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),        // 22: kcid.tracking.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),          // 23: kcid.tracking.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),         // 24: kcid.tracking.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),         // 25: kcid.tracking.v1.RevokeApiKeyRequest
-	(*RevokeApiKeyResponse)(nil),        // 26: kcid.tracking.v1.RevokeApiKeyResponse
-	(*GetCallerRequest)(nil),            // 27: kcid.tracking.v1.GetCallerRequest
-	(*GetCallerResponse)(nil),           // 28: kcid.tracking.v1.GetCallerResponse
-	(*Account)(nil),                     // 29: kcid.tracking.v1.Account
-	(*AccountSecrets)(nil),              // 30: kcid.tracking.v1.AccountSecrets
-	(*PostbackAuth)(nil),                // 31: kcid.tracking.v1.PostbackAuth
-	(*durationpb.Duration)(nil),         // 32: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),       // 33: google.protobuf.Timestamp
-	(CountingMode)(0),                   // 34: kcid.tracking.v1.CountingMode
-	(*Money)(nil),                       // 35: kcid.tracking.v1.Money
-	(GoalState)(0),                      // 36: kcid.tracking.v1.GoalState
-	(*Goal)(nil),                        // 37: kcid.tracking.v1.Goal
+	(BotRangeKind)(0),                   // 2: kcid.tracking.v1.BotRangeKind
+	(*CreateAccountRequest)(nil),        // 3: kcid.tracking.v1.CreateAccountRequest
+	(*CreateAccountResponse)(nil),       // 4: kcid.tracking.v1.CreateAccountResponse
+	(*GetAccountRequest)(nil),           // 5: kcid.tracking.v1.GetAccountRequest
+	(*GetAccountResponse)(nil),          // 6: kcid.tracking.v1.GetAccountResponse
+	(*UpdateAccountRequest)(nil),        // 7: kcid.tracking.v1.UpdateAccountRequest
+	(*UpdateAccountResponse)(nil),       // 8: kcid.tracking.v1.UpdateAccountResponse
+	(*RotateAccountSecretRequest)(nil),  // 9: kcid.tracking.v1.RotateAccountSecretRequest
+	(*RotateAccountSecretResponse)(nil), // 10: kcid.tracking.v1.RotateAccountSecretResponse
+	(*ListAccountsRequest)(nil),         // 11: kcid.tracking.v1.ListAccountsRequest
+	(*ListAccountsResponse)(nil),        // 12: kcid.tracking.v1.ListAccountsResponse
+	(*CreateGoalRequest)(nil),           // 13: kcid.tracking.v1.CreateGoalRequest
+	(*CreateGoalResponse)(nil),          // 14: kcid.tracking.v1.CreateGoalResponse
+	(*GetGoalRequest)(nil),              // 15: kcid.tracking.v1.GetGoalRequest
+	(*GetGoalResponse)(nil),             // 16: kcid.tracking.v1.GetGoalResponse
+	(*ListGoalsRequest)(nil),            // 17: kcid.tracking.v1.ListGoalsRequest
+	(*ListGoalsResponse)(nil),           // 18: kcid.tracking.v1.ListGoalsResponse
+	(*UpdateGoalRequest)(nil),           // 19: kcid.tracking.v1.UpdateGoalRequest
+	(*UpdateGoalResponse)(nil),          // 20: kcid.tracking.v1.UpdateGoalResponse
+	(*ApiKey)(nil),                      // 21: kcid.tracking.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),         // 22: kcid.tracking.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),        // 23: kcid.tracking.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),          // 24: kcid.tracking.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),         // 25: kcid.tracking.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),         // 26: kcid.tracking.v1.RevokeApiKeyRequest
+	(*RevokeApiKeyResponse)(nil),        // 27: kcid.tracking.v1.RevokeApiKeyResponse
+	(*GetCallerRequest)(nil),            // 28: kcid.tracking.v1.GetCallerRequest
+	(*GetCallerResponse)(nil),           // 29: kcid.tracking.v1.GetCallerResponse
+	(*LoadBotRangesRequest)(nil),        // 30: kcid.tracking.v1.LoadBotRangesRequest
+	(*BadRangeLine)(nil),                // 31: kcid.tracking.v1.BadRangeLine
+	(*LoadBotRangesResponse)(nil),       // 32: kcid.tracking.v1.LoadBotRangesResponse
+	(*ListBotRangesRequest)(nil),        // 33: kcid.tracking.v1.ListBotRangesRequest
+	(*BotRange)(nil),                    // 34: kcid.tracking.v1.BotRange
+	(*ListBotRangesResponse)(nil),       // 35: kcid.tracking.v1.ListBotRangesResponse
+	(*ClearBotRangesRequest)(nil),       // 36: kcid.tracking.v1.ClearBotRangesRequest
+	(*ClearBotRangesResponse)(nil),      // 37: kcid.tracking.v1.ClearBotRangesResponse
+	(SuspectAction)(0),                  // 38: kcid.tracking.v1.SuspectAction
+	(*Account)(nil),                     // 39: kcid.tracking.v1.Account
+	(*AccountSecrets)(nil),              // 40: kcid.tracking.v1.AccountSecrets
+	(*PostbackAuth)(nil),                // 41: kcid.tracking.v1.PostbackAuth
+	(*durationpb.Duration)(nil),         // 42: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),       // 43: google.protobuf.Timestamp
+	(CountingMode)(0),                   // 44: kcid.tracking.v1.CountingMode
+	(*Money)(nil),                       // 45: kcid.tracking.v1.Money
+	(GoalState)(0),                      // 46: kcid.tracking.v1.GoalState
+	(*Goal)(nil),                        // 47: kcid.tracking.v1.Goal
 }
 var file_kcid_tracking_v1_admin_service_proto_depIdxs = []int32{
-	29, // 0: kcid.tracking.v1.CreateAccountResponse.account:type_name -> kcid.tracking.v1.Account
-	30, // 1: kcid.tracking.v1.CreateAccountResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
-	29, // 2: kcid.tracking.v1.GetAccountResponse.account:type_name -> kcid.tracking.v1.Account
-	31, // 3: kcid.tracking.v1.UpdateAccountRequest.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
-	29, // 4: kcid.tracking.v1.UpdateAccountResponse.account:type_name -> kcid.tracking.v1.Account
-	0,  // 5: kcid.tracking.v1.RotateAccountSecretRequest.kind:type_name -> kcid.tracking.v1.SecretKind
-	32, // 6: kcid.tracking.v1.RotateAccountSecretRequest.grace_period:type_name -> google.protobuf.Duration
-	30, // 7: kcid.tracking.v1.RotateAccountSecretResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
-	33, // 8: kcid.tracking.v1.RotateAccountSecretResponse.previous_expire_time:type_name -> google.protobuf.Timestamp
-	29, // 9: kcid.tracking.v1.ListAccountsResponse.accounts:type_name -> kcid.tracking.v1.Account
-	32, // 10: kcid.tracking.v1.CreateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
-	34, // 11: kcid.tracking.v1.CreateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	35, // 12: kcid.tracking.v1.CreateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
-	36, // 13: kcid.tracking.v1.CreateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
-	32, // 14: kcid.tracking.v1.CreateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
-	37, // 15: kcid.tracking.v1.CreateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	37, // 16: kcid.tracking.v1.GetGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	37, // 17: kcid.tracking.v1.ListGoalsResponse.goals:type_name -> kcid.tracking.v1.Goal
-	32, // 18: kcid.tracking.v1.UpdateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
-	34, // 19: kcid.tracking.v1.UpdateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	35, // 20: kcid.tracking.v1.UpdateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
-	36, // 21: kcid.tracking.v1.UpdateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
-	32, // 22: kcid.tracking.v1.UpdateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
-	37, // 23: kcid.tracking.v1.UpdateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	1,  // 24: kcid.tracking.v1.ApiKey.roles:type_name -> kcid.tracking.v1.ApiKeyRole
-	33, // 25: kcid.tracking.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	1,  // 26: kcid.tracking.v1.CreateApiKeyRequest.roles:type_name -> kcid.tracking.v1.ApiKeyRole
-	20, // 27: kcid.tracking.v1.CreateApiKeyResponse.api_key:type_name -> kcid.tracking.v1.ApiKey
-	20, // 28: kcid.tracking.v1.ListApiKeysResponse.api_keys:type_name -> kcid.tracking.v1.ApiKey
-	20, // 29: kcid.tracking.v1.GetCallerResponse.api_key:type_name -> kcid.tracking.v1.ApiKey
-	2,  // 30: kcid.tracking.v1.AdminService.CreateAccount:input_type -> kcid.tracking.v1.CreateAccountRequest
-	4,  // 31: kcid.tracking.v1.AdminService.GetAccount:input_type -> kcid.tracking.v1.GetAccountRequest
-	6,  // 32: kcid.tracking.v1.AdminService.UpdateAccount:input_type -> kcid.tracking.v1.UpdateAccountRequest
-	8,  // 33: kcid.tracking.v1.AdminService.RotateAccountSecret:input_type -> kcid.tracking.v1.RotateAccountSecretRequest
-	10, // 34: kcid.tracking.v1.AdminService.ListAccounts:input_type -> kcid.tracking.v1.ListAccountsRequest
-	12, // 35: kcid.tracking.v1.AdminService.CreateGoal:input_type -> kcid.tracking.v1.CreateGoalRequest
-	14, // 36: kcid.tracking.v1.AdminService.GetGoal:input_type -> kcid.tracking.v1.GetGoalRequest
-	16, // 37: kcid.tracking.v1.AdminService.ListGoals:input_type -> kcid.tracking.v1.ListGoalsRequest
-	18, // 38: kcid.tracking.v1.AdminService.UpdateGoal:input_type -> kcid.tracking.v1.UpdateGoalRequest
-	21, // 39: kcid.tracking.v1.AdminService.CreateApiKey:input_type -> kcid.tracking.v1.CreateApiKeyRequest
-	23, // 40: kcid.tracking.v1.AdminService.ListApiKeys:input_type -> kcid.tracking.v1.ListApiKeysRequest
-	25, // 41: kcid.tracking.v1.AdminService.RevokeApiKey:input_type -> kcid.tracking.v1.RevokeApiKeyRequest
-	27, // 42: kcid.tracking.v1.AdminService.GetCaller:input_type -> kcid.tracking.v1.GetCallerRequest
-	3,  // 43: kcid.tracking.v1.AdminService.CreateAccount:output_type -> kcid.tracking.v1.CreateAccountResponse
-	5,  // 44: kcid.tracking.v1.AdminService.GetAccount:output_type -> kcid.tracking.v1.GetAccountResponse
-	7,  // 45: kcid.tracking.v1.AdminService.UpdateAccount:output_type -> kcid.tracking.v1.UpdateAccountResponse
-	9,  // 46: kcid.tracking.v1.AdminService.RotateAccountSecret:output_type -> kcid.tracking.v1.RotateAccountSecretResponse
-	11, // 47: kcid.tracking.v1.AdminService.ListAccounts:output_type -> kcid.tracking.v1.ListAccountsResponse
-	13, // 48: kcid.tracking.v1.AdminService.CreateGoal:output_type -> kcid.tracking.v1.CreateGoalResponse
-	15, // 49: kcid.tracking.v1.AdminService.GetGoal:output_type -> kcid.tracking.v1.GetGoalResponse
-	17, // 50: kcid.tracking.v1.AdminService.ListGoals:output_type -> kcid.tracking.v1.ListGoalsResponse
-	19, // 51: kcid.tracking.v1.AdminService.UpdateGoal:output_type -> kcid.tracking.v1.UpdateGoalResponse
-	22, // 52: kcid.tracking.v1.AdminService.CreateApiKey:output_type -> kcid.tracking.v1.CreateApiKeyResponse
-	24, // 53: kcid.tracking.v1.AdminService.ListApiKeys:output_type -> kcid.tracking.v1.ListApiKeysResponse
-	26, // 54: kcid.tracking.v1.AdminService.RevokeApiKey:output_type -> kcid.tracking.v1.RevokeApiKeyResponse
-	28, // 55: kcid.tracking.v1.AdminService.GetCaller:output_type -> kcid.tracking.v1.GetCallerResponse
-	43, // [43:56] is the sub-list for method output_type
-	30, // [30:43] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	38, // 0: kcid.tracking.v1.CreateAccountRequest.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
+	38, // 1: kcid.tracking.v1.CreateAccountRequest.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
+	39, // 2: kcid.tracking.v1.CreateAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	40, // 3: kcid.tracking.v1.CreateAccountResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
+	39, // 4: kcid.tracking.v1.GetAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	41, // 5: kcid.tracking.v1.UpdateAccountRequest.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
+	38, // 6: kcid.tracking.v1.UpdateAccountRequest.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
+	38, // 7: kcid.tracking.v1.UpdateAccountRequest.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
+	39, // 8: kcid.tracking.v1.UpdateAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	0,  // 9: kcid.tracking.v1.RotateAccountSecretRequest.kind:type_name -> kcid.tracking.v1.SecretKind
+	42, // 10: kcid.tracking.v1.RotateAccountSecretRequest.grace_period:type_name -> google.protobuf.Duration
+	40, // 11: kcid.tracking.v1.RotateAccountSecretResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
+	43, // 12: kcid.tracking.v1.RotateAccountSecretResponse.previous_expire_time:type_name -> google.protobuf.Timestamp
+	39, // 13: kcid.tracking.v1.ListAccountsResponse.accounts:type_name -> kcid.tracking.v1.Account
+	42, // 14: kcid.tracking.v1.CreateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
+	44, // 15: kcid.tracking.v1.CreateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	45, // 16: kcid.tracking.v1.CreateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
+	46, // 17: kcid.tracking.v1.CreateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
+	42, // 18: kcid.tracking.v1.CreateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
+	47, // 19: kcid.tracking.v1.CreateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	47, // 20: kcid.tracking.v1.GetGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	47, // 21: kcid.tracking.v1.ListGoalsResponse.goals:type_name -> kcid.tracking.v1.Goal
+	42, // 22: kcid.tracking.v1.UpdateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
+	44, // 23: kcid.tracking.v1.UpdateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	45, // 24: kcid.tracking.v1.UpdateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
+	46, // 25: kcid.tracking.v1.UpdateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
+	42, // 26: kcid.tracking.v1.UpdateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
+	47, // 27: kcid.tracking.v1.UpdateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	1,  // 28: kcid.tracking.v1.ApiKey.roles:type_name -> kcid.tracking.v1.ApiKeyRole
+	43, // 29: kcid.tracking.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	1,  // 30: kcid.tracking.v1.CreateApiKeyRequest.roles:type_name -> kcid.tracking.v1.ApiKeyRole
+	21, // 31: kcid.tracking.v1.CreateApiKeyResponse.api_key:type_name -> kcid.tracking.v1.ApiKey
+	21, // 32: kcid.tracking.v1.ListApiKeysResponse.api_keys:type_name -> kcid.tracking.v1.ApiKey
+	21, // 33: kcid.tracking.v1.GetCallerResponse.api_key:type_name -> kcid.tracking.v1.ApiKey
+	2,  // 34: kcid.tracking.v1.LoadBotRangesRequest.kind:type_name -> kcid.tracking.v1.BotRangeKind
+	31, // 35: kcid.tracking.v1.LoadBotRangesResponse.bad_lines:type_name -> kcid.tracking.v1.BadRangeLine
+	2,  // 36: kcid.tracking.v1.ListBotRangesRequest.kind:type_name -> kcid.tracking.v1.BotRangeKind
+	2,  // 37: kcid.tracking.v1.BotRange.kind:type_name -> kcid.tracking.v1.BotRangeKind
+	34, // 38: kcid.tracking.v1.ListBotRangesResponse.ranges:type_name -> kcid.tracking.v1.BotRange
+	2,  // 39: kcid.tracking.v1.ClearBotRangesRequest.kind:type_name -> kcid.tracking.v1.BotRangeKind
+	3,  // 40: kcid.tracking.v1.AdminService.CreateAccount:input_type -> kcid.tracking.v1.CreateAccountRequest
+	5,  // 41: kcid.tracking.v1.AdminService.GetAccount:input_type -> kcid.tracking.v1.GetAccountRequest
+	7,  // 42: kcid.tracking.v1.AdminService.UpdateAccount:input_type -> kcid.tracking.v1.UpdateAccountRequest
+	9,  // 43: kcid.tracking.v1.AdminService.RotateAccountSecret:input_type -> kcid.tracking.v1.RotateAccountSecretRequest
+	11, // 44: kcid.tracking.v1.AdminService.ListAccounts:input_type -> kcid.tracking.v1.ListAccountsRequest
+	13, // 45: kcid.tracking.v1.AdminService.CreateGoal:input_type -> kcid.tracking.v1.CreateGoalRequest
+	15, // 46: kcid.tracking.v1.AdminService.GetGoal:input_type -> kcid.tracking.v1.GetGoalRequest
+	17, // 47: kcid.tracking.v1.AdminService.ListGoals:input_type -> kcid.tracking.v1.ListGoalsRequest
+	19, // 48: kcid.tracking.v1.AdminService.UpdateGoal:input_type -> kcid.tracking.v1.UpdateGoalRequest
+	22, // 49: kcid.tracking.v1.AdminService.CreateApiKey:input_type -> kcid.tracking.v1.CreateApiKeyRequest
+	24, // 50: kcid.tracking.v1.AdminService.ListApiKeys:input_type -> kcid.tracking.v1.ListApiKeysRequest
+	26, // 51: kcid.tracking.v1.AdminService.RevokeApiKey:input_type -> kcid.tracking.v1.RevokeApiKeyRequest
+	28, // 52: kcid.tracking.v1.AdminService.GetCaller:input_type -> kcid.tracking.v1.GetCallerRequest
+	30, // 53: kcid.tracking.v1.AdminService.LoadBotRanges:input_type -> kcid.tracking.v1.LoadBotRangesRequest
+	33, // 54: kcid.tracking.v1.AdminService.ListBotRanges:input_type -> kcid.tracking.v1.ListBotRangesRequest
+	36, // 55: kcid.tracking.v1.AdminService.ClearBotRanges:input_type -> kcid.tracking.v1.ClearBotRangesRequest
+	4,  // 56: kcid.tracking.v1.AdminService.CreateAccount:output_type -> kcid.tracking.v1.CreateAccountResponse
+	6,  // 57: kcid.tracking.v1.AdminService.GetAccount:output_type -> kcid.tracking.v1.GetAccountResponse
+	8,  // 58: kcid.tracking.v1.AdminService.UpdateAccount:output_type -> kcid.tracking.v1.UpdateAccountResponse
+	10, // 59: kcid.tracking.v1.AdminService.RotateAccountSecret:output_type -> kcid.tracking.v1.RotateAccountSecretResponse
+	12, // 60: kcid.tracking.v1.AdminService.ListAccounts:output_type -> kcid.tracking.v1.ListAccountsResponse
+	14, // 61: kcid.tracking.v1.AdminService.CreateGoal:output_type -> kcid.tracking.v1.CreateGoalResponse
+	16, // 62: kcid.tracking.v1.AdminService.GetGoal:output_type -> kcid.tracking.v1.GetGoalResponse
+	18, // 63: kcid.tracking.v1.AdminService.ListGoals:output_type -> kcid.tracking.v1.ListGoalsResponse
+	20, // 64: kcid.tracking.v1.AdminService.UpdateGoal:output_type -> kcid.tracking.v1.UpdateGoalResponse
+	23, // 65: kcid.tracking.v1.AdminService.CreateApiKey:output_type -> kcid.tracking.v1.CreateApiKeyResponse
+	25, // 66: kcid.tracking.v1.AdminService.ListApiKeys:output_type -> kcid.tracking.v1.ListApiKeysResponse
+	27, // 67: kcid.tracking.v1.AdminService.RevokeApiKey:output_type -> kcid.tracking.v1.RevokeApiKeyResponse
+	29, // 68: kcid.tracking.v1.AdminService.GetCaller:output_type -> kcid.tracking.v1.GetCallerResponse
+	32, // 69: kcid.tracking.v1.AdminService.LoadBotRanges:output_type -> kcid.tracking.v1.LoadBotRangesResponse
+	35, // 70: kcid.tracking.v1.AdminService.ListBotRanges:output_type -> kcid.tracking.v1.ListBotRangesResponse
+	37, // 71: kcid.tracking.v1.AdminService.ClearBotRanges:output_type -> kcid.tracking.v1.ClearBotRangesResponse
+	56, // [56:72] is the sub-list for method output_type
+	40, // [40:56] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_admin_service_proto_init() }
@@ -2098,8 +2675,8 @@ func file_kcid_tracking_v1_admin_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_admin_service_proto_rawDesc), len(file_kcid_tracking_v1_admin_service_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   27,
+			NumEnums:      3,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -6,7 +6,7 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Account, AccountSecrets, CountingMode, Goal, GoalState, Money, PostbackAuth } from "./resources_pb.js";
+import type { Account, AccountSecrets, CountingMode, Goal, GoalState, Money, PostbackAuth, SuspectAction } from "./resources_pb.js";
 import { file_kcid_tracking_v1_resources } from "./resources_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kcid/tracking/v1/admin_service.proto.
  */
 export const file_kcid_tracking_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRrY2lkL3RyYWNraW5nL3YxL2FkbWluX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEiqgEKFENyZWF0ZUFjY291bnRSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhYKDmtjaWRfcGFyYW1ldGVyGAMgASgJEhIKCnJlcXVlc3RfaWQYBCABKAkSEgoKcGFydG5lcl9pZBgFIAEoCRIRCgl0aW1lX3pvbmUYBiABKAkSFQoNY3VycmVuY3lfY29kZRgHIAEoCSJ2ChVDcmVhdGVBY2NvdW50UmVzcG9uc2USKgoHYWNjb3VudBgBIAEoCzIZLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudBIxCgdzZWNyZXRzGAIgASgLMiAua2NpZC50cmFja2luZy52MS5BY2NvdW50U2VjcmV0cyInChFHZXRBY2NvdW50UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJIkAKEkdldEFjY291bnRSZXNwb25zZRIqCgdhY2NvdW50GAEgASgLMhkua2NpZC50cmFja2luZy52MS5BY2NvdW50Iu0DChRVcGRhdGVBY2NvdW50UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEhkKDGRpc3BsYXlfbmFtZRgCIAEoCUgAiAEBEhsKDmtjaWRfcGFyYW1ldGVyGAMgASgJSAGIAQESHQoQZGVmYXVsdF9nb2FsX2tleRgEIAEoCUgCiAEBEhwKD2xlZ2FjeV9odHRwXzIwMBgFIAEoCEgDiAEBEjUKDXBvc3RiYWNrX2F1dGgYBiABKAsyHi5rY2lkLnRyYWNraW5nLnYxLlBvc3RiYWNrQXV0aBISCgpyZXF1ZXN0X2lkGAcgASgJEhsKE3VwZGF0ZV9hdXRoX21ldGhvZHMYCCABKAgSGwoTdXBkYXRlX2lwX2FsbG93bGlzdBgJIAEoCBIXCgpwYXJ0bmVyX2lkGAogASgJSASIAQESFgoJdGltZV96b25lGAsgASgJSAWIAQESGgoNY3VycmVuY3lfY29kZRgMIAEoCUgGiAEBQg8KDV9kaXNwbGF5X25hbWVCEQoPX2tjaWRfcGFyYW1ldGVyQhMKEV9kZWZhdWx0X2dvYWxfa2V5QhIKEF9sZWdhY3lfaHR0cF8yMDBCDQoLX3BhcnRuZXJfaWRCDAoKX3RpbWVfem9uZUIQCg5fY3VycmVuY3lfY29kZSJDChVVcGRhdGVBY2NvdW50UmVzcG9uc2USKgoHYWNjb3VudBgBIAEoCzIZLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudCKhAQoaUm90YXRlQWNjb3VudFNlY3JldFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIqCgRraW5kGAIgASgOMhwua2NpZC50cmFja2luZy52MS5TZWNyZXRLaW5kEi8KDGdyYWNlX3BlcmlvZBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhISCgpyZXF1ZXN0X2lkGAQgASgJIooBChtSb3RhdGVBY2NvdW50U2VjcmV0UmVzcG9uc2USMQoHc2VjcmV0cxgBIAEoCzIgLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudFNlY3JldHMSOAoUcHJldmlvdXNfZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlAKE0xpc3RBY2NvdW50c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEgoKcGFydG5lcl9pZBgDIAEoCSJcChRMaXN0QWNjb3VudHNSZXNwb25zZRIrCghhY2NvdW50cxgBIAMoCzIZLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkimQMKEUNyZWF0ZUdvYWxSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEAoIZ29hbF9rZXkYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEjUKEmF0dHJpYnV0aW9uX3dpbmRvdxgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI1Cg1jb3VudGluZ19tb2RlGAUgASgOMh4ua2NpZC50cmFja2luZy52MS5Db3VudGluZ01vZGUSLgoNZGVmYXVsdF92YWx1ZRgGIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuTW9uZXkSKgoFc3RhdGUYByABKA4yGy5rY2lkLnRyYWNraW5nLnYxLkdvYWxTdGF0ZRI2ChNtaW5fdGltZV90b19jb252ZXJ0GAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhQKDGNhbXBhaWduX2lkcxgJIAMoCRIcChRhbGxvd19uZWdhdGl2ZV92YWx1ZRgKIAEoCBISCgpyZXF1ZXN0X2lkGAsgASgJIjoKEkNyZWF0ZUdvYWxSZXNwb25zZRIkCgRnb2FsGAEgASgLMhYua2NpZC50cmFja2luZy52MS5Hb2FsIjYKDkdldEdvYWxSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEAoIZ29hbF9rZXkYAiABKAkiNwoPR2V0R29hbFJlc3BvbnNlEiQKBGdvYWwYASABKAsyFi5rY2lkLnRyYWNraW5nLnYxLkdvYWwiJgoQTGlzdEdvYWxzUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJIjoKEUxpc3RHb2Fsc1Jlc3BvbnNlEiUKBWdvYWxzGAEgAygLMhYua2NpZC50cmFja2luZy52MS5Hb2FsIuoDChFVcGRhdGVHb2FsUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEhAKCGdvYWxfa2V5GAIgASgJEhkKDGRpc3BsYXlfbmFtZRgDIAEoCUgAiAEBEjUKEmF0dHJpYnV0aW9uX3dpbmRvdxgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI1Cg1jb3VudGluZ19tb2RlGAUgASgOMh4ua2NpZC50cmFja2luZy52MS5Db3VudGluZ01vZGUSLgoNZGVmYXVsdF92YWx1ZRgGIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuTW9uZXkSKgoFc3RhdGUYByABKA4yGy5rY2lkLnRyYWNraW5nLnYxLkdvYWxTdGF0ZRI2ChNtaW5fdGltZV90b19jb252ZXJ0GAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhQKDGNhbXBhaWduX2lkcxgJIAMoCRIbChN1cGRhdGVfY2FtcGFpZ25faWRzGAogASgIEiEKFGFsbG93X25lZ2F0aXZlX3ZhbHVlGAsgASgISAGIAQESEgoKcmVxdWVzdF9pZBgMIAEoCUIPCg1fZGlzcGxheV9uYW1lQhcKFV9hbGxvd19uZWdhdGl2ZV92YWx1ZSI6ChJVcGRhdGVHb2FsUmVzcG9uc2USJAoEZ29hbBgBIAEoCzIWLmtjaWQudHJhY2tpbmcudjEuR29hbCKqAQoGQXBpS2V5EgwKBG5hbWUYASABKAkSKwoFcm9sZXMYAiADKA4yHC5rY2lkLnRyYWNraW5nLnYxLkFwaUtleVJvbGUSLwoLY3JlYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGhpbnQYBCABKAkSEgoKcGFydG5lcl9pZBgFIAEoCRISCgphY2NvdW50X2lkGAYgASgJIngKE0NyZWF0ZUFwaUtleVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIrCgVyb2xlcxgCIAMoDjIcLmtjaWQudHJhY2tpbmcudjEuQXBpS2V5Um9sZRISCgpwYXJ0bmVyX2lkGAMgASgJEhIKCmFjY291bnRfaWQYBCABKAkiUQoUQ3JlYXRlQXBpS2V5UmVzcG9uc2USKQoHYXBpX2tleRgBIAEoCzIYLmtjaWQudHJhY2tpbmcudjEuQXBpS2V5Eg4KBnNlY3JldBgCIAEoCSIUChJMaXN0QXBpS2V5c1JlcXVlc3QiQQoTTGlzdEFwaUtleXNSZXNwb25zZRIqCghhcGlfa2V5cxgBIAMoCzIYLmtjaWQudHJhY2tpbmcudjEuQXBpS2V5IiMKE1Jldm9rZUFwaUtleVJlcXVlc3QSDAoEbmFtZRgBIAEoCSIWChRSZXZva2VBcGlLZXlSZXNwb25zZSISChBHZXRDYWxsZXJSZXF1ZXN0Ij4KEUdldENhbGxlclJlc3BvbnNlEikKB2FwaV9rZXkYASABKAsyGC5rY2lkLnRyYWNraW5nLnYxLkFwaUtleSqQAQoKU2VjcmV0S2luZBIbChdTRUNSRVRfS0lORF9VTlNQRUNJRklFRBAAEh4KGlNFQ1JFVF9LSU5EX1BPU1RCQUNLX1RPS0VOEAESHAoYU0VDUkVUX0tJTkRfQ0xJQ0tfU0VDUkVUEAISJwojU0VDUkVUX0tJTkRfUE9TVEJBQ0tfU0lHTklOR19TRUNSRVQQAyqKAQoKQXBpS2V5Um9sZRIcChhBUElfS0VZX1JPTEVfVU5TUEVDSUZJRUQQABIWChJBUElfS0VZX1JPTEVfSVNTVUUQARIXChNBUElfS0VZX1JPTEVfSU5HRVNUEAISFQoRQVBJX0tFWV9ST0xFX1JFQUQQAxIWChJBUElfS0VZX1JPTEVfQURNSU4QBDLGCQoMQWRtaW5TZXJ2aWNlEmAKDUNyZWF0ZUFjY291bnQSJi5rY2lkLnRyYWNraW5nLnYxLkNyZWF0ZUFjY291bnRSZXF1ZXN0Gicua2NpZC50cmFja2luZy52MS5DcmVhdGVBY2NvdW50UmVzcG9uc2USVwoKR2V0QWNjb3VudBIjLmtjaWQudHJhY2tpbmcudjEuR2V0QWNjb3VudFJlcXVlc3QaJC5rY2lkLnRyYWNraW5nLnYxLkdldEFjY291bnRSZXNwb25zZRJgCg1VcGRhdGVBY2NvdW50EiYua2NpZC50cmFja2luZy52MS5VcGRhdGVBY2NvdW50UmVxdWVzdBonLmtjaWQudHJhY2tpbmcudjEuVXBkYXRlQWNjb3VudFJlc3BvbnNlEnIKE1JvdGF0ZUFjY291bnRTZWNyZXQSLC5rY2lkLnRyYWNraW5nLnYxLlJvdGF0ZUFjY291bnRTZWNyZXRSZXF1ZXN0Gi0ua2NpZC50cmFja2luZy52MS5Sb3RhdGVBY2NvdW50U2VjcmV0UmVzcG9uc2USXQoMTGlzdEFjY291bnRzEiUua2NpZC50cmFja2luZy52MS5MaXN0QWNjb3VudHNSZXF1ZXN0GiYua2NpZC50cmFja2luZy52MS5MaXN0QWNjb3VudHNSZXNwb25zZRJXCgpDcmVhdGVHb2FsEiMua2NpZC50cmFja2luZy52MS5DcmVhdGVHb2FsUmVxdWVzdBokLmtjaWQudHJhY2tpbmcudjEuQ3JlYXRlR29hbFJlc3BvbnNlEk4KB0dldEdvYWwSIC5rY2lkLnRyYWNraW5nLnYxLkdldEdvYWxSZXF1ZXN0GiEua2NpZC50cmFja2luZy52MS5HZXRHb2FsUmVzcG9uc2USVAoJTGlzdEdvYWxzEiIua2NpZC50cmFja2luZy52MS5MaXN0R29hbHNSZXF1ZXN0GiMua2NpZC50cmFja2luZy52MS5MaXN0R29hbHNSZXNwb25zZRJXCgpVcGRhdGVHb2FsEiMua2NpZC50cmFja2luZy52MS5VcGRhdGVHb2FsUmVxdWVzdBokLmtjaWQudHJhY2tpbmcudjEuVXBkYXRlR29hbFJlc3BvbnNlEl0KDENyZWF0ZUFwaUtleRIlLmtjaWQudHJhY2tpbmcudjEuQ3JlYXRlQXBpS2V5UmVxdWVzdBomLmtjaWQudHJhY2tpbmcudjEuQ3JlYXRlQXBpS2V5UmVzcG9uc2USWgoLTGlzdEFwaUtleXMSJC5rY2lkLnRyYWNraW5nLnYxLkxpc3RBcGlLZXlzUmVxdWVzdBolLmtjaWQudHJhY2tpbmcudjEuTGlzdEFwaUtleXNSZXNwb25zZRJdCgxSZXZva2VBcGlLZXkSJS5rY2lkLnRyYWNraW5nLnYxLlJldm9rZUFwaUtleVJlcXVlc3QaJi5rY2lkLnRyYWNraW5nLnYxLlJldm9rZUFwaUtleVJlc3BvbnNlElQKCUdldENhbGxlchIiLmtjaWQudHJhY2tpbmcudjEuR2V0Q2FsbGVyUmVxdWVzdBojLmtjaWQudHJhY2tpbmcudjEuR2V0Q2FsbGVyUmVzcG9uc2VCXwoZaW8ua2NpZC5wcm90by50cmFja2luZy52MUIRQWRtaW5TZXJ2aWNlUHJvdG9QAVotZ2l0aHViLmNvbS9rY2lkL2tjaWQvY2xpZW50cy9nby9rY2lkcGI7a2NpZHBiYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_kcid_tracking_v1_resources]);
+  fileDesc("CiRrY2lkL3RyYWNraW5nL3YxL2FkbWluX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEiuwIKFENyZWF0ZUFjY291bnRSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhYKDmtjaWRfcGFyYW1ldGVyGAMgASgJEhIKCnJlcXVlc3RfaWQYBCABKAkSEgoKcGFydG5lcl9pZBgFIAEoCRIRCgl0aW1lX3pvbmUYBiABKAkSFQoNY3VycmVuY3lfY29kZRgHIAEoCRI9ChRmbGFnZ2VkX2NsaWNrX2FjdGlvbhgIIAEoDjIfLmtjaWQudHJhY2tpbmcudjEuU3VzcGVjdEFjdGlvbhIWCg52ZWxvY2l0eV9saW1pdBgJIAEoDRI4Cg92ZWxvY2l0eV9hY3Rpb24YCiABKA4yHy5rY2lkLnRyYWNraW5nLnYxLlN1c3BlY3RBY3Rpb24idgoVQ3JlYXRlQWNjb3VudFJlc3BvbnNlEioKB2FjY291bnQYASABKAsyGS5rY2lkLnRyYWNraW5nLnYxLkFjY291bnQSMQoHc2VjcmV0cxgCIAEoCzIgLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudFNlY3JldHMiJwoRR2V0QWNjb3VudFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCSJAChJHZXRBY2NvdW50UmVzcG9uc2USKgoHYWNjb3VudBgBIAEoCzIZLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudCLNBQoUVXBkYXRlQWNjb3VudFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIZCgxkaXNwbGF5X25hbWUYAiABKAlIAIgBARIbCg5rY2lkX3BhcmFtZXRlchgDIAEoCUgBiAEBEh0KEGRlZmF1bHRfZ29hbF9rZXkYBCABKAlIAogBARIcCg9sZWdhY3lfaHR0cF8yMDAYBSABKAhIA4gBARI1Cg1wb3N0YmFja19hdXRoGAYgASgLMh4ua2NpZC50cmFja2luZy52MS5Qb3N0YmFja0F1dGgSEgoKcmVxdWVzdF9pZBgHIAEoCRIbChN1cGRhdGVfYXV0aF9tZXRob2RzGAggASgIEhsKE3VwZGF0ZV9pcF9hbGxvd2xpc3QYCSABKAgSFwoKcGFydG5lcl9pZBgKIAEoCUgEiAEBEhYKCXRpbWVfem9uZRgLIAEoCUgFiAEBEhoKDWN1cnJlbmN5X2NvZGUYDCABKAlIBogBARJCChRmbGFnZ2VkX2NsaWNrX2FjdGlvbhgNIAEoDjIfLmtjaWQudHJhY2tpbmcudjEuU3VzcGVjdEFjdGlvbkgHiAEBEhsKDnZlbG9jaXR5X2xpbWl0GA4gASgNSAiIAQESPQoPdmVsb2NpdHlfYWN0aW9uGA8gASgOMh8ua2NpZC50cmFja2luZy52MS5TdXNwZWN0QWN0aW9uSAmIAQFCDwoNX2Rpc3BsYXlfbmFtZUIRCg9fa2NpZF9wYXJhbWV0ZXJCEwoRX2RlZmF1bHRfZ29hbF9rZXlCEgoQX2xlZ2FjeV9odHRwXzIwMEINCgtfcGFydG5lcl9pZEIMCgpfdGltZV96b25lQhAKDl9jdXJyZW5jeV9jb2RlQhcKFV9mbGFnZ2VkX2NsaWNrX2FjdGlvbkIRCg9fdmVsb2NpdHlfbGltaXRCEgoQX3ZlbG9jaXR5X2FjdGlvbiJDChVVcGRhdGVBY2NvdW50UmVzcG9uc2USKgoHYWNjb3VudBgBIAEoCzIZLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudCKhAQoaUm90YXRlQWNjb3VudFNlY3JldFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIqCgRraW5kGAIgASgOMhwua2NpZC50cmFja2luZy52MS5TZWNyZXRLaW5kEi8KDGdyYWNlX3BlcmlvZBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhISCgpyZXF1ZXN0X2lkGAQgASgJIooBChtSb3RhdGVBY2NvdW50U2VjcmV0UmVzcG9uc2USMQoHc2VjcmV0cxgBIAEoCzIgLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudFNlY3JldHMSOAoUcHJldmlvdXNfZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlAKE0xpc3RBY2NvdW50c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEgoKcGFydG5lcl9pZBgDIAEoCSJcChRMaXN0QWNjb3VudHNSZXNwb25zZRIrCghhY2NvdW50cxgBIAMoCzIZLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkimQMKEUNyZWF0ZUdvYWxSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEAoIZ29hbF9rZXkYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEjUKEmF0dHJpYnV0aW9uX3dpbmRvdxgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI1Cg1jb3VudGluZ19tb2RlGAUgASgOMh4ua2NpZC50cmFja2luZy52MS5Db3VudGluZ01vZGUSLgoNZGVmYXVsdF92YWx1ZRgGIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuTW9uZXkSKgoFc3RhdGUYByABKA4yGy5rY2lkLnRyYWNraW5nLnYxLkdvYWxTdGF0ZRI2ChNtaW5fdGltZV90b19jb252ZXJ0GAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhQKDGNhbXBhaWduX2lkcxgJIAMoCRIcChRhbGxvd19uZWdhdGl2ZV92YWx1ZRgKIAEoCBISCgpyZXF1ZXN0X2lkGAsgASgJIjoKEkNyZWF0ZUdvYWxSZXNwb25zZRIkCgRnb2FsGAEgASgLMhYua2NpZC50cmFja2luZy52MS5Hb2FsIjYKDkdldEdvYWxSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEAoIZ29hbF9rZXkYAiABKAkiNwoPR2V0R29hbFJlc3BvbnNlEiQKBGdvYWwYASABKAsyFi5rY2lkLnRyYWNraW5nLnYxLkdvYWwiJgoQTGlzdEdvYWxzUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJIjoKEUxpc3RHb2Fsc1Jlc3BvbnNlEiUKBWdvYWxzGAEgAygLMhYua2NpZC50cmFja2luZy52MS5Hb2FsIuoDChFVcGRhdGVHb2FsUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEhAKCGdvYWxfa2V5GAIgASgJEhkKDGRpc3BsYXlfbmFtZRgDIAEoCUgAiAEBEjUKEmF0dHJpYnV0aW9uX3dpbmRvdxgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI1Cg1jb3VudGluZ19tb2RlGAUgASgOMh4ua2NpZC50cmFja2luZy52MS5Db3VudGluZ01vZGUSLgoNZGVmYXVsdF92YWx1ZRgGIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuTW9uZXkSKgoFc3RhdGUYByABKA4yGy5rY2lkLnRyYWNraW5nLnYxLkdvYWxTdGF0ZRI2ChNtaW5fdGltZV90b19jb252ZXJ0GAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhQKDGNhbXBhaWduX2lkcxgJIAMoCRIbChN1cGRhdGVfY2FtcGFpZ25faWRzGAogASgIEiEKFGFsbG93X25lZ2F0aXZlX3ZhbHVlGAsgASgISAGIAQESEgoKcmVxdWVzdF9pZBgMIAEoCUIPCg1fZGlzcGxheV9uYW1lQhcKFV9hbGxvd19uZWdhdGl2ZV92YWx1ZSI6ChJVcGRhdGVHb2FsUmVzcG9uc2USJAoEZ29hbBgBIAEoCzIWLmtjaWQudHJhY2tpbmcudjEuR29hbCKqAQoGQXBpS2V5EgwKBG5hbWUYASABKAkSKwoFcm9sZXMYAiADKA4yHC5rY2lkLnRyYWNraW5nLnYxLkFwaUtleVJvbGUSLwoLY3JlYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGhpbnQYBCABKAkSEgoKcGFydG5lcl9pZBgFIAEoCRISCgphY2NvdW50X2lkGAYgASgJIngKE0NyZWF0ZUFwaUtleVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIrCgVyb2xlcxgCIAMoDjIcLmtjaWQudHJhY2tpbmcudjEuQXBpS2V5Um9sZRISCgpwYXJ0bmVyX2lkGAMgASgJEhIKCmFjY291bnRfaWQYBCABKAkiUQoUQ3JlYXRlQXBpS2V5UmVzcG9uc2USKQoHYXBpX2tleRgBIAEoCzIYLmtjaWQudHJhY2tpbmcudjEuQXBpS2V5Eg4KBnNlY3JldBgCIAEoCSIUChJMaXN0QXBpS2V5c1JlcXVlc3QiQQoTTGlzdEFwaUtleXNSZXNwb25zZRIqCghhcGlfa2V5cxgBIAMoCzIYLmtjaWQudHJhY2tpbmcudjEuQXBpS2V5IiMKE1Jldm9rZUFwaUtleVJlcXVlc3QSDAoEbmFtZRgBIAEoCSIWChRSZXZva2VBcGlLZXlSZXNwb25zZSISChBHZXRDYWxsZXJSZXF1ZXN0Ij4KEUdldENhbGxlclJlc3BvbnNlEikKB2FwaV9rZXkYASABKAsyGC5rY2lkLnRyYWNraW5nLnYxLkFwaUtleSJuChRMb2FkQm90UmFuZ2VzUmVxdWVzdBIsCgRraW5kGAEgASgOMh4ua2NpZC50cmFja2luZy52MS5Cb3RSYW5nZUtpbmQSDQoFbGluZXMYAiADKAkSGQoRZmlyc3RfbGluZV9udW1iZXIYAyABKAUiQgoMQmFkUmFuZ2VMaW5lEhMKC2xpbmVfbnVtYmVyGAEgASgFEgwKBHRleHQYAiABKAkSDwoHbWVzc2FnZRgDIAEoCSJaChVMb2FkQm90UmFuZ2VzUmVzcG9uc2USDgoGbG9hZGVkGAEgASgFEjEKCWJhZF9saW5lcxgCIAMoCzIeLmtjaWQudHJhY2tpbmcudjEuQmFkUmFuZ2VMaW5lIkQKFExpc3RCb3RSYW5nZXNSZXF1ZXN0EiwKBGtpbmQYASABKA4yHi5rY2lkLnRyYWNraW5nLnYxLkJvdFJhbmdlS2luZCJGCghCb3RSYW5nZRIsCgRraW5kGAEgASgOMh4ua2NpZC50cmFja2luZy52MS5Cb3RSYW5nZUtpbmQSDAoEY2lkchgCIAEoCSJDChVMaXN0Qm90UmFuZ2VzUmVzcG9uc2USKgoGcmFuZ2VzGAEgAygLMhoua2NpZC50cmFja2luZy52MS5Cb3RSYW5nZSJFChVDbGVhckJvdFJhbmdlc1JlcXVlc3QSLAoEa2luZBgBIAEoDjIeLmtjaWQudHJhY2tpbmcudjEuQm90UmFuZ2VLaW5kIikKFkNsZWFyQm90UmFuZ2VzUmVzcG9uc2USDwoHcmVtb3ZlZBgBIAEoBSqQAQoKU2VjcmV0S2luZBIbChdTRUNSRVRfS0lORF9VTlNQRUNJRklFRBAAEh4KGlNFQ1JFVF9LSU5EX1BPU1RCQUNLX1RPS0VOEAESHAoYU0VDUkVUX0tJTkRfQ0xJQ0tfU0VDUkVUEAISJwojU0VDUkVUX0tJTkRfUE9TVEJBQ0tfU0lHTklOR19TRUNSRVQQAyqKAQoKQXBpS2V5Um9sZRIcChhBUElfS0VZX1JPTEVfVU5TUEVDSUZJRUQQABIWChJBUElfS0VZX1JPTEVfSVNTVUUQARIXChNBUElfS0VZX1JPTEVfSU5HRVNUEAISFQoRQVBJX0tFWV9ST0xFX1JFQUQQAxIWChJBUElfS0VZX1JPTEVfQURNSU4QBCplCgxCb3RSYW5nZUtpbmQSHgoaQk9UX1JBTkdFX0tJTkRfVU5TUEVDSUZJRUQQABIWChJCT1RfUkFOR0VfS0lORF9CT1QQARIdChlCT1RfUkFOR0VfS0lORF9EQVRBQ0VOVEVSEAIy7wsKDEFkbWluU2VydmljZRJgCg1DcmVhdGVBY2NvdW50EiYua2NpZC50cmFja2luZy52MS5DcmVhdGVBY2NvdW50UmVxdWVzdBonLmtjaWQudHJhY2tpbmcudjEuQ3JlYXRlQWNjb3VudFJlc3BvbnNlElcKCkdldEFjY291bnQSIy5rY2lkLnRyYWNraW5nLnYxLkdldEFjY291bnRSZXF1ZXN0GiQua2NpZC50cmFja2luZy52MS5HZXRBY2NvdW50UmVzcG9uc2USYAoNVXBkYXRlQWNjb3VudBImLmtjaWQudHJhY2tpbmcudjEuVXBkYXRlQWNjb3VudFJlcXVlc3QaJy5rY2lkLnRyYWNraW5nLnYxLlVwZGF0ZUFjY291bnRSZXNwb25zZRJyChNSb3RhdGVBY2NvdW50U2VjcmV0Eiwua2NpZC50cmFja2luZy52MS5Sb3RhdGVBY2NvdW50U2VjcmV0UmVxdWVzdBotLmtjaWQudHJhY2tpbmcudjEuUm90YXRlQWNjb3VudFNlY3JldFJlc3BvbnNlEl0KDExpc3RBY2NvdW50cxIlLmtjaWQudHJhY2tpbmcudjEuTGlzdEFjY291bnRzUmVxdWVzdBomLmtjaWQudHJhY2tpbmcudjEuTGlzdEFjY291bnRzUmVzcG9uc2USVwoKQ3JlYXRlR29hbBIjLmtjaWQudHJhY2tpbmcudjEuQ3JlYXRlR29hbFJlcXVlc3QaJC5rY2lkLnRyYWNraW5nLnYxLkNyZWF0ZUdvYWxSZXNwb25zZRJOCgdHZXRHb2FsEiAua2NpZC50cmFja2luZy52MS5HZXRHb2FsUmVxdWVzdBohLmtjaWQudHJhY2tpbmcudjEuR2V0R29hbFJlc3BvbnNlElQKCUxpc3RHb2FscxIiLmtjaWQudHJhY2tpbmcudjEuTGlzdEdvYWxzUmVxdWVzdBojLmtjaWQudHJhY2tpbmcudjEuTGlzdEdvYWxzUmVzcG9uc2USVwoKVXBkYXRlR29hbBIjLmtjaWQudHJhY2tpbmcudjEuVXBkYXRlR29hbFJlcXVlc3QaJC5rY2lkLnRyYWNraW5nLnYxLlVwZGF0ZUdvYWxSZXNwb25zZRJdCgxDcmVhdGVBcGlLZXkSJS5rY2lkLnRyYWNraW5nLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaJi5rY2lkLnRyYWNraW5nLnYxLkNyZWF0ZUFwaUtleVJlc3BvbnNlEloKC0xpc3RBcGlLZXlzEiQua2NpZC50cmFja2luZy52MS5MaXN0QXBpS2V5c1JlcXVlc3QaJS5rY2lkLnRyYWNraW5nLnYxLkxpc3RBcGlLZXlzUmVzcG9uc2USXQoMUmV2b2tlQXBpS2V5EiUua2NpZC50cmFja2luZy52MS5SZXZva2VBcGlLZXlSZXF1ZXN0GiYua2NpZC50cmFja2luZy52MS5SZXZva2VBcGlLZXlSZXNwb25zZRJUCglHZXRDYWxsZXISIi5rY2lkLnRyYWNraW5nLnYxLkdldENhbGxlclJlcXVlc3QaIy5rY2lkLnRyYWNraW5nLnYxLkdldENhbGxlclJlc3BvbnNlEmAKDUxvYWRCb3RSYW5nZXMSJi5rY2lkLnRyYWNraW5nLnYxLkxvYWRCb3RSYW5nZXNSZXF1ZXN0Gicua2NpZC50cmFja2luZy52MS5Mb2FkQm90UmFuZ2VzUmVzcG9uc2USYAoNTGlzdEJvdFJhbmdlcxImLmtjaWQudHJhY2tpbmcudjEuTGlzdEJvdFJhbmdlc1JlcXVlc3QaJy5rY2lkLnRyYWNraW5nLnYxLkxpc3RCb3RSYW5nZXNSZXNwb25zZRJjCg5DbGVhckJvdFJhbmdlcxInLmtjaWQudHJhY2tpbmcudjEuQ2xlYXJCb3RSYW5nZXNSZXF1ZXN0Gigua2NpZC50cmFja2luZy52MS5DbGVhckJvdFJhbmdlc1Jlc3BvbnNlQl8KGWlvLmtjaWQucHJvdG8udHJhY2tpbmcudjFCEUFkbWluU2VydmljZVByb3RvUAFaLWdpdGh1Yi5jb20va2NpZC9rY2lkL2NsaWVudHMvZ28va2NpZHBiO2tjaWRwYmIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_kcid_tracking_v1_resources]);
 
 /**
  * @generated from message kcid.tracking.v1.CreateAccountRequest
@@ -67,6 +67,23 @@ export type CreateAccountRequest = Message<"kcid.tracking.v1.CreateAccountReques
    * @generated from field: string currency_code = 7;
    */
   currencyCode: string;
+
+  /**
+   * Optional fraud rules (see Account); default accept, velocity off.
+   *
+   * @generated from field: kcid.tracking.v1.SuspectAction flagged_click_action = 8;
+   */
+  flaggedClickAction: SuspectAction;
+
+  /**
+   * @generated from field: uint32 velocity_limit = 9;
+   */
+  velocityLimit: number;
+
+  /**
+   * @generated from field: kcid.tracking.v1.SuspectAction velocity_action = 10;
+   */
+  velocityAction: SuspectAction;
 };
 
 /**
@@ -210,6 +227,21 @@ export type UpdateAccountRequest = Message<"kcid.tracking.v1.UpdateAccountReques
    * @generated from field: optional string currency_code = 12;
    */
   currencyCode?: string | undefined;
+
+  /**
+   * @generated from field: optional kcid.tracking.v1.SuspectAction flagged_click_action = 13;
+   */
+  flaggedClickAction?: SuspectAction | undefined;
+
+  /**
+   * @generated from field: optional uint32 velocity_limit = 14;
+   */
+  velocityLimit?: number | undefined;
+
+  /**
+   * @generated from field: optional kcid.tracking.v1.SuspectAction velocity_action = 15;
+   */
+  velocityAction?: SuspectAction | undefined;
 };
 
 /**
@@ -815,6 +847,191 @@ export const GetCallerResponseSchema: GenMessage<GetCallerResponse> = /*@__PURE_
   messageDesc(file_kcid_tracking_v1_admin_service, 26);
 
 /**
+ * @generated from message kcid.tracking.v1.LoadBotRangesRequest
+ */
+export type LoadBotRangesRequest = Message<"kcid.tracking.v1.LoadBotRangesRequest"> & {
+  /**
+   * @generated from field: kcid.tracking.v1.BotRangeKind kind = 1;
+   */
+  kind: BotRangeKind;
+
+  /**
+   * Lines of a range file: an IPv4/IPv6 address or CIDR range each; `#` starts a comment, blank
+   * lines are skipped. At most 10000 lines a call.
+   *
+   * @generated from field: repeated string lines = 2;
+   */
+  lines: string[];
+
+  /**
+   * The file line number of lines[0] (1 when 0), so that bad lines are reported by their number.
+   *
+   * @generated from field: int32 first_line_number = 3;
+   */
+  firstLineNumber: number;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.LoadBotRangesRequest.
+ * Use `create(LoadBotRangesRequestSchema)` to create a new message.
+ */
+export const LoadBotRangesRequestSchema: GenMessage<LoadBotRangesRequest> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 27);
+
+/**
+ * A line that was not loaded.
+ *
+ * @generated from message kcid.tracking.v1.BadRangeLine
+ */
+export type BadRangeLine = Message<"kcid.tracking.v1.BadRangeLine"> & {
+  /**
+   * @generated from field: int32 line_number = 1;
+   */
+  lineNumber: number;
+
+  /**
+   * @generated from field: string text = 2;
+   */
+  text: string;
+
+  /**
+   * @generated from field: string message = 3;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.BadRangeLine.
+ * Use `create(BadRangeLineSchema)` to create a new message.
+ */
+export const BadRangeLineSchema: GenMessage<BadRangeLine> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 28);
+
+/**
+ * @generated from message kcid.tracking.v1.LoadBotRangesResponse
+ */
+export type LoadBotRangesResponse = Message<"kcid.tracking.v1.LoadBotRangesResponse"> & {
+  /**
+   * Ranges added (a range already listed counts once).
+   *
+   * @generated from field: int32 loaded = 1;
+   */
+  loaded: number;
+
+  /**
+   * @generated from field: repeated kcid.tracking.v1.BadRangeLine bad_lines = 2;
+   */
+  badLines: BadRangeLine[];
+};
+
+/**
+ * Describes the message kcid.tracking.v1.LoadBotRangesResponse.
+ * Use `create(LoadBotRangesResponseSchema)` to create a new message.
+ */
+export const LoadBotRangesResponseSchema: GenMessage<LoadBotRangesResponse> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 29);
+
+/**
+ * @generated from message kcid.tracking.v1.ListBotRangesRequest
+ */
+export type ListBotRangesRequest = Message<"kcid.tracking.v1.ListBotRangesRequest"> & {
+  /**
+   * UNSPECIFIED lists both.
+   *
+   * @generated from field: kcid.tracking.v1.BotRangeKind kind = 1;
+   */
+  kind: BotRangeKind;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ListBotRangesRequest.
+ * Use `create(ListBotRangesRequestSchema)` to create a new message.
+ */
+export const ListBotRangesRequestSchema: GenMessage<ListBotRangesRequest> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 30);
+
+/**
+ * A listed range.
+ *
+ * @generated from message kcid.tracking.v1.BotRange
+ */
+export type BotRange = Message<"kcid.tracking.v1.BotRange"> & {
+  /**
+   * @generated from field: kcid.tracking.v1.BotRangeKind kind = 1;
+   */
+  kind: BotRangeKind;
+
+  /**
+   * Canonical CIDR form: "192.0.2.0/24", "2001:db8::/32".
+   *
+   * @generated from field: string cidr = 2;
+   */
+  cidr: string;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.BotRange.
+ * Use `create(BotRangeSchema)` to create a new message.
+ */
+export const BotRangeSchema: GenMessage<BotRange> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 31);
+
+/**
+ * @generated from message kcid.tracking.v1.ListBotRangesResponse
+ */
+export type ListBotRangesResponse = Message<"kcid.tracking.v1.ListBotRangesResponse"> & {
+  /**
+   * Ordered by kind, then range.
+   *
+   * @generated from field: repeated kcid.tracking.v1.BotRange ranges = 1;
+   */
+  ranges: BotRange[];
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ListBotRangesResponse.
+ * Use `create(ListBotRangesResponseSchema)` to create a new message.
+ */
+export const ListBotRangesResponseSchema: GenMessage<ListBotRangesResponse> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 32);
+
+/**
+ * @generated from message kcid.tracking.v1.ClearBotRangesRequest
+ */
+export type ClearBotRangesRequest = Message<"kcid.tracking.v1.ClearBotRangesRequest"> & {
+  /**
+   * UNSPECIFIED clears both.
+   *
+   * @generated from field: kcid.tracking.v1.BotRangeKind kind = 1;
+   */
+  kind: BotRangeKind;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ClearBotRangesRequest.
+ * Use `create(ClearBotRangesRequestSchema)` to create a new message.
+ */
+export const ClearBotRangesRequestSchema: GenMessage<ClearBotRangesRequest> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 33);
+
+/**
+ * @generated from message kcid.tracking.v1.ClearBotRangesResponse
+ */
+export type ClearBotRangesResponse = Message<"kcid.tracking.v1.ClearBotRangesResponse"> & {
+  /**
+   * @generated from field: int32 removed = 1;
+   */
+  removed: number;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ClearBotRangesResponse.
+ * Use `create(ClearBotRangesResponseSchema)` to create a new message.
+ */
+export const ClearBotRangesResponseSchema: GenMessage<ClearBotRangesResponse> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 34);
+
+/**
  * Which secret to rotate.
  *
  * @generated from enum kcid.tracking.v1.SecretKind
@@ -892,6 +1109,38 @@ export enum ApiKeyRole {
  */
 export const ApiKeyRoleSchema: GenEnum<ApiKeyRole> = /*@__PURE__*/
   enumDesc(file_kcid_tracking_v1_admin_service, 1);
+
+/**
+ * An operator IP list.
+ *
+ * @generated from enum kcid.tracking.v1.BotRangeKind
+ */
+export enum BotRangeKind {
+  /**
+   * @generated from enum value: BOT_RANGE_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Known bots: a click from here is flagged CLICK_FLAG_BOT_RANGE.
+   *
+   * @generated from enum value: BOT_RANGE_KIND_BOT = 1;
+   */
+  BOT = 1,
+
+  /**
+   * Data centres: a click from here is flagged CLICK_FLAG_DATACENTER.
+   *
+   * @generated from enum value: BOT_RANGE_KIND_DATACENTER = 2;
+   */
+  DATACENTER = 2,
+}
+
+/**
+ * Describes the enum kcid.tracking.v1.BotRangeKind.
+ */
+export const BotRangeKindSchema: GenEnum<BotRangeKind> = /*@__PURE__*/
+  enumDesc(file_kcid_tracking_v1_admin_service, 2);
 
 /**
  * Accounts, their S2S settings and secrets, and their conversion goals.
@@ -1034,6 +1283,37 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof GetCallerRequestSchema;
     output: typeof GetCallerResponseSchema;
+  },
+  /**
+   * Adds IP addresses and CIDR ranges to an operator list (platform admin); bad lines are
+   * reported one by one and the rest is loaded. Servers apply a change within the account cache TTL.
+   *
+   * @generated from rpc kcid.tracking.v1.AdminService.LoadBotRanges
+   */
+  loadBotRanges: {
+    methodKind: "unary";
+    input: typeof LoadBotRangesRequestSchema;
+    output: typeof LoadBotRangesResponseSchema;
+  },
+  /**
+   * The ranges of one list, or of all.
+   *
+   * @generated from rpc kcid.tracking.v1.AdminService.ListBotRanges
+   */
+  listBotRanges: {
+    methodKind: "unary";
+    input: typeof ListBotRangesRequestSchema;
+    output: typeof ListBotRangesResponseSchema;
+  },
+  /**
+   * Empties one list, or all.
+   *
+   * @generated from rpc kcid.tracking.v1.AdminService.ClearBotRanges
+   */
+  clearBotRanges: {
+    methodKind: "unary";
+    input: typeof ClearBotRangesRequestSchema;
+    output: typeof ClearBotRangesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_kcid_tracking_v1_admin_service, 0);
