@@ -127,6 +127,12 @@ class BotFilteringIT {
     assertThat(held.get("message").asText()).startsWith("Recorded as pending");
     JsonNode clean = postback(human, token, "o-human");
     assertThat(clean.has("reason")).isFalse();
+    // One clean click converted, one flagged click converted: the rate counts the clean ones only.
+    InProcessCli.Run stats = kcid("stats", "--account", id, "--since", "1d");
+    assertThat(stats.exit()).as(stats.err()).isZero();
+    assertThat(stats.out()).contains("flagged");
+    assertThat(stats.out().lines().filter(l -> l.startsWith("total")).findFirst().orElseThrow())
+        .matches("total\\s+1\\s+1\\s+2\\s+1\\s+1\\s+0\\s+100\\.00%.*");
 
     // The edge sees this test's clicks from 127.0.0.1: load it as a data centre, with bad lines.
     Path ranges = Files.createTempFile("ranges", ".txt");
