@@ -54,6 +54,8 @@ class CrawlerPatternsTest {
     assertThat(CrawlerPatterns.requiredLiteral("[wW]get")).isEqualTo("get");
     assertThat(CrawlerPatterns.requiredLiteral("bots?-crawler")).isEqualTo("-crawler");
     assertThat(CrawlerPatterns.requiredLiteral("a|b")).isEmpty();
+    assertThat(CrawlerPatterns.alternatives("Chirp|gotosocial")).containsExactly("Chirp", "gotosocial");
+    assertThat(CrawlerPatterns.alternatives("Yandex(Bot|Images)|a\\|b")).containsExactly("Yandex(Bot|Images)", "a\\|b");
     assertThat(CrawlerPatterns.requiredLiteral("Yandex(Bot|Images)")).isEqualTo("Yandex");
     // A pattern without a literal of three characters is tried on every user agent instead.
     CrawlerPatterns short1 = CrawlerPatterns.of(List.of("^a[0-9]+$", "Googlebot\\/"));
