@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.core.click.ClickUrlSigner;
-import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.HttpEdge;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickFlag;
@@ -16,8 +15,8 @@ import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.GetClickRequest;
 import io.kcid.server.TrackingServer;
-import io.kcid.server.config.ServerConfig;
 import io.kcid.server.store.redis.LocalRedis;
+import io.kcid.server.testing.TestServers;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -54,12 +53,8 @@ class BotFilteringIT {
   @BeforeAll
   static void start() {
     redis = LocalRedis.startTemporary();
-    server = TrackingServer.start(ServerConfig.builder().bindHost("127.0.0.1").grpcPort(0)
-        .redisUrl(redis.url()).partitions(16).macKeys(KcidKeyRing.generate(1))
-        .redisTimeout(Duration.ofMillis(500)).redisQueueSize(1000)
-        // No cache: a range loaded applies to the next click.
-        .accountCacheTtl(Duration.ZERO).streamMaxLength(10_000).drainDelay(Duration.ZERO)
-        .shutdownGrace(Duration.ofSeconds(5)).build());
+    // TestServers' config has no account cache: a range loaded applies to the next click.
+    server = TrackingServer.start(TestServers.config(redis.url()));
     edge = HttpEdge.start(TestEdges.loopback(server.port()).build());
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
   }

@@ -3,8 +3,6 @@ package io.kcid.server.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Timestamp;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.BotRangeKind;
 import io.kcid.proto.tracking.v1.ClearBotRangesRequest;
@@ -31,9 +29,9 @@ import io.kcid.proto.tracking.v1.ReportServiceGrpc;
 import io.kcid.proto.tracking.v1.StatsRow;
 import io.kcid.proto.tracking.v1.SuspectAction;
 import io.kcid.proto.tracking.v1.UpdateAccountRequest;
-import io.kcid.server.TrackingServer;
 import io.kcid.server.store.redis.testing.TestRedis;
 import io.kcid.server.store.redis.testing.Topology;
+import io.kcid.server.testing.RunningServer;
 import io.kcid.server.testing.TestServers;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,8 +60,7 @@ class BotFilteringTest {
   @Parameter Topology topology;
 
   private static TestRedis redis;
-  private static TrackingServer server;
-  private static ManagedChannel channel;
+  private static RunningServer running;
   private static ClickServiceGrpc.ClickServiceBlockingStub clicks;
   private static ConversionServiceGrpc.ConversionServiceBlockingStub conversions;
   private static AdminServiceGrpc.AdminServiceBlockingStub admin;
@@ -72,18 +69,16 @@ class BotFilteringTest {
   @BeforeParameterizedClassInvocation
   static void start(Topology topology) {
     redis = topology.start();
-    server = TrackingServer.start(TestServers.config(redis.url()));
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-    clicks = ClickServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-    conversions = ConversionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-    admin = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-    reports = ReportServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    running = RunningServer.start(TestServers.config(redis.url()), Duration.ofMinutes(5));
+    clicks = running.clicks();
+    conversions = running.conversions();
+    admin = running.admin();
+    reports = ReportServiceGrpc.newBlockingStub(running.channel()).withDeadlineAfter(5, TimeUnit.MINUTES);
   }
 
   @AfterParameterizedClassInvocation
   static void stop() {
-    channel.shutdownNow();
-    server.close();
+    running.close();
     redis.close();
   }
 
