@@ -136,6 +136,58 @@ func (ApiKeyRole) EnumDescriptor() ([]byte, []int) {
 	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{1}
 }
 
+// An operator IP list.
+type BotRangeKind int32
+
+const (
+	BotRangeKind_BOT_RANGE_KIND_UNSPECIFIED BotRangeKind = 0
+	// Known bots: a click from here is flagged CLICK_FLAG_BOT_RANGE.
+	BotRangeKind_BOT_RANGE_KIND_BOT BotRangeKind = 1
+	// Data centres: a click from here is flagged CLICK_FLAG_DATACENTER.
+	BotRangeKind_BOT_RANGE_KIND_DATACENTER BotRangeKind = 2
+)
+
+// Enum value maps for BotRangeKind.
+var (
+	BotRangeKind_name = map[int32]string{
+		0: "BOT_RANGE_KIND_UNSPECIFIED",
+		1: "BOT_RANGE_KIND_BOT",
+		2: "BOT_RANGE_KIND_DATACENTER",
+	}
+	BotRangeKind_value = map[string]int32{
+		"BOT_RANGE_KIND_UNSPECIFIED": 0,
+		"BOT_RANGE_KIND_BOT":         1,
+		"BOT_RANGE_KIND_DATACENTER":  2,
+	}
+)
+
+func (x BotRangeKind) Enum() *BotRangeKind {
+	p := new(BotRangeKind)
+	*p = x
+	return p
+}
+
+func (x BotRangeKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (BotRangeKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_kcid_tracking_v1_admin_service_proto_enumTypes[2].Descriptor()
+}
+
+func (BotRangeKind) Type() protoreflect.EnumType {
+	return &file_kcid_tracking_v1_admin_service_proto_enumTypes[2]
+}
+
+func (x BotRangeKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use BotRangeKind.Descriptor instead.
+func (BotRangeKind) EnumDescriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{2}
+}
+
 type CreateAccountRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Optional; generated when empty. [a-z0-9_-]{1,64}.
@@ -158,8 +210,12 @@ type CreateAccountRequest struct {
 	IgnoreStatus *bool `protobuf:"varint,9,opt,name=ignore_status,json=ignoreStatus,proto3,oneof" json:"ignore_status,omitempty"`
 	// Optional; the partner's default when UNSPECIFIED.
 	PostbackResponseFormat PostbackResponseFormat `protobuf:"varint,10,opt,name=postback_response_format,json=postbackResponseFormat,proto3,enum=kcid.tracking.v1.PostbackResponseFormat" json:"postback_response_format,omitempty"`
-	unknownFields          protoimpl.UnknownFields
-	sizeCache              protoimpl.SizeCache
+	// Optional fraud rules (see Account); default accept, velocity off.
+	FlaggedClickAction SuspectAction `protobuf:"varint,11,opt,name=flagged_click_action,json=flaggedClickAction,proto3,enum=kcid.tracking.v1.SuspectAction" json:"flagged_click_action,omitempty"`
+	VelocityLimit      uint32        `protobuf:"varint,12,opt,name=velocity_limit,json=velocityLimit,proto3" json:"velocity_limit,omitempty"`
+	VelocityAction     SuspectAction `protobuf:"varint,13,opt,name=velocity_action,json=velocityAction,proto3,enum=kcid.tracking.v1.SuspectAction" json:"velocity_action,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *CreateAccountRequest) Reset() {
@@ -260,6 +316,27 @@ func (x *CreateAccountRequest) GetPostbackResponseFormat() PostbackResponseForma
 		return x.PostbackResponseFormat
 	}
 	return PostbackResponseFormat_POSTBACK_RESPONSE_FORMAT_UNSPECIFIED
+}
+
+func (x *CreateAccountRequest) GetFlaggedClickAction() SuspectAction {
+	if x != nil {
+		return x.FlaggedClickAction
+	}
+	return SuspectAction_SUSPECT_ACTION_UNSPECIFIED
+}
+
+func (x *CreateAccountRequest) GetVelocityLimit() uint32 {
+	if x != nil {
+		return x.VelocityLimit
+	}
+	return 0
+}
+
+func (x *CreateAccountRequest) GetVelocityAction() SuspectAction {
+	if x != nil {
+		return x.VelocityAction
+	}
+	return SuspectAction_SUSPECT_ACTION_UNSPECIFIED
 }
 
 type CreateAccountResponse struct {
@@ -433,6 +510,9 @@ type UpdateAccountRequest struct {
 	IgnoreStatus    *bool `protobuf:"varint,15,opt,name=ignore_status,json=ignoreStatus,proto3,oneof" json:"ignore_status,omitempty"`
 	// Changes the format unless UNSPECIFIED.
 	PostbackResponseFormat PostbackResponseFormat `protobuf:"varint,16,opt,name=postback_response_format,json=postbackResponseFormat,proto3,enum=kcid.tracking.v1.PostbackResponseFormat" json:"postback_response_format,omitempty"`
+	FlaggedClickAction     *SuspectAction         `protobuf:"varint,17,opt,name=flagged_click_action,json=flaggedClickAction,proto3,enum=kcid.tracking.v1.SuspectAction,oneof" json:"flagged_click_action,omitempty"`
+	VelocityLimit          *uint32                `protobuf:"varint,18,opt,name=velocity_limit,json=velocityLimit,proto3,oneof" json:"velocity_limit,omitempty"`
+	VelocityAction         *SuspectAction         `protobuf:"varint,19,opt,name=velocity_action,json=velocityAction,proto3,enum=kcid.tracking.v1.SuspectAction,oneof" json:"velocity_action,omitempty"`
 	unknownFields          protoimpl.UnknownFields
 	sizeCache              protoimpl.SizeCache
 }
@@ -577,6 +657,27 @@ func (x *UpdateAccountRequest) GetPostbackResponseFormat() PostbackResponseForma
 		return x.PostbackResponseFormat
 	}
 	return PostbackResponseFormat_POSTBACK_RESPONSE_FORMAT_UNSPECIFIED
+}
+
+func (x *UpdateAccountRequest) GetFlaggedClickAction() SuspectAction {
+	if x != nil && x.FlaggedClickAction != nil {
+		return *x.FlaggedClickAction
+	}
+	return SuspectAction_SUSPECT_ACTION_UNSPECIFIED
+}
+
+func (x *UpdateAccountRequest) GetVelocityLimit() uint32 {
+	if x != nil && x.VelocityLimit != nil {
+		return *x.VelocityLimit
+	}
+	return 0
+}
+
+func (x *UpdateAccountRequest) GetVelocityAction() SuspectAction {
+	if x != nil && x.VelocityAction != nil {
+		return *x.VelocityAction
+	}
+	return SuspectAction_SUSPECT_ACTION_UNSPECIFIED
 }
 
 type UpdateAccountResponse struct {
@@ -1850,11 +1951,421 @@ func (x *GetCallerResponse) GetApiKey() *ApiKey {
 	return nil
 }
 
+type LoadBotRangesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Kind  BotRangeKind           `protobuf:"varint,1,opt,name=kind,proto3,enum=kcid.tracking.v1.BotRangeKind" json:"kind,omitempty"`
+	// Lines of a range file: an IPv4/IPv6 address or CIDR range each; `#` starts a comment, blank
+	// lines are skipped. At most 10000 lines a call.
+	Lines []string `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"`
+	// The file line number of lines[0] (1 when 0), so that bad lines are reported by their number.
+	FirstLineNumber int32 `protobuf:"varint,3,opt,name=first_line_number,json=firstLineNumber,proto3" json:"first_line_number,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *LoadBotRangesRequest) Reset() {
+	*x = LoadBotRangesRequest{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoadBotRangesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoadBotRangesRequest) ProtoMessage() {}
+
+func (x *LoadBotRangesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoadBotRangesRequest.ProtoReflect.Descriptor instead.
+func (*LoadBotRangesRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *LoadBotRangesRequest) GetKind() BotRangeKind {
+	if x != nil {
+		return x.Kind
+	}
+	return BotRangeKind_BOT_RANGE_KIND_UNSPECIFIED
+}
+
+func (x *LoadBotRangesRequest) GetLines() []string {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *LoadBotRangesRequest) GetFirstLineNumber() int32 {
+	if x != nil {
+		return x.FirstLineNumber
+	}
+	return 0
+}
+
+// A line that was not loaded.
+type BadRangeLine struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LineNumber    int32                  `protobuf:"varint,1,opt,name=line_number,json=lineNumber,proto3" json:"line_number,omitempty"`
+	Text          string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	Message       string                 `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BadRangeLine) Reset() {
+	*x = BadRangeLine{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BadRangeLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BadRangeLine) ProtoMessage() {}
+
+func (x *BadRangeLine) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BadRangeLine.ProtoReflect.Descriptor instead.
+func (*BadRangeLine) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *BadRangeLine) GetLineNumber() int32 {
+	if x != nil {
+		return x.LineNumber
+	}
+	return 0
+}
+
+func (x *BadRangeLine) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *BadRangeLine) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+type LoadBotRangesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ranges added (a range already listed counts once).
+	Loaded        int32           `protobuf:"varint,1,opt,name=loaded,proto3" json:"loaded,omitempty"`
+	BadLines      []*BadRangeLine `protobuf:"bytes,2,rep,name=bad_lines,json=badLines,proto3" json:"bad_lines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoadBotRangesResponse) Reset() {
+	*x = LoadBotRangesResponse{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoadBotRangesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoadBotRangesResponse) ProtoMessage() {}
+
+func (x *LoadBotRangesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoadBotRangesResponse.ProtoReflect.Descriptor instead.
+func (*LoadBotRangesResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *LoadBotRangesResponse) GetLoaded() int32 {
+	if x != nil {
+		return x.Loaded
+	}
+	return 0
+}
+
+func (x *LoadBotRangesResponse) GetBadLines() []*BadRangeLine {
+	if x != nil {
+		return x.BadLines
+	}
+	return nil
+}
+
+type ListBotRangesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// UNSPECIFIED lists both.
+	Kind          BotRangeKind `protobuf:"varint,1,opt,name=kind,proto3,enum=kcid.tracking.v1.BotRangeKind" json:"kind,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBotRangesRequest) Reset() {
+	*x = ListBotRangesRequest{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBotRangesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBotRangesRequest) ProtoMessage() {}
+
+func (x *ListBotRangesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBotRangesRequest.ProtoReflect.Descriptor instead.
+func (*ListBotRangesRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ListBotRangesRequest) GetKind() BotRangeKind {
+	if x != nil {
+		return x.Kind
+	}
+	return BotRangeKind_BOT_RANGE_KIND_UNSPECIFIED
+}
+
+// A listed range.
+type BotRange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Kind  BotRangeKind           `protobuf:"varint,1,opt,name=kind,proto3,enum=kcid.tracking.v1.BotRangeKind" json:"kind,omitempty"`
+	// Canonical CIDR form: "192.0.2.0/24", "2001:db8::/32".
+	Cidr          string `protobuf:"bytes,2,opt,name=cidr,proto3" json:"cidr,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BotRange) Reset() {
+	*x = BotRange{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BotRange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BotRange) ProtoMessage() {}
+
+func (x *BotRange) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BotRange.ProtoReflect.Descriptor instead.
+func (*BotRange) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *BotRange) GetKind() BotRangeKind {
+	if x != nil {
+		return x.Kind
+	}
+	return BotRangeKind_BOT_RANGE_KIND_UNSPECIFIED
+}
+
+func (x *BotRange) GetCidr() string {
+	if x != nil {
+		return x.Cidr
+	}
+	return ""
+}
+
+type ListBotRangesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ordered by kind, then range.
+	Ranges        []*BotRange `protobuf:"bytes,1,rep,name=ranges,proto3" json:"ranges,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBotRangesResponse) Reset() {
+	*x = ListBotRangesResponse{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBotRangesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBotRangesResponse) ProtoMessage() {}
+
+func (x *ListBotRangesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBotRangesResponse.ProtoReflect.Descriptor instead.
+func (*ListBotRangesResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ListBotRangesResponse) GetRanges() []*BotRange {
+	if x != nil {
+		return x.Ranges
+	}
+	return nil
+}
+
+type ClearBotRangesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// UNSPECIFIED clears both.
+	Kind          BotRangeKind `protobuf:"varint,1,opt,name=kind,proto3,enum=kcid.tracking.v1.BotRangeKind" json:"kind,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClearBotRangesRequest) Reset() {
+	*x = ClearBotRangesRequest{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClearBotRangesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClearBotRangesRequest) ProtoMessage() {}
+
+func (x *ClearBotRangesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClearBotRangesRequest.ProtoReflect.Descriptor instead.
+func (*ClearBotRangesRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ClearBotRangesRequest) GetKind() BotRangeKind {
+	if x != nil {
+		return x.Kind
+	}
+	return BotRangeKind_BOT_RANGE_KIND_UNSPECIFIED
+}
+
+type ClearBotRangesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Removed       int32                  `protobuf:"varint,1,opt,name=removed,proto3" json:"removed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClearBotRangesResponse) Reset() {
+	*x = ClearBotRangesResponse{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClearBotRangesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClearBotRangesResponse) ProtoMessage() {}
+
+func (x *ClearBotRangesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClearBotRangesResponse.ProtoReflect.Descriptor instead.
+func (*ClearBotRangesResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ClearBotRangesResponse) GetRemoved() int32 {
+	if x != nil {
+		return x.Removed
+	}
+	return 0
+}
+
 var File_kcid_tracking_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
-	"$kcid/tracking/v1/admin_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a kcid/tracking/v1/resources.proto\"\xd7\x04\n" +
+	"$kcid/tracking/v1/admin_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a kcid/tracking/v1/resources.proto\"\x9b\x06\n" +
 	"\x14CreateAccountRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12!\n" +
@@ -1870,7 +2381,10 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"status_map\x18\b \x03(\v25.kcid.tracking.v1.CreateAccountRequest.StatusMapEntryR\tstatusMap\x12(\n" +
 	"\rignore_status\x18\t \x01(\bH\x00R\fignoreStatus\x88\x01\x01\x12b\n" +
 	"\x18postback_response_format\x18\n" +
-	" \x01(\x0e2(.kcid.tracking.v1.PostbackResponseFormatR\x16postbackResponseFormat\x1a`\n" +
+	" \x01(\x0e2(.kcid.tracking.v1.PostbackResponseFormatR\x16postbackResponseFormat\x12Q\n" +
+	"\x14flagged_click_action\x18\v \x01(\x0e2\x1f.kcid.tracking.v1.SuspectActionR\x12flaggedClickAction\x12%\n" +
+	"\x0evelocity_limit\x18\f \x01(\rR\rvelocityLimit\x12H\n" +
+	"\x0fvelocity_action\x18\r \x01(\x0e2\x1f.kcid.tracking.v1.SuspectActionR\x0evelocityAction\x1a`\n" +
 	"\x0eStatusMapEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x128\n" +
 	"\x05value\x18\x02 \x01(\x0e2\".kcid.tracking.v1.ConversionStatusR\x05value:\x028\x01B\x10\n" +
@@ -1882,7 +2396,8 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\"I\n" +
 	"\x12GetAccountResponse\x123\n" +
-	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\"\x99\b\n" +
+	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\"\xac\n" +
+	"\n" +
 	"\x14UpdateAccountRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12&\n" +
@@ -1904,7 +2419,11 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"status_map\x18\r \x03(\v25.kcid.tracking.v1.UpdateAccountRequest.StatusMapEntryR\tstatusMap\x12*\n" +
 	"\x11update_status_map\x18\x0e \x01(\bR\x0fupdateStatusMap\x12(\n" +
 	"\rignore_status\x18\x0f \x01(\bH\aR\fignoreStatus\x88\x01\x01\x12b\n" +
-	"\x18postback_response_format\x18\x10 \x01(\x0e2(.kcid.tracking.v1.PostbackResponseFormatR\x16postbackResponseFormat\x1a`\n" +
+	"\x18postback_response_format\x18\x10 \x01(\x0e2(.kcid.tracking.v1.PostbackResponseFormatR\x16postbackResponseFormat\x12V\n" +
+	"\x14flagged_click_action\x18\x11 \x01(\x0e2\x1f.kcid.tracking.v1.SuspectActionH\bR\x12flaggedClickAction\x88\x01\x01\x12*\n" +
+	"\x0evelocity_limit\x18\x12 \x01(\rH\tR\rvelocityLimit\x88\x01\x01\x12M\n" +
+	"\x0fvelocity_action\x18\x13 \x01(\x0e2\x1f.kcid.tracking.v1.SuspectActionH\n" +
+	"R\x0evelocityAction\x88\x01\x01\x1a`\n" +
 	"\x0eStatusMapEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x128\n" +
 	"\x05value\x18\x02 \x01(\x0e2\".kcid.tracking.v1.ConversionStatusR\x05value:\x028\x01B\x0f\n" +
@@ -1916,7 +2435,10 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
 	"_time_zoneB\x10\n" +
 	"\x0e_currency_codeB\x10\n" +
-	"\x0e_ignore_status\"L\n" +
+	"\x0e_ignore_statusB\x17\n" +
+	"\x15_flagged_click_actionB\x11\n" +
+	"\x0f_velocity_limitB\x12\n" +
+	"\x10_velocity_action\"L\n" +
 	"\x15UpdateAccountResponse\x123\n" +
 	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\"\xca\x01\n" +
 	"\x1aRotateAccountSecretRequest\x12\x1d\n" +
@@ -2014,7 +2536,30 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\x14RevokeApiKeyResponse\"\x12\n" +
 	"\x10GetCallerRequest\"F\n" +
 	"\x11GetCallerResponse\x121\n" +
-	"\aapi_key\x18\x01 \x01(\v2\x18.kcid.tracking.v1.ApiKeyR\x06apiKey*\x90\x01\n" +
+	"\aapi_key\x18\x01 \x01(\v2\x18.kcid.tracking.v1.ApiKeyR\x06apiKey\"\x8c\x01\n" +
+	"\x14LoadBotRangesRequest\x122\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1e.kcid.tracking.v1.BotRangeKindR\x04kind\x12\x14\n" +
+	"\x05lines\x18\x02 \x03(\tR\x05lines\x12*\n" +
+	"\x11first_line_number\x18\x03 \x01(\x05R\x0ffirstLineNumber\"]\n" +
+	"\fBadRangeLine\x12\x1f\n" +
+	"\vline_number\x18\x01 \x01(\x05R\n" +
+	"lineNumber\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"l\n" +
+	"\x15LoadBotRangesResponse\x12\x16\n" +
+	"\x06loaded\x18\x01 \x01(\x05R\x06loaded\x12;\n" +
+	"\tbad_lines\x18\x02 \x03(\v2\x1e.kcid.tracking.v1.BadRangeLineR\bbadLines\"J\n" +
+	"\x14ListBotRangesRequest\x122\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1e.kcid.tracking.v1.BotRangeKindR\x04kind\"R\n" +
+	"\bBotRange\x122\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1e.kcid.tracking.v1.BotRangeKindR\x04kind\x12\x12\n" +
+	"\x04cidr\x18\x02 \x01(\tR\x04cidr\"K\n" +
+	"\x15ListBotRangesResponse\x122\n" +
+	"\x06ranges\x18\x01 \x03(\v2\x1a.kcid.tracking.v1.BotRangeR\x06ranges\"K\n" +
+	"\x15ClearBotRangesRequest\x122\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1e.kcid.tracking.v1.BotRangeKindR\x04kind\"2\n" +
+	"\x16ClearBotRangesResponse\x12\x18\n" +
+	"\aremoved\x18\x01 \x01(\x05R\aremoved*\x90\x01\n" +
 	"\n" +
 	"SecretKind\x12\x1b\n" +
 	"\x17SECRET_KIND_UNSPECIFIED\x10\x00\x12\x1e\n" +
@@ -2027,7 +2572,11 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\x12API_KEY_ROLE_ISSUE\x10\x01\x12\x17\n" +
 	"\x13API_KEY_ROLE_INGEST\x10\x02\x12\x15\n" +
 	"\x11API_KEY_ROLE_READ\x10\x03\x12\x16\n" +
-	"\x12API_KEY_ROLE_ADMIN\x10\x042\xc6\t\n" +
+	"\x12API_KEY_ROLE_ADMIN\x10\x04*e\n" +
+	"\fBotRangeKind\x12\x1e\n" +
+	"\x1aBOT_RANGE_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12BOT_RANGE_KIND_BOT\x10\x01\x12\x1d\n" +
+	"\x19BOT_RANGE_KIND_DATACENTER\x10\x022\xef\v\n" +
 	"\fAdminService\x12`\n" +
 	"\rCreateAccount\x12&.kcid.tracking.v1.CreateAccountRequest\x1a'.kcid.tracking.v1.CreateAccountResponse\x12W\n" +
 	"\n" +
@@ -2044,7 +2593,10 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\fCreateApiKey\x12%.kcid.tracking.v1.CreateApiKeyRequest\x1a&.kcid.tracking.v1.CreateApiKeyResponse\x12Z\n" +
 	"\vListApiKeys\x12$.kcid.tracking.v1.ListApiKeysRequest\x1a%.kcid.tracking.v1.ListApiKeysResponse\x12]\n" +
 	"\fRevokeApiKey\x12%.kcid.tracking.v1.RevokeApiKeyRequest\x1a&.kcid.tracking.v1.RevokeApiKeyResponse\x12T\n" +
-	"\tGetCaller\x12\".kcid.tracking.v1.GetCallerRequest\x1a#.kcid.tracking.v1.GetCallerResponseB_\n" +
+	"\tGetCaller\x12\".kcid.tracking.v1.GetCallerRequest\x1a#.kcid.tracking.v1.GetCallerResponse\x12`\n" +
+	"\rLoadBotRanges\x12&.kcid.tracking.v1.LoadBotRangesRequest\x1a'.kcid.tracking.v1.LoadBotRangesResponse\x12`\n" +
+	"\rListBotRanges\x12&.kcid.tracking.v1.ListBotRangesRequest\x1a'.kcid.tracking.v1.ListBotRangesResponse\x12c\n" +
+	"\x0eClearBotRanges\x12'.kcid.tracking.v1.ClearBotRangesRequest\x1a(.kcid.tracking.v1.ClearBotRangesResponseB_\n" +
 	"\x19io.kcid.proto.tracking.v1B\x11AdminServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3"
 
 var (
@@ -2059,120 +2611,146 @@ func file_kcid_tracking_v1_admin_service_proto_rawDescGZIP() []byte {
 	return file_kcid_tracking_v1_admin_service_proto_rawDescData
 }
 
-var file_kcid_tracking_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_kcid_tracking_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_kcid_tracking_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_kcid_tracking_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_kcid_tracking_v1_admin_service_proto_goTypes = []any{
 	(SecretKind)(0),                     // 0: kcid.tracking.v1.SecretKind
 	(ApiKeyRole)(0),                     // 1: kcid.tracking.v1.ApiKeyRole
-	(*CreateAccountRequest)(nil),        // 2: kcid.tracking.v1.CreateAccountRequest
-	(*CreateAccountResponse)(nil),       // 3: kcid.tracking.v1.CreateAccountResponse
-	(*GetAccountRequest)(nil),           // 4: kcid.tracking.v1.GetAccountRequest
-	(*GetAccountResponse)(nil),          // 5: kcid.tracking.v1.GetAccountResponse
-	(*UpdateAccountRequest)(nil),        // 6: kcid.tracking.v1.UpdateAccountRequest
-	(*UpdateAccountResponse)(nil),       // 7: kcid.tracking.v1.UpdateAccountResponse
-	(*RotateAccountSecretRequest)(nil),  // 8: kcid.tracking.v1.RotateAccountSecretRequest
-	(*RotateAccountSecretResponse)(nil), // 9: kcid.tracking.v1.RotateAccountSecretResponse
-	(*ListAccountsRequest)(nil),         // 10: kcid.tracking.v1.ListAccountsRequest
-	(*ListAccountsResponse)(nil),        // 11: kcid.tracking.v1.ListAccountsResponse
-	(*CreateGoalRequest)(nil),           // 12: kcid.tracking.v1.CreateGoalRequest
-	(*CreateGoalResponse)(nil),          // 13: kcid.tracking.v1.CreateGoalResponse
-	(*GetGoalRequest)(nil),              // 14: kcid.tracking.v1.GetGoalRequest
-	(*GetGoalResponse)(nil),             // 15: kcid.tracking.v1.GetGoalResponse
-	(*ListGoalsRequest)(nil),            // 16: kcid.tracking.v1.ListGoalsRequest
-	(*ListGoalsResponse)(nil),           // 17: kcid.tracking.v1.ListGoalsResponse
-	(*UpdateGoalRequest)(nil),           // 18: kcid.tracking.v1.UpdateGoalRequest
-	(*UpdateGoalResponse)(nil),          // 19: kcid.tracking.v1.UpdateGoalResponse
-	(*ApiKey)(nil),                      // 20: kcid.tracking.v1.ApiKey
-	(*CreateApiKeyRequest)(nil),         // 21: kcid.tracking.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),        // 22: kcid.tracking.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),          // 23: kcid.tracking.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),         // 24: kcid.tracking.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),         // 25: kcid.tracking.v1.RevokeApiKeyRequest
-	(*RevokeApiKeyResponse)(nil),        // 26: kcid.tracking.v1.RevokeApiKeyResponse
-	(*GetCallerRequest)(nil),            // 27: kcid.tracking.v1.GetCallerRequest
-	(*GetCallerResponse)(nil),           // 28: kcid.tracking.v1.GetCallerResponse
-	nil,                                 // 29: kcid.tracking.v1.CreateAccountRequest.StatusMapEntry
-	nil,                                 // 30: kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry
-	(PostbackResponseFormat)(0),         // 31: kcid.tracking.v1.PostbackResponseFormat
-	(*Account)(nil),                     // 32: kcid.tracking.v1.Account
-	(*AccountSecrets)(nil),              // 33: kcid.tracking.v1.AccountSecrets
-	(*PostbackAuth)(nil),                // 34: kcid.tracking.v1.PostbackAuth
-	(*durationpb.Duration)(nil),         // 35: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),       // 36: google.protobuf.Timestamp
-	(CountingMode)(0),                   // 37: kcid.tracking.v1.CountingMode
-	(*Money)(nil),                       // 38: kcid.tracking.v1.Money
-	(GoalState)(0),                      // 39: kcid.tracking.v1.GoalState
-	(*Goal)(nil),                        // 40: kcid.tracking.v1.Goal
-	(ConversionStatus)(0),               // 41: kcid.tracking.v1.ConversionStatus
+	(BotRangeKind)(0),                   // 2: kcid.tracking.v1.BotRangeKind
+	(*CreateAccountRequest)(nil),        // 3: kcid.tracking.v1.CreateAccountRequest
+	(*CreateAccountResponse)(nil),       // 4: kcid.tracking.v1.CreateAccountResponse
+	(*GetAccountRequest)(nil),           // 5: kcid.tracking.v1.GetAccountRequest
+	(*GetAccountResponse)(nil),          // 6: kcid.tracking.v1.GetAccountResponse
+	(*UpdateAccountRequest)(nil),        // 7: kcid.tracking.v1.UpdateAccountRequest
+	(*UpdateAccountResponse)(nil),       // 8: kcid.tracking.v1.UpdateAccountResponse
+	(*RotateAccountSecretRequest)(nil),  // 9: kcid.tracking.v1.RotateAccountSecretRequest
+	(*RotateAccountSecretResponse)(nil), // 10: kcid.tracking.v1.RotateAccountSecretResponse
+	(*ListAccountsRequest)(nil),         // 11: kcid.tracking.v1.ListAccountsRequest
+	(*ListAccountsResponse)(nil),        // 12: kcid.tracking.v1.ListAccountsResponse
+	(*CreateGoalRequest)(nil),           // 13: kcid.tracking.v1.CreateGoalRequest
+	(*CreateGoalResponse)(nil),          // 14: kcid.tracking.v1.CreateGoalResponse
+	(*GetGoalRequest)(nil),              // 15: kcid.tracking.v1.GetGoalRequest
+	(*GetGoalResponse)(nil),             // 16: kcid.tracking.v1.GetGoalResponse
+	(*ListGoalsRequest)(nil),            // 17: kcid.tracking.v1.ListGoalsRequest
+	(*ListGoalsResponse)(nil),           // 18: kcid.tracking.v1.ListGoalsResponse
+	(*UpdateGoalRequest)(nil),           // 19: kcid.tracking.v1.UpdateGoalRequest
+	(*UpdateGoalResponse)(nil),          // 20: kcid.tracking.v1.UpdateGoalResponse
+	(*ApiKey)(nil),                      // 21: kcid.tracking.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),         // 22: kcid.tracking.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),        // 23: kcid.tracking.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),          // 24: kcid.tracking.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),         // 25: kcid.tracking.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),         // 26: kcid.tracking.v1.RevokeApiKeyRequest
+	(*RevokeApiKeyResponse)(nil),        // 27: kcid.tracking.v1.RevokeApiKeyResponse
+	(*GetCallerRequest)(nil),            // 28: kcid.tracking.v1.GetCallerRequest
+	(*GetCallerResponse)(nil),           // 29: kcid.tracking.v1.GetCallerResponse
+	(*LoadBotRangesRequest)(nil),        // 30: kcid.tracking.v1.LoadBotRangesRequest
+	(*BadRangeLine)(nil),                // 31: kcid.tracking.v1.BadRangeLine
+	(*LoadBotRangesResponse)(nil),       // 32: kcid.tracking.v1.LoadBotRangesResponse
+	(*ListBotRangesRequest)(nil),        // 33: kcid.tracking.v1.ListBotRangesRequest
+	(*BotRange)(nil),                    // 34: kcid.tracking.v1.BotRange
+	(*ListBotRangesResponse)(nil),       // 35: kcid.tracking.v1.ListBotRangesResponse
+	(*ClearBotRangesRequest)(nil),       // 36: kcid.tracking.v1.ClearBotRangesRequest
+	(*ClearBotRangesResponse)(nil),      // 37: kcid.tracking.v1.ClearBotRangesResponse
+	nil,                                 // 38: kcid.tracking.v1.CreateAccountRequest.StatusMapEntry
+	nil,                                 // 39: kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry
+	(PostbackResponseFormat)(0),         // 40: kcid.tracking.v1.PostbackResponseFormat
+	(SuspectAction)(0),                  // 41: kcid.tracking.v1.SuspectAction
+	(*Account)(nil),                     // 42: kcid.tracking.v1.Account
+	(*AccountSecrets)(nil),              // 43: kcid.tracking.v1.AccountSecrets
+	(*PostbackAuth)(nil),                // 44: kcid.tracking.v1.PostbackAuth
+	(*durationpb.Duration)(nil),         // 45: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),       // 46: google.protobuf.Timestamp
+	(CountingMode)(0),                   // 47: kcid.tracking.v1.CountingMode
+	(*Money)(nil),                       // 48: kcid.tracking.v1.Money
+	(GoalState)(0),                      // 49: kcid.tracking.v1.GoalState
+	(*Goal)(nil),                        // 50: kcid.tracking.v1.Goal
+	(ConversionStatus)(0),               // 51: kcid.tracking.v1.ConversionStatus
 }
 var file_kcid_tracking_v1_admin_service_proto_depIdxs = []int32{
-	29, // 0: kcid.tracking.v1.CreateAccountRequest.status_map:type_name -> kcid.tracking.v1.CreateAccountRequest.StatusMapEntry
-	31, // 1: kcid.tracking.v1.CreateAccountRequest.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
-	32, // 2: kcid.tracking.v1.CreateAccountResponse.account:type_name -> kcid.tracking.v1.Account
-	33, // 3: kcid.tracking.v1.CreateAccountResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
-	32, // 4: kcid.tracking.v1.GetAccountResponse.account:type_name -> kcid.tracking.v1.Account
-	34, // 5: kcid.tracking.v1.UpdateAccountRequest.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
-	30, // 6: kcid.tracking.v1.UpdateAccountRequest.status_map:type_name -> kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry
-	31, // 7: kcid.tracking.v1.UpdateAccountRequest.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
-	32, // 8: kcid.tracking.v1.UpdateAccountResponse.account:type_name -> kcid.tracking.v1.Account
-	0,  // 9: kcid.tracking.v1.RotateAccountSecretRequest.kind:type_name -> kcid.tracking.v1.SecretKind
-	35, // 10: kcid.tracking.v1.RotateAccountSecretRequest.grace_period:type_name -> google.protobuf.Duration
-	33, // 11: kcid.tracking.v1.RotateAccountSecretResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
-	36, // 12: kcid.tracking.v1.RotateAccountSecretResponse.previous_expire_time:type_name -> google.protobuf.Timestamp
-	32, // 13: kcid.tracking.v1.ListAccountsResponse.accounts:type_name -> kcid.tracking.v1.Account
-	35, // 14: kcid.tracking.v1.CreateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
-	37, // 15: kcid.tracking.v1.CreateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	38, // 16: kcid.tracking.v1.CreateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
-	39, // 17: kcid.tracking.v1.CreateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
-	35, // 18: kcid.tracking.v1.CreateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
-	40, // 19: kcid.tracking.v1.CreateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	40, // 20: kcid.tracking.v1.GetGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	40, // 21: kcid.tracking.v1.ListGoalsResponse.goals:type_name -> kcid.tracking.v1.Goal
-	35, // 22: kcid.tracking.v1.UpdateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
-	37, // 23: kcid.tracking.v1.UpdateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	38, // 24: kcid.tracking.v1.UpdateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
-	39, // 25: kcid.tracking.v1.UpdateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
-	35, // 26: kcid.tracking.v1.UpdateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
-	40, // 27: kcid.tracking.v1.UpdateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	1,  // 28: kcid.tracking.v1.ApiKey.roles:type_name -> kcid.tracking.v1.ApiKeyRole
-	36, // 29: kcid.tracking.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	1,  // 30: kcid.tracking.v1.CreateApiKeyRequest.roles:type_name -> kcid.tracking.v1.ApiKeyRole
-	20, // 31: kcid.tracking.v1.CreateApiKeyResponse.api_key:type_name -> kcid.tracking.v1.ApiKey
-	20, // 32: kcid.tracking.v1.ListApiKeysResponse.api_keys:type_name -> kcid.tracking.v1.ApiKey
-	20, // 33: kcid.tracking.v1.GetCallerResponse.api_key:type_name -> kcid.tracking.v1.ApiKey
-	41, // 34: kcid.tracking.v1.CreateAccountRequest.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
-	41, // 35: kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
-	2,  // 36: kcid.tracking.v1.AdminService.CreateAccount:input_type -> kcid.tracking.v1.CreateAccountRequest
-	4,  // 37: kcid.tracking.v1.AdminService.GetAccount:input_type -> kcid.tracking.v1.GetAccountRequest
-	6,  // 38: kcid.tracking.v1.AdminService.UpdateAccount:input_type -> kcid.tracking.v1.UpdateAccountRequest
-	8,  // 39: kcid.tracking.v1.AdminService.RotateAccountSecret:input_type -> kcid.tracking.v1.RotateAccountSecretRequest
-	10, // 40: kcid.tracking.v1.AdminService.ListAccounts:input_type -> kcid.tracking.v1.ListAccountsRequest
-	12, // 41: kcid.tracking.v1.AdminService.CreateGoal:input_type -> kcid.tracking.v1.CreateGoalRequest
-	14, // 42: kcid.tracking.v1.AdminService.GetGoal:input_type -> kcid.tracking.v1.GetGoalRequest
-	16, // 43: kcid.tracking.v1.AdminService.ListGoals:input_type -> kcid.tracking.v1.ListGoalsRequest
-	18, // 44: kcid.tracking.v1.AdminService.UpdateGoal:input_type -> kcid.tracking.v1.UpdateGoalRequest
-	21, // 45: kcid.tracking.v1.AdminService.CreateApiKey:input_type -> kcid.tracking.v1.CreateApiKeyRequest
-	23, // 46: kcid.tracking.v1.AdminService.ListApiKeys:input_type -> kcid.tracking.v1.ListApiKeysRequest
-	25, // 47: kcid.tracking.v1.AdminService.RevokeApiKey:input_type -> kcid.tracking.v1.RevokeApiKeyRequest
-	27, // 48: kcid.tracking.v1.AdminService.GetCaller:input_type -> kcid.tracking.v1.GetCallerRequest
-	3,  // 49: kcid.tracking.v1.AdminService.CreateAccount:output_type -> kcid.tracking.v1.CreateAccountResponse
-	5,  // 50: kcid.tracking.v1.AdminService.GetAccount:output_type -> kcid.tracking.v1.GetAccountResponse
-	7,  // 51: kcid.tracking.v1.AdminService.UpdateAccount:output_type -> kcid.tracking.v1.UpdateAccountResponse
-	9,  // 52: kcid.tracking.v1.AdminService.RotateAccountSecret:output_type -> kcid.tracking.v1.RotateAccountSecretResponse
-	11, // 53: kcid.tracking.v1.AdminService.ListAccounts:output_type -> kcid.tracking.v1.ListAccountsResponse
-	13, // 54: kcid.tracking.v1.AdminService.CreateGoal:output_type -> kcid.tracking.v1.CreateGoalResponse
-	15, // 55: kcid.tracking.v1.AdminService.GetGoal:output_type -> kcid.tracking.v1.GetGoalResponse
-	17, // 56: kcid.tracking.v1.AdminService.ListGoals:output_type -> kcid.tracking.v1.ListGoalsResponse
-	19, // 57: kcid.tracking.v1.AdminService.UpdateGoal:output_type -> kcid.tracking.v1.UpdateGoalResponse
-	22, // 58: kcid.tracking.v1.AdminService.CreateApiKey:output_type -> kcid.tracking.v1.CreateApiKeyResponse
-	24, // 59: kcid.tracking.v1.AdminService.ListApiKeys:output_type -> kcid.tracking.v1.ListApiKeysResponse
-	26, // 60: kcid.tracking.v1.AdminService.RevokeApiKey:output_type -> kcid.tracking.v1.RevokeApiKeyResponse
-	28, // 61: kcid.tracking.v1.AdminService.GetCaller:output_type -> kcid.tracking.v1.GetCallerResponse
-	49, // [49:62] is the sub-list for method output_type
-	36, // [36:49] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	38, // 0: kcid.tracking.v1.CreateAccountRequest.status_map:type_name -> kcid.tracking.v1.CreateAccountRequest.StatusMapEntry
+	40, // 1: kcid.tracking.v1.CreateAccountRequest.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
+	41, // 2: kcid.tracking.v1.CreateAccountRequest.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
+	41, // 3: kcid.tracking.v1.CreateAccountRequest.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
+	42, // 4: kcid.tracking.v1.CreateAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	43, // 5: kcid.tracking.v1.CreateAccountResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
+	42, // 6: kcid.tracking.v1.GetAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	44, // 7: kcid.tracking.v1.UpdateAccountRequest.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
+	39, // 8: kcid.tracking.v1.UpdateAccountRequest.status_map:type_name -> kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry
+	40, // 9: kcid.tracking.v1.UpdateAccountRequest.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
+	41, // 10: kcid.tracking.v1.UpdateAccountRequest.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
+	41, // 11: kcid.tracking.v1.UpdateAccountRequest.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
+	42, // 12: kcid.tracking.v1.UpdateAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	0,  // 13: kcid.tracking.v1.RotateAccountSecretRequest.kind:type_name -> kcid.tracking.v1.SecretKind
+	45, // 14: kcid.tracking.v1.RotateAccountSecretRequest.grace_period:type_name -> google.protobuf.Duration
+	43, // 15: kcid.tracking.v1.RotateAccountSecretResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
+	46, // 16: kcid.tracking.v1.RotateAccountSecretResponse.previous_expire_time:type_name -> google.protobuf.Timestamp
+	42, // 17: kcid.tracking.v1.ListAccountsResponse.accounts:type_name -> kcid.tracking.v1.Account
+	45, // 18: kcid.tracking.v1.CreateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
+	47, // 19: kcid.tracking.v1.CreateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	48, // 20: kcid.tracking.v1.CreateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
+	49, // 21: kcid.tracking.v1.CreateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
+	45, // 22: kcid.tracking.v1.CreateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
+	50, // 23: kcid.tracking.v1.CreateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	50, // 24: kcid.tracking.v1.GetGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	50, // 25: kcid.tracking.v1.ListGoalsResponse.goals:type_name -> kcid.tracking.v1.Goal
+	45, // 26: kcid.tracking.v1.UpdateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
+	47, // 27: kcid.tracking.v1.UpdateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	48, // 28: kcid.tracking.v1.UpdateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
+	49, // 29: kcid.tracking.v1.UpdateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
+	45, // 30: kcid.tracking.v1.UpdateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
+	50, // 31: kcid.tracking.v1.UpdateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	1,  // 32: kcid.tracking.v1.ApiKey.roles:type_name -> kcid.tracking.v1.ApiKeyRole
+	46, // 33: kcid.tracking.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	1,  // 34: kcid.tracking.v1.CreateApiKeyRequest.roles:type_name -> kcid.tracking.v1.ApiKeyRole
+	21, // 35: kcid.tracking.v1.CreateApiKeyResponse.api_key:type_name -> kcid.tracking.v1.ApiKey
+	21, // 36: kcid.tracking.v1.ListApiKeysResponse.api_keys:type_name -> kcid.tracking.v1.ApiKey
+	21, // 37: kcid.tracking.v1.GetCallerResponse.api_key:type_name -> kcid.tracking.v1.ApiKey
+	2,  // 38: kcid.tracking.v1.LoadBotRangesRequest.kind:type_name -> kcid.tracking.v1.BotRangeKind
+	31, // 39: kcid.tracking.v1.LoadBotRangesResponse.bad_lines:type_name -> kcid.tracking.v1.BadRangeLine
+	2,  // 40: kcid.tracking.v1.ListBotRangesRequest.kind:type_name -> kcid.tracking.v1.BotRangeKind
+	2,  // 41: kcid.tracking.v1.BotRange.kind:type_name -> kcid.tracking.v1.BotRangeKind
+	34, // 42: kcid.tracking.v1.ListBotRangesResponse.ranges:type_name -> kcid.tracking.v1.BotRange
+	2,  // 43: kcid.tracking.v1.ClearBotRangesRequest.kind:type_name -> kcid.tracking.v1.BotRangeKind
+	51, // 44: kcid.tracking.v1.CreateAccountRequest.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
+	51, // 45: kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
+	3,  // 46: kcid.tracking.v1.AdminService.CreateAccount:input_type -> kcid.tracking.v1.CreateAccountRequest
+	5,  // 47: kcid.tracking.v1.AdminService.GetAccount:input_type -> kcid.tracking.v1.GetAccountRequest
+	7,  // 48: kcid.tracking.v1.AdminService.UpdateAccount:input_type -> kcid.tracking.v1.UpdateAccountRequest
+	9,  // 49: kcid.tracking.v1.AdminService.RotateAccountSecret:input_type -> kcid.tracking.v1.RotateAccountSecretRequest
+	11, // 50: kcid.tracking.v1.AdminService.ListAccounts:input_type -> kcid.tracking.v1.ListAccountsRequest
+	13, // 51: kcid.tracking.v1.AdminService.CreateGoal:input_type -> kcid.tracking.v1.CreateGoalRequest
+	15, // 52: kcid.tracking.v1.AdminService.GetGoal:input_type -> kcid.tracking.v1.GetGoalRequest
+	17, // 53: kcid.tracking.v1.AdminService.ListGoals:input_type -> kcid.tracking.v1.ListGoalsRequest
+	19, // 54: kcid.tracking.v1.AdminService.UpdateGoal:input_type -> kcid.tracking.v1.UpdateGoalRequest
+	22, // 55: kcid.tracking.v1.AdminService.CreateApiKey:input_type -> kcid.tracking.v1.CreateApiKeyRequest
+	24, // 56: kcid.tracking.v1.AdminService.ListApiKeys:input_type -> kcid.tracking.v1.ListApiKeysRequest
+	26, // 57: kcid.tracking.v1.AdminService.RevokeApiKey:input_type -> kcid.tracking.v1.RevokeApiKeyRequest
+	28, // 58: kcid.tracking.v1.AdminService.GetCaller:input_type -> kcid.tracking.v1.GetCallerRequest
+	30, // 59: kcid.tracking.v1.AdminService.LoadBotRanges:input_type -> kcid.tracking.v1.LoadBotRangesRequest
+	33, // 60: kcid.tracking.v1.AdminService.ListBotRanges:input_type -> kcid.tracking.v1.ListBotRangesRequest
+	36, // 61: kcid.tracking.v1.AdminService.ClearBotRanges:input_type -> kcid.tracking.v1.ClearBotRangesRequest
+	4,  // 62: kcid.tracking.v1.AdminService.CreateAccount:output_type -> kcid.tracking.v1.CreateAccountResponse
+	6,  // 63: kcid.tracking.v1.AdminService.GetAccount:output_type -> kcid.tracking.v1.GetAccountResponse
+	8,  // 64: kcid.tracking.v1.AdminService.UpdateAccount:output_type -> kcid.tracking.v1.UpdateAccountResponse
+	10, // 65: kcid.tracking.v1.AdminService.RotateAccountSecret:output_type -> kcid.tracking.v1.RotateAccountSecretResponse
+	12, // 66: kcid.tracking.v1.AdminService.ListAccounts:output_type -> kcid.tracking.v1.ListAccountsResponse
+	14, // 67: kcid.tracking.v1.AdminService.CreateGoal:output_type -> kcid.tracking.v1.CreateGoalResponse
+	16, // 68: kcid.tracking.v1.AdminService.GetGoal:output_type -> kcid.tracking.v1.GetGoalResponse
+	18, // 69: kcid.tracking.v1.AdminService.ListGoals:output_type -> kcid.tracking.v1.ListGoalsResponse
+	20, // 70: kcid.tracking.v1.AdminService.UpdateGoal:output_type -> kcid.tracking.v1.UpdateGoalResponse
+	23, // 71: kcid.tracking.v1.AdminService.CreateApiKey:output_type -> kcid.tracking.v1.CreateApiKeyResponse
+	25, // 72: kcid.tracking.v1.AdminService.ListApiKeys:output_type -> kcid.tracking.v1.ListApiKeysResponse
+	27, // 73: kcid.tracking.v1.AdminService.RevokeApiKey:output_type -> kcid.tracking.v1.RevokeApiKeyResponse
+	29, // 74: kcid.tracking.v1.AdminService.GetCaller:output_type -> kcid.tracking.v1.GetCallerResponse
+	32, // 75: kcid.tracking.v1.AdminService.LoadBotRanges:output_type -> kcid.tracking.v1.LoadBotRangesResponse
+	35, // 76: kcid.tracking.v1.AdminService.ListBotRanges:output_type -> kcid.tracking.v1.ListBotRangesResponse
+	37, // 77: kcid.tracking.v1.AdminService.ClearBotRanges:output_type -> kcid.tracking.v1.ClearBotRangesResponse
+	62, // [62:78] is the sub-list for method output_type
+	46, // [46:62] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_admin_service_proto_init() }
@@ -2189,8 +2767,8 @@ func file_kcid_tracking_v1_admin_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_admin_service_proto_rawDesc), len(file_kcid_tracking_v1_admin_service_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   29,
+			NumEnums:      3,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -32,6 +32,9 @@ const (
 	AdminService_ListApiKeys_FullMethodName         = "/kcid.tracking.v1.AdminService/ListApiKeys"
 	AdminService_RevokeApiKey_FullMethodName        = "/kcid.tracking.v1.AdminService/RevokeApiKey"
 	AdminService_GetCaller_FullMethodName           = "/kcid.tracking.v1.AdminService/GetCaller"
+	AdminService_LoadBotRanges_FullMethodName       = "/kcid.tracking.v1.AdminService/LoadBotRanges"
+	AdminService_ListBotRanges_FullMethodName       = "/kcid.tracking.v1.AdminService/ListBotRanges"
+	AdminService_ClearBotRanges_FullMethodName      = "/kcid.tracking.v1.AdminService/ClearBotRanges"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -72,6 +75,13 @@ type AdminServiceClient interface {
 	// The calling key's name, roles and scope. Any valid key may call it: how a client or the web
 	// view learns what its key may see.
 	GetCaller(ctx context.Context, in *GetCallerRequest, opts ...grpc.CallOption) (*GetCallerResponse, error)
+	// Adds IP addresses and CIDR ranges to an operator list (platform admin); bad lines are
+	// reported one by one and the rest is loaded. Servers apply a change within the account cache TTL.
+	LoadBotRanges(ctx context.Context, in *LoadBotRangesRequest, opts ...grpc.CallOption) (*LoadBotRangesResponse, error)
+	// The ranges of one list, or of all.
+	ListBotRanges(ctx context.Context, in *ListBotRangesRequest, opts ...grpc.CallOption) (*ListBotRangesResponse, error)
+	// Empties one list, or all.
+	ClearBotRanges(ctx context.Context, in *ClearBotRangesRequest, opts ...grpc.CallOption) (*ClearBotRangesResponse, error)
 }
 
 type adminServiceClient struct {
@@ -212,6 +222,36 @@ func (c *adminServiceClient) GetCaller(ctx context.Context, in *GetCallerRequest
 	return out, nil
 }
 
+func (c *adminServiceClient) LoadBotRanges(ctx context.Context, in *LoadBotRangesRequest, opts ...grpc.CallOption) (*LoadBotRangesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LoadBotRangesResponse)
+	err := c.cc.Invoke(ctx, AdminService_LoadBotRanges_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ListBotRanges(ctx context.Context, in *ListBotRangesRequest, opts ...grpc.CallOption) (*ListBotRangesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListBotRangesResponse)
+	err := c.cc.Invoke(ctx, AdminService_ListBotRanges_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ClearBotRanges(ctx context.Context, in *ClearBotRangesRequest, opts ...grpc.CallOption) (*ClearBotRangesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ClearBotRangesResponse)
+	err := c.cc.Invoke(ctx, AdminService_ClearBotRanges_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -250,6 +290,13 @@ type AdminServiceServer interface {
 	// The calling key's name, roles and scope. Any valid key may call it: how a client or the web
 	// view learns what its key may see.
 	GetCaller(context.Context, *GetCallerRequest) (*GetCallerResponse, error)
+	// Adds IP addresses and CIDR ranges to an operator list (platform admin); bad lines are
+	// reported one by one and the rest is loaded. Servers apply a change within the account cache TTL.
+	LoadBotRanges(context.Context, *LoadBotRangesRequest) (*LoadBotRangesResponse, error)
+	// The ranges of one list, or of all.
+	ListBotRanges(context.Context, *ListBotRangesRequest) (*ListBotRangesResponse, error)
+	// Empties one list, or all.
+	ClearBotRanges(context.Context, *ClearBotRangesRequest) (*ClearBotRangesResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -298,6 +345,15 @@ func (UnimplementedAdminServiceServer) RevokeApiKey(context.Context, *RevokeApiK
 }
 func (UnimplementedAdminServiceServer) GetCaller(context.Context, *GetCallerRequest) (*GetCallerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCaller not implemented")
+}
+func (UnimplementedAdminServiceServer) LoadBotRanges(context.Context, *LoadBotRangesRequest) (*LoadBotRangesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method LoadBotRanges not implemented")
+}
+func (UnimplementedAdminServiceServer) ListBotRanges(context.Context, *ListBotRangesRequest) (*ListBotRangesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListBotRanges not implemented")
+}
+func (UnimplementedAdminServiceServer) ClearBotRanges(context.Context, *ClearBotRangesRequest) (*ClearBotRangesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ClearBotRanges not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -554,6 +610,60 @@ func _AdminService_GetCaller_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_LoadBotRanges_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LoadBotRangesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).LoadBotRanges(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_LoadBotRanges_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).LoadBotRanges(ctx, req.(*LoadBotRangesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ListBotRanges_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListBotRangesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ListBotRanges(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ListBotRanges_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ListBotRanges(ctx, req.(*ListBotRangesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ClearBotRanges_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ClearBotRangesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ClearBotRanges(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ClearBotRanges_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ClearBotRanges(ctx, req.(*ClearBotRangesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -612,6 +722,18 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetCaller",
 			Handler:    _AdminService_GetCaller_Handler,
+		},
+		{
+			MethodName: "LoadBotRanges",
+			Handler:    _AdminService_LoadBotRanges_Handler,
+		},
+		{
+			MethodName: "ListBotRanges",
+			Handler:    _AdminService_ListBotRanges_Handler,
+		},
+		{
+			MethodName: "ClearBotRanges",
+			Handler:    _AdminService_ClearBotRanges_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -49,7 +49,12 @@ type IssueClickRequest struct {
 	// is the kcid's issue time. Errors besides IssueClick's: KCID_* (malformed or
 	// foreign kcid), CLICK_EXPIRED (older than the account's click retention),
 	// KCID_ALREADY_USED.
-	Kcid          string `protobuf:"bytes,9,opt,name=kcid,proto3" json:"kcid,omitempty"`
+	Kcid string `protobuf:"bytes,9,opt,name=kcid,proto3" json:"kcid,omitempty"`
+	// Optional: the clicking browser's User-Agent header, for the bot rules (not stored).
+	UserAgent string `protobuf:"bytes,10,opt,name=user_agent,json=userAgent,proto3" json:"user_agent,omitempty"`
+	// Optional: the clicking browser's IP address, for the operator's IP ranges and the velocity
+	// rule (not stored; the velocity rule keeps a digest of its network).
+	ClientIp      string `protobuf:"bytes,11,opt,name=client_ip,json=clientIp,proto3" json:"client_ip,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -143,6 +148,20 @@ func (x *IssueClickRequest) GetRequestId() string {
 func (x *IssueClickRequest) GetKcid() string {
 	if x != nil {
 		return x.Kcid
+	}
+	return ""
+}
+
+func (x *IssueClickRequest) GetUserAgent() string {
+	if x != nil {
+		return x.UserAgent
+	}
+	return ""
+}
+
+func (x *IssueClickRequest) GetClientIp() string {
+	if x != nil {
+		return x.ClientIp
 	}
 	return ""
 }
@@ -865,7 +884,7 @@ var File_kcid_tracking_v1_click_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_click_service_proto_rawDesc = "" +
 	"\n" +
-	"$kcid/tracking/v1/click_service.proto\x12\x10kcid.tracking.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#kcid/tracking/v1/error_reason.proto\x1a kcid/tracking/v1/resources.proto\"\xa1\x03\n" +
+	"$kcid/tracking/v1/click_service.proto\x12\x10kcid.tracking.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#kcid/tracking/v1/error_reason.proto\x1a kcid/tracking/v1/resources.proto\"\xdd\x03\n" +
 	"\x11IssueClickRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x1f\n" +
@@ -879,7 +898,11 @@ const file_kcid_tracking_v1_click_service_proto_rawDesc = "" +
 	"\x0fclick_signature\x18\a \x01(\tR\x0eclickSignature\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\b \x01(\tR\trequestId\x12\x12\n" +
-	"\x04kcid\x18\t \x01(\tR\x04kcid\x1a9\n" +
+	"\x04kcid\x18\t \x01(\tR\x04kcid\x12\x1d\n" +
+	"\n" +
+	"user_agent\x18\n" +
+	" \x01(\tR\tuserAgent\x12\x1b\n" +
+	"\tclient_ip\x18\v \x01(\tR\bclientIp\x1a9\n" +
 	"\vSubIdsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"f\n" +

@@ -226,6 +226,15 @@ const (
 	// comma-separated; `field`: "status"). Map the word (`./kcid account update … --status-map`)
 	// and replay, or have the sender send a mapped word.
 	ErrorReason_ERROR_REASON_STATUS_NOT_MAPPED ErrorReason = 170
+	// --- Fraud rules (reasons on a recorded conversion, Conversion.status_reason) ---
+	// The conversion's click was flagged as a bot (user agent or bot range) when it was issued;
+	// the account's flagged_click_action decided its status.
+	ErrorReason_ERROR_REASON_CLICK_FLAGGED_BOT ErrorReason = 171
+	// The conversion's click came from a data-centre range.
+	ErrorReason_ERROR_REASON_CLICK_FLAGGED_DATACENTER ErrorReason = 172
+	// More conversions than the account's velocity_limit within a minute from clicks of one /24
+	// (/48 for IPv6) network; the account's velocity_action decided its status.
+	ErrorReason_ERROR_REASON_VELOCITY_EXCEEDED ErrorReason = 173
 )
 
 // Enum value maps for ErrorReason.
@@ -310,6 +319,9 @@ var (
 		162: "ERROR_REASON_DESTINATION_ADDRESS_FORBIDDEN",
 		163: "ERROR_REASON_DELIVERY_NOT_FOUND",
 		170: "ERROR_REASON_STATUS_NOT_MAPPED",
+		171: "ERROR_REASON_CLICK_FLAGGED_BOT",
+		172: "ERROR_REASON_CLICK_FLAGGED_DATACENTER",
+		173: "ERROR_REASON_VELOCITY_EXCEEDED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                   0,
@@ -391,6 +403,9 @@ var (
 		"ERROR_REASON_DESTINATION_ADDRESS_FORBIDDEN": 162,
 		"ERROR_REASON_DELIVERY_NOT_FOUND":            163,
 		"ERROR_REASON_STATUS_NOT_MAPPED":             170,
+		"ERROR_REASON_CLICK_FLAGGED_BOT":             171,
+		"ERROR_REASON_CLICK_FLAGGED_DATACENTER":      172,
+		"ERROR_REASON_VELOCITY_EXCEEDED":             173,
 	}
 )
 
@@ -456,7 +471,7 @@ var File_kcid_tracking_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\xc8'\n" +
+	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\x98)\n" +
 	"\vErrorReason\x12.\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x10\xca\xf3\x18\aUNKNOWN\xd0\xf3\x18\xf4\x03\x12=\n" +
 	"\x1eERROR_REASON_MISSING_PARAMETER\x10\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12=\n" +
@@ -537,7 +552,10 @@ const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"'ERROR_REASON_DESTINATION_ALREADY_EXISTS\x10\xa1\x01\x1a\x17\xca\xf3\x18\x0eALREADY_EXISTS\xd0\xf3\x18\x99\x03\x12J\n" +
 	"*ERROR_REASON_DESTINATION_ADDRESS_FORBIDDEN\x10\xa2\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x128\n" +
 	"\x1fERROR_REASON_DELIVERY_NOT_FOUND\x10\xa3\x01\x1a\x12\xca\xf3\x18\tNOT_FOUND\xd0\xf3\x18\x94\x03\x12A\n" +
-	"\x1eERROR_REASON_STATUS_NOT_MAPPED\x10\xaa\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\xa6\x03:@\n" +
+	"\x1eERROR_REASON_STATUS_NOT_MAPPED\x10\xaa\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\xa6\x03\x12A\n" +
+	"\x1eERROR_REASON_CLICK_FLAGGED_BOT\x10\xab\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\xa6\x03\x12H\n" +
+	"%ERROR_REASON_CLICK_FLAGGED_DATACENTER\x10\xac\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\xa6\x03\x12A\n" +
+	"\x1eERROR_REASON_VELOCITY_EXCEEDED\x10\xad\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\xa6\x03:@\n" +
 	"\tgrpc_code\x12!.google.protobuf.EnumValueOptions\x18\xb9\x8e\x03 \x01(\tR\bgrpcCode:D\n" +
 	"\vhttp_status\x12!.google.protobuf.EnumValueOptions\x18\xba\x8e\x03 \x01(\x05R\n" +
 	"httpStatusB^\n" +

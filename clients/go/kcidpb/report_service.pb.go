@@ -332,16 +332,20 @@ type StatsRow struct {
 	RejectedConversions int64 `protobuf:"varint,10,opt,name=rejected_conversions,json=rejectedConversions,proto3" json:"rejected_conversions,omitempty"`
 	// Ordered by currency code.
 	Values []*CurrencyValue `protobuf:"bytes,11,rep,name=values,proto3" json:"values,omitempty"`
-	// conversions / clicks; 0 when there are no clicks.
+	// (conversions - flagged_conversions) / clicks; 0 when there are no clicks.
 	ConversionRate float64 `protobuf:"fixed64,12,opt,name=conversion_rate,json=conversionRate,proto3" json:"conversion_rate,omitempty"`
 	// approved / (approved + rejected); 0 when neither.
 	ApprovalRate float64 `protobuf:"fixed64,13,opt,name=approval_rate,json=approvalRate,proto3" json:"approval_rate,omitempty"`
 	// Every bucket, in order: <1m, <10m, <1h, <6h, <1d, <7d, <30d, >=30d.
 	TimeToConvert []*TimeToConvertBucket `protobuf:"bytes,14,rep,name=time_to_convert,json=timeToConvert,proto3" json:"time_to_convert,omitempty"`
 	// The row's account (ACCOUNT).
-	AccountId     string `protobuf:"bytes,15,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	AccountId string `protobuf:"bytes,15,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	// Clicks flagged as bots or data-centre traffic; not in `clicks` (so not in conversion_rate).
+	FlaggedClicks int64 `protobuf:"varint,16,opt,name=flagged_clicks,json=flaggedClicks,proto3" json:"flagged_clicks,omitempty"`
+	// Conversions on flagged clicks: in `conversions` and its statuses, not in conversion_rate.
+	FlaggedConversions int64 `protobuf:"varint,17,opt,name=flagged_conversions,json=flaggedConversions,proto3" json:"flagged_conversions,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *StatsRow) Reset() {
@@ -479,6 +483,20 @@ func (x *StatsRow) GetAccountId() string {
 	return ""
 }
 
+func (x *StatsRow) GetFlaggedClicks() int64 {
+	if x != nil {
+		return x.FlaggedClicks
+	}
+	return 0
+}
+
+func (x *StatsRow) GetFlaggedConversions() int64 {
+	if x != nil {
+		return x.FlaggedConversions
+	}
+	return 0
+}
+
 type GetStatsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Ordered by period, campaign, goal, sub id.
@@ -592,7 +610,7 @@ const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"\x13TimeToConvertBucket\x12<\n" +
 	"\fmin_duration\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\vminDuration\x12<\n" +
 	"\fmax_duration\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\vmaxDuration\x12 \n" +
-	"\vconversions\x18\x03 \x01(\x03R\vconversions\"\x86\x05\n" +
+	"\vconversions\x18\x03 \x01(\x03R\vconversions\"\xde\x05\n" +
 	"\bStatsRow\x12\x1f\n" +
 	"\vcampaign_id\x18\x01 \x01(\tR\n" +
 	"campaignId\x12\x19\n" +
@@ -611,7 +629,9 @@ const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"\rapproval_rate\x18\r \x01(\x01R\fapprovalRate\x12M\n" +
 	"\x0ftime_to_convert\x18\x0e \x03(\v2%.kcid.tracking.v1.TimeToConvertBucketR\rtimeToConvert\x12\x1d\n" +
 	"\n" +
-	"account_id\x18\x0f \x01(\tR\taccountId\"\xc1\x02\n" +
+	"account_id\x18\x0f \x01(\tR\taccountId\x12%\n" +
+	"\x0eflagged_clicks\x18\x10 \x01(\x03R\rflaggedClicks\x12/\n" +
+	"\x13flagged_conversions\x18\x11 \x01(\x03R\x12flaggedConversions\"\xc1\x02\n" +
 	"\x10GetStatsResponse\x12.\n" +
 	"\x04rows\x18\x01 \x03(\v2\x1a.kcid.tracking.v1.StatsRowR\x04rows\x120\n" +
 	"\x05total\x18\x02 \x01(\v2\x1a.kcid.tracking.v1.StatsRowR\x05total\x129\n" +

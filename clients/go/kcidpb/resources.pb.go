@@ -23,6 +23,119 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Why a click was flagged when it was issued.
+type ClickFlag int32
+
+const (
+	ClickFlag_CLICK_FLAG_UNSPECIFIED ClickFlag = 0
+	// The user agent matches a well-known crawler or bot.
+	ClickFlag_CLICK_FLAG_BOT_USER_AGENT ClickFlag = 1
+	// The client address lies in an operator's bot range (`./kcid bots load --kind bot`).
+	ClickFlag_CLICK_FLAG_BOT_RANGE ClickFlag = 2
+	// The client address lies in an operator's data-centre range (`--kind datacenter`).
+	ClickFlag_CLICK_FLAG_DATACENTER ClickFlag = 3
+)
+
+// Enum value maps for ClickFlag.
+var (
+	ClickFlag_name = map[int32]string{
+		0: "CLICK_FLAG_UNSPECIFIED",
+		1: "CLICK_FLAG_BOT_USER_AGENT",
+		2: "CLICK_FLAG_BOT_RANGE",
+		3: "CLICK_FLAG_DATACENTER",
+	}
+	ClickFlag_value = map[string]int32{
+		"CLICK_FLAG_UNSPECIFIED":    0,
+		"CLICK_FLAG_BOT_USER_AGENT": 1,
+		"CLICK_FLAG_BOT_RANGE":      2,
+		"CLICK_FLAG_DATACENTER":     3,
+	}
+)
+
+func (x ClickFlag) Enum() *ClickFlag {
+	p := new(ClickFlag)
+	*p = x
+	return p
+}
+
+func (x ClickFlag) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ClickFlag) Descriptor() protoreflect.EnumDescriptor {
+	return file_kcid_tracking_v1_resources_proto_enumTypes[0].Descriptor()
+}
+
+func (ClickFlag) Type() protoreflect.EnumType {
+	return &file_kcid_tracking_v1_resources_proto_enumTypes[0]
+}
+
+func (x ClickFlag) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ClickFlag.Descriptor instead.
+func (ClickFlag) EnumDescriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{0}
+}
+
+// What happens to a conversion a fraud rule points at (a flagged click, the velocity rule).
+type SuspectAction int32
+
+const (
+	// As ACCEPT.
+	SuspectAction_SUSPECT_ACTION_UNSPECIFIED SuspectAction = 0
+	// Recorded in the status the postback asked for; the reason is still kept.
+	SuspectAction_SUSPECT_ACTION_ACCEPT SuspectAction = 1
+	// Recorded as pending, for review.
+	SuspectAction_SUSPECT_ACTION_PENDING SuspectAction = 2
+	// Recorded as rejected (kept, never counted as approved).
+	SuspectAction_SUSPECT_ACTION_REJECT SuspectAction = 3
+)
+
+// Enum value maps for SuspectAction.
+var (
+	SuspectAction_name = map[int32]string{
+		0: "SUSPECT_ACTION_UNSPECIFIED",
+		1: "SUSPECT_ACTION_ACCEPT",
+		2: "SUSPECT_ACTION_PENDING",
+		3: "SUSPECT_ACTION_REJECT",
+	}
+	SuspectAction_value = map[string]int32{
+		"SUSPECT_ACTION_UNSPECIFIED": 0,
+		"SUSPECT_ACTION_ACCEPT":      1,
+		"SUSPECT_ACTION_PENDING":     2,
+		"SUSPECT_ACTION_REJECT":      3,
+	}
+)
+
+func (x SuspectAction) Enum() *SuspectAction {
+	p := new(SuspectAction)
+	*p = x
+	return p
+}
+
+func (x SuspectAction) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SuspectAction) Descriptor() protoreflect.EnumDescriptor {
+	return file_kcid_tracking_v1_resources_proto_enumTypes[1].Descriptor()
+}
+
+func (SuspectAction) Type() protoreflect.EnumType {
+	return &file_kcid_tracking_v1_resources_proto_enumTypes[1]
+}
+
+func (x SuspectAction) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SuspectAction.Descriptor instead.
+func (SuspectAction) EnumDescriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{1}
+}
+
 // The review state of a conversion.
 type ConversionStatus int32
 
@@ -60,11 +173,11 @@ func (x ConversionStatus) String() string {
 }
 
 func (ConversionStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_kcid_tracking_v1_resources_proto_enumTypes[0].Descriptor()
+	return file_kcid_tracking_v1_resources_proto_enumTypes[2].Descriptor()
 }
 
 func (ConversionStatus) Type() protoreflect.EnumType {
-	return &file_kcid_tracking_v1_resources_proto_enumTypes[0]
+	return &file_kcid_tracking_v1_resources_proto_enumTypes[2]
 }
 
 func (x ConversionStatus) Number() protoreflect.EnumNumber {
@@ -73,7 +186,7 @@ func (x ConversionStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ConversionStatus.Descriptor instead.
 func (ConversionStatus) EnumDescriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{0}
+	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{2}
 }
 
 // How repeated postbacks of one goal count.
@@ -122,11 +235,11 @@ func (x CountingMode) String() string {
 }
 
 func (CountingMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_kcid_tracking_v1_resources_proto_enumTypes[1].Descriptor()
+	return file_kcid_tracking_v1_resources_proto_enumTypes[3].Descriptor()
 }
 
 func (CountingMode) Type() protoreflect.EnumType {
-	return &file_kcid_tracking_v1_resources_proto_enumTypes[1]
+	return &file_kcid_tracking_v1_resources_proto_enumTypes[3]
 }
 
 func (x CountingMode) Number() protoreflect.EnumNumber {
@@ -135,7 +248,7 @@ func (x CountingMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use CountingMode.Descriptor instead.
 func (CountingMode) EnumDescriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{1}
+	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{3}
 }
 
 // Whether a goal counts postbacks.
@@ -172,11 +285,11 @@ func (x GoalState) String() string {
 }
 
 func (GoalState) Descriptor() protoreflect.EnumDescriptor {
-	return file_kcid_tracking_v1_resources_proto_enumTypes[2].Descriptor()
+	return file_kcid_tracking_v1_resources_proto_enumTypes[4].Descriptor()
 }
 
 func (GoalState) Type() protoreflect.EnumType {
-	return &file_kcid_tracking_v1_resources_proto_enumTypes[2]
+	return &file_kcid_tracking_v1_resources_proto_enumTypes[4]
 }
 
 func (x GoalState) Number() protoreflect.EnumNumber {
@@ -185,7 +298,7 @@ func (x GoalState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use GoalState.Descriptor instead.
 func (GoalState) EnumDescriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{2}
+	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{4}
 }
 
 // Credentials a postback may present.
@@ -225,11 +338,11 @@ func (x PostbackAuthMethod) String() string {
 }
 
 func (PostbackAuthMethod) Descriptor() protoreflect.EnumDescriptor {
-	return file_kcid_tracking_v1_resources_proto_enumTypes[3].Descriptor()
+	return file_kcid_tracking_v1_resources_proto_enumTypes[5].Descriptor()
 }
 
 func (PostbackAuthMethod) Type() protoreflect.EnumType {
-	return &file_kcid_tracking_v1_resources_proto_enumTypes[3]
+	return &file_kcid_tracking_v1_resources_proto_enumTypes[5]
 }
 
 func (x PostbackAuthMethod) Number() protoreflect.EnumNumber {
@@ -238,7 +351,7 @@ func (x PostbackAuthMethod) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PostbackAuthMethod.Descriptor instead.
 func (PostbackAuthMethod) EnumDescriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{3}
+	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{5}
 }
 
 // What the HTTP edge answers to a postback that was recorded (or was a duplicate). Every answer
@@ -287,11 +400,11 @@ func (x PostbackResponseFormat) String() string {
 }
 
 func (PostbackResponseFormat) Descriptor() protoreflect.EnumDescriptor {
-	return file_kcid_tracking_v1_resources_proto_enumTypes[4].Descriptor()
+	return file_kcid_tracking_v1_resources_proto_enumTypes[6].Descriptor()
 }
 
 func (PostbackResponseFormat) Type() protoreflect.EnumType {
-	return &file_kcid_tracking_v1_resources_proto_enumTypes[4]
+	return &file_kcid_tracking_v1_resources_proto_enumTypes[6]
 }
 
 func (x PostbackResponseFormat) Number() protoreflect.EnumNumber {
@@ -300,7 +413,7 @@ func (x PostbackResponseFormat) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PostbackResponseFormat.Descriptor instead.
 func (PostbackResponseFormat) EnumDescriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{4}
+	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{6}
 }
 
 // An exact decimal amount of money. Never a binary float.
@@ -375,7 +488,13 @@ type Click struct {
 	// When the click is deleted from the store (its account's retention).
 	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	// Storage partition, decoded from the kcid.
-	Partition     uint32 `protobuf:"varint,10,opt,name=partition,proto3" json:"partition,omitempty"`
+	Partition uint32 `protobuf:"varint,10,opt,name=partition,proto3" json:"partition,omitempty"`
+	// Why the click looks like no human's (a known crawler, an operator's bot or data-centre
+	// range); UNSPECIFIED for a clean click. A flagged click still redirects.
+	Flag ClickFlag `protobuf:"varint,11,opt,name=flag,proto3,enum=kcid.tracking.v1.ClickFlag" json:"flag,omitempty"`
+	// A 32-bit digest of the click's /24 (IPv4) or /48 (IPv6) network, kept only while the
+	// account's velocity rule is on (never the address itself); 0 when not kept.
+	SourceNetwork uint32 `protobuf:"fixed32,12,opt,name=source_network,json=sourceNetwork,proto3" json:"source_network,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -480,6 +599,20 @@ func (x *Click) GetPartition() uint32 {
 	return 0
 }
 
+func (x *Click) GetFlag() ClickFlag {
+	if x != nil {
+		return x.Flag
+	}
+	return ClickFlag_CLICK_FLAG_UNSPECIFIED
+}
+
+func (x *Click) GetSourceNetwork() uint32 {
+	if x != nil {
+		return x.SourceNetwork
+	}
+	return 0
+}
+
 // A recorded conversion.
 type Conversion struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -505,7 +638,10 @@ type Conversion struct {
 	// The value as first recorded; `value` is the current one after adjustments.
 	OriginalValue *Money `protobuf:"bytes,13,opt,name=original_value,json=originalValue,proto3" json:"original_value,omitempty"`
 	// Every status or value change after recording, oldest first.
-	History       []*StatusChange `protobuf:"bytes,14,rep,name=history,proto3" json:"history,omitempty"`
+	History []*StatusChange `protobuf:"bytes,14,rep,name=history,proto3" json:"history,omitempty"`
+	// Why a fraud rule chose or marked its status at recording: CLICK_FLAGGED_BOT,
+	// CLICK_FLAGGED_DATACENTER or VELOCITY_EXCEEDED; UNSPECIFIED when none applied.
+	StatusReason  ErrorReason `protobuf:"varint,15,opt,name=status_reason,json=statusReason,proto3,enum=kcid.tracking.v1.ErrorReason" json:"status_reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -636,6 +772,13 @@ func (x *Conversion) GetHistory() []*StatusChange {
 		return x.History
 	}
 	return nil
+}
+
+func (x *Conversion) GetStatusReason() ErrorReason {
+	if x != nil {
+		return x.StatusReason
+	}
+	return ErrorReason_ERROR_REASON_UNSPECIFIED
 }
 
 // One audited change of a conversion's status or value.
@@ -968,6 +1111,13 @@ type Account struct {
 	// ISO 4217 code of values sent without a currency when their goal names no default currency
 	// (then USD when empty). Inherited from the partner's defaults like time_zone.
 	CurrencyCode string `protobuf:"bytes,12,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	// What happens to a conversion on a flagged click (see Click.flag). Default accept.
+	FlaggedClickAction SuspectAction `protobuf:"varint,16,opt,name=flagged_click_action,json=flaggedClickAction,proto3,enum=kcid.tracking.v1.SuspectAction" json:"flagged_click_action,omitempty"`
+	// The velocity rule: more than this many conversions within a minute from clicks of one /24
+	// (IPv4) or /48 (IPv6) network get VELOCITY_EXCEEDED. 0 = off.
+	VelocityLimit uint32 `protobuf:"varint,17,opt,name=velocity_limit,json=velocityLimit,proto3" json:"velocity_limit,omitempty"`
+	// What happens to a conversion over the velocity limit. Default accept.
+	VelocityAction SuspectAction `protobuf:"varint,18,opt,name=velocity_action,json=velocityAction,proto3,enum=kcid.tracking.v1.SuspectAction" json:"velocity_action,omitempty"`
 	// The sender's status words (trimmed, lower case, e.g. "1", "sale", "chargeback") and the status
 	// each one records. A postback's `status` is looked up here first, then among kcid's own words
 	// (approved, pending, rejected); a word found in neither is refused with STATUS_NOT_MAPPED.
@@ -1097,6 +1247,27 @@ func (x *Account) GetCurrencyCode() string {
 	return ""
 }
 
+func (x *Account) GetFlaggedClickAction() SuspectAction {
+	if x != nil {
+		return x.FlaggedClickAction
+	}
+	return SuspectAction_SUSPECT_ACTION_UNSPECIFIED
+}
+
+func (x *Account) GetVelocityLimit() uint32 {
+	if x != nil {
+		return x.VelocityLimit
+	}
+	return 0
+}
+
+func (x *Account) GetVelocityAction() SuspectAction {
+	if x != nil {
+		return x.VelocityAction
+	}
+	return SuspectAction_SUSPECT_ACTION_UNSPECIFIED
+}
+
 func (x *Account) GetStatusMap() map[string]ConversionStatus {
 	if x != nil {
 		return x.StatusMap
@@ -1186,10 +1357,10 @@ var File_kcid_tracking_v1_resources_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"\n" +
-	" kcid/tracking/v1/resources.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"D\n" +
+	" kcid/tracking/v1/resources.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#kcid/tracking/v1/error_reason.proto\"D\n" +
 	"\x05Money\x12\x16\n" +
 	"\x06amount\x18\x01 \x01(\tR\x06amount\x12#\n" +
-	"\rcurrency_code\x18\x02 \x01(\tR\fcurrencyCode\"\xd7\x03\n" +
+	"\rcurrency_code\x18\x02 \x01(\tR\fcurrencyCode\"\xaf\x04\n" +
 	"\x05Click\x12\x12\n" +
 	"\x04kcid\x18\x01 \x01(\tR\x04kcid\x12\x1d\n" +
 	"\n" +
@@ -1206,10 +1377,12 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"\vexpire_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\x12\x1c\n" +
 	"\tpartition\x18\n" +
-	" \x01(\rR\tpartition\x1a9\n" +
+	" \x01(\rR\tpartition\x12/\n" +
+	"\x04flag\x18\v \x01(\x0e2\x1b.kcid.tracking.v1.ClickFlagR\x04flag\x12%\n" +
+	"\x0esource_network\x18\f \x01(\aR\rsourceNetwork\x1a9\n" +
 	"\vSubIdsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xdd\x05\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa1\x06\n" +
 	"\n" +
 	"Conversion\x12#\n" +
 	"\rconversion_id\x18\x01 \x01(\tR\fconversionId\x12\x12\n" +
@@ -1230,7 +1403,8 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"\n" +
 	"click_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tclickTime\x12>\n" +
 	"\x0eoriginal_value\x18\r \x01(\v2\x17.kcid.tracking.v1.MoneyR\roriginalValue\x128\n" +
-	"\ahistory\x18\x0e \x03(\v2\x1e.kcid.tracking.v1.StatusChangeR\ahistory\x1a<\n" +
+	"\ahistory\x18\x0e \x03(\v2\x1e.kcid.tracking.v1.StatusChangeR\ahistory\x12B\n" +
+	"\rstatus_reason\x18\x0f \x01(\x0e2\x1d.kcid.tracking.v1.ErrorReasonR\fstatusReason\x1a<\n" +
 	"\x0eAdvSubIdsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xf7\x02\n" +
@@ -1265,7 +1439,7 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"\fPostbackAuth\x12>\n" +
 	"\amethods\x18\x01 \x03(\x0e2$.kcid.tracking.v1.PostbackAuthMethodR\amethods\x12!\n" +
 	"\fip_allowlist\x18\x02 \x03(\tR\vipAllowlist\x12J\n" +
-	"\x13signature_tolerance\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x12signatureTolerance\"\xcf\x06\n" +
+	"\x13signature_tolerance\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x12signatureTolerance\"\x93\b\n" +
 	"\aAccount\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12!\n" +
@@ -1282,7 +1456,10 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"partner_id\x18\n" +
 	" \x01(\tR\tpartnerId\x12\x1b\n" +
 	"\ttime_zone\x18\v \x01(\tR\btimeZone\x12#\n" +
-	"\rcurrency_code\x18\f \x01(\tR\fcurrencyCode\x12G\n" +
+	"\rcurrency_code\x18\f \x01(\tR\fcurrencyCode\x12Q\n" +
+	"\x14flagged_click_action\x18\x10 \x01(\x0e2\x1f.kcid.tracking.v1.SuspectActionR\x12flaggedClickAction\x12%\n" +
+	"\x0evelocity_limit\x18\x11 \x01(\rR\rvelocityLimit\x12H\n" +
+	"\x0fvelocity_action\x18\x12 \x01(\x0e2\x1f.kcid.tracking.v1.SuspectActionR\x0evelocityAction\x12G\n" +
 	"\n" +
 	"status_map\x18\r \x03(\v2(.kcid.tracking.v1.Account.StatusMapEntryR\tstatusMap\x12#\n" +
 	"\rignore_status\x18\x0e \x01(\bR\fignoreStatus\x12b\n" +
@@ -1293,7 +1470,17 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"\x0eAccountSecrets\x12%\n" +
 	"\x0epostback_token\x18\x01 \x01(\tR\rpostbackToken\x12!\n" +
 	"\fclick_secret\x18\x02 \x01(\tR\vclickSecret\x126\n" +
-	"\x17postback_signing_secret\x18\x03 \x01(\tR\x15postbackSigningSecret*\x94\x01\n" +
+	"\x17postback_signing_secret\x18\x03 \x01(\tR\x15postbackSigningSecret*{\n" +
+	"\tClickFlag\x12\x1a\n" +
+	"\x16CLICK_FLAG_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19CLICK_FLAG_BOT_USER_AGENT\x10\x01\x12\x18\n" +
+	"\x14CLICK_FLAG_BOT_RANGE\x10\x02\x12\x19\n" +
+	"\x15CLICK_FLAG_DATACENTER\x10\x03*\x81\x01\n" +
+	"\rSuspectAction\x12\x1e\n" +
+	"\x1aSUSPECT_ACTION_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15SUSPECT_ACTION_ACCEPT\x10\x01\x12\x1a\n" +
+	"\x16SUSPECT_ACTION_PENDING\x10\x02\x12\x19\n" +
+	"\x15SUSPECT_ACTION_REJECT\x10\x03*\x94\x01\n" +
 	"\x10ConversionStatus\x12!\n" +
 	"\x1dCONVERSION_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19CONVERSION_STATUS_PENDING\x10\x01\x12\x1e\n" +
@@ -1333,65 +1520,72 @@ func file_kcid_tracking_v1_resources_proto_rawDescGZIP() []byte {
 	return file_kcid_tracking_v1_resources_proto_rawDescData
 }
 
-var file_kcid_tracking_v1_resources_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_kcid_tracking_v1_resources_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
 var file_kcid_tracking_v1_resources_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_kcid_tracking_v1_resources_proto_goTypes = []any{
-	(ConversionStatus)(0),         // 0: kcid.tracking.v1.ConversionStatus
-	(CountingMode)(0),             // 1: kcid.tracking.v1.CountingMode
-	(GoalState)(0),                // 2: kcid.tracking.v1.GoalState
-	(PostbackAuthMethod)(0),       // 3: kcid.tracking.v1.PostbackAuthMethod
-	(PostbackResponseFormat)(0),   // 4: kcid.tracking.v1.PostbackResponseFormat
-	(*Money)(nil),                 // 5: kcid.tracking.v1.Money
-	(*Click)(nil),                 // 6: kcid.tracking.v1.Click
-	(*Conversion)(nil),            // 7: kcid.tracking.v1.Conversion
-	(*StatusChange)(nil),          // 8: kcid.tracking.v1.StatusChange
-	(*Goal)(nil),                  // 9: kcid.tracking.v1.Goal
-	(*PostbackAuth)(nil),          // 10: kcid.tracking.v1.PostbackAuth
-	(*Account)(nil),               // 11: kcid.tracking.v1.Account
-	(*AccountSecrets)(nil),        // 12: kcid.tracking.v1.AccountSecrets
-	nil,                           // 13: kcid.tracking.v1.Click.SubIdsEntry
-	nil,                           // 14: kcid.tracking.v1.Conversion.AdvSubIdsEntry
-	nil,                           // 15: kcid.tracking.v1.Account.StatusMapEntry
-	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 17: google.protobuf.Duration
+	(ClickFlag)(0),                // 0: kcid.tracking.v1.ClickFlag
+	(SuspectAction)(0),            // 1: kcid.tracking.v1.SuspectAction
+	(ConversionStatus)(0),         // 2: kcid.tracking.v1.ConversionStatus
+	(CountingMode)(0),             // 3: kcid.tracking.v1.CountingMode
+	(GoalState)(0),                // 4: kcid.tracking.v1.GoalState
+	(PostbackAuthMethod)(0),       // 5: kcid.tracking.v1.PostbackAuthMethod
+	(PostbackResponseFormat)(0),   // 6: kcid.tracking.v1.PostbackResponseFormat
+	(*Money)(nil),                 // 7: kcid.tracking.v1.Money
+	(*Click)(nil),                 // 8: kcid.tracking.v1.Click
+	(*Conversion)(nil),            // 9: kcid.tracking.v1.Conversion
+	(*StatusChange)(nil),          // 10: kcid.tracking.v1.StatusChange
+	(*Goal)(nil),                  // 11: kcid.tracking.v1.Goal
+	(*PostbackAuth)(nil),          // 12: kcid.tracking.v1.PostbackAuth
+	(*Account)(nil),               // 13: kcid.tracking.v1.Account
+	(*AccountSecrets)(nil),        // 14: kcid.tracking.v1.AccountSecrets
+	nil,                           // 15: kcid.tracking.v1.Click.SubIdsEntry
+	nil,                           // 16: kcid.tracking.v1.Conversion.AdvSubIdsEntry
+	nil,                           // 17: kcid.tracking.v1.Account.StatusMapEntry
+	(*timestamppb.Timestamp)(nil), // 18: google.protobuf.Timestamp
+	(ErrorReason)(0),              // 19: kcid.tracking.v1.ErrorReason
+	(*durationpb.Duration)(nil),   // 20: google.protobuf.Duration
 }
 var file_kcid_tracking_v1_resources_proto_depIdxs = []int32{
-	13, // 0: kcid.tracking.v1.Click.sub_ids:type_name -> kcid.tracking.v1.Click.SubIdsEntry
-	16, // 1: kcid.tracking.v1.Click.click_time:type_name -> google.protobuf.Timestamp
-	16, // 2: kcid.tracking.v1.Click.expire_time:type_name -> google.protobuf.Timestamp
-	0,  // 3: kcid.tracking.v1.Conversion.status:type_name -> kcid.tracking.v1.ConversionStatus
-	5,  // 4: kcid.tracking.v1.Conversion.value:type_name -> kcid.tracking.v1.Money
-	16, // 5: kcid.tracking.v1.Conversion.event_time:type_name -> google.protobuf.Timestamp
-	16, // 6: kcid.tracking.v1.Conversion.record_time:type_name -> google.protobuf.Timestamp
-	14, // 7: kcid.tracking.v1.Conversion.adv_sub_ids:type_name -> kcid.tracking.v1.Conversion.AdvSubIdsEntry
-	16, // 8: kcid.tracking.v1.Conversion.click_time:type_name -> google.protobuf.Timestamp
-	5,  // 9: kcid.tracking.v1.Conversion.original_value:type_name -> kcid.tracking.v1.Money
-	8,  // 10: kcid.tracking.v1.Conversion.history:type_name -> kcid.tracking.v1.StatusChange
-	0,  // 11: kcid.tracking.v1.StatusChange.from_status:type_name -> kcid.tracking.v1.ConversionStatus
-	0,  // 12: kcid.tracking.v1.StatusChange.to_status:type_name -> kcid.tracking.v1.ConversionStatus
-	5,  // 13: kcid.tracking.v1.StatusChange.value_before:type_name -> kcid.tracking.v1.Money
-	5,  // 14: kcid.tracking.v1.StatusChange.value_after:type_name -> kcid.tracking.v1.Money
-	16, // 15: kcid.tracking.v1.StatusChange.change_time:type_name -> google.protobuf.Timestamp
-	17, // 16: kcid.tracking.v1.Goal.attribution_window:type_name -> google.protobuf.Duration
-	1,  // 17: kcid.tracking.v1.Goal.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	5,  // 18: kcid.tracking.v1.Goal.default_value:type_name -> kcid.tracking.v1.Money
-	2,  // 19: kcid.tracking.v1.Goal.state:type_name -> kcid.tracking.v1.GoalState
-	16, // 20: kcid.tracking.v1.Goal.create_time:type_name -> google.protobuf.Timestamp
-	16, // 21: kcid.tracking.v1.Goal.update_time:type_name -> google.protobuf.Timestamp
-	17, // 22: kcid.tracking.v1.Goal.min_time_to_convert:type_name -> google.protobuf.Duration
-	3,  // 23: kcid.tracking.v1.PostbackAuth.methods:type_name -> kcid.tracking.v1.PostbackAuthMethod
-	17, // 24: kcid.tracking.v1.PostbackAuth.signature_tolerance:type_name -> google.protobuf.Duration
-	16, // 25: kcid.tracking.v1.Account.create_time:type_name -> google.protobuf.Timestamp
-	17, // 26: kcid.tracking.v1.Account.click_retention:type_name -> google.protobuf.Duration
-	10, // 27: kcid.tracking.v1.Account.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
-	15, // 28: kcid.tracking.v1.Account.status_map:type_name -> kcid.tracking.v1.Account.StatusMapEntry
-	4,  // 29: kcid.tracking.v1.Account.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
-	0,  // 30: kcid.tracking.v1.Account.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
-	31, // [31:31] is the sub-list for method output_type
-	31, // [31:31] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	15, // 0: kcid.tracking.v1.Click.sub_ids:type_name -> kcid.tracking.v1.Click.SubIdsEntry
+	18, // 1: kcid.tracking.v1.Click.click_time:type_name -> google.protobuf.Timestamp
+	18, // 2: kcid.tracking.v1.Click.expire_time:type_name -> google.protobuf.Timestamp
+	0,  // 3: kcid.tracking.v1.Click.flag:type_name -> kcid.tracking.v1.ClickFlag
+	2,  // 4: kcid.tracking.v1.Conversion.status:type_name -> kcid.tracking.v1.ConversionStatus
+	7,  // 5: kcid.tracking.v1.Conversion.value:type_name -> kcid.tracking.v1.Money
+	18, // 6: kcid.tracking.v1.Conversion.event_time:type_name -> google.protobuf.Timestamp
+	18, // 7: kcid.tracking.v1.Conversion.record_time:type_name -> google.protobuf.Timestamp
+	16, // 8: kcid.tracking.v1.Conversion.adv_sub_ids:type_name -> kcid.tracking.v1.Conversion.AdvSubIdsEntry
+	18, // 9: kcid.tracking.v1.Conversion.click_time:type_name -> google.protobuf.Timestamp
+	7,  // 10: kcid.tracking.v1.Conversion.original_value:type_name -> kcid.tracking.v1.Money
+	10, // 11: kcid.tracking.v1.Conversion.history:type_name -> kcid.tracking.v1.StatusChange
+	19, // 12: kcid.tracking.v1.Conversion.status_reason:type_name -> kcid.tracking.v1.ErrorReason
+	2,  // 13: kcid.tracking.v1.StatusChange.from_status:type_name -> kcid.tracking.v1.ConversionStatus
+	2,  // 14: kcid.tracking.v1.StatusChange.to_status:type_name -> kcid.tracking.v1.ConversionStatus
+	7,  // 15: kcid.tracking.v1.StatusChange.value_before:type_name -> kcid.tracking.v1.Money
+	7,  // 16: kcid.tracking.v1.StatusChange.value_after:type_name -> kcid.tracking.v1.Money
+	18, // 17: kcid.tracking.v1.StatusChange.change_time:type_name -> google.protobuf.Timestamp
+	20, // 18: kcid.tracking.v1.Goal.attribution_window:type_name -> google.protobuf.Duration
+	3,  // 19: kcid.tracking.v1.Goal.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	7,  // 20: kcid.tracking.v1.Goal.default_value:type_name -> kcid.tracking.v1.Money
+	4,  // 21: kcid.tracking.v1.Goal.state:type_name -> kcid.tracking.v1.GoalState
+	18, // 22: kcid.tracking.v1.Goal.create_time:type_name -> google.protobuf.Timestamp
+	18, // 23: kcid.tracking.v1.Goal.update_time:type_name -> google.protobuf.Timestamp
+	20, // 24: kcid.tracking.v1.Goal.min_time_to_convert:type_name -> google.protobuf.Duration
+	5,  // 25: kcid.tracking.v1.PostbackAuth.methods:type_name -> kcid.tracking.v1.PostbackAuthMethod
+	20, // 26: kcid.tracking.v1.PostbackAuth.signature_tolerance:type_name -> google.protobuf.Duration
+	18, // 27: kcid.tracking.v1.Account.create_time:type_name -> google.protobuf.Timestamp
+	20, // 28: kcid.tracking.v1.Account.click_retention:type_name -> google.protobuf.Duration
+	12, // 29: kcid.tracking.v1.Account.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
+	1,  // 30: kcid.tracking.v1.Account.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
+	1,  // 31: kcid.tracking.v1.Account.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
+	17, // 32: kcid.tracking.v1.Account.status_map:type_name -> kcid.tracking.v1.Account.StatusMapEntry
+	6,  // 33: kcid.tracking.v1.Account.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
+	2,  // 34: kcid.tracking.v1.Account.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
+	35, // [35:35] is the sub-list for method output_type
+	35, // [35:35] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_resources_proto_init() }
@@ -1399,12 +1593,13 @@ func file_kcid_tracking_v1_resources_proto_init() {
 	if File_kcid_tracking_v1_resources_proto != nil {
 		return
 	}
+	file_kcid_tracking_v1_error_reason_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_resources_proto_rawDesc), len(file_kcid_tracking_v1_resources_proto_rawDesc)),
-			NumEnums:      5,
+			NumEnums:      7,
 			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -19,7 +19,10 @@
 -- — is what the ad server configured and repeats across clicks; its sub ids vary. A record is
 --   "<lifetime s>\1<8-byte context ref><sub ids protobuf>"   context interned in the header, or
 --   "<lifetime s>\0<context><sub ids protobuf>"               inline (its own context)
--- (two protobuf encodings one after the other decode as one merged message). Once a group has 64
+-- (two protobuf encodings one after the other decode as one merged message). The per-click part
+-- also carries the click's fraud marks when it has them: its flag (Click field 11, 2 bytes, only on
+-- a flagged click; read by record_conversion.lua) and its network digest (field 12, 5 bytes, only
+-- while its account's velocity rule is on). Once a group has 64
 -- contexts and more than half of its clicks brought a new one (unique landing pages, say), where
 -- an interned copy only adds the reference's cost, it interns no more for good (x = 1); it keeps
 -- referencing those it has.

@@ -117,17 +117,22 @@ local function varint(s, i)
   return value, i
 end
 
--- sub_ids["s1"] of a serialized Click (field 6, map<string, string>: entries {1: key, 2: value}),
--- read straight from the wire format so the click keeps a single stored copy.
-local function click_sub_id_1(pb, from)
+-- sub_ids["s1"] of a serialized Click (field 6, map<string, string>: entries {1: key, 2: value})
+-- and its flag (field 11, ClickFlag; 0 when clean), read straight from the wire format so the
+-- click keeps a single stored copy.
+local function click_sub_id_1_and_flag(pb, from)
   local i, n = from, #pb
+  local s1, flag = '', 0
   while i <= n do
     local tag
     tag, i = varint(pb, i)
     local field, wire = math.floor(tag / 8), tag % 8
     if wire == 0 then
-      local _
-      _, i = varint(pb, i)
+      local v
+      v, i = varint(pb, i)
+      if field == 11 then
+        flag = v
+      end
     elseif wire == 1 then
       i = i + 8
     elseif wire == 5 then
@@ -150,7 +155,7 @@ local function click_sub_id_1(pb, from)
           j = j + l
         end
         if key == 's1' then
-          return value
+          s1 = value
         end
       end
       i = i + len
@@ -158,7 +163,11 @@ local function click_sub_id_1(pb, from)
       error('unexpected protobuf wire type ' .. wire)
     end
   end
-  return ''
+  return s1, flag
+end
+
+local function click_sub_id_1(pb, from)
+  return (click_sub_id_1_and_flag(pb, from))
 end
 
 -- Appends an event to the partition's stream with the next per-partition sequence number

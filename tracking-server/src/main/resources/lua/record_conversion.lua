@@ -43,6 +43,9 @@
 --          (ReplayPostbacks' preview). A new conversion's id is then the one it would get.
 -- ARGV[24] time-to-convert bucket (0-based)   ARGV[25] stats hash expiry, unix ms
 -- ARGV[26] click field (the kcid's random bytes)   ARGV[27] the kcid's issue time, unix seconds
+-- ARGV[28] status of a new conversion on a flagged click ("" = ARGV[16]); such a conversion gets
+--          status_reason CLICK_FLAGGED_BOT (171) or _DATACENTER (172) appended to its payload and
+--          is counted in the stats field g (conversions on flagged clicks)
 --
 -- A counted conversion's hash keeps its stats key (st) and cell (sf), so a later status change
 -- moves its counts in the hour it was counted in; a test conversion is marked x=1.
@@ -52,13 +55,14 @@
 --   U  status of a known transaction changed            IT transition not allowed
 --   NF click not found   AM click of another account    CM campaign not counted by the goal
 --   RR request_id reused, and for a replayed request_id the stored answer of the first call
---   with a third element 'R' (nothing was written this time).
+--   with a third element 'R' (nothing was written this time). An accepted conversion on a flagged
+--   click: {'A', id, '', status, reason number}.
 -- KEYS: click_group, click_state, request, stream, stats, stream_sequence
 -- ARGV: account_id, goal_key, counting_mode, transaction_id, fingerprint, payload,
 -- ARGV: conversion_ttl_ms, request_ttl_ms, stream_max_length, record_time_ms, conversion_prefix,
 -- ARGV: conversion_id_prefix, has_request, campaigns, requested_status, new_status, amount,
 -- ARGV: currency, history_prefix, transition_sources, test, request_id, dry_run, ttc_bucket,
--- ARGV: stats_expire_at_ms, click_field, issue_time_s
+-- ARGV: stats_expire_at_ms, click_field, issue_time_s, flagged_status
 
 local has_request = ARGV[13] == '1'
 local dry_run = ARGV[23] == '1'
@@ -100,6 +104,8 @@ local goal, txid, now = ARGV[2], ARGV[4], ARGV[10]
 local ttl = click_expires_ms - tonumber(ARGV[10])
 local keep = math.max(ttl, tonumber(ARGV[7]))
 local code, id = nil, ''
+local flagged = nil -- {reason number} once a new conversion on a flagged click is written
+local flagged_status = ''
 
 -- A postback with a status for a transaction already recorded on this click moves that
 -- conversion's status (pending -> approved, approved -> rejected …) instead of counting anew.
@@ -152,11 +158,25 @@ if not code then
   end
   if not code then
     code = 'A'
+    local s1, flag = click_sub_id_1_and_flag(click, rest)
+    local status, payload = ARGV[16], ARGV[6]
+    if flag ~= 0 then
+      -- Conversion.status_reason (field 15, varint; 171 and 172 are the bytes r, 1): 171 bot, 172 data centre.
+      flagged = {flag == 3 and 172 or 171}
+      payload = payload .. string.char(120, flagged[1], 1) -- varint: 0x80 | (r % 128), r // 128
+      if ARGV[28] ~= '' then
+        status = ARGV[28]
+      end
+      flagged_status = status
+    end
     -- Stats first: a value the counters refuse fails the script before anything was written.
     local cell = nil
     if not test then
-      cell = stats_cell(campaign, click_sub_id_1(click, rest), goal)
-      count_conversion(KEYS[5], cell, ARGV[16], ARGV[17], ARGV[18], ARGV[24], ARGV[25])
+      cell = stats_cell(campaign, s1, goal)
+      count_conversion(KEYS[5], cell, status, ARGV[17], ARGV[18], ARGV[24], ARGV[25])
+      if flag ~= 0 then
+        bump(KEYS[5], 'g' .. US .. cell, '1')
+      end
     end
     local n = redis.call('HINCRBY', KEYS[2], 'n', 1)
     id = ARGV[12] .. n
@@ -168,7 +188,7 @@ if not code then
     end
     redis.call('PEXPIRE', KEYS[2], keep)
     local key = ARGV[11] .. n
-    redis.call('HSET', key, 'p', ARGV[6], 's', ARGV[16], 'a', ARGV[17], 'c', ARGV[18])
+    redis.call('HSET', key, 'p', payload, 's', status, 'a', ARGV[17], 'c', ARGV[18])
     if cell then
       redis.call('HSET', key, 'st', KEYS[5], 'sf', cell)
     else
@@ -176,7 +196,7 @@ if not code then
     end
     redis.call('PEXPIRE', key, keep)
     local entry = append_event(KEYS[4], KEYS[6], ARGV[9], {
-      'type', 'conversion', 'id', id, 'a', owner, 'g', goal, 's', ARGV[16], 't', now,
+      'type', 'conversion', 'id', id, 'a', owner, 'g', goal, 's', status, 't', now,
       'test', test and '1' or '0', 'v', ARGV[17], 'c', ARGV[18], 'cp', campaign})
     redis.call('HSET', KEYS[2], 'e:' .. entry, '1')
   end
@@ -192,5 +212,8 @@ if has_request then
   if redis.call('PTTL', KEYS[2]) < 0 then
     redis.call('PEXPIRE', KEYS[2], math.max(keep, request_ttl))
   end
+end
+if flagged then
+  return {code, id, '', flagged_status, flagged[1]}
 end
 return {code, id}

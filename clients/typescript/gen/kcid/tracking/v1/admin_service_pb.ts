@@ -6,7 +6,7 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Account, AccountSecrets, ConversionStatus, CountingMode, Goal, GoalState, Money, PostbackAuth, PostbackResponseFormat } from "./resources_pb.js";
+import type { Account, AccountSecrets, ConversionStatus, CountingMode, Goal, GoalState, Money, PostbackAuth, PostbackResponseFormat, SuspectAction } from "./resources_pb.js";
 import { file_kcid_tracking_v1_resources } from "./resources_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kcid/tracking/v1/admin_service.proto.
  */
 export const file_kcid_tracking_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRrY2lkL3RyYWNraW5nL3YxL2FkbWluX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEixQMKFENyZWF0ZUFjY291bnRSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhYKDmtjaWRfcGFyYW1ldGVyGAMgASgJEhIKCnJlcXVlc3RfaWQYBCABKAkSEgoKcGFydG5lcl9pZBgFIAEoCRIRCgl0aW1lX3pvbmUYBiABKAkSFQoNY3VycmVuY3lfY29kZRgHIAEoCRJJCgpzdGF0dXNfbWFwGAggAygLMjUua2NpZC50cmFja2luZy52MS5DcmVhdGVBY2NvdW50UmVxdWVzdC5TdGF0dXNNYXBFbnRyeRIaCg1pZ25vcmVfc3RhdHVzGAkgASgISACIAQESSgoYcG9zdGJhY2tfcmVzcG9uc2VfZm9ybWF0GAogASgOMigua2NpZC50cmFja2luZy52MS5Qb3N0YmFja1Jlc3BvbnNlRm9ybWF0GlQKDlN0YXR1c01hcEVudHJ5EgsKA2tleRgBIAEoCRIxCgV2YWx1ZRgCIAEoDjIiLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvblN0YXR1czoCOAFCEAoOX2lnbm9yZV9zdGF0dXMidgoVQ3JlYXRlQWNjb3VudFJlc3BvbnNlEioKB2FjY291bnQYASABKAsyGS5rY2lkLnRyYWNraW5nLnYxLkFjY291bnQSMQoHc2VjcmV0cxgCIAEoCzIgLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudFNlY3JldHMiJwoRR2V0QWNjb3VudFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCSJAChJHZXRBY2NvdW50UmVzcG9uc2USKgoHYWNjb3VudBgBIAEoCzIZLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudCKjBgoUVXBkYXRlQWNjb3VudFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIZCgxkaXNwbGF5X25hbWUYAiABKAlIAIgBARIbCg5rY2lkX3BhcmFtZXRlchgDIAEoCUgBiAEBEh0KEGRlZmF1bHRfZ29hbF9rZXkYBCABKAlIAogBARIcCg9sZWdhY3lfaHR0cF8yMDAYBSABKAhIA4gBARI1Cg1wb3N0YmFja19hdXRoGAYgASgLMh4ua2NpZC50cmFja2luZy52MS5Qb3N0YmFja0F1dGgSEgoKcmVxdWVzdF9pZBgHIAEoCRIbChN1cGRhdGVfYXV0aF9tZXRob2RzGAggASgIEhsKE3VwZGF0ZV9pcF9hbGxvd2xpc3QYCSABKAgSFwoKcGFydG5lcl9pZBgKIAEoCUgEiAEBEhYKCXRpbWVfem9uZRgLIAEoCUgFiAEBEhoKDWN1cnJlbmN5X2NvZGUYDCABKAlIBogBARJJCgpzdGF0dXNfbWFwGA0gAygLMjUua2NpZC50cmFja2luZy52MS5VcGRhdGVBY2NvdW50UmVxdWVzdC5TdGF0dXNNYXBFbnRyeRIZChF1cGRhdGVfc3RhdHVzX21hcBgOIAEoCBIaCg1pZ25vcmVfc3RhdHVzGA8gASgISAeIAQESSgoYcG9zdGJhY2tfcmVzcG9uc2VfZm9ybWF0GBAgASgOMigua2NpZC50cmFja2luZy52MS5Qb3N0YmFja1Jlc3BvbnNlRm9ybWF0GlQKDlN0YXR1c01hcEVudHJ5EgsKA2tleRgBIAEoCRIxCgV2YWx1ZRgCIAEoDjIiLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvblN0YXR1czoCOAFCDwoNX2Rpc3BsYXlfbmFtZUIRCg9fa2NpZF9wYXJhbWV0ZXJCEwoRX2RlZmF1bHRfZ29hbF9rZXlCEgoQX2xlZ2FjeV9odHRwXzIwMEINCgtfcGFydG5lcl9pZEIMCgpfdGltZV96b25lQhAKDl9jdXJyZW5jeV9jb2RlQhAKDl9pZ25vcmVfc3RhdHVzIkMKFVVwZGF0ZUFjY291bnRSZXNwb25zZRIqCgdhY2NvdW50GAEgASgLMhkua2NpZC50cmFja2luZy52MS5BY2NvdW50IqEBChpSb3RhdGVBY2NvdW50U2VjcmV0UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEioKBGtpbmQYAiABKA4yHC5rY2lkLnRyYWNraW5nLnYxLlNlY3JldEtpbmQSLwoMZ3JhY2VfcGVyaW9kGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhIKCnJlcXVlc3RfaWQYBCABKAkiigEKG1JvdGF0ZUFjY291bnRTZWNyZXRSZXNwb25zZRIxCgdzZWNyZXRzGAEgASgLMiAua2NpZC50cmFja2luZy52MS5BY2NvdW50U2VjcmV0cxI4ChRwcmV2aW91c19leHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUAoTTGlzdEFjY291bnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRISCgpwYXJ0bmVyX2lkGAMgASgJIlwKFExpc3RBY2NvdW50c1Jlc3BvbnNlEisKCGFjY291bnRzGAEgAygLMhkua2NpZC50cmFja2luZy52MS5BY2NvdW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKZAwoRQ3JlYXRlR29hbFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIQCghnb2FsX2tleRgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkSNQoSYXR0cmlidXRpb25fd2luZG93GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjUKDWNvdW50aW5nX21vZGUYBSABKA4yHi5rY2lkLnRyYWNraW5nLnYxLkNvdW50aW5nTW9kZRIuCg1kZWZhdWx0X3ZhbHVlGAYgASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIqCgVzdGF0ZRgHIAEoDjIbLmtjaWQudHJhY2tpbmcudjEuR29hbFN0YXRlEjYKE21pbl90aW1lX3RvX2NvbnZlcnQYCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFAoMY2FtcGFpZ25faWRzGAkgAygJEhwKFGFsbG93X25lZ2F0aXZlX3ZhbHVlGAogASgIEhIKCnJlcXVlc3RfaWQYCyABKAkiOgoSQ3JlYXRlR29hbFJlc3BvbnNlEiQKBGdvYWwYASABKAsyFi5rY2lkLnRyYWNraW5nLnYxLkdvYWwiNgoOR2V0R29hbFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIQCghnb2FsX2tleRgCIAEoCSI3Cg9HZXRHb2FsUmVzcG9uc2USJAoEZ29hbBgBIAEoCzIWLmtjaWQudHJhY2tpbmcudjEuR29hbCImChBMaXN0R29hbHNSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkiOgoRTGlzdEdvYWxzUmVzcG9uc2USJQoFZ29hbHMYASADKAsyFi5rY2lkLnRyYWNraW5nLnYxLkdvYWwi6gMKEVVwZGF0ZUdvYWxSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEAoIZ29hbF9rZXkYAiABKAkSGQoMZGlzcGxheV9uYW1lGAMgASgJSACIAQESNQoSYXR0cmlidXRpb25fd2luZG93GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjUKDWNvdW50aW5nX21vZGUYBSABKA4yHi5rY2lkLnRyYWNraW5nLnYxLkNvdW50aW5nTW9kZRIuCg1kZWZhdWx0X3ZhbHVlGAYgASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIqCgVzdGF0ZRgHIAEoDjIbLmtjaWQudHJhY2tpbmcudjEuR29hbFN0YXRlEjYKE21pbl90aW1lX3RvX2NvbnZlcnQYCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFAoMY2FtcGFpZ25faWRzGAkgAygJEhsKE3VwZGF0ZV9jYW1wYWlnbl9pZHMYCiABKAgSIQoUYWxsb3dfbmVnYXRpdmVfdmFsdWUYCyABKAhIAYgBARISCgpyZXF1ZXN0X2lkGAwgASgJQg8KDV9kaXNwbGF5X25hbWVCFwoVX2FsbG93X25lZ2F0aXZlX3ZhbHVlIjoKElVwZGF0ZUdvYWxSZXNwb25zZRIkCgRnb2FsGAEgASgLMhYua2NpZC50cmFja2luZy52MS5Hb2FsIqoBCgZBcGlLZXkSDAoEbmFtZRgBIAEoCRIrCgVyb2xlcxgCIAMoDjIcLmtjaWQudHJhY2tpbmcudjEuQXBpS2V5Um9sZRIvCgtjcmVhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEaGludBgEIAEoCRISCgpwYXJ0bmVyX2lkGAUgASgJEhIKCmFjY291bnRfaWQYBiABKAkieAoTQ3JlYXRlQXBpS2V5UmVxdWVzdBIMCgRuYW1lGAEgASgJEisKBXJvbGVzGAIgAygOMhwua2NpZC50cmFja2luZy52MS5BcGlLZXlSb2xlEhIKCnBhcnRuZXJfaWQYAyABKAkSEgoKYWNjb3VudF9pZBgEIAEoCSJRChRDcmVhdGVBcGlLZXlSZXNwb25zZRIpCgdhcGlfa2V5GAEgASgLMhgua2NpZC50cmFja2luZy52MS5BcGlLZXkSDgoGc2VjcmV0GAIgASgJIhQKEkxpc3RBcGlLZXlzUmVxdWVzdCJBChNMaXN0QXBpS2V5c1Jlc3BvbnNlEioKCGFwaV9rZXlzGAEgAygLMhgua2NpZC50cmFja2luZy52MS5BcGlLZXkiIwoTUmV2b2tlQXBpS2V5UmVxdWVzdBIMCgRuYW1lGAEgASgJIhYKFFJldm9rZUFwaUtleVJlc3BvbnNlIhIKEEdldENhbGxlclJlcXVlc3QiPgoRR2V0Q2FsbGVyUmVzcG9uc2USKQoHYXBpX2tleRgBIAEoCzIYLmtjaWQudHJhY2tpbmcudjEuQXBpS2V5KpABCgpTZWNyZXRLaW5kEhsKF1NFQ1JFVF9LSU5EX1VOU1BFQ0lGSUVEEAASHgoaU0VDUkVUX0tJTkRfUE9TVEJBQ0tfVE9LRU4QARIcChhTRUNSRVRfS0lORF9DTElDS19TRUNSRVQQAhInCiNTRUNSRVRfS0lORF9QT1NUQkFDS19TSUdOSU5HX1NFQ1JFVBADKooBCgpBcGlLZXlSb2xlEhwKGEFQSV9LRVlfUk9MRV9VTlNQRUNJRklFRBAAEhYKEkFQSV9LRVlfUk9MRV9JU1NVRRABEhcKE0FQSV9LRVlfUk9MRV9JTkdFU1QQAhIVChFBUElfS0VZX1JPTEVfUkVBRBADEhYKEkFQSV9LRVlfUk9MRV9BRE1JThAEMsYJCgxBZG1pblNlcnZpY2USYAoNQ3JlYXRlQWNjb3VudBImLmtjaWQudHJhY2tpbmcudjEuQ3JlYXRlQWNjb3VudFJlcXVlc3QaJy5rY2lkLnRyYWNraW5nLnYxLkNyZWF0ZUFjY291bnRSZXNwb25zZRJXCgpHZXRBY2NvdW50EiMua2NpZC50cmFja2luZy52MS5HZXRBY2NvdW50UmVxdWVzdBokLmtjaWQudHJhY2tpbmcudjEuR2V0QWNjb3VudFJlc3BvbnNlEmAKDVVwZGF0ZUFjY291bnQSJi5rY2lkLnRyYWNraW5nLnYxLlVwZGF0ZUFjY291bnRSZXF1ZXN0Gicua2NpZC50cmFja2luZy52MS5VcGRhdGVBY2NvdW50UmVzcG9uc2UScgoTUm90YXRlQWNjb3VudFNlY3JldBIsLmtjaWQudHJhY2tpbmcudjEuUm90YXRlQWNjb3VudFNlY3JldFJlcXVlc3QaLS5rY2lkLnRyYWNraW5nLnYxLlJvdGF0ZUFjY291bnRTZWNyZXRSZXNwb25zZRJdCgxMaXN0QWNjb3VudHMSJS5rY2lkLnRyYWNraW5nLnYxLkxpc3RBY2NvdW50c1JlcXVlc3QaJi5rY2lkLnRyYWNraW5nLnYxLkxpc3RBY2NvdW50c1Jlc3BvbnNlElcKCkNyZWF0ZUdvYWwSIy5rY2lkLnRyYWNraW5nLnYxLkNyZWF0ZUdvYWxSZXF1ZXN0GiQua2NpZC50cmFja2luZy52MS5DcmVhdGVHb2FsUmVzcG9uc2USTgoHR2V0R29hbBIgLmtjaWQudHJhY2tpbmcudjEuR2V0R29hbFJlcXVlc3QaIS5rY2lkLnRyYWNraW5nLnYxLkdldEdvYWxSZXNwb25zZRJUCglMaXN0R29hbHMSIi5rY2lkLnRyYWNraW5nLnYxLkxpc3RHb2Fsc1JlcXVlc3QaIy5rY2lkLnRyYWNraW5nLnYxLkxpc3RHb2Fsc1Jlc3BvbnNlElcKClVwZGF0ZUdvYWwSIy5rY2lkLnRyYWNraW5nLnYxLlVwZGF0ZUdvYWxSZXF1ZXN0GiQua2NpZC50cmFja2luZy52MS5VcGRhdGVHb2FsUmVzcG9uc2USXQoMQ3JlYXRlQXBpS2V5EiUua2NpZC50cmFja2luZy52MS5DcmVhdGVBcGlLZXlSZXF1ZXN0GiYua2NpZC50cmFja2luZy52MS5DcmVhdGVBcGlLZXlSZXNwb25zZRJaCgtMaXN0QXBpS2V5cxIkLmtjaWQudHJhY2tpbmcudjEuTGlzdEFwaUtleXNSZXF1ZXN0GiUua2NpZC50cmFja2luZy52MS5MaXN0QXBpS2V5c1Jlc3BvbnNlEl0KDFJldm9rZUFwaUtleRIlLmtjaWQudHJhY2tpbmcudjEuUmV2b2tlQXBpS2V5UmVxdWVzdBomLmtjaWQudHJhY2tpbmcudjEuUmV2b2tlQXBpS2V5UmVzcG9uc2USVAoJR2V0Q2FsbGVyEiIua2NpZC50cmFja2luZy52MS5HZXRDYWxsZXJSZXF1ZXN0GiMua2NpZC50cmFja2luZy52MS5HZXRDYWxsZXJSZXNwb25zZUJfChlpby5rY2lkLnByb3RvLnRyYWNraW5nLnYxQhFBZG1pblNlcnZpY2VQcm90b1ABWi1naXRodWIuY29tL2tjaWQva2NpZC9jbGllbnRzL2dvL2tjaWRwYjtrY2lkcGJiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_kcid_tracking_v1_resources]);
+  fileDesc("CiRrY2lkL3RyYWNraW5nL3YxL2FkbWluX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEi1gQKFENyZWF0ZUFjY291bnRSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhYKDmtjaWRfcGFyYW1ldGVyGAMgASgJEhIKCnJlcXVlc3RfaWQYBCABKAkSEgoKcGFydG5lcl9pZBgFIAEoCRIRCgl0aW1lX3pvbmUYBiABKAkSFQoNY3VycmVuY3lfY29kZRgHIAEoCRJJCgpzdGF0dXNfbWFwGAggAygLMjUua2NpZC50cmFja2luZy52MS5DcmVhdGVBY2NvdW50UmVxdWVzdC5TdGF0dXNNYXBFbnRyeRIaCg1pZ25vcmVfc3RhdHVzGAkgASgISACIAQESSgoYcG9zdGJhY2tfcmVzcG9uc2VfZm9ybWF0GAogASgOMigua2NpZC50cmFja2luZy52MS5Qb3N0YmFja1Jlc3BvbnNlRm9ybWF0Ej0KFGZsYWdnZWRfY2xpY2tfYWN0aW9uGAsgASgOMh8ua2NpZC50cmFja2luZy52MS5TdXNwZWN0QWN0aW9uEhYKDnZlbG9jaXR5X2xpbWl0GAwgASgNEjgKD3ZlbG9jaXR5X2FjdGlvbhgNIAEoDjIfLmtjaWQudHJhY2tpbmcudjEuU3VzcGVjdEFjdGlvbhpUCg5TdGF0dXNNYXBFbnRyeRILCgNrZXkYASABKAkSMQoFdmFsdWUYAiABKA4yIi5rY2lkLnRyYWNraW5nLnYxLkNvbnZlcnNpb25TdGF0dXM6AjgBQhAKDl9pZ25vcmVfc3RhdHVzInYKFUNyZWF0ZUFjY291bnRSZXNwb25zZRIqCgdhY2NvdW50GAEgASgLMhkua2NpZC50cmFja2luZy52MS5BY2NvdW50EjEKB3NlY3JldHMYAiABKAsyIC5rY2lkLnRyYWNraW5nLnYxLkFjY291bnRTZWNyZXRzIicKEUdldEFjY291bnRSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkiQAoSR2V0QWNjb3VudFJlc3BvbnNlEioKB2FjY291bnQYASABKAsyGS5rY2lkLnRyYWNraW5nLnYxLkFjY291bnQigwgKFFVwZGF0ZUFjY291bnRSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSGQoMZGlzcGxheV9uYW1lGAIgASgJSACIAQESGwoOa2NpZF9wYXJhbWV0ZXIYAyABKAlIAYgBARIdChBkZWZhdWx0X2dvYWxfa2V5GAQgASgJSAKIAQESHAoPbGVnYWN5X2h0dHBfMjAwGAUgASgISAOIAQESNQoNcG9zdGJhY2tfYXV0aBgGIAEoCzIeLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tBdXRoEhIKCnJlcXVlc3RfaWQYByABKAkSGwoTdXBkYXRlX2F1dGhfbWV0aG9kcxgIIAEoCBIbChN1cGRhdGVfaXBfYWxsb3dsaXN0GAkgASgIEhcKCnBhcnRuZXJfaWQYCiABKAlIBIgBARIWCgl0aW1lX3pvbmUYCyABKAlIBYgBARIaCg1jdXJyZW5jeV9jb2RlGAwgASgJSAaIAQESSQoKc3RhdHVzX21hcBgNIAMoCzI1LmtjaWQudHJhY2tpbmcudjEuVXBkYXRlQWNjb3VudFJlcXVlc3QuU3RhdHVzTWFwRW50cnkSGQoRdXBkYXRlX3N0YXR1c19tYXAYDiABKAgSGgoNaWdub3JlX3N0YXR1cxgPIAEoCEgHiAEBEkoKGHBvc3RiYWNrX3Jlc3BvbnNlX2Zvcm1hdBgQIAEoDjIoLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tSZXNwb25zZUZvcm1hdBJCChRmbGFnZ2VkX2NsaWNrX2FjdGlvbhgRIAEoDjIfLmtjaWQudHJhY2tpbmcudjEuU3VzcGVjdEFjdGlvbkgIiAEBEhsKDnZlbG9jaXR5X2xpbWl0GBIgASgNSAmIAQESPQoPdmVsb2NpdHlfYWN0aW9uGBMgASgOMh8ua2NpZC50cmFja2luZy52MS5TdXNwZWN0QWN0aW9uSAqIAQEaVAoOU3RhdHVzTWFwRW50cnkSCwoDa2V5GAEgASgJEjEKBXZhbHVlGAIgASgOMiIua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uU3RhdHVzOgI4AUIPCg1fZGlzcGxheV9uYW1lQhEKD19rY2lkX3BhcmFtZXRlckITChFfZGVmYXVsdF9nb2FsX2tleUISChBfbGVnYWN5X2h0dHBfMjAwQg0KC19wYXJ0bmVyX2lkQgwKCl90aW1lX3pvbmVCEAoOX2N1cnJlbmN5X2NvZGVCEAoOX2lnbm9yZV9zdGF0dXNCFwoVX2ZsYWdnZWRfY2xpY2tfYWN0aW9uQhEKD192ZWxvY2l0eV9saW1pdEISChBfdmVsb2NpdHlfYWN0aW9uIkMKFVVwZGF0ZUFjY291bnRSZXNwb25zZRIqCgdhY2NvdW50GAEgASgLMhkua2NpZC50cmFja2luZy52MS5BY2NvdW50IqEBChpSb3RhdGVBY2NvdW50U2VjcmV0UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEioKBGtpbmQYAiABKA4yHC5rY2lkLnRyYWNraW5nLnYxLlNlY3JldEtpbmQSLwoMZ3JhY2VfcGVyaW9kGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhIKCnJlcXVlc3RfaWQYBCABKAkiigEKG1JvdGF0ZUFjY291bnRTZWNyZXRSZXNwb25zZRIxCgdzZWNyZXRzGAEgASgLMiAua2NpZC50cmFja2luZy52MS5BY2NvdW50U2VjcmV0cxI4ChRwcmV2aW91c19leHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUAoTTGlzdEFjY291bnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRISCgpwYXJ0bmVyX2lkGAMgASgJIlwKFExpc3RBY2NvdW50c1Jlc3BvbnNlEisKCGFjY291bnRzGAEgAygLMhkua2NpZC50cmFja2luZy52MS5BY2NvdW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKZAwoRQ3JlYXRlR29hbFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIQCghnb2FsX2tleRgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkSNQoSYXR0cmlidXRpb25fd2luZG93GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjUKDWNvdW50aW5nX21vZGUYBSABKA4yHi5rY2lkLnRyYWNraW5nLnYxLkNvdW50aW5nTW9kZRIuCg1kZWZhdWx0X3ZhbHVlGAYgASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIqCgVzdGF0ZRgHIAEoDjIbLmtjaWQudHJhY2tpbmcudjEuR29hbFN0YXRlEjYKE21pbl90aW1lX3RvX2NvbnZlcnQYCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFAoMY2FtcGFpZ25faWRzGAkgAygJEhwKFGFsbG93X25lZ2F0aXZlX3ZhbHVlGAogASgIEhIKCnJlcXVlc3RfaWQYCyABKAkiOgoSQ3JlYXRlR29hbFJlc3BvbnNlEiQKBGdvYWwYASABKAsyFi5rY2lkLnRyYWNraW5nLnYxLkdvYWwiNgoOR2V0R29hbFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIQCghnb2FsX2tleRgCIAEoCSI3Cg9HZXRHb2FsUmVzcG9uc2USJAoEZ29hbBgBIAEoCzIWLmtjaWQudHJhY2tpbmcudjEuR29hbCImChBMaXN0R29hbHNSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkiOgoRTGlzdEdvYWxzUmVzcG9uc2USJQoFZ29hbHMYASADKAsyFi5rY2lkLnRyYWNraW5nLnYxLkdvYWwi6gMKEVVwZGF0ZUdvYWxSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEAoIZ29hbF9rZXkYAiABKAkSGQoMZGlzcGxheV9uYW1lGAMgASgJSACIAQESNQoSYXR0cmlidXRpb25fd2luZG93GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjUKDWNvdW50aW5nX21vZGUYBSABKA4yHi5rY2lkLnRyYWNraW5nLnYxLkNvdW50aW5nTW9kZRIuCg1kZWZhdWx0X3ZhbHVlGAYgASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIqCgVzdGF0ZRgHIAEoDjIbLmtjaWQudHJhY2tpbmcudjEuR29hbFN0YXRlEjYKE21pbl90aW1lX3RvX2NvbnZlcnQYCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFAoMY2FtcGFpZ25faWRzGAkgAygJEhsKE3VwZGF0ZV9jYW1wYWlnbl9pZHMYCiABKAgSIQoUYWxsb3dfbmVnYXRpdmVfdmFsdWUYCyABKAhIAYgBARISCgpyZXF1ZXN0X2lkGAwgASgJQg8KDV9kaXNwbGF5X25hbWVCFwoVX2FsbG93X25lZ2F0aXZlX3ZhbHVlIjoKElVwZGF0ZUdvYWxSZXNwb25zZRIkCgRnb2FsGAEgASgLMhYua2NpZC50cmFja2luZy52MS5Hb2FsIqoBCgZBcGlLZXkSDAoEbmFtZRgBIAEoCRIrCgVyb2xlcxgCIAMoDjIcLmtjaWQudHJhY2tpbmcudjEuQXBpS2V5Um9sZRIvCgtjcmVhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEaGludBgEIAEoCRISCgpwYXJ0bmVyX2lkGAUgASgJEhIKCmFjY291bnRfaWQYBiABKAkieAoTQ3JlYXRlQXBpS2V5UmVxdWVzdBIMCgRuYW1lGAEgASgJEisKBXJvbGVzGAIgAygOMhwua2NpZC50cmFja2luZy52MS5BcGlLZXlSb2xlEhIKCnBhcnRuZXJfaWQYAyABKAkSEgoKYWNjb3VudF9pZBgEIAEoCSJRChRDcmVhdGVBcGlLZXlSZXNwb25zZRIpCgdhcGlfa2V5GAEgASgLMhgua2NpZC50cmFja2luZy52MS5BcGlLZXkSDgoGc2VjcmV0GAIgASgJIhQKEkxpc3RBcGlLZXlzUmVxdWVzdCJBChNMaXN0QXBpS2V5c1Jlc3BvbnNlEioKCGFwaV9rZXlzGAEgAygLMhgua2NpZC50cmFja2luZy52MS5BcGlLZXkiIwoTUmV2b2tlQXBpS2V5UmVxdWVzdBIMCgRuYW1lGAEgASgJIhYKFFJldm9rZUFwaUtleVJlc3BvbnNlIhIKEEdldENhbGxlclJlcXVlc3QiPgoRR2V0Q2FsbGVyUmVzcG9uc2USKQoHYXBpX2tleRgBIAEoCzIYLmtjaWQudHJhY2tpbmcudjEuQXBpS2V5Im4KFExvYWRCb3RSYW5nZXNSZXF1ZXN0EiwKBGtpbmQYASABKA4yHi5rY2lkLnRyYWNraW5nLnYxLkJvdFJhbmdlS2luZBINCgVsaW5lcxgCIAMoCRIZChFmaXJzdF9saW5lX251bWJlchgDIAEoBSJCCgxCYWRSYW5nZUxpbmUSEwoLbGluZV9udW1iZXIYASABKAUSDAoEdGV4dBgCIAEoCRIPCgdtZXNzYWdlGAMgASgJIloKFUxvYWRCb3RSYW5nZXNSZXNwb25zZRIOCgZsb2FkZWQYASABKAUSMQoJYmFkX2xpbmVzGAIgAygLMh4ua2NpZC50cmFja2luZy52MS5CYWRSYW5nZUxpbmUiRAoUTGlzdEJvdFJhbmdlc1JlcXVlc3QSLAoEa2luZBgBIAEoDjIeLmtjaWQudHJhY2tpbmcudjEuQm90UmFuZ2VLaW5kIkYKCEJvdFJhbmdlEiwKBGtpbmQYASABKA4yHi5rY2lkLnRyYWNraW5nLnYxLkJvdFJhbmdlS2luZBIMCgRjaWRyGAIgASgJIkMKFUxpc3RCb3RSYW5nZXNSZXNwb25zZRIqCgZyYW5nZXMYASADKAsyGi5rY2lkLnRyYWNraW5nLnYxLkJvdFJhbmdlIkUKFUNsZWFyQm90UmFuZ2VzUmVxdWVzdBIsCgRraW5kGAEgASgOMh4ua2NpZC50cmFja2luZy52MS5Cb3RSYW5nZUtpbmQiKQoWQ2xlYXJCb3RSYW5nZXNSZXNwb25zZRIPCgdyZW1vdmVkGAEgASgFKpABCgpTZWNyZXRLaW5kEhsKF1NFQ1JFVF9LSU5EX1VOU1BFQ0lGSUVEEAASHgoaU0VDUkVUX0tJTkRfUE9TVEJBQ0tfVE9LRU4QARIcChhTRUNSRVRfS0lORF9DTElDS19TRUNSRVQQAhInCiNTRUNSRVRfS0lORF9QT1NUQkFDS19TSUdOSU5HX1NFQ1JFVBADKooBCgpBcGlLZXlSb2xlEhwKGEFQSV9LRVlfUk9MRV9VTlNQRUNJRklFRBAAEhYKEkFQSV9LRVlfUk9MRV9JU1NVRRABEhcKE0FQSV9LRVlfUk9MRV9JTkdFU1QQAhIVChFBUElfS0VZX1JPTEVfUkVBRBADEhYKEkFQSV9LRVlfUk9MRV9BRE1JThAEKmUKDEJvdFJhbmdlS2luZBIeChpCT1RfUkFOR0VfS0lORF9VTlNQRUNJRklFRBAAEhYKEkJPVF9SQU5HRV9LSU5EX0JPVBABEh0KGUJPVF9SQU5HRV9LSU5EX0RBVEFDRU5URVIQAjLvCwoMQWRtaW5TZXJ2aWNlEmAKDUNyZWF0ZUFjY291bnQSJi5rY2lkLnRyYWNraW5nLnYxLkNyZWF0ZUFjY291bnRSZXF1ZXN0Gicua2NpZC50cmFja2luZy52MS5DcmVhdGVBY2NvdW50UmVzcG9uc2USVwoKR2V0QWNjb3VudBIjLmtjaWQudHJhY2tpbmcudjEuR2V0QWNjb3VudFJlcXVlc3QaJC5rY2lkLnRyYWNraW5nLnYxLkdldEFjY291bnRSZXNwb25zZRJgCg1VcGRhdGVBY2NvdW50EiYua2NpZC50cmFja2luZy52MS5VcGRhdGVBY2NvdW50UmVxdWVzdBonLmtjaWQudHJhY2tpbmcudjEuVXBkYXRlQWNjb3VudFJlc3BvbnNlEnIKE1JvdGF0ZUFjY291bnRTZWNyZXQSLC5rY2lkLnRyYWNraW5nLnYxLlJvdGF0ZUFjY291bnRTZWNyZXRSZXF1ZXN0Gi0ua2NpZC50cmFja2luZy52MS5Sb3RhdGVBY2NvdW50U2VjcmV0UmVzcG9uc2USXQoMTGlzdEFjY291bnRzEiUua2NpZC50cmFja2luZy52MS5MaXN0QWNjb3VudHNSZXF1ZXN0GiYua2NpZC50cmFja2luZy52MS5MaXN0QWNjb3VudHNSZXNwb25zZRJXCgpDcmVhdGVHb2FsEiMua2NpZC50cmFja2luZy52MS5DcmVhdGVHb2FsUmVxdWVzdBokLmtjaWQudHJhY2tpbmcudjEuQ3JlYXRlR29hbFJlc3BvbnNlEk4KB0dldEdvYWwSIC5rY2lkLnRyYWNraW5nLnYxLkdldEdvYWxSZXF1ZXN0GiEua2NpZC50cmFja2luZy52MS5HZXRHb2FsUmVzcG9uc2USVAoJTGlzdEdvYWxzEiIua2NpZC50cmFja2luZy52MS5MaXN0R29hbHNSZXF1ZXN0GiMua2NpZC50cmFja2luZy52MS5MaXN0R29hbHNSZXNwb25zZRJXCgpVcGRhdGVHb2FsEiMua2NpZC50cmFja2luZy52MS5VcGRhdGVHb2FsUmVxdWVzdBokLmtjaWQudHJhY2tpbmcudjEuVXBkYXRlR29hbFJlc3BvbnNlEl0KDENyZWF0ZUFwaUtleRIlLmtjaWQudHJhY2tpbmcudjEuQ3JlYXRlQXBpS2V5UmVxdWVzdBomLmtjaWQudHJhY2tpbmcudjEuQ3JlYXRlQXBpS2V5UmVzcG9uc2USWgoLTGlzdEFwaUtleXMSJC5rY2lkLnRyYWNraW5nLnYxLkxpc3RBcGlLZXlzUmVxdWVzdBolLmtjaWQudHJhY2tpbmcudjEuTGlzdEFwaUtleXNSZXNwb25zZRJdCgxSZXZva2VBcGlLZXkSJS5rY2lkLnRyYWNraW5nLnYxLlJldm9rZUFwaUtleVJlcXVlc3QaJi5rY2lkLnRyYWNraW5nLnYxLlJldm9rZUFwaUtleVJlc3BvbnNlElQKCUdldENhbGxlchIiLmtjaWQudHJhY2tpbmcudjEuR2V0Q2FsbGVyUmVxdWVzdBojLmtjaWQudHJhY2tpbmcudjEuR2V0Q2FsbGVyUmVzcG9uc2USYAoNTG9hZEJvdFJhbmdlcxImLmtjaWQudHJhY2tpbmcudjEuTG9hZEJvdFJhbmdlc1JlcXVlc3QaJy5rY2lkLnRyYWNraW5nLnYxLkxvYWRCb3RSYW5nZXNSZXNwb25zZRJgCg1MaXN0Qm90UmFuZ2VzEiYua2NpZC50cmFja2luZy52MS5MaXN0Qm90UmFuZ2VzUmVxdWVzdBonLmtjaWQudHJhY2tpbmcudjEuTGlzdEJvdFJhbmdlc1Jlc3BvbnNlEmMKDkNsZWFyQm90UmFuZ2VzEicua2NpZC50cmFja2luZy52MS5DbGVhckJvdFJhbmdlc1JlcXVlc3QaKC5rY2lkLnRyYWNraW5nLnYxLkNsZWFyQm90UmFuZ2VzUmVzcG9uc2VCXwoZaW8ua2NpZC5wcm90by50cmFja2luZy52MUIRQWRtaW5TZXJ2aWNlUHJvdG9QAVotZ2l0aHViLmNvbS9rY2lkL2tjaWQvY2xpZW50cy9nby9rY2lkcGI7a2NpZHBiYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_kcid_tracking_v1_resources]);
 
 /**
  * @generated from message kcid.tracking.v1.CreateAccountRequest
@@ -88,6 +88,23 @@ export type CreateAccountRequest = Message<"kcid.tracking.v1.CreateAccountReques
    * @generated from field: kcid.tracking.v1.PostbackResponseFormat postback_response_format = 10;
    */
   postbackResponseFormat: PostbackResponseFormat;
+
+  /**
+   * Optional fraud rules (see Account); default accept, velocity off.
+   *
+   * @generated from field: kcid.tracking.v1.SuspectAction flagged_click_action = 11;
+   */
+  flaggedClickAction: SuspectAction;
+
+  /**
+   * @generated from field: uint32 velocity_limit = 12;
+   */
+  velocityLimit: number;
+
+  /**
+   * @generated from field: kcid.tracking.v1.SuspectAction velocity_action = 13;
+   */
+  velocityAction: SuspectAction;
 };
 
 /**
@@ -257,6 +274,21 @@ export type UpdateAccountRequest = Message<"kcid.tracking.v1.UpdateAccountReques
    * @generated from field: kcid.tracking.v1.PostbackResponseFormat postback_response_format = 16;
    */
   postbackResponseFormat: PostbackResponseFormat;
+
+  /**
+   * @generated from field: optional kcid.tracking.v1.SuspectAction flagged_click_action = 17;
+   */
+  flaggedClickAction?: SuspectAction | undefined;
+
+  /**
+   * @generated from field: optional uint32 velocity_limit = 18;
+   */
+  velocityLimit?: number | undefined;
+
+  /**
+   * @generated from field: optional kcid.tracking.v1.SuspectAction velocity_action = 19;
+   */
+  velocityAction?: SuspectAction | undefined;
 };
 
 /**
@@ -862,6 +894,191 @@ export const GetCallerResponseSchema: GenMessage<GetCallerResponse> = /*@__PURE_
   messageDesc(file_kcid_tracking_v1_admin_service, 26);
 
 /**
+ * @generated from message kcid.tracking.v1.LoadBotRangesRequest
+ */
+export type LoadBotRangesRequest = Message<"kcid.tracking.v1.LoadBotRangesRequest"> & {
+  /**
+   * @generated from field: kcid.tracking.v1.BotRangeKind kind = 1;
+   */
+  kind: BotRangeKind;
+
+  /**
+   * Lines of a range file: an IPv4/IPv6 address or CIDR range each; `#` starts a comment, blank
+   * lines are skipped. At most 10000 lines a call.
+   *
+   * @generated from field: repeated string lines = 2;
+   */
+  lines: string[];
+
+  /**
+   * The file line number of lines[0] (1 when 0), so that bad lines are reported by their number.
+   *
+   * @generated from field: int32 first_line_number = 3;
+   */
+  firstLineNumber: number;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.LoadBotRangesRequest.
+ * Use `create(LoadBotRangesRequestSchema)` to create a new message.
+ */
+export const LoadBotRangesRequestSchema: GenMessage<LoadBotRangesRequest> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 27);
+
+/**
+ * A line that was not loaded.
+ *
+ * @generated from message kcid.tracking.v1.BadRangeLine
+ */
+export type BadRangeLine = Message<"kcid.tracking.v1.BadRangeLine"> & {
+  /**
+   * @generated from field: int32 line_number = 1;
+   */
+  lineNumber: number;
+
+  /**
+   * @generated from field: string text = 2;
+   */
+  text: string;
+
+  /**
+   * @generated from field: string message = 3;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.BadRangeLine.
+ * Use `create(BadRangeLineSchema)` to create a new message.
+ */
+export const BadRangeLineSchema: GenMessage<BadRangeLine> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 28);
+
+/**
+ * @generated from message kcid.tracking.v1.LoadBotRangesResponse
+ */
+export type LoadBotRangesResponse = Message<"kcid.tracking.v1.LoadBotRangesResponse"> & {
+  /**
+   * Ranges added (a range already listed counts once).
+   *
+   * @generated from field: int32 loaded = 1;
+   */
+  loaded: number;
+
+  /**
+   * @generated from field: repeated kcid.tracking.v1.BadRangeLine bad_lines = 2;
+   */
+  badLines: BadRangeLine[];
+};
+
+/**
+ * Describes the message kcid.tracking.v1.LoadBotRangesResponse.
+ * Use `create(LoadBotRangesResponseSchema)` to create a new message.
+ */
+export const LoadBotRangesResponseSchema: GenMessage<LoadBotRangesResponse> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 29);
+
+/**
+ * @generated from message kcid.tracking.v1.ListBotRangesRequest
+ */
+export type ListBotRangesRequest = Message<"kcid.tracking.v1.ListBotRangesRequest"> & {
+  /**
+   * UNSPECIFIED lists both.
+   *
+   * @generated from field: kcid.tracking.v1.BotRangeKind kind = 1;
+   */
+  kind: BotRangeKind;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ListBotRangesRequest.
+ * Use `create(ListBotRangesRequestSchema)` to create a new message.
+ */
+export const ListBotRangesRequestSchema: GenMessage<ListBotRangesRequest> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 30);
+
+/**
+ * A listed range.
+ *
+ * @generated from message kcid.tracking.v1.BotRange
+ */
+export type BotRange = Message<"kcid.tracking.v1.BotRange"> & {
+  /**
+   * @generated from field: kcid.tracking.v1.BotRangeKind kind = 1;
+   */
+  kind: BotRangeKind;
+
+  /**
+   * Canonical CIDR form: "192.0.2.0/24", "2001:db8::/32".
+   *
+   * @generated from field: string cidr = 2;
+   */
+  cidr: string;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.BotRange.
+ * Use `create(BotRangeSchema)` to create a new message.
+ */
+export const BotRangeSchema: GenMessage<BotRange> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 31);
+
+/**
+ * @generated from message kcid.tracking.v1.ListBotRangesResponse
+ */
+export type ListBotRangesResponse = Message<"kcid.tracking.v1.ListBotRangesResponse"> & {
+  /**
+   * Ordered by kind, then range.
+   *
+   * @generated from field: repeated kcid.tracking.v1.BotRange ranges = 1;
+   */
+  ranges: BotRange[];
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ListBotRangesResponse.
+ * Use `create(ListBotRangesResponseSchema)` to create a new message.
+ */
+export const ListBotRangesResponseSchema: GenMessage<ListBotRangesResponse> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 32);
+
+/**
+ * @generated from message kcid.tracking.v1.ClearBotRangesRequest
+ */
+export type ClearBotRangesRequest = Message<"kcid.tracking.v1.ClearBotRangesRequest"> & {
+  /**
+   * UNSPECIFIED clears both.
+   *
+   * @generated from field: kcid.tracking.v1.BotRangeKind kind = 1;
+   */
+  kind: BotRangeKind;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ClearBotRangesRequest.
+ * Use `create(ClearBotRangesRequestSchema)` to create a new message.
+ */
+export const ClearBotRangesRequestSchema: GenMessage<ClearBotRangesRequest> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 33);
+
+/**
+ * @generated from message kcid.tracking.v1.ClearBotRangesResponse
+ */
+export type ClearBotRangesResponse = Message<"kcid.tracking.v1.ClearBotRangesResponse"> & {
+  /**
+   * @generated from field: int32 removed = 1;
+   */
+  removed: number;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ClearBotRangesResponse.
+ * Use `create(ClearBotRangesResponseSchema)` to create a new message.
+ */
+export const ClearBotRangesResponseSchema: GenMessage<ClearBotRangesResponse> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_admin_service, 34);
+
+/**
  * Which secret to rotate.
  *
  * @generated from enum kcid.tracking.v1.SecretKind
@@ -939,6 +1156,38 @@ export enum ApiKeyRole {
  */
 export const ApiKeyRoleSchema: GenEnum<ApiKeyRole> = /*@__PURE__*/
   enumDesc(file_kcid_tracking_v1_admin_service, 1);
+
+/**
+ * An operator IP list.
+ *
+ * @generated from enum kcid.tracking.v1.BotRangeKind
+ */
+export enum BotRangeKind {
+  /**
+   * @generated from enum value: BOT_RANGE_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Known bots: a click from here is flagged CLICK_FLAG_BOT_RANGE.
+   *
+   * @generated from enum value: BOT_RANGE_KIND_BOT = 1;
+   */
+  BOT = 1,
+
+  /**
+   * Data centres: a click from here is flagged CLICK_FLAG_DATACENTER.
+   *
+   * @generated from enum value: BOT_RANGE_KIND_DATACENTER = 2;
+   */
+  DATACENTER = 2,
+}
+
+/**
+ * Describes the enum kcid.tracking.v1.BotRangeKind.
+ */
+export const BotRangeKindSchema: GenEnum<BotRangeKind> = /*@__PURE__*/
+  enumDesc(file_kcid_tracking_v1_admin_service, 2);
 
 /**
  * Accounts, their S2S settings and secrets, and their conversion goals.
@@ -1081,6 +1330,37 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof GetCallerRequestSchema;
     output: typeof GetCallerResponseSchema;
+  },
+  /**
+   * Adds IP addresses and CIDR ranges to an operator list (platform admin); bad lines are
+   * reported one by one and the rest is loaded. Servers apply a change within the account cache TTL.
+   *
+   * @generated from rpc kcid.tracking.v1.AdminService.LoadBotRanges
+   */
+  loadBotRanges: {
+    methodKind: "unary";
+    input: typeof LoadBotRangesRequestSchema;
+    output: typeof LoadBotRangesResponseSchema;
+  },
+  /**
+   * The ranges of one list, or of all.
+   *
+   * @generated from rpc kcid.tracking.v1.AdminService.ListBotRanges
+   */
+  listBotRanges: {
+    methodKind: "unary";
+    input: typeof ListBotRangesRequestSchema;
+    output: typeof ListBotRangesResponseSchema;
+  },
+  /**
+   * Empties one list, or all.
+   *
+   * @generated from rpc kcid.tracking.v1.AdminService.ClearBotRanges
+   */
+  clearBotRanges: {
+    methodKind: "unary";
+    input: typeof ClearBotRangesRequestSchema;
+    output: typeof ClearBotRangesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_kcid_tracking_v1_admin_service, 0);

@@ -6,13 +6,15 @@ import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2"
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { ErrorReason } from "./error_reason_pb.js";
+import { file_kcid_tracking_v1_error_reason } from "./error_reason_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file kcid/tracking/v1/resources.proto.
  */
 export const file_kcid_tracking_v1_resources: GenFile = /*@__PURE__*/
-  fileDesc("CiBrY2lkL3RyYWNraW5nL3YxL3Jlc291cmNlcy5wcm90bxIQa2NpZC50cmFja2luZy52MSIuCgVNb25leRIOCgZhbW91bnQYASABKAkSFQoNY3VycmVuY3lfY29kZRgCIAEoCSLbAgoFQ2xpY2sSDAoEa2NpZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEhMKC2NhbXBhaWduX2lkGAMgASgJEhMKC2NyZWF0aXZlX2lkGAQgASgJEhQKDHBsYWNlbWVudF9pZBgFIAEoCRI0CgdzdWJfaWRzGAYgAygLMiMua2NpZC50cmFja2luZy52MS5DbGljay5TdWJJZHNFbnRyeRIXCg9kZXN0aW5hdGlvbl91cmwYByABKAkSLgoKY2xpY2tfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhcnRpdGlvbhgKIAEoDRotCgtTdWJJZHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIsAECgpDb252ZXJzaW9uEhUKDWNvbnZlcnNpb25faWQYASABKAkSDAoEa2NpZBgCIAEoCRISCgphY2NvdW50X2lkGAMgASgJEhAKCGdvYWxfa2V5GAQgASgJEjIKBnN0YXR1cxgFIAEoDjIiLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvblN0YXR1cxImCgV2YWx1ZRgGIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuTW9uZXkSFgoOdHJhbnNhY3Rpb25faWQYByABKAkSLgoKZXZlbnRfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmVjb3JkX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEkAKC2Fkdl9zdWJfaWRzGAogAygLMisua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uLkFkdlN1Yklkc0VudHJ5EgwKBHRlc3QYCyABKAgSLgoKY2xpY2tfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoOb3JpZ2luYWxfdmFsdWUYDSABKAsyFy5rY2lkLnRyYWNraW5nLnYxLk1vbmV5Ei8KB2hpc3RvcnkYDiADKAsyHi5rY2lkLnRyYWNraW5nLnYxLlN0YXR1c0NoYW5nZRowCg5BZHZTdWJJZHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqwCCgxTdGF0dXNDaGFuZ2USNwoLZnJvbV9zdGF0dXMYASABKA4yIi5rY2lkLnRyYWNraW5nLnYxLkNvbnZlcnNpb25TdGF0dXMSNQoJdG9fc3RhdHVzGAIgASgOMiIua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uU3RhdHVzEg4KBnJlYXNvbhgDIAEoCRItCgx2YWx1ZV9iZWZvcmUYBCABKAsyFy5rY2lkLnRyYWNraW5nLnYxLk1vbmV5EiwKC3ZhbHVlX2FmdGVyGAUgASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIvCgtjaGFuZ2VfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGc291cmNlGAcgASgJItoDCgRHb2FsEhIKCmFjY291bnRfaWQYASABKAkSEAoIZ29hbF9rZXkYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEjUKEmF0dHJpYnV0aW9uX3dpbmRvdxgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI1Cg1jb3VudGluZ19tb2RlGAUgASgOMh4ua2NpZC50cmFja2luZy52MS5Db3VudGluZ01vZGUSLgoNZGVmYXVsdF92YWx1ZRgGIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuTW9uZXkSKgoFc3RhdGUYByABKA4yGy5rY2lkLnRyYWNraW5nLnYxLkdvYWxTdGF0ZRIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjYKE21pbl90aW1lX3RvX2NvbnZlcnQYCiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFAoMY2FtcGFpZ25faWRzGAsgAygJEhwKFGFsbG93X25lZ2F0aXZlX3ZhbHVlGAwgASgIIpMBCgxQb3N0YmFja0F1dGgSNQoHbWV0aG9kcxgBIAMoDjIkLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tBdXRoTWV0aG9kEhQKDGlwX2FsbG93bGlzdBgCIAMoCRI2ChNzaWduYXR1cmVfdG9sZXJhbmNlGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIuwECgdBY2NvdW50EhIKCmFjY291bnRfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhYKDmtjaWRfcGFyYW1ldGVyGAMgASgJEhgKEGRlZmF1bHRfZ29hbF9rZXkYBCABKAkSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKE3Bvc3RiYWNrX3Rva2VuX2hpbnQYBiABKAkSMgoPY2xpY2tfcmV0ZW50aW9uGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhcKD2xlZ2FjeV9odHRwXzIwMBgIIAEoCBI1Cg1wb3N0YmFja19hdXRoGAkgASgLMh4ua2NpZC50cmFja2luZy52MS5Qb3N0YmFja0F1dGgSEgoKcGFydG5lcl9pZBgKIAEoCRIRCgl0aW1lX3pvbmUYCyABKAkSFQoNY3VycmVuY3lfY29kZRgMIAEoCRI8CgpzdGF0dXNfbWFwGA0gAygLMigua2NpZC50cmFja2luZy52MS5BY2NvdW50LlN0YXR1c01hcEVudHJ5EhUKDWlnbm9yZV9zdGF0dXMYDiABKAgSSgoYcG9zdGJhY2tfcmVzcG9uc2VfZm9ybWF0GA8gASgOMigua2NpZC50cmFja2luZy52MS5Qb3N0YmFja1Jlc3BvbnNlRm9ybWF0GlQKDlN0YXR1c01hcEVudHJ5EgsKA2tleRgBIAEoCRIxCgV2YWx1ZRgCIAEoDjIiLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvblN0YXR1czoCOAEiXwoOQWNjb3VudFNlY3JldHMSFgoOcG9zdGJhY2tfdG9rZW4YASABKAkSFAoMY2xpY2tfc2VjcmV0GAIgASgJEh8KF3Bvc3RiYWNrX3NpZ25pbmdfc2VjcmV0GAMgASgJKpQBChBDb252ZXJzaW9uU3RhdHVzEiEKHUNPTlZFUlNJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASHQoZQ09OVkVSU0lPTl9TVEFUVVNfUEVORElORxABEh4KGkNPTlZFUlNJT05fU1RBVFVTX0FQUFJPVkVEEAISHgoaQ09OVkVSU0lPTl9TVEFUVVNfUkVKRUNURUQQAyrTAQoMQ291bnRpbmdNb2RlEh0KGUNPVU5USU5HX01PREVfVU5TUEVDSUZJRUQQABIgChxDT1VOVElOR19NT0RFX09OQ0VfUEVSX0NMSUNLEAESIAocQ09VTlRJTkdfTU9ERV9FVkVSWV9QT1NUQkFDSxACEi4KKkNPVU5USU5HX01PREVfVU5JUVVFX1RSQU5TQUNUSU9OX1BFUl9DTElDSxADEjAKLENPVU5USU5HX01PREVfVU5JUVVFX1RSQU5TQUNUSU9OX1BFUl9BQ0NPVU5UEAQqVQoJR29hbFN0YXRlEhoKFkdPQUxfU1RBVEVfVU5TUEVDSUZJRUQQABIVChFHT0FMX1NUQVRFX0FDVElWRRABEhUKEUdPQUxfU1RBVEVfUEFVU0VEEAIqfgoSUG9zdGJhY2tBdXRoTWV0aG9kEiQKIFBPU1RCQUNLX0FVVEhfTUVUSE9EX1VOU1BFQ0lGSUVEEAASHgoaUE9TVEJBQ0tfQVVUSF9NRVRIT0RfVE9LRU4QARIiCh5QT1NUQkFDS19BVVRIX01FVEhPRF9TSUdOQVRVUkUQAirUAQoWUG9zdGJhY2tSZXNwb25zZUZvcm1hdBIoCiRQT1NUQkFDS19SRVNQT05TRV9GT1JNQVRfVU5TUEVDSUZJRUQQABIhCh1QT1NUQkFDS19SRVNQT05TRV9GT1JNQVRfSlNPThABEiQKIFBPU1RCQUNLX1JFU1BPTlNFX0ZPUk1BVF9URVhUX09LEAISIwofUE9TVEJBQ0tfUkVTUE9OU0VfRk9STUFUX1RFWFRfMRADEiIKHlBPU1RCQUNLX1JFU1BPTlNFX0ZPUk1BVF9FTVBUWRAEQlwKGWlvLmtjaWQucHJvdG8udHJhY2tpbmcudjFCDlJlc291cmNlc1Byb3RvUAFaLWdpdGh1Yi5jb20va2NpZC9rY2lkL2NsaWVudHMvZ28va2NpZHBiO2tjaWRwYmIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CiBrY2lkL3RyYWNraW5nL3YxL3Jlc291cmNlcy5wcm90bxIQa2NpZC50cmFja2luZy52MSIuCgVNb25leRIOCgZhbW91bnQYASABKAkSFQoNY3VycmVuY3lfY29kZRgCIAEoCSKeAwoFQ2xpY2sSDAoEa2NpZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEhMKC2NhbXBhaWduX2lkGAMgASgJEhMKC2NyZWF0aXZlX2lkGAQgASgJEhQKDHBsYWNlbWVudF9pZBgFIAEoCRI0CgdzdWJfaWRzGAYgAygLMiMua2NpZC50cmFja2luZy52MS5DbGljay5TdWJJZHNFbnRyeRIXCg9kZXN0aW5hdGlvbl91cmwYByABKAkSLgoKY2xpY2tfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhcnRpdGlvbhgKIAEoDRIpCgRmbGFnGAsgASgOMhsua2NpZC50cmFja2luZy52MS5DbGlja0ZsYWcSFgoOc291cmNlX25ldHdvcmsYDCABKAcaLQoLU3ViSWRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASL2BAoKQ29udmVyc2lvbhIVCg1jb252ZXJzaW9uX2lkGAEgASgJEgwKBGtjaWQYAiABKAkSEgoKYWNjb3VudF9pZBgDIAEoCRIQCghnb2FsX2tleRgEIAEoCRIyCgZzdGF0dXMYBSABKA4yIi5rY2lkLnRyYWNraW5nLnYxLkNvbnZlcnNpb25TdGF0dXMSJgoFdmFsdWUYBiABKAsyFy5rY2lkLnRyYWNraW5nLnYxLk1vbmV5EhYKDnRyYW5zYWN0aW9uX2lkGAcgASgJEi4KCmV2ZW50X3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JlY29yZF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJACgthZHZfc3ViX2lkcxgKIAMoCzIrLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvbi5BZHZTdWJJZHNFbnRyeRIMCgR0ZXN0GAsgASgIEi4KCmNsaWNrX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KDm9yaWdpbmFsX3ZhbHVlGA0gASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIvCgdoaXN0b3J5GA4gAygLMh4ua2NpZC50cmFja2luZy52MS5TdGF0dXNDaGFuZ2USNAoNc3RhdHVzX3JlYXNvbhgPIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24aMAoOQWR2U3ViSWRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKsAgoMU3RhdHVzQ2hhbmdlEjcKC2Zyb21fc3RhdHVzGAEgASgOMiIua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uU3RhdHVzEjUKCXRvX3N0YXR1cxgCIAEoDjIiLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvblN0YXR1cxIOCgZyZWFzb24YAyABKAkSLQoMdmFsdWVfYmVmb3JlGAQgASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIsCgt2YWx1ZV9hZnRlchgFIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuTW9uZXkSLwoLY2hhbmdlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnNvdXJjZRgHIAEoCSLaAwoER29hbBISCgphY2NvdW50X2lkGAEgASgJEhAKCGdvYWxfa2V5GAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRI1ChJhdHRyaWJ1dGlvbl93aW5kb3cYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SNQoNY291bnRpbmdfbW9kZRgFIAEoDjIeLmtjaWQudHJhY2tpbmcudjEuQ291bnRpbmdNb2RlEi4KDWRlZmF1bHRfdmFsdWUYBiABKAsyFy5rY2lkLnRyYWNraW5nLnYxLk1vbmV5EioKBXN0YXRlGAcgASgOMhsua2NpZC50cmFja2luZy52MS5Hb2FsU3RhdGUSLwoLY3JlYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI2ChNtaW5fdGltZV90b19jb252ZXJ0GAogASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhQKDGNhbXBhaWduX2lkcxgLIAMoCRIcChRhbGxvd19uZWdhdGl2ZV92YWx1ZRgMIAEoCCKTAQoMUG9zdGJhY2tBdXRoEjUKB21ldGhvZHMYASADKA4yJC5rY2lkLnRyYWNraW5nLnYxLlBvc3RiYWNrQXV0aE1ldGhvZBIUCgxpcF9hbGxvd2xpc3QYAiADKAkSNgoTc2lnbmF0dXJlX3RvbGVyYW5jZRgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiL9BQoHQWNjb3VudBISCgphY2NvdW50X2lkGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIWCg5rY2lkX3BhcmFtZXRlchgDIAEoCRIYChBkZWZhdWx0X2dvYWxfa2V5GAQgASgJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIbChNwb3N0YmFja190b2tlbl9oaW50GAYgASgJEjIKD2NsaWNrX3JldGVudGlvbhgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIXCg9sZWdhY3lfaHR0cF8yMDAYCCABKAgSNQoNcG9zdGJhY2tfYXV0aBgJIAEoCzIeLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tBdXRoEhIKCnBhcnRuZXJfaWQYCiABKAkSEQoJdGltZV96b25lGAsgASgJEhUKDWN1cnJlbmN5X2NvZGUYDCABKAkSPQoUZmxhZ2dlZF9jbGlja19hY3Rpb24YECABKA4yHy5rY2lkLnRyYWNraW5nLnYxLlN1c3BlY3RBY3Rpb24SFgoOdmVsb2NpdHlfbGltaXQYESABKA0SOAoPdmVsb2NpdHlfYWN0aW9uGBIgASgOMh8ua2NpZC50cmFja2luZy52MS5TdXNwZWN0QWN0aW9uEjwKCnN0YXR1c19tYXAYDSADKAsyKC5rY2lkLnRyYWNraW5nLnYxLkFjY291bnQuU3RhdHVzTWFwRW50cnkSFQoNaWdub3JlX3N0YXR1cxgOIAEoCBJKChhwb3N0YmFja19yZXNwb25zZV9mb3JtYXQYDyABKA4yKC5rY2lkLnRyYWNraW5nLnYxLlBvc3RiYWNrUmVzcG9uc2VGb3JtYXQaVAoOU3RhdHVzTWFwRW50cnkSCwoDa2V5GAEgASgJEjEKBXZhbHVlGAIgASgOMiIua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uU3RhdHVzOgI4ASJfCg5BY2NvdW50U2VjcmV0cxIWCg5wb3N0YmFja190b2tlbhgBIAEoCRIUCgxjbGlja19zZWNyZXQYAiABKAkSHwoXcG9zdGJhY2tfc2lnbmluZ19zZWNyZXQYAyABKAkqewoJQ2xpY2tGbGFnEhoKFkNMSUNLX0ZMQUdfVU5TUEVDSUZJRUQQABIdChlDTElDS19GTEFHX0JPVF9VU0VSX0FHRU5UEAESGAoUQ0xJQ0tfRkxBR19CT1RfUkFOR0UQAhIZChVDTElDS19GTEFHX0RBVEFDRU5URVIQAyqBAQoNU3VzcGVjdEFjdGlvbhIeChpTVVNQRUNUX0FDVElPTl9VTlNQRUNJRklFRBAAEhkKFVNVU1BFQ1RfQUNUSU9OX0FDQ0VQVBABEhoKFlNVU1BFQ1RfQUNUSU9OX1BFTkRJTkcQAhIZChVTVVNQRUNUX0FDVElPTl9SRUpFQ1QQAyqUAQoQQ29udmVyc2lvblN0YXR1cxIhCh1DT05WRVJTSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEh0KGUNPTlZFUlNJT05fU1RBVFVTX1BFTkRJTkcQARIeChpDT05WRVJTSU9OX1NUQVRVU19BUFBST1ZFRBACEh4KGkNPTlZFUlNJT05fU1RBVFVTX1JFSkVDVEVEEAMq0wEKDENvdW50aW5nTW9kZRIdChlDT1VOVElOR19NT0RFX1VOU1BFQ0lGSUVEEAASIAocQ09VTlRJTkdfTU9ERV9PTkNFX1BFUl9DTElDSxABEiAKHENPVU5USU5HX01PREVfRVZFUllfUE9TVEJBQ0sQAhIuCipDT1VOVElOR19NT0RFX1VOSVFVRV9UUkFOU0FDVElPTl9QRVJfQ0xJQ0sQAxIwCixDT1VOVElOR19NT0RFX1VOSVFVRV9UUkFOU0FDVElPTl9QRVJfQUNDT1VOVBAEKlUKCUdvYWxTdGF0ZRIaChZHT0FMX1NUQVRFX1VOU1BFQ0lGSUVEEAASFQoRR09BTF9TVEFURV9BQ1RJVkUQARIVChFHT0FMX1NUQVRFX1BBVVNFRBACKn4KElBvc3RiYWNrQXV0aE1ldGhvZBIkCiBQT1NUQkFDS19BVVRIX01FVEhPRF9VTlNQRUNJRklFRBAAEh4KGlBPU1RCQUNLX0FVVEhfTUVUSE9EX1RPS0VOEAESIgoeUE9TVEJBQ0tfQVVUSF9NRVRIT0RfU0lHTkFUVVJFEAIq1AEKFlBvc3RiYWNrUmVzcG9uc2VGb3JtYXQSKAokUE9TVEJBQ0tfUkVTUE9OU0VfRk9STUFUX1VOU1BFQ0lGSUVEEAASIQodUE9TVEJBQ0tfUkVTUE9OU0VfRk9STUFUX0pTT04QARIkCiBQT1NUQkFDS19SRVNQT05TRV9GT1JNQVRfVEVYVF9PSxACEiMKH1BPU1RCQUNLX1JFU1BPTlNFX0ZPUk1BVF9URVhUXzEQAxIiCh5QT1NUQkFDS19SRVNQT05TRV9GT1JNQVRfRU1QVFkQBEJcChlpby5rY2lkLnByb3RvLnRyYWNraW5nLnYxQg5SZXNvdXJjZXNQcm90b1ABWi1naXRodWIuY29tL2tjaWQva2NpZC9jbGllbnRzL2dvL2tjaWRwYjtrY2lkcGJiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_kcid_tracking_v1_error_reason]);
 
 /**
  * An exact decimal amount of money. Never a binary float.
@@ -107,6 +109,22 @@ export type Click = Message<"kcid.tracking.v1.Click"> & {
    * @generated from field: uint32 partition = 10;
    */
   partition: number;
+
+  /**
+   * Why the click looks like no human's (a known crawler, an operator's bot or data-centre
+   * range); UNSPECIFIED for a clean click. A flagged click still redirects.
+   *
+   * @generated from field: kcid.tracking.v1.ClickFlag flag = 11;
+   */
+  flag: ClickFlag;
+
+  /**
+   * A 32-bit digest of the click's /24 (IPv4) or /48 (IPv6) network, kept only while the
+   * account's velocity rule is on (never the address itself); 0 when not kept.
+   *
+   * @generated from field: fixed32 source_network = 12;
+   */
+  sourceNetwork: number;
 };
 
 /**
@@ -209,6 +227,14 @@ export type Conversion = Message<"kcid.tracking.v1.Conversion"> & {
    * @generated from field: repeated kcid.tracking.v1.StatusChange history = 14;
    */
   history: StatusChange[];
+
+  /**
+   * Why a fraud rule chose or marked its status at recording: CLICK_FLAGGED_BOT,
+   * CLICK_FLAGGED_DATACENTER or VELOCITY_EXCEEDED; UNSPECIFIED when none applied.
+   *
+   * @generated from field: kcid.tracking.v1.ErrorReason status_reason = 15;
+   */
+  statusReason: ErrorReason;
 };
 
 /**
@@ -485,6 +511,28 @@ export type Account = Message<"kcid.tracking.v1.Account"> & {
   currencyCode: string;
 
   /**
+   * What happens to a conversion on a flagged click (see Click.flag). Default accept.
+   *
+   * @generated from field: kcid.tracking.v1.SuspectAction flagged_click_action = 16;
+   */
+  flaggedClickAction: SuspectAction;
+
+  /**
+   * The velocity rule: more than this many conversions within a minute from clicks of one /24
+   * (IPv4) or /48 (IPv6) network get VELOCITY_EXCEEDED. 0 = off.
+   *
+   * @generated from field: uint32 velocity_limit = 17;
+   */
+  velocityLimit: number;
+
+  /**
+   * What happens to a conversion over the velocity limit. Default accept.
+   *
+   * @generated from field: kcid.tracking.v1.SuspectAction velocity_action = 18;
+   */
+  velocityAction: SuspectAction;
+
+  /**
    * The sender's status words (trimmed, lower case, e.g. "1", "sale", "chargeback") and the status
    * each one records. A postback's `status` is looked up here first, then among kcid's own words
    * (approved, pending, rejected); a word found in neither is refused with STATUS_NOT_MAPPED.
@@ -554,6 +602,86 @@ export const AccountSecretsSchema: GenMessage<AccountSecrets> = /*@__PURE__*/
   messageDesc(file_kcid_tracking_v1_resources, 7);
 
 /**
+ * Why a click was flagged when it was issued.
+ *
+ * @generated from enum kcid.tracking.v1.ClickFlag
+ */
+export enum ClickFlag {
+  /**
+   * @generated from enum value: CLICK_FLAG_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The user agent matches a well-known crawler or bot.
+   *
+   * @generated from enum value: CLICK_FLAG_BOT_USER_AGENT = 1;
+   */
+  BOT_USER_AGENT = 1,
+
+  /**
+   * The client address lies in an operator's bot range (`./kcid bots load --kind bot`).
+   *
+   * @generated from enum value: CLICK_FLAG_BOT_RANGE = 2;
+   */
+  BOT_RANGE = 2,
+
+  /**
+   * The client address lies in an operator's data-centre range (`--kind datacenter`).
+   *
+   * @generated from enum value: CLICK_FLAG_DATACENTER = 3;
+   */
+  DATACENTER = 3,
+}
+
+/**
+ * Describes the enum kcid.tracking.v1.ClickFlag.
+ */
+export const ClickFlagSchema: GenEnum<ClickFlag> = /*@__PURE__*/
+  enumDesc(file_kcid_tracking_v1_resources, 0);
+
+/**
+ * What happens to a conversion a fraud rule points at (a flagged click, the velocity rule).
+ *
+ * @generated from enum kcid.tracking.v1.SuspectAction
+ */
+export enum SuspectAction {
+  /**
+   * As ACCEPT.
+   *
+   * @generated from enum value: SUSPECT_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Recorded in the status the postback asked for; the reason is still kept.
+   *
+   * @generated from enum value: SUSPECT_ACTION_ACCEPT = 1;
+   */
+  ACCEPT = 1,
+
+  /**
+   * Recorded as pending, for review.
+   *
+   * @generated from enum value: SUSPECT_ACTION_PENDING = 2;
+   */
+  PENDING = 2,
+
+  /**
+   * Recorded as rejected (kept, never counted as approved).
+   *
+   * @generated from enum value: SUSPECT_ACTION_REJECT = 3;
+   */
+  REJECT = 3,
+}
+
+/**
+ * Describes the enum kcid.tracking.v1.SuspectAction.
+ */
+export const SuspectActionSchema: GenEnum<SuspectAction> = /*@__PURE__*/
+  enumDesc(file_kcid_tracking_v1_resources, 1);
+
+/**
  * The review state of a conversion.
  *
  * @generated from enum kcid.tracking.v1.ConversionStatus
@@ -584,7 +712,7 @@ export enum ConversionStatus {
  * Describes the enum kcid.tracking.v1.ConversionStatus.
  */
 export const ConversionStatusSchema: GenEnum<ConversionStatus> = /*@__PURE__*/
-  enumDesc(file_kcid_tracking_v1_resources, 0);
+  enumDesc(file_kcid_tracking_v1_resources, 2);
 
 /**
  * How repeated postbacks of one goal count.
@@ -632,7 +760,7 @@ export enum CountingMode {
  * Describes the enum kcid.tracking.v1.CountingMode.
  */
 export const CountingModeSchema: GenEnum<CountingMode> = /*@__PURE__*/
-  enumDesc(file_kcid_tracking_v1_resources, 1);
+  enumDesc(file_kcid_tracking_v1_resources, 3);
 
 /**
  * Whether a goal counts postbacks.
@@ -660,7 +788,7 @@ export enum GoalState {
  * Describes the enum kcid.tracking.v1.GoalState.
  */
 export const GoalStateSchema: GenEnum<GoalState> = /*@__PURE__*/
-  enumDesc(file_kcid_tracking_v1_resources, 2);
+  enumDesc(file_kcid_tracking_v1_resources, 4);
 
 /**
  * Credentials a postback may present.
@@ -693,7 +821,7 @@ export enum PostbackAuthMethod {
  * Describes the enum kcid.tracking.v1.PostbackAuthMethod.
  */
 export const PostbackAuthMethodSchema: GenEnum<PostbackAuthMethod> = /*@__PURE__*/
-  enumDesc(file_kcid_tracking_v1_resources, 3);
+  enumDesc(file_kcid_tracking_v1_resources, 5);
 
 /**
  * What the HTTP edge answers to a postback that was recorded (or was a duplicate). Every answer
@@ -742,5 +870,5 @@ export enum PostbackResponseFormat {
  * Describes the enum kcid.tracking.v1.PostbackResponseFormat.
  */
 export const PostbackResponseFormatSchema: GenEnum<PostbackResponseFormat> = /*@__PURE__*/
-  enumDesc(file_kcid_tracking_v1_resources, 4);
+  enumDesc(file_kcid_tracking_v1_resources, 6);
 

@@ -139,7 +139,8 @@ final class AccountCommand {
         "  ./kcid account update acme --partner agency-two",
         "  ./kcid account update acme --time-zone Europe/Berlin --currency EUR",
         "  ./kcid account update acme --status-map 'sale=approved,chargeback=rejected'",
-        "  ./kcid account update acme --response-format text-ok"},
+        "  ./kcid account update acme --response-format text-ok",
+        "  ./kcid account update acme --flagged-clicks pending --velocity-limit 20"},
       description = "Change account settings; --partner moves the account (its clicks, conversions, goals, secrets and"
           + " stats stay with it).")
   static final class Update implements Runnable {
@@ -182,11 +183,34 @@ final class AccountCommand {
 
     @Mixin StatusMapOptions statuses;
 
+    @Option(names = "--flagged-clicks", description = "A conversion on a click flagged as a bot or data-centre traffic:"
+        + " accept (default), pending or reject; it carries the reason CLICK_FLAGGED_BOT or _DATACENTER.")
+    String flaggedClicks;
+
+    @Option(names = "--velocity-limit", description = "More than N conversions within a minute from clicks of one /24"
+        + " (IPv6 /48) get VELOCITY_EXCEEDED; 0 turns the rule off. Applies to clicks issued while it is on.")
+    Integer velocityLimit;
+
+    @Option(names = "--velocity-action", description = "A conversion over the velocity limit: accept (default), pending or reject.")
+    String velocityAction;
+
     @Override
     public void run() {
       Output out = new Output(grpc.output, Output.itself(), "account_id");
       try (GrpcOptions channel = grpc) {
         var request = io.kcid.proto.tracking.v1.UpdateAccountRequest.newBuilder().setAccountId(id);
+        if (flaggedClicks != null) {
+          request.setFlaggedClickAction(suspectAction("--flagged-clicks", flaggedClicks));
+        }
+        if (velocityLimit != null) {
+          if (velocityLimit < 0) {
+            throw new CliException("--velocity-limit " + velocityLimit + ": expected 0 (off) or more");
+          }
+          request.setVelocityLimit(velocityLimit);
+        }
+        if (velocityAction != null) {
+          request.setVelocityAction(suspectAction("--velocity-action", velocityAction));
+        }
         if (name != null) {
           request.setDisplayName(name);
         }
@@ -235,6 +259,25 @@ final class AccountCommand {
         out.print(a, () -> print(a));
       }
     }
+  }
+
+  /** {@code accept|pending|reject}. */
+  static io.kcid.proto.tracking.v1.SuspectAction suspectAction(String option, String value) {
+    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "accept" -> io.kcid.proto.tracking.v1.SuspectAction.SUSPECT_ACTION_ACCEPT;
+      case "pending" -> io.kcid.proto.tracking.v1.SuspectAction.SUSPECT_ACTION_PENDING;
+      case "reject" -> io.kcid.proto.tracking.v1.SuspectAction.SUSPECT_ACTION_REJECT;
+      default -> throw new CliException(option + " " + value + ": expected accept, pending or reject");
+    };
+  }
+
+  /** accept, pending or reject, as the options name them. */
+  static String actionName(io.kcid.proto.tracking.v1.SuspectAction action) {
+    return switch (action) {
+      case SUSPECT_ACTION_PENDING -> "pending";
+      case SUSPECT_ACTION_REJECT -> "reject";
+      default -> "accept";
+    };
   }
 
   /** {@code --auth token,signature}; {@code ''} or {@code none} alone means no method (IP-only). */
@@ -324,5 +367,8 @@ final class AccountCommand {
     if (auth.hasSignatureTolerance()) {
       Output.line("signature tolerance", CliWords.duration(auth.getSignatureTolerance()));
     }
+    Output.line("flagged clicks", actionName(a.getFlaggedClickAction()));
+    Output.line("velocity", a.getVelocityLimit() == 0 ? "off"
+        : "over " + a.getVelocityLimit() + " a minute per /24: " + actionName(a.getVelocityAction()));
   }
 }

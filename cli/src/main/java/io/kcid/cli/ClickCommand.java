@@ -27,6 +27,9 @@ final class ClickCommand implements Runnable {
         Output.line("clicked", java.time.Instant.ofEpochSecond(click.getClickTime().getSeconds()));
         Output.line("expires", java.time.Instant.ofEpochSecond(click.getExpireTime().getSeconds()));
         Output.line("destination", click.getDestinationUrl());
+        if (click.getFlag() != io.kcid.proto.tracking.v1.ClickFlag.CLICK_FLAG_UNSPECIFIED) {
+          Output.line("flagged", click.getFlag().name().replace("CLICK_FLAG_", "").toLowerCase(java.util.Locale.ROOT));
+        }
         click.getSubIdsMap().forEach((k, v) -> Output.line(k, v));
       });
     }

@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
       ConversionsCommand.class,
       ConversionStatusCommand.class,
       ApiKeyCommand.class,
+      BotsCommand.class,
       PostbacksCommand.class,
       ExplainCommand.class,
       ReplayCommand.class,

@@ -139,7 +139,13 @@ final class StatsCommand implements Runnable {
       header.add("");
     }
     int textColumns = header.size();
-    header.addAll(List.of("clicks", "conv", "pending", "approved", "rejected", "cvr", "approval", "approved value"));
+    // Shown only when there is something to show: a report without flagged clicks keeps its columns.
+    boolean flagged = report.getTotal().getFlaggedClicks() > 0;
+    header.add("clicks");
+    if (flagged) {
+      header.add("flagged");
+    }
+    header.addAll(List.of("conv", "pending", "approved", "rejected", "cvr", "approval", "approved value"));
     Table table = new Table(header, textColumns);
     if (grouped) {
       for (StatsRow row : report.getRowsList()) {
@@ -159,7 +165,7 @@ final class StatsCommand implements Runnable {
         if (sub1) {
           cells.add(orDash(row.getSubId1()));
         }
-        table.add(numbers(cells, row));
+        table.add(numbers(cells, row, flagged));
       }
       table.separator();
     }
@@ -167,7 +173,7 @@ final class StatsCommand implements Runnable {
     for (int i = 0; i < textColumns; i++) {
       total.add(i == 0 ? "total" : "");
     }
-    table.add(numbers(total, report.getTotal()));
+    table.add(numbers(total, report.getTotal(), flagged));
     System.out.printf("%s, %s to %s (%s)%n", account != null ? account : "partner " + partner, local(report.getStartTime(), report.getTimeZone()),
         local(report.getEndTime(), report.getTimeZone()), report.getTimeZone());
     table.print(System.out);
@@ -183,8 +189,11 @@ final class StatsCommand implements Runnable {
     return by.stream().map(d -> d.trim().toLowerCase(Locale.ROOT)).anyMatch(List.of(names)::contains);
   }
 
-  private static List<String> numbers(List<String> cells, StatsRow row) {
+  private static List<String> numbers(List<String> cells, StatsRow row, boolean flagged) {
     cells.add(Long.toString(row.getClicks()));
+    if (flagged) {
+      cells.add(Long.toString(row.getFlaggedClicks()));
+    }
     cells.add(Long.toString(row.getConversions()));
     cells.add(Long.toString(row.getPendingConversions()));
     cells.add(Long.toString(row.getApprovedConversions()));

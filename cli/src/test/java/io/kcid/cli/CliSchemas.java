@@ -70,6 +70,9 @@ final class CliSchemas {
     schemas.put("api-key-list", message("api-key list", ListApiKeysResponse.getDescriptor(), s -> { }));
     schemas.put("api-key-whoami", message("api-key whoami", GetCallerResponse.getDescriptor(), s -> { }));
     schemas.put("api-key-revoke", plain("api-key revoke", Map.of("name", string(), "revoked", type("boolean"))));
+    schemas.put("bots-load", message("bots load", io.kcid.proto.tracking.v1.LoadBotRangesResponse.getDescriptor(), s -> { }));
+    schemas.put("bots-list", message("bots list", io.kcid.proto.tracking.v1.ListBotRangesResponse.getDescriptor(), s -> { }));
+    schemas.put("bots-clear", message("bots clear", io.kcid.proto.tracking.v1.ClearBotRangesResponse.getDescriptor(), s -> { }));
     schemas.put("click", message("click", Click.getDescriptor(), s -> { }));
     schemas.put("click-url", plain("click-url", Map.of("url", string())));
     schemas.put("conversion-status", message("conversion-status", Conversion.getDescriptor(), s -> { }));

@@ -190,6 +190,12 @@ class JsonContractIT {
     valid("api-key-whoami", api("api-key", "whoami", "--json"));
     valid("api-key-revoke", api("api-key", "revoke", "reports", "--json"));
 
+    Path ranges = Files.writeString(home.resolve("ranges.txt"), "192.0.2.0/24\n");
+    JsonNode loaded = valid("bots-load", api("bots", "load", "--kind", "bot", ranges.toString(), "--json"));
+    assertThat(loaded.get("loaded").asInt()).isEqualTo(1);
+    assertThat(valid("bots-list", api("bots", "list", "--json")).at("/ranges/0/cidr").asText()).isEqualTo("192.0.2.0/24");
+    valid("bots-clear", api("bots", "clear", "--json"));
+
     JsonNode url = valid("click-url", run("click-url", "--account", "shop", "--campaign", "spring",
         "--url", "https://shop.example/landing", "--secret", clickSecret, "--edge", edgeUrl(), "--json"));
     String kcid = HTTP.send(HttpRequest.newBuilder(URI.create(url.get("url").asText())).build(),

@@ -26,6 +26,12 @@ class ApiKeyRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     API_KEY_ROLE_INGEST: _ClassVar[ApiKeyRole]
     API_KEY_ROLE_READ: _ClassVar[ApiKeyRole]
     API_KEY_ROLE_ADMIN: _ClassVar[ApiKeyRole]
+
+class BotRangeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BOT_RANGE_KIND_UNSPECIFIED: _ClassVar[BotRangeKind]
+    BOT_RANGE_KIND_BOT: _ClassVar[BotRangeKind]
+    BOT_RANGE_KIND_DATACENTER: _ClassVar[BotRangeKind]
 SECRET_KIND_UNSPECIFIED: SecretKind
 SECRET_KIND_POSTBACK_TOKEN: SecretKind
 SECRET_KIND_CLICK_SECRET: SecretKind
@@ -35,9 +41,12 @@ API_KEY_ROLE_ISSUE: ApiKeyRole
 API_KEY_ROLE_INGEST: ApiKeyRole
 API_KEY_ROLE_READ: ApiKeyRole
 API_KEY_ROLE_ADMIN: ApiKeyRole
+BOT_RANGE_KIND_UNSPECIFIED: BotRangeKind
+BOT_RANGE_KIND_BOT: BotRangeKind
+BOT_RANGE_KIND_DATACENTER: BotRangeKind
 
 class CreateAccountRequest(_message.Message):
-    __slots__ = ("account_id", "display_name", "kcid_parameter", "request_id", "partner_id", "time_zone", "currency_code", "status_map", "ignore_status", "postback_response_format")
+    __slots__ = ("account_id", "display_name", "kcid_parameter", "request_id", "partner_id", "time_zone", "currency_code", "status_map", "ignore_status", "postback_response_format", "flagged_click_action", "velocity_limit", "velocity_action")
     class StatusMapEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -55,6 +64,9 @@ class CreateAccountRequest(_message.Message):
     STATUS_MAP_FIELD_NUMBER: _ClassVar[int]
     IGNORE_STATUS_FIELD_NUMBER: _ClassVar[int]
     POSTBACK_RESPONSE_FORMAT_FIELD_NUMBER: _ClassVar[int]
+    FLAGGED_CLICK_ACTION_FIELD_NUMBER: _ClassVar[int]
+    VELOCITY_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    VELOCITY_ACTION_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     display_name: str
     kcid_parameter: str
@@ -65,7 +77,10 @@ class CreateAccountRequest(_message.Message):
     status_map: _containers.ScalarMap[str, _resources_pb2.ConversionStatus]
     ignore_status: bool
     postback_response_format: _resources_pb2.PostbackResponseFormat
-    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., request_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ..., status_map: _Optional[_Mapping[str, _resources_pb2.ConversionStatus]] = ..., ignore_status: _Optional[bool] = ..., postback_response_format: _Optional[_Union[_resources_pb2.PostbackResponseFormat, str]] = ...) -> None: ...
+    flagged_click_action: _resources_pb2.SuspectAction
+    velocity_limit: int
+    velocity_action: _resources_pb2.SuspectAction
+    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., request_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ..., status_map: _Optional[_Mapping[str, _resources_pb2.ConversionStatus]] = ..., ignore_status: _Optional[bool] = ..., postback_response_format: _Optional[_Union[_resources_pb2.PostbackResponseFormat, str]] = ..., flagged_click_action: _Optional[_Union[_resources_pb2.SuspectAction, str]] = ..., velocity_limit: _Optional[int] = ..., velocity_action: _Optional[_Union[_resources_pb2.SuspectAction, str]] = ...) -> None: ...
 
 class CreateAccountResponse(_message.Message):
     __slots__ = ("account", "secrets")
@@ -88,7 +103,7 @@ class GetAccountResponse(_message.Message):
     def __init__(self, account: _Optional[_Union[_resources_pb2.Account, _Mapping]] = ...) -> None: ...
 
 class UpdateAccountRequest(_message.Message):
-    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "legacy_http_200", "postback_auth", "request_id", "update_auth_methods", "update_ip_allowlist", "partner_id", "time_zone", "currency_code", "status_map", "update_status_map", "ignore_status", "postback_response_format")
+    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "legacy_http_200", "postback_auth", "request_id", "update_auth_methods", "update_ip_allowlist", "partner_id", "time_zone", "currency_code", "status_map", "update_status_map", "ignore_status", "postback_response_format", "flagged_click_action", "velocity_limit", "velocity_action")
     class StatusMapEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -112,6 +127,9 @@ class UpdateAccountRequest(_message.Message):
     UPDATE_STATUS_MAP_FIELD_NUMBER: _ClassVar[int]
     IGNORE_STATUS_FIELD_NUMBER: _ClassVar[int]
     POSTBACK_RESPONSE_FORMAT_FIELD_NUMBER: _ClassVar[int]
+    FLAGGED_CLICK_ACTION_FIELD_NUMBER: _ClassVar[int]
+    VELOCITY_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    VELOCITY_ACTION_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     display_name: str
     kcid_parameter: str
@@ -128,7 +146,10 @@ class UpdateAccountRequest(_message.Message):
     update_status_map: bool
     ignore_status: bool
     postback_response_format: _resources_pb2.PostbackResponseFormat
-    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[_resources_pb2.PostbackAuth, _Mapping]] = ..., request_id: _Optional[str] = ..., update_auth_methods: _Optional[bool] = ..., update_ip_allowlist: _Optional[bool] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ..., status_map: _Optional[_Mapping[str, _resources_pb2.ConversionStatus]] = ..., update_status_map: _Optional[bool] = ..., ignore_status: _Optional[bool] = ..., postback_response_format: _Optional[_Union[_resources_pb2.PostbackResponseFormat, str]] = ...) -> None: ...
+    flagged_click_action: _resources_pb2.SuspectAction
+    velocity_limit: int
+    velocity_action: _resources_pb2.SuspectAction
+    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[_resources_pb2.PostbackAuth, _Mapping]] = ..., request_id: _Optional[str] = ..., update_auth_methods: _Optional[bool] = ..., update_ip_allowlist: _Optional[bool] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ..., status_map: _Optional[_Mapping[str, _resources_pb2.ConversionStatus]] = ..., update_status_map: _Optional[bool] = ..., ignore_status: _Optional[bool] = ..., postback_response_format: _Optional[_Union[_resources_pb2.PostbackResponseFormat, str]] = ..., flagged_click_action: _Optional[_Union[_resources_pb2.SuspectAction, str]] = ..., velocity_limit: _Optional[int] = ..., velocity_action: _Optional[_Union[_resources_pb2.SuspectAction, str]] = ...) -> None: ...
 
 class UpdateAccountResponse(_message.Message):
     __slots__ = ("account",)
@@ -331,3 +352,63 @@ class GetCallerResponse(_message.Message):
     API_KEY_FIELD_NUMBER: _ClassVar[int]
     api_key: ApiKey
     def __init__(self, api_key: _Optional[_Union[ApiKey, _Mapping]] = ...) -> None: ...
+
+class LoadBotRangesRequest(_message.Message):
+    __slots__ = ("kind", "lines", "first_line_number")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    FIRST_LINE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    kind: BotRangeKind
+    lines: _containers.RepeatedScalarFieldContainer[str]
+    first_line_number: int
+    def __init__(self, kind: _Optional[_Union[BotRangeKind, str]] = ..., lines: _Optional[_Iterable[str]] = ..., first_line_number: _Optional[int] = ...) -> None: ...
+
+class BadRangeLine(_message.Message):
+    __slots__ = ("line_number", "text", "message")
+    LINE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    line_number: int
+    text: str
+    message: str
+    def __init__(self, line_number: _Optional[int] = ..., text: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class LoadBotRangesResponse(_message.Message):
+    __slots__ = ("loaded", "bad_lines")
+    LOADED_FIELD_NUMBER: _ClassVar[int]
+    BAD_LINES_FIELD_NUMBER: _ClassVar[int]
+    loaded: int
+    bad_lines: _containers.RepeatedCompositeFieldContainer[BadRangeLine]
+    def __init__(self, loaded: _Optional[int] = ..., bad_lines: _Optional[_Iterable[_Union[BadRangeLine, _Mapping]]] = ...) -> None: ...
+
+class ListBotRangesRequest(_message.Message):
+    __slots__ = ("kind",)
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    kind: BotRangeKind
+    def __init__(self, kind: _Optional[_Union[BotRangeKind, str]] = ...) -> None: ...
+
+class BotRange(_message.Message):
+    __slots__ = ("kind", "cidr")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CIDR_FIELD_NUMBER: _ClassVar[int]
+    kind: BotRangeKind
+    cidr: str
+    def __init__(self, kind: _Optional[_Union[BotRangeKind, str]] = ..., cidr: _Optional[str] = ...) -> None: ...
+
+class ListBotRangesResponse(_message.Message):
+    __slots__ = ("ranges",)
+    RANGES_FIELD_NUMBER: _ClassVar[int]
+    ranges: _containers.RepeatedCompositeFieldContainer[BotRange]
+    def __init__(self, ranges: _Optional[_Iterable[_Union[BotRange, _Mapping]]] = ...) -> None: ...
+
+class ClearBotRangesRequest(_message.Message):
+    __slots__ = ("kind",)
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    kind: BotRangeKind
+    def __init__(self, kind: _Optional[_Union[BotRangeKind, str]] = ...) -> None: ...
+
+class ClearBotRangesResponse(_message.Message):
+    __slots__ = ("removed",)
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    removed: int
+    def __init__(self, removed: _Optional[int] = ...) -> None: ...

@@ -100,6 +100,21 @@ class AdminServiceStub:
                 request_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.GetCallerRequest.SerializeToString,
                 response_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.GetCallerResponse.FromString,
                 _registered_method=True)
+        self.LoadBotRanges = channel.unary_unary(
+                '/kcid.tracking.v1.AdminService/LoadBotRanges',
+                request_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.LoadBotRangesRequest.SerializeToString,
+                response_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.LoadBotRangesResponse.FromString,
+                _registered_method=True)
+        self.ListBotRanges = channel.unary_unary(
+                '/kcid.tracking.v1.AdminService/ListBotRanges',
+                request_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListBotRangesRequest.SerializeToString,
+                response_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListBotRangesResponse.FromString,
+                _registered_method=True)
+        self.ClearBotRanges = channel.unary_unary(
+                '/kcid.tracking.v1.AdminService/ClearBotRanges',
+                request_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ClearBotRangesRequest.SerializeToString,
+                response_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ClearBotRangesResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -203,6 +218,28 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def LoadBotRanges(self, request, context):
+        """Adds IP addresses and CIDR ranges to an operator list (platform admin); bad lines are
+        reported one by one and the rest is loaded. Servers apply a change within the account cache TTL.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBotRanges(self, request, context):
+        """The ranges of one list, or of all.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClearBotRanges(self, request, context):
+        """Empties one list, or all.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -270,6 +307,21 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.GetCaller,
                     request_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.GetCallerRequest.FromString,
                     response_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.GetCallerResponse.SerializeToString,
+            ),
+            'LoadBotRanges': grpc.unary_unary_rpc_method_handler(
+                    servicer.LoadBotRanges,
+                    request_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.LoadBotRangesRequest.FromString,
+                    response_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.LoadBotRangesResponse.SerializeToString,
+            ),
+            'ListBotRanges': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBotRanges,
+                    request_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListBotRangesRequest.FromString,
+                    response_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListBotRangesResponse.SerializeToString,
+            ),
+            'ClearBotRanges': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClearBotRanges,
+                    request_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ClearBotRangesRequest.FromString,
+                    response_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ClearBotRangesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -624,6 +676,87 @@ class AdminService:
             '/kcid.tracking.v1.AdminService/GetCaller',
             kcid_dot_tracking_dot_v1_dot_admin__service__pb2.GetCallerRequest.SerializeToString,
             kcid_dot_tracking_dot_v1_dot_admin__service__pb2.GetCallerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LoadBotRanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kcid.tracking.v1.AdminService/LoadBotRanges',
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.LoadBotRangesRequest.SerializeToString,
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.LoadBotRangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBotRanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kcid.tracking.v1.AdminService/ListBotRanges',
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListBotRangesRequest.SerializeToString,
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListBotRangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClearBotRanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kcid.tracking.v1.AdminService/ClearBotRanges',
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ClearBotRangesRequest.SerializeToString,
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ClearBotRangesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -12,7 +12,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class IssueClickRequest(_message.Message):
-    __slots__ = ("account_id", "campaign_id", "creative_id", "placement_id", "sub_ids", "destination_url", "click_signature", "request_id", "kcid")
+    __slots__ = ("account_id", "campaign_id", "creative_id", "placement_id", "sub_ids", "destination_url", "click_signature", "request_id", "kcid", "user_agent", "client_ip")
     class SubIdsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -29,6 +29,8 @@ class IssueClickRequest(_message.Message):
     CLICK_SIGNATURE_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     KCID_FIELD_NUMBER: _ClassVar[int]
+    USER_AGENT_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_IP_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     campaign_id: str
     creative_id: str
@@ -38,7 +40,9 @@ class IssueClickRequest(_message.Message):
     click_signature: str
     request_id: str
     kcid: str
-    def __init__(self, account_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., creative_id: _Optional[str] = ..., placement_id: _Optional[str] = ..., sub_ids: _Optional[_Mapping[str, str]] = ..., destination_url: _Optional[str] = ..., click_signature: _Optional[str] = ..., request_id: _Optional[str] = ..., kcid: _Optional[str] = ...) -> None: ...
+    user_agent: str
+    client_ip: str
+    def __init__(self, account_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., creative_id: _Optional[str] = ..., placement_id: _Optional[str] = ..., sub_ids: _Optional[_Mapping[str, str]] = ..., destination_url: _Optional[str] = ..., click_signature: _Optional[str] = ..., request_id: _Optional[str] = ..., kcid: _Optional[str] = ..., user_agent: _Optional[str] = ..., client_ip: _Optional[str] = ...) -> None: ...
 
 class IssueClickResponse(_message.Message):
     __slots__ = ("click", "redirect_url")

@@ -24,9 +24,10 @@ _sym_db = _symbol_database.Default()
 
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from kcid._gen.tracking.v1 import error_reason_pb2 as kcid_dot_tracking_dot_v1_dot_error__reason__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n kcid/tracking/v1/resources.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\".\n\x05Money\x12\x0e\n\x06\x61mount\x18\x01 \x01(\t\x12\x15\n\rcurrency_code\x18\x02 \x01(\t\"\xdb\x02\n\x05\x43lick\x12\x0c\n\x04kcid\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63\x61mpaign_id\x18\x03 \x01(\t\x12\x13\n\x0b\x63reative_id\x18\x04 \x01(\t\x12\x14\n\x0cplacement_id\x18\x05 \x01(\t\x12\x34\n\x07sub_ids\x18\x06 \x03(\x0b\x32#.kcid.tracking.v1.Click.SubIdsEntry\x12\x17\n\x0f\x64\x65stination_url\x18\x07 \x01(\t\x12.\n\nclick_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpartition\x18\n \x01(\r\x1a-\n\x0bSubIdsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xc0\x04\n\nConversion\x12\x15\n\rconversion_id\x18\x01 \x01(\t\x12\x0c\n\x04kcid\x18\x02 \x01(\t\x12\x12\n\naccount_id\x18\x03 \x01(\t\x12\x10\n\x08goal_key\x18\x04 \x01(\t\x12\x32\n\x06status\x18\x05 \x01(\x0e\x32\".kcid.tracking.v1.ConversionStatus\x12&\n\x05value\x18\x06 \x01(\x0b\x32\x17.kcid.tracking.v1.Money\x12\x16\n\x0etransaction_id\x18\x07 \x01(\t\x12.\n\nevent_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brecord_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12@\n\x0b\x61\x64v_sub_ids\x18\n \x03(\x0b\x32+.kcid.tracking.v1.Conversion.AdvSubIdsEntry\x12\x0c\n\x04test\x18\x0b \x01(\x08\x12.\n\nclick_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0eoriginal_value\x18\r \x01(\x0b\x32\x17.kcid.tracking.v1.Money\x12/\n\x07history\x18\x0e \x03(\x0b\x32\x1e.kcid.tracking.v1.StatusChange\x1a\x30\n\x0e\x41\x64vSubIdsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xac\x02\n\x0cStatusChange\x12\x37\n\x0b\x66rom_status\x18\x01 \x01(\x0e\x32\".kcid.tracking.v1.ConversionStatus\x12\x35\n\tto_status\x18\x02 \x01(\x0e\x32\".kcid.tracking.v1.ConversionStatus\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12-\n\x0cvalue_before\x18\x04 \x01(\x0b\x32\x17.kcid.tracking.v1.Money\x12,\n\x0bvalue_after\x18\x05 \x01(\x0b\x32\x17.kcid.tracking.v1.Money\x12/\n\x0b\x63hange_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06source\x18\x07 \x01(\t\"\xda\x03\n\x04Goal\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x10\n\x08goal_key\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x35\n\x12\x61ttribution_window\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x35\n\rcounting_mode\x18\x05 \x01(\x0e\x32\x1e.kcid.tracking.v1.CountingMode\x12.\n\rdefault_value\x18\x06 \x01(\x0b\x32\x17.kcid.tracking.v1.Money\x12*\n\x05state\x18\x07 \x01(\x0e\x32\x1b.kcid.tracking.v1.GoalState\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x13min_time_to_convert\x18\n \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x14\n\x0c\x63\x61mpaign_ids\x18\x0b \x03(\t\x12\x1c\n\x14\x61llow_negative_value\x18\x0c \x01(\x08\"\x93\x01\n\x0cPostbackAuth\x12\x35\n\x07methods\x18\x01 \x03(\x0e\x32$.kcid.tracking.v1.PostbackAuthMethod\x12\x14\n\x0cip_allowlist\x18\x02 \x03(\t\x12\x36\n\x13signature_tolerance\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xec\x04\n\x07\x41\x63\x63ount\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x16\n\x0ekcid_parameter\x18\x03 \x01(\t\x12\x18\n\x10\x64\x65\x66\x61ult_goal_key\x18\x04 \x01(\t\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1b\n\x13postback_token_hint\x18\x06 \x01(\t\x12\x32\n\x0f\x63lick_retention\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x17\n\x0flegacy_http_200\x18\x08 \x01(\x08\x12\x35\n\rpostback_auth\x18\t \x01(\x0b\x32\x1e.kcid.tracking.v1.PostbackAuth\x12\x12\n\npartner_id\x18\n \x01(\t\x12\x11\n\ttime_zone\x18\x0b \x01(\t\x12\x15\n\rcurrency_code\x18\x0c \x01(\t\x12<\n\nstatus_map\x18\r \x03(\x0b\x32(.kcid.tracking.v1.Account.StatusMapEntry\x12\x15\n\rignore_status\x18\x0e \x01(\x08\x12J\n\x18postback_response_format\x18\x0f \x01(\x0e\x32(.kcid.tracking.v1.PostbackResponseFormat\x1aT\n\x0eStatusMapEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x31\n\x05value\x18\x02 \x01(\x0e\x32\".kcid.tracking.v1.ConversionStatus:\x02\x38\x01\"_\n\x0e\x41\x63\x63ountSecrets\x12\x16\n\x0epostback_token\x18\x01 \x01(\t\x12\x14\n\x0c\x63lick_secret\x18\x02 \x01(\t\x12\x1f\n\x17postback_signing_secret\x18\x03 \x01(\t*\x94\x01\n\x10\x43onversionStatus\x12!\n\x1d\x43ONVERSION_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x43ONVERSION_STATUS_PENDING\x10\x01\x12\x1e\n\x1a\x43ONVERSION_STATUS_APPROVED\x10\x02\x12\x1e\n\x1a\x43ONVERSION_STATUS_REJECTED\x10\x03*\xd3\x01\n\x0c\x43ountingMode\x12\x1d\n\x19\x43OUNTING_MODE_UNSPECIFIED\x10\x00\x12 \n\x1c\x43OUNTING_MODE_ONCE_PER_CLICK\x10\x01\x12 \n\x1c\x43OUNTING_MODE_EVERY_POSTBACK\x10\x02\x12.\n*COUNTING_MODE_UNIQUE_TRANSACTION_PER_CLICK\x10\x03\x12\x30\n,COUNTING_MODE_UNIQUE_TRANSACTION_PER_ACCOUNT\x10\x04*U\n\tGoalState\x12\x1a\n\x16GOAL_STATE_UNSPECIFIED\x10\x00\x12\x15\n\x11GOAL_STATE_ACTIVE\x10\x01\x12\x15\n\x11GOAL_STATE_PAUSED\x10\x02*~\n\x12PostbackAuthMethod\x12$\n POSTBACK_AUTH_METHOD_UNSPECIFIED\x10\x00\x12\x1e\n\x1aPOSTBACK_AUTH_METHOD_TOKEN\x10\x01\x12\"\n\x1ePOSTBACK_AUTH_METHOD_SIGNATURE\x10\x02*\xd4\x01\n\x16PostbackResponseFormat\x12(\n$POSTBACK_RESPONSE_FORMAT_UNSPECIFIED\x10\x00\x12!\n\x1dPOSTBACK_RESPONSE_FORMAT_JSON\x10\x01\x12$\n POSTBACK_RESPONSE_FORMAT_TEXT_OK\x10\x02\x12#\n\x1fPOSTBACK_RESPONSE_FORMAT_TEXT_1\x10\x03\x12\"\n\x1ePOSTBACK_RESPONSE_FORMAT_EMPTY\x10\x04\x42\\\n\x19io.kcid.proto.tracking.v1B\x0eResourcesProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n kcid/tracking/v1/resources.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#kcid/tracking/v1/error_reason.proto\".\n\x05Money\x12\x0e\n\x06\x61mount\x18\x01 \x01(\t\x12\x15\n\rcurrency_code\x18\x02 \x01(\t\"\x9e\x03\n\x05\x43lick\x12\x0c\n\x04kcid\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63\x61mpaign_id\x18\x03 \x01(\t\x12\x13\n\x0b\x63reative_id\x18\x04 \x01(\t\x12\x14\n\x0cplacement_id\x18\x05 \x01(\t\x12\x34\n\x07sub_ids\x18\x06 \x03(\x0b\x32#.kcid.tracking.v1.Click.SubIdsEntry\x12\x17\n\x0f\x64\x65stination_url\x18\x07 \x01(\t\x12.\n\nclick_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpartition\x18\n \x01(\r\x12)\n\x04\x66lag\x18\x0b \x01(\x0e\x32\x1b.kcid.tracking.v1.ClickFlag\x12\x16\n\x0esource_network\x18\x0c \x01(\x07\x1a-\n\x0bSubIdsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xf6\x04\n\nConversion\x12\x15\n\rconversion_id\x18\x01 \x01(\t\x12\x0c\n\x04kcid\x18\x02 \x01(\t\x12\x12\n\naccount_id\x18\x03 \x01(\t\x12\x10\n\x08goal_key\x18\x04 \x01(\t\x12\x32\n\x06status\x18\x05 \x01(\x0e\x32\".kcid.tracking.v1.ConversionStatus\x12&\n\x05value\x18\x06 \x01(\x0b\x32\x17.kcid.tracking.v1.Money\x12\x16\n\x0etransaction_id\x18\x07 \x01(\t\x12.\n\nevent_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brecord_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12@\n\x0b\x61\x64v_sub_ids\x18\n \x03(\x0b\x32+.kcid.tracking.v1.Conversion.AdvSubIdsEntry\x12\x0c\n\x04test\x18\x0b \x01(\x08\x12.\n\nclick_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0eoriginal_value\x18\r \x01(\x0b\x32\x17.kcid.tracking.v1.Money\x12/\n\x07history\x18\x0e \x03(\x0b\x32\x1e.kcid.tracking.v1.StatusChange\x12\x34\n\rstatus_reason\x18\x0f \x01(\x0e\x32\x1d.kcid.tracking.v1.ErrorReason\x1a\x30\n\x0e\x41\x64vSubIdsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xac\x02\n\x0cStatusChange\x12\x37\n\x0b\x66rom_status\x18\x01 \x01(\x0e\x32\".kcid.tracking.v1.ConversionStatus\x12\x35\n\tto_status\x18\x02 \x01(\x0e\x32\".kcid.tracking.v1.ConversionStatus\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12-\n\x0cvalue_before\x18\x04 \x01(\x0b\x32\x17.kcid.tracking.v1.Money\x12,\n\x0bvalue_after\x18\x05 \x01(\x0b\x32\x17.kcid.tracking.v1.Money\x12/\n\x0b\x63hange_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06source\x18\x07 \x01(\t\"\xda\x03\n\x04Goal\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x10\n\x08goal_key\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x35\n\x12\x61ttribution_window\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x35\n\rcounting_mode\x18\x05 \x01(\x0e\x32\x1e.kcid.tracking.v1.CountingMode\x12.\n\rdefault_value\x18\x06 \x01(\x0b\x32\x17.kcid.tracking.v1.Money\x12*\n\x05state\x18\x07 \x01(\x0e\x32\x1b.kcid.tracking.v1.GoalState\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x13min_time_to_convert\x18\n \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x14\n\x0c\x63\x61mpaign_ids\x18\x0b \x03(\t\x12\x1c\n\x14\x61llow_negative_value\x18\x0c \x01(\x08\"\x93\x01\n\x0cPostbackAuth\x12\x35\n\x07methods\x18\x01 \x03(\x0e\x32$.kcid.tracking.v1.PostbackAuthMethod\x12\x14\n\x0cip_allowlist\x18\x02 \x03(\t\x12\x36\n\x13signature_tolerance\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xfd\x05\n\x07\x41\x63\x63ount\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x16\n\x0ekcid_parameter\x18\x03 \x01(\t\x12\x18\n\x10\x64\x65\x66\x61ult_goal_key\x18\x04 \x01(\t\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1b\n\x13postback_token_hint\x18\x06 \x01(\t\x12\x32\n\x0f\x63lick_retention\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x17\n\x0flegacy_http_200\x18\x08 \x01(\x08\x12\x35\n\rpostback_auth\x18\t \x01(\x0b\x32\x1e.kcid.tracking.v1.PostbackAuth\x12\x12\n\npartner_id\x18\n \x01(\t\x12\x11\n\ttime_zone\x18\x0b \x01(\t\x12\x15\n\rcurrency_code\x18\x0c \x01(\t\x12=\n\x14\x66lagged_click_action\x18\x10 \x01(\x0e\x32\x1f.kcid.tracking.v1.SuspectAction\x12\x16\n\x0evelocity_limit\x18\x11 \x01(\r\x12\x38\n\x0fvelocity_action\x18\x12 \x01(\x0e\x32\x1f.kcid.tracking.v1.SuspectAction\x12<\n\nstatus_map\x18\r \x03(\x0b\x32(.kcid.tracking.v1.Account.StatusMapEntry\x12\x15\n\rignore_status\x18\x0e \x01(\x08\x12J\n\x18postback_response_format\x18\x0f \x01(\x0e\x32(.kcid.tracking.v1.PostbackResponseFormat\x1aT\n\x0eStatusMapEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x31\n\x05value\x18\x02 \x01(\x0e\x32\".kcid.tracking.v1.ConversionStatus:\x02\x38\x01\"_\n\x0e\x41\x63\x63ountSecrets\x12\x16\n\x0epostback_token\x18\x01 \x01(\t\x12\x14\n\x0c\x63lick_secret\x18\x02 \x01(\t\x12\x1f\n\x17postback_signing_secret\x18\x03 \x01(\t*{\n\tClickFlag\x12\x1a\n\x16\x43LICK_FLAG_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x43LICK_FLAG_BOT_USER_AGENT\x10\x01\x12\x18\n\x14\x43LICK_FLAG_BOT_RANGE\x10\x02\x12\x19\n\x15\x43LICK_FLAG_DATACENTER\x10\x03*\x81\x01\n\rSuspectAction\x12\x1e\n\x1aSUSPECT_ACTION_UNSPECIFIED\x10\x00\x12\x19\n\x15SUSPECT_ACTION_ACCEPT\x10\x01\x12\x1a\n\x16SUSPECT_ACTION_PENDING\x10\x02\x12\x19\n\x15SUSPECT_ACTION_REJECT\x10\x03*\x94\x01\n\x10\x43onversionStatus\x12!\n\x1d\x43ONVERSION_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x43ONVERSION_STATUS_PENDING\x10\x01\x12\x1e\n\x1a\x43ONVERSION_STATUS_APPROVED\x10\x02\x12\x1e\n\x1a\x43ONVERSION_STATUS_REJECTED\x10\x03*\xd3\x01\n\x0c\x43ountingMode\x12\x1d\n\x19\x43OUNTING_MODE_UNSPECIFIED\x10\x00\x12 \n\x1c\x43OUNTING_MODE_ONCE_PER_CLICK\x10\x01\x12 \n\x1c\x43OUNTING_MODE_EVERY_POSTBACK\x10\x02\x12.\n*COUNTING_MODE_UNIQUE_TRANSACTION_PER_CLICK\x10\x03\x12\x30\n,COUNTING_MODE_UNIQUE_TRANSACTION_PER_ACCOUNT\x10\x04*U\n\tGoalState\x12\x1a\n\x16GOAL_STATE_UNSPECIFIED\x10\x00\x12\x15\n\x11GOAL_STATE_ACTIVE\x10\x01\x12\x15\n\x11GOAL_STATE_PAUSED\x10\x02*~\n\x12PostbackAuthMethod\x12$\n POSTBACK_AUTH_METHOD_UNSPECIFIED\x10\x00\x12\x1e\n\x1aPOSTBACK_AUTH_METHOD_TOKEN\x10\x01\x12\"\n\x1ePOSTBACK_AUTH_METHOD_SIGNATURE\x10\x02*\xd4\x01\n\x16PostbackResponseFormat\x12(\n$POSTBACK_RESPONSE_FORMAT_UNSPECIFIED\x10\x00\x12!\n\x1dPOSTBACK_RESPONSE_FORMAT_JSON\x10\x01\x12$\n POSTBACK_RESPONSE_FORMAT_TEXT_OK\x10\x02\x12#\n\x1fPOSTBACK_RESPONSE_FORMAT_TEXT_1\x10\x03\x12\"\n\x1ePOSTBACK_RESPONSE_FORMAT_EMPTY\x10\x04\x42\\\n\x19io.kcid.proto.tracking.v1B\x0eResourcesProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,36 +41,40 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CONVERSION_ADVSUBIDSENTRY']._serialized_options = b'8\001'
   _globals['_ACCOUNT_STATUSMAPENTRY']._loaded_options = None
   _globals['_ACCOUNT_STATUSMAPENTRY']._serialized_options = b'8\001'
-  _globals['_CONVERSIONSTATUS']._serialized_start=2747
-  _globals['_CONVERSIONSTATUS']._serialized_end=2895
-  _globals['_COUNTINGMODE']._serialized_start=2898
-  _globals['_COUNTINGMODE']._serialized_end=3109
-  _globals['_GOALSTATE']._serialized_start=3111
-  _globals['_GOALSTATE']._serialized_end=3196
-  _globals['_POSTBACKAUTHMETHOD']._serialized_start=3198
-  _globals['_POSTBACKAUTHMETHOD']._serialized_end=3324
-  _globals['_POSTBACKRESPONSEFORMAT']._serialized_start=3327
-  _globals['_POSTBACKRESPONSEFORMAT']._serialized_end=3539
-  _globals['_MONEY']._serialized_start=119
-  _globals['_MONEY']._serialized_end=165
-  _globals['_CLICK']._serialized_start=168
-  _globals['_CLICK']._serialized_end=515
-  _globals['_CLICK_SUBIDSENTRY']._serialized_start=470
-  _globals['_CLICK_SUBIDSENTRY']._serialized_end=515
-  _globals['_CONVERSION']._serialized_start=518
-  _globals['_CONVERSION']._serialized_end=1094
-  _globals['_CONVERSION_ADVSUBIDSENTRY']._serialized_start=1046
-  _globals['_CONVERSION_ADVSUBIDSENTRY']._serialized_end=1094
-  _globals['_STATUSCHANGE']._serialized_start=1097
-  _globals['_STATUSCHANGE']._serialized_end=1397
-  _globals['_GOAL']._serialized_start=1400
-  _globals['_GOAL']._serialized_end=1874
-  _globals['_POSTBACKAUTH']._serialized_start=1877
-  _globals['_POSTBACKAUTH']._serialized_end=2024
-  _globals['_ACCOUNT']._serialized_start=2027
-  _globals['_ACCOUNT']._serialized_end=2647
-  _globals['_ACCOUNT_STATUSMAPENTRY']._serialized_start=2563
-  _globals['_ACCOUNT_STATUSMAPENTRY']._serialized_end=2647
-  _globals['_ACCOUNTSECRETS']._serialized_start=2649
-  _globals['_ACCOUNTSECRETS']._serialized_end=2744
+  _globals['_CLICKFLAG']._serialized_start=3049
+  _globals['_CLICKFLAG']._serialized_end=3172
+  _globals['_SUSPECTACTION']._serialized_start=3175
+  _globals['_SUSPECTACTION']._serialized_end=3304
+  _globals['_CONVERSIONSTATUS']._serialized_start=3307
+  _globals['_CONVERSIONSTATUS']._serialized_end=3455
+  _globals['_COUNTINGMODE']._serialized_start=3458
+  _globals['_COUNTINGMODE']._serialized_end=3669
+  _globals['_GOALSTATE']._serialized_start=3671
+  _globals['_GOALSTATE']._serialized_end=3756
+  _globals['_POSTBACKAUTHMETHOD']._serialized_start=3758
+  _globals['_POSTBACKAUTHMETHOD']._serialized_end=3884
+  _globals['_POSTBACKRESPONSEFORMAT']._serialized_start=3887
+  _globals['_POSTBACKRESPONSEFORMAT']._serialized_end=4099
+  _globals['_MONEY']._serialized_start=156
+  _globals['_MONEY']._serialized_end=202
+  _globals['_CLICK']._serialized_start=205
+  _globals['_CLICK']._serialized_end=619
+  _globals['_CLICK_SUBIDSENTRY']._serialized_start=574
+  _globals['_CLICK_SUBIDSENTRY']._serialized_end=619
+  _globals['_CONVERSION']._serialized_start=622
+  _globals['_CONVERSION']._serialized_end=1252
+  _globals['_CONVERSION_ADVSUBIDSENTRY']._serialized_start=1204
+  _globals['_CONVERSION_ADVSUBIDSENTRY']._serialized_end=1252
+  _globals['_STATUSCHANGE']._serialized_start=1255
+  _globals['_STATUSCHANGE']._serialized_end=1555
+  _globals['_GOAL']._serialized_start=1558
+  _globals['_GOAL']._serialized_end=2032
+  _globals['_POSTBACKAUTH']._serialized_start=2035
+  _globals['_POSTBACKAUTH']._serialized_end=2182
+  _globals['_ACCOUNT']._serialized_start=2185
+  _globals['_ACCOUNT']._serialized_end=2950
+  _globals['_ACCOUNT_STATUSMAPENTRY']._serialized_start=2866
+  _globals['_ACCOUNT_STATUSMAPENTRY']._serialized_end=2950
+  _globals['_ACCOUNTSECRETS']._serialized_start=2952
+  _globals['_ACCOUNTSECRETS']._serialized_end=3047
 # @@protoc_insertion_point(module_scope)

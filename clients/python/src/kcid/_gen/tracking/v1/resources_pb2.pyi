@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from kcid._gen.tracking.v1 import error_reason_pb2 as _error_reason_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -10,6 +11,20 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class ClickFlag(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLICK_FLAG_UNSPECIFIED: _ClassVar[ClickFlag]
+    CLICK_FLAG_BOT_USER_AGENT: _ClassVar[ClickFlag]
+    CLICK_FLAG_BOT_RANGE: _ClassVar[ClickFlag]
+    CLICK_FLAG_DATACENTER: _ClassVar[ClickFlag]
+
+class SuspectAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SUSPECT_ACTION_UNSPECIFIED: _ClassVar[SuspectAction]
+    SUSPECT_ACTION_ACCEPT: _ClassVar[SuspectAction]
+    SUSPECT_ACTION_PENDING: _ClassVar[SuspectAction]
+    SUSPECT_ACTION_REJECT: _ClassVar[SuspectAction]
 
 class ConversionStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -45,6 +60,14 @@ class PostbackResponseFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     POSTBACK_RESPONSE_FORMAT_TEXT_OK: _ClassVar[PostbackResponseFormat]
     POSTBACK_RESPONSE_FORMAT_TEXT_1: _ClassVar[PostbackResponseFormat]
     POSTBACK_RESPONSE_FORMAT_EMPTY: _ClassVar[PostbackResponseFormat]
+CLICK_FLAG_UNSPECIFIED: ClickFlag
+CLICK_FLAG_BOT_USER_AGENT: ClickFlag
+CLICK_FLAG_BOT_RANGE: ClickFlag
+CLICK_FLAG_DATACENTER: ClickFlag
+SUSPECT_ACTION_UNSPECIFIED: SuspectAction
+SUSPECT_ACTION_ACCEPT: SuspectAction
+SUSPECT_ACTION_PENDING: SuspectAction
+SUSPECT_ACTION_REJECT: SuspectAction
 CONVERSION_STATUS_UNSPECIFIED: ConversionStatus
 CONVERSION_STATUS_PENDING: ConversionStatus
 CONVERSION_STATUS_APPROVED: ConversionStatus
@@ -75,7 +98,7 @@ class Money(_message.Message):
     def __init__(self, amount: _Optional[str] = ..., currency_code: _Optional[str] = ...) -> None: ...
 
 class Click(_message.Message):
-    __slots__ = ("kcid", "account_id", "campaign_id", "creative_id", "placement_id", "sub_ids", "destination_url", "click_time", "expire_time", "partition")
+    __slots__ = ("kcid", "account_id", "campaign_id", "creative_id", "placement_id", "sub_ids", "destination_url", "click_time", "expire_time", "partition", "flag", "source_network")
     class SubIdsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -93,6 +116,8 @@ class Click(_message.Message):
     CLICK_TIME_FIELD_NUMBER: _ClassVar[int]
     EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
     PARTITION_FIELD_NUMBER: _ClassVar[int]
+    FLAG_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_NETWORK_FIELD_NUMBER: _ClassVar[int]
     kcid: str
     account_id: str
     campaign_id: str
@@ -103,10 +128,12 @@ class Click(_message.Message):
     click_time: _timestamp_pb2.Timestamp
     expire_time: _timestamp_pb2.Timestamp
     partition: int
-    def __init__(self, kcid: _Optional[str] = ..., account_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., creative_id: _Optional[str] = ..., placement_id: _Optional[str] = ..., sub_ids: _Optional[_Mapping[str, str]] = ..., destination_url: _Optional[str] = ..., click_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., partition: _Optional[int] = ...) -> None: ...
+    flag: ClickFlag
+    source_network: int
+    def __init__(self, kcid: _Optional[str] = ..., account_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., creative_id: _Optional[str] = ..., placement_id: _Optional[str] = ..., sub_ids: _Optional[_Mapping[str, str]] = ..., destination_url: _Optional[str] = ..., click_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., partition: _Optional[int] = ..., flag: _Optional[_Union[ClickFlag, str]] = ..., source_network: _Optional[int] = ...) -> None: ...
 
 class Conversion(_message.Message):
-    __slots__ = ("conversion_id", "kcid", "account_id", "goal_key", "status", "value", "transaction_id", "event_time", "record_time", "adv_sub_ids", "test", "click_time", "original_value", "history")
+    __slots__ = ("conversion_id", "kcid", "account_id", "goal_key", "status", "value", "transaction_id", "event_time", "record_time", "adv_sub_ids", "test", "click_time", "original_value", "history", "status_reason")
     class AdvSubIdsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -128,6 +155,7 @@ class Conversion(_message.Message):
     CLICK_TIME_FIELD_NUMBER: _ClassVar[int]
     ORIGINAL_VALUE_FIELD_NUMBER: _ClassVar[int]
     HISTORY_FIELD_NUMBER: _ClassVar[int]
+    STATUS_REASON_FIELD_NUMBER: _ClassVar[int]
     conversion_id: str
     kcid: str
     account_id: str
@@ -142,7 +170,8 @@ class Conversion(_message.Message):
     click_time: _timestamp_pb2.Timestamp
     original_value: Money
     history: _containers.RepeatedCompositeFieldContainer[StatusChange]
-    def __init__(self, conversion_id: _Optional[str] = ..., kcid: _Optional[str] = ..., account_id: _Optional[str] = ..., goal_key: _Optional[str] = ..., status: _Optional[_Union[ConversionStatus, str]] = ..., value: _Optional[_Union[Money, _Mapping]] = ..., transaction_id: _Optional[str] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., record_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., adv_sub_ids: _Optional[_Mapping[str, str]] = ..., test: _Optional[bool] = ..., click_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., original_value: _Optional[_Union[Money, _Mapping]] = ..., history: _Optional[_Iterable[_Union[StatusChange, _Mapping]]] = ...) -> None: ...
+    status_reason: _error_reason_pb2.ErrorReason
+    def __init__(self, conversion_id: _Optional[str] = ..., kcid: _Optional[str] = ..., account_id: _Optional[str] = ..., goal_key: _Optional[str] = ..., status: _Optional[_Union[ConversionStatus, str]] = ..., value: _Optional[_Union[Money, _Mapping]] = ..., transaction_id: _Optional[str] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., record_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., adv_sub_ids: _Optional[_Mapping[str, str]] = ..., test: _Optional[bool] = ..., click_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., original_value: _Optional[_Union[Money, _Mapping]] = ..., history: _Optional[_Iterable[_Union[StatusChange, _Mapping]]] = ..., status_reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ...) -> None: ...
 
 class StatusChange(_message.Message):
     __slots__ = ("from_status", "to_status", "reason", "value_before", "value_after", "change_time", "source")
@@ -201,7 +230,7 @@ class PostbackAuth(_message.Message):
     def __init__(self, methods: _Optional[_Iterable[_Union[PostbackAuthMethod, str]]] = ..., ip_allowlist: _Optional[_Iterable[str]] = ..., signature_tolerance: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Account(_message.Message):
-    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "create_time", "postback_token_hint", "click_retention", "legacy_http_200", "postback_auth", "partner_id", "time_zone", "currency_code", "status_map", "ignore_status", "postback_response_format")
+    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "create_time", "postback_token_hint", "click_retention", "legacy_http_200", "postback_auth", "partner_id", "time_zone", "currency_code", "flagged_click_action", "velocity_limit", "velocity_action", "status_map", "ignore_status", "postback_response_format")
     class StatusMapEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -221,6 +250,9 @@ class Account(_message.Message):
     PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_CODE_FIELD_NUMBER: _ClassVar[int]
+    FLAGGED_CLICK_ACTION_FIELD_NUMBER: _ClassVar[int]
+    VELOCITY_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    VELOCITY_ACTION_FIELD_NUMBER: _ClassVar[int]
     STATUS_MAP_FIELD_NUMBER: _ClassVar[int]
     IGNORE_STATUS_FIELD_NUMBER: _ClassVar[int]
     POSTBACK_RESPONSE_FORMAT_FIELD_NUMBER: _ClassVar[int]
@@ -236,10 +268,13 @@ class Account(_message.Message):
     partner_id: str
     time_zone: str
     currency_code: str
+    flagged_click_action: SuspectAction
+    velocity_limit: int
+    velocity_action: SuspectAction
     status_map: _containers.ScalarMap[str, ConversionStatus]
     ignore_status: bool
     postback_response_format: PostbackResponseFormat
-    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., postback_token_hint: _Optional[str] = ..., click_retention: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[PostbackAuth, _Mapping]] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ..., status_map: _Optional[_Mapping[str, ConversionStatus]] = ..., ignore_status: _Optional[bool] = ..., postback_response_format: _Optional[_Union[PostbackResponseFormat, str]] = ...) -> None: ...
+    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., postback_token_hint: _Optional[str] = ..., click_retention: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[PostbackAuth, _Mapping]] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ..., flagged_click_action: _Optional[_Union[SuspectAction, str]] = ..., velocity_limit: _Optional[int] = ..., velocity_action: _Optional[_Union[SuspectAction, str]] = ..., status_map: _Optional[_Mapping[str, ConversionStatus]] = ..., ignore_status: _Optional[bool] = ..., postback_response_format: _Optional[_Union[PostbackResponseFormat, str]] = ...) -> None: ...
 
 class AccountSecrets(_message.Message):
     __slots__ = ("postback_token", "click_secret", "postback_signing_secret")

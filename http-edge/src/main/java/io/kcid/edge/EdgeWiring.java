@@ -74,7 +74,7 @@ record EdgeWiring(
 
     Map<Route, RouteHandler> handlers = new EnumMap<>(Route.class);
     handlers.put(Route.CLICK, tracing.traced(Route.CLICK, new ClickRateLimit(config.abuse(), clientIps, System::nanoTime).wrap(
-        new ClickHandler(ClickServiceGrpc.newStub(backend), callDeadline, responses, metrics, degraded))));
+        new ClickHandler(ClickServiceGrpc.newStub(backend), callDeadline, responses, metrics, degraded, clientIps))));
     PostbackRateLimits limits =
         new PostbackRateLimits(security.ratePerIp(), security.ratePerAccount(), security.burstSeconds(), System::nanoTime);
     PostbackBackend postbacks = new PostbackBackend(

@@ -23,6 +23,10 @@ import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.conversion.ConversionLookup;
 import io.kcid.server.conversion.ConversionRecorder;
 import io.kcid.server.conversion.StatusUpdater;
+import io.kcid.server.fraud.BotRangeAdmin;
+import io.kcid.server.fraud.ClickClassifier;
+import io.kcid.server.fraud.CrawlerPatterns;
+import io.kcid.server.fraud.VelocityRule;
 import io.kcid.server.grpc.AdminGrpcService;
 import io.kcid.server.grpc.CallLimitInterceptor;
 import io.kcid.server.grpc.ClickGrpcService;
@@ -47,6 +51,7 @@ import io.kcid.server.store.NotifyingAccountStore;
 import io.kcid.server.store.redis.DurableWrites;
 import io.kcid.server.store.redis.RedisAccountStore;
 import io.kcid.server.store.redis.RedisApiKeyStore;
+import io.kcid.server.store.redis.RedisBotRangeStore;
 import io.kcid.server.store.redis.RedisClickStore;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.store.redis.RedisConversionEventLog;
@@ -57,6 +62,7 @@ import io.kcid.server.store.redis.RedisRefusalLog;
 import io.kcid.server.store.redis.RedisSignatureReplayCache;
 import io.kcid.server.store.redis.RedisStatsStore;
 import io.kcid.server.store.redis.RedisTransactionClaims;
+import io.kcid.server.store.redis.RedisVelocityCounter;
 import io.kcid.server.store.redis.RedisVerifierChanges;
 import io.kcid.server.stream.ConversionStreams;
 import java.time.Clock;
@@ -133,7 +139,10 @@ final class ServerComponents {
     var partnerStore = new RedisPartnerStore(redis.commands());
     var partners = new PartnerDirectory(partnerStore, clock, config.accountCache().ttl());
     var idempotent = new IdempotentWrites(accountStore);
-    var issuer = new ClickIssuer(codec, clicks, accounts, partners, idempotent, clock, metrics.clicks());
+    var botRanges = new RedisBotRangeStore(redis.commands());
+    var classifier = new ClickClassifier(
+        CrawlerPatterns.embedded(), botRanges, config.accountCache().ttl(), System::nanoTime);
+    var issuer = new ClickIssuer(codec, clicks, accounts, partners, idempotent, clock, metrics.clicks(), classifier);
     var owners = new ClickOwners(clicks);
     var authenticator = new PostbackAuthenticator(accounts, partners, owners, clock);
     var postbackLog = new RedisPostbackLog(redis.commands(), retention, config.postbackLog().maxLength());
@@ -143,7 +152,8 @@ final class ServerComponents {
     var recorder = new ConversionRecorder(
         codec, conversions, new RedisTransactionClaims(redis.commands(), durable), authenticator, clock,
         journal.andThen(metrics.conversions()),
-        new SignatureReplays(new RedisSignatureReplayCache(redis.commands())));
+        new SignatureReplays(new RedisSignatureReplayCache(redis.commands())),
+        new VelocityRule(clicks, new RedisVelocityCounter(redis.commands())));
     var history = new PostbackHistory(postbackLog, refusalLog, accounts, clock, retention);
     var explainer = new ClickExplainer(codec, clicks, conversions, postbackLog, history, accounts, clock);
     var replayer = new PostbackReplayer(postbackLog, history, recorder, accounts, clock);
@@ -164,7 +174,7 @@ final class ServerComponents {
         issuer, new ClickLookup(codec, clicks), codec, eraser, verifierListing, verifierWatch);
     var conversionService = new ConversionGrpcService(
         recorder, statuses, new ConversionLookup(codec, conversions), streams);
-    var adminService = new AdminGrpcService(admin, goalAdmin, secretAdmin, apiKeys);
+    var adminService = new AdminGrpcService(admin, goalAdmin, secretAdmin, apiKeys, new BotRangeAdmin(botRanges));
     var partnerService = new PartnerGrpcService(new PartnerAdmin(partnerStore, partners, clock),
         new PartnerDeletion(partnerStore, partners, accountStore, accounts));
     var diagnosticsService = new DiagnosticsGrpcService(history, explainer, replayer);

@@ -21,6 +21,7 @@ class ArchitectureTest {
     "io.kcid.server.common..",
     "io.kcid.server.conversion..",
     "io.kcid.server.delivery..",
+    "io.kcid.server.fraud..",
     "io.kcid.server.postback..",
     "io.kcid.server.postbacklog..",
     "io.kcid.server.report..",

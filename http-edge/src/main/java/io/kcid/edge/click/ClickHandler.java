@@ -1,13 +1,14 @@
 package io.kcid.edge.click;
 
-import io.kcid.edge.grpc.BackendFailure;
 import io.kcid.edge.grpc.BackendErrors;
+import io.kcid.edge.grpc.BackendFailure;
 import io.kcid.edge.grpc.UnaryCalls;
 import io.kcid.edge.http.EdgeResponse;
 import io.kcid.edge.http.QueryParams;
 import io.kcid.edge.http.Responses;
 import io.kcid.edge.http.RouteHandler;
 import io.kcid.edge.metrics.EdgeMetrics;
+import io.kcid.edge.net.ClientIpResolver;
 import io.kcid.edge.spool.DegradedClicks;
 import io.kcid.proto.ErrorReasons;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
@@ -15,6 +16,8 @@ import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.IssueClickResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -28,12 +31,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClickHandler implements RouteHandler {
   private static final Logger log = LoggerFactory.getLogger(ClickHandler.class);
+  /** Crawlers name themselves early; a longer header is cut rather than forwarded whole. */
+  private static final int MAX_USER_AGENT = 512;
 
   private final ClickServiceGrpc.ClickServiceStub stub;
   private final Duration deadline;
   private final Responses responses;
   private final EdgeMetrics metrics;
   private final DegradedClicks degraded;
+  private final ClientIpResolver clientIps;
 
   public ClickHandler(ClickServiceGrpc.ClickServiceStub stub, Duration deadline, Responses responses, EdgeMetrics metrics) {
     this(stub, deadline, responses, metrics, null);
@@ -42,6 +48,17 @@ public final class ClickHandler implements RouteHandler {
   /** @param degraded the click spool, or null: clicks then fail with 503 while the backend is away */
   public ClickHandler(
       ClickServiceGrpc.ClickServiceStub stub, Duration deadline, Responses responses, EdgeMetrics metrics, DegradedClicks degraded) {
+    this(stub, deadline, responses, metrics, degraded, null);
+  }
+
+  /**
+   * @param clientIps resolves the browser's address (forwarded with its User-Agent for the server's
+   *     bot rules); null forwards neither
+   */
+  public ClickHandler(
+      ClickServiceGrpc.ClickServiceStub stub, Duration deadline, Responses responses, EdgeMetrics metrics,
+      DegradedClicks degraded, ClientIpResolver clientIps) {
+    this.clientIps = clientIps;
     this.stub = stub;
     this.deadline = degraded == null || degraded.deadline().compareTo(deadline) > 0 ? deadline : degraded.deadline();
     this.responses = responses;
@@ -51,7 +68,13 @@ public final class ClickHandler implements RouteHandler {
 
   @Override
   public CompletableFuture<EdgeResponse> handle(FullHttpRequest request) {
-    IssueClickRequest click = ClickRequestParser.parse(QueryParams.parameters(QueryParams.uri(request.uri())));
+    return handle(request, null);
+  }
+
+  @Override
+  public CompletableFuture<EdgeResponse> handle(FullHttpRequest request, SocketAddress peer) {
+    IssueClickRequest click = withClient(
+        ClickRequestParser.parse(QueryParams.parameters(QueryParams.uri(request.uri()))), request, peer);
     if (degraded == null) {
       return issue(click).handle((issued, failure) -> failure == null ? redirect(issued) : backendFailed(failure));
     }
@@ -59,6 +82,18 @@ public final class ClickHandler implements RouteHandler {
     return issue(minted)
         .handle((issued, failure) -> failure == null ? CompletableFuture.completedFuture(redirect(issued)) : fallback(click, minted, failure))
         .thenCompose(response -> response);
+  }
+
+  /** The browser's User-Agent and address, for the server's bot rules only: neither is stored with the click. */
+  private IssueClickRequest withClient(IssueClickRequest click, FullHttpRequest request, SocketAddress peer) {
+    if (clientIps == null) {
+      return click;
+    }
+    String userAgent = request.headers().get(HttpHeaderNames.USER_AGENT, "");
+    return click.toBuilder()
+        .setUserAgent(userAgent.length() > MAX_USER_AGENT ? userAgent.substring(0, MAX_USER_AGENT) : userAgent)
+        .setClientIp(peer == null ? "" : clientIps.resolve(peer, request.headers().getAll("X-Forwarded-For")))
+        .build();
   }
 
   private CompletableFuture<IssueClickResponse> issue(IssueClickRequest click) {

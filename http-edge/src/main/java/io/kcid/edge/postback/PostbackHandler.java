@@ -99,6 +99,10 @@ public final class PostbackHandler implements RouteHandler {
     switch (result.kind()) {
       case ACCEPTED -> {
         body.put("status", "accepted");
+        if (result.reason() != null) {
+          body.put("reason", ErrorReasons.shortName(result.reason()));
+          body.put("message", result.message());
+        }
         body.put("conversion_id", result.conversionId());
         return PostbackAnswers.labelled(PostbackAnswers.success(format, body), "accepted", null);
       }

@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
  * ({@code /postbacks}). Success is only ever what the server said it was.
  *
  * @param kind accepted, duplicate, or failed
- * @param reason the duplicate or failure reason (null when accepted)
- * @param message the human hint (null when accepted)
+ * @param reason the duplicate or failure reason; for an accepted postback the fraud rule that
+ *     chose or marked its status (null when none)
+ * @param message the human hint (null when accepted without a fraud rule)
  * @param conversionId the conversion recorded or named, or null
  * @param failure the backend's failure, when it is one (for legacy 200), else null
  */
@@ -24,10 +25,24 @@ record PostbackResult(Kind kind, ErrorReason reason, String message, String conv
 
   enum Kind { ACCEPTED, DUPLICATE, FAILED }
 
+  private static final java.util.Map<ErrorReason, String> FLAG_HINTS = java.util.Map.of(
+      ErrorReason.ERROR_REASON_CLICK_FLAGGED_BOT, "its click was flagged as a bot when issued",
+      ErrorReason.ERROR_REASON_CLICK_FLAGGED_DATACENTER, "its click came from a data-centre range",
+      ErrorReason.ERROR_REASON_VELOCITY_EXCEEDED,
+      "too many conversions came from clicks of one network within a minute (the account's velocity rule)");
+
   static PostbackResult of(RecordConversionRequest sent, RecordConversionResponse recorded) {
     switch (recorded.getOutcome()) {
       case OUTCOME_ACCEPTED -> {
-        return new PostbackResult(Kind.ACCEPTED, null, null, recorded.getConversionId(), null);
+        ErrorReason flagged = recorded.getConversion().getStatusReason();
+        if (flagged == ErrorReason.ERROR_REASON_UNSPECIFIED || flagged == ErrorReason.UNRECOGNIZED) {
+          return new PostbackResult(Kind.ACCEPTED, null, null, recorded.getConversionId(), null);
+        }
+        // Recorded, but a fraud rule chose or marked its status: say which, so it is never silent.
+        String status = recorded.getConversion().getStatus().name().replace("CONVERSION_STATUS_", "").toLowerCase(java.util.Locale.ROOT);
+        return new PostbackResult(Kind.ACCEPTED, flagged,
+            "Recorded as " + status + "; " + FLAG_HINTS.getOrDefault(flagged, "a fraud rule applied") + ".",
+            recorded.getConversionId(), null);
       }
       case OUTCOME_DUPLICATE -> {
         ErrorReason reason =
@@ -74,6 +89,6 @@ record PostbackResult(Kind kind, ErrorReason reason, String message, String conv
 
   /** The metrics reason label: the short name, "none" when accepted. */
   String reasonLabel() {
-    return reason == null ? "none" : ErrorReasons.shortName(reason);
+    return reason == null || kind == Kind.ACCEPTED ? "none" : ErrorReasons.shortName(reason);
   }
 }

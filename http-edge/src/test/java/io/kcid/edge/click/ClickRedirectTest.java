@@ -63,6 +63,21 @@ class ClickRedirectTest {
   }
 
   @Test
+  void forwardsTheBrowsersUserAgentAndAddressForTheBotRules() throws Exception {
+    backend.onClick(r -> Answer.ok(IssueClickResponse.newBuilder().setRedirectUrl("https://shop.example/land?kcid=01abc").build()));
+    String googlebot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+
+    HttpResponse<String> response = fixture.send(java.net.http.HttpRequest.newBuilder(fixture.uri(SIGNED))
+        .header("User-Agent", googlebot).header("X-Forwarded-For", "198.51.100.9").GET());
+
+    assertThat(response.statusCode()).isEqualTo(302);
+    IssueClickRequest sent = backend.clicks.poll(1, TimeUnit.SECONDS);
+    assertThat(sent.getUserAgent()).isEqualTo(googlebot);
+    // The test's connection is the peer; it is no trusted proxy, so its X-Forwarded-For is ignored.
+    assertThat(sent.getClientIp()).isEqualTo("127.0.0.1");
+  }
+
+  @Test
   void semicolonIsPartOfTheValueNotASeparator() throws Exception {
     fixture.get("/c?a=acme;c=evil&c=summer&u=https%3A%2F%2Fx.example&sig=s");
     assertThat(backend.clicks.poll(1, TimeUnit.SECONDS).getAccountId()).isEqualTo("acme;c=evil");

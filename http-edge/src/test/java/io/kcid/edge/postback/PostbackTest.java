@@ -51,6 +51,24 @@ class PostbackTest {
   }
 
   @Test
+  void anAcceptedConversionOnAFlaggedClickNamesTheRuleInTheAnswer() throws Exception {
+    backend.onConversion(r -> Answer.ok(io.kcid.proto.tracking.v1.RecordConversionResponse.newBuilder()
+        .setOutcome(io.kcid.proto.tracking.v1.Outcome.OUTCOME_ACCEPTED).setConversionId("K1-1")
+        .setConversion(io.kcid.proto.tracking.v1.Conversion.newBuilder()
+            .setStatus(io.kcid.proto.tracking.v1.ConversionStatus.CONVERSION_STATUS_PENDING)
+            .setStatusReason(ErrorReason.ERROR_REASON_CLICK_FLAGGED_BOT))
+        .build()));
+
+    HttpResponse<String> response = fixture.get("/postback?kcid=K1&token=t0k");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    Map<String, String> body = JsonMap.parse(response.body());
+    assertThat(body).containsEntry("status", "accepted").containsEntry("reason", "CLICK_FLAGGED_BOT")
+        .containsEntry("conversion_id", "K1-1");
+    assertThat(body.get("message")).startsWith("Recorded as pending; its click was flagged as a bot");
+  }
+
+  @Test
   void getQueryIsForwardedFieldByField() throws Exception {
     HttpResponse<String> response =
         fixture.get(

@@ -11,6 +11,7 @@ import io.kcid.proto.tracking.v1.ListAccountsRequest;
 import io.kcid.proto.tracking.v1.ListAccountsResponse;
 import io.kcid.proto.tracking.v1.Partner;
 import io.kcid.proto.tracking.v1.UpdateAccountRequest;
+import io.kcid.server.fraud.FraudSettings;
 import io.kcid.server.common.IdempotentWrites;
 import io.kcid.server.common.Identifiers;
 import io.kcid.server.common.RegionalSettings;
@@ -111,7 +112,7 @@ public final class AccountAdmin {
             .setClickSecret(Secrets.newSecret("cks_"))
             .setPostbackSigningSecret(Secrets.newSecret("pbs_"))
             .build();
-    Account account =
+    Account.Builder builder =
         Account.newBuilder()
             .setAccountId(id)
             .setDisplayName(request.getDisplayName().isEmpty() ? id : request.getDisplayName())
@@ -131,8 +132,9 @@ public final class AccountAdmin {
             .setIgnoreStatus(request.hasIgnoreStatus() ? request.getIgnoreStatus() : partner.getDefaults().getIgnoreStatus())
             .setPostbackResponseFormat(PostbackAnswerSettings.firstSet(
                 PostbackAnswerSettings.checkedFormat("postback_response_format", request.getPostbackResponseFormatValue()),
-                partner.getDefaults().getPostbackResponseFormat()))
-            .build();
+                partner.getDefaults().getPostbackResponseFormat()));
+    FraudSettings.apply(request, builder);
+    Account account = builder.build();
     return store
         .create(account, secrets, firstGoal)
         .thenApply(
@@ -194,6 +196,7 @@ public final class AccountAdmin {
             account.setCurrencyCode(request.getCurrencyCode().isEmpty()
                 ? "" : RegionalSettings.currency("currency_code", request.getCurrencyCode()));
           }
+          FraudSettings.apply(request, account);
           if (request.hasDisplayName()) {
             account.setDisplayName(Identifiers.freeText("display_name", request.getDisplayName()));
           }

@@ -93,6 +93,10 @@ public final class MethodRoles {
           rule(AdminServiceGrpc.getListApiKeysMethod(), API_KEY_ROLE_ADMIN, Tenant.PLATFORM),
           rule(AdminServiceGrpc.getRevokeApiKeyMethod(), API_KEY_ROLE_ADMIN, Tenant.PLATFORM),
           rule(AdminServiceGrpc.getGetCallerMethod(), API_KEY_ROLE_UNSPECIFIED, Tenant.NONE),
+          // The operator's IP lists apply to every account: the platform's.
+          rule(AdminServiceGrpc.getLoadBotRangesMethod(), API_KEY_ROLE_ADMIN, Tenant.PLATFORM),
+          rule(AdminServiceGrpc.getListBotRangesMethod(), API_KEY_ROLE_ADMIN, Tenant.PLATFORM),
+          rule(AdminServiceGrpc.getClearBotRangesMethod(), API_KEY_ROLE_ADMIN, Tenant.PLATFORM),
           rule(PartnerServiceGrpc.getCreatePartnerMethod(), API_KEY_ROLE_ADMIN, Tenant.PLATFORM),
           rule(PartnerServiceGrpc.getGetPartnerMethod(), API_KEY_ROLE_READ, Tenant.PARTNER),
           rule(PartnerServiceGrpc.getListPartnersMethod(), API_KEY_ROLE_READ, Tenant.LISTED),

@@ -7,6 +7,7 @@ import io.kcid.core.click.Destinations;
 import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.core.kcid.KcidCodec;
 import io.kcid.proto.tracking.v1.Click;
+import io.kcid.proto.tracking.v1.ClickFlag;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.IssueClickResponse;
@@ -15,6 +16,8 @@ import io.kcid.server.common.IdempotentWrites;
 import io.kcid.server.common.Identifiers;
 import io.kcid.server.common.Retention;
 import io.kcid.server.common.Timestamps;
+import io.kcid.server.fraud.ClickClassifier;
+import io.kcid.server.fraud.NetworkDigest;
 import io.kcid.server.partner.PartnerDirectory;
 import io.kcid.server.store.AccountRecord;
 import io.kcid.server.store.ClickStore;
@@ -42,6 +45,7 @@ public final class ClickIssuer {
   private final Clock clock;
   private final IdempotentWrites idempotent;
   private final ClickListener listener;
+  private final ClickClassifier classifier;
 
   /**
    * @param partners refuses clicks of accounts whose partner has S2S tracking off
@@ -50,6 +54,14 @@ public final class ClickIssuer {
   public ClickIssuer(
       KcidCodec codec, ClickStore clicks, AccountDirectory accounts, PartnerDirectory partners,
       IdempotentWrites idempotent, Clock clock, ClickListener listener) {
+    this(codec, clicks, accounts, partners, idempotent, clock, listener, ClickClassifier.NONE);
+  }
+
+  /** @param classifier flags bots and data-centre clicks (they are stored flagged and still redirect) */
+  public ClickIssuer(
+      KcidCodec codec, ClickStore clicks, AccountDirectory accounts, PartnerDirectory partners,
+      IdempotentWrites idempotent, Clock clock, ClickListener listener, ClickClassifier classifier) {
+    this.classifier = classifier;
     this.codec = codec;
     this.clicks = clicks;
     this.accounts = accounts;
@@ -95,14 +107,15 @@ public final class ClickIssuer {
               // Asked after the signature check, so a forged URL learns nothing about the partner.
               return partners
                   .requireActive(account)
-                  .thenCompose(active -> store(active, accountId, request, preMinted, clickTime, now));
+                  .thenCompose(active -> classifier.classify(request.getUserAgent(), request.getClientIp())
+                      .thenCompose(flag -> store(active, accountId, request, preMinted, clickTime, now, flag)));
             });
   }
 
   /** Builds and stores the click of an account allowed to mint it. */
   private CompletionStage<IssueClickResponse> store(
       AccountRecord account, String accountId, IssueClickRequest request, DecodedKcid preMinted,
-      Instant clickTime, Instant now) {
+      Instant clickTime, Instant now, ClickFlag flag) {
     Duration retention = Retention.clickRetention(account.account());
     Instant expiry = clickTime.plus(retention);
     Click click =
@@ -115,6 +128,9 @@ public final class ClickIssuer {
             .setDestinationUrl(request.getDestinationUrl())
             .setClickTime(timestamp(Instant.ofEpochSecond(clickTime.getEpochSecond())))
             .setExpireTime(timestamp(expiry))
+            .setFlag(flag)
+            // Only while the velocity rule is on: 5 bytes a click otherwise saved.
+            .setSourceNetwork(account.account().getVelocityLimit() > 0 ? NetworkDigest.of(request.getClientIp()) : 0)
             .build();
     if (preMinted == null) {
       return insert(account, click, now, retention, 1);

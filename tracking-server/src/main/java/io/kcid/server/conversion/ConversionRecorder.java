@@ -6,7 +6,10 @@ import io.kcid.core.kcid.KcidCodec;
 import io.kcid.proto.tracking.v1.PostbackResponseFormat;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionResponse;
+import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.server.click.ClickOwnership;
+import io.kcid.server.fraud.FraudSettings;
+import io.kcid.server.fraud.VelocityRule;
 import io.kcid.server.postback.LegacyMode;
 import io.kcid.server.postback.PostbackAuthenticator;
 import io.kcid.server.postback.RecordContext;
@@ -43,6 +46,7 @@ public final class ConversionRecorder {
   private final Clock clock;
   private final RecordListener listener;
   private final SignatureReplays signatures;
+  private final VelocityRule velocity;
 
   public ConversionRecorder(
       KcidCodec codec,
@@ -73,6 +77,20 @@ public final class ConversionRecorder {
       Clock clock,
       RecordListener listener,
       SignatureReplays signatures) {
+    this(codec, conversions, claims, authenticator, clock, listener, signatures, VelocityRule.OFF);
+  }
+
+  /** @param velocity the per-account velocity rule (see {@link VelocityRule}) */
+  public ConversionRecorder(
+      KcidCodec codec,
+      ConversionStore conversions,
+      TransactionClaims claims,
+      PostbackAuthenticator authenticator,
+      Clock clock,
+      RecordListener listener,
+      SignatureReplays signatures,
+      VelocityRule velocity) {
+    this.velocity = velocity;
     this.signatures = signatures;
     this.codec = codec;
     this.conversions = conversions;
@@ -163,6 +181,15 @@ public final class ConversionRecorder {
     if (context.dryRun()) {
       return evaluate(plan, context);
     }
+    return velocity
+        .exceeded(account.account(), kcid, plan.goal().getGoalKey(), request.getTransactionId(), plan.now())
+        .thenCompose(over -> write(over
+            ? plan.suspected(FraudSettings.statusOf(account.account().getVelocityAction()),
+                ErrorReason.ERROR_REASON_VELOCITY_EXCEEDED)
+            : plan, context));
+  }
+
+  private CompletionStage<RecordConversionResponse> write(RecordPlan plan, RecordContext context) {
     if (plan.claimsAccountWide()) {
       return recordAccountUnique(plan, context);
     }

@@ -17,6 +17,7 @@ import io.kcid.server.common.Money;
 import io.kcid.server.common.Retention;
 import io.kcid.server.common.Secrets;
 import io.kcid.server.common.Timestamps;
+import io.kcid.server.fraud.FraudSettings;
 import io.kcid.server.store.AccountRecord;
 import io.kcid.server.store.RecordCommand;
 import io.kcid.server.store.RecordResult;
@@ -120,7 +121,8 @@ public final class ConversionRules {
             retention,
             max(retention, Retention.MIN_REQUEST_ID_TTL),
             eventTime,
-            TimeToConvert.bucketOf(Duration.between(kcid.issueTime(), eventTime)));
+            TimeToConvert.bucketOf(Duration.between(kcid.issueTime(), eventTime)),
+            FraudSettings.statusOf(account.account().getFlaggedClickAction()));
     Conversion recorded = payload.toBuilder().setStatus(status).setValue(value).build();
     return new RecordPlan(goal, mode, command, recorded, retention, now);
   }
@@ -144,8 +146,7 @@ public final class ConversionRules {
           RecordConversionResponse.newBuilder()
               .setOutcome(Outcome.OUTCOME_ACCEPTED)
               .setConversionId(result.conversionId())
-              .setConversion(
-                  recorded.toBuilder().setConversionId(result.conversionId()).setKcid(kcid.kcid()))
+              .setConversion(flagged(recorded, result).setConversionId(result.conversionId()).setKcid(kcid.kcid()))
               .build();
       case STATUS_CHANGED ->
           // The postback's status was applied to the transaction's existing conversion.
@@ -193,6 +194,15 @@ public final class ConversionRules {
               "request_id was already used for a different conversion ("
                   + result.conversionId() + "). Use a new request_id for a new conversion.");
     };
+  }
+
+  /** The recorded conversion, with the status and reason the script gave it when its click was flagged. */
+  private static Conversion.Builder flagged(Conversion recorded, RecordResult result) {
+    Conversion.Builder c = recorded.toBuilder();
+    if (result.flagged() != null) {
+      c.setStatus(result.flagged().status()).setStatusReason(result.flagged().reason());
+    }
+    return c;
   }
 
   /** The answer when another click already holds the transaction account-wide. */

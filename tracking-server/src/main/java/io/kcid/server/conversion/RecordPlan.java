@@ -1,7 +1,10 @@
 package io.kcid.server.conversion;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.kcid.proto.tracking.v1.Conversion;
+import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.CountingMode;
+import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.Goal;
 import io.kcid.server.store.RecordCommand;
 import java.time.Duration;
@@ -28,5 +31,27 @@ public record RecordPlan(
   /** How long an account-wide transaction claim lives: as long as a request id is remembered. */
   public Duration claimTtl() {
     return command.requestIdTtl();
+  }
+
+  /**
+   * This plan with a fraud rule's verdict: the new conversion carries {@code reason} and, unless
+   * {@code status} is UNSPECIFIED (accept), is recorded in {@code status}.
+   */
+  public RecordPlan suspected(ConversionStatus status, ErrorReason reason) {
+    RecordCommand c = command;
+    ConversionStatus newStatus = status == ConversionStatus.CONVERSION_STATUS_UNSPECIFIED ? c.newStatus() : status;
+    byte[] payload;
+    try {
+      payload = Conversion.parseFrom(c.payload()).toBuilder().setStatusReason(reason).build().toByteArray();
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a payload this server serialized", e);
+    }
+    RecordCommand changed = new RecordCommand(
+        c.kcid(), c.requiredAccountId(), c.goalKey(), c.countingMode(), c.transactionId(), c.requestId(),
+        c.fingerprint(), payload, c.value(), c.requestedStatus(), newStatus, c.transitionSources(),
+        c.allowedCampaigns(), c.test(), c.recordTime(), c.conversionTtl(), c.requestIdTtl(), c.eventTime(),
+        c.timeToConvertBucket(), c.flaggedStatus());
+    return new RecordPlan(goal, mode, changed,
+        recorded.toBuilder().setStatus(newStatus).setStatusReason(reason).build(), retention, now);
   }
 }

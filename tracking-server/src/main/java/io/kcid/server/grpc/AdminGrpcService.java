@@ -2,6 +2,8 @@ package io.kcid.server.grpc;
 
 import io.grpc.stub.StreamObserver;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
+import io.kcid.proto.tracking.v1.ClearBotRangesRequest;
+import io.kcid.proto.tracking.v1.ClearBotRangesResponse;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.CreateApiKeyRequest;
@@ -10,16 +12,20 @@ import io.kcid.proto.tracking.v1.CreateGoalRequest;
 import io.kcid.proto.tracking.v1.CreateGoalResponse;
 import io.kcid.proto.tracking.v1.GetAccountRequest;
 import io.kcid.proto.tracking.v1.GetAccountResponse;
+import io.kcid.proto.tracking.v1.GetCallerRequest;
+import io.kcid.proto.tracking.v1.GetCallerResponse;
 import io.kcid.proto.tracking.v1.GetGoalRequest;
 import io.kcid.proto.tracking.v1.GetGoalResponse;
 import io.kcid.proto.tracking.v1.ListAccountsRequest;
 import io.kcid.proto.tracking.v1.ListAccountsResponse;
-import io.kcid.proto.tracking.v1.GetCallerRequest;
-import io.kcid.proto.tracking.v1.GetCallerResponse;
 import io.kcid.proto.tracking.v1.ListApiKeysRequest;
 import io.kcid.proto.tracking.v1.ListApiKeysResponse;
+import io.kcid.proto.tracking.v1.ListBotRangesRequest;
+import io.kcid.proto.tracking.v1.ListBotRangesResponse;
 import io.kcid.proto.tracking.v1.ListGoalsRequest;
 import io.kcid.proto.tracking.v1.ListGoalsResponse;
+import io.kcid.proto.tracking.v1.LoadBotRangesRequest;
+import io.kcid.proto.tracking.v1.LoadBotRangesResponse;
 import io.kcid.proto.tracking.v1.RevokeApiKeyRequest;
 import io.kcid.proto.tracking.v1.RevokeApiKeyResponse;
 import io.kcid.proto.tracking.v1.RotateAccountSecretRequest;
@@ -33,6 +39,7 @@ import io.kcid.server.account.GoalAdmin;
 import io.kcid.server.account.SecretAdmin;
 import io.kcid.server.auth.ApiKeyInterceptor;
 import io.kcid.server.auth.ApiKeys;
+import io.kcid.server.fraud.BotRangeAdmin;
 
 /** {@code kcid.tracking.v1.AdminService}. */
 public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
@@ -40,8 +47,16 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   private final GoalAdmin goals;
   private final SecretAdmin secrets;
   private final ApiKeys apiKeys;
+  private final BotRangeAdmin botRanges;
 
   public AdminGrpcService(AccountAdmin accounts, GoalAdmin goals, SecretAdmin secrets, ApiKeys apiKeys) {
+    this(accounts, goals, secrets, apiKeys, null);
+  }
+
+  /** @param botRanges the operator's IP lists; null answers their calls UNIMPLEMENTED */
+  public AdminGrpcService(
+      AccountAdmin accounts, GoalAdmin goals, SecretAdmin secrets, ApiKeys apiKeys, BotRangeAdmin botRanges) {
+    this.botRanges = botRanges;
     this.accounts = accounts;
     this.goals = goals;
     this.secrets = secrets;
@@ -131,5 +146,32 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
     Replies.reply(
         observer,
         () -> goals.updateGoal(request).thenApply(g -> UpdateGoalResponse.newBuilder().setGoal(g).build()));
+  }
+
+  @Override
+  public void loadBotRanges(LoadBotRangesRequest request, StreamObserver<LoadBotRangesResponse> observer) {
+    if (botRanges == null) {
+      super.loadBotRanges(request, observer);
+      return;
+    }
+    Replies.reply(observer, () -> botRanges.load(request));
+  }
+
+  @Override
+  public void listBotRanges(ListBotRangesRequest request, StreamObserver<ListBotRangesResponse> observer) {
+    if (botRanges == null) {
+      super.listBotRanges(request, observer);
+      return;
+    }
+    Replies.reply(observer, () -> botRanges.list(request.getKind()));
+  }
+
+  @Override
+  public void clearBotRanges(ClearBotRangesRequest request, StreamObserver<ClearBotRangesResponse> observer) {
+    if (botRanges == null) {
+      super.clearBotRanges(request, observer);
+      return;
+    }
+    Replies.reply(observer, () -> botRanges.clear(request.getKind()));
   }
 }

@@ -79,6 +79,7 @@ public final class StatsReport {
         if (!e.getKey().goal().isEmpty()) {
           Sums clicks = groups.get(e.getKey().withoutGoal());
           e.getValue().clicks = clicks == null ? 0 : clicks.clicks;
+          e.getValue().flaggedClicks = clicks == null ? 0 : clicks.flaggedClicks;
           withConversions.add(e.getKey().withoutGoal());
           rows.add(e);
         }
@@ -131,7 +132,9 @@ public final class StatsReport {
         .setCampaignId(Objects.requireNonNullElse(key.campaign(), ""))
         .setGoalKey(Objects.requireNonNullElse(key.goal(), ""))
         .setSubId1(Objects.requireNonNullElse(key.subId1(), ""))
-        .setClicks(sums.clicks);
+        .setClicks(sums.clicks)
+        .setFlaggedClicks(sums.flaggedClicks)
+        .setFlaggedConversions(sums.flaggedConversions);
     if (key.period() != null) {
       row.setPeriodStartTime(Timestamp.newBuilder().setSeconds(key.period().getEpochSecond()))
           .setPeriod(dimensions.contains(StatsDimension.STATS_DIMENSION_DAY)
@@ -146,7 +149,8 @@ public final class StatsReport {
         .setPendingConversions(pending)
         .setApprovedConversions(approved)
         .setRejectedConversions(rejected)
-        .setConversionRate(sums.clicks == 0 ? 0 : (double) conversions / sums.clicks)
+        // Flagged clicks are not in sums.clicks; their conversions leave the rate too.
+        .setConversionRate(sums.clicks == 0 ? 0 : (double) (conversions - sums.flaggedConversions) / sums.clicks)
         .setApprovalRate(approved + rejected == 0 ? 0 : (double) approved / (approved + rejected));
     sums.values.forEach(
         (currency, byStatus) -> row.addValues(
@@ -197,6 +201,8 @@ public final class StatsReport {
   /** The sums of one row. */
   private static final class Sums {
     long clicks;
+    long flaggedClicks;
+    long flaggedConversions;
     final Map<ConversionStatus, Long> conversions = new EnumMap<>(ConversionStatus.class);
     /** currency → status → sum, ordered by currency. */
     final Map<String, Map<ConversionStatus, Exact>> values = new TreeMap<>();
@@ -205,6 +211,8 @@ public final class StatsReport {
     void add(StatsCounter c) {
       switch (c.metric()) {
         case CLICKS -> clicks = Math.addExact(clicks, c.value());
+        case FLAGGED_CLICKS -> flaggedClicks = Math.addExact(flaggedClicks, c.value());
+        case FLAGGED_CONVERSIONS -> flaggedConversions = Math.addExact(flaggedConversions, c.value());
         case CONVERSIONS -> conversions.merge(c.status(), c.value(), Math::addExact);
         case VALUE_UNITS, VALUE_MICROS -> {
           BigInteger v = BigInteger.valueOf(c.value());

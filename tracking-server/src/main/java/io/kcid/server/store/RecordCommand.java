@@ -22,6 +22,8 @@ import java.util.Set;
  * @param transitionSources statuses a known transaction may move from to {@code requestedStatus}
  * @param eventTime when the conversion happened: its stats hour
  * @param timeToConvertBucket the stats bucket of its click-to-conversion time
+ * @param flaggedStatus the status of a new conversion whose click was flagged (a bot, a data
+ *     centre); UNSPECIFIED keeps {@code newStatus}
  */
 public record RecordCommand(
     DecodedKcid kcid,
@@ -42,4 +44,18 @@ public record RecordCommand(
     Duration conversionTtl,
     Duration requestIdTtl,
     Instant eventTime,
-    int timeToConvertBucket) {}
+    int timeToConvertBucket,
+    ConversionStatus flaggedStatus) {
+
+  /** A command under which a flagged click changes nothing but the conversion's reason. */
+  public RecordCommand(
+      DecodedKcid kcid, String requiredAccountId, String goalKey, CountingMode countingMode,
+      String transactionId, String requestId, String fingerprint, byte[] payload, Money value,
+      ConversionStatus requestedStatus, ConversionStatus newStatus, Set<ConversionStatus> transitionSources,
+      List<String> allowedCampaigns, boolean test, Instant recordTime, Duration conversionTtl,
+      Duration requestIdTtl, Instant eventTime, int timeToConvertBucket) {
+    this(kcid, requiredAccountId, goalKey, countingMode, transactionId, requestId, fingerprint, payload, value,
+        requestedStatus, newStatus, transitionSources, allowedCampaigns, test, recordTime, conversionTtl,
+        requestIdTtl, eventTime, timeToConvertBucket, ConversionStatus.CONVERSION_STATUS_UNSPECIFIED);
+  }
+}

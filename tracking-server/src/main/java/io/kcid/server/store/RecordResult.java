@@ -1,16 +1,28 @@
 package io.kcid.server.store;
 
+import io.kcid.proto.tracking.v1.ConversionStatus;
+import io.kcid.proto.tracking.v1.ErrorReason;
+
 /**
  * The outcome of {@link ConversionStore#record}.
  *
  * @param repeated the request id was seen before: this is the first call's answer, and nothing
  *     was written this time
+ * @param flagged for a new conversion on a flagged click: the status it was recorded in and why;
+ *     null otherwise
  */
-public record RecordResult(Code code, String conversionId, boolean repeated) {
+public record RecordResult(Code code, String conversionId, boolean repeated, Flagged flagged) {
 
   public RecordResult(Code code, String conversionId) {
     this(code, conversionId, false);
   }
+
+  public RecordResult(Code code, String conversionId, boolean repeated) {
+    this(code, conversionId, repeated, null);
+  }
+
+  /** The status a conversion on a flagged click was recorded in, and the flag's reason. */
+  public record Flagged(ConversionStatus status, ErrorReason reason) {}
 
   /** What the atomic step decided. */
   public enum Code {

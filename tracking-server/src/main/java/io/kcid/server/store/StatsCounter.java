@@ -33,6 +33,10 @@ public record StatsCounter(
     /** Micro-units (1e-6) of that value: the exact sum is units + micros / 10^6. */
     VALUE_MICROS,
     /** Conversions whose click-to-conversion time is in one bucket. */
-    TIME_TO_CONVERT
+    TIME_TO_CONVERT,
+    /** Clicks flagged at issue time (bots, data centres); not in {@link #CLICKS}. */
+    FLAGGED_CLICKS,
+    /** Conversions (every status) on flagged clicks; also in {@link #CONVERSIONS}. */
+    FLAGGED_CONVERSIONS
   }
 }

@@ -264,6 +264,15 @@ class ScopeMatrixTest {
       row(AdminServiceGrpc.getRevokeApiKeyMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.PLATFORM,
           t -> RevokeApiKeyRequest.newBuilder().setName("no-such-key").build()),
       row(AdminServiceGrpc.getGetCallerMethod(), null, Owns.NOTHING, t -> GetCallerRequest.getDefaultInstance()),
+      row(AdminServiceGrpc.getLoadBotRangesMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.PLATFORM,
+          t -> io.kcid.proto.tracking.v1.LoadBotRangesRequest.newBuilder()
+              .setKind(io.kcid.proto.tracking.v1.BotRangeKind.BOT_RANGE_KIND_BOT).build()),
+      row(AdminServiceGrpc.getListBotRangesMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.PLATFORM,
+          t -> io.kcid.proto.tracking.v1.ListBotRangesRequest.getDefaultInstance()),
+      // Clears a list no test loads: what a permitted call changes is nothing.
+      row(AdminServiceGrpc.getClearBotRangesMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.PLATFORM,
+          t -> io.kcid.proto.tracking.v1.ClearBotRangesRequest.newBuilder()
+              .setKind(io.kcid.proto.tracking.v1.BotRangeKind.BOT_RANGE_KIND_DATACENTER).build()),
       row(PartnerServiceGrpc.getCreatePartnerMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.PLATFORM,
           t -> CreatePartnerRequest.newBuilder().setPartnerId(unique("p")).setDisplayName("P").build()),
       row(PartnerServiceGrpc.getGetPartnerMethod(), ApiKeyRole.API_KEY_ROLE_READ, Owns.PARTNER,

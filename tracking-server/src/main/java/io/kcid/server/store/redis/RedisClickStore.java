@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.proto.tracking.v1.Click;
+import io.kcid.proto.tracking.v1.ClickFlag;
 import io.kcid.server.common.Secrets;
 import io.kcid.server.store.ClickErasure;
 import io.kcid.server.store.ClickStore;
@@ -120,8 +121,9 @@ public final class RedisClickStore implements ClickStore {
         .set(InsertClick.SUB_IDS, perClick)
         .set(InsertClick.GROUP_EXPIRE_AT_MS, Long.toString(groupExpiresMs))
         .set(InsertClick.BUCKET_CAPACITY, bucketCapacity)
-        .set(InsertClick.STATS_FIELD,
-            StatsFormat.clickField(click.getCampaignId(), click.getSubIdsOrDefault("s1", "")))
+        .set(InsertClick.STATS_FIELD, click.getFlag() == ClickFlag.CLICK_FLAG_UNSPECIFIED
+            ? StatsFormat.clickField(click.getCampaignId(), click.getSubIdsOrDefault("s1", ""))
+            : StatsFormat.flaggedClickField(click.getCampaignId(), click.getSubIdsOrDefault("s1", "")))
         .set(InsertClick.STATS_EXPIRE_AT_MS, Long.toString(StatsFormat.expireAtMillis(hour, statsRetention))));
   }
 
@@ -129,11 +131,14 @@ public final class RedisClickStore implements ClickStore {
     return d.getSeconds() + (d.getNano() > 0 ? 1 : 0);
   }
 
-  /** Equal but for the expiry, which follows the account's retention at insert time. */
+  /**
+   * Equal but for the expiry, which follows the account's retention at insert time, and the fraud
+   * marks, which follow the operator's lists and the account's rules at that time.
+   */
   private static boolean sameClick(Click stored, Click candidate, DecodedKcid kcid) {
-    Click normalized =
-        candidate.toBuilder().setKcid(kcid.kcid()).setPartition(kcid.partition()).clearExpireTime().build();
-    return stored.toBuilder().clearExpireTime().build().equals(normalized);
+    Click normalized = candidate.toBuilder().setKcid(kcid.kcid()).setPartition(kcid.partition())
+        .clearExpireTime().clearFlag().clearSourceNetwork().build();
+    return stored.toBuilder().clearExpireTime().clearFlag().clearSourceNetwork().build().equals(normalized);
   }
 
   @Override
@@ -196,9 +201,14 @@ public final class RedisClickStore implements ClickStore {
     return context;
   }
 
-  /** What is the click's own: its sub ids, and its click time when the kcid's does not say it. */
+  /**
+   * What is the click's own: its sub ids, its click time when the kcid's does not say it, and its
+   * fraud marks (flag: 2 bytes, only on a flagged click; network digest: 5 bytes, only while the
+   * account's velocity rule is on). The record script reads the flag (lib_stats.lua).
+   */
   static byte[] perClick(Click click, DecodedKcid kcid) {
-    Click.Builder own = Click.newBuilder().putAllSubIds(click.getSubIdsMap());
+    Click.Builder own = Click.newBuilder().putAllSubIds(click.getSubIdsMap())
+        .setFlag(click.getFlag()).setSourceNetwork(click.getSourceNetwork());
     if (click.hasClickTime() && (click.getClickTime().getSeconds() != kcid.issueTime().getEpochSecond()
         || click.getClickTime().getNanos() != 0)) {
       own.setClickTime(click.getClickTime());

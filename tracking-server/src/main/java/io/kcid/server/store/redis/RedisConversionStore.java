@@ -112,7 +112,9 @@ public final class RedisConversionStore implements ConversionStore {
         .set(RecordConversion.STATS_EXPIRE_AT_MS,
             Long.toString(StatsFormat.expireAtMillis(c.eventTime(), statsRetention)))
         .set(RecordConversion.CLICK_FIELD, RedisKeys.clickField(kcid))
-        .set(RecordConversion.ISSUE_TIME_S, Long.toString(kcid.issueTime().getEpochSecond()));
+        .set(RecordConversion.ISSUE_TIME_S, Long.toString(kcid.issueTime().getEpochSecond()))
+        .set(RecordConversion.FLAGGED_STATUS, c.flaggedStatus() == ConversionStatus.CONVERSION_STATUS_UNSPECIFIED
+            ? "" : Integer.toString(c.flaggedStatus().getNumber()));
     // A dry run writes nothing: no replica has anything to confirm.
     CompletionStage<List<Object>> reply = dryRun
         ? RECORD.run(redis, ScriptOutputType.MULTI, call)
@@ -150,7 +152,13 @@ public final class RedisConversionStore implements ConversionStore {
           case "RR" -> RecordResult.Code.REQUEST_ID_REUSED;
           default -> throw new IllegalStateException("Unexpected script answer " + code);
         };
-    return new RecordResult(outcome, id, reply.size() > 2);
+    boolean repeated = reply.size() > 2 && "R".equals(text(reply.get(2)));
+    RecordResult.Flagged flagged = reply.size() > 4
+        ? new RecordResult.Flagged(
+            ConversionStatus.forNumber(Integer.parseInt(text(reply.get(3)))),
+            io.kcid.proto.tracking.v1.ErrorReason.forNumber(Integer.parseInt(text(reply.get(4)))))
+        : null;
+    return new RecordResult(outcome, id, repeated, flagged);
   }
 
   @Override

@@ -38,6 +38,8 @@ import java.nio.charset.StandardCharsets;
  * kc:{a:&lt;id&gt;}:sg:&lt;digest&gt;     a used postback signature (digest of the signature and the item it
  *                                signed); value "r:" + its request id + "\n" + a nonce; TTL = twice the signature
  *                                tolerance + 1 min (see RedisSignatureReplayCache)
+ * kc:{a:&lt;id&gt;}:vl:&lt;digest&gt;    velocity window of one click network (sorted set: conversion -&gt;
+ *                                first-seen ms, trimmed to a minute)
  * kc:{a:&lt;id&gt;}:log               postback log: stream, field e = PostbackLogEntry, trimmed by time
  *                                (MINID) and length (MAXLEN); TTL = retention after the last write
  * kc:log:unattributed            postback log of postbacks no account was found for (same shape)
@@ -49,6 +51,8 @@ import java.nio.charset.StandardCharsets;
  * kc:partners                    sorted set of partner ids (lexicographic listing)
  * kc:{verifiers}:changes         stream of accounts whose click verifier changed (field a), for
  *                                WatchClickVerifiers (RedisVerifierChanges); trimmed to ~10000
+ * kc:{bots}:&lt;kind&gt;              operator IP list (bot, datacenter): set of canonical CIDR ranges
+ * kc:{bots}:v                    counter bumped on every change of the lists (servers poll it)
  * kc:{keys}                      hash: API key name -&gt; sha256(key) + "\0" + ApiKey protobuf
  * </pre>
  */
@@ -138,6 +142,21 @@ public final class RedisKeys {
   }
 
   /** Account-wide claim of a transaction id for a goal (UNIQUE_TRANSACTION_PER_ACCOUNT). */
+  /** The velocity window of the clicks of one network (its 32-bit digest, hex) of an account. */
+  public static byte[] velocityWindow(String accountId, int networkDigest) {
+    return bytes("kc:{a:" + accountId + "}:vl:" + Integer.toHexString(networkDigest));
+  }
+
+  /** An operator IP list: "bot" or "datacenter". */
+  public static byte[] botRanges(String kind) {
+    return bytes("kc:{bots}:" + kind);
+  }
+
+  /** Bumped on every change of the operator IP lists. */
+  public static byte[] botRangesVersion() {
+    return bytes("kc:{bots}:v");
+  }
+
   public static byte[] accountTransaction(String accountId, String goalKey, String transactionId) {
     return bytes("kc:{a:" + accountId + "}:tx:" + goalKey + ":" + transactionId);
   }

@@ -20,6 +20,8 @@ final class Scripts {
       new Script<>("append_postback_log.lua", List.of(), AppendPostbackLog.class);
   static final Script<ClaimTransaction> CLAIM_TRANSACTION =
       new Script<>("claim_transaction.lua", List.of(), ClaimTransaction.class);
+  static final Script<CountVelocity> COUNT_VELOCITY =
+      new Script<>("count_velocity.lua", List.of(), CountVelocity.class);
   static final Script<CountRefusals> COUNT_REFUSALS =
       new Script<>("count_refusals.lua", List.of(), CountRefusals.class);
   static final Script<CreateAccount> CREATE_ACCOUNT =
@@ -50,6 +52,7 @@ final class Scripts {
       APPEND_POSTBACK_LOG,
       CLAIM_TRANSACTION,
       COUNT_REFUSALS,
+      COUNT_VELOCITY,
       CREATE_ACCOUNT,
       DELETE_CLICK,
       FIND_CLICK,
@@ -287,7 +290,8 @@ final class Scripts {
     TTC_BUCKET(ARG),
     STATS_EXPIRE_AT_MS(ARG),
     CLICK_FIELD(ARG),
-    ISSUE_TIME_S(ARG);
+    ISSUE_TIME_S(ARG),
+    FLAGGED_STATUS(ARG);
 
     private final Slot slot;
 
@@ -380,6 +384,25 @@ final class Scripts {
     private final Slot slot;
 
     UpdateStatus(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** count_velocity.lua: Conversions within a minute from clicks of one network, counted once each. */
+  enum CountVelocity implements ScriptParam {
+    WINDOW(KEY),
+    MEMBER(ARG),
+    NOW_MS(ARG),
+    WINDOW_MS(ARG);
+
+    private final Slot slot;
+
+    CountVelocity(Slot slot) {
       this.slot = slot;
     }
 

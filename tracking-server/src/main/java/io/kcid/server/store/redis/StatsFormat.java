@@ -39,6 +39,11 @@ final class StatsFormat {
     return "k" + SEPARATOR + campaignId + SEPARATOR + subId1;
   }
 
+  /** Clicks flagged at issue time (bots, data centres): counted apart, never in {@code k}. */
+  static String flaggedClickField(String campaignId, String subId1) {
+    return "f" + SEPARATOR + campaignId + SEPARATOR + subId1;
+  }
+
   /** A stored field and its count as a counter; empty for a field this version does not know. */
   static Optional<StatsCounter> parse(Instant period, String field, long value) {
     String[] f = field.split(SEPARATOR, -1);
@@ -46,6 +51,14 @@ final class StatsFormat {
       return switch (f[0]) {
         case "k" -> f.length == 3
             ? Optional.of(new StatsCounter(period, Metric.CLICKS, f[1], f[2], "",
+                ConversionStatus.CONVERSION_STATUS_UNSPECIFIED, "", -1, value))
+            : Optional.empty();
+        case "f" -> f.length == 3
+            ? Optional.of(new StatsCounter(period, Metric.FLAGGED_CLICKS, f[1], f[2], "",
+                ConversionStatus.CONVERSION_STATUS_UNSPECIFIED, "", -1, value))
+            : Optional.empty();
+        case "g" -> f.length == 4
+            ? Optional.of(new StatsCounter(period, Metric.FLAGGED_CONVERSIONS, f[1], f[2], f[3],
                 ConversionStatus.CONVERSION_STATUS_UNSPECIFIED, "", -1, value))
             : Optional.empty();
         case "n" -> f.length == 5

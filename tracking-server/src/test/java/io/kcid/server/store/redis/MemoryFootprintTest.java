@@ -55,6 +55,33 @@ class MemoryFootprintTest {
     }
   }
 
+  /**
+   * What the fraud marks cost: a flagged lean click (2 bytes of flag) whose account has the velocity
+   * rule on (5 bytes of network digest), against the same click clean; both within the lean budget.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(value = Topology.class, names = {"STANDALONE", "CLUSTER"})
+  void bytesPerFlaggedClickWithTheVelocityRuleOn(Topology topology) {
+    long clean;
+    try (TestRedis redis = topology.start();
+        RedisConnector connector = RedisConnector.connect(redis.url(), Duration.ofSeconds(5), 100_000)) {
+      clean = clickBytes(redis, connector, leanClick(Instant.now()), mint(CLICKS, Instant.now()));
+    }
+    try (TestRedis redis = topology.start();
+        RedisConnector connector = RedisConnector.connect(redis.url(), Duration.ofSeconds(5), 100_000)) {
+      Click marked = leanClick(Instant.now()).toBuilder()
+          .setFlag(io.kcid.proto.tracking.v1.ClickFlag.CLICK_FLAG_DATACENTER)
+          .setSourceNetwork(io.kcid.server.fraud.NetworkDigest.of("203.0.113.7"))
+          .build();
+      long flagged = clickBytes(redis, connector, marked, mint(CLICKS, Instant.now()));
+      System.out.printf("footprint %s: %d lean clicks, %d bytes/click clean, %d flagged with a network digest%n",
+          topology, CLICKS, clean, flagged);
+      assertThat(flagged).isLessThanOrEqualTo(LEAN_CLICK_BUDGET_BYTES);
+      // 7 bytes of record plus listpack rounding and the noise the budget above allows for.
+      assertThat(flagged - clean).isLessThanOrEqualTo(14);
+    }
+  }
+
   @org.junit.jupiter.api.Test
   void bytesPerRichClickWithRoomierListpacks() {
     try (TestRedis redis = Topology.STANDALONE.start();
