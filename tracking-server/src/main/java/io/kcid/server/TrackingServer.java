@@ -9,6 +9,7 @@ import io.kcid.proto.GrpcLimits;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.DeliveryServiceGrpc;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.ReportServiceGrpc;
 import io.kcid.server.auth.ApiKeys;
@@ -58,7 +59,8 @@ public final class TrackingServer implements AutoCloseable {
           ConversionServiceGrpc.SERVICE_NAME,
           AdminServiceGrpc.SERVICE_NAME,
           DiagnosticsServiceGrpc.SERVICE_NAME,
-          ReportServiceGrpc.SERVICE_NAME);
+          ReportServiceGrpc.SERVICE_NAME,
+          DeliveryServiceGrpc.SERVICE_NAME);
 
   /** The one documented gRPC message limit, shared with the edge ({@link GrpcLimits#MAX_MESSAGE_BYTES}). */
   private static final int MAX_MESSAGE_BYTES = GrpcLimits.MAX_MESSAGE_BYTES;

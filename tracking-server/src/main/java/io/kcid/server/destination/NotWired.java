@@ -1,0 +1,45 @@
+package io.kcid.server.destination;
+
+import io.grpc.Status;
+import io.kcid.proto.tracking.v1.ListDeliveriesRequest;
+import io.kcid.proto.tracking.v1.ListDeliveriesResponse;
+import io.kcid.proto.tracking.v1.RedeliverRequest;
+import io.kcid.proto.tracking.v1.RedeliverResponse;
+import io.kcid.server.delivery.AttemptResult;
+import io.kcid.server.delivery.DeliveryLog;
+import io.kcid.server.delivery.DeliverySender;
+import io.kcid.server.delivery.OutboundMessage;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Stand-ins for delivery parts a server is built without: each call fails with UNAVAILABLE naming
+ * the missing part, so nothing pretends to have logged or sent anything.
+ */
+public final class NotWired {
+  private NotWired() {}
+
+  /** A delivery log that answers every call with UNAVAILABLE "delivery log not wired". */
+  public static DeliveryLog deliveryLog() {
+    return new DeliveryLog() {
+      @Override
+      public CompletionStage<ListDeliveriesResponse> list(ListDeliveriesRequest request) {
+        return unavailable("delivery log not wired");
+      }
+
+      @Override
+      public CompletionStage<RedeliverResponse> redeliver(RedeliverRequest request) {
+        return unavailable("delivery log not wired");
+      }
+    };
+  }
+
+  /** A sender that answers every send with UNAVAILABLE "delivery sender not wired". */
+  public static DeliverySender sender() {
+    return (OutboundMessage message) -> NotWired.<AttemptResult>unavailable("delivery sender not wired");
+  }
+
+  private static <T> CompletionStage<T> unavailable(String what) {
+    return CompletableFuture.failedFuture(Status.UNAVAILABLE.withDescription(what).asRuntimeException());
+  }
+}
