@@ -1,6 +1,7 @@
 package io.kcid.server.destination;
 
-import io.grpc.Status;
+import io.kcid.core.KcidException;
+import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.ListDeliveriesRequest;
 import io.kcid.proto.tracking.v1.ListDeliveriesResponse;
 import io.kcid.proto.tracking.v1.RedeliverRequest;
@@ -9,12 +10,13 @@ import io.kcid.server.delivery.AttemptResult;
 import io.kcid.server.delivery.DeliveryLog;
 import io.kcid.server.delivery.DeliverySender;
 import io.kcid.server.delivery.OutboundMessage;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Stand-ins for delivery parts a server is built without: each call fails with UNAVAILABLE naming
- * the missing part, so nothing pretends to have logged or sent anything.
+ * Stand-ins for delivery parts a server is built without: each call fails with UNAVAILABLE
+ * (BACKEND_UNAVAILABLE) naming the missing part, so nothing pretends to have logged or sent anything.
  */
 public final class NotWired {
   private NotWired() {}
@@ -40,6 +42,8 @@ public final class NotWired {
   }
 
   private static <T> CompletionStage<T> unavailable(String what) {
-    return CompletableFuture.failedFuture(Status.UNAVAILABLE.withDescription(what).asRuntimeException());
+    // UNAVAILABLE with a reason code, as every refusal carries one.
+    return CompletableFuture.failedFuture(
+        new KcidException(ErrorReason.ERROR_REASON_BACKEND_UNAVAILABLE, what, Map.of("part", what.replace(" not wired", ""))));
   }
 }
