@@ -173,6 +173,22 @@ class JsonContractIT {
     assertThat(back.get("currency_code").asText()).as(back.toString()).isEmpty();
     valid("partner-create", api("partner", "create", "--name", "Short Lived", "--json"));
     valid("partner-delete", api("partner", "delete", "short-lived", "--cascade", "--json"));
+    JsonNode destination = valid("destination-create", api("destination", "create", "--account", "shop", "--kind",
+        "postback", "--url", "https://203.0.113.10/pb?cid={s1}&payout={value}&txid={txid}&status={status}", "--id", "tracker",
+        "--on", "accepted,approved", "--status-map", "approved=1,rejected=2", "--json"));
+    assertThat(destination.at("/destination/triggers/0").asText()).isEqualTo("accepted");
+    assertThat(destination.at("/destination/status_map/approved").asText()).isEqualTo("1");
+    JsonNode hook = valid("destination-create", api("destination", "create", "--partner", "default", "--kind", "webhook",
+        "--url", "https://203.0.113.10/hook", "--id", "hook", "--json"));
+    assertThat(hook.get("signing_secret").asText()).startsWith("whsec_");
+    valid("destination-list", api("destination", "list", "--account", "shop", "--json"));
+    valid("destination-show", api("destination", "show", "tracker", "--account", "shop", "--json"));
+    valid("destination-update", api("destination", "update", "tracker", "--account", "shop", "--rate", "10", "--json"));
+    valid("destination-pause", api("destination", "pause", "tracker", "--account", "shop", "--json"));
+    valid("destination-resume", api("destination", "resume", "tracker", "--account", "shop", "--json"));
+    valid("destination-rotate-secret", api("destination", "rotate-secret", "hook", "--partner", "default", "--grace", "1h",
+        "--json"));
+    valid("destination-delete", api("destination", "delete", "hook", "--partner", "default", "--json"));
     valid("account-rotate-secret", jar(withGrpc("account", "rotate-secret", "shop", "--kind", "signing-secret",
         "--grace", "1h", "--json").toArray(String[]::new)));
 
