@@ -24,6 +24,7 @@ import io.kcid.server.conversion.ConversionLookup;
 import io.kcid.server.conversion.ConversionRecorder;
 import io.kcid.server.conversion.StatusUpdater;
 import io.kcid.server.delivery.AddressGuard;
+import io.kcid.server.delivery.http.HttpDeliverySender;
 import io.kcid.server.destination.CachedDestinationDirectory;
 import io.kcid.server.destination.DestinationAdmin;
 import io.kcid.server.destination.DestinationTester;
@@ -93,6 +94,8 @@ final class ServerComponents {
   final ConversionStreams streams;
   /** Pushes click verifier changes to watching edges; not reading until started. */
   final ClickVerifierWatch verifierWatch;
+  /** Sends deliveries over HTTP (test sends now); holds event-loop threads until closed. */
+  final HttpDeliverySender deliverySender;
 
   private ServerComponents(
       ServerSecurity security,
@@ -108,6 +111,7 @@ final class ServerComponents {
       PostbackJournal journal,
       ConversionStreams streams,
       ClickVerifierWatch verifierWatch,
+      HttpDeliverySender deliverySender,
       GrpcCallMeters grpcCalls) {
     this.security = security;
     this.clickService = clickService;
@@ -122,6 +126,7 @@ final class ServerComponents {
     this.journal = journal;
     this.streams = streams;
     this.verifierWatch = verifierWatch;
+    this.deliverySender = deliverySender;
     this.grpcCalls = grpcCalls;
   }
 
@@ -184,12 +189,13 @@ final class ServerComponents {
     var reportService = new ReportGrpcService(reports);
     var destinationAdmin = new DestinationAdmin(destinationStore, destinations, accounts, partners,
         new AddressGuard(config.delivery().allowedNetworks()), clock);
-    // The delivery log and the HTTP sender are wired by their own parts of issue #16.
+    var deliverySender = new HttpDeliverySender(config.delivery());
+    // The delivery log is wired by its own part of issue #16.
     var deliveryService = new DeliveryGrpcService(destinationAdmin,
-        new DestinationTester(destinationAdmin, accounts, NotWired.sender(), clock), NotWired.deliveryLog());
+        new DestinationTester(destinationAdmin, accounts, deliverySender, clock), NotWired.deliveryLog());
     return new ServerComponents(config.security(), clickService, conversionService, adminService,
         partnerService, diagnosticsService, reportService, deliveryService, apiKeys, new ScopeInterceptor(tenants), journal, streams,
-        verifierWatch, metrics.grpcCalls());
+        verifierWatch, deliverySender, metrics.grpcCalls());
   }
 
   /**

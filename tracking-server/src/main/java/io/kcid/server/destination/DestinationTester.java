@@ -15,15 +15,13 @@ import io.kcid.server.delivery.ActiveDestination;
 import io.kcid.server.delivery.DeliverySender;
 import io.kcid.server.delivery.OutboundEvent;
 import io.kcid.server.delivery.OutboundMessage;
-import io.kcid.server.delivery.PostbackTemplate;
+import io.kcid.server.delivery.OutboundPayloads;
 import io.kcid.server.partner.Partners;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -55,10 +53,11 @@ public final class DestinationTester {
   private CompletionStage<TestDestinationResponse> send(ActiveDestination active, OutboundEvent event) {
     String deliveryId = "test_" + HexFormat.of().formatHex(randomBytes(13));
     Destination d = active.destination();
+    OutboundMessage message = new OutboundMessage(deliveryId, d, active.signingSecrets(), event);
     String url = d.getKind() == DestinationKind.DESTINATION_KIND_POSTBACK
-        ? PostbackTemplate.parse(d.getUrl()).render(macroValues(event, deliveryId, d)).toString()
+        ? OutboundPayloads.postbackUri(message).toString()
         : d.getUrl();
-    return sender.send(new OutboundMessage(deliveryId, d, active.signingSecrets(), event))
+    return sender.send(message)
         .thenApply(result -> TestDestinationResponse.newBuilder().setAttempt(result.attempt()).setRequestUrl(url).build());
   }
 
@@ -100,30 +99,6 @@ public final class DestinationTester {
         .setClickTime(Timestamps.of(clickTime))
         .build();
     return partner.thenApply(p -> new OutboundEvent(accountId, p, trigger, conversion, click, now));
-  }
-
-  /** What request_url shows for a postback: the template filled with the test event. */
-  private static Map<String, String> macroValues(OutboundEvent e, String deliveryId, Destination d) {
-    Conversion c = e.conversion();
-    Map<String, String> values = new HashMap<>();
-    values.put("kcid", c.getKcid());
-    values.put("campaign", e.click().getCampaignId());
-    values.put("creative", e.click().getCreativeId());
-    values.put("placement", e.click().getPlacementId());
-    e.click().getSubIdsMap().forEach(values::put);
-    values.put("click_time", Long.toString(e.click().getClickTime().getSeconds()));
-    values.put("goal", c.getGoalKey());
-    values.put("value", c.getValue().getAmount());
-    values.put("currency", c.getValue().getCurrencyCode());
-    values.put("txid", c.getTransactionId());
-    String status = c.getStatus().name().replace("CONVERSION_STATUS_", "").toLowerCase(java.util.Locale.ROOT);
-    values.put("status", d.getStatusMapOrDefault(status, status));
-    values.put("conversion_id", c.getConversionId());
-    values.put("conversion_time", Long.toString(c.getEventTime().getSeconds()));
-    values.put("account", e.accountId());
-    values.put("partner", e.partnerId());
-    values.put("delivery_id", deliveryId);
-    return values;
   }
 
   private static byte[] randomBytes(int n) {

@@ -6,17 +6,15 @@ import io.kcid.proto.tracking.v1.ListDeliveriesRequest;
 import io.kcid.proto.tracking.v1.ListDeliveriesResponse;
 import io.kcid.proto.tracking.v1.RedeliverRequest;
 import io.kcid.proto.tracking.v1.RedeliverResponse;
-import io.kcid.server.delivery.AttemptResult;
 import io.kcid.server.delivery.DeliveryLog;
-import io.kcid.server.delivery.DeliverySender;
-import io.kcid.server.delivery.OutboundMessage;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Stand-ins for delivery parts a server is built without: each call fails with UNAVAILABLE
- * (BACKEND_UNAVAILABLE) naming the missing part, so nothing pretends to have logged or sent anything.
+ * Stand-ins for delivery parts a server is built without (the delivery log, until it is wired):
+ * each call fails with UNAVAILABLE (BACKEND_UNAVAILABLE) naming the missing part, so nothing
+ * pretends to have logged anything.
  */
 public final class NotWired {
   private NotWired() {}
@@ -34,11 +32,6 @@ public final class NotWired {
         return unavailable("delivery log not wired");
       }
     };
-  }
-
-  /** A sender that answers every send with UNAVAILABLE "delivery sender not wired". */
-  public static DeliverySender sender() {
-    return (OutboundMessage message) -> NotWired.<AttemptResult>unavailable("delivery sender not wired");
   }
 
   private static <T> CompletionStage<T> unavailable(String what) {
