@@ -807,5 +807,14 @@ abstract class StoreContract {
     assertThat(join(store.secrets(owner))).as("its secrets go with it").doesNotContainKey("hook");
     assertThat(join(store.create(hook, "whsec_new"))).isTrue();
     assertThat(join(store.secrets(owner)).get("hook").signingAt(Instant.now())).containsExactly("whsec_new");
+
+    // Deleting the owner deletes its destinations and secrets: an id used again starts with none.
+    join(accounts.delete(account));
+    assertThat(join(store.list(owner))).isEmpty();
+    assertThat(join(store.secrets(owner))).isEmpty();
+    RedisPartnerStore partners = new RedisPartnerStore(connector.commands());
+    assertThat(join(partners.create(Partner.newBuilder().setPartnerId(partner).build()))).isTrue();
+    assertThat(join(partners.delete(partner))).isTrue();
+    assertThat(join(store.list(DestinationOwner.partner(partner)))).isEmpty();
   }
 }
