@@ -6,6 +6,7 @@ import io.kcid.core.kcid.KcidCodec;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionResponse;
 import io.kcid.server.click.ClickOwnership;
+import io.kcid.server.delivery.Outbox;
 import io.kcid.server.postback.LegacyMode;
 import io.kcid.server.postback.PostbackAuthenticator;
 import io.kcid.server.postback.RecordContext;
@@ -42,6 +43,7 @@ public final class ConversionRecorder {
   private final Clock clock;
   private final RecordListener listener;
   private final SignatureReplays signatures;
+  private final Outbox outbox;
 
   public ConversionRecorder(
       KcidCodec codec,
@@ -72,6 +74,23 @@ public final class ConversionRecorder {
       Clock clock,
       RecordListener listener,
       SignatureReplays signatures) {
+    this(codec, conversions, claims, authenticator, clock, listener, signatures, Outbox.NONE);
+  }
+
+  /**
+   * @param outbox whether a recorded event also goes to the delivery outbox (in the same atomic
+   *     write), and who is woken when it did
+   */
+  public ConversionRecorder(
+      KcidCodec codec,
+      ConversionStore conversions,
+      TransactionClaims claims,
+      PostbackAuthenticator authenticator,
+      Clock clock,
+      RecordListener listener,
+      SignatureReplays signatures,
+      Outbox outbox) {
+    this.outbox = outbox;
     this.signatures = signatures;
     this.codec = codec;
     this.conversions = conversions;
@@ -148,16 +167,29 @@ public final class ConversionRecorder {
   private CompletionStage<RecordConversionResponse> recordFor(
       AccountRecord account, DecodedKcid kcid, String requestId, RecordConversionRequest request,
       RecordContext context) {
-    RecordPlan plan = ConversionRules.plan(account, kcid, request, requestId, clock.instant());
+    RecordPlan planned = ConversionRules.plan(account, kcid, request, requestId, clock.instant());
     if (context.dryRun()) {
-      return evaluate(plan, context);
+      return evaluate(planned, context);
     }
-    if (plan.claimsAccountWide()) {
-      return recordAccountUnique(plan, context);
+    // Completes at once when the directory's cache is warm: no wait on the hot path.
+    return outbox.wanted(planned.command().requiredAccountId()).thenCompose(toOutbox -> {
+      RecordPlan plan = planned.withOutbox(toOutbox);
+      if (plan.claimsAccountWide()) {
+        return recordAccountUnique(plan, context);
+      }
+      return conversions
+          .record(plan.command())
+          .thenApply(result -> ConversionRules.response(noteRepeat(wakeDelivery(result, plan), context), plan));
+    });
+  }
+
+  /** Wakes the local delivery workers when the write appended an outbox entry. */
+  private RecordResult wakeDelivery(RecordResult result, RecordPlan plan) {
+    if (plan.command().outbox() && !result.repeated()
+        && (result.code() == RecordResult.Code.ACCEPTED || result.code() == RecordResult.Code.STATUS_CHANGED)) {
+      outbox.written();
     }
-    return conversions
-        .record(plan.command())
-        .thenApply(result -> ConversionRules.response(noteRepeat(result, context), plan));
+    return result;
   }
 
   /**
@@ -215,7 +247,7 @@ public final class ConversionRecorder {
                                 ? claims.settle(account, command.goalKey(), command.transactionId(), kcid, result.conversionId())
                                 : claims.release(account, command.goalKey(), command.transactionId(), kcid);
                         return bookkeeping.thenApply(
-                            x -> ConversionRules.response(noteRepeat(result, context), plan));
+                            x -> ConversionRules.response(noteRepeat(wakeDelivery(result, plan), context), plan));
                       });
             });
   }

@@ -25,6 +25,11 @@ public record RecordPlan(
     return mode == CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_ACCOUNT;
   }
 
+  /** This plan, its command writing an outbox entry or not. */
+  public RecordPlan withOutbox(boolean write) {
+    return new RecordPlan(goal, mode, command.withOutbox(write), recorded, retention, now);
+  }
+
   /** How long an account-wide transaction claim lives: as long as a request id is remembered. */
   public Duration claimTtl() {
     return command.requestIdTtl();

@@ -22,6 +22,8 @@ import java.util.Set;
  * @param transitionSources statuses a known transaction may move from to {@code requestedStatus}
  * @param eventTime when the conversion happened: its stats hour
  * @param timeToConvertBucket the stats bucket of its click-to-conversion time
+ * @param outbox the account has delivery destinations: the record (or status change) writes an
+ *     outbox entry in the same atomic step
  */
 public record RecordCommand(
     DecodedKcid kcid,
@@ -42,4 +44,25 @@ public record RecordCommand(
     Duration conversionTtl,
     Duration requestIdTtl,
     Instant eventTime,
-    int timeToConvertBucket) {}
+    int timeToConvertBucket,
+    boolean outbox) {
+
+  /** A command that writes no outbox entry. */
+  public RecordCommand(
+      DecodedKcid kcid, String requiredAccountId, String goalKey, CountingMode countingMode,
+      String transactionId, String requestId, String fingerprint, byte[] payload, Money value,
+      ConversionStatus requestedStatus, ConversionStatus newStatus, Set<ConversionStatus> transitionSources,
+      List<String> allowedCampaigns, boolean test, Instant recordTime, Duration conversionTtl,
+      Duration requestIdTtl, Instant eventTime, int timeToConvertBucket) {
+    this(kcid, requiredAccountId, goalKey, countingMode, transactionId, requestId, fingerprint, payload,
+        value, requestedStatus, newStatus, transitionSources, allowedCampaigns, test, recordTime,
+        conversionTtl, requestIdTtl, eventTime, timeToConvertBucket, false);
+  }
+
+  /** This command, writing an outbox entry or not. */
+  public RecordCommand withOutbox(boolean write) {
+    return new RecordCommand(kcid, requiredAccountId, goalKey, countingMode, transactionId, requestId,
+        fingerprint, payload, value, requestedStatus, newStatus, transitionSources, allowedCampaigns, test,
+        recordTime, conversionTtl, requestIdTtl, eventTime, timeToConvertBucket, write);
+  }
+}

@@ -50,6 +50,14 @@ import java.nio.charset.StandardCharsets;
  * kc:{verifiers}:changes         stream of accounts whose click verifier changed (field a), for
  *                                WatchClickVerifiers (RedisVerifierChanges); trimmed to ~10000
  * kc:{keys}                      hash: API key name -&gt; sha256(key) + "\0" + ApiKey protobuf
+ * kc:{p}:o                       delivery outbox: stream of conversion events of accounts with
+ *                                destinations (t trigger, c conversion id, a, g, s status, tm),
+ *                                consumer group "delivery"; entries XDEL'd once dispatched
+ * kc:{p}:dj:&lt;delivery_id&gt;        delivery job hash (see RedisDeliveryQueue); TTL = log retention once finished
+ * kc:{p}:da:&lt;delivery_id&gt;        its attempts (DeliveryAttempt protobufs, oldest first, capped)
+ * kc:{p}:dq                      pending delivery jobs: score = due time ms, member = delivery id
+ * kc:{a:&lt;id&gt;}:dl                delivery log index of the account: score = created ms,
+ *                                member "&lt;p&gt;:&lt;delivery_id&gt;"
  * </pre>
  */
 public final class RedisKeys {
@@ -183,5 +191,30 @@ public final class RedisKeys {
 
   public static byte[] partnerIndex() {
     return bytes("kc:partners");
+  }
+
+  /** The partition's delivery outbox stream. */
+  public static byte[] outbox(int partition) {
+    return bytes(partitionTag(partition) + "o");
+  }
+
+  /** A delivery job's hash key: its prefix followed by the delivery id. */
+  static String deliveryJobPrefix(int partition) {
+    return partitionTag(partition) + "dj:";
+  }
+
+  /** A delivery job's attempts list key: its prefix followed by the delivery id. */
+  static String deliveryAttemptsPrefix(int partition) {
+    return partitionTag(partition) + "da:";
+  }
+
+  /** The partition's pending delivery jobs by due time. */
+  static byte[] deliveryQueue(int partition) {
+    return bytes(partitionTag(partition) + "dq");
+  }
+
+  /** The account's delivery log index. */
+  static byte[] deliveryLog(String accountId) {
+    return bytes("kc:{a:" + accountId + "}:dl");
   }
 }

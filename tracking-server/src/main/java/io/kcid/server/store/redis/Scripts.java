@@ -261,6 +261,7 @@ final class Scripts {
     STREAM(KEY),
     STATS(KEY),
     STREAM_SEQUENCE(KEY),
+    OUTBOX(KEY),
     ACCOUNT_ID(ARG),
     GOAL_KEY(ARG),
     COUNTING_MODE(ARG),
@@ -287,7 +288,8 @@ final class Scripts {
     TTC_BUCKET(ARG),
     STATS_EXPIRE_AT_MS(ARG),
     CLICK_FIELD(ARG),
-    ISSUE_TIME_S(ARG);
+    ISSUE_TIME_S(ARG),
+    WRITE_OUTBOX(ARG);
 
     private final Slot slot;
 
@@ -362,6 +364,7 @@ final class Scripts {
     STREAM(KEY),
     CLICK_STATE(KEY),
     STREAM_SEQUENCE(KEY),
+    OUTBOX(KEY),
     NEW_STATUS(ARG),
     ALLOWED_SOURCES(ARG),
     REASON(ARG),
@@ -375,7 +378,8 @@ final class Scripts {
     STREAM_MAX_LENGTH(ARG),
     REQUEST_ID(ARG),
     ACCOUNT_ID(ARG),
-    GOAL_KEY(ARG);
+    GOAL_KEY(ARG),
+    WRITE_OUTBOX(ARG);
 
     private final Slot slot;
 
