@@ -1,10 +1,10 @@
 package io.kcid.server.delivery;
 
+import io.kcid.proto.tracking.v1.DeliveryState;
 import io.kcid.proto.tracking.v1.Destination;
 import io.kcid.server.store.DeliveryJob;
 import io.kcid.server.store.DeliveryQueue;
 import io.kcid.server.store.OutboxEntry;
-import io.kcid.proto.tracking.v1.DeliveryState;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package io.kcid.server.delivery;
 
+import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.core.kcid.KcidCodec;
 import io.kcid.proto.tracking.v1.Click;
 import io.kcid.server.account.AccountDirectory;
-import io.kcid.server.conversion.ConversionId;
 import io.kcid.server.partner.Partners;
 import io.kcid.server.store.ClickStore;
 import io.kcid.server.store.ConversionStore;
@@ -32,9 +32,12 @@ public final class OutboundEvents {
   }
 
   public CompletionStage<Optional<OutboundEvent>> of(DeliveryJob job) {
-    ConversionId id = ConversionId.parse(codec, job.conversionId());
-    var conversion = conversions.find(id.kcid(), id.sequence()).toCompletableFuture();
-    var click = clicks.find(id.kcid()).toCompletableFuture();
+    // "<kcid>-<n>", as the record script wrote it (not ConversionId: conversion depends on delivery).
+    int dash = job.conversionId().lastIndexOf('-');
+    DecodedKcid kcid = codec.decode(job.conversionId().substring(0, dash));
+    long sequence = Long.parseLong(job.conversionId().substring(dash + 1));
+    var conversion = conversions.find(kcid, sequence).toCompletableFuture();
+    var click = clicks.find(kcid).toCompletableFuture();
     var account = accounts.get(job.accountId()).toCompletableFuture();
     return CompletableFuture.allOf(conversion, click, account).thenApply(x -> conversion.join().map(c ->
         new OutboundEvent(job.accountId(), Partners.partnerOf(account.join().account()), job.trigger(),
