@@ -23,6 +23,19 @@ import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.conversion.ConversionLookup;
 import io.kcid.server.conversion.ConversionRecorder;
 import io.kcid.server.conversion.StatusUpdater;
+import io.kcid.server.delivery.CircuitBreaker;
+import io.kcid.server.delivery.DeliveryDispatcher;
+import io.kcid.server.delivery.DeliveryLog;
+import io.kcid.server.delivery.DeliveryLogService;
+import io.kcid.server.delivery.DeliveryParts;
+import io.kcid.server.delivery.DeliverySender;
+import io.kcid.server.delivery.DeliveryWorker;
+import io.kcid.server.delivery.DeliveryWorkers;
+import io.kcid.server.delivery.DestinationDirectory;
+import io.kcid.server.delivery.DestinationLimiter;
+import io.kcid.server.delivery.OutboundEvents;
+import io.kcid.server.delivery.Outbox;
+import io.kcid.server.delivery.RetrySchedule;
 import io.kcid.server.grpc.AdminGrpcService;
 import io.kcid.server.grpc.CallLimitInterceptor;
 import io.kcid.server.grpc.ClickGrpcService;
@@ -51,6 +64,7 @@ import io.kcid.server.store.redis.RedisClickStore;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.store.redis.RedisConversionEventLog;
 import io.kcid.server.store.redis.RedisConversionStore;
+import io.kcid.server.store.redis.RedisDeliveryQueue;
 import io.kcid.server.store.redis.RedisPartnerStore;
 import io.kcid.server.store.redis.RedisPostbackLog;
 import io.kcid.server.store.redis.RedisRefusalLog;
@@ -85,6 +99,10 @@ final class ServerComponents {
   final ConversionStreams streams;
   /** Pushes click verifier changes to watching edges; not reading until started. */
   final ClickVerifierWatch verifierWatch;
+  /** The delivery loop (outbox to jobs to receivers); null when KCID_DELIVERY_WORKERS=false. Not started. */
+  final DeliveryWorkers deliveryWorkers;
+  /** The delivery log DeliveryService serves. */
+  final DeliveryLog deliveryLog;
 
   private ServerComponents(
       ServerSecurity security,
@@ -99,7 +117,11 @@ final class ServerComponents {
       PostbackJournal journal,
       ConversionStreams streams,
       ClickVerifierWatch verifierWatch,
-      GrpcCallMeters grpcCalls) {
+      GrpcCallMeters grpcCalls,
+      DeliveryWorkers deliveryWorkers,
+      DeliveryLog deliveryLog) {
+    this.deliveryWorkers = deliveryWorkers;
+    this.deliveryLog = deliveryLog;
     this.security = security;
     this.clickService = clickService;
     this.conversionService = conversionService;
@@ -117,6 +139,12 @@ final class ServerComponents {
 
   /** Builds every object once, in dependency order. */
   static ServerComponents wire(ServerConfig config, RedisConnector redis, Clock clock, ServerMetrics metrics) {
+    return wire(config, redis, clock, metrics, DeliveryParts.DEFAULTS);
+  }
+
+  /** @param parts the delivery ends to use instead of the defaults (tests) */
+  static ServerComponents wire(
+      ServerConfig config, RedisConnector redis, Clock clock, ServerMetrics metrics, DeliveryParts parts) {
     int partitions = config.kcid().partitions();
     var retention = config.postbackLog().retention();
     KcidCodec codec = new KcidCodec(config.kcid().macKeys(), partitions);
@@ -140,14 +168,16 @@ final class ServerComponents {
     var refusalLog = new RedisRefusalLog(redis.commands(), retention);
     var journal = new PostbackJournal(postbackLog, refusalLog, accounts, codec, clock);
     metrics.postbackLogFailures(journal::failedWrites);
+    DestinationDirectory destinations = parts.directory() != null ? parts.directory() : DeliveryParts.NO_DESTINATIONS;
+    Outbox outbox = Outbox.of(destinations);
     var recorder = new ConversionRecorder(
         codec, conversions, new RedisTransactionClaims(redis.commands(), durable), authenticator, clock,
         journal.andThen(metrics.conversions()),
-        new SignatureReplays(new RedisSignatureReplayCache(redis.commands())));
+        new SignatureReplays(new RedisSignatureReplayCache(redis.commands())), outbox);
     var history = new PostbackHistory(postbackLog, refusalLog, accounts, clock, retention);
     var explainer = new ClickExplainer(codec, clicks, conversions, postbackLog, history, accounts, clock);
     var replayer = new PostbackReplayer(postbackLog, history, recorder, accounts, clock);
-    var statuses = new StatusUpdater(codec, conversions, accounts, partners, clock);
+    var statuses = new StatusUpdater(codec, conversions, accounts, partners, clock, outbox);
     var admin = new AccountAdmin(accountStore, accounts, partners, idempotent, clock);
     var goalAdmin = new GoalAdmin(accountStore, accounts, idempotent, clock);
     var secretAdmin = new SecretAdmin(accountStore, accounts, idempotent, clock);
@@ -169,9 +199,34 @@ final class ServerComponents {
         new PartnerDeletion(partnerStore, partners, accountStore, accounts));
     var diagnosticsService = new DiagnosticsGrpcService(history, explainer, replayer);
     var reportService = new ReportGrpcService(reports);
+    var deliveryQueue = new RedisDeliveryQueue(redis.commands());
+    var deliveryLog = new DeliveryLogService(deliveryQueue, partitions, clock);
+    DeliveryWorkers deliveryWorkers = null;
+    if (config.delivery().workers()) {
+      var delivery = config.delivery();
+      DeliverySender sender = parts.sender() != null ? parts.sender() : unconfiguredSender();
+      var worker = new DeliveryWorker(deliveryQueue, destinations, new OutboundEvents(codec, conversions, clicks, accounts),
+          sender, new DestinationLimiter(delivery.concurrency(), System::nanoTime),
+          new CircuitBreaker(delivery.circuitOpenAfter(), clock),
+          new RetrySchedule(delivery.maxAge(), new java.util.SplittableRandom()),
+          delivery.requestTimeout().multipliedBy(2), delivery.logRetention(), clock, metrics.deliveries(), 512);
+      var dispatcher = new DeliveryDispatcher(deliveryQueue, destinations, DeliveryWorkers.consumerName(), clock,
+          delivery.maxAge().plus(delivery.logRetention()), 256);
+      deliveryWorkers = new DeliveryWorkers(deliveryQueue, dispatcher, worker, partitions, DeliveryWorkers.POLL);
+      outbox.onWrite(deliveryWorkers::wake);
+      metrics.deliveriesPending(deliveryWorkers::pending);
+    }
     return new ServerComponents(config.security(), clickService, conversionService, adminService,
         partnerService, diagnosticsService, reportService, apiKeys, new ScopeInterceptor(tenants), journal, streams,
-        verifierWatch, metrics.grpcCalls());
+        verifierWatch, metrics.grpcCalls(), deliveryWorkers, deliveryLog);
+  }
+
+  /** Until the HTTP sender is wired: every attempt fails and is retried. */
+  private static DeliverySender unconfiguredSender() {
+    return message -> java.util.concurrent.CompletableFuture.completedFuture(new io.kcid.server.delivery.AttemptResult(
+        io.kcid.server.delivery.AttemptResult.Outcome.RETRY,
+        io.kcid.proto.tracking.v1.DeliveryAttempt.newBuilder().setError("no delivery sender configured").build(),
+        java.util.Optional.empty()));
   }
 
   /**

@@ -25,6 +25,8 @@ public final class DeliveryWorkers implements AutoCloseable {
   /** How often the pending-jobs gauge is refreshed. */
   private static final long COUNT_EVERY_NANOS = Duration.ofSeconds(5).toNanos();
   private static final Duration STEP_TIMEOUT = Duration.ofSeconds(10);
+  /** How long an idle loop waits for work when nothing wakes it. */
+  public static final Duration POLL = Duration.ofMillis(250);
 
   private final DeliveryQueue queue;
   private final DeliveryDispatcher dispatcher;
@@ -48,9 +50,23 @@ public final class DeliveryWorkers implements AutoCloseable {
     this.thread.setDaemon(true);
   }
 
-  public void start() {
+  /** A consumer name unique to this process: host, pid and a random suffix. */
+  public static String consumerName() {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "host";
+    }
+    return host + "-" + ProcessHandle.current().pid() + "-"
+        + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffL);
+  }
+
+  /** Starts the loop; returns this. */
+  public DeliveryWorkers start() {
     running = true;
     thread.start();
+    return this;
   }
 
   /** Runs the next pass now (the local recorder wrote an outbox entry). */
