@@ -211,7 +211,7 @@ final class ServerComponents {
           new RetrySchedule(delivery.maxAge(), new java.util.SplittableRandom()),
           delivery.requestTimeout().multipliedBy(2), delivery.logRetention(), clock, metrics.deliveries(), 512);
       var dispatcher = new DeliveryDispatcher(deliveryQueue, destinations, DeliveryWorkers.consumerName(), clock,
-          delivery.maxAge().plus(delivery.logRetention()), 256);
+          delivery.maxAge().plus(delivery.logRetention()), 256, DeliveryDispatcher.STALE);
       deliveryWorkers = new DeliveryWorkers(deliveryQueue, dispatcher, worker, partitions, DeliveryWorkers.POLL);
       outbox.onWrite(deliveryWorkers::wake);
       metrics.deliveriesPending(deliveryWorkers::pending);

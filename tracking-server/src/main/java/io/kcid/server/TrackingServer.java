@@ -111,6 +111,11 @@ public final class TrackingServer implements AutoCloseable {
 
   /** Starts a server listening on the configured address with Netty, TLS if configured. */
   public static TrackingServer start(ServerConfig config) {
+    return start(config, DeliveryParts.DEFAULTS);
+  }
+
+  /** {@link #start(ServerConfig)} with other delivery ends (tests: a recording sender, fixed destinations). */
+  public static TrackingServer start(ServerConfig config, DeliveryParts parts) {
     TransportNoise.install(); // gRPC's java.util.logging into ours; a non-gRPC client is one line
     ListenConfig listen = config.listen();
     ServerSecurity security = config.security();
@@ -119,7 +124,7 @@ public final class TrackingServer implements AutoCloseable {
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
             .maxConcurrentCallsPerConnection(security.maxCallsPerConnection());
-    return start(config, transport);
+    return start(config, transport, parts);
   }
 
   /**

@@ -23,7 +23,7 @@ import java.util.concurrent.CompletionStage;
  */
 public final class DeliveryDispatcher {
   /** An entry unacknowledged this long belongs to a dead worker and is taken over. */
-  static final Duration STALE = Duration.ofSeconds(30);
+  public static final Duration STALE = Duration.ofSeconds(30);
 
   private final DeliveryQueue queue;
   private final DestinationDirectory directory;
@@ -31,14 +31,18 @@ public final class DeliveryDispatcher {
   private final Clock clock;
   private final Duration logKeep;
   private final int batch;
+  private final Duration stale;
 
   /**
    * @param consumer this worker's name in the consumer group (unique per process)
    * @param logKeep how long log index entries are kept (max age + log retention)
    * @param batch outbox entries read per partition and pass
+   * @param stale how long an entry read by another consumer stays unacknowledged before it is
+   *     taken over ({@link #STALE})
    */
-  public DeliveryDispatcher(
-      DeliveryQueue queue, DestinationDirectory directory, String consumer, Clock clock, Duration logKeep, int batch) {
+  public DeliveryDispatcher(DeliveryQueue queue, DestinationDirectory directory, String consumer, Clock clock,
+      Duration logKeep, int batch, Duration stale) {
+    this.stale = stale;
     this.queue = queue;
     this.directory = directory;
     this.consumer = consumer;
@@ -52,7 +56,7 @@ public final class DeliveryDispatcher {
    * consumers. Completes with the number of entries dispatched.
    */
   public CompletionStage<Integer> dispatch(int partition, boolean reclaim) {
-    return queue.readOutbox(partition, consumer, reclaim ? STALE : null, batch)
+    return queue.readOutbox(partition, consumer, reclaim ? stale : null, batch)
         .thenCompose(entries -> entries.isEmpty()
             ? CompletableFuture.completedFuture(0)
             : jobsFor(entries).thenCompose(jobs -> queue.enqueue(partition, jobs)
