@@ -7,6 +7,7 @@ import io.kcid.edge.grpc.BackendAuth;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.DeliveryServiceGrpc;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.PartnerServiceGrpc;
 import io.kcid.proto.tracking.v1.ReportServiceGrpc;
@@ -87,6 +88,10 @@ final class GrpcOptions implements AutoCloseable {
   /** For StreamConversions: no deadline, the stream runs until stopped. */
   ConversionServiceGrpc.ConversionServiceBlockingStub conversionStream() {
     return ConversionServiceGrpc.newBlockingStub(channel());
+  }
+
+  DeliveryServiceGrpc.DeliveryServiceBlockingStub deliveries() {
+    return DeliveryServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
   ReportServiceGrpc.ReportServiceBlockingStub reports() {
