@@ -85,13 +85,13 @@ final class GrpcOptions implements AutoCloseable {
     return DiagnosticsServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
+  DeliveryServiceGrpc.DeliveryServiceBlockingStub deliveries() {
+    return DeliveryServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
   /** For StreamConversions: no deadline, the stream runs until stopped. */
   ConversionServiceGrpc.ConversionServiceBlockingStub conversionStream() {
     return ConversionServiceGrpc.newBlockingStub(channel());
-  }
-
-  DeliveryServiceGrpc.DeliveryServiceBlockingStub deliveries() {
-    return DeliveryServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
   ReportServiceGrpc.ReportServiceBlockingStub reports() {

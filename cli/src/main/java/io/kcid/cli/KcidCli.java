@@ -41,6 +41,7 @@ import picocli.CommandLine.Command;
       RedeliverCommand.class,
       StatsCommand.class,
       StreamCommand.class,
+      DestinationCommand.class,
       DoctorCommand.class,
       CompletionCommand.class,
       CommandLine.HelpCommand.class

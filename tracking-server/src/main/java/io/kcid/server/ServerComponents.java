@@ -23,6 +23,7 @@ import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.conversion.ConversionLookup;
 import io.kcid.server.conversion.ConversionRecorder;
 import io.kcid.server.conversion.StatusUpdater;
+import io.kcid.server.delivery.AddressGuard;
 import io.kcid.server.delivery.CircuitBreaker;
 import io.kcid.server.delivery.DeliveryDispatcher;
 import io.kcid.server.delivery.DeliveryLog;
@@ -36,10 +37,15 @@ import io.kcid.server.delivery.DestinationLimiter;
 import io.kcid.server.delivery.OutboundEvents;
 import io.kcid.server.delivery.Outbox;
 import io.kcid.server.delivery.RetrySchedule;
+import io.kcid.server.delivery.http.HttpDeliverySender;
+import io.kcid.server.destination.CachedDestinationDirectory;
+import io.kcid.server.destination.DestinationAdmin;
+import io.kcid.server.destination.DestinationTester;
 import io.kcid.server.grpc.AdminGrpcService;
 import io.kcid.server.grpc.CallLimitInterceptor;
 import io.kcid.server.grpc.ClickGrpcService;
 import io.kcid.server.grpc.ConversionGrpcService;
+import io.kcid.server.grpc.DeliveryGrpcService;
 import io.kcid.server.grpc.DiagnosticsGrpcService;
 import io.kcid.server.grpc.PartnerGrpcService;
 import io.kcid.server.grpc.ReflectionServices;
@@ -65,6 +71,7 @@ import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.store.redis.RedisConversionEventLog;
 import io.kcid.server.store.redis.RedisConversionStore;
 import io.kcid.server.store.redis.RedisDeliveryQueue;
+import io.kcid.server.store.redis.RedisDestinationStore;
 import io.kcid.server.store.redis.RedisPartnerStore;
 import io.kcid.server.store.redis.RedisPostbackLog;
 import io.kcid.server.store.redis.RedisRefusalLog;
@@ -88,6 +95,7 @@ final class ServerComponents {
   private final PartnerGrpcService partnerService;
   private final DiagnosticsGrpcService diagnosticsService;
   private final ReportGrpcService reportService;
+  private final DeliveryGrpcService deliveryService;
   private final GrpcCallMeters grpcCalls;
   /** Authenticates callers; loaded before the server listens, then reloaded on a schedule. */
   final ApiKeys apiKeys;
@@ -103,6 +111,8 @@ final class ServerComponents {
   final DeliveryWorkers deliveryWorkers;
   /** The delivery log DeliveryService serves. */
   final DeliveryLog deliveryLog;
+  /** Sends deliveries over HTTP (test sends now); holds event-loop threads until closed. */
+  final HttpDeliverySender deliverySender;
 
   private ServerComponents(
       ServerSecurity security,
@@ -112,11 +122,13 @@ final class ServerComponents {
       PartnerGrpcService partnerService,
       DiagnosticsGrpcService diagnosticsService,
       ReportGrpcService reportService,
+      DeliveryGrpcService deliveryService,
       ApiKeys apiKeys,
       ScopeInterceptor scopes,
       PostbackJournal journal,
       ConversionStreams streams,
       ClickVerifierWatch verifierWatch,
+      HttpDeliverySender deliverySender,
       GrpcCallMeters grpcCalls,
       DeliveryWorkers deliveryWorkers,
       DeliveryLog deliveryLog) {
@@ -129,11 +141,13 @@ final class ServerComponents {
     this.partnerService = partnerService;
     this.diagnosticsService = diagnosticsService;
     this.reportService = reportService;
+    this.deliveryService = deliveryService;
     this.apiKeys = apiKeys;
     this.scopes = scopes;
     this.journal = journal;
     this.streams = streams;
     this.verifierWatch = verifierWatch;
+    this.deliverySender = deliverySender;
     this.grpcCalls = grpcCalls;
   }
 
@@ -160,6 +174,9 @@ final class ServerComponents {
     var accounts = new AccountDirectory(accountStore, clock, config.accountCache().ttl());
     var partnerStore = new RedisPartnerStore(redis.commands());
     var partners = new PartnerDirectory(partnerStore, clock, config.accountCache().ttl());
+    // What the recorder and the delivery workers ask: which destinations apply to an account.
+    var destinationStore = new RedisDestinationStore(redis.commands());
+    var destinations = new CachedDestinationDirectory(destinationStore, accounts, clock, config.accountCache().ttl());
     var idempotent = new IdempotentWrites(accountStore);
     var issuer = new ClickIssuer(codec, clicks, accounts, partners, idempotent, clock, metrics.clicks());
     var owners = new ClickOwners(clicks);
@@ -168,8 +185,9 @@ final class ServerComponents {
     var refusalLog = new RedisRefusalLog(redis.commands(), retention);
     var journal = new PostbackJournal(postbackLog, refusalLog, accounts, codec, clock);
     metrics.postbackLogFailures(journal::failedWrites);
-    DestinationDirectory destinations = parts.directory() != null ? parts.directory() : DeliveryParts.NO_DESTINATIONS;
-    Outbox outbox = Outbox.of(destinations);
+    // Tests may put a fixed directory in place of the stored one.
+    DestinationDirectory directory = parts.directory() != null ? parts.directory() : destinations;
+    Outbox outbox = Outbox.of(directory);
     var recorder = new ConversionRecorder(
         codec, conversions, new RedisTransactionClaims(redis.commands(), durable), authenticator, clock,
         journal.andThen(metrics.conversions()),
@@ -199,34 +217,31 @@ final class ServerComponents {
         new PartnerDeletion(partnerStore, partners, accountStore, accounts));
     var diagnosticsService = new DiagnosticsGrpcService(history, explainer, replayer);
     var reportService = new ReportGrpcService(reports);
+    var destinationAdmin = new DestinationAdmin(destinationStore, destinations, accounts, partners,
+        new AddressGuard(config.delivery().allowedNetworks()), clock);
+    var deliverySender = new HttpDeliverySender(config.delivery());
     var deliveryQueue = new RedisDeliveryQueue(redis.commands());
     var deliveryLog = new DeliveryLogService(deliveryQueue, partitions, clock);
+    var deliveryService = new DeliveryGrpcService(destinationAdmin,
+        new DestinationTester(destinationAdmin, accounts, deliverySender, clock), deliveryLog);
     DeliveryWorkers deliveryWorkers = null;
     if (config.delivery().workers()) {
       var delivery = config.delivery();
-      DeliverySender sender = parts.sender() != null ? parts.sender() : unconfiguredSender();
-      var worker = new DeliveryWorker(deliveryQueue, destinations, new OutboundEvents(codec, conversions, clicks, accounts),
+      DeliverySender sender = parts.sender() != null ? parts.sender() : deliverySender;
+      var worker = new DeliveryWorker(deliveryQueue, directory, new OutboundEvents(codec, conversions, clicks, accounts),
           sender, new DestinationLimiter(delivery.concurrency(), System::nanoTime),
           new CircuitBreaker(delivery.circuitOpenAfter(), clock),
           new RetrySchedule(delivery.maxAge(), new java.util.SplittableRandom()),
           delivery.requestTimeout().multipliedBy(2), delivery.logRetention(), clock, metrics.deliveries(), 512);
-      var dispatcher = new DeliveryDispatcher(deliveryQueue, destinations, DeliveryWorkers.consumerName(), clock,
+      var dispatcher = new DeliveryDispatcher(deliveryQueue, directory, DeliveryWorkers.consumerName(), clock,
           delivery.maxAge().plus(delivery.logRetention()), 256, DeliveryDispatcher.STALE);
       deliveryWorkers = new DeliveryWorkers(deliveryQueue, dispatcher, worker, partitions, DeliveryWorkers.POLL);
       outbox.onWrite(deliveryWorkers::wake);
       metrics.deliveriesPending(deliveryWorkers::pending);
     }
     return new ServerComponents(config.security(), clickService, conversionService, adminService,
-        partnerService, diagnosticsService, reportService, apiKeys, new ScopeInterceptor(tenants), journal, streams,
-        verifierWatch, metrics.grpcCalls(), deliveryWorkers, deliveryLog);
-  }
-
-  /** Until the HTTP sender is wired: every attempt fails and is retried. */
-  private static DeliverySender unconfiguredSender() {
-    return message -> java.util.concurrent.CompletableFuture.completedFuture(new io.kcid.server.delivery.AttemptResult(
-        io.kcid.server.delivery.AttemptResult.Outcome.RETRY,
-        io.kcid.proto.tracking.v1.DeliveryAttempt.newBuilder().setError("no delivery sender configured").build(),
-        java.util.Optional.empty()));
+        partnerService, diagnosticsService, reportService, deliveryService, apiKeys, new ScopeInterceptor(tenants), journal, streams,
+        verifierWatch, deliverySender, metrics.grpcCalls(), deliveryWorkers, deliveryLog);
   }
 
   /**
@@ -241,6 +256,7 @@ final class ServerComponents {
         .addService(partnerService)
         .addService(diagnosticsService)
         .addService(reportService)
+        .addService(deliveryService)
         .addService(health.getHealthService())
         // v1 and v1alpha, both serving error_details.proto so tools can decode a refusal's ErrorInfo.
         .addService(ReflectionServices.v1())
@@ -253,6 +269,6 @@ final class ServerComponents {
         // Outermost, so the metrics also see the calls the two above refuse (UNAUTHENTICATED,
         // PERMISSION_DENIED, RESOURCE_EXHAUSTED) and time the whole call.
         .intercept(grpcCalls.preregistered(clickService, conversionService, adminService, partnerService, diagnosticsService,
-            reportService, health.getHealthService()));
+            reportService, deliveryService, health.getHealthService()));
   }
 }

@@ -9,6 +9,7 @@ import io.kcid.proto.GrpcLimits;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.DeliveryServiceGrpc;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.ReportServiceGrpc;
 import io.kcid.server.auth.ApiKeys;
@@ -21,6 +22,7 @@ import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.delivery.DeliveryParts;
 import io.kcid.server.delivery.DeliveryWorkers;
+import io.kcid.server.delivery.http.HttpDeliverySender;
 import io.kcid.server.grpc.TransportNoise;
 import io.kcid.server.metrics.MetricsEndpoint;
 import io.kcid.server.metrics.ServerMetrics;
@@ -60,7 +62,8 @@ public final class TrackingServer implements AutoCloseable {
           ConversionServiceGrpc.SERVICE_NAME,
           AdminServiceGrpc.SERVICE_NAME,
           DiagnosticsServiceGrpc.SERVICE_NAME,
-          ReportServiceGrpc.SERVICE_NAME);
+          ReportServiceGrpc.SERVICE_NAME,
+          DeliveryServiceGrpc.SERVICE_NAME);
 
   /** The one documented gRPC message limit, shared with the edge ({@link GrpcLimits#MAX_MESSAGE_BYTES}). */
   private static final int MAX_MESSAGE_BYTES = GrpcLimits.MAX_MESSAGE_BYTES;
@@ -76,6 +79,8 @@ public final class TrackingServer implements AutoCloseable {
   private final ConversionStreams streams;
   /** Pushes click verifier changes to watching edges; its watches end with the conversion streams. */
   private final ClickVerifierWatch verifierWatch;
+  /** Sends deliveries over HTTP; closed once no call can use it. */
+  private final HttpDeliverySender deliverySender;
   /** Closed last: flushes the spans of the last calls. */
   private final ServerTracing tracing;
   private final ServerMetrics metrics;
@@ -104,6 +109,7 @@ public final class TrackingServer implements AutoCloseable {
     this.streams = components.streams;
     this.verifierWatch = components.verifierWatch;
     this.deliveryWorkers = components.deliveryWorkers;
+    this.deliverySender = components.deliverySender;
     this.tracing = tracing;
     this.metrics = metrics;
     this.metricsEndpoint = metricsEndpoint;
@@ -156,6 +162,7 @@ public final class TrackingServer implements AutoCloseable {
       ServerComponents built = ServerComponents.wire(config, redis, Clock.systemUTC(), metrics, parts);
       steps.closeOnFailure("the conversion streams", built.streams);
       steps.closeOnFailure("the click verifier watch", built.verifierWatch);
+      steps.closeOnFailure("the delivery sender", built.deliverySender);
       return built;
     });
     steps.run("watch click verifier changes", components.verifierWatch::start);
@@ -343,6 +350,7 @@ public final class TrackingServer implements AutoCloseable {
         deliveryWorkers.close(config.listen().shutdownGrace());
       }
       monitor.shutdownNow();
+      deliverySender.close();
       flushRefusalCounts();
       redis.close();
       tracing.close();

@@ -1,8 +1,8 @@
 package io.kcid.server.delivery;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,14 +29,14 @@ public final class CircuitBreaker {
   }
 
   private final Duration openAfter;
-  private final Clock clock;
+  private final InstantSource clock;
   private final ConcurrentMap<String, State> states = new ConcurrentHashMap<>();
 
   /**
    * @param openAfter KCID_DELIVERY_CIRCUIT_OPEN_AFTER
-   * @param clock the time source (a fixed, advanced one in tests)
+   * @param clock the time source (a Clock; a lambda the test moves in tests)
    */
-  public CircuitBreaker(Duration openAfter, Clock clock) {
+  public CircuitBreaker(Duration openAfter, InstantSource clock) {
     if (openAfter == null || openAfter.isNegative() || openAfter.isZero()) {
       throw new IllegalArgumentException("openAfter must be positive");
     }
