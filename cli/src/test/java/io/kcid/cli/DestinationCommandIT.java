@@ -4,13 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.server.TrackingServer;
+import io.kcid.server.config.DeliveryConfig;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.store.redis.LocalRedis;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,26 +23,44 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code ./kcid destination …} against a real tracking-server and redis-server: an account's and a
  * partner's destinations created, listed (the account's list shows the partner's too), paused,
- * resumed and deleted; a webhook's secret printed once with its warning; refusals with their codes.
+ * resumed and deleted; a webhook's secret printed once with its warning; a test send to a loopback
+ * receiver; refusals with their codes.
  */
 class DestinationCommandIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static LocalRedis redis;
   private static TrackingServer server;
+  private static HttpServer receiver;
+  private static final List<String> received = new CopyOnWriteArrayList<>();
 
   @BeforeAll
-  static void start() {
+  static void start() throws Exception {
     redis = LocalRedis.startTemporary();
     server = TrackingServer.start(ServerConfig.builder().bindHost("127.0.0.1").grpcPort(0)
         .redisUrl(redis.url()).partitions(16).macKeys(KcidKeyRing.generate(1))
         .redisTimeout(Duration.ofMillis(2000)).redisQueueSize(1000)
         .accountCacheTtl(Duration.ZERO).streamMaxLength(10_000).drainDelay(Duration.ZERO)
+        // The test receiver is on loopback: allowed as an operator would allow it.
+        .delivery(new DeliveryConfig(false, DeliveryConfig.DEFAULT_MAX_AGE, List.of("127.0.0.1/32"),
+            Duration.ofSeconds(2), Duration.ofSeconds(5), DeliveryConfig.DEFAULT_CONCURRENCY,
+            DeliveryConfig.DEFAULT_LOG_RETENTION, DeliveryConfig.DEFAULT_CIRCUIT_OPEN_AFTER))
         .shutdownGrace(Duration.ofSeconds(5)).build());
+    receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/", exchange -> {
+      received.add(exchange.getRequestURI().toString());
+      exchange.getRequestBody().readAllBytes();
+      byte[] reply = "thanks".getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, reply.length);
+      exchange.getResponseBody().write(reply);
+      exchange.close();
+    });
+    receiver.start();
   }
 
   @AfterAll
   static void stop() {
+    receiver.stop(0);
     server.close();
     redis.close();
   }
@@ -101,6 +124,19 @@ class DestinationCommandIT {
   }
 
   @Test
+  void aTestSendShowsTheRequestAndTheReceiversAnswer() {
+    assertThat(kcid("account", "create", "--name", "Test Shop", "--id", "test-shop").exit()).isZero();
+    String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/pb?cid={s1}&txid={txid}";
+    assertThat(kcid("destination", "create", "--account", "test-shop", "--kind", "postback", "--id", "local",
+        "--url", url).exit()).isZero();
+    InProcessCli.Run tested = kcid("destination", "test", "local", "--account", "test-shop");
+    assertThat(tested.exit()).as(tested.err()).isZero();
+    assertThat(tested.out()).contains("/pb?cid=test-s1&txid=test-txid").containsPattern("status: +200")
+        .contains("thanks");
+    assertThat(received).contains("/pb?cid=test-s1&txid=test-txid");
+  }
+
+  @Test
   void badDestinationsAreRefusedWithTheirReasonCodes() {
     assertThat(kcid("account", "create", "--name", "Shop", "--id", "shop").exit()).isZero();
     InProcessCli.Run macro = kcid("destination", "create", "--account", "shop", "--kind", "postback",
@@ -108,7 +144,7 @@ class DestinationCommandIT {
     assertThat(macro.exit()).isEqualTo(1);
     assertThat(macro.err()).contains("INVALID_PARAMETER").contains("{clickid}");
     InProcessCli.Run internal = kcid("destination", "create", "--account", "shop", "--kind", "webhook",
-        "--url", "http://127.0.0.1:9/hook");
+        "--url", "http://10.0.0.1:9/hook");
     assertThat(internal.exit()).isEqualTo(1);
     assertThat(internal.err()).contains("DESTINATION_ADDRESS_FORBIDDEN").contains("KCID_DELIVERY_ALLOWED_NETWORKS");
     InProcessCli.Run noOwner = kcid("destination", "list");

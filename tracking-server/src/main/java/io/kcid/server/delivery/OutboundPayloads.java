@@ -89,7 +89,8 @@ public final class OutboundPayloads {
     data.addProperty("event_time", rfc3339(c.hasEventTime() ? c.getEventTime() : null));
     data.addProperty("record_time", rfc3339(c.hasRecordTime() ? c.getRecordTime() : null));
     Click click = event.click();
-    Timestamp clickTime = click != null && click.hasClickTime() ? click.getClickTime() : c.hasClickTime() ? c.getClickTime() : null;
+    Timestamp clickTime =
+        click != null && click.hasClickTime() ? click.getClickTime() : c.hasClickTime() ? c.getClickTime() : null;
     data.addProperty("click_time", rfc3339(clickTime));
     data.addProperty("test", c.getTest());
     if (click != null) {

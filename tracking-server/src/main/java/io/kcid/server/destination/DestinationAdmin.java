@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -66,12 +67,14 @@ public final class DestinationAdmin {
     String id = request.getDestinationId().isEmpty()
         ? generatedId() : Identifiers.key("destination_id", request.getDestinationId());
     DestinationKind kind = DestinationRules.kind(request.getKind());
-    String url = rules.url(kind, request.getUrl());
+    String url = request.getUrl();
+    String host = DestinationRules.host(kind, url);
     var triggers = DestinationRules.triggers(request.getTriggersList());
     var statusMap = DestinationRules.statusMap(request.getStatusMapMap());
     int concurrency = DestinationRules.concurrency(request.getMaxConcurrency());
     int rate = DestinationRules.requestsPerSecond(request.getMaxRequestsPerSecond());
-    return existing(owner)
+    return rules.checkAddress(host)
+        .thenCompose(checked -> existing(owner))
         .thenCompose(account -> {
           var now = Timestamps.of(clock.instant());
           Destination.Builder d = Destination.newBuilder()
@@ -141,42 +144,52 @@ public final class DestinationAdmin {
   public CompletionStage<Destination> update(UpdateDestinationRequest request) {
     DestinationOwner owner = owner(request.getAccountId(), request.getPartnerId());
     String id = Identifiers.key("destination_id", request.getDestinationId());
-    return existing(owner)
-        .thenCompose(account -> stored(owner, id).thenCompose(stored -> {
-          Destination.Builder d = stored.toBuilder();
-          if (request.hasUrl()) {
-            d.setUrl(rules.url(stored.getKind(), request.getUrl()));
+    return existing(owner).thenCompose(account -> stored(owner, id).thenCompose(stored -> {
+      CompletionStage<Void> address = request.hasUrl()
+          ? rules.checkAddress(DestinationRules.host(stored.getKind(), request.getUrl()))
+          : CompletableFuture.completedFuture(null);
+      return address.thenCompose(checked -> {
+        Destination updated = changed(stored, request, owner, account);
+        return store.update(updated).thenApply(found -> {
+          directory.invalidate(owner);
+          if (!found) {
+            throw notFound(owner, id);
           }
-          if (request.getReplaceGoalKeys()) {
-            d.clearGoalKeys().addAllGoalKeys(DestinationRules.goals(request.getGoalKeysList(), owner, account));
-          }
-          if (request.getReplaceTriggers()) {
-            d.clearTriggers().addAllTriggers(DestinationRules.triggers(request.getTriggersList()));
-          }
-          if (request.getReplaceStatusMap()) {
-            d.clearStatusMap().putAllStatusMap(DestinationRules.statusMap(request.getStatusMapMap()));
-          }
-          if (request.hasMaxConcurrency()) {
-            d.setMaxConcurrency(DestinationRules.concurrency(request.getMaxConcurrency()));
-          }
-          if (request.hasMaxRequestsPerSecond()) {
-            d.setMaxRequestsPerSecond(DestinationRules.requestsPerSecond(request.getMaxRequestsPerSecond()));
-          }
-          if (request.hasPaused()) {
-            d.setPaused(request.getPaused());
-            if (!request.getPaused()) {
-              d.setCircuitOpen(false).setCircuitReason("");
-            }
-          }
-          Destination updated = d.setUpdateTime(Timestamps.of(clock.instant())).build();
-          return store.update(updated).thenApply(found -> {
-            directory.invalidate(owner);
-            if (!found) {
-              throw notFound(owner, id);
-            }
-            return updated;
-          });
-        }));
+          return updated;
+        });
+      });
+    }));
+  }
+
+  /** The stored destination with the request's changes, each checked. */
+  private Destination changed(
+      Destination stored, UpdateDestinationRequest request, DestinationOwner owner, AccountRecord account) {
+    Destination.Builder d = stored.toBuilder();
+    if (request.hasUrl()) {
+      d.setUrl(request.getUrl());
+    }
+    if (request.getReplaceGoalKeys()) {
+      d.clearGoalKeys().addAllGoalKeys(DestinationRules.goals(request.getGoalKeysList(), owner, account));
+    }
+    if (request.getReplaceTriggers()) {
+      d.clearTriggers().addAllTriggers(DestinationRules.triggers(request.getTriggersList()));
+    }
+    if (request.getReplaceStatusMap()) {
+      d.clearStatusMap().putAllStatusMap(DestinationRules.statusMap(request.getStatusMapMap()));
+    }
+    if (request.hasMaxConcurrency()) {
+      d.setMaxConcurrency(DestinationRules.concurrency(request.getMaxConcurrency()));
+    }
+    if (request.hasMaxRequestsPerSecond()) {
+      d.setMaxRequestsPerSecond(DestinationRules.requestsPerSecond(request.getMaxRequestsPerSecond()));
+    }
+    if (request.hasPaused()) {
+      d.setPaused(request.getPaused());
+      if (!request.getPaused()) {
+        d.setCircuitOpen(false).setCircuitReason("");
+      }
+    }
+    return d.setUpdateTime(Timestamps.of(clock.instant())).build();
   }
 
   /** Deletes a destination; its waiting jobs are cancelled when the workers reach them. */

@@ -16,6 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * What a destination's fields may hold, checked on create and update so that nothing is found
@@ -32,6 +36,13 @@ final class DestinationRules {
   private static final int MAX_GOALS = 100;
   private static final int MAX_LABEL = 64;
 
+  /** Admin calls are rare: two lookup threads are plenty, and a slow resolver holds only them. */
+  private static final ExecutorService LOOKUPS = Executors.newFixedThreadPool(2, task -> {
+    Thread thread = new Thread(task, "kcid-destination-lookup");
+    thread.setDaemon(true);
+    return thread;
+  });
+
   private final AddressGuard guard;
 
   DestinationRules(AddressGuard guard) {
@@ -46,8 +57,11 @@ final class DestinationRules {
     return kind;
   }
 
-  /** The URL for the kind: postback templates parse (unknown macros refused), webhooks take none; the host is checked. */
-  String url(DestinationKind kind, String url) {
+  /**
+   * The URL's host, after checking the URL for the kind: postback templates parse (unknown macros
+   * refused), webhooks take none. The host's addresses are checked by {@link #checkAddress}.
+   */
+  static String host(DestinationKind kind, String url) {
     URI concrete;
     if (kind == DestinationKind.DESTINATION_KIND_POSTBACK) {
       concrete = PostbackTemplate.parse(url).render(Map.of());
@@ -58,8 +72,15 @@ final class DestinationRules {
       }
       concrete = PostbackTemplate.checkedUri(url);
     }
-    guard.check(concrete.getHost());
-    return url;
+    return concrete.getHost();
+  }
+
+  /**
+   * Resolves the host and refuses an internal address (DESTINATION_ADDRESS_FORBIDDEN). The lookup
+   * blocks, so it runs on its own threads: never on a gRPC event loop or a Redis I/O thread.
+   */
+  CompletionStage<Void> checkAddress(String host) {
+    return CompletableFuture.runAsync(() -> guard.check(host), LOOKUPS);
   }
 
   /** Goal keys, each once; an account's must exist (a partner's apply to whichever of its accounts has them). */

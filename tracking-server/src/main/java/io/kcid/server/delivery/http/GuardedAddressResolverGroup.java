@@ -101,7 +101,8 @@ final class GuardedAddressResolverGroup extends AddressResolverGroup<InetSocketA
         for (InetSocketAddress a : all) {
           if (a.getAddress() == null || !guard.permits(a.getAddress())) {
             checked.tryFailure(new ForbiddenAddressException(
-                target.getHostString(), a.getAddress() == null ? "an unresolved address" : a.getAddress().getHostAddress()));
+                target.getHostString(),
+                a.getAddress() == null ? "an unresolved address" : a.getAddress().getHostAddress()));
             return;
           }
         }

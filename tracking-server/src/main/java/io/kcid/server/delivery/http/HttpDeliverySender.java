@@ -133,7 +133,8 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
       request = request(message, uri, attemptTime);
     } catch (KcidException e) {
       return CompletableFuture.completedFuture(
-          result(Outcome.PERMANENT, attemptTime, started, 0, "invalid destination url: " + e.getMessage(), "", Optional.empty()));
+          result(Outcome.PERMANENT, attemptTime, started, 0, "invalid destination url: " + e.getMessage(), "",
+              Optional.empty()));
     }
     CompletableFuture<ResponseReader.Response> response;
     try {
@@ -254,7 +255,8 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
       return result(Outcome.DELIVERED, attemptTime, started, code, "", excerpt, retryAfter);
     }
     if (code >= 300 && code < 400) {
-      return result(Outcome.PERMANENT, attemptTime, started, code, "redirect not followed: HTTP " + code, excerpt, Optional.empty());
+      return result(
+          Outcome.PERMANENT, attemptTime, started, code, "redirect not followed: HTTP " + code, excerpt, Optional.empty());
     }
     if (code == 408 || code == 429 || code >= 500 || code < 200) {
       return result(Outcome.RETRY, attemptTime, started, code, "HTTP " + code, excerpt, retryAfter);

@@ -2,15 +2,9 @@ package io.kcid.server.delivery.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kcid.proto.tracking.v1.Conversion;
-import io.kcid.proto.tracking.v1.DeliveryTrigger;
-import io.kcid.proto.tracking.v1.Destination;
-import io.kcid.proto.tracking.v1.DestinationKind;
 import io.kcid.server.config.DeliveryConfig;
 import io.kcid.server.delivery.AttemptResult;
 import io.kcid.server.delivery.AttemptResult.Outcome;
-import io.kcid.server.delivery.OutboundEvent;
-import io.kcid.server.delivery.OutboundMessage;
 import io.netty.resolver.AbstractAddressResolver;
 import io.netty.resolver.AddressResolver;
 import io.netty.resolver.AddressResolverGroup;
@@ -21,11 +15,9 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -83,9 +75,7 @@ class GuardedResolutionTest {
   @BeforeEach
   void start() throws Exception {
     receiver = new LocalReceiver();
-    DeliveryConfig config = new DeliveryConfig(
-        true, Duration.ofDays(3), List.of("127.0.0.1/32"), Duration.ofSeconds(2), Duration.ofSeconds(3), 4,
-        Duration.ofDays(7), Duration.ofHours(6));
+    DeliveryConfig config = SenderFixtures.config(List.of("127.0.0.1/32"), Duration.ofSeconds(3));
     sender = new HttpDeliverySender(config, Clock.systemUTC(), new ScriptedDns(Map.of(
         "mixed.example", List.of("127.0.0.1", "10.0.0.7"),
         "metadata.example", List.of("169.254.169.254"),
@@ -100,7 +90,7 @@ class GuardedResolutionTest {
 
   @Test
   void oneForbiddenAddressInTheAnswerForbidsTheHost() throws Exception {
-    AttemptResult r = send("http://mixed.example:" + receiver.port() + "/ok");
+    AttemptResult r = SenderFixtures.sendPostback(sender, "http://mixed.example:" + receiver.port() + "/ok");
     assertThat(r.outcome()).isEqualTo(Outcome.PERMANENT);
     assertThat(r.attempt().getError()).contains("forbidden").contains("10.0.0.7");
     assertThat(receiver.seen()).isEmpty();
@@ -108,14 +98,14 @@ class GuardedResolutionTest {
 
   @Test
   void theMetadataAddressIsForbidden() throws Exception {
-    AttemptResult r = send("http://metadata.example/latest/meta-data/");
+    AttemptResult r = SenderFixtures.sendPostback(sender, "http://metadata.example/latest/meta-data/");
     assertThat(r.outcome()).isEqualTo(Outcome.PERMANENT);
     assertThat(r.attempt().getError()).contains("169.254.169.254");
   }
 
   @Test
   void anAllowedAnswerIsConnectedToAfterOneLookup() throws Exception {
-    AttemptResult r = send("http://allowed.example:" + receiver.port() + "/ok");
+    AttemptResult r = SenderFixtures.sendPostback(sender, "http://allowed.example:" + receiver.port() + "/ok");
     assertThat(r.outcome()).isEqualTo(Outcome.DELIVERED);
     assertThat(lookups.get()).isEqualTo(1);
     assertThat(receiver.seen()).singleElement()
@@ -124,18 +114,9 @@ class GuardedResolutionTest {
 
   @Test
   void anUnresolvableHostRetries() throws Exception {
-    AttemptResult r = send("http://nowhere.example/pb");
+    AttemptResult r = SenderFixtures.sendPostback(sender, "http://nowhere.example/pb");
     assertThat(r.outcome()).isEqualTo(Outcome.RETRY);
     assertThat(r.attempt().getError()).startsWith("host does not resolve");
   }
 
-  private AttemptResult send(String url) throws Exception {
-    Destination d = Destination.newBuilder()
-        .setDestinationId("d").setAccountId("acme").setKind(DestinationKind.DESTINATION_KIND_POSTBACK).setUrl(url)
-        .build();
-    OutboundEvent event = new OutboundEvent(
-        "acme", "", DeliveryTrigger.DELIVERY_TRIGGER_RECORDED,
-        Conversion.newBuilder().setConversionId("c-1").build(), null, Instant.now());
-    return sender.send(new OutboundMessage("dlv_1", d, List.of(), event)).toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
 }

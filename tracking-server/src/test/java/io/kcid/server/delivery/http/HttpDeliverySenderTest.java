@@ -12,7 +12,6 @@ import io.kcid.proto.tracking.v1.DeliveryTrigger;
 import io.kcid.proto.tracking.v1.Destination;
 import io.kcid.proto.tracking.v1.DestinationKind;
 import io.kcid.proto.tracking.v1.Money;
-import io.kcid.server.config.DeliveryConfig;
 import io.kcid.server.delivery.AttemptResult;
 import io.kcid.server.delivery.AttemptResult.Outcome;
 import io.kcid.server.delivery.OutboundEvent;
@@ -30,6 +29,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -50,8 +50,8 @@ class HttpDeliverySenderTest {
   @BeforeEach
   void start() throws Exception {
     receiver = new LocalReceiver();
-    allowed = new HttpDeliverySender(config(List.of("127.0.0.1/32")), CLOCK, null, null);
-    guarded = new HttpDeliverySender(config(List.of()), CLOCK, null, null);
+    allowed = new HttpDeliverySender(SenderFixtures.config(List.of("127.0.0.1/32"), REQUEST_TIMEOUT), CLOCK, null, null);
+    guarded = new HttpDeliverySender(SenderFixtures.config(List.of(), REQUEST_TIMEOUT), CLOCK, null, null);
   }
 
   @AfterEach
@@ -59,12 +59,6 @@ class HttpDeliverySenderTest {
     allowed.close();
     guarded.close();
     receiver.close();
-  }
-
-  private static DeliveryConfig config(List<String> allowedNetworks) {
-    return new DeliveryConfig(
-        true, Duration.ofDays(3), allowedNetworks, Duration.ofSeconds(2), REQUEST_TIMEOUT, 4,
-        Duration.ofDays(7), Duration.ofHours(6));
   }
 
   @Test
@@ -130,6 +124,23 @@ class HttpDeliverySenderTest {
   }
 
   @Test
+  void hangingReceiversHoldNoThreadAnotherDestinationNeeds() throws Exception {
+    try (HttpDeliverySender sender = new HttpDeliverySender(SenderFixtures.config(List.of("127.0.0.1/32"), Duration.ofSeconds(5)), CLOCK, null, null)) {
+      // Far more hanging requests than the sender has event-loop threads (2).
+      List<CompletableFuture<AttemptResult>> hanging = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        hanging.add(sender.send(postback(receiver.url("/hang"))).toCompletableFuture());
+      }
+      AttemptResult ok = send(sender, postback(receiver.url("/ok")));
+      assertThat(ok.outcome()).isEqualTo(Outcome.DELIVERED);
+      assertThat(hanging).noneMatch(CompletableFuture::isDone);
+      for (var f : hanging) {
+        assertThat(f.get(30, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.RETRY);
+      }
+    }
+  }
+
+  @Test
   void aSlowAnswerWithinTheTimeoutIsDelivered() throws Exception {
     AttemptResult r = send(allowed, postback(receiver.url("/slow")));
     assertThat(r.outcome()).isEqualTo(Outcome.DELIVERED);
@@ -157,7 +168,7 @@ class HttpDeliverySenderTest {
 
   @Test
   void aClosedSenderAnswersRetryInsteadOfThrowing() throws Exception {
-    HttpDeliverySender closed = new HttpDeliverySender(config(List.of("127.0.0.1/32")), CLOCK, null, null);
+    HttpDeliverySender closed = new HttpDeliverySender(SenderFixtures.config(List.of("127.0.0.1/32"), REQUEST_TIMEOUT), CLOCK, null, null);
     closed.close();
     AttemptResult r = send(closed, postback(receiver.url("/ok")));
     assertThat(r.outcome()).isEqualTo(Outcome.RETRY);

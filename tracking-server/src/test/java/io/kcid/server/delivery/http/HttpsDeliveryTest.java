@@ -5,15 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsServer;
-import io.kcid.proto.tracking.v1.Conversion;
-import io.kcid.proto.tracking.v1.DeliveryTrigger;
-import io.kcid.proto.tracking.v1.Destination;
-import io.kcid.proto.tracking.v1.DestinationKind;
 import io.kcid.server.config.DeliveryConfig;
 import io.kcid.server.delivery.AttemptResult;
 import io.kcid.server.delivery.AttemptResult.Outcome;
-import io.kcid.server.delivery.OutboundEvent;
-import io.kcid.server.delivery.OutboundMessage;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -26,7 +20,6 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -94,9 +87,7 @@ class HttpsDeliveryTest {
     TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(ks);
     SslContext clientTls = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).trustManager(tmf).build();
-    DeliveryConfig config = new DeliveryConfig(
-        true, Duration.ofDays(3), List.of("127.0.0.1/32"), Duration.ofSeconds(2), Duration.ofSeconds(5), 4,
-        Duration.ofDays(7), Duration.ofHours(6));
+    DeliveryConfig config = SenderFixtures.config(List.of("127.0.0.1/32"), Duration.ofSeconds(5));
     sender = new HttpDeliverySender(config, Clock.systemUTC(), null, clientTls);
   }
 
@@ -112,7 +103,7 @@ class HttpsDeliveryTest {
 
   @Test
   void aCertificateForTheHostIsAcceptedAndSniIsSent() throws Exception {
-    AttemptResult r = send("https://localhost:" + server.getAddress().getPort() + "/pb?x=1");
+    AttemptResult r = SenderFixtures.sendPostback(sender, "https://localhost:" + server.getAddress().getPort() + "/pb?x=1");
     assertThat(r.outcome()).as(r.attempt().getError()).isEqualTo(Outcome.DELIVERED);
     assertThat(r.attempt().getResponseExcerpt()).isEqualTo("secure ok");
     assertThat(sniSeen).contains("localhost");
@@ -121,19 +112,10 @@ class HttpsDeliveryTest {
   @Test
   void aCertificateForAnotherNameIsRefused() throws Exception {
     // The certificate names localhost only; 127.0.0.1 is not in it.
-    AttemptResult r = send("https://127.0.0.1:" + server.getAddress().getPort() + "/pb");
+    AttemptResult r = SenderFixtures.sendPostback(sender, "https://127.0.0.1:" + server.getAddress().getPort() + "/pb");
     assertThat(r.outcome()).isEqualTo(Outcome.RETRY);
     assertThat(r.attempt().getStatusCode()).isZero();
     assertThat(r.attempt().getError()).startsWith("TLS failed");
   }
 
-  private static AttemptResult send(String url) throws Exception {
-    Destination d = Destination.newBuilder()
-        .setDestinationId("tls").setAccountId("acme").setKind(DestinationKind.DESTINATION_KIND_POSTBACK).setUrl(url)
-        .build();
-    OutboundEvent event = new OutboundEvent(
-        "acme", "", DeliveryTrigger.DELIVERY_TRIGGER_RECORDED,
-        Conversion.newBuilder().setConversionId("c-1").build(), null, Instant.now());
-    return sender.send(new OutboundMessage("dlv_tls", d, List.of(), event)).toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
 }
