@@ -238,6 +238,15 @@ class JsonContractIT {
         "--goal", "sale",
         "--value", "12.50", "--currency", "EUR", "--txid", "T-1", "--json"));
     assertThat(accepted.get("status").asText()).isEqualTo("accepted");
+    // The "local" webhook receives it: the delivery log and a redeliver preview.
+    Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
+        assertThat(api("deliveries", "--account", "shop", "--destination", "local", "--json").out())
+            .contains("\"state\":\"delivered\""));
+    JsonNode delivered = valid("deliveries", api("deliveries", "--account", "shop", "--json"));
+    assertThat(delivered.at("/deliveries/0/delivery_id").asText()).startsWith("dlv_");
+    JsonNode preview = valid("redeliver", api("redeliver", "--account", "shop", "--from", "1h", "--include-delivered",
+        "--json"));
+    assertThat(preview.get("dry_run").asBoolean()).isTrue();
     Result duplicate = run("postback", "--token", token, "--edge", edgeUrl(), "--kcid", kcid, "--goal", "sale",
         "--txid", "T-1", "--json");
     assertThat(JSON.readTree(duplicate.out()).get("reason").asText()).isEqualTo("DUPLICATE_TRANSACTION");
