@@ -70,7 +70,7 @@ class JsonContractIT {
         .redisTimeout(Duration.ofMillis(2000)).redisQueueSize(1000).accountCacheTtl(Duration.ZERO)
         .streamMaxLength(10_000).drainDelay(Duration.ZERO).shutdownGrace(Duration.ofSeconds(5))
         .streamPollInterval(Duration.ofMillis(20))
-        .delivery(new DeliveryConfig(false, DeliveryConfig.DEFAULT_MAX_AGE, List.of("127.0.0.1/32"),
+        .delivery(new DeliveryConfig(true, DeliveryConfig.DEFAULT_MAX_AGE, List.of("127.0.0.1/32"),
             Duration.ofSeconds(2), Duration.ofSeconds(5), DeliveryConfig.DEFAULT_CONCURRENCY,
             DeliveryConfig.DEFAULT_LOG_RETENTION, DeliveryConfig.DEFAULT_CIRCUIT_OPEN_AFTER))
         .security(new ServerSecurity(AuthMode.REQUIRED,
