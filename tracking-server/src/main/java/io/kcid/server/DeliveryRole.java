@@ -60,6 +60,7 @@ public final class DeliveryRole implements AutoCloseable {
       components.deliveryWorkers.close(config.listen().shutdownGrace());
       components.streams.close();
       components.verifierWatch.close();
+      components.deliverySender.close();
     } finally {
       redis.close();
       if (metricsEndpoint != null) {
