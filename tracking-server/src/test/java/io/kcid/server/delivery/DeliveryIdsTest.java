@@ -9,7 +9,6 @@ import io.kcid.server.store.OutboxEntry;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
-import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
 /** Delivery ids are stable per (entry, destination) and distinct otherwise; destination filters. */
@@ -27,7 +26,6 @@ class DeliveryIdsTest {
         .digest("3|1733280000000-0|a:acme|everflow".getBytes(StandardCharsets.UTF_8));
     int first = (digest[0] & 0xff) >> 3;
     assertThat(id.charAt(4)).isEqualTo("abcdefghijklmnopqrstuvwxyz234567".charAt(first));
-    assertThat(HexFormat.of().formatHex(digest)).hasSize(64);
   }
 
   @Test
