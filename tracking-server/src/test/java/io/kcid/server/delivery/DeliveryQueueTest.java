@@ -1,10 +1,12 @@
 package io.kcid.server.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.google.protobuf.Timestamp;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.kcid.core.KcidException;
 import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.core.kcid.KcidCodec;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
@@ -19,6 +21,7 @@ import io.kcid.proto.tracking.v1.Delivery;
 import io.kcid.proto.tracking.v1.DeliveryState;
 import io.kcid.proto.tracking.v1.DeliveryTrigger;
 import io.kcid.proto.tracking.v1.Destination;
+import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.DestinationKind;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.ListDeliveriesRequest;
@@ -430,6 +433,31 @@ class DeliveryQueueTest {
     pass(w);
     assertThat(stateOf(id, "paused")).isEqualTo(DeliveryState.DELIVERY_STATE_DELIVERED);
     assertThat(sender.to("paused")).hasSize(1);
+  }
+
+  @Test
+  void unknownDeliveriesAndForeignPageTokensAreRefusedWithTheirReasons() {
+    String id = account().getAccount().getAccountId();
+    assertThat(reasonOf(() -> join(log.redeliver(RedeliverRequest.newBuilder().setAccountId(id)
+            .setDeliveryId("dlv_aaaaaaaaaaaaaaaaaaaaaaaaaa").build()))))
+        .isEqualTo(ErrorReason.ERROR_REASON_DELIVERY_NOT_FOUND);
+    assertThat(reasonOf(() -> join(log.list(ListDeliveriesRequest.newBuilder().setAccountId(id)
+            .setPageToken("x").build()))))
+        .isEqualTo(ErrorReason.ERROR_REASON_INVALID_PARAMETER);
+    assertThat(reasonOf(() -> join(log.list(ListDeliveriesRequest.newBuilder().setAccountId(id)
+            .setPageSize(1001).build()))))
+        .isEqualTo(ErrorReason.ERROR_REASON_INVALID_PARAMETER);
+    assertThat(deliveries(id)).isEmpty();
+  }
+
+  /** The kcid reason a call failed with, thrown at once or through its stage. */
+  private static ErrorReason reasonOf(Runnable call) {
+    Throwable t = catchThrowable(call::run);
+    while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    assertThat(t).isInstanceOf(KcidException.class);
+    return ((KcidException) t).reason();
   }
 
   private static Delivery only(String account, String destination) {
