@@ -179,8 +179,12 @@ class DeliveryQueueTest {
   }
 
   private static DeliveryWorker worker(RecordingSender sender, Duration maxAge) {
+    return worker(sender, maxAge, new CircuitBreaker(Duration.ofHours(6), clock));
+  }
+
+  private static DeliveryWorker worker(RecordingSender sender, Duration maxAge, CircuitBreaker breaker) {
     return new DeliveryWorker(queue, directory, events, sender, new DestinationLimiter(4, System::nanoTime),
-        new CircuitBreaker(Duration.ofHours(6), clock), new RetrySchedule(maxAge, new SplittableRandom(7)),
+        breaker, new RetrySchedule(maxAge, new SplittableRandom(7)),
         Duration.ofSeconds(20), Duration.ofHours(1), clock, DeliveryListener.NONE, 512);
   }
 
@@ -361,7 +365,8 @@ class DeliveryQueueTest {
     RecordingSender sender = new RecordingSender();
     sender.answer("down", 503);
     sender.answer("gone", 404);
-    DeliveryWorker w = worker(sender, Duration.ofMinutes(5));
+    // Retried for 5 minutes of the test's clock (which other tests may have moved ahead already).
+    DeliveryWorker w = worker(sender, Duration.between(Instant.now(), clock.instant()).plusMinutes(5));
     assertThat(pass(w)).isGreaterThanOrEqualTo(2);
     // 404 is permanent: dead-lettered after one attempt. 503 is retried until the maximum age.
     for (int i = 0; i < 20 && stateOf(id, "down") == DeliveryState.DELIVERY_STATE_PENDING; i++) {
@@ -433,6 +438,35 @@ class DeliveryQueueTest {
     pass(w);
     assertThat(stateOf(id, "paused")).isEqualTo(DeliveryState.DELIVERY_STATE_DELIVERED);
     assertThat(sender.to("paused")).hasSize(1);
+  }
+
+  @Test
+  void aDestinationFailingLongEnoughOpensItsCircuitWaitsAndAProbeClosesIt() {
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    directory.put(id, destination(id, "flaky"));
+    postback(a, click(a), "r");
+    dispatchAll(dispatcher(queue, "d"));
+    RecordingSender sender = new RecordingSender();
+    sender.answer("flaky", 503);
+    DeliveryWorker w = worker(sender, Duration.ofDays(1), new CircuitBreaker(Duration.ofMinutes(1), clock));
+    pass(w);
+    clock.advance(Duration.ofMinutes(2));
+    pass(w);
+    assertThat(sender.to("flaky")).hasSize(2);
+    assertThat(directory.circuits).containsEntry("flaky", true);
+    // Open: the job is due again but waits for the next probe, neither sent nor dropped.
+    clock.advance(Duration.ofSeconds(40));
+    pass(w);
+    assertThat(sender.to("flaky")).hasSize(2);
+    assertThat(stateOf(id, "flaky")).isEqualTo(DeliveryState.DELIVERY_STATE_PENDING);
+    // The receiver is back; the probe after 5 minutes succeeds and closes the circuit.
+    sender.answer("flaky", 200);
+    clock.advance(CircuitBreaker.PROBE_INTERVAL.plusMinutes(1));
+    pass(w);
+    assertThat(stateOf(id, "flaky")).isEqualTo(DeliveryState.DELIVERY_STATE_DELIVERED);
+    assertThat(only(id, "flaky").getAttemptsCount()).isEqualTo(3);
+    assertThat(directory.circuits).containsEntry("flaky", false);
   }
 
   @Test
