@@ -116,6 +116,7 @@ public final class DeliveryWorkers implements AutoCloseable {
         return;
       } catch (Exception e) {
         log.warn("Delivery pass failed, retrying in 1 s: {}", e.toString());
+        groups = false; // a Redis that lost its data lost the consumer groups too (NOGROUP): create them again
         try {
           signal.tryAcquire(1, TimeUnit.SECONDS);
         } catch (InterruptedException ie) {
