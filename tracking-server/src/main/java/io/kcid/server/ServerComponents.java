@@ -81,6 +81,7 @@ import io.kcid.server.store.redis.RedisTransactionClaims;
 import io.kcid.server.store.redis.RedisVerifierChanges;
 import io.kcid.server.stream.ConversionStreams;
 import java.time.Clock;
+import java.util.SplittableRandom;
 
 /**
  * The tracking-server's object graph, built from its config and a Redis connection: Redis stores,
@@ -231,7 +232,7 @@ final class ServerComponents {
       var worker = new DeliveryWorker(deliveryQueue, directory, new OutboundEvents(codec, conversions, clicks, accounts),
           sender, new DestinationLimiter(delivery.concurrency(), System::nanoTime),
           new CircuitBreaker(delivery.circuitOpenAfter(), clock),
-          new RetrySchedule(delivery.maxAge(), new java.util.SplittableRandom()),
+          new RetrySchedule(delivery.maxAge(), new SplittableRandom()),
           delivery.requestTimeout().multipliedBy(2), delivery.logRetention(), clock, metrics.deliveries(), 512);
       var dispatcher = new DeliveryDispatcher(deliveryQueue, directory, DeliveryWorkers.consumerName(), clock,
           delivery.maxAge().plus(delivery.logRetention()), 256, DeliveryDispatcher.STALE);

@@ -1,5 +1,6 @@
 package io.kcid.server.delivery;
 
+import com.google.protobuf.Timestamp;
 import io.kcid.proto.tracking.v1.DeliveryAttempt;
 import io.kcid.proto.tracking.v1.DeliveryState;
 import io.kcid.proto.tracking.v1.Destination;
@@ -205,7 +206,7 @@ public final class DeliveryWorker {
     });
   }
 
-  static com.google.protobuf.Timestamp timestamp(Instant t) {
-    return com.google.protobuf.Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
+  static Timestamp timestamp(Instant t) {
+    return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
   }
 }

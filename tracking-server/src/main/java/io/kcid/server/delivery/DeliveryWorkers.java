@@ -1,11 +1,14 @@
 package io.kcid.server.delivery;
 
 import io.kcid.server.store.DeliveryQueue;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -54,12 +57,12 @@ public final class DeliveryWorkers implements AutoCloseable {
   public static String consumerName() {
     String host;
     try {
-      host = java.net.InetAddress.getLocalHost().getHostName();
-    } catch (java.io.IOException e) {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
       host = "host";
     }
     return host + "-" + ProcessHandle.current().pid() + "-"
-        + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffL);
+        + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
   }
 
   /** Starts the loop; returns this. */

@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -93,7 +94,7 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
         .toCompletableFuture();
     return Stages.translate(claimed.thenCombine(fresh, (c, f) -> {
       List<OutboxEntry> entries = new ArrayList<>();
-      Set<String> seen = new java.util.HashSet<>();
+      Set<String> seen = new HashSet<>();
       for (List<StreamMessage<byte[], byte[]>> list : List.of(c, f == null ? List.<StreamMessage<byte[], byte[]>>of() : f)) {
         for (StreamMessage<byte[], byte[]> m : list) {
           if (seen.add(m.getId())) {
