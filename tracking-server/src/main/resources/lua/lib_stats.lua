@@ -193,3 +193,11 @@ local function append_event(stream, seq_key, max_len, fields)
   end
   return entry
 end
+
+-- The delivery outbox (kc:{p}:o): one entry per conversion event of an account with destinations,
+-- written by the same script as the event itself, so an acknowledged event always has its entry.
+-- Trigger 1 = recorded; a status change to status s (1 pending, 2 approved, 3 rejected) is s + 1.
+local function append_outbox(outbox, trigger, conversion_id, account, goal, status, time_ms)
+  redis.call('XADD', outbox, '*', 't', trigger, 'c', conversion_id, 'a', account, 'g', goal,
+    's', status, 'tm', time_ms)
+end

@@ -16,6 +16,7 @@
 -- KEYS[4] stream           kc:{p}:s
 -- KEYS[5] stats hash       kc:{p}:st:<account>:<yyyyMMddHH of the event time>
 -- KEYS[6] stream sequence  kc:{p}:sn
+-- KEYS[7] delivery outbox  kc:{p}:o (see append_outbox in lib_stats.lua)
 -- ARGV[1]  account id the caller is entitled to ("" = any)
 -- ARGV[2]  goal key
 -- ARGV[3]  counting mode: 1 once per click, 2 every postback, 3 unique txid per click,
@@ -46,6 +47,8 @@
 -- ARGV[28] status of a new conversion on a flagged click ("" = ARGV[16]); such a conversion gets
 --          status_reason CLICK_FLAGGED_BOT (171) or _DATACENTER (172) appended to its payload and
 --          is counted in the stats field g (conversions on flagged clicks)
+-- ARGV[29] '1' when the account has destinations: a new conversion ('A') and a status change ('U')
+--          append an entry to the outbox KEYS[7] (never a dry run, a replay or a duplicate)
 --
 -- A counted conversion's hash keeps its stats key (st) and cell (sf), so a later status change
 -- moves its counts in the hour it was counted in; a test conversion is marked x=1.
@@ -57,15 +60,16 @@
 --   RR request_id reused, and for a replayed request_id the stored answer of the first call
 --   with a third element 'R' (nothing was written this time). An accepted conversion on a flagged
 --   click: {'A', id, '', status, reason number}.
--- KEYS: click_group, click_state, request, stream, stats, stream_sequence
+-- KEYS: click_group, click_state, request, stream, stats, stream_sequence, outbox
 -- ARGV: account_id, goal_key, counting_mode, transaction_id, fingerprint, payload,
 -- ARGV: conversion_ttl_ms, request_ttl_ms, stream_max_length, record_time_ms, conversion_prefix,
 -- ARGV: conversion_id_prefix, has_request, campaigns, requested_status, new_status, amount,
 -- ARGV: currency, history_prefix, transition_sources, test, request_id, dry_run, ttc_bucket,
--- ARGV: stats_expire_at_ms, click_field, issue_time_s, flagged_status
+-- ARGV: stats_expire_at_ms, click_field, issue_time_s, flagged_status, write_outbox
 
 local has_request = ARGV[13] == '1'
 local dry_run = ARGV[23] == '1'
+local outbox = ARGV[29] == '1'
 local click = click_get(KEYS[1], ARGV[26])
 if not click then
   return {'NF', ''}
@@ -131,6 +135,9 @@ if txid ~= '' and ARGV[15] ~= '' then
           'type', 'status', 'id', id, 'a', owner, 'g', goal, 's', ARGV[15], 'f', current, 't', now,
           'test', stats[3] == '1' and '1' or '0', 'v', amount, 'c', currency, 'cp', campaign})
         redis.call('HSET', KEYS[2], 'e:' .. entry, '1')
+        if outbox then
+          append_outbox(KEYS[7], tostring(tonumber(ARGV[15]) + 1), id, owner, goal, ARGV[15], now)
+        end
         code = 'U'
       else
         code = 'IT'
@@ -199,6 +206,9 @@ if not code then
       'type', 'conversion', 'id', id, 'a', owner, 'g', goal, 's', status, 't', now,
       'test', test and '1' or '0', 'v', ARGV[17], 'c', ARGV[18], 'cp', campaign})
     redis.call('HSET', KEYS[2], 'e:' .. entry, '1')
+    if outbox then
+      append_outbox(KEYS[7], '1', id, owner, goal, status, now)
+    end
   end
 end
 

@@ -11,10 +11,12 @@
 -- KEYS[5] click state hash kc:{p}:x:<kcid>   ARGV[12] request id, listed there as r:<request_id>
 --         (and the stream entry as e:<entry id>) so that deleting the click finds them
 -- KEYS[6] stream sequence kc:{p}:sn          ARGV[13] account id, ARGV[14] goal key (for the event)
+-- KEYS[7] delivery outbox kc:{p}:o          ARGV[15] '1' when the account has destinations: a
+--         status change (not a value-only adjustment) appends an entry (see append_outbox)
 -- Returns {code}: OK, NF (no such conversion), IT (transition not allowed), RR (request id reused)
--- KEYS: conversion, history, request, stream, click_state, stream_sequence
+-- KEYS: conversion, history, request, stream, click_state, stream_sequence, outbox
 -- ARGV: new_status, allowed_sources, reason, time_ms, amount, currency, has_request, fingerprint,
--- ARGV: request_ttl_ms, conversion_id, stream_max_length, request_id, account_id, goal_key
+-- ARGV: request_ttl_ms, conversion_id, stream_max_length, request_id, account_id, goal_key, write_outbox
 if ARGV[7] == '1' then
   local previous = redis.call('GET', KEYS[3])
   if previous then
@@ -54,6 +56,9 @@ else
     't', ARGV[4], 'test', stats[3] == '1' and '1' or '0', 'v', new_amount, 'c', new_currency})
   if redis.call('EXISTS', KEYS[5]) == 1 then
     redis.call('HSET', KEYS[5], 'e:' .. entry, '1')
+  end
+  if ARGV[15] == '1' and current ~= ARGV[1] then
+    append_outbox(KEYS[7], tostring(tonumber(ARGV[1]) + 1), ARGV[10], ARGV[13], ARGV[14], ARGV[1], ARGV[4])
   end
 end
 if ARGV[7] == '1' then

@@ -5,6 +5,7 @@ import io.kcid.proto.tracking.v1.Conversion;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.ExplainClickRequest;
 import io.kcid.proto.tracking.v1.ExplainClickResponse;
+import io.kcid.proto.tracking.v1.ListDeliveriesRequest;
 import io.kcid.proto.tracking.v1.PostbackLogEntry;
 import io.kcid.proto.tracking.v1.StatusChange;
 import java.time.Instant;
@@ -33,7 +34,29 @@ final class ExplainCommand implements Runnable {
     try (GrpcOptions channel = grpc) {
       ExplainClickResponse r = grpc.diagnostics().explainClick(
           ExplainClickRequest.newBuilder().setKcid(kcid).setAccountId(account).build());
-      out.print(r, () -> table(r));
+      out.print(r, () -> {
+        table(r);
+        deliveries(r);
+      });
+    }
+  }
+
+  /** The click's outbound deliveries (the delivery log filtered by kcid), when the server has them. */
+  private void deliveries(ExplainClickResponse r) {
+    String owner = r.hasClick() ? r.getClick().getAccountId() : account;
+    if (owner.isEmpty() || r.getDiagnosis().getNormalizedKcid().isEmpty()) {
+      return;
+    }
+    System.out.println();
+    try {
+      var found = DeliveriesCommand.list(grpc, ListDeliveriesRequest.newBuilder().setAccountId(owner)
+          .setKcid(r.getDiagnosis().getNormalizedKcid()).build(), 100);
+      System.out.println("deliveries (" + found.getDeliveriesCount() + ", newest first):");
+      if (found.getDeliveriesCount() > 0) {
+        DeliveriesCommand.table(found.getDeliveriesList());
+      }
+    } catch (io.grpc.StatusRuntimeException e) {
+      System.out.println("deliveries: not available (" + e.getStatus().getCode() + ")");
     }
   }
 

@@ -70,7 +70,7 @@ class JsonContractIT {
         .redisTimeout(Duration.ofMillis(2000)).redisQueueSize(1000).accountCacheTtl(Duration.ZERO)
         .streamMaxLength(10_000).drainDelay(Duration.ZERO).shutdownGrace(Duration.ofSeconds(5))
         .streamPollInterval(Duration.ofMillis(20))
-        .delivery(new DeliveryConfig(false, DeliveryConfig.DEFAULT_MAX_AGE, List.of("127.0.0.1/32"),
+        .delivery(new DeliveryConfig(true, DeliveryConfig.DEFAULT_MAX_AGE, List.of("127.0.0.1/32"),
             Duration.ofSeconds(2), Duration.ofSeconds(5), DeliveryConfig.DEFAULT_CONCURRENCY,
             DeliveryConfig.DEFAULT_LOG_RETENTION, DeliveryConfig.DEFAULT_CIRCUIT_OPEN_AFTER))
         .security(new ServerSecurity(AuthMode.REQUIRED,
@@ -244,6 +244,15 @@ class JsonContractIT {
         "--goal", "sale",
         "--value", "12.50", "--currency", "EUR", "--txid", "T-1", "--json"));
     assertThat(accepted.get("status").asText()).isEqualTo("accepted");
+    // The "local" webhook receives it: the delivery log and a redeliver preview.
+    Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
+        assertThat(api("deliveries", "--account", "shop", "--destination", "local", "--json").out())
+            .contains("\"state\":\"delivered\""));
+    JsonNode delivered = valid("deliveries", api("deliveries", "--account", "shop", "--json"));
+    assertThat(delivered.at("/deliveries/0/delivery_id").asText()).startsWith("dlv_");
+    JsonNode preview = valid("redeliver", api("redeliver", "--account", "shop", "--from", "1h", "--include-delivered",
+        "--json"));
+    assertThat(preview.get("dry_run").asBoolean()).isTrue();
     Result duplicate = run("postback", "--token", token, "--edge", edgeUrl(), "--kcid", kcid, "--goal", "sale",
         "--txid", "T-1", "--json");
     assertThat(JSON.readTree(duplicate.out()).get("reason").asText()).isEqualTo("DUPLICATE_TRANSACTION");

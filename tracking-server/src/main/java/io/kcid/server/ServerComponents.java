@@ -24,11 +24,23 @@ import io.kcid.server.conversion.ConversionLookup;
 import io.kcid.server.conversion.ConversionRecorder;
 import io.kcid.server.conversion.StatusUpdater;
 import io.kcid.server.delivery.AddressGuard;
+import io.kcid.server.delivery.CircuitBreaker;
+import io.kcid.server.delivery.DeliveryDispatcher;
+import io.kcid.server.delivery.DeliveryLog;
+import io.kcid.server.delivery.DeliveryLogService;
+import io.kcid.server.delivery.DeliveryParts;
+import io.kcid.server.delivery.DeliverySender;
+import io.kcid.server.delivery.DeliveryWorker;
+import io.kcid.server.delivery.DeliveryWorkers;
+import io.kcid.server.delivery.DestinationDirectory;
+import io.kcid.server.delivery.DestinationLimiter;
+import io.kcid.server.delivery.OutboundEvents;
+import io.kcid.server.delivery.Outbox;
+import io.kcid.server.delivery.RetrySchedule;
 import io.kcid.server.delivery.http.HttpDeliverySender;
 import io.kcid.server.destination.CachedDestinationDirectory;
 import io.kcid.server.destination.DestinationAdmin;
 import io.kcid.server.destination.DestinationTester;
-import io.kcid.server.destination.NotWired;
 import io.kcid.server.fraud.BotRangeAdmin;
 import io.kcid.server.fraud.ClickClassifier;
 import io.kcid.server.fraud.CrawlerPatterns;
@@ -63,6 +75,7 @@ import io.kcid.server.store.redis.RedisClickStore;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.store.redis.RedisConversionEventLog;
 import io.kcid.server.store.redis.RedisConversionStore;
+import io.kcid.server.store.redis.RedisDeliveryQueue;
 import io.kcid.server.store.redis.RedisDestinationStore;
 import io.kcid.server.store.redis.RedisPartnerStore;
 import io.kcid.server.store.redis.RedisPostbackLog;
@@ -74,6 +87,7 @@ import io.kcid.server.store.redis.RedisVelocityCounter;
 import io.kcid.server.store.redis.RedisVerifierChanges;
 import io.kcid.server.stream.ConversionStreams;
 import java.time.Clock;
+import java.util.SplittableRandom;
 
 /**
  * The tracking-server's object graph, built from its config and a Redis connection: Redis stores,
@@ -100,6 +114,10 @@ final class ServerComponents {
   final ConversionStreams streams;
   /** Pushes click verifier changes to watching edges; not reading until started. */
   final ClickVerifierWatch verifierWatch;
+  /** The delivery loop (outbox to jobs to receivers); null when KCID_DELIVERY_WORKERS=false. Not started. */
+  final DeliveryWorkers deliveryWorkers;
+  /** The delivery log DeliveryService serves. */
+  final DeliveryLog deliveryLog;
   /** Sends deliveries over HTTP (test sends now); holds event-loop threads until closed. */
   final HttpDeliverySender deliverySender;
 
@@ -118,7 +136,11 @@ final class ServerComponents {
       ConversionStreams streams,
       ClickVerifierWatch verifierWatch,
       HttpDeliverySender deliverySender,
-      GrpcCallMeters grpcCalls) {
+      GrpcCallMeters grpcCalls,
+      DeliveryWorkers deliveryWorkers,
+      DeliveryLog deliveryLog) {
+    this.deliveryWorkers = deliveryWorkers;
+    this.deliveryLog = deliveryLog;
     this.security = security;
     this.clickService = clickService;
     this.conversionService = conversionService;
@@ -138,6 +160,12 @@ final class ServerComponents {
 
   /** Builds every object once, in dependency order. */
   static ServerComponents wire(ServerConfig config, RedisConnector redis, Clock clock, ServerMetrics metrics) {
+    return wire(config, redis, clock, metrics, DeliveryParts.DEFAULTS);
+  }
+
+  /** @param parts the delivery ends to use instead of the defaults (tests) */
+  static ServerComponents wire(
+      ServerConfig config, RedisConnector redis, Clock clock, ServerMetrics metrics, DeliveryParts parts) {
     int partitions = config.kcid().partitions();
     var retention = config.postbackLog().retention();
     KcidCodec codec = new KcidCodec(config.kcid().macKeys(), partitions);
@@ -167,15 +195,18 @@ final class ServerComponents {
     var refusalLog = new RedisRefusalLog(redis.commands(), retention);
     var journal = new PostbackJournal(postbackLog, refusalLog, accounts, codec, clock);
     metrics.postbackLogFailures(journal::failedWrites);
+    // Tests may put a fixed directory in place of the stored one.
+    DestinationDirectory directory = parts.directory() != null ? parts.directory() : destinations;
+    Outbox outbox = Outbox.of(directory);
     var recorder = new ConversionRecorder(
         codec, conversions, new RedisTransactionClaims(redis.commands(), durable), authenticator, clock,
         journal.andThen(metrics.conversions()),
         new SignatureReplays(new RedisSignatureReplayCache(redis.commands())),
-        new VelocityRule(clicks, new RedisVelocityCounter(redis.commands())));
+        new VelocityRule(clicks, new RedisVelocityCounter(redis.commands())), outbox);
     var history = new PostbackHistory(postbackLog, refusalLog, accounts, clock, retention);
     var explainer = new ClickExplainer(codec, clicks, conversions, postbackLog, history, accounts, clock);
     var replayer = new PostbackReplayer(postbackLog, history, recorder, accounts, clock);
-    var statuses = new StatusUpdater(codec, conversions, accounts, partners, clock);
+    var statuses = new StatusUpdater(codec, conversions, accounts, partners, clock, outbox);
     var admin = new AccountAdmin(accountStore, accounts, partners, idempotent, clock);
     var goalAdmin = new GoalAdmin(accountStore, accounts, idempotent, clock);
     var secretAdmin = new SecretAdmin(accountStore, accounts, idempotent, clock);
@@ -200,12 +231,28 @@ final class ServerComponents {
     var destinationAdmin = new DestinationAdmin(destinationStore, destinations, accounts, partners,
         new AddressGuard(config.delivery().allowedNetworks()), clock);
     var deliverySender = new HttpDeliverySender(config.delivery());
-    // The delivery log is wired by its own part of issue #16.
+    var deliveryQueue = new RedisDeliveryQueue(redis.commands());
+    var deliveryLog = new DeliveryLogService(deliveryQueue, partitions, clock);
     var deliveryService = new DeliveryGrpcService(destinationAdmin,
-        new DestinationTester(destinationAdmin, accounts, deliverySender, clock), NotWired.deliveryLog());
+        new DestinationTester(destinationAdmin, accounts, deliverySender, clock), deliveryLog);
+    DeliveryWorkers deliveryWorkers = null;
+    if (config.delivery().workers()) {
+      var delivery = config.delivery();
+      DeliverySender sender = parts.sender() != null ? parts.sender() : deliverySender;
+      var worker = new DeliveryWorker(deliveryQueue, directory, new OutboundEvents(codec, conversions, clicks, accounts),
+          sender, new DestinationLimiter(delivery.concurrency(), System::nanoTime),
+          new CircuitBreaker(delivery.circuitOpenAfter(), clock),
+          new RetrySchedule(delivery.maxAge(), new SplittableRandom()),
+          delivery.requestTimeout().multipliedBy(2), delivery.logRetention(), clock, metrics.deliveries(), 512);
+      var dispatcher = new DeliveryDispatcher(deliveryQueue, directory, DeliveryWorkers.consumerName(), clock,
+          delivery.maxAge().plus(delivery.logRetention()), 256, DeliveryDispatcher.STALE);
+      deliveryWorkers = new DeliveryWorkers(deliveryQueue, dispatcher, worker, partitions, DeliveryWorkers.POLL);
+      outbox.onWrite(deliveryWorkers::wake);
+      metrics.deliveriesPending(deliveryWorkers::pending);
+    }
     return new ServerComponents(config.security(), clickService, conversionService, adminService,
         partnerService, diagnosticsService, reportService, deliveryService, apiKeys, new ScopeInterceptor(tenants), journal, streams,
-        verifierWatch, deliverySender, metrics.grpcCalls());
+        verifierWatch, deliverySender, metrics.grpcCalls(), deliveryWorkers, deliveryLog);
   }
 
   /**

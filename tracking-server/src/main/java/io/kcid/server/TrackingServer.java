@@ -20,6 +20,8 @@ import io.kcid.server.config.MetricsConfig;
 import io.kcid.server.config.RedisConfig;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
+import io.kcid.server.delivery.DeliveryParts;
+import io.kcid.server.delivery.DeliveryWorkers;
 import io.kcid.server.delivery.http.HttpDeliverySender;
 import io.kcid.server.grpc.TransportNoise;
 import io.kcid.server.metrics.MetricsEndpoint;
@@ -85,6 +87,8 @@ public final class TrackingServer implements AutoCloseable {
   /** The Prometheus listener; null when KCID_METRICS_PORT=-1. */
   private final MetricsEndpoint metricsEndpoint;
   private volatile boolean closing;
+  /** The delivery loop; null when this server runs none. */
+  private final DeliveryWorkers deliveryWorkers;
 
   private TrackingServer(
       ServerConfig config,
@@ -104,6 +108,7 @@ public final class TrackingServer implements AutoCloseable {
     this.journal = components.journal;
     this.streams = components.streams;
     this.verifierWatch = components.verifierWatch;
+    this.deliveryWorkers = components.deliveryWorkers;
     this.deliverySender = components.deliverySender;
     this.tracing = tracing;
     this.metrics = metrics;
@@ -112,6 +117,11 @@ public final class TrackingServer implements AutoCloseable {
 
   /** Starts a server listening on the configured address with Netty, TLS if configured. */
   public static TrackingServer start(ServerConfig config) {
+    return start(config, DeliveryParts.DEFAULTS);
+  }
+
+  /** {@link #start(ServerConfig)} with other delivery ends (tests: a recording sender, fixed destinations). */
+  public static TrackingServer start(ServerConfig config, DeliveryParts parts) {
     TransportNoise.install(); // gRPC's java.util.logging into ours; a non-gRPC client is one line
     ListenConfig listen = config.listen();
     ServerSecurity security = config.security();
@@ -120,7 +130,7 @@ public final class TrackingServer implements AutoCloseable {
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
             .maxConcurrentCallsPerConnection(security.maxCallsPerConnection());
-    return start(config, transport);
+    return start(config, transport, parts);
   }
 
   /**
@@ -128,6 +138,11 @@ public final class TrackingServer implements AutoCloseable {
    * in-process one in tests. Each step closes what the earlier ones opened if it fails.
    */
   public static <T extends ServerBuilder<T>> TrackingServer start(ServerConfig config, T transport) {
+    return start(config, transport, DeliveryParts.DEFAULTS);
+  }
+
+  /** {@link #start(ServerConfig, ServerBuilder)} with other delivery ends (tests: a recording sender). */
+  public static <T extends ServerBuilder<T>> TrackingServer start(ServerConfig config, T transport, DeliveryParts parts) {
     StartupSteps steps = new StartupSteps();
     RedisConfig redisConfig = config.redis();
     ServerSecurity security = config.security();
@@ -144,13 +159,17 @@ public final class TrackingServer implements AutoCloseable {
         RedisConnector.connect(redisConfig.url(), redisConfig.timeout(), redisConfig.queueSize(),
             tracing.redisTracing(), metrics.redisLatency())));
     ServerComponents components = steps.run("build the services", () -> {
-      ServerComponents built = ServerComponents.wire(config, redis, Clock.systemUTC(), metrics);
+      ServerComponents built = ServerComponents.wire(config, redis, Clock.systemUTC(), metrics, parts);
       steps.closeOnFailure("the conversion streams", built.streams);
       steps.closeOnFailure("the click verifier watch", built.verifierWatch);
       steps.closeOnFailure("the delivery sender", built.deliverySender);
       return built;
     });
     steps.run("watch click verifier changes", components.verifierWatch::start);
+    if (components.deliveryWorkers != null) {
+      steps.run("start the delivery workers (KCID_DELIVERY_WORKERS)", components.deliveryWorkers::start);
+      steps.closeOnFailure("the delivery workers", components.deliveryWorkers);
+    }
     steps.run("load the API keys", () ->
         components.apiKeys.reload().toCompletableFuture().get(STARTUP_LOAD_SECONDS, TimeUnit.SECONDS));
     HealthStatusManager health = new HealthStatusManager();
@@ -326,6 +345,10 @@ public final class TrackingServer implements AutoCloseable {
     } finally {
       streams.close();
       verifierWatch.close();
+      if (deliveryWorkers != null) {
+        // Sends in flight finish within the grace; a job left unsettled is retried once its lease ends.
+        deliveryWorkers.close(config.listen().shutdownGrace());
+      }
       monitor.shutdownNow();
       deliverySender.close();
       flushRefusalCounts();

@@ -10,6 +10,7 @@ import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.server.click.ClickOwnership;
 import io.kcid.server.fraud.FraudSettings;
 import io.kcid.server.fraud.VelocityRule;
+import io.kcid.server.delivery.Outbox;
 import io.kcid.server.postback.LegacyMode;
 import io.kcid.server.postback.PostbackAuthenticator;
 import io.kcid.server.postback.RecordContext;
@@ -47,6 +48,7 @@ public final class ConversionRecorder {
   private final RecordListener listener;
   private final SignatureReplays signatures;
   private final VelocityRule velocity;
+  private final Outbox outbox;
 
   public ConversionRecorder(
       KcidCodec codec,
@@ -77,10 +79,14 @@ public final class ConversionRecorder {
       Clock clock,
       RecordListener listener,
       SignatureReplays signatures) {
-    this(codec, conversions, claims, authenticator, clock, listener, signatures, VelocityRule.OFF);
+    this(codec, conversions, claims, authenticator, clock, listener, signatures, VelocityRule.OFF, Outbox.NONE);
   }
 
-  /** @param velocity the per-account velocity rule (see {@link VelocityRule}) */
+  /**
+   * @param velocity the per-account velocity rule (see {@link VelocityRule})
+   * @param outbox whether a recorded event also goes to the delivery outbox (in the same atomic
+   *     write), and who is woken when it did
+   */
   public ConversionRecorder(
       KcidCodec codec,
       ConversionStore conversions,
@@ -89,8 +95,10 @@ public final class ConversionRecorder {
       Clock clock,
       RecordListener listener,
       SignatureReplays signatures,
-      VelocityRule velocity) {
+      VelocityRule velocity,
+      Outbox outbox) {
     this.velocity = velocity;
+    this.outbox = outbox;
     this.signatures = signatures;
     this.codec = codec;
     this.conversions = conversions;
@@ -177,25 +185,38 @@ public final class ConversionRecorder {
   private CompletionStage<RecordConversionResponse> recordFor(
       AccountRecord account, DecodedKcid kcid, String requestId, RecordConversionRequest request,
       RecordContext context) {
-    RecordPlan plan = ConversionRules.plan(account, kcid, request, requestId, clock.instant());
+    RecordPlan planned = ConversionRules.plan(account, kcid, request, requestId, clock.instant());
     if (context.dryRun()) {
-      return evaluate(plan, context);
+      return evaluate(planned, context);
     }
     return velocity
-        .exceeded(account.account(), kcid, plan.goal().getGoalKey(), request.getTransactionId(), plan.now())
+        .exceeded(account.account(), kcid, planned.goal().getGoalKey(), request.getTransactionId(), planned.now())
         .thenCompose(over -> write(over
-            ? plan.suspected(FraudSettings.statusOf(account.account().getVelocityAction()),
+            ? planned.suspected(FraudSettings.statusOf(account.account().getVelocityAction()),
                 ErrorReason.ERROR_REASON_VELOCITY_EXCEEDED)
-            : plan, context));
+            : planned, context));
   }
 
-  private CompletionStage<RecordConversionResponse> write(RecordPlan plan, RecordContext context) {
-    if (plan.claimsAccountWide()) {
-      return recordAccountUnique(plan, context);
+  private CompletionStage<RecordConversionResponse> write(RecordPlan planned, RecordContext context) {
+    // Completes at once when the directory's cache is warm: no wait on the hot path.
+    return outbox.wanted(planned.command().requiredAccountId()).thenCompose(toOutbox -> {
+      RecordPlan plan = planned.withOutbox(toOutbox);
+      if (plan.claimsAccountWide()) {
+        return recordAccountUnique(plan, context);
+      }
+      return conversions
+          .record(plan.command())
+          .thenApply(result -> ConversionRules.response(noteRepeat(wakeDelivery(result, plan), context), plan));
+    });
+  }
+
+  /** Wakes the local delivery workers when the write appended an outbox entry. */
+  private RecordResult wakeDelivery(RecordResult result, RecordPlan plan) {
+    if (plan.command().outbox() && !result.repeated()
+        && (result.code() == RecordResult.Code.ACCEPTED || result.code() == RecordResult.Code.STATUS_CHANGED)) {
+      outbox.written();
     }
-    return conversions
-        .record(plan.command())
-        .thenApply(result -> ConversionRules.response(noteRepeat(result, context), plan));
+    return result;
   }
 
   /**
@@ -253,7 +274,7 @@ public final class ConversionRecorder {
                                 ? claims.settle(account, command.goalKey(), command.transactionId(), kcid, result.conversionId())
                                 : claims.release(account, command.goalKey(), command.transactionId(), kcid);
                         return bookkeeping.thenApply(
-                            x -> ConversionRules.response(noteRepeat(result, context), plan));
+                            x -> ConversionRules.response(noteRepeat(wakeDelivery(result, plan), context), plan));
                       });
             });
   }

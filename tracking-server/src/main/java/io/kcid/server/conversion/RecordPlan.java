@@ -28,6 +28,11 @@ public record RecordPlan(
     return mode == CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_ACCOUNT;
   }
 
+  /** This plan, its command writing an outbox entry or not. */
+  public RecordPlan withOutbox(boolean write) {
+    return new RecordPlan(goal, mode, command.withOutbox(write), recorded, retention, now);
+  }
+
   /** How long an account-wide transaction claim lives: as long as a request id is remembered. */
   public Duration claimTtl() {
     return command.requestIdTtl();
@@ -50,7 +55,7 @@ public record RecordPlan(
         c.kcid(), c.requiredAccountId(), c.goalKey(), c.countingMode(), c.transactionId(), c.requestId(),
         c.fingerprint(), payload, c.value(), c.requestedStatus(), newStatus, c.transitionSources(),
         c.allowedCampaigns(), c.test(), c.recordTime(), c.conversionTtl(), c.requestIdTtl(), c.eventTime(),
-        c.timeToConvertBucket(), c.flaggedStatus());
+        c.timeToConvertBucket(), c.flaggedStatus(), c.outbox());
     return new RecordPlan(goal, mode, changed,
         recorded.toBuilder().setStatus(newStatus).setStatusReason(reason).build(), retention, now);
   }

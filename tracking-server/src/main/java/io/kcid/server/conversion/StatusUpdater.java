@@ -13,6 +13,7 @@ import io.kcid.server.common.IdempotentWrites;
 import io.kcid.server.common.Identifiers;
 import io.kcid.server.common.Money;
 import io.kcid.server.common.Retention;
+import io.kcid.server.delivery.Outbox;
 import io.kcid.server.partner.PartnerDirectory;
 import io.kcid.server.store.ConversionStore;
 import io.kcid.server.store.StatusUpdate;
@@ -35,9 +36,17 @@ public final class StatusUpdater {
   private final AccountDirectory accounts;
   private final PartnerDirectory partners;
   private final Clock clock;
+  private final Outbox outbox;
 
   public StatusUpdater(
       KcidCodec codec, ConversionStore conversions, AccountDirectory accounts, PartnerDirectory partners, Clock clock) {
+    this(codec, conversions, accounts, partners, clock, Outbox.NONE);
+  }
+
+  /** @param outbox whether a status change also goes to the delivery outbox, in the same atomic write */
+  public StatusUpdater(KcidCodec codec, ConversionStore conversions, AccountDirectory accounts,
+      PartnerDirectory partners, Clock clock, Outbox outbox) {
+    this.outbox = outbox;
     this.codec = codec;
     this.conversions = conversions;
     this.accounts = accounts;
@@ -105,8 +114,14 @@ public final class StatusUpdater {
             Retention.MIN_REQUEST_ID_TTL,
             conversion.getAccountId(),
             conversion.getGoalKey());
-    return conversions
-        .updateStatus(update)
+    return outbox.wanted(conversion.getAccountId())
+        .thenCompose(toOutbox -> conversions.updateStatus(update.withOutbox(toOutbox))
+            .thenApply(result -> {
+              if (toOutbox && result == StatusUpdate.Result.UPDATED) {
+                outbox.written();
+              }
+              return result;
+            }))
         .thenCompose(
             result ->
                 switch (result) {

@@ -2,6 +2,7 @@ package io.kcid.server.metrics;
 
 import io.kcid.core.metrics.PromtoolNames;
 import io.kcid.server.click.ClickListener;
+import io.kcid.server.delivery.DeliveryListener;
 import io.kcid.server.postback.RecordListener;
 import io.kcid.server.store.ConversionEventLog.GroupBacklog;
 import io.kcid.server.store.ReplicaWaitListener;
@@ -49,6 +50,7 @@ public final class ServerMetrics implements AutoCloseable {
   private final Map<ReplicaWaitListener.Result, Counter> waits = new EnumMap<>(ReplicaWaitListener.Result.class);
   private final ConversionMeters conversions;
   private final GrpcCallMeters grpcCalls;
+  private final DeliveryMeters deliveries;
   private final MultiGauge streamPending;
   private final MultiGauge streamLag;
 
@@ -73,6 +75,7 @@ public final class ServerMetrics implements AutoCloseable {
     }
     conversions = new ConversionMeters(registry);
     grpcCalls = new GrpcCallMeters(registry);
+    deliveries = new DeliveryMeters(registry);
     streamPending = MultiGauge.builder("kcid.server.stream.group.pending")
         .description("Conversion events delivered to a consumer group and not yet acknowledged, over all partitions")
         .register(registry);
@@ -119,6 +122,18 @@ public final class ServerMetrics implements AutoCloseable {
   public void postbackLogFailures(LongSupplier failures) {
     FunctionCounter.builder("kcid.server.postback.log.write.failures", failures, f -> f.getAsLong())
         .description("Postback log writes that failed since start; their postbacks were answered normally")
+        .register(registry);
+  }
+
+  /** Counts delivery attempts and times deliveries. */
+  public DeliveryListener deliveries() {
+    return deliveries;
+  }
+
+  /** Publishes the pending delivery jobs over all partitions, as last counted. */
+  public void deliveriesPending(LongSupplier pending) {
+    Gauge.builder("kcid.deliveries.pending", pending::getAsLong)
+        .description("Delivery jobs waiting for their first attempt or a retry, over all partitions")
         .register(registry);
   }
 

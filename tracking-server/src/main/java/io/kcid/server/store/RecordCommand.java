@@ -24,6 +24,8 @@ import java.util.Set;
  * @param timeToConvertBucket the stats bucket of its click-to-conversion time
  * @param flaggedStatus the status of a new conversion whose click was flagged (a bot, a data
  *     centre); UNSPECIFIED keeps {@code newStatus}
+ * @param outbox the account has delivery destinations: the record (or status change) writes an
+ *     outbox entry in the same atomic step
  */
 public record RecordCommand(
     DecodedKcid kcid,
@@ -45,9 +47,10 @@ public record RecordCommand(
     Duration requestIdTtl,
     Instant eventTime,
     int timeToConvertBucket,
-    ConversionStatus flaggedStatus) {
+    ConversionStatus flaggedStatus,
+    boolean outbox) {
 
-  /** A command under which a flagged click changes nothing but the conversion's reason. */
+  /** A command under which a flagged click changes nothing but the conversion's reason, and no outbox entry. */
   public RecordCommand(
       DecodedKcid kcid, String requiredAccountId, String goalKey, CountingMode countingMode,
       String transactionId, String requestId, String fingerprint, byte[] payload, Money value,
@@ -56,6 +59,25 @@ public record RecordCommand(
       Duration requestIdTtl, Instant eventTime, int timeToConvertBucket) {
     this(kcid, requiredAccountId, goalKey, countingMode, transactionId, requestId, fingerprint, payload, value,
         requestedStatus, newStatus, transitionSources, allowedCampaigns, test, recordTime, conversionTtl,
-        requestIdTtl, eventTime, timeToConvertBucket, ConversionStatus.CONVERSION_STATUS_UNSPECIFIED);
+        requestIdTtl, eventTime, timeToConvertBucket, ConversionStatus.CONVERSION_STATUS_UNSPECIFIED, false);
+  }
+
+  /** A command with a fraud rule's status for a flagged click, and no outbox entry. */
+  public RecordCommand(
+      DecodedKcid kcid, String requiredAccountId, String goalKey, CountingMode countingMode,
+      String transactionId, String requestId, String fingerprint, byte[] payload, Money value,
+      ConversionStatus requestedStatus, ConversionStatus newStatus, Set<ConversionStatus> transitionSources,
+      List<String> allowedCampaigns, boolean test, Instant recordTime, Duration conversionTtl,
+      Duration requestIdTtl, Instant eventTime, int timeToConvertBucket, ConversionStatus flaggedStatus) {
+    this(kcid, requiredAccountId, goalKey, countingMode, transactionId, requestId, fingerprint, payload, value,
+        requestedStatus, newStatus, transitionSources, allowedCampaigns, test, recordTime, conversionTtl,
+        requestIdTtl, eventTime, timeToConvertBucket, flaggedStatus, false);
+  }
+
+  /** This command, writing an outbox entry or not. */
+  public RecordCommand withOutbox(boolean write) {
+    return new RecordCommand(kcid, requiredAccountId, goalKey, countingMode, transactionId, requestId,
+        fingerprint, payload, value, requestedStatus, newStatus, transitionSources, allowedCampaigns, test,
+        recordTime, conversionTtl, requestIdTtl, eventTime, timeToConvertBucket, flaggedStatus, write);
   }
 }

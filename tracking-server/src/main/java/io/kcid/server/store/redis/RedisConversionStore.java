@@ -84,6 +84,7 @@ public final class RedisConversionStore implements ConversionStore {
         .set(RecordConversion.STREAM, RedisKeys.stream(p))
         .set(RecordConversion.STATS, RedisKeys.stats(p, c.requiredAccountId(), StatsFormat.hourOf(c.eventTime())))
         .set(RecordConversion.STREAM_SEQUENCE, RedisKeys.streamSequence(p))
+        .set(RecordConversion.OUTBOX, RedisKeys.outbox(p))
         .set(RecordConversion.ACCOUNT_ID, c.requiredAccountId())
         .set(RecordConversion.GOAL_KEY, c.goalKey())
         .set(RecordConversion.COUNTING_MODE, modeCode(c.countingMode()))
@@ -114,7 +115,8 @@ public final class RedisConversionStore implements ConversionStore {
         .set(RecordConversion.CLICK_FIELD, RedisKeys.clickField(kcid))
         .set(RecordConversion.ISSUE_TIME_S, Long.toString(kcid.issueTime().getEpochSecond()))
         .set(RecordConversion.FLAGGED_STATUS, c.flaggedStatus() == ConversionStatus.CONVERSION_STATUS_UNSPECIFIED
-            ? "" : Integer.toString(c.flaggedStatus().getNumber()));
+            ? "" : Integer.toString(c.flaggedStatus().getNumber()))
+        .set(RecordConversion.WRITE_OUTBOX, c.outbox() && !dryRun ? "1" : "0");
     // A dry run writes nothing: no replica has anything to confirm.
     CompletionStage<List<Object>> reply = dryRun
         ? RECORD.run(redis, ScriptOutputType.MULTI, call)
@@ -174,6 +176,7 @@ public final class RedisConversionStore implements ConversionStore {
         .set(UpdateStatus.STREAM, RedisKeys.stream(p))
         .set(UpdateStatus.CLICK_STATE, RedisKeys.clickState(p, kcid.kcid()))
         .set(UpdateStatus.STREAM_SEQUENCE, RedisKeys.streamSequence(p))
+        .set(UpdateStatus.OUTBOX, RedisKeys.outbox(p))
         .set(UpdateStatus.NEW_STATUS, Integer.toString(u.newStatus().getNumber()))
         .set(UpdateStatus.ALLOWED_SOURCES, framed(u.allowedSources()))
         .set(UpdateStatus.REASON, u.reason())
@@ -187,7 +190,8 @@ public final class RedisConversionStore implements ConversionStore {
         .set(UpdateStatus.STREAM_MAX_LENGTH, Long.toString(streamMaxLength))
         .set(UpdateStatus.REQUEST_ID, u.requestId())
         .set(UpdateStatus.ACCOUNT_ID, u.accountId())
-        .set(UpdateStatus.GOAL_KEY, u.goalKey());
+        .set(UpdateStatus.GOAL_KEY, u.goalKey())
+        .set(UpdateStatus.WRITE_OUTBOX, u.outbox() ? "1" : "0");
     return Stages.translate(
         durable.<List<Object>, UpdateStatus>run(UPDATE, ScriptOutputType.MULTI, call)
             .thenApply(

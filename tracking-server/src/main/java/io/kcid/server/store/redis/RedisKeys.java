@@ -60,6 +60,14 @@ import java.nio.charset.StandardCharsets;
  * kc:{bots}:&lt;kind&gt;              operator IP list (bot, datacenter): set of canonical CIDR ranges
  * kc:{bots}:v                    counter bumped on every change of the lists (servers poll it)
  * kc:{keys}                      hash: API key name -&gt; sha256(key) + "\0" + ApiKey protobuf
+ * kc:{p}:o                       delivery outbox: stream of conversion events of accounts with
+ *                                destinations (t trigger, c conversion id, a, g, s status, tm),
+ *                                consumer group "delivery"; entries XDEL'd once dispatched
+ * kc:{p}:dj:&lt;delivery_id&gt;        delivery job hash (see RedisDeliveryQueue); TTL = log retention once finished
+ * kc:{p}:da:&lt;delivery_id&gt;        its attempts (DeliveryAttempt protobufs, oldest first, capped)
+ * kc:{p}:dq                      pending delivery jobs: score = due time ms, member = delivery id
+ * kc:{a:&lt;id&gt;}:dl                delivery log index of the account: score = created ms,
+ *                                member "&lt;p&gt;:&lt;delivery_id&gt;"
  * </pre>
  */
 public final class RedisKeys {
@@ -224,5 +232,30 @@ public final class RedisKeys {
     return owner.kind() == io.kcid.server.store.DestinationOwner.Kind.ACCOUNT
         ? "kc:{a:" + owner.id() + "}"
         : "kc:{pt:" + owner.id() + "}";
+  }
+
+  /** The partition's delivery outbox stream. */
+  public static byte[] outbox(int partition) {
+    return bytes(partitionTag(partition) + "o");
+  }
+
+  /** A delivery job's hash key: its prefix followed by the delivery id. */
+  static String deliveryJobPrefix(int partition) {
+    return partitionTag(partition) + "dj:";
+  }
+
+  /** A delivery job's attempts list key: its prefix followed by the delivery id. */
+  static String deliveryAttemptsPrefix(int partition) {
+    return partitionTag(partition) + "da:";
+  }
+
+  /** The partition's pending delivery jobs by due time. */
+  static byte[] deliveryQueue(int partition) {
+    return bytes(partitionTag(partition) + "dq");
+  }
+
+  /** The account's delivery log index. */
+  static byte[] deliveryLog(String accountId) {
+    return bytes("kc:{a:" + accountId + "}:dl");
   }
 }

@@ -18,6 +18,8 @@ final class Scripts {
 
   static final Script<AppendPostbackLog> APPEND_POSTBACK_LOG =
       new Script<>("append_postback_log.lua", List.of(), AppendPostbackLog.class);
+  static final Script<ClaimDeliveries> CLAIM_DELIVERIES =
+      new Script<>("claim_deliveries.lua", List.of(), ClaimDeliveries.class);
   static final Script<ClaimTransaction> CLAIM_TRANSACTION =
       new Script<>("claim_transaction.lua", List.of(), ClaimTransaction.class);
   static final Script<CountVelocity> COUNT_VELOCITY =
@@ -28,6 +30,10 @@ final class Scripts {
       new Script<>("create_account.lua", List.of(), CreateAccount.class);
   static final Script<DeleteClick> DELETE_CLICK =
       new Script<>("delete_click.lua", List.of("lib_clicks.lua"), DeleteClick.class);
+  static final Script<EnqueueDeliveries> ENQUEUE_DELIVERIES =
+      new Script<>("enqueue_deliveries.lua", List.of(), EnqueueDeliveries.class);
+  static final Script<FinishDelivery> FINISH_DELIVERY =
+      new Script<>("finish_delivery.lua", List.of(), FinishDelivery.class);
   static final Script<FindClick> FIND_CLICK =
       new Script<>("find_click.lua", List.of("lib_clicks.lua"), FindClick.class);
   static final Script<InsertClick> INSERT_CLICK =
@@ -40,6 +46,8 @@ final class Scripts {
       new Script<>("record_conversion.lua", List.of("lib_stats.lua", "lib_clicks.lua"), RecordConversion.class);
   static final Script<ReleaseSignature> RELEASE_SIGNATURE =
       new Script<>("release_signature.lua", List.of(), ReleaseSignature.class);
+  static final Script<RequeueDelivery> REQUEUE_DELIVERY =
+      new Script<>("requeue_delivery.lua", List.of(), RequeueDelivery.class);
   static final Script<RotateSecret> ROTATE_SECRET =
       new Script<>("rotate_secret.lua", List.of(), RotateSecret.class);
   static final Script<StreamTail> STREAM_TAIL =
@@ -54,17 +62,21 @@ final class Scripts {
   /** Every script: each file under lua/ but the libraries has exactly one entry. */
   static final List<Script<?>> ALL = List.of(
       APPEND_POSTBACK_LOG,
+      CLAIM_DELIVERIES,
       CLAIM_TRANSACTION,
       COUNT_REFUSALS,
       COUNT_VELOCITY,
       CREATE_ACCOUNT,
       DELETE_CLICK,
+      ENQUEUE_DELIVERIES,
+      FINISH_DELIVERY,
       FIND_CLICK,
       INSERT_CLICK,
       PUSH_CLICK_ATTEMPT,
       READ_STATS,
       RECORD_CONVERSION,
       RELEASE_SIGNATURE,
+      REQUEUE_DELIVERY,
       ROTATE_SECRET,
       STREAM_TAIL,
       UPDATE_STATUS,
@@ -270,6 +282,7 @@ final class Scripts {
     STREAM(KEY),
     STATS(KEY),
     STREAM_SEQUENCE(KEY),
+    OUTBOX(KEY),
     ACCOUNT_ID(ARG),
     GOAL_KEY(ARG),
     COUNTING_MODE(ARG),
@@ -297,7 +310,8 @@ final class Scripts {
     STATS_EXPIRE_AT_MS(ARG),
     CLICK_FIELD(ARG),
     ISSUE_TIME_S(ARG),
-    FLAGGED_STATUS(ARG);
+    FLAGGED_STATUS(ARG),
+    WRITE_OUTBOX(ARG);
 
     private final Slot slot;
 
@@ -372,6 +386,7 @@ final class Scripts {
     STREAM(KEY),
     CLICK_STATE(KEY),
     STREAM_SEQUENCE(KEY),
+    OUTBOX(KEY),
     NEW_STATUS(ARG),
     ALLOWED_SOURCES(ARG),
     REASON(ARG),
@@ -385,7 +400,8 @@ final class Scripts {
     STREAM_MAX_LENGTH(ARG),
     REQUEST_ID(ARG),
     ACCOUNT_ID(ARG),
-    GOAL_KEY(ARG);
+    GOAL_KEY(ARG),
+    WRITE_OUTBOX(ARG);
 
     private final Slot slot;
 
@@ -451,6 +467,89 @@ final class Scripts {
     private final Slot slot;
 
     RotateDestinationSecret(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** claim_deliveries.lua: The due delivery jobs of a partition claimed for a lease. */
+  enum ClaimDeliveries implements ScriptParam {
+    QUEUE(KEY),
+    NOW_MS(ARG),
+    LEASE_UNTIL_MS(ARG),
+    LIMIT(ARG),
+    JOB_PREFIX(ARG);
+
+    private final Slot slot;
+
+    ClaimDeliveries(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** enqueue_deliveries.lua: Delivery jobs created for dispatched outbox entries, idempotently. */
+  enum EnqueueDeliveries implements ScriptParam {
+    QUEUE(KEY),
+    JOB_PREFIX(ARG),
+    JOBS(ARGS);
+
+    private final Slot slot;
+
+    EnqueueDeliveries(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** finish_delivery.lua: One attempt of a delivery job recorded and the job moved on. */
+  enum FinishDelivery implements ScriptParam {
+    JOB(KEY),
+    ATTEMPTS(KEY),
+    QUEUE(KEY),
+    DELIVERY_ID(ARG),
+    OUTCOME(ARG),
+    ATTEMPT(ARG),
+    NEXT_MS(ARG),
+    RETENTION_MS(ARG),
+    ATTEMPTS_KEPT(ARG);
+
+    private final Slot slot;
+
+    FinishDelivery(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** requeue_delivery.lua: A finished delivery job queued again under its delivery id. */
+  enum RequeueDelivery implements ScriptParam {
+    JOB(KEY),
+    ATTEMPTS(KEY),
+    QUEUE(KEY),
+    DELIVERY_ID(ARG),
+    STATES(ARG),
+    NOW_MS(ARG);
+
+    private final Slot slot;
+
+    RequeueDelivery(Slot slot) {
       this.slot = slot;
     }
 

@@ -1,0 +1,212 @@
+package io.kcid.server.delivery;
+
+import com.google.protobuf.Timestamp;
+import io.kcid.proto.tracking.v1.DeliveryAttempt;
+import io.kcid.proto.tracking.v1.DeliveryState;
+import io.kcid.proto.tracking.v1.Destination;
+import io.kcid.server.store.DeliveryJob;
+import io.kcid.server.store.DeliveryQueue;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends due jobs: claims them for a lease (another worker takes a job over only once its lease
+ * expired: at least once, under the same delivery id), lets paused destinations' and open
+ * circuits' jobs wait (re-scored, never dropped), takes a permit of the destination's own limits
+ * (a slow receiver holds only its own permits), sends, and records the attempt and the job's next
+ * state in one step: delivered, retried later, dead-lettered (a permanent failure, or past
+ * KCID_DELIVERY_MAX_AGE) or cancelled (destination deleted, conversion erased).
+ */
+public final class DeliveryWorker {
+  private static final Logger log = LoggerFactory.getLogger(DeliveryWorker.class);
+  /** How often a paused destination's jobs look again. */
+  static final Duration PAUSED_RECHECK = Duration.ofSeconds(30);
+  /** How often an open circuit's jobs look again (one of them is the probe once it is due). */
+  static final Duration CIRCUIT_RECHECK = Duration.ofSeconds(30);
+  private static final Duration MIN_WAIT = Duration.ofMillis(50);
+  /** Jobs claimed per partition and pass, at most. */
+  static final int CLAIM_BATCH = 64;
+
+  private final DeliveryQueue queue;
+  private final DestinationDirectory directory;
+  private final OutboundEvents events;
+  private final DeliverySender sender;
+  private final DestinationLimiter limiter;
+  private final CircuitBreaker breaker;
+  private final RetrySchedule retries;
+  private final Duration lease;
+  private final Duration retention;
+  private final Clock clock;
+  private final DeliveryListener listener;
+  private final int maxInFlight;
+  private final AtomicInteger inFlight = new AtomicInteger();
+
+  /**
+   * @param lease how long a claimed job is this worker's (twice the request timeout)
+   * @param retention how long a finished job stays in the log
+   * @param maxInFlight jobs claimed and not yet settled by this process, at most
+   */
+  public DeliveryWorker(DeliveryQueue queue, DestinationDirectory directory, OutboundEvents events,
+      DeliverySender sender, DestinationLimiter limiter, CircuitBreaker breaker, RetrySchedule retries,
+      Duration lease, Duration retention, Clock clock, DeliveryListener listener, int maxInFlight) {
+    this.queue = queue;
+    this.directory = directory;
+    this.events = events;
+    this.sender = sender;
+    this.limiter = limiter;
+    this.breaker = breaker;
+    this.retries = retries;
+    this.lease = lease;
+    this.retention = retention;
+    this.clock = clock;
+    this.listener = listener;
+    this.maxInFlight = maxInFlight;
+  }
+
+  /**
+   * Claims the due jobs of a partition there is room for and starts them; completes once they are
+   * started (not sent) with how many were claimed.
+   */
+  public CompletionStage<Integer> deliverDue(int partition) {
+    int room = Math.min(CLAIM_BATCH, maxInFlight - inFlight.get());
+    if (room <= 0) {
+      return CompletableFuture.completedFuture(0);
+    }
+    Instant now = clock.instant();
+    return queue.claimDue(partition, now, now.plus(lease), room).thenApply(jobs -> {
+      for (DeliveryJob job : jobs) {
+        inFlight.incrementAndGet();
+        CompletionStage<?> done;
+        try {
+          done = process(job);
+        } catch (RuntimeException e) {
+          done = CompletableFuture.failedFuture(e);
+        }
+        done.whenComplete((x, failure) -> {
+          inFlight.decrementAndGet();
+          if (failure != null) {
+            // The lease expires and a worker tries again: nothing is lost.
+            log.warn("Delivery {} failed before it was settled: {}", job.deliveryId(), failure.toString());
+          }
+        });
+      }
+      return jobs.size();
+    });
+  }
+
+  /** Jobs claimed by this process and not yet settled. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  private CompletionStage<Void> process(DeliveryJob job) {
+    return directory.forAccount(job.accountId()).thenCompose(destinations -> {
+      Optional<ActiveDestination> found = find(destinations, job);
+      if (found.isEmpty()) {
+        return done(queue.finish(job, null, DeliveryState.DELIVERY_STATE_CANCELLED, null, retention));
+      }
+      Destination d = found.get().destination();
+      Instant now = clock.instant();
+      if (d.getPaused()) {
+        return queue.postpone(job, now.plus(PAUSED_RECHECK));
+      }
+      String key = DestinationLimiter.key(d);
+      if (d.getCircuitOpen() && !breaker.isOpen(key)) {
+        breaker.restoreOpen(key, now, d.getCircuitReason());
+      }
+      if (!breaker.allow(key)) {
+        return queue.postpone(job, now.plus(CIRCUIT_RECHECK));
+      }
+      DestinationLimiter.Acquisition acquired = limiter.tryAcquire(d);
+      if (acquired instanceof DestinationLimiter.Denied denied) {
+        Duration wait = denied.retryIn().compareTo(MIN_WAIT) < 0 ? MIN_WAIT : denied.retryIn();
+        return queue.postpone(job, now.plus(wait));
+      }
+      DestinationLimiter.Permit permit = ((DestinationLimiter.Granted) acquired).permit();
+      CompletionStage<Void> sent;
+      try {
+        sent = done(send(job, found.get(), key));
+      } catch (RuntimeException e) {
+        sent = CompletableFuture.failedFuture(e);
+      }
+      return sent.whenComplete((x, f) -> permit.close());
+    });
+  }
+
+  private static Optional<ActiveDestination> find(List<ActiveDestination> destinations, DeliveryJob job) {
+    return destinations.stream()
+        .filter(a -> DeliveryIds.owner(a.destination()).equals(job.owner())
+            && a.destination().getDestinationId().equals(job.destinationId()))
+        .findFirst();
+  }
+
+  private static CompletionStage<Void> done(CompletionStage<?> stage) {
+    return stage.thenApply(x -> null);
+  }
+
+  private CompletionStage<DeliveryState> send(DeliveryJob job, ActiveDestination destination, String key) {
+    return events.of(job).thenCompose(event -> {
+      if (event.isEmpty()) {
+        DeliveryAttempt gone = DeliveryAttempt.newBuilder()
+            .setAttemptTime(timestamp(clock.instant()))
+            .setError("conversion no longer stored (click erased or expired)")
+            .build();
+        return queue.finish(job, gone, DeliveryState.DELIVERY_STATE_CANCELLED, null, retention);
+      }
+      OutboundMessage message = new OutboundMessage(
+          job.deliveryId(), destination.destination(), destination.signingSecrets(), event.get());
+      return sender.send(message)
+          .exceptionally(this::senderFailure)
+          .thenCompose(result -> settle(job, destination.destination(), key, result));
+    });
+  }
+
+  /** A sender bug is an attempt that failed and is retried, never a lost job. */
+  private AttemptResult senderFailure(Throwable failure) {
+    log.warn("Delivery sender failed", failure);
+    return new AttemptResult(AttemptResult.Outcome.RETRY,
+        DeliveryAttempt.newBuilder().setAttemptTime(timestamp(clock.instant())).setError("internal sender error").build(),
+        Optional.empty());
+  }
+
+  private CompletionStage<DeliveryState> settle(DeliveryJob job, Destination d, String key, AttemptResult result) {
+    listener.attempted(result.outcome());
+    switch (breaker.record(key, result)) {
+      case OPENED -> mark(d, true, breaker.reason(key).orElse("failing"));
+      case CLOSED -> mark(d, false, "");
+      case NONE -> { }
+    }
+    Instant now = clock.instant();
+    return switch (result.outcome()) {
+      case DELIVERED -> queue.finish(job, result.attempt(), DeliveryState.DELIVERY_STATE_DELIVERED, null, retention)
+          .thenApply(state -> {
+            listener.delivered(Duration.between(job.created(), now));
+            return state;
+          });
+      case PERMANENT -> queue.finish(job, result.attempt(), DeliveryState.DELIVERY_STATE_DEAD_LETTERED, null, retention);
+      case RETRY -> retries.nextAttempt(job.queued(), now, job.attempts() + 1, result.retryAfter())
+          .map(next -> queue.finish(job, result.attempt(), DeliveryState.DELIVERY_STATE_PENDING, next, retention))
+          .orElseGet(() -> queue.finish(job, result.attempt(), DeliveryState.DELIVERY_STATE_DEAD_LETTERED, null, retention));
+    };
+  }
+
+  private void mark(Destination d, boolean open, String reason) {
+    directory.markCircuit(d, open, reason).whenComplete((x, f) -> {
+      if (f != null) {
+        log.warn("Could not record the circuit of destination {}: {}", d.getDestinationId(), f.toString());
+      }
+    });
+  }
+
+  static Timestamp timestamp(Instant t) {
+    return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
+  }
+}

@@ -1,0 +1,47 @@
+package io.kcid.server.delivery;
+
+import io.kcid.core.kcid.DecodedKcid;
+import io.kcid.core.kcid.KcidCodec;
+import io.kcid.proto.tracking.v1.Click;
+import io.kcid.server.account.AccountDirectory;
+import io.kcid.server.partner.Partners;
+import io.kcid.server.store.ClickStore;
+import io.kcid.server.store.ConversionStore;
+import io.kcid.server.store.DeliveryJob;
+import io.kcid.server.store.StoredClick;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Resolves a job into the event it sends: the conversion as stored (with the status the event
+ * carried), its click (null once expired or erased: its macros render empty) and the account's
+ * partner. Empty when the conversion itself is gone (its click was erased or expired).
+ */
+public final class OutboundEvents {
+  private final KcidCodec codec;
+  private final ConversionStore conversions;
+  private final ClickStore clicks;
+  private final AccountDirectory accounts;
+
+  public OutboundEvents(KcidCodec codec, ConversionStore conversions, ClickStore clicks, AccountDirectory accounts) {
+    this.codec = codec;
+    this.conversions = conversions;
+    this.clicks = clicks;
+    this.accounts = accounts;
+  }
+
+  public CompletionStage<Optional<OutboundEvent>> of(DeliveryJob job) {
+    // "<kcid>-<n>", as the record script wrote it (not ConversionId: conversion depends on delivery).
+    int dash = job.conversionId().lastIndexOf('-');
+    DecodedKcid kcid = codec.decode(job.conversionId().substring(0, dash));
+    long sequence = Long.parseLong(job.conversionId().substring(dash + 1));
+    var conversion = conversions.find(kcid, sequence).toCompletableFuture();
+    var click = clicks.find(kcid).toCompletableFuture();
+    var account = accounts.get(job.accountId()).toCompletableFuture();
+    return CompletableFuture.allOf(conversion, click, account).thenApply(x -> conversion.join().map(c ->
+        new OutboundEvent(job.accountId(), Partners.partnerOf(account.join().account()), job.trigger(),
+            c.toBuilder().setStatus(job.status()).build(),
+            click.join().map(StoredClick::click).orElse((Click) null), job.created())));
+  }
+}

@@ -1,0 +1,74 @@
+package io.kcid.server.store;
+
+import io.kcid.proto.tracking.v1.Delivery;
+import io.kcid.proto.tracking.v1.DeliveryAttempt;
+import io.kcid.proto.tracking.v1.DeliveryState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The delivery outbox, the job queue and the delivery log of every partition. Implementations
+ * never block the calling thread.
+ */
+public interface DeliveryQueue {
+  /** The consumer group of the outbox streams. */
+  String GROUP = "delivery";
+
+  /** Creates the consumer group on every partition's outbox (and the stream), if missing. */
+  CompletionStage<Void> createGroups(int partitions);
+
+  /**
+   * Outbox entries of a partition for this consumer: first those another consumer read and left
+   * unacknowledged for {@code stale} (it died), then new ones; at most {@code count} of each.
+   * {@code stale} null reads only new entries (the takeover runs less often than the reads).
+   */
+  CompletionStage<List<OutboxEntry>> readOutbox(int partition, String consumer, Duration stale, int count);
+
+  /** Creates the jobs (all of one partition), skipping those that exist; completes with how many are new. */
+  CompletionStage<Long> enqueue(int partition, List<DeliveryJob> jobs);
+
+  /** Adds the jobs to their accounts' delivery log indexes, dropping entries older than {@code trimBefore}. */
+  CompletionStage<Void> index(List<DeliveryJob> jobs, Instant trimBefore);
+
+  /** Acknowledges and deletes dispatched outbox entries. */
+  CompletionStage<Void> acknowledge(int partition, List<String> entryIds);
+
+  /** Claims up to {@code limit} due jobs of a partition until {@code leaseUntil}. */
+  CompletionStage<List<DeliveryJob>> claimDue(int partition, Instant now, Instant leaseUntil, int limit);
+
+  /** Moves a claimed pending job's due time (paused destination, open circuit, no permit). */
+  CompletionStage<Void> postpone(DeliveryJob job, Instant due);
+
+  /**
+   * Records an attempt (may be null) and moves the job: {@code next} = PENDING retries at
+   * {@code retryAt}; DELIVERED, DEAD_LETTERED and CANCELLED finish it, kept for {@code retention}.
+   * Completes with the job's state afterwards (a job finished meanwhile by another worker keeps it).
+   */
+  CompletionStage<DeliveryState> finish(
+      DeliveryJob job, DeliveryAttempt attempt, DeliveryState next, Instant retryAt, Duration retention);
+
+  /** Queues a job again, with its delivery id, if it is in one of {@code from}. */
+  CompletionStage<Boolean> requeue(int partition, String deliveryId, Set<DeliveryState> from, Instant now);
+
+  /** One job with its attempts, oldest first. */
+  CompletionStage<Optional<Delivery>> find(int partition, String deliveryId);
+
+  /** A job as stored, without its attempts. */
+  CompletionStage<Optional<DeliveryJob>> job(int partition, String deliveryId);
+
+  /** Log index entries of an account, newest first, from position {@code offset}. */
+  CompletionStage<List<LogRef>> logPage(String accountId, long offset, int count);
+
+  /** Log index entries of an account created in [from, to), oldest first. */
+  CompletionStage<List<LogRef>> logRange(String accountId, Instant from, Instant to);
+
+  /** Pending jobs over all partitions. */
+  CompletionStage<Long> pending(int partitions);
+
+  /** One entry of an account's delivery log index. */
+  record LogRef(int partition, String deliveryId) {}
+}

@@ -1,0 +1,327 @@
+package io.kcid.server.store.redis;
+
+import static io.kcid.server.store.redis.RedisKeys.bytes;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.kcid.proto.tracking.v1.ConversionStatus;
+import io.kcid.proto.tracking.v1.Delivery;
+import io.kcid.proto.tracking.v1.DeliveryAttempt;
+import io.kcid.proto.tracking.v1.DeliveryState;
+import io.kcid.proto.tracking.v1.DeliveryTrigger;
+import io.kcid.server.store.DeliveryJob;
+import io.kcid.server.store.DeliveryQueue;
+import io.kcid.server.store.OutboxEntry;
+import io.kcid.server.store.redis.Scripts.ClaimDeliveries;
+import io.kcid.server.store.redis.Scripts.EnqueueDeliveries;
+import io.kcid.server.store.redis.Scripts.FinishDelivery;
+import io.kcid.server.store.redis.Scripts.RequeueDelivery;
+import io.lettuce.core.Consumer;
+import io.lettuce.core.Range;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XAutoClaimArgs;
+import io.lettuce.core.XGroupCreateArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.ZAddArgs;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
+
+/**
+ * The delivery outbox ({@code kc:{p}:o}), jobs ({@code kc:{p}:dj:<id>}, attempts {@code
+ * kc:{p}:da:<id>}), the due-time queue ({@code kc:{p}:dq}) and the accounts' log indexes
+ * ({@code kc:{a:<id>}:dl}). Job creation, claiming, finishing and requeueing are Lua scripts in
+ * the partition's slot; a job hash holds: a account, o owner, d destination, c conversion id, k
+ * kcid, g goal, t trigger, s status, ct created ms, q queued ms, st state, n attempts, na next
+ * attempt ms, e outbox entry id.
+ */
+public final class RedisDeliveryQueue implements DeliveryQueue {
+  private static final LuaScript<EnqueueDeliveries> ENQUEUE = LuaScript.load(Scripts.ENQUEUE_DELIVERIES);
+  private static final LuaScript<ClaimDeliveries> CLAIM = LuaScript.load(Scripts.CLAIM_DELIVERIES);
+  private static final LuaScript<FinishDelivery> FINISH = LuaScript.load(Scripts.FINISH_DELIVERY);
+  private static final LuaScript<RequeueDelivery> REQUEUE = LuaScript.load(Scripts.REQUEUE_DELIVERY);
+  /** Attempts kept per job: the newest. */
+  static final int ATTEMPTS_KEPT = 50;
+
+  private final RedisClusterAsyncCommands<byte[], byte[]> redis;
+
+  public RedisDeliveryQueue(RedisClusterAsyncCommands<byte[], byte[]> redis) {
+    this.redis = redis;
+  }
+
+  @Override
+  public CompletionStage<Void> createGroups(int partitions) {
+    List<CompletableFuture<Void>> all = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      CompletableFuture<Void> created = new CompletableFuture<>();
+      redis.xgroupCreate(XReadArgs.StreamOffset.from(RedisKeys.outbox(p), "0"), bytes(GROUP),
+              XGroupCreateArgs.Builder.mkstream())
+          .whenComplete((ok, failure) -> {
+            Throwable cause = failure == null ? null : StoreErrors.unwrap(failure);
+            if (cause == null || String.valueOf(cause.getMessage()).startsWith("BUSYGROUP")) {
+              created.complete(null); // created now, or by another worker
+            } else {
+              created.completeExceptionally(StoreErrors.translate(cause));
+            }
+          });
+      all.add(created);
+    }
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+  }
+
+  @Override
+  public CompletionStage<List<OutboxEntry>> readOutbox(int partition, String consumer, Duration stale, int count) {
+    Consumer<byte[]> me = Consumer.from(bytes(GROUP), bytes(consumer));
+    byte[] key = RedisKeys.outbox(partition);
+    CompletableFuture<List<StreamMessage<byte[], byte[]>>> claimed = stale == null
+        ? CompletableFuture.completedFuture(List.of())
+        : redis.xautoclaim(key,
+                new XAutoClaimArgs<byte[]>().consumer(me).minIdleTime(stale).startId("0-0").count(count))
+            .thenApply(c -> c.getMessages()).toCompletableFuture();
+    var fresh = redis.xreadgroup(me, XReadArgs.Builder.count(count), XReadArgs.StreamOffset.lastConsumed(key))
+        .toCompletableFuture();
+    return Stages.translate(claimed.thenCombine(fresh, (c, f) -> {
+      List<OutboxEntry> entries = new ArrayList<>();
+      Set<String> seen = new HashSet<>();
+      for (List<StreamMessage<byte[], byte[]>> list : List.of(c, f == null ? List.<StreamMessage<byte[], byte[]>>of() : f)) {
+        for (StreamMessage<byte[], byte[]> m : list) {
+          if (seen.add(m.getId())) {
+            entries.add(entry(partition, m));
+          }
+        }
+      }
+      return entries;
+    }));
+  }
+
+  /** An outbox entry; one deleted while pending (no body) has an empty conversion id. */
+  private static OutboxEntry entry(int partition, StreamMessage<byte[], byte[]> m) {
+    Map<String, String> f = new HashMap<>();
+    if (m.getBody() != null) {
+      m.getBody().forEach((k, v) -> f.put(text(k), v == null ? "" : text(v)));
+    }
+    return new OutboxEntry(partition, m.getId(),
+        DeliveryTrigger.forNumber(Integer.parseInt(f.getOrDefault("t", "0"))),
+        f.getOrDefault("c", ""), f.getOrDefault("a", ""), f.getOrDefault("g", ""),
+        ConversionStatus.forNumber(Integer.parseInt(f.getOrDefault("s", "0"))),
+        Instant.ofEpochMilli(Long.parseLong(f.getOrDefault("tm", "0"))));
+  }
+
+  @Override
+  public CompletionStage<Long> enqueue(int partition, List<DeliveryJob> jobs) {
+    if (jobs.isEmpty()) {
+      return CompletableFuture.completedFuture(0L);
+    }
+    ScriptArgs<EnqueueDeliveries> call = ScriptArgs.of(EnqueueDeliveries.class)
+        .set(EnqueueDeliveries.QUEUE, RedisKeys.deliveryQueue(partition))
+        .set(EnqueueDeliveries.JOB_PREFIX, RedisKeys.deliveryJobPrefix(partition));
+    for (DeliveryJob j : jobs) {
+      if (j.partition() != partition) {
+        throw new IllegalArgumentException("Job " + j.deliveryId() + " is not in partition " + partition);
+      }
+      for (String v : List.of(j.deliveryId(), j.accountId(), j.owner(), j.destinationId(), j.conversionId(),
+          j.kcid(), j.goalKey(), Integer.toString(j.trigger().getNumber()), Integer.toString(j.status().getNumber()),
+          Long.toString(j.created().toEpochMilli()), j.entryId())) {
+        call.add(EnqueueDeliveries.JOBS, v);
+      }
+    }
+    return Stages.translate(ENQUEUE.<Long>run(redis, ScriptOutputType.INTEGER, call));
+  }
+
+  @Override
+  public CompletionStage<Void> index(List<DeliveryJob> jobs, Instant trimBefore) {
+    Map<String, List<DeliveryJob>> byAccount = jobs.stream()
+        .collect(Collectors.groupingBy(DeliveryJob::accountId, LinkedHashMap::new, Collectors.toList()));
+    List<CompletableFuture<?>> writes = new ArrayList<>();
+    byAccount.forEach((account, list) -> {
+      byte[] key = RedisKeys.deliveryLog(account);
+      Object[] scoresAndMembers = new Object[list.size() * 2];
+      for (int i = 0; i < list.size(); i++) {
+        scoresAndMembers[2 * i] = (double) list.get(i).created().toEpochMilli();
+        scoresAndMembers[2 * i + 1] = bytes(list.get(i).partition() + ":" + list.get(i).deliveryId());
+      }
+      writes.add(redis.zadd(key, scoresAndMembers).toCompletableFuture());
+      writes.add(redis.zremrangebyscore(key, Range.create(Double.NEGATIVE_INFINITY, (double) trimBefore.toEpochMilli() - 1))
+          .toCompletableFuture());
+    });
+    return Stages.translate(CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)));
+  }
+
+  @Override
+  public CompletionStage<Void> acknowledge(int partition, List<String> entryIds) {
+    if (entryIds.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    String[] ids = entryIds.toArray(String[]::new);
+    byte[] key = RedisKeys.outbox(partition);
+    var ack = redis.xack(key, bytes(GROUP), ids).toCompletableFuture();
+    var del = redis.xdel(key, ids).toCompletableFuture();
+    return Stages.translate(CompletableFuture.allOf(ack, del));
+  }
+
+  @Override
+  public CompletionStage<List<DeliveryJob>> claimDue(int partition, Instant now, Instant leaseUntil, int limit) {
+    ScriptArgs<ClaimDeliveries> call = ScriptArgs.of(ClaimDeliveries.class)
+        .set(ClaimDeliveries.QUEUE, RedisKeys.deliveryQueue(partition))
+        .set(ClaimDeliveries.NOW_MS, Long.toString(now.toEpochMilli()))
+        .set(ClaimDeliveries.LEASE_UNTIL_MS, Long.toString(leaseUntil.toEpochMilli()))
+        .set(ClaimDeliveries.LIMIT, Integer.toString(limit))
+        .set(ClaimDeliveries.JOB_PREFIX, RedisKeys.deliveryJobPrefix(partition));
+    return Stages.translate(CLAIM.<List<Object>>run(redis, ScriptOutputType.MULTI, call).thenApply(reply -> {
+      List<DeliveryJob> jobs = new ArrayList<>();
+      for (Object item : reply) {
+        List<?> pair = (List<?>) item;
+        jobs.add(job(partition, text(pair.get(0)), fields((List<?>) pair.get(1))));
+      }
+      return jobs;
+    }));
+  }
+
+  @Override
+  public CompletionStage<Void> postpone(DeliveryJob job, Instant due) {
+    return Stages.translate(redis.zadd(RedisKeys.deliveryQueue(job.partition()), ZAddArgs.Builder.xx(),
+            (double) due.toEpochMilli(), bytes(job.deliveryId()))
+        .thenApply(x -> (Void) null));
+  }
+
+  @Override
+  public CompletionStage<DeliveryState> finish(
+      DeliveryJob job, DeliveryAttempt attempt, DeliveryState next, Instant retryAt, Duration retention) {
+    int p = job.partition();
+    String outcome = next == DeliveryState.DELIVERY_STATE_PENDING ? "R" : Integer.toString(next.getNumber());
+    ScriptArgs<FinishDelivery> call = ScriptArgs.of(FinishDelivery.class)
+        .set(FinishDelivery.JOB, bytes(RedisKeys.deliveryJobPrefix(p) + job.deliveryId()))
+        .set(FinishDelivery.ATTEMPTS, bytes(RedisKeys.deliveryAttemptsPrefix(p) + job.deliveryId()))
+        .set(FinishDelivery.QUEUE, RedisKeys.deliveryQueue(p))
+        .set(FinishDelivery.DELIVERY_ID, job.deliveryId())
+        .set(FinishDelivery.OUTCOME, outcome)
+        .set(FinishDelivery.ATTEMPT, attempt == null ? new byte[0] : attempt.toByteArray())
+        .set(FinishDelivery.NEXT_MS, Long.toString(retryAt == null ? 0 : retryAt.toEpochMilli()))
+        .set(FinishDelivery.RETENTION_MS, Long.toString(retention.toMillis()))
+        .set(FinishDelivery.ATTEMPTS_KEPT, Integer.toString(ATTEMPTS_KEPT));
+    return Stages.translate(FINISH.<Long>run(redis, ScriptOutputType.INTEGER, call)
+        .thenApply(state -> DeliveryState.forNumber(state.intValue())));
+  }
+
+  @Override
+  public CompletionStage<Boolean> requeue(int partition, String deliveryId, Set<DeliveryState> from, Instant now) {
+    ScriptArgs<RequeueDelivery> call = ScriptArgs.of(RequeueDelivery.class)
+        .set(RequeueDelivery.JOB, bytes(RedisKeys.deliveryJobPrefix(partition) + deliveryId))
+        .set(RequeueDelivery.ATTEMPTS, bytes(RedisKeys.deliveryAttemptsPrefix(partition) + deliveryId))
+        .set(RequeueDelivery.QUEUE, RedisKeys.deliveryQueue(partition))
+        .set(RequeueDelivery.DELIVERY_ID, deliveryId)
+        .set(RequeueDelivery.STATES,
+            "," + from.stream().map(s -> Integer.toString(s.getNumber())).collect(Collectors.joining(",")) + ",")
+        .set(RequeueDelivery.NOW_MS, Long.toString(now.toEpochMilli()));
+    return Stages.translate(REQUEUE.<Long>run(redis, ScriptOutputType.INTEGER, call).thenApply(n -> n == 1L));
+  }
+
+  @Override
+  public CompletionStage<Optional<DeliveryJob>> job(int partition, String deliveryId) {
+    return Stages.translate(redis.hgetall(bytes(RedisKeys.deliveryJobPrefix(partition) + deliveryId))
+        .thenApply(h -> {
+          if (h == null || h.isEmpty()) {
+            return Optional.<DeliveryJob>empty();
+          }
+          Map<String, String> f = new HashMap<>();
+          h.forEach((k, v) -> f.put(text(k), text(v)));
+          return Optional.of(job(partition, deliveryId, f));
+        }));
+  }
+
+  @Override
+  public CompletionStage<Optional<Delivery>> find(int partition, String deliveryId) {
+    var job = job(partition, deliveryId).toCompletableFuture();
+    var attempts = redis.lrange(bytes(RedisKeys.deliveryAttemptsPrefix(partition) + deliveryId), 0, -1)
+        .toCompletableFuture();
+    return Stages.translate(job.thenCombine(attempts, (j, a) -> j.map(found -> found.toDelivery(attempts(a)))));
+  }
+
+  private static List<DeliveryAttempt> attempts(List<byte[]> stored) {
+    List<DeliveryAttempt> out = new ArrayList<>();
+    for (byte[] b : stored) {
+      try {
+        out.add(DeliveryAttempt.parseFrom(b));
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("Corrupt delivery attempt", e);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public CompletionStage<List<LogRef>> logPage(String accountId, long offset, int count) {
+    return Stages.translate(redis.zrevrange(RedisKeys.deliveryLog(accountId), offset, offset + count - 1)
+        .thenApply(RedisDeliveryQueue::refs));
+  }
+
+  @Override
+  public CompletionStage<List<LogRef>> logRange(String accountId, Instant from, Instant to) {
+    return Stages.translate(redis.zrangebyscore(RedisKeys.deliveryLog(accountId),
+            Range.create((double) from.toEpochMilli(), (double) to.toEpochMilli() - 1))
+        .thenApply(RedisDeliveryQueue::refs));
+  }
+
+  private static List<LogRef> refs(List<byte[]> members) {
+    List<LogRef> refs = new ArrayList<>();
+    for (byte[] m : members) {
+      String s = text(m);
+      int colon = s.indexOf(':');
+      refs.add(new LogRef(Integer.parseInt(s.substring(0, colon)), s.substring(colon + 1)));
+    }
+    return refs;
+  }
+
+  @Override
+  public CompletionStage<Long> pending(int partitions) {
+    List<CompletableFuture<Long>> counts = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      counts.add(redis.zcard(RedisKeys.deliveryQueue(p)).toCompletableFuture());
+    }
+    return Stages.translate(CompletableFuture.allOf(counts.toArray(CompletableFuture[]::new))
+        .thenApply(x -> counts.stream().mapToLong(CompletableFuture::join).sum()));
+  }
+
+  private static Map<String, String> fields(List<?> flat) {
+    Map<String, String> f = new HashMap<>();
+    for (int i = 0; i + 1 < flat.size(); i += 2) {
+      f.put(text(flat.get(i)), text(flat.get(i + 1)));
+    }
+    return f;
+  }
+
+  private static DeliveryJob job(int partition, String id, Map<String, String> f) {
+    return new DeliveryJob(id, partition, f.getOrDefault("a", ""), f.getOrDefault("o", ""), f.getOrDefault("d", ""),
+        f.getOrDefault("c", ""), f.getOrDefault("k", ""), f.getOrDefault("g", ""),
+        DeliveryTrigger.forNumber(number(f, "t")), ConversionStatus.forNumber(number(f, "s")),
+        DeliveryState.forNumber(number(f, "st")), number(f, "n"),
+        Instant.ofEpochMilli(millis(f, "ct")), Instant.ofEpochMilli(millis(f, "q")),
+        Instant.ofEpochMilli(millis(f, "na")), f.getOrDefault("e", ""));
+  }
+
+  private static int number(Map<String, String> f, String field) {
+    String v = f.get(field);
+    return v == null || v.isEmpty() ? 0 : Integer.parseInt(v);
+  }
+
+  private static long millis(Map<String, String> f, String field) {
+    String v = f.get(field);
+    return v == null || v.isEmpty() ? 0 : Long.parseLong(v);
+  }
+
+  private static String text(Object o) {
+    return o instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(o);
+  }
+}

@@ -1,0 +1,506 @@
+package io.kcid.server.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import com.google.protobuf.Timestamp;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.kcid.core.KcidException;
+import io.kcid.core.kcid.DecodedKcid;
+import io.kcid.core.kcid.KcidCodec;
+import io.kcid.proto.tracking.v1.AdminServiceGrpc;
+import io.kcid.proto.tracking.v1.ClickServiceGrpc;
+import io.kcid.proto.tracking.v1.Conversion;
+import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.ConversionStatus;
+import io.kcid.proto.tracking.v1.CountingMode;
+import io.kcid.proto.tracking.v1.CreateAccountRequest;
+import io.kcid.proto.tracking.v1.CreateAccountResponse;
+import io.kcid.proto.tracking.v1.Delivery;
+import io.kcid.proto.tracking.v1.DeliveryState;
+import io.kcid.proto.tracking.v1.DeliveryTrigger;
+import io.kcid.proto.tracking.v1.Destination;
+import io.kcid.proto.tracking.v1.ErrorReason;
+import io.kcid.proto.tracking.v1.DestinationKind;
+import io.kcid.proto.tracking.v1.IssueClickRequest;
+import io.kcid.proto.tracking.v1.ListDeliveriesRequest;
+import io.kcid.proto.tracking.v1.ListDeliveriesResponse;
+import io.kcid.proto.tracking.v1.Money;
+import io.kcid.proto.tracking.v1.Outcome;
+import io.kcid.proto.tracking.v1.PostbackCredentials;
+import io.kcid.proto.tracking.v1.RecordConversionRequest;
+import io.kcid.proto.tracking.v1.RecordConversionResponse;
+import io.kcid.proto.tracking.v1.RedeliverRequest;
+import io.kcid.proto.tracking.v1.RedeliverResponse;
+import io.kcid.proto.tracking.v1.UpdateConversionStatusRequest;
+import io.kcid.server.TrackingServer;
+import io.kcid.server.account.AccountDirectory;
+import io.kcid.server.config.DeliveryConfig;
+import io.kcid.server.conversion.StatusTransitions;
+import io.kcid.server.store.DeliveryQueue;
+import io.kcid.server.store.RecordCommand;
+import io.kcid.server.store.RecordResult;
+import io.kcid.server.store.redis.RedisAccountStore;
+import io.kcid.server.store.redis.RedisClickStore;
+import io.kcid.server.store.redis.RedisConnector;
+import io.kcid.server.store.redis.RedisConversionStore;
+import io.kcid.server.store.redis.RedisDeliveryQueue;
+import io.kcid.server.store.redis.RedisKeys;
+import io.kcid.server.store.redis.testing.TestRedis;
+import io.kcid.server.store.redis.testing.Topology;
+import io.kcid.server.testing.TestServers;
+import io.lettuce.core.Range;
+import io.lettuce.core.StreamMessage;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The outbox, the job queue, the workers and the delivery log on real Redis (one node and a
+ * 3-primary Cluster), with conversions recorded over real gRPC by a server that runs no workers:
+ * the tests drive dispatchers and workers themselves, with a clock they move forward.
+ */
+@ParameterizedClass(name = "{0}")
+@EnumSource(value = Topology.class, names = {"STANDALONE", "CLUSTER"})
+class DeliveryQueueTest {
+  private static final int PARTITIONS = 16;
+
+  @Parameter Topology topology;
+
+  private static TestRedis redis;
+  private static TrackingServer server;
+  private static ManagedChannel channel;
+  private static ClickServiceGrpc.ClickServiceBlockingStub clicks;
+  private static ConversionServiceGrpc.ConversionServiceBlockingStub conversions;
+  private static AdminServiceGrpc.AdminServiceBlockingStub admin;
+  private static RedisConnector connector;
+  private static RedisDeliveryQueue queue;
+  private static RedisConversionStore conversionStore;
+  private static OutboundEvents events;
+  private static DeliveryLogService log;
+  private static final FixedDirectory directory = new FixedDirectory();
+  private static final KcidCodec codec = new KcidCodec(TestServers.KEYS, PARTITIONS);
+  private static final ShiftedClock clock = new ShiftedClock();
+
+  @BeforeParameterizedClassInvocation
+  static void start(Topology topology) {
+    redis = topology.start();
+    DeliveryConfig noWorkers = new DeliveryConfig(false, DeliveryConfig.DEFAULT_MAX_AGE, List.of(),
+        DeliveryConfig.DEFAULT_CONNECT_TIMEOUT, DeliveryConfig.DEFAULT_REQUEST_TIMEOUT,
+        DeliveryConfig.DEFAULT_CONCURRENCY, DeliveryConfig.DEFAULT_LOG_RETENTION, DeliveryConfig.DEFAULT_CIRCUIT_OPEN_AFTER);
+    server = TrackingServer.start(TestServers.builder(redis.url()).delivery(noWorkers).build(),
+        new DeliveryParts(directory, null));
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    clicks = ClickServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    conversions = ConversionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    admin = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    connector = RedisConnector.connect(redis.url(), Duration.ofSeconds(2), 10_000);
+    queue = new RedisDeliveryQueue(connector.commands());
+    conversionStore = new RedisConversionStore(connector.commands(), 10_000);
+    events = new OutboundEvents(codec, conversionStore, new RedisClickStore(connector.commands()),
+        new AccountDirectory(new RedisAccountStore(connector.commands()), clock, Duration.ZERO));
+    log = new DeliveryLogService(queue, PARTITIONS, clock);
+    join(queue.createGroups(PARTITIONS));
+  }
+
+  @AfterParameterizedClassInvocation
+  static void stop() {
+    channel.shutdownNow();
+    connector.close();
+    server.close();
+    redis.close();
+  }
+
+  private static <T> T join(java.util.concurrent.CompletionStage<T> stage) {
+    return stage.toCompletableFuture().join();
+  }
+
+  private static CreateAccountResponse account() {
+    return admin.createAccount(CreateAccountRequest.getDefaultInstance());
+  }
+
+  private static String click(CreateAccountResponse account) {
+    return clicks.issueClick(IssueClickRequest.newBuilder()
+        .setAccountId(account.getAccount().getAccountId()).setCampaignId("camp").build()).getClick().getKcid();
+  }
+
+  private static RecordConversionResponse postback(CreateAccountResponse account, String kcid, String requestId) {
+    return conversions.recordConversion(RecordConversionRequest.newBuilder().setKcid(kcid).setRequestId(requestId)
+        .setCredentials(PostbackCredentials.newBuilder().setToken(account.getSecrets().getPostbackToken()))
+        .build());
+  }
+
+  private static Destination destination(String account, String id) {
+    return Destination.newBuilder().setAccountId(account).setDestinationId(id)
+        .setKind(DestinationKind.DESTINATION_KIND_POSTBACK).setUrl("http://127.0.0.1:1/pb?id={delivery_id}").build();
+  }
+
+  /** The account's outbox entries still in the streams, by trigger number. */
+  private static List<String> outbox(String account) {
+    List<String> triggers = new ArrayList<>();
+    for (int p = 0; p < PARTITIONS; p++) {
+      for (StreamMessage<byte[], byte[]> m : join(connector.commands().xrange(RedisKeys.outbox(p), Range.create("-", "+")))) {
+        java.util.Map<String, String> f = new java.util.HashMap<>();
+        m.getBody().forEach((k, v) -> f.put(new String(k, StandardCharsets.UTF_8), new String(v, StandardCharsets.UTF_8)));
+        if (account.equals(f.get("a"))) {
+          triggers.add(f.get("t"));
+        }
+      }
+    }
+    return triggers;
+  }
+
+  private static DeliveryDispatcher dispatcher(DeliveryQueue q, String consumer) {
+    return new DeliveryDispatcher(q, directory, consumer, clock, Duration.ofDays(10), 256, Duration.ZERO);
+  }
+
+  private static int dispatchAll(DeliveryDispatcher d) {
+    int n = 0;
+    for (int p = 0; p < PARTITIONS; p++) {
+      n += join(d.dispatch(p, true));
+    }
+    return n;
+  }
+
+  private static DeliveryWorker worker(RecordingSender sender, Duration maxAge) {
+    return worker(sender, maxAge, new CircuitBreaker(Duration.ofHours(6), clock));
+  }
+
+  private static DeliveryWorker worker(RecordingSender sender, Duration maxAge, CircuitBreaker breaker) {
+    return new DeliveryWorker(queue, directory, events, sender, new DestinationLimiter(4, System::nanoTime),
+        breaker, new RetrySchedule(maxAge, new SplittableRandom(7)),
+        Duration.ofSeconds(20), Duration.ofHours(1), clock, DeliveryListener.NONE, 512);
+  }
+
+  /** One pass of a worker over every partition, waiting until what it claimed is settled. */
+  private static int pass(DeliveryWorker w) {
+    int claimed = 0;
+    for (int p = 0; p < PARTITIONS; p++) {
+      claimed += join(w.deliverDue(p));
+    }
+    awaitTrue(() -> w.inFlight() == 0);
+    return claimed;
+  }
+
+  private static void awaitTrue(BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("condition within 20 s").isLessThan(deadline);
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  private static List<Delivery> deliveries(String account) {
+    ListDeliveriesResponse page = join(log.list(ListDeliveriesRequest.newBuilder().setAccountId(account).build()));
+    return page.getDeliveriesList();
+  }
+
+  @Test
+  void anAcknowledgedEventHasExactlyOneOutboxEntry() {
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    directory.put(id, destination(id, "pb"));
+    String kcid = click(a);
+    RecordConversionResponse first = postback(a, kcid, "req-1");
+    assertThat(first.getOutcome()).isEqualTo(Outcome.OUTCOME_ACCEPTED);
+    assertThat(outbox(id)).containsExactly("1");
+
+    // A retried request id and a duplicate add nothing.
+    assertThat(postback(a, kcid, "req-1").getRepeatedRequest()).isTrue();
+    assertThat(postback(a, kcid, "req-2").getOutcome()).isEqualTo(Outcome.OUTCOME_DUPLICATE);
+    assertThat(outbox(id)).containsExactly("1");
+
+    // A status change adds one (trigger = rejected), its retry none.
+    UpdateConversionStatusRequest reject = UpdateConversionStatusRequest.newBuilder()
+        .setConversionId(first.getConversionId()).setStatus(ConversionStatus.CONVERSION_STATUS_REJECTED)
+        .setReason("fraud").setRequestId("upd-1").build();
+    conversions.updateConversionStatus(reject);
+    conversions.updateConversionStatus(reject);
+    assertThat(outbox(id)).containsExactlyInAnyOrder("1", "4");
+
+    // A postback moving a known transaction: recorded pending, then approved.
+    String other = click(a);
+    RecordConversionRequest.Builder tx = RecordConversionRequest.newBuilder().setKcid(other).setTransactionId("T-1")
+        .setCredentials(PostbackCredentials.newBuilder().setToken(a.getSecrets().getPostbackToken()));
+    assertThat(conversions.recordConversion(tx.setStatus(ConversionStatus.CONVERSION_STATUS_PENDING).setRequestId("t1").build())
+        .getOutcome()).isEqualTo(Outcome.OUTCOME_ACCEPTED);
+    conversions.recordConversion(tx.setStatus(ConversionStatus.CONVERSION_STATUS_APPROVED).setRequestId("t2").build());
+    conversions.recordConversion(tx.setStatus(ConversionStatus.CONVERSION_STATUS_APPROVED).setRequestId("t2").build());
+    assertThat(outbox(id)).containsExactlyInAnyOrder("1", "4", "1", "3");
+
+    // A dry run (the replay preview) writes nothing, whatever the flag says.
+    DecodedKcid third = codec.decode(click(a));
+    RecordCommand dry = new RecordCommand(third, id, "default", CountingMode.COUNTING_MODE_ONCE_PER_CLICK, "", "", "",
+        Conversion.newBuilder().setAccountId(id).build().toByteArray(),
+        Money.getDefaultInstance(), ConversionStatus.CONVERSION_STATUS_UNSPECIFIED,
+        ConversionStatus.CONVERSION_STATUS_APPROVED,
+        StatusTransitions.sourcesOf(ConversionStatus.CONVERSION_STATUS_UNSPECIFIED), List.of(), false, Instant.now(),
+        Duration.ofHours(1), Duration.ofHours(2), Instant.now(), 0).withOutbox(true);
+    assertThat(join(conversionStore.evaluate(dry)).code()).isEqualTo(RecordResult.Code.ACCEPTED);
+    assertThat(outbox(id)).hasSize(4);
+
+    // An account without destinations writes no entry.
+    var b = account();
+    assertThat(postback(b, click(b), "req-b").getOutcome()).isEqualTo(Outcome.OUTCOME_ACCEPTED);
+    assertThat(outbox(b.getAccount().getAccountId())).isEmpty();
+  }
+
+  @Test
+  void redispatchAfterACrashCreatesTheSameJobsOnce() {
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    Destination all = destination(id, "all");
+    Destination otherGoal = destination(id, "signup-only").toBuilder().addGoalKeys("signup").build();
+    Destination approvals = destination(id, "approvals").toBuilder()
+        .addTriggers(DeliveryTrigger.DELIVERY_TRIGGER_APPROVED).build();
+    Destination recorded = destination(id, "recorded").toBuilder()
+        .addTriggers(DeliveryTrigger.DELIVERY_TRIGGER_RECORDED).build();
+    directory.put(id, all, otherGoal, approvals, recorded);
+    String kcid = click(a);
+    assertThat(postback(a, kcid, "r").getOutcome()).isEqualTo(Outcome.OUTCOME_ACCEPTED);
+
+    // The first dispatcher creates the jobs and dies before acknowledging the entry.
+    DeliveryQueue noAck = (DeliveryQueue) Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {DeliveryQueue.class}, (proxy, method, args) -> method.getName().equals("acknowledge")
+            ? CompletableFuture.failedFuture(new IllegalStateException("killed"))
+            : method.invoke(queue, args));
+    DeliveryDispatcher dying = dispatcher(noAck, "dying");
+    for (int p = 0; p < PARTITIONS; p++) {
+      try {
+        join(dying.dispatch(p, true));
+      } catch (RuntimeException expected) {
+        // the acknowledgement failed: the entry stays pending for "dying"
+      }
+    }
+    List<Delivery> created = deliveries(id);
+    assertThat(created).extracting(Delivery::getDestinationId).containsExactlyInAnyOrder("all", "recorded");
+    assertThat(outbox(id)).hasSize(1);
+
+    // Another takes the entry over: same delivery ids, nothing new, the entry is gone.
+    assertThat(dispatchAll(dispatcher(queue, "survivor"))).isPositive();
+    List<Delivery> after = deliveries(id);
+    assertThat(after).extracting(Delivery::getDeliveryId)
+        .containsExactlyInAnyOrderElementsOf(created.stream().map(Delivery::getDeliveryId).toList());
+    assertThat(outbox(id)).isEmpty();
+    assertThat(after).allSatisfy(d -> {
+      assertThat(d.getState()).isEqualTo(DeliveryState.DELIVERY_STATE_PENDING);
+      assertThat(d.getKcid()).isEqualTo(kcid);
+      assertThat(d.getTrigger()).isEqualTo(DeliveryTrigger.DELIVERY_TRIGGER_RECORDED);
+      assertThat(d.getDeliveryId()).matches("dlv_[a-z2-7]{26}");
+    });
+  }
+
+  @Test
+  void twoWorkersDeliverEveryJobWithDuplicatesOnlyUnderTheSameId() throws Exception {
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    directory.put(id, destination(id, "sink").toBuilder().setMaxConcurrency(8).build());
+    int n = 40;
+    for (int i = 0; i < n; i++) {
+      assertThat(postback(a, click(a), "r" + i).getOutcome()).isEqualTo(Outcome.OUTCOME_ACCEPTED);
+    }
+    dispatchAll(dispatcher(queue, "d"));
+    Set<String> ids = new HashSet<>();
+    deliveries(id).forEach(d -> ids.add(d.getDeliveryId()));
+    assertThat(ids).hasSize(n);
+
+    RecordingSender sender = new RecordingSender();
+    sender.maxDelay(20);
+    DeliveryWorker first = worker(sender, Duration.ofDays(1));
+    DeliveryWorker second = worker(sender, Duration.ofDays(1));
+    var one = CompletableFuture.runAsync(() -> {
+      for (int i = 0; i < 30 && !allDelivered(id, n); i++) {
+        pass(first);
+      }
+    });
+    var two = CompletableFuture.runAsync(() -> {
+      for (int i = 0; i < 30 && !allDelivered(id, n); i++) {
+        pass(second);
+      }
+    });
+    CompletableFuture.allOf(one, two).get(60, TimeUnit.SECONDS);
+    awaitTrue(() -> allDelivered(id, n));
+    List<String> sentIds = sender.to("sink").stream().map(OutboundMessage::deliveryId).toList();
+    assertThat(new HashSet<>(sentIds)).isEqualTo(ids);
+    assertThat(sender.to("sink")).allSatisfy(m -> {
+      assertThat(m.event().accountId()).isEqualTo(id);
+      assertThat(m.event().click()).isNotNull();
+      assertThat(m.event().trigger()).isEqualTo(DeliveryTrigger.DELIVERY_TRIGGER_RECORDED);
+    });
+  }
+
+  private static boolean allDelivered(String account, int n) {
+    List<Delivery> all = deliveries(account);
+    return all.size() == n && all.stream().allMatch(d -> d.getState() == DeliveryState.DELIVERY_STATE_DELIVERED);
+  }
+
+  @Test
+  void failingReceiversAreRetriedThenDeadLetteredWithTheirHistoryAndRedeliveredUnderTheSameId() {
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    directory.put(id, destination(id, "down"), destination(id, "gone"));
+    String kcid = click(a);
+    postback(a, kcid, "r");
+    dispatchAll(dispatcher(queue, "d"));
+    RecordingSender sender = new RecordingSender();
+    sender.answer("down", 503);
+    sender.answer("gone", 404);
+    // Retried for 5 minutes of the test's clock (which other tests may have moved ahead already).
+    DeliveryWorker w = worker(sender, Duration.between(Instant.now(), clock.instant()).plusMinutes(5));
+    assertThat(pass(w)).isGreaterThanOrEqualTo(2);
+    // 404 is permanent: dead-lettered after one attempt. 503 is retried until the maximum age.
+    for (int i = 0; i < 20 && stateOf(id, "down") == DeliveryState.DELIVERY_STATE_PENDING; i++) {
+      clock.advance(Duration.ofMinutes(1));
+      pass(w);
+    }
+    Delivery down = only(id, "down");
+    Delivery gone = only(id, "gone");
+    assertThat(gone.getState()).isEqualTo(DeliveryState.DELIVERY_STATE_DEAD_LETTERED);
+    assertThat(gone.getAttemptsList()).hasSize(1);
+    assertThat(gone.getAttempts(0).getStatusCode()).isEqualTo(404);
+    assertThat(down.getState()).isEqualTo(DeliveryState.DELIVERY_STATE_DEAD_LETTERED);
+    assertThat(down.getAttemptsCount()).isGreaterThanOrEqualTo(2);
+    assertThat(down.getAttemptsList()).allSatisfy(t -> assertThat(t.getError()).isEqualTo("HTTP 503"));
+    assertThat(sender.to("down")).extracting(OutboundMessage::deliveryId).containsOnly(down.getDeliveryId());
+
+    ListDeliveriesResponse failed = join(log.list(ListDeliveriesRequest.newBuilder().setAccountId(id).setFailedOnly(true)
+        .setKcid(kcid).setPageSize(1).build()));
+    assertThat(failed.getDeliveriesList()).hasSize(1);
+    assertThat(failed.getNextPageToken()).isNotEmpty();
+    ListDeliveriesResponse next = join(log.list(ListDeliveriesRequest.newBuilder().setAccountId(id).setFailedOnly(true)
+        .setKcid(kcid).setPageSize(1).setPageToken(failed.getNextPageToken()).build()));
+    assertThat(next.getDeliveriesList()).hasSize(1);
+    assertThat(next.getDeliveries(0).getDeliveryId()).isNotEqualTo(failed.getDeliveries(0).getDeliveryId());
+
+    // Redeliver: a dry run first (nothing moves), then for real; the receiver is back.
+    RedeliverResponse preview = join(log.redeliver(RedeliverRequest.newBuilder().setAccountId(id)
+        .setStartTime(Timestamp.newBuilder().setSeconds(0)).setEndTime(Timestamp.newBuilder()
+            .setSeconds(clock.instant().getEpochSecond() + 10)).setDryRun(true).build()));
+    assertThat(preview.getDryRun()).isTrue();
+    assertThat(preview.getDeliveryIdsList()).containsExactlyInAnyOrder(down.getDeliveryId(), gone.getDeliveryId());
+    assertThat(stateOf(id, "down")).isEqualTo(DeliveryState.DELIVERY_STATE_DEAD_LETTERED);
+    RedeliverResponse queued = join(log.redeliver(RedeliverRequest.newBuilder().setAccountId(id)
+        .setDeliveryId(down.getDeliveryId()).build()));
+    assertThat(queued.getDeliveryIdsList()).containsExactly(down.getDeliveryId());
+    assertThat(stateOf(id, "down")).isEqualTo(DeliveryState.DELIVERY_STATE_PENDING);
+    sender.answer("down", 200);
+    pass(w);
+    Delivery redelivered = only(id, "down");
+    assertThat(redelivered.getState()).isEqualTo(DeliveryState.DELIVERY_STATE_DELIVERED);
+    assertThat(redelivered.getAttemptsCount()).isEqualTo(down.getAttemptsCount() + 1);
+    assertThat(sender.to("down")).extracting(OutboundMessage::deliveryId).containsOnly(down.getDeliveryId());
+    // A delivered job is only queued again when asked to include delivered ones.
+    assertThat(join(log.redeliver(RedeliverRequest.newBuilder().setAccountId(id)
+        .setDeliveryId(down.getDeliveryId()).build())).getDeliveryIdsList()).isEmpty();
+    assertThat(join(log.redeliver(RedeliverRequest.newBuilder().setAccountId(id)
+        .setDeliveryId(down.getDeliveryId()).setIncludeDelivered(true).build())).getDeliveryIdsList())
+        .containsExactly(down.getDeliveryId());
+  }
+
+  @Test
+  void pausedDestinationsWaitAndDeletedOnesCancel() {
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    Destination paused = destination(id, "paused").toBuilder().setPaused(true).build();
+    directory.put(id, paused, destination(id, "deleted"));
+    postback(a, click(a), "r");
+    dispatchAll(dispatcher(queue, "d"));
+    directory.put(id, paused);
+    RecordingSender sender = new RecordingSender();
+    DeliveryWorker w = worker(sender, Duration.ofDays(1));
+    pass(w);
+    assertThat(sender.sent).noneMatch(m -> m.event().accountId().equals(id));
+    assertThat(stateOf(id, "deleted")).isEqualTo(DeliveryState.DELIVERY_STATE_CANCELLED);
+    assertThat(stateOf(id, "paused")).isEqualTo(DeliveryState.DELIVERY_STATE_PENDING);
+    // Resumed: the job that waited is sent.
+    directory.put(id, paused.toBuilder().setPaused(false).build());
+    clock.advance(DeliveryWorker.PAUSED_RECHECK.plusSeconds(1));
+    pass(w);
+    assertThat(stateOf(id, "paused")).isEqualTo(DeliveryState.DELIVERY_STATE_DELIVERED);
+    assertThat(sender.to("paused")).hasSize(1);
+  }
+
+  @Test
+  void aDestinationFailingLongEnoughOpensItsCircuitWaitsAndAProbeClosesIt() {
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    directory.put(id, destination(id, "flaky"));
+    postback(a, click(a), "r");
+    dispatchAll(dispatcher(queue, "d"));
+    RecordingSender sender = new RecordingSender();
+    sender.answer("flaky", 503);
+    DeliveryWorker w = worker(sender, Duration.ofDays(1), new CircuitBreaker(Duration.ofMinutes(1), clock));
+    pass(w);
+    clock.advance(Duration.ofMinutes(2));
+    pass(w);
+    assertThat(sender.to("flaky")).hasSize(2);
+    assertThat(directory.circuits).containsEntry("flaky", true);
+    // Open: the job is due again but waits for the next probe, neither sent nor dropped.
+    clock.advance(Duration.ofSeconds(40));
+    pass(w);
+    assertThat(sender.to("flaky")).hasSize(2);
+    assertThat(stateOf(id, "flaky")).isEqualTo(DeliveryState.DELIVERY_STATE_PENDING);
+    // The receiver is back; the probe after 5 minutes succeeds and closes the circuit.
+    sender.answer("flaky", 200);
+    clock.advance(CircuitBreaker.PROBE_INTERVAL.plusMinutes(1));
+    pass(w);
+    assertThat(stateOf(id, "flaky")).isEqualTo(DeliveryState.DELIVERY_STATE_DELIVERED);
+    assertThat(only(id, "flaky").getAttemptsCount()).isEqualTo(3);
+    assertThat(directory.circuits).containsEntry("flaky", false);
+  }
+
+  @Test
+  void unknownDeliveriesAndForeignPageTokensAreRefusedWithTheirReasons() {
+    String id = account().getAccount().getAccountId();
+    assertThat(reasonOf(() -> join(log.redeliver(RedeliverRequest.newBuilder().setAccountId(id)
+            .setDeliveryId("dlv_aaaaaaaaaaaaaaaaaaaaaaaaaa").build()))))
+        .isEqualTo(ErrorReason.ERROR_REASON_DELIVERY_NOT_FOUND);
+    assertThat(reasonOf(() -> join(log.list(ListDeliveriesRequest.newBuilder().setAccountId(id)
+            .setPageToken("x").build()))))
+        .isEqualTo(ErrorReason.ERROR_REASON_INVALID_PARAMETER);
+    assertThat(reasonOf(() -> join(log.list(ListDeliveriesRequest.newBuilder().setAccountId(id)
+            .setPageSize(1001).build()))))
+        .isEqualTo(ErrorReason.ERROR_REASON_INVALID_PARAMETER);
+    assertThat(deliveries(id)).isEmpty();
+  }
+
+  /** The kcid reason a call failed with, thrown at once or through its stage. */
+  private static ErrorReason reasonOf(Runnable call) {
+    Throwable t = catchThrowable(call::run);
+    while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    assertThat(t).isInstanceOf(KcidException.class);
+    return ((KcidException) t).reason();
+  }
+
+  private static Delivery only(String account, String destination) {
+    List<Delivery> found = deliveries(account).stream().filter(d -> d.getDestinationId().equals(destination)).toList();
+    assertThat(found).hasSize(1);
+    return found.get(0);
+  }
+
+  private static DeliveryState stateOf(String account, String destination) {
+    return only(account, destination).getState();
+  }
+}
