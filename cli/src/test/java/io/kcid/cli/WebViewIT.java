@@ -2,6 +2,7 @@ package io.kcid.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.core.kcid.KcidCodec;
@@ -14,7 +15,10 @@ import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateApiKeyRequest;
 import io.kcid.proto.tracking.v1.CreateGoalRequest;
+import io.kcid.proto.tracking.v1.CreateDestinationRequest;
 import io.kcid.proto.tracking.v1.CreatePartnerRequest;
+import io.kcid.proto.tracking.v1.DeliveryServiceGrpc;
+import io.kcid.proto.tracking.v1.DestinationKind;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.GoalState;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
@@ -26,11 +30,13 @@ import io.kcid.proto.tracking.v1.UpdateGoalRequest;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
+import io.kcid.server.config.DeliveryConfig;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.store.redis.LocalRedis;
 import java.awt.image.BufferedImage;
 import java.io.File;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -79,7 +85,11 @@ class WebViewIT {
     ServerConfig.Builder base = ServerConfig.builder().bindHost("127.0.0.1").grpcPort(0).redisUrl(redis.url())
         .partitions(16).macKeys(KEYS).redisTimeout(Duration.ofMillis(500)).redisQueueSize(1000)
         .accountCacheTtl(Duration.ZERO).streamMaxLength(10_000).drainDelay(Duration.ZERO)
-        .shutdownGrace(Duration.ofSeconds(5));
+        .shutdownGrace(Duration.ofSeconds(5))
+        // The deliveries page's receiver listens on loopback, an internal address refused by default.
+        .delivery(new DeliveryConfig(true, DeliveryConfig.DEFAULT_MAX_AGE, List.of("127.0.0.1/32"),
+            DeliveryConfig.DEFAULT_CONNECT_TIMEOUT, DeliveryConfig.DEFAULT_REQUEST_TIMEOUT, DeliveryConfig.DEFAULT_CONCURRENCY,
+            DeliveryConfig.DEFAULT_LOG_RETENTION, DeliveryConfig.DEFAULT_CIRCUIT_OPEN_AFTER));
     server = TrackingServer.start(base.security(new ServerSecurity(AuthMode.REQUIRED,
         ConfiguredApiKeys.parse("setup:admin+issue:" + SETUP_KEY + ",edge:issue+ingest:" + EDGE_KEY + ",view:read:" + VIEW_KEY),
         Duration.ofMinutes(5), null, null, null, 4096, 1000, io.kcid.server.common.IpPrivacy.truncate())).build());
@@ -215,6 +225,38 @@ class WebViewIT {
     assertThat(body).contains("<title>Conversions per day</title>").contains("<title>Time to convert</title>");
     // Both charts have a bar of height > 0: today's conversions and the fastest time-to-convert bucket.
     assertThat(Pattern.compile("<rect class=\"bar\" [^>]*height=\"[1-9]").matcher(body).results().count()).isEqualTo(2);
+  }
+
+  @Test
+  void deliveriesPageShowsTheDestinationAndItsDeliveredJob() throws Exception {
+    String token = account("dlv");
+    HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+    receiver.createContext("/pb", exchange -> {
+      received.add(exchange.getRequestURI().getRawQuery());
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    receiver.start();
+    try {
+      DeliveryServiceGrpc.newBlockingStub(channel).createDestination(CreateDestinationRequest.newBuilder()
+          .setAccountId("dlv").setDestinationId("partner-pb").setKind(DestinationKind.DESTINATION_KIND_POSTBACK)
+          .setUrl("http://127.0.0.1:" + receiver.getAddress().getPort() + "/pb?k={kcid}&s={status}").build());
+      String kcid = click("dlv", "web", "a");
+      assertThat(postback(kcid, "sale", token).statusCode()).isEqualTo(200);
+      org.awaitility.Awaitility.await().atMost(15, TimeUnit.SECONDS).untilAsserted(() ->
+          assertThat(received).containsExactly("k=" + kcid + "&s=approved"));
+      org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> {
+        HttpResponse<String> page = asAdmin("/admin/accounts/dlv/deliveries");
+        assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+        assertThat(page.body()).contains("<td>partner-pb</td><td>account</td><td>postback</td>", "Latest 1 deliveries",
+            "<td>recorded</td><td>delivered</td><td>1</td><td>HTTP 200</td>", "href=\"/admin/kcid/" + kcid);
+      });
+      // Every account page links to it.
+      assertThat(asAdmin("/admin/accounts/dlv").body()).contains("href=\"/admin/accounts/dlv/deliveries\"");
+    } finally {
+      receiver.stop(0);
+    }
   }
 
   @Test
