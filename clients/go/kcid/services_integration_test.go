@@ -20,7 +20,7 @@ import (
 // TestServicesAgainstLiveKcid drives ReportService, DiagnosticsService and the conversion
 // stream through the client against `kcid up` with API keys required.
 func TestServicesAgainstLiveKcid(t *testing.T) {
-	srv := startKcid(t, "KCID_AUTH=required")
+	srv := startKcid(t, "KCID_AUTH=required", deliveryAllowlist)
 	key, err := os.ReadFile(filepath.Join(srv.home, "api-keys", "local-admin"))
 	if err != nil {
 		t.Fatalf("reading the local admin key kcid up writes: %v", err)
@@ -30,7 +30,7 @@ func TestServicesAgainstLiveKcid(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
 
 	t.Run("a call without an API key is API_KEY_INVALID", func(t *testing.T) {
@@ -53,6 +53,10 @@ func TestServicesAgainstLiveKcid(t *testing.T) {
 
 	t.Run("scoped keys: caller, lists cut down to the scope, API_KEY_SCOPE_DENIED outside it", func(t *testing.T) {
 		testScopedKeysAgainstLiveKcid(ctx, t, srv.grpcAddr, client)
+	})
+
+	t.Run("deliveries: destinations, a verified webhook per conversion, the delivery log, rotation", func(t *testing.T) {
+		testDeliveriesAgainstLiveKcid(ctx, t, client)
 	})
 
 	accountID := "go-svc-" + randomHex(t, 6)
