@@ -111,3 +111,20 @@ def test_secrets_are_checked_and_never_repeated():
     with pytest.raises(ValueError):
         WebhookVerifier(["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], tolerance=datetime.timedelta(seconds=-1))
     WebhookVerifier("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")  # one secret as a str, without the prefix
+
+
+def test_the_receiver_example_verifies_parses_and_deduplicates():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "webhook_receiver", pathlib.Path(__file__).resolve().parents[1] / "examples" / "webhook_receiver.py"
+    )
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    v = VECTORS[-1]  # the kcid server's rotation vector
+    seen = set()
+    status, event = example.receive(verifier(v, v.get("secrets")[:1]), seen, headers(v), v["body"].encode())
+    assert status == 204 and event["type"] == "conversion.approved" and event["data"]["value"]["amount"] == "12.50"
+    assert example.receive(verifier(v), seen, headers(v), v["body"].encode()) == (204, {})  # a retry: handled once
+    changed = v["body"].replace("12.50", "99.50").encode()
+    assert example.receive(verifier(v), set(), headers(v), changed) == (401, {})

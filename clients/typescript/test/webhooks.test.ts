@@ -105,3 +105,16 @@ test("secrets are checked and never repeated in errors", () => {
   assert.throws(() => new WebhookVerifier("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", { toleranceSeconds: -1 }));
   new WebhookVerifier("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"); // one secret as a string, without the prefix
 });
+
+test("the receiver example verifies, parses and handles each webhook-id once", async () => {
+  const { receive } = await import("../examples/webhook-receiver.js");
+  const v = vectors.at(-1)!; // the kcid server's rotation vector
+  const h = Object.fromEntries(Object.entries(headers(v)).map(([k, val]) => [k.toLowerCase(), val]));
+  const seen = new Set<string>();
+  const first = receive(verifier(v, v.secrets.slice(0, 1)), seen, h, Buffer.from(v.body, "utf8"));
+  assert.equal(first.status, 204);
+  assert.equal(first.event?.type, "conversion.approved");
+  assert.equal(first.event?.data.value?.amount, "12.50");
+  assert.deepEqual(receive(verifier(v), seen, h, Buffer.from(v.body, "utf8")), { status: 204 });
+  assert.deepEqual(receive(verifier(v), new Set(), h, Buffer.from(v.body.replace("12.50", "99.50"), "utf8")), { status: 401 });
+});

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kcid.client.WebhookVerificationException.Reason;
+import io.kcid.client.example.WebhookReceiver;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +18,7 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -154,5 +156,20 @@ class WebhookVerifierTest {
     assertThatThrownBy(() -> WebhookVerifier.of("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").withTolerance(Duration.ofSeconds(-1)))
         .isInstanceOf(IllegalArgumentException.class);
     assertThat(WebhookVerifier.of("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")).isNotNull(); // without the prefix
+  }
+
+  @Test
+  void theReceiverExampleVerifiesParsesAndHandlesEachWebhookIdOnce() throws Exception {
+    Vector v = vectors().get(vectors().size() - 1); // the kcid server's rotation vector
+    WebhookReceiver receiver = new WebhookReceiver(v.verifier(v.secrets().subList(0, 1), 0));
+    WebhookReceiver.Outcome first = receiver.receive(v.headers(), v.bytes());
+    assertThat(first.status()).isEqualTo(204);
+    assertThat(first.event()).hasValueSatisfying(e -> {
+      assertThat(e.get("type").getAsString()).isEqualTo("conversion.approved");
+      assertThat(e.getAsJsonObject("data").getAsJsonObject("value").get("amount").getAsString()).isEqualTo("12.50");
+    });
+    assertThat(receiver.receive(v.headers(), v.bytes())).isEqualTo(new WebhookReceiver.Outcome(204, Optional.empty()));
+    byte[] changed = v.body().replace("12.50", "99.50").getBytes(StandardCharsets.UTF_8);
+    assertThat(receiver.receive(v.headers(), changed).status()).isEqualTo(401);
   }
 }
