@@ -55,8 +55,12 @@ func TestServicesAgainstLiveKcid(t *testing.T) {
 		testScopedKeysAgainstLiveKcid(ctx, t, srv.grpcAddr, client)
 	})
 
-	t.Run("deliveries: destinations, a verified webhook per conversion, the delivery log, rotation", func(t *testing.T) {
-		testDeliveriesAgainstLiveKcid(ctx, t, client)
+	t.Run("destinations: create, refusals, get, list, update, pause, resume, rotate, delete", func(t *testing.T) {
+		testDestinationsAgainstLiveKcid(ctx, t, client)
+	})
+
+	t.Run("webhooks: verified test and conversion webhooks, the delivery log, a rotation's two signatures", func(t *testing.T) {
+		testWebhooksAgainstLiveKcid(ctx, t, client)
 	})
 
 	accountID := "go-svc-" + randomHex(t, 6)

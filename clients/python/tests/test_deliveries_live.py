@@ -70,18 +70,53 @@ def _reason(call):
     return refused.value.reason
 
 
-def test_destinations_verified_webhooks_delivery_log_and_rotation(client, receiver):
+def test_destinations_created_refused_read_updated_paused_rotated_and_deleted(client, receiver):
+    url, _ = receiver
+    account_id = "py-dst-" + uuid.uuid4().hex[:8]
+    client.admin.CreateAccount(v1.CreateAccountRequest(account_id=account_id))
+    webhook = client.create_webhook(url, account_id=account_id, destination_id="hooks")
+    secret = webhook.signing_secret
+    assert (webhook.destination.destination_id, webhook.destination.account_id, webhook.destination.kind) == (
+        "hooks", account_id, v1.DESTINATION_KIND_WEBHOOK)
+    assert secret.startswith("whsec_")
+    kcid.WebhookVerifier([secret])
+    assert _reason(lambda: client.create_webhook(url, account_id=account_id, destination_id="hooks")) == "DESTINATION_ALREADY_EXISTS"
+    # Postbacks to the same loopback receiver: its address resolves and is allowed.
+    postback_base = url[: -len("/kcid")] + "/pb"
+    with pytest.raises(kcid.KcidError) as refused:
+        client.create_postback(postback_base + "?cid={no_such_macro}", account_id=account_id)
+    assert refused.value.reason == "INVALID_PARAMETER" and "no_such_macro" in refused.value.message
+    assert _reason(lambda: client.create_postback("http://169.254.169.254/pb?cid={s1}", account_id=account_id)) == "DESTINATION_ADDRESS_FORBIDDEN"
+    postback = client.create_postback(
+        postback_base + "?cid={s1}&txid={txid}&status={status}", account_id=account_id, destination_id="tracker"
+    ).destination
+    assert postback.kind == v1.DESTINATION_KIND_POSTBACK
+    assert _reason(lambda: client.get_destination("no-such-destination", account_id=account_id)) == "DESTINATION_NOT_FOUND"
+    assert client.get_destination("hooks", account_id=account_id).url == url
+    assert sorted(d.destination_id for d in client.list_destinations(account_id=account_id)) == ["hooks", "tracker"]
+
+    updated = client.update_destination("tracker", account_id=account_id, status_map={"approved": "1", "rejected": "2"})
+    assert dict(updated.status_map) == {"approved": "1", "rejected": "2"}
+    assert client.pause_destination("hooks", account_id=account_id).paused
+    assert client.get_destination("hooks", account_id=account_id).paused
+    assert not client.resume_destination("hooks", account_id=account_id).paused
+    rotated = client.rotate_destination_secret("hooks", account_id=account_id, grace_period=datetime.timedelta(hours=1))
+    assert rotated.signing_secret.startswith("whsec_") and rotated.signing_secret != secret
+    assert rotated.HasField("previous_secret_expire_time")
+    assert _reason(lambda: client.rotate_destination_secret("tracker", account_id=account_id)) == "INVALID_PARAMETER"
+
+    for destination_id in ("hooks", "tracker"):
+        client.delete_destination(destination_id, account_id=account_id)
+    assert _reason(lambda: client.get_destination("hooks", account_id=account_id)) == "DESTINATION_NOT_FOUND"
+    assert _reason(lambda: client.delete_destination("hooks", account_id=account_id)) == "DESTINATION_NOT_FOUND"
+    assert client.list_destinations(account_id=account_id) == []
+
+
+def test_webhooks_are_verified_logged_previewed_and_doubly_signed_after_a_rotation(client, receiver):
     url, received = receiver
     account_id = "py-dlv-" + uuid.uuid4().hex[:8]
     created = client.admin.CreateAccount(v1.CreateAccountRequest(account_id=account_id))
-    webhook = client.create_webhook(url, account_id=account_id, destination_id="hooks")
-    secret = webhook.signing_secret
-    assert webhook.destination.destination_id == "hooks" and secret.startswith("whsec_")
-    assert _reason(lambda: client.create_webhook(url, account_id=account_id, destination_id="hooks")) == "DESTINATION_ALREADY_EXISTS"
-    assert _reason(lambda: client.create_postback("https://tracker.example/pb?cid={no_such_macro}", account_id=account_id)) == "INVALID_PARAMETER"
-    assert _reason(lambda: client.create_postback("http://169.254.169.254/pb?cid={s1}", account_id=account_id)) == "DESTINATION_ADDRESS_FORBIDDEN"
-    assert _reason(lambda: client.get_destination("no-such-destination", account_id=account_id)) == "DESTINATION_NOT_FOUND"
-    assert [d.url for d in client.list_destinations(account_id=account_id)] == [url]
+    secret = client.create_webhook(url, account_id=account_id, destination_id="hooks").signing_secret
     verifier = kcid.WebhookVerifier([secret])
 
     # A test webhook, signed: the verifier accepts it.
@@ -124,16 +159,8 @@ def test_destinations_verified_webhooks_delivery_log_and_rotation(client, receiv
 
     # After a rotation the webhook carries two signatures; either secret verifies it.
     rotated = client.rotate_destination_secret("hooks", account_id=account_id, grace_period=datetime.timedelta(hours=1))
-    assert rotated.signing_secret != secret and rotated.HasField("previous_secret_expire_time")
     client.test_destination("hooks", account_id=account_id)
     headers, body = _await_webhook(received, "test_")
     assert len({k.lower(): v for k, v in headers.items()}["webhook-signature"].split()) == 2
     for s in (rotated.signing_secret, secret):
         kcid.WebhookVerifier([s]).verify(headers, body)
-
-    assert client.pause_destination("hooks", account_id=account_id).paused
-    assert client.get_destination("hooks", account_id=account_id).paused
-    assert not client.resume_destination("hooks", account_id=account_id).paused
-    client.delete_destination("hooks", account_id=account_id)
-    assert _reason(lambda: client.get_destination("hooks", account_id=account_id)) == "DESTINATION_NOT_FOUND"
-    assert _reason(lambda: client.delete_destination("hooks", account_id=account_id)) == "DESTINATION_NOT_FOUND"

@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import {
   connect,
   DeliveryState,
+  DestinationKind,
   KcidError,
   Outcome,
   WebhookVerifier,
@@ -53,28 +54,63 @@ async function awaitWebhook(prefix: string): Promise<{ headers: IncomingHttpHead
   }
 }
 
-async function reason(p: Promise<unknown>): Promise<string> {
+async function kcidError(p: Promise<unknown>): Promise<KcidError> {
   try {
     await p;
   } catch (e) {
     assert.ok(e instanceof KcidError, `expected a KcidError, got ${String(e)}`);
-    return e.reason;
+    return e;
   }
   assert.fail("expected the call to fail");
 }
 
-test("destinations, verified webhooks, the delivery log and a secret rotation", async () => {
+async function reason(p: Promise<unknown>): Promise<string> {
+  return (await kcidError(p)).reason;
+}
+
+test("destinations are created, refused, read, updated, paused, rotated and deleted", async () => {
+  const accountId = `ts-dst-${randomBytes(4).toString("hex")}`;
+  await client.admin.createAccount({ accountId });
+  const owner = { accountId };
+  const { destination, signingSecret } = await client.createWebhook(owner, receiverUrl, { destinationId: "hooks" });
+  assert.deepEqual([destination.destinationId, destination.accountId, destination.kind], ["hooks", accountId, DestinationKind.WEBHOOK]);
+  assert.match(signingSecret, /^whsec_/);
+  new WebhookVerifier(signingSecret);
+  assert.equal(await reason(client.createWebhook(owner, receiverUrl, { destinationId: "hooks" })), "DESTINATION_ALREADY_EXISTS");
+  // Postbacks to the same loopback receiver: its address resolves and is allowed.
+  const postbackBase = receiverUrl.replace(/\/kcid$/, "/pb");
+  const unknownMacro = await kcidError(client.createPostback(owner, `${postbackBase}?cid={no_such_macro}`));
+  assert.equal(unknownMacro.reason, "INVALID_PARAMETER");
+  assert.match(unknownMacro.rawMessage, /no_such_macro/);
+  assert.equal(await reason(client.createPostback(owner, "http://169.254.169.254/pb?cid={s1}")), "DESTINATION_ADDRESS_FORBIDDEN");
+  const postback = await client.createPostback(owner, `${postbackBase}?cid={s1}&txid={txid}&status={status}`, { destinationId: "tracker" });
+  assert.equal(postback.kind, DestinationKind.POSTBACK);
+  assert.equal(await reason(client.getDestination(owner, "no-such-destination")), "DESTINATION_NOT_FOUND");
+  assert.equal((await client.getDestination(owner, "hooks")).url, receiverUrl);
+  assert.deepEqual((await client.listDestinations(owner)).map((d) => d.destinationId).sort(), ["hooks", "tracker"]);
+
+  const updated = await client.updateDestination(owner, "tracker", { replaceStatusMap: true, statusMap: { approved: "1", rejected: "2" } });
+  assert.deepEqual(updated.statusMap, { approved: "1", rejected: "2" });
+  assert.equal((await client.pauseDestination(owner, "hooks")).paused, true);
+  assert.equal((await client.getDestination(owner, "hooks")).paused, true);
+  assert.equal((await client.resumeDestination(owner, "hooks")).paused, false);
+  const rotated = await client.rotateDestinationSecret(owner, "hooks", { gracePeriodMs: 3_600_000 });
+  assert.match(rotated.signingSecret, /^whsec_/);
+  assert.notEqual(rotated.signingSecret, signingSecret);
+  assert.ok(rotated.previousSecretExpireTime);
+  assert.equal(await reason(client.rotateDestinationSecret(owner, "tracker")), "INVALID_PARAMETER");
+
+  for (const id of ["hooks", "tracker"]) await client.deleteDestination(owner, id);
+  assert.equal(await reason(client.getDestination(owner, "hooks")), "DESTINATION_NOT_FOUND");
+  assert.equal(await reason(client.deleteDestination(owner, "hooks")), "DESTINATION_NOT_FOUND");
+  assert.deepEqual(await client.listDestinations(owner), []);
+});
+
+test("webhooks are verified, logged, previewed for redelivery and doubly signed after a rotation", async () => {
   const accountId = `ts-dlv-${randomBytes(4).toString("hex")}`;
   const { secrets } = await client.admin.createAccount({ accountId });
   const owner = { accountId };
-  const { destination, signingSecret } = await client.createWebhook(owner, receiverUrl, { destinationId: "hooks" });
-  assert.equal(destination.destinationId, "hooks");
-  assert.match(signingSecret, /^whsec_/);
-  assert.equal(await reason(client.createWebhook(owner, receiverUrl, { destinationId: "hooks" })), "DESTINATION_ALREADY_EXISTS");
-  assert.equal(await reason(client.createPostback(owner, "https://tracker.example/pb?cid={no_such_macro}")), "INVALID_PARAMETER");
-  assert.equal(await reason(client.createPostback(owner, "http://169.254.169.254/pb?cid={s1}")), "DESTINATION_ADDRESS_FORBIDDEN");
-  assert.equal(await reason(client.getDestination(owner, "no-such-destination")), "DESTINATION_NOT_FOUND");
-  assert.deepEqual((await client.listDestinations(owner)).map((d) => d.url), [receiverUrl]);
+  const { signingSecret } = await client.createWebhook(owner, receiverUrl, { destinationId: "hooks" });
   const verifier = new WebhookVerifier(signingSecret);
 
   // A test webhook, signed: the verifier accepts it.
@@ -118,17 +154,8 @@ test("destinations, verified webhooks, the delivery log and a secret rotation", 
 
   // After a rotation the webhook carries two signatures; either secret verifies it.
   const rotated = await client.rotateDestinationSecret(owner, "hooks", { gracePeriodMs: 3_600_000 });
-  assert.notEqual(rotated.signingSecret, signingSecret);
-  assert.ok(rotated.previousSecretExpireTime);
   await client.testDestination(owner, "hooks");
   hook = await awaitWebhook("test_");
   assert.equal(String(hook.headers["webhook-signature"]).split(" ").length, 2);
   for (const s of [rotated.signingSecret, signingSecret]) new WebhookVerifier(s).verify(hook.headers, hook.body);
-
-  assert.equal((await client.pauseDestination(owner, "hooks")).paused, true);
-  assert.equal((await client.getDestination(owner, "hooks")).paused, true);
-  assert.equal((await client.resumeDestination(owner, "hooks")).paused, false);
-  await client.deleteDestination(owner, "hooks");
-  assert.equal(await reason(client.getDestination(owner, "hooks")), "DESTINATION_NOT_FOUND");
-  assert.equal(await reason(client.deleteDestination(owner, "hooks")), "DESTINATION_NOT_FOUND");
 });

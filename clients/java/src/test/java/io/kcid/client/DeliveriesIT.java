@@ -14,6 +14,8 @@ import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.CreateDestinationResponse;
 import io.kcid.proto.tracking.v1.Delivery;
 import io.kcid.proto.tracking.v1.DeliveryState;
+import io.kcid.proto.tracking.v1.Destination;
+import io.kcid.proto.tracking.v1.DestinationKind;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.ListDeliveriesRequest;
@@ -25,6 +27,7 @@ import io.kcid.proto.tracking.v1.RecordConversionResponse;
 import io.kcid.proto.tracking.v1.RedeliverRequest;
 import io.kcid.proto.tracking.v1.RotateDestinationSecretResponse;
 import io.kcid.proto.tracking.v1.TestDestinationResponse;
+import io.kcid.proto.tracking.v1.UpdateDestinationRequest;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
@@ -137,23 +140,61 @@ class DeliveriesIT {
   }
 
   @Test
-  void destinationsVerifiedWebhooksTheDeliveryLogAndARotation() throws Exception {
-    String accountId = "java-dlv-" + UUID.randomUUID().toString().substring(0, 8);
-    CreateAccountResponse account = kcid.admin().createAccount(CreateAccountRequest.newBuilder().setAccountId(accountId).build());
+  void destinationsAreCreatedRefusedReadUpdatedPausedRotatedAndDeleted() throws Exception {
+    String accountId = "java-dst-" + UUID.randomUUID().toString().substring(0, 8);
+    kcid.admin().createAccount(CreateAccountRequest.newBuilder().setAccountId(accountId).build());
     Owner owner = Owner.account(accountId);
     Deliveries deliveries = kcid.deliveries();
 
     CreateDestinationResponse created = deliveries.createWebhook(owner, "hooks", receiverUrl);
     String secret = created.getSigningSecret();
     assertThat(created.getDestination().getDestinationId()).isEqualTo("hooks");
+    assertThat(created.getDestination().getAccountId()).isEqualTo(accountId);
+    assertThat(created.getDestination().getKind()).isEqualTo(DestinationKind.DESTINATION_KIND_WEBHOOK);
     assertThat(secret).startsWith("whsec_");
+    assertThat(WebhookVerifier.of(secret)).isNotNull();
     assertReason(() -> deliveries.createWebhook(owner, "hooks", receiverUrl), ErrorReason.ERROR_REASON_DESTINATION_ALREADY_EXISTS);
-    assertReason(() -> deliveries.createPostback(owner, "", "https://tracker.example/pb?cid={no_such_macro}"),
-        ErrorReason.ERROR_REASON_INVALID_PARAMETER);
+    // Postbacks to the same loopback receiver: its address resolves and is allowed.
+    String postbackBase = receiverUrl.replaceFirst("/kcid$", "/pb");
+    assertThatThrownBy(() -> deliveries.createPostback(owner, "", postbackBase + "?cid={no_such_macro}"))
+        .isInstanceOfSatisfying(KcidException.class, e -> {
+          assertThat(e.reason()).isEqualTo(ErrorReason.ERROR_REASON_INVALID_PARAMETER);
+          assertThat(e.description()).contains("no_such_macro");
+        });
     assertReason(() -> deliveries.createPostback(owner, "", "http://169.254.169.254/pb?cid={s1}"),
         ErrorReason.ERROR_REASON_DESTINATION_ADDRESS_FORBIDDEN);
+    assertThat(deliveries.createPostback(owner, "tracker", postbackBase + "?cid={s1}&txid={txid}&status={status}")
+        .getKind()).isEqualTo(DestinationKind.DESTINATION_KIND_POSTBACK);
     assertReason(() -> deliveries.getDestination(owner, "no-such-destination"), ErrorReason.ERROR_REASON_DESTINATION_NOT_FOUND);
-    assertThat(deliveries.listDestinations(owner)).extracting(d -> d.getUrl()).containsExactly(receiverUrl);
+    assertThat(deliveries.getDestination(owner, "hooks").getUrl()).isEqualTo(receiverUrl);
+    assertThat(deliveries.listDestinations(owner)).extracting(Destination::getDestinationId)
+        .containsExactlyInAnyOrder("hooks", "tracker");
+
+    Destination updated = deliveries.updateDestination(UpdateDestinationRequest.newBuilder().setAccountId(accountId)
+        .setDestinationId("tracker").setReplaceStatusMap(true).putStatusMap("approved", "1").putStatusMap("rejected", "2").build());
+    assertThat(updated.getStatusMapMap()).containsExactlyInAnyOrderEntriesOf(Map.of("approved", "1", "rejected", "2"));
+    assertThat(deliveries.pause(owner, "hooks").getPaused()).isTrue();
+    assertThat(deliveries.getDestination(owner, "hooks").getPaused()).isTrue();
+    assertThat(deliveries.resume(owner, "hooks").getPaused()).isFalse();
+    RotateDestinationSecretResponse rotated = deliveries.rotateSecret(owner, "hooks", Duration.ofHours(1));
+    assertThat(rotated.getSigningSecret()).startsWith("whsec_").isNotEqualTo(secret);
+    assertThat(rotated.hasPreviousSecretExpireTime()).isTrue();
+    assertReason(() -> deliveries.rotateSecret(owner, "tracker", null), ErrorReason.ERROR_REASON_INVALID_PARAMETER);
+
+    deliveries.deleteDestination(owner, "hooks");
+    deliveries.deleteDestination(owner, "tracker");
+    assertReason(() -> deliveries.getDestination(owner, "hooks"), ErrorReason.ERROR_REASON_DESTINATION_NOT_FOUND);
+    assertReason(() -> deliveries.deleteDestination(owner, "hooks"), ErrorReason.ERROR_REASON_DESTINATION_NOT_FOUND);
+    assertThat(deliveries.listDestinations(owner)).isEmpty();
+  }
+
+  @Test
+  void webhooksAreVerifiedLoggedPreviewedAndDoublySignedAfterARotation() throws Exception {
+    String accountId = "java-dlv-" + UUID.randomUUID().toString().substring(0, 8);
+    CreateAccountResponse account = kcid.admin().createAccount(CreateAccountRequest.newBuilder().setAccountId(accountId).build());
+    Owner owner = Owner.account(accountId);
+    Deliveries deliveries = kcid.deliveries();
+    String secret = deliveries.createWebhook(owner, "hooks", receiverUrl).getSigningSecret();
     WebhookVerifier verifier = WebhookVerifier.of(secret);
     ObjectMapper json = new ObjectMapper();
 
@@ -203,20 +244,11 @@ class DeliveriesIT {
 
     // After a rotation the webhook carries two signatures; either secret verifies it.
     RotateDestinationSecretResponse rotated = deliveries.rotateSecret(owner, "hooks", Duration.ofHours(1));
-    assertThat(rotated.getSigningSecret()).isNotEqualTo(secret);
-    assertThat(rotated.hasPreviousSecretExpireTime()).isTrue();
     deliveries.testDestination(owner, "hooks");
     hook = awaitWebhook("test_");
     assertThat(hook.headers().get("webhook-signature").split(" ")).hasSize(2);
     for (String s : List.of(rotated.getSigningSecret(), secret)) {
       WebhookVerifier.of(s).verify(hook.headers(), hook.body());
     }
-
-    assertThat(deliveries.pause(owner, "hooks").getPaused()).isTrue();
-    assertThat(deliveries.getDestination(owner, "hooks").getPaused()).isTrue();
-    assertThat(deliveries.resume(owner, "hooks").getPaused()).isFalse();
-    deliveries.deleteDestination(owner, "hooks");
-    assertReason(() -> deliveries.getDestination(owner, "hooks"), ErrorReason.ERROR_REASON_DESTINATION_NOT_FOUND);
-    assertReason(() -> deliveries.deleteDestination(owner, "hooks"), ErrorReason.ERROR_REASON_DESTINATION_NOT_FOUND);
   }
 }
