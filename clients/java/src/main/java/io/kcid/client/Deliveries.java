@@ -4,10 +4,10 @@ import static io.kcid.client.Calls.call;
 
 import io.kcid.proto.tracking.v1.CreateDestinationRequest;
 import io.kcid.proto.tracking.v1.CreateDestinationResponse;
+import io.kcid.proto.tracking.v1.DeleteDestinationRequest;
 import io.kcid.proto.tracking.v1.Delivery;
 import io.kcid.proto.tracking.v1.DeliveryServiceGrpc;
 import io.kcid.proto.tracking.v1.DeliveryServiceGrpc.DeliveryServiceBlockingStub;
-import io.kcid.proto.tracking.v1.DeleteDestinationRequest;
 import io.kcid.proto.tracking.v1.Destination;
 import io.kcid.proto.tracking.v1.DestinationKind;
 import io.kcid.proto.tracking.v1.GetDestinationRequest;
