@@ -96,9 +96,10 @@ def test_signature_entries():
     for bad in ["v2," + sig, v["signature"][:8], "v1,", "v1,not base64!", sig]:
         with pytest.raises(webhooks.WebhookSignatureError):
             verifier(v).verify(headers(v, **{"WEBHOOK-SIGNATURE": bad}), body)
-    with pytest.raises(webhooks.WebhookTimestampError) as refused:
-        verifier(v).verify(headers(v, **{"webhook-timestamp": "hello"}), body)
-    assert refused.value.reason == "INVALID_TIMESTAMP"
+    for bad in ("hello", "--5", "1e9", "١٢٣"):
+        with pytest.raises(webhooks.WebhookTimestampError) as refused:
+            verifier(v).verify(headers(v, **{"webhook-timestamp": bad}), body)
+        assert refused.value.reason == "INVALID_TIMESTAMP"
     with pytest.raises(TypeError):
         verifier(v).verify(headers(v), v["body"])  # a str: the raw bytes are what was signed
 

@@ -20,6 +20,7 @@ import binascii
 import datetime
 import hashlib
 import hmac
+import re
 import time
 from typing import Callable, Iterable, Mapping, Optional, Union
 
@@ -43,6 +44,7 @@ WEBHOOK_SIGNATURE_HEADER = "webhook-signature"
 DEFAULT_TOLERANCE = datetime.timedelta(minutes=5)
 
 _PREFIX = "whsec_"
+_SECONDS = re.compile(r"-?[0-9]{1,18}")
 
 
 class WebhookVerificationError(Exception):
@@ -145,7 +147,7 @@ class WebhookVerifier:
             if not value or not value.strip():
                 raise WebhookMissingHeaderError("MISSING_HEADER", name)
         timestamp = timestamp.strip()
-        if not timestamp.lstrip("-").isdigit() or not timestamp.isascii():
+        if not _SECONDS.fullmatch(timestamp):
             raise WebhookTimestampError("INVALID_TIMESTAMP", WEBHOOK_TIMESTAMP_HEADER)
         if abs(self._clock() - int(timestamp)) > self._tolerance:
             raise WebhookTimestampError("TIMESTAMP_OUT_OF_TOLERANCE")
