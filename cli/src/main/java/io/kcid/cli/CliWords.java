@@ -20,7 +20,9 @@ final class CliWords {
   private static final Map<String, String> FLAG_SPELLINGS = Map.of(
       "COUNTING_MODE_UNIQUE_TRANSACTION_PER_CLICK", "unique-transaction",
       "SECRET_KIND_POSTBACK_SIGNING_SECRET", "signing-secret",
-      "STATS_DIMENSION_SUB_ID_1", "sub1");
+      "STATS_DIMENSION_SUB_ID_1", "sub1",
+      // A destination's trigger for a new conversion, whatever its first status.
+      "DELIVERY_TRIGGER_RECORDED", "accepted");
 
   private CliWords() {}
 

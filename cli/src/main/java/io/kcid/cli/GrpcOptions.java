@@ -7,6 +7,7 @@ import io.kcid.edge.grpc.BackendAuth;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.DeliveryServiceGrpc;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.PartnerServiceGrpc;
 import io.kcid.proto.tracking.v1.ReportServiceGrpc;
@@ -82,6 +83,10 @@ final class GrpcOptions implements AutoCloseable {
 
   DiagnosticsServiceGrpc.DiagnosticsServiceBlockingStub diagnostics() {
     return DiagnosticsServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  DeliveryServiceGrpc.DeliveryServiceBlockingStub deliveries() {
+    return DeliveryServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
   /** For StreamConversions: no deadline, the stream runs until stopped. */

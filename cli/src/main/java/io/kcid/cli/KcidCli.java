@@ -38,6 +38,7 @@ import picocli.CommandLine.Command;
       ReplayCommand.class,
       StatsCommand.class,
       StreamCommand.class,
+      DestinationCommand.class,
       DoctorCommand.class,
       CompletionCommand.class,
       CommandLine.HelpCommand.class

@@ -14,14 +14,17 @@ import io.kcid.proto.tracking.v1.Click;
 import io.kcid.proto.tracking.v1.Conversion;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.CreateApiKeyResponse;
-import io.kcid.proto.tracking.v1.GetCallerResponse;
+import io.kcid.proto.tracking.v1.CreateDestinationResponse;
+import io.kcid.proto.tracking.v1.Destination;
 import io.kcid.proto.tracking.v1.ExplainClickResponse;
+import io.kcid.proto.tracking.v1.GetCallerResponse;
 import io.kcid.proto.tracking.v1.GetStatsResponse;
 import io.kcid.proto.tracking.v1.Goal;
 import io.kcid.proto.tracking.v1.InspectKcidResponse;
 import io.kcid.proto.tracking.v1.ListAccountsResponse;
 import io.kcid.proto.tracking.v1.ListApiKeysResponse;
 import io.kcid.proto.tracking.v1.ListConversionsResponse;
+import io.kcid.proto.tracking.v1.ListDestinationsResponse;
 import io.kcid.proto.tracking.v1.ListGoalsResponse;
 import io.kcid.proto.tracking.v1.ListPartnersResponse;
 import io.kcid.proto.tracking.v1.ListPostbacksResponse;
@@ -29,7 +32,9 @@ import io.kcid.proto.tracking.v1.Partner;
 import io.kcid.proto.tracking.v1.PostbackLogEntry;
 import io.kcid.proto.tracking.v1.ReplayPostbacksResponse;
 import io.kcid.proto.tracking.v1.RotateAccountSecretResponse;
+import io.kcid.proto.tracking.v1.RotateDestinationSecretResponse;
 import io.kcid.proto.tracking.v1.StreamConversionsResponse;
+import io.kcid.proto.tracking.v1.TestDestinationResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -66,6 +71,18 @@ final class CliSchemas {
     schemas.put("partner-update", message("partner update", Partner.getDescriptor(), s -> { }));
     schemas.put("partner-delete", plain("partner delete", Map.of("partner_id", string(), "deleted", type("boolean"),
         "deleted_account_ids", type("array").set("items", string()))));
+    schemas.put("destination-create",
+        message("destination create", CreateDestinationResponse.getDescriptor(), s -> { }));
+    schemas.put("destination-list", message("destination list", ListDestinationsResponse.getDescriptor(), s -> { }));
+    schemas.put("destination-show", message("destination show", Destination.getDescriptor(), s -> { }));
+    schemas.put("destination-update", message("destination update", Destination.getDescriptor(), s -> { }));
+    schemas.put("destination-pause", message("destination pause", Destination.getDescriptor(), s -> { }));
+    schemas.put("destination-resume", message("destination resume", Destination.getDescriptor(), s -> { }));
+    schemas.put("destination-delete", plain("destination delete", Map.of("destination_id", string(),
+        "deleted", type("boolean"))));
+    schemas.put("destination-test", message("destination test", TestDestinationResponse.getDescriptor(), s -> { }));
+    schemas.put("destination-rotate-secret",
+        message("destination rotate-secret", RotateDestinationSecretResponse.getDescriptor(), s -> { }));
     schemas.put("api-key-create", message("api-key create", CreateApiKeyResponse.getDescriptor(), s -> { }));
     schemas.put("api-key-list", message("api-key list", ListApiKeysResponse.getDescriptor(), s -> { }));
     schemas.put("api-key-whoami", message("api-key whoami", GetCallerResponse.getDescriptor(), s -> { }));

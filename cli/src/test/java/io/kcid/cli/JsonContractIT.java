@@ -8,14 +8,17 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import com.sun.net.httpserver.HttpServer;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.edge.HttpEdge;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
+import io.kcid.server.config.DeliveryConfig;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.store.redis.LocalRedis;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -51,6 +54,8 @@ class JsonContractIT {
   private static LocalRedis redis;
   private static TrackingServer server;
   private static HttpEdge edge;
+  /** A destination's receiver on loopback (allowed by KCID_DELIVERY_ALLOWED_NETWORKS), answering 204. */
+  private static HttpServer receiver;
   private static Path home;
   private static final Set<String> validated = new TreeSet<>();
 
@@ -65,15 +70,26 @@ class JsonContractIT {
         .redisTimeout(Duration.ofMillis(2000)).redisQueueSize(1000).accountCacheTtl(Duration.ZERO)
         .streamMaxLength(10_000).drainDelay(Duration.ZERO).shutdownGrace(Duration.ofSeconds(5))
         .streamPollInterval(Duration.ofMillis(20))
+        .delivery(new DeliveryConfig(false, DeliveryConfig.DEFAULT_MAX_AGE, List.of("127.0.0.1/32"),
+            Duration.ofSeconds(2), Duration.ofSeconds(5), DeliveryConfig.DEFAULT_CONCURRENCY,
+            DeliveryConfig.DEFAULT_LOG_RETENTION, DeliveryConfig.DEFAULT_CIRCUIT_OPEN_AFTER))
         .security(new ServerSecurity(AuthMode.REQUIRED,
             ConfiguredApiKeys.parse("admin:admin+issue+ingest+read:" + ADMIN_KEY + ",edge:issue+ingest:" + EDGE_KEY),
             Duration.ofSeconds(5), null, null, null, 4096, 1000, io.kcid.server.common.IpPrivacy.truncate()))
         .build());
     edge = HttpEdge.start(TestEdges.loopback(server.port()).callDeadline(Duration.ofSeconds(5)).apiKey(EDGE_KEY).build());
+    receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/", exchange -> {
+      exchange.getRequestBody().readAllBytes();
+      exchange.sendResponseHeaders(204, -1);
+      exchange.close();
+    });
+    receiver.start();
   }
 
   @AfterAll
   static void stop() {
+    receiver.stop(0);
     edge.close();
     server.close();
     redis.close();
@@ -173,6 +189,26 @@ class JsonContractIT {
     assertThat(back.get("currency_code").asText()).as(back.toString()).isEmpty();
     valid("partner-create", api("partner", "create", "--name", "Short Lived", "--json"));
     valid("partner-delete", api("partner", "delete", "short-lived", "--cascade", "--json"));
+    JsonNode destination = valid("destination-create", api("destination", "create", "--account", "shop", "--kind",
+        "postback", "--url", "https://203.0.113.10/pb?cid={s1}&payout={value}&txid={txid}&status={status}", "--id", "tracker",
+        "--on", "accepted,approved", "--status-map", "approved=1,rejected=2", "--json"));
+    assertThat(destination.at("/destination/triggers/0").asText()).isEqualTo("accepted");
+    assertThat(destination.at("/destination/status_map/approved").asText()).isEqualTo("1");
+    JsonNode hook = valid("destination-create", api("destination", "create", "--partner", "default", "--kind", "webhook",
+        "--url", "https://203.0.113.10/hook", "--id", "hook", "--json"));
+    assertThat(hook.get("signing_secret").asText()).startsWith("whsec_");
+    valid("destination-list", api("destination", "list", "--account", "shop", "--json"));
+    valid("destination-show", api("destination", "show", "tracker", "--account", "shop", "--json"));
+    valid("destination-update", api("destination", "update", "tracker", "--account", "shop", "--rate", "10", "--json"));
+    valid("destination-pause", api("destination", "pause", "tracker", "--account", "shop", "--json"));
+    valid("destination-resume", api("destination", "resume", "tracker", "--account", "shop", "--json"));
+    valid("destination-rotate-secret", api("destination", "rotate-secret", "hook", "--partner", "default", "--grace", "1h",
+        "--json"));
+    valid("destination-delete", api("destination", "delete", "hook", "--partner", "default", "--json"));
+    assertThat(api("destination", "create", "--account", "shop", "--kind", "webhook", "--id", "local", "--url",
+        "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook").exit()).isZero();
+    JsonNode tested = valid("destination-test", api("destination", "test", "local", "--account", "shop", "--json"));
+    assertThat(tested.at("/attempt/status_code").asInt()).isEqualTo(204);
     valid("account-rotate-secret", jar(withGrpc("account", "rotate-secret", "shop", "--kind", "signing-secret",
         "--grace", "1h", "--json").toArray(String[]::new)));
 

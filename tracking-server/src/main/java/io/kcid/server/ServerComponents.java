@@ -23,10 +23,17 @@ import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.conversion.ConversionLookup;
 import io.kcid.server.conversion.ConversionRecorder;
 import io.kcid.server.conversion.StatusUpdater;
+import io.kcid.server.delivery.AddressGuard;
+import io.kcid.server.delivery.http.HttpDeliverySender;
+import io.kcid.server.destination.CachedDestinationDirectory;
+import io.kcid.server.destination.DestinationAdmin;
+import io.kcid.server.destination.DestinationTester;
+import io.kcid.server.destination.NotWired;
 import io.kcid.server.grpc.AdminGrpcService;
 import io.kcid.server.grpc.CallLimitInterceptor;
 import io.kcid.server.grpc.ClickGrpcService;
 import io.kcid.server.grpc.ConversionGrpcService;
+import io.kcid.server.grpc.DeliveryGrpcService;
 import io.kcid.server.grpc.DiagnosticsGrpcService;
 import io.kcid.server.grpc.PartnerGrpcService;
 import io.kcid.server.grpc.ReflectionServices;
@@ -51,6 +58,7 @@ import io.kcid.server.store.redis.RedisClickStore;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.store.redis.RedisConversionEventLog;
 import io.kcid.server.store.redis.RedisConversionStore;
+import io.kcid.server.store.redis.RedisDestinationStore;
 import io.kcid.server.store.redis.RedisPartnerStore;
 import io.kcid.server.store.redis.RedisPostbackLog;
 import io.kcid.server.store.redis.RedisRefusalLog;
@@ -74,6 +82,7 @@ final class ServerComponents {
   private final PartnerGrpcService partnerService;
   private final DiagnosticsGrpcService diagnosticsService;
   private final ReportGrpcService reportService;
+  private final DeliveryGrpcService deliveryService;
   private final GrpcCallMeters grpcCalls;
   /** Authenticates callers; loaded before the server listens, then reloaded on a schedule. */
   final ApiKeys apiKeys;
@@ -85,6 +94,8 @@ final class ServerComponents {
   final ConversionStreams streams;
   /** Pushes click verifier changes to watching edges; not reading until started. */
   final ClickVerifierWatch verifierWatch;
+  /** Sends deliveries over HTTP (test sends now); holds event-loop threads until closed. */
+  final HttpDeliverySender deliverySender;
 
   private ServerComponents(
       ServerSecurity security,
@@ -94,11 +105,13 @@ final class ServerComponents {
       PartnerGrpcService partnerService,
       DiagnosticsGrpcService diagnosticsService,
       ReportGrpcService reportService,
+      DeliveryGrpcService deliveryService,
       ApiKeys apiKeys,
       ScopeInterceptor scopes,
       PostbackJournal journal,
       ConversionStreams streams,
       ClickVerifierWatch verifierWatch,
+      HttpDeliverySender deliverySender,
       GrpcCallMeters grpcCalls) {
     this.security = security;
     this.clickService = clickService;
@@ -107,11 +120,13 @@ final class ServerComponents {
     this.partnerService = partnerService;
     this.diagnosticsService = diagnosticsService;
     this.reportService = reportService;
+    this.deliveryService = deliveryService;
     this.apiKeys = apiKeys;
     this.scopes = scopes;
     this.journal = journal;
     this.streams = streams;
     this.verifierWatch = verifierWatch;
+    this.deliverySender = deliverySender;
     this.grpcCalls = grpcCalls;
   }
 
@@ -132,6 +147,9 @@ final class ServerComponents {
     var accounts = new AccountDirectory(accountStore, clock, config.accountCache().ttl());
     var partnerStore = new RedisPartnerStore(redis.commands());
     var partners = new PartnerDirectory(partnerStore, clock, config.accountCache().ttl());
+    // What the recorder and the delivery workers ask: which destinations apply to an account.
+    var destinationStore = new RedisDestinationStore(redis.commands());
+    var destinations = new CachedDestinationDirectory(destinationStore, accounts, clock, config.accountCache().ttl());
     var idempotent = new IdempotentWrites(accountStore);
     var issuer = new ClickIssuer(codec, clicks, accounts, partners, idempotent, clock, metrics.clicks());
     var owners = new ClickOwners(clicks);
@@ -169,9 +187,15 @@ final class ServerComponents {
         new PartnerDeletion(partnerStore, partners, accountStore, accounts));
     var diagnosticsService = new DiagnosticsGrpcService(history, explainer, replayer);
     var reportService = new ReportGrpcService(reports);
+    var destinationAdmin = new DestinationAdmin(destinationStore, destinations, accounts, partners,
+        new AddressGuard(config.delivery().allowedNetworks()), clock);
+    var deliverySender = new HttpDeliverySender(config.delivery());
+    // The delivery log is wired by its own part of issue #16.
+    var deliveryService = new DeliveryGrpcService(destinationAdmin,
+        new DestinationTester(destinationAdmin, accounts, deliverySender, clock), NotWired.deliveryLog());
     return new ServerComponents(config.security(), clickService, conversionService, adminService,
-        partnerService, diagnosticsService, reportService, apiKeys, new ScopeInterceptor(tenants), journal, streams,
-        verifierWatch, metrics.grpcCalls());
+        partnerService, diagnosticsService, reportService, deliveryService, apiKeys, new ScopeInterceptor(tenants), journal, streams,
+        verifierWatch, deliverySender, metrics.grpcCalls());
   }
 
   /**
@@ -186,6 +210,7 @@ final class ServerComponents {
         .addService(partnerService)
         .addService(diagnosticsService)
         .addService(reportService)
+        .addService(deliveryService)
         .addService(health.getHealthService())
         // v1 and v1alpha, both serving error_details.proto so tools can decode a refusal's ErrorInfo.
         .addService(ReflectionServices.v1())
@@ -198,6 +223,6 @@ final class ServerComponents {
         // Outermost, so the metrics also see the calls the two above refuse (UNAUTHENTICATED,
         // PERMISSION_DENIED, RESOURCE_EXHAUSTED) and time the whole call.
         .intercept(grpcCalls.preregistered(clickService, conversionService, adminService, partnerService, diagnosticsService,
-            reportService, health.getHealthService()));
+            reportService, deliveryService, health.getHealthService()));
   }
 }

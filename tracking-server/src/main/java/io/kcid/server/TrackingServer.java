@@ -9,6 +9,7 @@ import io.kcid.proto.GrpcLimits;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.DeliveryServiceGrpc;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.ReportServiceGrpc;
 import io.kcid.server.auth.ApiKeys;
@@ -19,6 +20,7 @@ import io.kcid.server.config.MetricsConfig;
 import io.kcid.server.config.RedisConfig;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
+import io.kcid.server.delivery.http.HttpDeliverySender;
 import io.kcid.server.grpc.TransportNoise;
 import io.kcid.server.metrics.MetricsEndpoint;
 import io.kcid.server.metrics.ServerMetrics;
@@ -58,7 +60,8 @@ public final class TrackingServer implements AutoCloseable {
           ConversionServiceGrpc.SERVICE_NAME,
           AdminServiceGrpc.SERVICE_NAME,
           DiagnosticsServiceGrpc.SERVICE_NAME,
-          ReportServiceGrpc.SERVICE_NAME);
+          ReportServiceGrpc.SERVICE_NAME,
+          DeliveryServiceGrpc.SERVICE_NAME);
 
   /** The one documented gRPC message limit, shared with the edge ({@link GrpcLimits#MAX_MESSAGE_BYTES}). */
   private static final int MAX_MESSAGE_BYTES = GrpcLimits.MAX_MESSAGE_BYTES;
@@ -74,6 +77,8 @@ public final class TrackingServer implements AutoCloseable {
   private final ConversionStreams streams;
   /** Pushes click verifier changes to watching edges; its watches end with the conversion streams. */
   private final ClickVerifierWatch verifierWatch;
+  /** Sends deliveries over HTTP; closed once no call can use it. */
+  private final HttpDeliverySender deliverySender;
   /** Closed last: flushes the spans of the last calls. */
   private final ServerTracing tracing;
   private final ServerMetrics metrics;
@@ -99,6 +104,7 @@ public final class TrackingServer implements AutoCloseable {
     this.journal = components.journal;
     this.streams = components.streams;
     this.verifierWatch = components.verifierWatch;
+    this.deliverySender = components.deliverySender;
     this.tracing = tracing;
     this.metrics = metrics;
     this.metricsEndpoint = metricsEndpoint;
@@ -141,6 +147,7 @@ public final class TrackingServer implements AutoCloseable {
       ServerComponents built = ServerComponents.wire(config, redis, Clock.systemUTC(), metrics);
       steps.closeOnFailure("the conversion streams", built.streams);
       steps.closeOnFailure("the click verifier watch", built.verifierWatch);
+      steps.closeOnFailure("the delivery sender", built.deliverySender);
       return built;
     });
     steps.run("watch click verifier changes", components.verifierWatch::start);
@@ -320,6 +327,7 @@ public final class TrackingServer implements AutoCloseable {
       streams.close();
       verifierWatch.close();
       monitor.shutdownNow();
+      deliverySender.close();
       flushRefusalCounts();
       redis.close();
       tracing.close();

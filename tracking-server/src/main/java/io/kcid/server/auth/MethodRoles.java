@@ -11,6 +11,7 @@ import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ApiKeyRole;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.DeliveryServiceGrpc;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.PartnerServiceGrpc;
 import io.kcid.proto.tracking.v1.ReportServiceGrpc;
@@ -102,7 +103,19 @@ public final class MethodRoles {
           rule(DiagnosticsServiceGrpc.getListPostbacksMethod(), API_KEY_ROLE_READ, Tenant.ACCOUNT),
           rule(DiagnosticsServiceGrpc.getExplainClickMethod(), API_KEY_ROLE_READ, Tenant.CLICK),
           rule(DiagnosticsServiceGrpc.getReplayPostbacksMethod(), API_KEY_ROLE_ADMIN, Tenant.ACCOUNT),
-          rule(ReportServiceGrpc.getGetStatsMethod(), API_KEY_ROLE_READ, Tenant.ACCOUNT_OR_PARTNER));
+          rule(ReportServiceGrpc.getGetStatsMethod(), API_KEY_ROLE_READ, Tenant.ACCOUNT_OR_PARTNER),
+          // Destinations belong to an account or a partner: a partner key manages its own and its
+          // accounts', an account key its account's. Reads need READ; changes, test sends, secret
+          // rotation and redelivery ADMIN. The delivery log is per account.
+          rule(DeliveryServiceGrpc.getCreateDestinationMethod(), API_KEY_ROLE_ADMIN, Tenant.ACCOUNT_OR_PARTNER),
+          rule(DeliveryServiceGrpc.getGetDestinationMethod(), API_KEY_ROLE_READ, Tenant.ACCOUNT_OR_PARTNER),
+          rule(DeliveryServiceGrpc.getListDestinationsMethod(), API_KEY_ROLE_READ, Tenant.ACCOUNT_OR_PARTNER),
+          rule(DeliveryServiceGrpc.getUpdateDestinationMethod(), API_KEY_ROLE_ADMIN, Tenant.ACCOUNT_OR_PARTNER),
+          rule(DeliveryServiceGrpc.getDeleteDestinationMethod(), API_KEY_ROLE_ADMIN, Tenant.ACCOUNT_OR_PARTNER),
+          rule(DeliveryServiceGrpc.getTestDestinationMethod(), API_KEY_ROLE_ADMIN, Tenant.ACCOUNT_OR_PARTNER),
+          rule(DeliveryServiceGrpc.getRotateDestinationSecretMethod(), API_KEY_ROLE_ADMIN, Tenant.ACCOUNT_OR_PARTNER),
+          rule(DeliveryServiceGrpc.getListDeliveriesMethod(), API_KEY_ROLE_READ, Tenant.ACCOUNT),
+          rule(DeliveryServiceGrpc.getRedeliverMethod(), API_KEY_ROLE_ADMIN, Tenant.ACCOUNT));
 
   private MethodRoles() {}
 

@@ -26,10 +26,14 @@ import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateApiKeyRequest;
+import io.kcid.proto.tracking.v1.CreateDestinationRequest;
 import io.kcid.proto.tracking.v1.CreateGoalRequest;
 import io.kcid.proto.tracking.v1.CreatePartnerRequest;
 import io.kcid.proto.tracking.v1.DeleteClickRequest;
+import io.kcid.proto.tracking.v1.DeleteDestinationRequest;
 import io.kcid.proto.tracking.v1.DeletePartnerRequest;
+import io.kcid.proto.tracking.v1.DeliveryServiceGrpc;
+import io.kcid.proto.tracking.v1.DestinationKind;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.ExplainClickRequest;
@@ -37,6 +41,7 @@ import io.kcid.proto.tracking.v1.GetAccountRequest;
 import io.kcid.proto.tracking.v1.GetCallerRequest;
 import io.kcid.proto.tracking.v1.GetClickRequest;
 import io.kcid.proto.tracking.v1.GetConversionRequest;
+import io.kcid.proto.tracking.v1.GetDestinationRequest;
 import io.kcid.proto.tracking.v1.GetGoalRequest;
 import io.kcid.proto.tracking.v1.GetPartnerRequest;
 import io.kcid.proto.tracking.v1.GetStatsRequest;
@@ -48,6 +53,8 @@ import io.kcid.proto.tracking.v1.ListApiKeysRequest;
 import io.kcid.proto.tracking.v1.ListClickVerifiersRequest;
 import io.kcid.proto.tracking.v1.ListClickVerifiersResponse;
 import io.kcid.proto.tracking.v1.ListConversionsRequest;
+import io.kcid.proto.tracking.v1.ListDeliveriesRequest;
+import io.kcid.proto.tracking.v1.ListDestinationsRequest;
 import io.kcid.proto.tracking.v1.ListGoalsRequest;
 import io.kcid.proto.tracking.v1.ListPartnersRequest;
 import io.kcid.proto.tracking.v1.ListPartnersResponse;
@@ -55,15 +62,19 @@ import io.kcid.proto.tracking.v1.ListPostbacksRequest;
 import io.kcid.proto.tracking.v1.PartnerServiceGrpc;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionsRequest;
+import io.kcid.proto.tracking.v1.RedeliverRequest;
 import io.kcid.proto.tracking.v1.ReplayPostbacksRequest;
 import io.kcid.proto.tracking.v1.ReportServiceGrpc;
 import io.kcid.proto.tracking.v1.RevokeApiKeyRequest;
 import io.kcid.proto.tracking.v1.RotateAccountSecretRequest;
+import io.kcid.proto.tracking.v1.RotateDestinationSecretRequest;
 import io.kcid.proto.tracking.v1.SecretKind;
 import io.kcid.proto.tracking.v1.StreamConversionsRequest;
+import io.kcid.proto.tracking.v1.TestDestinationRequest;
 import io.kcid.proto.tracking.v1.UpdateAccountRequest;
 import io.kcid.proto.tracking.v1.UpdateConversionStatusRequest;
 import io.kcid.proto.tracking.v1.UpdateConversionStatusesRequest;
+import io.kcid.proto.tracking.v1.UpdateDestinationRequest;
 import io.kcid.proto.tracking.v1.UpdateGoalRequest;
 import io.kcid.proto.tracking.v1.UpdatePartnerRequest;
 import io.kcid.proto.tracking.v1.WatchClickVerifiersRequest;
@@ -281,7 +292,28 @@ class ScopeMatrixTest {
       row(DiagnosticsServiceGrpc.getReplayPostbacksMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.ACCOUNT,
           t -> ReplayPostbacksRequest.newBuilder().setAccountId(t.accountId()).setDryRun(true).build()),
       row(ReportServiceGrpc.getGetStatsMethod(), ApiKeyRole.API_KEY_ROLE_READ, Owns.ACCOUNT,
-          t -> GetStatsRequest.newBuilder().setAccountId(t.accountId()).setStartTime(weekAgo()).build()));
+          t -> GetStatsRequest.newBuilder().setAccountId(t.accountId()).setStartTime(weekAgo()).build()),
+      row(DeliveryServiceGrpc.getCreateDestinationMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.ACCOUNT,
+          t -> CreateDestinationRequest.newBuilder().setAccountId(t.accountId()).setDestinationId(unique("d"))
+              .setKind(DestinationKind.DESTINATION_KIND_POSTBACK).setUrl("https://203.0.113.10/pb?t={txid}").build()),
+      row(DeliveryServiceGrpc.getGetDestinationMethod(), ApiKeyRole.API_KEY_ROLE_READ, Owns.ACCOUNT,
+          t -> GetDestinationRequest.newBuilder().setAccountId(t.accountId()).setDestinationId("no-such-destination").build()),
+      row(DeliveryServiceGrpc.getListDestinationsMethod(), ApiKeyRole.API_KEY_ROLE_READ, Owns.ACCOUNT,
+          t -> ListDestinationsRequest.newBuilder().setAccountId(t.accountId()).build()),
+      row(DeliveryServiceGrpc.getUpdateDestinationMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.ACCOUNT,
+          t -> UpdateDestinationRequest.newBuilder().setAccountId(t.accountId()).setDestinationId("no-such-destination")
+              .setPaused(true).build()),
+      row(DeliveryServiceGrpc.getDeleteDestinationMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.ACCOUNT,
+          t -> DeleteDestinationRequest.newBuilder().setAccountId(t.accountId()).setDestinationId("no-such-destination").build()),
+      row(DeliveryServiceGrpc.getTestDestinationMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.ACCOUNT,
+          t -> TestDestinationRequest.newBuilder().setAccountId(t.accountId()).setDestinationId("no-such-destination").build()),
+      row(DeliveryServiceGrpc.getRotateDestinationSecretMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.ACCOUNT,
+          t -> RotateDestinationSecretRequest.newBuilder().setAccountId(t.accountId()).setDestinationId("no-such-destination")
+              .build()),
+      row(DeliveryServiceGrpc.getListDeliveriesMethod(), ApiKeyRole.API_KEY_ROLE_READ, Owns.ACCOUNT,
+          t -> ListDeliveriesRequest.newBuilder().setAccountId(t.accountId()).build()),
+      row(DeliveryServiceGrpc.getRedeliverMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.ACCOUNT,
+          t -> RedeliverRequest.newBuilder().setAccountId(t.accountId()).setDryRun(true).build()));
 
   private static Map.Entry<String, Row> row(MethodDescriptor<?, ?> method, ApiKeyRole role, Owns owns, Function<Tenant, Message> request) {
     return Map.entry(method.getFullMethodName(), new Row(role, owns, request));
@@ -291,7 +323,8 @@ class ScopeMatrixTest {
     List<MethodDescriptor<?, ?>> methods = new ArrayList<>();
     for (ServiceDescriptor service : List.of(
         ClickServiceGrpc.getServiceDescriptor(), ConversionServiceGrpc.getServiceDescriptor(), AdminServiceGrpc.getServiceDescriptor(),
-        PartnerServiceGrpc.getServiceDescriptor(), DiagnosticsServiceGrpc.getServiceDescriptor(), ReportServiceGrpc.getServiceDescriptor())) {
+        PartnerServiceGrpc.getServiceDescriptor(), DiagnosticsServiceGrpc.getServiceDescriptor(), ReportServiceGrpc.getServiceDescriptor(),
+        DeliveryServiceGrpc.getServiceDescriptor())) {
       methods.addAll(service.getMethods());
     }
     return methods;

@@ -67,7 +67,8 @@ class StandardToolsTest {
     assertThat(list.exit).as(list.output).isZero();
     assertThat(list.output).contains(
         "kcid.tracking.v1.ClickService", "kcid.tracking.v1.ConversionService", "kcid.tracking.v1.AdminService",
-        "kcid.tracking.v1.DiagnosticsService", "kcid.tracking.v1.ReportService", "grpc.health.v1.Health",
+        "kcid.tracking.v1.DiagnosticsService", "kcid.tracking.v1.ReportService", "kcid.tracking.v1.DeliveryService",
+        "grpc.health.v1.Health",
         "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection");
 
     Run describe = grpcurl(List.of(), "describe", "kcid.tracking.v1.ClickService.IssueClick");

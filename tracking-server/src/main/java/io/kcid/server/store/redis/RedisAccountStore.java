@@ -12,6 +12,7 @@ import io.kcid.server.common.Secrets;
 import io.kcid.server.partner.Partners;
 import io.kcid.server.store.AccountRecord;
 import io.kcid.server.store.AccountStore;
+import io.kcid.server.store.DestinationOwner;
 import io.kcid.server.store.IdempotentReply;
 import io.kcid.server.store.SecretKinds;
 import io.kcid.server.store.StoredSecrets;
@@ -242,7 +243,9 @@ public final class RedisAccountStore implements AccountStore {
                     redis
                         .del(record, RedisKeys.accountSecrets(accountId), RedisKeys.accountGoals(accountId),
                             RedisKeys.accountLog(accountId), RedisRefusalLog.sampleKey(accountId),
-                            RedisRefusalLog.countKey(accountId))
+                            RedisRefusalLog.countKey(accountId),
+                            RedisKeys.destinations(DestinationOwner.account(accountId)),
+                            RedisKeys.destinationSecrets(DestinationOwner.account(accountId)))
                         .thenCompose(n -> redis.zrem(RedisKeys.accountIndex(), bytes(accountId)))
                         .thenApply(n -> existed > 0));
     return Stages.translate(deleted);

@@ -47,6 +47,12 @@ import java.nio.charset.StandardCharsets;
  * kc:{pt:&lt;id&gt;}                  Partner protobuf (accounts name their partner in Account.partner_id;
  *                                an account without one belongs to "default")
  * kc:partners                    sorted set of partner ids (lexicographic listing)
+ * kc:{a:&lt;id&gt;}:d               hash: destination id -&gt; Destination protobuf (the account's own)
+ * kc:{pt:&lt;id&gt;}:d              hash: destination id -&gt; Destination protobuf (the partner's, applied
+ *                                to all its accounts)
+ * kc:{a:&lt;id&gt;}:ds / kc:{pt:&lt;id&gt;}:ds  hash of webhook signing secrets: &lt;destination id&gt; -&gt; current
+ *                                whsec_ secret, &lt;destination id&gt;:prev, &lt;destination id&gt;:prev_exp
+ *                                (unix ms, end of the rotation's grace period)
  * kc:{verifiers}:changes         stream of accounts whose click verifier changed (field a), for
  *                                WatchClickVerifiers (RedisVerifierChanges); trimmed to ~10000
  * kc:{keys}                      hash: API key name -&gt; sha256(key) + "\0" + ApiKey protobuf
@@ -183,5 +189,21 @@ public final class RedisKeys {
 
   public static byte[] partnerIndex() {
     return bytes("kc:partners");
+  }
+
+  /** The destinations of an account or a partner (hash: destination id -> Destination). */
+  public static byte[] destinations(io.kcid.server.store.DestinationOwner owner) {
+    return bytes(ownerTag(owner) + ":d");
+  }
+
+  /** The webhook signing secrets of an account's or a partner's destinations. */
+  public static byte[] destinationSecrets(io.kcid.server.store.DestinationOwner owner) {
+    return bytes(ownerTag(owner) + ":ds");
+  }
+
+  private static String ownerTag(io.kcid.server.store.DestinationOwner owner) {
+    return owner.kind() == io.kcid.server.store.DestinationOwner.Kind.ACCOUNT
+        ? "kc:{a:" + owner.id() + "}"
+        : "kc:{pt:" + owner.id() + "}";
   }
 }

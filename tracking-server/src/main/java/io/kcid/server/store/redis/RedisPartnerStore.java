@@ -4,6 +4,7 @@ import static io.kcid.server.store.redis.RedisKeys.bytes;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.kcid.proto.tracking.v1.Partner;
+import io.kcid.server.store.DestinationOwner;
 import io.kcid.server.store.PartnerStore;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
@@ -68,7 +69,9 @@ public final class RedisPartnerStore implements PartnerStore {
     return Stages.translate(
         redis
             .zrem(RedisKeys.partnerIndex(), bytes(partnerId))
-            .thenCompose(n -> redis.del(RedisKeys.partner(partnerId)))
+            .thenCompose(n -> redis.del(RedisKeys.partner(partnerId),
+                RedisKeys.destinations(DestinationOwner.partner(partnerId)),
+                RedisKeys.destinationSecrets(DestinationOwner.partner(partnerId))))
             .thenApply(n -> n > 0));
   }
 

@@ -44,6 +44,10 @@ final class Scripts {
       new Script<>("stream_tail.lua", List.of(), StreamTail.class);
   static final Script<UpdateStatus> UPDATE_STATUS =
       new Script<>("update_status.lua", List.of("lib_stats.lua"), UpdateStatus.class);
+  static final Script<PutDestination> PUT_DESTINATION =
+      new Script<>("put_destination.lua", List.of(), PutDestination.class);
+  static final Script<RotateDestinationSecret> ROTATE_DESTINATION_SECRET =
+      new Script<>("rotate_destination_secret.lua", List.of(), RotateDestinationSecret.class);
 
   /** Every script: each file under lua/ but the libraries has exactly one entry. */
   static final List<Script<?>> ALL = List.of(
@@ -60,7 +64,9 @@ final class Scripts {
       RELEASE_SIGNATURE,
       ROTATE_SECRET,
       STREAM_TAIL,
-      UPDATE_STATUS);
+      UPDATE_STATUS,
+      PUT_DESTINATION,
+      ROTATE_DESTINATION_SECRET);
 
   private Scripts() {}
 
@@ -380,6 +386,48 @@ final class Scripts {
     private final Slot slot;
 
     UpdateStatus(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** put_destination.lua: A destination created (id free, with its first secret) or replaced (id stored). */
+  enum PutDestination implements ScriptParam {
+    DESTINATIONS(KEY),
+    SECRETS(KEY),
+    DESTINATION_ID(ARG),
+    RECORD(ARG),
+    MODE(ARG),
+    SECRET(ARG);
+
+    private final Slot slot;
+
+    PutDestination(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** rotate_destination_secret.lua: A webhook destination's new secret, the previous one kept until a deadline. */
+  enum RotateDestinationSecret implements ScriptParam {
+    DESTINATIONS(KEY),
+    SECRETS(KEY),
+    DESTINATION_ID(ARG),
+    RECORD(ARG),
+    SECRET(ARG),
+    PREVIOUS_EXPIRE_AT_MS(ARG);
+
+    private final Slot slot;
+
+    RotateDestinationSecret(Slot slot) {
       this.slot = slot;
     }
 

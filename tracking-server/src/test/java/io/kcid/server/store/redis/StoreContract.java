@@ -14,6 +14,8 @@ import io.kcid.proto.tracking.v1.Click;
 import io.kcid.proto.tracking.v1.Conversion;
 import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.CountingMode;
+import io.kcid.proto.tracking.v1.Destination;
+import io.kcid.proto.tracking.v1.DestinationKind;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.Goal;
 import io.kcid.proto.tracking.v1.Money;
@@ -24,6 +26,8 @@ import io.kcid.server.conversion.StatusTransitions;
 import io.kcid.server.partner.PartnerDirectory;
 import io.kcid.server.partner.Partners;
 import io.kcid.server.store.AccountRecord;
+import io.kcid.server.store.DestinationOwner;
+import io.kcid.server.store.DestinationSecrets;
 import io.kcid.server.store.RecordCommand;
 import io.kcid.server.store.RecordResult.Code;
 import io.kcid.server.store.RecordResult;
@@ -757,5 +761,60 @@ abstract class StoreContract {
     }
     assertThat(failure).isInstanceOf(KcidException.class);
     return ((KcidException) failure).reason();
+  }
+
+  @Test
+  void destinationsAreKeptPerOwnerWithTheirSecretsAndRotationsKeepThePreviousOne() {
+    RedisDestinationStore store = new RedisDestinationStore(connector.commands());
+    String account = "dst-acct-" + System.nanoTime();
+    String partner = "dst-partner-" + System.nanoTime();
+    Destination hook = Destination.newBuilder().setDestinationId("hook").setAccountId(account)
+        .setKind(DestinationKind.DESTINATION_KIND_WEBHOOK).setUrl("https://203.0.113.10/hook").build();
+    Destination pb = Destination.newBuilder().setDestinationId("pb").setPartnerId(partner)
+        .setKind(DestinationKind.DESTINATION_KIND_POSTBACK).setUrl("https://203.0.113.10/pb?t={txid}").build();
+    assertThat(join(store.create(hook, "whsec_first"))).isTrue();
+    assertThat(join(store.create(hook.toBuilder().setUrl("https://203.0.113.11/").build(), "whsec_other")))
+        .as("an id is taken once per owner").isFalse();
+    assertThat(join(store.create(pb, ""))).isTrue();
+    assertThat(join(store.create(pb.toBuilder().setPartnerId("").setAccountId(account).build(), "")))
+        .as("the same id under another owner").isTrue();
+
+    DestinationOwner owner = DestinationOwner.account(account);
+    assertThat(join(store.load(owner, "hook"))).contains(hook);
+    assertThat(join(store.list(owner))).extracting(Destination::getDestinationId).containsExactly("hook", "pb");
+    assertThat(join(store.list(DestinationOwner.partner(partner)))).containsExactly(pb);
+    assertThat(join(store.secrets(owner)).get("hook").signingAt(Instant.now())).containsExactly("whsec_first");
+
+    Destination paused = hook.toBuilder().setPaused(true).build();
+    assertThat(join(store.update(paused))).isTrue();
+    assertThat(join(store.load(owner, "hook"))).contains(paused);
+    assertThat(join(store.update(hook.toBuilder().setDestinationId("missing").build()))).isFalse();
+    assertThat(join(store.load(owner, "missing"))).as("an update never creates").isEmpty();
+
+    Instant expiry = Instant.now().plus(Duration.ofMinutes(10));
+    assertThat(join(store.rotateSecret(paused, "whsec_second", expiry))).isTrue();
+    DestinationSecrets rotated = join(store.secrets(owner)).get("hook");
+    assertThat(rotated.signingAt(Instant.now())).containsExactly("whsec_second", "whsec_first");
+    assertThat(rotated.signingAt(expiry.plusMillis(1))).containsExactly("whsec_second");
+    assertThat(join(store.rotateSecret(paused, "whsec_third", null))).isTrue();
+    assertThat(join(store.secrets(owner)).get("hook").signingAt(Instant.now())).containsExactly("whsec_third");
+    assertThat(join(store.rotateSecret(paused.toBuilder().setDestinationId("missing").build(), "whsec_x", null))).isFalse();
+    assertThat(join(store.secrets(owner))).doesNotContainKey("missing");
+
+    assertThat(join(store.delete(owner, "hook"))).isTrue();
+    assertThat(join(store.delete(owner, "hook"))).isFalse();
+    assertThat(join(store.load(owner, "hook"))).isEmpty();
+    assertThat(join(store.secrets(owner))).as("its secrets go with it").doesNotContainKey("hook");
+    assertThat(join(store.create(hook, "whsec_new"))).isTrue();
+    assertThat(join(store.secrets(owner)).get("hook").signingAt(Instant.now())).containsExactly("whsec_new");
+
+    // Deleting the owner deletes its destinations and secrets: an id used again starts with none.
+    join(accounts.delete(account));
+    assertThat(join(store.list(owner))).isEmpty();
+    assertThat(join(store.secrets(owner))).isEmpty();
+    RedisPartnerStore partners = new RedisPartnerStore(connector.commands());
+    assertThat(join(partners.create(Partner.newBuilder().setPartnerId(partner).build()))).isTrue();
+    assertThat(join(partners.delete(partner))).isTrue();
+    assertThat(join(store.list(DestinationOwner.partner(partner)))).isEmpty();
   }
 }

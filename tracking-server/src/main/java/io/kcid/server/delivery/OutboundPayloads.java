@@ -1,0 +1,163 @@
+package io.kcid.server.delivery;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.protobuf.Timestamp;
+import io.kcid.proto.tracking.v1.Click;
+import io.kcid.proto.tracking.v1.Conversion;
+import io.kcid.proto.tracking.v1.ConversionStatus;
+import io.kcid.proto.tracking.v1.DeliveryTrigger;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What a destination receives for an event: the macro values of a postback URL and the JSON body
+ * of a webhook. Times in postback macros ({click_time}, {conversion_time}) are unix seconds, the
+ * form trackers' postback parameters expect; times in webhook bodies are RFC 3339 (UTC).
+ * {conversion_time} is the conversion's event time (when the advertiser says it happened).
+ */
+public final class OutboundPayloads {
+  // Nulls kept: a receiver sees every documented field, null when unknown (e.g. an expired click).
+  private static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
+
+  private OutboundPayloads() {}
+
+  /** The postback URL for the message's destination, its macros filled and encoded. */
+  public static URI postbackUri(OutboundMessage message) {
+    return PostbackTemplate.parse(message.destination().getUrl()).render(postbackValues(message));
+  }
+
+  /** The value of every macro in {@link PostbackTemplate#MACROS} for the message (empty when unknown). */
+  public static Map<String, String> postbackValues(OutboundMessage message) {
+    OutboundEvent event = message.event();
+    Conversion c = event.conversion();
+    Click click = event.click() == null ? Click.getDefaultInstance() : event.click();
+    Map<String, String> values = new HashMap<>();
+    values.put("kcid", c.getKcid());
+    values.put("campaign", click.getCampaignId());
+    values.put("creative", click.getCreativeId());
+    values.put("placement", click.getPlacementId());
+    for (int i = 1; i <= 10; i++) {
+      values.put("s" + i, click.getSubIdsOrDefault("s" + i, ""));
+    }
+    values.put("click_time", unixSeconds(click.hasClickTime() ? click.getClickTime() : c.getClickTime()));
+    values.put("goal", c.getGoalKey());
+    values.put("value", c.hasValue() ? plainAmount(c.getValue().getAmount()) : "");
+    values.put("currency", c.hasValue() ? c.getValue().getCurrencyCode() : "");
+    values.put("txid", c.getTransactionId());
+    values.put("status", statusLabel(message, c.getStatus()));
+    values.put("conversion_id", c.getConversionId());
+    values.put("conversion_time", unixSeconds(c.hasEventTime() ? c.getEventTime() : c.getRecordTime()));
+    values.put("account", event.accountId());
+    values.put("partner", event.partnerId());
+    values.put("delivery_id", message.deliveryId());
+    values.put("event", triggerWord(event.trigger()));
+    return values;
+  }
+
+  /**
+   * The webhook body: {@code {"type": "conversion.<event>", "timestamp": <event time>, "data": {…}}}
+   * (fields in docs/deliveries.md). It depends only on the event, so every attempt of a job sends
+   * the same bytes.
+   */
+  public static byte[] webhookBody(OutboundMessage message) {
+    OutboundEvent event = message.event();
+    Conversion c = event.conversion();
+    JsonObject data = new JsonObject();
+    data.addProperty("conversion_id", c.getConversionId());
+    data.addProperty("kcid", c.getKcid());
+    data.addProperty("account_id", event.accountId());
+    data.addProperty("partner_id", event.partnerId());
+    data.addProperty("goal", c.getGoalKey());
+    data.addProperty("status", statusWord(c.getStatus()));
+    data.addProperty("status_label", statusLabel(message, c.getStatus()));
+    if (c.hasValue()) {
+      JsonObject value = new JsonObject();
+      value.addProperty("amount", plainAmount(c.getValue().getAmount()));
+      value.addProperty("currency", c.getValue().getCurrencyCode());
+      data.add("value", value);
+    } else {
+      data.add("value", null);
+    }
+    data.addProperty("transaction_id", c.getTransactionId());
+    data.addProperty("event_time", rfc3339(c.hasEventTime() ? c.getEventTime() : null));
+    data.addProperty("record_time", rfc3339(c.hasRecordTime() ? c.getRecordTime() : null));
+    Click click = event.click();
+    Timestamp clickTime =
+        click != null && click.hasClickTime() ? click.getClickTime() : c.hasClickTime() ? c.getClickTime() : null;
+    data.addProperty("click_time", rfc3339(clickTime));
+    data.addProperty("test", c.getTest());
+    if (click != null) {
+      JsonObject clickJson = new JsonObject();
+      clickJson.addProperty("campaign", click.getCampaignId());
+      clickJson.addProperty("creative", click.getCreativeId());
+      clickJson.addProperty("placement", click.getPlacementId());
+      JsonObject subIds = new JsonObject();
+      new TreeMap<>(click.getSubIdsMap()).forEach(subIds::addProperty);
+      clickJson.add("sub_ids", subIds);
+      data.add("click", clickJson);
+    } else {
+      data.add("click", null);
+    }
+    data.addProperty("delivery_id", message.deliveryId());
+    JsonObject body = new JsonObject();
+    body.addProperty("type", "conversion." + triggerWord(event.trigger()));
+    body.addProperty("timestamp", event.eventTime().toString());
+    body.add("data", data);
+    return GSON.toJson(body).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** kcid's word for a status: pending, approved, rejected (empty when unspecified). */
+  public static String statusWord(ConversionStatus status) {
+    return switch (status) {
+      case CONVERSION_STATUS_PENDING -> "pending";
+      case CONVERSION_STATUS_APPROVED -> "approved";
+      case CONVERSION_STATUS_REJECTED -> "rejected";
+      default -> "";
+    };
+  }
+
+  /** The event's word: recorded, pending, approved, rejected. */
+  public static String triggerWord(DeliveryTrigger trigger) {
+    return switch (trigger) {
+      case DELIVERY_TRIGGER_RECORDED -> "recorded";
+      case DELIVERY_TRIGGER_PENDING -> "pending";
+      case DELIVERY_TRIGGER_APPROVED -> "approved";
+      case DELIVERY_TRIGGER_REJECTED -> "rejected";
+      default -> "unspecified";
+    };
+  }
+
+  private static String statusLabel(OutboundMessage message, ConversionStatus status) {
+    String word = statusWord(status);
+    return message.destination().getStatusMapOrDefault(word, word);
+  }
+
+  private static String plainAmount(String amount) {
+    if (amount.isEmpty()) {
+      return "";
+    }
+    try {
+      return new BigDecimal(amount).toPlainString();
+    } catch (NumberFormatException e) {
+      return amount; // stored amounts are validated decimals; pass anything else through untouched
+    }
+  }
+
+  private static String unixSeconds(Timestamp t) {
+    return t.getSeconds() == 0 && t.getNanos() == 0 ? "" : Long.toString(t.getSeconds());
+  }
+
+  private static String rfc3339(Timestamp t) {
+    if (t == null) {
+      return null;
+    }
+    return Instant.ofEpochSecond(t.getSeconds(), t.getNanos()).toString();
+  }
+}

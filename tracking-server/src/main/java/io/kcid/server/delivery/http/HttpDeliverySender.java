@@ -1,0 +1,352 @@
+package io.kcid.server.delivery.http;
+
+import com.google.protobuf.Timestamp;
+import io.kcid.core.KcidException;
+import io.kcid.proto.tracking.v1.DeliveryAttempt;
+import io.kcid.proto.tracking.v1.Destination;
+import io.kcid.proto.tracking.v1.DestinationKind;
+import io.kcid.server.config.DeliveryConfig;
+import io.kcid.server.delivery.AddressGuard;
+import io.kcid.server.delivery.AttemptResult;
+import io.kcid.server.delivery.AttemptResult.Outcome;
+import io.kcid.server.delivery.DeliverySender;
+import io.kcid.server.delivery.OutboundMessage;
+import io.kcid.server.delivery.OutboundPayloads;
+import io.kcid.server.delivery.PostbackTemplate;
+import io.kcid.server.delivery.WebhookSignature;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.util.NetUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+
+/**
+ * Sends delivery attempts over HTTP/1.1 with Netty: non-blocking (a couple of event-loop threads
+ * serve every request in flight, a slow receiver holds only its socket), one connection per
+ * attempt ({@code Connection: close}). Safety rules: the resolver checks every address of the
+ * host against {@link AddressGuard} and the connection goes to the checked address; redirects are
+ * never followed; connect and whole-attempt timeouts from {@link DeliveryConfig}; at most
+ * {@link #MAX_RESPONSE_BYTES} of a response are read; HTTPS verifies the certificate chain
+ * against the JDK's default trust store and the host name (SNI sent).
+ *
+ * <p>Postbacks are a GET of the rendered template; webhooks a POST of
+ * {@link OutboundPayloads#webhookBody} signed by the Standard Webhooks scheme.
+ */
+public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
+  /** How much of a response body is read at most. */
+  public static final int MAX_RESPONSE_BYTES = 64 * 1024;
+  /** The User-Agent of every attempt. */
+  public static final String USER_AGENT = "kcid/" + version();
+
+  private final DeliveryConfig config;
+  private final Clock clock;
+  private final SslContext ssl;
+  private final EventLoopGroup group;
+  private final AddressResolverGroup<InetSocketAddress> resolvers;
+  private final Bootstrap bootstrap;
+
+  /** A sender for the server: DNS through Netty's non-blocking resolver, the JDK's trust store. */
+  public HttpDeliverySender(DeliveryConfig config) {
+    this(config, Clock.systemUTC(), null, null);
+  }
+
+  /**
+   * @param dnsResolvers the resolver the guard wraps (null: Netty's DNS resolver, honouring
+   *     /etc/hosts and /etc/resolv.conf)
+   * @param ssl the client TLS context (null: JDK provider, default trust store)
+   */
+  HttpDeliverySender(
+      DeliveryConfig config, Clock clock, AddressResolverGroup<InetSocketAddress> dnsResolvers, SslContext ssl) {
+    this.config = config;
+    this.clock = clock;
+    this.ssl = ssl != null ? ssl : defaultSsl();
+    this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    AddressResolverGroup<InetSocketAddress> dns =
+        dnsResolvers != null
+            ? dnsResolvers
+            : new DnsAddressResolverGroup(
+                new DnsNameResolverBuilder()
+                    .datagramChannelType(NioDatagramChannel.class)
+                    .socketChannelType(NioSocketChannel.class));
+    this.resolvers = new GuardedAddressResolverGroup(dns, new AddressGuard(config.allowedNetworks()));
+    this.bootstrap =
+        new Bootstrap()
+            .group(group)
+            .channel(NioSocketChannel.class)
+            .resolver(resolvers)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+            .option(ChannelOption.TCP_NODELAY, true);
+  }
+
+  @Override
+  public CompletionStage<AttemptResult> send(OutboundMessage message) {
+    Instant attemptTime = clock.instant();
+    long started = System.nanoTime();
+    FullHttpRequest request;
+    URI uri;
+    try {
+      uri = targetUri(message.destination(), message);
+      request = request(message, uri, attemptTime);
+    } catch (KcidException e) {
+      return CompletableFuture.completedFuture(
+          result(Outcome.PERMANENT, attemptTime, started, 0, "invalid destination url: " + e.getMessage(), "",
+              Optional.empty()));
+    }
+    CompletableFuture<ResponseReader.Response> response;
+    try {
+      response = exchange(uri, request);
+    } catch (RuntimeException e) {
+      // E.g. the sender is closing: its event loops refuse new work. Never throw for an attempt.
+      response = CompletableFuture.failedFuture(e);
+    }
+    return response.handle((r, error) -> error != null
+        ? failure(attemptTime, started, unwrap(error))
+        : classify(r, attemptTime, started));
+  }
+
+  /**
+   * Connects (through the guarded resolver), writes the request and reads the response, within
+   * the whole-attempt timeout; the connection is closed when the future completes.
+   */
+  private CompletableFuture<ResponseReader.Response> exchange(URI uri, FullHttpRequest request) {
+    boolean https = uri.getScheme().equalsIgnoreCase("https");
+    String host = hostOf(uri);
+    int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
+    CompletableFuture<ResponseReader.Response> response = new CompletableFuture<>();
+    ChannelFuture connect =
+        bootstrap.clone()
+            .handler(new ChannelInitializer<SocketChannel>() {
+              @Override
+              protected void initChannel(SocketChannel ch) {
+                ChannelPipeline p = ch.pipeline();
+                if (https) {
+                  p.addLast(sslHandler(ch, host, port));
+                }
+                p.addLast(new HttpClientCodec());
+                p.addLast(new ResponseReader(response, MAX_RESPONSE_BYTES));
+              }
+            })
+            .connect(InetSocketAddress.createUnresolved(host, port));
+    Channel channel = connect.channel();
+    ScheduledFuture<?> timeout =
+        channel.eventLoop().schedule(
+            () -> response.completeExceptionally(new TimeoutException(
+                "no complete response within " + config.requestTimeout().toMillis() + " ms")),
+            config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    connect.addListener(f -> {
+      if (!f.isSuccess()) {
+        response.completeExceptionally(f.cause());
+        return;
+      }
+      // The request's buffer wraps a heap array: nothing to release if it is never written.
+      channel.writeAndFlush(request).addListener(w -> {
+        if (!w.isSuccess()) {
+          response.completeExceptionally(w.cause());
+        }
+      });
+    });
+    response.whenComplete((r, error) -> {
+      timeout.cancel(false);
+      channel.close();
+    });
+    return response;
+  }
+
+  /** The URL an attempt for {@code message} goes to (the rendered postback, or the webhook's URL). */
+  public static URI targetUri(Destination destination, OutboundMessage message) {
+    return destination.getKind() == DestinationKind.DESTINATION_KIND_WEBHOOK
+        ? PostbackTemplate.checkedUri(destination.getUrl())
+        : OutboundPayloads.postbackUri(message);
+  }
+
+  private FullHttpRequest request(OutboundMessage message, URI uri, Instant attemptTime) {
+    String target = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
+        + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+    boolean webhook = message.destination().getKind() == DestinationKind.DESTINATION_KIND_WEBHOOK;
+    byte[] body = webhook ? OutboundPayloads.webhookBody(message) : new byte[0];
+    FullHttpRequest request =
+        new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1, webhook ? HttpMethod.POST : HttpMethod.GET, target, Unpooled.wrappedBuffer(body));
+    boolean https = uri.getScheme().equalsIgnoreCase("https");
+    boolean defaultPort = uri.getPort() < 0 || uri.getPort() == (https ? 443 : 80);
+    request.headers()
+        .set(HttpHeaderNames.HOST, uri.getHost() + (defaultPort ? "" : ":" + uri.getPort()))
+        .set(HttpHeaderNames.USER_AGENT, USER_AGENT)
+        .set(HttpHeaderNames.ACCEPT, "*/*")
+        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    if (webhook) {
+      long timestamp = attemptTime.getEpochSecond();
+      request.headers()
+          .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+          .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
+          .set("webhook-id", message.deliveryId())
+          .set("webhook-timestamp", Long.toString(timestamp));
+      if (!message.signingSecrets().isEmpty()) {
+        request.headers().set(
+            "webhook-signature",
+            WebhookSignature.header(message.signingSecrets(), message.deliveryId(), timestamp, body));
+      }
+    }
+    return request;
+  }
+
+  private SslHandler sslHandler(SocketChannel ch, String host, int port) {
+    SslHandler handler = ssl.newHandler(ch.alloc(), host, port); // peer host: SNI
+    SSLParameters params = handler.engine().getSSLParameters();
+    params.setEndpointIdentificationAlgorithm("HTTPS"); // host name verification
+    if (!NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host)) {
+      // Explicit: the JDK only sends SNI on its own for names with a dot.
+      params.setServerNames(List.of(new SNIHostName(host)));
+    }
+    handler.engine().setSSLParameters(params);
+    handler.setHandshakeTimeoutMillis(config.requestTimeout().toMillis());
+    return handler;
+  }
+
+  private AttemptResult classify(ResponseReader.Response r, Instant attemptTime, long started) {
+    int code = r.status();
+    String excerpt = ResponseExcerpt.of(r.body());
+    Optional<Duration> retryAfter = RetryAfter.parse(r.headers().get(HttpHeaderNames.RETRY_AFTER), clock.instant());
+    if (code >= 200 && code < 300) {
+      return result(Outcome.DELIVERED, attemptTime, started, code, "", excerpt, retryAfter);
+    }
+    if (code >= 300 && code < 400) {
+      return result(
+          Outcome.PERMANENT, attemptTime, started, code, "redirect not followed: HTTP " + code, excerpt, Optional.empty());
+    }
+    if (code == 408 || code == 429 || code >= 500 || code < 200) {
+      return result(Outcome.RETRY, attemptTime, started, code, "HTTP " + code, excerpt, retryAfter);
+    }
+    return result(Outcome.PERMANENT, attemptTime, started, code, "HTTP " + code, excerpt, Optional.empty());
+  }
+
+  private AttemptResult failure(Instant attemptTime, long started, Throwable error) {
+    if (error instanceof ForbiddenAddressException) {
+      return result(Outcome.PERMANENT, attemptTime, started, 0, error.getMessage(), "", Optional.empty());
+    }
+    return result(Outcome.RETRY, attemptTime, started, 0, describe(error), "", Optional.empty());
+  }
+
+  private static String describe(Throwable error) {
+    String message = error.getMessage() == null ? "" : error.getMessage();
+    if (error instanceof TimeoutException) {
+      return "timeout: " + message;
+    }
+    if (error instanceof ConnectTimeoutException) {
+      return "connect timeout: " + message;
+    }
+    if (error instanceof ConnectException) {
+      return "connect failed: " + message;
+    }
+    if (error instanceof UnknownHostException) {
+      return "host does not resolve: " + message;
+    }
+    if (error instanceof SSLException) {
+      return "TLS failed: " + message;
+    }
+    if (error instanceof ClosedChannelException) {
+      return "connection closed";
+    }
+    return (error.getClass().getSimpleName() + ": " + message).trim();
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    Throwable e = error;
+    while ((e instanceof CompletionException || e instanceof DecoderException)
+        && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e;
+  }
+
+  private AttemptResult result(
+      Outcome outcome, Instant attemptTime, long started, int status, String error, String excerpt,
+      Optional<Duration> retryAfter) {
+    Duration latency = Duration.ofNanos(System.nanoTime() - started);
+    DeliveryAttempt attempt =
+        DeliveryAttempt.newBuilder()
+            .setAttemptTime(Timestamp.newBuilder()
+                .setSeconds(attemptTime.getEpochSecond()).setNanos(attemptTime.getNano()))
+            .setStatusCode(status)
+            .setLatency(com.google.protobuf.Duration.newBuilder()
+                .setSeconds(latency.getSeconds()).setNanos(latency.getNano()))
+            .setError(ResponseExcerpt.redact(error))
+            .setResponseExcerpt(excerpt)
+            .build();
+    return new AttemptResult(outcome, attempt, retryAfter);
+  }
+
+  private static String hostOf(URI uri) {
+    String host = uri.getHost();
+    // IPv6 literals come bracketed from URI; the resolver wants the bare address.
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+  }
+
+  private static SslContext defaultSsl() {
+    try {
+      // JDK provider, default trust store (trustManager unset), host name verification on.
+      return SslContextBuilder.forClient()
+          .sslProvider(SslProvider.JDK)
+          .endpointIdentificationAlgorithm("HTTPS")
+          .build();
+    } catch (SSLException e) {
+      throw new IllegalStateException("cannot build the TLS client context", e);
+    }
+  }
+
+  private static String version() {
+    String v = HttpDeliverySender.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
+  /** Stops the event loops (in-flight attempts fail) and the resolvers. */
+  @Override
+  public void close() {
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    resolvers.close();
+  }
+}
