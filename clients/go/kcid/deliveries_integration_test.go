@@ -130,6 +130,27 @@ func testDestinationsAgainstLiveKcid(ctx context.Context, t *testing.T, client *
 	_, err = client.RotateDestinationSecret(ctx, owner, "tracker", 0)
 	expectReason(t, err, "INVALID_PARAMETER") // a postback has no secret
 
+	// A partner's destination applies to its accounts: listed with the account's, marked by its owner.
+	partnerID := "go-dst-partner-" + randomHex(t, 4)
+	if _, err := client.Partners.CreatePartner(ctx, &kcidpb.CreatePartnerRequest{PartnerId: partnerID, DisplayName: "Go destinations"}); err != nil {
+		t.Fatalf("CreatePartner: %v", err)
+	}
+	member := "go-dst-member-" + randomHex(t, 4)
+	if _, err := client.Admin.CreateAccount(ctx, &kcidpb.CreateAccountRequest{AccountId: member, PartnerId: partnerID}); err != nil {
+		t.Fatalf("CreateAccount under %s: %v", partnerID, err)
+	}
+	agency := kcid.PartnerOwner(partnerID)
+	if d, _, err := client.CreateWebhook(ctx, agency, "agency-hooks", receiverURL); err != nil || d.GetPartnerId() != partnerID || d.GetAccountId() != "" {
+		t.Fatalf("CreateWebhook for partner %s: %v %v", partnerID, d, err)
+	}
+	inherited, err := client.ListDestinations(ctx, kcid.AccountOwner(member))
+	if err != nil || len(inherited) != 1 || inherited[0].GetDestinationId() != "agency-hooks" || inherited[0].GetPartnerId() != partnerID {
+		t.Fatalf("ListDestinations of %s: %v %v, want the partner's agency-hooks", member, inherited, err)
+	}
+	if err := client.DeleteDestination(ctx, agency, "agency-hooks"); err != nil {
+		t.Fatalf("DeleteDestination of the partner's: %v", err)
+	}
+
 	for _, id := range []string{"hooks", "tracker"} {
 		if err := client.DeleteDestination(ctx, owner, id); err != nil {
 			t.Fatalf("DeleteDestination %s: %v", id, err)

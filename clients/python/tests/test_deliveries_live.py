@@ -105,6 +105,16 @@ def test_destinations_created_refused_read_updated_paused_rotated_and_deleted(cl
     assert rotated.HasField("previous_secret_expire_time")
     assert _reason(lambda: client.rotate_destination_secret("tracker", account_id=account_id)) == "INVALID_PARAMETER"
 
+    # A partner's destination applies to its accounts: listed with the account's, marked by its owner.
+    partner_id = "py-dst-partner-" + uuid.uuid4().hex[:8]
+    client.create_partner("Python destinations", partner_id=partner_id)
+    member = client.create_account(account_id="py-dst-member-" + uuid.uuid4().hex[:8], partner_id=partner_id).account.account_id
+    agency = client.create_webhook(url, partner_id=partner_id, destination_id="agency-hooks").destination
+    assert (agency.partner_id, agency.account_id) == (partner_id, "")
+    inherited = client.list_destinations(account_id=member)
+    assert [(d.destination_id, d.partner_id) for d in inherited] == [("agency-hooks", partner_id)]
+    client.delete_destination("agency-hooks", partner_id=partner_id)
+
     for destination_id in ("hooks", "tracker"):
         client.delete_destination(destination_id, account_id=account_id)
     assert _reason(lambda: client.get_destination("hooks", account_id=account_id)) == "DESTINATION_NOT_FOUND"

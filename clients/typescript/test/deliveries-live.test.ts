@@ -100,6 +100,17 @@ test("destinations are created, refused, read, updated, paused, rotated and dele
   assert.ok(rotated.previousSecretExpireTime);
   assert.equal(await reason(client.rotateDestinationSecret(owner, "tracker")), "INVALID_PARAMETER");
 
+  // A partner's destination applies to its accounts: listed with the account's, marked by its owner.
+  const partnerId = `ts-dst-partner-${randomBytes(4).toString("hex")}`;
+  await client.partners.createPartner({ partnerId, displayName: "TypeScript destinations" });
+  const member = `ts-dst-member-${randomBytes(4).toString("hex")}`;
+  await client.admin.createAccount({ accountId: member, partnerId });
+  const agency = await client.createWebhook({ partnerId }, receiverUrl, { destinationId: "agency-hooks" });
+  assert.deepEqual([agency.destination.partnerId, agency.destination.accountId], [partnerId, ""]);
+  const inherited = await client.listDestinations({ accountId: member });
+  assert.deepEqual(inherited.map((d) => [d.destinationId, d.partnerId]), [["agency-hooks", partnerId]]);
+  await client.deleteDestination({ partnerId }, "agency-hooks");
+
   for (const id of ["hooks", "tracker"]) await client.deleteDestination(owner, id);
   assert.equal(await reason(client.getDestination(owner, "hooks")), "DESTINATION_NOT_FOUND");
   assert.equal(await reason(client.deleteDestination(owner, "hooks")), "DESTINATION_NOT_FOUND");

@@ -3,6 +3,7 @@ package io.kcid.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,6 +13,7 @@ import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.CreateDestinationResponse;
+import io.kcid.proto.tracking.v1.CreatePartnerRequest;
 import io.kcid.proto.tracking.v1.Delivery;
 import io.kcid.proto.tracking.v1.DeliveryState;
 import io.kcid.proto.tracking.v1.Destination;
@@ -180,6 +182,18 @@ class DeliveriesIT {
     assertThat(rotated.getSigningSecret()).startsWith("whsec_").isNotEqualTo(secret);
     assertThat(rotated.hasPreviousSecretExpireTime()).isTrue();
     assertReason(() -> deliveries.rotateSecret(owner, "tracker", null), ErrorReason.ERROR_REASON_INVALID_PARAMETER);
+
+    // A partner's destination applies to its accounts: listed with the account's, marked by its owner.
+    String partnerId = "java-dst-partner-" + UUID.randomUUID().toString().substring(0, 8);
+    kcid.partners().createPartner(CreatePartnerRequest.newBuilder().setPartnerId(partnerId).setDisplayName("Java destinations").build());
+    String member = "java-dst-member-" + UUID.randomUUID().toString().substring(0, 8);
+    kcid.admin().createAccount(CreateAccountRequest.newBuilder().setAccountId(member).setPartnerId(partnerId).build());
+    Destination agency = deliveries.createWebhook(Owner.partner(partnerId), "agency-hooks", receiverUrl).getDestination();
+    assertThat(List.of(agency.getPartnerId(), agency.getAccountId())).containsExactly(partnerId, "");
+    assertThat(deliveries.listDestinations(Owner.account(member)))
+        .extracting(Destination::getDestinationId, Destination::getPartnerId)
+        .containsExactly(tuple("agency-hooks", partnerId));
+    deliveries.deleteDestination(Owner.partner(partnerId), "agency-hooks");
 
     deliveries.deleteDestination(owner, "hooks");
     deliveries.deleteDestination(owner, "tracker");
