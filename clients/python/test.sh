@@ -42,6 +42,9 @@ start_server() {
     export KCID_EDGE_ADMIN_PORT=0 KCID_METRICS_PORT=0  # any free port: another kcid on this machine may hold 8081/9091
     # As in production: every call needs an API key with its role (up makes one, see below).
     export KCID_AUTH=required
+    # The delivery tests' webhook receivers listen on loopback, which destinations may not
+    # reach unless the operator's allowlist says so.
+    export KCID_DELIVERY_ALLOWED_NETWORKS=127.0.0.0/8,::1/128
     exec java -jar "$jar" up
   ) >"$work/server.log" 2>&1 &
   server_pid=$!

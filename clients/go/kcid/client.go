@@ -49,6 +49,10 @@ type Client struct {
 	// Diagnostics is DiagnosticsService: ListPostbacks (the postback log), ExplainClick
 	// (everything known about one kcid) and ReplayPostbacks (re-run rejected postbacks).
 	Diagnostics kcidpb.DiagnosticsServiceClient
+	// Deliveries is DeliveryService: destinations (partner postbacks and signed webhooks,
+	// see [Client.CreateWebhook] and [WebhookVerifier]), the delivery log ([Client.AllDeliveries])
+	// and Redeliver ([Client.PreviewRedeliver]).
+	Deliveries kcidpb.DeliveryServiceClient
 
 	conn *grpc.ClientConn
 }
@@ -144,6 +148,7 @@ func Connect(target string, opts ...Option) (*Client, error) {
 		Partners:    kcidpb.NewPartnerServiceClient(conn),
 		Reports:     kcidpb.NewReportServiceClient(conn),
 		Diagnostics: kcidpb.NewDiagnosticsServiceClient(conn),
+		Deliveries:  kcidpb.NewDeliveryServiceClient(conn),
 		conn:        conn,
 	}, nil
 }

@@ -20,7 +20,7 @@ import (
 // TestServicesAgainstLiveKcid drives ReportService, DiagnosticsService and the conversion
 // stream through the client against `kcid up` with API keys required.
 func TestServicesAgainstLiveKcid(t *testing.T) {
-	srv := startKcid(t, "KCID_AUTH=required")
+	srv := startKcid(t, "KCID_AUTH=required", deliveryAllowlist)
 	key, err := os.ReadFile(filepath.Join(srv.home, "api-keys", "local-admin"))
 	if err != nil {
 		t.Fatalf("reading the local admin key kcid up writes: %v", err)
@@ -30,7 +30,7 @@ func TestServicesAgainstLiveKcid(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
 
 	t.Run("a call without an API key is API_KEY_INVALID", func(t *testing.T) {
@@ -53,6 +53,14 @@ func TestServicesAgainstLiveKcid(t *testing.T) {
 
 	t.Run("scoped keys: caller, lists cut down to the scope, API_KEY_SCOPE_DENIED outside it", func(t *testing.T) {
 		testScopedKeysAgainstLiveKcid(ctx, t, srv.grpcAddr, client)
+	})
+
+	t.Run("destinations: create, refusals, get, list, update, pause, resume, rotate, delete", func(t *testing.T) {
+		testDestinationsAgainstLiveKcid(ctx, t, client)
+	})
+
+	t.Run("webhooks: verified test and conversion webhooks, the delivery log, a rotation's two signatures", func(t *testing.T) {
+		testWebhooksAgainstLiveKcid(ctx, t, client)
 	})
 
 	accountID := "go-svc-" + randomHex(t, 6)

@@ -56,6 +56,7 @@ def server() -> Iterator[Server]:
             KCID_METRICS_PORT="0",
             KCID_DRAIN_DELAY_MS="100",
             KCID_AUTH="required",
+            KCID_DELIVERY_ALLOWED_NETWORKS="127.0.0.0/8,::1/128",  # the delivery tests' receivers
         )
         proc = subprocess.Popen(
             ["java", "-jar", str(JAR), "up"],

@@ -5,11 +5,13 @@ import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-no
 import { AdminService } from "../gen/kcid/tracking/v1/admin_service_pb.js";
 import { ClickService } from "../gen/kcid/tracking/v1/click_service_pb.js";
 import { ConversionService } from "../gen/kcid/tracking/v1/conversion_service_pb.js";
+import { DeliveryService } from "../gen/kcid/tracking/v1/delivery_service_pb.js";
 import { DiagnosticsService } from "../gen/kcid/tracking/v1/diagnostics_service_pb.js";
 import { PartnerService } from "../gen/kcid/tracking/v1/partner_service_pb.js";
 import { ReportService } from "../gen/kcid/tracking/v1/report_service_pb.js";
 import { KcidError } from "./errors.js";
 import { defaultServiceConfig, retryInterceptor, timeoutMsFor, type ServiceConfig } from "./service-config.js";
+import { deliveryCalls, type DeliveryCalls } from "./deliveries.js";
 import { tenancyCalls, type TenancyCalls } from "./tenancy.js";
 
 export interface ConnectOptions {
@@ -37,9 +39,12 @@ export interface ConnectOptions {
  * camelCase (`reports.getStats`, `diagnostics.explainClick`, …). Unary methods return a Promise,
  * server-streaming ones (`conversions.streamConversions`) an AsyncIterable; either fails with a
  * KcidError. Plus the tenancy shortcuts: `caller()`, `allPartners()`, `allAccounts()`,
- * `setPartnerS2s()`, `getPartnerStats()`.
+ * `setPartnerS2s()`, `getPartnerStats()`; and the delivery shortcuts: `createWebhook()`,
+ * `createPostback()`, `getDestination()`, `listDestinations()`, `updateDestination()`,
+ * `pauseDestination()`, `resumeDestination()`, `deleteDestination()`, `testDestination()`,
+ * `rotateDestinationSecret()`, `allDeliveries()`, `previewRedeliver()`.
  */
-export interface KcidClient extends TenancyCalls {
+export interface KcidClient extends TenancyCalls, DeliveryCalls {
   /** `issueClick`, `getClick`, `inspectKcid`, `deleteClick`. */
   readonly clicks: Client<typeof ClickService>;
   /**
@@ -62,6 +67,12 @@ export interface KcidClient extends TenancyCalls {
    * one kcid), `replayPostbacks` (re-run rejected postbacks once the account is fixed).
    */
   readonly diagnostics: Client<typeof DiagnosticsService>;
+  /**
+   * Destinations (`createDestination`, `getDestination`, `listDestinations`,
+   * `updateDestination`, `deleteDestination`, `testDestination`, `rotateDestinationSecret`), the
+   * delivery log (`listDeliveries`) and `redeliver`. Webhooks are verified with WebhookVerifier.
+   */
+  readonly deliveries: Client<typeof DeliveryService>;
   /** The underlying Connect transport (gRPC over HTTP/2). */
   readonly transport: Transport;
   /** Closes the HTTP/2 connection; in-flight calls fail. */
@@ -132,6 +143,7 @@ export function connect(options: ConnectOptions | string): KcidClient {
   const admin = wrap(AdminService, createClient(AdminService, transport), cfg);
   const partners = wrap(PartnerService, createClient(PartnerService, transport), cfg);
   const reports = wrap(ReportService, createClient(ReportService, transport), cfg);
+  const deliveries = wrap(DeliveryService, createClient(DeliveryService, transport), cfg);
   return {
     clicks: wrap(ClickService, createClient(ClickService, transport), cfg),
     conversions: wrap(ConversionService, createClient(ConversionService, transport), cfg),
@@ -139,7 +151,9 @@ export function connect(options: ConnectOptions | string): KcidClient {
     partners,
     reports,
     diagnostics: wrap(DiagnosticsService, createClient(DiagnosticsService, transport), cfg),
+    deliveries,
     ...tenancyCalls(admin, partners, reports),
+    ...deliveryCalls(deliveries),
     transport,
     close: () => sessionManager.abort(),
   };

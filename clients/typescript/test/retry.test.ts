@@ -139,3 +139,16 @@ test("a real connection failure is retried and surfaces as a KcidError", async (
     client.close();
   }
 });
+
+test("DeliveryService: reads retry DEADLINE_EXCEEDED, writes only UNAVAILABLE, TestDestination waits 30 s for the receiver", () => {
+  const service = "kcid.tracking.v1.DeliveryService";
+  for (const method of ["GetDestination", "ListDestinations", "ListDeliveries"]) {
+    assert.deepEqual(findMethodConfig(cfg, service, method)?.retryPolicy?.retryableStatusCodes, ["UNAVAILABLE", "DEADLINE_EXCEEDED"], method);
+    assert.equal(timeoutMsFor(cfg, service, method), 5000, method);
+  }
+  for (const method of ["CreateDestination", "UpdateDestination", "DeleteDestination", "RotateDestinationSecret", "Redeliver", "TestDestination"]) {
+    assert.deepEqual(findMethodConfig(cfg, service, method)?.retryPolicy?.retryableStatusCodes, ["UNAVAILABLE"], method);
+  }
+  assert.equal(timeoutMsFor(cfg, service, "CreateDestination"), 5000);
+  assert.equal(timeoutMsFor(cfg, service, "TestDestination"), 30000);
+});

@@ -10,10 +10,10 @@
 
 Every failed call raises :class:`kcid.KcidError` (``.reason``, ``.code``, ``.message``).
 Click URLs are signed with :mod:`kcid.signing`, postbacks (``X-Kcid-Signature``) with
-:mod:`kcid.postback`.
+:mod:`kcid.postback`; the webhooks kcid sends are verified with :mod:`kcid.webhooks`.
 """
 
-from kcid import postback, signing, v1
+from kcid import postback, signing, v1, webhooks
 from kcid._client import Client, ResponseStream, connect, service_config
 from kcid.errors import ERROR_DOMAIN, KcidError
 from kcid.postback import (
@@ -22,6 +22,7 @@ from kcid.postback import (
     postback_signature_header,
     sign_postback,
 )
+from kcid.webhooks import WebhookVerificationError, WebhookVerifier, verify_webhook
 
 __all__ = [
     "Client",
@@ -36,6 +37,10 @@ __all__ = [
     "sign_postback",
     "postback_signature_header",
     "postback_query_payload",
+    "webhooks",
+    "WebhookVerifier",
+    "WebhookVerificationError",
+    "verify_webhook",
     "v1",
 ]
 __version__ = "0.1.0"

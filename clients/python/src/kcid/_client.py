@@ -11,9 +11,11 @@ import grpc
 from kcid._gen.tracking.v1.admin_service_pb2_grpc import AdminServiceStub
 from kcid._gen.tracking.v1.click_service_pb2_grpc import ClickServiceStub
 from kcid._gen.tracking.v1.conversion_service_pb2_grpc import ConversionServiceStub
+from kcid._gen.tracking.v1.delivery_service_pb2_grpc import DeliveryServiceStub
 from kcid._gen.tracking.v1.diagnostics_service_pb2_grpc import DiagnosticsServiceStub
 from kcid._gen.tracking.v1.partner_service_pb2_grpc import PartnerServiceStub
 from kcid._gen.tracking.v1.report_service_pb2_grpc import ReportServiceStub
+from kcid._deliveries import DeliveryOperations
 from kcid._operations import Operations
 from kcid._tenancy import TenancyOperations
 from kcid.errors import KcidError
@@ -168,7 +170,7 @@ class _KcidInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientI
         return ResponseStream(continuation(self._authorized(client_call_details), request))
 
 
-class Client(Operations, TenancyOperations):
+class Client(Operations, TenancyOperations, DeliveryOperations):
     """A connection to a kcid tracking-server.
 
     Attributes:
@@ -180,6 +182,7 @@ class Client(Operations, TenancyOperations):
             DeletePartner).
         reports: ``ReportService`` stub (GetStats).
         diagnostics: ``DiagnosticsService`` stub (ListPostbacks, ExplainClick, ReplayPostbacks).
+        deliveries: ``DeliveryService`` stub (destinations, ListDeliveries, Redeliver).
         channel: the underlying :class:`grpc.Channel`.
 
     The stubs take request messages (``kcid.v1``); the report, diagnostics and stream calls also
@@ -189,7 +192,13 @@ class Client(Operations, TenancyOperations):
     :meth:`get_partner`, :meth:`list_partners`, :meth:`iter_partners`, :meth:`update_partner`,
     :meth:`delete_partner`, :meth:`create_account`, :meth:`update_account`,
     :meth:`list_accounts`, :meth:`iter_accounts`, :meth:`create_api_key`, :meth:`caller` and
-    :meth:`get_partner_stats`. Every failed call raises :class:`kcid.KcidError`. Use as a
+    :meth:`get_partner_stats`; and so do destinations and deliveries: :meth:`create_destination`,
+    :meth:`create_webhook`, :meth:`create_postback`, :meth:`get_destination`,
+    :meth:`list_destinations`, :meth:`update_destination`, :meth:`pause_destination`,
+    :meth:`resume_destination`, :meth:`delete_destination`, :meth:`test_destination`,
+    :meth:`rotate_destination_secret`, :meth:`list_deliveries`, :meth:`iter_deliveries`,
+    :meth:`preview_redeliver` and :meth:`redeliver` (webhooks are verified with
+    :mod:`kcid.webhooks`). Every failed call raises :class:`kcid.KcidError`. Use as a
     context manager or call :meth:`close`.
     """
 
@@ -201,6 +210,7 @@ class Client(Operations, TenancyOperations):
         self.partners = PartnerServiceStub(channel)
         self.reports = ReportServiceStub(channel)
         self.diagnostics = DiagnosticsServiceStub(channel)
+        self.deliveries = DeliveryServiceStub(channel)
 
     def close(self) -> None:
         self.channel.close()

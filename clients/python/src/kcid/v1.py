@@ -9,6 +9,8 @@ from kcid._gen.tracking.v1.click_service_pb2 import *  # noqa: F401,F403
 from kcid._gen.tracking.v1.click_service_pb2_grpc import ClickServiceStub  # noqa: F401
 from kcid._gen.tracking.v1.conversion_service_pb2 import *  # noqa: F401,F403
 from kcid._gen.tracking.v1.conversion_service_pb2_grpc import ConversionServiceStub  # noqa: F401
+from kcid._gen.tracking.v1.delivery_service_pb2 import *  # noqa: F401,F403
+from kcid._gen.tracking.v1.delivery_service_pb2_grpc import DeliveryServiceStub  # noqa: F401
 from kcid._gen.tracking.v1.diagnostics_service_pb2 import *  # noqa: F401,F403
 from kcid._gen.tracking.v1.diagnostics_service_pb2_grpc import DiagnosticsServiceStub  # noqa: F401
 from kcid._gen.tracking.v1.error_reason_pb2 import *  # noqa: F401,F403

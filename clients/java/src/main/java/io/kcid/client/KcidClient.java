@@ -41,8 +41,8 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  *
  * <p>Thread-safe; create one per process and share it. Every call through {@link #clicks()},
- * {@link #conversions()}, {@link #admin()}, {@link #partners()}, {@link #reports()} and {@link
- * #diagnostics()} throws {@link KcidException} on failure.
+ * {@link #conversions()}, {@link #admin()}, {@link #partners()}, {@link #reports()}, {@link
+ * #diagnostics()} and {@link #deliveries()} throws {@link KcidException} on failure.
  */
 public final class KcidClient implements AutoCloseable {
   /** The classpath resource holding clients/service_config.json. */
@@ -60,6 +60,7 @@ public final class KcidClient implements AutoCloseable {
   private final Partners partners;
   private final Reports reports;
   private final Diagnostics diagnostics;
+  private final Deliveries deliveries;
 
   private KcidClient(ManagedChannel channel, KcidClientOptions options) {
     this.channel = channel;
@@ -78,6 +79,7 @@ public final class KcidClient implements AutoCloseable {
     this.partners = Partners.of(intercepted);
     this.reports = Reports.of(intercepted);
     this.diagnostics = Diagnostics.of(intercepted);
+    this.deliveries = Deliveries.of(intercepted);
   }
 
   /** Opens a channel as the options say. Connecting is lazy: an unreachable server fails the first call. */
@@ -127,6 +129,14 @@ public final class KcidClient implements AutoCloseable {
   /** DiagnosticsService: ListPostbacks, ExplainClick, ReplayPostbacks. */
   public Diagnostics diagnostics() {
     return diagnostics;
+  }
+
+  /**
+   * DeliveryService: destinations (postbacks, webhooks: see {@link WebhookVerifier}), the delivery
+   * log and redelivery.
+   */
+  public Deliveries deliveries() {
+    return deliveries;
   }
 
   /** The channel with this client's interceptors (API key, default deadline), for other stubs. */

@@ -23,6 +23,7 @@ import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.Click;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
+import io.kcid.proto.tracking.v1.DeliveryServiceGrpc;
 import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.GetClickRequest;
@@ -249,8 +250,9 @@ class KcidClientTest {
     }
     Map<String, ?> config = KcidClient.serviceConfig();
     List<?> methods = (List<?>) config.get("methodConfig");
-    assertThat(methods).hasSize(3);
-    // Reads, writes, and the server streams, which get no timeout: they run until closed.
+    assertThat(methods).hasSize(4);
+    // Reads, writes, the server streams, which get no timeout (they run until closed), and
+    // TestDestination, which waits for a receiver.
     Map<?, ?> streams = (Map<?, ?>) methods.get(2);
     assertThat(streams.containsKey("timeout")).isFalse();
     assertThat(String.valueOf(streams.get("name"))).contains("StreamConversions");
@@ -261,7 +263,7 @@ class KcidClientTest {
     List<io.grpc.ServiceDescriptor> services = List.of(ClickServiceGrpc.getServiceDescriptor(),
         ConversionServiceGrpc.getServiceDescriptor(), AdminServiceGrpc.getServiceDescriptor(),
         PartnerServiceGrpc.getServiceDescriptor(), ReportServiceGrpc.getServiceDescriptor(),
-        DiagnosticsServiceGrpc.getServiceDescriptor());
+        DiagnosticsServiceGrpc.getServiceDescriptor(), DeliveryServiceGrpc.getServiceDescriptor());
     for (io.grpc.ServiceDescriptor service : services) {
       for (MethodDescriptor<?, ?> method : service.getMethods()) {
         Map<?, ?> config = methodConfig(method.getServiceName(), method.getBareMethodName());
@@ -276,6 +278,15 @@ class KcidClientTest {
     for (String write : List.of("PartnerService/CreatePartner", "PartnerService/UpdatePartner", "PartnerService/DeletePartner")) {
       assertThat(retryableCodes(write)).as(write).containsExactly("UNAVAILABLE");
     }
+    for (String read : List.of("GetDestination", "ListDestinations", "ListDeliveries")) {
+      assertThat(retryableCodes("DeliveryService/" + read)).as(read).containsExactly("UNAVAILABLE", "DEADLINE_EXCEEDED");
+    }
+    for (String write : List.of("CreateDestination", "UpdateDestination", "DeleteDestination", "TestDestination",
+        "RotateDestinationSecret", "Redeliver")) {
+      assertThat(retryableCodes("DeliveryService/" + write)).as(write).containsExactly("UNAVAILABLE");
+    }
+    assertThat(methodConfig("kcid.tracking.v1.DeliveryService", "TestDestination").get("timeout")).isEqualTo("30s");
+    assertThat(Deliveries.TEST_DEADLINE).isEqualTo(Duration.ofSeconds(30));
   }
 
   private static List<String> retryableCodes(String serviceAndMethod) {
