@@ -9,10 +9,14 @@ import io.kcid.server.store.DeliveryQueue;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +36,20 @@ public final class DeliveryWorker {
   /** How often an open circuit's jobs look again (one of them is the probe once it is due). */
   static final Duration CIRCUIT_RECHECK = Duration.ofSeconds(30);
   private static final Duration MIN_WAIT = Duration.ofMillis(50);
+  /**
+   * How long a job goes back to the queue when its destination already has
+   * {@link #WAITING_PER_DESTINATION} jobs waiting here: a backlog drains at the destination's
+   * pace, so claiming it again sooner would only repeat the refusal.
+   */
+  private static final Duration BACKLOG_WAIT = Duration.ofSeconds(1);
   /** Jobs claimed per partition and pass, at most. */
   static final int CLAIM_BATCH = 64;
+  /**
+   * Claimed jobs that may wait in this process for one of their destination's concurrency
+   * permits; more are put back in the queue. Waiting here costs nothing, where putting a job back
+   * and claiming it again costs two scripts, over and over while a backlog drains.
+   */
+  static final int WAITING_PER_DESTINATION = 64;
 
   private final DeliveryQueue queue;
   private final DestinationDirectory directory;
@@ -48,6 +64,9 @@ public final class DeliveryWorker {
   private final DeliveryListener listener;
   private final int maxInFlight;
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** Per destination key: jobs waiting for a concurrency permit, oldest first. */
+  private final Map<String, Deque<Runnable>> waiting = new ConcurrentHashMap<>();
+  private volatile Runnable onSettled = () -> { };
 
   /**
    * @param lease how long a claimed job is this worker's (twice the request timeout)
@@ -92,6 +111,7 @@ public final class DeliveryWorker {
         }
         done.whenComplete((x, failure) -> {
           inFlight.decrementAndGet();
+          onSettled.run();
           if (failure != null) {
             // The lease expires and a worker tries again: nothing is lost.
             log.warn("Delivery {} failed before it was settled: {}", job.deliveryId(), failure.toString());
@@ -105,6 +125,19 @@ public final class DeliveryWorker {
   /** Jobs claimed by this process and not yet settled. */
   public int inFlight() {
     return inFlight.get();
+  }
+
+  /** Runs {@code action} whenever a claimed job was settled (room to claim another). */
+  public void onSettled(Runnable action) {
+    this.onSettled = action;
+  }
+
+  /**
+   * Gives every destination's oldest waiting job a try: a permit released between a job's refusal
+   * and its parking would otherwise wake nobody. The delivery loop calls this on every pass.
+   */
+  public void retryWaiting() {
+    waiting.keySet().forEach(this::unpark);
   }
 
   private CompletionStage<Void> process(DeliveryJob job) {
@@ -125,20 +158,76 @@ public final class DeliveryWorker {
       if (!breaker.allow(key)) {
         return queue.postpone(job, now.plus(CIRCUIT_RECHECK));
       }
-      DestinationLimiter.Acquisition acquired = limiter.tryAcquire(d);
-      if (acquired instanceof DestinationLimiter.Denied denied) {
-        Duration wait = denied.retryIn().compareTo(MIN_WAIT) < 0 ? MIN_WAIT : denied.retryIn();
-        return queue.postpone(job, now.plus(wait));
-      }
-      DestinationLimiter.Permit permit = ((DestinationLimiter.Granted) acquired).permit();
-      CompletionStage<Void> sent;
-      try {
-        sent = done(send(job, found.get(), key));
-      } catch (RuntimeException e) {
-        sent = CompletableFuture.failedFuture(e);
-      }
-      return sent.whenComplete((x, f) -> permit.close());
+      return acquireAndSend(job, found.get(), key, now);
     });
+  }
+
+  /**
+   * Sends the job under one of its destination's permits. Without a free concurrency permit the
+   * job waits in this process for one (up to {@link #WAITING_PER_DESTINATION}), unless it has
+   * waited half its lease: then it goes back to the queue, due at once, so that no lease ends
+   * while its request is on the wire. A rate limit puts it back until the next token.
+   */
+  private CompletionStage<Void> acquireAndSend(DeliveryJob job, ActiveDestination found, String key, Instant claimed) {
+    Instant now = clock.instant();
+    if (Duration.between(claimed, now).compareTo(lease.dividedBy(2)) > 0) {
+      return queue.postpone(job, now);
+    }
+    DestinationLimiter.Acquisition acquired = limiter.tryAcquire(found.destination());
+    if (acquired instanceof DestinationLimiter.Denied denied) {
+      if (!denied.rateLimited()) {
+        CompletableFuture<Void> turn = new CompletableFuture<>();
+        if (park(key, () -> acquireAndSend(job, found, key, claimed).whenComplete((x, f) -> {
+          if (f != null) {
+            turn.completeExceptionally(f);
+          } else {
+            turn.complete(null);
+          }
+        }))) {
+          return turn;
+        }
+      }
+      Duration floor = denied.rateLimited() ? MIN_WAIT : BACKLOG_WAIT;
+      Duration wait = denied.retryIn().compareTo(floor) < 0 ? floor : denied.retryIn();
+      return queue.postpone(job, now.plus(wait));
+    }
+    DestinationLimiter.Permit permit = ((DestinationLimiter.Granted) acquired).permit();
+    CompletionStage<Void> sent;
+    try {
+      sent = done(send(job, found, key));
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedFuture(e);
+    }
+    return sent.whenComplete((x, f) -> {
+      permit.close();
+      unpark(key);
+    });
+  }
+
+  private boolean park(String key, Runnable next) {
+    Deque<Runnable> queued = waiting.computeIfAbsent(key, k -> new ArrayDeque<>());
+    synchronized (queued) {
+      if (queued.size() >= WAITING_PER_DESTINATION) {
+        return false;
+      }
+      queued.add(next);
+      return true;
+    }
+  }
+
+  /** Runs the destination's oldest waiting job, which takes the permit just released (or parks again). */
+  private void unpark(String key) {
+    Deque<Runnable> queued = waiting.get(key);
+    if (queued == null) {
+      return;
+    }
+    Runnable next;
+    synchronized (queued) {
+      next = queued.poll();
+    }
+    if (next != null) {
+      next.run();
+    }
   }
 
   private static Optional<ActiveDestination> find(List<ActiveDestination> destinations, DeliveryJob job) {

@@ -51,6 +51,8 @@ public final class DeliveryWorkers implements AutoCloseable {
     this.poll = poll;
     this.thread = new Thread(this::loop, "kcid-delivery");
     this.thread.setDaemon(true);
+    // A settled job leaves room to claim another: claim it now rather than at the next poll.
+    worker.onSettled(this::wake);
   }
 
   /** A consumer name unique to this process: host, pid and a random suffix. */
@@ -101,6 +103,7 @@ public final class DeliveryWorkers implements AutoCloseable {
           dispatched.add(dispatcher.dispatch(p, reclaim).toCompletableFuture());
         }
         int entries = sum(dispatched);
+        worker.retryWaiting();
         List<CompletableFuture<Integer>> claimed = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
           claimed.add(worker.deliverDue(p).toCompletableFuture());
