@@ -74,7 +74,7 @@ public final class ClickHandler implements RouteHandler {
   @Override
   public CompletableFuture<EdgeResponse> handle(FullHttpRequest request, SocketAddress peer) {
     IssueClickRequest click = withClient(
-        ClickRequestParser.parse(QueryParams.parameters(QueryParams.uri(request.uri()))), request, peer);
+        ClickRequestParser.builder(QueryParams.parameters(QueryParams.uri(request.uri()))), request, peer);
     if (degraded == null) {
       return issue(click).handle((issued, failure) -> failure == null ? redirect(issued) : backendFailed(failure));
     }
@@ -85,12 +85,12 @@ public final class ClickHandler implements RouteHandler {
   }
 
   /** The browser's User-Agent and address, for the server's bot rules only: neither is stored with the click. */
-  private IssueClickRequest withClient(IssueClickRequest click, FullHttpRequest request, SocketAddress peer) {
+  private IssueClickRequest withClient(IssueClickRequest.Builder click, FullHttpRequest request, SocketAddress peer) {
     if (clientIps == null) {
-      return click;
+      return click.build();
     }
     String userAgent = request.headers().get(HttpHeaderNames.USER_AGENT, "");
-    return click.toBuilder()
+    return click
         .setUserAgent(userAgent.length() > MAX_USER_AGENT ? userAgent.substring(0, MAX_USER_AGENT) : userAgent)
         .setClientIp(peer == null ? "" : clientIps.resolve(peer, request.headers().getAll("X-Forwarded-For")))
         .build();

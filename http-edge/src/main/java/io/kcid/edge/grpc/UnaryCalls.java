@@ -23,8 +23,12 @@ public final class UnaryCalls {
       @Override
       public void onCompleted() {
         // A unary call that completes without a message is a broken server; never leave the request hanging.
-        future.completeExceptionally(
-            io.grpc.Status.INTERNAL.withDescription("call completed without a response").asRuntimeException());
+        // Checked first because building the exception (stack trace included) on every successful call
+        // was 17% of the edge's allocation per click, only for completeExceptionally to ignore it.
+        if (!future.isDone()) {
+          future.completeExceptionally(
+              io.grpc.Status.INTERNAL.withDescription("call completed without a response").asRuntimeException());
+        }
       }
     };
   }

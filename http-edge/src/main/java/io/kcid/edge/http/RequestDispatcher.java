@@ -118,6 +118,10 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   }
 
   private void onEventLoop(ChannelHandlerContext ctx) {
+    if (ctx.executor().inEventLoop()) {
+      drain(ctx); // already on this connection's loop: a task hop would only add latency
+      return;
+    }
     try {
       ctx.executor().execute(() -> drain(ctx));
     } catch (RejectedExecutionException e) {
