@@ -95,8 +95,11 @@ final class AdminPages {
    * The account's log, then its unauthenticated refusals apart: their counts by reason and a
    * sample (anyone can send those, so they never share the log's table).
    */
-  static String postbacks(String accountId, ListPostbacksResponse log, ListPostbacksResponse refused, AdminCaller who) {
+  static String postbacks(String accountId, ListPostbacksResponse log, ListPostbacksResponse refused, AdminCaller who,
+      ActionPages.Forms forms) {
     Html html = page("Postbacks of " + accountId, accountId, who);
+    ActionPages.flash(html, forms);
+    ActionPages.replayForm(html, accountId, forms);
     html.el("h2", "Latest " + log.getEntriesCount() + " postbacks (newest first)");
     entries(html, log);
     long total = log.getRefusalCountsList().stream().mapToLong(RefusalCount::getCount).sum();
@@ -134,17 +137,23 @@ final class AdminPages {
    * URLs are shown as configured (templates, no secrets: webhook secrets are never returned).
    */
   static String deliveries(String accountId, ListDestinationsResponse destinations, ListDeliveriesResponse log,
-      AdminCaller who) {
+      AdminCaller who, ActionPages.Forms forms) {
     Html html = page("Deliveries of " + accountId, accountId, who);
+    ActionPages.flash(html, forms);
     html.el("h2", "Destinations");
-    html.raw("<table>").head("Id", "Owner", "Kind", "URL", "Goals", "State");
+    html.raw("<table id=\"destinations\">").head("Id", "Owner", "Kind", "URL", "Goals", "State", "");
     for (Destination d : destinations.getDestinationsList()) {
       String owner = d.getPartnerId().isEmpty() ? "account" : "partner " + d.getPartnerId();
       String state = d.getPaused() ? "paused" : d.getCircuitOpen() ? "circuit open: " + d.getCircuitReason() : "active";
-      html.row(d.getDestinationId(), owner, kind(d.getKind()), d.getUrl(),
-          d.getGoalKeysCount() == 0 ? "all" : String.join(", ", d.getGoalKeysList()), state);
+      html.raw("<tr id=\"destination-").text(d.getDestinationId()).raw("\">").el("td", d.getDestinationId()).el("td", owner)
+          .el("td", kind(d.getKind())).el("td", d.getUrl())
+          .el("td", d.getGoalKeysCount() == 0 ? "all" : String.join(", ", d.getGoalKeysList()))
+          .raw("<td class=\"state\">").text(state).raw("</td><td>");
+      ActionPages.destinationButtons(html, accountId, d, forms);
+      html.raw("</td></tr>");
     }
     html.raw("</table>");
+    ActionPages.deliveryForms(html, accountId, forms);
     html.el("h2", "Latest " + log.getDeliveriesCount() + " deliveries (newest first)");
     html.raw("<table>").head("Created", "Delivery id", "Destination", "kcid", "Goal", "Event", "State", "Attempts",
         "Last answer");
@@ -308,7 +317,7 @@ final class AdminPages {
   }
 
   /** The page's head and navigation; {@code who} is null on pages shown before sign-in. */
-  private static Html page(String title, String accountId, AdminCaller who) {
+  static Html page(String title, String accountId, AdminCaller who) {
     Html html = new Html();
     html.raw("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>").text(title + " - kcid")
         .raw("</title><style>" + STYLE + "</style></head><body><nav><b>kcid</b> ");
@@ -318,7 +327,8 @@ final class AdminPages {
     if (accountId != null && !accountId.isEmpty()) {
       String id = URLEncoder.encode(accountId, StandardCharsets.UTF_8);
       html.raw("<a href=\"/admin/accounts/").text(id).raw("\">Stats</a><a href=\"/admin/accounts/").text(id)
-          .raw("/postbacks\">Postback log</a><a href=\"/admin/accounts/").text(id).raw("/deliveries\">Deliveries</a>");
+          .raw("/postbacks\">Postback log</a><a href=\"/admin/accounts/").text(id).raw("/deliveries\">Deliveries</a><a href=\"/admin/accounts/")
+          .text(id).raw("/settings\">Settings</a>");
     }
     if (who != null) {
       html.raw("<form method=\"post\" action=\"/admin/logout\" style=\"display:inline\"><span>").text(who.describe())
@@ -327,7 +337,7 @@ final class AdminPages {
     return html.raw("</nav>").el("h1", title);
   }
 
-  private static String end(Html html) {
+  static String end(Html html) {
     return html.raw("</body></html>").toString();
   }
 
