@@ -57,7 +57,7 @@ final class WebViewFixture implements AutoCloseable {
   WebViewFixture() {
     redis = LocalRedis.startTemporary();
     ServerConfig.Builder base = ServerConfig.builder().bindHost("127.0.0.1").grpcPort(0).redisUrl(redis.url())
-        .partitions(16).macKeys(KcidKeyRing.generate(1)).redisTimeout(Duration.ofMillis(500)).redisQueueSize(1000)
+        .partitions(16).macKeys(KcidKeyRing.generate(1)).redisTimeout(Duration.ofSeconds(2)).redisQueueSize(1000)
         .accountCacheTtl(Duration.ZERO).streamMaxLength(10_000).drainDelay(Duration.ZERO)
         .shutdownGrace(Duration.ofSeconds(5))
         // The tests' receivers listen on loopback, an internal address refused by default.
