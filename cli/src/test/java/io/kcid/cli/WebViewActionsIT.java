@@ -28,12 +28,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web view acting, driven in real headless Chromium by clicks and form submissions (Selenium
@@ -100,12 +103,15 @@ class WebViewActionsIT {
     browser.manage().deleteAllCookies();
     browser.get(kcid.view("/admin/login"));
     browser.findElement(By.name("key")).sendKeys(key);
-    browser.findElement(By.cssSelector("form[action='/admin/login'] button")).click();
-    browser.findElement(By.id("home")).click();
+    clickAndWait(By.cssSelector("form[action='/admin/login'] button"));
+    click("home");
   }
 
+  /** The one-time message of the page the last action led to (the page's text when there is none, for the failure). */
   private static String flash() {
-    return browser.findElement(By.id("flash")).getText();
+    List<WebElement> flash = browser.findElements(By.id("flash"));
+    assertThat(flash).as(browser.getCurrentUrl() + ":\n" + browser.findElement(By.tagName("body")).getText()).hasSize(1);
+    return flash.get(0).getText();
   }
 
   private static String stateOf(String rowId) {
@@ -113,7 +119,19 @@ class WebViewActionsIT {
   }
 
   private static void click(String id) {
-    browser.findElement(By.id(id)).click();
+    clickAndWait(By.id(id));
+  }
+
+  /**
+   * Clicks what leads to another page and waits for that page: the clicked element gone stale (the old
+   * page is unloaded) and the new document complete. A loaded machine may take its time.
+   */
+  private static void clickAndWait(By by) {
+    WebElement element = browser.findElement(by);
+    element.click();
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+    wait.until(ExpectedConditions.stalenessOf(element));
+    wait.until(d -> "complete".equals(((JavascriptExecutor) d).executeScript("return document.readyState")));
   }
 
   @Test
@@ -122,7 +140,7 @@ class WebViewActionsIT {
     signIn(WebViewFixture.OPS_KEY);
     assertThat(browser.getCurrentUrl()).endsWith("/admin/partners");
     browser.get(kcid.view("/admin/accounts/acts"));
-    browser.findElement(By.linkText("Settings")).click();
+    clickAndWait(By.linkText("Settings"));
     assertThat(browser.getTitle()).isEqualTo("Settings of acts - kcid");
 
     // Create a goal, then pause it.
@@ -167,7 +185,7 @@ class WebViewActionsIT {
     assertThat(stateOf("goal-lead")).isEqualTo("active");
 
     // Replay: a dry run shows both would now be recorded and writes nothing; the confirmation records them.
-    browser.findElement(By.linkText("Postback log")).click();
+    clickAndWait(By.linkText("Postback log"));
     click("replay-dry-run");
     assertThat(browser.findElement(By.id("replay-summary")).getText())
         .isEqualTo("2 rejected postbacks in the window; 2 would be recorded.");
@@ -182,7 +200,7 @@ class WebViewActionsIT {
     assertThat(conversions(unmappedClick)).isEqualTo(1);
 
     // A destination created from the page; its first job fails for good (400) and lands dead-lettered.
-    browser.findElement(By.linkText("Deliveries")).click();
+    clickAndWait(By.linkText("Deliveries"));
     browser.findElement(By.id("destination-id")).sendKeys("crm");
     browser.findElement(By.id("destination-url"))
         .sendKeys("http://127.0.0.1:" + receiver.getAddress().getPort() + "/pb?k={kcid}&s={status}");
@@ -233,14 +251,14 @@ class WebViewActionsIT {
     kcid.deliveries.createDestination(io.kcid.proto.tracking.v1.CreateDestinationRequest.newBuilder().setAccountId("readonly")
         .setDestinationId("ro").setKind(io.kcid.proto.tracking.v1.DestinationKind.DESTINATION_KIND_POSTBACK)
         .setUrl("http://127.0.0.1:" + receiver.getAddress().getPort() + "/pb?k={kcid}").build());
-    signIn(WebViewFixture.VIEW_KEY);
+    signIn(WebViewFixture.READ_KEY);
     browser.get(kcid.view("/admin/accounts/readonly/deliveries"));
     click("destination-ro-pause");
     assertThat(browser.findElement(By.id("reason")).getText()).isEqualTo("API_KEY_ROLE_MISSING");
-    assertThat(browser.findElement(By.id("message")).getText()).contains("'view' has no admin role", "nothing was changed");
+    assertThat(browser.findElement(By.id("message")).getText()).contains("'reader' has no admin role", "nothing was changed");
     assertThat(destinationPaused("ro", "readonly")).isFalse();
-    browser.findElement(By.id("back")).click();
-    browser.findElement(By.linkText("Settings")).click();
+    click("back");
+    clickAndWait(By.linkText("Settings"));
     assertThat(browser.findElement(By.id("reason")).getText()).isEqualTo("API_KEY_ROLE_MISSING");
   }
 

@@ -171,16 +171,16 @@ class WebViewCsrfIT {
     assertThat(get("/admin/accounts/pa-other-a/settings", cookie).statusCode()).isEqualTo(403);
 
     // A read-only key sees the pages, and its forms are refused by the server for the missing role.
-    String readCookie = signIn(WebViewFixture.VIEW_KEY);
+    String readCookie = signIn(WebViewFixture.READ_KEY);
     HttpResponse<String> settings = get("/admin/accounts/pa-own-a/settings", readCookie);
     assertThat(settings.statusCode()).isEqualTo(403);
-    assertThat(settings.body()).contains("API_KEY_ROLE_MISSING", "no admin role");
+    assertThat(settings.body()).contains("API_KEY_ROLE_MISSING", "&#39;reader&#39; has no admin role");
     HttpResponse<String> deliveriesPage = get("/admin/accounts/pa-own-a/deliveries", readCookie);
     Matcher field = Pattern.compile("name=\"csrf\" value=\"([A-Za-z0-9_-]{43})\"").matcher(deliveriesPage.body());
     assertThat(field.find()).as(deliveriesPage.body()).isTrue();
     HttpResponse<String> refused = post("/admin/accounts/pa-own-a/goals", readCookie, "goal_key=nope&csrf=" + field.group(1));
     assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
-    assertThat(refused.body()).contains("API_KEY_ROLE_MISSING", "no admin role");
+    assertThat(refused.body()).contains("API_KEY_ROLE_MISSING", "&#39;reader&#39; has no admin role");
     assertNoGoal("pa-own-a", "nope");
   }
 }

@@ -42,6 +42,8 @@ final class WebViewFixture implements AutoCloseable {
   /** A platform key with the read and admin roles: may see and change everything. */
   static final String OPS_KEY = "ops-key-0123456789abcdefghijklm";
   /** A platform key with the read role only: may see, may not change. */
+  static final String READ_KEY = "read-key-0123456789abcdefghijkl";
+  /** The edge's configured admin key (it signs in as a platform caller; read role only here). */
   static final String VIEW_KEY = "view-key-0123456789abcdefghijkl";
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -65,8 +67,8 @@ final class WebViewFixture implements AutoCloseable {
             DeliveryConfig.DEFAULT_CONNECT_TIMEOUT, DeliveryConfig.DEFAULT_REQUEST_TIMEOUT, DeliveryConfig.DEFAULT_CONCURRENCY,
             DeliveryConfig.DEFAULT_LOG_RETENTION, DeliveryConfig.DEFAULT_CIRCUIT_OPEN_AFTER));
     server = TrackingServer.start(base.security(new ServerSecurity(AuthMode.REQUIRED,
-        ConfiguredApiKeys.parse("setup:admin+issue:" + SETUP_KEY + ",edge:issue+ingest:" + EDGE_KEY + ",ops:read+admin:" + OPS_KEY
-            + ",view:read:" + VIEW_KEY),
+        ConfiguredApiKeys.parse("setup:admin+issue+read:" + SETUP_KEY + ",edge:issue+ingest:" + EDGE_KEY + ",ops:read+admin:" + OPS_KEY
+            + ",view:read:" + VIEW_KEY + ",reader:read:" + READ_KEY),
         Duration.ofMinutes(5), null, null, null, 4096, 1000, io.kcid.server.common.IpPrivacy.truncate())).build());
     edge = HttpEdge.start(TestEdges.loopback(server.port()).callDeadline(Duration.ofSeconds(5)).workerThreads(2)
         .apiKey(EDGE_KEY).adminKey(VIEW_KEY).build());
