@@ -43,8 +43,12 @@ final class ActionForm {
       throw new Rejection(ErrorReason.ERROR_REASON_PAYLOAD_TOO_LARGE, "A form of the web view is at most " + MAX_BYTES + " bytes.");
     }
     // Memory only (never a temporary file); a duplicate so the request's own indices stay untouched.
-    HttpPostRequestDecoder decoder = new HttpPostRequestDecoder(new DefaultHttpDataFactory(false), request.duplicate(),
-        StandardCharsets.UTF_8);
+    HttpPostRequestDecoder decoder;
+    try {
+      decoder = new HttpPostRequestDecoder(new DefaultHttpDataFactory(false), request.duplicate(), StandardCharsets.UTF_8);
+    } catch (HttpPostRequestDecoder.ErrorDataDecoderException malformed) {
+      throw new Rejection(ErrorReason.ERROR_REASON_INVALID_PARAMETER, "The form's body is not valid form encoding.");
+    }
     try {
       Map<String, List<String>> fields = new LinkedHashMap<>();
       List<InterfaceHttpData> data = decoder.getBodyHttpDatas();
