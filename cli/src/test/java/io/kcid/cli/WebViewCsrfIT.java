@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.StatusRuntimeException;
 import io.kcid.proto.tracking.v1.ApiKeyRole;
+import io.kcid.proto.tracking.v1.GetAccountRequest;
 import io.kcid.proto.tracking.v1.GetGoalRequest;
 import io.kcid.proto.tracking.v1.ListGoalsRequest;
+import io.kcid.proto.tracking.v1.PostbackResponseFormat;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -118,6 +120,34 @@ class WebViewCsrfIT {
     // The message is shown once, on the next page.
     assertThat(get("/admin/accounts/csrf/settings", cookie).body()).contains("<p id=\"flash\"", "Goal real created.");
     assertThat(get("/admin/accounts/csrf/settings", cookie).body()).doesNotContain("Goal real created.");
+  }
+
+  @Test
+  void theStatusHandlingFormSetsIgnoreStatusFormatAndClearsTheMap() throws Exception {
+    kcid.account("statuses", "");
+    String cookie = signIn(WebViewFixture.OPS_KEY);
+    String token = token(cookie, "statuses");
+    String path = "/admin/accounts/statuses/status-handling";
+    HttpResponse<String> on = post(path, cookie, "csrf=" + token + "&ignore_status=on&response_format=empty&status_map="
+        + WebViewFixture.enc("Sale = approved\r\n1 = pending"));
+    assertThat(on.statusCode()).as(on.body()).isEqualTo(303);
+    var account = kcid.admin.getAccount(GetAccountRequest.newBuilder().setAccountId("statuses").build()).getAccount();
+    assertThat(account.getIgnoreStatus()).isTrue();
+    assertThat(account.getPostbackResponseFormat()).isEqualTo(PostbackResponseFormat.POSTBACK_RESPONSE_FORMAT_EMPTY);
+    assertThat(account.getStatusMapMap()).containsOnlyKeys("sale", "1");
+    HttpResponse<String> page = get("/admin/accounts/statuses/settings", cookie);
+    assertThat(page.body()).contains("Ignore status: on", "<option value=\"empty\" selected>", "id=\"ignore-status\" type=\"checkbox\" "
+        + "name=\"ignore_status\" value=\"on\" checked>", "<tr><td>1</td><td>pending</td></tr>");
+
+    // An unchecked box is absent from the form: ignore-status goes off; an empty map clears it.
+    assertThat(post(path, cookie, "csrf=" + token + "&response_format=text-1&status_map=").statusCode()).isEqualTo(303);
+    account = kcid.admin.getAccount(GetAccountRequest.newBuilder().setAccountId("statuses").build()).getAccount();
+    assertThat(account.getIgnoreStatus()).isFalse();
+    assertThat(account.getStatusMapMap()).isEmpty();
+    assertThat(account.getPostbackResponseFormat()).isEqualTo(PostbackResponseFormat.POSTBACK_RESPONSE_FORMAT_TEXT_1);
+    HttpResponse<String> unknown = post(path, cookie, "csrf=" + token + "&response_format=xml");
+    assertThat(unknown.statusCode()).isEqualTo(400);
+    assertThat(unknown.body()).contains("Unknown response format");
   }
 
   @Test

@@ -67,7 +67,9 @@ import java.util.regex.Pattern;
  * configured admin key (a platform sign-in); the session lives in the edge's memory and every call
  * made for it carries that human's key, so the edge itself gains no read power and the server's
  * role and scope checks decide what each human sees: a key without the read role, or a partner
- * key on another partner's page, gets the server's refusal as a 403 page.
+ * key on another partner's page, gets the server's refusal as a 403 page. The forms of a signed-in
+ * session (goals, status handling, destinations, replay, redelivery) are {@link ActionRoutes}'s:
+ * checked against forgery, then the server's calls with the same key.
  */
 public final class AdminHandler implements RouteHandler {
   private static final Map<String, String> PAGE_HEADERS = Map.of(
