@@ -110,6 +110,16 @@ class WebViewCsrfIT {
     assertThat(post(path, null, "goal_key=forged&csrf=" + token).statusCode()).isEqualTo(401);
     assertNoGoal("csrf", "forged");
 
+    // Another site can neither sign the victim out nor sign them in with its own key.
+    HttpResponse<String> logout = HTTP.send(HttpRequest.newBuilder(URI.create(kcid.view("/admin/logout"))).header("Cookie", cookie)
+        .header("Origin", "http://evil.example").POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(logout.statusCode()).isEqualTo(403);
+    assertThat(logout.body()).contains("CROSS_SITE_REQUEST");
+    assertThat(get("/admin/accounts/csrf/settings", cookie).statusCode()).as("still signed in").isEqualTo(200);
+    HttpResponse<String> login = post("/admin/login", null, "key=" + WebViewFixture.OPS_KEY, "Sec-Fetch-Site", "cross-site");
+    assertThat(login.statusCode()).isEqualTo(403);
+    assertThat(login.headers().firstValue("Set-Cookie")).isEmpty();
+
     // The same form, from the view's own origin with its token: done, and back to the settings.
     HttpResponse<String> done = post(path, cookie, "goal_key=real&csrf=" + token,
         "Origin", "http://127.0.0.1:" + kcid.edge.adminPort(), "Sec-Fetch-Site", "same-origin");

@@ -200,7 +200,7 @@ final class ActionPages {
     if (!response.getNextPageToken().isEmpty()) {
       html.el("p", "More rejected postbacks remain in the window: run the replay again after this one.");
     }
-    if (response.getDryRun() && forms.enabled()) {
+    if (response.getDryRun() && response.getResultsCount() > 0 && forms.enabled()) {
       open(html, forms, base(accountId) + "/replay", "replay-confirm");
       hidden(html, "confirm", "yes");
       window.forEach((name, value) -> hidden(html, name, value));

@@ -104,6 +104,7 @@ public final class AdminHandler implements RouteHandler {
   private final LoginRateLimits logins;
   private final ClientIpResolver clientIps;
   private final KeyedStubs stubs;
+  private final CsrfGuard csrf;
   private final ActionRoutes actions;
 
   /**
@@ -142,7 +143,8 @@ public final class AdminHandler implements RouteHandler {
     this.logins = logins;
     this.clientIps = clientIps;
     this.stubs = new KeyedStubs(channel, deadline);
-    this.actions = new ActionRoutes(new AdminActions(stubs), new CsrfGuard(secureCookie), clock);
+    this.csrf = new CsrfGuard(secureCookie);
+    this.actions = new ActionRoutes(new AdminActions(stubs), csrf, clock);
   }
 
   /**
@@ -211,6 +213,11 @@ public final class AdminHandler implements RouteHandler {
   private CompletableFuture<EdgeResponse> serve(FullHttpRequest request, String client) {
     QueryStringDecoder uri = QueryParams.uri(request.uri());
     List<String> path = segments(uri.rawPath());
+    if (request.method().equals(HttpMethod.POST) && (path.equals(List.of("login")) || path.equals(List.of("logout")))
+        && csrf.crossSite(request.headers())) {
+      return done(page(403, AdminPages.error(403, ErrorReasons.shortName(ErrorReason.ERROR_REASON_CROSS_SITE_REQUEST),
+          "This form was sent from another site.")));
+    }
     if (path.equals(List.of("login"))) {
       return request.method().equals(HttpMethod.POST) ? login(request, client) : done(page(200, AdminPages.login(null)));
     }

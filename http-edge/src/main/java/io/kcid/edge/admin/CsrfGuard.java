@@ -49,18 +49,27 @@ final class CsrfGuard {
    * @param presented the form's token, null when absent
    */
   ErrorReason refusal(HttpHeaders headers, String sessionToken, String presented) {
+    if (crossSite(headers)) {
+      return ErrorReason.ERROR_REASON_CROSS_SITE_REQUEST;
+    }
+    return matches(sessionToken, presented) ? null : ErrorReason.ERROR_REASON_CSRF_TOKEN_INVALID;
+  }
+
+  /**
+   * Whether the browser says the request comes from another site. Alone it guards the sign-in and
+   * sign-out forms, which have no session token yet (or end it): another site can neither sign a
+   * victim in with the attacker's key nor sign them out.
+   */
+  boolean crossSite(HttpHeaders headers) {
     String fetchSite = headers.get("Sec-Fetch-Site");
     if (fetchSite != null) {
       String site = fetchSite.trim().toLowerCase(Locale.ROOT);
       if (!site.equals("same-origin") && !site.equals("none")) {
-        return ErrorReason.ERROR_REASON_CROSS_SITE_REQUEST;
+        return true;
       }
     }
     String origin = headers.get(HttpHeaderNames.ORIGIN);
-    if (origin != null && !origin.equalsIgnoreCase(expectedOrigin(headers.get(HttpHeaderNames.HOST)))) {
-      return ErrorReason.ERROR_REASON_CROSS_SITE_REQUEST;
-    }
-    return matches(sessionToken, presented) ? null : ErrorReason.ERROR_REASON_CSRF_TOKEN_INVALID;
+    return origin != null && !origin.equalsIgnoreCase(expectedOrigin(headers.get(HttpHeaderNames.HOST)));
   }
 
   /** The origin of this listener as the browser addressed it; "null" (never matching) without a Host. */

@@ -69,6 +69,14 @@ class CsrfGuardTest {
   }
 
   @Test
+  void theSignInAndSignOutFormsAreJudgedByWhereTheyComeFrom() {
+    assertThat(HTTP.crossSite(headers())).isFalse();
+    assertThat(HTTP.crossSite(headers("Origin", "http://127.0.0.1:8081", "Sec-Fetch-Site", "same-origin"))).isFalse();
+    assertThat(HTTP.crossSite(headers("Sec-Fetch-Site", "cross-site"))).isTrue();
+    assertThat(HTTP.crossSite(headers("Origin", "http://evil.example"))).isTrue();
+  }
+
+  @Test
   void anHttpsListenerExpectsAnHttpsOrigin() {
     CsrfGuard https = new CsrfGuard(true);
     assertThat(https.refusal(headers("Origin", "https://127.0.0.1:8081"), TOKEN, TOKEN)).isNull();
