@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.grpc.StatusRuntimeException;
 import io.kcid.proto.tracking.v1.ApiKeyRole;
 import io.kcid.proto.tracking.v1.GetAccountRequest;
+import io.kcid.proto.tracking.v1.GetDestinationRequest;
 import io.kcid.proto.tracking.v1.GetGoalRequest;
+import io.kcid.proto.tracking.v1.ListDestinationsRequest;
 import io.kcid.proto.tracking.v1.ListGoalsRequest;
 import io.kcid.proto.tracking.v1.PostbackResponseFormat;
 import java.net.URI;
@@ -209,6 +211,35 @@ class WebViewCsrfIT {
     assertThat(other.body()).contains("API_KEY_SCOPE_DENIED", "pa-own-admin", "nothing was changed");
     assertNoGoal("pa-other-a", "signup");
     assertThat(get("/admin/accounts/pa-other-a/settings", cookie).statusCode()).isEqualTo(403);
+
+    // The partner's own destinations, from its page: created, paused, shown, deleted; another partner's refused.
+    HttpResponse<String> created = post("/admin/partners/pa-own/destinations", cookie,
+        "csrf=" + token + "&destination_id=network&kind=postback&url=" + WebViewFixture.enc("http://127.0.0.1:9/pb?k={kcid}"));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(303);
+    assertThat(created.headers().firstValue("Location")).hasValue("/admin/partners/pa-own");
+    assertThat(post("/admin/partners/pa-own/destinations/network/pause", cookie, "csrf=" + token).statusCode()).isEqualTo(303);
+    assertThat(kcid.deliveries.getDestination(GetDestinationRequest.newBuilder().setPartnerId("pa-own").setDestinationId("network")
+        .build()).getDestination().getPaused()).isTrue();
+    String partnerPage = get("/admin/partners/pa-own", cookie).body();
+    assertThat(partnerPage).contains("Destination network paused.", "<tr id=\"destination-network\"><td>network</td><td>partner pa-own</td>",
+        "action=\"/admin/partners/pa-own/destinations/network/resume\"");
+    // On its accounts' pages too, naming its owner.
+    assertThat(get("/admin/accounts/pa-own-a/deliveries", cookie).body())
+        .contains("action=\"/admin/accounts/pa-own-a/destinations/network/resume\"", "name=\"owner_partner\" value=\"pa-own\"");
+    assertThat(post("/admin/partners/pa-other/destinations", cookie,
+        "csrf=" + token + "&destination_id=network&url=" + WebViewFixture.enc("http://127.0.0.1:9/pb")).statusCode()).isEqualTo(403);
+    assertThat(post("/admin/partners/pa-own/destinations/network/delete", cookie, "csrf=" + token).statusCode()).isEqualTo(303);
+    assertThat(kcid.deliveries.listDestinations(ListDestinationsRequest.newBuilder().setPartnerId("pa-own").build())
+        .getDestinationsList()).isEmpty();
+    assertThat(kcid.deliveries.listDestinations(ListDestinationsRequest.newBuilder().setPartnerId("pa-other").build())
+        .getDestinationsList()).isEmpty();
+
+    // A webhook's signing secret is shown once, on the answer to its creation.
+    HttpResponse<String> webhook = post("/admin/accounts/pa-own-a/destinations", cookie,
+        "csrf=" + token + "&destination_id=hook&kind=webhook&url=" + WebViewFixture.enc("http://127.0.0.1:9/hook"));
+    assertThat(webhook.statusCode()).as(webhook.body()).isEqualTo(200);
+    assertThat(webhook.body()).containsPattern("<code id=\"signing-secret\">whsec_[A-Za-z0-9+/=_-]{40,}</code>");
+    assertThat(get("/admin/accounts/pa-own-a/deliveries", cookie).body()).contains("<td>hook</td>").doesNotContain("whsec_");
 
     // A read-only key sees the pages, and its forms are refused by the server for the missing role.
     String readCookie = signIn(WebViewFixture.READ_KEY);

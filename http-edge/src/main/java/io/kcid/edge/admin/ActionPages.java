@@ -124,12 +124,15 @@ final class ActionPages {
     return null;
   }
 
-  /** Buttons of one destination row: pause or resume, delete. */
-  static void destinationButtons(Html html, String accountId, Destination d, Forms forms) {
+  /**
+   * Buttons of one destination row: pause or resume, delete. {@code base} is the page's path (an
+   * account's or a partner's); a partner's destination shown on an account page names its owner.
+   */
+  static void destinationButtons(Html html, String base, Destination d, Forms forms) {
     if (!forms.enabled()) {
       return;
     }
-    String path = base(accountId) + "/destinations/" + enc(d.getDestinationId());
+    String path = base + "/destinations/" + enc(d.getDestinationId());
     String owner = d.getPartnerId();
     String action = d.getPaused() ? "resume" : "pause";
     form(html, forms, path + "/" + action, "destination-" + d.getDestinationId() + "-" + action, d.getPaused() ? "Resume" : "Pause",
@@ -137,19 +140,26 @@ final class ActionPages {
     form(html, forms, path + "/delete", "destination-" + d.getDestinationId() + "-delete", "Delete", "owner_partner", owner);
   }
 
-  /** Below the destinations: create one for the account; then the redelivery form. */
-  static void deliveryForms(Html html, String accountId, Forms forms) {
+  /** The form creating a destination of the page's owner (an account's or a partner's page: {@code base}). */
+  static void destinationForm(Html html, String base, Forms forms, String title) {
     if (!forms.enabled()) {
       return;
     }
-    html.el("h3", "New destination of this account");
-    open(html, forms, base(accountId) + "/destinations", "create-destination");
+    html.el("h3", title);
+    open(html, forms, base + "/destinations", "create-destination");
     html.raw("<label>Id <input id=\"destination-id\" name=\"destination_id\" pattern=\"[a-z0-9_-]{1,64}\"></label> ")
         .raw("<label>Kind <select id=\"destination-kind\" name=\"kind\"><option value=\"postback\">postback</option>"
             + "<option value=\"webhook\">webhook</option></select></label> ")
         .raw("<label>URL <input id=\"destination-url\" name=\"url\" size=\"60\" required></label> ")
         .raw("<label>Goals (comma-separated, empty: all) <input id=\"destination-goals\" name=\"goal_keys\"></label> ")
         .raw("<button id=\"create-destination-submit\" type=\"submit\">Create destination</button></form>");
+  }
+
+  /** Below an account's deliveries: the redelivery form (a preview first). */
+  static void redeliverForm(Html html, String accountId, Forms forms) {
+    if (!forms.enabled()) {
+      return;
+    }
     html.el("h2", "Redeliver");
     html.raw("<p>").text("Queue dead-lettered jobs again (or one job by its id). A preview lists the jobs first; nothing is "
         + "queued until you confirm.").raw("</p>");
@@ -229,10 +239,10 @@ final class ActionPages {
   }
 
   /** A webhook's signing secret, shown once on the page the creation answers with (never kept for a later page). */
-  static String webhookCreated(String accountId, Destination destination, String secret, AdminCaller who) {
+  static String webhookCreated(String accountId, String back, Destination destination, String secret, AdminCaller who) {
     Html html = AdminPages.page("Destination " + destination.getDestinationId() + " created", accountId, who);
     html.raw("<p>Signing secret, shown this once: <code id=\"signing-secret\">").text(secret).raw("</code></p><p><a href=\"")
-        .text(base(accountId) + "/deliveries").raw("\">Back to the deliveries</a></p>");
+        .text(back).raw("\">Back</a></p>");
     return AdminPages.end(html);
   }
 
@@ -254,6 +264,10 @@ final class ActionPages {
 
   static String base(String accountId) {
     return "/admin/accounts/" + enc(accountId);
+  }
+
+  static String partnerBase(String partnerId) {
+    return "/admin/partners/" + enc(partnerId);
   }
 
   private static void open(Html html, Forms forms, String action, String id) {

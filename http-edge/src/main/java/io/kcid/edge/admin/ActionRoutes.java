@@ -73,6 +73,14 @@ final class ActionRoutes {
               + "Reload the page and submit again.";
       return AdminHandler.done(AdminHandler.page(status, ActionPages.refused(status, ErrorReasons.shortName(forged), message, null)));
     }
+    if (path.size() >= 3 && path.get(0).equals("partners") && path.get(2).equals("destinations")) {
+      // A partner's destinations apply to every account of the partner: managed from its page.
+      String partnerId = path.get(1);
+      String back = ActionPages.partnerBase(partnerId);
+      CompletableFuture<EdgeResponse> answer =
+          destinationAction(form, new AdminActions.Owner("", partnerId), back, null, path.subList(3, path.size()), session);
+      return answer == null ? notFound() : answer.exceptionally(failure -> refusedPage(failure, session.caller(), back));
+    }
     if (path.size() < 3 || !path.get(0).equals("accounts")) {
       return notFound();
     }
@@ -101,46 +109,62 @@ final class ActionRoutes {
           r -> "Status handling saved: " + r.getAccount().getStatusMapCount() + " mapped words, ignore status "
               + (r.getAccount().getIgnoreStatus() ? "on" : "off") + ", answer " + ActionPages.formatName(r.getAccount()
               .getPostbackResponseFormat()) + ".");
-    } else if (rest.equals(List.of("destinations"))) {
-      answer = createDestination(form, accountId, session);
-    } else if (rest.size() == 3 && rest.get(0).equals("destinations")) {
-      AdminActions.Owner owner = AdminActions.Owner.of(accountId, form.get("owner_partner"));
-      String id = rest.get(1);
-      answer = switch (rest.get(2)) {
-        case "pause", "resume" -> change(actions.setDestinationPaused(key, owner, id, rest.get(2).equals("pause")), session,
-            base + "/deliveries", r -> "Destination " + id + (r.getDestination().getPaused() ? " paused." : " resumed."));
-        case "delete" -> change(actions.deleteDestination(key, owner, id), session, base + "/deliveries",
-            r -> "Destination " + id + " deleted; its queued jobs are cancelled.");
-        default -> notFound();
-      };
+    } else if (rest.get(0).equals("destinations")) {
+      // On an account's page a partner's destination names its owner (owner_partner); the server checks the key may manage it.
+      answer = destinationAction(form, AdminActions.Owner.of(accountId, form.get("owner_partner")), base + "/deliveries", accountId,
+          rest.subList(1, rest.size()), session);
     } else if (rest.equals(List.of("replay"))) {
       answer = replay(form, accountId, session);
     } else if (rest.equals(List.of("redeliver"))) {
       answer = redeliver(form, accountId, session);
     } else {
-      return notFound();
+      answer = null;
     }
-    return answer.exceptionally(failure -> refusedPage(failure, who, base));
+    return answer == null ? notFound() : answer.exceptionally(failure -> refusedPage(failure, who, base));
   }
 
-  private CompletableFuture<EdgeResponse> createDestination(ActionForm form, String accountId, AdminSessions.Session session) {
+  /**
+   * Creates ({@code rest} empty), pauses, resumes or deletes ({@code rest} = id, action) a destination
+   * of {@code owner}, then back to {@code back}; null for any other path.
+   *
+   * @param accountId the account whose page this is, null on a partner's page
+   */
+  private CompletableFuture<EdgeResponse> destinationAction(ActionForm form, AdminActions.Owner owner, String back, String accountId,
+      List<String> rest, AdminSessions.Session session) {
+    if (rest.isEmpty()) {
+      return createDestination(form, owner, back, accountId, session);
+    }
+    if (rest.size() != 2) {
+      return null;
+    }
+    String id = rest.get(0);
+    return switch (rest.get(1)) {
+      case "pause", "resume" -> change(actions.setDestinationPaused(session.key(), owner, id, rest.get(1).equals("pause")), session,
+          back, r -> "Destination " + id + (r.getDestination().getPaused() ? " paused." : " resumed."));
+      case "delete" -> change(actions.deleteDestination(session.key(), owner, id), session, back,
+          r -> "Destination " + id + " deleted; its queued jobs are cancelled.");
+      default -> null;
+    };
+  }
+
+  private CompletableFuture<EdgeResponse> createDestination(ActionForm form, AdminActions.Owner owner, String back, String accountId,
+      AdminSessions.Session session) {
     DestinationKind kind = switch (form.get("kind")) {
       case "", "postback" -> DestinationKind.DESTINATION_KIND_POSTBACK;
       case "webhook" -> DestinationKind.DESTINATION_KIND_WEBHOOK;
       default -> throw new Rejection(ErrorReason.ERROR_REASON_INVALID_PARAMETER, "A destination is a postback or a webhook.");
     };
-    CreateDestinationRequest.Builder request = CreateDestinationRequest.newBuilder().setAccountId(accountId)
-        .setDestinationId(form.get("destination_id")).setKind(kind).setUrl(form.required("url"));
+    CreateDestinationRequest.Builder request = CreateDestinationRequest.newBuilder().setAccountId(owner.accountId())
+        .setPartnerId(owner.partnerId()).setDestinationId(form.get("destination_id")).setKind(kind).setUrl(form.required("url"));
     Arrays.stream(form.get("goal_keys").split(",")).map(String::trim).filter(g -> !g.isEmpty()).forEach(request::addGoalKeys);
-    String base = ActionPages.base(accountId);
     return actions.createDestination(session.key(), request.build()).thenApply(created -> {
       if (!created.getSigningSecret().isEmpty()) {
         // The secret is shown once, on this answer: a flash would keep it in the edge's memory.
-        return AdminHandler.page(200, ActionPages.webhookCreated(accountId, created.getDestination(), created.getSigningSecret(),
+        return AdminHandler.page(200, ActionPages.webhookCreated(accountId, back, created.getDestination(), created.getSigningSecret(),
             session.caller()));
       }
       session.flash().set("Destination " + created.getDestination().getDestinationId() + " created.");
-      return AdminHandler.seeOther(base + "/deliveries");
+      return AdminHandler.seeOther(back);
     });
   }
 

@@ -418,7 +418,11 @@ public final class AdminHandler implements RouteHandler {
     CompletableFuture<GetStatsResponse> byAccount = new CompletableFuture<>();
     withKey(reports, who.key()).getStats(lastWeekRange(days).setPartnerId(partnerId)
         .addGroupBy(StatsDimension.STATS_DIMENSION_ACCOUNT).build(), UnaryCalls.completing(byAccount));
-    return render(byAccount.thenApply(r -> AdminPages.partner(partnerId, days, r, who.caller())));
+    CompletableFuture<ListDestinationsResponse> destinations = new CompletableFuture<>();
+    withKey(DeliveryServiceGrpc.newStub(channel), who.key()).listDestinations(
+        ListDestinationsRequest.newBuilder().setPartnerId(partnerId).build(), UnaryCalls.completing(destinations));
+    ActionPages.Forms forms = who.forms();
+    return render(byAccount.thenCombine(destinations, (r, d) -> AdminPages.partner(partnerId, days, r, d, who.caller(), forms)));
   }
 
   private CompletableFuture<EdgeResponse> stats(Identity who, String accountId) {

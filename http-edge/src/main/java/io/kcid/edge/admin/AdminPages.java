@@ -141,19 +141,9 @@ final class AdminPages {
     Html html = page("Deliveries of " + accountId, accountId, who);
     ActionPages.flash(html, forms);
     html.el("h2", "Destinations");
-    html.raw("<table id=\"destinations\">").head("Id", "Owner", "Kind", "URL", "Goals", "State", "");
-    for (Destination d : destinations.getDestinationsList()) {
-      String owner = d.getPartnerId().isEmpty() ? "account" : "partner " + d.getPartnerId();
-      String state = d.getPaused() ? "paused" : d.getCircuitOpen() ? "circuit open: " + d.getCircuitReason() : "active";
-      html.raw("<tr id=\"destination-").text(d.getDestinationId()).raw("\">").el("td", d.getDestinationId()).el("td", owner)
-          .el("td", kind(d.getKind())).el("td", d.getUrl())
-          .el("td", d.getGoalKeysCount() == 0 ? "all" : String.join(", ", d.getGoalKeysList()))
-          .raw("<td class=\"state\">").text(state).raw("</td><td>");
-      ActionPages.destinationButtons(html, accountId, d, forms);
-      html.raw("</td></tr>");
-    }
-    html.raw("</table>");
-    ActionPages.deliveryForms(html, accountId, forms);
+    destinations(html, ActionPages.base(accountId), destinations, forms);
+    ActionPages.destinationForm(html, ActionPages.base(accountId), forms, "New destination of this account");
+    ActionPages.redeliverForm(html, accountId, forms);
     html.el("h2", "Latest " + log.getDeliveriesCount() + " deliveries (newest first)");
     html.raw("<table>").head("Created", "Delivery id", "Destination", "kcid", "Goal", "Event", "State", "Attempts",
         "Last answer");
@@ -172,6 +162,22 @@ final class AdminPages {
     }
     html.raw("</table>");
     return end(html);
+  }
+
+  /** Destinations with their state and, for a session, their buttons (posting under {@code base}). */
+  private static void destinations(Html html, String base, ListDestinationsResponse destinations, ActionPages.Forms forms) {
+    html.raw("<table id=\"destinations\">").head("Id", "Owner", "Kind", "URL", "Goals", "State", "");
+    for (Destination d : destinations.getDestinationsList()) {
+      String owner = d.getPartnerId().isEmpty() ? "account" : "partner " + d.getPartnerId();
+      String state = d.getPaused() ? "paused" : d.getCircuitOpen() ? "circuit open: " + d.getCircuitReason() : "active";
+      html.raw("<tr id=\"destination-").text(d.getDestinationId()).raw("\">").el("td", d.getDestinationId()).el("td", owner)
+          .el("td", kind(d.getKind())).el("td", d.getUrl())
+          .el("td", d.getGoalKeysCount() == 0 ? "all" : String.join(", ", d.getGoalKeysList()))
+          .raw("<td class=\"state\">").text(state).raw("</td><td>");
+      ActionPages.destinationButtons(html, base, d, forms);
+      html.raw("</td></tr>");
+    }
+    html.raw("</table>");
   }
 
   private static String kind(DestinationKind kind) {
@@ -243,8 +249,10 @@ final class AdminPages {
    * The partner's accounts with their numbers of the last 7 UTC days, each linking to its account
    * page (the rows are the server's: one per account of the partner, zeros included).
    */
-  static String partner(String partnerId, List<LocalDate> days, GetStatsResponse byAccount, AdminCaller who) {
+  static String partner(String partnerId, List<LocalDate> days, GetStatsResponse byAccount, ListDestinationsResponse destinations,
+      AdminCaller who, ActionPages.Forms forms) {
     Html html = page("Partner " + partnerId, null, who);
+    ActionPages.flash(html, forms);
     html.el("h2", "Accounts, last 7 days (UTC, " + days.get(0) + " to " + days.get(days.size() - 1) + ")");
     html.raw("<table>").head("Account", "Clicks", "Conversions", "Approved", "Pending", "Rejected", "Conversion rate",
         "Approved value", "Pending value");
@@ -257,6 +265,9 @@ final class AdminPages {
     html.raw("<tr><td>Total</td>");
     numbers(html, byAccount.getTotal());
     html.raw("</tr></table>");
+    html.el("h2", "Destinations of the partner (every account's conversions)");
+    destinations(html, ActionPages.partnerBase(partnerId), destinations, forms);
+    ActionPages.destinationForm(html, ActionPages.partnerBase(partnerId), forms, "New destination of this partner");
     return end(html);
   }
 
