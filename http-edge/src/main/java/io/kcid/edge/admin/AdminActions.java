@@ -1,7 +1,6 @@
 package io.kcid.edge.admin;
 
 import io.kcid.edge.grpc.UnaryCalls;
-import io.kcid.proto.tracking.v1.Account;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.CreateDestinationRequest;
@@ -126,7 +125,4 @@ final class AdminActions {
   private DeliveryServiceGrpc.DeliveryServiceStub delivery(String key) {
     return stubs.withKey(DeliveryServiceGrpc.newStub(stubs.channel()), key);
   }
-
-  /** The account as the settings page shows it. */
-  record Settings(Account account, ListGoalsResponse goals) {}
 }

@@ -4,7 +4,6 @@ import com.google.protobuf.Timestamp;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.AbstractStub;
-import io.kcid.edge.grpc.BackendAuth;
 import io.kcid.edge.grpc.BackendErrors;
 import io.kcid.edge.grpc.BackendFailure;
 import io.kcid.edge.grpc.UnaryCalls;
@@ -57,7 +56,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -98,7 +96,6 @@ public final class AdminHandler implements RouteHandler {
   private final DiagnosticsServiceGrpc.DiagnosticsServiceStub diagnostics;
   /** For the admin and partner stubs, made when first needed: their classes load no sooner than a sign-in needs them. */
   private final Channel channel;
-  private final Duration deadline;
   private final boolean secureCookie;
   private final Clock clock;
   private final LoginRateLimits logins;
@@ -137,7 +134,6 @@ public final class AdminHandler implements RouteHandler {
     this.reports = ReportServiceGrpc.newStub(channel);
     this.diagnostics = DiagnosticsServiceGrpc.newStub(channel);
     this.channel = channel;
-    this.deadline = deadline;
     this.secureCookie = secureCookie;
     this.clock = clock;
     this.logins = logins;
