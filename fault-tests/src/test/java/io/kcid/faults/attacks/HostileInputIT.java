@@ -320,7 +320,7 @@ class HostileInputIT {
     assertThat(response.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
     assertThat(response.headers().firstValue("Content-Security-Policy")).hasValue(SECURITY_POLICY);
     assertThat(response.headers().firstValue("X-Frame-Options")).hasValue("DENY");
-    assertThat(response.headers().firstValue("Referrer-Policy")).hasValue("no-referrer");
+    assertThat(response.headers().firstValue("Referrer-Policy")).hasValue("same-origin");
     assertThat(response.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
     assertThat(response.headers().firstValue("Cache-Control")).hasValue("no-store");
   }

@@ -4,7 +4,6 @@ import com.google.protobuf.Timestamp;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.AbstractStub;
-import io.kcid.edge.grpc.BackendAuth;
 import io.kcid.edge.grpc.BackendErrors;
 import io.kcid.edge.grpc.BackendFailure;
 import io.kcid.edge.grpc.UnaryCalls;
@@ -57,7 +56,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -67,17 +65,21 @@ import java.util.regex.Pattern;
  * configured admin key (a platform sign-in); the session lives in the edge's memory and every call
  * made for it carries that human's key, so the edge itself gains no read power and the server's
  * role and scope checks decide what each human sees: a key without the read role, or a partner
- * key on another partner's page, gets the server's refusal as a 403 page.
+ * key on another partner's page, gets the server's refusal as a 403 page. The forms of a signed-in
+ * session (goals, status handling, destinations, replay, redelivery) are {@link ActionRoutes}'s:
+ * checked against forgery, then the server's calls with the same key.
  */
 public final class AdminHandler implements RouteHandler {
   private static final Map<String, String> PAGE_HEADERS = Map.of(
       "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
       "X-Frame-Options", "DENY",
-      "Referrer-Policy", "no-referrer");
+      // same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on the view's own
+      // form posts, and CsrfGuard could not tell them from a sandboxed attacker's. Other sites still get nothing.
+      "Referrer-Policy", "same-origin");
   private static final String HTML = "text/html; charset=utf-8";
   /** Where a one-time link may send the browser: a path of this view, nothing else. */
   private static final Pattern NEXT = Pattern.compile(
-      "/admin/((accounts|kcid)/[A-Za-z0-9._~%-]+(/postbacks|/deliveries)?|partners(/[A-Za-z0-9._~%-]+)?)?");
+      "/admin/((accounts|kcid)/[A-Za-z0-9._~%-]+(/postbacks|/deliveries|/settings)?|partners(/[A-Za-z0-9._~%-]+)?)?");
   /** What a presented key may look like before it goes into a gRPC header: printable ASCII. */
   private static final Pattern KEY_SHAPE = Pattern.compile("[\\x21-\\x7e]{1,256}");
   /** GetCaller's name for a caller the server did not recognise (open auth mode). */
@@ -94,11 +96,13 @@ public final class AdminHandler implements RouteHandler {
   private final DiagnosticsServiceGrpc.DiagnosticsServiceStub diagnostics;
   /** For the admin and partner stubs, made when first needed: their classes load no sooner than a sign-in needs them. */
   private final Channel channel;
-  private final Duration deadline;
   private final boolean secureCookie;
   private final Clock clock;
   private final LoginRateLimits logins;
   private final ClientIpResolver clientIps;
+  private final KeyedStubs stubs;
+  private final CsrfGuard csrf;
+  private final ActionRoutes actions;
 
   /**
    * @param adminKey the configured admin key
@@ -130,15 +134,29 @@ public final class AdminHandler implements RouteHandler {
     this.reports = ReportServiceGrpc.newStub(channel);
     this.diagnostics = DiagnosticsServiceGrpc.newStub(channel);
     this.channel = channel;
-    this.deadline = deadline;
     this.secureCookie = secureCookie;
     this.clock = clock;
     this.logins = logins;
     this.clientIps = clientIps;
+    this.stubs = new KeyedStubs(channel, deadline);
+    this.csrf = new CsrfGuard(secureCookie);
+    this.actions = new ActionRoutes(new AdminActions(stubs), csrf, clock);
   }
 
-  /** A signed-in human: the key the view's calls carry, and who the server says it is. */
-  private record Identity(String key, AdminCaller caller) {
+  /**
+   * A signed-in human: the key the view's calls carry, who the server says it is, and its session
+   * (null for a bearer request: such pages show no forms, the forms need a session's token).
+   */
+  private record Identity(String key, AdminCaller caller, AdminSessions.Session session) {
+    Identity(String key, AdminCaller caller) {
+      this(key, caller, null);
+    }
+
+    /** The forms' token and the one-time message of the session (taken: a reload no longer shows it). */
+    ActionPages.Forms forms() {
+      return session == null ? ActionPages.Forms.NONE : new ActionPages.Forms(session.csrfToken(), session.takeFlash());
+    }
+
     @Override
     public String toString() {
       return "Identity[" + caller.describe() + "]"; // never the key
@@ -191,6 +209,11 @@ public final class AdminHandler implements RouteHandler {
   private CompletableFuture<EdgeResponse> serve(FullHttpRequest request, String client) {
     QueryStringDecoder uri = QueryParams.uri(request.uri());
     List<String> path = segments(uri.rawPath());
+    if (request.method().equals(HttpMethod.POST) && (path.equals(List.of("login")) || path.equals(List.of("logout")))
+        && csrf.crossSite(request.headers())) {
+      return done(page(403, AdminPages.error(403, ErrorReasons.shortName(ErrorReason.ERROR_REASON_CROSS_SITE_REQUEST),
+          "This form was sent from another site.")));
+    }
     if (path.equals(List.of("login"))) {
       return request.method().equals(HttpMethod.POST) ? login(request, client) : done(page(200, AdminPages.login(null)));
     }
@@ -201,8 +224,17 @@ public final class AdminHandler implements RouteHandler {
       sessions.end(cookie(request));
       return done(page(200, AdminPages.login("Signed out.")).withHeader("Set-Cookie", sessionCookie("", 0)));
     }
+    if (request.method().equals(HttpMethod.POST)) {
+      // An action: only a signed-in session's form may change anything (its token is the session's).
+      AdminSessions.Session session = sessions.find(cookie(request));
+      if (session == null) {
+        return done(signIn("Sign in with an API key to change settings."));
+      }
+      return actions.post(request, path, session);
+    }
     if (!request.method().equals(HttpMethod.GET)) {
-      return done(page(405, AdminPages.error(405, "METHOD_NOT_ALLOWED", "Use GET on this page.")).withHeader("Allow", "GET"));
+      return done(page(405, AdminPages.error(405, "METHOD_NOT_ALLOWED", "Use GET on this page, POST for a form."))
+          .withHeader("Allow", "GET, POST"));
     }
     if (path.size() == 2 && path.get(0).equals("session")) {
       return done(redeem(client, path.get(1), single(QueryParams.parameters(uri), "next")));
@@ -217,7 +249,7 @@ public final class AdminHandler implements RouteHandler {
       if (session == null) {
         return done(signIn("Sign in with an API key."));
       }
-      identity = CompletableFuture.completedFuture(new Identity(session.key(), session.caller()));
+      identity = CompletableFuture.completedFuture(new Identity(session.key(), session.caller(), session));
     }
     return identity.thenCompose(who -> route(path, who));
   }
@@ -240,6 +272,9 @@ public final class AdminHandler implements RouteHandler {
     }
     if (path.size() == 3 && path.get(0).equals("accounts") && path.get(2).equals("deliveries")) {
       return deliveries(who, path.get(1));
+    }
+    if (path.size() == 3 && path.get(0).equals("accounts") && path.get(2).equals("settings")) {
+      return actions.settings(who.key(), who.caller(), path.get(1), who.forms());
     }
     if (path.size() == 2 && path.get(0).equals("kcid")) {
       return explain(who, path.get(1));
@@ -349,7 +384,7 @@ public final class AdminHandler implements RouteHandler {
 
   /** A stub whose calls carry {@code key} as bearer, with the view's deadline. */
   private <S extends AbstractStub<S>> S withKey(S stub, String key) {
-    return stub.withInterceptors(BackendAuth.bearer(key)).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    return stubs.withKey(stub, key);
   }
 
   /** The last 7 UTC days, today included. */
@@ -379,7 +414,11 @@ public final class AdminHandler implements RouteHandler {
     CompletableFuture<GetStatsResponse> byAccount = new CompletableFuture<>();
     withKey(reports, who.key()).getStats(lastWeekRange(days).setPartnerId(partnerId)
         .addGroupBy(StatsDimension.STATS_DIMENSION_ACCOUNT).build(), UnaryCalls.completing(byAccount));
-    return render(byAccount.thenApply(r -> AdminPages.partner(partnerId, days, r, who.caller())));
+    CompletableFuture<ListDestinationsResponse> destinations = new CompletableFuture<>();
+    withKey(DeliveryServiceGrpc.newStub(channel), who.key()).listDestinations(
+        ListDestinationsRequest.newBuilder().setPartnerId(partnerId).build(), UnaryCalls.completing(destinations));
+    ActionPages.Forms forms = who.forms();
+    return render(byAccount.thenCombine(destinations, (r, d) -> AdminPages.partner(partnerId, days, r, d, who.caller(), forms)));
   }
 
   private CompletableFuture<EdgeResponse> stats(Identity who, String accountId) {
@@ -404,7 +443,8 @@ public final class AdminHandler implements RouteHandler {
     withKey(diagnostics, who.key()).listPostbacks(
         ListPostbacksRequest.newBuilder().setAccountId(accountId).setUnauthenticated(true).setPageSize(REFUSAL_ROWS).build(),
         UnaryCalls.completing(refused));
-    return render(log.thenCombine(refused, (l, r) -> AdminPages.postbacks(accountId, l, r, who.caller())));
+    ActionPages.Forms forms = who.forms();
+    return render(log.thenCombine(refused, (l, r) -> AdminPages.postbacks(accountId, l, r, who.caller(), forms)));
   }
 
   /** The account's destinations (its own and its partner's) and its latest deliveries with their attempts. */
@@ -416,7 +456,8 @@ public final class AdminHandler implements RouteHandler {
     CompletableFuture<ListDeliveriesResponse> log = new CompletableFuture<>();
     withKey(DeliveryServiceGrpc.newStub(channel), who.key()).listDeliveries(
         ListDeliveriesRequest.newBuilder().setAccountId(accountId).setPageSize(LOG_ROWS).build(), UnaryCalls.completing(log));
-    return render(destinations.thenCombine(log, (d, l) -> AdminPages.deliveries(accountId, d, l, who.caller())));
+    ActionPages.Forms forms = who.forms();
+    return render(destinations.thenCombine(log, (d, l) -> AdminPages.deliveries(accountId, d, l, who.caller(), forms)));
   }
 
   private CompletableFuture<EdgeResponse> explain(Identity who, String kcid) {
@@ -476,11 +517,16 @@ public final class AdminHandler implements RouteHandler {
     return segments;
   }
 
-  private static EdgeResponse page(int status, String html) {
+  static EdgeResponse page(int status, String html) {
     return new EdgeResponse(status, HTML, html.getBytes(StandardCharsets.UTF_8), PAGE_HEADERS, false);
   }
 
-  private static CompletableFuture<EdgeResponse> done(EdgeResponse response) {
+  /** 303 to a page of this view (the GET after a POST). */
+  static EdgeResponse seeOther(String location) {
+    return new EdgeResponse(303, null, new byte[0], PAGE_HEADERS, false).withHeader("Location", location);
+  }
+
+  static CompletableFuture<EdgeResponse> done(EdgeResponse response) {
     return CompletableFuture.completedFuture(response);
   }
 

@@ -95,8 +95,11 @@ final class AdminPages {
    * The account's log, then its unauthenticated refusals apart: their counts by reason and a
    * sample (anyone can send those, so they never share the log's table).
    */
-  static String postbacks(String accountId, ListPostbacksResponse log, ListPostbacksResponse refused, AdminCaller who) {
+  static String postbacks(String accountId, ListPostbacksResponse log, ListPostbacksResponse refused, AdminCaller who,
+      ActionPages.Forms forms) {
     Html html = page("Postbacks of " + accountId, accountId, who);
+    ActionPages.flash(html, forms);
+    ActionPages.replayForm(html, accountId, forms);
     html.el("h2", "Latest " + log.getEntriesCount() + " postbacks (newest first)");
     entries(html, log);
     long total = log.getRefusalCountsList().stream().mapToLong(RefusalCount::getCount).sum();
@@ -134,17 +137,13 @@ final class AdminPages {
    * URLs are shown as configured (templates, no secrets: webhook secrets are never returned).
    */
   static String deliveries(String accountId, ListDestinationsResponse destinations, ListDeliveriesResponse log,
-      AdminCaller who) {
+      AdminCaller who, ActionPages.Forms forms) {
     Html html = page("Deliveries of " + accountId, accountId, who);
+    ActionPages.flash(html, forms);
     html.el("h2", "Destinations");
-    html.raw("<table>").head("Id", "Owner", "Kind", "URL", "Goals", "State");
-    for (Destination d : destinations.getDestinationsList()) {
-      String owner = d.getPartnerId().isEmpty() ? "account" : "partner " + d.getPartnerId();
-      String state = d.getPaused() ? "paused" : d.getCircuitOpen() ? "circuit open: " + d.getCircuitReason() : "active";
-      html.row(d.getDestinationId(), owner, kind(d.getKind()), d.getUrl(),
-          d.getGoalKeysCount() == 0 ? "all" : String.join(", ", d.getGoalKeysList()), state);
-    }
-    html.raw("</table>");
+    destinations(html, ActionPages.base(accountId), destinations, forms);
+    ActionPages.destinationForm(html, ActionPages.base(accountId), forms, "New destination of this account");
+    ActionPages.redeliverForm(html, accountId, forms);
     html.el("h2", "Latest " + log.getDeliveriesCount() + " deliveries (newest first)");
     html.raw("<table>").head("Created", "Delivery id", "Destination", "kcid", "Goal", "Event", "State", "Attempts",
         "Last answer");
@@ -163,6 +162,22 @@ final class AdminPages {
     }
     html.raw("</table>");
     return end(html);
+  }
+
+  /** Destinations with their state and, for a session, their buttons (posting under {@code base}). */
+  private static void destinations(Html html, String base, ListDestinationsResponse destinations, ActionPages.Forms forms) {
+    html.raw("<table id=\"destinations\">").head("Id", "Owner", "Kind", "URL", "Goals", "State", "");
+    for (Destination d : destinations.getDestinationsList()) {
+      String owner = d.getPartnerId().isEmpty() ? "account" : "partner " + d.getPartnerId();
+      String state = d.getPaused() ? "paused" : d.getCircuitOpen() ? "circuit open: " + d.getCircuitReason() : "active";
+      html.raw("<tr id=\"destination-").text(d.getDestinationId()).raw("\">").el("td", d.getDestinationId()).el("td", owner)
+          .el("td", kind(d.getKind())).el("td", d.getUrl())
+          .el("td", d.getGoalKeysCount() == 0 ? "all" : String.join(", ", d.getGoalKeysList()))
+          .raw("<td class=\"state\">").text(state).raw("</td><td>");
+      ActionPages.destinationButtons(html, base, d, forms);
+      html.raw("</td></tr>");
+    }
+    html.raw("</table>");
   }
 
   private static String kind(DestinationKind kind) {
@@ -234,8 +249,10 @@ final class AdminPages {
    * The partner's accounts with their numbers of the last 7 UTC days, each linking to its account
    * page (the rows are the server's: one per account of the partner, zeros included).
    */
-  static String partner(String partnerId, List<LocalDate> days, GetStatsResponse byAccount, AdminCaller who) {
+  static String partner(String partnerId, List<LocalDate> days, GetStatsResponse byAccount, ListDestinationsResponse destinations,
+      AdminCaller who, ActionPages.Forms forms) {
     Html html = page("Partner " + partnerId, null, who);
+    ActionPages.flash(html, forms);
     html.el("h2", "Accounts, last 7 days (UTC, " + days.get(0) + " to " + days.get(days.size() - 1) + ")");
     html.raw("<table>").head("Account", "Clicks", "Conversions", "Approved", "Pending", "Rejected", "Conversion rate",
         "Approved value", "Pending value");
@@ -248,6 +265,9 @@ final class AdminPages {
     html.raw("<tr><td>Total</td>");
     numbers(html, byAccount.getTotal());
     html.raw("</tr></table>");
+    html.el("h2", "Destinations of the partner (every account's conversions)");
+    destinations(html, ActionPages.partnerBase(partnerId), destinations, forms);
+    ActionPages.destinationForm(html, ActionPages.partnerBase(partnerId), forms, "New destination of this partner");
     return end(html);
   }
 
@@ -308,7 +328,7 @@ final class AdminPages {
   }
 
   /** The page's head and navigation; {@code who} is null on pages shown before sign-in. */
-  private static Html page(String title, String accountId, AdminCaller who) {
+  static Html page(String title, String accountId, AdminCaller who) {
     Html html = new Html();
     html.raw("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>").text(title + " - kcid")
         .raw("</title><style>" + STYLE + "</style></head><body><nav><b>kcid</b> ");
@@ -318,7 +338,8 @@ final class AdminPages {
     if (accountId != null && !accountId.isEmpty()) {
       String id = URLEncoder.encode(accountId, StandardCharsets.UTF_8);
       html.raw("<a href=\"/admin/accounts/").text(id).raw("\">Stats</a><a href=\"/admin/accounts/").text(id)
-          .raw("/postbacks\">Postback log</a><a href=\"/admin/accounts/").text(id).raw("/deliveries\">Deliveries</a>");
+          .raw("/postbacks\">Postback log</a><a href=\"/admin/accounts/").text(id).raw("/deliveries\">Deliveries</a><a href=\"/admin/accounts/")
+          .text(id).raw("/settings\">Settings</a>");
     }
     if (who != null) {
       html.raw("<form method=\"post\" action=\"/admin/logout\" style=\"display:inline\"><span>").text(who.describe())
@@ -327,7 +348,7 @@ final class AdminPages {
     return html.raw("</nav>").el("h1", title);
   }
 
-  private static String end(Html html) {
+  static String end(Html html) {
     return html.raw("</body></html>").toString();
   }
 

@@ -10,6 +10,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The web view's sessions, kept in the edge's memory: the cookie holds only a random session id
@@ -24,11 +25,20 @@ final class AdminSessions {
   static final int MAX_SESSIONS = 10_000;
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  /** A signed-in human: the key calls are made with, who it is, until when. */
-  record Session(String key, AdminCaller caller, long expiresAtMillis) {
+  /**
+   * A signed-in human: the key calls are made with, who it is, until when, the anti-forgery token
+   * its forms carry ({@link CsrfGuard}), and the one message the next page shows after an action
+   * (post, redirect, get).
+   */
+  record Session(String key, AdminCaller caller, long expiresAtMillis, String csrfToken, AtomicReference<String> flash) {
     @Override
     public String toString() {
-      return "Session[" + caller.describe() + "]"; // never the key
+      return "Session[" + caller.describe() + "]"; // never the key nor the token
+    }
+
+    /** The message left by the last action, once: reading it clears it. */
+    String takeFlash() {
+      return flash.getAndSet(null);
     }
   }
 
@@ -54,7 +64,7 @@ final class AdminSessions {
     byte[] random = new byte[32];
     RANDOM.nextBytes(random);
     String id = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-    sessions.put(digest(id), new Session(key, caller, now + TTL.toMillis()));
+    sessions.put(digest(id), new Session(key, caller, now + TTL.toMillis(), CsrfGuard.newToken(), new AtomicReference<>()));
     return id;
   }
 

@@ -92,7 +92,7 @@ class HostileInputTest {
   private static void assertSecurityHeaders(HttpResponse<String> response) {
     assertThat(response.headers().firstValue("Content-Security-Policy")).hasValue("default-src 'none'; style-src 'unsafe-inline'; img-src data:");
     assertThat(response.headers().firstValue("X-Frame-Options")).hasValue("DENY");
-    assertThat(response.headers().firstValue("Referrer-Policy")).hasValue("no-referrer");
+    assertThat(response.headers().firstValue("Referrer-Policy")).hasValue("same-origin");
     assertThat(response.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
     assertThat(response.headers().firstValue("Cache-Control")).hasValue("no-store");
     assertThat(response.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");

@@ -1,0 +1,282 @@
+package io.kcid.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import io.kcid.proto.tracking.v1.ConversionStatus;
+import io.kcid.proto.tracking.v1.DeliveryState;
+import io.kcid.proto.tracking.v1.ExplainClickRequest;
+import io.kcid.proto.tracking.v1.GetAccountRequest;
+import io.kcid.proto.tracking.v1.GetDestinationRequest;
+import io.kcid.proto.tracking.v1.GetGoalRequest;
+import io.kcid.proto.tracking.v1.GoalState;
+import io.kcid.proto.tracking.v1.ListDeliveriesRequest;
+import io.kcid.proto.tracking.v1.ListDestinationsRequest;
+import io.kcid.proto.tracking.v1.PostbackResponseFormat;
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web view acting, driven in real headless Chromium by clicks and form submissions (Selenium
+ * WebDriver with Debian's chromedriver), against a real edge, tracking-server and redis-server:
+ * every change the pages show is checked again over gRPC, and a read-only key's clicks change
+ * nothing and land on a page saying why.
+ */
+class WebViewActionsIT {
+  private static WebViewFixture kcid;
+  private static WebDriver browser;
+  private static HttpServer receiver;
+  private static final AtomicInteger receiverStatus = new AtomicInteger(400);
+  private static final List<String> received = new CopyOnWriteArrayList<>();
+
+  @BeforeAll
+  static void start() throws Exception {
+    kcid = new WebViewFixture();
+    receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/pb", exchange -> {
+      received.add(exchange.getRequestURI().getRawQuery());
+      exchange.sendResponseHeaders(receiverStatus.get(), -1);
+      exchange.close();
+    });
+    receiver.start();
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(executable("chromium", "chromium", "chromium-browser"));
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1200,900",
+        "--user-data-dir=" + Files.createTempDirectory("kcid-selenium"));
+    // Debian's chromedriver, matching Debian's chromium: Selenium Manager never downloads anything.
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(new File(executable("chromium-driver", "chromedriver"))).usingAnyFreePort().build();
+    browser = new ChromeDriver(service, options);
+    browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (browser != null) {
+      browser.quit();
+    }
+    if (receiver != null) {
+      receiver.stop(0);
+    }
+    if (kcid != null) {
+      kcid.close();
+    }
+  }
+
+  private static String executable(String debianPackage, String... names) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      for (String name : names) {
+        if (Files.isExecutable(Path.of(dir, name))) {
+          return Path.of(dir, name).toString();
+        }
+      }
+    }
+    throw new AssertionError(String.join("/", names) + " is required for this test and was not found on PATH: install Debian's "
+        + debianPackage + " package (apt-get install -y chromium chromium-driver); ./kcid test does this");
+  }
+
+  /** Signs in through the login form, as a human would, and follows the link home. */
+  private static void signIn(String key) {
+    browser.manage().deleteAllCookies();
+    browser.get(kcid.view("/admin/login"));
+    browser.findElement(By.name("key")).sendKeys(key);
+    clickAndWait(By.cssSelector("form[action='/admin/login'] button"));
+    click("home");
+  }
+
+  /** The one-time message of the page the last action led to (the page's text when there is none, for the failure). */
+  private static String flash() {
+    List<WebElement> flash = browser.findElements(By.id("flash"));
+    assertThat(flash).as(browser.getCurrentUrl() + ":\n" + browser.findElement(By.tagName("body")).getText()).hasSize(1);
+    return flash.get(0).getText();
+  }
+
+  private static String stateOf(String rowId) {
+    return browser.findElement(By.id(rowId)).findElement(By.className("state")).getText();
+  }
+
+  private static void click(String id) {
+    clickAndWait(By.id(id));
+  }
+
+  /**
+   * Clicks what leads to another page and waits for that page: the clicked element gone stale (the old
+   * page is unloaded) and the new document complete. A loaded machine may take its time.
+   */
+  private static void clickAndWait(By by) {
+    WebElement element = browser.findElement(by);
+    element.click();
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+    wait.until(ExpectedConditions.stalenessOf(element));
+    wait.until(d -> "complete".equals(((JavascriptExecutor) d).executeScript("return document.readyState")));
+  }
+
+  @Test
+  void anAdminManagesGoalsStatusWordsDestinationsReplaysAndRedeliveriesByClicking() throws Exception {
+    String token = kcid.account("acts", "");
+    signIn(WebViewFixture.OPS_KEY);
+    assertThat(browser.getCurrentUrl()).endsWith("/admin/partners");
+    browser.get(kcid.view("/admin/accounts/acts"));
+    clickAndWait(By.linkText("Settings"));
+    assertThat(browser.getTitle()).isEqualTo("Settings of acts - kcid");
+
+    // Create a goal, then pause it.
+    browser.findElement(By.id("goal-key")).sendKeys("lead");
+    browser.findElement(By.id("goal-name")).sendKeys("Lead form");
+    click("create-goal-submit");
+    assertThat(flash()).isEqualTo("Goal lead created.");
+    assertThat(stateOf("goal-lead")).isEqualTo("active");
+    click("goal-lead-pause");
+    assertThat(flash()).isEqualTo("Goal lead paused.");
+    assertThat(stateOf("goal-lead")).isEqualTo("paused");
+    assertThat(kcid.admin.getGoal(GetGoalRequest.newBuilder().setAccountId("acts").setGoalKey("lead").build()).getGoal())
+        .satisfies(g -> {
+          assertThat(g.getState()).isEqualTo(GoalState.GOAL_STATE_PAUSED);
+          assertThat(g.getDisplayName()).isEqualTo("Lead form");
+        });
+
+    // Two postbacks refused for the account's setup: a paused goal, a status word it does not map.
+    String pausedClick = kcid.click("acts");
+    assertThat(kcid.postback(pausedClick, "lead", token, null).statusCode()).isEqualTo(422);
+    String unmappedClick = kcid.click("acts");
+    HttpResponse<String> unmapped = kcid.postback(unmappedClick, "sale", token, "billed");
+    assertThat(unmapped.body()).contains("STATUS_NOT_MAPPED");
+
+    // Map the word, answer "OK", resume the goal.
+    WebElement map = browser.findElement(By.id("status-map"));
+    map.clear();
+    map.sendKeys("billed = approved\nchargeback = rejected");
+    new Select(browser.findElement(By.id("response-format"))).selectByValue("text-ok");
+    click("status-handling-submit");
+    assertThat(flash()).isEqualTo("Status handling saved: 2 mapped words, ignore status off, answer text-ok.");
+    assertThat(browser.findElement(By.id("status-map-table")).getText()).contains("billed approved", "chargeback rejected");
+    var account = kcid.admin.getAccount(GetAccountRequest.newBuilder().setAccountId("acts").build()).getAccount();
+    assertThat(account.getStatusMapMap()).containsEntry("billed", ConversionStatus.CONVERSION_STATUS_APPROVED)
+        .containsEntry("chargeback", ConversionStatus.CONVERSION_STATUS_REJECTED).hasSize(2);
+    assertThat(account.getPostbackResponseFormat()).isEqualTo(PostbackResponseFormat.POSTBACK_RESPONSE_FORMAT_TEXT_OK);
+    HttpResponse<String> mapped = kcid.postback(kcid.click("acts"), "sale", token, "billed");
+    assertThat(mapped.statusCode()).isEqualTo(200);
+    assertThat(mapped.body()).isEqualTo("OK");
+    click("goal-lead-resume");
+    assertThat(flash()).isEqualTo("Goal lead resumed.");
+    assertThat(stateOf("goal-lead")).isEqualTo("active");
+
+    // Replay: a dry run shows both would now be recorded and writes nothing; the confirmation records them.
+    clickAndWait(By.linkText("Postback log"));
+    click("replay-dry-run");
+    assertThat(browser.findElement(By.id("replay-summary")).getText())
+        .isEqualTo("2 rejected postbacks in the window; 2 would be recorded.");
+    String results = browser.findElement(By.id("replay-results")).getText();
+    assertThat(results).contains(pausedClick, "GOAL_PAUSED", unmappedClick, "STATUS_NOT_MAPPED");
+    assertThat(conversions(pausedClick)).as("a dry run records nothing").isZero();
+    assertThat(conversions(unmappedClick)).isZero();
+    click("replay-confirm-submit");
+    assertThat(flash()).isEqualTo("Replayed 2 rejected postbacks: 2 accepted.");
+    assertThat(browser.getCurrentUrl()).endsWith("/admin/accounts/acts/postbacks");
+    assertThat(conversions(pausedClick)).isEqualTo(1);
+    assertThat(conversions(unmappedClick)).isEqualTo(1);
+
+    // A destination created from the page; its first job fails for good (400) and lands dead-lettered.
+    clickAndWait(By.linkText("Deliveries"));
+    browser.findElement(By.id("destination-id")).sendKeys("crm");
+    browser.findElement(By.id("destination-url"))
+        .sendKeys("http://127.0.0.1:" + receiver.getAddress().getPort() + "/pb?k={kcid}&s={status}");
+    click("create-destination-submit");
+    assertThat(flash()).isEqualTo("Destination crm created.");
+    assertThat(stateOf("destination-crm")).isEqualTo("active");
+    String delivered = kcid.click("acts");
+    assertThat(kcid.postback(delivered, "sale", token, null).statusCode()).isEqualTo(200);
+    await().atMost(30, TimeUnit.SECONDS).until(() -> kcid.deliveries.listDeliveries(ListDeliveriesRequest.newBuilder()
+        .setAccountId("acts").setFailedOnly(true).build()).getDeliveriesCount() == 1);
+    assertThat(received).containsExactly("k=" + delivered + "&s=approved");
+
+    // Redeliver: the preview lists the job and queues nothing; the confirmation queues it, now answered 200.
+    receiverStatus.set(200);
+    browser.navigate().refresh();
+    click("redeliver-preview");
+    assertThat(browser.findElement(By.id("redeliver-summary")).getText()).isEqualTo("1 jobs would be queued again.");
+    String job = browser.findElement(By.id("redeliver-jobs")).findElements(By.tagName("td")).get(0).getText();
+    assertThat(deliveryState(job)).isEqualTo(DeliveryState.DELIVERY_STATE_DEAD_LETTERED);
+    click("redeliver-confirm-submit");
+    assertThat(flash()).isEqualTo("Queued 1 jobs again: " + job + ".");
+    await().atMost(30, TimeUnit.SECONDS).until(() -> deliveryState(job) == DeliveryState.DELIVERY_STATE_DELIVERED);
+    assertThat(received).containsExactly("k=" + delivered + "&s=approved", "k=" + delivered + "&s=approved");
+
+    // Pause and resume it; create another and delete that one.
+    browser.navigate().refresh();
+    click("destination-crm-pause");
+    assertThat(flash()).isEqualTo("Destination crm paused.");
+    assertThat(stateOf("destination-crm")).isEqualTo("paused");
+    assertThat(destinationPaused("crm")).isTrue();
+    click("destination-crm-resume");
+    assertThat(flash()).isEqualTo("Destination crm resumed.");
+    assertThat(destinationPaused("crm")).isFalse();
+    browser.findElement(By.id("destination-id")).sendKeys("tmp");
+    browser.findElement(By.id("destination-url")).sendKeys("http://127.0.0.1:" + receiver.getAddress().getPort() + "/pb?k={kcid}");
+    click("create-destination-submit");
+    assertThat(stateOf("destination-tmp")).isEqualTo("active");
+    click("destination-tmp-delete");
+    assertThat(flash()).startsWith("Destination tmp deleted");
+    assertThat(browser.findElements(By.id("destination-tmp"))).isEmpty();
+    assertThat(kcid.deliveries.listDestinations(ListDestinationsRequest.newBuilder().setAccountId("acts").build())
+        .getDestinationsList()).extracting(d -> d.getDestinationId()).containsExactly("crm");
+  }
+
+  @Test
+  void aReadOnlyKeysClicksChangeNothingAndLandOnAPermissionPage() throws Exception {
+    kcid.account("readonly", "");
+    kcid.deliveries.createDestination(io.kcid.proto.tracking.v1.CreateDestinationRequest.newBuilder().setAccountId("readonly")
+        .setDestinationId("ro").setKind(io.kcid.proto.tracking.v1.DestinationKind.DESTINATION_KIND_POSTBACK)
+        .setUrl("http://127.0.0.1:" + receiver.getAddress().getPort() + "/pb?k={kcid}").build());
+    signIn(WebViewFixture.READ_KEY);
+    browser.get(kcid.view("/admin/accounts/readonly/deliveries"));
+    click("destination-ro-pause");
+    assertThat(browser.findElement(By.id("reason")).getText()).isEqualTo("API_KEY_ROLE_MISSING");
+    assertThat(browser.findElement(By.id("message")).getText()).contains("'reader' has no admin role", "nothing was changed");
+    assertThat(destinationPaused("ro", "readonly")).isFalse();
+    click("back");
+    clickAndWait(By.linkText("Settings"));
+    assertThat(browser.findElement(By.id("reason")).getText()).isEqualTo("API_KEY_ROLE_MISSING");
+  }
+
+  private static long conversions(String kcid) {
+    return WebViewActionsIT.kcid.diagnostics.explainClick(ExplainClickRequest.newBuilder().setKcid(kcid).build()).getConversionsCount();
+  }
+
+  private static DeliveryState deliveryState(String deliveryId) {
+    return kcid.deliveries.listDeliveries(ListDeliveriesRequest.newBuilder().setAccountId("acts").build()).getDeliveriesList().stream()
+        .filter(d -> d.getDeliveryId().equals(deliveryId)).findFirst().orElseThrow().getState();
+  }
+
+  private static boolean destinationPaused(String id) {
+    return destinationPaused(id, "acts");
+  }
+
+  private static boolean destinationPaused(String id, String account) {
+    return kcid.deliveries.getDestination(GetDestinationRequest.newBuilder().setAccountId(account).setDestinationId(id).build())
+        .getDestination().getPaused();
+  }
+}
