@@ -83,7 +83,7 @@ public final class EcbRateCsv {
     if (seen.isEmpty()) {
       throw invalid("the header names no currency");
     }
-    return new Header(List.copyOf(columns));
+    return new Header(java.util.Collections.unmodifiableList(columns));
   }
 
   /**
