@@ -216,7 +216,7 @@ final class ServerComponents {
     var history = new PostbackHistory(postbackLog, refusalLog, accounts, clock, retention);
     var explainer = new ClickExplainer(codec, clicks, readableConversions, postbackLog, history, accounts, clock);
     var replayer = new PostbackReplayer(postbackLog, history, recorder, accounts, clock);
-    var statuses = new StatusUpdater(codec, conversions, accounts, partners, clock, outbox);
+    var statuses = new StatusUpdater(codec, readableConversions, accounts, partners, clock, outbox);
     var admin = new AccountAdmin(accountStore, accounts, partners, idempotent, clock);
     var goalAdmin = new GoalAdmin(accountStore, accounts, idempotent, clock);
     var secretAdmin = new SecretAdmin(accountStore, accounts, idempotent, clock);

@@ -235,6 +235,27 @@ class ReportingCurrencyTest {
   }
 
   @Test
+  void aValueAdjustmentIsConvertedAtTheRateStoredWithTheConversion() {
+    load("Date,NZD,PLN", TODAY + ",1.8000,4.0000");
+    var account = account("PLN");
+    RecordConversionResponse nzd = convert(account, "90.00", "NZD");
+    assertThat(nzd.getConversion().getConvertedValue().getAmount()).isEqualTo("200.00");
+    // The table changes; the conversion's stored rate does not.
+    load("Date,NZD", TODAY + ",2.0000");
+    Conversion adjusted = conversions.updateConversionStatus(
+        io.kcid.proto.tracking.v1.UpdateConversionStatusRequest.newBuilder()
+            .setConversionId(nzd.getConversionId())
+            .setStatus(io.kcid.proto.tracking.v1.ConversionStatus.CONVERSION_STATUS_APPROVED)
+            .setValue(Money.newBuilder().setAmount("45.00").setCurrencyCode("NZD"))
+            .setReason("partial refund").build()).getConversion();
+    assertThat(adjusted.getValue().getAmount()).isEqualTo("45.00");
+    assertThat(adjusted.getFxState()).isEqualTo(FxState.FX_STATE_CONVERTED);
+    assertThat(new BigDecimal(adjusted.getFxRate())).isEqualByComparingTo(cross("1.8", "4"));
+    assertThat(adjusted.getConvertedValue().getAmount()).isEqualTo("100.00");
+    assertThat(read(nzd).getConvertedValue().getAmount()).isEqualTo("100.00");
+  }
+
+  @Test
   void badInputGetsStableReasonsAndBadRowsAreReportedByLineWhileTheRestLoads() {
     for (String code : List.of("eur", "ABC", "XTS")) {
       assertThatThrownBy(() -> account(code)).isInstanceOfSatisfying(StatusRuntimeException.class,
