@@ -12,13 +12,13 @@ import org.junit.jupiter.api.Test;
 
 /** ECB's two CSV files read as published: spaces, trailing commas, "N/A" cells, both date styles. */
 class EcbRateCsvTest {
-  /** The layout of https://www.ecb.europa.eu/stats/eurofxref/eurofxref.zip (one day). */
+  /** The layout of https://www.ecb.europa.eu/stats/eurofxref/eurofxref.zip (one day; these rates are illustrative). */
   static final String DAILY_HEADER = "Date, USD, JPY, BGN, CZK, DKK, GBP, HUF, PLN, RON, SEK, CHF, ISK, NOK, TRY, AUD,"
       + " BRL, CAD, CNY, HKD, IDR, ILS, INR, KRW, MXN, MYR, NZD, PHP, SGD, THB, ZAR, ";
   static final String DAILY_ROW = "03 December 2025, 1.1652, 180.86, 1.9558, 24.214, 7.4694, 0.87530, 381.35,"
       + " 4.2250, 5.0917, 10.9570, 0.9355, 148.00, 11.7925, 49.5547, 1.7658, 6.2052, 1.6282, 8.2374, 9.0706,"
       + " 19394.76, 3.7737, 104.8860, 1715.45, 21.3052, 4.7937, 2.0246, 68.491, 1.5108, 37.293, 19.9188, ";
-  /** The layout of eurofxref-hist.csv: every day since 1999, currencies that ended as N/A. */
+  /** The layout of eurofxref-hist.csv (every day since 1999; N/A where a currency had no rate that day; rates illustrative). */
   static final String HIST_HEADER = "Date,USD,JPY,BGN,CYP,CZK,DKK,EEK,GBP,HUF,LTL,LVL,MTL,PLN,ROL,RON,SEK,SIT,SKK,"
       + "CHF,ISK,NOK,HRK,RUB,TRL,TRY,AUD,BRL,CAD,CNY,HKD,IDR,ILS,INR,KRW,MXN,MYR,NZD,PHP,SGD,THB,ZAR,";
   static final String HIST_ROW = "1999-01-04,1.1789,133.73,N/A,0.58231,35.107,7.4501,15.6466,0.7111,251.48,3.4895,"
