@@ -46,12 +46,13 @@ const (
 // Accounts, their S2S settings and secrets, and their conversion goals.
 type AdminServiceClient interface {
 	// Creates an account with fresh secrets and a "default" goal.
-	// Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER, PARTNER_NOT_FOUND.
+	// Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER, PARTNER_NOT_FOUND, FX_CURRENCY_UNKNOWN
+	// (reporting_currency).
 	CreateAccount(ctx context.Context, in *CreateAccountRequest, opts ...grpc.CallOption) (*CreateAccountResponse, error)
 	// Errors: ACCOUNT_NOT_FOUND.
 	GetAccount(ctx context.Context, in *GetAccountRequest, opts ...grpc.CallOption) (*GetAccountResponse, error)
 	// Changes the account settings named in the request. Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER,
-	// PARTNER_NOT_FOUND (moving).
+	// PARTNER_NOT_FOUND (moving), FX_CURRENCY_UNKNOWN (reporting_currency).
 	UpdateAccount(ctx context.Context, in *UpdateAccountRequest, opts ...grpc.CallOption) (*UpdateAccountResponse, error)
 	// Replaces one secret; the previous one stays valid for the grace period.
 	// Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER.
@@ -288,12 +289,13 @@ func (c *adminServiceClient) ListExchangeRates(ctx context.Context, in *ListExch
 // Accounts, their S2S settings and secrets, and their conversion goals.
 type AdminServiceServer interface {
 	// Creates an account with fresh secrets and a "default" goal.
-	// Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER, PARTNER_NOT_FOUND.
+	// Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER, PARTNER_NOT_FOUND, FX_CURRENCY_UNKNOWN
+	// (reporting_currency).
 	CreateAccount(context.Context, *CreateAccountRequest) (*CreateAccountResponse, error)
 	// Errors: ACCOUNT_NOT_FOUND.
 	GetAccount(context.Context, *GetAccountRequest) (*GetAccountResponse, error)
 	// Changes the account settings named in the request. Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER,
-	// PARTNER_NOT_FOUND (moving).
+	// PARTNER_NOT_FOUND (moving), FX_CURRENCY_UNKNOWN (reporting_currency).
 	UpdateAccount(context.Context, *UpdateAccountRequest) (*UpdateAccountResponse, error)
 	// Replaces one secret; the previous one stays valid for the grace period.
 	// Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER.

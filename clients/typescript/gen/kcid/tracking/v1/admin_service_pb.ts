@@ -1387,7 +1387,8 @@ export const BotRangeKindSchema: GenEnum<BotRangeKind> = /*@__PURE__*/
 export const AdminService: GenService<{
   /**
    * Creates an account with fresh secrets and a "default" goal.
-   * Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER, PARTNER_NOT_FOUND.
+   * Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER, PARTNER_NOT_FOUND, FX_CURRENCY_UNKNOWN
+   * (reporting_currency).
    *
    * @generated from rpc kcid.tracking.v1.AdminService.CreateAccount
    */
@@ -1408,7 +1409,7 @@ export const AdminService: GenService<{
   },
   /**
    * Changes the account settings named in the request. Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER,
-   * PARTNER_NOT_FOUND (moving).
+   * PARTNER_NOT_FOUND (moving), FX_CURRENCY_UNKNOWN (reporting_currency).
    *
    * @generated from rpc kcid.tracking.v1.AdminService.UpdateAccount
    */

@@ -133,7 +133,8 @@ class AdminServiceServicer:
 
     def CreateAccount(self, request, context):
         """Creates an account with fresh secrets and a "default" goal.
-        Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER, PARTNER_NOT_FOUND.
+        Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER, PARTNER_NOT_FOUND, FX_CURRENCY_UNKNOWN
+        (reporting_currency).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -148,7 +149,7 @@ class AdminServiceServicer:
 
     def UpdateAccount(self, request, context):
         """Changes the account settings named in the request. Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER,
-        PARTNER_NOT_FOUND (moving).
+        PARTNER_NOT_FOUND (moving), FX_CURRENCY_UNKNOWN (reporting_currency).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
