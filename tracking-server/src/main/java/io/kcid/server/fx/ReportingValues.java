@@ -20,7 +20,7 @@ import java.util.concurrent.CompletionStage;
  * only the currency is stored: nothing is guessed. When read ({@link #atRead}), converted_value is
  * the current value × the stored rate (so a later value adjustment converts at the same rate), and a
  * conversion still RATE_MISSING is converted if the rate of its day has been loaded since
- * (CONVERTED_AT_READ). Amounts are rounded half-even to the reporting currency's minor units.
+ * (CONVERTED_AT_READ; {@link ReportingConversionStore} then stores that rate with it). Amounts are rounded half-even to the reporting currency's minor units.
  */
 public final class ReportingValues {
   /** Converts nothing: for servers and tests without an exchange-rate table. */
@@ -74,7 +74,8 @@ public final class ReportingValues {
     // The stored rate is for the currency the conversion was recorded in.
     String recordedIn = conversion.hasOriginalValue() && !conversion.getOriginalValue().getCurrencyCode().isEmpty()
         ? conversion.getOriginalValue().getCurrencyCode() : value.getCurrencyCode();
-    if (state == FxState.FX_STATE_CONVERTED && recordedIn.equals(value.getCurrencyCode()) && !conversion.getFxRate().isEmpty()) {
+    boolean stored = state == FxState.FX_STATE_CONVERTED || state == FxState.FX_STATE_CONVERTED_AT_READ;
+    if (stored && recordedIn.equals(value.getCurrencyCode()) && !conversion.getFxRate().isEmpty()) {
       return CompletableFuture.completedFuture(conversion.toBuilder()
           .setConvertedValue(amount(value, reporting, new BigDecimal(conversion.getFxRate()))).build());
     }

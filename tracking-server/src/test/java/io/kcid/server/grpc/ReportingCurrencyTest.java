@@ -188,6 +188,12 @@ class ReportingCurrencyTest {
     assertThat(new BigDecimal(after.getFxRate())).isEqualByComparingTo(cross("162.5", "1"));
     assertThat(after.getFxRateDate()).isEqualTo(TODAY.toString());
     assertThat(after.getConvertedValue().getAmount()).isEqualTo("92.31"); // 15000 / 162.5 = 92.307…
+    // That first conversion at read stored its rate with the conversion: a reload changes nothing.
+    load("Date,JPY", TODAY + ",150");
+    assertThat(read(jpy).getFxRate()).isEqualTo(after.getFxRate());
+    assertThat(read(jpy).getConvertedValue().getAmount()).isEqualTo("92.31");
+    assertThat(read(jpy).getFxState()).isEqualTo(FxState.FX_STATE_CONVERTED_AT_READ);
+    load("Date,JPY", TODAY + ",162.5");
     StatsRow now = total(account, "");
     assertThat(now.getReportingValue().getApprovedAmount()).isEqualTo("92.31");
     assertThat(now.getMissingRatesList()).isEmpty();

@@ -18,7 +18,8 @@ import java.nio.charset.StandardCharsets;
  * kc:{p}:x:&lt;kcid&gt;               hash: n (conversion seq), g:&lt;goal&gt;, t:&lt;goal&gt;:&lt;txid&gt;, x:&lt;goal&gt;:&lt;txid&gt;,
  *                                r:&lt;request_id&gt;, e:&lt;stream entry id&gt; (what DeleteClick removes)
  * kc:{p}:v:&lt;kcid&gt;:&lt;n&gt;           conversion n: hash p (Conversion protobuf), s (status), a, c (value),
- *                                st, sf (its stats hash and cell, when counted), x (1 = test)
+ *                                st, sf (its stats hash and cell, when counted), x (1 = test),
+ *                                fx (the rate it was converted at read, settle_fx.lua)
  * kc:{p}:h:&lt;kcid&gt;:&lt;n&gt;           its status/value history (list)
  * kc:{p}:r:&lt;kcid&gt;:&lt;request_id&gt;  first answer to a request id
  * kc:{p}:s                       stream of conversion events of the partition (new conversions and
