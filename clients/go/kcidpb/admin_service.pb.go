@@ -214,8 +214,10 @@ type CreateAccountRequest struct {
 	FlaggedClickAction SuspectAction `protobuf:"varint,11,opt,name=flagged_click_action,json=flaggedClickAction,proto3,enum=kcid.tracking.v1.SuspectAction" json:"flagged_click_action,omitempty"`
 	VelocityLimit      uint32        `protobuf:"varint,12,opt,name=velocity_limit,json=velocityLimit,proto3" json:"velocity_limit,omitempty"`
 	VelocityAction     SuspectAction `protobuf:"varint,13,opt,name=velocity_action,json=velocityAction,proto3,enum=kcid.tracking.v1.SuspectAction" json:"velocity_action,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Optional ISO 4217 code the account reports in (see Account.reporting_currency).
+	ReportingCurrency string `protobuf:"bytes,14,opt,name=reporting_currency,json=reportingCurrency,proto3" json:"reporting_currency,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *CreateAccountRequest) Reset() {
@@ -337,6 +339,13 @@ func (x *CreateAccountRequest) GetVelocityAction() SuspectAction {
 		return x.VelocityAction
 	}
 	return SuspectAction_SUSPECT_ACTION_UNSPECIFIED
+}
+
+func (x *CreateAccountRequest) GetReportingCurrency() string {
+	if x != nil {
+		return x.ReportingCurrency
+	}
+	return ""
 }
 
 type CreateAccountResponse struct {
@@ -513,8 +522,10 @@ type UpdateAccountRequest struct {
 	FlaggedClickAction     *SuspectAction         `protobuf:"varint,17,opt,name=flagged_click_action,json=flaggedClickAction,proto3,enum=kcid.tracking.v1.SuspectAction,oneof" json:"flagged_click_action,omitempty"`
 	VelocityLimit          *uint32                `protobuf:"varint,18,opt,name=velocity_limit,json=velocityLimit,proto3,oneof" json:"velocity_limit,omitempty"`
 	VelocityAction         *SuspectAction         `protobuf:"varint,19,opt,name=velocity_action,json=velocityAction,proto3,enum=kcid.tracking.v1.SuspectAction,oneof" json:"velocity_action,omitempty"`
-	unknownFields          protoimpl.UnknownFields
-	sizeCache              protoimpl.SizeCache
+	// An ISO 4217 code; empty stops converting (conversions already recorded keep their rate).
+	ReportingCurrency *string `protobuf:"bytes,20,opt,name=reporting_currency,json=reportingCurrency,proto3,oneof" json:"reporting_currency,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *UpdateAccountRequest) Reset() {
@@ -678,6 +689,13 @@ func (x *UpdateAccountRequest) GetVelocityAction() SuspectAction {
 		return *x.VelocityAction
 	}
 	return SuspectAction_SUSPECT_ACTION_UNSPECIFIED
+}
+
+func (x *UpdateAccountRequest) GetReportingCurrency() string {
+	if x != nil && x.ReportingCurrency != nil {
+		return *x.ReportingCurrency
+	}
+	return ""
 }
 
 type UpdateAccountResponse struct {
@@ -2361,11 +2379,368 @@ func (x *ClearBotRangesResponse) GetRemoved() int32 {
 	return 0
 }
 
+type LoadExchangeRatesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Lines of the CSV, the header `Date, <currency>, …` first; at most 2000 lines a call. A large file
+	// is sent in parts, each starting with the header.
+	Lines []string `protobuf:"bytes,1,rep,name=lines,proto3" json:"lines,omitempty"`
+	// The file line number of lines[1] (the first row after the header; 2 when 0), so that bad rows
+	// are reported by their number.
+	FirstLineNumber int32 `protobuf:"varint,2,opt,name=first_line_number,json=firstLineNumber,proto3" json:"first_line_number,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *LoadExchangeRatesRequest) Reset() {
+	*x = LoadExchangeRatesRequest{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoadExchangeRatesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoadExchangeRatesRequest) ProtoMessage() {}
+
+func (x *LoadExchangeRatesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoadExchangeRatesRequest.ProtoReflect.Descriptor instead.
+func (*LoadExchangeRatesRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *LoadExchangeRatesRequest) GetLines() []string {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *LoadExchangeRatesRequest) GetFirstLineNumber() int32 {
+	if x != nil {
+		return x.FirstLineNumber
+	}
+	return 0
+}
+
+// A CSV row (or cell) that was not loaded.
+type BadRateLine struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LineNumber    int32                  `protobuf:"varint,1,opt,name=line_number,json=lineNumber,proto3" json:"line_number,omitempty"`
+	Text          string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	Message       string                 `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BadRateLine) Reset() {
+	*x = BadRateLine{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BadRateLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BadRateLine) ProtoMessage() {}
+
+func (x *BadRateLine) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BadRateLine.ProtoReflect.Descriptor instead.
+func (*BadRateLine) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *BadRateLine) GetLineNumber() int32 {
+	if x != nil {
+		return x.LineNumber
+	}
+	return 0
+}
+
+func (x *BadRateLine) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *BadRateLine) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+type LoadExchangeRatesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Days written.
+	Days int32 `protobuf:"varint,1,opt,name=days,proto3" json:"days,omitempty"`
+	// Rates written (a day × currency; "N/A" cells are not rates).
+	Rates    int32          `protobuf:"varint,2,opt,name=rates,proto3" json:"rates,omitempty"`
+	BadLines []*BadRateLine `protobuf:"bytes,3,rep,name=bad_lines,json=badLines,proto3" json:"bad_lines,omitempty"`
+	// The earliest and latest day of the call, "yyyy-MM-dd"; empty when none.
+	FirstDate     string `protobuf:"bytes,4,opt,name=first_date,json=firstDate,proto3" json:"first_date,omitempty"`
+	LastDate      string `protobuf:"bytes,5,opt,name=last_date,json=lastDate,proto3" json:"last_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoadExchangeRatesResponse) Reset() {
+	*x = LoadExchangeRatesResponse{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoadExchangeRatesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoadExchangeRatesResponse) ProtoMessage() {}
+
+func (x *LoadExchangeRatesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoadExchangeRatesResponse.ProtoReflect.Descriptor instead.
+func (*LoadExchangeRatesResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *LoadExchangeRatesResponse) GetDays() int32 {
+	if x != nil {
+		return x.Days
+	}
+	return 0
+}
+
+func (x *LoadExchangeRatesResponse) GetRates() int32 {
+	if x != nil {
+		return x.Rates
+	}
+	return 0
+}
+
+func (x *LoadExchangeRatesResponse) GetBadLines() []*BadRateLine {
+	if x != nil {
+		return x.BadLines
+	}
+	return nil
+}
+
+func (x *LoadExchangeRatesResponse) GetFirstDate() string {
+	if x != nil {
+		return x.FirstDate
+	}
+	return ""
+}
+
+func (x *LoadExchangeRatesResponse) GetLastDate() string {
+	if x != nil {
+		return x.LastDate
+	}
+	return ""
+}
+
+type ListExchangeRatesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Days to list, newest first: at most 400; 0 means 10.
+	Limit int32 `protobuf:"varint,1,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Only days on or before this one ("yyyy-MM-dd"); empty means the newest.
+	BeforeDate    string `protobuf:"bytes,2,opt,name=before_date,json=beforeDate,proto3" json:"before_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListExchangeRatesRequest) Reset() {
+	*x = ListExchangeRatesRequest{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListExchangeRatesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListExchangeRatesRequest) ProtoMessage() {}
+
+func (x *ListExchangeRatesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListExchangeRatesRequest.ProtoReflect.Descriptor instead.
+func (*ListExchangeRatesRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ListExchangeRatesRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *ListExchangeRatesRequest) GetBeforeDate() string {
+	if x != nil {
+		return x.BeforeDate
+	}
+	return ""
+}
+
+// The rates of one day: units of each currency per EUR.
+type ExchangeRateDay struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Date  string                 `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	// Currency code to rate, e.g. "USD" → "1.0843".
+	RatesPerEur   map[string]string `protobuf:"bytes,2,rep,name=rates_per_eur,json=ratesPerEur,proto3" json:"rates_per_eur,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExchangeRateDay) Reset() {
+	*x = ExchangeRateDay{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExchangeRateDay) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExchangeRateDay) ProtoMessage() {}
+
+func (x *ExchangeRateDay) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExchangeRateDay.ProtoReflect.Descriptor instead.
+func (*ExchangeRateDay) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ExchangeRateDay) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *ExchangeRateDay) GetRatesPerEur() map[string]string {
+	if x != nil {
+		return x.RatesPerEur
+	}
+	return nil
+}
+
+type ListExchangeRatesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Days  []*ExchangeRateDay     `protobuf:"bytes,1,rep,name=days,proto3" json:"days,omitempty"`
+	// Days loaded in all.
+	TotalDays     int64 `protobuf:"varint,2,opt,name=total_days,json=totalDays,proto3" json:"total_days,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListExchangeRatesResponse) Reset() {
+	*x = ListExchangeRatesResponse{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListExchangeRatesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListExchangeRatesResponse) ProtoMessage() {}
+
+func (x *ListExchangeRatesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListExchangeRatesResponse.ProtoReflect.Descriptor instead.
+func (*ListExchangeRatesResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ListExchangeRatesResponse) GetDays() []*ExchangeRateDay {
+	if x != nil {
+		return x.Days
+	}
+	return nil
+}
+
+func (x *ListExchangeRatesResponse) GetTotalDays() int64 {
+	if x != nil {
+		return x.TotalDays
+	}
+	return 0
+}
+
 var File_kcid_tracking_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
-	"$kcid/tracking/v1/admin_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a kcid/tracking/v1/resources.proto\"\x9b\x06\n" +
+	"$kcid/tracking/v1/admin_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a kcid/tracking/v1/resources.proto\"\xca\x06\n" +
 	"\x14CreateAccountRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12!\n" +
@@ -2384,7 +2759,8 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	" \x01(\x0e2(.kcid.tracking.v1.PostbackResponseFormatR\x16postbackResponseFormat\x12Q\n" +
 	"\x14flagged_click_action\x18\v \x01(\x0e2\x1f.kcid.tracking.v1.SuspectActionR\x12flaggedClickAction\x12%\n" +
 	"\x0evelocity_limit\x18\f \x01(\rR\rvelocityLimit\x12H\n" +
-	"\x0fvelocity_action\x18\r \x01(\x0e2\x1f.kcid.tracking.v1.SuspectActionR\x0evelocityAction\x1a`\n" +
+	"\x0fvelocity_action\x18\r \x01(\x0e2\x1f.kcid.tracking.v1.SuspectActionR\x0evelocityAction\x12-\n" +
+	"\x12reporting_currency\x18\x0e \x01(\tR\x11reportingCurrency\x1a`\n" +
 	"\x0eStatusMapEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x128\n" +
 	"\x05value\x18\x02 \x01(\x0e2\".kcid.tracking.v1.ConversionStatusR\x05value:\x028\x01B\x10\n" +
@@ -2396,7 +2772,7 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\"I\n" +
 	"\x12GetAccountResponse\x123\n" +
-	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\"\xac\n" +
+	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\"\xf7\n" +
 	"\n" +
 	"\x14UpdateAccountRequest\x12\x1d\n" +
 	"\n" +
@@ -2423,7 +2799,8 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\x14flagged_click_action\x18\x11 \x01(\x0e2\x1f.kcid.tracking.v1.SuspectActionH\bR\x12flaggedClickAction\x88\x01\x01\x12*\n" +
 	"\x0evelocity_limit\x18\x12 \x01(\rH\tR\rvelocityLimit\x88\x01\x01\x12M\n" +
 	"\x0fvelocity_action\x18\x13 \x01(\x0e2\x1f.kcid.tracking.v1.SuspectActionH\n" +
-	"R\x0evelocityAction\x88\x01\x01\x1a`\n" +
+	"R\x0evelocityAction\x88\x01\x01\x122\n" +
+	"\x12reporting_currency\x18\x14 \x01(\tH\vR\x11reportingCurrency\x88\x01\x01\x1a`\n" +
 	"\x0eStatusMapEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x128\n" +
 	"\x05value\x18\x02 \x01(\x0e2\".kcid.tracking.v1.ConversionStatusR\x05value:\x028\x01B\x0f\n" +
@@ -2438,7 +2815,8 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\x0e_ignore_statusB\x17\n" +
 	"\x15_flagged_click_actionB\x11\n" +
 	"\x0f_velocity_limitB\x12\n" +
-	"\x10_velocity_action\"L\n" +
+	"\x10_velocity_actionB\x15\n" +
+	"\x13_reporting_currency\"L\n" +
 	"\x15UpdateAccountResponse\x123\n" +
 	"\aaccount\x18\x01 \x01(\v2\x19.kcid.tracking.v1.AccountR\aaccount\"\xca\x01\n" +
 	"\x1aRotateAccountSecretRequest\x12\x1d\n" +
@@ -2559,7 +2937,36 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\x15ClearBotRangesRequest\x122\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1e.kcid.tracking.v1.BotRangeKindR\x04kind\"2\n" +
 	"\x16ClearBotRangesResponse\x12\x18\n" +
-	"\aremoved\x18\x01 \x01(\x05R\aremoved*\x90\x01\n" +
+	"\aremoved\x18\x01 \x01(\x05R\aremoved\"\\\n" +
+	"\x18LoadExchangeRatesRequest\x12\x14\n" +
+	"\x05lines\x18\x01 \x03(\tR\x05lines\x12*\n" +
+	"\x11first_line_number\x18\x02 \x01(\x05R\x0ffirstLineNumber\"\\\n" +
+	"\vBadRateLine\x12\x1f\n" +
+	"\vline_number\x18\x01 \x01(\x05R\n" +
+	"lineNumber\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"\xbd\x01\n" +
+	"\x19LoadExchangeRatesResponse\x12\x12\n" +
+	"\x04days\x18\x01 \x01(\x05R\x04days\x12\x14\n" +
+	"\x05rates\x18\x02 \x01(\x05R\x05rates\x12:\n" +
+	"\tbad_lines\x18\x03 \x03(\v2\x1d.kcid.tracking.v1.BadRateLineR\bbadLines\x12\x1d\n" +
+	"\n" +
+	"first_date\x18\x04 \x01(\tR\tfirstDate\x12\x1b\n" +
+	"\tlast_date\x18\x05 \x01(\tR\blastDate\"Q\n" +
+	"\x18ListExchangeRatesRequest\x12\x14\n" +
+	"\x05limit\x18\x01 \x01(\x05R\x05limit\x12\x1f\n" +
+	"\vbefore_date\x18\x02 \x01(\tR\n" +
+	"beforeDate\"\xbd\x01\n" +
+	"\x0fExchangeRateDay\x12\x12\n" +
+	"\x04date\x18\x01 \x01(\tR\x04date\x12V\n" +
+	"\rrates_per_eur\x18\x02 \x03(\v22.kcid.tracking.v1.ExchangeRateDay.RatesPerEurEntryR\vratesPerEur\x1a>\n" +
+	"\x10RatesPerEurEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"q\n" +
+	"\x19ListExchangeRatesResponse\x125\n" +
+	"\x04days\x18\x01 \x03(\v2!.kcid.tracking.v1.ExchangeRateDayR\x04days\x12\x1d\n" +
+	"\n" +
+	"total_days\x18\x02 \x01(\x03R\ttotalDays*\x90\x01\n" +
 	"\n" +
 	"SecretKind\x12\x1b\n" +
 	"\x17SECRET_KIND_UNSPECIFIED\x10\x00\x12\x1e\n" +
@@ -2576,7 +2983,7 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\fBotRangeKind\x12\x1e\n" +
 	"\x1aBOT_RANGE_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12BOT_RANGE_KIND_BOT\x10\x01\x12\x1d\n" +
-	"\x19BOT_RANGE_KIND_DATACENTER\x10\x022\xef\v\n" +
+	"\x19BOT_RANGE_KIND_DATACENTER\x10\x022\xcb\r\n" +
 	"\fAdminService\x12`\n" +
 	"\rCreateAccount\x12&.kcid.tracking.v1.CreateAccountRequest\x1a'.kcid.tracking.v1.CreateAccountResponse\x12W\n" +
 	"\n" +
@@ -2596,7 +3003,9 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\tGetCaller\x12\".kcid.tracking.v1.GetCallerRequest\x1a#.kcid.tracking.v1.GetCallerResponse\x12`\n" +
 	"\rLoadBotRanges\x12&.kcid.tracking.v1.LoadBotRangesRequest\x1a'.kcid.tracking.v1.LoadBotRangesResponse\x12`\n" +
 	"\rListBotRanges\x12&.kcid.tracking.v1.ListBotRangesRequest\x1a'.kcid.tracking.v1.ListBotRangesResponse\x12c\n" +
-	"\x0eClearBotRanges\x12'.kcid.tracking.v1.ClearBotRangesRequest\x1a(.kcid.tracking.v1.ClearBotRangesResponseB_\n" +
+	"\x0eClearBotRanges\x12'.kcid.tracking.v1.ClearBotRangesRequest\x1a(.kcid.tracking.v1.ClearBotRangesResponse\x12l\n" +
+	"\x11LoadExchangeRates\x12*.kcid.tracking.v1.LoadExchangeRatesRequest\x1a+.kcid.tracking.v1.LoadExchangeRatesResponse\x12l\n" +
+	"\x11ListExchangeRates\x12*.kcid.tracking.v1.ListExchangeRatesRequest\x1a+.kcid.tracking.v1.ListExchangeRatesResponseB_\n" +
 	"\x19io.kcid.proto.tracking.v1B\x11AdminServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3"
 
 var (
@@ -2612,7 +3021,7 @@ func file_kcid_tracking_v1_admin_service_proto_rawDescGZIP() []byte {
 }
 
 var file_kcid_tracking_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_kcid_tracking_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_kcid_tracking_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_kcid_tracking_v1_admin_service_proto_goTypes = []any{
 	(SecretKind)(0),                     // 0: kcid.tracking.v1.SecretKind
 	(ApiKeyRole)(0),                     // 1: kcid.tracking.v1.ApiKeyRole
@@ -2652,56 +3061,63 @@ var file_kcid_tracking_v1_admin_service_proto_goTypes = []any{
 	(*ListBotRangesResponse)(nil),       // 35: kcid.tracking.v1.ListBotRangesResponse
 	(*ClearBotRangesRequest)(nil),       // 36: kcid.tracking.v1.ClearBotRangesRequest
 	(*ClearBotRangesResponse)(nil),      // 37: kcid.tracking.v1.ClearBotRangesResponse
-	nil,                                 // 38: kcid.tracking.v1.CreateAccountRequest.StatusMapEntry
-	nil,                                 // 39: kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry
-	(PostbackResponseFormat)(0),         // 40: kcid.tracking.v1.PostbackResponseFormat
-	(SuspectAction)(0),                  // 41: kcid.tracking.v1.SuspectAction
-	(*Account)(nil),                     // 42: kcid.tracking.v1.Account
-	(*AccountSecrets)(nil),              // 43: kcid.tracking.v1.AccountSecrets
-	(*PostbackAuth)(nil),                // 44: kcid.tracking.v1.PostbackAuth
-	(*durationpb.Duration)(nil),         // 45: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),       // 46: google.protobuf.Timestamp
-	(CountingMode)(0),                   // 47: kcid.tracking.v1.CountingMode
-	(*Money)(nil),                       // 48: kcid.tracking.v1.Money
-	(GoalState)(0),                      // 49: kcid.tracking.v1.GoalState
-	(*Goal)(nil),                        // 50: kcid.tracking.v1.Goal
-	(ConversionStatus)(0),               // 51: kcid.tracking.v1.ConversionStatus
+	(*LoadExchangeRatesRequest)(nil),    // 38: kcid.tracking.v1.LoadExchangeRatesRequest
+	(*BadRateLine)(nil),                 // 39: kcid.tracking.v1.BadRateLine
+	(*LoadExchangeRatesResponse)(nil),   // 40: kcid.tracking.v1.LoadExchangeRatesResponse
+	(*ListExchangeRatesRequest)(nil),    // 41: kcid.tracking.v1.ListExchangeRatesRequest
+	(*ExchangeRateDay)(nil),             // 42: kcid.tracking.v1.ExchangeRateDay
+	(*ListExchangeRatesResponse)(nil),   // 43: kcid.tracking.v1.ListExchangeRatesResponse
+	nil,                                 // 44: kcid.tracking.v1.CreateAccountRequest.StatusMapEntry
+	nil,                                 // 45: kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry
+	nil,                                 // 46: kcid.tracking.v1.ExchangeRateDay.RatesPerEurEntry
+	(PostbackResponseFormat)(0),         // 47: kcid.tracking.v1.PostbackResponseFormat
+	(SuspectAction)(0),                  // 48: kcid.tracking.v1.SuspectAction
+	(*Account)(nil),                     // 49: kcid.tracking.v1.Account
+	(*AccountSecrets)(nil),              // 50: kcid.tracking.v1.AccountSecrets
+	(*PostbackAuth)(nil),                // 51: kcid.tracking.v1.PostbackAuth
+	(*durationpb.Duration)(nil),         // 52: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),       // 53: google.protobuf.Timestamp
+	(CountingMode)(0),                   // 54: kcid.tracking.v1.CountingMode
+	(*Money)(nil),                       // 55: kcid.tracking.v1.Money
+	(GoalState)(0),                      // 56: kcid.tracking.v1.GoalState
+	(*Goal)(nil),                        // 57: kcid.tracking.v1.Goal
+	(ConversionStatus)(0),               // 58: kcid.tracking.v1.ConversionStatus
 }
 var file_kcid_tracking_v1_admin_service_proto_depIdxs = []int32{
-	38, // 0: kcid.tracking.v1.CreateAccountRequest.status_map:type_name -> kcid.tracking.v1.CreateAccountRequest.StatusMapEntry
-	40, // 1: kcid.tracking.v1.CreateAccountRequest.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
-	41, // 2: kcid.tracking.v1.CreateAccountRequest.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
-	41, // 3: kcid.tracking.v1.CreateAccountRequest.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
-	42, // 4: kcid.tracking.v1.CreateAccountResponse.account:type_name -> kcid.tracking.v1.Account
-	43, // 5: kcid.tracking.v1.CreateAccountResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
-	42, // 6: kcid.tracking.v1.GetAccountResponse.account:type_name -> kcid.tracking.v1.Account
-	44, // 7: kcid.tracking.v1.UpdateAccountRequest.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
-	39, // 8: kcid.tracking.v1.UpdateAccountRequest.status_map:type_name -> kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry
-	40, // 9: kcid.tracking.v1.UpdateAccountRequest.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
-	41, // 10: kcid.tracking.v1.UpdateAccountRequest.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
-	41, // 11: kcid.tracking.v1.UpdateAccountRequest.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
-	42, // 12: kcid.tracking.v1.UpdateAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	44, // 0: kcid.tracking.v1.CreateAccountRequest.status_map:type_name -> kcid.tracking.v1.CreateAccountRequest.StatusMapEntry
+	47, // 1: kcid.tracking.v1.CreateAccountRequest.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
+	48, // 2: kcid.tracking.v1.CreateAccountRequest.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
+	48, // 3: kcid.tracking.v1.CreateAccountRequest.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
+	49, // 4: kcid.tracking.v1.CreateAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	50, // 5: kcid.tracking.v1.CreateAccountResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
+	49, // 6: kcid.tracking.v1.GetAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	51, // 7: kcid.tracking.v1.UpdateAccountRequest.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
+	45, // 8: kcid.tracking.v1.UpdateAccountRequest.status_map:type_name -> kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry
+	47, // 9: kcid.tracking.v1.UpdateAccountRequest.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
+	48, // 10: kcid.tracking.v1.UpdateAccountRequest.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
+	48, // 11: kcid.tracking.v1.UpdateAccountRequest.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
+	49, // 12: kcid.tracking.v1.UpdateAccountResponse.account:type_name -> kcid.tracking.v1.Account
 	0,  // 13: kcid.tracking.v1.RotateAccountSecretRequest.kind:type_name -> kcid.tracking.v1.SecretKind
-	45, // 14: kcid.tracking.v1.RotateAccountSecretRequest.grace_period:type_name -> google.protobuf.Duration
-	43, // 15: kcid.tracking.v1.RotateAccountSecretResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
-	46, // 16: kcid.tracking.v1.RotateAccountSecretResponse.previous_expire_time:type_name -> google.protobuf.Timestamp
-	42, // 17: kcid.tracking.v1.ListAccountsResponse.accounts:type_name -> kcid.tracking.v1.Account
-	45, // 18: kcid.tracking.v1.CreateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
-	47, // 19: kcid.tracking.v1.CreateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	48, // 20: kcid.tracking.v1.CreateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
-	49, // 21: kcid.tracking.v1.CreateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
-	45, // 22: kcid.tracking.v1.CreateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
-	50, // 23: kcid.tracking.v1.CreateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	50, // 24: kcid.tracking.v1.GetGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	50, // 25: kcid.tracking.v1.ListGoalsResponse.goals:type_name -> kcid.tracking.v1.Goal
-	45, // 26: kcid.tracking.v1.UpdateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
-	47, // 27: kcid.tracking.v1.UpdateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	48, // 28: kcid.tracking.v1.UpdateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
-	49, // 29: kcid.tracking.v1.UpdateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
-	45, // 30: kcid.tracking.v1.UpdateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
-	50, // 31: kcid.tracking.v1.UpdateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	52, // 14: kcid.tracking.v1.RotateAccountSecretRequest.grace_period:type_name -> google.protobuf.Duration
+	50, // 15: kcid.tracking.v1.RotateAccountSecretResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
+	53, // 16: kcid.tracking.v1.RotateAccountSecretResponse.previous_expire_time:type_name -> google.protobuf.Timestamp
+	49, // 17: kcid.tracking.v1.ListAccountsResponse.accounts:type_name -> kcid.tracking.v1.Account
+	52, // 18: kcid.tracking.v1.CreateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
+	54, // 19: kcid.tracking.v1.CreateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	55, // 20: kcid.tracking.v1.CreateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
+	56, // 21: kcid.tracking.v1.CreateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
+	52, // 22: kcid.tracking.v1.CreateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
+	57, // 23: kcid.tracking.v1.CreateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	57, // 24: kcid.tracking.v1.GetGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	57, // 25: kcid.tracking.v1.ListGoalsResponse.goals:type_name -> kcid.tracking.v1.Goal
+	52, // 26: kcid.tracking.v1.UpdateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
+	54, // 27: kcid.tracking.v1.UpdateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	55, // 28: kcid.tracking.v1.UpdateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
+	56, // 29: kcid.tracking.v1.UpdateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
+	52, // 30: kcid.tracking.v1.UpdateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
+	57, // 31: kcid.tracking.v1.UpdateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
 	1,  // 32: kcid.tracking.v1.ApiKey.roles:type_name -> kcid.tracking.v1.ApiKeyRole
-	46, // 33: kcid.tracking.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	53, // 33: kcid.tracking.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
 	1,  // 34: kcid.tracking.v1.CreateApiKeyRequest.roles:type_name -> kcid.tracking.v1.ApiKeyRole
 	21, // 35: kcid.tracking.v1.CreateApiKeyResponse.api_key:type_name -> kcid.tracking.v1.ApiKey
 	21, // 36: kcid.tracking.v1.ListApiKeysResponse.api_keys:type_name -> kcid.tracking.v1.ApiKey
@@ -2712,45 +3128,52 @@ var file_kcid_tracking_v1_admin_service_proto_depIdxs = []int32{
 	2,  // 41: kcid.tracking.v1.BotRange.kind:type_name -> kcid.tracking.v1.BotRangeKind
 	34, // 42: kcid.tracking.v1.ListBotRangesResponse.ranges:type_name -> kcid.tracking.v1.BotRange
 	2,  // 43: kcid.tracking.v1.ClearBotRangesRequest.kind:type_name -> kcid.tracking.v1.BotRangeKind
-	51, // 44: kcid.tracking.v1.CreateAccountRequest.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
-	51, // 45: kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
-	3,  // 46: kcid.tracking.v1.AdminService.CreateAccount:input_type -> kcid.tracking.v1.CreateAccountRequest
-	5,  // 47: kcid.tracking.v1.AdminService.GetAccount:input_type -> kcid.tracking.v1.GetAccountRequest
-	7,  // 48: kcid.tracking.v1.AdminService.UpdateAccount:input_type -> kcid.tracking.v1.UpdateAccountRequest
-	9,  // 49: kcid.tracking.v1.AdminService.RotateAccountSecret:input_type -> kcid.tracking.v1.RotateAccountSecretRequest
-	11, // 50: kcid.tracking.v1.AdminService.ListAccounts:input_type -> kcid.tracking.v1.ListAccountsRequest
-	13, // 51: kcid.tracking.v1.AdminService.CreateGoal:input_type -> kcid.tracking.v1.CreateGoalRequest
-	15, // 52: kcid.tracking.v1.AdminService.GetGoal:input_type -> kcid.tracking.v1.GetGoalRequest
-	17, // 53: kcid.tracking.v1.AdminService.ListGoals:input_type -> kcid.tracking.v1.ListGoalsRequest
-	19, // 54: kcid.tracking.v1.AdminService.UpdateGoal:input_type -> kcid.tracking.v1.UpdateGoalRequest
-	22, // 55: kcid.tracking.v1.AdminService.CreateApiKey:input_type -> kcid.tracking.v1.CreateApiKeyRequest
-	24, // 56: kcid.tracking.v1.AdminService.ListApiKeys:input_type -> kcid.tracking.v1.ListApiKeysRequest
-	26, // 57: kcid.tracking.v1.AdminService.RevokeApiKey:input_type -> kcid.tracking.v1.RevokeApiKeyRequest
-	28, // 58: kcid.tracking.v1.AdminService.GetCaller:input_type -> kcid.tracking.v1.GetCallerRequest
-	30, // 59: kcid.tracking.v1.AdminService.LoadBotRanges:input_type -> kcid.tracking.v1.LoadBotRangesRequest
-	33, // 60: kcid.tracking.v1.AdminService.ListBotRanges:input_type -> kcid.tracking.v1.ListBotRangesRequest
-	36, // 61: kcid.tracking.v1.AdminService.ClearBotRanges:input_type -> kcid.tracking.v1.ClearBotRangesRequest
-	4,  // 62: kcid.tracking.v1.AdminService.CreateAccount:output_type -> kcid.tracking.v1.CreateAccountResponse
-	6,  // 63: kcid.tracking.v1.AdminService.GetAccount:output_type -> kcid.tracking.v1.GetAccountResponse
-	8,  // 64: kcid.tracking.v1.AdminService.UpdateAccount:output_type -> kcid.tracking.v1.UpdateAccountResponse
-	10, // 65: kcid.tracking.v1.AdminService.RotateAccountSecret:output_type -> kcid.tracking.v1.RotateAccountSecretResponse
-	12, // 66: kcid.tracking.v1.AdminService.ListAccounts:output_type -> kcid.tracking.v1.ListAccountsResponse
-	14, // 67: kcid.tracking.v1.AdminService.CreateGoal:output_type -> kcid.tracking.v1.CreateGoalResponse
-	16, // 68: kcid.tracking.v1.AdminService.GetGoal:output_type -> kcid.tracking.v1.GetGoalResponse
-	18, // 69: kcid.tracking.v1.AdminService.ListGoals:output_type -> kcid.tracking.v1.ListGoalsResponse
-	20, // 70: kcid.tracking.v1.AdminService.UpdateGoal:output_type -> kcid.tracking.v1.UpdateGoalResponse
-	23, // 71: kcid.tracking.v1.AdminService.CreateApiKey:output_type -> kcid.tracking.v1.CreateApiKeyResponse
-	25, // 72: kcid.tracking.v1.AdminService.ListApiKeys:output_type -> kcid.tracking.v1.ListApiKeysResponse
-	27, // 73: kcid.tracking.v1.AdminService.RevokeApiKey:output_type -> kcid.tracking.v1.RevokeApiKeyResponse
-	29, // 74: kcid.tracking.v1.AdminService.GetCaller:output_type -> kcid.tracking.v1.GetCallerResponse
-	32, // 75: kcid.tracking.v1.AdminService.LoadBotRanges:output_type -> kcid.tracking.v1.LoadBotRangesResponse
-	35, // 76: kcid.tracking.v1.AdminService.ListBotRanges:output_type -> kcid.tracking.v1.ListBotRangesResponse
-	37, // 77: kcid.tracking.v1.AdminService.ClearBotRanges:output_type -> kcid.tracking.v1.ClearBotRangesResponse
-	62, // [62:78] is the sub-list for method output_type
-	46, // [46:62] is the sub-list for method input_type
-	46, // [46:46] is the sub-list for extension type_name
-	46, // [46:46] is the sub-list for extension extendee
-	0,  // [0:46] is the sub-list for field type_name
+	39, // 44: kcid.tracking.v1.LoadExchangeRatesResponse.bad_lines:type_name -> kcid.tracking.v1.BadRateLine
+	46, // 45: kcid.tracking.v1.ExchangeRateDay.rates_per_eur:type_name -> kcid.tracking.v1.ExchangeRateDay.RatesPerEurEntry
+	42, // 46: kcid.tracking.v1.ListExchangeRatesResponse.days:type_name -> kcid.tracking.v1.ExchangeRateDay
+	58, // 47: kcid.tracking.v1.CreateAccountRequest.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
+	58, // 48: kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
+	3,  // 49: kcid.tracking.v1.AdminService.CreateAccount:input_type -> kcid.tracking.v1.CreateAccountRequest
+	5,  // 50: kcid.tracking.v1.AdminService.GetAccount:input_type -> kcid.tracking.v1.GetAccountRequest
+	7,  // 51: kcid.tracking.v1.AdminService.UpdateAccount:input_type -> kcid.tracking.v1.UpdateAccountRequest
+	9,  // 52: kcid.tracking.v1.AdminService.RotateAccountSecret:input_type -> kcid.tracking.v1.RotateAccountSecretRequest
+	11, // 53: kcid.tracking.v1.AdminService.ListAccounts:input_type -> kcid.tracking.v1.ListAccountsRequest
+	13, // 54: kcid.tracking.v1.AdminService.CreateGoal:input_type -> kcid.tracking.v1.CreateGoalRequest
+	15, // 55: kcid.tracking.v1.AdminService.GetGoal:input_type -> kcid.tracking.v1.GetGoalRequest
+	17, // 56: kcid.tracking.v1.AdminService.ListGoals:input_type -> kcid.tracking.v1.ListGoalsRequest
+	19, // 57: kcid.tracking.v1.AdminService.UpdateGoal:input_type -> kcid.tracking.v1.UpdateGoalRequest
+	22, // 58: kcid.tracking.v1.AdminService.CreateApiKey:input_type -> kcid.tracking.v1.CreateApiKeyRequest
+	24, // 59: kcid.tracking.v1.AdminService.ListApiKeys:input_type -> kcid.tracking.v1.ListApiKeysRequest
+	26, // 60: kcid.tracking.v1.AdminService.RevokeApiKey:input_type -> kcid.tracking.v1.RevokeApiKeyRequest
+	28, // 61: kcid.tracking.v1.AdminService.GetCaller:input_type -> kcid.tracking.v1.GetCallerRequest
+	30, // 62: kcid.tracking.v1.AdminService.LoadBotRanges:input_type -> kcid.tracking.v1.LoadBotRangesRequest
+	33, // 63: kcid.tracking.v1.AdminService.ListBotRanges:input_type -> kcid.tracking.v1.ListBotRangesRequest
+	36, // 64: kcid.tracking.v1.AdminService.ClearBotRanges:input_type -> kcid.tracking.v1.ClearBotRangesRequest
+	38, // 65: kcid.tracking.v1.AdminService.LoadExchangeRates:input_type -> kcid.tracking.v1.LoadExchangeRatesRequest
+	41, // 66: kcid.tracking.v1.AdminService.ListExchangeRates:input_type -> kcid.tracking.v1.ListExchangeRatesRequest
+	4,  // 67: kcid.tracking.v1.AdminService.CreateAccount:output_type -> kcid.tracking.v1.CreateAccountResponse
+	6,  // 68: kcid.tracking.v1.AdminService.GetAccount:output_type -> kcid.tracking.v1.GetAccountResponse
+	8,  // 69: kcid.tracking.v1.AdminService.UpdateAccount:output_type -> kcid.tracking.v1.UpdateAccountResponse
+	10, // 70: kcid.tracking.v1.AdminService.RotateAccountSecret:output_type -> kcid.tracking.v1.RotateAccountSecretResponse
+	12, // 71: kcid.tracking.v1.AdminService.ListAccounts:output_type -> kcid.tracking.v1.ListAccountsResponse
+	14, // 72: kcid.tracking.v1.AdminService.CreateGoal:output_type -> kcid.tracking.v1.CreateGoalResponse
+	16, // 73: kcid.tracking.v1.AdminService.GetGoal:output_type -> kcid.tracking.v1.GetGoalResponse
+	18, // 74: kcid.tracking.v1.AdminService.ListGoals:output_type -> kcid.tracking.v1.ListGoalsResponse
+	20, // 75: kcid.tracking.v1.AdminService.UpdateGoal:output_type -> kcid.tracking.v1.UpdateGoalResponse
+	23, // 76: kcid.tracking.v1.AdminService.CreateApiKey:output_type -> kcid.tracking.v1.CreateApiKeyResponse
+	25, // 77: kcid.tracking.v1.AdminService.ListApiKeys:output_type -> kcid.tracking.v1.ListApiKeysResponse
+	27, // 78: kcid.tracking.v1.AdminService.RevokeApiKey:output_type -> kcid.tracking.v1.RevokeApiKeyResponse
+	29, // 79: kcid.tracking.v1.AdminService.GetCaller:output_type -> kcid.tracking.v1.GetCallerResponse
+	32, // 80: kcid.tracking.v1.AdminService.LoadBotRanges:output_type -> kcid.tracking.v1.LoadBotRangesResponse
+	35, // 81: kcid.tracking.v1.AdminService.ListBotRanges:output_type -> kcid.tracking.v1.ListBotRangesResponse
+	37, // 82: kcid.tracking.v1.AdminService.ClearBotRanges:output_type -> kcid.tracking.v1.ClearBotRangesResponse
+	40, // 83: kcid.tracking.v1.AdminService.LoadExchangeRates:output_type -> kcid.tracking.v1.LoadExchangeRatesResponse
+	43, // 84: kcid.tracking.v1.AdminService.ListExchangeRates:output_type -> kcid.tracking.v1.ListExchangeRatesResponse
+	67, // [67:85] is the sub-list for method output_type
+	49, // [49:67] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_admin_service_proto_init() }
@@ -2768,7 +3191,7 @@ func file_kcid_tracking_v1_admin_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_admin_service_proto_rawDesc), len(file_kcid_tracking_v1_admin_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   37,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -35,6 +35,8 @@ const (
 	AdminService_LoadBotRanges_FullMethodName       = "/kcid.tracking.v1.AdminService/LoadBotRanges"
 	AdminService_ListBotRanges_FullMethodName       = "/kcid.tracking.v1.AdminService/ListBotRanges"
 	AdminService_ClearBotRanges_FullMethodName      = "/kcid.tracking.v1.AdminService/ClearBotRanges"
+	AdminService_LoadExchangeRates_FullMethodName   = "/kcid.tracking.v1.AdminService/LoadExchangeRates"
+	AdminService_ListExchangeRates_FullMethodName   = "/kcid.tracking.v1.AdminService/ListExchangeRates"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -44,12 +46,13 @@ const (
 // Accounts, their S2S settings and secrets, and their conversion goals.
 type AdminServiceClient interface {
 	// Creates an account with fresh secrets and a "default" goal.
-	// Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER, PARTNER_NOT_FOUND.
+	// Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER, PARTNER_NOT_FOUND, FX_CURRENCY_UNKNOWN
+	// (reporting_currency).
 	CreateAccount(ctx context.Context, in *CreateAccountRequest, opts ...grpc.CallOption) (*CreateAccountResponse, error)
 	// Errors: ACCOUNT_NOT_FOUND.
 	GetAccount(ctx context.Context, in *GetAccountRequest, opts ...grpc.CallOption) (*GetAccountResponse, error)
 	// Changes the account settings named in the request. Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER,
-	// PARTNER_NOT_FOUND (moving).
+	// PARTNER_NOT_FOUND (moving), FX_CURRENCY_UNKNOWN (reporting_currency).
 	UpdateAccount(ctx context.Context, in *UpdateAccountRequest, opts ...grpc.CallOption) (*UpdateAccountResponse, error)
 	// Replaces one secret; the previous one stays valid for the grace period.
 	// Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER.
@@ -82,6 +85,13 @@ type AdminServiceClient interface {
 	ListBotRanges(ctx context.Context, in *ListBotRangesRequest, opts ...grpc.CallOption) (*ListBotRangesResponse, error)
 	// Empties one list, or all.
 	ClearBotRanges(ctx context.Context, in *ClearBotRangesRequest, opts ...grpc.CallOption) (*ClearBotRangesResponse, error)
+	// Loads daily exchange rates (platform admin) from lines of ECB's reference-rate CSV
+	// (eurofxref.csv, eurofxref-hist.csv: `Date, USD, JPY, …`, units per EUR, "N/A" for none). A day
+	// already loaded is replaced currency by currency. Bad rows are reported one by one and the
+	// rest is loaded. Errors: FX_CSV_INVALID (no usable header), INVALID_PARAMETER.
+	LoadExchangeRates(ctx context.Context, in *LoadExchangeRatesRequest, opts ...grpc.CallOption) (*LoadExchangeRatesResponse, error)
+	// The loaded days (newest first) and their rates per EUR.
+	ListExchangeRates(ctx context.Context, in *ListExchangeRatesRequest, opts ...grpc.CallOption) (*ListExchangeRatesResponse, error)
 }
 
 type adminServiceClient struct {
@@ -252,6 +262,26 @@ func (c *adminServiceClient) ClearBotRanges(ctx context.Context, in *ClearBotRan
 	return out, nil
 }
 
+func (c *adminServiceClient) LoadExchangeRates(ctx context.Context, in *LoadExchangeRatesRequest, opts ...grpc.CallOption) (*LoadExchangeRatesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LoadExchangeRatesResponse)
+	err := c.cc.Invoke(ctx, AdminService_LoadExchangeRates_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ListExchangeRates(ctx context.Context, in *ListExchangeRatesRequest, opts ...grpc.CallOption) (*ListExchangeRatesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListExchangeRatesResponse)
+	err := c.cc.Invoke(ctx, AdminService_ListExchangeRates_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -259,12 +289,13 @@ func (c *adminServiceClient) ClearBotRanges(ctx context.Context, in *ClearBotRan
 // Accounts, their S2S settings and secrets, and their conversion goals.
 type AdminServiceServer interface {
 	// Creates an account with fresh secrets and a "default" goal.
-	// Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER, PARTNER_NOT_FOUND.
+	// Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER, PARTNER_NOT_FOUND, FX_CURRENCY_UNKNOWN
+	// (reporting_currency).
 	CreateAccount(context.Context, *CreateAccountRequest) (*CreateAccountResponse, error)
 	// Errors: ACCOUNT_NOT_FOUND.
 	GetAccount(context.Context, *GetAccountRequest) (*GetAccountResponse, error)
 	// Changes the account settings named in the request. Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER,
-	// PARTNER_NOT_FOUND (moving).
+	// PARTNER_NOT_FOUND (moving), FX_CURRENCY_UNKNOWN (reporting_currency).
 	UpdateAccount(context.Context, *UpdateAccountRequest) (*UpdateAccountResponse, error)
 	// Replaces one secret; the previous one stays valid for the grace period.
 	// Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER.
@@ -297,6 +328,13 @@ type AdminServiceServer interface {
 	ListBotRanges(context.Context, *ListBotRangesRequest) (*ListBotRangesResponse, error)
 	// Empties one list, or all.
 	ClearBotRanges(context.Context, *ClearBotRangesRequest) (*ClearBotRangesResponse, error)
+	// Loads daily exchange rates (platform admin) from lines of ECB's reference-rate CSV
+	// (eurofxref.csv, eurofxref-hist.csv: `Date, USD, JPY, …`, units per EUR, "N/A" for none). A day
+	// already loaded is replaced currency by currency. Bad rows are reported one by one and the
+	// rest is loaded. Errors: FX_CSV_INVALID (no usable header), INVALID_PARAMETER.
+	LoadExchangeRates(context.Context, *LoadExchangeRatesRequest) (*LoadExchangeRatesResponse, error)
+	// The loaded days (newest first) and their rates per EUR.
+	ListExchangeRates(context.Context, *ListExchangeRatesRequest) (*ListExchangeRatesResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -354,6 +392,12 @@ func (UnimplementedAdminServiceServer) ListBotRanges(context.Context, *ListBotRa
 }
 func (UnimplementedAdminServiceServer) ClearBotRanges(context.Context, *ClearBotRangesRequest) (*ClearBotRangesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ClearBotRanges not implemented")
+}
+func (UnimplementedAdminServiceServer) LoadExchangeRates(context.Context, *LoadExchangeRatesRequest) (*LoadExchangeRatesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method LoadExchangeRates not implemented")
+}
+func (UnimplementedAdminServiceServer) ListExchangeRates(context.Context, *ListExchangeRatesRequest) (*ListExchangeRatesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListExchangeRates not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -664,6 +708,42 @@ func _AdminService_ClearBotRanges_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_LoadExchangeRates_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LoadExchangeRatesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).LoadExchangeRates(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_LoadExchangeRates_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).LoadExchangeRates(ctx, req.(*LoadExchangeRatesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ListExchangeRates_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListExchangeRatesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ListExchangeRates(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ListExchangeRates_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ListExchangeRates(ctx, req.(*ListExchangeRatesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -734,6 +814,14 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ClearBotRanges",
 			Handler:    _AdminService_ClearBotRanges_Handler,
+		},
+		{
+			MethodName: "LoadExchangeRates",
+			Handler:    _AdminService_LoadExchangeRates_Handler,
+		},
+		{
+			MethodName: "ListExchangeRates",
+			Handler:    _AdminService_ListExchangeRates_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -235,6 +235,13 @@ const (
 	// More conversions than the account's velocity_limit within a minute from clicks of one /24
 	// (/48 for IPv6) network; the account's velocity_action decided its status.
 	ErrorReason_ERROR_REASON_VELOCITY_EXCEEDED ErrorReason = 173
+	// --- Reporting currency ---
+	// An exchange-rate file has no usable header: the first line must be `Date, <ISO 4217 code>, …`
+	// (ECB's eurofxref.csv format; metadata `line`).
+	ErrorReason_ERROR_REASON_FX_CSV_INVALID ErrorReason = 177
+	// A currency named as a reporting currency (or in a rate file's header) is not an ISO 4217
+	// money code (metadata `currency`, `field`).
+	ErrorReason_ERROR_REASON_FX_CURRENCY_UNKNOWN ErrorReason = 178
 	// --- Web view actions ---
 	// A form of the web view came without its session's anti-forgery token, or with another one
 	// (a page left open across a sign-out, or a forged request): nothing was changed. Reload the
@@ -330,6 +337,8 @@ var (
 		171: "ERROR_REASON_CLICK_FLAGGED_BOT",
 		172: "ERROR_REASON_CLICK_FLAGGED_DATACENTER",
 		173: "ERROR_REASON_VELOCITY_EXCEEDED",
+		177: "ERROR_REASON_FX_CSV_INVALID",
+		178: "ERROR_REASON_FX_CURRENCY_UNKNOWN",
 		190: "ERROR_REASON_CSRF_TOKEN_INVALID",
 		191: "ERROR_REASON_CROSS_SITE_REQUEST",
 	}
@@ -416,6 +425,8 @@ var (
 		"ERROR_REASON_CLICK_FLAGGED_BOT":             171,
 		"ERROR_REASON_CLICK_FLAGGED_DATACENTER":      172,
 		"ERROR_REASON_VELOCITY_EXCEEDED":             173,
+		"ERROR_REASON_FX_CSV_INVALID":                177,
+		"ERROR_REASON_FX_CURRENCY_UNKNOWN":           178,
 		"ERROR_REASON_CSRF_TOKEN_INVALID":            190,
 		"ERROR_REASON_CROSS_SITE_REQUEST":            191,
 	}
@@ -483,7 +494,7 @@ var File_kcid_tracking_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\x9c*\n" +
+	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\x9b+\n" +
 	"\vErrorReason\x12.\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x10\xca\xf3\x18\aUNKNOWN\xd0\xf3\x18\xf4\x03\x12=\n" +
 	"\x1eERROR_REASON_MISSING_PARAMETER\x10\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12=\n" +
@@ -567,7 +578,9 @@ const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\x1eERROR_REASON_STATUS_NOT_MAPPED\x10\xaa\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\xa6\x03\x12A\n" +
 	"\x1eERROR_REASON_CLICK_FLAGGED_BOT\x10\xab\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\xa6\x03\x12H\n" +
 	"%ERROR_REASON_CLICK_FLAGGED_DATACENTER\x10\xac\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\xa6\x03\x12A\n" +
-	"\x1eERROR_REASON_VELOCITY_EXCEEDED\x10\xad\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\xa6\x03\x12@\n" +
+	"\x1eERROR_REASON_VELOCITY_EXCEEDED\x10\xad\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\xa6\x03\x12;\n" +
+	"\x1bERROR_REASON_FX_CSV_INVALID\x10\xb1\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12@\n" +
+	" ERROR_REASON_FX_CURRENCY_UNKNOWN\x10\xb2\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12@\n" +
 	"\x1fERROR_REASON_CSRF_TOKEN_INVALID\x10\xbe\x01\x1a\x1a\xca\xf3\x18\x11PERMISSION_DENIED\xd0\xf3\x18\x93\x03\x12@\n" +
 	"\x1fERROR_REASON_CROSS_SITE_REQUEST\x10\xbf\x01\x1a\x1a\xca\xf3\x18\x11PERMISSION_DENIED\xd0\xf3\x18\x93\x03:@\n" +
 	"\tgrpc_code\x12!.google.protobuf.EnumValueOptions\x18\xb9\x8e\x03 \x01(\tR\bgrpcCode:D\n" +

@@ -103,9 +103,12 @@ type GetStatsRequest struct {
 	// account's time zone (with partner_id: the partner's default), else "UTC".
 	TimeZone string `protobuf:"bytes,5,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
 	// Roll up every account of this partner (accounts are a dimension: STATS_DIMENSION_ACCOUNT).
-	PartnerId     string `protobuf:"bytes,6,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	PartnerId string `protobuf:"bytes,6,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	// Report values in this ISO 4217 currency (StatsRow.reporting_value). Default: the account's
+	// reporting_currency; a partner's report converts only when this is set.
+	ReportingCurrency string `protobuf:"bytes,8,opt,name=reporting_currency,json=reportingCurrency,proto3" json:"reporting_currency,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *GetStatsRequest) Reset() {
@@ -176,6 +179,13 @@ func (x *GetStatsRequest) GetTimeZone() string {
 func (x *GetStatsRequest) GetPartnerId() string {
 	if x != nil {
 		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *GetStatsRequest) GetReportingCurrency() string {
+	if x != nil {
+		return x.ReportingCurrency
 	}
 	return ""
 }
@@ -344,8 +354,16 @@ type StatsRow struct {
 	FlaggedClicks int64 `protobuf:"varint,16,opt,name=flagged_clicks,json=flaggedClicks,proto3" json:"flagged_clicks,omitempty"`
 	// Conversions on flagged clicks: in `conversions` and its statuses, not in conversion_rate.
 	FlaggedConversions int64 `protobuf:"varint,17,opt,name=flagged_conversions,json=flaggedConversions,proto3" json:"flagged_conversions,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// The values of every currency converted to the report's reporting currency (its currency_code)
+	// at the rate of each conversion's UTC day; each status sum is exact and rounded half-even once,
+	// to the currency's minor units. Unset when the report has no reporting currency.
+	ReportingValue *CurrencyValue `protobuf:"bytes,20,opt,name=reporting_value,json=reportingValue,proto3" json:"reporting_value,omitempty"`
+	// Values that could not be converted (no rate for their day): not in reporting_value, never guessed.
+	UnconvertedValues []*CurrencyValue `protobuf:"bytes,21,rep,name=unconverted_values,json=unconvertedValues,proto3" json:"unconverted_values,omitempty"`
+	// The missing rates, "<currency> <yyyy-MM-dd>" (e.g. "USD 2026-12-01"), ordered.
+	MissingRates  []string `protobuf:"bytes,22,rep,name=missing_rates,json=missingRates,proto3" json:"missing_rates,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StatsRow) Reset() {
@@ -497,6 +515,27 @@ func (x *StatsRow) GetFlaggedConversions() int64 {
 	return 0
 }
 
+func (x *StatsRow) GetReportingValue() *CurrencyValue {
+	if x != nil {
+		return x.ReportingValue
+	}
+	return nil
+}
+
+func (x *StatsRow) GetUnconvertedValues() []*CurrencyValue {
+	if x != nil {
+		return x.UnconvertedValues
+	}
+	return nil
+}
+
+func (x *StatsRow) GetMissingRates() []string {
+	if x != nil {
+		return x.MissingRates
+	}
+	return nil
+}
+
 type GetStatsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Ordered by period, campaign, goal, sub id.
@@ -591,7 +630,7 @@ var File_kcid_tracking_v1_report_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"\n" +
-	"%kcid/tracking/v1/report_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9b\x02\n" +
+	"%kcid/tracking/v1/report_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xca\x02\n" +
 	"\x0fGetStatsRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x129\n" +
@@ -601,7 +640,8 @@ const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"\bgroup_by\x18\x04 \x03(\x0e2 .kcid.tracking.v1.StatsDimensionR\agroupBy\x12\x1b\n" +
 	"\ttime_zone\x18\x05 \x01(\tR\btimeZone\x12\x1d\n" +
 	"\n" +
-	"partner_id\x18\x06 \x01(\tR\tpartnerId\"\xad\x01\n" +
+	"partner_id\x18\x06 \x01(\tR\tpartnerId\x12-\n" +
+	"\x12reporting_currency\x18\b \x01(\tR\x11reportingCurrency\"\xad\x01\n" +
 	"\rCurrencyValue\x12#\n" +
 	"\rcurrency_code\x18\x01 \x01(\tR\fcurrencyCode\x12'\n" +
 	"\x0fapproved_amount\x18\x02 \x01(\tR\x0eapprovedAmount\x12%\n" +
@@ -610,7 +650,7 @@ const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"\x13TimeToConvertBucket\x12<\n" +
 	"\fmin_duration\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\vminDuration\x12<\n" +
 	"\fmax_duration\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\vmaxDuration\x12 \n" +
-	"\vconversions\x18\x03 \x01(\x03R\vconversions\"\xde\x05\n" +
+	"\vconversions\x18\x03 \x01(\x03R\vconversions\"\x9d\a\n" +
 	"\bStatsRow\x12\x1f\n" +
 	"\vcampaign_id\x18\x01 \x01(\tR\n" +
 	"campaignId\x12\x19\n" +
@@ -631,7 +671,10 @@ const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"\n" +
 	"account_id\x18\x0f \x01(\tR\taccountId\x12%\n" +
 	"\x0eflagged_clicks\x18\x10 \x01(\x03R\rflaggedClicks\x12/\n" +
-	"\x13flagged_conversions\x18\x11 \x01(\x03R\x12flaggedConversions\"\xc1\x02\n" +
+	"\x13flagged_conversions\x18\x11 \x01(\x03R\x12flaggedConversions\x12H\n" +
+	"\x0freporting_value\x18\x14 \x01(\v2\x1f.kcid.tracking.v1.CurrencyValueR\x0ereportingValue\x12N\n" +
+	"\x12unconverted_values\x18\x15 \x03(\v2\x1f.kcid.tracking.v1.CurrencyValueR\x11unconvertedValues\x12#\n" +
+	"\rmissing_rates\x18\x16 \x03(\tR\fmissingRates\"\xc1\x02\n" +
 	"\x10GetStatsResponse\x12.\n" +
 	"\x04rows\x18\x01 \x03(\v2\x1a.kcid.tracking.v1.StatsRowR\x04rows\x120\n" +
 	"\x05total\x18\x02 \x01(\v2\x1a.kcid.tracking.v1.StatsRowR\x05total\x129\n" +
@@ -685,17 +728,19 @@ var file_kcid_tracking_v1_report_service_proto_depIdxs = []int32{
 	6,  // 5: kcid.tracking.v1.StatsRow.period_start_time:type_name -> google.protobuf.Timestamp
 	2,  // 6: kcid.tracking.v1.StatsRow.values:type_name -> kcid.tracking.v1.CurrencyValue
 	3,  // 7: kcid.tracking.v1.StatsRow.time_to_convert:type_name -> kcid.tracking.v1.TimeToConvertBucket
-	4,  // 8: kcid.tracking.v1.GetStatsResponse.rows:type_name -> kcid.tracking.v1.StatsRow
-	4,  // 9: kcid.tracking.v1.GetStatsResponse.total:type_name -> kcid.tracking.v1.StatsRow
-	6,  // 10: kcid.tracking.v1.GetStatsResponse.start_time:type_name -> google.protobuf.Timestamp
-	6,  // 11: kcid.tracking.v1.GetStatsResponse.end_time:type_name -> google.protobuf.Timestamp
-	1,  // 12: kcid.tracking.v1.ReportService.GetStats:input_type -> kcid.tracking.v1.GetStatsRequest
-	5,  // 13: kcid.tracking.v1.ReportService.GetStats:output_type -> kcid.tracking.v1.GetStatsResponse
-	13, // [13:14] is the sub-list for method output_type
-	12, // [12:13] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	2,  // 8: kcid.tracking.v1.StatsRow.reporting_value:type_name -> kcid.tracking.v1.CurrencyValue
+	2,  // 9: kcid.tracking.v1.StatsRow.unconverted_values:type_name -> kcid.tracking.v1.CurrencyValue
+	4,  // 10: kcid.tracking.v1.GetStatsResponse.rows:type_name -> kcid.tracking.v1.StatsRow
+	4,  // 11: kcid.tracking.v1.GetStatsResponse.total:type_name -> kcid.tracking.v1.StatsRow
+	6,  // 12: kcid.tracking.v1.GetStatsResponse.start_time:type_name -> google.protobuf.Timestamp
+	6,  // 13: kcid.tracking.v1.GetStatsResponse.end_time:type_name -> google.protobuf.Timestamp
+	1,  // 14: kcid.tracking.v1.ReportService.GetStats:input_type -> kcid.tracking.v1.GetStatsRequest
+	5,  // 15: kcid.tracking.v1.ReportService.GetStats:output_type -> kcid.tracking.v1.GetStatsResponse
+	15, // [15:16] is the sub-list for method output_type
+	14, // [14:15] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_report_service_proto_init() }

@@ -189,6 +189,68 @@ func (ConversionStatus) EnumDescriptor() ([]byte, []int) {
 	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{2}
 }
 
+// Whether a conversion's value is known in its account's reporting currency.
+type FxState int32
+
+const (
+	// No conversion: the account has no reporting currency, or the conversion has no value.
+	FxState_FX_STATE_UNSPECIFIED FxState = 0
+	// The value is already in the reporting currency (rate 1).
+	FxState_FX_STATE_SAME_CURRENCY FxState = 1
+	// Converted when recorded; the rate used is stored with the conversion.
+	FxState_FX_STATE_CONVERTED FxState = 2
+	// No rate for the conversion's day (nor the 7 days before) in the exchange-rate table: never a
+	// guess. The conversion is converted when it is read after the rate was loaded (CONVERTED_AT_READ).
+	FxState_FX_STATE_RATE_MISSING FxState = 3
+	// Recorded while the rate was missing; converted at the rate of its day loaded since.
+	FxState_FX_STATE_CONVERTED_AT_READ FxState = 4
+)
+
+// Enum value maps for FxState.
+var (
+	FxState_name = map[int32]string{
+		0: "FX_STATE_UNSPECIFIED",
+		1: "FX_STATE_SAME_CURRENCY",
+		2: "FX_STATE_CONVERTED",
+		3: "FX_STATE_RATE_MISSING",
+		4: "FX_STATE_CONVERTED_AT_READ",
+	}
+	FxState_value = map[string]int32{
+		"FX_STATE_UNSPECIFIED":       0,
+		"FX_STATE_SAME_CURRENCY":     1,
+		"FX_STATE_CONVERTED":         2,
+		"FX_STATE_RATE_MISSING":      3,
+		"FX_STATE_CONVERTED_AT_READ": 4,
+	}
+)
+
+func (x FxState) Enum() *FxState {
+	p := new(FxState)
+	*p = x
+	return p
+}
+
+func (x FxState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (FxState) Descriptor() protoreflect.EnumDescriptor {
+	return file_kcid_tracking_v1_resources_proto_enumTypes[3].Descriptor()
+}
+
+func (FxState) Type() protoreflect.EnumType {
+	return &file_kcid_tracking_v1_resources_proto_enumTypes[3]
+}
+
+func (x FxState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use FxState.Descriptor instead.
+func (FxState) EnumDescriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{3}
+}
+
 // How repeated postbacks of one goal count.
 type CountingMode int32
 
@@ -235,11 +297,11 @@ func (x CountingMode) String() string {
 }
 
 func (CountingMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_kcid_tracking_v1_resources_proto_enumTypes[3].Descriptor()
+	return file_kcid_tracking_v1_resources_proto_enumTypes[4].Descriptor()
 }
 
 func (CountingMode) Type() protoreflect.EnumType {
-	return &file_kcid_tracking_v1_resources_proto_enumTypes[3]
+	return &file_kcid_tracking_v1_resources_proto_enumTypes[4]
 }
 
 func (x CountingMode) Number() protoreflect.EnumNumber {
@@ -248,7 +310,7 @@ func (x CountingMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use CountingMode.Descriptor instead.
 func (CountingMode) EnumDescriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{3}
+	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{4}
 }
 
 // Whether a goal counts postbacks.
@@ -285,11 +347,11 @@ func (x GoalState) String() string {
 }
 
 func (GoalState) Descriptor() protoreflect.EnumDescriptor {
-	return file_kcid_tracking_v1_resources_proto_enumTypes[4].Descriptor()
+	return file_kcid_tracking_v1_resources_proto_enumTypes[5].Descriptor()
 }
 
 func (GoalState) Type() protoreflect.EnumType {
-	return &file_kcid_tracking_v1_resources_proto_enumTypes[4]
+	return &file_kcid_tracking_v1_resources_proto_enumTypes[5]
 }
 
 func (x GoalState) Number() protoreflect.EnumNumber {
@@ -298,7 +360,7 @@ func (x GoalState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use GoalState.Descriptor instead.
 func (GoalState) EnumDescriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{4}
+	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{5}
 }
 
 // Credentials a postback may present.
@@ -338,11 +400,11 @@ func (x PostbackAuthMethod) String() string {
 }
 
 func (PostbackAuthMethod) Descriptor() protoreflect.EnumDescriptor {
-	return file_kcid_tracking_v1_resources_proto_enumTypes[5].Descriptor()
+	return file_kcid_tracking_v1_resources_proto_enumTypes[6].Descriptor()
 }
 
 func (PostbackAuthMethod) Type() protoreflect.EnumType {
-	return &file_kcid_tracking_v1_resources_proto_enumTypes[5]
+	return &file_kcid_tracking_v1_resources_proto_enumTypes[6]
 }
 
 func (x PostbackAuthMethod) Number() protoreflect.EnumNumber {
@@ -351,7 +413,7 @@ func (x PostbackAuthMethod) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PostbackAuthMethod.Descriptor instead.
 func (PostbackAuthMethod) EnumDescriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{5}
+	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{6}
 }
 
 // What the HTTP edge answers to a postback that was recorded (or was a duplicate). Every answer
@@ -400,11 +462,11 @@ func (x PostbackResponseFormat) String() string {
 }
 
 func (PostbackResponseFormat) Descriptor() protoreflect.EnumDescriptor {
-	return file_kcid_tracking_v1_resources_proto_enumTypes[6].Descriptor()
+	return file_kcid_tracking_v1_resources_proto_enumTypes[7].Descriptor()
 }
 
 func (PostbackResponseFormat) Type() protoreflect.EnumType {
-	return &file_kcid_tracking_v1_resources_proto_enumTypes[6]
+	return &file_kcid_tracking_v1_resources_proto_enumTypes[7]
 }
 
 func (x PostbackResponseFormat) Number() protoreflect.EnumNumber {
@@ -413,7 +475,7 @@ func (x PostbackResponseFormat) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PostbackResponseFormat.Descriptor instead.
 func (PostbackResponseFormat) EnumDescriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{6}
+	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{7}
 }
 
 // An exact decimal amount of money. Never a binary float.
@@ -641,7 +703,19 @@ type Conversion struct {
 	History []*StatusChange `protobuf:"bytes,14,rep,name=history,proto3" json:"history,omitempty"`
 	// Why a fraud rule chose or marked its status at recording: CLICK_FLAGGED_BOT,
 	// CLICK_FLAGGED_DATACENTER or VELOCITY_EXCEEDED; UNSPECIFIED when none applied.
-	StatusReason  ErrorReason `protobuf:"varint,15,opt,name=status_reason,json=statusReason,proto3,enum=kcid.tracking.v1.ErrorReason" json:"status_reason,omitempty"`
+	StatusReason ErrorReason `protobuf:"varint,15,opt,name=status_reason,json=statusReason,proto3,enum=kcid.tracking.v1.ErrorReason" json:"status_reason,omitempty"`
+	// The value in the account's reporting currency (Account.reporting_currency): value.amount × fx_rate,
+	// rounded half-even to the reporting currency's minor units. Set when fx_state is SAME_CURRENCY,
+	// CONVERTED or CONVERTED_AT_READ; follows later value adjustments at the same rate.
+	ConvertedValue *Money `protobuf:"bytes,16,opt,name=converted_value,json=convertedValue,proto3" json:"converted_value,omitempty"`
+	// Units of the reporting currency per unit of value's currency, as an exact decimal string: the
+	// rate stored with the conversion when it was recorded (CONVERTED) or found when read
+	// (CONVERTED_AT_READ); "1" for SAME_CURRENCY.
+	FxRate string `protobuf:"bytes,17,opt,name=fx_rate,json=fxRate,proto3" json:"fx_rate,omitempty"`
+	// The ECB publication day of fx_rate, "2026-12-01": the conversion's day (UTC date of event_time)
+	// or the latest earlier day with a rate, at most 7 days back (no rates on weekends and holidays).
+	FxRateDate    string  `protobuf:"bytes,18,opt,name=fx_rate_date,json=fxRateDate,proto3" json:"fx_rate_date,omitempty"`
+	FxState       FxState `protobuf:"varint,19,opt,name=fx_state,json=fxState,proto3,enum=kcid.tracking.v1.FxState" json:"fx_state,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -779,6 +853,34 @@ func (x *Conversion) GetStatusReason() ErrorReason {
 		return x.StatusReason
 	}
 	return ErrorReason_ERROR_REASON_UNSPECIFIED
+}
+
+func (x *Conversion) GetConvertedValue() *Money {
+	if x != nil {
+		return x.ConvertedValue
+	}
+	return nil
+}
+
+func (x *Conversion) GetFxRate() string {
+	if x != nil {
+		return x.FxRate
+	}
+	return ""
+}
+
+func (x *Conversion) GetFxRateDate() string {
+	if x != nil {
+		return x.FxRateDate
+	}
+	return ""
+}
+
+func (x *Conversion) GetFxState() FxState {
+	if x != nil {
+		return x.FxState
+	}
+	return FxState_FX_STATE_UNSPECIFIED
 }
 
 // One audited change of a conversion's status or value.
@@ -1129,8 +1231,12 @@ type Account struct {
 	// The body of a successful postback answer (accepted or duplicate). Refusals keep their JSON
 	// body and HTTP status whatever the format. Inherited from the partner's defaults.
 	PostbackResponseFormat PostbackResponseFormat `protobuf:"varint,15,opt,name=postback_response_format,json=postbackResponseFormat,proto3,enum=kcid.tracking.v1.PostbackResponseFormat" json:"postback_response_format,omitempty"`
-	unknownFields          protoimpl.UnknownFields
-	sizeCache              protoimpl.SizeCache
+	// ISO 4217 code the account reports in: conversions in another currency gain a converted value at
+	// the rate of their day (see Conversion.fx_state) and stats show a reporting value. Empty: values
+	// are reported in their own currencies only.
+	ReportingCurrency string `protobuf:"bytes,19,opt,name=reporting_currency,json=reportingCurrency,proto3" json:"reporting_currency,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Account) Reset() {
@@ -1289,6 +1395,13 @@ func (x *Account) GetPostbackResponseFormat() PostbackResponseFormat {
 	return PostbackResponseFormat_POSTBACK_RESPONSE_FORMAT_UNSPECIFIED
 }
 
+func (x *Account) GetReportingCurrency() string {
+	if x != nil {
+		return x.ReportingCurrency
+	}
+	return ""
+}
+
 // Secrets of an account. Returned only when created or rotated; never logged.
 type AccountSecrets struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1382,7 +1495,7 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"\x0esource_network\x18\f \x01(\aR\rsourceNetwork\x1a9\n" +
 	"\vSubIdsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa1\x06\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd4\a\n" +
 	"\n" +
 	"Conversion\x12#\n" +
 	"\rconversion_id\x18\x01 \x01(\tR\fconversionId\x12\x12\n" +
@@ -1404,7 +1517,12 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"click_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tclickTime\x12>\n" +
 	"\x0eoriginal_value\x18\r \x01(\v2\x17.kcid.tracking.v1.MoneyR\roriginalValue\x128\n" +
 	"\ahistory\x18\x0e \x03(\v2\x1e.kcid.tracking.v1.StatusChangeR\ahistory\x12B\n" +
-	"\rstatus_reason\x18\x0f \x01(\x0e2\x1d.kcid.tracking.v1.ErrorReasonR\fstatusReason\x1a<\n" +
+	"\rstatus_reason\x18\x0f \x01(\x0e2\x1d.kcid.tracking.v1.ErrorReasonR\fstatusReason\x12@\n" +
+	"\x0fconverted_value\x18\x10 \x01(\v2\x17.kcid.tracking.v1.MoneyR\x0econvertedValue\x12\x17\n" +
+	"\afx_rate\x18\x11 \x01(\tR\x06fxRate\x12 \n" +
+	"\ffx_rate_date\x18\x12 \x01(\tR\n" +
+	"fxRateDate\x124\n" +
+	"\bfx_state\x18\x13 \x01(\x0e2\x19.kcid.tracking.v1.FxStateR\afxState\x1a<\n" +
 	"\x0eAdvSubIdsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xf7\x02\n" +
@@ -1439,7 +1557,7 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"\fPostbackAuth\x12>\n" +
 	"\amethods\x18\x01 \x03(\x0e2$.kcid.tracking.v1.PostbackAuthMethodR\amethods\x12!\n" +
 	"\fip_allowlist\x18\x02 \x03(\tR\vipAllowlist\x12J\n" +
-	"\x13signature_tolerance\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x12signatureTolerance\"\x93\b\n" +
+	"\x13signature_tolerance\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x12signatureTolerance\"\xc2\b\n" +
 	"\aAccount\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12!\n" +
@@ -1463,7 +1581,8 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"\n" +
 	"status_map\x18\r \x03(\v2(.kcid.tracking.v1.Account.StatusMapEntryR\tstatusMap\x12#\n" +
 	"\rignore_status\x18\x0e \x01(\bR\fignoreStatus\x12b\n" +
-	"\x18postback_response_format\x18\x0f \x01(\x0e2(.kcid.tracking.v1.PostbackResponseFormatR\x16postbackResponseFormat\x1a`\n" +
+	"\x18postback_response_format\x18\x0f \x01(\x0e2(.kcid.tracking.v1.PostbackResponseFormatR\x16postbackResponseFormat\x12-\n" +
+	"\x12reporting_currency\x18\x13 \x01(\tR\x11reportingCurrency\x1a`\n" +
 	"\x0eStatusMapEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x128\n" +
 	"\x05value\x18\x02 \x01(\x0e2\".kcid.tracking.v1.ConversionStatusR\x05value:\x028\x01\"\x92\x01\n" +
@@ -1485,7 +1604,13 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"\x1dCONVERSION_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19CONVERSION_STATUS_PENDING\x10\x01\x12\x1e\n" +
 	"\x1aCONVERSION_STATUS_APPROVED\x10\x02\x12\x1e\n" +
-	"\x1aCONVERSION_STATUS_REJECTED\x10\x03*\xd3\x01\n" +
+	"\x1aCONVERSION_STATUS_REJECTED\x10\x03*\x92\x01\n" +
+	"\aFxState\x12\x18\n" +
+	"\x14FX_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16FX_STATE_SAME_CURRENCY\x10\x01\x12\x16\n" +
+	"\x12FX_STATE_CONVERTED\x10\x02\x12\x19\n" +
+	"\x15FX_STATE_RATE_MISSING\x10\x03\x12\x1e\n" +
+	"\x1aFX_STATE_CONVERTED_AT_READ\x10\x04*\xd3\x01\n" +
 	"\fCountingMode\x12\x1d\n" +
 	"\x19COUNTING_MODE_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cCOUNTING_MODE_ONCE_PER_CLICK\x10\x01\x12 \n" +
@@ -1520,72 +1645,75 @@ func file_kcid_tracking_v1_resources_proto_rawDescGZIP() []byte {
 	return file_kcid_tracking_v1_resources_proto_rawDescData
 }
 
-var file_kcid_tracking_v1_resources_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_kcid_tracking_v1_resources_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
 var file_kcid_tracking_v1_resources_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_kcid_tracking_v1_resources_proto_goTypes = []any{
 	(ClickFlag)(0),                // 0: kcid.tracking.v1.ClickFlag
 	(SuspectAction)(0),            // 1: kcid.tracking.v1.SuspectAction
 	(ConversionStatus)(0),         // 2: kcid.tracking.v1.ConversionStatus
-	(CountingMode)(0),             // 3: kcid.tracking.v1.CountingMode
-	(GoalState)(0),                // 4: kcid.tracking.v1.GoalState
-	(PostbackAuthMethod)(0),       // 5: kcid.tracking.v1.PostbackAuthMethod
-	(PostbackResponseFormat)(0),   // 6: kcid.tracking.v1.PostbackResponseFormat
-	(*Money)(nil),                 // 7: kcid.tracking.v1.Money
-	(*Click)(nil),                 // 8: kcid.tracking.v1.Click
-	(*Conversion)(nil),            // 9: kcid.tracking.v1.Conversion
-	(*StatusChange)(nil),          // 10: kcid.tracking.v1.StatusChange
-	(*Goal)(nil),                  // 11: kcid.tracking.v1.Goal
-	(*PostbackAuth)(nil),          // 12: kcid.tracking.v1.PostbackAuth
-	(*Account)(nil),               // 13: kcid.tracking.v1.Account
-	(*AccountSecrets)(nil),        // 14: kcid.tracking.v1.AccountSecrets
-	nil,                           // 15: kcid.tracking.v1.Click.SubIdsEntry
-	nil,                           // 16: kcid.tracking.v1.Conversion.AdvSubIdsEntry
-	nil,                           // 17: kcid.tracking.v1.Account.StatusMapEntry
-	(*timestamppb.Timestamp)(nil), // 18: google.protobuf.Timestamp
-	(ErrorReason)(0),              // 19: kcid.tracking.v1.ErrorReason
-	(*durationpb.Duration)(nil),   // 20: google.protobuf.Duration
+	(FxState)(0),                  // 3: kcid.tracking.v1.FxState
+	(CountingMode)(0),             // 4: kcid.tracking.v1.CountingMode
+	(GoalState)(0),                // 5: kcid.tracking.v1.GoalState
+	(PostbackAuthMethod)(0),       // 6: kcid.tracking.v1.PostbackAuthMethod
+	(PostbackResponseFormat)(0),   // 7: kcid.tracking.v1.PostbackResponseFormat
+	(*Money)(nil),                 // 8: kcid.tracking.v1.Money
+	(*Click)(nil),                 // 9: kcid.tracking.v1.Click
+	(*Conversion)(nil),            // 10: kcid.tracking.v1.Conversion
+	(*StatusChange)(nil),          // 11: kcid.tracking.v1.StatusChange
+	(*Goal)(nil),                  // 12: kcid.tracking.v1.Goal
+	(*PostbackAuth)(nil),          // 13: kcid.tracking.v1.PostbackAuth
+	(*Account)(nil),               // 14: kcid.tracking.v1.Account
+	(*AccountSecrets)(nil),        // 15: kcid.tracking.v1.AccountSecrets
+	nil,                           // 16: kcid.tracking.v1.Click.SubIdsEntry
+	nil,                           // 17: kcid.tracking.v1.Conversion.AdvSubIdsEntry
+	nil,                           // 18: kcid.tracking.v1.Account.StatusMapEntry
+	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
+	(ErrorReason)(0),              // 20: kcid.tracking.v1.ErrorReason
+	(*durationpb.Duration)(nil),   // 21: google.protobuf.Duration
 }
 var file_kcid_tracking_v1_resources_proto_depIdxs = []int32{
-	15, // 0: kcid.tracking.v1.Click.sub_ids:type_name -> kcid.tracking.v1.Click.SubIdsEntry
-	18, // 1: kcid.tracking.v1.Click.click_time:type_name -> google.protobuf.Timestamp
-	18, // 2: kcid.tracking.v1.Click.expire_time:type_name -> google.protobuf.Timestamp
+	16, // 0: kcid.tracking.v1.Click.sub_ids:type_name -> kcid.tracking.v1.Click.SubIdsEntry
+	19, // 1: kcid.tracking.v1.Click.click_time:type_name -> google.protobuf.Timestamp
+	19, // 2: kcid.tracking.v1.Click.expire_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: kcid.tracking.v1.Click.flag:type_name -> kcid.tracking.v1.ClickFlag
 	2,  // 4: kcid.tracking.v1.Conversion.status:type_name -> kcid.tracking.v1.ConversionStatus
-	7,  // 5: kcid.tracking.v1.Conversion.value:type_name -> kcid.tracking.v1.Money
-	18, // 6: kcid.tracking.v1.Conversion.event_time:type_name -> google.protobuf.Timestamp
-	18, // 7: kcid.tracking.v1.Conversion.record_time:type_name -> google.protobuf.Timestamp
-	16, // 8: kcid.tracking.v1.Conversion.adv_sub_ids:type_name -> kcid.tracking.v1.Conversion.AdvSubIdsEntry
-	18, // 9: kcid.tracking.v1.Conversion.click_time:type_name -> google.protobuf.Timestamp
-	7,  // 10: kcid.tracking.v1.Conversion.original_value:type_name -> kcid.tracking.v1.Money
-	10, // 11: kcid.tracking.v1.Conversion.history:type_name -> kcid.tracking.v1.StatusChange
-	19, // 12: kcid.tracking.v1.Conversion.status_reason:type_name -> kcid.tracking.v1.ErrorReason
-	2,  // 13: kcid.tracking.v1.StatusChange.from_status:type_name -> kcid.tracking.v1.ConversionStatus
-	2,  // 14: kcid.tracking.v1.StatusChange.to_status:type_name -> kcid.tracking.v1.ConversionStatus
-	7,  // 15: kcid.tracking.v1.StatusChange.value_before:type_name -> kcid.tracking.v1.Money
-	7,  // 16: kcid.tracking.v1.StatusChange.value_after:type_name -> kcid.tracking.v1.Money
-	18, // 17: kcid.tracking.v1.StatusChange.change_time:type_name -> google.protobuf.Timestamp
-	20, // 18: kcid.tracking.v1.Goal.attribution_window:type_name -> google.protobuf.Duration
-	3,  // 19: kcid.tracking.v1.Goal.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	7,  // 20: kcid.tracking.v1.Goal.default_value:type_name -> kcid.tracking.v1.Money
-	4,  // 21: kcid.tracking.v1.Goal.state:type_name -> kcid.tracking.v1.GoalState
-	18, // 22: kcid.tracking.v1.Goal.create_time:type_name -> google.protobuf.Timestamp
-	18, // 23: kcid.tracking.v1.Goal.update_time:type_name -> google.protobuf.Timestamp
-	20, // 24: kcid.tracking.v1.Goal.min_time_to_convert:type_name -> google.protobuf.Duration
-	5,  // 25: kcid.tracking.v1.PostbackAuth.methods:type_name -> kcid.tracking.v1.PostbackAuthMethod
-	20, // 26: kcid.tracking.v1.PostbackAuth.signature_tolerance:type_name -> google.protobuf.Duration
-	18, // 27: kcid.tracking.v1.Account.create_time:type_name -> google.protobuf.Timestamp
-	20, // 28: kcid.tracking.v1.Account.click_retention:type_name -> google.protobuf.Duration
-	12, // 29: kcid.tracking.v1.Account.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
-	1,  // 30: kcid.tracking.v1.Account.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
-	1,  // 31: kcid.tracking.v1.Account.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
-	17, // 32: kcid.tracking.v1.Account.status_map:type_name -> kcid.tracking.v1.Account.StatusMapEntry
-	6,  // 33: kcid.tracking.v1.Account.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
-	2,  // 34: kcid.tracking.v1.Account.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
-	35, // [35:35] is the sub-list for method output_type
-	35, // [35:35] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	8,  // 5: kcid.tracking.v1.Conversion.value:type_name -> kcid.tracking.v1.Money
+	19, // 6: kcid.tracking.v1.Conversion.event_time:type_name -> google.protobuf.Timestamp
+	19, // 7: kcid.tracking.v1.Conversion.record_time:type_name -> google.protobuf.Timestamp
+	17, // 8: kcid.tracking.v1.Conversion.adv_sub_ids:type_name -> kcid.tracking.v1.Conversion.AdvSubIdsEntry
+	19, // 9: kcid.tracking.v1.Conversion.click_time:type_name -> google.protobuf.Timestamp
+	8,  // 10: kcid.tracking.v1.Conversion.original_value:type_name -> kcid.tracking.v1.Money
+	11, // 11: kcid.tracking.v1.Conversion.history:type_name -> kcid.tracking.v1.StatusChange
+	20, // 12: kcid.tracking.v1.Conversion.status_reason:type_name -> kcid.tracking.v1.ErrorReason
+	8,  // 13: kcid.tracking.v1.Conversion.converted_value:type_name -> kcid.tracking.v1.Money
+	3,  // 14: kcid.tracking.v1.Conversion.fx_state:type_name -> kcid.tracking.v1.FxState
+	2,  // 15: kcid.tracking.v1.StatusChange.from_status:type_name -> kcid.tracking.v1.ConversionStatus
+	2,  // 16: kcid.tracking.v1.StatusChange.to_status:type_name -> kcid.tracking.v1.ConversionStatus
+	8,  // 17: kcid.tracking.v1.StatusChange.value_before:type_name -> kcid.tracking.v1.Money
+	8,  // 18: kcid.tracking.v1.StatusChange.value_after:type_name -> kcid.tracking.v1.Money
+	19, // 19: kcid.tracking.v1.StatusChange.change_time:type_name -> google.protobuf.Timestamp
+	21, // 20: kcid.tracking.v1.Goal.attribution_window:type_name -> google.protobuf.Duration
+	4,  // 21: kcid.tracking.v1.Goal.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	8,  // 22: kcid.tracking.v1.Goal.default_value:type_name -> kcid.tracking.v1.Money
+	5,  // 23: kcid.tracking.v1.Goal.state:type_name -> kcid.tracking.v1.GoalState
+	19, // 24: kcid.tracking.v1.Goal.create_time:type_name -> google.protobuf.Timestamp
+	19, // 25: kcid.tracking.v1.Goal.update_time:type_name -> google.protobuf.Timestamp
+	21, // 26: kcid.tracking.v1.Goal.min_time_to_convert:type_name -> google.protobuf.Duration
+	6,  // 27: kcid.tracking.v1.PostbackAuth.methods:type_name -> kcid.tracking.v1.PostbackAuthMethod
+	21, // 28: kcid.tracking.v1.PostbackAuth.signature_tolerance:type_name -> google.protobuf.Duration
+	19, // 29: kcid.tracking.v1.Account.create_time:type_name -> google.protobuf.Timestamp
+	21, // 30: kcid.tracking.v1.Account.click_retention:type_name -> google.protobuf.Duration
+	13, // 31: kcid.tracking.v1.Account.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
+	1,  // 32: kcid.tracking.v1.Account.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
+	1,  // 33: kcid.tracking.v1.Account.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
+	18, // 34: kcid.tracking.v1.Account.status_map:type_name -> kcid.tracking.v1.Account.StatusMapEntry
+	7,  // 35: kcid.tracking.v1.Account.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
+	2,  // 36: kcid.tracking.v1.Account.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
+	37, // [37:37] is the sub-list for method output_type
+	37, // [37:37] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_resources_proto_init() }
@@ -1599,7 +1727,7 @@ func file_kcid_tracking_v1_resources_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_resources_proto_rawDesc), len(file_kcid_tracking_v1_resources_proto_rawDesc)),
-			NumEnums:      7,
+			NumEnums:      8,
 			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kcid/tracking/v1/report_service.proto.
  */
 export const file_kcid_tracking_v1_report_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVrY2lkL3RyYWNraW5nL3YxL3JlcG9ydF9zZXJ2aWNlLnByb3RvEhBrY2lkLnRyYWNraW5nLnYxIt4BCg9HZXRTdGF0c1JlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoIZ3JvdXBfYnkYBCADKA4yIC5rY2lkLnRyYWNraW5nLnYxLlN0YXRzRGltZW5zaW9uEhEKCXRpbWVfem9uZRgFIAEoCRISCgpwYXJ0bmVyX2lkGAYgASgJInAKDUN1cnJlbmN5VmFsdWUSFQoNY3VycmVuY3lfY29kZRgBIAEoCRIXCg9hcHByb3ZlZF9hbW91bnQYAiABKAkSFgoOcGVuZGluZ19hbW91bnQYAyABKAkSFwoPcmVqZWN0ZWRfYW1vdW50GAQgASgJIowBChNUaW1lVG9Db252ZXJ0QnVja2V0Ei8KDG1pbl9kdXJhdGlvbhgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgxtYXhfZHVyYXRpb24YAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEwoLY29udmVyc2lvbnMYAyABKAMi8gMKCFN0YXRzUm93EhMKC2NhbXBhaWduX2lkGAEgASgJEhAKCGdvYWxfa2V5GAIgASgJEhAKCHN1Yl9pZF8xGAMgASgJEjUKEXBlcmlvZF9zdGFydF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZwZXJpb2QYBSABKAkSDgoGY2xpY2tzGAYgASgDEhMKC2NvbnZlcnNpb25zGAcgASgDEhsKE3BlbmRpbmdfY29udmVyc2lvbnMYCCABKAMSHAoUYXBwcm92ZWRfY29udmVyc2lvbnMYCSABKAMSHAoUcmVqZWN0ZWRfY29udmVyc2lvbnMYCiABKAMSLwoGdmFsdWVzGAsgAygLMh8ua2NpZC50cmFja2luZy52MS5DdXJyZW5jeVZhbHVlEhcKD2NvbnZlcnNpb25fcmF0ZRgMIAEoARIVCg1hcHByb3ZhbF9yYXRlGA0gASgBEj4KD3RpbWVfdG9fY29udmVydBgOIAMoCzIlLmtjaWQudHJhY2tpbmcudjEuVGltZVRvQ29udmVydEJ1Y2tldBISCgphY2NvdW50X2lkGA8gASgJEhYKDmZsYWdnZWRfY2xpY2tzGBAgASgDEhsKE2ZsYWdnZWRfY29udmVyc2lvbnMYESABKAMi/AEKEEdldFN0YXRzUmVzcG9uc2USKAoEcm93cxgBIAMoCzIaLmtjaWQudHJhY2tpbmcudjEuU3RhdHNSb3cSKQoFdG90YWwYAiABKAsyGi5rY2lkLnRyYWNraW5nLnYxLlN0YXRzUm93Ei4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl0aW1lX3pvbmUYBSABKAkSIgoaZGF5X2JvdW5kYXJpZXNfYXBwcm94aW1hdGUYBiABKAgq1wEKDlN0YXRzRGltZW5zaW9uEh8KG1NUQVRTX0RJTUVOU0lPTl9VTlNQRUNJRklFRBAAEhwKGFNUQVRTX0RJTUVOU0lPTl9DQU1QQUlHThABEhgKFFNUQVRTX0RJTUVOU0lPTl9HT0FMEAISHAoYU1RBVFNfRElNRU5TSU9OX1NVQl9JRF8xEAMSGAoUU1RBVFNfRElNRU5TSU9OX0hPVVIQBBIXChNTVEFUU19ESU1FTlNJT05fREFZEAUSGwoXU1RBVFNfRElNRU5TSU9OX0FDQ09VTlQQBjJiCg1SZXBvcnRTZXJ2aWNlElEKCEdldFN0YXRzEiEua2NpZC50cmFja2luZy52MS5HZXRTdGF0c1JlcXVlc3QaIi5rY2lkLnRyYWNraW5nLnYxLkdldFN0YXRzUmVzcG9uc2VCYAoZaW8ua2NpZC5wcm90by50cmFja2luZy52MUISUmVwb3J0U2VydmljZVByb3RvUAFaLWdpdGh1Yi5jb20va2NpZC9rY2lkL2NsaWVudHMvZ28va2NpZHBiO2tjaWRwYmIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CiVrY2lkL3RyYWNraW5nL3YxL3JlcG9ydF9zZXJ2aWNlLnByb3RvEhBrY2lkLnRyYWNraW5nLnYxIvoBCg9HZXRTdGF0c1JlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoIZ3JvdXBfYnkYBCADKA4yIC5rY2lkLnRyYWNraW5nLnYxLlN0YXRzRGltZW5zaW9uEhEKCXRpbWVfem9uZRgFIAEoCRISCgpwYXJ0bmVyX2lkGAYgASgJEhoKEnJlcG9ydGluZ19jdXJyZW5jeRgIIAEoCSJwCg1DdXJyZW5jeVZhbHVlEhUKDWN1cnJlbmN5X2NvZGUYASABKAkSFwoPYXBwcm92ZWRfYW1vdW50GAIgASgJEhYKDnBlbmRpbmdfYW1vdW50GAMgASgJEhcKD3JlamVjdGVkX2Ftb3VudBgEIAEoCSKMAQoTVGltZVRvQ29udmVydEJ1Y2tldBIvCgxtaW5fZHVyYXRpb24YASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLwoMbWF4X2R1cmF0aW9uGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhMKC2NvbnZlcnNpb25zGAMgASgDIoAFCghTdGF0c1JvdxITCgtjYW1wYWlnbl9pZBgBIAEoCRIQCghnb2FsX2tleRgCIAEoCRIQCghzdWJfaWRfMRgDIAEoCRI1ChFwZXJpb2Rfc3RhcnRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGcGVyaW9kGAUgASgJEg4KBmNsaWNrcxgGIAEoAxITCgtjb252ZXJzaW9ucxgHIAEoAxIbChNwZW5kaW5nX2NvbnZlcnNpb25zGAggASgDEhwKFGFwcHJvdmVkX2NvbnZlcnNpb25zGAkgASgDEhwKFHJlamVjdGVkX2NvbnZlcnNpb25zGAogASgDEi8KBnZhbHVlcxgLIAMoCzIfLmtjaWQudHJhY2tpbmcudjEuQ3VycmVuY3lWYWx1ZRIXCg9jb252ZXJzaW9uX3JhdGUYDCABKAESFQoNYXBwcm92YWxfcmF0ZRgNIAEoARI+Cg90aW1lX3RvX2NvbnZlcnQYDiADKAsyJS5rY2lkLnRyYWNraW5nLnYxLlRpbWVUb0NvbnZlcnRCdWNrZXQSEgoKYWNjb3VudF9pZBgPIAEoCRIWCg5mbGFnZ2VkX2NsaWNrcxgQIAEoAxIbChNmbGFnZ2VkX2NvbnZlcnNpb25zGBEgASgDEjgKD3JlcG9ydGluZ192YWx1ZRgUIAEoCzIfLmtjaWQudHJhY2tpbmcudjEuQ3VycmVuY3lWYWx1ZRI7ChJ1bmNvbnZlcnRlZF92YWx1ZXMYFSADKAsyHy5rY2lkLnRyYWNraW5nLnYxLkN1cnJlbmN5VmFsdWUSFQoNbWlzc2luZ19yYXRlcxgWIAMoCSL8AQoQR2V0U3RhdHNSZXNwb25zZRIoCgRyb3dzGAEgAygLMhoua2NpZC50cmFja2luZy52MS5TdGF0c1JvdxIpCgV0b3RhbBgCIAEoCzIaLmtjaWQudHJhY2tpbmcudjEuU3RhdHNSb3cSLgoKc3RhcnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXRpbWVfem9uZRgFIAEoCRIiChpkYXlfYm91bmRhcmllc19hcHByb3hpbWF0ZRgGIAEoCCrXAQoOU3RhdHNEaW1lbnNpb24SHwobU1RBVFNfRElNRU5TSU9OX1VOU1BFQ0lGSUVEEAASHAoYU1RBVFNfRElNRU5TSU9OX0NBTVBBSUdOEAESGAoUU1RBVFNfRElNRU5TSU9OX0dPQUwQAhIcChhTVEFUU19ESU1FTlNJT05fU1VCX0lEXzEQAxIYChRTVEFUU19ESU1FTlNJT05fSE9VUhAEEhcKE1NUQVRTX0RJTUVOU0lPTl9EQVkQBRIbChdTVEFUU19ESU1FTlNJT05fQUNDT1VOVBAGMmIKDVJlcG9ydFNlcnZpY2USUQoIR2V0U3RhdHMSIS5rY2lkLnRyYWNraW5nLnYxLkdldFN0YXRzUmVxdWVzdBoiLmtjaWQudHJhY2tpbmcudjEuR2V0U3RhdHNSZXNwb25zZUJgChlpby5rY2lkLnByb3RvLnRyYWNraW5nLnYxQhJSZXBvcnRTZXJ2aWNlUHJvdG9QAVotZ2l0aHViLmNvbS9rY2lkL2tjaWQvY2xpZW50cy9nby9rY2lkcGI7a2NpZHBiYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message kcid.tracking.v1.GetStatsRequest
@@ -60,6 +60,14 @@ export type GetStatsRequest = Message<"kcid.tracking.v1.GetStatsRequest"> & {
    * @generated from field: string partner_id = 6;
    */
   partnerId: string;
+
+  /**
+   * Report values in this ISO 4217 currency (StatsRow.reporting_value). Default: the account's
+   * reporting_currency; a partner's report converts only when this is set.
+   *
+   * @generated from field: string reporting_currency = 8;
+   */
+  reportingCurrency: string;
 };
 
 /**
@@ -249,6 +257,29 @@ export type StatsRow = Message<"kcid.tracking.v1.StatsRow"> & {
    * @generated from field: int64 flagged_conversions = 17;
    */
   flaggedConversions: bigint;
+
+  /**
+   * The values of every currency converted to the report's reporting currency (its currency_code)
+   * at the rate of each conversion's UTC day; each status sum is exact and rounded half-even once,
+   * to the currency's minor units. Unset when the report has no reporting currency.
+   *
+   * @generated from field: kcid.tracking.v1.CurrencyValue reporting_value = 20;
+   */
+  reportingValue?: CurrencyValue | undefined;
+
+  /**
+   * Values that could not be converted (no rate for their day): not in reporting_value, never guessed.
+   *
+   * @generated from field: repeated kcid.tracking.v1.CurrencyValue unconverted_values = 21;
+   */
+  unconvertedValues: CurrencyValue[];
+
+  /**
+   * The missing rates, "<currency> <yyyy-MM-dd>" (e.g. "USD 2026-12-01"), ordered.
+   *
+   * @generated from field: repeated string missing_rates = 22;
+   */
+  missingRates: string[];
 };
 
 /**
@@ -379,7 +410,9 @@ export const ReportService: GenService<{
    * grouped as asked.
    * Clicks count in the hour of the click; conversions in the hour of their event_time.
    * Errors: MISSING_PARAMETER, INVALID_PARAMETER (range, group_by, time_zone; metadata `field`),
-   * ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND, STORE_* (retry).
+   * ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND, FX_CURRENCY_UNKNOWN (reporting_currency), STORE_* (retry).
+   * With a reporting currency, each row's values are also converted at the ECB rate of their UTC day
+   * (StatsRow.reporting_value; see docs/reporting-currency.md).
    *
    * @generated from rpc kcid.tracking.v1.ReportService.GetStats
    */

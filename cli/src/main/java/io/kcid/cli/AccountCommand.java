@@ -51,6 +51,11 @@ final class AccountCommand {
         description = "ISO 4217 code of postback values that name none, e.g. EUR. Default: the partner's")
     String currency;
 
+    @Option(names = "--reporting-currency", defaultValue = "",
+        description = "ISO 4217 code the account reports in: values in other currencies are converted at the rate of"
+            + " their day (./kcid fx load). Default: none")
+    String reportingCurrency;
+
     /** Default: the partner's. */
     @Mixin StatusMapOptions statuses;
 
@@ -61,6 +66,7 @@ final class AccountCommand {
         var request = CreateAccountRequest.newBuilder().setAccountId(id).setDisplayName(name)
             .setKcidParameter(kcidParameter).setPartnerId(partner).setTimeZone(timeZone)
             .setCurrencyCode(currency.toUpperCase(java.util.Locale.ROOT))
+            .setReportingCurrency(reportingCurrency.trim().toUpperCase(java.util.Locale.ROOT))
             .putAllStatusMap(statuses.map()).setPostbackResponseFormat(statuses.format());
         if (statuses.ignoreStatus != null) {
           request.setIgnoreStatus(statuses.ignoreStatus);
@@ -80,6 +86,9 @@ final class AccountCommand {
           Output.line("time zone", created.getAccount().getTimeZone());
           if (!created.getAccount().getCurrencyCode().isEmpty()) {
             Output.line("currency", created.getAccount().getCurrencyCode());
+          }
+          if (!created.getAccount().getReportingCurrency().isEmpty()) {
+            Output.line("reports in", created.getAccount().getReportingCurrency());
           }
           Output.line("postback token", created.getSecrets().getPostbackToken());
           Output.line("click secret", created.getSecrets().getClickSecret());
@@ -181,6 +190,10 @@ final class AccountCommand {
     @Option(names = "--currency", description = "ISO 4217 code of postback values that name none, e.g. EUR ('' clears it).")
     String currency;
 
+    @Option(names = "--reporting-currency", description = "ISO 4217 code the account reports in ('' stops converting;"
+        + " conversions already recorded keep their rate).")
+    String reportingCurrency;
+
     @Mixin StatusMapOptions statuses;
 
     @Option(names = "--flagged-clicks", description = "A conversion on a click flagged as a bot or data-centre traffic:"
@@ -231,6 +244,9 @@ final class AccountCommand {
         }
         if (currency != null) {
           request.setCurrencyCode(currency.trim().toUpperCase(java.util.Locale.ROOT));
+        }
+        if (reportingCurrency != null) {
+          request.setReportingCurrency(reportingCurrency.trim().toUpperCase(java.util.Locale.ROOT));
         }
         if (statuses.statusMap != null) {
           request.putAllStatusMap(statuses.map()).setUpdateStatusMap(true);
@@ -349,6 +365,7 @@ final class AccountCommand {
     Output.line("partner", a.getPartnerId().isEmpty() ? "default" : a.getPartnerId());
     Output.line("time zone", a.getTimeZone().isEmpty() ? "UTC" : a.getTimeZone());
     Output.line("currency", a.getCurrencyCode().isEmpty() ? "(none: postbacks name it)" : a.getCurrencyCode());
+    Output.line("reports in", a.getReportingCurrency().isEmpty() ? "(each value's own currency)" : a.getReportingCurrency());
     Output.line("kcid parameter", a.getKcidParameter());
     Output.line("default goal", a.getDefaultGoalKey());
     Output.line("token hint", a.getPostbackTokenHint());

@@ -42,12 +42,26 @@ final class ConversionsCommand implements Runnable {
           System.out.println("no conversions");
         }
         for (Conversion c : page.getConversionsList()) {
-          System.out.printf("%s  %-10s %s %s %s  txid=%s%s%n", c.getConversionId(), c.getGoalKey(),
+          System.out.printf("%s  %-10s %s %s %s%s  txid=%s%s%n", c.getConversionId(), c.getGoalKey(),
               Colour.word(status(c.getStatus()), 9),
               c.getValue().getAmount().isEmpty() ? "-" : c.getValue().getAmount(), c.getValue().getCurrencyCode(),
-              c.getTransactionId(), c.getTest() ? "  (test)" : "");
+              converted(c), c.getTransactionId(), c.getTest() ? "  (test)" : "");
         }
       });
     }
+  }
+
+  /** The value in the account's reporting currency, as " = 92.23 EUR (rate … of 2026-12-04)"; "" when none. */
+  static String converted(Conversion c) {
+    String currency = c.getConvertedValue().getCurrencyCode();
+    return switch (c.getFxState()) {
+      case FX_STATE_SAME_CURRENCY -> "";
+      case FX_STATE_CONVERTED, FX_STATE_CONVERTED_AT_READ -> " = " + c.getConvertedValue().getAmount() + " " + currency
+          + " (rate " + c.getFxRate() + " of " + c.getFxRateDate()
+          + (c.getFxState() == io.kcid.proto.tracking.v1.FxState.FX_STATE_CONVERTED_AT_READ ? ", converted at read" : "")
+          + ")";
+      case FX_STATE_RATE_MISSING -> " = ? " + currency + " (rate missing: ./kcid fx load)";
+      default -> "";
+    };
   }
 }

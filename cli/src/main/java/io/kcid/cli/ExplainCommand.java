@@ -84,7 +84,8 @@ final class ExplainCommand implements Runnable {
     for (Conversion c : r.getConversionsList()) {
       System.out.printf("  %s  %-10s %-9s %s  txid=%s  recorded %s%s%n", c.getConversionId(), c.getGoalKey(),
           ConversionsCommand.status(c.getStatus()),
-          c.getValue().getAmount().isEmpty() ? "-" : c.getValue().getAmount() + " " + c.getValue().getCurrencyCode(),
+          c.getValue().getAmount().isEmpty() ? "-"
+              : c.getValue().getAmount() + " " + c.getValue().getCurrencyCode() + ConversionsCommand.converted(c),
           c.getTransactionId().isEmpty() ? "-" : c.getTransactionId(), LogFormat.time(c.getRecordTime()),
           c.getTest() ? "  (test)" : "");
       for (StatusChange h : c.getHistoryList()) {

@@ -51,6 +51,10 @@ final class StatsCommand implements Runnable {
   @Option(names = "--tz", defaultValue = "UTC", description = "IANA time zone of days and hours. Default: ${DEFAULT-VALUE}")
   String timeZone;
 
+  @Option(names = "--currency", defaultValue = "",
+      description = "Show values converted to this ISO 4217 currency. Default: the account's reporting currency")
+  String reportingCurrency;
+
   @Override
   public void run() {
     if ((account == null) == (partner == null)) {
@@ -60,6 +64,7 @@ final class StatsCommand implements Runnable {
         .setAccountId(account == null ? "" : account)
         .setPartnerId(partner == null ? "" : partner)
         .setTimeZone(timeZone)
+        .setReportingCurrency(reportingCurrency.trim().toUpperCase(Locale.ROOT))
         .setStartTime(timestamp(start(Durations.parse(since), zone(timeZone), Instant.now())));
     for (String d : by) {
       if (!d.isBlank()) {
@@ -146,6 +151,10 @@ final class StatsCommand implements Runnable {
       header.add("flagged");
     }
     header.addAll(List.of("conv", "pending", "approved", "rejected", "cvr", "approval", "approved value"));
+    boolean reporting = report.getTotal().hasReportingValue();
+    if (reporting) {
+      header.add("approved in " + report.getTotal().getReportingValue().getCurrencyCode());
+    }
     Table table = new Table(header, textColumns);
     if (grouped) {
       for (StatsRow row : report.getRowsList()) {
@@ -179,6 +188,11 @@ final class StatsCommand implements Runnable {
     table.print(System.out);
     System.out.println("time to convert: " + report.getTotal().getTimeToConvertList().stream()
         .map(b -> label(b) + " " + b.getConversions()).collect(Collectors.joining(" | ")));
+    if (reporting && report.getTotal().getMissingRatesCount() > 0) {
+      // Never a guess: what has no rate is left out of the converted column, and said so.
+      System.out.println("not converted (* above), no rate for: " + String.join(", ", report.getTotal().getMissingRatesList())
+          + "; load it with ./kcid fx load");
+    }
     if (report.getDayBoundariesApproximate()) {
       System.out.println("note: " + report.getTimeZone() + " is not a whole number of hours from UTC; stats are"
           + " hourly, so each hour counts in the day it starts in.");
@@ -205,6 +219,9 @@ final class StatsCommand implements Runnable {
       values.add(v.getApprovedAmount() + " " + v.getCurrencyCode());
     }
     cells.add(values.isEmpty() ? "-" : String.join(", ", values));
+    if (row.hasReportingValue()) {
+      cells.add(row.getReportingValue().getApprovedAmount() + (row.getMissingRatesCount() > 0 ? " *" : ""));
+    }
     return cells;
   }
 

@@ -92,6 +92,8 @@ final class CliSchemas {
     schemas.put("bots-load", message("bots load", io.kcid.proto.tracking.v1.LoadBotRangesResponse.getDescriptor(), s -> { }));
     schemas.put("bots-list", message("bots list", io.kcid.proto.tracking.v1.ListBotRangesResponse.getDescriptor(), s -> { }));
     schemas.put("bots-clear", message("bots clear", io.kcid.proto.tracking.v1.ClearBotRangesResponse.getDescriptor(), s -> { }));
+    schemas.put("fx-load", message("fx load", io.kcid.proto.tracking.v1.LoadExchangeRatesResponse.getDescriptor(), s -> { }));
+    schemas.put("fx-list", message("fx list", io.kcid.proto.tracking.v1.ListExchangeRatesResponse.getDescriptor(), s -> { }));
     schemas.put("click", message("click", Click.getDescriptor(), s -> { }));
     schemas.put("click-url", plain("click-url", Map.of("url", string())));
     schemas.put("conversion-status", message("conversion-status", Conversion.getDescriptor(), s -> { }));

@@ -232,6 +232,11 @@ class JsonContractIT {
     assertThat(valid("bots-list", api("bots", "list", "--json")).at("/ranges/0/cidr").asText()).isEqualTo("192.0.2.0/24");
     valid("bots-clear", api("bots", "clear", "--json"));
 
+    Path rates = Files.writeString(home.resolve("eurofxref.csv"), "Date, USD, JPY, \n03 December 2025, 1.1652, N/A, \n");
+    JsonNode fx = valid("fx-load", api("fx", "load", rates.toString(), "--json"));
+    assertThat(fx.get("rates").asInt()).isEqualTo(1);
+    assertThat(valid("fx-list", api("fx", "list", "--json")).at("/days/0/rates_per_eur/USD").asText()).isEqualTo("1.1652");
+
     JsonNode url = valid("click-url", run("click-url", "--account", "shop", "--campaign", "spring",
         "--url", "https://shop.example/landing", "--secret", clickSecret, "--edge", edgeUrl(), "--json"));
     String kcid = HTTP.send(HttpRequest.newBuilder(URI.create(url.get("url").asText())).build(),

@@ -46,7 +46,7 @@ BOT_RANGE_KIND_BOT: BotRangeKind
 BOT_RANGE_KIND_DATACENTER: BotRangeKind
 
 class CreateAccountRequest(_message.Message):
-    __slots__ = ("account_id", "display_name", "kcid_parameter", "request_id", "partner_id", "time_zone", "currency_code", "status_map", "ignore_status", "postback_response_format", "flagged_click_action", "velocity_limit", "velocity_action")
+    __slots__ = ("account_id", "display_name", "kcid_parameter", "request_id", "partner_id", "time_zone", "currency_code", "status_map", "ignore_status", "postback_response_format", "flagged_click_action", "velocity_limit", "velocity_action", "reporting_currency")
     class StatusMapEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -67,6 +67,7 @@ class CreateAccountRequest(_message.Message):
     FLAGGED_CLICK_ACTION_FIELD_NUMBER: _ClassVar[int]
     VELOCITY_LIMIT_FIELD_NUMBER: _ClassVar[int]
     VELOCITY_ACTION_FIELD_NUMBER: _ClassVar[int]
+    REPORTING_CURRENCY_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     display_name: str
     kcid_parameter: str
@@ -80,7 +81,8 @@ class CreateAccountRequest(_message.Message):
     flagged_click_action: _resources_pb2.SuspectAction
     velocity_limit: int
     velocity_action: _resources_pb2.SuspectAction
-    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., request_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ..., status_map: _Optional[_Mapping[str, _resources_pb2.ConversionStatus]] = ..., ignore_status: _Optional[bool] = ..., postback_response_format: _Optional[_Union[_resources_pb2.PostbackResponseFormat, str]] = ..., flagged_click_action: _Optional[_Union[_resources_pb2.SuspectAction, str]] = ..., velocity_limit: _Optional[int] = ..., velocity_action: _Optional[_Union[_resources_pb2.SuspectAction, str]] = ...) -> None: ...
+    reporting_currency: str
+    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., request_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ..., status_map: _Optional[_Mapping[str, _resources_pb2.ConversionStatus]] = ..., ignore_status: _Optional[bool] = ..., postback_response_format: _Optional[_Union[_resources_pb2.PostbackResponseFormat, str]] = ..., flagged_click_action: _Optional[_Union[_resources_pb2.SuspectAction, str]] = ..., velocity_limit: _Optional[int] = ..., velocity_action: _Optional[_Union[_resources_pb2.SuspectAction, str]] = ..., reporting_currency: _Optional[str] = ...) -> None: ...
 
 class CreateAccountResponse(_message.Message):
     __slots__ = ("account", "secrets")
@@ -103,7 +105,7 @@ class GetAccountResponse(_message.Message):
     def __init__(self, account: _Optional[_Union[_resources_pb2.Account, _Mapping]] = ...) -> None: ...
 
 class UpdateAccountRequest(_message.Message):
-    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "legacy_http_200", "postback_auth", "request_id", "update_auth_methods", "update_ip_allowlist", "partner_id", "time_zone", "currency_code", "status_map", "update_status_map", "ignore_status", "postback_response_format", "flagged_click_action", "velocity_limit", "velocity_action")
+    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "legacy_http_200", "postback_auth", "request_id", "update_auth_methods", "update_ip_allowlist", "partner_id", "time_zone", "currency_code", "status_map", "update_status_map", "ignore_status", "postback_response_format", "flagged_click_action", "velocity_limit", "velocity_action", "reporting_currency")
     class StatusMapEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -130,6 +132,7 @@ class UpdateAccountRequest(_message.Message):
     FLAGGED_CLICK_ACTION_FIELD_NUMBER: _ClassVar[int]
     VELOCITY_LIMIT_FIELD_NUMBER: _ClassVar[int]
     VELOCITY_ACTION_FIELD_NUMBER: _ClassVar[int]
+    REPORTING_CURRENCY_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     display_name: str
     kcid_parameter: str
@@ -149,7 +152,8 @@ class UpdateAccountRequest(_message.Message):
     flagged_click_action: _resources_pb2.SuspectAction
     velocity_limit: int
     velocity_action: _resources_pb2.SuspectAction
-    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[_resources_pb2.PostbackAuth, _Mapping]] = ..., request_id: _Optional[str] = ..., update_auth_methods: _Optional[bool] = ..., update_ip_allowlist: _Optional[bool] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ..., status_map: _Optional[_Mapping[str, _resources_pb2.ConversionStatus]] = ..., update_status_map: _Optional[bool] = ..., ignore_status: _Optional[bool] = ..., postback_response_format: _Optional[_Union[_resources_pb2.PostbackResponseFormat, str]] = ..., flagged_click_action: _Optional[_Union[_resources_pb2.SuspectAction, str]] = ..., velocity_limit: _Optional[int] = ..., velocity_action: _Optional[_Union[_resources_pb2.SuspectAction, str]] = ...) -> None: ...
+    reporting_currency: str
+    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[_resources_pb2.PostbackAuth, _Mapping]] = ..., request_id: _Optional[str] = ..., update_auth_methods: _Optional[bool] = ..., update_ip_allowlist: _Optional[bool] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ..., status_map: _Optional[_Mapping[str, _resources_pb2.ConversionStatus]] = ..., update_status_map: _Optional[bool] = ..., ignore_status: _Optional[bool] = ..., postback_response_format: _Optional[_Union[_resources_pb2.PostbackResponseFormat, str]] = ..., flagged_click_action: _Optional[_Union[_resources_pb2.SuspectAction, str]] = ..., velocity_limit: _Optional[int] = ..., velocity_action: _Optional[_Union[_resources_pb2.SuspectAction, str]] = ..., reporting_currency: _Optional[str] = ...) -> None: ...
 
 class UpdateAccountResponse(_message.Message):
     __slots__ = ("account",)
@@ -412,3 +416,66 @@ class ClearBotRangesResponse(_message.Message):
     REMOVED_FIELD_NUMBER: _ClassVar[int]
     removed: int
     def __init__(self, removed: _Optional[int] = ...) -> None: ...
+
+class LoadExchangeRatesRequest(_message.Message):
+    __slots__ = ("lines", "first_line_number")
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    FIRST_LINE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    lines: _containers.RepeatedScalarFieldContainer[str]
+    first_line_number: int
+    def __init__(self, lines: _Optional[_Iterable[str]] = ..., first_line_number: _Optional[int] = ...) -> None: ...
+
+class BadRateLine(_message.Message):
+    __slots__ = ("line_number", "text", "message")
+    LINE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    line_number: int
+    text: str
+    message: str
+    def __init__(self, line_number: _Optional[int] = ..., text: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class LoadExchangeRatesResponse(_message.Message):
+    __slots__ = ("days", "rates", "bad_lines", "first_date", "last_date")
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    RATES_FIELD_NUMBER: _ClassVar[int]
+    BAD_LINES_FIELD_NUMBER: _ClassVar[int]
+    FIRST_DATE_FIELD_NUMBER: _ClassVar[int]
+    LAST_DATE_FIELD_NUMBER: _ClassVar[int]
+    days: int
+    rates: int
+    bad_lines: _containers.RepeatedCompositeFieldContainer[BadRateLine]
+    first_date: str
+    last_date: str
+    def __init__(self, days: _Optional[int] = ..., rates: _Optional[int] = ..., bad_lines: _Optional[_Iterable[_Union[BadRateLine, _Mapping]]] = ..., first_date: _Optional[str] = ..., last_date: _Optional[str] = ...) -> None: ...
+
+class ListExchangeRatesRequest(_message.Message):
+    __slots__ = ("limit", "before_date")
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_DATE_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    before_date: str
+    def __init__(self, limit: _Optional[int] = ..., before_date: _Optional[str] = ...) -> None: ...
+
+class ExchangeRateDay(_message.Message):
+    __slots__ = ("date", "rates_per_eur")
+    class RatesPerEurEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    RATES_PER_EUR_FIELD_NUMBER: _ClassVar[int]
+    date: str
+    rates_per_eur: _containers.ScalarMap[str, str]
+    def __init__(self, date: _Optional[str] = ..., rates_per_eur: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class ListExchangeRatesResponse(_message.Message):
+    __slots__ = ("days", "total_days")
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_DAYS_FIELD_NUMBER: _ClassVar[int]
+    days: _containers.RepeatedCompositeFieldContainer[ExchangeRateDay]
+    total_days: int
+    def __init__(self, days: _Optional[_Iterable[_Union[ExchangeRateDay, _Mapping]]] = ..., total_days: _Optional[int] = ...) -> None: ...

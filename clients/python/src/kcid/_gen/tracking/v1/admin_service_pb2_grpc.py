@@ -115,6 +115,16 @@ class AdminServiceStub:
                 request_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ClearBotRangesRequest.SerializeToString,
                 response_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ClearBotRangesResponse.FromString,
                 _registered_method=True)
+        self.LoadExchangeRates = channel.unary_unary(
+                '/kcid.tracking.v1.AdminService/LoadExchangeRates',
+                request_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.LoadExchangeRatesRequest.SerializeToString,
+                response_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.LoadExchangeRatesResponse.FromString,
+                _registered_method=True)
+        self.ListExchangeRates = channel.unary_unary(
+                '/kcid.tracking.v1.AdminService/ListExchangeRates',
+                request_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListExchangeRatesRequest.SerializeToString,
+                response_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListExchangeRatesResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -123,7 +133,8 @@ class AdminServiceServicer:
 
     def CreateAccount(self, request, context):
         """Creates an account with fresh secrets and a "default" goal.
-        Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER, PARTNER_NOT_FOUND.
+        Errors: ACCOUNT_ALREADY_EXISTS, INVALID_PARAMETER, PARTNER_NOT_FOUND, FX_CURRENCY_UNKNOWN
+        (reporting_currency).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -138,7 +149,7 @@ class AdminServiceServicer:
 
     def UpdateAccount(self, request, context):
         """Changes the account settings named in the request. Errors: ACCOUNT_NOT_FOUND, INVALID_PARAMETER,
-        PARTNER_NOT_FOUND (moving).
+        PARTNER_NOT_FOUND (moving), FX_CURRENCY_UNKNOWN (reporting_currency).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -240,6 +251,23 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def LoadExchangeRates(self, request, context):
+        """Loads daily exchange rates (platform admin) from lines of ECB's reference-rate CSV
+        (eurofxref.csv, eurofxref-hist.csv: `Date, USD, JPY, …`, units per EUR, "N/A" for none). A day
+        already loaded is replaced currency by currency. Bad rows are reported one by one and the
+        rest is loaded. Errors: FX_CSV_INVALID (no usable header), INVALID_PARAMETER.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListExchangeRates(self, request, context):
+        """The loaded days (newest first) and their rates per EUR.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -322,6 +350,16 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.ClearBotRanges,
                     request_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ClearBotRangesRequest.FromString,
                     response_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ClearBotRangesResponse.SerializeToString,
+            ),
+            'LoadExchangeRates': grpc.unary_unary_rpc_method_handler(
+                    servicer.LoadExchangeRates,
+                    request_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.LoadExchangeRatesRequest.FromString,
+                    response_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.LoadExchangeRatesResponse.SerializeToString,
+            ),
+            'ListExchangeRates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListExchangeRates,
+                    request_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListExchangeRatesRequest.FromString,
+                    response_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListExchangeRatesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -757,6 +795,60 @@ class AdminService:
             '/kcid.tracking.v1.AdminService/ClearBotRanges',
             kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ClearBotRangesRequest.SerializeToString,
             kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ClearBotRangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LoadExchangeRates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kcid.tracking.v1.AdminService/LoadExchangeRates',
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.LoadExchangeRatesRequest.SerializeToString,
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.LoadExchangeRatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListExchangeRates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kcid.tracking.v1.AdminService/ListExchangeRates',
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListExchangeRatesRequest.SerializeToString,
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListExchangeRatesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -26,7 +26,7 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%kcid/tracking/v1/report_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xde\x01\n\x0fGetStatsRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12.\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x08group_by\x18\x04 \x03(\x0e\x32 .kcid.tracking.v1.StatsDimension\x12\x11\n\ttime_zone\x18\x05 \x01(\t\x12\x12\n\npartner_id\x18\x06 \x01(\t\"p\n\rCurrencyValue\x12\x15\n\rcurrency_code\x18\x01 \x01(\t\x12\x17\n\x0f\x61pproved_amount\x18\x02 \x01(\t\x12\x16\n\x0epending_amount\x18\x03 \x01(\t\x12\x17\n\x0frejected_amount\x18\x04 \x01(\t\"\x8c\x01\n\x13TimeToConvertBucket\x12/\n\x0cmin_duration\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\x12/\n\x0cmax_duration\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x13\n\x0b\x63onversions\x18\x03 \x01(\x03\"\xf2\x03\n\x08StatsRow\x12\x13\n\x0b\x63\x61mpaign_id\x18\x01 \x01(\t\x12\x10\n\x08goal_key\x18\x02 \x01(\t\x12\x10\n\x08sub_id_1\x18\x03 \x01(\t\x12\x35\n\x11period_start_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06period\x18\x05 \x01(\t\x12\x0e\n\x06\x63licks\x18\x06 \x01(\x03\x12\x13\n\x0b\x63onversions\x18\x07 \x01(\x03\x12\x1b\n\x13pending_conversions\x18\x08 \x01(\x03\x12\x1c\n\x14\x61pproved_conversions\x18\t \x01(\x03\x12\x1c\n\x14rejected_conversions\x18\n \x01(\x03\x12/\n\x06values\x18\x0b \x03(\x0b\x32\x1f.kcid.tracking.v1.CurrencyValue\x12\x17\n\x0f\x63onversion_rate\x18\x0c \x01(\x01\x12\x15\n\rapproval_rate\x18\r \x01(\x01\x12>\n\x0ftime_to_convert\x18\x0e \x03(\x0b\x32%.kcid.tracking.v1.TimeToConvertBucket\x12\x12\n\naccount_id\x18\x0f \x01(\t\x12\x16\n\x0e\x66lagged_clicks\x18\x10 \x01(\x03\x12\x1b\n\x13\x66lagged_conversions\x18\x11 \x01(\x03\"\xfc\x01\n\x10GetStatsResponse\x12(\n\x04rows\x18\x01 \x03(\x0b\x32\x1a.kcid.tracking.v1.StatsRow\x12)\n\x05total\x18\x02 \x01(\x0b\x32\x1a.kcid.tracking.v1.StatsRow\x12.\n\nstart_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\ttime_zone\x18\x05 \x01(\t\x12\"\n\x1a\x64\x61y_boundaries_approximate\x18\x06 \x01(\x08*\xd7\x01\n\x0eStatsDimension\x12\x1f\n\x1bSTATS_DIMENSION_UNSPECIFIED\x10\x00\x12\x1c\n\x18STATS_DIMENSION_CAMPAIGN\x10\x01\x12\x18\n\x14STATS_DIMENSION_GOAL\x10\x02\x12\x1c\n\x18STATS_DIMENSION_SUB_ID_1\x10\x03\x12\x18\n\x14STATS_DIMENSION_HOUR\x10\x04\x12\x17\n\x13STATS_DIMENSION_DAY\x10\x05\x12\x1b\n\x17STATS_DIMENSION_ACCOUNT\x10\x06\x32\x62\n\rReportService\x12Q\n\x08GetStats\x12!.kcid.tracking.v1.GetStatsRequest\x1a\".kcid.tracking.v1.GetStatsResponseB`\n\x19io.kcid.proto.tracking.v1B\x12ReportServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%kcid/tracking/v1/report_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfa\x01\n\x0fGetStatsRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12.\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x08group_by\x18\x04 \x03(\x0e\x32 .kcid.tracking.v1.StatsDimension\x12\x11\n\ttime_zone\x18\x05 \x01(\t\x12\x12\n\npartner_id\x18\x06 \x01(\t\x12\x1a\n\x12reporting_currency\x18\x08 \x01(\t\"p\n\rCurrencyValue\x12\x15\n\rcurrency_code\x18\x01 \x01(\t\x12\x17\n\x0f\x61pproved_amount\x18\x02 \x01(\t\x12\x16\n\x0epending_amount\x18\x03 \x01(\t\x12\x17\n\x0frejected_amount\x18\x04 \x01(\t\"\x8c\x01\n\x13TimeToConvertBucket\x12/\n\x0cmin_duration\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\x12/\n\x0cmax_duration\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x13\n\x0b\x63onversions\x18\x03 \x01(\x03\"\x80\x05\n\x08StatsRow\x12\x13\n\x0b\x63\x61mpaign_id\x18\x01 \x01(\t\x12\x10\n\x08goal_key\x18\x02 \x01(\t\x12\x10\n\x08sub_id_1\x18\x03 \x01(\t\x12\x35\n\x11period_start_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06period\x18\x05 \x01(\t\x12\x0e\n\x06\x63licks\x18\x06 \x01(\x03\x12\x13\n\x0b\x63onversions\x18\x07 \x01(\x03\x12\x1b\n\x13pending_conversions\x18\x08 \x01(\x03\x12\x1c\n\x14\x61pproved_conversions\x18\t \x01(\x03\x12\x1c\n\x14rejected_conversions\x18\n \x01(\x03\x12/\n\x06values\x18\x0b \x03(\x0b\x32\x1f.kcid.tracking.v1.CurrencyValue\x12\x17\n\x0f\x63onversion_rate\x18\x0c \x01(\x01\x12\x15\n\rapproval_rate\x18\r \x01(\x01\x12>\n\x0ftime_to_convert\x18\x0e \x03(\x0b\x32%.kcid.tracking.v1.TimeToConvertBucket\x12\x12\n\naccount_id\x18\x0f \x01(\t\x12\x16\n\x0e\x66lagged_clicks\x18\x10 \x01(\x03\x12\x1b\n\x13\x66lagged_conversions\x18\x11 \x01(\x03\x12\x38\n\x0freporting_value\x18\x14 \x01(\x0b\x32\x1f.kcid.tracking.v1.CurrencyValue\x12;\n\x12unconverted_values\x18\x15 \x03(\x0b\x32\x1f.kcid.tracking.v1.CurrencyValue\x12\x15\n\rmissing_rates\x18\x16 \x03(\t\"\xfc\x01\n\x10GetStatsResponse\x12(\n\x04rows\x18\x01 \x03(\x0b\x32\x1a.kcid.tracking.v1.StatsRow\x12)\n\x05total\x18\x02 \x01(\x0b\x32\x1a.kcid.tracking.v1.StatsRow\x12.\n\nstart_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\ttime_zone\x18\x05 \x01(\t\x12\"\n\x1a\x64\x61y_boundaries_approximate\x18\x06 \x01(\x08*\xd7\x01\n\x0eStatsDimension\x12\x1f\n\x1bSTATS_DIMENSION_UNSPECIFIED\x10\x00\x12\x1c\n\x18STATS_DIMENSION_CAMPAIGN\x10\x01\x12\x18\n\x14STATS_DIMENSION_GOAL\x10\x02\x12\x1c\n\x18STATS_DIMENSION_SUB_ID_1\x10\x03\x12\x18\n\x14STATS_DIMENSION_HOUR\x10\x04\x12\x17\n\x13STATS_DIMENSION_DAY\x10\x05\x12\x1b\n\x17STATS_DIMENSION_ACCOUNT\x10\x06\x32\x62\n\rReportService\x12Q\n\x08GetStats\x12!.kcid.tracking.v1.GetStatsRequest\x1a\".kcid.tracking.v1.GetStatsResponseB`\n\x19io.kcid.proto.tracking.v1B\x12ReportServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,18 +34,18 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kcid._gen.tracking.v1.repor
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\031io.kcid.proto.tracking.v1B\022ReportServiceProtoP\001Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpb'
-  _globals['_STATSDIMENSION']._serialized_start=1363
-  _globals['_STATSDIMENSION']._serialized_end=1578
+  _globals['_STATSDIMENSION']._serialized_start=1533
+  _globals['_STATSDIMENSION']._serialized_end=1748
   _globals['_GETSTATSREQUEST']._serialized_start=125
-  _globals['_GETSTATSREQUEST']._serialized_end=347
-  _globals['_CURRENCYVALUE']._serialized_start=349
-  _globals['_CURRENCYVALUE']._serialized_end=461
-  _globals['_TIMETOCONVERTBUCKET']._serialized_start=464
-  _globals['_TIMETOCONVERTBUCKET']._serialized_end=604
-  _globals['_STATSROW']._serialized_start=607
-  _globals['_STATSROW']._serialized_end=1105
-  _globals['_GETSTATSRESPONSE']._serialized_start=1108
-  _globals['_GETSTATSRESPONSE']._serialized_end=1360
-  _globals['_REPORTSERVICE']._serialized_start=1580
-  _globals['_REPORTSERVICE']._serialized_end=1678
+  _globals['_GETSTATSREQUEST']._serialized_end=375
+  _globals['_CURRENCYVALUE']._serialized_start=377
+  _globals['_CURRENCYVALUE']._serialized_end=489
+  _globals['_TIMETOCONVERTBUCKET']._serialized_start=492
+  _globals['_TIMETOCONVERTBUCKET']._serialized_end=632
+  _globals['_STATSROW']._serialized_start=635
+  _globals['_STATSROW']._serialized_end=1275
+  _globals['_GETSTATSRESPONSE']._serialized_start=1278
+  _globals['_GETSTATSRESPONSE']._serialized_end=1530
+  _globals['_REPORTSERVICE']._serialized_start=1750
+  _globals['_REPORTSERVICE']._serialized_end=1848
 # @@protoc_insertion_point(module_scope)

@@ -29,20 +29,22 @@ STATS_DIMENSION_DAY: StatsDimension
 STATS_DIMENSION_ACCOUNT: StatsDimension
 
 class GetStatsRequest(_message.Message):
-    __slots__ = ("account_id", "start_time", "end_time", "group_by", "time_zone", "partner_id")
+    __slots__ = ("account_id", "start_time", "end_time", "group_by", "time_zone", "partner_id", "reporting_currency")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     GROUP_BY_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
     PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
+    REPORTING_CURRENCY_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     group_by: _containers.RepeatedScalarFieldContainer[StatsDimension]
     time_zone: str
     partner_id: str
-    def __init__(self, account_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., group_by: _Optional[_Iterable[_Union[StatsDimension, str]]] = ..., time_zone: _Optional[str] = ..., partner_id: _Optional[str] = ...) -> None: ...
+    reporting_currency: str
+    def __init__(self, account_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., group_by: _Optional[_Iterable[_Union[StatsDimension, str]]] = ..., time_zone: _Optional[str] = ..., partner_id: _Optional[str] = ..., reporting_currency: _Optional[str] = ...) -> None: ...
 
 class CurrencyValue(_message.Message):
     __slots__ = ("currency_code", "approved_amount", "pending_amount", "rejected_amount")
@@ -67,7 +69,7 @@ class TimeToConvertBucket(_message.Message):
     def __init__(self, min_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., conversions: _Optional[int] = ...) -> None: ...
 
 class StatsRow(_message.Message):
-    __slots__ = ("campaign_id", "goal_key", "sub_id_1", "period_start_time", "period", "clicks", "conversions", "pending_conversions", "approved_conversions", "rejected_conversions", "values", "conversion_rate", "approval_rate", "time_to_convert", "account_id", "flagged_clicks", "flagged_conversions")
+    __slots__ = ("campaign_id", "goal_key", "sub_id_1", "period_start_time", "period", "clicks", "conversions", "pending_conversions", "approved_conversions", "rejected_conversions", "values", "conversion_rate", "approval_rate", "time_to_convert", "account_id", "flagged_clicks", "flagged_conversions", "reporting_value", "unconverted_values", "missing_rates")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     GOAL_KEY_FIELD_NUMBER: _ClassVar[int]
     SUB_ID_1_FIELD_NUMBER: _ClassVar[int]
@@ -85,6 +87,9 @@ class StatsRow(_message.Message):
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     FLAGGED_CLICKS_FIELD_NUMBER: _ClassVar[int]
     FLAGGED_CONVERSIONS_FIELD_NUMBER: _ClassVar[int]
+    REPORTING_VALUE_FIELD_NUMBER: _ClassVar[int]
+    UNCONVERTED_VALUES_FIELD_NUMBER: _ClassVar[int]
+    MISSING_RATES_FIELD_NUMBER: _ClassVar[int]
     campaign_id: str
     goal_key: str
     sub_id_1: str
@@ -102,7 +107,10 @@ class StatsRow(_message.Message):
     account_id: str
     flagged_clicks: int
     flagged_conversions: int
-    def __init__(self, campaign_id: _Optional[str] = ..., goal_key: _Optional[str] = ..., sub_id_1: _Optional[str] = ..., period_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period: _Optional[str] = ..., clicks: _Optional[int] = ..., conversions: _Optional[int] = ..., pending_conversions: _Optional[int] = ..., approved_conversions: _Optional[int] = ..., rejected_conversions: _Optional[int] = ..., values: _Optional[_Iterable[_Union[CurrencyValue, _Mapping]]] = ..., conversion_rate: _Optional[float] = ..., approval_rate: _Optional[float] = ..., time_to_convert: _Optional[_Iterable[_Union[TimeToConvertBucket, _Mapping]]] = ..., account_id: _Optional[str] = ..., flagged_clicks: _Optional[int] = ..., flagged_conversions: _Optional[int] = ...) -> None: ...
+    reporting_value: CurrencyValue
+    unconverted_values: _containers.RepeatedCompositeFieldContainer[CurrencyValue]
+    missing_rates: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, campaign_id: _Optional[str] = ..., goal_key: _Optional[str] = ..., sub_id_1: _Optional[str] = ..., period_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period: _Optional[str] = ..., clicks: _Optional[int] = ..., conversions: _Optional[int] = ..., pending_conversions: _Optional[int] = ..., approved_conversions: _Optional[int] = ..., rejected_conversions: _Optional[int] = ..., values: _Optional[_Iterable[_Union[CurrencyValue, _Mapping]]] = ..., conversion_rate: _Optional[float] = ..., approval_rate: _Optional[float] = ..., time_to_convert: _Optional[_Iterable[_Union[TimeToConvertBucket, _Mapping]]] = ..., account_id: _Optional[str] = ..., flagged_clicks: _Optional[int] = ..., flagged_conversions: _Optional[int] = ..., reporting_value: _Optional[_Union[CurrencyValue, _Mapping]] = ..., unconverted_values: _Optional[_Iterable[_Union[CurrencyValue, _Mapping]]] = ..., missing_rates: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class GetStatsResponse(_message.Message):
     __slots__ = ("rows", "total", "start_time", "end_time", "time_zone", "day_boundaries_approximate")

@@ -33,6 +33,14 @@ class ConversionStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CONVERSION_STATUS_APPROVED: _ClassVar[ConversionStatus]
     CONVERSION_STATUS_REJECTED: _ClassVar[ConversionStatus]
 
+class FxState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FX_STATE_UNSPECIFIED: _ClassVar[FxState]
+    FX_STATE_SAME_CURRENCY: _ClassVar[FxState]
+    FX_STATE_CONVERTED: _ClassVar[FxState]
+    FX_STATE_RATE_MISSING: _ClassVar[FxState]
+    FX_STATE_CONVERTED_AT_READ: _ClassVar[FxState]
+
 class CountingMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     COUNTING_MODE_UNSPECIFIED: _ClassVar[CountingMode]
@@ -72,6 +80,11 @@ CONVERSION_STATUS_UNSPECIFIED: ConversionStatus
 CONVERSION_STATUS_PENDING: ConversionStatus
 CONVERSION_STATUS_APPROVED: ConversionStatus
 CONVERSION_STATUS_REJECTED: ConversionStatus
+FX_STATE_UNSPECIFIED: FxState
+FX_STATE_SAME_CURRENCY: FxState
+FX_STATE_CONVERTED: FxState
+FX_STATE_RATE_MISSING: FxState
+FX_STATE_CONVERTED_AT_READ: FxState
 COUNTING_MODE_UNSPECIFIED: CountingMode
 COUNTING_MODE_ONCE_PER_CLICK: CountingMode
 COUNTING_MODE_EVERY_POSTBACK: CountingMode
@@ -133,7 +146,7 @@ class Click(_message.Message):
     def __init__(self, kcid: _Optional[str] = ..., account_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., creative_id: _Optional[str] = ..., placement_id: _Optional[str] = ..., sub_ids: _Optional[_Mapping[str, str]] = ..., destination_url: _Optional[str] = ..., click_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., partition: _Optional[int] = ..., flag: _Optional[_Union[ClickFlag, str]] = ..., source_network: _Optional[int] = ...) -> None: ...
 
 class Conversion(_message.Message):
-    __slots__ = ("conversion_id", "kcid", "account_id", "goal_key", "status", "value", "transaction_id", "event_time", "record_time", "adv_sub_ids", "test", "click_time", "original_value", "history", "status_reason")
+    __slots__ = ("conversion_id", "kcid", "account_id", "goal_key", "status", "value", "transaction_id", "event_time", "record_time", "adv_sub_ids", "test", "click_time", "original_value", "history", "status_reason", "converted_value", "fx_rate", "fx_rate_date", "fx_state")
     class AdvSubIdsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -156,6 +169,10 @@ class Conversion(_message.Message):
     ORIGINAL_VALUE_FIELD_NUMBER: _ClassVar[int]
     HISTORY_FIELD_NUMBER: _ClassVar[int]
     STATUS_REASON_FIELD_NUMBER: _ClassVar[int]
+    CONVERTED_VALUE_FIELD_NUMBER: _ClassVar[int]
+    FX_RATE_FIELD_NUMBER: _ClassVar[int]
+    FX_RATE_DATE_FIELD_NUMBER: _ClassVar[int]
+    FX_STATE_FIELD_NUMBER: _ClassVar[int]
     conversion_id: str
     kcid: str
     account_id: str
@@ -171,7 +188,11 @@ class Conversion(_message.Message):
     original_value: Money
     history: _containers.RepeatedCompositeFieldContainer[StatusChange]
     status_reason: _error_reason_pb2.ErrorReason
-    def __init__(self, conversion_id: _Optional[str] = ..., kcid: _Optional[str] = ..., account_id: _Optional[str] = ..., goal_key: _Optional[str] = ..., status: _Optional[_Union[ConversionStatus, str]] = ..., value: _Optional[_Union[Money, _Mapping]] = ..., transaction_id: _Optional[str] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., record_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., adv_sub_ids: _Optional[_Mapping[str, str]] = ..., test: _Optional[bool] = ..., click_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., original_value: _Optional[_Union[Money, _Mapping]] = ..., history: _Optional[_Iterable[_Union[StatusChange, _Mapping]]] = ..., status_reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ...) -> None: ...
+    converted_value: Money
+    fx_rate: str
+    fx_rate_date: str
+    fx_state: FxState
+    def __init__(self, conversion_id: _Optional[str] = ..., kcid: _Optional[str] = ..., account_id: _Optional[str] = ..., goal_key: _Optional[str] = ..., status: _Optional[_Union[ConversionStatus, str]] = ..., value: _Optional[_Union[Money, _Mapping]] = ..., transaction_id: _Optional[str] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., record_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., adv_sub_ids: _Optional[_Mapping[str, str]] = ..., test: _Optional[bool] = ..., click_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., original_value: _Optional[_Union[Money, _Mapping]] = ..., history: _Optional[_Iterable[_Union[StatusChange, _Mapping]]] = ..., status_reason: _Optional[_Union[_error_reason_pb2.ErrorReason, str]] = ..., converted_value: _Optional[_Union[Money, _Mapping]] = ..., fx_rate: _Optional[str] = ..., fx_rate_date: _Optional[str] = ..., fx_state: _Optional[_Union[FxState, str]] = ...) -> None: ...
 
 class StatusChange(_message.Message):
     __slots__ = ("from_status", "to_status", "reason", "value_before", "value_after", "change_time", "source")
@@ -230,7 +251,7 @@ class PostbackAuth(_message.Message):
     def __init__(self, methods: _Optional[_Iterable[_Union[PostbackAuthMethod, str]]] = ..., ip_allowlist: _Optional[_Iterable[str]] = ..., signature_tolerance: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Account(_message.Message):
-    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "create_time", "postback_token_hint", "click_retention", "legacy_http_200", "postback_auth", "partner_id", "time_zone", "currency_code", "flagged_click_action", "velocity_limit", "velocity_action", "status_map", "ignore_status", "postback_response_format")
+    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "create_time", "postback_token_hint", "click_retention", "legacy_http_200", "postback_auth", "partner_id", "time_zone", "currency_code", "flagged_click_action", "velocity_limit", "velocity_action", "status_map", "ignore_status", "postback_response_format", "reporting_currency")
     class StatusMapEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -256,6 +277,7 @@ class Account(_message.Message):
     STATUS_MAP_FIELD_NUMBER: _ClassVar[int]
     IGNORE_STATUS_FIELD_NUMBER: _ClassVar[int]
     POSTBACK_RESPONSE_FORMAT_FIELD_NUMBER: _ClassVar[int]
+    REPORTING_CURRENCY_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     display_name: str
     kcid_parameter: str
@@ -274,7 +296,8 @@ class Account(_message.Message):
     status_map: _containers.ScalarMap[str, ConversionStatus]
     ignore_status: bool
     postback_response_format: PostbackResponseFormat
-    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., postback_token_hint: _Optional[str] = ..., click_retention: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[PostbackAuth, _Mapping]] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ..., flagged_click_action: _Optional[_Union[SuspectAction, str]] = ..., velocity_limit: _Optional[int] = ..., velocity_action: _Optional[_Union[SuspectAction, str]] = ..., status_map: _Optional[_Mapping[str, ConversionStatus]] = ..., ignore_status: _Optional[bool] = ..., postback_response_format: _Optional[_Union[PostbackResponseFormat, str]] = ...) -> None: ...
+    reporting_currency: str
+    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., postback_token_hint: _Optional[str] = ..., click_retention: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[PostbackAuth, _Mapping]] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ..., flagged_click_action: _Optional[_Union[SuspectAction, str]] = ..., velocity_limit: _Optional[int] = ..., velocity_action: _Optional[_Union[SuspectAction, str]] = ..., status_map: _Optional[_Mapping[str, ConversionStatus]] = ..., ignore_status: _Optional[bool] = ..., postback_response_format: _Optional[_Union[PostbackResponseFormat, str]] = ..., reporting_currency: _Optional[str] = ...) -> None: ...
 
 class AccountSecrets(_message.Message):
     __slots__ = ("postback_token", "click_secret", "postback_signing_secret")

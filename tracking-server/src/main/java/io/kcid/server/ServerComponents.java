@@ -42,6 +42,10 @@ import io.kcid.server.destination.CachedDestinationDirectory;
 import io.kcid.server.destination.DestinationAdmin;
 import io.kcid.server.destination.DestinationTester;
 import io.kcid.server.fraud.BotRangeAdmin;
+import io.kcid.server.fx.ExchangeRates;
+import io.kcid.server.fx.FxAdmin;
+import io.kcid.server.fx.ReportingConversionStore;
+import io.kcid.server.fx.ReportingValues;
 import io.kcid.server.fraud.ClickClassifier;
 import io.kcid.server.fraud.CrawlerPatterns;
 import io.kcid.server.fraud.VelocityRule;
@@ -71,6 +75,7 @@ import io.kcid.server.store.redis.DurableWrites;
 import io.kcid.server.store.redis.RedisAccountStore;
 import io.kcid.server.store.redis.RedisApiKeyStore;
 import io.kcid.server.store.redis.RedisBotRangeStore;
+import io.kcid.server.store.redis.RedisExchangeRateStore;
 import io.kcid.server.store.redis.RedisClickStore;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.store.redis.RedisConversionEventLog;
@@ -186,6 +191,11 @@ final class ServerComponents {
     var destinations = new CachedDestinationDirectory(destinationStore, accounts, clock, config.accountCache().ttl());
     var idempotent = new IdempotentWrites(accountStore);
     var botRanges = new RedisBotRangeStore(redis.commands());
+    // Rates loaded on another server are used within the account cache TTL.
+    var exchangeRates = new ExchangeRates(new RedisExchangeRateStore(redis.commands()), config.accountCache().ttl(), System::nanoTime);
+    var reportingValues = new ReportingValues(exchangeRates);
+    // Readers see converted values (ReportingValues.atRead); the recorder writes through as before.
+    var readableConversions = new ReportingConversionStore(conversions, reportingValues);
     var classifier = new ClickClassifier(
         CrawlerPatterns.embedded(), botRanges, config.accountCache().ttl(), System::nanoTime);
     var issuer = new ClickIssuer(codec, clicks, accounts, partners, idempotent, clock, metrics.clicks(), classifier);
@@ -202,15 +212,16 @@ final class ServerComponents {
         codec, conversions, new RedisTransactionClaims(redis.commands(), durable), authenticator, clock,
         journal.andThen(metrics.conversions()),
         new SignatureReplays(new RedisSignatureReplayCache(redis.commands())),
-        new VelocityRule(clicks, new RedisVelocityCounter(redis.commands())), outbox);
+        new VelocityRule(clicks, new RedisVelocityCounter(redis.commands())), outbox, reportingValues);
     var history = new PostbackHistory(postbackLog, refusalLog, accounts, clock, retention);
-    var explainer = new ClickExplainer(codec, clicks, conversions, postbackLog, history, accounts, clock);
+    var explainer = new ClickExplainer(codec, clicks, readableConversions, postbackLog, history, accounts, clock);
     var replayer = new PostbackReplayer(postbackLog, history, recorder, accounts, clock);
-    var statuses = new StatusUpdater(codec, conversions, accounts, partners, clock, outbox);
+    var statuses = new StatusUpdater(codec, readableConversions, accounts, partners, clock, outbox);
     var admin = new AccountAdmin(accountStore, accounts, partners, idempotent, clock);
     var goalAdmin = new GoalAdmin(accountStore, accounts, idempotent, clock);
     var secretAdmin = new SecretAdmin(accountStore, accounts, idempotent, clock);
-    var reports = new Reports(new RedisStatsStore(redis.commands(), partitions), accounts, partners, accountStore, clock);
+    var reports = new Reports(new RedisStatsStore(redis.commands(), partitions), accounts, partners, accountStore, clock,
+        exchangeRates);
     var streams = new ConversionStreams(
         RedisConversionEventLog.watching(redis, partitions), accounts, config.stream().pollInterval());
     metrics.streamReaders(streams::readers);
@@ -222,8 +233,9 @@ final class ServerComponents {
     var clickService = new ClickGrpcService(
         issuer, new ClickLookup(codec, clicks), codec, eraser, verifierListing, verifierWatch);
     var conversionService = new ConversionGrpcService(
-        recorder, statuses, new ConversionLookup(codec, conversions), streams);
-    var adminService = new AdminGrpcService(admin, goalAdmin, secretAdmin, apiKeys, new BotRangeAdmin(botRanges));
+        recorder, statuses, new ConversionLookup(codec, readableConversions), streams);
+    var adminService = new AdminGrpcService(admin, goalAdmin, secretAdmin, apiKeys, new BotRangeAdmin(botRanges),
+        new FxAdmin(exchangeRates));
     var partnerService = new PartnerGrpcService(new PartnerAdmin(partnerStore, partners, clock),
         new PartnerDeletion(partnerStore, partners, accountStore, accounts));
     var diagnosticsService = new DiagnosticsGrpcService(history, explainer, replayer);

@@ -22,6 +22,7 @@ class ArchitectureTest {
     "io.kcid.server.conversion..",
     "io.kcid.server.delivery..",
     "io.kcid.server.fraud..",
+    "io.kcid.server.fx..",
     "io.kcid.server.postback..",
     "io.kcid.server.postbacklog..",
     "io.kcid.server.report..",

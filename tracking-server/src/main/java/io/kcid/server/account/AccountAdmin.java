@@ -12,6 +12,7 @@ import io.kcid.proto.tracking.v1.ListAccountsResponse;
 import io.kcid.proto.tracking.v1.Partner;
 import io.kcid.proto.tracking.v1.UpdateAccountRequest;
 import io.kcid.server.fraud.FraudSettings;
+import io.kcid.server.fx.ReportingCurrencySettings;
 import io.kcid.server.common.IdempotentWrites;
 import io.kcid.server.common.Identifiers;
 import io.kcid.server.common.RegionalSettings;
@@ -134,6 +135,7 @@ public final class AccountAdmin {
                 PostbackAnswerSettings.checkedFormat("postback_response_format", request.getPostbackResponseFormatValue()),
                 partner.getDefaults().getPostbackResponseFormat()));
     FraudSettings.apply(request, builder);
+    ReportingCurrencySettings.apply(request, builder);
     Account account = builder.build();
     return store
         .create(account, secrets, firstGoal)
@@ -197,6 +199,7 @@ public final class AccountAdmin {
                 ? "" : RegionalSettings.currency("currency_code", request.getCurrencyCode()));
           }
           FraudSettings.apply(request, account);
+          ReportingCurrencySettings.apply(request, account);
           if (request.hasDisplayName()) {
             account.setDisplayName(Identifiers.freeText("display_name", request.getDisplayName()));
           }

@@ -98,6 +98,9 @@ public final class MethodRoles {
           rule(AdminServiceGrpc.getLoadBotRangesMethod(), API_KEY_ROLE_ADMIN, Tenant.PLATFORM),
           rule(AdminServiceGrpc.getListBotRangesMethod(), API_KEY_ROLE_ADMIN, Tenant.PLATFORM),
           rule(AdminServiceGrpc.getClearBotRangesMethod(), API_KEY_ROLE_ADMIN, Tenant.PLATFORM),
+          // The exchange-rate table is the platform's: loaded and listed by its operators.
+          rule(AdminServiceGrpc.getLoadExchangeRatesMethod(), API_KEY_ROLE_ADMIN, Tenant.PLATFORM),
+          rule(AdminServiceGrpc.getListExchangeRatesMethod(), API_KEY_ROLE_ADMIN, Tenant.PLATFORM),
           rule(PartnerServiceGrpc.getCreatePartnerMethod(), API_KEY_ROLE_ADMIN, Tenant.PLATFORM),
           rule(PartnerServiceGrpc.getGetPartnerMethod(), API_KEY_ROLE_READ, Tenant.PARTNER),
           rule(PartnerServiceGrpc.getListPartnersMethod(), API_KEY_ROLE_READ, Tenant.LISTED),

@@ -10,6 +10,7 @@ import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.server.click.ClickOwnership;
 import io.kcid.server.fraud.FraudSettings;
 import io.kcid.server.fraud.VelocityRule;
+import io.kcid.server.fx.ReportingValues;
 import io.kcid.server.delivery.Outbox;
 import io.kcid.server.postback.LegacyMode;
 import io.kcid.server.postback.PostbackAuthenticator;
@@ -49,6 +50,7 @@ public final class ConversionRecorder {
   private final SignatureReplays signatures;
   private final VelocityRule velocity;
   private final Outbox outbox;
+  private final ReportingValues reportingValues;
 
   public ConversionRecorder(
       KcidCodec codec,
@@ -97,6 +99,25 @@ public final class ConversionRecorder {
       SignatureReplays signatures,
       VelocityRule velocity,
       Outbox outbox) {
+    this(codec, conversions, claims, authenticator, clock, listener, signatures, velocity, outbox, ReportingValues.OFF);
+  }
+
+  /**
+   * @param reportingValues converts a new conversion's value to its account's reporting currency
+   *     at the rate of its day, stored with it (see {@link ReportingValues})
+   */
+  public ConversionRecorder(
+      KcidCodec codec,
+      ConversionStore conversions,
+      TransactionClaims claims,
+      PostbackAuthenticator authenticator,
+      Clock clock,
+      RecordListener listener,
+      SignatureReplays signatures,
+      VelocityRule velocity,
+      Outbox outbox,
+      ReportingValues reportingValues) {
+    this.reportingValues = reportingValues;
     this.velocity = velocity;
     this.outbox = outbox;
     this.signatures = signatures;
@@ -191,10 +212,12 @@ public final class ConversionRecorder {
     }
     return velocity
         .exceeded(account.account(), kcid, planned.goal().getGoalKey(), request.getTransactionId(), planned.now())
-        .thenCompose(over -> write(over
-            ? planned.suspected(FraudSettings.statusOf(account.account().getVelocityAction()),
-                ErrorReason.ERROR_REASON_VELOCITY_EXCEEDED)
-            : planned, context));
+        .thenCompose(over -> reportingValues
+            .atRecord(account.account(), planned.command().value(), planned.command().eventTime())
+            .thenCompose(fx -> write((over
+                ? planned.suspected(FraudSettings.statusOf(account.account().getVelocityAction()),
+                    ErrorReason.ERROR_REASON_VELOCITY_EXCEEDED)
+                : planned).withFx(fx), context)));
   }
 
   private CompletionStage<RecordConversionResponse> write(RecordPlan planned, RecordContext context) {

@@ -59,4 +59,24 @@ public record RecordPlan(
     return new RecordPlan(goal, mode, changed,
         recorded.toBuilder().setStatus(newStatus).setStatusReason(reason).build(), retention, now);
   }
+
+  /**
+   * This plan with a new conversion's reporting-currency fields ({@code fx}: converted_value,
+   * fx_rate, fx_rate_date, fx_state), stored in its payload: the rate travels with the conversion.
+   */
+  public RecordPlan withFx(Conversion fx) {
+    if (fx.equals(Conversion.getDefaultInstance())) {
+      return this;
+    }
+    RecordCommand c = command;
+    // Serialized protobufs concatenate as a merge: the payload gains the fields.
+    byte[] payload = java.util.Arrays.copyOf(c.payload(), c.payload().length + fx.getSerializedSize());
+    System.arraycopy(fx.toByteArray(), 0, payload, c.payload().length, fx.getSerializedSize());
+    RecordCommand changed = new RecordCommand(
+        c.kcid(), c.requiredAccountId(), c.goalKey(), c.countingMode(), c.transactionId(), c.requestId(),
+        c.fingerprint(), payload, c.value(), c.requestedStatus(), c.newStatus(), c.transitionSources(),
+        c.allowedCampaigns(), c.test(), c.recordTime(), c.conversionTtl(), c.requestIdTtl(), c.eventTime(),
+        c.timeToConvertBucket(), c.flaggedStatus(), c.outbox());
+    return new RecordPlan(goal, mode, changed, recorded.toBuilder().mergeFrom(fx).build(), retention, now);
+  }
 }

@@ -40,6 +40,11 @@ import io.kcid.server.account.SecretAdmin;
 import io.kcid.server.auth.ApiKeyInterceptor;
 import io.kcid.server.auth.ApiKeys;
 import io.kcid.server.fraud.BotRangeAdmin;
+import io.kcid.server.fx.FxAdmin;
+import io.kcid.proto.tracking.v1.ListExchangeRatesRequest;
+import io.kcid.proto.tracking.v1.ListExchangeRatesResponse;
+import io.kcid.proto.tracking.v1.LoadExchangeRatesRequest;
+import io.kcid.proto.tracking.v1.LoadExchangeRatesResponse;
 
 /** {@code kcid.tracking.v1.AdminService}. */
 public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
@@ -48,6 +53,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   private final SecretAdmin secrets;
   private final ApiKeys apiKeys;
   private final BotRangeAdmin botRanges;
+  private final FxAdmin fx;
 
   public AdminGrpcService(AccountAdmin accounts, GoalAdmin goals, SecretAdmin secrets, ApiKeys apiKeys) {
     this(accounts, goals, secrets, apiKeys, null);
@@ -56,6 +62,14 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   /** @param botRanges the operator's IP lists; null answers their calls UNIMPLEMENTED */
   public AdminGrpcService(
       AccountAdmin accounts, GoalAdmin goals, SecretAdmin secrets, ApiKeys apiKeys, BotRangeAdmin botRanges) {
+    this(accounts, goals, secrets, apiKeys, botRanges, null);
+  }
+
+  /** @param fx the exchange-rate table; null answers its calls UNIMPLEMENTED */
+  public AdminGrpcService(
+      AccountAdmin accounts, GoalAdmin goals, SecretAdmin secrets, ApiKeys apiKeys, BotRangeAdmin botRanges,
+      FxAdmin fx) {
+    this.fx = fx;
     this.botRanges = botRanges;
     this.accounts = accounts;
     this.goals = goals;
@@ -173,5 +187,23 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
       return;
     }
     Replies.reply(observer, () -> botRanges.clear(request.getKind()));
+  }
+
+  @Override
+  public void loadExchangeRates(LoadExchangeRatesRequest request, StreamObserver<LoadExchangeRatesResponse> observer) {
+    if (fx == null) {
+      super.loadExchangeRates(request, observer);
+      return;
+    }
+    Replies.reply(observer, () -> fx.load(request));
+  }
+
+  @Override
+  public void listExchangeRates(ListExchangeRatesRequest request, StreamObserver<ListExchangeRatesResponse> observer) {
+    if (fx == null) {
+      super.listExchangeRates(request, observer);
+      return;
+    }
+    Replies.reply(observer, () -> fx.list(request));
   }
 }

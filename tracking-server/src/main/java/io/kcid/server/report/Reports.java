@@ -18,7 +18,16 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import io.kcid.server.fx.ExchangeRates;
+import io.kcid.server.fx.ReportingCurrencySettings;
+import io.kcid.server.store.StatsCounter;
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,12 +52,21 @@ public final class Reports {
   private final PartnerDirectory partners;
   private final PartnerRollup rollup;
   private final java.time.Clock clock;
+  private final ExchangeRates exchangeRates;
 
   /**
    * @param accountList lists the accounts a partner's report rolls up
    */
   public Reports(
       StatsStore stats, AccountDirectory accounts, PartnerDirectory partners, AccountStore accountList, java.time.Clock clock) {
+    this(stats, accounts, partners, accountList, clock, null);
+  }
+
+  /** @param exchangeRates converts values to a reporting currency; null reports none */
+  public Reports(
+      StatsStore stats, AccountDirectory accounts, PartnerDirectory partners, AccountStore accountList,
+      java.time.Clock clock, ExchangeRates exchangeRates) {
+    this.exchangeRates = exchangeRates;
     this.stats = stats;
     this.accounts = accounts;
     this.partners = partners;
@@ -59,6 +77,7 @@ public final class Reports {
   /** The report of one account (account_id) or of every account of a partner (partner_id). */
   public CompletionStage<GetStatsResponse> getStats(GetStatsRequest request) {
     boolean byPartner = !request.getPartnerId().isEmpty();
+    ReportingCurrencySettings.checked("reporting_currency", request.getReportingCurrency());
     if (byPartner && !request.getAccountId().isEmpty()) {
       throw Identifiers.invalid("partner_id", "give account_id or partner_id, not both");
     }
@@ -97,9 +116,12 @@ public final class Reports {
       StatsReport report = new StatsReport(dimensions, asked);
       return accounts
           .get(id)
-          .thenCompose(account -> stats.read(query(report, dimensions, id, start, end)))
-          .thenApply(counters -> response(report.build(List.of(new StatsReport.AccountCounters(id, counters))),
-              dimensions, asked, start, end));
+          .thenCompose(account -> {
+            String reporting = reportingCurrency(request, account.account().getReportingCurrency());
+            return stats.read(query(report, dimensions, id, start, end, !reporting.isEmpty()))
+                .thenCompose(counters -> build(report, reporting, List.of(new StatsReport.AccountCounters(id, counters))));
+          })
+          .thenApply(result -> response(result, dimensions, asked, start, end));
     }
     return partners
         .get(id)
@@ -108,15 +130,57 @@ public final class Reports {
               // The partner's default time zone, unless the request names one.
               ZoneId zone = request.getTimeZone().isEmpty() ? zone(partner.getDefaults().getTimeZone()) : asked;
               StatsReport report = new StatsReport(dimensions, zone);
+              // A partner's accounts may report in different currencies: only the request's converts.
+              String reporting = reportingCurrency(request, "");
               return rollup
                   .accountIds(id)
-                  .thenCompose(ids -> rollup.read(ids, accountId -> query(report, dimensions, accountId, start, end)))
-                  .thenApply(counters -> response(report.build(counters), dimensions, zone, start, end));
+                  .thenCompose(ids -> rollup.read(ids,
+                      accountId -> query(report, dimensions, accountId, start, end, !reporting.isEmpty())))
+                  .thenCompose(counters -> build(report, reporting, counters))
+                  .thenApply(result -> response(result, dimensions, zone, start, end));
             });
   }
 
-  private static StatsQuery query(StatsReport report, Set<StatsDimension> dimensions, String accountId, Instant start, Instant end) {
-    return new StatsQuery(accountId, start, end, report.periodOf(),
+  /** The request's reporting currency, else {@code fallback}; empty (none) without exchange rates. */
+  private String reportingCurrency(GetStatsRequest request, String fallback) {
+    if (exchangeRates == null) {
+      return "";
+    }
+    return request.getReportingCurrency().isEmpty() ? fallback : request.getReportingCurrency();
+  }
+
+  /**
+   * The report of the counters; with a reporting currency, first the rate of every currency and UTC
+   * day among the counters' values (cached days, so mostly no Redis read).
+   */
+  private CompletionStage<StatsReport.Result> build(
+      StatsReport report, String reporting, List<StatsReport.AccountCounters> counters) {
+    if (reporting.isEmpty()) {
+      return CompletableFuture.completedFuture(report.build(counters));
+    }
+    Set<Map.Entry<String, LocalDate>> wanted = new HashSet<>();
+    for (StatsReport.AccountCounters account : counters) {
+      for (StatsCounter c : account.counters()) {
+        if ((c.metric() == StatsCounter.Metric.VALUE_UNITS || c.metric() == StatsCounter.Metric.VALUE_MICROS)
+            && c.period() != null && !c.currency().equals(reporting)) {
+          wanted.add(Map.entry(c.currency(), c.period().atOffset(ZoneOffset.UTC).toLocalDate()));
+        }
+      }
+    }
+    Map<String, Map<LocalDate, BigDecimal>> rates = new ConcurrentHashMap<>();
+    List<CompletableFuture<Void>> lookups = new ArrayList<>();
+    for (Map.Entry<String, LocalDate> pair : wanted) {
+      lookups.add(exchangeRates.rate(pair.getKey(), reporting, pair.getValue()).toCompletableFuture()
+          .thenAccept(rate -> rate.ifPresent(r -> rates
+              .computeIfAbsent(pair.getKey(), x -> new ConcurrentHashMap<>()).put(pair.getValue(), r.rate()))));
+    }
+    return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
+        .thenApply(x -> report.converting(new ReportingRates(reporting, rates)).build(counters));
+  }
+
+  private static StatsQuery query(
+      StatsReport report, Set<StatsDimension> dimensions, String accountId, Instant start, Instant end, boolean byUtcDay) {
+    return new StatsQuery(accountId, start, end, report.readPeriodOf(byUtcDay),
         dimensions.contains(StatsDimension.STATS_DIMENSION_CAMPAIGN),
         dimensions.contains(StatsDimension.STATS_DIMENSION_SUB_ID_1),
         dimensions.contains(StatsDimension.STATS_DIMENSION_GOAL));

@@ -39,10 +39,43 @@ public final class StatsReport {
 
   private final Set<StatsDimension> dimensions;
   private final ZoneId zone;
+  /** Converts values to a reporting currency; null when the report has none. */
+  private final ReportingRates fx;
 
   public StatsReport(Set<StatsDimension> dimensions, ZoneId zone) {
+    this(dimensions, zone, null);
+  }
+
+  /**
+   * @param fx the rates to show values in a reporting currency with; null for none. The counters
+   *     must then be read by {@link #readPeriodOf(boolean)}.
+   */
+  public StatsReport(Set<StatsDimension> dimensions, ZoneId zone, ReportingRates fx) {
     this.dimensions = Set.copyOf(dimensions);
     this.zone = zone;
+    this.fx = fx;
+  }
+
+  /** This report converting its values with {@code rates}. */
+  public StatsReport converting(ReportingRates rates) {
+    return new StatsReport(dimensions, zone, rates);
+  }
+
+  /**
+   * How the counters are summed when read: by report period, and (with a reporting currency) also
+   * by UTC day, since each day has its own rate. An hour maps to the later of its period's start and
+   * its UTC day's start: that instant lies in both, so {@link #build} finds the period and the day again.
+   */
+  public java.util.function.Function<Instant, Instant> readPeriodOf(boolean byUtcDay) {
+    java.util.function.Function<Instant, Instant> period = periodOf();
+    if (!byUtcDay) {
+      return period;
+    }
+    return hour -> {
+      Instant day = hour.truncatedTo(java.time.temporal.ChronoUnit.DAYS);
+      Instant p = period.apply(hour);
+      return p == null || p.isBefore(day) ? day : p;
+    };
   }
 
   /** The rows and the total of the counters. */
@@ -64,9 +97,17 @@ public final class StatsReport {
     Sums total = new Sums();
     boolean byAccount = dimensions.contains(StatsDimension.STATS_DIMENSION_ACCOUNT);
     for (AccountCounters account : accounts) {
-      for (StatsCounter c : account.counters()) {
-        groups.computeIfAbsent(keyOf(account.accountId(), c), k -> new Sums()).add(c);
-        total.add(c);
+      for (StatsCounter read : account.counters()) {
+        StatsCounter c = read;
+        java.time.LocalDate day = null;
+        if (fx != null && read.period() != null) {
+          // Read by readPeriodOf(true): the period's instant also names the UTC day.
+          day = read.period().atOffset(java.time.ZoneOffset.UTC).toLocalDate();
+          c = new StatsCounter(periodOf().apply(read.period()), read.metric(), read.campaignId(), read.subId1(),
+              read.goalKey(), read.status(), read.currency(), read.bucket(), read.value());
+        }
+        groups.computeIfAbsent(keyOf(account.accountId(), c), k -> new Sums()).add(c, fx, day);
+        total.add(c, fx, day);
       }
       if (byAccount && dimensions.size() == 1) {
         groups.computeIfAbsent(new Key(null, account.accountId(), null, null, null), k -> new Sums());
@@ -159,6 +200,21 @@ public final class StatsReport {
                 .setApprovedAmount(amount(currency, byStatus.get(ConversionStatus.CONVERSION_STATUS_APPROVED)))
                 .setPendingAmount(amount(currency, byStatus.get(ConversionStatus.CONVERSION_STATUS_PENDING)))
                 .setRejectedAmount(amount(currency, byStatus.get(ConversionStatus.CONVERSION_STATUS_REJECTED)))));
+    if (fx != null) {
+      row.setReportingValue(CurrencyValue.newBuilder()
+          .setCurrencyCode(fx.currency())
+          .setApprovedAmount(reporting(sums.reporting.get(ConversionStatus.CONVERSION_STATUS_APPROVED)))
+          .setPendingAmount(reporting(sums.reporting.get(ConversionStatus.CONVERSION_STATUS_PENDING)))
+          .setRejectedAmount(reporting(sums.reporting.get(ConversionStatus.CONVERSION_STATUS_REJECTED))));
+      sums.unconverted.forEach(
+          (currency, byStatus) -> row.addUnconvertedValues(
+              CurrencyValue.newBuilder()
+                  .setCurrencyCode(currency)
+                  .setApprovedAmount(amount(currency, byStatus.get(ConversionStatus.CONVERSION_STATUS_APPROVED)))
+                  .setPendingAmount(amount(currency, byStatus.get(ConversionStatus.CONVERSION_STATUS_PENDING)))
+                  .setRejectedAmount(amount(currency, byStatus.get(ConversionStatus.CONVERSION_STATUS_REJECTED)))));
+      row.addAllMissingRates(sums.missingRates);
+    }
     for (int b = 0; b < TimeToConvert.BUCKETS; b++) {
       TimeToConvertBucket.Builder bucket = TimeToConvertBucket.newBuilder()
           .setMinDuration(duration(TimeToConvert.lowerBound(b)))
@@ -187,6 +243,11 @@ public final class StatsReport {
     return (stripped.scale() < digits ? value.setScale(digits) : stripped).toPlainString();
   }
 
+  /** A converted sum, exact until here, rounded half-even once to the reporting currency's minor units. */
+  private String reporting(BigDecimal sum) {
+    return io.kcid.server.fx.ExchangeRates.round(sum == null ? BigDecimal.ZERO : sum, fx.currency()).toPlainString();
+  }
+
   private static com.google.protobuf.Duration duration(Duration d) {
     return com.google.protobuf.Duration.newBuilder().setSeconds(d.getSeconds()).build();
   }
@@ -207,6 +268,34 @@ public final class StatsReport {
     /** currency → status → sum, ordered by currency. */
     final Map<String, Map<ConversionStatus, Exact>> values = new TreeMap<>();
     final long[] timeToConvert = new long[TimeToConvert.BUCKETS];
+    /** status → exact sum in the reporting currency (unrounded). */
+    final Map<ConversionStatus, BigDecimal> reporting = new EnumMap<>(ConversionStatus.class);
+    /** currency → status → sum of the values without a rate. */
+    final Map<String, Map<ConversionStatus, Exact>> unconverted = new TreeMap<>();
+    /** "USD 2026-12-01": the rates that were missing. */
+    final Set<String> missingRates = new java.util.TreeSet<>();
+
+    void add(StatsCounter c, ReportingRates fx, java.time.LocalDate day) {
+      add(c);
+      if (fx == null || day == null
+          || (c.metric() != StatsCounter.Metric.VALUE_UNITS && c.metric() != StatsCounter.Metric.VALUE_MICROS)) {
+        return;
+      }
+      BigDecimal part = c.metric() == StatsCounter.Metric.VALUE_UNITS
+          ? BigDecimal.valueOf(c.value()) : BigDecimal.valueOf(c.value(), 6);
+      BigDecimal rate = fx.rate(c.currency(), day);
+      if (rate != null) {
+        reporting.merge(c.status(), part.multiply(rate, io.kcid.server.fx.ExchangeRates.MATH), BigDecimal::add);
+        return;
+      }
+      BigInteger v = BigInteger.valueOf(c.value());
+      boolean units = c.metric() == StatsCounter.Metric.VALUE_UNITS;
+      unconverted.computeIfAbsent(c.currency(), x -> new EnumMap<>(ConversionStatus.class))
+          .merge(c.status(),
+              units ? new Exact(v, BigInteger.ZERO) : new Exact(BigInteger.ZERO, v),
+              (a, b) -> new Exact(a.units().add(b.units()), a.micros().add(b.micros())));
+      missingRates.add(c.currency() + " " + day);
+    }
 
     void add(StatsCounter c) {
       switch (c.metric()) {

@@ -32,4 +32,12 @@ public interface ConversionStore {
 
   /** Conversions of a click with sequence numbers above {@code afterSequence}, oldest first. */
   CompletionStage<List<Conversion>> listForClick(DecodedKcid kcid, long afterSequence, int limit);
+
+  /**
+   * Stores the reporting-currency fields of a conversion converted at read (a serialized {@link
+   * Conversion} holding only them), unless it already has some or is gone; true when stored.
+   */
+  default CompletionStage<Boolean> settleFx(DecodedKcid kcid, long sequence, Conversion fx) {
+    return java.util.concurrent.CompletableFuture.completedFuture(false);
+  }
 }

@@ -284,6 +284,12 @@ class ScopeMatrixTest {
       row(AdminServiceGrpc.getClearBotRangesMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.PLATFORM,
           t -> io.kcid.proto.tracking.v1.ClearBotRangesRequest.newBuilder()
               .setKind(io.kcid.proto.tracking.v1.BotRangeKind.BOT_RANGE_KIND_DATACENTER).build()),
+      // A day long before any conversion a test records: what a permitted call adds changes nothing.
+      row(AdminServiceGrpc.getLoadExchangeRatesMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.PLATFORM,
+          t -> io.kcid.proto.tracking.v1.LoadExchangeRatesRequest.newBuilder()
+              .addLines("Date,USD").addLines("1990-01-02,1.2").build()),
+      row(AdminServiceGrpc.getListExchangeRatesMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.PLATFORM,
+          t -> io.kcid.proto.tracking.v1.ListExchangeRatesRequest.getDefaultInstance()),
       row(PartnerServiceGrpc.getCreatePartnerMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.PLATFORM,
           t -> CreatePartnerRequest.newBuilder().setPartnerId(unique("p")).setDisplayName("P").build()),
       row(PartnerServiceGrpc.getGetPartnerMethod(), ApiKeyRole.API_KEY_ROLE_READ, Owns.PARTNER,

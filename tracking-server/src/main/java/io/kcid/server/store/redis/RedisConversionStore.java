@@ -36,6 +36,7 @@ import java.util.stream.Collectors;
 public final class RedisConversionStore implements ConversionStore {
   private static final LuaScript<RecordConversion> RECORD = LuaScript.load(Scripts.RECORD_CONVERSION);
   private static final LuaScript<UpdateStatus> UPDATE = LuaScript.load(Scripts.UPDATE_STATUS);
+  private static final LuaScript<Scripts.SettleFx> SETTLE = LuaScript.load(Scripts.SETTLE_FX);
   /** Separates the fields of a history entry (ASCII unit separator). */
   private static final String FIELD = "\u001f";
 
@@ -225,6 +226,14 @@ public final class RedisConversionStore implements ConversionStore {
   }
 
   @Override
+  public CompletionStage<Boolean> settleFx(DecodedKcid kcid, long sequence, Conversion fx) {
+    return Stages.translate(SETTLE.<Long>run(redis, ScriptOutputType.INTEGER, ScriptArgs.of(Scripts.SettleFx.class)
+            .set(Scripts.SettleFx.CONVERSION, RedisKeys.conversion(kcid.partition(), kcid.kcid(), sequence))
+            .set(Scripts.SettleFx.FX, fx.toByteArray()))
+        .thenApply(stored -> stored == 1L));
+  }
+
+  @Override
   public CompletionStage<Optional<Conversion>> find(DecodedKcid kcid, long sequence) {
     return Stages.translate(read(kcid, sequence));
   }
@@ -271,6 +280,10 @@ public final class RedisConversionStore implements ConversionStore {
           .setConversionId(kcid.kcid() + "-" + sequence)
           .setKcid(kcid.kcid())
           .setStatus(ConversionStatus.forNumber(Integer.parseInt(text(fields.get("s")))));
+      if (fields.containsKey("fx")) {
+        // The rate found when it was first read after its missing rate arrived (settle_fx.lua).
+        c.mergeFrom(Conversion.parseFrom(fields.get("fx")));
+      }
       String amount = text(fields.getOrDefault("a", new byte[0]));
       if (!amount.isEmpty()) {
         c.setValue(Money.newBuilder().setAmount(amount).setCurrencyCode(text(fields.getOrDefault("c", new byte[0]))));

@@ -18,7 +18,8 @@ import java.nio.charset.StandardCharsets;
  * kc:{p}:x:&lt;kcid&gt;               hash: n (conversion seq), g:&lt;goal&gt;, t:&lt;goal&gt;:&lt;txid&gt;, x:&lt;goal&gt;:&lt;txid&gt;,
  *                                r:&lt;request_id&gt;, e:&lt;stream entry id&gt; (what DeleteClick removes)
  * kc:{p}:v:&lt;kcid&gt;:&lt;n&gt;           conversion n: hash p (Conversion protobuf), s (status), a, c (value),
- *                                st, sf (its stats hash and cell, when counted), x (1 = test)
+ *                                st, sf (its stats hash and cell, when counted), x (1 = test),
+ *                                fx (the rate it was converted at read, settle_fx.lua)
  * kc:{p}:h:&lt;kcid&gt;:&lt;n&gt;           its status/value history (list)
  * kc:{p}:r:&lt;kcid&gt;:&lt;request_id&gt;  first answer to a request id
  * kc:{p}:s                       stream of conversion events of the partition (new conversions and
@@ -59,6 +60,9 @@ import java.nio.charset.StandardCharsets;
  *                                WatchClickVerifiers (RedisVerifierChanges); trimmed to ~10000
  * kc:{bots}:&lt;kind&gt;              operator IP list (bot, datacenter): set of canonical CIDR ranges
  * kc:{bots}:v                    counter bumped on every change of the lists (servers poll it)
+ * kc:{fx}:day:&lt;yyyy-MM-dd&gt;      exchange rates of one day: hash currency -&gt; units per EUR (ECB)
+ * kc:{fx}:days                   sorted set of the loaded days (score = epoch day)
+ * kc:{fx}:v                      counter bumped on every load of rates (servers poll it)
  * kc:{keys}                      hash: API key name -&gt; sha256(key) + "\0" + ApiKey protobuf
  * kc:{p}:o                       delivery outbox: stream of conversion events of accounts with
  *                                destinations (t trigger, c conversion id, a, g, s status, tm),
@@ -169,6 +173,21 @@ public final class RedisKeys {
   /** Bumped on every change of the operator IP lists. */
   public static byte[] botRangesVersion() {
     return bytes("kc:{bots}:v");
+  }
+
+  /** The exchange rates of one day. */
+  public static byte[] fxDay(java.time.LocalDate date) {
+    return bytes("kc:{fx}:day:" + date);
+  }
+
+  /** The loaded days of the exchange-rate table. */
+  public static byte[] fxDays() {
+    return bytes("kc:{fx}:days");
+  }
+
+  /** Bumped on every load of exchange rates. */
+  public static byte[] fxVersion() {
+    return bytes("kc:{fx}:v");
   }
 
   public static byte[] accountTransaction(String accountId, String goalKey, String transactionId) {

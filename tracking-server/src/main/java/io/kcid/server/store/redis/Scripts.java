@@ -46,6 +46,8 @@ final class Scripts {
       new Script<>("record_conversion.lua", List.of("lib_stats.lua", "lib_clicks.lua"), RecordConversion.class);
   static final Script<ReleaseSignature> RELEASE_SIGNATURE =
       new Script<>("release_signature.lua", List.of(), ReleaseSignature.class);
+  static final Script<SettleFx> SETTLE_FX =
+      new Script<>("settle_fx.lua", List.of(), SettleFx.class);
   static final Script<RequeueDelivery> REQUEUE_DELIVERY =
       new Script<>("requeue_delivery.lua", List.of(), RequeueDelivery.class);
   static final Script<RotateSecret> ROTATE_SECRET =
@@ -76,6 +78,7 @@ final class Scripts {
       READ_STATS,
       RECORD_CONVERSION,
       RELEASE_SIGNATURE,
+      SETTLE_FX,
       REQUEUE_DELIVERY,
       ROTATE_SECRET,
       STREAM_TAIL,
@@ -333,6 +336,23 @@ final class Scripts {
     private final Slot slot;
 
     ReleaseSignature(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** settle_fx.lua: The rate a conversion was converted at read, stored with it once. */
+  enum SettleFx implements ScriptParam {
+    CONVERSION(KEY),
+    FX(ARG);
+
+    private final Slot slot;
+
+    SettleFx(Slot slot) {
       this.slot = slot;
     }
 
