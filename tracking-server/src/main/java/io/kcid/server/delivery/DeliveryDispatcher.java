@@ -2,6 +2,7 @@ package io.kcid.server.delivery;
 
 import io.kcid.proto.tracking.v1.DeliveryState;
 import io.kcid.proto.tracking.v1.Destination;
+import io.kcid.server.store.ClaimBudgets;
 import io.kcid.server.store.DeliveryJob;
 import io.kcid.server.store.DeliveryQueue;
 import io.kcid.server.store.OutboxEntry;
@@ -56,11 +57,27 @@ public final class DeliveryDispatcher {
    * consumers. Completes with the number of entries dispatched.
    */
   public CompletionStage<Integer> dispatch(int partition, boolean reclaim) {
+    return dispatch(partition, reclaim, null, 1);
+  }
+
+  /**
+   * As {@link #dispatch(int, boolean)}; with a {@code claimer}, the new jobs within its budgets
+   * (divided among {@code share} partitions dispatched at once) are claimed as they are created
+   * and started by it once they are in the delivery log, saving a claim per job.
+   */
+  public CompletionStage<Integer> dispatch(int partition, boolean reclaim, DeliveryWorker claimer, int share) {
     return queue.readOutbox(partition, consumer, reclaim ? stale : null, batch)
         .thenCompose(entries -> entries.isEmpty()
             ? CompletableFuture.completedFuture(0)
-            : jobsFor(entries).thenCompose(jobs -> queue.enqueue(partition, jobs)
-                .thenCompose(created -> queue.index(jobs, clock.instant().minus(logKeep)))
+            : jobsFor(entries).thenCompose(jobs -> (claimer == null
+                    ? queue.enqueue(partition, jobs, null, ClaimBudgets.NONE)
+                    : queue.enqueue(partition, jobs, claimer.leaseEnd(), claimer.budgets(share)))
+                .thenCompose(enqueued -> queue.index(jobs, clock.instant().minus(logKeep)).thenApply(x -> {
+                  if (claimer != null) {
+                    claimer.start(enqueued.claimed());
+                  }
+                  return x;
+                }))
                 .thenCompose(x -> queue.acknowledge(partition, entries.stream().map(OutboxEntry::entryId).toList()))
                 .thenApply(x -> entries.size())));
   }

@@ -4,6 +4,7 @@ import com.google.protobuf.Timestamp;
 import io.kcid.proto.tracking.v1.DeliveryAttempt;
 import io.kcid.proto.tracking.v1.DeliveryState;
 import io.kcid.proto.tracking.v1.Destination;
+import io.kcid.server.store.ClaimBudgets;
 import io.kcid.server.store.DeliveryJob;
 import io.kcid.server.store.DeliveryQueue;
 import java.time.Clock;
@@ -11,9 +12,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,6 +48,13 @@ public final class DeliveryWorker {
   /** Jobs claimed per partition and pass, at most. */
   static final int CLAIM_BATCH = 64;
   /**
+   * Jobs of one destination this process holds (claimed, not yet settled), at most, per permit of
+   * its concurrency: enough to keep its permits busy between two claims, and no backlog claimed
+   * only to be put back. A destination is claimed again once it holds half of that or less, so
+   * that a claim takes on several jobs rather than one at a time.
+   */
+  static final int HELD_PER_PERMIT = 4;
+  /**
    * Claimed jobs that may wait in this process for one of their destination's concurrency
    * permits; more are put back in the queue. Waiting here costs nothing, where putting a job back
    * and claiming it again costs two scripts, over and over while a backlog drains.
@@ -66,6 +76,10 @@ public final class DeliveryWorker {
   private final AtomicInteger inFlight = new AtomicInteger();
   /** Per destination key: jobs waiting for a concurrency permit, oldest first. */
   private final Map<String, Deque<Runnable>> waiting = new ConcurrentHashMap<>();
+  /** Per destination key: jobs claimed by this process and not yet settled. */
+  private final Map<String, AtomicInteger> held = new ConcurrentHashMap<>();
+  /** Per destination key: how many jobs this process may hold (learnt from the destination). */
+  private final Map<String, Integer> caps = new ConcurrentHashMap<>();
   private volatile Runnable onSettled = () -> { };
 
   /**
@@ -95,31 +109,78 @@ public final class DeliveryWorker {
    * started (not sent) with how many were claimed.
    */
   public CompletionStage<Integer> deliverDue(int partition) {
+    return claim(partition, 1).thenApply(Claimed::count);
+  }
+
+  /** What one claim did: jobs claimed and started, destinations left with due jobs. */
+  public record Claimed(int count, Set<String> stillDue) {}
+
+  /**
+   * Claims due jobs of a partition within the budgets ({@link #budgets}, divided among
+   * {@code share} partitions claimed at the same time) and starts them.
+   */
+  public CompletionStage<Claimed> claim(int partition, int share) {
     int room = Math.min(CLAIM_BATCH, maxInFlight - inFlight.get());
-    if (room <= 0) {
-      return CompletableFuture.completedFuture(0);
+    ClaimBudgets budgets = budgets(share);
+    if (room <= 0 || !budgets.any()) {
+      return CompletableFuture.completedFuture(new Claimed(0, null));
     }
     Instant now = clock.instant();
-    return queue.claimDue(partition, now, now.plus(lease), room).thenApply(jobs -> {
-      for (DeliveryJob job : jobs) {
-        inFlight.incrementAndGet();
-        CompletionStage<?> done;
-        try {
-          done = process(job);
-        } catch (RuntimeException e) {
-          done = CompletableFuture.failedFuture(e);
-        }
-        done.whenComplete((x, failure) -> {
-          inFlight.decrementAndGet();
-          onSettled.run();
-          if (failure != null) {
-            // The lease expires and a worker tries again: nothing is lost.
-            log.warn("Delivery {} failed before it was settled: {}", job.deliveryId(), failure.toString());
-          }
-        });
-      }
-      return jobs.size();
+    return queue.claimDue(partition, now, now.plus(lease), room, budgets).thenApply(claimed -> {
+      start(claimed.jobs());
+      return new Claimed(claimed.jobs().size(), claimed.stillDue());
     });
+  }
+
+  /** When a job claimed now stops being this worker's. */
+  public Instant leaseEnd() {
+    return clock.instant().plus(lease);
+  }
+
+  /**
+   * How many jobs this process takes on per destination now, each budget divided among
+   * {@code share} partitions claimed at once (rounded up): none when all its room is taken.
+   */
+  public ClaimBudgets budgets(int share) {
+    if (inFlight.get() >= maxInFlight) {
+      return ClaimBudgets.NONE;
+    }
+    Map<String, Integer> per = new HashMap<>();
+    caps.forEach((key, cap) -> {
+      AtomicInteger h = held.get(key);
+      int holding = h == null ? 0 : h.get();
+      per.put(key, holding > cap / 2 ? 0 : divide(cap - holding, share));
+    });
+    return new ClaimBudgets(divide(HELD_PER_PERMIT * limiter.defaultConcurrency(), share), per);
+  }
+
+  private static int divide(int n, int share) {
+    return n <= 0 ? 0 : (n + share - 1) / share;
+  }
+
+  /** Starts jobs this worker claimed (by a claim, or when the dispatcher created them). */
+  public void start(List<DeliveryJob> jobs) {
+    for (DeliveryJob job : jobs) {
+      String key = job.owner() + "/" + job.destinationId();
+      AtomicInteger holding = held.computeIfAbsent(key, k -> new AtomicInteger());
+      holding.incrementAndGet();
+      inFlight.incrementAndGet();
+      CompletionStage<?> done;
+      try {
+        done = process(job);
+      } catch (RuntimeException e) {
+        done = CompletableFuture.failedFuture(e);
+      }
+      done.whenComplete((x, failure) -> {
+        holding.decrementAndGet();
+        inFlight.decrementAndGet();
+        onSettled.run();
+        if (failure != null) {
+          // The lease expires and a worker tries again: nothing is lost.
+          log.warn("Delivery {} failed before it was settled: {}", job.deliveryId(), failure.toString());
+        }
+      });
+    }
   }
 
   /** Jobs claimed by this process and not yet settled. */
@@ -144,10 +205,12 @@ public final class DeliveryWorker {
     return directory.forAccount(job.accountId()).thenCompose(destinations -> {
       Optional<ActiveDestination> found = find(destinations, job);
       if (found.isEmpty()) {
+        caps.remove(job.owner() + "/" + job.destinationId());
         return done(queue.finish(job, null, DeliveryState.DELIVERY_STATE_CANCELLED, null, retention));
       }
       Destination d = found.get().destination();
       Instant now = clock.instant();
+      caps.put(DestinationLimiter.key(d), HELD_PER_PERMIT * limiter.concurrency(d));
       if (d.getPaused()) {
         return queue.postpone(job, now.plus(PAUSED_RECHECK));
       }
