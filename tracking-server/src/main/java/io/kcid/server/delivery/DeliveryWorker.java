@@ -78,6 +78,10 @@ public final class DeliveryWorker {
   private final Map<String, Deque<Runnable>> waiting = new ConcurrentHashMap<>();
   /** Per destination key: jobs claimed by this process and not yet settled. */
   private final Map<String, AtomicInteger> held = new ConcurrentHashMap<>();
+  /** Per destination key: jobs reserved by claims under way. */
+  private final Map<String, AtomicInteger> reserved = new ConcurrentHashMap<>();
+  /** Jobs of destinations this process does not know yet reserved by claims under way. */
+  private final AtomicInteger reservedOtherwise = new AtomicInteger();
   /** Per destination key: how many jobs this process may hold (learnt from the destination). */
   private final Map<String, Integer> caps = new ConcurrentHashMap<>();
   private volatile Runnable onSettled = () -> { };
@@ -116,20 +120,26 @@ public final class DeliveryWorker {
   public record Claimed(int count, Set<String> stillDue) {}
 
   /**
-   * Claims due jobs of a partition within the budgets ({@link #budgets}, divided among
-   * {@code share} partitions claimed at the same time) and starts them.
+   * Claims due jobs of a partition within the budgets this worker has left ({@link #reserve}d
+   * for the call, so that partitions claimed at the same time share them) and starts them.
    */
   public CompletionStage<Claimed> claim(int partition, int share) {
     int room = Math.min(CLAIM_BATCH, maxInFlight - inFlight.get());
-    ClaimBudgets budgets = budgets(share);
-    if (room <= 0 || !budgets.any()) {
+    if (room <= 0) {
+      return CompletableFuture.completedFuture(new Claimed(0, null));
+    }
+    ClaimBudgets budgets = reserve(share);
+    if (!budgets.any()) {
+      release(budgets);
       return CompletableFuture.completedFuture(new Claimed(0, null));
     }
     Instant now = clock.instant();
-    return queue.claimDue(partition, now, now.plus(lease), room, budgets).thenApply(claimed -> {
-      start(claimed.jobs());
-      return new Claimed(claimed.jobs().size(), claimed.stillDue());
-    });
+    return queue.claimDue(partition, now, now.plus(lease), room, budgets)
+        .thenApply(claimed -> {
+          start(claimed.jobs());
+          return new Claimed(claimed.jobs().size(), claimed.stillDue());
+        })
+        .whenComplete((x, f) -> release(budgets));
   }
 
   /** When a job claimed now stops being this worker's. */
@@ -138,30 +148,84 @@ public final class DeliveryWorker {
   }
 
   /**
-   * How many jobs this process takes on per destination now, each budget divided among
-   * {@code share} partitions claimed at once (rounded up): none when all its room is taken.
+   * How many jobs this process would take on per destination now: up to its cap of held jobs,
+   * counting those held and those reserved by claims under way; none once it holds more than
+   * half its cap (claims then take several jobs at a time, not one per settled job).
    */
-  public ClaimBudgets budgets(int share) {
+  public ClaimBudgets budgets() {
     if (inFlight.get() >= maxInFlight) {
       return ClaimBudgets.NONE;
     }
     Map<String, Integer> per = new HashMap<>();
     caps.forEach((key, cap) -> {
-      AtomicInteger h = held.get(key);
-      int holding = h == null ? 0 : h.get();
-      per.put(key, holding > cap / 2 ? 0 : divide(cap - holding, share));
+      int holding = count(held, key) + count(reserved, key);
+      per.put(key, holding > cap / 2 ? 0 : cap - holding);
     });
-    return new ClaimBudgets(divide(HELD_PER_PERMIT * limiter.defaultConcurrency(), share), per);
+    return new ClaimBudgets(Math.max(0, defaultCap() - reservedOtherwise.get()), per);
+  }
+
+  /**
+   * A {@code share} of {@link #budgets} (rounded up), reserved until {@link #release}d: claims
+   * under way at the same time, one per partition, share the budgets instead of each taking all.
+   */
+  public synchronized ClaimBudgets reserve(int share) {
+    ClaimBudgets all = budgets();
+    Map<String, Integer> per = new HashMap<>();
+    all.perDestination().forEach((key, n) -> per.put(key, divide(n, share)));
+    return reserved(new ClaimBudgets(divide(all.otherwise(), share), per));
+  }
+
+  /**
+   * Budgets for claiming new jobs as they are created: per destination, as many of {@code jobs}
+   * as this process can take on (up to its cap, whatever it holds), reserved until
+   * {@link #release}d.
+   */
+  public synchronized ClaimBudgets reserveFor(List<DeliveryJob> jobs) {
+    if (inFlight.get() >= maxInFlight) {
+      return ClaimBudgets.NONE;
+    }
+    Map<String, Integer> wanted = new HashMap<>();
+    for (DeliveryJob j : jobs) {
+      wanted.merge(j.owner() + "/" + j.destinationId(), 1, Integer::sum);
+    }
+    Map<String, Integer> per = new HashMap<>();
+    wanted.forEach((key, n) -> {
+      int cap = caps.getOrDefault(key, defaultCap());
+      per.put(key, Math.max(0, Math.min(n, cap - count(held, key) - count(reserved, key))));
+    });
+    return reserved(new ClaimBudgets(0, per));
+  }
+
+  private ClaimBudgets reserved(ClaimBudgets budgets) {
+    budgets.perDestination().forEach((key, n) -> reserved.computeIfAbsent(key, k -> new AtomicInteger()).addAndGet(n));
+    reservedOtherwise.addAndGet(budgets.otherwise());
+    return budgets;
   }
 
   private static int divide(int n, int share) {
     return n <= 0 ? 0 : (n + share - 1) / share;
   }
 
+  /** Gives back a reservation once its claim started what it claimed. */
+  public synchronized void release(ClaimBudgets budgets) {
+    budgets.perDestination().forEach((key, n) -> reserved.get(key).addAndGet(-n));
+    reservedOtherwise.addAndGet(-budgets.otherwise());
+  }
+
+  private static int count(Map<String, AtomicInteger> counts, String key) {
+    AtomicInteger n = counts.get(key);
+    return n == null ? 0 : n.get();
+  }
+
+  private int defaultCap() {
+    return HELD_PER_PERMIT * limiter.defaultConcurrency();
+  }
+
   /** Starts jobs this worker claimed (by a claim, or when the dispatcher created them). */
   public void start(List<DeliveryJob> jobs) {
     for (DeliveryJob job : jobs) {
       String key = job.owner() + "/" + job.destinationId();
+      caps.putIfAbsent(key, defaultCap()); // until its destination is read: the default
       AtomicInteger holding = held.computeIfAbsent(key, k -> new AtomicInteger());
       holding.incrementAndGet();
       inFlight.incrementAndGet();
@@ -221,7 +285,20 @@ public final class DeliveryWorker {
       if (!breaker.allow(key)) {
         return queue.postpone(job, now.plus(CIRCUIT_RECHECK));
       }
-      return acquireAndSend(job, found.get(), key, now);
+      // The event is read before a permit is taken: a permit stands for a request to the
+      // receiver, and Redis work under it would only slow the destination down.
+      return events.of(job).thenCompose(event -> {
+        if (event.isEmpty()) {
+          DeliveryAttempt gone = DeliveryAttempt.newBuilder()
+              .setAttemptTime(timestamp(clock.instant()))
+              .setError("conversion no longer stored (click erased or expired)")
+              .build();
+          return done(queue.finish(job, gone, DeliveryState.DELIVERY_STATE_CANCELLED, null, retention));
+        }
+        OutboundMessage message = new OutboundMessage(
+            job.deliveryId(), d, found.get().signingSecrets(), event.get());
+        return acquireAndSend(job, message, key, now);
+      });
     });
   }
 
@@ -231,16 +308,16 @@ public final class DeliveryWorker {
    * waited half its lease: then it goes back to the queue, due at once, so that no lease ends
    * while its request is on the wire. A rate limit puts it back until the next token.
    */
-  private CompletionStage<Void> acquireAndSend(DeliveryJob job, ActiveDestination found, String key, Instant claimed) {
+  private CompletionStage<Void> acquireAndSend(DeliveryJob job, OutboundMessage message, String key, Instant claimed) {
     Instant now = clock.instant();
     if (Duration.between(claimed, now).compareTo(lease.dividedBy(2)) > 0) {
       return queue.postpone(job, now);
     }
-    DestinationLimiter.Acquisition acquired = limiter.tryAcquire(found.destination());
+    DestinationLimiter.Acquisition acquired = limiter.tryAcquire(message.destination());
     if (acquired instanceof DestinationLimiter.Denied denied) {
       if (!denied.rateLimited()) {
         CompletableFuture<Void> turn = new CompletableFuture<>();
-        if (park(key, () -> acquireAndSend(job, found, key, claimed).whenComplete((x, f) -> {
+        if (park(key, () -> acquireAndSend(job, message, key, claimed).whenComplete((x, f) -> {
           if (f != null) {
             turn.completeExceptionally(f);
           } else {
@@ -255,16 +332,20 @@ public final class DeliveryWorker {
       return queue.postpone(job, now.plus(wait));
     }
     DestinationLimiter.Permit permit = ((DestinationLimiter.Granted) acquired).permit();
-    CompletionStage<Void> sent;
+    CompletionStage<AttemptResult> attempt;
     try {
-      sent = done(send(job, found, key));
+      attempt = sender.send(message);
     } catch (RuntimeException e) {
-      sent = CompletableFuture.failedFuture(e);
+      attempt = CompletableFuture.failedFuture(e);
     }
-    return sent.whenComplete((x, f) -> {
+    // The permit goes back when the receiver answered; recording the attempt happens outside it.
+    return attempt.whenComplete((x, f) -> {
       permit.close();
       unpark(key);
-    });
+    })
+        .exceptionally(this::senderFailure)
+        .thenCompose(result -> settle(job, message.destination(), key, result))
+        .thenApply(x -> null);
   }
 
   private boolean park(String key, Runnable next) {
@@ -302,23 +383,6 @@ public final class DeliveryWorker {
 
   private static CompletionStage<Void> done(CompletionStage<?> stage) {
     return stage.thenApply(x -> null);
-  }
-
-  private CompletionStage<DeliveryState> send(DeliveryJob job, ActiveDestination destination, String key) {
-    return events.of(job).thenCompose(event -> {
-      if (event.isEmpty()) {
-        DeliveryAttempt gone = DeliveryAttempt.newBuilder()
-            .setAttemptTime(timestamp(clock.instant()))
-            .setError("conversion no longer stored (click erased or expired)")
-            .build();
-        return queue.finish(job, gone, DeliveryState.DELIVERY_STATE_CANCELLED, null, retention);
-      }
-      OutboundMessage message = new OutboundMessage(
-          job.deliveryId(), destination.destination(), destination.signingSecrets(), event.get());
-      return sender.send(message)
-          .exceptionally(this::senderFailure)
-          .thenCompose(result -> settle(job, destination.destination(), key, result));
-    });
   }
 
   /** A sender bug is an attempt that failed and is retried, never a lost job. */

@@ -140,14 +140,21 @@ public final class DeliveryWorkers implements AutoCloseable {
             toDispatch.add(p);
           }
         }
-        List<CompletableFuture<Integer>> dispatched = new ArrayList<>();
+        // Read every outbox first, then create the jobs: the worker's budgets are shared out by
+        // the jobs each partition has, not by the order the partitions' answers come in.
+        List<CompletableFuture<DeliveryDispatcher.Read>> reads = new ArrayList<>();
         for (int p : toDispatch) {
-          dispatched.add(dispatcher.dispatch(p, reclaim, worker, toDispatch.size()).toCompletableFuture());
+          reads.add(dispatcher.read(p, reclaim).toCompletableFuture());
+        }
+        await(CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)));
+        List<CompletableFuture<Integer>> dispatched = new ArrayList<>();
+        for (CompletableFuture<DeliveryDispatcher.Read> read : reads) {
+          dispatched.add(dispatcher.commit(read.join(), worker).toCompletableFuture());
         }
         int entries = sum(dispatched);
         worker.retryWaiting();
         List<Integer> toClaim = new ArrayList<>();
-        ClaimBudgets budgets = worker.budgets(1);
+        ClaimBudgets budgets = worker.budgets();
         for (int p = 0; p < partitions; p++) {
           Set<String> left = due.get(p);
           if (sweep || left == null || left.stream().anyMatch(d -> budgets.of(d) > 0)) {
