@@ -53,7 +53,7 @@ public final class DeliveryWorker {
    * only to be put back. A destination is claimed again once it holds half of that or less, so
    * that a claim takes on several jobs rather than one at a time.
    */
-  static final int HELD_PER_PERMIT = 4;
+  static final int HELD_PER_PERMIT = 8;
   /**
    * Claimed jobs that may wait in this process for one of their destination's concurrency
    * permits; more are put back in the queue. Waiting here costs nothing, where putting a job back

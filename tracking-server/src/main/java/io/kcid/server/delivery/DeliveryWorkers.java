@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -41,6 +42,8 @@ public final class DeliveryWorkers implements AutoCloseable {
   public static final Duration POLL = Duration.ofMillis(250);
   /** How often an idle loop sweeps every partition. */
   public static final Duration IDLE_POLL = Duration.ofMillis(500);
+  /** Jobs a claim between sweeps should be able to take, at least, to be worth a script call. */
+  static final int MIN_CLAIM = 8;
   /** How long a loop finds nothing to do before it sweeps at {@link #IDLE_POLL}. */
   public static final Duration IDLE_AFTER = Duration.ofSeconds(1);
 
@@ -55,6 +58,8 @@ public final class DeliveryWorkers implements AutoCloseable {
   /** Per partition: the destinations its last claim left with due jobs (null: unknown, look). */
   private final List<Set<String>> due;
   private final AtomicLong pending = new AtomicLong();
+  /** Where the next claim between sweeps starts looking, so that every partition gets its turn. */
+  private int cursor;
   private final Thread thread;
   private volatile boolean running;
 
@@ -155,10 +160,40 @@ public final class DeliveryWorkers implements AutoCloseable {
         worker.retryWaiting();
         List<Integer> toClaim = new ArrayList<>();
         ClaimBudgets budgets = worker.budgets();
-        for (int p = 0; p < partitions; p++) {
-          Set<String> left = due.get(p);
-          if (sweep || left == null || left.stream().anyMatch(d -> budgets.of(d) > 0)) {
+        if (sweep) {
+          for (int p = 0; p < partitions; p++) {
             toClaim.add(p);
+          }
+        } else {
+          // Between sweeps, only partitions left with due jobs of a destination that has room
+          // now; and no more of them than makes each claim worth a script call (at least
+          // MIN_CLAIM jobs each), taken in turn so that none waits for long.
+          int room = 0;
+          Set<String> counted = new HashSet<>();
+          for (int i = 0; i < partitions; i++) {
+            int p = (cursor + i) % partitions;
+            Set<String> left = due.get(p);
+            boolean wanted = left == null;
+            if (left != null) {
+              for (String d : left) {
+                if (budgets.of(d) > 0) {
+                  wanted = true;
+                  if (counted.add(d)) {
+                    room += budgets.of(d);
+                  }
+                }
+              }
+            }
+            if (wanted) {
+              toClaim.add(p);
+            }
+          }
+          int worth = Math.max(1, room / MIN_CLAIM);
+          if (toClaim.size() > worth) {
+            toClaim = new ArrayList<>(toClaim.subList(0, worth));
+          }
+          if (!toClaim.isEmpty()) {
+            cursor = (toClaim.get(toClaim.size() - 1) + 1) % partitions;
           }
         }
         int jobs = 0;
