@@ -261,9 +261,12 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
     if (error != null) {
       response.completeExceptionally(error);
       channel.close();
-    } else if (response.complete(r) && r.reusable() && channel.isActive()) {
+    } else if (r.reusable() && channel.isActive() && !response.isDone()) {
+      // Kept before the attempt completes: the next attempt, started from its completion, finds it.
       connections.keep(origin, channel);
+      response.complete(r); // if the timeout won meanwhile, it closed the connection (it leaves the pool)
     } else {
+      response.complete(r);
       channel.close();
     }
   }

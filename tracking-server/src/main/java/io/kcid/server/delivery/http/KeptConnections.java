@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * receivers use, so that a kept connection is rarely closed by the other end as it is reused) and
  * when the other end closes it. A new connection always goes through the guarded resolver: the
  * address check happens per connection, so a reused connection goes to an address checked when it
- * was opened.
+ * was opened. A connection is not kept past {@link #MAX_AGE} since it was opened, so that a
+ * receiver that moved (its DNS answers another address now) is reached at its new address soon.
  */
 final class KeptConnections {
   /** How long an unused connection is kept by default. */
@@ -26,13 +27,23 @@ final class KeptConnections {
   /** Idle connections kept per origin, at most (a destination's concurrency is at most 256). */
   static final int PER_ORIGIN = 256;
 
+  /** How long a connection is used at most, however busy. */
+  static final Duration MAX_AGE = Duration.ofSeconds(60);
+
   private static final AttributeKey<ScheduledFuture<?>> EXPIRY = AttributeKey.valueOf("kcid.kept.expiry");
+  private static final AttributeKey<Long> OPENED = AttributeKey.valueOf("kcid.kept.opened");
 
   private final Duration idleFor;
+  private final Duration maxAge;
   private final ConcurrentMap<String, Deque<Channel>> idle = new ConcurrentHashMap<>();
 
   KeptConnections(Duration idleFor) {
+    this(idleFor, MAX_AGE);
+  }
+
+  KeptConnections(Duration idleFor, Duration maxAge) {
     this.idleFor = idleFor;
+    this.maxAge = maxAge;
   }
 
   static String origin(boolean https, String host, int port) {
@@ -63,6 +74,11 @@ final class KeptConnections {
     if (!ch.isActive()) {
       return;
     }
+    Long opened = ch.attr(OPENED).get();
+    if (opened != null && System.nanoTime() - opened >= maxAge.toNanos()) {
+      ch.close();
+      return;
+    }
     Deque<Channel> channels = idle.computeIfAbsent(origin, o -> new ConcurrentLinkedDeque<>());
     if (channels.size() >= PER_ORIGIN) {
       ch.close();
@@ -78,6 +94,7 @@ final class KeptConnections {
 
   /** Called once per new connection: closed by the other end while idle, it leaves the pool. */
   void watch(String origin, Channel ch) {
+    ch.attr(OPENED).set(System.nanoTime());
     ch.closeFuture().addListener(f -> {
       Deque<Channel> channels = idle.get(origin);
       if (channels != null) {

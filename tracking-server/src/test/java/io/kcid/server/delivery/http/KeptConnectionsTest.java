@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kcid.server.delivery.AttemptResult;
 import io.kcid.server.delivery.AttemptResult.Outcome;
+import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -170,6 +171,24 @@ class KeptConnectionsTest {
       assertThat(SenderFixtures.sendPostback(sender, receiver.url("/pb")).outcome()).isEqualTo(Outcome.DELIVERED);
       assertThat(receiver.connections.get()).isEqualTo(2);
     }
+  }
+
+  @Test
+  void aConnectionPastItsMaximumAgeIsClosedRatherThanKept() {
+    KeptConnections young = new KeptConnections(Duration.ofSeconds(30), Duration.ofHours(1));
+    EmbeddedChannel fresh = new EmbeddedChannel();
+    young.watch("http://h:80", fresh);
+    young.keep("http://h:80", fresh);
+    assertThat(young.idleCount()).isEqualTo(1);
+    assertThat(young.take("http://h:80")).isSameAs(fresh);
+    assertThat(young.take("http://h:80")).isNull();
+
+    KeptConnections old = new KeptConnections(Duration.ofSeconds(30), Duration.ZERO);
+    EmbeddedChannel aged = new EmbeddedChannel();
+    old.watch("http://h:80", aged);
+    old.keep("http://h:80", aged);
+    assertThat(old.idleCount()).isZero();
+    assertThat(aged.isOpen()).isFalse();
   }
 
   @Test
