@@ -1,20 +1,58 @@
--- Claims the due delivery jobs of one partition: each is re-scored to the end of its lease, so no
--- other worker takes it until the lease expires (then one does: at-least-once, same delivery id).
--- A queue member without a pending job (finished or expired meanwhile) is dropped from the queue.
--- KEYS[1] pending jobs kc:{p}:dq
--- ARGV[1] now ms   ARGV[2] lease end ms   ARGV[3] at most this many   ARGV[4] job prefix kc:{p}:dj:
--- Returns {delivery id, {field, value, ...}} per claimed job.
--- KEYS: queue
--- ARGV: now_ms, lease_until_ms, limit, job_prefix
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+-- Claims due delivery jobs of one partition, destination by destination. The index KEYS[1] holds
+-- every destination with jobs in this partition, scored by its earliest due time; a destination's
+-- own queue kc:{p}:dq:<owner>/<destination id> holds its jobs by due time. At most a destination's
+-- budget (what this worker can take on for it now: its free permits and a little waiting room) is
+-- claimed, so a slow receiver's backlog is never claimed only to be put back, and a poll costs
+-- O(destinations due), not O(jobs). A claimed job is re-scored to the end of its lease: no other
+-- worker takes it until the lease expires (then one does: at-least-once, same delivery id). A queue
+-- member without a pending job (finished or expired meanwhile) is dropped.
+-- KEYS[1] index kc:{p}:dq
+-- ARGV[1] now ms   ARGV[2] lease end ms   ARGV[3] jobs in all, at most   ARGV[4] job prefix kc:{p}:dj:
+-- ARGV[5] queue prefix kc:{p}:dq:   ARGV[6] budget of a destination ARGV[7] does not list
+-- ARGV[7] budgets "<owner>/<destination id>=<n>;..."
+-- Returns {{destination still due, ...}, {{delivery id, {field, value, ...}}, ...}}.
+-- KEYS: index
+-- ARGV: now_ms, lease_until_ms, limit, job_prefix, queue_prefix, default_budget, budgets
+local budgets = {}
+for dest, n in string.gmatch(ARGV[7], '([^;=]+)=(%d+)') do
+  budgets[dest] = tonumber(n)
+end
+local now = tonumber(ARGV[1])
+local left = tonumber(ARGV[3])
 local claimed = {}
-for _, id in ipairs(ids) do
-  local key = ARGV[4] .. id
-  if redis.call('HGET', key, 'st') == '1' then
-    redis.call('ZADD', KEYS[1], ARGV[2], id)
-    table.insert(claimed, {id, redis.call('HGETALL', key)})
+local left_due = {}
+for _, dest in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1024)) do
+  local budget = math.min(budgets[dest] or tonumber(ARGV[6]), left)
+  if budget > 0 then
+    local queue = ARGV[5] .. dest
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE', queue, '-inf', ARGV[1], 'LIMIT', 0, budget)) do
+      local fields = redis.call('HGETALL', ARGV[4] .. id)
+      local state
+      for i = 1, #fields, 2 do
+        if fields[i] == 'st' then
+          state = fields[i + 1]
+          break
+        end
+      end
+      if state == '1' then
+        redis.call('ZADD', queue, ARGV[2], id)
+        claimed[#claimed + 1] = {id, fields}
+        left = left - 1
+      else
+        redis.call('ZREM', queue, id)
+      end
+    end
+    local first = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')
+    if first[1] then
+      redis.call('ZADD', KEYS[1], first[2], dest)
+      if tonumber(first[2]) <= now then
+        left_due[#left_due + 1] = dest
+      end
+    else
+      redis.call('ZREM', KEYS[1], dest)
+    end
   else
-    redis.call('ZREM', KEYS[1], id)
+    left_due[#left_due + 1] = dest
   end
 end
-return claimed
+return {left_due, claimed}

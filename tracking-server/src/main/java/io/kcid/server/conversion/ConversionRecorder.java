@@ -237,7 +237,7 @@ public final class ConversionRecorder {
   private RecordResult wakeDelivery(RecordResult result, RecordPlan plan) {
     if (plan.command().outbox() && !result.repeated()
         && (result.code() == RecordResult.Code.ACCEPTED || result.code() == RecordResult.Code.STATUS_CHANGED)) {
-      outbox.written();
+      outbox.written(plan.command().kcid().partition());
     }
     return result;
   }

@@ -118,7 +118,7 @@ public final class StatusUpdater {
         .thenCompose(toOutbox -> conversions.updateStatus(update.withOutbox(toOutbox))
             .thenApply(result -> {
               if (toOutbox && result == StatusUpdate.Result.UPDATED) {
-                outbox.written();
+                outbox.written(update.kcid().partition());
               }
               return result;
             }))

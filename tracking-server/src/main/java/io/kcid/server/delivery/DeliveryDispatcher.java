@@ -2,6 +2,7 @@ package io.kcid.server.delivery;
 
 import io.kcid.proto.tracking.v1.DeliveryState;
 import io.kcid.proto.tracking.v1.Destination;
+import io.kcid.server.store.ClaimBudgets;
 import io.kcid.server.store.DeliveryJob;
 import io.kcid.server.store.DeliveryQueue;
 import io.kcid.server.store.OutboxEntry;
@@ -56,13 +57,45 @@ public final class DeliveryDispatcher {
    * consumers. Completes with the number of entries dispatched.
    */
   public CompletionStage<Integer> dispatch(int partition, boolean reclaim) {
+    return read(partition, reclaim).thenCompose(read -> commit(read, null));
+  }
+
+  /** Outbox entries read from a partition and the jobs they make, not yet created. */
+  public record Read(int partition, List<OutboxEntry> entries, List<DeliveryJob> jobs) {}
+
+  /** The first half of a pass: reads a partition's outbox and works out its jobs. */
+  public CompletionStage<Read> read(int partition, boolean reclaim) {
     return queue.readOutbox(partition, consumer, reclaim ? stale : null, batch)
         .thenCompose(entries -> entries.isEmpty()
-            ? CompletableFuture.completedFuture(0)
-            : jobsFor(entries).thenCompose(jobs -> queue.enqueue(partition, jobs)
-                .thenCompose(created -> queue.index(jobs, clock.instant().minus(logKeep)))
-                .thenCompose(x -> queue.acknowledge(partition, entries.stream().map(OutboxEntry::entryId).toList()))
-                .thenApply(x -> entries.size())));
+            ? CompletableFuture.completedFuture(new Read(partition, List.of(), List.of()))
+            : jobsFor(entries).thenApply(jobs -> new Read(partition, entries, jobs)));
+  }
+
+  /**
+   * The second half: creates the jobs, adds them to the delivery log, then acknowledges the
+   * entries. With a {@code claimer}, the new jobs within what it can take on are claimed as they
+   * are created and started by it once they are in the log: no claim per job. Completes with the
+   * number of entries dispatched.
+   */
+  public CompletionStage<Integer> commit(Read read, DeliveryWorker claimer) {
+    if (read.entries().isEmpty()) {
+      return CompletableFuture.completedFuture(0);
+    }
+    return enqueue(read.partition(), read.jobs(), claimer)
+        .thenCompose(x -> queue.acknowledge(read.partition(), read.entries().stream().map(OutboxEntry::entryId).toList()))
+        .thenApply(x -> read.entries().size());
+  }
+
+  private CompletionStage<Void> enqueue(int partition, List<DeliveryJob> jobs, DeliveryWorker claimer) {
+    if (claimer == null) {
+      return queue.enqueue(partition, jobs, null, ClaimBudgets.NONE)
+          .thenCompose(enqueued -> queue.index(jobs, clock.instant().minus(logKeep)));
+    }
+    ClaimBudgets budgets = claimer.reserveFor(jobs);
+    return queue.enqueue(partition, jobs, claimer.leaseEnd(), budgets)
+        .thenCompose(enqueued -> queue.index(jobs, clock.instant().minus(logKeep))
+            .thenAccept(x -> claimer.start(enqueued.claimed())))
+        .whenComplete((x, f) -> claimer.release(budgets));
   }
 
   private CompletionStage<List<DeliveryJob>> jobsFor(List<OutboxEntry> entries) {

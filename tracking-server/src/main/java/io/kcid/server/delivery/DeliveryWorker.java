@@ -4,6 +4,7 @@ import com.google.protobuf.Timestamp;
 import io.kcid.proto.tracking.v1.DeliveryAttempt;
 import io.kcid.proto.tracking.v1.DeliveryState;
 import io.kcid.proto.tracking.v1.Destination;
+import io.kcid.server.store.ClaimBudgets;
 import io.kcid.server.store.DeliveryJob;
 import io.kcid.server.store.DeliveryQueue;
 import java.time.Clock;
@@ -11,9 +12,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,6 +48,13 @@ public final class DeliveryWorker {
   /** Jobs claimed per partition and pass, at most. */
   static final int CLAIM_BATCH = 64;
   /**
+   * Jobs of one destination this process holds (claimed, not yet settled), at most, per permit of
+   * its concurrency: enough to keep its permits busy between two claims, and no backlog claimed
+   * only to be put back. A destination is claimed again once it holds half of that or less, so
+   * that a claim takes on several jobs rather than one at a time.
+   */
+  static final int HELD_PER_PERMIT = 8;
+  /**
    * Claimed jobs that may wait in this process for one of their destination's concurrency
    * permits; more are put back in the queue. Waiting here costs nothing, where putting a job back
    * and claiming it again costs two scripts, over and over while a backlog drains.
@@ -66,6 +76,14 @@ public final class DeliveryWorker {
   private final AtomicInteger inFlight = new AtomicInteger();
   /** Per destination key: jobs waiting for a concurrency permit, oldest first. */
   private final Map<String, Deque<Runnable>> waiting = new ConcurrentHashMap<>();
+  /** Per destination key: jobs claimed by this process and not yet settled. */
+  private final Map<String, AtomicInteger> held = new ConcurrentHashMap<>();
+  /** Per destination key: jobs reserved by claims under way. */
+  private final Map<String, AtomicInteger> reserved = new ConcurrentHashMap<>();
+  /** Jobs of destinations this process does not know yet reserved by claims under way. */
+  private final AtomicInteger reservedOtherwise = new AtomicInteger();
+  /** Per destination key: how many jobs this process may hold (learnt from the destination). */
+  private final Map<String, Integer> caps = new ConcurrentHashMap<>();
   private volatile Runnable onSettled = () -> { };
 
   /**
@@ -95,31 +113,138 @@ public final class DeliveryWorker {
    * started (not sent) with how many were claimed.
    */
   public CompletionStage<Integer> deliverDue(int partition) {
+    return claim(partition, 1).thenApply(Claimed::count);
+  }
+
+  /** What one claim did: jobs claimed and started, destinations left with due jobs. */
+  public record Claimed(int count, Set<String> stillDue) {}
+
+  /**
+   * Claims due jobs of a partition within the budgets this worker has left ({@link #reserve}d
+   * for the call, so that partitions claimed at the same time share them) and starts them.
+   */
+  public CompletionStage<Claimed> claim(int partition, int share) {
     int room = Math.min(CLAIM_BATCH, maxInFlight - inFlight.get());
     if (room <= 0) {
-      return CompletableFuture.completedFuture(0);
+      return CompletableFuture.completedFuture(new Claimed(0, null));
+    }
+    ClaimBudgets budgets = reserve(share);
+    if (!budgets.any()) {
+      release(budgets);
+      return CompletableFuture.completedFuture(new Claimed(0, null));
     }
     Instant now = clock.instant();
-    return queue.claimDue(partition, now, now.plus(lease), room).thenApply(jobs -> {
-      for (DeliveryJob job : jobs) {
-        inFlight.incrementAndGet();
-        CompletionStage<?> done;
-        try {
-          done = process(job);
-        } catch (RuntimeException e) {
-          done = CompletableFuture.failedFuture(e);
-        }
-        done.whenComplete((x, failure) -> {
-          inFlight.decrementAndGet();
-          onSettled.run();
-          if (failure != null) {
-            // The lease expires and a worker tries again: nothing is lost.
-            log.warn("Delivery {} failed before it was settled: {}", job.deliveryId(), failure.toString());
-          }
-        });
-      }
-      return jobs.size();
+    return queue.claimDue(partition, now, now.plus(lease), room, budgets)
+        .thenApply(claimed -> {
+          start(claimed.jobs());
+          return new Claimed(claimed.jobs().size(), claimed.stillDue());
+        })
+        .whenComplete((x, f) -> release(budgets));
+  }
+
+  /** When a job claimed now stops being this worker's. */
+  public Instant leaseEnd() {
+    return clock.instant().plus(lease);
+  }
+
+  /**
+   * How many jobs this process would take on per destination now: up to its cap of held jobs,
+   * counting those held and those reserved by claims under way; none once it holds more than
+   * half its cap (claims then take several jobs at a time, not one per settled job).
+   */
+  public ClaimBudgets budgets() {
+    if (inFlight.get() >= maxInFlight) {
+      return ClaimBudgets.NONE;
+    }
+    Map<String, Integer> per = new HashMap<>();
+    caps.forEach((key, cap) -> {
+      int holding = count(held, key) + count(reserved, key);
+      per.put(key, holding > cap / 2 ? 0 : cap - holding);
     });
+    return new ClaimBudgets(Math.max(0, defaultCap() - reservedOtherwise.get()), per);
+  }
+
+  /**
+   * A {@code share} of {@link #budgets} (rounded up), reserved until {@link #release}d: claims
+   * under way at the same time, one per partition, share the budgets instead of each taking all.
+   */
+  public synchronized ClaimBudgets reserve(int share) {
+    ClaimBudgets all = budgets();
+    Map<String, Integer> per = new HashMap<>();
+    all.perDestination().forEach((key, n) -> per.put(key, divide(n, share)));
+    return reserved(new ClaimBudgets(divide(all.otherwise(), share), per));
+  }
+
+  /**
+   * Budgets for claiming new jobs as they are created: per destination, as many of {@code jobs}
+   * as this process can take on (up to its cap, whatever it holds), reserved until
+   * {@link #release}d.
+   */
+  public synchronized ClaimBudgets reserveFor(List<DeliveryJob> jobs) {
+    if (inFlight.get() >= maxInFlight) {
+      return ClaimBudgets.NONE;
+    }
+    Map<String, Integer> wanted = new HashMap<>();
+    for (DeliveryJob j : jobs) {
+      wanted.merge(j.owner() + "/" + j.destinationId(), 1, Integer::sum);
+    }
+    Map<String, Integer> per = new HashMap<>();
+    wanted.forEach((key, n) -> {
+      int cap = caps.getOrDefault(key, defaultCap());
+      per.put(key, Math.max(0, Math.min(n, cap - count(held, key) - count(reserved, key))));
+    });
+    return reserved(new ClaimBudgets(0, per));
+  }
+
+  private ClaimBudgets reserved(ClaimBudgets budgets) {
+    budgets.perDestination().forEach((key, n) -> reserved.computeIfAbsent(key, k -> new AtomicInteger()).addAndGet(n));
+    reservedOtherwise.addAndGet(budgets.otherwise());
+    return budgets;
+  }
+
+  private static int divide(int n, int share) {
+    return n <= 0 ? 0 : (n + share - 1) / share;
+  }
+
+  /** Gives back a reservation once its claim started what it claimed. */
+  public synchronized void release(ClaimBudgets budgets) {
+    budgets.perDestination().forEach((key, n) -> reserved.get(key).addAndGet(-n));
+    reservedOtherwise.addAndGet(-budgets.otherwise());
+  }
+
+  private static int count(Map<String, AtomicInteger> counts, String key) {
+    AtomicInteger n = counts.get(key);
+    return n == null ? 0 : n.get();
+  }
+
+  private int defaultCap() {
+    return HELD_PER_PERMIT * limiter.defaultConcurrency();
+  }
+
+  /** Starts jobs this worker claimed (by a claim, or when the dispatcher created them). */
+  public void start(List<DeliveryJob> jobs) {
+    for (DeliveryJob job : jobs) {
+      String key = job.owner() + "/" + job.destinationId();
+      caps.putIfAbsent(key, defaultCap()); // until its destination is read: the default
+      AtomicInteger holding = held.computeIfAbsent(key, k -> new AtomicInteger());
+      holding.incrementAndGet();
+      inFlight.incrementAndGet();
+      CompletionStage<?> done;
+      try {
+        done = process(job);
+      } catch (RuntimeException e) {
+        done = CompletableFuture.failedFuture(e);
+      }
+      done.whenComplete((x, failure) -> {
+        holding.decrementAndGet();
+        inFlight.decrementAndGet();
+        onSettled.run();
+        if (failure != null) {
+          // The lease expires and a worker tries again: nothing is lost.
+          log.warn("Delivery {} failed before it was settled: {}", job.deliveryId(), failure.toString());
+        }
+      });
+    }
   }
 
   /** Jobs claimed by this process and not yet settled. */
@@ -144,10 +269,12 @@ public final class DeliveryWorker {
     return directory.forAccount(job.accountId()).thenCompose(destinations -> {
       Optional<ActiveDestination> found = find(destinations, job);
       if (found.isEmpty()) {
+        caps.remove(job.owner() + "/" + job.destinationId());
         return done(queue.finish(job, null, DeliveryState.DELIVERY_STATE_CANCELLED, null, retention));
       }
       Destination d = found.get().destination();
       Instant now = clock.instant();
+      caps.put(DestinationLimiter.key(d), HELD_PER_PERMIT * limiter.concurrency(d));
       if (d.getPaused()) {
         return queue.postpone(job, now.plus(PAUSED_RECHECK));
       }
@@ -158,7 +285,20 @@ public final class DeliveryWorker {
       if (!breaker.allow(key)) {
         return queue.postpone(job, now.plus(CIRCUIT_RECHECK));
       }
-      return acquireAndSend(job, found.get(), key, now);
+      // The event is read before a permit is taken: a permit stands for a request to the
+      // receiver, and Redis work under it would only slow the destination down.
+      return events.of(job).thenCompose(event -> {
+        if (event.isEmpty()) {
+          DeliveryAttempt gone = DeliveryAttempt.newBuilder()
+              .setAttemptTime(timestamp(clock.instant()))
+              .setError("conversion no longer stored (click erased or expired)")
+              .build();
+          return done(queue.finish(job, gone, DeliveryState.DELIVERY_STATE_CANCELLED, null, retention));
+        }
+        OutboundMessage message = new OutboundMessage(
+            job.deliveryId(), d, found.get().signingSecrets(), event.get());
+        return acquireAndSend(job, message, key, now);
+      });
     });
   }
 
@@ -168,16 +308,16 @@ public final class DeliveryWorker {
    * waited half its lease: then it goes back to the queue, due at once, so that no lease ends
    * while its request is on the wire. A rate limit puts it back until the next token.
    */
-  private CompletionStage<Void> acquireAndSend(DeliveryJob job, ActiveDestination found, String key, Instant claimed) {
+  private CompletionStage<Void> acquireAndSend(DeliveryJob job, OutboundMessage message, String key, Instant claimed) {
     Instant now = clock.instant();
     if (Duration.between(claimed, now).compareTo(lease.dividedBy(2)) > 0) {
       return queue.postpone(job, now);
     }
-    DestinationLimiter.Acquisition acquired = limiter.tryAcquire(found.destination());
+    DestinationLimiter.Acquisition acquired = limiter.tryAcquire(message.destination());
     if (acquired instanceof DestinationLimiter.Denied denied) {
       if (!denied.rateLimited()) {
         CompletableFuture<Void> turn = new CompletableFuture<>();
-        if (park(key, () -> acquireAndSend(job, found, key, claimed).whenComplete((x, f) -> {
+        if (park(key, () -> acquireAndSend(job, message, key, claimed).whenComplete((x, f) -> {
           if (f != null) {
             turn.completeExceptionally(f);
           } else {
@@ -192,16 +332,20 @@ public final class DeliveryWorker {
       return queue.postpone(job, now.plus(wait));
     }
     DestinationLimiter.Permit permit = ((DestinationLimiter.Granted) acquired).permit();
-    CompletionStage<Void> sent;
+    CompletionStage<AttemptResult> attempt;
     try {
-      sent = done(send(job, found, key));
+      attempt = sender.send(message);
     } catch (RuntimeException e) {
-      sent = CompletableFuture.failedFuture(e);
+      attempt = CompletableFuture.failedFuture(e);
     }
-    return sent.whenComplete((x, f) -> {
+    // The permit goes back when the receiver answered; recording the attempt happens outside it.
+    return attempt.whenComplete((x, f) -> {
       permit.close();
       unpark(key);
-    });
+    })
+        .exceptionally(this::senderFailure)
+        .thenCompose(result -> settle(job, message.destination(), key, result))
+        .thenApply(x -> null);
   }
 
   private boolean park(String key, Runnable next) {
@@ -239,23 +383,6 @@ public final class DeliveryWorker {
 
   private static CompletionStage<Void> done(CompletionStage<?> stage) {
     return stage.thenApply(x -> null);
-  }
-
-  private CompletionStage<DeliveryState> send(DeliveryJob job, ActiveDestination destination, String key) {
-    return events.of(job).thenCompose(event -> {
-      if (event.isEmpty()) {
-        DeliveryAttempt gone = DeliveryAttempt.newBuilder()
-            .setAttemptTime(timestamp(clock.instant()))
-            .setError("conversion no longer stored (click erased or expired)")
-            .build();
-        return queue.finish(job, gone, DeliveryState.DELIVERY_STATE_CANCELLED, null, retention);
-      }
-      OutboundMessage message = new OutboundMessage(
-          job.deliveryId(), destination.destination(), destination.signingSecrets(), event.get());
-      return sender.send(message)
-          .exceptionally(this::senderFailure)
-          .thenCompose(result -> settle(job, destination.destination(), key, result));
-    });
   }
 
   /** A sender bug is an attempt that failed and is retried, never a lost job. */

@@ -1,25 +1,35 @@
 package io.kcid.server.delivery;
 
+import io.kcid.server.store.ClaimBudgets;
 import io.kcid.server.store.DeliveryQueue;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The delivery loop of one process: each pass dispatches every partition's outbox into jobs, then
- * claims and starts the due jobs. An idle loop waits for the next poll or for {@link #wake} (the
- * local recorder wrote an outbox entry), so an idle machine delivers at once. Several processes
- * may run it against the same Redis. {@link #close} stops claiming and lets sends in flight finish
- * for a grace period; a job still unsettled then is taken over by a worker once its lease expires.
+ * The delivery loop of one process. A pass dispatches partitions' outboxes into jobs (claiming
+ * the new ones within budget as they are created) and claims due jobs. Not every pass looks at
+ * every partition: a sweep every {@link #POLL} (every {@link #IDLE_POLL} once the loop was idle
+ * for {@link #IDLE_AFTER}) looks at all of them, for entries other processes wrote and for
+ * retries that came due; in between, a pass looks at the partitions this process wrote an outbox
+ * entry to ({@link #wake(int)}: the local recorder, so an idle machine delivers at once) and
+ * claims again where a claim left due jobs behind once a settled job made room ({@link #wake()}).
+ * Several processes may run it against the same Redis. {@link #close} stops claiming and lets
+ * sends in flight finish for a grace period; a job still unsettled then is taken over by a worker
+ * once its lease expires.
  */
 public final class DeliveryWorkers implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DeliveryWorkers.class);
@@ -28,8 +38,14 @@ public final class DeliveryWorkers implements AutoCloseable {
   /** How often the pending-jobs gauge is refreshed. */
   private static final long COUNT_EVERY_NANOS = Duration.ofSeconds(5).toNanos();
   private static final Duration STEP_TIMEOUT = Duration.ofSeconds(10);
-  /** How long an idle loop waits for work when nothing wakes it. */
+  /** How often a busy loop sweeps every partition. */
   public static final Duration POLL = Duration.ofMillis(250);
+  /** How often an idle loop sweeps every partition. */
+  public static final Duration IDLE_POLL = Duration.ofMillis(500);
+  /** Jobs a claim between sweeps should be able to take, at least, to be worth a script call. */
+  static final int MIN_CLAIM = 8;
+  /** How long a loop finds nothing to do before it sweeps at {@link #IDLE_POLL}. */
+  public static final Duration IDLE_AFTER = Duration.ofSeconds(1);
 
   private final DeliveryQueue queue;
   private final DeliveryDispatcher dispatcher;
@@ -37,11 +53,17 @@ public final class DeliveryWorkers implements AutoCloseable {
   private final int partitions;
   private final Duration poll;
   private final Semaphore signal = new Semaphore(0);
+  /** Partitions this process wrote an outbox entry to since their last dispatch. */
+  private final AtomicIntegerArray written;
+  /** Per partition: the destinations its last claim left with due jobs (null: unknown, look). */
+  private final List<Set<String>> due;
   private final AtomicLong pending = new AtomicLong();
+  /** Where the next claim between sweeps starts looking, so that every partition gets its turn. */
+  private int cursor;
   private final Thread thread;
   private volatile boolean running;
 
-  /** @param poll how long an idle loop waits when nothing wakes it */
+  /** @param poll how often a busy loop sweeps every partition (an idle one: twice that, at least {@link #IDLE_POLL}) */
   public DeliveryWorkers(DeliveryQueue queue, DeliveryDispatcher dispatcher, DeliveryWorker worker, int partitions,
       Duration poll) {
     this.queue = queue;
@@ -49,9 +71,11 @@ public final class DeliveryWorkers implements AutoCloseable {
     this.worker = worker;
     this.partitions = partitions;
     this.poll = poll;
+    this.written = new AtomicIntegerArray(partitions);
+    this.due = new ArrayList<>(Collections.nCopies(partitions, Set.of()));
     this.thread = new Thread(this::loop, "kcid-delivery");
     this.thread.setDaemon(true);
-    // A settled job leaves room to claim another: claim it now rather than at the next poll.
+    // A settled job leaves room to claim another: claim it now rather than at the next sweep.
     worker.onSettled(this::wake);
   }
 
@@ -74,8 +98,16 @@ public final class DeliveryWorkers implements AutoCloseable {
     return this;
   }
 
-  /** Runs the next pass now (the local recorder wrote an outbox entry). */
+  /** Runs the next pass now: a job was settled (room to claim), or anything else changed. */
   public void wake() {
+    signal.release();
+  }
+
+  /** Runs the next pass now, dispatching {@code partition}: this process wrote to its outbox. */
+  public void wake(int partition) {
+    if (partition >= 0 && partition < partitions) {
+      written.set(partition, 1);
+    }
     signal.release();
   }
 
@@ -88,33 +120,112 @@ public final class DeliveryWorkers implements AutoCloseable {
     boolean groups = false;
     long reclaimedAt = System.nanoTime() - RECLAIM_EVERY_NANOS;
     long countedAt = System.nanoTime() - COUNT_EVERY_NANOS;
+    long sweptAt = System.nanoTime() - poll.toNanos();
+    long busyAt = System.nanoTime();
     while (running) {
       try {
         if (!groups) {
           await(queue.createGroups(partitions).toCompletableFuture());
           groups = true;
         }
-        boolean reclaim = System.nanoTime() - reclaimedAt >= RECLAIM_EVERY_NANOS;
-        if (reclaim) {
-          reclaimedAt = System.nanoTime();
+        long now = System.nanoTime();
+        boolean idle = now - busyAt >= IDLE_AFTER.toNanos();
+        long every = (idle ? Math.max(IDLE_POLL.toNanos(), poll.toNanos()) : poll.toNanos());
+        boolean sweep = now - sweptAt >= every;
+        if (sweep) {
+          sweptAt = now;
         }
-        List<CompletableFuture<Integer>> dispatched = new ArrayList<>();
+        boolean reclaim = sweep && now - reclaimedAt >= RECLAIM_EVERY_NANOS;
+        if (reclaim) {
+          reclaimedAt = now;
+        }
+        List<Integer> toDispatch = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
-          dispatched.add(dispatcher.dispatch(p, reclaim).toCompletableFuture());
+          if (written.getAndSet(p, 0) == 1 || sweep) {
+            toDispatch.add(p);
+          }
+        }
+        // Read every outbox first, then create the jobs: the worker's budgets are shared out by
+        // the jobs each partition has, not by the order the partitions' answers come in.
+        List<CompletableFuture<DeliveryDispatcher.Read>> reads = new ArrayList<>();
+        for (int p : toDispatch) {
+          reads.add(dispatcher.read(p, reclaim).toCompletableFuture());
+        }
+        await(CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)));
+        List<CompletableFuture<Integer>> dispatched = new ArrayList<>();
+        for (CompletableFuture<DeliveryDispatcher.Read> read : reads) {
+          dispatched.add(dispatcher.commit(read.join(), worker).toCompletableFuture());
         }
         int entries = sum(dispatched);
         worker.retryWaiting();
-        List<CompletableFuture<Integer>> claimed = new ArrayList<>();
-        for (int p = 0; p < partitions; p++) {
-          claimed.add(worker.deliverDue(p).toCompletableFuture());
+        List<Integer> toClaim = new ArrayList<>();
+        ClaimBudgets budgets = worker.budgets();
+        if (sweep) {
+          for (int p = 0; p < partitions; p++) {
+            toClaim.add(p);
+          }
+        } else {
+          // Between sweeps, only partitions left with due jobs of a destination that has room
+          // now; and no more of them than makes each claim worth a script call (at least
+          // MIN_CLAIM jobs each), taken in turn so that none waits for long.
+          int room = 0;
+          Set<String> counted = new HashSet<>();
+          for (int i = 0; i < partitions; i++) {
+            int p = (cursor + i) % partitions;
+            Set<String> left = due.get(p);
+            boolean wanted = left == null;
+            if (left != null) {
+              for (String d : left) {
+                if (budgets.of(d) > 0) {
+                  wanted = true;
+                  if (counted.add(d)) {
+                    room += budgets.of(d);
+                  }
+                }
+              }
+            }
+            if (wanted) {
+              toClaim.add(p);
+            }
+          }
+          int worth = Math.max(1, room / MIN_CLAIM);
+          if (toClaim.size() > worth) {
+            toClaim = new ArrayList<>(toClaim.subList(0, worth));
+          }
+          if (!toClaim.isEmpty()) {
+            cursor = (toClaim.get(toClaim.size() - 1) + 1) % partitions;
+          }
         }
-        int jobs = sum(claimed);
+        int jobs = 0;
+        if (!toClaim.isEmpty() && budgets.any()) {
+          List<CompletableFuture<DeliveryWorker.Claimed>> claimed = new ArrayList<>();
+          for (int p : toClaim) {
+            claimed.add(worker.claim(p, toClaim.size()).toCompletableFuture());
+          }
+          await(CompletableFuture.allOf(claimed.toArray(CompletableFuture[]::new)));
+          for (int i = 0; i < toClaim.size(); i++) {
+            DeliveryWorker.Claimed c = claimed.get(i).join();
+            due.set(toClaim.get(i), c.stillDue());
+            jobs += c.count();
+          }
+        }
         if (System.nanoTime() - countedAt >= COUNT_EVERY_NANOS) {
           countedAt = System.nanoTime();
           queue.pending(partitions).thenAccept(pending::set);
         }
-        if (entries == 0 && jobs == 0) {
-          signal.tryAcquire(poll.toMillis(), TimeUnit.MILLISECONDS);
+        if (entries > 0 || jobs > 0 || worker.inFlight() > 0) {
+          busyAt = System.nanoTime();
+        } else {
+          long untilSweep = sweptAt + every - System.nanoTime();
+          if (untilSweep > 0) {
+            signal.tryAcquire(untilSweep, TimeUnit.NANOSECONDS);
+          }
+          signal.drainPermits();
+          continue;
+        }
+        // Busy: wait for a wake-up (a write, a settled job) or the next sweep, whichever first.
+        long untilSweep = sweptAt + every - System.nanoTime();
+        if (untilSweep > 0 && signal.tryAcquire(untilSweep, TimeUnit.NANOSECONDS)) {
           signal.drainPermits();
         }
       } catch (InterruptedException e) {

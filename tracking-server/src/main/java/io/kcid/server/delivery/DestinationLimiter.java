@@ -88,7 +88,7 @@ public final class DestinationLimiter {
    * once).
    */
   public Acquisition tryAcquire(Destination destination) {
-    int concurrency = destination.getMaxConcurrency() > 0 ? destination.getMaxConcurrency() : defaultConcurrency;
+    int concurrency = concurrency(destination);
     int perSecond = Math.max(0, destination.getMaxRequestsPerSecond());
     Bucket b = buckets.computeIfAbsent(key(destination), k -> new Bucket());
     synchronized (b) {
@@ -113,6 +113,16 @@ public final class DestinationLimiter {
       b.inFlight++;
       return new Granted(new Permit(b));
     }
+  }
+
+  /** How many requests to the destination may be in flight from this process. */
+  public int concurrency(Destination destination) {
+    return destination.getMaxConcurrency() > 0 ? destination.getMaxConcurrency() : defaultConcurrency;
+  }
+
+  /** The concurrency of a destination that does not set its own. */
+  public int defaultConcurrency() {
+    return defaultConcurrency;
   }
 
   /** Requests in flight to the destination from this process. */

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.TreeMap;
 
 /**
@@ -30,7 +31,23 @@ public final class OutboundPayloads {
 
   /** The postback URL for the message's destination, its macros filled and encoded. */
   public static URI postbackUri(OutboundMessage message) {
-    return PostbackTemplate.parse(message.destination().getUrl()).render(postbackValues(message));
+    return template(message.destination().getUrl()).render(postbackValues(message));
+  }
+
+  /** Parsed templates by URL: every delivery to a destination renders the same one. */
+  private static final Map<String, PostbackTemplate> TEMPLATES = new ConcurrentHashMap<>();
+  private static final int TEMPLATES_KEPT = 10_000;
+
+  private static PostbackTemplate template(String url) {
+    PostbackTemplate parsed = TEMPLATES.get(url);
+    if (parsed == null) {
+      parsed = PostbackTemplate.parse(url); // an invalid one throws, and is not kept
+      if (TEMPLATES.size() >= TEMPLATES_KEPT) {
+        TEMPLATES.clear(); // destinations change rarely: start over rather than track use
+      }
+      TEMPLATES.put(url, parsed);
+    }
+    return parsed;
   }
 
   /** The value of every macro in {@link PostbackTemplate#MACROS} for the message (empty when unknown). */

@@ -3,6 +3,7 @@ package io.kcid.server.delivery;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.IntConsumer;
 
 /**
  * The recorder's side of the delivery outbox: whether a conversion event of an account is written
@@ -15,7 +16,7 @@ public final class Outbox {
   public static final Outbox NONE = new Outbox(null);
 
   private final DestinationDirectory directory;
-  private volatile Runnable onWrite = () -> {};
+  private volatile IntConsumer onWrite = partition -> {};
 
   private Outbox(DestinationDirectory directory) {
     this.directory = directory;
@@ -30,13 +31,13 @@ public final class Outbox {
     return directory == null ? CompletableFuture.completedFuture(false) : directory.hasDestinations(accountId);
   }
 
-  /** Called by the recorder after an acknowledged write that appended an outbox entry. */
-  public void written() {
-    onWrite.run();
+  /** Called by the recorder after an acknowledged write that appended an entry to a partition's outbox. */
+  public void written(int partition) {
+    onWrite.accept(partition);
   }
 
-  /** Who is woken by {@link #written()}: the local delivery workers. */
-  public void onWrite(Runnable listener) {
+  /** Who is woken by {@link #written}: the local delivery workers, with the partition written to. */
+  public void onWrite(IntConsumer listener) {
     this.onWrite = Objects.requireNonNull(listener, "listener");
   }
 }

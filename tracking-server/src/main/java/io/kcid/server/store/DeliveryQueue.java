@@ -29,7 +29,16 @@ public interface DeliveryQueue {
   CompletionStage<List<OutboxEntry>> readOutbox(int partition, String consumer, Duration stale, int count);
 
   /** Creates the jobs (all of one partition), skipping those that exist; completes with how many are new. */
-  CompletionStage<Long> enqueue(int partition, List<DeliveryJob> jobs);
+  default CompletionStage<Long> enqueue(int partition, List<DeliveryJob> jobs) {
+    return enqueue(partition, jobs, null, ClaimBudgets.NONE).thenApply(Enqueued::created);
+  }
+
+  /**
+   * Creates the jobs (all of one partition), skipping those that exist, and claims new ones until
+   * {@code leaseUntil} within {@code budgets} (null: claims none): the dispatching worker sends
+   * them without another round trip.
+   */
+  CompletionStage<Enqueued> enqueue(int partition, List<DeliveryJob> jobs, Instant leaseUntil, ClaimBudgets budgets);
 
   /** Adds the jobs to their accounts' delivery log indexes, dropping entries older than {@code trimBefore}. */
   CompletionStage<Void> index(List<DeliveryJob> jobs, Instant trimBefore);
@@ -38,7 +47,15 @@ public interface DeliveryQueue {
   CompletionStage<Void> acknowledge(int partition, List<String> entryIds);
 
   /** Claims up to {@code limit} due jobs of a partition until {@code leaseUntil}. */
-  CompletionStage<List<DeliveryJob>> claimDue(int partition, Instant now, Instant leaseUntil, int limit);
+  default CompletionStage<List<DeliveryJob>> claimDue(int partition, Instant now, Instant leaseUntil, int limit) {
+    return claimDue(partition, now, leaseUntil, limit, ClaimBudgets.uniform(limit)).thenApply(Claimed::jobs);
+  }
+
+  /**
+   * Claims up to {@code limit} due jobs of a partition until {@code leaseUntil}, at most a
+   * destination's budget of each destination.
+   */
+  CompletionStage<Claimed> claimDue(int partition, Instant now, Instant leaseUntil, int limit, ClaimBudgets budgets);
 
   /** Moves a claimed pending job's due time (paused destination, open circuit, no permit). */
   CompletionStage<Void> postpone(DeliveryJob job, Instant due);
@@ -71,4 +88,10 @@ public interface DeliveryQueue {
 
   /** One entry of an account's delivery log index. */
   record LogRef(int partition, String deliveryId) {}
+
+  /** What {@link #enqueue(int, List, Instant, ClaimBudgets)} did: jobs created, and those claimed. */
+  record Enqueued(long created, List<DeliveryJob> claimed) {}
+
+  /** Jobs claimed, and the destinations ("&lt;owner&gt;/&lt;destination id&gt;") left with due jobs. */
+  record Claimed(List<DeliveryJob> jobs, Set<String> stillDue) {}
 }

@@ -352,6 +352,61 @@ class DeliveryQueueTest {
     });
   }
 
+  @Test
+  void aBusyDestinationsBacklogStaysQueuedWhileAnotherOneIsDelivered() {
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    directory.put(id, destination(id, "slow").toBuilder().setMaxConcurrency(1).build(), destination(id, "fast"));
+    RecordingSender sender = new RecordingSender();
+    DeliveryWorker w = worker(sender, Duration.ofDays(1));
+    // A first conversion tells the worker the destinations' limits.
+    postback(a, click(a), "first");
+    dispatchAll(dispatcher(queue, "d"));
+    pass(w);
+    assertThat(sender.to("slow")).hasSize(1);
+
+    // The slow receiver stops answering; 30 more conversions for both.
+    sender.hold("slow");
+    int n = 30;
+    for (int i = 0; i < n; i++) {
+      postback(a, click(a), "r" + i);
+    }
+    dispatchAll(dispatcher(queue, "d"));
+    for (int round = 0; round < 3; round++) {
+      for (int p = 0; p < PARTITIONS; p++) {
+        join(w.deliverDue(p));
+      }
+    }
+    awaitTrue(() -> sender.to("fast").size() == n + 1);
+    // The worker took on at most 8 jobs per permit of the slow destination (1): the rest wait
+    // in its queue, unclaimed, instead of being claimed and put back.
+    long unclaimed = 0;
+    double soon = System.currentTimeMillis() + 5_000;
+    for (int p = 0; p < PARTITIONS; p++) {
+      unclaimed += join(connector.commands().zcount(
+          ("kc:{" + p + "}:dq:a:" + id + "/slow").getBytes(StandardCharsets.UTF_8),
+          Range.create(Double.NEGATIVE_INFINITY, soon)));
+    }
+    assertThat(unclaimed).isGreaterThanOrEqualTo(n - DeliveryWorker.HELD_PER_PERMIT);
+    assertThat(sender.to("slow")).hasSize(1);
+
+    // Answering again, it gets every job, once each under its delivery id.
+    sender.release("slow");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
+    while (sender.to("slow").size() < n + 1 && System.nanoTime() < deadline) {
+      for (int p = 0; p < PARTITIONS; p++) {
+        join(w.deliverDue(p));
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+    assertThat(sender.to("slow").stream().map(OutboundMessage::deliveryId).distinct().count()).isEqualTo(n + 1);
+    awaitTrue(() -> w.inFlight() == 0);
+  }
+
   private static boolean allDelivered(String account, int n) {
     List<Delivery> all = deliveries(account);
     return all.size() == n && all.stream().allMatch(d -> d.getState() == DeliveryState.DELIVERY_STATE_DELIVERED);

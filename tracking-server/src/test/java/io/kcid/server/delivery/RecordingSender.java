@@ -22,9 +22,22 @@ final class RecordingSender implements DeliverySender {
   final List<OutboundMessage> sent = new CopyOnWriteArrayList<>();
   private final Map<String, Integer> statuses = new ConcurrentHashMap<>();
   private volatile int maxDelayMs;
+  private final Map<String, CompletableFuture<Void>> gates = new ConcurrentHashMap<>();
 
   void answer(String destinationId, int status) {
     statuses.put(destinationId, status);
+  }
+
+  /** Requests to the destination wait (unanswered, unrecorded) until {@link #release}. */
+  void hold(String destinationId) {
+    gates.put(destinationId, new CompletableFuture<>());
+  }
+
+  void release(String destinationId) {
+    CompletableFuture<Void> gate = gates.remove(destinationId);
+    if (gate != null) {
+      gate.complete(null);
+    }
   }
 
   void maxDelay(int ms) {
@@ -37,6 +50,10 @@ final class RecordingSender implements DeliverySender {
 
   @Override
   public CompletionStage<AttemptResult> send(OutboundMessage message) {
+    CompletableFuture<Void> gate = gates.get(message.destination().getDestinationId());
+    if (gate != null) {
+      return gate.thenCompose(x -> send(message));
+    }
     int delay = maxDelayMs == 0 ? 0 : ThreadLocalRandom.current().nextInt(maxDelayMs);
     return CompletableFuture.supplyAsync(() -> {
       sent.add(message);

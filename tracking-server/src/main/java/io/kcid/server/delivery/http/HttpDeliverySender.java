@@ -60,18 +60,20 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 
 /**
  * Sends delivery attempts over HTTP/1.1 with Netty: non-blocking (a couple of event-loop threads
- * serve every request in flight, a slow receiver holds only its socket), one connection per
- * attempt ({@code Connection: close}). Safety rules: the resolver checks every address of the
+ * serve every request in flight, a slow receiver holds only its socket). Safety rules: the resolver checks every address of the
  * host against {@link AddressGuard} and the connection goes to the checked address; redirects are
  * never followed; connect and whole-attempt timeouts from {@link DeliveryConfig}; at most
  * {@link #MAX_RESPONSE_BYTES} of a response are read; HTTPS verifies the certificate chain
- * against the JDK's default trust store and the host name (SNI sent).
+ * against the JDK's default trust store and the host name (SNI sent). Connections are kept per
+ * origin for the next attempt ({@link KeptConnections}); each new one is checked as above.
  *
  * <p>Postbacks are a GET of the rendered template; webhooks a POST of
  * {@link OutboundPayloads#webhookBody} signed by the Standard Webhooks scheme.
@@ -88,20 +90,29 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
   private final EventLoopGroup group;
   private final AddressResolverGroup<InetSocketAddress> resolvers;
   private final Bootstrap bootstrap;
+  private final KeptConnections connections;
+  private static final String READER = "reader";
 
   /** A sender for the server: DNS through Netty's non-blocking resolver, the JDK's trust store. */
   public HttpDeliverySender(DeliveryConfig config) {
     this(config, Clock.systemUTC(), null, null);
   }
 
+  HttpDeliverySender(
+      DeliveryConfig config, Clock clock, AddressResolverGroup<InetSocketAddress> dnsResolvers, SslContext ssl) {
+    this(config, clock, dnsResolvers, ssl, KeptConnections.IDLE);
+  }
+
   /**
    * @param dnsResolvers the resolver the guard wraps (null: Netty's DNS resolver, honouring
    *     /etc/hosts and /etc/resolv.conf)
    * @param ssl the client TLS context (null: JDK provider, default trust store)
+   * @param keepIdle how long an unused connection is kept for the next attempt
    */
-  HttpDeliverySender(
-      DeliveryConfig config, Clock clock, AddressResolverGroup<InetSocketAddress> dnsResolvers, SslContext ssl) {
+  HttpDeliverySender(DeliveryConfig config, Clock clock, AddressResolverGroup<InetSocketAddress> dnsResolvers,
+      SslContext ssl, Duration keepIdle) {
     this.config = config;
+    this.connections = new KeptConnections(keepIdle);
     this.clock = clock;
     this.ssl = ssl != null ? ssl : defaultSsl();
     this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
@@ -126,11 +137,14 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
   public CompletionStage<AttemptResult> send(OutboundMessage message) {
     Instant attemptTime = clock.instant();
     long started = System.nanoTime();
-    FullHttpRequest request;
+    Supplier<FullHttpRequest> request;
     URI uri;
     try {
-      uri = targetUri(message.destination(), message);
-      request = request(message, uri, attemptTime);
+      URI target = targetUri(message.destination(), message);
+      byte[] body = body(message);
+      request(message, target, attemptTime, body); // invalid input fails here, not on the event loop
+      uri = target;
+      request = () -> request(message, target, attemptTime, body);
     } catch (KcidException e) {
       return CompletableFuture.completedFuture(
           result(Outcome.PERMANENT, attemptTime, started, 0, "invalid destination url: " + e.getMessage(), "",
@@ -149,14 +163,59 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
   }
 
   /**
-   * Connects (through the guarded resolver), writes the request and reads the response, within
-   * the whole-attempt timeout; the connection is closed when the future completes.
+   * Writes the request on a kept connection to the origin, or on a new one (through the guarded
+   * resolver), and reads the response, within the whole-attempt timeout. A kept connection the
+   * receiver closed meanwhile (closed before a byte of the response, or the write failed) is
+   * replaced by a new connection once: the receiver may have seen the request, which at least once
+   * allows (the delivery id is the same). After a complete response that keeps the connection
+   * open, the connection is kept for the next attempt; otherwise it is closed.
    */
-  private CompletableFuture<ResponseReader.Response> exchange(URI uri, FullHttpRequest request) {
+  private CompletableFuture<ResponseReader.Response> exchange(URI uri, Supplier<FullHttpRequest> request) {
     boolean https = uri.getScheme().equalsIgnoreCase("https");
     String host = hostOf(uri);
     int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
+    String origin = KeptConnections.origin(https, host, port);
     CompletableFuture<ResponseReader.Response> response = new CompletableFuture<>();
+    AtomicReference<Channel> current = new AtomicReference<>();
+    ScheduledFuture<?> timeout =
+        group.next().schedule(
+            () -> response.completeExceptionally(new TimeoutException(
+                "no complete response within " + config.requestTimeout().toMillis() + " ms")),
+            config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    response.whenComplete((r, error) -> {
+      timeout.cancel(false);
+      Channel ch = current.get();
+      if (error != null && ch != null) {
+        ch.close();
+      }
+    });
+    Channel kept = connections.take(origin);
+    if (kept != null) {
+      current.set(kept);
+      CompletableFuture<ResponseReader.Response> one = new CompletableFuture<>();
+      kept.eventLoop().execute(() -> {
+        kept.pipeline().replace(READER, READER, new ResponseReader(one, MAX_RESPONSE_BYTES));
+        write(kept, request.get(), one);
+      });
+      one.whenComplete((r, error) -> {
+        if (error != null && !response.isDone()
+            && (error instanceof ResponseReader.ClosedBeforeResponse || error instanceof ClosedChannelException
+                || !kept.isActive())) {
+          kept.close();
+          connect(https, host, port, origin, request, response, current);
+        } else {
+          settle(kept, origin, r, error, response);
+        }
+      });
+    } else {
+      connect(https, host, port, origin, request, response, current);
+    }
+    return response;
+  }
+
+  private void connect(boolean https, String host, int port, String origin, Supplier<FullHttpRequest> request,
+      CompletableFuture<ResponseReader.Response> response, AtomicReference<Channel> current) {
+    CompletableFuture<ResponseReader.Response> one = new CompletableFuture<>();
     ChannelFuture connect =
         bootstrap.clone()
             .handler(new ChannelInitializer<SocketChannel>() {
@@ -167,33 +226,49 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
                   p.addLast(sslHandler(ch, host, port));
                 }
                 p.addLast(new HttpClientCodec());
-                p.addLast(new ResponseReader(response, MAX_RESPONSE_BYTES));
+                p.addLast(READER, new ResponseReader(one, MAX_RESPONSE_BYTES));
               }
             })
             .connect(InetSocketAddress.createUnresolved(host, port));
     Channel channel = connect.channel();
-    ScheduledFuture<?> timeout =
-        channel.eventLoop().schedule(
-            () -> response.completeExceptionally(new TimeoutException(
-                "no complete response within " + config.requestTimeout().toMillis() + " ms")),
-            config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    current.set(channel);
+    if (response.isDone()) { // timed out meanwhile
+      channel.close();
+    }
+    connections.watch(origin, channel);
     connect.addListener(f -> {
       if (!f.isSuccess()) {
-        response.completeExceptionally(f.cause());
+        one.completeExceptionally(f.cause());
         return;
       }
-      // The request's buffer wraps a heap array: nothing to release if it is never written.
-      channel.writeAndFlush(request).addListener(w -> {
-        if (!w.isSuccess()) {
-          response.completeExceptionally(w.cause());
-        }
-      });
+      write(channel, request.get(), one);
     });
-    response.whenComplete((r, error) -> {
-      timeout.cancel(false);
+    one.whenComplete((r, error) -> settle(channel, origin, r, error, response));
+  }
+
+  private static void write(Channel channel, FullHttpRequest request, CompletableFuture<ResponseReader.Response> one) {
+    // The request's buffer wraps a heap array: nothing to release if it is never written.
+    channel.writeAndFlush(request).addListener(w -> {
+      if (!w.isSuccess()) {
+        one.completeExceptionally(w.cause());
+      }
+    });
+  }
+
+  /** Hands the try's outcome to the attempt; keeps the connection when it may serve the next one. */
+  private void settle(Channel channel, String origin, ResponseReader.Response r, Throwable error,
+      CompletableFuture<ResponseReader.Response> response) {
+    if (error != null) {
+      response.completeExceptionally(error);
       channel.close();
-    });
-    return response;
+    } else if (r.reusable() && channel.isActive() && !response.isDone()) {
+      // Kept before the attempt completes: the next attempt, started from its completion, finds it.
+      connections.keep(origin, channel);
+      response.complete(r); // if the timeout won meanwhile, it closed the connection (it leaves the pool)
+    } else {
+      response.complete(r);
+      channel.close();
+    }
   }
 
   /** The URL an attempt for {@code message} goes to (the rendered postback, or the webhook's URL). */
@@ -203,11 +278,16 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
         : OutboundPayloads.postbackUri(message);
   }
 
-  private FullHttpRequest request(OutboundMessage message, URI uri, Instant attemptTime) {
+  private static byte[] body(OutboundMessage message) {
+    return message.destination().getKind() == DestinationKind.DESTINATION_KIND_WEBHOOK
+        ? OutboundPayloads.webhookBody(message)
+        : new byte[0];
+  }
+
+  private FullHttpRequest request(OutboundMessage message, URI uri, Instant attemptTime, byte[] body) {
     String target = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
         + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
     boolean webhook = message.destination().getKind() == DestinationKind.DESTINATION_KIND_WEBHOOK;
-    byte[] body = webhook ? OutboundPayloads.webhookBody(message) : new byte[0];
     FullHttpRequest request =
         new DefaultFullHttpRequest(
             HttpVersion.HTTP_1_1, webhook ? HttpMethod.POST : HttpMethod.GET, target, Unpooled.wrappedBuffer(body));
@@ -216,8 +296,7 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
     request.headers()
         .set(HttpHeaderNames.HOST, uri.getHost() + (defaultPort ? "" : ":" + uri.getPort()))
         .set(HttpHeaderNames.USER_AGENT, USER_AGENT)
-        .set(HttpHeaderNames.ACCEPT, "*/*")
-        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        .set(HttpHeaderNames.ACCEPT, "*/*");
     if (webhook) {
       long timestamp = attemptTime.getEpochSecond();
       request.headers()
@@ -346,6 +425,7 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
   /** Stops the event loops (in-flight attempts fail) and the resolvers. */
   @Override
   public void close() {
+    connections.closeAll();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     resolvers.close();
   }

@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,11 +16,20 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Reads one HTTP response into a {@link Response}: the status and headers, and at most
  * {@code maxBodyBytes} of the body. It completes as soon as it knows enough (a redirect needs no
- * body; a body over the bound is not read further) and closes the connection then.
+ * body; a body over the bound is not read further) and closes the connection then, unless the
+ * response was read whole and the receiver keeps the connection open ({@link Response#reusable}):
+ * then the sender keeps it for the next attempt (or closes it).
  */
 final class ResponseReader extends SimpleChannelInboundHandler<HttpObject> {
   /** What was read of a response. */
-  record Response(int status, HttpHeaders headers, byte[] body, boolean truncated) {}
+  record Response(int status, HttpHeaders headers, byte[] body, boolean truncated, boolean reusable) {}
+
+  /** The connection closed before a byte of the response: a kept connection the receiver had closed. */
+  static final class ClosedBeforeResponse extends IOException {
+    ClosedBeforeResponse() {
+      super("connection closed before a response");
+    }
+  }
 
   private final CompletableFuture<Response> result;
   private final int maxBodyBytes;
@@ -43,7 +53,7 @@ final class ResponseReader extends SimpleChannelInboundHandler<HttpObject> {
     if (msg instanceof HttpResponse response) {
       head = response;
       if (response.status().code() / 100 == 3) {
-        finish(ctx, false);
+        finish(ctx, false, false);
         return;
       }
     }
@@ -57,11 +67,11 @@ final class ResponseReader extends SimpleChannelInboundHandler<HttpObject> {
         body.write(chunk, 0, take);
       }
       if (bytes.readableBytes() > take) {
-        finish(ctx, true); // over the bound: stop reading, the status already tells the outcome
+        finish(ctx, true, false); // over the bound: stop reading, the status already tells the outcome
         return;
       }
       if (msg instanceof LastHttpContent) {
-        finish(ctx, false);
+        finish(ctx, false, HttpUtil.isKeepAlive(head));
       }
     }
   }
@@ -71,9 +81,9 @@ final class ResponseReader extends SimpleChannelInboundHandler<HttpObject> {
     if (!result.isDone()) {
       if (head != null) {
         // Closed mid-body: the receiver answered; judge by its status.
-        finish(ctx, false);
+        finish(ctx, false, false);
       } else {
-        result.completeExceptionally(new IOException("connection closed before a response"));
+        result.completeExceptionally(new ClosedBeforeResponse());
       }
     }
     super.channelInactive(ctx);
@@ -84,9 +94,11 @@ final class ResponseReader extends SimpleChannelInboundHandler<HttpObject> {
     fail(ctx, cause);
   }
 
-  private void finish(ChannelHandlerContext ctx, boolean truncated) {
-    result.complete(new Response(head.status().code(), head.headers(), body.toByteArray(), truncated));
-    ctx.close();
+  private void finish(ChannelHandlerContext ctx, boolean truncated, boolean reusable) {
+    result.complete(new Response(head.status().code(), head.headers(), body.toByteArray(), truncated, reusable));
+    if (!reusable) {
+      ctx.close();
+    }
   }
 
   private void fail(ChannelHandlerContext ctx, Throwable cause) {

@@ -13,7 +13,8 @@ import io.kcid.server.store.DeliveryQueue;
 import io.kcid.server.store.OutboxEntry;
 import io.kcid.server.store.redis.Scripts.ClaimDeliveries;
 import io.kcid.server.store.redis.Scripts.EnqueueDeliveries;
-import io.kcid.server.store.redis.Scripts.FinishDelivery;
+import io.kcid.server.store.ClaimBudgets;
+import io.kcid.server.store.redis.Scripts.FinishDeliveries;
 import io.kcid.server.store.redis.Scripts.RequeueDelivery;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.Range;
@@ -22,7 +23,6 @@ import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAutoClaimArgs;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
-import io.lettuce.core.ZAddArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -37,29 +37,43 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
  * The delivery outbox ({@code kc:{p}:o}), jobs ({@code kc:{p}:dj:<id>}, attempts {@code
- * kc:{p}:da:<id>}), the due-time queue ({@code kc:{p}:dq}) and the accounts' log indexes
- * ({@code kc:{a:<id>}:dl}). Job creation, claiming, finishing and requeueing are Lua scripts in
- * the partition's slot; a job hash holds: a account, o owner, d destination, c conversion id, k
+ * kc:{p}:da:<id>}), each destination's due-time queue ({@code kc:{p}:dq:<owner>/<destination>})
+ * with the partition's index of destinations by earliest due time ({@code kc:{p}:dq}), and the
+ * accounts' log indexes ({@code kc:{a:<id>}:dl}). Job creation, claiming, finishing and requeueing
+ * are Lua scripts in the partition's slot; attempts that end close together are finished in one
+ * call per partition ({@link Batches}). A job hash holds: a account, o owner, d destination, c conversion id, k
  * kcid, g goal, t trigger, s status, ct created ms, q queued ms, st state, n attempts, na next
  * attempt ms, e outbox entry id.
  */
 public final class RedisDeliveryQueue implements DeliveryQueue {
   private static final LuaScript<EnqueueDeliveries> ENQUEUE = LuaScript.load(Scripts.ENQUEUE_DELIVERIES);
   private static final LuaScript<ClaimDeliveries> CLAIM = LuaScript.load(Scripts.CLAIM_DELIVERIES);
-  private static final LuaScript<FinishDelivery> FINISH = LuaScript.load(Scripts.FINISH_DELIVERY);
+  private static final LuaScript<FinishDeliveries> FINISH = LuaScript.load(Scripts.FINISH_DELIVERIES);
   private static final LuaScript<RequeueDelivery> REQUEUE = LuaScript.load(Scripts.REQUEUE_DELIVERY);
   /** Attempts kept per job: the newest. */
   static final int ATTEMPTS_KEPT = 50;
+  /** Jobs finished per script call, at most. */
+  static final int FINISH_BATCH = 128;
+  /** How often an account's log index drops entries past the retention (each dispatch adds to it). */
+  private static final long TRIM_EVERY_MS = 60_000;
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
+  private final Batches<Finish, Long> finishes;
+  private final Map<String, Long> trimmedAt = new ConcurrentHashMap<>();
 
   public RedisDeliveryQueue(RedisClusterAsyncCommands<byte[], byte[]> redis) {
     this.redis = redis;
+    this.finishes = new Batches<>(FINISH_BATCH, this::finishBatch);
   }
+
+  /** One job's part of a finish_deliveries.lua call. */
+  private record Finish(int partition, String deliveryId, String destination, String outcome, byte[] attempt,
+      long nextMs, long retentionMs) {}
 
   @Override
   public CompletionStage<Void> createGroups(int partitions) {
@@ -120,24 +134,41 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
   }
 
   @Override
-  public CompletionStage<Long> enqueue(int partition, List<DeliveryJob> jobs) {
+  public CompletionStage<Enqueued> enqueue(int partition, List<DeliveryJob> jobs, Instant leaseUntil,
+      ClaimBudgets budgets) {
     if (jobs.isEmpty()) {
-      return CompletableFuture.completedFuture(0L);
+      return CompletableFuture.completedFuture(new Enqueued(0, List.of()));
     }
+    boolean claiming = leaseUntil != null && budgets.any();
     ScriptArgs<EnqueueDeliveries> call = ScriptArgs.of(EnqueueDeliveries.class)
-        .set(EnqueueDeliveries.QUEUE, RedisKeys.deliveryQueue(partition))
-        .set(EnqueueDeliveries.JOB_PREFIX, RedisKeys.deliveryJobPrefix(partition));
+        .set(EnqueueDeliveries.INDEX, RedisKeys.deliveryIndex(partition))
+        .set(EnqueueDeliveries.JOB_PREFIX, RedisKeys.deliveryJobPrefix(partition))
+        .set(EnqueueDeliveries.QUEUE_PREFIX, RedisKeys.deliveryQueuePrefix(partition))
+        .set(EnqueueDeliveries.LEASE_UNTIL_MS, claiming ? Long.toString(leaseUntil.toEpochMilli()) : "0")
+        .set(EnqueueDeliveries.DEFAULT_BUDGET, Integer.toString(claiming ? budgets.otherwise() : 0))
+        .set(EnqueueDeliveries.BUDGETS, claiming ? budgets.encoded() : "");
+    Map<String, DeliveryJob> byId = new HashMap<>();
     for (DeliveryJob j : jobs) {
       if (j.partition() != partition) {
         throw new IllegalArgumentException("Job " + j.deliveryId() + " is not in partition " + partition);
       }
+      byId.put(j.deliveryId(), j);
       for (String v : List.of(j.deliveryId(), j.accountId(), j.owner(), j.destinationId(), j.conversionId(),
           j.kcid(), j.goalKey(), Integer.toString(j.trigger().getNumber()), Integer.toString(j.status().getNumber()),
           Long.toString(j.created().toEpochMilli()), j.entryId())) {
         call.add(EnqueueDeliveries.JOBS, v);
       }
     }
-    return Stages.translate(ENQUEUE.<Long>run(redis, ScriptOutputType.INTEGER, call));
+    return Stages.translate(ENQUEUE.<List<Object>>run(redis, ScriptOutputType.MULTI, call).thenApply(reply -> {
+      List<DeliveryJob> claimed = new ArrayList<>();
+      for (Object id : (List<?>) reply.get(1)) {
+        DeliveryJob j = byId.get(text(id));
+        if (j != null) {
+          claimed.add(j);
+        }
+      }
+      return new Enqueued((Long) reply.get(0), claimed);
+    }));
   }
 
   @Override
@@ -153,8 +184,13 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
         scoresAndMembers[2 * i + 1] = bytes(list.get(i).partition() + ":" + list.get(i).deliveryId());
       }
       writes.add(redis.zadd(key, scoresAndMembers).toCompletableFuture());
-      writes.add(redis.zremrangebyscore(key, Range.create(Double.NEGATIVE_INFINITY, (double) trimBefore.toEpochMilli() - 1))
-          .toCompletableFuture());
+      long now = System.currentTimeMillis();
+      Long last = trimmedAt.get(account);
+      if (last == null || now - last >= TRIM_EVERY_MS) {
+        trimmedAt.put(account, now);
+        writes.add(redis.zremrangebyscore(key, Range.create(Double.NEGATIVE_INFINITY, (double) trimBefore.toEpochMilli() - 1))
+            .toCompletableFuture());
+      }
     });
     return Stages.translate(CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)));
   }
@@ -172,47 +208,69 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
   }
 
   @Override
-  public CompletionStage<List<DeliveryJob>> claimDue(int partition, Instant now, Instant leaseUntil, int limit) {
+  public CompletionStage<Claimed> claimDue(int partition, Instant now, Instant leaseUntil, int limit,
+      ClaimBudgets budgets) {
     ScriptArgs<ClaimDeliveries> call = ScriptArgs.of(ClaimDeliveries.class)
-        .set(ClaimDeliveries.QUEUE, RedisKeys.deliveryQueue(partition))
+        .set(ClaimDeliveries.INDEX, RedisKeys.deliveryIndex(partition))
         .set(ClaimDeliveries.NOW_MS, Long.toString(now.toEpochMilli()))
         .set(ClaimDeliveries.LEASE_UNTIL_MS, Long.toString(leaseUntil.toEpochMilli()))
         .set(ClaimDeliveries.LIMIT, Integer.toString(limit))
-        .set(ClaimDeliveries.JOB_PREFIX, RedisKeys.deliveryJobPrefix(partition));
+        .set(ClaimDeliveries.JOB_PREFIX, RedisKeys.deliveryJobPrefix(partition))
+        .set(ClaimDeliveries.QUEUE_PREFIX, RedisKeys.deliveryQueuePrefix(partition))
+        .set(ClaimDeliveries.DEFAULT_BUDGET, Integer.toString(budgets.otherwise()))
+        .set(ClaimDeliveries.BUDGETS, budgets.encoded());
     return Stages.translate(CLAIM.<List<Object>>run(redis, ScriptOutputType.MULTI, call).thenApply(reply -> {
       List<DeliveryJob> jobs = new ArrayList<>();
-      for (Object item : reply) {
+      for (Object item : (List<?>) reply.get(1)) {
         List<?> pair = (List<?>) item;
         jobs.add(job(partition, text(pair.get(0)), fields((List<?>) pair.get(1))));
       }
-      return jobs;
+      Set<String> stillDue = new HashSet<>();
+      for (Object d : (List<?>) reply.get(0)) {
+        stillDue.add(text(d));
+      }
+      return new Claimed(jobs, stillDue);
     }));
   }
 
   @Override
   public CompletionStage<Void> postpone(DeliveryJob job, Instant due) {
-    return Stages.translate(redis.zadd(RedisKeys.deliveryQueue(job.partition()), ZAddArgs.Builder.xx(),
-            (double) due.toEpochMilli(), bytes(job.deliveryId()))
-        .thenApply(x -> (Void) null));
+    return finishes.submit(job.partition(), new Finish(job.partition(), job.deliveryId(), destination(job), "P",
+            new byte[0], due.toEpochMilli(), 0))
+        .thenApply(x -> (Void) null);
   }
 
   @Override
   public CompletionStage<DeliveryState> finish(
       DeliveryJob job, DeliveryAttempt attempt, DeliveryState next, Instant retryAt, Duration retention) {
-    int p = job.partition();
     String outcome = next == DeliveryState.DELIVERY_STATE_PENDING ? "R" : Integer.toString(next.getNumber());
-    ScriptArgs<FinishDelivery> call = ScriptArgs.of(FinishDelivery.class)
-        .set(FinishDelivery.JOB, bytes(RedisKeys.deliveryJobPrefix(p) + job.deliveryId()))
-        .set(FinishDelivery.ATTEMPTS, bytes(RedisKeys.deliveryAttemptsPrefix(p) + job.deliveryId()))
-        .set(FinishDelivery.QUEUE, RedisKeys.deliveryQueue(p))
-        .set(FinishDelivery.DELIVERY_ID, job.deliveryId())
-        .set(FinishDelivery.OUTCOME, outcome)
-        .set(FinishDelivery.ATTEMPT, attempt == null ? new byte[0] : attempt.toByteArray())
-        .set(FinishDelivery.NEXT_MS, Long.toString(retryAt == null ? 0 : retryAt.toEpochMilli()))
-        .set(FinishDelivery.RETENTION_MS, Long.toString(retention.toMillis()))
-        .set(FinishDelivery.ATTEMPTS_KEPT, Integer.toString(ATTEMPTS_KEPT));
-    return Stages.translate(FINISH.<Long>run(redis, ScriptOutputType.INTEGER, call)
-        .thenApply(state -> DeliveryState.forNumber(state.intValue())));
+    return finishes.submit(job.partition(), new Finish(job.partition(), job.deliveryId(), destination(job), outcome,
+            attempt == null ? new byte[0] : attempt.toByteArray(), retryAt == null ? 0 : retryAt.toEpochMilli(),
+            retention.toMillis()))
+        .thenApply(state -> DeliveryState.forNumber(state.intValue()));
+  }
+
+  private static String destination(DeliveryJob job) {
+    return job.owner() + "/" + job.destinationId();
+  }
+
+  /** One finish_deliveries.lua call for a batch of one partition; completes with each job's state. */
+  private CompletionStage<List<Long>> finishBatch(int partition, List<Finish> batch) {
+    ScriptArgs<FinishDeliveries> call = ScriptArgs.of(FinishDeliveries.class)
+        .set(FinishDeliveries.INDEX, RedisKeys.deliveryIndex(partition))
+        .set(FinishDeliveries.JOB_PREFIX, RedisKeys.deliveryJobPrefix(partition))
+        .set(FinishDeliveries.ATTEMPTS_PREFIX, RedisKeys.deliveryAttemptsPrefix(partition))
+        .set(FinishDeliveries.QUEUE_PREFIX, RedisKeys.deliveryQueuePrefix(partition))
+        .set(FinishDeliveries.ATTEMPTS_KEPT, Integer.toString(ATTEMPTS_KEPT));
+    for (Finish f : batch) {
+      call.add(FinishDeliveries.JOBS, f.deliveryId())
+          .add(FinishDeliveries.JOBS, f.destination())
+          .add(FinishDeliveries.JOBS, f.outcome())
+          .add(FinishDeliveries.JOBS, f.attempt())
+          .add(FinishDeliveries.JOBS, Long.toString(f.nextMs()))
+          .add(FinishDeliveries.JOBS, Long.toString(f.retentionMs()));
+    }
+    return Stages.translate(FINISH.<List<Long>>run(redis, ScriptOutputType.MULTI, call));
   }
 
   @Override
@@ -220,11 +278,12 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
     ScriptArgs<RequeueDelivery> call = ScriptArgs.of(RequeueDelivery.class)
         .set(RequeueDelivery.JOB, bytes(RedisKeys.deliveryJobPrefix(partition) + deliveryId))
         .set(RequeueDelivery.ATTEMPTS, bytes(RedisKeys.deliveryAttemptsPrefix(partition) + deliveryId))
-        .set(RequeueDelivery.QUEUE, RedisKeys.deliveryQueue(partition))
+        .set(RequeueDelivery.INDEX, RedisKeys.deliveryIndex(partition))
         .set(RequeueDelivery.DELIVERY_ID, deliveryId)
         .set(RequeueDelivery.STATES,
             "," + from.stream().map(s -> Integer.toString(s.getNumber())).collect(Collectors.joining(",")) + ",")
-        .set(RequeueDelivery.NOW_MS, Long.toString(now.toEpochMilli()));
+        .set(RequeueDelivery.NOW_MS, Long.toString(now.toEpochMilli()))
+        .set(RequeueDelivery.QUEUE_PREFIX, RedisKeys.deliveryQueuePrefix(partition));
     return Stages.translate(REQUEUE.<Long>run(redis, ScriptOutputType.INTEGER, call).thenApply(n -> n == 1L));
   }
 
@@ -288,7 +347,15 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
   public CompletionStage<Long> pending(int partitions) {
     List<CompletableFuture<Long>> counts = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
-      counts.add(redis.zcard(RedisKeys.deliveryQueue(p)).toCompletableFuture());
+      String prefix = RedisKeys.deliveryQueuePrefix(p);
+      counts.add(redis.zrange(RedisKeys.deliveryIndex(p), 0, -1).toCompletableFuture().thenCompose(destinations -> {
+        List<CompletableFuture<Long>> each = new ArrayList<>();
+        for (byte[] d : destinations) {
+          each.add(redis.zcard(bytes(prefix + text(d))).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+            .thenApply(x -> each.stream().mapToLong(CompletableFuture::join).sum());
+      }));
     }
     return Stages.translate(CompletableFuture.allOf(counts.toArray(CompletableFuture[]::new))
         .thenApply(x -> counts.stream().mapToLong(CompletableFuture::join).sum()));

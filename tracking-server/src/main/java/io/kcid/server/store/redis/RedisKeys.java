@@ -69,7 +69,9 @@ import java.nio.charset.StandardCharsets;
  *                                consumer group "delivery"; entries XDEL'd once dispatched
  * kc:{p}:dj:&lt;delivery_id&gt;        delivery job hash (see RedisDeliveryQueue); TTL = log retention once finished
  * kc:{p}:da:&lt;delivery_id&gt;        its attempts (DeliveryAttempt protobufs, oldest first, capped)
- * kc:{p}:dq                      pending delivery jobs: score = due time ms, member = delivery id
+ * kc:{p}:dq                      destinations with pending delivery jobs in the partition: score =
+ *                                their earliest job's due time ms, member "&lt;owner&gt;/&lt;destination id&gt;"
+ * kc:{p}:dq:&lt;owner&gt;/&lt;dest&gt;      a destination's pending jobs: score = due time ms, member = delivery id
  * kc:{a:&lt;id&gt;}:dl                delivery log index of the account: score = created ms,
  *                                member "&lt;p&gt;:&lt;delivery_id&gt;"
  * </pre>
@@ -268,9 +270,14 @@ public final class RedisKeys {
     return partitionTag(partition) + "da:";
   }
 
-  /** The partition's pending delivery jobs by due time. */
-  static byte[] deliveryQueue(int partition) {
+  /** The partition's destinations with pending delivery jobs, by their earliest due time. */
+  static byte[] deliveryIndex(int partition) {
     return bytes(partitionTag(partition) + "dq");
+  }
+
+  /** A destination's pending jobs key: this prefix followed by "&lt;owner&gt;/&lt;destination id&gt;". */
+  static String deliveryQueuePrefix(int partition) {
+    return partitionTag(partition) + "dq:";
   }
 
   /** The account's delivery log index. */

@@ -32,8 +32,8 @@ final class Scripts {
       new Script<>("delete_click.lua", List.of("lib_clicks.lua"), DeleteClick.class);
   static final Script<EnqueueDeliveries> ENQUEUE_DELIVERIES =
       new Script<>("enqueue_deliveries.lua", List.of(), EnqueueDeliveries.class);
-  static final Script<FinishDelivery> FINISH_DELIVERY =
-      new Script<>("finish_delivery.lua", List.of(), FinishDelivery.class);
+  static final Script<FinishDeliveries> FINISH_DELIVERIES =
+      new Script<>("finish_deliveries.lua", List.of(), FinishDeliveries.class);
   static final Script<FindClick> FIND_CLICK =
       new Script<>("find_click.lua", List.of("lib_clicks.lua"), FindClick.class);
   static final Script<InsertClick> INSERT_CLICK =
@@ -71,7 +71,7 @@ final class Scripts {
       CREATE_ACCOUNT,
       DELETE_CLICK,
       ENQUEUE_DELIVERIES,
-      FINISH_DELIVERY,
+      FINISH_DELIVERIES,
       FIND_CLICK,
       INSERT_CLICK,
       PUSH_CLICK_ATTEMPT,
@@ -498,11 +498,14 @@ final class Scripts {
 
   /** claim_deliveries.lua: The due delivery jobs of a partition claimed for a lease. */
   enum ClaimDeliveries implements ScriptParam {
-    QUEUE(KEY),
+    INDEX(KEY),
     NOW_MS(ARG),
     LEASE_UNTIL_MS(ARG),
     LIMIT(ARG),
-    JOB_PREFIX(ARG);
+    JOB_PREFIX(ARG),
+    QUEUE_PREFIX(ARG),
+    DEFAULT_BUDGET(ARG),
+    BUDGETS(ARG);
 
     private final Slot slot;
 
@@ -518,8 +521,12 @@ final class Scripts {
 
   /** enqueue_deliveries.lua: Delivery jobs created for dispatched outbox entries, idempotently. */
   enum EnqueueDeliveries implements ScriptParam {
-    QUEUE(KEY),
+    INDEX(KEY),
     JOB_PREFIX(ARG),
+    QUEUE_PREFIX(ARG),
+    LEASE_UNTIL_MS(ARG),
+    DEFAULT_BUDGET(ARG),
+    BUDGETS(ARG),
     JOBS(ARGS);
 
     private final Slot slot;
@@ -534,21 +541,18 @@ final class Scripts {
     }
   }
 
-  /** finish_delivery.lua: One attempt of a delivery job recorded and the job moved on. */
-  enum FinishDelivery implements ScriptParam {
-    JOB(KEY),
-    ATTEMPTS(KEY),
-    QUEUE(KEY),
-    DELIVERY_ID(ARG),
-    OUTCOME(ARG),
-    ATTEMPT(ARG),
-    NEXT_MS(ARG),
-    RETENTION_MS(ARG),
-    ATTEMPTS_KEPT(ARG);
+  /** finish_deliveries.lua: Attempts of a batch of delivery jobs recorded and the jobs moved on. */
+  enum FinishDeliveries implements ScriptParam {
+    INDEX(KEY),
+    JOB_PREFIX(ARG),
+    ATTEMPTS_PREFIX(ARG),
+    QUEUE_PREFIX(ARG),
+    ATTEMPTS_KEPT(ARG),
+    JOBS(ARGS);
 
     private final Slot slot;
 
-    FinishDelivery(Slot slot) {
+    FinishDeliveries(Slot slot) {
       this.slot = slot;
     }
 
@@ -562,10 +566,11 @@ final class Scripts {
   enum RequeueDelivery implements ScriptParam {
     JOB(KEY),
     ATTEMPTS(KEY),
-    QUEUE(KEY),
+    INDEX(KEY),
     DELIVERY_ID(ARG),
     STATES(ARG),
-    NOW_MS(ARG);
+    NOW_MS(ARG),
+    QUEUE_PREFIX(ARG);
 
     private final Slot slot;
 

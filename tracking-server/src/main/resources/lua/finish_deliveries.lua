@@ -1,0 +1,73 @@
+-- Records attempts of delivery jobs and moves each job on, atomically, for a batch of jobs of one
+-- partition (one call where a worker's attempts end close together): retry at a later time,
+-- postpone without an attempt (paused destination, open circuit, no permit), or finish the job
+-- (delivered, dead-lettered, cancelled), which drops it from its destination's queue and lets the
+-- job and its attempts expire after the log retention. A job another worker finished meanwhile
+-- (its lease expired and the job was sent twice) keeps its state; the attempt is recorded anyway.
+-- The index entry of every destination touched moves to its queue's earliest job (or goes).
+-- KEYS[1] index kc:{p}:dq
+-- ARGV[1] job prefix kc:{p}:dj:   ARGV[2] attempts prefix kc:{p}:da:   ARGV[3] queue prefix kc:{p}:dq:
+-- ARGV[4] attempts kept
+-- ARGV[5..] six values per job: delivery id, destination "<owner>/<destination id>", outcome (R
+--           retry, P postpone, 2 delivered, 3 dead-lettered, 4 cancelled), attempt (DeliveryAttempt
+--           protobuf, "" = none), next attempt ms (retry, postpone), log retention ms
+-- Returns each job's state number afterwards, in order (0 = no such job).
+-- KEYS: index
+-- ARGV: job_prefix, attempts_prefix, queue_prefix, attempts_kept, jobs...
+local kept = tonumber(ARGV[4])
+local states = {}
+local touched = {}
+for i = 5, #ARGV, 6 do
+  local id, dest, outcome, attempt, next_ms, retention =
+    ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
+  local job = ARGV[1] .. id
+  local attempts = ARGV[2] .. id
+  local queue = ARGV[3] .. dest
+  touched[dest] = true
+  local f = redis.call('HMGET', job, 'st', 'n')
+  local state = f[1]
+  if not state then
+    redis.call('ZREM', queue, id)
+    states[#states + 1] = 0
+  else
+    local n = tonumber(f[2]) or 0
+    if attempt ~= '' then
+      if redis.call('RPUSH', attempts, attempt) > kept then
+        redis.call('LTRIM', attempts, -kept, -1)
+      end
+      n = n + 1
+    end
+    if state ~= '1' then
+      if attempt ~= '' then
+        redis.call('HSET', job, 'n', n)
+        local ttl = redis.call('PTTL', job)
+        if ttl > 0 then
+          redis.call('PEXPIRE', attempts, ttl)
+        end
+      end
+      states[#states + 1] = tonumber(state)
+    elseif outcome == 'P' then
+      redis.call('ZADD', queue, 'XX', next_ms, id)
+      states[#states + 1] = 1
+    elseif outcome == 'R' then
+      redis.call('HSET', job, 'na', next_ms, 'n', n)
+      redis.call('ZADD', queue, next_ms, id)
+      states[#states + 1] = 1
+    else
+      redis.call('HSET', job, 'st', outcome, 'na', '0', 'n', n)
+      redis.call('ZREM', queue, id)
+      redis.call('PEXPIRE', job, retention)
+      redis.call('PEXPIRE', attempts, retention)
+      states[#states + 1] = tonumber(outcome)
+    end
+  end
+end
+for dest in pairs(touched) do
+  local first = redis.call('ZRANGE', ARGV[3] .. dest, 0, 0, 'WITHSCORES')
+  if first[1] then
+    redis.call('ZADD', KEYS[1], first[2], dest)
+  else
+    redis.call('ZREM', KEYS[1], dest)
+  end
+end
+return states
