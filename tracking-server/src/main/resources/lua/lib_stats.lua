@@ -9,8 +9,18 @@
 --   u US campaign US s1 US goal US status US currency     value: signed integer units
 --   m US campaign US s1 US goal US status US currency     value: signed micro-units (1e-6)
 --   h US campaign US s1 US goal US bucket                 conversions by time-to-convert bucket
--- Only s1 of the ten sub ids is kept: it is the one publishers use for their own source, and
--- every further dimension multiplies the number of fields.
+-- The s1 slot holds the click's sub id s1 ('' when none).
+--
+-- Detail dimensions: one more hash per partition x account x UTC hour, kc:{p}:dim:<account>:<hour>
+-- (RedisKeys), same expiry, with the same fields as above where the s1 slot holds one detail
+-- dimension's code and value, <code><value> (codes: c creative, p placement, 2 ... 9 sub ids s2 ...
+-- s9, 0 sub id s10). Each detail dimension is counted on its own per campaign x goal, never
+-- crossed with another (that would multiply the fields), and only when the click has it (the
+-- clicks without it are the stats hash's count minus the dimension's: the report derives them).
+-- Bounding: per dimension and hour, the first DIM_VALUES_MAX distinct values are kept, listed in
+-- the dimension hash as r US <code><value> (and counted in c US <code>); every further value
+-- counts as '(other)', so random sub ids cannot grow the hashes without bound. s1 (code 1) is
+-- bounded the same way, its list in the dimension hash too.
 -- Money is split into integer units and micro-units so HINCRBY adds it exactly (no floats).
 
 local US = '\31'
@@ -102,6 +112,66 @@ local function move_conversion(key, cell, from, to, old_amount, old_currency, ne
   add_value(key, cell, to, new_amount, new_currency, false)
 end
 
+local DIM_VALUES_MAX = 100
+local DIM_OTHER = '(other)'
+local RS = '\30'
+
+-- The value a detail dimension counts under in the hour of dim_key: itself when already listed or
+-- while fewer than DIM_VALUES_MAX values are, else '(other)'. '' stays ''.
+local function dim_value(dim_key, code, value)
+  if value == '' then
+    return value
+  end
+  local listed = 'r' .. US .. code .. value
+  if redis.call('HEXISTS', dim_key, listed) == 1 then
+    return value
+  end
+  local count = 'c' .. US .. code
+  if (tonumber(redis.call('HGET', dim_key, count)) or 0) >= DIM_VALUES_MAX then
+    return DIM_OTHER
+  end
+  redis.call('HINCRBY', dim_key, count, 1)
+  redis.call('HSET', dim_key, listed, '1')
+  return value
+end
+
+-- A click's detail dimensions as the cells of the dimension hash of dim_key's hour:
+-- dims = {code -> value} (s1 under '1'); returns the stats cell's s1 (bounded) and the list of
+-- <code><value> entries (bounded) of the other dimensions the click has.
+local function dim_entries(dim_key, dims)
+  local s1 = dim_value(dim_key, '1', dims['1'] or '')
+  local entries = {}
+  for _, code in ipairs({'c', 'p', '2', '3', '4', '5', '6', '7', '8', '9', '0'}) do
+    local value = dims[code]
+    if value and value ~= '' then
+      entries[#entries + 1] = code .. dim_value(dim_key, code, value)
+    end
+  end
+  return s1, entries
+end
+
+-- The dimension cell of one entry: campaign US <code><value> [US goal].
+local function dim_cell(campaign, entry, goal)
+  if goal then
+    return campaign .. US .. entry .. US .. goal
+  end
+  return campaign .. US .. entry
+end
+
+-- Moves a conversion's counts in its dimension hash (fields dk, dc of the conversion hash: the
+-- key and its entries, RS-joined; the cell's campaign and goal are those of its stats cell sf).
+local function move_dimensions(conversion, from, to, old_amount, old_currency, new_amount, new_currency)
+  local d = redis.call('HMGET', conversion, 'dk', 'dc', 'sf')
+  if not d[1] or not d[2] or not d[3] then
+    return
+  end
+  local campaign, goal = string.match(d[3], '^([^' .. US .. ']*)' .. US .. '[^' .. US .. ']*' .. US .. '(.*)$')
+  for entry in string.gmatch(d[2], '[^' .. RS .. ']+') do
+    move_conversion(d[1], dim_cell(campaign, entry, goal), from, to, old_amount, old_currency,
+      new_amount, new_currency)
+  end
+end
+
 -- Protobuf varint at byte i of s: value, next index (values here are small: tags, lengths).
 local function varint(s, i)
   local value, scale, b = 0, 1, 128
@@ -117,12 +187,16 @@ local function varint(s, i)
   return value, i
 end
 
--- sub_ids["s1"] of a serialized Click (field 6, map<string, string>: entries {1: key, 2: value})
+local SUB_ID_CODES = {s1 = '1', s2 = '2', s3 = '3', s4 = '4', s5 = '5', s6 = '6', s7 = '7', s8 = '8',
+  s9 = '9', s10 = '0'}
+
+-- The detail dimensions of a serialized Click, {code -> value}: creative_id (field 4),
+-- placement_id (5), sub_ids s1 ... s10 (field 6, map<string, string>: entries {1: key, 2: value}),
 -- and its flag (field 11, ClickFlag; 0 when clean), read straight from the wire format so the
 -- click keeps a single stored copy.
-local function click_sub_id_1_and_flag(pb, from)
+local function click_dimensions_and_flag(pb, from)
   local i, n = from, #pb
-  local s1, flag = '', 0
+  local dims, flag = {}, 0
   while i <= n do
     local tag
     tag, i = varint(pb, i)
@@ -140,7 +214,11 @@ local function click_sub_id_1_and_flag(pb, from)
     elseif wire == 2 then
       local len
       len, i = varint(pb, i)
-      if field == 6 then
+      if field == 4 then
+        dims['c'] = string.sub(pb, i, i + len - 1)
+      elseif field == 5 then
+        dims['p'] = string.sub(pb, i, i + len - 1)
+      elseif field == 6 then
         local j, stop, key, value = i, i + len, nil, ''
         while j < stop do
           local t, l
@@ -154,8 +232,9 @@ local function click_sub_id_1_and_flag(pb, from)
           end
           j = j + l
         end
-        if key == 's1' then
-          s1 = value
+        local code = key and SUB_ID_CODES[key]
+        if code then
+          dims[code] = value
         end
       end
       i = i + len
@@ -163,11 +242,7 @@ local function click_sub_id_1_and_flag(pb, from)
       error('unexpected protobuf wire type ' .. wire)
     end
   end
-  return s1, flag
-end
-
-local function click_sub_id_1(pb, from)
-  return (click_sub_id_1_and_flag(pb, from))
+  return dims, flag
 end
 
 -- Appends an event to the partition's stream with the next per-partition sequence number

@@ -10,6 +10,8 @@ import io.kcid.server.account.AccountDirectory;
 import io.kcid.server.common.Identifiers;
 import io.kcid.server.partner.PartnerDirectory;
 import io.kcid.server.store.AccountStore;
+import io.kcid.server.store.DetailDimension;
+import io.kcid.server.store.StatsCounter;
 import io.kcid.server.store.StatsQuery;
 import io.kcid.server.store.StatsStore;
 import java.time.DateTimeException;
@@ -18,10 +20,11 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -38,10 +41,10 @@ public final class Reports {
   /** Accounts of a partner whose counters are read at the same time. */
   static final int ROLLUP_PARALLELISM = 16;
 
-  private final StatsStore stats;
   private final AccountDirectory accounts;
   private final PartnerDirectory partners;
   private final PartnerRollup rollup;
+  private final DetailCounters detailCounters;
   private final java.time.Clock clock;
 
   /**
@@ -49,10 +52,10 @@ public final class Reports {
    */
   public Reports(
       StatsStore stats, AccountDirectory accounts, PartnerDirectory partners, AccountStore accountList, java.time.Clock clock) {
-    this.stats = stats;
     this.accounts = accounts;
     this.partners = partners;
-    this.rollup = new PartnerRollup(accountList, stats, ROLLUP_PARALLELISM);
+    this.rollup = new PartnerRollup(accountList, ROLLUP_PARALLELISM);
+    this.detailCounters = new DetailCounters(stats);
     this.clock = clock;
   }
 
@@ -83,7 +86,8 @@ public final class Reports {
     if (!end.isAfter(start)) {
       throw Identifiers.invalid("end_time", "end_time must lie after start_time");
     }
-    Set<StatsDimension> dimensions = dimensions(request);
+    StatsPlan plan = StatsPlan.of(request);
+    Set<StatsDimension> dimensions = plan.dimensions();
     Duration range = Duration.between(start, end);
     if (range.compareTo(MAX_RANGE) > 0) {
       throw Identifiers.invalid("start_time", "a report covers at most " + MAX_RANGE.toDays() + " days");
@@ -94,12 +98,18 @@ public final class Reports {
     }
     ZoneId asked = zone(request.getTimeZone());
     if (!byPartner) {
-      StatsReport report = new StatsReport(dimensions, asked);
+      StatsReport report = new StatsReport(dimensions, asked, plan.detail());
       return accounts
           .get(id)
-          .thenCompose(account -> stats.read(query(report, dimensions, id, start, end)))
-          .thenApply(counters -> response(report.build(List.of(new StatsReport.AccountCounters(id, counters))),
-              dimensions, asked, start, end));
+          .thenCompose(account -> {
+            String partnerId = account.account().getPartnerId();
+            CompletionStage<List<StatsCounter>> counters = plan.keeps(id, partnerId)
+                ? read(report, plan, asked, id, start, end)
+                : CompletableFuture.completedFuture(List.of());
+            return counters.thenApply(
+                c -> response(report.build(List.of(new StatsReport.AccountCounters(id, partnerId, c))),
+                    dimensions, asked, start, end));
+          });
     }
     return partners
         .get(id)
@@ -107,19 +117,28 @@ public final class Reports {
             partner -> {
               // The partner's default time zone, unless the request names one.
               ZoneId zone = request.getTimeZone().isEmpty() ? zone(partner.getDefaults().getTimeZone()) : asked;
-              StatsReport report = new StatsReport(dimensions, zone);
+              StatsReport report = new StatsReport(dimensions, zone, plan.detail());
               return rollup
                   .accountIds(id)
-                  .thenCompose(ids -> rollup.read(ids, accountId -> query(report, dimensions, accountId, start, end)))
-                  .thenApply(counters -> response(report.build(counters), dimensions, zone, start, end));
+                  .thenApply(ids -> ids.stream().filter(accountId -> plan.keeps(accountId, id)).toList())
+                  .thenCompose(ids -> rollup.read(ids, accountId -> read(report, plan, zone, accountId, start, end)))
+                  .thenApply(counters -> response(report.build(
+                      counters.stream().map(c -> new StatsReport.AccountCounters(c.accountId(), id, c.counters())).toList()),
+                      dimensions, zone, start, end));
             });
   }
 
-  private static StatsQuery query(StatsReport report, Set<StatsDimension> dimensions, String accountId, Instant start, Instant end) {
-    return new StatsQuery(accountId, start, end, report.periodOf(),
-        dimensions.contains(StatsDimension.STATS_DIMENSION_CAMPAIGN),
-        dimensions.contains(StatsDimension.STATS_DIMENSION_SUB_ID_1),
-        dimensions.contains(StatsDimension.STATS_DIMENSION_GOAL));
+  /** The counters of one account, filtered and reduced as the plan asks. */
+  private CompletionStage<List<StatsCounter>> read(
+      StatsReport report, StatsPlan plan, ZoneId zone, String accountId, Instant start, Instant end) {
+    StatsQuery base = new StatsQuery(accountId, start, end, report.periodOf(),
+        plan.groups(StatsDimension.STATS_DIMENSION_CAMPAIGN), false,
+        plan.groups(StatsDimension.STATS_DIMENSION_GOAL), DetailDimension.SUB_ID_1,
+        plan.filter(StatsDimension.STATS_DIMENSION_CAMPAIGN), Optional.empty(),
+        plan.filter(StatsDimension.STATS_DIMENSION_GOAL), plan.hours(zone));
+    DetailDimension detail = plan.detail();
+    return detailCounters.read(base, detail, plan.byDetail(),
+        detail == null ? Optional.empty() : plan.filter(detail.dimension()));
   }
 
   private static GetStatsResponse response(
@@ -133,23 +152,6 @@ public final class Reports {
         .setDayBoundariesApproximate(
             dimensions.contains(StatsDimension.STATS_DIMENSION_DAY) && offHourOffset(zone, start, end))
         .build();
-  }
-
-  private static Set<StatsDimension> dimensions(GetStatsRequest request) {
-    Set<StatsDimension> dimensions = EnumSet.noneOf(StatsDimension.class);
-    for (StatsDimension d : request.getGroupByList()) {
-      if (d == StatsDimension.STATS_DIMENSION_UNSPECIFIED || d == StatsDimension.UNRECOGNIZED) {
-        throw Identifiers.invalid("group_by", "group_by holds an unknown dimension");
-      }
-      if (!dimensions.add(d)) {
-        throw Identifiers.invalid("group_by", "group_by names " + d + " twice");
-      }
-    }
-    if (dimensions.contains(StatsDimension.STATS_DIMENSION_HOUR)
-        && dimensions.contains(StatsDimension.STATS_DIMENSION_DAY)) {
-      throw Identifiers.invalid("group_by", "group by HOUR or by DAY, not both");
-    }
-    return dimensions;
   }
 
   /** An IANA zone id (or a fixed offset such as +02:00); empty is UTC. */
