@@ -105,9 +105,9 @@ public final class StatsReport {
     } else {
       rows.addAll(groups.entrySet());
     }
-    if (!detail.inStatsHash()) {
-      // The row of clicks without the detail value is a difference (DetailCounters): often zero.
-      rows.removeIf(e -> e.getValue().isZero() && e.getKey().detail() != null && e.getKey().detail().isEmpty());
+    if (!detail.inStatsHash() && !(byAccount && dimensions.size() == 1)) {
+      // Counters read as differences (DetailCounters) leave rows of zeros: not rows of the report.
+      rows.removeIf(e -> e.getValue().isZero());
     }
     Comparator<Key> order =
         Comparator.comparing((Key k) -> k.period() == null ? Instant.EPOCH : k.period())
