@@ -145,6 +145,49 @@ class StatsAndStreamCommandsTest {
     assertThat(unknown.err()).contains("PARTNER_NOT_FOUND");
   }
 
+  @Test
+  void statsByCreativeFilteredOnASubId() throws Exception {
+    var admin = AdminServiceGrpc.newBlockingStub(channel);
+    var clicks = ClickServiceGrpc.newBlockingStub(channel);
+    var conversions = ConversionServiceGrpc.newBlockingStub(channel);
+    admin.createAccount(CreateAccountRequest.newBuilder().setAccountId("studio").build());
+    admin.createGoal(CreateGoalRequest.newBuilder().setAccountId("studio").setGoalKey("lead").build());
+    String[][] issued = {{"banner-a", "foo"}, {"banner-a", "foo"}, {"banner-b", "foo"}, {"banner-b", "bar"}, {"", "foo"}};
+    for (String[] c : issued) {
+      IssueClickRequest.Builder r = IssueClickRequest.newBuilder().setAccountId("studio").setCampaignId("web")
+          .setCreativeId(c[0]).putSubIds("s2", c[1]);
+      String kcid = clicks.issueClick(r.build()).getClick().getKcid();
+      if (c[0].equals("banner-a")) {
+        conversions.recordConversion(RecordConversionRequest.newBuilder().setKcid(kcid).setAccountId("studio")
+            .setGoalKey("lead").setValue(Money.newBuilder().setAmount("3").setCurrencyCode("EUR")).build());
+      }
+    }
+
+    Run table = kcid("stats", "--account", "studio", "--by", "creative", "--filter", "s2=foo");
+    assertThat(table.exit()).as(table.err()).isZero();
+    List<String> lines = table.out().lines().toList();
+    assertThat(lines.get(1)).startsWith("creative").contains("clicks");
+    assertThat(lines).anySatisfy(l -> assertThat(l).matches("banner-a +2 +2 +0 +2 +0 +100\\.00% .*6\\.00 EUR"));
+    assertThat(lines).as("banner-b's click with s2=bar is left out").anySatisfy(l -> assertThat(l).matches("banner-b +1 +0 .*"));
+    assertThat(lines).anySatisfy(l -> assertThat(l).matches("- +1 +0 .*"));
+    assertThat(lines).anySatisfy(l -> assertThat(l).matches("total +4 +2 .*"));
+
+    Run bySubId = kcid("stats", "--account", "studio", "--by", "sub2,campaign", "--json");
+    assertThat(bySubId.exit()).as(bySubId.err()).isZero();
+    JsonNode report = JSON.readTree(bySubId.out());
+    assertThat(report.get("rows").findValuesAsText("sub_id_2")).containsExactly("bar", "foo");
+
+    Run crossed = kcid("stats", "--account", "studio", "--by", "creative,sub2");
+    assertThat(crossed.exit()).isEqualTo(1);
+    assertThat(crossed.err()).contains("STATS_DIMENSIONS_NOT_COMBINABLE");
+    Run badFilter = kcid("stats", "--account", "studio", "--filter", "hour=25");
+    assertThat(badFilter.exit()).isEqualTo(1);
+    assertThat(badFilter.err()).contains("STATS_FILTER_INVALID");
+    Run noValue = kcid("stats", "--account", "studio", "--filter", "creative");
+    assertThat(noValue.exit()).isEqualTo(2);
+    assertThat(noValue.err()).contains("DIMENSION=VALUE");
+  }
+
   /** The four events of the account: three conversions and the rejection of the first. */
   private static List<String> allEvents() {
     return List.of(conversionIds.get(0) + "/R", conversionIds.get(1) + "/R", conversionIds.get(2) + "/R",
