@@ -34,7 +34,7 @@ type ReportServiceClient interface {
 	// grouped as asked.
 	// Clicks count in the hour of the click; conversions in the hour of their event_time.
 	// Errors: MISSING_PARAMETER, INVALID_PARAMETER (range, group_by, time_zone; metadata `field`),
-	// ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND, STORE_* (retry).
+	// STATS_DIMENSIONS_NOT_COMBINABLE, STATS_FILTER_INVALID, ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND, STORE_* (retry).
 	GetStats(ctx context.Context, in *GetStatsRequest, opts ...grpc.CallOption) (*GetStatsResponse, error)
 }
 
@@ -68,7 +68,7 @@ type ReportServiceServer interface {
 	// grouped as asked.
 	// Clicks count in the hour of the click; conversions in the hour of their event_time.
 	// Errors: MISSING_PARAMETER, INVALID_PARAMETER (range, group_by, time_zone; metadata `field`),
-	// ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND, STORE_* (retry).
+	// STATS_DIMENSIONS_NOT_COMBINABLE, STATS_FILTER_INVALID, ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND, STORE_* (retry).
 	GetStats(context.Context, *GetStatsRequest) (*GetStatsResponse, error)
 	mustEmbedUnimplementedReportServiceServer()
 }

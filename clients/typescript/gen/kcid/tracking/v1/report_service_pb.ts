@@ -12,7 +12,33 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kcid/tracking/v1/report_service.proto.
  */
 export const file_kcid_tracking_v1_report_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVrY2lkL3RyYWNraW5nL3YxL3JlcG9ydF9zZXJ2aWNlLnByb3RvEhBrY2lkLnRyYWNraW5nLnYxIt4BCg9HZXRTdGF0c1JlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoIZ3JvdXBfYnkYBCADKA4yIC5rY2lkLnRyYWNraW5nLnYxLlN0YXRzRGltZW5zaW9uEhEKCXRpbWVfem9uZRgFIAEoCRISCgpwYXJ0bmVyX2lkGAYgASgJInAKDUN1cnJlbmN5VmFsdWUSFQoNY3VycmVuY3lfY29kZRgBIAEoCRIXCg9hcHByb3ZlZF9hbW91bnQYAiABKAkSFgoOcGVuZGluZ19hbW91bnQYAyABKAkSFwoPcmVqZWN0ZWRfYW1vdW50GAQgASgJIowBChNUaW1lVG9Db252ZXJ0QnVja2V0Ei8KDG1pbl9kdXJhdGlvbhgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgxtYXhfZHVyYXRpb24YAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEwoLY29udmVyc2lvbnMYAyABKAMi8gMKCFN0YXRzUm93EhMKC2NhbXBhaWduX2lkGAEgASgJEhAKCGdvYWxfa2V5GAIgASgJEhAKCHN1Yl9pZF8xGAMgASgJEjUKEXBlcmlvZF9zdGFydF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZwZXJpb2QYBSABKAkSDgoGY2xpY2tzGAYgASgDEhMKC2NvbnZlcnNpb25zGAcgASgDEhsKE3BlbmRpbmdfY29udmVyc2lvbnMYCCABKAMSHAoUYXBwcm92ZWRfY29udmVyc2lvbnMYCSABKAMSHAoUcmVqZWN0ZWRfY29udmVyc2lvbnMYCiABKAMSLwoGdmFsdWVzGAsgAygLMh8ua2NpZC50cmFja2luZy52MS5DdXJyZW5jeVZhbHVlEhcKD2NvbnZlcnNpb25fcmF0ZRgMIAEoARIVCg1hcHByb3ZhbF9yYXRlGA0gASgBEj4KD3RpbWVfdG9fY29udmVydBgOIAMoCzIlLmtjaWQudHJhY2tpbmcudjEuVGltZVRvQ29udmVydEJ1Y2tldBISCgphY2NvdW50X2lkGA8gASgJEhYKDmZsYWdnZWRfY2xpY2tzGBAgASgDEhsKE2ZsYWdnZWRfY29udmVyc2lvbnMYESABKAMi/AEKEEdldFN0YXRzUmVzcG9uc2USKAoEcm93cxgBIAMoCzIaLmtjaWQudHJhY2tpbmcudjEuU3RhdHNSb3cSKQoFdG90YWwYAiABKAsyGi5rY2lkLnRyYWNraW5nLnYxLlN0YXRzUm93Ei4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl0aW1lX3pvbmUYBSABKAkSIgoaZGF5X2JvdW5kYXJpZXNfYXBwcm94aW1hdGUYBiABKAgq1wEKDlN0YXRzRGltZW5zaW9uEh8KG1NUQVRTX0RJTUVOU0lPTl9VTlNQRUNJRklFRBAAEhwKGFNUQVRTX0RJTUVOU0lPTl9DQU1QQUlHThABEhgKFFNUQVRTX0RJTUVOU0lPTl9HT0FMEAISHAoYU1RBVFNfRElNRU5TSU9OX1NVQl9JRF8xEAMSGAoUU1RBVFNfRElNRU5TSU9OX0hPVVIQBBIXChNTVEFUU19ESU1FTlNJT05fREFZEAUSGwoXU1RBVFNfRElNRU5TSU9OX0FDQ09VTlQQBjJiCg1SZXBvcnRTZXJ2aWNlElEKCEdldFN0YXRzEiEua2NpZC50cmFja2luZy52MS5HZXRTdGF0c1JlcXVlc3QaIi5rY2lkLnRyYWNraW5nLnYxLkdldFN0YXRzUmVzcG9uc2VCYAoZaW8ua2NpZC5wcm90by50cmFja2luZy52MUISUmVwb3J0U2VydmljZVByb3RvUAFaLWdpdGh1Yi5jb20va2NpZC9rY2lkL2NsaWVudHMvZ28va2NpZHBiO2tjaWRwYmIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CiVrY2lkL3RyYWNraW5nL3YxL3JlcG9ydF9zZXJ2aWNlLnByb3RvEhBrY2lkLnRyYWNraW5nLnYxIlEKC1N0YXRzRmlsdGVyEjMKCWRpbWVuc2lvbhgBIAEoDjIgLmtjaWQudHJhY2tpbmcudjEuU3RhdHNEaW1lbnNpb24SDQoFdmFsdWUYAiABKAkijgIKD0dldFN0YXRzUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCghncm91cF9ieRgEIAMoDjIgLmtjaWQudHJhY2tpbmcudjEuU3RhdHNEaW1lbnNpb24SEQoJdGltZV96b25lGAUgASgJEhIKCnBhcnRuZXJfaWQYBiABKAkSLgoHZmlsdGVycxgHIAMoCzIdLmtjaWQudHJhY2tpbmcudjEuU3RhdHNGaWx0ZXIicAoNQ3VycmVuY3lWYWx1ZRIVCg1jdXJyZW5jeV9jb2RlGAEgASgJEhcKD2FwcHJvdmVkX2Ftb3VudBgCIAEoCRIWCg5wZW5kaW5nX2Ftb3VudBgDIAEoCRIXCg9yZWplY3RlZF9hbW91bnQYBCABKAkijAEKE1RpbWVUb0NvbnZlcnRCdWNrZXQSLwoMbWluX2R1cmF0aW9uGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi8KDG1heF9kdXJhdGlvbhgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhITCgtjb252ZXJzaW9ucxgDIAEoAyLUBQoIU3RhdHNSb3cSEwoLY2FtcGFpZ25faWQYASABKAkSEAoIZ29hbF9rZXkYAiABKAkSEAoIc3ViX2lkXzEYAyABKAkSNQoRcGVyaW9kX3N0YXJ0X3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnBlcmlvZBgFIAEoCRIOCgZjbGlja3MYBiABKAMSEwoLY29udmVyc2lvbnMYByABKAMSGwoTcGVuZGluZ19jb252ZXJzaW9ucxgIIAEoAxIcChRhcHByb3ZlZF9jb252ZXJzaW9ucxgJIAEoAxIcChRyZWplY3RlZF9jb252ZXJzaW9ucxgKIAEoAxIvCgZ2YWx1ZXMYCyADKAsyHy5rY2lkLnRyYWNraW5nLnYxLkN1cnJlbmN5VmFsdWUSFwoPY29udmVyc2lvbl9yYXRlGAwgASgBEhUKDWFwcHJvdmFsX3JhdGUYDSABKAESPgoPdGltZV90b19jb252ZXJ0GA4gAygLMiUua2NpZC50cmFja2luZy52MS5UaW1lVG9Db252ZXJ0QnVja2V0EhIKCmFjY291bnRfaWQYDyABKAkSFgoOZmxhZ2dlZF9jbGlja3MYECABKAMSGwoTZmxhZ2dlZF9jb252ZXJzaW9ucxgRIAEoAxITCgtjcmVhdGl2ZV9pZBgXIAEoCRIUCgxwbGFjZW1lbnRfaWQYGCABKAkSEAoIc3ViX2lkXzIYGSABKAkSEAoIc3ViX2lkXzMYGiABKAkSEAoIc3ViX2lkXzQYGyABKAkSEAoIc3ViX2lkXzUYHCABKAkSEAoIc3ViX2lkXzYYHSABKAkSEAoIc3ViX2lkXzcYHiABKAkSEAoIc3ViX2lkXzgYHyABKAkSEAoIc3ViX2lkXzkYICABKAkSEQoJc3ViX2lkXzEwGCEgASgJEhIKCnBhcnRuZXJfaWQYIiABKAki/AEKEEdldFN0YXRzUmVzcG9uc2USKAoEcm93cxgBIAMoCzIaLmtjaWQudHJhY2tpbmcudjEuU3RhdHNSb3cSKQoFdG90YWwYAiABKAsyGi5rY2lkLnRyYWNraW5nLnYxLlN0YXRzUm93Ei4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl0aW1lX3pvbmUYBSABKAkSIgoaZGF5X2JvdW5kYXJpZXNfYXBwcm94aW1hdGUYBiABKAgqwAQKDlN0YXRzRGltZW5zaW9uEh8KG1NUQVRTX0RJTUVOU0lPTl9VTlNQRUNJRklFRBAAEhwKGFNUQVRTX0RJTUVOU0lPTl9DQU1QQUlHThABEhgKFFNUQVRTX0RJTUVOU0lPTl9HT0FMEAISHAoYU1RBVFNfRElNRU5TSU9OX1NVQl9JRF8xEAMSGAoUU1RBVFNfRElNRU5TSU9OX0hPVVIQBBIXChNTVEFUU19ESU1FTlNJT05fREFZEAUSGwoXU1RBVFNfRElNRU5TSU9OX0FDQ09VTlQQBhIcChhTVEFUU19ESU1FTlNJT05fQ1JFQVRJVkUQBxIdChlTVEFUU19ESU1FTlNJT05fUExBQ0VNRU5UEAgSHAoYU1RBVFNfRElNRU5TSU9OX1NVQl9JRF8yEAkSHAoYU1RBVFNfRElNRU5TSU9OX1NVQl9JRF8zEAoSHAoYU1RBVFNfRElNRU5TSU9OX1NVQl9JRF80EAsSHAoYU1RBVFNfRElNRU5TSU9OX1NVQl9JRF81EAwSHAoYU1RBVFNfRElNRU5TSU9OX1NVQl9JRF82EA0SHAoYU1RBVFNfRElNRU5TSU9OX1NVQl9JRF83EA4SHAoYU1RBVFNfRElNRU5TSU9OX1NVQl9JRF84EA8SHAoYU1RBVFNfRElNRU5TSU9OX1NVQl9JRF85EBASHQoZU1RBVFNfRElNRU5TSU9OX1NVQl9JRF8xMBAREhsKF1NUQVRTX0RJTUVOU0lPTl9QQVJUTkVSEBIyYgoNUmVwb3J0U2VydmljZRJRCghHZXRTdGF0cxIhLmtjaWQudHJhY2tpbmcudjEuR2V0U3RhdHNSZXF1ZXN0GiIua2NpZC50cmFja2luZy52MS5HZXRTdGF0c1Jlc3BvbnNlQmAKGWlvLmtjaWQucHJvdG8udHJhY2tpbmcudjFCElJlcG9ydFNlcnZpY2VQcm90b1ABWi1naXRodWIuY29tL2tjaWQva2NpZC9jbGllbnRzL2dvL2tjaWRwYjtrY2lkcGJiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+
+/**
+ * Keeps only what matches: the dimension's value equals `value` exactly. HOUR: the hour of day
+ * in the report's time zone, "00" to "23"; DAY: a date in that zone, "2025-11-25". An empty
+ * value of a detail dimension keeps clicks without it.
+ *
+ * @generated from message kcid.tracking.v1.StatsFilter
+ */
+export type StatsFilter = Message<"kcid.tracking.v1.StatsFilter"> & {
+  /**
+   * @generated from field: kcid.tracking.v1.StatsDimension dimension = 1;
+   */
+  dimension: StatsDimension;
+
+  /**
+   * @generated from field: string value = 2;
+   */
+  value: string;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.StatsFilter.
+ * Use `create(StatsFilterSchema)` to create a new message.
+ */
+export const StatsFilterSchema: GenMessage<StatsFilter> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_report_service, 0);
 
 /**
  * @generated from message kcid.tracking.v1.GetStatsRequest
@@ -60,6 +86,14 @@ export type GetStatsRequest = Message<"kcid.tracking.v1.GetStatsRequest"> & {
    * @generated from field: string partner_id = 6;
    */
   partnerId: string;
+
+  /**
+   * Every filter applies (AND); at most one per dimension. A filtered dimension need not be
+   * grouped by.
+   *
+   * @generated from field: repeated kcid.tracking.v1.StatsFilter filters = 7;
+   */
+  filters: StatsFilter[];
 };
 
 /**
@@ -67,7 +101,7 @@ export type GetStatsRequest = Message<"kcid.tracking.v1.GetStatsRequest"> & {
  * Use `create(GetStatsRequestSchema)` to create a new message.
  */
 export const GetStatsRequestSchema: GenMessage<GetStatsRequest> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_report_service, 0);
+  messageDesc(file_kcid_tracking_v1_report_service, 1);
 
 /**
  * Sums of conversion values in one currency, by conversion status: exact decimal strings.
@@ -103,7 +137,7 @@ export type CurrencyValue = Message<"kcid.tracking.v1.CurrencyValue"> & {
  * Use `create(CurrencyValueSchema)` to create a new message.
  */
 export const CurrencyValueSchema: GenMessage<CurrencyValue> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_report_service, 1);
+  messageDesc(file_kcid_tracking_v1_report_service, 2);
 
 /**
  * Conversions whose click-to-conversion time lies in [min_duration, max_duration).
@@ -134,7 +168,7 @@ export type TimeToConvertBucket = Message<"kcid.tracking.v1.TimeToConvertBucket"
  * Use `create(TimeToConvertBucketSchema)` to create a new message.
  */
 export const TimeToConvertBucketSchema: GenMessage<TimeToConvertBucket> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_report_service, 2);
+  messageDesc(file_kcid_tracking_v1_report_service, 3);
 
 /**
  * One group of the report. Dimensions not grouped by are empty.
@@ -249,6 +283,69 @@ export type StatsRow = Message<"kcid.tracking.v1.StatsRow"> & {
    * @generated from field: int64 flagged_conversions = 17;
    */
   flaggedConversions: bigint;
+
+  /**
+   * The row's detail dimension and partner, when grouped by them ("(other)" past the cap of
+   * distinct values).
+   *
+   * @generated from field: string creative_id = 23;
+   */
+  creativeId: string;
+
+  /**
+   * @generated from field: string placement_id = 24;
+   */
+  placementId: string;
+
+  /**
+   * @generated from field: string sub_id_2 = 25;
+   */
+  subId2: string;
+
+  /**
+   * @generated from field: string sub_id_3 = 26;
+   */
+  subId3: string;
+
+  /**
+   * @generated from field: string sub_id_4 = 27;
+   */
+  subId4: string;
+
+  /**
+   * @generated from field: string sub_id_5 = 28;
+   */
+  subId5: string;
+
+  /**
+   * @generated from field: string sub_id_6 = 29;
+   */
+  subId6: string;
+
+  /**
+   * @generated from field: string sub_id_7 = 30;
+   */
+  subId7: string;
+
+  /**
+   * @generated from field: string sub_id_8 = 31;
+   */
+  subId8: string;
+
+  /**
+   * @generated from field: string sub_id_9 = 32;
+   */
+  subId9: string;
+
+  /**
+   * @generated from field: string sub_id_10 = 33;
+   */
+  subId10: string;
+
+  /**
+   * @generated from field: string partner_id = 34;
+   */
+  partnerId: string;
 };
 
 /**
@@ -256,14 +353,14 @@ export type StatsRow = Message<"kcid.tracking.v1.StatsRow"> & {
  * Use `create(StatsRowSchema)` to create a new message.
  */
 export const StatsRowSchema: GenMessage<StatsRow> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_report_service, 3);
+  messageDesc(file_kcid_tracking_v1_report_service, 4);
 
 /**
  * @generated from message kcid.tracking.v1.GetStatsResponse
  */
 export type GetStatsResponse = Message<"kcid.tracking.v1.GetStatsResponse"> & {
   /**
-   * Ordered by period, campaign, goal, sub id.
+   * Ordered by period, account, campaign, goal, detail dimension (sub id, creative, placement).
    *
    * @generated from field: repeated kcid.tracking.v1.StatsRow rows = 1;
    */
@@ -308,7 +405,7 @@ export type GetStatsResponse = Message<"kcid.tracking.v1.GetStatsResponse"> & {
  * Use `create(GetStatsResponseSchema)` to create a new message.
  */
 export const GetStatsResponseSchema: GenMessage<GetStatsResponse> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_report_service, 4);
+  messageDesc(file_kcid_tracking_v1_report_service, 5);
 
 /**
  * What a stats row can be grouped by.
@@ -332,7 +429,7 @@ export enum StatsDimension {
   GOAL = 2,
 
   /**
-   * The click's sub id s1 (the only sub id kept in stats, to bound their size).
+   * The click's sub id s1.
    *
    * @generated from enum value: STATS_DIMENSION_SUB_ID_1 = 3;
    */
@@ -358,6 +455,73 @@ export enum StatsDimension {
    * @generated from enum value: STATS_DIMENSION_ACCOUNT = 6;
    */
   ACCOUNT = 6,
+
+  /**
+   * Detail dimensions: s1 (above), the click's creative_id and placement_id, and its sub ids
+   * s2 ... s10. Each is counted per campaign and goal; a report names at most one of them (in
+   * group_by and filters together; else STATS_DIMENSIONS_NOT_COMBINABLE). Past 100 distinct
+   * values of one of them in one hour (per partition), further values count as "(other)".
+   *
+   * @generated from enum value: STATS_DIMENSION_CREATIVE = 7;
+   */
+  CREATIVE = 7,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_PLACEMENT = 8;
+   */
+  PLACEMENT = 8,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_SUB_ID_2 = 9;
+   */
+  SUB_ID_2 = 9,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_SUB_ID_3 = 10;
+   */
+  SUB_ID_3 = 10,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_SUB_ID_4 = 11;
+   */
+  SUB_ID_4 = 11,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_SUB_ID_5 = 12;
+   */
+  SUB_ID_5 = 12,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_SUB_ID_6 = 13;
+   */
+  SUB_ID_6 = 13,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_SUB_ID_7 = 14;
+   */
+  SUB_ID_7 = 14,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_SUB_ID_8 = 15;
+   */
+  SUB_ID_8 = 15,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_SUB_ID_9 = 16;
+   */
+  SUB_ID_9 = 16,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_SUB_ID_10 = 17;
+   */
+  SUB_ID_10 = 17,
+
+  /**
+   * The account's partner.
+   *
+   * @generated from enum value: STATS_DIMENSION_PARTNER = 18;
+   */
+  PARTNER = 18,
 }
 
 /**
@@ -379,7 +543,7 @@ export const ReportService: GenService<{
    * grouped as asked.
    * Clicks count in the hour of the click; conversions in the hour of their event_time.
    * Errors: MISSING_PARAMETER, INVALID_PARAMETER (range, group_by, time_zone; metadata `field`),
-   * ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND, STORE_* (retry).
+   * STATS_DIMENSIONS_NOT_COMBINABLE, STATS_FILTER_INVALID, ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND, STORE_* (retry).
    *
    * @generated from rpc kcid.tracking.v1.ReportService.GetStats
    */

@@ -54,7 +54,7 @@ class ReportServiceServicer:
         grouped as asked.
         Clicks count in the hour of the click; conversions in the hour of their event_time.
         Errors: MISSING_PARAMETER, INVALID_PARAMETER (range, group_by, time_zone; metadata `field`),
-        ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND, STORE_* (retry).
+        STATS_DIMENSIONS_NOT_COMBINABLE, STATS_FILTER_INVALID, ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND, STORE_* (retry).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
