@@ -23,17 +23,22 @@ local existing = click_insert(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[
 if existing then
   return {0, existing}
 end
-local dims = {}
+-- An hour's hash is created by a new field: only then is its expiry to be set.
+local created = false
+local s1_counted = false
 for entry in string.gmatch(ARGV[11], '[^' .. RS .. ']+') do
-  dims[string.sub(entry, 1, 1)] = string.sub(entry, 2)
+  local code, value = string.sub(entry, 1, 1), string.sub(entry, 2)
+  if code == '1' then
+    s1_counted = true
+    created = count_click(KEYS[2], ARGV[8], ARGV[10], '', value) or created
+  elseif count_click(KEYS[4], ARGV[8], ARGV[10], code, value) then
+    redis.call('PEXPIREAT', KEYS[4], ARGV[9])
+  end
 end
-local s1, entries = dim_entries(KEYS[4], dims)
-redis.call('HINCRBY', KEYS[2], ARGV[8] .. US .. ARGV[10] .. US .. s1, 1)
-redis.call('PEXPIREAT', KEYS[2], ARGV[9])
-for _, entry in ipairs(entries) do
-  redis.call('HINCRBY', KEYS[4], ARGV[8] .. US .. dim_cell(ARGV[10], entry), 1)
+if not s1_counted then
+  created = count_click(KEYS[2], ARGV[8], ARGV[10], '', '') or created
 end
-if redis.call('EXISTS', KEYS[4]) == 1 then
-  redis.call('PEXPIREAT', KEYS[4], ARGV[9])
+if created then
+  redis.call('PEXPIREAT', KEYS[2], ARGV[9])
 end
 return {1}

@@ -17,10 +17,11 @@
 -- s9, 0 sub id s10). Each detail dimension is counted on its own per campaign x goal, never
 -- crossed with another (that would multiply the fields), and only when the click has it (the
 -- clicks without it are the stats hash's count minus the dimension's: the report derives them).
--- Bounding: per dimension and hour, the first DIM_VALUES_MAX distinct values are kept, listed in
--- the dimension hash as r US <code><value> (and counted in c US <code>); every further value
--- counts as '(other)', so random sub ids cannot grow the hashes without bound. s1 (code 1) is
--- bounded the same way, its list in the dimension hash too.
+-- Bounding: per dimension and hour, the first DIM_VALUES_MAX distinct (campaign, value) pairs are
+-- counted by name (c US <code> counts them; r US campaign US <code><value> names a pair a
+-- conversion brought before any click of the hour); every further pair counts as '(other)', so
+-- random sub ids cannot grow the hashes without bound. s1 is bounded the same way in the stats
+-- hash (c US 1, r US campaign US s1).
 -- Money is split into integer units and micro-units so HINCRBY adds it exactly (no floats).
 
 local US = '\31'
@@ -115,36 +116,63 @@ end
 local DIM_VALUES_MAX = 100
 local DIM_OTHER = '(other)'
 local RS = '\30'
+local DIM_CODES = {'c', 'p', '2', '3', '4', '5', '6', '7', '8', '9', '0'}
 
--- The value a detail dimension counts under in the hour of dim_key: itself when already listed or
--- while fewer than DIM_VALUES_MAX values are, else '(other)'. '' stays ''.
-local function dim_value(dim_key, code, value)
+-- The count of pairs named in an hour, per dimension (code '' is s1, in the stats hash).
+local function dim_bound(code)
+  return 'c' .. US .. (code == '' and '1' or code)
+end
+
+-- Counts a click (kind k, or f when flagged) of campaign and a detail dimension's value in key's
+-- hour: field kind US campaign US <code><value>. A new (campaign, value) pair is named only while
+-- the hour names fewer than DIM_VALUES_MAX of the dimension (else it counts under '(other)'). The
+-- common case, a pair already counted, is one HINCRBY. Returns true when a field was created.
+local function count_click(key, kind, campaign, code, value)
+  local pair = campaign .. US .. code .. value
+  local field = kind .. US .. pair
+  if redis.call('HINCRBY', key, field, 1) > 1 then
+    return false
+  end
+  if value == '' or redis.call('HEXISTS', key, (kind == 'k' and 'f' or 'k') .. US .. pair) == 1
+      or redis.call('HEXISTS', key, 'r' .. US .. pair) == 1
+      or redis.call('HINCRBY', key, dim_bound(code), 1) <= DIM_VALUES_MAX then
+    return true
+  end
+  redis.call('HDEL', key, field)
+  redis.call('HINCRBY', key, kind .. US .. campaign .. US .. code .. DIM_OTHER, 1)
+  return true
+end
+
+-- The value a conversion of campaign counts under in key's hour: itself when the hour names the
+-- pair (its clicks there, or an earlier conversion: field r US campaign US <code><value>) or has
+-- room for it, else '(other)'. '' stays ''.
+local function conversion_value(key, campaign, code, value)
   if value == '' then
     return value
   end
-  local listed = 'r' .. US .. code .. value
-  if redis.call('HEXISTS', dim_key, listed) == 1 then
+  local pair = campaign .. US .. code .. value
+  if redis.call('HEXISTS', key, 'k' .. US .. pair) == 1 or redis.call('HEXISTS', key, 'f' .. US .. pair) == 1
+      or redis.call('HEXISTS', key, 'r' .. US .. pair) == 1 then
     return value
   end
-  local count = 'c' .. US .. code
-  if (tonumber(redis.call('HGET', dim_key, count)) or 0) >= DIM_VALUES_MAX then
+  local bound = dim_bound(code)
+  if (tonumber(redis.call('HGET', key, bound)) or 0) >= DIM_VALUES_MAX then
     return DIM_OTHER
   end
-  redis.call('HINCRBY', dim_key, count, 1)
-  redis.call('HSET', dim_key, listed, '1')
+  redis.call('HINCRBY', key, bound, 1)
+  redis.call('HSET', key, 'r' .. US .. pair, '1')
   return value
 end
 
--- A click's detail dimensions as the cells of the dimension hash of dim_key's hour:
--- dims = {code -> value} (s1 under '1'); returns the stats cell's s1 (bounded) and the list of
--- <code><value> entries (bounded) of the other dimensions the click has.
-local function dim_entries(dim_key, dims)
-  local s1 = dim_value(dim_key, '1', dims['1'] or '')
+-- A conversion's s1 in the stats hash and its <code><value> entries in the dimension hash (of
+-- its hour), bounded: dims = {code -> value} of its click (click_dimensions_and_flag).
+local function conversion_dimensions(stats_key, dim_key, campaign, dims)
+  local s1 = conversion_value(stats_key, campaign, '', dims['1'] or '')
   local entries = {}
-  for _, code in ipairs({'c', 'p', '2', '3', '4', '5', '6', '7', '8', '9', '0'}) do
+  for _, code in ipairs(DIM_CODES) do
     local value = dims[code]
     if value and value ~= '' then
-      entries[#entries + 1] = code .. dim_value(dim_key, code, value)
+      entries[#entries + 1] = code .. conversion_value(dim_key, campaign, code, value)
     end
   end
   return s1, entries

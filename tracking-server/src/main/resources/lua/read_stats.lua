@@ -48,8 +48,8 @@ local function reduce(field)
   for part in string.gmatch(field .. US, '([^' .. US .. ']*)' .. US) do
     parts[#parts + 1] = part
   end
-  -- Fields of fewer than three parts (a dimension hash's value lists) are no counters.
-  if #parts < 3 or (campaign_filter and not campaign_filter(parts[2]))
+  -- Fields of fewer than three parts (c: pairs named) and r fields (a pair named) are no counters.
+  if #parts < 3 or parts[1] == 'r' or (campaign_filter and not campaign_filter(parts[2]))
       or (detail_filter and not detail_filter(parts[3]))
       or (goal_filter and parts[4] and not goal_filter(parts[4])) then
     reduced[field] = false

@@ -186,7 +186,7 @@ if not code then
         error('not a decimal amount: ' .. ARGV[17])
       end
       local s1
-      s1, entries = dim_entries(KEYS[8], dims)
+      s1, entries = conversion_dimensions(KEYS[5], KEYS[8], campaign, dims)
       cell = stats_cell(campaign, s1, goal)
       count_conversion(KEYS[5], cell, status, ARGV[17], ARGV[18], ARGV[24], ARGV[25])
       if flag ~= 0 then
