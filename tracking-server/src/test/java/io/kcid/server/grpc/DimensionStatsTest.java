@@ -417,6 +417,34 @@ class DimensionStatsTest {
   }
 
   @Test
+  void flaggedClicksAndTheirConversionsCountApartPerValue() {
+    CreateAccountResponse a = running.newAccount();
+    String id = a.getAccount().getAccountId();
+    running.admin().createGoal(CreateGoalRequest.newBuilder().setAccountId(id).setGoalKey("sale").build());
+    String bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+    String human = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
+    String[][] issued = {{"a", bot}, {"a", human}, {"b", bot}};
+    List<String> kcids = new ArrayList<>();
+    for (String[] c : issued) {
+      kcids.add(running.clicks().issueClick(IssueClickRequest.newBuilder().setAccountId(id).setCampaignId("web")
+          .setCreativeId(c[0]).setUserAgent(c[1]).setClientIp("192.0.2.10").build()).getClick().getKcid());
+    }
+    running.conversions().recordConversion(postback(a, kcids.get(0)).build());
+    running.conversions().recordConversion(postback(a, kcids.get(1)).build());
+
+    Map<String, StatsRow> rows = new TreeMap<>();
+    stats(id, List.of(), StatsDimension.STATS_DIMENSION_CREATIVE).getRowsList().forEach(r -> rows.put(r.getCreativeId(), r));
+    assertThat(rows).containsOnlyKeys("a", "b");
+    assertThat(rows.get("a").getClicks()).isEqualTo(1);
+    assertThat(rows.get("a").getFlaggedClicks()).isEqualTo(1);
+    assertThat(rows.get("a").getConversions()).isEqualTo(2);
+    assertThat(rows.get("a").getFlaggedConversions()).isEqualTo(1);
+    assertThat(rows.get("a").getConversionRate()).as("the flagged click's conversion leaves the rate").isEqualTo(1.0);
+    assertThat(rows.get("b").getClicks()).isZero();
+    assertThat(rows.get("b").getFlaggedClicks()).isEqualTo(1);
+  }
+
+  @Test
   void concurrentConversionsAndStatusChangesStayExactPerValue() throws Exception {
     CreateAccountResponse a = running.newAccount();
     String id = a.getAccount().getAccountId();
