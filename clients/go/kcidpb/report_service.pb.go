@@ -41,7 +41,8 @@ const (
 	// Detail dimensions: s1 (above), the click's creative_id and placement_id, and its sub ids
 	// s2 ... s10. Each is counted per campaign and goal; a report names at most one of them (in
 	// group_by and filters together; else STATS_DIMENSIONS_NOT_COMBINABLE). Past 100 distinct
-	// values of one of them in one hour (per partition), further values count as "(other)".
+	// campaign x value pairs of one of them in one hour (per partition), further values count as
+	// "(other)".
 	StatsDimension_STATS_DIMENSION_CREATIVE  StatsDimension = 7
 	StatsDimension_STATS_DIMENSION_PLACEMENT StatsDimension = 8
 	StatsDimension_STATS_DIMENSION_SUB_ID_2  StatsDimension = 9
