@@ -30,7 +30,7 @@ const (
 	StatsDimension_STATS_DIMENSION_UNSPECIFIED StatsDimension = 0
 	StatsDimension_STATS_DIMENSION_CAMPAIGN    StatsDimension = 1
 	StatsDimension_STATS_DIMENSION_GOAL        StatsDimension = 2
-	// The click's sub id s1 (the only sub id kept in stats, to bound their size).
+	// The click's sub id s1.
 	StatsDimension_STATS_DIMENSION_SUB_ID_1 StatsDimension = 3
 	// Hours (at most 31 days of range).
 	StatsDimension_STATS_DIMENSION_HOUR StatsDimension = 4
@@ -38,18 +38,48 @@ const (
 	StatsDimension_STATS_DIMENSION_DAY StatsDimension = 5
 	// The account (with partner_id: one row per account of the partner).
 	StatsDimension_STATS_DIMENSION_ACCOUNT StatsDimension = 6
+	// Detail dimensions: s1 (above), the click's creative_id and placement_id, and its sub ids
+	// s2 ... s10. Each is counted per campaign and goal; a report names at most one of them (in
+	// group_by and filters together; else STATS_DIMENSIONS_NOT_COMBINABLE). Past 100 distinct
+	// campaign x value pairs of one of them in one hour (per partition), further values count as
+	// "(other)".
+	StatsDimension_STATS_DIMENSION_CREATIVE  StatsDimension = 7
+	StatsDimension_STATS_DIMENSION_PLACEMENT StatsDimension = 8
+	StatsDimension_STATS_DIMENSION_SUB_ID_2  StatsDimension = 9
+	StatsDimension_STATS_DIMENSION_SUB_ID_3  StatsDimension = 10
+	StatsDimension_STATS_DIMENSION_SUB_ID_4  StatsDimension = 11
+	StatsDimension_STATS_DIMENSION_SUB_ID_5  StatsDimension = 12
+	StatsDimension_STATS_DIMENSION_SUB_ID_6  StatsDimension = 13
+	StatsDimension_STATS_DIMENSION_SUB_ID_7  StatsDimension = 14
+	StatsDimension_STATS_DIMENSION_SUB_ID_8  StatsDimension = 15
+	StatsDimension_STATS_DIMENSION_SUB_ID_9  StatsDimension = 16
+	StatsDimension_STATS_DIMENSION_SUB_ID_10 StatsDimension = 17
+	// The account's partner.
+	StatsDimension_STATS_DIMENSION_PARTNER StatsDimension = 18
 )
 
 // Enum value maps for StatsDimension.
 var (
 	StatsDimension_name = map[int32]string{
-		0: "STATS_DIMENSION_UNSPECIFIED",
-		1: "STATS_DIMENSION_CAMPAIGN",
-		2: "STATS_DIMENSION_GOAL",
-		3: "STATS_DIMENSION_SUB_ID_1",
-		4: "STATS_DIMENSION_HOUR",
-		5: "STATS_DIMENSION_DAY",
-		6: "STATS_DIMENSION_ACCOUNT",
+		0:  "STATS_DIMENSION_UNSPECIFIED",
+		1:  "STATS_DIMENSION_CAMPAIGN",
+		2:  "STATS_DIMENSION_GOAL",
+		3:  "STATS_DIMENSION_SUB_ID_1",
+		4:  "STATS_DIMENSION_HOUR",
+		5:  "STATS_DIMENSION_DAY",
+		6:  "STATS_DIMENSION_ACCOUNT",
+		7:  "STATS_DIMENSION_CREATIVE",
+		8:  "STATS_DIMENSION_PLACEMENT",
+		9:  "STATS_DIMENSION_SUB_ID_2",
+		10: "STATS_DIMENSION_SUB_ID_3",
+		11: "STATS_DIMENSION_SUB_ID_4",
+		12: "STATS_DIMENSION_SUB_ID_5",
+		13: "STATS_DIMENSION_SUB_ID_6",
+		14: "STATS_DIMENSION_SUB_ID_7",
+		15: "STATS_DIMENSION_SUB_ID_8",
+		16: "STATS_DIMENSION_SUB_ID_9",
+		17: "STATS_DIMENSION_SUB_ID_10",
+		18: "STATS_DIMENSION_PARTNER",
 	}
 	StatsDimension_value = map[string]int32{
 		"STATS_DIMENSION_UNSPECIFIED": 0,
@@ -59,6 +89,18 @@ var (
 		"STATS_DIMENSION_HOUR":        4,
 		"STATS_DIMENSION_DAY":         5,
 		"STATS_DIMENSION_ACCOUNT":     6,
+		"STATS_DIMENSION_CREATIVE":    7,
+		"STATS_DIMENSION_PLACEMENT":   8,
+		"STATS_DIMENSION_SUB_ID_2":    9,
+		"STATS_DIMENSION_SUB_ID_3":    10,
+		"STATS_DIMENSION_SUB_ID_4":    11,
+		"STATS_DIMENSION_SUB_ID_5":    12,
+		"STATS_DIMENSION_SUB_ID_6":    13,
+		"STATS_DIMENSION_SUB_ID_7":    14,
+		"STATS_DIMENSION_SUB_ID_8":    15,
+		"STATS_DIMENSION_SUB_ID_9":    16,
+		"STATS_DIMENSION_SUB_ID_10":   17,
+		"STATS_DIMENSION_PARTNER":     18,
 	}
 )
 
@@ -89,6 +131,61 @@ func (StatsDimension) EnumDescriptor() ([]byte, []int) {
 	return file_kcid_tracking_v1_report_service_proto_rawDescGZIP(), []int{0}
 }
 
+// Keeps only what matches: the dimension's value equals `value` exactly. HOUR: the hour of day
+// in the report's time zone, "00" to "23"; DAY: a date in that zone, "2025-11-25". An empty
+// value of a detail dimension keeps clicks without it.
+type StatsFilter struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Dimension     StatsDimension         `protobuf:"varint,1,opt,name=dimension,proto3,enum=kcid.tracking.v1.StatsDimension" json:"dimension,omitempty"`
+	Value         string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatsFilter) Reset() {
+	*x = StatsFilter{}
+	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatsFilter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatsFilter) ProtoMessage() {}
+
+func (x *StatsFilter) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatsFilter.ProtoReflect.Descriptor instead.
+func (*StatsFilter) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_report_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *StatsFilter) GetDimension() StatsDimension {
+	if x != nil {
+		return x.Dimension
+	}
+	return StatsDimension_STATS_DIMENSION_UNSPECIFIED
+}
+
+func (x *StatsFilter) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
 type GetStatsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The account to report on. Give either account_id or partner_id.
@@ -104,6 +201,9 @@ type GetStatsRequest struct {
 	TimeZone string `protobuf:"bytes,5,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
 	// Roll up every account of this partner (accounts are a dimension: STATS_DIMENSION_ACCOUNT).
 	PartnerId string `protobuf:"bytes,6,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	// Every filter applies (AND); at most one per dimension. A filtered dimension need not be
+	// grouped by.
+	Filters []*StatsFilter `protobuf:"bytes,7,rep,name=filters,proto3" json:"filters,omitempty"`
 	// Report values in this ISO 4217 currency (StatsRow.reporting_value). Default: the account's
 	// reporting_currency; a partner's report converts only when this is set.
 	ReportingCurrency string `protobuf:"bytes,8,opt,name=reporting_currency,json=reportingCurrency,proto3" json:"reporting_currency,omitempty"`
@@ -113,7 +213,7 @@ type GetStatsRequest struct {
 
 func (x *GetStatsRequest) Reset() {
 	*x = GetStatsRequest{}
-	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[0]
+	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -125,7 +225,7 @@ func (x *GetStatsRequest) String() string {
 func (*GetStatsRequest) ProtoMessage() {}
 
 func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[0]
+	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -138,7 +238,7 @@ func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetStatsRequest) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_report_service_proto_rawDescGZIP(), []int{0}
+	return file_kcid_tracking_v1_report_service_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *GetStatsRequest) GetAccountId() string {
@@ -183,6 +283,13 @@ func (x *GetStatsRequest) GetPartnerId() string {
 	return ""
 }
 
+func (x *GetStatsRequest) GetFilters() []*StatsFilter {
+	if x != nil {
+		return x.Filters
+	}
+	return nil
+}
+
 func (x *GetStatsRequest) GetReportingCurrency() string {
 	if x != nil {
 		return x.ReportingCurrency
@@ -204,7 +311,7 @@ type CurrencyValue struct {
 
 func (x *CurrencyValue) Reset() {
 	*x = CurrencyValue{}
-	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[1]
+	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -216,7 +323,7 @@ func (x *CurrencyValue) String() string {
 func (*CurrencyValue) ProtoMessage() {}
 
 func (x *CurrencyValue) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[1]
+	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -229,7 +336,7 @@ func (x *CurrencyValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CurrencyValue.ProtoReflect.Descriptor instead.
 func (*CurrencyValue) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_report_service_proto_rawDescGZIP(), []int{1}
+	return file_kcid_tracking_v1_report_service_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *CurrencyValue) GetCurrencyCode() string {
@@ -273,7 +380,7 @@ type TimeToConvertBucket struct {
 
 func (x *TimeToConvertBucket) Reset() {
 	*x = TimeToConvertBucket{}
-	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[2]
+	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -285,7 +392,7 @@ func (x *TimeToConvertBucket) String() string {
 func (*TimeToConvertBucket) ProtoMessage() {}
 
 func (x *TimeToConvertBucket) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[2]
+	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -298,7 +405,7 @@ func (x *TimeToConvertBucket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TimeToConvertBucket.ProtoReflect.Descriptor instead.
 func (*TimeToConvertBucket) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_report_service_proto_rawDescGZIP(), []int{2}
+	return file_kcid_tracking_v1_report_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *TimeToConvertBucket) GetMinDuration() *durationpb.Duration {
@@ -361,14 +468,28 @@ type StatsRow struct {
 	// Values that could not be converted (no rate for their day): not in reporting_value, never guessed.
 	UnconvertedValues []*CurrencyValue `protobuf:"bytes,21,rep,name=unconverted_values,json=unconvertedValues,proto3" json:"unconverted_values,omitempty"`
 	// The missing rates, "<currency> <yyyy-MM-dd>" (e.g. "USD 2026-12-01"), ordered.
-	MissingRates  []string `protobuf:"bytes,22,rep,name=missing_rates,json=missingRates,proto3" json:"missing_rates,omitempty"`
+	MissingRates []string `protobuf:"bytes,22,rep,name=missing_rates,json=missingRates,proto3" json:"missing_rates,omitempty"`
+	// The row's detail dimension and partner, when grouped by them ("(other)" past the cap of
+	// distinct values).
+	CreativeId    string `protobuf:"bytes,23,opt,name=creative_id,json=creativeId,proto3" json:"creative_id,omitempty"`
+	PlacementId   string `protobuf:"bytes,24,opt,name=placement_id,json=placementId,proto3" json:"placement_id,omitempty"`
+	SubId_2       string `protobuf:"bytes,25,opt,name=sub_id_2,json=subId2,proto3" json:"sub_id_2,omitempty"`
+	SubId_3       string `protobuf:"bytes,26,opt,name=sub_id_3,json=subId3,proto3" json:"sub_id_3,omitempty"`
+	SubId_4       string `protobuf:"bytes,27,opt,name=sub_id_4,json=subId4,proto3" json:"sub_id_4,omitempty"`
+	SubId_5       string `protobuf:"bytes,28,opt,name=sub_id_5,json=subId5,proto3" json:"sub_id_5,omitempty"`
+	SubId_6       string `protobuf:"bytes,29,opt,name=sub_id_6,json=subId6,proto3" json:"sub_id_6,omitempty"`
+	SubId_7       string `protobuf:"bytes,30,opt,name=sub_id_7,json=subId7,proto3" json:"sub_id_7,omitempty"`
+	SubId_8       string `protobuf:"bytes,31,opt,name=sub_id_8,json=subId8,proto3" json:"sub_id_8,omitempty"`
+	SubId_9       string `protobuf:"bytes,32,opt,name=sub_id_9,json=subId9,proto3" json:"sub_id_9,omitempty"`
+	SubId_10      string `protobuf:"bytes,33,opt,name=sub_id_10,json=subId10,proto3" json:"sub_id_10,omitempty"`
+	PartnerId     string `protobuf:"bytes,34,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StatsRow) Reset() {
 	*x = StatsRow{}
-	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[3]
+	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -380,7 +501,7 @@ func (x *StatsRow) String() string {
 func (*StatsRow) ProtoMessage() {}
 
 func (x *StatsRow) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[3]
+	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -393,7 +514,7 @@ func (x *StatsRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatsRow.ProtoReflect.Descriptor instead.
 func (*StatsRow) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_report_service_proto_rawDescGZIP(), []int{3}
+	return file_kcid_tracking_v1_report_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *StatsRow) GetCampaignId() string {
@@ -536,9 +657,93 @@ func (x *StatsRow) GetMissingRates() []string {
 	return nil
 }
 
+func (x *StatsRow) GetCreativeId() string {
+	if x != nil {
+		return x.CreativeId
+	}
+	return ""
+}
+
+func (x *StatsRow) GetPlacementId() string {
+	if x != nil {
+		return x.PlacementId
+	}
+	return ""
+}
+
+func (x *StatsRow) GetSubId_2() string {
+	if x != nil {
+		return x.SubId_2
+	}
+	return ""
+}
+
+func (x *StatsRow) GetSubId_3() string {
+	if x != nil {
+		return x.SubId_3
+	}
+	return ""
+}
+
+func (x *StatsRow) GetSubId_4() string {
+	if x != nil {
+		return x.SubId_4
+	}
+	return ""
+}
+
+func (x *StatsRow) GetSubId_5() string {
+	if x != nil {
+		return x.SubId_5
+	}
+	return ""
+}
+
+func (x *StatsRow) GetSubId_6() string {
+	if x != nil {
+		return x.SubId_6
+	}
+	return ""
+}
+
+func (x *StatsRow) GetSubId_7() string {
+	if x != nil {
+		return x.SubId_7
+	}
+	return ""
+}
+
+func (x *StatsRow) GetSubId_8() string {
+	if x != nil {
+		return x.SubId_8
+	}
+	return ""
+}
+
+func (x *StatsRow) GetSubId_9() string {
+	if x != nil {
+		return x.SubId_9
+	}
+	return ""
+}
+
+func (x *StatsRow) GetSubId_10() string {
+	if x != nil {
+		return x.SubId_10
+	}
+	return ""
+}
+
+func (x *StatsRow) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
 type GetStatsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Ordered by period, campaign, goal, sub id.
+	// Ordered by period, account, campaign, goal, detail dimension (sub id, creative, placement).
 	Rows []*StatsRow `protobuf:"bytes,1,rep,name=rows,proto3" json:"rows,omitempty"`
 	// All rows together (with GOAL grouping, clicks are counted once here).
 	Total *StatsRow `protobuf:"bytes,2,opt,name=total,proto3" json:"total,omitempty"`
@@ -556,7 +761,7 @@ type GetStatsResponse struct {
 
 func (x *GetStatsResponse) Reset() {
 	*x = GetStatsResponse{}
-	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[4]
+	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -568,7 +773,7 @@ func (x *GetStatsResponse) String() string {
 func (*GetStatsResponse) ProtoMessage() {}
 
 func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[4]
+	mi := &file_kcid_tracking_v1_report_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -581,7 +786,7 @@ func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetStatsResponse) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_report_service_proto_rawDescGZIP(), []int{4}
+	return file_kcid_tracking_v1_report_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetStatsResponse) GetRows() []*StatsRow {
@@ -630,7 +835,10 @@ var File_kcid_tracking_v1_report_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"\n" +
-	"%kcid/tracking/v1/report_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xca\x02\n" +
+	"%kcid/tracking/v1/report_service.proto\x12\x10kcid.tracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"c\n" +
+	"\vStatsFilter\x12>\n" +
+	"\tdimension\x18\x01 \x01(\x0e2 .kcid.tracking.v1.StatsDimensionR\tdimension\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"\x83\x03\n" +
 	"\x0fGetStatsRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x129\n" +
@@ -640,7 +848,8 @@ const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"\bgroup_by\x18\x04 \x03(\x0e2 .kcid.tracking.v1.StatsDimensionR\agroupBy\x12\x1b\n" +
 	"\ttime_zone\x18\x05 \x01(\tR\btimeZone\x12\x1d\n" +
 	"\n" +
-	"partner_id\x18\x06 \x01(\tR\tpartnerId\x12-\n" +
+	"partner_id\x18\x06 \x01(\tR\tpartnerId\x127\n" +
+	"\afilters\x18\a \x03(\v2\x1d.kcid.tracking.v1.StatsFilterR\afilters\x12-\n" +
 	"\x12reporting_currency\x18\b \x01(\tR\x11reportingCurrency\"\xad\x01\n" +
 	"\rCurrencyValue\x12#\n" +
 	"\rcurrency_code\x18\x01 \x01(\tR\fcurrencyCode\x12'\n" +
@@ -650,7 +859,7 @@ const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"\x13TimeToConvertBucket\x12<\n" +
 	"\fmin_duration\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\vminDuration\x12<\n" +
 	"\fmax_duration\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\vmaxDuration\x12 \n" +
-	"\vconversions\x18\x03 \x01(\x03R\vconversions\"\x9d\a\n" +
+	"\vconversions\x18\x03 \x01(\x03R\vconversions\"\xec\t\n" +
 	"\bStatsRow\x12\x1f\n" +
 	"\vcampaign_id\x18\x01 \x01(\tR\n" +
 	"campaignId\x12\x19\n" +
@@ -674,7 +883,21 @@ const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"\x13flagged_conversions\x18\x11 \x01(\x03R\x12flaggedConversions\x12H\n" +
 	"\x0freporting_value\x18\x14 \x01(\v2\x1f.kcid.tracking.v1.CurrencyValueR\x0ereportingValue\x12N\n" +
 	"\x12unconverted_values\x18\x15 \x03(\v2\x1f.kcid.tracking.v1.CurrencyValueR\x11unconvertedValues\x12#\n" +
-	"\rmissing_rates\x18\x16 \x03(\tR\fmissingRates\"\xc1\x02\n" +
+	"\rmissing_rates\x18\x16 \x03(\tR\fmissingRates\x12\x1f\n" +
+	"\vcreative_id\x18\x17 \x01(\tR\n" +
+	"creativeId\x12!\n" +
+	"\fplacement_id\x18\x18 \x01(\tR\vplacementId\x12\x18\n" +
+	"\bsub_id_2\x18\x19 \x01(\tR\x06subId2\x12\x18\n" +
+	"\bsub_id_3\x18\x1a \x01(\tR\x06subId3\x12\x18\n" +
+	"\bsub_id_4\x18\x1b \x01(\tR\x06subId4\x12\x18\n" +
+	"\bsub_id_5\x18\x1c \x01(\tR\x06subId5\x12\x18\n" +
+	"\bsub_id_6\x18\x1d \x01(\tR\x06subId6\x12\x18\n" +
+	"\bsub_id_7\x18\x1e \x01(\tR\x06subId7\x12\x18\n" +
+	"\bsub_id_8\x18\x1f \x01(\tR\x06subId8\x12\x18\n" +
+	"\bsub_id_9\x18  \x01(\tR\x06subId9\x12\x1a\n" +
+	"\tsub_id_10\x18! \x01(\tR\asubId10\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\" \x01(\tR\tpartnerId\"\xc1\x02\n" +
 	"\x10GetStatsResponse\x12.\n" +
 	"\x04rows\x18\x01 \x03(\v2\x1a.kcid.tracking.v1.StatsRowR\x04rows\x120\n" +
 	"\x05total\x18\x02 \x01(\v2\x1a.kcid.tracking.v1.StatsRowR\x05total\x129\n" +
@@ -682,7 +905,7 @@ const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"start_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
 	"\bend_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12\x1b\n" +
 	"\ttime_zone\x18\x05 \x01(\tR\btimeZone\x12<\n" +
-	"\x1aday_boundaries_approximate\x18\x06 \x01(\bR\x18dayBoundariesApproximate*\xd7\x01\n" +
+	"\x1aday_boundaries_approximate\x18\x06 \x01(\bR\x18dayBoundariesApproximate*\xc0\x04\n" +
 	"\x0eStatsDimension\x12\x1f\n" +
 	"\x1bSTATS_DIMENSION_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18STATS_DIMENSION_CAMPAIGN\x10\x01\x12\x18\n" +
@@ -690,7 +913,20 @@ const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"\x18STATS_DIMENSION_SUB_ID_1\x10\x03\x12\x18\n" +
 	"\x14STATS_DIMENSION_HOUR\x10\x04\x12\x17\n" +
 	"\x13STATS_DIMENSION_DAY\x10\x05\x12\x1b\n" +
-	"\x17STATS_DIMENSION_ACCOUNT\x10\x062b\n" +
+	"\x17STATS_DIMENSION_ACCOUNT\x10\x06\x12\x1c\n" +
+	"\x18STATS_DIMENSION_CREATIVE\x10\a\x12\x1d\n" +
+	"\x19STATS_DIMENSION_PLACEMENT\x10\b\x12\x1c\n" +
+	"\x18STATS_DIMENSION_SUB_ID_2\x10\t\x12\x1c\n" +
+	"\x18STATS_DIMENSION_SUB_ID_3\x10\n" +
+	"\x12\x1c\n" +
+	"\x18STATS_DIMENSION_SUB_ID_4\x10\v\x12\x1c\n" +
+	"\x18STATS_DIMENSION_SUB_ID_5\x10\f\x12\x1c\n" +
+	"\x18STATS_DIMENSION_SUB_ID_6\x10\r\x12\x1c\n" +
+	"\x18STATS_DIMENSION_SUB_ID_7\x10\x0e\x12\x1c\n" +
+	"\x18STATS_DIMENSION_SUB_ID_8\x10\x0f\x12\x1c\n" +
+	"\x18STATS_DIMENSION_SUB_ID_9\x10\x10\x12\x1d\n" +
+	"\x19STATS_DIMENSION_SUB_ID_10\x10\x11\x12\x1b\n" +
+	"\x17STATS_DIMENSION_PARTNER\x10\x122b\n" +
 	"\rReportService\x12Q\n" +
 	"\bGetStats\x12!.kcid.tracking.v1.GetStatsRequest\x1a\".kcid.tracking.v1.GetStatsResponseB`\n" +
 	"\x19io.kcid.proto.tracking.v1B\x12ReportServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3"
@@ -708,39 +944,42 @@ func file_kcid_tracking_v1_report_service_proto_rawDescGZIP() []byte {
 }
 
 var file_kcid_tracking_v1_report_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_kcid_tracking_v1_report_service_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_kcid_tracking_v1_report_service_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_kcid_tracking_v1_report_service_proto_goTypes = []any{
 	(StatsDimension)(0),           // 0: kcid.tracking.v1.StatsDimension
-	(*GetStatsRequest)(nil),       // 1: kcid.tracking.v1.GetStatsRequest
-	(*CurrencyValue)(nil),         // 2: kcid.tracking.v1.CurrencyValue
-	(*TimeToConvertBucket)(nil),   // 3: kcid.tracking.v1.TimeToConvertBucket
-	(*StatsRow)(nil),              // 4: kcid.tracking.v1.StatsRow
-	(*GetStatsResponse)(nil),      // 5: kcid.tracking.v1.GetStatsResponse
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 7: google.protobuf.Duration
+	(*StatsFilter)(nil),           // 1: kcid.tracking.v1.StatsFilter
+	(*GetStatsRequest)(nil),       // 2: kcid.tracking.v1.GetStatsRequest
+	(*CurrencyValue)(nil),         // 3: kcid.tracking.v1.CurrencyValue
+	(*TimeToConvertBucket)(nil),   // 4: kcid.tracking.v1.TimeToConvertBucket
+	(*StatsRow)(nil),              // 5: kcid.tracking.v1.StatsRow
+	(*GetStatsResponse)(nil),      // 6: kcid.tracking.v1.GetStatsResponse
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 8: google.protobuf.Duration
 }
 var file_kcid_tracking_v1_report_service_proto_depIdxs = []int32{
-	6,  // 0: kcid.tracking.v1.GetStatsRequest.start_time:type_name -> google.protobuf.Timestamp
-	6,  // 1: kcid.tracking.v1.GetStatsRequest.end_time:type_name -> google.protobuf.Timestamp
-	0,  // 2: kcid.tracking.v1.GetStatsRequest.group_by:type_name -> kcid.tracking.v1.StatsDimension
-	7,  // 3: kcid.tracking.v1.TimeToConvertBucket.min_duration:type_name -> google.protobuf.Duration
-	7,  // 4: kcid.tracking.v1.TimeToConvertBucket.max_duration:type_name -> google.protobuf.Duration
-	6,  // 5: kcid.tracking.v1.StatsRow.period_start_time:type_name -> google.protobuf.Timestamp
-	2,  // 6: kcid.tracking.v1.StatsRow.values:type_name -> kcid.tracking.v1.CurrencyValue
-	3,  // 7: kcid.tracking.v1.StatsRow.time_to_convert:type_name -> kcid.tracking.v1.TimeToConvertBucket
-	2,  // 8: kcid.tracking.v1.StatsRow.reporting_value:type_name -> kcid.tracking.v1.CurrencyValue
-	2,  // 9: kcid.tracking.v1.StatsRow.unconverted_values:type_name -> kcid.tracking.v1.CurrencyValue
-	4,  // 10: kcid.tracking.v1.GetStatsResponse.rows:type_name -> kcid.tracking.v1.StatsRow
-	4,  // 11: kcid.tracking.v1.GetStatsResponse.total:type_name -> kcid.tracking.v1.StatsRow
-	6,  // 12: kcid.tracking.v1.GetStatsResponse.start_time:type_name -> google.protobuf.Timestamp
-	6,  // 13: kcid.tracking.v1.GetStatsResponse.end_time:type_name -> google.protobuf.Timestamp
-	1,  // 14: kcid.tracking.v1.ReportService.GetStats:input_type -> kcid.tracking.v1.GetStatsRequest
-	5,  // 15: kcid.tracking.v1.ReportService.GetStats:output_type -> kcid.tracking.v1.GetStatsResponse
-	15, // [15:16] is the sub-list for method output_type
-	14, // [14:15] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	0,  // 0: kcid.tracking.v1.StatsFilter.dimension:type_name -> kcid.tracking.v1.StatsDimension
+	7,  // 1: kcid.tracking.v1.GetStatsRequest.start_time:type_name -> google.protobuf.Timestamp
+	7,  // 2: kcid.tracking.v1.GetStatsRequest.end_time:type_name -> google.protobuf.Timestamp
+	0,  // 3: kcid.tracking.v1.GetStatsRequest.group_by:type_name -> kcid.tracking.v1.StatsDimension
+	1,  // 4: kcid.tracking.v1.GetStatsRequest.filters:type_name -> kcid.tracking.v1.StatsFilter
+	8,  // 5: kcid.tracking.v1.TimeToConvertBucket.min_duration:type_name -> google.protobuf.Duration
+	8,  // 6: kcid.tracking.v1.TimeToConvertBucket.max_duration:type_name -> google.protobuf.Duration
+	7,  // 7: kcid.tracking.v1.StatsRow.period_start_time:type_name -> google.protobuf.Timestamp
+	3,  // 8: kcid.tracking.v1.StatsRow.values:type_name -> kcid.tracking.v1.CurrencyValue
+	4,  // 9: kcid.tracking.v1.StatsRow.time_to_convert:type_name -> kcid.tracking.v1.TimeToConvertBucket
+	3,  // 10: kcid.tracking.v1.StatsRow.reporting_value:type_name -> kcid.tracking.v1.CurrencyValue
+	3,  // 11: kcid.tracking.v1.StatsRow.unconverted_values:type_name -> kcid.tracking.v1.CurrencyValue
+	5,  // 12: kcid.tracking.v1.GetStatsResponse.rows:type_name -> kcid.tracking.v1.StatsRow
+	5,  // 13: kcid.tracking.v1.GetStatsResponse.total:type_name -> kcid.tracking.v1.StatsRow
+	7,  // 14: kcid.tracking.v1.GetStatsResponse.start_time:type_name -> google.protobuf.Timestamp
+	7,  // 15: kcid.tracking.v1.GetStatsResponse.end_time:type_name -> google.protobuf.Timestamp
+	2,  // 16: kcid.tracking.v1.ReportService.GetStats:input_type -> kcid.tracking.v1.GetStatsRequest
+	6,  // 17: kcid.tracking.v1.ReportService.GetStats:output_type -> kcid.tracking.v1.GetStatsResponse
+	17, // [17:18] is the sub-list for method output_type
+	16, // [16:17] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_report_service_proto_init() }
@@ -754,7 +993,7 @@ func file_kcid_tracking_v1_report_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_report_service_proto_rawDesc), len(file_kcid_tracking_v1_report_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -34,7 +34,8 @@ type ReportServiceClient interface {
 	// grouped as asked.
 	// Clicks count in the hour of the click; conversions in the hour of their event_time.
 	// Errors: MISSING_PARAMETER, INVALID_PARAMETER (range, group_by, time_zone; metadata `field`),
-	// ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND, FX_CURRENCY_UNKNOWN (reporting_currency), STORE_* (retry).
+	// STATS_DIMENSIONS_NOT_COMBINABLE, STATS_FILTER_INVALID, ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND,
+	// FX_CURRENCY_UNKNOWN (reporting_currency), STORE_* (retry).
 	// With a reporting currency, each row's values are also converted at the ECB rate of their UTC day
 	// (StatsRow.reporting_value; see docs/reporting-currency.md).
 	GetStats(ctx context.Context, in *GetStatsRequest, opts ...grpc.CallOption) (*GetStatsResponse, error)
@@ -70,7 +71,8 @@ type ReportServiceServer interface {
 	// grouped as asked.
 	// Clicks count in the hour of the click; conversions in the hour of their event_time.
 	// Errors: MISSING_PARAMETER, INVALID_PARAMETER (range, group_by, time_zone; metadata `field`),
-	// ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND, FX_CURRENCY_UNKNOWN (reporting_currency), STORE_* (retry).
+	// STATS_DIMENSIONS_NOT_COMBINABLE, STATS_FILTER_INVALID, ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND,
+	// FX_CURRENCY_UNKNOWN (reporting_currency), STORE_* (retry).
 	// With a reporting currency, each row's values are also converted at the ECB rate of their UTC day
 	// (StatsRow.reporting_value; see docs/reporting-currency.md).
 	GetStats(context.Context, *GetStatsRequest) (*GetStatsResponse, error)

@@ -9,8 +9,19 @@
 --   u US campaign US s1 US goal US status US currency     value: signed integer units
 --   m US campaign US s1 US goal US status US currency     value: signed micro-units (1e-6)
 --   h US campaign US s1 US goal US bucket                 conversions by time-to-convert bucket
--- Only s1 of the ten sub ids is kept: it is the one publishers use for their own source, and
--- every further dimension multiplies the number of fields.
+-- The s1 slot holds the click's sub id s1 ('' when none).
+--
+-- Detail dimensions: one more hash per partition x account x UTC hour, kc:{p}:dim:<account>:<hour>
+-- (RedisKeys), same expiry, with the same fields as above where the s1 slot holds one detail
+-- dimension's code and value, <code><value> (codes: c creative, p placement, 2 ... 9 sub ids s2 ...
+-- s9, 0 sub id s10). Each detail dimension is counted on its own per campaign x goal, never
+-- crossed with another (that would multiply the fields), and only when the click has it (the
+-- clicks without it are the stats hash's count minus the dimension's: the report derives them).
+-- Bounding: per dimension and hour, the first DIM_VALUES_MAX distinct (campaign, value) pairs are
+-- counted by name (c US <code> counts them; r US campaign US <code><value> names a pair a
+-- conversion brought before any click of the hour); every further pair counts as '(other)', so
+-- random sub ids cannot grow the hashes without bound. s1 is bounded the same way in the stats
+-- hash (c US 1, r US campaign US s1).
 -- Money is split into integer units and micro-units so HINCRBY adds it exactly (no floats).
 
 local US = '\31'
@@ -102,6 +113,93 @@ local function move_conversion(key, cell, from, to, old_amount, old_currency, ne
   add_value(key, cell, to, new_amount, new_currency, false)
 end
 
+local DIM_VALUES_MAX = 100
+local DIM_OTHER = '(other)'
+local RS = '\30'
+local DIM_CODES = {'c', 'p', '2', '3', '4', '5', '6', '7', '8', '9', '0'}
+
+-- The count of pairs named in an hour, per dimension (code '' is s1, in the stats hash).
+local function dim_bound(code)
+  return 'c' .. US .. (code == '' and '1' or code)
+end
+
+-- Counts a click (kind k, or f when flagged) of campaign and a detail dimension's value in key's
+-- hour: field kind US campaign US <code><value>. A new (campaign, value) pair is named only while
+-- the hour names fewer than DIM_VALUES_MAX of the dimension (else it counts under '(other)'). The
+-- common case, a pair already counted, is one HINCRBY. Returns true when a field was created.
+local function count_click(key, kind, campaign, code, value)
+  local pair = campaign .. US .. code .. value
+  local field = kind .. US .. pair
+  if redis.call('HINCRBY', key, field, 1) > 1 then
+    return false
+  end
+  if value == '' or redis.call('HEXISTS', key, (kind == 'k' and 'f' or 'k') .. US .. pair) == 1
+      or redis.call('HEXISTS', key, 'r' .. US .. pair) == 1
+      or redis.call('HINCRBY', key, dim_bound(code), 1) <= DIM_VALUES_MAX then
+    return true
+  end
+  redis.call('HDEL', key, field)
+  redis.call('HINCRBY', key, kind .. US .. campaign .. US .. code .. DIM_OTHER, 1)
+  return true
+end
+
+-- The value a conversion of campaign counts under in key's hour: itself when the hour names the
+-- pair (its clicks there, or an earlier conversion: field r US campaign US <code><value>) or has
+-- room for it, else '(other)'. '' stays ''.
+local function conversion_value(key, campaign, code, value)
+  if value == '' then
+    return value
+  end
+  local pair = campaign .. US .. code .. value
+  if redis.call('HEXISTS', key, 'k' .. US .. pair) == 1 or redis.call('HEXISTS', key, 'f' .. US .. pair) == 1
+      or redis.call('HEXISTS', key, 'r' .. US .. pair) == 1 then
+    return value
+  end
+  local bound = dim_bound(code)
+  if (tonumber(redis.call('HGET', key, bound)) or 0) >= DIM_VALUES_MAX then
+    return DIM_OTHER
+  end
+  redis.call('HINCRBY', key, bound, 1)
+  redis.call('HSET', key, 'r' .. US .. pair, '1')
+  return value
+end
+
+-- A conversion's s1 in the stats hash and its <code><value> entries in the dimension hash (of
+-- its hour), bounded: dims = {code -> value} of its click (click_dimensions_and_flag).
+local function conversion_dimensions(stats_key, dim_key, campaign, dims)
+  local s1 = conversion_value(stats_key, campaign, '', dims['1'] or '')
+  local entries = {}
+  for _, code in ipairs(DIM_CODES) do
+    local value = dims[code]
+    if value and value ~= '' then
+      entries[#entries + 1] = code .. conversion_value(dim_key, campaign, code, value)
+    end
+  end
+  return s1, entries
+end
+
+-- The dimension cell of one entry: campaign US <code><value> [US goal].
+local function dim_cell(campaign, entry, goal)
+  if goal then
+    return campaign .. US .. entry .. US .. goal
+  end
+  return campaign .. US .. entry
+end
+
+-- Moves a conversion's counts in its dimension hash (fields dk, dc of the conversion hash: the
+-- key and its entries, RS-joined; the cell's campaign and goal are those of its stats cell sf).
+local function move_dimensions(conversion, from, to, old_amount, old_currency, new_amount, new_currency)
+  local d = redis.call('HMGET', conversion, 'dk', 'dc', 'sf')
+  if not d[1] or not d[2] or not d[3] then
+    return
+  end
+  local campaign, goal = string.match(d[3], '^([^' .. US .. ']*)' .. US .. '[^' .. US .. ']*' .. US .. '(.*)$')
+  for entry in string.gmatch(d[2], '[^' .. RS .. ']+') do
+    move_conversion(d[1], dim_cell(campaign, entry, goal), from, to, old_amount, old_currency,
+      new_amount, new_currency)
+  end
+end
+
 -- Protobuf varint at byte i of s: value, next index (values here are small: tags, lengths).
 local function varint(s, i)
   local value, scale, b = 0, 1, 128
@@ -117,12 +215,16 @@ local function varint(s, i)
   return value, i
 end
 
--- sub_ids["s1"] of a serialized Click (field 6, map<string, string>: entries {1: key, 2: value})
+local SUB_ID_CODES = {s1 = '1', s2 = '2', s3 = '3', s4 = '4', s5 = '5', s6 = '6', s7 = '7', s8 = '8',
+  s9 = '9', s10 = '0'}
+
+-- The detail dimensions of a serialized Click, {code -> value}: creative_id (field 4),
+-- placement_id (5), sub_ids s1 ... s10 (field 6, map<string, string>: entries {1: key, 2: value}),
 -- and its flag (field 11, ClickFlag; 0 when clean), read straight from the wire format so the
 -- click keeps a single stored copy.
-local function click_sub_id_1_and_flag(pb, from)
+local function click_dimensions_and_flag(pb, from)
   local i, n = from, #pb
-  local s1, flag = '', 0
+  local dims, flag = {}, 0
   while i <= n do
     local tag
     tag, i = varint(pb, i)
@@ -140,7 +242,11 @@ local function click_sub_id_1_and_flag(pb, from)
     elseif wire == 2 then
       local len
       len, i = varint(pb, i)
-      if field == 6 then
+      if field == 4 then
+        dims['c'] = string.sub(pb, i, i + len - 1)
+      elseif field == 5 then
+        dims['p'] = string.sub(pb, i, i + len - 1)
+      elseif field == 6 then
         local j, stop, key, value = i, i + len, nil, ''
         while j < stop do
           local t, l
@@ -154,8 +260,9 @@ local function click_sub_id_1_and_flag(pb, from)
           end
           j = j + l
         end
-        if key == 's1' then
-          s1 = value
+        local code = key and SUB_ID_CODES[key]
+        if code then
+          dims[code] = value
         end
       end
       i = i + len
@@ -163,11 +270,7 @@ local function click_sub_id_1_and_flag(pb, from)
       error('unexpected protobuf wire type ' .. wire)
     end
   end
-  return s1, flag
-end
-
-local function click_sub_id_1(pb, from)
-  return (click_sub_id_1_and_flag(pb, from))
+  return dims, flag
 end
 
 -- Appends an event to the partition's stream with the next per-partition sequence number

@@ -17,6 +17,7 @@
 -- KEYS[5] stats hash       kc:{p}:st:<account>:<yyyyMMddHH of the event time>
 -- KEYS[6] stream sequence  kc:{p}:sn
 -- KEYS[7] delivery outbox  kc:{p}:o (see append_outbox in lib_stats.lua)
+-- KEYS[8] dimension hash   kc:{p}:dim:<account>:<yyyyMMddHH of the event time> (lib_stats.lua)
 -- ARGV[1]  account id the caller is entitled to ("" = any)
 -- ARGV[2]  goal key
 -- ARGV[3]  counting mode: 1 once per click, 2 every postback, 3 unique txid per click,
@@ -50,8 +51,9 @@
 -- ARGV[29] '1' when the account has destinations: a new conversion ('A') and a status change ('U')
 --          append an entry to the outbox KEYS[7] (never a dry run, a replay or a duplicate)
 --
--- A counted conversion's hash keeps its stats key (st) and cell (sf), so a later status change
--- moves its counts in the hour it was counted in; a test conversion is marked x=1.
+-- A counted conversion's hash keeps its stats key (st) and cell (sf), and its dimension hash (dk)
+-- and entries there (dc, see move_dimensions), so a later status change moves its counts in the
+-- hour it was counted in; a test conversion is marked x=1.
 --
 -- Returns {code, conversion_id}:
 --   A  accepted          D1 duplicate for the goal      D3 duplicate transaction
@@ -60,7 +62,7 @@
 --   RR request_id reused, and for a replayed request_id the stored answer of the first call
 --   with a third element 'R' (nothing was written this time). An accepted conversion on a flagged
 --   click: {'A', id, '', status, reason number}.
--- KEYS: click_group, click_state, request, stream, stats, stream_sequence, outbox
+-- KEYS: click_group, click_state, request, stream, stats, stream_sequence, outbox, dimensions
 -- ARGV: account_id, goal_key, counting_mode, transaction_id, fingerprint, payload,
 -- ARGV: conversion_ttl_ms, request_ttl_ms, stream_max_length, record_time_ms, conversion_prefix,
 -- ARGV: conversion_id_prefix, has_request, campaigns, requested_status, new_status, amount,
@@ -127,6 +129,7 @@ if txid ~= '' and ARGV[15] ~= '' then
         local currency = redis.call('HGET', key, 'c') or ''
         local stats = redis.call('HMGET', key, 'st', 'sf', 'x')
         move_conversion(stats[1], stats[2], current, ARGV[15], amount, currency, amount, currency)
+        move_dimensions(key, current, ARGV[15], amount, currency, amount, currency)
         redis.call('HSET', key, 's', ARGV[15])
         redis.call('RPUSH', ARGV[19] .. seq, table.concat(
           {current, ARGV[15], now, 'postback', amount, currency, amount, currency, 'postback status'}, '\31'))
@@ -165,7 +168,7 @@ if not code then
   end
   if not code then
     code = 'A'
-    local s1, flag = click_sub_id_1_and_flag(click, rest)
+    local dims, flag = click_dimensions_and_flag(click, rest)
     local status, payload = ARGV[16], ARGV[6]
     if flag ~= 0 then
       -- Conversion.status_reason (field 15, varint; 171 and 172 are the bytes r, 1): 171 bot, 172 data centre.
@@ -177,12 +180,27 @@ if not code then
       flagged_status = status
     end
     -- Stats first: a value the counters refuse fails the script before anything was written.
-    local cell = nil
+    local cell, entries = nil, nil
     if not test then
+      if ARGV[17] ~= '' and not split_amount(ARGV[17]) then
+        error('not a decimal amount: ' .. ARGV[17])
+      end
+      local s1
+      s1, entries = conversion_dimensions(KEYS[5], KEYS[8], campaign, dims)
       cell = stats_cell(campaign, s1, goal)
       count_conversion(KEYS[5], cell, status, ARGV[17], ARGV[18], ARGV[24], ARGV[25])
       if flag ~= 0 then
         bump(KEYS[5], 'g' .. US .. cell, '1')
+      end
+      for _, entry in ipairs(entries) do
+        local dcell = dim_cell(campaign, entry, goal)
+        count_conversion(KEYS[8], dcell, status, ARGV[17], ARGV[18], ARGV[24], ARGV[25])
+        if flag ~= 0 then
+          bump(KEYS[8], 'g' .. US .. dcell, '1')
+        end
+      end
+      if redis.call('EXISTS', KEYS[8]) == 1 then
+        redis.call('PEXPIREAT', KEYS[8], ARGV[25])
       end
     end
     local n = redis.call('HINCRBY', KEYS[2], 'n', 1)
@@ -198,6 +216,9 @@ if not code then
     redis.call('HSET', key, 'p', payload, 's', status, 'a', ARGV[17], 'c', ARGV[18])
     if cell then
       redis.call('HSET', key, 'st', KEYS[5], 'sf', cell)
+      if #entries > 0 then
+        redis.call('HSET', key, 'dk', KEYS[8], 'dc', table.concat(entries, RS))
+      end
     else
       redis.call('HSET', key, 'x', '1')
     end

@@ -1,5 +1,5 @@
 -- Moves one conversion to another status (and/or value), appending the change to its history,
--- moving its stats counts (in the hour it was counted in) and appending an event to the stream.
+-- moving its stats and dimension counts (in the hour it was counted in) and appending an event to the stream.
 -- lib_stats.lua is prepended.
 -- KEYS[1] conversion hash kc:{p}:v:<kcid>:<n>   KEYS[2] history list kc:{p}:h:<kcid>:<n>
 -- KEYS[3] request id kc:{p}:r:<kcid>:<request_id> (placeholder when none)   KEYS[4] stream kc:{p}:s
@@ -44,6 +44,7 @@ else
   code = 'OK'
   local stats = redis.call('HMGET', KEYS[1], 'st', 'sf', 'x')
   move_conversion(stats[1], stats[2], current, ARGV[1], amount, currency, new_amount, new_currency)
+  move_dimensions(KEYS[1], current, ARGV[1], amount, currency, new_amount, new_currency)
   redis.call('HSET', KEYS[1], 's', ARGV[1], 'a', new_amount, 'c', new_currency)
   redis.call('RPUSH', KEYS[2], table.concat(
     {current, ARGV[1], ARGV[4], 'api', amount, currency, new_amount, new_currency, ARGV[3]}, '\31'))

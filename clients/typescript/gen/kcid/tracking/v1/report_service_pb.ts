@@ -12,7 +12,33 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kcid/tracking/v1/report_service.proto.
  */
 export const file_kcid_tracking_v1_report_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVrY2lkL3RyYWNraW5nL3YxL3JlcG9ydF9zZXJ2aWNlLnByb3RvEhBrY2lkLnRyYWNraW5nLnYxIvoBCg9HZXRTdGF0c1JlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoIZ3JvdXBfYnkYBCADKA4yIC5rY2lkLnRyYWNraW5nLnYxLlN0YXRzRGltZW5zaW9uEhEKCXRpbWVfem9uZRgFIAEoCRISCgpwYXJ0bmVyX2lkGAYgASgJEhoKEnJlcG9ydGluZ19jdXJyZW5jeRgIIAEoCSJwCg1DdXJyZW5jeVZhbHVlEhUKDWN1cnJlbmN5X2NvZGUYASABKAkSFwoPYXBwcm92ZWRfYW1vdW50GAIgASgJEhYKDnBlbmRpbmdfYW1vdW50GAMgASgJEhcKD3JlamVjdGVkX2Ftb3VudBgEIAEoCSKMAQoTVGltZVRvQ29udmVydEJ1Y2tldBIvCgxtaW5fZHVyYXRpb24YASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLwoMbWF4X2R1cmF0aW9uGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhMKC2NvbnZlcnNpb25zGAMgASgDIoAFCghTdGF0c1JvdxITCgtjYW1wYWlnbl9pZBgBIAEoCRIQCghnb2FsX2tleRgCIAEoCRIQCghzdWJfaWRfMRgDIAEoCRI1ChFwZXJpb2Rfc3RhcnRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGcGVyaW9kGAUgASgJEg4KBmNsaWNrcxgGIAEoAxITCgtjb252ZXJzaW9ucxgHIAEoAxIbChNwZW5kaW5nX2NvbnZlcnNpb25zGAggASgDEhwKFGFwcHJvdmVkX2NvbnZlcnNpb25zGAkgASgDEhwKFHJlamVjdGVkX2NvbnZlcnNpb25zGAogASgDEi8KBnZhbHVlcxgLIAMoCzIfLmtjaWQudHJhY2tpbmcudjEuQ3VycmVuY3lWYWx1ZRIXCg9jb252ZXJzaW9uX3JhdGUYDCABKAESFQoNYXBwcm92YWxfcmF0ZRgNIAEoARI+Cg90aW1lX3RvX2NvbnZlcnQYDiADKAsyJS5rY2lkLnRyYWNraW5nLnYxLlRpbWVUb0NvbnZlcnRCdWNrZXQSEgoKYWNjb3VudF9pZBgPIAEoCRIWCg5mbGFnZ2VkX2NsaWNrcxgQIAEoAxIbChNmbGFnZ2VkX2NvbnZlcnNpb25zGBEgASgDEjgKD3JlcG9ydGluZ192YWx1ZRgUIAEoCzIfLmtjaWQudHJhY2tpbmcudjEuQ3VycmVuY3lWYWx1ZRI7ChJ1bmNvbnZlcnRlZF92YWx1ZXMYFSADKAsyHy5rY2lkLnRyYWNraW5nLnYxLkN1cnJlbmN5VmFsdWUSFQoNbWlzc2luZ19yYXRlcxgWIAMoCSL8AQoQR2V0U3RhdHNSZXNwb25zZRIoCgRyb3dzGAEgAygLMhoua2NpZC50cmFja2luZy52MS5TdGF0c1JvdxIpCgV0b3RhbBgCIAEoCzIaLmtjaWQudHJhY2tpbmcudjEuU3RhdHNSb3cSLgoKc3RhcnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXRpbWVfem9uZRgFIAEoCRIiChpkYXlfYm91bmRhcmllc19hcHByb3hpbWF0ZRgGIAEoCCrXAQoOU3RhdHNEaW1lbnNpb24SHwobU1RBVFNfRElNRU5TSU9OX1VOU1BFQ0lGSUVEEAASHAoYU1RBVFNfRElNRU5TSU9OX0NBTVBBSUdOEAESGAoUU1RBVFNfRElNRU5TSU9OX0dPQUwQAhIcChhTVEFUU19ESU1FTlNJT05fU1VCX0lEXzEQAxIYChRTVEFUU19ESU1FTlNJT05fSE9VUhAEEhcKE1NUQVRTX0RJTUVOU0lPTl9EQVkQBRIbChdTVEFUU19ESU1FTlNJT05fQUNDT1VOVBAGMmIKDVJlcG9ydFNlcnZpY2USUQoIR2V0U3RhdHMSIS5rY2lkLnRyYWNraW5nLnYxLkdldFN0YXRzUmVxdWVzdBoiLmtjaWQudHJhY2tpbmcudjEuR2V0U3RhdHNSZXNwb25zZUJgChlpby5rY2lkLnByb3RvLnRyYWNraW5nLnYxQhJSZXBvcnRTZXJ2aWNlUHJvdG9QAVotZ2l0aHViLmNvbS9rY2lkL2tjaWQvY2xpZW50cy9nby9rY2lkcGI7a2NpZHBiYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CiVrY2lkL3RyYWNraW5nL3YxL3JlcG9ydF9zZXJ2aWNlLnByb3RvEhBrY2lkLnRyYWNraW5nLnYxIlEKC1N0YXRzRmlsdGVyEjMKCWRpbWVuc2lvbhgBIAEoDjIgLmtjaWQudHJhY2tpbmcudjEuU3RhdHNEaW1lbnNpb24SDQoFdmFsdWUYAiABKAkiqgIKD0dldFN0YXRzUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCghncm91cF9ieRgEIAMoDjIgLmtjaWQudHJhY2tpbmcudjEuU3RhdHNEaW1lbnNpb24SEQoJdGltZV96b25lGAUgASgJEhIKCnBhcnRuZXJfaWQYBiABKAkSLgoHZmlsdGVycxgHIAMoCzIdLmtjaWQudHJhY2tpbmcudjEuU3RhdHNGaWx0ZXISGgoScmVwb3J0aW5nX2N1cnJlbmN5GAggASgJInAKDUN1cnJlbmN5VmFsdWUSFQoNY3VycmVuY3lfY29kZRgBIAEoCRIXCg9hcHByb3ZlZF9hbW91bnQYAiABKAkSFgoOcGVuZGluZ19hbW91bnQYAyABKAkSFwoPcmVqZWN0ZWRfYW1vdW50GAQgASgJIowBChNUaW1lVG9Db252ZXJ0QnVja2V0Ei8KDG1pbl9kdXJhdGlvbhgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgxtYXhfZHVyYXRpb24YAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEwoLY29udmVyc2lvbnMYAyABKAMi4gYKCFN0YXRzUm93EhMKC2NhbXBhaWduX2lkGAEgASgJEhAKCGdvYWxfa2V5GAIgASgJEhAKCHN1Yl9pZF8xGAMgASgJEjUKEXBlcmlvZF9zdGFydF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZwZXJpb2QYBSABKAkSDgoGY2xpY2tzGAYgASgDEhMKC2NvbnZlcnNpb25zGAcgASgDEhsKE3BlbmRpbmdfY29udmVyc2lvbnMYCCABKAMSHAoUYXBwcm92ZWRfY29udmVyc2lvbnMYCSABKAMSHAoUcmVqZWN0ZWRfY29udmVyc2lvbnMYCiABKAMSLwoGdmFsdWVzGAsgAygLMh8ua2NpZC50cmFja2luZy52MS5DdXJyZW5jeVZhbHVlEhcKD2NvbnZlcnNpb25fcmF0ZRgMIAEoARIVCg1hcHByb3ZhbF9yYXRlGA0gASgBEj4KD3RpbWVfdG9fY29udmVydBgOIAMoCzIlLmtjaWQudHJhY2tpbmcudjEuVGltZVRvQ29udmVydEJ1Y2tldBISCgphY2NvdW50X2lkGA8gASgJEhYKDmZsYWdnZWRfY2xpY2tzGBAgASgDEhsKE2ZsYWdnZWRfY29udmVyc2lvbnMYESABKAMSOAoPcmVwb3J0aW5nX3ZhbHVlGBQgASgLMh8ua2NpZC50cmFja2luZy52MS5DdXJyZW5jeVZhbHVlEjsKEnVuY29udmVydGVkX3ZhbHVlcxgVIAMoCzIfLmtjaWQudHJhY2tpbmcudjEuQ3VycmVuY3lWYWx1ZRIVCg1taXNzaW5nX3JhdGVzGBYgAygJEhMKC2NyZWF0aXZlX2lkGBcgASgJEhQKDHBsYWNlbWVudF9pZBgYIAEoCRIQCghzdWJfaWRfMhgZIAEoCRIQCghzdWJfaWRfMxgaIAEoCRIQCghzdWJfaWRfNBgbIAEoCRIQCghzdWJfaWRfNRgcIAEoCRIQCghzdWJfaWRfNhgdIAEoCRIQCghzdWJfaWRfNxgeIAEoCRIQCghzdWJfaWRfOBgfIAEoCRIQCghzdWJfaWRfORggIAEoCRIRCglzdWJfaWRfMTAYISABKAkSEgoKcGFydG5lcl9pZBgiIAEoCSL8AQoQR2V0U3RhdHNSZXNwb25zZRIoCgRyb3dzGAEgAygLMhoua2NpZC50cmFja2luZy52MS5TdGF0c1JvdxIpCgV0b3RhbBgCIAEoCzIaLmtjaWQudHJhY2tpbmcudjEuU3RhdHNSb3cSLgoKc3RhcnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXRpbWVfem9uZRgFIAEoCRIiChpkYXlfYm91bmRhcmllc19hcHByb3hpbWF0ZRgGIAEoCCrABAoOU3RhdHNEaW1lbnNpb24SHwobU1RBVFNfRElNRU5TSU9OX1VOU1BFQ0lGSUVEEAASHAoYU1RBVFNfRElNRU5TSU9OX0NBTVBBSUdOEAESGAoUU1RBVFNfRElNRU5TSU9OX0dPQUwQAhIcChhTVEFUU19ESU1FTlNJT05fU1VCX0lEXzEQAxIYChRTVEFUU19ESU1FTlNJT05fSE9VUhAEEhcKE1NUQVRTX0RJTUVOU0lPTl9EQVkQBRIbChdTVEFUU19ESU1FTlNJT05fQUNDT1VOVBAGEhwKGFNUQVRTX0RJTUVOU0lPTl9DUkVBVElWRRAHEh0KGVNUQVRTX0RJTUVOU0lPTl9QTEFDRU1FTlQQCBIcChhTVEFUU19ESU1FTlNJT05fU1VCX0lEXzIQCRIcChhTVEFUU19ESU1FTlNJT05fU1VCX0lEXzMQChIcChhTVEFUU19ESU1FTlNJT05fU1VCX0lEXzQQCxIcChhTVEFUU19ESU1FTlNJT05fU1VCX0lEXzUQDBIcChhTVEFUU19ESU1FTlNJT05fU1VCX0lEXzYQDRIcChhTVEFUU19ESU1FTlNJT05fU1VCX0lEXzcQDhIcChhTVEFUU19ESU1FTlNJT05fU1VCX0lEXzgQDxIcChhTVEFUU19ESU1FTlNJT05fU1VCX0lEXzkQEBIdChlTVEFUU19ESU1FTlNJT05fU1VCX0lEXzEwEBESGwoXU1RBVFNfRElNRU5TSU9OX1BBUlRORVIQEjJiCg1SZXBvcnRTZXJ2aWNlElEKCEdldFN0YXRzEiEua2NpZC50cmFja2luZy52MS5HZXRTdGF0c1JlcXVlc3QaIi5rY2lkLnRyYWNraW5nLnYxLkdldFN0YXRzUmVzcG9uc2VCYAoZaW8ua2NpZC5wcm90by50cmFja2luZy52MUISUmVwb3J0U2VydmljZVByb3RvUAFaLWdpdGh1Yi5jb20va2NpZC9rY2lkL2NsaWVudHMvZ28va2NpZHBiO2tjaWRwYmIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+
+/**
+ * Keeps only what matches: the dimension's value equals `value` exactly. HOUR: the hour of day
+ * in the report's time zone, "00" to "23"; DAY: a date in that zone, "2025-11-25". An empty
+ * value of a detail dimension keeps clicks without it.
+ *
+ * @generated from message kcid.tracking.v1.StatsFilter
+ */
+export type StatsFilter = Message<"kcid.tracking.v1.StatsFilter"> & {
+  /**
+   * @generated from field: kcid.tracking.v1.StatsDimension dimension = 1;
+   */
+  dimension: StatsDimension;
+
+  /**
+   * @generated from field: string value = 2;
+   */
+  value: string;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.StatsFilter.
+ * Use `create(StatsFilterSchema)` to create a new message.
+ */
+export const StatsFilterSchema: GenMessage<StatsFilter> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_report_service, 0);
 
 /**
  * @generated from message kcid.tracking.v1.GetStatsRequest
@@ -62,6 +88,14 @@ export type GetStatsRequest = Message<"kcid.tracking.v1.GetStatsRequest"> & {
   partnerId: string;
 
   /**
+   * Every filter applies (AND); at most one per dimension. A filtered dimension need not be
+   * grouped by.
+   *
+   * @generated from field: repeated kcid.tracking.v1.StatsFilter filters = 7;
+   */
+  filters: StatsFilter[];
+
+  /**
    * Report values in this ISO 4217 currency (StatsRow.reporting_value). Default: the account's
    * reporting_currency; a partner's report converts only when this is set.
    *
@@ -75,7 +109,7 @@ export type GetStatsRequest = Message<"kcid.tracking.v1.GetStatsRequest"> & {
  * Use `create(GetStatsRequestSchema)` to create a new message.
  */
 export const GetStatsRequestSchema: GenMessage<GetStatsRequest> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_report_service, 0);
+  messageDesc(file_kcid_tracking_v1_report_service, 1);
 
 /**
  * Sums of conversion values in one currency, by conversion status: exact decimal strings.
@@ -111,7 +145,7 @@ export type CurrencyValue = Message<"kcid.tracking.v1.CurrencyValue"> & {
  * Use `create(CurrencyValueSchema)` to create a new message.
  */
 export const CurrencyValueSchema: GenMessage<CurrencyValue> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_report_service, 1);
+  messageDesc(file_kcid_tracking_v1_report_service, 2);
 
 /**
  * Conversions whose click-to-conversion time lies in [min_duration, max_duration).
@@ -142,7 +176,7 @@ export type TimeToConvertBucket = Message<"kcid.tracking.v1.TimeToConvertBucket"
  * Use `create(TimeToConvertBucketSchema)` to create a new message.
  */
 export const TimeToConvertBucketSchema: GenMessage<TimeToConvertBucket> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_report_service, 2);
+  messageDesc(file_kcid_tracking_v1_report_service, 3);
 
 /**
  * One group of the report. Dimensions not grouped by are empty.
@@ -280,6 +314,69 @@ export type StatsRow = Message<"kcid.tracking.v1.StatsRow"> & {
    * @generated from field: repeated string missing_rates = 22;
    */
   missingRates: string[];
+
+  /**
+   * The row's detail dimension and partner, when grouped by them ("(other)" past the cap of
+   * distinct values).
+   *
+   * @generated from field: string creative_id = 23;
+   */
+  creativeId: string;
+
+  /**
+   * @generated from field: string placement_id = 24;
+   */
+  placementId: string;
+
+  /**
+   * @generated from field: string sub_id_2 = 25;
+   */
+  subId2: string;
+
+  /**
+   * @generated from field: string sub_id_3 = 26;
+   */
+  subId3: string;
+
+  /**
+   * @generated from field: string sub_id_4 = 27;
+   */
+  subId4: string;
+
+  /**
+   * @generated from field: string sub_id_5 = 28;
+   */
+  subId5: string;
+
+  /**
+   * @generated from field: string sub_id_6 = 29;
+   */
+  subId6: string;
+
+  /**
+   * @generated from field: string sub_id_7 = 30;
+   */
+  subId7: string;
+
+  /**
+   * @generated from field: string sub_id_8 = 31;
+   */
+  subId8: string;
+
+  /**
+   * @generated from field: string sub_id_9 = 32;
+   */
+  subId9: string;
+
+  /**
+   * @generated from field: string sub_id_10 = 33;
+   */
+  subId10: string;
+
+  /**
+   * @generated from field: string partner_id = 34;
+   */
+  partnerId: string;
 };
 
 /**
@@ -287,14 +384,14 @@ export type StatsRow = Message<"kcid.tracking.v1.StatsRow"> & {
  * Use `create(StatsRowSchema)` to create a new message.
  */
 export const StatsRowSchema: GenMessage<StatsRow> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_report_service, 3);
+  messageDesc(file_kcid_tracking_v1_report_service, 4);
 
 /**
  * @generated from message kcid.tracking.v1.GetStatsResponse
  */
 export type GetStatsResponse = Message<"kcid.tracking.v1.GetStatsResponse"> & {
   /**
-   * Ordered by period, campaign, goal, sub id.
+   * Ordered by period, account, campaign, goal, detail dimension (sub id, creative, placement).
    *
    * @generated from field: repeated kcid.tracking.v1.StatsRow rows = 1;
    */
@@ -339,7 +436,7 @@ export type GetStatsResponse = Message<"kcid.tracking.v1.GetStatsResponse"> & {
  * Use `create(GetStatsResponseSchema)` to create a new message.
  */
 export const GetStatsResponseSchema: GenMessage<GetStatsResponse> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_report_service, 4);
+  messageDesc(file_kcid_tracking_v1_report_service, 5);
 
 /**
  * What a stats row can be grouped by.
@@ -363,7 +460,7 @@ export enum StatsDimension {
   GOAL = 2,
 
   /**
-   * The click's sub id s1 (the only sub id kept in stats, to bound their size).
+   * The click's sub id s1.
    *
    * @generated from enum value: STATS_DIMENSION_SUB_ID_1 = 3;
    */
@@ -389,6 +486,74 @@ export enum StatsDimension {
    * @generated from enum value: STATS_DIMENSION_ACCOUNT = 6;
    */
   ACCOUNT = 6,
+
+  /**
+   * Detail dimensions: s1 (above), the click's creative_id and placement_id, and its sub ids
+   * s2 ... s10. Each is counted per campaign and goal; a report names at most one of them (in
+   * group_by and filters together; else STATS_DIMENSIONS_NOT_COMBINABLE). Past 100 distinct
+   * campaign x value pairs of one of them in one hour (per partition), further values count as
+   * "(other)".
+   *
+   * @generated from enum value: STATS_DIMENSION_CREATIVE = 7;
+   */
+  CREATIVE = 7,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_PLACEMENT = 8;
+   */
+  PLACEMENT = 8,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_SUB_ID_2 = 9;
+   */
+  SUB_ID_2 = 9,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_SUB_ID_3 = 10;
+   */
+  SUB_ID_3 = 10,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_SUB_ID_4 = 11;
+   */
+  SUB_ID_4 = 11,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_SUB_ID_5 = 12;
+   */
+  SUB_ID_5 = 12,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_SUB_ID_6 = 13;
+   */
+  SUB_ID_6 = 13,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_SUB_ID_7 = 14;
+   */
+  SUB_ID_7 = 14,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_SUB_ID_8 = 15;
+   */
+  SUB_ID_8 = 15,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_SUB_ID_9 = 16;
+   */
+  SUB_ID_9 = 16,
+
+  /**
+   * @generated from enum value: STATS_DIMENSION_SUB_ID_10 = 17;
+   */
+  SUB_ID_10 = 17,
+
+  /**
+   * The account's partner.
+   *
+   * @generated from enum value: STATS_DIMENSION_PARTNER = 18;
+   */
+  PARTNER = 18,
 }
 
 /**
@@ -410,7 +575,8 @@ export const ReportService: GenService<{
    * grouped as asked.
    * Clicks count in the hour of the click; conversions in the hour of their event_time.
    * Errors: MISSING_PARAMETER, INVALID_PARAMETER (range, group_by, time_zone; metadata `field`),
-   * ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND, FX_CURRENCY_UNKNOWN (reporting_currency), STORE_* (retry).
+   * STATS_DIMENSIONS_NOT_COMBINABLE, STATS_FILTER_INVALID, ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND,
+   * FX_CURRENCY_UNKNOWN (reporting_currency), STORE_* (retry).
    * With a reporting currency, each row's values are also converted at the ECB rate of their UTC day
    * (StatsRow.reporting_value; see docs/reporting-currency.md).
    *

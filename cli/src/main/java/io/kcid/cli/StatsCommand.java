@@ -6,7 +6,7 @@ import com.google.protobuf.Timestamp;
 import io.kcid.proto.tracking.v1.CurrencyValue;
 import io.kcid.proto.tracking.v1.GetStatsRequest;
 import io.kcid.proto.tracking.v1.GetStatsResponse;
-import io.kcid.proto.tracking.v1.StatsDimension;
+import io.kcid.proto.tracking.v1.StatsFilter;
 import io.kcid.proto.tracking.v1.StatsRow;
 import io.kcid.proto.tracking.v1.TimeToConvertBucket;
 import java.time.DateTimeException;
@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
       "%nExamples:",
       "  ./kcid stats --account acme",
       "  ./kcid stats --account acme --since 30d --by campaign,day --tz Europe/Berlin",
-      "  ./kcid stats --partner agency-one --by account"},
+      "  ./kcid stats --partner agency-one --by account",
+      "  ./kcid stats --account acme --by creative --filter s2=foo --filter campaign=spring"},
     description = "Clicks, conversions by status, approved value, conversion and approval rates, and the"
         + " time-to-convert distribution of an account, or of every account of a partner (test conversions excluded).")
 final class StatsCommand implements Runnable {
@@ -45,8 +46,14 @@ final class StatsCommand implements Runnable {
   String since;
 
   @Option(names = "--by", split = ",", defaultValue = "",
-      description = "Group by any of account, campaign, goal, sub1, hour, day (comma-separated).")
+      description = "Group by any of account, partner, campaign, goal, hour or day, and at most one of creative,"
+          + " placement, sub1 ... sub10 (comma-separated).")
   List<String> by;
+
+  @Option(names = "--filter", paramLabel = "DIMENSION=VALUE",
+      description = "Keep only this value of a dimension (repeatable; any dimension of --by; hour: 00 to 23,"
+          + " day: 2025-11-25). A creative, placement or sub id filter counts as that report's one detail dimension.")
+  List<String> filters = new ArrayList<>();
 
   @Option(names = "--tz", defaultValue = "UTC", description = "IANA time zone of days and hours. Default: ${DEFAULT-VALUE}")
   String timeZone;
@@ -66,10 +73,17 @@ final class StatsCommand implements Runnable {
         .setTimeZone(timeZone)
         .setReportingCurrency(reportingCurrency.trim().toUpperCase(Locale.ROOT))
         .setStartTime(timestamp(start(Durations.parse(since), zone(timeZone), Instant.now())));
-    for (String d : by) {
-      if (!d.isBlank()) {
-        request.addGroupBy(dimension(d.trim()));
+    for (StatsDimensionNames d : groupBy()) {
+      request.addGroupBy(d.dimension);
+    }
+    for (String f : filters) {
+      int eq = f.indexOf('=');
+      if (eq < 0) {
+        throw new CliException("--filter " + f + ": expected DIMENSION=VALUE, e.g. sub2=foo");
       }
+      request.addFilters(StatsFilter.newBuilder()
+          .setDimension(StatsDimensionNames.of("--filter", f.substring(0, eq)).dimension)
+          .setValue(f.substring(eq + 1)));
     }
     Output out = new Output(grpc.output, StatsCommand::rows, null);
     try (GrpcOptions channel = grpc) {
@@ -105,40 +119,18 @@ final class StatsCommand implements Runnable {
     }
   }
 
-  private static StatsDimension dimension(String name) {
-    return switch (name.toLowerCase(Locale.ROOT)) {
-      case "account" -> StatsDimension.STATS_DIMENSION_ACCOUNT;
-      case "campaign" -> StatsDimension.STATS_DIMENSION_CAMPAIGN;
-      case "goal" -> StatsDimension.STATS_DIMENSION_GOAL;
-      case "sub1", "s1", "sub_id_1" -> StatsDimension.STATS_DIMENSION_SUB_ID_1;
-      case "hour" -> StatsDimension.STATS_DIMENSION_HOUR;
-      case "day" -> StatsDimension.STATS_DIMENSION_DAY;
-      default -> throw new CliException("--by " + name + ": expected account, campaign, goal, sub1, hour or day");
-    };
+  private List<StatsDimensionNames> groupBy() {
+    return by.stream().filter(d -> !d.isBlank()).map(d -> StatsDimensionNames.of("--by", d)).toList();
   }
 
   private void print(GetStatsResponse report) {
     boolean period = report.getRowsList().stream().anyMatch(r -> !r.getPeriod().isEmpty());
-    boolean byAccount = grouped("account");
-    boolean campaign = grouped("campaign");
-    boolean goal = grouped("goal");
-    boolean sub1 = grouped("sub1", "s1", "sub_id_1");
+    List<StatsDimensionNames> columns = StatsDimensionNames.columns(groupBy());
     List<String> header = new ArrayList<>();
     if (period) {
       header.add("period");
     }
-    if (byAccount) {
-      header.add("account");
-    }
-    if (campaign) {
-      header.add("campaign");
-    }
-    if (goal) {
-      header.add("goal");
-    }
-    if (sub1) {
-      header.add("sub1");
-    }
+    columns.forEach(c -> header.add(c.header));
     boolean grouped = !header.isEmpty();
     if (!grouped) {
       header.add("");
@@ -162,17 +154,8 @@ final class StatsCommand implements Runnable {
         if (period) {
           cells.add(row.getPeriod());
         }
-        if (byAccount) {
-          cells.add(row.getAccountId());
-        }
-        if (campaign) {
-          cells.add(orDash(row.getCampaignId()));
-        }
-        if (goal) {
-          cells.add(orDash(row.getGoalKey()));
-        }
-        if (sub1) {
-          cells.add(orDash(row.getSubId1()));
+        for (StatsDimensionNames c : columns) {
+          cells.add(orDash(c.value.apply(row)));
         }
         table.add(numbers(cells, row, flagged));
       }
@@ -197,10 +180,6 @@ final class StatsCommand implements Runnable {
       System.out.println("note: " + report.getTimeZone() + " is not a whole number of hours from UTC; stats are"
           + " hourly, so each hour counts in the day it starts in.");
     }
-  }
-
-  private boolean grouped(String... names) {
-    return by.stream().map(d -> d.trim().toLowerCase(Locale.ROOT)).anyMatch(List.of(names)::contains);
   }
 
   private static List<String> numbers(List<String> cells, StatsRow row, boolean flagged) {

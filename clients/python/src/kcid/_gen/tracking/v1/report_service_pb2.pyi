@@ -20,6 +20,18 @@ class StatsDimension(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     STATS_DIMENSION_HOUR: _ClassVar[StatsDimension]
     STATS_DIMENSION_DAY: _ClassVar[StatsDimension]
     STATS_DIMENSION_ACCOUNT: _ClassVar[StatsDimension]
+    STATS_DIMENSION_CREATIVE: _ClassVar[StatsDimension]
+    STATS_DIMENSION_PLACEMENT: _ClassVar[StatsDimension]
+    STATS_DIMENSION_SUB_ID_2: _ClassVar[StatsDimension]
+    STATS_DIMENSION_SUB_ID_3: _ClassVar[StatsDimension]
+    STATS_DIMENSION_SUB_ID_4: _ClassVar[StatsDimension]
+    STATS_DIMENSION_SUB_ID_5: _ClassVar[StatsDimension]
+    STATS_DIMENSION_SUB_ID_6: _ClassVar[StatsDimension]
+    STATS_DIMENSION_SUB_ID_7: _ClassVar[StatsDimension]
+    STATS_DIMENSION_SUB_ID_8: _ClassVar[StatsDimension]
+    STATS_DIMENSION_SUB_ID_9: _ClassVar[StatsDimension]
+    STATS_DIMENSION_SUB_ID_10: _ClassVar[StatsDimension]
+    STATS_DIMENSION_PARTNER: _ClassVar[StatsDimension]
 STATS_DIMENSION_UNSPECIFIED: StatsDimension
 STATS_DIMENSION_CAMPAIGN: StatsDimension
 STATS_DIMENSION_GOAL: StatsDimension
@@ -27,15 +39,36 @@ STATS_DIMENSION_SUB_ID_1: StatsDimension
 STATS_DIMENSION_HOUR: StatsDimension
 STATS_DIMENSION_DAY: StatsDimension
 STATS_DIMENSION_ACCOUNT: StatsDimension
+STATS_DIMENSION_CREATIVE: StatsDimension
+STATS_DIMENSION_PLACEMENT: StatsDimension
+STATS_DIMENSION_SUB_ID_2: StatsDimension
+STATS_DIMENSION_SUB_ID_3: StatsDimension
+STATS_DIMENSION_SUB_ID_4: StatsDimension
+STATS_DIMENSION_SUB_ID_5: StatsDimension
+STATS_DIMENSION_SUB_ID_6: StatsDimension
+STATS_DIMENSION_SUB_ID_7: StatsDimension
+STATS_DIMENSION_SUB_ID_8: StatsDimension
+STATS_DIMENSION_SUB_ID_9: StatsDimension
+STATS_DIMENSION_SUB_ID_10: StatsDimension
+STATS_DIMENSION_PARTNER: StatsDimension
+
+class StatsFilter(_message.Message):
+    __slots__ = ("dimension", "value")
+    DIMENSION_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    dimension: StatsDimension
+    value: str
+    def __init__(self, dimension: _Optional[_Union[StatsDimension, str]] = ..., value: _Optional[str] = ...) -> None: ...
 
 class GetStatsRequest(_message.Message):
-    __slots__ = ("account_id", "start_time", "end_time", "group_by", "time_zone", "partner_id", "reporting_currency")
+    __slots__ = ("account_id", "start_time", "end_time", "group_by", "time_zone", "partner_id", "filters", "reporting_currency")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     GROUP_BY_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
     PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
+    FILTERS_FIELD_NUMBER: _ClassVar[int]
     REPORTING_CURRENCY_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     start_time: _timestamp_pb2.Timestamp
@@ -43,8 +76,9 @@ class GetStatsRequest(_message.Message):
     group_by: _containers.RepeatedScalarFieldContainer[StatsDimension]
     time_zone: str
     partner_id: str
+    filters: _containers.RepeatedCompositeFieldContainer[StatsFilter]
     reporting_currency: str
-    def __init__(self, account_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., group_by: _Optional[_Iterable[_Union[StatsDimension, str]]] = ..., time_zone: _Optional[str] = ..., partner_id: _Optional[str] = ..., reporting_currency: _Optional[str] = ...) -> None: ...
+    def __init__(self, account_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., group_by: _Optional[_Iterable[_Union[StatsDimension, str]]] = ..., time_zone: _Optional[str] = ..., partner_id: _Optional[str] = ..., filters: _Optional[_Iterable[_Union[StatsFilter, _Mapping]]] = ..., reporting_currency: _Optional[str] = ...) -> None: ...
 
 class CurrencyValue(_message.Message):
     __slots__ = ("currency_code", "approved_amount", "pending_amount", "rejected_amount")
@@ -69,7 +103,7 @@ class TimeToConvertBucket(_message.Message):
     def __init__(self, min_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., conversions: _Optional[int] = ...) -> None: ...
 
 class StatsRow(_message.Message):
-    __slots__ = ("campaign_id", "goal_key", "sub_id_1", "period_start_time", "period", "clicks", "conversions", "pending_conversions", "approved_conversions", "rejected_conversions", "values", "conversion_rate", "approval_rate", "time_to_convert", "account_id", "flagged_clicks", "flagged_conversions", "reporting_value", "unconverted_values", "missing_rates")
+    __slots__ = ("campaign_id", "goal_key", "sub_id_1", "period_start_time", "period", "clicks", "conversions", "pending_conversions", "approved_conversions", "rejected_conversions", "values", "conversion_rate", "approval_rate", "time_to_convert", "account_id", "flagged_clicks", "flagged_conversions", "reporting_value", "unconverted_values", "missing_rates", "creative_id", "placement_id", "sub_id_2", "sub_id_3", "sub_id_4", "sub_id_5", "sub_id_6", "sub_id_7", "sub_id_8", "sub_id_9", "sub_id_10", "partner_id")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     GOAL_KEY_FIELD_NUMBER: _ClassVar[int]
     SUB_ID_1_FIELD_NUMBER: _ClassVar[int]
@@ -90,6 +124,18 @@ class StatsRow(_message.Message):
     REPORTING_VALUE_FIELD_NUMBER: _ClassVar[int]
     UNCONVERTED_VALUES_FIELD_NUMBER: _ClassVar[int]
     MISSING_RATES_FIELD_NUMBER: _ClassVar[int]
+    CREATIVE_ID_FIELD_NUMBER: _ClassVar[int]
+    PLACEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SUB_ID_2_FIELD_NUMBER: _ClassVar[int]
+    SUB_ID_3_FIELD_NUMBER: _ClassVar[int]
+    SUB_ID_4_FIELD_NUMBER: _ClassVar[int]
+    SUB_ID_5_FIELD_NUMBER: _ClassVar[int]
+    SUB_ID_6_FIELD_NUMBER: _ClassVar[int]
+    SUB_ID_7_FIELD_NUMBER: _ClassVar[int]
+    SUB_ID_8_FIELD_NUMBER: _ClassVar[int]
+    SUB_ID_9_FIELD_NUMBER: _ClassVar[int]
+    SUB_ID_10_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
     campaign_id: str
     goal_key: str
     sub_id_1: str
@@ -110,7 +156,19 @@ class StatsRow(_message.Message):
     reporting_value: CurrencyValue
     unconverted_values: _containers.RepeatedCompositeFieldContainer[CurrencyValue]
     missing_rates: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, campaign_id: _Optional[str] = ..., goal_key: _Optional[str] = ..., sub_id_1: _Optional[str] = ..., period_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period: _Optional[str] = ..., clicks: _Optional[int] = ..., conversions: _Optional[int] = ..., pending_conversions: _Optional[int] = ..., approved_conversions: _Optional[int] = ..., rejected_conversions: _Optional[int] = ..., values: _Optional[_Iterable[_Union[CurrencyValue, _Mapping]]] = ..., conversion_rate: _Optional[float] = ..., approval_rate: _Optional[float] = ..., time_to_convert: _Optional[_Iterable[_Union[TimeToConvertBucket, _Mapping]]] = ..., account_id: _Optional[str] = ..., flagged_clicks: _Optional[int] = ..., flagged_conversions: _Optional[int] = ..., reporting_value: _Optional[_Union[CurrencyValue, _Mapping]] = ..., unconverted_values: _Optional[_Iterable[_Union[CurrencyValue, _Mapping]]] = ..., missing_rates: _Optional[_Iterable[str]] = ...) -> None: ...
+    creative_id: str
+    placement_id: str
+    sub_id_2: str
+    sub_id_3: str
+    sub_id_4: str
+    sub_id_5: str
+    sub_id_6: str
+    sub_id_7: str
+    sub_id_8: str
+    sub_id_9: str
+    sub_id_10: str
+    partner_id: str
+    def __init__(self, campaign_id: _Optional[str] = ..., goal_key: _Optional[str] = ..., sub_id_1: _Optional[str] = ..., period_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period: _Optional[str] = ..., clicks: _Optional[int] = ..., conversions: _Optional[int] = ..., pending_conversions: _Optional[int] = ..., approved_conversions: _Optional[int] = ..., rejected_conversions: _Optional[int] = ..., values: _Optional[_Iterable[_Union[CurrencyValue, _Mapping]]] = ..., conversion_rate: _Optional[float] = ..., approval_rate: _Optional[float] = ..., time_to_convert: _Optional[_Iterable[_Union[TimeToConvertBucket, _Mapping]]] = ..., account_id: _Optional[str] = ..., flagged_clicks: _Optional[int] = ..., flagged_conversions: _Optional[int] = ..., reporting_value: _Optional[_Union[CurrencyValue, _Mapping]] = ..., unconverted_values: _Optional[_Iterable[_Union[CurrencyValue, _Mapping]]] = ..., missing_rates: _Optional[_Iterable[str]] = ..., creative_id: _Optional[str] = ..., placement_id: _Optional[str] = ..., sub_id_2: _Optional[str] = ..., sub_id_3: _Optional[str] = ..., sub_id_4: _Optional[str] = ..., sub_id_5: _Optional[str] = ..., sub_id_6: _Optional[str] = ..., sub_id_7: _Optional[str] = ..., sub_id_8: _Optional[str] = ..., sub_id_9: _Optional[str] = ..., sub_id_10: _Optional[str] = ..., partner_id: _Optional[str] = ...) -> None: ...
 
 class GetStatsResponse(_message.Message):
     __slots__ = ("rows", "total", "start_time", "end_time", "time_zone", "day_boundaries_approximate")

@@ -54,7 +54,8 @@ class ReportServiceServicer:
         grouped as asked.
         Clicks count in the hour of the click; conversions in the hour of their event_time.
         Errors: MISSING_PARAMETER, INVALID_PARAMETER (range, group_by, time_zone; metadata `field`),
-        ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND, FX_CURRENCY_UNKNOWN (reporting_currency), STORE_* (retry).
+        STATS_DIMENSIONS_NOT_COMBINABLE, STATS_FILTER_INVALID, ACCOUNT_NOT_FOUND, PARTNER_NOT_FOUND,
+        FX_CURRENCY_UNKNOWN (reporting_currency), STORE_* (retry).
         With a reporting currency, each row's values are also converted at the ECB rate of their UTC day
         (StatsRow.reporting_value; see docs/reporting-currency.md).
         """

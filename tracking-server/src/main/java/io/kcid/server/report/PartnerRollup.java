@@ -2,8 +2,7 @@ package io.kcid.server.report;
 
 import io.kcid.proto.tracking.v1.Account;
 import io.kcid.server.store.AccountStore;
-import io.kcid.server.store.StatsQuery;
-import io.kcid.server.store.StatsStore;
+import io.kcid.server.store.StatsCounter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,15 +20,13 @@ final class PartnerRollup {
   private static final int PAGE = 500;
 
   private final AccountStore accounts;
-  private final StatsStore stats;
   private final int parallelism;
 
-  PartnerRollup(AccountStore accounts, StatsStore stats, int parallelism) {
+  PartnerRollup(AccountStore accounts, int parallelism) {
     if (parallelism < 1) {
       throw new IllegalArgumentException("parallelism must be at least 1");
     }
     this.accounts = accounts;
-    this.stats = stats;
     this.parallelism = parallelism;
   }
 
@@ -53,7 +50,8 @@ final class PartnerRollup {
   }
 
   /** The counters of every account, in the order of {@code accountIds}. */
-  CompletionStage<List<StatsReport.AccountCounters>> read(List<String> accountIds, Function<String, StatsQuery> queryOf) {
+  CompletionStage<List<StatsReport.AccountCounters>> read(
+      List<String> accountIds, Function<String, CompletionStage<List<StatsCounter>>> queryOf) {
     StatsReport.AccountCounters[] results = new StatsReport.AccountCounters[accountIds.size()];
     AtomicInteger next = new AtomicInteger();
     CompletableFuture<?>[] workers = new CompletableFuture<?>[Math.min(parallelism, accountIds.size())];
@@ -65,14 +63,14 @@ final class PartnerRollup {
 
   /** One worker: reads the next unread account, then the one after, until none is left. */
   private CompletableFuture<Void> readNext(
-      List<String> accountIds, Function<String, StatsQuery> queryOf, AtomicInteger next, StatsReport.AccountCounters[] results) {
+      List<String> accountIds, Function<String, CompletionStage<List<StatsCounter>>> queryOf, AtomicInteger next,
+      StatsReport.AccountCounters[] results) {
     int i = next.getAndIncrement();
     if (i >= accountIds.size()) {
       return CompletableFuture.completedFuture(null);
     }
     String accountId = accountIds.get(i);
-    return stats
-        .read(queryOf.apply(accountId))
+    return queryOf.apply(accountId)
         .toCompletableFuture()
         .thenCompose(
             counters -> {

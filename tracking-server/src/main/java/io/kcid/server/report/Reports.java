@@ -10,6 +10,8 @@ import io.kcid.server.account.AccountDirectory;
 import io.kcid.server.common.Identifiers;
 import io.kcid.server.partner.PartnerDirectory;
 import io.kcid.server.store.AccountStore;
+import io.kcid.server.store.DetailDimension;
+import io.kcid.server.store.StatsCounter;
 import io.kcid.server.store.StatsQuery;
 import io.kcid.server.store.StatsStore;
 import java.time.DateTimeException;
@@ -20,17 +22,16 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import io.kcid.server.fx.ExchangeRates;
 import io.kcid.server.fx.ReportingCurrencySettings;
-import io.kcid.server.store.StatsCounter;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -47,10 +48,10 @@ public final class Reports {
   /** Accounts of a partner whose counters are read at the same time. */
   static final int ROLLUP_PARALLELISM = 16;
 
-  private final StatsStore stats;
   private final AccountDirectory accounts;
   private final PartnerDirectory partners;
   private final PartnerRollup rollup;
+  private final DetailCounters detailCounters;
   private final java.time.Clock clock;
   private final ExchangeRates exchangeRates;
 
@@ -67,10 +68,10 @@ public final class Reports {
       StatsStore stats, AccountDirectory accounts, PartnerDirectory partners, AccountStore accountList,
       java.time.Clock clock, ExchangeRates exchangeRates) {
     this.exchangeRates = exchangeRates;
-    this.stats = stats;
     this.accounts = accounts;
     this.partners = partners;
-    this.rollup = new PartnerRollup(accountList, stats, ROLLUP_PARALLELISM);
+    this.rollup = new PartnerRollup(accountList, ROLLUP_PARALLELISM);
+    this.detailCounters = new DetailCounters(stats);
     this.clock = clock;
   }
 
@@ -102,7 +103,8 @@ public final class Reports {
     if (!end.isAfter(start)) {
       throw Identifiers.invalid("end_time", "end_time must lie after start_time");
     }
-    Set<StatsDimension> dimensions = dimensions(request);
+    StatsPlan plan = StatsPlan.of(request);
+    Set<StatsDimension> dimensions = plan.dimensions();
     Duration range = Duration.between(start, end);
     if (range.compareTo(MAX_RANGE) > 0) {
       throw Identifiers.invalid("start_time", "a report covers at most " + MAX_RANGE.toDays() + " days");
@@ -113,13 +115,17 @@ public final class Reports {
     }
     ZoneId asked = zone(request.getTimeZone());
     if (!byPartner) {
-      StatsReport report = new StatsReport(dimensions, asked);
+      StatsReport report = new StatsReport(dimensions, asked, plan.detail());
       return accounts
           .get(id)
           .thenCompose(account -> {
             String reporting = reportingCurrency(request, account.account().getReportingCurrency());
-            return stats.read(query(report, dimensions, id, start, end, !reporting.isEmpty()))
-                .thenCompose(counters -> build(report, reporting, List.of(new StatsReport.AccountCounters(id, counters))));
+            String partnerId = account.account().getPartnerId();
+            CompletionStage<List<StatsCounter>> counters = plan.keeps(id, partnerId)
+                ? read(report, plan, asked, id, start, end, !reporting.isEmpty())
+                : CompletableFuture.completedFuture(List.of());
+            return counters.thenCompose(
+                c -> build(report, reporting, List.of(new StatsReport.AccountCounters(id, partnerId, c))));
           })
           .thenApply(result -> response(result, dimensions, asked, start, end));
     }
@@ -129,14 +135,16 @@ public final class Reports {
             partner -> {
               // The partner's default time zone, unless the request names one.
               ZoneId zone = request.getTimeZone().isEmpty() ? zone(partner.getDefaults().getTimeZone()) : asked;
-              StatsReport report = new StatsReport(dimensions, zone);
+              StatsReport report = new StatsReport(dimensions, zone, plan.detail());
               // A partner's accounts may report in different currencies: only the request's converts.
               String reporting = reportingCurrency(request, "");
               return rollup
                   .accountIds(id)
+                  .thenApply(ids -> ids.stream().filter(accountId -> plan.keeps(accountId, id)).toList())
                   .thenCompose(ids -> rollup.read(ids,
-                      accountId -> query(report, dimensions, accountId, start, end, !reporting.isEmpty())))
-                  .thenCompose(counters -> build(report, reporting, counters))
+                      accountId -> read(report, plan, zone, accountId, start, end, !reporting.isEmpty())))
+                  .thenCompose(counters -> build(report, reporting,
+                      counters.stream().map(c -> new StatsReport.AccountCounters(c.accountId(), id, c.counters())).toList()))
                   .thenApply(result -> response(result, dimensions, zone, start, end));
             });
   }
@@ -178,12 +186,20 @@ public final class Reports {
         .thenApply(x -> report.converting(new ReportingRates(reporting, rates)).build(counters));
   }
 
-  private static StatsQuery query(
-      StatsReport report, Set<StatsDimension> dimensions, String accountId, Instant start, Instant end, boolean byUtcDay) {
-    return new StatsQuery(accountId, start, end, report.readPeriodOf(byUtcDay),
-        dimensions.contains(StatsDimension.STATS_DIMENSION_CAMPAIGN),
-        dimensions.contains(StatsDimension.STATS_DIMENSION_SUB_ID_1),
-        dimensions.contains(StatsDimension.STATS_DIMENSION_GOAL));
+  /**
+   * The counters of one account, filtered and reduced as the plan asks; with {@code byUtcDay} also
+   * summed per UTC day (each day has its own exchange rate).
+   */
+  private CompletionStage<List<StatsCounter>> read(
+      StatsReport report, StatsPlan plan, ZoneId zone, String accountId, Instant start, Instant end, boolean byUtcDay) {
+    StatsQuery base = new StatsQuery(accountId, start, end, report.readPeriodOf(byUtcDay),
+        plan.groups(StatsDimension.STATS_DIMENSION_CAMPAIGN), false,
+        plan.groups(StatsDimension.STATS_DIMENSION_GOAL), DetailDimension.SUB_ID_1,
+        plan.filter(StatsDimension.STATS_DIMENSION_CAMPAIGN), Optional.empty(),
+        plan.filter(StatsDimension.STATS_DIMENSION_GOAL), plan.hours(zone));
+    DetailDimension detail = plan.detail();
+    return detailCounters.read(base, detail, plan.byDetail(),
+        detail == null ? Optional.empty() : plan.filter(detail.dimension()));
   }
 
   private static GetStatsResponse response(
@@ -197,23 +213,6 @@ public final class Reports {
         .setDayBoundariesApproximate(
             dimensions.contains(StatsDimension.STATS_DIMENSION_DAY) && offHourOffset(zone, start, end))
         .build();
-  }
-
-  private static Set<StatsDimension> dimensions(GetStatsRequest request) {
-    Set<StatsDimension> dimensions = EnumSet.noneOf(StatsDimension.class);
-    for (StatsDimension d : request.getGroupByList()) {
-      if (d == StatsDimension.STATS_DIMENSION_UNSPECIFIED || d == StatsDimension.UNRECOGNIZED) {
-        throw Identifiers.invalid("group_by", "group_by holds an unknown dimension");
-      }
-      if (!dimensions.add(d)) {
-        throw Identifiers.invalid("group_by", "group_by names " + d + " twice");
-      }
-    }
-    if (dimensions.contains(StatsDimension.STATS_DIMENSION_HOUR)
-        && dimensions.contains(StatsDimension.STATS_DIMENSION_DAY)) {
-      throw Identifiers.invalid("group_by", "group by HOUR or by DAY, not both");
-    }
-    return dimensions;
   }
 
   /** An IANA zone id (or a fixed offset such as +02:00); empty is UTC. */

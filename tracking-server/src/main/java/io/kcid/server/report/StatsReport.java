@@ -7,6 +7,7 @@ import io.kcid.proto.tracking.v1.StatsDimension;
 import io.kcid.proto.tracking.v1.StatsRow;
 import io.kcid.proto.tracking.v1.TimeToConvertBucket;
 import io.kcid.server.conversion.TimeToConvert;
+import io.kcid.server.store.DetailDimension;
 import io.kcid.server.store.StatsCounter;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -41,24 +42,33 @@ public final class StatsReport {
   private final ZoneId zone;
   /** Converts values to a reporting currency; null when the report has none. */
   private final ReportingRates fx;
+  /** The detail dimension a counter's subId1 holds (s1 when none is named). */
+  private final DetailDimension detail;
 
   public StatsReport(Set<StatsDimension> dimensions, ZoneId zone) {
     this(dimensions, zone, null);
   }
 
+  /** @param detail the detail dimension the counters are of, or null (s1) */
+  public StatsReport(Set<StatsDimension> dimensions, ZoneId zone, DetailDimension detail) {
+    this(dimensions, zone, detail, null);
+  }
+
   /**
+   * @param detail the detail dimension the counters are of, or null (s1)
    * @param fx the rates to show values in a reporting currency with; null for none. The counters
    *     must then be read by {@link #readPeriodOf(boolean)}.
    */
-  public StatsReport(Set<StatsDimension> dimensions, ZoneId zone, ReportingRates fx) {
+  private StatsReport(Set<StatsDimension> dimensions, ZoneId zone, DetailDimension detail, ReportingRates fx) {
     this.dimensions = Set.copyOf(dimensions);
     this.zone = zone;
+    this.detail = detail == null ? DetailDimension.SUB_ID_1 : detail;
     this.fx = fx;
   }
 
   /** This report converting its values with {@code rates}. */
   public StatsReport converting(ReportingRates rates) {
-    return new StatsReport(dimensions, zone, rates);
+    return new StatsReport(dimensions, zone, detail, rates);
   }
 
   /**
@@ -81,13 +91,17 @@ public final class StatsReport {
   /** The rows and the total of the counters. */
   public record Result(List<StatsRow> rows, StatsRow total) {}
 
-  /** The counters of one account. */
-  public record AccountCounters(String accountId, List<StatsCounter> counters) {}
+  /** The counters of one account (of a partner: "" when none). */
+  public record AccountCounters(String accountId, String partnerId, List<StatsCounter> counters) {
+    public AccountCounters(String accountId, List<StatsCounter> counters) {
+      this(accountId, "", counters);
+    }
+  }
 
-  /** One row's identity; a dimension not grouped by is null. */
-  private record Key(Instant period, String account, String campaign, String subId1, String goal) {
+  /** One row's identity; a dimension not grouped by is null. detail: the detail dimension's value. */
+  private record Key(Instant period, String partner, String account, String campaign, String detail, String goal) {
     Key withoutGoal() {
-      return new Key(period, account, campaign, subId1, goal == null ? null : "");
+      return new Key(period, partner, account, campaign, detail, goal == null ? null : "");
     }
   }
 
@@ -106,11 +120,11 @@ public final class StatsReport {
           c = new StatsCounter(periodOf().apply(read.period()), read.metric(), read.campaignId(), read.subId1(),
               read.goalKey(), read.status(), read.currency(), read.bucket(), read.value());
         }
-        groups.computeIfAbsent(keyOf(account.accountId(), c), k -> new Sums()).add(c, fx, day);
+        groups.computeIfAbsent(keyOf(account, c), k -> new Sums()).add(c, fx, day);
         total.add(c, fx, day);
       }
       if (byAccount && dimensions.size() == 1) {
-        groups.computeIfAbsent(new Key(null, account.accountId(), null, null, null), k -> new Sums());
+        groups.computeIfAbsent(new Key(null, null, account.accountId(), null, null, null), k -> new Sums());
       }
     }
     List<Map.Entry<Key, Sums>> rows = new ArrayList<>();
@@ -133,16 +147,21 @@ public final class StatsReport {
     } else {
       rows.addAll(groups.entrySet());
     }
+    if (!detail.inStatsHash() && !(byAccount && dimensions.size() == 1)) {
+      // Counters read as differences (DetailCounters) leave rows of zeros: not rows of the report.
+      rows.removeIf(e -> e.getValue().isZero());
+    }
     Comparator<Key> order =
         Comparator.comparing((Key k) -> k.period() == null ? Instant.EPOCH : k.period())
+            .thenComparing(k -> Objects.requireNonNullElse(k.partner(), ""))
             .thenComparing(k -> Objects.requireNonNullElse(k.account(), ""))
             .thenComparing(k -> Objects.requireNonNullElse(k.campaign(), ""))
             .thenComparing(k -> Objects.requireNonNullElse(k.goal(), ""))
-            .thenComparing(k -> Objects.requireNonNullElse(k.subId1(), ""));
+            .thenComparing(k -> Objects.requireNonNullElse(k.detail(), ""));
     rows.sort(Map.Entry.comparingByKey(order));
     return new Result(
         rows.stream().map(e -> row(e.getKey(), e.getValue())).toList(),
-        row(new Key(null, null, null, null, null), total));
+        row(new Key(null, null, null, null, null, null), total));
   }
 
   /**
@@ -158,12 +177,13 @@ public final class StatsReport {
     return hour -> null;
   }
 
-  private Key keyOf(String accountId, StatsCounter c) {
+  private Key keyOf(AccountCounters account, StatsCounter c) {
     return new Key(
         c.period(),
-        dimensions.contains(StatsDimension.STATS_DIMENSION_ACCOUNT) ? accountId : null,
+        dimensions.contains(StatsDimension.STATS_DIMENSION_PARTNER) ? account.partnerId() : null,
+        dimensions.contains(StatsDimension.STATS_DIMENSION_ACCOUNT) ? account.accountId() : null,
         dimensions.contains(StatsDimension.STATS_DIMENSION_CAMPAIGN) ? c.campaignId() : null,
-        dimensions.contains(StatsDimension.STATS_DIMENSION_SUB_ID_1) ? c.subId1() : null,
+        dimensions.contains(detail.dimension()) ? c.subId1() : null,
         dimensions.contains(StatsDimension.STATS_DIMENSION_GOAL) ? c.goalKey() : null);
   }
 
@@ -172,10 +192,13 @@ public final class StatsReport {
         .setAccountId(Objects.requireNonNullElse(key.account(), ""))
         .setCampaignId(Objects.requireNonNullElse(key.campaign(), ""))
         .setGoalKey(Objects.requireNonNullElse(key.goal(), ""))
-        .setSubId1(Objects.requireNonNullElse(key.subId1(), ""))
+        .setPartnerId(Objects.requireNonNullElse(key.partner(), ""))
         .setClicks(sums.clicks)
         .setFlaggedClicks(sums.flaggedClicks)
         .setFlaggedConversions(sums.flaggedConversions);
+    if (key.detail() != null) {
+      setDetail(row, key.detail());
+    }
     if (key.period() != null) {
       row.setPeriodStartTime(Timestamp.newBuilder().setSeconds(key.period().getEpochSecond()))
           .setPeriod(dimensions.contains(StatsDimension.STATS_DIMENSION_DAY)
@@ -225,6 +248,23 @@ public final class StatsReport {
       row.addTimeToConvert(bucket);
     }
     return row.build();
+  }
+
+  private void setDetail(StatsRow.Builder row, String value) {
+    switch (detail) {
+      case SUB_ID_1 -> row.setSubId1(value);
+      case CREATIVE -> row.setCreativeId(value);
+      case PLACEMENT -> row.setPlacementId(value);
+      case SUB_ID_2 -> row.setSubId2(value);
+      case SUB_ID_3 -> row.setSubId3(value);
+      case SUB_ID_4 -> row.setSubId4(value);
+      case SUB_ID_5 -> row.setSubId5(value);
+      case SUB_ID_6 -> row.setSubId6(value);
+      case SUB_ID_7 -> row.setSubId7(value);
+      case SUB_ID_8 -> row.setSubId8(value);
+      case SUB_ID_9 -> row.setSubId9(value);
+      case SUB_ID_10 -> row.setSubId10(value);
+    }
   }
 
   /**
@@ -317,6 +357,14 @@ public final class StatsReport {
           }
         }
       }
+    }
+
+    boolean isZero() {
+      return clicks == 0 && flaggedClicks == 0 && flaggedConversions == 0
+          && conversions.values().stream().allMatch(v -> v == 0)
+          && values.values().stream().flatMap(m -> m.values().stream())
+              .allMatch(e -> e.value().signum() == 0)
+          && java.util.Arrays.stream(timeToConvert).allMatch(v -> v == 0);
     }
 
     long count(ConversionStatus status) {

@@ -4,8 +4,9 @@ import io.kcid.proto.tracking.v1.ConversionStatus;
 import java.time.Instant;
 
 /**
- * One stats counter (or part of one): a metric of one report period and cell (campaign, sub id
- * s1, goal). Fields a metric does not use, and dimensions not grouped by, are empty ("",
+ * One stats counter (or part of one): a metric of one report period and cell (campaign, detail
+ * value, goal). The detail value is the sub id s1, or the value of the detail dimension the query
+ * read ({@link StatsQuery#detail()}). Fields a metric does not use, and dimensions not grouped by, are empty ("",
  * UNSPECIFIED or -1).
  *
  * @param period start of the report period; null when the report is not grouped by time

@@ -114,6 +114,7 @@ public final class RedisClickStore implements ClickStore {
         .set(InsertClick.CLICK_GROUP, RedisKeys.clickGroup(kcid))
         .set(InsertClick.STATS, RedisKeys.stats(kcid.partition(), accountId, hour))
         .set(InsertClick.SLOT_GUARD, RedisKeys.noRequest(kcid.partition()))
+        .set(InsertClick.DIMENSIONS, RedisKeys.dimensions(kcid.partition(), accountId, hour))
         .set(InsertClick.CLICK_FIELD, RedisKeys.clickField(kcid))
         .set(InsertClick.LIFETIME_S, Long.toString(lifetime))
         .set(InsertClick.CONTEXT, context)
@@ -121,10 +122,11 @@ public final class RedisClickStore implements ClickStore {
         .set(InsertClick.SUB_IDS, perClick)
         .set(InsertClick.GROUP_EXPIRE_AT_MS, Long.toString(groupExpiresMs))
         .set(InsertClick.BUCKET_CAPACITY, bucketCapacity)
-        .set(InsertClick.STATS_FIELD, click.getFlag() == ClickFlag.CLICK_FLAG_UNSPECIFIED
-            ? StatsFormat.clickField(click.getCampaignId(), click.getSubIdsOrDefault("s1", ""))
-            : StatsFormat.flaggedClickField(click.getCampaignId(), click.getSubIdsOrDefault("s1", "")))
-        .set(InsertClick.STATS_EXPIRE_AT_MS, Long.toString(StatsFormat.expireAtMillis(hour, statsRetention))));
+        .set(InsertClick.STATS_COUNTER, click.getFlag() == ClickFlag.CLICK_FLAG_UNSPECIFIED
+            ? StatsFormat.CLICKS : StatsFormat.FLAGGED_CLICKS)
+        .set(InsertClick.STATS_EXPIRE_AT_MS, Long.toString(StatsFormat.expireAtMillis(hour, statsRetention)))
+        .set(InsertClick.CAMPAIGN, click.getCampaignId())
+        .set(InsertClick.CLICK_DIMENSIONS, StatsFormat.clickDimensions(click)));
   }
 
   private static long ceilSeconds(Duration d) {

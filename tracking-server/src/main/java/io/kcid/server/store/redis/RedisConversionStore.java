@@ -86,6 +86,7 @@ public final class RedisConversionStore implements ConversionStore {
         .set(RecordConversion.STATS, RedisKeys.stats(p, c.requiredAccountId(), StatsFormat.hourOf(c.eventTime())))
         .set(RecordConversion.STREAM_SEQUENCE, RedisKeys.streamSequence(p))
         .set(RecordConversion.OUTBOX, RedisKeys.outbox(p))
+        .set(RecordConversion.DIMENSIONS, RedisKeys.dimensions(p, c.requiredAccountId(), StatsFormat.hourOf(c.eventTime())))
         .set(RecordConversion.ACCOUNT_ID, c.requiredAccountId())
         .set(RecordConversion.GOAL_KEY, c.goalKey())
         .set(RecordConversion.COUNTING_MODE, modeCode(c.countingMode()))

@@ -18,7 +18,8 @@ import java.nio.charset.StandardCharsets;
  * kc:{p}:x:&lt;kcid&gt;               hash: n (conversion seq), g:&lt;goal&gt;, t:&lt;goal&gt;:&lt;txid&gt;, x:&lt;goal&gt;:&lt;txid&gt;,
  *                                r:&lt;request_id&gt;, e:&lt;stream entry id&gt; (what DeleteClick removes)
  * kc:{p}:v:&lt;kcid&gt;:&lt;n&gt;           conversion n: hash p (Conversion protobuf), s (status), a, c (value),
- *                                st, sf (its stats hash and cell, when counted), x (1 = test),
+ *                                st, sf (its stats hash and cell, when counted), dk, dc (its
+ *                                dimension hash and entries there), x (1 = test),
  *                                fx (the rate it was converted at read, settle_fx.lua)
  * kc:{p}:h:&lt;kcid&gt;:&lt;n&gt;           its status/value history (list)
  * kc:{p}:r:&lt;kcid&gt;:&lt;request_id&gt;  first answer to a request id
@@ -29,6 +30,9 @@ import java.nio.charset.StandardCharsets;
  * kc:{p}:st:&lt;account&gt;:&lt;yyyyMMddHH&gt;  stats counters of the account's clicks and conversions of one
  *                                UTC hour in this partition (fields: lib_stats.lua; TTL = stats
  *                                retention after the hour)
+ * kc:{p}:dim:&lt;account&gt;:&lt;yyyyMMddHH&gt; the same hour's counters by detail dimension (creative,
+ *                                placement, s2 ... s10) and the bounded lists of the values seen
+ *                                (lib_stats.lua; same TTL)
  * kc:{p}:pl:&lt;kcid&gt;             postback attempts on the click: list of "&lt;account&gt;|&lt;log id&gt;",
  *                                newest first, capped; TTL = postback log retention
  * kc:{a:&lt;id&gt;}                   Account protobuf
@@ -142,6 +146,11 @@ public final class RedisKeys {
   /** Stats counters of one account, UTC hour and partition. */
   public static byte[] stats(int partition, String accountId, java.time.Instant hour) {
     return bytes(partitionTag(partition) + "st:" + accountId + ":" + StatsFormat.hourLabel(hour));
+  }
+
+  /** Detail-dimension counters of one account, UTC hour and partition (lib_stats.lua). */
+  public static byte[] dimensions(int partition, String accountId, java.time.Instant hour) {
+    return bytes(partitionTag(partition) + "dim:" + accountId + ":" + StatsFormat.hourLabel(hour));
   }
 
   public static byte[] account(String accountId) {

@@ -44,7 +44,9 @@ public final class RedisStatsStore implements StatsStore {
   public CompletionStage<List<StatsCounter>> read(StatsQuery query) {
     List<Instant> hours = new ArrayList<>();
     for (Instant h = StatsFormat.hourOf(query.fromHour()); h.isBefore(query.toHour()); h = h.plus(Duration.ofHours(1))) {
-      hours.add(h);
+      if (query.hours().test(h)) {
+        hours.add(h);
+      }
     }
     // Periods travel to the script as small indexes.
     List<Instant> periods = new ArrayList<>();
@@ -60,14 +62,14 @@ public final class RedisStatsStore implements StatsStore {
       }
       periodOfHour[i] = known;
     }
-    byte[] keep = RedisKeys.bytes((query.byCampaign() ? "1" : "0") + (query.bySubId1() ? "1" : "0") + (query.byGoal() ? "1" : "0"));
+    byte[] keep = RedisKeys.bytes((query.byCampaign() ? "1" : "0") + (query.byDetail() ? "1" : "0") + (query.byGoal() ? "1" : "0"));
     List<Supplier<CompletionStage<List<StatsCounter>>>> calls = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       for (int from = 0; from < hours.size(); from += HOURS_PER_CALL) {
         int partition = p;
         int start = from;
         int end = Math.min(hours.size(), from + HOURS_PER_CALL);
-        calls.add(() -> readChunk(partition, query.accountId(), hours, periodOfHour, start, end, keep, periods));
+        calls.add(() -> readChunk(partition, query, hours, periodOfHour, start, end, keep, periods));
       }
     }
     return Stages.translate(
@@ -76,11 +78,21 @@ public final class RedisStatsStore implements StatsStore {
   }
 
   private CompletionStage<List<StatsCounter>> readChunk(
-      int partition, String accountId, List<Instant> hours, int[] periodOfHour, int start, int end,
+      int partition, StatsQuery query, List<Instant> hours, int[] periodOfHour, int start, int end,
       byte[] keep, List<Instant> periods) {
-    ScriptArgs<ReadStats> call = ScriptArgs.of(ReadStats.class).set(ReadStats.DIMENSIONS, keep);
+    boolean statsHash = query.detail().inStatsHash();
+    // In the dimension hash, the detail slot holds the dimension's code, then the value.
+    String code = statsHash ? "" : String.valueOf(query.detail().code());
+    ScriptArgs<ReadStats> call = ScriptArgs.of(ReadStats.class)
+        .set(ReadStats.DIMENSIONS, keep)
+        .set(ReadStats.CAMPAIGN_FILTER, query.campaign().map(c -> "=" + c).orElse(""))
+        .set(ReadStats.DETAIL_FILTER, query.detailValue().map(v -> "=" + code + v).orElse(statsHash ? "" : "^" + code))
+        .set(ReadStats.GOAL_FILTER, query.goal().map(g -> "=" + g).orElse(""));
     for (int i = start; i < end; i++) {
-      call.add(ReadStats.STATS, RedisKeys.stats(partition, accountId, hours.get(i)))
+      Instant hour = hours.get(i);
+      call.add(ReadStats.STATS, statsHash
+              ? RedisKeys.stats(partition, query.accountId(), hour)
+              : RedisKeys.dimensions(partition, query.accountId(), hour))
           .add(ReadStats.PERIOD, Integer.toString(periodOfHour[i]));
     }
     return READ.<List<Object>>run(redis, ScriptOutputType.MULTI, call)
@@ -93,6 +105,7 @@ public final class RedisStatsStore implements StatsStore {
                 int period = Integer.parseInt(key.substring(0, cut));
                 StatsFormat.parse(period < 0 ? null : periods.get(period), key.substring(cut + 1),
                         Long.parseLong(text(flat.get(j + 1))))
+                    .map(c -> statsHash || c.subId1().isEmpty() ? c : StatsFormat.withoutCode(c))
                     .ifPresent(counters::add);
               }
               return counters;

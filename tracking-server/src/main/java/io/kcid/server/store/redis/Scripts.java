@@ -37,7 +37,7 @@ final class Scripts {
   static final Script<FindClick> FIND_CLICK =
       new Script<>("find_click.lua", List.of("lib_clicks.lua"), FindClick.class);
   static final Script<InsertClick> INSERT_CLICK =
-      new Script<>("insert_click.lua", List.of("lib_clicks.lua"), InsertClick.class);
+      new Script<>("insert_click.lua", List.of("lib_stats.lua", "lib_clicks.lua"), InsertClick.class);
   static final Script<PushClickAttempt> PUSH_CLICK_ATTEMPT =
       new Script<>("push_click_attempt.lua", List.of(), PushClickAttempt.class);
   static final Script<ReadStats> READ_STATS =
@@ -218,6 +218,7 @@ final class Scripts {
     CLICK_GROUP(KEY),
     STATS(KEY),
     SLOT_GUARD(KEY),
+    DIMENSIONS(KEY),
     CLICK_FIELD(ARG),
     LIFETIME_S(ARG),
     CONTEXT(ARG),
@@ -225,8 +226,10 @@ final class Scripts {
     SUB_IDS(ARG),
     GROUP_EXPIRE_AT_MS(ARG),
     BUCKET_CAPACITY(ARG),
-    STATS_FIELD(ARG),
-    STATS_EXPIRE_AT_MS(ARG);
+    STATS_COUNTER(ARG),
+    STATS_EXPIRE_AT_MS(ARG),
+    CAMPAIGN(ARG),
+    CLICK_DIMENSIONS(ARG);
 
     private final Slot slot;
 
@@ -259,11 +262,17 @@ final class Scripts {
     }
   }
 
-  /** read_stats.lua: The stats hashes of one partition summed: one period index per hash, then the dimensions kept. */
+  /**
+   * read_stats.lua: The stats (or dimension) hashes of one partition summed: one period index per
+   * hash, then the dimensions kept and the filters.
+   */
   enum ReadStats implements ScriptParam {
     STATS(KEYS),
     PERIOD(ARGS),
-    DIMENSIONS(ARG);
+    DIMENSIONS(ARG),
+    CAMPAIGN_FILTER(ARG),
+    DETAIL_FILTER(ARG),
+    GOAL_FILTER(ARG);
 
     private final Slot slot;
 
@@ -286,6 +295,7 @@ final class Scripts {
     STATS(KEY),
     STREAM_SEQUENCE(KEY),
     OUTBOX(KEY),
+    DIMENSIONS(KEY),
     ACCOUNT_ID(ARG),
     GOAL_KEY(ARG),
     COUNTING_MODE(ARG),

@@ -35,13 +35,35 @@ final class StatsFormat {
     return hourOf(hour).plus(Duration.ofHours(1)).plus(retention).toEpochMilli();
   }
 
-  static String clickField(String campaignId, String subId1) {
-    return "k" + SEPARATOR + campaignId + SEPARATOR + subId1;
+  /** The counter of clicks (fields k US campaign US s1, and likewise in the dimension hash). */
+  static final String CLICKS = "k";
+  /** Clicks flagged at issue time (bots, data centres): counted apart, never in {@code k}. */
+  static final String FLAGGED_CLICKS = "f";
+  /** Joins the entries of a click's detail dimensions (insert_click.lua). */
+  static final String ENTRY_SEPARATOR = "\u001e";
+
+  /**
+   * The click's detail dimensions as insert_click.lua takes them: {@code <code><value>} entries
+   * joined by RS, only those the click has.
+   */
+  static String clickDimensions(io.kcid.proto.tracking.v1.Click click) {
+    StringBuilder entries = new StringBuilder();
+    for (io.kcid.server.store.DetailDimension d : io.kcid.server.store.DetailDimension.values()) {
+      String value = d.valueOf(click);
+      if (!value.isEmpty()) {
+        if (!entries.isEmpty()) {
+          entries.append(ENTRY_SEPARATOR);
+        }
+        entries.append(d.code()).append(value);
+      }
+    }
+    return entries.toString();
   }
 
-  /** Clicks flagged at issue time (bots, data centres): counted apart, never in {@code k}. */
-  static String flaggedClickField(String campaignId, String subId1) {
-    return "f" + SEPARATOR + campaignId + SEPARATOR + subId1;
+  /** A dimension hash's counter with its detail value's code dropped. */
+  static StatsCounter withoutCode(StatsCounter c) {
+    return new StatsCounter(c.period(), c.metric(), c.campaignId(), c.subId1().substring(1), c.goalKey(),
+        c.status(), c.currency(), c.bucket(), c.value());
   }
 
   /** A stored field and its count as a counter; empty for a field this version does not know. */

@@ -75,13 +75,16 @@ class LuaScriptContractsTest {
   @Test
   void argumentsAreLaidOutInContractOrderWhateverTheOrderTheyAreSetIn() {
     ScriptArgs<ReadStats> call = ScriptArgs.of(ReadStats.class)
+        .set(ReadStats.GOAL_FILTER, "=g")
         .set(ReadStats.DIMENSIONS, "101")
+        .set(ReadStats.DETAIL_FILTER, "^c")
+        .set(ReadStats.CAMPAIGN_FILTER, "")
         .add(ReadStats.PERIOD, "0")
         .add(ReadStats.STATS, "h1".getBytes(StandardCharsets.UTF_8))
         .add(ReadStats.PERIOD, "1")
         .add(ReadStats.STATS, "h2".getBytes(StandardCharsets.UTF_8));
     assertThat(Stream.of(call.keys()).map(String::new)).containsExactly("h1", "h2");
-    assertThat(Stream.of(call.argv()).map(String::new)).containsExactly("0", "1", "101");
+    assertThat(Stream.of(call.argv()).map(String::new)).containsExactly("0", "1", "101", "", "^c", "=g");
   }
 
   @Test
