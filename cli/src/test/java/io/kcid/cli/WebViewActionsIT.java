@@ -30,11 +30,12 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -130,7 +131,18 @@ class WebViewActionsIT {
     WebElement element = browser.findElement(by);
     element.click();
     WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
-    wait.until(ExpectedConditions.stalenessOf(element));
+    wait.until(d -> {
+      try {
+        element.isEnabled();
+        return false;
+      } catch (StaleElementReferenceException gone) {
+        return true;
+      } catch (WebDriverException leaving) {
+        // Mid-navigation Chromium may answer "Node with given id does not belong to the document"
+        // instead of a stale reference: the old page's node is gone all the same.
+        return true;
+      }
+    });
     wait.until(d -> "complete".equals(((JavascriptExecutor) d).executeScript("return document.readyState")));
   }
 
