@@ -49,6 +49,9 @@
 --          is counted in the stats field g (conversions on flagged clicks)
 -- ARGV[29] '1' when the account has destinations: a new conversion ('A') and a status change ('U')
 --          append an entry to the outbox KEYS[7] (never a dry run, a replay or a duplicate)
+-- ARGV[30] cap token ("" = no cap reservation): kept on a new conversion as field ct, so a
+--          retry that finds the conversion knows whether its reservation counted it (cap_fence.lua)
+-- ARGV[31] '1' when the conversion is over a conversion cap: counted in the stats field q
 --
 -- A counted conversion's hash keeps its stats key (st) and cell (sf), so a later status change
 -- moves its counts in the hour it was counted in; a test conversion is marked x=1.
@@ -65,7 +68,8 @@
 -- ARGV: conversion_ttl_ms, request_ttl_ms, stream_max_length, record_time_ms, conversion_prefix,
 -- ARGV: conversion_id_prefix, has_request, campaigns, requested_status, new_status, amount,
 -- ARGV: currency, history_prefix, transition_sources, test, request_id, dry_run, ttc_bucket,
--- ARGV: stats_expire_at_ms, click_field, issue_time_s, flagged_status, write_outbox
+-- ARGV: stats_expire_at_ms, click_field, issue_time_s, flagged_status, write_outbox, cap_token,
+-- ARGV: capped
 
 local has_request = ARGV[13] == '1'
 local dry_run = ARGV[23] == '1'
@@ -184,6 +188,9 @@ if not code then
       if flag ~= 0 then
         bump(KEYS[5], 'g' .. US .. cell, '1')
       end
+      if ARGV[31] == '1' then
+        bump(KEYS[5], 'q' .. US .. cell, '1')
+      end
     end
     local n = redis.call('HINCRBY', KEYS[2], 'n', 1)
     id = ARGV[12] .. n
@@ -196,6 +203,9 @@ if not code then
     redis.call('PEXPIRE', KEYS[2], keep)
     local key = ARGV[11] .. n
     redis.call('HSET', key, 'p', payload, 's', status, 'a', ARGV[17], 'c', ARGV[18])
+    if ARGV[30] ~= '' then
+      redis.call('HSET', key, 'ct', ARGV[30])
+    end
     if cell then
       redis.call('HSET', key, 'st', KEYS[5], 'sf', cell)
     else

@@ -49,6 +49,7 @@ public final class ConversionRecorder {
   private final SignatureReplays signatures;
   private final VelocityRule velocity;
   private final Outbox outbox;
+  private final CapGate caps;
 
   public ConversionRecorder(
       KcidCodec codec,
@@ -97,6 +98,22 @@ public final class ConversionRecorder {
       SignatureReplays signatures,
       VelocityRule velocity,
       Outbox outbox) {
+    this(codec, conversions, claims, authenticator, clock, listener, signatures, velocity, outbox, CapGate.OFF);
+  }
+
+  /** @param caps the account's conversion caps around the record step (see {@link CapGate}) */
+  public ConversionRecorder(
+      KcidCodec codec,
+      ConversionStore conversions,
+      TransactionClaims claims,
+      PostbackAuthenticator authenticator,
+      Clock clock,
+      RecordListener listener,
+      SignatureReplays signatures,
+      VelocityRule velocity,
+      Outbox outbox,
+      CapGate caps) {
+    this.caps = caps;
     this.velocity = velocity;
     this.outbox = outbox;
     this.signatures = signatures;
@@ -191,21 +208,25 @@ public final class ConversionRecorder {
     }
     return velocity
         .exceeded(account.account(), kcid, planned.goal().getGoalKey(), request.getTransactionId(), planned.now())
-        .thenCompose(over -> write(over
+        .thenApply(over -> over
             ? planned.suspected(FraudSettings.statusOf(account.account().getVelocityAction()),
                 ErrorReason.ERROR_REASON_VELOCITY_EXCEEDED)
-            : planned, context));
+            : planned)
+        .thenCompose(plan -> caps.reserve(account.account(), plan)
+            .thenCompose(ticket -> write(CapGate.capped(plan, ticket), context, ticket)));
   }
 
-  private CompletionStage<RecordConversionResponse> write(RecordPlan planned, RecordContext context) {
+  private CompletionStage<RecordConversionResponse> write(
+      RecordPlan planned, RecordContext context, CapGate.Ticket ticket) {
     // Completes at once when the directory's cache is warm: no wait on the hot path.
     return outbox.wanted(planned.command().requiredAccountId()).thenCompose(toOutbox -> {
       RecordPlan plan = planned.withOutbox(toOutbox);
       if (plan.claimsAccountWide()) {
-        return recordAccountUnique(plan, context);
+        return recordAccountUnique(plan, context, ticket);
       }
       return conversions
-          .record(plan.command())
+          .record(plan.command(), ticket.mark())
+          .thenCompose(result -> caps.finish(ticket, result))
           .thenApply(result -> ConversionRules.response(noteRepeat(wakeDelivery(result, plan), context), plan));
     });
   }
@@ -253,7 +274,8 @@ public final class ConversionRecorder {
    * in the click's partition. A retry of the same postback finds its own claim and is deduplicated
    * by the partition's per-click transaction key; a definite refusal releases the claim.
    */
-  private CompletionStage<RecordConversionResponse> recordAccountUnique(RecordPlan plan, RecordContext context) {
+  private CompletionStage<RecordConversionResponse> recordAccountUnique(
+      RecordPlan plan, RecordContext context, CapGate.Ticket ticket) {
     RecordCommand command = plan.command();
     String account = command.requiredAccountId();
     String kcid = command.kcid().kcid();
@@ -262,11 +284,13 @@ public final class ConversionRecorder {
         .thenCompose(
             holder -> {
               if (!holder.kcid().equals(kcid)) {
-                return ClickOwnership.owned(authenticator.owners(), command.kcid(), account)
+                return caps.release(ticket)
+                    .thenCompose(x -> ClickOwnership.owned(authenticator.owners(), command.kcid(), account))
                     .thenApply(owned -> ConversionRules.otherClickHolds(holder));
               }
               return conversions
-                  .record(command)
+                  .record(command, ticket.mark())
+                  .thenCompose(result -> caps.finish(ticket, result))
                   .thenCompose(
                       result -> {
                         CompletionStage<Void> bookkeeping =

@@ -39,6 +39,7 @@ import io.kcid.server.account.GoalAdmin;
 import io.kcid.server.account.SecretAdmin;
 import io.kcid.server.auth.ApiKeyInterceptor;
 import io.kcid.server.auth.ApiKeys;
+import io.kcid.server.cap.CapAdmin;
 import io.kcid.server.fraud.BotRangeAdmin;
 
 /** {@code kcid.tracking.v1.AdminService}. */
@@ -48,6 +49,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   private final SecretAdmin secrets;
   private final ApiKeys apiKeys;
   private final BotRangeAdmin botRanges;
+  private final CapAdmin caps;
 
   public AdminGrpcService(AccountAdmin accounts, GoalAdmin goals, SecretAdmin secrets, ApiKeys apiKeys) {
     this(accounts, goals, secrets, apiKeys, null);
@@ -56,6 +58,13 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   /** @param botRanges the operator's IP lists; null answers their calls UNIMPLEMENTED */
   public AdminGrpcService(
       AccountAdmin accounts, GoalAdmin goals, SecretAdmin secrets, ApiKeys apiKeys, BotRangeAdmin botRanges) {
+    this(accounts, goals, secrets, apiKeys, botRanges, null);
+  }
+
+  /** @param caps conversion caps; null answers their calls UNIMPLEMENTED */
+  public AdminGrpcService(AccountAdmin accounts, GoalAdmin goals, SecretAdmin secrets, ApiKeys apiKeys,
+      BotRangeAdmin botRanges, CapAdmin caps) {
+    this.caps = caps;
     this.botRanges = botRanges;
     this.accounts = accounts;
     this.goals = goals;
@@ -173,5 +182,46 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
       return;
     }
     Replies.reply(observer, () -> botRanges.clear(request.getKind()));
+  }
+
+  @Override
+  public void setConversionCap(
+      io.kcid.proto.tracking.v1.SetConversionCapRequest request,
+      StreamObserver<io.kcid.proto.tracking.v1.SetConversionCapResponse> observer) {
+    if (caps == null) {
+      super.setConversionCap(request, observer);
+      return;
+    }
+    String actor = callerName();
+    Replies.reply(observer, () -> caps.set(request, actor));
+  }
+
+  @Override
+  public void listConversionCaps(
+      io.kcid.proto.tracking.v1.ListConversionCapsRequest request,
+      StreamObserver<io.kcid.proto.tracking.v1.ListConversionCapsResponse> observer) {
+    if (caps == null) {
+      super.listConversionCaps(request, observer);
+      return;
+    }
+    Replies.reply(observer, () -> caps.list(request.getAccountId()));
+  }
+
+  @Override
+  public void deleteConversionCap(
+      io.kcid.proto.tracking.v1.DeleteConversionCapRequest request,
+      StreamObserver<io.kcid.proto.tracking.v1.DeleteConversionCapResponse> observer) {
+    if (caps == null) {
+      super.deleteConversionCap(request, observer);
+      return;
+    }
+    String actor = callerName();
+    Replies.reply(observer, () -> caps.delete(request, actor));
+  }
+
+  /** The calling key's name for an audit entry ("" without API keys). */
+  private static String callerName() {
+    ApiKeys.Caller caller = ApiKeyInterceptor.CALLER_KEY.get();
+    return caller == null ? "" : caller.name();
   }
 }
