@@ -35,6 +35,7 @@ import picocli.CommandLine.Command;
       ConversionStatusCommand.class,
       ApiKeyCommand.class,
       BotsCommand.class,
+      CapCommand.class,
       PostbacksCommand.class,
       ExplainCommand.class,
       ReplayCommand.class,
