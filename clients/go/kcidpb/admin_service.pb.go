@@ -2361,6 +2361,362 @@ func (x *ClearBotRangesResponse) GetRemoved() int32 {
 	return 0
 }
 
+type SetConversionCapRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	Cap           *ConversionCap         `protobuf:"bytes,2,opt,name=cap,proto3" json:"cap,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetConversionCapRequest) Reset() {
+	*x = SetConversionCapRequest{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetConversionCapRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetConversionCapRequest) ProtoMessage() {}
+
+func (x *SetConversionCapRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetConversionCapRequest.ProtoReflect.Descriptor instead.
+func (*SetConversionCapRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *SetConversionCapRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *SetConversionCapRequest) GetCap() *ConversionCap {
+	if x != nil {
+		return x.Cap
+	}
+	return nil
+}
+
+type SetConversionCapResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The cap as stored (effective_from set).
+	Cap           *ConversionCap `protobuf:"bytes,1,opt,name=cap,proto3" json:"cap,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetConversionCapResponse) Reset() {
+	*x = SetConversionCapResponse{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetConversionCapResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetConversionCapResponse) ProtoMessage() {}
+
+func (x *SetConversionCapResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetConversionCapResponse.ProtoReflect.Descriptor instead.
+func (*SetConversionCapResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *SetConversionCapResponse) GetCap() *ConversionCap {
+	if x != nil {
+		return x.Cap
+	}
+	return nil
+}
+
+type ListConversionCapsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListConversionCapsRequest) Reset() {
+	*x = ListConversionCapsRequest{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListConversionCapsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListConversionCapsRequest) ProtoMessage() {}
+
+func (x *ListConversionCapsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListConversionCapsRequest.ProtoReflect.Descriptor instead.
+func (*ListConversionCapsRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ListConversionCapsRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+// A cap and what it has counted in its current period.
+type ConversionCapUsage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Cap   *ConversionCap         `protobuf:"bytes,1,opt,name=cap,proto3" json:"cap,omitempty"`
+	// The current period in the account's time zone: "2026-12-04" (DAILY), "2026-12" (MONTHLY),
+	// "lifetime".
+	Period string `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
+	// Conversions counted in the period (count caps).
+	UsedConversions uint64 `protobuf:"varint,3,opt,name=used_conversions,json=usedConversions,proto3" json:"used_conversions,omitempty"`
+	// Value counted in the period, in the cap's currency (value caps).
+	UsedValue     *Money `protobuf:"bytes,4,opt,name=used_value,json=usedValue,proto3" json:"used_value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConversionCapUsage) Reset() {
+	*x = ConversionCapUsage{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConversionCapUsage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConversionCapUsage) ProtoMessage() {}
+
+func (x *ConversionCapUsage) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConversionCapUsage.ProtoReflect.Descriptor instead.
+func (*ConversionCapUsage) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ConversionCapUsage) GetCap() *ConversionCap {
+	if x != nil {
+		return x.Cap
+	}
+	return nil
+}
+
+func (x *ConversionCapUsage) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *ConversionCapUsage) GetUsedConversions() uint64 {
+	if x != nil {
+		return x.UsedConversions
+	}
+	return 0
+}
+
+func (x *ConversionCapUsage) GetUsedValue() *Money {
+	if x != nil {
+		return x.UsedValue
+	}
+	return nil
+}
+
+type ListConversionCapsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ordered by cap_id.
+	Caps []*ConversionCapUsage `protobuf:"bytes,1,rep,name=caps,proto3" json:"caps,omitempty"`
+	// The latest changes (at most 100), newest first.
+	Changes       []*ConversionCapChange `protobuf:"bytes,2,rep,name=changes,proto3" json:"changes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListConversionCapsResponse) Reset() {
+	*x = ListConversionCapsResponse{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListConversionCapsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListConversionCapsResponse) ProtoMessage() {}
+
+func (x *ListConversionCapsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListConversionCapsResponse.ProtoReflect.Descriptor instead.
+func (*ListConversionCapsResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ListConversionCapsResponse) GetCaps() []*ConversionCapUsage {
+	if x != nil {
+		return x.Caps
+	}
+	return nil
+}
+
+func (x *ListConversionCapsResponse) GetChanges() []*ConversionCapChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+type DeleteConversionCapRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	CapId         string                 `protobuf:"bytes,2,opt,name=cap_id,json=capId,proto3" json:"cap_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteConversionCapRequest) Reset() {
+	*x = DeleteConversionCapRequest{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteConversionCapRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteConversionCapRequest) ProtoMessage() {}
+
+func (x *DeleteConversionCapRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteConversionCapRequest.ProtoReflect.Descriptor instead.
+func (*DeleteConversionCapRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *DeleteConversionCapRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *DeleteConversionCapRequest) GetCapId() string {
+	if x != nil {
+		return x.CapId
+	}
+	return ""
+}
+
+type DeleteConversionCapResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteConversionCapResponse) Reset() {
+	*x = DeleteConversionCapResponse{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteConversionCapResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteConversionCapResponse) ProtoMessage() {}
+
+func (x *DeleteConversionCapResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteConversionCapResponse.ProtoReflect.Descriptor instead.
+func (*DeleteConversionCapResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{41}
+}
+
 var File_kcid_tracking_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
@@ -2559,7 +2915,30 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\x15ClearBotRangesRequest\x122\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1e.kcid.tracking.v1.BotRangeKindR\x04kind\"2\n" +
 	"\x16ClearBotRangesResponse\x12\x18\n" +
-	"\aremoved\x18\x01 \x01(\x05R\aremoved*\x90\x01\n" +
+	"\aremoved\x18\x01 \x01(\x05R\aremoved\"k\n" +
+	"\x17SetConversionCapRequest\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x121\n" +
+	"\x03cap\x18\x02 \x01(\v2\x1f.kcid.tracking.v1.ConversionCapR\x03cap\"M\n" +
+	"\x18SetConversionCapResponse\x121\n" +
+	"\x03cap\x18\x01 \x01(\v2\x1f.kcid.tracking.v1.ConversionCapR\x03cap\":\n" +
+	"\x19ListConversionCapsRequest\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\"\xc2\x01\n" +
+	"\x12ConversionCapUsage\x121\n" +
+	"\x03cap\x18\x01 \x01(\v2\x1f.kcid.tracking.v1.ConversionCapR\x03cap\x12\x16\n" +
+	"\x06period\x18\x02 \x01(\tR\x06period\x12)\n" +
+	"\x10used_conversions\x18\x03 \x01(\x04R\x0fusedConversions\x126\n" +
+	"\n" +
+	"used_value\x18\x04 \x01(\v2\x17.kcid.tracking.v1.MoneyR\tusedValue\"\x97\x01\n" +
+	"\x1aListConversionCapsResponse\x128\n" +
+	"\x04caps\x18\x01 \x03(\v2$.kcid.tracking.v1.ConversionCapUsageR\x04caps\x12?\n" +
+	"\achanges\x18\x02 \x03(\v2%.kcid.tracking.v1.ConversionCapChangeR\achanges\"R\n" +
+	"\x1aDeleteConversionCapRequest\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12\x15\n" +
+	"\x06cap_id\x18\x02 \x01(\tR\x05capId\"\x1d\n" +
+	"\x1bDeleteConversionCapResponse*\x90\x01\n" +
 	"\n" +
 	"SecretKind\x12\x1b\n" +
 	"\x17SECRET_KIND_UNSPECIFIED\x10\x00\x12\x1e\n" +
@@ -2576,7 +2955,7 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\fBotRangeKind\x12\x1e\n" +
 	"\x1aBOT_RANGE_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12BOT_RANGE_KIND_BOT\x10\x01\x12\x1d\n" +
-	"\x19BOT_RANGE_KIND_DATACENTER\x10\x022\xef\v\n" +
+	"\x19BOT_RANGE_KIND_DATACENTER\x10\x022\xbf\x0e\n" +
 	"\fAdminService\x12`\n" +
 	"\rCreateAccount\x12&.kcid.tracking.v1.CreateAccountRequest\x1a'.kcid.tracking.v1.CreateAccountResponse\x12W\n" +
 	"\n" +
@@ -2596,7 +2975,10 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\tGetCaller\x12\".kcid.tracking.v1.GetCallerRequest\x1a#.kcid.tracking.v1.GetCallerResponse\x12`\n" +
 	"\rLoadBotRanges\x12&.kcid.tracking.v1.LoadBotRangesRequest\x1a'.kcid.tracking.v1.LoadBotRangesResponse\x12`\n" +
 	"\rListBotRanges\x12&.kcid.tracking.v1.ListBotRangesRequest\x1a'.kcid.tracking.v1.ListBotRangesResponse\x12c\n" +
-	"\x0eClearBotRanges\x12'.kcid.tracking.v1.ClearBotRangesRequest\x1a(.kcid.tracking.v1.ClearBotRangesResponseB_\n" +
+	"\x0eClearBotRanges\x12'.kcid.tracking.v1.ClearBotRangesRequest\x1a(.kcid.tracking.v1.ClearBotRangesResponse\x12i\n" +
+	"\x10SetConversionCap\x12).kcid.tracking.v1.SetConversionCapRequest\x1a*.kcid.tracking.v1.SetConversionCapResponse\x12o\n" +
+	"\x12ListConversionCaps\x12+.kcid.tracking.v1.ListConversionCapsRequest\x1a,.kcid.tracking.v1.ListConversionCapsResponse\x12r\n" +
+	"\x13DeleteConversionCap\x12,.kcid.tracking.v1.DeleteConversionCapRequest\x1a-.kcid.tracking.v1.DeleteConversionCapResponseB_\n" +
 	"\x19io.kcid.proto.tracking.v1B\x11AdminServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3"
 
 var (
@@ -2612,7 +2994,7 @@ func file_kcid_tracking_v1_admin_service_proto_rawDescGZIP() []byte {
 }
 
 var file_kcid_tracking_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_kcid_tracking_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_kcid_tracking_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_kcid_tracking_v1_admin_service_proto_goTypes = []any{
 	(SecretKind)(0),                     // 0: kcid.tracking.v1.SecretKind
 	(ApiKeyRole)(0),                     // 1: kcid.tracking.v1.ApiKeyRole
@@ -2652,56 +3034,65 @@ var file_kcid_tracking_v1_admin_service_proto_goTypes = []any{
 	(*ListBotRangesResponse)(nil),       // 35: kcid.tracking.v1.ListBotRangesResponse
 	(*ClearBotRangesRequest)(nil),       // 36: kcid.tracking.v1.ClearBotRangesRequest
 	(*ClearBotRangesResponse)(nil),      // 37: kcid.tracking.v1.ClearBotRangesResponse
-	nil,                                 // 38: kcid.tracking.v1.CreateAccountRequest.StatusMapEntry
-	nil,                                 // 39: kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry
-	(PostbackResponseFormat)(0),         // 40: kcid.tracking.v1.PostbackResponseFormat
-	(SuspectAction)(0),                  // 41: kcid.tracking.v1.SuspectAction
-	(*Account)(nil),                     // 42: kcid.tracking.v1.Account
-	(*AccountSecrets)(nil),              // 43: kcid.tracking.v1.AccountSecrets
-	(*PostbackAuth)(nil),                // 44: kcid.tracking.v1.PostbackAuth
-	(*durationpb.Duration)(nil),         // 45: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),       // 46: google.protobuf.Timestamp
-	(CountingMode)(0),                   // 47: kcid.tracking.v1.CountingMode
-	(*Money)(nil),                       // 48: kcid.tracking.v1.Money
-	(GoalState)(0),                      // 49: kcid.tracking.v1.GoalState
-	(*Goal)(nil),                        // 50: kcid.tracking.v1.Goal
-	(ConversionStatus)(0),               // 51: kcid.tracking.v1.ConversionStatus
+	(*SetConversionCapRequest)(nil),     // 38: kcid.tracking.v1.SetConversionCapRequest
+	(*SetConversionCapResponse)(nil),    // 39: kcid.tracking.v1.SetConversionCapResponse
+	(*ListConversionCapsRequest)(nil),   // 40: kcid.tracking.v1.ListConversionCapsRequest
+	(*ConversionCapUsage)(nil),          // 41: kcid.tracking.v1.ConversionCapUsage
+	(*ListConversionCapsResponse)(nil),  // 42: kcid.tracking.v1.ListConversionCapsResponse
+	(*DeleteConversionCapRequest)(nil),  // 43: kcid.tracking.v1.DeleteConversionCapRequest
+	(*DeleteConversionCapResponse)(nil), // 44: kcid.tracking.v1.DeleteConversionCapResponse
+	nil,                                 // 45: kcid.tracking.v1.CreateAccountRequest.StatusMapEntry
+	nil,                                 // 46: kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry
+	(PostbackResponseFormat)(0),         // 47: kcid.tracking.v1.PostbackResponseFormat
+	(SuspectAction)(0),                  // 48: kcid.tracking.v1.SuspectAction
+	(*Account)(nil),                     // 49: kcid.tracking.v1.Account
+	(*AccountSecrets)(nil),              // 50: kcid.tracking.v1.AccountSecrets
+	(*PostbackAuth)(nil),                // 51: kcid.tracking.v1.PostbackAuth
+	(*durationpb.Duration)(nil),         // 52: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),       // 53: google.protobuf.Timestamp
+	(CountingMode)(0),                   // 54: kcid.tracking.v1.CountingMode
+	(*Money)(nil),                       // 55: kcid.tracking.v1.Money
+	(GoalState)(0),                      // 56: kcid.tracking.v1.GoalState
+	(*Goal)(nil),                        // 57: kcid.tracking.v1.Goal
+	(*ConversionCap)(nil),               // 58: kcid.tracking.v1.ConversionCap
+	(*ConversionCapChange)(nil),         // 59: kcid.tracking.v1.ConversionCapChange
+	(ConversionStatus)(0),               // 60: kcid.tracking.v1.ConversionStatus
 }
 var file_kcid_tracking_v1_admin_service_proto_depIdxs = []int32{
-	38, // 0: kcid.tracking.v1.CreateAccountRequest.status_map:type_name -> kcid.tracking.v1.CreateAccountRequest.StatusMapEntry
-	40, // 1: kcid.tracking.v1.CreateAccountRequest.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
-	41, // 2: kcid.tracking.v1.CreateAccountRequest.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
-	41, // 3: kcid.tracking.v1.CreateAccountRequest.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
-	42, // 4: kcid.tracking.v1.CreateAccountResponse.account:type_name -> kcid.tracking.v1.Account
-	43, // 5: kcid.tracking.v1.CreateAccountResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
-	42, // 6: kcid.tracking.v1.GetAccountResponse.account:type_name -> kcid.tracking.v1.Account
-	44, // 7: kcid.tracking.v1.UpdateAccountRequest.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
-	39, // 8: kcid.tracking.v1.UpdateAccountRequest.status_map:type_name -> kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry
-	40, // 9: kcid.tracking.v1.UpdateAccountRequest.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
-	41, // 10: kcid.tracking.v1.UpdateAccountRequest.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
-	41, // 11: kcid.tracking.v1.UpdateAccountRequest.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
-	42, // 12: kcid.tracking.v1.UpdateAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	45, // 0: kcid.tracking.v1.CreateAccountRequest.status_map:type_name -> kcid.tracking.v1.CreateAccountRequest.StatusMapEntry
+	47, // 1: kcid.tracking.v1.CreateAccountRequest.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
+	48, // 2: kcid.tracking.v1.CreateAccountRequest.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
+	48, // 3: kcid.tracking.v1.CreateAccountRequest.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
+	49, // 4: kcid.tracking.v1.CreateAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	50, // 5: kcid.tracking.v1.CreateAccountResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
+	49, // 6: kcid.tracking.v1.GetAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	51, // 7: kcid.tracking.v1.UpdateAccountRequest.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
+	46, // 8: kcid.tracking.v1.UpdateAccountRequest.status_map:type_name -> kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry
+	47, // 9: kcid.tracking.v1.UpdateAccountRequest.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
+	48, // 10: kcid.tracking.v1.UpdateAccountRequest.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
+	48, // 11: kcid.tracking.v1.UpdateAccountRequest.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
+	49, // 12: kcid.tracking.v1.UpdateAccountResponse.account:type_name -> kcid.tracking.v1.Account
 	0,  // 13: kcid.tracking.v1.RotateAccountSecretRequest.kind:type_name -> kcid.tracking.v1.SecretKind
-	45, // 14: kcid.tracking.v1.RotateAccountSecretRequest.grace_period:type_name -> google.protobuf.Duration
-	43, // 15: kcid.tracking.v1.RotateAccountSecretResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
-	46, // 16: kcid.tracking.v1.RotateAccountSecretResponse.previous_expire_time:type_name -> google.protobuf.Timestamp
-	42, // 17: kcid.tracking.v1.ListAccountsResponse.accounts:type_name -> kcid.tracking.v1.Account
-	45, // 18: kcid.tracking.v1.CreateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
-	47, // 19: kcid.tracking.v1.CreateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	48, // 20: kcid.tracking.v1.CreateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
-	49, // 21: kcid.tracking.v1.CreateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
-	45, // 22: kcid.tracking.v1.CreateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
-	50, // 23: kcid.tracking.v1.CreateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	50, // 24: kcid.tracking.v1.GetGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	50, // 25: kcid.tracking.v1.ListGoalsResponse.goals:type_name -> kcid.tracking.v1.Goal
-	45, // 26: kcid.tracking.v1.UpdateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
-	47, // 27: kcid.tracking.v1.UpdateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	48, // 28: kcid.tracking.v1.UpdateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
-	49, // 29: kcid.tracking.v1.UpdateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
-	45, // 30: kcid.tracking.v1.UpdateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
-	50, // 31: kcid.tracking.v1.UpdateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	52, // 14: kcid.tracking.v1.RotateAccountSecretRequest.grace_period:type_name -> google.protobuf.Duration
+	50, // 15: kcid.tracking.v1.RotateAccountSecretResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
+	53, // 16: kcid.tracking.v1.RotateAccountSecretResponse.previous_expire_time:type_name -> google.protobuf.Timestamp
+	49, // 17: kcid.tracking.v1.ListAccountsResponse.accounts:type_name -> kcid.tracking.v1.Account
+	52, // 18: kcid.tracking.v1.CreateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
+	54, // 19: kcid.tracking.v1.CreateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	55, // 20: kcid.tracking.v1.CreateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
+	56, // 21: kcid.tracking.v1.CreateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
+	52, // 22: kcid.tracking.v1.CreateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
+	57, // 23: kcid.tracking.v1.CreateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	57, // 24: kcid.tracking.v1.GetGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	57, // 25: kcid.tracking.v1.ListGoalsResponse.goals:type_name -> kcid.tracking.v1.Goal
+	52, // 26: kcid.tracking.v1.UpdateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
+	54, // 27: kcid.tracking.v1.UpdateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	55, // 28: kcid.tracking.v1.UpdateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
+	56, // 29: kcid.tracking.v1.UpdateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
+	52, // 30: kcid.tracking.v1.UpdateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
+	57, // 31: kcid.tracking.v1.UpdateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
 	1,  // 32: kcid.tracking.v1.ApiKey.roles:type_name -> kcid.tracking.v1.ApiKeyRole
-	46, // 33: kcid.tracking.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	53, // 33: kcid.tracking.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
 	1,  // 34: kcid.tracking.v1.CreateApiKeyRequest.roles:type_name -> kcid.tracking.v1.ApiKeyRole
 	21, // 35: kcid.tracking.v1.CreateApiKeyResponse.api_key:type_name -> kcid.tracking.v1.ApiKey
 	21, // 36: kcid.tracking.v1.ListApiKeysResponse.api_keys:type_name -> kcid.tracking.v1.ApiKey
@@ -2712,45 +3103,57 @@ var file_kcid_tracking_v1_admin_service_proto_depIdxs = []int32{
 	2,  // 41: kcid.tracking.v1.BotRange.kind:type_name -> kcid.tracking.v1.BotRangeKind
 	34, // 42: kcid.tracking.v1.ListBotRangesResponse.ranges:type_name -> kcid.tracking.v1.BotRange
 	2,  // 43: kcid.tracking.v1.ClearBotRangesRequest.kind:type_name -> kcid.tracking.v1.BotRangeKind
-	51, // 44: kcid.tracking.v1.CreateAccountRequest.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
-	51, // 45: kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
-	3,  // 46: kcid.tracking.v1.AdminService.CreateAccount:input_type -> kcid.tracking.v1.CreateAccountRequest
-	5,  // 47: kcid.tracking.v1.AdminService.GetAccount:input_type -> kcid.tracking.v1.GetAccountRequest
-	7,  // 48: kcid.tracking.v1.AdminService.UpdateAccount:input_type -> kcid.tracking.v1.UpdateAccountRequest
-	9,  // 49: kcid.tracking.v1.AdminService.RotateAccountSecret:input_type -> kcid.tracking.v1.RotateAccountSecretRequest
-	11, // 50: kcid.tracking.v1.AdminService.ListAccounts:input_type -> kcid.tracking.v1.ListAccountsRequest
-	13, // 51: kcid.tracking.v1.AdminService.CreateGoal:input_type -> kcid.tracking.v1.CreateGoalRequest
-	15, // 52: kcid.tracking.v1.AdminService.GetGoal:input_type -> kcid.tracking.v1.GetGoalRequest
-	17, // 53: kcid.tracking.v1.AdminService.ListGoals:input_type -> kcid.tracking.v1.ListGoalsRequest
-	19, // 54: kcid.tracking.v1.AdminService.UpdateGoal:input_type -> kcid.tracking.v1.UpdateGoalRequest
-	22, // 55: kcid.tracking.v1.AdminService.CreateApiKey:input_type -> kcid.tracking.v1.CreateApiKeyRequest
-	24, // 56: kcid.tracking.v1.AdminService.ListApiKeys:input_type -> kcid.tracking.v1.ListApiKeysRequest
-	26, // 57: kcid.tracking.v1.AdminService.RevokeApiKey:input_type -> kcid.tracking.v1.RevokeApiKeyRequest
-	28, // 58: kcid.tracking.v1.AdminService.GetCaller:input_type -> kcid.tracking.v1.GetCallerRequest
-	30, // 59: kcid.tracking.v1.AdminService.LoadBotRanges:input_type -> kcid.tracking.v1.LoadBotRangesRequest
-	33, // 60: kcid.tracking.v1.AdminService.ListBotRanges:input_type -> kcid.tracking.v1.ListBotRangesRequest
-	36, // 61: kcid.tracking.v1.AdminService.ClearBotRanges:input_type -> kcid.tracking.v1.ClearBotRangesRequest
-	4,  // 62: kcid.tracking.v1.AdminService.CreateAccount:output_type -> kcid.tracking.v1.CreateAccountResponse
-	6,  // 63: kcid.tracking.v1.AdminService.GetAccount:output_type -> kcid.tracking.v1.GetAccountResponse
-	8,  // 64: kcid.tracking.v1.AdminService.UpdateAccount:output_type -> kcid.tracking.v1.UpdateAccountResponse
-	10, // 65: kcid.tracking.v1.AdminService.RotateAccountSecret:output_type -> kcid.tracking.v1.RotateAccountSecretResponse
-	12, // 66: kcid.tracking.v1.AdminService.ListAccounts:output_type -> kcid.tracking.v1.ListAccountsResponse
-	14, // 67: kcid.tracking.v1.AdminService.CreateGoal:output_type -> kcid.tracking.v1.CreateGoalResponse
-	16, // 68: kcid.tracking.v1.AdminService.GetGoal:output_type -> kcid.tracking.v1.GetGoalResponse
-	18, // 69: kcid.tracking.v1.AdminService.ListGoals:output_type -> kcid.tracking.v1.ListGoalsResponse
-	20, // 70: kcid.tracking.v1.AdminService.UpdateGoal:output_type -> kcid.tracking.v1.UpdateGoalResponse
-	23, // 71: kcid.tracking.v1.AdminService.CreateApiKey:output_type -> kcid.tracking.v1.CreateApiKeyResponse
-	25, // 72: kcid.tracking.v1.AdminService.ListApiKeys:output_type -> kcid.tracking.v1.ListApiKeysResponse
-	27, // 73: kcid.tracking.v1.AdminService.RevokeApiKey:output_type -> kcid.tracking.v1.RevokeApiKeyResponse
-	29, // 74: kcid.tracking.v1.AdminService.GetCaller:output_type -> kcid.tracking.v1.GetCallerResponse
-	32, // 75: kcid.tracking.v1.AdminService.LoadBotRanges:output_type -> kcid.tracking.v1.LoadBotRangesResponse
-	35, // 76: kcid.tracking.v1.AdminService.ListBotRanges:output_type -> kcid.tracking.v1.ListBotRangesResponse
-	37, // 77: kcid.tracking.v1.AdminService.ClearBotRanges:output_type -> kcid.tracking.v1.ClearBotRangesResponse
-	62, // [62:78] is the sub-list for method output_type
-	46, // [46:62] is the sub-list for method input_type
-	46, // [46:46] is the sub-list for extension type_name
-	46, // [46:46] is the sub-list for extension extendee
-	0,  // [0:46] is the sub-list for field type_name
+	58, // 44: kcid.tracking.v1.SetConversionCapRequest.cap:type_name -> kcid.tracking.v1.ConversionCap
+	58, // 45: kcid.tracking.v1.SetConversionCapResponse.cap:type_name -> kcid.tracking.v1.ConversionCap
+	58, // 46: kcid.tracking.v1.ConversionCapUsage.cap:type_name -> kcid.tracking.v1.ConversionCap
+	55, // 47: kcid.tracking.v1.ConversionCapUsage.used_value:type_name -> kcid.tracking.v1.Money
+	41, // 48: kcid.tracking.v1.ListConversionCapsResponse.caps:type_name -> kcid.tracking.v1.ConversionCapUsage
+	59, // 49: kcid.tracking.v1.ListConversionCapsResponse.changes:type_name -> kcid.tracking.v1.ConversionCapChange
+	60, // 50: kcid.tracking.v1.CreateAccountRequest.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
+	60, // 51: kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
+	3,  // 52: kcid.tracking.v1.AdminService.CreateAccount:input_type -> kcid.tracking.v1.CreateAccountRequest
+	5,  // 53: kcid.tracking.v1.AdminService.GetAccount:input_type -> kcid.tracking.v1.GetAccountRequest
+	7,  // 54: kcid.tracking.v1.AdminService.UpdateAccount:input_type -> kcid.tracking.v1.UpdateAccountRequest
+	9,  // 55: kcid.tracking.v1.AdminService.RotateAccountSecret:input_type -> kcid.tracking.v1.RotateAccountSecretRequest
+	11, // 56: kcid.tracking.v1.AdminService.ListAccounts:input_type -> kcid.tracking.v1.ListAccountsRequest
+	13, // 57: kcid.tracking.v1.AdminService.CreateGoal:input_type -> kcid.tracking.v1.CreateGoalRequest
+	15, // 58: kcid.tracking.v1.AdminService.GetGoal:input_type -> kcid.tracking.v1.GetGoalRequest
+	17, // 59: kcid.tracking.v1.AdminService.ListGoals:input_type -> kcid.tracking.v1.ListGoalsRequest
+	19, // 60: kcid.tracking.v1.AdminService.UpdateGoal:input_type -> kcid.tracking.v1.UpdateGoalRequest
+	22, // 61: kcid.tracking.v1.AdminService.CreateApiKey:input_type -> kcid.tracking.v1.CreateApiKeyRequest
+	24, // 62: kcid.tracking.v1.AdminService.ListApiKeys:input_type -> kcid.tracking.v1.ListApiKeysRequest
+	26, // 63: kcid.tracking.v1.AdminService.RevokeApiKey:input_type -> kcid.tracking.v1.RevokeApiKeyRequest
+	28, // 64: kcid.tracking.v1.AdminService.GetCaller:input_type -> kcid.tracking.v1.GetCallerRequest
+	30, // 65: kcid.tracking.v1.AdminService.LoadBotRanges:input_type -> kcid.tracking.v1.LoadBotRangesRequest
+	33, // 66: kcid.tracking.v1.AdminService.ListBotRanges:input_type -> kcid.tracking.v1.ListBotRangesRequest
+	36, // 67: kcid.tracking.v1.AdminService.ClearBotRanges:input_type -> kcid.tracking.v1.ClearBotRangesRequest
+	38, // 68: kcid.tracking.v1.AdminService.SetConversionCap:input_type -> kcid.tracking.v1.SetConversionCapRequest
+	40, // 69: kcid.tracking.v1.AdminService.ListConversionCaps:input_type -> kcid.tracking.v1.ListConversionCapsRequest
+	43, // 70: kcid.tracking.v1.AdminService.DeleteConversionCap:input_type -> kcid.tracking.v1.DeleteConversionCapRequest
+	4,  // 71: kcid.tracking.v1.AdminService.CreateAccount:output_type -> kcid.tracking.v1.CreateAccountResponse
+	6,  // 72: kcid.tracking.v1.AdminService.GetAccount:output_type -> kcid.tracking.v1.GetAccountResponse
+	8,  // 73: kcid.tracking.v1.AdminService.UpdateAccount:output_type -> kcid.tracking.v1.UpdateAccountResponse
+	10, // 74: kcid.tracking.v1.AdminService.RotateAccountSecret:output_type -> kcid.tracking.v1.RotateAccountSecretResponse
+	12, // 75: kcid.tracking.v1.AdminService.ListAccounts:output_type -> kcid.tracking.v1.ListAccountsResponse
+	14, // 76: kcid.tracking.v1.AdminService.CreateGoal:output_type -> kcid.tracking.v1.CreateGoalResponse
+	16, // 77: kcid.tracking.v1.AdminService.GetGoal:output_type -> kcid.tracking.v1.GetGoalResponse
+	18, // 78: kcid.tracking.v1.AdminService.ListGoals:output_type -> kcid.tracking.v1.ListGoalsResponse
+	20, // 79: kcid.tracking.v1.AdminService.UpdateGoal:output_type -> kcid.tracking.v1.UpdateGoalResponse
+	23, // 80: kcid.tracking.v1.AdminService.CreateApiKey:output_type -> kcid.tracking.v1.CreateApiKeyResponse
+	25, // 81: kcid.tracking.v1.AdminService.ListApiKeys:output_type -> kcid.tracking.v1.ListApiKeysResponse
+	27, // 82: kcid.tracking.v1.AdminService.RevokeApiKey:output_type -> kcid.tracking.v1.RevokeApiKeyResponse
+	29, // 83: kcid.tracking.v1.AdminService.GetCaller:output_type -> kcid.tracking.v1.GetCallerResponse
+	32, // 84: kcid.tracking.v1.AdminService.LoadBotRanges:output_type -> kcid.tracking.v1.LoadBotRangesResponse
+	35, // 85: kcid.tracking.v1.AdminService.ListBotRanges:output_type -> kcid.tracking.v1.ListBotRangesResponse
+	37, // 86: kcid.tracking.v1.AdminService.ClearBotRanges:output_type -> kcid.tracking.v1.ClearBotRangesResponse
+	39, // 87: kcid.tracking.v1.AdminService.SetConversionCap:output_type -> kcid.tracking.v1.SetConversionCapResponse
+	42, // 88: kcid.tracking.v1.AdminService.ListConversionCaps:output_type -> kcid.tracking.v1.ListConversionCapsResponse
+	44, // 89: kcid.tracking.v1.AdminService.DeleteConversionCap:output_type -> kcid.tracking.v1.DeleteConversionCapResponse
+	71, // [71:90] is the sub-list for method output_type
+	52, // [52:71] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_admin_service_proto_init() }
@@ -2768,7 +3171,7 @@ func file_kcid_tracking_v1_admin_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_admin_service_proto_rawDesc), len(file_kcid_tracking_v1_admin_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   37,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -35,6 +35,9 @@ const (
 	AdminService_LoadBotRanges_FullMethodName       = "/kcid.tracking.v1.AdminService/LoadBotRanges"
 	AdminService_ListBotRanges_FullMethodName       = "/kcid.tracking.v1.AdminService/ListBotRanges"
 	AdminService_ClearBotRanges_FullMethodName      = "/kcid.tracking.v1.AdminService/ClearBotRanges"
+	AdminService_SetConversionCap_FullMethodName    = "/kcid.tracking.v1.AdminService/SetConversionCap"
+	AdminService_ListConversionCaps_FullMethodName  = "/kcid.tracking.v1.AdminService/ListConversionCaps"
+	AdminService_DeleteConversionCap_FullMethodName = "/kcid.tracking.v1.AdminService/DeleteConversionCap"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -82,6 +85,13 @@ type AdminServiceClient interface {
 	ListBotRanges(ctx context.Context, in *ListBotRangesRequest, opts ...grpc.CallOption) (*ListBotRangesResponse, error)
 	// Empties one list, or all.
 	ClearBotRanges(ctx context.Context, in *ClearBotRangesRequest, opts ...grpc.CallOption) (*ClearBotRangesResponse, error)
+	// Creates or replaces one conversion cap of an account (docs/caps.md); the change applies from
+	// its effective_from onward and is audited. Errors: ACCOUNT_NOT_FOUND, CAP_INVALID.
+	SetConversionCap(ctx context.Context, in *SetConversionCapRequest, opts ...grpc.CallOption) (*SetConversionCapResponse, error)
+	// The account's caps with their use in the current period, and their latest changes.
+	ListConversionCaps(ctx context.Context, in *ListConversionCapsRequest, opts ...grpc.CallOption) (*ListConversionCapsResponse, error)
+	// Deletes a cap (audited); its counts are dropped with it. Errors: CAP_NOT_FOUND.
+	DeleteConversionCap(ctx context.Context, in *DeleteConversionCapRequest, opts ...grpc.CallOption) (*DeleteConversionCapResponse, error)
 }
 
 type adminServiceClient struct {
@@ -252,6 +262,36 @@ func (c *adminServiceClient) ClearBotRanges(ctx context.Context, in *ClearBotRan
 	return out, nil
 }
 
+func (c *adminServiceClient) SetConversionCap(ctx context.Context, in *SetConversionCapRequest, opts ...grpc.CallOption) (*SetConversionCapResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetConversionCapResponse)
+	err := c.cc.Invoke(ctx, AdminService_SetConversionCap_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ListConversionCaps(ctx context.Context, in *ListConversionCapsRequest, opts ...grpc.CallOption) (*ListConversionCapsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListConversionCapsResponse)
+	err := c.cc.Invoke(ctx, AdminService_ListConversionCaps_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) DeleteConversionCap(ctx context.Context, in *DeleteConversionCapRequest, opts ...grpc.CallOption) (*DeleteConversionCapResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteConversionCapResponse)
+	err := c.cc.Invoke(ctx, AdminService_DeleteConversionCap_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -297,6 +337,13 @@ type AdminServiceServer interface {
 	ListBotRanges(context.Context, *ListBotRangesRequest) (*ListBotRangesResponse, error)
 	// Empties one list, or all.
 	ClearBotRanges(context.Context, *ClearBotRangesRequest) (*ClearBotRangesResponse, error)
+	// Creates or replaces one conversion cap of an account (docs/caps.md); the change applies from
+	// its effective_from onward and is audited. Errors: ACCOUNT_NOT_FOUND, CAP_INVALID.
+	SetConversionCap(context.Context, *SetConversionCapRequest) (*SetConversionCapResponse, error)
+	// The account's caps with their use in the current period, and their latest changes.
+	ListConversionCaps(context.Context, *ListConversionCapsRequest) (*ListConversionCapsResponse, error)
+	// Deletes a cap (audited); its counts are dropped with it. Errors: CAP_NOT_FOUND.
+	DeleteConversionCap(context.Context, *DeleteConversionCapRequest) (*DeleteConversionCapResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -354,6 +401,15 @@ func (UnimplementedAdminServiceServer) ListBotRanges(context.Context, *ListBotRa
 }
 func (UnimplementedAdminServiceServer) ClearBotRanges(context.Context, *ClearBotRangesRequest) (*ClearBotRangesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ClearBotRanges not implemented")
+}
+func (UnimplementedAdminServiceServer) SetConversionCap(context.Context, *SetConversionCapRequest) (*SetConversionCapResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetConversionCap not implemented")
+}
+func (UnimplementedAdminServiceServer) ListConversionCaps(context.Context, *ListConversionCapsRequest) (*ListConversionCapsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListConversionCaps not implemented")
+}
+func (UnimplementedAdminServiceServer) DeleteConversionCap(context.Context, *DeleteConversionCapRequest) (*DeleteConversionCapResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteConversionCap not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -664,6 +720,60 @@ func _AdminService_ClearBotRanges_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_SetConversionCap_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetConversionCapRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).SetConversionCap(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_SetConversionCap_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).SetConversionCap(ctx, req.(*SetConversionCapRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ListConversionCaps_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListConversionCapsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ListConversionCaps(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ListConversionCaps_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ListConversionCaps(ctx, req.(*ListConversionCapsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_DeleteConversionCap_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteConversionCapRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).DeleteConversionCap(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_DeleteConversionCap_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).DeleteConversionCap(ctx, req.(*DeleteConversionCapRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -734,6 +844,18 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ClearBotRanges",
 			Handler:    _AdminService_ClearBotRanges_Handler,
+		},
+		{
+			MethodName: "SetConversionCap",
+			Handler:    _AdminService_SetConversionCap_Handler,
+		},
+		{
+			MethodName: "ListConversionCaps",
+			Handler:    _AdminService_ListConversionCaps_Handler,
+		},
+		{
+			MethodName: "DeleteConversionCap",
+			Handler:    _AdminService_DeleteConversionCap_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -344,8 +344,11 @@ type StatsRow struct {
 	FlaggedClicks int64 `protobuf:"varint,16,opt,name=flagged_clicks,json=flaggedClicks,proto3" json:"flagged_clicks,omitempty"`
 	// Conversions on flagged clicks: in `conversions` and its statuses, not in conversion_rate.
 	FlaggedConversions int64 `protobuf:"varint,17,opt,name=flagged_conversions,json=flaggedConversions,proto3" json:"flagged_conversions,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Conversions recorded over a conversion cap (reason CAP_REACHED): in `conversions` and its
+	// statuses.
+	CappedConversions int64 `protobuf:"varint,18,opt,name=capped_conversions,json=cappedConversions,proto3" json:"capped_conversions,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *StatsRow) Reset() {
@@ -497,6 +500,13 @@ func (x *StatsRow) GetFlaggedConversions() int64 {
 	return 0
 }
 
+func (x *StatsRow) GetCappedConversions() int64 {
+	if x != nil {
+		return x.CappedConversions
+	}
+	return 0
+}
+
 type GetStatsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Ordered by period, campaign, goal, sub id.
@@ -610,7 +620,7 @@ const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"\x13TimeToConvertBucket\x12<\n" +
 	"\fmin_duration\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\vminDuration\x12<\n" +
 	"\fmax_duration\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\vmaxDuration\x12 \n" +
-	"\vconversions\x18\x03 \x01(\x03R\vconversions\"\xde\x05\n" +
+	"\vconversions\x18\x03 \x01(\x03R\vconversions\"\x8d\x06\n" +
 	"\bStatsRow\x12\x1f\n" +
 	"\vcampaign_id\x18\x01 \x01(\tR\n" +
 	"campaignId\x12\x19\n" +
@@ -631,7 +641,8 @@ const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"\n" +
 	"account_id\x18\x0f \x01(\tR\taccountId\x12%\n" +
 	"\x0eflagged_clicks\x18\x10 \x01(\x03R\rflaggedClicks\x12/\n" +
-	"\x13flagged_conversions\x18\x11 \x01(\x03R\x12flaggedConversions\"\xc1\x02\n" +
+	"\x13flagged_conversions\x18\x11 \x01(\x03R\x12flaggedConversions\x12-\n" +
+	"\x12capped_conversions\x18\x12 \x01(\x03R\x11cappedConversions\"\xc1\x02\n" +
 	"\x10GetStatsResponse\x12.\n" +
 	"\x04rows\x18\x01 \x03(\v2\x1a.kcid.tracking.v1.StatsRowR\x04rows\x120\n" +
 	"\x05total\x18\x02 \x01(\v2\x1a.kcid.tracking.v1.StatsRowR\x05total\x129\n" +

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kcid/tracking/v1/resources.proto.
  */
 export const file_kcid_tracking_v1_resources: GenFile = /*@__PURE__*/
-  fileDesc("CiBrY2lkL3RyYWNraW5nL3YxL3Jlc291cmNlcy5wcm90bxIQa2NpZC50cmFja2luZy52MSIuCgVNb25leRIOCgZhbW91bnQYASABKAkSFQoNY3VycmVuY3lfY29kZRgCIAEoCSKeAwoFQ2xpY2sSDAoEa2NpZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEhMKC2NhbXBhaWduX2lkGAMgASgJEhMKC2NyZWF0aXZlX2lkGAQgASgJEhQKDHBsYWNlbWVudF9pZBgFIAEoCRI0CgdzdWJfaWRzGAYgAygLMiMua2NpZC50cmFja2luZy52MS5DbGljay5TdWJJZHNFbnRyeRIXCg9kZXN0aW5hdGlvbl91cmwYByABKAkSLgoKY2xpY2tfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhcnRpdGlvbhgKIAEoDRIpCgRmbGFnGAsgASgOMhsua2NpZC50cmFja2luZy52MS5DbGlja0ZsYWcSFgoOc291cmNlX25ldHdvcmsYDCABKAcaLQoLU3ViSWRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASL2BAoKQ29udmVyc2lvbhIVCg1jb252ZXJzaW9uX2lkGAEgASgJEgwKBGtjaWQYAiABKAkSEgoKYWNjb3VudF9pZBgDIAEoCRIQCghnb2FsX2tleRgEIAEoCRIyCgZzdGF0dXMYBSABKA4yIi5rY2lkLnRyYWNraW5nLnYxLkNvbnZlcnNpb25TdGF0dXMSJgoFdmFsdWUYBiABKAsyFy5rY2lkLnRyYWNraW5nLnYxLk1vbmV5EhYKDnRyYW5zYWN0aW9uX2lkGAcgASgJEi4KCmV2ZW50X3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JlY29yZF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJACgthZHZfc3ViX2lkcxgKIAMoCzIrLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvbi5BZHZTdWJJZHNFbnRyeRIMCgR0ZXN0GAsgASgIEi4KCmNsaWNrX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KDm9yaWdpbmFsX3ZhbHVlGA0gASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIvCgdoaXN0b3J5GA4gAygLMh4ua2NpZC50cmFja2luZy52MS5TdGF0dXNDaGFuZ2USNAoNc3RhdHVzX3JlYXNvbhgPIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24aMAoOQWR2U3ViSWRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKsAgoMU3RhdHVzQ2hhbmdlEjcKC2Zyb21fc3RhdHVzGAEgASgOMiIua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uU3RhdHVzEjUKCXRvX3N0YXR1cxgCIAEoDjIiLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvblN0YXR1cxIOCgZyZWFzb24YAyABKAkSLQoMdmFsdWVfYmVmb3JlGAQgASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIsCgt2YWx1ZV9hZnRlchgFIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuTW9uZXkSLwoLY2hhbmdlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnNvdXJjZRgHIAEoCSLaAwoER29hbBISCgphY2NvdW50X2lkGAEgASgJEhAKCGdvYWxfa2V5GAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRI1ChJhdHRyaWJ1dGlvbl93aW5kb3cYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SNQoNY291bnRpbmdfbW9kZRgFIAEoDjIeLmtjaWQudHJhY2tpbmcudjEuQ291bnRpbmdNb2RlEi4KDWRlZmF1bHRfdmFsdWUYBiABKAsyFy5rY2lkLnRyYWNraW5nLnYxLk1vbmV5EioKBXN0YXRlGAcgASgOMhsua2NpZC50cmFja2luZy52MS5Hb2FsU3RhdGUSLwoLY3JlYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI2ChNtaW5fdGltZV90b19jb252ZXJ0GAogASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhQKDGNhbXBhaWduX2lkcxgLIAMoCRIcChRhbGxvd19uZWdhdGl2ZV92YWx1ZRgMIAEoCCKTAQoMUG9zdGJhY2tBdXRoEjUKB21ldGhvZHMYASADKA4yJC5rY2lkLnRyYWNraW5nLnYxLlBvc3RiYWNrQXV0aE1ldGhvZBIUCgxpcF9hbGxvd2xpc3QYAiADKAkSNgoTc2lnbmF0dXJlX3RvbGVyYW5jZRgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiL9BQoHQWNjb3VudBISCgphY2NvdW50X2lkGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIWCg5rY2lkX3BhcmFtZXRlchgDIAEoCRIYChBkZWZhdWx0X2dvYWxfa2V5GAQgASgJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIbChNwb3N0YmFja190b2tlbl9oaW50GAYgASgJEjIKD2NsaWNrX3JldGVudGlvbhgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIXCg9sZWdhY3lfaHR0cF8yMDAYCCABKAgSNQoNcG9zdGJhY2tfYXV0aBgJIAEoCzIeLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tBdXRoEhIKCnBhcnRuZXJfaWQYCiABKAkSEQoJdGltZV96b25lGAsgASgJEhUKDWN1cnJlbmN5X2NvZGUYDCABKAkSPQoUZmxhZ2dlZF9jbGlja19hY3Rpb24YECABKA4yHy5rY2lkLnRyYWNraW5nLnYxLlN1c3BlY3RBY3Rpb24SFgoOdmVsb2NpdHlfbGltaXQYESABKA0SOAoPdmVsb2NpdHlfYWN0aW9uGBIgASgOMh8ua2NpZC50cmFja2luZy52MS5TdXNwZWN0QWN0aW9uEjwKCnN0YXR1c19tYXAYDSADKAsyKC5rY2lkLnRyYWNraW5nLnYxLkFjY291bnQuU3RhdHVzTWFwRW50cnkSFQoNaWdub3JlX3N0YXR1cxgOIAEoCBJKChhwb3N0YmFja19yZXNwb25zZV9mb3JtYXQYDyABKA4yKC5rY2lkLnRyYWNraW5nLnYxLlBvc3RiYWNrUmVzcG9uc2VGb3JtYXQaVAoOU3RhdHVzTWFwRW50cnkSCwoDa2V5GAEgASgJEjEKBXZhbHVlGAIgASgOMiIua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uU3RhdHVzOgI4ASJfCg5BY2NvdW50U2VjcmV0cxIWCg5wb3N0YmFja190b2tlbhgBIAEoCRIUCgxjbGlja19zZWNyZXQYAiABKAkSHwoXcG9zdGJhY2tfc2lnbmluZ19zZWNyZXQYAyABKAkqewoJQ2xpY2tGbGFnEhoKFkNMSUNLX0ZMQUdfVU5TUEVDSUZJRUQQABIdChlDTElDS19GTEFHX0JPVF9VU0VSX0FHRU5UEAESGAoUQ0xJQ0tfRkxBR19CT1RfUkFOR0UQAhIZChVDTElDS19GTEFHX0RBVEFDRU5URVIQAyqBAQoNU3VzcGVjdEFjdGlvbhIeChpTVVNQRUNUX0FDVElPTl9VTlNQRUNJRklFRBAAEhkKFVNVU1BFQ1RfQUNUSU9OX0FDQ0VQVBABEhoKFlNVU1BFQ1RfQUNUSU9OX1BFTkRJTkcQAhIZChVTVVNQRUNUX0FDVElPTl9SRUpFQ1QQAyqUAQoQQ29udmVyc2lvblN0YXR1cxIhCh1DT05WRVJTSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEh0KGUNPTlZFUlNJT05fU1RBVFVTX1BFTkRJTkcQARIeChpDT05WRVJTSU9OX1NUQVRVU19BUFBST1ZFRBACEh4KGkNPTlZFUlNJT05fU1RBVFVTX1JFSkVDVEVEEAMq0wEKDENvdW50aW5nTW9kZRIdChlDT1VOVElOR19NT0RFX1VOU1BFQ0lGSUVEEAASIAocQ09VTlRJTkdfTU9ERV9PTkNFX1BFUl9DTElDSxABEiAKHENPVU5USU5HX01PREVfRVZFUllfUE9TVEJBQ0sQAhIuCipDT1VOVElOR19NT0RFX1VOSVFVRV9UUkFOU0FDVElPTl9QRVJfQ0xJQ0sQAxIwCixDT1VOVElOR19NT0RFX1VOSVFVRV9UUkFOU0FDVElPTl9QRVJfQUNDT1VOVBAEKlUKCUdvYWxTdGF0ZRIaChZHT0FMX1NUQVRFX1VOU1BFQ0lGSUVEEAASFQoRR09BTF9TVEFURV9BQ1RJVkUQARIVChFHT0FMX1NUQVRFX1BBVVNFRBACKn4KElBvc3RiYWNrQXV0aE1ldGhvZBIkCiBQT1NUQkFDS19BVVRIX01FVEhPRF9VTlNQRUNJRklFRBAAEh4KGlBPU1RCQUNLX0FVVEhfTUVUSE9EX1RPS0VOEAESIgoeUE9TVEJBQ0tfQVVUSF9NRVRIT0RfU0lHTkFUVVJFEAIq1AEKFlBvc3RiYWNrUmVzcG9uc2VGb3JtYXQSKAokUE9TVEJBQ0tfUkVTUE9OU0VfRk9STUFUX1VOU1BFQ0lGSUVEEAASIQodUE9TVEJBQ0tfUkVTUE9OU0VfRk9STUFUX0pTT04QARIkCiBQT1NUQkFDS19SRVNQT05TRV9GT1JNQVRfVEVYVF9PSxACEiMKH1BPU1RCQUNLX1JFU1BPTlNFX0ZPUk1BVF9URVhUXzEQAxIiCh5QT1NUQkFDS19SRVNQT05TRV9GT1JNQVRfRU1QVFkQBEJcChlpby5rY2lkLnByb3RvLnRyYWNraW5nLnYxQg5SZXNvdXJjZXNQcm90b1ABWi1naXRodWIuY29tL2tjaWQva2NpZC9jbGllbnRzL2dvL2tjaWRwYjtrY2lkcGJiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_kcid_tracking_v1_error_reason]);
+  fileDesc("CiBrY2lkL3RyYWNraW5nL3YxL3Jlc291cmNlcy5wcm90bxIQa2NpZC50cmFja2luZy52MSIuCgVNb25leRIOCgZhbW91bnQYASABKAkSFQoNY3VycmVuY3lfY29kZRgCIAEoCSKeAwoFQ2xpY2sSDAoEa2NpZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEhMKC2NhbXBhaWduX2lkGAMgASgJEhMKC2NyZWF0aXZlX2lkGAQgASgJEhQKDHBsYWNlbWVudF9pZBgFIAEoCRI0CgdzdWJfaWRzGAYgAygLMiMua2NpZC50cmFja2luZy52MS5DbGljay5TdWJJZHNFbnRyeRIXCg9kZXN0aW5hdGlvbl91cmwYByABKAkSLgoKY2xpY2tfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhcnRpdGlvbhgKIAEoDRIpCgRmbGFnGAsgASgOMhsua2NpZC50cmFja2luZy52MS5DbGlja0ZsYWcSFgoOc291cmNlX25ldHdvcmsYDCABKAcaLQoLU3ViSWRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASL2BAoKQ29udmVyc2lvbhIVCg1jb252ZXJzaW9uX2lkGAEgASgJEgwKBGtjaWQYAiABKAkSEgoKYWNjb3VudF9pZBgDIAEoCRIQCghnb2FsX2tleRgEIAEoCRIyCgZzdGF0dXMYBSABKA4yIi5rY2lkLnRyYWNraW5nLnYxLkNvbnZlcnNpb25TdGF0dXMSJgoFdmFsdWUYBiABKAsyFy5rY2lkLnRyYWNraW5nLnYxLk1vbmV5EhYKDnRyYW5zYWN0aW9uX2lkGAcgASgJEi4KCmV2ZW50X3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JlY29yZF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJACgthZHZfc3ViX2lkcxgKIAMoCzIrLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvbi5BZHZTdWJJZHNFbnRyeRIMCgR0ZXN0GAsgASgIEi4KCmNsaWNrX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KDm9yaWdpbmFsX3ZhbHVlGA0gASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIvCgdoaXN0b3J5GA4gAygLMh4ua2NpZC50cmFja2luZy52MS5TdGF0dXNDaGFuZ2USNAoNc3RhdHVzX3JlYXNvbhgPIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24aMAoOQWR2U3ViSWRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKsAgoMU3RhdHVzQ2hhbmdlEjcKC2Zyb21fc3RhdHVzGAEgASgOMiIua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uU3RhdHVzEjUKCXRvX3N0YXR1cxgCIAEoDjIiLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvblN0YXR1cxIOCgZyZWFzb24YAyABKAkSLQoMdmFsdWVfYmVmb3JlGAQgASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIsCgt2YWx1ZV9hZnRlchgFIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuTW9uZXkSLwoLY2hhbmdlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnNvdXJjZRgHIAEoCSLaAwoER29hbBISCgphY2NvdW50X2lkGAEgASgJEhAKCGdvYWxfa2V5GAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRI1ChJhdHRyaWJ1dGlvbl93aW5kb3cYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SNQoNY291bnRpbmdfbW9kZRgFIAEoDjIeLmtjaWQudHJhY2tpbmcudjEuQ291bnRpbmdNb2RlEi4KDWRlZmF1bHRfdmFsdWUYBiABKAsyFy5rY2lkLnRyYWNraW5nLnYxLk1vbmV5EioKBXN0YXRlGAcgASgOMhsua2NpZC50cmFja2luZy52MS5Hb2FsU3RhdGUSLwoLY3JlYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI2ChNtaW5fdGltZV90b19jb252ZXJ0GAogASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhQKDGNhbXBhaWduX2lkcxgLIAMoCRIcChRhbGxvd19uZWdhdGl2ZV92YWx1ZRgMIAEoCCKTAQoMUG9zdGJhY2tBdXRoEjUKB21ldGhvZHMYASADKA4yJC5rY2lkLnRyYWNraW5nLnYxLlBvc3RiYWNrQXV0aE1ldGhvZBIUCgxpcF9hbGxvd2xpc3QYAiADKAkSNgoTc2lnbmF0dXJlX3RvbGVyYW5jZRgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiK3BgoHQWNjb3VudBISCgphY2NvdW50X2lkGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIWCg5rY2lkX3BhcmFtZXRlchgDIAEoCRIYChBkZWZhdWx0X2dvYWxfa2V5GAQgASgJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIbChNwb3N0YmFja190b2tlbl9oaW50GAYgASgJEjIKD2NsaWNrX3JldGVudGlvbhgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIXCg9sZWdhY3lfaHR0cF8yMDAYCCABKAgSNQoNcG9zdGJhY2tfYXV0aBgJIAEoCzIeLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tBdXRoEhIKCnBhcnRuZXJfaWQYCiABKAkSEQoJdGltZV96b25lGAsgASgJEhUKDWN1cnJlbmN5X2NvZGUYDCABKAkSPQoUZmxhZ2dlZF9jbGlja19hY3Rpb24YECABKA4yHy5rY2lkLnRyYWNraW5nLnYxLlN1c3BlY3RBY3Rpb24SFgoOdmVsb2NpdHlfbGltaXQYESABKA0SOAoPdmVsb2NpdHlfYWN0aW9uGBIgASgOMh8ua2NpZC50cmFja2luZy52MS5TdXNwZWN0QWN0aW9uEjwKCnN0YXR1c19tYXAYDSADKAsyKC5rY2lkLnRyYWNraW5nLnYxLkFjY291bnQuU3RhdHVzTWFwRW50cnkSFQoNaWdub3JlX3N0YXR1cxgOIAEoCBJKChhwb3N0YmFja19yZXNwb25zZV9mb3JtYXQYDyABKA4yKC5rY2lkLnRyYWNraW5nLnYxLlBvc3RiYWNrUmVzcG9uc2VGb3JtYXQSOAoPY29udmVyc2lvbl9jYXBzGBUgAygLMh8ua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uQ2FwGlQKDlN0YXR1c01hcEVudHJ5EgsKA2tleRgBIAEoCRIxCgV2YWx1ZRgCIAEoDjIiLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvblN0YXR1czoCOAEimQIKDUNvbnZlcnNpb25DYXASDgoGY2FwX2lkGAEgASgJEhAKCGdvYWxfa2V5GAIgASgJEhMKC2NhbXBhaWduX2lkGAMgASgJEisKBnBlcmlvZBgEIAEoDjIbLmtjaWQudHJhY2tpbmcudjEuQ2FwUGVyaW9kEhcKD21heF9jb252ZXJzaW9ucxgFIAEoBBIqCgltYXhfdmFsdWUYBiABKAsyFy5rY2lkLnRyYWNraW5nLnYxLk1vbmV5EisKBmFjdGlvbhgHIAEoDjIbLmtjaWQudHJhY2tpbmcudjEuQ2FwQWN0aW9uEjIKDmVmZmVjdGl2ZV9mcm9tGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLGAQoTQ29udmVyc2lvbkNhcENoYW5nZRIOCgZjYXBfaWQYASABKAkSLwoLY2hhbmdlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWFjdG9yGAMgASgJEi8KBmJlZm9yZRgEIAEoCzIfLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvbkNhcBIuCgVhZnRlchgFIAEoCzIfLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvbkNhcCJfCg5BY2NvdW50U2VjcmV0cxIWCg5wb3N0YmFja190b2tlbhgBIAEoCRIUCgxjbGlja19zZWNyZXQYAiABKAkSHwoXcG9zdGJhY2tfc2lnbmluZ19zZWNyZXQYAyABKAkqewoJQ2xpY2tGbGFnEhoKFkNMSUNLX0ZMQUdfVU5TUEVDSUZJRUQQABIdChlDTElDS19GTEFHX0JPVF9VU0VSX0FHRU5UEAESGAoUQ0xJQ0tfRkxBR19CT1RfUkFOR0UQAhIZChVDTElDS19GTEFHX0RBVEFDRU5URVIQAyqBAQoNU3VzcGVjdEFjdGlvbhIeChpTVVNQRUNUX0FDVElPTl9VTlNQRUNJRklFRBAAEhkKFVNVU1BFQ1RfQUNUSU9OX0FDQ0VQVBABEhoKFlNVU1BFQ1RfQUNUSU9OX1BFTkRJTkcQAhIZChVTVVNQRUNUX0FDVElPTl9SRUpFQ1QQAyqUAQoQQ29udmVyc2lvblN0YXR1cxIhCh1DT05WRVJTSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEh0KGUNPTlZFUlNJT05fU1RBVFVTX1BFTkRJTkcQARIeChpDT05WRVJTSU9OX1NUQVRVU19BUFBST1ZFRBACEh4KGkNPTlZFUlNJT05fU1RBVFVTX1JFSkVDVEVEEAMq0wEKDENvdW50aW5nTW9kZRIdChlDT1VOVElOR19NT0RFX1VOU1BFQ0lGSUVEEAASIAocQ09VTlRJTkdfTU9ERV9PTkNFX1BFUl9DTElDSxABEiAKHENPVU5USU5HX01PREVfRVZFUllfUE9TVEJBQ0sQAhIuCipDT1VOVElOR19NT0RFX1VOSVFVRV9UUkFOU0FDVElPTl9QRVJfQ0xJQ0sQAxIwCixDT1VOVElOR19NT0RFX1VOSVFVRV9UUkFOU0FDVElPTl9QRVJfQUNDT1VOVBAEKlUKCUdvYWxTdGF0ZRIaChZHT0FMX1NUQVRFX1VOU1BFQ0lGSUVEEAASFQoRR09BTF9TVEFURV9BQ1RJVkUQARIVChFHT0FMX1NUQVRFX1BBVVNFRBACKn4KElBvc3RiYWNrQXV0aE1ldGhvZBIkCiBQT1NUQkFDS19BVVRIX01FVEhPRF9VTlNQRUNJRklFRBAAEh4KGlBPU1RCQUNLX0FVVEhfTUVUSE9EX1RPS0VOEAESIgoeUE9TVEJBQ0tfQVVUSF9NRVRIT0RfU0lHTkFUVVJFEAIqbgoJQ2FwUGVyaW9kEhoKFkNBUF9QRVJJT0RfVU5TUEVDSUZJRUQQABIUChBDQVBfUEVSSU9EX0RBSUxZEAESFgoSQ0FQX1BFUklPRF9NT05USExZEAISFwoTQ0FQX1BFUklPRF9MSUZFVElNRRADKlYKCUNhcEFjdGlvbhIaChZDQVBfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFQoRQ0FQX0FDVElPTl9SRUpFQ1QQARIWChJDQVBfQUNUSU9OX1BFTkRJTkcQAirUAQoWUG9zdGJhY2tSZXNwb25zZUZvcm1hdBIoCiRQT1NUQkFDS19SRVNQT05TRV9GT1JNQVRfVU5TUEVDSUZJRUQQABIhCh1QT1NUQkFDS19SRVNQT05TRV9GT1JNQVRfSlNPThABEiQKIFBPU1RCQUNLX1JFU1BPTlNFX0ZPUk1BVF9URVhUX09LEAISIwofUE9TVEJBQ0tfUkVTUE9OU0VfRk9STUFUX1RFWFRfMRADEiIKHlBPU1RCQUNLX1JFU1BPTlNFX0ZPUk1BVF9FTVBUWRAEQlwKGWlvLmtjaWQucHJvdG8udHJhY2tpbmcudjFCDlJlc291cmNlc1Byb3RvUAFaLWdpdGh1Yi5jb20va2NpZC9rY2lkL2NsaWVudHMvZ28va2NpZHBiO2tjaWRwYmIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_kcid_tracking_v1_error_reason]);
 
 /**
  * An exact decimal amount of money. Never a binary float.
@@ -557,6 +557,14 @@ export type Account = Message<"kcid.tracking.v1.Account"> & {
    * @generated from field: kcid.tracking.v1.PostbackResponseFormat postback_response_format = 15;
    */
   postbackResponseFormat: PostbackResponseFormat;
+
+  /**
+   * Conversion caps (docs/caps.md), ordered by cap_id. Read only here: they are changed with
+   * SetConversionCap and DeleteConversionCap, each change audited.
+   *
+   * @generated from field: repeated kcid.tracking.v1.ConversionCap conversion_caps = 21;
+   */
+  conversionCaps: ConversionCap[];
 };
 
 /**
@@ -565,6 +573,119 @@ export type Account = Message<"kcid.tracking.v1.Account"> & {
  */
 export const AccountSchema: GenMessage<Account> = /*@__PURE__*/
   messageDesc(file_kcid_tracking_v1_resources, 6);
+
+/**
+ * A limit on the conversions of a goal, a campaign or a goal in a campaign, per day, per month
+ * (in the account's time zone) or over the cap's lifetime, counted in conversions or in value.
+ * A conversion over the cap is still recorded, with the cap's action as status and reason
+ * CAP_REACHED; it does not count toward the cap.
+ *
+ * @generated from message kcid.tracking.v1.ConversionCap
+ */
+export type ConversionCap = Message<"kcid.tracking.v1.ConversionCap"> & {
+  /**
+   * [a-z0-9_-]{1,64}, unique within the account.
+   *
+   * @generated from field: string cap_id = 1;
+   */
+  capId: string;
+
+  /**
+   * What the cap counts: conversions of this goal ("" = any goal) on clicks of this campaign
+   * ("" = any campaign). At least one of the two is set.
+   *
+   * @generated from field: string goal_key = 2;
+   */
+  goalKey: string;
+
+  /**
+   * @generated from field: string campaign_id = 3;
+   */
+  campaignId: string;
+
+  /**
+   * @generated from field: kcid.tracking.v1.CapPeriod period = 4;
+   */
+  period: CapPeriod;
+
+  /**
+   * Exactly one of max_conversions (> 0) and max_value (> 0, counting the values of
+   * conversions in max_value's currency; conversions in another currency or without a value
+   * add nothing to a value cap).
+   *
+   * @generated from field: uint64 max_conversions = 5;
+   */
+  maxConversions: bigint;
+
+  /**
+   * @generated from field: kcid.tracking.v1.Money max_value = 6;
+   */
+  maxValue?: Money | undefined;
+
+  /**
+   * What a conversion over the cap becomes. UNSPECIFIED = REJECT.
+   *
+   * @generated from field: kcid.tracking.v1.CapAction action = 7;
+   */
+  action: CapAction;
+
+  /**
+   * From when the cap applies (set by the server to the time of the change when not given or
+   * past; a later time schedules the cap's start). Conversions recorded before it are not held
+   * by it.
+   *
+   * @generated from field: google.protobuf.Timestamp effective_from = 8;
+   */
+  effectiveFrom?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ConversionCap.
+ * Use `create(ConversionCapSchema)` to create a new message.
+ */
+export const ConversionCapSchema: GenMessage<ConversionCap> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_resources, 7);
+
+/**
+ * One audited change of a cap: what it was before and after (empty when created / deleted).
+ *
+ * @generated from message kcid.tracking.v1.ConversionCapChange
+ */
+export type ConversionCapChange = Message<"kcid.tracking.v1.ConversionCapChange"> & {
+  /**
+   * @generated from field: string cap_id = 1;
+   */
+  capId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp change_time = 2;
+   */
+  changeTime?: Timestamp | undefined;
+
+  /**
+   * The name of the API key that made the change ("" when unknown).
+   *
+   * @generated from field: string actor = 3;
+   */
+  actor: string;
+
+  /**
+   * @generated from field: kcid.tracking.v1.ConversionCap before = 4;
+   */
+  before?: ConversionCap | undefined;
+
+  /**
+   * @generated from field: kcid.tracking.v1.ConversionCap after = 5;
+   */
+  after?: ConversionCap | undefined;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ConversionCapChange.
+ * Use `create(ConversionCapChangeSchema)` to create a new message.
+ */
+export const ConversionCapChangeSchema: GenMessage<ConversionCapChange> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_resources, 8);
 
 /**
  * Secrets of an account. Returned only when created or rotated; never logged.
@@ -599,7 +720,7 @@ export type AccountSecrets = Message<"kcid.tracking.v1.AccountSecrets"> & {
  * Use `create(AccountSecretsSchema)` to create a new message.
  */
 export const AccountSecretsSchema: GenMessage<AccountSecrets> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_resources, 7);
+  messageDesc(file_kcid_tracking_v1_resources, 9);
 
 /**
  * Why a click was flagged when it was issued.
@@ -824,6 +945,75 @@ export const PostbackAuthMethodSchema: GenEnum<PostbackAuthMethod> = /*@__PURE__
   enumDesc(file_kcid_tracking_v1_resources, 5);
 
 /**
+ * @generated from enum kcid.tracking.v1.CapPeriod
+ */
+export enum CapPeriod {
+  /**
+   * @generated from enum value: CAP_PERIOD_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A calendar day in the account's time zone.
+   *
+   * @generated from enum value: CAP_PERIOD_DAILY = 1;
+   */
+  DAILY = 1,
+
+  /**
+   * A calendar month in the account's time zone.
+   *
+   * @generated from enum value: CAP_PERIOD_MONTHLY = 2;
+   */
+  MONTHLY = 2,
+
+  /**
+   * Since the cap's creation.
+   *
+   * @generated from enum value: CAP_PERIOD_LIFETIME = 3;
+   */
+  LIFETIME = 3,
+}
+
+/**
+ * Describes the enum kcid.tracking.v1.CapPeriod.
+ */
+export const CapPeriodSchema: GenEnum<CapPeriod> = /*@__PURE__*/
+  enumDesc(file_kcid_tracking_v1_resources, 6);
+
+/**
+ * @generated from enum kcid.tracking.v1.CapAction
+ */
+export enum CapAction {
+  /**
+   * As CAP_ACTION_REJECT.
+   *
+   * @generated from enum value: CAP_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The conversion over the cap is recorded rejected.
+   *
+   * @generated from enum value: CAP_ACTION_REJECT = 1;
+   */
+  REJECT = 1,
+
+  /**
+   * The conversion over the cap is recorded pending (for a manual decision).
+   *
+   * @generated from enum value: CAP_ACTION_PENDING = 2;
+   */
+  PENDING = 2,
+}
+
+/**
+ * Describes the enum kcid.tracking.v1.CapAction.
+ */
+export const CapActionSchema: GenEnum<CapAction> = /*@__PURE__*/
+  enumDesc(file_kcid_tracking_v1_resources, 7);
+
+/**
  * What the HTTP edge answers to a postback that was recorded (or was a duplicate). Every answer
  * also carries `X-Kcid-Outcome` and, when there is one, `X-Kcid-Reason`.
  *
@@ -870,5 +1060,5 @@ export enum PostbackResponseFormat {
  * Describes the enum kcid.tracking.v1.PostbackResponseFormat.
  */
 export const PostbackResponseFormatSchema: GenEnum<PostbackResponseFormat> = /*@__PURE__*/
-  enumDesc(file_kcid_tracking_v1_resources, 6);
+  enumDesc(file_kcid_tracking_v1_resources, 8);
 

@@ -67,7 +67,7 @@ class TimeToConvertBucket(_message.Message):
     def __init__(self, min_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., conversions: _Optional[int] = ...) -> None: ...
 
 class StatsRow(_message.Message):
-    __slots__ = ("campaign_id", "goal_key", "sub_id_1", "period_start_time", "period", "clicks", "conversions", "pending_conversions", "approved_conversions", "rejected_conversions", "values", "conversion_rate", "approval_rate", "time_to_convert", "account_id", "flagged_clicks", "flagged_conversions")
+    __slots__ = ("campaign_id", "goal_key", "sub_id_1", "period_start_time", "period", "clicks", "conversions", "pending_conversions", "approved_conversions", "rejected_conversions", "values", "conversion_rate", "approval_rate", "time_to_convert", "account_id", "flagged_clicks", "flagged_conversions", "capped_conversions")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     GOAL_KEY_FIELD_NUMBER: _ClassVar[int]
     SUB_ID_1_FIELD_NUMBER: _ClassVar[int]
@@ -85,6 +85,7 @@ class StatsRow(_message.Message):
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     FLAGGED_CLICKS_FIELD_NUMBER: _ClassVar[int]
     FLAGGED_CONVERSIONS_FIELD_NUMBER: _ClassVar[int]
+    CAPPED_CONVERSIONS_FIELD_NUMBER: _ClassVar[int]
     campaign_id: str
     goal_key: str
     sub_id_1: str
@@ -102,7 +103,8 @@ class StatsRow(_message.Message):
     account_id: str
     flagged_clicks: int
     flagged_conversions: int
-    def __init__(self, campaign_id: _Optional[str] = ..., goal_key: _Optional[str] = ..., sub_id_1: _Optional[str] = ..., period_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period: _Optional[str] = ..., clicks: _Optional[int] = ..., conversions: _Optional[int] = ..., pending_conversions: _Optional[int] = ..., approved_conversions: _Optional[int] = ..., rejected_conversions: _Optional[int] = ..., values: _Optional[_Iterable[_Union[CurrencyValue, _Mapping]]] = ..., conversion_rate: _Optional[float] = ..., approval_rate: _Optional[float] = ..., time_to_convert: _Optional[_Iterable[_Union[TimeToConvertBucket, _Mapping]]] = ..., account_id: _Optional[str] = ..., flagged_clicks: _Optional[int] = ..., flagged_conversions: _Optional[int] = ...) -> None: ...
+    capped_conversions: int
+    def __init__(self, campaign_id: _Optional[str] = ..., goal_key: _Optional[str] = ..., sub_id_1: _Optional[str] = ..., period_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period: _Optional[str] = ..., clicks: _Optional[int] = ..., conversions: _Optional[int] = ..., pending_conversions: _Optional[int] = ..., approved_conversions: _Optional[int] = ..., rejected_conversions: _Optional[int] = ..., values: _Optional[_Iterable[_Union[CurrencyValue, _Mapping]]] = ..., conversion_rate: _Optional[float] = ..., approval_rate: _Optional[float] = ..., time_to_convert: _Optional[_Iterable[_Union[TimeToConvertBucket, _Mapping]]] = ..., account_id: _Optional[str] = ..., flagged_clicks: _Optional[int] = ..., flagged_conversions: _Optional[int] = ..., capped_conversions: _Optional[int] = ...) -> None: ...
 
 class GetStatsResponse(_message.Message):
     __slots__ = ("rows", "total", "start_time", "end_time", "time_zone", "day_boundaries_approximate")
