@@ -242,6 +242,15 @@ public final class RedisAccountStore implements AccountStore {
                           d -> drops.add(redis.del(RedisKeys.tokenIndex(str(d))).toCompletableFuture())));
                   return CompletableFuture.allOf(drops.toArray(CompletableFuture[]::new));
                 })
+            .thenCompose(x -> redis.hkeys(RedisKeys.caps(accountId)))
+            .thenCompose(capIds -> {
+              // Each cap's counters go with the account (reservations expire on their own).
+              List<byte[]> counters = new ArrayList<>();
+              capIds.forEach(capId -> counters.add(RedisKeys.capCounters(accountId, str(capId))));
+              return counters.isEmpty()
+                  ? CompletableFuture.completedFuture(0L)
+                  : redis.del(counters.toArray(byte[][]::new));
+            })
             .thenCompose(x -> redis.exists(record))
             .thenCompose(
                 existed ->
