@@ -145,7 +145,13 @@ final class StatsCommand implements Runnable {
     if (flagged) {
       header.add("flagged");
     }
-    header.addAll(List.of("conv", "pending", "approved", "rejected", "cvr", "approval", "approved value"));
+    header.addAll(List.of("conv", "pending", "approved", "rejected"));
+    // Likewise: conversions over a cap (CAP_REACHED, docs/caps.md) only when there are some.
+    boolean capped = report.getTotal().getCappedConversions() > 0;
+    if (capped) {
+      header.add("capped");
+    }
+    header.addAll(List.of("cvr", "approval", "approved value"));
     Table table = new Table(header, textColumns);
     if (grouped) {
       for (StatsRow row : report.getRowsList()) {
@@ -165,7 +171,7 @@ final class StatsCommand implements Runnable {
         if (sub1) {
           cells.add(orDash(row.getSubId1()));
         }
-        table.add(numbers(cells, row, flagged));
+        table.add(numbers(cells, row, flagged, capped));
       }
       table.separator();
     }
@@ -173,7 +179,7 @@ final class StatsCommand implements Runnable {
     for (int i = 0; i < textColumns; i++) {
       total.add(i == 0 ? "total" : "");
     }
-    table.add(numbers(total, report.getTotal(), flagged));
+    table.add(numbers(total, report.getTotal(), flagged, capped));
     System.out.printf("%s, %s to %s (%s)%n", account != null ? account : "partner " + partner, local(report.getStartTime(), report.getTimeZone()),
         local(report.getEndTime(), report.getTimeZone()), report.getTimeZone());
     table.print(System.out);
@@ -189,7 +195,7 @@ final class StatsCommand implements Runnable {
     return by.stream().map(d -> d.trim().toLowerCase(Locale.ROOT)).anyMatch(List.of(names)::contains);
   }
 
-  private static List<String> numbers(List<String> cells, StatsRow row, boolean flagged) {
+  private static List<String> numbers(List<String> cells, StatsRow row, boolean flagged, boolean capped) {
     cells.add(Long.toString(row.getClicks()));
     if (flagged) {
       cells.add(Long.toString(row.getFlaggedClicks()));
@@ -198,6 +204,9 @@ final class StatsCommand implements Runnable {
     cells.add(Long.toString(row.getPendingConversions()));
     cells.add(Long.toString(row.getApprovedConversions()));
     cells.add(Long.toString(row.getRejectedConversions()));
+    if (capped) {
+      cells.add(Long.toString(row.getCappedConversions()));
+    }
     cells.add(row.getClicks() == 0 ? "-" : percent(row.getConversionRate()));
     cells.add(row.getApprovedConversions() + row.getRejectedConversions() == 0 ? "-" : percent(row.getApprovalRate()));
     List<String> values = new ArrayList<>();

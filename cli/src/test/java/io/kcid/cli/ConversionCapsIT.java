@@ -121,6 +121,12 @@ class ConversionCapsIT {
     assertThat(stats.exit()).as(stats.err()).isZero();
     assertThat(JSON.readTree(stats.out()).at("/total/capped_conversions").asText()).isEqualTo("1");
 
+    InProcessCli.Run table = kcid("stats", "--account", id, "--since", "1d");
+    assertThat(table.out().lines().filter(l -> l.contains("rejected")).findFirst().orElseThrow()).contains("capped");
+    // clicks 3, conversions 3: 0 pending, 2 approved, 1 rejected, 1 of them capped.
+    assertThat(table.out().lines().filter(l -> l.startsWith("total")).findFirst().orElseThrow())
+        .matches("total\\s+3\\s+3\\s+0\\s+2\\s+1\\s+1\\s+.*");
+
     InProcessCli.Run bad = kcid("cap", "set", id, "broken", "--goal", "default", "--period", "daily");
     assertThat(bad.exit()).isNotZero();
     assertThat(bad.err()).contains("CAP_INVALID");
