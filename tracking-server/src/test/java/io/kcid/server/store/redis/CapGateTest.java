@@ -144,9 +144,10 @@ class CapGateTest {
     assertThat(attempt(account, early).code()).isEqualTo(RecordResult.Code.DUPLICATE_GOAL);
     assertThat(used(account)).isZero();
     // No click: the record refuses it, the place is released.
-    Account wide = account.toBuilder().setConversionCaps(0, account.getConversionCaps(0).toBuilder().setCampaignId(""))
-        .build();
-    assertThat(attempt(wide, plan(wide, click(wide, false))).code()).isEqualTo(RecordResult.Code.CLICK_NOT_FOUND);
-    assertThat(used(wide)).isZero();
+    assertThat(attempt(account, plan(account, click(account, false))).code())
+        .isEqualTo(RecordResult.Code.CLICK_NOT_FOUND);
+    assertThat(used(account)).isZero();
+    assertThat(attempt(account, plan(account, click(account, true))).code()).isEqualTo(RecordResult.Code.ACCEPTED);
+    assertThat(used(account)).isEqualTo(1);
   }
 }
