@@ -2736,6 +2736,362 @@ func (x *ListExchangeRatesResponse) GetTotalDays() int64 {
 	return 0
 }
 
+type SetConversionCapRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	Cap           *ConversionCap         `protobuf:"bytes,2,opt,name=cap,proto3" json:"cap,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetConversionCapRequest) Reset() {
+	*x = SetConversionCapRequest{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetConversionCapRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetConversionCapRequest) ProtoMessage() {}
+
+func (x *SetConversionCapRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetConversionCapRequest.ProtoReflect.Descriptor instead.
+func (*SetConversionCapRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *SetConversionCapRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *SetConversionCapRequest) GetCap() *ConversionCap {
+	if x != nil {
+		return x.Cap
+	}
+	return nil
+}
+
+type SetConversionCapResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The cap as stored (effective_from set).
+	Cap           *ConversionCap `protobuf:"bytes,1,opt,name=cap,proto3" json:"cap,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetConversionCapResponse) Reset() {
+	*x = SetConversionCapResponse{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetConversionCapResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetConversionCapResponse) ProtoMessage() {}
+
+func (x *SetConversionCapResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetConversionCapResponse.ProtoReflect.Descriptor instead.
+func (*SetConversionCapResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *SetConversionCapResponse) GetCap() *ConversionCap {
+	if x != nil {
+		return x.Cap
+	}
+	return nil
+}
+
+type ListConversionCapsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListConversionCapsRequest) Reset() {
+	*x = ListConversionCapsRequest{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListConversionCapsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListConversionCapsRequest) ProtoMessage() {}
+
+func (x *ListConversionCapsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListConversionCapsRequest.ProtoReflect.Descriptor instead.
+func (*ListConversionCapsRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *ListConversionCapsRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+// A cap and what it has counted in its current period.
+type ConversionCapUsage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Cap   *ConversionCap         `protobuf:"bytes,1,opt,name=cap,proto3" json:"cap,omitempty"`
+	// The current period in the account's time zone: "2026-12-04" (DAILY), "2026-12" (MONTHLY),
+	// "lifetime".
+	Period string `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
+	// Conversions counted in the period (count caps).
+	UsedConversions uint64 `protobuf:"varint,3,opt,name=used_conversions,json=usedConversions,proto3" json:"used_conversions,omitempty"`
+	// Value counted in the period, in the cap's currency (value caps).
+	UsedValue     *Money `protobuf:"bytes,4,opt,name=used_value,json=usedValue,proto3" json:"used_value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConversionCapUsage) Reset() {
+	*x = ConversionCapUsage{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConversionCapUsage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConversionCapUsage) ProtoMessage() {}
+
+func (x *ConversionCapUsage) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConversionCapUsage.ProtoReflect.Descriptor instead.
+func (*ConversionCapUsage) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *ConversionCapUsage) GetCap() *ConversionCap {
+	if x != nil {
+		return x.Cap
+	}
+	return nil
+}
+
+func (x *ConversionCapUsage) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *ConversionCapUsage) GetUsedConversions() uint64 {
+	if x != nil {
+		return x.UsedConversions
+	}
+	return 0
+}
+
+func (x *ConversionCapUsage) GetUsedValue() *Money {
+	if x != nil {
+		return x.UsedValue
+	}
+	return nil
+}
+
+type ListConversionCapsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ordered by cap_id.
+	Caps []*ConversionCapUsage `protobuf:"bytes,1,rep,name=caps,proto3" json:"caps,omitempty"`
+	// The latest changes (at most 100), newest first.
+	Changes       []*ConversionCapChange `protobuf:"bytes,2,rep,name=changes,proto3" json:"changes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListConversionCapsResponse) Reset() {
+	*x = ListConversionCapsResponse{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListConversionCapsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListConversionCapsResponse) ProtoMessage() {}
+
+func (x *ListConversionCapsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListConversionCapsResponse.ProtoReflect.Descriptor instead.
+func (*ListConversionCapsResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ListConversionCapsResponse) GetCaps() []*ConversionCapUsage {
+	if x != nil {
+		return x.Caps
+	}
+	return nil
+}
+
+func (x *ListConversionCapsResponse) GetChanges() []*ConversionCapChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+type DeleteConversionCapRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	CapId         string                 `protobuf:"bytes,2,opt,name=cap_id,json=capId,proto3" json:"cap_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteConversionCapRequest) Reset() {
+	*x = DeleteConversionCapRequest{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteConversionCapRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteConversionCapRequest) ProtoMessage() {}
+
+func (x *DeleteConversionCapRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteConversionCapRequest.ProtoReflect.Descriptor instead.
+func (*DeleteConversionCapRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *DeleteConversionCapRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *DeleteConversionCapRequest) GetCapId() string {
+	if x != nil {
+		return x.CapId
+	}
+	return ""
+}
+
+type DeleteConversionCapResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteConversionCapResponse) Reset() {
+	*x = DeleteConversionCapResponse{}
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteConversionCapResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteConversionCapResponse) ProtoMessage() {}
+
+func (x *DeleteConversionCapResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_admin_service_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteConversionCapResponse.ProtoReflect.Descriptor instead.
+func (*DeleteConversionCapResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_admin_service_proto_rawDescGZIP(), []int{47}
+}
+
 var File_kcid_tracking_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
@@ -2966,7 +3322,30 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\x19ListExchangeRatesResponse\x125\n" +
 	"\x04days\x18\x01 \x03(\v2!.kcid.tracking.v1.ExchangeRateDayR\x04days\x12\x1d\n" +
 	"\n" +
-	"total_days\x18\x02 \x01(\x03R\ttotalDays*\x90\x01\n" +
+	"total_days\x18\x02 \x01(\x03R\ttotalDays\"k\n" +
+	"\x17SetConversionCapRequest\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x121\n" +
+	"\x03cap\x18\x02 \x01(\v2\x1f.kcid.tracking.v1.ConversionCapR\x03cap\"M\n" +
+	"\x18SetConversionCapResponse\x121\n" +
+	"\x03cap\x18\x01 \x01(\v2\x1f.kcid.tracking.v1.ConversionCapR\x03cap\":\n" +
+	"\x19ListConversionCapsRequest\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\"\xc2\x01\n" +
+	"\x12ConversionCapUsage\x121\n" +
+	"\x03cap\x18\x01 \x01(\v2\x1f.kcid.tracking.v1.ConversionCapR\x03cap\x12\x16\n" +
+	"\x06period\x18\x02 \x01(\tR\x06period\x12)\n" +
+	"\x10used_conversions\x18\x03 \x01(\x04R\x0fusedConversions\x126\n" +
+	"\n" +
+	"used_value\x18\x04 \x01(\v2\x17.kcid.tracking.v1.MoneyR\tusedValue\"\x97\x01\n" +
+	"\x1aListConversionCapsResponse\x128\n" +
+	"\x04caps\x18\x01 \x03(\v2$.kcid.tracking.v1.ConversionCapUsageR\x04caps\x12?\n" +
+	"\achanges\x18\x02 \x03(\v2%.kcid.tracking.v1.ConversionCapChangeR\achanges\"R\n" +
+	"\x1aDeleteConversionCapRequest\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12\x15\n" +
+	"\x06cap_id\x18\x02 \x01(\tR\x05capId\"\x1d\n" +
+	"\x1bDeleteConversionCapResponse*\x90\x01\n" +
 	"\n" +
 	"SecretKind\x12\x1b\n" +
 	"\x17SECRET_KIND_UNSPECIFIED\x10\x00\x12\x1e\n" +
@@ -2983,7 +3362,7 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\fBotRangeKind\x12\x1e\n" +
 	"\x1aBOT_RANGE_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12BOT_RANGE_KIND_BOT\x10\x01\x12\x1d\n" +
-	"\x19BOT_RANGE_KIND_DATACENTER\x10\x022\xcb\r\n" +
+	"\x19BOT_RANGE_KIND_DATACENTER\x10\x022\x9b\x10\n" +
 	"\fAdminService\x12`\n" +
 	"\rCreateAccount\x12&.kcid.tracking.v1.CreateAccountRequest\x1a'.kcid.tracking.v1.CreateAccountResponse\x12W\n" +
 	"\n" +
@@ -3005,7 +3384,10 @@ const file_kcid_tracking_v1_admin_service_proto_rawDesc = "" +
 	"\rListBotRanges\x12&.kcid.tracking.v1.ListBotRangesRequest\x1a'.kcid.tracking.v1.ListBotRangesResponse\x12c\n" +
 	"\x0eClearBotRanges\x12'.kcid.tracking.v1.ClearBotRangesRequest\x1a(.kcid.tracking.v1.ClearBotRangesResponse\x12l\n" +
 	"\x11LoadExchangeRates\x12*.kcid.tracking.v1.LoadExchangeRatesRequest\x1a+.kcid.tracking.v1.LoadExchangeRatesResponse\x12l\n" +
-	"\x11ListExchangeRates\x12*.kcid.tracking.v1.ListExchangeRatesRequest\x1a+.kcid.tracking.v1.ListExchangeRatesResponseB_\n" +
+	"\x11ListExchangeRates\x12*.kcid.tracking.v1.ListExchangeRatesRequest\x1a+.kcid.tracking.v1.ListExchangeRatesResponse\x12i\n" +
+	"\x10SetConversionCap\x12).kcid.tracking.v1.SetConversionCapRequest\x1a*.kcid.tracking.v1.SetConversionCapResponse\x12o\n" +
+	"\x12ListConversionCaps\x12+.kcid.tracking.v1.ListConversionCapsRequest\x1a,.kcid.tracking.v1.ListConversionCapsResponse\x12r\n" +
+	"\x13DeleteConversionCap\x12,.kcid.tracking.v1.DeleteConversionCapRequest\x1a-.kcid.tracking.v1.DeleteConversionCapResponseB_\n" +
 	"\x19io.kcid.proto.tracking.v1B\x11AdminServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3"
 
 var (
@@ -3021,7 +3403,7 @@ func file_kcid_tracking_v1_admin_service_proto_rawDescGZIP() []byte {
 }
 
 var file_kcid_tracking_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_kcid_tracking_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
+var file_kcid_tracking_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
 var file_kcid_tracking_v1_admin_service_proto_goTypes = []any{
 	(SecretKind)(0),                     // 0: kcid.tracking.v1.SecretKind
 	(ApiKeyRole)(0),                     // 1: kcid.tracking.v1.ApiKeyRole
@@ -3067,57 +3449,66 @@ var file_kcid_tracking_v1_admin_service_proto_goTypes = []any{
 	(*ListExchangeRatesRequest)(nil),    // 41: kcid.tracking.v1.ListExchangeRatesRequest
 	(*ExchangeRateDay)(nil),             // 42: kcid.tracking.v1.ExchangeRateDay
 	(*ListExchangeRatesResponse)(nil),   // 43: kcid.tracking.v1.ListExchangeRatesResponse
-	nil,                                 // 44: kcid.tracking.v1.CreateAccountRequest.StatusMapEntry
-	nil,                                 // 45: kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry
-	nil,                                 // 46: kcid.tracking.v1.ExchangeRateDay.RatesPerEurEntry
-	(PostbackResponseFormat)(0),         // 47: kcid.tracking.v1.PostbackResponseFormat
-	(SuspectAction)(0),                  // 48: kcid.tracking.v1.SuspectAction
-	(*Account)(nil),                     // 49: kcid.tracking.v1.Account
-	(*AccountSecrets)(nil),              // 50: kcid.tracking.v1.AccountSecrets
-	(*PostbackAuth)(nil),                // 51: kcid.tracking.v1.PostbackAuth
-	(*durationpb.Duration)(nil),         // 52: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),       // 53: google.protobuf.Timestamp
-	(CountingMode)(0),                   // 54: kcid.tracking.v1.CountingMode
-	(*Money)(nil),                       // 55: kcid.tracking.v1.Money
-	(GoalState)(0),                      // 56: kcid.tracking.v1.GoalState
-	(*Goal)(nil),                        // 57: kcid.tracking.v1.Goal
-	(ConversionStatus)(0),               // 58: kcid.tracking.v1.ConversionStatus
+	(*SetConversionCapRequest)(nil),     // 44: kcid.tracking.v1.SetConversionCapRequest
+	(*SetConversionCapResponse)(nil),    // 45: kcid.tracking.v1.SetConversionCapResponse
+	(*ListConversionCapsRequest)(nil),   // 46: kcid.tracking.v1.ListConversionCapsRequest
+	(*ConversionCapUsage)(nil),          // 47: kcid.tracking.v1.ConversionCapUsage
+	(*ListConversionCapsResponse)(nil),  // 48: kcid.tracking.v1.ListConversionCapsResponse
+	(*DeleteConversionCapRequest)(nil),  // 49: kcid.tracking.v1.DeleteConversionCapRequest
+	(*DeleteConversionCapResponse)(nil), // 50: kcid.tracking.v1.DeleteConversionCapResponse
+	nil,                                 // 51: kcid.tracking.v1.CreateAccountRequest.StatusMapEntry
+	nil,                                 // 52: kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry
+	nil,                                 // 53: kcid.tracking.v1.ExchangeRateDay.RatesPerEurEntry
+	(PostbackResponseFormat)(0),         // 54: kcid.tracking.v1.PostbackResponseFormat
+	(SuspectAction)(0),                  // 55: kcid.tracking.v1.SuspectAction
+	(*Account)(nil),                     // 56: kcid.tracking.v1.Account
+	(*AccountSecrets)(nil),              // 57: kcid.tracking.v1.AccountSecrets
+	(*PostbackAuth)(nil),                // 58: kcid.tracking.v1.PostbackAuth
+	(*durationpb.Duration)(nil),         // 59: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),       // 60: google.protobuf.Timestamp
+	(CountingMode)(0),                   // 61: kcid.tracking.v1.CountingMode
+	(*Money)(nil),                       // 62: kcid.tracking.v1.Money
+	(GoalState)(0),                      // 63: kcid.tracking.v1.GoalState
+	(*Goal)(nil),                        // 64: kcid.tracking.v1.Goal
+	(*ConversionCap)(nil),               // 65: kcid.tracking.v1.ConversionCap
+	(*ConversionCapChange)(nil),         // 66: kcid.tracking.v1.ConversionCapChange
+	(ConversionStatus)(0),               // 67: kcid.tracking.v1.ConversionStatus
 }
 var file_kcid_tracking_v1_admin_service_proto_depIdxs = []int32{
-	44, // 0: kcid.tracking.v1.CreateAccountRequest.status_map:type_name -> kcid.tracking.v1.CreateAccountRequest.StatusMapEntry
-	47, // 1: kcid.tracking.v1.CreateAccountRequest.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
-	48, // 2: kcid.tracking.v1.CreateAccountRequest.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
-	48, // 3: kcid.tracking.v1.CreateAccountRequest.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
-	49, // 4: kcid.tracking.v1.CreateAccountResponse.account:type_name -> kcid.tracking.v1.Account
-	50, // 5: kcid.tracking.v1.CreateAccountResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
-	49, // 6: kcid.tracking.v1.GetAccountResponse.account:type_name -> kcid.tracking.v1.Account
-	51, // 7: kcid.tracking.v1.UpdateAccountRequest.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
-	45, // 8: kcid.tracking.v1.UpdateAccountRequest.status_map:type_name -> kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry
-	47, // 9: kcid.tracking.v1.UpdateAccountRequest.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
-	48, // 10: kcid.tracking.v1.UpdateAccountRequest.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
-	48, // 11: kcid.tracking.v1.UpdateAccountRequest.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
-	49, // 12: kcid.tracking.v1.UpdateAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	51, // 0: kcid.tracking.v1.CreateAccountRequest.status_map:type_name -> kcid.tracking.v1.CreateAccountRequest.StatusMapEntry
+	54, // 1: kcid.tracking.v1.CreateAccountRequest.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
+	55, // 2: kcid.tracking.v1.CreateAccountRequest.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
+	55, // 3: kcid.tracking.v1.CreateAccountRequest.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
+	56, // 4: kcid.tracking.v1.CreateAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	57, // 5: kcid.tracking.v1.CreateAccountResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
+	56, // 6: kcid.tracking.v1.GetAccountResponse.account:type_name -> kcid.tracking.v1.Account
+	58, // 7: kcid.tracking.v1.UpdateAccountRequest.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
+	52, // 8: kcid.tracking.v1.UpdateAccountRequest.status_map:type_name -> kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry
+	54, // 9: kcid.tracking.v1.UpdateAccountRequest.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
+	55, // 10: kcid.tracking.v1.UpdateAccountRequest.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
+	55, // 11: kcid.tracking.v1.UpdateAccountRequest.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
+	56, // 12: kcid.tracking.v1.UpdateAccountResponse.account:type_name -> kcid.tracking.v1.Account
 	0,  // 13: kcid.tracking.v1.RotateAccountSecretRequest.kind:type_name -> kcid.tracking.v1.SecretKind
-	52, // 14: kcid.tracking.v1.RotateAccountSecretRequest.grace_period:type_name -> google.protobuf.Duration
-	50, // 15: kcid.tracking.v1.RotateAccountSecretResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
-	53, // 16: kcid.tracking.v1.RotateAccountSecretResponse.previous_expire_time:type_name -> google.protobuf.Timestamp
-	49, // 17: kcid.tracking.v1.ListAccountsResponse.accounts:type_name -> kcid.tracking.v1.Account
-	52, // 18: kcid.tracking.v1.CreateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
-	54, // 19: kcid.tracking.v1.CreateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	55, // 20: kcid.tracking.v1.CreateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
-	56, // 21: kcid.tracking.v1.CreateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
-	52, // 22: kcid.tracking.v1.CreateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
-	57, // 23: kcid.tracking.v1.CreateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	57, // 24: kcid.tracking.v1.GetGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
-	57, // 25: kcid.tracking.v1.ListGoalsResponse.goals:type_name -> kcid.tracking.v1.Goal
-	52, // 26: kcid.tracking.v1.UpdateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
-	54, // 27: kcid.tracking.v1.UpdateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	55, // 28: kcid.tracking.v1.UpdateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
-	56, // 29: kcid.tracking.v1.UpdateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
-	52, // 30: kcid.tracking.v1.UpdateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
-	57, // 31: kcid.tracking.v1.UpdateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	59, // 14: kcid.tracking.v1.RotateAccountSecretRequest.grace_period:type_name -> google.protobuf.Duration
+	57, // 15: kcid.tracking.v1.RotateAccountSecretResponse.secrets:type_name -> kcid.tracking.v1.AccountSecrets
+	60, // 16: kcid.tracking.v1.RotateAccountSecretResponse.previous_expire_time:type_name -> google.protobuf.Timestamp
+	56, // 17: kcid.tracking.v1.ListAccountsResponse.accounts:type_name -> kcid.tracking.v1.Account
+	59, // 18: kcid.tracking.v1.CreateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
+	61, // 19: kcid.tracking.v1.CreateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	62, // 20: kcid.tracking.v1.CreateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
+	63, // 21: kcid.tracking.v1.CreateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
+	59, // 22: kcid.tracking.v1.CreateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
+	64, // 23: kcid.tracking.v1.CreateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	64, // 24: kcid.tracking.v1.GetGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
+	64, // 25: kcid.tracking.v1.ListGoalsResponse.goals:type_name -> kcid.tracking.v1.Goal
+	59, // 26: kcid.tracking.v1.UpdateGoalRequest.attribution_window:type_name -> google.protobuf.Duration
+	61, // 27: kcid.tracking.v1.UpdateGoalRequest.counting_mode:type_name -> kcid.tracking.v1.CountingMode
+	62, // 28: kcid.tracking.v1.UpdateGoalRequest.default_value:type_name -> kcid.tracking.v1.Money
+	63, // 29: kcid.tracking.v1.UpdateGoalRequest.state:type_name -> kcid.tracking.v1.GoalState
+	59, // 30: kcid.tracking.v1.UpdateGoalRequest.min_time_to_convert:type_name -> google.protobuf.Duration
+	64, // 31: kcid.tracking.v1.UpdateGoalResponse.goal:type_name -> kcid.tracking.v1.Goal
 	1,  // 32: kcid.tracking.v1.ApiKey.roles:type_name -> kcid.tracking.v1.ApiKeyRole
-	53, // 33: kcid.tracking.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	60, // 33: kcid.tracking.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
 	1,  // 34: kcid.tracking.v1.CreateApiKeyRequest.roles:type_name -> kcid.tracking.v1.ApiKeyRole
 	21, // 35: kcid.tracking.v1.CreateApiKeyResponse.api_key:type_name -> kcid.tracking.v1.ApiKey
 	21, // 36: kcid.tracking.v1.ListApiKeysResponse.api_keys:type_name -> kcid.tracking.v1.ApiKey
@@ -3129,51 +3520,63 @@ var file_kcid_tracking_v1_admin_service_proto_depIdxs = []int32{
 	34, // 42: kcid.tracking.v1.ListBotRangesResponse.ranges:type_name -> kcid.tracking.v1.BotRange
 	2,  // 43: kcid.tracking.v1.ClearBotRangesRequest.kind:type_name -> kcid.tracking.v1.BotRangeKind
 	39, // 44: kcid.tracking.v1.LoadExchangeRatesResponse.bad_lines:type_name -> kcid.tracking.v1.BadRateLine
-	46, // 45: kcid.tracking.v1.ExchangeRateDay.rates_per_eur:type_name -> kcid.tracking.v1.ExchangeRateDay.RatesPerEurEntry
+	53, // 45: kcid.tracking.v1.ExchangeRateDay.rates_per_eur:type_name -> kcid.tracking.v1.ExchangeRateDay.RatesPerEurEntry
 	42, // 46: kcid.tracking.v1.ListExchangeRatesResponse.days:type_name -> kcid.tracking.v1.ExchangeRateDay
-	58, // 47: kcid.tracking.v1.CreateAccountRequest.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
-	58, // 48: kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
-	3,  // 49: kcid.tracking.v1.AdminService.CreateAccount:input_type -> kcid.tracking.v1.CreateAccountRequest
-	5,  // 50: kcid.tracking.v1.AdminService.GetAccount:input_type -> kcid.tracking.v1.GetAccountRequest
-	7,  // 51: kcid.tracking.v1.AdminService.UpdateAccount:input_type -> kcid.tracking.v1.UpdateAccountRequest
-	9,  // 52: kcid.tracking.v1.AdminService.RotateAccountSecret:input_type -> kcid.tracking.v1.RotateAccountSecretRequest
-	11, // 53: kcid.tracking.v1.AdminService.ListAccounts:input_type -> kcid.tracking.v1.ListAccountsRequest
-	13, // 54: kcid.tracking.v1.AdminService.CreateGoal:input_type -> kcid.tracking.v1.CreateGoalRequest
-	15, // 55: kcid.tracking.v1.AdminService.GetGoal:input_type -> kcid.tracking.v1.GetGoalRequest
-	17, // 56: kcid.tracking.v1.AdminService.ListGoals:input_type -> kcid.tracking.v1.ListGoalsRequest
-	19, // 57: kcid.tracking.v1.AdminService.UpdateGoal:input_type -> kcid.tracking.v1.UpdateGoalRequest
-	22, // 58: kcid.tracking.v1.AdminService.CreateApiKey:input_type -> kcid.tracking.v1.CreateApiKeyRequest
-	24, // 59: kcid.tracking.v1.AdminService.ListApiKeys:input_type -> kcid.tracking.v1.ListApiKeysRequest
-	26, // 60: kcid.tracking.v1.AdminService.RevokeApiKey:input_type -> kcid.tracking.v1.RevokeApiKeyRequest
-	28, // 61: kcid.tracking.v1.AdminService.GetCaller:input_type -> kcid.tracking.v1.GetCallerRequest
-	30, // 62: kcid.tracking.v1.AdminService.LoadBotRanges:input_type -> kcid.tracking.v1.LoadBotRangesRequest
-	33, // 63: kcid.tracking.v1.AdminService.ListBotRanges:input_type -> kcid.tracking.v1.ListBotRangesRequest
-	36, // 64: kcid.tracking.v1.AdminService.ClearBotRanges:input_type -> kcid.tracking.v1.ClearBotRangesRequest
-	38, // 65: kcid.tracking.v1.AdminService.LoadExchangeRates:input_type -> kcid.tracking.v1.LoadExchangeRatesRequest
-	41, // 66: kcid.tracking.v1.AdminService.ListExchangeRates:input_type -> kcid.tracking.v1.ListExchangeRatesRequest
-	4,  // 67: kcid.tracking.v1.AdminService.CreateAccount:output_type -> kcid.tracking.v1.CreateAccountResponse
-	6,  // 68: kcid.tracking.v1.AdminService.GetAccount:output_type -> kcid.tracking.v1.GetAccountResponse
-	8,  // 69: kcid.tracking.v1.AdminService.UpdateAccount:output_type -> kcid.tracking.v1.UpdateAccountResponse
-	10, // 70: kcid.tracking.v1.AdminService.RotateAccountSecret:output_type -> kcid.tracking.v1.RotateAccountSecretResponse
-	12, // 71: kcid.tracking.v1.AdminService.ListAccounts:output_type -> kcid.tracking.v1.ListAccountsResponse
-	14, // 72: kcid.tracking.v1.AdminService.CreateGoal:output_type -> kcid.tracking.v1.CreateGoalResponse
-	16, // 73: kcid.tracking.v1.AdminService.GetGoal:output_type -> kcid.tracking.v1.GetGoalResponse
-	18, // 74: kcid.tracking.v1.AdminService.ListGoals:output_type -> kcid.tracking.v1.ListGoalsResponse
-	20, // 75: kcid.tracking.v1.AdminService.UpdateGoal:output_type -> kcid.tracking.v1.UpdateGoalResponse
-	23, // 76: kcid.tracking.v1.AdminService.CreateApiKey:output_type -> kcid.tracking.v1.CreateApiKeyResponse
-	25, // 77: kcid.tracking.v1.AdminService.ListApiKeys:output_type -> kcid.tracking.v1.ListApiKeysResponse
-	27, // 78: kcid.tracking.v1.AdminService.RevokeApiKey:output_type -> kcid.tracking.v1.RevokeApiKeyResponse
-	29, // 79: kcid.tracking.v1.AdminService.GetCaller:output_type -> kcid.tracking.v1.GetCallerResponse
-	32, // 80: kcid.tracking.v1.AdminService.LoadBotRanges:output_type -> kcid.tracking.v1.LoadBotRangesResponse
-	35, // 81: kcid.tracking.v1.AdminService.ListBotRanges:output_type -> kcid.tracking.v1.ListBotRangesResponse
-	37, // 82: kcid.tracking.v1.AdminService.ClearBotRanges:output_type -> kcid.tracking.v1.ClearBotRangesResponse
-	40, // 83: kcid.tracking.v1.AdminService.LoadExchangeRates:output_type -> kcid.tracking.v1.LoadExchangeRatesResponse
-	43, // 84: kcid.tracking.v1.AdminService.ListExchangeRates:output_type -> kcid.tracking.v1.ListExchangeRatesResponse
-	67, // [67:85] is the sub-list for method output_type
-	49, // [49:67] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	65, // 47: kcid.tracking.v1.SetConversionCapRequest.cap:type_name -> kcid.tracking.v1.ConversionCap
+	65, // 48: kcid.tracking.v1.SetConversionCapResponse.cap:type_name -> kcid.tracking.v1.ConversionCap
+	65, // 49: kcid.tracking.v1.ConversionCapUsage.cap:type_name -> kcid.tracking.v1.ConversionCap
+	62, // 50: kcid.tracking.v1.ConversionCapUsage.used_value:type_name -> kcid.tracking.v1.Money
+	47, // 51: kcid.tracking.v1.ListConversionCapsResponse.caps:type_name -> kcid.tracking.v1.ConversionCapUsage
+	66, // 52: kcid.tracking.v1.ListConversionCapsResponse.changes:type_name -> kcid.tracking.v1.ConversionCapChange
+	67, // 53: kcid.tracking.v1.CreateAccountRequest.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
+	67, // 54: kcid.tracking.v1.UpdateAccountRequest.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
+	3,  // 55: kcid.tracking.v1.AdminService.CreateAccount:input_type -> kcid.tracking.v1.CreateAccountRequest
+	5,  // 56: kcid.tracking.v1.AdminService.GetAccount:input_type -> kcid.tracking.v1.GetAccountRequest
+	7,  // 57: kcid.tracking.v1.AdminService.UpdateAccount:input_type -> kcid.tracking.v1.UpdateAccountRequest
+	9,  // 58: kcid.tracking.v1.AdminService.RotateAccountSecret:input_type -> kcid.tracking.v1.RotateAccountSecretRequest
+	11, // 59: kcid.tracking.v1.AdminService.ListAccounts:input_type -> kcid.tracking.v1.ListAccountsRequest
+	13, // 60: kcid.tracking.v1.AdminService.CreateGoal:input_type -> kcid.tracking.v1.CreateGoalRequest
+	15, // 61: kcid.tracking.v1.AdminService.GetGoal:input_type -> kcid.tracking.v1.GetGoalRequest
+	17, // 62: kcid.tracking.v1.AdminService.ListGoals:input_type -> kcid.tracking.v1.ListGoalsRequest
+	19, // 63: kcid.tracking.v1.AdminService.UpdateGoal:input_type -> kcid.tracking.v1.UpdateGoalRequest
+	22, // 64: kcid.tracking.v1.AdminService.CreateApiKey:input_type -> kcid.tracking.v1.CreateApiKeyRequest
+	24, // 65: kcid.tracking.v1.AdminService.ListApiKeys:input_type -> kcid.tracking.v1.ListApiKeysRequest
+	26, // 66: kcid.tracking.v1.AdminService.RevokeApiKey:input_type -> kcid.tracking.v1.RevokeApiKeyRequest
+	28, // 67: kcid.tracking.v1.AdminService.GetCaller:input_type -> kcid.tracking.v1.GetCallerRequest
+	30, // 68: kcid.tracking.v1.AdminService.LoadBotRanges:input_type -> kcid.tracking.v1.LoadBotRangesRequest
+	33, // 69: kcid.tracking.v1.AdminService.ListBotRanges:input_type -> kcid.tracking.v1.ListBotRangesRequest
+	36, // 70: kcid.tracking.v1.AdminService.ClearBotRanges:input_type -> kcid.tracking.v1.ClearBotRangesRequest
+	38, // 71: kcid.tracking.v1.AdminService.LoadExchangeRates:input_type -> kcid.tracking.v1.LoadExchangeRatesRequest
+	41, // 72: kcid.tracking.v1.AdminService.ListExchangeRates:input_type -> kcid.tracking.v1.ListExchangeRatesRequest
+	44, // 73: kcid.tracking.v1.AdminService.SetConversionCap:input_type -> kcid.tracking.v1.SetConversionCapRequest
+	46, // 74: kcid.tracking.v1.AdminService.ListConversionCaps:input_type -> kcid.tracking.v1.ListConversionCapsRequest
+	49, // 75: kcid.tracking.v1.AdminService.DeleteConversionCap:input_type -> kcid.tracking.v1.DeleteConversionCapRequest
+	4,  // 76: kcid.tracking.v1.AdminService.CreateAccount:output_type -> kcid.tracking.v1.CreateAccountResponse
+	6,  // 77: kcid.tracking.v1.AdminService.GetAccount:output_type -> kcid.tracking.v1.GetAccountResponse
+	8,  // 78: kcid.tracking.v1.AdminService.UpdateAccount:output_type -> kcid.tracking.v1.UpdateAccountResponse
+	10, // 79: kcid.tracking.v1.AdminService.RotateAccountSecret:output_type -> kcid.tracking.v1.RotateAccountSecretResponse
+	12, // 80: kcid.tracking.v1.AdminService.ListAccounts:output_type -> kcid.tracking.v1.ListAccountsResponse
+	14, // 81: kcid.tracking.v1.AdminService.CreateGoal:output_type -> kcid.tracking.v1.CreateGoalResponse
+	16, // 82: kcid.tracking.v1.AdminService.GetGoal:output_type -> kcid.tracking.v1.GetGoalResponse
+	18, // 83: kcid.tracking.v1.AdminService.ListGoals:output_type -> kcid.tracking.v1.ListGoalsResponse
+	20, // 84: kcid.tracking.v1.AdminService.UpdateGoal:output_type -> kcid.tracking.v1.UpdateGoalResponse
+	23, // 85: kcid.tracking.v1.AdminService.CreateApiKey:output_type -> kcid.tracking.v1.CreateApiKeyResponse
+	25, // 86: kcid.tracking.v1.AdminService.ListApiKeys:output_type -> kcid.tracking.v1.ListApiKeysResponse
+	27, // 87: kcid.tracking.v1.AdminService.RevokeApiKey:output_type -> kcid.tracking.v1.RevokeApiKeyResponse
+	29, // 88: kcid.tracking.v1.AdminService.GetCaller:output_type -> kcid.tracking.v1.GetCallerResponse
+	32, // 89: kcid.tracking.v1.AdminService.LoadBotRanges:output_type -> kcid.tracking.v1.LoadBotRangesResponse
+	35, // 90: kcid.tracking.v1.AdminService.ListBotRanges:output_type -> kcid.tracking.v1.ListBotRangesResponse
+	37, // 91: kcid.tracking.v1.AdminService.ClearBotRanges:output_type -> kcid.tracking.v1.ClearBotRangesResponse
+	40, // 92: kcid.tracking.v1.AdminService.LoadExchangeRates:output_type -> kcid.tracking.v1.LoadExchangeRatesResponse
+	43, // 93: kcid.tracking.v1.AdminService.ListExchangeRates:output_type -> kcid.tracking.v1.ListExchangeRatesResponse
+	45, // 94: kcid.tracking.v1.AdminService.SetConversionCap:output_type -> kcid.tracking.v1.SetConversionCapResponse
+	48, // 95: kcid.tracking.v1.AdminService.ListConversionCaps:output_type -> kcid.tracking.v1.ListConversionCapsResponse
+	50, // 96: kcid.tracking.v1.AdminService.DeleteConversionCap:output_type -> kcid.tracking.v1.DeleteConversionCapResponse
+	76, // [76:97] is the sub-list for method output_type
+	55, // [55:76] is the sub-list for method input_type
+	55, // [55:55] is the sub-list for extension type_name
+	55, // [55:55] is the sub-list for extension extendee
+	0,  // [0:55] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_admin_service_proto_init() }
@@ -3191,7 +3594,7 @@ func file_kcid_tracking_v1_admin_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_admin_service_proto_rawDesc), len(file_kcid_tracking_v1_admin_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   44,
+			NumMessages:   51,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -37,6 +37,9 @@ const (
 	AdminService_ClearBotRanges_FullMethodName      = "/kcid.tracking.v1.AdminService/ClearBotRanges"
 	AdminService_LoadExchangeRates_FullMethodName   = "/kcid.tracking.v1.AdminService/LoadExchangeRates"
 	AdminService_ListExchangeRates_FullMethodName   = "/kcid.tracking.v1.AdminService/ListExchangeRates"
+	AdminService_SetConversionCap_FullMethodName    = "/kcid.tracking.v1.AdminService/SetConversionCap"
+	AdminService_ListConversionCaps_FullMethodName  = "/kcid.tracking.v1.AdminService/ListConversionCaps"
+	AdminService_DeleteConversionCap_FullMethodName = "/kcid.tracking.v1.AdminService/DeleteConversionCap"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -92,6 +95,13 @@ type AdminServiceClient interface {
 	LoadExchangeRates(ctx context.Context, in *LoadExchangeRatesRequest, opts ...grpc.CallOption) (*LoadExchangeRatesResponse, error)
 	// The loaded days (newest first) and their rates per EUR.
 	ListExchangeRates(ctx context.Context, in *ListExchangeRatesRequest, opts ...grpc.CallOption) (*ListExchangeRatesResponse, error)
+	// Creates or replaces one conversion cap of an account (docs/caps.md); the change applies from
+	// its effective_from onward and is audited. Errors: ACCOUNT_NOT_FOUND, CAP_INVALID.
+	SetConversionCap(ctx context.Context, in *SetConversionCapRequest, opts ...grpc.CallOption) (*SetConversionCapResponse, error)
+	// The account's caps with their use in the current period, and their latest changes.
+	ListConversionCaps(ctx context.Context, in *ListConversionCapsRequest, opts ...grpc.CallOption) (*ListConversionCapsResponse, error)
+	// Deletes a cap (audited); its counts are dropped with it. Errors: CAP_NOT_FOUND.
+	DeleteConversionCap(ctx context.Context, in *DeleteConversionCapRequest, opts ...grpc.CallOption) (*DeleteConversionCapResponse, error)
 }
 
 type adminServiceClient struct {
@@ -282,6 +292,36 @@ func (c *adminServiceClient) ListExchangeRates(ctx context.Context, in *ListExch
 	return out, nil
 }
 
+func (c *adminServiceClient) SetConversionCap(ctx context.Context, in *SetConversionCapRequest, opts ...grpc.CallOption) (*SetConversionCapResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetConversionCapResponse)
+	err := c.cc.Invoke(ctx, AdminService_SetConversionCap_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ListConversionCaps(ctx context.Context, in *ListConversionCapsRequest, opts ...grpc.CallOption) (*ListConversionCapsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListConversionCapsResponse)
+	err := c.cc.Invoke(ctx, AdminService_ListConversionCaps_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) DeleteConversionCap(ctx context.Context, in *DeleteConversionCapRequest, opts ...grpc.CallOption) (*DeleteConversionCapResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteConversionCapResponse)
+	err := c.cc.Invoke(ctx, AdminService_DeleteConversionCap_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -335,6 +375,13 @@ type AdminServiceServer interface {
 	LoadExchangeRates(context.Context, *LoadExchangeRatesRequest) (*LoadExchangeRatesResponse, error)
 	// The loaded days (newest first) and their rates per EUR.
 	ListExchangeRates(context.Context, *ListExchangeRatesRequest) (*ListExchangeRatesResponse, error)
+	// Creates or replaces one conversion cap of an account (docs/caps.md); the change applies from
+	// its effective_from onward and is audited. Errors: ACCOUNT_NOT_FOUND, CAP_INVALID.
+	SetConversionCap(context.Context, *SetConversionCapRequest) (*SetConversionCapResponse, error)
+	// The account's caps with their use in the current period, and their latest changes.
+	ListConversionCaps(context.Context, *ListConversionCapsRequest) (*ListConversionCapsResponse, error)
+	// Deletes a cap (audited); its counts are dropped with it. Errors: CAP_NOT_FOUND.
+	DeleteConversionCap(context.Context, *DeleteConversionCapRequest) (*DeleteConversionCapResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -398,6 +445,15 @@ func (UnimplementedAdminServiceServer) LoadExchangeRates(context.Context, *LoadE
 }
 func (UnimplementedAdminServiceServer) ListExchangeRates(context.Context, *ListExchangeRatesRequest) (*ListExchangeRatesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListExchangeRates not implemented")
+}
+func (UnimplementedAdminServiceServer) SetConversionCap(context.Context, *SetConversionCapRequest) (*SetConversionCapResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetConversionCap not implemented")
+}
+func (UnimplementedAdminServiceServer) ListConversionCaps(context.Context, *ListConversionCapsRequest) (*ListConversionCapsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListConversionCaps not implemented")
+}
+func (UnimplementedAdminServiceServer) DeleteConversionCap(context.Context, *DeleteConversionCapRequest) (*DeleteConversionCapResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteConversionCap not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -744,6 +800,60 @@ func _AdminService_ListExchangeRates_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_SetConversionCap_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetConversionCapRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).SetConversionCap(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_SetConversionCap_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).SetConversionCap(ctx, req.(*SetConversionCapRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ListConversionCaps_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListConversionCapsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ListConversionCaps(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ListConversionCaps_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ListConversionCaps(ctx, req.(*ListConversionCapsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_DeleteConversionCap_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteConversionCapRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).DeleteConversionCap(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_DeleteConversionCap_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).DeleteConversionCap(ctx, req.(*DeleteConversionCapRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -822,6 +932,18 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListExchangeRates",
 			Handler:    _AdminService_ListExchangeRates_Handler,
+		},
+		{
+			MethodName: "SetConversionCap",
+			Handler:    _AdminService_SetConversionCap_Handler,
+		},
+		{
+			MethodName: "ListConversionCaps",
+			Handler:    _AdminService_ListConversionCaps_Handler,
+		},
+		{
+			MethodName: "DeleteConversionCap",
+			Handler:    _AdminService_DeleteConversionCap_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -235,6 +235,15 @@ const (
 	// More conversions than the account's velocity_limit within a minute from clicks of one /24
 	// (/48 for IPv6) network; the account's velocity_action decided its status.
 	ErrorReason_ERROR_REASON_VELOCITY_EXCEEDED ErrorReason = 173
+	// --- Conversion caps (docs/caps.md) ---
+	// The conversion is over one of the account's conversion caps (metadata: `capId`); it was
+	// recorded with the cap's action as status (rejected, or pending) and does not count.
+	ErrorReason_ERROR_REASON_CAP_REACHED ErrorReason = 174
+	// A conversion cap is malformed (metadata: `field`): a bad cap_id, neither goal nor campaign,
+	// no period, not exactly one of max_conversions and max_value, a bad amount or currency.
+	ErrorReason_ERROR_REASON_CAP_INVALID ErrorReason = 175
+	// The account has no conversion cap with this id (metadata: `capId`).
+	ErrorReason_ERROR_REASON_CAP_NOT_FOUND ErrorReason = 176
 	// --- Reporting currency ---
 	// An exchange-rate file has no usable header: the first line must be `Date, <ISO 4217 code>, …`
 	// (ECB's eurofxref.csv format; metadata `line`).
@@ -346,6 +355,9 @@ var (
 		171: "ERROR_REASON_CLICK_FLAGGED_BOT",
 		172: "ERROR_REASON_CLICK_FLAGGED_DATACENTER",
 		173: "ERROR_REASON_VELOCITY_EXCEEDED",
+		174: "ERROR_REASON_CAP_REACHED",
+		175: "ERROR_REASON_CAP_INVALID",
+		176: "ERROR_REASON_CAP_NOT_FOUND",
 		177: "ERROR_REASON_FX_CSV_INVALID",
 		178: "ERROR_REASON_FX_CURRENCY_UNKNOWN",
 		185: "ERROR_REASON_STATS_DIMENSIONS_NOT_COMBINABLE",
@@ -436,6 +448,9 @@ var (
 		"ERROR_REASON_CLICK_FLAGGED_BOT":               171,
 		"ERROR_REASON_CLICK_FLAGGED_DATACENTER":        172,
 		"ERROR_REASON_VELOCITY_EXCEEDED":               173,
+		"ERROR_REASON_CAP_REACHED":                     174,
+		"ERROR_REASON_CAP_INVALID":                     175,
+		"ERROR_REASON_CAP_NOT_FOUND":                   176,
 		"ERROR_REASON_FX_CSV_INVALID":                  177,
 		"ERROR_REASON_FX_CURRENCY_UNKNOWN":             178,
 		"ERROR_REASON_STATS_DIMENSIONS_NOT_COMBINABLE": 185,
@@ -507,7 +522,7 @@ var File_kcid_tracking_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\xac,\n" +
+	"#kcid/tracking/v1/error_reason.proto\x12\x10kcid.tracking.v1\x1a google/protobuf/descriptor.proto*\xd8-\n" +
 	"\vErrorReason\x12.\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x10\xca\xf3\x18\aUNKNOWN\xd0\xf3\x18\xf4\x03\x12=\n" +
 	"\x1eERROR_REASON_MISSING_PARAMETER\x10\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12=\n" +
@@ -592,6 +607,9 @@ const file_kcid_tracking_v1_error_reason_proto_rawDesc = "" +
 	"\x1eERROR_REASON_CLICK_FLAGGED_BOT\x10\xab\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\xa6\x03\x12H\n" +
 	"%ERROR_REASON_CLICK_FLAGGED_DATACENTER\x10\xac\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\xa6\x03\x12A\n" +
 	"\x1eERROR_REASON_VELOCITY_EXCEEDED\x10\xad\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\xa6\x03\x12;\n" +
+	"\x18ERROR_REASON_CAP_REACHED\x10\xae\x01\x1a\x1c\xca\xf3\x18\x13FAILED_PRECONDITION\xd0\xf3\x18\xa6\x03\x128\n" +
+	"\x18ERROR_REASON_CAP_INVALID\x10\xaf\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x123\n" +
+	"\x1aERROR_REASON_CAP_NOT_FOUND\x10\xb0\x01\x1a\x12\xca\xf3\x18\tNOT_FOUND\xd0\xf3\x18\x94\x03\x12;\n" +
 	"\x1bERROR_REASON_FX_CSV_INVALID\x10\xb1\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12@\n" +
 	" ERROR_REASON_FX_CURRENCY_UNKNOWN\x10\xb2\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12L\n" +
 	",ERROR_REASON_STATS_DIMENSIONS_NOT_COMBINABLE\x10\xb9\x01\x1a\x19\xca\xf3\x18\x10INVALID_ARGUMENT\xd0\xf3\x18\x90\x03\x12A\n" +

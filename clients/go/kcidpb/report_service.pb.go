@@ -461,6 +461,9 @@ type StatsRow struct {
 	FlaggedClicks int64 `protobuf:"varint,16,opt,name=flagged_clicks,json=flaggedClicks,proto3" json:"flagged_clicks,omitempty"`
 	// Conversions on flagged clicks: in `conversions` and its statuses, not in conversion_rate.
 	FlaggedConversions int64 `protobuf:"varint,17,opt,name=flagged_conversions,json=flaggedConversions,proto3" json:"flagged_conversions,omitempty"`
+	// Conversions recorded over a conversion cap (reason CAP_REACHED): in `conversions` and its
+	// statuses.
+	CappedConversions int64 `protobuf:"varint,18,opt,name=capped_conversions,json=cappedConversions,proto3" json:"capped_conversions,omitempty"`
 	// The values of every currency converted to the report's reporting currency (its currency_code)
 	// at the rate of each conversion's UTC day; each status sum is exact and rounded half-even once,
 	// to the currency's minor units. Unset when the report has no reporting currency.
@@ -632,6 +635,13 @@ func (x *StatsRow) GetFlaggedClicks() int64 {
 func (x *StatsRow) GetFlaggedConversions() int64 {
 	if x != nil {
 		return x.FlaggedConversions
+	}
+	return 0
+}
+
+func (x *StatsRow) GetCappedConversions() int64 {
+	if x != nil {
+		return x.CappedConversions
 	}
 	return 0
 }
@@ -859,7 +869,8 @@ const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"\x13TimeToConvertBucket\x12<\n" +
 	"\fmin_duration\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\vminDuration\x12<\n" +
 	"\fmax_duration\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\vmaxDuration\x12 \n" +
-	"\vconversions\x18\x03 \x01(\x03R\vconversions\"\xec\t\n" +
+	"\vconversions\x18\x03 \x01(\x03R\vconversions\"\x9b\n" +
+	"\n" +
 	"\bStatsRow\x12\x1f\n" +
 	"\vcampaign_id\x18\x01 \x01(\tR\n" +
 	"campaignId\x12\x19\n" +
@@ -880,7 +891,8 @@ const file_kcid_tracking_v1_report_service_proto_rawDesc = "" +
 	"\n" +
 	"account_id\x18\x0f \x01(\tR\taccountId\x12%\n" +
 	"\x0eflagged_clicks\x18\x10 \x01(\x03R\rflaggedClicks\x12/\n" +
-	"\x13flagged_conversions\x18\x11 \x01(\x03R\x12flaggedConversions\x12H\n" +
+	"\x13flagged_conversions\x18\x11 \x01(\x03R\x12flaggedConversions\x12-\n" +
+	"\x12capped_conversions\x18\x12 \x01(\x03R\x11cappedConversions\x12H\n" +
 	"\x0freporting_value\x18\x14 \x01(\v2\x1f.kcid.tracking.v1.CurrencyValueR\x0ereportingValue\x12N\n" +
 	"\x12unconverted_values\x18\x15 \x03(\v2\x1f.kcid.tracking.v1.CurrencyValueR\x11unconvertedValues\x12#\n" +
 	"\rmissing_rates\x18\x16 \x03(\tR\fmissingRates\x12\x1f\n" +

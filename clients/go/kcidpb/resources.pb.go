@@ -416,6 +416,113 @@ func (PostbackAuthMethod) EnumDescriptor() ([]byte, []int) {
 	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{6}
 }
 
+type CapPeriod int32
+
+const (
+	CapPeriod_CAP_PERIOD_UNSPECIFIED CapPeriod = 0
+	// A calendar day in the account's time zone.
+	CapPeriod_CAP_PERIOD_DAILY CapPeriod = 1
+	// A calendar month in the account's time zone.
+	CapPeriod_CAP_PERIOD_MONTHLY CapPeriod = 2
+	// Since the cap's creation.
+	CapPeriod_CAP_PERIOD_LIFETIME CapPeriod = 3
+)
+
+// Enum value maps for CapPeriod.
+var (
+	CapPeriod_name = map[int32]string{
+		0: "CAP_PERIOD_UNSPECIFIED",
+		1: "CAP_PERIOD_DAILY",
+		2: "CAP_PERIOD_MONTHLY",
+		3: "CAP_PERIOD_LIFETIME",
+	}
+	CapPeriod_value = map[string]int32{
+		"CAP_PERIOD_UNSPECIFIED": 0,
+		"CAP_PERIOD_DAILY":       1,
+		"CAP_PERIOD_MONTHLY":     2,
+		"CAP_PERIOD_LIFETIME":    3,
+	}
+)
+
+func (x CapPeriod) Enum() *CapPeriod {
+	p := new(CapPeriod)
+	*p = x
+	return p
+}
+
+func (x CapPeriod) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CapPeriod) Descriptor() protoreflect.EnumDescriptor {
+	return file_kcid_tracking_v1_resources_proto_enumTypes[7].Descriptor()
+}
+
+func (CapPeriod) Type() protoreflect.EnumType {
+	return &file_kcid_tracking_v1_resources_proto_enumTypes[7]
+}
+
+func (x CapPeriod) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CapPeriod.Descriptor instead.
+func (CapPeriod) EnumDescriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{7}
+}
+
+type CapAction int32
+
+const (
+	// As CAP_ACTION_REJECT.
+	CapAction_CAP_ACTION_UNSPECIFIED CapAction = 0
+	// The conversion over the cap is recorded rejected.
+	CapAction_CAP_ACTION_REJECT CapAction = 1
+	// The conversion over the cap is recorded pending (for a manual decision).
+	CapAction_CAP_ACTION_PENDING CapAction = 2
+)
+
+// Enum value maps for CapAction.
+var (
+	CapAction_name = map[int32]string{
+		0: "CAP_ACTION_UNSPECIFIED",
+		1: "CAP_ACTION_REJECT",
+		2: "CAP_ACTION_PENDING",
+	}
+	CapAction_value = map[string]int32{
+		"CAP_ACTION_UNSPECIFIED": 0,
+		"CAP_ACTION_REJECT":      1,
+		"CAP_ACTION_PENDING":     2,
+	}
+)
+
+func (x CapAction) Enum() *CapAction {
+	p := new(CapAction)
+	*p = x
+	return p
+}
+
+func (x CapAction) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CapAction) Descriptor() protoreflect.EnumDescriptor {
+	return file_kcid_tracking_v1_resources_proto_enumTypes[8].Descriptor()
+}
+
+func (CapAction) Type() protoreflect.EnumType {
+	return &file_kcid_tracking_v1_resources_proto_enumTypes[8]
+}
+
+func (x CapAction) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CapAction.Descriptor instead.
+func (CapAction) EnumDescriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{8}
+}
+
 // What the HTTP edge answers to a postback that was recorded (or was a duplicate). Every answer
 // also carries `X-Kcid-Outcome` and, when there is one, `X-Kcid-Reason`.
 type PostbackResponseFormat int32
@@ -462,11 +569,11 @@ func (x PostbackResponseFormat) String() string {
 }
 
 func (PostbackResponseFormat) Descriptor() protoreflect.EnumDescriptor {
-	return file_kcid_tracking_v1_resources_proto_enumTypes[7].Descriptor()
+	return file_kcid_tracking_v1_resources_proto_enumTypes[9].Descriptor()
 }
 
 func (PostbackResponseFormat) Type() protoreflect.EnumType {
-	return &file_kcid_tracking_v1_resources_proto_enumTypes[7]
+	return &file_kcid_tracking_v1_resources_proto_enumTypes[9]
 }
 
 func (x PostbackResponseFormat) Number() protoreflect.EnumNumber {
@@ -475,7 +582,7 @@ func (x PostbackResponseFormat) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PostbackResponseFormat.Descriptor instead.
 func (PostbackResponseFormat) EnumDescriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{7}
+	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{9}
 }
 
 // An exact decimal amount of money. Never a binary float.
@@ -1235,8 +1342,11 @@ type Account struct {
 	// the rate of their day (see Conversion.fx_state) and stats show a reporting value. Empty: values
 	// are reported in their own currencies only.
 	ReportingCurrency string `protobuf:"bytes,19,opt,name=reporting_currency,json=reportingCurrency,proto3" json:"reporting_currency,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Conversion caps (docs/caps.md), ordered by cap_id. Read only here: they are changed with
+	// SetConversionCap and DeleteConversionCap, each change audited.
+	ConversionCaps []*ConversionCap `protobuf:"bytes,21,rep,name=conversion_caps,json=conversionCaps,proto3" json:"conversion_caps,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Account) Reset() {
@@ -1402,6 +1512,205 @@ func (x *Account) GetReportingCurrency() string {
 	return ""
 }
 
+func (x *Account) GetConversionCaps() []*ConversionCap {
+	if x != nil {
+		return x.ConversionCaps
+	}
+	return nil
+}
+
+// A limit on the conversions of a goal, a campaign or a goal in a campaign, per day, per month
+// (in the account's time zone) or over the cap's lifetime, counted in conversions or in value.
+// A conversion over the cap is still recorded, with the cap's action as status and reason
+// CAP_REACHED; it does not count toward the cap.
+type ConversionCap struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// [a-z0-9_-]{1,64}, unique within the account.
+	CapId string `protobuf:"bytes,1,opt,name=cap_id,json=capId,proto3" json:"cap_id,omitempty"`
+	// What the cap counts: conversions of this goal ("" = any goal) on clicks of this campaign
+	// ("" = any campaign). At least one of the two is set.
+	GoalKey    string    `protobuf:"bytes,2,opt,name=goal_key,json=goalKey,proto3" json:"goal_key,omitempty"`
+	CampaignId string    `protobuf:"bytes,3,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	Period     CapPeriod `protobuf:"varint,4,opt,name=period,proto3,enum=kcid.tracking.v1.CapPeriod" json:"period,omitempty"`
+	// Exactly one of max_conversions (> 0) and max_value (> 0, counting the values of
+	// conversions in max_value's currency; conversions in another currency or without a value
+	// add nothing to a value cap).
+	MaxConversions uint64 `protobuf:"varint,5,opt,name=max_conversions,json=maxConversions,proto3" json:"max_conversions,omitempty"`
+	MaxValue       *Money `protobuf:"bytes,6,opt,name=max_value,json=maxValue,proto3" json:"max_value,omitempty"`
+	// What a conversion over the cap becomes. UNSPECIFIED = REJECT.
+	Action CapAction `protobuf:"varint,7,opt,name=action,proto3,enum=kcid.tracking.v1.CapAction" json:"action,omitempty"`
+	// From when the cap applies (set by the server to the time of the change when not given or
+	// past; a later time schedules the cap's start). Conversions recorded before it are not held
+	// by it.
+	EffectiveFrom *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=effective_from,json=effectiveFrom,proto3" json:"effective_from,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConversionCap) Reset() {
+	*x = ConversionCap{}
+	mi := &file_kcid_tracking_v1_resources_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConversionCap) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConversionCap) ProtoMessage() {}
+
+func (x *ConversionCap) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_resources_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConversionCap.ProtoReflect.Descriptor instead.
+func (*ConversionCap) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ConversionCap) GetCapId() string {
+	if x != nil {
+		return x.CapId
+	}
+	return ""
+}
+
+func (x *ConversionCap) GetGoalKey() string {
+	if x != nil {
+		return x.GoalKey
+	}
+	return ""
+}
+
+func (x *ConversionCap) GetCampaignId() string {
+	if x != nil {
+		return x.CampaignId
+	}
+	return ""
+}
+
+func (x *ConversionCap) GetPeriod() CapPeriod {
+	if x != nil {
+		return x.Period
+	}
+	return CapPeriod_CAP_PERIOD_UNSPECIFIED
+}
+
+func (x *ConversionCap) GetMaxConversions() uint64 {
+	if x != nil {
+		return x.MaxConversions
+	}
+	return 0
+}
+
+func (x *ConversionCap) GetMaxValue() *Money {
+	if x != nil {
+		return x.MaxValue
+	}
+	return nil
+}
+
+func (x *ConversionCap) GetAction() CapAction {
+	if x != nil {
+		return x.Action
+	}
+	return CapAction_CAP_ACTION_UNSPECIFIED
+}
+
+func (x *ConversionCap) GetEffectiveFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveFrom
+	}
+	return nil
+}
+
+// One audited change of a cap: what it was before and after (empty when created / deleted).
+type ConversionCapChange struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CapId      string                 `protobuf:"bytes,1,opt,name=cap_id,json=capId,proto3" json:"cap_id,omitempty"`
+	ChangeTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=change_time,json=changeTime,proto3" json:"change_time,omitempty"`
+	// The name of the API key that made the change ("" when unknown).
+	Actor         string         `protobuf:"bytes,3,opt,name=actor,proto3" json:"actor,omitempty"`
+	Before        *ConversionCap `protobuf:"bytes,4,opt,name=before,proto3" json:"before,omitempty"`
+	After         *ConversionCap `protobuf:"bytes,5,opt,name=after,proto3" json:"after,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConversionCapChange) Reset() {
+	*x = ConversionCapChange{}
+	mi := &file_kcid_tracking_v1_resources_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConversionCapChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConversionCapChange) ProtoMessage() {}
+
+func (x *ConversionCapChange) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_resources_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConversionCapChange.ProtoReflect.Descriptor instead.
+func (*ConversionCapChange) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ConversionCapChange) GetCapId() string {
+	if x != nil {
+		return x.CapId
+	}
+	return ""
+}
+
+func (x *ConversionCapChange) GetChangeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ChangeTime
+	}
+	return nil
+}
+
+func (x *ConversionCapChange) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
+func (x *ConversionCapChange) GetBefore() *ConversionCap {
+	if x != nil {
+		return x.Before
+	}
+	return nil
+}
+
+func (x *ConversionCapChange) GetAfter() *ConversionCap {
+	if x != nil {
+		return x.After
+	}
+	return nil
+}
+
 // Secrets of an account. Returned only when created or rotated; never logged.
 type AccountSecrets struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1417,7 +1726,7 @@ type AccountSecrets struct {
 
 func (x *AccountSecrets) Reset() {
 	*x = AccountSecrets{}
-	mi := &file_kcid_tracking_v1_resources_proto_msgTypes[7]
+	mi := &file_kcid_tracking_v1_resources_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1429,7 +1738,7 @@ func (x *AccountSecrets) String() string {
 func (*AccountSecrets) ProtoMessage() {}
 
 func (x *AccountSecrets) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_resources_proto_msgTypes[7]
+	mi := &file_kcid_tracking_v1_resources_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1442,7 +1751,7 @@ func (x *AccountSecrets) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountSecrets.ProtoReflect.Descriptor instead.
 func (*AccountSecrets) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{7}
+	return file_kcid_tracking_v1_resources_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *AccountSecrets) GetPostbackToken() string {
@@ -1557,7 +1866,7 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"\fPostbackAuth\x12>\n" +
 	"\amethods\x18\x01 \x03(\x0e2$.kcid.tracking.v1.PostbackAuthMethodR\amethods\x12!\n" +
 	"\fip_allowlist\x18\x02 \x03(\tR\vipAllowlist\x12J\n" +
-	"\x13signature_tolerance\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x12signatureTolerance\"\xc2\b\n" +
+	"\x13signature_tolerance\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x12signatureTolerance\"\x8c\t\n" +
 	"\aAccount\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12!\n" +
@@ -1582,10 +1891,28 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"status_map\x18\r \x03(\v2(.kcid.tracking.v1.Account.StatusMapEntryR\tstatusMap\x12#\n" +
 	"\rignore_status\x18\x0e \x01(\bR\fignoreStatus\x12b\n" +
 	"\x18postback_response_format\x18\x0f \x01(\x0e2(.kcid.tracking.v1.PostbackResponseFormatR\x16postbackResponseFormat\x12-\n" +
-	"\x12reporting_currency\x18\x13 \x01(\tR\x11reportingCurrency\x1a`\n" +
+	"\x12reporting_currency\x18\x13 \x01(\tR\x11reportingCurrency\x12H\n" +
+	"\x0fconversion_caps\x18\x15 \x03(\v2\x1f.kcid.tracking.v1.ConversionCapR\x0econversionCaps\x1a`\n" +
 	"\x0eStatusMapEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x128\n" +
-	"\x05value\x18\x02 \x01(\x0e2\".kcid.tracking.v1.ConversionStatusR\x05value:\x028\x01\"\x92\x01\n" +
+	"\x05value\x18\x02 \x01(\x0e2\".kcid.tracking.v1.ConversionStatusR\x05value:\x028\x01\"\xee\x02\n" +
+	"\rConversionCap\x12\x15\n" +
+	"\x06cap_id\x18\x01 \x01(\tR\x05capId\x12\x19\n" +
+	"\bgoal_key\x18\x02 \x01(\tR\agoalKey\x12\x1f\n" +
+	"\vcampaign_id\x18\x03 \x01(\tR\n" +
+	"campaignId\x123\n" +
+	"\x06period\x18\x04 \x01(\x0e2\x1b.kcid.tracking.v1.CapPeriodR\x06period\x12'\n" +
+	"\x0fmax_conversions\x18\x05 \x01(\x04R\x0emaxConversions\x124\n" +
+	"\tmax_value\x18\x06 \x01(\v2\x17.kcid.tracking.v1.MoneyR\bmaxValue\x123\n" +
+	"\x06action\x18\a \x01(\x0e2\x1b.kcid.tracking.v1.CapActionR\x06action\x12A\n" +
+	"\x0eeffective_from\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveFrom\"\xef\x01\n" +
+	"\x13ConversionCapChange\x12\x15\n" +
+	"\x06cap_id\x18\x01 \x01(\tR\x05capId\x12;\n" +
+	"\vchange_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"changeTime\x12\x14\n" +
+	"\x05actor\x18\x03 \x01(\tR\x05actor\x127\n" +
+	"\x06before\x18\x04 \x01(\v2\x1f.kcid.tracking.v1.ConversionCapR\x06before\x125\n" +
+	"\x05after\x18\x05 \x01(\v2\x1f.kcid.tracking.v1.ConversionCapR\x05after\"\x92\x01\n" +
 	"\x0eAccountSecrets\x12%\n" +
 	"\x0epostback_token\x18\x01 \x01(\tR\rpostbackToken\x12!\n" +
 	"\fclick_secret\x18\x02 \x01(\tR\vclickSecret\x126\n" +
@@ -1624,7 +1951,16 @@ const file_kcid_tracking_v1_resources_proto_rawDesc = "" +
 	"\x12PostbackAuthMethod\x12$\n" +
 	" POSTBACK_AUTH_METHOD_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aPOSTBACK_AUTH_METHOD_TOKEN\x10\x01\x12\"\n" +
-	"\x1ePOSTBACK_AUTH_METHOD_SIGNATURE\x10\x02*\xd4\x01\n" +
+	"\x1ePOSTBACK_AUTH_METHOD_SIGNATURE\x10\x02*n\n" +
+	"\tCapPeriod\x12\x1a\n" +
+	"\x16CAP_PERIOD_UNSPECIFIED\x10\x00\x12\x14\n" +
+	"\x10CAP_PERIOD_DAILY\x10\x01\x12\x16\n" +
+	"\x12CAP_PERIOD_MONTHLY\x10\x02\x12\x17\n" +
+	"\x13CAP_PERIOD_LIFETIME\x10\x03*V\n" +
+	"\tCapAction\x12\x1a\n" +
+	"\x16CAP_ACTION_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11CAP_ACTION_REJECT\x10\x01\x12\x16\n" +
+	"\x12CAP_ACTION_PENDING\x10\x02*\xd4\x01\n" +
 	"\x16PostbackResponseFormat\x12(\n" +
 	"$POSTBACK_RESPONSE_FORMAT_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dPOSTBACK_RESPONSE_FORMAT_JSON\x10\x01\x12$\n" +
@@ -1645,8 +1981,8 @@ func file_kcid_tracking_v1_resources_proto_rawDescGZIP() []byte {
 	return file_kcid_tracking_v1_resources_proto_rawDescData
 }
 
-var file_kcid_tracking_v1_resources_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_kcid_tracking_v1_resources_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_kcid_tracking_v1_resources_proto_enumTypes = make([]protoimpl.EnumInfo, 10)
+var file_kcid_tracking_v1_resources_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_kcid_tracking_v1_resources_proto_goTypes = []any{
 	(ClickFlag)(0),                // 0: kcid.tracking.v1.ClickFlag
 	(SuspectAction)(0),            // 1: kcid.tracking.v1.SuspectAction
@@ -1655,65 +1991,77 @@ var file_kcid_tracking_v1_resources_proto_goTypes = []any{
 	(CountingMode)(0),             // 4: kcid.tracking.v1.CountingMode
 	(GoalState)(0),                // 5: kcid.tracking.v1.GoalState
 	(PostbackAuthMethod)(0),       // 6: kcid.tracking.v1.PostbackAuthMethod
-	(PostbackResponseFormat)(0),   // 7: kcid.tracking.v1.PostbackResponseFormat
-	(*Money)(nil),                 // 8: kcid.tracking.v1.Money
-	(*Click)(nil),                 // 9: kcid.tracking.v1.Click
-	(*Conversion)(nil),            // 10: kcid.tracking.v1.Conversion
-	(*StatusChange)(nil),          // 11: kcid.tracking.v1.StatusChange
-	(*Goal)(nil),                  // 12: kcid.tracking.v1.Goal
-	(*PostbackAuth)(nil),          // 13: kcid.tracking.v1.PostbackAuth
-	(*Account)(nil),               // 14: kcid.tracking.v1.Account
-	(*AccountSecrets)(nil),        // 15: kcid.tracking.v1.AccountSecrets
-	nil,                           // 16: kcid.tracking.v1.Click.SubIdsEntry
-	nil,                           // 17: kcid.tracking.v1.Conversion.AdvSubIdsEntry
-	nil,                           // 18: kcid.tracking.v1.Account.StatusMapEntry
-	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
-	(ErrorReason)(0),              // 20: kcid.tracking.v1.ErrorReason
-	(*durationpb.Duration)(nil),   // 21: google.protobuf.Duration
+	(CapPeriod)(0),                // 7: kcid.tracking.v1.CapPeriod
+	(CapAction)(0),                // 8: kcid.tracking.v1.CapAction
+	(PostbackResponseFormat)(0),   // 9: kcid.tracking.v1.PostbackResponseFormat
+	(*Money)(nil),                 // 10: kcid.tracking.v1.Money
+	(*Click)(nil),                 // 11: kcid.tracking.v1.Click
+	(*Conversion)(nil),            // 12: kcid.tracking.v1.Conversion
+	(*StatusChange)(nil),          // 13: kcid.tracking.v1.StatusChange
+	(*Goal)(nil),                  // 14: kcid.tracking.v1.Goal
+	(*PostbackAuth)(nil),          // 15: kcid.tracking.v1.PostbackAuth
+	(*Account)(nil),               // 16: kcid.tracking.v1.Account
+	(*ConversionCap)(nil),         // 17: kcid.tracking.v1.ConversionCap
+	(*ConversionCapChange)(nil),   // 18: kcid.tracking.v1.ConversionCapChange
+	(*AccountSecrets)(nil),        // 19: kcid.tracking.v1.AccountSecrets
+	nil,                           // 20: kcid.tracking.v1.Click.SubIdsEntry
+	nil,                           // 21: kcid.tracking.v1.Conversion.AdvSubIdsEntry
+	nil,                           // 22: kcid.tracking.v1.Account.StatusMapEntry
+	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
+	(ErrorReason)(0),              // 24: kcid.tracking.v1.ErrorReason
+	(*durationpb.Duration)(nil),   // 25: google.protobuf.Duration
 }
 var file_kcid_tracking_v1_resources_proto_depIdxs = []int32{
-	16, // 0: kcid.tracking.v1.Click.sub_ids:type_name -> kcid.tracking.v1.Click.SubIdsEntry
-	19, // 1: kcid.tracking.v1.Click.click_time:type_name -> google.protobuf.Timestamp
-	19, // 2: kcid.tracking.v1.Click.expire_time:type_name -> google.protobuf.Timestamp
+	20, // 0: kcid.tracking.v1.Click.sub_ids:type_name -> kcid.tracking.v1.Click.SubIdsEntry
+	23, // 1: kcid.tracking.v1.Click.click_time:type_name -> google.protobuf.Timestamp
+	23, // 2: kcid.tracking.v1.Click.expire_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: kcid.tracking.v1.Click.flag:type_name -> kcid.tracking.v1.ClickFlag
 	2,  // 4: kcid.tracking.v1.Conversion.status:type_name -> kcid.tracking.v1.ConversionStatus
-	8,  // 5: kcid.tracking.v1.Conversion.value:type_name -> kcid.tracking.v1.Money
-	19, // 6: kcid.tracking.v1.Conversion.event_time:type_name -> google.protobuf.Timestamp
-	19, // 7: kcid.tracking.v1.Conversion.record_time:type_name -> google.protobuf.Timestamp
-	17, // 8: kcid.tracking.v1.Conversion.adv_sub_ids:type_name -> kcid.tracking.v1.Conversion.AdvSubIdsEntry
-	19, // 9: kcid.tracking.v1.Conversion.click_time:type_name -> google.protobuf.Timestamp
-	8,  // 10: kcid.tracking.v1.Conversion.original_value:type_name -> kcid.tracking.v1.Money
-	11, // 11: kcid.tracking.v1.Conversion.history:type_name -> kcid.tracking.v1.StatusChange
-	20, // 12: kcid.tracking.v1.Conversion.status_reason:type_name -> kcid.tracking.v1.ErrorReason
-	8,  // 13: kcid.tracking.v1.Conversion.converted_value:type_name -> kcid.tracking.v1.Money
+	10, // 5: kcid.tracking.v1.Conversion.value:type_name -> kcid.tracking.v1.Money
+	23, // 6: kcid.tracking.v1.Conversion.event_time:type_name -> google.protobuf.Timestamp
+	23, // 7: kcid.tracking.v1.Conversion.record_time:type_name -> google.protobuf.Timestamp
+	21, // 8: kcid.tracking.v1.Conversion.adv_sub_ids:type_name -> kcid.tracking.v1.Conversion.AdvSubIdsEntry
+	23, // 9: kcid.tracking.v1.Conversion.click_time:type_name -> google.protobuf.Timestamp
+	10, // 10: kcid.tracking.v1.Conversion.original_value:type_name -> kcid.tracking.v1.Money
+	13, // 11: kcid.tracking.v1.Conversion.history:type_name -> kcid.tracking.v1.StatusChange
+	24, // 12: kcid.tracking.v1.Conversion.status_reason:type_name -> kcid.tracking.v1.ErrorReason
+	10, // 13: kcid.tracking.v1.Conversion.converted_value:type_name -> kcid.tracking.v1.Money
 	3,  // 14: kcid.tracking.v1.Conversion.fx_state:type_name -> kcid.tracking.v1.FxState
 	2,  // 15: kcid.tracking.v1.StatusChange.from_status:type_name -> kcid.tracking.v1.ConversionStatus
 	2,  // 16: kcid.tracking.v1.StatusChange.to_status:type_name -> kcid.tracking.v1.ConversionStatus
-	8,  // 17: kcid.tracking.v1.StatusChange.value_before:type_name -> kcid.tracking.v1.Money
-	8,  // 18: kcid.tracking.v1.StatusChange.value_after:type_name -> kcid.tracking.v1.Money
-	19, // 19: kcid.tracking.v1.StatusChange.change_time:type_name -> google.protobuf.Timestamp
-	21, // 20: kcid.tracking.v1.Goal.attribution_window:type_name -> google.protobuf.Duration
+	10, // 17: kcid.tracking.v1.StatusChange.value_before:type_name -> kcid.tracking.v1.Money
+	10, // 18: kcid.tracking.v1.StatusChange.value_after:type_name -> kcid.tracking.v1.Money
+	23, // 19: kcid.tracking.v1.StatusChange.change_time:type_name -> google.protobuf.Timestamp
+	25, // 20: kcid.tracking.v1.Goal.attribution_window:type_name -> google.protobuf.Duration
 	4,  // 21: kcid.tracking.v1.Goal.counting_mode:type_name -> kcid.tracking.v1.CountingMode
-	8,  // 22: kcid.tracking.v1.Goal.default_value:type_name -> kcid.tracking.v1.Money
+	10, // 22: kcid.tracking.v1.Goal.default_value:type_name -> kcid.tracking.v1.Money
 	5,  // 23: kcid.tracking.v1.Goal.state:type_name -> kcid.tracking.v1.GoalState
-	19, // 24: kcid.tracking.v1.Goal.create_time:type_name -> google.protobuf.Timestamp
-	19, // 25: kcid.tracking.v1.Goal.update_time:type_name -> google.protobuf.Timestamp
-	21, // 26: kcid.tracking.v1.Goal.min_time_to_convert:type_name -> google.protobuf.Duration
+	23, // 24: kcid.tracking.v1.Goal.create_time:type_name -> google.protobuf.Timestamp
+	23, // 25: kcid.tracking.v1.Goal.update_time:type_name -> google.protobuf.Timestamp
+	25, // 26: kcid.tracking.v1.Goal.min_time_to_convert:type_name -> google.protobuf.Duration
 	6,  // 27: kcid.tracking.v1.PostbackAuth.methods:type_name -> kcid.tracking.v1.PostbackAuthMethod
-	21, // 28: kcid.tracking.v1.PostbackAuth.signature_tolerance:type_name -> google.protobuf.Duration
-	19, // 29: kcid.tracking.v1.Account.create_time:type_name -> google.protobuf.Timestamp
-	21, // 30: kcid.tracking.v1.Account.click_retention:type_name -> google.protobuf.Duration
-	13, // 31: kcid.tracking.v1.Account.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
+	25, // 28: kcid.tracking.v1.PostbackAuth.signature_tolerance:type_name -> google.protobuf.Duration
+	23, // 29: kcid.tracking.v1.Account.create_time:type_name -> google.protobuf.Timestamp
+	25, // 30: kcid.tracking.v1.Account.click_retention:type_name -> google.protobuf.Duration
+	15, // 31: kcid.tracking.v1.Account.postback_auth:type_name -> kcid.tracking.v1.PostbackAuth
 	1,  // 32: kcid.tracking.v1.Account.flagged_click_action:type_name -> kcid.tracking.v1.SuspectAction
 	1,  // 33: kcid.tracking.v1.Account.velocity_action:type_name -> kcid.tracking.v1.SuspectAction
-	18, // 34: kcid.tracking.v1.Account.status_map:type_name -> kcid.tracking.v1.Account.StatusMapEntry
-	7,  // 35: kcid.tracking.v1.Account.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
-	2,  // 36: kcid.tracking.v1.Account.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
-	37, // [37:37] is the sub-list for method output_type
-	37, // [37:37] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	22, // 34: kcid.tracking.v1.Account.status_map:type_name -> kcid.tracking.v1.Account.StatusMapEntry
+	9,  // 35: kcid.tracking.v1.Account.postback_response_format:type_name -> kcid.tracking.v1.PostbackResponseFormat
+	17, // 36: kcid.tracking.v1.Account.conversion_caps:type_name -> kcid.tracking.v1.ConversionCap
+	7,  // 37: kcid.tracking.v1.ConversionCap.period:type_name -> kcid.tracking.v1.CapPeriod
+	10, // 38: kcid.tracking.v1.ConversionCap.max_value:type_name -> kcid.tracking.v1.Money
+	8,  // 39: kcid.tracking.v1.ConversionCap.action:type_name -> kcid.tracking.v1.CapAction
+	23, // 40: kcid.tracking.v1.ConversionCap.effective_from:type_name -> google.protobuf.Timestamp
+	23, // 41: kcid.tracking.v1.ConversionCapChange.change_time:type_name -> google.protobuf.Timestamp
+	17, // 42: kcid.tracking.v1.ConversionCapChange.before:type_name -> kcid.tracking.v1.ConversionCap
+	17, // 43: kcid.tracking.v1.ConversionCapChange.after:type_name -> kcid.tracking.v1.ConversionCap
+	2,  // 44: kcid.tracking.v1.Account.StatusMapEntry.value:type_name -> kcid.tracking.v1.ConversionStatus
+	45, // [45:45] is the sub-list for method output_type
+	45, // [45:45] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_resources_proto_init() }
@@ -1727,8 +2075,8 @@ func file_kcid_tracking_v1_resources_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_resources_proto_rawDesc), len(file_kcid_tracking_v1_resources_proto_rawDesc)),
-			NumEnums:      8,
-			NumMessages:   11,
+			NumEnums:      10,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -50,6 +50,9 @@
 --          is counted in the stats field g (conversions on flagged clicks)
 -- ARGV[29] '1' when the account has destinations: a new conversion ('A') and a status change ('U')
 --          append an entry to the outbox KEYS[7] (never a dry run, a replay or a duplicate)
+-- ARGV[30] cap token ("" = no cap reservation): kept on a new conversion as field ct, so a
+--          retry that finds the conversion knows whether its reservation counted it (cap_fence.lua)
+-- ARGV[31] '1' when the conversion is over a conversion cap: counted in the stats field q
 --
 -- A counted conversion's hash keeps its stats key (st) and cell (sf), and its dimension hash (dk)
 -- and entries there (dc, see move_dimensions), so a later status change moves its counts in the
@@ -67,7 +70,8 @@
 -- ARGV: conversion_ttl_ms, request_ttl_ms, stream_max_length, record_time_ms, conversion_prefix,
 -- ARGV: conversion_id_prefix, has_request, campaigns, requested_status, new_status, amount,
 -- ARGV: currency, history_prefix, transition_sources, test, request_id, dry_run, ttc_bucket,
--- ARGV: stats_expire_at_ms, click_field, issue_time_s, flagged_status, write_outbox
+-- ARGV: stats_expire_at_ms, click_field, issue_time_s, flagged_status, write_outbox, cap_token,
+-- ARGV: capped
 
 local has_request = ARGV[13] == '1'
 local dry_run = ARGV[23] == '1'
@@ -192,11 +196,17 @@ if not code then
       if flag ~= 0 then
         bump(KEYS[5], 'g' .. US .. cell, '1')
       end
+      if ARGV[31] == '1' then
+        bump(KEYS[5], 'q' .. US .. cell, '1')
+      end
       for _, entry in ipairs(entries) do
         local dcell = dim_cell(campaign, entry, goal)
         count_conversion(KEYS[8], dcell, status, ARGV[17], ARGV[18], ARGV[24], ARGV[25])
         if flag ~= 0 then
           bump(KEYS[8], 'g' .. US .. dcell, '1')
+        end
+        if ARGV[31] == '1' then
+          bump(KEYS[8], 'q' .. US .. dcell, '1')
         end
       end
       if redis.call('EXISTS', KEYS[8]) == 1 then
@@ -214,6 +224,9 @@ if not code then
     redis.call('PEXPIRE', KEYS[2], keep)
     local key = ARGV[11] .. n
     redis.call('HSET', key, 'p', payload, 's', status, 'a', ARGV[17], 'c', ARGV[18])
+    if ARGV[30] ~= '' then
+      redis.call('HSET', key, 'ct', ARGV[30])
+    end
     if cell then
       redis.call('HSET', key, 'st', KEYS[5], 'sf', cell)
       if #entries > 0 then

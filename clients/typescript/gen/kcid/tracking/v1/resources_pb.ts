@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kcid/tracking/v1/resources.proto.
  */
 export const file_kcid_tracking_v1_resources: GenFile = /*@__PURE__*/
-  fileDesc("CiBrY2lkL3RyYWNraW5nL3YxL3Jlc291cmNlcy5wcm90bxIQa2NpZC50cmFja2luZy52MSIuCgVNb25leRIOCgZhbW91bnQYASABKAkSFQoNY3VycmVuY3lfY29kZRgCIAEoCSKeAwoFQ2xpY2sSDAoEa2NpZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEhMKC2NhbXBhaWduX2lkGAMgASgJEhMKC2NyZWF0aXZlX2lkGAQgASgJEhQKDHBsYWNlbWVudF9pZBgFIAEoCRI0CgdzdWJfaWRzGAYgAygLMiMua2NpZC50cmFja2luZy52MS5DbGljay5TdWJJZHNFbnRyeRIXCg9kZXN0aW5hdGlvbl91cmwYByABKAkSLgoKY2xpY2tfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhcnRpdGlvbhgKIAEoDRIpCgRmbGFnGAsgASgOMhsua2NpZC50cmFja2luZy52MS5DbGlja0ZsYWcSFgoOc291cmNlX25ldHdvcmsYDCABKAcaLQoLU3ViSWRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASL8BQoKQ29udmVyc2lvbhIVCg1jb252ZXJzaW9uX2lkGAEgASgJEgwKBGtjaWQYAiABKAkSEgoKYWNjb3VudF9pZBgDIAEoCRIQCghnb2FsX2tleRgEIAEoCRIyCgZzdGF0dXMYBSABKA4yIi5rY2lkLnRyYWNraW5nLnYxLkNvbnZlcnNpb25TdGF0dXMSJgoFdmFsdWUYBiABKAsyFy5rY2lkLnRyYWNraW5nLnYxLk1vbmV5EhYKDnRyYW5zYWN0aW9uX2lkGAcgASgJEi4KCmV2ZW50X3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JlY29yZF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJACgthZHZfc3ViX2lkcxgKIAMoCzIrLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvbi5BZHZTdWJJZHNFbnRyeRIMCgR0ZXN0GAsgASgIEi4KCmNsaWNrX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KDm9yaWdpbmFsX3ZhbHVlGA0gASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIvCgdoaXN0b3J5GA4gAygLMh4ua2NpZC50cmFja2luZy52MS5TdGF0dXNDaGFuZ2USNAoNc3RhdHVzX3JlYXNvbhgPIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24SMAoPY29udmVydGVkX3ZhbHVlGBAgASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIPCgdmeF9yYXRlGBEgASgJEhQKDGZ4X3JhdGVfZGF0ZRgSIAEoCRIrCghmeF9zdGF0ZRgTIAEoDjIZLmtjaWQudHJhY2tpbmcudjEuRnhTdGF0ZRowCg5BZHZTdWJJZHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqwCCgxTdGF0dXNDaGFuZ2USNwoLZnJvbV9zdGF0dXMYASABKA4yIi5rY2lkLnRyYWNraW5nLnYxLkNvbnZlcnNpb25TdGF0dXMSNQoJdG9fc3RhdHVzGAIgASgOMiIua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uU3RhdHVzEg4KBnJlYXNvbhgDIAEoCRItCgx2YWx1ZV9iZWZvcmUYBCABKAsyFy5rY2lkLnRyYWNraW5nLnYxLk1vbmV5EiwKC3ZhbHVlX2FmdGVyGAUgASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIvCgtjaGFuZ2VfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGc291cmNlGAcgASgJItoDCgRHb2FsEhIKCmFjY291bnRfaWQYASABKAkSEAoIZ29hbF9rZXkYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEjUKEmF0dHJpYnV0aW9uX3dpbmRvdxgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI1Cg1jb3VudGluZ19tb2RlGAUgASgOMh4ua2NpZC50cmFja2luZy52MS5Db3VudGluZ01vZGUSLgoNZGVmYXVsdF92YWx1ZRgGIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuTW9uZXkSKgoFc3RhdGUYByABKA4yGy5rY2lkLnRyYWNraW5nLnYxLkdvYWxTdGF0ZRIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjYKE21pbl90aW1lX3RvX2NvbnZlcnQYCiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFAoMY2FtcGFpZ25faWRzGAsgAygJEhwKFGFsbG93X25lZ2F0aXZlX3ZhbHVlGAwgASgIIpMBCgxQb3N0YmFja0F1dGgSNQoHbWV0aG9kcxgBIAMoDjIkLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tBdXRoTWV0aG9kEhQKDGlwX2FsbG93bGlzdBgCIAMoCRI2ChNzaWduYXR1cmVfdG9sZXJhbmNlGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIpkGCgdBY2NvdW50EhIKCmFjY291bnRfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhYKDmtjaWRfcGFyYW1ldGVyGAMgASgJEhgKEGRlZmF1bHRfZ29hbF9rZXkYBCABKAkSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKE3Bvc3RiYWNrX3Rva2VuX2hpbnQYBiABKAkSMgoPY2xpY2tfcmV0ZW50aW9uGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhcKD2xlZ2FjeV9odHRwXzIwMBgIIAEoCBI1Cg1wb3N0YmFja19hdXRoGAkgASgLMh4ua2NpZC50cmFja2luZy52MS5Qb3N0YmFja0F1dGgSEgoKcGFydG5lcl9pZBgKIAEoCRIRCgl0aW1lX3pvbmUYCyABKAkSFQoNY3VycmVuY3lfY29kZRgMIAEoCRI9ChRmbGFnZ2VkX2NsaWNrX2FjdGlvbhgQIAEoDjIfLmtjaWQudHJhY2tpbmcudjEuU3VzcGVjdEFjdGlvbhIWCg52ZWxvY2l0eV9saW1pdBgRIAEoDRI4Cg92ZWxvY2l0eV9hY3Rpb24YEiABKA4yHy5rY2lkLnRyYWNraW5nLnYxLlN1c3BlY3RBY3Rpb24SPAoKc3RhdHVzX21hcBgNIAMoCzIoLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudC5TdGF0dXNNYXBFbnRyeRIVCg1pZ25vcmVfc3RhdHVzGA4gASgIEkoKGHBvc3RiYWNrX3Jlc3BvbnNlX2Zvcm1hdBgPIAEoDjIoLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tSZXNwb25zZUZvcm1hdBIaChJyZXBvcnRpbmdfY3VycmVuY3kYEyABKAkaVAoOU3RhdHVzTWFwRW50cnkSCwoDa2V5GAEgASgJEjEKBXZhbHVlGAIgASgOMiIua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uU3RhdHVzOgI4ASJfCg5BY2NvdW50U2VjcmV0cxIWCg5wb3N0YmFja190b2tlbhgBIAEoCRIUCgxjbGlja19zZWNyZXQYAiABKAkSHwoXcG9zdGJhY2tfc2lnbmluZ19zZWNyZXQYAyABKAkqewoJQ2xpY2tGbGFnEhoKFkNMSUNLX0ZMQUdfVU5TUEVDSUZJRUQQABIdChlDTElDS19GTEFHX0JPVF9VU0VSX0FHRU5UEAESGAoUQ0xJQ0tfRkxBR19CT1RfUkFOR0UQAhIZChVDTElDS19GTEFHX0RBVEFDRU5URVIQAyqBAQoNU3VzcGVjdEFjdGlvbhIeChpTVVNQRUNUX0FDVElPTl9VTlNQRUNJRklFRBAAEhkKFVNVU1BFQ1RfQUNUSU9OX0FDQ0VQVBABEhoKFlNVU1BFQ1RfQUNUSU9OX1BFTkRJTkcQAhIZChVTVVNQRUNUX0FDVElPTl9SRUpFQ1QQAyqUAQoQQ29udmVyc2lvblN0YXR1cxIhCh1DT05WRVJTSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEh0KGUNPTlZFUlNJT05fU1RBVFVTX1BFTkRJTkcQARIeChpDT05WRVJTSU9OX1NUQVRVU19BUFBST1ZFRBACEh4KGkNPTlZFUlNJT05fU1RBVFVTX1JFSkVDVEVEEAMqkgEKB0Z4U3RhdGUSGAoURlhfU1RBVEVfVU5TUEVDSUZJRUQQABIaChZGWF9TVEFURV9TQU1FX0NVUlJFTkNZEAESFgoSRlhfU1RBVEVfQ09OVkVSVEVEEAISGQoVRlhfU1RBVEVfUkFURV9NSVNTSU5HEAMSHgoaRlhfU1RBVEVfQ09OVkVSVEVEX0FUX1JFQUQQBCrTAQoMQ291bnRpbmdNb2RlEh0KGUNPVU5USU5HX01PREVfVU5TUEVDSUZJRUQQABIgChxDT1VOVElOR19NT0RFX09OQ0VfUEVSX0NMSUNLEAESIAocQ09VTlRJTkdfTU9ERV9FVkVSWV9QT1NUQkFDSxACEi4KKkNPVU5USU5HX01PREVfVU5JUVVFX1RSQU5TQUNUSU9OX1BFUl9DTElDSxADEjAKLENPVU5USU5HX01PREVfVU5JUVVFX1RSQU5TQUNUSU9OX1BFUl9BQ0NPVU5UEAQqVQoJR29hbFN0YXRlEhoKFkdPQUxfU1RBVEVfVU5TUEVDSUZJRUQQABIVChFHT0FMX1NUQVRFX0FDVElWRRABEhUKEUdPQUxfU1RBVEVfUEFVU0VEEAIqfgoSUG9zdGJhY2tBdXRoTWV0aG9kEiQKIFBPU1RCQUNLX0FVVEhfTUVUSE9EX1VOU1BFQ0lGSUVEEAASHgoaUE9TVEJBQ0tfQVVUSF9NRVRIT0RfVE9LRU4QARIiCh5QT1NUQkFDS19BVVRIX01FVEhPRF9TSUdOQVRVUkUQAirUAQoWUG9zdGJhY2tSZXNwb25zZUZvcm1hdBIoCiRQT1NUQkFDS19SRVNQT05TRV9GT1JNQVRfVU5TUEVDSUZJRUQQABIhCh1QT1NUQkFDS19SRVNQT05TRV9GT1JNQVRfSlNPThABEiQKIFBPU1RCQUNLX1JFU1BPTlNFX0ZPUk1BVF9URVhUX09LEAISIwofUE9TVEJBQ0tfUkVTUE9OU0VfRk9STUFUX1RFWFRfMRADEiIKHlBPU1RCQUNLX1JFU1BPTlNFX0ZPUk1BVF9FTVBUWRAEQlwKGWlvLmtjaWQucHJvdG8udHJhY2tpbmcudjFCDlJlc291cmNlc1Byb3RvUAFaLWdpdGh1Yi5jb20va2NpZC9rY2lkL2NsaWVudHMvZ28va2NpZHBiO2tjaWRwYmIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_kcid_tracking_v1_error_reason]);
+  fileDesc("CiBrY2lkL3RyYWNraW5nL3YxL3Jlc291cmNlcy5wcm90bxIQa2NpZC50cmFja2luZy52MSIuCgVNb25leRIOCgZhbW91bnQYASABKAkSFQoNY3VycmVuY3lfY29kZRgCIAEoCSKeAwoFQ2xpY2sSDAoEa2NpZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEhMKC2NhbXBhaWduX2lkGAMgASgJEhMKC2NyZWF0aXZlX2lkGAQgASgJEhQKDHBsYWNlbWVudF9pZBgFIAEoCRI0CgdzdWJfaWRzGAYgAygLMiMua2NpZC50cmFja2luZy52MS5DbGljay5TdWJJZHNFbnRyeRIXCg9kZXN0aW5hdGlvbl91cmwYByABKAkSLgoKY2xpY2tfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhcnRpdGlvbhgKIAEoDRIpCgRmbGFnGAsgASgOMhsua2NpZC50cmFja2luZy52MS5DbGlja0ZsYWcSFgoOc291cmNlX25ldHdvcmsYDCABKAcaLQoLU3ViSWRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASL8BQoKQ29udmVyc2lvbhIVCg1jb252ZXJzaW9uX2lkGAEgASgJEgwKBGtjaWQYAiABKAkSEgoKYWNjb3VudF9pZBgDIAEoCRIQCghnb2FsX2tleRgEIAEoCRIyCgZzdGF0dXMYBSABKA4yIi5rY2lkLnRyYWNraW5nLnYxLkNvbnZlcnNpb25TdGF0dXMSJgoFdmFsdWUYBiABKAsyFy5rY2lkLnRyYWNraW5nLnYxLk1vbmV5EhYKDnRyYW5zYWN0aW9uX2lkGAcgASgJEi4KCmV2ZW50X3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JlY29yZF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJACgthZHZfc3ViX2lkcxgKIAMoCzIrLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvbi5BZHZTdWJJZHNFbnRyeRIMCgR0ZXN0GAsgASgIEi4KCmNsaWNrX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KDm9yaWdpbmFsX3ZhbHVlGA0gASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIvCgdoaXN0b3J5GA4gAygLMh4ua2NpZC50cmFja2luZy52MS5TdGF0dXNDaGFuZ2USNAoNc3RhdHVzX3JlYXNvbhgPIAEoDjIdLmtjaWQudHJhY2tpbmcudjEuRXJyb3JSZWFzb24SMAoPY29udmVydGVkX3ZhbHVlGBAgASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIPCgdmeF9yYXRlGBEgASgJEhQKDGZ4X3JhdGVfZGF0ZRgSIAEoCRIrCghmeF9zdGF0ZRgTIAEoDjIZLmtjaWQudHJhY2tpbmcudjEuRnhTdGF0ZRowCg5BZHZTdWJJZHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqwCCgxTdGF0dXNDaGFuZ2USNwoLZnJvbV9zdGF0dXMYASABKA4yIi5rY2lkLnRyYWNraW5nLnYxLkNvbnZlcnNpb25TdGF0dXMSNQoJdG9fc3RhdHVzGAIgASgOMiIua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uU3RhdHVzEg4KBnJlYXNvbhgDIAEoCRItCgx2YWx1ZV9iZWZvcmUYBCABKAsyFy5rY2lkLnRyYWNraW5nLnYxLk1vbmV5EiwKC3ZhbHVlX2FmdGVyGAUgASgLMhcua2NpZC50cmFja2luZy52MS5Nb25leRIvCgtjaGFuZ2VfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGc291cmNlGAcgASgJItoDCgRHb2FsEhIKCmFjY291bnRfaWQYASABKAkSEAoIZ29hbF9rZXkYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEjUKEmF0dHJpYnV0aW9uX3dpbmRvdxgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI1Cg1jb3VudGluZ19tb2RlGAUgASgOMh4ua2NpZC50cmFja2luZy52MS5Db3VudGluZ01vZGUSLgoNZGVmYXVsdF92YWx1ZRgGIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuTW9uZXkSKgoFc3RhdGUYByABKA4yGy5rY2lkLnRyYWNraW5nLnYxLkdvYWxTdGF0ZRIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjYKE21pbl90aW1lX3RvX2NvbnZlcnQYCiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFAoMY2FtcGFpZ25faWRzGAsgAygJEhwKFGFsbG93X25lZ2F0aXZlX3ZhbHVlGAwgASgIIpMBCgxQb3N0YmFja0F1dGgSNQoHbWV0aG9kcxgBIAMoDjIkLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tBdXRoTWV0aG9kEhQKDGlwX2FsbG93bGlzdBgCIAMoCRI2ChNzaWduYXR1cmVfdG9sZXJhbmNlGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uItMGCgdBY2NvdW50EhIKCmFjY291bnRfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhYKDmtjaWRfcGFyYW1ldGVyGAMgASgJEhgKEGRlZmF1bHRfZ29hbF9rZXkYBCABKAkSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKE3Bvc3RiYWNrX3Rva2VuX2hpbnQYBiABKAkSMgoPY2xpY2tfcmV0ZW50aW9uGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhcKD2xlZ2FjeV9odHRwXzIwMBgIIAEoCBI1Cg1wb3N0YmFja19hdXRoGAkgASgLMh4ua2NpZC50cmFja2luZy52MS5Qb3N0YmFja0F1dGgSEgoKcGFydG5lcl9pZBgKIAEoCRIRCgl0aW1lX3pvbmUYCyABKAkSFQoNY3VycmVuY3lfY29kZRgMIAEoCRI9ChRmbGFnZ2VkX2NsaWNrX2FjdGlvbhgQIAEoDjIfLmtjaWQudHJhY2tpbmcudjEuU3VzcGVjdEFjdGlvbhIWCg52ZWxvY2l0eV9saW1pdBgRIAEoDRI4Cg92ZWxvY2l0eV9hY3Rpb24YEiABKA4yHy5rY2lkLnRyYWNraW5nLnYxLlN1c3BlY3RBY3Rpb24SPAoKc3RhdHVzX21hcBgNIAMoCzIoLmtjaWQudHJhY2tpbmcudjEuQWNjb3VudC5TdGF0dXNNYXBFbnRyeRIVCg1pZ25vcmVfc3RhdHVzGA4gASgIEkoKGHBvc3RiYWNrX3Jlc3BvbnNlX2Zvcm1hdBgPIAEoDjIoLmtjaWQudHJhY2tpbmcudjEuUG9zdGJhY2tSZXNwb25zZUZvcm1hdBIaChJyZXBvcnRpbmdfY3VycmVuY3kYEyABKAkSOAoPY29udmVyc2lvbl9jYXBzGBUgAygLMh8ua2NpZC50cmFja2luZy52MS5Db252ZXJzaW9uQ2FwGlQKDlN0YXR1c01hcEVudHJ5EgsKA2tleRgBIAEoCRIxCgV2YWx1ZRgCIAEoDjIiLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvblN0YXR1czoCOAEimQIKDUNvbnZlcnNpb25DYXASDgoGY2FwX2lkGAEgASgJEhAKCGdvYWxfa2V5GAIgASgJEhMKC2NhbXBhaWduX2lkGAMgASgJEisKBnBlcmlvZBgEIAEoDjIbLmtjaWQudHJhY2tpbmcudjEuQ2FwUGVyaW9kEhcKD21heF9jb252ZXJzaW9ucxgFIAEoBBIqCgltYXhfdmFsdWUYBiABKAsyFy5rY2lkLnRyYWNraW5nLnYxLk1vbmV5EisKBmFjdGlvbhgHIAEoDjIbLmtjaWQudHJhY2tpbmcudjEuQ2FwQWN0aW9uEjIKDmVmZmVjdGl2ZV9mcm9tGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLGAQoTQ29udmVyc2lvbkNhcENoYW5nZRIOCgZjYXBfaWQYASABKAkSLwoLY2hhbmdlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWFjdG9yGAMgASgJEi8KBmJlZm9yZRgEIAEoCzIfLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvbkNhcBIuCgVhZnRlchgFIAEoCzIfLmtjaWQudHJhY2tpbmcudjEuQ29udmVyc2lvbkNhcCJfCg5BY2NvdW50U2VjcmV0cxIWCg5wb3N0YmFja190b2tlbhgBIAEoCRIUCgxjbGlja19zZWNyZXQYAiABKAkSHwoXcG9zdGJhY2tfc2lnbmluZ19zZWNyZXQYAyABKAkqewoJQ2xpY2tGbGFnEhoKFkNMSUNLX0ZMQUdfVU5TUEVDSUZJRUQQABIdChlDTElDS19GTEFHX0JPVF9VU0VSX0FHRU5UEAESGAoUQ0xJQ0tfRkxBR19CT1RfUkFOR0UQAhIZChVDTElDS19GTEFHX0RBVEFDRU5URVIQAyqBAQoNU3VzcGVjdEFjdGlvbhIeChpTVVNQRUNUX0FDVElPTl9VTlNQRUNJRklFRBAAEhkKFVNVU1BFQ1RfQUNUSU9OX0FDQ0VQVBABEhoKFlNVU1BFQ1RfQUNUSU9OX1BFTkRJTkcQAhIZChVTVVNQRUNUX0FDVElPTl9SRUpFQ1QQAyqUAQoQQ29udmVyc2lvblN0YXR1cxIhCh1DT05WRVJTSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEh0KGUNPTlZFUlNJT05fU1RBVFVTX1BFTkRJTkcQARIeChpDT05WRVJTSU9OX1NUQVRVU19BUFBST1ZFRBACEh4KGkNPTlZFUlNJT05fU1RBVFVTX1JFSkVDVEVEEAMqkgEKB0Z4U3RhdGUSGAoURlhfU1RBVEVfVU5TUEVDSUZJRUQQABIaChZGWF9TVEFURV9TQU1FX0NVUlJFTkNZEAESFgoSRlhfU1RBVEVfQ09OVkVSVEVEEAISGQoVRlhfU1RBVEVfUkFURV9NSVNTSU5HEAMSHgoaRlhfU1RBVEVfQ09OVkVSVEVEX0FUX1JFQUQQBCrTAQoMQ291bnRpbmdNb2RlEh0KGUNPVU5USU5HX01PREVfVU5TUEVDSUZJRUQQABIgChxDT1VOVElOR19NT0RFX09OQ0VfUEVSX0NMSUNLEAESIAocQ09VTlRJTkdfTU9ERV9FVkVSWV9QT1NUQkFDSxACEi4KKkNPVU5USU5HX01PREVfVU5JUVVFX1RSQU5TQUNUSU9OX1BFUl9DTElDSxADEjAKLENPVU5USU5HX01PREVfVU5JUVVFX1RSQU5TQUNUSU9OX1BFUl9BQ0NPVU5UEAQqVQoJR29hbFN0YXRlEhoKFkdPQUxfU1RBVEVfVU5TUEVDSUZJRUQQABIVChFHT0FMX1NUQVRFX0FDVElWRRABEhUKEUdPQUxfU1RBVEVfUEFVU0VEEAIqfgoSUG9zdGJhY2tBdXRoTWV0aG9kEiQKIFBPU1RCQUNLX0FVVEhfTUVUSE9EX1VOU1BFQ0lGSUVEEAASHgoaUE9TVEJBQ0tfQVVUSF9NRVRIT0RfVE9LRU4QARIiCh5QT1NUQkFDS19BVVRIX01FVEhPRF9TSUdOQVRVUkUQAipuCglDYXBQZXJpb2QSGgoWQ0FQX1BFUklPRF9VTlNQRUNJRklFRBAAEhQKEENBUF9QRVJJT0RfREFJTFkQARIWChJDQVBfUEVSSU9EX01PTlRITFkQAhIXChNDQVBfUEVSSU9EX0xJRkVUSU1FEAMqVgoJQ2FwQWN0aW9uEhoKFkNBUF9BQ1RJT05fVU5TUEVDSUZJRUQQABIVChFDQVBfQUNUSU9OX1JFSkVDVBABEhYKEkNBUF9BQ1RJT05fUEVORElORxACKtQBChZQb3N0YmFja1Jlc3BvbnNlRm9ybWF0EigKJFBPU1RCQUNLX1JFU1BPTlNFX0ZPUk1BVF9VTlNQRUNJRklFRBAAEiEKHVBPU1RCQUNLX1JFU1BPTlNFX0ZPUk1BVF9KU09OEAESJAogUE9TVEJBQ0tfUkVTUE9OU0VfRk9STUFUX1RFWFRfT0sQAhIjCh9QT1NUQkFDS19SRVNQT05TRV9GT1JNQVRfVEVYVF8xEAMSIgoeUE9TVEJBQ0tfUkVTUE9OU0VfRk9STUFUX0VNUFRZEARCXAoZaW8ua2NpZC5wcm90by50cmFja2luZy52MUIOUmVzb3VyY2VzUHJvdG9QAVotZ2l0aHViLmNvbS9rY2lkL2tjaWQvY2xpZW50cy9nby9rY2lkcGI7a2NpZHBiYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_kcid_tracking_v1_error_reason]);
 
 /**
  * An exact decimal amount of money. Never a binary float.
@@ -597,6 +597,14 @@ export type Account = Message<"kcid.tracking.v1.Account"> & {
    * @generated from field: string reporting_currency = 19;
    */
   reportingCurrency: string;
+
+  /**
+   * Conversion caps (docs/caps.md), ordered by cap_id. Read only here: they are changed with
+   * SetConversionCap and DeleteConversionCap, each change audited.
+   *
+   * @generated from field: repeated kcid.tracking.v1.ConversionCap conversion_caps = 21;
+   */
+  conversionCaps: ConversionCap[];
 };
 
 /**
@@ -605,6 +613,119 @@ export type Account = Message<"kcid.tracking.v1.Account"> & {
  */
 export const AccountSchema: GenMessage<Account> = /*@__PURE__*/
   messageDesc(file_kcid_tracking_v1_resources, 6);
+
+/**
+ * A limit on the conversions of a goal, a campaign or a goal in a campaign, per day, per month
+ * (in the account's time zone) or over the cap's lifetime, counted in conversions or in value.
+ * A conversion over the cap is still recorded, with the cap's action as status and reason
+ * CAP_REACHED; it does not count toward the cap.
+ *
+ * @generated from message kcid.tracking.v1.ConversionCap
+ */
+export type ConversionCap = Message<"kcid.tracking.v1.ConversionCap"> & {
+  /**
+   * [a-z0-9_-]{1,64}, unique within the account.
+   *
+   * @generated from field: string cap_id = 1;
+   */
+  capId: string;
+
+  /**
+   * What the cap counts: conversions of this goal ("" = any goal) on clicks of this campaign
+   * ("" = any campaign). At least one of the two is set.
+   *
+   * @generated from field: string goal_key = 2;
+   */
+  goalKey: string;
+
+  /**
+   * @generated from field: string campaign_id = 3;
+   */
+  campaignId: string;
+
+  /**
+   * @generated from field: kcid.tracking.v1.CapPeriod period = 4;
+   */
+  period: CapPeriod;
+
+  /**
+   * Exactly one of max_conversions (> 0) and max_value (> 0, counting the values of
+   * conversions in max_value's currency; conversions in another currency or without a value
+   * add nothing to a value cap).
+   *
+   * @generated from field: uint64 max_conversions = 5;
+   */
+  maxConversions: bigint;
+
+  /**
+   * @generated from field: kcid.tracking.v1.Money max_value = 6;
+   */
+  maxValue?: Money | undefined;
+
+  /**
+   * What a conversion over the cap becomes. UNSPECIFIED = REJECT.
+   *
+   * @generated from field: kcid.tracking.v1.CapAction action = 7;
+   */
+  action: CapAction;
+
+  /**
+   * From when the cap applies (set by the server to the time of the change when not given or
+   * past; a later time schedules the cap's start). Conversions recorded before it are not held
+   * by it.
+   *
+   * @generated from field: google.protobuf.Timestamp effective_from = 8;
+   */
+  effectiveFrom?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ConversionCap.
+ * Use `create(ConversionCapSchema)` to create a new message.
+ */
+export const ConversionCapSchema: GenMessage<ConversionCap> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_resources, 7);
+
+/**
+ * One audited change of a cap: what it was before and after (empty when created / deleted).
+ *
+ * @generated from message kcid.tracking.v1.ConversionCapChange
+ */
+export type ConversionCapChange = Message<"kcid.tracking.v1.ConversionCapChange"> & {
+  /**
+   * @generated from field: string cap_id = 1;
+   */
+  capId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp change_time = 2;
+   */
+  changeTime?: Timestamp | undefined;
+
+  /**
+   * The name of the API key that made the change ("" when unknown).
+   *
+   * @generated from field: string actor = 3;
+   */
+  actor: string;
+
+  /**
+   * @generated from field: kcid.tracking.v1.ConversionCap before = 4;
+   */
+  before?: ConversionCap | undefined;
+
+  /**
+   * @generated from field: kcid.tracking.v1.ConversionCap after = 5;
+   */
+  after?: ConversionCap | undefined;
+};
+
+/**
+ * Describes the message kcid.tracking.v1.ConversionCapChange.
+ * Use `create(ConversionCapChangeSchema)` to create a new message.
+ */
+export const ConversionCapChangeSchema: GenMessage<ConversionCapChange> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_resources, 8);
 
 /**
  * Secrets of an account. Returned only when created or rotated; never logged.
@@ -639,7 +760,7 @@ export type AccountSecrets = Message<"kcid.tracking.v1.AccountSecrets"> & {
  * Use `create(AccountSecretsSchema)` to create a new message.
  */
 export const AccountSecretsSchema: GenMessage<AccountSecrets> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_resources, 7);
+  messageDesc(file_kcid_tracking_v1_resources, 9);
 
 /**
  * Why a click was flagged when it was issued.
@@ -913,6 +1034,75 @@ export const PostbackAuthMethodSchema: GenEnum<PostbackAuthMethod> = /*@__PURE__
   enumDesc(file_kcid_tracking_v1_resources, 6);
 
 /**
+ * @generated from enum kcid.tracking.v1.CapPeriod
+ */
+export enum CapPeriod {
+  /**
+   * @generated from enum value: CAP_PERIOD_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A calendar day in the account's time zone.
+   *
+   * @generated from enum value: CAP_PERIOD_DAILY = 1;
+   */
+  DAILY = 1,
+
+  /**
+   * A calendar month in the account's time zone.
+   *
+   * @generated from enum value: CAP_PERIOD_MONTHLY = 2;
+   */
+  MONTHLY = 2,
+
+  /**
+   * Since the cap's creation.
+   *
+   * @generated from enum value: CAP_PERIOD_LIFETIME = 3;
+   */
+  LIFETIME = 3,
+}
+
+/**
+ * Describes the enum kcid.tracking.v1.CapPeriod.
+ */
+export const CapPeriodSchema: GenEnum<CapPeriod> = /*@__PURE__*/
+  enumDesc(file_kcid_tracking_v1_resources, 7);
+
+/**
+ * @generated from enum kcid.tracking.v1.CapAction
+ */
+export enum CapAction {
+  /**
+   * As CAP_ACTION_REJECT.
+   *
+   * @generated from enum value: CAP_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The conversion over the cap is recorded rejected.
+   *
+   * @generated from enum value: CAP_ACTION_REJECT = 1;
+   */
+  REJECT = 1,
+
+  /**
+   * The conversion over the cap is recorded pending (for a manual decision).
+   *
+   * @generated from enum value: CAP_ACTION_PENDING = 2;
+   */
+  PENDING = 2,
+}
+
+/**
+ * Describes the enum kcid.tracking.v1.CapAction.
+ */
+export const CapActionSchema: GenEnum<CapAction> = /*@__PURE__*/
+  enumDesc(file_kcid_tracking_v1_resources, 8);
+
+/**
  * What the HTTP edge answers to a postback that was recorded (or was a duplicate). Every answer
  * also carries `X-Kcid-Outcome` and, when there is one, `X-Kcid-Reason`.
  *
@@ -959,5 +1149,5 @@ export enum PostbackResponseFormat {
  * Describes the enum kcid.tracking.v1.PostbackResponseFormat.
  */
 export const PostbackResponseFormatSchema: GenEnum<PostbackResponseFormat> = /*@__PURE__*/
-  enumDesc(file_kcid_tracking_v1_resources, 7);
+  enumDesc(file_kcid_tracking_v1_resources, 9);
 

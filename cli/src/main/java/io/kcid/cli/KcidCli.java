@@ -36,6 +36,7 @@ import picocli.CommandLine.Command;
       ApiKeyCommand.class,
       BotsCommand.class,
       FxCommand.class,
+      CapCommand.class,
       PostbacksCommand.class,
       ExplainCommand.class,
       ReplayCommand.class,

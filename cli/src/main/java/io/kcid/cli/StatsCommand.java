@@ -142,7 +142,13 @@ final class StatsCommand implements Runnable {
     if (flagged) {
       header.add("flagged");
     }
-    header.addAll(List.of("conv", "pending", "approved", "rejected", "cvr", "approval", "approved value"));
+    header.addAll(List.of("conv", "pending", "approved", "rejected"));
+    // Likewise: conversions over a cap (CAP_REACHED, docs/caps.md) only when there are some.
+    boolean capped = report.getTotal().getCappedConversions() > 0;
+    if (capped) {
+      header.add("capped");
+    }
+    header.addAll(List.of("cvr", "approval", "approved value"));
     boolean reporting = report.getTotal().hasReportingValue();
     if (reporting) {
       header.add("approved in " + report.getTotal().getReportingValue().getCurrencyCode());
@@ -157,7 +163,7 @@ final class StatsCommand implements Runnable {
         for (StatsDimensionNames c : columns) {
           cells.add(orDash(c.value.apply(row)));
         }
-        table.add(numbers(cells, row, flagged));
+        table.add(numbers(cells, row, flagged, capped));
       }
       table.separator();
     }
@@ -165,7 +171,7 @@ final class StatsCommand implements Runnable {
     for (int i = 0; i < textColumns; i++) {
       total.add(i == 0 ? "total" : "");
     }
-    table.add(numbers(total, report.getTotal(), flagged));
+    table.add(numbers(total, report.getTotal(), flagged, capped));
     System.out.printf("%s, %s to %s (%s)%n", account != null ? account : "partner " + partner, local(report.getStartTime(), report.getTimeZone()),
         local(report.getEndTime(), report.getTimeZone()), report.getTimeZone());
     table.print(System.out);
@@ -182,7 +188,7 @@ final class StatsCommand implements Runnable {
     }
   }
 
-  private static List<String> numbers(List<String> cells, StatsRow row, boolean flagged) {
+  private static List<String> numbers(List<String> cells, StatsRow row, boolean flagged, boolean capped) {
     cells.add(Long.toString(row.getClicks()));
     if (flagged) {
       cells.add(Long.toString(row.getFlaggedClicks()));
@@ -191,6 +197,9 @@ final class StatsCommand implements Runnable {
     cells.add(Long.toString(row.getPendingConversions()));
     cells.add(Long.toString(row.getApprovedConversions()));
     cells.add(Long.toString(row.getRejectedConversions()));
+    if (capped) {
+      cells.add(Long.toString(row.getCappedConversions()));
+    }
     cells.add(row.getClicks() == 0 ? "-" : percent(row.getConversionRate()));
     cells.add(row.getApprovedConversions() + row.getRejectedConversions() == 0 ? "-" : percent(row.getApprovalRate()));
     List<String> values = new ArrayList<>();

@@ -94,6 +94,9 @@ final class CliSchemas {
     schemas.put("bots-clear", message("bots clear", io.kcid.proto.tracking.v1.ClearBotRangesResponse.getDescriptor(), s -> { }));
     schemas.put("fx-load", message("fx load", io.kcid.proto.tracking.v1.LoadExchangeRatesResponse.getDescriptor(), s -> { }));
     schemas.put("fx-list", message("fx list", io.kcid.proto.tracking.v1.ListExchangeRatesResponse.getDescriptor(), s -> { }));
+    schemas.put("cap-set", message("cap set", io.kcid.proto.tracking.v1.SetConversionCapResponse.getDescriptor(), s -> { }));
+    schemas.put("cap-list", message("cap list", io.kcid.proto.tracking.v1.ListConversionCapsResponse.getDescriptor(), s -> { }));
+    schemas.put("cap-delete", message("cap delete", io.kcid.proto.tracking.v1.DeleteConversionCapResponse.getDescriptor(), s -> { }));
     schemas.put("click", message("click", Click.getDescriptor(), s -> { }));
     schemas.put("click-url", plain("click-url", Map.of("url", string())));
     schemas.put("conversion-status", message("conversion-status", Conversion.getDescriptor(), s -> { }));

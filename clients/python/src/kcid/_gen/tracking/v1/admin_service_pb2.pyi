@@ -479,3 +479,55 @@ class ListExchangeRatesResponse(_message.Message):
     days: _containers.RepeatedCompositeFieldContainer[ExchangeRateDay]
     total_days: int
     def __init__(self, days: _Optional[_Iterable[_Union[ExchangeRateDay, _Mapping]]] = ..., total_days: _Optional[int] = ...) -> None: ...
+
+class SetConversionCapRequest(_message.Message):
+    __slots__ = ("account_id", "cap")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CAP_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    cap: _resources_pb2.ConversionCap
+    def __init__(self, account_id: _Optional[str] = ..., cap: _Optional[_Union[_resources_pb2.ConversionCap, _Mapping]] = ...) -> None: ...
+
+class SetConversionCapResponse(_message.Message):
+    __slots__ = ("cap",)
+    CAP_FIELD_NUMBER: _ClassVar[int]
+    cap: _resources_pb2.ConversionCap
+    def __init__(self, cap: _Optional[_Union[_resources_pb2.ConversionCap, _Mapping]] = ...) -> None: ...
+
+class ListConversionCapsRequest(_message.Message):
+    __slots__ = ("account_id",)
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    def __init__(self, account_id: _Optional[str] = ...) -> None: ...
+
+class ConversionCapUsage(_message.Message):
+    __slots__ = ("cap", "period", "used_conversions", "used_value")
+    CAP_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    USED_CONVERSIONS_FIELD_NUMBER: _ClassVar[int]
+    USED_VALUE_FIELD_NUMBER: _ClassVar[int]
+    cap: _resources_pb2.ConversionCap
+    period: str
+    used_conversions: int
+    used_value: _resources_pb2.Money
+    def __init__(self, cap: _Optional[_Union[_resources_pb2.ConversionCap, _Mapping]] = ..., period: _Optional[str] = ..., used_conversions: _Optional[int] = ..., used_value: _Optional[_Union[_resources_pb2.Money, _Mapping]] = ...) -> None: ...
+
+class ListConversionCapsResponse(_message.Message):
+    __slots__ = ("caps", "changes")
+    CAPS_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    caps: _containers.RepeatedCompositeFieldContainer[ConversionCapUsage]
+    changes: _containers.RepeatedCompositeFieldContainer[_resources_pb2.ConversionCapChange]
+    def __init__(self, caps: _Optional[_Iterable[_Union[ConversionCapUsage, _Mapping]]] = ..., changes: _Optional[_Iterable[_Union[_resources_pb2.ConversionCapChange, _Mapping]]] = ...) -> None: ...
+
+class DeleteConversionCapRequest(_message.Message):
+    __slots__ = ("account_id", "cap_id")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CAP_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    cap_id: str
+    def __init__(self, account_id: _Optional[str] = ..., cap_id: _Optional[str] = ...) -> None: ...
+
+class DeleteConversionCapResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

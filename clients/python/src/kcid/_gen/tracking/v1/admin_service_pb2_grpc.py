@@ -125,6 +125,21 @@ class AdminServiceStub:
                 request_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListExchangeRatesRequest.SerializeToString,
                 response_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListExchangeRatesResponse.FromString,
                 _registered_method=True)
+        self.SetConversionCap = channel.unary_unary(
+                '/kcid.tracking.v1.AdminService/SetConversionCap',
+                request_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.SetConversionCapRequest.SerializeToString,
+                response_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.SetConversionCapResponse.FromString,
+                _registered_method=True)
+        self.ListConversionCaps = channel.unary_unary(
+                '/kcid.tracking.v1.AdminService/ListConversionCaps',
+                request_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListConversionCapsRequest.SerializeToString,
+                response_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListConversionCapsResponse.FromString,
+                _registered_method=True)
+        self.DeleteConversionCap = channel.unary_unary(
+                '/kcid.tracking.v1.AdminService/DeleteConversionCap',
+                request_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.DeleteConversionCapRequest.SerializeToString,
+                response_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.DeleteConversionCapResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -268,6 +283,28 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetConversionCap(self, request, context):
+        """Creates or replaces one conversion cap of an account (docs/caps.md); the change applies from
+        its effective_from onward and is audited. Errors: ACCOUNT_NOT_FOUND, CAP_INVALID.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListConversionCaps(self, request, context):
+        """The account's caps with their use in the current period, and their latest changes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteConversionCap(self, request, context):
+        """Deletes a cap (audited); its counts are dropped with it. Errors: CAP_NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -360,6 +397,21 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.ListExchangeRates,
                     request_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListExchangeRatesRequest.FromString,
                     response_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListExchangeRatesResponse.SerializeToString,
+            ),
+            'SetConversionCap': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetConversionCap,
+                    request_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.SetConversionCapRequest.FromString,
+                    response_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.SetConversionCapResponse.SerializeToString,
+            ),
+            'ListConversionCaps': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListConversionCaps,
+                    request_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListConversionCapsRequest.FromString,
+                    response_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListConversionCapsResponse.SerializeToString,
+            ),
+            'DeleteConversionCap': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteConversionCap,
+                    request_deserializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.DeleteConversionCapRequest.FromString,
+                    response_serializer=kcid_dot_tracking_dot_v1_dot_admin__service__pb2.DeleteConversionCapResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -849,6 +901,87 @@ class AdminService:
             '/kcid.tracking.v1.AdminService/ListExchangeRates',
             kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListExchangeRatesRequest.SerializeToString,
             kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListExchangeRatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetConversionCap(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kcid.tracking.v1.AdminService/SetConversionCap',
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.SetConversionCapRequest.SerializeToString,
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.SetConversionCapResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListConversionCaps(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kcid.tracking.v1.AdminService/ListConversionCaps',
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListConversionCapsRequest.SerializeToString,
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.ListConversionCapsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteConversionCap(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kcid.tracking.v1.AdminService/DeleteConversionCap',
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.DeleteConversionCapRequest.SerializeToString,
+            kcid_dot_tracking_dot_v1_dot_admin__service__pb2.DeleteConversionCapResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -103,7 +103,7 @@ class TimeToConvertBucket(_message.Message):
     def __init__(self, min_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., conversions: _Optional[int] = ...) -> None: ...
 
 class StatsRow(_message.Message):
-    __slots__ = ("campaign_id", "goal_key", "sub_id_1", "period_start_time", "period", "clicks", "conversions", "pending_conversions", "approved_conversions", "rejected_conversions", "values", "conversion_rate", "approval_rate", "time_to_convert", "account_id", "flagged_clicks", "flagged_conversions", "reporting_value", "unconverted_values", "missing_rates", "creative_id", "placement_id", "sub_id_2", "sub_id_3", "sub_id_4", "sub_id_5", "sub_id_6", "sub_id_7", "sub_id_8", "sub_id_9", "sub_id_10", "partner_id")
+    __slots__ = ("campaign_id", "goal_key", "sub_id_1", "period_start_time", "period", "clicks", "conversions", "pending_conversions", "approved_conversions", "rejected_conversions", "values", "conversion_rate", "approval_rate", "time_to_convert", "account_id", "flagged_clicks", "flagged_conversions", "capped_conversions", "reporting_value", "unconverted_values", "missing_rates", "creative_id", "placement_id", "sub_id_2", "sub_id_3", "sub_id_4", "sub_id_5", "sub_id_6", "sub_id_7", "sub_id_8", "sub_id_9", "sub_id_10", "partner_id")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     GOAL_KEY_FIELD_NUMBER: _ClassVar[int]
     SUB_ID_1_FIELD_NUMBER: _ClassVar[int]
@@ -121,6 +121,7 @@ class StatsRow(_message.Message):
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     FLAGGED_CLICKS_FIELD_NUMBER: _ClassVar[int]
     FLAGGED_CONVERSIONS_FIELD_NUMBER: _ClassVar[int]
+    CAPPED_CONVERSIONS_FIELD_NUMBER: _ClassVar[int]
     REPORTING_VALUE_FIELD_NUMBER: _ClassVar[int]
     UNCONVERTED_VALUES_FIELD_NUMBER: _ClassVar[int]
     MISSING_RATES_FIELD_NUMBER: _ClassVar[int]
@@ -153,6 +154,7 @@ class StatsRow(_message.Message):
     account_id: str
     flagged_clicks: int
     flagged_conversions: int
+    capped_conversions: int
     reporting_value: CurrencyValue
     unconverted_values: _containers.RepeatedCompositeFieldContainer[CurrencyValue]
     missing_rates: _containers.RepeatedScalarFieldContainer[str]
@@ -168,7 +170,7 @@ class StatsRow(_message.Message):
     sub_id_9: str
     sub_id_10: str
     partner_id: str
-    def __init__(self, campaign_id: _Optional[str] = ..., goal_key: _Optional[str] = ..., sub_id_1: _Optional[str] = ..., period_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period: _Optional[str] = ..., clicks: _Optional[int] = ..., conversions: _Optional[int] = ..., pending_conversions: _Optional[int] = ..., approved_conversions: _Optional[int] = ..., rejected_conversions: _Optional[int] = ..., values: _Optional[_Iterable[_Union[CurrencyValue, _Mapping]]] = ..., conversion_rate: _Optional[float] = ..., approval_rate: _Optional[float] = ..., time_to_convert: _Optional[_Iterable[_Union[TimeToConvertBucket, _Mapping]]] = ..., account_id: _Optional[str] = ..., flagged_clicks: _Optional[int] = ..., flagged_conversions: _Optional[int] = ..., reporting_value: _Optional[_Union[CurrencyValue, _Mapping]] = ..., unconverted_values: _Optional[_Iterable[_Union[CurrencyValue, _Mapping]]] = ..., missing_rates: _Optional[_Iterable[str]] = ..., creative_id: _Optional[str] = ..., placement_id: _Optional[str] = ..., sub_id_2: _Optional[str] = ..., sub_id_3: _Optional[str] = ..., sub_id_4: _Optional[str] = ..., sub_id_5: _Optional[str] = ..., sub_id_6: _Optional[str] = ..., sub_id_7: _Optional[str] = ..., sub_id_8: _Optional[str] = ..., sub_id_9: _Optional[str] = ..., sub_id_10: _Optional[str] = ..., partner_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, campaign_id: _Optional[str] = ..., goal_key: _Optional[str] = ..., sub_id_1: _Optional[str] = ..., period_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period: _Optional[str] = ..., clicks: _Optional[int] = ..., conversions: _Optional[int] = ..., pending_conversions: _Optional[int] = ..., approved_conversions: _Optional[int] = ..., rejected_conversions: _Optional[int] = ..., values: _Optional[_Iterable[_Union[CurrencyValue, _Mapping]]] = ..., conversion_rate: _Optional[float] = ..., approval_rate: _Optional[float] = ..., time_to_convert: _Optional[_Iterable[_Union[TimeToConvertBucket, _Mapping]]] = ..., account_id: _Optional[str] = ..., flagged_clicks: _Optional[int] = ..., flagged_conversions: _Optional[int] = ..., capped_conversions: _Optional[int] = ..., reporting_value: _Optional[_Union[CurrencyValue, _Mapping]] = ..., unconverted_values: _Optional[_Iterable[_Union[CurrencyValue, _Mapping]]] = ..., missing_rates: _Optional[_Iterable[str]] = ..., creative_id: _Optional[str] = ..., placement_id: _Optional[str] = ..., sub_id_2: _Optional[str] = ..., sub_id_3: _Optional[str] = ..., sub_id_4: _Optional[str] = ..., sub_id_5: _Optional[str] = ..., sub_id_6: _Optional[str] = ..., sub_id_7: _Optional[str] = ..., sub_id_8: _Optional[str] = ..., sub_id_9: _Optional[str] = ..., sub_id_10: _Optional[str] = ..., partner_id: _Optional[str] = ...) -> None: ...
 
 class GetStatsResponse(_message.Message):
     __slots__ = ("rows", "total", "start_time", "end_time", "time_zone", "day_boundaries_approximate")

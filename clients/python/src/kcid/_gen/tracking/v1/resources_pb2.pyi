@@ -61,6 +61,19 @@ class PostbackAuthMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     POSTBACK_AUTH_METHOD_TOKEN: _ClassVar[PostbackAuthMethod]
     POSTBACK_AUTH_METHOD_SIGNATURE: _ClassVar[PostbackAuthMethod]
 
+class CapPeriod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CAP_PERIOD_UNSPECIFIED: _ClassVar[CapPeriod]
+    CAP_PERIOD_DAILY: _ClassVar[CapPeriod]
+    CAP_PERIOD_MONTHLY: _ClassVar[CapPeriod]
+    CAP_PERIOD_LIFETIME: _ClassVar[CapPeriod]
+
+class CapAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CAP_ACTION_UNSPECIFIED: _ClassVar[CapAction]
+    CAP_ACTION_REJECT: _ClassVar[CapAction]
+    CAP_ACTION_PENDING: _ClassVar[CapAction]
+
 class PostbackResponseFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     POSTBACK_RESPONSE_FORMAT_UNSPECIFIED: _ClassVar[PostbackResponseFormat]
@@ -96,6 +109,13 @@ GOAL_STATE_PAUSED: GoalState
 POSTBACK_AUTH_METHOD_UNSPECIFIED: PostbackAuthMethod
 POSTBACK_AUTH_METHOD_TOKEN: PostbackAuthMethod
 POSTBACK_AUTH_METHOD_SIGNATURE: PostbackAuthMethod
+CAP_PERIOD_UNSPECIFIED: CapPeriod
+CAP_PERIOD_DAILY: CapPeriod
+CAP_PERIOD_MONTHLY: CapPeriod
+CAP_PERIOD_LIFETIME: CapPeriod
+CAP_ACTION_UNSPECIFIED: CapAction
+CAP_ACTION_REJECT: CapAction
+CAP_ACTION_PENDING: CapAction
 POSTBACK_RESPONSE_FORMAT_UNSPECIFIED: PostbackResponseFormat
 POSTBACK_RESPONSE_FORMAT_JSON: PostbackResponseFormat
 POSTBACK_RESPONSE_FORMAT_TEXT_OK: PostbackResponseFormat
@@ -251,7 +271,7 @@ class PostbackAuth(_message.Message):
     def __init__(self, methods: _Optional[_Iterable[_Union[PostbackAuthMethod, str]]] = ..., ip_allowlist: _Optional[_Iterable[str]] = ..., signature_tolerance: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Account(_message.Message):
-    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "create_time", "postback_token_hint", "click_retention", "legacy_http_200", "postback_auth", "partner_id", "time_zone", "currency_code", "flagged_click_action", "velocity_limit", "velocity_action", "status_map", "ignore_status", "postback_response_format", "reporting_currency")
+    __slots__ = ("account_id", "display_name", "kcid_parameter", "default_goal_key", "create_time", "postback_token_hint", "click_retention", "legacy_http_200", "postback_auth", "partner_id", "time_zone", "currency_code", "flagged_click_action", "velocity_limit", "velocity_action", "status_map", "ignore_status", "postback_response_format", "reporting_currency", "conversion_caps")
     class StatusMapEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -278,6 +298,7 @@ class Account(_message.Message):
     IGNORE_STATUS_FIELD_NUMBER: _ClassVar[int]
     POSTBACK_RESPONSE_FORMAT_FIELD_NUMBER: _ClassVar[int]
     REPORTING_CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    CONVERSION_CAPS_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     display_name: str
     kcid_parameter: str
@@ -297,7 +318,42 @@ class Account(_message.Message):
     ignore_status: bool
     postback_response_format: PostbackResponseFormat
     reporting_currency: str
-    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., postback_token_hint: _Optional[str] = ..., click_retention: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[PostbackAuth, _Mapping]] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ..., flagged_click_action: _Optional[_Union[SuspectAction, str]] = ..., velocity_limit: _Optional[int] = ..., velocity_action: _Optional[_Union[SuspectAction, str]] = ..., status_map: _Optional[_Mapping[str, ConversionStatus]] = ..., ignore_status: _Optional[bool] = ..., postback_response_format: _Optional[_Union[PostbackResponseFormat, str]] = ..., reporting_currency: _Optional[str] = ...) -> None: ...
+    conversion_caps: _containers.RepeatedCompositeFieldContainer[ConversionCap]
+    def __init__(self, account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kcid_parameter: _Optional[str] = ..., default_goal_key: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., postback_token_hint: _Optional[str] = ..., click_retention: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., legacy_http_200: _Optional[bool] = ..., postback_auth: _Optional[_Union[PostbackAuth, _Mapping]] = ..., partner_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., currency_code: _Optional[str] = ..., flagged_click_action: _Optional[_Union[SuspectAction, str]] = ..., velocity_limit: _Optional[int] = ..., velocity_action: _Optional[_Union[SuspectAction, str]] = ..., status_map: _Optional[_Mapping[str, ConversionStatus]] = ..., ignore_status: _Optional[bool] = ..., postback_response_format: _Optional[_Union[PostbackResponseFormat, str]] = ..., reporting_currency: _Optional[str] = ..., conversion_caps: _Optional[_Iterable[_Union[ConversionCap, _Mapping]]] = ...) -> None: ...
+
+class ConversionCap(_message.Message):
+    __slots__ = ("cap_id", "goal_key", "campaign_id", "period", "max_conversions", "max_value", "action", "effective_from")
+    CAP_ID_FIELD_NUMBER: _ClassVar[int]
+    GOAL_KEY_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    MAX_CONVERSIONS_FIELD_NUMBER: _ClassVar[int]
+    MAX_VALUE_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_FROM_FIELD_NUMBER: _ClassVar[int]
+    cap_id: str
+    goal_key: str
+    campaign_id: str
+    period: CapPeriod
+    max_conversions: int
+    max_value: Money
+    action: CapAction
+    effective_from: _timestamp_pb2.Timestamp
+    def __init__(self, cap_id: _Optional[str] = ..., goal_key: _Optional[str] = ..., campaign_id: _Optional[str] = ..., period: _Optional[_Union[CapPeriod, str]] = ..., max_conversions: _Optional[int] = ..., max_value: _Optional[_Union[Money, _Mapping]] = ..., action: _Optional[_Union[CapAction, str]] = ..., effective_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ConversionCapChange(_message.Message):
+    __slots__ = ("cap_id", "change_time", "actor", "before", "after")
+    CAP_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    cap_id: str
+    change_time: _timestamp_pb2.Timestamp
+    actor: str
+    before: ConversionCap
+    after: ConversionCap
+    def __init__(self, cap_id: _Optional[str] = ..., change_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., before: _Optional[_Union[ConversionCap, _Mapping]] = ..., after: _Optional[_Union[ConversionCap, _Mapping]] = ...) -> None: ...
 
 class AccountSecrets(_message.Message):
     __slots__ = ("postback_token", "click_secret", "postback_signing_secret")

@@ -41,6 +41,8 @@ import io.kcid.server.delivery.http.HttpDeliverySender;
 import io.kcid.server.destination.CachedDestinationDirectory;
 import io.kcid.server.destination.DestinationAdmin;
 import io.kcid.server.destination.DestinationTester;
+import io.kcid.server.cap.CapAdmin;
+import io.kcid.server.conversion.CapGate;
 import io.kcid.server.fraud.BotRangeAdmin;
 import io.kcid.server.fx.ExchangeRates;
 import io.kcid.server.fx.FxAdmin;
@@ -76,6 +78,8 @@ import io.kcid.server.store.redis.RedisAccountStore;
 import io.kcid.server.store.redis.RedisApiKeyStore;
 import io.kcid.server.store.redis.RedisBotRangeStore;
 import io.kcid.server.store.redis.RedisExchangeRateStore;
+import io.kcid.server.store.redis.RedisCapCounters;
+import io.kcid.server.store.redis.RedisCapStore;
 import io.kcid.server.store.redis.RedisClickStore;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.store.redis.RedisConversionEventLog;
@@ -208,11 +212,13 @@ final class ServerComponents {
     // Tests may put a fixed directory in place of the stored one.
     DestinationDirectory directory = parts.directory() != null ? parts.directory() : destinations;
     Outbox outbox = Outbox.of(directory);
+    var capCounters = new RedisCapCounters(redis.commands());
     var recorder = new ConversionRecorder(
         codec, conversions, new RedisTransactionClaims(redis.commands(), durable), authenticator, clock,
         journal.andThen(metrics.conversions()),
         new SignatureReplays(new RedisSignatureReplayCache(redis.commands())),
-        new VelocityRule(clicks, new RedisVelocityCounter(redis.commands())), outbox, reportingValues);
+        new VelocityRule(clicks, new RedisVelocityCounter(redis.commands())), outbox,
+        new CapGate(clicks, capCounters, conversions), reportingValues);
     var history = new PostbackHistory(postbackLog, refusalLog, accounts, clock, retention);
     var explainer = new ClickExplainer(codec, clicks, readableConversions, postbackLog, history, accounts, clock);
     var replayer = new PostbackReplayer(postbackLog, history, recorder, accounts, clock);
@@ -235,7 +241,7 @@ final class ServerComponents {
     var conversionService = new ConversionGrpcService(
         recorder, statuses, new ConversionLookup(codec, readableConversions), streams);
     var adminService = new AdminGrpcService(admin, goalAdmin, secretAdmin, apiKeys, new BotRangeAdmin(botRanges),
-        new FxAdmin(exchangeRates));
+        new CapAdmin(new RedisCapStore(redis.commands()), capCounters, accounts, clock), new FxAdmin(exchangeRates));
     var partnerService = new PartnerGrpcService(new PartnerAdmin(partnerStore, partners, clock),
         new PartnerDeletion(partnerStore, partners, accountStore, accounts));
     var diagnosticsService = new DiagnosticsGrpcService(history, explainer, replayer);

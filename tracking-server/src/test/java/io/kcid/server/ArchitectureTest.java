@@ -17,6 +17,7 @@ class ArchitectureTest {
   private static final String[] DOMAIN = {
     "io.kcid.server.account..",
     "io.kcid.server.auth..",
+    "io.kcid.server.cap..",
     "io.kcid.server.click..",
     "io.kcid.server.common..",
     "io.kcid.server.conversion..",

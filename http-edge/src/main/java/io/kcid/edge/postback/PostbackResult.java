@@ -29,7 +29,9 @@ record PostbackResult(Kind kind, ErrorReason reason, String message, String conv
       ErrorReason.ERROR_REASON_CLICK_FLAGGED_BOT, "its click was flagged as a bot when issued",
       ErrorReason.ERROR_REASON_CLICK_FLAGGED_DATACENTER, "its click came from a data-centre range",
       ErrorReason.ERROR_REASON_VELOCITY_EXCEEDED,
-      "too many conversions came from clicks of one network within a minute (the account's velocity rule)");
+      "too many conversions came from clicks of one network within a minute (the account's velocity rule)",
+      ErrorReason.ERROR_REASON_CAP_REACHED,
+      "it is over one of the account's conversion caps (./kcid cap list) and does not count toward it");
 
   static PostbackResult of(RecordConversionRequest sent, RecordConversionResponse recorded) {
     switch (recorded.getOutcome()) {

@@ -101,6 +101,9 @@ public final class MethodRoles {
           // The exchange-rate table is the platform's: loaded and listed by its operators.
           rule(AdminServiceGrpc.getLoadExchangeRatesMethod(), API_KEY_ROLE_ADMIN, Tenant.PLATFORM),
           rule(AdminServiceGrpc.getListExchangeRatesMethod(), API_KEY_ROLE_ADMIN, Tenant.PLATFORM),
+          rule(AdminServiceGrpc.getSetConversionCapMethod(), API_KEY_ROLE_ADMIN, Tenant.ACCOUNT),
+          rule(AdminServiceGrpc.getListConversionCapsMethod(), API_KEY_ROLE_ADMIN, Tenant.ACCOUNT),
+          rule(AdminServiceGrpc.getDeleteConversionCapMethod(), API_KEY_ROLE_ADMIN, Tenant.ACCOUNT),
           rule(PartnerServiceGrpc.getCreatePartnerMethod(), API_KEY_ROLE_ADMIN, Tenant.PLATFORM),
           rule(PartnerServiceGrpc.getGetPartnerMethod(), API_KEY_ROLE_READ, Tenant.PARTNER),
           rule(PartnerServiceGrpc.getListPartnersMethod(), API_KEY_ROLE_READ, Tenant.LISTED),

@@ -51,6 +51,7 @@ public final class ConversionRecorder {
   private final VelocityRule velocity;
   private final Outbox outbox;
   private final ReportingValues reportingValues;
+  private final CapGate caps;
 
   public ConversionRecorder(
       KcidCodec codec,
@@ -99,10 +100,12 @@ public final class ConversionRecorder {
       SignatureReplays signatures,
       VelocityRule velocity,
       Outbox outbox) {
-    this(codec, conversions, claims, authenticator, clock, listener, signatures, velocity, outbox, ReportingValues.OFF);
+    this(codec, conversions, claims, authenticator, clock, listener, signatures, velocity, outbox, CapGate.OFF,
+        ReportingValues.OFF);
   }
 
   /**
+   * @param caps the account's conversion caps around the record step (see {@link CapGate})
    * @param reportingValues converts a new conversion's value to its account's reporting currency
    *     at the rate of its day, stored with it (see {@link ReportingValues})
    */
@@ -116,7 +119,9 @@ public final class ConversionRecorder {
       SignatureReplays signatures,
       VelocityRule velocity,
       Outbox outbox,
+      CapGate caps,
       ReportingValues reportingValues) {
+    this.caps = caps;
     this.reportingValues = reportingValues;
     this.velocity = velocity;
     this.outbox = outbox;
@@ -212,23 +217,28 @@ public final class ConversionRecorder {
     }
     return velocity
         .exceeded(account.account(), kcid, planned.goal().getGoalKey(), request.getTransactionId(), planned.now())
-        .thenCompose(over -> reportingValues
-            .atRecord(account.account(), planned.command().value(), planned.command().eventTime())
-            .thenCompose(fx -> write((over
-                ? planned.suspected(FraudSettings.statusOf(account.account().getVelocityAction()),
-                    ErrorReason.ERROR_REASON_VELOCITY_EXCEEDED)
-                : planned).withFx(fx), context)));
+        .thenApply(over -> over
+            ? planned.suspected(FraudSettings.statusOf(account.account().getVelocityAction()),
+                ErrorReason.ERROR_REASON_VELOCITY_EXCEEDED)
+            : planned)
+        .thenCompose(plan -> reportingValues
+            .atRecord(account.account(), plan.command().value(), plan.command().eventTime())
+            .thenApply(plan::withFx))
+        .thenCompose(plan -> caps.reserve(account.account(), plan)
+            .thenCompose(ticket -> write(CapGate.capped(plan, ticket), context, ticket)));
   }
 
-  private CompletionStage<RecordConversionResponse> write(RecordPlan planned, RecordContext context) {
+  private CompletionStage<RecordConversionResponse> write(
+      RecordPlan planned, RecordContext context, CapGate.Ticket ticket) {
     // Completes at once when the directory's cache is warm: no wait on the hot path.
     return outbox.wanted(planned.command().requiredAccountId()).thenCompose(toOutbox -> {
       RecordPlan plan = planned.withOutbox(toOutbox);
       if (plan.claimsAccountWide()) {
-        return recordAccountUnique(plan, context);
+        return recordAccountUnique(plan, context, ticket);
       }
       return conversions
-          .record(plan.command())
+          .record(plan.command(), ticket.mark())
+          .thenCompose(result -> caps.finish(ticket, result))
           .thenApply(result -> ConversionRules.response(noteRepeat(wakeDelivery(result, plan), context), plan));
     });
   }
@@ -276,7 +286,8 @@ public final class ConversionRecorder {
    * in the click's partition. A retry of the same postback finds its own claim and is deduplicated
    * by the partition's per-click transaction key; a definite refusal releases the claim.
    */
-  private CompletionStage<RecordConversionResponse> recordAccountUnique(RecordPlan plan, RecordContext context) {
+  private CompletionStage<RecordConversionResponse> recordAccountUnique(
+      RecordPlan plan, RecordContext context, CapGate.Ticket ticket) {
     RecordCommand command = plan.command();
     String account = command.requiredAccountId();
     String kcid = command.kcid().kcid();
@@ -285,11 +296,13 @@ public final class ConversionRecorder {
         .thenCompose(
             holder -> {
               if (!holder.kcid().equals(kcid)) {
-                return ClickOwnership.owned(authenticator.owners(), command.kcid(), account)
+                return caps.release(ticket)
+                    .thenCompose(x -> ClickOwnership.owned(authenticator.owners(), command.kcid(), account))
                     .thenApply(owned -> ConversionRules.otherClickHolds(holder));
               }
               return conversions
-                  .record(command)
+                  .record(command, ticket.mark())
+                  .thenCompose(result -> caps.finish(ticket, result))
                   .thenCompose(
                       result -> {
                         CompletionStage<Void> bookkeeping =

@@ -3,6 +3,7 @@ package io.kcid.server.fx;
 import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.proto.tracking.v1.Conversion;
 import io.kcid.proto.tracking.v1.FxState;
+import io.kcid.server.store.CapMark;
 import io.kcid.server.store.ConversionStore;
 import io.kcid.server.store.RecordCommand;
 import io.kcid.server.store.RecordResult;
@@ -29,8 +30,13 @@ public final class ReportingConversionStore implements ConversionStore {
   }
 
   @Override
-  public CompletionStage<RecordResult> record(RecordCommand command) {
-    return store.record(command);
+  public CompletionStage<RecordResult> record(RecordCommand command, CapMark cap) {
+    return store.record(command, cap);
+  }
+
+  @Override
+  public CompletionStage<Optional<String>> capToken(DecodedKcid kcid, long sequence) {
+    return store.capToken(kcid, sequence);
   }
 
   @Override

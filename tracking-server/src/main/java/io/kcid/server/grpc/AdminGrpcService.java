@@ -39,6 +39,7 @@ import io.kcid.server.account.GoalAdmin;
 import io.kcid.server.account.SecretAdmin;
 import io.kcid.server.auth.ApiKeyInterceptor;
 import io.kcid.server.auth.ApiKeys;
+import io.kcid.server.cap.CapAdmin;
 import io.kcid.server.fraud.BotRangeAdmin;
 import io.kcid.server.fx.FxAdmin;
 import io.kcid.proto.tracking.v1.ListExchangeRatesRequest;
@@ -54,6 +55,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   private final ApiKeys apiKeys;
   private final BotRangeAdmin botRanges;
   private final FxAdmin fx;
+  private final CapAdmin caps;
 
   public AdminGrpcService(AccountAdmin accounts, GoalAdmin goals, SecretAdmin secrets, ApiKeys apiKeys) {
     this(accounts, goals, secrets, apiKeys, null);
@@ -62,13 +64,17 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   /** @param botRanges the operator's IP lists; null answers their calls UNIMPLEMENTED */
   public AdminGrpcService(
       AccountAdmin accounts, GoalAdmin goals, SecretAdmin secrets, ApiKeys apiKeys, BotRangeAdmin botRanges) {
-    this(accounts, goals, secrets, apiKeys, botRanges, null);
+    this(accounts, goals, secrets, apiKeys, botRanges, null, null);
   }
 
-  /** @param fx the exchange-rate table; null answers its calls UNIMPLEMENTED */
+  /**
+   * @param caps conversion caps; null answers their calls UNIMPLEMENTED
+   * @param fx the exchange-rate table; null answers its calls UNIMPLEMENTED
+   */
   public AdminGrpcService(
       AccountAdmin accounts, GoalAdmin goals, SecretAdmin secrets, ApiKeys apiKeys, BotRangeAdmin botRanges,
-      FxAdmin fx) {
+      CapAdmin caps, FxAdmin fx) {
+    this.caps = caps;
     this.fx = fx;
     this.botRanges = botRanges;
     this.accounts = accounts;
@@ -205,5 +211,46 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
       return;
     }
     Replies.reply(observer, () -> fx.list(request));
+  }
+
+  @Override
+  public void setConversionCap(
+      io.kcid.proto.tracking.v1.SetConversionCapRequest request,
+      StreamObserver<io.kcid.proto.tracking.v1.SetConversionCapResponse> observer) {
+    if (caps == null) {
+      super.setConversionCap(request, observer);
+      return;
+    }
+    String actor = callerName();
+    Replies.reply(observer, () -> caps.set(request, actor));
+  }
+
+  @Override
+  public void listConversionCaps(
+      io.kcid.proto.tracking.v1.ListConversionCapsRequest request,
+      StreamObserver<io.kcid.proto.tracking.v1.ListConversionCapsResponse> observer) {
+    if (caps == null) {
+      super.listConversionCaps(request, observer);
+      return;
+    }
+    Replies.reply(observer, () -> caps.list(request.getAccountId()));
+  }
+
+  @Override
+  public void deleteConversionCap(
+      io.kcid.proto.tracking.v1.DeleteConversionCapRequest request,
+      StreamObserver<io.kcid.proto.tracking.v1.DeleteConversionCapResponse> observer) {
+    if (caps == null) {
+      super.deleteConversionCap(request, observer);
+      return;
+    }
+    String actor = callerName();
+    Replies.reply(observer, () -> caps.delete(request, actor));
+  }
+
+  /** The calling key's name for an audit entry ("" without API keys). */
+  private static String callerName() {
+    ApiKeys.Caller caller = ApiKeyInterceptor.CALLER_KEY.get();
+    return caller == null ? "" : caller.name();
   }
 }

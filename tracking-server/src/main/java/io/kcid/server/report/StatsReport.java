@@ -195,7 +195,8 @@ public final class StatsReport {
         .setPartnerId(Objects.requireNonNullElse(key.partner(), ""))
         .setClicks(sums.clicks)
         .setFlaggedClicks(sums.flaggedClicks)
-        .setFlaggedConversions(sums.flaggedConversions);
+        .setFlaggedConversions(sums.flaggedConversions)
+        .setCappedConversions(sums.cappedConversions);
     if (key.detail() != null) {
       setDetail(row, key.detail());
     }
@@ -304,6 +305,7 @@ public final class StatsReport {
     long clicks;
     long flaggedClicks;
     long flaggedConversions;
+    long cappedConversions;
     final Map<ConversionStatus, Long> conversions = new EnumMap<>(ConversionStatus.class);
     /** currency → status → sum, ordered by currency. */
     final Map<String, Map<ConversionStatus, Exact>> values = new TreeMap<>();
@@ -342,6 +344,7 @@ public final class StatsReport {
         case CLICKS -> clicks = Math.addExact(clicks, c.value());
         case FLAGGED_CLICKS -> flaggedClicks = Math.addExact(flaggedClicks, c.value());
         case FLAGGED_CONVERSIONS -> flaggedConversions = Math.addExact(flaggedConversions, c.value());
+        case CAPPED_CONVERSIONS -> cappedConversions = Math.addExact(cappedConversions, c.value());
         case CONVERSIONS -> conversions.merge(c.status(), c.value(), Math::addExact);
         case VALUE_UNITS, VALUE_MICROS -> {
           BigInteger v = BigInteger.valueOf(c.value());

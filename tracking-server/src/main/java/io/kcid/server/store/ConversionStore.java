@@ -13,7 +13,18 @@ public interface ConversionStore {
    * Checks the click, applies the counting rule, claims the dedupe key and writes the conversion
    * in one atomic step. A failure of the returned stage means the outcome is unknown.
    */
-  CompletionStage<RecordResult> record(RecordCommand command);
+  default CompletionStage<RecordResult> record(RecordCommand command) {
+    return record(command, CapMark.NONE);
+  }
+
+  /** As {@link #record(RecordCommand)}, keeping what the conversion's cap check decided. */
+  CompletionStage<RecordResult> record(RecordCommand command, CapMark cap);
+
+  /**
+   * The cap reservation token a conversion was recorded with (empty when none): whether a
+   * retry's reservation is the one that counted it.
+   */
+  CompletionStage<Optional<String>> capToken(DecodedKcid kcid, long sequence);
 
   /**
    * Decides what {@link #record} would answer for this command right now, writing nothing (a

@@ -38,6 +38,8 @@ public record StatsCounter(
     /** Clicks flagged at issue time (bots, data centres); not in {@link #CLICKS}. */
     FLAGGED_CLICKS,
     /** Conversions (every status) on flagged clicks; also in {@link #CONVERSIONS}. */
-    FLAGGED_CONVERSIONS
+    FLAGGED_CONVERSIONS,
+    /** Conversions recorded over a conversion cap (CAP_REACHED); also in {@link #CONVERSIONS}. */
+    CAPPED_CONVERSIONS
   }
 }

@@ -290,6 +290,17 @@ class ScopeMatrixTest {
               .addLines("Date,USD").addLines("1990-01-02,1.2").build()),
       row(AdminServiceGrpc.getListExchangeRatesMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.PLATFORM,
           t -> io.kcid.proto.tracking.v1.ListExchangeRatesRequest.getDefaultInstance()),
+      row(AdminServiceGrpc.getSetConversionCapMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.ACCOUNT,
+          t -> io.kcid.proto.tracking.v1.SetConversionCapRequest.newBuilder().setAccountId(t.accountId())
+              .setCap(io.kcid.proto.tracking.v1.ConversionCap.newBuilder().setCapId("matrix").setCampaignId("c1")
+                  .setPeriod(io.kcid.proto.tracking.v1.CapPeriod.CAP_PERIOD_DAILY).setMaxConversions(1_000_000))
+              .build()),
+      row(AdminServiceGrpc.getListConversionCapsMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.ACCOUNT,
+          t -> io.kcid.proto.tracking.v1.ListConversionCapsRequest.newBuilder().setAccountId(t.accountId()).build()),
+      // Deletes a cap no test sets: a permitted call answers CAP_NOT_FOUND.
+      row(AdminServiceGrpc.getDeleteConversionCapMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.ACCOUNT,
+          t -> io.kcid.proto.tracking.v1.DeleteConversionCapRequest.newBuilder().setAccountId(t.accountId())
+              .setCapId("none").build()),
       row(PartnerServiceGrpc.getCreatePartnerMethod(), ApiKeyRole.API_KEY_ROLE_ADMIN, Owns.PLATFORM,
           t -> CreatePartnerRequest.newBuilder().setPartnerId(unique("p")).setDisplayName("P").build()),
       row(PartnerServiceGrpc.getGetPartnerMethod(), ApiKeyRole.API_KEY_ROLE_READ, Owns.PARTNER,

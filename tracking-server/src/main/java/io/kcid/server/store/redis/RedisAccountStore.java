@@ -93,15 +93,17 @@ public final class RedisAccountStore implements AccountStore {
 
   @Override
   public CompletionStage<Optional<AccountRecord>> load(String accountId) {
-    // Three reads in one slot, pipelined on the shared connection.
+    // Four reads in one slot, pipelined on the shared connection.
     var account = redis.get(RedisKeys.account(accountId));
     var secrets = redis.hgetall(RedisKeys.accountSecrets(accountId));
     var goals = redis.hgetall(RedisKeys.accountGoals(accountId));
+    var caps = redis.hgetall(RedisKeys.caps(accountId));
     CompletionStage<Optional<AccountRecord>> loaded =
         CompletableFuture.allOf(
                 account.toCompletableFuture(),
                 secrets.toCompletableFuture(),
-                goals.toCompletableFuture())
+                goals.toCompletableFuture(),
+                caps.toCompletableFuture())
             .thenApply(
                 ignored -> {
                   byte[] accountBytes = account.toCompletableFuture().join();
@@ -114,8 +116,11 @@ public final class RedisAccountStore implements AccountStore {
                       .forEach((k, v) -> goalsByKey.put(str(k), parseGoal(v)));
                   Map<String, String> fields = new HashMap<>();
                   s.forEach((k, v) -> fields.put(str(k), str(v)));
-                  return Optional.of(
-                      new AccountRecord(parseAccount(accountBytes), secrets(fields), goalsByKey));
+                  // Caps are kept beside the account (changed and audited one by one, see
+                  // RedisCapStore) and read into it here.
+                  var withCaps = parseAccount(accountBytes).toBuilder().clearConversionCaps()
+                      .addAllConversionCaps(RedisCapStore.caps(caps.toCompletableFuture().join())).build();
+                  return Optional.of(new AccountRecord(withCaps, secrets(fields), goalsByKey));
                 });
     return Stages.translate(loaded);
   }
@@ -237,6 +242,15 @@ public final class RedisAccountStore implements AccountStore {
                           d -> drops.add(redis.del(RedisKeys.tokenIndex(str(d))).toCompletableFuture())));
                   return CompletableFuture.allOf(drops.toArray(CompletableFuture[]::new));
                 })
+            .thenCompose(x -> redis.hkeys(RedisKeys.caps(accountId)))
+            .thenCompose(capIds -> {
+              // Each cap's counters go with the account (reservations expire on their own).
+              List<byte[]> counters = new ArrayList<>();
+              capIds.forEach(capId -> counters.add(RedisKeys.capCounters(accountId, str(capId))));
+              return counters.isEmpty()
+                  ? CompletableFuture.completedFuture(0L)
+                  : redis.del(counters.toArray(byte[][]::new));
+            })
             .thenCompose(x -> redis.exists(record))
             .thenCompose(
                 existed ->
@@ -245,7 +259,8 @@ public final class RedisAccountStore implements AccountStore {
                             RedisKeys.accountLog(accountId), RedisRefusalLog.sampleKey(accountId),
                             RedisRefusalLog.countKey(accountId),
                             RedisKeys.destinations(DestinationOwner.account(accountId)),
-                            RedisKeys.destinationSecrets(DestinationOwner.account(accountId)))
+                            RedisKeys.destinationSecrets(DestinationOwner.account(accountId)),
+                            RedisKeys.caps(accountId), RedisKeys.capAudit(accountId))
                         .thenCompose(n -> redis.zrem(RedisKeys.accountIndex(), bytes(accountId)))
                         .thenApply(n -> existed > 0));
     return Stages.translate(deleted);
@@ -286,7 +301,9 @@ public final class RedisAccountStore implements AccountStore {
   public CompletionStage<Void> updateAccount(Account account) {
     return Stages.translate(
         redis
-            .set(RedisKeys.account(account.getAccountId()), account.toByteArray(), SetArgs.Builder.xx())
+            // Caps live in their own hash: the record never keeps a (stale) copy.
+            .set(RedisKeys.account(account.getAccountId()), account.toBuilder().clearConversionCaps().build().toByteArray(),
+                SetArgs.Builder.xx())
             .thenApply(x -> null));
   }
 

@@ -10,6 +10,7 @@ import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.CountingMode;
 import io.kcid.proto.tracking.v1.Money;
 import io.kcid.proto.tracking.v1.StatusChange;
+import io.kcid.server.store.CapMark;
 import io.kcid.server.store.ConversionStore;
 import io.kcid.server.store.RecordCommand;
 import io.kcid.server.store.RecordResult;
@@ -64,16 +65,22 @@ public final class RedisConversionStore implements ConversionStore {
   }
 
   @Override
-  public CompletionStage<RecordResult> record(RecordCommand c) {
-    return run(c, false);
+  public CompletionStage<RecordResult> record(RecordCommand c, CapMark cap) {
+    return run(c, cap, false);
   }
 
   @Override
   public CompletionStage<RecordResult> evaluate(RecordCommand c) {
-    return run(c, true);
+    return run(c, CapMark.NONE, true);
   }
 
-  private CompletionStage<RecordResult> run(RecordCommand c, boolean dryRun) {
+  @Override
+  public CompletionStage<Optional<String>> capToken(DecodedKcid kcid, long sequence) {
+    return Stages.translate(redis.hget(RedisKeys.conversion(kcid.partition(), kcid.kcid(), sequence), bytes("ct"))
+        .thenApply(v -> Optional.ofNullable(v).map(RedisConversionStore::text)));
+  }
+
+  private CompletionStage<RecordResult> run(RecordCommand c, CapMark cap, boolean dryRun) {
     DecodedKcid kcid = c.kcid();
     int p = kcid.partition();
     boolean hasRequest = !c.requestId().isEmpty();
@@ -118,7 +125,9 @@ public final class RedisConversionStore implements ConversionStore {
         .set(RecordConversion.ISSUE_TIME_S, Long.toString(kcid.issueTime().getEpochSecond()))
         .set(RecordConversion.FLAGGED_STATUS, c.flaggedStatus() == ConversionStatus.CONVERSION_STATUS_UNSPECIFIED
             ? "" : Integer.toString(c.flaggedStatus().getNumber()))
-        .set(RecordConversion.WRITE_OUTBOX, c.outbox() && !dryRun ? "1" : "0");
+        .set(RecordConversion.WRITE_OUTBOX, c.outbox() && !dryRun ? "1" : "0")
+        .set(RecordConversion.CAP_TOKEN, cap.token())
+        .set(RecordConversion.CAPPED, cap.capped() ? "1" : "0");
     // A dry run writes nothing: no replica has anything to confirm.
     CompletionStage<List<Object>> reply = dryRun
         ? RECORD.run(redis, ScriptOutputType.MULTI, call)

@@ -45,6 +45,10 @@ import java.nio.charset.StandardCharsets;
  *                                tolerance + 1 min (see RedisSignatureReplayCache)
  * kc:{a:&lt;id&gt;}:vl:&lt;digest&gt;    velocity window of one click network (sorted set: conversion -&gt;
  *                                first-seen ms, trimmed to a minute)
+ * kc:{a:&lt;id&gt;}:cp                hash: cap id -&gt; ConversionCap protobuf (loaded into Account.conversion_caps)
+ * kc:{a:&lt;id&gt;}:capaudit          list of ConversionCapChange protobufs, newest first, trimmed
+ * kc:{a:&lt;id&gt;}:cc:&lt;cap id&gt;      hash: period (d20261204, m202612, l) -&gt; conversions or value micro-units
+ * kc:{a:&lt;id&gt;}:cr:&lt;digest&gt;      a conversion's cap reservation (see cap_reserve.lua); TTL = request-id TTL
  * kc:{a:&lt;id&gt;}:log               postback log: stream, field e = PostbackLogEntry, trimmed by time
  *                                (MINID) and length (MAXLEN); TTL = retention after the last write
  * kc:log:unattributed            postback log of postbacks no account was found for (same shape)
@@ -172,6 +176,23 @@ public final class RedisKeys {
 
   /** Account-wide claim of a transaction id for a goal (UNIQUE_TRANSACTION_PER_ACCOUNT). */
   /** The velocity window of the clicks of one network (its 32-bit digest, hex) of an account. */
+  public static byte[] caps(String accountId) {
+    return bytes("kc:{a:" + accountId + "}:cp");
+  }
+
+  public static byte[] capAudit(String accountId) {
+    return bytes("kc:{a:" + accountId + "}:capaudit");
+  }
+
+  public static byte[] capCounters(String accountId, String capId) {
+    return bytes("kc:{a:" + accountId + "}:cc:" + capId);
+  }
+
+  /** A conversion identity's cap reservation; the identity is digested (it holds a transaction id). */
+  public static byte[] capReservation(String accountId, String identityDigest) {
+    return bytes("kc:{a:" + accountId + "}:cr:" + identityDigest);
+  }
+
   public static byte[] velocityWindow(String accountId, int networkDigest) {
     return bytes("kc:{a:" + accountId + "}:vl:" + Integer.toHexString(networkDigest));
   }

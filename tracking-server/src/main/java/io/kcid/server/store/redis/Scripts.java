@@ -16,6 +16,12 @@ final class Scripts {
   /** A script file, the libraries prepended to it (lib_*.lua, in order) and its contract. */
   record Script<P extends Enum<P> & ScriptParam>(String file, List<String> libraries, Class<P> contract) {}
 
+  static final Script<CapChange> CAP_CHANGE =
+      new Script<>("cap_change.lua", List.of(), CapChange.class);
+  static final Script<CapFence> CAP_FENCE =
+      new Script<>("cap_fence.lua", List.of(), CapFence.class);
+  static final Script<CapReserve> CAP_RESERVE =
+      new Script<>("cap_reserve.lua", List.of(), CapReserve.class);
   static final Script<AppendPostbackLog> APPEND_POSTBACK_LOG =
       new Script<>("append_postback_log.lua", List.of(), AppendPostbackLog.class);
   static final Script<ClaimDeliveries> CLAIM_DELIVERIES =
@@ -64,6 +70,9 @@ final class Scripts {
   /** Every script: each file under lua/ but the libraries has exactly one entry. */
   static final List<Script<?>> ALL = List.of(
       APPEND_POSTBACK_LOG,
+      CAP_CHANGE,
+      CAP_FENCE,
+      CAP_RESERVE,
       CLAIM_DELIVERIES,
       CLAIM_TRANSACTION,
       COUNT_REFUSALS,
@@ -324,7 +333,9 @@ final class Scripts {
     CLICK_FIELD(ARG),
     ISSUE_TIME_S(ARG),
     FLAGGED_STATUS(ARG),
-    WRITE_OUTBOX(ARG);
+    WRITE_OUTBOX(ARG),
+    CAP_TOKEN(ARG),
+    CAPPED(ARG);
 
     private final Slot slot;
 
@@ -585,6 +596,67 @@ final class Scripts {
     private final Slot slot;
 
     RequeueDelivery(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** cap_reserve.lua: A conversion's place under the account's caps, or the cap it is over. */
+  enum CapReserve implements ScriptParam {
+    RESERVATION(KEY),
+    COUNTERS(KEYS),
+    TOKEN(ARG),
+    TTL_MS(ARG),
+    CHARGES(ARGS);
+
+    private final Slot slot;
+
+    CapReserve(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** cap_fence.lua: Settles or releases a cap reservation once the record's outcome is known. */
+  enum CapFence implements ScriptParam {
+    RESERVATION(KEY),
+    OPERATION(ARG),
+    TOKEN(ARG);
+
+    private final Slot slot;
+
+    CapFence(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** cap_change.lua: Changes one cap (compare-and-set) and audits the change in one step. */
+  enum CapChange implements ScriptParam {
+    CAPS(KEY),
+    AUDIT(KEY),
+    COUNTERS(KEY),
+    CAP_ID(ARG),
+    EXPECTED(ARG),
+    REPLACEMENT(ARG),
+    CHANGE(ARG),
+    AUDIT_LENGTH(ARG);
+
+    private final Slot slot;
+
+    CapChange(Slot slot) {
       this.slot = slot;
     }
 

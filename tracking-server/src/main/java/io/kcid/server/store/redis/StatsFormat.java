@@ -83,6 +83,10 @@ final class StatsFormat {
             ? Optional.of(new StatsCounter(period, Metric.FLAGGED_CONVERSIONS, f[1], f[2], f[3],
                 ConversionStatus.CONVERSION_STATUS_UNSPECIFIED, "", -1, value))
             : Optional.empty();
+        case "q" -> f.length == 4
+            ? Optional.of(new StatsCounter(period, Metric.CAPPED_CONVERSIONS, f[1], f[2], f[3],
+                ConversionStatus.CONVERSION_STATUS_UNSPECIFIED, "", -1, value))
+            : Optional.empty();
         case "n" -> f.length == 5
             ? Optional.of(new StatsCounter(period, Metric.CONVERSIONS, f[1], f[2], f[3], status(f[4]), "", -1, value))
             : Optional.empty();
