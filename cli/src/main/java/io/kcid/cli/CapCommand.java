@@ -25,7 +25,8 @@ import picocli.CommandLine.Parameters;
     footer = {
       "%nExamples:",
       "  ./kcid cap set acc_123 daily-sales --goal sale --period daily --max 100",
-      "  ./kcid cap set acc_123 spring-budget --campaign spring --period monthly --max-value 5000 --currency EUR --action pending",
+      "  ./kcid cap set acc_123 spring-budget --campaign spring --period monthly \\",
+      "      --max-value 5000 --currency EUR --action pending",
       "  ./kcid cap list acc_123",
       "  ./kcid cap delete acc_123 daily-sales"},
     description = "Conversion caps: a conversion over a cap is recorded rejected (or pending) with reason"

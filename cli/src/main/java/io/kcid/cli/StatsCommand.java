@@ -29,7 +29,8 @@ import picocli.CommandLine.Option;
       "  ./kcid stats --account acme",
       "  ./kcid stats --account acme --since 30d --by campaign,day --tz Europe/Berlin",
       "  ./kcid stats --partner agency-one --by account",
-      "  ./kcid stats --account acme --by creative --filter s2=foo --filter campaign=spring"},
+      "  ./kcid stats --account acme --by creative --filter campaign=spring",
+      "  ./kcid stats --account acme --by s2,day --filter s2=newsletter"},
     description = "Clicks, conversions by status, approved value, conversion and approval rates, and the"
         + " time-to-convert distribution of an account, or of every account of a partner (test conversions excluded).")
 final class StatsCommand implements Runnable {

@@ -274,6 +274,43 @@ class WebViewActionsIT {
     assertThat(browser.findElement(By.id("reason")).getText()).isEqualTo("API_KEY_ROLE_MISSING");
   }
 
+  @Test
+  void anAdminSetsACapFromTheSettingsPageAndAConversionOverItIsRecordedRejected() throws Exception {
+    String token = kcid.account("capped", "");
+    signIn(WebViewFixture.OPS_KEY);
+    browser.get(kcid.view("/admin/accounts/capped/settings"));
+    browser.findElement(By.id("cap-id")).sendKeys("two-a-day");
+    browser.findElement(By.id("cap-goal")).sendKeys("sale");
+    new Select(browser.findElement(By.id("cap-period"))).selectByValue("daily");
+    browser.findElement(By.id("cap-max")).sendKeys("2");
+    click("set-cap-submit");
+    assertThat(flash()).isEqualTo("Cap two-a-day saved: goal sale, daily, at most 2 conversions, then rejected.");
+    assertThat(browser.findElement(By.id("cap-two-a-day")).findElement(By.className("used")).getText()).isEqualTo("0");
+    assertThat(kcid.admin.listConversionCaps(io.kcid.proto.tracking.v1.ListConversionCapsRequest.newBuilder()
+        .setAccountId("capped").build()).getCapsList()).singleElement()
+        .satisfies(usage -> assertThat(usage.getCap().getMaxConversions()).isEqualTo(2));
+
+    // Three conversions of the goal today: the third is over the cap, kept rejected with CAP_REACHED.
+    List<String> answers = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<String> answer = kcid.postback(kcid.click("capped"), "sale", token, null);
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+      answers.add(answer.body());
+    }
+    assertThat(answers.get(0)).doesNotContain("CAP_REACHED");
+    assertThat(answers.get(1)).doesNotContain("CAP_REACHED");
+    assertThat(answers.get(2)).contains("CAP_REACHED");
+    browser.navigate().refresh();
+    assertThat(browser.findElement(By.id("cap-two-a-day")).findElement(By.className("used")).getText()).isEqualTo("2");
+    assertThat(browser.findElement(By.id("cap-changes")).getText()).contains("two-a-day", "goal sale, daily, at most 2 conversions");
+
+    click("cap-two-a-day-delete");
+    assertThat(flash()).isEqualTo("Cap two-a-day deleted.");
+    assertThat(browser.findElements(By.id("cap-two-a-day"))).isEmpty();
+    assertThat(kcid.admin.listConversionCaps(io.kcid.proto.tracking.v1.ListConversionCapsRequest.newBuilder()
+        .setAccountId("capped").build()).getCapsList()).isEmpty();
+  }
+
   private static long conversions(String kcid) {
     return WebViewActionsIT.kcid.diagnostics.explainClick(ExplainClickRequest.newBuilder().setKcid(kcid).build()).getConversionsCount();
   }

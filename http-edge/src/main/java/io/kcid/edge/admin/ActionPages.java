@@ -2,7 +2,10 @@ package io.kcid.edge.admin;
 
 import io.kcid.proto.ErrorReasons;
 import io.kcid.proto.tracking.v1.Account;
+import io.kcid.proto.tracking.v1.ConversionCap;
+import io.kcid.proto.tracking.v1.ConversionCapUsage;
 import io.kcid.proto.tracking.v1.ConversionStatus;
+import io.kcid.proto.tracking.v1.ListConversionCapsResponse;
 import io.kcid.proto.tracking.v1.Destination;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.Goal;
@@ -39,13 +42,56 @@ final class ActionPages {
    * and its own method; a new setting (conversion caps, say) is one more section method called
    * from here and one more action in {@link ActionRoutes}.
    */
-  static String settings(Account account, java.util.List<Goal> goals, AdminCaller who, Forms forms) {
+  static String settings(Account account, java.util.List<Goal> goals, ListConversionCapsResponse caps, AdminCaller who,
+      Forms forms) {
     String accountId = account.getAccountId();
     Html html = AdminPages.page("Settings of " + accountId, accountId, who);
     flash(html, forms);
     goalsSection(html, accountId, goals, forms);
     statusSection(html, account, forms);
+    capsSection(html, accountId, caps, forms);
     return AdminPages.end(html);
+  }
+
+  /** The caps with their use in the current period, a form to set one, and the latest audited changes. */
+  private static void capsSection(Html html, String accountId, ListConversionCapsResponse caps, Forms forms) {
+    html.el("h2", "Conversion caps");
+    html.raw("<p>").text("A conversion over a cap is still recorded, with the cap's action as its status and reason "
+        + "CAP_REACHED; it does not count. Periods are in the account's time zone; a change applies from now on.").raw("</p>");
+    html.raw("<table id=\"caps\">").head("Cap", "Counts", "Period", "Limit", "Used", "Over the cap", "");
+    for (ConversionCapUsage usage : caps.getCapsList()) {
+      ConversionCap cap = usage.getCap();
+      html.raw("<tr id=\"cap-").text(cap.getCapId()).raw("\">").el("td", cap.getCapId()).el("td", CapForm.scope(cap))
+          .el("td", CapForm.periodName(cap.getPeriod()) + " (" + usage.getPeriod() + ")").el("td", CapForm.limit(cap))
+          .raw("<td class=\"used\">").text(cap.hasMaxValue()
+              ? usage.getUsedValue().getAmount() + " " + cap.getMaxValue().getCurrencyCode()
+              : Long.toUnsignedString(usage.getUsedConversions())).raw("</td>")
+          .el("td", CapForm.actionName(cap.getAction())).raw("<td>");
+      form(html, forms, base(accountId) + "/caps/" + enc(cap.getCapId()) + "/delete", "cap-" + cap.getCapId() + "-delete", "Delete");
+      html.raw("</td></tr>");
+    }
+    html.raw("</table>");
+    if (forms.enabled()) {
+      open(html, forms, base(accountId) + "/caps", "set-cap");
+      html.raw("<p><label>Cap id <input id=\"cap-id\" name=\"cap_id\" required pattern=\"[a-z0-9_-]{1,64}\"></label> ")
+          .raw("<label>Goal (empty: any) <input id=\"cap-goal\" name=\"goal_key\"></label> ")
+          .raw("<label>Campaign (empty: any) <input id=\"cap-campaign\" name=\"campaign_id\"></label></p>")
+          .raw("<p><label>Period <select id=\"cap-period\" name=\"period\"><option value=\"daily\">daily</option>"
+              + "<option value=\"monthly\">monthly</option><option value=\"lifetime\">lifetime</option></select></label> ")
+          .raw("<label>At most <input id=\"cap-max\" name=\"max\" required size=\"12\"></label> ")
+          .raw("<label>Currency (empty: a count of conversions) <input id=\"cap-currency\" name=\"currency\" size=\"4\"></label> ")
+          .raw("<label>Over the cap <select id=\"cap-action\" name=\"action\"><option value=\"reject\">reject</option>"
+              + "<option value=\"pending\">pending</option></select></label></p>")
+          .raw("<button id=\"set-cap-submit\" type=\"submit\">Save cap</button></form>");
+    }
+    if (caps.getChangesCount() > 0) {
+      html.el("h3", "Latest changes");
+      html.raw("<table id=\"cap-changes\">").head("Time", "Cap", "By", "Before", "After");
+      caps.getChangesList().stream().limit(10).forEach(change -> html.row(
+          java.time.Instant.ofEpochSecond(change.getChangeTime().getSeconds()), change.getCapId(), change.getActor(),
+          change.hasBefore() ? CapForm.describe(change.getBefore()) : "-", change.hasAfter() ? CapForm.describe(change.getAfter()) : "-"));
+      html.raw("</table>");
+    }
   }
 
   private static void goalsSection(Html html, String accountId, java.util.List<Goal> goals, Forms forms) {

@@ -7,6 +7,7 @@ import io.kcid.edge.grpc.BackendFailure;
 import io.kcid.edge.http.EdgeResponse;
 import io.kcid.edge.http.Rejection;
 import io.kcid.proto.ErrorReasons;
+import io.kcid.proto.tracking.v1.ConversionCap;
 import io.kcid.proto.tracking.v1.CreateDestinationRequest;
 import io.kcid.proto.tracking.v1.DestinationKind;
 import io.kcid.proto.tracking.v1.ErrorReason;
@@ -54,8 +55,11 @@ final class ActionRoutes {
   /** The settings page of an account: needs the admin role (GetAccount, ListGoals), like every change on it. */
   CompletableFuture<EdgeResponse> settings(String key, AdminCaller who, String accountId, ActionPages.Forms forms) {
     String back = ActionPages.base(accountId);
+    var caps = actions.caps(key, accountId);
     return actions.account(key, accountId).thenCombine(actions.goals(key, accountId),
-            (account, goals) -> AdminHandler.page(200, ActionPages.settings(account.getAccount(), goals.getGoalsList(), who, forms)))
+            (account, goals) -> caps.thenApply(capList -> AdminHandler.page(200,
+                ActionPages.settings(account.getAccount(), goals.getGoalsList(), capList, who, forms))))
+        .thenCompose(page -> page)
         .exceptionally(failure -> refusedPage(failure, who, back));
   }
 
@@ -109,6 +113,13 @@ final class ActionRoutes {
           r -> "Status handling saved: " + r.getAccount().getStatusMapCount() + " mapped words, ignore status "
               + (r.getAccount().getIgnoreStatus() ? "on" : "off") + ", answer " + ActionPages.formatName(r.getAccount()
               .getPostbackResponseFormat()) + ".");
+    } else if (rest.equals(List.of("caps"))) {
+      ConversionCap cap = CapForm.cap(form);
+      answer = change(actions.setCap(key, accountId, cap), session, base + "/settings",
+          r -> "Cap " + r.getCap().getCapId() + " saved: " + CapForm.describe(r.getCap()) + ".");
+    } else if (rest.size() == 3 && rest.get(0).equals("caps") && rest.get(2).equals("delete")) {
+      String capId = rest.get(1);
+      answer = change(actions.deleteCap(key, accountId, capId), session, base + "/settings", r -> "Cap " + capId + " deleted.");
     } else if (rest.get(0).equals("destinations")) {
       // On an account's page a partner's destination names its owner (owner_partner); the server checks the key may manage it.
       answer = destinationAction(form, AdminActions.Owner.of(accountId, form.get("owner_partner")), base + "/deliveries", accountId,

@@ -2,7 +2,14 @@ package io.kcid.edge.admin;
 
 import io.kcid.edge.grpc.UnaryCalls;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
+import io.kcid.proto.tracking.v1.ConversionCap;
 import io.kcid.proto.tracking.v1.ConversionStatus;
+import io.kcid.proto.tracking.v1.DeleteConversionCapRequest;
+import io.kcid.proto.tracking.v1.DeleteConversionCapResponse;
+import io.kcid.proto.tracking.v1.ListConversionCapsRequest;
+import io.kcid.proto.tracking.v1.ListConversionCapsResponse;
+import io.kcid.proto.tracking.v1.SetConversionCapRequest;
+import io.kcid.proto.tracking.v1.SetConversionCapResponse;
 import io.kcid.proto.tracking.v1.CreateDestinationRequest;
 import io.kcid.proto.tracking.v1.CreateDestinationResponse;
 import io.kcid.proto.tracking.v1.CreateGoalRequest;
@@ -82,6 +89,28 @@ final class AdminActions {
     CompletableFuture<UpdateAccountResponse> done = new CompletableFuture<>();
     admin(key).updateAccount(UpdateAccountRequest.newBuilder().setAccountId(accountId).putAllStatusMap(statusMap)
         .setUpdateStatusMap(true).setIgnoreStatus(ignoreStatus).setPostbackResponseFormat(format).build(),
+        UnaryCalls.completing(done));
+    return done;
+  }
+
+  CompletableFuture<ListConversionCapsResponse> caps(String key, String accountId) {
+    CompletableFuture<ListConversionCapsResponse> done = new CompletableFuture<>();
+    admin(key).listConversionCaps(ListConversionCapsRequest.newBuilder().setAccountId(accountId).build(),
+        UnaryCalls.completing(done));
+    return done;
+  }
+
+  /** Creates or replaces a cap; the server audits the change under the signed-in key's name. */
+  CompletableFuture<SetConversionCapResponse> setCap(String key, String accountId, ConversionCap cap) {
+    CompletableFuture<SetConversionCapResponse> done = new CompletableFuture<>();
+    admin(key).setConversionCap(SetConversionCapRequest.newBuilder().setAccountId(accountId).setCap(cap).build(),
+        UnaryCalls.completing(done));
+    return done;
+  }
+
+  CompletableFuture<DeleteConversionCapResponse> deleteCap(String key, String accountId, String capId) {
+    CompletableFuture<DeleteConversionCapResponse> done = new CompletableFuture<>();
+    admin(key).deleteConversionCap(DeleteConversionCapRequest.newBuilder().setAccountId(accountId).setCapId(capId).build(),
         UnaryCalls.completing(done));
     return done;
   }
