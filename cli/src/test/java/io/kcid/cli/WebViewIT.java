@@ -228,6 +228,44 @@ class WebViewIT {
   }
 
   @Test
+  void statsPageBreaksCampaignsDownByOneDetailDimensionAtATime() throws Exception {
+    String token = account("bydim");
+    assertThat(postback(click("bydim", "web", "a"), "sale", token).statusCode()).isEqualTo(200);
+    click("bydim", "web", "b");
+    click("bydim", "mail", "a");
+
+    String bySubId = asAdmin("/admin/accounts/bydim?by=s1").body();
+    assertThat(bySubId).contains("<h2>By campaign and s1</h2>").contains("<option value=\"s1\" selected>");
+    // Campaign, s1, clicks, conversions: each (campaign, s1) pair is its own row.
+    assertThat(bySubId).contains("<tr><td>web</td><td>a</td><td>1</td><td>1</td>")
+        .contains("<tr><td>web</td><td>b</td><td>1</td><td>0</td>").contains("<tr><td>mail</td><td>a</td><td>1</td><td>0</td>");
+    assertThat(asAdmin("/admin/accounts/bydim").body()).contains("<h2>By campaign and goal</h2>")
+        .contains("<tr><td>web</td><td>sale</td><td>2</td><td>1</td>");
+    HttpResponse<String> unknown = asAdmin("/admin/accounts/bydim?by=colour");
+    assertThat(unknown.statusCode()).isEqualTo(400);
+    assertThat(unknown.body()).contains("INVALID_PARAMETER").contains("Unknown breakdown");
+  }
+
+  @Test
+  void statsPageShowsValuesInTheAccountsReportingCurrency() throws Exception {
+    String token = account("fxview");
+    admin.updateAccount(io.kcid.proto.tracking.v1.UpdateAccountRequest.newBuilder().setAccountId("fxview")
+        .setReportingCurrency("EUR").build());
+    admin.loadExchangeRates(io.kcid.proto.tracking.v1.LoadExchangeRatesRequest.newBuilder()
+        .addLines("Date, USD").addLines(LocalDate.now(ZoneOffset.UTC) + ", 1.25").build());
+    String query = "kcid=" + enc(click("fxview", "web", "a")) + "&goal=sale&token=" + enc(token) + "&value=10&currency=USD";
+    HttpResponse<String> recorded =
+        HTTP.send(HttpRequest.newBuilder(uri(edge, "/postback?" + query)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(recorded.statusCode()).as(recorded.body()).isEqualTo(200);
+
+    String body = asAdmin("/admin/accounts/fxview").body();
+    // 10 USD at 1.25 USD per EUR.
+    assertThat(body).contains("<tr><td>USD</td><td>10.00</td>")
+        .contains("<tr id=\"reporting-value\"><td>All in EUR</td><td>8.00</td><td>0.00</td><td>0.00</td></tr>");
+    assertThat(body).doesNotContain("missing-rates");
+  }
+
+  @Test
   void deliveriesPageShowsTheDestinationAndItsDeliveredJob() throws Exception {
     String token = account("dlv");
     HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);

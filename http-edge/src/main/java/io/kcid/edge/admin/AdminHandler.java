@@ -251,10 +251,11 @@ public final class AdminHandler implements RouteHandler {
       }
       identity = CompletableFuture.completedFuture(new Identity(session.key(), session.caller(), session));
     }
-    return identity.thenCompose(who -> route(path, who));
+    Map<String, List<String>> query = QueryParams.parameters(uri);
+    return identity.thenCompose(who -> route(path, who, query));
   }
 
-  private CompletableFuture<EdgeResponse> route(List<String> path, Identity who) {
+  private CompletableFuture<EdgeResponse> route(List<String> path, Identity who, Map<String, List<String>> query) {
     if (path.equals(List.of(""))) {
       return done(new EdgeResponse(303, null, new byte[0], PAGE_HEADERS, false).withHeader("Location", who.caller().home()));
     }
@@ -265,7 +266,12 @@ public final class AdminHandler implements RouteHandler {
       return partner(who, path.get(1));
     }
     if (path.size() == 2 && path.get(0).equals("accounts")) {
-      return stats(who, path.get(1));
+      Breakdown by = Breakdown.of(single(query, "by"));
+      if (by == null) {
+        return done(page(400, AdminPages.error(400, "INVALID_PARAMETER",
+            "Unknown breakdown '" + single(query, "by") + "': goal, creative, placement or s1 ... s10.")));
+      }
+      return stats(who, path.get(1), by);
     }
     if (path.size() == 3 && path.get(0).equals("accounts") && path.get(2).equals("postbacks")) {
       return postbacks(who, path.get(1));
@@ -421,7 +427,7 @@ public final class AdminHandler implements RouteHandler {
     return render(byAccount.thenCombine(destinations, (r, d) -> AdminPages.partner(partnerId, days, r, d, who.caller(), forms)));
   }
 
-  private CompletableFuture<EdgeResponse> stats(Identity who, String accountId) {
+  private CompletableFuture<EdgeResponse> stats(Identity who, String accountId, Breakdown by) {
     List<LocalDate> days = lastWeek();
     GetStatsRequest.Builder range = lastWeekRange(days).setAccountId(accountId);
     CompletableFuture<GetStatsResponse> byDay = new CompletableFuture<>();
@@ -429,9 +435,9 @@ public final class AdminHandler implements RouteHandler {
         .getStats(range.clone().addGroupBy(StatsDimension.STATS_DIMENSION_DAY).build(), UnaryCalls.completing(byDay));
     CompletableFuture<GetStatsResponse> byCampaign = new CompletableFuture<>();
     withKey(reports, who.key())
-        .getStats(range.clone().addGroupBy(StatsDimension.STATS_DIMENSION_CAMPAIGN).addGroupBy(StatsDimension.STATS_DIMENSION_GOAL).build(),
+        .getStats(range.clone().addGroupBy(StatsDimension.STATS_DIMENSION_CAMPAIGN).addGroupBy(by.dimension).build(),
             UnaryCalls.completing(byCampaign));
-    return render(byDay.thenCombine(byCampaign, (d, c) -> AdminPages.stats(accountId, days, d, c, who.caller())));
+    return render(byDay.thenCombine(byCampaign, (d, c) -> AdminPages.stats(accountId, days, d, c, by, who.caller())));
   }
 
   private CompletableFuture<EdgeResponse> postbacks(Identity who, String accountId) {

@@ -46,7 +46,8 @@ final class AdminPages {
   private AdminPages() {}
 
   static String stats(
-      String accountId, List<LocalDate> days, GetStatsResponse byDay, GetStatsResponse byCampaign, AdminCaller who) {
+      String accountId, List<LocalDate> days, GetStatsResponse byDay, GetStatsResponse byCampaign, Breakdown by,
+      AdminCaller who) {
     Html html = page("Account " + accountId, accountId, who);
     Map<String, StatsRow> rows = new HashMap<>();
     for (StatsRow row : byDay.getRowsList()) {
@@ -79,13 +80,32 @@ final class AdminPages {
       html.el("h2", "Value");
       html.raw("<table>").head("Currency", "Approved", "Pending", "Rejected");
       total.getValuesList().forEach(v -> html.row(v.getCurrencyCode(), v.getApprovedAmount(), v.getPendingAmount(), v.getRejectedAmount()));
+      if (total.hasReportingValue()) {
+        // The account's reporting currency: every value converted at the ECB rate of its day.
+        var reporting = total.getReportingValue();
+        html.raw("<tr id=\"reporting-value\">").el("td", "All in " + reporting.getCurrencyCode())
+            .el("td", reporting.getApprovedAmount()).el("td", reporting.getPendingAmount()).el("td", reporting.getRejectedAmount())
+            .raw("</tr>");
+      }
       html.raw("</table>");
+      if (total.getMissingRatesCount() > 0) {
+        html.raw("<p id=\"missing-rates\">").text("Not converted, no exchange rate for: " + String.join(", ",
+            total.getMissingRatesList()) + " (load it with ./kcid fx load); never guessed.").raw("</p>");
+      }
     }
-    html.el("h2", "By campaign and goal");
-    html.raw("<table>").head("Campaign", "Goal", "Clicks", "Conversions", "Approved", "Pending", "Rejected");
+    html.el("h2", "By campaign and " + by.header.toLowerCase(java.util.Locale.ROOT));
+    // One detail dimension at a time, as the server keeps them; "-" is the clicks without one.
+    html.raw("<form method=\"get\" id=\"breakdown\"><label>Break campaigns down by <select id=\"by\" name=\"by\">");
+    for (Breakdown b : Breakdown.values()) {
+      html.raw("<option value=\"").text(b.parameter).raw("\"").raw(b == by ? " selected" : "").raw(">").text(b.header)
+          .raw("</option>");
+    }
+    html.raw("</select></label> <button id=\"breakdown-submit\" type=\"submit\">Show</button></form>");
+    html.raw("<table id=\"by-campaign\">").head("Campaign", by.header, "Clicks", "Conversions", "Approved", "Pending", "Rejected");
     for (StatsRow row : byCampaign.getRowsList()) {
-      html.row(row.getCampaignId(), row.getGoalKey(), row.getClicks(), row.getConversions(), row.getApprovedConversions(),
-          row.getPendingConversions(), row.getRejectedConversions());
+      String value = by.value.apply(row);
+      html.row(row.getCampaignId(), value.isEmpty() ? "-" : value, row.getClicks(), row.getConversions(),
+          row.getApprovedConversions(), row.getPendingConversions(), row.getRejectedConversions());
     }
     html.raw("</table>");
     return end(html);
