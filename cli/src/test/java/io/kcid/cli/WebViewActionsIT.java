@@ -250,6 +250,19 @@ class WebViewActionsIT {
     browser.findElement(By.id("destination-url")).sendKeys("http://127.0.0.1:" + receiver.getAddress().getPort() + "/pb?k={kcid}");
     click("create-destination-submit");
     assertThat(stateOf("destination-tmp")).isEqualTo("active");
+    // Edit its URL and goals in place; the server checks the new URL as at creation.
+    browser.findElement(By.id("destination-tmp-edit")).click();
+    WebElement url = browser.findElement(By.id("destination-tmp-url"));
+    url.clear();
+    url.sendKeys("http://127.0.0.1:" + receiver.getAddress().getPort() + "/pb2?k={kcid}&g={goal}");
+    browser.findElement(By.id("destination-tmp-goals")).sendKeys("sale");
+    click("destination-tmp-edit-submit");
+    assertThat(flash()).startsWith("Destination tmp saved: http://127.0.0.1:").endsWith("/pb2?k={kcid}&g={goal}, goals sale.");
+    assertThat(kcid.deliveries.getDestination(GetDestinationRequest.newBuilder().setAccountId("acts").setDestinationId("tmp").build())
+        .getDestination()).satisfies(d -> {
+          assertThat(d.getUrl()).endsWith("/pb2?k={kcid}&g={goal}");
+          assertThat(d.getGoalKeysList()).containsExactly("sale");
+        });
     click("destination-tmp-delete");
     assertThat(flash()).startsWith("Destination tmp deleted");
     assertThat(browser.findElements(By.id("destination-tmp"))).isEmpty();

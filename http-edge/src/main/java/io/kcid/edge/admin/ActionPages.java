@@ -184,6 +184,14 @@ final class ActionPages {
     form(html, forms, path + "/" + action, "destination-" + d.getDestinationId() + "-" + action, d.getPaused() ? "Resume" : "Pause",
         "owner_partner", owner);
     form(html, forms, path + "/delete", "destination-" + d.getDestinationId() + "-delete", "Delete", "owner_partner", owner);
+    String id = "destination-" + d.getDestinationId();
+    html.raw("<details><summary id=\"").text(id + "-edit").raw("\">Edit</summary>");
+    open(html, forms, path + "/edit", id + "-edit-form");
+    hidden(html, "owner_partner", owner);
+    html.raw("<label>URL <input id=\"").text(id + "-url").raw("\" name=\"url\" size=\"60\" required value=\"").text(d.getUrl())
+        .raw("\"></label> <label>Goals (comma-separated, empty: all) <input id=\"").text(id + "-goals")
+        .raw("\" name=\"goal_keys\" value=\"").text(String.join(", ", d.getGoalKeysList())).raw("\"></label> ")
+        .raw("<button type=\"submit\" id=\"").text(id + "-edit-submit").raw("\">Save</button></form></details>");
   }
 
   /** The form creating a destination of the page's owner (an account's or a partner's page: {@code base}). */

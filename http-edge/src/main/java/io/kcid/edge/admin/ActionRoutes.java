@@ -154,6 +154,9 @@ final class ActionRoutes {
           back, r -> "Destination " + id + (r.getDestination().getPaused() ? " paused." : " resumed."));
       case "delete" -> change(actions.deleteDestination(session.key(), owner, id), session, back,
           r -> "Destination " + id + " deleted; its queued jobs are cancelled.");
+      case "edit" -> change(actions.editDestination(session.key(), owner, id, form.required("url"), goalKeys(form)), session, back,
+          r -> "Destination " + id + " saved: " + r.getDestination().getUrl() + ", goals "
+              + (r.getDestination().getGoalKeysCount() == 0 ? "all" : String.join(", ", r.getDestination().getGoalKeysList())) + ".");
       default -> null;
     };
   }
@@ -167,7 +170,7 @@ final class ActionRoutes {
     };
     CreateDestinationRequest.Builder request = CreateDestinationRequest.newBuilder().setAccountId(owner.accountId())
         .setPartnerId(owner.partnerId()).setDestinationId(form.get("destination_id")).setKind(kind).setUrl(form.required("url"));
-    Arrays.stream(form.get("goal_keys").split(",")).map(String::trim).filter(g -> !g.isEmpty()).forEach(request::addGoalKeys);
+    request.addAllGoalKeys(goalKeys(form));
     return actions.createDestination(session.key(), request.build()).thenApply(created -> {
       if (!created.getSigningSecret().isEmpty()) {
         // The secret is shown once, on this answer: a flash would keep it in the edge's memory.
@@ -177,6 +180,11 @@ final class ActionRoutes {
       session.flash().set("Destination " + created.getDestination().getDestinationId() + " created.");
       return AdminHandler.seeOther(back);
     });
+  }
+
+  /** The form's comma-separated goal keys; none means every goal. */
+  private static List<String> goalKeys(ActionForm form) {
+    return Arrays.stream(form.get("goal_keys").split(",")).map(String::trim).filter(g -> !g.isEmpty()).toList();
   }
 
   /**

@@ -128,6 +128,16 @@ final class AdminActions {
     return done;
   }
 
+  /** Replaces a destination's URL and goal list (none: every goal); the server checks the URL as at creation. */
+  CompletableFuture<UpdateDestinationResponse> editDestination(String key, Owner owner, String destinationId, String url,
+      java.util.List<String> goalKeys) {
+    CompletableFuture<UpdateDestinationResponse> done = new CompletableFuture<>();
+    delivery(key).updateDestination(UpdateDestinationRequest.newBuilder().setAccountId(owner.accountId())
+        .setPartnerId(owner.partnerId()).setDestinationId(destinationId).setUrl(url).setReplaceGoalKeys(true)
+        .addAllGoalKeys(goalKeys).build(), UnaryCalls.completing(done));
+    return done;
+  }
+
   CompletableFuture<DeleteDestinationResponse> deleteDestination(String key, Owner owner, String destinationId) {
     CompletableFuture<DeleteDestinationResponse> done = new CompletableFuture<>();
     delivery(key).deleteDestination(DeleteDestinationRequest.newBuilder().setAccountId(owner.accountId())
