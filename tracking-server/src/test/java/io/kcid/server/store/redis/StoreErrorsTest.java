@@ -114,7 +114,8 @@ class StoreErrorsTest {
       ScriptArgs<Scripts.ReadStats> call = ScriptArgs.of(Scripts.ReadStats.class)
           .add(Scripts.ReadStats.STATS, keys[0]).add(Scripts.ReadStats.PERIOD, "0")
           .add(Scripts.ReadStats.STATS, keys[1]).add(Scripts.ReadStats.PERIOD, "0")
-          .set(Scripts.ReadStats.DIMENSIONS, "111");
+          .set(Scripts.ReadStats.DIMENSIONS, "111").set(Scripts.ReadStats.CAMPAIGN_FILTER, "")
+          .set(Scripts.ReadStats.DETAIL_FILTER, "").set(Scripts.ReadStats.GOAL_FILTER, "");
       Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> script
           .<java.util.List<Object>>run(connector.commands(), ScriptOutputType.MULTI, call)
           .toCompletableFuture().join());
