@@ -232,6 +232,12 @@ class JsonContractIT {
     assertThat(valid("bots-list", api("bots", "list", "--json")).at("/ranges/0/cidr").asText()).isEqualTo("192.0.2.0/24");
     valid("bots-clear", api("bots", "clear", "--json"));
 
+    JsonNode cap = valid("cap-set", api("cap", "set", "shop", "daily-sales", "--goal", "sale", "--period", "daily", "--max", "100",
+        "--json"));
+    assertThat(cap.at("/cap/cap_id").asText()).isEqualTo("daily-sales");
+    assertThat(valid("cap-list", api("cap", "list", "shop", "--json")).at("/caps/0/cap/cap_id").asText()).isEqualTo("daily-sales");
+    valid("cap-delete", api("cap", "delete", "shop", "daily-sales", "--json"));
+
     Path rates = Files.writeString(home.resolve("eurofxref.csv"), "Date, USD, JPY, \n03 December 2025, 1.1652, N/A, \n");
     JsonNode fx = valid("fx-load", api("fx", "load", rates.toString(), "--json"));
     assertThat(fx.get("rates").asInt()).isEqualTo(1);
