@@ -78,12 +78,38 @@ class EdgeRouterFuzzTest {
           .abuseLimits(new AbuseLimits(200, 400, List.of("192.0.2.0/24"), 10))
           .build();
       HttpEdge http = HttpEdge.start(config, channel);
+      awaitReady(http);
       Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
       ListAppender<ILoggingEvent> log = new ListAppender<>();
       log.setContext(root.getLoggerContext());
       log.start();
       root.addAppender(log);
       return new Edge(backend, channel, http, log, root);
+    }
+
+    /**
+     * Until the edge has seen its backend SERVING: before that /readyz is rightly 503, which an
+     * input reaching it first would report as a finding (it did, once, on a loaded CI machine).
+     */
+    static void awaitReady(HttpEdge http) {
+      java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+      java.net.URI readyz = java.net.URI.create("http://127.0.0.1:" + http.port() + "/readyz");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (System.nanoTime() < deadline) {
+        try {
+          if (client.send(java.net.http.HttpRequest.newBuilder(readyz).build(),
+              java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+            return;
+          }
+          Thread.sleep(20);
+        } catch (java.io.IOException e) {
+          // not listening yet: try again
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new AssertionError("interrupted waiting for /readyz", e);
+        }
+      }
+      throw new AssertionError("the edge never became ready (its fake backend's health check)");
     }
 
     void close() throws InterruptedException {
