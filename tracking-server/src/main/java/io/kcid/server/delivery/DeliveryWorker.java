@@ -168,7 +168,7 @@ public final class DeliveryWorker {
    * A {@code share} of {@link #budgets} (rounded up), reserved until {@link #release}d: claims
    * under way at the same time, one per partition, share the budgets instead of each taking all.
    */
-  public synchronized ClaimBudgets reserve(int share) {
+  private synchronized ClaimBudgets reserve(int share) {
     ClaimBudgets all = budgets();
     Map<String, Integer> per = new HashMap<>();
     all.perDestination().forEach((key, n) -> per.put(key, divide(n, share)));
@@ -186,7 +186,7 @@ public final class DeliveryWorker {
     }
     Map<String, Integer> wanted = new HashMap<>();
     for (DeliveryJob j : jobs) {
-      wanted.merge(j.owner() + "/" + j.destinationId(), 1, Integer::sum);
+      wanted.merge(j.destinationKey(), 1, Integer::sum);
     }
     Map<String, Integer> per = new HashMap<>();
     wanted.forEach((key, n) -> {
@@ -224,7 +224,7 @@ public final class DeliveryWorker {
   /** Starts jobs this worker claimed (by a claim, or when the dispatcher created them). */
   public void start(List<DeliveryJob> jobs) {
     for (DeliveryJob job : jobs) {
-      String key = job.owner() + "/" + job.destinationId();
+      String key = job.destinationKey();
       caps.putIfAbsent(key, defaultCap()); // until its destination is read: the default
       AtomicInteger holding = held.computeIfAbsent(key, k -> new AtomicInteger());
       holding.incrementAndGet();
@@ -269,16 +269,16 @@ public final class DeliveryWorker {
     return directory.forAccount(job.accountId()).thenCompose(destinations -> {
       Optional<ActiveDestination> found = find(destinations, job);
       if (found.isEmpty()) {
-        caps.remove(job.owner() + "/" + job.destinationId());
+        caps.remove(job.destinationKey());
         return done(queue.finish(job, null, DeliveryState.DELIVERY_STATE_CANCELLED, null, retention));
       }
       Destination d = found.get().destination();
       Instant now = clock.instant();
-      caps.put(DestinationLimiter.key(d), HELD_PER_PERMIT * limiter.concurrency(d));
+      String key = DestinationLimiter.key(d);
+      caps.put(key, HELD_PER_PERMIT * limiter.concurrency(d));
       if (d.getPaused()) {
         return queue.postpone(job, now.plus(PAUSED_RECHECK));
       }
-      String key = DestinationLimiter.key(d);
       if (d.getCircuitOpen() && !breaker.isOpen(key)) {
         breaker.restoreOpen(key, now, d.getCircuitReason());
       }

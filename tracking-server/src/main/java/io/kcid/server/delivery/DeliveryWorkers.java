@@ -158,44 +158,8 @@ public final class DeliveryWorkers implements AutoCloseable {
         }
         int entries = sum(dispatched);
         worker.retryWaiting();
-        List<Integer> toClaim = new ArrayList<>();
         ClaimBudgets budgets = worker.budgets();
-        if (sweep) {
-          for (int p = 0; p < partitions; p++) {
-            toClaim.add(p);
-          }
-        } else {
-          // Between sweeps, only partitions left with due jobs of a destination that has room
-          // now; and no more of them than makes each claim worth a script call (at least
-          // MIN_CLAIM jobs each), taken in turn so that none waits for long.
-          int room = 0;
-          Set<String> counted = new HashSet<>();
-          for (int i = 0; i < partitions; i++) {
-            int p = (cursor + i) % partitions;
-            Set<String> left = due.get(p);
-            boolean wanted = left == null;
-            if (left != null) {
-              for (String d : left) {
-                if (budgets.of(d) > 0) {
-                  wanted = true;
-                  if (counted.add(d)) {
-                    room += budgets.of(d);
-                  }
-                }
-              }
-            }
-            if (wanted) {
-              toClaim.add(p);
-            }
-          }
-          int worth = Math.max(1, room / MIN_CLAIM);
-          if (toClaim.size() > worth) {
-            toClaim = new ArrayList<>(toClaim.subList(0, worth));
-          }
-          if (!toClaim.isEmpty()) {
-            cursor = (toClaim.get(toClaim.size() - 1) + 1) % partitions;
-          }
-        }
+        List<Integer> toClaim = sweep ? allPartitions() : worthClaimingBetweenSweeps(budgets);
         int jobs = 0;
         if (!toClaim.isEmpty() && budgets.any()) {
           List<CompletableFuture<DeliveryWorker.Claimed>> claimed = new ArrayList<>();
@@ -213,19 +177,15 @@ public final class DeliveryWorkers implements AutoCloseable {
           countedAt = System.nanoTime();
           queue.pending(partitions).thenAccept(pending::set);
         }
-        if (entries > 0 || jobs > 0 || worker.inFlight() > 0) {
+        boolean busy = entries > 0 || jobs > 0 || worker.inFlight() > 0;
+        if (busy) {
           busyAt = System.nanoTime();
-        } else {
-          long untilSweep = sweptAt + every - System.nanoTime();
-          if (untilSweep > 0) {
-            signal.tryAcquire(untilSweep, TimeUnit.NANOSECONDS);
-          }
-          signal.drainPermits();
-          continue;
         }
-        // Busy: wait for a wake-up (a write, a settled job) or the next sweep, whichever first.
+        // Wait for a wake-up (a write, a settled job) or the next sweep, whichever first. An idle
+        // loop forgets the wake-ups that came meanwhile: its next pass looks anyway.
         long untilSweep = sweptAt + every - System.nanoTime();
-        if (untilSweep > 0 && signal.tryAcquire(untilSweep, TimeUnit.NANOSECONDS)) {
+        boolean woken = untilSweep > 0 && signal.tryAcquire(untilSweep, TimeUnit.NANOSECONDS);
+        if (woken || !busy) {
           signal.drainPermits();
         }
       } catch (InterruptedException e) {
@@ -242,6 +202,51 @@ public final class DeliveryWorkers implements AutoCloseable {
         }
       }
     }
+  }
+
+  private List<Integer> allPartitions() {
+    List<Integer> all = new ArrayList<>(partitions);
+    for (int p = 0; p < partitions; p++) {
+      all.add(p);
+    }
+    return all;
+  }
+
+  /**
+   * Between sweeps, only partitions left with due jobs of a destination that has room now (or not
+   * known to have none); and no more of them than makes each claim worth a script call (at least
+   * {@link #MIN_CLAIM} jobs each), taken in turn from {@link #cursor} so that none waits for long.
+   */
+  private List<Integer> worthClaimingBetweenSweeps(ClaimBudgets budgets) {
+    List<Integer> toClaim = new ArrayList<>();
+    int room = 0;
+    Set<String> counted = new HashSet<>();
+    for (int i = 0; i < partitions; i++) {
+      int p = (cursor + i) % partitions;
+      Set<String> left = due.get(p);
+      boolean wanted = left == null;
+      if (left != null) {
+        for (String d : left) {
+          if (budgets.of(d) > 0) {
+            wanted = true;
+            if (counted.add(d)) {
+              room += budgets.of(d);
+            }
+          }
+        }
+      }
+      if (wanted) {
+        toClaim.add(p);
+      }
+    }
+    int worth = Math.max(1, room / MIN_CLAIM);
+    if (toClaim.size() > worth) {
+      toClaim = new ArrayList<>(toClaim.subList(0, worth));
+    }
+    if (!toClaim.isEmpty()) {
+      cursor = (toClaim.get(toClaim.size() - 1) + 1) % partitions;
+    }
+    return toClaim;
   }
 
   private static int sum(List<CompletableFuture<Integer>> counts) throws Exception {

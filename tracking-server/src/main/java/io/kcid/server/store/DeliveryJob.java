@@ -36,6 +36,14 @@ public record DeliveryJob(
     Instant nextAttempt,
     String entryId) {
 
+  /**
+   * The destination as "&lt;owner&gt;/&lt;destination id&gt;": the key of its limits
+   * ({@code DestinationLimiter.key}), of its {@link ClaimBudgets} and of its due-time queue.
+   */
+  public String destinationKey() {
+    return owner + "/" + destinationId;
+  }
+
   /** The partner owning the destination, or "" for the account's own destination. */
   public String destinationPartnerId() {
     return owner.startsWith("p:") ? owner.substring(2) : "";

@@ -46,11 +46,6 @@ public interface DeliveryQueue {
   /** Acknowledges and deletes dispatched outbox entries. */
   CompletionStage<Void> acknowledge(int partition, List<String> entryIds);
 
-  /** Claims up to {@code limit} due jobs of a partition until {@code leaseUntil}. */
-  default CompletionStage<List<DeliveryJob>> claimDue(int partition, Instant now, Instant leaseUntil, int limit) {
-    return claimDue(partition, now, leaseUntil, limit, ClaimBudgets.uniform(limit)).thenApply(Claimed::jobs);
-  }
-
   /**
    * Claims up to {@code limit} due jobs of a partition until {@code leaseUntil}, at most a
    * destination's budget of each destination.
