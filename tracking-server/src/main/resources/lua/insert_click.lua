@@ -23,16 +23,17 @@ local existing = click_insert(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[
 if existing then
   return {0, existing}
 end
--- An hour's hash is created by a new field: only then is its expiry to be set.
+-- An hour's hash is created by a new field: only then is its expiry to be set (once per hash).
 local created = false
+local dim_created = false
 local s1_counted = false
 for entry in string.gmatch(ARGV[11], '[^' .. RS .. ']+') do
   local code, value = string.sub(entry, 1, 1), string.sub(entry, 2)
   if code == '1' then
     s1_counted = true
     created = count_click(KEYS[2], ARGV[8], ARGV[10], '', value) or created
-  elseif count_click(KEYS[4], ARGV[8], ARGV[10], code, value) then
-    redis.call('PEXPIREAT', KEYS[4], ARGV[9])
+  else
+    dim_created = count_click(KEYS[4], ARGV[8], ARGV[10], code, value) or dim_created
   end
 end
 if not s1_counted then
@@ -40,5 +41,8 @@ if not s1_counted then
 end
 if created then
   redis.call('PEXPIREAT', KEYS[2], ARGV[9])
+end
+if dim_created then
+  redis.call('PEXPIREAT', KEYS[4], ARGV[9])
 end
 return {1}

@@ -133,9 +133,12 @@ local function count_click(key, kind, campaign, code, value)
   if redis.call('HINCRBY', key, field, 1) > 1 then
     return false
   end
-  if value == '' or redis.call('HEXISTS', key, (kind == 'k' and 'f' or 'k') .. US .. pair) == 1
-      or redis.call('HEXISTS', key, 'r' .. US .. pair) == 1
-      or redis.call('HINCRBY', key, dim_bound(code), 1) <= DIM_VALUES_MAX then
+  if value == '' then
+    return true
+  end
+  -- Named already: by clicks of the other kind, or by a conversion (r). A missing field is false.
+  local named = redis.call('HMGET', key, (kind == 'k' and 'f' or 'k') .. US .. pair, 'r' .. US .. pair)
+  if named[1] or named[2] or redis.call('HINCRBY', key, dim_bound(code), 1) <= DIM_VALUES_MAX then
     return true
   end
   redis.call('HDEL', key, field)
@@ -151,8 +154,8 @@ local function conversion_value(key, campaign, code, value)
     return value
   end
   local pair = campaign .. US .. code .. value
-  if redis.call('HEXISTS', key, 'k' .. US .. pair) == 1 or redis.call('HEXISTS', key, 'f' .. US .. pair) == 1
-      or redis.call('HEXISTS', key, 'r' .. US .. pair) == 1 then
+  local named = redis.call('HMGET', key, 'k' .. US .. pair, 'f' .. US .. pair, 'r' .. US .. pair)
+  if named[1] or named[2] or named[3] then
     return value
   end
   local bound = dim_bound(code)

@@ -14,6 +14,7 @@ import io.kcid.server.store.DetailDimension;
 import io.kcid.server.store.StatsCounter;
 import io.kcid.server.store.StatsQuery;
 import io.kcid.server.store.StatsStore;
+import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,21 +53,16 @@ public final class Reports {
   private final PartnerDirectory partners;
   private final PartnerRollup rollup;
   private final DetailCounters detailCounters;
-  private final java.time.Clock clock;
+  private final Clock clock;
   private final ExchangeRates exchangeRates;
 
   /**
    * @param accountList lists the accounts a partner's report rolls up
+   * @param exchangeRates converts values to a reporting currency; null reports none
    */
   public Reports(
-      StatsStore stats, AccountDirectory accounts, PartnerDirectory partners, AccountStore accountList, java.time.Clock clock) {
-    this(stats, accounts, partners, accountList, clock, null);
-  }
-
-  /** @param exchangeRates converts values to a reporting currency; null reports none */
-  public Reports(
       StatsStore stats, AccountDirectory accounts, PartnerDirectory partners, AccountStore accountList,
-      java.time.Clock clock, ExchangeRates exchangeRates) {
+      Clock clock, ExchangeRates exchangeRates) {
     this.exchangeRates = exchangeRates;
     this.accounts = accounts;
     this.partners = partners;
@@ -171,7 +167,7 @@ public final class Reports {
       for (StatsCounter c : account.counters()) {
         if ((c.metric() == StatsCounter.Metric.VALUE_UNITS || c.metric() == StatsCounter.Metric.VALUE_MICROS)
             && c.period() != null && !c.currency().equals(reporting)) {
-          wanted.add(Map.entry(c.currency(), c.period().atOffset(ZoneOffset.UTC).toLocalDate()));
+          wanted.add(Map.entry(c.currency(), StatsReport.utcDayOf(c.period())));
         }
       }
     }

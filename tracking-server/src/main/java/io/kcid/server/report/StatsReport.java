@@ -7,15 +7,20 @@ import io.kcid.proto.tracking.v1.StatsDimension;
 import io.kcid.proto.tracking.v1.StatsRow;
 import io.kcid.proto.tracking.v1.TimeToConvertBucket;
 import io.kcid.server.conversion.TimeToConvert;
+import io.kcid.server.fx.ExchangeRates;
 import io.kcid.server.store.DetailDimension;
 import io.kcid.server.store.StatsCounter;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Currency;
 import java.util.EnumMap;
@@ -26,6 +31,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Merges hourly counters (of every partition, of one account or of every account of a partner)
@@ -42,7 +49,7 @@ public final class StatsReport {
   private final ZoneId zone;
   /** Converts values to a reporting currency; null when the report has none. */
   private final ReportingRates fx;
-  /** The detail dimension a counter's subId1 holds (s1 when none is named). */
+  /** The detail dimension a counter's detail value is of (s1 when none is named). */
   private final DetailDimension detail;
 
   public StatsReport(Set<StatsDimension> dimensions, ZoneId zone) {
@@ -76,16 +83,21 @@ public final class StatsReport {
    * by UTC day, since each day has its own rate. An hour maps to the later of its period's start and
    * its UTC day's start: that instant lies in both, so {@link #build} finds the period and the day again.
    */
-  public java.util.function.Function<Instant, Instant> readPeriodOf(boolean byUtcDay) {
-    java.util.function.Function<Instant, Instant> period = periodOf();
+  public Function<Instant, Instant> readPeriodOf(boolean byUtcDay) {
+    Function<Instant, Instant> period = periodOf();
     if (!byUtcDay) {
       return period;
     }
     return hour -> {
-      Instant day = hour.truncatedTo(java.time.temporal.ChronoUnit.DAYS);
+      Instant day = hour.truncatedTo(ChronoUnit.DAYS);
       Instant p = period.apply(hour);
       return p == null || p.isBefore(day) ? day : p;
     };
+  }
+
+  /** The UTC day a period read by {@code readPeriodOf(true)} names. */
+  static LocalDate utcDayOf(Instant readPeriod) {
+    return LocalDate.ofInstant(readPeriod, ZoneOffset.UTC);
   }
 
   /** The rows and the total of the counters. */
@@ -110,17 +122,17 @@ public final class StatsReport {
     Map<Key, Sums> groups = new HashMap<>();
     Sums total = new Sums();
     boolean byAccount = dimensions.contains(StatsDimension.STATS_DIMENSION_ACCOUNT);
+    Function<Instant, Instant> periodOf = periodOf();
     for (AccountCounters account : accounts) {
-      for (StatsCounter read : account.counters()) {
-        StatsCounter c = read;
-        java.time.LocalDate day = null;
-        if (fx != null && read.period() != null) {
+      for (StatsCounter c : account.counters()) {
+        Instant period = c.period();
+        LocalDate day = null;
+        if (fx != null && period != null) {
           // Read by readPeriodOf(true): the period's instant also names the UTC day.
-          day = read.period().atOffset(java.time.ZoneOffset.UTC).toLocalDate();
-          c = new StatsCounter(periodOf().apply(read.period()), read.metric(), read.campaignId(), read.subId1(),
-              read.goalKey(), read.status(), read.currency(), read.bucket(), read.value());
+          day = utcDayOf(period);
+          period = periodOf.apply(period);
         }
-        groups.computeIfAbsent(keyOf(account, c), k -> new Sums()).add(c, fx, day);
+        groups.computeIfAbsent(keyOf(account, period, c), k -> new Sums()).add(c, fx, day);
         total.add(c, fx, day);
       }
       if (byAccount && dimensions.size() == 1) {
@@ -167,7 +179,7 @@ public final class StatsReport {
   /**
    * The period a UTC hour belongs to: itself (HOUR), the local day it starts in (DAY), or none.
    */
-  public java.util.function.Function<Instant, Instant> periodOf() {
+  public Function<Instant, Instant> periodOf() {
     if (dimensions.contains(StatsDimension.STATS_DIMENSION_HOUR)) {
       return hour -> hour;
     }
@@ -177,13 +189,13 @@ public final class StatsReport {
     return hour -> null;
   }
 
-  private Key keyOf(AccountCounters account, StatsCounter c) {
+  private Key keyOf(AccountCounters account, Instant period, StatsCounter c) {
     return new Key(
-        c.period(),
+        period,
         dimensions.contains(StatsDimension.STATS_DIMENSION_PARTNER) ? account.partnerId() : null,
         dimensions.contains(StatsDimension.STATS_DIMENSION_ACCOUNT) ? account.accountId() : null,
         dimensions.contains(StatsDimension.STATS_DIMENSION_CAMPAIGN) ? c.campaignId() : null,
-        dimensions.contains(detail.dimension()) ? c.subId1() : null,
+        dimensions.contains(detail.dimension()) ? c.detail() : null,
         dimensions.contains(StatsDimension.STATS_DIMENSION_GOAL) ? c.goalKey() : null);
   }
 
@@ -217,26 +229,14 @@ public final class StatsReport {
         // Flagged clicks are not in sums.clicks; their conversions leave the rate too.
         .setConversionRate(sums.clicks == 0 ? 0 : (double) (conversions - sums.flaggedConversions) / sums.clicks)
         .setApprovalRate(approved + rejected == 0 ? 0 : (double) approved / (approved + rejected));
-    sums.values.forEach(
-        (currency, byStatus) -> row.addValues(
-            CurrencyValue.newBuilder()
-                .setCurrencyCode(currency)
-                .setApprovedAmount(amount(currency, byStatus.get(ConversionStatus.CONVERSION_STATUS_APPROVED)))
-                .setPendingAmount(amount(currency, byStatus.get(ConversionStatus.CONVERSION_STATUS_PENDING)))
-                .setRejectedAmount(amount(currency, byStatus.get(ConversionStatus.CONVERSION_STATUS_REJECTED)))));
+    sums.values.forEach((currency, byStatus) -> row.addValues(currencyValue(currency, byStatus)));
     if (fx != null) {
       row.setReportingValue(CurrencyValue.newBuilder()
           .setCurrencyCode(fx.currency())
           .setApprovedAmount(reporting(sums.reporting.get(ConversionStatus.CONVERSION_STATUS_APPROVED)))
           .setPendingAmount(reporting(sums.reporting.get(ConversionStatus.CONVERSION_STATUS_PENDING)))
           .setRejectedAmount(reporting(sums.reporting.get(ConversionStatus.CONVERSION_STATUS_REJECTED))));
-      sums.unconverted.forEach(
-          (currency, byStatus) -> row.addUnconvertedValues(
-              CurrencyValue.newBuilder()
-                  .setCurrencyCode(currency)
-                  .setApprovedAmount(amount(currency, byStatus.get(ConversionStatus.CONVERSION_STATUS_APPROVED)))
-                  .setPendingAmount(amount(currency, byStatus.get(ConversionStatus.CONVERSION_STATUS_PENDING)))
-                  .setRejectedAmount(amount(currency, byStatus.get(ConversionStatus.CONVERSION_STATUS_REJECTED)))));
+      sums.unconverted.forEach((currency, byStatus) -> row.addUnconvertedValues(currencyValue(currency, byStatus)));
       row.addAllMissingRates(sums.missingRates);
     }
     for (int b = 0; b < TimeToConvert.BUCKETS; b++) {
@@ -249,6 +249,15 @@ public final class StatsReport {
       row.addTimeToConvert(bucket);
     }
     return row.build();
+  }
+
+  private static CurrencyValue currencyValue(String currency, Map<ConversionStatus, Exact> byStatus) {
+    return CurrencyValue.newBuilder()
+        .setCurrencyCode(currency)
+        .setApprovedAmount(amount(currency, byStatus.get(ConversionStatus.CONVERSION_STATUS_APPROVED)))
+        .setPendingAmount(amount(currency, byStatus.get(ConversionStatus.CONVERSION_STATUS_PENDING)))
+        .setRejectedAmount(amount(currency, byStatus.get(ConversionStatus.CONVERSION_STATUS_REJECTED)))
+        .build();
   }
 
   private void setDetail(StatsRow.Builder row, String value) {
@@ -286,7 +295,7 @@ public final class StatsReport {
 
   /** A converted sum, exact until here, rounded half-even once to the reporting currency's minor units. */
   private String reporting(BigDecimal sum) {
-    return io.kcid.server.fx.ExchangeRates.round(sum == null ? BigDecimal.ZERO : sum, fx.currency()).toPlainString();
+    return ExchangeRates.round(sum == null ? BigDecimal.ZERO : sum, fx.currency()).toPlainString();
   }
 
   private static com.google.protobuf.Duration duration(Duration d) {
@@ -315,9 +324,9 @@ public final class StatsReport {
     /** currency → status → sum of the values without a rate. */
     final Map<String, Map<ConversionStatus, Exact>> unconverted = new TreeMap<>();
     /** "USD 2026-12-01": the rates that were missing. */
-    final Set<String> missingRates = new java.util.TreeSet<>();
+    final Set<String> missingRates = new TreeSet<>();
 
-    void add(StatsCounter c, ReportingRates fx, java.time.LocalDate day) {
+    void add(StatsCounter c, ReportingRates fx, LocalDate day) {
       add(c);
       if (fx == null || day == null
           || (c.metric() != StatsCounter.Metric.VALUE_UNITS && c.metric() != StatsCounter.Metric.VALUE_MICROS)) {
@@ -327,15 +336,10 @@ public final class StatsReport {
           ? BigDecimal.valueOf(c.value()) : BigDecimal.valueOf(c.value(), 6);
       BigDecimal rate = fx.rate(c.currency(), day);
       if (rate != null) {
-        reporting.merge(c.status(), part.multiply(rate, io.kcid.server.fx.ExchangeRates.MATH), BigDecimal::add);
+        reporting.merge(c.status(), part.multiply(rate, ExchangeRates.MATH), BigDecimal::add);
         return;
       }
-      BigInteger v = BigInteger.valueOf(c.value());
-      boolean units = c.metric() == StatsCounter.Metric.VALUE_UNITS;
-      unconverted.computeIfAbsent(c.currency(), x -> new EnumMap<>(ConversionStatus.class))
-          .merge(c.status(),
-              units ? new Exact(v, BigInteger.ZERO) : new Exact(BigInteger.ZERO, v),
-              (a, b) -> new Exact(a.units().add(b.units()), a.micros().add(b.micros())));
+      addValue(unconverted, c);
       missingRates.add(c.currency() + " " + day);
     }
 
@@ -346,14 +350,7 @@ public final class StatsReport {
         case FLAGGED_CONVERSIONS -> flaggedConversions = Math.addExact(flaggedConversions, c.value());
         case CAPPED_CONVERSIONS -> cappedConversions = Math.addExact(cappedConversions, c.value());
         case CONVERSIONS -> conversions.merge(c.status(), c.value(), Math::addExact);
-        case VALUE_UNITS, VALUE_MICROS -> {
-          BigInteger v = BigInteger.valueOf(c.value());
-          boolean units = c.metric() == StatsCounter.Metric.VALUE_UNITS;
-          values.computeIfAbsent(c.currency(), x -> new EnumMap<>(ConversionStatus.class))
-              .merge(c.status(),
-                  units ? new Exact(v, BigInteger.ZERO) : new Exact(BigInteger.ZERO, v),
-                  (a, b) -> new Exact(a.units().add(b.units()), a.micros().add(b.micros())));
-        }
+        case VALUE_UNITS, VALUE_MICROS -> addValue(values, c);
         case TIME_TO_CONVERT -> {
           if (c.bucket() >= 0 && c.bucket() < TimeToConvert.BUCKETS) {
             timeToConvert[c.bucket()] = Math.addExact(timeToConvert[c.bucket()], c.value());
@@ -362,12 +359,22 @@ public final class StatsReport {
       }
     }
 
+    /** Adds a value counter (units or micro-units) to {@code into}: currency → status → sum. */
+    private static void addValue(Map<String, Map<ConversionStatus, Exact>> into, StatsCounter c) {
+      BigInteger v = BigInteger.valueOf(c.value());
+      boolean units = c.metric() == StatsCounter.Metric.VALUE_UNITS;
+      into.computeIfAbsent(c.currency(), x -> new EnumMap<>(ConversionStatus.class))
+          .merge(c.status(),
+              units ? new Exact(v, BigInteger.ZERO) : new Exact(BigInteger.ZERO, v),
+              (a, b) -> new Exact(a.units().add(b.units()), a.micros().add(b.micros())));
+    }
+
     boolean isZero() {
       return clicks == 0 && flaggedClicks == 0 && flaggedConversions == 0
           && conversions.values().stream().allMatch(v -> v == 0)
           && values.values().stream().flatMap(m -> m.values().stream())
               .allMatch(e -> e.value().signum() == 0)
-          && java.util.Arrays.stream(timeToConvert).allMatch(v -> v == 0);
+          && Arrays.stream(timeToConvert).allMatch(v -> v == 0);
     }
 
     long count(ConversionStatus status) {

@@ -5,11 +5,12 @@ import java.time.Instant;
 
 /**
  * One stats counter (or part of one): a metric of one report period and cell (campaign, detail
- * value, goal). The detail value is the sub id s1, or the value of the detail dimension the query
- * read ({@link StatsQuery#detail()}). Fields a metric does not use, and dimensions not grouped by, are empty ("",
+ * value, goal). Fields a metric does not use, and dimensions not grouped by, are empty ("",
  * UNSPECIFIED or -1).
  *
  * @param period start of the report period; null when the report is not grouped by time
+ * @param detail the value of the detail dimension the query read ({@link StatsQuery#detail()}):
+ *     the sub id s1 unless it named another
  * @param goalKey empty for clicks (clicks have no goal)
  * @param bucket time-to-convert bucket index, for {@link Metric#TIME_TO_CONVERT}
  */
@@ -17,7 +18,7 @@ public record StatsCounter(
     Instant period,
     Metric metric,
     String campaignId,
-    String subId1,
+    String detail,
     String goalKey,
     ConversionStatus status,
     String currency,

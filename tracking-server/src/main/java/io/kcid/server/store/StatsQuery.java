@@ -14,7 +14,7 @@ import java.util.function.Predicate;
  *     null when the report is not grouped by time
  * @param detail the detail dimension read: {@link DetailDimension#SUB_ID_1} reads the stats hash
  *     (every click and conversion), another reads the dimension hash (only those that have the
- *     dimension); a counter's {@link StatsCounter#subId1()} holds its value
+ *     dimension); a counter's {@link StatsCounter#detail()} holds its value
  * @param byDetail keep the detail value (else counters come back with "")
  * @param campaign only this campaign's counters, when present
  * @param detailValue only counters of this detail value, when present

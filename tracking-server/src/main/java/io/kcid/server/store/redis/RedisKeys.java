@@ -174,8 +174,6 @@ public final class RedisKeys {
     return bytes("kc:{a:" + accountId + "}:q:" + requestId);
   }
 
-  /** Account-wide claim of a transaction id for a goal (UNIQUE_TRANSACTION_PER_ACCOUNT). */
-  /** The velocity window of the clicks of one network (its 32-bit digest, hex) of an account. */
   public static byte[] caps(String accountId) {
     return bytes("kc:{a:" + accountId + "}:cp");
   }
@@ -193,6 +191,7 @@ public final class RedisKeys {
     return bytes("kc:{a:" + accountId + "}:cr:" + identityDigest);
   }
 
+  /** The velocity window of the clicks of one network (its 32-bit digest, hex) of an account. */
   public static byte[] velocityWindow(String accountId, int networkDigest) {
     return bytes("kc:{a:" + accountId + "}:vl:" + Integer.toHexString(networkDigest));
   }
@@ -222,6 +221,7 @@ public final class RedisKeys {
     return bytes("kc:{fx}:v");
   }
 
+  /** Account-wide claim of a transaction id for a goal (UNIQUE_TRANSACTION_PER_ACCOUNT). */
   public static byte[] accountTransaction(String accountId, String goalKey, String transactionId) {
     return bytes("kc:{a:" + accountId + "}:tx:" + goalKey + ":" + transactionId);
   }

@@ -105,7 +105,7 @@ public final class RedisStatsStore implements StatsStore {
                 int period = Integer.parseInt(key.substring(0, cut));
                 StatsFormat.parse(period < 0 ? null : periods.get(period), key.substring(cut + 1),
                         Long.parseLong(text(flat.get(j + 1))))
-                    .map(c -> statsHash || c.subId1().isEmpty() ? c : StatsFormat.withoutCode(c))
+                    .map(c -> statsHash || c.detail().isEmpty() ? c : StatsFormat.withoutCode(c))
                     .ifPresent(counters::add);
               }
               return counters;

@@ -1,6 +1,8 @@
 package io.kcid.server.store.redis;
 
+import io.kcid.proto.tracking.v1.Click;
 import io.kcid.proto.tracking.v1.ConversionStatus;
+import io.kcid.server.store.DetailDimension;
 import io.kcid.server.store.StatsCounter;
 import io.kcid.server.store.StatsCounter.Metric;
 import java.time.Duration;
@@ -46,9 +48,9 @@ final class StatsFormat {
    * The click's detail dimensions as insert_click.lua takes them: {@code <code><value>} entries
    * joined by RS, only those the click has.
    */
-  static String clickDimensions(io.kcid.proto.tracking.v1.Click click) {
+  static String clickDimensions(Click click) {
     StringBuilder entries = new StringBuilder();
-    for (io.kcid.server.store.DetailDimension d : io.kcid.server.store.DetailDimension.values()) {
+    for (DetailDimension d : DetailDimension.values()) {
       String value = d.valueOf(click);
       if (!value.isEmpty()) {
         if (!entries.isEmpty()) {
@@ -62,7 +64,7 @@ final class StatsFormat {
 
   /** A dimension hash's counter with its detail value's code dropped. */
   static StatsCounter withoutCode(StatsCounter c) {
-    return new StatsCounter(c.period(), c.metric(), c.campaignId(), c.subId1().substring(1), c.goalKey(),
+    return new StatsCounter(c.period(), c.metric(), c.campaignId(), c.detail().substring(1), c.goalKey(),
         c.status(), c.currency(), c.bucket(), c.value());
   }
 
