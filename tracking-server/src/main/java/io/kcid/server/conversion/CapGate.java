@@ -102,7 +102,7 @@ public final class CapGate {
           || result.flagged().status() != ConversionStatus.CONVERSION_STATUS_REJECTED);
     } else if (isFound(result.code()) && !result.conversionId().isEmpty()) {
       // A retry finding the conversion: it counts under this reservation only if it was recorded with its token.
-      ours = conversions.capToken(ticket.kcid(), sequenceOf(result.conversionId()))
+      ours = conversions.capToken(ticket.kcid(), ConversionId.sequenceOf(result.conversionId()))
           .thenApply(t -> t.isPresent() && t.get().equals(ticket.token()));
     } else {
       ours = CompletableFuture.completedFuture(false);
@@ -149,9 +149,5 @@ public final class CapGate {
       return kcid + "\u001fr\u001f" + c.requestId();
     }
     return kcid + "\u001fn\u001f" + UUID.randomUUID();
-  }
-
-  private static long sequenceOf(String conversionId) {
-    return Long.parseLong(conversionId.substring(conversionId.lastIndexOf('-') + 1));
   }
 }
