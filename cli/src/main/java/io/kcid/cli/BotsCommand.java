@@ -14,8 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -58,23 +56,11 @@ final class BotsCommand {
       Output out = new Output(grpc.output, Output.itself(), null);
       LoadBotRangesResponse.Builder total = LoadBotRangesResponse.newBuilder();
       try (GrpcOptions channel = grpc; BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-        List<String> lines = new ArrayList<>();
-        int first = 1;
-        for (String line = reader.readLine(); ; line = reader.readLine()) {
-          if (line != null) {
-            lines.add(line);
-          }
-          if (lines.size() == CHUNK || (line == null && !lines.isEmpty())) {
-            var loaded = grpc.admin().loadBotRanges(LoadBotRangesRequest.newBuilder()
-                .setKind(k).addAllLines(lines).setFirstLineNumber(first).build());
-            total.setLoaded(total.getLoaded() + loaded.getLoaded()).addAllBadLines(loaded.getBadLinesList());
-            first += lines.size();
-            lines.clear();
-          }
-          if (line == null) {
-            break;
-          }
-        }
+        LineParts.send(reader, 1, CHUNK, (lines, first) -> {
+          var loaded = grpc.admin().loadBotRanges(LoadBotRangesRequest.newBuilder()
+              .setKind(k).addAllLines(lines).setFirstLineNumber(first).build());
+          total.setLoaded(total.getLoaded() + loaded.getLoaded()).addAllBadLines(loaded.getBadLinesList());
+        });
       } catch (NoSuchFileException e) {
         throw new CliException("no such file: " + file);
       } catch (IOException e) {

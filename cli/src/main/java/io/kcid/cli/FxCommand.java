@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -62,26 +61,9 @@ final class FxCommand {
         if (header == null) {
           throw new CliException(file + " is empty: expected the header 'Date, USD, JPY, …' first");
         }
-        header = header.startsWith("\uFEFF") ? header.substring(1) : header;
-        List<String> lines = new ArrayList<>();
-        int number = 2;
-        int first = number;
-        for (String line = reader.readLine(); ; line = reader.readLine()) {
-          if (line != null) {
-            lines.add(line);
-            number++;
-          }
-          if (lines.size() == CHUNK || (line == null && !lines.isEmpty())) {
-            var loaded = grpc.admin().loadExchangeRates(LoadExchangeRatesRequest.newBuilder()
-                .addLines(header).addAllLines(lines).setFirstLineNumber(first).build());
-            merge(total, loaded);
-            first = number;
-            lines.clear();
-          }
-          if (line == null) {
-            break;
-          }
-        }
+        String csvHeader = header.startsWith("\uFEFF") ? header.substring(1) : header;
+        LineParts.send(reader, 2, CHUNK, (lines, first) -> merge(total, grpc.admin().loadExchangeRates(
+            LoadExchangeRatesRequest.newBuilder().addLines(csvHeader).addAllLines(lines).setFirstLineNumber(first).build())));
       } catch (NoSuchFileException e) {
         throw new CliException("no such file: " + file);
       } catch (IOException e) {

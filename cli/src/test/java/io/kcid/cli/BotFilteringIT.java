@@ -5,18 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kcid.core.click.ClickUrlSigner;
-import io.kcid.edge.HttpEdge;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickFlag;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.GetClickRequest;
-import io.kcid.server.TrackingServer;
-import io.kcid.server.store.redis.LocalRedis;
-import io.kcid.server.testing.TestServers;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,9 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -45,32 +38,23 @@ class BotFilteringIT {
   private static final String GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
   private static final String FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 
-  private static LocalRedis redis;
-  private static TrackingServer server;
-  private static HttpEdge edge;
+  private static EdgeStack stack;
   private static ManagedChannel channel;
 
   @BeforeAll
   static void start() {
-    redis = LocalRedis.startTemporary();
-    // TestServers' config has no account cache: a range loaded applies to the next click.
-    server = TrackingServer.start(TestServers.config(redis.url()));
-    edge = HttpEdge.start(TestEdges.loopback(server.port()).build());
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    // The stack's server has no account cache: a range loaded applies to the next click.
+    stack = new EdgeStack();
+    channel = stack.channel;
   }
 
   @AfterAll
   static void stop() {
-    channel.shutdownNow();
-    edge.close();
-    server.close();
-    redis.close();
+    stack.close();
   }
 
   private static InProcessCli.Run kcid(String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--grpc-addr", "127.0.0.1:" + server.port()));
-    return InProcessCli.run(all);
+    return stack.kcid(args);
   }
 
   /** GET /c through the edge with a User-Agent; returns the kcid of its redirect. */
@@ -79,7 +63,7 @@ class BotFilteringIT {
     params.put("a", account.getAccount().getAccountId());
     params.put("c", "spring");
     params.put("u", "https://shop.example/landing");
-    String url = ClickUrlSigner.signedUrl("http://127.0.0.1:" + edge.port(), params, account.getSecrets().getClickSecret());
+    String url = ClickUrlSigner.signedUrl(stack.edgeUrl(), params, account.getSecrets().getClickSecret());
     HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("User-Agent", userAgent).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as("a flagged click still redirects").isEqualTo(302);
@@ -94,7 +78,7 @@ class BotFilteringIT {
   }
 
   private static JsonNode postback(String kcid, String token, String txid) throws Exception {
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port()
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(stack.edgeUrl()
             + "/postback?kcid=" + kcid + "&token=" + token + "&txid=" + txid)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.kcid.edge.HttpEdge;
 import io.kcid.proto.tracking.v1.AdminServiceGrpc;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
@@ -16,16 +14,11 @@ import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.GetConversionRequest;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
-import io.kcid.server.TrackingServer;
-import io.kcid.server.store.redis.LocalRedis;
-import io.kcid.server.testing.TestServers;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,31 +34,22 @@ class ConversionCapsIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private static LocalRedis redis;
-  private static TrackingServer server;
-  private static HttpEdge edge;
+  private static EdgeStack stack;
   private static ManagedChannel channel;
 
   @BeforeAll
   static void start() {
-    redis = LocalRedis.startTemporary();
-    server = TrackingServer.start(TestServers.config(redis.url()));
-    edge = HttpEdge.start(TestEdges.loopback(server.port()).build());
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    stack = new EdgeStack();
+    channel = stack.channel;
   }
 
   @AfterAll
   static void stop() {
-    channel.shutdownNow();
-    edge.close();
-    server.close();
-    redis.close();
+    stack.close();
   }
 
   private static InProcessCli.Run kcid(String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--grpc-addr", "127.0.0.1:" + server.port()));
-    return InProcessCli.run(all);
+    return stack.kcid(args);
   }
 
   private static String click(String account) {
@@ -76,7 +60,7 @@ class ConversionCapsIT {
   }
 
   private static HttpResponse<String> postback(String kcid, String token) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port()
+    return HTTP.send(HttpRequest.newBuilder(URI.create(stack.edgeUrl()
             + "/postback?kcid=" + kcid + "&token=" + token)).build(),
         HttpResponse.BodyHandlers.ofString());
   }

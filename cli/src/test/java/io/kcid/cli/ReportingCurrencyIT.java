@@ -5,10 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kcid.core.click.ClickUrlSigner;
-import io.kcid.edge.HttpEdge;
-import io.kcid.server.TrackingServer;
-import io.kcid.server.store.redis.LocalRedis;
-import io.kcid.server.testing.TestServers;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,9 +15,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.zip.ZipEntry;
@@ -43,28 +37,20 @@ class ReportingCurrencyIT {
   private static final LocalDate TODAY = LocalDate.now(ZoneOffset.UTC);
   private static final String ECB_DAY = TODAY.format(DateTimeFormatter.ofPattern("dd MMMM yyyy", Locale.ENGLISH));
 
-  private static LocalRedis redis;
-  private static TrackingServer server;
-  private static HttpEdge edge;
+  private static EdgeStack stack;
 
   @BeforeAll
   static void start() {
-    redis = LocalRedis.startTemporary();
-    server = TrackingServer.start(TestServers.config(redis.url()));
-    edge = HttpEdge.start(TestEdges.loopback(server.port()).build());
+    stack = new EdgeStack();
   }
 
   @AfterAll
   static void stop() {
-    edge.close();
-    server.close();
-    redis.close();
+    stack.close();
   }
 
   private static InProcessCli.Run kcid(String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--grpc-addr", "127.0.0.1:" + server.port()));
-    return InProcessCli.run(all);
+    return stack.kcid(args);
   }
 
   private static String click(String account, String clickSecret) throws Exception {
@@ -72,7 +58,7 @@ class ReportingCurrencyIT {
     params.put("a", account);
     params.put("c", "fx");
     params.put("u", "https://shop.example/landing");
-    String url = ClickUrlSigner.signedUrl("http://127.0.0.1:" + edge.port(), params, clickSecret);
+    String url = ClickUrlSigner.signedUrl(stack.edgeUrl(), params, clickSecret);
     HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isEqualTo(302);
     String location = response.headers().firstValue("Location").orElseThrow();
@@ -80,7 +66,7 @@ class ReportingCurrencyIT {
   }
 
   private static void postback(String kcid, String token, String value, String currency) throws Exception {
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port()
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(stack.edgeUrl()
             + "/postback?kcid=" + kcid + "&token=" + token + "&value=" + value + "&currency=" + currency)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);

@@ -1,6 +1,5 @@
 package io.kcid.server.cap;
 
-import com.google.protobuf.Timestamp;
 import io.kcid.core.KcidException;
 import io.kcid.proto.tracking.v1.Account;
 import io.kcid.proto.tracking.v1.ConversionCap;
@@ -15,6 +14,7 @@ import io.kcid.proto.tracking.v1.SetConversionCapRequest;
 import io.kcid.proto.tracking.v1.SetConversionCapResponse;
 import io.kcid.server.account.AccountDirectory;
 import io.kcid.server.common.Identifiers;
+import io.kcid.server.common.Timestamps;
 import io.kcid.server.store.CapCounters;
 import io.kcid.server.store.CapStore;
 import java.time.Clock;
@@ -93,7 +93,7 @@ public final class CapAdmin {
       }
       ConversionCapChange.Builder change = ConversionCapChange.newBuilder()
           .setCapId(capId)
-          .setChangeTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+          .setChangeTime(Timestamps.of(now))
           .setActor(actor == null ? "" : actor);
       before.ifPresent(change::setBefore);
       after.ifPresent(change::setAfter);

@@ -10,6 +10,7 @@ import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.Money;
 import io.kcid.server.common.Identifiers;
+import io.kcid.server.common.Timestamps;
 import io.kcid.server.store.CapCounters.Charge;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -82,7 +83,7 @@ public final class CapRules {
     }
     ConversionCap.Builder out = cap.toBuilder();
     if (!cap.hasEffectiveFrom() || seconds(cap.getEffectiveFrom()).isBefore(now)) {
-      out.setEffectiveFrom(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()));
+      out.setEffectiveFrom(Timestamps.of(now));
     }
     if (cap.getAction() == CapAction.CAP_ACTION_UNSPECIFIED) {
       out.setAction(CapAction.CAP_ACTION_REJECT);

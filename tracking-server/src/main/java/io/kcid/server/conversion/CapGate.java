@@ -30,9 +30,6 @@ import java.util.concurrent.CompletionStage;
  * (a cap may then stop one conversion early, never let one too many through).
  */
 public final class CapGate {
-  /** No caps: nothing is read or counted. */
-  public static final CapGate OFF = new CapGate(null, null, null);
-
   private final ClickStore clicks;
   private final CapCounters counters;
   private final ConversionStore conversions;
@@ -47,20 +44,21 @@ public final class CapGate {
   public record Ticket(DecodedKcid kcid, String accountId, String identity, String token, ConversionCap over) {
     public static final Ticket NONE = new Ticket(null, "", "", "", null);
 
-    public boolean reserved() {
-      return !token.isEmpty() && over == null;
-    }
-
     /** What the record step keeps of this decision. */
     public CapMark mark() {
-      return new CapMark(token, over != null);
+      return token.isEmpty() && over == null ? CapMark.NONE : new CapMark(token, over != null);
     }
+  }
+
+  /** Whether the account has any cap at all: without one the gate need not be asked. */
+  public static boolean mayHold(Account account) {
+    return account.getConversionCapsCount() > 0;
   }
 
   /** Checks the plan's conversion against the account's caps and takes its place when within them. */
   public CompletionStage<Ticket> reserve(Account account, RecordPlan plan) {
     RecordCommand c = plan.command();
-    if (counters == null || c.test() || c.newStatus() == ConversionStatus.CONVERSION_STATUS_REJECTED
+    if (c.test() || c.newStatus() == ConversionStatus.CONVERSION_STATUS_REJECTED
         || !CapRules.anyFor(account, c.goalKey(), plan.now())) {
       return CompletableFuture.completedFuture(Ticket.NONE);
     }
@@ -104,7 +102,7 @@ public final class CapGate {
           || result.flagged().status() != ConversionStatus.CONVERSION_STATUS_REJECTED);
     } else if (isFound(result.code()) && !result.conversionId().isEmpty()) {
       // A retry finding the conversion: it counts under this reservation only if it was recorded with its token.
-      ours = conversions.capToken(ticket.kcid(), sequenceOf(result.conversionId()))
+      ours = conversions.capToken(ticket.kcid(), ConversionId.sequenceOf(result.conversionId()))
           .thenApply(t -> t.isPresent() && t.get().equals(ticket.token()));
     } else {
       ours = CompletableFuture.completedFuture(false);
@@ -113,6 +111,11 @@ public final class CapGate {
             ? counters.settle(ticket.accountId(), ticket.identity(), ticket.token())
             : counters.release(ticket.accountId(), ticket.identity(), ticket.token()))
         .thenApply(x -> result));
+  }
+
+  /** The record step's {@code result}, once {@link #finish finished}; itself without a reservation. */
+  public CompletionStage<RecordResult> finished(Ticket ticket, CompletionStage<RecordResult> result) {
+    return ticket.token().isEmpty() ? result : result.thenCompose(r -> finish(ticket, r));
   }
 
   /** Gives the place back when the record step was never reached (another click holds the transaction). */
@@ -146,9 +149,5 @@ public final class CapGate {
       return kcid + "\u001fr\u001f" + c.requestId();
     }
     return kcid + "\u001fn\u001f" + UUID.randomUUID();
-  }
-
-  private static long sequenceOf(String conversionId) {
-    return Long.parseLong(conversionId.substring(conversionId.lastIndexOf('-') + 1));
   }
 }

@@ -21,7 +21,6 @@ import io.kcid.server.store.AccountRecord;
 import io.kcid.server.store.ConversionStore;
 import io.kcid.server.store.RecordCommand;
 import io.kcid.server.store.RecordResult;
-import io.kcid.server.store.SignatureReplayCache;
 import io.kcid.server.store.TransactionClaims;
 import java.time.Clock;
 import java.util.Optional;
@@ -53,58 +52,12 @@ public final class ConversionRecorder {
   private final ReportingValues reportingValues;
   private final CapGate caps;
 
-  public ConversionRecorder(
-      KcidCodec codec,
-      ConversionStore conversions,
-      TransactionClaims claims,
-      PostbackAuthenticator authenticator,
-      Clock clock) {
-    this(codec, conversions, claims, authenticator, clock, RecordListener.NONE);
-  }
-
-  /** @param listener told about every postback's outcome (the postback log) */
-  public ConversionRecorder(
-      KcidCodec codec,
-      ConversionStore conversions,
-      TransactionClaims claims,
-      PostbackAuthenticator authenticator,
-      Clock clock,
-      RecordListener listener) {
-    this(codec, conversions, claims, authenticator, clock, listener, new SignatureReplays(SignatureReplayCache.NONE));
-  }
-
-  /** @param signatures makes each postback signature single-use (see {@link SignatureReplays}) */
-  public ConversionRecorder(
-      KcidCodec codec,
-      ConversionStore conversions,
-      TransactionClaims claims,
-      PostbackAuthenticator authenticator,
-      Clock clock,
-      RecordListener listener,
-      SignatureReplays signatures) {
-    this(codec, conversions, claims, authenticator, clock, listener, signatures, VelocityRule.OFF, Outbox.NONE);
-  }
-
   /**
+   * @param listener told about every postback's outcome (the postback log)
+   * @param signatures makes each postback signature single-use (see {@link SignatureReplays})
    * @param velocity the per-account velocity rule (see {@link VelocityRule})
    * @param outbox whether a recorded event also goes to the delivery outbox (in the same atomic
    *     write), and who is woken when it did
-   */
-  public ConversionRecorder(
-      KcidCodec codec,
-      ConversionStore conversions,
-      TransactionClaims claims,
-      PostbackAuthenticator authenticator,
-      Clock clock,
-      RecordListener listener,
-      SignatureReplays signatures,
-      VelocityRule velocity,
-      Outbox outbox) {
-    this(codec, conversions, claims, authenticator, clock, listener, signatures, velocity, outbox, CapGate.OFF,
-        ReportingValues.OFF);
-  }
-
-  /**
    * @param caps the account's conversion caps around the record step (see {@link CapGate})
    * @param reportingValues converts a new conversion's value to its account's reporting currency
    *     at the rate of its day, stored with it (see {@link ReportingValues})
@@ -217,15 +170,31 @@ public final class ConversionRecorder {
     }
     return velocity
         .exceeded(account.account(), kcid, planned.goal().getGoalKey(), request.getTransactionId(), planned.now())
-        .thenApply(over -> over
+        .thenCompose(over -> converted(account, over
             ? planned.suspected(FraudSettings.statusOf(account.account().getVelocityAction()),
                 ErrorReason.ERROR_REASON_VELOCITY_EXCEEDED)
-            : planned)
-        .thenCompose(plan -> reportingValues
-            .atRecord(account.account(), plan.command().value(), plan.command().eventTime())
-            .thenApply(plan::withFx))
-        .thenCompose(plan -> caps.reserve(account.account(), plan)
-            .thenCompose(ticket -> write(CapGate.capped(plan, ticket), context, ticket)));
+            : planned, context));
+  }
+
+  /** The value in the account's reporting currency joins the plan; no stage without one. */
+  private CompletionStage<RecordConversionResponse> converted(
+      AccountRecord account, RecordPlan plan, RecordContext context) {
+    if (!ReportingValues.converts(account.account())) {
+      return gated(account, plan, context);
+    }
+    return reportingValues
+        .atRecord(account.account(), plan.command().value(), plan.command().eventTime())
+        .thenCompose(fx -> gated(account, plan.withFx(fx), context));
+  }
+
+  /** The account's caps around the write; no stage without caps. */
+  private CompletionStage<RecordConversionResponse> gated(
+      AccountRecord account, RecordPlan plan, RecordContext context) {
+    if (!CapGate.mayHold(account.account())) {
+      return write(plan, context, CapGate.Ticket.NONE);
+    }
+    return caps.reserve(account.account(), plan)
+        .thenCompose(ticket -> write(CapGate.capped(plan, ticket), context, ticket));
   }
 
   private CompletionStage<RecordConversionResponse> write(
@@ -236,9 +205,7 @@ public final class ConversionRecorder {
       if (plan.claimsAccountWide()) {
         return recordAccountUnique(plan, context, ticket);
       }
-      return conversions
-          .record(plan.command(), ticket.mark())
-          .thenCompose(result -> caps.finish(ticket, result))
+      return caps.finished(ticket, conversions.record(plan.command(), ticket.mark()))
           .thenApply(result -> ConversionRules.response(noteRepeat(wakeDelivery(result, plan), context), plan));
     });
   }
@@ -300,9 +267,7 @@ public final class ConversionRecorder {
                     .thenCompose(x -> ClickOwnership.owned(authenticator.owners(), command.kcid(), account))
                     .thenApply(owned -> ConversionRules.otherClickHolds(holder));
               }
-              return conversions
-                  .record(command, ticket.mark())
-                  .thenCompose(result -> caps.finish(ticket, result))
+              return caps.finished(ticket, conversions.record(command, ticket.mark()))
                   .thenCompose(
                       result -> {
                         CompletionStage<Void> bookkeeping =

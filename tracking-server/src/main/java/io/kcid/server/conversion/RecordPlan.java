@@ -9,6 +9,7 @@ import io.kcid.proto.tracking.v1.Goal;
 import io.kcid.server.store.RecordCommand;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 
 /**
  * What {@link ConversionRules} decided to record for one postback, before any store is asked.
@@ -51,12 +52,7 @@ public record RecordPlan(
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("a payload this server serialized", e);
     }
-    RecordCommand changed = new RecordCommand(
-        c.kcid(), c.requiredAccountId(), c.goalKey(), c.countingMode(), c.transactionId(), c.requestId(),
-        c.fingerprint(), payload, c.value(), c.requestedStatus(), newStatus, c.transitionSources(),
-        c.allowedCampaigns(), c.test(), c.recordTime(), c.conversionTtl(), c.requestIdTtl(), c.eventTime(),
-        c.timeToConvertBucket(), c.flaggedStatus(), c.outbox());
-    return new RecordPlan(goal, mode, changed,
+    return new RecordPlan(goal, mode, c.withPayload(payload, newStatus),
         recorded.toBuilder().setStatus(newStatus).setStatusReason(reason).build(), retention, now);
   }
 
@@ -70,13 +66,9 @@ public record RecordPlan(
     }
     RecordCommand c = command;
     // Serialized protobufs concatenate as a merge: the payload gains the fields.
-    byte[] payload = java.util.Arrays.copyOf(c.payload(), c.payload().length + fx.getSerializedSize());
+    byte[] payload = Arrays.copyOf(c.payload(), c.payload().length + fx.getSerializedSize());
     System.arraycopy(fx.toByteArray(), 0, payload, c.payload().length, fx.getSerializedSize());
-    RecordCommand changed = new RecordCommand(
-        c.kcid(), c.requiredAccountId(), c.goalKey(), c.countingMode(), c.transactionId(), c.requestId(),
-        c.fingerprint(), payload, c.value(), c.requestedStatus(), c.newStatus(), c.transitionSources(),
-        c.allowedCampaigns(), c.test(), c.recordTime(), c.conversionTtl(), c.requestIdTtl(), c.eventTime(),
-        c.timeToConvertBucket(), c.flaggedStatus(), c.outbox());
-    return new RecordPlan(goal, mode, changed, recorded.toBuilder().mergeFrom(fx).build(), retention, now);
+    return new RecordPlan(goal, mode, c.withPayload(payload, c.newStatus()),
+        recorded.toBuilder().mergeFrom(fx).build(), retention, now);
   }
 }

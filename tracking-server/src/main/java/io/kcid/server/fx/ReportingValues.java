@@ -23,9 +23,6 @@ import java.util.concurrent.CompletionStage;
  * (CONVERTED_AT_READ; {@link ReportingConversionStore} then stores that rate with it). Amounts are rounded half-even to the reporting currency's minor units.
  */
 public final class ReportingValues {
-  /** Converts nothing: for servers and tests without an exchange-rate table. */
-  public static final ReportingValues OFF = new ReportingValues(null);
-
   private final ExchangeRates rates;
 
   public ReportingValues(ExchangeRates rates) {
@@ -37,6 +34,11 @@ public final class ReportingValues {
     return eventTime.atOffset(ZoneOffset.UTC).toLocalDate();
   }
 
+  /** Whether the account has a reporting currency: without one {@link #atRecord} stores nothing. */
+  public static boolean converts(Account account) {
+    return !account.getReportingCurrency().isEmpty();
+  }
+
   /**
    * The fields a new conversion stores (only converted_value, fx_rate, fx_rate_date and fx_state
    * are set); the default instance when the account has no reporting currency or the conversion no
@@ -44,7 +46,7 @@ public final class ReportingValues {
    */
   public CompletionStage<Conversion> atRecord(Account account, Money value, Instant eventTime) {
     String reporting = account.getReportingCurrency();
-    if (rates == null || reporting.isEmpty() || value.getAmount().isEmpty() || value.getCurrencyCode().isEmpty()) {
+    if (reporting.isEmpty() || value.getAmount().isEmpty() || value.getCurrencyCode().isEmpty()) {
       return CompletableFuture.completedFuture(Conversion.getDefaultInstance());
     }
     if (value.getCurrencyCode().equals(reporting)) {
@@ -78,9 +80,6 @@ public final class ReportingValues {
     if (stored && recordedIn.equals(value.getCurrencyCode()) && !conversion.getFxRate().isEmpty()) {
       return CompletableFuture.completedFuture(conversion.toBuilder()
           .setConvertedValue(amount(value, reporting, new BigDecimal(conversion.getFxRate()))).build());
-    }
-    if (rates == null) {
-      return CompletableFuture.completedFuture(conversion);
     }
     Instant eventTime = Instant.ofEpochSecond(conversion.getEventTime().getSeconds(), conversion.getEventTime().getNanos());
     return rates.rate(value.getCurrencyCode(), reporting, dayOf(eventTime)).thenApply(rate -> {

@@ -46,6 +46,12 @@ import io.kcid.proto.tracking.v1.ListExchangeRatesRequest;
 import io.kcid.proto.tracking.v1.ListExchangeRatesResponse;
 import io.kcid.proto.tracking.v1.LoadExchangeRatesRequest;
 import io.kcid.proto.tracking.v1.LoadExchangeRatesResponse;
+import io.kcid.proto.tracking.v1.SetConversionCapRequest;
+import io.kcid.proto.tracking.v1.SetConversionCapResponse;
+import io.kcid.proto.tracking.v1.ListConversionCapsRequest;
+import io.kcid.proto.tracking.v1.ListConversionCapsResponse;
+import io.kcid.proto.tracking.v1.DeleteConversionCapRequest;
+import io.kcid.proto.tracking.v1.DeleteConversionCapResponse;
 
 /** {@code kcid.tracking.v1.AdminService}. */
 public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
@@ -57,19 +63,10 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   private final FxAdmin fx;
   private final CapAdmin caps;
 
-  public AdminGrpcService(AccountAdmin accounts, GoalAdmin goals, SecretAdmin secrets, ApiKeys apiKeys) {
-    this(accounts, goals, secrets, apiKeys, null);
-  }
-
-  /** @param botRanges the operator's IP lists; null answers their calls UNIMPLEMENTED */
-  public AdminGrpcService(
-      AccountAdmin accounts, GoalAdmin goals, SecretAdmin secrets, ApiKeys apiKeys, BotRangeAdmin botRanges) {
-    this(accounts, goals, secrets, apiKeys, botRanges, null, null);
-  }
-
   /**
-   * @param caps conversion caps; null answers their calls UNIMPLEMENTED
-   * @param fx the exchange-rate table; null answers its calls UNIMPLEMENTED
+   * @param botRanges the operator's IP lists
+   * @param caps conversion caps
+   * @param fx the exchange-rate table
    */
   public AdminGrpcService(
       AccountAdmin accounts, GoalAdmin goals, SecretAdmin secrets, ApiKeys apiKeys, BotRangeAdmin botRanges,
@@ -170,80 +167,48 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
 
   @Override
   public void loadBotRanges(LoadBotRangesRequest request, StreamObserver<LoadBotRangesResponse> observer) {
-    if (botRanges == null) {
-      super.loadBotRanges(request, observer);
-      return;
-    }
     Replies.reply(observer, () -> botRanges.load(request));
   }
 
   @Override
   public void listBotRanges(ListBotRangesRequest request, StreamObserver<ListBotRangesResponse> observer) {
-    if (botRanges == null) {
-      super.listBotRanges(request, observer);
-      return;
-    }
     Replies.reply(observer, () -> botRanges.list(request.getKind()));
   }
 
   @Override
   public void clearBotRanges(ClearBotRangesRequest request, StreamObserver<ClearBotRangesResponse> observer) {
-    if (botRanges == null) {
-      super.clearBotRanges(request, observer);
-      return;
-    }
     Replies.reply(observer, () -> botRanges.clear(request.getKind()));
   }
 
   @Override
   public void loadExchangeRates(LoadExchangeRatesRequest request, StreamObserver<LoadExchangeRatesResponse> observer) {
-    if (fx == null) {
-      super.loadExchangeRates(request, observer);
-      return;
-    }
     Replies.reply(observer, () -> fx.load(request));
   }
 
   @Override
   public void listExchangeRates(ListExchangeRatesRequest request, StreamObserver<ListExchangeRatesResponse> observer) {
-    if (fx == null) {
-      super.listExchangeRates(request, observer);
-      return;
-    }
     Replies.reply(observer, () -> fx.list(request));
   }
 
   @Override
   public void setConversionCap(
-      io.kcid.proto.tracking.v1.SetConversionCapRequest request,
-      StreamObserver<io.kcid.proto.tracking.v1.SetConversionCapResponse> observer) {
-    if (caps == null) {
-      super.setConversionCap(request, observer);
-      return;
-    }
+      SetConversionCapRequest request,
+      StreamObserver<SetConversionCapResponse> observer) {
     String actor = callerName();
     Replies.reply(observer, () -> caps.set(request, actor));
   }
 
   @Override
   public void listConversionCaps(
-      io.kcid.proto.tracking.v1.ListConversionCapsRequest request,
-      StreamObserver<io.kcid.proto.tracking.v1.ListConversionCapsResponse> observer) {
-    if (caps == null) {
-      super.listConversionCaps(request, observer);
-      return;
-    }
+      ListConversionCapsRequest request,
+      StreamObserver<ListConversionCapsResponse> observer) {
     Replies.reply(observer, () -> caps.list(request.getAccountId()));
   }
 
   @Override
   public void deleteConversionCap(
-      io.kcid.proto.tracking.v1.DeleteConversionCapRequest request,
-      StreamObserver<io.kcid.proto.tracking.v1.DeleteConversionCapResponse> observer) {
-    if (caps == null) {
-      super.deleteConversionCap(request, observer);
-      return;
-    }
+      DeleteConversionCapRequest request,
+      StreamObserver<DeleteConversionCapResponse> observer) {
     String actor = callerName();
     Replies.reply(observer, () -> caps.delete(request, actor));
   }

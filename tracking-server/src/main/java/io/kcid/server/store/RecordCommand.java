@@ -74,6 +74,13 @@ public record RecordCommand(
         requestIdTtl, eventTime, timeToConvertBucket, flaggedStatus, false);
   }
 
+  /** This command with another payload and new status (a rule's verdict, reporting-currency fields). */
+  public RecordCommand withPayload(byte[] changedPayload, ConversionStatus changedStatus) {
+    return new RecordCommand(kcid, requiredAccountId, goalKey, countingMode, transactionId, requestId,
+        fingerprint, changedPayload, value, requestedStatus, changedStatus, transitionSources, allowedCampaigns, test,
+        recordTime, conversionTtl, requestIdTtl, eventTime, timeToConvertBucket, flaggedStatus, outbox);
+  }
+
   /** This command, writing an outbox entry or not. */
   public RecordCommand withOutbox(boolean write) {
     return new RecordCommand(kcid, requiredAccountId, goalKey, countingMode, transactionId, requestId,
