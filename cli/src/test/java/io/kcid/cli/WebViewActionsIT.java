@@ -18,7 +18,6 @@ import java.io.File;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -63,13 +62,13 @@ class WebViewActionsIT {
     });
     receiver.start();
     ChromeOptions options = new ChromeOptions();
-    options.setBinary(executable("chromium", "chromium", "chromium-browser"));
+    options.setBinary(WebViewFixture.executable("chromium", "chromium", "chromium-browser"));
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1200,900",
         "--user-data-dir=" + Files.createTempDirectory("kcid-selenium"));
     // Debian's chromedriver, matching Debian's chromium: Selenium Manager never downloads anything.
     ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(new File(executable("chromium-driver", "chromedriver"))).usingAnyFreePort().build();
+        .usingDriverExecutable(new File(WebViewFixture.executable("chromium-driver", "chromedriver"))).usingAnyFreePort().build();
     browser = new ChromeDriver(service, options);
     browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
   }
@@ -85,18 +84,6 @@ class WebViewActionsIT {
     if (kcid != null) {
       kcid.close();
     }
-  }
-
-  private static String executable(String debianPackage, String... names) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      for (String name : names) {
-        if (Files.isExecutable(Path.of(dir, name))) {
-          return Path.of(dir, name).toString();
-        }
-      }
-    }
-    throw new AssertionError(String.join("/", names) + " is required for this test and was not found on PATH: install Debian's "
-        + debianPackage + " package (apt-get install -y chromium chromium-driver); ./kcid test does this");
   }
 
   /** Signs in through the login form, as a human would, and follows the link home. */

@@ -23,12 +23,15 @@ import io.kcid.server.config.DeliveryConfig;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.store.redis.LocalRedis;
+import java.io.File;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -122,6 +125,19 @@ final class WebViewFixture implements AutoCloseable {
   /** The web view's address (the edge's admin listener). */
   String view(String path) {
     return "http://127.0.0.1:" + edge.adminPort() + path;
+  }
+
+  /** A program on PATH under one of {@code names} (Debian's {@code debianPackage}); the test cannot run without it. */
+  static String executable(String debianPackage, String... names) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      for (String name : names) {
+        if (Files.isExecutable(Path.of(dir, name))) {
+          return Path.of(dir, name).toString();
+        }
+      }
+    }
+    throw new AssertionError(String.join("/", names) + " is required for this test and was not found on PATH: install Debian's "
+        + debianPackage + " package (apt-get install -y chromium chromium-driver); ./kcid test does this");
   }
 
   static String enc(String value) {

@@ -35,7 +35,6 @@ import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.store.redis.LocalRedis;
 import java.awt.image.BufferedImage;
-import java.io.File;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -538,7 +537,7 @@ class WebViewIT {
         postback(kcid, "sale", token);
       }
     }
-    String chromium = chromium();
+    String chromium = WebViewFixture.executable("chromium", "chromium", "chromium-browser");
     Path dir = Files.createTempDirectory("kcid-chromium");
     Path png = dir.resolve("stats.png");
     String link = "http://127.0.0.1:" + edge.adminPort() + "/admin/session/" + nonce(login(VIEW_KEY).body())
@@ -570,17 +569,5 @@ class WebViewIT {
     assertThat(histogramBars).as("pixels of the time-to-convert bars").isGreaterThan(500);
     // Kept for a human to look at: target/ of the cli module.
     Files.copy(png, Path.of("target", "webview-stats.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-  }
-
-  private static String chromium() {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      for (String name : List.of("chromium", "chromium-browser")) {
-        if (Files.isExecutable(Path.of(dir, name))) {
-          return Path.of(dir, name).toString();
-        }
-      }
-    }
-    throw new AssertionError("headless Chromium is required for this test and was not found on PATH: "
-        + "install Debian's chromium package (apt-get install -y chromium); .ci/run does this");
   }
 }

@@ -1,26 +1,20 @@
 package io.kcid.edge.admin;
 
+import io.kcid.edge.http.QueryParams;
 import io.kcid.edge.http.Rejection;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.multipart.Attribute;
-import io.netty.handler.codec.http.multipart.DefaultHttpDataFactory;
-import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
-import io.netty.handler.codec.http.multipart.InterfaceHttpData;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * The fields of a web view form ({@code application/x-www-form-urlencoded}), decoded by Netty's
- * {@link HttpPostRequestDecoder} in memory. Bounded: the view's forms are small, so a body over
- * {@link #MAX_BYTES} or with more than {@link #MAX_FIELDS} fields is refused before decoding.
+ * The fields of a web view form ({@code application/x-www-form-urlencoded}), decoded by
+ * {@link QueryParams#form} like every form body of the edge. Bounded: the view's forms are small, so a body over
+ * {@link #MAX_BYTES} or with more than {@link #MAX_FIELDS} fields is refused.
  */
 final class ActionForm {
   static final int MAX_BYTES = 16 * 1024;
@@ -42,30 +36,12 @@ final class ActionForm {
     if (request.content().readableBytes() > MAX_BYTES) {
       throw new Rejection(ErrorReason.ERROR_REASON_PAYLOAD_TOO_LARGE, "A form of the web view is at most " + MAX_BYTES + " bytes.");
     }
-    // Memory only (never a temporary file); a duplicate so the request's own indices stay untouched.
-    HttpPostRequestDecoder decoder;
-    try {
-      decoder = new HttpPostRequestDecoder(new DefaultHttpDataFactory(false), request.duplicate(), StandardCharsets.UTF_8);
-    } catch (HttpPostRequestDecoder.ErrorDataDecoderException malformed) {
-      throw new Rejection(ErrorReason.ERROR_REASON_INVALID_PARAMETER, "The form's body is not valid form encoding.");
+    // Decoded as every other form body and query of the edge; toString leaves the request's indices untouched.
+    Map<String, List<String>> fields = QueryParams.form(request.content().toString(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+    if (fields.values().stream().mapToInt(List::size).sum() > MAX_FIELDS) {
+      throw new Rejection(ErrorReason.ERROR_REASON_INVALID_PARAMETER, "A form of the web view has at most " + MAX_FIELDS + " fields.");
     }
-    try {
-      Map<String, List<String>> fields = new LinkedHashMap<>();
-      List<InterfaceHttpData> data = decoder.getBodyHttpDatas();
-      if (data.size() > MAX_FIELDS) {
-        throw new Rejection(ErrorReason.ERROR_REASON_INVALID_PARAMETER, "A form of the web view has at most " + MAX_FIELDS + " fields.");
-      }
-      for (InterfaceHttpData item : data) {
-        if (item instanceof Attribute attribute) {
-          fields.computeIfAbsent(attribute.getName(), name -> new ArrayList<>()).add(attribute.getValue());
-        }
-      }
-      return new ActionForm(fields);
-    } catch (HttpPostRequestDecoder.ErrorDataDecoderException | IOException malformed) {
-      throw new Rejection(ErrorReason.ERROR_REASON_INVALID_PARAMETER, "The form's body is not valid form encoding.");
-    } finally {
-      decoder.destroy();
-    }
+    return new ActionForm(fields);
   }
 
   /** The trimmed value of a field, "" when absent. */

@@ -1,21 +1,22 @@
 package io.kcid.edge.admin;
 
-import io.kcid.proto.ErrorReasons;
 import io.kcid.proto.tracking.v1.Account;
 import io.kcid.proto.tracking.v1.ConversionCap;
 import io.kcid.proto.tracking.v1.ConversionCapUsage;
 import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.ListConversionCapsResponse;
 import io.kcid.proto.tracking.v1.Destination;
-import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.Goal;
 import io.kcid.proto.tracking.v1.GoalState;
 import io.kcid.proto.tracking.v1.PostbackResponseFormat;
 import io.kcid.proto.tracking.v1.RedeliverResponse;
+import io.kcid.proto.tracking.v1.ReplayOutcome;
 import io.kcid.proto.tracking.v1.ReplayPostbacksResponse;
 import io.kcid.proto.tracking.v1.ReplayedPostback;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -42,7 +43,7 @@ final class ActionPages {
    * and its own method; a new setting (conversion caps, say) is one more section method called
    * from here and one more action in {@link ActionRoutes}.
    */
-  static String settings(Account account, java.util.List<Goal> goals, ListConversionCapsResponse caps, AdminCaller who,
+  static String settings(Account account, List<Goal> goals, ListConversionCapsResponse caps, AdminCaller who,
       Forms forms) {
     String accountId = account.getAccountId();
     Html html = AdminPages.page("Settings of " + accountId, accountId, who);
@@ -88,13 +89,13 @@ final class ActionPages {
       html.el("h3", "Latest changes");
       html.raw("<table id=\"cap-changes\">").head("Time", "Cap", "By", "Before", "After");
       caps.getChangesList().stream().limit(10).forEach(change -> html.row(
-          java.time.Instant.ofEpochSecond(change.getChangeTime().getSeconds()), change.getCapId(), change.getActor(),
+          Instant.ofEpochSecond(change.getChangeTime().getSeconds()), change.getCapId(), change.getActor(),
           change.hasBefore() ? CapForm.describe(change.getBefore()) : "-", change.hasAfter() ? CapForm.describe(change.getAfter()) : "-"));
       html.raw("</table>");
     }
   }
 
-  private static void goalsSection(Html html, String accountId, java.util.List<Goal> goals, Forms forms) {
+  private static void goalsSection(Html html, String accountId, List<Goal> goals, Forms forms) {
     html.el("h2", "Goals");
     html.raw("<table id=\"goals\">").head("Goal", "Name", "State", "");
     for (Goal goal : goals) {
@@ -250,15 +251,14 @@ final class ActionPages {
     Html html = AdminPages.page((response.getDryRun() ? "Replay dry run of " : "Replay of ") + accountId, accountId, who);
     int accepted = 0;
     for (ReplayedPostback r : response.getResultsList()) {
-      accepted += r.getOutcome() == io.kcid.proto.tracking.v1.ReplayOutcome.REPLAY_OUTCOME_ACCEPTED ? 1 : 0;
+      accepted += r.getOutcome() == ReplayOutcome.REPLAY_OUTCOME_ACCEPTED ? 1 : 0;
     }
     html.raw("<p id=\"replay-summary\">").text(response.getResultsCount() + " rejected postbacks in the window; " + accepted
         + (response.getDryRun() ? " would be recorded." : " recorded.")).raw("</p>");
     html.raw("<table id=\"replay-results\">").head("Log id", "kcid", "Rejected for", "Outcome", "Reason", "Message", "Conversion");
     for (ReplayedPostback r : response.getResultsList()) {
-      html.row(r.getLogId(), r.getKcid(), reason(r.getOriginalReason()),
-          r.getOutcome().name().substring("REPLAY_OUTCOME_".length()).toLowerCase(Locale.ROOT), reason(r.getReason()), r.getMessage(),
-          r.getConversionId());
+      html.row(r.getLogId(), r.getKcid(), AdminPages.reason(r.getOriginalReason()), outcome(r.getOutcome()),
+          AdminPages.reason(r.getReason()), r.getMessage(), r.getConversionId());
     }
     html.raw("</table>");
     if (!response.getNextPageToken().isEmpty()) {
@@ -350,7 +350,8 @@ final class ActionPages {
     return URLEncoder.encode(value, StandardCharsets.UTF_8);
   }
 
-  private static String reason(ErrorReason reason) {
-    return reason == ErrorReason.ERROR_REASON_UNSPECIFIED || reason == ErrorReason.UNRECOGNIZED ? "" : ErrorReasons.shortName(reason);
+  /** {@code REPLAY_OUTCOME_ACCEPTED} reads {@code accepted}. */
+  static String outcome(ReplayOutcome outcome) {
+    return outcome.name().substring("REPLAY_OUTCOME_".length()).toLowerCase(Locale.ROOT);
   }
 }

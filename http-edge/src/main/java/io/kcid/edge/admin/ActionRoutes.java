@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
@@ -55,11 +56,12 @@ final class ActionRoutes {
   /** The settings page of an account: needs the admin role (GetAccount, ListGoals), like every change on it. */
   CompletableFuture<EdgeResponse> settings(String key, AdminCaller who, String accountId, ActionPages.Forms forms) {
     String back = ActionPages.base(accountId);
+    var account = actions.account(key, accountId);
+    var goals = actions.goals(key, accountId);
     var caps = actions.caps(key, accountId);
-    return actions.account(key, accountId).thenCombine(actions.goals(key, accountId),
-            (account, goals) -> caps.thenApply(capList -> AdminHandler.page(200,
-                ActionPages.settings(account.getAccount(), goals.getGoalsList(), capList, who, forms))))
-        .thenCompose(page -> page)
+    return CompletableFuture.allOf(account, goals, caps)
+        .thenApply(all -> AdminHandler.page(200,
+            ActionPages.settings(account.join().getAccount(), goals.join().getGoalsList(), caps.join(), who, forms)))
         .exceptionally(failure -> refusedPage(failure, who, back));
   }
 
@@ -220,7 +222,7 @@ final class ActionRoutes {
       }
       StringBuilder summary = new StringBuilder("Replayed " + response.getResultsCount() + " rejected postbacks:");
       counts.forEach((outcome, n) -> summary.append(' ').append(n).append(' ')
-          .append(outcome.name().substring("REPLAY_OUTCOME_".length()).toLowerCase(Locale.ROOT)).append(','));
+          .append(ActionPages.outcome(outcome)).append(','));
       summary.setLength(summary.length() - 1);
       session.flash().set(summary.append('.').toString());
       return AdminHandler.seeOther(base + "/postbacks");
@@ -313,7 +315,7 @@ final class ActionRoutes {
    * is PERMISSION_DENIED, shown as a 403 saying so; a bad value is the server's 4xx with its message.
    */
   static EdgeResponse refusedPage(Throwable failure, AdminCaller who, String back) {
-    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
         ? failure.getCause() : failure;
     if (cause instanceof Rejection rejection) {
       int status = ErrorReasons.httpStatus(rejection.reason());

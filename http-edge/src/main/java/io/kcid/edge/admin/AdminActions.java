@@ -34,6 +34,7 @@ import io.kcid.proto.tracking.v1.UpdateDestinationRequest;
 import io.kcid.proto.tracking.v1.UpdateDestinationResponse;
 import io.kcid.proto.tracking.v1.UpdateGoalRequest;
 import io.kcid.proto.tracking.v1.UpdateGoalResponse;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -58,103 +59,75 @@ final class AdminActions {
   }
 
   CompletableFuture<GetAccountResponse> account(String key, String accountId) {
-    CompletableFuture<GetAccountResponse> done = new CompletableFuture<>();
-    admin(key).getAccount(GetAccountRequest.newBuilder().setAccountId(accountId).build(), UnaryCalls.completing(done));
-    return done;
+    return UnaryCalls.call(admin(key)::getAccount, GetAccountRequest.newBuilder().setAccountId(accountId).build());
   }
 
   CompletableFuture<ListGoalsResponse> goals(String key, String accountId) {
-    CompletableFuture<ListGoalsResponse> done = new CompletableFuture<>();
-    admin(key).listGoals(ListGoalsRequest.newBuilder().setAccountId(accountId).build(), UnaryCalls.completing(done));
-    return done;
+    return UnaryCalls.call(admin(key)::listGoals, ListGoalsRequest.newBuilder().setAccountId(accountId).build());
   }
 
   CompletableFuture<CreateGoalResponse> createGoal(String key, String accountId, String goalKey, String displayName) {
-    CompletableFuture<CreateGoalResponse> done = new CompletableFuture<>();
-    admin(key).createGoal(CreateGoalRequest.newBuilder().setAccountId(accountId).setGoalKey(goalKey).setDisplayName(displayName)
-        .build(), UnaryCalls.completing(done));
-    return done;
+    return UnaryCalls.call(admin(key)::createGoal,
+        CreateGoalRequest.newBuilder().setAccountId(accountId).setGoalKey(goalKey).setDisplayName(displayName).build());
   }
 
   CompletableFuture<UpdateGoalResponse> setGoalState(String key, String accountId, String goalKey, GoalState state) {
-    CompletableFuture<UpdateGoalResponse> done = new CompletableFuture<>();
-    admin(key).updateGoal(UpdateGoalRequest.newBuilder().setAccountId(accountId).setGoalKey(goalKey).setState(state).build(),
-        UnaryCalls.completing(done));
-    return done;
+    return UnaryCalls.call(admin(key)::updateGoal,
+        UpdateGoalRequest.newBuilder().setAccountId(accountId).setGoalKey(goalKey).setState(state).build());
   }
 
   /** Replaces the status map (an empty one clears it), sets ignore-status and the response format. */
   CompletableFuture<UpdateAccountResponse> updateStatusHandling(String key, String accountId,
       Map<String, ConversionStatus> statusMap, boolean ignoreStatus, PostbackResponseFormat format) {
-    CompletableFuture<UpdateAccountResponse> done = new CompletableFuture<>();
-    admin(key).updateAccount(UpdateAccountRequest.newBuilder().setAccountId(accountId).putAllStatusMap(statusMap)
-        .setUpdateStatusMap(true).setIgnoreStatus(ignoreStatus).setPostbackResponseFormat(format).build(),
-        UnaryCalls.completing(done));
-    return done;
+    return UnaryCalls.call(admin(key)::updateAccount, UpdateAccountRequest.newBuilder().setAccountId(accountId).putAllStatusMap(statusMap)
+        .setUpdateStatusMap(true).setIgnoreStatus(ignoreStatus).setPostbackResponseFormat(format).build());
   }
 
   CompletableFuture<ListConversionCapsResponse> caps(String key, String accountId) {
-    CompletableFuture<ListConversionCapsResponse> done = new CompletableFuture<>();
-    admin(key).listConversionCaps(ListConversionCapsRequest.newBuilder().setAccountId(accountId).build(),
-        UnaryCalls.completing(done));
-    return done;
+    return UnaryCalls.call(admin(key)::listConversionCaps, ListConversionCapsRequest.newBuilder().setAccountId(accountId).build());
   }
 
   /** Creates or replaces a cap; the server audits the change under the signed-in key's name. */
   CompletableFuture<SetConversionCapResponse> setCap(String key, String accountId, ConversionCap cap) {
-    CompletableFuture<SetConversionCapResponse> done = new CompletableFuture<>();
-    admin(key).setConversionCap(SetConversionCapRequest.newBuilder().setAccountId(accountId).setCap(cap).build(),
-        UnaryCalls.completing(done));
-    return done;
+    return UnaryCalls.call(admin(key)::setConversionCap, SetConversionCapRequest.newBuilder().setAccountId(accountId).setCap(cap).build());
   }
 
   CompletableFuture<DeleteConversionCapResponse> deleteCap(String key, String accountId, String capId) {
-    CompletableFuture<DeleteConversionCapResponse> done = new CompletableFuture<>();
-    admin(key).deleteConversionCap(DeleteConversionCapRequest.newBuilder().setAccountId(accountId).setCapId(capId).build(),
-        UnaryCalls.completing(done));
-    return done;
+    return UnaryCalls.call(admin(key)::deleteConversionCap,
+        DeleteConversionCapRequest.newBuilder().setAccountId(accountId).setCapId(capId).build());
   }
 
   CompletableFuture<CreateDestinationResponse> createDestination(String key, CreateDestinationRequest request) {
-    CompletableFuture<CreateDestinationResponse> done = new CompletableFuture<>();
-    delivery(key).createDestination(request, UnaryCalls.completing(done));
-    return done;
+    return UnaryCalls.call(delivery(key)::createDestination, request);
   }
 
   CompletableFuture<UpdateDestinationResponse> setDestinationPaused(String key, Owner owner, String destinationId, boolean paused) {
-    CompletableFuture<UpdateDestinationResponse> done = new CompletableFuture<>();
-    delivery(key).updateDestination(UpdateDestinationRequest.newBuilder().setAccountId(owner.accountId())
-        .setPartnerId(owner.partnerId()).setDestinationId(destinationId).setPaused(paused).build(), UnaryCalls.completing(done));
-    return done;
+    return UnaryCalls.call(delivery(key)::updateDestination, destination(owner, destinationId).setPaused(paused).build());
   }
 
   /** Replaces a destination's URL and goal list (none: every goal); the server checks the URL as at creation. */
   CompletableFuture<UpdateDestinationResponse> editDestination(String key, Owner owner, String destinationId, String url,
-      java.util.List<String> goalKeys) {
-    CompletableFuture<UpdateDestinationResponse> done = new CompletableFuture<>();
-    delivery(key).updateDestination(UpdateDestinationRequest.newBuilder().setAccountId(owner.accountId())
-        .setPartnerId(owner.partnerId()).setDestinationId(destinationId).setUrl(url).setReplaceGoalKeys(true)
-        .addAllGoalKeys(goalKeys).build(), UnaryCalls.completing(done));
-    return done;
+      List<String> goalKeys) {
+    return UnaryCalls.call(delivery(key)::updateDestination,
+        destination(owner, destinationId).setUrl(url).setReplaceGoalKeys(true).addAllGoalKeys(goalKeys).build());
   }
 
   CompletableFuture<DeleteDestinationResponse> deleteDestination(String key, Owner owner, String destinationId) {
-    CompletableFuture<DeleteDestinationResponse> done = new CompletableFuture<>();
-    delivery(key).deleteDestination(DeleteDestinationRequest.newBuilder().setAccountId(owner.accountId())
-        .setPartnerId(owner.partnerId()).setDestinationId(destinationId).build(), UnaryCalls.completing(done));
-    return done;
+    return UnaryCalls.call(delivery(key)::deleteDestination, DeleteDestinationRequest.newBuilder().setAccountId(owner.accountId())
+        .setPartnerId(owner.partnerId()).setDestinationId(destinationId).build());
   }
 
   CompletableFuture<ReplayPostbacksResponse> replay(String key, ReplayPostbacksRequest request) {
-    CompletableFuture<ReplayPostbacksResponse> done = new CompletableFuture<>();
-    stubs.withKey(DiagnosticsServiceGrpc.newStub(stubs.channel()), key).replayPostbacks(request, UnaryCalls.completing(done));
-    return done;
+    return UnaryCalls.call(stubs.withKey(DiagnosticsServiceGrpc.newStub(stubs.channel()), key)::replayPostbacks, request);
   }
 
   CompletableFuture<RedeliverResponse> redeliver(String key, RedeliverRequest request) {
-    CompletableFuture<RedeliverResponse> done = new CompletableFuture<>();
-    delivery(key).redeliver(request, UnaryCalls.completing(done));
-    return done;
+    return UnaryCalls.call(delivery(key)::redeliver, request);
+  }
+
+  private static UpdateDestinationRequest.Builder destination(Owner owner, String destinationId) {
+    return UpdateDestinationRequest.newBuilder().setAccountId(owner.accountId()).setPartnerId(owner.partnerId())
+        .setDestinationId(destinationId);
   }
 
   private AdminServiceGrpc.AdminServiceStub admin(String key) {

@@ -3,7 +3,6 @@ package io.kcid.edge.admin;
 import com.google.protobuf.Timestamp;
 import io.grpc.Channel;
 import io.grpc.Status;
-import io.grpc.stub.AbstractStub;
 import io.kcid.edge.grpc.BackendErrors;
 import io.kcid.edge.grpc.BackendFailure;
 import io.kcid.edge.grpc.UnaryCalls;
@@ -305,8 +304,8 @@ public final class AdminHandler implements RouteHandler {
       logins.failed(client, key);
       throw new Refused(signIn("That is not an API key of this kcid."));
     }
-    CompletableFuture<GetCallerResponse> caller = new CompletableFuture<>();
-    withKey(AdminServiceGrpc.newStub(channel), key).getCaller(GetCallerRequest.getDefaultInstance(), UnaryCalls.completing(caller));
+    CompletableFuture<GetCallerResponse> caller =
+        UnaryCalls.call(stubs.withKey(AdminServiceGrpc.newStub(channel), key)::getCaller, GetCallerRequest.getDefaultInstance());
     return caller.handle((response, failure) -> {
       if (failure != null) {
         Status.Code code = Status.fromThrowable(failure).getCode();
@@ -388,11 +387,6 @@ public final class AdminHandler implements RouteHandler {
     return ServerCookieEncoder.STRICT.encode(cookie);
   }
 
-  /** A stub whose calls carry {@code key} as bearer, with the view's deadline. */
-  private <S extends AbstractStub<S>> S withKey(S stub, String key) {
-    return stubs.withKey(stub, key);
-  }
-
   /** The last 7 UTC days, today included. */
   private List<LocalDate> lastWeek() {
     LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
@@ -409,20 +403,19 @@ public final class AdminHandler implements RouteHandler {
   }
 
   private CompletableFuture<EdgeResponse> partnerList(Identity who) {
-    CompletableFuture<ListPartnersResponse> listed = new CompletableFuture<>();
-    withKey(PartnerServiceGrpc.newStub(channel), who.key()).listPartners(ListPartnersRequest.newBuilder().setPageSize(PARTNER_ROWS).build(),
-        UnaryCalls.completing(listed));
+    CompletableFuture<ListPartnersResponse> listed = UnaryCalls.call(
+        stubs.withKey(PartnerServiceGrpc.newStub(channel), who.key())::listPartners,
+        ListPartnersRequest.newBuilder().setPageSize(PARTNER_ROWS).build());
     return render(listed.thenApply(l -> AdminPages.partners(l, who.caller())));
   }
 
   private CompletableFuture<EdgeResponse> partner(Identity who, String partnerId) {
     List<LocalDate> days = lastWeek();
-    CompletableFuture<GetStatsResponse> byAccount = new CompletableFuture<>();
-    withKey(reports, who.key()).getStats(lastWeekRange(days).setPartnerId(partnerId)
-        .addGroupBy(StatsDimension.STATS_DIMENSION_ACCOUNT).build(), UnaryCalls.completing(byAccount));
-    CompletableFuture<ListDestinationsResponse> destinations = new CompletableFuture<>();
-    withKey(DeliveryServiceGrpc.newStub(channel), who.key()).listDestinations(
-        ListDestinationsRequest.newBuilder().setPartnerId(partnerId).build(), UnaryCalls.completing(destinations));
+    CompletableFuture<GetStatsResponse> byAccount = UnaryCalls.call(stubs.withKey(reports, who.key())::getStats,
+        lastWeekRange(days).setPartnerId(partnerId).addGroupBy(StatsDimension.STATS_DIMENSION_ACCOUNT).build());
+    CompletableFuture<ListDestinationsResponse> destinations = UnaryCalls.call(
+        stubs.withKey(DeliveryServiceGrpc.newStub(channel), who.key())::listDestinations,
+        ListDestinationsRequest.newBuilder().setPartnerId(partnerId).build());
     ActionPages.Forms forms = who.forms();
     return render(byAccount.thenCombine(destinations, (r, d) -> AdminPages.partner(partnerId, days, r, d, who.caller(), forms)));
   }
@@ -430,46 +423,39 @@ public final class AdminHandler implements RouteHandler {
   private CompletableFuture<EdgeResponse> stats(Identity who, String accountId, Breakdown by) {
     List<LocalDate> days = lastWeek();
     GetStatsRequest.Builder range = lastWeekRange(days).setAccountId(accountId);
-    CompletableFuture<GetStatsResponse> byDay = new CompletableFuture<>();
-    withKey(reports, who.key())
-        .getStats(range.clone().addGroupBy(StatsDimension.STATS_DIMENSION_DAY).build(), UnaryCalls.completing(byDay));
-    CompletableFuture<GetStatsResponse> byCampaign = new CompletableFuture<>();
-    withKey(reports, who.key())
-        .getStats(range.clone().addGroupBy(StatsDimension.STATS_DIMENSION_CAMPAIGN).addGroupBy(by.dimension).build(),
-            UnaryCalls.completing(byCampaign));
+    ReportServiceGrpc.ReportServiceStub report = stubs.withKey(reports, who.key());
+    CompletableFuture<GetStatsResponse> byDay =
+        UnaryCalls.call(report::getStats, range.clone().addGroupBy(StatsDimension.STATS_DIMENSION_DAY).build());
+    CompletableFuture<GetStatsResponse> byCampaign = UnaryCalls.call(report::getStats,
+        range.clone().addGroupBy(StatsDimension.STATS_DIMENSION_CAMPAIGN).addGroupBy(by.dimension).build());
     return render(byDay.thenCombine(byCampaign, (d, c) -> AdminPages.stats(accountId, days, d, c, by, who.caller())));
   }
 
   private CompletableFuture<EdgeResponse> postbacks(Identity who, String accountId) {
-    CompletableFuture<ListPostbacksResponse> log = new CompletableFuture<>();
-    withKey(diagnostics, who.key()).listPostbacks(
-        ListPostbacksRequest.newBuilder().setAccountId(accountId).setPageSize(LOG_ROWS).build(), UnaryCalls.completing(log));
+    DiagnosticsServiceGrpc.DiagnosticsServiceStub diagnostic = stubs.withKey(diagnostics, who.key());
+    CompletableFuture<ListPostbacksResponse> log = UnaryCalls.call(diagnostic::listPostbacks,
+        ListPostbacksRequest.newBuilder().setAccountId(accountId).setPageSize(LOG_ROWS).build());
     // Unauthenticated refusals are kept apart from the account's log: shown below it, sampled.
-    CompletableFuture<ListPostbacksResponse> refused = new CompletableFuture<>();
-    withKey(diagnostics, who.key()).listPostbacks(
-        ListPostbacksRequest.newBuilder().setAccountId(accountId).setUnauthenticated(true).setPageSize(REFUSAL_ROWS).build(),
-        UnaryCalls.completing(refused));
+    CompletableFuture<ListPostbacksResponse> refused = UnaryCalls.call(diagnostic::listPostbacks,
+        ListPostbacksRequest.newBuilder().setAccountId(accountId).setUnauthenticated(true).setPageSize(REFUSAL_ROWS).build());
     ActionPages.Forms forms = who.forms();
     return render(log.thenCombine(refused, (l, r) -> AdminPages.postbacks(accountId, l, r, who.caller(), forms)));
   }
 
   /** The account's destinations (its own and its partner's) and its latest deliveries with their attempts. */
   private CompletableFuture<EdgeResponse> deliveries(Identity who, String accountId) {
-    DeliveryServiceGrpc.DeliveryServiceStub delivery = withKey(DeliveryServiceGrpc.newStub(channel), who.key());
-    CompletableFuture<ListDestinationsResponse> destinations = new CompletableFuture<>();
-    delivery.listDestinations(ListDestinationsRequest.newBuilder().setAccountId(accountId).build(),
-        UnaryCalls.completing(destinations));
-    CompletableFuture<ListDeliveriesResponse> log = new CompletableFuture<>();
-    withKey(DeliveryServiceGrpc.newStub(channel), who.key()).listDeliveries(
-        ListDeliveriesRequest.newBuilder().setAccountId(accountId).setPageSize(LOG_ROWS).build(), UnaryCalls.completing(log));
+    DeliveryServiceGrpc.DeliveryServiceStub delivery = stubs.withKey(DeliveryServiceGrpc.newStub(channel), who.key());
+    CompletableFuture<ListDestinationsResponse> destinations =
+        UnaryCalls.call(delivery::listDestinations, ListDestinationsRequest.newBuilder().setAccountId(accountId).build());
+    CompletableFuture<ListDeliveriesResponse> log = UnaryCalls.call(delivery::listDeliveries,
+        ListDeliveriesRequest.newBuilder().setAccountId(accountId).setPageSize(LOG_ROWS).build());
     ActionPages.Forms forms = who.forms();
     return render(destinations.thenCombine(log, (d, l) -> AdminPages.deliveries(accountId, d, l, who.caller(), forms)));
   }
 
   private CompletableFuture<EdgeResponse> explain(Identity who, String kcid) {
-    CompletableFuture<ExplainClickResponse> explained = new CompletableFuture<>();
-    withKey(diagnostics, who.key())
-        .explainClick(ExplainClickRequest.newBuilder().setKcid(kcid).build(), UnaryCalls.completing(explained));
+    CompletableFuture<ExplainClickResponse> explained =
+        UnaryCalls.call(stubs.withKey(diagnostics, who.key())::explainClick, ExplainClickRequest.newBuilder().setKcid(kcid).build());
     return render(explained.thenApply(e -> AdminPages.explain(kcid, e, who.caller())));
   }
 

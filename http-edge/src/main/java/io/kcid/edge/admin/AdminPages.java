@@ -356,10 +356,9 @@ final class AdminPages {
       html.raw("<a href=\"").text(who.home()).raw("\">Home</a>");
     }
     if (accountId != null && !accountId.isEmpty()) {
-      String id = URLEncoder.encode(accountId, StandardCharsets.UTF_8);
-      html.raw("<a href=\"/admin/accounts/").text(id).raw("\">Stats</a><a href=\"/admin/accounts/").text(id)
-          .raw("/postbacks\">Postback log</a><a href=\"/admin/accounts/").text(id).raw("/deliveries\">Deliveries</a><a href=\"/admin/accounts/")
-          .text(id).raw("/settings\">Settings</a>");
+      String base = ActionPages.base(accountId);
+      html.raw("<a href=\"").text(base).raw("\">Stats</a><a href=\"").text(base).raw("/postbacks\">Postback log</a><a href=\"")
+          .text(base).raw("/deliveries\">Deliveries</a><a href=\"").text(base).raw("/settings\">Settings</a>");
     }
     if (who != null) {
       html.raw("<form method=\"post\" action=\"/admin/logout\" style=\"display:inline\"><span>").text(who.describe())
@@ -379,7 +378,8 @@ final class AdminPages {
     html.raw("<a href=\"/admin/kcid/").text(URLEncoder.encode(kcid, StandardCharsets.UTF_8)).raw("\">").text(kcid).raw("</a>");
   }
 
-  private static String reason(ErrorReason reason) {
+  /** A reason's short name, "" for none. */
+  static String reason(ErrorReason reason) {
     return reason == ErrorReason.ERROR_REASON_UNSPECIFIED || reason == ErrorReason.UNRECOGNIZED ? "" : ErrorReasons.shortName(reason);
   }
 

@@ -20,11 +20,6 @@ public final class ClickRequestParser {
 
   private ClickRequestParser() {}
 
-  /** @throws Rejection INVALID_PARAMETER, MISSING_PARAMETER or CLICK_SIGNATURE_MISSING */
-  public static IssueClickRequest parse(Map<String, List<String>> parameters) {
-    return builder(parameters).build();
-  }
-
   /**
    * The parsed request, still open for the edge's additions (User-Agent, client address), so the
    * click path builds its message once instead of building and copying it.

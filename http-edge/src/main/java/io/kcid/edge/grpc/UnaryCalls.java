@@ -2,10 +2,20 @@ package io.kcid.edge.grpc;
 
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 
 /** Bridges the async stubs' observers to futures. */
 public final class UnaryCalls {
   private UnaryCalls() {}
+
+  /**
+   * Starts a unary call and returns its answer as a future: {@code call(stub::getAccount, request)}.
+   */
+  public static <Q, R> CompletableFuture<R> call(BiConsumer<Q, StreamObserver<R>> method, Q request) {
+    CompletableFuture<R> future = new CompletableFuture<>();
+    method.accept(request, completing(future));
+    return future;
+  }
 
   /** An observer that completes {@code future} with the single response or the call's error. */
   public static <T> StreamObserver<T> completing(CompletableFuture<T> future) {

@@ -20,7 +20,7 @@ class ClickParsingFuzzTest {
   void clickQueriesParseOrAreRejected(byte[] input) {
     String query = new String(input, StandardCharsets.UTF_8);
     try {
-      IssueClickRequest click = ClickRequestParser.parse(QueryParams.parameters(QueryParams.uri("/c?" + query)));
+      IssueClickRequest click = ClickRequestParser.builder(QueryParams.parameters(QueryParams.uri("/c?" + query))).build();
       assertThat(click.getAccountId()).isNotEmpty();
       assertThat(click.getCampaignId()).isNotEmpty();
       assertThat(click.getDestinationUrl()).isNotEmpty();
