@@ -1,6 +1,7 @@
 package io.kcid.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import io.grpc.ManagedChannel;
@@ -281,9 +282,9 @@ class WebViewIT {
           .setUrl("http://127.0.0.1:" + receiver.getAddress().getPort() + "/pb?k={kcid}&s={status}").build());
       String kcid = click("dlv", "web", "a");
       assertThat(postback(kcid, "sale", token).statusCode()).isEqualTo(200);
-      org.awaitility.Awaitility.await().atMost(15, TimeUnit.SECONDS).untilAsserted(() ->
+      await().atMost(15, TimeUnit.SECONDS).untilAsserted(() ->
           assertThat(received).containsExactly("k=" + kcid + "&s=approved"));
-      org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> {
+      await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> {
         HttpResponse<String> page = asAdmin("/admin/accounts/dlv/deliveries");
         assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
         assertThat(page.body()).contains("<td>partner-pb</td><td>account</td><td>postback</td>", "Latest 1 deliveries",
@@ -307,6 +308,9 @@ class WebViewIT {
     // Without credentials: refused, and kept apart from the log (counted and sampled below it).
     assertThat(postback(kcid, "sale", "").statusCode()).isEqualTo(401);
 
+    // The postback log is written once the answer is decided, not waited for (PostbackJournal).
+    await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
+        assertThat(asAdmin("/admin/accounts/log/postbacks").body()).contains("Latest 3 postbacks"));
     HttpResponse<String> page = asAdmin("/admin/accounts/log/postbacks");
     assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
     String body = page.body();
@@ -315,7 +319,7 @@ class WebViewIT {
     assertThat(body).containsPattern("<td>duplicate</td><td>DUPLICATE_CONVERSION</td>");
     assertThat(body).containsPattern("<td>accepted</td><td></td>");
     assertThat(body).contains("<td>sale</td><td>127.0.0.0/24</td>");
-    org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
+    await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
         assertThat(asAdmin("/admin/accounts/log/postbacks").body()).contains("Latest 3 postbacks",
             "Unauthenticated refusals: 1 ", "<tr><td>POSTBACK_CREDENTIALS_MISSING</td><td>1</td></tr>", "Latest 1 sampled refusals"));
   }
@@ -332,7 +336,7 @@ class WebViewIT {
     // The advertiser resent it once the goal ran again: the replay then meets that conversion.
     assertThat(postback(kcid, "sale", token).statusCode()).isEqualTo(200);
     DiagnosticsServiceGrpc.DiagnosticsServiceBlockingStub diagnostics = DiagnosticsServiceGrpc.newBlockingStub(channel);
-    org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
+    await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
         assertThat(asAdmin("/admin/accounts/replayed/postbacks").body()).contains("Latest 2 postbacks"));
     ReplayPostbacksResponse replay = diagnostics.replayPostbacks(ReplayPostbacksRequest.newBuilder().setAccountId("replayed")
         .setStartTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(Instant.now().minusSeconds(3600).getEpochSecond()))
@@ -340,7 +344,7 @@ class WebViewIT {
     assertThat(replay.getResultsList()).singleElement()
         .satisfies(r -> assertThat(r.getOutcome()).isEqualTo(ReplayOutcome.REPLAY_OUTCOME_DUPLICATE));
 
-    org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
+    await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
         assertThat(asAdmin("/admin/accounts/replayed/postbacks").body()).contains("Latest 3 postbacks"));
     String body = asAdmin("/admin/accounts/replayed/postbacks").body();
     assertThat(body).contains("<td>duplicate (replay)</td><td>DUPLICATE_CONVERSION</td>")
@@ -355,6 +359,9 @@ class WebViewIT {
     String conversionId = JSON_ID.matcher(postback(kcid, "sale", token).body()).results().findFirst().orElseThrow().group(1);
     postback(kcid, "nope", token);
 
+    // The postback log is written once the answer is decided, not waited for (PostbackJournal).
+    await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
+        assertThat(asAdmin("/admin/kcid/" + kcid).body()).contains("Postback attempts (2)"));
     HttpResponse<String> page = asAdmin("/admin/kcid/" + kcid);
     assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
     String body = page.body();
