@@ -16,9 +16,4 @@ public record ConversionId(DecodedKcid kcid, long sequence) {
     }
     return new ConversionId(codec.decode(id.substring(0, dash)), Long.parseLong(digits));
   }
-
-  /** The n of an id this server made ({@code <kcid>-<n>}), its kcid already known. */
-  public static long sequenceOf(String id) {
-    return Long.parseLong(id.substring(id.lastIndexOf('-') + 1));
-  }
 }

@@ -3,7 +3,6 @@ package io.kcid.server.fx;
 import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.proto.tracking.v1.Conversion;
 import io.kcid.proto.tracking.v1.FxState;
-import io.kcid.server.conversion.ConversionId;
 import io.kcid.server.store.CapMark;
 import io.kcid.server.store.ConversionStore;
 import io.kcid.server.store.RecordCommand;
@@ -87,7 +86,7 @@ public final class ReportingConversionStore implements ConversionStore {
   public CompletionStage<List<Conversion>> listForClick(DecodedKcid kcid, long afterSequence, int limit) {
     return store.listForClick(kcid, afterSequence, limit).thenCompose(list -> {
       List<CompletableFuture<Conversion>> read = new ArrayList<>();
-      list.forEach(c -> read.add(converted(kcid, ConversionId.sequenceOf(c.getConversionId()), c).toCompletableFuture()));
+      list.forEach(c -> read.add(converted(kcid, ConversionStore.sequenceOf(c.getConversionId()), c).toCompletableFuture()));
       return CompletableFuture.allOf(read.toArray(CompletableFuture[]::new))
           .thenApply(x -> read.stream().map(CompletableFuture::join).toList());
     });

@@ -10,6 +10,15 @@ import java.util.concurrent.CompletionStage;
 public interface ConversionStore {
 
   /**
+   * The n of a conversion id this server made ({@code <kcid>-<n>}, see {@code ConversionId}), its
+   * kcid already known: how the store addresses a click's n-th conversion.
+   */
+  static long sequenceOf(String conversionId) {
+    return Long.parseLong(conversionId.substring(conversionId.lastIndexOf('-') + 1));
+  }
+
+
+  /**
    * Checks the click, applies the counting rule, claims the dedupe key and writes the conversion
    * in one atomic step. A failure of the returned stage means the outcome is unknown.
    */
