@@ -919,7 +919,7 @@ type ReplayedPostback struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	LogId   string                 `protobuf:"bytes,1,opt,name=log_id,json=logId,proto3" json:"log_id,omitempty"`
 	Outcome ReplayOutcome          `protobuf:"varint,2,opt,name=outcome,proto3,enum=kcid.tracking.v1.ReplayOutcome" json:"outcome,omitempty"`
-	// Why it is still rejected (or, for a duplicate, DUPLICATE_CONVERSION/DUPLICATE_TRANSACTION).
+	// Why it is still rejected (for a duplicate, DUPLICATE_CONVERSION/DUPLICATE_TRANSACTION; when accepted, the rule that chose its status, e.g. CAP_REACHED).
 	Reason  ErrorReason `protobuf:"varint,3,opt,name=reason,proto3,enum=kcid.tracking.v1.ErrorReason" json:"reason,omitempty"`
 	Message string      `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
 	// The recorded conversion (dry run: the id it would get), or the one a duplicate repeats.

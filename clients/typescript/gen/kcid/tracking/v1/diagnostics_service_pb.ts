@@ -469,7 +469,7 @@ export type ReplayedPostback = Message<"kcid.tracking.v1.ReplayedPostback"> & {
   outcome: ReplayOutcome;
 
   /**
-   * Why it is still rejected (or, for a duplicate, DUPLICATE_CONVERSION/DUPLICATE_TRANSACTION).
+   * Why it is still rejected (for a duplicate, DUPLICATE_CONVERSION/DUPLICATE_TRANSACTION; when accepted, the rule that chose its status, e.g. CAP_REACHED).
    *
    * @generated from field: kcid.tracking.v1.ErrorReason reason = 3;
    */

@@ -13,7 +13,9 @@ import io.kcid.server.store.ClickStore;
 import io.kcid.server.store.ConversionStore;
 import io.kcid.server.store.RecordCommand;
 import io.kcid.server.store.RecordResult;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -58,18 +60,7 @@ public final class CapGate {
   /** Checks the plan's conversion against the account's caps and takes its place when within them. */
   public CompletionStage<Ticket> reserve(Account account, RecordPlan plan) {
     RecordCommand c = plan.command();
-    if (c.test() || c.newStatus() == ConversionStatus.CONVERSION_STATUS_REJECTED
-        || !CapRules.anyFor(account, c.goalKey(), plan.now())) {
-      return CompletableFuture.completedFuture(Ticket.NONE);
-    }
-    CompletionStage<String> campaign = CapRules.needsCampaign(account, c.goalKey(), plan.now())
-        ? clicks.find(c.kcid()).thenApply(found -> found.map(s -> s.click().getCampaignId()).orElse(null))
-        : CompletableFuture.completedFuture("");
-    return campaign.thenCompose(campaignId -> {
-      if (campaignId == null) {
-        return CompletableFuture.completedFuture(Ticket.NONE); // no click: the record answers it
-      }
-      List<ConversionCap> caps = CapRules.holding(account, c.goalKey(), campaignId, plan.now());
+    return holding(account, plan).thenCompose(caps -> {
       if (caps.isEmpty()) {
         return CompletableFuture.completedFuture(Ticket.NONE);
       }
@@ -81,6 +72,47 @@ public final class CapGate {
               d.over() ? caps.stream().filter(cap -> cap.getCapId().equals(d.overCapId())).findFirst()
                   .orElse(caps.get(0)) : null));
     });
+  }
+
+  /**
+   * A dry run's view of the caps: the plan's conversion checked against each cap's current use,
+   * as {@link #reserve} checks it, with nothing counted or reserved (the ticket has no token).
+   * Each conversion is checked on its own: a dry run of several does not add them up.
+   */
+  public CompletionStage<Ticket> peek(Account account, RecordPlan plan) {
+    RecordCommand c = plan.command();
+    return holding(account, plan).thenCompose(caps -> {
+      if (caps.isEmpty()) {
+        return CompletableFuture.completedFuture(Ticket.NONE);
+      }
+      List<CapCounters.Charge> charges = CapRules.charges(caps, c.value(), CapRules.zone(account), plan.now());
+      Map<String, String> periods = new HashMap<>();
+      charges.forEach(charge -> periods.put(charge.capId(), charge.period()));
+      return counters.used(account.getAccountId(), periods).thenApply(used -> {
+        for (int i = 0; i < charges.size(); i++) {
+          CapCounters.Charge charge = charges.get(i);
+          if (used.getOrDefault(charge.capId(), 0L) + charge.increment() > charge.limit()) {
+            return new Ticket(c.kcid(), account.getAccountId(), "", "", caps.get(i));
+          }
+        }
+        return Ticket.NONE;
+      });
+    });
+  }
+
+  /** The caps holding the plan's conversion (none for a test, a rejection or a click not found). */
+  private CompletionStage<List<ConversionCap>> holding(Account account, RecordPlan plan) {
+    RecordCommand c = plan.command();
+    if (c.test() || c.newStatus() == ConversionStatus.CONVERSION_STATUS_REJECTED
+        || !CapRules.anyFor(account, c.goalKey(), plan.now())) {
+      return CompletableFuture.completedFuture(List.of());
+    }
+    CompletionStage<String> campaign = CapRules.needsCampaign(account, c.goalKey(), plan.now())
+        ? clicks.find(c.kcid()).thenApply(found -> found.map(s -> s.click().getCampaignId()).orElse(null))
+        : CompletableFuture.completedFuture("");
+    // No click: the record step answers it.
+    return campaign.thenApply(campaignId -> campaignId == null
+        ? List.of() : CapRules.holding(account, c.goalKey(), campaignId, plan.now()));
   }
 
   /** The plan for a conversion over a cap: recorded in the cap's status with reason CAP_REACHED. */
@@ -102,7 +134,7 @@ public final class CapGate {
           || result.flagged().status() != ConversionStatus.CONVERSION_STATUS_REJECTED);
     } else if (isFound(result.code()) && !result.conversionId().isEmpty()) {
       // A retry finding the conversion: it counts under this reservation only if it was recorded with its token.
-      ours = conversions.capToken(ticket.kcid(), ConversionId.sequenceOf(result.conversionId()))
+      ours = conversions.capToken(ticket.kcid(), ConversionStore.sequenceOf(result.conversionId()))
           .thenApply(t -> t.isPresent() && t.get().equals(ticket.token()));
     } else {
       ours = CompletableFuture.completedFuture(false);

@@ -166,7 +166,11 @@ public final class ConversionRecorder {
       RecordContext context) {
     RecordPlan planned = ConversionRules.plan(account, kcid, request, requestId, clock.instant());
     if (context.dryRun()) {
-      return evaluate(planned, context);
+      // Caps are read, not reserved: the dry run shows CAP_REACHED where the caps' use today says so.
+      if (!CapGate.mayHold(account.account())) {
+        return evaluate(planned, context);
+      }
+      return caps.peek(account.account(), planned).thenCompose(ticket -> evaluate(CapGate.capped(planned, ticket), context));
     }
     return velocity
         .exceeded(account.account(), kcid, planned.goal().getGoalKey(), request.getTransactionId(), planned.now())

@@ -16,6 +16,7 @@ import io.kcid.server.account.AccountDirectory;
 import io.kcid.server.common.Identifiers;
 import io.kcid.server.common.Retention;
 import io.kcid.server.conversion.ConversionRecorder;
+import io.kcid.server.conversion.ConversionRules;
 import io.kcid.server.postback.RecordContext;
 import io.kcid.server.store.PostbackLog;
 import java.time.Clock;
@@ -234,9 +235,14 @@ public final class PostbackReplayer {
             .setMessage("Already recorded as " + response.getConversionId() + (dryRun ? ": nothing would be written." : ": nothing new was written."))
             .build();
       }
+      // A rule may have chosen the status (a cap reached, a flagged click): say so, with its reason.
+      ErrorReason ruled = response.getConversion().getStatusReason();
+      String as = ruled == ErrorReason.ERROR_REASON_UNSPECIFIED ? ""
+          : " (" + ConversionRules.statusName(response.getConversion().getStatus()) + ": " + ErrorReasons.shortName(ruled) + ")";
       return result
           .setOutcome(ReplayOutcome.REPLAY_OUTCOME_ACCEPTED)
-          .setMessage(dryRun ? "Would be recorded as " + response.getConversionId() + "." : "Recorded as " + response.getConversionId() + ".")
+          .setReason(ruled)
+          .setMessage((dryRun ? "Would be recorded as " : "Recorded as ") + response.getConversionId() + as + ".")
           .build();
     }
     Throwable t = failure;

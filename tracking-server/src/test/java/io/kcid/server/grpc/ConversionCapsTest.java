@@ -15,10 +15,12 @@ import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
+import io.kcid.proto.tracking.v1.CreateGoalRequest;
 import io.kcid.proto.tracking.v1.DeleteConversionCapRequest;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.GetConversionRequest;
 import io.kcid.proto.tracking.v1.GetStatsRequest;
+import io.kcid.proto.tracking.v1.GoalState;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.ListConversionCapsRequest;
 import io.kcid.proto.tracking.v1.ListConversionCapsResponse;
@@ -27,9 +29,12 @@ import io.kcid.proto.tracking.v1.Outcome;
 import io.kcid.proto.tracking.v1.PostbackCredentials;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionResponse;
+import io.kcid.proto.tracking.v1.ReplayOutcome;
+import io.kcid.proto.tracking.v1.ReplayPostbacksRequest;
 import io.kcid.proto.tracking.v1.ReportServiceGrpc;
 import io.kcid.proto.tracking.v1.SetConversionCapRequest;
 import io.kcid.proto.tracking.v1.StatsRow;
+import io.kcid.proto.tracking.v1.UpdateGoalRequest;
 import io.kcid.server.store.redis.testing.TestRedis;
 import io.kcid.server.store.redis.testing.Topology;
 import io.kcid.server.testing.RunningServer;
@@ -39,6 +44,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
@@ -214,6 +220,47 @@ class ConversionCapsTest {
     assertThat(conversions.recordConversion(postback(account, click(account, "spring"), null))
         .getConversion().getStatus()).isEqualTo(ConversionStatus.CONVERSION_STATUS_APPROVED);
     assertThat(list(account).getCaps(0).getUsedConversions()).isEqualTo(3);
+  }
+
+  @Test
+  void aReplaysDryRunShowsTheCapItWouldReachAndCountsNothing() {
+    var account = account();
+    admin.createGoal(CreateGoalRequest.newBuilder().setAccountId(id(account)).setGoalKey("promo")
+        .setState(GoalState.GOAL_STATE_PAUSED).build());
+    set(account, ConversionCap.newBuilder().setCapId("promo-daily").setGoalKey("promo")
+        .setPeriod(CapPeriod.CAP_PERIOD_DAILY).setMaxConversions(1));
+    Instant since = Instant.now().minusSeconds(60);
+    // Two postbacks refused while the goal was paused; then it is resumed and a third fills the cap.
+    for (int i = 0; i < 2; i++) {
+      String kcid = click(account, "spring");
+      assertThatThrownBy(() -> conversions.recordConversion(postback(account, kcid, null).toBuilder().setGoalKey("promo").build()))
+          .satisfies(e -> assertThat(TestServers.reasonOf(e)).isEqualTo(ErrorReason.ERROR_REASON_GOAL_PAUSED));
+    }
+    admin.updateGoal(UpdateGoalRequest.newBuilder().setAccountId(id(account)).setGoalKey("promo")
+        .setState(GoalState.GOAL_STATE_ACTIVE).build());
+    assertThat(conversions.recordConversion(postback(account, click(account, "spring"), null).toBuilder().setGoalKey("promo")
+        .build()).getConversion().getStatus()).isEqualTo(ConversionStatus.CONVERSION_STATUS_APPROVED);
+
+    ReplayPostbacksRequest window = ReplayPostbacksRequest.newBuilder().setAccountId(id(account)).setStartTime(ts(since))
+        .setDryRun(true).build();
+    // The postback log is written once each answer is decided, not waited for.
+    Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
+        assertThat(running.diagnostics().replayPostbacks(window).getResultsList()).hasSize(2));
+    for (var r : running.diagnostics().replayPostbacks(window).getResultsList()) {
+      assertThat(r.getOutcome()).isEqualTo(ReplayOutcome.REPLAY_OUTCOME_ACCEPTED);
+      assertThat(r.getReason()).isEqualTo(ErrorReason.ERROR_REASON_CAP_REACHED);
+      assertThat(r.getMessage()).startsWith("Would be recorded as ").endsWith(" (rejected: CAP_REACHED).");
+    }
+    assertThat(list(account).getCaps(0).getUsedConversions()).isEqualTo(1);
+    // The replay itself does what its dry run said: both recorded rejected, the cap's use unchanged.
+    var replayed = running.diagnostics().replayPostbacks(window.toBuilder().setDryRun(false).build()).getResultsList();
+    assertThat(replayed).hasSize(2).allSatisfy(r -> {
+      assertThat(r.getReason()).isEqualTo(ErrorReason.ERROR_REASON_CAP_REACHED);
+      assertThat(r.getMessage()).startsWith("Recorded as ").endsWith(" (rejected: CAP_REACHED).");
+      assertThat(conversions.getConversion(GetConversionRequest.newBuilder().setConversionId(r.getConversionId()).build())
+          .getConversion().getStatus()).isEqualTo(ConversionStatus.CONVERSION_STATUS_REJECTED);
+    });
+    assertThat(list(account).getCaps(0).getUsedConversions()).isEqualTo(1);
   }
 
   @Test
