@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.sun.net.httpserver.HttpServer;
 import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.DeliveryState;
+import io.kcid.proto.tracking.v1.DeliveryTrigger;
 import io.kcid.proto.tracking.v1.ExplainClickRequest;
 import io.kcid.proto.tracking.v1.GetAccountRequest;
 import io.kcid.proto.tracking.v1.GetDestinationRequest;
@@ -20,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -235,21 +237,58 @@ class WebViewActionsIT {
     assertThat(destinationPaused("crm")).isFalse();
     browser.findElement(By.id("destination-id")).sendKeys("tmp");
     browser.findElement(By.id("destination-url")).sendKeys("http://127.0.0.1:" + receiver.getAddress().getPort() + "/pb?k={kcid}");
+    browser.findElement(By.id("new-destination-word-pending")).sendKeys("wait");
     click("create-destination-submit");
     assertThat(stateOf("destination-tmp")).isEqualTo("active");
+    assertThat(kcid.deliveries.getDestination(GetDestinationRequest.newBuilder().setAccountId("acts").setDestinationId("tmp").build())
+        .getDestination().getStatusMapMap()).containsOnly(Map.entry("pending", "wait"));
     // Edit its URL and goals in place; the server checks the new URL as at creation.
     browser.findElement(By.id("destination-tmp-edit")).click();
     WebElement url = browser.findElement(By.id("destination-tmp-url"));
     url.clear();
     url.sendKeys("http://127.0.0.1:" + receiver.getAddress().getPort() + "/pb2?k={kcid}&g={goal}");
     browser.findElement(By.id("destination-tmp-goals")).sendKeys("sale");
+    // Its delivery settings too: the events it is sent on, the receiver's words, its limits.
+    browser.findElement(By.id("destination-tmp-on-approved")).click();
+    browser.findElement(By.id("destination-tmp-on-rejected")).click();
+    assertThat(browser.findElement(By.id("destination-tmp-word-pending")).getAttribute("value")).isEqualTo("wait");
+    browser.findElement(By.id("destination-tmp-word-pending")).clear();
+    browser.findElement(By.id("destination-tmp-word-approved")).sendKeys("1");
+    browser.findElement(By.id("destination-tmp-word-rejected")).sendKeys("2");
+    WebElement concurrency = browser.findElement(By.id("destination-tmp-concurrency"));
+    concurrency.clear();
+    concurrency.sendKeys("2");
+    WebElement rate = browser.findElement(By.id("destination-tmp-rate"));
+    rate.clear();
+    rate.sendKeys("10");
     click("destination-tmp-edit-submit");
-    assertThat(flash()).startsWith("Destination tmp saved: http://127.0.0.1:").endsWith("/pb2?k={kcid}&g={goal}, goals sale.");
+    assertThat(flash()).startsWith("Destination tmp saved: http://127.0.0.1:")
+        .endsWith("/pb2?k={kcid}&g={goal}, goals sale; on approved, rejected; approved → 1, rejected → 2; 2 in flight; 10/s.");
+    assertThat(browser.findElement(By.cssSelector("#destination-tmp .sends")).getText())
+        .isEqualTo("on approved, rejected; approved → 1, rejected → 2; 2 in flight; 10/s");
     assertThat(kcid.deliveries.getDestination(GetDestinationRequest.newBuilder().setAccountId("acts").setDestinationId("tmp").build())
         .getDestination()).satisfies(d -> {
           assertThat(d.getUrl()).endsWith("/pb2?k={kcid}&g={goal}");
           assertThat(d.getGoalKeysList()).containsExactly("sale");
+          assertThat(d.getTriggersList()).containsExactly(DeliveryTrigger.DELIVERY_TRIGGER_APPROVED, DeliveryTrigger.DELIVERY_TRIGGER_REJECTED);
+          assertThat(d.getStatusMapMap()).containsOnly(Map.entry("approved", "1"), Map.entry("rejected", "2"));
+          assertThat(d.getMaxConcurrency()).isEqualTo(2);
+          assertThat(d.getMaxRequestsPerSecond()).isEqualTo(10);
         });
+    // The form shows what is stored; a limit that is no number is refused and changes nothing.
+    browser.findElement(By.id("destination-tmp-edit")).click();
+    assertThat(browser.findElement(By.id("destination-tmp-on-approved")).isSelected()).isTrue();
+    assertThat(browser.findElement(By.id("destination-tmp-on-accepted")).isSelected()).isFalse();
+    assertThat(browser.findElement(By.id("destination-tmp-word-approved")).getAttribute("value")).isEqualTo("1");
+    rate = browser.findElement(By.id("destination-tmp-rate"));
+    rate.clear();
+    rate.sendKeys("ten");
+    click("destination-tmp-edit-submit");
+    assertThat(browser.findElement(By.id("reason")).getText()).isEqualTo("INVALID_PARAMETER");
+    assertThat(browser.findElement(By.id("message")).getText()).contains("'Max requests per second' is a whole number");
+    assertThat(kcid.deliveries.getDestination(GetDestinationRequest.newBuilder().setAccountId("acts").setDestinationId("tmp").build())
+        .getDestination().getMaxRequestsPerSecond()).isEqualTo(10);
+    browser.get(kcid.view("/admin/accounts/acts/deliveries"));
     click("destination-tmp-delete");
     assertThat(flash()).startsWith("Destination tmp deleted");
     assertThat(browser.findElements(By.id("destination-tmp"))).isEmpty();

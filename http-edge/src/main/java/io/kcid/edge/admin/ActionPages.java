@@ -172,7 +172,7 @@ final class ActionPages {
   }
 
   /**
-   * Buttons of one destination row: pause or resume, delete. {@code base} is the page's path (an
+   * Buttons of one destination row: pause or resume, delete, and its edit form. {@code base} is the page's path (an
    * account's or a partner's); a partner's destination shown on an account page names its owner.
    */
   static void destinationButtons(Html html, String base, Destination d, Forms forms) {
@@ -191,8 +191,9 @@ final class ActionPages {
     hidden(html, "owner_partner", owner);
     html.raw("<label>URL <input id=\"").text(id + "-url").raw("\" name=\"url\" size=\"60\" required value=\"").text(d.getUrl())
         .raw("\"></label> <label>Goals (comma-separated, empty: all) <input id=\"").text(id + "-goals")
-        .raw("\" name=\"goal_keys\" value=\"").text(String.join(", ", d.getGoalKeysList())).raw("\"></label> ")
-        .raw("<button type=\"submit\" id=\"").text(id + "-edit-submit").raw("\">Save</button></form></details>");
+        .raw("\" name=\"goal_keys\" value=\"").text(String.join(", ", d.getGoalKeysList())).raw("\"></label> ");
+    DestinationForm.fields(html, id, d);
+    html.raw("<button type=\"submit\" id=\"").text(id + "-edit-submit").raw("\">Save</button></form></details>");
   }
 
   /** The form creating a destination of the page's owner (an account's or a partner's page: {@code base}). */
@@ -206,8 +207,9 @@ final class ActionPages {
         .raw("<label>Kind <select id=\"destination-kind\" name=\"kind\"><option value=\"postback\">postback</option>"
             + "<option value=\"webhook\">webhook</option></select></label> ")
         .raw("<label>URL <input id=\"destination-url\" name=\"url\" size=\"60\" required></label> ")
-        .raw("<label>Goals (comma-separated, empty: all) <input id=\"destination-goals\" name=\"goal_keys\"></label> ")
-        .raw("<button id=\"create-destination-submit\" type=\"submit\">Create destination</button></form>");
+        .raw("<label>Goals (comma-separated, empty: all) <input id=\"destination-goals\" name=\"goal_keys\"></label> ");
+    DestinationForm.fields(html, "new-destination", null);
+    html.raw("<button id=\"create-destination-submit\" type=\"submit\">Create destination</button></form>");
   }
 
   /** Below an account's deliveries: the redelivery form (a preview first). */

@@ -156,9 +156,11 @@ final class ActionRoutes {
           back, r -> "Destination " + id + (r.getDestination().getPaused() ? " paused." : " resumed."));
       case "delete" -> change(actions.deleteDestination(session.key(), owner, id), session, back,
           r -> "Destination " + id + " deleted; its queued jobs are cancelled.");
-      case "edit" -> change(actions.editDestination(session.key(), owner, id, form.required("url"), goalKeys(form)), session, back,
+      case "edit" -> change(actions.editDestination(session.key(), owner, id, form.required("url"), goalKeys(form),
+              DestinationForm.settings(form)), session, back,
           r -> "Destination " + id + " saved: " + r.getDestination().getUrl() + ", goals "
-              + (r.getDestination().getGoalKeysCount() == 0 ? "all" : String.join(", ", r.getDestination().getGoalKeysList())) + ".");
+              + (r.getDestination().getGoalKeysCount() == 0 ? "all" : String.join(", ", r.getDestination().getGoalKeysList())) + "; "
+              + DestinationForm.describe(r.getDestination()) + ".");
       default -> null;
     };
   }
@@ -172,7 +174,9 @@ final class ActionRoutes {
     };
     CreateDestinationRequest.Builder request = CreateDestinationRequest.newBuilder().setAccountId(owner.accountId())
         .setPartnerId(owner.partnerId()).setDestinationId(form.get("destination_id")).setKind(kind).setUrl(form.required("url"));
-    request.addAllGoalKeys(goalKeys(form));
+    DestinationForm.Settings settings = DestinationForm.settings(form);
+    request.addAllGoalKeys(goalKeys(form)).addAllTriggers(settings.triggers()).putAllStatusMap(settings.statusMap())
+        .setMaxConcurrency(settings.maxConcurrency()).setMaxRequestsPerSecond(settings.maxRequestsPerSecond());
     return actions.createDestination(session.key(), request.build()).thenApply(created -> {
       if (!created.getSigningSecret().isEmpty()) {
         // The secret is shown once, on this answer: a flash would keep it in the edge's memory.

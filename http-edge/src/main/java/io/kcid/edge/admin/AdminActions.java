@@ -105,11 +105,17 @@ final class AdminActions {
     return UnaryCalls.call(delivery(key)::updateDestination, destination(owner, destinationId).setPaused(paused).build());
   }
 
-  /** Replaces a destination's URL and goal list (none: every goal); the server checks the URL as at creation. */
+  /**
+   * Replaces a destination's URL, goal list (none: every goal) and delivery settings; the server
+   * checks them as at creation.
+   */
   CompletableFuture<UpdateDestinationResponse> editDestination(String key, Owner owner, String destinationId, String url,
-      List<String> goalKeys) {
+      List<String> goalKeys, DestinationForm.Settings settings) {
     return UnaryCalls.call(delivery(key)::updateDestination,
-        destination(owner, destinationId).setUrl(url).setReplaceGoalKeys(true).addAllGoalKeys(goalKeys).build());
+        destination(owner, destinationId).setUrl(url).setReplaceGoalKeys(true).addAllGoalKeys(goalKeys)
+            .setReplaceTriggers(true).addAllTriggers(settings.triggers())
+            .setReplaceStatusMap(true).putAllStatusMap(settings.statusMap())
+            .setMaxConcurrency(settings.maxConcurrency()).setMaxRequestsPerSecond(settings.maxRequestsPerSecond()).build());
   }
 
   CompletableFuture<DeleteDestinationResponse> deleteDestination(String key, Owner owner, String destinationId) {

@@ -186,13 +186,14 @@ final class AdminPages {
 
   /** Destinations with their state and, for a session, their buttons (posting under {@code base}). */
   private static void destinations(Html html, String base, ListDestinationsResponse destinations, ActionPages.Forms forms) {
-    html.raw("<table id=\"destinations\">").head("Id", "Owner", "Kind", "URL", "Goals", "State", "");
+    html.raw("<table id=\"destinations\">").head("Id", "Owner", "Kind", "URL", "Goals", "Sends", "State", "");
     for (Destination d : destinations.getDestinationsList()) {
       String owner = d.getPartnerId().isEmpty() ? "account" : "partner " + d.getPartnerId();
       String state = d.getPaused() ? "paused" : d.getCircuitOpen() ? "circuit open: " + d.getCircuitReason() : "active";
       html.raw("<tr id=\"destination-").text(d.getDestinationId()).raw("\">").el("td", d.getDestinationId()).el("td", owner)
           .el("td", kind(d.getKind())).el("td", d.getUrl())
           .el("td", d.getGoalKeysCount() == 0 ? "all" : String.join(", ", d.getGoalKeysList()))
+          .raw("<td class=\"sends\">").text(DestinationForm.describe(d)).raw("</td>")
           .raw("<td class=\"state\">").text(state).raw("</td><td>");
       ActionPages.destinationButtons(html, base, d, forms);
       html.raw("</td></tr>");
