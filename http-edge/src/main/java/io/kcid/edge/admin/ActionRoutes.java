@@ -79,6 +79,19 @@ final class ActionRoutes {
               + "Reload the page and submit again.";
       return AdminHandler.done(AdminHandler.page(status, ActionPages.refused(status, ErrorReasons.shortName(forged), message, null)));
     }
+    try {
+      return route(form, path, session);
+    } catch (Rejection rejection) {
+      // A field the form got wrong (a limit that is no number, a malformed status map line): answered
+      // like the server's refusals, with the reason, the message and the way back.
+      String back = path.size() < 2 ? null
+          : path.get(0).equals("partners") ? ActionPages.partnerBase(path.get(1))
+          : path.get(0).equals("accounts") ? ActionPages.base(path.get(1)) : null;
+      return AdminHandler.done(refusedPage(rejection, session.caller(), back));
+    }
+  }
+
+  private CompletableFuture<EdgeResponse> route(ActionForm form, List<String> path, AdminSessions.Session session) {
     if (path.size() >= 3 && path.get(0).equals("partners") && path.get(2).equals("destinations")) {
       // A partner's destinations apply to every account of the partner: managed from its page.
       String partnerId = path.get(1);
