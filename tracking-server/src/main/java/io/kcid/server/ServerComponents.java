@@ -257,7 +257,7 @@ final class ServerComponents {
     if (config.delivery().workers()) {
       var delivery = config.delivery();
       DeliverySender sender = parts.sender() != null ? parts.sender() : deliverySender;
-      var worker = new DeliveryWorker(deliveryQueue, directory, new OutboundEvents(codec, conversions, clicks, accounts),
+      var worker = new DeliveryWorker(deliveryQueue, directory, new OutboundEvents(codec, readableConversions, clicks, accounts),
           sender, new DestinationLimiter(delivery.concurrency(), System::nanoTime),
           new CircuitBreaker(delivery.circuitOpenAfter(), clock),
           new RetrySchedule(delivery.maxAge(), new SplittableRandom()),

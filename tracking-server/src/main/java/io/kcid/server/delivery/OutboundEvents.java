@@ -14,8 +14,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Resolves a job into the event it sends: the conversion as stored (with the status the event
- * carried), its click (null once expired or erased: its macros render empty) and the account's
+ * Resolves a job into the event it sends: the conversion as readers see it (with the status the
+ * event carried, and its value in the account's reporting currency when it has one), its click (null once expired or erased: its macros render empty) and the account's
  * partner. Empty when the conversion itself is gone (its click was erased or expired).
  */
 public final class OutboundEvents {
@@ -32,11 +32,9 @@ public final class OutboundEvents {
   }
 
   public CompletionStage<Optional<OutboundEvent>> of(DeliveryJob job) {
-    // "<kcid>-<n>", as the record script wrote it (not ConversionId: conversion depends on delivery).
-    int dash = job.conversionId().lastIndexOf('-');
-    DecodedKcid kcid = codec.decode(job.conversionId().substring(0, dash));
-    long sequence = Long.parseLong(job.conversionId().substring(dash + 1));
-    var conversion = conversions.find(kcid, sequence).toCompletableFuture();
+    // "<kcid>-<n>", as the record script wrote it.
+    DecodedKcid kcid = codec.decode(job.conversionId().substring(0, job.conversionId().lastIndexOf('-')));
+    var conversion = conversions.find(kcid, ConversionStore.sequenceOf(job.conversionId())).toCompletableFuture();
     var click = clicks.find(kcid).toCompletableFuture();
     var account = accounts.get(job.accountId()).toCompletableFuture();
     return CompletableFuture.allOf(conversion, click, account).thenApply(x -> conversion.join().map(c ->

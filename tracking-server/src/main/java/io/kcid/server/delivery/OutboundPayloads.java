@@ -50,6 +50,27 @@ public final class OutboundPayloads {
     return parsed;
   }
 
+  /**
+   * The value in the account's reporting currency with the rate used, or null when the account
+   * has none or the conversion's rate is still missing ({@code fx_state} says which).
+   */
+  private static JsonObject reportingValue(Conversion c) {
+    if (!converted(c)) {
+      return null;
+    }
+    JsonObject value = new JsonObject();
+    value.addProperty("amount", plainAmount(c.getConvertedValue().getAmount()));
+    value.addProperty("currency", c.getConvertedValue().getCurrencyCode());
+    value.addProperty("fx_rate", c.getFxRate());
+    value.addProperty("fx_rate_date", c.getFxRateDate());
+    return value;
+  }
+
+  /** Whether the conversion has its value in the reporting currency (a missing rate leaves only the currency set). */
+  private static boolean converted(Conversion c) {
+    return c.hasConvertedValue() && !c.getConvertedValue().getAmount().isEmpty();
+  }
+
   /** The value of every macro in {@link PostbackTemplate#MACROS} for the message (empty when unknown). */
   public static Map<String, String> postbackValues(OutboundMessage message) {
     OutboundEvent event = message.event();
@@ -67,6 +88,9 @@ public final class OutboundPayloads {
     values.put("goal", c.getGoalKey());
     values.put("value", c.hasValue() ? plainAmount(c.getValue().getAmount()) : "");
     values.put("currency", c.hasValue() ? c.getValue().getCurrencyCode() : "");
+    // In the account's reporting currency; empty until converted (no reporting currency, a missing rate).
+    values.put("reporting_value", converted(c) ? plainAmount(c.getConvertedValue().getAmount()) : "");
+    values.put("reporting_currency", converted(c) ? c.getConvertedValue().getCurrencyCode() : "");
     values.put("txid", c.getTransactionId());
     values.put("status", statusLabel(message, c.getStatus()));
     values.put("conversion_id", c.getConversionId());
@@ -102,6 +126,7 @@ public final class OutboundPayloads {
     } else {
       data.add("value", null);
     }
+    data.add("reporting_value", reportingValue(c));
     data.addProperty("transaction_id", c.getTransactionId());
     data.addProperty("event_time", rfc3339(c.hasEventTime() ? c.getEventTime() : null));
     data.addProperty("record_time", rfc3339(c.hasRecordTime() ? c.getRecordTime() : null));

@@ -27,7 +27,7 @@ public final class PostbackTemplate {
               Stream.of(
                   "kcid", "campaign", "creative", "placement", "click_time", "goal", "value",
                   "currency", "txid", "status", "conversion_id", "conversion_time", "account",
-                  "partner", "delivery_id", "event"),
+                  "partner", "delivery_id", "event", "reporting_value", "reporting_currency"),
               IntStream.rangeClosed(1, 10).mapToObj(i -> "s" + i))
           .collect(Collectors.toUnmodifiableSet());
 

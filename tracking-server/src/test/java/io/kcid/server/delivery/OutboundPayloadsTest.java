@@ -9,6 +9,8 @@ import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.DeliveryTrigger;
 import io.kcid.proto.tracking.v1.Destination;
 import io.kcid.proto.tracking.v1.DestinationKind;
+import io.kcid.proto.tracking.v1.FxState;
+import io.kcid.proto.tracking.v1.Money;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -36,7 +38,46 @@ class OutboundPayloadsTest {
     assertThat(values.keySet()).isEqualTo(PostbackTemplate.MACROS);
     assertThat(values).containsEntry("campaign", "").containsEntry("s3", "").containsEntry("click_time", "")
         .containsEntry("value", "").containsEntry("status", "rejected").containsEntry("event", "rejected")
-        .containsEntry("kcid", "k1").containsEntry("partner", "");
+        .containsEntry("kcid", "k1").containsEntry("partner", "")
+        .containsEntry("reporting_value", "").containsEntry("reporting_currency", "");
+  }
+
+  @Test
+  void aConvertedValueTravelsWithTheRateUsed() {
+    OutboundMessage m = message();
+    Conversion converted = m.event().conversion().toBuilder()
+        .setValue(Money.newBuilder().setAmount("12.5").setCurrencyCode("USD"))
+        .setConvertedValue(Money.newBuilder().setAmount("11.52").setCurrencyCode("EUR"))
+        .setFxRate("0.921234").setFxRateDate("2026-12-03").setFxState(FxState.FX_STATE_CONVERTED)
+        .build();
+    OutboundEvent e = m.event();
+    OutboundMessage withFx = new OutboundMessage(m.deliveryId(), m.destination(), List.of(),
+        new OutboundEvent(e.accountId(), e.partnerId(), e.trigger(), converted, null, e.eventTime()));
+    assertThat(OutboundPayloads.postbackValues(withFx)).containsEntry("value", "12.5").containsEntry("currency", "USD")
+        .containsEntry("reporting_value", "11.52").containsEntry("reporting_currency", "EUR");
+    JsonObject reporting = JsonParser.parseString(new String(OutboundPayloads.webhookBody(withFx), StandardCharsets.UTF_8))
+        .getAsJsonObject().getAsJsonObject("data").getAsJsonObject("reporting_value");
+    assertThat(reporting.get("amount").getAsString()).isEqualTo("11.52");
+    assertThat(reporting.get("currency").getAsString()).isEqualTo("EUR");
+    assertThat(reporting.get("fx_rate").getAsString()).isEqualTo("0.921234");
+    assertThat(reporting.get("fx_rate_date").getAsString()).isEqualTo("2026-12-03");
+  }
+
+  @Test
+  void aMissingRateLeavesTheReportingValueEmpty() {
+    OutboundMessage m = message();
+    // While the rate is missing only the reporting currency is set (docs/reporting-currency.md).
+    Conversion missing = m.event().conversion().toBuilder()
+        .setValue(Money.newBuilder().setAmount("5").setCurrencyCode("JPY"))
+        .setConvertedValue(Money.newBuilder().setCurrencyCode("EUR")).setFxState(FxState.FX_STATE_RATE_MISSING)
+        .build();
+    OutboundEvent e = m.event();
+    OutboundMessage pending = new OutboundMessage(m.deliveryId(), m.destination(), List.of(),
+        new OutboundEvent(e.accountId(), e.partnerId(), e.trigger(), missing, null, e.eventTime()));
+    assertThat(OutboundPayloads.postbackValues(pending)).containsEntry("value", "5")
+        .containsEntry("reporting_value", "").containsEntry("reporting_currency", "");
+    assertThat(JsonParser.parseString(new String(OutboundPayloads.webhookBody(pending), StandardCharsets.UTF_8))
+        .getAsJsonObject().getAsJsonObject("data").get("reporting_value").isJsonNull()).isTrue();
   }
 
   @Test
@@ -48,9 +89,10 @@ class OutboundPayloadsTest {
     JsonObject data = json.getAsJsonObject("data");
     assertThat(data.keySet()).containsExactlyInAnyOrder(
         "conversion_id", "kcid", "account_id", "partner_id", "goal", "status", "status_label", "value",
-        "transaction_id", "event_time", "record_time", "click_time", "test", "click", "delivery_id");
+        "reporting_value", "transaction_id", "event_time", "record_time", "click_time", "test", "click", "delivery_id");
     assertThat(data.get("click").isJsonNull()).isTrue();
     assertThat(data.get("value").isJsonNull()).isTrue();
+    assertThat(data.get("reporting_value").isJsonNull()).isTrue();
     assertThat(data.get("status_label").getAsString()).isEqualTo("rejected");
     assertThat(data.get("test").getAsBoolean()).isTrue();
   }
