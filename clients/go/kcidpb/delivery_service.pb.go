@@ -208,7 +208,7 @@ type Destination struct {
 	Kind      DestinationKind `protobuf:"varint,4,opt,name=kind,proto3,enum=kcid.tracking.v1.DestinationKind" json:"kind,omitempty"`
 	// http(s) URL. For postbacks, a template with {macro} placeholders (see the docs' macro table:
 	// kcid, campaign, creative, placement, s1 … s10, click_time, goal, value, currency, txid,
-	// status, conversion_id, conversion_time, account, partner, delivery_id); each value is
+	// status, conversion_id, conversion_time, account, partner, delivery_id, event, reporting_value, reporting_currency); each value is
 	// URL-encoded for its position. Webhooks take no macros.
 	Url string `protobuf:"bytes,5,opt,name=url,proto3" json:"url,omitempty"`
 	// Goals delivered; empty = every goal.

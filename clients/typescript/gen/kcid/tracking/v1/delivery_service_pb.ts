@@ -50,7 +50,7 @@ export type Destination = Message<"kcid.tracking.v1.Destination"> & {
   /**
    * http(s) URL. For postbacks, a template with {macro} placeholders (see the docs' macro table:
    * kcid, campaign, creative, placement, s1 … s10, click_time, goal, value, currency, txid,
-   * status, conversion_id, conversion_time, account, partner, delivery_id); each value is
+   * status, conversion_id, conversion_time, account, partner, delivery_id, event, reporting_value, reporting_currency); each value is
    * URL-encoded for its position. Webhooks take no macros.
    *
    * @generated from field: string url = 5;
