@@ -15,6 +15,7 @@ import io.kcid.proto.tracking.v1.GoalState;
 import io.kcid.proto.tracking.v1.ListDeliveriesRequest;
 import io.kcid.proto.tracking.v1.ListDestinationsRequest;
 import io.kcid.proto.tracking.v1.PostbackResponseFormat;
+import io.kcid.server.store.redis.testing.Topology;
 import java.io.File;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
@@ -25,9 +26,11 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
@@ -42,10 +45,13 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web view acting, driven in real headless Chromium by clicks and form submissions (Selenium
- * WebDriver with Debian's chromedriver), against a real edge, tracking-server and redis-server:
+ * WebDriver with Debian's chromedriver), against a real edge, tracking-server and Redis (one
+ * redis-server, and a three-node Cluster):
  * every change the pages show is checked again over gRPC, and a read-only key's clicks change
  * nothing and land on a page saying why.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(value = Topology.class, names = {"STANDALONE", "CLUSTER"})
 class WebViewActionsIT {
   private static WebViewFixture kcid;
   private static WebDriver browser;
@@ -53,9 +59,11 @@ class WebViewActionsIT {
   private static final AtomicInteger receiverStatus = new AtomicInteger(400);
   private static final List<String> received = new CopyOnWriteArrayList<>();
 
-  @BeforeAll
-  static void start() throws Exception {
-    kcid = new WebViewFixture();
+  @BeforeParameterizedClassInvocation
+  static void start(Topology topology) throws Exception {
+    kcid = new WebViewFixture(topology);
+    received.clear();
+    receiverStatus.set(400);
     receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     receiver.createContext("/pb", exchange -> {
       received.add(exchange.getRequestURI().getRawQuery());
@@ -75,7 +83,7 @@ class WebViewActionsIT {
     browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation
   static void stop() {
     if (browser != null) {
       browser.quit();

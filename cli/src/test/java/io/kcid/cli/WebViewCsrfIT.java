@@ -11,6 +11,7 @@ import io.kcid.proto.tracking.v1.GetGoalRequest;
 import io.kcid.proto.tracking.v1.ListDestinationsRequest;
 import io.kcid.proto.tracking.v1.ListGoalsRequest;
 import io.kcid.proto.tracking.v1.PostbackResponseFormat;
+import io.kcid.server.store.redis.testing.Topology;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,26 +19,31 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The web view's forms over raw HTTP: a forged submission (no token, another session's token,
  * another site's Origin or fetch metadata) is refused with its reason and changes nothing; a bad
  * form is a 4xx page; a key outside its scope gets the server's PERMISSION_DENIED as a 403 page.
+ * On one redis-server and on a three-node Cluster.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(value = Topology.class, names = {"STANDALONE", "CLUSTER"})
 class WebViewCsrfIT {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static WebViewFixture kcid;
 
-  @BeforeAll
-  static void start() {
-    kcid = new WebViewFixture();
+  @BeforeParameterizedClassInvocation
+  static void start(Topology topology) {
+    kcid = new WebViewFixture(topology);
     kcid.account("csrf", "");
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation
   static void stop() {
     kcid.close();
   }

@@ -22,7 +22,8 @@ import io.kcid.server.auth.ConfiguredApiKeys;
 import io.kcid.server.config.DeliveryConfig;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
-import io.kcid.server.store.redis.LocalRedis;
+import io.kcid.server.store.redis.testing.TestRedis;
+import io.kcid.server.store.redis.testing.Topology;
 import java.io.File;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -50,7 +51,7 @@ final class WebViewFixture implements AutoCloseable {
   static final String VIEW_KEY = "view-key-0123456789abcdefghijkl";
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  final LocalRedis redis;
+  final TestRedis redis;
   final TrackingServer server;
   final HttpEdge edge;
   final ManagedChannel channel;
@@ -60,7 +61,12 @@ final class WebViewFixture implements AutoCloseable {
   private final ClickServiceGrpc.ClickServiceBlockingStub clicks;
 
   WebViewFixture() {
-    redis = LocalRedis.startTemporary();
+    this(Topology.STANDALONE);
+  }
+
+  /** The server on {@code topology}'s Redis: the view's actions hold on a Cluster as on one node. */
+  WebViewFixture(Topology topology) {
+    redis = topology.start();
     ServerConfig.Builder base = ServerConfig.builder().bindHost("127.0.0.1").grpcPort(0).redisUrl(redis.url())
         .partitions(16).macKeys(KcidKeyRing.generate(1)).redisTimeout(Duration.ofSeconds(2)).redisQueueSize(1000)
         .accountCacheTtl(Duration.ZERO).streamMaxLength(10_000).drainDelay(Duration.ZERO)
