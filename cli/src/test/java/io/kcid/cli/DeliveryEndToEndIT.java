@@ -49,9 +49,7 @@ class DeliveryEndToEndIT {
   @BeforeAll
   static void start() throws Exception {
     redis = LocalRedis.startTemporary();
-    DeliveryConfig delivery = new DeliveryConfig(true, DeliveryConfig.DEFAULT_MAX_AGE, List.of("127.0.0.1/32"),
-        Duration.ofSeconds(2), Duration.ofSeconds(5), DeliveryConfig.DEFAULT_CONCURRENCY,
-        DeliveryConfig.DEFAULT_LOG_RETENTION, DeliveryConfig.DEFAULT_CIRCUIT_OPEN_AFTER);
+    DeliveryConfig delivery = TestServers.loopbackDelivery(true);
     running = RunningServer.start(TestServers.builder(redis.url()).delivery(delivery).build(), Duration.ofSeconds(60));
     edge = HttpEdge.start(TestEdges.loopback(running.server().port()).build());
     receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);

@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.server.TrackingServer;
-import io.kcid.server.config.DeliveryConfig;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.store.redis.LocalRedis;
+import io.kcid.server.testing.TestServers;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -42,9 +42,7 @@ class DestinationCommandIT {
         .redisTimeout(Duration.ofMillis(2000)).redisQueueSize(1000)
         .accountCacheTtl(Duration.ZERO).streamMaxLength(10_000).drainDelay(Duration.ZERO)
         // The test receiver is on loopback: allowed as an operator would allow it.
-        .delivery(new DeliveryConfig(false, DeliveryConfig.DEFAULT_MAX_AGE, List.of("127.0.0.1/32"),
-            Duration.ofSeconds(2), Duration.ofSeconds(5), DeliveryConfig.DEFAULT_CONCURRENCY,
-            DeliveryConfig.DEFAULT_LOG_RETENTION, DeliveryConfig.DEFAULT_CIRCUIT_OPEN_AFTER))
+        .delivery(TestServers.loopbackDelivery(false))
         .shutdownGrace(Duration.ofSeconds(5)).build());
     receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     receiver.createContext("/", exchange -> {

@@ -14,10 +14,10 @@ import io.kcid.edge.HttpEdge;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.auth.AuthMode;
 import io.kcid.server.auth.ConfiguredApiKeys;
-import io.kcid.server.config.DeliveryConfig;
 import io.kcid.server.config.ServerConfig;
 import io.kcid.server.config.ServerSecurity;
 import io.kcid.server.store.redis.LocalRedis;
+import io.kcid.server.testing.TestServers;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -70,9 +70,7 @@ class JsonContractIT {
         .redisTimeout(Duration.ofMillis(2000)).redisQueueSize(1000).accountCacheTtl(Duration.ZERO)
         .streamMaxLength(10_000).drainDelay(Duration.ZERO).shutdownGrace(Duration.ofSeconds(5))
         .streamPollInterval(Duration.ofMillis(20))
-        .delivery(new DeliveryConfig(true, DeliveryConfig.DEFAULT_MAX_AGE, List.of("127.0.0.1/32"),
-            Duration.ofSeconds(2), Duration.ofSeconds(5), DeliveryConfig.DEFAULT_CONCURRENCY,
-            DeliveryConfig.DEFAULT_LOG_RETENTION, DeliveryConfig.DEFAULT_CIRCUIT_OPEN_AFTER))
+        .delivery(TestServers.loopbackDelivery(true))
         .security(new ServerSecurity(AuthMode.REQUIRED,
             ConfiguredApiKeys.parse("admin:admin+issue+ingest+read:" + ADMIN_KEY + ",edge:issue+ingest:" + EDGE_KEY),
             Duration.ofSeconds(5), null, null, null, 4096, 1000, io.kcid.server.common.IpPrivacy.truncate()))

@@ -7,8 +7,10 @@ import io.grpc.protobuf.StatusProto;
 import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.proto.ErrorReasons;
 import io.kcid.proto.tracking.v1.ErrorReason;
+import io.kcid.server.config.DeliveryConfig;
 import io.kcid.server.config.ServerConfig;
 import java.time.Duration;
+import java.util.List;
 
 /** Test presets of the tracking-server config, and what tests read from its gRPC errors. */
 public final class TestServers {
@@ -43,6 +45,17 @@ public final class TestServers {
   }
 
   /** The kcid reason in a gRPC error's details; fails the test when there is none. */
+  /**
+   * Delivery settings for tests whose receivers listen on loopback (an internal address the SSRF
+   * rule refuses by default): 127.0.0.1/32 allowed, 2 s to connect, 5 s per request.
+   */
+  public static DeliveryConfig loopbackDelivery(boolean workers) {
+    return new DeliveryConfig(workers, DeliveryConfig.DEFAULT_MAX_AGE,
+        List.of("127.0.0.1/32"), Duration.ofSeconds(2), Duration.ofSeconds(5),
+        DeliveryConfig.DEFAULT_CONCURRENCY, DeliveryConfig.DEFAULT_LOG_RETENTION,
+        DeliveryConfig.DEFAULT_CIRCUIT_OPEN_AFTER);
+  }
+
   public static ErrorReason reasonOf(Throwable t) {
     ErrorInfo info = errorInfoOf(t);
     assertThat(info.getDomain()).isEqualTo(ErrorReasons.DOMAIN);
