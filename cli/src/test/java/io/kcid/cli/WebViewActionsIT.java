@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.openqa.selenium.By;
@@ -53,6 +54,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @ParameterizedClass(name = "{0}")
 @EnumSource(value = Topology.class, names = {"STANDALONE", "CLUSTER"})
 class WebViewActionsIT {
+  @Parameter Topology topology;
+
   private static WebViewFixture kcid;
   private static WebDriver browser;
   private static HttpServer receiver;
