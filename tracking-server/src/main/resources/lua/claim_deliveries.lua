@@ -42,14 +42,9 @@ for _, dest in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIM
         redis.call('ZREM', queue, id)
       end
     end
-    local first = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')
-    if first[1] then
-      redis.call('ZADD', KEYS[1], first[2], dest)
-      if tonumber(first[2]) <= now then
-        left_due[#left_due + 1] = dest
-      end
-    else
-      redis.call('ZREM', KEYS[1], dest)
+    local earliest = reindex(KEYS[1], queue, dest)
+    if earliest and tonumber(earliest) <= now then
+      left_due[#left_due + 1] = dest
     end
   else
     left_due[#left_due + 1] = dest

@@ -63,11 +63,6 @@ for i = 5, #ARGV, 6 do
   end
 end
 for dest in pairs(touched) do
-  local first = redis.call('ZRANGE', ARGV[3] .. dest, 0, 0, 'WITHSCORES')
-  if first[1] then
-    redis.call('ZADD', KEYS[1], first[2], dest)
-  else
-    redis.call('ZREM', KEYS[1], dest)
-  end
+  reindex(KEYS[1], ARGV[3] .. dest, dest)
 end
 return states

@@ -157,7 +157,7 @@ final class ActionPages {
     if (format == PostbackResponseFormat.POSTBACK_RESPONSE_FORMAT_UNSPECIFIED) {
       format = PostbackResponseFormat.POSTBACK_RESPONSE_FORMAT_JSON;
     }
-    return format.name().substring("POSTBACK_RESPONSE_FORMAT_".length()).toLowerCase(Locale.ROOT).replace('_', '-');
+    return AdminPages.shortName(format.name(), "POSTBACK_RESPONSE_FORMAT_");
   }
 
   /** The format a form names, or null for a word that is none. */

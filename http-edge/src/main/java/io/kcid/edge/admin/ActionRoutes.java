@@ -1,6 +1,5 @@
 package io.kcid.edge.admin;
 
-import com.google.protobuf.Timestamp;
 import io.grpc.Status;
 import io.kcid.edge.grpc.BackendErrors;
 import io.kcid.edge.grpc.BackendFailure;
@@ -221,7 +220,7 @@ final class ActionRoutes {
       }
     }
     ReplayPostbacksRequest request = ReplayPostbacksRequest.newBuilder().setAccountId(accountId)
-        .setStartTime(timestamp(window[0])).setEndTime(timestamp(window[1])).setReason(reason).setDryRun(!confirm)
+        .setStartTime(AdminHandler.timestamp(window[0])).setEndTime(AdminHandler.timestamp(window[1])).setReason(reason).setDryRun(!confirm)
         .setPageSize(REPLAY_PAGE).build();
     Map<String, String> fields = windowFields(window);
     if (reason != ErrorReason.ERROR_REASON_UNSPECIFIED) {
@@ -255,7 +254,7 @@ final class ActionRoutes {
     Map<String, String> fields = new LinkedHashMap<>();
     if (form.get("delivery_id").isEmpty()) {
       Instant[] window = window(form, confirm);
-      request.setStartTime(timestamp(window[0])).setEndTime(timestamp(window[1]));
+      request.setStartTime(AdminHandler.timestamp(window[0])).setEndTime(AdminHandler.timestamp(window[1]));
       fields.putAll(windowFields(window));
     }
     fields.put("delivery_id", form.get("delivery_id"));
@@ -358,9 +357,5 @@ final class ActionRoutes {
     }
     int status = ErrorReasons.httpStatus(classified.reason());
     return AdminHandler.page(status, ActionPages.refused(status, ErrorReasons.shortName(classified.reason()), classified.message(), back));
-  }
-
-  private static Timestamp timestamp(Instant instant) {
-    return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
   }
 }

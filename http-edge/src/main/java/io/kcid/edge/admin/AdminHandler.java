@@ -256,7 +256,7 @@ public final class AdminHandler implements RouteHandler {
 
   private CompletableFuture<EdgeResponse> route(List<String> path, Identity who, Map<String, List<String>> query) {
     if (path.equals(List.of(""))) {
-      return done(new EdgeResponse(303, null, new byte[0], PAGE_HEADERS, false).withHeader("Location", who.caller().home()));
+      return done(seeOther(who.caller().home()));
     }
     if (path.equals(List.of("partners"))) {
       return partnerList(who);
@@ -354,8 +354,7 @@ public final class AdminHandler implements RouteHandler {
       return page(401, AdminPages.login("This sign-in link was used already or has expired."));
     }
     String location = next != null && NEXT.matcher(next).matches() ? next : session.caller().home();
-    return new EdgeResponse(303, null, new byte[0], PAGE_HEADERS, false)
-        .withHeader("Location", location)
+    return seeOther(location)
         .withHeader("Set-Cookie", sessionCookie(sessionId, AdminSessions.TTL.toSeconds()));
   }
 
@@ -522,7 +521,7 @@ public final class AdminHandler implements RouteHandler {
     return CompletableFuture.completedFuture(response);
   }
 
-  private static Timestamp timestamp(Instant instant) {
+  static Timestamp timestamp(Instant instant) {
     return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
   }
 }

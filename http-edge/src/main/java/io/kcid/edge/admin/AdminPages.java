@@ -385,7 +385,7 @@ final class AdminPages {
   }
 
   /** An enum in the CLI's words: {@code CONVERSION_STATUS_APPROVED} reads {@code approved}. */
-  private static String shortName(String enumName, String prefix) {
+  static String shortName(String enumName, String prefix) {
     return (enumName.startsWith(prefix) ? enumName.substring(prefix.length()) : enumName)
         .toLowerCase(Locale.ROOT).replace('_', '-');
   }

@@ -3,10 +3,8 @@ package io.kcid.edge.admin;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,7 +21,6 @@ import java.util.concurrent.atomic.AtomicReference;
 final class AdminSessions {
   static final Duration TTL = Duration.ofHours(8);
   static final int MAX_SESSIONS = 10_000;
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   /**
    * A signed-in human: the key calls are made with, who it is, until when, the anti-forgery token
@@ -61,9 +58,7 @@ final class AdminSessions {
       sessions.entrySet().stream().min(Map.Entry.comparingByValue(java.util.Comparator.comparingLong(Session::expiresAtMillis)))
           .ifPresent(oldest -> sessions.remove(oldest.getKey()));
     }
-    byte[] random = new byte[32];
-    RANDOM.nextBytes(random);
-    String id = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    String id = CsrfGuard.newToken(); // the same 256 random bits, URL-safe
     sessions.put(digest(id), new Session(key, caller, now + TTL.toMillis(), CsrfGuard.newToken(), new AtomicReference<>()));
     return id;
   }

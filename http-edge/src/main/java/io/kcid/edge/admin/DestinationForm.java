@@ -17,12 +17,11 @@ import java.util.Map;
  */
 final class DestinationForm {
   /** kcid's words for the triggers, in the order the form shows them (accepted = recorded). */
-  private static final Map<String, DeliveryTrigger> TRIGGERS = Map.of(
-      "accepted", DeliveryTrigger.DELIVERY_TRIGGER_RECORDED,
-      "pending", DeliveryTrigger.DELIVERY_TRIGGER_PENDING,
-      "approved", DeliveryTrigger.DELIVERY_TRIGGER_APPROVED,
-      "rejected", DeliveryTrigger.DELIVERY_TRIGGER_REJECTED);
-  private static final List<String> TRIGGER_ORDER = List.of("accepted", "pending", "approved", "rejected");
+  private static final List<Map.Entry<String, DeliveryTrigger>> TRIGGERS = List.of(
+      Map.entry("accepted", DeliveryTrigger.DELIVERY_TRIGGER_RECORDED),
+      Map.entry("pending", DeliveryTrigger.DELIVERY_TRIGGER_PENDING),
+      Map.entry("approved", DeliveryTrigger.DELIVERY_TRIGGER_APPROVED),
+      Map.entry("rejected", DeliveryTrigger.DELIVERY_TRIGGER_REJECTED));
   /** The status map's keys (the server's words for a conversion's status). */
   private static final List<String> STATUSES = List.of("pending", "approved", "rejected");
   /** Far above any sane limit; keeps a typo from reading as a number the server must refuse. */
@@ -40,9 +39,9 @@ final class DestinationForm {
    */
   static Settings settings(ActionForm form) {
     List<DeliveryTrigger> triggers = new ArrayList<>();
-    for (String word : TRIGGER_ORDER) {
-      if (form.checked("on_" + word)) {
-        triggers.add(TRIGGERS.get(word));
+    for (Map.Entry<String, DeliveryTrigger> t : TRIGGERS) {
+      if (form.checked("on_" + t.getKey())) {
+        triggers.add(t.getValue());
       }
     }
     Map<String, String> statusMap = new LinkedHashMap<>();
@@ -62,10 +61,10 @@ final class DestinationForm {
    */
   static void fields(Html html, String idPrefix, Destination d) {
     html.raw("<fieldset><legend>Send on (none ticked: every event)</legend>");
-    for (String word : TRIGGER_ORDER) {
-      boolean on = d != null && d.getTriggersList().contains(TRIGGERS.get(word));
-      html.raw("<label><input type=\"checkbox\" id=\"").text(idPrefix + "-on-" + word).raw("\" name=\"on_").text(word)
-          .raw("\" value=\"on\"").raw(on ? " checked" : "").raw("> ").text(word).raw("</label> ");
+    for (Map.Entry<String, DeliveryTrigger> t : TRIGGERS) {
+      boolean on = d != null && d.getTriggersList().contains(t.getValue());
+      html.raw("<label><input type=\"checkbox\" id=\"").text(idPrefix + "-on-" + t.getKey()).raw("\" name=\"on_").text(t.getKey())
+          .raw("\" value=\"on\"").raw(on ? " checked" : "").raw("> ").text(t.getKey()).raw("</label> ");
     }
     html.raw("</fieldset><fieldset><legend>The receiver's word for each status (empty: kcid's word)</legend>");
     for (String status : STATUSES) {
@@ -85,9 +84,9 @@ final class DestinationForm {
   static String describe(Destination d) {
     List<String> parts = new ArrayList<>();
     List<String> on = new ArrayList<>();
-    for (String word : TRIGGER_ORDER) {
-      if (d.getTriggersList().contains(TRIGGERS.get(word))) {
-        on.add(word);
+    for (Map.Entry<String, DeliveryTrigger> t : TRIGGERS) {
+      if (d.getTriggersList().contains(t.getValue())) {
+        on.add(t.getKey());
       }
     }
     parts.add(on.isEmpty() ? "on every event" : "on " + String.join(", ", on));

@@ -55,7 +55,7 @@ final class StatusMapText {
 
   /** {@code CONVERSION_STATUS_APPROVED} reads {@code approved}. */
   static String word(ConversionStatus status) {
-    return status.name().substring("CONVERSION_STATUS_".length()).toLowerCase(Locale.ROOT);
+    return AdminPages.shortName(status.name(), "CONVERSION_STATUS_");
   }
 
   private static ConversionStatus status(String word) {

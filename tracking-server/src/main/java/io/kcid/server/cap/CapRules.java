@@ -91,12 +91,6 @@ public final class CapRules {
     return out.build();
   }
 
-  /** Whether any cap in force could hold a conversion of this goal (before its click's campaign is known). */
-  public static boolean anyFor(Account account, String goalKey, Instant now) {
-    return account.getConversionCapsList().stream()
-        .anyMatch(c -> inForce(c, now) && (c.getGoalKey().isEmpty() || c.getGoalKey().equals(goalKey)));
-  }
-
   /** Whether a cap in force for this goal is scoped to a campaign: the click must be read first. */
   public static boolean needsCampaign(Account account, String goalKey, Instant now) {
     return account.getConversionCapsList().stream()

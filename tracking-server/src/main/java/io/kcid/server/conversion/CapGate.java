@@ -103,8 +103,8 @@ public final class CapGate {
   /** The caps holding the plan's conversion (none for a test, a rejection or a click not found). */
   private CompletionStage<List<ConversionCap>> holding(Account account, RecordPlan plan) {
     RecordCommand c = plan.command();
-    if (c.test() || c.newStatus() == ConversionStatus.CONVERSION_STATUS_REJECTED
-        || !CapRules.anyFor(account, c.goalKey(), plan.now())) {
+    // No cap in force for the goal: needsCampaign is false (no click read) and holding is empty.
+    if (c.test() || c.newStatus() == ConversionStatus.CONVERSION_STATUS_REJECTED) {
       return CompletableFuture.completedFuture(List.of());
     }
     CompletionStage<String> campaign = CapRules.needsCampaign(account, c.goalKey(), plan.now())

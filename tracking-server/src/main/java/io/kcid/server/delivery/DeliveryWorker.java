@@ -16,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -113,31 +112,29 @@ public final class DeliveryWorker {
    * started (not sent) with how many were claimed.
    */
   public CompletionStage<Integer> deliverDue(int partition) {
-    return claim(partition, 1).thenApply(Claimed::count);
+    return claim(partition, 1).thenApply(claimed -> claimed.jobs().size());
   }
-
-  /** What one claim did: jobs claimed and started, destinations left with due jobs. */
-  public record Claimed(int count, Set<String> stillDue) {}
 
   /**
    * Claims due jobs of a partition within the budgets this worker has left ({@link #reserve}d
-   * for the call, so that partitions claimed at the same time share them) and starts them.
+   * for the call, so that partitions claimed at the same time share them) and starts them; completes
+   * with the jobs claimed and started and the destinations left with due jobs.
    */
-  public CompletionStage<Claimed> claim(int partition, int share) {
+  public CompletionStage<DeliveryQueue.Claimed> claim(int partition, int share) {
     int room = Math.min(CLAIM_BATCH, maxInFlight - inFlight.get());
     if (room <= 0) {
-      return CompletableFuture.completedFuture(new Claimed(0, null));
+      return CompletableFuture.completedFuture(new DeliveryQueue.Claimed(List.of(), null));
     }
     ClaimBudgets budgets = reserve(share);
     if (!budgets.any()) {
       release(budgets);
-      return CompletableFuture.completedFuture(new Claimed(0, null));
+      return CompletableFuture.completedFuture(new DeliveryQueue.Claimed(List.of(), null));
     }
     Instant now = clock.instant();
     return queue.claimDue(partition, now, now.plus(lease), room, budgets)
         .thenApply(claimed -> {
           start(claimed.jobs());
-          return new Claimed(claimed.jobs().size(), claimed.stillDue());
+          return claimed;
         })
         .whenComplete((x, f) -> release(budgets));
   }

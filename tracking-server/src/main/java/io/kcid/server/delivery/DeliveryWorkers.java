@@ -162,15 +162,15 @@ public final class DeliveryWorkers implements AutoCloseable {
         List<Integer> toClaim = sweep ? allPartitions() : worthClaimingBetweenSweeps(budgets);
         int jobs = 0;
         if (!toClaim.isEmpty() && budgets.any()) {
-          List<CompletableFuture<DeliveryWorker.Claimed>> claimed = new ArrayList<>();
+          List<CompletableFuture<DeliveryQueue.Claimed>> claimed = new ArrayList<>();
           for (int p : toClaim) {
             claimed.add(worker.claim(p, toClaim.size()).toCompletableFuture());
           }
           await(CompletableFuture.allOf(claimed.toArray(CompletableFuture[]::new)));
           for (int i = 0; i < toClaim.size(); i++) {
-            DeliveryWorker.Claimed c = claimed.get(i).join();
+            DeliveryQueue.Claimed c = claimed.get(i).join();
             due.set(toClaim.get(i), c.stillDue());
-            jobs += c.count();
+            jobs += c.jobs().size();
           }
         }
         if (System.nanoTime() - countedAt >= COUNT_EVERY_NANOS) {

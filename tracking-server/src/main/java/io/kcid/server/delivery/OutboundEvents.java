@@ -32,8 +32,7 @@ public final class OutboundEvents {
   }
 
   public CompletionStage<Optional<OutboundEvent>> of(DeliveryJob job) {
-    // "<kcid>-<n>", as the record script wrote it.
-    DecodedKcid kcid = codec.decode(job.conversionId().substring(0, job.conversionId().lastIndexOf('-')));
+    DecodedKcid kcid = codec.decode(job.kcid());
     var conversion = conversions.find(kcid, ConversionStore.sequenceOf(job.conversionId())).toCompletableFuture();
     var click = clicks.find(kcid).toCompletableFuture();
     var account = accounts.get(job.accountId()).toCompletableFuture();

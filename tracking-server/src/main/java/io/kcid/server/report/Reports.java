@@ -23,6 +23,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import io.kcid.server.fx.ExchangeRates;
 import io.kcid.server.fx.ReportingCurrencySettings;
+import io.kcid.server.fx.ReportingValues;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -167,7 +168,7 @@ public final class Reports {
       for (StatsCounter c : account.counters()) {
         if ((c.metric() == StatsCounter.Metric.VALUE_UNITS || c.metric() == StatsCounter.Metric.VALUE_MICROS)
             && c.period() != null && !c.currency().equals(reporting)) {
-          wanted.add(Map.entry(c.currency(), StatsReport.utcDayOf(c.period())));
+          wanted.add(Map.entry(c.currency(), ReportingValues.dayOf(c.period())));
         }
       }
     }

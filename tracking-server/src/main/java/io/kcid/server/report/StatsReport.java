@@ -8,6 +8,7 @@ import io.kcid.proto.tracking.v1.StatsRow;
 import io.kcid.proto.tracking.v1.TimeToConvertBucket;
 import io.kcid.server.conversion.TimeToConvert;
 import io.kcid.server.fx.ExchangeRates;
+import io.kcid.server.fx.ReportingValues;
 import io.kcid.server.store.DetailDimension;
 import io.kcid.server.store.StatsCounter;
 import java.math.BigDecimal;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -95,11 +95,6 @@ public final class StatsReport {
     };
   }
 
-  /** The UTC day a period read by {@code readPeriodOf(true)} names. */
-  static LocalDate utcDayOf(Instant readPeriod) {
-    return LocalDate.ofInstant(readPeriod, ZoneOffset.UTC);
-  }
-
   /** The rows and the total of the counters. */
   public record Result(List<StatsRow> rows, StatsRow total) {}
 
@@ -129,7 +124,7 @@ public final class StatsReport {
         LocalDate day = null;
         if (fx != null && period != null) {
           // Read by readPeriodOf(true): the period's instant also names the UTC day.
-          day = utcDayOf(period);
+          day = ReportingValues.dayOf(period); // the UTC day the read period names
           period = periodOf.apply(period);
         }
         groups.computeIfAbsent(keyOf(account, period, c), k -> new Sums()).add(c, fx, day);

@@ -36,7 +36,6 @@ import io.kcid.server.testing.TestServers;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
@@ -73,7 +72,7 @@ class BotFilteringTest {
     clicks = running.clicks();
     conversions = running.conversions();
     admin = running.admin();
-    reports = ReportServiceGrpc.newBlockingStub(running.channel()).withDeadlineAfter(5, TimeUnit.MINUTES);
+    reports = running.reports();
   }
 
   @AfterParameterizedClassInvocation

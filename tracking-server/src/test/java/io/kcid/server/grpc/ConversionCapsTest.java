@@ -81,7 +81,7 @@ class ConversionCapsTest {
     conversions = running.conversions();
     admin = running.admin();
     concurrent = ConversionServiceGrpc.newFutureStub(running.channel()).withDeadlineAfter(5, TimeUnit.MINUTES);
-    reports = ReportServiceGrpc.newBlockingStub(running.channel()).withDeadlineAfter(5, TimeUnit.MINUTES);
+    reports = running.reports();
   }
 
   @AfterParameterizedClassInvocation

@@ -68,7 +68,7 @@ class DimensionStatsTest {
     redis = topology.start();
     // Two partitions: the "(other)" bound (per partition and hour) is reached with a few hundred clicks.
     running = RunningServer.start(TestServers.builder(redis.url()).partitions(PARTITIONS).build(), Duration.ofSeconds(120));
-    reports = ReportServiceGrpc.newBlockingStub(running.channel()).withDeadlineAfter(120, TimeUnit.SECONDS);
+    reports = running.reports();
   }
 
   @AfterParameterizedClassInvocation

@@ -34,7 +34,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
@@ -60,7 +59,7 @@ class PartnerStatsTest {
   static void start(Topology topology) {
     redis = topology.start();
     running = RunningServer.start(TestServers.config(redis.url()), Duration.ofSeconds(120));
-    reports = ReportServiceGrpc.newBlockingStub(running.channel()).withDeadlineAfter(120, TimeUnit.SECONDS);
+    reports = running.reports();
   }
 
   @AfterParameterizedClassInvocation

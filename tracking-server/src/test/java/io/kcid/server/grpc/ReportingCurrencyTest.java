@@ -42,7 +42,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
@@ -77,7 +76,7 @@ class ReportingCurrencyTest {
     clicks = running.clicks();
     conversions = running.conversions();
     admin = running.admin();
-    reports = ReportServiceGrpc.newBlockingStub(running.channel()).withDeadlineAfter(5, TimeUnit.MINUTES);
+    reports = running.reports();
   }
 
   @AfterParameterizedClassInvocation

@@ -12,6 +12,7 @@ import io.kcid.proto.tracking.v1.DiagnosticsServiceGrpc;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.Partner;
 import io.kcid.proto.tracking.v1.PartnerServiceGrpc;
+import io.kcid.proto.tracking.v1.ReportServiceGrpc;
 import io.kcid.server.TrackingServer;
 import io.kcid.server.config.ServerConfig;
 import java.time.Duration;
@@ -29,6 +30,7 @@ public final class RunningServer implements AutoCloseable {
   private final AdminServiceGrpc.AdminServiceBlockingStub admin;
   private final DiagnosticsServiceGrpc.DiagnosticsServiceBlockingStub diagnostics;
   private final PartnerServiceGrpc.PartnerServiceBlockingStub partners;
+  private final ReportServiceGrpc.ReportServiceBlockingStub reports;
 
   private RunningServer(TrackingServer server, Duration deadline) {
     this.server = server;
@@ -39,6 +41,7 @@ public final class RunningServer implements AutoCloseable {
     this.admin = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(millis, TimeUnit.MILLISECONDS);
     this.diagnostics = DiagnosticsServiceGrpc.newBlockingStub(channel).withDeadlineAfter(millis, TimeUnit.MILLISECONDS);
     this.partners = PartnerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(millis, TimeUnit.MILLISECONDS);
+    this.reports = ReportServiceGrpc.newBlockingStub(channel).withDeadlineAfter(millis, TimeUnit.MILLISECONDS);
   }
 
   /** Starts a server on {@code config}; the stubs' deadline is {@code deadline} from now. */
@@ -72,6 +75,10 @@ public final class RunningServer implements AutoCloseable {
 
   public PartnerServiceGrpc.PartnerServiceBlockingStub partners() {
     return partners;
+  }
+
+  public ReportServiceGrpc.ReportServiceBlockingStub reports() {
+    return reports;
   }
 
   /** A new active partner with a unique id and default settings. */

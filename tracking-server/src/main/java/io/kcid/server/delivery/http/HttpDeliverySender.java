@@ -142,9 +142,14 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
     try {
       URI target = targetUri(message.destination(), message);
       byte[] body = body(message);
-      request(message, target, attemptTime, body); // invalid input fails here, not on the event loop
+      // Built here, so invalid input fails here and not on the event loop; a retry on a fresh
+      // connection (a kept one was dead) needs a new one: the first is released once written.
+      AtomicReference<FullHttpRequest> first = new AtomicReference<>(request(message, target, attemptTime, body));
       uri = target;
-      request = () -> request(message, target, attemptTime, body);
+      request = () -> {
+        FullHttpRequest built = first.getAndSet(null);
+        return built != null ? built : request(message, target, attemptTime, body);
+      };
     } catch (KcidException e) {
       return CompletableFuture.completedFuture(
           result(Outcome.PERMANENT, attemptTime, started, 0, "invalid destination url: " + e.getMessage(), "",

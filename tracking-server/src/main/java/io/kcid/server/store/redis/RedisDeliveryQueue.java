@@ -72,7 +72,7 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
   }
 
   /** One job's part of a finish_deliveries.lua call. */
-  private record Finish(int partition, String deliveryId, String destination, String outcome, byte[] attempt,
+  private record Finish(String deliveryId, String destination, String outcome, byte[] attempt,
       long nextMs, long retentionMs) {}
 
   @Override
@@ -235,7 +235,7 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
 
   @Override
   public CompletionStage<Void> postpone(DeliveryJob job, Instant due) {
-    return finishes.submit(job.partition(), new Finish(job.partition(), job.deliveryId(), job.destinationKey(), "P",
+    return finishes.submit(job.partition(), new Finish(job.deliveryId(), job.destinationKey(), "P",
             new byte[0], due.toEpochMilli(), 0))
         .thenApply(x -> (Void) null);
   }
@@ -244,7 +244,7 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
   public CompletionStage<DeliveryState> finish(
       DeliveryJob job, DeliveryAttempt attempt, DeliveryState next, Instant retryAt, Duration retention) {
     String outcome = next == DeliveryState.DELIVERY_STATE_PENDING ? "R" : Integer.toString(next.getNumber());
-    return finishes.submit(job.partition(), new Finish(job.partition(), job.deliveryId(), job.destinationKey(), outcome,
+    return finishes.submit(job.partition(), new Finish(job.deliveryId(), job.destinationKey(), outcome,
             attempt == null ? new byte[0] : attempt.toByteArray(), retryAt == null ? 0 : retryAt.toEpochMilli(),
             retention.toMillis()))
         .thenApply(state -> DeliveryState.forNumber(state.intValue()));

@@ -25,7 +25,7 @@ final class Scripts {
   static final Script<AppendPostbackLog> APPEND_POSTBACK_LOG =
       new Script<>("append_postback_log.lua", List.of(), AppendPostbackLog.class);
   static final Script<ClaimDeliveries> CLAIM_DELIVERIES =
-      new Script<>("claim_deliveries.lua", List.of(), ClaimDeliveries.class);
+      new Script<>("claim_deliveries.lua", List.of("lib_deliveries.lua"), ClaimDeliveries.class);
   static final Script<ClaimTransaction> CLAIM_TRANSACTION =
       new Script<>("claim_transaction.lua", List.of(), ClaimTransaction.class);
   static final Script<CountVelocity> COUNT_VELOCITY =
@@ -39,7 +39,7 @@ final class Scripts {
   static final Script<EnqueueDeliveries> ENQUEUE_DELIVERIES =
       new Script<>("enqueue_deliveries.lua", List.of(), EnqueueDeliveries.class);
   static final Script<FinishDeliveries> FINISH_DELIVERIES =
-      new Script<>("finish_deliveries.lua", List.of(), FinishDeliveries.class);
+      new Script<>("finish_deliveries.lua", List.of("lib_deliveries.lua"), FinishDeliveries.class);
   static final Script<FindClick> FIND_CLICK =
       new Script<>("find_click.lua", List.of("lib_clicks.lua"), FindClick.class);
   static final Script<InsertClick> INSERT_CLICK =
