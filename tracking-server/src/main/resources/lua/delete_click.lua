@@ -9,7 +9,7 @@
 -- KEYS[2] state hash  kc:{p}:x:<kcid>
 -- KEYS[3] stream      kc:{p}:s
 -- KEYS[4] attempts    kc:{p}:pl:<kcid>  (pointers into the postback log)
--- KEYS[5] a key of the slot that never exists (see insert_click.lua)
+-- KEYS[5] a key of the slot that never exists (see insert_clicks.lua)
 -- ARGV[1] conversion key prefix kc:{p}:v:<kcid>:
 -- ARGV[2] history key prefix    kc:{p}:h:<kcid>:
 -- ARGV[3] request key prefix    kc:{p}:r:<kcid>:

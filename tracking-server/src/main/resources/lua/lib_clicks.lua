@@ -97,6 +97,17 @@ local function click_split(group, level, split, expire_at)
     level, split = level + 1, 0
   end
   redis.call('HSET', group, 'l', level, 's', split)
+  return level, split
+end
+
+-- Inserting into a group reads its header once per script, however many clicks it stores there:
+-- click_open reads it, click_insert stores one click (keeping the header's state in the table),
+-- click_close writes what the inserts changed (the click count, the buckets' expiry).
+local function click_open(group)
+  local header = redis.call('HMGET', group, 'l', 's', 'e', 'k', 'n', 'x')
+  return {group = group, level = tonumber(header[1]) or 0, split = tonumber(header[2]) or 0,
+    current = tonumber(header[3]) or 0, interned = tonumber(header[4]) or 0,
+    n = tonumber(header[5]) or 0, stopped = header[6] == '1', added = 0, touched = {}, contexts = {}}
 end
 
 -- Stores a click unless its field is taken; returns nil when stored, else the stored record (inline
@@ -104,19 +115,33 @@ end
 -- expire_at: when the group may go (end of the hour + the click's lifetime), unix ms.
 -- capacity: average clicks per bucket before the next split (a bucket not yet split holds up to
 -- twice that), chosen so buckets stay under the listpack limit (hash-max-listpack-entries).
-local function click_insert(group, field, lifetime, context, ref, sub_ids, expire_at, capacity)
-  local bucket, level, split, current, interned, n, stopped = click_bucket(group, field)
+local function click_insert(g, field, lifetime, context, ref, sub_ids, expire_at, capacity)
+  local group = g.group
+  local h = click_hash(field)
+  local size = 2 ^ g.level
+  local b = h % size
+  if b < g.split then
+    b = h % (size * 2)
+  end
+  local bucket = group .. ':' .. string.format('%d', b)
   local record
-  local known = redis.call('HGET', group, 'c' .. ref)
+  local known = g.contexts[ref]
+  if known == nil then
+    known = redis.call('HGET', group, 'c' .. ref)
+    g.contexts[ref] = known
+  end
   if known == context then
     record = lifetime .. '\1' .. ref .. sub_ids
-  elseif not known and not stopped and (interned < 64 or interned * 2 <= n) then
+  elseif not known and not g.stopped and (g.interned < 64 or g.interned * 2 <= g.n + g.added) then
     redis.call('HSET', group, 'c' .. ref, context)
     redis.call('HINCRBY', group, 'k', 1)
+    g.interned = g.interned + 1
+    g.contexts[ref] = context
     record = lifetime .. '\1' .. ref .. sub_ids
   else
-    if not known and not stopped then
+    if not known and not g.stopped then
       redis.call('HSET', group, 'x', '1') -- for good: this hour's contexts are mostly unique
+      g.stopped = true
     end
     -- A digest collision (another context holds the ref) or a group of mostly unique contexts.
     record = lifetime .. '\0' .. context .. sub_ids
@@ -126,22 +151,34 @@ local function click_insert(group, field, lifetime, context, ref, sub_ids, expir
   if redis.call('HSETNX', bucket, field, record) == 0 then
     return click_resolve(group, redis.call('HGET', bucket, field))
   end
-  if expire_at > current then
+  g.added = g.added + 1
+  if expire_at > g.current then
     -- Rare: once per group, and again only when a click with a longer lifetime joins it.
     redis.call('HSET', group, 'e', expire_at)
     redis.call('PEXPIREAT', group, expire_at)
-    for b = 0, 2 ^ level + split - 1 do
-      redis.call('PEXPIREAT', group .. ':' .. string.format('%d', b), expire_at)
+    for i = 0, 2 ^ g.level + g.split - 1 do
+      redis.call('PEXPIREAT', group .. ':' .. string.format('%d', i), expire_at)
     end
-    current = expire_at
-  else
-    redis.call('PEXPIREAT', bucket, current)
+    g.current = expire_at
+  elseif not g.touched[bucket] then
+    g.touched[bucket] = true
+    g.touched[#g.touched + 1] = bucket
   end
-  n = redis.call('HINCRBY', group, 'n', 1)
-  if n > capacity * (2 ^ level + split) then
-    click_split(group, level, split, current)
+  if g.n + g.added > capacity * (2 ^ g.level + g.split) then
+    g.level, g.split = click_split(group, g.level, g.split, g.current)
   end
   return nil
+end
+
+-- Writes what the inserts into g changed: its click count, and the expiry of the buckets they
+-- wrote to (a bucket a split created has its own already).
+local function click_close(g)
+  if g.added > 0 then
+    redis.call('HINCRBY', g.group, 'n', g.added)
+  end
+  for _, bucket in ipairs(g.touched) do
+    redis.call('PEXPIREAT', bucket, g.current)
+  end
 end
 
 -- Removes a click; returns its record, or nil when it was not stored.

@@ -4,7 +4,7 @@
 -- Stats: one hash per partition x account x UTC hour, kc:{p}:st:<account>:<yyyyMMddHH>
 -- (RedisKeys), expiring the stats retention after its hour. Fields (US = '\31', a character
 -- campaign ids, sub ids and goal keys cannot contain):
---   k US campaign US s1                                   clicks (written by insert_click.lua)
+--   k US campaign US s1                                   clicks (written by insert_clicks.lua)
 --   n US campaign US s1 US goal US status                 conversions
 --   u US campaign US s1 US goal US status US currency     value: signed integer units
 --   m US campaign US s1 US goal US status US currency     value: signed micro-units (1e-6)
@@ -123,14 +123,15 @@ local function dim_bound(code)
   return 'c' .. US .. (code == '' and '1' or code)
 end
 
--- Counts a click (kind k, or f when flagged) of campaign and a detail dimension's value in key's
--- hour: field kind US campaign US <code><value>. A new (campaign, value) pair is named only while
+-- Counts clicks (kind k, or f when flagged; a batch stored together counts a pair once, by their
+-- number) of campaign and a detail dimension's value in key's hour: field kind US campaign US
+-- <code><value>. A new (campaign, value) pair is named only while
 -- the hour names fewer than DIM_VALUES_MAX of the dimension (else it counts under '(other)'). The
 -- common case, a pair already counted, is one HINCRBY. Returns true when a field was created.
-local function count_click(key, kind, campaign, code, value)
+local function count_click(key, kind, campaign, code, value, clicks)
   local pair = campaign .. US .. code .. value
   local field = kind .. US .. pair
-  if redis.call('HINCRBY', key, field, 1) > 1 then
+  if redis.call('HINCRBY', key, field, clicks) > clicks then
     return false
   end
   if value == '' then
@@ -142,7 +143,7 @@ local function count_click(key, kind, campaign, code, value)
     return true
   end
   redis.call('HDEL', key, field)
-  redis.call('HINCRBY', key, kind .. US .. campaign .. US .. code .. DIM_OTHER, 1)
+  redis.call('HINCRBY', key, kind .. US .. campaign .. US .. code .. DIM_OTHER, clicks)
   return true
 end
 

@@ -77,7 +77,13 @@ public final class KcidCodec {
     return mintDecoded(issueTime, ThreadLocalRandom.current().nextInt(partitions));
   }
 
-  private DecodedKcid mintDecoded(Instant issueTime, int partition) {
+  /** This deployment's number of storage partitions. */
+  public int partitions() {
+    return partitions;
+  }
+
+  /** {@link #mint} with the new kcid's fields (no second HMAC to decode it). */
+  public DecodedKcid mintDecoded(Instant issueTime, int partition) {
     if (partition < 0 || partition >= partitions) {
       throw new IllegalArgumentException(
           "partition must be in 0.." + (partitions - 1) + " but was " + partition);

@@ -185,7 +185,8 @@ public final class ClickIssuer {
 
   private CompletionStage<IssueClickResponse> insert(
       AccountRecord account, Click click, Instant now, Duration retention, int attempt) {
-    DecodedKcid decoded = codec.mintRandomPartitionDecoded(now);
+    // The partition only spreads load: the store may pick the one whose write is cheapest now.
+    DecodedKcid decoded = codec.mintDecoded(now, clicks.partitionForNewClick(codec.partitions()));
     Click stored = click.toBuilder().setKcid(decoded.kcid()).setPartition(decoded.partition()).build();
     return clicks
         .insert(decoded, account.account().getAccountId(), stored, retention)

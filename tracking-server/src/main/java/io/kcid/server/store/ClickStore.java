@@ -5,6 +5,7 @@ import io.kcid.proto.tracking.v1.Click;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
 
 /** Where clicks live. Implementations never block the calling thread. */
 public interface ClickStore {
@@ -14,6 +15,15 @@ public interface ClickStore {
    * already exists (a random collision): the existing click is never overwritten.
    */
   CompletionStage<Boolean> insert(DecodedKcid kcid, String accountId, Click click, Duration ttl);
+
+  /**
+   * The partition to mint a new click's kcid in, among {@code 0..partitions-1}: uniform over time,
+   * but a store that groups concurrent inserts per partition may steer a busy moment's clicks
+   * into a few partitions so that they are written together.
+   */
+  default int partitionForNewClick(int partitions) {
+    return ThreadLocalRandom.current().nextInt(partitions);
+  }
 
   /**
    * Stores a click under a kcid the caller minted (an edge that redirected it during an outage),

@@ -7,6 +7,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 
 /**
@@ -22,6 +24,10 @@ final class Batches<T, R> {
   private final int max;
   private final BiFunction<Integer, List<T>, CompletionStage<List<R>>> call;
   private final ConcurrentMap<Integer, Lane<T, R>> lanes = new ConcurrentHashMap<>();
+  /** Lanes with a call in flight. */
+  private final AtomicInteger busy = new AtomicInteger();
+  /** The lane that most recently sent a call, while it may still be in flight. */
+  private volatile int lastBusy = -1;
 
   private static final class Lane<T, R> {
     final ArrayDeque<T> items = new ArrayDeque<>();
@@ -46,8 +52,25 @@ final class Batches<T, R> {
       }
       l.busy = true;
     }
+    busy.incrementAndGet();
+    lastBusy = lane;
     next(lane, l);
     return answer;
+  }
+
+  /**
+   * A lane for an item that may go in any of {@code 0..lanes-1} (a new click's partition is free):
+   * a random one while fewer than {@code concurrent} lanes have a call in flight, else the lane
+   * that sent most recently, whose next batch it joins. Under load, items so gather in a few lanes'
+   * batches instead of spreading one or two per lane over all of them; over time every lane is
+   * chosen alike, since each new lane is drawn at random.
+   */
+  int choose(int lanes, int concurrent) {
+    int last = lastBusy;
+    if (busy.get() < concurrent || last < 0 || last >= lanes) {
+      return ThreadLocalRandom.current().nextInt(lanes);
+    }
+    return last;
   }
 
   private void next(int lane, Lane<T, R> l) {
@@ -60,6 +83,7 @@ final class Batches<T, R> {
       }
       if (batch.isEmpty()) {
         l.busy = false;
+        busy.decrementAndGet();
         return;
       }
     }

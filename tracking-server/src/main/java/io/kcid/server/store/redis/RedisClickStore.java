@@ -11,16 +11,19 @@ import io.kcid.server.store.ClickStore;
 import io.kcid.server.store.StoredClick;
 import io.kcid.server.store.redis.Scripts.DeleteClick;
 import io.kcid.server.store.redis.Scripts.FindClick;
-import io.kcid.server.store.redis.Scripts.InsertClick;
+import io.kcid.server.store.redis.Scripts.InsertClicks;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -31,11 +34,24 @@ import java.util.concurrent.CompletionStage;
  * expiry (issue time + lifetime). A click's context — owner, campaign, creative, placement, landing
  * page, which repeat across clicks — is interned once per group and referenced by 8 bytes of its
  * digest; its sub ids are stored with it. A click is counted in its hour's stats hash in the same
- * script that stores it ({@code insert_click.lua}).
+ * script that stores it ({@code insert_clicks.lua}).
+ *
+ * <p>Inserts are grouped per partition without a timer ({@link Batches}): a click arriving while
+ * its partition has no insert in flight goes out alone at once; those arriving meanwhile go out
+ * together in one script call when it answers. A busy server so pays Redis' per-call cost, the
+ * group header reads and the counter updates once per batch instead of once per click.
  */
 public final class RedisClickStore implements ClickStore {
   private static final LuaScript<DeleteClick> DELETE = LuaScript.load(Scripts.DELETE_CLICK);
-  private static final LuaScript<InsertClick> INSERT = LuaScript.load(Scripts.INSERT_CLICK);
+  private static final LuaScript<InsertClicks> INSERT = LuaScript.load(Scripts.INSERT_CLICKS);
+  /** Clicks per script call, at most, so that no call holds Redis for long. */
+  static final int MAX_BATCH = 32;
+  /**
+   * Partitions written at once before new clicks join a partition's next batch (they are steered
+   * there by {@link #partitionForNewClick}): enough to keep Redis busy while a batch's answer
+   * travels back, few enough that a busy moment's clicks form batches of several.
+   */
+  static final int CONCURRENT_PARTITIONS = 4;
   private static final LuaScript<FindClick> FIND = LuaScript.load(Scripts.FIND_CLICK);
   /** Default stats retention (KCID_STATS_RETENTION). */
   public static final Duration DEFAULT_STATS_RETENTION = Duration.ofDays(400);
@@ -51,6 +67,7 @@ public final class RedisClickStore implements ClickStore {
   private final Duration statsRetention;
   private final byte[] bucketCapacity;
   private final Clock clock;
+  private final Batches<ClickWrite, Object> inserts = new Batches<>(MAX_BATCH, this::insertBatch);
 
   public RedisClickStore(RedisClusterAsyncCommands<byte[], byte[]> redis) {
     this(redis, DEFAULT_STATS_RETENTION);
@@ -79,7 +96,12 @@ public final class RedisClickStore implements ClickStore {
   @Override
   public CompletionStage<Boolean> insert(
       DecodedKcid kcid, String accountId, Click click, Duration ttl) {
-    return Stages.translate(store(kcid, accountId, click, ttl).thenApply(reply -> ((Long) reply.get(0)) == 1L));
+    return Stages.translate(store(kcid, accountId, click, ttl).thenApply(reply -> reply instanceof Long));
+  }
+
+  @Override
+  public int partitionForNewClick(int partitions) {
+    return inserts.choose(partitions, CONCURRENT_PARTITIONS);
   }
 
   @Override
@@ -88,45 +110,82 @@ public final class RedisClickStore implements ClickStore {
     return Stages.translate(
         store(kcid, accountId, click, ttl).thenApply(
             reply -> {
-              if (((Long) reply.get(0)) == 1L) {
+              if (reply instanceof Long) {
                 return PreMintedInsert.INSERTED;
               }
-              StoredClick stored = decode(kcid, (byte[]) reply.get(1));
+              StoredClick stored = decode(kcid, (byte[]) reply);
               return stored.accountId().equals(accountId) && sameClick(stored.click(), click, kcid)
                   ? PreMintedInsert.ALREADY_STORED
                   : PreMintedInsert.CONFLICT;
             }));
   }
 
-  /** Inserts the click unless its kcid is taken, counting it in its hour's stats when stored. */
-  private CompletionStage<List<Object>> store(DecodedKcid kcid, String accountId, Click click, Duration ttl) {
+  /** One click's part of an insert_clicks.lua call. */
+  private record ClickWrite(byte[] group, byte[] stats, byte[] dimensions, byte[] field, String lifetime,
+      byte[] context, byte[] contextRef, byte[] subIds, String groupExpiresMs, String statsCounter,
+      String statsExpiresMs, String campaign, String clickDimensions) {}
+
+  /**
+   * Inserts the click unless its kcid is taken, counting it in its hour's stats when stored.
+   * Completes with 1 when stored, else with the stored record (inline form).
+   */
+  private CompletionStage<Object> store(DecodedKcid kcid, String accountId, Click click, Duration ttl) {
     long issued = kcid.issueTime().getEpochSecond();
     long expires = click.hasExpireTime()
         ? click.getExpireTime().getSeconds() + (click.getExpireTime().getNanos() > 0 ? 1 : 0)
         : ceilSeconds(Duration.ofMillis(clock.millis()).plus(ttl));
     long lifetime = Math.max(1, expires - issued);
     byte[] context = context(accountId, click);
-    byte[] perClick = perClick(click, kcid);
     long groupExpiresMs = (issued / 3600 + 1) * 3_600_000L + lifetime * 1000;
     Instant hour = StatsFormat.hourOf(
         Instant.ofEpochSecond(click.getClickTime().getSeconds(), click.getClickTime().getNanos()));
-    return durable.<List<Object>, InsertClick>run(INSERT, ScriptOutputType.MULTI, ScriptArgs.of(InsertClick.class)
-        .set(InsertClick.CLICK_GROUP, RedisKeys.clickGroup(kcid))
-        .set(InsertClick.STATS, RedisKeys.stats(kcid.partition(), accountId, hour))
-        .set(InsertClick.SLOT_GUARD, RedisKeys.noRequest(kcid.partition()))
-        .set(InsertClick.DIMENSIONS, RedisKeys.dimensions(kcid.partition(), accountId, hour))
-        .set(InsertClick.CLICK_FIELD, RedisKeys.clickField(kcid))
-        .set(InsertClick.LIFETIME_S, Long.toString(lifetime))
-        .set(InsertClick.CONTEXT, context)
-        .set(InsertClick.CONTEXT_REF, reference(context))
-        .set(InsertClick.SUB_IDS, perClick)
-        .set(InsertClick.GROUP_EXPIRE_AT_MS, Long.toString(groupExpiresMs))
-        .set(InsertClick.BUCKET_CAPACITY, bucketCapacity)
-        .set(InsertClick.STATS_COUNTER, click.getFlag() == ClickFlag.CLICK_FLAG_UNSPECIFIED
-            ? StatsFormat.CLICKS : StatsFormat.FLAGGED_CLICKS)
-        .set(InsertClick.STATS_EXPIRE_AT_MS, Long.toString(StatsFormat.expireAtMillis(hour, statsRetention)))
-        .set(InsertClick.CAMPAIGN, click.getCampaignId())
-        .set(InsertClick.CLICK_DIMENSIONS, StatsFormat.clickDimensions(click)));
+    ClickWrite write = new ClickWrite(
+        RedisKeys.clickGroup(kcid),
+        RedisKeys.stats(kcid.partition(), accountId, hour),
+        RedisKeys.dimensions(kcid.partition(), accountId, hour),
+        RedisKeys.clickField(kcid),
+        Long.toString(lifetime),
+        context,
+        reference(context),
+        perClick(click, kcid),
+        Long.toString(groupExpiresMs),
+        click.getFlag() == ClickFlag.CLICK_FLAG_UNSPECIFIED ? StatsFormat.CLICKS : StatsFormat.FLAGGED_CLICKS,
+        Long.toString(StatsFormat.expireAtMillis(hour, statsRetention)),
+        click.getCampaignId(),
+        StatsFormat.clickDimensions(click));
+    return inserts.submit(kcid.partition(), write);
+  }
+
+  /** One script call for a partition's batch; the keys the clicks name are declared once each. */
+  private CompletionStage<List<Object>> insertBatch(int partition, List<ClickWrite> batch) {
+    ScriptArgs<InsertClicks> call = ScriptArgs.of(InsertClicks.class)
+        .set(InsertClicks.SLOT_GUARD, RedisKeys.noRequest(partition))
+        .set(InsertClicks.BUCKET_CAPACITY, bucketCapacity);
+    Map<ByteBuffer, String> keyIndex = new HashMap<>();
+    for (ClickWrite w : batch) {
+      call.add(InsertClicks.CLICKS, declare(call, keyIndex, w.group()))
+          .add(InsertClicks.CLICKS, declare(call, keyIndex, w.stats()))
+          .add(InsertClicks.CLICKS, declare(call, keyIndex, w.dimensions()))
+          .add(InsertClicks.CLICKS, w.field())
+          .add(InsertClicks.CLICKS, w.lifetime())
+          .add(InsertClicks.CLICKS, w.context())
+          .add(InsertClicks.CLICKS, w.contextRef())
+          .add(InsertClicks.CLICKS, w.subIds())
+          .add(InsertClicks.CLICKS, w.groupExpiresMs())
+          .add(InsertClicks.CLICKS, w.statsCounter())
+          .add(InsertClicks.CLICKS, w.statsExpiresMs())
+          .add(InsertClicks.CLICKS, w.campaign())
+          .add(InsertClicks.CLICKS, w.clickDimensions());
+    }
+    return durable.run(INSERT, ScriptOutputType.MULTI, call);
+  }
+
+  /** The key's index in the script's KEYS (1-based, after the slot guard), declaring it when new. */
+  private static String declare(ScriptArgs<InsertClicks> call, Map<ByteBuffer, String> keyIndex, byte[] key) {
+    return keyIndex.computeIfAbsent(ByteBuffer.wrap(key), k -> {
+      call.add(InsertClicks.HASHES, key);
+      return Integer.toString(keyIndex.size() + 2);
+    });
   }
 
   private static long ceilSeconds(Duration d) {

@@ -42,8 +42,8 @@ final class Scripts {
       new Script<>("finish_deliveries.lua", List.of("lib_deliveries.lua"), FinishDeliveries.class);
   static final Script<FindClick> FIND_CLICK =
       new Script<>("find_click.lua", List.of("lib_clicks.lua"), FindClick.class);
-  static final Script<InsertClick> INSERT_CLICK =
-      new Script<>("insert_click.lua", List.of("lib_stats.lua", "lib_clicks.lua"), InsertClick.class);
+  static final Script<InsertClicks> INSERT_CLICKS =
+      new Script<>("insert_clicks.lua", List.of("lib_stats.lua", "lib_clicks.lua"), InsertClicks.class);
   static final Script<PushClickAttempt> PUSH_CLICK_ATTEMPT =
       new Script<>("push_click_attempt.lua", List.of(), PushClickAttempt.class);
   static final Script<ReadStats> READ_STATS =
@@ -82,7 +82,7 @@ final class Scripts {
       ENQUEUE_DELIVERIES,
       FINISH_DELIVERIES,
       FIND_CLICK,
-      INSERT_CLICK,
+      INSERT_CLICKS,
       PUSH_CLICK_ATTEMPT,
       READ_STATS,
       RECORD_CONVERSION,
@@ -222,27 +222,16 @@ final class Scripts {
     }
   }
 
-  /** insert_click.lua: A new click stored and counted in its hour's stats. */
-  enum InsertClick implements ScriptParam {
-    CLICK_GROUP(KEY),
-    STATS(KEY),
+  /** insert_clicks.lua: New clicks of one partition stored and counted in their hour's stats. */
+  enum InsertClicks implements ScriptParam {
     SLOT_GUARD(KEY),
-    DIMENSIONS(KEY),
-    CLICK_FIELD(ARG),
-    LIFETIME_S(ARG),
-    CONTEXT(ARG),
-    CONTEXT_REF(ARG),
-    SUB_IDS(ARG),
-    GROUP_EXPIRE_AT_MS(ARG),
+    HASHES(KEYS),
     BUCKET_CAPACITY(ARG),
-    STATS_COUNTER(ARG),
-    STATS_EXPIRE_AT_MS(ARG),
-    CAMPAIGN(ARG),
-    CLICK_DIMENSIONS(ARG);
+    CLICKS(ARGS);
 
     private final Slot slot;
 
-    InsertClick(Slot slot) {
+    InsertClicks(Slot slot) {
       this.slot = slot;
     }
 

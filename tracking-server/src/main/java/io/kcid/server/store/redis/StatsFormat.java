@@ -14,7 +14,7 @@ import java.util.Optional;
 
 /**
  * The Java side of the stats hash layout documented in {@code lib_stats.lua}: hour keys, the click
- * field (written by {@code insert_click.lua}) and the parsing of every field. Field parts are
+ * field (written by {@code insert_clicks.lua}) and the parsing of every field. Field parts are
  * joined by U+001F, which campaign ids, sub ids and goal keys cannot contain.
  */
 final class StatsFormat {
@@ -41,11 +41,11 @@ final class StatsFormat {
   static final String CLICKS = "k";
   /** Clicks flagged at issue time (bots, data centres): counted apart, never in {@code k}. */
   static final String FLAGGED_CLICKS = "f";
-  /** Joins the entries of a click's detail dimensions (insert_click.lua). */
+  /** Joins the entries of a click's detail dimensions (insert_clicks.lua). */
   static final String ENTRY_SEPARATOR = "\u001e";
 
   /**
-   * The click's detail dimensions as insert_click.lua takes them: {@code <code><value>} entries
+   * The click's detail dimensions as insert_clicks.lua takes them: {@code <code><value>} entries
    * joined by RS, only those the click has.
    */
   static String clickDimensions(Click click) {

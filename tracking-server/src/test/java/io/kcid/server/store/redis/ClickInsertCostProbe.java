@@ -17,12 +17,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Redis CPU per stored click (the click-path cost the stats counters add to), for a lean click and
- * one with every detail dimension. Not part of the build (the class name matches no test pattern):
+ * one with every detail dimension, at {@code -Dkcid.probe.inflight} inserts in flight (1: one click
+ * per script call). Not part of the build (the class name matches no test pattern):
  * {@code ./mvnw -B -o -pl tracking-server -am test -Dtest=ClickInsertCostProbe
  * -Dsurefire.failIfNoSpecifiedTests=false}; compare runs on the same machine, idle if possible.
  */
 class ClickInsertCostProbe {
   private static final int CLICKS = Integer.getInteger("kcid.probe.clicks", 100_000);
+  /** Inserts in flight: clicks of a partition that arrive while its insert is in flight go as one batch. */
+  private static final int IN_FLIGHT = Integer.getInteger("kcid.probe.inflight", 1000);
   private static final KcidCodec CODEC = new KcidCodec(KcidKeyRing.generate(1), 16);
 
   @Test
@@ -60,9 +63,9 @@ class ClickInsertCostProbe {
         kcids.add(CODEC.decode(CODEC.mintRandomPartition(Instant.now())));
       }
       double before = redis.cpuSeconds();
-      for (int from = 0; from < CLICKS; from += 1000) {
+      for (int from = 0; from < CLICKS; from += IN_FLIGHT) {
         List<CompletableFuture<?>> batch = new ArrayList<>();
-        for (int i = from; i < Math.min(CLICKS, from + 1000); i++) {
+        for (int i = from; i < Math.min(CLICKS, from + IN_FLIGHT); i++) {
           batch.add(clicks.insert(kcids.get(i), "acct-4f2a9c1e", click.apply(i), Duration.ofDays(31)).toCompletableFuture());
         }
         CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)).join();
