@@ -53,7 +53,11 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--duration", description = "Measured time per subject of a scenario, e.g. 15s (default 15s; --quick 1s); split into --rounds for gRPC and Redis.")
   String duration;
 
-  @Option(names = "--warmup", description = "Warm-up of each subject before it is measured, e.g. 5s (default 5s; --quick 1s).")
+  /** How long an HTTP subject may keep warming up until its CPU per operation settles. */
+  private static final Duration SETTLE_LIMIT = Duration.ofSeconds(60);
+
+  @Option(names = "--warmup", description = "Warm-up of each subject before it is measured, e.g. 5s (default 5s; --quick 1s);"
+      + " HTTP subjects then warm up on in 3 s slices until the JIT compilers are quiet (under 2% of the CPU), 60 s at most (not with --quick).")
   String warmup;
 
   @Option(names = "--scenarios", split = ",", description = "Scenarios to run (default all): ${COMPLETION-CANDIDATES}",
@@ -105,7 +109,8 @@ public final class BenchCommand implements Callable<Integer> {
         : md == null ? null : md.toAbsolutePath().resolveSibling("BENCHMARKS.json");
     List<String> jvmOptions = jvmOpts.isBlank() ? List.of() : Arrays.asList(jvmOpts.trim().split("\\s+"));
     int roundCount = rounds != null ? rounds : quick ? 1 : 3;
-    Scenarios.Settings settings = new Scenarios.Settings(warm, measure, roundCount, clicks, Math.min(clicks, quick ? 2_000 : 100_000), 64, 2);
+    Scenarios.Settings settings = new Scenarios.Settings(warm, measure, roundCount, clicks, Math.min(clicks, quick ? 2_000 : 100_000), 64, 2,
+        quick ? Duration.ZERO : SETTLE_LIMIT);
 
     Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     String loadBefore = loadAverage();

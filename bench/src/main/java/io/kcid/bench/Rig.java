@@ -202,6 +202,19 @@ final class Rig implements AutoCloseable {
   }
 
   /** CPU seconds so far of every process of the run, by name. */
+  /** CPU seconds so far of the JIT compiler threads of the JVMs under test (server, edges). */
+  double jitCpuSeconds() {
+    double total = 0;
+    for (ChildProcess jvm : java.util.Arrays.asList(server, edge, instantEdge)) {
+      if (jvm != null) {
+        long pid = jvm.handle().pid();
+        // /proc cuts thread names to 15 characters: "C2 CompilerThre".
+        total += ProcStat.threadsCpuSeconds(pid, "C1 Compiler") + ProcStat.threadsCpuSeconds(pid, "C2 Compiler");
+      }
+    }
+    return total;
+  }
+
   Map<String, Double> cpu() {
     Map<String, Double> cpu = new LinkedHashMap<>();
     cpu.put("load-generator", ProcStat.cpuSeconds(ProcessHandle.current().pid()));

@@ -83,11 +83,24 @@ final class Scenarios {
   private final KcidCodec codec;
   /** The highest IssueClick rate measured in this run (closed loop, 64 in flight); the open loop runs at half. */
   private double issueClickMax;
+  /** The settling slices of the tracking-server's IssueClick warm-up ({@link #warmUp}). */
+  private List<String> serverWarmUp = List.of();
   private Click template;
 
   /** @param rounds how many alternating rounds the gRPC and Redis scenarios split their measured time into */
+  /**
+   * @param settleLimit how long an HTTP subject may keep warming up past {@code warmup} until its
+   *     CPU per operation settles (zero: not at all, as {@code --quick} runs)
+   */
   record Settings(Duration warmup, Duration measure, int rounds, int memoryClicks, int memoryConversions,
-      int wrkConnections, int wrkThreads) {}
+      int wrkConnections, int wrkThreads, Duration settleLimit) {}
+
+  /** Warm-up slices of an HTTP subject until its CPU per operation settles ({@link #settle}). */
+  private static final Duration SETTLE_SLICE = Duration.ofSeconds(3);
+  /** The JIT's share of the served CPU in a slice under which a subject counts as warm. */
+  private static final double JIT_QUIET = 0.02;
+  /** The details entry listing each HTTP subject's settling slices: CPU µs per operation, JIT share. */
+  static final String WARM_UP_DETAIL = "warm_up_slices";
 
   Scenarios(Rig rig, Settings settings, Wrk wrk, Ghz ghz) {
     this.rig = rig;
@@ -103,6 +116,14 @@ final class Scenarios {
    */
   void warmUp() throws InterruptedException {
     ClosedLoop.run(issueClickOp(), 64, settings.warmup(), Duration.ofSeconds(1), Window.NONE);
+    serverWarmUp = settle(() -> {
+      try {
+        return ClosedLoop.run(issueClickOp(), 64, Duration.ZERO, SETTLE_SLICE, Window.NONE);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while warming up", e);
+      }
+    });
     ClosedLoop.run(noOp(), 64, settings.warmup(), Duration.ofSeconds(1), Window.NONE);
   }
 
@@ -228,7 +249,8 @@ final class Scenarios {
         "ClickService/IssueClick (campaign, creative, placement, 2 sub ids, destination), closed loop at " + inFlight
             + " in flight over 2 channels, API key checked", run, cpu.delta(GRPC_PROCESSES));
     ScenarioResult result = ratio("grpc-issue-click-" + inFlight, "gRPC IssueClick, closed loop at " + inFlight + " in flight",
-        kcid, List.of(baseline), 0.6, "ops/s ratio to the no-op", Map.of("redis_commands_per_op", cpu.commandsPerOp(run.ops())));
+        kcid, List.of(baseline), 0.6, "ops/s ratio to the no-op", Map.of("redis_commands_per_op", cpu.commandsPerOp(run.ops()),
+            "server_warm_up_slices", serverWarmUp));
     return result.withCrossCheck(ghzCrossCheck("kcid.tracking.v1.ClickService/IssueClick", "IssueClick", List.of(),
         List.of(clickRequest()), inFlight, result.value()));
   }
@@ -370,7 +392,7 @@ final class Scenarios {
     return ClickUrlSigner.signedUrl("", params, rig.clickSecret());
   }
 
-  private Run wrk(int port, List<String> paths, Cpu cpu) {
+  private Run wrk(int port, List<String> paths, Cpu cpu, String subject, Map<String, Object> warmUps) {
     // A JVM just started on a busy machine may answer nothing within a short warm-up: warm up again
     // (a few times at most) rather than measure a server still starting.
     for (int attempt = 0; attempt < 5; attempt++) {
@@ -378,22 +400,61 @@ final class Scenarios {
         break;
       }
     }
+    warmUps.put(subject, settle(() -> wrk.run(port, paths, settings.wrkConnections(), settings.wrkThreads(), SETTLE_SLICE)));
     cpu.begin();
     Run run = wrk.run(port, paths, settings.wrkConnections(), settings.wrkThreads(), settings.measure());
     cpu.end();
     return run;
   }
 
+  /**
+   * Keeps warming up, in slices, until the JIT compilers of the JVMs under test are quiet (under
+   * {@link #JIT_QUIET} of the served processes' CPU in a slice), for at most {@link
+   * Settings#settleLimit}. A JVM just started spends its first seconds under load compiling (C1,
+   * C2), and that counts as its CPU: on a slow machine a fixed warm-up left much of it in the
+   * measured window (the http-edge measured 450 µs per click after 5 s of warm-up, 205 after 25).
+   *
+   * @return per slice, the served processes' CPU µs per operation and the JIT's share of it in %
+   */
+  private List<String> settle(java.util.function.Supplier<Run> slice) {
+    List<String> slices = new ArrayList<>();
+    long deadline = System.nanoTime() + settings.settleLimit().toNanos();
+    while (System.nanoTime() < deadline) {
+      double before = servedCpuSeconds();
+      double jitBefore = rig.jitCpuSeconds();
+      Run run = slice.get();
+      double served = servedCpuSeconds() - before;
+      double jitShare = Math.max(0, rig.jitCpuSeconds() - jitBefore) / served;
+      slices.add(Math.round(served * 1e6 / Math.max(1, run.ops())) + " µs (JIT " + Math.round(jitShare * 100) + "%)");
+      if (run.ops() > 0 && jitShare < JIT_QUIET) {
+        break;
+      }
+    }
+    return slices;
+  }
+
+  /** CPU seconds so far of every process but the load generator's. */
+  private double servedCpuSeconds() {
+    double sum = 0;
+    for (Map.Entry<String, Double> e : rig.cpu().entrySet()) {
+      if (!e.getKey().startsWith("load-generator") && !Double.isNaN(e.getValue())) {
+        sum += e.getValue();
+      }
+    }
+    return sum;
+  }
+
   private ScenarioResult edgeClick() {
     rig.startEdges();
     rig.startNginx();
     List<String> paths = List.of(clickPath());
+    Map<String, Object> warmUps = new LinkedHashMap<>();
     Cpu nginxCpu = new Cpu();
-    Run nginx = wrk(rig.nginx.port(), paths, nginxCpu);
+    Run nginx = wrk(rig.nginx.port(), paths, nginxCpu, "nginx return 302", warmUps);
     Cpu instantCpu = new Cpu();
-    Run instant = wrk(rig.instantEdgePort, paths, instantCpu);
+    Run instant = wrk(rig.instantEdgePort, paths, instantCpu, "edge, instant backend", warmUps);
     Cpu cpu = new Cpu();
-    Run edge = wrk(rig.edgePort, paths, cpu);
+    Run edge = wrk(rig.edgePort, paths, cpu, "edge /c", warmUps);
     String how = "wrk, " + settings.wrkConnections() + " connections, " + settings.wrkThreads() + " threads";
     return ratio("edge-click", "edge click redirect GET /c (signed), " + how,
         Subject.of("edge /c", "kcid", "GET /c with a signed URL through http-edge → tracking-server → Redis; each request a"
@@ -404,7 +465,7 @@ final class Scenarios {
             Subject.of("edge, instant backend", "baseline", "the same http-edge code whose backend is an in-process service"
                 + " answering at once: the edge's own 302, no network call, no server, no Redis", instant,
                 instantCpu.delta(List.of("load-generator", "instant-backend-edge")))),
-        0.3, "ops/s ratio to nginx", Map.of());
+        0.3, "ops/s ratio to nginx", Map.of(WARM_UP_DETAIL, warmUps));
   }
 
   private ScenarioResult edgePostback() throws InterruptedException {
@@ -412,21 +473,24 @@ final class Scenarios {
     rig.startNginx();
     // Distinct clicks, stored beforehand through the real store; wrk cycles through their postbacks.
     // Past the end of the list the same postbacks repeat and are answered duplicate.
-    int pool = (int) Math.min(400_000, 6000.0 * (settings.warmup().toSeconds() * 2 + settings.measure().toSeconds()));
+    int pool = (int) Math.min(400_000,
+        6000.0 * (settings.warmup().toSeconds() * 2 + settings.settleLimit().toSeconds() + settings.measure().toSeconds()));
     List<String> kcids = storeClicks(pool);
     String token = URLEncoder.encode(rig.postbackToken(), StandardCharsets.UTF_8);
     List<String> paths = new ArrayList<>(kcids.size());
     for (String k : kcids) {
       paths.add("/postback?kcid=" + k + "&goal=" + Rig.GOAL + "&value=49.90&currency=EUR&txid=order-" + k + "&token=" + token);
     }
+    Map<String, Object> warmUps = new LinkedHashMap<>();
     Cpu nginxCpu = new Cpu();
-    Run nginx = wrk(rig.nginx.port(), paths, nginxCpu);
+    Run nginx = wrk(rig.nginx.port(), paths, nginxCpu, "nginx return 302", warmUps);
     Cpu instantCpu = new Cpu();
-    Run instant = wrk(rig.instantEdgePort, paths, instantCpu);
+    Run instant = wrk(rig.instantEdgePort, paths, instantCpu, "edge, instant backend", warmUps);
     Map<String, Long> before = rig.redisInfo.commandCalls();
     Cpu cpu = new Cpu();
-    Run edge = wrk(rig.edgePort, paths, cpu);
+    Run edge = wrk(rig.edgePort, paths, cpu, "edge /postback", warmUps);
     Map<String, Object> details = new LinkedHashMap<>();
+    details.put(WARM_UP_DETAIL, warmUps);
     details.put("distinct_clicks", kcids.size());
     details.put("redis_commands_per_op_incl_warmup", RedisInfo.perOp(before, rig.redisInfo.commandCalls(), edge.ops()));
     String how = "wrk, " + settings.wrkConnections() + " connections, " + settings.wrkThreads() + " threads";
