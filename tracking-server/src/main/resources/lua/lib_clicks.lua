@@ -34,18 +34,23 @@ local function click_hash(field)
   return ((b1 * 256 + b2) * 256 + b3) * 256 + b4
 end
 
--- The bucket key holding (or to hold) the click, and the group's level, split pointer and expiry.
-local function click_bucket(group, field)
-  local header = redis.call('HMGET', group, 'l', 's', 'e', 'k', 'n', 'x')
-  local level = tonumber(header[1]) or 0
-  local split = tonumber(header[2]) or 0
+-- The bucket key holding (or to hold) the field at the group's level and split pointer.
+local function click_bucket_at(group, field, level, split)
   local h = click_hash(field)
   local size = 2 ^ level
   local b = h % size
   if b < split then
     b = h % (size * 2)
   end
-  return group .. ':' .. string.format('%d', b), level, split, tonumber(header[3]) or 0,
+  return group .. ':' .. string.format('%d', b)
+end
+
+-- The bucket key holding (or to hold) the click, and the group's level, split pointer and expiry.
+local function click_bucket(group, field)
+  local header = redis.call('HMGET', group, 'l', 's', 'e', 'k', 'n', 'x')
+  local level = tonumber(header[1]) or 0
+  local split = tonumber(header[2]) or 0
+  return click_bucket_at(group, field, level, split), level, split, tonumber(header[3]) or 0,
       tonumber(header[4]) or 0, tonumber(header[5]) or 0, header[6] == '1'
 end
 
@@ -117,13 +122,7 @@ end
 -- twice that), chosen so buckets stay under the listpack limit (hash-max-listpack-entries).
 local function click_insert(g, field, lifetime, context, ref, sub_ids, expire_at, capacity)
   local group = g.group
-  local h = click_hash(field)
-  local size = 2 ^ g.level
-  local b = h % size
-  if b < g.split then
-    b = h % (size * 2)
-  end
-  local bucket = group .. ':' .. string.format('%d', b)
+  local bucket = click_bucket_at(group, field, g.level, g.split)
   local record
   local known = g.contexts[ref]
   if known == nil then

@@ -53,7 +53,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--duration", description = "Measured time per subject of a scenario, e.g. 15s (default 15s; --quick 1s); split into --rounds for gRPC and Redis.")
   String duration;
 
-  /** How long an HTTP subject may keep warming up until its CPU per operation settles. */
+  /** How long a subject may keep warming up until the JIT is quiet (Scenarios#settle). */
   private static final Duration SETTLE_LIMIT = Duration.ofSeconds(60);
 
   @Option(names = "--warmup", description = "Warm-up of each subject before it is measured, e.g. 5s (default 5s; --quick 1s);"

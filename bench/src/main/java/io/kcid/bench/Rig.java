@@ -201,7 +201,6 @@ final class Rig implements AutoCloseable {
     return account.getSecrets().getClickSecret();
   }
 
-  /** CPU seconds so far of every process of the run, by name. */
   /** CPU seconds so far of the JIT compiler threads of the JVMs under test (server, edges). */
   double jitCpuSeconds() {
     double total = 0;
@@ -215,6 +214,7 @@ final class Rig implements AutoCloseable {
     return total;
   }
 
+  /** CPU seconds so far of every process of the run, by name. */
   Map<String, Double> cpu() {
     Map<String, Double> cpu = new LinkedHashMap<>();
     cpu.put("load-generator", ProcStat.cpuSeconds(ProcessHandle.current().pid()));

@@ -87,15 +87,15 @@ final class Scenarios {
   private List<String> serverWarmUp = List.of();
   private Click template;
 
-  /** @param rounds how many alternating rounds the gRPC and Redis scenarios split their measured time into */
   /**
-   * @param settleLimit how long an HTTP subject may keep warming up past {@code warmup} until its
-   *     CPU per operation settles (zero: not at all, as {@code --quick} runs)
+   * @param rounds how many alternating rounds the gRPC and Redis scenarios split their measured time into
+   * @param settleLimit how long a subject may keep warming up past {@code warmup} until the JIT is
+   *     quiet ({@link #settle}; zero: not at all, as {@code --quick} runs)
    */
   record Settings(Duration warmup, Duration measure, int rounds, int memoryClicks, int memoryConversions,
       int wrkConnections, int wrkThreads, Duration settleLimit) {}
 
-  /** Warm-up slices of an HTTP subject until its CPU per operation settles ({@link #settle}). */
+  /** Warm-up slices of a subject until the JIT is quiet ({@link #settle}). */
   private static final Duration SETTLE_SLICE = Duration.ofSeconds(3);
   /** The JIT's share of the served CPU in a slice under which a subject counts as warm. */
   private static final double JIT_QUIET = 0.02;
