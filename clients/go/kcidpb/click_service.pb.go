@@ -220,6 +220,188 @@ func (x *IssueClickResponse) GetRedirectUrl() string {
 	return ""
 }
 
+type IssueClicksRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most 100.
+	Items         []*IssueClickRequest `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IssueClicksRequest) Reset() {
+	*x = IssueClicksRequest{}
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IssueClicksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IssueClicksRequest) ProtoMessage() {}
+
+func (x *IssueClicksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IssueClicksRequest.ProtoReflect.Descriptor instead.
+func (*IssueClicksRequest) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *IssueClicksRequest) GetItems() []*IssueClickRequest {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+// The result of one IssueClicks item.
+type IssueClickResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The item's position in the request.
+	Index int32 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	// Types that are valid to be assigned to Result:
+	//
+	//	*IssueClickResult_Response
+	//	*IssueClickResult_Error
+	Result        isIssueClickResult_Result `protobuf_oneof:"result"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IssueClickResult) Reset() {
+	*x = IssueClickResult{}
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IssueClickResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IssueClickResult) ProtoMessage() {}
+
+func (x *IssueClickResult) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IssueClickResult.ProtoReflect.Descriptor instead.
+func (*IssueClickResult) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *IssueClickResult) GetIndex() int32 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *IssueClickResult) GetResult() isIssueClickResult_Result {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *IssueClickResult) GetResponse() *IssueClickResponse {
+	if x != nil {
+		if x, ok := x.Result.(*IssueClickResult_Response); ok {
+			return x.Response
+		}
+	}
+	return nil
+}
+
+func (x *IssueClickResult) GetError() *ItemError {
+	if x != nil {
+		if x, ok := x.Result.(*IssueClickResult_Error); ok {
+			return x.Error
+		}
+	}
+	return nil
+}
+
+type isIssueClickResult_Result interface {
+	isIssueClickResult_Result()
+}
+
+type IssueClickResult_Response struct {
+	Response *IssueClickResponse `protobuf:"bytes,2,opt,name=response,proto3,oneof"`
+}
+
+type IssueClickResult_Error struct {
+	Error *ItemError `protobuf:"bytes,3,opt,name=error,proto3,oneof"`
+}
+
+func (*IssueClickResult_Response) isIssueClickResult_Result() {}
+
+func (*IssueClickResult_Error) isIssueClickResult_Result() {}
+
+type IssueClicksResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One per item, in request order.
+	Results       []*IssueClickResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IssueClicksResponse) Reset() {
+	*x = IssueClicksResponse{}
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IssueClicksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IssueClicksResponse) ProtoMessage() {}
+
+func (x *IssueClicksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IssueClicksResponse.ProtoReflect.Descriptor instead.
+func (*IssueClicksResponse) Descriptor() ([]byte, []int) {
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *IssueClicksResponse) GetResults() []*IssueClickResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
 type ListClickVerifiersRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// At most 1000; 0 means 500.
@@ -232,7 +414,7 @@ type ListClickVerifiersRequest struct {
 
 func (x *ListClickVerifiersRequest) Reset() {
 	*x = ListClickVerifiersRequest{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[2]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -244,7 +426,7 @@ func (x *ListClickVerifiersRequest) String() string {
 func (*ListClickVerifiersRequest) ProtoMessage() {}
 
 func (x *ListClickVerifiersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[2]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -257,7 +439,7 @@ func (x *ListClickVerifiersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListClickVerifiersRequest.ProtoReflect.Descriptor instead.
 func (*ListClickVerifiersRequest) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{2}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListClickVerifiersRequest) GetPageSize() int32 {
@@ -288,7 +470,7 @@ type ListClickVerifiersResponse struct {
 
 func (x *ListClickVerifiersResponse) Reset() {
 	*x = ListClickVerifiersResponse{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[3]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -300,7 +482,7 @@ func (x *ListClickVerifiersResponse) String() string {
 func (*ListClickVerifiersResponse) ProtoMessage() {}
 
 func (x *ListClickVerifiersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[3]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -313,7 +495,7 @@ func (x *ListClickVerifiersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListClickVerifiersResponse.ProtoReflect.Descriptor instead.
 func (*ListClickVerifiersResponse) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{3}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListClickVerifiersResponse) GetVerifiers() []*ClickVerifier {
@@ -345,7 +527,7 @@ type WatchClickVerifiersRequest struct {
 
 func (x *WatchClickVerifiersRequest) Reset() {
 	*x = WatchClickVerifiersRequest{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[4]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -357,7 +539,7 @@ func (x *WatchClickVerifiersRequest) String() string {
 func (*WatchClickVerifiersRequest) ProtoMessage() {}
 
 func (x *WatchClickVerifiersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[4]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -370,7 +552,7 @@ func (x *WatchClickVerifiersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchClickVerifiersRequest.ProtoReflect.Descriptor instead.
 func (*WatchClickVerifiersRequest) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{4}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{7}
 }
 
 type WatchClickVerifiersResponse struct {
@@ -387,7 +569,7 @@ type WatchClickVerifiersResponse struct {
 
 func (x *WatchClickVerifiersResponse) Reset() {
 	*x = WatchClickVerifiersResponse{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[5]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -399,7 +581,7 @@ func (x *WatchClickVerifiersResponse) String() string {
 func (*WatchClickVerifiersResponse) ProtoMessage() {}
 
 func (x *WatchClickVerifiersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[5]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -412,7 +594,7 @@ func (x *WatchClickVerifiersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchClickVerifiersResponse.ProtoReflect.Descriptor instead.
 func (*WatchClickVerifiersResponse) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{5}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *WatchClickVerifiersResponse) GetVerifiers() []*ClickVerifier {
@@ -446,7 +628,7 @@ type ClickVerifier struct {
 
 func (x *ClickVerifier) Reset() {
 	*x = ClickVerifier{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[6]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -458,7 +640,7 @@ func (x *ClickVerifier) String() string {
 func (*ClickVerifier) ProtoMessage() {}
 
 func (x *ClickVerifier) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[6]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -471,7 +653,7 @@ func (x *ClickVerifier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClickVerifier.ProtoReflect.Descriptor instead.
 func (*ClickVerifier) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{6}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ClickVerifier) GetAccountId() string {
@@ -513,7 +695,7 @@ type ClickSecret struct {
 
 func (x *ClickSecret) Reset() {
 	*x = ClickSecret{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[7]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -525,7 +707,7 @@ func (x *ClickSecret) String() string {
 func (*ClickSecret) ProtoMessage() {}
 
 func (x *ClickSecret) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[7]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -538,7 +720,7 @@ func (x *ClickSecret) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClickSecret.ProtoReflect.Descriptor instead.
 func (*ClickSecret) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{7}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ClickSecret) GetSecret() string {
@@ -564,7 +746,7 @@ type GetClickRequest struct {
 
 func (x *GetClickRequest) Reset() {
 	*x = GetClickRequest{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[8]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -576,7 +758,7 @@ func (x *GetClickRequest) String() string {
 func (*GetClickRequest) ProtoMessage() {}
 
 func (x *GetClickRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[8]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -589,7 +771,7 @@ func (x *GetClickRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetClickRequest.ProtoReflect.Descriptor instead.
 func (*GetClickRequest) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{8}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetClickRequest) GetKcid() string {
@@ -608,7 +790,7 @@ type GetClickResponse struct {
 
 func (x *GetClickResponse) Reset() {
 	*x = GetClickResponse{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[9]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -620,7 +802,7 @@ func (x *GetClickResponse) String() string {
 func (*GetClickResponse) ProtoMessage() {}
 
 func (x *GetClickResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[9]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -633,7 +815,7 @@ func (x *GetClickResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetClickResponse.ProtoReflect.Descriptor instead.
 func (*GetClickResponse) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{9}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetClickResponse) GetClick() *Click {
@@ -652,7 +834,7 @@ type InspectKcidRequest struct {
 
 func (x *InspectKcidRequest) Reset() {
 	*x = InspectKcidRequest{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[10]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -664,7 +846,7 @@ func (x *InspectKcidRequest) String() string {
 func (*InspectKcidRequest) ProtoMessage() {}
 
 func (x *InspectKcidRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[10]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -677,7 +859,7 @@ func (x *InspectKcidRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InspectKcidRequest.ProtoReflect.Descriptor instead.
 func (*InspectKcidRequest) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{10}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *InspectKcidRequest) GetKcid() string {
@@ -707,7 +889,7 @@ type InspectKcidResponse struct {
 
 func (x *InspectKcidResponse) Reset() {
 	*x = InspectKcidResponse{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[11]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -719,7 +901,7 @@ func (x *InspectKcidResponse) String() string {
 func (*InspectKcidResponse) ProtoMessage() {}
 
 func (x *InspectKcidResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[11]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -732,7 +914,7 @@ func (x *InspectKcidResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InspectKcidResponse.ProtoReflect.Descriptor instead.
 func (*InspectKcidResponse) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{11}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *InspectKcidResponse) GetValid() bool {
@@ -800,7 +982,7 @@ type DeleteClickRequest struct {
 
 func (x *DeleteClickRequest) Reset() {
 	*x = DeleteClickRequest{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[12]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -812,7 +994,7 @@ func (x *DeleteClickRequest) String() string {
 func (*DeleteClickRequest) ProtoMessage() {}
 
 func (x *DeleteClickRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[12]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -825,7 +1007,7 @@ func (x *DeleteClickRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteClickRequest.ProtoReflect.Descriptor instead.
 func (*DeleteClickRequest) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{12}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *DeleteClickRequest) GetKcid() string {
@@ -845,7 +1027,7 @@ type DeleteClickResponse struct {
 
 func (x *DeleteClickResponse) Reset() {
 	*x = DeleteClickResponse{}
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[13]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -857,7 +1039,7 @@ func (x *DeleteClickResponse) String() string {
 func (*DeleteClickResponse) ProtoMessage() {}
 
 func (x *DeleteClickResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[13]
+	mi := &file_kcid_tracking_v1_click_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -870,7 +1052,7 @@ func (x *DeleteClickResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteClickResponse.ProtoReflect.Descriptor instead.
 func (*DeleteClickResponse) Descriptor() ([]byte, []int) {
-	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{13}
+	return file_kcid_tracking_v1_click_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DeleteClickResponse) GetDeletedConversions() uint32 {
@@ -884,7 +1066,7 @@ var File_kcid_tracking_v1_click_service_proto protoreflect.FileDescriptor
 
 const file_kcid_tracking_v1_click_service_proto_rawDesc = "" +
 	"\n" +
-	"$kcid/tracking/v1/click_service.proto\x12\x10kcid.tracking.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#kcid/tracking/v1/error_reason.proto\x1a kcid/tracking/v1/resources.proto\"\xdd\x03\n" +
+	"$kcid/tracking/v1/click_service.proto\x12\x10kcid.tracking.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a)kcid/tracking/v1/conversion_service.proto\x1a#kcid/tracking/v1/error_reason.proto\x1a kcid/tracking/v1/resources.proto\"\xdd\x03\n" +
 	"\x11IssueClickRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x1f\n" +
@@ -908,7 +1090,16 @@ const file_kcid_tracking_v1_click_service_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"f\n" +
 	"\x12IssueClickResponse\x12-\n" +
 	"\x05click\x18\x01 \x01(\v2\x17.kcid.tracking.v1.ClickR\x05click\x12!\n" +
-	"\fredirect_url\x18\x02 \x01(\tR\vredirectUrl\"W\n" +
+	"\fredirect_url\x18\x02 \x01(\tR\vredirectUrl\"O\n" +
+	"\x12IssueClicksRequest\x129\n" +
+	"\x05items\x18\x01 \x03(\v2#.kcid.tracking.v1.IssueClickRequestR\x05items\"\xab\x01\n" +
+	"\x10IssueClickResult\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x05R\x05index\x12B\n" +
+	"\bresponse\x18\x02 \x01(\v2$.kcid.tracking.v1.IssueClickResponseH\x00R\bresponse\x123\n" +
+	"\x05error\x18\x03 \x01(\v2\x1b.kcid.tracking.v1.ItemErrorH\x00R\x05errorB\b\n" +
+	"\x06result\"S\n" +
+	"\x13IssueClicksResponse\x12<\n" +
+	"\aresults\x18\x01 \x03(\v2\".kcid.tracking.v1.IssueClickResultR\aresults\"W\n" +
 	"\x19ListClickVerifiersRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -955,10 +1146,11 @@ const file_kcid_tracking_v1_click_service_proto_rawDesc = "" +
 	"\x12DeleteClickRequest\x12\x12\n" +
 	"\x04kcid\x18\x01 \x01(\tR\x04kcid\"F\n" +
 	"\x13DeleteClickResponse\x12/\n" +
-	"\x13deleted_conversions\x18\x01 \x01(\rR\x12deletedConversions2\xd9\x04\n" +
+	"\x13deleted_conversions\x18\x01 \x01(\rR\x12deletedConversions2\xb5\x05\n" +
 	"\fClickService\x12W\n" +
 	"\n" +
-	"IssueClick\x12#.kcid.tracking.v1.IssueClickRequest\x1a$.kcid.tracking.v1.IssueClickResponse\x12Q\n" +
+	"IssueClick\x12#.kcid.tracking.v1.IssueClickRequest\x1a$.kcid.tracking.v1.IssueClickResponse\x12Z\n" +
+	"\vIssueClicks\x12$.kcid.tracking.v1.IssueClicksRequest\x1a%.kcid.tracking.v1.IssueClicksResponse\x12Q\n" +
 	"\bGetClick\x12!.kcid.tracking.v1.GetClickRequest\x1a\".kcid.tracking.v1.GetClickResponse\x12Z\n" +
 	"\vInspectKcid\x12$.kcid.tracking.v1.InspectKcidRequest\x1a%.kcid.tracking.v1.InspectKcidResponse\x12Z\n" +
 	"\vDeleteClick\x12$.kcid.tracking.v1.DeleteClickRequest\x1a%.kcid.tracking.v1.DeleteClickResponse\x12o\n" +
@@ -978,54 +1170,64 @@ func file_kcid_tracking_v1_click_service_proto_rawDescGZIP() []byte {
 	return file_kcid_tracking_v1_click_service_proto_rawDescData
 }
 
-var file_kcid_tracking_v1_click_service_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_kcid_tracking_v1_click_service_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_kcid_tracking_v1_click_service_proto_goTypes = []any{
 	(*IssueClickRequest)(nil),           // 0: kcid.tracking.v1.IssueClickRequest
 	(*IssueClickResponse)(nil),          // 1: kcid.tracking.v1.IssueClickResponse
-	(*ListClickVerifiersRequest)(nil),   // 2: kcid.tracking.v1.ListClickVerifiersRequest
-	(*ListClickVerifiersResponse)(nil),  // 3: kcid.tracking.v1.ListClickVerifiersResponse
-	(*WatchClickVerifiersRequest)(nil),  // 4: kcid.tracking.v1.WatchClickVerifiersRequest
-	(*WatchClickVerifiersResponse)(nil), // 5: kcid.tracking.v1.WatchClickVerifiersResponse
-	(*ClickVerifier)(nil),               // 6: kcid.tracking.v1.ClickVerifier
-	(*ClickSecret)(nil),                 // 7: kcid.tracking.v1.ClickSecret
-	(*GetClickRequest)(nil),             // 8: kcid.tracking.v1.GetClickRequest
-	(*GetClickResponse)(nil),            // 9: kcid.tracking.v1.GetClickResponse
-	(*InspectKcidRequest)(nil),          // 10: kcid.tracking.v1.InspectKcidRequest
-	(*InspectKcidResponse)(nil),         // 11: kcid.tracking.v1.InspectKcidResponse
-	(*DeleteClickRequest)(nil),          // 12: kcid.tracking.v1.DeleteClickRequest
-	(*DeleteClickResponse)(nil),         // 13: kcid.tracking.v1.DeleteClickResponse
-	nil,                                 // 14: kcid.tracking.v1.IssueClickRequest.SubIdsEntry
-	(*Click)(nil),                       // 15: kcid.tracking.v1.Click
-	(*timestamppb.Timestamp)(nil),       // 16: google.protobuf.Timestamp
-	(ErrorReason)(0),                    // 17: kcid.tracking.v1.ErrorReason
+	(*IssueClicksRequest)(nil),          // 2: kcid.tracking.v1.IssueClicksRequest
+	(*IssueClickResult)(nil),            // 3: kcid.tracking.v1.IssueClickResult
+	(*IssueClicksResponse)(nil),         // 4: kcid.tracking.v1.IssueClicksResponse
+	(*ListClickVerifiersRequest)(nil),   // 5: kcid.tracking.v1.ListClickVerifiersRequest
+	(*ListClickVerifiersResponse)(nil),  // 6: kcid.tracking.v1.ListClickVerifiersResponse
+	(*WatchClickVerifiersRequest)(nil),  // 7: kcid.tracking.v1.WatchClickVerifiersRequest
+	(*WatchClickVerifiersResponse)(nil), // 8: kcid.tracking.v1.WatchClickVerifiersResponse
+	(*ClickVerifier)(nil),               // 9: kcid.tracking.v1.ClickVerifier
+	(*ClickSecret)(nil),                 // 10: kcid.tracking.v1.ClickSecret
+	(*GetClickRequest)(nil),             // 11: kcid.tracking.v1.GetClickRequest
+	(*GetClickResponse)(nil),            // 12: kcid.tracking.v1.GetClickResponse
+	(*InspectKcidRequest)(nil),          // 13: kcid.tracking.v1.InspectKcidRequest
+	(*InspectKcidResponse)(nil),         // 14: kcid.tracking.v1.InspectKcidResponse
+	(*DeleteClickRequest)(nil),          // 15: kcid.tracking.v1.DeleteClickRequest
+	(*DeleteClickResponse)(nil),         // 16: kcid.tracking.v1.DeleteClickResponse
+	nil,                                 // 17: kcid.tracking.v1.IssueClickRequest.SubIdsEntry
+	(*Click)(nil),                       // 18: kcid.tracking.v1.Click
+	(*ItemError)(nil),                   // 19: kcid.tracking.v1.ItemError
+	(*timestamppb.Timestamp)(nil),       // 20: google.protobuf.Timestamp
+	(ErrorReason)(0),                    // 21: kcid.tracking.v1.ErrorReason
 }
 var file_kcid_tracking_v1_click_service_proto_depIdxs = []int32{
-	14, // 0: kcid.tracking.v1.IssueClickRequest.sub_ids:type_name -> kcid.tracking.v1.IssueClickRequest.SubIdsEntry
-	15, // 1: kcid.tracking.v1.IssueClickResponse.click:type_name -> kcid.tracking.v1.Click
-	6,  // 2: kcid.tracking.v1.ListClickVerifiersResponse.verifiers:type_name -> kcid.tracking.v1.ClickVerifier
-	6,  // 3: kcid.tracking.v1.WatchClickVerifiersResponse.verifiers:type_name -> kcid.tracking.v1.ClickVerifier
-	7,  // 4: kcid.tracking.v1.ClickVerifier.secrets:type_name -> kcid.tracking.v1.ClickSecret
-	16, // 5: kcid.tracking.v1.ClickSecret.expire_time:type_name -> google.protobuf.Timestamp
-	15, // 6: kcid.tracking.v1.GetClickResponse.click:type_name -> kcid.tracking.v1.Click
-	17, // 7: kcid.tracking.v1.InspectKcidResponse.reason:type_name -> kcid.tracking.v1.ErrorReason
-	16, // 8: kcid.tracking.v1.InspectKcidResponse.issue_time:type_name -> google.protobuf.Timestamp
-	0,  // 9: kcid.tracking.v1.ClickService.IssueClick:input_type -> kcid.tracking.v1.IssueClickRequest
-	8,  // 10: kcid.tracking.v1.ClickService.GetClick:input_type -> kcid.tracking.v1.GetClickRequest
-	10, // 11: kcid.tracking.v1.ClickService.InspectKcid:input_type -> kcid.tracking.v1.InspectKcidRequest
-	12, // 12: kcid.tracking.v1.ClickService.DeleteClick:input_type -> kcid.tracking.v1.DeleteClickRequest
-	2,  // 13: kcid.tracking.v1.ClickService.ListClickVerifiers:input_type -> kcid.tracking.v1.ListClickVerifiersRequest
-	4,  // 14: kcid.tracking.v1.ClickService.WatchClickVerifiers:input_type -> kcid.tracking.v1.WatchClickVerifiersRequest
-	1,  // 15: kcid.tracking.v1.ClickService.IssueClick:output_type -> kcid.tracking.v1.IssueClickResponse
-	9,  // 16: kcid.tracking.v1.ClickService.GetClick:output_type -> kcid.tracking.v1.GetClickResponse
-	11, // 17: kcid.tracking.v1.ClickService.InspectKcid:output_type -> kcid.tracking.v1.InspectKcidResponse
-	13, // 18: kcid.tracking.v1.ClickService.DeleteClick:output_type -> kcid.tracking.v1.DeleteClickResponse
-	3,  // 19: kcid.tracking.v1.ClickService.ListClickVerifiers:output_type -> kcid.tracking.v1.ListClickVerifiersResponse
-	5,  // 20: kcid.tracking.v1.ClickService.WatchClickVerifiers:output_type -> kcid.tracking.v1.WatchClickVerifiersResponse
-	15, // [15:21] is the sub-list for method output_type
-	9,  // [9:15] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	17, // 0: kcid.tracking.v1.IssueClickRequest.sub_ids:type_name -> kcid.tracking.v1.IssueClickRequest.SubIdsEntry
+	18, // 1: kcid.tracking.v1.IssueClickResponse.click:type_name -> kcid.tracking.v1.Click
+	0,  // 2: kcid.tracking.v1.IssueClicksRequest.items:type_name -> kcid.tracking.v1.IssueClickRequest
+	1,  // 3: kcid.tracking.v1.IssueClickResult.response:type_name -> kcid.tracking.v1.IssueClickResponse
+	19, // 4: kcid.tracking.v1.IssueClickResult.error:type_name -> kcid.tracking.v1.ItemError
+	3,  // 5: kcid.tracking.v1.IssueClicksResponse.results:type_name -> kcid.tracking.v1.IssueClickResult
+	9,  // 6: kcid.tracking.v1.ListClickVerifiersResponse.verifiers:type_name -> kcid.tracking.v1.ClickVerifier
+	9,  // 7: kcid.tracking.v1.WatchClickVerifiersResponse.verifiers:type_name -> kcid.tracking.v1.ClickVerifier
+	10, // 8: kcid.tracking.v1.ClickVerifier.secrets:type_name -> kcid.tracking.v1.ClickSecret
+	20, // 9: kcid.tracking.v1.ClickSecret.expire_time:type_name -> google.protobuf.Timestamp
+	18, // 10: kcid.tracking.v1.GetClickResponse.click:type_name -> kcid.tracking.v1.Click
+	21, // 11: kcid.tracking.v1.InspectKcidResponse.reason:type_name -> kcid.tracking.v1.ErrorReason
+	20, // 12: kcid.tracking.v1.InspectKcidResponse.issue_time:type_name -> google.protobuf.Timestamp
+	0,  // 13: kcid.tracking.v1.ClickService.IssueClick:input_type -> kcid.tracking.v1.IssueClickRequest
+	2,  // 14: kcid.tracking.v1.ClickService.IssueClicks:input_type -> kcid.tracking.v1.IssueClicksRequest
+	11, // 15: kcid.tracking.v1.ClickService.GetClick:input_type -> kcid.tracking.v1.GetClickRequest
+	13, // 16: kcid.tracking.v1.ClickService.InspectKcid:input_type -> kcid.tracking.v1.InspectKcidRequest
+	15, // 17: kcid.tracking.v1.ClickService.DeleteClick:input_type -> kcid.tracking.v1.DeleteClickRequest
+	5,  // 18: kcid.tracking.v1.ClickService.ListClickVerifiers:input_type -> kcid.tracking.v1.ListClickVerifiersRequest
+	7,  // 19: kcid.tracking.v1.ClickService.WatchClickVerifiers:input_type -> kcid.tracking.v1.WatchClickVerifiersRequest
+	1,  // 20: kcid.tracking.v1.ClickService.IssueClick:output_type -> kcid.tracking.v1.IssueClickResponse
+	4,  // 21: kcid.tracking.v1.ClickService.IssueClicks:output_type -> kcid.tracking.v1.IssueClicksResponse
+	12, // 22: kcid.tracking.v1.ClickService.GetClick:output_type -> kcid.tracking.v1.GetClickResponse
+	14, // 23: kcid.tracking.v1.ClickService.InspectKcid:output_type -> kcid.tracking.v1.InspectKcidResponse
+	16, // 24: kcid.tracking.v1.ClickService.DeleteClick:output_type -> kcid.tracking.v1.DeleteClickResponse
+	6,  // 25: kcid.tracking.v1.ClickService.ListClickVerifiers:output_type -> kcid.tracking.v1.ListClickVerifiersResponse
+	8,  // 26: kcid.tracking.v1.ClickService.WatchClickVerifiers:output_type -> kcid.tracking.v1.WatchClickVerifiersResponse
+	20, // [20:27] is the sub-list for method output_type
+	13, // [13:20] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_kcid_tracking_v1_click_service_proto_init() }
@@ -1033,15 +1235,20 @@ func file_kcid_tracking_v1_click_service_proto_init() {
 	if File_kcid_tracking_v1_click_service_proto != nil {
 		return
 	}
+	file_kcid_tracking_v1_conversion_service_proto_init()
 	file_kcid_tracking_v1_error_reason_proto_init()
 	file_kcid_tracking_v1_resources_proto_init()
+	file_kcid_tracking_v1_click_service_proto_msgTypes[3].OneofWrappers = []any{
+		(*IssueClickResult_Response)(nil),
+		(*IssueClickResult_Error)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kcid_tracking_v1_click_service_proto_rawDesc), len(file_kcid_tracking_v1_click_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

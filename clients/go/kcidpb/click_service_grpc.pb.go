@@ -20,6 +20,7 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	ClickService_IssueClick_FullMethodName          = "/kcid.tracking.v1.ClickService/IssueClick"
+	ClickService_IssueClicks_FullMethodName         = "/kcid.tracking.v1.ClickService/IssueClicks"
 	ClickService_GetClick_FullMethodName            = "/kcid.tracking.v1.ClickService/GetClick"
 	ClickService_InspectKcid_FullMethodName         = "/kcid.tracking.v1.ClickService/InspectKcid"
 	ClickService_DeleteClick_FullMethodName         = "/kcid.tracking.v1.ClickService/DeleteClick"
@@ -38,6 +39,13 @@ type ClickServiceClient interface {
 	// DESTINATION_INVALID, CLICK_SIGNATURE_MISSING/INVALID (when a signature is
 	// given for verification), STORE_UNAVAILABLE/STORE_TIMEOUT (safe to retry).
 	IssueClick(ctx context.Context, in *IssueClickRequest, opts ...grpc.CallOption) (*IssueClickResponse, error)
+	// Issues up to 100 clicks in one call; each item succeeds or fails on its
+	// own, exactly as IssueClick would answer it (same reasons, message and
+	// metadata). For callers that see many clicks at once, such as an HTTP edge
+	// sending the clicks it read in one pass: the call's own cost (stream,
+	// headers, deadline) is paid once, not per click. Errors of the whole call:
+	// MISSING_PARAMETER (no items), BATCH_TOO_LARGE.
+	IssueClicks(ctx context.Context, in *IssueClicksRequest, opts ...grpc.CallOption) (*IssueClicksResponse, error)
 	// Reads a stored click. Errors: KCID_* (malformed), CLICK_NOT_FOUND.
 	GetClick(ctx context.Context, in *GetClickRequest, opts ...grpc.CallOption) (*GetClickResponse, error)
 	// Decodes and diagnoses a kcid without touching the store.
@@ -75,6 +83,16 @@ func (c *clickServiceClient) IssueClick(ctx context.Context, in *IssueClickReque
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(IssueClickResponse)
 	err := c.cc.Invoke(ctx, ClickService_IssueClick_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *clickServiceClient) IssueClicks(ctx context.Context, in *IssueClicksRequest, opts ...grpc.CallOption) (*IssueClicksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(IssueClicksResponse)
+	err := c.cc.Invoke(ctx, ClickService_IssueClicks_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +169,13 @@ type ClickServiceServer interface {
 	// DESTINATION_INVALID, CLICK_SIGNATURE_MISSING/INVALID (when a signature is
 	// given for verification), STORE_UNAVAILABLE/STORE_TIMEOUT (safe to retry).
 	IssueClick(context.Context, *IssueClickRequest) (*IssueClickResponse, error)
+	// Issues up to 100 clicks in one call; each item succeeds or fails on its
+	// own, exactly as IssueClick would answer it (same reasons, message and
+	// metadata). For callers that see many clicks at once, such as an HTTP edge
+	// sending the clicks it read in one pass: the call's own cost (stream,
+	// headers, deadline) is paid once, not per click. Errors of the whole call:
+	// MISSING_PARAMETER (no items), BATCH_TOO_LARGE.
+	IssueClicks(context.Context, *IssueClicksRequest) (*IssueClicksResponse, error)
 	// Reads a stored click. Errors: KCID_* (malformed), CLICK_NOT_FOUND.
 	GetClick(context.Context, *GetClickRequest) (*GetClickResponse, error)
 	// Decodes and diagnoses a kcid without touching the store.
@@ -186,6 +211,9 @@ type UnimplementedClickServiceServer struct{}
 
 func (UnimplementedClickServiceServer) IssueClick(context.Context, *IssueClickRequest) (*IssueClickResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method IssueClick not implemented")
+}
+func (UnimplementedClickServiceServer) IssueClicks(context.Context, *IssueClicksRequest) (*IssueClicksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method IssueClicks not implemented")
 }
 func (UnimplementedClickServiceServer) GetClick(context.Context, *GetClickRequest) (*GetClickResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetClick not implemented")
@@ -237,6 +265,24 @@ func _ClickService_IssueClick_Handler(srv interface{}, ctx context.Context, dec 
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ClickServiceServer).IssueClick(ctx, req.(*IssueClickRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ClickService_IssueClicks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IssueClicksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ClickServiceServer).IssueClicks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ClickService_IssueClicks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ClickServiceServer).IssueClicks(ctx, req.(*IssueClicksRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -334,6 +380,10 @@ var ClickService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "IssueClick",
 			Handler:    _ClickService_IssueClick_Handler,
+		},
+		{
+			MethodName: "IssueClicks",
+			Handler:    _ClickService_IssueClicks_Handler,
 		},
 		{
 			MethodName: "GetClick",

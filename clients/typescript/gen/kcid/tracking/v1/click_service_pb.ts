@@ -6,6 +6,8 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { ItemError } from "./conversion_service_pb.js";
+import { file_kcid_tracking_v1_conversion_service } from "./conversion_service_pb.js";
 import type { ErrorReason } from "./error_reason_pb.js";
 import { file_kcid_tracking_v1_error_reason } from "./error_reason_pb.js";
 import type { Click } from "./resources_pb.js";
@@ -16,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kcid/tracking/v1/click_service.proto.
  */
 export const file_kcid_tracking_v1_click_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRrY2lkL3RyYWNraW5nL3YxL2NsaWNrX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEi0wIKEUlzc3VlQ2xpY2tSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEwoLY2FtcGFpZ25faWQYAiABKAkSEwoLY3JlYXRpdmVfaWQYAyABKAkSFAoMcGxhY2VtZW50X2lkGAQgASgJEkAKB3N1Yl9pZHMYBSADKAsyLy5rY2lkLnRyYWNraW5nLnYxLklzc3VlQ2xpY2tSZXF1ZXN0LlN1Yklkc0VudHJ5EhcKD2Rlc3RpbmF0aW9uX3VybBgGIAEoCRIXCg9jbGlja19zaWduYXR1cmUYByABKAkSEgoKcmVxdWVzdF9pZBgIIAEoCRIMCgRrY2lkGAkgASgJEhIKCnVzZXJfYWdlbnQYCiABKAkSEQoJY2xpZW50X2lwGAsgASgJGi0KC1N1Yklkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiUgoSSXNzdWVDbGlja1Jlc3BvbnNlEiYKBWNsaWNrGAEgASgLMhcua2NpZC50cmFja2luZy52MS5DbGljaxIUCgxyZWRpcmVjdF91cmwYAiABKAkiQgoZTGlzdENsaWNrVmVyaWZpZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJ9ChpMaXN0Q2xpY2tWZXJpZmllcnNSZXNwb25zZRIyCgl2ZXJpZmllcnMYASADKAsyHy5rY2lkLnRyYWNraW5nLnYxLkNsaWNrVmVyaWZpZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnBhcnRpdGlvbnMYAyABKA0iHAoaV2F0Y2hDbGlja1ZlcmlmaWVyc1JlcXVlc3QiZQobV2F0Y2hDbGlja1ZlcmlmaWVyc1Jlc3BvbnNlEjIKCXZlcmlmaWVycxgBIAMoCzIfLmtjaWQudHJhY2tpbmcudjEuQ2xpY2tWZXJpZmllchISCgpwYXJ0aXRpb25zGAIgASgNIn8KDUNsaWNrVmVyaWZpZXISEgoKYWNjb3VudF9pZBgBIAEoCRIWCg5rY2lkX3BhcmFtZXRlchgCIAEoCRIuCgdzZWNyZXRzGAMgAygLMh0ua2NpZC50cmFja2luZy52MS5DbGlja1NlY3JldBISCgpwYXJ0bmVyX2lkGAQgASgJIk4KC0NsaWNrU2VjcmV0Eg4KBnNlY3JldBgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiHwoPR2V0Q2xpY2tSZXF1ZXN0EgwKBGtjaWQYASABKAkiOgoQR2V0Q2xpY2tSZXNwb25zZRImCgVjbGljaxgBIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuQ2xpY2siIgoSSW5zcGVjdEtjaWRSZXF1ZXN0EgwKBGtjaWQYASABKAki3gEKE0luc3BlY3RLY2lkUmVzcG9uc2USDQoFdmFsaWQYASABKAgSLQoGcmVhc29uGAIgASgOMh0ua2NpZC50cmFja2luZy52MS5FcnJvclJlYXNvbhIMCgRoaW50GAMgASgJEhcKD25vcm1hbGl6ZWRfa2NpZBgEIAEoCRIPCgd2ZXJzaW9uGAUgASgNEi4KCmlzc3VlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhcnRpdGlvbhgHIAEoDRIOCgZrZXlfaWQYCCABKA0iIgoSRGVsZXRlQ2xpY2tSZXF1ZXN0EgwKBGtjaWQYASABKAkiMgoTRGVsZXRlQ2xpY2tSZXNwb25zZRIbChNkZWxldGVkX2NvbnZlcnNpb25zGAEgASgNMtkECgxDbGlja1NlcnZpY2USVwoKSXNzdWVDbGljaxIjLmtjaWQudHJhY2tpbmcudjEuSXNzdWVDbGlja1JlcXVlc3QaJC5rY2lkLnRyYWNraW5nLnYxLklzc3VlQ2xpY2tSZXNwb25zZRJRCghHZXRDbGljaxIhLmtjaWQudHJhY2tpbmcudjEuR2V0Q2xpY2tSZXF1ZXN0GiIua2NpZC50cmFja2luZy52MS5HZXRDbGlja1Jlc3BvbnNlEloKC0luc3BlY3RLY2lkEiQua2NpZC50cmFja2luZy52MS5JbnNwZWN0S2NpZFJlcXVlc3QaJS5rY2lkLnRyYWNraW5nLnYxLkluc3BlY3RLY2lkUmVzcG9uc2USWgoLRGVsZXRlQ2xpY2sSJC5rY2lkLnRyYWNraW5nLnYxLkRlbGV0ZUNsaWNrUmVxdWVzdBolLmtjaWQudHJhY2tpbmcudjEuRGVsZXRlQ2xpY2tSZXNwb25zZRJvChJMaXN0Q2xpY2tWZXJpZmllcnMSKy5rY2lkLnRyYWNraW5nLnYxLkxpc3RDbGlja1ZlcmlmaWVyc1JlcXVlc3QaLC5rY2lkLnRyYWNraW5nLnYxLkxpc3RDbGlja1ZlcmlmaWVyc1Jlc3BvbnNlEnQKE1dhdGNoQ2xpY2tWZXJpZmllcnMSLC5rY2lkLnRyYWNraW5nLnYxLldhdGNoQ2xpY2tWZXJpZmllcnNSZXF1ZXN0Gi0ua2NpZC50cmFja2luZy52MS5XYXRjaENsaWNrVmVyaWZpZXJzUmVzcG9uc2UwAUJfChlpby5rY2lkLnByb3RvLnRyYWNraW5nLnYxQhFDbGlja1NlcnZpY2VQcm90b1ABWi1naXRodWIuY29tL2tjaWQva2NpZC9jbGllbnRzL2dvL2tjaWRwYjtrY2lkcGJiBnByb3RvMw", [file_google_protobuf_timestamp, file_kcid_tracking_v1_error_reason, file_kcid_tracking_v1_resources]);
+  fileDesc("CiRrY2lkL3RyYWNraW5nL3YxL2NsaWNrX3NlcnZpY2UucHJvdG8SEGtjaWQudHJhY2tpbmcudjEi0wIKEUlzc3VlQ2xpY2tSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSEwoLY2FtcGFpZ25faWQYAiABKAkSEwoLY3JlYXRpdmVfaWQYAyABKAkSFAoMcGxhY2VtZW50X2lkGAQgASgJEkAKB3N1Yl9pZHMYBSADKAsyLy5rY2lkLnRyYWNraW5nLnYxLklzc3VlQ2xpY2tSZXF1ZXN0LlN1Yklkc0VudHJ5EhcKD2Rlc3RpbmF0aW9uX3VybBgGIAEoCRIXCg9jbGlja19zaWduYXR1cmUYByABKAkSEgoKcmVxdWVzdF9pZBgIIAEoCRIMCgRrY2lkGAkgASgJEhIKCnVzZXJfYWdlbnQYCiABKAkSEQoJY2xpZW50X2lwGAsgASgJGi0KC1N1Yklkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiUgoSSXNzdWVDbGlja1Jlc3BvbnNlEiYKBWNsaWNrGAEgASgLMhcua2NpZC50cmFja2luZy52MS5DbGljaxIUCgxyZWRpcmVjdF91cmwYAiABKAkiSAoSSXNzdWVDbGlja3NSZXF1ZXN0EjIKBWl0ZW1zGAEgAygLMiMua2NpZC50cmFja2luZy52MS5Jc3N1ZUNsaWNrUmVxdWVzdCKTAQoQSXNzdWVDbGlja1Jlc3VsdBINCgVpbmRleBgBIAEoBRI4CghyZXNwb25zZRgCIAEoCzIkLmtjaWQudHJhY2tpbmcudjEuSXNzdWVDbGlja1Jlc3BvbnNlSAASLAoFZXJyb3IYAyABKAsyGy5rY2lkLnRyYWNraW5nLnYxLkl0ZW1FcnJvckgAQggKBnJlc3VsdCJKChNJc3N1ZUNsaWNrc1Jlc3BvbnNlEjMKB3Jlc3VsdHMYASADKAsyIi5rY2lkLnRyYWNraW5nLnYxLklzc3VlQ2xpY2tSZXN1bHQiQgoZTGlzdENsaWNrVmVyaWZpZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJ9ChpMaXN0Q2xpY2tWZXJpZmllcnNSZXNwb25zZRIyCgl2ZXJpZmllcnMYASADKAsyHy5rY2lkLnRyYWNraW5nLnYxLkNsaWNrVmVyaWZpZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnBhcnRpdGlvbnMYAyABKA0iHAoaV2F0Y2hDbGlja1ZlcmlmaWVyc1JlcXVlc3QiZQobV2F0Y2hDbGlja1ZlcmlmaWVyc1Jlc3BvbnNlEjIKCXZlcmlmaWVycxgBIAMoCzIfLmtjaWQudHJhY2tpbmcudjEuQ2xpY2tWZXJpZmllchISCgpwYXJ0aXRpb25zGAIgASgNIn8KDUNsaWNrVmVyaWZpZXISEgoKYWNjb3VudF9pZBgBIAEoCRIWCg5rY2lkX3BhcmFtZXRlchgCIAEoCRIuCgdzZWNyZXRzGAMgAygLMh0ua2NpZC50cmFja2luZy52MS5DbGlja1NlY3JldBISCgpwYXJ0bmVyX2lkGAQgASgJIk4KC0NsaWNrU2VjcmV0Eg4KBnNlY3JldBgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiHwoPR2V0Q2xpY2tSZXF1ZXN0EgwKBGtjaWQYASABKAkiOgoQR2V0Q2xpY2tSZXNwb25zZRImCgVjbGljaxgBIAEoCzIXLmtjaWQudHJhY2tpbmcudjEuQ2xpY2siIgoSSW5zcGVjdEtjaWRSZXF1ZXN0EgwKBGtjaWQYASABKAki3gEKE0luc3BlY3RLY2lkUmVzcG9uc2USDQoFdmFsaWQYASABKAgSLQoGcmVhc29uGAIgASgOMh0ua2NpZC50cmFja2luZy52MS5FcnJvclJlYXNvbhIMCgRoaW50GAMgASgJEhcKD25vcm1hbGl6ZWRfa2NpZBgEIAEoCRIPCgd2ZXJzaW9uGAUgASgNEi4KCmlzc3VlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhcnRpdGlvbhgHIAEoDRIOCgZrZXlfaWQYCCABKA0iIgoSRGVsZXRlQ2xpY2tSZXF1ZXN0EgwKBGtjaWQYASABKAkiMgoTRGVsZXRlQ2xpY2tSZXNwb25zZRIbChNkZWxldGVkX2NvbnZlcnNpb25zGAEgASgNMrUFCgxDbGlja1NlcnZpY2USVwoKSXNzdWVDbGljaxIjLmtjaWQudHJhY2tpbmcudjEuSXNzdWVDbGlja1JlcXVlc3QaJC5rY2lkLnRyYWNraW5nLnYxLklzc3VlQ2xpY2tSZXNwb25zZRJaCgtJc3N1ZUNsaWNrcxIkLmtjaWQudHJhY2tpbmcudjEuSXNzdWVDbGlja3NSZXF1ZXN0GiUua2NpZC50cmFja2luZy52MS5Jc3N1ZUNsaWNrc1Jlc3BvbnNlElEKCEdldENsaWNrEiEua2NpZC50cmFja2luZy52MS5HZXRDbGlja1JlcXVlc3QaIi5rY2lkLnRyYWNraW5nLnYxLkdldENsaWNrUmVzcG9uc2USWgoLSW5zcGVjdEtjaWQSJC5rY2lkLnRyYWNraW5nLnYxLkluc3BlY3RLY2lkUmVxdWVzdBolLmtjaWQudHJhY2tpbmcudjEuSW5zcGVjdEtjaWRSZXNwb25zZRJaCgtEZWxldGVDbGljaxIkLmtjaWQudHJhY2tpbmcudjEuRGVsZXRlQ2xpY2tSZXF1ZXN0GiUua2NpZC50cmFja2luZy52MS5EZWxldGVDbGlja1Jlc3BvbnNlEm8KEkxpc3RDbGlja1ZlcmlmaWVycxIrLmtjaWQudHJhY2tpbmcudjEuTGlzdENsaWNrVmVyaWZpZXJzUmVxdWVzdBosLmtjaWQudHJhY2tpbmcudjEuTGlzdENsaWNrVmVyaWZpZXJzUmVzcG9uc2USdAoTV2F0Y2hDbGlja1ZlcmlmaWVycxIsLmtjaWQudHJhY2tpbmcudjEuV2F0Y2hDbGlja1ZlcmlmaWVyc1JlcXVlc3QaLS5rY2lkLnRyYWNraW5nLnYxLldhdGNoQ2xpY2tWZXJpZmllcnNSZXNwb25zZTABQl8KGWlvLmtjaWQucHJvdG8udHJhY2tpbmcudjFCEUNsaWNrU2VydmljZVByb3RvUAFaLWdpdGh1Yi5jb20va2NpZC9rY2lkL2NsaWVudHMvZ28va2NpZHBiO2tjaWRwYmIGcHJvdG8z", [file_google_protobuf_timestamp, file_kcid_tracking_v1_conversion_service, file_kcid_tracking_v1_error_reason, file_kcid_tracking_v1_resources]);
 
 /**
  * @generated from message kcid.tracking.v1.IssueClickRequest
@@ -138,6 +140,82 @@ export const IssueClickResponseSchema: GenMessage<IssueClickResponse> = /*@__PUR
   messageDesc(file_kcid_tracking_v1_click_service, 1);
 
 /**
+ * @generated from message kcid.tracking.v1.IssueClicksRequest
+ */
+export type IssueClicksRequest = Message<"kcid.tracking.v1.IssueClicksRequest"> & {
+  /**
+   * At most 100.
+   *
+   * @generated from field: repeated kcid.tracking.v1.IssueClickRequest items = 1;
+   */
+  items: IssueClickRequest[];
+};
+
+/**
+ * Describes the message kcid.tracking.v1.IssueClicksRequest.
+ * Use `create(IssueClicksRequestSchema)` to create a new message.
+ */
+export const IssueClicksRequestSchema: GenMessage<IssueClicksRequest> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_click_service, 2);
+
+/**
+ * The result of one IssueClicks item.
+ *
+ * @generated from message kcid.tracking.v1.IssueClickResult
+ */
+export type IssueClickResult = Message<"kcid.tracking.v1.IssueClickResult"> & {
+  /**
+   * The item's position in the request.
+   *
+   * @generated from field: int32 index = 1;
+   */
+  index: number;
+
+  /**
+   * @generated from oneof kcid.tracking.v1.IssueClickResult.result
+   */
+  result: {
+    /**
+     * @generated from field: kcid.tracking.v1.IssueClickResponse response = 2;
+     */
+    value: IssueClickResponse;
+    case: "response";
+  } | {
+    /**
+     * @generated from field: kcid.tracking.v1.ItemError error = 3;
+     */
+    value: ItemError;
+    case: "error";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message kcid.tracking.v1.IssueClickResult.
+ * Use `create(IssueClickResultSchema)` to create a new message.
+ */
+export const IssueClickResultSchema: GenMessage<IssueClickResult> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_click_service, 3);
+
+/**
+ * @generated from message kcid.tracking.v1.IssueClicksResponse
+ */
+export type IssueClicksResponse = Message<"kcid.tracking.v1.IssueClicksResponse"> & {
+  /**
+   * One per item, in request order.
+   *
+   * @generated from field: repeated kcid.tracking.v1.IssueClickResult results = 1;
+   */
+  results: IssueClickResult[];
+};
+
+/**
+ * Describes the message kcid.tracking.v1.IssueClicksResponse.
+ * Use `create(IssueClicksResponseSchema)` to create a new message.
+ */
+export const IssueClicksResponseSchema: GenMessage<IssueClicksResponse> = /*@__PURE__*/
+  messageDesc(file_kcid_tracking_v1_click_service, 4);
+
+/**
  * @generated from message kcid.tracking.v1.ListClickVerifiersRequest
  */
 export type ListClickVerifiersRequest = Message<"kcid.tracking.v1.ListClickVerifiersRequest"> & {
@@ -161,7 +239,7 @@ export type ListClickVerifiersRequest = Message<"kcid.tracking.v1.ListClickVerif
  * Use `create(ListClickVerifiersRequestSchema)` to create a new message.
  */
 export const ListClickVerifiersRequestSchema: GenMessage<ListClickVerifiersRequest> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 2);
+  messageDesc(file_kcid_tracking_v1_click_service, 5);
 
 /**
  * @generated from message kcid.tracking.v1.ListClickVerifiersResponse
@@ -193,7 +271,7 @@ export type ListClickVerifiersResponse = Message<"kcid.tracking.v1.ListClickVeri
  * Use `create(ListClickVerifiersResponseSchema)` to create a new message.
  */
 export const ListClickVerifiersResponseSchema: GenMessage<ListClickVerifiersResponse> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 3);
+  messageDesc(file_kcid_tracking_v1_click_service, 6);
 
 /**
  * @generated from message kcid.tracking.v1.WatchClickVerifiersRequest
@@ -206,7 +284,7 @@ export type WatchClickVerifiersRequest = Message<"kcid.tracking.v1.WatchClickVer
  * Use `create(WatchClickVerifiersRequestSchema)` to create a new message.
  */
 export const WatchClickVerifiersRequestSchema: GenMessage<WatchClickVerifiersRequest> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 4);
+  messageDesc(file_kcid_tracking_v1_click_service, 7);
 
 /**
  * @generated from message kcid.tracking.v1.WatchClickVerifiersResponse
@@ -234,7 +312,7 @@ export type WatchClickVerifiersResponse = Message<"kcid.tracking.v1.WatchClickVe
  * Use `create(WatchClickVerifiersResponseSchema)` to create a new message.
  */
 export const WatchClickVerifiersResponseSchema: GenMessage<WatchClickVerifiersResponse> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 5);
+  messageDesc(file_kcid_tracking_v1_click_service, 8);
 
 /**
  * How to verify and redirect the signed click URLs of one account.
@@ -275,7 +353,7 @@ export type ClickVerifier = Message<"kcid.tracking.v1.ClickVerifier"> & {
  * Use `create(ClickVerifierSchema)` to create a new message.
  */
 export const ClickVerifierSchema: GenMessage<ClickVerifier> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 6);
+  messageDesc(file_kcid_tracking_v1_click_service, 9);
 
 /**
  * @generated from message kcid.tracking.v1.ClickSecret
@@ -299,7 +377,7 @@ export type ClickSecret = Message<"kcid.tracking.v1.ClickSecret"> & {
  * Use `create(ClickSecretSchema)` to create a new message.
  */
 export const ClickSecretSchema: GenMessage<ClickSecret> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 7);
+  messageDesc(file_kcid_tracking_v1_click_service, 10);
 
 /**
  * @generated from message kcid.tracking.v1.GetClickRequest
@@ -316,7 +394,7 @@ export type GetClickRequest = Message<"kcid.tracking.v1.GetClickRequest"> & {
  * Use `create(GetClickRequestSchema)` to create a new message.
  */
 export const GetClickRequestSchema: GenMessage<GetClickRequest> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 8);
+  messageDesc(file_kcid_tracking_v1_click_service, 11);
 
 /**
  * @generated from message kcid.tracking.v1.GetClickResponse
@@ -333,7 +411,7 @@ export type GetClickResponse = Message<"kcid.tracking.v1.GetClickResponse"> & {
  * Use `create(GetClickResponseSchema)` to create a new message.
  */
 export const GetClickResponseSchema: GenMessage<GetClickResponse> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 9);
+  messageDesc(file_kcid_tracking_v1_click_service, 12);
 
 /**
  * @generated from message kcid.tracking.v1.InspectKcidRequest
@@ -350,7 +428,7 @@ export type InspectKcidRequest = Message<"kcid.tracking.v1.InspectKcidRequest"> 
  * Use `create(InspectKcidRequestSchema)` to create a new message.
  */
 export const InspectKcidRequestSchema: GenMessage<InspectKcidRequest> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 10);
+  messageDesc(file_kcid_tracking_v1_click_service, 13);
 
 /**
  * @generated from message kcid.tracking.v1.InspectKcidResponse
@@ -410,7 +488,7 @@ export type InspectKcidResponse = Message<"kcid.tracking.v1.InspectKcidResponse"
  * Use `create(InspectKcidResponseSchema)` to create a new message.
  */
 export const InspectKcidResponseSchema: GenMessage<InspectKcidResponse> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 11);
+  messageDesc(file_kcid_tracking_v1_click_service, 14);
 
 /**
  * @generated from message kcid.tracking.v1.DeleteClickRequest
@@ -427,7 +505,7 @@ export type DeleteClickRequest = Message<"kcid.tracking.v1.DeleteClickRequest"> 
  * Use `create(DeleteClickRequestSchema)` to create a new message.
  */
 export const DeleteClickRequestSchema: GenMessage<DeleteClickRequest> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 12);
+  messageDesc(file_kcid_tracking_v1_click_service, 15);
 
 /**
  * @generated from message kcid.tracking.v1.DeleteClickResponse
@@ -446,7 +524,7 @@ export type DeleteClickResponse = Message<"kcid.tracking.v1.DeleteClickResponse"
  * Use `create(DeleteClickResponseSchema)` to create a new message.
  */
 export const DeleteClickResponseSchema: GenMessage<DeleteClickResponse> = /*@__PURE__*/
-  messageDesc(file_kcid_tracking_v1_click_service, 13);
+  messageDesc(file_kcid_tracking_v1_click_service, 16);
 
 /**
  * Mints and reads click ids. Ad servers call IssueClick on every ad click.
@@ -466,6 +544,21 @@ export const ClickService: GenService<{
     methodKind: "unary";
     input: typeof IssueClickRequestSchema;
     output: typeof IssueClickResponseSchema;
+  },
+  /**
+   * Issues up to 100 clicks in one call; each item succeeds or fails on its
+   * own, exactly as IssueClick would answer it (same reasons, message and
+   * metadata). For callers that see many clicks at once, such as an HTTP edge
+   * sending the clicks it read in one pass: the call's own cost (stream,
+   * headers, deadline) is paid once, not per click. Errors of the whole call:
+   * MISSING_PARAMETER (no items), BATCH_TOO_LARGE.
+   *
+   * @generated from rpc kcid.tracking.v1.ClickService.IssueClicks
+   */
+  issueClicks: {
+    methodKind: "unary";
+    input: typeof IssueClicksRequestSchema;
+    output: typeof IssueClicksResponseSchema;
   },
   /**
    * Reads a stored click. Errors: KCID_* (malformed), CLICK_NOT_FOUND.

@@ -23,11 +23,12 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from kcid._gen.tracking.v1 import conversion_service_pb2 as kcid_dot_tracking_dot_v1_dot_conversion__service__pb2
 from kcid._gen.tracking.v1 import error_reason_pb2 as kcid_dot_tracking_dot_v1_dot_error__reason__pb2
 from kcid._gen.tracking.v1 import resources_pb2 as kcid_dot_tracking_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$kcid/tracking/v1/click_service.proto\x12\x10kcid.tracking.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#kcid/tracking/v1/error_reason.proto\x1a kcid/tracking/v1/resources.proto\"\xd3\x02\n\x11IssueClickRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61mpaign_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63reative_id\x18\x03 \x01(\t\x12\x14\n\x0cplacement_id\x18\x04 \x01(\t\x12@\n\x07sub_ids\x18\x05 \x03(\x0b\x32/.kcid.tracking.v1.IssueClickRequest.SubIdsEntry\x12\x17\n\x0f\x64\x65stination_url\x18\x06 \x01(\t\x12\x17\n\x0f\x63lick_signature\x18\x07 \x01(\t\x12\x12\n\nrequest_id\x18\x08 \x01(\t\x12\x0c\n\x04kcid\x18\t \x01(\t\x12\x12\n\nuser_agent\x18\n \x01(\t\x12\x11\n\tclient_ip\x18\x0b \x01(\t\x1a-\n\x0bSubIdsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"R\n\x12IssueClickResponse\x12&\n\x05\x63lick\x18\x01 \x01(\x0b\x32\x17.kcid.tracking.v1.Click\x12\x14\n\x0credirect_url\x18\x02 \x01(\t\"B\n\x19ListClickVerifiersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"}\n\x1aListClickVerifiersResponse\x12\x32\n\tverifiers\x18\x01 \x03(\x0b\x32\x1f.kcid.tracking.v1.ClickVerifier\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\npartitions\x18\x03 \x01(\r\"\x1c\n\x1aWatchClickVerifiersRequest\"e\n\x1bWatchClickVerifiersResponse\x12\x32\n\tverifiers\x18\x01 \x03(\x0b\x32\x1f.kcid.tracking.v1.ClickVerifier\x12\x12\n\npartitions\x18\x02 \x01(\r\"\x7f\n\rClickVerifier\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x16\n\x0ekcid_parameter\x18\x02 \x01(\t\x12.\n\x07secrets\x18\x03 \x03(\x0b\x32\x1d.kcid.tracking.v1.ClickSecret\x12\x12\n\npartner_id\x18\x04 \x01(\t\"N\n\x0b\x43lickSecret\x12\x0e\n\x06secret\x18\x01 \x01(\t\x12/\n\x0b\x65xpire_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x1f\n\x0fGetClickRequest\x12\x0c\n\x04kcid\x18\x01 \x01(\t\":\n\x10GetClickResponse\x12&\n\x05\x63lick\x18\x01 \x01(\x0b\x32\x17.kcid.tracking.v1.Click\"\"\n\x12InspectKcidRequest\x12\x0c\n\x04kcid\x18\x01 \x01(\t\"\xde\x01\n\x13InspectKcidResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12-\n\x06reason\x18\x02 \x01(\x0e\x32\x1d.kcid.tracking.v1.ErrorReason\x12\x0c\n\x04hint\x18\x03 \x01(\t\x12\x17\n\x0fnormalized_kcid\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\r\x12.\n\nissue_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpartition\x18\x07 \x01(\r\x12\x0e\n\x06key_id\x18\x08 \x01(\r\"\"\n\x12\x44\x65leteClickRequest\x12\x0c\n\x04kcid\x18\x01 \x01(\t\"2\n\x13\x44\x65leteClickResponse\x12\x1b\n\x13\x64\x65leted_conversions\x18\x01 \x01(\r2\xd9\x04\n\x0c\x43lickService\x12W\n\nIssueClick\x12#.kcid.tracking.v1.IssueClickRequest\x1a$.kcid.tracking.v1.IssueClickResponse\x12Q\n\x08GetClick\x12!.kcid.tracking.v1.GetClickRequest\x1a\".kcid.tracking.v1.GetClickResponse\x12Z\n\x0bInspectKcid\x12$.kcid.tracking.v1.InspectKcidRequest\x1a%.kcid.tracking.v1.InspectKcidResponse\x12Z\n\x0b\x44\x65leteClick\x12$.kcid.tracking.v1.DeleteClickRequest\x1a%.kcid.tracking.v1.DeleteClickResponse\x12o\n\x12ListClickVerifiers\x12+.kcid.tracking.v1.ListClickVerifiersRequest\x1a,.kcid.tracking.v1.ListClickVerifiersResponse\x12t\n\x13WatchClickVerifiers\x12,.kcid.tracking.v1.WatchClickVerifiersRequest\x1a-.kcid.tracking.v1.WatchClickVerifiersResponse0\x01\x42_\n\x19io.kcid.proto.tracking.v1B\x11\x43lickServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$kcid/tracking/v1/click_service.proto\x12\x10kcid.tracking.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a)kcid/tracking/v1/conversion_service.proto\x1a#kcid/tracking/v1/error_reason.proto\x1a kcid/tracking/v1/resources.proto\"\xd3\x02\n\x11IssueClickRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61mpaign_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63reative_id\x18\x03 \x01(\t\x12\x14\n\x0cplacement_id\x18\x04 \x01(\t\x12@\n\x07sub_ids\x18\x05 \x03(\x0b\x32/.kcid.tracking.v1.IssueClickRequest.SubIdsEntry\x12\x17\n\x0f\x64\x65stination_url\x18\x06 \x01(\t\x12\x17\n\x0f\x63lick_signature\x18\x07 \x01(\t\x12\x12\n\nrequest_id\x18\x08 \x01(\t\x12\x0c\n\x04kcid\x18\t \x01(\t\x12\x12\n\nuser_agent\x18\n \x01(\t\x12\x11\n\tclient_ip\x18\x0b \x01(\t\x1a-\n\x0bSubIdsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"R\n\x12IssueClickResponse\x12&\n\x05\x63lick\x18\x01 \x01(\x0b\x32\x17.kcid.tracking.v1.Click\x12\x14\n\x0credirect_url\x18\x02 \x01(\t\"H\n\x12IssueClicksRequest\x12\x32\n\x05items\x18\x01 \x03(\x0b\x32#.kcid.tracking.v1.IssueClickRequest\"\x93\x01\n\x10IssueClickResult\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x38\n\x08response\x18\x02 \x01(\x0b\x32$.kcid.tracking.v1.IssueClickResponseH\x00\x12,\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x1b.kcid.tracking.v1.ItemErrorH\x00\x42\x08\n\x06result\"J\n\x13IssueClicksResponse\x12\x33\n\x07results\x18\x01 \x03(\x0b\x32\".kcid.tracking.v1.IssueClickResult\"B\n\x19ListClickVerifiersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"}\n\x1aListClickVerifiersResponse\x12\x32\n\tverifiers\x18\x01 \x03(\x0b\x32\x1f.kcid.tracking.v1.ClickVerifier\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\npartitions\x18\x03 \x01(\r\"\x1c\n\x1aWatchClickVerifiersRequest\"e\n\x1bWatchClickVerifiersResponse\x12\x32\n\tverifiers\x18\x01 \x03(\x0b\x32\x1f.kcid.tracking.v1.ClickVerifier\x12\x12\n\npartitions\x18\x02 \x01(\r\"\x7f\n\rClickVerifier\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x16\n\x0ekcid_parameter\x18\x02 \x01(\t\x12.\n\x07secrets\x18\x03 \x03(\x0b\x32\x1d.kcid.tracking.v1.ClickSecret\x12\x12\n\npartner_id\x18\x04 \x01(\t\"N\n\x0b\x43lickSecret\x12\x0e\n\x06secret\x18\x01 \x01(\t\x12/\n\x0b\x65xpire_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x1f\n\x0fGetClickRequest\x12\x0c\n\x04kcid\x18\x01 \x01(\t\":\n\x10GetClickResponse\x12&\n\x05\x63lick\x18\x01 \x01(\x0b\x32\x17.kcid.tracking.v1.Click\"\"\n\x12InspectKcidRequest\x12\x0c\n\x04kcid\x18\x01 \x01(\t\"\xde\x01\n\x13InspectKcidResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12-\n\x06reason\x18\x02 \x01(\x0e\x32\x1d.kcid.tracking.v1.ErrorReason\x12\x0c\n\x04hint\x18\x03 \x01(\t\x12\x17\n\x0fnormalized_kcid\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\r\x12.\n\nissue_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpartition\x18\x07 \x01(\r\x12\x0e\n\x06key_id\x18\x08 \x01(\r\"\"\n\x12\x44\x65leteClickRequest\x12\x0c\n\x04kcid\x18\x01 \x01(\t\"2\n\x13\x44\x65leteClickResponse\x12\x1b\n\x13\x64\x65leted_conversions\x18\x01 \x01(\r2\xb5\x05\n\x0c\x43lickService\x12W\n\nIssueClick\x12#.kcid.tracking.v1.IssueClickRequest\x1a$.kcid.tracking.v1.IssueClickResponse\x12Z\n\x0bIssueClicks\x12$.kcid.tracking.v1.IssueClicksRequest\x1a%.kcid.tracking.v1.IssueClicksResponse\x12Q\n\x08GetClick\x12!.kcid.tracking.v1.GetClickRequest\x1a\".kcid.tracking.v1.GetClickResponse\x12Z\n\x0bInspectKcid\x12$.kcid.tracking.v1.InspectKcidRequest\x1a%.kcid.tracking.v1.InspectKcidResponse\x12Z\n\x0b\x44\x65leteClick\x12$.kcid.tracking.v1.DeleteClickRequest\x1a%.kcid.tracking.v1.DeleteClickResponse\x12o\n\x12ListClickVerifiers\x12+.kcid.tracking.v1.ListClickVerifiersRequest\x1a,.kcid.tracking.v1.ListClickVerifiersResponse\x12t\n\x13WatchClickVerifiers\x12,.kcid.tracking.v1.WatchClickVerifiersRequest\x1a-.kcid.tracking.v1.WatchClickVerifiersResponse0\x01\x42_\n\x19io.kcid.proto.tracking.v1B\x11\x43lickServiceProtoP\x01Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpbb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,36 +38,42 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'\n\031io.kcid.proto.tracking.v1B\021ClickServiceProtoP\001Z-github.com/kcid/kcid/clients/go/kcidpb;kcidpb'
   _globals['_ISSUECLICKREQUEST_SUBIDSENTRY']._loaded_options = None
   _globals['_ISSUECLICKREQUEST_SUBIDSENTRY']._serialized_options = b'8\001'
-  _globals['_ISSUECLICKREQUEST']._serialized_start=163
-  _globals['_ISSUECLICKREQUEST']._serialized_end=502
-  _globals['_ISSUECLICKREQUEST_SUBIDSENTRY']._serialized_start=457
-  _globals['_ISSUECLICKREQUEST_SUBIDSENTRY']._serialized_end=502
-  _globals['_ISSUECLICKRESPONSE']._serialized_start=504
-  _globals['_ISSUECLICKRESPONSE']._serialized_end=586
-  _globals['_LISTCLICKVERIFIERSREQUEST']._serialized_start=588
-  _globals['_LISTCLICKVERIFIERSREQUEST']._serialized_end=654
-  _globals['_LISTCLICKVERIFIERSRESPONSE']._serialized_start=656
-  _globals['_LISTCLICKVERIFIERSRESPONSE']._serialized_end=781
-  _globals['_WATCHCLICKVERIFIERSREQUEST']._serialized_start=783
-  _globals['_WATCHCLICKVERIFIERSREQUEST']._serialized_end=811
-  _globals['_WATCHCLICKVERIFIERSRESPONSE']._serialized_start=813
-  _globals['_WATCHCLICKVERIFIERSRESPONSE']._serialized_end=914
-  _globals['_CLICKVERIFIER']._serialized_start=916
-  _globals['_CLICKVERIFIER']._serialized_end=1043
-  _globals['_CLICKSECRET']._serialized_start=1045
-  _globals['_CLICKSECRET']._serialized_end=1123
-  _globals['_GETCLICKREQUEST']._serialized_start=1125
-  _globals['_GETCLICKREQUEST']._serialized_end=1156
-  _globals['_GETCLICKRESPONSE']._serialized_start=1158
-  _globals['_GETCLICKRESPONSE']._serialized_end=1216
-  _globals['_INSPECTKCIDREQUEST']._serialized_start=1218
-  _globals['_INSPECTKCIDREQUEST']._serialized_end=1252
-  _globals['_INSPECTKCIDRESPONSE']._serialized_start=1255
-  _globals['_INSPECTKCIDRESPONSE']._serialized_end=1477
-  _globals['_DELETECLICKREQUEST']._serialized_start=1479
-  _globals['_DELETECLICKREQUEST']._serialized_end=1513
-  _globals['_DELETECLICKRESPONSE']._serialized_start=1515
-  _globals['_DELETECLICKRESPONSE']._serialized_end=1565
-  _globals['_CLICKSERVICE']._serialized_start=1568
-  _globals['_CLICKSERVICE']._serialized_end=2169
+  _globals['_ISSUECLICKREQUEST']._serialized_start=206
+  _globals['_ISSUECLICKREQUEST']._serialized_end=545
+  _globals['_ISSUECLICKREQUEST_SUBIDSENTRY']._serialized_start=500
+  _globals['_ISSUECLICKREQUEST_SUBIDSENTRY']._serialized_end=545
+  _globals['_ISSUECLICKRESPONSE']._serialized_start=547
+  _globals['_ISSUECLICKRESPONSE']._serialized_end=629
+  _globals['_ISSUECLICKSREQUEST']._serialized_start=631
+  _globals['_ISSUECLICKSREQUEST']._serialized_end=703
+  _globals['_ISSUECLICKRESULT']._serialized_start=706
+  _globals['_ISSUECLICKRESULT']._serialized_end=853
+  _globals['_ISSUECLICKSRESPONSE']._serialized_start=855
+  _globals['_ISSUECLICKSRESPONSE']._serialized_end=929
+  _globals['_LISTCLICKVERIFIERSREQUEST']._serialized_start=931
+  _globals['_LISTCLICKVERIFIERSREQUEST']._serialized_end=997
+  _globals['_LISTCLICKVERIFIERSRESPONSE']._serialized_start=999
+  _globals['_LISTCLICKVERIFIERSRESPONSE']._serialized_end=1124
+  _globals['_WATCHCLICKVERIFIERSREQUEST']._serialized_start=1126
+  _globals['_WATCHCLICKVERIFIERSREQUEST']._serialized_end=1154
+  _globals['_WATCHCLICKVERIFIERSRESPONSE']._serialized_start=1156
+  _globals['_WATCHCLICKVERIFIERSRESPONSE']._serialized_end=1257
+  _globals['_CLICKVERIFIER']._serialized_start=1259
+  _globals['_CLICKVERIFIER']._serialized_end=1386
+  _globals['_CLICKSECRET']._serialized_start=1388
+  _globals['_CLICKSECRET']._serialized_end=1466
+  _globals['_GETCLICKREQUEST']._serialized_start=1468
+  _globals['_GETCLICKREQUEST']._serialized_end=1499
+  _globals['_GETCLICKRESPONSE']._serialized_start=1501
+  _globals['_GETCLICKRESPONSE']._serialized_end=1559
+  _globals['_INSPECTKCIDREQUEST']._serialized_start=1561
+  _globals['_INSPECTKCIDREQUEST']._serialized_end=1595
+  _globals['_INSPECTKCIDRESPONSE']._serialized_start=1598
+  _globals['_INSPECTKCIDRESPONSE']._serialized_end=1820
+  _globals['_DELETECLICKREQUEST']._serialized_start=1822
+  _globals['_DELETECLICKREQUEST']._serialized_end=1856
+  _globals['_DELETECLICKRESPONSE']._serialized_start=1858
+  _globals['_DELETECLICKRESPONSE']._serialized_end=1908
+  _globals['_CLICKSERVICE']._serialized_start=1911
+  _globals['_CLICKSERVICE']._serialized_end=2604
 # @@protoc_insertion_point(module_scope)

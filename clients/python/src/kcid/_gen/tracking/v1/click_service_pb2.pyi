@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from kcid._gen.tracking.v1 import conversion_service_pb2 as _conversion_service_pb2
 from kcid._gen.tracking.v1 import error_reason_pb2 as _error_reason_pb2
 from kcid._gen.tracking.v1 import resources_pb2 as _resources_pb2
 from google.protobuf.internal import containers as _containers
@@ -51,6 +52,28 @@ class IssueClickResponse(_message.Message):
     click: _resources_pb2.Click
     redirect_url: str
     def __init__(self, click: _Optional[_Union[_resources_pb2.Click, _Mapping]] = ..., redirect_url: _Optional[str] = ...) -> None: ...
+
+class IssueClicksRequest(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[IssueClickRequest]
+    def __init__(self, items: _Optional[_Iterable[_Union[IssueClickRequest, _Mapping]]] = ...) -> None: ...
+
+class IssueClickResult(_message.Message):
+    __slots__ = ("index", "response", "error")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    response: IssueClickResponse
+    error: _conversion_service_pb2.ItemError
+    def __init__(self, index: _Optional[int] = ..., response: _Optional[_Union[IssueClickResponse, _Mapping]] = ..., error: _Optional[_Union[_conversion_service_pb2.ItemError, _Mapping]] = ...) -> None: ...
+
+class IssueClicksResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[IssueClickResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[IssueClickResult, _Mapping]]] = ...) -> None: ...
 
 class ListClickVerifiersRequest(_message.Message):
     __slots__ = ("page_size", "page_token")

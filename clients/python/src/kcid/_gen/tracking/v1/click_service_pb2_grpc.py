@@ -40,6 +40,11 @@ class ClickServiceStub:
                 request_serializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.IssueClickRequest.SerializeToString,
                 response_deserializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.IssueClickResponse.FromString,
                 _registered_method=True)
+        self.IssueClicks = channel.unary_unary(
+                '/kcid.tracking.v1.ClickService/IssueClicks',
+                request_serializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.IssueClicksRequest.SerializeToString,
+                response_deserializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.IssueClicksResponse.FromString,
+                _registered_method=True)
         self.GetClick = channel.unary_unary(
                 '/kcid.tracking.v1.ClickService/GetClick',
                 request_serializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.GetClickRequest.SerializeToString,
@@ -76,6 +81,18 @@ class ClickServiceServicer:
         Errors: ACCOUNT_NOT_FOUND, MISSING_PARAMETER, INVALID_PARAMETER,
         DESTINATION_INVALID, CLICK_SIGNATURE_MISSING/INVALID (when a signature is
         given for verification), STORE_UNAVAILABLE/STORE_TIMEOUT (safe to retry).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssueClicks(self, request, context):
+        """Issues up to 100 clicks in one call; each item succeeds or fails on its
+        own, exactly as IssueClick would answer it (same reasons, message and
+        metadata). For callers that see many clicks at once, such as an HTTP edge
+        sending the clicks it read in one pass: the call's own cost (stream,
+        headers, deadline) is paid once, not per click. Errors of the whole call:
+        MISSING_PARAMETER (no items), BATCH_TOO_LARGE.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -137,6 +154,11 @@ def add_ClickServiceServicer_to_server(servicer, server):
                     request_deserializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.IssueClickRequest.FromString,
                     response_serializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.IssueClickResponse.SerializeToString,
             ),
+            'IssueClicks': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueClicks,
+                    request_deserializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.IssueClicksRequest.FromString,
+                    response_serializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.IssueClicksResponse.SerializeToString,
+            ),
             'GetClick': grpc.unary_unary_rpc_method_handler(
                     servicer.GetClick,
                     request_deserializer=kcid_dot_tracking_dot_v1_dot_click__service__pb2.GetClickRequest.FromString,
@@ -191,6 +213,33 @@ class ClickService:
             '/kcid.tracking.v1.ClickService/IssueClick',
             kcid_dot_tracking_dot_v1_dot_click__service__pb2.IssueClickRequest.SerializeToString,
             kcid_dot_tracking_dot_v1_dot_click__service__pb2.IssueClickResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueClicks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kcid.tracking.v1.ClickService/IssueClicks',
+            kcid_dot_tracking_dot_v1_dot_click__service__pb2.IssueClicksRequest.SerializeToString,
+            kcid_dot_tracking_dot_v1_dot_click__service__pb2.IssueClicksResponse.FromString,
             options,
             channel_credentials,
             insecure,

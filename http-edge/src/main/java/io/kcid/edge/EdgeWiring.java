@@ -74,7 +74,8 @@ record EdgeWiring(
 
     Map<Route, RouteHandler> handlers = new EnumMap<>(Route.class);
     handlers.put(Route.CLICK, tracing.traced(Route.CLICK, new ClickRateLimit(config.abuse(), clientIps, System::nanoTime).wrap(
-        new ClickHandler(ClickServiceGrpc.newStub(backend), callDeadline, responses, metrics, degraded, clientIps))));
+        new ClickHandler(ClickServiceGrpc.newStub(backend), callDeadline, responses, metrics, degraded, clientIps,
+            security.maxInFlight(), tracing.batchCalls()))));
     PostbackRateLimits limits =
         new PostbackRateLimits(security.ratePerIp(), security.ratePerAccount(), security.burstSeconds(), System::nanoTime);
     PostbackBackend postbacks = new PostbackBackend(

@@ -14,6 +14,9 @@ import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.IssueClickResponse;
+import io.kcid.proto.tracking.v1.IssueClickResult;
+import io.kcid.proto.tracking.v1.IssueClicksRequest;
+import io.kcid.proto.tracking.v1.IssueClicksResponse;
 import io.kcid.proto.tracking.v1.Outcome;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionResponse;
@@ -26,7 +29,7 @@ import picocli.CommandLine;
 /**
  * The edge's baseline "its own 302 with no backend call": the real http-edge (same Netty pipeline,
  * routing, parsing, rate limits, response building) whose backend is an in-process gRPC service in
- * its own JVM answering at once — IssueClick with a fixed redirect, RecordConversion(s) with
+ * its own JVM answering at once — IssueClick(s) with a fixed redirect, RecordConversion(s) with
  * "accepted" — so no network hop, no tracking-server and no Redis. Bench-only: it lives in the
  * bench module, never in a production image, and redirects only to the fixed URL below.
  *
@@ -62,10 +65,25 @@ public final class InstantBackendEdge {
   private static final class Clicks extends ClickServiceGrpc.ClickServiceImplBase {
     @Override
     public void issueClick(IssueClickRequest request, StreamObserver<IssueClickResponse> response) {
-      response.onNext(IssueClickResponse.newBuilder()
-          .setClick(Click.newBuilder().setKcid(KCID).setAccountId(request.getAccountId()))
-          .setRedirectUrl(REDIRECT).build());
+      response.onNext(issued(request));
       response.onCompleted();
+    }
+
+    /** The edge coalesces the clicks one event loop read together into one batch call. */
+    @Override
+    public void issueClicks(IssueClicksRequest request, StreamObserver<IssueClicksResponse> response) {
+      IssueClicksResponse.Builder results = IssueClicksResponse.newBuilder();
+      for (int i = 0; i < request.getItemsCount(); i++) {
+        results.addResults(IssueClickResult.newBuilder().setIndex(i).setResponse(issued(request.getItems(i))));
+      }
+      response.onNext(results.build());
+      response.onCompleted();
+    }
+
+    private static IssueClickResponse issued(IssueClickRequest request) {
+      return IssueClickResponse.newBuilder()
+          .setClick(Click.newBuilder().setKcid(KCID).setAccountId(request.getAccountId()))
+          .setRedirectUrl(REDIRECT).build();
     }
   }
 

@@ -12,6 +12,8 @@ import io.kcid.proto.tracking.v1.InspectKcidRequest;
 import io.kcid.proto.tracking.v1.InspectKcidResponse;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.IssueClickResponse;
+import io.kcid.proto.tracking.v1.IssueClicksRequest;
+import io.kcid.proto.tracking.v1.IssueClicksResponse;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -39,6 +41,14 @@ public final class Clicks {
   /** Mints a click and its kcid (a server-to-server click, e.g. from an ad server). */
   public IssueClickResponse issueClick(IssueClickRequest request) {
     return call(() -> stub.issueClick(request));
+  }
+
+  /**
+   * Mints up to 100 clicks in one call; each result (by index) is the item's response or its
+   * error, as {@link #issueClick} would have answered it.
+   */
+  public IssueClicksResponse issueClicks(IssueClicksRequest request) {
+    return call(() -> stub.issueClicks(request));
   }
 
   public GetClickResponse getClick(GetClickRequest request) {

@@ -2,7 +2,7 @@ package io.kcid.edge.click;
 
 import io.kcid.edge.grpc.BackendErrors;
 import io.kcid.edge.grpc.BackendFailure;
-import io.kcid.edge.grpc.UnaryCalls;
+import io.kcid.edge.grpc.CallCoalescer;
 import io.kcid.edge.http.EdgeResponse;
 import io.kcid.edge.http.QueryParams;
 import io.kcid.edge.http.Responses;
@@ -10,17 +10,18 @@ import io.kcid.edge.http.RouteHandler;
 import io.kcid.edge.metrics.EdgeMetrics;
 import io.kcid.edge.net.ClientIpResolver;
 import io.kcid.edge.spool.DegradedClicks;
+import io.kcid.edge.tracing.BatchCallSpans;
 import io.kcid.proto.ErrorReasons;
 import io.kcid.proto.tracking.v1.ClickServiceGrpc;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.IssueClickResponse;
+import io.kcid.proto.tracking.v1.IssueClicksResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,33 +35,26 @@ public final class ClickHandler implements RouteHandler {
   /** Crawlers name themselves early; a longer header is cut rather than forwarded whole. */
   private static final int MAX_USER_AGENT = 512;
 
-  private final ClickServiceGrpc.ClickServiceStub stub;
-  private final Duration deadline;
+  private final CallCoalescer<IssueClickRequest, IssueClickResponse, IssueClicksResponse> coalescer;
   private final Responses responses;
   private final EdgeMetrics metrics;
   private final DegradedClicks degraded;
   private final ClientIpResolver clientIps;
 
-  public ClickHandler(ClickServiceGrpc.ClickServiceStub stub, Duration deadline, Responses responses, EdgeMetrics metrics) {
-    this(stub, deadline, responses, metrics, null);
-  }
-
-  /** @param degraded the click spool, or null: clicks then fail with 503 while the backend is away */
-  public ClickHandler(
-      ClickServiceGrpc.ClickServiceStub stub, Duration deadline, Responses responses, EdgeMetrics metrics, DegradedClicks degraded) {
-    this(stub, deadline, responses, metrics, degraded, null);
-  }
-
   /**
+   * @param degraded the click spool, or null: clicks then fail with 503 while the backend is away
    * @param clientIps resolves the browser's address (forwarded with its User-Agent for the server's
    *     bot rules); null forwards neither
+   * @param maxInFlight the edge's bound on backend calls in progress (clicks sent together count once each)
+   * @param batchSpans how a call carrying several clicks is traced
    */
   public ClickHandler(
       ClickServiceGrpc.ClickServiceStub stub, Duration deadline, Responses responses, EdgeMetrics metrics,
-      DegradedClicks degraded, ClientIpResolver clientIps) {
+      DegradedClicks degraded, ClientIpResolver clientIps, int maxInFlight, BatchCallSpans batchSpans) {
+    Duration clickDeadline = degraded == null || degraded.deadline().compareTo(deadline) > 0 ? deadline : degraded.deadline();
+    // The clicks one event loop reads in one pass go to the server as one IssueClicks call.
+    this.coalescer = new CallCoalescer<>(new ClickCalls(stub, clickDeadline), "IssueClicks", maxInFlight, batchSpans);
     this.clientIps = clientIps;
-    this.stub = stub;
-    this.deadline = degraded == null || degraded.deadline().compareTo(deadline) > 0 ? deadline : degraded.deadline();
     this.responses = responses;
     this.metrics = metrics;
     this.degraded = degraded;
@@ -97,9 +91,7 @@ public final class ClickHandler implements RouteHandler {
   }
 
   private CompletableFuture<IssueClickResponse> issue(IssueClickRequest click) {
-    CompletableFuture<IssueClickResponse> call = new CompletableFuture<>();
-    stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).issueClick(click, UnaryCalls.completing(call));
-    return call;
+    return coalescer.send(click);
   }
 
   /** The backend did not store the click: redirect on our own when its answer is unknown. */

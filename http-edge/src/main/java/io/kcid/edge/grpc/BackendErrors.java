@@ -40,8 +40,16 @@ public final class BackendErrors {
     return reason == ErrorReason.ERROR_REASON_API_KEY_INVALID || reason == ErrorReason.ERROR_REASON_API_KEY_ROLE_MISSING ? reason : null;
   }
 
-  /** Maps a failed call (any throwable; wrappers such as CompletionException are looked through). */
+  /**
+   * Maps a failed call (any throwable; wrappers such as CompletionException are looked through). A
+   * coalesced item's own error maps as {@link #classify(ItemError)}: the answer it gets alone.
+   */
   public static BackendFailure classify(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof CallCoalescer.ItemFailedException item) {
+        return classify(item.error());
+      }
+    }
     Status status = Status.fromThrowable(failure);
     ErrorInfo info = kcidErrorInfo(failure);
     if (info != null) {

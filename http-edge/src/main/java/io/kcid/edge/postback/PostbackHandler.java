@@ -2,6 +2,7 @@ package io.kcid.edge.postback;
 
 import io.kcid.edge.grpc.BackendErrors;
 import io.kcid.edge.grpc.BackendFailure;
+import io.kcid.edge.grpc.CallCoalescer;
 import io.kcid.edge.http.EdgeResponse;
 import io.kcid.edge.http.QueryParams;
 import io.kcid.edge.http.Rejection;
@@ -16,6 +17,7 @@ import io.kcid.proto.tracking.v1.PostbackCredentials;
 import io.kcid.proto.tracking.v1.PostbackResponseFormat;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionResponse;
+import io.kcid.proto.tracking.v1.RecordConversionsResponse;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
@@ -31,14 +33,14 @@ public final class PostbackHandler implements RouteHandler {
   private final EdgeMetrics metrics;
   private final ClientIpResolver clientIps;
   private final PostbackRateLimits limits;
-  private final PostbackCoalescer coalescer;
+  private final CallCoalescer<RecordConversionRequest, RecordConversionResponse, RecordConversionsResponse> coalescer;
 
   /**
    * @param maxInFlight the edge's bound on backend calls in progress (postbacks sent together count once each)
    * @param batchSpans how a call carrying several postbacks is traced
    */
   public PostbackHandler(PostbackBackend backend, int maxInFlight, BatchCallSpans batchSpans) {
-    this.coalescer = new PostbackCoalescer(backend.stub(), backend.deadline(), maxInFlight, batchSpans);
+    this.coalescer = new CallCoalescer<>(new PostbackCalls(backend.stub(), backend.deadline()), "RecordConversions", maxInFlight, batchSpans);
     this.responses = backend.responses();
     this.metrics = backend.metrics();
     this.clientIps = backend.clientIps();
@@ -85,7 +87,7 @@ public final class PostbackHandler implements RouteHandler {
           PostbackAnswers.labelled(rejection.toResponse(responses), "rejected", rejection.reason()));
     }
     metrics.unknownPostbackParameters(parsed.unknownParameters());
-    CompletableFuture<RecordConversionResponse> call = coalescer.record(parsed.request());
+    CompletableFuture<RecordConversionResponse> call = coalescer.send(parsed.request());
     RecordConversionRequest sent = parsed.request();
     return call.handle((recorded, failure) -> failure == null ? answered(sent, recorded) : backendFailed(failure))
         .thenApply(applied::decorate);
@@ -122,10 +124,7 @@ public final class PostbackHandler implements RouteHandler {
 
   private EdgeResponse backendFailed(Throwable failure) {
     // Sent with others, an item's own error comes back as the same reason, message and metadata a single call carries.
-    BackendFailure mapped =
-        failure instanceof PostbackCoalescer.ItemFailedException item
-            ? BackendErrors.classify(item.error())
-            : BackendErrors.classify(failure);
+    BackendFailure mapped = BackendErrors.classify(failure);
     metrics.backendError(mapped.code());
     metrics.postback("rejected", ErrorReasons.shortName(mapped.reason()));
     return PostbackAnswers.labelled(responses.postbackFailure(mapped), "rejected", mapped.reason());

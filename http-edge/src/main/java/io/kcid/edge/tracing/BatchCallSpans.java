@@ -11,17 +11,18 @@ import io.opentelemetry.context.Context;
 import java.util.List;
 
 /**
- * Spans of a coalesced {@code RecordConversions} call, which carries the single postbacks one event
- * loop read in one pass, each with a request span of its own. A span has one parent, so: the call
- * runs under a {@value #NAME} span that is a child of the FIRST postback's span (its trace holds
- * the server's and Redis' spans), links to every other postback's span, and each of those links
- * back to it. A trace UI shows the first postback's trace whole, and a jump from any other one.
+ * Spans of a coalesced call ({@code IssueClicks}, {@code RecordConversions}), which carries the
+ * single requests one event loop read in one pass, each with a request span of its own. A span has
+ * one parent, so: the call runs under a "{@code <method>}{@value #SUFFIX}" span that is a child of
+ * the FIRST request's span (its trace holds the server's and Redis' spans), links to every other
+ * request's span, and each of those links back to it. A trace UI shows the first request's trace
+ * whole, and a jump from any other one.
  */
 public final class BatchCallSpans {
-  static final String NAME = "RecordConversions batch";
+  static final String SUFFIX = " batch";
   private static final AttributeKey<Long> ITEMS = AttributeKey.longKey("kcid.batch.items");
 
-  /** Tracing off: the call runs in the first postback's context (the root one) under no span. */
+  /** Tracing off: the call runs in the first request's context (the root one) under no span. */
   public static final BatchCallSpans OFF = new BatchCallSpans(null);
 
   private final Tracer tracer;
@@ -48,13 +49,16 @@ public final class BatchCallSpans {
     }
   }
 
-  /** Starts the span of a call carrying postbacks whose contexts (captured as each was queued) are {@code items}. */
-  public Started start(List<Context> items) {
+  /**
+   * Starts the span of a {@code method} call carrying requests whose contexts (captured as each was
+   * queued) are {@code items}.
+   */
+  public Started start(List<Context> items, String method) {
     Context first = items.get(0);
     if (tracer == null) {
       return new Started(first, Span.getInvalid());
     }
-    SpanBuilder builder = tracer.spanBuilder(NAME)
+    SpanBuilder builder = tracer.spanBuilder(method + SUFFIX)
         .setParent(first)
         .setSpanKind(SpanKind.INTERNAL)
         .setAttribute(ITEMS, (long) items.size());

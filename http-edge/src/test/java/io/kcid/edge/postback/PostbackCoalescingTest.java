@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kcid.edge.support.EdgeFixture;
 import io.kcid.edge.support.FakeBackend;
 import io.kcid.edge.support.FakeBackend.Answer;
+import io.kcid.edge.support.RawAnswers;
+import io.kcid.edge.support.RawAnswers.Answered;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.Outcome;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
@@ -14,7 +16,6 @@ import io.grpc.Status;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,9 +42,6 @@ class PostbackCoalescingTest {
     fixture.backend.reset();
   }
 
-  /** Status, the answers' own headers that matter, and the body. */
-  private record Answered(int status, String retryAfter, String body) {}
-
   private static Answer<RecordConversionResponse> script(RecordConversionRequest request) {
     return switch (request.getKcid()) {
       case "K-ACCEPTED" -> Answer.ok(
@@ -61,14 +59,14 @@ class PostbackCoalescingTest {
     List<Answered> alone = new ArrayList<>();
     for (String kcid : KCIDS) {
       HttpResponse<String> response = fixture.get("/postback?kcid=" + kcid + "&token=t");
-      alone.add(new Answered(response.statusCode(), response.headers().firstValue("retry-after").orElse(null), response.body()));
+      alone.add(new Answered(response.statusCode(), null, response.headers().firstValue("retry-after").orElse(null), response.body()));
     }
     assertThat(fixture.backend.batches).isEmpty();
     assertThat(fixture.backend.conversions).hasSize(KCIDS.size());
     assertThat(alone).extracting(Answered::status).containsExactly(200, 404, 200, 503);
     fixture.backend.conversions.clear();
 
-    List<Answered> together = parse(fixture.raw(pipelined()));
+    List<Answered> together = RawAnswers.parse(fixture.raw(pipelined()));
 
     assertThat(together).isEqualTo(alone);
     assertThat(fixture.backend.conversions).isEmpty();
@@ -83,7 +81,7 @@ class PostbackCoalescingTest {
   void aFailedCallFailsEveryPostbackInItWith503() {
     fixture.backend.onBatch(request -> Answer.fail(FakeBackend.plain(Status.Code.UNAVAILABLE)));
 
-    List<Answered> together = parse(fixture.raw(pipelined()));
+    List<Answered> together = RawAnswers.parse(fixture.raw(pipelined()));
 
     assertThat(fixture.backend.batches).hasSize(1);
     assertThat(together).hasSize(KCIDS.size()).allSatisfy(answered -> {
@@ -99,7 +97,7 @@ class PostbackCoalescingTest {
     fixture.backend.onBatch(request -> Answer.ok(FakeBackend.perItem(
         RecordConversionsRequest.newBuilder().addItems(request.getItems(0)).build(), PostbackCoalescingTest::script)));
 
-    List<Answered> together = parse(fixture.raw(pipelined()));
+    List<Answered> together = RawAnswers.parse(fixture.raw(pipelined()));
 
     assertThat(together.get(0).status()).isEqualTo(200);
     assertThat(together.subList(1, together.size())).allSatisfy(answered -> {
@@ -108,37 +106,7 @@ class PostbackCoalescingTest {
     });
   }
 
-  /** Every postback in one write, so the edge reads them in one pass; the last one closes. */
   private static String pipelined() {
-    StringBuilder requests = new StringBuilder();
-    for (int i = 0; i < KCIDS.size(); i++) {
-      requests.append("GET /postback?kcid=").append(KCIDS.get(i)).append("&token=t HTTP/1.1\r\nHost: x\r\n");
-      requests.append(i == KCIDS.size() - 1 ? "Connection: close\r\n\r\n" : "\r\n");
-    }
-    return requests.toString();
-  }
-
-  private static List<Answered> parse(String raw) {
-    List<Answered> answers = new ArrayList<>();
-    int at = 0;
-    while (at < raw.length()) {
-      int headersEnd = raw.indexOf("\r\n\r\n", at);
-      String[] lines = raw.substring(at, headersEnd).split("\r\n");
-      int status = Integer.parseInt(lines[0].split(" ")[1]);
-      int length = 0;
-      String retryAfter = null;
-      for (String line : lines) {
-        String lower = line.toLowerCase(Locale.ROOT);
-        if (lower.startsWith("content-length:")) {
-          length = Integer.parseInt(line.substring(line.indexOf(':') + 1).trim());
-        } else if (lower.startsWith("retry-after:")) {
-          retryAfter = line.substring(line.indexOf(':') + 1).trim();
-        }
-      }
-      int bodyStart = headersEnd + 4;
-      answers.add(new Answered(status, retryAfter, raw.substring(bodyStart, bodyStart + length)));
-      at = bodyStart + length;
-    }
-    return answers;
+    return RawAnswers.pipelined(KCIDS.stream().map(kcid -> "/postback?kcid=" + kcid + "&token=t").toList());
   }
 }

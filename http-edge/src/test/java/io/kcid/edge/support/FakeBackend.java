@@ -21,6 +21,9 @@ import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.IssueClickResponse;
+import io.kcid.proto.tracking.v1.IssueClickResult;
+import io.kcid.proto.tracking.v1.IssueClicksRequest;
+import io.kcid.proto.tracking.v1.IssueClicksResponse;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.proto.tracking.v1.RecordConversionResponse;
 import io.kcid.proto.tracking.v1.RecordConversionResult;
@@ -57,7 +60,11 @@ public final class FakeBackend implements AutoCloseable {
     }
   }
 
+  /** Single IssueClick calls; clicks the edge sent together are in {@link #clickBatches}. */
   public final BlockingQueue<IssueClickRequest> clicks = new LinkedBlockingQueue<>();
+  public final BlockingQueue<IssueClicksRequest> clickBatches = new LinkedBlockingQueue<>();
+  /** When set, every IssueClicks call fails with it (UNIMPLEMENTED: a server older than that method). */
+  public volatile StatusRuntimeException clickBatchFailure;
   public final BlockingQueue<RecordConversionRequest> conversions = new LinkedBlockingQueue<>();
   public final BlockingQueue<RecordConversionsRequest> batches = new LinkedBlockingQueue<>();
   /** "&lt;method&gt; &lt;authorization header or -&gt;" of every call, health checks included. */
@@ -105,6 +112,8 @@ public final class FakeBackend implements AutoCloseable {
   /** Default scripts: a click redirects to example.com with its kcid; a conversion is accepted. */
   public void reset() {
     clicks.clear();
+    clickBatches.clear();
+    clickBatchFailure = null;
     conversions.clear();
     batches.clear();
     authorizations.clear();
@@ -136,26 +145,52 @@ public final class FakeBackend implements AutoCloseable {
       if (answer.error() == null) {
         result.setResponse(answer.response());
       } else {
-        com.google.rpc.Status status = StatusProto.fromThrowable(answer.error());
-        io.kcid.proto.tracking.v1.ItemError.Builder error = io.kcid.proto.tracking.v1.ItemError.newBuilder();
-        if (status != null) {
-          error.setMessage(status.getMessage());
-          for (Any detail : status.getDetailsList()) {
-            if (detail.is(ErrorInfo.class)) {
-              try {
-                ErrorInfo info = detail.unpack(ErrorInfo.class);
-                error.setReason(ErrorReasons.fromShortName(info.getReason())).putAllMetadata(info.getMetadataMap());
-              } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                throw new IllegalStateException(e);
-              }
-            }
-          }
-        }
-        result.setError(error);
+        result.setError(itemError(answer.error()));
       }
       response.addResults(result);
     }
     return response.build();
+  }
+
+  /**
+   * An IssueClicks answer: each item as {@link #onClick}'s script answers it alone (errors as
+   * ItemError), sent after the longest of their delays.
+   */
+  private Answer<IssueClicksResponse> perItem(IssueClicksRequest request) {
+    IssueClicksResponse.Builder response = IssueClicksResponse.newBuilder();
+    Duration delay = Duration.ZERO;
+    for (int i = 0; i < request.getItemsCount(); i++) {
+      Answer<IssueClickResponse> answer = clickScript.apply(request.getItems(i));
+      IssueClickResult.Builder result = IssueClickResult.newBuilder().setIndex(i);
+      if (answer.error() == null) {
+        result.setResponse(answer.response());
+      } else {
+        result.setError(itemError(answer.error()));
+      }
+      response.addResults(result);
+      delay = answer.delay().compareTo(delay) > 0 ? answer.delay() : delay;
+    }
+    return Answer.ok(response.build()).after(delay);
+  }
+
+  /** A single call's error as a batch item carries it: the status message and the kcid ErrorInfo's reason and metadata. */
+  private static io.kcid.proto.tracking.v1.ItemError itemError(Throwable failure) {
+    com.google.rpc.Status status = StatusProto.fromThrowable(failure);
+    io.kcid.proto.tracking.v1.ItemError.Builder error = io.kcid.proto.tracking.v1.ItemError.newBuilder();
+    if (status != null) {
+      error.setMessage(status.getMessage());
+      for (Any detail : status.getDetailsList()) {
+        if (detail.is(ErrorInfo.class)) {
+          try {
+            ErrorInfo info = detail.unpack(ErrorInfo.class);
+            error.setReason(ErrorReasons.fromShortName(info.getReason())).putAllMetadata(info.getMetadataMap());
+          } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+          }
+        }
+      }
+    }
+    return error.build();
   }
 
   public void onBatch(Function<RecordConversionsRequest, Answer<RecordConversionsResponse>> script) {
@@ -221,6 +256,16 @@ public final class FakeBackend implements AutoCloseable {
     public void issueClick(IssueClickRequest request, StreamObserver<IssueClickResponse> observer) {
       clicks.add(request);
       answer(clickScript.apply(request), observer);
+    }
+
+    @Override
+    public void issueClicks(IssueClicksRequest request, StreamObserver<IssueClicksResponse> observer) {
+      clickBatches.add(request);
+      if (clickBatchFailure != null) {
+        observer.onError(clickBatchFailure);
+        return;
+      }
+      answer(perItem(request), observer);
     }
   }
 

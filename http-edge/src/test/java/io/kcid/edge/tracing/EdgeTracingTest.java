@@ -107,12 +107,12 @@ class EdgeTracingTest {
     first.handle(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/postback"), null);
     second.handle(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/postback"), null);
 
-    BatchCallSpans.Started call = tracing.batchCalls().start(List.of(queued.get(0), queued.get(1)));
+    BatchCallSpans.Started call = tracing.batchCalls().start(List.of(queued.get(0), queued.get(1)), "RecordConversions");
     call.end(null);
     answers.forEach(answer -> answer.complete(ok()));
 
     List<SpanData> finished = spans.getFinishedSpanItems();
-    SpanData batch = finished.stream().filter(s -> s.getName().equals(BatchCallSpans.NAME)).findFirst().orElseThrow();
+    SpanData batch = finished.stream().filter(s -> s.getName().equals("RecordConversions" + BatchCallSpans.SUFFIX)).findFirst().orElseThrow();
     List<SpanData> requests = finished.stream().filter(s -> s.getName().equals("GET /postback")).toList();
     assertThat(requests).hasSize(2);
     SpanData firstSpan = requests.stream().filter(s -> s.getSpanContext().equals(Span.fromContext(queued.get(0)).getSpanContext()))

@@ -46,6 +46,8 @@ public final class MethodRoles {
     CLICK,
     /** Each item of a batch, as {@link #CLICK}: one item outside the scope refuses the call. */
     ITEMS,
+    /** Each item of a batch, as {@link #ACCOUNT}: one item outside the scope refuses the call. */
+    ACCOUNT_ITEMS,
     /** Deployment-wide reads whose answers are cut down to what the scope covers. */
     LISTED
   }
@@ -61,6 +63,7 @@ public final class MethodRoles {
   private static final Map<String, Rule> RULES =
       Map.ofEntries(
           rule(ClickServiceGrpc.getIssueClickMethod(), API_KEY_ROLE_ISSUE, Tenant.ACCOUNT),
+          rule(ClickServiceGrpc.getIssueClicksMethod(), API_KEY_ROLE_ISSUE, Tenant.ACCOUNT_ITEMS),
           rule(ClickServiceGrpc.getGetClickMethod(), API_KEY_ROLE_READ, Tenant.CLICK),
           rule(ClickServiceGrpc.getInspectKcidMethod(), API_KEY_ROLE_UNSPECIFIED, Tenant.NONE),
           rule(ClickServiceGrpc.getDeleteClickMethod(), API_KEY_ROLE_ADMIN, Tenant.CLICK),

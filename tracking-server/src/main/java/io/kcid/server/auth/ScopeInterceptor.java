@@ -82,7 +82,8 @@ public final class ScopeInterceptor implements ServerInterceptor {
           ? partner(caller, text(request, "partner_id"))
           : account(caller, text(request, "account_id"));
       case CLICK -> click(caller, request);
-      case ITEMS -> items(caller, request);
+      case ITEMS -> items(request, item -> click(caller, item));
+      case ACCOUNT_ITEMS -> items(request, item -> account(caller, text(item, "account_id")));
       case LISTED -> listed(caller, request);
       case NONE, PLATFORM -> ALLOWED;
     };
@@ -127,13 +128,14 @@ public final class ScopeInterceptor implements ServerInterceptor {
         .thenCompose(owner -> owner.isEmpty() ? ALLOWED : account(caller, owner.get()));
   }
 
-  private CompletionStage<Void> items(ApiKeys.Caller caller, Message request) {
+  /** Checks each item of the request's {@code items} in turn; the first refusal names its index. */
+  private static CompletionStage<Void> items(Message request, Function<Message, CompletionStage<Void>> itemCheck) {
     FieldDescriptor items = request.getDescriptorForType().findFieldByName("items");
     CompletionStage<Void> all = ALLOWED;
     for (int i = 0; i < request.getRepeatedFieldCount(items); i++) {
       Message item = (Message) request.getRepeatedField(items, i);
       int index = i;
-      all = all.thenCompose(ok -> click(caller, item).exceptionallyCompose(failure -> failed(itemRefusal(index, failure))));
+      all = all.thenCompose(ok -> itemCheck.apply(item).exceptionallyCompose(failure -> failed(itemRefusal(index, failure))));
     }
     return all;
   }

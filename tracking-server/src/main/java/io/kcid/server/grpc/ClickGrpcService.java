@@ -11,6 +11,9 @@ import io.kcid.proto.tracking.v1.InspectKcidRequest;
 import io.kcid.proto.tracking.v1.InspectKcidResponse;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.proto.tracking.v1.IssueClickResponse;
+import io.kcid.proto.tracking.v1.IssueClickResult;
+import io.kcid.proto.tracking.v1.IssueClicksRequest;
+import io.kcid.proto.tracking.v1.IssueClicksResponse;
 import io.kcid.proto.tracking.v1.ListClickVerifiersRequest;
 import io.kcid.proto.tracking.v1.ListClickVerifiersResponse;
 import io.kcid.proto.tracking.v1.WatchClickVerifiersRequest;
@@ -63,6 +66,18 @@ public final class ClickGrpcService extends ClickServiceGrpc.ClickServiceImplBas
   @Override
   public void issueClick(IssueClickRequest request, StreamObserver<IssueClickResponse> observer) {
     Replies.reply(observer, () -> issuer.issue(request));
+  }
+
+  /** Each item is issued exactly as its own IssueClick (request id, signature, rules, store batches). */
+  @Override
+  public void issueClicks(IssueClicksRequest request, StreamObserver<IssueClicksResponse> observer) {
+    Replies.reply(
+        observer,
+        () -> Batches.perItem(request.getItemsCount(), index -> issuer.issue(request.getItems(index)), (index, outcome) -> {
+              IssueClickResult.Builder result = IssueClickResult.newBuilder().setIndex(index);
+              return (outcome.value() != null ? result.setResponse(outcome.value()) : result.setError(outcome.error())).build();
+            })
+            .thenApply(results -> IssueClicksResponse.newBuilder().addAllResults(results).build()));
   }
 
   @Override

@@ -1,9 +1,7 @@
 package io.kcid.server.grpc;
 
 import io.grpc.stub.StreamObserver;
-import io.kcid.core.KcidException;
 import io.kcid.proto.tracking.v1.ConversionServiceGrpc;
-import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.GetConversionRequest;
 import io.kcid.proto.tracking.v1.GetConversionResponse;
 import io.kcid.proto.tracking.v1.ListConversionsRequest;
@@ -22,16 +20,9 @@ import io.kcid.server.conversion.ConversionLookup;
 import io.kcid.server.conversion.ConversionRecorder;
 import io.kcid.server.conversion.StatusUpdater;
 import io.kcid.server.stream.ConversionStreams;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /** {@code kcid.tracking.v1.ConversionService}. */
 public final class ConversionGrpcService extends ConversionServiceGrpc.ConversionServiceImplBase {
-  /** Largest batch of RecordConversions and UpdateConversionStatuses. */
-  public static final int MAX_BATCH = 100;
-
   private final ConversionRecorder recorder;
   private final StatusUpdater statuses;
   private final ConversionLookup lookup;
@@ -67,22 +58,11 @@ public final class ConversionGrpcService extends ConversionServiceGrpc.Conversio
       RecordConversionsRequest request, StreamObserver<RecordConversionsResponse> observer) {
     Replies.reply(
         observer,
-        () -> {
-          checkBatch(request.getItemsCount());
-          List<CompletableFuture<RecordConversionResult>> results = new ArrayList<>();
-          for (int i = 0; i < request.getItemsCount(); i++) {
-            int index = i;
-            results.add(
-                Batches.each(() -> recorder.record(request.getItems(index)))
-                    .thenApply(
-                        outcome ->
-                            outcome.value() != null
-                                ? RecordConversionResult.newBuilder().setIndex(index).setResponse(outcome.value()).build()
-                                : RecordConversionResult.newBuilder().setIndex(index).setError(outcome.error()).build()));
-          }
-          return Batches.all(results)
-              .thenApply(list -> RecordConversionsResponse.newBuilder().addAllResults(list).build());
-        });
+        () -> Batches.perItem(request.getItemsCount(), index -> recorder.record(request.getItems(index)), (index, outcome) -> {
+              RecordConversionResult.Builder result = RecordConversionResult.newBuilder().setIndex(index);
+              return (outcome.value() != null ? result.setResponse(outcome.value()) : result.setError(outcome.error())).build();
+            })
+            .thenApply(results -> RecordConversionsResponse.newBuilder().addAllResults(results).build()));
   }
 
   @Override
@@ -99,34 +79,11 @@ public final class ConversionGrpcService extends ConversionServiceGrpc.Conversio
       UpdateConversionStatusesRequest request, StreamObserver<UpdateConversionStatusesResponse> observer) {
     Replies.reply(
         observer,
-        () -> {
-          checkBatch(request.getItemsCount());
-          List<CompletableFuture<UpdateConversionStatusResult>> results = new ArrayList<>();
-          for (int i = 0; i < request.getItemsCount(); i++) {
-            int index = i;
-            results.add(
-                Batches.each(() -> statuses.update(request.getItems(index)))
-                    .thenApply(
-                        outcome ->
-                            outcome.value() != null
-                                ? UpdateConversionStatusResult.newBuilder().setIndex(index).setConversion(outcome.value()).build()
-                                : UpdateConversionStatusResult.newBuilder().setIndex(index).setError(outcome.error()).build()));
-          }
-          return Batches.all(results)
-              .thenApply(list -> UpdateConversionStatusesResponse.newBuilder().addAllResults(list).build());
-        });
-  }
-
-  private static void checkBatch(int size) {
-    if (size == 0) {
-      throw new KcidException(ErrorReason.ERROR_REASON_MISSING_PARAMETER, "items is empty", Map.of("field", "items"));
-    }
-    if (size > MAX_BATCH) {
-      throw new KcidException(
-          ErrorReason.ERROR_REASON_BATCH_TOO_LARGE,
-          "A batch holds at most " + MAX_BATCH + " items; this one has " + size + ". Split it.",
-          Map.of("field", "items"));
-    }
+        () -> Batches.perItem(request.getItemsCount(), index -> statuses.update(request.getItems(index)), (index, outcome) -> {
+              UpdateConversionStatusResult.Builder result = UpdateConversionStatusResult.newBuilder().setIndex(index);
+              return (outcome.value() != null ? result.setConversion(outcome.value()) : result.setError(outcome.error())).build();
+            })
+            .thenApply(results -> UpdateConversionStatusesResponse.newBuilder().addAllResults(results).build()));
   }
 
   @Override

@@ -47,6 +47,7 @@ import io.kcid.proto.tracking.v1.GetPartnerRequest;
 import io.kcid.proto.tracking.v1.GetStatsRequest;
 import io.kcid.proto.tracking.v1.InspectKcidRequest;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
+import io.kcid.proto.tracking.v1.IssueClicksRequest;
 import io.kcid.proto.tracking.v1.ListAccountsRequest;
 import io.kcid.proto.tracking.v1.ListAccountsResponse;
 import io.kcid.proto.tracking.v1.ListApiKeysRequest;
@@ -219,6 +220,10 @@ class ScopeMatrixTest {
   private static final Map<String, Row> ROWS = Map.ofEntries(
       row(ClickServiceGrpc.getIssueClickMethod(), ApiKeyRole.API_KEY_ROLE_ISSUE, Owns.ACCOUNT,
           t -> IssueClickRequest.newBuilder().setAccountId(t.accountId()).setCampaignId("c1").build()),
+      row(ClickServiceGrpc.getIssueClicksMethod(), ApiKeyRole.API_KEY_ROLE_ISSUE, Owns.ACCOUNT,
+          t -> IssueClicksRequest.newBuilder()
+              .addItems(IssueClickRequest.newBuilder().setAccountId(own.accountId()).setCampaignId("c1"))
+              .addItems(IssueClickRequest.newBuilder().setAccountId(t.accountId()).setCampaignId("c1")).build()),
       row(ClickServiceGrpc.getGetClickMethod(), ApiKeyRole.API_KEY_ROLE_READ, Owns.ACCOUNT,
           t -> GetClickRequest.newBuilder().setKcid(t.kcid()).build()),
       row(ClickServiceGrpc.getInspectKcidMethod(), null, Owns.NOTHING,
