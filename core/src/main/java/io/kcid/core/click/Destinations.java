@@ -90,6 +90,10 @@ public final class Destinations {
   }
 
   private static int macroAt(String text, int index) {
+    char first = text.charAt(index);
+    if (first != '{' && first != '%') {
+      return 0; // most positions: the case-insensitive compares below are per click, per character
+    }
     if (text.regionMatches(true, index, MACRO, 0, MACRO.length())) {
       return MACRO.length();
     }

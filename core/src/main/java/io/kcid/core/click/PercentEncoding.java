@@ -18,17 +18,37 @@ final class PercentEncoding {
   private PercentEncoding() {}
 
   static String encode(String text) {
+    if (isAscii(text)) {
+      // The common case (ids, sub ids, most URLs): UTF-8 is the chars themselves, no encoder needed.
+      StringBuilder out = new StringBuilder(text.length() + 8);
+      for (int i = 0; i < text.length(); i++) {
+        appendEncoded(out, text.charAt(i));
+      }
+      return out.toString();
+    }
     byte[] utf8 = utf8(text);
     StringBuilder out = new StringBuilder(utf8.length + 8);
     for (byte b : utf8) {
-      int c = b & 0xFF;
-      if (isUnreserved(c)) {
-        out.append((char) c);
-      } else {
-        out.append('%').append(HEX[c >>> 4]).append(HEX[c & 0xF]);
-      }
+      appendEncoded(out, b & 0xFF);
     }
     return out.toString();
+  }
+
+  private static void appendEncoded(StringBuilder out, int c) {
+    if (isUnreserved(c)) {
+      out.append((char) c);
+    } else {
+      out.append('%').append(HEX[c >>> 4]).append(HEX[c & 0xF]);
+    }
+  }
+
+  private static boolean isAscii(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      if (text.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static boolean isUnreserved(int c) {

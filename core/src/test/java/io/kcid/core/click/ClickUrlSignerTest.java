@@ -61,10 +61,12 @@ class ClickUrlSignerTest {
     params.put("u", "https://x.example/a b?q=1+2&r=~");
     params.put("s1", "é");
     params.put("s2", "");
+    params.put("s3", "x\u007f\u0000");
+    params.put("s4", "a\u00e9~");
     params.put("sig", "ignored");
 
     assertThat(ClickUrlSigner.canonicalQuery(params))
-        .isEqualTo("s1=%C3%A9&u=https%3A%2F%2Fx.example%2Fa%20b%3Fq%3D1%2B2%26r%3D~");
+        .isEqualTo("s1=%C3%A9&s3=x%7F%00&s4=a%C3%A9~&u=https%3A%2F%2Fx.example%2Fa%20b%3Fq%3D1%2B2%26r%3D~");
   }
 
   @Test

@@ -24,8 +24,19 @@ final class StatsFormat {
 
   private StatsFormat() {}
 
+  /** The last hour labelled: nearly every click and conversion names the current hour. */
+  private record Labelled(Instant hour, String label) {}
+
+  private static volatile Labelled lastLabelled = new Labelled(Instant.EPOCH, HOUR.format(Instant.EPOCH));
+
   static String hourLabel(Instant hour) {
-    return HOUR.format(hour);
+    Labelled last = lastLabelled;
+    if (last.hour().equals(hour)) {
+      return last.label();
+    }
+    String label = HOUR.format(hour);
+    lastLabelled = new Labelled(hour, label);
+    return label;
   }
 
   static Instant hourOf(Instant t) {
