@@ -30,7 +30,7 @@ var ServiceConfig string
 // the Recv of a stream (StreamConversions, WatchClickVerifiers) that the server ends
 // with an error (io.EOF stays io.EOF).
 type Client struct {
-	// Clicks is ClickService: IssueClick, GetClick, InspectKcid, DeleteClick, and the
+	// Clicks is ClickService: IssueClick, IssueClicks, GetClick, InspectKcid, DeleteClick, and the
 	// click verifiers an edge needs.
 	Clicks kcidpb.ClickServiceClient
 	// Conversions is ConversionService: RecordConversion(s), UpdateConversionStatus(es),

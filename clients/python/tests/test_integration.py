@@ -95,6 +95,21 @@ def test_issue_click_and_record_conversion(client, account):
     assert again.duplicate_reason != v1.ERROR_REASON_UNSPECIFIED
 
 
+def test_issue_clicks_answers_each_item(client, account):
+    answer = client.clicks.IssueClicks(
+        v1.IssueClicksRequest(
+            items=[
+                v1.IssueClickRequest(account_id=account.account.account_id, campaign_id="batch"),
+                v1.IssueClickRequest(account_id=account.account.account_id, campaign_id=""),
+            ]
+        )
+    )
+    assert [result.index for result in answer.results] == [0, 1]
+    assert KCID_RE.match(answer.results[0].response.click.kcid)
+    assert answer.results[1].WhichOneof("result") == "error"
+    assert answer.results[1].error.reason == v1.ERROR_REASON_MISSING_PARAMETER
+
+
 def test_tampered_kcid_is_mac_mismatch(client, account):
     good = client.clicks.IssueClick(
         v1.IssueClickRequest(account_id=account.account.account_id, campaign_id="c1")

@@ -174,7 +174,7 @@ class Client(Operations, TenancyOperations, DeliveryOperations):
     """A connection to a kcid tracking-server.
 
     Attributes:
-        clicks: ``ClickService`` stub (IssueClick, GetClick, InspectKcid, DeleteClick).
+        clicks: ``ClickService`` stub (IssueClick, IssueClicks, GetClick, InspectKcid, DeleteClick).
         conversions: ``ConversionService`` stub (RecordConversion(s), UpdateConversionStatus(es),
             GetConversion, ListConversions, StreamConversions, AckConversionEvents).
         admin: ``AdminService`` stub (accounts, goals, API keys, GetCaller).
