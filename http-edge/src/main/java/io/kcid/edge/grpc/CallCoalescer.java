@@ -10,9 +10,11 @@ import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.internal.ThreadExecutorMap;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * got alone; a failed call fails every item in it with that call's error.
  *
  * <p>A server that does not know the batch method (an older one, during a rolling upgrade) answers
- * UNIMPLEMENTED: that batch's items are then sent alone, and so is everything after.
+ * UNIMPLEMENTED: that batch's items are then sent alone, and so is everything for the next minute;
+ * then batches are tried again, so an upgrade that completes needs no edge restart.
  *
  * <p>Tracing: each item's context is kept as it is queued, since the batch is sent later from a
  * task of its own; a batch of one is sent in its item's context, a larger one as {@link
@@ -87,7 +90,13 @@ public final class CallCoalescer<Q extends com.google.protobuf.MessageLite, A, B
   private final String batchMethod;
   private final int maxItems;
   private final BatchCallSpans spans;
-  private volatile boolean batchesRefused;
+  /** How long items go alone after a server did not know the batch method. */
+  static final Duration SINGLE_CALLS_AFTER_REFUSAL = Duration.ofMinutes(1);
+
+  private final LongSupplier nanoClock;
+  /** {@link #nanoClock} time until which items go alone; meaningful while {@link #singleCalls} is set. */
+  private volatile long singleCallsUntil;
+  private volatile boolean singleCalls;
   /** One open batch per event loop: only that loop's thread touches it, so no locking. */
   private final FastThreadLocal<Batch> open =
       new FastThreadLocal<>() {
@@ -102,6 +111,11 @@ public final class CallCoalescer<Q extends com.google.protobuf.MessageLite, A, B
    * @param maxInFlight the edge's in-flight bound: a batch counts once per item against it, so it never holds more
    */
   public CallCoalescer(Backend<Q, A, B> backend, String batchMethod, int maxInFlight, BatchCallSpans spans) {
+    this(backend, batchMethod, maxInFlight, spans, System::nanoTime);
+  }
+
+  CallCoalescer(Backend<Q, A, B> backend, String batchMethod, int maxInFlight, BatchCallSpans spans, LongSupplier nanoClock) {
+    this.nanoClock = nanoClock;
     this.backend = backend;
     this.batchMethod = batchMethod;
     this.spans = spans;
@@ -116,7 +130,7 @@ public final class CallCoalescer<Q extends com.google.protobuf.MessageLite, A, B
   public CompletableFuture<A> send(Q request) {
     CompletableFuture<A> answer = new CompletableFuture<>();
     EventExecutor loop = ThreadExecutorMap.currentExecutor();
-    if (loop == null || !loop.inEventLoop() || batchesRefused) {
+    if (loop == null || !loop.inEventLoop() || singleCallsNow()) {
       backend.sendOne(request, answer);
       return answer;
     }
@@ -147,7 +161,7 @@ public final class CallCoalescer<Q extends com.google.protobuf.MessageLite, A, B
     batch.answers.clear();
     batch.contexts.clear();
     batch.bytes = 0;
-    if (items.size() == 1 || batchesRefused) {
+    if (items.size() == 1 || singleCallsNow()) {
       sendAlone(items, answers, contexts);
       return;
     }
@@ -159,15 +173,28 @@ public final class CallCoalescer<Q extends com.google.protobuf.MessageLite, A, B
     call.whenComplete((response, failure) -> {
       traced.end(failure);
       if (failure != null && Status.fromThrowable(failure).getCode() == Status.Code.UNIMPLEMENTED) {
-        if (!batchesRefused) {
-          batchesRefused = true;
-          log.warn("the tracking-server does not know {} (an older server?): sending each item alone from now on", batchMethod);
+        if (!singleCallsNow()) {
+          log.warn("the tracking-server does not know {} (an older server?): sending each item alone for {}",
+              batchMethod, SINGLE_CALLS_AFTER_REFUSAL);
         }
+        singleCallsUntil = nanoClock.getAsLong() + SINGLE_CALLS_AFTER_REFUSAL.toNanos();
+        singleCalls = true;
         sendAlone(items, answers, contexts);
         return;
       }
       deliver(answers, response, failure);
     });
+  }
+
+  private boolean singleCallsNow() {
+    if (!singleCalls) {
+      return false;
+    }
+    if (nanoClock.getAsLong() - singleCallsUntil < 0) {
+      return true;
+    }
+    singleCalls = false;
+    return false;
   }
 
   private void sendAlone(List<Q> items, List<CompletableFuture<A>> answers, List<Context> contexts) {

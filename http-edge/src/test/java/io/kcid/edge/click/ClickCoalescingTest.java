@@ -101,7 +101,7 @@ class ClickCoalescingTest {
   }
 
   @Test
-  void aServerWithoutIssueClicksGetsEachClickAloneFromThenOn() throws InterruptedException {
+  void aServerWithoutIssueClicksGetsEachClickAlone() throws InterruptedException {
     try (EdgeFixture older = new EdgeFixture()) {
       older.backend.onClick(ClickCoalescingTest::script);
       older.backend.clickBatchFailure = Status.UNIMPLEMENTED.withDescription("Method not found").asRuntimeException();
