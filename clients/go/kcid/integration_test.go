@@ -152,6 +152,26 @@ func TestAgainstLiveKcid(t *testing.T) {
 		t.Fatalf("IssueClick kcid %q is not 32 characters", clickID)
 	}
 
+	t.Run("IssueClicks answers each item on its own", func(t *testing.T) {
+		batch, err := client.Clicks.IssueClicks(ctx, &kcidpb.IssueClicksRequest{Items: []*kcidpb.IssueClickRequest{
+			{AccountId: accountID, CampaignId: "batch"},
+			{AccountId: accountID, CampaignId: ""},
+		}})
+		if err != nil {
+			t.Fatalf("IssueClicks: %v", err)
+		}
+		results := batch.GetResults()
+		if len(results) != 2 || results[0].GetIndex() != 0 || results[1].GetIndex() != 1 {
+			t.Fatalf("IssueClicks results: %v", results)
+		}
+		if len(results[0].GetResponse().GetClick().GetKcid()) != 32 {
+			t.Fatalf("IssueClicks item 0: %v", results[0])
+		}
+		if results[1].GetError().GetReason() != kcidpb.ErrorReason_ERROR_REASON_MISSING_PARAMETER {
+			t.Fatalf("IssueClicks item 1: %v", results[1])
+		}
+	})
+
 	t.Run("signed click URL redirects with a kcid", func(t *testing.T) {
 		url, err := kcid.SignedURL(srv.edgeURL, map[string]string{
 			"a": accountID, "c": "spring-sale", "s1": "pub 42",

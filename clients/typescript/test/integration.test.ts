@@ -98,6 +98,17 @@ test("walkthrough: account, click, signed click URL, conversion, duplicate, erro
   assert.match(kcid, /^[0-9a-hjkmnp-tv-z]{32}$/);
   assert.ok(issued.redirectUrl.includes(`kcid=${kcid}`), issued.redirectUrl);
 
+  // IssueClicks: each item answered on its own
+  const batch = await client.clicks.issueClicks({
+    items: [{ accountId, campaignId: "batch" }, { accountId, campaignId: "" }],
+  });
+  assert.deepEqual(batch.results.map((r) => r.index), [0, 1]);
+  const [stored, refused] = batch.results.map((r) => r.result);
+  assert.ok(stored?.case === "response", `item 0: ${stored?.case}`);
+  assert.match(stored.value.click?.kcid ?? "", /^[0-9a-hjkmnp-tv-z]{32}$/);
+  assert.ok(refused?.case === "error", `item 1: ${refused?.case}`);
+  assert.equal(refused.value.reason, ErrorReason.MISSING_PARAMETER);
+
   // a click URL signed by this client, followed on the edge without redirects
   const url = signedUrl(edge, { a: accountId, c: "spring-sale", s1: "café ☕", u: "https://shop.example/landing?ref=ad" }, clickSecret);
   const res = await getNoRedirect(url);

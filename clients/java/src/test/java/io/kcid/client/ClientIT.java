@@ -12,6 +12,9 @@ import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.GetAccountRequest;
 import io.kcid.proto.tracking.v1.IssueClickRequest;
+import io.kcid.proto.tracking.v1.IssueClickResult;
+import io.kcid.proto.tracking.v1.IssueClicksRequest;
+import io.kcid.proto.tracking.v1.IssueClicksResponse;
 import io.kcid.proto.tracking.v1.Outcome;
 import io.kcid.proto.tracking.v1.PostbackCredentials;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
@@ -144,6 +147,19 @@ class ClientIT {
     // The server-to-server click converts too.
     assertThat(kcid.conversions().recordConversion(postback(issued, token)).getOutcome())
         .isEqualTo(Outcome.OUTCOME_ACCEPTED);
+  }
+
+  @Test
+  void issueClicksAnswersEachItemOnItsOwn() {
+    String accountId = newAccount().getAccount().getAccountId();
+    IssueClicksResponse batch = kcid.clicks().issueClicks(IssueClicksRequest.newBuilder()
+        .addItems(IssueClickRequest.newBuilder().setAccountId(accountId).setCampaignId("batch"))
+        .addItems(IssueClickRequest.newBuilder().setAccountId(accountId))
+        .build());
+
+    assertThat(batch.getResultsList()).extracting(IssueClickResult::getIndex).containsExactly(0, 1);
+    assertThat(batch.getResults(0).getResponse().getClick().getKcid()).hasSize(32);
+    assertThat(batch.getResults(1).getError().getReason()).isEqualTo(ErrorReason.ERROR_REASON_MISSING_PARAMETER);
   }
 
   @Test
