@@ -28,7 +28,8 @@ import java.util.function.LongSupplier;
  * digits ({@link MathContext#DECIMAL128}, half-even); amounts are rounded once, at the end, to the
  * target currency's minor units ({@link #round}).
  *
- * <p>Days are cached in memory; the cache is dropped whenever the table's version changes, which is
+ * <p>Days are cached in memory (concurrent misses of one day share one read); the cache is dropped
+ * whenever the table's version changes, which is
  * looked at most every {@code poll} (and at once on this server after a load), so a rate loaded on
  * another server is used within that time.
  */
@@ -43,7 +44,8 @@ public final class ExchangeRates {
   private final ExchangeRateStore store;
   private final long pollNanos;
   private final LongSupplier nanoTime;
-  private final Map<LocalDate, Map<String, BigDecimal>> days = new ConcurrentHashMap<>();
+  /** Each day's rates, or its read in flight: concurrent misses of one day share one read. */
+  private final Map<LocalDate, CompletableFuture<Map<String, BigDecimal>>> days = new ConcurrentHashMap<>();
   private volatile long checkedAt;
   private volatile long version = -1;
   private volatile CompletableFuture<Void> checking;
@@ -123,26 +125,45 @@ public final class ExchangeRates {
   }
 
   private CompletableFuture<Map<String, BigDecimal>> day(LocalDate date) {
-    Map<String, BigDecimal> cached = days.get(date);
+    CompletableFuture<Map<String, BigDecimal>> cached = days.get(date);
     if (cached != null) {
-      return CompletableFuture.completedFuture(cached);
+      return cached;
     }
-    return store.day(date).toCompletableFuture().thenApply(stored -> {
-      Map<String, BigDecimal> rates = new HashMap<>();
-      stored.forEach((currency, rate) -> {
-        try {
-          rates.put(currency, new BigDecimal(rate));
-        } catch (NumberFormatException e) {
-          // Written by this code only; a foreign value is no rate rather than a failure.
-        }
-      });
-      Map<String, BigDecimal> frozen = Collections.unmodifiableMap(rates);
-      if (days.size() >= MAX_CACHED_DAYS) {
-        days.clear();
+    if (days.size() >= MAX_CACHED_DAYS) {
+      days.clear();
+    }
+    CompletableFuture<Map<String, BigDecimal>> read = new CompletableFuture<>();
+    CompletableFuture<Map<String, BigDecimal>> first = days.putIfAbsent(date, read);
+    if (first != null) {
+      return first;
+    }
+    CompletionStage<Map<String, String>> stored;
+    try {
+      stored = store.day(date);
+    } catch (RuntimeException e) {
+      stored = CompletableFuture.failedFuture(e);
+    }
+    stored.thenApply(ExchangeRates::parsed).whenComplete((rates, failure) -> {
+      if (failure != null) {
+        days.remove(date, read); // a failed read is not cached: the next caller reads again
+        read.completeExceptionally(failure);
+      } else {
+        read.complete(rates);
       }
-      days.put(date, frozen);
-      return frozen;
     });
+    return read;
+  }
+
+  private static Map<String, BigDecimal> parsed(Map<String, String> stored) {
+    Map<String, BigDecimal> rates = new HashMap<>();
+    stored.forEach((currency, rate) -> {
+      try {
+        rates.put(currency, new BigDecimal(rate));
+      } catch (NumberFormatException e) {
+        // Written by this code only; a foreign value is no rate rather than a failure.
+      }
+    });
+    return Collections.unmodifiableMap(rates);
   }
 
   /** Drops the cache when the table changed since it was filled; looks at most once per poll. */

@@ -3,6 +3,7 @@ package io.kcid.server.fx;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kcid.proto.tracking.v1.LoadExchangeRatesRequest;
+import io.kcid.server.store.ExchangeRateStore;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.store.redis.RedisExchangeRateStore;
 import io.kcid.server.store.redis.testing.TestRedis;
@@ -10,8 +11,16 @@ import io.kcid.server.store.redis.testing.Topology;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
@@ -91,5 +100,71 @@ class ExchangeRatesTest {
     assertThat(rate(rates, "THB", "EUR", friday.plusDays(7))).map(ExchangeRates.Rate::date).contains(friday);
     assertThat(rate(rates, "THB", "EUR", friday.plusDays(8))).isEmpty();
     assertThat(rate(rates, "THB", "THB", friday.plusDays(100))).map(r -> r.rate()).contains(BigDecimal.ONE);
+  }
+
+  /** The Redis table, counting its day reads and failing the first {@code failures} of them. */
+  private static final class CountingStore implements ExchangeRateStore {
+    final ExchangeRateStore redis = new RedisExchangeRateStore(connector.commands());
+    final Map<LocalDate, AtomicInteger> reads = new ConcurrentHashMap<>();
+    final AtomicInteger failures;
+
+    CountingStore(int failures) {
+      this.failures = new AtomicInteger(failures);
+    }
+
+    @Override
+    public CompletionStage<Void> put(SortedMap<LocalDate, Map<String, String>> days) {
+      return redis.put(days);
+    }
+
+    @Override
+    public CompletionStage<Map<String, String>> day(LocalDate date) {
+      reads.computeIfAbsent(date, d -> new AtomicInteger()).incrementAndGet();
+      return failures.getAndDecrement() > 0
+          ? CompletableFuture.failedFuture(new IllegalStateException("Redis is away"))
+          : redis.day(date);
+    }
+
+    @Override
+    public CompletionStage<List<LocalDate>> daysBefore(LocalDate onOrBefore, int limit) {
+      return redis.daysBefore(onOrBefore, limit);
+    }
+
+    @Override
+    public CompletionStage<Long> dayCount() {
+      return redis.dayCount();
+    }
+
+    @Override
+    public CompletionStage<Long> version() {
+      return redis.version();
+    }
+  }
+
+  @Test
+  void concurrentMissesOfADayShareOneReadAndAFailedReadIsNotKept() throws Exception {
+    LocalDate day = LocalDate.of(2013, 5, 14);
+    new FxAdmin(new ExchangeRates(new RedisExchangeRateStore(connector.commands()), POLL, System::nanoTime))
+        .load(LoadExchangeRatesRequest.newBuilder().addLines("Date,SEK").addLines(day + ",8.6").build())
+        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+    CountingStore store = new CountingStore(0);
+    var rates = new ExchangeRates(store, POLL, () -> 0L);
+
+    List<CompletableFuture<Optional<ExchangeRates.Rate>>> asked = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      asked.add(rates.rate("SEK", "EUR", day).toCompletableFuture());
+    }
+    for (var answer : asked) {
+      assertThat(answer.get(30, TimeUnit.SECONDS)).map(ExchangeRates.Rate::date).contains(day);
+    }
+    assertThat(store.reads).hasSize(ExchangeRates.LOOK_BACK_DAYS + 1)
+        .allSatisfy((date, reads) -> assertThat(reads.get()).as(date.toString()).isEqualTo(1));
+
+    CountingStore failing = new CountingStore(ExchangeRates.LOOK_BACK_DAYS + 1);
+    var afterFailure = new ExchangeRates(failing, POLL, () -> 0L);
+    assertThat(afterFailure.rate("SEK", "EUR", day).toCompletableFuture())
+        .failsWithin(30, TimeUnit.SECONDS);
+    assertThat(rate(afterFailure, "SEK", "EUR", day)).map(ExchangeRates.Rate::date).contains(day);
+    assertThat(failing.reads.get(day).get()).isEqualTo(2);
   }
 }
