@@ -70,10 +70,10 @@ public final class ClickHandler implements RouteHandler {
     IssueClickRequest click = withClient(
         ClickRequestParser.builder(QueryParams.parameters(QueryParams.uri(request.uri()))), request, peer);
     if (degraded == null) {
-      return issue(click).handle((issued, failure) -> failure == null ? redirect(issued) : backendFailed(failure));
+      return coalescer.send(click).handle((issued, failure) -> failure == null ? redirect(issued) : backendFailed(failure));
     }
     IssueClickRequest minted = degraded.preMint(click);
-    return issue(minted)
+    return coalescer.send(minted)
         .handle((issued, failure) -> failure == null ? CompletableFuture.completedFuture(redirect(issued)) : fallback(click, minted, failure))
         .thenCompose(response -> response);
   }
@@ -90,10 +90,6 @@ public final class ClickHandler implements RouteHandler {
         .build();
   }
 
-  private CompletableFuture<IssueClickResponse> issue(IssueClickRequest click) {
-    return coalescer.send(click);
-  }
-
   /** The backend did not store the click: redirect on our own when its answer is unknown. */
   private CompletableFuture<EdgeResponse> fallback(IssueClickRequest click, IssueClickRequest minted, Throwable failure) {
     BackendFailure mapped = BackendErrors.classify(failure);
@@ -108,7 +104,7 @@ public final class ClickHandler implements RouteHandler {
       if (mapped.reason() != ErrorReason.ERROR_REASON_KCID_ALREADY_USED) {
         degraded.mintRejected(reason);
       }
-      return issue(click).handle((issued, again) -> again == null ? redirect(issued) : backendFailed(again));
+      return coalescer.send(click).handle((issued, again) -> again == null ? redirect(issued) : backendFailed(again));
     }
     return CompletableFuture.completedFuture(responses.rejected(mapped.reason(), mapped.message(), mapped.conversionId()));
   }

@@ -94,9 +94,8 @@ public final class CallCoalescer<Q extends com.google.protobuf.MessageLite, A, B
   static final Duration SINGLE_CALLS_AFTER_REFUSAL = Duration.ofMinutes(1);
 
   private final LongSupplier nanoClock;
-  /** {@link #nanoClock} time until which items go alone; meaningful while {@link #singleCalls} is set. */
+  /** {@link #nanoClock} time until which items go alone (in the past until a server refuses a batch). */
   private volatile long singleCallsUntil;
-  private volatile boolean singleCalls;
   /** One open batch per event loop: only that loop's thread touches it, so no locking. */
   private final FastThreadLocal<Batch> open =
       new FastThreadLocal<>() {
@@ -116,6 +115,7 @@ public final class CallCoalescer<Q extends com.google.protobuf.MessageLite, A, B
 
   CallCoalescer(Backend<Q, A, B> backend, String batchMethod, int maxInFlight, BatchCallSpans spans, LongSupplier nanoClock) {
     this.nanoClock = nanoClock;
+    this.singleCallsUntil = nanoClock.getAsLong();
     this.backend = backend;
     this.batchMethod = batchMethod;
     this.spans = spans;
@@ -130,7 +130,7 @@ public final class CallCoalescer<Q extends com.google.protobuf.MessageLite, A, B
   public CompletableFuture<A> send(Q request) {
     CompletableFuture<A> answer = new CompletableFuture<>();
     EventExecutor loop = ThreadExecutorMap.currentExecutor();
-    if (loop == null || !loop.inEventLoop() || singleCallsNow()) {
+    if (loop == null || !loop.inEventLoop()) {
       backend.sendOne(request, answer);
       return answer;
     }
@@ -178,7 +178,6 @@ public final class CallCoalescer<Q extends com.google.protobuf.MessageLite, A, B
               batchMethod, SINGLE_CALLS_AFTER_REFUSAL);
         }
         singleCallsUntil = nanoClock.getAsLong() + SINGLE_CALLS_AFTER_REFUSAL.toNanos();
-        singleCalls = true;
         sendAlone(items, answers, contexts);
         return;
       }
@@ -186,15 +185,9 @@ public final class CallCoalescer<Q extends com.google.protobuf.MessageLite, A, B
     });
   }
 
+  /** Whether a server refused a batch less than {@link #SINGLE_CALLS_AFTER_REFUSAL} ago: checked once per pass. */
   private boolean singleCallsNow() {
-    if (!singleCalls) {
-      return false;
-    }
-    if (nanoClock.getAsLong() - singleCallsUntil < 0) {
-      return true;
-    }
-    singleCalls = false;
-    return false;
+    return nanoClock.getAsLong() - singleCallsUntil < 0;
   }
 
   private void sendAlone(List<Q> items, List<CompletableFuture<A>> answers, List<Context> contexts) {
