@@ -1,14 +1,16 @@
 -- Deletes a click and every key derived from it in its partition, atomically: the click (a field
--- of its group's bucket), its state hash, its conversions 1..n and their histories, the request-id
--- replies whose ids the state hash lists (field r:<request_id>) and its entries in the partition's
--- conversion stream (field e:<entry id>). Key names are deterministic: no SCAN.
+-- of its group's bucket), its state hash (with the postback attempts on it), its conversions 1..n
+-- and their histories, the request-id replies whose ids the state hash lists (field
+-- r:<request_id>) and its entries in the partition's conversion stream (field e:<entry id>).
+-- Key names are deterministic: no SCAN.
 -- The stats counters of the click and its conversions are kept on purpose (aggregates identify no
 -- click; past reports stay as they were exported): see ClickStore.delete.
 -- lib_clicks.lua is prepended.
 -- KEYS[1] click group kc:{p}:k:<hour>
 -- KEYS[2] state hash  kc:{p}:x:<kcid>
 -- KEYS[3] stream      kc:{p}:s
--- KEYS[4] attempts    kc:{p}:pl:<kcid>  (pointers into the postback log)
+-- KEYS[4] attempts    kc:{p}:pl:<kcid>  (pointers into the postback log, as kept before they
+--                     became the state hash's field l; gone once those clicks' logs expired)
 -- KEYS[5] a key of the slot that never exists (see insert_clicks.lua)
 -- ARGV[1] conversion key prefix kc:{p}:v:<kcid>:
 -- ARGV[2] history key prefix    kc:{p}:h:<kcid>:
@@ -17,7 +19,7 @@
 -- Returns {found 0|1, conversions deleted, owner account ('' when unknown), goal1, txid1, goal2, …}:
 -- the transactions recorded on the click, so the caller can drop the account-wide claims that name
 -- this kcid (they live under the account's hash tag, in another slot).
--- KEYS: click_group, click_state, stream, attempts, slot_guard
+-- KEYS: click_group, click_state, stream, legacy_attempts, slot_guard
 -- ARGV: conversion_prefix, history_prefix, request_prefix, click_field
 local click = click_delete(KEYS[1], ARGV[4])
 if not click and redis.call('EXISTS', KEYS[2]) == 0 then

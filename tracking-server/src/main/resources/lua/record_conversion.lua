@@ -10,7 +10,8 @@
 --
 -- KEYS[1] click group      kc:{p}:k:<hour>     (the click is a field of one of its buckets)
 -- KEYS[2] click state hash kc:{p}:x:<kcid>     n, g:<goal>, t:<goal>:<txid>, x:<goal>:<txid> -> seq,
---                                              r:<request_id>, e:<stream entry id> (for DeleteClick)
+--                                              r:<request_id>, e:<stream entry id> (for DeleteClick),
+--                                              l (postback attempts, push_click_attempt.lua)
 -- KEYS[3] request id       kc:{p}:r:<kcid>:<request_id>  (a same-slot placeholder when none:
 --                          an empty key would hash to another slot on a Cluster)
 -- KEYS[4] stream           kc:{p}:s
@@ -221,7 +222,10 @@ if not code then
     if txid ~= '' then
       redis.call('HSET', KEYS[2], 'x:' .. goal .. ':' .. txid, n)
     end
-    redis.call('PEXPIRE', KEYS[2], keep)
+    -- Never shorten: the state hash may hold the click's postback attempts (push_click_attempt.lua).
+    if redis.call('PTTL', KEYS[2]) < keep then
+      redis.call('PEXPIRE', KEYS[2], keep)
+    end
     local key = ARGV[11] .. n
     redis.call('HSET', key, 'p', payload, 's', status, 'a', ARGV[17], 'c', ARGV[18])
     if ARGV[30] ~= '' then

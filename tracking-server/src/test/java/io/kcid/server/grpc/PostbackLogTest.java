@@ -352,7 +352,7 @@ class PostbackLogTest {
     assertThat(text).contains(kcid);
   }
 
-  /** Everything in the postback log keys: account logs and their refusals, the unattributed log, clicks' attempts. */
+  /** Everything in the postback log keys: account logs and their refusals, the unattributed log, clicks' attempts (field l of their state hashes). */
   private static byte[] rawLogContents() {
     RedisCommands<byte[], byte[]> r = raw.sync();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -363,11 +363,16 @@ class PostbackLogTest {
       for (byte[] key : page.getKeys()) {
         String name = new String(key, StandardCharsets.UTF_8);
         if (!seen.add(name) || !(name.endsWith(":log") || name.endsWith(":log:refused")
-            || name.equals("kc:log:unattributed") || name.contains(":pl:"))) {
+            || name.equals("kc:log:unattributed") || name.contains(":x:"))) {
           continue;
         }
         String type = r.type(key);
-        if (type.equals("stream")) {
+        if (name.contains(":x:") && type.equals("hash")) {
+          byte[] attempts = r.hget(key, "l".getBytes(StandardCharsets.US_ASCII)); // a click's attempts
+          if (attempts != null) {
+            out.writeBytes(attempts);
+          }
+        } else if (type.equals("stream")) {
           r.xrange(key, Range.create("-", "+")).forEach(m -> m.getBody().values().forEach(out::writeBytes));
         } else if (type.equals("list")) {
           r.lrange(key, 0, -1).forEach(out::writeBytes);

@@ -223,7 +223,7 @@ public final class RedisClickStore implements ClickStore {
                 .set(DeleteClick.CLICK_GROUP, RedisKeys.clickGroup(kcid))
                 .set(DeleteClick.CLICK_STATE, RedisKeys.clickState(p, kcid.kcid()))
                 .set(DeleteClick.STREAM, RedisKeys.stream(p))
-                .set(DeleteClick.ATTEMPTS, RedisKeys.clickAttempts(p, kcid.kcid()))
+                .set(DeleteClick.LEGACY_ATTEMPTS, RedisKeys.legacyClickAttempts(p, kcid.kcid()))
                 .set(DeleteClick.SLOT_GUARD, RedisKeys.noRequest(p))
                 .set(DeleteClick.CONVERSION_PREFIX, RedisKeys.conversionPrefix(p, kcid.kcid()))
                 .set(DeleteClick.HISTORY_PREFIX, RedisKeys.historyPrefix(p, kcid.kcid()))

@@ -16,7 +16,10 @@ import java.nio.charset.StandardCharsets;
  *                                reference, sub ids); see lib_clicks.lua. TTL = end of the hour + the
  *                                longest lifetime
  * kc:{p}:x:&lt;kcid&gt;               hash: n (conversion seq), g:&lt;goal&gt;, t:&lt;goal&gt;:&lt;txid&gt;, x:&lt;goal&gt;:&lt;txid&gt;,
- *                                r:&lt;request_id&gt;, e:&lt;stream entry id&gt; (what DeleteClick removes)
+ *                                r:&lt;request_id&gt;, e:&lt;stream entry id&gt; (what DeleteClick removes),
+ *                                l (postback attempts on the click: "&lt;account&gt;|&lt;log id&gt;" pointers,
+ *                                newest first, space-separated, capped); TTL at least the postback
+ *                                log retention once a postback named the click
  * kc:{p}:v:&lt;kcid&gt;:&lt;n&gt;           conversion n: hash p (Conversion protobuf), s (status), a, c (value),
  *                                st, sf (its stats hash and cell, when counted), dk, dc (its
  *                                dimension hash and entries there), x (1 = test),
@@ -33,8 +36,8 @@ import java.nio.charset.StandardCharsets;
  * kc:{p}:dim:&lt;account&gt;:&lt;yyyyMMddHH&gt; the same hour's counters by detail dimension (creative,
  *                                placement, s2 ... s10) and the bounded lists of the values seen
  *                                (lib_stats.lua; same TTL)
- * kc:{p}:pl:&lt;kcid&gt;             postback attempts on the click: list of "&lt;account&gt;|&lt;log id&gt;",
- *                                newest first, capped; TTL = postback log retention
+ * kc:{p}:pl:&lt;kcid&gt;             the same attempts as a list, as older servers kept them: read and
+ *                                deleted, no longer written; TTL = postback log retention
  * kc:{a:&lt;id&gt;}                   Account protobuf
  * kc:{a:&lt;id&gt;}:s                 hash: token_sha256, click_secret, signing_secret (+ _prev, _prev_exp)
  * kc:{a:&lt;id&gt;}:g                 hash: goal key -&gt; Goal protobuf
@@ -242,8 +245,12 @@ public final class RedisKeys {
     return bytes("kc:log:unattributed");
   }
 
-  /** The postback attempts on one click, for ExplainClick. */
-  public static byte[] clickAttempts(int partition, String kcid) {
+  /**
+   * The list the postback attempts on one click were kept in before they became the field {@code l}
+   * of its state hash: still read and deleted for clicks whose attempts were pushed by an older
+   * server, until those expire with the postback log's retention.
+   */
+  public static byte[] legacyClickAttempts(int partition, String kcid) {
     return bytes(partitionTag(partition) + "pl:" + kcid);
   }
 

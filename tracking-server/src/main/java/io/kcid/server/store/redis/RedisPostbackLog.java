@@ -25,8 +25,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The postback log on Redis: one stream per account under the account's hash tag, trimmed by time
- * on every append ({@code MINID ~ now-retention}) with a length cap as a safety net, and a capped
- * list of attempts per click under the click's partition tag — pointers ({@code <account>|<log id>})
+ * on every append ({@code MINID ~ now-retention}) with a length cap as a safety net, and the capped
+ * attempts on each click in a field of the click's state hash — pointers ({@code <account>|<log id>})
  * into the logs, so a postback's parameters are stored once. An append is one script call per
  * key (the account's and the click's are in different slots), so the log adds two commands per
  * postback to the shared connection.
@@ -38,6 +38,8 @@ public final class RedisPostbackLog implements PostbackLog {
   static final long UNATTRIBUTED_MAX_LENGTH = 10_000;
 
   private static final byte[] FIELD = "e".getBytes(StandardCharsets.US_ASCII);
+  /** The click state hash's field holding its attempts (push_click_attempt.lua). */
+  private static final byte[] ATTEMPTS_FIELD = "l".getBytes(StandardCharsets.US_ASCII);
   /** Separates account and log id in a click's attempts ("acme|1718000000000-0"; "|…" unattributed). */
   private static final String POINTER = "|";
   private static final LuaScript<AppendPostbackLog> APPEND = LuaScript.load(Scripts.APPEND_POSTBACK_LOG);
@@ -79,7 +81,7 @@ public final class RedisPostbackLog implements PostbackLog {
         added.thenCompose(
             id ->
                 PUSH.<Long>run(redis, ScriptOutputType.INTEGER, ScriptArgs.of(PushClickAttempt.class)
-                        .set(PushClickAttempt.ATTEMPTS, RedisKeys.clickAttempts(k.partition(), k.kcid()))
+                        .set(PushClickAttempt.CLICK_STATE, RedisKeys.clickState(k.partition(), k.kcid()))
                         .set(PushClickAttempt.POINTER, accountId + POINTER + id)
                         .set(PushClickAttempt.KEPT, Integer.toString(ATTEMPTS_PER_CLICK))
                         .set(PushClickAttempt.TTL_MS, ttl))
@@ -139,21 +141,36 @@ public final class RedisPostbackLog implements PostbackLog {
 
   @Override
   public CompletionStage<List<PostbackLogEntry>> attempts(DecodedKcid kcid) {
+    int p = kcid.partition();
+    // Both reads share the click's slot and are pipelined on the one connection. The list holds
+    // attempts an older server pushed (older than any in the field); it is empty once they expired.
+    var current = redis.hget(RedisKeys.clickState(p, kcid.kcid()), ATTEMPTS_FIELD).toCompletableFuture();
+    var legacy = redis.lrange(RedisKeys.legacyClickAttempts(p, kcid.kcid()), 0, -1).toCompletableFuture();
     return Stages.translate(
-        redis
-            .lrange(RedisKeys.clickAttempts(kcid.partition(), kcid.kcid()), 0, -1)
+        current.thenCombine(legacy, RedisPostbackLog::pointers)
             .thenCompose(
                 pointers -> {
                   // Each read is in its log's slot; they are pipelined on the one connection.
                   List<CompletableFuture<Optional<PostbackLogEntry>>> reads = new ArrayList<>();
-                  for (byte[] pointer : pointers) {
-                    String text = new String(pointer, StandardCharsets.UTF_8);
-                    int bar = text.lastIndexOf(POINTER);
-                    reads.add(read(key(text.substring(0, bar)), text.substring(bar + 1)));
+                  for (String pointer : pointers) {
+                    int bar = pointer.lastIndexOf(POINTER);
+                    reads.add(read(key(pointer.substring(0, bar)), pointer.substring(bar + 1)));
                   }
                   return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
                       .thenApply(x -> reads.stream().map(CompletableFuture::join).flatMap(Optional::stream).toList());
                 }));
+  }
+
+  /** Newest first: the state hash's field, then the older list's entries, at most the kept number. */
+  private static List<String> pointers(byte[] field, List<byte[]> legacy) {
+    List<String> pointers = new ArrayList<>();
+    if (field != null) {
+      pointers.addAll(List.of(new String(field, StandardCharsets.UTF_8).split(" ")));
+    }
+    for (byte[] pointer : legacy) {
+      pointers.add(new String(pointer, StandardCharsets.UTF_8));
+    }
+    return pointers.size() > ATTEMPTS_PER_CLICK ? pointers.subList(0, ATTEMPTS_PER_CLICK) : pointers;
   }
 
   private CompletableFuture<Optional<PostbackLogEntry>> read(byte[] key, String id) {

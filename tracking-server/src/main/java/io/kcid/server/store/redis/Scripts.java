@@ -185,7 +185,7 @@ final class Scripts {
     CLICK_GROUP(KEY),
     CLICK_STATE(KEY),
     STREAM(KEY),
-    ATTEMPTS(KEY),
+    LEGACY_ATTEMPTS(KEY),
     SLOT_GUARD(KEY),
     CONVERSION_PREFIX(ARG),
     HISTORY_PREFIX(ARG),
@@ -243,7 +243,7 @@ final class Scripts {
 
   /** push_click_attempt.lua: A postback attempt prepended to a click's attempts. */
   enum PushClickAttempt implements ScriptParam {
-    ATTEMPTS(KEY),
+    CLICK_STATE(KEY),
     POINTER(ARG),
     KEPT(ARG),
     TTL_MS(ARG);

@@ -83,9 +83,11 @@ class RedisPostbackLogTest {
     assertThat(redis.xlen(bytes("kc:{a:acme}:log"))).isEqualTo(1);
     long ttl = redis.pttl(bytes("kc:{a:acme}:log"));
     assertThat(ttl).isPositive().isLessThanOrEqualTo(RETENTION.toMillis());
-    byte[] attemptsKey = bytes("kc:{" + kcid.partition() + "}:pl:" + kcid.kcid());
-    assertThat(redis.llen(attemptsKey)).isEqualTo(1);
-    assertThat(redis.pttl(attemptsKey)).isPositive().isLessThanOrEqualTo(RETENTION.toMillis());
+    // The attempts are a field of the click's state hash, not a key of their own.
+    byte[] state = stateKey(kcid);
+    assertThat(new String(redis.hget(state, bytes("l")), StandardCharsets.UTF_8)).isEqualTo("acme|" + id);
+    assertThat(redis.pttl(state)).isPositive().isLessThanOrEqualTo(RETENTION.toMillis());
+    assertThat(redis.exists(legacyKey(kcid))).isZero();
 
     List<PostbackLogEntry> attempts = join(log.attempts(kcid));
     assertThat(attempts).singleElement().satisfies(a -> {
@@ -157,6 +159,47 @@ class RedisPostbackLogTest {
     assertThat(attempts).hasSize(RedisPostbackLog.ATTEMPTS_PER_CLICK);
     assertThat(attempts.get(0).getMessage()).isEqualTo("latest");
     assertThat(attempts.get(1).getMessage()).isEqualTo("attempt " + (RedisPostbackLog.ATTEMPTS_PER_CLICK + 19));
+    assertThat(attempts.get(RedisPostbackLog.ATTEMPTS_PER_CLICK - 1).getMessage()).isEqualTo("attempt 21");
+  }
+
+  @Test
+  void attemptsAnOlderServerListedAreReadAfterTheNewOnes() {
+    DecodedKcid kcid = codec.decode(codec.mintRandomPartition(Instant.now()));
+    // Before attempts became the state hash's field l, they were a list kc:{p}:pl:<kcid>.
+    String older = join(log.append("legacy", Optional.empty(), entry("legacy", kcid.kcid(), Instant.now()).toBuilder()
+        .setMessage("older").build(), Instant.now()));
+    String oldest = join(log.append("legacy", Optional.empty(), entry("legacy", kcid.kcid(), Instant.now()).toBuilder()
+        .setMessage("oldest").build(), Instant.now()));
+    redis.rpush(legacyKey(kcid), bytes("legacy|" + older), bytes("legacy|" + oldest));
+    redis.pexpire(legacyKey(kcid), RETENTION.toMillis());
+    join(log.append("legacy", Optional.of(kcid), entry("legacy", kcid.kcid(), Instant.now()).toBuilder()
+        .setMessage("newer").build(), Instant.now()));
+
+    assertThat(join(log.attempts(kcid))).extracting(PostbackLogEntry::getMessage).containsExactly("newer", "older", "oldest");
+    assertThat(redis.llen(legacyKey(kcid))).as("no longer written").isEqualTo(2);
+  }
+
+  @Test
+  void anAttemptNeverShortensTheLifeOfTheClicksState() {
+    DecodedKcid kcid = codec.decode(codec.mintRandomPartition(Instant.now()));
+    // A converted click's dedupe state may be kept longer than the postback log.
+    long longer = RETENTION.multipliedBy(3).toMillis();
+    redis.hset(stateKey(kcid), bytes("n"), bytes("1"));
+    redis.pexpire(stateKey(kcid), longer);
+
+    join(log.append("legacy", Optional.of(kcid), entry("legacy", kcid.kcid(), Instant.now()), Instant.now()));
+
+    assertThat(redis.pttl(stateKey(kcid))).isGreaterThan(RETENTION.toMillis()).isLessThanOrEqualTo(longer);
+    assertThat(redis.hget(stateKey(kcid), bytes("n"))).isEqualTo(bytes("1"));
+    assertThat(join(log.attempts(kcid))).hasSize(1);
+  }
+
+  private static byte[] stateKey(DecodedKcid kcid) {
+    return bytes("kc:{" + kcid.partition() + "}:x:" + kcid.kcid());
+  }
+
+  private static byte[] legacyKey(DecodedKcid kcid) {
+    return bytes("kc:{" + kcid.partition() + "}:pl:" + kcid.kcid());
   }
 
   @Test

@@ -492,6 +492,32 @@ abstract class StoreContract {
     assertThat(join(postbackLog.scanBackward(account + "-other", start, end, Optional.empty(), 10)).entries()).isEmpty();
   }
 
+  @Test
+  void aClicksPostbackAttemptsShareItsStateHashWithItsConversionsAndNeitherShortensTheOther() {
+    String account = "share-" + System.nanoTime();
+    DecodedKcid kcid = newClick(account);
+    // Attempts are kept for the log's retention (here 3 days), the conversion's state for 1 hour.
+    RedisPostbackLog longLog = new RedisPostbackLog(connector.commands(), Duration.ofDays(3), 1000);
+    join(longLog.append(account, Optional.of(kcid),
+        PostbackLogEntry.newBuilder().setAccountId(account).setMessage("first").build(), Instant.now()));
+    byte[] state = RedisKeys.clickState(kcid.partition(), kcid.kcid());
+
+    RecordResult first = join(conversions.record(command(kcid, account, CountingMode.COUNTING_MODE_ONCE_PER_CLICK, "", "", "f1")));
+    RecordResult second = join(conversions.record(command(kcid, account, CountingMode.COUNTING_MODE_ONCE_PER_CLICK, "", "", "f2")));
+    assertThat(first.code()).isEqualTo(Code.ACCEPTED);
+    assertThat(second.code()).isEqualTo(Code.DUPLICATE_GOAL);
+    assertThat(join(connector.commands().pttl(state))).as("the conversion did not shorten the attempts' life")
+        .isGreaterThan(Duration.ofDays(2).toMillis());
+    join(longLog.append(account, Optional.of(kcid),
+        PostbackLogEntry.newBuilder().setAccountId(account).setMessage("second").build(), Instant.now()));
+    assertThat(join(longLog.attempts(kcid))).extracting(PostbackLogEntry::getMessage).containsExactly("second", "first");
+    assertThat(join(conversions.listForClick(kcid, 0, 10))).hasSize(1);
+
+    assertThat(join(clicks.delete(kcid)).orElseThrow().conversions()).isEqualTo(1);
+    assertThat(join(longLog.attempts(kcid))).as("erased with the click").isEmpty();
+    assertThat(join(connector.commands().exists(state))).isZero();
+  }
+
   private void createAccount(String id) {
     Account account = Account.newBuilder().setAccountId(id).build();
     AccountSecrets secrets = AccountSecrets.newBuilder().setPostbackToken("pbt_" + id).setClickSecret("cks").build();
