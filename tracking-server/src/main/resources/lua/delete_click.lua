@@ -1,7 +1,8 @@
 -- Deletes a click and every key derived from it in its partition, atomically: the click (a field
--- of its group's bucket), its state hash (with the postback attempts on it), its conversions 1..n
--- and their histories, the request-id replies whose ids the state hash lists (field
--- r:<request_id>) and its entries in the partition's conversion stream (field e:<entry id>).
+-- of its group's bucket), its state hash (with its conversions and the postback attempts on it),
+-- the conversions 1..n an older server kept as keys of their own, their histories, the request-id
+-- replies whose ids the state hash lists (field r:<request_id>) and its entries in the partition's
+-- conversion stream (field e:<entry id>).
 -- Key names are deterministic: no SCAN.
 -- The stats counters of the click and its conversions are kept on purpose (aggregates identify no
 -- click; past reports stay as they were exported): see ClickStore.delete.
@@ -12,7 +13,8 @@
 -- KEYS[4] attempts    kc:{p}:pl:<kcid>  (pointers into the postback log, as kept before they
 --                     became the state hash's field l; gone once those clicks' logs expired)
 -- KEYS[5] a key of the slot that never exists (see insert_clicks.lua)
--- ARGV[1] conversion key prefix kc:{p}:v:<kcid>:
+-- ARGV[1] legacy conversion key prefix kc:{p}:v:<kcid>: (conversions an older server recorded as
+--         keys of their own; the others are fields of the state hash, see lib_conversions.lua)
 -- ARGV[2] history key prefix    kc:{p}:h:<kcid>:
 -- ARGV[3] request key prefix    kc:{p}:r:<kcid>:
 -- ARGV[4] click field (the kcid's random bytes)
@@ -20,7 +22,7 @@
 -- the transactions recorded on the click, so the caller can drop the account-wide claims that name
 -- this kcid (they live under the account's hash tag, in another slot).
 -- KEYS: click_group, click_state, stream, legacy_attempts, slot_guard
--- ARGV: conversion_prefix, history_prefix, request_prefix, click_field
+-- ARGV: legacy_conversion_prefix, history_prefix, request_prefix, click_field
 local click = click_delete(KEYS[1], ARGV[4])
 if not click and redis.call('EXISTS', KEYS[2]) == 0 then
   return {0, 0, ''}

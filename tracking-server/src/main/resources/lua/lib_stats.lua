@@ -190,10 +190,12 @@ local function dim_cell(campaign, entry, goal)
   return campaign .. US .. entry
 end
 
--- Moves a conversion's counts in its dimension hash (fields dk, dc of the conversion hash: the
--- key and its entries, RS-joined; the cell's campaign and goal are those of its stats cell sf).
+-- Moves a conversion's counts in its dimension hash (its fields dk, dc: the key and its entries,
+-- RS-joined; the cell's campaign and goal are those of its stats cell sf). conversion is where its
+-- fields are (conversion_at in lib_conversions.lua).
 local function move_dimensions(conversion, from, to, old_amount, old_currency, new_amount, new_currency)
-  local d = redis.call('HMGET', conversion, 'dk', 'dc', 'sf')
+  local f = conversion.f
+  local d = redis.call('HMGET', conversion.key, f .. 'dk', f .. 'dc', f .. 'sf')
   if not d[1] or not d[2] or not d[3] then
     return
   end

@@ -2,16 +2,18 @@
 -- change to a known transaction, apply the goal's counting rule, claim the dedupe key, write the
 -- conversion, count it in the stats hash of its hour and append it to the partition's stream.
 -- Every key shares the partition hash tag, so this runs on one node, standalone or Cluster.
--- (Redis runs Lua 5.1: no goto.) lib_stats.lua and lib_clicks.lua are prepended.
--- The conversion and history keys are built from ARGV[11] / ARGV[19] (their number is assigned
--- here) and share the tag too. While the partition's slot migrates between Cluster nodes, KEYS[3]
+-- (Redis runs Lua 5.1: no goto.) lib_stats.lua, lib_clicks.lua and lib_conversions.lua are
+-- prepended. A new conversion n is the fields n.* of the state hash KEYS[2] (lib_conversions.lua);
+-- the history key, and the own hash of a conversion an older server recorded, are built from
+-- ARGV[19] / ARGV[11] (their number is assigned here) and share the tag too. While the partition's slot migrates between Cluster nodes, KEYS[3]
 -- is missing whenever this script would write (a request id not yet answered, or the placeholder,
 -- which is never written), so Redis answers ASK / TRYAGAIN rather than run it on either side.
 --
 -- KEYS[1] click group      kc:{p}:k:<hour>     (the click is a field of one of its buckets)
 -- KEYS[2] click state hash kc:{p}:x:<kcid>     n, g:<goal>, t:<goal>:<txid>, x:<goal>:<txid> -> seq,
 --                                              r:<request_id>, e:<stream entry id> (for DeleteClick),
---                                              l (postback attempts, push_click_attempt.lua)
+--                                              l (postback attempts, push_click_attempt.lua),
+--                                              <n>.* (conversion n, lib_conversions.lua)
 -- KEYS[3] request id       kc:{p}:r:<kcid>:<request_id>  (a same-slot placeholder when none:
 --                          an empty key would hash to another slot on a Cluster)
 -- KEYS[4] stream           kc:{p}:s
@@ -30,7 +32,7 @@
 -- ARGV[8]  request-id ttl ms (minimum)
 -- ARGV[9]  stream max length (approximate)
 -- ARGV[10] record time ms
--- ARGV[11] conversion key prefix  kc:{p}:v:<kcid>:
+-- ARGV[11] legacy conversion key prefix  kc:{p}:v:<kcid>: (conversions an older server recorded)
 -- ARGV[12] conversion id prefix   <kcid>-
 -- ARGV[13] '1' when KEYS[3] is a real request id, '0' otherwise
 -- ARGV[14] campaigns the goal is restricted to, '\n'-joined ("" = any)
@@ -55,7 +57,7 @@
 --          retry that finds the conversion knows whether its reservation counted it (cap_fence.lua)
 -- ARGV[31] '1' when the conversion is over a conversion cap: counted in the stats field q
 --
--- A counted conversion's hash keeps its stats key (st) and cell (sf), and its dimension hash (dk)
+-- A counted conversion keeps its stats key (st) and cell (sf), and its dimension hash (dk)
 -- and entries there (dc, see move_dimensions), so a later status change moves its counts in the
 -- hour it was counted in; a test conversion is marked x=1.
 --
@@ -68,7 +70,7 @@
 --   click: {'A', id, '', status, reason number}.
 -- KEYS: click_group, click_state, request, stream, stats, stream_sequence, outbox, dimensions
 -- ARGV: account_id, goal_key, counting_mode, transaction_id, fingerprint, payload,
--- ARGV: conversion_ttl_ms, request_ttl_ms, stream_max_length, record_time_ms, conversion_prefix,
+-- ARGV: conversion_ttl_ms, request_ttl_ms, stream_max_length, record_time_ms, legacy_conversion_prefix,
 -- ARGV: conversion_id_prefix, has_request, campaigns, requested_status, new_status, amount,
 -- ARGV: currency, history_prefix, transition_sources, test, request_id, dry_run, ttc_bucket,
 -- ARGV: stats_expire_at_ms, click_field, issue_time_s, flagged_status, write_outbox, cap_token,
@@ -123,19 +125,20 @@ local flagged_status = ''
 if txid ~= '' and ARGV[15] ~= '' then
   local seq = redis.call('HGET', KEYS[2], 'x:' .. goal .. ':' .. txid)
   if seq then
-    local key = ARGV[11] .. seq
-    local current = redis.call('HGET', key, 's')
+    local conversion = conversion_at(KEYS[2], ARGV[11] .. seq, seq)
+    local key, f = conversion.key, conversion.f
+    local current = redis.call('HGET', key, f .. 's')
     if current and current ~= ARGV[15] then
       id = ARGV[12] .. seq
       if dry_run then
         code = string.find(ARGV[20], ',' .. current .. ',', 1, true) and 'U' or 'IT'
       elseif string.find(ARGV[20], ',' .. current .. ',', 1, true) then
-        local amount = redis.call('HGET', key, 'a') or ''
-        local currency = redis.call('HGET', key, 'c') or ''
-        local stats = redis.call('HMGET', key, 'st', 'sf', 'x')
+        local amount = redis.call('HGET', key, f .. 'a') or ''
+        local currency = redis.call('HGET', key, f .. 'c') or ''
+        local stats = redis.call('HMGET', key, f .. 'st', f .. 'sf', f .. 'x')
         move_conversion(stats[1], stats[2], current, ARGV[15], amount, currency, amount, currency)
-        move_dimensions(key, current, ARGV[15], amount, currency, amount, currency)
-        redis.call('HSET', key, 's', ARGV[15])
+        move_dimensions(conversion, current, ARGV[15], amount, currency, amount, currency)
+        redis.call('HSET', key, f .. 's', ARGV[15])
         redis.call('RPUSH', ARGV[19] .. seq, table.concat(
           {current, ARGV[15], now, 'postback', amount, currency, amount, currency, 'postback status'}, '\31'))
         redis.call('PEXPIRE', ARGV[19] .. seq, keep)
@@ -226,20 +229,29 @@ if not code then
     if redis.call('PTTL', KEYS[2]) < keep then
       redis.call('PEXPIRE', KEYS[2], keep)
     end
-    local key = ARGV[11] .. n
-    redis.call('HSET', key, 'p', payload, 's', status, 'a', ARGV[17], 'c', ARGV[18])
+    -- The conversion's own fields, n.*, in the state hash (lib_conversions.lua).
+    local f = n .. '.'
+    local fields = {f .. 'p', payload, f .. 's', status, f .. 'a', ARGV[17], f .. 'c', ARGV[18]}
     if ARGV[30] ~= '' then
-      redis.call('HSET', key, 'ct', ARGV[30])
+      table.insert(fields, f .. 'ct')
+      table.insert(fields, ARGV[30])
     end
     if cell then
-      redis.call('HSET', key, 'st', KEYS[5], 'sf', cell)
+      table.insert(fields, f .. 'st')
+      table.insert(fields, KEYS[5])
+      table.insert(fields, f .. 'sf')
+      table.insert(fields, cell)
       if #entries > 0 then
-        redis.call('HSET', key, 'dk', KEYS[8], 'dc', table.concat(entries, RS))
+        table.insert(fields, f .. 'dk')
+        table.insert(fields, KEYS[8])
+        table.insert(fields, f .. 'dc')
+        table.insert(fields, table.concat(entries, RS))
       end
     else
-      redis.call('HSET', key, 'x', '1')
+      table.insert(fields, f .. 'x')
+      table.insert(fields, '1')
     end
-    redis.call('PEXPIRE', key, keep)
+    redis.call('HSET', KEYS[2], unpack(fields))
     local entry = append_event(KEYS[4], KEYS[6], ARGV[9], {
       'type', 'conversion', 'id', id, 'a', owner, 'g', goal, 's', status, 't', now,
       'test', test and '1' or '0', 'v', ARGV[17], 'c', ARGV[18], 'cp', campaign})

@@ -1,7 +1,8 @@
 -- Moves one conversion to another status (and/or value), appending the change to its history,
 -- moving its stats and dimension counts (in the hour it was counted in) and appending an event to the stream.
--- lib_stats.lua is prepended.
--- KEYS[1] conversion hash kc:{p}:v:<kcid>:<n>   KEYS[2] history list kc:{p}:h:<kcid>:<n>
+-- lib_stats.lua and lib_conversions.lua are prepended. The conversion is the fields <n>.* of
+-- KEYS[5], or KEYS[1] when an older server recorded it (conversion_at).
+-- KEYS[1] its own hash kc:{p}:v:<kcid>:<n>   KEYS[2] history list kc:{p}:h:<kcid>:<n>
 -- KEYS[3] request id kc:{p}:r:<kcid>:<request_id> (placeholder when none)   KEYS[4] stream kc:{p}:s
 -- ARGV[1] new status number        ARGV[2] statuses it may come from, ',' framed (",1,3,")
 -- ARGV[3] reason                   ARGV[4] time ms
@@ -13,10 +14,12 @@
 -- KEYS[6] stream sequence kc:{p}:sn          ARGV[13] account id, ARGV[14] goal key (for the event)
 -- KEYS[7] delivery outbox kc:{p}:o          ARGV[15] '1' when the account has destinations: a
 --         status change (not a value-only adjustment) appends an entry (see append_outbox)
+-- ARGV[16] the conversion's sequence number n
 -- Returns {code}: OK, NF (no such conversion), IT (transition not allowed), RR (request id reused)
--- KEYS: conversion, history, request, stream, click_state, stream_sequence, outbox
+-- KEYS: legacy_conversion, history, request, stream, click_state, stream_sequence, outbox
 -- ARGV: new_status, allowed_sources, reason, time_ms, amount, currency, has_request, fingerprint,
--- ARGV: request_ttl_ms, conversion_id, stream_max_length, request_id, account_id, goal_key, write_outbox
+-- ARGV: request_ttl_ms, conversion_id, stream_max_length, request_id, account_id, goal_key, write_outbox,
+-- ARGV: sequence
 if ARGV[7] == '1' then
   local previous = redis.call('GET', KEYS[3])
   if previous then
@@ -27,12 +30,13 @@ if ARGV[7] == '1' then
     return {code}
   end
 end
-local current = redis.call('HGET', KEYS[1], 's')
+local c = conversion_at(KEYS[5], KEYS[1], ARGV[16])
+local current = redis.call('HGET', c.key, c.f .. 's')
 if not current then
   return {'NF'}
 end
-local amount = redis.call('HGET', KEYS[1], 'a') or ''
-local currency = redis.call('HGET', KEYS[1], 'c') or ''
+local amount = redis.call('HGET', c.key, c.f .. 'a') or ''
+local currency = redis.call('HGET', c.key, c.f .. 'c') or ''
 local new_amount = ARGV[5] ~= '' and ARGV[5] or amount
 local new_currency = ARGV[6] ~= '' and ARGV[6] or currency
 local code
@@ -42,13 +46,13 @@ elseif current ~= ARGV[1] and not string.find(ARGV[2], ',' .. current .. ',', 1,
   code = 'IT'
 else
   code = 'OK'
-  local stats = redis.call('HMGET', KEYS[1], 'st', 'sf', 'x')
+  local stats = redis.call('HMGET', c.key, c.f .. 'st', c.f .. 'sf', c.f .. 'x')
   move_conversion(stats[1], stats[2], current, ARGV[1], amount, currency, new_amount, new_currency)
-  move_dimensions(KEYS[1], current, ARGV[1], amount, currency, new_amount, new_currency)
-  redis.call('HSET', KEYS[1], 's', ARGV[1], 'a', new_amount, 'c', new_currency)
+  move_dimensions(c, current, ARGV[1], amount, currency, new_amount, new_currency)
+  redis.call('HSET', c.key, c.f .. 's', ARGV[1], c.f .. 'a', new_amount, c.f .. 'c', new_currency)
   redis.call('RPUSH', KEYS[2], table.concat(
     {current, ARGV[1], ARGV[4], 'api', amount, currency, new_amount, new_currency, ARGV[3]}, '\31'))
-  local ttl = redis.call('PTTL', KEYS[1])
+  local ttl = redis.call('PTTL', c.key)
   if ttl > 0 then
     redis.call('PEXPIRE', KEYS[2], ttl)
   end

@@ -157,7 +157,10 @@ class DeleteClickTest {
           assertThat(attemptsOn(doomed)).isNotBlank();
           assertThat(attemptsOn(kept)).isNotBlank();
         });
-    assertThat(keysMentioning(doomed)).as("keys of the click before deletion").hasSizeGreaterThanOrEqualTo(8);
+    // The state hash (with the 3 conversions as its fields), a history and the request-id replies.
+    assertThat(keysMentioning(doomed)).as("keys of the click before deletion").hasSizeGreaterThanOrEqualTo(5);
+    String state = keysMentioning(doomed).stream().filter(k -> k.contains(":x:")).findFirst().orElseThrow();
+    assertThat(connection.sync().hkeys(state)).contains("1.s", "2.s", "3.s").doesNotContain("4.s");
     assertThat(storedClicks()).as("both clicks, fields of their hour's buckets").isEqualTo(2);
     assertThat(streamEntriesMentioning(doomed)).as("3 conversions and a status change").isEqualTo(4);
     List<String> keptKeys = keysMentioning(kept);

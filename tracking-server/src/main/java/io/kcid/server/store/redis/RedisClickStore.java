@@ -225,7 +225,7 @@ public final class RedisClickStore implements ClickStore {
                 .set(DeleteClick.STREAM, RedisKeys.stream(p))
                 .set(DeleteClick.LEGACY_ATTEMPTS, RedisKeys.legacyClickAttempts(p, kcid.kcid()))
                 .set(DeleteClick.SLOT_GUARD, RedisKeys.noRequest(p))
-                .set(DeleteClick.CONVERSION_PREFIX, RedisKeys.conversionPrefix(p, kcid.kcid()))
+                .set(DeleteClick.LEGACY_CONVERSION_PREFIX, RedisKeys.legacyConversionPrefix(p, kcid.kcid()))
                 .set(DeleteClick.HISTORY_PREFIX, RedisKeys.historyPrefix(p, kcid.kcid()))
                 .set(DeleteClick.REQUEST_PREFIX, RedisKeys.requestPrefix(p, kcid.kcid()))
                 .set(DeleteClick.CLICK_FIELD, RedisKeys.clickField(kcid)))

@@ -31,8 +31,10 @@ import java.util.stream.Collectors;
 
 /**
  * Conversions recorded by one Lua script per postback (see {@code record_conversion.lua}). A
- * conversion is a hash: {@code p} its immutable protobuf, {@code s} its current status, {@code a}
- * and {@code c} its current value; its audit history is a list beside it.
+ * conversion n is the fields {@code n.*} of its click's state hash: {@code p} its immutable
+ * protobuf, {@code s} its current status, {@code a} and {@code c} its current value (see
+ * {@code lib_conversions.lua}); its audit history is a list beside it. One an older server recorded
+ * is a hash of its own with the same fields unprefixed, read and changed where it is.
  */
 public final class RedisConversionStore implements ConversionStore {
   private static final LuaScript<RecordConversion> RECORD = LuaScript.load(Scripts.RECORD_CONVERSION);
@@ -64,6 +66,9 @@ public final class RedisConversionStore implements ConversionStore {
     this.statsRetention = statsRetention;
   }
 
+  /** The fields of a conversion a read decodes (lib_conversions.lua names them all). */
+  private static final List<String> READ_FIELDS = List.of("p", "s", "a", "c", "fx");
+
   @Override
   public CompletionStage<RecordResult> record(RecordCommand c, CapMark cap) {
     return run(c, cap, false);
@@ -76,8 +81,13 @@ public final class RedisConversionStore implements ConversionStore {
 
   @Override
   public CompletionStage<Optional<String>> capToken(DecodedKcid kcid, long sequence) {
-    return Stages.translate(redis.hget(RedisKeys.conversion(kcid.partition(), kcid.kcid(), sequence), bytes("ct"))
-        .thenApply(v -> Optional.ofNullable(v).map(RedisConversionStore::text)));
+    int p = kcid.partition();
+    // Pipelined: a conversion is in one place or the other (lib_conversions.lua), never both.
+    var current = redis.hget(RedisKeys.clickState(p, kcid.kcid()), RedisKeys.conversionField(sequence, "ct"))
+        .toCompletableFuture();
+    var legacy = redis.hget(RedisKeys.legacyConversion(p, kcid.kcid(), sequence), bytes("ct")).toCompletableFuture();
+    return Stages.translate(current.thenCombine(legacy, (c, l) -> Optional.ofNullable(c != null ? c : l)
+        .map(RedisConversionStore::text)));
   }
 
   private CompletionStage<RecordResult> run(RecordCommand c, CapMark cap, boolean dryRun) {
@@ -104,7 +114,7 @@ public final class RedisConversionStore implements ConversionStore {
         .set(RecordConversion.REQUEST_TTL_MS, Long.toString(c.requestIdTtl().toMillis()))
         .set(RecordConversion.STREAM_MAX_LENGTH, Long.toString(streamMaxLength))
         .set(RecordConversion.RECORD_TIME_MS, Long.toString(c.recordTime().toEpochMilli()))
-        .set(RecordConversion.CONVERSION_PREFIX, RedisKeys.conversionPrefix(p, kcid.kcid()))
+        .set(RecordConversion.LEGACY_CONVERSION_PREFIX, RedisKeys.legacyConversionPrefix(p, kcid.kcid()))
         .set(RecordConversion.CONVERSION_ID_PREFIX, kcid.kcid() + "-")
         .set(RecordConversion.HAS_REQUEST, hasRequest ? "1" : "0")
         .set(RecordConversion.CAMPAIGNS, String.join("\n", c.allowedCampaigns()))
@@ -180,7 +190,7 @@ public final class RedisConversionStore implements ConversionStore {
     int p = kcid.partition();
     boolean hasRequest = !u.requestId().isEmpty();
     ScriptArgs<UpdateStatus> call = ScriptArgs.of(UpdateStatus.class)
-        .set(UpdateStatus.CONVERSION, RedisKeys.conversion(p, kcid.kcid(), u.sequence()))
+        .set(UpdateStatus.LEGACY_CONVERSION, RedisKeys.legacyConversion(p, kcid.kcid(), u.sequence()))
         .set(UpdateStatus.HISTORY, RedisKeys.history(p, kcid.kcid(), u.sequence()))
         .set(UpdateStatus.REQUEST,
             hasRequest ? RedisKeys.request(p, kcid.kcid(), u.requestId()) : RedisKeys.noRequest(p))
@@ -202,7 +212,8 @@ public final class RedisConversionStore implements ConversionStore {
         .set(UpdateStatus.REQUEST_ID, u.requestId())
         .set(UpdateStatus.ACCOUNT_ID, u.accountId())
         .set(UpdateStatus.GOAL_KEY, u.goalKey())
-        .set(UpdateStatus.WRITE_OUTBOX, u.outbox() ? "1" : "0");
+        .set(UpdateStatus.WRITE_OUTBOX, u.outbox() ? "1" : "0")
+        .set(UpdateStatus.SEQUENCE, Long.toString(u.sequence()));
     return Stages.translate(
         durable.<List<Object>, UpdateStatus>run(UPDATE, ScriptOutputType.MULTI, call)
             .thenApply(
@@ -238,8 +249,10 @@ public final class RedisConversionStore implements ConversionStore {
   @Override
   public CompletionStage<Boolean> settleFx(DecodedKcid kcid, long sequence, Conversion fx) {
     return Stages.translate(SETTLE.<Long>run(redis, ScriptOutputType.INTEGER, ScriptArgs.of(Scripts.SettleFx.class)
-            .set(Scripts.SettleFx.CONVERSION, RedisKeys.conversion(kcid.partition(), kcid.kcid(), sequence))
-            .set(Scripts.SettleFx.FX, fx.toByteArray()))
+            .set(Scripts.SettleFx.CLICK_STATE, RedisKeys.clickState(kcid.partition(), kcid.kcid()))
+            .set(Scripts.SettleFx.LEGACY_CONVERSION, RedisKeys.legacyConversion(kcid.partition(), kcid.kcid(), sequence))
+            .set(Scripts.SettleFx.FX, fx.toByteArray())
+            .set(Scripts.SettleFx.SEQUENCE, Long.toString(sequence)))
         .thenApply(stored -> stored == 1L));
   }
 
@@ -251,9 +264,30 @@ public final class RedisConversionStore implements ConversionStore {
   private CompletableFuture<Optional<Conversion>> read(DecodedKcid kcid, long sequence) {
     int p = kcid.partition();
     // Both reads share the partition's slot and are pipelined on the one connection.
-    var hash = redis.hgetall(RedisKeys.conversion(p, kcid.kcid(), sequence)).toCompletableFuture();
+    byte[][] names = new byte[READ_FIELDS.size()][];
+    for (int i = 0; i < names.length; i++) {
+      names[i] = RedisKeys.conversionField(sequence, READ_FIELDS.get(i));
+    }
+    var inState = redis.hmget(RedisKeys.clickState(p, kcid.kcid()), names).toCompletableFuture();
     var history = redis.lrange(RedisKeys.history(p, kcid.kcid(), sequence), 0, -1).toCompletableFuture();
-    return hash.thenCombine(history, (h, hist) -> decode(kcid, sequence, h, hist));
+    return inState.thenCompose(values -> {
+      Map<String, byte[]> fields = new java.util.HashMap<>();
+      for (int i = 0; i < values.size(); i++) {
+        if (values.get(i).hasValue()) {
+          fields.put(READ_FIELDS.get(i), values.get(i).getValue());
+        }
+      }
+      if (!fields.isEmpty()) {
+        return history.thenApply(hist -> decode(kcid, sequence, fields, hist));
+      }
+      // Not in the state hash: recorded by an older server as a hash of its own, or gone.
+      return redis.hgetall(RedisKeys.legacyConversion(p, kcid.kcid(), sequence)).toCompletableFuture()
+          .thenCombine(history, (legacy, hist) -> {
+            Map<String, byte[]> named = new java.util.HashMap<>();
+            legacy.forEach((k, v) -> named.put(text(k), v));
+            return decode(kcid, sequence, named, hist);
+          });
+    });
   }
 
   @Override
@@ -278,10 +312,9 @@ public final class RedisConversionStore implements ConversionStore {
     return Stages.translate(listed);
   }
 
+  /** A conversion from its fields by their names (p, s, a, c, fx) and its history. */
   private static Optional<Conversion> decode(
-      DecodedKcid kcid, long sequence, Map<byte[], byte[]> hash, List<byte[]> history) {
-    Map<String, byte[]> fields = new java.util.HashMap<>();
-    hash.forEach((k, v) -> fields.put(text(k), v));
+      DecodedKcid kcid, long sequence, Map<String, byte[]> fields, List<byte[]> history) {
     if (!fields.containsKey("p")) {
       return Optional.empty();
     }

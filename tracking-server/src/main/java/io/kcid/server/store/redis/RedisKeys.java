@@ -17,13 +17,16 @@ import java.nio.charset.StandardCharsets;
  *                                longest lifetime
  * kc:{p}:x:&lt;kcid&gt;               hash: n (conversion seq), g:&lt;goal&gt;, t:&lt;goal&gt;:&lt;txid&gt;, x:&lt;goal&gt;:&lt;txid&gt;,
  *                                r:&lt;request_id&gt;, e:&lt;stream entry id&gt; (what DeleteClick removes),
+ *                                &lt;n&gt;.p, &lt;n&gt;.s ... (conversion n: the fields listed for
+ *                                kc:{p}:v:... below, see lib_conversions.lua),
  *                                l (postback attempts on the click: "&lt;account&gt;|&lt;log id&gt;" pointers,
  *                                newest first, space-separated, capped); TTL at least the postback
  *                                log retention once a postback named the click
- * kc:{p}:v:&lt;kcid&gt;:&lt;n&gt;           conversion n: hash p (Conversion protobuf), s (status), a, c (value),
- *                                st, sf (its stats hash and cell, when counted), dk, dc (its
- *                                dimension hash and entries there), x (1 = test),
- *                                fx (the rate it was converted at read, settle_fx.lua)
+ * kc:{p}:v:&lt;kcid&gt;:&lt;n&gt;           conversion n as older servers kept it, a hash of its own (read,
+ *                                changed and deleted, no longer written): p (Conversion protobuf),
+ *                                s (status), a, c (value), ct (cap token), st, sf (its stats hash and
+ *                                cell, when counted), dk, dc (its dimension hash and entries there),
+ *                                x (1 = test), fx (the rate it was converted at read, settle_fx.lua)
  * kc:{p}:h:&lt;kcid&gt;:&lt;n&gt;           its status/value history (list)
  * kc:{p}:r:&lt;kcid&gt;:&lt;request_id&gt;  first answer to a request id
  * kc:{p}:s                       stream of conversion events of the partition (new conversions and
@@ -112,12 +115,22 @@ public final class RedisKeys {
     return bytes(partitionTag(partition) + "x:" + kcid);
   }
 
-  public static String conversionPrefix(int partition, String kcid) {
+  /**
+   * Conversions an older server recorded as hashes of their own ({@code kc:{p}:v:<kcid>:<n>}); new
+   * ones are fields of the click state hash (lib_conversions.lua). Read and changed in place, and
+   * deleted with the click, until they expire.
+   */
+  public static String legacyConversionPrefix(int partition, String kcid) {
     return partitionTag(partition) + "v:" + kcid + ":";
   }
 
-  public static byte[] conversion(int partition, String kcid, long n) {
-    return bytes(conversionPrefix(partition, kcid) + n);
+  public static byte[] legacyConversion(int partition, String kcid, long n) {
+    return bytes(legacyConversionPrefix(partition, kcid) + n);
+  }
+
+  /** The name of field {@code name} of conversion {@code n} in its click state hash. */
+  public static byte[] conversionField(long n, String name) {
+    return bytes(n + "." + name);
   }
 
   public static String historyPrefix(int partition, String kcid) {

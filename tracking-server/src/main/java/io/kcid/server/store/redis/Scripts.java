@@ -49,11 +49,12 @@ final class Scripts {
   static final Script<ReadStats> READ_STATS =
       new Script<>("read_stats.lua", List.of(), ReadStats.class);
   static final Script<RecordConversion> RECORD_CONVERSION =
-      new Script<>("record_conversion.lua", List.of("lib_stats.lua", "lib_clicks.lua"), RecordConversion.class);
+      new Script<>("record_conversion.lua", List.of("lib_stats.lua", "lib_clicks.lua", "lib_conversions.lua"),
+          RecordConversion.class);
   static final Script<ReleaseSignature> RELEASE_SIGNATURE =
       new Script<>("release_signature.lua", List.of(), ReleaseSignature.class);
   static final Script<SettleFx> SETTLE_FX =
-      new Script<>("settle_fx.lua", List.of(), SettleFx.class);
+      new Script<>("settle_fx.lua", List.of("lib_conversions.lua"), SettleFx.class);
   static final Script<RequeueDelivery> REQUEUE_DELIVERY =
       new Script<>("requeue_delivery.lua", List.of(), RequeueDelivery.class);
   static final Script<RotateSecret> ROTATE_SECRET =
@@ -61,7 +62,7 @@ final class Scripts {
   static final Script<StreamTail> STREAM_TAIL =
       new Script<>("stream_tail.lua", List.of(), StreamTail.class);
   static final Script<UpdateStatus> UPDATE_STATUS =
-      new Script<>("update_status.lua", List.of("lib_stats.lua"), UpdateStatus.class);
+      new Script<>("update_status.lua", List.of("lib_stats.lua", "lib_conversions.lua"), UpdateStatus.class);
   static final Script<PutDestination> PUT_DESTINATION =
       new Script<>("put_destination.lua", List.of(), PutDestination.class);
   static final Script<RotateDestinationSecret> ROTATE_DESTINATION_SECRET =
@@ -187,7 +188,7 @@ final class Scripts {
     STREAM(KEY),
     LEGACY_ATTEMPTS(KEY),
     SLOT_GUARD(KEY),
-    CONVERSION_PREFIX(ARG),
+    LEGACY_CONVERSION_PREFIX(ARG),
     HISTORY_PREFIX(ARG),
     REQUEST_PREFIX(ARG),
     CLICK_FIELD(ARG);
@@ -304,7 +305,7 @@ final class Scripts {
     REQUEST_TTL_MS(ARG),
     STREAM_MAX_LENGTH(ARG),
     RECORD_TIME_MS(ARG),
-    CONVERSION_PREFIX(ARG),
+    LEGACY_CONVERSION_PREFIX(ARG),
     CONVERSION_ID_PREFIX(ARG),
     HAS_REQUEST(ARG),
     CAMPAIGNS(ARG),
@@ -357,8 +358,10 @@ final class Scripts {
 
   /** settle_fx.lua: The rate a conversion was converted at read, stored with it once. */
   enum SettleFx implements ScriptParam {
-    CONVERSION(KEY),
-    FX(ARG);
+    CLICK_STATE(KEY),
+    LEGACY_CONVERSION(KEY),
+    FX(ARG),
+    SEQUENCE(ARG);
 
     private final Slot slot;
 
@@ -410,7 +413,7 @@ final class Scripts {
 
   /** update_status.lua: One conversion moved to another status and/or value. */
   enum UpdateStatus implements ScriptParam {
-    CONVERSION(KEY),
+    LEGACY_CONVERSION(KEY),
     HISTORY(KEY),
     REQUEST(KEY),
     STREAM(KEY),
@@ -431,7 +434,8 @@ final class Scripts {
     REQUEST_ID(ARG),
     ACCOUNT_ID(ARG),
     GOAL_KEY(ARG),
-    WRITE_OUTBOX(ARG);
+    WRITE_OUTBOX(ARG),
+    SEQUENCE(ARG);
 
     private final Slot slot;
 

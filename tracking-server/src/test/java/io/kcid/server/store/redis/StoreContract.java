@@ -518,6 +518,86 @@ abstract class StoreContract {
     assertThat(join(connector.commands().exists(state))).isZero();
   }
 
+  @Test
+  void aConversionAnOlderServerKeptAsAHashOfItsOwnIsReadChangedAndDeletedInPlace() {
+    String account = "legacy-" + System.nanoTime();
+    DecodedKcid kcid = newClickNow(account, "camp-1");
+    var mode = CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_CLICK;
+    assertThat(join(conversions.record(command(kcid, account, mode, "o-1", "", "a",
+        ConversionStatus.CONVERSION_STATUS_PENDING, List.of()))).code()).isEqualTo(Code.ACCEPTED);
+    byte[] legacy = keepAsAnOlderServerDid(kcid, 1);
+    var redis = connector.commands();
+    join(redis.hset(legacy, bytes("ct"), bytes("token-1")));
+
+    assertThat(join(conversions.find(kcid, 1))).hasValueSatisfying(c -> {
+      assertThat(c.getStatus()).isEqualTo(ConversionStatus.CONVERSION_STATUS_PENDING);
+      assertThat(c.getValue().getAmount()).isEqualTo("10.00");
+    });
+    assertThat(join(conversions.capToken(kcid, 1))).contains("token-1");
+    // A postback's status for its transaction, then an API update with a value, move it in place.
+    assertThat(join(conversions.record(command(kcid, account, mode, "o-1", "", "b",
+        ConversionStatus.CONVERSION_STATUS_APPROVED, List.of()))))
+        .isEqualTo(new RecordResult(Code.STATUS_CHANGED, kcid.kcid() + "-1"));
+    assertThat(join(conversions.updateStatus(new StatusUpdate(kcid, 1, ConversionStatus.CONVERSION_STATUS_REJECTED,
+        StatusTransitions.sourcesOf(ConversionStatus.CONVERSION_STATUS_REJECTED), "fraud",
+        Money.newBuilder().setAmount("0").setCurrencyCode("USD").build(), Instant.now(), "", "x", Duration.ofHours(1),
+        account, "purchase"))))
+        .isEqualTo(StatusUpdate.Result.UPDATED);
+    assertThat(join(conversions.settleFx(kcid, 1, Conversion.newBuilder().setFxRate("1.1").build()))).isTrue();
+    assertThat(join(conversions.settleFx(kcid, 1, Conversion.newBuilder().setFxRate("9.9").build()))).isFalse();
+    // Its counts moved with it: one conversion, rejected, worth nothing.
+    assertThat(statsSum(account, StatsCounter.Metric.CONVERSIONS)).isEqualTo(1);
+    assertThat(statsSum(account, StatsCounter.Metric.VALUE_UNITS)).isZero();
+    // A new conversion on the same click is fields of the state hash; both are listed.
+    assertThat(join(conversions.record(command(kcid, account, mode, "o-2", "", "c")))).isEqualTo(
+        new RecordResult(Code.ACCEPTED, kcid.kcid() + "-2"));
+    byte[] state = RedisKeys.clickState(kcid.partition(), kcid.kcid());
+    assertThat(join(redis.hexists(state, RedisKeys.conversionField(2, "s")))).isTrue();
+    assertThat(join(redis.hexists(state, RedisKeys.conversionField(1, "s")))).as("not copied over").isFalse();
+    assertThat(join(redis.exists(RedisKeys.legacyConversion(kcid.partition(), kcid.kcid(), 2)))).isZero();
+    assertThat(join(conversions.listForClick(kcid, 0, 10))).satisfiesExactly(
+        first -> {
+          assertThat(first.getStatus()).isEqualTo(ConversionStatus.CONVERSION_STATUS_REJECTED);
+          assertThat(first.getValue().getAmount()).isEqualTo("0");
+          assertThat(first.getFxRate()).isEqualTo("1.1");
+          assertThat(first.getHistoryList()).hasSize(2);
+        },
+        second -> assertThat(second.getStatus()).isEqualTo(ConversionStatus.CONVERSION_STATUS_APPROVED));
+
+    assertThat(join(clicks.delete(kcid)).orElseThrow().conversions()).isEqualTo(2);
+    assertThat(join(redis.exists(legacy))).isZero();
+    assertThat(join(conversions.find(kcid, 1))).isEmpty();
+  }
+
+  /**
+   * Rewrites conversion n as a server before lib_conversions.lua kept it: a hash of its own,
+   * kc:{p}:v:<kcid>:<n>, with the same fields unprefixed and the state hash's TTL. Returns its key.
+   */
+  private byte[] keepAsAnOlderServerDid(DecodedKcid kcid, long n) {
+    var redis = connector.commands();
+    byte[] state = RedisKeys.clickState(kcid.partition(), kcid.kcid());
+    byte[] legacy = RedisKeys.legacyConversion(kcid.partition(), kcid.kcid(), n);
+    String prefix = n + ".";
+    Map<byte[], byte[]> own = new java.util.LinkedHashMap<>();
+    List<byte[]> moved = new ArrayList<>();
+    join(redis.hgetall(state)).forEach((name, value) -> {
+      String text = new String(name, StandardCharsets.UTF_8);
+      if (text.startsWith(prefix)) {
+        own.put(bytes(text.substring(prefix.length())), value);
+        moved.add(name);
+      }
+    });
+    assertThat(own.keySet()).extracting(k -> new String(k, StandardCharsets.UTF_8)).contains("p", "s", "a", "c", "st", "sf");
+    join(redis.hset(legacy, own));
+    join(redis.pexpire(legacy, join(redis.pttl(state))));
+    join(redis.hdel(state, moved.toArray(byte[][]::new)));
+    return legacy;
+  }
+
+  private static byte[] bytes(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
   private void createAccount(String id) {
     Account account = Account.newBuilder().setAccountId(id).build();
     AccountSecrets secrets = AccountSecrets.newBuilder().setPostbackToken("pbt_" + id).setClickSecret("cks").build();
