@@ -12,7 +12,7 @@
 -- KEYS[1] click group      kc:{p}:k:<hour>     (the click is a field of one of its buckets)
 -- KEYS[2] click state hash kc:{p}:x:<kcid>     n, g:<goal>, t:<goal>:<txid>, x:<goal>:<txid> -> seq,
 --                                              r:<request_id>, e:<stream entry id> (for DeleteClick),
---                                              l (postback attempts, push_click_attempt.lua),
+--                                              l (postback attempts, push_click_attempts.lua),
 --                                              <n>.* (conversion n, lib_conversions.lua)
 -- KEYS[3] request id       kc:{p}:r:<kcid>:<request_id>  (a same-slot placeholder when none:
 --                          an empty key would hash to another slot on a Cluster)
@@ -225,7 +225,7 @@ if not code then
     if txid ~= '' then
       redis.call('HSET', KEYS[2], 'x:' .. goal .. ':' .. txid, n)
     end
-    -- Never shorten: the state hash may hold the click's postback attempts (push_click_attempt.lua).
+    -- Never shorten: the state hash may hold the click's postback attempts (push_click_attempts.lua).
     if redis.call('PTTL', KEYS[2]) < keep then
       redis.call('PEXPIRE', KEYS[2], keep)
     end

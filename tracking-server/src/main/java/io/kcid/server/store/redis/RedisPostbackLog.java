@@ -1,13 +1,11 @@
 package io.kcid.server.store.redis;
 
-import static io.kcid.server.store.redis.RedisKeys.bytes;
-
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.proto.tracking.v1.PostbackLogEntry;
 import io.kcid.server.store.PostbackLog;
 import io.kcid.server.store.redis.Scripts.AppendPostbackLog;
-import io.kcid.server.store.redis.Scripts.PushClickAttempt;
+import io.kcid.server.store.redis.Scripts.PushClickAttempts;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
@@ -25,29 +23,56 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The postback log on Redis: one stream per account under the account's hash tag, trimmed by time
- * on every append ({@code MINID ~ now-retention}) with a length cap as a safety net, and the capped
- * attempts on each click in a field of the click's state hash — pointers ({@code <account>|<log id>})
- * into the logs, so a postback's parameters are stored once. An append is one script call per
- * key (the account's and the click's are in different slots), so the log adds two commands per
- * postback to the shared connection.
+ * ({@code MINID ~ now-retention}) with a length cap as a safety net, and the capped attempts on
+ * each click in a field of the click's state hash — pointers ({@code <account>|<log id>}) into the
+ * logs, so a postback's parameters are stored once.
+ *
+ * <p>Appends are grouped ({@link Batches}, no timer): those that arrive while a log's previous
+ * call is in flight go together as its next call, and the pointers they leave likewise, one call
+ * per click partition. An idle server writes each postback's entry at once, in two script calls
+ * (the log's slot, then the click's); a busy one pays for the calls and the log's trims once per
+ * batch. Entries keep their order within a log, and so do a click's attempts (they are all in its
+ * owner's log: only the owner's credentials log an attempt on a click).
  */
 public final class RedisPostbackLog implements PostbackLog {
   /** Attempts kept per click: enough to debug a sender, bounded against one that loops. */
   static final int ATTEMPTS_PER_CLICK = 100;
   /** The unattributed log is an operator's aid, not a record: keep it small. */
   static final long UNATTRIBUTED_MAX_LENGTH = 10_000;
+  /** Entries or pointers per script call, at most: a call blocks Redis while it runs. */
+  private static final int MAX_BATCH = 100;
+  /**
+   * Lanes of log appends: a log always goes in the same one (its entries stay in order), and
+   * logs that share a lane share its calls, one script call per log.
+   */
+  static final int APPEND_LANES = 16;
 
   private static final byte[] FIELD = "e".getBytes(StandardCharsets.US_ASCII);
-  /** The click state hash's field holding its attempts (push_click_attempt.lua). */
+  /** The click state hash's field holding its attempts (push_click_attempts.lua). */
   private static final byte[] ATTEMPTS_FIELD = "l".getBytes(StandardCharsets.US_ASCII);
   /** Separates account and log id in a click's attempts ("acme|1718000000000-0"; "|…" unattributed). */
   private static final String POINTER = "|";
   private static final LuaScript<AppendPostbackLog> APPEND = LuaScript.load(Scripts.APPEND_POSTBACK_LOG);
-  private static final LuaScript<PushClickAttempt> PUSH = LuaScript.load(Scripts.PUSH_CLICK_ATTEMPT);
+  private static final LuaScript<PushClickAttempts> PUSH = LuaScript.load(Scripts.PUSH_CLICK_ATTEMPTS);
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
   private final Duration retention;
   private final long maxLength;
+  private final Batches<Append, Appended> appends = new Batches<>(MAX_BATCH, this::appendBatch);
+  private final Batches<Pointer, Long> pointers = new Batches<>(MAX_BATCH, this::pushBatch);
+
+  /** One entry for the log of {@code accountId}. */
+  private record Append(String accountId, byte[] entry, Instant now) {}
+
+  /** An entry's log id, or why its log's call failed (the other logs of its batch are apart). */
+  private record Appended(String id, Throwable failure) {
+    CompletionStage<String> stage() {
+      return failure == null ? CompletableFuture.completedFuture(id) : CompletableFuture.failedFuture(failure);
+    }
+  }
+
+  /** One attempt for a click's attempts. */
+  private record Pointer(DecodedKcid kcid, String pointer) {}
 
   public RedisPostbackLog(
       RedisClusterAsyncCommands<byte[], byte[]> redis, Duration retention, long maxLength) {
@@ -63,29 +88,63 @@ public final class RedisPostbackLog implements PostbackLog {
   @Override
   public CompletionStage<String> append(
       String accountId, Optional<DecodedKcid> kcid, PostbackLogEntry entry, Instant now) {
-    long cap = accountId.isEmpty() ? Math.min(maxLength, UNATTRIBUTED_MAX_LENGTH) : maxLength;
-    byte[] ttl = bytes(Long.toString(retention.toMillis()));
+    int lane = Math.floorMod(accountId.hashCode(), APPEND_LANES);
     CompletionStage<String> added =
-        APPEND.<byte[]>run(redis, ScriptOutputType.VALUE, ScriptArgs.of(AppendPostbackLog.class)
-                .set(AppendPostbackLog.LOG, key(accountId))
-                .set(AppendPostbackLog.ENTRY, entry.toByteArray())
-                .set(AppendPostbackLog.MIN_ID, StreamIds.first(now.minus(retention)))
-                .set(AppendPostbackLog.MAX_LENGTH, Long.toString(cap))
-                .set(AppendPostbackLog.TTL_MS, ttl))
-            .thenApply(id -> new String(id, StandardCharsets.US_ASCII));
+        appends.submit(lane, new Append(accountId, entry.toByteArray(), now)).thenCompose(Appended::stage);
     if (kcid.isEmpty()) {
       return Stages.translate(added);
     }
     DecodedKcid k = kcid.get();
-    return Stages.translate(
-        added.thenCompose(
-            id ->
-                PUSH.<Long>run(redis, ScriptOutputType.INTEGER, ScriptArgs.of(PushClickAttempt.class)
-                        .set(PushClickAttempt.CLICK_STATE, RedisKeys.clickState(k.partition(), k.kcid()))
-                        .set(PushClickAttempt.POINTER, accountId + POINTER + id)
-                        .set(PushClickAttempt.KEPT, Integer.toString(ATTEMPTS_PER_CLICK))
-                        .set(PushClickAttempt.TTL_MS, ttl))
-                    .thenApply(n -> id)));
+    return Stages.translate(added.thenCompose(id ->
+        pointers.submit(k.partition(), new Pointer(k, accountId + POINTER + id)).thenApply(pushed -> id)));
+  }
+
+  /** One script call per log in the batch; the answers in the batch's order. */
+  private CompletionStage<List<Appended>> appendBatch(int lane, List<Append> batch) {
+    Map<String, List<Integer>> byLog = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < batch.size(); i++) {
+      byLog.computeIfAbsent(batch.get(i).accountId(), a -> new ArrayList<>()).add(i);
+    }
+    Appended[] answers = new Appended[batch.size()];
+    List<CompletableFuture<Void>> calls = new ArrayList<>();
+    byLog.forEach((accountId, items) -> {
+      long cap = accountId.isEmpty() ? Math.min(maxLength, UNATTRIBUTED_MAX_LENGTH) : maxLength;
+      Instant now = batch.get(items.get(items.size() - 1)).now();
+      ScriptArgs<AppendPostbackLog> call = ScriptArgs.of(AppendPostbackLog.class)
+          .set(AppendPostbackLog.LOG, key(accountId))
+          .set(AppendPostbackLog.MIN_ID, StreamIds.first(now.minus(retention)))
+          .set(AppendPostbackLog.MAX_LENGTH, Long.toString(cap))
+          .set(AppendPostbackLog.TTL_MS, Long.toString(retention.toMillis()));
+      for (int i : items) {
+        call.add(AppendPostbackLog.ENTRIES, batch.get(i).entry());
+      }
+      calls.add(APPEND.<List<byte[]>>run(redis, ScriptOutputType.MULTI, call).toCompletableFuture()
+          .handle((added, failure) -> {
+            if (failure == null && added.size() != items.size()) {
+              failure = new IllegalStateException("append_postback_log.lua answered " + added.size()
+                  + " ids for " + items.size() + " entries");
+            }
+            for (int j = 0; j < items.size(); j++) {
+              answers[items.get(j)] = failure != null ? new Appended(null, failure)
+                  : new Appended(new String(added.get(j), StandardCharsets.US_ASCII), null);
+            }
+            return null;
+          }));
+    });
+    return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).thenApply(x -> List.of(answers));
+  }
+
+  /** One script call for the batch: its clicks share the partition, so one slot. */
+  private CompletionStage<List<Long>> pushBatch(int partition, List<Pointer> batch) {
+    ScriptArgs<PushClickAttempts> call = ScriptArgs.of(PushClickAttempts.class)
+        .set(PushClickAttempts.KEPT, Integer.toString(ATTEMPTS_PER_CLICK))
+        .set(PushClickAttempts.TTL_MS, Long.toString(retention.toMillis()));
+    for (Pointer p : batch) {
+      call.add(PushClickAttempts.CLICK_STATES, RedisKeys.clickState(partition, p.kcid().kcid()));
+      call.add(PushClickAttempts.POINTERS, p.pointer());
+    }
+    return PUSH.<Long>run(redis, ScriptOutputType.INTEGER, call)
+        .thenApply(pushed -> java.util.Collections.nCopies(batch.size(), pushed));
   }
 
   @Override

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -58,13 +59,13 @@ public final class RedisRefusalLog implements RefusalLog {
   @Override
   public CompletionStage<String> append(String accountId, PostbackLogEntry entry, Instant now) {
     return Stages.translate(
-        APPEND.<byte[]>run(redis, ScriptOutputType.VALUE, ScriptArgs.of(AppendPostbackLog.class)
+        APPEND.<List<byte[]>>run(redis, ScriptOutputType.MULTI, ScriptArgs.of(AppendPostbackLog.class)
                 .set(AppendPostbackLog.LOG, sampleKey(accountId))
-                .set(AppendPostbackLog.ENTRY, entry.toByteArray())
                 .set(AppendPostbackLog.MIN_ID, StreamIds.first(now.minus(retention)))
                 .set(AppendPostbackLog.MAX_LENGTH, Long.toString(maxLength))
-                .set(AppendPostbackLog.TTL_MS, Long.toString(retention.toMillis())))
-            .thenApply(id -> new String(id, StandardCharsets.US_ASCII)));
+                .set(AppendPostbackLog.TTL_MS, Long.toString(retention.toMillis()))
+                .add(AppendPostbackLog.ENTRIES, entry.toByteArray()))
+            .thenApply(ids -> new String(ids.get(0), StandardCharsets.US_ASCII)));
   }
 
   @Override

@@ -44,8 +44,8 @@ final class Scripts {
       new Script<>("find_click.lua", List.of("lib_clicks.lua"), FindClick.class);
   static final Script<InsertClicks> INSERT_CLICKS =
       new Script<>("insert_clicks.lua", List.of("lib_stats.lua", "lib_clicks.lua"), InsertClicks.class);
-  static final Script<PushClickAttempt> PUSH_CLICK_ATTEMPT =
-      new Script<>("push_click_attempt.lua", List.of(), PushClickAttempt.class);
+  static final Script<PushClickAttempts> PUSH_CLICK_ATTEMPTS =
+      new Script<>("push_click_attempts.lua", List.of(), PushClickAttempts.class);
   static final Script<ReadStats> READ_STATS =
       new Script<>("read_stats.lua", List.of(), ReadStats.class);
   static final Script<RecordConversion> RECORD_CONVERSION =
@@ -84,7 +84,7 @@ final class Scripts {
       FINISH_DELIVERIES,
       FIND_CLICK,
       INSERT_CLICKS,
-      PUSH_CLICK_ATTEMPT,
+      PUSH_CLICK_ATTEMPTS,
       READ_STATS,
       RECORD_CONVERSION,
       RELEASE_SIGNATURE,
@@ -98,13 +98,13 @@ final class Scripts {
 
   private Scripts() {}
 
-  /** append_postback_log.lua: An entry appended to a postback log stream (the log and the refusal samples). */
+  /** append_postback_log.lua: Entries appended to a postback log stream (the log and the refusal samples). */
   enum AppendPostbackLog implements ScriptParam {
     LOG(KEY),
-    ENTRY(ARG),
     MIN_ID(ARG),
     MAX_LENGTH(ARG),
-    TTL_MS(ARG);
+    TTL_MS(ARG),
+    ENTRIES(ARGS);
 
     private final Slot slot;
 
@@ -242,16 +242,16 @@ final class Scripts {
     }
   }
 
-  /** push_click_attempt.lua: A postback attempt prepended to a click's attempts. */
-  enum PushClickAttempt implements ScriptParam {
-    CLICK_STATE(KEY),
-    POINTER(ARG),
+  /** push_click_attempts.lua: Postback attempts prepended to their clicks' attempts (one partition). */
+  enum PushClickAttempts implements ScriptParam {
+    CLICK_STATES(KEYS),
     KEPT(ARG),
-    TTL_MS(ARG);
+    TTL_MS(ARG),
+    POINTERS(ARGS);
 
     private final Slot slot;
 
-    PushClickAttempt(Slot slot) {
+    PushClickAttempts(Slot slot) {
       this.slot = slot;
     }
 

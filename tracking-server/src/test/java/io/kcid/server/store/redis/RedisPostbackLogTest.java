@@ -194,6 +194,73 @@ class RedisPostbackLogTest {
     assertThat(join(log.attempts(kcid))).hasSize(1);
   }
 
+  @Test
+  void appendsThatArriveTogetherGoInFewCallsAndKeepTheirOrderPerLogAndPerClick() {
+    List<DecodedKcid> kcids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      kcids.add(codec.decode(codec.mintRandomPartition(Instant.now())));
+    }
+    List<String> accounts = List.of("batch-a", "batch-b", "batch-c");
+    long calls = evalshaCalls();
+    List<CompletionStage<String>> appended = new ArrayList<>();
+    int n = 300;
+    for (int i = 0; i < n; i++) {
+      // A click's attempts are in its owner's log (only the owner's credentials log attempts on it).
+      DecodedKcid kcid = kcids.get(i % kcids.size());
+      String account = accounts.get(i % kcids.size() % accounts.size());
+      appended.add(log.append(account, Optional.of(kcid), entry(account, kcid.kcid(), Instant.now()).toBuilder()
+          .setMessage(Integer.toString(i)).build(), Instant.now()));
+    }
+    appended.forEach(RedisPostbackLogTest::join);
+    // Unbatched, each append is two script calls (its log's, its click's): 600 here.
+    assertThat(evalshaCalls() - calls).isLessThan(n);
+
+    for (String account : accounts) {
+      var entries = join(log.scanForward(account, Instant.now().minusSeconds(60), Instant.now().plusSeconds(60),
+          Optional.empty(), 1000)).entries();
+      assertThat(entries).hasSizeGreaterThanOrEqualTo(n / kcids.size());
+      List<Integer> order = entries.stream().map(e -> Integer.parseInt(e.getMessage())).toList();
+      assertThat(order).as(account).isSorted();
+    }
+    for (DecodedKcid kcid : kcids) {
+      List<Integer> attempts = join(log.attempts(kcid)).stream().map(e -> Integer.parseInt(e.getMessage())).toList();
+      assertThat(attempts).hasSize(n / kcids.size());
+      List<Integer> oldestFirst = new ArrayList<>(attempts);
+      java.util.Collections.reverse(oldestFirst);
+      assertThat(oldestFirst).as("newest first").isSorted();
+    }
+  }
+
+  @Test
+  void aLogThatCannotBeWrittenFailsItsOwnAppendsOnlyNotTheOthersOfItsBatch() {
+    // Two logs in the same lane, so their appends share calls: one of them is not a stream.
+    String broken = "lane-broken";
+    String fine = "lane-fine-0";
+    for (int i = 1; Math.floorMod(fine.hashCode(), RedisPostbackLog.APPEND_LANES)
+        != Math.floorMod(broken.hashCode(), RedisPostbackLog.APPEND_LANES); i++) {
+      fine = "lane-fine-" + i;
+    }
+    redis.set(bytes("kc:{a:" + broken + "}:log"), bytes("not a stream"));
+    List<CompletionStage<String>> good = new ArrayList<>();
+    List<CompletionStage<String>> bad = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      bad.add(log.append(broken, Optional.empty(), entry(broken, "k", Instant.now()), Instant.now()));
+      good.add(log.append(fine, Optional.empty(), entry(fine, "k", Instant.now()), Instant.now()));
+    }
+    for (var stage : bad) {
+      assertThat(stage.toCompletableFuture()).failsWithin(Duration.ofSeconds(10))
+          .withThrowableThat().withMessageContaining("WRONGTYPE");
+    }
+    good.forEach(RedisPostbackLogTest::join);
+    assertThat(redis.xlen(bytes("kc:{a:" + fine + "}:log"))).isEqualTo(50);
+  }
+
+  private static long evalshaCalls() {
+    String stats = redis.info("commandstats");
+    var m = java.util.regex.Pattern.compile("cmdstat_evalsha:calls=(\\d+)").matcher(stats);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
+  }
+
   private static byte[] stateKey(DecodedKcid kcid) {
     return bytes("kc:{" + kcid.partition() + "}:x:" + kcid.kcid());
   }
