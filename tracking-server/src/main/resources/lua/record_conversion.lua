@@ -168,6 +168,11 @@ if not code then
   if dedupe_field then
     id = redis.call('HGET', KEYS[2], dedupe_field)
     if id then
+      -- The field holds the conversion's sequence number; an older server stored its whole id
+      -- (which has a '-', a sequence number has none).
+      if not string.find(id, '-', 1, true) then
+        id = ARGV[12] .. id
+      end
       code = (mode == '1') and 'D1' or 'D3'
     end
   end
@@ -220,7 +225,7 @@ if not code then
     local n = redis.call('HINCRBY', KEYS[2], 'n', 1)
     id = ARGV[12] .. n
     if dedupe_field then
-      redis.call('HSET', KEYS[2], dedupe_field, id)
+      redis.call('HSET', KEYS[2], dedupe_field, n)
     end
     if txid ~= '' then
       redis.call('HSET', KEYS[2], 'x:' .. goal .. ':' .. txid, n)

@@ -525,9 +525,16 @@ abstract class StoreContract {
     var mode = CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_CLICK;
     assertThat(join(conversions.record(command(kcid, account, mode, "o-1", "", "a",
         ConversionStatus.CONVERSION_STATUS_PENDING, List.of()))).code()).isEqualTo(Code.ACCEPTED);
-    byte[] legacy = keepAsAnOlderServerDid(kcid, 1);
     var redis = connector.commands();
+    byte[] state = RedisKeys.clickState(kcid.partition(), kcid.kcid());
+    // The transaction's dedupe field holds the sequence number; an older server kept the whole id.
+    assertThat(join(redis.hget(state, bytes("t:purchase:o-1")))).isEqualTo(bytes("1"));
+    join(redis.hset(state, bytes("t:purchase:o-1"), bytes(kcid.kcid() + "-1")));
+    byte[] legacy = keepAsAnOlderServerDid(kcid, 1);
     join(redis.hset(legacy, bytes("ct"), bytes("token-1")));
+    assertThat(join(conversions.record(command(kcid, account, mode, "o-1", "", "a2",
+        ConversionStatus.CONVERSION_STATUS_PENDING, List.of()))))
+        .isEqualTo(new RecordResult(Code.DUPLICATE_TRANSACTION, kcid.kcid() + "-1"));
 
     assertThat(join(conversions.find(kcid, 1))).hasValueSatisfying(c -> {
       assertThat(c.getStatus()).isEqualTo(ConversionStatus.CONVERSION_STATUS_PENDING);
@@ -551,7 +558,6 @@ abstract class StoreContract {
     // A new conversion on the same click is fields of the state hash; both are listed.
     assertThat(join(conversions.record(command(kcid, account, mode, "o-2", "", "c")))).isEqualTo(
         new RecordResult(Code.ACCEPTED, kcid.kcid() + "-2"));
-    byte[] state = RedisKeys.clickState(kcid.partition(), kcid.kcid());
     assertThat(join(redis.hexists(state, RedisKeys.conversionField(2, "s")))).isTrue();
     assertThat(join(redis.hexists(state, RedisKeys.conversionField(1, "s")))).as("not copied over").isFalse();
     assertThat(join(redis.exists(RedisKeys.legacyConversion(kcid.partition(), kcid.kcid(), 2)))).isZero();
