@@ -21,6 +21,7 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,6 +41,9 @@ public final class RedisConversionStore implements ConversionStore {
   private static final LuaScript<RecordConversion> RECORD = LuaScript.load(Scripts.RECORD_CONVERSION);
   private static final LuaScript<UpdateStatus> UPDATE = LuaScript.load(Scripts.UPDATE_STATUS);
   private static final LuaScript<Scripts.SettleFx> SETTLE = LuaScript.load(Scripts.SETTLE_FX);
+  /** The fields of a conversion a read decodes (lib_conversions.lua names them all). */
+  private static final List<String> READ_FIELDS = List.of("s", "p", "a", "c", "fx");
+  private static final List<String> CAP_TOKEN_FIELDS = List.of("s", "ct");
   /** Separates the fields of a history entry (ASCII unit separator). */
   private static final String FIELD = "\u001f";
 
@@ -66,9 +70,6 @@ public final class RedisConversionStore implements ConversionStore {
     this.statsRetention = statsRetention;
   }
 
-  /** The fields of a conversion a read decodes (lib_conversions.lua names them all). */
-  private static final List<String> READ_FIELDS = List.of("p", "s", "a", "c", "fx");
-
   @Override
   public CompletionStage<RecordResult> record(RecordCommand c, CapMark cap) {
     return run(c, cap, false);
@@ -81,13 +82,8 @@ public final class RedisConversionStore implements ConversionStore {
 
   @Override
   public CompletionStage<Optional<String>> capToken(DecodedKcid kcid, long sequence) {
-    int p = kcid.partition();
-    // Pipelined: a conversion is in one place or the other (lib_conversions.lua), never both.
-    var current = redis.hget(RedisKeys.clickState(p, kcid.kcid()), RedisKeys.conversionField(sequence, "ct"))
-        .toCompletableFuture();
-    var legacy = redis.hget(RedisKeys.legacyConversion(p, kcid.kcid(), sequence), bytes("ct")).toCompletableFuture();
-    return Stages.translate(current.thenCombine(legacy, (c, l) -> Optional.ofNullable(c != null ? c : l)
-        .map(RedisConversionStore::text)));
+    return Stages.translate(fields(kcid, sequence, CAP_TOKEN_FIELDS)
+        .thenApply(fields -> Optional.ofNullable(fields.get("ct")).map(RedisConversionStore::text)));
   }
 
   private CompletionStage<RecordResult> run(RecordCommand c, CapMark cap, boolean dryRun) {
@@ -262,30 +258,37 @@ public final class RedisConversionStore implements ConversionStore {
   }
 
   private CompletableFuture<Optional<Conversion>> read(DecodedKcid kcid, long sequence) {
-    int p = kcid.partition();
     // Both reads share the partition's slot and are pipelined on the one connection.
-    byte[][] names = new byte[READ_FIELDS.size()][];
-    for (int i = 0; i < names.length; i++) {
-      names[i] = RedisKeys.conversionField(sequence, READ_FIELDS.get(i));
+    var history = redis.lrange(RedisKeys.history(kcid.partition(), kcid.kcid(), sequence), 0, -1).toCompletableFuture();
+    return fields(kcid, sequence, READ_FIELDS).thenCombine(history, (fields, hist) -> decode(kcid, sequence, fields, hist));
+  }
+
+  /**
+   * The named fields of conversion {@code sequence} (names include its status {@code s}) wherever
+   * it is kept, by the rule of lib_conversions.lua: the state hash's {@code <n>.*} when its status
+   * is there, else the hash an older server kept it in. Empty when the conversion is gone.
+   */
+  private CompletableFuture<Map<String, byte[]>> fields(DecodedKcid kcid, long sequence, List<String> names) {
+    int p = kcid.partition();
+    byte[][] prefixed = new byte[names.size()][];
+    for (int i = 0; i < prefixed.length; i++) {
+      prefixed[i] = RedisKeys.conversionField(sequence, names.get(i));
     }
-    var inState = redis.hmget(RedisKeys.clickState(p, kcid.kcid()), names).toCompletableFuture();
-    var history = redis.lrange(RedisKeys.history(p, kcid.kcid(), sequence), 0, -1).toCompletableFuture();
-    return inState.thenCompose(values -> {
-      Map<String, byte[]> fields = new java.util.HashMap<>();
+    return redis.hmget(RedisKeys.clickState(p, kcid.kcid()), prefixed).toCompletableFuture().thenCompose(values -> {
+      Map<String, byte[]> fields = new HashMap<>();
       for (int i = 0; i < values.size(); i++) {
         if (values.get(i).hasValue()) {
-          fields.put(READ_FIELDS.get(i), values.get(i).getValue());
+          fields.put(names.get(i), values.get(i).getValue());
         }
       }
-      if (!fields.isEmpty()) {
-        return history.thenApply(hist -> decode(kcid, sequence, fields, hist));
+      if (fields.containsKey("s")) {
+        return CompletableFuture.completedFuture(fields);
       }
-      // Not in the state hash: recorded by an older server as a hash of its own, or gone.
       return redis.hgetall(RedisKeys.legacyConversion(p, kcid.kcid(), sequence)).toCompletableFuture()
-          .thenCombine(history, (legacy, hist) -> {
-            Map<String, byte[]> named = new java.util.HashMap<>();
+          .thenApply(legacy -> {
+            Map<String, byte[]> named = new HashMap<>();
             legacy.forEach((k, v) -> named.put(text(k), v));
-            return decode(kcid, sequence, named, hist);
+            return named;
           });
     });
   }

@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -101,7 +103,7 @@ public final class RedisPostbackLog implements PostbackLog {
 
   /** One script call per log in the batch; the answers in the batch's order. */
   private CompletionStage<List<Appended>> appendBatch(int lane, List<Append> batch) {
-    Map<String, List<Integer>> byLog = new java.util.LinkedHashMap<>();
+    Map<String, List<Integer>> byLog = new LinkedHashMap<>();
     for (int i = 0; i < batch.size(); i++) {
       byLog.computeIfAbsent(batch.get(i).accountId(), a -> new ArrayList<>()).add(i);
     }
@@ -144,7 +146,7 @@ public final class RedisPostbackLog implements PostbackLog {
       call.add(PushClickAttempts.POINTERS, p.pointer());
     }
     return PUSH.<Long>run(redis, ScriptOutputType.INTEGER, call)
-        .thenApply(pushed -> java.util.Collections.nCopies(batch.size(), pushed));
+        .thenApply(pushed -> Collections.nCopies(batch.size(), pushed));
   }
 
   @Override

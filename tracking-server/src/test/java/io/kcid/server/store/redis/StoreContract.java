@@ -1,5 +1,6 @@
 package io.kcid.server.store.redis;
 
+import static io.kcid.server.store.redis.RedisKeys.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -598,10 +599,6 @@ abstract class StoreContract {
     join(redis.pexpire(legacy, join(redis.pttl(state))));
     join(redis.hdel(state, moved.toArray(byte[][]::new)));
     return legacy;
-  }
-
-  private static byte[] bytes(String text) {
-    return text.getBytes(StandardCharsets.UTF_8);
   }
 
   private void createAccount(String id) {
