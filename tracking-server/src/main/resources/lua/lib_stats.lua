@@ -85,21 +85,18 @@ local function stats_cell(campaign, s1, goal)
   return campaign .. US .. s1 .. US .. goal
 end
 
--- Counts a new conversion in its hour's hash.
+-- Counts a new conversion in its hour's hash. The caller sets the hash's expiry, once per hash
+-- however many cells of it the conversion counts in.
 -- (The value first: a malformed amount fails the script before anything was written.)
-local function count_conversion(key, cell, status, amount, currency, bucket, expire_at_ms)
+local function count_conversion(key, cell, status, amount, currency, bucket)
   add_value(key, cell, status, amount, currency, false)
   bump(key, 'n' .. US .. cell .. US .. status, '1')
   bump(key, 'h' .. US .. cell .. US .. bucket, '1')
-  redis.call('PEXPIREAT', key, expire_at_ms)
 end
 
--- Moves a counted conversion from one status and value to another. A hash past the stats
--- retention is gone and stays gone (HINCRBY would recreate it without expiry).
-local function move_conversion(key, cell, from, to, old_amount, old_currency, new_amount, new_currency)
-  if not key or not cell or redis.call('EXISTS', key) == 0 then
-    return
-  end
+-- Moves a counted conversion's counts in one cell of key from one status and value to another
+-- (key exists: move_conversion and move_dimensions check that once).
+local function move_counts(key, cell, from, to, old_amount, old_currency, new_amount, new_currency)
   for _, amount in ipairs({old_amount or '', new_amount or ''}) do
     if amount ~= '' and not split_amount(amount) then
       error('not a decimal amount: ' .. amount)
@@ -111,6 +108,15 @@ local function move_conversion(key, cell, from, to, old_amount, old_currency, ne
   end
   add_value(key, cell, from, old_amount, old_currency, true)
   add_value(key, cell, to, new_amount, new_currency, false)
+end
+
+-- Moves a counted conversion from one status and value to another. A hash past the stats
+-- retention is gone and stays gone (HINCRBY would recreate it without expiry).
+local function move_conversion(key, cell, from, to, old_amount, old_currency, new_amount, new_currency)
+  if not key or not cell or redis.call('EXISTS', key) == 0 then
+    return
+  end
+  move_counts(key, cell, from, to, old_amount, old_currency, new_amount, new_currency)
 end
 
 local DIM_VALUES_MAX = 100
@@ -190,18 +196,15 @@ local function dim_cell(campaign, entry, goal)
   return campaign .. US .. entry
 end
 
--- Moves a conversion's counts in its dimension hash (its fields dk, dc: the key and its entries,
--- RS-joined; the cell's campaign and goal are those of its stats cell sf). conversion is where its
--- fields are (conversion_at in lib_conversions.lua).
-local function move_dimensions(conversion, from, to, old_amount, old_currency, new_amount, new_currency)
-  local f = conversion.f
-  local d = redis.call('HMGET', conversion.key, f .. 'dk', f .. 'dc', f .. 'sf')
-  if not d[1] or not d[2] or not d[3] then
+-- Moves a conversion's counts in its dimension hash dim_key: its entries dc (RS-joined), in cells
+-- of the campaign and goal of its stats cell sf. A hash past the retention stays gone.
+local function move_dimensions(dim_key, dc, sf, from, to, old_amount, old_currency, new_amount, new_currency)
+  if not dim_key or not dc or not sf or redis.call('EXISTS', dim_key) == 0 then
     return
   end
-  local campaign, goal = string.match(d[3], '^([^' .. US .. ']*)' .. US .. '[^' .. US .. ']*' .. US .. '(.*)$')
-  for entry in string.gmatch(d[2], '[^' .. RS .. ']+') do
-    move_conversion(d[1], dim_cell(campaign, entry, goal), from, to, old_amount, old_currency,
+  local campaign, goal = string.match(sf, '^([^' .. US .. ']*)' .. US .. '[^' .. US .. ']*' .. US .. '(.*)$')
+  for entry in string.gmatch(dc, '[^' .. RS .. ']+') do
+    move_counts(dim_key, dim_cell(campaign, entry, goal), from, to, old_amount, old_currency,
       new_amount, new_currency)
   end
 end

@@ -57,8 +57,9 @@
 --          retry that finds the conversion knows whether its reservation counted it (cap_fence.lua)
 -- ARGV[31] '1' when the conversion is over a conversion cap: counted in the stats field q
 --
--- A counted conversion keeps its stats key (st) and cell (sf), and its dimension hash (dk)
--- and entries there (dc, see move_dimensions), so a later status change moves its counts in the
+-- A counted conversion keeps the hour it was counted in (st: the stats and dimension hashes are
+-- its account's of that hour, counted_in in lib_conversions.lua), its cell (sf) and its entries in
+-- the dimension hash (dc, see move_dimensions), so a later status change moves its counts in the
 -- hour it was counted in; a test conversion is marked x=1.
 --
 -- Returns {code, conversion_id}:
@@ -117,6 +118,7 @@ local goal, txid, now = ARGV[2], ARGV[4], ARGV[10]
 local ttl = click_expires_ms - tonumber(ARGV[10])
 local keep = math.max(ttl, tonumber(ARGV[7]))
 local code, id = nil, ''
+local request_listed = false -- r:<request_id> written with a new conversion's fields
 local flagged = nil -- {reason number} once a new conversion on a flagged click is written
 local flagged_status = ''
 
@@ -127,24 +129,24 @@ if txid ~= '' and ARGV[15] ~= '' then
   if seq then
     local conversion = conversion_at(KEYS[2], ARGV[11] .. seq, seq)
     local key, f = conversion.key, conversion.f
-    local current = redis.call('HGET', key, f .. 's')
+    local fields = conversion_fields(conversion)
+    local current = fields.s
     if current and current ~= ARGV[15] then
       id = ARGV[12] .. seq
       if dry_run then
         code = string.find(ARGV[20], ',' .. current .. ',', 1, true) and 'U' or 'IT'
       elseif string.find(ARGV[20], ',' .. current .. ',', 1, true) then
-        local amount = redis.call('HGET', key, f .. 'a') or ''
-        local currency = redis.call('HGET', key, f .. 'c') or ''
-        local stats = redis.call('HMGET', key, f .. 'st', f .. 'sf', f .. 'x')
-        move_conversion(stats[1], stats[2], current, ARGV[15], amount, currency, amount, currency)
-        move_dimensions(conversion, current, ARGV[15], amount, currency, amount, currency)
+        local amount, currency = fields.a or '', fields.c or ''
+        local stats_key, dims_key = counted_in(fields, hour_key_parts(KEYS[5]), hour_key_parts(KEYS[8]))
+        move_conversion(stats_key, fields.sf, current, ARGV[15], amount, currency, amount, currency)
+        move_dimensions(dims_key, fields.dc, fields.sf, current, ARGV[15], amount, currency, amount, currency)
         redis.call('HSET', key, f .. 's', ARGV[15])
         redis.call('RPUSH', ARGV[19] .. seq, table.concat(
           {current, ARGV[15], now, 'postback', amount, currency, amount, currency, 'postback status'}, '\31'))
         redis.call('PEXPIRE', ARGV[19] .. seq, keep)
         local entry = append_event(KEYS[4], KEYS[6], ARGV[9], {
           'type', 'status', 'id', id, 'a', owner, 'g', goal, 's', ARGV[15], 'f', current, 't', now,
-          'test', stats[3] == '1' and '1' or '0', 'v', amount, 'c', currency, 'cp', campaign})
+          'test', fields.x == '1' and '1' or '0', 'v', amount, 'c', currency, 'cp', campaign})
         redis.call('HSET', KEYS[2], 'e:' .. entry, '1')
         if outbox then
           append_outbox(KEYS[7], tostring(tonumber(ARGV[15]) + 1), id, owner, goal, ARGV[15], now)
@@ -201,7 +203,8 @@ if not code then
       local s1
       s1, entries = conversion_dimensions(KEYS[5], KEYS[8], campaign, dims)
       cell = stats_cell(campaign, s1, goal)
-      count_conversion(KEYS[5], cell, status, ARGV[17], ARGV[18], ARGV[24], ARGV[25])
+      count_conversion(KEYS[5], cell, status, ARGV[17], ARGV[18], ARGV[24])
+      redis.call('PEXPIREAT', KEYS[5], ARGV[25])
       if flag ~= 0 then
         bump(KEYS[5], 'g' .. US .. cell, '1')
       end
@@ -210,7 +213,7 @@ if not code then
       end
       for _, entry in ipairs(entries) do
         local dcell = dim_cell(campaign, entry, goal)
-        count_conversion(KEYS[8], dcell, status, ARGV[17], ARGV[18], ARGV[24], ARGV[25])
+        count_conversion(KEYS[8], dcell, status, ARGV[17], ARGV[18], ARGV[24])
         if flag ~= 0 then
           bump(KEYS[8], 'g' .. US .. dcell, '1')
         end
@@ -218,37 +221,37 @@ if not code then
           bump(KEYS[8], 'q' .. US .. dcell, '1')
         end
       end
-      if redis.call('EXISTS', KEYS[8]) == 1 then
+      -- Its entries counted there (and conversion_value may have named a pair there first).
+      if #entries > 0 then
         redis.call('PEXPIREAT', KEYS[8], ARGV[25])
       end
     end
     local n = redis.call('HINCRBY', KEYS[2], 'n', 1)
     id = ARGV[12] .. n
-    if dedupe_field then
-      redis.call('HSET', KEYS[2], dedupe_field, n)
-    end
-    if txid ~= '' then
-      redis.call('HSET', KEYS[2], 'x:' .. goal .. ':' .. txid, n)
-    end
     -- Never shorten: the state hash may hold the click's postback attempts (push_click_attempts.lua).
     if redis.call('PTTL', KEYS[2]) < keep then
       redis.call('PEXPIRE', KEYS[2], keep)
     end
-    -- The conversion's own fields, n.*, in the state hash (lib_conversions.lua).
+    local entry = append_event(KEYS[4], KEYS[6], ARGV[9], {
+      'type', 'conversion', 'id', id, 'a', owner, 'g', goal, 's', status, 't', now,
+      'test', test and '1' or '0', 'v', ARGV[17], 'c', ARGV[18], 'cp', campaign})
+    -- Everything the conversion adds to the state hash, in one HSET: its own fields n.*
+    -- (lib_conversions.lua), its dedupe and transaction fields, its stream entry and request id.
     local f = n .. '.'
-    local fields = {f .. 'p', payload, f .. 's', status, f .. 'a', ARGV[17], f .. 'c', ARGV[18]}
+    local fields = {f .. 'p', payload, f .. 's', status, f .. 'a', ARGV[17], f .. 'c', ARGV[18],
+      'e:' .. entry, '1'}
     if ARGV[30] ~= '' then
       table.insert(fields, f .. 'ct')
       table.insert(fields, ARGV[30])
     end
     if cell then
+      -- The hour only: the stats and dimension hashes are the account's of that hour (counted_in).
+      local _, hour = hour_key_parts(KEYS[5])
       table.insert(fields, f .. 'st')
-      table.insert(fields, KEYS[5])
+      table.insert(fields, hour)
       table.insert(fields, f .. 'sf')
       table.insert(fields, cell)
       if #entries > 0 then
-        table.insert(fields, f .. 'dk')
-        table.insert(fields, KEYS[8])
         table.insert(fields, f .. 'dc')
         table.insert(fields, table.concat(entries, RS))
       end
@@ -256,11 +259,20 @@ if not code then
       table.insert(fields, f .. 'x')
       table.insert(fields, '1')
     end
+    if dedupe_field then
+      table.insert(fields, dedupe_field)
+      table.insert(fields, n)
+    end
+    if txid ~= '' then
+      table.insert(fields, 'x:' .. goal .. ':' .. txid)
+      table.insert(fields, n)
+    end
+    if has_request then
+      table.insert(fields, 'r:' .. ARGV[22])
+      table.insert(fields, '1')
+      request_listed = true
+    end
     redis.call('HSET', KEYS[2], unpack(fields))
-    local entry = append_event(KEYS[4], KEYS[6], ARGV[9], {
-      'type', 'conversion', 'id', id, 'a', owner, 'g', goal, 's', status, 't', now,
-      'test', test and '1' or '0', 'v', ARGV[17], 'c', ARGV[18], 'cp', campaign})
-    redis.call('HSET', KEYS[2], 'e:' .. entry, '1')
     if outbox then
       append_outbox(KEYS[7], '1', id, owner, goal, status, now)
     end
@@ -273,9 +285,11 @@ end
 if has_request then
   local request_ttl = math.max(ttl, tonumber(ARGV[8]))
   redis.call('SET', KEYS[3], ARGV[5] .. '|' .. code .. '|' .. id, 'PX', request_ttl)
-  redis.call('HSET', KEYS[2], 'r:' .. ARGV[22], '1')
-  if redis.call('PTTL', KEYS[2]) < 0 then
-    redis.call('PEXPIRE', KEYS[2], math.max(keep, request_ttl))
+  if not request_listed then
+    redis.call('HSET', KEYS[2], 'r:' .. ARGV[22], '1')
+    if redis.call('PTTL', KEYS[2]) < 0 then
+      redis.call('PEXPIRE', KEYS[2], math.max(keep, request_ttl))
+    end
   end
 end
 if flagged then

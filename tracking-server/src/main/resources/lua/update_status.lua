@@ -15,11 +15,13 @@
 -- KEYS[7] delivery outbox kc:{p}:o          ARGV[15] '1' when the account has destinations: a
 --         status change (not a value-only adjustment) appends an entry (see append_outbox)
 -- ARGV[16] the conversion's sequence number n
+-- ARGV[17] the account's stats key prefix kc:{p}:st:<account>:   ARGV[18] and dimension key prefix
+--          kc:{p}:dim:<account>: (the hashes of the hour the conversion was counted in, counted_in)
 -- Returns {code}: OK, NF (no such conversion), IT (transition not allowed), RR (request id reused)
 -- KEYS: legacy_conversion, history, request, stream, click_state, stream_sequence, outbox
 -- ARGV: new_status, allowed_sources, reason, time_ms, amount, currency, has_request, fingerprint,
 -- ARGV: request_ttl_ms, conversion_id, stream_max_length, request_id, account_id, goal_key, write_outbox,
--- ARGV: sequence
+-- ARGV: sequence, stats_prefix, dimensions_prefix
 if ARGV[7] == '1' then
   local previous = redis.call('GET', KEYS[3])
   if previous then
@@ -31,12 +33,13 @@ if ARGV[7] == '1' then
   end
 end
 local c = conversion_at(KEYS[5], KEYS[1], ARGV[16])
-local current = redis.call('HGET', c.key, c.f .. 's')
+local fields = conversion_fields(c)
+local current = fields.s
 if not current then
   return {'NF'}
 end
-local amount = redis.call('HGET', c.key, c.f .. 'a') or ''
-local currency = redis.call('HGET', c.key, c.f .. 'c') or ''
+local amount = fields.a or ''
+local currency = fields.c or ''
 local new_amount = ARGV[5] ~= '' and ARGV[5] or amount
 local new_currency = ARGV[6] ~= '' and ARGV[6] or currency
 local code
@@ -46,9 +49,9 @@ elseif current ~= ARGV[1] and not string.find(ARGV[2], ',' .. current .. ',', 1,
   code = 'IT'
 else
   code = 'OK'
-  local stats = redis.call('HMGET', c.key, c.f .. 'st', c.f .. 'sf', c.f .. 'x')
-  move_conversion(stats[1], stats[2], current, ARGV[1], amount, currency, new_amount, new_currency)
-  move_dimensions(c, current, ARGV[1], amount, currency, new_amount, new_currency)
+  local stats_key, dims_key = counted_in(fields, ARGV[17], ARGV[18])
+  move_conversion(stats_key, fields.sf, current, ARGV[1], amount, currency, new_amount, new_currency)
+  move_dimensions(dims_key, fields.dc, fields.sf, current, ARGV[1], amount, currency, new_amount, new_currency)
   redis.call('HSET', c.key, c.f .. 's', ARGV[1], c.f .. 'a', new_amount, c.f .. 'c', new_currency)
   redis.call('RPUSH', KEYS[2], table.concat(
     {current, ARGV[1], ARGV[4], 'api', amount, currency, new_amount, new_currency, ARGV[3]}, '\31'))
@@ -58,7 +61,7 @@ else
   end
   local entry = append_event(KEYS[4], KEYS[6], ARGV[11], {
     'type', 'status', 'id', ARGV[10], 'a', ARGV[13], 'g', ARGV[14], 's', ARGV[1], 'f', current,
-    't', ARGV[4], 'test', stats[3] == '1' and '1' or '0', 'v', new_amount, 'c', new_currency})
+    't', ARGV[4], 'test', fields.x == '1' and '1' or '0', 'v', new_amount, 'c', new_currency})
   if redis.call('EXISTS', KEYS[5]) == 1 then
     redis.call('HSET', KEYS[5], 'e:' .. entry, '1')
   end

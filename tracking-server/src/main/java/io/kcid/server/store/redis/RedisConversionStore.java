@@ -209,7 +209,9 @@ public final class RedisConversionStore implements ConversionStore {
         .set(UpdateStatus.ACCOUNT_ID, u.accountId())
         .set(UpdateStatus.GOAL_KEY, u.goalKey())
         .set(UpdateStatus.WRITE_OUTBOX, u.outbox() ? "1" : "0")
-        .set(UpdateStatus.SEQUENCE, Long.toString(u.sequence()));
+        .set(UpdateStatus.SEQUENCE, Long.toString(u.sequence()))
+        .set(UpdateStatus.STATS_PREFIX, RedisKeys.statsPrefix(p, u.accountId()))
+        .set(UpdateStatus.DIMENSIONS_PREFIX, RedisKeys.dimensionsPrefix(p, u.accountId()));
     return Stages.translate(
         durable.<List<Object>, UpdateStatus>run(UPDATE, ScriptOutputType.MULTI, call)
             .thenApply(

@@ -18,7 +18,9 @@ import java.nio.charset.StandardCharsets;
  * kc:{p}:x:&lt;kcid&gt;               hash: n (conversion seq), g:&lt;goal&gt;, t:&lt;goal&gt;:&lt;txid&gt;, x:&lt;goal&gt;:&lt;txid&gt;,
  *                                r:&lt;request_id&gt;, e:&lt;stream entry id&gt; (what DeleteClick removes),
  *                                &lt;n&gt;.p, &lt;n&gt;.s ... (conversion n: the fields listed for
- *                                kc:{p}:v:... below, see lib_conversions.lua),
+ *                                kc:{p}:v:... below, see lib_conversions.lua, but st holds only the
+ *                                hour label of the account's stats and dimension hashes it was
+ *                                counted in, and dk is not written: the hour names both),
  *                                l (postback attempts on the click: "&lt;account&gt;|&lt;log id&gt;" pointers,
  *                                newest first, space-separated, capped); TTL at least the postback
  *                                log retention once a postback named the click
@@ -165,12 +167,25 @@ public final class RedisKeys {
 
   /** Stats counters of one account, UTC hour and partition. */
   public static byte[] stats(int partition, String accountId, java.time.Instant hour) {
-    return bytes(partitionTag(partition) + "st:" + accountId + ":" + StatsFormat.hourLabel(hour));
+    return bytes(statsPrefix(partition, accountId) + StatsFormat.hourLabel(hour));
+  }
+
+  /**
+   * The stats keys of one account and partition up to the hour label, which a conversion keeps
+   * instead of the whole key (lib_conversions.lua counted_in).
+   */
+  public static String statsPrefix(int partition, String accountId) {
+    return partitionTag(partition) + "st:" + accountId + ":";
   }
 
   /** Detail-dimension counters of one account, UTC hour and partition (lib_stats.lua). */
   public static byte[] dimensions(int partition, String accountId, java.time.Instant hour) {
-    return bytes(partitionTag(partition) + "dim:" + accountId + ":" + StatsFormat.hourLabel(hour));
+    return bytes(dimensionsPrefix(partition, accountId) + StatsFormat.hourLabel(hour));
+  }
+
+  /** The dimension keys of one account and partition up to the hour label (see statsPrefix). */
+  public static String dimensionsPrefix(int partition, String accountId) {
+    return partitionTag(partition) + "dim:" + accountId + ":";
   }
 
   public static byte[] account(String accountId) {

@@ -435,7 +435,9 @@ final class Scripts {
     ACCOUNT_ID(ARG),
     GOAL_KEY(ARG),
     WRITE_OUTBOX(ARG),
-    SEQUENCE(ARG);
+    SEQUENCE(ARG),
+    STATS_PREFIX(ARG),
+    DIMENSIONS_PREFIX(ARG);
 
     private final Slot slot;
 

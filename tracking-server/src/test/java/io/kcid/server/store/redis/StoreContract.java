@@ -27,6 +27,7 @@ import io.kcid.server.conversion.StatusTransitions;
 import io.kcid.server.partner.PartnerDirectory;
 import io.kcid.server.partner.Partners;
 import io.kcid.server.store.AccountRecord;
+import io.kcid.server.store.DetailDimension;
 import io.kcid.server.store.DestinationOwner;
 import io.kcid.server.store.DestinationSecrets;
 import io.kcid.server.store.RecordCommand;
@@ -531,7 +532,7 @@ abstract class StoreContract {
     // The transaction's dedupe field holds the sequence number; an older server kept the whole id.
     assertThat(join(redis.hget(state, bytes("t:purchase:o-1")))).isEqualTo(bytes("1"));
     join(redis.hset(state, bytes("t:purchase:o-1"), bytes(kcid.kcid() + "-1")));
-    byte[] legacy = keepAsAnOlderServerDid(kcid, 1);
+    byte[] legacy = keepAsAnOlderServerDid(kcid, account, 1);
     join(redis.hset(legacy, bytes("ct"), bytes("token-1")));
     assertThat(join(conversions.record(command(kcid, account, mode, "o-1", "", "a2",
         ConversionStatus.CONVERSION_STATUS_PENDING, List.of()))))
@@ -578,9 +579,10 @@ abstract class StoreContract {
 
   /**
    * Rewrites conversion n as a server before lib_conversions.lua kept it: a hash of its own,
-   * kc:{p}:v:<kcid>:<n>, with the same fields unprefixed and the state hash's TTL. Returns its key.
+   * kc:{p}:v:<kcid>:<n>, with the same fields unprefixed (its stats and dimension hashes as whole
+   * keys) and the state hash's TTL. Returns its key.
    */
-  private byte[] keepAsAnOlderServerDid(DecodedKcid kcid, long n) {
+  private byte[] keepAsAnOlderServerDid(DecodedKcid kcid, String account, long n) {
     var redis = connector.commands();
     byte[] state = RedisKeys.clickState(kcid.partition(), kcid.kcid());
     byte[] legacy = RedisKeys.legacyConversion(kcid.partition(), kcid.kcid(), n);
@@ -595,10 +597,88 @@ abstract class StoreContract {
       }
     });
     assertThat(own.keySet()).extracting(k -> new String(k, StandardCharsets.UTF_8)).contains("p", "s", "a", "c", "st", "sf");
+    wholeCountingKeys(own, kcid, account, "");
     join(redis.hset(legacy, own));
     join(redis.pexpire(legacy, join(redis.pttl(state))));
     join(redis.hdel(state, moved.toArray(byte[][]::new)));
     return legacy;
+  }
+
+  /**
+   * Replaces a conversion's hour label (field st) by the whole stats key and adds the whole
+   * dimension key (dk) when it has dimension entries (dc), as servers before the hour label wrote
+   * them. prefix: the conversion's field prefix ("" in a hash of its own, "n." in the state hash).
+   */
+  private static void wholeCountingKeys(Map<byte[], byte[]> fields, DecodedKcid kcid, String account, String prefix) {
+    String hour = null;
+    boolean dimensions = false;
+    for (Map.Entry<byte[], byte[]> field : fields.entrySet()) {
+      String name = new String(field.getKey(), StandardCharsets.UTF_8);
+      if (name.equals(prefix + "st")) {
+        hour = new String(field.getValue(), StandardCharsets.UTF_8);
+        field.setValue(bytes(RedisKeys.statsPrefix(kcid.partition(), account) + hour));
+      }
+      dimensions |= name.equals(prefix + "dc");
+    }
+    assertThat(hour).as("the hour label this server writes").matches("\\d{10}");
+    if (dimensions) {
+      fields.put(bytes(prefix + "dk"), bytes(RedisKeys.dimensionsPrefix(kcid.partition(), account) + hour));
+    }
+  }
+
+  @Test
+  void aConversionKeepsTheHourItWasCountedInAndOneCountedUnderWholeKeysMovesItsCountsThere() {
+    String account = "hours-" + System.nanoTime();
+    DecodedKcid kcid = codec.decode(codec.mintRandomPartition(Instant.now()));
+    Click click = Click.newBuilder().setCampaignId("camp-1").setCreativeId("cr-1")
+        .setClickTime(Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond()))
+        .build();
+    assertThat(join(clicks.insert(kcid, account, click, Duration.ofHours(1)))).isTrue();
+    var mode = CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_CLICK;
+    assertThat(join(conversions.record(command(kcid, account, mode, "o-1", "", "a",
+        ConversionStatus.CONVERSION_STATUS_PENDING, List.of()))).code()).isEqualTo(Code.ACCEPTED);
+    var redis = connector.commands();
+    byte[] state = RedisKeys.clickState(kcid.partition(), kcid.kcid());
+    // The hour label, not the whole keys: the account and partition name the rest.
+    assertThat(new String(join(redis.hget(state, RedisKeys.conversionField(1, "st"))), StandardCharsets.UTF_8))
+        .matches("\\d{10}");
+    assertThat(join(redis.hexists(state, RedisKeys.conversionField(1, "dk")))).isFalse();
+    assertThat(join(redis.hget(state, RedisKeys.conversionField(1, "dc")))).isEqualTo(bytes("ccr-1"));
+
+    // A postback's status for its transaction moves the counts in both hashes of that hour.
+    assertThat(join(conversions.record(command(kcid, account, mode, "o-1", "", "b",
+        ConversionStatus.CONVERSION_STATUS_APPROVED, List.of()))).code()).isEqualTo(Code.STATUS_CHANGED);
+    assertThat(conversionsByStatus(account, DetailDimension.SUB_ID_1))
+        .isEqualTo(Map.of(ConversionStatus.CONVERSION_STATUS_APPROVED, 1L));
+    assertThat(conversionsByStatus(account, DetailDimension.CREATIVE))
+        .isEqualTo(Map.of(ConversionStatus.CONVERSION_STATUS_APPROVED, 1L));
+
+    // As the server before the hour label kept it: whole keys in st and dk. Moved where they say.
+    Map<byte[], byte[]> counting = new java.util.LinkedHashMap<>();
+    counting.put(RedisKeys.conversionField(1, "st"), join(redis.hget(state, RedisKeys.conversionField(1, "st"))));
+    counting.put(RedisKeys.conversionField(1, "dc"), join(redis.hget(state, RedisKeys.conversionField(1, "dc"))));
+    wholeCountingKeys(counting, kcid, account, "1.");
+    join(redis.hset(state, counting));
+    assertThat(join(conversions.updateStatus(new StatusUpdate(kcid, 1, ConversionStatus.CONVERSION_STATUS_REJECTED,
+        StatusTransitions.sourcesOf(ConversionStatus.CONVERSION_STATUS_REJECTED), "fraud",
+        Money.getDefaultInstance(), Instant.now(), "", "x", Duration.ofHours(1), account, "purchase"))))
+        .isEqualTo(StatusUpdate.Result.UPDATED);
+    assertThat(conversionsByStatus(account, DetailDimension.SUB_ID_1))
+        .isEqualTo(Map.of(ConversionStatus.CONVERSION_STATUS_REJECTED, 1L));
+    assertThat(conversionsByStatus(account, DetailDimension.CREATIVE))
+        .isEqualTo(Map.of(ConversionStatus.CONVERSION_STATUS_REJECTED, 1L));
+  }
+
+  /** The account's conversions by status over the last and the current hour (zero counts left out). */
+  private Map<ConversionStatus, Long> conversionsByStatus(String account, DetailDimension dimension) {
+    Instant hour = StatsFormat.hourOf(Instant.now());
+    StatsQuery query = new StatsQuery(
+        account, hour.minus(Duration.ofHours(1)), hour.plus(Duration.ofHours(1)), h -> h, true, false, true)
+        .on(dimension, false, Optional.empty());
+    return join(stats.read(query)).stream()
+        .filter(c -> c.metric() == StatsCounter.Metric.CONVERSIONS && c.value() != 0)
+        .collect(java.util.stream.Collectors.groupingBy(StatsCounter::status,
+            java.util.stream.Collectors.summingLong(StatsCounter::value)));
   }
 
   private void createAccount(String id) {
