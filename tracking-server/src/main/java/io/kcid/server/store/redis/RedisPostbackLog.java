@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.regex.Pattern;
 
 /**
  * The postback log on Redis: one stream per account under the account's hash tag, trimmed by time
@@ -50,6 +51,8 @@ public final class RedisPostbackLog implements PostbackLog {
   static final int APPEND_LANES = 16;
 
   private static final byte[] FIELD = "e".getBytes(StandardCharsets.US_ASCII);
+  /** A conversion id stored without its kcid (see {@link #stored}). */
+  private static final Pattern SHORT_CONVERSION_ID = Pattern.compile("-[0-9]+");
   /** The click state hash's field holding its attempts (push_click_attempts.lua). */
   private static final byte[] ATTEMPTS_FIELD = "l".getBytes(StandardCharsets.US_ASCII);
   /** Separates account and log id in a click's attempts ("acme|1718000000000-0"; "|…" unattributed). */
@@ -92,7 +95,7 @@ public final class RedisPostbackLog implements PostbackLog {
       String accountId, Optional<DecodedKcid> kcid, PostbackLogEntry entry, Instant now) {
     int lane = Math.floorMod(accountId.hashCode(), APPEND_LANES);
     CompletionStage<String> added =
-        appends.submit(lane, new Append(accountId, entry.toByteArray(), now)).thenCompose(Appended::stage);
+        appends.submit(lane, new Append(accountId, stored(entry), now)).thenCompose(Appended::stage);
     if (kcid.isEmpty()) {
       return Stages.translate(added);
     }
@@ -248,10 +251,31 @@ public final class RedisPostbackLog implements PostbackLog {
   private static PostbackLogEntry entry(StreamMessage<byte[], byte[]> message) {
     for (Map.Entry<byte[], byte[]> field : message.getBody().entrySet()) {
       if (java.util.Arrays.equals(field.getKey(), FIELD)) {
-        return parse(field.getValue()).toBuilder().setLogId(message.getId()).build();
+        PostbackLogEntry.Builder entry = parse(field.getValue()).toBuilder().setLogId(message.getId());
+        String id = entry.getConversionId();
+        if (SHORT_CONVERSION_ID.matcher(id).matches() && !entry.getRequest().getKcid().isEmpty()) {
+          entry.setConversionId(entry.getRequest().getKcid() + id);
+        }
+        return entry.build();
       }
     }
     throw new IllegalStateException("Postback log entry " + message.getId() + " has no payload");
+  }
+
+  /**
+   * The entry as stored: a conversion id that is the request's kcid and "-&lt;n&gt;" (every id
+   * this server gives) keeps only "-&lt;n&gt;", since the request holds the kcid (about 30 bytes
+   * of Redis an entry); {@link #entry} puts the kcid back. Any other id is stored whole, as older
+   * servers stored them all; a whole id never looks short (it starts with its kcid).
+   */
+  static byte[] stored(PostbackLogEntry entry) {
+    String id = entry.getConversionId();
+    String kcid = entry.getRequest().getKcid();
+    if (!kcid.isEmpty() && id.startsWith(kcid)
+        && SHORT_CONVERSION_ID.matcher(id.substring(kcid.length())).matches()) {
+      return entry.toBuilder().setConversionId(id.substring(kcid.length())).build().toByteArray();
+    }
+    return entry.toByteArray();
   }
 
   private static PostbackLogEntry parse(byte[] value) {

@@ -10,6 +10,7 @@ import io.kcid.proto.tracking.v1.PostbackLogEntry;
 import io.kcid.proto.tracking.v1.PostbackOutcome;
 import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.server.store.PostbackLog;
+import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -99,6 +100,29 @@ class RedisPostbackLogTest {
             e -> assertThat(e).hasValueSatisfying(x -> assertThat(x.getLogId()).isEqualTo(id)),
             e -> assertThat(e).isEmpty(),
             e -> assertThat(e).isEmpty());
+  }
+
+  @Test
+  void aConversionIdIsStoredWithoutTheKcidTheRequestHoldsAndReadWhole() {
+    DecodedKcid kcid = codec.decode(codec.mintRandomPartition(Instant.now()));
+    PostbackLogEntry accepted = entry("short-ids", kcid.kcid(), Instant.now()).toBuilder()
+        .setOutcome(PostbackOutcome.POSTBACK_OUTCOME_ACCEPTED).setConversionId(kcid.kcid() + "-12").build();
+    String id = join(log.append("short-ids", Optional.of(kcid), accepted, Instant.now()));
+    byte[] stored = redis.xrange(bytes("kc:{a:short-ids}:log"), Range.create(id, id)).get(0).getBody().values().iterator().next();
+    assertThat(stored).isNotNull();
+    // The stored payload names the sequence only; the kcid is the request's.
+    assertThat(new String(stored, StandardCharsets.ISO_8859_1)).containsOnlyOnce(kcid.kcid()).contains("-12");
+    assertThat(stored).hasSize(accepted.toByteArray().length - kcid.kcid().length());
+    assertThat(join(log.get("short-ids", List.of(id)))).singleElement()
+        .isEqualTo(Optional.of(accepted.toBuilder().setLogId(id).build()));
+
+    // An id of another shape, and one an older server stored whole, are read as they are.
+    PostbackLogEntry other = accepted.toBuilder().setConversionId("other-kcid-3").build();
+    String otherId = join(log.append("short-ids", Optional.empty(), other, Instant.now()));
+    String olderId = redis.xadd(bytes("kc:{a:short-ids}:log"), Map.of(bytes("e"), accepted.toByteArray()));
+    assertThat(join(log.get("short-ids", List.of(otherId, olderId)))).containsExactly(
+        Optional.of(other.toBuilder().setLogId(otherId).build()),
+        Optional.of(accepted.toBuilder().setLogId(olderId).build()));
   }
 
   @Test
