@@ -10,7 +10,7 @@
 -- which is never written), so Redis answers ASK / TRYAGAIN rather than run it on either side.
 --
 -- KEYS[1] click group      kc:{p}:k:<hour>     (the click is a field of one of its buckets)
--- KEYS[2] click state hash kc:{p}:x:<kcid>     n, g:<goal>, t:<goal>:<txid>, x:<goal>:<txid> -> seq,
+-- KEYS[2] click state hash kc:{p}:x:<kcid>     n, g:<goal>, x:<goal>:<txid> -> seq (t:<goal>:<txid>, read),
 --                                              r:<request_id>, e:<stream entry id> (for DeleteClick),
 --                                              l (postback attempts, push_click_attempts.lua),
 --                                              <n>.* (conversion n, lib_conversions.lua)
@@ -161,22 +161,22 @@ end
 
 if not code then
   local mode = ARGV[3]
-  local dedupe_field = nil
+  local dedupe_field = nil -- written with a new conversion: g:<goal> (once per click)
+  local existing = false
   if mode == '1' then
     dedupe_field = 'g:' .. goal
+    existing = redis.call('HGET', KEYS[2], dedupe_field)
   elseif mode == '3' or mode == '4' then
-    dedupe_field = 't:' .. goal .. ':' .. txid
+    -- A transaction already on the click is its field x:<goal>:<txid> (every conversion with a
+    -- txid has one, whatever its goal's mode); servers before kept t:<goal>:<txid> too.
+    local found = redis.call('HMGET', KEYS[2], 'x:' .. goal .. ':' .. txid, 't:' .. goal .. ':' .. txid)
+    existing = found[1] or found[2]
   end
-  if dedupe_field then
-    id = redis.call('HGET', KEYS[2], dedupe_field)
-    if id then
-      -- The field holds the conversion's sequence number; an older server stored its whole id
-      -- (which has a '-', a sequence number has none).
-      if not string.find(id, '-', 1, true) then
-        id = ARGV[12] .. id
-      end
-      code = (mode == '1') and 'D1' or 'D3'
-    end
+  if existing then
+    -- The field holds the conversion's sequence number; an older server stored its whole id
+    -- (which has a '-', a sequence number has none).
+    id = string.find(existing, '-', 1, true) and existing or ARGV[12] .. existing
+    code = (mode == '1') and 'D1' or 'D3'
   end
   if not code and dry_run then
     return {'A', ARGV[12] .. ((tonumber(redis.call('HGET', KEYS[2], 'n')) or 0) + 1)}

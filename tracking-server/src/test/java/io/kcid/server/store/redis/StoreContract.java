@@ -521,6 +521,24 @@ abstract class StoreContract {
   }
 
   @Test
+  void aTransactionAlreadyOnTheClickIsADuplicateForAGoalCountingUniqueTransactionsWhateverCountedIt() {
+    String account = "txids-" + System.nanoTime();
+    DecodedKcid kcid = newClickNow(account, "camp-1");
+    // Counted on every postback first (the goal's mode changed since): both recorded.
+    assertThat(join(conversions.record(command(kcid, account, CountingMode.COUNTING_MODE_EVERY_POSTBACK, "o-5", "", "a"))))
+        .isEqualTo(new RecordResult(Code.ACCEPTED, kcid.kcid() + "-1"));
+    assertThat(join(conversions.record(command(kcid, account, CountingMode.COUNTING_MODE_EVERY_POSTBACK, "o-5", "", "b"))))
+        .isEqualTo(new RecordResult(Code.ACCEPTED, kcid.kcid() + "-2"));
+    // Unique per click now: the transaction is on the click already, the latest conversion answers.
+    assertThat(join(conversions.record(command(kcid, account,
+        CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_CLICK, "o-5", "", "c"))))
+        .isEqualTo(new RecordResult(Code.DUPLICATE_TRANSACTION, kcid.kcid() + "-2"));
+    assertThat(join(conversions.record(command(kcid, account,
+        CountingMode.COUNTING_MODE_UNIQUE_TRANSACTION_PER_CLICK, "o-6", "", "d"))))
+        .isEqualTo(new RecordResult(Code.ACCEPTED, kcid.kcid() + "-3"));
+  }
+
+  @Test
   void aConversionAnOlderServerKeptAsAHashOfItsOwnIsReadChangedAndDeletedInPlace() {
     String account = "legacy-" + System.nanoTime();
     DecodedKcid kcid = newClickNow(account, "camp-1");
@@ -529,8 +547,10 @@ abstract class StoreContract {
         ConversionStatus.CONVERSION_STATUS_PENDING, List.of()))).code()).isEqualTo(Code.ACCEPTED);
     var redis = connector.commands();
     byte[] state = RedisKeys.clickState(kcid.partition(), kcid.kcid());
-    // The transaction's dedupe field holds the sequence number; an older server kept the whole id.
-    assertThat(join(redis.hget(state, bytes("t:purchase:o-1")))).isEqualTo(bytes("1"));
+    // A transaction on the click is its field x: (the sequence number); older servers kept a
+    // dedupe field t: besides, with the whole id: still answered.
+    assertThat(join(redis.hget(state, bytes("x:purchase:o-1")))).isEqualTo(bytes("1"));
+    assertThat(join(redis.hexists(state, bytes("t:purchase:o-1")))).isFalse();
     join(redis.hset(state, bytes("t:purchase:o-1"), bytes(kcid.kcid() + "-1")));
     byte[] legacy = keepAsAnOlderServerDid(kcid, account, 1);
     join(redis.hset(legacy, bytes("ct"), bytes("token-1")));
@@ -575,6 +595,15 @@ abstract class StoreContract {
     assertThat(join(clicks.delete(kcid)).orElseThrow().conversions()).isEqualTo(2);
     assertThat(join(redis.exists(legacy))).isZero();
     assertThat(join(conversions.find(kcid, 1))).isEmpty();
+
+    // A transaction only an older server's t: field names is a duplicate too.
+    DecodedKcid other = newClickNow(account, "camp-1");
+    byte[] otherState = RedisKeys.clickState(other.partition(), other.kcid());
+    assertThat(join(conversions.record(command(other, account, mode, "o-9", "", "d"))).code()).isEqualTo(Code.ACCEPTED);
+    join(redis.hdel(otherState, bytes("x:purchase:o-9")));
+    join(redis.hset(otherState, bytes("t:purchase:o-9"), bytes(other.kcid() + "-1")));
+    assertThat(join(conversions.record(command(other, account, mode, "o-9", "", "e"))))
+        .isEqualTo(new RecordResult(Code.DUPLICATE_TRANSACTION, other.kcid() + "-1"));
   }
 
   /**
