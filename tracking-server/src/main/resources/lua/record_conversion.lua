@@ -137,7 +137,9 @@ if txid ~= '' and ARGV[15] ~= '' then
         code = string.find(ARGV[20], ',' .. current .. ',', 1, true) and 'U' or 'IT'
       elseif string.find(ARGV[20], ',' .. current .. ',', 1, true) then
         local amount, currency = fields.a or '', fields.c or ''
-        local stats_key, dims_key = counted_in(fields, hour_key_parts(KEYS[5]), hour_key_parts(KEYS[8]))
+        local stats_prefix = hour_key_parts(KEYS[5])
+        local dims_prefix = hour_key_parts(KEYS[8])
+        local stats_key, dims_key = counted_in(fields, stats_prefix, dims_prefix)
         move_conversion(stats_key, fields.sf, current, ARGV[15], amount, currency, amount, currency)
         move_dimensions(dims_key, fields.dc, fields.sf, current, ARGV[15], amount, currency, amount, currency)
         redis.call('HSET', key, f .. 's', ARGV[15])

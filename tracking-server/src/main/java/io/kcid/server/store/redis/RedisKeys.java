@@ -15,7 +15,8 @@ import java.nio.charset.StandardCharsets;
  *                                bytes and values the click records (lifetime, context or its
  *                                reference, sub ids); see lib_clicks.lua. TTL = end of the hour + the
  *                                longest lifetime
- * kc:{p}:x:&lt;kcid&gt;               hash: n (conversion seq), g:&lt;goal&gt;, t:&lt;goal&gt;:&lt;txid&gt;, x:&lt;goal&gt;:&lt;txid&gt;,
+ * kc:{p}:x:&lt;kcid&gt;               hash: n (conversion seq), g:&lt;goal&gt;, x:&lt;goal&gt;:&lt;txid&gt; (and
+ *                                t:&lt;goal&gt;:&lt;txid&gt; as older servers wrote it, read),
  *                                r:&lt;request_id&gt;, e:&lt;stream entry id&gt; (what DeleteClick removes),
  *                                &lt;n&gt;.p, &lt;n&gt;.s ... (conversion n: the fields listed for
  *                                kc:{p}:v:... below, see lib_conversions.lua, but st holds only the
