@@ -118,7 +118,6 @@ local goal, txid, now = ARGV[2], ARGV[4], ARGV[10]
 local ttl = click_expires_ms - tonumber(ARGV[10])
 local keep = math.max(ttl, tonumber(ARGV[7]))
 local code, id = nil, ''
-local request_listed = false -- r:<request_id> written with a new conversion's fields
 local flagged = nil -- {reason number} once a new conversion on a flagged click is written
 local flagged_status = ''
 
@@ -272,7 +271,6 @@ if not code then
     if has_request then
       table.insert(fields, 'r:' .. ARGV[22])
       table.insert(fields, '1')
-      request_listed = true
     end
     redis.call('HSET', KEYS[2], unpack(fields))
     if outbox then
@@ -287,7 +285,7 @@ end
 if has_request then
   local request_ttl = math.max(ttl, tonumber(ARGV[8]))
   redis.call('SET', KEYS[3], ARGV[5] .. '|' .. code .. '|' .. id, 'PX', request_ttl)
-  if not request_listed then
+  if code ~= 'A' then -- a new conversion listed its request id with its fields
     redis.call('HSET', KEYS[2], 'r:' .. ARGV[22], '1')
     if redis.call('PTTL', KEYS[2]) < 0 then
       redis.call('PEXPIRE', KEYS[2], math.max(keep, request_ttl))

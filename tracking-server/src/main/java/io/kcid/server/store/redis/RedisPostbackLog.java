@@ -272,7 +272,7 @@ public final class RedisPostbackLog implements PostbackLog {
     String id = entry.getConversionId();
     String kcid = entry.getRequest().getKcid();
     if (!kcid.isEmpty() && id.startsWith(kcid)
-        && SHORT_CONVERSION_ID.matcher(id.substring(kcid.length())).matches()) {
+        && SHORT_CONVERSION_ID.matcher(id).region(kcid.length(), id.length()).matches()) {
       return entry.toBuilder().setConversionId(id.substring(kcid.length())).build().toByteArray();
     }
     return entry.toByteArray();
