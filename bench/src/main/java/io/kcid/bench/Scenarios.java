@@ -417,9 +417,15 @@ final class Scenarios {
    * @return per slice, the served processes' CPU µs per operation and the JIT's share of it in %
    */
   private List<String> settle(java.util.function.Supplier<Run> slice) {
+    return settle(() -> { }, slice);
+  }
+
+  /** As {@link #settle(java.util.function.Supplier)}, with unmeasured work before each slice (its input). */
+  private List<String> settle(Runnable prepare, java.util.function.Supplier<Run> slice) {
     List<String> slices = new ArrayList<>();
     long deadline = System.nanoTime() + settings.settleLimit().toNanos();
     while (System.nanoTime() < deadline) {
+      prepare.run();
       double before = servedCpuSeconds();
       double jitBefore = rig.jitCpuSeconds();
       Run run = slice.get();
@@ -719,15 +725,45 @@ final class Scenarios {
     // A moment for the destination to reach the server's cache (KCID_ACCOUNT_CACHE_MS, 1 s).
     Thread.sleep(1500);
     // Warm both paths first (run alone, this scenario would otherwise compare a cold baseline, or
-    // a cold delivery path, with warm code): a third as many conversions of each, not measured.
+    // a cold delivery path, with warm code): a third as many conversions of each, not measured;
+    // then, as every other subject, on in slices of both until the JIT compilers are quiet. The
+    // delivery path is new code to the server (its HTTP client, the claim and finish scripts'
+    // callers): after the fixed warm-up alone, C2 still took a third of the server's CPU.
     recordAll(newConversions(issueClicks(n / 3), plainToken), new Cpu(), () -> { });
     recordAll(newConversions(issueClicks(n / 3, account), sinkToken), new Cpu(),
         () -> awaitDeliveriesDrained(Duration.ofMinutes(3)));
+    int slice = Math.max(1_000, n / 5);
+    List<List<RecordConversionRequest>> next = new ArrayList<>();
+    List<String> warmUp = settle(
+        () -> {
+          next.clear();
+          try {
+            next.add(newConversions(issueClicks(slice), plainToken));
+            next.add(newConversions(issueClicks(slice, account), sinkToken));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while warming up", e);
+          }
+        },
+        () -> {
+          try {
+            Run a = recordAll(next.get(0), new Cpu(), () -> { });
+            Run b = recordAll(next.get(1), new Cpu(), () -> awaitDeliveriesDrained(Duration.ofMinutes(3)));
+            return new Run(a.ops() + b.ops(), a.seconds() + b.seconds(), 0, 0, 0, 0, 0);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while warming up", e);
+          }
+        });
     Cpu without = new Cpu();
+    double jitBefore = rig.jitCpuSeconds();
     Run plainRun = recordAll(plain, without, () -> {});
+    double jitWithout = rig.jitCpuSeconds() - jitBefore;
     Cpu with = new Cpu();
     long[] drainMs = new long[1];
+    jitBefore = rig.jitCpuSeconds();
     Run deliveredRun = recordAll(delivered, with, () -> drainMs[0] = awaitDeliveriesDrained(Duration.ofMinutes(3)));
+    double jitWith = rig.jitCpuSeconds() - jitBefore;
     List<String> processes = List.of("load-generator", Rig.GENERATOR_THREADS, "tracking-server", "redis", "nginx");
     Subject.Cost withCost = with.delta(processes);
     Subject.Cost withoutCost = without.delta(processes);
@@ -740,6 +776,9 @@ final class Scenarios {
     details.put("drain_after_last_conversion_ms", drainMs[0]);
     details.put("server_and_redis_cpu_us_per_conversion_without", round(perWithout * 1e6));
     details.put("server_and_redis_cpu_us_per_conversion_with_delivery", round(perWith * 1e6));
+    details.put("jit_cpu_us_per_conversion_without", round(jitWithout * 1e6 / plainRun.ops()));
+    details.put("jit_cpu_us_per_conversion_with_delivery", round(jitWith * 1e6 / deliveredRun.ops()));
+    details.put(WARM_UP_DETAIL, warmUp);
     details.put("nginx_cpu_us_per_delivery", round(withCost.cpuSeconds().getOrDefault("nginx", 0.0) * 1e6 / deliveredRun.ops()));
     details.put("redis_commands_per_conversion_with_delivery", with.commandsPerOp(deliveredRun.ops()));
     details.put("redis_commands_per_conversion_without", without.commandsPerOp(plainRun.ops()));
