@@ -10,7 +10,7 @@ import io.kcid.server.store.ClickErasure;
 import io.kcid.server.store.ClickStore;
 import io.kcid.server.store.StoredClick;
 import io.kcid.server.store.redis.Scripts.DeleteClick;
-import io.kcid.server.store.redis.Scripts.FindClick;
+import io.kcid.server.store.redis.Scripts.FindClicks;
 import io.kcid.server.store.redis.Scripts.InsertClicks;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -52,7 +52,9 @@ public final class RedisClickStore implements ClickStore {
    * travels back, few enough that a busy moment's clicks form batches of several.
    */
   static final int CONCURRENT_PARTITIONS = 4;
-  private static final LuaScript<FindClick> FIND = LuaScript.load(Scripts.FIND_CLICK);
+  private static final LuaScript<FindClicks> FIND = LuaScript.load(Scripts.FIND_CLICKS);
+  /** Clicks per read call, at most. */
+  static final int MAX_FIND_BATCH = 64;
   /** Default stats retention (KCID_STATS_RETENTION). */
   public static final Duration DEFAULT_STATS_RETENTION = Duration.ofDays(400);
   /**
@@ -68,6 +70,12 @@ public final class RedisClickStore implements ClickStore {
   private final byte[] bucketCapacity;
   private final Clock clock;
   private final Batches<ClickWrite, Object> inserts = new Batches<>(MAX_BATCH, this::insertBatch);
+  /**
+   * Reads are grouped per partition as inserts are: a read while the partition has none in flight
+   * goes out alone at once, the ones arriving meanwhile (a claimed batch of deliveries reading
+   * their clicks, concurrent postbacks' velocity checks) go out together in one call.
+   */
+  private final Batches<DecodedKcid, Object> finds = new Batches<>(MAX_FIND_BATCH, this::findBatch);
 
   public RedisClickStore(RedisClusterAsyncCommands<byte[], byte[]> redis) {
     this(redis, DEFAULT_STATS_RETENTION);
@@ -204,15 +212,27 @@ public final class RedisClickStore implements ClickStore {
 
   @Override
   public CompletionStage<Optional<StoredClick>> find(DecodedKcid kcid) {
-    return Stages.translate(
-        FIND.<byte[]>run(redis, ScriptOutputType.VALUE, ScriptArgs.of(FindClick.class)
-                .set(FindClick.CLICK_GROUP, RedisKeys.clickGroup(kcid))
-                .set(FindClick.SLOT_GUARD, RedisKeys.noRequest(kcid.partition()))
-                .set(FindClick.CLICK_FIELD, RedisKeys.clickField(kcid)))
-            .thenApply(value -> Optional.ofNullable(value)
-                .map(v -> decode(kcid, v))
-                // Its bucket lives up to an hour longer than the click itself.
-                .filter(c -> c.click().getExpireTime().getSeconds() > clock.instant().getEpochSecond())));
+    return finds.submit(kcid.partition(), kcid)
+        .thenApply(value -> Optional.ofNullable((byte[]) value)
+            .map(v -> decode(kcid, v))
+            // Its bucket lives up to an hour longer than the click itself.
+            .filter(c -> c.click().getExpireTime().getSeconds() > clock.instant().getEpochSecond()));
+  }
+
+  /** One find_clicks.lua call for a partition's batch; each click's group is declared once. */
+  private CompletionStage<List<Object>> findBatch(int partition, List<DecodedKcid> batch) {
+    ScriptArgs<FindClicks> call = ScriptArgs.of(FindClicks.class)
+        .set(FindClicks.SLOT_GUARD, RedisKeys.noRequest(partition));
+    Map<ByteBuffer, String> keyIndex = new HashMap<>();
+    for (DecodedKcid kcid : batch) {
+      byte[] group = RedisKeys.clickGroup(kcid);
+      call.add(FindClicks.CLICKS, keyIndex.computeIfAbsent(ByteBuffer.wrap(group), k -> {
+            call.add(FindClicks.GROUPS, group);
+            return Integer.toString(keyIndex.size() + 2);
+          }))
+          .add(FindClicks.CLICKS, RedisKeys.clickField(kcid));
+    }
+    return Stages.translate(FIND.<List<Object>>run(redis, ScriptOutputType.MULTI, call));
   }
 
   @Override

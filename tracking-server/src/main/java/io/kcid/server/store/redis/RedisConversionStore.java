@@ -19,6 +19,7 @@ import io.kcid.server.store.redis.Scripts.RecordConversion;
 import io.kcid.server.store.redis.Scripts.UpdateStatus;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,8 +42,9 @@ public final class RedisConversionStore implements ConversionStore {
   private static final LuaScript<RecordConversion> RECORD = LuaScript.load(Scripts.RECORD_CONVERSION);
   private static final LuaScript<UpdateStatus> UPDATE = LuaScript.load(Scripts.UPDATE_STATUS);
   private static final LuaScript<Scripts.SettleFx> SETTLE = LuaScript.load(Scripts.SETTLE_FX);
-  /** The fields of a conversion a read decodes (lib_conversions.lua names them all). */
-  private static final List<String> READ_FIELDS = List.of("s", "p", "a", "c", "fx");
+  private static final LuaScript<Scripts.ReadConversions> READ = LuaScript.load(Scripts.READ_CONVERSIONS);
+  /** Conversions per read call, at most. */
+  static final int MAX_READ_BATCH = 64;
   private static final List<String> CAP_TOKEN_FIELDS = List.of("s", "ct");
   /** Separates the fields of a history entry (ASCII unit separator). */
   private static final String FIELD = "\u001f";
@@ -51,6 +53,12 @@ public final class RedisConversionStore implements ConversionStore {
   private final DurableWrites durable;
   private final long streamMaxLength;
   private final java.time.Duration statsRetention;
+  /**
+   * Reads are grouped per partition ({@link Batches}): a read while the partition has none in
+   * flight goes out alone at once, the ones arriving meanwhile (a claimed batch of deliveries,
+   * a click's conversions listed) go out together in one script call when it answers.
+   */
+  private final Batches<ConversionRef, Object> reads = new Batches<>(MAX_READ_BATCH, this::readBatch);
 
   public RedisConversionStore(RedisClusterAsyncCommands<byte[], byte[]> redis, long streamMaxLength) {
     this(redis, streamMaxLength, RedisClickStore.DEFAULT_STATS_RETENTION);
@@ -260,9 +268,37 @@ public final class RedisConversionStore implements ConversionStore {
   }
 
   private CompletableFuture<Optional<Conversion>> read(DecodedKcid kcid, long sequence) {
-    // Both reads share the partition's slot and are pipelined on the one connection.
-    var history = redis.lrange(RedisKeys.history(kcid.partition(), kcid.kcid(), sequence), 0, -1).toCompletableFuture();
-    return fields(kcid, sequence, READ_FIELDS).thenCombine(history, (fields, hist) -> decode(kcid, sequence, fields, hist));
+    return reads.submit(kcid.partition(), new ConversionRef(kcid, sequence)).toCompletableFuture().thenApply(reply -> {
+      List<?> found = (List<?>) reply;
+      List<?> pairs = (List<?>) found.get(0);
+      Map<String, byte[]> fields = new HashMap<>();
+      for (int i = 0; i + 1 < pairs.size(); i += 2) {
+        fields.put(text((byte[]) pairs.get(i)), (byte[]) pairs.get(i + 1));
+      }
+      @SuppressWarnings("unchecked")
+      List<byte[]> history = (List<byte[]>) found.get(1);
+      return decode(kcid, sequence, fields, history);
+    });
+  }
+
+  private record ConversionRef(DecodedKcid kcid, long sequence) {}
+
+  /** One read_conversions.lua call for a partition's batch; each key is declared once. */
+  private CompletionStage<List<Object>> readBatch(int partition, List<ConversionRef> batch) {
+    ScriptArgs<Scripts.ReadConversions> call = ScriptArgs.of(Scripts.ReadConversions.class);
+    Map<ByteBuffer, String> keyIndex = new HashMap<>();
+    for (ConversionRef ref : batch) {
+      String kcid = ref.kcid().kcid();
+      for (byte[] key : List.of(RedisKeys.clickState(partition, kcid),
+          RedisKeys.legacyConversion(partition, kcid, ref.sequence()), RedisKeys.history(partition, kcid, ref.sequence()))) {
+        call.add(Scripts.ReadConversions.CONVERSIONS, keyIndex.computeIfAbsent(ByteBuffer.wrap(key), k -> {
+          call.add(Scripts.ReadConversions.READ_KEYS, key);
+          return Integer.toString(keyIndex.size() + 1);
+        }));
+      }
+      call.add(Scripts.ReadConversions.CONVERSIONS, Long.toString(ref.sequence()));
+    }
+    return Stages.translate(READ.<List<Object>>run(redis, ScriptOutputType.MULTI, call));
   }
 
   /**

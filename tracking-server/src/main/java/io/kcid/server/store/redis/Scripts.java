@@ -40,14 +40,16 @@ final class Scripts {
       new Script<>("enqueue_deliveries.lua", List.of(), EnqueueDeliveries.class);
   static final Script<FinishDeliveries> FINISH_DELIVERIES =
       new Script<>("finish_deliveries.lua", List.of("lib_deliveries.lua"), FinishDeliveries.class);
-  static final Script<FindClick> FIND_CLICK =
-      new Script<>("find_click.lua", List.of("lib_clicks.lua"), FindClick.class);
+  static final Script<FindClicks> FIND_CLICKS =
+      new Script<>("find_clicks.lua", List.of("lib_clicks.lua"), FindClicks.class);
   static final Script<InsertClicks> INSERT_CLICKS =
       new Script<>("insert_clicks.lua", List.of("lib_stats.lua", "lib_clicks.lua"), InsertClicks.class);
   static final Script<PushClickAttempts> PUSH_CLICK_ATTEMPTS =
       new Script<>("push_click_attempts.lua", List.of(), PushClickAttempts.class);
   static final Script<ReadStats> READ_STATS =
       new Script<>("read_stats.lua", List.of(), ReadStats.class);
+  static final Script<ReadConversions> READ_CONVERSIONS =
+      new Script<>("read_conversions.lua", List.of(), ReadConversions.class);
   static final Script<RecordConversion> RECORD_CONVERSION =
       new Script<>("record_conversion.lua", List.of("lib_stats.lua", "lib_clicks.lua", "lib_conversions.lua"),
           RecordConversion.class);
@@ -82,9 +84,10 @@ final class Scripts {
       DELETE_CLICK,
       ENQUEUE_DELIVERIES,
       FINISH_DELIVERIES,
-      FIND_CLICK,
+      FIND_CLICKS,
       INSERT_CLICKS,
       PUSH_CLICK_ATTEMPTS,
+      READ_CONVERSIONS,
       READ_STATS,
       RECORD_CONVERSION,
       RELEASE_SIGNATURE,
@@ -205,15 +208,15 @@ final class Scripts {
     }
   }
 
-  /** find_click.lua: One click read. */
-  enum FindClick implements ScriptParam {
-    CLICK_GROUP(KEY),
+  /** find_clicks.lua: Clicks of one partition read in one call. */
+  enum FindClicks implements ScriptParam {
     SLOT_GUARD(KEY),
-    CLICK_FIELD(ARG);
+    GROUPS(KEYS),
+    CLICKS(ARGS);
 
     private final Slot slot;
 
-    FindClick(Slot slot) {
+    FindClicks(Slot slot) {
       this.slot = slot;
     }
 
@@ -347,6 +350,23 @@ final class Scripts {
     private final Slot slot;
 
     ReleaseSignature(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
+  /** read_conversions.lua: Conversions of one partition read in one call. */
+  enum ReadConversions implements ScriptParam {
+    READ_KEYS(KEYS),
+    CONVERSIONS(ARGS);
+
+    private final Slot slot;
+
+    ReadConversions(Slot slot) {
       this.slot = slot;
     }
 

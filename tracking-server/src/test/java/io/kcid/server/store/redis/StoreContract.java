@@ -36,6 +36,7 @@ import io.kcid.server.store.RecordResult;
 import io.kcid.server.store.StatsCounter;
 import io.kcid.server.store.StatsQuery;
 import io.kcid.server.store.StatusUpdate;
+import io.kcid.server.store.StoredClick;
 import io.kcid.server.store.StoredSecrets;
 import io.kcid.server.store.redis.testing.TestRedis;
 import io.kcid.server.store.redis.testing.Topology;
@@ -161,6 +162,64 @@ abstract class StoreContract {
     // Gone for conversions too, though its bucket outlives it (to the end of the hour).
     assertThat(join(conversions.record(command(kcid, "acme", CountingMode.COUNTING_MODE_ONCE_PER_CLICK, "", "", "f"))).code())
         .isEqualTo(Code.CLICK_NOT_FOUND);
+  }
+
+  @Test
+  void concurrentReadsOfOnePartitionAreAnsweredEachWithItsOwnClickAndConversion() {
+    // Reads of a partition arriving while one is in flight go out together in one script call:
+    // each must still get its own answer, in its place, missing ones included.
+    String account = "batch-" + System.nanoTime();
+    int partition = 3;
+    List<DecodedKcid> stored = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      DecodedKcid kcid = codec.mintDecoded(Instant.now().minus(Duration.ofHours(i % 3)), partition);
+      Click click = Click.newBuilder().setCampaignId("camp-" + i).build();
+      assertThat(join(clicks.insert(kcid, account, click, Duration.ofHours(4)))).isTrue();
+      stored.add(kcid);
+    }
+    for (int i = 0; i < stored.size(); i += 2) {
+      assertThat(join(conversions.record(command(stored.get(i), account, CountingMode.COUNTING_MODE_ONCE_PER_CLICK,
+          "", "", "f" + i))).code()).isEqualTo(Code.ACCEPTED);
+    }
+    assertThat(join(conversions.updateStatus(new StatusUpdate(stored.get(0), 1, ConversionStatus.CONVERSION_STATUS_REJECTED,
+        StatusTransitions.sourcesOf(ConversionStatus.CONVERSION_STATUS_REJECTED), "fraud",
+        Money.newBuilder().setAmount("0").setCurrencyCode("USD").build(), Instant.now(), "", "x", Duration.ofHours(1),
+        account, "purchase")))).isEqualTo(StatusUpdate.Result.UPDATED);
+    DecodedKcid never = codec.mintDecoded(Instant.now(), partition);
+
+    List<java.util.concurrent.CompletableFuture<Optional<StoredClick>>> clickReads = new java.util.ArrayList<>();
+    List<java.util.concurrent.CompletableFuture<Optional<Conversion>>> conversionReads = new java.util.ArrayList<>();
+    for (int round = 0; round < 3; round++) {
+      for (DecodedKcid kcid : stored) {
+        clickReads.add(clicks.find(kcid).toCompletableFuture());
+        conversionReads.add(conversions.find(kcid, 1).toCompletableFuture());
+      }
+      clickReads.add(clicks.find(never).toCompletableFuture());
+      conversionReads.add(conversions.find(never, 1).toCompletableFuture());
+    }
+    for (int round = 0; round < 3; round++) {
+      int base = round * (stored.size() + 1);
+      for (int i = 0; i < stored.size(); i++) {
+        DecodedKcid kcid = stored.get(i);
+        assertThat(clickReads.get(base + i).join()).hasValueSatisfying(c -> {
+          assertThat(c.click().getKcid()).isEqualTo(kcid.kcid());
+          assertThat(c.click().getCampaignId()).isEqualTo("camp-" + stored.indexOf(kcid));
+        });
+        Optional<Conversion> conversion = conversionReads.get(base + i).join();
+        if (i % 2 == 1) {
+          assertThat(conversion).isEmpty();
+        } else {
+          assertThat(conversion).hasValueSatisfying(c -> {
+            assertThat(c.getConversionId()).isEqualTo(kcid.kcid() + "-1");
+            assertThat(c.getHistoryList()).hasSize(stored.indexOf(kcid) == 0 ? 1 : 0);
+          });
+        }
+      }
+      assertThat(clickReads.get(base + stored.size()).join()).isEmpty();
+      assertThat(conversionReads.get(base + stored.size()).join()).isEmpty();
+    }
+    assertThat(join(conversions.find(stored.get(0), 1)).orElseThrow().getStatus())
+        .isEqualTo(ConversionStatus.CONVERSION_STATUS_REJECTED);
   }
 
   @Test
