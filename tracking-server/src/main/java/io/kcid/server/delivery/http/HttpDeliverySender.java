@@ -24,7 +24,12 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -92,6 +97,11 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
   private final Bootstrap bootstrap;
   private final KeptConnections connections;
   private static final String READER = "reader";
+  /**
+   * Native epoll where Netty's library loads (Linux; it is on the class path for Lettuce), else
+   * NIO: the same sends for less CPU per request (no selected-key set, no wakeup through a pipe).
+   */
+  private static final boolean EPOLL = Epoll.isAvailable();
 
   /** A sender for the server: DNS through Netty's non-blocking resolver, the JDK's trust store. */
   public HttpDeliverySender(DeliveryConfig config) {
@@ -115,19 +125,21 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
     this.connections = new KeptConnections(keepIdle);
     this.clock = clock;
     this.ssl = ssl != null ? ssl : defaultSsl();
-    this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    this.group = new MultiThreadIoEventLoopGroup(2, EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    Class<? extends SocketChannel> socketType = EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+    Class<? extends DatagramChannel> datagramType = EPOLL ? EpollDatagramChannel.class : NioDatagramChannel.class;
     AddressResolverGroup<InetSocketAddress> dns =
         dnsResolvers != null
             ? dnsResolvers
             : new DnsAddressResolverGroup(
                 new DnsNameResolverBuilder()
-                    .datagramChannelType(NioDatagramChannel.class)
-                    .socketChannelType(NioSocketChannel.class));
+                    .datagramChannelType(datagramType)
+                    .socketChannelType(socketType));
     this.resolvers = new GuardedAddressResolverGroup(dns, new AddressGuard(config.allowedNetworks()));
     this.bootstrap =
         new Bootstrap()
             .group(group)
-            .channel(NioSocketChannel.class)
+            .channel(socketType)
             .resolver(resolvers)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
             .option(ChannelOption.TCP_NODELAY, true);
