@@ -22,6 +22,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -194,13 +195,7 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
     String origin = KeptConnections.origin(https, host, port);
     CompletableFuture<ResponseReader.Response> response = new CompletableFuture<>();
     AtomicReference<Channel> current = new AtomicReference<>();
-    ScheduledFuture<?> timeout =
-        group.next().schedule(
-            () -> response.completeExceptionally(new TimeoutException(
-                "no complete response within " + config.requestTimeout().toMillis() + " ms")),
-            config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
     response.whenComplete((r, error) -> {
-      timeout.cancel(false);
       Channel ch = current.get();
       if (error != null && ch != null) {
         ch.close();
@@ -211,6 +206,7 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
       current.set(kept);
       CompletableFuture<ResponseReader.Response> one = new CompletableFuture<>();
       kept.eventLoop().execute(() -> {
+        expireOn(kept.eventLoop(), response);
         kept.pipeline().replace(READER, READER, new ResponseReader(one, MAX_RESPONSE_BYTES));
         write(kept, request.get(), one);
       });
@@ -219,19 +215,33 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
             && (error instanceof ResponseReader.ClosedBeforeResponse || error instanceof ClosedChannelException
                 || !kept.isActive())) {
           kept.close();
-          connect(https, host, port, origin, request, response, current);
+          connect(https, host, port, origin, request, response, current, false);
         } else {
           settle(kept, origin, r, error, response);
         }
       });
     } else {
-      connect(https, host, port, origin, request, response, current);
+      connect(https, host, port, origin, request, response, current, true);
     }
     return response;
   }
 
+  /**
+   * Fails the attempt when it has no complete response within the request timeout. The timer runs
+   * on the connection's event loop, where the response completes and cancels it: arming and
+   * cancelling it there wakes no other thread.
+   */
+  private void expireOn(EventLoop loop, CompletableFuture<ResponseReader.Response> response) {
+    ScheduledFuture<?> timeout = loop.schedule(
+        () -> response.completeExceptionally(new TimeoutException(
+            "no complete response within " + config.requestTimeout().toMillis() + " ms")),
+        config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    response.whenComplete((r, error) -> timeout.cancel(false));
+  }
+
+  /** @param arm whether the attempt's timeout starts now (not when a kept connection already started it) */
   private void connect(boolean https, String host, int port, String origin, Supplier<FullHttpRequest> request,
-      CompletableFuture<ResponseReader.Response> response, AtomicReference<Channel> current) {
+      CompletableFuture<ResponseReader.Response> response, AtomicReference<Channel> current, boolean arm) {
     CompletableFuture<ResponseReader.Response> one = new CompletableFuture<>();
     ChannelFuture connect =
         bootstrap.clone()
@@ -249,6 +259,9 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
             .connect(InetSocketAddress.createUnresolved(host, port));
     Channel channel = connect.channel();
     current.set(channel);
+    if (arm) {
+      expireOn(channel.eventLoop(), response);
+    }
     if (response.isDone()) { // timed out meanwhile
       channel.close();
     }

@@ -32,6 +32,8 @@ final class KeptConnections {
 
   private static final AttributeKey<ScheduledFuture<?>> EXPIRY = AttributeKey.valueOf("kcid.kept.expiry");
   private static final AttributeKey<Long> OPENED = AttributeKey.valueOf("kcid.kept.opened");
+  /** When the connection was last kept (System.nanoTime). */
+  private static final AttributeKey<Long> KEPT_AT = AttributeKey.valueOf("kcid.kept.at");
 
   private final Duration idleFor;
   private final Duration maxAge;
@@ -58,10 +60,6 @@ final class KeptConnections {
     }
     Channel ch;
     while ((ch = channels.pollLast()) != null) { // the most recently used: the least likely to be closed
-      ScheduledFuture<?> expiry = ch.attr(EXPIRY).getAndSet(null);
-      if (expiry != null) {
-        expiry.cancel(false);
-      }
       if (ch.isActive()) {
         return ch;
       }
@@ -84,12 +82,33 @@ final class KeptConnections {
       ch.close();
       return;
     }
-    ch.attr(EXPIRY).set(ch.eventLoop().schedule(() -> {
-      if (channels.remove(ch)) {
-        ch.close();
-      }
-    }, idleFor.toMillis(), TimeUnit.MILLISECONDS));
+    ch.attr(KEPT_AT).set(System.nanoTime());
     channels.addLast(ch);
+    if (ch.attr(EXPIRY).get() == null) {
+      expireLater(channels, ch, idleFor.toNanos());
+    }
+  }
+
+  /**
+   * One idle check per connection, on its event loop, instead of a timer set when it is kept and
+   * cancelled when it is taken (two cross-thread tasks per attempt, each waking an event loop):
+   * when it runs, a connection idle for the keep time is closed, one in use or kept since is
+   * checked again when its keep time would end. Keeping also runs on the connection's event loop,
+   * so only a take (which removes it from the pool first) can come between the check and the
+   * removal, and a connection taken meanwhile is never closed.
+   */
+  private void expireLater(Deque<Channel> channels, Channel ch, long delayNanos) {
+    ch.attr(EXPIRY).set(ch.eventLoop().schedule(() -> {
+      if (!ch.isActive()) {
+        return;
+      }
+      long idleNanos = System.nanoTime() - ch.attr(KEPT_AT).get();
+      if (idleNanos >= idleFor.toNanos() && channels.remove(ch)) {
+        ch.close();
+      } else {
+        expireLater(channels, ch, Math.max(idleFor.toNanos() - idleNanos, idleFor.toNanos() / 4));
+      }
+    }, delayNanos, TimeUnit.NANOSECONDS));
   }
 
   /** Called once per new connection: closed by the other end while idle, it leaves the pool. */
