@@ -757,13 +757,19 @@ final class Scenarios {
         });
     Cpu without = new Cpu();
     double jitBefore = rig.jitCpuSeconds();
+    long memoryBefore = settledMemory();
     Run plainRun = recordAll(plain, without, () -> {});
     double jitWithout = rig.jitCpuSeconds() - jitBefore;
+    long memoryWithout = settledMemory() - memoryBefore;
     Cpu with = new Cpu();
     long[] drainMs = new long[1];
     jitBefore = rig.jitCpuSeconds();
+    memoryBefore = settledMemory();
     Run deliveredRun = recordAll(delivered, with, () -> drainMs[0] = awaitDeliveriesDrained(Duration.ofMinutes(3)));
     double jitWith = rig.jitCpuSeconds() - jitBefore;
+    // What a delivery leaves in Redis for the log retention (its job, attempts and log index entry),
+    // beyond what the conversion itself stores: the same conversions recorded without a destination.
+    long memoryWith = settledMemory() - memoryBefore;
     List<String> processes = List.of("load-generator", Rig.GENERATOR_THREADS, "tracking-server", "redis", "nginx");
     Subject.Cost withCost = with.delta(processes);
     Subject.Cost withoutCost = without.delta(processes);
@@ -779,6 +785,7 @@ final class Scenarios {
     details.put("jit_cpu_us_per_conversion_without", round(jitWithout * 1e6 / plainRun.ops()));
     details.put("jit_cpu_us_per_conversion_with_delivery", round(jitWith * 1e6 / deliveredRun.ops()));
     details.put(WARM_UP_DETAIL, warmUp);
+    details.put("redis_bytes_per_delivery", round((double) (memoryWith - memoryWithout) / n));
     details.put("nginx_cpu_us_per_delivery", round(withCost.cpuSeconds().getOrDefault("nginx", 0.0) * 1e6 / deliveredRun.ops()));
     details.put("redis_commands_per_conversion_with_delivery", with.commandsPerOp(deliveredRun.ops()));
     details.put("redis_commands_per_conversion_without", without.commandsPerOp(plainRun.ops()));
