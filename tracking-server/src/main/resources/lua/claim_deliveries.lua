@@ -13,6 +13,9 @@
 -- Returns {{destination still due, ...}, {{delivery id, {field, value, ...}}, ...}}.
 -- KEYS: index
 -- ARGV: now_ms, lease_until_ms, limit, job_prefix, queue_prefix, default_budget, budgets
+-- The job's fields a claim answers (not its attempts, which a job keeps in its hash too).
+local JOB_FIELDS = {'a', 'o', 'd', 'c', 'k', 'g', 't', 's', 'ct', 'q', 'st', 'n', 'na', 'e'}
+local STATE = 11
 local budgets = {}
 for dest, n in string.gmatch(ARGV[7], '([^;=]+)=(%d+)') do
   budgets[dest] = tonumber(n)
@@ -26,15 +29,16 @@ for _, dest in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIM
   if budget > 0 then
     local queue = ARGV[5] .. dest
     for _, id in ipairs(redis.call('ZRANGEBYSCORE', queue, '-inf', ARGV[1], 'LIMIT', 0, budget)) do
-      local fields = redis.call('HGETALL', ARGV[4] .. id)
-      local state
-      for i = 1, #fields, 2 do
-        if fields[i] == 'st' then
-          state = fields[i + 1]
-          break
-        end
-      end
+      local values = redis.call('HMGET', ARGV[4] .. id, unpack(JOB_FIELDS))
+      local state = values[STATE]
       if state == '1' then
+        local fields = {}
+        for i, name in ipairs(JOB_FIELDS) do
+          if values[i] then
+            fields[#fields + 1] = name
+            fields[#fields + 1] = values[i]
+          end
+        end
         redis.call('ZADD', queue, ARGV[2], id)
         claimed[#claimed + 1] = {id, fields}
         left = left - 1

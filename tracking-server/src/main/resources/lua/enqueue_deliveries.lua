@@ -1,6 +1,7 @@
 -- Creates delivery jobs for dispatched outbox entries of one partition, idempotently: a job whose
 -- delivery id exists is left as it is, so a redispatched entry (its worker died before XACK) adds
--- nothing. A new job goes to its destination's queue kc:{p}:dq:<owner>/<destination id>, due at
+-- nothing. A new job keeps its attempts in its own hash (field ah, see finish_deliveries.lua).
+-- A new job goes to its destination's queue kc:{p}:dq:<owner>/<destination id>, due at
 -- once (its score is its creation time), and the index KEYS[1] gets the destination, due at its
 -- earliest job. Within the destination's budget (ARGV[4], ARGV[5], as in claim_deliveries.lua) the
 -- new job is claimed at once by the dispatching worker, until the lease end ARGV[3] ("0": none is
@@ -28,7 +29,7 @@ for i = 6, #ARGV, 11 do
   if redis.call('EXISTS', key) == 0 then
     redis.call('HSET', key, 'a', ARGV[i + 1], 'o', ARGV[i + 2], 'd', ARGV[i + 3], 'c', ARGV[i + 4],
       'k', ARGV[i + 5], 'g', ARGV[i + 6], 't', ARGV[i + 7], 's', ARGV[i + 8], 'ct', ARGV[i + 9],
-      'q', ARGV[i + 9], 'st', '1', 'n', '0', 'na', ARGV[i + 9], 'e', ARGV[i + 10])
+      'q', ARGV[i + 9], 'st', '1', 'n', '0', 'na', ARGV[i + 9], 'e', ARGV[i + 10], 'ah', '1')
     local dest = ARGV[i + 2] .. '/' .. ARGV[i + 3]
     local score = ARGV[i + 9]
     local budget = budgets[dest] or tonumber(ARGV[4])

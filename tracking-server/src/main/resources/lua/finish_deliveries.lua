@@ -5,8 +5,12 @@
 -- job and its attempts expire after the log retention. A job another worker finished meanwhile
 -- (its lease expired and the job was sent twice) keeps its state; the attempt is recorded anyway.
 -- The index entry of every destination touched moves to its queue's earliest job (or goes).
+-- Attempt k of a job is its hash's field h<k>, the newest ARGV[4] kept: a job created by this
+-- version has the field ah. A job an older server created keeps its attempts in a list of their
+-- own (ARGV[2] .. id) until it expires.
 -- KEYS[1] index kc:{p}:dq
--- ARGV[1] job prefix kc:{p}:dj:   ARGV[2] attempts prefix kc:{p}:da:   ARGV[3] queue prefix kc:{p}:dq:
+-- ARGV[1] job prefix kc:{p}:dj:   ARGV[2] older jobs' attempts prefix kc:{p}:da:
+-- ARGV[3] queue prefix kc:{p}:dq:
 -- ARGV[4] attempts kept
 -- ARGV[5..] six values per job: delivery id, destination "<owner>/<destination id>", outcome (R
 --           retry, P postpone, 2 delivered, 3 dead-lettered, 4 cancelled), attempt (DeliveryAttempt
@@ -24,40 +28,69 @@ for i = 5, #ARGV, 6 do
   local attempts = ARGV[2] .. id
   local queue = ARGV[3] .. dest
   touched[dest] = true
-  local f = redis.call('HMGET', job, 'st', 'n')
+  local f = redis.call('HMGET', job, 'st', 'n', 'ah')
   local state = f[1]
   if not state then
     redis.call('ZREM', queue, id)
     states[#states + 1] = 0
   else
     local n = tonumber(f[2]) or 0
+    local in_hash = f[3] == '1'
+    -- The job's own fields to set, with the attempt when it is kept in the hash: one HSET.
+    local set = {}
     if attempt ~= '' then
-      if redis.call('RPUSH', attempts, attempt) > kept then
+      n = n + 1
+      if in_hash then
+        set = {'h' .. n, attempt}
+        if n > kept then
+          redis.call('HDEL', job, 'h' .. (n - kept))
+        end
+      elseif redis.call('RPUSH', attempts, attempt) > kept then
         redis.call('LTRIM', attempts, -kept, -1)
       end
-      n = n + 1
     end
     if state ~= '1' then
       if attempt ~= '' then
-        redis.call('HSET', job, 'n', n)
-        local ttl = redis.call('PTTL', job)
-        if ttl > 0 then
-          redis.call('PEXPIRE', attempts, ttl)
+        set[#set + 1] = 'n'
+        set[#set + 1] = n
+        redis.call('HSET', job, unpack(set))
+        if not in_hash then
+          local ttl = redis.call('PTTL', job)
+          if ttl > 0 then
+            redis.call('PEXPIRE', attempts, ttl)
+          end
         end
       end
       states[#states + 1] = tonumber(state)
     elseif outcome == 'P' then
+      if attempt ~= '' then
+        set[#set + 1] = 'n'
+        set[#set + 1] = n
+        redis.call('HSET', job, unpack(set))
+      end
       redis.call('ZADD', queue, 'XX', next_ms, id)
       states[#states + 1] = 1
     elseif outcome == 'R' then
-      redis.call('HSET', job, 'na', next_ms, 'n', n)
+      set[#set + 1] = 'na'
+      set[#set + 1] = next_ms
+      set[#set + 1] = 'n'
+      set[#set + 1] = n
+      redis.call('HSET', job, unpack(set))
       redis.call('ZADD', queue, next_ms, id)
       states[#states + 1] = 1
     else
-      redis.call('HSET', job, 'st', outcome, 'na', '0', 'n', n)
+      set[#set + 1] = 'st'
+      set[#set + 1] = outcome
+      set[#set + 1] = 'na'
+      set[#set + 1] = '0'
+      set[#set + 1] = 'n'
+      set[#set + 1] = n
+      redis.call('HSET', job, unpack(set))
       redis.call('ZREM', queue, id)
       redis.call('PEXPIRE', job, retention)
-      redis.call('PEXPIRE', attempts, retention)
+      if not in_hash then
+        redis.call('PEXPIRE', attempts, retention)
+      end
       states[#states + 1] = tonumber(outcome)
     end
   end

@@ -18,6 +18,7 @@ import io.kcid.proto.tracking.v1.CountingMode;
 import io.kcid.proto.tracking.v1.CreateAccountRequest;
 import io.kcid.proto.tracking.v1.CreateAccountResponse;
 import io.kcid.proto.tracking.v1.Delivery;
+import io.kcid.proto.tracking.v1.DeliveryAttempt;
 import io.kcid.proto.tracking.v1.DeliveryState;
 import io.kcid.proto.tracking.v1.DeliveryTrigger;
 import io.kcid.proto.tracking.v1.Destination;
@@ -38,6 +39,8 @@ import io.kcid.server.TrackingServer;
 import io.kcid.server.account.AccountDirectory;
 import io.kcid.server.config.DeliveryConfig;
 import io.kcid.server.conversion.StatusTransitions;
+import io.kcid.server.store.ClaimBudgets;
+import io.kcid.server.store.DeliveryJob;
 import io.kcid.server.store.DeliveryQueue;
 import io.kcid.server.store.RecordCommand;
 import io.kcid.server.store.RecordResult;
@@ -46,6 +49,7 @@ import io.kcid.server.store.redis.RedisClickStore;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.store.redis.RedisConversionStore;
 import io.kcid.server.store.redis.RedisDeliveryQueue;
+import io.kcid.server.store.redis.RedisDeliveryQueueAccess;
 import io.kcid.server.store.redis.RedisKeys;
 import io.kcid.server.store.redis.testing.TestRedis;
 import io.kcid.server.store.redis.testing.Topology;
@@ -473,6 +477,50 @@ class DeliveryQueueTest {
     assertThat(join(log.redeliver(RedeliverRequest.newBuilder().setAccountId(id)
         .setDeliveryId(down.getDeliveryId()).setIncludeDelivered(true).build())).getDeliveryIdsList())
         .containsExactly(down.getDeliveryId());
+  }
+
+  @Test
+  void aJobKeepsItsNewestAttemptsInItsHashAndOneAnOlderServerCreatedKeepsItsList() {
+    int partition = 5;
+    String account = "attempts-" + System.nanoTime();
+    Instant created = Instant.now();
+    java.util.function.Function<String, DeliveryJob> newJob = id -> new DeliveryJob(id, partition, account,
+        "a:" + account, "sink", "k-1", "k", "purchase", DeliveryTrigger.DELIVERY_TRIGGER_RECORDED,
+        ConversionStatus.CONVERSION_STATUS_APPROVED, DeliveryState.DELIVERY_STATE_PENDING, 0, created, created,
+        created, "1-0");
+    DeliveryJob job = newJob.apply("attempts-new-" + System.nanoTime());
+    assertThat(join(queue.enqueue(partition, List.of(job), null, ClaimBudgets.NONE)).created()).isEqualTo(1);
+    int tries = RedisDeliveryQueueAccess.ATTEMPTS_KEPT + 3;
+    for (int i = 1; i <= tries; i++) {
+      DeliveryAttempt attempt = DeliveryAttempt.newBuilder().setStatusCode(500).setError("try " + i).build();
+      assertThat(join(queue.finish(job, attempt, i < tries ? DeliveryState.DELIVERY_STATE_PENDING
+          : DeliveryState.DELIVERY_STATE_DEAD_LETTERED, created.plusSeconds(i), Duration.ofHours(1))))
+          .isEqualTo(i < tries ? DeliveryState.DELIVERY_STATE_PENDING : DeliveryState.DELIVERY_STATE_DEAD_LETTERED);
+    }
+    Delivery found = join(queue.find(partition, job.deliveryId())).orElseThrow();
+    // The newest 50, oldest first; no list of their own.
+    assertThat(found.getAttemptsList()).extracting(DeliveryAttempt::getError)
+        .hasSize(RedisDeliveryQueueAccess.ATTEMPTS_KEPT)
+        .startsWith("try 4", "try 5").endsWith("try " + tries);
+    var commands = connector.commands();
+    assertThat(join(commands.exists(RedisDeliveryQueueAccess.attempts(partition, job.deliveryId())))).isZero();
+    assertThat(join(commands.pttl(RedisDeliveryQueueAccess.job(partition, job.deliveryId())))).isPositive();
+
+    // A job an older server created: no ah field, its attempts in a list; both are read, and the
+    // list keeps taking its attempts and expires with the job.
+    DeliveryJob older = newJob.apply("attempts-old-" + System.nanoTime());
+    join(queue.enqueue(partition, List.of(older), null, ClaimBudgets.NONE));
+    join(commands.hdel(RedisDeliveryQueueAccess.job(partition, older.deliveryId()), "ah".getBytes()));
+    byte[] list = RedisDeliveryQueueAccess.attempts(partition, older.deliveryId());
+    join(commands.rpush(list, DeliveryAttempt.newBuilder().setError("before the upgrade").build().toByteArray()));
+    join(commands.hset(RedisDeliveryQueueAccess.job(partition, older.deliveryId()), "n".getBytes(), "1".getBytes()));
+    join(queue.finish(older, DeliveryAttempt.newBuilder().setStatusCode(200).setError("after").build(),
+        DeliveryState.DELIVERY_STATE_DELIVERED, null, Duration.ofHours(1)));
+    Delivery olderFound = join(queue.find(partition, older.deliveryId())).orElseThrow();
+    assertThat(olderFound.getState()).isEqualTo(DeliveryState.DELIVERY_STATE_DELIVERED);
+    assertThat(olderFound.getAttemptsList()).extracting(DeliveryAttempt::getError)
+        .containsExactly("before the upgrade", "after");
+    assertThat(join(commands.pttl(list))).isPositive();
   }
 
   @Test

@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -35,20 +36,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The delivery outbox ({@code kc:{p}:o}), jobs ({@code kc:{p}:dj:<id>}, attempts {@code
- * kc:{p}:da:<id>}), each destination's due-time queue ({@code kc:{p}:dq:<owner>/<destination>})
+ * The delivery outbox ({@code kc:{p}:o}), jobs ({@code kc:{p}:dj:<id>}), each destination's due-time queue ({@code kc:{p}:dq:<owner>/<destination>})
  * with the partition's index of destinations by earliest due time ({@code kc:{p}:dq}), and the
  * accounts' log indexes ({@code kc:{a:<id>}:dl}). Job creation, claiming, finishing and requeueing
  * are Lua scripts in the partition's slot; attempts that end close together are finished in one
  * call per partition ({@link Batches}). A job hash holds: a account, o owner, d destination, c conversion id, k
  * kcid, g goal, t trigger, s status, ct created ms, q queued ms, st state, n attempts, na next
- * attempt ms, e outbox entry id.
+ * attempt ms, e outbox entry id, ah (set: its attempts are its fields h&lt;k&gt;, attempt k as a
+ * DeliveryAttempt protobuf, the newest {@link #ATTEMPTS_KEPT}). A job an older server created has
+ * no ah: its attempts are the list {@code kc:{p}:da:<id>} until it expires.
  */
 public final class RedisDeliveryQueue implements DeliveryQueue {
   private static final LuaScript<EnqueueDeliveries> ENQUEUE = LuaScript.load(Scripts.ENQUEUE_DELIVERIES);
@@ -57,6 +61,8 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
   private static final LuaScript<RequeueDelivery> REQUEUE = LuaScript.load(Scripts.REQUEUE_DELIVERY);
   /** Attempts kept per job: the newest. */
   static final int ATTEMPTS_KEPT = 50;
+  /** A job hash's field holding attempt k: h&lt;k&gt; (finish_deliveries.lua). */
+  private static final Pattern ATTEMPT_FIELD = Pattern.compile("h[0-9]+");
   /** Jobs finished per script call, at most. */
   static final int FINISH_BATCH = 128;
   /** How often an account's log index drops entries past the retention (each dispatch adds to it). */
@@ -298,13 +304,32 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
 
   @Override
   public CompletionStage<Optional<Delivery>> find(int partition, String deliveryId) {
-    var job = job(partition, deliveryId).toCompletableFuture();
-    var attempts = redis.lrange(bytes(RedisKeys.deliveryAttemptsPrefix(partition) + deliveryId), 0, -1)
-        .toCompletableFuture();
-    return Stages.translate(job.thenCombine(attempts, (j, a) -> j.map(found -> found.toDelivery(attempts(a)))));
+    return Stages.translate(redis.hgetall(bytes(RedisKeys.deliveryJobPrefix(partition) + deliveryId))
+        .thenCompose(h -> {
+          if (h == null || h.isEmpty()) {
+            return CompletableFuture.completedFuture(Optional.<Delivery>empty());
+          }
+          Map<String, String> f = new HashMap<>();
+          TreeMap<Long, byte[]> inHash = new TreeMap<>();
+          h.forEach((k, v) -> {
+            String name = text(k);
+            if (ATTEMPT_FIELD.matcher(name).matches()) {
+              inHash.put(Long.parseLong(name.substring(1)), v);
+            } else {
+              f.put(name, text(v));
+            }
+          });
+          DeliveryJob job = job(partition, deliveryId, f);
+          if (f.containsKey("ah")) {
+            return CompletableFuture.completedFuture(Optional.of(job.toDelivery(attempts(inHash.values()))));
+          }
+          // Created by an older server: its attempts are a list of their own.
+          return redis.lrange(bytes(RedisKeys.deliveryAttemptsPrefix(partition) + deliveryId), 0, -1)
+              .thenApply(list -> Optional.of(job.toDelivery(attempts(list))));
+        }));
   }
 
-  private static List<DeliveryAttempt> attempts(List<byte[]> stored) {
+  private static List<DeliveryAttempt> attempts(Collection<byte[]> stored) {
     List<DeliveryAttempt> out = new ArrayList<>();
     for (byte[] b : stored) {
       try {

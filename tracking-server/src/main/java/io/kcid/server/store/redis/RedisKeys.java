@@ -85,7 +85,8 @@ import java.nio.charset.StandardCharsets;
  *                                destinations (t trigger, c conversion id, a, g, s status, tm),
  *                                consumer group "delivery"; entries XDEL'd once dispatched
  * kc:{p}:dj:&lt;delivery_id&gt;        delivery job hash (see RedisDeliveryQueue); TTL = log retention once finished
- * kc:{p}:da:&lt;delivery_id&gt;        its attempts (DeliveryAttempt protobufs, oldest first, capped)
+ * kc:{p}:da:&lt;delivery_id&gt;        a job's attempts when an older server created it (DeliveryAttempt
+ *                                protobufs, oldest first, capped); newer jobs keep them in their hash
  * kc:{p}:dq                      destinations with pending delivery jobs in the partition: score =
  *                                their earliest job's due time ms, member "&lt;owner&gt;/&lt;destination id&gt;"
  * kc:{p}:dq:&lt;owner&gt;/&lt;dest&gt;      a destination's pending jobs: score = due time ms, member = delivery id
