@@ -42,6 +42,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The delivery outbox ({@code kc:{p}:o}), jobs ({@code kc:{p}:dj:<id>}), each destination's due-time queue ({@code kc:{p}:dq:<owner>/<destination>})
@@ -61,6 +62,9 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
   private static final LuaScript<RequeueDelivery> REQUEUE = LuaScript.load(Scripts.REQUEUE_DELIVERY);
   /** Attempts kept per job: the newest. */
   static final int ATTEMPTS_KEPT = 50;
+  /** A job hash's own fields, as claim_deliveries.lua answers them: all but its attempts. */
+  private static final byte[][] JOB_FIELDS = Stream.of("a", "o", "d", "c", "k", "g", "t", "s", "ct", "q", "st", "n",
+      "na", "e").map(RedisKeys::bytes).toArray(byte[][]::new);
   /** A job hash's field holding attempt k: h&lt;k&gt; (finish_deliveries.lua). */
   private static final Pattern ATTEMPT_FIELD = Pattern.compile("h[0-9]+");
   /** Jobs finished per script call, at most. */
@@ -291,14 +295,16 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
 
   @Override
   public CompletionStage<Optional<DeliveryJob>> job(int partition, String deliveryId) {
-    return Stages.translate(redis.hgetall(bytes(RedisKeys.deliveryJobPrefix(partition) + deliveryId))
-        .thenApply(h -> {
-          if (h == null || h.isEmpty()) {
-            return Optional.<DeliveryJob>empty();
-          }
+    // The job's own fields, not its attempts: a redelivery over a range reads many jobs.
+    return Stages.translate(redis.hmget(bytes(RedisKeys.deliveryJobPrefix(partition) + deliveryId), JOB_FIELDS)
+        .thenApply(values -> {
           Map<String, String> f = new HashMap<>();
-          h.forEach((k, v) -> f.put(text(k), text(v)));
-          return Optional.of(job(partition, deliveryId, f));
+          values.forEach(kv -> {
+            if (kv.hasValue()) {
+              f.put(text(kv.getKey()), text(kv.getValue()));
+            }
+          });
+          return f.containsKey("st") ? Optional.of(job(partition, deliveryId, f)) : Optional.<DeliveryJob>empty();
         }));
   }
 
