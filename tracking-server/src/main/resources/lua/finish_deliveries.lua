@@ -19,6 +19,13 @@
 -- KEYS: index
 -- ARGV: job_prefix, attempts_prefix, queue_prefix, attempts_kept, jobs...
 local kept = tonumber(ARGV[4])
+-- Adds field names and values to a list for one HSET; answers the list.
+local function append(list, ...)
+  for _, v in ipairs({...}) do
+    list[#list + 1] = v
+  end
+  return list
+end
 local states = {}
 local touched = {}
 for i = 5, #ARGV, 6 do
@@ -51,9 +58,7 @@ for i = 5, #ARGV, 6 do
     end
     if state ~= '1' then
       if attempt ~= '' then
-        set[#set + 1] = 'n'
-        set[#set + 1] = n
-        redis.call('HSET', job, unpack(set))
+        redis.call('HSET', job, unpack(append(set, 'n', n)))
         if not in_hash then
           local ttl = redis.call('PTTL', job)
           if ttl > 0 then
@@ -64,28 +69,16 @@ for i = 5, #ARGV, 6 do
       states[#states + 1] = tonumber(state)
     elseif outcome == 'P' then
       if attempt ~= '' then
-        set[#set + 1] = 'n'
-        set[#set + 1] = n
-        redis.call('HSET', job, unpack(set))
+        redis.call('HSET', job, unpack(append(set, 'n', n)))
       end
       redis.call('ZADD', queue, 'XX', next_ms, id)
       states[#states + 1] = 1
     elseif outcome == 'R' then
-      set[#set + 1] = 'na'
-      set[#set + 1] = next_ms
-      set[#set + 1] = 'n'
-      set[#set + 1] = n
-      redis.call('HSET', job, unpack(set))
+      redis.call('HSET', job, unpack(append(set, 'na', next_ms, 'n', n)))
       redis.call('ZADD', queue, next_ms, id)
       states[#states + 1] = 1
     else
-      set[#set + 1] = 'st'
-      set[#set + 1] = outcome
-      set[#set + 1] = 'na'
-      set[#set + 1] = '0'
-      set[#set + 1] = 'n'
-      set[#set + 1] = n
-      redis.call('HSET', job, unpack(set))
+      redis.call('HSET', job, unpack(append(set, 'st', outcome, 'na', '0', 'n', n)))
       redis.call('ZREM', queue, id)
       redis.call('PEXPIRE', job, retention)
       if not in_hash then

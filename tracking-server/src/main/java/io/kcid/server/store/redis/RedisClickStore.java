@@ -14,16 +14,13 @@ import io.kcid.server.store.redis.Scripts.FindClicks;
 import io.kcid.server.store.redis.Scripts.InsertClicks;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -169,11 +166,11 @@ public final class RedisClickStore implements ClickStore {
     ScriptArgs<InsertClicks> call = ScriptArgs.of(InsertClicks.class)
         .set(InsertClicks.SLOT_GUARD, RedisKeys.noRequest(partition))
         .set(InsertClicks.BUCKET_CAPACITY, bucketCapacity);
-    Map<ByteBuffer, String> keyIndex = new HashMap<>();
+    DeclaredKeys<InsertClicks> keys = new DeclaredKeys<>(call, InsertClicks.HASHES, 2); // after the slot guard
     for (ClickWrite w : batch) {
-      call.add(InsertClicks.CLICKS, declare(call, keyIndex, w.group()))
-          .add(InsertClicks.CLICKS, declare(call, keyIndex, w.stats()))
-          .add(InsertClicks.CLICKS, declare(call, keyIndex, w.dimensions()))
+      call.add(InsertClicks.CLICKS, keys.indexOf(w.group()))
+          .add(InsertClicks.CLICKS, keys.indexOf(w.stats()))
+          .add(InsertClicks.CLICKS, keys.indexOf(w.dimensions()))
           .add(InsertClicks.CLICKS, w.field())
           .add(InsertClicks.CLICKS, w.lifetime())
           .add(InsertClicks.CLICKS, w.context())
@@ -186,14 +183,6 @@ public final class RedisClickStore implements ClickStore {
           .add(InsertClicks.CLICKS, w.clickDimensions());
     }
     return durable.run(INSERT, ScriptOutputType.MULTI, call);
-  }
-
-  /** The key's index in the script's KEYS (1-based, after the slot guard), declaring it when new. */
-  private static String declare(ScriptArgs<InsertClicks> call, Map<ByteBuffer, String> keyIndex, byte[] key) {
-    return keyIndex.computeIfAbsent(ByteBuffer.wrap(key), k -> {
-      call.add(InsertClicks.HASHES, key);
-      return Integer.toString(keyIndex.size() + 2);
-    });
   }
 
   private static long ceilSeconds(Duration d) {
@@ -223,13 +212,9 @@ public final class RedisClickStore implements ClickStore {
   private CompletionStage<List<Object>> findBatch(int partition, List<DecodedKcid> batch) {
     ScriptArgs<FindClicks> call = ScriptArgs.of(FindClicks.class)
         .set(FindClicks.SLOT_GUARD, RedisKeys.noRequest(partition));
-    Map<ByteBuffer, String> keyIndex = new HashMap<>();
+    DeclaredKeys<FindClicks> groups = new DeclaredKeys<>(call, FindClicks.GROUPS, 2); // after the slot guard
     for (DecodedKcid kcid : batch) {
-      byte[] group = RedisKeys.clickGroup(kcid);
-      call.add(FindClicks.CLICKS, keyIndex.computeIfAbsent(ByteBuffer.wrap(group), k -> {
-            call.add(FindClicks.GROUPS, group);
-            return Integer.toString(keyIndex.size() + 2);
-          }))
+      call.add(FindClicks.CLICKS, groups.indexOf(RedisKeys.clickGroup(kcid)))
           .add(FindClicks.CLICKS, RedisKeys.clickField(kcid));
     }
     return Stages.translate(FIND.<List<Object>>run(redis, ScriptOutputType.MULTI, call));

@@ -19,7 +19,6 @@ import io.kcid.server.store.redis.Scripts.RecordConversion;
 import io.kcid.server.store.redis.Scripts.UpdateStatus;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -286,17 +285,13 @@ public final class RedisConversionStore implements ConversionStore {
   /** One read_conversions.lua call for a partition's batch; each key is declared once. */
   private CompletionStage<List<Object>> readBatch(int partition, List<ConversionRef> batch) {
     ScriptArgs<Scripts.ReadConversions> call = ScriptArgs.of(Scripts.ReadConversions.class);
-    Map<ByteBuffer, String> keyIndex = new HashMap<>();
+    DeclaredKeys<Scripts.ReadConversions> keys = new DeclaredKeys<>(call, Scripts.ReadConversions.READ_KEYS, 1);
     for (ConversionRef ref : batch) {
       String kcid = ref.kcid().kcid();
-      for (byte[] key : List.of(RedisKeys.clickState(partition, kcid),
-          RedisKeys.legacyConversion(partition, kcid, ref.sequence()), RedisKeys.history(partition, kcid, ref.sequence()))) {
-        call.add(Scripts.ReadConversions.CONVERSIONS, keyIndex.computeIfAbsent(ByteBuffer.wrap(key), k -> {
-          call.add(Scripts.ReadConversions.READ_KEYS, key);
-          return Integer.toString(keyIndex.size() + 1);
-        }));
-      }
-      call.add(Scripts.ReadConversions.CONVERSIONS, Long.toString(ref.sequence()));
+      call.add(Scripts.ReadConversions.CONVERSIONS, keys.indexOf(RedisKeys.clickState(partition, kcid)))
+          .add(Scripts.ReadConversions.CONVERSIONS, keys.indexOf(RedisKeys.legacyConversion(partition, kcid, ref.sequence())))
+          .add(Scripts.ReadConversions.CONVERSIONS, keys.indexOf(RedisKeys.history(partition, kcid, ref.sequence())))
+          .add(Scripts.ReadConversions.CONVERSIONS, Long.toString(ref.sequence()));
     }
     return Stages.translate(READ.<List<Object>>run(redis, ScriptOutputType.MULTI, call));
   }
