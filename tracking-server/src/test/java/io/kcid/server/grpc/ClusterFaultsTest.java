@@ -152,11 +152,11 @@ class ClusterFaultsTest {
     long barrier = primary.replicationBarrier("kc:{" + partition + "}:test-fence");
     primary.kill();
     cluster.takeover(replica); // CLUSTER FAILOVER TAKEOVER: promoted without its dead primary
+    assertThat(cluster.ownerOf(slotOf(partition))).isSameAs(replica);
     load.awaitOk(100);
     cluster.restart(primary); // rejoins as the new primary's replica
     load.awaitOk(50);
     load.stop();
-    assertThat(cluster.ownerOf(slotOf(partition))).isSameAs(replica);
     // No assertion that some answer was UNAVAILABLE: on an idle machine the takeover can finish
     // before any postback reaches the dead primary (seen in CI). Every answer is still OK or
     // UNAVAILABLE (load.check), and the kill-and-restart test above meets CLUSTERDOWN for seconds.
@@ -182,6 +182,10 @@ class ClusterFaultsTest {
     primary.kill();
     cluster.takeover(replica);
     long promoted = System.nanoTime();
+    // Checked here, not at the end: which primary serves the slot once the old one is back is
+    // Redis' business (a busy machine can fail over again); what this test holds kcid to is the
+    // loss check below, whichever node ends up serving it.
+    assertThat(cluster.ownerOf(slotOf(partition))).isSameAs(replica);
     cluster.restart(primary);
     long rejoined = System.nanoTime();
     load.awaitOk(100);
@@ -192,7 +196,6 @@ class ClusterFaultsTest {
     System.out.printf("takeover with WAIT 1: promoted after %d ms, old primary resynced as replica after %d ms;"
             + " %d UNAVAILABLE answers after that%n", TimeUnit.NANOSECONDS.toMillis(promoted - killed),
         TimeUnit.NANOSECONDS.toMillis(rejoined - killed), lateUnavailable);
-    assertThat(cluster.ownerOf(slotOf(partition))).isSameAs(replica);
     assertThat(load.attempts()).anyMatch(a -> a.code() == Status.Code.UNAVAILABLE);
     // Read back through the same server: the other one has not met the new topology yet.
     assertThat(load.check(ConversionServiceGrpc.newBlockingStub(waitingChannel)
