@@ -177,14 +177,32 @@ final class Scenarios {
     return new GrpcUnaryOp<>(rig.channels, method, requests, rig.apiKeyHeaders(), onResponse);
   }
 
-  private IssueClickRequest clickRequest() {
-    return IssueClickRequest.newBuilder().setAccountId(rig.accountId()).setCampaignId("spring-sale")
-        .setCreativeId("banner-300x250").setPlacementId("homepage-top").putSubIds("s1", "pub42").putSubIds("s2", "site-7781")
-        .setDestinationUrl(DESTINATION).build();
+  /**
+   * Clicks as an ad server sends them, in rotation: one campaign, 8 creatives, 12 placements, 50
+   * publishers (s1) and 40 sites (s2), 600 combinations. One click repeated left the hour's stats
+   * hashes a handful of fields; traffic like this gives them a few hundred, and every click and
+   * conversion increments some of them (docs/DEPLOYMENT.md, "Stats hashes").
+   */
+  private static final int CLICK_VARIANTS = 600;
+
+  private List<IssueClickRequest> clickRequests;
+
+  /** The click requests in rotation, built once. */
+  private List<IssueClickRequest> clickRequests() {
+    if (clickRequests == null) {
+      List<IssueClickRequest> requests = new ArrayList<>(CLICK_VARIANTS);
+      for (int i = 0; i < CLICK_VARIANTS; i++) {
+        requests.add(IssueClickRequest.newBuilder().setAccountId(rig.accountId()).setCampaignId("spring-sale")
+            .setCreativeId("banner-" + i % 8).setPlacementId("slot-" + i % 12).putSubIds("s1", "pub" + i % 50)
+            .putSubIds("s2", "site-" + i % 40).setDestinationUrl(DESTINATION).build());
+      }
+      clickRequests = List.copyOf(requests);
+    }
+    return clickRequests;
   }
 
   private CallbackOp issueClickOp() {
-    return grpcOp(ClickServiceGrpc.getIssueClickMethod(), List.of(clickRequest()), null);
+    return grpcOp(ClickServiceGrpc.getIssueClickMethod(), clickRequests(), null);
   }
 
   /** The no-op: grpc.health.v1.Health/Check on the same server, port, channels, executor and headers. */
@@ -246,13 +264,13 @@ final class Scenarios {
       issueClickMax = run.opsPerSecond();
     }
     Subject kcid = Subject.of("IssueClick", "kcid",
-        "ClickService/IssueClick (campaign, creative, placement, 2 sub ids, destination), closed loop at " + inFlight
+        "ClickService/IssueClick (campaign, creative, placement, 2 sub ids in 600 combinations, destination), closed loop at " + inFlight
             + " in flight over 2 channels, API key checked", run, cpu.delta(GRPC_PROCESSES));
     ScenarioResult result = ratio("grpc-issue-click-" + inFlight, "gRPC IssueClick, closed loop at " + inFlight + " in flight",
         kcid, List.of(baseline), 0.6, "ops/s ratio to the no-op", Map.of("redis_commands_per_op", cpu.commandsPerOp(run.ops()),
             "server_warm_up_slices", serverWarmUp));
     return result.withCrossCheck(ghzCrossCheck("kcid.tracking.v1.ClickService/IssueClick", "IssueClick", List.of(),
-        List.of(clickRequest()), inFlight, result.value()));
+        clickRequests(), inFlight, result.value()));
   }
 
   private ScenarioResult recordConversion() throws Exception {
@@ -326,14 +344,16 @@ final class Scenarios {
 
   /** Issues {@code n} clicks of {@code account} (256 in flight) and returns their kcids. */
   private List<String> issueClicks(int n, String account) throws InterruptedException {
-    IssueClickRequest request = clickRequest().toBuilder().setAccountId(account).build();
+    List<IssueClickRequest> requests = clickRequests().stream()
+        .map(r -> r.toBuilder().setAccountId(account).build()).toList();
     String[] kcids = new String[n];
     Semaphore window = new Semaphore(256);
     AtomicLong failures = new AtomicLong();
     for (int i = 0; i < n; i++) {
       window.acquire();
       int index = i;
-      future(ClickServiceGrpc.newFutureStub(rig.authorized(i)).withDeadlineAfter(30, TimeUnit.SECONDS).issueClick(request))
+      future(ClickServiceGrpc.newFutureStub(rig.authorized(i)).withDeadlineAfter(30, TimeUnit.SECONDS)
+          .issueClick(requests.get(i % requests.size())))
           .whenComplete((response, failure) -> {
             if (failure == null) {
               kcids[index] = response.getClick().getKcid();
@@ -381,15 +401,20 @@ final class Scenarios {
 
   // ---- HTTP --------------------------------------------------------------------------------
 
-  private String clickPath() {
-    Map<String, String> params = new LinkedHashMap<>();
-    params.put("a", rig.accountId());
-    params.put("c", "spring-sale");
-    params.put("cr", "banner-300x250");
-    params.put("p", "homepage-top");
-    params.put("s1", "pub42");
-    params.put("u", DESTINATION);
-    return ClickUrlSigner.signedUrl("", params, rig.clickSecret());
+  /** Signed click URLs in rotation, varied as {@link #clickRequests} (the edge's URL has no s2). */
+  private List<String> clickPaths() {
+    List<String> paths = new ArrayList<>(CLICK_VARIANTS);
+    for (int i = 0; i < CLICK_VARIANTS; i++) {
+      Map<String, String> params = new LinkedHashMap<>();
+      params.put("a", rig.accountId());
+      params.put("c", "spring-sale");
+      params.put("cr", "banner-" + i % 8);
+      params.put("p", "slot-" + i % 12);
+      params.put("s1", "pub" + i % 50);
+      params.put("u", DESTINATION);
+      paths.add(ClickUrlSigner.signedUrl("", params, rig.clickSecret()));
+    }
+    return paths;
   }
 
   private Run wrk(int port, List<String> paths, Cpu cpu, String subject, Map<String, Object> warmUps) {
@@ -453,7 +478,7 @@ final class Scenarios {
   private ScenarioResult edgeClick() {
     rig.startEdges();
     rig.startNginx();
-    List<String> paths = List.of(clickPath());
+    List<String> paths = clickPaths();
     Map<String, Object> warmUps = new LinkedHashMap<>();
     Cpu nginxCpu = new Cpu();
     Run nginx = wrk(rig.nginx.port(), paths, nginxCpu, "nginx return 302", warmUps);
@@ -463,10 +488,10 @@ final class Scenarios {
     Run edge = wrk(rig.edgePort, paths, cpu, "edge /c", warmUps);
     String how = "wrk, " + settings.wrkConnections() + " connections, " + settings.wrkThreads() + " threads";
     return ratio("edge-click", "edge click redirect GET /c (signed), " + how,
-        Subject.of("edge /c", "kcid", "GET /c with a signed URL through http-edge → tracking-server → Redis; each request a"
-            + " new click, answered 302", edge, cpu.delta(List.of("load-generator", "http-edge", "tracking-server", "redis"))),
+        Subject.of("edge /c", "kcid", "GET /c with signed URLs (creative, placement, s1 in 600 combinations) through"
+            + " http-edge → tracking-server → Redis; each request a new click, answered 302", edge, cpu.delta(List.of("load-generator", "http-edge", "tracking-server", "redis"))),
         List.of(
-            Subject.of("nginx return 302", "baseline", "nginx-light, `return 302 https://example.com/`, same URL", nginx,
+            Subject.of("nginx return 302", "baseline", "nginx-light, `return 302 https://example.com/`, same URLs", nginx,
                 nginxCpu.delta(List.of("load-generator", "nginx"))),
             Subject.of("edge, instant backend", "baseline", "the same http-edge code whose backend is an in-process service"
                 + " answering at once: the edge's own 302, no network call, no server, no Redis", instant,
@@ -525,7 +550,7 @@ final class Scenarios {
     }
     rig.startEdges();
     HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + rig.edgePort + clickPath()))
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + rig.edgePort + clickPaths().get(0)))
         .header("User-Agent", "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko)"
             + " Chrome/131.0.0.0 Mobile Safari/537.36")
         .header("Accept-Language", "de-DE,de;q=0.9").timeout(Duration.ofSeconds(10)).build();

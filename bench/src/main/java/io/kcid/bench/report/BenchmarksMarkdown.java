@@ -28,6 +28,12 @@ public final class BenchmarksMarkdown {
         direct-executor channels, pre-built requests, no per-call deadline or future) and, as a
         cross-check, from ghz; Redis load from Lettuce; HTTP load from wrk. Everything shares the machine's cores, load generator
         included, as the issue's targets assume.
+      - **Clicks as traffic sends them.** IssueClick, the edge's `/c` and the clicks that conversions
+        are recorded on rotate through 600 combinations of one campaign, 8 creatives, 12 placements,
+        50 publishers (s1) and 40 sites (s2; not on the edge's URL), so the hour's stats hashes hold
+        the few hundred fields such traffic gives them, each a field a click or conversion
+        increments (docs/DEPLOYMENT.md, "Stats hashes"). Runs before 2026-12-05 repeated one click,
+        which left those hashes a handful of fields and every increment cheap.
       - **gRPC no-op baseline.** `grpc.health.v1.Health/Check` on the same tracking-server: same port,
         Netty transport, executor and interceptor chain (call limit and API-key interceptor; health is
         exempt from the key check, so the no-op skips the key lookup that kcid's methods pay). It needs

@@ -56,8 +56,9 @@ public final class RedisClickStore implements ClickStore {
   public static final Duration DEFAULT_STATS_RETENTION = Duration.ofDays(400);
   /**
    * Average clicks per bucket before the group splits one more. A bucket not split yet in the
-   * current round holds up to twice that, so 40 keeps buckets (+ chance) under Redis' default
-   * listpack limit of 128 fields, past which a hash turns into a far larger hash table.
+   * current round holds up to twice that, so 40 keeps buckets (+ chance) under 128 fields: a
+   * listpack under Redis' limit (512 by default, 128 where an operator lowers it for the stats
+   * hashes, see docs/DEPLOYMENT.md), past which a hash turns into a far larger hash table.
    */
   static final int DEFAULT_BUCKET_CAPACITY = 40;
 
