@@ -67,8 +67,9 @@ public final class BenchmarksMarkdown {
         1 s before later rounds), and the full run warms the tracking-server up once more before the
         first scenario. The JVMs' JIT compilers count as their processes' CPU, and on a slow machine a
         fixed warm-up left much of their work inside the measured window, so the tracking-server's
-        IssueClick warm-up, every HTTP subject and the deliveries scenario then warm up on in slices
-        (3 s; for deliveries, a fifth of its conversions on each path) until the compiler threads of
+        IssueClick warm-up, RecordConversion (on clicks of its own), every HTTP subject and the
+        deliveries scenario then warm up on in slices (3 s; for deliveries, a fifth of its
+        conversions on each path) until the compiler threads of
         the JVMs under test use under 2% of the served CPU (at most 60 s); the slices are listed in
         each scenario's details (`warm_up_slices`, `server_warm_up_slices`: CPU µs per operation and
         the JIT's share). A subject still compiling after 60 s says so there.
