@@ -122,14 +122,8 @@ final class Scenarios {
    */
   void warmUp() throws InterruptedException {
     ClosedLoop.run(issueClickOp(), 64, settings.warmup(), Duration.ofSeconds(1), Window.NONE);
-    serverWarmUp = settle(() -> {
-      try {
-        return ClosedLoop.run(issueClickOp(), 64, Duration.ZERO, SETTLE_SLICE, Window.NONE);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while warming up", e);
-      }
-    });
+    serverWarmUp = settle(() -> warmingUp(
+        () -> ClosedLoop.run(issueClickOp(), 64, Duration.ZERO, SETTLE_SLICE, Window.NONE)));
     ClosedLoop.run(noOp(), 64, settings.warmup(), Duration.ofSeconds(1), Window.NONE);
   }
 
@@ -270,8 +264,8 @@ final class Scenarios {
       issueClickMax = run.opsPerSecond();
     }
     Subject kcid = Subject.of("IssueClick", "kcid",
-        "ClickService/IssueClick (campaign, creative, placement, 2 sub ids in 600 combinations, destination), closed loop at " + inFlight
-            + " in flight over 2 channels, API key checked", run, cpu.delta(GRPC_PROCESSES));
+        "ClickService/IssueClick (campaign, creative, placement, 2 sub ids in 600 combinations, destination),"
+            + " closed loop at " + inFlight + " in flight over 2 channels, API key checked", run, cpu.delta(GRPC_PROCESSES));
     ScenarioResult result = ratio("grpc-issue-click-" + inFlight, "gRPC IssueClick, closed loop at " + inFlight + " in flight",
         kcid, List.of(baseline), 0.6, "ops/s ratio to the no-op", Map.of("redis_commands_per_op", cpu.commandsPerOp(run.ops()),
             "server_warm_up_slices", serverWarmUp));
@@ -286,23 +280,10 @@ final class Scenarios {
     // in slices of conversions on clicks of their own, as the IssueClick warm-up does.
     AtomicReference<List<RecordConversionRequest>> slicePool = new AtomicReference<>();
     List<String> warmUp = settle(
-        () -> {
-          try {
-            slicePool.set(conversionRequests(issueClicks(SETTLE_SLICE_CONVERSIONS), inFlight));
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while warming up", e);
-          }
-        },
-        () -> {
-          try {
-            return ClosedLoop.run(grpcOp(ConversionServiceGrpc.getRecordConversionMethod(), slicePool.get(), null),
-                inFlight, Duration.ZERO, SETTLE_SLICE, Window.NONE);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while warming up", e);
-          }
-        });
+        () -> slicePool.set(warmingUp(() -> conversionRequests(issueClicks(SETTLE_SLICE_CONVERSIONS), inFlight))),
+        () -> warmingUp(() -> ClosedLoop.run(
+            grpcOp(ConversionServiceGrpc.getRecordConversionMethod(), slicePool.get(), null),
+            inFlight, Duration.ZERO, SETTLE_SLICE, Window.NONE)));
     // New conversions need clicks: issued beforehand through the real RPC, enough for the run at a
     // generous guess of the rate; if they run out the measurement stops early (never reuses them).
     double guess = Math.max(issueClickMax * 1.5, 5000);
@@ -491,6 +472,22 @@ final class Scenarios {
       }
     }
     return slices;
+  }
+
+  /** One step of a warm-up slice, which may be interrupted. */
+  @FunctionalInterface
+  private interface WarmUpStep<T> {
+    T run() throws InterruptedException;
+  }
+
+  /** A warm-up step run inside {@link #settle}, whose slices cannot throw InterruptedException. */
+  private static <T> T warmingUp(WarmUpStep<T> step) {
+    try {
+      return step.run();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while warming up", e);
+    }
   }
 
   /** CPU seconds so far of every process but the load generator's. */
@@ -791,24 +788,14 @@ final class Scenarios {
     List<String> warmUp = settle(
         () -> {
           next.clear();
-          try {
-            next.add(newConversions(issueClicks(slice), plainToken));
-            next.add(newConversions(issueClicks(slice, account), sinkToken));
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while warming up", e);
-          }
+          next.add(warmingUp(() -> newConversions(issueClicks(slice), plainToken)));
+          next.add(warmingUp(() -> newConversions(issueClicks(slice, account), sinkToken)));
         },
-        () -> {
-          try {
-            Run a = recordAll(next.get(0), new Cpu(), () -> { });
-            Run b = recordAll(next.get(1), new Cpu(), () -> awaitDeliveriesDrained(Duration.ofMinutes(3)));
-            return new Run(a.ops() + b.ops(), a.seconds() + b.seconds(), 0, 0, 0, 0, 0);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while warming up", e);
-          }
-        });
+        () -> warmingUp(() -> {
+          Run a = recordAll(next.get(0), new Cpu(), () -> { });
+          Run b = recordAll(next.get(1), new Cpu(), () -> awaitDeliveriesDrained(Duration.ofMinutes(3)));
+          return new Run(a.ops() + b.ops(), a.seconds() + b.seconds(), 0, 0, 0, 0, 0);
+        }));
     // What a delivery leaves in Redis for the log retention (its job, attempts and log index entry),
     // beyond what the conversion itself stores: used_memory growth over each window. Read without
     // settledMemory's pause, which left the server idle right before a measured window (and made
