@@ -77,7 +77,6 @@ final class UpCommand implements Callable<Integer> {
         256L << 20, Duration.ofMillis(300), Duration.ofSeconds(30));
     EdgeConfig edgeSettings = edgeConfig.port(edgePort).grpcTarget("localhost:" + server.port()).spool(spool).build();
     HttpEdge edge = HttpEdge.start(edgeSettings);
-    printWhereItRuns(home, config, server, edgeSettings, edge, localRedis);
 
     // Ctrl-C and SIGTERM stop everything here, in order, before the JVM's shutdown begins: its
     // hooks run concurrently (embedded-redis registers one that stops Redis), so a hook alone
@@ -87,6 +86,9 @@ final class UpCommand implements Callable<Integer> {
     Runnable stopAll = orderedStop(edge, server, localRedis);
     // Any other way out (SIGHUP, an error elsewhere) still stops them, with no order guaranteed.
     Runtime.getRuntime().addShutdownHook(new Thread(stopAll, "kcid-up-shutdown"));
+    // Only now say "Press Ctrl-C": one pressed before the handler above was installed began the
+    // JVM's own shutdown, and adding the hook then failed ("Shutdown in progress", exit 130).
+    printWhereItRuns(home, config, server, edgeSettings, edge, localRedis);
     signalled.await();
     stopAll.run();
     System.out.println("kcid stopped");
