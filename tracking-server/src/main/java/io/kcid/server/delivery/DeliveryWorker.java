@@ -154,22 +154,35 @@ public final class DeliveryWorker {
       return ClaimBudgets.NONE;
     }
     Map<String, Integer> per = new HashMap<>();
-    caps.forEach((key, cap) -> {
-      int holding = count(held, key) + count(reserved, key);
-      per.put(key, holding > cap / 2 ? 0 : cap - holding);
-    });
+    caps.forEach((key, cap) -> per.put(key, room(key, cap, 1)));
     return new ClaimBudgets(Math.max(0, defaultCap() - reservedOtherwise.get()), per);
   }
 
   /**
    * A {@code share} of {@link #budgets} (rounded up), reserved until {@link #release}d: claims
    * under way at the same time, one per partition, share the budgets instead of each taking all.
+   * Every share is cut from the same whole, not from what the shares before it left: a sweep
+   * reserves for all partitions before the first claim answers, and shares of the rest gave the
+   * last partitions nothing at all, so that their jobs waited for a sweep that happened to be slow.
    */
   private synchronized ClaimBudgets reserve(int share) {
-    ClaimBudgets all = budgets();
     Map<String, Integer> per = new HashMap<>();
-    all.perDestination().forEach((key, n) -> per.put(key, divide(n, share)));
-    return reserved(new ClaimBudgets(divide(all.otherwise(), share), per));
+    caps.forEach((key, cap) -> per.put(key, room(key, cap, share)));
+    int otherwise = Math.max(0, Math.min(defaultCap() - reservedOtherwise.get(), divide(defaultCap(), share)));
+    return reserved(new ClaimBudgets(otherwise, per));
+  }
+
+  /**
+   * A {@code share} of a destination's room: its cap less the jobs held, within what claims under
+   * way left of it; none once it holds more than half its cap. Only held jobs count towards that
+   * half: jobs reserved by claims under way are the room being shared out.
+   */
+  private int room(String key, int cap, int share) {
+    int holding = count(held, key);
+    if (holding > cap / 2) {
+      return 0;
+    }
+    return Math.max(0, Math.min(cap - holding - count(reserved, key), divide(cap - holding, share)));
   }
 
   /**

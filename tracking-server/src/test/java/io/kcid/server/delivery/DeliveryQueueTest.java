@@ -66,7 +66,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
@@ -187,7 +189,11 @@ class DeliveryQueueTest {
   }
 
   private static DeliveryWorker worker(RecordingSender sender, Duration maxAge, CircuitBreaker breaker) {
-    return new DeliveryWorker(queue, directory, events, sender, new DestinationLimiter(4, System::nanoTime),
+    return worker(queue, sender, maxAge, breaker);
+  }
+
+  private static DeliveryWorker worker(DeliveryQueue q, RecordingSender sender, Duration maxAge, CircuitBreaker breaker) {
+    return new DeliveryWorker(q, directory, events, sender, new DestinationLimiter(4, System::nanoTime),
         breaker, new RetrySchedule(maxAge, new SplittableRandom(7)),
         Duration.ofSeconds(20), Duration.ofHours(1), clock, DeliveryListener.NONE, 512);
   }
@@ -408,6 +414,67 @@ class DeliveryQueueTest {
       }
     }
     assertThat(sender.to("slow").stream().map(OutboundMessage::deliveryId).distinct().count()).isEqualTo(n + 1);
+    awaitTrue(() -> w.inFlight() == 0);
+  }
+
+  @Test
+  void claimsASweepIssuesAtOnceEachGetAShareOfAKnownDestinationsBudget() {
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    directory.put(id, destination(id, "sink"));
+    // Claims are held back while the gate is shut, as a sweep's are: it issues one per partition
+    // before the first answers.
+    List<Runnable> gated = new ArrayList<>();
+    AtomicBoolean shut = new AtomicBoolean();
+    DeliveryQueue slowToAnswer = (DeliveryQueue) Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {DeliveryQueue.class}, (proxy, method, args) -> {
+          if (!method.getName().equals("claimDue") || !shut.get()) {
+            return method.invoke(queue, args);
+          }
+          CompletableFuture<Object> answer = new CompletableFuture<>();
+          gated.add(() -> {
+            try {
+              ((CompletionStage<?>) method.invoke(queue, args)).whenComplete((r, f) -> {
+                if (f != null) {
+                  answer.completeExceptionally(f);
+                } else {
+                  answer.complete(r);
+                }
+              });
+            } catch (ReflectiveOperationException e) {
+              answer.completeExceptionally(e);
+            }
+          });
+          return answer;
+        });
+    RecordingSender sender = new RecordingSender();
+    DeliveryWorker w = worker(slowToAnswer, sender, Duration.ofDays(1), new CircuitBreaker(Duration.ofHours(6), clock));
+    // A first conversion tells the worker the destination (its cap: 8 jobs per permit, 4 permits).
+    postback(a, click(a), "first");
+    dispatchAll(dispatcher(queue, "d"));
+    assertThat(pass(w)).isEqualTo(1);
+
+    // One due job in every partition.
+    Set<Integer> covered = new HashSet<>();
+    int n = 0;
+    while (covered.size() < PARTITIONS) {
+      String kcid = click(a);
+      if (covered.add(codec.decode(kcid).partition())) {
+        postback(a, kcid, "p" + n++);
+      }
+    }
+    dispatchAll(dispatcher(queue, "d"));
+
+    shut.set(true);
+    List<CompletableFuture<DeliveryQueue.Claimed>> claims = new ArrayList<>();
+    for (int p = 0; p < PARTITIONS; p++) {
+      claims.add(w.claim(p, PARTITIONS).toCompletableFuture());
+    }
+    shut.set(false);
+    gated.forEach(Runnable::run);
+    int claimed = claims.stream().mapToInt(c -> c.join().jobs().size()).sum();
+    assertThat(claimed).as("jobs claimed by one sweep, one per partition").isEqualTo(PARTITIONS);
+    awaitTrue(() -> sender.to("sink").size() == PARTITIONS + 1);
     awaitTrue(() -> w.inFlight() == 0);
   }
 
