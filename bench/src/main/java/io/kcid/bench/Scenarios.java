@@ -185,16 +185,25 @@ final class Scenarios {
    */
   private static final int CLICK_VARIANTS = 600;
 
+  /** Click {@code i} of the rotation: what varies between clicks. */
+  private record ClickVariant(String creative, String placement, String s1, String s2) {
+    static ClickVariant of(int i) {
+      return new ClickVariant("banner-" + i % 8, "slot-" + i % 12, "pub" + i % 50, "site-" + i % 40);
+    }
+  }
+
   private List<IssueClickRequest> clickRequests;
+  private List<String> clickPaths;
 
   /** The click requests in rotation, built once. */
   private List<IssueClickRequest> clickRequests() {
     if (clickRequests == null) {
       List<IssueClickRequest> requests = new ArrayList<>(CLICK_VARIANTS);
       for (int i = 0; i < CLICK_VARIANTS; i++) {
+        ClickVariant v = ClickVariant.of(i);
         requests.add(IssueClickRequest.newBuilder().setAccountId(rig.accountId()).setCampaignId("spring-sale")
-            .setCreativeId("banner-" + i % 8).setPlacementId("slot-" + i % 12).putSubIds("s1", "pub" + i % 50)
-            .putSubIds("s2", "site-" + i % 40).setDestinationUrl(DESTINATION).build());
+            .setCreativeId(v.creative()).setPlacementId(v.placement()).putSubIds("s1", v.s1())
+            .putSubIds("s2", v.s2()).setDestinationUrl(DESTINATION).build());
       }
       clickRequests = List.copyOf(requests);
     }
@@ -411,20 +420,24 @@ final class Scenarios {
 
   // ---- HTTP --------------------------------------------------------------------------------
 
-  /** Signed click URLs in rotation, varied as {@link #clickRequests} (the edge's URL has no s2). */
+  /** Signed click URLs in rotation, varied as {@link #clickRequests} (the edge's URL has no s2); built once. */
   private List<String> clickPaths() {
-    List<String> paths = new ArrayList<>(CLICK_VARIANTS);
-    for (int i = 0; i < CLICK_VARIANTS; i++) {
-      Map<String, String> params = new LinkedHashMap<>();
-      params.put("a", rig.accountId());
-      params.put("c", "spring-sale");
-      params.put("cr", "banner-" + i % 8);
-      params.put("p", "slot-" + i % 12);
-      params.put("s1", "pub" + i % 50);
-      params.put("u", DESTINATION);
-      paths.add(ClickUrlSigner.signedUrl("", params, rig.clickSecret()));
+    if (clickPaths == null) {
+      List<String> paths = new ArrayList<>(CLICK_VARIANTS);
+      for (int i = 0; i < CLICK_VARIANTS; i++) {
+        ClickVariant v = ClickVariant.of(i);
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("a", rig.accountId());
+        params.put("c", "spring-sale");
+        params.put("cr", v.creative());
+        params.put("p", v.placement());
+        params.put("s1", v.s1());
+        params.put("u", DESTINATION);
+        paths.add(ClickUrlSigner.signedUrl("", params, rig.clickSecret()));
+      }
+      clickPaths = List.copyOf(paths);
     }
-    return paths;
+    return clickPaths;
   }
 
   private Run wrk(int port, List<String> paths, Cpu cpu, String subject, Map<String, Object> warmUps) {
@@ -515,7 +528,8 @@ final class Scenarios {
     String how = "wrk, " + settings.wrkConnections() + " connections, " + settings.wrkThreads() + " threads";
     return ratio("edge-click", "edge click redirect GET /c (signed), " + how,
         Subject.of("edge /c", "kcid", "GET /c with signed URLs (creative, placement, s1 in 600 combinations) through"
-            + " http-edge → tracking-server → Redis; each request a new click, answered 302", edge, cpu.delta(List.of("load-generator", "http-edge", "tracking-server", "redis"))),
+            + " http-edge → tracking-server → Redis; each request a new click, answered 302", edge,
+            cpu.delta(List.of("load-generator", "http-edge", "tracking-server", "redis"))),
         List.of(
             Subject.of("nginx return 302", "baseline", "nginx-light, `return 302 https://example.com/`, same URLs", nginx,
                 nginxCpu.delta(List.of("load-generator", "nginx"))),

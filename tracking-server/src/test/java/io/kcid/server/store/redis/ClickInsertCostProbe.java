@@ -39,13 +39,18 @@ class ClickInsertCostProbe {
       }
       return c.build();
     };
-    IntFunction<Click> typical = i -> base(now).setCreativeId("cr-" + i % 8).setPlacementId("slot-" + i % 12)
-        .putSubIds("s1", "pub" + i % 50).putSubIds("s2", "site-" + i % 40).build();
+    IntFunction<Click> typical = i -> typicalClick(now, i);
     for (int round = 0; round < 2; round++) {
       System.out.printf("probe round %d: Redis CPU µs per click: lean (campaign, s1) %.1f; typical (creative, placement,"
               + " s1, s2) %.1f; every dimension (creative, placement, s1..s10) %.1f%n",
           round, cpuMicrosPerClick(lean), cpuMicrosPerClick(typical), cpuMicrosPerClick(everyDimension));
     }
+  }
+
+  /** Click i of a typical rotation: creative, placement and two sub ids in 600 combinations. */
+  static Click typicalClick(Instant now, int i) {
+    return base(now).setCreativeId("cr-" + i % 8).setPlacementId("slot-" + i % 12)
+        .putSubIds("s1", "pub" + i % 50).putSubIds("s2", "site-" + i % 40).build();
   }
 
   private static Click.Builder base(Instant now) {

@@ -6,7 +6,6 @@ import com.google.protobuf.Timestamp;
 import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.core.kcid.KcidCodec;
 import io.kcid.core.kcid.KcidKeyRing;
-import io.kcid.proto.tracking.v1.Click;
 import io.kcid.proto.tracking.v1.Conversion;
 import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.CountingMode;
@@ -66,7 +65,7 @@ class ConversionRecordCostProbe {
         for (int i = 0; i < CONVERSIONS; i++) {
           kcids.add(CODEC.decode(CODEC.mintRandomPartition(now)));
         }
-        inFlight(i -> clicks.insert(kcids.get(i), ACCOUNT, click(now, i), Duration.ofDays(31)).toCompletableFuture());
+        inFlight(i -> clicks.insert(kcids.get(i), ACCOUNT, ClickInsertCostProbe.typicalClick(now, i), Duration.ofDays(31)).toCompletableFuture());
         admin.configResetstat();
         double before = redis.cpuSeconds();
         List<RecordResult> results = Collections.synchronizedList(new ArrayList<>());
@@ -96,15 +95,6 @@ class ConversionRecordCostProbe {
       }
       CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)).join();
     }
-  }
-
-  private static Click click(Instant now, int i) {
-    return Click.newBuilder().setAccountId(ACCOUNT).setCampaignId("spring-sale-2026")
-        .setCreativeId("cr-" + i % 8).setPlacementId("slot-" + i % 12)
-        .putSubIds("s1", "pub" + i % 50).putSubIds("s2", "site-" + i % 40)
-        .setClickTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()))
-        .setExpireTime(Timestamp.newBuilder().setSeconds(now.plus(Duration.ofDays(31)).getEpochSecond()))
-        .build();
   }
 
   private static RecordCommand conversion(DecodedKcid kcid, Instant now) {

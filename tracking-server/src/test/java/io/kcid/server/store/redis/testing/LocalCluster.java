@@ -193,37 +193,17 @@ public final class LocalCluster implements TestRedis {
 
   /**
    * Promotes a replica without its primary's agreement (the primary is dead), and returns once
-   * every running node sees it serve slots under a config epoch above every other node's.
-   *
-   * <p>TAKEOVER bumps the replica's epoch without consensus only when the replica's epoch is not
-   * already the largest it knows; when it ties the dead primary's, Redis settles the collision
-   * when the primary returns by node id, and may hand the slots back to it. A bump of another
-   * primary's epoch first, then the replica's, rules that out (both are CLUSTER BUMPEPOCH).
+   * every running node sees it serve slots.
    */
   public void takeover(RedisNode replica) {
     replica.sync().clusterFailover(false, true);
     await(replica.address() + " promoted", () -> "master".equals(replica.info("replication", "role")));
     String id = nodeId(replica);
-    if (!hasLargestEpoch(view(replica), id)) {
-      System.out.println("takeover: " + replica.address() + " promoted without the largest config epoch; bumping it");
-      nodes.stream().filter(n -> n != replica && n.isRunning() && "master".equals(n.info("replication", "role")))
-          .findFirst().ifPresent(n -> n.sync().clusterBumpepoch());
-      replica.sync().clusterBumpepoch();
-    }
-    await(replica.address() + " serves its slots under the largest epoch, as every node sees it", () ->
+    await(replica.address() + " serves slots, as every node sees it", () ->
         nodes.stream().filter(RedisNode::isRunning).allMatch(n -> {
-          Partitions seen = view(n);
-          RedisClusterNode promoted = seen.getPartitionByNodeId(id);
-          return promoted != null && promoted.is(NodeFlag.UPSTREAM) && !promoted.getSlots().isEmpty()
-              && hasLargestEpoch(seen, id);
+          RedisClusterNode promoted = view(n).getPartitionByNodeId(id);
+          return promoted != null && promoted.is(NodeFlag.UPSTREAM) && !promoted.getSlots().isEmpty();
         }));
-  }
-
-  private static boolean hasLargestEpoch(Partitions view, String id) {
-    RedisClusterNode node = view.getPartitionByNodeId(id);
-    return node != null && view.stream()
-        .filter(n -> !n.getNodeId().equals(id) && n.is(NodeFlag.UPSTREAM))
-        .allMatch(n -> n.getConfigEpoch() < node.getConfigEpoch());
   }
 
   /** Starts a killed node again on its port and data; it rejoins the cluster from nodes.conf. */
