@@ -190,6 +190,9 @@ class GracefulRestartIT {
       }
     });
     watcher.start();
+    // Stop only once the watcher has an answer from the running instance: on a loaded machine its
+    // first probe can take longer than any fixed pause, and then answer from the drain already.
+    awaitTrue(() -> !seen.isEmpty(), "a first probe answered");
     Stack.sleep(100);
     stop.run();
     Stack.sleep(100);
