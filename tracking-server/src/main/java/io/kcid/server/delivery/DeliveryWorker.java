@@ -163,7 +163,8 @@ public final class DeliveryWorker {
    * under way at the same time, one per partition, share the budgets instead of each taking all.
    * Every share is cut from the same whole, not from what the shares before it left: a sweep
    * reserves for all partitions before the first claim answers, and shares of the rest gave the
-   * last partitions nothing at all, so that their jobs waited for a sweep that happened to be slow.
+   * last partitions nothing at all: their jobs waited for a sweep whose first claims happened to
+   * answer before its last ones reserved.
    */
   private synchronized ClaimBudgets reserve(int share) {
     Map<String, Integer> per = new HashMap<>();
