@@ -66,9 +66,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
@@ -185,7 +184,11 @@ class DeliveryQueueTest {
   }
 
   private static DeliveryWorker worker(RecordingSender sender, Duration maxAge) {
-    return worker(sender, maxAge, new CircuitBreaker(Duration.ofHours(6), clock));
+    return worker(queue, sender, maxAge);
+  }
+
+  private static DeliveryWorker worker(DeliveryQueue q, RecordingSender sender, Duration maxAge) {
+    return worker(q, sender, maxAge, new CircuitBreaker(Duration.ofHours(6), clock));
   }
 
   private static DeliveryWorker worker(RecordingSender sender, Duration maxAge, CircuitBreaker breaker) {
@@ -422,33 +425,16 @@ class DeliveryQueueTest {
     var a = account();
     String id = a.getAccount().getAccountId();
     directory.put(id, destination(id, "sink"));
-    // Claims are held back while the gate is shut, as a sweep's are: it issues one per partition
-    // before the first answers.
-    List<Runnable> gated = new ArrayList<>();
-    AtomicBoolean shut = new AtomicBoolean();
+    // Claims wait for the gate while it is shut, as a sweep's do on a loaded machine: it issues
+    // one per partition before the first answers.
+    AtomicReference<CompletableFuture<Void>> gate = new AtomicReference<>(CompletableFuture.completedFuture(null));
     DeliveryQueue slowToAnswer = (DeliveryQueue) Proxy.newProxyInstance(getClass().getClassLoader(),
-        new Class<?>[] {DeliveryQueue.class}, (proxy, method, args) -> {
-          if (!method.getName().equals("claimDue") || !shut.get()) {
-            return method.invoke(queue, args);
-          }
-          CompletableFuture<Object> answer = new CompletableFuture<>();
-          gated.add(() -> {
-            try {
-              ((CompletionStage<?>) method.invoke(queue, args)).whenComplete((r, f) -> {
-                if (f != null) {
-                  answer.completeExceptionally(f);
-                } else {
-                  answer.complete(r);
-                }
-              });
-            } catch (ReflectiveOperationException e) {
-              answer.completeExceptionally(e);
-            }
-          });
-          return answer;
-        });
+        new Class<?>[] {DeliveryQueue.class}, (proxy, method, args) -> method.getName().equals("claimDue")
+            ? gate.get().thenCompose(open -> queue.claimDue((Integer) args[0], (Instant) args[1], (Instant) args[2],
+                (Integer) args[3], (ClaimBudgets) args[4]))
+            : method.invoke(queue, args));
     RecordingSender sender = new RecordingSender();
-    DeliveryWorker w = worker(slowToAnswer, sender, Duration.ofDays(1), new CircuitBreaker(Duration.ofHours(6), clock));
+    DeliveryWorker w = worker(slowToAnswer, sender, Duration.ofDays(1));
     // A first conversion tells the worker the destination (its cap: 8 jobs per permit, 4 permits).
     postback(a, click(a), "first");
     dispatchAll(dispatcher(queue, "d"));
@@ -465,13 +451,13 @@ class DeliveryQueueTest {
     }
     dispatchAll(dispatcher(queue, "d"));
 
-    shut.set(true);
+    CompletableFuture<Void> shut = new CompletableFuture<>();
+    gate.set(shut);
     List<CompletableFuture<DeliveryQueue.Claimed>> claims = new ArrayList<>();
     for (int p = 0; p < PARTITIONS; p++) {
       claims.add(w.claim(p, PARTITIONS).toCompletableFuture());
     }
-    shut.set(false);
-    gated.forEach(Runnable::run);
+    shut.complete(null);
     int claimed = claims.stream().mapToInt(c -> c.join().jobs().size()).sum();
     assertThat(claimed).as("jobs claimed by one sweep, one per partition").isEqualTo(PARTITIONS);
     awaitTrue(() -> sender.to("sink").size() == PARTITIONS + 1);
