@@ -7,7 +7,8 @@
 -- KEYS[1] a key of the slot that never exists (kc:{p}:r:-): while the slot migrates between
 --         Cluster nodes Redis then answers ASK / TRYAGAIN instead of running the script on either
 --         side, since the buckets it writes are not among its declared keys
--- KEYS[2..] the click groups kc:{p}:k:<hour>, stats hashes kc:{p}:st:<account>:<yyyyMMddHH> and
+-- KEYS[2] the partition's hot stats hashes kc:{p}:sh (heat in lib_stats.lua)
+-- KEYS[3..] the click groups kc:{p}:k:<hour>, stats hashes kc:{p}:st:<account>:<yyyyMMddHH> and
 --         dimension hashes kc:{p}:dim:<account>:<yyyyMMddHH> the clicks name (same partition slot)
 -- ARGV[1] bucket capacity
 -- ARGV[2..] 13 values per click: its group's, stats hash's and dimension hash's index in KEYS;
@@ -18,7 +19,7 @@
 --   lib_stats.lua)
 -- Returns one entry per click, in order: 1 when stored (and counted), the stored record (inline
 -- form) when the kcid exists.
--- KEYS: slot_guard, hashes...
+-- KEYS: slot_guard, hot_stats, hashes...
 -- ARGV: bucket_capacity, clicks...
 local capacity = tonumber(ARGV[1])
 local groups, group_order = {}, {}
@@ -74,7 +75,8 @@ end
 for _, g in ipairs(group_order) do
   click_close(g)
 end
--- An hour's hash is created by a new field: only then is its expiry to be set (once per hash).
+-- An hour's hash is created by a new field: only then is its expiry to be set (once per hash),
+-- and only a hash that gained a field can be new to the hot set.
 local created = {}
 for _, id in ipairs(count_order) do
   local c = counts[id]
@@ -85,5 +87,6 @@ for _, id in ipairs(count_order) do
 end
 for _, key in ipairs(created) do
   redis.call('PEXPIREAT', key, expiry[key])
+  heat(KEYS[2], key)
 end
 return replies

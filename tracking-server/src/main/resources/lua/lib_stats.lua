@@ -23,6 +23,14 @@
 -- random sub ids cannot grow the hashes without bound. s1 is bounded the same way in the stats
 -- hash (c US 1, r US campaign US s1).
 -- Money is split into integer units and micro-units so HINCRBY adds it exactly (no floats).
+--
+-- Hash tables while the hour is current: a stats or dimension hash of a few hundred fields is a
+-- compact listpack, where every field a conversion increments or looks up is a scan of the whole
+-- hash. The scripts that count turn a hash they add a field to into a hash table (heat), once, and
+-- list it in the partition's set of hot hashes kc:{p}:sh; RedisStatsCompactor rewrites the hashes
+-- of past hours in that set as listpacks again (compact_stats.lua), so only current hours pay the
+-- hash table's memory. A hash that gains a field after it was compacted is heated again and
+-- compacted on the compactor's next pass.
 
 local US = '\31'
 
@@ -54,13 +62,28 @@ local function negate(n)
   return '-' .. n
 end
 
--- Adds to a counter; a counter back at zero is dropped to keep the hash small.
+-- Adds to a counter; a counter back at zero is dropped to keep the hash small. Returns the new
+-- count (nil when by is '0').
 local function bump(key, field, by)
   if by == '0' then
-    return
+    return nil
   end
-  if redis.call('HINCRBY', key, field, by) == 0 then
+  local count = redis.call('HINCRBY', key, field, by)
+  if count == 0 then
     redis.call('HDEL', key, field)
+  end
+  return count
+end
+
+-- Makes key (a stats or dimension hash that has a field) a hash table and lists it in hot, the
+-- partition's set of hot hashes, unless it is listed there already. Redis converts a hash whose
+-- value is longer than hash-max-listpack-value (64 bytes by default, 256 in kcid's local Redis)
+-- and never converts it back, so a marker field written and deleted at once leaves no trace but
+-- the encoding. Past 8 KB operators' settings would defeat it; StatsHeatTest checks the encoding.
+local function heat(hot, key)
+  if redis.call('SADD', hot, key) == 1 then
+    redis.call('HSET', key, US .. 'heat', string.rep('h', 8193))
+    redis.call('HDEL', key, US .. 'heat')
   end
 end
 
@@ -86,12 +109,14 @@ local function stats_cell(campaign, s1, goal)
 end
 
 -- Counts a new conversion in its hour's hash. The caller sets the hash's expiry, once per hash
--- however many cells of it the conversion counts in.
+-- however many cells of it the conversion counts in. Returns true when the cell's count of the
+-- status is new (a field was added: the caller heats the hash).
 -- (The value first: a malformed amount fails the script before anything was written.)
 local function count_conversion(key, cell, status, amount, currency, bucket)
   add_value(key, cell, status, amount, currency, false)
-  bump(key, 'n' .. US .. cell .. US .. status, '1')
+  local added = bump(key, 'n' .. US .. cell .. US .. status, '1') == 1
   bump(key, 'h' .. US .. cell .. US .. bucket, '1')
+  return added
 end
 
 -- Moves a counted conversion's counts in one cell of key from one status and value to another

@@ -21,6 +21,7 @@
 -- KEYS[6] stream sequence  kc:{p}:sn
 -- KEYS[7] delivery outbox  kc:{p}:o (see append_outbox in lib_stats.lua)
 -- KEYS[8] dimension hash   kc:{p}:dim:<account>:<yyyyMMddHH of the event time> (lib_stats.lua)
+-- KEYS[9] hot stats hashes kc:{p}:sh (heat in lib_stats.lua)
 -- ARGV[1]  account id the caller is entitled to ("" = any)
 -- ARGV[2]  goal key
 -- ARGV[3]  counting mode: 1 once per click, 2 every postback, 3 unique txid per click,
@@ -69,7 +70,8 @@
 --   RR request_id reused, and for a replayed request_id the stored answer of the first call
 --   with a third element 'R' (nothing was written this time). An accepted conversion on a flagged
 --   click: {'A', id, '', status, reason number}.
--- KEYS: click_group, click_state, request, stream, stats, stream_sequence, outbox, dimensions
+-- KEYS: click_group, click_state, request, stream, stats, stream_sequence, outbox, dimensions,
+-- KEYS: hot_stats
 -- ARGV: account_id, goal_key, counting_mode, transaction_id, fingerprint, payload,
 -- ARGV: conversion_ttl_ms, request_ttl_ms, stream_max_length, record_time_ms, legacy_conversion_prefix,
 -- ARGV: conversion_id_prefix, has_request, campaigns, requested_status, new_status, amount,
@@ -204,7 +206,9 @@ if not code then
       local s1
       s1, entries = conversion_dimensions(KEYS[5], KEYS[8], campaign, dims)
       cell = stats_cell(campaign, s1, goal)
-      count_conversion(KEYS[5], cell, status, ARGV[17], ARGV[18], ARGV[24])
+      if count_conversion(KEYS[5], cell, status, ARGV[17], ARGV[18], ARGV[24]) then
+        heat(KEYS[9], KEYS[5])
+      end
       redis.call('PEXPIREAT', KEYS[5], ARGV[25])
       if flag ~= 0 then
         bump(KEYS[5], 'g' .. US .. cell, '1')
@@ -214,7 +218,9 @@ if not code then
       end
       for _, entry in ipairs(entries) do
         local dcell = dim_cell(campaign, entry, goal)
-        count_conversion(KEYS[8], dcell, status, ARGV[17], ARGV[18], ARGV[24])
+        if count_conversion(KEYS[8], dcell, status, ARGV[17], ARGV[18], ARGV[24]) then
+          heat(KEYS[9], KEYS[8])
+        end
         if flag ~= 0 then
           bump(KEYS[8], 'g' .. US .. dcell, '1')
         end

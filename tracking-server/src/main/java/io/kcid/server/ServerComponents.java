@@ -90,6 +90,7 @@ import io.kcid.server.store.redis.RedisPartnerStore;
 import io.kcid.server.store.redis.RedisPostbackLog;
 import io.kcid.server.store.redis.RedisRefusalLog;
 import io.kcid.server.store.redis.RedisSignatureReplayCache;
+import io.kcid.server.store.redis.RedisStatsCompactor;
 import io.kcid.server.store.redis.RedisStatsStore;
 import io.kcid.server.store.redis.RedisTransactionClaims;
 import io.kcid.server.store.redis.RedisVelocityCounter;
@@ -129,6 +130,8 @@ final class ServerComponents {
   final DeliveryLog deliveryLog;
   /** Sends deliveries over HTTP (test sends now); holds event-loop threads until closed. */
   final HttpDeliverySender deliverySender;
+  /** Rewrites past hours' stats hashes compactly; run on a schedule. */
+  final RedisStatsCompactor statsCompactor;
 
   private ServerComponents(
       ServerSecurity security,
@@ -147,8 +150,10 @@ final class ServerComponents {
       HttpDeliverySender deliverySender,
       GrpcCallMeters grpcCalls,
       DeliveryWorkers deliveryWorkers,
-      DeliveryLog deliveryLog) {
+      DeliveryLog deliveryLog,
+      RedisStatsCompactor statsCompactor) {
     this.deliveryWorkers = deliveryWorkers;
+    this.statsCompactor = statsCompactor;
     this.deliveryLog = deliveryLog;
     this.security = security;
     this.clickService = clickService;
@@ -270,7 +275,8 @@ final class ServerComponents {
     }
     return new ServerComponents(config.security(), clickService, conversionService, adminService,
         partnerService, diagnosticsService, reportService, deliveryService, apiKeys, new ScopeInterceptor(tenants), journal, streams,
-        verifierWatch, deliverySender, metrics.grpcCalls(), deliveryWorkers, deliveryLog);
+        verifierWatch, deliverySender, metrics.grpcCalls(), deliveryWorkers, deliveryLog,
+        new RedisStatsCompactor(redis.commands(), partitions));
   }
 
   /**

@@ -28,10 +28,12 @@ import io.kcid.server.metrics.MetricsEndpoint;
 import io.kcid.server.metrics.ServerMetrics;
 import io.kcid.server.postbacklog.PostbackJournal;
 import io.kcid.server.store.redis.RedisConnector;
+import io.kcid.server.store.redis.RedisStatsCompactor;
 import io.kcid.server.stream.ConversionStreams;
 import io.kcid.server.tracing.ServerTracing;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -69,6 +71,7 @@ public final class TrackingServer implements AutoCloseable {
   private static final int MAX_MESSAGE_BYTES = GrpcLimits.MAX_MESSAGE_BYTES;
   private static final int STARTUP_LOAD_SECONDS = 5;
   private static final int STREAM_GROUP_SECONDS = 5;
+  private static final int STATS_COMPACT_SECONDS = 60;
 
   private final ServerConfig config;
   private final RedisConnector redis;
@@ -89,6 +92,7 @@ public final class TrackingServer implements AutoCloseable {
   private volatile boolean closing;
   /** The delivery loop; null when this server runs none. */
   private final DeliveryWorkers deliveryWorkers;
+  private final RedisStatsCompactor statsCompactor;
 
   private TrackingServer(
       ServerConfig config,
@@ -109,6 +113,7 @@ public final class TrackingServer implements AutoCloseable {
     this.streams = components.streams;
     this.verifierWatch = components.verifierWatch;
     this.deliveryWorkers = components.deliveryWorkers;
+    this.statsCompactor = components.statsCompactor;
     this.deliverySender = components.deliverySender;
     this.tracing = tracing;
     this.metrics = metrics;
@@ -228,6 +233,22 @@ public final class TrackingServer implements AutoCloseable {
     monitor.scheduleWithFixedDelay(() -> reloadKeys(apiKeys), reloadMillis, reloadMillis, TimeUnit.MILLISECONDS);
     // Consumer group backlogs for the metrics: one XINFO GROUPS per partition, every few seconds.
     monitor.scheduleWithFixedDelay(this::measureStreamGroups, 0, STREAM_GROUP_SECONDS, TimeUnit.SECONDS);
+    // Past hours' stats hashes back to listpacks: one SMEMBERS per partition a minute while idle.
+    monitor.scheduleWithFixedDelay(this::compactStats, STATS_COMPACT_SECONDS, STATS_COMPACT_SECONDS, TimeUnit.SECONDS);
+  }
+
+  private void compactStats() {
+    if (closing) {
+      return;
+    }
+    statsCompactor.compactPastHours(Instant.now()).whenComplete((rewritten, failure) -> {
+      if (failure != null) {
+        log.warn("cannot compact past hours' stats hashes, trying again in {} s: {}", STATS_COMPACT_SECONDS,
+            failure.toString());
+      } else if (rewritten > 0) {
+        log.info("compacted {} stats hashes of past hours", rewritten);
+      }
+    });
   }
 
   private void measureStreamGroups() {

@@ -166,8 +166,9 @@ public final class RedisClickStore implements ClickStore {
   private CompletionStage<List<Object>> insertBatch(int partition, List<ClickWrite> batch) {
     ScriptArgs<InsertClicks> call = ScriptArgs.of(InsertClicks.class)
         .set(InsertClicks.SLOT_GUARD, RedisKeys.noRequest(partition))
+        .set(InsertClicks.HOT_STATS, RedisKeys.hotStats(partition))
         .set(InsertClicks.BUCKET_CAPACITY, bucketCapacity);
-    DeclaredKeys<InsertClicks> keys = new DeclaredKeys<>(call, InsertClicks.HASHES, 2); // after the slot guard
+    DeclaredKeys<InsertClicks> keys = new DeclaredKeys<>(call, InsertClicks.HASHES, 3); // after the two single keys
     for (ClickWrite w : batch) {
       call.add(InsertClicks.CLICKS, keys.indexOf(w.group()))
           .add(InsertClicks.CLICKS, keys.indexOf(w.stats()))

@@ -107,6 +107,7 @@ public final class RedisConversionStore implements ConversionStore {
         .set(RecordConversion.STREAM_SEQUENCE, RedisKeys.streamSequence(p))
         .set(RecordConversion.OUTBOX, RedisKeys.outbox(p))
         .set(RecordConversion.DIMENSIONS, RedisKeys.dimensions(p, c.requiredAccountId(), StatsFormat.hourOf(c.eventTime())))
+        .set(RecordConversion.HOT_STATS, RedisKeys.hotStats(p))
         .set(RecordConversion.ACCOUNT_ID, c.requiredAccountId())
         .set(RecordConversion.GOAL_KEY, c.goalKey())
         .set(RecordConversion.COUNTING_MODE, modeCode(c.countingMode()))

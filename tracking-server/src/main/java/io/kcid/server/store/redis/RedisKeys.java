@@ -42,6 +42,9 @@ import java.nio.charset.StandardCharsets;
  * kc:{p}:dim:&lt;account&gt;:&lt;yyyyMMddHH&gt; the same hour's counters by detail dimension (creative,
  *                                placement, s2 ... s10) and the bounded lists of the values seen
  *                                (lib_stats.lua; same TTL)
+ * kc:{p}:sh                      set of the partition's stats and dimension hashes kept as hash
+ *                                tables while their hour is current (lib_stats.lua heat; emptied of
+ *                                past hours by RedisStatsCompactor)
  * kc:{p}:pl:&lt;kcid&gt;             the same attempts as a list, as older servers kept them: read and
  *                                deleted, no longer written; TTL = postback log retention
  * kc:{a:&lt;id&gt;}                   Account protobuf
@@ -178,6 +181,11 @@ public final class RedisKeys {
    */
   public static String statsPrefix(int partition, String accountId) {
     return partitionTag(partition) + "st:" + accountId + ":";
+  }
+
+  /** The partition's hot stats and dimension hashes (lib_stats.lua heat, compact_stats.lua). */
+  public static byte[] hotStats(int partition) {
+    return bytes(partitionTag(partition) + "sh");
   }
 
   /** Detail-dimension counters of one account, UTC hour and partition (lib_stats.lua). */

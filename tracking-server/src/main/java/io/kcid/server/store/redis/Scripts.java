@@ -26,6 +26,8 @@ final class Scripts {
       new Script<>("append_postback_log.lua", List.of(), AppendPostbackLog.class);
   static final Script<ClaimDeliveries> CLAIM_DELIVERIES =
       new Script<>("claim_deliveries.lua", List.of("lib_deliveries.lua"), ClaimDeliveries.class);
+  static final Script<CompactStats> COMPACT_STATS =
+      new Script<>("compact_stats.lua", List.of(), CompactStats.class);
   static final Script<ClaimTransaction> CLAIM_TRANSACTION =
       new Script<>("claim_transaction.lua", List.of(), ClaimTransaction.class);
   static final Script<CountVelocity> COUNT_VELOCITY =
@@ -78,6 +80,7 @@ final class Scripts {
       CAP_RESERVE,
       CLAIM_DELIVERIES,
       CLAIM_TRANSACTION,
+      COMPACT_STATS,
       COUNT_REFUSALS,
       COUNT_VELOCITY,
       CREATE_ACCOUNT,
@@ -226,9 +229,27 @@ final class Scripts {
     }
   }
 
+  /** compact_stats.lua: Past hours' stats hashes listed as hot rewritten as compact hashes. */
+  enum CompactStats implements ScriptParam {
+    HOT_STATS(KEY),
+    HASHES(KEYS);
+
+    private final Slot slot;
+
+    CompactStats(Slot slot) {
+      this.slot = slot;
+    }
+
+    @Override
+    public Slot slot() {
+      return slot;
+    }
+  }
+
   /** insert_clicks.lua: New clicks of one partition stored and counted in their hour's stats. */
   enum InsertClicks implements ScriptParam {
     SLOT_GUARD(KEY),
+    HOT_STATS(KEY),
     HASHES(KEYS),
     BUCKET_CAPACITY(ARG),
     CLICKS(ARGS);
@@ -298,6 +319,7 @@ final class Scripts {
     STREAM_SEQUENCE(KEY),
     OUTBOX(KEY),
     DIMENSIONS(KEY),
+    HOT_STATS(KEY),
     ACCOUNT_ID(ARG),
     GOAL_KEY(ARG),
     COUNTING_MODE(ARG),

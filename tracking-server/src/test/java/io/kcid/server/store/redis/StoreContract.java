@@ -511,6 +511,83 @@ abstract class StoreContract {
         .allSatisfy(c -> assertThat(c.status()).isEqualTo(ConversionStatus.CONVERSION_STATUS_REJECTED));
   }
 
+  /**
+   * An hour's stats and dimension hashes are hash tables while the hour is current (a conversion
+   * increments its counters without scanning a listpack) and compact listpacks again once the
+   * compactor has passed after it, with the same fields, counts and expiry.
+   */
+  @Test
+  void statsHashesAreHashTablesWhileTheirHourIsCurrentAndCompactAfterIt() {
+    String account = "heat-" + System.nanoTime();
+    Instant t = Instant.now();
+    Instant hour = StatsFormat.hourOf(t);
+    DecodedKcid kcid = codec.decode(codec.mintRandomPartition(t));
+    int p = kcid.partition();
+    String st = text(RedisKeys.stats(p, account, hour));
+    String dim = text(RedisKeys.dimensions(p, account, hour));
+    String hot = text(RedisKeys.hotStats(p));
+    Click click = Click.newBuilder().setCampaignId("camp-1").setCreativeId("cr-7").putSubIds("s1", "pub-3")
+        .setClickTime(Timestamp.newBuilder().setSeconds(t.getEpochSecond())).build();
+    assertThat(join(clicks.insert(kcid, account, click, Duration.ofHours(1)))).isTrue();
+    assertThat(join(conversions.record(conversionAt(kcid, account, t))).code()).isEqualTo(Code.ACCEPTED);
+    var redis = redisServer.commands();
+    assertThat(redis.objectEncoding(st)).isEqualTo("hashtable");
+    assertThat(redis.objectEncoding(dim)).isEqualTo("hashtable");
+    assertThat(redis.smembers(hot)).contains(st, dim);
+    Map<String, String> stFields = redis.hgetall(st);
+    Map<String, String> dimFields = redis.hgetall(dim);
+    assertThat(stFields).isNotEmpty().noneSatisfy((field, value) -> assertThat(field).contains("heat"));
+    assertThat(dimFields).isNotEmpty();
+    long ttl = redis.pttl(st);
+    List<StatsCounter> before = join(stats.read(new StatsQuery(account, hour, hour.plus(Duration.ofHours(1)),
+        h -> h, true, true, true)));
+    assertThat(before).isNotEmpty();
+
+    RedisStatsCompactor compactor = new RedisStatsCompactor(connector.commands(), PARTITIONS);
+    join(compactor.compactPastHours(t));
+    assertThat(redis.objectEncoding(st)).as("the current hour stays hot").isEqualTo("hashtable");
+
+    Instant afterTheHour = hour.plus(Duration.ofHours(1)).plus(RedisStatsCompactor.GRACE);
+    assertThat(join(compactor.compactPastHours(afterTheHour))).isGreaterThanOrEqualTo(2);
+    // The compact encoding: "ziplist" on Redis 6.2, "listpack" from 7.0.
+    assertThat(redis.objectEncoding(st)).isIn("ziplist", "listpack");
+    assertThat(redis.objectEncoding(dim)).isIn("ziplist", "listpack");
+    assertThat(redis.hgetall(st)).isEqualTo(stFields);
+    assertThat(redis.hgetall(dim)).isEqualTo(dimFields);
+    assertThat(redis.pttl(st)).isBetween(ttl - 60_000, ttl);
+    assertThat(redis.pttl(dim)).isPositive();
+    assertThat(redis.smembers(hot)).doesNotContain(st, dim);
+    assertThat(join(stats.read(new StatsQuery(account, hour, hour.plus(Duration.ofHours(1)), h -> h, true, true, true))))
+        .containsExactlyInAnyOrderElementsOf(before);
+    assertThat(join(compactor.compactPastHours(afterTheHour))).as("nothing left to compact").isZero();
+
+    // A late conversion that adds a field heats the hash again, for the compactor's next pass.
+    DecodedKcid late = codec.decode(codec.mintRandomPartition(t));
+    while (late.partition() != p) {
+      late = codec.decode(codec.mintRandomPartition(t));
+    }
+    assertThat(join(clicks.insert(late, account, click.toBuilder().setCampaignId("camp-2").build(), Duration.ofHours(1))))
+        .isTrue();
+    assertThat(join(conversions.record(conversionAt(late, account, t))).code()).isEqualTo(Code.ACCEPTED);
+    assertThat(redis.objectEncoding(st)).isEqualTo("hashtable");
+    assertThat(redis.smembers(hot)).contains(st);
+    assertThat(statsSum(account, StatsCounter.Metric.CONVERSIONS)).isEqualTo(2);
+  }
+
+  private static RecordCommand conversionAt(DecodedKcid kcid, String account, Instant t) {
+    Timestamp at = Timestamp.newBuilder().setSeconds(t.getEpochSecond()).build();
+    return new RecordCommand(kcid, account, "purchase", CountingMode.COUNTING_MODE_ONCE_PER_CLICK, "", "", "f",
+        Conversion.newBuilder().setAccountId(account).setGoalKey("purchase").setRecordTime(at).build().toByteArray(),
+        Money.newBuilder().setAmount("10.00").setCurrencyCode("USD").build(),
+        ConversionStatus.CONVERSION_STATUS_UNSPECIFIED, ConversionStatus.CONVERSION_STATUS_APPROVED,
+        StatusTransitions.sourcesOf(ConversionStatus.CONVERSION_STATUS_UNSPECIFIED), List.of(), false, t,
+        Duration.ofHours(1), Duration.ofHours(2), t, 0);
+  }
+
+  private static String text(byte[] key) {
+    return new String(key, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   @Test
   void deletingAClickErasesItsConversionsButKeepsItsStats() {
     // Deliberate (see ClickStore.delete): counters identify no click, and past reports stand.
