@@ -762,6 +762,12 @@ final class Scenarios {
     return rig.redisInfo.usedMemory();
   }
 
+  /** Stored memory (RedisInfo#storedMemory) once Redis has refreshed its clients' buffer figures. */
+  private long storedMemory() throws InterruptedException {
+    Thread.sleep(250);
+    return rig.redisInfo.storedMemory();
+  }
+
   // ---- outbound deliveries -----------------------------------------------------------------
 
   /**
@@ -811,22 +817,23 @@ final class Scenarios {
           return new Run(a.ops() + b.ops(), a.seconds() + b.seconds(), 0, 0, 0, 0, 0);
         }));
     // What a delivery leaves in Redis for the log retention (its job, attempts and log index entry),
-    // beyond what the conversion itself stores: used_memory growth over each window. Read without
-    // settledMemory's pause, which left the server idle right before a measured window (and made
-    // the first conversions after it dearer); over 22,500 conversions a few KB of client buffers
-    // do not matter.
-    long memory0 = rig.redisInfo.usedMemory();
+    // beyond what the conversion itself stores: the growth of used_memory net of client and AOF
+    // buffers over each window (right after a burst they held up to 20 MB, and once made the
+    // figure negative). Redis refreshes its figure of those buffers every 100 ms, hence a short
+    // pause before each reading; the same pause before each measured window, so an idle server
+    // favours neither (settledMemory's full second made the first conversions after it dearer).
+    long memory0 = storedMemory();
     Cpu without = new Cpu();
     double jitBefore = rig.jitCpuSeconds();
     Run plainRun = recordAll(plain, without, () -> {});
     double jitWithout = rig.jitCpuSeconds() - jitBefore;
-    long memory1 = rig.redisInfo.usedMemory();
+    long memory1 = storedMemory();
     Cpu with = new Cpu();
     long[] drainMs = new long[1];
     jitBefore = rig.jitCpuSeconds();
     Run deliveredRun = recordAll(delivered, with, () -> drainMs[0] = awaitDeliveriesDrained(Duration.ofMinutes(3)));
     double jitWith = rig.jitCpuSeconds() - jitBefore;
-    long memory2 = rig.redisInfo.usedMemory();
+    long memory2 = storedMemory();
     long memoryWithout = memory1 - memory0;
     long memoryWith = memory2 - memory1;
     List<String> processes = List.of("load-generator", Rig.GENERATOR_THREADS, "tracking-server", "redis", "nginx");

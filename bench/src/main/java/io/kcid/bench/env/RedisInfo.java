@@ -4,6 +4,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -40,6 +41,22 @@ public final class RedisInfo implements AutoCloseable {
 
   public long usedMemory() {
     return Long.parseLong(section("memory").get("used_memory"));
+  }
+
+  /**
+   * used_memory less the buffers that come and go with the traffic rather than with what is
+   * stored: clients' query and output buffers, the AOF buffer and the replication backlog. Read
+   * right after a burst of calls, used_memory alone can swing by megabytes with them. Redis
+   * refreshes its figure of the clients' buffers in its clientsCron (every 100 ms with a few
+   * clients), so read this a few hundred milliseconds after the buffers last changed.
+   */
+  public long storedMemory() {
+    Map<String, String> memory = section("memory");
+    long buffers = 0;
+    for (String field : List.of("mem_clients_normal", "mem_clients_slaves", "mem_aof_buffer", "mem_replication_backlog")) {
+      buffers += Long.parseLong(memory.getOrDefault(field, "0"));
+    }
+    return Long.parseLong(memory.get("used_memory")) - buffers;
   }
 
   public long keys() {
