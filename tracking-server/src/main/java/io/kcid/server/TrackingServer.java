@@ -72,6 +72,7 @@ public final class TrackingServer implements AutoCloseable {
   private static final int STARTUP_LOAD_SECONDS = 5;
   private static final int STREAM_GROUP_SECONDS = 5;
   private static final int STATS_COMPACT_SECONDS = 60;
+  private static final int STATS_COMPACT_FIRST_SECONDS = 5;
 
   private final ServerConfig config;
   private final RedisConnector redis;
@@ -233,8 +234,9 @@ public final class TrackingServer implements AutoCloseable {
     monitor.scheduleWithFixedDelay(() -> reloadKeys(apiKeys), reloadMillis, reloadMillis, TimeUnit.MILLISECONDS);
     // Consumer group backlogs for the metrics: one XINFO GROUPS per partition, every few seconds.
     monitor.scheduleWithFixedDelay(this::measureStreamGroups, 0, STREAM_GROUP_SECONDS, TimeUnit.SECONDS);
-    // Past hours' stats hashes back to listpacks: one SMEMBERS per partition a minute while idle.
-    monitor.scheduleWithFixedDelay(this::compactStats, STATS_COMPACT_SECONDS, STATS_COMPACT_SECONDS, TimeUnit.SECONDS);
+    // Past hours' stats hashes back to listpacks: one SMEMBERS per partition a minute while idle,
+    // and a first pass soon after start, for the hours that ended while no server ran.
+    monitor.scheduleWithFixedDelay(this::compactStats, STATS_COMPACT_FIRST_SECONDS, STATS_COMPACT_SECONDS, TimeUnit.SECONDS);
   }
 
   private void compactStats() {
