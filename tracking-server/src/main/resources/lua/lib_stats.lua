@@ -108,9 +108,9 @@ local function stats_cell(campaign, s1, goal)
   return campaign .. US .. s1 .. US .. goal
 end
 
--- Counts a new conversion in its hour's hash. The caller sets the hash's expiry, once per hash
--- however many cells of it the conversion counts in. Returns true when the cell's count of the
--- status is new (a field was added: the caller heats the hash).
+-- Counts a new conversion in its hour's hash. Returns true when the cell's count of the status is
+-- new (a field was added): then, once per hash however many cells of it the conversion counts in,
+-- the caller sets the hash's expiry (it may have created the hash) and heats it.
 -- (The value first: a malformed amount fails the script before anything was written.)
 local function count_conversion(key, cell, status, amount, currency, bucket)
   add_value(key, cell, status, amount, currency, false)
@@ -207,13 +207,27 @@ end
 
 -- A conversion's s1 in the stats hash and its <code><value> entries in the dimension hash (of
 -- its hour), bounded: dims = {code -> value} of its click (click_dimensions_and_flag).
+-- The clicks' fields of all its detail dimensions are looked up in one call first: they are there
+-- for most conversions, and a call from Lua costs more than the lookup in a hash table.
 local function conversion_dimensions(stats_key, dim_key, campaign, dims)
   local s1 = conversion_value(stats_key, campaign, '', dims['1'] or '')
-  local entries = {}
+  local codes, fields = {}, {}
   for _, code in ipairs(DIM_CODES) do
     local value = dims[code]
     if value and value ~= '' then
-      entries[#entries + 1] = code .. conversion_value(dim_key, campaign, code, value)
+      codes[#codes + 1] = code
+      fields[#fields + 1] = 'k' .. US .. campaign .. US .. code .. value
+    end
+  end
+  local entries = {}
+  if #fields > 0 then
+    local clicked = redis.call('HMGET', dim_key, unpack(fields))
+    for i, code in ipairs(codes) do
+      local value = dims[code]
+      if not clicked[i] then
+        value = conversion_value(dim_key, campaign, code, value)
+      end
+      entries[i] = code .. value
     end
   end
   return s1, entries

@@ -206,20 +206,23 @@ if not code then
       local s1
       s1, entries = conversion_dimensions(KEYS[5], KEYS[8], campaign, dims)
       cell = stats_cell(campaign, s1, goal)
+      -- A hash gains a field when this script creates it, and only then needs its expiry (as in
+      -- insert_clicks.lua): a hash that had the field has had its expiry since it was created.
       if count_conversion(KEYS[5], cell, status, ARGV[17], ARGV[18], ARGV[24]) then
+        redis.call('PEXPIREAT', KEYS[5], ARGV[25])
         heat(KEYS[9], KEYS[5])
       end
-      redis.call('PEXPIREAT', KEYS[5], ARGV[25])
       if flag ~= 0 then
         bump(KEYS[5], 'g' .. US .. cell, '1')
       end
       if ARGV[31] == '1' then
         bump(KEYS[5], 'q' .. US .. cell, '1')
       end
+      local dims_added = false
       for _, entry in ipairs(entries) do
         local dcell = dim_cell(campaign, entry, goal)
         if count_conversion(KEYS[8], dcell, status, ARGV[17], ARGV[18], ARGV[24]) then
-          heat(KEYS[9], KEYS[8])
+          dims_added = true
         end
         if flag ~= 0 then
           bump(KEYS[8], 'g' .. US .. dcell, '1')
@@ -228,9 +231,9 @@ if not code then
           bump(KEYS[8], 'q' .. US .. dcell, '1')
         end
       end
-      -- Its entries counted there (and conversion_value may have named a pair there first).
-      if #entries > 0 then
+      if dims_added then
         redis.call('PEXPIREAT', KEYS[8], ARGV[25])
+        heat(KEYS[9], KEYS[8])
       end
     end
     local n = redis.call('HINCRBY', KEYS[2], 'n', 1)
