@@ -6,9 +6,6 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -27,13 +24,9 @@ import java.util.function.Supplier;
 public final class RedisStatsCompactor {
   private static final LuaScript<CompactStats> COMPACT = LuaScript.load(Scripts.COMPACT_STATS);
   /** How long after its hour ends a hash stays hot, for postbacks of conversions near its end. */
-  public static final Duration GRACE = Duration.ofMinutes(10);
+  static final Duration GRACE = Duration.ofMinutes(10);
   /** Hashes per script call: bounds how long one call holds Redis. */
   static final int HASHES_PER_CALL = 16;
-  /** The hour label at the end of every stats and dimension key (RedisKeys.stats). */
-  private static final DateTimeFormatter HOUR =
-      DateTimeFormatter.ofPattern("yyyyMMddHH").withZone(ZoneOffset.UTC);
-  private static final int HOUR_LABEL_LENGTH = 10;
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
   private final int partitions;
@@ -74,27 +67,16 @@ public final class RedisStatsCompactor {
   }
 
   /** The members whose hour ended GRACE before now; a member without an hour label is past too. */
-  static List<byte[]> pastHours(Set<byte[]> members, Instant now) {
+  private static List<byte[]> pastHours(Set<byte[]> members, Instant now) {
     Instant cutoff = now.minus(GRACE).minus(Duration.ofHours(1));
     List<byte[]> past = new ArrayList<>();
     for (byte[] member : members) {
       String key = new String(member, StandardCharsets.UTF_8);
-      Instant hour = hourOf(key);
+      Instant hour = StatsFormat.hourOfLabelled(key);
       if (hour == null || !hour.isAfter(cutoff)) {
         past.add(member);
       }
     }
     return past;
-  }
-
-  private static Instant hourOf(String key) {
-    if (key.length() < HOUR_LABEL_LENGTH) {
-      return null;
-    }
-    try {
-      return HOUR.parse(key.substring(key.length() - HOUR_LABEL_LENGTH), Instant::from);
-    } catch (DateTimeParseException e) {
-      return null;
-    }
   }
 }

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 
@@ -21,6 +22,7 @@ final class StatsFormat {
   static final String SEPARATOR = "\u001f";
   private static final DateTimeFormatter HOUR =
       DateTimeFormatter.ofPattern("yyyyMMddHH").withZone(ZoneOffset.UTC);
+  private static final int HOUR_LABEL_LENGTH = 10;
 
   private StatsFormat() {}
 
@@ -37,6 +39,18 @@ final class StatsFormat {
     String label = HOUR.format(hour);
     lastLabelled = new Labelled(hour, label);
     return label;
+  }
+
+  /** The hour a key's trailing label names (hourLabel), or null when the key ends in none. */
+  static Instant hourOfLabelled(String key) {
+    if (key.length() < HOUR_LABEL_LENGTH) {
+      return null;
+    }
+    try {
+      return HOUR.parse(key.substring(key.length() - HOUR_LABEL_LENGTH), Instant::from);
+    } catch (DateTimeParseException e) {
+      return null;
+    }
   }
 
   static Instant hourOf(Instant t) {

@@ -17,4 +17,15 @@ class StatsFormatTest {
     assertThat(StatsFormat.hourLabel(nine)).isEqualTo("2026120409");
     assertThat(StatsFormat.hourLabel(Instant.EPOCH)).isEqualTo("1970010100");
   }
+
+  @Test
+  void aKeysTrailingHourLabelReadsBackAsItsHour() {
+    Instant ten = Instant.parse("2026-12-04T10:00:00Z");
+    String key = new String(RedisKeys.dimensions(3, "acme:eu", ten), java.nio.charset.StandardCharsets.UTF_8);
+
+    assertThat(StatsFormat.hourOfLabelled(key)).isEqualTo(ten);
+    assertThat(StatsFormat.hourOfLabelled("kc:{3}:st:acme:" + StatsFormat.hourLabel(Instant.EPOCH))).isEqualTo(Instant.EPOCH);
+    assertThat(StatsFormat.hourOfLabelled("kc:{3}:st:acme:notanhour")).isNull();
+    assertThat(StatsFormat.hourOfLabelled("2026")).isNull();
+  }
 }
