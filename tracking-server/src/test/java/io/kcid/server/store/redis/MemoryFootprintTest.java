@@ -194,7 +194,7 @@ class MemoryFootprintTest {
     }
   }
 
-  /** used_memory growth per write, over {@code count} writes pipelined 1,000 at a time. */
+  /** Growth of the memory holding data (TestRedis#usedMemory) per write, over {@code count} writes pipelined 1,000 at a time. */
   private static long grow(TestRedis redis, int count, IntFunction<CompletableFuture<?>> write) {
     long before = redis.usedMemory();
     for (int from = 0; from < count; from += 1000) {

@@ -267,7 +267,9 @@ public final class LocalCluster implements TestRedis {
 
   @Override
   public long usedMemory() {
-    return primaries().stream().mapToLong(n -> Long.parseLong(n.info("memory", "used_memory"))).sum();
+    List<RedisNode> primaries = primaries();
+    primaries.forEach(n -> Info.awaitReplicas(() -> n.sync().info("replication")));
+    return primaries.stream().mapToLong(n -> Info.storedMemory(n.sync().info("memory"))).sum();
   }
 
   @Override

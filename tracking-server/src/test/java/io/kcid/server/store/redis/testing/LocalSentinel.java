@@ -141,7 +141,8 @@ public final class LocalSentinel implements TestRedis {
 
   @Override
   public long usedMemory() {
-    return Long.parseLong(primary().info("memory", "used_memory"));
+    Info.awaitReplicas(() -> primary().sync().info("replication"));
+    return Info.storedMemory(primary().sync().info("memory"));
   }
 
   @Override

@@ -53,7 +53,8 @@ public final class LocalStandalone implements TestRedis {
 
   @Override
   public long usedMemory() {
-    return Info.field(connection.sync().info("memory"), "used_memory");
+    Info.awaitReplicas(() -> connection.sync().info("replication")); // none: the pause for clientsCron
+    return Info.storedMemory(connection.sync().info("memory"));
   }
 
   @Override

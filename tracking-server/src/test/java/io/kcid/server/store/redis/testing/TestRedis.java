@@ -16,7 +16,12 @@ public interface TestRedis extends AutoCloseable {
   /** Whether the node that serves {@code key} has the script {@code sha} in its cache. */
   boolean scriptCached(String key, String sha);
 
-  /** {@code used_memory} summed over the primaries, in bytes. */
+  /**
+   * The memory holding data, summed over the primaries, in bytes: {@code used_memory} less client
+   * and AOF buffers ({@link Info#storedMemory}), read once replicas have acknowledged every write
+   * and Redis has refreshed its figures of those buffers. Right after a burst of pipelined calls,
+   * used_memory alone has measured megabytes above what is stored, on a loaded machine.
+   */
   long usedMemory();
 
   /** CPU time (user + system) the primaries' redis-server processes used so far, in seconds. */
