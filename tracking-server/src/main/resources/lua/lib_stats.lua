@@ -178,20 +178,10 @@ local function count_click(key, kind, campaign, code, value, clicks)
   return true
 end
 
--- The value a conversion of campaign counts under in key's hour: itself when the hour names the
--- pair (its clicks there, or an earlier conversion: field r US campaign US <code><value>) or has
--- room for it, else '(other)'. '' stays ''.
--- The clicks' field is looked up alone first: it is there for most conversions, and each field
--- looked up in a compact (listpack) hash is a scan of the whole hash, which an hour's stats hash
--- of a few hundred fields makes the dearest part of recording a conversion.
-local function conversion_value(key, campaign, code, value)
-  if value == '' then
-    return value
-  end
+-- The value of a pair whose clicks' field k is missing: named by flagged clicks or a conversion,
+-- or named now while the hour has room, else '(other)'.
+local function unclicked_value(key, campaign, code, value)
   local pair = campaign .. US .. code .. value
-  if redis.call('HEXISTS', key, 'k' .. US .. pair) == 1 then
-    return value
-  end
   local named = redis.call('HMGET', key, 'f' .. US .. pair, 'r' .. US .. pair)
   if named[1] or named[2] then
     return value
@@ -203,6 +193,22 @@ local function conversion_value(key, campaign, code, value)
   redis.call('HINCRBY', key, bound, 1)
   redis.call('HSET', key, 'r' .. US .. pair, '1')
   return value
+end
+
+-- The value a conversion of campaign counts under in key's hour: itself when the hour names the
+-- pair (its clicks there, or an earlier conversion: field r US campaign US <code><value>) or has
+-- room for it, else '(other)'. '' stays ''.
+-- The clicks' field is looked up alone first: it is there for most conversions, and each field
+-- looked up in a compact (listpack) hash is a scan of the whole hash, which an hour's stats hash
+-- of a few hundred fields makes the dearest part of recording a conversion.
+local function conversion_value(key, campaign, code, value)
+  if value == '' then
+    return value
+  end
+  if redis.call('HEXISTS', key, 'k' .. US .. campaign .. US .. code .. value) == 1 then
+    return value
+  end
+  return unclicked_value(key, campaign, code, value)
 end
 
 -- A conversion's s1 in the stats hash and its <code><value> entries in the dimension hash (of
@@ -225,7 +231,7 @@ local function conversion_dimensions(stats_key, dim_key, campaign, dims)
     for i, code in ipairs(codes) do
       local value = dims[code]
       if not clicked[i] then
-        value = conversion_value(dim_key, campaign, code, value)
+        value = unclicked_value(dim_key, campaign, code, value)
       end
       entries[i] = code .. value
     end

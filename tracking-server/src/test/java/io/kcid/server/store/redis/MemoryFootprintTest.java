@@ -194,9 +194,9 @@ class MemoryFootprintTest {
     }
   }
 
-  /** Growth of the memory holding data (TestRedis#usedMemory) per write, over {@code count} writes pipelined 1,000 at a time. */
+  /** Growth of the memory holding data (TestRedis#storedMemory) per write, over {@code count} writes pipelined 1,000 at a time. */
   private static long grow(TestRedis redis, int count, IntFunction<CompletableFuture<?>> write) {
-    long before = redis.usedMemory();
+    long before = redis.storedMemory();
     for (int from = 0; from < count; from += 1000) {
       List<CompletableFuture<?>> batch = new ArrayList<>();
       for (int i = from; i < Math.min(count, from + 1000); i++) {
@@ -204,7 +204,7 @@ class MemoryFootprintTest {
       }
       CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)).join();
     }
-    return (redis.usedMemory() - before) / count;
+    return (redis.storedMemory() - before) / count;
   }
 
   /** What an ad server typically mints a kcid for: a campaign and the publisher's sub id. */

@@ -266,7 +266,7 @@ public final class LocalCluster implements TestRedis {
   }
 
   @Override
-  public long usedMemory() {
+  public long storedMemory() {
     List<RedisNode> primaries = primaries();
     primaries.forEach(n -> Info.awaitReplicas(() -> n.sync().info("replication")));
     return primaries.stream().mapToLong(n -> Info.storedMemory(n.sync().info("memory"))).sum();

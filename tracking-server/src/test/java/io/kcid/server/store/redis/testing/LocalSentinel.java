@@ -140,7 +140,7 @@ public final class LocalSentinel implements TestRedis {
   }
 
   @Override
-  public long usedMemory() {
+  public long storedMemory() {
     Info.awaitReplicas(() -> primary().sync().info("replication"));
     return Info.storedMemory(primary().sync().info("memory"));
   }

@@ -52,7 +52,7 @@ public final class LocalStandalone implements TestRedis {
   }
 
   @Override
-  public long usedMemory() {
+  public long storedMemory() {
     Info.awaitReplicas(() -> connection.sync().info("replication")); // none: the pause for clientsCron
     return Info.storedMemory(connection.sync().info("memory"));
   }

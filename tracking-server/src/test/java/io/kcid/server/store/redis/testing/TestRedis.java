@@ -22,7 +22,7 @@ public interface TestRedis extends AutoCloseable {
    * and Redis has refreshed its figures of those buffers. Right after a burst of pipelined calls,
    * used_memory alone has measured megabytes above what is stored, on a loaded machine.
    */
-  long usedMemory();
+  long storedMemory();
 
   /** CPU time (user + system) the primaries' redis-server processes used so far, in seconds. */
   double cpuSeconds();
