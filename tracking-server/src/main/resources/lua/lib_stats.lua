@@ -260,19 +260,29 @@ local function move_dimensions(dim_key, dc, sf, from, to, old_amount, old_curren
   end
 end
 
+-- string.byte and string.sub as upvalues: the wire-format reading below calls them for every
+-- field of a click, where a global table lookup per call costs about as much as the call. With
+-- them and one-byte varints read inline, click_dimensions_and_flag on the probe's click went from
+-- 15 to 8 µs of Redis CPU (ConversionRecordCostProbe's click, the call repeated in the script).
+local byte, sub = string.byte, string.sub
+
 -- Protobuf varint at byte i of s: value, next index (values here are small: tags, lengths).
 local function varint(s, i)
-  local value, scale, b = 0, 1, 128
+  local b = byte(s, i)
+  if not b then
+    error('truncated varint')
+  end
+  local value, scale = 0, 1
   while b >= 128 do
-    b = string.byte(s, i)
+    value = value + (b - 128) * scale
+    scale = scale * 128
+    i = i + 1
+    b = byte(s, i)
     if not b then
       error('truncated varint')
     end
-    value = value + (b % 128) * scale
-    scale = scale * 128
-    i = i + 1
   end
-  return value, i
+  return value + b * scale, i + 1
 end
 
 local SUB_ID_CODES = {s1 = '1', s2 = '2', s3 = '3', s4 = '4', s5 = '5', s6 = '6', s7 = '7', s8 = '8',
@@ -281,42 +291,43 @@ local SUB_ID_CODES = {s1 = '1', s2 = '2', s3 = '3', s4 = '4', s5 = '5', s6 = '6'
 -- The detail dimensions of a serialized Click, {code -> value}: creative_id (field 4),
 -- placement_id (5), sub_ids s1 ... s10 (field 6, map<string, string>: entries {1: key, 2: value}),
 -- and its flag (field 11, ClickFlag; 0 when clean), read straight from the wire format so the
--- click keeps a single stored copy.
+-- click keeps a single stored copy. Tags and lengths under 128 (one byte: nearly all of them)
+-- are read inline, without the call to varint.
 local function click_dimensions_and_flag(pb, from)
   local i, n = from, #pb
   local dims, flag = {}, 0
   while i <= n do
-    local tag
-    tag, i = varint(pb, i)
-    local field, wire = math.floor(tag / 8), tag % 8
-    if wire == 0 then
-      local v
-      v, i = varint(pb, i)
-      if field == 11 then
-        flag = v
+    local tag = byte(pb, i)
+    if tag < 128 then
+      i = i + 1
+    else
+      tag, i = varint(pb, i)
+    end
+    local wire = tag % 8
+    local field = (tag - wire) / 8
+    if wire == 2 then
+      local len = byte(pb, i)
+      if not len then
+        error('truncated varint')
+      elseif len < 128 then
+        i = i + 1
+      else
+        len, i = varint(pb, i)
       end
-    elseif wire == 1 then
-      i = i + 8
-    elseif wire == 5 then
-      i = i + 4
-    elseif wire == 2 then
-      local len
-      len, i = varint(pb, i)
       if field == 4 then
-        dims['c'] = string.sub(pb, i, i + len - 1)
+        dims['c'] = sub(pb, i, i + len - 1)
       elseif field == 5 then
-        dims['p'] = string.sub(pb, i, i + len - 1)
+        dims['p'] = sub(pb, i, i + len - 1)
       elseif field == 6 then
         local j, stop, key, value = i, i + len, nil, ''
         while j < stop do
           local t, l
           t, j = varint(pb, j)
           l, j = varint(pb, j)
-          local text = string.sub(pb, j, j + l - 1)
           if t == 10 then
-            key = text
+            key = sub(pb, j, j + l - 1)
           elseif t == 18 then
-            value = text
+            value = sub(pb, j, j + l - 1)
           end
           j = j + l
         end
@@ -326,6 +337,16 @@ local function click_dimensions_and_flag(pb, from)
         end
       end
       i = i + len
+    elseif wire == 0 then
+      local v
+      v, i = varint(pb, i)
+      if field == 11 then
+        flag = v
+      end
+    elseif wire == 1 then
+      i = i + 8
+    elseif wire == 5 then
+      i = i + 4
     else
       error('unexpected protobuf wire type ' .. wire)
     end

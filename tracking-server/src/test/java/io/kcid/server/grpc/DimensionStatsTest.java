@@ -284,6 +284,37 @@ class DimensionStatsTest {
     }
   }
 
+  /**
+   * The recording script reads a click's dimensions from its stored protobuf; lengths of 128 bytes
+   * and more take a second varint byte (record_conversion.lua reads one-byte lengths inline). A
+   * click whose landing page, creative, placement and sub ids are that long counts its conversion
+   * under every one of them.
+   */
+  @Test
+  void longValuesAroundALongLandingPageCountTheirConversions() {
+    CreateAccountResponse a = running.newAccount(running.newPartner().getPartnerId());
+    String id = a.getAccount().getAccountId();
+    running.admin().createGoal(CreateGoalRequest.newBuilder().setAccountId(id).setGoalKey("sale").build());
+    String creative = "cr-" + "c".repeat(130);
+    String placement = "pl-" + "p".repeat(140);
+    String s2 = "s2-" + "x".repeat(150);
+    String kcid = running.clicks().issueClick(IssueClickRequest.newBuilder().setAccountId(id).setCampaignId("web")
+        .setCreativeId(creative).setPlacementId(placement).putSubIds("s1", "pub-" + "y".repeat(160)).putSubIds("s2", s2)
+        .setDestinationUrl("https://shop.example.com/landing?" + "utm_content=" + "z".repeat(400)).build())
+        .getClick().getKcid();
+    running.conversions().recordConversion(postback(a, kcid).setTransactionId("t-long")
+        .setStatus(ConversionStatus.CONVERSION_STATUS_APPROVED).setValue(eur(new BigDecimal("12.50"))).build());
+
+    Map<StatsDimension, String> values = Map.of(StatsDimension.STATS_DIMENSION_CREATIVE, creative,
+        StatsDimension.STATS_DIMENSION_PLACEMENT, placement, StatsDimension.STATS_DIMENSION_SUB_ID_2, s2);
+    values.forEach((d, value) -> {
+      GetStatsResponse report = stats(id, List.of(), d);
+      assertThat(rows(report, r -> valueOf(r, d))).as(d.name()).containsOnlyKeys(value);
+      assertThat(Numbers.of(report.getRows(0))).as(d.name()).isEqualTo(new Numbers(1, 0, 1, 0,
+          BigDecimal.ZERO, new BigDecimal("12.5"), BigDecimal.ZERO));
+    });
+  }
+
   @Test
   void everyOtherDimensionFilters() {
     Fixture f = fixture();
