@@ -243,12 +243,16 @@ public final class TrackingServer implements AutoCloseable {
     if (closing) {
       return;
     }
-    statsCompactor.compactPastHours(Instant.now()).whenComplete((rewritten, failure) -> {
+    statsCompactor.compactPastHours(Instant.now()).whenComplete((pass, failure) -> {
       if (failure != null) {
+        metrics.statsCompactionFailed();
         log.warn("cannot compact past hours' stats hashes, trying again in {} s: {}", STATS_COMPACT_SECONDS,
             failure.toString());
-      } else if (rewritten > 0) {
-        log.info("compacted {} stats hashes of past hours", rewritten);
+        return;
+      }
+      metrics.statsCompacted(pass.rewritten(), pass.leftHot());
+      if (pass.rewritten() > 0) {
+        log.info("compacted {} stats hashes of past hours; {} stay hot", pass.rewritten(), pass.leftHot());
       }
     });
   }

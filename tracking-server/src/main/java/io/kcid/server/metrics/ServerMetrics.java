@@ -29,6 +29,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
@@ -53,6 +54,9 @@ public final class ServerMetrics implements AutoCloseable {
   private final DeliveryMeters deliveries;
   private final MultiGauge streamPending;
   private final MultiGauge streamLag;
+  private final AtomicLong statsHotHashes = new AtomicLong();
+  private final Counter statsHashesCompacted;
+  private final Counter statsCompactionFailures;
 
   public ServerMetrics() {
     PromtoolNames.apply(registry);
@@ -81,6 +85,16 @@ public final class ServerMetrics implements AutoCloseable {
         .register(registry);
     streamLag = MultiGauge.builder("kcid.server.stream.group.lag")
         .description("Conversion events not yet delivered to a consumer group, over all partitions (Redis 7+)")
+        .register(registry);
+    Gauge.builder("kcid.server.stats.hot.hashes", statsHotHashes, AtomicLong::get)
+        .description("Stats and dimension hashes kept as hash tables (their hour current or in its grace),"
+            + " over all partitions, as the last compaction pass found them")
+        .register(registry);
+    statsHashesCompacted = Counter.builder("kcid.server.stats.hashes.compacted")
+        .description("Past hours' stats and dimension hashes this server rewrote as compact listpacks")
+        .register(registry);
+    statsCompactionFailures = Counter.builder("kcid.server.stats.compaction.failures")
+        .description("Stats compaction passes that failed; each is tried again a minute later")
         .register(registry);
   }
 
@@ -135,6 +149,17 @@ public final class ServerMetrics implements AutoCloseable {
     Gauge.builder("kcid.deliveries.pending", pending::getAsLong)
         .description("Delivery jobs waiting for their first attempt or a retry, over all partitions")
         .register(registry);
+  }
+
+  /** Publishes one stats compaction pass: the hashes it rewrote, and those it left hot. */
+  public void statsCompacted(int rewritten, int leftHot) {
+    statsHashesCompacted.increment(rewritten);
+    statsHotHashes.set(leftHot);
+  }
+
+  /** Counts a stats compaction pass that failed. */
+  public void statsCompactionFailed() {
+    statsCompactionFailures.increment();
   }
 
   /** Publishes how many conversion streams this server serves now. */

@@ -72,6 +72,9 @@ class ServerMetricsTest {
       }
       assertThat(Scrapes.require(scrape, "kcid_server_postback_log_write_failures_total", Map.of())).isZero();
       assertThat(Scrapes.require(scrape, "kcid_server_stream_readers", Map.of())).isZero();
+      assertThat(Scrapes.require(scrape, "kcid_server_stats_hot_hashes", Map.of())).isZero();
+      assertThat(Scrapes.require(scrape, "kcid_server_stats_hashes_compacted_total", Map.of())).isZero();
+      assertThat(Scrapes.require(scrape, "kcid_server_stats_compaction_failures_total", Map.of())).isZero();
       assertThat(Scrapes.require(scrape, "kcid_server_errors_total", Map.of("reason", "API_KEY_INVALID"))).isZero();
       assertThat(Scrapes.require(scrape, "grpc_server_processing_duration_seconds_count", Map.of(
           "service", "kcid.tracking.v1.ConversionService", "method", "RecordConversion", "status_code", "UNAUTHENTICATED")))

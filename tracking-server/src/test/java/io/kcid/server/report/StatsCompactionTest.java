@@ -3,10 +3,12 @@ package io.kcid.server.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kcid.proto.tracking.v1.IssueClickRequest;
+import io.kcid.server.config.MetricsConfig;
 import io.kcid.server.store.redis.RedisKeys;
 import io.kcid.server.store.redis.testing.TestRedis;
 import io.kcid.server.store.redis.testing.Topology;
 import io.kcid.server.testing.RunningServer;
+import io.kcid.server.testing.Scrapes;
 import io.kcid.server.testing.TestServers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -24,7 +26,8 @@ class StatsCompactionTest {
   void theServerCompactsPastHoursAndLeavesTheCurrentHourHot() throws Exception {
     try (TestRedis redis = Topology.STANDALONE.start();
         RunningServer running = RunningServer.start(
-            TestServers.builder(redis.url()).partitions(1).build(), Duration.ofSeconds(60))) {
+            TestServers.builder(redis.url()).partitions(1).metrics(new MetricsConfig("127.0.0.1", 0)).build(),
+            Duration.ofSeconds(60))) {
       var commands = redis.commands();
       String account = running.newAccount().getAccount().getAccountId();
       Instant now = Instant.now();
@@ -54,6 +57,20 @@ class StatsCompactionTest {
       assertThat(commands.pttl(past)).isGreaterThan(Duration.ofDays(29).toMillis());
       assertThat(commands.objectEncoding(current)).as("the current hour stays a hash table").isEqualTo("hashtable");
       assertThat(commands.sismember(hot, current)).isTrue();
+
+      // The pass is published: the hash it rewrote, and the current hour's hashes it left hot
+      // (the metrics follow the pass's end, a moment after the set changed).
+      String metrics = "http://127.0.0.1:" + running.server().metricsPort() + "/metrics";
+      String scrape = Scrapes.fetch(metrics);
+      while (Scrapes.require(scrape, "kcid_server_stats_hashes_compacted_total", Map.of()) < 1
+          && System.nanoTime() < deadline + Duration.ofSeconds(5).toNanos()) {
+        Thread.sleep(100);
+        scrape = Scrapes.fetch(metrics);
+      }
+      assertThat(Scrapes.require(scrape, "kcid_server_stats_hashes_compacted_total", Map.of())).isEqualTo(1);
+      assertThat(Scrapes.require(scrape, "kcid_server_stats_hot_hashes", Map.of()))
+          .as("the current hour's stats and dimension hashes").isEqualTo(2);
+      assertThat(Scrapes.require(scrape, "kcid_server_stats_compaction_failures_total", Map.of())).isZero();
     }
   }
 

@@ -37,23 +37,30 @@ public final class RedisStatsCompactor {
   }
 
   /**
-   * Compacts the hot hashes of every partition whose hour ended at least {@link #GRACE} before
-   * {@code now}; completes with how many were rewritten.
+   * What one pass did, over all partitions: the hashes it rewrote, and the hashes it left hot (their
+   * hour current or within {@link #GRACE}), which is what the hot sets cost in memory.
    */
-  public CompletionStage<Integer> compactPastHours(Instant now) {
-    List<Supplier<CompletionStage<Integer>>> partitionsInTurn = new ArrayList<>();
+  public record Pass(int rewritten, int leftHot) {}
+
+  /**
+   * Compacts the hot hashes of every partition whose hour ended at least {@link #GRACE} before
+   * {@code now}.
+   */
+  public CompletionStage<Pass> compactPastHours(Instant now) {
+    List<Supplier<CompletionStage<Pass>>> partitionsInTurn = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       int partition = p;
       partitionsInTurn.add(() -> compactPartition(partition, now));
     }
-    return RedisStatsStore.inSequence(partitionsInTurn, 1)
-        .thenApply(counts -> counts.stream().mapToInt(Integer::intValue).sum());
+    return RedisStatsStore.inSequence(partitionsInTurn, 1).thenApply(passes -> new Pass(
+        passes.stream().mapToInt(Pass::rewritten).sum(), passes.stream().mapToInt(Pass::leftHot).sum()));
   }
 
-  private CompletionStage<Integer> compactPartition(int partition, Instant now) {
+  private CompletionStage<Pass> compactPartition(int partition, Instant now) {
     byte[] hot = RedisKeys.hotStats(partition);
     return redis.smembers(hot).thenCompose(members -> {
       List<byte[]> past = pastHours(members, now);
+      int leftHot = members.size() - past.size();
       List<Supplier<CompletionStage<Long>>> calls = new ArrayList<>();
       for (int from = 0; from < past.size(); from += HASHES_PER_CALL) {
         ScriptArgs<CompactStats> call = ScriptArgs.of(CompactStats.class).set(CompactStats.HOT_STATS, hot);
@@ -62,7 +69,7 @@ public final class RedisStatsCompactor {
         calls.add(() -> COMPACT.run(redis, ScriptOutputType.INTEGER, call));
       }
       return RedisStatsStore.inSequence(calls, 1)
-          .thenApply(counts -> (int) counts.stream().mapToLong(Long::longValue).sum());
+          .thenApply(counts -> new Pass((int) counts.stream().mapToLong(Long::longValue).sum(), leftHot));
     });
   }
 

@@ -544,11 +544,14 @@ abstract class StoreContract {
     assertThat(before).isNotEmpty();
 
     RedisStatsCompactor compactor = new RedisStatsCompactor(connector.commands(), PARTITIONS);
-    join(compactor.compactPastHours(t));
+    RedisStatsCompactor.Pass during = join(compactor.compactPastHours(t));
     assertThat(redis.objectEncoding(st)).as("the current hour stays hot").isEqualTo("hashtable");
+    assertThat(during.leftHot()).as("the hour's stats and dimension hashes, left hot").isGreaterThanOrEqualTo(2);
 
     Instant afterTheHour = hour.plus(Duration.ofHours(1)).plus(RedisStatsCompactor.GRACE);
-    assertThat(join(compactor.compactPastHours(afterTheHour))).isGreaterThanOrEqualTo(2);
+    RedisStatsCompactor.Pass after = join(compactor.compactPastHours(afterTheHour));
+    assertThat(after.rewritten()).isGreaterThanOrEqualTo(2);
+    assertThat(after.leftHot()).as("the hour's two hashes no longer hot").isLessThanOrEqualTo(during.leftHot() - 2);
     // The compact encoding: "ziplist" on Redis 6.2, "listpack" from 7.0.
     assertThat(redis.objectEncoding(st)).isIn("ziplist", "listpack");
     assertThat(redis.objectEncoding(dim)).isIn("ziplist", "listpack");
@@ -559,7 +562,7 @@ abstract class StoreContract {
     assertThat(redis.smembers(hot)).doesNotContain(st, dim);
     assertThat(join(stats.read(new StatsQuery(account, hour, hour.plus(Duration.ofHours(1)), h -> h, true, true, true))))
         .containsExactlyInAnyOrderElementsOf(before);
-    assertThat(join(compactor.compactPastHours(afterTheHour))).as("nothing left to compact").isZero();
+    assertThat(join(compactor.compactPastHours(afterTheHour)).rewritten()).as("nothing left to compact").isZero();
 
     // A late conversion that adds a field heats the hash again, for the compactor's next pass.
     DecodedKcid late = codec.decode(codec.mintRandomPartition(t));
