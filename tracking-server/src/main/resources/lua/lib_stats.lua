@@ -292,11 +292,12 @@ local SUB_ID_CODES = {s1 = '1', s2 = '2', s3 = '3', s4 = '4', s5 = '5', s6 = '6'
 -- placement_id (5), sub_ids s1 ... s10 (field 6, map<string, string>: entries {1: key, 2: value}),
 -- and its flag (field 11, ClickFlag; 0 when clean), read straight from the wire format so the
 -- click keeps a single stored copy. Tags and lengths under 128 (one byte: nearly all of them)
--- are read inline, without the call to varint.
+-- are read inline, without the call to varint; varint reads every other case.
 local function click_dimensions_and_flag(pb, from)
   local i, n = from, #pb
   local dims, flag = {}, 0
   while i <= n do
+    -- Only the one-byte case is inline; varint reads the rest and reports a truncated one.
     local tag = byte(pb, i)
     if tag < 128 then
       i = i + 1
@@ -307,9 +308,7 @@ local function click_dimensions_and_flag(pb, from)
     local field = (tag - wire) / 8
     if wire == 2 then
       local len = byte(pb, i)
-      if not len then
-        error('truncated varint')
-      elseif len < 128 then
+      if len and len < 128 then
         i = i + 1
       else
         len, i = varint(pb, i)

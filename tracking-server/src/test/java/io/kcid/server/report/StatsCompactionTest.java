@@ -1,6 +1,7 @@
 package io.kcid.server.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.kcid.proto.tracking.v1.IssueClickRequest;
 import io.kcid.server.config.MetricsConfig;
@@ -45,11 +46,8 @@ class StatsCompactionTest {
           .setCreativeId("cr-1").setDestinationUrl("https://shop.example/landing").build());
       String current = text(RedisKeys.stats(0, account, Instant.now().truncatedTo(ChronoUnit.HOURS)));
 
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (commands.sismember(hot, past) && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-      }
-      assertThat(commands.sismember(hot, past)).as("compacted within 30 s of start").isFalse();
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(
+          () -> assertThat(commands.sismember(hot, past)).as("compacted within 30 s of start").isFalse());
       // The compact encoding: "ziplist" on Redis 6.2, "listpack" from 7.0.
       assertThat(commands.objectEncoding(past)).isIn("ziplist", "listpack");
       assertThat(commands.hgetall(past))
@@ -61,12 +59,8 @@ class StatsCompactionTest {
       // The pass is published: the hash it rewrote, and the current hour's hashes it left hot
       // (the metrics follow the pass's end, a moment after the set changed).
       String metrics = "http://127.0.0.1:" + running.server().metricsPort() + "/metrics";
-      String scrape = Scrapes.fetch(metrics);
-      while (Scrapes.require(scrape, "kcid_server_stats_hashes_compacted_total", Map.of()) < 1
-          && System.nanoTime() < deadline + Duration.ofSeconds(5).toNanos()) {
-        Thread.sleep(100);
-        scrape = Scrapes.fetch(metrics);
-      }
+      String scrape = await().atMost(Duration.ofSeconds(5)).until(() -> Scrapes.fetch(metrics),
+          text -> Scrapes.require(text, "kcid_server_stats_hashes_compacted_total", Map.of()) >= 1);
       assertThat(Scrapes.require(scrape, "kcid_server_stats_hashes_compacted_total", Map.of())).isEqualTo(1);
       assertThat(Scrapes.require(scrape, "kcid_server_stats_hot_hashes", Map.of()))
           .as("the current hour's stats and dimension hashes").isEqualTo(2);
