@@ -48,11 +48,23 @@ final class UpCommand implements Callable<Integer> {
       description = "Port of the embedded Redis; 0 picks a free one (KCID_REDIS_PORT). Default: ${DEFAULT-VALUE}")
   int redisPort;
 
+  @Option(names = "--redis-server", defaultValue = "${env:KCID_REDIS_SERVER}",
+      description = "The redis-server binary the embedded Redis runs, e.g. /usr/bin/redis-server for a Redis 7 or "
+          + "Valkey build (KCID_REDIS_SERVER). Default: the Redis 6.2 bundled with kcid")
+  String redisServer;
+
   @Override
   public Integer call() throws Exception {
     Path home = LocalCredentials.home().toAbsolutePath();
     ServerMain serverOptions = CommandLine.populateCommand(new ServerMain());
-    LocalRedis localRedis = serverOptions.hasRedisUrl() ? null : LocalRedis.start(redisPort, home.resolve("redis"), false);
+    LocalRedis localRedis;
+    try {
+      localRedis = serverOptions.hasRedisUrl() ? null
+          : LocalRedis.start(redisPort, home.resolve("redis"), false, LocalRedis.binary(redisServer));
+    } catch (IllegalArgumentException e) {
+      System.err.println("kcid up: invalid configuration: " + e.getMessage());
+      return 2;
+    }
     List<ConfiguredKey> localKeys = LocalApiKeys.ensure(home);
     ServerConfig config;
     EdgeConfig.Builder edgeConfig;

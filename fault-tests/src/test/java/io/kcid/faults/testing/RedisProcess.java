@@ -1,5 +1,6 @@
 package io.kcid.faults.testing;
 
+import io.kcid.server.store.redis.LocalRedis;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,10 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import redis.embedded.core.ExecutableProvider;
 
 /**
- * A real redis-server (the 6.2 binary shipped in the embedded-redis artifact) run as a child process
+ * A real redis-server (the bundled 6.2, or the binary KCID_REDIS_SERVER names) run as a child process
  * we own, so a test can SIGKILL it, SIGSTOP/SIGCONT it and restart it on the same port and data
  * directory. AOF on; {@code appendfsync always} or {@code everysec}.
  */
@@ -37,7 +37,7 @@ public final class RedisProcess implements AutoCloseable {
   public static RedisProcess start(Path dir, boolean fsyncAlways) {
     try {
       Files.createDirectories(dir);
-      Path binary = ExecutableProvider.newJarResourceProvider().get().toPath();
+      Path binary = LocalRedis.binary(System.getenv(LocalRedis.SERVER_VARIABLE)).get().toPath();
       RedisProcess redis = new RedisProcess(binary, freePort(), dir, fsyncAlways);
       redis.launch();
       return redis;

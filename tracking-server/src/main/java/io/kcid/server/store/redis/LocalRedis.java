@@ -1,5 +1,6 @@
 package io.kcid.server.store.redis;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -9,11 +10,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import redis.embedded.RedisServer;
+import redis.embedded.core.ExecutableProvider;
 import redis.embedded.core.RedisServerBuilder;
 
 /**
- * A real {@code redis-server} process (6.2, shipped inside the embedded-redis artifact) for local
- * use and tests: {@code ./kcid up} without KCID_REDIS_URL, and every store test. Bound to
+ * A real {@code redis-server} process for local use and tests: {@code ./kcid up} without
+ * KCID_REDIS_URL, the bench, and every store test. It runs the Redis 6.2 shipped inside the
+ * embedded-redis artifact, or the binary {@value #SERVER_VARIABLE} names (a Redis 7 or Valkey
+ * {@code redis-server}, so the suites and the bench can check the versions operators run). Bound to
  * loopback; AOF on, so a local restart keeps its clicks. It runs in a session of its own where
  * {@code setsid} exists: a terminal's Ctrl-C goes to the foreground process group, and Redis
  * stopping on it at the same moment as the server would leave the server draining calls against a
@@ -21,6 +25,8 @@ import redis.embedded.core.RedisServerBuilder;
  */
 public final class LocalRedis implements AutoCloseable {
   private static final Path SETSID = Path.of("/usr/bin/setsid");
+  /** The environment variable naming the redis-server binary kcid runs itself; unset: the bundled 6.2. */
+  public static final String SERVER_VARIABLE = "KCID_REDIS_SERVER";
 
   private final RedisServer server;
   private final int port;
@@ -37,6 +43,11 @@ public final class LocalRedis implements AutoCloseable {
    *     {@code everysec}
    */
   public static LocalRedis start(int port, Path dataDir, boolean fsyncAlways) {
+    return start(port, dataDir, fsyncAlways, binary(System.getenv(SERVER_VARIABLE)));
+  }
+
+  /** As {@link #start(int, Path, boolean)}, running {@code binary} (see {@link #binary}). */
+  public static LocalRedis start(int port, Path dataDir, boolean fsyncAlways, ExecutableProvider binary) {
     try {
       Files.createDirectories(dataDir);
       IOException last = null;
@@ -44,6 +55,7 @@ public final class LocalRedis implements AutoCloseable {
         int chosen = port == 0 ? freePort() : port;
         RedisServerBuilder builder =
             RedisServer.newRedisServer()
+                .executableProvider(binary)
                 .port(chosen)
                 .bind("127.0.0.1")
                 .setting("dir " + dataDir.toAbsolutePath())
@@ -79,6 +91,23 @@ public final class LocalRedis implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * The redis-server binary to run: the file {@code named}, or the Redis 6.2 bundled in
+   * embedded-redis when {@code named} is null or blank.
+   *
+   * @throws IllegalArgumentException when {@code named} is not an executable file
+   */
+  public static ExecutableProvider binary(String named) {
+    if (named == null || named.isBlank()) {
+      return ExecutableProvider.newJarResourceProvider();
+    }
+    File file = Path.of(named).toFile();
+    if (!file.isFile() || !file.canExecute()) {
+      throw new IllegalArgumentException(SERVER_VARIABLE + " (--redis-server) " + named + " is not an executable file");
+    }
+    return () -> file;
   }
 
   public int port() {

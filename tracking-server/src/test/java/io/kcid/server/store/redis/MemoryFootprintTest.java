@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntFunction;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -50,6 +51,16 @@ class MemoryFootprintTest {
    */
   private static final long DIMENSIONS_CLICK_BUDGET_BYTES = 90;
 
+  /**
+   * The budgets are the bundled Redis 6.2's. Another redis-server (KCID_REDIS_SERVER) is measured
+   * and printed, not held to them: Redis 7.0.15 (Debian's) measured a lean click at 64 B standalone
+   * and 95 B on a Cluster, against 50 and 55 on 6.2 (docs/DEPLOYMENT.md, "Measured").
+   */
+  private static void assumeBundledRedis() {
+    Assumptions.assumeTrue(System.getenv(LocalRedis.SERVER_VARIABLE) == null,
+        "footprint budgets hold the bundled Redis 6.2; " + LocalRedis.SERVER_VARIABLE + " names another redis-server");
+  }
+
   @ParameterizedTest(name = "{0}")
   @EnumSource(value = Topology.class, names = {"STANDALONE", "CLUSTER"})
   void bytesPerLeanClick(Topology topology) {
@@ -57,6 +68,7 @@ class MemoryFootprintTest {
         RedisConnector connector = RedisConnector.connect(redis.url(), Duration.ofSeconds(5), 100_000)) {
       long bytes = clickBytes(redis, connector, leanClick(Instant.now()), mint(CLICKS, Instant.now()));
       System.out.printf("footprint %s: %d lean clicks, %d bytes/click%n", topology, CLICKS, bytes);
+      assumeBundledRedis();
       assertThat(bytes).isLessThanOrEqualTo(LEAN_CLICK_BUDGET_BYTES);
     }
   }
@@ -82,6 +94,7 @@ class MemoryFootprintTest {
       long flagged = clickBytes(redis, connector, marked, mint(CLICKS, Instant.now()));
       System.out.printf("footprint %s: %d lean clicks, %d bytes/click clean, %d flagged with a network digest%n",
           topology, CLICKS, clean, flagged);
+      assumeBundledRedis();
       assertThat(flagged).isLessThanOrEqualTo(LEAN_CLICK_BUDGET_BYTES);
       // 7 bytes of record plus listpack rounding and allocator noise: two separate servers are
       // compared, and runs have measured 5 to 16 bytes apart on a Cluster. A full address string
@@ -99,6 +112,7 @@ class MemoryFootprintTest {
       long bytes = clickBytes(redis, connector, click(Instant.now()), mint(CLICKS, Instant.now()));
       System.out.printf("footprint STANDALONE hash-max-ziplist-value 256: %d rich clicks, %d bytes/click%n",
           CLICKS, bytes);
+      assumeBundledRedis();
       assertThat(bytes).isLessThan(RICH_CLICK_BUDGET_BYTES);
     }
   }
@@ -128,6 +142,7 @@ class MemoryFootprintTest {
     }
     System.out.printf("footprint %s: %d clicks with campaign, s1, creative, placement varied: %d bytes/click,"
         + " of which %d in the dimension hashes%n", topology, CLICKS, bytes, dimensionBytes);
+    assumeBundledRedis();
     assertThat(bytes).isLessThanOrEqualTo(DIMENSIONS_CLICK_BUDGET_BYTES);
     // The dimension hashes hold a bounded number of fields per partition-hour whatever the clicks:
     // their share per click is small (and shrinks as clicks grow).
@@ -186,6 +201,7 @@ class MemoryFootprintTest {
       System.out.printf("footprint %s: %d rich clicks, %d bytes/click; %d conversions, %d bytes/conversion,"
               + " %d with a request id%n",
           topology, CLICKS, clickBytes, converted, conversionBytes, withRequestIdBytes);
+      assumeBundledRedis();
       assertThat(clickBytes).isLessThan(RICH_CLICK_BUDGET_BYTES);
       assertThat(conversionBytes).isLessThan(CONVERSION_BUDGET_BYTES);
       // Per-conversion growth includes the partition streams' and stats hashes' allocations, which

@@ -60,6 +60,7 @@ public final class LocalSentinel implements TestRedis {
       int port = RedisNode.freePort(false);
       RedisSentinel sentinel =
           RedisSentinel.newRedisSentinel()
+              .executableProvider(RedisBinary.provider())
               .bind(RedisNode.HOST)
               .port(port)
               .masterName(MASTER_NAME)

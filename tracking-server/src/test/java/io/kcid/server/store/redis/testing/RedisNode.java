@@ -19,7 +19,7 @@ import redis.embedded.RedisServer;
 import redis.embedded.core.RedisServerBuilder;
 
 /**
- * One real {@code redis-server} process (the 6.2 binary shipped in embedded-redis) for tests, with
+ * One real {@code redis-server} process ({@link RedisBinary}: embedded-redis's 6.2 by default) for tests, with
  * an admin connection. It can be killed with SIGKILL (no shutdown, no final fsync) and restarted on
  * the same port and data directory — what a crashed and restarted Redis host looks like.
  */
@@ -67,6 +67,7 @@ public final class RedisNode implements AutoCloseable {
   private void launch() throws IOException {
     RedisServerBuilder builder =
         RedisServer.newRedisServer()
+            .executableProvider(RedisBinary.provider())
             .port(port)
             .bind(HOST)
             .setting("dir " + dir.toAbsolutePath())
