@@ -37,7 +37,7 @@ public final class RedisProcess implements AutoCloseable {
   public static RedisProcess start(Path dir, boolean fsyncAlways) {
     try {
       Files.createDirectories(dir);
-      Path binary = LocalRedis.binary(System.getenv(LocalRedis.SERVER_VARIABLE)).get().toPath();
+      Path binary = LocalRedis.configuredBinary().get().toPath();
       RedisProcess redis = new RedisProcess(binary, freePort(), dir, fsyncAlways);
       redis.launch();
       return redis;

@@ -13,9 +13,9 @@ import io.kcid.proto.tracking.v1.RecordConversionRequest;
 import io.kcid.server.store.redis.LocalRedis;
 import io.kcid.server.testing.RunningServer;
 import io.kcid.server.testing.TestServers;
-import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanIterator;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,18 +77,13 @@ class ConversionMemoryRpcProbe {
 
   private static Map<String, long[]> classes(RedisCommands<String, String> admin) {
     Map<String, long[]> out = new TreeMap<>();
-    KeyScanCursor<String> cur = admin.scan(ScanArgs.Builder.limit(10000));
-    while (true) {
-      for (String k : cur.getKeys()) {
-        String cls = k.replaceAll("^kc:\\{[^}]*\\}:", "").replaceAll(":.*", "");
-        long[] v = out.computeIfAbsent(cls, x -> new long[2]);
-        v[0]++;
-        Long mu = admin.memoryUsage(k);
-        v[1] += mu == null ? 0 : mu;
-      }
-      if (cur.isFinished()) break;
-      cur = admin.scan(cur, ScanArgs.Builder.limit(10000));
-    }
+    ScanIterator.scan(admin, ScanArgs.Builder.limit(10000)).forEachRemaining(k -> {
+      String cls = k.replaceAll("^kc:\\{[^}]*\\}:", "").replaceAll(":.*", "");
+      long[] v = out.computeIfAbsent(cls, x -> new long[2]);
+      v[0]++;
+      Long mu = admin.memoryUsage(k);
+      v[1] += mu == null ? 0 : mu;
+    });
     return out;
   }
 }

@@ -43,7 +43,7 @@ public final class LocalRedis implements AutoCloseable {
    *     {@code everysec}
    */
   public static LocalRedis start(int port, Path dataDir, boolean fsyncAlways) {
-    return start(port, dataDir, fsyncAlways, binary(System.getenv(SERVER_VARIABLE)));
+    return start(port, dataDir, fsyncAlways, configuredBinary());
   }
 
   /** As {@link #start(int, Path, boolean)}, running {@code binary} (see {@link #binary}). */
@@ -100,7 +100,7 @@ public final class LocalRedis implements AutoCloseable {
    * @throws IllegalArgumentException when {@code named} is not an executable file
    */
   public static ExecutableProvider binary(String named) {
-    if (named == null || named.isBlank()) {
+    if (isBundled(named)) {
       return ExecutableProvider.newJarResourceProvider();
     }
     File file = Path.of(named).toFile();
@@ -108,6 +108,20 @@ public final class LocalRedis implements AutoCloseable {
       throw new IllegalArgumentException(SERVER_VARIABLE + " (--redis-server) " + named + " is not an executable file");
     }
     return () -> file;
+  }
+
+  /** The binary {@value #SERVER_VARIABLE} names, else the bundled 6.2 (see {@link #binary}). */
+  public static ExecutableProvider configuredBinary() {
+    return binary(System.getenv(SERVER_VARIABLE));
+  }
+
+  /** Whether {@value #SERVER_VARIABLE} leaves kcid on the bundled Redis 6.2. */
+  public static boolean runsBundledBinary() {
+    return isBundled(System.getenv(SERVER_VARIABLE));
+  }
+
+  private static boolean isBundled(String named) {
+    return named == null || named.isBlank();
   }
 
   public int port() {

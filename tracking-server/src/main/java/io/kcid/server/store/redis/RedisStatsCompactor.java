@@ -40,7 +40,13 @@ public final class RedisStatsCompactor {
    * What one pass did, over all partitions: the hashes it rewrote, and the hashes it left hot (their
    * hour current or within {@link #GRACE}), which is what the hot sets cost in memory.
    */
-  public record Pass(int rewritten, int leftHot) {}
+  public record Pass(int rewritten, int leftHot) {
+    static final Pass NONE = new Pass(0, 0);
+
+    Pass plus(Pass other) {
+      return new Pass(rewritten + other.rewritten, leftHot + other.leftHot);
+    }
+  }
 
   /**
    * Compacts the hot hashes of every partition whose hour ended at least {@link #GRACE} before
@@ -52,8 +58,8 @@ public final class RedisStatsCompactor {
       int partition = p;
       partitionsInTurn.add(() -> compactPartition(partition, now));
     }
-    return RedisStatsStore.inSequence(partitionsInTurn, 1).thenApply(passes -> new Pass(
-        passes.stream().mapToInt(Pass::rewritten).sum(), passes.stream().mapToInt(Pass::leftHot).sum()));
+    return RedisStatsStore.inSequence(partitionsInTurn, 1)
+        .thenApply(passes -> passes.stream().reduce(Pass.NONE, Pass::plus));
   }
 
   private CompletionStage<Pass> compactPartition(int partition, Instant now) {

@@ -1,9 +1,8 @@
 package io.kcid.server.store.redis.testing;
 
-import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
+import io.lettuce.core.ScanIterator;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -27,14 +26,8 @@ public final class KeyspaceDigest {
 
   public static String of(RedisCommands<byte[], byte[]> redis) {
     Map<String, String> keys = new TreeMap<>();
-    ScanCursor cursor = ScanCursor.INITIAL;
-    do {
-      KeyScanCursor<byte[]> page = redis.scan(cursor, ScanArgs.Builder.limit(1000));
-      for (byte[] key : page.getKeys()) {
-        keys.put(HEX.formatHex(key), value(redis, key) + (redis.pttl(key) > 0 ? " expires" : ""));
-      }
-      cursor = page;
-    } while (!cursor.isFinished());
+    ScanIterator.scan(redis, ScanArgs.Builder.limit(1000)).forEachRemaining(
+        key -> keys.put(HEX.formatHex(key), value(redis, key) + (redis.pttl(key) > 0 ? " expires" : "")));
     return keys.toString();
   }
 

@@ -1,5 +1,6 @@
 package io.kcid.server.store.redis.testing;
 
+import io.kcid.server.store.redis.LocalRedis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -60,7 +61,7 @@ public final class LocalSentinel implements TestRedis {
       int port = RedisNode.freePort(false);
       RedisSentinel sentinel =
           RedisSentinel.newRedisSentinel()
-              .executableProvider(RedisBinary.provider())
+              .executableProvider(LocalRedis.configuredBinary())
               .bind(RedisNode.HOST)
               .port(port)
               .masterName(MASTER_NAME)

@@ -1,5 +1,6 @@
 package io.kcid.server.store.redis.testing;
 
+import io.kcid.server.store.redis.LocalRedis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -19,7 +20,7 @@ import redis.embedded.RedisServer;
 import redis.embedded.core.RedisServerBuilder;
 
 /**
- * One real {@code redis-server} process ({@link RedisBinary}: embedded-redis's 6.2 by default) for tests, with
+ * One real {@code redis-server} process ({@link LocalRedis#configuredBinary}: embedded-redis's 6.2 by default) for tests, with
  * an admin connection. It can be killed with SIGKILL (no shutdown, no final fsync) and restarted on
  * the same port and data directory — what a crashed and restarted Redis host looks like.
  */
@@ -67,7 +68,7 @@ public final class RedisNode implements AutoCloseable {
   private void launch() throws IOException {
     RedisServerBuilder builder =
         RedisServer.newRedisServer()
-            .executableProvider(RedisBinary.provider())
+            .executableProvider(LocalRedis.configuredBinary())
             .port(port)
             .bind(HOST)
             .setting("dir " + dir.toAbsolutePath())
