@@ -69,7 +69,9 @@
 --   NF click not found   AM click of another account    CM campaign not counted by the goal
 --   RR request_id reused, and for a replayed request_id the stored answer of the first call
 --   with a third element 'R' (nothing was written this time). An accepted conversion on a flagged
---   click: {'A', id, '', status, reason number}.
+--   click: {'A', id, '', status, reason number}. An accepted conversion that appended an outbox
+--   entry also answers the click record it read, sixth: {'A', id, '', status or '', reason or '',
+--   click}, so the recorder can hand the event to its local delivery workers without a read back.
 -- KEYS: click_group, click_state, request, stream, stats, stream_sequence, outbox, dimensions,
 -- KEYS: hot_stats
 -- ARGV: account_id, goal_key, counting_mode, transaction_id, fingerprint, payload,
@@ -301,7 +303,8 @@ if has_request then
     end
   end
 end
-if flagged then
-  return {code, id, '', flagged_status, flagged[1]}
+local handoff = outbox and code == 'A'
+if flagged or handoff then
+  return {code, id, '', flagged and flagged_status or '', flagged and flagged[1] or '', handoff and click or ''}
 end
 return {code, id}

@@ -36,6 +36,7 @@ import io.kcid.server.delivery.DestinationDirectory;
 import io.kcid.server.delivery.DestinationLimiter;
 import io.kcid.server.delivery.OutboundEvents;
 import io.kcid.server.delivery.Outbox;
+import io.kcid.server.delivery.RecentEvents;
 import io.kcid.server.delivery.RetrySchedule;
 import io.kcid.server.delivery.http.HttpDeliverySender;
 import io.kcid.server.destination.CachedDestinationDirectory;
@@ -238,7 +239,7 @@ final class ServerComponents {
     metrics.streamReaders(streams::readers);
     var tenants = new Tenants(accounts, partners, owners, codec);
     var apiKeys = new ApiKeys(new RedisApiKeyStore(redis.commands()), tenants, config.security().apiKeys(), clock);
-    var eraser = new ClickEraser(codec, clicks, new RedisTransactionClaims(redis.commands(), durable), owners);
+    var eraser = new ClickEraser(codec, clicks, new RedisTransactionClaims(redis.commands(), durable), owners, outbox);
     var verifierListing = new ClickVerifierListing(accountStore, clock, partitions);
 
     var clickService = new ClickGrpcService(
@@ -262,7 +263,9 @@ final class ServerComponents {
     if (config.delivery().workers()) {
       var delivery = config.delivery();
       DeliverySender sender = parts.sender() != null ? parts.sender() : deliverySender;
-      var worker = new DeliveryWorker(deliveryQueue, directory, new OutboundEvents(codec, readableConversions, clicks, accounts),
+      var recentEvents = RecentEvents.systemClock();
+      var worker = new DeliveryWorker(deliveryQueue, directory,
+          new OutboundEvents(codec, readableConversions, clicks, accounts, recentEvents),
           sender, new DestinationLimiter(delivery.concurrency(), System::nanoTime),
           new CircuitBreaker(delivery.circuitOpenAfter(), clock),
           new RetrySchedule(delivery.maxAge(), new SplittableRandom()),
@@ -271,6 +274,7 @@ final class ServerComponents {
           delivery.maxAge().plus(delivery.logRetention()), 256, DeliveryDispatcher.STALE);
       deliveryWorkers = new DeliveryWorkers(deliveryQueue, dispatcher, worker, partitions, DeliveryWorkers.POLL);
       outbox.onWrite(deliveryWorkers::wake);
+      outbox.handOffTo(recentEvents);
       metrics.deliveriesPending(deliveryWorkers::pending);
     }
     return new ServerComponents(config.security(), clickService, conversionService, adminService,

@@ -5,6 +5,7 @@ import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.core.kcid.KcidCodec;
 import io.kcid.proto.tracking.v1.DeleteClickResponse;
 import io.kcid.proto.tracking.v1.ErrorReason;
+import io.kcid.server.delivery.Outbox;
 import io.kcid.server.store.ClickErasure;
 import io.kcid.server.store.ClickStore;
 import io.kcid.server.store.TransactionClaims;
@@ -22,12 +23,15 @@ public final class ClickEraser {
   private final ClickStore clicks;
   private final TransactionClaims claims;
   private final ClickOwners owners;
+  private final Outbox outbox;
 
-  public ClickEraser(KcidCodec codec, ClickStore clicks, TransactionClaims claims, ClickOwners owners) {
+  /** @param outbox forgets the click's events handed to the local delivery workers */
+  public ClickEraser(KcidCodec codec, ClickStore clicks, TransactionClaims claims, ClickOwners owners, Outbox outbox) {
     this.codec = codec;
     this.clicks = clicks;
     this.claims = claims;
     this.owners = owners;
+    this.outbox = outbox;
   }
 
   public CompletionStage<DeleteClickResponse> delete(String kcidText) {
@@ -37,6 +41,7 @@ public final class ClickEraser {
         .thenCompose(
             erased -> {
               owners.forget(kcid.kcid());
+              outbox.forgetClick(kcid.kcid());
               ClickErasure erasure =
                   erased.orElseThrow(
                       () -> new KcidException(

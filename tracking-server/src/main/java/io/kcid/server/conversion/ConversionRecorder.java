@@ -214,11 +214,19 @@ public final class ConversionRecorder {
     });
   }
 
-  /** Wakes the local delivery workers when the write appended an outbox entry. */
+  /**
+   * Wakes the local delivery workers when the write appended an outbox entry, handing them a new
+   * conversion's event (the click the write read with it) so that they need not read it back.
+   */
   private RecordResult wakeDelivery(RecordResult result, RecordPlan plan) {
-    if (plan.command().outbox() && !result.repeated()
-        && (result.code() == RecordResult.Code.ACCEPTED || result.code() == RecordResult.Code.STATUS_CHANGED)) {
-      outbox.written(plan.command().kcid().partition());
+    RecordCommand command = plan.command();
+    if (!command.outbox() || result.repeated()) {
+      return result;
+    }
+    if (result.code() == RecordResult.Code.ACCEPTED && result.recordedClick() != null) {
+      outbox.recorded(command.kcid().partition(), command.recordedConversion(result), result.recordedClick().click());
+    } else if (result.code() == RecordResult.Code.ACCEPTED || result.code() == RecordResult.Code.STATUS_CHANGED) {
+      outbox.written(command.kcid().partition());
     }
     return result;
   }

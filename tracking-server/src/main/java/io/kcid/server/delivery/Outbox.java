@@ -1,5 +1,7 @@
 package io.kcid.server.delivery;
 
+import io.kcid.proto.tracking.v1.Click;
+import io.kcid.proto.tracking.v1.Conversion;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -9,7 +11,8 @@ import java.util.function.IntConsumer;
  * The recorder's side of the delivery outbox: whether a conversion event of an account is written
  * to it (the account has destinations; answered from the directory's cache, at once when warm),
  * and a wake-up for the local delivery workers once an entry was written, so that an idle machine
- * delivers without waiting for its next poll.
+ * delivers without waiting for its next poll. A new conversion's event is handed to those workers
+ * as well ({@link RecentEvents}), so that they need not read it back.
  */
 public final class Outbox {
   /** No destinations anywhere: nothing is ever written (tests and tools without delivery). */
@@ -17,6 +20,8 @@ public final class Outbox {
 
   private final DestinationDirectory directory;
   private volatile IntConsumer onWrite = partition -> {};
+  /** Where new conversions' events go for the local delivery workers; none without them. */
+  private volatile RecentEvents recent;
 
   private Outbox(DestinationDirectory directory) {
     this.directory = directory;
@@ -36,8 +41,33 @@ public final class Outbox {
     onWrite.accept(partition);
   }
 
+  /**
+   * Called by the recorder after an acknowledged write that recorded a new conversion and appended
+   * its entry to a partition's outbox: hands the event over, then wakes the workers.
+   */
+  public void recorded(int partition, Conversion conversion, Click click) {
+    RecentEvents to = recent;
+    if (to != null) {
+      to.put(conversion, click);
+    }
+    written(partition);
+  }
+
+  /** Forgets the events handed over for a click (it was erased). */
+  public void forgetClick(String kcid) {
+    RecentEvents to = recent;
+    if (to != null) {
+      to.forgetClick(kcid);
+    }
+  }
+
   /** Who is woken by {@link #written}: the local delivery workers, with the partition written to. */
   public void onWrite(IntConsumer listener) {
     this.onWrite = Objects.requireNonNull(listener, "listener");
+  }
+
+  /** Where {@link #recorded} hands new conversions' events: the local delivery workers' {@link RecentEvents}. */
+  public void handOffTo(RecentEvents events) {
+    this.recent = Objects.requireNonNull(events, "events");
   }
 }

@@ -61,6 +61,11 @@ public final class ReportingConversionStore implements ConversionStore {
         : converted(kcid, sequence, found.get()).thenApply(Optional::of));
   }
 
+  @Override
+  public CompletionStage<Conversion> asRead(DecodedKcid kcid, long sequence, Conversion recorded) {
+    return converted(kcid, sequence, recorded);
+  }
+
   /** The conversion as read; one just converted at read has its rate stored first. */
   private CompletionStage<Conversion> converted(DecodedKcid kcid, long sequence, Conversion read) {
     return values.atRead(read).thenCompose(shown -> {

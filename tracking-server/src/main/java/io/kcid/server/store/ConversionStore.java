@@ -4,6 +4,7 @@ import io.kcid.core.kcid.DecodedKcid;
 import io.kcid.proto.tracking.v1.Conversion;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /** Where conversions are matched and recorded. Implementations never block the caller. */
@@ -50,6 +51,14 @@ public interface ConversionStore {
   /** The n-th conversion of a click. */
   CompletionStage<Optional<Conversion>> find(DecodedKcid kcid, long sequence);
 
+  /**
+   * A conversion just recorded (as the record step wrote it) the way {@link #find} would answer
+   * it now: a store that shows reads differently (reporting-currency values) shows this the same.
+   */
+  default CompletionStage<Conversion> asRead(DecodedKcid kcid, long sequence, Conversion recorded) {
+    return CompletableFuture.completedFuture(recorded);
+  }
+
   /** Conversions of a click with sequence numbers above {@code afterSequence}, oldest first. */
   CompletionStage<List<Conversion>> listForClick(DecodedKcid kcid, long afterSequence, int limit);
 
@@ -58,6 +67,6 @@ public interface ConversionStore {
    * Conversion} holding only them), unless it already has some or is gone; true when stored.
    */
   default CompletionStage<Boolean> settleFx(DecodedKcid kcid, long sequence, Conversion fx) {
-    return java.util.concurrent.CompletableFuture.completedFuture(false);
+    return CompletableFuture.completedFuture(false);
   }
 }

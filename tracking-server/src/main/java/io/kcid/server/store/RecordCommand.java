@@ -1,6 +1,8 @@
 package io.kcid.server.store;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.kcid.core.kcid.DecodedKcid;
+import io.kcid.proto.tracking.v1.Conversion;
 import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.CountingMode;
 import io.kcid.proto.tracking.v1.Money;
@@ -86,5 +88,29 @@ public record RecordCommand(
     return new RecordCommand(kcid, requiredAccountId, goalKey, countingMode, transactionId, requestId,
         fingerprint, payload, value, requestedStatus, newStatus, transitionSources, allowedCampaigns, test,
         recordTime, conversionTtl, requestIdTtl, eventTime, timeToConvertBucket, flaggedStatus, write);
+  }
+
+  /**
+   * The new conversion this command recorded, as a read of it answers until something changes it:
+   * the payload with its id, kcid, status (a flagged click's, with its reason) and value.
+   *
+   * @param result this command's accepted result
+   */
+  public Conversion recordedConversion(RecordResult result) {
+    Conversion.Builder c;
+    try {
+      c = Conversion.parseFrom(payload).toBuilder();
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("The command's own payload does not parse", e);
+    }
+    c.setConversionId(result.conversionId()).setKcid(kcid.kcid())
+        .setStatus(result.flagged() != null ? result.flagged().status() : newStatus);
+    if (result.flagged() != null) {
+      c.setStatusReason(result.flagged().reason());
+    }
+    if (!value.getAmount().isEmpty()) {
+      c.setValue(Money.newBuilder().setAmount(value.getAmount()).setCurrencyCode(value.getCurrencyCode()));
+    }
+    return c.build();
   }
 }

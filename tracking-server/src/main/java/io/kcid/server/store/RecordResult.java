@@ -10,8 +10,12 @@ import io.kcid.proto.tracking.v1.ErrorReason;
  *     was written this time
  * @param flagged for a new conversion on a flagged click: the status it was recorded in and why;
  *     null otherwise
+ * @param recordedClick for a new conversion whose command wrote an outbox entry: the click as the
+ *     atomic step read it (the recorder hands the event to its local delivery workers, which then
+ *     need not read it back); null otherwise
  */
-public record RecordResult(Code code, String conversionId, boolean repeated, Flagged flagged) {
+public record RecordResult(Code code, String conversionId, boolean repeated, Flagged flagged,
+    StoredClick recordedClick) {
 
   public RecordResult(Code code, String conversionId) {
     this(code, conversionId, false);
@@ -19,6 +23,10 @@ public record RecordResult(Code code, String conversionId, boolean repeated, Fla
 
   public RecordResult(Code code, String conversionId, boolean repeated) {
     this(code, conversionId, repeated, null);
+  }
+
+  public RecordResult(Code code, String conversionId, boolean repeated, Flagged flagged) {
+    this(code, conversionId, repeated, flagged, null);
   }
 
   /** The status a conversion on a flagged click was recorded in, and the flag's reason. */

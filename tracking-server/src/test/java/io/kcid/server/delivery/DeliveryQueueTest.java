@@ -119,7 +119,8 @@ class DeliveryQueueTest {
     queue = new RedisDeliveryQueue(connector.commands());
     conversionStore = new RedisConversionStore(connector.commands(), 10_000);
     events = new OutboundEvents(codec, conversionStore, new RedisClickStore(connector.commands()),
-        new AccountDirectory(new RedisAccountStore(connector.commands()), clock, Duration.ZERO));
+        new AccountDirectory(new RedisAccountStore(connector.commands()), clock, Duration.ZERO),
+        RecentEvents.systemClock());
     log = new DeliveryLogService(queue, PARTITIONS, clock);
     join(queue.createGroups(PARTITIONS));
   }
@@ -276,6 +277,46 @@ class DeliveryQueueTest {
     var b = account();
     assertThat(postback(b, click(b), "req-b").getOutcome()).isEqualTo(Outcome.OUTCOME_ACCEPTED);
     assertThat(outbox(b.getAccount().getAccountId())).isEmpty();
+  }
+
+  @Test
+  void onlyANewConversionsFirstAttemptTakesTheEventHandedOverAndOnlyWhileItIsFresh() {
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    String kcid = click(a);
+    RecordConversionResponse recorded = postback(a, kcid, "handoff");
+    assertThat(recorded.getOutcome()).isEqualTo(Outcome.OUTCOME_ACCEPTED);
+    Instant created = clock.instant();
+    java.util.function.BiFunction<DeliveryTrigger, Integer, DeliveryJob> job = (trigger, attempts) -> new DeliveryJob(
+        "d-1", codec.decode(kcid).partition(), id, "a:" + id, "pb", recorded.getConversionId(), kcid, "purchase",
+        trigger, ConversionStatus.CONVERSION_STATUS_APPROVED, DeliveryState.DELIVERY_STATE_PENDING, attempts,
+        created, created, created, "1-0");
+    OutboundEvent read = join(events.of(job.apply(DeliveryTrigger.DELIVERY_TRIGGER_RECORDED, 0))).orElseThrow();
+    assertThat(read.conversion().getConversionId()).isEqualTo(recorded.getConversionId());
+    assertThat(read.click().getCampaignId()).isEqualTo("camp");
+
+    // What the recorder handed over is marked, so the event shows which one a job took.
+    long[] now = {0};
+    RecentEvents recent = new RecentEvents(() -> now[0]);
+    OutboundEvents handing = new OutboundEvents(codec, conversionStore, new RedisClickStore(connector.commands()),
+        new AccountDirectory(new RedisAccountStore(connector.commands()), clock, Duration.ZERO), recent);
+    Conversion marked = read.conversion().toBuilder().setTransactionId("handed-over").build();
+    recent.put(marked, read.click().toBuilder().setCampaignId("handed-over").build());
+
+    OutboundEvent first = join(handing.of(job.apply(DeliveryTrigger.DELIVERY_TRIGGER_RECORDED, 0))).orElseThrow();
+    assertThat(first.conversion()).isEqualTo(marked);
+    assertThat(first.click().getCampaignId()).isEqualTo("handed-over");
+    assertThat(first.partnerId()).isEqualTo(read.partnerId());
+    // A retry, and a status change's event, read what is stored now.
+    assertThat(join(handing.of(job.apply(DeliveryTrigger.DELIVERY_TRIGGER_RECORDED, 1)))).contains(read);
+    assertThat(join(handing.of(job.apply(DeliveryTrigger.DELIVERY_TRIGGER_APPROVED, 0))).orElseThrow().conversion())
+        .isEqualTo(read.conversion());
+    // Past RecentEvents.KEEP the first attempt reads too; and an erased click's events are forgotten.
+    now[0] = RecentEvents.KEEP.toNanos() + 1;
+    assertThat(join(handing.of(job.apply(DeliveryTrigger.DELIVERY_TRIGGER_RECORDED, 0)))).contains(read);
+    now[0] = 0;
+    recent.forgetClick(kcid);
+    assertThat(join(handing.of(job.apply(DeliveryTrigger.DELIVERY_TRIGGER_RECORDED, 0)))).contains(read);
   }
 
   @Test

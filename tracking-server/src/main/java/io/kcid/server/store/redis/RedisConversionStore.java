@@ -15,6 +15,7 @@ import io.kcid.server.store.ConversionStore;
 import io.kcid.server.store.RecordCommand;
 import io.kcid.server.store.RecordResult;
 import io.kcid.server.store.StatusUpdate;
+import io.kcid.server.store.StoredClick;
 import io.kcid.server.store.redis.Scripts.RecordConversion;
 import io.kcid.server.store.redis.Scripts.UpdateStatus;
 import io.lettuce.core.ScriptOutputType;
@@ -146,7 +147,7 @@ public final class RedisConversionStore implements ConversionStore {
     CompletionStage<List<Object>> reply = dryRun
         ? RECORD.run(redis, ScriptOutputType.MULTI, call)
         : durable.run(RECORD, ScriptOutputType.MULTI, call);
-    return Stages.translate(reply.thenApply(RedisConversionStore::result));
+    return Stages.translate(reply.thenApply(answer -> result(c.kcid(), answer)));
   }
 
   private static String modeCode(CountingMode mode) {
@@ -163,7 +164,7 @@ public final class RedisConversionStore implements ConversionStore {
     return "," + statuses.stream().map(s -> Integer.toString(s.getNumber())).collect(Collectors.joining(",")) + ",";
   }
 
-  private static RecordResult result(List<Object> reply) {
+  private static RecordResult result(DecodedKcid kcid, List<Object> reply) {
     String code = text(reply.get(0));
     String id = text(reply.get(1));
     RecordResult.Code outcome =
@@ -180,12 +181,14 @@ public final class RedisConversionStore implements ConversionStore {
           default -> throw new IllegalStateException("Unexpected script answer " + code);
         };
     boolean repeated = reply.size() > 2 && "R".equals(text(reply.get(2)));
-    RecordResult.Flagged flagged = reply.size() > 4
+    RecordResult.Flagged flagged = reply.size() > 4 && !text(reply.get(3)).isEmpty()
         ? new RecordResult.Flagged(
             ConversionStatus.forNumber(Integer.parseInt(text(reply.get(3)))),
             io.kcid.proto.tracking.v1.ErrorReason.forNumber(Integer.parseInt(text(reply.get(4)))))
         : null;
-    return new RecordResult(outcome, id, repeated, flagged);
+    byte[] click = reply.size() > 5 ? (byte[]) reply.get(5) : null;
+    StoredClick recorded = click == null || click.length == 0 ? null : RedisClickStore.decode(kcid, click);
+    return new RecordResult(outcome, id, repeated, flagged, recorded);
   }
 
   @Override

@@ -12,6 +12,7 @@ import io.kcid.core.kcid.KcidKeyRing;
 import io.kcid.proto.tracking.v1.Account;
 import io.kcid.proto.tracking.v1.AccountSecrets;
 import io.kcid.proto.tracking.v1.Click;
+import io.kcid.proto.tracking.v1.ClickFlag;
 import io.kcid.proto.tracking.v1.Conversion;
 import io.kcid.proto.tracking.v1.ConversionStatus;
 import io.kcid.proto.tracking.v1.CountingMode;
@@ -575,6 +576,54 @@ abstract class StoreContract {
     assertThat(redis.objectEncoding(st)).isEqualTo("hashtable");
     assertThat(redis.smembers(hot)).contains(st);
     assertThat(statsSum(account, StatsCounter.Metric.CONVERSIONS)).isEqualTo(2);
+  }
+
+  /**
+   * The recorder hands a new conversion's event to its local delivery workers instead of letting
+   * them read it back: what it hands over must be exactly what those reads answer.
+   */
+  @Test
+  void aNewConversionWithAnOutboxEntryAnswersItsClickAndItsCommandDescribesWhatAReadAnswers() {
+    String account = "acct-handoff";
+    for (boolean flagged : List.of(false, true)) {
+      DecodedKcid kcid = codec.decode(codec.mintRandomPartition(Instant.now()));
+      Click click = Click.newBuilder().setCampaignId("camp-1").setCreativeId("cr-9").putSubIds("s1", "s-one")
+          .setDestinationUrl("https://a.example/")
+          .setFlag(flagged ? ClickFlag.CLICK_FLAG_BOT_USER_AGENT : ClickFlag.CLICK_FLAG_UNSPECIFIED).build();
+      assertThat(join(clicks.insert(kcid, account, click, Duration.ofHours(1)))).isTrue();
+      Instant now = Instant.now();
+      // A flagged click's conversion is held pending, without a value; the other has one.
+      RecordCommand command = new RecordCommand(kcid, account, "purchase", CountingMode.COUNTING_MODE_ONCE_PER_CLICK,
+          "order-1", "", "f",
+          Conversion.newBuilder().setAccountId(account).setGoalKey("purchase").setTransactionId("order-1")
+              .setRecordTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond())).build().toByteArray(),
+          flagged ? Money.getDefaultInstance() : Money.newBuilder().setAmount("49.90").setCurrencyCode("EUR").build(),
+          ConversionStatus.CONVERSION_STATUS_UNSPECIFIED, ConversionStatus.CONVERSION_STATUS_APPROVED,
+          StatusTransitions.sourcesOf(ConversionStatus.CONVERSION_STATUS_UNSPECIFIED), List.of(), false, now,
+          Duration.ofHours(1), Duration.ofHours(2), now, 0, ConversionStatus.CONVERSION_STATUS_PENDING, true);
+
+      RecordResult recorded = join(conversions.record(command));
+
+      assertThat(recorded.code()).isEqualTo(Code.ACCEPTED);
+      assertThat(recorded.recordedClick()).isEqualTo(join(clicks.find(kcid)).orElseThrow());
+      Conversion handedOver = command.recordedConversion(recorded);
+      assertThat(handedOver).isEqualTo(join(conversions.find(kcid, 1)).orElseThrow());
+      assertThat(handedOver.getStatus()).isEqualTo(flagged
+          ? ConversionStatus.CONVERSION_STATUS_PENDING : ConversionStatus.CONVERSION_STATUS_APPROVED);
+      assertThat(handedOver.getStatusReason()).isEqualTo(flagged
+          ? ErrorReason.ERROR_REASON_CLICK_FLAGGED_BOT : ErrorReason.ERROR_REASON_UNSPECIFIED);
+      assertThat(handedOver.getValue().getAmount()).isEqualTo(flagged ? "" : "49.90");
+      // A duplicate appends no outbox entry: nothing to hand over.
+      RecordResult again = join(conversions.record(command));
+      assertThat(again.code()).isEqualTo(Code.DUPLICATE_GOAL);
+      assertThat(again.recordedClick()).isNull();
+    }
+    // Nor does a conversion of an account without destinations.
+    DecodedKcid plain = newClick(account);
+    RecordResult withoutOutbox = join(conversions.record(
+        command(plain, account, CountingMode.COUNTING_MODE_ONCE_PER_CLICK, "", "", "f")));
+    assertThat(withoutOutbox.code()).isEqualTo(Code.ACCEPTED);
+    assertThat(withoutOutbox.recordedClick()).isNull();
   }
 
   private static RecordCommand conversionAt(DecodedKcid kcid, String account, Instant t) {

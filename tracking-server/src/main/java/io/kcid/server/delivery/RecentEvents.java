@@ -1,0 +1,91 @@
+package io.kcid.server.delivery;
+
+import io.kcid.proto.tracking.v1.Click;
+import io.kcid.proto.tracking.v1.Conversion;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * New conversions this process recorded a moment ago, with their clicks: the recorder hands each
+ * one here, so that the delivery sent at once (the local workers dispatch the outbox entry within
+ * milliseconds) need not read back from Redis what was just written there - two reads per
+ * delivery, the conversion and its click. Kept for {@link #KEEP} and at most {@link #CAPACITY}
+ * of them; a job started later, on another process, for a status change or for a retry reads its
+ * event as before. Erasing a click forgets its events here; erased through another process, an
+ * event handed off here can still be sent within {@link #KEEP}, as one read back just before the
+ * erasure can.
+ */
+public final class RecentEvents {
+  /** How long a handed-off event is used. */
+  static final Duration KEEP = Duration.ofSeconds(5);
+  /** Events held at most: a burst beyond it is read back. */
+  static final int CAPACITY = 16_384;
+
+  /** A conversion as recorded, and its click. */
+  public record Recorded(Conversion conversion, Click click) {}
+
+  private record Held(Recorded recorded, long atNanos) {}
+
+  private final Map<String, Held> byConversion = new ConcurrentHashMap<>();
+  /** Conversion ids oldest first, for expiry; guarded by itself. */
+  private final ArrayDeque<String> order = new ArrayDeque<>();
+  private final LongSupplier nanoTime;
+
+  public RecentEvents(LongSupplier nanoTime) {
+    this.nanoTime = nanoTime;
+  }
+
+  public static RecentEvents systemClock() {
+    return new RecentEvents(System::nanoTime);
+  }
+
+  /** Holds a conversion just recorded (its id set) and its click. */
+  public void put(Conversion conversion, Click click) {
+    long now = nanoTime.getAsLong();
+    synchronized (order) {
+      expire(now);
+      if (byConversion.size() >= CAPACITY) {
+        return;
+      }
+      byConversion.put(conversion.getConversionId(), new Held(new Recorded(conversion, click), now));
+      order.add(conversion.getConversionId());
+    }
+  }
+
+  /** The conversion recorded under this id less than {@link #KEEP} ago, with its click. */
+  public Optional<Recorded> get(String conversionId) {
+    Held held = byConversion.get(conversionId);
+    if (held == null || nanoTime.getAsLong() - held.atNanos() > KEEP.toNanos()) {
+      return Optional.empty();
+    }
+    return Optional.of(held.recorded());
+  }
+
+  /** Forgets every event of a click (it was erased). */
+  public void forgetClick(String kcid) {
+    String prefix = kcid + "-";
+    byConversion.keySet().removeIf(id -> id.startsWith(prefix));
+  }
+
+  /** Events held now (expired ones may still count until the next {@link #put}). */
+  int size() {
+    return byConversion.size();
+  }
+
+  private void expire(long now) {
+    for (String id = order.peek(); id != null; id = order.peek()) {
+      Held held = byConversion.get(id);
+      if (held != null && now - held.atNanos() <= KEEP.toNanos()) {
+        return;
+      }
+      order.poll();
+      if (held != null) {
+        byConversion.remove(id, held);
+      }
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package io.kcid.server.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kcid.proto.tracking.v1.Click;
+import io.kcid.proto.tracking.v1.Conversion;
+import org.junit.jupiter.api.Test;
+
+class RecentEventsTest {
+  private long now;
+  private final RecentEvents recent = new RecentEvents(() -> now);
+
+  private static Conversion conversion(String id) {
+    return Conversion.newBuilder().setConversionId(id).build();
+  }
+
+  private static final Click CLICK = Click.newBuilder().setCampaignId("c").build();
+
+  @Test
+  void anEventIsKeptForKeepAndNoLonger() {
+    recent.put(conversion("k1-1"), CLICK);
+    assertThat(recent.get("k1-1")).contains(new RecentEvents.Recorded(conversion("k1-1"), CLICK));
+    assertThat(recent.get("k1-2")).isEmpty();
+
+    now += RecentEvents.KEEP.toNanos();
+    assertThat(recent.get("k1-1")).isPresent();
+    now += 1;
+    assertThat(recent.get("k1-1")).isEmpty();
+  }
+
+  @Test
+  void expiredEventsLeaveWhenTheNextArrives() {
+    recent.put(conversion("k1-1"), CLICK);
+    now += RecentEvents.KEEP.toNanos() / 2;
+    recent.put(conversion("k2-1"), CLICK);
+    now += RecentEvents.KEEP.toNanos() / 2 + 1;
+    recent.put(conversion("k3-1"), CLICK);
+    assertThat(recent.size()).isEqualTo(2);
+    assertThat(recent.get("k2-1")).isPresent();
+  }
+
+  @Test
+  void aBurstBeyondTheCapacityIsNotHeld() {
+    for (int i = 0; i < RecentEvents.CAPACITY + 10; i++) {
+      recent.put(conversion("k" + i + "-1"), CLICK);
+    }
+    assertThat(recent.size()).isEqualTo(RecentEvents.CAPACITY);
+    assertThat(recent.get("k0-1")).isPresent();
+    assertThat(recent.get("k" + RecentEvents.CAPACITY + "-1")).isEmpty();
+    // Once they expired there is room again.
+    now += RecentEvents.KEEP.toNanos() + 1;
+    recent.put(conversion("late-1"), CLICK);
+    assertThat(recent.get("late-1")).isPresent();
+    assertThat(recent.size()).isEqualTo(1);
+  }
+
+  @Test
+  void erasingAClickForgetsItsEventsOnly() {
+    recent.put(conversion("k1-1"), CLICK);
+    recent.put(conversion("k1-2"), CLICK);
+    recent.put(conversion("k11-1"), CLICK);
+    recent.forgetClick("k1");
+    assertThat(recent.get("k1-1")).isEmpty();
+    assertThat(recent.get("k1-2")).isEmpty();
+    assertThat(recent.get("k11-1")).isPresent();
+    // Its ids still in the expiry order are harmless: the next put passes over them.
+    now += RecentEvents.KEEP.toNanos() + 1;
+    recent.put(conversion("k2-1"), CLICK);
+    assertThat(recent.size()).isEqualTo(1);
+  }
+}
