@@ -265,7 +265,7 @@ final class ServerComponents {
       DeliverySender sender = parts.sender() != null ? parts.sender() : deliverySender;
       var recentEvents = RecentEvents.systemClock();
       var worker = new DeliveryWorker(deliveryQueue, directory,
-          new OutboundEvents(codec, readableConversions, clicks, accounts, recentEvents),
+          new OutboundEvents(codec, readableConversions, clicks, accounts, recentEvents, clock),
           sender, new DestinationLimiter(delivery.concurrency(), System::nanoTime),
           new CircuitBreaker(delivery.circuitOpenAfter(), clock),
           new RetrySchedule(delivery.maxAge(), new SplittableRandom()),

@@ -28,6 +28,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Matches a postback to its click and records it exactly once: authenticates the sender, reads,
@@ -40,6 +42,7 @@ import java.util.function.Supplier;
  * (see {@link TransactionClaims}).
  */
 public final class ConversionRecorder {
+  private static final Logger log = LoggerFactory.getLogger(ConversionRecorder.class);
   private final KcidCodec codec;
   private final ConversionStore conversions;
   private final TransactionClaims claims;
@@ -216,19 +219,42 @@ public final class ConversionRecorder {
 
   /**
    * Wakes the local delivery workers when the write appended an outbox entry, handing them a new
-   * conversion's event (the click the write read with it) so that they need not read it back.
+   * conversion's event (the click the write read with it) so that they need not read it back; a
+   * status change makes them forget the event handed over when the conversion was recorded.
    */
   private RecordResult wakeDelivery(RecordResult result, RecordPlan plan) {
     RecordCommand command = plan.command();
-    if (!command.outbox() || result.repeated()) {
+    if (result.repeated()) {
       return result;
     }
-    if (result.code() == RecordResult.Code.ACCEPTED && result.recordedClick() != null) {
-      outbox.recorded(command.kcid().partition(), command.recordedConversion(result), result.recordedClick().click());
-    } else if (result.code() == RecordResult.Code.ACCEPTED || result.code() == RecordResult.Code.STATUS_CHANGED) {
-      outbox.written(command.kcid().partition());
+    int partition = command.kcid().partition();
+    switch (result.code()) {
+      case ACCEPTED -> {
+        if (command.outbox()) {
+          handOff(partition, command, result);
+        }
+      }
+      case STATUS_CHANGED -> outbox.changed(partition, result.conversionId(), command.outbox());
+      default -> { }
     }
     return result;
+  }
+
+  /**
+   * Hands a new conversion's event to the local delivery workers; only wakes them when there is
+   * none to hand over. The write is acknowledged already: nothing here may fail the postback.
+   */
+  private void handOff(int partition, RecordCommand command, RecordResult result) {
+    if (result.recordedClick() != null) {
+      try {
+        outbox.recorded(partition, command.recordedConversion(result), result.recordedClick().click());
+        return;
+      } catch (RuntimeException e) {
+        log.warn("Could not hand conversion {} to the delivery workers (they read it instead): {}",
+            result.conversionId(), e.toString());
+      }
+    }
+    outbox.written(partition);
   }
 
   /**

@@ -117,8 +117,8 @@ public final class StatusUpdater {
     return outbox.wanted(conversion.getAccountId())
         .thenCompose(toOutbox -> conversions.updateStatus(update.withOutbox(toOutbox))
             .thenApply(result -> {
-              if (toOutbox && result == StatusUpdate.Result.UPDATED) {
-                outbox.written(update.kcid().partition());
+              if (result == StatusUpdate.Result.UPDATED) {
+                outbox.changed(update.kcid().partition(), conversion.getConversionId(), toOutbox);
               }
               return result;
             }))

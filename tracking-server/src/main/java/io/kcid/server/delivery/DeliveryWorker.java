@@ -258,6 +258,11 @@ public final class DeliveryWorker {
     }
   }
 
+  /** Drops the handed-over events past their time (the delivery loop calls this on every pass). */
+  public void forgetStaleEvents() {
+    events.forgetStale();
+  }
+
   /** Jobs claimed by this process and not yet settled. */
   public int inFlight() {
     return inFlight.get();

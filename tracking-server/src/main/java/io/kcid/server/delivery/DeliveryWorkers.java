@@ -158,6 +158,7 @@ public final class DeliveryWorkers implements AutoCloseable {
         }
         int entries = sum(dispatched);
         worker.retryWaiting();
+        worker.forgetStaleEvents();
         ClaimBudgets budgets = worker.budgets();
         List<Integer> toClaim = sweep ? allPartitions() : worthClaimingBetweenSweeps(budgets);
         int jobs = 0;

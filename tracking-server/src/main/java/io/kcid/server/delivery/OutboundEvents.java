@@ -11,6 +11,7 @@ import io.kcid.server.store.ClickStore;
 import io.kcid.server.store.ConversionStore;
 import io.kcid.server.store.DeliveryJob;
 import io.kcid.server.store.StoredClick;
+import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -29,14 +30,17 @@ public final class OutboundEvents {
   private final ClickStore clicks;
   private final AccountDirectory accounts;
   private final RecentEvents recent;
+  private final Clock clock;
 
+  /** @param clock when a handed-over click has expired (as {@link ClickStore#find} decides for a read one) */
   public OutboundEvents(KcidCodec codec, ConversionStore conversions, ClickStore clicks, AccountDirectory accounts,
-      RecentEvents recent) {
+      RecentEvents recent, Clock clock) {
     this.codec = codec;
     this.conversions = conversions;
     this.clicks = clicks;
     this.accounts = accounts;
     this.recent = recent;
+    this.clock = clock;
   }
 
   public CompletionStage<Optional<OutboundEvent>> of(DeliveryJob job) {
@@ -50,8 +54,9 @@ public final class OutboundEvents {
     if (handedOff.isPresent()) {
       conversion = conversions.asRead(kcid, sequence, handedOff.get().conversion()).toCompletableFuture()
           .thenApply(Optional::of);
-      click = CompletableFuture.completedFuture(
-          Optional.of(new StoredClick(job.accountId(), handedOff.get().click())));
+      Click handed = handedOff.get().click();
+      click = CompletableFuture.completedFuture(handed.getExpireTime().getSeconds() > clock.instant().getEpochSecond()
+          ? Optional.of(new StoredClick(job.accountId(), handed)) : Optional.empty());
     } else {
       conversion = conversions.find(kcid, sequence).toCompletableFuture();
       click = clicks.find(kcid).toCompletableFuture();
@@ -61,5 +66,10 @@ public final class OutboundEvents {
         new OutboundEvent(job.accountId(), Partners.partnerOf(account.join().account()), job.trigger(),
             c.toBuilder().setStatus(job.status()).build(),
             click.join().map(StoredClick::click).orElse((Click) null), job.created())));
+  }
+
+  /** Drops handed-over events past their time, so that none stays in memory longer than that. */
+  public void forgetStale() {
+    recent.expire();
   }
 }

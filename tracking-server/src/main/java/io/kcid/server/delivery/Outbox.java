@@ -53,6 +53,21 @@ public final class Outbox {
     written(partition);
   }
 
+  /**
+   * Called after an acknowledged write that changed a conversion (its status, its value): the event
+   * handed over when it was recorded is forgotten, so that no delivery sends the old one; the
+   * workers are woken when the write appended an outbox entry.
+   */
+  public void changed(int partition, String conversionId, boolean wroteEntry) {
+    RecentEvents to = recent;
+    if (to != null) {
+      to.forgetConversion(conversionId);
+    }
+    if (wroteEntry) {
+      written(partition);
+    }
+  }
+
   /** Forgets the events handed over for a click (it was erased). */
   public void forgetClick(String kcid) {
     RecentEvents to = recent;

@@ -15,9 +15,11 @@ import java.util.function.LongSupplier;
  * milliseconds) need not read back from Redis what was just written there - two reads per
  * delivery, the conversion and its click. Kept for {@link #KEEP} and at most {@link #CAPACITY}
  * of them; a job started later, on another process, for a status change or for a retry reads its
- * event as before. Erasing a click forgets its events here; erased through another process, an
- * event handed off here can still be sent within {@link #KEEP}, as one read back just before the
- * erasure can.
+ * event as before. A conversion changed through this process, and every conversion of a click
+ * erased through it, is forgotten (an erased click's conversions are refused for {@link #KEEP}
+ * after, so that a recording that answered just before the erasure cannot put them back). Erased
+ * or changed through another process, an event handed off here can still be sent within
+ * {@link #KEEP}, as one read back just before the erasure or the change can.
  */
 public final class RecentEvents {
   /** How long a handed-off event is used. */
@@ -33,6 +35,8 @@ public final class RecentEvents {
   private final Map<String, Held> byConversion = new ConcurrentHashMap<>();
   /** Conversion ids oldest first, for expiry; guarded by itself. */
   private final ArrayDeque<String> order = new ArrayDeque<>();
+  /** Clicks erased less than {@link #KEEP} ago (kcid to when): their conversions are not held. */
+  private final Map<String, Long> erased = new ConcurrentHashMap<>();
   private final LongSupplier nanoTime;
 
   public RecentEvents(LongSupplier nanoTime) {
@@ -43,12 +47,12 @@ public final class RecentEvents {
     return new RecentEvents(System::nanoTime);
   }
 
-  /** Holds a conversion just recorded (its id set) and its click. */
+  /** Holds a conversion just recorded (its id and kcid set) and its click. */
   public void put(Conversion conversion, Click click) {
     long now = nanoTime.getAsLong();
     synchronized (order) {
       expire(now);
-      if (byConversion.size() >= CAPACITY) {
+      if (byConversion.size() >= CAPACITY || erased.containsKey(conversion.getKcid())) {
         return;
       }
       byConversion.put(conversion.getConversionId(), new Held(new Recorded(conversion, click), now));
@@ -59,19 +63,39 @@ public final class RecentEvents {
   /** The conversion recorded under this id less than {@link #KEEP} ago, with its click. */
   public Optional<Recorded> get(String conversionId) {
     Held held = byConversion.get(conversionId);
-    if (held == null || nanoTime.getAsLong() - held.atNanos() > KEEP.toNanos()) {
+    if (held == null) {
+      return Optional.empty();
+    }
+    if (nanoTime.getAsLong() - held.atNanos() > KEEP.toNanos()) {
+      byConversion.remove(conversionId, held);
       return Optional.empty();
     }
     return Optional.of(held.recorded());
   }
 
-  /** Forgets every event of a click (it was erased). */
-  public void forgetClick(String kcid) {
-    String prefix = kcid + "-";
-    byConversion.keySet().removeIf(id -> id.startsWith(prefix));
+  /** Forgets a conversion (it changed: its status, its value). */
+  public void forgetConversion(String conversionId) {
+    byConversion.remove(conversionId);
   }
 
-  /** Events held now (expired ones may still count until the next {@link #put}). */
+  /** Forgets every event of a click (it was erased), and refuses its conversions for {@link #KEEP}. */
+  public void forgetClick(String kcid) {
+    synchronized (order) {
+      erased.put(kcid, nanoTime.getAsLong());
+      String prefix = kcid + "-";
+      byConversion.keySet().removeIf(id -> id.startsWith(prefix));
+    }
+  }
+
+  /** Drops what is past {@link #KEEP} now (the delivery loop calls this on every pass). */
+  public void expire() {
+    long now = nanoTime.getAsLong();
+    synchronized (order) {
+      expire(now);
+    }
+  }
+
+  /** Events held now (expired ones may still count until the next {@link #expire}). */
   int size() {
     return byConversion.size();
   }
@@ -80,12 +104,15 @@ public final class RecentEvents {
     for (String id = order.peek(); id != null; id = order.peek()) {
       Held held = byConversion.get(id);
       if (held != null && now - held.atNanos() <= KEEP.toNanos()) {
-        return;
+        break;
       }
       order.poll();
       if (held != null) {
         byConversion.remove(id, held);
       }
+    }
+    if (!erased.isEmpty()) {
+      erased.values().removeIf(at -> now - at > KEEP.toNanos());
     }
   }
 }

@@ -120,7 +120,7 @@ class DeliveryQueueTest {
     conversionStore = new RedisConversionStore(connector.commands(), 10_000);
     events = new OutboundEvents(codec, conversionStore, new RedisClickStore(connector.commands()),
         new AccountDirectory(new RedisAccountStore(connector.commands()), clock, Duration.ZERO),
-        RecentEvents.systemClock());
+        RecentEvents.systemClock(), clock);
     log = new DeliveryLogService(queue, PARTITIONS, clock);
     join(queue.createGroups(PARTITIONS));
   }
@@ -299,7 +299,7 @@ class DeliveryQueueTest {
     long[] now = {0};
     RecentEvents recent = new RecentEvents(() -> now[0]);
     OutboundEvents handing = new OutboundEvents(codec, conversionStore, new RedisClickStore(connector.commands()),
-        new AccountDirectory(new RedisAccountStore(connector.commands()), clock, Duration.ZERO), recent);
+        new AccountDirectory(new RedisAccountStore(connector.commands()), clock, Duration.ZERO), recent, clock);
     Conversion marked = read.conversion().toBuilder().setTransactionId("handed-over").build();
     recent.put(marked, read.click().toBuilder().setCampaignId("handed-over").build());
 
@@ -311,6 +311,12 @@ class DeliveryQueueTest {
     assertThat(join(handing.of(job.apply(DeliveryTrigger.DELIVERY_TRIGGER_RECORDED, 1)))).contains(read);
     assertThat(join(handing.of(job.apply(DeliveryTrigger.DELIVERY_TRIGGER_APPROVED, 0))).orElseThrow().conversion())
         .isEqualTo(read.conversion());
+    // A handed-over click that has expired since is no click, as a read would answer.
+    recent.put(marked, read.click().toBuilder()
+        .setExpireTime(Timestamp.newBuilder().setSeconds(clock.instant().getEpochSecond())).build());
+    OutboundEvent expired = join(handing.of(job.apply(DeliveryTrigger.DELIVERY_TRIGGER_RECORDED, 0))).orElseThrow();
+    assertThat(expired.conversion()).isEqualTo(marked);
+    assertThat(expired.click()).isNull();
     // Past RecentEvents.KEEP the first attempt reads too; and an erased click's events are forgotten.
     now[0] = RecentEvents.KEEP.toNanos() + 1;
     assertThat(join(handing.of(job.apply(DeliveryTrigger.DELIVERY_TRIGGER_RECORDED, 0)))).contains(read);

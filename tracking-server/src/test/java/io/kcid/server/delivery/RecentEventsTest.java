@@ -11,7 +11,7 @@ class RecentEventsTest {
   private final RecentEvents recent = new RecentEvents(() -> now);
 
   private static Conversion conversion(String id) {
-    return Conversion.newBuilder().setConversionId(id).build();
+    return Conversion.newBuilder().setConversionId(id).setKcid(id.substring(0, id.lastIndexOf('-'))).build();
   }
 
   private static final Click CLICK = Click.newBuilder().setCampaignId("c").build();
@@ -67,5 +67,38 @@ class RecentEventsTest {
     now += RecentEvents.KEEP.toNanos() + 1;
     recent.put(conversion("k2-1"), CLICK);
     assertThat(recent.size()).isEqualTo(1);
+  }
+
+  @Test
+  void aClickErasedJustBeforeItsRecordingIsHandedOverCannotComeBack() {
+    // The erasure ran between the record script's answer and the recorder's hand-over.
+    recent.forgetClick("k1");
+    recent.put(conversion("k1-1"), CLICK);
+    assertThat(recent.get("k1-1")).isEmpty();
+    recent.put(conversion("k2-1"), CLICK);
+    assertThat(recent.get("k2-1")).isPresent();
+    // The refusal lasts KEEP: a click of that kcid cannot be recorded again anyway once erased.
+    now += RecentEvents.KEEP.toNanos() + 1;
+    recent.expire();
+    recent.put(conversion("k1-1"), CLICK);
+    assertThat(recent.get("k1-1")).isPresent();
+  }
+
+  @Test
+  void aChangedConversionIsForgotten() {
+    recent.put(conversion("k1-1"), CLICK);
+    recent.put(conversion("k1-2"), CLICK);
+    recent.forgetConversion("k1-1");
+    assertThat(recent.get("k1-1")).isEmpty();
+    assertThat(recent.get("k1-2")).isPresent();
+  }
+
+  @Test
+  void nothingStaysPastKeepOnceTheLoopExpiresEvenWithoutAnotherPut() {
+    recent.put(conversion("k1-1"), CLICK);
+    recent.put(conversion("k2-1"), CLICK);
+    now += RecentEvents.KEEP.toNanos() + 1;
+    recent.expire();
+    assertThat(recent.size()).isZero();
   }
 }

@@ -187,8 +187,19 @@ public final class RedisConversionStore implements ConversionStore {
             io.kcid.proto.tracking.v1.ErrorReason.forNumber(Integer.parseInt(text(reply.get(4)))))
         : null;
     byte[] click = reply.size() > 5 ? (byte[]) reply.get(5) : null;
-    StoredClick recorded = click == null || click.length == 0 ? null : RedisClickStore.decode(kcid, click);
-    return new RecordResult(outcome, id, repeated, flagged, recorded);
+    return new RecordResult(outcome, id, repeated, flagged, click == null || click.length == 0 ? null : handedOver(kcid, click));
+  }
+
+  /**
+   * The click a new conversion's write answered, for the recorder to hand over; null when it does
+   * not decode (the write is done: the delivery reads the click instead, and meets the same error).
+   */
+  private static StoredClick handedOver(DecodedKcid kcid, byte[] record) {
+    try {
+      return RedisClickStore.decode(kcid, record);
+    } catch (IllegalStateException e) {
+      return null;
+    }
   }
 
   @Override
