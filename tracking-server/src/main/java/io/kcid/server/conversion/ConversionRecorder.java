@@ -247,7 +247,7 @@ public final class ConversionRecorder {
   private void handOff(int partition, RecordCommand command, RecordResult result) {
     if (result.recordedClick() != null) {
       try {
-        outbox.recorded(partition, command.recordedConversion(result), result.recordedClick().click());
+        outbox.recorded(partition, command.recordedConversion(result), result.recordedClick());
         return;
       } catch (RuntimeException e) {
         log.warn("Could not hand conversion {} to the delivery workers (they read it instead): {}",

@@ -54,9 +54,8 @@ public final class OutboundEvents {
     if (handedOff.isPresent()) {
       conversion = conversions.asRead(kcid, sequence, handedOff.get().conversion()).toCompletableFuture()
           .thenApply(Optional::of);
-      Click handed = handedOff.get().click();
-      click = CompletableFuture.completedFuture(handed.getExpireTime().getSeconds() > clock.instant().getEpochSecond()
-          ? Optional.of(new StoredClick(job.accountId(), handed)) : Optional.empty());
+      click = CompletableFuture.completedFuture(
+          Optional.of(handedOff.get().click()).filter(c -> c.liveAt(clock.instant())));
     } else {
       conversion = conversions.find(kcid, sequence).toCompletableFuture();
       click = clicks.find(kcid).toCompletableFuture();

@@ -1,10 +1,11 @@
 package io.kcid.server.delivery;
 
-import io.kcid.proto.tracking.v1.Click;
 import io.kcid.proto.tracking.v1.Conversion;
+import io.kcid.server.store.StoredClick;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 /**
@@ -45,11 +46,8 @@ public final class Outbox {
    * Called by the recorder after an acknowledged write that recorded a new conversion and appended
    * its entry to a partition's outbox: hands the event over, then wakes the workers.
    */
-  public void recorded(int partition, Conversion conversion, Click click) {
-    RecentEvents to = recent;
-    if (to != null) {
-      to.put(conversion, click);
-    }
+  public void recorded(int partition, Conversion conversion, StoredClick click) {
+    handedOver(events -> events.put(conversion, click));
     written(partition);
   }
 
@@ -59,10 +57,7 @@ public final class Outbox {
    * workers are woken when the write appended an outbox entry.
    */
   public void changed(int partition, String conversionId, boolean wroteEntry) {
-    RecentEvents to = recent;
-    if (to != null) {
-      to.forgetConversion(conversionId);
-    }
+    handedOver(events -> events.forgetConversion(conversionId));
     if (wroteEntry) {
       written(partition);
     }
@@ -70,9 +65,14 @@ public final class Outbox {
 
   /** Forgets the events handed over for a click (it was erased). */
   public void forgetClick(String kcid) {
-    RecentEvents to = recent;
-    if (to != null) {
-      to.forgetClick(kcid);
+    handedOver(events -> events.forgetClick(kcid));
+  }
+
+  /** Acts on the events handed over, when there are local workers to hand them to. */
+  private void handedOver(Consumer<RecentEvents> action) {
+    RecentEvents events = recent;
+    if (events != null) {
+      action.accept(events);
     }
   }
 

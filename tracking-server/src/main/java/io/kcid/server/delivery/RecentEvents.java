@@ -1,7 +1,7 @@
 package io.kcid.server.delivery;
 
-import io.kcid.proto.tracking.v1.Click;
 import io.kcid.proto.tracking.v1.Conversion;
+import io.kcid.server.store.StoredClick;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Map;
@@ -28,7 +28,7 @@ public final class RecentEvents {
   static final int CAPACITY = 16_384;
 
   /** A conversion as recorded, and its click. */
-  public record Recorded(Conversion conversion, Click click) {}
+  public record Recorded(Conversion conversion, StoredClick click) {}
 
   private record Held(Recorded recorded, long atNanos) {}
 
@@ -48,7 +48,7 @@ public final class RecentEvents {
   }
 
   /** Holds a conversion just recorded (its id and kcid set) and its click. */
-  public void put(Conversion conversion, Click click) {
+  public void put(Conversion conversion, StoredClick click) {
     long now = nanoTime.getAsLong();
     synchronized (order) {
       expire(now);

@@ -44,6 +44,7 @@ import io.kcid.server.store.DeliveryJob;
 import io.kcid.server.store.DeliveryQueue;
 import io.kcid.server.store.RecordCommand;
 import io.kcid.server.store.RecordResult;
+import io.kcid.server.store.StoredClick;
 import io.kcid.server.store.redis.RedisAccountStore;
 import io.kcid.server.store.redis.RedisClickStore;
 import io.kcid.server.store.redis.RedisConnector;
@@ -301,7 +302,7 @@ class DeliveryQueueTest {
     OutboundEvents handing = new OutboundEvents(codec, conversionStore, new RedisClickStore(connector.commands()),
         new AccountDirectory(new RedisAccountStore(connector.commands()), clock, Duration.ZERO), recent, clock);
     Conversion marked = read.conversion().toBuilder().setTransactionId("handed-over").build();
-    recent.put(marked, read.click().toBuilder().setCampaignId("handed-over").build());
+    recent.put(marked, new StoredClick(id, read.click().toBuilder().setCampaignId("handed-over").build()));
 
     OutboundEvent first = join(handing.of(job.apply(DeliveryTrigger.DELIVERY_TRIGGER_RECORDED, 0))).orElseThrow();
     assertThat(first.conversion()).isEqualTo(marked);
@@ -312,8 +313,8 @@ class DeliveryQueueTest {
     assertThat(join(handing.of(job.apply(DeliveryTrigger.DELIVERY_TRIGGER_APPROVED, 0))).orElseThrow().conversion())
         .isEqualTo(read.conversion());
     // A handed-over click that has expired since is no click, as a read would answer.
-    recent.put(marked, read.click().toBuilder()
-        .setExpireTime(Timestamp.newBuilder().setSeconds(clock.instant().getEpochSecond())).build());
+    recent.put(marked, new StoredClick(id, read.click().toBuilder()
+        .setExpireTime(Timestamp.newBuilder().setSeconds(clock.instant().getEpochSecond())).build()));
     OutboundEvent expired = join(handing.of(job.apply(DeliveryTrigger.DELIVERY_TRIGGER_RECORDED, 0))).orElseThrow();
     assertThat(expired.conversion()).isEqualTo(marked);
     assertThat(expired.click()).isNull();

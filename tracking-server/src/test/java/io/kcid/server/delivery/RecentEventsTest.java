@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kcid.proto.tracking.v1.Click;
 import io.kcid.proto.tracking.v1.Conversion;
+import io.kcid.server.store.StoredClick;
 import org.junit.jupiter.api.Test;
 
 class RecentEventsTest {
@@ -14,7 +15,7 @@ class RecentEventsTest {
     return Conversion.newBuilder().setConversionId(id).setKcid(id.substring(0, id.lastIndexOf('-'))).build();
   }
 
-  private static final Click CLICK = Click.newBuilder().setCampaignId("c").build();
+  private static final StoredClick CLICK = new StoredClick("acct", Click.newBuilder().setCampaignId("c").build());
 
   @Test
   void anEventIsKeptForKeepAndNoLonger() {

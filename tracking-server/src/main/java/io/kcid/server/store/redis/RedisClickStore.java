@@ -207,7 +207,7 @@ public final class RedisClickStore implements ClickStore {
         .thenApply(value -> Optional.ofNullable((byte[]) value)
             .map(v -> decode(kcid, v))
             // Its bucket lives up to an hour longer than the click itself.
-            .filter(c -> c.click().getExpireTime().getSeconds() > clock.instant().getEpochSecond()));
+            .filter(c -> c.liveAt(clock.instant())));
   }
 
   /** One find_clicks.lua call for a partition's batch; each click's group is declared once. */
