@@ -8,16 +8,23 @@
 -- Attempt k of a job is its hash's field h<k>, the newest ARGV[4] kept: a job created by this
 -- version has the field ah. A job an older server created keeps its attempts in a list of their
 -- own (ARGV[2] .. id) until it expires.
--- KEYS[1] index kc:{p}:dq
+-- A job taken straight from its outbox entry (a first attempt its dispatching worker started
+-- without storing it: docs/deliveries.md, "Send") is stored here, with its outcome, and its entry
+-- is acknowledged and deleted in the same step; until then the entry, pending in the consumer
+-- group, stands for the job (a worker that died leaves it to be taken over and dispatched again).
+-- KEYS[1] index kc:{p}:dq   KEYS[2] outbox kc:{p}:o
 -- ARGV[1] job prefix kc:{p}:dj:   ARGV[2] older jobs' attempts prefix kc:{p}:da:
 -- ARGV[3] queue prefix kc:{p}:dq:
--- ARGV[4] attempts kept
--- ARGV[5..] six values per job: delivery id, destination "<owner>/<destination id>", outcome (R
+-- ARGV[4] attempts kept   ARGV[5] the outbox's consumer group
+-- ARGV[6..] sixteen values per job: delivery id, destination "<owner>/<destination id>", outcome (R
 --           retry, P postpone, 2 delivered, 3 dead-lettered, 4 cancelled), attempt (DeliveryAttempt
---           protobuf, "" = none), next attempt ms (retry, postpone), log retention ms
+--           protobuf, "" = none), next attempt ms (retry, postpone), log retention ms; then, for a
+--           job taken straight from its outbox entry, its entry id, account, owner, destination id,
+--           conversion id, kcid, goal, trigger number, status number and created ms (ten "" for a
+--           stored job)
 -- Returns each job's state number afterwards, in order (0 = no such job).
--- KEYS: index
--- ARGV: job_prefix, attempts_prefix, queue_prefix, attempts_kept, jobs...
+-- KEYS: index, outbox
+-- ARGV: job_prefix, attempts_prefix, queue_prefix, attempts_kept, group, jobs...
 local kept = tonumber(ARGV[4])
 -- Adds field names and values to a list for one HSET; answers the list.
 local function append(list, ...)
@@ -28,15 +35,34 @@ local function append(list, ...)
 end
 local states = {}
 local touched = {}
-for i = 5, #ARGV, 6 do
-  local id, dest, outcome, attempt, next_ms, retention =
-    ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
+local entries = {}
+for i = 6, #ARGV, 16 do
+  local id, dest, outcome, attempt, next_ms, retention, entry =
+    ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
   local job = ARGV[1] .. id
   local attempts = ARGV[2] .. id
   local queue = ARGV[3] .. dest
-  touched[dest] = true
   local f = redis.call('HMGET', job, 'st', 'n', 'ah')
   local state = f[1]
+  -- A job taken straight from its entry: its fields as enqueue_deliveries.lua stores them, set by
+  -- the same HSET as its outcome (a later field of one HSET wins: st, n and na are set again).
+  local create = {}
+  if entry ~= '' then
+    entries[#entries + 1] = entry
+    if not state then
+      local created = ARGV[i + 15]
+      create = {'a', ARGV[i + 7], 'o', ARGV[i + 8], 'd', ARGV[i + 9], 'c', ARGV[i + 10], 'k', ARGV[i + 11],
+        'g', ARGV[i + 12], 't', ARGV[i + 13], 's', ARGV[i + 14], 'ct', created, 'q', created, 'st', '1', 'n', '0',
+        'na', created, 'e', entry, 'ah', '1'}
+      state = '1'
+      f = {'1', '0', '1'}
+    end
+  end
+  -- A job stored here and finished at once was never in its queue: the queue and the index stay.
+  local queued = #create == 0 or outcome == 'P' or outcome == 'R'
+  if queued then
+    touched[dest] = true
+  end
   if not state then
     redis.call('ZREM', queue, id)
     states[#states + 1] = 0
@@ -44,11 +70,11 @@ for i = 5, #ARGV, 6 do
     local n = tonumber(f[2]) or 0
     local in_hash = f[3] == '1'
     -- The job's own fields to set, with the attempt when it is kept in the hash: one HSET.
-    local set = {}
+    local set = create
     if attempt ~= '' then
       n = n + 1
       if in_hash then
-        set = {'h' .. n, attempt}
+        append(set, 'h' .. n, attempt)
         if n > kept then
           redis.call('HDEL', job, 'h' .. (n - kept))
         end
@@ -68,10 +94,14 @@ for i = 5, #ARGV, 6 do
       end
       states[#states + 1] = tonumber(state)
     elseif outcome == 'P' then
-      if attempt ~= '' then
+      if #set > 0 then
         redis.call('HSET', job, unpack(append(set, 'n', n)))
       end
-      redis.call('ZADD', queue, 'XX', next_ms, id)
+      if #create > 0 then
+        redis.call('ZADD', queue, next_ms, id)
+      else
+        redis.call('ZADD', queue, 'XX', next_ms, id)
+      end
       states[#states + 1] = 1
     elseif outcome == 'R' then
       redis.call('HSET', job, unpack(append(set, 'na', next_ms, 'n', n)))
@@ -79,7 +109,9 @@ for i = 5, #ARGV, 6 do
       states[#states + 1] = 1
     else
       redis.call('HSET', job, unpack(append(set, 'st', outcome, 'na', '0', 'n', n)))
-      redis.call('ZREM', queue, id)
+      if queued then
+        redis.call('ZREM', queue, id)
+      end
       redis.call('PEXPIRE', job, retention)
       if not in_hash then
         redis.call('PEXPIRE', attempts, retention)
@@ -90,5 +122,9 @@ for i = 5, #ARGV, 6 do
 end
 for dest in pairs(touched) do
   reindex(KEYS[1], ARGV[3] .. dest, dest)
+end
+if #entries > 0 then
+  redis.call('XACK', KEYS[2], ARGV[5], unpack(entries))
+  redis.call('XDEL', KEYS[2], unpack(entries))
 end
 return states

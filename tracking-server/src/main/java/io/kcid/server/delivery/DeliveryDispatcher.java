@@ -8,7 +8,11 @@ import io.kcid.server.store.DeliveryQueue;
 import io.kcid.server.store.OutboxEntry;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,10 +25,23 @@ import java.util.concurrent.CompletionStage;
  * destination that wants the event (its goals and triggers; empty = all), adds them to the
  * accounts' delivery logs and only then acknowledges and deletes the entries. Every step may be
  * repeated after a crash: job ids are derived from the entry, creation skips existing jobs.
+ *
+ * <p>A new entry with one job that the dispatching worker has room for is not stored as a job at
+ * all: the worker sends it straight away ({@link DeliveryJob#direct}), and the step that records
+ * its first attempt stores the job and acknowledges the entry. Until then the entry, pending in
+ * the consumer group under this worker's name, is the job's lease: a worker that dies leaves it
+ * to be taken over after {@link #STALE} and dispatched again, with the same delivery id. This
+ * saves a delivery's creation step and its queue entry whenever the receiver keeps up.
  */
 public final class DeliveryDispatcher {
   /** An entry unacknowledged this long belongs to a dead worker and is taken over. */
   public static final Duration STALE = Duration.ofSeconds(30);
+  /**
+   * Time a direct job's outcome needs to be stored, beyond its worker's lease (the longest it
+   * may wait for a permit and send): only a lease this much shorter than {@code stale} lets a
+   * worker send jobs straight from their entries, so none is taken over while under way.
+   */
+  static final Duration SETTLE_MARGIN = Duration.ofSeconds(5);
 
   private final DeliveryQueue queue;
   private final DestinationDirectory directory;
@@ -60,42 +77,96 @@ public final class DeliveryDispatcher {
     return read(partition, reclaim).thenCompose(read -> commit(read, null));
   }
 
-  /** Outbox entries read from a partition and the jobs they make, not yet created. */
-  public record Read(int partition, List<OutboxEntry> entries, List<DeliveryJob> jobs) {}
+  /**
+   * Outbox entries read from a partition and the jobs they make, not yet created; {@code reclaimed}
+   * when the read took over other consumers' entries too (those are never sent straight away).
+   */
+  public record Read(int partition, List<OutboxEntry> entries, List<DeliveryJob> jobs, boolean reclaimed) {}
 
   /** The first half of a pass: reads a partition's outbox and works out its jobs. */
   public CompletionStage<Read> read(int partition, boolean reclaim) {
     return queue.readOutbox(partition, consumer, reclaim ? stale : null, batch)
         .thenCompose(entries -> entries.isEmpty()
-            ? CompletableFuture.completedFuture(new Read(partition, List.of(), List.of()))
-            : jobsFor(entries).thenApply(jobs -> new Read(partition, entries, jobs)));
+            ? CompletableFuture.completedFuture(new Read(partition, List.of(), List.of(), reclaim))
+            : jobsFor(entries).thenApply(jobs -> new Read(partition, entries, jobs, reclaim)));
   }
 
   /**
    * The second half: creates the jobs, adds them to the delivery log, then acknowledges the
-   * entries. With a {@code claimer}, the new jobs within what it can take on are claimed as they
-   * are created and started by it once they are in the log: no claim per job. Completes with the
-   * number of entries dispatched.
+   * entries. With a {@code claimer}, the new jobs within what it can take on are started by it
+   * once they are in the log: sent straight from their entries where it may ({@link
+   * DeliveryJob#direct}: their entries stay pending until their first attempt is recorded),
+   * otherwise claimed as they are created (no claim per job). Completes with the number of
+   * entries dispatched.
    */
   public CompletionStage<Integer> commit(Read read, DeliveryWorker claimer) {
     if (read.entries().isEmpty()) {
       return CompletableFuture.completedFuture(0);
     }
-    return enqueue(read.partition(), read.jobs(), claimer)
-        .thenCompose(x -> queue.acknowledge(read.partition(), read.entries().stream().map(OutboxEntry::entryId).toList()))
+    int partition = read.partition();
+    Instant trimBefore = clock.instant().minus(logKeep);
+    if (claimer == null) {
+      return queue.enqueue(partition, read.jobs(), null, ClaimBudgets.NONE)
+          .thenCompose(enqueued -> queue.index(read.jobs(), trimBefore))
+          .thenCompose(x -> queue.acknowledge(partition, entryIds(read.entries(), Set.of())))
+          .thenApply(x -> read.entries().size());
+    }
+    Split split = split(read, claimer);
+    ClaimBudgets budgets = claimer.reserveFor(split.stored());
+    return queue.enqueue(partition, split.stored(), claimer.leaseEnd(), budgets)
+        .thenCompose(enqueued -> queue.index(read.jobs(), trimBefore).thenAccept(x -> {
+          claimer.start(enqueued.claimed());
+          claimer.start(split.direct());
+        }))
+        .whenComplete((x, f) -> {
+          claimer.release(budgets);
+          claimer.releaseDirect(split.directBudgets());
+        })
+        .thenCompose(x -> queue.acknowledge(partition, entryIds(read.entries(), split.directEntries())))
         .thenApply(x -> read.entries().size());
   }
 
-  private CompletionStage<Void> enqueue(int partition, List<DeliveryJob> jobs, DeliveryWorker claimer) {
-    if (claimer == null) {
-      return queue.enqueue(partition, jobs, null, ClaimBudgets.NONE)
-          .thenCompose(enqueued -> queue.index(jobs, clock.instant().minus(logKeep)));
+  /** Jobs sent straight from their entries (within the budgets reserved for them), and the rest, to store. */
+  private record Split(List<DeliveryJob> direct, Set<String> directEntries, List<DeliveryJob> stored,
+      ClaimBudgets directBudgets) {}
+
+  /**
+   * Sends straight from its entry the job of every new entry that makes one job (an entry that
+   * makes several is stored whole, so that its acknowledgement waits for no other step), within
+   * what the claimer may take on that way for its destination ({@link DeliveryWorker#reserveDirect});
+   * never for entries taken over from another consumer, nor when the claimer's lease is too long
+   * for the takeover time ({@link #SETTLE_MARGIN}).
+   */
+  private Split split(Read read, DeliveryWorker claimer) {
+    boolean allowed = !read.reclaimed() && claimer.lease().plus(SETTLE_MARGIN).compareTo(stale) <= 0;
+    if (!allowed) {
+      return new Split(List.of(), Set.of(), read.jobs(), ClaimBudgets.NONE);
     }
-    ClaimBudgets budgets = claimer.reserveFor(jobs);
-    return queue.enqueue(partition, jobs, claimer.leaseEnd(), budgets)
-        .thenCompose(enqueued -> queue.index(jobs, clock.instant().minus(logKeep))
-            .thenAccept(x -> claimer.start(enqueued.claimed())))
-        .whenComplete((x, f) -> claimer.release(budgets));
+    Map<String, List<DeliveryJob>> byEntry = new LinkedHashMap<>();
+    for (DeliveryJob j : read.jobs()) {
+      byEntry.computeIfAbsent(j.entryId(), e -> new ArrayList<>()).add(j);
+    }
+    ClaimBudgets budgets = claimer.reserveDirect(byEntry.values().stream().filter(jobs -> jobs.size() == 1)
+        .map(jobs -> jobs.get(0)).toList());
+    Map<String, Integer> left = new HashMap<>(budgets.perDestination());
+    List<DeliveryJob> direct = new ArrayList<>();
+    Set<String> directEntries = new HashSet<>();
+    List<DeliveryJob> stored = new ArrayList<>();
+    byEntry.forEach((entry, jobs) -> {
+      DeliveryJob only = jobs.get(0);
+      if (jobs.size() == 1 && left.getOrDefault(only.destinationKey(), 0) > 0) {
+        left.merge(only.destinationKey(), -1, Integer::sum);
+        direct.add(only.asDirect());
+        directEntries.add(entry);
+      } else {
+        stored.addAll(jobs);
+      }
+    });
+    return new Split(direct, directEntries, stored, budgets);
+  }
+
+  private static List<String> entryIds(List<OutboxEntry> entries, Set<String> except) {
+    return entries.stream().map(OutboxEntry::entryId).filter(id -> !except.contains(id)).toList();
   }
 
   private CompletionStage<List<DeliveryJob>> jobsFor(List<OutboxEntry> entries) {
@@ -134,6 +205,6 @@ public final class DeliveryDispatcher {
     String kcid = dash < 0 ? e.conversionId() : e.conversionId().substring(0, dash);
     return new DeliveryJob(DeliveryIds.of(e.partition(), e.entryId(), owner, d.getDestinationId()), e.partition(),
         e.accountId(), owner, d.getDestinationId(), e.conversionId(), kcid, e.goalKey(), e.trigger(), e.status(),
-        DeliveryState.DELIVERY_STATE_PENDING, 0, e.written(), e.written(), e.written(), e.entryId());
+        DeliveryState.DELIVERY_STATE_PENDING, 0, e.written(), e.written(), e.written(), e.entryId(), false);
   }
 }

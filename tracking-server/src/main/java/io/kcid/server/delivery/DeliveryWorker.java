@@ -13,9 +13,11 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -59,6 +61,14 @@ public final class DeliveryWorker {
    * and claiming it again costs two scripts, over and over while a backlog drains.
    */
   static final int WAITING_PER_DESTINATION = 64;
+  /**
+   * Jobs sent straight from their outbox entries ({@link DeliveryJob#direct}) one destination may
+   * have in this process, waiting for a permit or under way. They cost Redis nothing while they
+   * wait (no job stored, no claim), so a receiver that keeps up gets every new event this way.
+   * They wait behind claimed jobs (older ones, retries), so a stream of new events never starves
+   * those; one that waited half the lease is stored to its queue, as any job put back is.
+   */
+  static final int DIRECT_PER_DESTINATION = 256;
 
   private final DeliveryQueue queue;
   private final DestinationDirectory directory;
@@ -73,12 +83,18 @@ public final class DeliveryWorker {
   private final DeliveryListener listener;
   private final int maxInFlight;
   private final AtomicInteger inFlight = new AtomicInteger();
-  /** Per destination key: jobs waiting for a concurrency permit, oldest first. */
+  /** Per destination key: claimed jobs waiting for a concurrency permit, oldest first. */
   private final Map<String, Deque<Runnable>> waiting = new ConcurrentHashMap<>();
+  /** Per destination key: direct jobs waiting for a concurrency permit, after the claimed ones. */
+  private final Map<String, Deque<Runnable>> waitingDirect = new ConcurrentHashMap<>();
   /** Per destination key: jobs claimed by this process and not yet settled. */
   private final Map<String, AtomicInteger> held = new ConcurrentHashMap<>();
+  /** Per destination key: direct jobs this process started and has not settled. */
+  private final Map<String, AtomicInteger> heldDirect = new ConcurrentHashMap<>();
   /** Per destination key: jobs reserved by claims under way. */
   private final Map<String, AtomicInteger> reserved = new ConcurrentHashMap<>();
+  /** Per destination key: direct jobs reserved by dispatches under way. */
+  private final Map<String, AtomicInteger> reservedDirect = new ConcurrentHashMap<>();
   /** Jobs of destinations this process does not know yet reserved by claims under way. */
   private final AtomicInteger reservedOtherwise = new AtomicInteger();
   /** Per destination key: how many jobs this process may hold (learnt from the destination). */
@@ -139,6 +155,11 @@ public final class DeliveryWorker {
         .whenComplete((x, f) -> release(budgets));
   }
 
+  /** How long a claimed job is this worker's. */
+  public Duration lease() {
+    return lease;
+  }
+
   /** When a job claimed now stops being this worker's. */
   public Instant leaseEnd() {
     return clock.instant().plus(lease);
@@ -192,19 +213,45 @@ public final class DeliveryWorker {
    * {@link #release}d.
    */
   public synchronized ClaimBudgets reserveFor(List<DeliveryJob> jobs) {
-    if (inFlight.get() >= maxInFlight) {
-      return ClaimBudgets.NONE;
+    return reserved(new ClaimBudgets(0, roomFor(jobs, key -> caps.getOrDefault(key, defaultCap()), held, reserved)));
+  }
+
+  /**
+   * Budgets for sending new jobs straight from their entries: per destination, as many of
+   * {@code jobs} as it may have direct jobs here ({@link #DIRECT_PER_DESTINATION}), reserved
+   * until {@link #releaseDirect}d.
+   */
+  public synchronized ClaimBudgets reserveDirect(List<DeliveryJob> jobs) {
+    Map<String, Integer> per = roomFor(jobs, key -> DIRECT_PER_DESTINATION, heldDirect, reservedDirect);
+    per.forEach((key, n) -> reservedDirect.computeIfAbsent(key, k -> new AtomicInteger()).addAndGet(n));
+    return new ClaimBudgets(0, per);
+  }
+
+  /** Gives back a reservation of {@link #reserveDirect} once the dispatch started its jobs. */
+  public synchronized void releaseDirect(ClaimBudgets budgets) {
+    budgets.perDestination().forEach((key, n) -> reservedDirect.get(key).addAndGet(-n));
+  }
+
+  /** Per destination of {@code jobs}: how many of them fit under its cap, less what is held and reserved. */
+  private Map<String, Integer> roomFor(List<DeliveryJob> jobs, java.util.function.ToIntFunction<String> cap,
+      Map<String, AtomicInteger> holding, Map<String, AtomicInteger> reserving) {
+    int left = maxInFlight - inFlight.get();
+    if (left <= 0) {
+      return Map.of();
     }
     Map<String, Integer> wanted = new HashMap<>();
     for (DeliveryJob j : jobs) {
       wanted.merge(j.destinationKey(), 1, Integer::sum);
     }
     Map<String, Integer> per = new HashMap<>();
-    wanted.forEach((key, n) -> {
-      int cap = caps.getOrDefault(key, defaultCap());
-      per.put(key, Math.max(0, Math.min(n, cap - count(held, key) - count(reserved, key))));
-    });
-    return reserved(new ClaimBudgets(0, per));
+    for (Map.Entry<String, Integer> w : wanted.entrySet()) {
+      String key = w.getKey();
+      int n = Math.max(0, Math.min(Math.min(w.getValue(), left),
+          cap.applyAsInt(key) - count(holding, key) - count(reserving, key)));
+      per.put(key, n);
+      left -= n;
+    }
+    return per;
   }
 
   private ClaimBudgets reserved(ClaimBudgets budgets) {
@@ -237,7 +284,7 @@ public final class DeliveryWorker {
     for (DeliveryJob job : jobs) {
       String key = job.destinationKey();
       caps.putIfAbsent(key, defaultCap()); // until its destination is read: the default
-      AtomicInteger holding = held.computeIfAbsent(key, k -> new AtomicInteger());
+      AtomicInteger holding = (job.direct() ? heldDirect : held).computeIfAbsent(key, k -> new AtomicInteger());
       holding.incrementAndGet();
       inFlight.incrementAndGet();
       CompletionStage<?> done;
@@ -278,7 +325,9 @@ public final class DeliveryWorker {
    * and its parking would otherwise wake nobody. The delivery loop calls this on every pass.
    */
   public void retryWaiting() {
-    waiting.keySet().forEach(this::unpark);
+    Set<String> keys = new HashSet<>(waiting.keySet());
+    keys.addAll(waitingDirect.keySet());
+    keys.forEach(this::unpark);
   }
 
   private CompletionStage<Void> process(DeliveryJob job) {
@@ -333,7 +382,7 @@ public final class DeliveryWorker {
     if (acquired instanceof DestinationLimiter.Denied denied) {
       if (!denied.rateLimited()) {
         CompletableFuture<Void> turn = new CompletableFuture<>();
-        if (park(key, () -> acquireAndSend(job, message, key, claimed).whenComplete((x, f) -> {
+        if (park(key, job.direct(), () -> acquireAndSend(job, message, key, claimed).whenComplete((x, f) -> {
           if (f != null) {
             turn.completeExceptionally(f);
           } else {
@@ -364,10 +413,10 @@ public final class DeliveryWorker {
         .thenApply(x -> null);
   }
 
-  private boolean park(String key, Runnable next) {
-    Deque<Runnable> queued = waiting.computeIfAbsent(key, k -> new ArrayDeque<>());
+  private boolean park(String key, boolean direct, Runnable next) {
+    Deque<Runnable> queued = (direct ? waitingDirect : waiting).computeIfAbsent(key, k -> new ArrayDeque<>());
     synchronized (queued) {
-      if (queued.size() >= WAITING_PER_DESTINATION) {
+      if (queued.size() >= (direct ? DIRECT_PER_DESTINATION : WAITING_PER_DESTINATION)) {
         return false;
       }
       queued.add(next);
@@ -375,18 +424,26 @@ public final class DeliveryWorker {
     }
   }
 
-  /** Runs the destination's oldest waiting job, which takes the permit just released (or parks again). */
+  /**
+   * Runs the destination's oldest waiting job, which takes the permit just released (or parks
+   * again): a claimed one first, then a direct one.
+   */
   private void unpark(String key) {
-    Deque<Runnable> queued = waiting.get(key);
-    if (queued == null) {
-      return;
-    }
-    Runnable next;
-    synchronized (queued) {
-      next = queued.poll();
+    Runnable next = poll(waiting.get(key));
+    if (next == null) {
+      next = poll(waitingDirect.get(key));
     }
     if (next != null) {
       next.run();
+    }
+  }
+
+  private static Runnable poll(Deque<Runnable> queued) {
+    if (queued == null) {
+      return null;
+    }
+    synchronized (queued) {
+      return queued.poll();
     }
   }
 

@@ -17,6 +17,9 @@ import java.util.List;
  * @param queued when it was queued last (created, or redelivered): its retries are bounded from here
  * @param nextAttempt when a pending job is due
  * @param attempts how many attempts were made
+ * @param direct taken straight from its outbox entry by the worker that dispatched it, and not
+ *     stored yet: settling it ({@link DeliveryQueue#finish}, {@link DeliveryQueue#postpone}) stores
+ *     it with its outcome and acknowledges the entry in one step
  */
 public record DeliveryJob(
     String deliveryId,
@@ -34,7 +37,14 @@ public record DeliveryJob(
     Instant created,
     Instant queued,
     Instant nextAttempt,
-    String entryId) {
+    String entryId,
+    boolean direct) {
+
+  /** This job, taken straight from its outbox entry (see {@code direct}). */
+  public DeliveryJob asDirect() {
+    return new DeliveryJob(deliveryId, partition, accountId, owner, destinationId, conversionId, kcid, goalKey,
+        trigger, status, state, attempts, created, queued, nextAttempt, entryId, true);
+  }
 
   /**
    * The destination as "&lt;owner&gt;/&lt;destination id&gt;": the key of its limits

@@ -52,13 +52,18 @@ public interface DeliveryQueue {
    */
   CompletionStage<Claimed> claimDue(int partition, Instant now, Instant leaseUntil, int limit, ClaimBudgets budgets);
 
-  /** Moves a claimed pending job's due time (paused destination, open circuit, no permit). */
+  /**
+   * Moves a claimed pending job's due time (paused destination, open circuit, no permit). A
+   * {@link DeliveryJob#direct} job is stored now, due then, and its outbox entry acknowledged.
+   */
   CompletionStage<Void> postpone(DeliveryJob job, Instant due);
 
   /**
    * Records an attempt (may be null) and moves the job: {@code next} = PENDING retries at
    * {@code retryAt}; DELIVERED, DEAD_LETTERED and CANCELLED finish it, kept for {@code retention}.
    * Completes with the job's state afterwards (a job finished meanwhile by another worker keeps it).
+   * A {@link DeliveryJob#direct} job is stored with its outcome, and its outbox entry acknowledged
+   * and deleted, in the same step.
    */
   CompletionStage<DeliveryState> finish(
       DeliveryJob job, DeliveryAttempt attempt, DeliveryState next, Instant retryAt, Duration retention);

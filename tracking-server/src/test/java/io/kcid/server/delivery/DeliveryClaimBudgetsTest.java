@@ -74,7 +74,7 @@ class DeliveryClaimBudgetsTest {
       String id = "dlv_" + destination + "_" + partition + "_" + i;
       jobs.add(new DeliveryJob(id, partition, "acme", "a:acme", destination, "k-1", "k", "default",
           DeliveryTrigger.DELIVERY_TRIGGER_RECORDED, ConversionStatus.CONVERSION_STATUS_APPROVED,
-          DeliveryState.DELIVERY_STATE_PENDING, 0, created, created, created, "1-" + i));
+          DeliveryState.DELIVERY_STATE_PENDING, 0, created, created, created, "1-" + i, false));
     }
     return jobs;
   }

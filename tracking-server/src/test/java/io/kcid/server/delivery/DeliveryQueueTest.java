@@ -291,7 +291,7 @@ class DeliveryQueueTest {
     java.util.function.BiFunction<DeliveryTrigger, Integer, DeliveryJob> job = (trigger, attempts) -> new DeliveryJob(
         "d-1", codec.decode(kcid).partition(), id, "a:" + id, "pb", recorded.getConversionId(), kcid, "purchase",
         trigger, ConversionStatus.CONVERSION_STATUS_APPROVED, DeliveryState.DELIVERY_STATE_PENDING, attempts,
-        created, created, created, "1-0");
+        created, created, created, "1-0", false);
     OutboundEvent read = join(events.of(job.apply(DeliveryTrigger.DELIVERY_TRIGGER_RECORDED, 0))).orElseThrow();
     assertThat(read.conversion().getConversionId()).isEqualTo(recorded.getConversionId());
     assertThat(read.click().getCampaignId()).isEqualTo("camp");
@@ -369,6 +369,119 @@ class DeliveryQueueTest {
       assertThat(d.getTrigger()).isEqualTo(DeliveryTrigger.DELIVERY_TRIGGER_RECORDED);
       assertThat(d.getDeliveryId()).matches("dlv_[a-z2-7]{26}");
     });
+  }
+
+  /** Dispatches every partition's new entries with {@code claimer} (no takeover), as the delivery loop does. */
+  private static void dispatchStartingWith(DeliveryDispatcher d, DeliveryWorker claimer) {
+    for (int p = 0; p < PARTITIONS; p++) {
+      join(d.read(p, false).thenCompose(read -> d.commit(read, claimer)));
+    }
+  }
+
+  /** The account's jobs as stored, by log index entry (a job taken straight from its entry is not, until settled). */
+  private static List<java.util.Optional<DeliveryJob>> storedJobs(String account) {
+    return join(queue.logPage(account, 0, 100)).stream().map(r -> join(queue.job(r.partition(), r.deliveryId()))).toList();
+  }
+
+  private static long pendingInGroup() {
+    long n = 0;
+    for (int p = 0; p < PARTITIONS; p++) {
+      n += join(connector.commands().xpending(RedisKeys.outbox(p), DeliveryQueue.GROUP.getBytes(StandardCharsets.UTF_8)))
+          .getCount();
+    }
+    return n;
+  }
+
+  @Test
+  void aNewEntrysOnlyJobIsSentStraightFromItAndStoredWithItsOutcomeInTheStepThatAcknowledgesIt() {
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    directory.put(id, destination(id, "pb"));
+    // A lease well inside the takeover time: the dispatching worker may send jobs straight away.
+    DeliveryDispatcher d = new DeliveryDispatcher(queue, directory, "direct-" + topology, clock, Duration.ofDays(10),
+        256, DeliveryDispatcher.STALE);
+    RecordingSender sender = new RecordingSender();
+    DeliveryWorker w = worker(sender, Duration.ofDays(1));
+    sender.hold("pb");
+    long pendingBefore = pendingInGroup();
+    for (int i = 0; i < 3; i++) {
+      assertThat(postback(a, click(a), "direct-" + i).getOutcome()).isEqualTo(Outcome.OUTCOME_ACCEPTED);
+    }
+    dispatchStartingWith(d, w);
+
+    // Under way: in the log index, not stored as jobs; the entries pending, in the consumer group.
+    awaitTrue(() -> w.inFlight() == 3);
+    assertThat(storedJobs(id)).hasSize(3).allSatisfy(j -> assertThat(j).isEmpty());
+    assertThat(outbox(id)).hasSize(3);
+    assertThat(pendingInGroup() - pendingBefore).isEqualTo(3);
+
+    // Answered: each job stored delivered with its attempt, and its entry acknowledged and gone.
+    sender.release("pb");
+    awaitTrue(() -> w.inFlight() == 0);
+    assertThat(deliveries(id)).hasSize(3).allSatisfy(dl -> {
+      assertThat(dl.getState()).isEqualTo(DeliveryState.DELIVERY_STATE_DELIVERED);
+      assertThat(dl.getAttemptsList()).hasSize(1);
+      assertThat(dl.getAttempts(0).getStatusCode()).isEqualTo(200);
+      assertThat(dl.getTrigger()).isEqualTo(DeliveryTrigger.DELIVERY_TRIGGER_RECORDED);
+      assertThat(dl.getDestinationId()).isEqualTo("pb");
+      assertThat(dl.getConversionId()).startsWith(dl.getKcid() + "-");
+    });
+    assertThat(sender.to("pb").stream().map(OutboundMessage::deliveryId).toList())
+        .containsExactlyInAnyOrderElementsOf(deliveries(id).stream().map(Delivery::getDeliveryId).toList());
+    assertThat(outbox(id)).isEmpty();
+    assertThat(pendingInGroup()).isEqualTo(pendingBefore);
+
+    // A first attempt that fails is stored pending, with its attempt, and retried as any job.
+    sender.answer("pb", 500);
+    postback(a, click(a), "direct-failing");
+    dispatchStartingWith(d, w);
+    awaitTrue(() -> w.inFlight() == 0);
+    assertThat(outbox(id)).isEmpty();
+    Delivery failed = deliveries(id).stream().filter(dl -> dl.getState() == DeliveryState.DELIVERY_STATE_PENDING)
+        .findFirst().orElseThrow();
+    assertThat(failed.getAttemptsList()).extracting(DeliveryAttempt::getStatusCode).containsExactly(500);
+    sender.answer("pb", 200);
+    clock.advance(Duration.ofHours(1));
+    assertThat(pass(w)).isEqualTo(1);
+    Delivery retried = deliveries(id).stream().filter(dl -> dl.getDeliveryId().equals(failed.getDeliveryId()))
+        .findFirst().orElseThrow();
+    assertThat(retried.getState()).isEqualTo(DeliveryState.DELIVERY_STATE_DELIVERED);
+    assertThat(retried.getAttemptsList()).extracting(DeliveryAttempt::getStatusCode).containsExactly(500, 200);
+
+    // A worker that never settles leaves its entry pending: it is taken over and dispatched again
+    // as a stored job, under the same delivery id.
+    sender.hold("pb");
+    postback(a, click(a), "direct-dying");
+    dispatchStartingWith(d, w);
+    awaitTrue(() -> w.inFlight() == 1);
+    List<String> before = join(queue.logPage(id, 0, 100)).stream().map(DeliveryQueue.LogRef::deliveryId).toList();
+    assertThat(dispatchAll(dispatcher(queue, "survivor-" + topology))).isEqualTo(1);
+    List<Delivery> now = deliveries(id);
+    assertThat(now).hasSize(5);
+    Delivery takenOver = now.stream().filter(dl -> dl.getState() == DeliveryState.DELIVERY_STATE_PENDING)
+        .findFirst().orElseThrow();
+    assertThat(before).contains(takenOver.getDeliveryId());
+    assertThat(outbox(id)).isEmpty();
+    // The first worker answers after all: the stored job is settled, nothing is created twice.
+    sender.release("pb");
+    awaitTrue(() -> w.inFlight() == 0);
+    assertThat(deliveries(id)).hasSize(5).filteredOn(dl -> dl.getDeliveryId().equals(takenOver.getDeliveryId()))
+        .singleElement().satisfies(dl -> assertThat(dl.getState()).isEqualTo(DeliveryState.DELIVERY_STATE_DELIVERED));
+
+    // An entry with two jobs is stored whole before either is sent.
+    directory.put(id, destination(id, "pb"), destination(id, "second"));
+    sender.hold("pb");
+    sender.hold("second");
+    postback(a, click(a), "two-jobs");
+    dispatchStartingWith(d, w);
+    awaitTrue(() -> w.inFlight() == 2);
+    assertThat(storedJobs(id)).hasSize(7).allSatisfy(j -> assertThat(j).isPresent());
+    assertThat(outbox(id)).isEmpty();
+    sender.release("pb");
+    sender.release("second");
+    awaitTrue(() -> w.inFlight() == 0);
+    assertThat(deliveries(id)).hasSize(7)
+        .allSatisfy(dl -> assertThat(dl.getState()).isEqualTo(DeliveryState.DELIVERY_STATE_DELIVERED));
   }
 
   @Test
@@ -588,7 +701,7 @@ class DeliveryQueueTest {
     java.util.function.Function<String, DeliveryJob> newJob = id -> new DeliveryJob(id, partition, account,
         "a:" + account, "sink", "k-1", "k", "purchase", DeliveryTrigger.DELIVERY_TRIGGER_RECORDED,
         ConversionStatus.CONVERSION_STATUS_APPROVED, DeliveryState.DELIVERY_STATE_PENDING, 0, created, created,
-        created, "1-0");
+        created, "1-0", false);
     DeliveryJob job = newJob.apply("attempts-new-" + System.nanoTime());
     assertThat(join(queue.enqueue(partition, List.of(job), null, ClaimBudgets.NONE)).created()).isEqualTo(1);
     int tries = RedisDeliveryQueueAccess.ATTEMPTS_KEPT + 3;

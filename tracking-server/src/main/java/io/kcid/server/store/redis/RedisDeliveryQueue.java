@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -53,7 +54,9 @@ import java.util.stream.Stream;
  * kcid, g goal, t trigger, s status, ct created ms, q queued ms, st state, n attempts, na next
  * attempt ms, e outbox entry id, ah (set: its attempts are its fields h&lt;k&gt;, attempt k as a
  * DeliveryAttempt protobuf, the newest {@link #ATTEMPTS_KEPT}). A job an older server created has
- * no ah: its attempts are the list {@code kc:{p}:da:<id>} until it expires.
+ * no ah: its attempts are the list {@code kc:{p}:da:<id>} until it expires. A job taken straight from
+ * its outbox entry ({@link DeliveryJob#direct}) is stored by its first finish, which also
+ * acknowledges and deletes the entry.
  */
 public final class RedisDeliveryQueue implements DeliveryQueue {
   private static final LuaScript<EnqueueDeliveries> ENQUEUE = LuaScript.load(Scripts.ENQUEUE_DELIVERIES);
@@ -69,6 +72,8 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
   private static final Pattern ATTEMPT_FIELD = Pattern.compile("h[0-9]+");
   /** Jobs finished per script call, at most. */
   static final int FINISH_BATCH = 128;
+  /** A stored job's part of finish_deliveries.lua's values for a job taken straight from its entry. */
+  private static final List<String> NOT_DIRECT = Collections.nCopies(10, "");
   /** How often an account's log index drops entries past the retention (each dispatch adds to it). */
   private static final long TRIM_EVERY_MS = 60_000;
 
@@ -81,9 +86,23 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
     this.finishes = new Batches<>(FINISH_BATCH, this::finishBatch);
   }
 
-  /** One job's part of a finish_deliveries.lua call. */
+  /** One job's part of a finish_deliveries.lua call; {@code job} is the job itself when it is not stored yet. */
   private record Finish(String deliveryId, String destination, String outcome, byte[] attempt,
-      long nextMs, long retentionMs) {}
+      long nextMs, long retentionMs, DeliveryJob direct) {
+    Finish(DeliveryJob job, String outcome, byte[] attempt, long nextMs, long retentionMs) {
+      this(job.deliveryId(), job.destinationKey(), outcome, attempt, nextMs, retentionMs, job.direct() ? job : null);
+    }
+  }
+
+  /** What finish_deliveries.lua stores of a job taken straight from its entry; ten "" for a stored job. */
+  private static List<String> directFields(DeliveryJob j) {
+    if (j == null) {
+      return NOT_DIRECT;
+    }
+    return List.of(j.entryId(), j.accountId(), j.owner(), j.destinationId(), j.conversionId(), j.kcid(), j.goalKey(),
+        Integer.toString(j.trigger().getNumber()), Integer.toString(j.status().getNumber()),
+        Long.toString(j.created().toEpochMilli()));
+  }
 
   @Override
   public CompletionStage<Void> createGroups(int partitions) {
@@ -245,8 +264,7 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
 
   @Override
   public CompletionStage<Void> postpone(DeliveryJob job, Instant due) {
-    return finishes.submit(job.partition(), new Finish(job.deliveryId(), job.destinationKey(), "P",
-            new byte[0], due.toEpochMilli(), 0))
+    return finishes.submit(job.partition(), new Finish(job, "P", new byte[0], due.toEpochMilli(), 0))
         .thenApply(x -> (Void) null);
   }
 
@@ -254,7 +272,7 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
   public CompletionStage<DeliveryState> finish(
       DeliveryJob job, DeliveryAttempt attempt, DeliveryState next, Instant retryAt, Duration retention) {
     String outcome = next == DeliveryState.DELIVERY_STATE_PENDING ? "R" : Integer.toString(next.getNumber());
-    return finishes.submit(job.partition(), new Finish(job.deliveryId(), job.destinationKey(), outcome,
+    return finishes.submit(job.partition(), new Finish(job, outcome,
             attempt == null ? new byte[0] : attempt.toByteArray(), retryAt == null ? 0 : retryAt.toEpochMilli(),
             retention.toMillis()))
         .thenApply(state -> DeliveryState.forNumber(state.intValue()));
@@ -264,10 +282,12 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
   private CompletionStage<List<Long>> finishBatch(int partition, List<Finish> batch) {
     ScriptArgs<FinishDeliveries> call = ScriptArgs.of(FinishDeliveries.class)
         .set(FinishDeliveries.INDEX, RedisKeys.deliveryIndex(partition))
+        .set(FinishDeliveries.OUTBOX, RedisKeys.outbox(partition))
         .set(FinishDeliveries.JOB_PREFIX, RedisKeys.deliveryJobPrefix(partition))
         .set(FinishDeliveries.ATTEMPTS_PREFIX, RedisKeys.deliveryAttemptsPrefix(partition))
         .set(FinishDeliveries.QUEUE_PREFIX, RedisKeys.deliveryQueuePrefix(partition))
-        .set(FinishDeliveries.ATTEMPTS_KEPT, Integer.toString(ATTEMPTS_KEPT));
+        .set(FinishDeliveries.ATTEMPTS_KEPT, Integer.toString(ATTEMPTS_KEPT))
+        .set(FinishDeliveries.GROUP, GROUP);
     for (Finish f : batch) {
       call.add(FinishDeliveries.JOBS, f.deliveryId())
           .add(FinishDeliveries.JOBS, f.destination())
@@ -275,6 +295,9 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
           .add(FinishDeliveries.JOBS, f.attempt())
           .add(FinishDeliveries.JOBS, Long.toString(f.nextMs()))
           .add(FinishDeliveries.JOBS, Long.toString(f.retentionMs()));
+      for (String v : directFields(f.direct())) {
+        call.add(FinishDeliveries.JOBS, v);
+      }
     }
     return Stages.translate(FINISH.<List<Long>>run(redis, ScriptOutputType.MULTI, call));
   }
@@ -402,7 +425,7 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
         DeliveryTrigger.forNumber(number(f, "t")), ConversionStatus.forNumber(number(f, "s")),
         DeliveryState.forNumber(number(f, "st")), number(f, "n"),
         Instant.ofEpochMilli(millis(f, "ct")), Instant.ofEpochMilli(millis(f, "q")),
-        Instant.ofEpochMilli(millis(f, "na")), f.getOrDefault("e", ""));
+        Instant.ofEpochMilli(millis(f, "na")), f.getOrDefault("e", ""), false);
   }
 
   private static int number(Map<String, String> f, String field) {

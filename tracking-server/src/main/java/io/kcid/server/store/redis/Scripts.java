@@ -602,10 +602,12 @@ final class Scripts {
   /** finish_deliveries.lua: Attempts of a batch of delivery jobs recorded and the jobs moved on. */
   enum FinishDeliveries implements ScriptParam {
     INDEX(KEY),
+    OUTBOX(KEY),
     JOB_PREFIX(ARG),
     ATTEMPTS_PREFIX(ARG),
     QUEUE_PREFIX(ARG),
     ATTEMPTS_KEPT(ARG),
+    GROUP(ARG),
     JOBS(ARGS);
 
     private final Slot slot;
