@@ -84,9 +84,9 @@ public final class DeliveryWorker {
   private final int maxInFlight;
   private final AtomicInteger inFlight = new AtomicInteger();
   /** Per destination key: claimed jobs waiting for a concurrency permit, oldest first. */
-  private final Map<String, Deque<Runnable>> waiting = new ConcurrentHashMap<>();
+  private final Map<String, Deque<Parked>> waiting = new ConcurrentHashMap<>();
   /** Per destination key: direct jobs waiting for a concurrency permit, after the claimed ones. */
-  private final Map<String, Deque<Runnable>> waitingDirect = new ConcurrentHashMap<>();
+  private final Map<String, Deque<Parked>> waitingDirect = new ConcurrentHashMap<>();
   /** Per destination key: jobs claimed by this process and not yet settled. */
   private final Map<String, AtomicInteger> held = new ConcurrentHashMap<>();
   /** Per destination key: direct jobs this process started and has not settled. */
@@ -322,13 +322,27 @@ public final class DeliveryWorker {
 
   /**
    * Gives every destination's oldest waiting job a try: a permit released between a job's refusal
-   * and its parking would otherwise wake nobody. The delivery loop calls this on every pass.
+   * and its parking would otherwise wake nobody. Jobs that waited half their lease go back to the
+   * queue now rather than when a permit frees (a slow receiver frees few): a direct job's entry
+   * must be settled well before it may be taken over. The delivery loop calls this on every pass.
    */
   public void retryWaiting() {
     Set<String> keys = new HashSet<>(waiting.keySet());
     keys.addAll(waitingDirect.keySet());
-    keys.forEach(this::unpark);
+    Instant overdue = clock.instant().minus(lease.dividedBy(2));
+    for (String key : keys) {
+      for (Map<String, Deque<Parked>> tier : List.of(waiting, waitingDirect)) {
+        Parked head;
+        while ((head = pollIf(tier.get(key), p -> p.claimed().isBefore(overdue))) != null) {
+          head.next().run(); // finds its wait too long, and puts the job back
+        }
+      }
+      unpark(key);
+    }
   }
+
+  /** A job waiting for a permit: when it was claimed (or dispatched), and what takes the permit. */
+  private record Parked(Instant claimed, Runnable next) {}
 
   private CompletionStage<Void> process(DeliveryJob job) {
     return directory.forAccount(job.accountId()).thenCompose(destinations -> {
@@ -382,7 +396,7 @@ public final class DeliveryWorker {
     if (acquired instanceof DestinationLimiter.Denied denied) {
       if (!denied.rateLimited()) {
         CompletableFuture<Void> turn = new CompletableFuture<>();
-        if (park(key, job.direct(), () -> acquireAndSend(job, message, key, claimed).whenComplete((x, f) -> {
+        if (park(key, job.direct(), claimed, () -> acquireAndSend(job, message, key, claimed).whenComplete((x, f) -> {
           if (f != null) {
             turn.completeExceptionally(f);
           } else {
@@ -413,13 +427,13 @@ public final class DeliveryWorker {
         .thenApply(x -> null);
   }
 
-  private boolean park(String key, boolean direct, Runnable next) {
-    Deque<Runnable> queued = (direct ? waitingDirect : waiting).computeIfAbsent(key, k -> new ArrayDeque<>());
+  private boolean park(String key, boolean direct, Instant claimed, Runnable next) {
+    Deque<Parked> queued = (direct ? waitingDirect : waiting).computeIfAbsent(key, k -> new ArrayDeque<>());
     synchronized (queued) {
       if (queued.size() >= (direct ? DIRECT_PER_DESTINATION : WAITING_PER_DESTINATION)) {
         return false;
       }
-      queued.add(next);
+      queued.add(new Parked(claimed, next));
       return true;
     }
   }
@@ -429,21 +443,23 @@ public final class DeliveryWorker {
    * again): a claimed one first, then a direct one.
    */
   private void unpark(String key) {
-    Runnable next = poll(waiting.get(key));
+    Parked next = pollIf(waiting.get(key), p -> true);
     if (next == null) {
-      next = poll(waitingDirect.get(key));
+      next = pollIf(waitingDirect.get(key), p -> true);
     }
     if (next != null) {
-      next.run();
+      next.next().run();
     }
   }
 
-  private static Runnable poll(Deque<Runnable> queued) {
+  /** The oldest waiting job, taken off if it passes {@code test}; else null. */
+  private static Parked pollIf(Deque<Parked> queued, java.util.function.Predicate<Parked> test) {
     if (queued == null) {
       return null;
     }
     synchronized (queued) {
-      return queued.poll();
+      Parked head = queued.peek();
+      return head != null && test.test(head) ? queued.poll() : null;
     }
   }
 

@@ -83,7 +83,10 @@ public interface DeliveryQueue {
   /** Log index entries of an account created in [from, to), oldest first. */
   CompletionStage<List<LogRef>> logRange(String accountId, Instant from, Instant to);
 
-  /** Pending jobs over all partitions. */
+  /**
+   * Pending jobs over all partitions, counting an outbox entry not yet made into jobs, or whose
+   * only job is under its first attempt straight from the entry, as one.
+   */
   CompletionStage<Long> pending(int partitions);
 
   /** One entry of an account's delivery log index. */

@@ -404,6 +404,7 @@ class DeliveryQueueTest {
     DeliveryWorker w = worker(sender, Duration.ofDays(1));
     sender.hold("pb");
     long pendingBefore = pendingInGroup();
+    long pendingJobsBefore = join(queue.pending(PARTITIONS));
     for (int i = 0; i < 3; i++) {
       assertThat(postback(a, click(a), "direct-" + i).getOutcome()).isEqualTo(Outcome.OUTCOME_ACCEPTED);
     }
@@ -414,6 +415,7 @@ class DeliveryQueueTest {
     assertThat(storedJobs(id)).hasSize(3).allSatisfy(j -> assertThat(j).isEmpty());
     assertThat(outbox(id)).hasSize(3);
     assertThat(pendingInGroup() - pendingBefore).isEqualTo(3);
+    assertThat(join(queue.pending(PARTITIONS)) - pendingJobsBefore).isEqualTo(3);
 
     // Answered: each job stored delivered with its attempt, and its entry acknowledged and gone.
     sender.release("pb");
@@ -482,6 +484,54 @@ class DeliveryQueueTest {
     awaitTrue(() -> w.inFlight() == 0);
     assertThat(deliveries(id)).hasSize(7)
         .allSatisfy(dl -> assertThat(dl.getState()).isEqualTo(DeliveryState.DELIVERY_STATE_DELIVERED));
+  }
+
+  @Test
+  void directJobsWaitingHalfTheLeaseForAPermitAreStoredToTheirQueueAndCountedPendingMeanwhile() {
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    directory.put(id, destination(id, "one-at-a-time").toBuilder().setMaxConcurrency(1).build());
+    DeliveryDispatcher d = new DeliveryDispatcher(queue, directory, "waiting-" + topology, clock, Duration.ofDays(10),
+        256, DeliveryDispatcher.STALE);
+    RecordingSender sender = new RecordingSender();
+    DeliveryWorker w = worker(sender, Duration.ofDays(1));
+    sender.hold("one-at-a-time");
+    long pendingBefore = join(queue.pending(PARTITIONS));
+    for (int i = 0; i < 3; i++) {
+      postback(a, click(a), "waiting-" + i);
+    }
+    dispatchStartingWith(d, w);
+    awaitTrue(() -> w.inFlight() == 3);
+    // One on the wire, two waiting for the permit: none stored, all three counted pending.
+    assertThat(storedJobs(id)).hasSize(3).allSatisfy(j -> assertThat(j).isEmpty());
+    assertThat(join(queue.pending(PARTITIONS)) - pendingBefore).isEqualTo(3);
+    w.retryWaiting();
+    assertThat(storedJobs(id)).allSatisfy(j -> assertThat(j).isEmpty());
+
+    // Half the lease (20 s) later the two waiting ones go back to the queue, stored, entries gone.
+    clock.advance(Duration.ofSeconds(11));
+    w.retryWaiting();
+    awaitTrue(() -> w.inFlight() == 1);
+    assertThat(storedJobs(id)).filteredOn(java.util.Optional::isPresent).hasSize(2)
+        .allSatisfy(j -> assertThat(j.get().state()).isEqualTo(DeliveryState.DELIVERY_STATE_PENDING));
+    assertThat(outbox(id)).hasSize(1);
+    assertThat(join(queue.pending(PARTITIONS)) - pendingBefore).isEqualTo(3);
+
+    // The one on the wire is answered; the two stored ones are claimed and delivered as any job.
+    sender.release("one-at-a-time");
+    awaitTrue(() -> w.inFlight() == 0);
+    assertThat(outbox(id)).isEmpty();
+    clock.advance(Duration.ofSeconds(2));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (deliveries(id).stream().anyMatch(dl -> dl.getState() != DeliveryState.DELIVERY_STATE_DELIVERED)
+        && System.nanoTime() < deadline) {
+      pass(w);
+      w.retryWaiting();
+    }
+    assertThat(deliveries(id)).hasSize(3)
+        .allSatisfy(dl -> assertThat(dl.getState()).isEqualTo(DeliveryState.DELIVERY_STATE_DELIVERED));
+    assertThat(sender.to("one-at-a-time").stream().map(OutboundMessage::deliveryId).distinct()).hasSize(3);
+    assertThat(join(queue.pending(PARTITIONS))).isEqualTo(pendingBefore);
   }
 
   @Test

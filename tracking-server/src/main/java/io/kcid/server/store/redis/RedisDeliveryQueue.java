@@ -398,6 +398,9 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
     List<CompletableFuture<Long>> counts = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       String prefix = RedisKeys.deliveryQueuePrefix(p);
+      // Outbox entries not yet made into jobs, or whose only job is under its first attempt
+      // straight from the entry: each counts as one.
+      counts.add(redis.xlen(RedisKeys.outbox(p)).toCompletableFuture());
       counts.add(redis.zrange(RedisKeys.deliveryIndex(p), 0, -1).toCompletableFuture().thenCompose(destinations -> {
         List<CompletableFuture<Long>> each = new ArrayList<>();
         for (byte[] d : destinations) {
