@@ -134,7 +134,12 @@ class DeliveryUnderKillsIT {
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
         for (int i = 0; i < CONVERSIONS; i++) {
           if (i == CONVERSIONS / 2) {
-            // The first worker dies mid-delivery: whatever it claimed is never settled.
+            // The first worker dies mid-delivery: whatever it claimed is never settled. (It may
+            // take a moment to start one: a Redis killed under it fails its passes for a second.)
+            long holding = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (stalled.get() == 0 && System.nanoTime() < holding) {
+              Stack.sleep(50);
+            }
             assertThat(stalled.get()).as("the dying worker held deliveries").isPositive();
             dying.close();
             survivor = DeliveryRole.start(config(redis.url(), true), new DeliveryParts(directory, sink));
