@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * circuits' jobs wait (re-scored, never dropped), takes a permit of the destination's own limits
  * (a slow receiver holds only its own permits), sends, and records the attempt and the job's next
  * state in one step: delivered, retried later, dead-lettered (a permanent failure, or past
- * KCID_DELIVERY_MAX_AGE) or cancelled (destination deleted, conversion erased).
+ * KCID_DELIVERY_MAX_AGE) or cancelled (destination deleted, conversion erased). A job the
+ * dispatcher started straight from its outbox entry ({@link DeliveryJob#direct}) goes the same
+ * way; that step stores it.
  */
 public final class DeliveryWorker {
   private static final Logger log = LoggerFactory.getLogger(DeliveryWorker.class);
@@ -383,7 +385,8 @@ public final class DeliveryWorker {
 
   /**
    * Sends the job under one of its destination's permits. Without a free concurrency permit the
-   * job waits in this process for one (up to {@link #WAITING_PER_DESTINATION}), unless it has
+   * job waits in this process for one (up to {@link #WAITING_PER_DESTINATION} claimed jobs, and
+   * {@link #DIRECT_PER_DESTINATION} direct ones behind them), unless it has
    * waited half its lease: then it goes back to the queue, due at once, so that no lease ends
    * while its request is on the wire. A rate limit puts it back until the next token.
    */
