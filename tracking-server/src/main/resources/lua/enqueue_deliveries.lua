@@ -27,9 +27,7 @@ for i = 6, #ARGV, 11 do
   local id = ARGV[i]
   local key = ARGV[1] .. id
   if redis.call('EXISTS', key) == 0 then
-    redis.call('HSET', key, 'a', ARGV[i + 1], 'o', ARGV[i + 2], 'd', ARGV[i + 3], 'c', ARGV[i + 4],
-      'k', ARGV[i + 5], 'g', ARGV[i + 6], 't', ARGV[i + 7], 's', ARGV[i + 8], 'ct', ARGV[i + 9],
-      'q', ARGV[i + 9], 'st', '1', 'n', '0', 'na', ARGV[i + 9], 'e', ARGV[i + 10], 'ah', '1')
+    redis.call('HSET', key, unpack(new_job(i + 1)))
     local dest = ARGV[i + 2] .. '/' .. ARGV[i + 3]
     local score = ARGV[i + 9]
     local budget = budgets[dest] or tonumber(ARGV[4])

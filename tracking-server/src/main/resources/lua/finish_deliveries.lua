@@ -19,9 +19,8 @@
 -- ARGV[6..] sixteen values per job: delivery id, destination "<owner>/<destination id>", outcome (R
 --           retry, P postpone, 2 delivered, 3 dead-lettered, 4 cancelled), attempt (DeliveryAttempt
 --           protobuf, "" = none), next attempt ms (retry, postpone), log retention ms; then, for a
---           job taken straight from its outbox entry, its entry id, account, owner, destination id,
---           conversion id, kcid, goal, trigger number, status number and created ms (ten "" for a
---           stored job)
+--           job taken straight from its outbox entry, the ten values new_job reads (its entry id
+--           last; ten "" for a stored job)
 -- Returns each job's state number afterwards, in order (0 = no such job).
 -- KEYS: index, outbox
 -- ARGV: job_prefix, attempts_prefix, queue_prefix, attempts_kept, group, jobs...
@@ -38,7 +37,7 @@ local touched = {}
 local entries = {}
 for i = 6, #ARGV, 16 do
   local id, dest, outcome, attempt, next_ms, retention, entry =
-    ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
+    ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 15]
   local job = ARGV[1] .. id
   local attempts = ARGV[2] .. id
   local queue = ARGV[3] .. dest
@@ -50,10 +49,7 @@ for i = 6, #ARGV, 16 do
   if entry ~= '' then
     entries[#entries + 1] = entry
     if not state then
-      local created = ARGV[i + 15]
-      create = {'a', ARGV[i + 7], 'o', ARGV[i + 8], 'd', ARGV[i + 9], 'c', ARGV[i + 10], 'k', ARGV[i + 11],
-        'g', ARGV[i + 12], 't', ARGV[i + 13], 's', ARGV[i + 14], 'ct', created, 'q', created, 'st', '1', 'n', '0',
-        'na', created, 'e', entry, 'ah', '1'}
+      create = new_job(i + 6)
       state = '1'
       f = {'1', '0', '1'}
     end

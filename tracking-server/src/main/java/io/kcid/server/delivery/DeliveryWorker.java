@@ -11,9 +11,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -334,13 +336,30 @@ public final class DeliveryWorker {
     Instant overdue = clock.instant().minus(lease.dividedBy(2));
     for (String key : keys) {
       for (Map<String, Deque<Parked>> tier : List.of(waiting, waitingDirect)) {
-        Parked head;
-        while ((head = pollIf(tier.get(key), p -> p.claimed().isBefore(overdue))) != null) {
-          head.next().run(); // finds its wait too long, and puts the job back
+        for (Parked late : takeOverdue(tier.get(key), overdue)) {
+          late.next().run(); // finds its wait too long, and puts the job back
         }
       }
       unpark(key);
     }
+  }
+
+  /** Takes off every waiting job claimed before {@code overdue} (one that parked again is not at the head). */
+  private static List<Parked> takeOverdue(Deque<Parked> queued, Instant overdue) {
+    if (queued == null) {
+      return List.of();
+    }
+    List<Parked> late = new ArrayList<>();
+    synchronized (queued) {
+      for (Iterator<Parked> it = queued.iterator(); it.hasNext(); ) {
+        Parked p = it.next();
+        if (p.claimed().isBefore(overdue)) {
+          it.remove();
+          late.add(p);
+        }
+      }
+    }
+    return late;
   }
 
   /** A job waiting for a permit: when it was claimed (or dispatched), and what takes the permit. */
@@ -446,23 +465,21 @@ public final class DeliveryWorker {
    * again): a claimed one first, then a direct one.
    */
   private void unpark(String key) {
-    Parked next = pollIf(waiting.get(key), p -> true);
+    Parked next = poll(waiting.get(key));
     if (next == null) {
-      next = pollIf(waitingDirect.get(key), p -> true);
+      next = poll(waitingDirect.get(key));
     }
     if (next != null) {
       next.next().run();
     }
   }
 
-  /** The oldest waiting job, taken off if it passes {@code test}; else null. */
-  private static Parked pollIf(Deque<Parked> queued, java.util.function.Predicate<Parked> test) {
+  private static Parked poll(Deque<Parked> queued) {
     if (queued == null) {
       return null;
     }
     synchronized (queued) {
-      Parked head = queued.peek();
-      return head != null && test.test(head) ? queued.poll() : null;
+      return queued.poll();
     }
   }
 

@@ -94,14 +94,14 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
     }
   }
 
-  /** What finish_deliveries.lua stores of a job taken straight from its entry; ten "" for a stored job. */
-  private static List<String> directFields(DeliveryJob j) {
-    if (j == null) {
-      return NOT_DIRECT;
-    }
-    return List.of(j.entryId(), j.accountId(), j.owner(), j.destinationId(), j.conversionId(), j.kcid(), j.goalKey(),
+  /**
+   * The ten values a script stores a new job from (lib_deliveries.lua's new_job): account, owner,
+   * destination id, conversion id, kcid, goal, trigger, status, created ms, entry id.
+   */
+  private static List<String> newJobFields(DeliveryJob j) {
+    return List.of(j.accountId(), j.owner(), j.destinationId(), j.conversionId(), j.kcid(), j.goalKey(),
         Integer.toString(j.trigger().getNumber()), Integer.toString(j.status().getNumber()),
-        Long.toString(j.created().toEpochMilli()));
+        Long.toString(j.created().toEpochMilli()), j.entryId());
   }
 
   @Override
@@ -182,9 +182,8 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
         throw new IllegalArgumentException("Job " + j.deliveryId() + " is not in partition " + partition);
       }
       byId.put(j.deliveryId(), j);
-      for (String v : List.of(j.deliveryId(), j.accountId(), j.owner(), j.destinationId(), j.conversionId(),
-          j.kcid(), j.goalKey(), Integer.toString(j.trigger().getNumber()), Integer.toString(j.status().getNumber()),
-          Long.toString(j.created().toEpochMilli()), j.entryId())) {
+      call.add(EnqueueDeliveries.JOBS, j.deliveryId());
+      for (String v : newJobFields(j)) {
         call.add(EnqueueDeliveries.JOBS, v);
       }
     }
@@ -295,7 +294,7 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
           .add(FinishDeliveries.JOBS, f.attempt())
           .add(FinishDeliveries.JOBS, Long.toString(f.nextMs()))
           .add(FinishDeliveries.JOBS, Long.toString(f.retentionMs()));
-      for (String v : directFields(f.direct())) {
+      for (String v : f.direct() == null ? NOT_DIRECT : newJobFields(f.direct())) {
         call.add(FinishDeliveries.JOBS, v);
       }
     }

@@ -39,7 +39,7 @@ final class Scripts {
   static final Script<DeleteClick> DELETE_CLICK =
       new Script<>("delete_click.lua", List.of("lib_clicks.lua"), DeleteClick.class);
   static final Script<EnqueueDeliveries> ENQUEUE_DELIVERIES =
-      new Script<>("enqueue_deliveries.lua", List.of(), EnqueueDeliveries.class);
+      new Script<>("enqueue_deliveries.lua", List.of("lib_deliveries.lua"), EnqueueDeliveries.class);
   static final Script<FinishDeliveries> FINISH_DELIVERIES =
       new Script<>("finish_deliveries.lua", List.of("lib_deliveries.lua"), FinishDeliveries.class);
   static final Script<FindClicks> FIND_CLICKS =
