@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -226,18 +227,18 @@ public final class DeliveryWorker {
    * until {@link #releaseDirect}d.
    */
   public synchronized ClaimBudgets reserveDirect(List<DeliveryJob> jobs) {
-    Map<String, Integer> per = roomFor(jobs, key -> DIRECT_PER_DESTINATION, heldDirect, reservedDirect);
-    per.forEach((key, n) -> reservedDirect.computeIfAbsent(key, k -> new AtomicInteger()).addAndGet(n));
-    return new ClaimBudgets(0, per);
+    ClaimBudgets budgets = new ClaimBudgets(0, roomFor(jobs, key -> DIRECT_PER_DESTINATION, heldDirect, reservedDirect));
+    adjust(reservedDirect, budgets, 1);
+    return budgets;
   }
 
   /** Gives back a reservation of {@link #reserveDirect} once the dispatch started its jobs. */
   public synchronized void releaseDirect(ClaimBudgets budgets) {
-    budgets.perDestination().forEach((key, n) -> reservedDirect.get(key).addAndGet(-n));
+    adjust(reservedDirect, budgets, -1);
   }
 
   /** Per destination of {@code jobs}: how many of them fit under its cap, less what is held and reserved. */
-  private Map<String, Integer> roomFor(List<DeliveryJob> jobs, java.util.function.ToIntFunction<String> cap,
+  private Map<String, Integer> roomFor(List<DeliveryJob> jobs, ToIntFunction<String> cap,
       Map<String, AtomicInteger> holding, Map<String, AtomicInteger> reserving) {
     int left = maxInFlight - inFlight.get();
     if (left <= 0) {
@@ -259,9 +260,14 @@ public final class DeliveryWorker {
   }
 
   private ClaimBudgets reserved(ClaimBudgets budgets) {
-    budgets.perDestination().forEach((key, n) -> reserved.computeIfAbsent(key, k -> new AtomicInteger()).addAndGet(n));
+    adjust(reserved, budgets, 1);
     reservedOtherwise.addAndGet(budgets.otherwise());
     return budgets;
+  }
+
+  /** Adds {@code sign} times each destination's budget to its count: one bookkeeping for reserving and releasing. */
+  private static void adjust(Map<String, AtomicInteger> counts, ClaimBudgets budgets, int sign) {
+    budgets.perDestination().forEach((key, n) -> counts.computeIfAbsent(key, k -> new AtomicInteger()).addAndGet(sign * n));
   }
 
   private static int divide(int n, int share) {
@@ -270,7 +276,7 @@ public final class DeliveryWorker {
 
   /** Gives back a reservation once its claim started what it claimed. */
   public synchronized void release(ClaimBudgets budgets) {
-    budgets.perDestination().forEach((key, n) -> reserved.get(key).addAndGet(-n));
+    adjust(reserved, budgets, -1);
     reservedOtherwise.addAndGet(-budgets.otherwise());
   }
 
