@@ -116,79 +116,26 @@ public final class DeliveryWorkers implements AutoCloseable {
     return pending.get();
   }
 
+  // The loop's own state, touched only by its thread.
+  private boolean groups;
+  private long reclaimedAt;
+  private long countedAt;
+  private long sweptAt;
+  private long busyAt;
+
+  /**
+   * Runs {@link #pass} until stopped. The pass is a method of its own: a loop that never returns
+   * is only ever compiled on-stack, and the C2 compiler took 0.6 s of CPU for this one as a whole.
+   */
   private void loop() {
-    boolean groups = false;
-    long reclaimedAt = System.nanoTime() - RECLAIM_EVERY_NANOS;
-    long countedAt = System.nanoTime() - COUNT_EVERY_NANOS;
-    long sweptAt = System.nanoTime() - poll.toNanos();
-    long busyAt = System.nanoTime();
+    long start = System.nanoTime();
+    reclaimedAt = start - RECLAIM_EVERY_NANOS;
+    countedAt = start - COUNT_EVERY_NANOS;
+    sweptAt = start - poll.toNanos();
+    busyAt = start;
     while (running) {
       try {
-        if (!groups) {
-          await(queue.createGroups(partitions).toCompletableFuture());
-          groups = true;
-        }
-        long now = System.nanoTime();
-        boolean idle = now - busyAt >= IDLE_AFTER.toNanos();
-        long every = (idle ? Math.max(IDLE_POLL.toNanos(), poll.toNanos()) : poll.toNanos());
-        boolean sweep = now - sweptAt >= every;
-        if (sweep) {
-          sweptAt = now;
-        }
-        boolean reclaim = sweep && now - reclaimedAt >= RECLAIM_EVERY_NANOS;
-        if (reclaim) {
-          reclaimedAt = now;
-        }
-        List<Integer> toDispatch = new ArrayList<>();
-        for (int p = 0; p < partitions; p++) {
-          if (written.getAndSet(p, 0) == 1 || sweep) {
-            toDispatch.add(p);
-          }
-        }
-        // Read every outbox first, then create the jobs: the worker's budgets are shared out by
-        // the jobs each partition has, not by the order the partitions' answers come in.
-        List<CompletableFuture<DeliveryDispatcher.Read>> reads = new ArrayList<>();
-        for (int p : toDispatch) {
-          reads.add(dispatcher.read(p, reclaim).toCompletableFuture());
-        }
-        await(CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)));
-        List<CompletableFuture<Integer>> dispatched = new ArrayList<>();
-        for (CompletableFuture<DeliveryDispatcher.Read> read : reads) {
-          dispatched.add(dispatcher.commit(read.join(), worker).toCompletableFuture());
-        }
-        int entries = sum(dispatched);
-        worker.retryWaiting();
-        worker.forgetStaleEvents();
-        ClaimBudgets budgets = worker.budgets();
-        List<Integer> toClaim = sweep ? allPartitions() : worthClaimingBetweenSweeps(budgets);
-        int jobs = 0;
-        if (!toClaim.isEmpty() && budgets.any()) {
-          List<CompletableFuture<DeliveryQueue.Claimed>> claimed = new ArrayList<>();
-          for (int p : toClaim) {
-            claimed.add(worker.claim(p, toClaim.size()).toCompletableFuture());
-          }
-          await(CompletableFuture.allOf(claimed.toArray(CompletableFuture[]::new)));
-          for (int i = 0; i < toClaim.size(); i++) {
-            DeliveryQueue.Claimed c = claimed.get(i).join();
-            due.set(toClaim.get(i), c.stillDue());
-            jobs += c.jobs().size();
-          }
-        }
-        if (System.nanoTime() - countedAt >= COUNT_EVERY_NANOS) {
-          countedAt = System.nanoTime();
-          queue.pending(partitions).thenAccept(pending::set);
-        }
-        boolean busy = entries > 0 || jobs > 0 || worker.inFlight() > 0;
-        if (busy) {
-          busyAt = System.nanoTime();
-        }
-        // Wait for a wake-up (a write, a settled job) or the next sweep, whichever first. An idle
-        // loop forgets the wake-ups that came meanwhile: its next pass looks anyway.
-        long untilSweep = sweptAt + every - System.nanoTime();
-        boolean woken = untilSweep > 0 && signal.tryAcquire(untilSweep, TimeUnit.NANOSECONDS);
-        if (woken || !busy) {
-          signal.drainPermits();
-        }
+        pass();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
@@ -203,6 +150,86 @@ public final class DeliveryWorkers implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** One pass: dispatches the outboxes written to (all on a sweep), claims due jobs, then waits for a wake-up. */
+  private void pass() throws Exception {
+    if (!groups) {
+      await(queue.createGroups(partitions).toCompletableFuture());
+      groups = true;
+    }
+    long now = System.nanoTime();
+    boolean idle = now - busyAt >= IDLE_AFTER.toNanos();
+    long every = (idle ? Math.max(IDLE_POLL.toNanos(), poll.toNanos()) : poll.toNanos());
+    boolean sweep = now - sweptAt >= every;
+    if (sweep) {
+      sweptAt = now;
+    }
+    boolean reclaim = sweep && now - reclaimedAt >= RECLAIM_EVERY_NANOS;
+    if (reclaim) {
+      reclaimedAt = now;
+    }
+    int entries = dispatch(sweep, reclaim);
+    worker.retryWaiting();
+    worker.forgetStaleEvents();
+    int jobs = claim(sweep);
+    if (System.nanoTime() - countedAt >= COUNT_EVERY_NANOS) {
+      countedAt = System.nanoTime();
+      queue.pending(partitions).thenAccept(pending::set);
+    }
+    boolean busy = entries > 0 || jobs > 0 || worker.inFlight() > 0;
+    if (busy) {
+      busyAt = System.nanoTime();
+    }
+    // Wait for a wake-up (a write, a settled job) or the next sweep, whichever first. An idle
+    // loop forgets the wake-ups that came meanwhile: its next pass looks anyway.
+    long untilSweep = sweptAt + every - System.nanoTime();
+    boolean woken = untilSweep > 0 && signal.tryAcquire(untilSweep, TimeUnit.NANOSECONDS);
+    if (woken || !busy) {
+      signal.drainPermits();
+    }
+  }
+
+  /** Dispatches the outboxes written to since the last pass (every one on a sweep); returns the entries dispatched. */
+  private int dispatch(boolean sweep, boolean reclaim) throws Exception {
+    List<Integer> toDispatch = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      if (written.getAndSet(p, 0) == 1 || sweep) {
+        toDispatch.add(p);
+      }
+    }
+    // Read every outbox first, then create the jobs: the worker's budgets are shared out by
+    // the jobs each partition has, not by the order the partitions' answers come in.
+    List<CompletableFuture<DeliveryDispatcher.Read>> reads = new ArrayList<>();
+    for (int p : toDispatch) {
+      reads.add(dispatcher.read(p, reclaim).toCompletableFuture());
+    }
+    await(CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)));
+    List<CompletableFuture<Integer>> dispatched = new ArrayList<>();
+    for (CompletableFuture<DeliveryDispatcher.Read> read : reads) {
+      dispatched.add(dispatcher.commit(read.join(), worker).toCompletableFuture());
+    }
+    return sum(dispatched);
+  }
+
+  /** Claims due jobs within the worker's budgets (every partition on a sweep); returns the jobs claimed. */
+  private int claim(boolean sweep) throws Exception {
+    ClaimBudgets budgets = worker.budgets();
+    List<Integer> toClaim = sweep ? allPartitions() : worthClaimingBetweenSweeps(budgets);
+    int jobs = 0;
+    if (!toClaim.isEmpty() && budgets.any()) {
+      List<CompletableFuture<DeliveryQueue.Claimed>> claimed = new ArrayList<>();
+      for (int p : toClaim) {
+        claimed.add(worker.claim(p, toClaim.size()).toCompletableFuture());
+      }
+      await(CompletableFuture.allOf(claimed.toArray(CompletableFuture[]::new)));
+      for (int i = 0; i < toClaim.size(); i++) {
+        DeliveryQueue.Claimed c = claimed.get(i).join();
+        due.set(toClaim.get(i), c.stillDue());
+        jobs += c.jobs().size();
+      }
+    }
+    return jobs;
   }
 
   private List<Integer> allPartitions() {

@@ -14,8 +14,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * What a destination receives for an event: the macro values of a postback URL and the JSON body
@@ -31,7 +34,8 @@ public final class OutboundPayloads {
 
   /** The postback URL for the message's destination, its macros filled and encoded. */
   public static URI postbackUri(OutboundMessage message) {
-    return template(message.destination().getUrl()).render(postbackValues(message));
+    // Only the template's own macros are worked out (a postback uses a few of the 28).
+    return template(message.destination().getUrl()).render(macro -> macroValue(message, macro));
   }
 
   /** Parsed templates by URL: every delivery to a destination renders the same one. */
@@ -73,33 +77,43 @@ public final class OutboundPayloads {
 
   /** The value of every macro in {@link PostbackTemplate#MACROS} for the message (empty when unknown). */
   public static Map<String, String> postbackValues(OutboundMessage message) {
+    Map<String, String> values = new HashMap<>();
+    for (String macro : PostbackTemplate.MACROS) {
+      values.put(macro, macroValue(message, macro));
+    }
+    return values;
+  }
+
+  private static final Set<String> SUB_IDS =
+      IntStream.rangeClosed(1, 10).mapToObj(i -> "s" + i).collect(Collectors.toUnmodifiableSet());
+
+  /** One macro's value for the message (empty when unknown, or not a macro). */
+  static String macroValue(OutboundMessage message, String macro) {
     OutboundEvent event = message.event();
     Conversion c = event.conversion();
     Click click = event.click() == null ? Click.getDefaultInstance() : event.click();
-    Map<String, String> values = new HashMap<>();
-    values.put("kcid", c.getKcid());
-    values.put("campaign", click.getCampaignId());
-    values.put("creative", click.getCreativeId());
-    values.put("placement", click.getPlacementId());
-    for (int i = 1; i <= 10; i++) {
-      values.put("s" + i, click.getSubIdsOrDefault("s" + i, ""));
-    }
-    values.put("click_time", unixSeconds(click.hasClickTime() ? click.getClickTime() : c.getClickTime()));
-    values.put("goal", c.getGoalKey());
-    values.put("value", c.hasValue() ? plainAmount(c.getValue().getAmount()) : "");
-    values.put("currency", c.hasValue() ? c.getValue().getCurrencyCode() : "");
-    // In the account's reporting currency; empty until converted (no reporting currency, a missing rate).
-    values.put("reporting_value", converted(c) ? plainAmount(c.getConvertedValue().getAmount()) : "");
-    values.put("reporting_currency", converted(c) ? c.getConvertedValue().getCurrencyCode() : "");
-    values.put("txid", c.getTransactionId());
-    values.put("status", statusLabel(message, c.getStatus()));
-    values.put("conversion_id", c.getConversionId());
-    values.put("conversion_time", unixSeconds(c.hasEventTime() ? c.getEventTime() : c.getRecordTime()));
-    values.put("account", event.accountId());
-    values.put("partner", event.partnerId());
-    values.put("delivery_id", message.deliveryId());
-    values.put("event", triggerWord(event.trigger()));
-    return values;
+    return switch (macro) {
+      case "kcid" -> c.getKcid();
+      case "campaign" -> click.getCampaignId();
+      case "creative" -> click.getCreativeId();
+      case "placement" -> click.getPlacementId();
+      case "click_time" -> unixSeconds(click.hasClickTime() ? click.getClickTime() : c.getClickTime());
+      case "goal" -> c.getGoalKey();
+      case "value" -> c.hasValue() ? plainAmount(c.getValue().getAmount()) : "";
+      case "currency" -> c.hasValue() ? c.getValue().getCurrencyCode() : "";
+      // In the account's reporting currency; empty until converted (no reporting currency, a missing rate).
+      case "reporting_value" -> converted(c) ? plainAmount(c.getConvertedValue().getAmount()) : "";
+      case "reporting_currency" -> converted(c) ? c.getConvertedValue().getCurrencyCode() : "";
+      case "txid" -> c.getTransactionId();
+      case "status" -> statusLabel(message, c.getStatus());
+      case "conversion_id" -> c.getConversionId();
+      case "conversion_time" -> unixSeconds(c.hasEventTime() ? c.getEventTime() : c.getRecordTime());
+      case "account" -> event.accountId();
+      case "partner" -> event.partnerId();
+      case "delivery_id" -> message.deliveryId();
+      case "event" -> triggerWord(event.trigger());
+      default -> SUB_IDS.contains(macro) ? click.getSubIdsOrDefault(macro, "") : "";
+    };
   }
 
   /**

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -97,10 +98,15 @@ public final class PostbackTemplate {
 
   /** The URI of the template with every macro filled from {@code values} (missing = empty). */
   public URI render(Map<String, String> values) {
-    return checkedUri(render(parts, name -> values.getOrDefault(name, "")));
+    return render(name -> values.getOrDefault(name, ""));
   }
 
-  private static String render(List<Part> parts, java.util.function.Function<String, String> value) {
+  /** The URI of the template with every macro filled by {@code value} (asked once per placeholder). */
+  public URI render(Function<String, String> value) {
+    return checkedUri(render(parts, value));
+  }
+
+  private static String render(List<Part> parts, Function<String, String> value) {
     StringBuilder out = new StringBuilder();
     for (Part p : parts) {
       switch (p.position) {

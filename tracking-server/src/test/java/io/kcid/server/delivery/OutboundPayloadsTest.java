@@ -96,4 +96,26 @@ class OutboundPayloadsTest {
     assertThat(data.get("status_label").getAsString()).isEqualTo("rejected");
     assertThat(data.get("test").getAsBoolean()).isTrue();
   }
+  @Test
+  void aPostbackUriFillsEachOfItsMacrosWithTheSameValueAsTheFullSet() {
+    String url = "https://t.example/pb/{goal}?" + PostbackTemplate.MACROS.stream().sorted()
+        .map(m -> m + "={" + m + "}").collect(java.util.stream.Collectors.joining("&"));
+    OutboundMessage m = message();
+    Destination postback = m.destination().toBuilder().setKind(DestinationKind.DESTINATION_KIND_POSTBACK).setUrl(url)
+        .putStatusMap("rejected", "2").build();
+    io.kcid.proto.tracking.v1.Click click = io.kcid.proto.tracking.v1.Click.newBuilder()
+        .setCampaignId("spring sale").setCreativeId("cr/1").putSubIds("s1", "a&b=c").putSubIds("s10", "ten")
+        .setClickTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(1_796_000_000))
+        .build();
+    OutboundEvent e = m.event();
+    OutboundMessage withClick = new OutboundMessage(m.deliveryId(), postback, List.of(),
+        new OutboundEvent(e.accountId(), "partner-9", e.trigger(), e.conversion(), click, e.eventTime()));
+
+    java.net.URI uri = OutboundPayloads.postbackUri(withClick);
+
+    assertThat(uri).isEqualTo(PostbackTemplate.parse(url).render(OutboundPayloads.postbackValues(withClick)));
+    assertThat(uri.getRawQuery()).contains("s1=a%26b%3Dc", "s10=ten", "s2=&", "campaign=spring+sale", "creative=cr%2F1",
+        "status=2", "partner=partner-9", "click_time=1796000000", "delivery_id=dlv_x", "kcid=k1");
+    assertThat(uri.getRawPath()).isEqualTo("/pb/lead");
+  }
 }
