@@ -57,7 +57,7 @@ public final class BenchCommand implements Callable<Integer> {
   private static final Duration SETTLE_LIMIT = Duration.ofSeconds(60);
 
   @Option(names = "--warmup", description = "Warm-up of each subject before it is measured, e.g. 5s (default 5s; --quick 1s);"
-      + " HTTP subjects then warm up on in 3 s slices until the JIT compilers are quiet (under 2% of the CPU), 60 s at most (not with --quick).")
+      + " HTTP subjects then warm up on in 3 s slices until the JIT compilers are quiet (under 2%% of the CPU), 60 s at most (not with --quick).")
   String warmup;
 
   @Option(names = "--scenarios", split = ",", description = "Scenarios to run (default all): ${COMPLETION-CANDIDATES}",
