@@ -102,6 +102,12 @@ class BenchSmokeIT {
     assertThat(ids).containsExactlyElementsOf(Scenarios.ALL);
     assertThat(report.get("scenarios").get(Scenarios.ALL.indexOf("memory")).get("details").get("bytes_per_conversion").asDouble())
         .isPositive();
+    // --quick runs one round of the deliveries' equal-rate pairs: the headline is that round's ratio.
+    JsonNode deliveries = report.get("scenarios").get(Scenarios.ALL.indexOf("deliveries"));
+    assertThat(deliveries.get("details").get("ratio_by_round")).hasSize(1);
+    assertThat(deliveries.get("value").asDouble()).isEqualTo(deliveries.get("details").get("ratio_by_round").get(0).asDouble());
+    assertThat(deliveries.get("details").get("rate_per_second").asDouble()).isPositive();
+    assertThat(deliveries.get("details").get("closed_loop_ratio").asDouble()).isPositive();
 
     String md = Files.readString(markdown, StandardCharsets.UTF_8);
     assertThat(md).startsWith("# kcid benchmarks").contains("Kept by hand.").doesNotContain(STALE);

@@ -39,6 +39,9 @@ final class ResponseExcerpt {
 
   /** Redacts secret-like values from {@code text}, then cuts it to {@link #MAX_CHARS}. */
   static String redact(String text) {
+    if (text.isEmpty()) {
+      return text; // every 2xx attempt's error, and most answers' bodies: no five scans of nothing
+    }
     String out = WEBHOOK_SECRET.matcher(text).replaceAll("whsec_" + REDACTED);
     out = BEARER.matcher(out).replaceAll("$1 " + REDACTED);
     out = SECRET_PAIR.matcher(out).replaceAll("$1" + REDACTED);
