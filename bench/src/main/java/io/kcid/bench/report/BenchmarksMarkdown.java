@@ -63,13 +63,23 @@ public final class BenchmarksMarkdown {
         then kcid first, …), so both see the same machine when other work on it comes and goes; a
         subject's rounds are merged (operations, time, HdrHistogram). The HTTP scenarios run their
         subjects one after another, each warmed up by a wrk run of its own.
+      - **Deliveries.** The same number of new conversions on an account without a destination and on
+        one with a postback destination (nginx answering 200), CPU counted until the last delivery left
+        the queue; first in a closed loop at 64 in flight (deliveries per second end to end, the drain,
+        `closed_loop_ratio`), then at one constant rate for both halves, 60% of the closed loop's rate
+        with delivery, in rounds (3 in the full run) that alternate which half goes first. The target
+        is read on the median of the rounds' ratios (`ratio_by_round`; all rounds together:
+        `ratio_of_all_rounds_together`). In the closed loop the half without delivery runs at about
+        twice the rate and batches twice as well, which that ratio charged to delivery
+        (docs/deliveries.md, "What delivery costs").
       - **Warm-up.** Each subject warms up with its own load before it is measured (5 s in the full run,
         1 s before later rounds), and the full run warms the tracking-server up once more before the
         first scenario. The JVMs' JIT compilers count as their processes' CPU, and on a slow machine a
         fixed warm-up left much of their work inside the measured window, so the tracking-server's
         IssueClick warm-up, RecordConversion (on clicks of its own), every HTTP subject and the
         deliveries scenario then warm up on in slices (3 s; for deliveries, a fifth of its
-        conversions on each path) until the compiler threads of
+        conversions on each path, in the closed loop and again at the constant rate, there for at
+        least 60 s and until two slices running are quiet) until the compiler threads of
         the JVMs under test use under 2% of the served CPU (at most 60 s); the slices are listed in
         each scenario's details (`warm_up_slices`, `server_warm_up_slices`: CPU µs per operation and
         the JIT's share). A subject still compiling after 60 s says so there.

@@ -14,11 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 
 /**
  * What a destination receives for an event: the macro values of a postback URL and the JSON body
@@ -84,9 +81,6 @@ public final class OutboundPayloads {
     return values;
   }
 
-  private static final Set<String> SUB_IDS =
-      IntStream.rangeClosed(1, 10).mapToObj(i -> "s" + i).collect(Collectors.toUnmodifiableSet());
-
   /** One macro's value for the message (empty when unknown, or not a macro). */
   static String macroValue(OutboundMessage message, String macro) {
     OutboundEvent event = message.event();
@@ -112,7 +106,7 @@ public final class OutboundPayloads {
       case "partner" -> event.partnerId();
       case "delivery_id" -> message.deliveryId();
       case "event" -> triggerWord(event.trigger());
-      default -> SUB_IDS.contains(macro) ? click.getSubIdsOrDefault(macro, "") : "";
+      default -> PostbackTemplate.SUB_IDS.contains(macro) ? click.getSubIdsOrDefault(macro, "") : "";
     };
   }
 

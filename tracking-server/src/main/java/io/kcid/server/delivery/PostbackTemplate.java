@@ -22,6 +22,10 @@ import java.util.stream.Stream;
  * value, so a value can never add a parameter or change the host.
  */
 public final class PostbackTemplate {
+  /** The click's sub id macros, s1 to s10. */
+  public static final Set<String> SUB_IDS =
+      IntStream.rangeClosed(1, 10).mapToObj(i -> "s" + i).collect(Collectors.toUnmodifiableSet());
+
   /** Every macro a postback URL may use (documented in docs/deliveries.md). */
   public static final Set<String> MACROS =
       Stream.concat(
@@ -29,7 +33,7 @@ public final class PostbackTemplate {
                   "kcid", "campaign", "creative", "placement", "click_time", "goal", "value",
                   "currency", "txid", "status", "conversion_id", "conversion_time", "account",
                   "partner", "delivery_id", "event", "reporting_value", "reporting_currency"),
-              IntStream.rangeClosed(1, 10).mapToObj(i -> "s" + i))
+              SUB_IDS.stream())
           .collect(Collectors.toUnmodifiableSet());
 
   private enum Position { LITERAL, PATH, QUERY }
