@@ -802,11 +802,11 @@ final class Scenarios {
    * drain time), then both halves again at one constant rate, {@link #EQUAL_RATE_SHARE} of the
    * closed loop's rate with delivery, in --rounds alternating pairs. The headline, CPU per
    * conversion of the tracking-server and Redis with delivery over without (target ≤ 1.2), is the
-   * median of those pairs' ratios; the ratio of all of them together is reported beside. In the closed loop the
-   * half without delivery runs much faster, and at a higher rate every script call, read and
-   * wake-up serves more conversions (CPU per conversion without delivery was 234 µs at 5,800/s and
-   * 423–504 µs at 2,500/s on this machine), so that ratio charges the delivery with the baseline's
-   * batching as well. The closed loop's ratio is reported beside it.
+   * median of those pairs' ratios; all pairs together and the closed loop's ratio are reported
+   * beside it. In the closed loop the half without delivery runs much faster, and at a higher rate
+   * every script call, read and wake-up serves more conversions (CPU per conversion without
+   * delivery was 234 µs at 5,800/s and 423–504 µs at 2,500/s on this machine), so that ratio
+   * charges the delivery with the baseline's batching as well.
    */
   private ScenarioResult deliveries() throws Exception {
     rig.startNginx();
@@ -858,13 +858,10 @@ final class Scenarios {
     double closedWith = serverAndRedis(withCost) / deliveredRun.ops();
     double closedWithout = serverAndRedis(withoutCost) / plainRun.ops();
 
-    // The same again at one constant rate for both halves, on conversions of their own; warmed at
-    // that rate first (a slower stream takes other paths: smaller reads and finish batches) for at
-    // least RATE_WARM_UP and until the compilers are quiet in two slices running (a single quiet
-    // slice was often luck). Then --rounds pairs of windows, alternating which half goes first as
-    // the gRPC scenarios do. The headline is the median of the rounds' ratios: a late C2 compile of
-    // a big method (up to 0.6 s of CPU) still lands in one window now and then, and would otherwise
-    // decide the figure.
+    // The same again at one constant rate, on conversions of their own, warmed at that rate first
+    // (a slower stream takes other paths: smaller reads and finish batches) until the compilers
+    // are quiet in two slices running (one quiet slice was often luck); the median of the rounds,
+    // because a late C2 compile of a big method still lands in one window now and then.
     double rate = Math.max(100, Math.floor(EQUAL_RATE_SHARE * deliveredRun.ops() / deliveredRun.seconds()));
     List<String> rateWarmUp = settleBoth(slice, plainToken, sinkToken, account, rate, 2, RATE_WARM_UP);
     Cpu withoutAtRate = new Cpu();
@@ -880,29 +877,32 @@ final class Scenarios {
       List<RecordConversionRequest> deliveredAtRate = newConversions(issueClicks(n, account), sinkToken);
       Cpu roundWithout = new Cpu();
       Cpu roundWith = new Cpu();
-      double[] jit = new double[2];
+      Run p = null;
+      Run d = null;
+      double jitWithout = 0;
+      double jitWith = 0;
       for (int turn = 0; turn < 2; turn++) {
-        boolean deliveredTurn = (turn == 1) == (r % 2 == 0);
         double jitBefore = rig.jitCpuSeconds();
-        if (deliveredTurn) {
-          deliveredRuns.add(recordAll(deliveredAtRate, List.of(withAtRate, roundWith),
-              () -> drainAtRateMs[0] = Math.max(drainAtRateMs[0], awaitDeliveriesDrained(Duration.ofMinutes(3))), rate));
+        if ((turn == 1) == (r % 2 == 0)) {
+          d = recordAll(deliveredAtRate, roundWith,
+              () -> drainAtRateMs[0] = Math.max(drainAtRateMs[0], awaitDeliveriesDrained(Duration.ofMinutes(3))), rate);
+          jitWith = Math.max(0, rig.jitCpuSeconds() - jitBefore);
         } else {
-          plainRuns.add(recordAll(plainAtRate, List.of(withoutAtRate, roundWithout), () -> { }, rate));
+          p = recordAll(plainAtRate, roundWithout, () -> { }, rate);
+          jitWithout = Math.max(0, rig.jitCpuSeconds() - jitBefore);
         }
-        jit[deliveredTurn ? 1 : 0] = Math.max(0, rig.jitCpuSeconds() - jitBefore);
       }
-      Run p = plainRuns.get(plainRuns.size() - 1);
-      Run d = deliveredRuns.get(deliveredRuns.size() - 1);
-      double roundPerWithout = serverAndRedis(roundWithout.delta(processes)) / p.ops();
-      roundRatios.add(round(roundPerWithout > 0
-          ? serverAndRedis(roundWith.delta(processes)) / d.ops() / roundPerWithout : 0));
-      roundJit.add(Math.round(jit[0] * 1e6 / p.ops()) + " / " + Math.round(jit[1] * 1e6 / d.ops()) + " µs");
+      plainRuns.add(p);
+      deliveredRuns.add(d);
+      withoutAtRate.add(roundWithout);
+      withAtRate.add(roundWith);
+      double served = serverAndRedis(roundWith.delta(processes));
+      double servedWithout = serverAndRedis(roundWithout.delta(processes));
+      roundRatios.add(round(ratio(served / d.ops(), servedWithout / p.ops())));
+      roundJit.add(Math.round(jitWithout * 1e6 / p.ops()) + " / " + Math.round(jitWith * 1e6 / d.ops()) + " µs");
       // A diagnostic, not the target: the same ratio with the compiler threads' CPU taken out of
       // both halves (their threads come and go, so this is approximate).
-      double plainLessJit = (serverAndRedis(roundWithout.delta(processes)) - jit[0]) / p.ops();
-      roundRatiosLessJit.add(round(plainLessJit > 0
-          ? (serverAndRedis(roundWith.delta(processes)) - jit[1]) / d.ops() / plainLessJit : 0));
+      roundRatiosLessJit.add(round(ratio((served - jitWith) / d.ops(), (servedWithout - jitWithout) / p.ops())));
     }
     Run plainRated = Run.merge(plainRuns);
     Run deliveredRated = Run.merge(deliveredRuns);
@@ -917,11 +917,11 @@ final class Scenarios {
     details.put("ratio_by_round", roundRatios);
     details.put("jit_cpu_us_per_conversion_by_round_without_with", roundJit);
     details.put("ratio_by_round_without_jit_cpu", roundRatiosLessJit);
-    details.put("ratio_of_all_rounds_together", round(perWithout > 0 ? perWith / perWithout : 0));
+    details.put("ratio_of_all_rounds_together", round(ratio(perWith, perWithout)));
     details.put("server_and_redis_cpu_us_per_conversion_without", round(perWithout * 1e6));
     details.put("server_and_redis_cpu_us_per_conversion_with_delivery", round(perWith * 1e6));
     details.put("drain_after_last_conversion_at_rate_ms", drainAtRateMs[0]);
-    details.put("closed_loop_ratio", round(closedWithout > 0 ? closedWith / closedWithout : 0));
+    details.put("closed_loop_ratio", round(ratio(closedWith, closedWithout)));
     details.put("closed_loop_server_and_redis_cpu_us_per_conversion_without", round(closedWithout * 1e6));
     details.put("closed_loop_server_and_redis_cpu_us_per_conversion_with_delivery", round(closedWith * 1e6));
     details.put("deliveries_per_second_end_to_end", round(deliveredRun.ops() / deliveredRun.seconds()));
@@ -983,6 +983,11 @@ final class Scenarios {
     return sorted.size() % 2 == 1 ? sorted.get(mid) : (sorted.get(mid - 1) + sorted.get(mid)) / 2;
   }
 
+  /** {@code with / without}; 0 when there is nothing to divide by. */
+  private static double ratio(double with, double without) {
+    return without > 0 ? with / without : 0;
+  }
+
   private static double serverAndRedis(Subject.Cost cost) {
     return cost.cpuSeconds().getOrDefault("tracking-server", 0.0) + cost.cpuSeconds().getOrDefault("redis", 0.0);
   }
@@ -994,23 +999,17 @@ final class Scenarios {
    */
   private Run recordAll(List<RecordConversionRequest> requests, Cpu cpu, Runnable after, Double rate)
       throws InterruptedException {
-    return recordAll(requests, List.of(cpu), after, rate);
-  }
-
-  /** As {@link #recordAll(List, Cpu, Runnable, Double)}, measured by every one of {@code cpus}. */
-  private Run recordAll(List<RecordConversionRequest> requests, List<Cpu> cpus, Runnable after, Double rate)
-      throws InterruptedException {
     AtomicLong next = new AtomicLong();
     GrpcUnaryOp<RecordConversionRequest, RecordConversionResponse> call =
         grpcOp(ConversionServiceGrpc.getRecordConversionMethod(), requests, null);
     CallbackOp op = (seq, done) -> call.start(next.getAndIncrement(), done);
     long start = System.nanoTime();
-    cpus.forEach(Cpu::begin);
+    cpu.begin();
     Run run = rate == null
         ? ClosedLoop.run(op, 64, Duration.ZERO, Duration.ofMinutes(10), Window.NONE, () -> next.get() >= requests.size())
         : OpenLoop.run(op, rate, Duration.ZERO, Duration.ofNanos((long) (requests.size() * 0.98 / rate * 1e9)), Window.NONE);
     after.run();
-    cpus.forEach(Cpu::end);
+    cpu.end();
     double seconds = (System.nanoTime() - start) / 1e9;
     return new Run(run.ops(), seconds, run.errors(), run.p50Ms(), run.p99Ms(), run.p999Ms(), run.maxMs(), run.errorKinds(),
         run.latencyNanos());
@@ -1140,6 +1139,17 @@ final class Scenarios {
 
     Map<String, Double> commandsPerOp(long ops) {
       return RedisInfo.perOp(Map.of(), commandsTotal, ops);
+    }
+
+    /** Adds another window's totals to these: one subject's rounds measured one by one. */
+    void add(Cpu round) {
+      round.total.forEach((p, seconds) -> total.merge(p, seconds, Double::sum));
+      wrkTotal += round.wrkTotal;
+      round.commandsTotal.forEach((c, calls) -> commandsTotal.merge(c, calls, Long::sum));
+      if (loadFirst == null) {
+        loadFirst = round.loadFirst;
+      }
+      loadLast = round.loadLast;
     }
   }
 }

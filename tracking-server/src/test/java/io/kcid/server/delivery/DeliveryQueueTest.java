@@ -203,14 +203,32 @@ class DeliveryQueueTest {
         Duration.ofSeconds(20), Duration.ofHours(1), clock, DeliveryListener.NONE, 512);
   }
 
-  /** One pass of a worker over every partition, waiting until what it claimed is settled. */
+  /**
+   * One pass of a worker over every partition, waiting until what it claimed is settled. It wakes
+   * waiting jobs while it waits, as the delivery loop does on every pass: a permit freed between a
+   * job's refusal and its parking would otherwise leave it parked until the next pass.
+   */
   private static int pass(DeliveryWorker w) {
     int claimed = 0;
     for (int p = 0; p < PARTITIONS; p++) {
       claimed += join(w.deliverDue(p));
     }
-    awaitTrue(() -> w.inFlight() == 0);
+    awaitTrue(() -> {
+      w.retryWaiting();
+      return w.inFlight() == 0;
+    });
     return claimed;
+  }
+
+  /** Claims every partition's due jobs, every 20 ms, until {@code done} or 45 s have passed. */
+  private static void claimUntil(DeliveryWorker w, BooleanSupplier done) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
+    while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+      for (int p = 0; p < PARTITIONS; p++) {
+        join(w.deliverDue(p));
+      }
+      sleep(20);
+    }
   }
 
   private static void sleep(long millis) {
@@ -602,13 +620,7 @@ class DeliveryQueueTest {
     dispatchAll(dispatcher(queue, "d"));
     // Claimed until the fast one has every job: a claim stops taking on a destination that holds
     // more than half its cap, so on a loaded machine three rounds could leave fast jobs queued.
-    long fastDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
-    while (sender.to("fast").size() < n + 1 && System.nanoTime() < fastDeadline) {
-      for (int p = 0; p < PARTITIONS; p++) {
-        join(w.deliverDue(p));
-      }
-      sleep(20);
-    }
+    claimUntil(w, () -> sender.to("fast").size() >= n + 1);
     assertThat(sender.to("fast")).hasSize(n + 1);
     // The worker took on at most 8 jobs per permit of the slow destination (1): the rest wait
     // in its queue, unclaimed, instead of being claimed and put back.
@@ -624,13 +636,7 @@ class DeliveryQueueTest {
 
     // Answering again, it gets every job, once each under its delivery id.
     sender.release("slow");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
-    while (sender.to("slow").size() < n + 1 && System.nanoTime() < deadline) {
-      for (int p = 0; p < PARTITIONS; p++) {
-        join(w.deliverDue(p));
-      }
-      sleep(20);
-    }
+    claimUntil(w, () -> sender.to("slow").size() >= n + 1);
     assertThat(sender.to("slow").stream().map(OutboundMessage::deliveryId).distinct().count()).isEqualTo(n + 1);
     awaitTrue(() -> w.inFlight() == 0);
   }
