@@ -8,7 +8,6 @@ import io.kcid.server.store.DeliveryQueue;
 import io.kcid.server.store.OutboxEntry;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -100,21 +99,29 @@ public final class DeliveryDispatcher {
    * entries dispatched.
    */
   public CompletionStage<Integer> commit(Read read, DeliveryWorker claimer) {
+    return commit(read, claimer, false);
+  }
+
+  /**
+   * As {@link #commit(Read, DeliveryWorker)}; {@code indexed} when {@link #index} already added the
+   * read's jobs to the delivery log.
+   */
+  public CompletionStage<Integer> commit(Read read, DeliveryWorker claimer, boolean indexed) {
     if (read.entries().isEmpty()) {
       return CompletableFuture.completedFuture(0);
     }
     int partition = read.partition();
-    Instant trimBefore = clock.instant().minus(logKeep);
     if (claimer == null) {
       return queue.enqueue(partition, read.jobs(), null, ClaimBudgets.NONE)
-          .thenCompose(enqueued -> queue.index(read.jobs(), trimBefore))
+          .thenCompose(enqueued -> indexed ? CompletableFuture.completedFuture(null) : index(List.of(read)))
           .thenCompose(x -> queue.acknowledge(partition, entryIds(read.entries(), Set.of())))
           .thenApply(x -> read.entries().size());
     }
     Split split = split(read, claimer);
     ClaimBudgets budgets = claimer.reserveFor(split.stored());
     return queue.enqueue(partition, split.stored(), claimer.leaseEnd(), budgets)
-        .thenCompose(enqueued -> queue.index(read.jobs(), trimBefore).thenAccept(x -> {
+        .thenCompose(enqueued -> (indexed ? CompletableFuture.<Void>completedFuture(null) : index(List.of(read)))
+            .thenAccept(x -> {
           claimer.start(enqueued.claimed());
           claimer.start(split.direct());
         }))
@@ -124,6 +131,22 @@ public final class DeliveryDispatcher {
         })
         .thenCompose(x -> queue.acknowledge(partition, entryIds(read.entries(), split.directEntries())))
         .thenApply(x -> read.entries().size());
+  }
+
+  /**
+   * Adds the jobs of {@code reads} to their accounts' delivery logs, one write per account for all
+   * of them (a pass reads several partitions, mostly of the same accounts). A job may be in the
+   * log before it is stored: reading the log skips it until then, as it skips one sent straight
+   * from its entry until its first attempt is recorded.
+   */
+  public CompletionStage<Void> index(List<Read> reads) {
+    List<DeliveryJob> jobs = new ArrayList<>();
+    for (Read read : reads) {
+      jobs.addAll(read.jobs());
+    }
+    return jobs.isEmpty()
+        ? CompletableFuture.completedFuture(null)
+        : queue.index(jobs, clock.instant().minus(logKeep));
   }
 
   /** Jobs sent straight from their entries (within the budgets reserved for them), and the rest, to store. */

@@ -206,9 +206,11 @@ public final class DeliveryWorkers implements AutoCloseable {
       reads.add(dispatcher.read(p, reclaim).toCompletableFuture());
     }
     await(CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)));
+    // One log write per account for the whole pass, not one per partition read.
+    await(dispatcher.index(reads.stream().map(CompletableFuture::join).toList()).toCompletableFuture());
     List<CompletableFuture<Integer>> dispatched = new ArrayList<>();
     for (CompletableFuture<DeliveryDispatcher.Read> read : reads) {
-      dispatched.add(dispatcher.commit(read.join(), worker).toCompletableFuture());
+      dispatched.add(dispatcher.commit(read.join(), worker, true).toCompletableFuture());
     }
     return sum(dispatched);
   }

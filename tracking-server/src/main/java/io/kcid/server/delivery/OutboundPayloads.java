@@ -35,6 +35,11 @@ public final class OutboundPayloads {
     return template(message.destination().getUrl()).render(macro -> macroValue(message, macro));
   }
 
+  /** Where the message's postback goes: {@link #postbackUri}'s URL, not parsed again. */
+  public static RequestTarget postbackTarget(OutboundMessage message) {
+    return template(message.destination().getUrl()).target(macro -> macroValue(message, macro));
+  }
+
   /** Parsed templates by URL: every delivery to a destination renders the same one. */
   private static final Map<String, PostbackTemplate> TEMPLATES = new ConcurrentHashMap<>();
   private static final int TEMPLATES_KEPT = 10_000;

@@ -42,10 +42,19 @@ public final class PostbackTemplate {
 
   private final String source;
   private final List<Part> parts;
+  /** The template with a placeholder value for each macro, checked: every rendering's scheme, host and port. */
+  private final URI origin;
+  /** Where the request target starts in a rendering: the first '/', '?' or '#' after the host. */
+  private final int targetStart;
+  /** The target of a template without macros. */
+  private final RequestTarget fixed;
 
-  private PostbackTemplate(String source, List<Part> parts) {
+  private PostbackTemplate(String source, List<Part> parts, URI origin, int targetStart) {
     this.source = source;
     this.parts = parts;
+    this.origin = origin;
+    this.targetStart = targetStart;
+    this.fixed = parts.size() == 1 ? RequestTarget.of(origin) : null;
   }
 
   /**
@@ -91,8 +100,11 @@ public final class PostbackTemplate {
       i = close + 1;
     }
     parts.add(new Part(Position.LITERAL, literal.toString()));
-    checkedUri(render(parts, name -> "x"));
-    return new PostbackTemplate(url, List.copyOf(parts));
+    URI origin = checkedUri(render(parts, name -> "x"));
+    int hostStart = url.indexOf("//") + 2;
+    int targetStart = IntStream.of(url.indexOf('/', hostStart), url.indexOf('?', hostStart), url.indexOf('#', hostStart))
+        .filter(at -> at >= 0).min().orElse(-1);
+    return new PostbackTemplate(url, List.copyOf(parts), origin, targetStart);
   }
 
   /** The template as given. */
@@ -108,6 +120,22 @@ public final class PostbackTemplate {
   /** The URI of the template with every macro filled by {@code value} (asked once per placeholder). */
   public URI render(Function<String, String> value) {
     return checkedUri(render(parts, value));
+  }
+
+  /**
+   * Where the template with every macro filled by {@code value} goes, as {@link #render} would
+   * say, without parsing the rendered URL (a third of a postback's rendering time): macros sit
+   * after the host, and their values are encoded, so they add no '/', '?' or '#' and the
+   * rendering keeps the template's scheme, host and port, and its request target's start.
+   */
+  public RequestTarget target(Function<String, String> value) {
+    if (fixed != null) {
+      return fixed;
+    }
+    String url = render(parts, value);
+    int fragment = url.indexOf('#', targetStart);
+    String path = url.substring(targetStart, fragment < 0 ? url.length() : fragment);
+    return new RequestTarget(origin, path.startsWith("/") ? path : "/" + path);
   }
 
   private static String render(List<Part> parts, Function<String, String> value) {

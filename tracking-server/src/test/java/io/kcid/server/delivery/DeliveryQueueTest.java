@@ -349,6 +349,43 @@ class DeliveryQueueTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void aPassAddsTheJobsOfEveryPartitionItReadToTheLogInOneStep() {
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    directory.put(id, destination(id, "logged"));
+    for (int i = 0; i < 12; i++) {
+      assertThat(postback(a, click(a), "logged-" + i).getOutcome()).isEqualTo(Outcome.OUTCOME_ACCEPTED);
+    }
+    List<List<DeliveryJob>> logWrites = new java.util.concurrent.CopyOnWriteArrayList<>();
+    DeliveryQueue counting = (DeliveryQueue) Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {DeliveryQueue.class}, (proxy, method, args) -> {
+          if (method.getName().equals("index")) {
+            logWrites.add((List<DeliveryJob>) args[0]);
+          }
+          return method.invoke(queue, args);
+        });
+    DeliveryDispatcher d = dispatcher(counting, "logger-" + topology);
+    List<DeliveryDispatcher.Read> reads = new ArrayList<>();
+    for (int p = 0; p < PARTITIONS; p++) {
+      reads.add(join(d.read(p, false)));
+    }
+    // Twelve clicks land on several of the 16 partitions (all on one: odds of 16^-11).
+    assertThat(reads).filteredOn(r -> r.jobs().stream().anyMatch(j -> j.accountId().equals(id)))
+        .hasSizeGreaterThan(1);
+
+    join(d.index(reads));
+    for (DeliveryDispatcher.Read r : reads) {
+      join(d.commit(r, null, true));
+    }
+    assertThat(logWrites).hasSize(1);
+    assertThat(logWrites.get(0)).filteredOn(j -> j.accountId().equals(id)).hasSize(12);
+    assertThat(deliveries(id)).hasSize(12)
+        .allSatisfy(dl -> assertThat(dl.getState()).isEqualTo(DeliveryState.DELIVERY_STATE_PENDING));
+    assertThat(outbox(id)).isEmpty();
+  }
+
+  @Test
   void redispatchAfterACrashCreatesTheSameJobsOnce() {
     var a = account();
     String id = a.getAccount().getAccountId();

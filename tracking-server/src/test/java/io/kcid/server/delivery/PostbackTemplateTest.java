@@ -25,6 +25,30 @@ class PostbackTemplateTest {
   }
 
   @Test
+  void aTargetIsTheRenderedUrlsOriginAndRequestTargetWithoutParsingIt() {
+    Map<String, String> values = Map.of("s1", "a&b=c d/?#", "goal", "x/../y", "value", "12.50", "kcid", "ü");
+    for (String url : java.util.List.of(
+        "https://tracker.example/pb?cid={s1}&payout={value}",
+        "http://127.0.0.1:8080/pb/{goal}/x?k={kcid}#frag-{s1}",
+        "http://t.example/{kcid}",
+        "https://[::1]:8443/a/b?c=d/{s1}&e",
+        "http://t.example?a=1/{s1}",
+        "http://t.example/pb?",
+        "http://t.example",
+        "http://t.example?x=1#y",
+        "https://t.example:443/fixed/path?q=1")) {
+      PostbackTemplate t = PostbackTemplate.parse(url);
+      URI rendered = t.render(values);
+      RequestTarget target = t.target(name -> values.getOrDefault(name, ""));
+      RequestTarget parsed = RequestTarget.of(rendered);
+      assertThat(target.path()).as(url).isEqualTo(parsed.path());
+      assertThat(target.origin().getScheme()).as(url).isEqualTo(rendered.getScheme());
+      assertThat(target.origin().getHost()).as(url).isEqualTo(rendered.getHost());
+      assertThat(target.origin().getPort()).as(url).isEqualTo(rendered.getPort());
+    }
+  }
+
+  @Test
   void missingValuesRenderEmpty() {
     URI uri = PostbackTemplate.parse("https://t.example/pb?c={campaign}&s={s10}").render(Map.of());
     assertThat(uri.getRawQuery()).isEqualTo("c=&s=");

@@ -13,6 +13,7 @@ import io.kcid.server.delivery.DeliverySender;
 import io.kcid.server.delivery.OutboundMessage;
 import io.kcid.server.delivery.OutboundPayloads;
 import io.kcid.server.delivery.PostbackTemplate;
+import io.kcid.server.delivery.RequestTarget;
 import io.kcid.server.delivery.WebhookSignature;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
@@ -73,9 +74,9 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 
 /**
- * Sends delivery attempts over HTTP/1.1 with Netty: non-blocking (a couple of event-loop threads
- * serve every request in flight, a slow receiver holds only its socket). Safety rules: the resolver checks every address of the
- * host against {@link AddressGuard} and the connection goes to the checked address; redirects are
+ * Sends delivery attempts over HTTP/1.1 with Netty: non-blocking ({@link #EVENT_LOOPS} event-loop
+ * threads serve every request in flight, a slow receiver holds only its socket). Safety rules: the
+ * resolver checks every address of the host against {@link AddressGuard} and the connection goes to the checked address; redirects are
  * never followed; connect and whole-attempt timeouts from {@link DeliveryConfig}; at most
  * {@link #MAX_RESPONSE_BYTES} of a response are read; HTTPS verifies the certificate chain
  * against the JDK's default trust store and the host name (SNI sent). Connections are kept per
@@ -103,6 +104,12 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
    * NIO: the same sends for less CPU per request (no selected-key set, no wakeup through a pipe).
    */
   private static final boolean EPOLL = Epoll.isAvailable();
+  /**
+   * One event loop per four cores, at least one: a loop serves thousands of attempts a second
+   * (it only writes, reads and parses), and fewer loops wake less often, each wake-up then serving
+   * more responses (two loops on 2 cores each woke for about every response).
+   */
+  static final int EVENT_LOOPS = Math.max(1, Runtime.getRuntime().availableProcessors() / 4);
 
   /** A sender for the server: DNS through Netty's non-blocking resolver, the JDK's trust store. */
   public HttpDeliverySender(DeliveryConfig config) {
@@ -126,7 +133,7 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
     this.connections = new KeptConnections(keepIdle);
     this.clock = clock;
     this.ssl = ssl != null ? ssl : defaultSsl();
-    this.group = new MultiThreadIoEventLoopGroup(2, EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    this.group = new MultiThreadIoEventLoopGroup(EVENT_LOOPS, EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     Class<? extends SocketChannel> socketType = EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
     Class<? extends DatagramChannel> datagramType = EPOLL ? EpollDatagramChannel.class : NioDatagramChannel.class;
     AddressResolverGroup<InetSocketAddress> dns =
@@ -151,9 +158,9 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
     Instant attemptTime = clock.instant();
     long started = System.nanoTime();
     Supplier<FullHttpRequest> request;
-    URI uri;
+    RequestTarget uri;
     try {
-      URI target = targetUri(message.destination(), message);
+      RequestTarget target = target(message.destination(), message);
       byte[] body = body(message);
       // Built here, so invalid input fails here and not on the event loop; a retry on a fresh
       // connection (a kept one was dead) needs a new one: the first is released once written.
@@ -188,7 +195,8 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
    * allows (the delivery id is the same). After a complete response that keeps the connection
    * open, the connection is kept for the next attempt; otherwise it is closed.
    */
-  private CompletableFuture<ResponseReader.Response> exchange(URI uri, Supplier<FullHttpRequest> request) {
+  private CompletableFuture<ResponseReader.Response> exchange(RequestTarget target, Supplier<FullHttpRequest> request) {
+    URI uri = target.origin();
     boolean https = uri.getScheme().equalsIgnoreCase("https");
     String host = hostOf(uri);
     int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
@@ -301,11 +309,11 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
     }
   }
 
-  /** The URL an attempt for {@code message} goes to (the rendered postback, or the webhook's URL). */
-  public static URI targetUri(Destination destination, OutboundMessage message) {
+  /** Where an attempt for {@code message} goes (the rendered postback, or the webhook's URL). */
+  static RequestTarget target(Destination destination, OutboundMessage message) {
     return destination.getKind() == DestinationKind.DESTINATION_KIND_WEBHOOK
-        ? PostbackTemplate.checkedUri(destination.getUrl())
-        : OutboundPayloads.postbackUri(message);
+        ? RequestTarget.of(PostbackTemplate.checkedUri(destination.getUrl()))
+        : OutboundPayloads.postbackTarget(message);
   }
 
   private static byte[] body(OutboundMessage message) {
@@ -314,9 +322,9 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
         : new byte[0];
   }
 
-  private FullHttpRequest request(OutboundMessage message, URI uri, Instant attemptTime, byte[] body) {
-    String target = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
-        + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+  private FullHttpRequest request(OutboundMessage message, RequestTarget to, Instant attemptTime, byte[] body) {
+    URI uri = to.origin();
+    String target = to.path();
     boolean webhook = message.destination().getKind() == DestinationKind.DESTINATION_KIND_WEBHOOK;
     FullHttpRequest request =
         new DefaultFullHttpRequest(
