@@ -859,9 +859,10 @@ final class Scenarios {
     double closedWithout = serverAndRedis(withoutCost) / plainRun.ops();
 
     // The same again at one constant rate, on conversions of their own, warmed at that rate first
-    // (a slower stream takes other paths: smaller reads and finish batches) until the compilers
-    // are quiet in two slices running (one quiet slice was often luck); the median of the rounds,
-    // because a late C2 compile of a big method still lands in one window now and then.
+    // (a slower stream takes other paths: smaller reads and finish batches) for RATE_WARM_UP at
+    // least and until the compilers are quiet in two slices running (one quiet slice was often
+    // luck); the median of the rounds, because a late C2 compile of a big method still lands in
+    // one window now and then.
     double rate = Math.max(100, Math.floor(EQUAL_RATE_SHARE * deliveredRun.ops() / deliveredRun.seconds()));
     List<String> rateWarmUp = settleBoth(slice, plainToken, sinkToken, account, rate, 2, RATE_WARM_UP);
     Cpu withoutAtRate = new Cpu();

@@ -124,7 +124,7 @@ public final class PostbackTemplate {
 
   /**
    * Where the template with every macro filled by {@code value} goes, as {@link #render} would
-   * say, without parsing the rendered URL (a third of a postback's rendering time): macros sit
+   * say, without parsing the rendered URL (about half of a postback's rendering time): macros sit
    * after the host, and their values are encoded, so they add no '/', '?' or '#' and the
    * rendering keeps the template's scheme, host and port, and its request target's start.
    */

@@ -76,8 +76,8 @@ import javax.net.ssl.SSLParameters;
 /**
  * Sends delivery attempts over HTTP/1.1 with Netty: non-blocking ({@link #EVENT_LOOPS} event-loop
  * threads serve every request in flight, a slow receiver holds only its socket). Safety rules: the
- * resolver checks every address of the host against {@link AddressGuard} and the connection goes to the checked address; redirects are
- * never followed; connect and whole-attempt timeouts from {@link DeliveryConfig}; at most
+ * resolver checks every address of the host against {@link AddressGuard} and the connection goes
+ * to the checked address; redirects are never followed; connect and whole-attempt timeouts from {@link DeliveryConfig}; at most
  * {@link #MAX_RESPONSE_BYTES} of a response are read; HTTPS verifies the certificate chain
  * against the JDK's default trust store and the host name (SNI sent). Connections are kept per
  * origin for the next attempt ({@link KeptConnections}); each new one is checked as above.
@@ -107,7 +107,7 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
   /**
    * One event loop per four cores, at least one: a loop serves thousands of attempts a second
    * (it only writes, reads and parses), and fewer loops wake less often, each wake-up then serving
-   * more responses (two loops on 2 cores each woke for about every response).
+   * more of the responses that arrived meanwhile.
    */
   static final int EVENT_LOOPS = Math.max(1, Runtime.getRuntime().availableProcessors() / 4);
 
@@ -158,14 +158,14 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
     Instant attemptTime = clock.instant();
     long started = System.nanoTime();
     Supplier<FullHttpRequest> request;
-    RequestTarget uri;
+    RequestTarget to;
     try {
       RequestTarget target = target(message.destination(), message);
       byte[] body = body(message);
       // Built here, so invalid input fails here and not on the event loop; a retry on a fresh
       // connection (a kept one was dead) needs a new one: the first is released once written.
       AtomicReference<FullHttpRequest> first = new AtomicReference<>(request(message, target, attemptTime, body));
-      uri = target;
+      to = target;
       request = () -> {
         FullHttpRequest built = first.getAndSet(null);
         return built != null ? built : request(message, target, attemptTime, body);
@@ -177,7 +177,7 @@ public final class HttpDeliverySender implements DeliverySender, AutoCloseable {
     }
     CompletableFuture<ResponseReader.Response> response;
     try {
-      response = exchange(uri, request);
+      response = exchange(to, request);
     } catch (RuntimeException e) {
       // E.g. the sender is closing: its event loops refuse new work. Never throw for an attempt.
       response = CompletableFuture.failedFuture(e);
