@@ -73,7 +73,8 @@ public final class DeliveryDispatcher {
    * consumers. Completes with the number of entries dispatched.
    */
   public CompletionStage<Integer> dispatch(int partition, boolean reclaim) {
-    return read(partition, reclaim).thenCompose(read -> commit(read, null));
+    return read(partition, reclaim)
+        .thenCompose(read -> index(List.of(read)).thenCompose(x -> commit(read, null)));
   }
 
   /**
@@ -91,40 +92,30 @@ public final class DeliveryDispatcher {
   }
 
   /**
-   * The second half: creates the jobs, adds them to the delivery log, then acknowledges the
-   * entries. With a {@code claimer}, the new jobs within what it can take on are started by it
-   * once they are in the log: sent straight from their entries where it may ({@link
+   * The second half, once {@link #index} added the read's jobs to the delivery log: creates the
+   * jobs, then acknowledges the entries. With a {@code claimer}, the new jobs within what it can
+   * take on are started by it: sent straight from their entries where it may ({@link
    * DeliveryJob#direct}: their entries stay pending until their first attempt is recorded),
    * otherwise claimed as they are created (no claim per job). Completes with the number of
    * entries dispatched.
    */
   public CompletionStage<Integer> commit(Read read, DeliveryWorker claimer) {
-    return commit(read, claimer, false);
-  }
-
-  /**
-   * As {@link #commit(Read, DeliveryWorker)}; {@code indexed} when {@link #index} already added the
-   * read's jobs to the delivery log.
-   */
-  public CompletionStage<Integer> commit(Read read, DeliveryWorker claimer, boolean indexed) {
     if (read.entries().isEmpty()) {
       return CompletableFuture.completedFuture(0);
     }
     int partition = read.partition();
     if (claimer == null) {
       return queue.enqueue(partition, read.jobs(), null, ClaimBudgets.NONE)
-          .thenCompose(enqueued -> indexed ? CompletableFuture.completedFuture(null) : index(List.of(read)))
-          .thenCompose(x -> queue.acknowledge(partition, entryIds(read.entries(), Set.of())))
+          .thenCompose(enqueued -> queue.acknowledge(partition, entryIds(read.entries(), Set.of())))
           .thenApply(x -> read.entries().size());
     }
     Split split = split(read, claimer);
     ClaimBudgets budgets = claimer.reserveFor(split.stored());
     return queue.enqueue(partition, split.stored(), claimer.leaseEnd(), budgets)
-        .thenCompose(enqueued -> (indexed ? CompletableFuture.<Void>completedFuture(null) : index(List.of(read)))
-            .thenAccept(x -> {
+        .thenAccept(enqueued -> {
           claimer.start(enqueued.claimed());
           claimer.start(split.direct());
-        }))
+        })
         .whenComplete((x, f) -> {
           claimer.release(budgets);
           claimer.releaseDirect(split.directBudgets());

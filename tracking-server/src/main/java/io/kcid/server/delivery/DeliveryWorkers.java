@@ -210,7 +210,7 @@ public final class DeliveryWorkers implements AutoCloseable {
     await(dispatcher.index(reads.stream().map(CompletableFuture::join).toList()).toCompletableFuture());
     List<CompletableFuture<Integer>> dispatched = new ArrayList<>();
     for (CompletableFuture<DeliveryDispatcher.Read> read : reads) {
-      dispatched.add(dispatcher.commit(read.join(), worker, true).toCompletableFuture());
+      dispatched.add(dispatcher.commit(read.join(), worker).toCompletableFuture());
     }
     return sum(dispatched);
   }

@@ -376,7 +376,7 @@ class DeliveryQueueTest {
 
     join(d.index(reads));
     for (DeliveryDispatcher.Read r : reads) {
-      join(d.commit(r, null, true));
+      join(d.commit(r, null));
     }
     assertThat(logWrites).hasSize(1);
     assertThat(logWrites.get(0)).filteredOn(j -> j.accountId().equals(id)).hasSize(12);
@@ -433,7 +433,7 @@ class DeliveryQueueTest {
   /** Dispatches every partition's new entries with {@code claimer} (no takeover), as the delivery loop does. */
   private static void dispatchStartingWith(DeliveryDispatcher d, DeliveryWorker claimer) {
     for (int p = 0; p < PARTITIONS; p++) {
-      join(d.read(p, false).thenCompose(read -> d.commit(read, claimer)));
+      join(d.read(p, false).thenCompose(read -> d.index(List.of(read)).thenCompose(x -> d.commit(read, claimer))));
     }
   }
 
