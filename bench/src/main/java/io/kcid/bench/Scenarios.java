@@ -57,6 +57,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -103,6 +104,8 @@ final class Scenarios {
    * machine class's rates (a few thousand a second); past them, requests repeat (duplicates).
    */
   private static final int SETTLE_SLICE_CONVERSIONS = 12_000;
+  /** The seed of the order conversions are sent in ({@link #inArrivalOrder}). */
+  private static final long ARRIVAL_ORDER_SEED = 20261206L;
   /** The JIT's share of the served CPU in a slice under which a subject counts as warm. */
   private static final double JIT_QUIET = 0.02;
   /** The details entry listing each HTTP subject's settling slices: CPU µs per operation, JIT share. */
@@ -387,7 +390,22 @@ final class Scenarios {
     if (failures.get() > n / 2) {
       throw new IllegalStateException(failures.get() + " of " + n + " IssueClick calls failed while preparing clicks");
     }
-    return java.util.Arrays.stream(kcids).filter(java.util.Objects::nonNull).toList();
+    return inArrivalOrder(java.util.Arrays.stream(kcids).filter(java.util.Objects::nonNull).toList());
+  }
+
+  /**
+   * Clicks in the order their conversions arrive: shuffled. A conversion comes hours or days after
+   * its click, in no relation to the order clicks were issued in. Issued order flatters every
+   * partitioned step: the server puts a busy moment's new clicks in the partition it wrote to last
+   * (RedisClickStore#partitionForNewClick), so conversions sent in that order came in long runs of
+   * one partition, and their scripts, outbox reads and delivery finishes batched as they never
+   * would in production (and by how much changed from run to run). A fixed seed: every run sees
+   * the same kind of order.
+   */
+  static List<String> inArrivalOrder(List<String> kcids) {
+    List<String> shuffled = new ArrayList<>(kcids);
+    Collections.shuffle(shuffled, new Random(ARRIVAL_ORDER_SEED));
+    return List.copyOf(shuffled);
   }
 
   private ScenarioResult openLoop() throws Exception {
@@ -652,7 +670,7 @@ final class Scenarios {
       ClickStore store = new RedisClickStore(connector.commands());
       List<String> minted = Collections.synchronizedList(new ArrayList<>(n));
       runCount(insertOp(store, templateClick(store), minted), n, 256);
-      return List.copyOf(minted);
+      return inArrivalOrder(minted);
     } catch (InterruptedException e) {
       throw e;
     } catch (Exception e) {
