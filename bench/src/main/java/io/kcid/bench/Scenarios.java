@@ -395,12 +395,11 @@ final class Scenarios {
 
   /**
    * Clicks in the order their conversions arrive: shuffled. A conversion comes hours or days after
-   * its click, in no relation to the order clicks were issued in. Issued order flatters every
-   * partitioned step: the server puts a busy moment's new clicks in the partition it wrote to last
+   * its click, in no relation to the order clicks were issued in. Issued order flatters the
+   * partitioned steps: the server puts a busy moment's new clicks in the partition it wrote to last
    * (RedisClickStore#partitionForNewClick), so conversions sent in that order came in long runs of
-   * one partition, and their scripts, outbox reads and delivery finishes batched as they never
-   * would in production (and by how much changed from run to run). A fixed seed: every run sees
-   * the same kind of order.
+   * one partition, and their scripts, outbox reads and delivery finishes batched better than in
+   * production. A fixed seed: every run sees the same kind of order.
    */
   static List<String> inArrivalOrder(List<String> kcids) {
     List<String> shuffled = new ArrayList<>(kcids);

@@ -66,8 +66,8 @@ public final class BenchmarksMarkdown {
       - **Conversions in arrival order.** The clicks conversions are recorded on (RecordConversion,
         the edge's postbacks, deliveries) are sent shuffled (a fixed seed), not in the order they were
         issued: the server puts a busy moment's new clicks in one partition, so issued order came in
-        long runs of one partition, and every per-partition batch (conversion scripts, outbox reads,
-        delivery finishes) grew far beyond what conversions arriving days after their clicks allow.
+        long runs of one partition, and per-partition batches (conversion scripts, outbox reads,
+        delivery finishes) grew beyond what conversions arriving days after their clicks allow.
       - **Deliveries.** The same number of new conversions on an account without a destination and on
         one with a postback destination (nginx answering 200), CPU counted until the last delivery left
         the queue; first in a closed loop at 64 in flight (deliveries per second end to end, the drain,
