@@ -26,6 +26,26 @@ public final class ProcStat {
     return f == null ? Double.NaN : (f[0] + f[1]) / TICKS_PER_SECOND;
   }
 
+  /**
+   * The process, its children that exited and were waited for (cutime + cstime) and those still
+   * running or not yet waited for: what redis-server spends including the children it forks to
+   * rewrite its append-only file, whose CPU is the price of the writes that made the file grow.
+   */
+  public static double cpuSecondsWithChildren(long pid) {
+    long[] f = fields(pid);
+    if (f == null) {
+      return Double.NaN;
+    }
+    double total = (f[0] + f[1] + f[2] + f[3]) / TICKS_PER_SECOND;
+    for (ProcessHandle child : ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(java.util.List.of())) {
+      double c = cpuSeconds(child.pid());
+      if (!Double.isNaN(c)) {
+        total += c;
+      }
+    }
+    return total;
+  }
+
   /** The process and every live descendant (nginx's workers). */
   public static double treeCpuSeconds(long pid) {
     double total = cpuSeconds(pid);

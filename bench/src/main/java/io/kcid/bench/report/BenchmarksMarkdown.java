@@ -20,7 +20,9 @@ public final class BenchmarksMarkdown {
 
       - **Processes.** redis-server (the embedded one `./kcid up` runs; AOF on, fsync every second), the
         tracking-server, the http-edge, the instant-backend edge and nginx each run as a process of their
-        own on free loopback ports, so `/proc/<pid>/stat` gives each one's CPU time. The tracking-server
+        own on free loopback ports, so `/proc/<pid>/stat` gives each one's CPU time (redis-server's with
+        the children it forks to rewrite its append-only file: a core for seconds at a time, the price
+        of the writes that grew the file). The tracking-server
         runs as in production: API keys required (the load generator sends one with every call), default
         limits, 16 partitions. The edges run with the postback rate limits off (`KCID_EDGE_RATE_PER_IP=0`,
         `KCID_EDGE_RATE_PER_ACCOUNT=0`): one load generator is one client address, and the limits would

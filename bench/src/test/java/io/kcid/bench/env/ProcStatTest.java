@@ -45,4 +45,24 @@ class ProcStatTest {
     assertThat(ProcStat.threadsCpuSeconds(pid, "no-such-thread-name")).isZero();
     busy.join();
   }
+
+  @Test
+  void withChildrenCountsTheCpuOfChildrenThatAlreadyExited() throws Exception {
+    // A shell whose subshell burns CPU and exits, waited for by the shell, which then sleeps.
+    Process shell = new ProcessBuilder("sh", "-c", "(i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done); echo done; sleep 30")
+        .redirectErrorStream(true).start();
+    try {
+      assertThat(new String(shell.getInputStream().readNBytes(4))).isEqualTo("done");
+      long pid = shell.pid();
+
+      double own = ProcStat.cpuSeconds(pid);
+      double withChildren = ProcStat.cpuSecondsWithChildren(pid);
+      assertThat(withChildren).isGreaterThan(own);
+      assertThat(ProcStat.fields(java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat")))[2])
+          .isPositive(); // the subshell's user time, reaped by the shell
+      assertThat(ProcStat.cpuSecondsWithChildren(Long.MAX_VALUE)).isNaN();
+    } finally {
+      shell.destroy();
+    }
+  }
 }
