@@ -32,18 +32,8 @@ public final class ProcStat {
    * rewrite its append-only file, whose CPU is the price of the writes that made the file grow.
    */
   public static double cpuSecondsWithChildren(long pid) {
-    long[] f = fields(pid);
-    if (f == null) {
-      return Double.NaN;
-    }
-    double total = (f[0] + f[1] + f[2] + f[3]) / TICKS_PER_SECOND;
-    for (ProcessHandle child : ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(java.util.List.of())) {
-      double c = cpuSeconds(child.pid());
-      if (!Double.isNaN(c)) {
-        total += c;
-      }
-    }
-    return total;
+    // The reaped children first: one reaped between the two reads is then missed, never counted twice.
+    return reapedChildrenCpuSeconds(pid) + treeCpuSeconds(pid);
   }
 
   /** The process and every live descendant (nginx's workers). */
@@ -88,7 +78,12 @@ public final class ProcStat {
    * short-lived load generator such as wrk is measured, by the difference around its run.
    */
   public static double reapedChildrenCpuSeconds() {
-    long[] f = fields(ProcessHandle.current().pid());
+    return reapedChildrenCpuSeconds(ProcessHandle.current().pid());
+  }
+
+  /** cutime + cstime of the process, or NaN when it is gone. */
+  private static double reapedChildrenCpuSeconds(long pid) {
+    long[] f = fields(pid);
     return f == null ? Double.NaN : (f[2] + f[3]) / TICKS_PER_SECOND;
   }
 

@@ -69,12 +69,14 @@ public final class DeliveryDispatcher {
   }
 
   /**
-   * One pass over a partition's outbox; {@code reclaim} also takes over stale entries of other
-   * consumers. Completes with the number of entries dispatched.
+   * One pass over a partition's outbox: {@link #read}, {@link #index}, {@link #commit} (the
+   * delivery loop does the same over several partitions, with one log write for all of them);
+   * {@code reclaim} also takes over stale entries of other consumers, {@code claimer} (or null)
+   * as for commit. Completes with the number of entries dispatched.
    */
-  public CompletionStage<Integer> dispatch(int partition, boolean reclaim) {
+  public CompletionStage<Integer> dispatch(int partition, boolean reclaim, DeliveryWorker claimer) {
     return read(partition, reclaim)
-        .thenCompose(read -> index(List.of(read)).thenCompose(x -> commit(read, null)));
+        .thenCompose(read -> index(List.of(read)).thenCompose(x -> commit(read, claimer)));
   }
 
   /**

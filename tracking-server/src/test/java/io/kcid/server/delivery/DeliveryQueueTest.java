@@ -180,7 +180,7 @@ class DeliveryQueueTest {
   private static int dispatchAll(DeliveryDispatcher d) {
     int n = 0;
     for (int p = 0; p < PARTITIONS; p++) {
-      n += join(d.dispatch(p, true));
+      n += join(d.dispatch(p, true, null));
     }
     return n;
   }
@@ -407,7 +407,7 @@ class DeliveryQueueTest {
     DeliveryDispatcher dying = dispatcher(noAck, "dying");
     for (int p = 0; p < PARTITIONS; p++) {
       try {
-        join(dying.dispatch(p, true));
+        join(dying.dispatch(p, true, null));
       } catch (RuntimeException expected) {
         // the acknowledgement failed: the entry stays pending for "dying"
       }
@@ -433,7 +433,7 @@ class DeliveryQueueTest {
   /** Dispatches every partition's new entries with {@code claimer} (no takeover), as the delivery loop does. */
   private static void dispatchStartingWith(DeliveryDispatcher d, DeliveryWorker claimer) {
     for (int p = 0; p < PARTITIONS; p++) {
-      join(d.read(p, false).thenCompose(read -> d.index(List.of(read)).thenCompose(x -> d.commit(read, claimer))));
+      join(d.dispatch(p, false, claimer));
     }
   }
 
