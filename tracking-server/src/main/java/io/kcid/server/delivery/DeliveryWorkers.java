@@ -46,6 +46,14 @@ public final class DeliveryWorkers implements AutoCloseable {
   static final int MIN_CLAIM = 8;
   /** How long a loop finds nothing to do before it sweeps at {@link #IDLE_POLL}. */
   public static final Duration IDLE_AFTER = Duration.ofSeconds(1);
+  /**
+   * While busy, passes start at least this far apart, so that the writes of those milliseconds are
+   * dispatched together: one outbox read per partition, one log write and fewer finishes for many
+   * conversions, instead of a pass (and a wake-up of this thread) for every one or two. A delivery
+   * waits at most this long for it, and only under load: the first write after a quiet pass is
+   * dispatched at once.
+   */
+  public static final Duration GATHER = Duration.ofMillis(10);
 
   private final DeliveryQueue queue;
   private final DeliveryDispatcher dispatcher;
@@ -58,6 +66,8 @@ public final class DeliveryWorkers implements AutoCloseable {
   /** Per partition: the destinations its last claim left with due jobs (null: unknown, look). */
   private final List<Set<String>> due;
   private final AtomicLong pending = new AtomicLong();
+  /** Passes that dispatched outbox entries, since the start. */
+  private final AtomicLong dispatchingPasses = new AtomicLong();
   /** Where the next claim between sweeps starts looking, so that every partition gets its turn. */
   private int cursor;
   private final Thread thread;
@@ -109,6 +119,11 @@ public final class DeliveryWorkers implements AutoCloseable {
       written.set(partition, 1);
     }
     signal.release();
+  }
+
+  /** Passes so far that dispatched outbox entries: while busy, at most one per {@link #GATHER}. */
+  long dispatchingPasses() {
+    return dispatchingPasses.get();
   }
 
   /** Pending jobs over all partitions, as last counted (every few seconds). */
@@ -171,6 +186,9 @@ public final class DeliveryWorkers implements AutoCloseable {
       reclaimedAt = now;
     }
     int entries = dispatch(sweep, reclaim);
+    if (entries > 0) {
+      dispatchingPasses.incrementAndGet();
+    }
     worker.retryWaiting();
     worker.forgetStaleEvents();
     int jobs = claim(sweep);
@@ -181,6 +199,10 @@ public final class DeliveryWorkers implements AutoCloseable {
     boolean busy = entries > 0 || jobs > 0 || worker.inFlight() > 0;
     if (busy) {
       busyAt = System.nanoTime();
+      long gather = now + GATHER.toNanos() - busyAt;
+      if (gather > 0) {
+        TimeUnit.NANOSECONDS.sleep(gather);
+      }
     }
     // Wait for a wake-up (a write, a settled job) or the next sweep, whichever first. An idle
     // loop forgets the wake-ups that came meanwhile: its next pass looks anyway.

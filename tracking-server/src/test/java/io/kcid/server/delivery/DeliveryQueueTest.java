@@ -253,6 +253,37 @@ class DeliveryQueueTest {
   }
 
   @Test
+  void aBusyLoopGathersTheWritesOfSeveralMillisecondsIntoOnePass() {
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    directory.put(id, destination(id, "gathered"));
+    List<String> kcids = new ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      kcids.add(click(a));
+    }
+    RecordingSender sender = new RecordingSender();
+    DeliveryWorkers loop = new DeliveryWorkers(queue, dispatcher(queue, "gathering"), worker(sender, Duration.ofHours(1)),
+        PARTITIONS, DeliveryWorkers.POLL).start();
+    try {
+      long start = System.nanoTime();
+      // One postback after another, each waking the loop for its partition as the recorder does.
+      for (int i = 0; i < kcids.size(); i++) {
+        assertThat(postback(a, kcids.get(i), "gather-" + i).getOutcome()).isEqualTo(Outcome.OUTCOME_ACCEPTED);
+        loop.wake(codec.decode(kcids.get(i)).partition());
+      }
+      awaitTrue(() -> sender.to("gathered").size() >= kcids.size());
+      long elapsed = System.nanoTime() - start;
+
+      assertThat(sender.to("gathered")).hasSize(kcids.size());
+      // A pass that dispatched anything was busy, and busy passes start at least GATHER apart:
+      // never a pass per postback (each wake-up would otherwise start one).
+      assertThat(loop.dispatchingPasses()).isBetween(1L, elapsed / DeliveryWorkers.GATHER.toNanos() + 1);
+    } finally {
+      loop.close();
+    }
+  }
+
+  @Test
   void anAcknowledgedEventHasExactlyOneOutboxEntry() {
     var a = account();
     String id = a.getAccount().getAccountId();
