@@ -214,6 +214,16 @@ final class Rig implements AutoCloseable {
     return total;
   }
 
+  /** CPU seconds so far of the children redis-server forked to rewrite its AOF: part of {@link #cpu()}'s "redis". */
+  double redisRewriteCpuSeconds() {
+    return ProcStat.cpuSecondsWithChildren(redisPid) - ProcStat.cpuSeconds(redisPid);
+  }
+
+  /** Bytes redis-server appended to its AOF so far (to a page), or -1 when the kernel does not say. */
+  long redisAofBytes() {
+    return ProcStat.writeBytes(redisPid);
+  }
+
   /** CPU seconds so far of every process of the run, by name. */
   Map<String, Double> cpu() {
     Map<String, Double> cpu = new LinkedHashMap<>();

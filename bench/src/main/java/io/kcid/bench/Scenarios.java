@@ -889,7 +889,17 @@ final class Scenarios {
     List<Double> roundRatios = new ArrayList<>();
     List<String> roundJit = new ArrayList<>();
     List<Double> roundRatiosLessJit = new ArrayList<>();
+    List<Double> roundRatiosRewritesWhereTheyFell = new ArrayList<>();
+    List<Cpu[]> roundWindows = new ArrayList<>();
+    List<double[]> roundJitSeconds = new ArrayList<>();
     long[] drainAtRateMs = new long[1];
+    // Redis rewrites its AOF in a forked child each time the file doubled: a core for seconds, in
+    // whichever window the threshold happens to be crossed (click issuing between the windows
+    // appends too). That CPU is charged to each window by the AOF bytes it appended, at the rate
+    // the rewrites cost over all the rounds (their span, issuing included) -- the rewrites' cost
+    // per byte the writes made them redo, not the luck of where one fell.
+    double spanRewrite = rig.redisRewriteCpuSeconds();
+    long spanAof = rig.redisAofBytes();
     for (int r = 0; r < settings.rounds(); r++) {
       List<RecordConversionRequest> plainAtRate = newConversions(issueClicks(n), plainToken);
       List<RecordConversionRequest> deliveredAtRate = newConversions(issueClicks(n, account), sinkToken);
@@ -914,20 +924,33 @@ final class Scenarios {
       deliveredRuns.add(d);
       withoutAtRate.add(roundWithout);
       withAtRate.add(roundWith);
-      double served = serverAndRedis(roundWith.delta(processes));
-      double servedWithout = serverAndRedis(roundWithout.delta(processes));
-      roundRatios.add(round(ratio(served / d.ops(), servedWithout / p.ops())));
+      roundWindows.add(new Cpu[] {roundWithout, roundWith});
+      roundJitSeconds.add(new double[] {jitWithout, jitWith});
       roundJit.add(Math.round(jitWithout * 1e6 / p.ops()) + " / " + Math.round(jitWith * 1e6 / d.ops()) + " µs");
+    }
+    long spanAofBytes = spanAof < 0 ? -1 : rig.redisAofBytes() - spanAof;
+    // CPU seconds per AOF byte; NaN (rewrite CPU left where it fell) when the kernel does not say.
+    double rewritePerByte = spanAofBytes > 0 ? (rig.redisRewriteCpuSeconds() - spanRewrite) / spanAofBytes : Double.NaN;
+    for (int r = 0; r < settings.rounds(); r++) {
+      Cpu[] windows = roundWindows.get(r);
+      double[] jit = roundJitSeconds.get(r);
+      long pOps = plainRuns.get(r).ops();
+      long dOps = deliveredRuns.get(r).ops();
+      double servedWithout = servedAmortized(windows[0], processes, rewritePerByte);
+      double served = servedAmortized(windows[1], processes, rewritePerByte);
+      roundRatios.add(round(ratio(served / dOps, servedWithout / pOps)));
+      roundRatiosRewritesWhereTheyFell.add(round(ratio(serverAndRedis(windows[1].delta(processes)) / dOps,
+          serverAndRedis(windows[0].delta(processes)) / pOps)));
       // A diagnostic, not the target: the same ratio with the compiler threads' CPU taken out of
       // both halves (their threads come and go, so this is approximate).
-      roundRatiosLessJit.add(round(ratio((served - jitWith) / d.ops(), (servedWithout - jitWithout) / p.ops())));
+      roundRatiosLessJit.add(round(ratio((served - jit[1]) / dOps, (servedWithout - jit[0]) / pOps)));
     }
     Run plainRated = Run.merge(plainRuns);
     Run deliveredRated = Run.merge(deliveredRuns);
     Subject.Cost withRatedCost = withAtRate.delta(processes);
     Subject.Cost withoutRatedCost = withoutAtRate.delta(processes);
-    double perWith = serverAndRedis(withRatedCost) / deliveredRated.ops();
-    double perWithout = serverAndRedis(withoutRatedCost) / plainRated.ops();
+    double perWith = servedAmortized(withAtRate, processes, rewritePerByte) / deliveredRated.ops();
+    double perWithout = servedAmortized(withoutAtRate, processes, rewritePerByte) / plainRated.ops();
     double value = median(roundRatios);
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("conversions_each", n);
@@ -935,6 +958,11 @@ final class Scenarios {
     details.put("ratio_by_round", roundRatios);
     details.put("jit_cpu_us_per_conversion_by_round_without_with", roundJit);
     details.put("ratio_by_round_without_jit_cpu", roundRatiosLessJit);
+    details.put("ratio_by_round_rewrite_cpu_where_it_fell", roundRatiosRewritesWhereTheyFell);
+    details.put("aof_rewrite_cpu_us_per_appended_mb", Double.isNaN(rewritePerByte) ? "unknown" : round(rewritePerByte * 1e12));
+    details.put("aof_rewrite_cpu_s_in_windows_without_with", List.of(round(withoutAtRate.rewriteCpu), round(withAtRate.rewriteCpu)));
+    details.put("aof_bytes_per_conversion_without_with", List.of(round((double) withoutAtRate.aofBytes / plainRated.ops()),
+        round((double) withAtRate.aofBytes / deliveredRated.ops())));
     details.put("ratio_of_all_rounds_together", round(ratio(perWith, perWithout)));
     details.put("server_and_redis_cpu_us_per_conversion_without", round(perWithout * 1e6));
     details.put("server_and_redis_cpu_us_per_conversion_with_delivery", round(perWith * 1e6));
@@ -1004,6 +1032,17 @@ final class Scenarios {
   /** {@code with / without}; 0 when there is nothing to divide by. */
   private static double ratio(double with, double without) {
     return without > 0 ? with / without : 0;
+  }
+
+  /**
+   * tracking-server + Redis CPU seconds of the window with the AOF rewrites' CPU charged by the
+   * bytes it appended ({@code rewritePerByte}) instead of as it fell (NaN: as it fell).
+   */
+  private static double servedAmortized(Cpu window, List<String> processes, double rewritePerByte) {
+    double served = serverAndRedis(window.delta(processes));
+    return Double.isNaN(rewritePerByte) || window.aofBytes < 0
+        ? served
+        : served - window.rewriteCpu + rewritePerByte * window.aofBytes;
   }
 
   private static double serverAndRedis(Subject.Cost cost) {
@@ -1111,11 +1150,19 @@ final class Scenarios {
     private final Map<String, Long> commandsTotal = new java.util.TreeMap<>();
     private String loadFirst;
     private String loadLast;
+    private double rewriteBefore;
+    private long aofBefore;
+    /** CPU seconds of Redis' AOF-rewrite children over the intervals (inside "redis" too). */
+    private double rewriteCpu;
+    /** Bytes Redis appended to its AOF over the intervals; negative when the kernel does not say. */
+    private long aofBytes;
 
     @Override
     public void begin() {
       commandsBefore = rig.redisInfo.commandCalls();
       wrkBefore = ProcStat.reapedChildrenCpuSeconds();
+      rewriteBefore = rig.redisRewriteCpuSeconds();
+      aofBefore = rig.redisAofBytes();
       before = rig.cpu();
       if (loadFirst == null) {
         loadFirst = loadAverage1m();
@@ -1133,6 +1180,9 @@ final class Scenarios {
         }
       });
       wrkTotal += ProcStat.reapedChildrenCpuSeconds() - wrkBefore;
+      rewriteCpu += rig.redisRewriteCpuSeconds() - rewriteBefore;
+      long aof = rig.redisAofBytes();
+      aofBytes = aof < 0 || aofBefore < 0 || aofBytes < 0 ? -1 : aofBytes + aof - aofBefore;
       rig.redisInfo.commandCalls().forEach((c, calls) -> commandsTotal.merge(c, calls - commandsBefore.getOrDefault(c, 0L), Long::sum));
       loadLast = loadAverage1m();
     }
@@ -1163,6 +1213,8 @@ final class Scenarios {
     void add(Cpu round) {
       round.total.forEach((p, seconds) -> total.merge(p, seconds, Double::sum));
       wrkTotal += round.wrkTotal;
+      rewriteCpu += round.rewriteCpu;
+      aofBytes = aofBytes < 0 || round.aofBytes < 0 ? -1 : aofBytes + round.aofBytes;
       round.commandsTotal.forEach((c, calls) -> commandsTotal.merge(c, calls, Long::sum));
       if (loadFirst == null) {
         loadFirst = round.loadFirst;

@@ -36,6 +36,33 @@ public final class ProcStat {
     return reapedChildrenCpuSeconds(pid) + treeCpuSeconds(pid);
   }
 
+  /**
+   * Bytes the live threads of the process have caused to be written to storage so far (the
+   * {@code write_bytes} of each {@code /proc/<pid>/task/<tid>/io}: pages they dirtied), or -1 when
+   * unreadable. Per thread, because the process's own figure also takes in the children it waited
+   * for. For redis-server: what its main thread appended to the AOF, to a page; the children that
+   * rewrite the file count their own.
+   */
+  public static long writeBytes(long pid) {
+    long total = -1;
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          for (String line : Files.readAllLines(task.resolve("io"))) {
+            if (line.startsWith("write_bytes:")) {
+              total = Math.max(total, 0) + Long.parseLong(line.substring("write_bytes:".length()).trim());
+            }
+          }
+        } catch (IOException e) {
+          // the thread ended between the listing and the read
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1; // gone, or a kernel without per-task I/O accounting
+    }
+    return total;
+  }
+
   /** The process and every live descendant (nginx's workers). */
   public static double treeCpuSeconds(long pid) {
     double total = cpuSeconds(pid);
