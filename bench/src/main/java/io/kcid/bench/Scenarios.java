@@ -890,6 +890,11 @@ final class Scenarios {
     List<String> roundJit = new ArrayList<>();
     List<Double> roundRatiosLessJit = new ArrayList<>();
     List<Double> roundRatiosRewritesWhereTheyFell = new ArrayList<>();
+    // A round where either half had calls fail (beyond 0.1%) measured the failure path (timeouts,
+    // the compiles of their code, CPU divided among fewer calls), not what a conversion costs: it
+    // is left out of the median, and the target needs most rounds clean.
+    List<Double> cleanRatios = new ArrayList<>();
+    List<Integer> roundsWithFailedCalls = new ArrayList<>();
     List<Cpu[]> roundWindows = new ArrayList<>();
     List<double[]> roundJitSeconds = new ArrayList<>();
     long[] drainAtRateMs = new long[1];
@@ -939,6 +944,11 @@ final class Scenarios {
       double servedWithout = servedAmortized(windows[0], processes, rewritePerByte);
       double served = servedAmortized(windows[1], processes, rewritePerByte);
       roundRatios.add(round(ratio(served / dOps, servedWithout / pOps)));
+      if (failedTooOften(plainRuns.get(r)) || failedTooOften(deliveredRuns.get(r))) {
+        roundsWithFailedCalls.add(r + 1);
+      } else {
+        cleanRatios.add(roundRatios.get(r));
+      }
       roundRatiosRewritesWhereTheyFell.add(round(ratio(serverAndRedis(windows[1].delta(processes)) / dOps,
           serverAndRedis(windows[0].delta(processes)) / pOps)));
       // A diagnostic, not the target: the same ratio with the compiler threads' CPU taken out of
@@ -951,11 +961,14 @@ final class Scenarios {
     Subject.Cost withoutRatedCost = withoutAtRate.delta(processes);
     double perWith = servedAmortized(withAtRate, processes, rewritePerByte) / deliveredRated.ops();
     double perWithout = servedAmortized(withoutAtRate, processes, rewritePerByte) / plainRated.ops();
-    double value = median(roundRatios);
+    boolean mostlyClean = cleanRatios.size() * 2 > settings.rounds();
+    double value = median(mostlyClean ? cleanRatios : roundRatios);
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("conversions_each", n);
     details.put("rate_per_second", rate);
     details.put("ratio_by_round", roundRatios);
+    details.put("rounds_with_failed_calls", roundsWithFailedCalls);
+    details.put("failed_calls_without_with", List.of(plainRated.errors(), deliveredRated.errors()));
     details.put("jit_cpu_us_per_conversion_by_round_without_with", roundJit);
     details.put("ratio_by_round_without_jit_cpu", roundRatiosLessJit);
     details.put("ratio_by_round_rewrite_cpu_where_it_fell", roundRatiosRewritesWhereTheyFell);
@@ -994,9 +1007,10 @@ final class Scenarios {
                 + " each delivered to nginx (200); time and CPU until the queue is empty", deliveredRun, withCost),
             Subject.of("RecordConversion, no destination, closed loop", "kcid", n + " new conversions, 64 in flight",
                 plainRun, withoutCost)),
-        "CPU per conversion (tracking-server + redis), with delivery / without, at the same rate (median of rounds)",
+        "CPU per conversion (tracking-server + redis), with delivery / without, at the same rate (median of the"
+            + " rounds without failed calls; most must be)",
         round(value), "≤ 1.2",
-        value <= 1.2, details);
+        mostlyClean && value <= 1.2, details);
   }
 
   /**
@@ -1032,6 +1046,11 @@ final class Scenarios {
   /** {@code with / without}; 0 when there is nothing to divide by. */
   private static double ratio(double with, double without) {
     return without > 0 ? with / without : 0;
+  }
+
+  /** More than 0.1% of the calls failed. */
+  static boolean failedTooOften(Run run) {
+    return run.errors() * 1000 > run.ops() + run.errors();
   }
 
   /**

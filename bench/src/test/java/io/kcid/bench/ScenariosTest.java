@@ -44,4 +44,11 @@ class ScenariosTest {
     }
     return pairs;
   }
+
+  @Test
+  void aRoundCountsAsFailedBeyondOneCallInAThousand() {
+    assertThat(Scenarios.failedTooOften(new io.kcid.bench.load.Run(22_478, 10, 22, 0, 0, 0, 0))).isFalse();
+    assertThat(Scenarios.failedTooOften(new io.kcid.bench.load.Run(22_476, 10, 24, 0, 0, 0, 0))).isTrue();
+    assertThat(Scenarios.failedTooOften(new io.kcid.bench.load.Run(15_000, 10, 7_500, 0, 0, 0, 0))).isTrue();
+  }
 }
