@@ -216,7 +216,7 @@ final class Rig implements AutoCloseable {
 
   /** CPU seconds so far of the children redis-server forked to rewrite its AOF: part of {@link #cpu()}'s "redis". */
   double redisRewriteCpuSeconds() {
-    return ProcStat.cpuSecondsWithChildren(redisPid) - ProcStat.cpuSeconds(redisPid);
+    return ProcStat.childrenCpuSeconds(redisPid);
   }
 
   /** Bytes redis-server appended to its AOF so far (to a page), or -1 when the kernel does not say. */

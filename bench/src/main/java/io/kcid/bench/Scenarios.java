@@ -425,7 +425,7 @@ final class Scenarios {
     double tail = run.p50Ms() > 0 ? run.p99Ms() / run.p50Ms() : 0;
     // A run that fell behind the rate or failed calls is overloaded, whatever its tail ratio says.
     double sustained = run.ops() / (rate * run.seconds());
-    boolean kept = sustained >= 0.98 && run.errors() <= run.ops() / 1000;
+    boolean kept = sustained >= 0.98 && !run.failedMoreThanOneInAThousand();
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("rate_per_s", Math.round(rate));
     details.put("closed_loop_max_per_s", Math.round(issueClickMax));
@@ -884,19 +884,9 @@ final class Scenarios {
     List<String> rateWarmUp = settleBoth(slice, plainToken, sinkToken, account, rate, 2, RATE_WARM_UP);
     Cpu withoutAtRate = new Cpu();
     Cpu withAtRate = new Cpu();
-    List<Run> plainRuns = new ArrayList<>();
-    List<Run> deliveredRuns = new ArrayList<>();
-    List<Double> roundRatios = new ArrayList<>();
-    List<String> roundJit = new ArrayList<>();
-    List<Double> roundRatiosLessJit = new ArrayList<>();
-    List<Double> roundRatiosRewritesWhereTheyFell = new ArrayList<>();
-    // A round where either half had calls fail (beyond 0.1%) measured the failure path (timeouts,
-    // the compiles of their code, CPU divided among fewer calls), not what a conversion costs: it
-    // is left out of the median, and the target needs most rounds clean.
-    List<Double> cleanRatios = new ArrayList<>();
-    List<Integer> roundsWithFailedCalls = new ArrayList<>();
-    List<Cpu[]> roundWindows = new ArrayList<>();
-    List<double[]> roundJitSeconds = new ArrayList<>();
+    /** One round's halves: their runs, CPU windows and compiler seconds. */
+    record Round(Run plain, Run delivered, Cpu without, Cpu with, double jitWithout, double jitWith) {}
+    List<Round> rounds = new ArrayList<>();
     long[] drainAtRateMs = new long[1];
     // Redis rewrites its AOF in a forked child each time the file doubled: a core for seconds, in
     // whichever window the threshold happens to be crossed (click issuing between the windows
@@ -925,38 +915,44 @@ final class Scenarios {
           jitWithout = Math.max(0, rig.jitCpuSeconds() - jitBefore);
         }
       }
-      plainRuns.add(p);
-      deliveredRuns.add(d);
       withoutAtRate.add(roundWithout);
       withAtRate.add(roundWith);
-      roundWindows.add(new Cpu[] {roundWithout, roundWith});
-      roundJitSeconds.add(new double[] {jitWithout, jitWith});
-      roundJit.add(Math.round(jitWithout * 1e6 / p.ops()) + " / " + Math.round(jitWith * 1e6 / d.ops()) + " µs");
+      rounds.add(new Round(p, d, roundWithout, roundWith, jitWithout, jitWith));
     }
     long spanAofBytes = spanAof < 0 ? -1 : rig.redisAofBytes() - spanAof;
     // CPU seconds per AOF byte; NaN (rewrite CPU left where it fell) when the kernel does not say.
     double rewritePerByte = spanAofBytes > 0 ? (rig.redisRewriteCpuSeconds() - spanRewrite) / spanAofBytes : Double.NaN;
-    for (int r = 0; r < settings.rounds(); r++) {
-      Cpu[] windows = roundWindows.get(r);
-      double[] jit = roundJitSeconds.get(r);
-      long pOps = plainRuns.get(r).ops();
-      long dOps = deliveredRuns.get(r).ops();
-      double servedWithout = servedAmortized(windows[0], processes, rewritePerByte);
-      double served = servedAmortized(windows[1], processes, rewritePerByte);
-      roundRatios.add(round(ratio(served / dOps, servedWithout / pOps)));
-      if (failedTooOften(plainRuns.get(r)) || failedTooOften(deliveredRuns.get(r))) {
+    List<Double> roundRatios = new ArrayList<>();
+    List<String> roundJit = new ArrayList<>();
+    List<Double> roundRatiosLessJit = new ArrayList<>();
+    List<Double> roundRatiosRewritesWhereTheyFell = new ArrayList<>();
+    // A round where either half had calls fail (beyond 0.1%) measured the failure path (timeouts,
+    // the compiles of their code, CPU divided among fewer calls), not what a conversion costs: it
+    // is left out of the median, and the target needs most rounds clean.
+    List<Double> cleanRatios = new ArrayList<>();
+    List<Integer> roundsWithFailedCalls = new ArrayList<>();
+    for (int r = 0; r < rounds.size(); r++) {
+      Round round = rounds.get(r);
+      long pOps = round.plain().ops();
+      long dOps = round.delivered().ops();
+      double servedWithout = servedAmortized(round.without(), processes, rewritePerByte);
+      double served = servedAmortized(round.with(), processes, rewritePerByte);
+      double roundRatio = round(ratio(served / dOps, servedWithout / pOps));
+      roundRatios.add(roundRatio);
+      if (round.plain().failedMoreThanOneInAThousand() || round.delivered().failedMoreThanOneInAThousand()) {
         roundsWithFailedCalls.add(r + 1);
       } else {
-        cleanRatios.add(roundRatios.get(r));
+        cleanRatios.add(roundRatio);
       }
-      roundRatiosRewritesWhereTheyFell.add(round(ratio(serverAndRedis(windows[1].delta(processes)) / dOps,
-          serverAndRedis(windows[0].delta(processes)) / pOps)));
+      roundRatiosRewritesWhereTheyFell.add(round(ratio(servedAmortized(round.with(), processes, Double.NaN) / dOps,
+          servedAmortized(round.without(), processes, Double.NaN) / pOps)));
+      roundJit.add(Math.round(round.jitWithout() * 1e6 / pOps) + " / " + Math.round(round.jitWith() * 1e6 / dOps) + " µs");
       // A diagnostic, not the target: the same ratio with the compiler threads' CPU taken out of
       // both halves (their threads come and go, so this is approximate).
-      roundRatiosLessJit.add(round(ratio((served - jit[1]) / dOps, (servedWithout - jit[0]) / pOps)));
+      roundRatiosLessJit.add(round(ratio((served - round.jitWith()) / dOps, (servedWithout - round.jitWithout()) / pOps)));
     }
-    Run plainRated = Run.merge(plainRuns);
-    Run deliveredRated = Run.merge(deliveredRuns);
+    Run plainRated = Run.merge(rounds.stream().map(Round::plain).toList());
+    Run deliveredRated = Run.merge(rounds.stream().map(Round::delivered).toList());
     Subject.Cost withRatedCost = withAtRate.delta(processes);
     Subject.Cost withoutRatedCost = withoutAtRate.delta(processes);
     double perWith = servedAmortized(withAtRate, processes, rewritePerByte) / deliveredRated.ops();
@@ -1046,11 +1042,6 @@ final class Scenarios {
   /** {@code with / without}; 0 when there is nothing to divide by. */
   private static double ratio(double with, double without) {
     return without > 0 ? with / without : 0;
-  }
-
-  /** More than 0.1% of the calls failed. */
-  static boolean failedTooOften(Run run) {
-    return run.errors() * 1000 > run.ops() + run.errors();
   }
 
   /**

@@ -3,6 +3,7 @@ package io.kcid.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.kcid.bench.load.Run;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -47,8 +48,8 @@ class ScenariosTest {
 
   @Test
   void aRoundCountsAsFailedBeyondOneCallInAThousand() {
-    assertThat(Scenarios.failedTooOften(new io.kcid.bench.load.Run(22_478, 10, 22, 0, 0, 0, 0))).isFalse();
-    assertThat(Scenarios.failedTooOften(new io.kcid.bench.load.Run(22_476, 10, 24, 0, 0, 0, 0))).isTrue();
-    assertThat(Scenarios.failedTooOften(new io.kcid.bench.load.Run(15_000, 10, 7_500, 0, 0, 0, 0))).isTrue();
+    assertThat(new Run(22_478, 10, 22, 0, 0, 0, 0).failedMoreThanOneInAThousand()).isFalse();
+    assertThat(new Run(22_476, 10, 24, 0, 0, 0, 0).failedMoreThanOneInAThousand()).isTrue();
+    assertThat(new Run(15_000, 10, 7_500, 0, 0, 0, 0).failedMoreThanOneInAThousand()).isTrue();
   }
 }

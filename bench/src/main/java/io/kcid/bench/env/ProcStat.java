@@ -32,8 +32,13 @@ public final class ProcStat {
    * rewrite its append-only file, whose CPU is the price of the writes that made the file grow.
    */
   public static double cpuSecondsWithChildren(long pid) {
+    return cpuSeconds(pid) + childrenCpuSeconds(pid);
+  }
+
+  /** The children alone (those waited for, and those still running or not yet waited for). */
+  public static double childrenCpuSeconds(long pid) {
     // The reaped children first: one reaped between the two reads is then missed, never counted twice.
-    return reapedChildrenCpuSeconds(pid) + treeCpuSeconds(pid);
+    return reapedChildrenCpuSeconds(pid) + descendantsCpuSeconds(pid);
   }
 
   /**
@@ -65,7 +70,12 @@ public final class ProcStat {
 
   /** The process and every live descendant (nginx's workers). */
   public static double treeCpuSeconds(long pid) {
-    double total = cpuSeconds(pid);
+    return cpuSeconds(pid) + descendantsCpuSeconds(pid);
+  }
+
+  /** Every live descendant of the process (0 when it is gone). */
+  private static double descendantsCpuSeconds(long pid) {
+    double total = 0;
     for (ProcessHandle child : ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(java.util.List.of())) {
       double c = cpuSeconds(child.pid());
       if (!Double.isNaN(c)) {

@@ -45,6 +45,11 @@ public record Run(long ops, double seconds, long errors, double p50Ms, double p9
     return of(ops, seconds, errors, all, kinds);
   }
 
+  /** More than one call in a thousand failed: the run measured the failure path, not the operation. */
+  public boolean failedMoreThanOneInAThousand() {
+    return errors > ops / 1000;
+  }
+
   public double opsPerSecond() {
     return seconds > 0 ? ops / seconds : 0;
   }

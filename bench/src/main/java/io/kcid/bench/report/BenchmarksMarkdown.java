@@ -76,11 +76,12 @@ public final class BenchmarksMarkdown {
         `closed_loop_ratio`), then at one constant rate for both halves, 60% of the closed loop's rate
         with delivery, in rounds (3 in the full run) that alternate which half goes first. The target
         is read on the median of the ratios of the rounds in which neither half had more than 0.1% of
-        its calls fail, and only when most rounds are such (`ratio_by_round`, `rounds_with_failed_calls`;
-        all rounds together: `ratio_of_all_rounds_together`): a round with failed calls measures
-        timeouts and their code's compiles, with CPU divided among fewer calls. In the closed loop the half without delivery runs at about
-        twice the rate and batches twice as well, which that ratio charged to delivery
-        (docs/deliveries.md, "What delivery costs"). Redis rewrites its AOF in a forked child each
+        its calls fail, and only when most rounds are such (`ratio_by_round`,
+        `rounds_with_failed_calls`; all rounds together: `ratio_of_all_rounds_together`): a round with
+        failed calls measures timeouts and their code's compiles, with CPU divided among fewer calls.
+        In the closed loop the half without delivery runs at about twice the rate and batches twice as
+        well, which that ratio charged to delivery (docs/deliveries.md, "What delivery costs").
+        Redis rewrites its AOF in a forked child each
         time the file doubled, a core for seconds in whichever window crosses the threshold: in the
         rounds' ratios that CPU is charged to each window by the bytes it appended to the AOF (the
         rewrites' CPU per appended byte over all the rounds; the threads' `write_bytes` in `/proc`),

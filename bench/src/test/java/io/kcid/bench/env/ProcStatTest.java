@@ -2,6 +2,8 @@ package io.kcid.bench.env;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 class ProcStatTest {
@@ -58,7 +60,7 @@ class ProcStatTest {
       double own = ProcStat.cpuSeconds(pid);
       double withChildren = ProcStat.cpuSecondsWithChildren(pid);
       assertThat(withChildren).isGreaterThan(own);
-      assertThat(ProcStat.fields(java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat")))[2])
+      assertThat(ProcStat.fields(Files.readString(Path.of("/proc", Long.toString(pid), "stat")))[2])
           .isPositive(); // the subshell's user time, reaped by the shell
       assertThat(ProcStat.cpuSecondsWithChildren(Long.MAX_VALUE)).isNaN();
     } finally {
@@ -69,18 +71,18 @@ class ProcStatTest {
   @Test
   void writeBytesCountWhatThisProcessWroteToAFileOnDisk() throws Exception {
     // Under target/, on disk: tmpfs pages are not counted.
-    java.nio.file.Path file = java.nio.file.Files.createTempFile(java.nio.file.Path.of("target"), "procstat", ".bin");
+    Path file = Files.createTempFile(Path.of("target"), "procstat", ".bin");
     try {
       long pid = ProcessHandle.current().pid();
       long before = ProcStat.writeBytes(pid);
-      java.nio.file.Files.write(file, new byte[2_000_000]);
+      Files.write(file, new byte[2_000_000]);
       long after = ProcStat.writeBytes(pid);
 
       assertThat(before).isNotNegative();
       assertThat(after - before).isGreaterThanOrEqualTo(2_000_000);
       assertThat(ProcStat.writeBytes(Long.MAX_VALUE)).isEqualTo(-1);
     } finally {
-      java.nio.file.Files.deleteIfExists(file);
+      Files.deleteIfExists(file);
     }
   }
 
@@ -88,19 +90,19 @@ class ProcStatTest {
   void writeBytesLeaveOutWhatAChildWroteEvenOnceWaitedFor() throws Exception {
     // A shell whose child (head) writes 2 MB and exits, waited for by the shell, which then sleeps:
     // the kernel adds the child's figure to the shell's process-wide one, not to its threads'.
-    java.nio.file.Path file = java.nio.file.Files.createTempFile(java.nio.file.Path.of("target"), "procstat", ".bin");
+    Path file = Files.createTempFile(Path.of("target"), "procstat", ".bin");
     Process shell = new ProcessBuilder("sh", "-c", "head -c 2000000 /dev/zero > " + file + "; echo done; sleep 30")
         .redirectErrorStream(true).start();
     try {
       assertThat(new String(shell.getInputStream().readNBytes(4))).isEqualTo("done");
-      String io = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(shell.pid()), "io"));
+      String io = Files.readString(Path.of("/proc", Long.toString(shell.pid()), "io"));
       long processWide = Long.parseLong(io.replaceAll("(?s).*\\bwrite_bytes: *(\\d+).*", "$1"));
 
       assertThat(processWide).isGreaterThanOrEqualTo(2_000_000);
       assertThat(ProcStat.writeBytes(shell.pid())).isBetween(0L, 100_000L);
     } finally {
       shell.destroy();
-      java.nio.file.Files.deleteIfExists(file);
+      Files.deleteIfExists(file);
     }
   }
 }
