@@ -255,7 +255,7 @@ final class ServerComponents {
     var destinationAdmin = new DestinationAdmin(destinationStore, destinations, accounts, partners,
         new AddressGuard(config.delivery().allowedNetworks()), clock);
     var deliverySender = new HttpDeliverySender(config.delivery());
-    var deliveryQueue = new RedisDeliveryQueue(redis.commands());
+    var deliveryQueue = new RedisDeliveryQueue(redis.commands(), redis.oneNode());
     var deliveryLog = new DeliveryLogService(deliveryQueue, partitions, clock);
     var deliveryService = new DeliveryGrpcService(destinationAdmin,
         new DestinationTester(destinationAdmin, accounts, deliverySender, clock), deliveryLog);

@@ -94,6 +94,25 @@ public final class DeliveryDispatcher {
   }
 
   /**
+   * {@link #read} of several partitions, in the order asked: their outboxes in one call where the
+   * store can ({@link DeliveryQueue#readOutboxes}).
+   */
+  public CompletionStage<List<Read>> readAll(List<Integer> partitions, boolean reclaim) {
+    return queue.readOutboxes(partitions, consumer, reclaim ? stale : null, batch).thenCompose(entries -> {
+      List<CompletableFuture<Read>> reads = new ArrayList<>();
+      for (int i = 0; i < partitions.size(); i++) {
+        int partition = partitions.get(i);
+        List<OutboxEntry> read = entries.get(i);
+        reads.add(read.isEmpty()
+            ? CompletableFuture.completedFuture(new Read(partition, List.of(), List.of(), reclaim))
+            : jobsFor(read).thenApply(jobs -> new Read(partition, read, jobs, reclaim)).toCompletableFuture());
+      }
+      return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+          .thenApply(x -> reads.stream().map(CompletableFuture::join).toList());
+    });
+  }
+
+  /**
    * The second half, once {@link #index} added the read's jobs to the delivery log: creates the
    * jobs, then acknowledges the entries. With a {@code claimer}, the new jobs within what it can
    * take on are started by it: sent straight from their entries where it may ({@link

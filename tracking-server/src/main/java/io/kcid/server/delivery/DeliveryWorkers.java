@@ -221,18 +221,17 @@ public final class DeliveryWorkers implements AutoCloseable {
         toDispatch.add(p);
       }
     }
-    // Read every outbox first, then create the jobs: the worker's budgets are shared out by
-    // the jobs each partition has, not by the order the partitions' answers come in.
-    List<CompletableFuture<DeliveryDispatcher.Read>> reads = new ArrayList<>();
-    for (int p : toDispatch) {
-      reads.add(dispatcher.read(p, reclaim).toCompletableFuture());
+    if (toDispatch.isEmpty()) {
+      return 0;
     }
-    await(CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)));
+    // Read every outbox first (on one node, in one call), then create the jobs: the worker's
+    // budgets are shared out by the jobs each partition has, not by the order answers come in.
+    List<DeliveryDispatcher.Read> reads = await(dispatcher.readAll(toDispatch, reclaim).toCompletableFuture());
     // One log write per account for the whole pass, not one per partition read.
-    await(dispatcher.index(reads.stream().map(CompletableFuture::join).toList()).toCompletableFuture());
+    await(dispatcher.index(reads).toCompletableFuture());
     List<CompletableFuture<Integer>> dispatched = new ArrayList<>();
-    for (CompletableFuture<DeliveryDispatcher.Read> read : reads) {
-      dispatched.add(dispatcher.commit(read.join(), worker).toCompletableFuture());
+    for (DeliveryDispatcher.Read read : reads) {
+      dispatched.add(dispatcher.commit(read, worker).toCompletableFuture());
     }
     return sum(dispatched);
   }

@@ -5,9 +5,11 @@ import io.kcid.proto.tracking.v1.DeliveryAttempt;
 import io.kcid.proto.tracking.v1.DeliveryState;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -27,6 +29,20 @@ public interface DeliveryQueue {
    * {@code stale} null reads only new entries (the takeover runs less often than the reads).
    */
   CompletionStage<List<OutboxEntry>> readOutbox(int partition, String consumer, Duration stale, int count);
+
+  /**
+   * {@link #readOutbox} of several partitions, answering each one's entries in the order asked. A
+   * store whose partitions share a node may read them all in one call.
+   */
+  default CompletionStage<List<List<OutboxEntry>>> readOutboxes(
+      List<Integer> partitions, String consumer, Duration stale, int count) {
+    List<CompletableFuture<List<OutboxEntry>>> reads = new ArrayList<>();
+    for (int p : partitions) {
+      reads.add(readOutbox(p, consumer, stale, count).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+        .thenApply(x -> reads.stream().map(CompletableFuture::join).toList());
+  }
 
   /** Creates the jobs (all of one partition), skipping those that exist; completes with how many are new. */
   default CompletionStage<Long> enqueue(int partition, List<DeliveryJob> jobs) {

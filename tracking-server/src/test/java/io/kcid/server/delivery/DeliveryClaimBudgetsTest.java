@@ -50,7 +50,7 @@ class DeliveryClaimBudgetsTest {
   static void start(Topology topology) {
     redis = topology.start();
     connector = RedisConnector.connect(redis.url(), Duration.ofSeconds(2), 10_000);
-    queue = new RedisDeliveryQueue(connector.commands());
+    queue = new RedisDeliveryQueue(connector.commands(), connector.oneNode());
   }
 
   @AfterParameterizedClassInvocation

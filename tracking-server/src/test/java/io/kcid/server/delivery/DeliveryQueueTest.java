@@ -42,6 +42,7 @@ import io.kcid.server.conversion.StatusTransitions;
 import io.kcid.server.store.ClaimBudgets;
 import io.kcid.server.store.DeliveryJob;
 import io.kcid.server.store.DeliveryQueue;
+import io.kcid.server.store.OutboxEntry;
 import io.kcid.server.store.RecordCommand;
 import io.kcid.server.store.RecordResult;
 import io.kcid.server.store.StoredClick;
@@ -57,6 +58,8 @@ import io.kcid.server.store.redis.testing.Topology;
 import io.kcid.server.testing.TestServers;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -68,6 +71,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -117,7 +121,7 @@ class DeliveryQueueTest {
     conversions = ConversionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     admin = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     connector = RedisConnector.connect(redis.url(), Duration.ofSeconds(2), 10_000);
-    queue = new RedisDeliveryQueue(connector.commands());
+    queue = new RedisDeliveryQueue(connector.commands(), connector.oneNode());
     conversionStore = new RedisConversionStore(connector.commands(), 10_000);
     events = new OutboundEvents(codec, conversionStore, new RedisClickStore(connector.commands()),
         new AccountDirectory(new RedisAccountStore(connector.commands()), clock, Duration.ZERO),
@@ -863,6 +867,97 @@ class DeliveryQueueTest {
     assertThat(olderFound.getAttemptsList()).extracting(DeliveryAttempt::getError)
         .containsExactly("before the upgrade", "after");
     assertThat(join(commands.pttl(list))).isPositive();
+  }
+
+  /** The test's Redis commands, counting the calls of one command in {@code calls}. */
+  @SuppressWarnings("unchecked")
+  private static RedisClusterAsyncCommands<byte[], byte[]> counting(String command, AtomicInteger calls) {
+    var commands = connector.commands();
+    return (RedisClusterAsyncCommands<byte[], byte[]>) Proxy.newProxyInstance(DeliveryQueueTest.class.getClassLoader(),
+        new Class<?>[] {RedisClusterAsyncCommands.class}, (proxy, method, args) -> {
+          if (method.getName().equals(command)) {
+            calls.incrementAndGet();
+          }
+          try {
+            return method.invoke(commands, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  @Test
+  void aPassReadsEveryPartitionsOutboxInOneCallOnOneNodeAndOneCallPerPartitionOnACluster() {
+    AtomicInteger reads = new AtomicInteger();
+    RedisClusterAsyncCommands<byte[], byte[]> counted = counting("xreadgroup", reads);
+    RedisDeliveryQueue q = new RedisDeliveryQueue(counted, connector.oneNode());
+    var a = account();
+    String id = a.getAccount().getAccountId();
+    directory.put(id, destination(id, "read-together"));
+    java.util.Map<Integer, List<String>> conversionsByPartition = new java.util.TreeMap<>();
+    while (conversionsByPartition.size() < 3) {
+      String kcid = click(a);
+      assertThat(postback(a, kcid, "read-" + kcid).getOutcome()).isEqualTo(Outcome.OUTCOME_ACCEPTED);
+      conversionsByPartition.computeIfAbsent(codec.decode(kcid).partition(), p -> new ArrayList<>()).add(kcid);
+    }
+    List<Integer> partitions = new ArrayList<>(conversionsByPartition.keySet());
+    // One more partition, where this account wrote nothing.
+    partitions.add(0, java.util.stream.IntStream.range(0, PARTITIONS).filter(p -> !partitions.contains(p)).findFirst().orElseThrow());
+
+    List<List<OutboxEntry>> read = join(q.readOutboxes(partitions, "reader-" + System.nanoTime(), null, 256));
+
+    assertThat(read).hasSize(partitions.size());
+    for (int i = 0; i < partitions.size(); i++) {
+      int p = partitions.get(i);
+      List<OutboxEntry> ours = read.get(i).stream().filter(e -> e.accountId().equals(id)).toList();
+      assertThat(read.get(i)).allMatch(e -> e.partition() == p);
+      assertThat(ours).extracting(e -> e.conversionId().substring(0, e.conversionId().lastIndexOf('-')))
+          .containsExactlyInAnyOrderElementsOf(conversionsByPartition.getOrDefault(p, List.of()));
+    }
+    // One node: every partition in one call. A Cluster: one call per partition (its slot).
+    assertThat(reads.get()).isEqualTo(connector.oneNode() ? 1 : partitions.size());
+  }
+
+  @Test
+  void attemptsEndingTogetherAreRecordedInOneCallOnOneNodeAndOneCallPerPartitionOnACluster() {
+    AtomicInteger scripts = new AtomicInteger();
+    // One EVALSHA per script call (a NOSCRIPT fallback adds an EVAL).
+    RedisClusterAsyncCommands<byte[], byte[]> counted = counting("evalsha", scripts);
+    // A linger far longer than submitting the attempts below takes, so that a pause of the machine
+    // cannot split them; the server's is FINISH_LINGER.
+    RedisDeliveryQueue q = RedisDeliveryQueueAccess.withFinishLinger(counted, connector.oneNode(), Duration.ofMillis(500));
+    String account = "together-" + System.nanoTime();
+    Instant created = Instant.now();
+    List<DeliveryJob> jobs = new ArrayList<>();
+    List<Integer> partitions = List.of(1, 6, 11);
+    for (int partition : partitions) {
+      for (int i = 0; i < 2; i++) {
+        DeliveryJob job = new DeliveryJob(account + "-" + partition + "-" + i, partition, account, "a:" + account,
+            "sink", "k-" + i, "k", "purchase", DeliveryTrigger.DELIVERY_TRIGGER_RECORDED,
+            ConversionStatus.CONVERSION_STATUS_APPROVED, DeliveryState.DELIVERY_STATE_PENDING, 0, created, created,
+            created, "1-0", false);
+        assertThat(join(q.enqueue(partition, List.of(job), null, ClaimBudgets.NONE)).created()).isEqualTo(1);
+        jobs.add(job);
+      }
+    }
+    int before = scripts.get();
+    DeliveryAttempt ok = DeliveryAttempt.newBuilder().setStatusCode(200).build();
+    List<CompletableFuture<DeliveryState>> finished = new ArrayList<>();
+    for (int i = 0; i < jobs.size(); i++) {
+      // A retry for one job of each partition, delivered for the other: each answer is its own job's.
+      DeliveryState next = i % 2 == 0 ? DeliveryState.DELIVERY_STATE_PENDING : DeliveryState.DELIVERY_STATE_DELIVERED;
+      finished.add(q.finish(jobs.get(i), ok, next, next == DeliveryState.DELIVERY_STATE_PENDING
+          ? created.plusSeconds(60) : null, Duration.ofHours(1)).toCompletableFuture());
+    }
+    for (int i = 0; i < jobs.size(); i++) {
+      DeliveryState expected = i % 2 == 0 ? DeliveryState.DELIVERY_STATE_PENDING : DeliveryState.DELIVERY_STATE_DELIVERED;
+      assertThat(finished.get(i).join()).isEqualTo(expected);
+      Delivery found = join(q.find(jobs.get(i).partition(), jobs.get(i).deliveryId())).orElseThrow();
+      assertThat(found.getState()).isEqualTo(expected);
+      assertThat(found.getAttemptsList()).extracting(DeliveryAttempt::getStatusCode).containsExactly(200);
+    }
+    // One node: every partition in one call. A Cluster: one call per partition (its slot).
+    assertThat(scripts.get() - before).isEqualTo(connector.oneNode() ? 1 : partitions.size());
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.kcid.server.store.redis;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,6 +8,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
@@ -15,13 +18,17 @@ import java.util.function.BiFunction;
  * Groups calls per lane (a partition: one slot) without waiting for a timer: an item submitted
  * while its lane has no call in flight goes out at once, alone; items submitted while a call is in
  * flight go out together as soon as it answers. An idle system pays no latency; a busy one sends
- * one script call for many items.
+ * one script call for many items. With a linger, an item that finds its lane idle waits that long
+ * for others before the call goes out: for items nobody waits on, which come one by one even under
+ * load (a call answers long before the next item arrives, so without it every item was a call).
  *
  * @param <T> an item
  * @param <R> an item's answer (the call answers a list, one per item, in order)
  */
 final class Batches<T, R> {
   private final int max;
+  /** Runs a lane's first call after the linger (null: at once). */
+  private final Executor lingered;
   private final BiFunction<Integer, List<T>, CompletionStage<List<R>>> call;
   private final ConcurrentMap<Integer, Lane<T, R>> lanes = new ConcurrentHashMap<>();
   /** Lanes with a call in flight. */
@@ -37,7 +44,18 @@ final class Batches<T, R> {
 
   /** @param max items per call, at most */
   Batches(int max, BiFunction<Integer, List<T>, CompletionStage<List<R>>> call) {
+    this(max, Duration.ZERO, call);
+  }
+
+  /**
+   * @param max items per call, at most
+   * @param linger how long an item that finds its lane idle waits for others (zero: not at all)
+   */
+  Batches(int max, Duration linger, BiFunction<Integer, List<T>, CompletionStage<List<R>>> call) {
     this.max = max;
+    // The delayed executor's own timer thread sends the call: no second hand-off for one batch.
+    this.lingered = linger.isZero() ? null
+        : CompletableFuture.delayedExecutor(linger.toNanos(), TimeUnit.NANOSECONDS, Runnable::run);
     this.call = call;
   }
 
@@ -54,7 +72,11 @@ final class Batches<T, R> {
     }
     busy.incrementAndGet();
     lastBusy = lane;
-    next(lane, l);
+    if (lingered == null) {
+      next(lane, l);
+    } else {
+      lingered.execute(() -> next(lane, l));
+    }
     return answer;
   }
 

@@ -381,6 +381,14 @@ public final class RedisConnector implements AutoCloseable {
   }
 
   /**
+   * Whether every key is on one node (a single Redis, Sentinel's primary): a script may then touch
+   * several partitions' keys in one call. False on a Cluster.
+   */
+  public boolean oneNode() {
+    return openPrimaryConnection != null;
+  }
+
+  /**
    * The acknowledged writes, followed by {@code WAIT} as {@code wait} says (nothing when off). With
    * WAIT they run on a connection of their own, opened on the first call and shared by later ones.
    */

@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -49,8 +50,9 @@ import java.util.stream.Stream;
  * The delivery outbox ({@code kc:{p}:o}), jobs ({@code kc:{p}:dj:<id>}), each destination's due-time queue ({@code kc:{p}:dq:<owner>/<destination>})
  * with the partition's index of destinations by earliest due time ({@code kc:{p}:dq}), and the
  * accounts' log indexes ({@code kc:{a:<id>}:dl}). Job creation, claiming, finishing and requeueing
- * are Lua scripts in the partition's slot; attempts that end close together are finished in one
- * call per partition ({@link Batches}). A job hash holds: a account, o owner, d destination, c conversion id, k
+ * are Lua scripts in the partition's slot; attempts that end within {@link #FINISH_LINGER} of each
+ * other are finished in one call ({@link Batches}): one per partition on a Cluster, one for all
+ * partitions on a single Redis (or Sentinel's primary), where every key is on one node. A job hash holds: a account, o owner, d destination, c conversion id, k
  * kcid, g goal, t trigger, s status, ct created ms, q queued ms, st state, n attempts, na next
  * attempt ms, e outbox entry id, ah (set: its attempts are its fields h&lt;k&gt;, attempt k as a
  * DeliveryAttempt protobuf, the newest {@link #ATTEMPTS_KEPT}). A job an older server created has
@@ -72,6 +74,12 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
   private static final Pattern ATTEMPT_FIELD = Pattern.compile("h[0-9]+");
   /** Jobs finished per script call, at most. */
   static final int FINISH_BATCH = 128;
+  /**
+   * How long an attempt's end waits for others to be recorded with it. Attempts end one by one,
+   * as their responses come in (a few per millisecond at most on a busy node), so without a wait
+   * nearly every one was a script call of its own; only the job's record waits, not the delivery.
+   */
+  static final Duration FINISH_LINGER = Duration.ofMillis(5);
   /** A stored job's part of finish_deliveries.lua's values for a job taken straight from its entry. */
   private static final List<String> NOT_DIRECT = Collections.nCopies(10, "");
   /** How often an account's log index drops entries past the retention (each dispatch adds to it). */
@@ -79,19 +87,37 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
 
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
   private final Batches<Finish, Long> finishes;
+  /** Every partition on one node: a finish call may span partitions (one lane for all). */
+  private final boolean oneNode;
   private final Map<String, Long> trimmedAt = new ConcurrentHashMap<>();
 
-  public RedisDeliveryQueue(RedisClusterAsyncCommands<byte[], byte[]> redis) {
+  /**
+   * @param oneNode every key on one Redis (a single server, Sentinel's primary); false on a
+   *     Cluster, where a script call stays within one partition's slot
+   */
+  public RedisDeliveryQueue(RedisClusterAsyncCommands<byte[], byte[]> redis, boolean oneNode) {
+    this(redis, oneNode, FINISH_LINGER);
+  }
+
+  /** With another linger: tests that must see attempts gathered whatever the machine's pauses. */
+  RedisDeliveryQueue(RedisClusterAsyncCommands<byte[], byte[]> redis, boolean oneNode, Duration finishLinger) {
     this.redis = redis;
-    this.finishes = new Batches<>(FINISH_BATCH, this::finishBatch);
+    this.oneNode = oneNode;
+    this.finishes = new Batches<>(FINISH_BATCH, finishLinger, this::finishBatch);
   }
 
   /** One job's part of a finish_deliveries.lua call; {@code job} is the job itself when it is not stored yet. */
-  private record Finish(String deliveryId, String destination, String outcome, byte[] attempt,
+  private record Finish(int partition, String deliveryId, String destination, String outcome, byte[] attempt,
       long nextMs, long retentionMs, DeliveryJob direct) {
     Finish(DeliveryJob job, String outcome, byte[] attempt, long nextMs, long retentionMs) {
-      this(job.deliveryId(), job.destinationKey(), outcome, attempt, nextMs, retentionMs, job.direct() ? job : null);
+      this(job.partition(), job.deliveryId(), job.destinationKey(), outcome, attempt, nextMs, retentionMs,
+          job.direct() ? job : null);
     }
+  }
+
+  /** The batch lane of a partition's finishes: its own on a Cluster, one for all on one node. */
+  private int finishLane(int partition) {
+    return oneNode ? 0 : partition;
   }
 
   /**
@@ -147,6 +173,38 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
       }
       return entries;
     }));
+  }
+
+  /**
+   * On one node, the new entries of every partition asked in one XREADGROUP (the takeover of other
+   * consumers' entries, every few seconds, stays a call per partition); on a Cluster, a call per
+   * partition, as {@link #readOutbox}.
+   */
+  @Override
+  public CompletionStage<List<List<OutboxEntry>>> readOutboxes(
+      List<Integer> partitions, String consumer, Duration stale, int count) {
+    if (!oneNode || stale != null || partitions.size() < 2) {
+      return DeliveryQueue.super.readOutboxes(partitions, consumer, stale, count);
+    }
+    Map<String, Integer> byKey = new HashMap<>();
+    List<XReadArgs.StreamOffset<byte[]>> offsets = new ArrayList<>();
+    for (int p : partitions) {
+      byte[] key = RedisKeys.outbox(p);
+      byKey.put(text(key), p);
+      offsets.add(XReadArgs.StreamOffset.lastConsumed(key));
+    }
+    @SuppressWarnings("unchecked")
+    XReadArgs.StreamOffset<byte[]>[] streams = offsets.toArray(XReadArgs.StreamOffset[]::new);
+    return Stages.translate(redis.xreadgroup(Consumer.from(bytes(GROUP), bytes(consumer)),
+            XReadArgs.Builder.count(count), streams)
+        .thenApply(messages -> {
+          Map<Integer, List<OutboxEntry>> read = new HashMap<>();
+          for (StreamMessage<byte[], byte[]> m : messages == null ? List.<StreamMessage<byte[], byte[]>>of() : messages) {
+            int p = byKey.get(text(m.getStream()));
+            read.computeIfAbsent(p, x -> new ArrayList<>()).add(entry(p, m));
+          }
+          return partitions.stream().map(p -> read.getOrDefault(p, List.of())).toList();
+        }));
   }
 
   /** An outbox entry; one deleted while pending (no body) has an empty conversion id. */
@@ -263,7 +321,7 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
 
   @Override
   public CompletionStage<Void> postpone(DeliveryJob job, Instant due) {
-    return finishes.submit(job.partition(), new Finish(job, "P", new byte[0], due.toEpochMilli(), 0))
+    return finishes.submit(finishLane(job.partition()), new Finish(job, "P", new byte[0], due.toEpochMilli(), 0))
         .thenApply(x -> (Void) null);
   }
 
@@ -271,34 +329,58 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
   public CompletionStage<DeliveryState> finish(
       DeliveryJob job, DeliveryAttempt attempt, DeliveryState next, Instant retryAt, Duration retention) {
     String outcome = next == DeliveryState.DELIVERY_STATE_PENDING ? "R" : Integer.toString(next.getNumber());
-    return finishes.submit(job.partition(), new Finish(job, outcome,
+    return finishes.submit(finishLane(job.partition()), new Finish(job, outcome,
             attempt == null ? new byte[0] : attempt.toByteArray(), retryAt == null ? 0 : retryAt.toEpochMilli(),
             retention.toMillis()))
         .thenApply(state -> DeliveryState.forNumber(state.intValue()));
   }
 
-  /** One finish_deliveries.lua call for a batch of one partition; completes with each job's state. */
-  private CompletionStage<List<Long>> finishBatch(int partition, List<Finish> batch) {
+  /**
+   * One finish_deliveries.lua call for a batch (of one partition on a Cluster, of any on one node):
+   * the jobs go grouped by partition, the answers come back in the batch's order.
+   */
+  private CompletionStage<List<Long>> finishBatch(int lane, List<Finish> batch) {
+    Map<Integer, List<Integer>> byPartition = new TreeMap<>();
+    for (int i = 0; i < batch.size(); i++) {
+      byPartition.computeIfAbsent(batch.get(i).partition(), p -> new ArrayList<>()).add(i);
+    }
     ScriptArgs<FinishDeliveries> call = ScriptArgs.of(FinishDeliveries.class)
-        .set(FinishDeliveries.INDEX, RedisKeys.deliveryIndex(partition))
-        .set(FinishDeliveries.OUTBOX, RedisKeys.outbox(partition))
-        .set(FinishDeliveries.JOB_PREFIX, RedisKeys.deliveryJobPrefix(partition))
-        .set(FinishDeliveries.ATTEMPTS_PREFIX, RedisKeys.deliveryAttemptsPrefix(partition))
-        .set(FinishDeliveries.QUEUE_PREFIX, RedisKeys.deliveryQueuePrefix(partition))
         .set(FinishDeliveries.ATTEMPTS_KEPT, Integer.toString(ATTEMPTS_KEPT))
         .set(FinishDeliveries.GROUP, GROUP);
-    for (Finish f : batch) {
-      call.add(FinishDeliveries.JOBS, f.deliveryId())
-          .add(FinishDeliveries.JOBS, f.destination())
-          .add(FinishDeliveries.JOBS, f.outcome())
-          .add(FinishDeliveries.JOBS, f.attempt())
-          .add(FinishDeliveries.JOBS, Long.toString(f.nextMs()))
-          .add(FinishDeliveries.JOBS, Long.toString(f.retentionMs()));
-      for (String v : f.direct() == null ? NOT_DIRECT : newJobFields(f.direct())) {
-        call.add(FinishDeliveries.JOBS, v);
+    int[] order = new int[batch.size()];
+    int k = 0;
+    for (Map.Entry<Integer, List<Integer>> group : byPartition.entrySet()) {
+      int partition = group.getKey();
+      call.add(FinishDeliveries.PARTITION_KEYS, RedisKeys.deliveryIndex(partition))
+          .add(FinishDeliveries.PARTITION_KEYS, RedisKeys.outbox(partition))
+          .add(FinishDeliveries.PARTITIONS, RedisKeys.deliveryJobPrefix(partition))
+          .add(FinishDeliveries.PARTITIONS, RedisKeys.deliveryAttemptsPrefix(partition))
+          .add(FinishDeliveries.PARTITIONS, RedisKeys.deliveryQueuePrefix(partition))
+          .add(FinishDeliveries.PARTITIONS, Integer.toString(group.getValue().size()));
+      for (int i : group.getValue()) {
+        order[k++] = i;
+        Finish f = batch.get(i);
+        call.add(FinishDeliveries.PARTITIONS, f.deliveryId())
+            .add(FinishDeliveries.PARTITIONS, f.destination())
+            .add(FinishDeliveries.PARTITIONS, f.outcome())
+            .add(FinishDeliveries.PARTITIONS, f.attempt())
+            .add(FinishDeliveries.PARTITIONS, Long.toString(f.nextMs()))
+            .add(FinishDeliveries.PARTITIONS, Long.toString(f.retentionMs()));
+        for (String v : f.direct() == null ? NOT_DIRECT : newJobFields(f.direct())) {
+          call.add(FinishDeliveries.PARTITIONS, v);
+        }
       }
     }
-    return Stages.translate(FINISH.<List<Long>>run(redis, ScriptOutputType.MULTI, call));
+    return Stages.translate(FINISH.<List<Long>>run(redis, ScriptOutputType.MULTI, call).thenApply(states -> {
+      if (states.size() != order.length) {
+        return states; // Batches refuses a short answer for every item
+      }
+      Long[] inBatchOrder = new Long[order.length];
+      for (int i = 0; i < order.length; i++) {
+        inBatchOrder[order[i]] = states.get(i);
+      }
+      return Arrays.asList(inBatchOrder);
+    }));
   }
 
   @Override

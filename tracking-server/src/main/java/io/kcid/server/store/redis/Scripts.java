@@ -599,16 +599,12 @@ final class Scripts {
     }
   }
 
-  /** finish_deliveries.lua: Attempts of a batch of delivery jobs recorded and the jobs moved on. */
+  /** finish_deliveries.lua: Attempts of a batch of delivery jobs (of one or more partitions) recorded and the jobs moved on. */
   enum FinishDeliveries implements ScriptParam {
-    INDEX(KEY),
-    OUTBOX(KEY),
-    JOB_PREFIX(ARG),
-    ATTEMPTS_PREFIX(ARG),
-    QUEUE_PREFIX(ARG),
+    PARTITION_KEYS(KEYS),
     ATTEMPTS_KEPT(ARG),
     GROUP(ARG),
-    JOBS(ARGS);
+    PARTITIONS(ARGS);
 
     private final Slot slot;
 

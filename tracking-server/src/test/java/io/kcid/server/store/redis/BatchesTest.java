@@ -2,15 +2,20 @@ package io.kcid.server.store.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Grouping per lane without a timer, and the choice of a lane for an item free to go anywhere. */
+/**
+ * Grouping per lane without a timer (and with a linger), and the choice of a lane for an item free
+ * to go anywhere.
+ */
 class BatchesTest {
   /** Calls that answer when the test says so: each answers its items doubled. */
   private final List<List<Integer>> sent = new ArrayList<>();
@@ -47,6 +52,37 @@ class BatchesTest {
     answer(3);
     assertThat(queued.stream().map(q -> q.toCompletableFuture().join())).containsExactly(4, 6, 8, 10, 12);
     assertThat(otherLane.toCompletableFuture().isDone()).isFalse();
+  }
+
+  @Test
+  void withALingerAnIdleLanesFirstItemWaitsForOthersAndABusyLaneStillGoesAsSoonAsItAnswers() throws Exception {
+    // Long enough that the items below, submitted at once, always fall within it.
+    Batches<Integer, Integer> lingering = new Batches<>(3, Duration.ofMillis(300), this::call);
+    CompletionStage<Integer> first = lingering.submit(0, 1);
+    lingering.submit(0, 2);
+    CompletionStage<Integer> otherLane = lingering.submit(1, 9);
+    assertThat(sent).isEmpty(); // lingering
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (sentCount() < 2) {
+      assertThat(System.nanoTime()).as("lingered calls within 20 s").isLessThan(deadline);
+      Thread.sleep(10);
+    }
+    assertThat(sentSnapshot()).containsExactlyInAnyOrder(List.of(1, 2), List.of(9));
+    int lane0 = sentSnapshot().indexOf(List.of(1, 2));
+    lingering.submit(0, 3); // lane 0 is busy: waits for its call, then goes without lingering
+    answer(lane0);
+    assertThat(first.toCompletableFuture().join()).isEqualTo(2);
+    assertThat(sentSnapshot()).hasSize(3).last().isEqualTo(List.of(3));
+    assertThat(otherLane.toCompletableFuture().isDone()).isFalse();
+  }
+
+  private synchronized int sentCount() {
+    return sent.size();
+  }
+
+  private synchronized List<List<Integer>> sentSnapshot() {
+    return List.copyOf(sent);
   }
 
   @Test
