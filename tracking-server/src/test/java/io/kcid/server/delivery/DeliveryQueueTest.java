@@ -928,6 +928,7 @@ class DeliveryQueueTest {
     RedisDeliveryQueue q = RedisDeliveryQueueAccess.withFinishLinger(counted, connector.oneNode(), Duration.ofMillis(500));
     String account = "together-" + System.nanoTime();
     Instant created = Instant.now();
+    var commands = connector.commands();
     List<DeliveryJob> jobs = new ArrayList<>();
     List<Integer> partitions = List.of(1, 6, 11);
     for (int partition : partitions) {
@@ -940,21 +941,40 @@ class DeliveryQueueTest {
         jobs.add(job);
       }
     }
+    // A job sent straight from its outbox entry in two of the partitions: stored by the call, and
+    // its entry deleted from its own partition's outbox.
+    for (int partition : List.of(6, 11)) {
+      String entry = join(commands.xadd(RedisKeys.outbox(partition),
+          java.util.Map.of("a".getBytes(StandardCharsets.UTF_8), account.getBytes(StandardCharsets.UTF_8))));
+      jobs.add(new DeliveryJob(account + "-" + partition + "-direct", partition, account, "a:" + account,
+          "sink", "k-direct", "k", "purchase", DeliveryTrigger.DELIVERY_TRIGGER_RECORDED,
+          ConversionStatus.CONVERSION_STATUS_APPROVED, DeliveryState.DELIVERY_STATE_PENDING, 0, created, created,
+          created, entry, false).asDirect());
+    }
+    // Submitted out of partition order: each answer must still be its own job's.
+    List<Integer> order = List.of(7, 4, 0, 2, 6, 5, 1, 3);
     int before = scripts.get();
     DeliveryAttempt ok = DeliveryAttempt.newBuilder().setStatusCode(200).build();
-    List<CompletableFuture<DeliveryState>> finished = new ArrayList<>();
-    for (int i = 0; i < jobs.size(); i++) {
-      // A retry for one job of each partition, delivered for the other: each answer is its own job's.
-      DeliveryState next = i % 2 == 0 ? DeliveryState.DELIVERY_STATE_PENDING : DeliveryState.DELIVERY_STATE_DELIVERED;
-      finished.add(q.finish(jobs.get(i), ok, next, next == DeliveryState.DELIVERY_STATE_PENDING
-          ? created.plusSeconds(60) : null, Duration.ofHours(1)).toCompletableFuture());
+    java.util.function.IntFunction<DeliveryState> expected = i -> i % 2 == 0 && i < 6
+        ? DeliveryState.DELIVERY_STATE_PENDING : DeliveryState.DELIVERY_STATE_DELIVERED;
+    CompletableFuture<?>[] finished = new CompletableFuture<?>[jobs.size()];
+    for (int i : order) {
+      // A retry for one stored job of each partition, delivered for the others.
+      DeliveryState next = expected.apply(i);
+      finished[i] = q.finish(jobs.get(i), ok, next, next == DeliveryState.DELIVERY_STATE_PENDING
+          ? created.plusSeconds(60) : null, Duration.ofHours(1)).toCompletableFuture();
     }
     for (int i = 0; i < jobs.size(); i++) {
-      DeliveryState expected = i % 2 == 0 ? DeliveryState.DELIVERY_STATE_PENDING : DeliveryState.DELIVERY_STATE_DELIVERED;
-      assertThat(finished.get(i).join()).isEqualTo(expected);
+      assertThat(finished[i].join()).as("answer of job %d", i).isEqualTo(expected.apply(i));
       Delivery found = join(q.find(jobs.get(i).partition(), jobs.get(i).deliveryId())).orElseThrow();
-      assertThat(found.getState()).isEqualTo(expected);
+      assertThat(found.getState()).isEqualTo(expected.apply(i));
+      assertThat(found.getAccountId()).isEqualTo(account);
+      assertThat(found.getConversionId()).isEqualTo(jobs.get(i).conversionId());
       assertThat(found.getAttemptsList()).extracting(DeliveryAttempt::getStatusCode).containsExactly(200);
+    }
+    for (DeliveryJob direct : jobs.subList(6, 8)) {
+      assertThat(join(commands.xrange(RedisKeys.outbox(direct.partition()), Range.create(direct.entryId(), direct.entryId()))))
+          .isEmpty();
     }
     // One node: every partition in one call. A Cluster: one call per partition (its slot).
     assertThat(scripts.get() - before).isEqualTo(connector.oneNode() ? 1 : partitions.size());

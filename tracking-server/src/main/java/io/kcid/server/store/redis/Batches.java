@@ -112,7 +112,9 @@ final class Batches<T, R> {
     CompletionStage<List<R>> sent;
     try {
       sent = call.apply(lane, batch);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // Fail the batch's items rather than the thread: a lingered call runs on the JDK's delay
+      // thread, which would swallow the throwable and leave the lane busy for good.
       sent = CompletableFuture.failedFuture(e);
     }
     sent.whenComplete((results, failure) -> {

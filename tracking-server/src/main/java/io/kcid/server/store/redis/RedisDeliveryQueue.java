@@ -77,7 +77,8 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
   /**
    * How long an attempt's end waits for others to be recorded with it. Attempts end one by one,
    * as their responses come in (a few per millisecond at most on a busy node), so without a wait
-   * nearly every one was a script call of its own; only the job's record waits, not the delivery.
+   * nearly every one was a script call of its own. The request has been answered by then: only the
+   * job's record waits, and with it the room the job holds in its destination's claim budget.
    */
   static final Duration FINISH_LINGER = Duration.ofMillis(5);
   /** A stored job's part of finish_deliveries.lua's values for a job taken straight from its entry. */
@@ -373,7 +374,9 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
     }
     return Stages.translate(FINISH.<List<Long>>run(redis, ScriptOutputType.MULTI, call).thenApply(states -> {
       if (states.size() != order.length) {
-        return states; // Batches refuses a short answer for every item
+        // Its states could not be told apart by partition: none is trusted, every attempt fails.
+        throw new IllegalStateException(
+            "finish_deliveries.lua answered " + states.size() + " states for " + order.length + " jobs");
       }
       Long[] inBatchOrder = new Long[order.length];
       for (int i = 0; i < order.length; i++) {

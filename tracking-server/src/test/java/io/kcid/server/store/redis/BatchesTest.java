@@ -1,6 +1,7 @@
 package io.kcid.server.store.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,6 +76,26 @@ class BatchesTest {
     assertThat(first.toCompletableFuture().join()).isEqualTo(2);
     assertThat(sentSnapshot()).hasSize(3).last().isEqualTo(List.of(3));
     assertThat(otherLane.toCompletableFuture().isDone()).isFalse();
+  }
+
+  @Test
+  void aLingeredCallThatThrowsAnErrorFailsItsItemsAndLeavesTheLaneFree() throws Exception {
+    List<List<Integer>> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+    Batches<Integer, Integer> failing = new Batches<>(3, Duration.ofMillis(50), (lane, items) -> {
+      calls.add(List.copyOf(items));
+      if (items.contains(-1)) {
+        // An Error, as a class that failed to load throws: the delay thread would swallow it.
+        throw new NoClassDefFoundError("refused before sending");
+      }
+      return CompletableFuture.completedFuture(items);
+    });
+    CompletableFuture<Integer> a = failing.submit(0, -1).toCompletableFuture();
+    CompletableFuture<Integer> b = failing.submit(0, 2).toCompletableFuture();
+    assertThat(catchThrowable(() -> a.get(20, TimeUnit.SECONDS))).hasRootCauseInstanceOf(NoClassDefFoundError.class);
+    assertThat(catchThrowable(() -> b.get(20, TimeUnit.SECONDS))).hasRootCauseInstanceOf(NoClassDefFoundError.class);
+    // The lane is free again: the next item lingers, goes out and is answered.
+    assertThat(failing.submit(0, 5).toCompletableFuture().get(20, TimeUnit.SECONDS)).isEqualTo(5);
+    assertThat(calls).containsExactly(List.of(-1, 2), List.of(5));
   }
 
   private synchronized int sentCount() {
