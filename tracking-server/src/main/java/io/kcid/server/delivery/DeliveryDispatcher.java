@@ -87,10 +87,7 @@ public final class DeliveryDispatcher {
 
   /** The first half of a pass: reads a partition's outbox and works out its jobs. */
   public CompletionStage<Read> read(int partition, boolean reclaim) {
-    return queue.readOutbox(partition, consumer, reclaim ? stale : null, batch)
-        .thenCompose(entries -> entries.isEmpty()
-            ? CompletableFuture.completedFuture(new Read(partition, List.of(), List.of(), reclaim))
-            : jobsFor(entries).thenApply(jobs -> new Read(partition, entries, jobs, reclaim)));
+    return readAll(List.of(partition), reclaim).thenApply(reads -> reads.get(0));
   }
 
   /**

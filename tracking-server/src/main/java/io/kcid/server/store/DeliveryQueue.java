@@ -5,11 +5,9 @@ import io.kcid.proto.tracking.v1.DeliveryAttempt;
 import io.kcid.proto.tracking.v1.DeliveryState;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -24,25 +22,14 @@ public interface DeliveryQueue {
   CompletionStage<Void> createGroups(int partitions);
 
   /**
-   * Outbox entries of a partition for this consumer: first those another consumer read and left
-   * unacknowledged for {@code stale} (it died), then new ones; at most {@code count} of each.
-   * {@code stale} null reads only new entries (the takeover runs less often than the reads).
+   * Outbox entries of several partitions for this consumer, each partition's in the order asked:
+   * first those another consumer read and left unacknowledged for {@code stale} (it died), then
+   * new ones; at most {@code count} of each per partition. {@code stale} null reads only new
+   * entries (the takeover runs less often than the reads). A store whose partitions share a node
+   * may read them all in one call.
    */
-  CompletionStage<List<OutboxEntry>> readOutbox(int partition, String consumer, Duration stale, int count);
-
-  /**
-   * {@link #readOutbox} of several partitions, answering each one's entries in the order asked. A
-   * store whose partitions share a node may read them all in one call.
-   */
-  default CompletionStage<List<List<OutboxEntry>>> readOutboxes(
-      List<Integer> partitions, String consumer, Duration stale, int count) {
-    List<CompletableFuture<List<OutboxEntry>>> reads = new ArrayList<>();
-    for (int p : partitions) {
-      reads.add(readOutbox(p, consumer, stale, count).toCompletableFuture());
-    }
-    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
-        .thenApply(x -> reads.stream().map(CompletableFuture::join).toList());
-  }
+  CompletionStage<List<List<OutboxEntry>>> readOutboxes(
+      List<Integer> partitions, String consumer, Duration stale, int count);
 
   /** Creates the jobs (all of one partition), skipping those that exist; completes with how many are new. */
   default CompletionStage<Long> enqueue(int partition, List<DeliveryJob> jobs) {

@@ -151,8 +151,8 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
   }
 
-  @Override
-  public CompletionStage<List<OutboxEntry>> readOutbox(int partition, String consumer, Duration stale, int count) {
+  /** One partition's outbox, as {@link #readOutboxes} reads each on a Cluster or for a takeover. */
+  private CompletionStage<List<OutboxEntry>> readOutbox(int partition, String consumer, Duration stale, int count) {
     Consumer<byte[]> me = Consumer.from(bytes(GROUP), bytes(consumer));
     byte[] key = RedisKeys.outbox(partition);
     CompletableFuture<List<StreamMessage<byte[], byte[]>>> claimed = stale == null
@@ -177,15 +177,19 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
   }
 
   /**
-   * On one node, the new entries of every partition asked in one XREADGROUP (the takeover of other
-   * consumers' entries, every few seconds, stays a call per partition); on a Cluster, a call per
-   * partition, as {@link #readOutbox}.
+   * On one node, the new entries of every partition asked in one XREADGROUP; on a Cluster, and for
+   * the takeover of other consumers' entries (every few seconds), a call per partition.
    */
   @Override
   public CompletionStage<List<List<OutboxEntry>>> readOutboxes(
       List<Integer> partitions, String consumer, Duration stale, int count) {
     if (!oneNode || stale != null || partitions.size() < 2) {
-      return DeliveryQueue.super.readOutboxes(partitions, consumer, stale, count);
+      List<CompletableFuture<List<OutboxEntry>>> reads = new ArrayList<>();
+      for (int p : partitions) {
+        reads.add(readOutbox(p, consumer, stale, count).toCompletableFuture());
+      }
+      return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+          .thenApply(x -> reads.stream().map(CompletableFuture::join).toList());
     }
     Map<String, Integer> byKey = new HashMap<>();
     List<XReadArgs.StreamOffset<byte[]>> offsets = new ArrayList<>();
