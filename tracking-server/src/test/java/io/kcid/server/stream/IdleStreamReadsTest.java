@@ -13,6 +13,8 @@ import io.kcid.server.store.redis.LocalRedis;
 import io.kcid.server.store.redis.RedisConnector;
 import io.kcid.server.store.redis.RedisConversionEventLog;
 import io.kcid.server.store.redis.RedisKeys;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -62,6 +64,42 @@ class IdleStreamReadsTest {
         server.shutdownNow();
       }
     }
+  }
+
+  /**
+   * Under steady appends the watch re-arms every 50 ms. The JDK's default async pool starts a new
+   * thread per task where the common pool has one thread or none (two cores or fewer, as CI and
+   * many containers have): that was a thread per re-arm, about 20 a second.
+   */
+  @Test
+  void steadyAppendsStartNoThreadPerReArm() throws Exception {
+    try (LocalRedis redis = LocalRedis.startTemporary();
+        RedisConnector connector = RedisConnector.connect(redis.url(), Duration.ofSeconds(2), 1000)) {
+      RedisConversionEventLog log = RedisConversionEventLog.watching(connector, PARTITIONS);
+      AtomicInteger wakeUps = new AtomicInteger();
+      watchWakeUps(log, wakeUps);
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      connector.commands().xadd(RedisKeys.stream(1), Map.of(bytes("type"), bytes("warm-up")));
+      Thread.sleep(200);
+      long startedBefore = threads.getTotalStartedThreadCount();
+      int wokenBefore = wakeUps.get();
+      for (int i = 0; i < 150; i++) { // 1.5 s of appends: about 30 re-arms
+        connector.commands().xadd(RedisKeys.stream(i % PARTITIONS), Map.of(bytes("type"), bytes("conversion")));
+        Thread.sleep(10);
+      }
+      // The watch saw the appends (so it re-armed), and started no thread for it.
+      assertThat(wakeUps.get() - wokenBefore).isGreaterThanOrEqualTo(10);
+      assertThat(threads.getTotalStartedThreadCount() - startedBefore).isLessThanOrEqualTo(2);
+    }
+  }
+
+  /** Counts the watch's wake-ups of idle readers, waiting again after each. */
+  private static void watchWakeUps(ConversionEventLog log, AtomicInteger wakeUps) {
+    long mark = log.appendMark();
+    log.appendedSince(mark).thenRun(() -> {
+      wakeUps.incrementAndGet();
+      watchWakeUps(log, wakeUps);
+    });
   }
 
   private static byte[] bytes(String s) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -142,15 +143,24 @@ final class StreamAppendWatch implements AutoCloseable {
       if (failure != null) {
         retry(this::start);
       } else {
-        CompletableFuture.delayedExecutor(MIN_REARM_MILLIS, TimeUnit.MILLISECONDS).execute(this::arm);
+        after(MIN_REARM_MILLIS).execute(this::arm);
       }
     });
   }
 
   private void retry(Runnable step) {
     if (!closed) {
-      CompletableFuture.delayedExecutor(RETRY_MILLIS, TimeUnit.MILLISECONDS).execute(step);
+      after(RETRY_MILLIS).execute(step);
     }
+  }
+
+  /**
+   * Runs a step on the JDK's delay thread once {@code millis} passed: each step only sends a
+   * command. Not the default async pool: where the common pool has one thread or none (two cores or
+   * fewer), that pool starts a new thread per task, one per re-arm under steady traffic.
+   */
+  private static Executor after(long millis) {
+    return CompletableFuture.delayedExecutor(millis, TimeUnit.MILLISECONDS, Runnable::run);
   }
 
   private static String text(byte[] b) {
