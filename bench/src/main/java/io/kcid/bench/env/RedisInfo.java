@@ -59,6 +59,17 @@ public final class RedisInfo implements AutoCloseable {
     return Long.parseLong(memory.get("used_memory")) - buffers;
   }
 
+  /**
+   * Whether an AOF rewrite is running or waiting to start. Meanwhile Redis 6.2 holds the writes
+   * for the child in 10 MiB blocks that used_memory counts whole (mem_aof_buffer only by what they
+   * hold), so a memory reading then is megabytes high; a million click inserts start several.
+   */
+  public boolean rewriting() {
+    Map<String, String> persistence = section("persistence");
+    return "1".equals(persistence.get("aof_rewrite_in_progress"))
+        || "1".equals(persistence.get("aof_rewrite_scheduled"));
+  }
+
   public long keys() {
     return sync.dbsize();
   }

@@ -51,8 +51,11 @@ public final class BenchmarksMarkdown {
         whatever it is. The baseline is `PING` on the same Lettuce connection at the same concurrency:
         the round trip and Redis' per-command floor. Commands per operation come from Redis'
         `INFO commandstats` before and after (commands run inside Lua scripts are counted too).
-      - **Memory.** `used_memory` one second after the inserts minus one second before, over the clicks
-        of the memory scenario (one million in the full run), then over conversions recorded through
+      - **Memory.** Redis' memory one second after the inserts minus one second before, over the clicks
+        of the memory scenario (one million in the full run), each read once no AOF rewrite is running
+        and net of clients' and AOF buffers (Redis 6.2 takes a rewrite's writes in 10 MiB blocks that
+        `used_memory` counts whole: 12.6 MB, about 13 bytes per click, for each block held at a
+        reading), then over conversions recorded through
         `RecordConversion` on the first of those clicks (everything a conversion writes: the
         conversion, its stream event, postback log entry, stats).
       - **Open loop.** IssueClick at a constant rate, half the closed-loop maximum measured at 64 in

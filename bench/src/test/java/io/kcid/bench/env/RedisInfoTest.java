@@ -41,4 +41,31 @@ class RedisInfoTest {
       }
     }
   }
+
+  @Test
+  void rewritingIsTrueFromTheRewritesRequestUntilItsChildIsDone() throws Exception {
+    try (LocalRedis redis = LocalRedis.startTemporary(); RedisInfo info = new RedisInfo(redis.url())) {
+      RedisClient client = RedisClient.create(redis.url());
+      try {
+        var sync = client.connect().sync();
+        for (int i = 0; i < 20; i++) {
+          sync.set("k" + i, "v");
+        }
+        assertThat(info.rewriting()).isFalse();
+        // The child sleeps 50 ms per key it writes: a rewrite of about a second.
+        sync.configSet("rdb-key-save-delay", "50000");
+        sync.bgrewriteaof();
+        assertThat(info.rewriting()).isTrue();
+        sync.configSet("rdb-key-save-delay", "0");
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (info.rewriting() && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        assertThat(info.rewriting()).isFalse();
+        assertThat(info.section("persistence").get("aof_last_bgrewrite_status")).isEqualTo("ok");
+      } finally {
+        client.shutdown();
+      }
+    }
+  }
 }
