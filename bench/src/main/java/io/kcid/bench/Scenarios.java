@@ -791,8 +791,9 @@ final class Scenarios {
    * takes the writes made during a rewrite in 10 MiB blocks (12 MiB allocations), which
    * used_memory counts whole from the moment they are allocated and mem_aof_buffer only by what
    * they hold: read during a rewrite, used_memory stood 12.6 MB above the readings either side.
-   * Such a reading at one end of the inserts is the likely cause of the 52 and 79 bytes per click
-   * two full runs read on unchanged code (59–66 in the others).
+   * That is not why full runs read more than the scenario alone, though: 77.7 bytes per click in
+   * the full run after this change, 62.2–62.7 alone (not found yet; a doubling of the keyspace's
+   * hash table during the inserts, whose size earlier scenarios decide, is a candidate).
    */
   private long settledMemory() throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
