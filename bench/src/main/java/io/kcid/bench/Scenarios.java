@@ -786,22 +786,19 @@ final class Scenarios {
   }
 
   /**
-   * Stored memory ({@link RedisInfo#storedMemory}) once no AOF rewrite is running (at most a
-   * minute's wait) and a second has passed (lazy frees, the clients' buffer figures). Redis 6.2
-   * takes the writes made during a rewrite in 10 MiB blocks (12 MiB allocations), which
-   * used_memory counts whole from the moment they are allocated and mem_aof_buffer only by what
-   * they hold: read during a rewrite, used_memory stood 12.6 MB above the readings either side.
-   * That is not why full runs read more than the scenario alone, though: 77.7 bytes per click in
-   * the full run after this change, 62.2–62.7 alone (not found yet; a doubling of the keyspace's
-   * hash table during the inserts, whose size earlier scenarios decide, is a candidate).
+   * {@link #storedMemory} once no AOF rewrite is running ({@link RedisInfo#rewriting}: a reading
+   * during one stood 12.6 MB high; at most a minute's wait) and the allocator has settled (lazy
+   * frees). Full runs still read more per click than the scenario alone (77.7 against 62.2–62.7):
+   * not found yet; a doubling of the keyspace's hash table during the inserts, whose size earlier
+   * scenarios decide, is a candidate.
    */
   private long settledMemory() throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
     while (rig.redisInfo.rewriting() && System.nanoTime() < deadline) {
       Thread.sleep(200);
     }
-    Thread.sleep(1000);
-    return rig.redisInfo.storedMemory();
+    Thread.sleep(750);
+    return storedMemory(); // 250 ms more: a second in all, as before
   }
 
   /** Stored memory (RedisInfo#storedMemory) once Redis has refreshed its clients' buffer figures. */

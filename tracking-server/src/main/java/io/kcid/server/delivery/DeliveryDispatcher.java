@@ -2,6 +2,7 @@ package io.kcid.server.delivery;
 
 import io.kcid.proto.tracking.v1.DeliveryState;
 import io.kcid.proto.tracking.v1.Destination;
+import io.kcid.server.common.Futures;
 import io.kcid.server.store.ClaimBudgets;
 import io.kcid.server.store.DeliveryJob;
 import io.kcid.server.store.DeliveryQueue;
@@ -11,10 +12,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -104,8 +105,7 @@ public final class DeliveryDispatcher {
             ? CompletableFuture.completedFuture(new Read(partition, List.of(), List.of(), reclaim))
             : jobsFor(read).thenApply(jobs -> new Read(partition, read, jobs, reclaim)).toCompletableFuture());
       }
-      return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
-          .thenApply(x -> reads.stream().map(CompletableFuture::join).toList());
+      return Futures.all(reads);
     });
   }
 

@@ -7,6 +7,7 @@ import io.kcid.core.KcidException;
 import io.kcid.proto.ErrorReasons;
 import io.kcid.proto.tracking.v1.ErrorReason;
 import io.kcid.proto.tracking.v1.ItemError;
+import io.kcid.server.common.Futures;
 import io.kcid.server.common.GrpcErrors;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +53,7 @@ final class Batches {
       int index = i;
       results.add(each(() -> item.apply(index)).thenApply(outcome -> result.apply(index, outcome)));
     }
-    return all(results);
+    return Futures.all(results);
   }
 
   private static <T> CompletableFuture<Outcome<T>> each(Supplier<CompletionStage<T>> item) {
@@ -67,11 +68,6 @@ final class Batches {
             ? new Outcome<T>(value, null)
             : new Outcome<T>(null, itemError(failure)))
         .toCompletableFuture();
-  }
-
-  private static <T> CompletableFuture<List<T>> all(List<CompletableFuture<T>> items) {
-    return CompletableFuture.allOf(items.toArray(CompletableFuture[]::new))
-        .thenApply(x -> items.stream().map(CompletableFuture::join).toList());
   }
 
   /** The same mapping as a single call's error (GrpcErrors), flattened into the item. */

@@ -9,7 +9,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
@@ -53,9 +52,7 @@ final class Batches<T, R> {
    */
   Batches(int max, Duration linger, BiFunction<Integer, List<T>, CompletionStage<List<R>>> call) {
     this.max = max;
-    // The delayed executor's own timer thread sends the call: no second hand-off for one batch.
-    this.lingered = linger.isZero() ? null
-        : CompletableFuture.delayedExecutor(linger.toNanos(), TimeUnit.NANOSECONDS, Runnable::run);
+    this.lingered = linger.isZero() ? null : Stages.after(linger);
     this.call = call;
   }
 

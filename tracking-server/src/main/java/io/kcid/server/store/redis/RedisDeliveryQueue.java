@@ -8,12 +8,13 @@ import io.kcid.proto.tracking.v1.Delivery;
 import io.kcid.proto.tracking.v1.DeliveryAttempt;
 import io.kcid.proto.tracking.v1.DeliveryState;
 import io.kcid.proto.tracking.v1.DeliveryTrigger;
+import io.kcid.server.common.Futures;
+import io.kcid.server.store.ClaimBudgets;
 import io.kcid.server.store.DeliveryJob;
 import io.kcid.server.store.DeliveryQueue;
 import io.kcid.server.store.OutboxEntry;
 import io.kcid.server.store.redis.Scripts.ClaimDeliveries;
 import io.kcid.server.store.redis.Scripts.EnqueueDeliveries;
-import io.kcid.server.store.ClaimBudgets;
 import io.kcid.server.store.redis.Scripts.FinishDeliveries;
 import io.kcid.server.store.redis.Scripts.RequeueDelivery;
 import io.lettuce.core.Consumer;
@@ -188,8 +189,7 @@ public final class RedisDeliveryQueue implements DeliveryQueue {
       for (int p : partitions) {
         reads.add(readOutbox(p, consumer, stale, count).toCompletableFuture());
       }
-      return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
-          .thenApply(x -> reads.stream().map(CompletableFuture::join).toList());
+      return Futures.all(reads);
     }
     Map<String, Integer> byKey = new HashMap<>();
     List<XReadArgs.StreamOffset<byte[]>> offsets = new ArrayList<>();

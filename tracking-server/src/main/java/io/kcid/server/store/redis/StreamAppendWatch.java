@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Tells idle stream readers that a conversion event was appended to some partition's stream: one
@@ -27,9 +25,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class StreamAppendWatch implements AutoCloseable {
   /** Under steady traffic the watch re-arms at most this often: readers are woken in batches. */
-  private static final long MIN_REARM_MILLIS = 50;
+  private static final Duration MIN_REARM = Duration.ofMillis(50);
   /** After a failed read (Redis away, a failover), the next attempt waits this long. */
-  private static final long RETRY_MILLIS = 1000;
+  private static final Duration RETRY = Duration.ofSeconds(1);
 
   private final StatefulConnection<byte[], byte[]> connection;
   private final RedisClusterAsyncCommands<byte[], byte[]> redis;
@@ -143,24 +141,15 @@ final class StreamAppendWatch implements AutoCloseable {
       if (failure != null) {
         retry(this::start);
       } else {
-        after(MIN_REARM_MILLIS).execute(this::arm);
+        Stages.after(MIN_REARM).execute(this::arm);
       }
     });
   }
 
   private void retry(Runnable step) {
     if (!closed) {
-      after(RETRY_MILLIS).execute(step);
+      Stages.after(RETRY).execute(step);
     }
-  }
-
-  /**
-   * Runs a step on the JDK's delay thread once {@code millis} passed: each step only sends a
-   * command. Not the default async pool: where the common pool has one thread or none (two cores or
-   * fewer), that pool starts a new thread per task, one per re-arm under steady traffic.
-   */
-  private static Executor after(long millis) {
-    return CompletableFuture.delayedExecutor(millis, TimeUnit.MILLISECONDS, Runnable::run);
   }
 
   private static String text(byte[] b) {
